@@ -1,0 +1,31 @@
+# pgmq_c/Makefile
+
+MODULE_big = pgmq_c
+OBJS = \
+	src/pgmq_c.o \
+	src/validate.o \
+	src/queue_cache.o \
+	src/queue_admin.o \
+	src/queue_send.o \
+	src/queue_read.o \
+	src/queue_ack.o \
+	src/queue_metrics.o
+PGFILEDESC = "pgmq_c - message queues inside PostgreSQL"
+PG_CPPFLAGS = -I$(srcdir)/src
+
+EXTENSION = pgmq_c
+DATA = pgmq_c--0.1.0.sql
+
+REGRESS = setup queue_basic queue_read queue_ack queue_delay queue_txn \
+	queue_metrics bad_input cleanup
+REGRESS_OPTS = --inputdir=.
+
+ISOLATION = send_uncommitted read_rollback skip_locked stale_receipt
+ISOLATION_OPTS = --inputdir=.
+
+TAP_TESTS = 1
+PROVE_TESTS = test/t/*.pl
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)

@@ -1,0 +1,131 @@
+/*-------------------------------------------------------------------------
+ *
+ * pgmq_c.h
+ *		Declarations shared by the pgmq_c source files.
+ *
+ * A queue is a row in pgmq_c.queues plus three tables named after its
+ * queue_id, never after the user's name:
+ *
+ *	pgmq_c.q_<id>		live messages (visible or leased), pk msg_id
+ *	pgmq_c.d_<id>		delayed messages not yet due, pk msg_id, index on
+ *						deliver_at
+ *	pgmq_c.a_<id>		archived messages, pk msg_id
+ *	pgmq_c.q_<id>_seq	msg_id sequence shared by the three
+ *
+ * docs/design.md explains the storage design, in particular the per-backend
+ * low watermark that keeps reads off the dead tuples left by consumed
+ * messages while the xmin horizon is pinned.
+ *
+ * Copyright (c) 2026, pgmq_c developers
+ *
+ * IDENTIFICATION
+ *	  src/pgmq_c.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef PGMQ_C_H
+#define PGMQ_C_H
+
+#include "datatype/timestamp.h"
+#include "utils/timestamp.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "utils/jsonb.h"
+
+/* limits of the API, documented in README.md */
+#define PGMQC_MAX_NAME_LEN		80
+#define PGMQC_MAX_BATCH			10000
+#define PGMQC_MAX_VT_SECS		(12 * 60 * 60)
+
+/* GUCs (pgmq_c.c) */
+extern int	pgmqc_max_message_size;
+extern int	pgmqc_metrics_exact_limit;
+
+/* The statements kept per queue; see queue_cache.c for their text. */
+typedef enum PgmqcStmt
+{
+	STMT_SEND,
+	STMT_SEND_DELAYED,
+	STMT_SEND_BATCH,
+	STMT_SEND_BATCH_DELAYED,
+	STMT_DUE_PROBE,
+	STMT_MATURE,
+	STMT_CLAIM,
+	STMT_POP,
+	STMT_LWM_SCAN,
+	STMT_SEQ_LAST,
+	STMT_DELETE,
+	STMT_DELETE_DELAYED,
+	STMT_DELETE_MANY,
+	STMT_DELETE_MANY_DELAYED,
+	STMT_ARCHIVE,
+	STMT_ARCHIVE_DELAYED,
+	STMT_ARCHIVE_MANY,
+	STMT_ARCHIVE_MANY_DELAYED,
+	STMT_SET_VT,
+	STMT_SET_VT_DELAYED,
+	STMT_READ_ARCHIVE,
+	STMT_METRICS,
+	NUM_PGMQC_STMTS
+} PgmqcStmt;
+
+/*
+ * Backend-local state for one queue.  Entries live in CacheMemoryContext and
+ * are looked up by queue name.  A relcache invalidation of the queue's
+ * message table marks the entry for re-validation against pgmq_c.queues.
+ */
+typedef struct PgmqcQueue
+{
+	char		name[PGMQC_MAX_NAME_LEN + 1];	/* hash key */
+	int32		queue_id;
+	Oid			relid;			/* pgmq_c.q_<id> */
+	Interval	default_vt;
+	bool		valid;			/* false: re-check pgmq_c.queues */
+	SPIPlanPtr	plans[NUM_PGMQC_STMTS];
+
+	/* low watermark state (queue_read.c) */
+	int64		lwm;			/* committed: no live message below */
+	int64		lwm_tentative;	/* advanced inside the current xact */
+	bool		has_tentative;
+	int64		safe_id;		/* every msg_id <= safe_id is final */
+	int64		pend_id;		/* candidate for safe_id ... */
+	TransactionId pend_xid;		/* ... once every xid < pend_xid ended */
+	bool		pend_valid;
+	TimestampTz last_advance;
+} PgmqcQueue;
+
+/* validate.c */
+extern void pgmqc_check_name(const char *name);
+extern char *pgmqc_arg_name(FunctionCallInfo fcinfo, int argno);
+extern void pgmqc_check_not_null(FunctionCallInfo fcinfo, int argno,
+								 const char *argname);
+extern void pgmqc_check_vt(Interval *vt, const char *argname, bool allow_zero);
+extern void pgmqc_check_delay(Interval *delay);
+extern int32 pgmqc_check_qty(FunctionCallInfo fcinfo, int argno);
+extern void pgmqc_check_message(Jsonb *message);
+extern void pgmqc_check_headers(Jsonb *headers);
+extern void pgmqc_check_size(Jsonb *message, Jsonb *headers);
+extern void pgmqc_check_writable(const char *funcname);
+extern bool pgmqc_interval_is_zero(Interval *iv);
+extern ArrayType *pgmqc_check_array(FunctionCallInfo fcinfo, int argno,
+									const char *argname, bool allow_empty);
+
+/* queue_cache.c */
+extern void pgmqc_cache_init(void);
+extern PgmqcQueue *pgmqc_lookup(const char *name, bool missing_ok);
+extern void pgmqc_forget(const char *name);
+extern SPIPlanPtr pgmqc_plan(PgmqcQueue *queue, PgmqcStmt stmt);
+extern int	pgmqc_exec(PgmqcQueue *queue, PgmqcStmt stmt, Datum *values,
+					   const char *nulls, long count);
+extern void pgmqc_lwm_xact_end(bool commit);
+extern void pgmqc_lwm_set_tentative(PgmqcQueue *queue, int64 lwm);
+
+/* queue_read.c */
+extern int64 pgmqc_effective_lwm(PgmqcQueue *queue);
+
+/* result sets (queue_read.c) */
+extern void pgmqc_emit_rows(FunctionCallInfo fcinfo, bool sort_by_first);
+extern void pgmqc_emit_ids(FunctionCallInfo fcinfo, int64 *ids, int n);
+extern int64 *pgmqc_collect_ids(int *n);
+
+#endif							/* PGMQ_C_H */

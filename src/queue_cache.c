@@ -1,0 +1,524 @@
+/*-------------------------------------------------------------------------
+ *
+ * queue_cache.c
+ *		Backend-local cache of queues and of their prepared statements.
+ *
+ * Every statement pgmq_c runs against a queue's tables is prepared once per
+ * backend and queue, kept with SPI_keepplan, and executed with parameters.
+ * The statement text is built from the queue id only: no user-supplied text
+ * ever becomes part of an identifier.
+ *
+ * Entries are keyed by queue name.  A relcache invalidation of the queue's
+ * message table (DROP, TRUNCATE, VACUUM statistics, ...) marks the entry for
+ * re-validation: the next use looks the name up again in pgmq_c.queues and,
+ * if the queue was dropped or re-created meanwhile, frees the old plans and
+ * starts afresh.  Plans of a queue that still exists are kept; the plan
+ * cache re-plans them by itself after DDL.
+ *
+ * All functions here must be called inside an SPI connection.
+ *
+ * Copyright (c) 2026, pgmq_c developers
+ *
+ * IDENTIFICATION
+ *	  src/queue_cache.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/namespace.h"
+#include "catalog/pg_type.h"
+#include "lib/stringinfo.h"
+#include "utils/builtins.h"
+#include "utils/datum.h"
+#include "utils/hsearch.h"
+#include "utils/inval.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+
+#include "pgmq_c.h"
+
+static HTAB *queue_cache = NULL;
+static SPIPlanPtr lookup_plan = NULL;
+static bool any_tentative = false;
+
+typedef struct StmtDef
+{
+	const char *sql;
+	int			nargs;
+	Oid			argtypes[4];
+} StmtDef;
+
+/*
+ * Statement texts.  {Q}, {D}, {A} stand for the queue's message, delayed and
+ * archive tables, {S} for its msg_id sequence as a regclass literal, {SR}
+ * for the sequence as a relation.
+ */
+static const StmtDef stmt_defs[NUM_PGMQC_STMTS] = {
+	[STMT_SEND] = {
+		"INSERT INTO {Q} (msg_id, read_ct, enqueued_at, vt, message, headers) "
+		"VALUES (pg_catalog.nextval({S}), 0, pg_catalog.clock_timestamp(), "
+		"pg_catalog.clock_timestamp(), $1, $2) RETURNING msg_id",
+		2, {JSONBOID, JSONBOID}
+	},
+	[STMT_SEND_DELAYED] = {
+		"INSERT INTO {D} (msg_id, enqueued_at, deliver_at, message, headers) "
+		"VALUES (pg_catalog.nextval({S}), pg_catalog.clock_timestamp(), "
+		"pg_catalog.clock_timestamp() OPERATOR(pg_catalog.+) $3, $1, $2) RETURNING msg_id",
+		3, {JSONBOID, JSONBOID, INTERVALOID}
+	},
+	[STMT_SEND_BATCH] = {
+		"INSERT INTO {Q} (msg_id, read_ct, enqueued_at, vt, message, headers) "
+		"SELECT pg_catalog.nextval({S}), 0, pg_catalog.clock_timestamp(), "
+		"pg_catalog.clock_timestamp(), u.m, u.h "
+		"FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)) WITH ORDINALITY AS u(m, h, o) "
+		"ORDER BY u.o RETURNING msg_id",
+		2, {JSONBARRAYOID, JSONBARRAYOID}
+	},
+	[STMT_SEND_BATCH_DELAYED] = {
+		"INSERT INTO {D} (msg_id, enqueued_at, deliver_at, message, headers) "
+		"SELECT pg_catalog.nextval({S}), pg_catalog.clock_timestamp(), "
+		"pg_catalog.clock_timestamp() OPERATOR(pg_catalog.+) $3, u.m, u.h "
+		"FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)) WITH ORDINALITY AS u(m, h, o) "
+		"ORDER BY u.o RETURNING msg_id",
+		3, {JSONBARRAYOID, JSONBARRAYOID, INTERVALOID}
+	},
+	[STMT_DUE_PROBE] = {
+		"SELECT 1 FROM {D} WHERE deliver_at OPERATOR(pg_catalog.<=) "
+		"pg_catalog.clock_timestamp() LIMIT 1",
+		0, {InvalidOid}
+	},
+	[STMT_MATURE] = {
+		"WITH due AS (DELETE FROM {D} d WHERE d.msg_id OPERATOR(pg_catalog.=) ANY "
+		"(ARRAY(SELECT msg_id FROM {D} WHERE deliver_at OPERATOR(pg_catalog.<=) "
+		"pg_catalog.clock_timestamp() ORDER BY deliver_at LIMIT $1 "
+		"FOR UPDATE SKIP LOCKED)) "
+		"RETURNING d.msg_id, d.enqueued_at, d.deliver_at, d.message, d.headers) "
+		"INSERT INTO {Q} (msg_id, read_ct, enqueued_at, vt, message, headers) "
+		"SELECT msg_id, 0, enqueued_at, deliver_at, message, headers FROM due",
+		1, {INT4OID}
+	},
+	[STMT_CLAIM] = {
+		"UPDATE {Q} q SET vt = pg_catalog.clock_timestamp() OPERATOR(pg_catalog.+) $2, "
+		"read_ct = q.read_ct OPERATOR(pg_catalog.+) 1 "
+		"FROM (SELECT msg_id FROM {Q} WHERE msg_id OPERATOR(pg_catalog.>=) $3 "
+		"AND vt OPERATOR(pg_catalog.<=) pg_catalog.clock_timestamp() "
+		"ORDER BY msg_id LIMIT $1 FOR UPDATE SKIP LOCKED) c "
+		"WHERE q.msg_id OPERATOR(pg_catalog.=) c.msg_id "
+		"RETURNING q.msg_id, q.read_ct, q.enqueued_at, q.vt, q.message, q.headers",
+		3, {INT4OID, INTERVALOID, INT8OID}
+	},
+	[STMT_POP] = {
+		"DELETE FROM {Q} q USING (SELECT msg_id FROM {Q} "
+		"WHERE msg_id OPERATOR(pg_catalog.>=) $2 "
+		"AND vt OPERATOR(pg_catalog.<=) pg_catalog.clock_timestamp() "
+		"ORDER BY msg_id LIMIT $1 FOR UPDATE SKIP LOCKED) c "
+		"WHERE q.msg_id OPERATOR(pg_catalog.=) c.msg_id "
+		"RETURNING q.msg_id, q.read_ct OPERATOR(pg_catalog.+) 1, q.enqueued_at, "
+		"q.vt, q.message, q.headers",
+		2, {INT4OID, INT8OID}
+	},
+	[STMT_LWM_SCAN] = {
+		"SELECT LEAST("
+		"(SELECT msg_id FROM {Q} WHERE msg_id OPERATOR(pg_catalog.>=) $1 "
+		"ORDER BY msg_id LIMIT 1), "
+		"(SELECT msg_id FROM {D} ORDER BY msg_id LIMIT 1))",
+		1, {INT8OID}
+	},
+	[STMT_SEQ_LAST] = {
+		"SELECT last_value, is_called FROM {SR}",
+		0, {InvalidOid}
+	},
+	[STMT_DELETE] = {
+		"DELETE FROM {Q} WHERE msg_id OPERATOR(pg_catalog.=) $1 "
+		"AND ($2 IS NULL OR read_ct OPERATOR(pg_catalog.=) $2) RETURNING msg_id",
+		2, {INT8OID, INT4OID}
+	},
+	[STMT_DELETE_DELAYED] = {
+		"DELETE FROM {D} WHERE msg_id OPERATOR(pg_catalog.=) $1 "
+		"AND ($2 IS NULL OR $2 OPERATOR(pg_catalog.=) 0) RETURNING msg_id",
+		2, {INT8OID, INT4OID}
+	},
+	[STMT_DELETE_MANY] = {
+		"DELETE FROM {Q} q USING ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)) AS r(id, ct) "
+		"WHERE q.msg_id OPERATOR(pg_catalog.=) r.id "
+		"AND (r.ct IS NULL OR q.read_ct OPERATOR(pg_catalog.=) r.ct) RETURNING q.msg_id",
+		2, {INT8ARRAYOID, INT4ARRAYOID}
+	},
+	[STMT_DELETE_MANY_DELAYED] = {
+		"DELETE FROM {D} d USING ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)) AS r(id, ct) "
+		"WHERE d.msg_id OPERATOR(pg_catalog.=) r.id "
+		"AND (r.ct IS NULL OR r.ct OPERATOR(pg_catalog.=) 0) RETURNING d.msg_id",
+		2, {INT8ARRAYOID, INT4ARRAYOID}
+	},
+	[STMT_ARCHIVE] = {
+		"WITH m AS (DELETE FROM {Q} WHERE msg_id OPERATOR(pg_catalog.=) $1 "
+		"AND ($2 IS NULL OR read_ct OPERATOR(pg_catalog.=) $2) "
+		"RETURNING msg_id, read_ct, enqueued_at, vt, message, headers) "
+		"INSERT INTO {A} (msg_id, read_ct, enqueued_at, archived_at, vt, message, headers) "
+		"SELECT msg_id, read_ct, enqueued_at, pg_catalog.clock_timestamp(), vt, message, headers "
+		"FROM m RETURNING msg_id",
+		2, {INT8OID, INT4OID}
+	},
+	[STMT_ARCHIVE_DELAYED] = {
+		"WITH m AS (DELETE FROM {D} WHERE msg_id OPERATOR(pg_catalog.=) $1 "
+		"AND ($2 IS NULL OR $2 OPERATOR(pg_catalog.=) 0) "
+		"RETURNING msg_id, enqueued_at, deliver_at, message, headers) "
+		"INSERT INTO {A} (msg_id, read_ct, enqueued_at, archived_at, vt, message, headers) "
+		"SELECT msg_id, 0, enqueued_at, pg_catalog.clock_timestamp(), deliver_at, message, headers "
+		"FROM m RETURNING msg_id",
+		2, {INT8OID, INT4OID}
+	},
+	[STMT_ARCHIVE_MANY] = {
+		"WITH m AS (DELETE FROM {Q} q USING ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)) AS r(id, ct) "
+		"WHERE q.msg_id OPERATOR(pg_catalog.=) r.id "
+		"AND (r.ct IS NULL OR q.read_ct OPERATOR(pg_catalog.=) r.ct) "
+		"RETURNING q.msg_id, q.read_ct, q.enqueued_at, q.vt, q.message, q.headers) "
+		"INSERT INTO {A} (msg_id, read_ct, enqueued_at, archived_at, vt, message, headers) "
+		"SELECT msg_id, read_ct, enqueued_at, pg_catalog.clock_timestamp(), vt, message, headers "
+		"FROM m RETURNING msg_id",
+		2, {INT8ARRAYOID, INT4ARRAYOID}
+	},
+	[STMT_ARCHIVE_MANY_DELAYED] = {
+		"WITH m AS (DELETE FROM {D} d USING ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)) AS r(id, ct) "
+		"WHERE d.msg_id OPERATOR(pg_catalog.=) r.id "
+		"AND (r.ct IS NULL OR r.ct OPERATOR(pg_catalog.=) 0) "
+		"RETURNING d.msg_id, d.enqueued_at, d.deliver_at, d.message, d.headers) "
+		"INSERT INTO {A} (msg_id, read_ct, enqueued_at, archived_at, vt, message, headers) "
+		"SELECT msg_id, 0, enqueued_at, pg_catalog.clock_timestamp(), deliver_at, message, headers "
+		"FROM m RETURNING msg_id",
+		2, {INT8ARRAYOID, INT4ARRAYOID}
+	},
+	[STMT_SET_VT] = {
+		"UPDATE {Q} SET vt = pg_catalog.clock_timestamp() OPERATOR(pg_catalog.+) $2 "
+		"WHERE msg_id OPERATOR(pg_catalog.=) $1 "
+		"AND ($3 IS NULL OR read_ct OPERATOR(pg_catalog.=) $3) "
+		"RETURNING msg_id, read_ct, enqueued_at, vt, message, headers",
+		3, {INT8OID, INTERVALOID, INT4OID}
+	},
+	[STMT_SET_VT_DELAYED] = {
+		"UPDATE {D} SET deliver_at = pg_catalog.clock_timestamp() OPERATOR(pg_catalog.+) $2 "
+		"WHERE msg_id OPERATOR(pg_catalog.=) $1 "
+		"AND ($3 IS NULL OR $3 OPERATOR(pg_catalog.=) 0) "
+		"RETURNING msg_id, 0, enqueued_at, deliver_at, message, headers",
+		3, {INT8OID, INTERVALOID, INT4OID}
+	},
+	[STMT_READ_ARCHIVE] = {
+		"SELECT msg_id, read_ct, enqueued_at, archived_at, vt, message, headers "
+		"FROM {A} WHERE msg_id OPERATOR(pg_catalog.>) $1 ORDER BY msg_id LIMIT $2",
+		2, {INT8OID, INT4OID}
+	},
+	[STMT_METRICS] = {
+		"SELECT "
+		"(SELECT pg_catalog.count(*) FROM (SELECT 1 FROM {Q} LIMIT $1) s), "
+		"(SELECT pg_catalog.count(*) FROM (SELECT 1 FROM {Q} "
+		" WHERE vt OPERATOR(pg_catalog.<=) pg_catalog.clock_timestamp() LIMIT $1) s), "
+		"(SELECT pg_catalog.count(*) FROM (SELECT 1 FROM {D} LIMIT $1) s), "
+		"(SELECT pg_catalog.count(*) FROM (SELECT 1 FROM {A} LIMIT $1) s), "
+		"LEAST("
+		" (SELECT enqueued_at FROM {Q} WHERE msg_id OPERATOR(pg_catalog.>=) $2 "
+		"  ORDER BY msg_id LIMIT 1),"
+		" (SELECT enqueued_at FROM {D} ORDER BY msg_id LIMIT 1)), "
+		"GREATEST("
+		" (SELECT enqueued_at FROM {Q} ORDER BY msg_id DESC LIMIT 1),"
+		" (SELECT enqueued_at FROM {D} ORDER BY msg_id DESC LIMIT 1)), "
+		"(SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM {SR}), "
+		"pg_catalog.pg_stat_get_live_tuples({QL}::pg_catalog.regclass), "
+		"pg_catalog.pg_stat_get_live_tuples({DL}::pg_catalog.regclass), "
+		"pg_catalog.pg_stat_get_live_tuples({AL}::pg_catalog.regclass), "
+		"pg_catalog.clock_timestamp()",
+		2, {INT8OID, INT8OID}
+	},
+};
+
+/*
+ * A relcache invalidation for the message table of a cached queue (or for
+ * every relation) marks the entry so that the next use re-validates it.
+ */
+static void
+pgmqc_relcache_callback(Datum arg, Oid relid)
+{
+	HASH_SEQ_STATUS status;
+	PgmqcQueue *entry;
+
+	if (queue_cache == NULL)
+		return;
+	hash_seq_init(&status, queue_cache);
+	while ((entry = hash_seq_search(&status)) != NULL)
+	{
+		if (relid == InvalidOid || entry->relid == relid)
+			entry->valid = false;
+	}
+}
+
+void
+pgmqc_cache_init(void)
+{
+	HASHCTL		ctl;
+
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = PGMQC_MAX_NAME_LEN + 1;
+	ctl.entrysize = sizeof(PgmqcQueue);
+	ctl.hcxt = CacheMemoryContext;
+	queue_cache = hash_create("pgmq_c queue cache", 16, &ctl,
+							  HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
+	CacheRegisterRelcacheCallback(pgmqc_relcache_callback, (Datum) 0);
+}
+
+static void
+reset_entry(PgmqcQueue *entry)
+{
+	int			i;
+
+	for (i = 0; i < NUM_PGMQC_STMTS; i++)
+	{
+		if (entry->plans[i] != NULL)
+			SPI_freeplan(entry->plans[i]);
+		entry->plans[i] = NULL;
+	}
+	entry->lwm = 0;
+	entry->lwm_tentative = 0;
+	entry->has_tentative = false;
+	entry->safe_id = 0;
+	entry->pend_id = 0;
+	entry->pend_xid = InvalidTransactionId;
+	entry->pend_valid = false;
+	entry->last_advance = 0;
+}
+
+/*
+ * Look the queue up in pgmq_c.queues.  Returns false when there is no such
+ * queue.
+ */
+static bool
+fetch_queue_row(const char *name, int32 *queue_id, Interval *vt)
+{
+	Datum		arg = CStringGetTextDatum(name);
+	bool		isnull;
+	int			rc;
+
+	if (lookup_plan == NULL)
+	{
+		Oid			argtype = TEXTOID;
+		SPIPlanPtr	plan;
+
+		plan = SPI_prepare("SELECT queue_id, visibility_timeout FROM pgmq_c.queues "
+						   "WHERE queue_name OPERATOR(pg_catalog.=) $1",
+						   1, &argtype);
+		if (plan == NULL)
+			elog(ERROR, "SPI_prepare failed: %s",
+				 SPI_result_code_string(SPI_result));
+		if (SPI_keepplan(plan) != 0)
+			elog(ERROR, "SPI_keepplan failed");
+		lookup_plan = plan;
+	}
+	rc = SPI_execute_plan(lookup_plan, &arg, NULL, false, 1);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "SPI_execute_plan failed: %s", SPI_result_code_string(rc));
+	if (SPI_processed == 0)
+		return false;
+	*queue_id = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0],
+											SPI_tuptable->tupdesc, 1, &isnull));
+	*vt = *DatumGetIntervalP(SPI_getbinval(SPI_tuptable->vals[0],
+										   SPI_tuptable->tupdesc, 2, &isnull));
+	return true;
+}
+
+/*
+ * Find a queue by name.  The name must have been validated.  Raises an
+ * error for an unknown queue unless missing_ok.
+ */
+PgmqcQueue *
+pgmqc_lookup(const char *name, bool missing_ok)
+{
+	PgmqcQueue *entry;
+	bool		found;
+	int32		queue_id;
+	Interval	vt;
+	char		relname[NAMEDATALEN];
+
+	entry = hash_search(queue_cache, name, HASH_FIND, NULL);
+	if (entry != NULL && entry->valid)
+		return entry;
+
+	if (!fetch_queue_row(name, &queue_id, &vt))
+	{
+		if (entry != NULL)
+		{
+			reset_entry(entry);
+			hash_search(queue_cache, name, HASH_REMOVE, NULL);
+		}
+		if (missing_ok)
+			return NULL;
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("queue \"%s\" does not exist", name),
+				 errhint("Create it with pgmq_c.create_queue().")));
+	}
+
+	if (entry == NULL)
+	{
+		entry = hash_search(queue_cache, name, HASH_ENTER, &found);
+		memset(entry->plans, 0, sizeof(entry->plans));
+		reset_entry(entry);
+		entry->queue_id = queue_id;
+	}
+	else if (entry->queue_id != queue_id)
+	{
+		/* dropped and created again: nothing of the old queue applies */
+		reset_entry(entry);
+		entry->queue_id = queue_id;
+	}
+
+	snprintf(relname, sizeof(relname), "q_%d", queue_id);
+	entry->relid = get_relname_relid(relname, get_namespace_oid("pgmq_c", false));
+	if (!OidIsValid(entry->relid))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("table \"pgmq_c.%s\" of queue \"%s\" is missing", relname, name),
+				 errhint("Drop the queue with pgmq_c.drop_queue() and create it again.")));
+	entry->default_vt = vt;
+	entry->valid = true;
+	return entry;
+}
+
+/* Remove a queue from this backend's cache (after drop_queue). */
+void
+pgmqc_forget(const char *name)
+{
+	PgmqcQueue *entry = hash_search(queue_cache, name, HASH_FIND, NULL);
+
+	if (entry != NULL)
+	{
+		reset_entry(entry);
+		hash_search(queue_cache, name, HASH_REMOVE, NULL);
+	}
+}
+
+/* Replace the {X} placeholders of a statement template. */
+static char *
+build_sql(const char *tmpl, int32 queue_id)
+{
+	StringInfoData buf;
+	char		q[NAMEDATALEN],
+				d[NAMEDATALEN],
+				a[NAMEDATALEN],
+				s[NAMEDATALEN];
+	char	   *qq,
+			   *qd,
+			   *qa,
+			   *qs;
+	const char *p;
+
+	snprintf(q, sizeof(q), "q_%d", queue_id);
+	snprintf(d, sizeof(d), "d_%d", queue_id);
+	snprintf(a, sizeof(a), "a_%d", queue_id);
+	snprintf(s, sizeof(s), "q_%d_seq", queue_id);
+	qq = psprintf("pgmq_c.%s", quote_identifier(q));
+	qd = psprintf("pgmq_c.%s", quote_identifier(d));
+	qa = psprintf("pgmq_c.%s", quote_identifier(a));
+	qs = psprintf("pgmq_c.%s", quote_identifier(s));
+
+	initStringInfo(&buf);
+	for (p = tmpl; *p; p++)
+	{
+		if (*p == '{')
+		{
+			const char *end = strchr(p, '}');
+			size_t		len = end - p - 1;
+
+			if (strncmp(p + 1, "Q", len) == 0 && len == 1)
+				appendStringInfoString(&buf, qq);
+			else if (strncmp(p + 1, "D", len) == 0 && len == 1)
+				appendStringInfoString(&buf, qd);
+			else if (strncmp(p + 1, "A", len) == 0 && len == 1)
+				appendStringInfoString(&buf, qa);
+			else if (strncmp(p + 1, "SR", len) == 0 && len == 2)
+				appendStringInfoString(&buf, qs);
+			else if (strncmp(p + 1, "S", len) == 0 && len == 1)
+				appendStringInfo(&buf, "%s::pg_catalog.regclass",
+								 quote_literal_cstr(qs));
+			else if (strncmp(p + 1, "QL", len) == 0 && len == 2)
+				appendStringInfoString(&buf, quote_literal_cstr(qq));
+			else if (strncmp(p + 1, "DL", len) == 0 && len == 2)
+				appendStringInfoString(&buf, quote_literal_cstr(qd));
+			else if (strncmp(p + 1, "AL", len) == 0 && len == 2)
+				appendStringInfoString(&buf, quote_literal_cstr(qa));
+			else
+				elog(ERROR, "unknown placeholder in pgmq_c statement");
+			p = end;
+		}
+		else
+			appendStringInfoChar(&buf, *p);
+	}
+	return buf.data;
+}
+
+SPIPlanPtr
+pgmqc_plan(PgmqcQueue *queue, PgmqcStmt stmt)
+{
+	SPIPlanPtr	plan = queue->plans[stmt];
+
+	if (plan == NULL)
+	{
+		const StmtDef *def = &stmt_defs[stmt];
+		char	   *sql = build_sql(def->sql, queue->queue_id);
+
+		plan = SPI_prepare(sql, def->nargs, (Oid *) def->argtypes);
+		if (plan == NULL)
+			elog(ERROR, "SPI_prepare failed for \"%s\": %s", sql,
+				 SPI_result_code_string(SPI_result));
+		if (SPI_keepplan(plan) != 0)
+			elog(ERROR, "SPI_keepplan failed");
+		queue->plans[stmt] = plan;
+		pfree(sql);
+	}
+	return plan;
+}
+
+/*
+ * Execute one of a queue's statements; returns SPI_processed.  Errors out
+ * on SPI failure (query errors are thrown by the executor itself).
+ */
+int
+pgmqc_exec(PgmqcQueue *queue, PgmqcStmt stmt, Datum *values,
+		   const char *nulls, long count)
+{
+	int			rc;
+
+	rc = SPI_execute_plan(pgmqc_plan(queue, stmt), values, nulls, false, count);
+	if (rc < 0)
+		elog(ERROR, "SPI_execute_plan failed: %s", SPI_result_code_string(rc));
+	return (int) SPI_processed;
+}
+
+/* Called at the end of every (sub)transaction: see queue_read.c. */
+void
+pgmqc_lwm_xact_end(bool commit)
+{
+	HASH_SEQ_STATUS status;
+	PgmqcQueue *entry;
+
+	if (!any_tentative || queue_cache == NULL)
+		return;
+	hash_seq_init(&status, queue_cache);
+	while ((entry = hash_seq_search(&status)) != NULL)
+	{
+		if (entry->has_tentative)
+		{
+			if (commit && entry->lwm_tentative > entry->lwm)
+				entry->lwm = entry->lwm_tentative;
+			entry->has_tentative = false;
+		}
+	}
+	any_tentative = false;
+}
+
+/* Record a watermark advance made inside the current transaction. */
+void
+pgmqc_lwm_set_tentative(PgmqcQueue *queue, int64 lwm)
+{
+	queue->lwm_tentative = lwm;
+	queue->has_tentative = true;
+	any_tentative = true;
+}

@@ -1,0 +1,179 @@
+/*-------------------------------------------------------------------------
+ *
+ * queue_metrics.c
+ *		metrics, metrics_all and read_archive.
+ *
+ * metrics() must stay cheap on a queue of millions of messages, so every
+ * count stops after pgmq_c.metrics_exact_limit rows.  When a count reaches
+ * the limit, all lengths switch to the statistics collector's live-tuple
+ * counts (pg_stat_get_live_tuples) and length_is_exact is false.  Ages come
+ * from the first and last rows of the msg_id index.
+ *
+ * Copyright (c) 2026, pgmq_c developers
+ *
+ * IDENTIFICATION
+ *	  src/queue_metrics.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "funcapi.h"
+#include "utils/builtins.h"
+#include "utils/timestamp.h"
+#include "utils/tuplestore.h"
+
+#include "compat.h"
+#include "pgmq_c.h"
+
+PG_FUNCTION_INFO_V1(pgmqc_metrics);
+PG_FUNCTION_INFO_V1(pgmqc_metrics_all);
+PG_FUNCTION_INFO_V1(pgmqc_read_archive);
+
+#define NUM_METRICS_COLS 11
+
+static double
+age_secs(TimestampTz now, TimestampTz then)
+{
+	return (double) (now - then) / USECS_PER_SEC;
+}
+
+/* Fill one pgmq_c.queue_metrics row for a queue.  Inside SPI. */
+static void
+compute_metrics(const char *name, Datum *values, bool *nulls)
+{
+	PgmqcQueue *queue = pgmqc_lookup(name, false);
+	Datum		args[2];
+	Datum		r[11];
+	bool		rn[11];
+	int64		limit = pgmqc_metrics_exact_limit;
+	int64		qlen,
+				visible,
+				delayed,
+				archived;
+	bool		exact;
+	TimestampTz now;
+	int			i;
+
+	args[0] = Int64GetDatum(limit + 1);
+	args[1] = Int64GetDatum(pgmqc_effective_lwm(queue));
+	pgmqc_exec(queue, STMT_METRICS, args, NULL, 1);
+	for (i = 0; i < 11; i++)
+		r[i] = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
+							 i + 1, &rn[i]);
+
+	qlen = DatumGetInt64(r[0]);
+	visible = DatumGetInt64(r[1]);
+	delayed = DatumGetInt64(r[2]);
+	archived = DatumGetInt64(r[3]);
+	exact = qlen <= limit && visible <= limit && delayed <= limit && archived <= limit;
+	if (!exact)
+	{
+		/* estimates; leased messages are counted as visible */
+		qlen = DatumGetInt64(r[7]);
+		visible = qlen;
+		delayed = Max(DatumGetInt64(r[8]), Min(delayed, limit));
+		archived = Max(DatumGetInt64(r[9]), Min(archived, limit));
+	}
+	now = DatumGetTimestampTz(r[10]);
+
+	memset(nulls, 0, NUM_METRICS_COLS * sizeof(bool));
+	values[0] = CStringGetTextDatum(name);
+	values[1] = Int64GetDatum(qlen + delayed);
+	values[2] = Int64GetDatum(visible);
+	values[3] = Int64GetDatum(delayed);
+	values[4] = Int64GetDatum(Max(qlen - visible, 0));
+	values[5] = Int64GetDatum(archived);
+	if (rn[4])
+		nulls[6] = true;
+	else
+		values[6] = Float8GetDatum(age_secs(now, DatumGetTimestampTz(r[4])));
+	if (rn[5])
+		nulls[7] = true;
+	else
+		values[7] = Float8GetDatum(age_secs(now, DatumGetTimestampTz(r[5])));
+	values[8] = rn[6] ? Int64GetDatum(0) : r[6];
+	values[9] = BoolGetDatum(exact);
+	values[10] = TimestampTzGetDatum(now);
+}
+
+/* metrics(queue_name text) RETURNS queue_metrics */
+Datum
+pgmqc_metrics(PG_FUNCTION_ARGS)
+{
+	char	   *name = pgmqc_arg_name(fcinfo, 0);
+	TupleDesc	desc;
+	Datum		values[NUM_METRICS_COLS];
+	bool		nulls[NUM_METRICS_COLS];
+	HeapTuple	tuple;
+
+	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+	desc = BlessTupleDesc(desc);
+
+	SPI_connect();
+	compute_metrics(name, values, nulls);
+	/* the row must outlive SPI_finish: build it in the caller's context */
+	tuple = heap_form_tuple(desc, values, nulls);
+	tuple = SPI_copytuple(tuple);
+	SPI_finish();
+	PG_RETURN_DATUM(HeapTupleGetDatum(tuple));
+}
+
+/* metrics_all() RETURNS SETOF queue_metrics */
+Datum
+pgmqc_metrics_all(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	char	  **names;
+	uint64		n;
+	uint64		i;
+	int			rc;
+
+	InitMaterializedSRF(fcinfo, 0);
+	SPI_connect();
+	rc = SPI_execute("SELECT queue_name FROM pgmq_c.queues ORDER BY queue_name",
+					 true, 0);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "SPI_execute failed: %s", SPI_result_code_string(rc));
+	n = SPI_processed;
+	names = palloc((n + 1) * sizeof(char *));
+	for (i = 0; i < n; i++)
+		names[i] = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);
+	for (i = 0; i < n; i++)
+	{
+		Datum		values[NUM_METRICS_COLS];
+		bool		nulls[NUM_METRICS_COLS];
+
+		compute_metrics(names[i], values, nulls);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	SPI_finish();
+	PG_RETURN_NULL();
+}
+
+/*
+ * read_archive(queue_name text, after_msg_id bigint, qty integer)
+ *		RETURNS SETOF archived_message
+ */
+Datum
+pgmqc_read_archive(PG_FUNCTION_ARGS)
+{
+	char	   *name = pgmqc_arg_name(fcinfo, 0);
+	int32		qty = pgmqc_check_qty(fcinfo, 2);
+	PgmqcQueue *queue;
+	Datum		values[2];
+
+	pgmqc_check_not_null(fcinfo, 1, "after_msg_id");
+	InitMaterializedSRF(fcinfo, 0);
+
+	SPI_connect();
+	queue = pgmqc_lookup(name, false);
+	values[0] = PG_GETARG_DATUM(1);
+	values[1] = Int32GetDatum(qty);
+	pgmqc_exec(queue, STMT_READ_ARCHIVE, values, NULL, 0);
+	pgmqc_emit_rows(fcinfo, false);
+	SPI_finish();
+	PG_RETURN_NULL();
+}

@@ -1,0 +1,276 @@
+/*-------------------------------------------------------------------------
+ *
+ * queue_read.c
+ *		read and pop, the maturing of delayed messages, and the low
+ *		watermark that keeps reads off dead tuples.
+ *
+ * The low watermark (lwm).  A read claims the oldest visible messages with
+ * an index scan on msg_id.  Consumed messages leave dead index entries and
+ * heap tuples behind them, and while a long transaction anywhere pins the
+ * xmin horizon neither VACUUM nor index-entry killing can remove them, so a
+ * scan from the start of the index walks every message consumed since the
+ * horizon was pinned.  Each backend therefore keeps, per queue, a msg_id
+ * below which no message can ever again be live, and starts its scans
+ * there.  It is advanced at most every LWM_INTERVAL_MS to
+ *
+ *		min(smallest msg_id present in the message or delayed table,
+ *			safe_id + 1)
+ *
+ * where safe_id is a msg_id such that every msg_id <= safe_id belongs to a
+ * finished transaction.  safe_id is found in two steps: read the sequence's
+ * last value V and then the next XID X; senders take their XID before their
+ * msg_id (queue_send.c), so every msg_id <= V belongs to a transaction with
+ * XID < X; once the oldest running XID is >= X, all of them have ended and
+ * V becomes safe_id.  This is what makes the watermark safe against
+ * transactions that commit in another order than their msg_ids: a message
+ * sent by a long transaction is never skipped.
+ *
+ * The minimum is computed in one statement (one snapshot), so a message
+ * moving from the delayed table to the message table is seen in one of the
+ * two.  A snapshot does not show the current transaction's own uncommitted
+ * deletes as live, so an advance made in a transaction is only tentative
+ * and is adopted at commit (pgmq_c.c's transaction callbacks); rolled back,
+ * it is forgotten.  Under REPEATABLE READ or SERIALIZABLE the snapshot is
+ * too old to advance from, so the committed watermark is used as it is.
+ *
+ * The watermark is only a starting point: a message below it is never
+ * live, and a message at or above it is always examined.
+ *
+ * Copyright (c) 2026, pgmq_c developers
+ *
+ * IDENTIFICATION
+ *	  src/queue_read.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/transam.h"
+#include "access/xact.h"
+#include "catalog/pg_type.h"
+#include "storage/procarray.h"
+#include "utils/timestamp.h"
+#include "utils/tuplestore.h"
+
+#include "compat.h"
+#include "pgmq_c.h"
+
+PG_FUNCTION_INFO_V1(pgmqc_read);
+PG_FUNCTION_INFO_V1(pgmqc_pop);
+
+#define LWM_INTERVAL_MS		50
+#define MATURE_BATCH		1000
+
+int64
+pgmqc_effective_lwm(PgmqcQueue *queue)
+{
+	if (queue->has_tentative && queue->lwm_tentative > queue->lwm)
+		return queue->lwm_tentative;
+	return queue->lwm;
+}
+
+/* Try to advance the queue's watermark; returns the one to scan from. */
+static int64
+advance_lwm(PgmqcQueue *queue)
+{
+	TimestampTz now = GetCurrentTimestamp();
+	int64		cur = pgmqc_effective_lwm(queue);
+	int64		cand;
+	Datum		arg;
+	Datum		d;
+	bool		isnull;
+	int64		last_value;
+	bool		is_called;
+
+	if (IsolationUsesXactSnapshot())
+		return cur;
+	if (queue->last_advance != 0 &&
+		!TimestampDifferenceExceeds(queue->last_advance, now, LWM_INTERVAL_MS))
+		return cur;
+	queue->last_advance = now;
+
+	/* step 2 of safe_id: have all transactions that could hold pend_id ended? */
+	if (queue->pend_valid &&
+		!TransactionIdPrecedes(GetOldestActiveTransactionId(), queue->pend_xid))
+		queue->safe_id = queue->pend_id;
+
+	/* step 1 of the next safe_id: the sequence first, then the next XID */
+	pgmqc_exec(queue, STMT_SEQ_LAST, NULL, NULL, 1);
+	last_value = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
+											 SPI_tuptable->tupdesc, 1, &isnull));
+	is_called = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0],
+										   SPI_tuptable->tupdesc, 2, &isnull));
+	queue->pend_id = is_called ? last_value : last_value - 1;
+	queue->pend_xid = XidFromFullTransactionId(ReadNextFullTransactionId());
+	queue->pend_valid = true;
+
+	/* the smallest msg_id still present, in one snapshot */
+	arg = Int64GetDatum(cur);
+	pgmqc_exec(queue, STMT_LWM_SCAN, &arg, NULL, 1);
+	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+
+	cand = queue->safe_id + 1;
+	if (!isnull && DatumGetInt64(d) < cand)
+		cand = DatumGetInt64(d);
+	if (cand > cur)
+	{
+		pgmqc_lwm_set_tentative(queue, cand);
+		cur = cand;
+	}
+	return cur;
+}
+
+/* Move due delayed messages into the message table. */
+static void
+mature_due(PgmqcQueue *queue)
+{
+	Datum		arg = Int32GetDatum(MATURE_BATCH);
+
+	if (pgmqc_exec(queue, STMT_DUE_PROBE, NULL, NULL, 1) > 0)
+		pgmqc_exec(queue, STMT_MATURE, &arg, NULL, 0);
+}
+
+static int
+cmp_first_int8(const void *a, const void *b)
+{
+	int64		x = ((const int64 *) a)[0];
+	int64		y = ((const int64 *) b)[0];
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * Put the rows of SPI_tuptable into the function's materialized result,
+ * optionally sorted on their first column (a bigint).
+ */
+void
+pgmqc_emit_rows(FunctionCallInfo fcinfo, bool sort_by_first)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	SPITupleTable *tt = SPI_tuptable;
+	uint64		n = SPI_processed;
+	int			natts = rsinfo->setDesc->natts;
+	Datum	   *values = palloc(natts * sizeof(Datum));
+	bool	   *nulls = palloc(natts * sizeof(bool));
+	int64	   *order = palloc(n * 2 * sizeof(int64));
+	uint64		i;
+
+	for (i = 0; i < n; i++)
+	{
+		bool		isnull;
+
+		order[2 * i] = sort_by_first ?
+			DatumGetInt64(SPI_getbinval(tt->vals[i], tt->tupdesc, 1, &isnull)) : 0;
+		order[2 * i + 1] = (int64) i;
+	}
+	if (sort_by_first && n > 1)
+		qsort(order, n, 2 * sizeof(int64), cmp_first_int8);
+
+	for (i = 0; i < n; i++)
+	{
+		HeapTuple	tup = tt->vals[order[2 * i + 1]];
+
+		heap_deform_tuple(tup, tt->tupdesc, values, nulls);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+}
+
+static int
+cmp_int8(const void *a, const void *b)
+{
+	int64		x = *(const int64 *) a;
+	int64		y = *(const int64 *) b;
+
+	return (x > y) - (x < y);
+}
+
+/* The bigint first column of every row in SPI_tuptable, sorted. */
+int64 *
+pgmqc_collect_ids(int *n)
+{
+	int64	   *ids = palloc((SPI_processed + 1) * sizeof(int64));
+	uint64		i;
+
+	for (i = 0; i < SPI_processed; i++)
+	{
+		bool		isnull;
+
+		ids[i] = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i],
+											 SPI_tuptable->tupdesc, 1, &isnull));
+	}
+	*n = (int) SPI_processed;
+	qsort(ids, *n, sizeof(int64), cmp_int8);
+	return ids;
+}
+
+void
+pgmqc_emit_ids(FunctionCallInfo fcinfo, int64 *ids, int n)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	int			i;
+
+	for (i = 0; i < n; i++)
+	{
+		Datum		v = Int64GetDatum(ids[i]);
+		bool		isnull = false;
+
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, &v, &isnull);
+	}
+}
+
+/*
+ * read(queue_name text, vt interval, qty integer) RETURNS SETOF message
+ */
+Datum
+pgmqc_read(PG_FUNCTION_ARGS)
+{
+	char	   *name = pgmqc_arg_name(fcinfo, 0);
+	int32		qty = pgmqc_check_qty(fcinfo, 2);
+	Interval   *vt = NULL;
+	PgmqcQueue *queue;
+	Datum		values[3];
+
+	if (!PG_ARGISNULL(1))
+	{
+		vt = PG_GETARG_INTERVAL_P(1);
+		pgmqc_check_vt(vt, "vt", true);
+	}
+	pgmqc_check_writable("read()");
+	InitMaterializedSRF(fcinfo, 0);
+
+	SPI_connect();
+	queue = pgmqc_lookup(name, false);
+	mature_due(queue);
+	values[0] = Int32GetDatum(qty);
+	values[1] = IntervalPGetDatum(vt ? vt : &queue->default_vt);
+	values[2] = Int64GetDatum(advance_lwm(queue));
+	pgmqc_exec(queue, STMT_CLAIM, values, NULL, 0);
+	pgmqc_emit_rows(fcinfo, true);
+	SPI_finish();
+	PG_RETURN_NULL();
+}
+
+/*
+ * pop(queue_name text, qty integer) RETURNS SETOF message
+ */
+Datum
+pgmqc_pop(PG_FUNCTION_ARGS)
+{
+	char	   *name = pgmqc_arg_name(fcinfo, 0);
+	int32		qty = pgmqc_check_qty(fcinfo, 1);
+	PgmqcQueue *queue;
+	Datum		values[2];
+
+	pgmqc_check_writable("pop()");
+	InitMaterializedSRF(fcinfo, 0);
+
+	SPI_connect();
+	queue = pgmqc_lookup(name, false);
+	mature_due(queue);
+	values[0] = Int32GetDatum(qty);
+	values[1] = Int64GetDatum(advance_lwm(queue));
+	pgmqc_exec(queue, STMT_POP, values, NULL, 0);
+	pgmqc_emit_rows(fcinfo, true);
+	SPI_finish();
+	PG_RETURN_NULL();
+}

@@ -1,0 +1,170 @@
+/*-------------------------------------------------------------------------
+ *
+ * queue_send.c
+ *		send and send_batch.
+ *
+ * A message without delay goes straight into the queue's message table; a
+ * delayed one goes into its delayed table, from which readers move it once
+ * it is due.  Either way it takes its msg_id from the queue's sequence.
+ *
+ * Ordering rule relied on by the read side (queue_read.c): the sending
+ * transaction has its XID assigned before it draws a msg_id.  So any msg_id
+ * that a reader sees already handed out belongs to a transaction whose XID
+ * is below the next XID the reader reads afterwards.
+ *
+ * Copyright (c) 2026, pgmq_c developers
+ *
+ * IDENTIFICATION
+ *	  src/queue_send.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "catalog/pg_type.h"
+#include "utils/array.h"
+#include "utils/lsyscache.h"
+
+#include "compat.h"
+#include "pgmq_c.h"
+
+PG_FUNCTION_INFO_V1(pgmqc_send);
+PG_FUNCTION_INFO_V1(pgmqc_send_batch);
+
+/*
+ * send(queue_name text, message jsonb, headers jsonb, delay interval)
+ *		RETURNS bigint
+ */
+Datum
+pgmqc_send(PG_FUNCTION_ARGS)
+{
+	char	   *name = pgmqc_arg_name(fcinfo, 0);
+	Jsonb	   *message;
+	Jsonb	   *headers = NULL;
+	Interval   *delay;
+	PgmqcQueue *queue;
+	Datum		values[3];
+	char		nulls[3] = {' ', ' ', ' '};
+	bool		delayed;
+	bool		isnull;
+	int64		msg_id;
+
+	pgmqc_check_not_null(fcinfo, 1, "message");
+	message = PG_GETARG_JSONB_P(1);
+	pgmqc_check_message(message);
+	if (!PG_ARGISNULL(2))
+	{
+		headers = PG_GETARG_JSONB_P(2);
+		pgmqc_check_headers(headers);
+	}
+	pgmqc_check_size(message, headers);
+	pgmqc_check_not_null(fcinfo, 3, "delay");
+	delay = PG_GETARG_INTERVAL_P(3);
+	pgmqc_check_delay(delay);
+	delayed = !pgmqc_interval_is_zero(delay);
+	pgmqc_check_writable("send()");
+
+	SPI_connect();
+	queue = pgmqc_lookup(name, false);
+
+	values[0] = JsonbPGetDatum(message);
+	values[1] = headers ? JsonbPGetDatum(headers) : (Datum) 0;
+	if (headers == NULL)
+		nulls[1] = 'n';
+	values[2] = IntervalPGetDatum(delay);
+
+	/* XID first, then msg_id: see the file header */
+	(void) GetTopTransactionId();
+	pgmqc_exec(queue, delayed ? STMT_SEND_DELAYED : STMT_SEND, values, nulls, 0);
+	msg_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
+										 SPI_tuptable->tupdesc, 1, &isnull));
+	SPI_finish();
+	PG_RETURN_INT64(msg_id);
+}
+
+/* Validate every element of a jsonb[] argument. */
+static void
+check_elements(ArrayType *arr, bool are_headers, int *n)
+{
+	Datum	   *elems;
+	bool	   *elem_nulls;
+	int16		typlen;
+	bool		typbyval;
+	char		typalign;
+	int			i;
+
+	get_typlenbyvalalign(JSONBOID, &typlen, &typbyval, &typalign);
+	deconstruct_array(arr, JSONBOID, typlen, typbyval, typalign,
+					  &elems, &elem_nulls, n);
+	for (i = 0; i < *n; i++)
+	{
+		Jsonb	   *j = DatumGetJsonbP(elems[i]);
+
+		if (are_headers)
+			pgmqc_check_headers(j);
+		else
+		{
+			pgmqc_check_message(j);
+			pgmqc_check_size(j, NULL);
+		}
+	}
+}
+
+/*
+ * send_batch(queue_name text, messages jsonb[], headers jsonb[],
+ *			  delay interval) RETURNS SETOF bigint
+ *
+ * The msg_ids come back in array order (they are drawn in that order, so
+ * ascending).
+ */
+Datum
+pgmqc_send_batch(PG_FUNCTION_ARGS)
+{
+	char	   *name = pgmqc_arg_name(fcinfo, 0);
+	ArrayType  *messages;
+	ArrayType  *headers = NULL;
+	Interval   *delay;
+	PgmqcQueue *queue;
+	Datum		values[3];
+	char		nulls[3] = {' ', ' ', ' '};
+	int			nmsg;
+	int			nhdr;
+	int64	   *ids;
+	int			nids;
+
+	messages = pgmqc_check_array(fcinfo, 1, "messages", false);
+	check_elements(messages, false, &nmsg);
+	if (!PG_ARGISNULL(2))
+	{
+		headers = pgmqc_check_array(fcinfo, 2, "headers", true);
+		check_elements(headers, true, &nhdr);
+		if (nhdr != nmsg)
+			ereport(ERROR,
+					(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+					 errmsg("messages and headers must have the same number of elements"),
+					 errdetail("messages has %d elements, headers has %d.", nmsg, nhdr)));
+	}
+	pgmqc_check_not_null(fcinfo, 3, "delay");
+	delay = PG_GETARG_INTERVAL_P(3);
+	pgmqc_check_delay(delay);
+	pgmqc_check_writable("send_batch()");
+
+	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
+
+	SPI_connect();
+	queue = pgmqc_lookup(name, false);
+	values[0] = PointerGetDatum(messages);
+	values[1] = PointerGetDatum(headers);
+	if (headers == NULL)
+		nulls[1] = 'n';
+	values[2] = IntervalPGetDatum(delay);
+
+	(void) GetTopTransactionId();
+	pgmqc_exec(queue, pgmqc_interval_is_zero(delay) ? STMT_SEND_BATCH : STMT_SEND_BATCH_DELAYED,
+			   values, nulls, 0);
+	ids = pgmqc_collect_ids(&nids);
+	pgmqc_emit_ids(fcinfo, ids, nids);
+	SPI_finish();
+	PG_RETURN_NULL();
+}

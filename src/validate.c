@@ -1,0 +1,235 @@
+/*-------------------------------------------------------------------------
+ *
+ * validate.c
+ *		Checks of every argument a caller can pass, before any data is read
+ *		or written.  Each failure is an ERROR with a specific SQLSTATE.
+ *
+ * Copyright (c) 2026, pgmq_c developers
+ *
+ * IDENTIFICATION
+ *	  src/validate.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/xlog.h"
+#include "catalog/pg_type.h"
+#include "miscadmin.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/timestamp.h"
+
+#include "pgmq_c.h"
+
+/*
+ * Queue names: 1 to 80 characters, ASCII letters, digits, '_' and '-'.
+ * Case is significant.  The name is never used as an SQL identifier.
+ */
+void
+pgmqc_check_name(const char *name)
+{
+	size_t		len = strlen(name);
+	const char *p;
+
+	if (len == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_NAME),
+				 errmsg("queue name must not be empty")));
+	if (len > PGMQC_MAX_NAME_LEN)
+		ereport(ERROR,
+				(errcode(ERRCODE_NAME_TOO_LONG),
+				 errmsg("queue name is too long"),
+				 errdetail("Queue names have at most %d characters; this one has %zu.",
+						   PGMQC_MAX_NAME_LEN, len)));
+	for (p = name; *p; p++)
+	{
+		unsigned char c = (unsigned char) *p;
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			  (c >= '0' && c <= '9') || c == '_' || c == '-'))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_NAME),
+					 errmsg("invalid queue name \"%s\"", name),
+					 errdetail("Queue names may contain only ASCII letters, digits, \"_\" and \"-\".")));
+	}
+}
+
+void
+pgmqc_check_not_null(FunctionCallInfo fcinfo, int argno, const char *argname)
+{
+	if (PG_ARGISNULL(argno))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s must not be NULL", argname)));
+}
+
+/* Fetch and validate the queue name argument. */
+char *
+pgmqc_arg_name(FunctionCallInfo fcinfo, int argno)
+{
+	char	   *name;
+
+	pgmqc_check_not_null(fcinfo, argno, "queue_name");
+	name = text_to_cstring(PG_GETARG_TEXT_PP(argno));
+	pgmqc_check_name(name);
+	return name;
+}
+
+bool
+pgmqc_interval_is_zero(Interval *iv)
+{
+	return iv->time == 0 && iv->day == 0 && iv->month == 0;
+}
+
+/* now() + iv, computed the way timestamptz + interval is in SQL */
+static TimestampTz
+add_interval(TimestampTz ts, Interval *iv)
+{
+	return DatumGetTimestampTz(DirectFunctionCall2(timestamptz_pl_interval,
+												   TimestampTzGetDatum(ts),
+												   IntervalPGetDatum(iv)));
+}
+
+static Interval *
+make_secs_interval(int64 secs, int32 months)
+{
+	Interval   *iv = palloc0(sizeof(Interval));
+
+	iv->time = secs * USECS_PER_SEC;
+	iv->month = months;
+	return iv;
+}
+
+/*
+ * A visibility timeout (lease): 0 (when allowed) up to 12 hours.  The check
+ * adds the interval to the current time so that months and days count as
+ * the calendar does.
+ */
+void
+pgmqc_check_vt(Interval *vt, const char *argname, bool allow_zero)
+{
+	TimestampTz now = GetCurrentTimestamp();
+	TimestampTz end = add_interval(now, vt);
+
+	if (end < now || (!allow_zero && end == now))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must be %s", argname,
+						allow_zero ? "zero or positive" : "positive")));
+	if (end > add_interval(now, make_secs_interval(PGMQC_MAX_VT_SECS, 0)))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must not exceed 12 hours", argname)));
+}
+
+/* A delivery delay: 0 up to 1 year. */
+void
+pgmqc_check_delay(Interval *delay)
+{
+	TimestampTz now = GetCurrentTimestamp();
+	TimestampTz end = add_interval(now, delay);
+
+	if (end < now)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("delay must not be negative")));
+	if (end > add_interval(now, make_secs_interval(0, 12)))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("delay must not exceed 1 year")));
+}
+
+int32
+pgmqc_check_qty(FunctionCallInfo fcinfo, int argno)
+{
+	int32		qty;
+
+	pgmqc_check_not_null(fcinfo, argno, "qty");
+	qty = PG_GETARG_INT32(argno);
+	if (qty < 1 || qty > PGMQC_MAX_BATCH)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("qty must be between 1 and %d", PGMQC_MAX_BATCH),
+				 errdetail("qty was %d.", qty)));
+	return qty;
+}
+
+/* A message body must be a JSON object or array. */
+void
+pgmqc_check_message(Jsonb *message)
+{
+	if (JB_ROOT_IS_SCALAR(message))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("message must be a JSON object or array"),
+				 errhint("Wrap a scalar value in an object, for example '{\"value\": 42}'.")));
+}
+
+/* Headers must be a JSON object. */
+void
+pgmqc_check_headers(Jsonb *headers)
+{
+	if (!JB_ROOT_IS_OBJECT(headers))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("headers must be a JSON object")));
+}
+
+void
+pgmqc_check_size(Jsonb *message, Jsonb *headers)
+{
+	Size		size = VARSIZE(message) + (headers ? VARSIZE(headers) : 0);
+
+	if (size > (Size) pgmqc_max_message_size)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("message is too large"),
+				 errdetail("The message and its headers take %zu bytes; the limit is %d bytes.",
+						   size, pgmqc_max_message_size),
+				 errhint("Raise \"%s\" or store large payloads elsewhere and send a reference.",
+						 "pgmq_c.max_message_size")));
+}
+
+/* Functions that write refuse clearly in read-only transactions and on a standby. */
+void
+pgmqc_check_writable(const char *funcname)
+{
+	PreventCommandIfReadOnly(funcname);
+	PreventCommandDuringRecovery(funcname);
+}
+
+/*
+ * A one-dimensional array argument without NULL elements, of at most
+ * PGMQC_MAX_BATCH elements.
+ */
+ArrayType *
+pgmqc_check_array(FunctionCallInfo fcinfo, int argno, const char *argname,
+				  bool allow_empty)
+{
+	ArrayType  *arr;
+	int			n;
+
+	pgmqc_check_not_null(fcinfo, argno, argname);
+	arr = PG_GETARG_ARRAYTYPE_P(argno);
+	if (ARR_NDIM(arr) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("%s must be a one-dimensional array", argname)));
+	n = ArrayGetNItems(ARR_NDIM(arr), ARR_DIMS(arr));
+	if (n == 0 && !allow_empty)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must not be empty", argname)));
+	if (n > PGMQC_MAX_BATCH)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("%s has too many elements", argname),
+				 errdetail("The limit is %d elements; %d were given.",
+						   PGMQC_MAX_BATCH, n)));
+	if (array_contains_nulls(arr))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s must not contain NULL elements", argname)));
+	return arr;
+}
