@@ -94,7 +94,7 @@ LANGUAGE sql STABLE PARALLEL SAFE
 BEGIN ATOMIC
 	SELECT q.queue_name, q.queue_id, q.visibility_timeout, q.created_at
 	  FROM pgmq_c.queues q
-	 ORDER BY q.queue_name;
+	 ORDER BY q.queue_name COLLATE "C";
 END;
 COMMENT ON FUNCTION pgmq_c.list_queues() IS 'one row per queue';
 

@@ -133,7 +133,7 @@ pgmqc_metrics_all(PG_FUNCTION_ARGS)
 
 	InitMaterializedSRF(fcinfo, 0);
 	SPI_connect();
-	rc = SPI_execute("SELECT queue_name FROM pgmq_c.queues ORDER BY queue_name",
+	rc = SPI_execute("SELECT queue_name FROM pgmq_c.queues ORDER BY queue_name COLLATE \"C\"",
 					 true, 0);
 	if (rc != SPI_OK_SELECT)
 		elog(ERROR, "SPI_execute failed: %s", SPI_result_code_string(rc));
