@@ -195,8 +195,8 @@ pgmqc_check_size(Jsonb *message, Jsonb *headers)
 void
 pgmqc_check_writable(const char *funcname)
 {
-	PreventCommandIfReadOnly(funcname);
 	PreventCommandDuringRecovery(funcname);
+	PreventCommandIfReadOnly(funcname);
 }
 
 /*
