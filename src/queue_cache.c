@@ -84,36 +84,34 @@ static const StmtDef stmt_defs[NUM_PGMQC_STMTS] = {
 		3, {JSONBARRAYOID, JSONBARRAYOID, INTERVALOID}
 	},
 	[STMT_DUE_PROBE] = {
-		"SELECT 1 FROM {D} WHERE deliver_at OPERATOR(pg_catalog.<=) "
-		"pg_catalog.clock_timestamp() LIMIT 1",
+		"SELECT deliver_at FROM {D} ORDER BY deliver_at LIMIT 1",
 		0, {InvalidOid}
 	},
 	[STMT_MATURE] = {
 		"WITH due AS (DELETE FROM {D} d WHERE d.msg_id OPERATOR(pg_catalog.=) ANY "
-		"(ARRAY(SELECT msg_id FROM {D} WHERE deliver_at OPERATOR(pg_catalog.<=) "
-		"pg_catalog.clock_timestamp() ORDER BY deliver_at LIMIT $1 "
-		"FOR UPDATE SKIP LOCKED)) "
+		"(ARRAY(SELECT msg_id FROM {D} WHERE deliver_at OPERATOR(pg_catalog.<=) $2 "
+		"ORDER BY deliver_at LIMIT $1 FOR UPDATE SKIP LOCKED)) "
 		"RETURNING d.msg_id, d.enqueued_at, d.deliver_at, d.message, d.headers) "
 		"INSERT INTO {Q} (msg_id, read_ct, enqueued_at, vt, message, headers) "
 		"SELECT msg_id, 0, enqueued_at, deliver_at, message, headers FROM due",
-		1, {INT4OID}
+		2, {INT4OID, TIMESTAMPTZOID}
 	},
 	[STMT_CLAIM] = {
 		"UPDATE {Q} q SET vt = pg_catalog.clock_timestamp() OPERATOR(pg_catalog.+) $2, "
 		"read_ct = q.read_ct OPERATOR(pg_catalog.+) 1 "
-		"FROM (SELECT msg_id FROM {Q} WHERE msg_id OPERATOR(pg_catalog.>=) $3 "
+		"WHERE q.msg_id OPERATOR(pg_catalog.=) ANY (ARRAY("
+		"SELECT msg_id FROM {Q} WHERE msg_id OPERATOR(pg_catalog.>=) $3 "
 		"AND vt OPERATOR(pg_catalog.<=) pg_catalog.clock_timestamp() "
-		"ORDER BY msg_id LIMIT $1 FOR UPDATE SKIP LOCKED) c "
-		"WHERE q.msg_id OPERATOR(pg_catalog.=) c.msg_id "
+		"ORDER BY msg_id LIMIT $1 FOR UPDATE SKIP LOCKED)) "
 		"RETURNING q.msg_id, q.read_ct, q.enqueued_at, q.vt, q.message, q.headers",
 		3, {INT4OID, INTERVALOID, INT8OID}
 	},
 	[STMT_POP] = {
-		"DELETE FROM {Q} q USING (SELECT msg_id FROM {Q} "
-		"WHERE msg_id OPERATOR(pg_catalog.>=) $2 "
+		"DELETE FROM {Q} q "
+		"WHERE q.msg_id OPERATOR(pg_catalog.=) ANY (ARRAY("
+		"SELECT msg_id FROM {Q} WHERE msg_id OPERATOR(pg_catalog.>=) $2 "
 		"AND vt OPERATOR(pg_catalog.<=) pg_catalog.clock_timestamp() "
-		"ORDER BY msg_id LIMIT $1 FOR UPDATE SKIP LOCKED) c "
-		"WHERE q.msg_id OPERATOR(pg_catalog.=) c.msg_id "
+		"ORDER BY msg_id LIMIT $1 FOR UPDATE SKIP LOCKED)) "
 		"RETURNING q.msg_id, q.read_ct OPERATOR(pg_catalog.+) 1, q.enqueued_at, "
 		"q.vt, q.message, q.headers",
 		2, {INT4OID, INT8OID}
@@ -141,13 +139,13 @@ static const StmtDef stmt_defs[NUM_PGMQC_STMTS] = {
 	},
 	[STMT_DELETE_MANY] = {
 		"DELETE FROM {Q} q USING ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)) AS r(id, ct) "
-		"WHERE q.msg_id OPERATOR(pg_catalog.=) r.id "
+		"WHERE q.msg_id OPERATOR(pg_catalog.=) ANY ($1) AND q.msg_id OPERATOR(pg_catalog.=) r.id "
 		"AND (r.ct IS NULL OR q.read_ct OPERATOR(pg_catalog.=) r.ct) RETURNING q.msg_id",
 		2, {INT8ARRAYOID, INT4ARRAYOID}
 	},
 	[STMT_DELETE_MANY_DELAYED] = {
 		"DELETE FROM {D} d USING ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)) AS r(id, ct) "
-		"WHERE d.msg_id OPERATOR(pg_catalog.=) r.id "
+		"WHERE d.msg_id OPERATOR(pg_catalog.=) ANY ($1) AND d.msg_id OPERATOR(pg_catalog.=) r.id "
 		"AND (r.ct IS NULL OR r.ct OPERATOR(pg_catalog.=) 0) RETURNING d.msg_id",
 		2, {INT8ARRAYOID, INT4ARRAYOID}
 	},
@@ -171,7 +169,7 @@ static const StmtDef stmt_defs[NUM_PGMQC_STMTS] = {
 	},
 	[STMT_ARCHIVE_MANY] = {
 		"WITH m AS (DELETE FROM {Q} q USING ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)) AS r(id, ct) "
-		"WHERE q.msg_id OPERATOR(pg_catalog.=) r.id "
+		"WHERE q.msg_id OPERATOR(pg_catalog.=) ANY ($1) AND q.msg_id OPERATOR(pg_catalog.=) r.id "
 		"AND (r.ct IS NULL OR q.read_ct OPERATOR(pg_catalog.=) r.ct) "
 		"RETURNING q.msg_id, q.read_ct, q.enqueued_at, q.vt, q.message, q.headers) "
 		"INSERT INTO {A} (msg_id, read_ct, enqueued_at, archived_at, vt, message, headers) "
@@ -181,7 +179,7 @@ static const StmtDef stmt_defs[NUM_PGMQC_STMTS] = {
 	},
 	[STMT_ARCHIVE_MANY_DELAYED] = {
 		"WITH m AS (DELETE FROM {D} d USING ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)) AS r(id, ct) "
-		"WHERE d.msg_id OPERATOR(pg_catalog.=) r.id "
+		"WHERE d.msg_id OPERATOR(pg_catalog.=) ANY ($1) AND d.msg_id OPERATOR(pg_catalog.=) r.id "
 		"AND (r.ct IS NULL OR r.ct OPERATOR(pg_catalog.=) 0) "
 		"RETURNING d.msg_id, d.enqueued_at, d.deliver_at, d.message, d.headers) "
 		"INSERT INTO {A} (msg_id, read_ct, enqueued_at, archived_at, vt, message, headers) "

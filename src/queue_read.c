@@ -120,14 +120,30 @@ advance_lwm(PgmqcQueue *queue)
 	return cur;
 }
 
-/* Move due delayed messages into the message table. */
+/*
+ * Move due delayed messages into the message table.  The probe reads the
+ * head of the deliver_at index and the time is compared here: a volatile
+ * "deliver_at <= clock_timestamp()" could not be an index condition, and a
+ * filtered scan would walk every future message when none is due.
+ */
 static void
 mature_due(PgmqcQueue *queue)
 {
-	Datum		arg = Int32GetDatum(MATURE_BATCH);
+	TimestampTz now;
+	TimestampTz head;
+	bool		isnull;
+	Datum		args[2];
 
-	if (pgmqc_exec(queue, STMT_DUE_PROBE, NULL, NULL, 1) > 0)
-		pgmqc_exec(queue, STMT_MATURE, &arg, NULL, 0);
+	if (pgmqc_exec(queue, STMT_DUE_PROBE, NULL, NULL, 1) == 0)
+		return;
+	head = DatumGetTimestampTz(SPI_getbinval(SPI_tuptable->vals[0],
+											 SPI_tuptable->tupdesc, 1, &isnull));
+	now = GetCurrentTimestamp();
+	if (head > now)
+		return;
+	args[0] = Int32GetDatum(MATURE_BATCH);
+	args[1] = TimestampTzGetDatum(now);
+	pgmqc_exec(queue, STMT_MATURE, args, NULL, 0);
 }
 
 static int
