@@ -9,15 +9,19 @@ OBJS = \
 	src/queue_send.o \
 	src/queue_read.o \
 	src/queue_ack.o \
-	src/queue_metrics.o
+	src/queue_metrics.o \
+	src/shmem.o \
+	src/wait.o \
+	src/worker.o \
+	src/notify.o
 PGFILEDESC = "pgmq_c - message queues inside PostgreSQL"
 PG_CPPFLAGS = -I$(srcdir)/src
 
 EXTENSION = pgmq_c
-DATA = pgmq_c--0.1.0.sql
+DATA = pgmq_c--0.1.0.sql pgmq_c--0.1.0--0.2.0.sql
 
-REGRESS = setup queue_basic queue_read queue_ack queue_delay queue_txn \
-	queue_metrics bad_input cleanup
+REGRESS = upgrade setup queue_basic queue_read queue_ack queue_delay queue_txn \
+	queue_metrics queue_wait bad_input cleanup
 REGRESS_OPTS = --inputdir=.
 
 ISOLATION = send_uncommitted read_rollback skip_locked stale_receipt

@@ -5,7 +5,7 @@ CREATE EXTENSION pgmq_c;
 SELECT p.oid::regprocedure AS function, pg_get_function_result(p.oid) AS returns
   FROM pg_proc p
  WHERE p.pronamespace = 'pgmq_c'::regnamespace
- ORDER BY 1::text;
+ ORDER BY p.oid::regprocedure::text COLLATE "C";
 
 -- the composite type returned by read, pop and set_vt
 SELECT attname, format_type(atttypid, atttypmod)

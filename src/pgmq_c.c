@@ -20,14 +20,17 @@
 
 #include "access/xact.h"
 #include "fmgr.h"
+#include "miscadmin.h"
 #include "utils/guc.h"
 
-#include "pgmq_c.h"
+#include "shmem.h"
 
 PG_MODULE_MAGIC;
 
 int			pgmqc_max_message_size = 1024 * 1024;
 int			pgmqc_metrics_exact_limit = 100000;
+int			pgmqc_max_wait_ms = 30000;
+
 
 void		_PG_init(void);
 
@@ -39,10 +42,21 @@ pgmqc_xact_callback(XactEvent event, void *arg)
 		case XACT_EVENT_COMMIT:
 		case XACT_EVENT_PARALLEL_COMMIT:
 			pgmqc_lwm_xact_end(true);
+			pgmqc_wake_xact_end(true);
 			break;
 		case XACT_EVENT_ABORT:
 		case XACT_EVENT_PARALLEL_ABORT:
 			pgmqc_lwm_xact_end(false);
+			pgmqc_wake_xact_end(false);
+			break;
+		case XACT_EVENT_PREPARE:
+
+			/*
+			 * COMMIT PREPARED runs in another session, which knows nothing
+			 * of these wake-ups: sleepers notice within pgmq_c.wait_slice.
+			 */
+			pgmqc_lwm_xact_end(false);
+			pgmqc_wake_xact_end(false);
 			break;
 		default:
 			break;
@@ -85,6 +99,64 @@ _PG_init(void)
 							PGC_USERSET,
 							0,
 							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("pgmq_c.max_wait",
+							"Longest wait accepted by read(..., wait) and receive().",
+							"A read() that waits holds its snapshot, and so the xmin horizon, for the whole wait.",
+							&pgmqc_max_wait_ms,
+							30000,
+							0,
+							INT_MAX,
+							PGC_USERSET,
+							GUC_UNIT_MS,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("pgmq_c.wait_slice",
+							"Longest single sleep of a waiting reader before it looks again.",
+							"Bounds how late a wake-up the commit callback cannot see (COMMIT PREPARED, COPY) arrives.",
+							&pgmqc_wait_slice_ms,
+							1000,
+							1,
+							60000,
+							PGC_SUSET,
+							GUC_UNIT_MS,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("pgmq_c.poll_interval",
+							"Sleep between looks of a waiting reader when pgmq_c is not preloaded.",
+							NULL,
+							&pgmqc_poll_interval_ms,
+							20,
+							1,
+							10000,
+							PGC_USERSET,
+							GUC_UNIT_MS,
+							NULL, NULL, NULL);
+
+	DefineCustomBoolVariable("pgmq_c.worker",
+							 "Runs the pgmq_c background workers (needs shared_preload_libraries).",
+							 NULL,
+							 &pgmqc_worker_enabled,
+							 true,
+							 PGC_SIGHUP,
+							 0,
+							 NULL, NULL, NULL);
+
+	if (process_shared_preload_libraries_in_progress)
+	{
+		DefineCustomIntVariable("pgmq_c.wait_slots",
+								"Number of shared wake-up slots that queues are hashed onto.",
+								NULL,
+								&pgmqc_wait_slots,
+								1024,
+								16,
+								1024 * 1024,
+								PGC_POSTMASTER,
+								0,
+								NULL, NULL, NULL);
+		pgmqc_shmem_init_hooks();
+		pgmqc_register_launcher();
+	}
 
 #if PG_VERSION_NUM >= 150000
 	MarkGUCPrefixReserved("pgmq_c");

@@ -37,9 +37,12 @@
 #define PGMQC_MAX_BATCH			10000
 #define PGMQC_MAX_VT_SECS		(12 * 60 * 60)
 
-/* GUCs (pgmq_c.c) */
+/* GUCs (pgmq_c.c, wait.c) */
 extern int	pgmqc_max_message_size;
 extern int	pgmqc_metrics_exact_limit;
+extern int	pgmqc_max_wait_ms;
+extern int	pgmqc_wait_slice_ms;
+extern int	pgmqc_poll_interval_ms;
 
 /* The statements kept per queue; see queue_cache.c for their text. */
 typedef enum PgmqcStmt
@@ -66,6 +69,7 @@ typedef enum PgmqcStmt
 	STMT_SET_VT_DELAYED,
 	STMT_READ_ARCHIVE,
 	STMT_METRICS,
+	STMT_NEXT_DUE,
 	NUM_PGMQC_STMTS
 } PgmqcStmt;
 
@@ -80,6 +84,7 @@ typedef struct PgmqcQueue
 	int32		queue_id;
 	Oid			relid;			/* pgmq_c.q_<id> */
 	Interval	default_vt;
+	bool		notify;			/* enable_notify() is on */
 	bool		valid;			/* false: re-check pgmq_c.queues */
 	SPIPlanPtr	plans[NUM_PGMQC_STMTS];
 
@@ -122,6 +127,11 @@ extern void pgmqc_lwm_set_tentative(PgmqcQueue *queue, int64 lwm);
 
 /* queue_read.c */
 extern int64 pgmqc_effective_lwm(PgmqcQueue *queue);
+
+/* wait.c */
+extern uint64 pgmqc_generation(PgmqcQueue *queue);
+extern void pgmqc_sleep(PgmqcQueue *queue, uint64 seen, TimestampTz until);
+extern TimestampTz pgmqc_next_due(PgmqcQueue *queue, int64 lwm);
 
 /* result sets (queue_read.c) */
 extern void pgmqc_emit_rows(FunctionCallInfo fcinfo, bool sort_by_first);

@@ -19,9 +19,10 @@
 #include "postgres.h"
 
 #include "utils/array.h"
+#include "utils/builtins.h"
 
 #include "compat.h"
-#include "pgmq_c.h"
+#include "shmem.h"
 
 PG_FUNCTION_INFO_V1(pgmqc_delete);
 PG_FUNCTION_INFO_V1(pgmqc_delete_many);
@@ -209,6 +210,21 @@ pgmqc_set_vt(PG_FUNCTION_ARGS)
 	queue = pgmqc_lookup(name, false);
 	if (pgmqc_exec(queue, STMT_SET_VT, values, nulls, 0) == 0)
 		pgmqc_exec(queue, STMT_SET_VT_DELAYED, values, nulls, 0);
+	if (SPI_processed > 0 && pgmqc_shared != NULL)
+	{
+		Interval   *vt = PG_GETARG_INTERVAL_P(2);
+
+		if (pgmqc_interval_is_zero(vt))
+			pgmqc_wake_on_commit(queue, (int) SPI_processed, queue->notify);
+		else
+		{
+			pgmqc_publish_due(queue->queue_id,
+							  DatumGetTimestampTz(DirectFunctionCall2(timestamptz_pl_interval,
+																	  TimestampTzGetDatum(GetCurrentTimestamp()),
+																	  IntervalPGetDatum(vt))));
+			pgmqc_wake_on_commit(queue, 1, false);
+		}
+	}
 	pgmqc_emit_rows(fcinfo, false);
 	SPI_finish();
 	PG_RETURN_NULL();

@@ -227,6 +227,13 @@ static const StmtDef stmt_defs[NUM_PGMQC_STMTS] = {
 		"pg_catalog.clock_timestamp()",
 		2, {INT8OID, INT8OID}
 	},
+	[STMT_NEXT_DUE] = {
+		"SELECT LEAST("
+		"(SELECT deliver_at FROM {D} ORDER BY deliver_at LIMIT 1), "
+		"(SELECT pg_catalog.min(vt) FROM {Q} WHERE msg_id OPERATOR(pg_catalog.>=) $1 "
+		"AND vt OPERATOR(pg_catalog.>) pg_catalog.clock_timestamp()))",
+		1, {INT8OID}
+	},
 };
 
 /*
@@ -289,7 +296,7 @@ reset_entry(PgmqcQueue *entry)
  * queue.
  */
 static bool
-fetch_queue_row(const char *name, int32 *queue_id, Interval *vt)
+fetch_queue_row(const char *name, int32 *queue_id, Interval *vt, bool *notify)
 {
 	Datum		arg = CStringGetTextDatum(name);
 	bool		isnull;
@@ -300,9 +307,23 @@ fetch_queue_row(const char *name, int32 *queue_id, Interval *vt)
 		Oid			argtype = TEXTOID;
 		SPIPlanPtr	plan;
 
-		plan = SPI_prepare("SELECT queue_id, visibility_timeout FROM pgmq_c.queues "
-						   "WHERE queue_name OPERATOR(pg_catalog.=) $1",
-						   1, &argtype);
+		Oid			queues = get_relname_relid("queues",
+											   get_namespace_oid("pgmq_c", false));
+
+		/*
+		 * Version 0.1.0 of the extension has no notify_throttle column:
+		 * this library serves it until ALTER EXTENSION pgmq_c UPDATE.
+		 */
+		if (get_attnum(queues, "notify_throttle") != InvalidAttrNumber)
+			plan = SPI_prepare("SELECT queue_id, visibility_timeout, "
+							   "notify_throttle IS NOT NULL FROM pgmq_c.queues "
+							   "WHERE queue_name OPERATOR(pg_catalog.=) $1",
+							   1, &argtype);
+		else
+			plan = SPI_prepare("SELECT queue_id, visibility_timeout, false "
+							   "FROM pgmq_c.queues "
+							   "WHERE queue_name OPERATOR(pg_catalog.=) $1",
+							   1, &argtype);
 		if (plan == NULL)
 			elog(ERROR, "SPI_prepare failed: %s",
 				 SPI_result_code_string(SPI_result));
@@ -319,6 +340,8 @@ fetch_queue_row(const char *name, int32 *queue_id, Interval *vt)
 											SPI_tuptable->tupdesc, 1, &isnull));
 	*vt = *DatumGetIntervalP(SPI_getbinval(SPI_tuptable->vals[0],
 										   SPI_tuptable->tupdesc, 2, &isnull));
+	*notify = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0],
+										 SPI_tuptable->tupdesc, 3, &isnull));
 	return true;
 }
 
@@ -333,13 +356,14 @@ pgmqc_lookup(const char *name, bool missing_ok)
 	bool		found;
 	int32		queue_id;
 	Interval	vt;
+	bool		notify;
 	char		relname[NAMEDATALEN];
 
 	entry = hash_search(queue_cache, name, HASH_FIND, NULL);
 	if (entry != NULL && entry->valid)
 		return entry;
 
-	if (!fetch_queue_row(name, &queue_id, &vt))
+	if (!fetch_queue_row(name, &queue_id, &vt, &notify))
 	{
 		if (entry != NULL)
 		{
@@ -376,6 +400,7 @@ pgmqc_lookup(const char *name, bool missing_ok)
 				 errmsg("table \"pgmq_c.%s\" of queue \"%s\" is missing", relname, name),
 				 errhint("Drop the queue with pgmq_c.drop_queue() and create it again.")));
 	entry->default_vt = vt;
+	entry->notify = notify;
 	entry->valid = true;
 	return entry;
 }

@@ -45,18 +45,27 @@
  */
 #include "postgres.h"
 
+#include "access/htup_details.h"
 #include "access/transam.h"
 #include "access/xact.h"
 #include "catalog/pg_type.h"
+#include "funcapi.h"
+#include "nodes/parsenodes.h"
 #include "storage/procarray.h"
+#include "miscadmin.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
 #include "utils/timestamp.h"
 #include "utils/tuplestore.h"
+#include "utils/typcache.h"
 
 #include "compat.h"
-#include "pgmq_c.h"
+#include "shmem.h"
 
 PG_FUNCTION_INFO_V1(pgmqc_read);
 PG_FUNCTION_INFO_V1(pgmqc_pop);
+PG_FUNCTION_INFO_V1(pgmqc_receive);
 
 #define LWM_INTERVAL_MS		50
 #define MATURE_BATCH		1000
@@ -235,7 +244,113 @@ pgmqc_emit_ids(FunctionCallInfo fcinfo, int64 *ids, int n)
 }
 
 /*
- * read(queue_name text, vt interval, qty integer) RETURNS SETOF message
+ * One attempt to claim up to qty messages for vt; returns how many (rows in
+ * SPI_tuptable).  Registers the wake-ups that the claim implies.
+ */
+static int
+claim_once(PgmqcQueue *queue, int32 qty, Interval *vt)
+{
+	Datum		values[3];
+	int			n;
+
+	mature_due(queue);
+	values[0] = Int32GetDatum(qty);
+	values[1] = IntervalPGetDatum(vt);
+	values[2] = Int64GetDatum(advance_lwm(queue));
+	n = pgmqc_exec(queue, STMT_CLAIM, values, NULL, 0);
+	if (n > 0 && pgmqc_shared != NULL)
+	{
+		/* rolled back, the claim makes the messages visible again */
+		pgmqc_wake_on_abort(queue, n);
+		/* the lease end matters to sleepers and to notifications */
+		if (queue->notify ||
+			pg_atomic_read_u32(&pgmqc_slot(queue->queue_id)->waiters) > 0)
+			pgmqc_publish_due(queue->queue_id,
+							  DatumGetTimestampTz(DirectFunctionCall2(timestamptz_pl_interval,
+																	  TimestampTzGetDatum(GetCurrentTimestamp()),
+																	  IntervalPGetDatum(vt))));
+	}
+	return n;
+}
+
+/*
+ * Check a wait argument; returns whether the call is to wait at all.
+ * Waiting needs READ COMMITTED: a transaction snapshot never shows what
+ * commits later, so such a wait could never succeed.
+ */
+static bool
+check_wait(Interval *wait)
+{
+	TimestampTz now = GetCurrentTimestamp();
+	TimestampTz end;
+
+	end = DatumGetTimestampTz(DirectFunctionCall2(timestamptz_pl_interval,
+												  TimestampTzGetDatum(now),
+												  IntervalPGetDatum(wait)));
+	if (end < now)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("wait must not be negative")));
+	if (end == now)
+		return false;
+	if (end > TimestampTzPlusMilliseconds(now, pgmqc_max_wait_ms))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("wait must not exceed %d ms", pgmqc_max_wait_ms),
+				 errhint("Raise \"%s\", or wait with CALL pgmq_c.receive(), which holds no snapshot while it waits.",
+						 "pgmq_c.max_wait")));
+	if (IsolationUsesXactSnapshot())
+		ereport(ERROR,
+				(errcode(ERRCODE_ACTIVE_SQL_TRANSACTION),
+				 errmsg("cannot wait for messages in a %s transaction",
+						IsolationIsSerializable() ? "SERIALIZABLE" : "REPEATABLE READ"),
+				 errdetail("The transaction's snapshot would never show a message committed later."),
+				 errhint("Wait in a READ COMMITTED transaction, or read without wait.")));
+	return true;
+}
+
+/*
+ * Claim messages, and while none is visible and the deadline has not
+ * passed, sleep until one may be.  Leaves the claimed rows in SPI_tuptable.
+ * With commit_between (a non-atomic CALL) the transaction is committed
+ * before each sleep, so the backend holds no snapshot and no lock while it
+ * waits; the claim that finds messages is then committed by the caller.
+ */
+static int
+claim_or_wait(const char *name, int32 qty, Interval *vt_arg,
+			  bool waiting, TimestampTz deadline, bool commit_between)
+{
+	for (;;)
+	{
+		PgmqcQueue *queue = pgmqc_lookup(name, false);
+		Interval   *vt = vt_arg ? vt_arg : &queue->default_vt;
+		uint64		seen = pgmqc_generation(queue);
+		TimestampTz until;
+		int			n;
+
+		n = claim_once(queue, qty, vt);
+		if (n > 0 || !waiting || GetCurrentTimestamp() >= deadline)
+			return n;
+		SPI_freetuptable(SPI_tuptable);
+
+		until = pgmqc_next_due(queue, pgmqc_effective_lwm(queue));
+		if (until > deadline)
+			until = deadline;
+		if (commit_between)
+		{
+			SPI_commit();
+			/* a new transaction without a snapshot: we hold back nothing */
+		}
+		pgmqc_sleep(queue, seen, until);
+		CHECK_FOR_INTERRUPTS();
+	}
+}
+
+/*
+ * read(queue_name text, vt interval, qty integer, wait interval)
+ *		RETURNS SETOF message
+ *
+ * Also serves version 0.1.0's read(text, interval, integer).
  */
 Datum
 pgmqc_read(PG_FUNCTION_ARGS)
@@ -243,27 +358,126 @@ pgmqc_read(PG_FUNCTION_ARGS)
 	char	   *name = pgmqc_arg_name(fcinfo, 0);
 	int32		qty = pgmqc_check_qty(fcinfo, 2);
 	Interval   *vt = NULL;
-	PgmqcQueue *queue;
-	Datum		values[3];
+	bool		waiting = false;
+	TimestampTz deadline = 0;
 
 	if (!PG_ARGISNULL(1))
 	{
 		vt = PG_GETARG_INTERVAL_P(1);
 		pgmqc_check_vt(vt, "vt", true);
 	}
+	if (PG_NARGS() > 3)
+	{
+		pgmqc_check_not_null(fcinfo, 3, "wait");
+		waiting = check_wait(PG_GETARG_INTERVAL_P(3));
+		deadline = DatumGetTimestampTz(DirectFunctionCall2(timestamptz_pl_interval,
+														   TimestampTzGetDatum(GetCurrentTimestamp()),
+														   PG_GETARG_DATUM(3)));
+	}
 	pgmqc_check_writable("read()");
 	InitMaterializedSRF(fcinfo, 0);
 
 	SPI_connect();
-	queue = pgmqc_lookup(name, false);
-	mature_due(queue);
-	values[0] = Int32GetDatum(qty);
-	values[1] = IntervalPGetDatum(vt ? vt : &queue->default_vt);
-	values[2] = Int64GetDatum(advance_lwm(queue));
-	pgmqc_exec(queue, STMT_CLAIM, values, NULL, 0);
+	claim_or_wait(name, qty, vt, waiting, deadline, false);
 	pgmqc_emit_rows(fcinfo, true);
 	SPI_finish();
 	PG_RETURN_NULL();
+}
+
+/*
+ * CALL receive(queue_name text, vt interval, qty integer, wait interval,
+ *				INOUT messages pgmq_c.message[])
+ *
+ * Like read(), but as a procedure: called by a top-level CALL outside an
+ * explicit transaction block it commits before every sleep, so the waiting
+ * backend holds no snapshot (pg_stat_activity.backend_xmin stays empty) and
+ * no lock, and VACUUM is not held back however long it waits.  The claimed
+ * messages are committed when the CALL returns: if the client then fails to
+ * process them, their lease expires as for read().  Called inside a
+ * transaction block (or from a function) it cannot commit, and waits as
+ * read() does.
+ */
+Datum
+pgmqc_receive(PG_FUNCTION_ARGS)
+{
+	char		name[PGMQC_MAX_NAME_LEN + 1];
+	int32		qty = pgmqc_check_qty(fcinfo, 2);
+	Interval	vt_buf;
+	Interval   *vt = NULL;
+	bool		waiting;
+	TimestampTz deadline;
+	bool		nonatomic;
+	TupleDesc	desc;
+	Datum		result;
+	bool		result_null = false;
+	HeapTuple	tuple;
+	MemoryContext caller_cxt = CurrentMemoryContext;
+	int			n;
+
+	strlcpy(name, pgmqc_arg_name(fcinfo, 0), sizeof(name));
+	if (!PG_ARGISNULL(1))
+	{
+		vt_buf = *PG_GETARG_INTERVAL_P(1);
+		vt = &vt_buf;
+		pgmqc_check_vt(vt, "vt", true);
+	}
+	pgmqc_check_not_null(fcinfo, 3, "wait");
+	waiting = check_wait(PG_GETARG_INTERVAL_P(3));
+	deadline = DatumGetTimestampTz(DirectFunctionCall2(timestamptz_pl_interval,
+													   TimestampTzGetDatum(GetCurrentTimestamp()),
+													   PG_GETARG_DATUM(3)));
+	pgmqc_check_writable("receive()");
+	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+	desc = BlessTupleDesc(desc);
+
+	nonatomic = fcinfo->context != NULL && IsA(fcinfo->context, CallContext) &&
+		!castNode(CallContext, fcinfo->context)->atomic;
+
+	SPI_connect_ext(nonatomic ? SPI_OPT_NONATOMIC : 0);
+	n = claim_or_wait(name, qty, vt, waiting, deadline, nonatomic);
+
+	/* messages pgmq_c.message[], built where it outlives SPI */
+	{
+		Oid			elemtype = TupleDescAttr(desc, 0)->atttypid;
+		TupleDesc	msgdesc;
+		Datum	   *elems;
+		int64	   *order;
+		int			i;
+		MemoryContext spi_cxt;
+
+		elemtype = get_element_type(elemtype);
+		msgdesc = lookup_rowtype_tupdesc_copy(elemtype, -1);
+		spi_cxt = MemoryContextSwitchTo(caller_cxt);
+		elems = palloc((n + 1) * sizeof(Datum));
+		order = palloc((n + 1) * 2 * sizeof(int64));
+		for (i = 0; i < n; i++)
+		{
+			bool		isnull;
+
+			order[2 * i] = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i],
+													   SPI_tuptable->tupdesc, 1, &isnull));
+			order[2 * i + 1] = i;
+		}
+		if (n > 1)
+			qsort(order, n, 2 * sizeof(int64), cmp_first_int8);
+		for (i = 0; i < n; i++)
+		{
+			HeapTuple	src = SPI_tuptable->vals[order[2 * i + 1]];
+			Datum		values[6];
+			bool		nulls[6];
+
+			heap_deform_tuple(src, SPI_tuptable->tupdesc, values, nulls);
+			elems[i] = HeapTupleGetDatum(heap_form_tuple(msgdesc, values, nulls));
+		}
+		result = PointerGetDatum(construct_array(elems, n, elemtype, -1, false,
+												 TYPALIGN_DOUBLE));
+		MemoryContextSwitchTo(spi_cxt);
+	}
+	SPI_finish();
+
+	tuple = heap_form_tuple(desc, &result, &result_null);
+	PG_RETURN_DATUM(HeapTupleGetDatum(tuple));
 }
 
 /*
@@ -285,7 +499,8 @@ pgmqc_pop(PG_FUNCTION_ARGS)
 	mature_due(queue);
 	values[0] = Int32GetDatum(qty);
 	values[1] = Int64GetDatum(advance_lwm(queue));
-	pgmqc_exec(queue, STMT_POP, values, NULL, 0);
+	if (pgmqc_exec(queue, STMT_POP, values, NULL, 0) > 0)
+		pgmqc_wake_on_abort(queue, (int) SPI_processed);
 	pgmqc_emit_rows(fcinfo, true);
 	SPI_finish();
 	PG_RETURN_NULL();

@@ -24,13 +24,40 @@
 #include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "utils/array.h"
+#include "utils/builtins.h"
 #include "utils/lsyscache.h"
 
 #include "compat.h"
-#include "pgmq_c.h"
+#include "shmem.h"
 
 PG_FUNCTION_INFO_V1(pgmqc_send);
 PG_FUNCTION_INFO_V1(pgmqc_send_batch);
+
+/*
+ * Arrange the wake-ups for "count" messages sent: at commit, readers
+ * sleeping on the queue (and, for a delayed message, the worker's timer at
+ * its due time, so that they wake then).
+ */
+static void
+announce(PgmqcQueue *queue, int count, Interval *delay)
+{
+	if (pgmqc_shared == NULL)
+		return;
+	if (pgmqc_interval_is_zero(delay))
+		pgmqc_wake_on_commit(queue, count, queue->notify);
+	else
+	{
+		TimestampTz due;
+
+		due = DatumGetTimestampTz(DirectFunctionCall2(timestamptz_pl_interval,
+													  TimestampTzGetDatum(GetCurrentTimestamp()),
+													  IntervalPGetDatum(delay)));
+		pgmqc_publish_due(queue->queue_id, due);
+		/* sleepers re-compute their next due time */
+		pgmqc_wake_on_commit(queue, 1, false);
+	}
+	(void) pgmqc_my_worker(true);
+}
 
 /*
  * send(queue_name text, message jsonb, headers jsonb, delay interval)
@@ -79,6 +106,7 @@ pgmqc_send(PG_FUNCTION_ARGS)
 	pgmqc_exec(queue, delayed ? STMT_SEND_DELAYED : STMT_SEND, values, nulls, 0);
 	msg_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
 										 SPI_tuptable->tupdesc, 1, &isnull));
+	announce(queue, 1, delay);
 	SPI_finish();
 	PG_RETURN_INT64(msg_id);
 }
@@ -164,6 +192,7 @@ pgmqc_send_batch(PG_FUNCTION_ARGS)
 	pgmqc_exec(queue, pgmqc_interval_is_zero(delay) ? STMT_SEND_BATCH : STMT_SEND_BATCH_DELAYED,
 			   values, nulls, 0);
 	ids = pgmqc_collect_ids(&nids);
+	announce(queue, nids, delay);
 	pgmqc_emit_ids(fcinfo, ids, nids);
 	SPI_finish();
 	PG_RETURN_NULL();

@@ -1,0 +1,84 @@
+-- queue_wait: read(..., wait), CALL receive(), notifications settings
+SELECT pgmq_c.create_queue('waits');
+
+-- a message already visible is returned at once, wait or not
+SELECT pgmq_c.send('waits', '{"w": 1}') AS w1 \gset
+SELECT msg_id = :w1 AS is_w1, read_ct FROM pgmq_c.read('waits', '1 hour', 1, '10 seconds');
+-- nothing visible: returns no row once wait has passed
+SELECT count(*) AS after_wait FROM pgmq_c.read('waits', '1 hour', 1, '50 milliseconds');
+SELECT count(*) AS no_wait FROM pgmq_c.read('waits', '1 hour', 1, '0');
+-- a delayed message due during the wait is delivered by it
+SELECT pgmq_c.send('waits', '{"w": "soon"}', NULL, '300 milliseconds') > 0 AS sent;
+SELECT read_ct, message FROM pgmq_c.read('waits', '1 hour', 1, '5 seconds');
+-- a lease that expires during the wait too (the first read leases for 300 ms)
+SELECT pgmq_c.send('waits', '{"w": "lease"}') AS wl \gset
+SELECT read_ct FROM pgmq_c.read('waits', '300 milliseconds', 1);
+SELECT msg_id = :wl AS is_wl, read_ct FROM pgmq_c.read('waits', '1 hour', 1, '5 seconds');
+
+-- CALL receive returns the leased messages as an array, in msg_id order
+SELECT count(*) FROM pgmq_c.send_batch('waits', ARRAY['{"r": 1}', '{"r": 2}', '{"r": 3}']::jsonb[]);
+CALL pgmq_c.receive('waits', '1 hour', 2) \gset
+SELECT m.read_ct, m.message, m.vt > clock_timestamp() + interval '59 minutes' AS leased
+  FROM unnest(:'messages'::pgmq_c.message[]) m;
+CALL pgmq_c.receive('waits', qty => 5, vt => '1 hour', wait => '1 second') \gset
+SELECT m.read_ct, m.message FROM unnest(:'messages'::pgmq_c.message[]) m;
+-- nothing within the wait: an empty array
+CALL pgmq_c.receive('waits', '1 hour', 5, '50 milliseconds');
+-- the claim is committed when the CALL returns
+SELECT count(*) AS visible FROM pgmq_c.read('waits', '1 hour', 10);
+-- inside a transaction block it cannot commit, and works as read() does
+BEGIN;
+SELECT pgmq_c.send('waits', '{"r": "in block"}') > 0 AS sent;
+CALL pgmq_c.receive('waits', '1 hour', 5, '1 second') \gset
+SELECT m.message FROM unnest(:'messages'::pgmq_c.message[]) m;
+COMMIT;
+
+-- bad input; try() shows SQLSTATE and message
+CREATE FUNCTION try(sql text) RETURNS text LANGUAGE plpgsql AS $$
+BEGIN
+	EXECUTE sql;
+	RETURN 'ok';
+EXCEPTION WHEN OTHERS THEN
+	RETURN SQLSTATE || ': ' || SQLERRM;
+END $$;
+-- wait: NULL, negative, over pgmq_c.max_wait (22004, 22023)
+SELECT try($$SELECT pgmq_c.read('waits', '1 hour', 1, NULL)$$);
+SELECT try($$SELECT pgmq_c.read('waits', '1 hour', 1, '-1 second')$$);
+SELECT try($$SELECT pgmq_c.read('waits', '1 hour', 1, '31 seconds')$$);
+SET pgmq_c.max_wait = '100ms';
+SELECT try($$SELECT pgmq_c.read('waits', '1 hour', 1, '1 second')$$);
+SELECT try($$CALL pgmq_c.receive('waits', '1 hour', 1, '1 second')$$);
+RESET pgmq_c.max_wait;
+SELECT try($$CALL pgmq_c.receive('waits', '1 hour', 0)$$);
+SELECT try($$CALL pgmq_c.receive('nope', '1 hour', 1)$$);
+SELECT try($$CALL pgmq_c.receive('waits', '1 hour', 1, NULL)$$);
+SELECT try($$CALL pgmq_c.receive(NULL)$$);
+-- waiting needs READ COMMITTED: a transaction snapshot never shows later commits (25001)
+BEGIN ISOLATION LEVEL REPEATABLE READ;
+SELECT try($$SELECT pgmq_c.read('waits', '1 hour', 1, '1 second')$$);
+ROLLBACK;
+BEGIN ISOLATION LEVEL SERIALIZABLE;
+SELECT try($$CALL pgmq_c.receive('waits', '1 hour', 1, '1 second')$$);
+ROLLBACK;
+-- without wait, REPEATABLE READ reads are fine
+BEGIN ISOLATION LEVEL REPEATABLE READ;
+SELECT count(*) FROM pgmq_c.read('waits', '1 hour', 1);
+COMMIT;
+
+-- notifications: settings and bad input
+SELECT pgmq_c.enable_notify('waits');
+SELECT pgmq_c.enable_notify('waits', '250 milliseconds');
+SELECT notify_throttle FROM pgmq_c.queues WHERE queue_name = 'waits';
+SELECT pgmq_c.disable_notify('waits');
+SELECT notify_throttle IS NULL AS off FROM pgmq_c.queues WHERE queue_name = 'waits';
+SELECT try($$SELECT pgmq_c.enable_notify('nope')$$);
+SELECT try($$SELECT pgmq_c.enable_notify('waits', NULL)$$);
+SELECT try($$SELECT pgmq_c.enable_notify('waits', '-1 second')$$);
+SELECT try($$SELECT pgmq_c.enable_notify('waits', '1 day')$$);
+SELECT try($$SELECT pgmq_c.disable_notify(NULL)$$);
+SELECT try($$SELECT pgmq_c.enable_notify('bad name')$$);
+DROP FUNCTION try(text);
+
+-- status: this cluster preloads pgmq_c; nobody is waiting now
+SELECT preloaded, wait_slots > 0 AS has_slots, sleeping_readers FROM pgmq_c.status();
+SELECT pgmq_c.drop_queue('waits');

@@ -1,0 +1,132 @@
+/*-------------------------------------------------------------------------
+ *
+ * notify.c
+ *		enable_notify, disable_notify and status.
+ *
+ * Notifications for clients that cannot wait inside a call: the background
+ * worker of the database sends NOTIFY on channel "pgmq_c" with the queue
+ * name as payload, after sends or nacks commit and when delayed messages or
+ * expired leases make messages visible, at most once per queue per
+ * throttle interval.  The setting is the column notify_throttle of
+ * pgmq_c.queues (NULL: off); changing it invalidates other backends' cached
+ * queue entries and tells the worker at commit.
+ *
+ * Copyright (c) 2026, pgmq_c developers
+ *
+ * IDENTIFICATION
+ *	  src/notify.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/inval.h"
+
+#include "shmem.h"
+
+PG_FUNCTION_INFO_V1(pgmqc_enable_notify);
+PG_FUNCTION_INFO_V1(pgmqc_disable_notify);
+PG_FUNCTION_INFO_V1(pgmqc_status);
+
+static void
+set_notify(const char *name, Interval *throttle)
+{
+	PgmqcQueue *queue;
+	Datum		args[2];
+	char		nulls[2] = {' ', ' '};
+	Oid			argtypes[2] = {INT4OID, INTERVALOID};
+	int			rc;
+
+	SPI_connect();
+	queue = pgmqc_lookup(name, false);
+	args[0] = Int32GetDatum(queue->queue_id);
+	if (throttle)
+		args[1] = IntervalPGetDatum(throttle);
+	else
+		nulls[1] = 'n';
+	rc = SPI_execute_with_args("UPDATE pgmq_c.queues SET notify_throttle = $2 "
+							   "WHERE queue_id OPERATOR(pg_catalog.=) $1",
+							   2, argtypes, args, nulls, false, 0);
+	if (rc != SPI_OK_UPDATE)
+		elog(ERROR, "could not update pgmq_c.queues: %s", SPI_result_code_string(rc));
+	/* other backends re-read the queue entry, which carries the flag */
+	CacheInvalidateRelcacheByRelid(queue->relid);
+	queue->valid = false;
+	pgmqc_config_changed_on_commit();
+	(void) pgmqc_my_worker(true);
+	SPI_finish();
+}
+
+/* enable_notify(queue_name text, throttle interval) RETURNS void */
+Datum
+pgmqc_enable_notify(PG_FUNCTION_ARGS)
+{
+	char	   *name = pgmqc_arg_name(fcinfo, 0);
+	Interval   *throttle;
+
+	pgmqc_check_not_null(fcinfo, 1, "throttle");
+	throttle = PG_GETARG_INTERVAL_P(1);
+	pgmqc_check_vt(throttle, "throttle", true);
+	pgmqc_check_writable("enable_notify()");
+	if (pgmqc_shared == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("pgmq_c must be loaded via \"shared_preload_libraries\" to send notifications"),
+				 errdetail("Notifications come from the pgmq_c background worker.")));
+	set_notify(name, throttle);
+	PG_RETURN_VOID();
+}
+
+/* disable_notify(queue_name text) RETURNS void */
+Datum
+pgmqc_disable_notify(PG_FUNCTION_ARGS)
+{
+	char	   *name = pgmqc_arg_name(fcinfo, 0);
+
+	pgmqc_check_writable("disable_notify()");
+	set_notify(name, NULL);
+	PG_RETURN_VOID();
+}
+
+/*
+ * status() RETURNS TABLE (preloaded boolean, worker_pid integer,
+ *						   wait_slots integer, sleeping_readers bigint)
+ */
+Datum
+pgmqc_status(PG_FUNCTION_ARGS)
+{
+	TupleDesc	desc;
+	Datum		values[4];
+	bool		nulls[4] = {false, false, false, false};
+	PgmqcDbWorker *w;
+	int64		sleeping = 0;
+	int			i;
+
+	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+	desc = BlessTupleDesc(desc);
+
+	values[0] = BoolGetDatum(pgmqc_shared != NULL);
+	w = pgmqc_my_worker(false);
+	if (w != NULL && w->pid != 0)
+		values[1] = Int32GetDatum(w->pid);
+	else
+		nulls[1] = true;
+	if (pgmqc_shared != NULL)
+	{
+		values[2] = Int32GetDatum(pgmqc_shared->nslots);
+		for (i = 0; i < pgmqc_shared->nslots; i++)
+			sleeping += pg_atomic_read_u32(&pgmqc_shared->slots[i].waiters);
+		values[3] = Int64GetDatum(sleeping);
+	}
+	else
+	{
+		nulls[2] = true;
+		nulls[3] = true;
+	}
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(desc, values, nulls)));
+}

@@ -1,0 +1,126 @@
+/*-------------------------------------------------------------------------
+ *
+ * wait.c
+ *		Sleeping inside the server until a queue may have a visible message.
+ *
+ * Protocol (no lost wake-ups): the caller reads the slot's generation
+ * before it looks for messages; pgmqc_sleep() first puts the backend on the
+ * slot's condition variable and then compares the generation again, so a
+ * commit that happened in between is never slept through.  Sleeps are
+ * bounded by the caller's deadline, by the next known due time (a delayed
+ * message or a lease end) and by pgmq_c.wait_slice, which caps how late a
+ * wake-up the commit callback cannot see (COMMIT PREPARED, rows loaded
+ * with COPY) can be.  Every sleep is cancellable (the condition variable
+ * and latch waits run CHECK_FOR_INTERRUPTS) and holds no LWLock or
+ * spinlock.
+ *
+ * Without shared_preload_libraries there are no slots: the backend sleeps
+ * on its own latch for pgmq_c.poll_interval at a time and looks again.
+ *
+ * Copyright (c) 2026, pgmq_c developers
+ *
+ * IDENTIFICATION
+ *	  src/wait.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "storage/latch.h"
+#include "utils/timestamp.h"
+#include "utils/wait_event.h"
+
+#include "shmem.h"
+
+int			pgmqc_wait_slice_ms = 1000;
+int			pgmqc_poll_interval_ms = 20;
+
+uint64
+pgmqc_generation(PgmqcQueue *queue)
+{
+	if (pgmqc_shared == NULL)
+		return 0;
+	return pg_atomic_read_u64(&pgmqc_slot(queue->queue_id)->generation);
+}
+
+/* Milliseconds from now until "until", rounded up, at least 1. */
+static long
+ms_until(TimestampTz until)
+{
+	TimestampTz now = GetCurrentTimestamp();
+
+	if (until <= now)
+		return 1;
+	return (long) Min((until - now + 999) / 1000, (int64) INT_MAX);
+}
+
+/*
+ * Sleep until the queue's slot is woken after generation "seen", or until
+ * "until" (the caller's deadline or the next due time), or for at most one
+ * slice.  Returns without sleeping if the slot was woken already.
+ */
+void
+pgmqc_sleep(PgmqcQueue *queue, uint64 seen, TimestampTz until)
+{
+	PgmqcSlot  *slot;
+	TimestampTz slice_end;
+	long		timeout;
+
+	slice_end = TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
+											pgmqc_shared ? pgmqc_wait_slice_ms
+											: pgmqc_poll_interval_ms);
+	if (until > slice_end)
+		until = slice_end;
+
+	if (pgmqc_shared == NULL)
+	{
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 ms_until(until), PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+		CHECK_FOR_INTERRUPTS();
+		return;
+	}
+
+	slot = pgmqc_slot(queue->queue_id);
+	ConditionVariablePrepareToSleep(&slot->cv);
+	if (pg_atomic_read_u64(&slot->generation) != seen)
+	{
+		ConditionVariableCancelSleep();
+		return;
+	}
+	timeout = ms_until(until);
+	pg_atomic_fetch_add_u32(&slot->waiters, 1);
+	PG_TRY();
+	{
+		(void) ConditionVariableTimedSleep(&slot->cv, timeout, PG_WAIT_EXTENSION);
+	}
+	PG_FINALLY();
+	{
+		pg_atomic_fetch_sub_u32(&slot->waiters, 1);
+		ConditionVariableCancelSleep();
+	}
+	PG_END_TRY();
+}
+
+/*
+ * The next time something in the queue becomes visible by itself: the
+ * earliest delayed message or lease end, or DT_NOEND.  Published to the
+ * slot so that the worker wakes every sleeper then.
+ */
+TimestampTz
+pgmqc_next_due(PgmqcQueue *queue, int64 lwm)
+{
+	Datum		arg = Int64GetDatum(lwm);
+	Datum		d;
+	bool		isnull;
+
+	pgmqc_exec(queue, STMT_NEXT_DUE, &arg, NULL, 1);
+	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	SPI_freetuptable(SPI_tuptable);
+	if (isnull)
+		return DT_NOEND;
+	pgmqc_publish_due(queue->queue_id, DatumGetTimestampTz(d));
+	return DatumGetTimestampTz(d);
+}

@@ -1,0 +1,567 @@
+/*-------------------------------------------------------------------------
+ *
+ * worker.c
+ *		The launcher and the per-database background workers.
+ *
+ * The launcher (one per cluster, registered in _PG_init when the library
+ * is preloaded) connects to no database.  It starts one worker per
+ * database that allows connections and is not a template, and again
+ * whenever a backend of a database without a running worker asks for one
+ * (pgmqc_my_worker(true), called by pgmq_c functions).  A worker that finds
+ * no pgmq_c extension in its database exits and is not restarted until
+ * asked; a worker that dies otherwise is started again.  Nothing runs on a
+ * hot standby (BgWorkerStart_RecoveryFinished): the launcher starts after
+ * promotion.
+ *
+ * A database worker owns time-driven work and writes no queue data:
+ *	- at the due time of a delayed message or of a lease end published in a
+ *	  wake-up slot, it wakes that slot's sleepers (they then move due
+ *	  messages themselves);
+ *	- for queues with enable_notify(), it sends NOTIFY pgmq_c, '<queue>'
+ *	  after sends commit, and when delayed messages or expired leases make
+ *	  messages visible, at most once per queue per throttle interval.
+ * It sleeps on its latch until the earliest due time: an idle cluster costs
+ * it no CPU.  Producers never NOTIFY themselves, so they never take the
+ * cluster-wide lock that NOTIFY takes at commit.
+ *
+ * Copyright (c) 2026, pgmq_c developers
+ *
+ * IDENTIFICATION
+ *	  src/worker.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/genam.h"
+#include "access/heapam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "access/tableam.h"
+#include "access/xact.h"
+#include "catalog/pg_database.h"
+#include "commands/async.h"
+#include "commands/dbcommands.h"
+#include "commands/extension.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "postmaster/bgworker.h"
+#include "postmaster/interrupt.h"
+#include "storage/ipc.h"
+#include "storage/latch.h"
+#include "storage/proc.h"
+#include "tcop/tcopprot.h"
+#include "utils/builtins.h"
+#include "utils/memutils.h"
+#include "utils/snapmgr.h"
+#include "utils/timestamp.h"
+
+#include "shmem.h"
+
+PGDLLEXPORT void pgmqc_launcher_main(Datum main_arg);
+PGDLLEXPORT void pgmqc_worker_main(Datum main_arg);
+
+bool		pgmqc_worker_enabled = true;
+
+/* how often the launcher and idle workers look around anyway */
+#define LAUNCHER_NAP_MS		10000
+#define WORKER_CHECK_MS		10000
+#define RESTART_DELAY_MS	1000
+
+void
+pgmqc_register_launcher(void)
+{
+	BackgroundWorker bgw;
+
+	memset(&bgw, 0, sizeof(bgw));
+	bgw.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
+	bgw.bgw_start_time = BgWorkerStart_RecoveryFinished;
+	bgw.bgw_restart_time = 10;
+	snprintf(bgw.bgw_library_name, BGW_MAXLEN, "pgmq_c");
+	snprintf(bgw.bgw_function_name, BGW_MAXLEN, "pgmqc_launcher_main");
+	snprintf(bgw.bgw_name, BGW_MAXLEN, "pgmq_c launcher");
+	snprintf(bgw.bgw_type, BGW_MAXLEN, "pgmq_c launcher");
+	RegisterBackgroundWorker(&bgw);
+}
+
+/*
+ * Mark every database that allows connections and is not a template as
+ * wanting a worker, and forget entries of databases that are gone.
+ */
+static void
+scan_databases(void)
+{
+	Relation	rel;
+	TableScanDesc scan;
+	HeapTuple	tup;
+	Oid			dbs[PGMQC_MAX_DATABASES];
+	int			ndbs = 0;
+	int			i,
+				j;
+
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	(void) GetTransactionSnapshot();
+	rel = table_open(DatabaseRelationId, AccessShareLock);
+	scan = table_beginscan_catalog(rel, 0, NULL);
+	while ((tup = heap_getnext(scan, ForwardScanDirection)) != NULL)
+	{
+		Form_pg_database db = (Form_pg_database) GETSTRUCT(tup);
+
+		if (db->datallowconn && !db->datistemplate && ndbs < PGMQC_MAX_DATABASES)
+			dbs[ndbs++] = db->oid;
+	}
+	table_endscan(scan);
+	table_close(rel, AccessShareLock);
+	CommitTransactionCommand();
+
+	SpinLockAcquire(&pgmqc_shared->mutex);
+	/* databases dropped meanwhile: free their entries */
+	for (i = 0; i < PGMQC_MAX_DATABASES; i++)
+	{
+		PgmqcDbWorker *w = &pgmqc_shared->workers[i];
+		bool		exists = false;
+
+		if (w->dboid == InvalidOid || w->pid != 0)
+			continue;
+		for (j = 0; j < ndbs; j++)
+			exists |= (dbs[j] == w->dboid);
+		if (!exists)
+		{
+			w->dboid = InvalidOid;
+			w->wanted = false;
+		}
+	}
+	for (j = 0; j < ndbs; j++)
+	{
+		PgmqcDbWorker *found = NULL;
+		PgmqcDbWorker *free_entry = NULL;
+
+		for (i = 0; i < PGMQC_MAX_DATABASES; i++)
+		{
+			PgmqcDbWorker *w = &pgmqc_shared->workers[i];
+
+			if (w->dboid == dbs[j])
+				found = w;
+			else if (w->dboid == InvalidOid && free_entry == NULL)
+				free_entry = w;
+		}
+		if (found == NULL && free_entry != NULL)
+		{
+			free_entry->dboid = dbs[j];
+			free_entry->pid = 0;
+			free_entry->latch = NULL;
+			free_entry->wanted = true;
+		}
+	}
+	SpinLockRelease(&pgmqc_shared->mutex);
+}
+
+static bool
+start_worker(Oid dboid, BackgroundWorkerHandle **handle)
+{
+	BackgroundWorker bgw;
+
+	memset(&bgw, 0, sizeof(bgw));
+	bgw.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
+	bgw.bgw_start_time = BgWorkerStart_RecoveryFinished;
+	bgw.bgw_restart_time = BGW_NEVER_RESTART;
+	snprintf(bgw.bgw_library_name, BGW_MAXLEN, "pgmq_c");
+	snprintf(bgw.bgw_function_name, BGW_MAXLEN, "pgmqc_worker_main");
+	snprintf(bgw.bgw_name, BGW_MAXLEN, "pgmq_c worker for database %u", dboid);
+	snprintf(bgw.bgw_type, BGW_MAXLEN, "pgmq_c worker");
+	bgw.bgw_main_arg = ObjectIdGetDatum(dboid);
+	bgw.bgw_notify_pid = MyProcPid;
+	return RegisterDynamicBackgroundWorker(&bgw, handle);
+}
+
+void
+pgmqc_launcher_main(Datum main_arg)
+{
+	BackgroundWorkerHandle *handles[PGMQC_MAX_DATABASES];
+	TimestampTz started[PGMQC_MAX_DATABASES];
+	TimestampTz last_scan = 0;
+
+	memset(handles, 0, sizeof(handles));
+	memset(started, 0, sizeof(started));
+
+	pqsignal(SIGHUP, SignalHandlerForConfigReload);
+	pqsignal(SIGTERM, die);
+	BackgroundWorkerUnblockSignals();
+	BackgroundWorkerInitializeConnection(NULL, NULL, 0);
+	pgstat_report_appname("pgmq_c launcher");
+
+	SpinLockAcquire(&pgmqc_shared->mutex);
+	pgmqc_shared->launcher_latch = MyLatch;
+	pgmqc_shared->launcher_pid = MyProcPid;
+	SpinLockRelease(&pgmqc_shared->mutex);
+
+	for (;;)
+	{
+		TimestampTz now = GetCurrentTimestamp();
+		int			i;
+
+		CHECK_FOR_INTERRUPTS();
+		if (ConfigReloadPending)
+		{
+			ConfigReloadPending = false;
+			ProcessConfigFile(PGC_SIGHUP);
+		}
+
+		if (last_scan == 0 ||
+			TimestampDifferenceExceeds(last_scan, now, LAUNCHER_NAP_MS * 6))
+		{
+			scan_databases();
+			last_scan = now;
+		}
+
+		for (i = 0; i < PGMQC_MAX_DATABASES; i++)
+		{
+			PgmqcDbWorker *w = &pgmqc_shared->workers[i];
+			Oid			dboid;
+			bool		wanted;
+			pid_t		pid;
+
+			if (handles[i] != NULL &&
+				GetBackgroundWorkerPid(handles[i], &pid) == BGWH_STOPPED)
+			{
+				pfree(handles[i]);
+				handles[i] = NULL;
+				SpinLockAcquire(&pgmqc_shared->mutex);
+				w->pid = 0;
+				w->latch = NULL;
+				SpinLockRelease(&pgmqc_shared->mutex);
+			}
+
+			SpinLockAcquire(&pgmqc_shared->mutex);
+			dboid = w->dboid;
+			wanted = w->wanted && w->pid == 0;
+			SpinLockRelease(&pgmqc_shared->mutex);
+
+			if (!pgmqc_worker_enabled || dboid == InvalidOid || !wanted ||
+				handles[i] != NULL)
+				continue;
+			if (started[i] != 0 &&
+				!TimestampDifferenceExceeds(started[i], now, RESTART_DELAY_MS))
+				continue;
+			started[i] = now;
+			if (!start_worker(dboid, &handles[i]))
+			{
+				handles[i] = NULL;
+				ereport(LOG,
+						(errcode(ERRCODE_INSUFFICIENT_RESOURCES),
+						 errmsg("pgmq_c could not start a worker for database %u", dboid),
+						 errhint("Consider increasing the configuration parameter \"%s\".",
+								 "max_worker_processes")));
+			}
+		}
+
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 RESTART_DELAY_MS, PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+	}
+}
+
+/* A queue with notifications on, as the worker sees it. */
+typedef struct NotifyQueue
+{
+	int32		queue_id;
+	char		name[PGMQC_MAX_NAME_LEN + 1];
+	int64		throttle_us;
+	TimestampTz last_sent;
+	TimestampTz due;			/* next time something becomes visible */
+	bool		pending;		/* something became visible */
+	bool		recheck;		/* recompute due */
+} NotifyQueue;
+
+static NotifyQueue *notify_queues = NULL;
+static int	n_notify_queues = 0;
+static char my_dbname[NAMEDATALEN];
+static PgmqcDbWorker *my_entry = NULL;
+
+static void
+worker_detach(int code, Datum arg)
+{
+	SpinLockAcquire(&pgmqc_shared->mutex);
+	if (my_entry != NULL && my_entry->pid == MyProcPid)
+	{
+		my_entry->pid = 0;
+		my_entry->latch = NULL;
+	}
+	SpinLockRelease(&pgmqc_shared->mutex);
+}
+
+static void
+begin_work(const char *what)
+{
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	SPI_connect();
+	PushActiveSnapshot(GetTransactionSnapshot());
+	debug_query_string = what;
+	pgstat_report_activity(STATE_RUNNING, what);
+}
+
+static void
+end_work(void)
+{
+	SPI_finish();
+	PopActiveSnapshot();
+	CommitTransactionCommand();
+	debug_query_string = NULL;
+	pgstat_report_stat(false);
+	pgstat_report_activity(STATE_IDLE, NULL);
+}
+
+/* Is pgmq_c still installed here?  Also (re)loads the notify settings. */
+static bool
+load_config(void)
+{
+	bool		installed;
+	MemoryContext old;
+	uint64		i;
+
+	begin_work("pgmq_c worker: load settings");
+	if (my_dbname[0] == '\0')
+	{
+		char	   *dbname = get_database_name(MyDatabaseId);
+
+		strlcpy(my_dbname, dbname ? dbname : "?", sizeof(my_dbname));
+	}
+	installed = OidIsValid(get_extension_oid("pgmq_c", true));
+	if (installed && SPI_execute("SELECT 1 FROM pg_catalog.pg_attribute "
+								 "WHERE attrelid = 'pgmq_c.queues'::pg_catalog.regclass "
+								 "AND attname = 'notify_throttle'", true, 1) == SPI_OK_SELECT &&
+		SPI_processed == 1)
+	{
+		if (SPI_execute("SELECT queue_id, queue_name, "
+						"(extract(epoch FROM notify_throttle) * 1000000)::bigint "
+						"FROM pgmq_c.queues WHERE notify_throttle IS NOT NULL "
+						"ORDER BY queue_id", true, 0) != SPI_OK_SELECT)
+			elog(ERROR, "could not read pgmq_c.queues");
+		old = MemoryContextSwitchTo(TopMemoryContext);
+		if (notify_queues != NULL)
+			pfree(notify_queues);
+		notify_queues = palloc0((SPI_processed + 1) * sizeof(NotifyQueue));
+		MemoryContextSwitchTo(old);
+		n_notify_queues = (int) SPI_processed;
+		for (i = 0; i < SPI_processed; i++)
+		{
+			NotifyQueue *nq = &notify_queues[i];
+			bool		isnull;
+			char	   *name;
+
+			nq->queue_id = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[i],
+													   SPI_tuptable->tupdesc, 1, &isnull));
+			name = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2);
+			strlcpy(nq->name, name, sizeof(nq->name));
+			nq->throttle_us = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i],
+														  SPI_tuptable->tupdesc, 3, &isnull));
+			nq->due = DT_NOEND;
+			nq->recheck = true;
+		}
+	}
+	else
+		n_notify_queues = 0;
+	end_work();
+	return installed;
+}
+
+/* Recompute when something in a notify queue next becomes visible. */
+static void
+recheck_due(NotifyQueue *nq)
+{
+	char	   *sql;
+
+	sql = psprintf("SELECT LEAST("
+				   "(SELECT deliver_at FROM pgmq_c.d_%d ORDER BY deliver_at LIMIT 1), "
+				   "(SELECT pg_catalog.min(vt) FROM pgmq_c.q_%d "
+				   " WHERE vt OPERATOR(pg_catalog.>) pg_catalog.clock_timestamp()))",
+				   nq->queue_id, nq->queue_id);
+	nq->due = DT_NOEND;
+	if (SPI_execute(sql, true, 1) == SPI_OK_SELECT && SPI_processed == 1)
+	{
+		bool		isnull;
+		Datum		d = SPI_getbinval(SPI_tuptable->vals[0],
+									  SPI_tuptable->tupdesc, 1, &isnull);
+
+		if (!isnull)
+			nq->due = DatumGetTimestampTz(d);
+	}
+	nq->recheck = false;
+	pfree(sql);
+}
+
+/* Wake the sleepers of every slot whose due time has come; returns the next. */
+static TimestampTz
+fire_due_slots(TimestampTz now, bool *fired)
+{
+	TimestampTz next = PGMQC_NO_DUE;
+	int			i;
+
+	for (i = 0; i < pgmqc_shared->nslots; i++)
+	{
+		PgmqcSlot  *s = &pgmqc_shared->slots[i];
+		uint64		due = pg_atomic_read_u64(&s->next_due);
+
+		fired[i] = false;
+		while ((int64) due <= now)
+		{
+			if (pg_atomic_compare_exchange_u64(&s->next_due, &due,
+											   (uint64) PGMQC_NO_DUE))
+			{
+				pg_atomic_fetch_add_u64(&s->generation, 1);
+				ConditionVariableBroadcast(&s->cv);
+				fired[i] = true;
+				due = PGMQC_NO_DUE;
+				break;
+			}
+		}
+		if ((int64) due < next)
+			next = (int64) due;
+	}
+	return next;
+}
+
+void
+pgmqc_worker_main(Datum main_arg)
+{
+	Oid			dboid = DatumGetObjectId(main_arg);
+	bool	   *fired;
+	TimestampTz last_check;
+	int			i;
+
+	pqsignal(SIGHUP, SignalHandlerForConfigReload);
+	pqsignal(SIGTERM, die);
+	BackgroundWorkerUnblockSignals();
+	BackgroundWorkerInitializeConnectionByOid(dboid, InvalidOid, 0);
+	pgstat_report_appname("pgmq_c worker");
+
+	SpinLockAcquire(&pgmqc_shared->mutex);
+	for (i = 0; i < PGMQC_MAX_DATABASES; i++)
+	{
+		if (pgmqc_shared->workers[i].dboid == dboid)
+		{
+			my_entry = &pgmqc_shared->workers[i];
+			my_entry->pid = MyProcPid;
+			my_entry->latch = MyLatch;
+			break;
+		}
+	}
+	SpinLockRelease(&pgmqc_shared->mutex);
+	if (my_entry == NULL)
+		proc_exit(0);
+	before_shmem_exit(worker_detach, (Datum) 0);
+
+	if (!load_config())
+	{
+		/* no pgmq_c here: stay away until a backend asks for a worker */
+		SpinLockAcquire(&pgmqc_shared->mutex);
+		my_entry->wanted = false;
+		SpinLockRelease(&pgmqc_shared->mutex);
+		proc_exit(0);
+	}
+	ereport(LOG, (errmsg("pgmq_c worker started for database \"%s\"", my_dbname)));
+
+	fired = MemoryContextAllocZero(TopMemoryContext,
+								   pgmqc_shared->nslots * sizeof(bool));
+	last_check = GetCurrentTimestamp();
+
+	for (;;)
+	{
+		TimestampTz now;
+		TimestampTz next;
+		uint64		bits;
+		bool		need_spi = false;
+		long		timeout;
+
+		CHECK_FOR_INTERRUPTS();
+		if (ConfigReloadPending)
+		{
+			ConfigReloadPending = false;
+			ProcessConfigFile(PGC_SIGHUP);
+		}
+
+		now = GetCurrentTimestamp();
+		if (pg_atomic_exchange_u32(&my_entry->config_changed, 0) != 0 ||
+			TimestampDifferenceExceeds(last_check, now, WORKER_CHECK_MS))
+		{
+			last_check = now;
+			if (!load_config())
+			{
+				ereport(LOG, (errmsg("pgmq_c worker stops: the extension is not installed in database \"%s\"",
+									 my_dbname)));
+				SpinLockAcquire(&pgmqc_shared->mutex);
+				my_entry->wanted = false;
+				SpinLockRelease(&pgmqc_shared->mutex);
+				proc_exit(0);
+			}
+		}
+
+		/* timers of delayed messages and lease ends */
+		pg_atomic_write_u64(&my_entry->timer, (uint64) PGMQC_NO_DUE);
+		next = fire_due_slots(now, fired);
+
+		/* notifications */
+		bits = pg_atomic_exchange_u64(&my_entry->notify_bits, 0);
+		for (i = 0; i < n_notify_queues; i++)
+		{
+			NotifyQueue *nq = &notify_queues[i];
+			int			slotno = pgmqc_slot(nq->queue_id) - pgmqc_shared->slots;
+
+			if (bits & (UINT64CONST(1) << (nq->queue_id % 64)))
+				nq->pending = true;
+			if (fired[slotno] || nq->due <= now)
+			{
+				nq->pending = true;
+				nq->recheck = true;
+			}
+			if (nq->pending &&
+				!TimestampDifferenceExceeds(nq->last_sent, now, nq->throttle_us / 1000) &&
+				nq->throttle_us > 0)
+			{
+				/* throttled: send when the window ends */
+				next = Min(next, nq->last_sent + nq->throttle_us);
+				continue;
+			}
+			if (nq->pending || nq->recheck)
+				need_spi = true;
+		}
+		if (need_spi)
+		{
+			begin_work("pgmq_c worker: notify");
+			for (i = 0; i < n_notify_queues; i++)
+			{
+				NotifyQueue *nq = &notify_queues[i];
+
+				if (nq->pending &&
+					(nq->throttle_us == 0 ||
+					 TimestampDifferenceExceeds(nq->last_sent, now, nq->throttle_us / 1000)))
+				{
+					Async_Notify("pgmq_c", nq->name);
+					nq->last_sent = now;
+					nq->pending = false;
+				}
+				if (nq->recheck)
+					recheck_due(nq);
+			}
+			end_work();
+		}
+		for (i = 0; i < n_notify_queues; i++)
+		{
+			if (notify_queues[i].due != DT_NOEND)
+				next = Min(next, notify_queues[i].due);
+		}
+
+		/* sleep until the next due time, a latch, or the periodic check */
+		now = GetCurrentTimestamp();
+		timeout = WORKER_CHECK_MS;
+		if (next != PGMQC_NO_DUE)
+			timeout = Max(1, Min(timeout, (next - now + 999) / 1000));
+		pg_atomic_write_u64(&my_entry->timer, (uint64) next);
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 timeout, PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+	}
+}
