@@ -40,8 +40,9 @@ LANGUAGE C VOLATILE PARALLEL UNSAFE;
 COMMENT ON FUNCTION pgmq_c.disable_notify(text) IS 'stop notifications for the queue';
 
 CREATE FUNCTION pgmq_c.status(OUT preloaded boolean, OUT worker_pid integer,
-							  OUT wait_slots integer, OUT sleeping_readers bigint)
+							  OUT wait_slots integer, OUT sleeping_readers bigint,
+							  OUT wakeups bigint)
 RETURNS record
 AS 'MODULE_PATHNAME', 'pgmqc_status'
 LANGUAGE C VOLATILE PARALLEL SAFE;
-COMMENT ON FUNCTION pgmq_c.status() IS 'whether pgmq_c is preloaded, this database''s worker, and how many readers are waiting';
+COMMENT ON FUNCTION pgmq_c.status() IS 'whether pgmq_c is preloaded, this database''s worker, how many readers are waiting, and how many sleeps (cluster-wide, since start) a wake-up ended';

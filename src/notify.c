@@ -94,14 +94,15 @@ pgmqc_disable_notify(PG_FUNCTION_ARGS)
 
 /*
  * status() RETURNS TABLE (preloaded boolean, worker_pid integer,
- *						   wait_slots integer, sleeping_readers bigint)
+ *						   wait_slots integer, sleeping_readers bigint,
+ *						   wakeups bigint)
  */
 Datum
 pgmqc_status(PG_FUNCTION_ARGS)
 {
 	TupleDesc	desc;
-	Datum		values[4];
-	bool		nulls[4] = {false, false, false, false};
+	Datum		values[5];
+	bool		nulls[5] = {false, false, false, false, false};
 	PgmqcDbWorker *w;
 	int64		sleeping = 0;
 	int			i;
@@ -122,11 +123,13 @@ pgmqc_status(PG_FUNCTION_ARGS)
 		for (i = 0; i < pgmqc_shared->nslots; i++)
 			sleeping += pg_atomic_read_u32(&pgmqc_shared->slots[i].waiters);
 		values[3] = Int64GetDatum(sleeping);
+		values[4] = Int64GetDatum((int64) pg_atomic_read_u64(&pgmqc_shared->wakeups));
 	}
 	else
 	{
 		nulls[2] = true;
 		nulls[3] = true;
+		nulls[4] = true;
 	}
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(desc, values, nulls)));
 }

@@ -95,6 +95,7 @@ pgmqc_shmem_startup(void)
 			pg_atomic_init_u32(&w->config_changed, 0);
 			pg_atomic_init_u64(&w->timer, (uint64) PGMQC_NO_DUE);
 		}
+		pg_atomic_init_u64(&pgmqc_shared->wakeups, 0);
 		pgmqc_shared->nslots = pgmqc_wait_slots;
 		for (i = 0; i < pgmqc_wait_slots; i++)
 		{

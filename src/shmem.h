@@ -56,6 +56,7 @@ typedef struct PgmqcShared
 	Latch	   *launcher_latch;
 	pid_t		launcher_pid;
 	PgmqcDbWorker workers[PGMQC_MAX_DATABASES];
+	pg_atomic_uint64 wakeups;	/* sleeps ended by a wake-up, not a timeout */
 	int			nslots;
 	PgmqcSlot	slots[FLEXIBLE_ARRAY_MEMBER];
 } PgmqcShared;

@@ -94,7 +94,8 @@ pgmqc_sleep(PgmqcQueue *queue, uint64 seen, TimestampTz until)
 	pg_atomic_fetch_add_u32(&slot->waiters, 1);
 	PG_TRY();
 	{
-		(void) ConditionVariableTimedSleep(&slot->cv, timeout, PG_WAIT_EXTENSION);
+		if (!ConditionVariableTimedSleep(&slot->cv, timeout, PG_WAIT_EXTENSION))
+			pg_atomic_fetch_add_u64(&pgmqc_shared->wakeups, 1);
 	}
 	PG_FINALLY();
 	{
