@@ -33,3 +33,7 @@ PROVE_TESTS = test/t/*.pl
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
+
+# PGXS tracks no header dependencies unless PostgreSQL was configured with
+# --enable-depend: rebuild everything when a header changes.
+$(OBJS): $(wildcard $(srcdir)/src/*.h)

@@ -24,6 +24,18 @@ SET pgmq_c.metrics_exact_limit = 2;
 SELECT length_is_exact, queue_length >= 0 AS estimated FROM pgmq_c.metrics('m');
 RESET pgmq_c.metrics_exact_limit;
 
+-- a large archive does not turn the queue's own lengths into estimates
+SELECT pgmq_c.create_queue('m3');
+SELECT count(*) FROM pgmq_c.send_batch('m3', array_fill('{"m": 3}'::jsonb, ARRAY[5]));
+SELECT count(*) FROM pgmq_c.archive('m3', ARRAY(SELECT msg_id FROM pgmq_c.read('m3', '1 hour', 3)));
+SELECT count(*) FROM pgmq_c.read('m3', '1 hour', 1);
+SET pgmq_c.metrics_exact_limit = 2;
+SELECT queue_length, visible_length, in_flight_length, length_is_exact,
+       archived_length >= 2 AS archive_estimated
+  FROM pgmq_c.metrics('m3');
+RESET pgmq_c.metrics_exact_limit;
+SELECT pgmq_c.drop_queue('m3');
+
 -- metrics_all: one row per queue, by name
 SELECT pgmq_c.create_queue('m2');
 SELECT queue_name, queue_length FROM pgmq_c.metrics_all();

@@ -156,6 +156,7 @@ _PG_init(void)
 								NULL, NULL, NULL);
 		pgmqc_shmem_init_hooks();
 		pgmqc_register_launcher();
+		pgmqc_install_utility_hook();
 	}
 
 #if PG_VERSION_NUM >= 150000

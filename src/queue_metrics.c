@@ -5,8 +5,9 @@
  *
  * metrics() must stay cheap on a queue of millions of messages, so every
  * count stops after pgmq_c.metrics_exact_limit rows.  When a count reaches
- * the limit, all lengths switch to the statistics collector's live-tuple
- * counts (pg_stat_get_live_tuples) and length_is_exact is false.  Ages come
+ * the limit, that count is replaced by the statistics collector's
+ * live-tuple count (pg_stat_get_live_tuples, but never less than the limit)
+ * and, for the queue's own lengths, length_is_exact is false.  Ages come
  * from the first and last rows of the msg_id index.
  *
  * Copyright (c) 2026, pgmq_c developers
@@ -67,15 +68,26 @@ compute_metrics(const char *name, Datum *values, bool *nulls)
 	visible = DatumGetInt64(r[1]);
 	delayed = DatumGetInt64(r[2]);
 	archived = DatumGetInt64(r[3]);
-	exact = qlen <= limit && visible <= limit && delayed <= limit && archived <= limit;
-	if (!exact)
+
+	/*
+	 * Each count that reached the limit is replaced by the statistics
+	 * collector's estimate; visible can only reach it when qlen does, and
+	 * then leased messages are counted as visible.
+	 */
+	exact = true;
+	if (qlen > limit)
 	{
-		/* estimates; leased messages are counted as visible */
-		qlen = DatumGetInt64(r[7]);
+		qlen = Max(DatumGetInt64(r[7]), limit);
 		visible = qlen;
-		delayed = Max(DatumGetInt64(r[8]), Min(delayed, limit));
-		archived = Max(DatumGetInt64(r[9]), Min(archived, limit));
+		exact = false;
 	}
+	if (delayed > limit)
+	{
+		delayed = Max(DatumGetInt64(r[8]), limit);
+		exact = false;
+	}
+	if (archived > limit)
+		archived = Max(DatumGetInt64(r[9]), limit);
 	now = DatumGetTimestampTz(r[10]);
 
 	memset(nulls, 0, NUM_METRICS_COLS * sizeof(bool));

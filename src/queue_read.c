@@ -336,6 +336,7 @@ claim_or_wait(const char *name, int32 qty, Interval *vt_arg,
 		until = pgmqc_next_due(queue, pgmqc_effective_lwm(queue));
 		if (until > deadline)
 			until = deadline;
+		(void) pgmqc_my_worker(true);	/* due times need the worker */
 		if (commit_between)
 		{
 			SPI_commit();

@@ -66,6 +66,7 @@ extern int	pgmqc_wait_slots;
 
 extern void pgmqc_shmem_init_hooks(void);
 extern void pgmqc_register_launcher(void);
+extern void pgmqc_install_utility_hook(void);
 extern bool pgmqc_worker_enabled;
 extern PgmqcSlot *pgmqc_slot(int32 queue_id);
 extern PgmqcDbWorker *pgmqc_my_worker(bool request_start);

@@ -42,6 +42,7 @@
 #include "catalog/pg_database.h"
 #include "commands/async.h"
 #include "commands/dbcommands.h"
+#include "commands/defrem.h"
 #include "commands/extension.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
@@ -52,6 +53,7 @@
 #include "storage/latch.h"
 #include "storage/proc.h"
 #include "tcop/tcopprot.h"
+#include "tcop/utility.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
@@ -564,4 +566,107 @@ pgmqc_worker_main(Datum main_arg)
 						 timeout, PG_WAIT_EXTENSION);
 		ResetLatch(MyLatch);
 	}
+}
+
+/*
+ * DROP DATABASE, ALTER DATABASE ... RENAME and CREATE DATABASE ... TEMPLATE
+ * need the database to have no other connections: stop our worker there
+ * first, and keep the launcher from starting it again until a backend of
+ * that database asks for one.
+ */
+static ProcessUtility_hook_type prev_ProcessUtility = NULL;
+
+static void
+stop_worker_for(const char *dbname)
+{
+	Oid			dboid;
+	PgmqcDbWorker *w = NULL;
+	pid_t		pid = 0;
+	int			i;
+
+	if (dbname == NULL || pgmqc_shared == NULL)
+		return;
+	dboid = get_database_oid(dbname, true);
+	if (!OidIsValid(dboid))
+		return;
+
+	SpinLockAcquire(&pgmqc_shared->mutex);
+	for (i = 0; i < PGMQC_MAX_DATABASES; i++)
+	{
+		if (pgmqc_shared->workers[i].dboid == dboid)
+		{
+			w = &pgmqc_shared->workers[i];
+			w->wanted = false;
+			pid = w->pid;
+			break;
+		}
+	}
+	SpinLockRelease(&pgmqc_shared->mutex);
+	if (w == NULL || pid == 0)
+		return;
+
+	(void) kill(pid, SIGTERM);
+	/* wait up to 5 s, as DROP DATABASE itself waits for other backends */
+	for (i = 0; i < 500; i++)
+	{
+		bool		gone;
+
+		SpinLockAcquire(&pgmqc_shared->mutex);
+		gone = (w->pid != pid);
+		SpinLockRelease(&pgmqc_shared->mutex);
+		if (gone)
+			break;
+		CHECK_FOR_INTERRUPTS();
+		pg_usleep(10000L);
+	}
+}
+
+static void
+pgmqc_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
+#if PG_VERSION_NUM >= 140000
+					 bool readOnlyTree,
+#endif
+					 ProcessUtilityContext context, ParamListInfo params,
+					 QueryEnvironment *queryEnv, DestReceiver *dest,
+					 QueryCompletion *qc)
+{
+	Node	   *parsetree = pstmt->utilityStmt;
+
+	if (IsA(parsetree, DropdbStmt))
+		stop_worker_for(((DropdbStmt *) parsetree)->dbname);
+	else if (IsA(parsetree, RenameStmt) &&
+			 ((RenameStmt *) parsetree)->renameType == OBJECT_DATABASE)
+		stop_worker_for(((RenameStmt *) parsetree)->subname);
+	else if (IsA(parsetree, CreatedbStmt))
+	{
+		ListCell   *lc;
+
+		foreach(lc, ((CreatedbStmt *) parsetree)->options)
+		{
+			DefElem    *opt = lfirst_node(DefElem, lc);
+
+			if (strcmp(opt->defname, "template") == 0 && opt->arg != NULL)
+				stop_worker_for(defGetString(opt));
+		}
+	}
+
+	if (prev_ProcessUtility)
+		prev_ProcessUtility(pstmt, queryString,
+#if PG_VERSION_NUM >= 140000
+							readOnlyTree,
+#endif
+							context, params, queryEnv, dest, qc);
+	else
+		standard_ProcessUtility(pstmt, queryString,
+#if PG_VERSION_NUM >= 140000
+								readOnlyTree,
+#endif
+								context, params, queryEnv, dest, qc);
+}
+
+void
+pgmqc_install_utility_hook(void)
+{
+	prev_ProcessUtility = ProcessUtility_hook;
+	ProcessUtility_hook = pgmqc_ProcessUtility;
 }
