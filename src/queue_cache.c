@@ -229,10 +229,12 @@ static const StmtDef stmt_defs[NUM_PGMQC_STMTS] = {
 	},
 	[STMT_NEXT_DUE] = {
 		"SELECT LEAST("
-		"(SELECT deliver_at FROM {D} ORDER BY deliver_at LIMIT 1), "
-		"(SELECT pg_catalog.min(vt) FROM {Q} WHERE msg_id OPERATOR(pg_catalog.>=) $1 "
-		"AND vt OPERATOR(pg_catalog.>) pg_catalog.clock_timestamp()))",
-		1, {INT8OID}
+		"(SELECT deliver_at FROM {D} WHERE deliver_at OPERATOR(pg_catalog.>) $2 "
+		" ORDER BY deliver_at LIMIT 1), "
+		"(SELECT pg_catalog.min(vt) FROM (SELECT vt FROM {Q} "
+		" WHERE msg_id OPERATOR(pg_catalog.>=) $1 AND vt OPERATOR(pg_catalog.>) $2 "
+		" ORDER BY msg_id LIMIT 1000) s))",
+		2, {INT8OID, TIMESTAMPTZOID}
 	},
 };
 

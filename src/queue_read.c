@@ -152,7 +152,11 @@ mature_due(PgmqcQueue *queue)
 		return;
 	args[0] = Int32GetDatum(MATURE_BATCH);
 	args[1] = TimestampTzGetDatum(now);
-	pgmqc_exec(queue, STMT_MATURE, args, NULL, 0);
+	if (pgmqc_exec(queue, STMT_MATURE, args, NULL, 0) > 0 && pgmqc_shared != NULL)
+	{
+		/* other sleepers may take what this reader does not */
+		pgmqc_wake_on_commit(queue, (int) SPI_processed, queue->notify);
+	}
 }
 
 static int

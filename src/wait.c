@@ -107,17 +107,20 @@ pgmqc_sleep(PgmqcQueue *queue, uint64 seen, TimestampTz until)
 
 /*
  * The next time something in the queue becomes visible by itself: the
- * earliest delayed message or lease end, or DT_NOEND.  Published to the
+ * earliest future delivery time of a delayed message, or lease end (looking
+ * at the first 1000 leased messages only), or DT_NOEND.  Published to the
  * slot so that the worker wakes every sleeper then.
  */
 TimestampTz
 pgmqc_next_due(PgmqcQueue *queue, int64 lwm)
 {
-	Datum		arg = Int64GetDatum(lwm);
+	Datum		args[2];
 	Datum		d;
 	bool		isnull;
 
-	pgmqc_exec(queue, STMT_NEXT_DUE, &arg, NULL, 1);
+	args[0] = Int64GetDatum(lwm);
+	args[1] = TimestampTzGetDatum(GetCurrentTimestamp());
+	pgmqc_exec(queue, STMT_NEXT_DUE, args, NULL, 1);
 	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
 	SPI_freetuptable(SPI_tuptable);
 	if (isnull)

@@ -40,6 +40,7 @@
 #include "access/tableam.h"
 #include "access/xact.h"
 #include "catalog/pg_database.h"
+#include "catalog/pg_type.h"
 #include "commands/async.h"
 #include "commands/dbcommands.h"
 #include "commands/defrem.h"
@@ -370,19 +371,27 @@ load_config(void)
 	return installed;
 }
 
-/* Recompute when something in a notify queue next becomes visible. */
+/*
+ * Recompute when something in a notify queue next becomes visible by
+ * itself: only future times count, so a due message that nobody has read
+ * yet is notified once, not again and again.
+ */
 static void
-recheck_due(NotifyQueue *nq)
+recheck_due(NotifyQueue *nq, TimestampTz now)
 {
 	char	   *sql;
+	Oid			argtype = TIMESTAMPTZOID;
+	Datum		arg = TimestampTzGetDatum(now);
 
 	sql = psprintf("SELECT LEAST("
-				   "(SELECT deliver_at FROM pgmq_c.d_%d ORDER BY deliver_at LIMIT 1), "
-				   "(SELECT pg_catalog.min(vt) FROM pgmq_c.q_%d "
-				   " WHERE vt OPERATOR(pg_catalog.>) pg_catalog.clock_timestamp()))",
+				   "(SELECT deliver_at FROM pgmq_c.d_%d WHERE deliver_at OPERATOR(pg_catalog.>) $1 "
+				   " ORDER BY deliver_at LIMIT 1), "
+				   "(SELECT pg_catalog.min(vt) FROM (SELECT vt FROM pgmq_c.q_%d "
+				   " WHERE vt OPERATOR(pg_catalog.>) $1 ORDER BY msg_id LIMIT 1000) s))",
 				   nq->queue_id, nq->queue_id);
 	nq->due = DT_NOEND;
-	if (SPI_execute(sql, true, 1) == SPI_OK_SELECT && SPI_processed == 1)
+	if (SPI_execute_with_args(sql, 1, &argtype, &arg, NULL, true, 1) == SPI_OK_SELECT &&
+		SPI_processed == 1)
 	{
 		bool		isnull;
 		Datum		d = SPI_getbinval(SPI_tuptable->vals[0],
@@ -546,7 +555,7 @@ pgmqc_worker_main(Datum main_arg)
 					nq->pending = false;
 				}
 				if (nq->recheck)
-					recheck_due(nq);
+					recheck_due(nq, now);
 			}
 			end_work();
 		}
