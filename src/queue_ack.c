@@ -219,9 +219,7 @@ pgmqc_set_vt(PG_FUNCTION_ARGS)
 		else
 		{
 			pgmqc_publish_due(queue->queue_id,
-							  DatumGetTimestampTz(DirectFunctionCall2(timestamptz_pl_interval,
-																	  TimestampTzGetDatum(GetCurrentTimestamp()),
-																	  IntervalPGetDatum(vt))));
+							  pgmqc_now_plus(vt));
 			pgmqc_wake_on_commit(queue, 1, false);
 		}
 	}

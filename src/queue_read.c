@@ -270,9 +270,7 @@ claim_once(PgmqcQueue *queue, int32 qty, Interval *vt)
 		if (queue->notify ||
 			pg_atomic_read_u32(&pgmqc_slot(queue->queue_id)->waiters) > 0)
 			pgmqc_publish_due(queue->queue_id,
-							  DatumGetTimestampTz(DirectFunctionCall2(timestamptz_pl_interval,
-																	  TimestampTzGetDatum(GetCurrentTimestamp()),
-																	  IntervalPGetDatum(vt))));
+							  pgmqc_now_plus(vt));
 	}
 	return n;
 }
@@ -286,11 +284,8 @@ static bool
 check_wait(Interval *wait)
 {
 	TimestampTz now = GetCurrentTimestamp();
-	TimestampTz end;
+	TimestampTz end = pgmqc_now_plus(wait);
 
-	end = DatumGetTimestampTz(DirectFunctionCall2(timestamptz_pl_interval,
-												  TimestampTzGetDatum(now),
-												  IntervalPGetDatum(wait)));
 	if (end < now)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -375,9 +370,7 @@ pgmqc_read(PG_FUNCTION_ARGS)
 	{
 		pgmqc_check_not_null(fcinfo, 3, "wait");
 		waiting = check_wait(PG_GETARG_INTERVAL_P(3));
-		deadline = DatumGetTimestampTz(DirectFunctionCall2(timestamptz_pl_interval,
-														   TimestampTzGetDatum(GetCurrentTimestamp()),
-														   PG_GETARG_DATUM(3)));
+		deadline = pgmqc_now_plus(PG_GETARG_INTERVAL_P(3));
 	}
 	pgmqc_check_writable("read()");
 	InitMaterializedSRF(fcinfo, 0);
@@ -428,9 +421,7 @@ pgmqc_receive(PG_FUNCTION_ARGS)
 	}
 	pgmqc_check_not_null(fcinfo, 3, "wait");
 	waiting = check_wait(PG_GETARG_INTERVAL_P(3));
-	deadline = DatumGetTimestampTz(DirectFunctionCall2(timestamptz_pl_interval,
-													   TimestampTzGetDatum(GetCurrentTimestamp()),
-													   PG_GETARG_DATUM(3)));
+	deadline = pgmqc_now_plus(PG_GETARG_INTERVAL_P(3));
 	pgmqc_check_writable("receive()");
 	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");

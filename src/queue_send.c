@@ -49,9 +49,7 @@ announce(PgmqcQueue *queue, int count, Interval *delay)
 	{
 		TimestampTz due;
 
-		due = DatumGetTimestampTz(DirectFunctionCall2(timestamptz_pl_interval,
-													  TimestampTzGetDatum(GetCurrentTimestamp()),
-													  IntervalPGetDatum(delay)));
+		due = pgmqc_now_plus(delay);
 		pgmqc_publish_due(queue->queue_id, due);
 		/* sleepers re-compute their next due time */
 		pgmqc_wake_on_commit(queue, 1, false);

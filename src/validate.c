@@ -82,13 +82,20 @@ pgmqc_interval_is_zero(Interval *iv)
 	return iv->time == 0 && iv->day == 0 && iv->month == 0;
 }
 
-/* now() + iv, computed the way timestamptz + interval is in SQL */
+/* ts + iv, computed the way timestamptz + interval is in SQL */
 static TimestampTz
 add_interval(TimestampTz ts, Interval *iv)
 {
 	return DatumGetTimestampTz(DirectFunctionCall2(timestamptz_pl_interval,
 												   TimestampTzGetDatum(ts),
 												   IntervalPGetDatum(iv)));
+}
+
+/* The current time (clock_timestamp()) plus an interval. */
+TimestampTz
+pgmqc_now_plus(Interval *iv)
+{
+	return add_interval(GetCurrentTimestamp(), iv);
 }
 
 static Interval *
