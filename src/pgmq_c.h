@@ -113,6 +113,7 @@ extern void pgmqc_check_size(Jsonb *message, Jsonb *headers);
 extern void pgmqc_check_writable(const char *funcname);
 extern bool pgmqc_interval_is_zero(Interval *iv);
 extern TimestampTz pgmqc_now_plus(Interval *iv);
+extern TimestampTz pgmqc_ts_plus(TimestampTz ts, Interval *iv);
 extern ArrayType *pgmqc_check_array(FunctionCallInfo fcinfo, int argno,
 									const char *argname, bool allow_empty);
 

@@ -284,7 +284,7 @@ static bool
 check_wait(Interval *wait)
 {
 	TimestampTz now = GetCurrentTimestamp();
-	TimestampTz end = pgmqc_now_plus(wait);
+	TimestampTz end = pgmqc_ts_plus(now, wait);	/* one clock reading */
 
 	if (end < now)
 		ereport(ERROR,

@@ -47,12 +47,15 @@ announce(PgmqcQueue *queue, int count, Interval *delay)
 		pgmqc_wake_on_commit(queue, count, queue->notify);
 	else
 	{
-		TimestampTz due;
+		TimestampTz due = pgmqc_now_plus(delay);
 
-		due = pgmqc_now_plus(delay);
+		/*
+		 * Now, for a transaction that is prepared and committed elsewhere;
+		 * and again at commit, which may come after the due time.  The
+		 * worker notifies only once the message is visible.
+		 */
 		pgmqc_publish_due(queue->queue_id, due);
-		/* sleepers re-compute their next due time */
-		pgmqc_wake_on_commit(queue, 1, false);
+		pgmqc_due_on_commit(queue, due);
 	}
 	(void) pgmqc_my_worker(true);
 }

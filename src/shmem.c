@@ -204,21 +204,26 @@ atomic_min_u64(pg_atomic_uint64 *var, int64 value)
  * message, a lease end), and wake the worker if that is before its timer:
  * the worker then wakes the slot's sleepers at that time.
  */
-void
-pgmqc_publish_due(int32 queue_id, TimestampTz due)
+static void
+publish_to_worker(TimestampTz due)
 {
-	PgmqcDbWorker *w;
+	PgmqcDbWorker *w = pgmqc_my_worker(false);
 
-	if (pgmqc_shared == NULL)
-		return;
-	atomic_min_u64(&pgmqc_slot(queue_id)->next_due, due);
-	w = pgmqc_my_worker(false);
 	if (w != NULL && w->latch != NULL &&
 		due < (int64) pg_atomic_read_u64(&w->timer))
 	{
 		atomic_min_u64(&w->timer, due);
 		SetLatch(w->latch);
 	}
+}
+
+void
+pgmqc_publish_due(int32 queue_id, TimestampTz due)
+{
+	if (pgmqc_shared == NULL)
+		return;
+	atomic_min_u64(&pgmqc_slot(queue_id)->next_due, due);
+	publish_to_worker(due);
 }
 
 /* Backend-local list of slots to wake at the end of the transaction. */
@@ -231,6 +236,7 @@ typedef struct PendingWake
 	uint32		count;
 	bool		notify;
 	bool		on_commit;
+	TimestampTz due;			/* earliest delayed message, or PGMQC_NO_DUE */
 } PendingWake;
 
 static PendingWake pending[MAX_PENDING_WAKES];
@@ -245,7 +251,8 @@ pgmqc_config_changed_on_commit(void)
 }
 
 static void
-add_pending(PgmqcQueue *queue, int count, bool notify, bool on_commit)
+add_pending(PgmqcQueue *queue, int count, bool notify, bool on_commit,
+			TimestampTz due)
 {
 	PgmqcSlot  *slot;
 	int			i;
@@ -259,6 +266,7 @@ add_pending(PgmqcQueue *queue, int count, bool notify, bool on_commit)
 		{
 			pending[i].count += count;
 			pending[i].notify |= notify;
+			pending[i].due = Min(pending[i].due, due);
 			return;
 		}
 	}
@@ -267,6 +275,7 @@ add_pending(PgmqcQueue *queue, int count, bool notify, bool on_commit)
 		/* no room: merge into the last entry, which then wakes generously */
 		pending[npending - 1].count = PG_UINT32_MAX / 2;
 		pending[npending - 1].notify |= notify;
+		pending[npending - 1].due = Min(pending[npending - 1].due, due);
 		return;
 	}
 	pending[npending].slot = slot;
@@ -274,19 +283,31 @@ add_pending(PgmqcQueue *queue, int count, bool notify, bool on_commit)
 	pending[npending].count = count;
 	pending[npending].notify = notify;
 	pending[npending].on_commit = on_commit;
+	pending[npending].due = due;
 	npending++;
 }
 
 void
 pgmqc_wake_on_commit(PgmqcQueue *queue, int count, bool notify)
 {
-	add_pending(queue, count, notify, true);
+	add_pending(queue, count, notify, true, PGMQC_NO_DUE);
+}
+
+/*
+ * A delayed message becomes due at "due": tell the worker at commit (not
+ * before: an uncommitted message must not be announced, and one that
+ * commits after its due time must be announced at once).
+ */
+void
+pgmqc_due_on_commit(PgmqcQueue *queue, TimestampTz due)
+{
+	add_pending(queue, 1, false, true, due);
 }
 
 void
 pgmqc_wake_on_abort(PgmqcQueue *queue, int count)
 {
-	add_pending(queue, count, false, false);
+	add_pending(queue, count, false, false, PGMQC_NO_DUE);
 }
 
 static void
@@ -335,6 +356,12 @@ pgmqc_wake_xact_end(bool commit)
 		wake_slot(pending[i].slot, pending[i].count);
 		if (pending[i].notify)
 			notify_bits |= UINT64CONST(1) << (pending[i].queue_id % 64);
+		if (pending[i].due != PGMQC_NO_DUE)
+		{
+			/* cannot fail: atomics, a spinlock and SetLatch */
+			atomic_min_u64(&pending[i].slot->next_due, pending[i].due);
+			publish_to_worker(pending[i].due);
+		}
 	}
 	npending = 0;
 

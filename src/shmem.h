@@ -75,6 +75,7 @@ extern void pgmqc_publish_due(int32 queue_id, TimestampTz due);
 /* wake-ups at the end of the current transaction */
 extern void pgmqc_wake_on_commit(PgmqcQueue *queue, int count, bool notify);
 extern void pgmqc_wake_on_abort(PgmqcQueue *queue, int count);
+extern void pgmqc_due_on_commit(PgmqcQueue *queue, TimestampTz due);
 extern void pgmqc_wake_xact_end(bool commit);
 extern void pgmqc_config_changed_on_commit(void);
 

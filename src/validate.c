@@ -98,6 +98,12 @@ pgmqc_now_plus(Interval *iv)
 	return add_interval(GetCurrentTimestamp(), iv);
 }
 
+TimestampTz
+pgmqc_ts_plus(TimestampTz ts, Interval *iv)
+{
+	return add_interval(ts, iv);
+}
+
 static Interval *
 make_secs_interval(int64 secs, int32 months)
 {

@@ -275,6 +275,7 @@ typedef struct NotifyQueue
 	TimestampTz last_sent;
 	TimestampTz due;			/* next time something becomes visible */
 	bool		pending;		/* something became visible */
+	bool		check;			/* a due time passed: is anything visible? */
 	bool		recheck;		/* recompute due */
 } NotifyQueue;
 
@@ -323,7 +324,9 @@ load_config(void)
 {
 	bool		installed;
 	MemoryContext old;
+	NotifyQueue *fresh;
 	uint64		i;
+	int			j;
 
 	begin_work("pgmq_c worker: load settings");
 	if (my_dbname[0] == '\0')
@@ -344,14 +347,11 @@ load_config(void)
 						"ORDER BY queue_id", true, 0) != SPI_OK_SELECT)
 			elog(ERROR, "could not read pgmq_c.queues");
 		old = MemoryContextSwitchTo(TopMemoryContext);
-		if (notify_queues != NULL)
-			pfree(notify_queues);
-		notify_queues = palloc0((SPI_processed + 1) * sizeof(NotifyQueue));
+		fresh = palloc0((SPI_processed + 1) * sizeof(NotifyQueue));
 		MemoryContextSwitchTo(old);
-		n_notify_queues = (int) SPI_processed;
 		for (i = 0; i < SPI_processed; i++)
 		{
-			NotifyQueue *nq = &notify_queues[i];
+			NotifyQueue *nq = &fresh[i];
 			bool		isnull;
 			char	   *name;
 
@@ -363,7 +363,21 @@ load_config(void)
 														  SPI_tuptable->tupdesc, 3, &isnull));
 			nq->due = DT_NOEND;
 			nq->recheck = true;
+			/* a reload keeps the throttle window and what is pending */
+			for (j = 0; j < n_notify_queues; j++)
+			{
+				if (notify_queues[j].queue_id == nq->queue_id)
+				{
+					nq->last_sent = notify_queues[j].last_sent;
+					nq->pending = notify_queues[j].pending;
+					break;
+				}
+			}
 		}
+		if (notify_queues != NULL)
+			pfree(notify_queues);
+		notify_queues = fresh;
+		n_notify_queues = (int) SPI_processed;
 	}
 	else
 		n_notify_queues = 0;
@@ -402,6 +416,25 @@ recheck_due(NotifyQueue *nq, TimestampTz now)
 	}
 	nq->recheck = false;
 	pfree(sql);
+}
+
+/* Is a committed message of the queue visible, or a delayed one due? */
+static bool
+visible_now(NotifyQueue *nq, TimestampTz now)
+{
+	char	   *sql;
+	Oid			argtype = TIMESTAMPTZOID;
+	Datum		arg = TimestampTzGetDatum(now);
+	bool		found;
+
+	sql = psprintf("SELECT 1 WHERE EXISTS "
+				   "(SELECT 1 FROM pgmq_c.d_%d WHERE deliver_at OPERATOR(pg_catalog.<=) $1) "
+				   "OR EXISTS (SELECT 1 FROM pgmq_c.q_%d WHERE vt OPERATOR(pg_catalog.<=) $1)",
+				   nq->queue_id, nq->queue_id);
+	found = SPI_execute_with_args(sql, 1, &argtype, &arg, NULL, true, 1) == SPI_OK_SELECT &&
+		SPI_processed == 1;
+	pfree(sql);
+	return found;
 }
 
 /* Wake the sleepers of every slot whose due time has come; returns the next. */
@@ -525,7 +558,7 @@ pgmqc_worker_main(Datum main_arg)
 				nq->pending = true;
 			if (fired[slotno] || nq->due <= now)
 			{
-				nq->pending = true;
+				nq->check = true;
 				nq->recheck = true;
 			}
 			if (nq->pending &&
@@ -536,7 +569,7 @@ pgmqc_worker_main(Datum main_arg)
 				next = Min(next, nq->last_sent + nq->throttle_us);
 				continue;
 			}
-			if (nq->pending || nq->recheck)
+			if (nq->pending || nq->check || nq->recheck)
 				need_spi = true;
 		}
 		if (need_spi)
@@ -545,6 +578,14 @@ pgmqc_worker_main(Datum main_arg)
 			for (i = 0; i < n_notify_queues; i++)
 			{
 				NotifyQueue *nq = &notify_queues[i];
+
+				if (nq->check)
+				{
+					/* a due time is no news unless a committed message is visible */
+					if (visible_now(nq, now))
+						nq->pending = true;
+					nq->check = false;
+				}
 
 				if (nq->pending &&
 					(nq->throttle_us == 0 ||
@@ -561,8 +602,12 @@ pgmqc_worker_main(Datum main_arg)
 		}
 		for (i = 0; i < n_notify_queues; i++)
 		{
-			if (notify_queues[i].due != DT_NOEND)
-				next = Min(next, notify_queues[i].due);
+			NotifyQueue *nq = &notify_queues[i];
+
+			if (nq->due != DT_NOEND)
+				next = Min(next, nq->due);
+			if (nq->pending)	/* throttled */
+				next = Min(next, nq->last_sent + nq->throttle_us);
 		}
 
 		/* sleep until the next due time, a latch, or the periodic check */
