@@ -1,0 +1,352 @@
+# 006_wait.pl: readers that wait inside the server (pgmq_c preloaded).
+#
+# - A reader in read(..., wait) is still asleep while a send is uncommitted
+#   and gets the message at the producer's COMMIT, not later than the wake-up
+#   (its wait_slice is set far beyond the test's bounds, so only the commit's
+#   wake-up can explain a prompt return).
+# - A rolled-back send wakes nobody: the reader returns nothing at the end of
+#   its wait and the cluster-wide wake-up count does not move.
+# - Delayed messages (two waiters, two messages in one batch) are delivered
+#   at their due time, not before and not much later.
+# - A lease that runs out is delivered to a waiting reader with read_ct 2, at
+#   the lease end.
+# - A nack (set_vt '0'), or a claim rolled back, wakes a waiting reader at
+#   once.
+# - pg_cancel_backend and statement_timeout end a waiting read() or receive()
+#   promptly, and no sleeper is left registered.
+# - Commit order unlike msg_id order: a session that waits twice gets both.
+# - A waiting reader holds no tuple or transaction-id lock: other sessions
+#   send, read and delete on the same queue meanwhile; a waiting top-level
+#   CALL receive() holds no lock at all (purge_queue runs beside it).
+use strict;
+use warnings FATAL => 'all';
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+use IPC::Run;
+use Time::HiRes qw(gettimeofday tv_interval usleep);
+
+my $node = PostgreSQL::Test::Cluster->new('wait');
+$node->init;
+$node->append_conf('postgresql.conf', "shared_preload_libraries = 'pgmq_c'");
+$node->start;
+
+sub sql { return $node->safe_psql('postgres', $_[0]); }
+
+# A client running @sql (one statement per -c, so each in its own implicit
+# transaction) in the background, known to pg_stat_activity as $app.
+sub start_session
+{
+	my ($app, @sql) = @_;
+	my %s = (app => $app, out => '', err => '');
+	my @cmd = (
+		$node->installed_command('psql'), '-XAtq', '-v', 'ON_ERROR_STOP=1',
+		'-d', $node->connstr('postgres') . " application_name=$app");
+	push @cmd, '-c', $_ foreach @sql;
+	$s{h} = IPC::Run::start(\@cmd, '<', \undef, '>', \$s{out}, '2>', \$s{err},
+		IPC::Run::timeout($PostgreSQL::Test::Utils::timeout_default));
+	$s{t0} = [gettimeofday];
+	return \%s;
+}
+
+# Wait for the client to exit; returns its stdout (chomped).
+sub finish_session
+{
+	my ($s) = @_;
+	$s->{h}->finish;
+	$s->{elapsed} = tv_interval($s->{t0});
+	chomp $s->{out};
+	return $s->{out};
+}
+
+# Poll until $n backends named like $app sleep in a pgmq_c wait.  Gives up
+# at once if one of the sessions @s, which should be waiting, has ended.
+sub wait_sleeping
+{
+	my ($app, $n, @s) = @_;
+	$n //= 1;
+	my $q = qq{
+SELECT count(*) = $n FROM pg_stat_activity
+ WHERE application_name LIKE '$app' AND wait_event_type = 'Extension'
+   AND state = 'active'};
+	for (my $i = 0; $i < 10 * $PostgreSQL::Test::Utils::timeout_default; $i++)
+	{
+		return 1 if sql($q) eq 't';
+		foreach my $s (@s)
+		{
+			eval { $s->{h}->pump_nb; };
+			next if $s->{h}->pumpable;
+			diag("$s->{app} ended instead of waiting: $s->{out} $s->{err}");
+			return 0;
+		}
+		usleep(100_000);
+	}
+	return 0;
+}
+
+sub pid_of
+{
+	my ($app) = @_;
+	return sql("SELECT pid FROM pg_stat_activity WHERE application_name = '$app'");
+}
+
+sub wakeups { return sql('SELECT wakeups FROM pgmq_c.status()'); }
+
+sql("CREATE EXTENSION pgmq_c");
+foreach my $q (qw(w rb dl ls nk cx lk lk2))
+{
+	sql("SELECT pgmq_c.create_queue('$q')");
+}
+
+# only the commit's wake-up (or the worker's timer) can end these sleeps early
+my $long_slice = "SET pgmq_c.wait_slice = '60s'";
+
+#
+# 1. Wake on COMMIT, not on INSERT.
+#
+my $r = start_session('r_commit', $long_slice,
+	"SELECT msg_id, read_ct, message->>'n' FROM pgmq_c.read('w', '30 s', 1, '25 s')");
+ok(wait_sleeping('r_commit', 1, $r), 'reader sleeps in read(..., wait)');
+is(sql('SELECT sleeping_readers FROM pgmq_c.status()'),
+	'1', 'status() counts one sleeping reader');
+
+my $sender = $node->background_psql('postgres');
+$sender->query_safe('BEGIN');
+my $id = $sender->query_safe(q{SELECT pgmq_c.send('w', '{"n": 1}')});
+my $w0 = wakeups();
+# give a reader that wrongly saw uncommitted rows, or was woken by the insert,
+# time to return (more than one default wait_slice)
+usleep(1_500_000);
+$r->{h}->pump_nb;
+is($r->{out}, '', 'the reader returned nothing while the send is uncommitted');
+is( sql(qq{
+SELECT wait_event_type || ':' || state FROM pg_stat_activity
+ WHERE application_name = 'r_commit'}),
+	'Extension:active',
+	'the reader still waits (wait_event_type Extension) while the send is open');
+is(sql("SELECT count(*) FROM pgmq_c.read('w', '30 s', 1)"),
+	'0', 'a third session sees no visible message either');
+is(wakeups(), $w0, 'the uncommitted send woke nobody');
+
+my $t_commit = [gettimeofday];
+$sender->query_safe('COMMIT');
+is(finish_session($r), "$id|1|1", 'the reader gets the message after COMMIT');
+my $lag = tv_interval($t_commit);
+ok($lag < 3, "the reader returned ${lag}s after COMMIT (wait_slice 60 s)");
+ok(wakeups() > $w0, 'status().wakeups counted the wake-up');
+sql("SELECT pgmq_c.delete('w', $id)");
+
+#
+# 2. A rolled-back send wakes nobody and delivers nothing.
+#
+$r = start_session('r_rb', $long_slice,
+	"SELECT count(*) FROM pgmq_c.read('rb', '30 s', 1, '3 s')");
+ok(wait_sleeping('r_rb', 1, $r), 'reader sleeps on queue rb');
+$w0 = wakeups();
+$sender->query_safe('BEGIN');
+$sender->query_safe(q{SELECT pgmq_c.send('rb', '{"n": 2}')});
+$sender->query_safe(q{SELECT pgmq_c.send('rb', '{"n": 3}')});
+$sender->query_safe('ROLLBACK');
+is(finish_session($r), '0', 'the reader returns no row after the rolled-back send');
+ok($r->{elapsed} >= 2.5, "it waited its whole wait ($r->{elapsed}s of 3 s)");
+is(wakeups(), $w0, 'status().wakeups did not move: the rollback woke nobody');
+is(sql("SELECT queue_length FROM pgmq_c.metrics('rb')"), '0', 'queue rb is empty');
+
+#
+# 3. Delayed messages reach waiting readers at their due time.  Two readers,
+#    two messages in one batch: the commit wakes only one of them (to learn
+#    the due time); the other one needs the worker's timer.
+#
+my @dr = map { start_session("r_dl$_", $long_slice,
+	"SELECT msg_id, extract(epoch FROM enqueued_at), extract(epoch FROM vt - interval '30 s')
+	   FROM pgmq_c.read('dl', '30 s', 1, '10 s')") } (1, 2);
+ok(wait_sleeping('r_dl%', 2, @dr), 'two readers sleep on queue dl');
+my @dids = split /\n/,
+  sql(q{SELECT * FROM pgmq_c.send_batch('dl', ARRAY['{"d": 1}', '{"d": 2}']::jsonb[], NULL, '1 s')});
+is(scalar(@dids), 2, 'two delayed messages sent (delay 1 s)');
+my %got;
+foreach my $s (@dr)
+{
+	my ($mid, $enq, $claimed) = split /\|/, finish_session($s);
+	ok(defined $claimed, "reader $s->{app} got a delayed message")
+	  or next;
+	$got{$mid}++;
+	my $after = $claimed - $enq;
+	ok($after >= 1.0, "$s->{app}: claimed ${after}s after the send, not before the 1 s delay");
+	ok($after < 3.0, "$s->{app}: claimed ${after}s after the send, soon after it was due");
+}
+is_deeply([ sort keys %got ], [ sort @dids ], 'each delayed message delivered once');
+
+#
+# 4. A lease that runs out is delivered to a waiting reader, read_ct 2.
+#
+my $lid = sql(q{SELECT pgmq_c.send('ls', '{"l": 1}')});
+my $lease_end = sql(
+	"SELECT extract(epoch FROM vt) FROM pgmq_c.read('ls', '2 s', 1)");
+ok($lease_end > 0, 'consumer A leased the message for 2 s and keeps it');
+$r = start_session('r_ls', $long_slice,
+	"SELECT msg_id, read_ct, extract(epoch FROM vt - interval '30 s')
+	   FROM pgmq_c.read('ls', '30 s', 1, '10 s')");
+my ($lmid, $lct, $lclaimed) = split /\|/, finish_session($r);
+is("$lmid|$lct", "$lid|2", 'the waiting reader gets the message with read_ct 2');
+ok($lclaimed >= $lease_end, 'not before the lease ended');
+ok($lclaimed - $lease_end < 2.0,
+	'soon after the lease ended (' . ($lclaimed - $lease_end) . 's)');
+ok($r->{elapsed} < 8, "well before the reader's wait ended ($r->{elapsed}s)");
+
+#
+# 5. A nack wakes a waiting reader at once.
+#
+my $nid = sql(q{SELECT pgmq_c.send('nk', '{"k": 1}')});
+is(sql("SELECT read_ct FROM pgmq_c.read('nk', '1 hour', 1)"), '1',
+	'consumer A leased the message for an hour');
+$r = start_session('r_nk', $long_slice,
+	"SELECT msg_id, read_ct FROM pgmq_c.read('nk', '30 s', 1, '20 s')");
+ok(wait_sleeping('r_nk', 1, $r), 'reader sleeps on queue nk');
+my $t_nack = [gettimeofday];
+is(sql("SELECT read_ct FROM pgmq_c.set_vt('nk', $nid, '0', 1)"), '1', 'A nacks the message');
+is(finish_session($r), "$nid|2", 'the waiting reader gets the nacked message, read_ct 2');
+$lag = tv_interval($t_nack);
+ok($lag < 3, "it returned ${lag}s after the nack (wait_slice 60 s)");
+
+# A claim that rolls back makes its message visible again: it wakes a waiter.
+my $cid = sql(q{SELECT pgmq_c.send('nk', '{"k": 2}')});
+$sender->query_safe('BEGIN');
+is($sender->query_safe("SELECT msg_id FROM pgmq_c.read('nk', '1 hour', 1)"),
+	$cid, 'consumer A claims a message inside a transaction');
+$r = start_session('r_nk2', $long_slice,
+	"SELECT msg_id, read_ct FROM pgmq_c.read('nk', '30 s', 1, '20 s')");
+ok(wait_sleeping('r_nk2', 1, $r), 'a reader sleeps while the claim is open');
+$t_nack = [gettimeofday];
+$sender->query_safe('ROLLBACK');
+is(finish_session($r), "$cid|1", 'the waiting reader gets the message after the ROLLBACK');
+$lag = tv_interval($t_nack);
+ok($lag < 3, "it returned ${lag}s after the rollback (wait_slice 60 s)");
+
+#
+# 6. Cancelling a waiting reader.
+#
+foreach my $form (
+	[ 'read', "SELECT * FROM pgmq_c.read('cx', '30 s', 1, '25 s')" ],
+	[ 'receive', "CALL pgmq_c.receive('cx', '30 s', 1, '25 s')" ])
+{
+	my ($what, $stmt) = @$form;
+	$r = start_session("r_cx_$what", $stmt);
+	ok(wait_sleeping("r_cx_$what", 1, $r), "$what: reader sleeps");
+	my $pid = pid_of("r_cx_$what");
+	my $t_cancel = [gettimeofday];
+	is(sql("SELECT pg_cancel_backend($pid)"), 't', "$what: pg_cancel_backend");
+	finish_session($r);
+	$lag = tv_interval($t_cancel);
+	like($r->{err}, qr/canceling statement due to user request/,
+		"$what: the wait was cancelled");
+	ok($lag < 2, "$what: it ended ${lag}s after the cancel");
+}
+foreach my $form (
+	[ 'read', "SELECT * FROM pgmq_c.read('cx', '30 s', 1, '20 s')" ],
+	[ 'receive', "CALL pgmq_c.receive('cx', '30 s', 1, '20 s')" ])
+{
+	my ($what, $stmt) = @$form;
+	$r = start_session("r_to_$what", "SET statement_timeout = '500ms'", $stmt);
+	finish_session($r);
+	like($r->{err}, qr/canceling statement due to statement timeout/,
+		"$what: statement_timeout ends the wait");
+	ok($r->{elapsed} < 3, "$what: after $r->{elapsed}s (timeout 0.5 s, wait 20 s)");
+}
+is(sql('SELECT sleeping_readers FROM pgmq_c.status()'),
+	'0', 'no sleeper left registered after the cancellations');
+
+#
+# 7. Commit order different from msg_id order, one reading session: the
+#    reader gets the later id first, then, waiting again, the earlier id when
+#    its transaction commits (its watermark must not have passed it).
+#
+sql("SELECT pgmq_c.create_queue('ord')");
+my $rd = $node->background_psql('postgres');
+$rd->query_safe("SET application_name = 'r_ord'");
+$rd->query_safe($long_slice);
+my $n_ord = 0;
+
+# start a waiting read in the session $rd without waiting for it
+sub start_ord_read
+{
+	$n_ord++;
+	$rd->{stdin} .= "SELECT msg_id FROM pgmq_c.read('ord', '1 hour', 1, '20 s');\n\\echo ORD_DONE_$n_ord\n";
+	$rd->{run}->pump_nb;
+}
+
+sub finish_ord_read
+{
+	pump_until($rd->{run}, $rd->{timeout}, \$rd->{stdout}, qr/ORD_DONE_$n_ord\n/);
+	my ($res) = $rd->{stdout} =~ /^(.*?)\n?ORD_DONE_$n_ord\n/s;
+	$rd->{stdout} = '';
+	return $res // '';
+}
+
+$sender->query_safe('BEGIN');
+my $id_a = $sender->query_safe(q{SELECT pgmq_c.send('ord', '{"o": "a"}')});
+start_ord_read();
+ok(wait_sleeping('r_ord', 1), 'the reading session waits on queue ord');
+my $id_b = sql(q{SELECT pgmq_c.send('ord', '{"o": "b"}')});
+ok($id_b > $id_a, "a later msg_id ($id_b) commits before an earlier one ($id_a)");
+is(finish_ord_read(), $id_b, 'the waiting reader gets the later id first');
+start_ord_read();
+ok(wait_sleeping('r_ord', 1), 'the same session waits again');
+$t_commit = [gettimeofday];
+$sender->query_safe('COMMIT');
+is(finish_ord_read(), $id_a, 'and gets the earlier id when its transaction commits');
+$lag = tv_interval($t_commit);
+ok($lag < 3, "${lag}s after that COMMIT (wait_slice 60 s)");
+$rd->quit;
+
+#
+# 8. A waiting reader holds no lock that blocks others.
+#
+$r = start_session('r_lk',
+	"SELECT count(*) FROM pgmq_c.read('lk', '30 s', 1, '20 s')");
+ok(wait_sleeping('r_lk', 1, $r), 'read() reader sleeps on queue lk');
+my $pid = pid_of('r_lk');
+is( sql(qq{
+SELECT count(*) FILTER (WHERE NOT granted) || '|' ||
+       count(*) FILTER (WHERE locktype IN ('tuple', 'transactionid')) || '|' ||
+       count(*) FILTER (WHERE locktype NOT IN ('relation', 'virtualxid'))
+  FROM pg_locks WHERE pid = $pid}),
+	'0|0|0',
+	'the waiting read() holds only relation and virtualxid locks, none awaited, no tuple or xid lock');
+is(sql("SELECT count(*) FROM pg_locks WHERE pid = $pid AND mode NOT IN ('AccessShareLock', 'RowShareLock', 'RowExclusiveLock', 'ExclusiveLock')"),
+	'0', 'and only weak lock modes');
+$w0 = wakeups();
+is( sql(q{
+SET lock_timeout = '5s';
+BEGIN;
+SELECT count(*) FROM (SELECT pgmq_c.send('lk', '{"x": 1}')) s;
+SELECT count(*) FROM pgmq_c.delete('lk', ARRAY(SELECT msg_id FROM pgmq_c.read('lk', '30 s', 10)));
+COMMIT;
+SELECT queue_length FROM pgmq_c.metrics('lk');}),
+	"1\n1\n0",
+	'another session sends, reads and deletes on the queue meanwhile, unblocked');
+ok($node->poll_query_until('postgres', "SELECT wakeups > $w0 FROM pgmq_c.status()"),
+	'its commit woke the reader');
+ok(wait_sleeping('r_lk', 1, $r), 'which found nothing and sleeps again');
+
+my $r2 = start_session('r_lk2', "CALL pgmq_c.receive('lk2', '30 s', 1, '20 s')");
+ok(wait_sleeping('r_lk2', 1, $r2), 'top-level CALL receive() sleeps on queue lk2');
+$pid = pid_of('r_lk2');
+is(sql("SELECT count(*) FROM pg_locks WHERE pid = $pid AND locktype <> 'virtualxid'"),
+	'0', 'the waiting receive() holds no lock at all');
+sql(q{SELECT pgmq_c.send('lk2', '{"y": 1}', NULL, '1 hour')});
+is(sql("SET lock_timeout = '5s'; SELECT pgmq_c.purge_queue('lk2')"),
+	'1', 'purge_queue (ACCESS EXCLUSIVE) runs while receive() waits');
+
+foreach my $app ('r_lk', 'r_lk2')
+{
+	sql("SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE application_name = '$app'");
+}
+finish_session($r);
+finish_session($r2);
+like($r->{err} . $r2->{err}, qr/canceling statement.*canceling statement/s,
+	'both readers cancelled at the end');
+
+$sender->quit;
+$node->stop;
+done_testing();

@@ -1,0 +1,121 @@
+# 011_no_preload.pl: waiting without shared_preload_libraries.
+#
+# Waiting readers then poll every pgmq_c.poll_interval (20 ms) instead of
+# being woken, but read(..., wait) and CALL receive(..., wait) still deliver a
+# message sent from another session during the wait (and a delayed message
+# at its time).  status() says preloaded = false with no worker, no pgmq_c
+# background process runs, and enable_notify is refused with 55000.
+use strict;
+use warnings FATAL => 'all';
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+use IPC::Run;
+use Time::HiRes qw(gettimeofday tv_interval usleep);
+
+my $node = PostgreSQL::Test::Cluster->new('no_preload_wait');
+$node->init;
+$node->start;
+
+sub sql { return $node->safe_psql('postgres', $_[0]); }
+
+is(sql('SHOW shared_preload_libraries'), '', 'pgmq_c is not preloaded');
+sql('CREATE EXTENSION pgmq_c');
+sql("SELECT pgmq_c.create_queue('$_')") foreach qw(np npd);
+
+is( sql(q{
+SELECT preloaded::text || '|' || coalesce(worker_pid::text, 'none') || '|' ||
+       coalesce(sleeping_readers::text, 'none') || '|' || coalesce(wakeups::text, 'none')
+  FROM pgmq_c.status()}),
+	'false|none|none|none', 'status(): not preloaded, no worker, no shared counters');
+
+sub start_reader
+{
+	my ($app, $q, $stmt) = @_;
+	my %s = (out => '', err => '');
+	$s{h} = IPC::Run::start(
+		[
+			$node->installed_command('psql'), '-XAtq', '-v', 'ON_ERROR_STOP=1',
+			'-d', $node->connstr('postgres') . " application_name=$app",
+			'-c', $stmt
+		],
+		'<', \undef, '>', \$s{out}, '2>', \$s{err},
+		IPC::Run::timeout($PostgreSQL::Test::Utils::timeout_default));
+	$s{t0} = [gettimeofday];
+	return \%s;
+}
+
+# Poll until $n backends named like $app sleep in a pgmq_c wait; give up at
+# once if one of the sessions @s, which should be waiting, has ended.
+sub wait_sleeping
+{
+	my ($app, $n, @s) = @_;
+	my $q = qq{
+SELECT count(*) = $n FROM pg_stat_activity
+ WHERE application_name LIKE '$app' AND wait_event_type = 'Extension'};
+	for (my $i = 0; $i < 10 * $PostgreSQL::Test::Utils::timeout_default; $i++)
+	{
+		return 1 if $node->safe_psql('postgres', $q) eq 't';
+		foreach my $s (@s)
+		{
+			eval { $s->{h}->pump_nb; };
+			next if $s->{h}->pumpable;
+			diag("a session ended instead of waiting: $s->{out} $s->{err}");
+			return 0;
+		}
+		usleep(100_000);
+	}
+	return 0;
+}
+
+foreach my $form (
+	[ 'read', "SELECT msg_id, read_ct FROM pgmq_c.read('np', '30 s', 1, '10 s')" ],
+	[ 'receive', "CALL pgmq_c.receive('np', '30 s', 1, '10 s')" ])
+{
+	my ($what, $stmt) = @$form;
+	my $r = start_reader("np_$what", 'np', $stmt);
+	ok(wait_sleeping("np_$what", 1, $r), "$what: the reader waits (polling)");
+	my $t_send = [gettimeofday];
+	my $id = sql(qq{SELECT pgmq_c.send('np', '{"form": "$what"}')});
+	$r->{h}->finish;
+	my $lag = tv_interval($t_send);
+	chomp $r->{out};
+	if ($what eq 'read')
+	{
+		is($r->{out}, "$id|1", "$what: gets the message sent during the wait");
+	}
+	else
+	{
+		like($r->{out}, qr/^\{"\($id,1,/, "$what: gets the message sent during the wait");
+	}
+	is($r->{err}, '', "$what: no error");
+	ok($lag < 3, "$what: ${lag}s after the send, well within the 10 s wait");
+}
+
+# a delayed message reaches a waiting reader at its time
+my $r = start_reader('np_delay', 'npd',
+	"SELECT extract(epoch FROM vt - interval '30 s') - extract(epoch FROM enqueued_at)
+	   FROM pgmq_c.read('npd', '30 s', 1, '10 s')");
+ok(wait_sleeping('np_delay', 1, $r), 'a reader waits on queue npd');
+sql(q{SELECT pgmq_c.send('npd', '{"late": 1}', NULL, '1 s')});
+$r->{h}->finish;
+chomp $r->{out};
+ok($r->{out} ne '' && $r->{out} >= 1.0 && $r->{out} < 3.0,
+	"a delayed message is delivered at its time ($r->{out} s after the send, delay 1 s)");
+
+# a rolled-back send delivers nothing
+$r = start_reader('np_rb', 'np',
+	"SELECT count(*) FROM pgmq_c.read('np', '30 s', 1, '2 s')");
+sql(q{BEGIN; SELECT pgmq_c.send('np', '{"rolled": "back"}'); ROLLBACK});
+$r->{h}->finish;
+chomp $r->{out};
+is($r->{out}, '0', 'a rolled-back send delivers nothing to a waiting reader');
+
+my ($ret, $stdout, $stderr) = $node->psql('postgres',
+	"\\set VERBOSITY sqlstate\nSELECT pgmq_c.enable_notify('np')");
+like($stderr, qr/ERROR:  55000/, 'enable_notify is refused with 55000');
+is(sql(q{SELECT count(*) FROM pg_stat_activity WHERE backend_type LIKE 'pgmq\_c%'}),
+	'0', 'no pgmq_c background process runs');
+
+$node->stop;
+done_testing();

@@ -1,0 +1,144 @@
+# 012_prepared.pl: wake-ups the commit callback cannot see.
+#
+# COMMIT PREPARED runs in a session that knows nothing of the prepared
+# transaction's sends, and rows inserted behind the API's back (as COPY
+# would) announce nothing: waiting readers find such messages at the end of
+# their current sleep, within pgmq_c.wait_slice (200 ms here), well before
+# their wait ends.  A delayed message sent in a prepared transaction is
+# delivered at its due time through the worker's timer even to a reader whose
+# wait_slice is long.
+use strict;
+use warnings FATAL => 'all';
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+use IPC::Run;
+use Time::HiRes qw(gettimeofday tv_interval usleep);
+
+my $node = PostgreSQL::Test::Cluster->new('prepared');
+$node->init;
+$node->append_conf(
+	'postgresql.conf', q{
+shared_preload_libraries = 'pgmq_c'
+max_prepared_transactions = 5
+pgmq_c.wait_slice = '200ms'
+});
+$node->start;
+
+sub sql { return $node->safe_psql('postgres', $_[0]); }
+
+sql('CREATE EXTENSION pgmq_c');
+sql("SELECT pgmq_c.create_queue('$_')") foreach qw(p1 p2 cp pd);
+
+sub start_reader
+{
+	my ($app, @sql) = @_;
+	my %s = (out => '', err => '', app => $app);
+	my @cmd = (
+		$node->installed_command('psql'), '-XAtq', '-v', 'ON_ERROR_STOP=1',
+		'-d', $node->connstr('postgres') . " application_name=$app");
+	push @cmd, '-c', $_ foreach @sql;
+	$s{h} = IPC::Run::start(\@cmd, '<', \undef, '>', \$s{out}, '2>', \$s{err},
+		IPC::Run::timeout($PostgreSQL::Test::Utils::timeout_default));
+	return \%s;
+}
+
+# Poll until the backend $app sleeps in a pgmq_c wait; give up at once if its
+# session $s has ended instead.
+sub wait_sleeping
+{
+	my ($app, $s) = @_;
+	my $q = qq{
+SELECT count(*) = 1 FROM pg_stat_activity
+ WHERE application_name = '$app' AND wait_event_type = 'Extension'};
+	for (my $i = 0; $i < 10 * $PostgreSQL::Test::Utils::timeout_default; $i++)
+	{
+		return 1 if sql($q) eq 't';
+		eval { $s->{h}->pump_nb; };
+		if (!$s->{h}->pumpable)
+		{
+			diag("$app ended instead of waiting: $s->{out} $s->{err}");
+			return 0;
+		}
+		usleep(100_000);
+	}
+	return 0;
+}
+
+#
+# 1. COMMIT PREPARED from another session, for read() and receive().
+#
+foreach my $form (
+	[ 'p1', 'read', "SELECT msg_id, read_ct FROM pgmq_c.read('p1', '30 s', 1, '10 s')" ],
+	[ 'p2', 'receive', "CALL pgmq_c.receive('p2', '30 s', 1, '10 s')" ])
+{
+	my ($q, $what, $stmt) = @$form;
+	my $r = start_reader("r_$q", $stmt);
+	ok(wait_sleeping("r_$q", $r), "$what: the reader waits");
+	my $id = sql(qq{
+BEGIN;
+SELECT pgmq_c.send('$q', '{"2pc": "$what"}');
+PREPARE TRANSACTION 'tx_$q';});
+	usleep(500_000);    # a few slices, for a reader that wrongly sees it
+	$r->{h}->pump_nb;
+	is($r->{out}, '', "$what: nothing delivered while the transaction is prepared");
+	is(sql("SELECT count(*) FROM pgmq_c.read('$q', '30 s', 1)"), '0',
+		"$what: the prepared send is invisible to others");
+	my $t_commit = [gettimeofday];
+	sql("COMMIT PREPARED 'tx_$q'");
+	$r->{h}->finish;
+	my $lag = tv_interval($t_commit);
+	chomp $r->{out};
+	if ($what eq 'read')
+	{
+		is($r->{out}, "$id|1", "$what: gets the message after COMMIT PREPARED");
+	}
+	else
+	{
+		like($r->{out}, qr/^\{"\($id,1,/, "$what: gets the message after COMMIT PREPARED");
+	}
+	is($r->{err}, '', "$what: no error");
+	ok($lag < 2, "$what: ${lag}s after COMMIT PREPARED (wait_slice 0.2 s, wait 10 s)");
+}
+
+#
+# 2. A row inserted directly into the queue table (as COPY would do).
+#
+my $qid = sql(q{SELECT queue_id FROM pgmq_c.list_queues() WHERE queue_name = 'cp'});
+my $r = start_reader('r_cp',
+	"SELECT message->>'copied' FROM pgmq_c.read('cp', '30 s', 1, '10 s')");
+ok(wait_sleeping('r_cp', $r), 'a reader waits on queue cp');
+my $t_ins = [gettimeofday];
+sql(qq{
+INSERT INTO pgmq_c.q_$qid (msg_id, read_ct, enqueued_at, vt, message)
+VALUES (nextval('pgmq_c.q_${qid}_seq'), 0, clock_timestamp(), clock_timestamp(),
+        '{"copied": "yes"}')});
+$r->{h}->finish;
+my $lag = tv_interval($t_ins);
+chomp $r->{out};
+is($r->{out}, 'yes', 'the reader gets the row loaded behind the API');
+ok($lag < 2, "${lag}s after the insert (wait_slice 0.2 s)");
+
+#
+# 3. A delayed message in a prepared transaction; the reader's wait_slice is
+#    60 s, so only the worker's timer can deliver it on time.
+#
+$r = start_reader('r_pd', "SET pgmq_c.wait_slice = '60s'",
+	"SELECT msg_id, extract(epoch FROM vt - interval '30 s') - extract(epoch FROM enqueued_at)
+	   FROM pgmq_c.read('pd', '30 s', 1, '10 s')");
+ok(wait_sleeping('r_pd', $r), 'a reader waits on queue pd (wait_slice 60 s)');
+my $did = sql(q{
+BEGIN;
+SELECT pgmq_c.send('pd', '{"later": 1}', NULL, '2 s');
+PREPARE TRANSACTION 'tx_pd';
+COMMIT PREPARED 'tx_pd';});
+$r->{h}->finish;
+chomp $r->{out};
+my ($mid, $after) = split /\|/, $r->{out};
+is($mid, $did, 'the delayed message of the prepared transaction is delivered');
+ok(defined $after && $after >= 2.0, 'not before its due time (' . ($after // 'never') . ' s)');
+ok(defined $after && $after < 4.0, 'soon after its due time, long before the reader\'s slice ended');
+
+is(sql('SELECT count(*) FROM pg_prepared_xacts'), '0', 'no prepared transaction left');
+$node->stop;
+done_testing();
