@@ -29,6 +29,7 @@
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "lib/stringinfo.h"
+#include "nodes/parsenodes.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
 #include "utils/hsearch.h"
@@ -489,7 +490,14 @@ pgmqc_plan(PgmqcQueue *queue, PgmqcStmt stmt)
 		const StmtDef *def = &stmt_defs[stmt];
 		char	   *sql = build_sql(def->sql, queue->queue_id);
 
-		plan = SPI_prepare(sql, def->nargs, (Oid *) def->argtypes);
+		/*
+		 * Always the generic plan: the statements are written for their
+		 * index plans, and a custom plan would re-plan on every call --
+		 * which also probes the ends of the msg_id index for selectivity,
+		 * walking the dead entries at its head.
+		 */
+		plan = SPI_prepare_cursor(sql, def->nargs, (Oid *) def->argtypes,
+								  CURSOR_OPT_GENERIC_PLAN);
 		if (plan == NULL)
 			elog(ERROR, "SPI_prepare failed for \"%s\": %s", sql,
 				 SPI_result_code_string(SPI_result));
