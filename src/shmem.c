@@ -369,11 +369,14 @@ pgmqc_wake_xact_end(bool commit)
 	{
 		PgmqcDbWorker *w = pgmqc_my_worker(false);
 
-		if (w != NULL)
-		{
-			pg_atomic_fetch_or_u64(&w->notify_bits, notify_bits);
-			if (w->latch != NULL)
-				SetLatch(w->latch);
-		}
+		/*
+		 * Wake the worker only for news: a bit still set means the worker
+		 * has not taken it yet, or keeps it set while the queue's throttle
+		 * window runs.
+		 */
+		if (w != NULL &&
+			(pg_atomic_fetch_or_u64(&w->notify_bits, notify_bits) & notify_bits) != notify_bits &&
+			w->latch != NULL)
+			SetLatch(w->latch);
 	}
 }

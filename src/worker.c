@@ -203,6 +203,7 @@ pgmqc_launcher_main(Datum main_arg)
 	for (;;)
 	{
 		TimestampTz now = GetCurrentTimestamp();
+		bool		delayed_restart = false;
 		int			i;
 
 		CHECK_FOR_INTERRUPTS();
@@ -247,7 +248,10 @@ pgmqc_launcher_main(Datum main_arg)
 				continue;
 			if (started[i] != 0 &&
 				!TimestampDifferenceExceeds(started[i], now, RESTART_DELAY_MS))
+			{
+				delayed_restart = true;
 				continue;
+			}
 			started[i] = now;
 			if (!start_worker(dboid, &handles[i]))
 			{
@@ -260,8 +264,14 @@ pgmqc_launcher_main(Datum main_arg)
 			}
 		}
 
+		/*
+		 * Workers stopping (bgw_notify_pid) and backends asking for one set
+		 * our latch; the timeout only serves a restart held back by
+		 * RESTART_DELAY_MS and the periodic database scan.
+		 */
 		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-						 RESTART_DELAY_MS, PG_WAIT_EXTENSION);
+						 delayed_restart ? RESTART_DELAY_MS : LAUNCHER_NAP_MS * 6,
+						 PG_WAIT_EXTENSION);
 		ResetLatch(MyLatch);
 	}
 }
@@ -600,15 +610,22 @@ pgmqc_worker_main(Datum main_arg)
 			}
 			end_work();
 		}
+		bits = 0;
 		for (i = 0; i < n_notify_queues; i++)
 		{
 			NotifyQueue *nq = &notify_queues[i];
 
 			if (nq->due != DT_NOEND)
 				next = Min(next, nq->due);
-			if (nq->pending)	/* throttled */
+			if (nq->pending)
+			{
+				/* throttled: the window's end wakes us, commits need not */
 				next = Min(next, nq->last_sent + nq->throttle_us);
+				bits |= UINT64CONST(1) << (nq->queue_id % 64);
+			}
 		}
+		if (bits != 0)
+			pg_atomic_fetch_or_u64(&my_entry->notify_bits, bits);
 
 		/* sleep until the next due time, a latch, or the periodic check */
 		now = GetCurrentTimestamp();
