@@ -23,6 +23,9 @@ use warnings FATAL => 'all';
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use FindBin;
+use lib $FindBin::RealBin;
+use PgmqcSessions;
 use IPC::Run;
 use Time::HiRes qw(gettimeofday tv_interval usleep);
 
@@ -32,57 +35,6 @@ $node->append_conf('postgresql.conf', "shared_preload_libraries = 'pgmq_c'");
 $node->start;
 
 sub sql { return $node->safe_psql('postgres', $_[0]); }
-
-# A client running @sql (one statement per -c, so each in its own implicit
-# transaction) in the background, known to pg_stat_activity as $app.
-sub start_session
-{
-	my ($app, @sql) = @_;
-	my %s = (app => $app, out => '', err => '');
-	my @cmd = (
-		$node->installed_command('psql'), '-XAtq', '-v', 'ON_ERROR_STOP=1',
-		'-d', $node->connstr('postgres') . " application_name=$app");
-	push @cmd, '-c', $_ foreach @sql;
-	$s{h} = IPC::Run::start(\@cmd, '<', \undef, '>', \$s{out}, '2>', \$s{err},
-		IPC::Run::timeout($PostgreSQL::Test::Utils::timeout_default));
-	$s{t0} = [gettimeofday];
-	return \%s;
-}
-
-# Wait for the client to exit; returns its stdout (chomped).
-sub finish_session
-{
-	my ($s) = @_;
-	$s->{h}->finish;
-	$s->{elapsed} = tv_interval($s->{t0});
-	chomp $s->{out};
-	return $s->{out};
-}
-
-# Poll until $n backends named like $app sleep in a pgmq_c wait.  Gives up
-# at once if one of the sessions @s, which should be waiting, has ended.
-sub wait_sleeping
-{
-	my ($app, $n, @s) = @_;
-	$n //= 1;
-	my $q = qq{
-SELECT count(*) = $n FROM pg_stat_activity
- WHERE application_name LIKE '$app' AND wait_event_type = 'Extension'
-   AND state = 'active'};
-	for (my $i = 0; $i < 10 * $PostgreSQL::Test::Utils::timeout_default; $i++)
-	{
-		return 1 if sql($q) eq 't';
-		foreach my $s (@s)
-		{
-			eval { $s->{h}->pump_nb; };
-			next if $s->{h}->pumpable;
-			diag("$s->{app} ended instead of waiting: $s->{out} $s->{err}");
-			return 0;
-		}
-		usleep(100_000);
-	}
-	return 0;
-}
 
 sub pid_of
 {
@@ -104,9 +56,9 @@ my $long_slice = "SET pgmq_c.wait_slice = '60s'";
 #
 # 1. Wake on COMMIT, not on INSERT.
 #
-my $r = start_session('r_commit', $long_slice,
+my $r = start_session($node, 'r_commit', $long_slice,
 	"SELECT msg_id, read_ct, message->>'n' FROM pgmq_c.read('w', '30 s', 1, '25 s')");
-ok(wait_sleeping('r_commit', 1, $r), 'reader sleeps in read(..., wait)');
+ok(wait_sleeping($node, 'r_commit', 1, $r), 'reader sleeps in read(..., wait)');
 is(sql('SELECT sleeping_readers FROM pgmq_c.status()'),
 	'1', 'status() counts one sleeping reader');
 
@@ -139,9 +91,9 @@ sql("SELECT pgmq_c.delete('w', $id)");
 #
 # 2. A rolled-back send wakes nobody and delivers nothing.
 #
-$r = start_session('r_rb', $long_slice,
+$r = start_session($node, 'r_rb', $long_slice,
 	"SELECT count(*) FROM pgmq_c.read('rb', '30 s', 1, '3 s')");
-ok(wait_sleeping('r_rb', 1, $r), 'reader sleeps on queue rb');
+ok(wait_sleeping($node, 'r_rb', 1, $r), 'reader sleeps on queue rb');
 $w0 = wakeups();
 $sender->query_safe('BEGIN');
 $sender->query_safe(q{SELECT pgmq_c.send('rb', '{"n": 2}')});
@@ -157,10 +109,10 @@ is(sql("SELECT queue_length FROM pgmq_c.metrics('rb')"), '0', 'queue rb is empty
 #    two messages in one batch: the commit wakes only one of them (to learn
 #    the due time); the other one needs the worker's timer.
 #
-my @dr = map { start_session("r_dl$_", $long_slice,
+my @dr = map { start_session($node, "r_dl$_", $long_slice,
 	"SELECT msg_id, extract(epoch FROM enqueued_at), extract(epoch FROM vt - interval '30 s')
 	   FROM pgmq_c.read('dl', '30 s', 1, '10 s')") } (1, 2);
-ok(wait_sleeping('r_dl%', 2, @dr), 'two readers sleep on queue dl');
+ok(wait_sleeping($node, 'r_dl%', 2, @dr), 'two readers sleep on queue dl');
 my @dids = split /\n/,
   sql(q{SELECT * FROM pgmq_c.send_batch('dl', ARRAY['{"d": 1}', '{"d": 2}']::jsonb[], NULL, '1 s')});
 is(scalar(@dids), 2, 'two delayed messages sent (delay 1 s)');
@@ -184,7 +136,7 @@ my $lid = sql(q{SELECT pgmq_c.send('ls', '{"l": 1}')});
 my $lease_end = sql(
 	"SELECT extract(epoch FROM vt) FROM pgmq_c.read('ls', '2 s', 1)");
 ok($lease_end > 0, 'consumer A leased the message for 2 s and keeps it');
-$r = start_session('r_ls', $long_slice,
+$r = start_session($node, 'r_ls', $long_slice,
 	"SELECT msg_id, read_ct, extract(epoch FROM vt - interval '30 s')
 	   FROM pgmq_c.read('ls', '30 s', 1, '10 s')");
 my ($lmid, $lct, $lclaimed) = split /\|/, finish_session($r);
@@ -200,9 +152,9 @@ ok($r->{elapsed} < 8, "well before the reader's wait ended ($r->{elapsed}s)");
 my $nid = sql(q{SELECT pgmq_c.send('nk', '{"k": 1}')});
 is(sql("SELECT read_ct FROM pgmq_c.read('nk', '1 hour', 1)"), '1',
 	'consumer A leased the message for an hour');
-$r = start_session('r_nk', $long_slice,
+$r = start_session($node, 'r_nk', $long_slice,
 	"SELECT msg_id, read_ct FROM pgmq_c.read('nk', '30 s', 1, '20 s')");
-ok(wait_sleeping('r_nk', 1, $r), 'reader sleeps on queue nk');
+ok(wait_sleeping($node, 'r_nk', 1, $r), 'reader sleeps on queue nk');
 my $t_nack = [gettimeofday];
 is(sql("SELECT read_ct FROM pgmq_c.set_vt('nk', $nid, '0', 1)"), '1', 'A nacks the message');
 is(finish_session($r), "$nid|2", 'the waiting reader gets the nacked message, read_ct 2');
@@ -214,9 +166,9 @@ my $cid = sql(q{SELECT pgmq_c.send('nk', '{"k": 2}')});
 $sender->query_safe('BEGIN');
 is($sender->query_safe("SELECT msg_id FROM pgmq_c.read('nk', '1 hour', 1)"),
 	$cid, 'consumer A claims a message inside a transaction');
-$r = start_session('r_nk2', $long_slice,
+$r = start_session($node, 'r_nk2', $long_slice,
 	"SELECT msg_id, read_ct FROM pgmq_c.read('nk', '30 s', 1, '20 s')");
-ok(wait_sleeping('r_nk2', 1, $r), 'a reader sleeps while the claim is open');
+ok(wait_sleeping($node, 'r_nk2', 1, $r), 'a reader sleeps while the claim is open');
 $t_nack = [gettimeofday];
 $sender->query_safe('ROLLBACK');
 is(finish_session($r), "$cid|1", 'the waiting reader gets the message after the ROLLBACK');
@@ -231,8 +183,8 @@ foreach my $form (
 	[ 'receive', "CALL pgmq_c.receive('cx', '30 s', 1, '25 s')" ])
 {
 	my ($what, $stmt) = @$form;
-	$r = start_session("r_cx_$what", $stmt);
-	ok(wait_sleeping("r_cx_$what", 1, $r), "$what: reader sleeps");
+	$r = start_session($node, "r_cx_$what", $stmt);
+	ok(wait_sleeping($node, "r_cx_$what", 1, $r), "$what: reader sleeps");
 	my $pid = pid_of("r_cx_$what");
 	my $t_cancel = [gettimeofday];
 	is(sql("SELECT pg_cancel_backend($pid)"), 't', "$what: pg_cancel_backend");
@@ -247,7 +199,7 @@ foreach my $form (
 	[ 'receive', "CALL pgmq_c.receive('cx', '30 s', 1, '20 s')" ])
 {
 	my ($what, $stmt) = @$form;
-	$r = start_session("r_to_$what", "SET statement_timeout = '500ms'", $stmt);
+	$r = start_session($node, "r_to_$what", "SET statement_timeout = '500ms'", $stmt);
 	finish_session($r);
 	like($r->{err}, qr/canceling statement due to statement timeout/,
 		"$what: statement_timeout ends the wait");
@@ -286,12 +238,12 @@ sub finish_ord_read
 $sender->query_safe('BEGIN');
 my $id_a = $sender->query_safe(q{SELECT pgmq_c.send('ord', '{"o": "a"}')});
 start_ord_read();
-ok(wait_sleeping('r_ord', 1), 'the reading session waits on queue ord');
+ok(wait_sleeping($node, 'r_ord', 1), 'the reading session waits on queue ord');
 my $id_b = sql(q{SELECT pgmq_c.send('ord', '{"o": "b"}')});
 ok($id_b > $id_a, "a later msg_id ($id_b) commits before an earlier one ($id_a)");
 is(finish_ord_read(), $id_b, 'the waiting reader gets the later id first');
 start_ord_read();
-ok(wait_sleeping('r_ord', 1), 'the same session waits again');
+ok(wait_sleeping($node, 'r_ord', 1), 'the same session waits again');
 $t_commit = [gettimeofday];
 $sender->query_safe('COMMIT');
 is(finish_ord_read(), $id_a, 'and gets the earlier id when its transaction commits');
@@ -302,9 +254,9 @@ $rd->quit;
 #
 # 8. A waiting reader holds no lock that blocks others.
 #
-$r = start_session('r_lk',
+$r = start_session($node, 'r_lk',
 	"SELECT count(*) FROM pgmq_c.read('lk', '30 s', 1, '20 s')");
-ok(wait_sleeping('r_lk', 1, $r), 'read() reader sleeps on queue lk');
+ok(wait_sleeping($node, 'r_lk', 1, $r), 'read() reader sleeps on queue lk');
 my $pid = pid_of('r_lk');
 is( sql(qq{
 SELECT count(*) FILTER (WHERE NOT granted) || '|' ||
@@ -327,10 +279,10 @@ SELECT queue_length FROM pgmq_c.metrics('lk');}),
 	'another session sends, reads and deletes on the queue meanwhile, unblocked');
 ok($node->poll_query_until('postgres', "SELECT wakeups > $w0 FROM pgmq_c.status()"),
 	'its commit woke the reader');
-ok(wait_sleeping('r_lk', 1, $r), 'which found nothing and sleeps again');
+ok(wait_sleeping($node, 'r_lk', 1, $r), 'which found nothing and sleeps again');
 
-my $r2 = start_session('r_lk2', "CALL pgmq_c.receive('lk2', '30 s', 1, '20 s')");
-ok(wait_sleeping('r_lk2', 1, $r2), 'top-level CALL receive() sleeps on queue lk2');
+my $r2 = start_session($node, 'r_lk2', "CALL pgmq_c.receive('lk2', '30 s', 1, '20 s')");
+ok(wait_sleeping($node, 'r_lk2', 1, $r2), 'top-level CALL receive() sleeps on queue lk2');
 $pid = pid_of('r_lk2');
 is(sql("SELECT count(*) FROM pg_locks WHERE pid = $pid AND locktype <> 'virtualxid'"),
 	'0', 'the waiting receive() holds no lock at all');

@@ -15,6 +15,9 @@ use warnings FATAL => 'all';
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use FindBin;
+use lib $FindBin::RealBin;
+use PgmqcSessions;
 use IPC::Run;
 use Time::HiRes qw(usleep);
 
@@ -29,27 +32,6 @@ autovacuum = off
 $node->start;
 
 sub sql { return $node->safe_psql('postgres', $_[0]); }
-
-sub start_session
-{
-	my ($app, @sql) = @_;
-	my %s = (app => $app, out => '', err => '');
-	my @cmd = (
-		$node->installed_command('psql'), '-XAtq', '-v', 'ON_ERROR_STOP=1',
-		'-d', $node->connstr('postgres') . " application_name=$app");
-	push @cmd, '-c', $_ foreach @sql;
-	$s{h} = IPC::Run::start(\@cmd, '<', \undef, '>', \$s{out}, '2>', \$s{err},
-		IPC::Run::timeout($PostgreSQL::Test::Utils::timeout_default));
-	return \%s;
-}
-
-sub finish_session
-{
-	my ($s) = @_;
-	$s->{h}->finish;
-	chomp $s->{out};
-	return $s->{out};
-}
 
 # backend_xmin / backend_xid of $app, sampled while it sleeps in the wait
 # ('' if its session $s ended instead)
@@ -94,7 +76,7 @@ my %expect_xmin = (xr => 1, xc => 0, xb => 1);
 
 foreach my $q (qw(xr xc xb))
 {
-	my $s = start_session("w_$q", @{ $forms{$q} });
+	my $s = start_session($node, "w_$q", @{ $forms{$q} });
 	my $res = xmin_while_sleeping("w_$q", $s);
 	isnt($res, '', "$name{$q}: sleeps");
 	my ($xmin, $xid) = split /\|/, $res;

@@ -9,6 +9,9 @@ use warnings FATAL => 'all';
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use FindBin;
+use lib $FindBin::RealBin;
+use PgmqcSessions;
 use IPC::Run;
 use Time::HiRes qw(usleep);
 
@@ -29,29 +32,6 @@ sub sql { return $node->safe_psql('postgres', $_[0]); }
 sql("CREATE EXTENSION pgmq_c");
 sql("SELECT pgmq_c.create_queue('herd')");
 
-# Poll until $n backends named like $app sleep in a pgmq_c wait; give up at
-# once if one of the sessions @s, which should be waiting, has ended.
-sub wait_sleeping
-{
-	my ($app, $n, @s) = @_;
-	my $q = qq{
-SELECT count(*) = $n FROM pg_stat_activity
- WHERE application_name LIKE '$app' AND wait_event_type = 'Extension'};
-	for (my $i = 0; $i < 10 * $PostgreSQL::Test::Utils::timeout_default; $i++)
-	{
-		return 1 if $node->safe_psql('postgres', $q) eq 't';
-		foreach my $s (@s)
-		{
-			eval { $s->{h}->pump_nb; };
-			next if $s->{h}->pumpable;
-			diag("a session ended instead of waiting: $s->{out} $s->{err}");
-			return 0;
-		}
-		usleep(100_000);
-	}
-	return 0;
-}
-
 # Long wait slices: a reader leaves its sleep only when woken (or at the end
 # of its wait), so the wake-up count is exact.
 my @w;
@@ -71,7 +51,7 @@ for my $i (1 .. $nwait)
 	push @w, \%s;
 }
 
-ok(wait_sleeping('herd\\_%', $nwait, @w), "$nwait readers sleep");
+ok(wait_sleeping($node, 'herd\\_%', $nwait, @w), "$nwait readers sleep");
 is(sql('SELECT sleeping_readers FROM pgmq_c.status()'), $nwait,
 	"status() counts $nwait sleeping readers");
 my $w0 = sql('SELECT wakeups FROM pgmq_c.status()');

@@ -12,31 +12,11 @@ use warnings FATAL => 'all';
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use FindBin;
+use lib $FindBin::RealBin;
+use PgmqcSessions;
 use IPC::Run;
 use Time::HiRes qw(gettimeofday tv_interval usleep);
-
-# Poll until $n backends named like $app sleep in a pgmq_c wait; give up at
-# once if one of the sessions @s, which should be waiting, has ended.
-sub wait_sleeping
-{
-	my ($node, $app, $n, @s) = @_;
-	my $q = qq{
-SELECT count(*) = $n FROM pg_stat_activity
- WHERE application_name LIKE '$app' AND wait_event_type = 'Extension'};
-	for (my $i = 0; $i < 10 * $PostgreSQL::Test::Utils::timeout_default; $i++)
-	{
-		return 1 if $node->safe_psql('postgres', $q) eq 't';
-		foreach my $s (@s)
-		{
-			eval { $s->{h}->pump_nb; };
-			next if $s->{h}->pumpable;
-			diag("a session ended instead of waiting: $s->{out} $s->{err}");
-			return 0;
-		}
-		usleep(100_000);
-	}
-	return 0;
-}
 
 my $primary = PostgreSQL::Test::Cluster->new('primary');
 $primary->init(allows_streaming => 1);

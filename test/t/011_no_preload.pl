@@ -10,6 +10,9 @@ use warnings FATAL => 'all';
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use FindBin;
+use lib $FindBin::RealBin;
+use PgmqcSessions;
 use IPC::Run;
 use Time::HiRes qw(gettimeofday tv_interval usleep);
 
@@ -29,52 +32,13 @@ SELECT preloaded::text || '|' || coalesce(worker_pid::text, 'none') || '|' ||
   FROM pgmq_c.status()}),
 	'false|none|none|none', 'status(): not preloaded, no worker, no shared counters');
 
-sub start_reader
-{
-	my ($app, $q, $stmt) = @_;
-	my %s = (out => '', err => '');
-	$s{h} = IPC::Run::start(
-		[
-			$node->installed_command('psql'), '-XAtq', '-v', 'ON_ERROR_STOP=1',
-			'-d', $node->connstr('postgres') . " application_name=$app",
-			'-c', $stmt
-		],
-		'<', \undef, '>', \$s{out}, '2>', \$s{err},
-		IPC::Run::timeout($PostgreSQL::Test::Utils::timeout_default));
-	$s{t0} = [gettimeofday];
-	return \%s;
-}
-
-# Poll until $n backends named like $app sleep in a pgmq_c wait; give up at
-# once if one of the sessions @s, which should be waiting, has ended.
-sub wait_sleeping
-{
-	my ($app, $n, @s) = @_;
-	my $q = qq{
-SELECT count(*) = $n FROM pg_stat_activity
- WHERE application_name LIKE '$app' AND wait_event_type = 'Extension'};
-	for (my $i = 0; $i < 10 * $PostgreSQL::Test::Utils::timeout_default; $i++)
-	{
-		return 1 if $node->safe_psql('postgres', $q) eq 't';
-		foreach my $s (@s)
-		{
-			eval { $s->{h}->pump_nb; };
-			next if $s->{h}->pumpable;
-			diag("a session ended instead of waiting: $s->{out} $s->{err}");
-			return 0;
-		}
-		usleep(100_000);
-	}
-	return 0;
-}
-
 foreach my $form (
 	[ 'read', "SELECT msg_id, read_ct FROM pgmq_c.read('np', '30 s', 1, '10 s')" ],
 	[ 'receive', "CALL pgmq_c.receive('np', '30 s', 1, '10 s')" ])
 {
 	my ($what, $stmt) = @$form;
-	my $r = start_reader("np_$what", 'np', $stmt);
-	ok(wait_sleeping("np_$what", 1, $r), "$what: the reader waits (polling)");
+	my $r = start_session($node, "np_$what", $stmt);
+	ok(wait_sleeping($node, "np_$what", 1, $r), "$what: the reader waits (polling)");
 	my $t_send = [gettimeofday];
 	my $id = sql(qq{SELECT pgmq_c.send('np', '{"form": "$what"}')});
 	$r->{h}->finish;
@@ -93,10 +57,10 @@ foreach my $form (
 }
 
 # a delayed message reaches a waiting reader at its time
-my $r = start_reader('np_delay', 'npd',
+my $r = start_session($node, 'np_delay',
 	"SELECT extract(epoch FROM vt - interval '30 s') - extract(epoch FROM enqueued_at)
 	   FROM pgmq_c.read('npd', '30 s', 1, '10 s')");
-ok(wait_sleeping('np_delay', 1, $r), 'a reader waits on queue npd');
+ok(wait_sleeping($node, 'np_delay', 1, $r), 'a reader waits on queue npd');
 sql(q{SELECT pgmq_c.send('npd', '{"late": 1}', NULL, '1 s')});
 $r->{h}->finish;
 chomp $r->{out};
@@ -104,7 +68,7 @@ ok($r->{out} ne '' && $r->{out} >= 1.0 && $r->{out} < 3.0,
 	"a delayed message is delivered at its time ($r->{out} s after the send, delay 1 s)");
 
 # a rolled-back send delivers nothing
-$r = start_reader('np_rb', 'np',
+$r = start_session($node, 'np_rb',
 	"SELECT count(*) FROM pgmq_c.read('np', '30 s', 1, '2 s')");
 sql(q{BEGIN; SELECT pgmq_c.send('np', '{"rolled": "back"}'); ROLLBACK});
 $r->{h}->finish;

@@ -12,6 +12,9 @@ use warnings FATAL => 'all';
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use FindBin;
+use lib $FindBin::RealBin;
+use PgmqcSessions;
 use IPC::Run;
 use Time::HiRes qw(gettimeofday tv_interval usleep);
 
@@ -30,41 +33,6 @@ sub sql { return $node->safe_psql('postgres', $_[0]); }
 sql('CREATE EXTENSION pgmq_c');
 sql("SELECT pgmq_c.create_queue('$_')") foreach qw(p1 p2 cp pd);
 
-sub start_reader
-{
-	my ($app, @sql) = @_;
-	my %s = (out => '', err => '', app => $app);
-	my @cmd = (
-		$node->installed_command('psql'), '-XAtq', '-v', 'ON_ERROR_STOP=1',
-		'-d', $node->connstr('postgres') . " application_name=$app");
-	push @cmd, '-c', $_ foreach @sql;
-	$s{h} = IPC::Run::start(\@cmd, '<', \undef, '>', \$s{out}, '2>', \$s{err},
-		IPC::Run::timeout($PostgreSQL::Test::Utils::timeout_default));
-	return \%s;
-}
-
-# Poll until the backend $app sleeps in a pgmq_c wait; give up at once if its
-# session $s has ended instead.
-sub wait_sleeping
-{
-	my ($app, $s) = @_;
-	my $q = qq{
-SELECT count(*) = 1 FROM pg_stat_activity
- WHERE application_name = '$app' AND wait_event_type = 'Extension'};
-	for (my $i = 0; $i < 10 * $PostgreSQL::Test::Utils::timeout_default; $i++)
-	{
-		return 1 if sql($q) eq 't';
-		eval { $s->{h}->pump_nb; };
-		if (!$s->{h}->pumpable)
-		{
-			diag("$app ended instead of waiting: $s->{out} $s->{err}");
-			return 0;
-		}
-		usleep(100_000);
-	}
-	return 0;
-}
-
 #
 # 1. COMMIT PREPARED from another session, for read() and receive().
 #
@@ -73,8 +41,8 @@ foreach my $form (
 	[ 'p2', 'receive', "CALL pgmq_c.receive('p2', '30 s', 1, '10 s')" ])
 {
 	my ($q, $what, $stmt) = @$form;
-	my $r = start_reader("r_$q", $stmt);
-	ok(wait_sleeping("r_$q", $r), "$what: the reader waits");
+	my $r = start_session($node, "r_$q", $stmt);
+	ok(wait_sleeping($node, "r_$q", 1, $r), "$what: the reader waits");
 	my $id = sql(qq{
 BEGIN;
 SELECT pgmq_c.send('$q', '{"2pc": "$what"}');
@@ -105,9 +73,9 @@ PREPARE TRANSACTION 'tx_$q';});
 # 2. A row inserted directly into the queue table (as COPY would do).
 #
 my $qid = sql(q{SELECT queue_id FROM pgmq_c.list_queues() WHERE queue_name = 'cp'});
-my $r = start_reader('r_cp',
+my $r = start_session($node, 'r_cp',
 	"SELECT message->>'copied' FROM pgmq_c.read('cp', '30 s', 1, '10 s')");
-ok(wait_sleeping('r_cp', $r), 'a reader waits on queue cp');
+ok(wait_sleeping($node, 'r_cp', 1, $r), 'a reader waits on queue cp');
 my $t_ins = [gettimeofday];
 sql(qq{
 INSERT INTO pgmq_c.q_$qid (msg_id, read_ct, enqueued_at, vt, message)
@@ -123,10 +91,10 @@ ok($lag < 2, "${lag}s after the insert (wait_slice 0.2 s)");
 # 3. A delayed message in a prepared transaction; the reader's wait_slice is
 #    60 s, so only the worker's timer can deliver it on time.
 #
-$r = start_reader('r_pd', "SET pgmq_c.wait_slice = '60s'",
+$r = start_session($node, 'r_pd', "SET pgmq_c.wait_slice = '60s'",
 	"SELECT msg_id, extract(epoch FROM vt - interval '30 s') - extract(epoch FROM enqueued_at)
 	   FROM pgmq_c.read('pd', '30 s', 1, '10 s')");
-ok(wait_sleeping('r_pd', $r), 'a reader waits on queue pd (wait_slice 60 s)');
+ok(wait_sleeping($node, 'r_pd', 1, $r), 'a reader waits on queue pd (wait_slice 60 s)');
 my $did = sql(q{
 BEGIN;
 SELECT pgmq_c.send('pd', '{"later": 1}', NULL, '2 s');
