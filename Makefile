@@ -13,12 +13,18 @@ OBJS = \
 	src/shmem.o \
 	src/wait.o \
 	src/worker.o \
-	src/notify.o
+	src/notify.o \
+	src/topic_cache.o \
+	src/topic_admin.o \
+	src/topic_read.o \
+	src/topic_ack.o \
+	src/topic_maint.o \
+	src/topic_metrics.o
 PGFILEDESC = "pgmq_c - message queues inside PostgreSQL"
 PG_CPPFLAGS = -I$(srcdir)/src
 
 EXTENSION = pgmq_c
-DATA = pgmq_c--0.1.0.sql pgmq_c--0.1.0--0.2.0.sql
+DATA = pgmq_c--0.1.0.sql pgmq_c--0.1.0--0.2.0.sql pgmq_c--0.2.0--0.3.0.sql
 
 REGRESS = upgrade setup queue_basic queue_read queue_ack queue_delay queue_txn \
 	queue_metrics queue_wait bad_input cleanup

@@ -42,11 +42,13 @@ pgmqc_xact_callback(XactEvent event, void *arg)
 		case XACT_EVENT_COMMIT:
 		case XACT_EVENT_PARALLEL_COMMIT:
 			pgmqc_lwm_xact_end(true);
+			pgmqc_group_lwm_xact_end(true);
 			pgmqc_wake_xact_end(true);
 			break;
 		case XACT_EVENT_ABORT:
 		case XACT_EVENT_PARALLEL_ABORT:
 			pgmqc_lwm_xact_end(false);
+			pgmqc_group_lwm_xact_end(false);
 			pgmqc_wake_xact_end(false);
 			break;
 		case XACT_EVENT_PREPARE:
@@ -56,6 +58,7 @@ pgmqc_xact_callback(XactEvent event, void *arg)
 			 * of these wake-ups: sleepers notice within pgmq_c.wait_slice.
 			 */
 			pgmqc_lwm_xact_end(false);
+			pgmqc_group_lwm_xact_end(false);
 			pgmqc_wake_xact_end(false);
 			break;
 		default:
@@ -72,7 +75,10 @@ pgmqc_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
 	 * counted on deletes that are now undone: drop every tentative advance.
 	 */
 	if (event == SUBXACT_EVENT_ABORT_SUB)
+	{
 		pgmqc_lwm_xact_end(false);
+		pgmqc_group_lwm_xact_end(false);
+	}
 }
 
 void
@@ -166,6 +172,7 @@ _PG_init(void)
 #endif
 
 	pgmqc_cache_init();
+	pgmqc_group_cache_init();
 	RegisterXactCallback(pgmqc_xact_callback, NULL);
 	RegisterSubXactCallback(pgmqc_subxact_callback, NULL);
 }

@@ -70,6 +70,12 @@ typedef enum PgmqcStmt
 	STMT_READ_ARCHIVE,
 	STMT_METRICS,
 	STMT_NEXT_DUE,
+	/* topics (topic_read.c, topic_metrics.c) */
+	STMT_T_SEND,
+	STMT_T_SEND_BATCH,
+	STMT_T_BOUNDS,
+	STMT_T_FIRST_AT,
+	STMT_T_METRICS,
 	NUM_PGMQC_STMTS
 } PgmqcStmt;
 
@@ -82,7 +88,9 @@ typedef struct PgmqcQueue
 {
 	char		name[PGMQC_MAX_NAME_LEN + 1];	/* hash key */
 	int32		queue_id;
-	Oid			relid;			/* pgmq_c.q_<id> */
+	char		kind;			/* PGMQC_KIND_QUEUE or PGMQC_KIND_TOPIC */
+	Oid			relid;			/* pgmq_c.q_<id>, or a topic's log t_<id> */
+	int64		partition_size; /* topics: msg_ids per partition */
 	Interval	default_vt;
 	bool		notify;			/* enable_notify() is on */
 	bool		valid;			/* false: re-check pgmq_c.queues */
@@ -97,7 +105,58 @@ typedef struct PgmqcQueue
 	TransactionId pend_xid;		/* ... once every xid < pend_xid ended */
 	bool		pend_valid;
 	TimestampTz last_advance;
+	int64		part_hi;		/* topics: end of the last partition, or 0 */
 } PgmqcQueue;
+
+/* The statements kept per consumer group; see topic_cache.c. */
+typedef enum PgmqcGroupStmt
+{
+	GSTMT_CLAIM,
+	GSTMT_LOCK_CURSOR,
+	GSTMT_FILL,
+	GSTMT_SET_CURSOR,
+	GSTMT_LWM_SCAN,
+	GSTMT_NEXT_DUE,
+	GSTMT_ACK,
+	GSTMT_ACK_MANY,
+	GSTMT_NACK,
+	GSTMT_SET_VT,
+	GSTMT_STATS,
+	NUM_PGMQC_GSTMTS
+} PgmqcGroupStmt;
+
+typedef struct PgmqcGroupKey
+{
+	int32		topic_id;
+	char		name[PGMQC_MAX_NAME_LEN + 1];
+} PgmqcGroupKey;
+
+/*
+ * Backend-local state for one consumer group, in CacheMemoryContext, keyed
+ * by (topic id, group name).  A relcache invalidation of the group's table
+ * pgmq_c.g_<id> marks it for re-validation against pgmq_c.groups.
+ */
+typedef struct PgmqcGroup
+{
+	PgmqcGroupKey key;			/* hash key */
+	int32		group_id;
+	Oid			relid;			/* pgmq_c.g_<id> */
+	Interval	default_vt;
+	Jsonb	   *filter;			/* NULL: every message */
+	bool		valid;
+	SPIPlanPtr	plans[NUM_PGMQC_GSTMTS];
+
+	/* low watermark of the group's table, as for a queue */
+	int64		lwm;
+	int64		lwm_tentative;
+	bool		has_tentative;
+	int64		epoch;			/* the group's seek counter last seen */
+	int64		known_next;		/* the group's cursor, as last seen */
+	TimestampTz last_advance;
+} PgmqcGroup;
+
+#define PGMQC_KIND_QUEUE	'q'
+#define PGMQC_KIND_TOPIC	't'
 
 /* validate.c */
 extern void pgmqc_check_name(const char *name);
@@ -120,12 +179,34 @@ extern ArrayType *pgmqc_check_array(FunctionCallInfo fcinfo, int argno,
 /* queue_cache.c */
 extern void pgmqc_cache_init(void);
 extern PgmqcQueue *pgmqc_lookup(const char *name, bool missing_ok);
+extern PgmqcQueue *pgmqc_lookup_kind(const char *name, char kind,
+									 bool missing_ok);
 extern void pgmqc_forget(const char *name);
 extern SPIPlanPtr pgmqc_plan(PgmqcQueue *queue, PgmqcStmt stmt);
 extern int	pgmqc_exec(PgmqcQueue *queue, PgmqcStmt stmt, Datum *values,
 					   const char *nulls, long count);
 extern void pgmqc_lwm_xact_end(bool commit);
 extern void pgmqc_lwm_set_tentative(PgmqcQueue *queue, int64 lwm);
+
+/* topic_read.c */
+extern int64 pgmqc_topic_safe_id(PgmqcQueue *topic, bool wait);
+extern void pgmqc_topic_sent(PgmqcQueue *topic, int64 last_id, int count,
+							 Interval *delay);
+
+/* topic_cache.c */
+extern void pgmqc_group_cache_init(void);
+extern PgmqcGroup *pgmqc_group_lookup(PgmqcQueue *topic, const char *name,
+									  bool missing_ok);
+extern int	pgmqc_gexec(PgmqcGroup *group, PgmqcGroupStmt stmt, Datum *values,
+						const char *nulls, long count);
+extern void pgmqc_group_set_tentative(PgmqcGroup *group, int64 lwm);
+extern void pgmqc_group_lwm_xact_end(bool commit);
+extern void pgmqc_group_forget_topic(int32 topic_id);
+
+/* topic_maint.c */
+extern int64 pgmqc_maintain_topics_internal(bool in_worker);
+extern void pgmqc_create_partition(int32 topic_id, int64 partition_size,
+								   int64 partno);
 
 /* queue_read.c */
 extern int64 pgmqc_effective_lwm(PgmqcQueue *queue);
@@ -135,7 +216,10 @@ extern uint64 pgmqc_generation(PgmqcQueue *queue);
 extern void pgmqc_sleep(PgmqcQueue *queue, uint64 seen, TimestampTz until);
 extern TimestampTz pgmqc_next_due(PgmqcQueue *queue, int64 lwm);
 
-/* result sets (queue_read.c) */
+/* result sets and waiting (queue_read.c) */
+extern bool pgmqc_check_wait(Interval *wait);
+extern Datum pgmqc_message_array(TupleDesc desc, int n,
+								 MemoryContext result_cxt);
 extern void pgmqc_emit_rows(FunctionCallInfo fcinfo, bool sort_by_first);
 extern void pgmqc_emit_ids(FunctionCallInfo fcinfo, int64 *ids, int n);
 extern int64 *pgmqc_collect_ids(int *n);

@@ -66,7 +66,7 @@ pgmqc_create_queue(PG_FUNCTION_ARGS)
 
 	SPI_connect();
 	lock_catalog();
-	if (pgmqc_lookup(name, true) != NULL)
+	if (pgmqc_lookup(name, true) != NULL)	/* a topic's name: an error */
 	{
 		ereport(NOTICE,
 				(errcode(ERRCODE_DUPLICATE_OBJECT),

@@ -237,6 +237,49 @@ static const StmtDef stmt_defs[NUM_PGMQC_STMTS] = {
 		" ORDER BY msg_id LIMIT 1000) s))",
 		2, {INT8OID, TIMESTAMPTZOID}
 	},
+	[STMT_T_SEND] = {
+		"INSERT INTO {T} (msg_id, enqueued_at, deliver_at, message, headers) "
+		"VALUES (pg_catalog.nextval({S}), pg_catalog.clock_timestamp(), "
+		"pg_catalog.clock_timestamp() OPERATOR(pg_catalog.+) $3, $1, $2) RETURNING msg_id",
+		3, {JSONBOID, JSONBOID, INTERVALOID}
+	},
+	[STMT_T_SEND_BATCH] = {
+		"INSERT INTO {T} (msg_id, enqueued_at, deliver_at, message, headers) "
+		"SELECT pg_catalog.nextval({S}), pg_catalog.clock_timestamp(), "
+		"pg_catalog.clock_timestamp() OPERATOR(pg_catalog.+) $3, u.m, u.h "
+		"FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)) WITH ORDINALITY AS u(m, h, o) "
+		"ORDER BY u.o RETURNING msg_id",
+		3, {JSONBARRAYOID, JSONBARRAYOID, INTERVALOID}
+	},
+	[STMT_T_BOUNDS] = {
+		"SELECT (SELECT msg_id FROM {T} ORDER BY msg_id LIMIT 1), "
+		"(SELECT CASE WHEN is_called THEN last_value ELSE last_value OPERATOR(pg_catalog.-) 1 END FROM {SR}), "
+		"(SELECT enqueued_at FROM {T} ORDER BY msg_id LIMIT 1)",
+		0, {InvalidOid}
+	},
+	[STMT_T_FIRST_AT] = {
+		"SELECT pg_catalog.min(msg_id) FROM {T} WHERE enqueued_at OPERATOR(pg_catalog.>=) $1",
+		1, {TIMESTAMPTZOID}
+	},
+	[STMT_T_METRICS] = {
+		"SELECT "
+		"(SELECT pg_catalog.count(*) FROM (SELECT 1 FROM {T} LIMIT $1) s), "
+		"(SELECT pg_catalog.count(*) FROM (SELECT 1 FROM {T} "
+		" WHERE deliver_at OPERATOR(pg_catalog.>) pg_catalog.clock_timestamp() LIMIT $1) s), "
+		"(SELECT enqueued_at FROM {T} ORDER BY msg_id LIMIT 1), "
+		"(SELECT enqueued_at FROM {T} ORDER BY msg_id DESC LIMIT 1), "
+		"(SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM {SR}), "
+		"(SELECT pg_catalog.sum(pg_catalog.pg_stat_get_live_tuples(i.inhrelid))::bigint "
+		" FROM pg_catalog.pg_inherits i WHERE i.inhparent OPERATOR(pg_catalog.=) {TL}::pg_catalog.regclass), "
+		"(SELECT pg_catalog.count(*)::integer FROM pg_catalog.pg_inherits i "
+		" WHERE i.inhparent OPERATOR(pg_catalog.=) {TL}::pg_catalog.regclass), "
+		"(SELECT pg_catalog.count(*)::integer FROM pgmq_c.groups g WHERE g.topic_id OPERATOR(pg_catalog.=) $2), "
+		"(SELECT pg_catalog.sum(pg_catalog.pg_total_relation_size(i.inhrelid))::bigint "
+		" FROM pg_catalog.pg_inherits i WHERE i.inhparent OPERATOR(pg_catalog.=) {TL}::pg_catalog.regclass), "
+		"pg_catalog.clock_timestamp(), "
+		"(SELECT retention FROM pgmq_c.queues WHERE queue_id OPERATOR(pg_catalog.=) $2)",
+		2, {INT8OID, INT4OID}
+	},
 };
 
 /*
@@ -292,6 +335,8 @@ reset_entry(PgmqcQueue *entry)
 	entry->pend_xid = InvalidTransactionId;
 	entry->pend_valid = false;
 	entry->last_advance = 0;
+	entry->kind = PGMQC_KIND_QUEUE;
+	entry->partition_size = 0;
 }
 
 /*
@@ -299,7 +344,8 @@ reset_entry(PgmqcQueue *entry)
  * queue.
  */
 static bool
-fetch_queue_row(const char *name, int32 *queue_id, Interval *vt, bool *notify)
+fetch_queue_row(const char *name, int32 *queue_id, Interval *vt, bool *notify,
+				char *kind, int64 *partition_size)
 {
 	Datum		arg = CStringGetTextDatum(name);
 	bool		isnull;
@@ -314,17 +360,24 @@ fetch_queue_row(const char *name, int32 *queue_id, Interval *vt, bool *notify)
 											   get_namespace_oid("pgmq_c", false));
 
 		/*
-		 * Version 0.1.0 of the extension has no notify_throttle column:
-		 * this library serves it until ALTER EXTENSION pgmq_c UPDATE.
+		 * Versions 0.1.0 and 0.2.0 of the extension lack columns: this
+		 * library serves them until ALTER EXTENSION pgmq_c UPDATE.
 		 */
-		if (get_attnum(queues, "notify_throttle") != InvalidAttrNumber)
+		if (get_attnum(queues, "kind") != InvalidAttrNumber)
+			plan = SPI_prepare("SELECT queue_id, COALESCE(visibility_timeout, '0'), "
+							   "notify_throttle IS NOT NULL, kind, partition_size "
+							   "FROM pgmq_c.queues "
+							   "WHERE queue_name OPERATOR(pg_catalog.=) $1",
+							   1, &argtype);
+		else if (get_attnum(queues, "notify_throttle") != InvalidAttrNumber)
 			plan = SPI_prepare("SELECT queue_id, visibility_timeout, "
-							   "notify_throttle IS NOT NULL FROM pgmq_c.queues "
+							   "notify_throttle IS NOT NULL, 'q'::\"char\", NULL::bigint "
+							   "FROM pgmq_c.queues "
 							   "WHERE queue_name OPERATOR(pg_catalog.=) $1",
 							   1, &argtype);
 		else
-			plan = SPI_prepare("SELECT queue_id, visibility_timeout, false "
-							   "FROM pgmq_c.queues "
+			plan = SPI_prepare("SELECT queue_id, visibility_timeout, false, "
+							   "'q'::\"char\", NULL::bigint FROM pgmq_c.queues "
 							   "WHERE queue_name OPERATOR(pg_catalog.=) $1",
 							   1, &argtype);
 		if (plan == NULL)
@@ -345,28 +398,72 @@ fetch_queue_row(const char *name, int32 *queue_id, Interval *vt, bool *notify)
 										   SPI_tuptable->tupdesc, 2, &isnull));
 	*notify = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0],
 										 SPI_tuptable->tupdesc, 3, &isnull));
+	*kind = DatumGetChar(SPI_getbinval(SPI_tuptable->vals[0],
+									   SPI_tuptable->tupdesc, 4, &isnull));
+	*partition_size = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
+												  SPI_tuptable->tupdesc, 5, &isnull));
+	if (isnull)
+		*partition_size = 0;
 	return true;
 }
 
+static void
+unknown_object(const char *name, char kind)
+{
+	if (kind == PGMQC_KIND_TOPIC)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("topic \"%s\" does not exist", name),
+				 errhint("Create it with pgmq_c.create_topic().")));
+	ereport(ERROR,
+			(errcode(ERRCODE_UNDEFINED_OBJECT),
+			 errmsg("queue \"%s\" does not exist", name),
+			 errhint("Create it with pgmq_c.create_queue().")));
+}
+
+/* A queue given where a topic is expected, or the reverse. */
+static void
+wrong_kind(const char *name, char found)
+{
+	if (found == PGMQC_KIND_TOPIC)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("\"%s\" is a topic, not a queue", name),
+				 errhint("Read a topic with pgmq_c.read_group(), acknowledge with pgmq_c.ack(), drop it with pgmq_c.drop_topic().")));
+	ereport(ERROR,
+			(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+			 errmsg("\"%s\" is a queue, not a topic", name),
+			 errhint("Read a queue with pgmq_c.read(), delete with pgmq_c.delete(), drop it with pgmq_c.drop_queue().")));
+}
+
 /*
- * Find a queue by name.  The name must have been validated.  Raises an
- * error for an unknown queue unless missing_ok.
+ * Find a queue or topic by name.  The name must have been validated.  kind
+ * is PGMQC_KIND_QUEUE, PGMQC_KIND_TOPIC or 0 for either; a name of the other
+ * kind is an error even with missing_ok.  Raises an error for an unknown
+ * name unless missing_ok.
  */
 PgmqcQueue *
-pgmqc_lookup(const char *name, bool missing_ok)
+pgmqc_lookup_kind(const char *name, char kind, bool missing_ok)
 {
 	PgmqcQueue *entry;
 	bool		found;
 	int32		queue_id;
 	Interval	vt;
 	bool		notify;
+	char		found_kind;
+	int64		partition_size;
 	char		relname[NAMEDATALEN];
 
 	entry = hash_search(queue_cache, name, HASH_FIND, NULL);
 	if (entry != NULL && entry->valid)
+	{
+		if (kind != 0 && entry->kind != kind)
+			wrong_kind(name, entry->kind);
 		return entry;
+	}
 
-	if (!fetch_queue_row(name, &queue_id, &vt, &notify))
+	if (!fetch_queue_row(name, &queue_id, &vt, &notify, &found_kind,
+						 &partition_size))
 	{
 		if (entry != NULL)
 		{
@@ -375,11 +472,10 @@ pgmqc_lookup(const char *name, bool missing_ok)
 		}
 		if (missing_ok)
 			return NULL;
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("queue \"%s\" does not exist", name),
-				 errhint("Create it with pgmq_c.create_queue().")));
+		unknown_object(name, kind);
 	}
+	if (kind != 0 && found_kind != kind)
+		wrong_kind(name, found_kind);
 
 	if (entry == NULL)
 	{
@@ -394,18 +490,28 @@ pgmqc_lookup(const char *name, bool missing_ok)
 		reset_entry(entry);
 		entry->queue_id = queue_id;
 	}
+	entry->kind = found_kind;
+	entry->partition_size = partition_size;
 
-	snprintf(relname, sizeof(relname), "q_%d", queue_id);
+	snprintf(relname, sizeof(relname), "%c_%d",
+			 found_kind == PGMQC_KIND_TOPIC ? 't' : 'q', queue_id);
 	entry->relid = get_relname_relid(relname, get_namespace_oid("pgmq_c", false));
 	if (!OidIsValid(entry->relid))
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_CORRUPTED),
-				 errmsg("table \"pgmq_c.%s\" of queue \"%s\" is missing", relname, name),
-				 errhint("Drop the queue with pgmq_c.drop_queue() and create it again.")));
+				 errmsg("table \"pgmq_c.%s\" of \"%s\" is missing", relname, name),
+				 errhint("Drop it with pgmq_c.drop_queue() or pgmq_c.drop_topic() and create it again.")));
 	entry->default_vt = vt;
 	entry->notify = notify;
 	entry->valid = true;
 	return entry;
+}
+
+/* Find a queue (not a topic) by name. */
+PgmqcQueue *
+pgmqc_lookup(const char *name, bool missing_ok)
+{
+	return pgmqc_lookup_kind(name, PGMQC_KIND_QUEUE, missing_ok);
 }
 
 /* Remove a queue from this backend's cache (after drop_queue). */
@@ -423,27 +529,32 @@ pgmqc_forget(const char *name)
 
 /* Replace the {X} placeholders of a statement template. */
 static char *
-build_sql(const char *tmpl, int32 queue_id)
+build_sql(const char *tmpl, int32 queue_id, char kind)
 {
 	StringInfoData buf;
 	char		q[NAMEDATALEN],
 				d[NAMEDATALEN],
 				a[NAMEDATALEN],
-				s[NAMEDATALEN];
+				s[NAMEDATALEN],
+				t[NAMEDATALEN];
 	char	   *qq,
 			   *qd,
 			   *qa,
-			   *qs;
+			   *qs,
+			   *qt;
 	const char *p;
 
 	snprintf(q, sizeof(q), "q_%d", queue_id);
 	snprintf(d, sizeof(d), "d_%d", queue_id);
 	snprintf(a, sizeof(a), "a_%d", queue_id);
-	snprintf(s, sizeof(s), "q_%d_seq", queue_id);
+	snprintf(s, sizeof(s), "%c_%d_seq",
+			 kind == PGMQC_KIND_TOPIC ? 't' : 'q', queue_id);
+	snprintf(t, sizeof(t), "t_%d", queue_id);
 	qq = psprintf("pgmq_c.%s", quote_identifier(q));
 	qd = psprintf("pgmq_c.%s", quote_identifier(d));
 	qa = psprintf("pgmq_c.%s", quote_identifier(a));
 	qs = psprintf("pgmq_c.%s", quote_identifier(s));
+	qt = psprintf("pgmq_c.%s", quote_identifier(t));
 
 	initStringInfo(&buf);
 	for (p = tmpl; *p; p++)
@@ -459,6 +570,10 @@ build_sql(const char *tmpl, int32 queue_id)
 				appendStringInfoString(&buf, qd);
 			else if (strncmp(p + 1, "A", len) == 0 && len == 1)
 				appendStringInfoString(&buf, qa);
+			else if (strncmp(p + 1, "T", len) == 0 && len == 1)
+				appendStringInfoString(&buf, qt);
+			else if (strncmp(p + 1, "TL", len) == 0 && len == 2)
+				appendStringInfoString(&buf, quote_literal_cstr(qt));
 			else if (strncmp(p + 1, "SR", len) == 0 && len == 2)
 				appendStringInfoString(&buf, qs);
 			else if (strncmp(p + 1, "S", len) == 0 && len == 1)
@@ -488,7 +603,7 @@ pgmqc_plan(PgmqcQueue *queue, PgmqcStmt stmt)
 	if (plan == NULL)
 	{
 		const StmtDef *def = &stmt_defs[stmt];
-		char	   *sql = build_sql(def->sql, queue->queue_id);
+		char	   *sql = build_sql(def->sql, queue->queue_id, queue->kind);
 
 		/*
 		 * Always the generic plan: the statements are written for their

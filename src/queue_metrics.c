@@ -32,7 +32,7 @@ PG_FUNCTION_INFO_V1(pgmqc_metrics);
 PG_FUNCTION_INFO_V1(pgmqc_metrics_all);
 PG_FUNCTION_INFO_V1(pgmqc_read_archive);
 
-#define NUM_METRICS_COLS 11
+#define NUM_METRICS_COLS 16
 
 static double
 age_secs(TimestampTz now, TimestampTz then)
@@ -40,11 +40,76 @@ age_secs(TimestampTz now, TimestampTz then)
 	return (double) (now - then) / USECS_PER_SEC;
 }
 
-/* Fill one pgmq_c.queue_metrics row for a queue.  Inside SPI. */
+/*
+ * Fill one pgmq_c.queue_metrics row for a topic: its lengths count the
+ * messages retained in the log (delivery to groups: list_groups()).
+ */
+static void
+compute_topic_metrics(PgmqcQueue *topic, Datum *values, bool *nulls)
+{
+	Datum		args[2];
+	Datum		r[11];
+	bool		rn[11];
+	int64		limit = pgmqc_metrics_exact_limit;
+	int64		len,
+				delayed;
+	bool		exact = true;
+	TimestampTz now;
+	int			i;
+
+	args[0] = Int64GetDatum(limit + 1);
+	args[1] = Int32GetDatum(topic->queue_id);
+	pgmqc_exec(topic, STMT_T_METRICS, args, NULL, 1);
+	for (i = 0; i < 11; i++)
+		r[i] = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
+							 i + 1, &rn[i]);
+	len = DatumGetInt64(r[0]);
+	delayed = DatumGetInt64(r[1]);
+	if (len > limit)
+	{
+		len = rn[5] ? limit : Max(DatumGetInt64(r[5]), limit);
+		exact = false;
+	}
+	if (delayed > limit)
+	{
+		delayed = limit;
+		exact = false;
+	}
+	now = DatumGetTimestampTz(r[9]);
+
+	memset(nulls, 0, NUM_METRICS_COLS * sizeof(bool));
+	values[0] = CStringGetTextDatum(topic->name);
+	values[1] = Int64GetDatum(len);
+	values[2] = Int64GetDatum(Max(len - delayed, 0));
+	values[3] = Int64GetDatum(delayed);
+	nulls[4] = true;			/* leases are per group */
+	nulls[5] = true;			/* topics have no archive */
+	if (rn[2])
+		nulls[6] = true;
+	else
+		values[6] = Float8GetDatum(age_secs(now, DatumGetTimestampTz(r[2])));
+	if (rn[3])
+		nulls[7] = true;
+	else
+		values[7] = Float8GetDatum(age_secs(now, DatumGetTimestampTz(r[3])));
+	values[8] = rn[4] ? Int64GetDatum(0) : r[4];
+	values[9] = BoolGetDatum(exact);
+	values[10] = TimestampTzGetDatum(now);
+	values[11] = CStringGetTextDatum("topic");
+	values[12] = r[10];
+	nulls[12] = rn[10];
+	values[13] = r[6];
+	nulls[13] = rn[6];
+	values[14] = r[7];
+	nulls[14] = rn[7];
+	values[15] = rn[8] ? Int64GetDatum(0) : r[8];
+}
+
+/* Fill one pgmq_c.queue_metrics row for a queue or topic.  Inside SPI. */
 static void
 compute_metrics(const char *name, Datum *values, bool *nulls)
 {
-	PgmqcQueue *queue = pgmqc_lookup(name, false);
+	PgmqcQueue *queue = pgmqc_lookup_kind(name, 0, false);
 	Datum		args[2];
 	Datum		r[11];
 	bool		rn[11];
@@ -57,6 +122,11 @@ compute_metrics(const char *name, Datum *values, bool *nulls)
 	TimestampTz now;
 	int			i;
 
+	if (queue->kind == PGMQC_KIND_TOPIC)
+	{
+		compute_topic_metrics(queue, values, nulls);
+		return;
+	}
 	args[0] = Int64GetDatum(limit + 1);
 	args[1] = Int64GetDatum(pgmqc_effective_lwm(queue));
 	pgmqc_exec(queue, STMT_METRICS, args, NULL, 1);
@@ -108,6 +178,9 @@ compute_metrics(const char *name, Datum *values, bool *nulls)
 	values[8] = rn[6] ? Int64GetDatum(0) : r[6];
 	values[9] = BoolGetDatum(exact);
 	values[10] = TimestampTzGetDatum(now);
+	values[11] = CStringGetTextDatum("queue");
+	for (i = 12; i < NUM_METRICS_COLS; i++)
+		nulls[i] = true;
 }
 
 /* metrics(queue_name text) RETURNS queue_metrics */

@@ -280,8 +280,8 @@ claim_once(PgmqcQueue *queue, int32 qty, Interval *vt)
  * Waiting needs READ COMMITTED: a transaction snapshot never shows what
  * commits later, so such a wait could never succeed.
  */
-static bool
-check_wait(Interval *wait)
+bool
+pgmqc_check_wait(Interval *wait)
 {
 	TimestampTz now = GetCurrentTimestamp();
 	TimestampTz end = pgmqc_ts_plus(now, wait);	/* one clock reading */
@@ -369,7 +369,7 @@ pgmqc_read(PG_FUNCTION_ARGS)
 	if (PG_NARGS() > 3)
 	{
 		pgmqc_check_not_null(fcinfo, 3, "wait");
-		waiting = check_wait(PG_GETARG_INTERVAL_P(3));
+		waiting = pgmqc_check_wait(PG_GETARG_INTERVAL_P(3));
 		deadline = pgmqc_now_plus(PG_GETARG_INTERVAL_P(3));
 	}
 	pgmqc_check_writable("read()");
@@ -420,7 +420,7 @@ pgmqc_receive(PG_FUNCTION_ARGS)
 		pgmqc_check_vt(vt, "vt", true);
 	}
 	pgmqc_check_not_null(fcinfo, 3, "wait");
-	waiting = check_wait(PG_GETARG_INTERVAL_P(3));
+	waiting = pgmqc_check_wait(PG_GETARG_INTERVAL_P(3));
 	deadline = pgmqc_now_plus(PG_GETARG_INTERVAL_P(3));
 	pgmqc_check_writable("receive()");
 	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
@@ -433,47 +433,57 @@ pgmqc_receive(PG_FUNCTION_ARGS)
 	SPI_connect_ext(nonatomic ? SPI_OPT_NONATOMIC : 0);
 	n = claim_or_wait(name, qty, vt, waiting, deadline, nonatomic);
 
-	/* messages pgmq_c.message[], built where it outlives SPI */
-	{
-		Oid			elemtype = TupleDescAttr(desc, 0)->atttypid;
-		TupleDesc	msgdesc;
-		Datum	   *elems;
-		int64	   *order;
-		int			i;
-		MemoryContext spi_cxt;
-
-		elemtype = get_element_type(elemtype);
-		msgdesc = lookup_rowtype_tupdesc_copy(elemtype, -1);
-		spi_cxt = MemoryContextSwitchTo(caller_cxt);
-		elems = palloc((n + 1) * sizeof(Datum));
-		order = palloc((n + 1) * 2 * sizeof(int64));
-		for (i = 0; i < n; i++)
-		{
-			bool		isnull;
-
-			order[2 * i] = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i],
-													   SPI_tuptable->tupdesc, 1, &isnull));
-			order[2 * i + 1] = i;
-		}
-		if (n > 1)
-			qsort(order, n, 2 * sizeof(int64), cmp_first_int8);
-		for (i = 0; i < n; i++)
-		{
-			HeapTuple	src = SPI_tuptable->vals[order[2 * i + 1]];
-			Datum		values[6];
-			bool		nulls[6];
-
-			heap_deform_tuple(src, SPI_tuptable->tupdesc, values, nulls);
-			elems[i] = HeapTupleGetDatum(heap_form_tuple(msgdesc, values, nulls));
-		}
-		result = PointerGetDatum(construct_array(elems, n, elemtype, -1, false,
-												 TYPALIGN_DOUBLE));
-		MemoryContextSwitchTo(spi_cxt);
-	}
+	result = pgmqc_message_array(desc, n, caller_cxt);
 	SPI_finish();
 
 	tuple = heap_form_tuple(desc, &result, &result_null);
 	PG_RETURN_DATUM(HeapTupleGetDatum(tuple));
+}
+
+/*
+ * The n rows of SPI_tuptable (pgmq_c.message columns), sorted by msg_id, as
+ * a pgmq_c.message[] built in result_cxt, where it outlives SPI.  desc is
+ * the row type of a receive procedure's result.
+ */
+Datum
+pgmqc_message_array(TupleDesc desc, int n, MemoryContext result_cxt)
+{
+	Oid			elemtype = TupleDescAttr(desc, 0)->atttypid;
+	TupleDesc	msgdesc;
+	Datum	   *elems;
+	int64	   *order;
+	int			i;
+	Datum		result;
+	MemoryContext spi_cxt;
+
+	elemtype = get_element_type(elemtype);
+	msgdesc = lookup_rowtype_tupdesc_copy(elemtype, -1);
+	spi_cxt = MemoryContextSwitchTo(result_cxt);
+	elems = palloc((n + 1) * sizeof(Datum));
+	order = palloc((n + 1) * 2 * sizeof(int64));
+	for (i = 0; i < n; i++)
+	{
+		bool		isnull;
+
+		order[2 * i] = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i],
+												   SPI_tuptable->tupdesc, 1, &isnull));
+		order[2 * i + 1] = i;
+	}
+	if (n > 1)
+		qsort(order, n, 2 * sizeof(int64), cmp_first_int8);
+	for (i = 0; i < n; i++)
+	{
+		HeapTuple	src = SPI_tuptable->vals[order[2 * i + 1]];
+		Datum		values[6];
+		bool		nulls[6];
+
+		heap_deform_tuple(src, SPI_tuptable->tupdesc, values, nulls);
+		elems[i] = HeapTupleGetDatum(heap_form_tuple(msgdesc, values, nulls));
+	}
+	result = PointerGetDatum(construct_array(elems, n, elemtype, -1, false,
+											 TYPALIGN_DOUBLE));
+	MemoryContextSwitchTo(spi_cxt);
+	return result;
 }
 
 /*

@@ -94,7 +94,7 @@ pgmqc_send(PG_FUNCTION_ARGS)
 	pgmqc_check_writable("send()");
 
 	SPI_connect();
-	queue = pgmqc_lookup(name, false);
+	queue = pgmqc_lookup_kind(name, 0, false);
 
 	values[0] = JsonbPGetDatum(message);
 	values[1] = headers ? JsonbPGetDatum(headers) : (Datum) 0;
@@ -104,10 +104,21 @@ pgmqc_send(PG_FUNCTION_ARGS)
 
 	/* XID first, then msg_id: see the file header */
 	(void) GetTopTransactionId();
-	pgmqc_exec(queue, delayed ? STMT_SEND_DELAYED : STMT_SEND, values, nulls, 0);
+	if (queue->kind == PGMQC_KIND_TOPIC)
+	{
+		/* a topic's log: deliver_at is NULL unless delayed */
+		if (!delayed)
+			nulls[2] = 'n';
+		pgmqc_exec(queue, STMT_T_SEND, values, nulls, 0);
+	}
+	else
+		pgmqc_exec(queue, delayed ? STMT_SEND_DELAYED : STMT_SEND, values, nulls, 0);
 	msg_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
 										 SPI_tuptable->tupdesc, 1, &isnull));
-	announce(queue, 1, delay);
+	if (queue->kind == PGMQC_KIND_TOPIC)
+		pgmqc_topic_sent(queue, msg_id, 1, delay);
+	else
+		announce(queue, 1, delay);
 	SPI_finish();
 	PG_RETURN_INT64(msg_id);
 }
@@ -182,7 +193,7 @@ pgmqc_send_batch(PG_FUNCTION_ARGS)
 	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
 
 	SPI_connect();
-	queue = pgmqc_lookup(name, false);
+	queue = pgmqc_lookup_kind(name, 0, false);
 	values[0] = PointerGetDatum(messages);
 	values[1] = PointerGetDatum(headers);
 	if (headers == NULL)
@@ -190,10 +201,23 @@ pgmqc_send_batch(PG_FUNCTION_ARGS)
 	values[2] = IntervalPGetDatum(delay);
 
 	(void) GetTopTransactionId();
-	pgmqc_exec(queue, pgmqc_interval_is_zero(delay) ? STMT_SEND_BATCH : STMT_SEND_BATCH_DELAYED,
-			   values, nulls, 0);
+	if (queue->kind == PGMQC_KIND_TOPIC)
+	{
+		if (pgmqc_interval_is_zero(delay))
+			nulls[2] = 'n';
+		pgmqc_exec(queue, STMT_T_SEND_BATCH, values, nulls, 0);
+	}
+	else
+		pgmqc_exec(queue, pgmqc_interval_is_zero(delay) ? STMT_SEND_BATCH : STMT_SEND_BATCH_DELAYED,
+				   values, nulls, 0);
 	ids = pgmqc_collect_ids(&nids);
-	announce(queue, nids, delay);
+	if (queue->kind == PGMQC_KIND_TOPIC)
+	{
+		if (nids > 0)
+			pgmqc_topic_sent(queue, ids[nids - 1], nids, delay);
+	}
+	else
+		announce(queue, nids, delay);
 	pgmqc_emit_ids(fcinfo, ids, nids);
 	SPI_finish();
 	PG_RETURN_NULL();

@@ -93,6 +93,7 @@ pgmqc_shmem_startup(void)
 			w->wanted = false;
 			pg_atomic_init_u64(&w->notify_bits, 0);
 			pg_atomic_init_u32(&w->config_changed, 0);
+			pg_atomic_init_u32(&w->maint_wanted, 0);
 			pg_atomic_init_u64(&w->timer, (uint64) PGMQC_NO_DUE);
 		}
 		pg_atomic_init_u64(&pgmqc_shared->wakeups, 0);
@@ -217,6 +218,29 @@ publish_to_worker(TimestampTz due)
 	}
 }
 
+/*
+ * Ask this database's worker to run topic maintenance soon (a topic is
+ * filling its last partition).  Returns false when there is no running
+ * worker to ask.
+ */
+bool
+pgmqc_request_maintenance(void)
+{
+	PgmqcDbWorker *w = pgmqc_my_worker(true);
+	Latch	   *latch;
+
+	if (w == NULL)
+		return false;
+	SpinLockAcquire(&pgmqc_shared->mutex);
+	latch = w->latch;
+	SpinLockRelease(&pgmqc_shared->mutex);
+	if (latch == NULL)
+		return false;
+	pg_atomic_write_u32(&w->maint_wanted, 1);
+	SetLatch(latch);
+	return true;
+}
+
 void
 pgmqc_publish_due(int32 queue_id, TimestampTz due)
 {
@@ -264,7 +288,8 @@ add_pending(PgmqcQueue *queue, int count, bool notify, bool on_commit,
 	{
 		if (pending[i].slot == slot && pending[i].on_commit == on_commit)
 		{
-			pending[i].count += count;
+			pending[i].count = (uint32) Min((uint64) pending[i].count + count,
+											PG_UINT32_MAX / 2);
 			pending[i].notify |= notify;
 			pending[i].due = Min(pending[i].due, due);
 			return;

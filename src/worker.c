@@ -70,6 +70,7 @@ bool		pgmqc_worker_enabled = true;
 /* how often the launcher and idle workers look around anyway */
 #define LAUNCHER_NAP_MS		10000
 #define WORKER_CHECK_MS		10000
+#define MAINT_INTERVAL_MS	5000
 #define RESTART_DELAY_MS	1000
 
 void
@@ -484,6 +485,7 @@ pgmqc_worker_main(Datum main_arg)
 	Oid			dboid = DatumGetObjectId(main_arg);
 	bool	   *fired;
 	TimestampTz last_check;
+	TimestampTz last_maint = 0;
 	int			i;
 
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
@@ -551,6 +553,17 @@ pgmqc_worker_main(Datum main_arg)
 				SpinLockRelease(&pgmqc_shared->mutex);
 				proc_exit(0);
 			}
+		}
+
+		/* topics: partitions ahead, rotation, retention */
+		if (pg_atomic_exchange_u32(&my_entry->maint_wanted, 0) != 0 ||
+			TimestampDifferenceExceeds(last_maint, now, MAINT_INTERVAL_MS))
+		{
+			last_maint = now;
+			begin_work("pgmq_c worker: topic maintenance");
+			(void) pgmqc_maintain_topics_internal(true);
+			end_work();
+			now = GetCurrentTimestamp();
 		}
 
 		/* timers of delayed messages and lease ends */
@@ -629,7 +642,7 @@ pgmqc_worker_main(Datum main_arg)
 
 		/* sleep until the next due time, a latch, or the periodic check */
 		now = GetCurrentTimestamp();
-		timeout = WORKER_CHECK_MS;
+		timeout = Min(WORKER_CHECK_MS, MAINT_INTERVAL_MS);
 		if (next != PGMQC_NO_DUE)
 			timeout = Max(1, Min(timeout, (next - now + 999) / 1000));
 		pg_atomic_write_u64(&my_entry->timer, (uint64) next);

@@ -1,0 +1,492 @@
+/*-------------------------------------------------------------------------
+ *
+ * topic_admin.c
+ *		create_topic, drop_topic, create_group, drop_group and seek.
+ *
+ * A topic with id T owns:
+ *
+ *	pgmq_c.t_<T>		the log, range-partitioned on msg_id into
+ *						pgmq_c.t_<T>_p<k> = [k * partition_size,
+ *						(k + 1) * partition_size); pk msg_id, BRIN on
+ *						enqueued_at (for seek by time)
+ *	pgmq_c.t_<T>_seq	its msg_id sequence
+ *	pgmq_c.c_<T>		one row per group: next msg_id to hand out, seek
+ *						counter, messages missed to retention
+ *
+ * and each of its groups G a table pgmq_c.g_<G> of the messages handed to
+ * the group and not yet acknowledged (topic_cache.c).  Like queues, the
+ * tables are named after ids, never after the user's names, and creating
+ * or dropping takes SHARE ROW EXCLUSIVE on pgmq_c.queues.
+ *
+ * Copyright (c) 2026, pgmq_c developers
+ *
+ * IDENTIFICATION
+ *	  src/topic_admin.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "utils/builtins.h"
+#include "utils/jsonb.h"
+
+#include "pgmq_c.h"
+#include "shmem.h"
+
+PG_FUNCTION_INFO_V1(pgmqc_create_topic);
+PG_FUNCTION_INFO_V1(pgmqc_drop_topic);
+PG_FUNCTION_INFO_V1(pgmqc_create_group);
+PG_FUNCTION_INFO_V1(pgmqc_drop_group);
+PG_FUNCTION_INFO_V1(pgmqc_seek_id);
+PG_FUNCTION_INFO_V1(pgmqc_seek_time);
+
+#define MIN_PARTITION_SIZE	INT64CONST(1000)
+#define MAX_PARTITION_SIZE	INT64CONST(1000000000000)
+
+static void
+run_sql(const char *sql, int expected)
+{
+	int			rc = SPI_execute(sql, false, 0);
+
+	if (rc != expected)
+		elog(ERROR, "SPI_execute failed: %s", SPI_result_code_string(rc));
+}
+
+static void
+lock_catalog(void)
+{
+	run_sql("LOCK TABLE pgmq_c.queues IN SHARE ROW EXCLUSIVE MODE", SPI_OK_UTILITY);
+}
+
+/*
+ * create_topic(topic_name text, retention interval, partition_size bigint)
+ *		RETURNS void
+ */
+Datum
+pgmqc_create_topic(PG_FUNCTION_ARGS)
+{
+	char	   *name = pgmqc_arg_name(fcinfo, 0);
+	Interval   *retention;
+	int64		partition_size;
+	PgmqcQueue *existing;
+	Datum		args[3];
+	Oid			argtypes[3] = {TEXTOID, INTERVALOID, INT8OID};
+	bool		isnull;
+	int32		id;
+	int			rc;
+
+	pgmqc_check_not_null(fcinfo, 1, "retention");
+	retention = PG_GETARG_INTERVAL_P(1);
+	if (pgmqc_now_plus(retention) <= GetCurrentTimestamp())
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("retention must be positive")));
+	pgmqc_check_not_null(fcinfo, 2, "partition_size");
+	partition_size = PG_GETARG_INT64(2);
+	if (partition_size < MIN_PARTITION_SIZE || partition_size > MAX_PARTITION_SIZE)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("partition_size must be between " INT64_FORMAT " and " INT64_FORMAT,
+						MIN_PARTITION_SIZE, MAX_PARTITION_SIZE)));
+	pgmqc_check_writable("create_topic()");
+
+	SPI_connect();
+	lock_catalog();
+	existing = pgmqc_lookup_kind(name, 0, true);
+	if (existing != NULL)
+	{
+		if (existing->kind != PGMQC_KIND_TOPIC)
+			ereport(ERROR,
+					(errcode(ERRCODE_DUPLICATE_OBJECT),
+					 errmsg("a queue named \"%s\" already exists", name),
+					 errdetail("Topics and queues share one namespace.")));
+		ereport(NOTICE,
+				(errcode(ERRCODE_DUPLICATE_OBJECT),
+				 errmsg("topic \"%s\" already exists, skipping", name)));
+		SPI_finish();
+		PG_RETURN_VOID();
+	}
+
+	args[0] = CStringGetTextDatum(name);
+	args[1] = IntervalPGetDatum(retention);
+	args[2] = Int64GetDatum(partition_size);
+	rc = SPI_execute_with_args("INSERT INTO pgmq_c.queues (queue_name, visibility_timeout, "
+							   "kind, retention, partition_size) "
+							   "VALUES ($1, '0', 't', $2, $3) RETURNING queue_id",
+							   3, argtypes, args, NULL, false, 1);
+	if (rc != SPI_OK_INSERT_RETURNING || SPI_processed != 1)
+		elog(ERROR, "could not insert into pgmq_c.queues: %s",
+			 SPI_result_code_string(rc));
+	id = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0],
+									 SPI_tuptable->tupdesc, 1, &isnull));
+
+	run_sql(psprintf("CREATE SEQUENCE pgmq_c.t_%d_seq AS bigint;"
+					 "CREATE TABLE pgmq_c.t_%d ("
+					 " msg_id bigint NOT NULL"
+					 "  DEFAULT pg_catalog.nextval('pgmq_c.t_%d_seq'::pg_catalog.regclass),"
+					 " enqueued_at timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),"
+					 " deliver_at timestamptz,"
+					 " message jsonb NOT NULL,"
+					 " headers jsonb,"
+					 " PRIMARY KEY (msg_id)"
+					 ") PARTITION BY RANGE (msg_id);"
+					 "CREATE INDEX t_%d_enqueued_at ON pgmq_c.t_%d USING brin (enqueued_at);"
+					 "ALTER SEQUENCE pgmq_c.t_%d_seq OWNED BY pgmq_c.t_%d.msg_id;"
+					 "CREATE TABLE pgmq_c.c_%d ("
+					 " group_id integer PRIMARY KEY,"
+					 " next_id bigint NOT NULL,"
+					 " epoch bigint NOT NULL DEFAULT 0,"
+					 " missed bigint NOT NULL DEFAULT 0"
+					 ") WITH (fillfactor = 50);"
+					 "COMMENT ON TABLE pgmq_c.t_%d IS %s;"
+					 "COMMENT ON TABLE pgmq_c.c_%d IS %s;",
+					 id, id, id, id, id, id, id, id,
+					 id, quote_literal_cstr(psprintf("pgmq_c topic %s: messages", name)),
+					 id, quote_literal_cstr(psprintf("pgmq_c topic %s: group cursors", name))),
+			SPI_OK_UTILITY);
+	pgmqc_create_partition(id, partition_size, 0);
+	pgmqc_create_partition(id, partition_size, 1);
+
+	SPI_finish();
+	PG_RETURN_VOID();
+}
+
+/* The group ids of a topic, as a palloc'd array; inside SPI. */
+static int32 *
+topic_group_ids(int32 topic_id, int *n)
+{
+	int32	   *ids;
+	uint64		i;
+
+	run_sql(psprintf("SELECT group_id FROM pgmq_c.groups "
+					 "WHERE topic_id OPERATOR(pg_catalog.=) %d ORDER BY group_id",
+					 topic_id), SPI_OK_SELECT);
+	ids = palloc((SPI_processed + 1) * sizeof(int32));
+	for (i = 0; i < SPI_processed; i++)
+	{
+		bool		isnull;
+
+		ids[i] = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[i],
+											 SPI_tuptable->tupdesc, 1, &isnull));
+	}
+	*n = (int) SPI_processed;
+	return ids;
+}
+
+/*
+ * drop_topic(topic_name text) RETURNS boolean
+ */
+Datum
+pgmqc_drop_topic(PG_FUNCTION_ARGS)
+{
+	char	   *name = pgmqc_arg_name(fcinfo, 0);
+	PgmqcQueue *topic;
+	int32		id;
+	int32	   *groups;
+	int			ngroups;
+	int			i;
+
+	pgmqc_check_writable("drop_topic()");
+
+	SPI_connect();
+	lock_catalog();
+	topic = pgmqc_lookup_kind(name, PGMQC_KIND_TOPIC, true);
+	if (topic == NULL)
+	{
+		SPI_finish();
+		PG_RETURN_BOOL(false);
+	}
+	id = topic->queue_id;
+	groups = topic_group_ids(id, &ngroups);
+	for (i = 0; i < ngroups; i++)
+		run_sql(psprintf("DROP TABLE pgmq_c.g_%d", groups[i]), SPI_OK_UTILITY);
+	run_sql(psprintf("DROP TABLE pgmq_c.t_%d, pgmq_c.c_%d;"
+					 "DELETE FROM pgmq_c.groups WHERE topic_id OPERATOR(pg_catalog.=) %d;"
+					 "DELETE FROM pgmq_c.queues WHERE queue_id OPERATOR(pg_catalog.=) %d",
+					 id, id, id, id),
+			SPI_OK_DELETE);
+	pgmqc_group_forget_topic(id);
+	pgmqc_forget(name);
+	SPI_finish();
+	PG_RETURN_BOOL(true);
+}
+
+/*
+ * create_group(topic_name text, group_name text, start_at text,
+ *				visibility_timeout interval, filter jsonb) RETURNS void
+ *
+ * 'latest': every message whose send commits after the call.  Sends still
+ * in progress when the call begins may commit later with a lower msg_id,
+ * so the call first waits until they have ended (as CREATE INDEX
+ * CONCURRENTLY waits for older transactions); the group then starts after
+ * the last msg_id taken by then.  A message that committed just before the
+ * call may be delivered too.  'earliest': every message still retained.
+ */
+Datum
+pgmqc_create_group(PG_FUNCTION_ARGS)
+{
+	char	   *topic_name = pgmqc_arg_name(fcinfo, 0);
+	char	   *group_name = pgmqc_arg_name(fcinfo, 1);
+	char	   *start_at;
+	Interval   *vt;
+	Jsonb	   *filter = NULL;
+	PgmqcQueue *topic;
+	bool		latest;
+	int64		start;
+	Datum		args[6];
+	char		nulls[6] = {' ', ' ', ' ', ' ', ' ', ' '};
+	Oid			argtypes[6] = {INT4OID, TEXTOID, INTERVALOID, JSONBOID, TEXTOID, INT8OID};
+	bool		isnull;
+	int32		group_id;
+	int			rc;
+
+	pgmqc_check_not_null(fcinfo, 2, "start_at");
+	start_at = text_to_cstring(PG_GETARG_TEXT_PP(2));
+	if (strcmp(start_at, "latest") == 0)
+		latest = true;
+	else if (strcmp(start_at, "earliest") == 0)
+		latest = false;
+	else
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid start_at \"%s\"", start_at),
+				 errhint("Use 'latest' or 'earliest', then pgmq_c.seek() to start elsewhere.")));
+	pgmqc_check_not_null(fcinfo, 3, "visibility_timeout");
+	vt = PG_GETARG_INTERVAL_P(3);
+	pgmqc_check_vt(vt, "visibility_timeout", false);
+	if (!PG_ARGISNULL(4))
+	{
+		filter = PG_GETARG_JSONB_P(4);
+		if (!JB_ROOT_IS_OBJECT(filter) || JB_ROOT_IS_SCALAR(filter))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("filter must be a JSON object"),
+					 errhint("The group sees the messages whose headers contain the object, as with headers @> filter.")));
+	}
+	pgmqc_check_writable("create_group()");
+
+	SPI_connect();
+	topic = pgmqc_lookup_kind(topic_name, PGMQC_KIND_TOPIC, false);
+	if (pgmqc_group_lookup(topic, group_name, true) != NULL)
+	{
+		ereport(NOTICE,
+				(errcode(ERRCODE_DUPLICATE_OBJECT),
+				 errmsg("consumer group \"%s\" of topic \"%s\" already exists, skipping",
+						group_name, topic_name)));
+		SPI_finish();
+		PG_RETURN_VOID();
+	}
+
+	/* before the catalog lock: this may wait for sends in progress */
+	start = latest ? pgmqc_topic_safe_id(topic, true) + 1 : 0;
+
+	lock_catalog();
+	topic = pgmqc_lookup_kind(topic_name, PGMQC_KIND_TOPIC, false);
+	if (pgmqc_group_lookup(topic, group_name, true) != NULL)
+	{
+		ereport(NOTICE,
+				(errcode(ERRCODE_DUPLICATE_OBJECT),
+				 errmsg("consumer group \"%s\" of topic \"%s\" already exists, skipping",
+						group_name, topic_name)));
+		SPI_finish();
+		PG_RETURN_VOID();
+	}
+
+	args[0] = Int32GetDatum(topic->queue_id);
+	args[1] = CStringGetTextDatum(group_name);
+	args[2] = IntervalPGetDatum(vt);
+	args[3] = filter ? JsonbPGetDatum(filter) : (Datum) 0;
+	if (filter == NULL)
+		nulls[3] = 'n';
+	args[4] = CStringGetTextDatum(start_at);
+	rc = SPI_execute_with_args("INSERT INTO pgmq_c.groups (topic_id, group_name, "
+							   "visibility_timeout, filter, start_at) "
+							   "VALUES ($1, $2, $3, $4, $5) RETURNING group_id",
+							   5, argtypes, args, nulls, false, 1);
+	if (rc != SPI_OK_INSERT_RETURNING || SPI_processed != 1)
+		elog(ERROR, "could not insert into pgmq_c.groups: %s",
+			 SPI_result_code_string(rc));
+	group_id = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0],
+										   SPI_tuptable->tupdesc, 1, &isnull));
+
+	/* vt is not indexed and fillfactor leaves room: leases are HOT updates */
+	run_sql(psprintf("CREATE TABLE pgmq_c.g_%d ("
+					 " msg_id bigint PRIMARY KEY,"
+					 " read_ct integer NOT NULL,"
+					 " vt timestamptz NOT NULL"
+					 ") WITH (fillfactor = 70, autovacuum_vacuum_scale_factor = 0.05,"
+					 " autovacuum_vacuum_cost_delay = 0);"
+					 "COMMENT ON TABLE pgmq_c.g_%d IS %s;"
+					 "INSERT INTO pgmq_c.c_%d (group_id, next_id) VALUES (%d, " INT64_FORMAT ")",
+					 group_id, group_id,
+					 quote_literal_cstr(psprintf("pgmq_c topic %s, group %s: messages handed out, not acknowledged",
+												 topic_name, group_name)),
+					 topic->queue_id, group_id, start),
+			SPI_OK_INSERT);
+	SPI_finish();
+	PG_RETURN_VOID();
+}
+
+/*
+ * drop_group(topic_name text, group_name text) RETURNS boolean
+ */
+Datum
+pgmqc_drop_group(PG_FUNCTION_ARGS)
+{
+	char	   *topic_name = pgmqc_arg_name(fcinfo, 0);
+	char	   *group_name = pgmqc_arg_name(fcinfo, 1);
+	PgmqcQueue *topic;
+	PgmqcGroup *group;
+	int32		group_id;
+
+	pgmqc_check_writable("drop_group()");
+
+	SPI_connect();
+	lock_catalog();
+	topic = pgmqc_lookup_kind(topic_name, PGMQC_KIND_TOPIC, false);
+	group = pgmqc_group_lookup(topic, group_name, true);
+	if (group == NULL)
+	{
+		SPI_finish();
+		PG_RETURN_BOOL(false);
+	}
+	group_id = group->group_id;
+	run_sql(psprintf("DROP TABLE pgmq_c.g_%d;"
+					 "DELETE FROM pgmq_c.c_%d WHERE group_id OPERATOR(pg_catalog.=) %d;"
+					 "DELETE FROM pgmq_c.groups WHERE group_id OPERATOR(pg_catalog.=) %d",
+					 group_id, topic->queue_id, group_id, group_id),
+			SPI_OK_DELETE);
+	SPI_finish();
+	PG_RETURN_BOOL(true);
+}
+
+/*
+ * Move a group's cursor to "to": its outstanding messages are dropped (a
+ * later ack of one of them returns false) and it reads next from "to".
+ */
+static void
+move_group(PgmqcQueue *topic, PgmqcGroup *group, int64 to)
+{
+	/* wait for a fill in progress, then start over */
+	run_sql(psprintf("SELECT 1 FROM pgmq_c.c_%d WHERE group_id OPERATOR(pg_catalog.=) %d FOR UPDATE",
+					 topic->queue_id, group->group_id), SPI_OK_SELECT);
+	run_sql(psprintf("DELETE FROM pgmq_c.g_%d", group->group_id), SPI_OK_DELETE);
+	run_sql(psprintf("UPDATE pgmq_c.c_%d SET next_id = " INT64_FORMAT ", "
+					 "epoch = epoch OPERATOR(pg_catalog.+) 1 "
+					 "WHERE group_id OPERATOR(pg_catalog.=) %d",
+					 topic->queue_id, to, group->group_id), SPI_OK_UPDATE);
+	group->known_next = 0;
+	group->last_advance = 0;
+	if (pgmqc_shared != NULL)
+		pgmqc_wake_on_commit(topic, PG_INT32_MAX / 2, false);
+}
+
+/* The retained range of a topic: first msg_id (or -1), last msg_id taken. */
+static void
+retained_range(PgmqcQueue *topic, int64 *first, int64 *last, TimestampTz *first_at)
+{
+	bool		isnull;
+	Datum		d;
+
+	pgmqc_exec(topic, STMT_T_BOUNDS, NULL, NULL, 1);
+	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	*first = isnull ? -1 : DatumGetInt64(d);
+	*last = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
+										SPI_tuptable->tupdesc, 2, &isnull));
+	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3, &isnull);
+	*first_at = isnull ? DT_NOEND : DatumGetTimestampTz(d);
+	if (*first < 0)
+		*first = *last + 1;
+}
+
+/*
+ * seek(topic_name text, group_name text, to_msg_id bigint) RETURNS bigint
+ */
+Datum
+pgmqc_seek_id(PG_FUNCTION_ARGS)
+{
+	char	   *topic_name = pgmqc_arg_name(fcinfo, 0);
+	char	   *group_name = pgmqc_arg_name(fcinfo, 1);
+	PgmqcQueue *topic;
+	PgmqcGroup *group;
+	int64		to;
+	int64		first;
+	int64		last;
+	TimestampTz first_at;
+
+	pgmqc_check_not_null(fcinfo, 2, "to_msg_id");
+	to = PG_GETARG_INT64(2);
+	pgmqc_check_writable("seek()");
+
+	SPI_connect();
+	topic = pgmqc_lookup_kind(topic_name, PGMQC_KIND_TOPIC, false);
+	group = pgmqc_group_lookup(topic, group_name, false);
+	retained_range(topic, &first, &last, &first_at);
+	if (to < first || to > last + 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("msg_id " INT64_FORMAT " is outside the retained range of topic \"%s\"",
+						to, topic_name),
+				 errdetail("The topic retains msg_ids " INT64_FORMAT " to " INT64_FORMAT
+						   "; " INT64_FORMAT " is the position after the last message.",
+						   first, last, last + 1)));
+	move_group(topic, group, to);
+	SPI_finish();
+	PG_RETURN_INT64(to);
+}
+
+/*
+ * seek(topic_name text, group_name text, to_time timestamptz) RETURNS bigint
+ *
+ * To the first message sent at or after to_time (the position after the
+ * last message if there is none).
+ */
+Datum
+pgmqc_seek_time(PG_FUNCTION_ARGS)
+{
+	char	   *topic_name = pgmqc_arg_name(fcinfo, 0);
+	char	   *group_name = pgmqc_arg_name(fcinfo, 1);
+	PgmqcQueue *topic;
+	PgmqcGroup *group;
+	TimestampTz to_time;
+	int64		first;
+	int64		last;
+	TimestampTz first_at;
+	int64		to;
+	Datum		arg;
+	bool		isnull;
+	Datum		d;
+
+	pgmqc_check_not_null(fcinfo, 2, "to_time");
+	to_time = PG_GETARG_TIMESTAMPTZ(2);
+	if (TIMESTAMP_NOT_FINITE(to_time))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("to_time must be finite")));
+	if (to_time > GetCurrentTimestamp())
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("to_time must not be in the future")));
+	pgmqc_check_writable("seek()");
+
+	SPI_connect();
+	topic = pgmqc_lookup_kind(topic_name, PGMQC_KIND_TOPIC, false);
+	group = pgmqc_group_lookup(topic, group_name, false);
+	retained_range(topic, &first, &last, &first_at);
+	if (first_at != DT_NOEND && to_time < first_at)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("time %s is before the oldest message retained by topic \"%s\"",
+						timestamptz_to_str(to_time), topic_name),
+				 errdetail("The oldest retained message was sent at %s.",
+						   timestamptz_to_str(first_at))));
+	arg = TimestampTzGetDatum(to_time);
+	pgmqc_exec(topic, STMT_T_FIRST_AT, &arg, NULL, 1);
+	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	to = isnull ? last + 1 : DatumGetInt64(d);
+	move_group(topic, group, to);
+	SPI_finish();
+	PG_RETURN_INT64(to);
+}

@@ -1,0 +1,408 @@
+/*-------------------------------------------------------------------------
+ *
+ * topic_maint.c
+ *		Partitions of topic logs: made ahead, rotated, dropped past
+ *		retention.
+ *
+ * A topic's log is range-partitioned on msg_id, partition k holding
+ * [k * partition_size, (k + 1) * partition_size).  The background worker
+ * (or pgmq_c.maintain_topics()) keeps the partition after the current one
+ * in place, and a sender that enters the second half of the last partition
+ * asks the worker for the next one at once, or makes it itself when there
+ * is no worker.
+ *
+ * Rotation.  A quiet topic could take weeks to fill a partition, and
+ * retention works on whole partitions; so once the current partition's
+ * first message is older than a tenth of the retention, its remaining
+ * msg_ids are skipped: the sequence is moved to the next partition's
+ * start.  That is done under a SHARE ROW EXCLUSIVE lock on the log taken
+ * with NOWAIT, which no send holds while it draws a msg_id: the move cannot
+ * go backwards, and it is skipped when any send is in progress.
+ *
+ * Retention.  A partition older than the current one whose newest message
+ * is older than the retention is dropped whole (no row-by-row delete, no
+ * dead tuples), once every msg_id in it is final.  In the same transaction
+ * every group whose cursor is still inside it moves past it, drops its
+ * outstanding messages there, and counts what it did not acknowledge as
+ * missed.  The locks are taken with a short lock_timeout, in a
+ * subtransaction per partition: when readers or senders hold them, the
+ * partition waits for the next round.
+ *
+ * Copyright (c) 2026, pgmq_c developers
+ *
+ * IDENTIFICATION
+ *	  src/topic_maint.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/resowner.h"
+#include "utils/timestamp.h"
+
+#include "pgmq_c.h"
+
+PG_FUNCTION_INFO_V1(pgmqc_maintain_topics);
+
+/* advisory lock class for partition creation: 'pgmq' */
+#define PARTITION_LOCK_CLASS	0x70676d71
+
+static void
+run_sql(const char *sql, int expected)
+{
+	int			rc = SPI_execute(sql, false, 0);
+
+	if (rc != expected)
+		elog(ERROR, "SPI_execute failed: %s", SPI_result_code_string(rc));
+}
+
+static int64
+sql_int8(const char *sql, bool *isnull)
+{
+	Datum		d;
+
+	run_sql(sql, SPI_OK_SELECT);
+	if (SPI_processed == 0)
+	{
+		*isnull = true;
+		return 0;
+	}
+	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, isnull);
+	return *isnull ? 0 : DatumGetInt64(d);
+}
+
+static bool
+partition_exists(int32 topic_id, int64 partno)
+{
+	char		relname[NAMEDATALEN];
+
+	snprintf(relname, sizeof(relname), "t_%d_p" INT64_FORMAT, topic_id, partno);
+	return OidIsValid(get_relname_relid(relname, get_namespace_oid("pgmq_c", false)));
+}
+
+/*
+ * Make partition partno of a topic's log unless it exists.  The table is
+ * made first and then attached, which takes only SHARE UPDATE EXCLUSIVE on
+ * the log: sends and reads go on.  Inside SPI.
+ */
+void
+pgmqc_create_partition(int32 topic_id, int64 partition_size, int64 partno)
+{
+	if (partition_exists(topic_id, partno))
+		return;
+	run_sql(psprintf("SELECT pg_catalog.pg_advisory_xact_lock(%d, %d)",
+					 PARTITION_LOCK_CLASS, topic_id), SPI_OK_SELECT);
+	CommandCounterIncrement();
+	if (partition_exists(topic_id, partno))
+		return;
+	run_sql(psprintf("CREATE TABLE pgmq_c.t_%d_p" INT64_FORMAT
+					 " (LIKE pgmq_c.t_%d INCLUDING DEFAULTS);"
+					 "ALTER TABLE pgmq_c.t_%d ATTACH PARTITION pgmq_c.t_%d_p" INT64_FORMAT
+					 " FOR VALUES FROM (" INT64_FORMAT ") TO (" INT64_FORMAT ")",
+					 topic_id, partno, topic_id,
+					 topic_id, topic_id, partno,
+					 partno * partition_size, (partno + 1) * partition_size),
+			SPI_OK_UTILITY);
+}
+
+typedef struct TopicInfo
+{
+	int32		id;
+	int64		partition_size;
+	Interval	retention;
+} TopicInfo;
+
+/* Skip the rest of the current partition if it is old enough. */
+static void
+rotate(TopicInfo *t, int64 last, TimestampTz now)
+{
+	int64		cur = last / t->partition_size;
+	int64		next_start = (cur + 1) * t->partition_size;
+	Interval   *tenth;
+	bool		isnull;
+	int64		first_age_us;
+
+	if (last < cur * t->partition_size + 1 || last >= next_start - 1)
+		return;					/* empty, or full anyway */
+	first_age_us = sql_int8(psprintf("SELECT (extract(epoch FROM pg_catalog.clock_timestamp() "
+									 "OPERATOR(pg_catalog.-) enqueued_at) * 1000000)::bigint "
+									 "FROM pgmq_c.t_%d_p" INT64_FORMAT " ORDER BY msg_id LIMIT 1",
+									 t->id, cur), &isnull);
+	if (isnull)
+		return;
+	tenth = DatumGetIntervalP(DirectFunctionCall2(interval_div,
+												  IntervalPGetDatum(&t->retention),
+												  Float8GetDatum(10.0)));
+	if (pgmqc_ts_plus(now - first_age_us, tenth) > now)
+		return;
+
+	pgmqc_create_partition(t->id, t->partition_size, cur + 1);
+	run_sql(psprintf("LOCK TABLE pgmq_c.t_%d IN SHARE ROW EXCLUSIVE MODE NOWAIT", t->id),
+			SPI_OK_UTILITY);
+	/* no msg_id can be drawn now: read the sequence again and move it on */
+	last = sql_int8(psprintf("SELECT CASE WHEN is_called THEN last_value "
+							 "ELSE last_value OPERATOR(pg_catalog.-) 1 END FROM pgmq_c.t_%d_seq",
+							 t->id), &isnull);
+	if (last < next_start - 1)
+		run_sql(psprintf("SELECT pg_catalog.setval('pgmq_c.t_%d_seq'::pg_catalog.regclass, "
+						 INT64_FORMAT ", true)", t->id, next_start - 1),
+				SPI_OK_SELECT);
+}
+
+/*
+ * Drop partition k if it is past retention; returns whether it was
+ * dropped.  Errors (a lock not granted in time) propagate to the caller's
+ * subtransaction.
+ */
+static bool
+expire_partition(TopicInfo *t, int64 k, int64 safe_last, TimestampTz now)
+{
+	int64		lo = k * t->partition_size;
+	int64		hi = (k + 1) * t->partition_size;
+	bool		isnull;
+	int64		newest_age_us;
+	uint64		i;
+	uint64		ngroups;
+	int32	   *groups;
+	int64	   *next_ids;
+	bool	   *filtered;
+
+	(void) lo;
+	if (hi - 1 > safe_last)
+		return false;			/* a send may still land in it */
+	newest_age_us = sql_int8(psprintf("SELECT (extract(epoch FROM pg_catalog.clock_timestamp() "
+									  "OPERATOR(pg_catalog.-) enqueued_at) * 1000000)::bigint "
+									  "FROM pgmq_c.t_%d_p" INT64_FORMAT " ORDER BY msg_id DESC LIMIT 1",
+									  t->id, k), &isnull);
+	if (!isnull && pgmqc_ts_plus(now - newest_age_us, &t->retention) > now)
+		return false;			/* not yet */
+
+	run_sql("SET LOCAL lock_timeout = '200ms'", SPI_OK_UTILITY);
+
+	/* the groups still inside the partition: skip it, count what they miss */
+	run_sql(psprintf("SELECT c.group_id, c.next_id, g.filter IS NOT NULL "
+					 "FROM pgmq_c.c_%d c JOIN pgmq_c.groups g USING (group_id) "
+					 "WHERE c.next_id OPERATOR(pg_catalog.<) " INT64_FORMAT " "
+					 "ORDER BY c.group_id FOR UPDATE OF c",
+					 t->id, hi), SPI_OK_SELECT);
+	ngroups = SPI_processed;
+	groups = palloc((ngroups + 1) * sizeof(int32));
+	next_ids = palloc((ngroups + 1) * sizeof(int64));
+	filtered = palloc((ngroups + 1) * sizeof(bool));
+	for (i = 0; i < ngroups; i++)
+	{
+		groups[i] = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[i],
+												SPI_tuptable->tupdesc, 1, &isnull));
+		next_ids[i] = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i],
+												  SPI_tuptable->tupdesc, 2, &isnull));
+		filtered[i] = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[i],
+												 SPI_tuptable->tupdesc, 3, &isnull));
+	}
+	for (i = 0; i < ngroups; i++)
+	{
+		int64		unread;
+		int64		outstanding;
+
+		unread = sql_int8(psprintf("SELECT pg_catalog.count(*) FROM pgmq_c.t_%d_p" INT64_FORMAT " t "
+								   "WHERE t.msg_id OPERATOR(pg_catalog.>=) " INT64_FORMAT
+								   "%s",
+								   t->id, k, next_ids[i],
+								   filtered[i] ?
+								   psprintf(" AND t.headers OPERATOR(pg_catalog.@>) "
+											"(SELECT filter FROM pgmq_c.groups WHERE group_id OPERATOR(pg_catalog.=) %d)",
+											groups[i]) : ""),
+						  &isnull);
+		run_sql(psprintf("DELETE FROM pgmq_c.g_%d WHERE msg_id OPERATOR(pg_catalog.<) " INT64_FORMAT,
+						 groups[i], hi), SPI_OK_DELETE);
+		outstanding = (int64) SPI_processed;
+		run_sql(psprintf("UPDATE pgmq_c.c_%d SET next_id = GREATEST(next_id, " INT64_FORMAT "), "
+						 "missed = missed OPERATOR(pg_catalog.+) " INT64_FORMAT
+						 " WHERE group_id OPERATOR(pg_catalog.=) %d",
+						 t->id, hi, unread + outstanding, groups[i]), SPI_OK_UPDATE);
+	}
+	/* groups already past the partition may still hold messages in it */
+	run_sql(psprintf("SELECT group_id FROM pgmq_c.c_%d WHERE next_id OPERATOR(pg_catalog.>=) " INT64_FORMAT
+					 " ORDER BY group_id FOR UPDATE",
+					 t->id, hi), SPI_OK_SELECT);
+	ngroups = SPI_processed;
+	groups = palloc((ngroups + 1) * sizeof(int32));
+	for (i = 0; i < ngroups; i++)
+		groups[i] = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[i],
+												SPI_tuptable->tupdesc, 1, &isnull));
+	for (i = 0; i < ngroups; i++)
+	{
+		run_sql(psprintf("DELETE FROM pgmq_c.g_%d WHERE msg_id OPERATOR(pg_catalog.<) " INT64_FORMAT,
+						 groups[i], hi), SPI_OK_DELETE);
+		if (SPI_processed > 0)
+			run_sql(psprintf("UPDATE pgmq_c.c_%d SET missed = missed OPERATOR(pg_catalog.+) " UINT64_FORMAT
+							 " WHERE group_id OPERATOR(pg_catalog.=) %d",
+							 t->id, SPI_processed, groups[i]), SPI_OK_UPDATE);
+	}
+	run_sql(psprintf("DROP TABLE pgmq_c.t_%d_p" INT64_FORMAT, t->id, k), SPI_OK_UTILITY);
+	return true;
+}
+
+/*
+ * Run fn(t, arg...) in a subtransaction; an error is reported at LOG and
+ * swallowed.  Returns whether it succeeded.
+ */
+typedef bool (*MaintStep) (TopicInfo *t, int64 a, int64 b, TimestampTz now);
+
+static bool
+step_rotate(TopicInfo *t, int64 last, int64 unused, TimestampTz now)
+{
+	rotate(t, last, now);
+	return false;
+}
+
+static bool
+step_expire(TopicInfo *t, int64 k, int64 safe_last, TimestampTz now)
+{
+	return expire_partition(t, k, safe_last, now);
+}
+
+static bool
+in_subxact(MaintStep fn, TopicInfo *t, int64 a, int64 b, TimestampTz now)
+{
+	MemoryContext oldcontext = CurrentMemoryContext;
+	ResourceOwner oldowner = CurrentResourceOwner;
+	bool		result = false;
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(oldcontext);
+	PG_TRY();
+	{
+		result = fn(t, a, b, now);
+		ReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(oldcontext);
+		CurrentResourceOwner = oldowner;
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(oldcontext);
+		edata = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(oldcontext);
+		CurrentResourceOwner = oldowner;
+		ereport(LOG,
+				(errmsg("pgmq_c: maintenance of topic %d postponed: %s",
+						t->id, edata->message)));
+		FreeErrorData(edata);
+		result = false;
+	}
+	PG_END_TRY();
+	return result;
+}
+
+/*
+ * One round of maintenance over every topic of this database; returns the
+ * number of partitions dropped.  Inside SPI, in a transaction.
+ */
+int64
+pgmqc_maintain_topics_internal(bool in_worker)
+{
+	TopicInfo  *topics;
+	uint64		ntopics;
+	uint64		i;
+	int64		dropped = 0;
+	TimestampTz now = GetCurrentTimestamp();
+
+	if (get_attnum(get_relname_relid("queues", get_namespace_oid("pgmq_c", false)),
+				   "kind") == InvalidAttrNumber)
+		return 0;				/* before ALTER EXTENSION pgmq_c UPDATE */
+	run_sql("SELECT queue_id, partition_size, retention FROM pgmq_c.queues "
+			"WHERE kind OPERATOR(pg_catalog.=) 't' ORDER BY queue_id", SPI_OK_SELECT);
+	ntopics = SPI_processed;
+	topics = palloc((ntopics + 1) * sizeof(TopicInfo));
+	for (i = 0; i < ntopics; i++)
+	{
+		bool		isnull;
+
+		topics[i].id = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[i],
+												   SPI_tuptable->tupdesc, 1, &isnull));
+		topics[i].partition_size = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i],
+															   SPI_tuptable->tupdesc, 2, &isnull));
+		topics[i].retention = *DatumGetIntervalP(SPI_getbinval(SPI_tuptable->vals[i],
+															   SPI_tuptable->tupdesc, 3, &isnull));
+	}
+
+	for (i = 0; i < ntopics; i++)
+	{
+		TopicInfo  *t = &topics[i];
+		bool		isnull;
+		int64		last;
+		int64		cur;
+		int64		k;
+		int64		lowest;
+		PgmqcQueue *entry;
+		int64		safe_last;
+		char	   *name;
+
+		CHECK_FOR_INTERRUPTS();
+		last = sql_int8(psprintf("SELECT CASE WHEN is_called THEN last_value "
+								 "ELSE last_value OPERATOR(pg_catalog.-) 1 END FROM pgmq_c.t_%d_seq",
+								 t->id), &isnull);
+		cur = last / t->partition_size;
+		pgmqc_create_partition(t->id, t->partition_size, cur);
+		pgmqc_create_partition(t->id, t->partition_size, cur + 1);
+		(void) in_subxact(step_rotate, t, last, 0, now);
+
+		/* partitions before the current one, oldest first */
+		lowest = sql_int8(psprintf("SELECT pg_catalog.min(pg_catalog.substr(c.relname, %d)::bigint) "
+								   "FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_class c "
+								   "ON c.oid OPERATOR(pg_catalog.=) i.inhrelid "
+								   "WHERE i.inhparent OPERATOR(pg_catalog.=) 'pgmq_c.t_%d'::pg_catalog.regclass",
+								   (int) strlen(psprintf("t_%d_p", t->id)) + 1, t->id),
+						  &isnull);
+		if (isnull)
+			continue;
+		name = NULL;
+		run_sql(psprintf("SELECT queue_name FROM pgmq_c.queues WHERE queue_id OPERATOR(pg_catalog.=) %d",
+						 t->id), SPI_OK_SELECT);
+		if (SPI_processed == 1)
+			name = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+		if (name == NULL)
+			continue;
+		entry = pgmqc_lookup_kind(name, PGMQC_KIND_TOPIC, true);
+		if (entry == NULL)
+			continue;
+		safe_last = pgmqc_topic_safe_id(entry, false);
+		for (k = lowest; k < cur; k++)
+		{
+			if (!partition_exists(t->id, k))
+				continue;
+			if (in_subxact(step_expire, t, k, safe_last, now))
+				dropped++;
+			else
+				break;			/* keep the order: older partitions go first */
+		}
+	}
+	(void) in_worker;
+	return dropped;
+}
+
+/*
+ * maintain_topics() RETURNS bigint
+ */
+Datum
+pgmqc_maintain_topics(PG_FUNCTION_ARGS)
+{
+	int64		dropped;
+
+	pgmqc_check_writable("maintain_topics()");
+	SPI_connect();
+	dropped = pgmqc_maintain_topics_internal(false);
+	SPI_finish();
+	PG_RETURN_INT64(dropped);
+}

@@ -1,0 +1,497 @@
+/*-------------------------------------------------------------------------
+ *
+ * topic_read.c
+ *		read_group and receive_group: handing a topic's messages out to the
+ *		consumers of a group.
+ *
+ * A topic's messages are stored once, in its log.  A group reads the log in
+ * msg_id order through its cursor (next_id in pgmq_c.c_<topic>): a reader
+ * that finds nothing to claim in the group's table pgmq_c.g_<group> "fills"
+ * it, copying the msg_ids of the next messages into it, as narrow rows, and
+ * moving the cursor past them; readers then claim those rows with FOR
+ * UPDATE SKIP LOCKED exactly as they claim a queue's messages, and ack
+ * deletes them.  One reader fills at a time: the fill locks the group's
+ * cursor row with SKIP LOCKED, so the others go on claiming what is there
+ * and never wait for it.
+ *
+ * Commit order.  A fill copies only messages with msg_id <= safe_id, where
+ * every msg_id <= safe_id belongs to a finished transaction, so a send that
+ * took a lower msg_id and commits later is never passed over.  safe_id is
+ * the sequence's last value V read before the next XID X, once no
+ * transaction with an XID below X is running (senders take their XID before
+ * their msg_id: queue_send.c).  This backend's own transaction does not
+ * count: the check reads a fresh snapshot's list of running XIDs, which
+ * leaves out our own.
+ *
+ * Under REPEATABLE READ or SERIALIZABLE a reader's snapshot may not show
+ * messages committed after it was taken; such a reader claims what was
+ * already handed to the group but never fills.
+ *
+ * Copyright (c) 2026, pgmq_c developers
+ *
+ * IDENTIFICATION
+ *	  src/topic_read.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/transam.h"
+#include "access/xact.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "storage/latch.h"
+#include "utils/builtins.h"
+#include "utils/snapmgr.h"
+#include "utils/timestamp.h"
+
+#include "compat.h"
+#include "shmem.h"
+
+PG_FUNCTION_INFO_V1(pgmqc_read_group);
+PG_FUNCTION_INFO_V1(pgmqc_receive_group);
+
+#define GROUP_LWM_INTERVAL_MS	50
+#define FILL_MIN				256
+
+/* Has every transaction with an XID below xid, other than ours, ended? */
+static bool
+ended_before(Snapshot snap, TransactionId xid)
+{
+	uint32		i;
+
+	if (TransactionIdPrecedes(snap->xmax, xid))
+		return false;
+	for (i = 0; i < snap->xcnt; i++)
+	{
+		if (TransactionIdPrecedes(snap->xip[i], xid))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * The topic's safe_id (see the file header).  With wait, wait until the
+ * messages sent so far are all final, sleeping 1 ms at a time
+ * (cancellable).
+ */
+int64
+pgmqc_topic_safe_id(PgmqcQueue *topic, bool wait)
+{
+	for (;;)
+	{
+		bool		isnull;
+		int64		last_value;
+		bool		is_called;
+		int64		v;
+		TransactionId x;
+		Snapshot	snap;
+
+		pgmqc_exec(topic, STMT_SEQ_LAST, NULL, NULL, 1);
+		last_value = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
+												 SPI_tuptable->tupdesc, 1, &isnull));
+		is_called = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0],
+											   SPI_tuptable->tupdesc, 2, &isnull));
+		v = is_called ? last_value : last_value - 1;
+		x = XidFromFullTransactionId(ReadNextFullTransactionId());
+		snap = GetLatestSnapshot();
+
+		if (ended_before(snap, x))
+		{
+			topic->safe_id = Max(topic->safe_id, v);
+			topic->pend_valid = false;
+			return topic->safe_id;
+		}
+		/* not yet: an older candidate may have become safe meanwhile */
+		if (topic->pend_valid && ended_before(snap, topic->pend_xid))
+		{
+			topic->safe_id = Max(topic->safe_id, topic->pend_id);
+			topic->pend_valid = false;
+		}
+		if (!topic->pend_valid)
+		{
+			topic->pend_id = v;
+			topic->pend_xid = x;
+			topic->pend_valid = true;
+		}
+		if (!wait)
+			return topic->safe_id;
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 1, PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+		CHECK_FOR_INTERRUPTS();
+	}
+}
+
+/*
+ * After a send of count messages to a topic, the last with last_id: wake
+ * the readers of every group at commit (or the worker's timer at the due
+ * time of a delayed message), and make sure the next partition is made in
+ * time.
+ */
+void
+pgmqc_topic_sent(PgmqcQueue *topic, int64 last_id, int count, Interval *delay)
+{
+	if (pgmqc_shared != NULL)
+	{
+		if (pgmqc_interval_is_zero(delay))
+			pgmqc_wake_on_commit(topic, PG_INT32_MAX / 2, false);	/* all groups */
+		else
+		{
+			TimestampTz due = pgmqc_now_plus(delay);
+
+			pgmqc_publish_due(topic->queue_id, due);
+			pgmqc_due_on_commit(topic, due);
+		}
+	}
+
+	/* in the last partition's second half: time to make the next one */
+	if (topic->part_hi == 0)
+	{
+		char	   *sql;
+		bool		isnull;
+		Datum		d;
+
+		sql = psprintf("SELECT pg_catalog.max(pg_catalog.substr(c.relname, %d)::bigint) "
+					   "FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_class c "
+					   "ON c.oid OPERATOR(pg_catalog.=) i.inhrelid "
+					   "WHERE i.inhparent OPERATOR(pg_catalog.=) %u",
+					   (int) strlen(psprintf("t_%d_p", topic->queue_id)) + 1,
+					   topic->relid);
+		if (SPI_execute(sql, true, 1) != SPI_OK_SELECT)
+			elog(ERROR, "could not list the partitions of topic \"%s\"", topic->name);
+		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+		topic->part_hi = isnull ? 1 : (DatumGetInt64(d) + 1) * topic->partition_size;
+	}
+	if (last_id >= topic->part_hi - topic->partition_size / 2)
+	{
+		if (!pgmqc_request_maintenance())
+		{
+			/* no worker to ask: make it here */
+			pgmqc_create_partition(topic->queue_id, topic->partition_size,
+								   last_id / topic->partition_size + 1);
+		}
+		topic->part_hi = 0;		/* look again next time */
+	}
+}
+
+/* Move the group's watermark forward if it is time; returns it. */
+static int64
+advance_group_lwm(PgmqcGroup *group)
+{
+	TimestampTz now = GetCurrentTimestamp();
+	int64		cur = group->lwm;
+	Datum		args[2];
+	bool		isnull;
+	Datum		d;
+	int64		epoch;
+
+	if (group->has_tentative && group->lwm_tentative > cur)
+		cur = group->lwm_tentative;
+	if (IsolationUsesXactSnapshot())
+		return cur;
+	if (group->last_advance != 0 &&
+		!TimestampDifferenceExceeds(group->last_advance, now, GROUP_LWM_INTERVAL_MS))
+		return cur;
+	group->last_advance = now;
+
+	args[0] = Int64GetDatum(cur);
+	args[1] = Int32GetDatum(group->group_id);
+	if (pgmqc_gexec(group, GSTMT_LWM_SCAN, args, NULL, 1) != 1)
+		return cur;
+	epoch = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
+										SPI_tuptable->tupdesc, 2, &isnull));
+	group->known_next = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
+													SPI_tuptable->tupdesc, 3, &isnull));
+	if (epoch != group->epoch)
+	{
+		/* a seek moved the cursor back: start again from the beginning */
+		group->epoch = epoch;
+		group->lwm = 0;
+		group->has_tentative = false;
+		args[0] = Int64GetDatum(0);
+		if (pgmqc_gexec(group, GSTMT_LWM_SCAN, args, NULL, 1) != 1)
+			return 0;
+		cur = 0;
+	}
+	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	if (!isnull && DatumGetInt64(d) > cur)
+	{
+		pgmqc_group_set_tentative(group, DatumGetInt64(d));
+		cur = DatumGetInt64(d);
+	}
+	return cur;
+}
+
+/*
+ * Hand the group's next messages to its table.  Returns how many rows were
+ * added, or -1 when another reader is filling the group right now.
+ */
+static int
+fill_group(PgmqcQueue *topic, PgmqcGroup *group, int32 want)
+{
+	int64		safe_id;
+	int64		next_id;
+	int64		examined;
+	int64		added;
+	int32		limit;
+	Datum		args[4];
+	char		nulls[4] = {' ', ' ', ' ', ' '};
+	bool		isnull;
+
+	if (IsolationUsesXactSnapshot())
+		return 0;
+	safe_id = pgmqc_topic_safe_id(topic, false);
+	if (group->known_next > safe_id)
+		return 0;				/* nothing new since we last looked */
+
+	args[0] = Int32GetDatum(group->group_id);
+	if (pgmqc_gexec(group, GSTMT_LOCK_CURSOR, args, NULL, 1) == 0)
+		return -1;
+	next_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
+										  SPI_tuptable->tupdesc, 1, &isnull));
+	group->known_next = next_id;
+	if (next_id > safe_id)
+		return 0;
+
+	limit = Min(Max(want, FILL_MIN), PGMQC_MAX_BATCH);
+	args[0] = Int64GetDatum(next_id);
+	args[1] = Int64GetDatum(safe_id);
+	args[2] = Int32GetDatum(limit);
+	args[3] = group->filter ? JsonbPGetDatum(group->filter) : (Datum) 0;
+	if (group->filter == NULL)
+		nulls[3] = 'n';
+	pgmqc_gexec(group, GSTMT_FILL, args, nulls, 1);
+	examined = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
+										   SPI_tuptable->tupdesc, 1, &isnull));
+	if (examined < limit)
+		next_id = safe_id + 1;	/* every message up to safe_id was seen */
+	else
+		next_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
+											  SPI_tuptable->tupdesc, 2, &isnull)) + 1;
+	added = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
+										SPI_tuptable->tupdesc, 3, &isnull));
+
+	args[0] = Int32GetDatum(group->group_id);
+	args[1] = Int64GetDatum(next_id);
+	pgmqc_gexec(group, GSTMT_SET_CURSOR, args, NULL, 0);
+	group->known_next = next_id;
+
+	/* what this reader does not take, the group's other readers may */
+	if (added > 0 && pgmqc_shared != NULL)
+		pgmqc_wake_on_commit(topic, PG_INT32_MAX / 2, false);
+	return (int) added;
+}
+
+static int
+claim_group(PgmqcQueue *topic, PgmqcGroup *group, int32 qty, Interval *vt)
+{
+	Datum		args[3];
+	int			n;
+
+	args[0] = Int32GetDatum(qty);
+	args[1] = IntervalPGetDatum(vt);
+	args[2] = Int64GetDatum(advance_group_lwm(group));
+	n = pgmqc_gexec(group, GSTMT_CLAIM, args, NULL, 0);
+	if (n > 0 && pgmqc_shared != NULL)
+	{
+		/* rolled back, the claim makes the messages available again */
+		pgmqc_wake_on_abort(topic, PG_INT32_MAX / 2);
+		/* the lease end matters to sleepers */
+		if (pg_atomic_read_u32(&pgmqc_slot(topic->queue_id)->waiters) > 0)
+			pgmqc_publish_due(topic->queue_id, pgmqc_now_plus(vt));
+	}
+	return n;
+}
+
+/*
+ * Put the rows of two tuple tables of the claim statement into one, as
+ * SPI_tuptable with SPI_processed rows.
+ */
+static void
+merge_tables(SPITupleTable **tables, int *counts)
+{
+	SPITupleTable *merged;
+	int			i;
+
+	if (counts[1] == 0)
+	{
+		SPI_tuptable = tables[0];
+		SPI_processed = counts[0];
+		return;
+	}
+	if (counts[0] == 0)
+	{
+		SPI_tuptable = tables[1];
+		SPI_processed = counts[1];
+		return;
+	}
+	merged = palloc(sizeof(SPITupleTable));
+	memcpy(merged, tables[0], sizeof(SPITupleTable));
+	merged->vals = palloc((counts[0] + counts[1]) * sizeof(HeapTuple));
+	for (i = 0; i < counts[0]; i++)
+		merged->vals[i] = tables[0]->vals[i];
+	for (i = 0; i < counts[1]; i++)
+		merged->vals[counts[0] + i] = tables[1]->vals[i];
+	merged->numvals = counts[0] + counts[1];
+	SPI_tuptable = merged;
+	SPI_processed = counts[0] + counts[1];
+}
+
+/*
+ * Claim up to qty of the group's messages: those already in the group's
+ * table first, then, if that is not enough, more after a fill; and while
+ * there are none and the deadline has not passed, sleep until there may
+ * be.  Leaves the claimed rows in SPI_tuptable.  With commit_between (a
+ * non-atomic CALL) the transaction is committed before each sleep.
+ */
+static int
+claim_or_wait(const char *topic_name, const char *group_name, int32 qty,
+			  Interval *vt_arg, bool waiting, TimestampTz deadline,
+			  bool commit_between)
+{
+	SPITupleTable *tables[2];
+	int			counts[2];
+
+	for (;;)
+	{
+		PgmqcQueue *topic = pgmqc_lookup_kind(topic_name, PGMQC_KIND_TOPIC, false);
+		PgmqcGroup *group = pgmqc_group_lookup(topic, group_name, false);
+		Interval   *vt = vt_arg ? vt_arg : &group->default_vt;
+		uint64		seen = pgmqc_generation(topic);
+		TimestampTz until;
+		int			n;
+		int			filled;
+		Datum		args[2];
+		bool		isnull;
+
+		tables[0] = tables[1] = NULL;
+		counts[0] = counts[1] = 0;
+
+		n = claim_group(topic, group, qty, vt);
+		tables[0] = SPI_tuptable;
+		counts[0] = n;
+		if (n < qty)
+		{
+			filled = fill_group(topic, group, qty - n);
+			if (filled > 0)
+			{
+				counts[1] = claim_group(topic, group, qty - n, vt);
+				tables[1] = SPI_tuptable;
+				n += counts[1];
+			}
+		}
+		if (n > 0 || !waiting || GetCurrentTimestamp() >= deadline)
+		{
+			merge_tables(tables, counts);
+			return n;
+		}
+
+		/* sleep until a commit, a due time or the deadline */
+		args[0] = Int64GetDatum(advance_group_lwm(group));
+		args[1] = TimestampTzGetDatum(GetCurrentTimestamp());
+		until = deadline;
+		if (pgmqc_gexec(group, GSTMT_NEXT_DUE, args, NULL, 1) == 1)
+		{
+			Datum		d = SPI_getbinval(SPI_tuptable->vals[0],
+										  SPI_tuptable->tupdesc, 1, &isnull);
+
+			if (!isnull && DatumGetTimestampTz(d) < until)
+				until = DatumGetTimestampTz(d);
+		}
+		(void) pgmqc_my_worker(true);
+		if (commit_between)
+			SPI_commit();
+		pgmqc_sleep(topic, seen, until);
+		CHECK_FOR_INTERRUPTS();
+	}
+}
+
+static void
+check_group_args(FunctionCallInfo fcinfo, Interval **vt, int32 *qty,
+				 bool *waiting, TimestampTz *deadline)
+{
+	*qty = pgmqc_check_qty(fcinfo, 3);
+	*vt = NULL;
+	if (!PG_ARGISNULL(2))
+	{
+		*vt = PG_GETARG_INTERVAL_P(2);
+		pgmqc_check_vt(*vt, "vt", true);
+	}
+	pgmqc_check_not_null(fcinfo, 4, "wait");
+	*waiting = pgmqc_check_wait(PG_GETARG_INTERVAL_P(4));
+	*deadline = pgmqc_now_plus(PG_GETARG_INTERVAL_P(4));
+}
+
+/*
+ * read_group(topic_name text, group_name text, vt interval, qty integer,
+ *			  wait interval) RETURNS SETOF message
+ */
+Datum
+pgmqc_read_group(PG_FUNCTION_ARGS)
+{
+	char	   *topic_name = pgmqc_arg_name(fcinfo, 0);
+	char	   *group_name = pgmqc_arg_name(fcinfo, 1);
+	Interval   *vt;
+	int32		qty;
+	bool		waiting;
+	TimestampTz deadline;
+
+	check_group_args(fcinfo, &vt, &qty, &waiting, &deadline);
+	pgmqc_check_writable("read_group()");
+	InitMaterializedSRF(fcinfo, 0);
+
+	SPI_connect();
+	claim_or_wait(topic_name, group_name, qty, vt, waiting, deadline, false);
+	pgmqc_emit_rows(fcinfo, true);
+	SPI_finish();
+	PG_RETURN_NULL();
+}
+
+/*
+ * CALL receive_group(topic_name text, group_name text, vt interval,
+ *					  qty integer, wait interval, INOUT messages message[])
+ *
+ * read_group() as a procedure that commits before it sleeps, as receive()
+ * does for queues.
+ */
+Datum
+pgmqc_receive_group(PG_FUNCTION_ARGS)
+{
+	char		topic_name[PGMQC_MAX_NAME_LEN + 1];
+	char		group_name[PGMQC_MAX_NAME_LEN + 1];
+	Interval	vt_buf;
+	Interval   *vt;
+	int32		qty;
+	bool		waiting;
+	TimestampTz deadline;
+	bool		nonatomic;
+	TupleDesc	desc;
+	Datum		result;
+	bool		result_null = false;
+	MemoryContext caller_cxt = CurrentMemoryContext;
+	int			n;
+
+	strlcpy(topic_name, pgmqc_arg_name(fcinfo, 0), sizeof(topic_name));
+	strlcpy(group_name, pgmqc_arg_name(fcinfo, 1), sizeof(group_name));
+	check_group_args(fcinfo, &vt, &qty, &waiting, &deadline);
+	if (vt != NULL)
+	{
+		vt_buf = *vt;
+		vt = &vt_buf;
+	}
+	pgmqc_check_writable("receive_group()");
+	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+	desc = BlessTupleDesc(desc);
+
+	nonatomic = fcinfo->context != NULL && IsA(fcinfo->context, CallContext) &&
+		!castNode(CallContext, fcinfo->context)->atomic;
+
+	SPI_connect_ext(nonatomic ? SPI_OPT_NONATOMIC : 0);
+	n = claim_or_wait(topic_name, group_name, qty, vt, waiting, deadline, nonatomic);
+	result = pgmqc_message_array(desc, n, caller_cxt);
+	SPI_finish();
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(desc, &result, &result_null)));
+}
