@@ -41,6 +41,8 @@
 
 static HTAB *queue_cache = NULL;
 static SPIPlanPtr lookup_plan = NULL;
+static Oid	lookup_plan_rel = InvalidOid;	/* pgmq_c.queues, when prepared */
+static bool lookup_plan_stale = false;
 static bool any_tentative = false;
 
 typedef struct StmtDef
@@ -292,6 +294,9 @@ pgmqc_relcache_callback(Datum arg, Oid relid)
 	HASH_SEQ_STATUS status;
 	PgmqcQueue *entry;
 
+	/* ALTER EXTENSION pgmq_c UPDATE may have added catalog columns */
+	if (relid == InvalidOid || relid == lookup_plan_rel)
+		lookup_plan_stale = true;
 	if (queue_cache == NULL)
 		return;
 	hash_seq_init(&status, queue_cache);
@@ -351,6 +356,11 @@ fetch_queue_row(const char *name, int32 *queue_id, Interval *vt, bool *notify,
 	bool		isnull;
 	int			rc;
 
+	if (lookup_plan != NULL && lookup_plan_stale)
+	{
+		SPI_freeplan(lookup_plan);
+		lookup_plan = NULL;
+	}
 	if (lookup_plan == NULL)
 	{
 		Oid			argtype = TEXTOID;
@@ -386,6 +396,8 @@ fetch_queue_row(const char *name, int32 *queue_id, Interval *vt, bool *notify,
 		if (SPI_keepplan(plan) != 0)
 			elog(ERROR, "SPI_keepplan failed");
 		lookup_plan = plan;
+		lookup_plan_rel = queues;
+		lookup_plan_stale = false;
 	}
 	rc = SPI_execute_plan(lookup_plan, &arg, NULL, false, 1);
 	if (rc != SPI_OK_SELECT)
