@@ -160,7 +160,10 @@ typedef struct PgmqcGroup
 
 /* validate.c */
 extern void pgmqc_check_name(const char *name);
+extern void pgmqc_check_name_as(const char *name, const char *what);
 extern char *pgmqc_arg_name(FunctionCallInfo fcinfo, int argno);
+extern char *pgmqc_arg_name_as(FunctionCallInfo fcinfo, int argno,
+							   const char *what);
 extern void pgmqc_check_not_null(FunctionCallInfo fcinfo, int argno,
 								 const char *argname);
 extern void pgmqc_check_vt(Interval *vt, const char *argname, bool allow_zero);

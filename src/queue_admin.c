@@ -51,6 +51,7 @@ Datum
 pgmqc_create_queue(PG_FUNCTION_ARGS)
 {
 	char	   *name = pgmqc_arg_name(fcinfo, 0);
+	PgmqcQueue *existing;
 	Interval   *vt;
 	Datum		args[2];
 	Oid			argtypes[2] = {TEXTOID, INTERVALOID};
@@ -66,7 +67,13 @@ pgmqc_create_queue(PG_FUNCTION_ARGS)
 
 	SPI_connect();
 	lock_catalog();
-	if (pgmqc_lookup(name, true) != NULL)	/* a topic's name: an error */
+	existing = pgmqc_lookup_kind(name, 0, true);
+	if (existing != NULL && existing->kind == PGMQC_KIND_TOPIC)
+		ereport(ERROR,
+				(errcode(ERRCODE_DUPLICATE_OBJECT),
+				 errmsg("a topic named \"%s\" already exists", name),
+				 errdetail("Topics and queues share one namespace.")));
+	if (existing != NULL)
 	{
 		ereport(NOTICE,
 				(errcode(ERRCODE_DUPLICATE_OBJECT),

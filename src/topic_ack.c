@@ -32,8 +32,8 @@ PG_FUNCTION_INFO_V1(pgmqc_set_vt_group);
 static PgmqcGroup *
 group_of_args(FunctionCallInfo fcinfo, PgmqcQueue **topic)
 {
-	char	   *topic_name = pgmqc_arg_name(fcinfo, 0);
-	char	   *group_name = pgmqc_arg_name(fcinfo, 1);
+	char	   *topic_name = pgmqc_arg_name_as(fcinfo, 0, "topic");
+	char	   *group_name = pgmqc_arg_name_as(fcinfo, 1, "group");
 
 	*topic = pgmqc_lookup_kind(topic_name, PGMQC_KIND_TOPIC, false);
 	return pgmqc_group_lookup(*topic, group_name, false);
@@ -43,8 +43,8 @@ group_of_args(FunctionCallInfo fcinfo, PgmqcQueue **topic)
 static void
 check_names(FunctionCallInfo fcinfo)
 {
-	(void) pgmqc_arg_name(fcinfo, 0);
-	(void) pgmqc_arg_name(fcinfo, 1);
+	(void) pgmqc_arg_name_as(fcinfo, 0, "topic");
+	(void) pgmqc_arg_name_as(fcinfo, 1, "group");
 }
 
 /*

@@ -67,7 +67,7 @@ lock_catalog(void)
 Datum
 pgmqc_create_topic(PG_FUNCTION_ARGS)
 {
-	char	   *name = pgmqc_arg_name(fcinfo, 0);
+	char	   *name = pgmqc_arg_name_as(fcinfo, 0, "topic");
 	Interval   *retention;
 	int64		partition_size;
 	PgmqcQueue *existing;
@@ -181,7 +181,7 @@ topic_group_ids(int32 topic_id, int *n)
 Datum
 pgmqc_drop_topic(PG_FUNCTION_ARGS)
 {
-	char	   *name = pgmqc_arg_name(fcinfo, 0);
+	char	   *name = pgmqc_arg_name_as(fcinfo, 0, "topic");
 	PgmqcQueue *topic;
 	int32		id;
 	int32	   *groups;
@@ -227,8 +227,8 @@ pgmqc_drop_topic(PG_FUNCTION_ARGS)
 Datum
 pgmqc_create_group(PG_FUNCTION_ARGS)
 {
-	char	   *topic_name = pgmqc_arg_name(fcinfo, 0);
-	char	   *group_name = pgmqc_arg_name(fcinfo, 1);
+	char	   *topic_name = pgmqc_arg_name_as(fcinfo, 0, "topic");
+	char	   *group_name = pgmqc_arg_name_as(fcinfo, 1, "group");
 	char	   *start_at;
 	Interval   *vt;
 	Jsonb	   *filter = NULL;
@@ -335,8 +335,8 @@ pgmqc_create_group(PG_FUNCTION_ARGS)
 Datum
 pgmqc_drop_group(PG_FUNCTION_ARGS)
 {
-	char	   *topic_name = pgmqc_arg_name(fcinfo, 0);
-	char	   *group_name = pgmqc_arg_name(fcinfo, 1);
+	char	   *topic_name = pgmqc_arg_name_as(fcinfo, 0, "topic");
+	char	   *group_name = pgmqc_arg_name_as(fcinfo, 1, "group");
 	PgmqcQueue *topic;
 	PgmqcGroup *group;
 	int32		group_id;
@@ -407,8 +407,8 @@ retained_range(PgmqcQueue *topic, int64 *first, int64 *last, TimestampTz *first_
 Datum
 pgmqc_seek_id(PG_FUNCTION_ARGS)
 {
-	char	   *topic_name = pgmqc_arg_name(fcinfo, 0);
-	char	   *group_name = pgmqc_arg_name(fcinfo, 1);
+	char	   *topic_name = pgmqc_arg_name_as(fcinfo, 0, "topic");
+	char	   *group_name = pgmqc_arg_name_as(fcinfo, 1, "group");
 	PgmqcQueue *topic;
 	PgmqcGroup *group;
 	int64		to;
@@ -446,8 +446,8 @@ pgmqc_seek_id(PG_FUNCTION_ARGS)
 Datum
 pgmqc_seek_time(PG_FUNCTION_ARGS)
 {
-	char	   *topic_name = pgmqc_arg_name(fcinfo, 0);
-	char	   *group_name = pgmqc_arg_name(fcinfo, 1);
+	char	   *topic_name = pgmqc_arg_name_as(fcinfo, 0, "topic");
+	char	   *group_name = pgmqc_arg_name_as(fcinfo, 1, "group");
 	PgmqcQueue *topic;
 	PgmqcGroup *group;
 	TimestampTz to_time;

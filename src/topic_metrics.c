@@ -39,7 +39,7 @@ PG_FUNCTION_INFO_V1(pgmqc_list_groups);
 Datum
 pgmqc_list_groups(PG_FUNCTION_ARGS)
 {
-	char	   *topic_name = pgmqc_arg_name(fcinfo, 0);
+	char	   *topic_name = pgmqc_arg_name_as(fcinfo, 0, "topic");
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	PgmqcQueue *topic;
 	char	  **names;

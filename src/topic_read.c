@@ -431,8 +431,8 @@ check_group_args(FunctionCallInfo fcinfo, Interval **vt, int32 *qty,
 Datum
 pgmqc_read_group(PG_FUNCTION_ARGS)
 {
-	char	   *topic_name = pgmqc_arg_name(fcinfo, 0);
-	char	   *group_name = pgmqc_arg_name(fcinfo, 1);
+	char	   *topic_name = pgmqc_arg_name_as(fcinfo, 0, "topic");
+	char	   *group_name = pgmqc_arg_name_as(fcinfo, 1, "group");
 	Interval   *vt;
 	int32		qty;
 	bool		waiting;
@@ -473,8 +473,8 @@ pgmqc_receive_group(PG_FUNCTION_ARGS)
 	MemoryContext caller_cxt = CurrentMemoryContext;
 	int			n;
 
-	strlcpy(topic_name, pgmqc_arg_name(fcinfo, 0), sizeof(topic_name));
-	strlcpy(group_name, pgmqc_arg_name(fcinfo, 1), sizeof(group_name));
+	strlcpy(topic_name, pgmqc_arg_name_as(fcinfo, 0, "topic"), sizeof(topic_name));
+	strlcpy(group_name, pgmqc_arg_name_as(fcinfo, 1, "group"), sizeof(group_name));
 	check_group_args(fcinfo, &vt, &qty, &waiting, &deadline);
 	if (vt != NULL)
 	{

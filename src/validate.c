@@ -27,7 +27,7 @@
  * Case is significant.  The name is never used as an SQL identifier.
  */
 void
-pgmqc_check_name(const char *name)
+pgmqc_check_name_as(const char *name, const char *what)
 {
 	size_t		len = strlen(name);
 	const char *p;
@@ -35,12 +35,12 @@ pgmqc_check_name(const char *name)
 	if (len == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_NAME),
-				 errmsg("queue name must not be empty")));
+				 errmsg("%s name must not be empty", what)));
 	if (len > PGMQC_MAX_NAME_LEN)
 		ereport(ERROR,
 				(errcode(ERRCODE_NAME_TOO_LONG),
-				 errmsg("queue name is too long"),
-				 errdetail("Queue names have at most %d characters; this one has %zu.",
+				 errmsg("%s name is too long", what),
+				 errdetail("Names of queues, topics and groups have at most %d characters; this one has %zu.",
 						   PGMQC_MAX_NAME_LEN, len)));
 	for (p = name; *p; p++)
 	{
@@ -50,9 +50,15 @@ pgmqc_check_name(const char *name)
 			  (c >= '0' && c <= '9') || c == '_' || c == '-'))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_NAME),
-					 errmsg("invalid queue name \"%s\"", name),
-					 errdetail("Queue names may contain only ASCII letters, digits, \"_\" and \"-\".")));
+					 errmsg("invalid %s name \"%s\"", what, name),
+					 errdetail("Names of queues, topics and groups may contain only ASCII letters, digits, \"_\" and \"-\".")));
 	}
+}
+
+void
+pgmqc_check_name(const char *name)
+{
+	pgmqc_check_name_as(name, "queue");
 }
 
 void
@@ -68,11 +74,23 @@ pgmqc_check_not_null(FunctionCallInfo fcinfo, int argno, const char *argname)
 char *
 pgmqc_arg_name(FunctionCallInfo fcinfo, int argno)
 {
-	char	   *name;
+	return pgmqc_arg_name_as(fcinfo, argno, "queue");
+}
 
-	pgmqc_check_not_null(fcinfo, argno, "queue_name");
+/*
+ * A name argument of a topic function: what is "topic" or "group" (the
+ * argument is topic_name or group_name).
+ */
+char *
+pgmqc_arg_name_as(FunctionCallInfo fcinfo, int argno, const char *what)
+{
+	char	   *name;
+	char		argname[32];
+
+	snprintf(argname, sizeof(argname), "%s_name", what);
+	pgmqc_check_not_null(fcinfo, argno, argname);
 	name = text_to_cstring(PG_GETARG_TEXT_PP(argno));
-	pgmqc_check_name(name);
+	pgmqc_check_name_as(name, what);
 	return name;
 }
 

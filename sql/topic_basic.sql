@@ -1,0 +1,112 @@
+-- topic_basic: topics, consumer groups, reading, acknowledging, seeking
+SELECT pgmq_c.create_topic('events', '7 days', 1000);
+SELECT pgmq_c.create_topic('events');            -- exists: a notice, no error
+SELECT topic_name, retention, partition_size, groups FROM pgmq_c.list_topics();
+-- a topic is not a queue
+SELECT queue_name FROM pgmq_c.list_queues() WHERE queue_name = 'events';
+
+-- 'earliest' sees what is already there, 'latest' only what commits later
+SELECT pgmq_c.send('events', '{"n": 1}') AS m1 \gset
+SELECT pgmq_c.create_group('events', 'billing', 'earliest');
+SELECT pgmq_c.create_group('events', 'shipping');
+SELECT pgmq_c.create_group('events', 'shipping');  -- exists: a notice
+SELECT count(*) AS sent FROM pgmq_c.send_batch('events',
+	ARRAY['{"n": 2}', '{"n": 3}', '{"n": 4}']::jsonb[],
+	ARRAY['{"type": "a"}', '{"type": "b"}', '{"type": "a"}']::jsonb[]);
+
+-- the message is stored once, whatever the number of groups
+SELECT format('pgmq_c.t_%s', topic_id) AS log FROM pgmq_c.list_topics()
+ WHERE topic_name = 'events' \gset
+SELECT count(*) AS stored FROM :log;
+
+SELECT msg_id - :m1 AS rel_id, read_ct, message, headers
+  FROM pgmq_c.read_group('events', 'billing', '1 hour', 10);
+SELECT msg_id - :m1 AS rel_id, read_ct, message
+  FROM pgmq_c.read_group('events', 'shipping', '1 hour', 2);
+-- leased: nothing more for billing; shipping has one left
+SELECT count(*) FROM pgmq_c.read_group('events', 'billing', '1 hour', 10);
+SELECT msg_id - :m1 AS rel_id FROM pgmq_c.read_group('events', 'shipping', '1 hour', 10);
+
+SELECT group_name, lag, in_flight, missed, next_msg_id - :m1 AS next_rel,
+       lag_is_exact, visibility_timeout, filter
+  FROM pgmq_c.list_groups('events');
+
+-- acks, in any order; an ack in one group changes nothing in another
+SELECT pgmq_c.ack('events', 'billing', :m1 + 2);
+SELECT pgmq_c.ack('events', 'billing', :m1 + 2);   -- already acked
+SELECT x - :m1 AS acked FROM pgmq_c.ack('events', 'billing', ARRAY[:m1, :m1 + 1, :m1 + 99]) x;
+SELECT group_name, lag, in_flight FROM pgmq_c.list_groups('events');
+
+-- nack: back to the group now; read_ct counts deliveries in the group
+SELECT pgmq_c.nack('events', 'billing', :m1 + 3);
+SELECT msg_id - :m1 AS rel_id, read_ct FROM pgmq_c.read_group('events', 'billing', '1 hour', 10);
+-- nack with a delay: not before then
+SELECT pgmq_c.nack('events', 'billing', :m1 + 3, '1 hour');
+SELECT count(*) FROM pgmq_c.read_group('events', 'billing', '1 hour', 10);
+-- set_vt, the group form: '0' releases the lease at once
+SELECT msg_id - :m1 AS rel_id, read_ct FROM pgmq_c.set_vt('events', 'billing', :m1 + 3, '0');
+SELECT count(*) FROM pgmq_c.set_vt('events', 'billing', :m1 + 99, '0');
+SELECT msg_id - :m1 AS rel_id, read_ct FROM pgmq_c.read_group('events', 'billing', '1 hour', 10);
+SELECT pgmq_c.ack('events', 'billing', :m1 + 3);
+SELECT group_name, lag, in_flight FROM pgmq_c.list_groups('events');
+
+-- transactions: a rolled-back read or ack is undone, a rolled-back send
+-- reaches no group
+SELECT pgmq_c.nack('events', 'shipping', id)
+  FROM unnest(ARRAY[:m1 + 1, :m1 + 2, :m1 + 3]) id;
+BEGIN;
+SELECT msg_id - :m1 AS rel_id, read_ct FROM pgmq_c.read_group('events', 'shipping', '1 hour', 10);
+SELECT pgmq_c.ack('events', 'shipping', :m1 + 1);
+SELECT pgmq_c.send('events', '{"n": "rolled back"}') > 0 AS sent;
+ROLLBACK;
+-- the same three again, delivered a second time (not a third)
+SELECT msg_id - :m1 AS rel_id, read_ct, message
+  FROM pgmq_c.read_group('events', 'shipping', '1 hour', 10);
+SELECT x - :m1 AS acked FROM pgmq_c.ack('events', 'shipping', ARRAY[:m1 + 1, :m1 + 2, :m1 + 3]) x;
+SELECT group_name, lag, in_flight FROM pgmq_c.list_groups('events');
+
+-- replay: seek back to a position; the group reads from there again
+SELECT pgmq_c.seek('events', 'billing', :m1 + 2) - :m1 AS pos;
+SELECT msg_id - :m1 AS rel_id, read_ct FROM pgmq_c.read_group('events', 'billing', '1 hour', 10);
+-- seeking drops outstanding leases: their acks now report false
+SELECT pgmq_c.seek('events', 'billing', :m1 + 4) - :m1 AS pos;   -- the end
+SELECT pgmq_c.ack('events', 'billing', :m1 + 2);
+SELECT count(*) FROM pgmq_c.read_group('events', 'billing', '1 hour', 10);
+-- by time: from the first message sent at or after the time
+SELECT pgmq_c.seek('events', 'billing', (SELECT enqueued_at FROM :log WHERE msg_id = :m1 + 1)) - :m1 AS pos;
+SELECT msg_id - :m1 AS rel_id FROM pgmq_c.read_group('events', 'billing', '1 hour', 10);
+SELECT pgmq_c.seek('events', 'billing', now()) - :m1 AS pos_now;
+
+-- a header filter: the group sees only matching messages, and only they count
+SELECT pgmq_c.create_group('events', 'only_a', 'earliest', '10 seconds', '{"type": "a"}');
+SELECT group_name, lag, filter FROM pgmq_c.list_groups('events') WHERE group_name = 'only_a';
+SELECT msg_id - :m1 AS rel_id, headers FROM pgmq_c.read_group('events', 'only_a', NULL, 10);
+
+-- delayed: stored once, visible to the groups at its time
+SELECT pgmq_c.send('events', '{"n": "later"}', NULL, '1 hour') AS later \gset
+SELECT count(*) FROM pgmq_c.read_group('events', 'shipping', '1 hour', 10);
+SELECT queue_name, queue_length, visible_length, delayed_length, in_flight_length,
+       archived_length, total_messages - :m1 + 1 AS total_rel, length_is_exact,
+       kind, retention, partitions, groups, total_bytes > 0 AS has_bytes
+  FROM pgmq_c.metrics('events');
+SELECT queue_name, kind FROM pgmq_c.metrics_all() WHERE queue_name = 'events';
+
+-- the receive_group procedure returns an array
+SELECT pgmq_c.seek('events', 'shipping', :m1) - :m1 AS pos;
+CALL pgmq_c.receive_group('events', 'shipping', '1 hour', 2, '0', NULL) \gset
+SELECT (m).msg_id - :m1 AS rel_id, (m).read_ct, (m).message
+  FROM unnest(:'messages'::pgmq_c.message[]) m;
+-- waiting: nothing comes, the call returns empty after the wait
+SELECT count(*) FROM pgmq_c.read_group('events', 'only_a', NULL, 1, '50 ms');
+
+-- retention runs by partitions; nothing is old enough here
+SELECT pgmq_c.maintain_topics();
+
+-- dropping leaves nothing behind
+SELECT pgmq_c.drop_group('events', 'only_a');
+SELECT pgmq_c.drop_group('events', 'only_a');
+SELECT pgmq_c.drop_topic('events');
+SELECT pgmq_c.drop_topic('events');
+SELECT count(*) AS leftover_tables FROM pg_class
+ WHERE relnamespace = 'pgmq_c'::regnamespace AND relname ~ '^[tcg]_[0-9]';
+SELECT count(*) AS leftover_groups FROM pgmq_c.groups;
