@@ -14,6 +14,7 @@ OBJS = \
 	src/wait.o \
 	src/worker.o \
 	src/notify.o \
+	src/senders.o \
 	src/topic_cache.o \
 	src/topic_admin.o \
 	src/topic_read.o \

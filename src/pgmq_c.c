@@ -44,12 +44,14 @@ pgmqc_xact_callback(XactEvent event, void *arg)
 			pgmqc_lwm_xact_end(true);
 			pgmqc_group_lwm_xact_end(true);
 			pgmqc_wake_xact_end(true);
+			pgmqc_senders_xact_end(false);
 			break;
 		case XACT_EVENT_ABORT:
 		case XACT_EVENT_PARALLEL_ABORT:
 			pgmqc_lwm_xact_end(false);
 			pgmqc_group_lwm_xact_end(false);
 			pgmqc_wake_xact_end(false);
+			pgmqc_senders_xact_end(false);
 			break;
 		case XACT_EVENT_PREPARE:
 
@@ -60,6 +62,7 @@ pgmqc_xact_callback(XactEvent event, void *arg)
 			pgmqc_lwm_xact_end(false);
 			pgmqc_group_lwm_xact_end(false);
 			pgmqc_wake_xact_end(false);
+			pgmqc_senders_xact_end(true);
 			break;
 		default:
 			break;

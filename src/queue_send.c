@@ -107,6 +107,7 @@ pgmqc_send(PG_FUNCTION_ARGS)
 	if (queue->kind == PGMQC_KIND_TOPIC)
 	{
 		/* a topic's log: deliver_at is NULL unless delayed */
+		pgmqc_sender_register(queue->queue_id);
 		if (!delayed)
 			nulls[2] = 'n';
 		pgmqc_exec(queue, STMT_T_SEND, values, nulls, 0);
@@ -203,6 +204,7 @@ pgmqc_send_batch(PG_FUNCTION_ARGS)
 	(void) GetTopTransactionId();
 	if (queue->kind == PGMQC_KIND_TOPIC)
 	{
+		pgmqc_sender_register(queue->queue_id);
 		if (pgmqc_interval_is_zero(delay))
 			nulls[2] = 'n';
 		pgmqc_exec(queue, STMT_T_SEND_BATCH, values, nulls, 0);

@@ -24,6 +24,7 @@
 
 #define PGMQC_MAX_DATABASES 64
 #define PGMQC_NO_DUE		PG_INT64_MAX
+#define PGMQC_SLOT_SENDERS	8
 
 /*
  * One wake-up slot; queues are hashed onto slots by (database, queue id), so
@@ -36,6 +37,10 @@ typedef struct PgmqcSlot
 	pg_atomic_uint32 waiters;	/* readers currently asleep */
 	pg_atomic_uint64 next_due;	/* earliest known future event (a delayed
 								 * message or a lease end), or PGMQC_NO_DUE */
+	/* open transactions that sent to a topic of the slot (senders.c) */
+	slock_t		senders_lock;
+	TransactionId senders[PGMQC_SLOT_SENDERS];
+	TransactionId overflow_xid;
 } PgmqcSlot;
 
 /* One database's worker.  Protected by PgmqcShared.mutex. */
@@ -80,5 +85,10 @@ extern void pgmqc_wake_on_abort(PgmqcQueue *queue, int count);
 extern void pgmqc_due_on_commit(PgmqcQueue *queue, TimestampTz due);
 extern void pgmqc_wake_xact_end(bool commit);
 extern void pgmqc_config_changed_on_commit(void);
+
+/* senders.c */
+extern void pgmqc_sender_register(int32 topic_id);
+extern void pgmqc_senders_xact_end(bool prepared);
+extern bool pgmqc_senders_ended_before(int32 topic_id, TransactionId xid);
 
 #endif							/* PGMQ_C_SHMEM_H */

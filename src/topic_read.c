@@ -18,10 +18,12 @@
  * every msg_id <= safe_id belongs to a finished transaction, so a send that
  * took a lower msg_id and commits later is never passed over.  safe_id is
  * the sequence's last value V read before the next XID X, once no
- * transaction with an XID below X is running (senders take their XID before
- * their msg_id: queue_send.c).  This backend's own transaction does not
- * count: the check reads a fresh snapshot's list of running XIDs, which
- * leaves out our own.
+ * transaction that sent to the topic with an XID below X is running
+ * (senders take their XID and record it in shared memory before their
+ * msg_id: queue_send.c, senders.c).  This backend's own transaction does
+ * not count.  An open transaction that has sent to the topic therefore
+ * holds back the messages sent after it, until it ends, as a Kafka
+ * read_committed consumer stops at the first open transaction.
  *
  * Under REPEATABLE READ or SERIALIZABLE a reader's snapshot may not show
  * messages committed after it was taken; such a reader claims what was
@@ -55,22 +57,6 @@ PG_FUNCTION_INFO_V1(pgmqc_receive_group);
 #define GROUP_LWM_INTERVAL_MS	50
 #define FILL_MIN				256
 
-/* Has every transaction with an XID below xid, other than ours, ended? */
-static bool
-ended_before(Snapshot snap, TransactionId xid)
-{
-	uint32		i;
-
-	if (TransactionIdPrecedes(snap->xmax, xid))
-		return false;
-	for (i = 0; i < snap->xcnt; i++)
-	{
-		if (TransactionIdPrecedes(snap->xip[i], xid))
-			return false;
-	}
-	return true;
-}
-
 /*
  * The topic's safe_id (see the file header).  With wait, wait until the
  * messages sent so far are all final, sleeping 1 ms at a time
@@ -86,7 +72,6 @@ pgmqc_topic_safe_id(PgmqcQueue *topic, bool wait)
 		bool		is_called;
 		int64		v;
 		TransactionId x;
-		Snapshot	snap;
 
 		pgmqc_exec(topic, STMT_SEQ_LAST, NULL, NULL, 1);
 		last_value = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
@@ -95,16 +80,16 @@ pgmqc_topic_safe_id(PgmqcQueue *topic, bool wait)
 											   SPI_tuptable->tupdesc, 2, &isnull));
 		v = is_called ? last_value : last_value - 1;
 		x = XidFromFullTransactionId(ReadNextFullTransactionId());
-		snap = GetLatestSnapshot();
 
-		if (ended_before(snap, x))
+		if (pgmqc_senders_ended_before(topic->queue_id, x))
 		{
 			topic->safe_id = Max(topic->safe_id, v);
 			topic->pend_valid = false;
 			return topic->safe_id;
 		}
 		/* not yet: an older candidate may have become safe meanwhile */
-		if (topic->pend_valid && ended_before(snap, topic->pend_xid))
+		if (topic->pend_valid &&
+			pgmqc_senders_ended_before(topic->queue_id, topic->pend_xid))
 		{
 			topic->safe_id = Max(topic->safe_id, topic->pend_id);
 			topic->pend_valid = false;

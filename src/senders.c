@@ -1,0 +1,208 @@
+/*-------------------------------------------------------------------------
+ *
+ * senders.c
+ *		The open transactions that have sent to a topic.
+ *
+ * A group's cursor may pass a msg_id only once the transaction that took it
+ * has ended (topic_read.c): before that, the message may still commit.
+ * Without further knowledge that means waiting for every transaction with
+ * an older XID in the whole cluster, so that one long transaction that
+ * writes anything would hold back every topic.  Instead, each sender
+ * records its top-level XID, before it draws its msg_id, in the wake-up
+ * slot of the topic (shmem.h), and the cursor waits only for those.
+ *
+ * A slot has room for PGMQC_SLOT_SENDERS transactions.  An entry is freed
+ * when its transaction commits or aborts; a prepared transaction keeps its
+ * entry until a later sender finds it older than the oldest running
+ * transaction.  When a slot is full, the sender records its XID as the
+ * slot's overflow instead, and readers of that slot fall back to waiting
+ * for all older transactions until the overflow is behind them.  Without
+ * the preload there are no slots, and the fallback is all there is.
+ *
+ * Copyright (c) 2026, pgmq_c developers
+ *
+ * IDENTIFICATION
+ *	  src/senders.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/transam.h"
+#include "access/xact.h"
+#include "storage/procarray.h"
+#include "utils/snapmgr.h"
+
+#include "shmem.h"
+
+#define MAX_MINE	16
+
+/* the entries this backend made in the current transaction */
+static struct
+{
+	PgmqcSlot  *slot;
+	TransactionId xid;
+}			mine[MAX_MINE];
+static int	nmine = 0;
+
+/* Record the current transaction as a sender to the topic.  Call first. */
+void
+pgmqc_sender_register(int32 topic_id)
+{
+	TransactionId xid = GetTopTransactionId();
+	TransactionId oldest = InvalidTransactionId;
+	PgmqcSlot  *slot;
+	int			attempt;
+	int			i;
+
+	if (pgmqc_shared == NULL)
+		return;
+	slot = pgmqc_slot(topic_id);
+	for (i = 0; i < nmine; i++)
+	{
+		if (mine[i].slot == slot && mine[i].xid == xid)
+			return;
+	}
+
+	for (attempt = 0; attempt < 2; attempt++)
+	{
+		bool		done = false;
+		int			free_entry = -1;
+
+		SpinLockAcquire(&slot->senders_lock);
+		for (i = 0; i < PGMQC_SLOT_SENDERS; i++)
+		{
+			TransactionId e = slot->senders[i];
+
+			if (e == xid)
+			{
+				done = true;
+				break;
+			}
+			if (free_entry < 0 &&
+				(!TransactionIdIsValid(e) ||
+				 (TransactionIdIsValid(oldest) && TransactionIdPrecedes(e, oldest))))
+				free_entry = i;
+		}
+		if (!done && free_entry >= 0)
+		{
+			slot->senders[free_entry] = xid;
+			done = true;
+		}
+		else if (!done && attempt == 1)
+		{
+			/* full: readers of the slot wait for all older transactions */
+			if (!TransactionIdIsValid(slot->overflow_xid) ||
+				TransactionIdPrecedes(slot->overflow_xid, xid))
+				slot->overflow_xid = xid;
+			done = true;
+		}
+		SpinLockRelease(&slot->senders_lock);
+		if (done)
+			break;
+		/* outside the spinlock: this takes ProcArrayLock */
+		oldest = GetOldestActiveTransactionId();
+	}
+
+	if (nmine < MAX_MINE)
+	{
+		mine[nmine].slot = slot;
+		mine[nmine].xid = xid;
+		nmine++;
+	}
+}
+
+/*
+ * The transaction ends.  At commit or abort its entries are freed; after
+ * PREPARE TRANSACTION they stay, as the transaction is still running.
+ * Never fails.
+ */
+void
+pgmqc_senders_xact_end(bool prepared)
+{
+	int			i;
+	int			j;
+
+	if (!prepared)
+	{
+		for (i = 0; i < nmine; i++)
+		{
+			PgmqcSlot  *slot = mine[i].slot;
+
+			SpinLockAcquire(&slot->senders_lock);
+			for (j = 0; j < PGMQC_SLOT_SENDERS; j++)
+			{
+				if (slot->senders[j] == mine[i].xid)
+					slot->senders[j] = InvalidTransactionId;
+			}
+			SpinLockRelease(&slot->senders_lock);
+		}
+	}
+	nmine = 0;
+}
+
+/* Has every transaction with an XID below xid, other than ours, ended? */
+static bool
+all_ended_before(TransactionId xid)
+{
+	Snapshot	snap = GetLatestSnapshot();
+	uint32		i;
+
+	if (TransactionIdPrecedes(snap->xmax, xid))
+		return false;
+	for (i = 0; i < snap->xcnt; i++)
+	{
+		if (TransactionIdPrecedes(snap->xip[i], xid))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Has every transaction that sent to the topic with an XID below xid, other
+ * than ours, ended?
+ */
+bool
+pgmqc_senders_ended_before(int32 topic_id, TransactionId xid)
+{
+	PgmqcSlot  *slot;
+	TransactionId entries[PGMQC_SLOT_SENDERS];
+	TransactionId overflow;
+	int			i;
+
+	if (pgmqc_shared == NULL)
+		return all_ended_before(xid);
+
+	slot = pgmqc_slot(topic_id);
+	SpinLockAcquire(&slot->senders_lock);
+	memcpy(entries, slot->senders, sizeof(entries));
+	overflow = slot->overflow_xid;
+	SpinLockRelease(&slot->senders_lock);
+
+	if (TransactionIdIsValid(overflow))
+	{
+		if (!all_ended_before(xid))
+			return false;
+		if (TransactionIdPrecedes(overflow, xid))
+		{
+			/* every unrecorded sender has ended: back to the entries */
+			SpinLockAcquire(&slot->senders_lock);
+			if (slot->overflow_xid == overflow)
+				slot->overflow_xid = InvalidTransactionId;
+			SpinLockRelease(&slot->senders_lock);
+		}
+		return true;
+	}
+	for (i = 0; i < PGMQC_SLOT_SENDERS; i++)
+	{
+		TransactionId e = entries[i];
+
+		if (!TransactionIdIsValid(e) || !TransactionIdPrecedes(e, xid))
+			continue;
+		if (TransactionIdIsCurrentTransactionId(e))
+			continue;
+		if (TransactionIdIsInProgress(e))
+			return false;
+	}
+	return true;
+}
