@@ -208,6 +208,7 @@ extern void pgmqc_group_forget_topic(int32 topic_id);
 
 /* topic_maint.c */
 extern int64 pgmqc_maintain_topics_internal(bool in_worker);
+extern bool pgmqc_partition_exists(int32 topic_id, int64 partno);
 extern void pgmqc_create_partition(int32 topic_id, int64 partition_size,
 								   int64 partno);
 

@@ -383,8 +383,12 @@ move_group(PgmqcQueue *topic, PgmqcGroup *group, int64 to)
 		pgmqc_wake_on_commit(topic, PG_INT32_MAX / 2, false);
 }
 
-/* The retained range of a topic: first msg_id (or -1), last msg_id taken. */
-static void
+/*
+ * The retained range of a topic: the first msg_id retained, the last msg_id
+ * taken, when the first retained message was sent (DT_NOEND: none), and
+ * whether retention has removed anything yet (partition 0 is gone).
+ */
+static bool
 retained_range(PgmqcQueue *topic, int64 *first, int64 *last, TimestampTz *first_at)
 {
 	bool		isnull;
@@ -399,6 +403,7 @@ retained_range(PgmqcQueue *topic, int64 *first, int64 *last, TimestampTz *first_
 	*first_at = isnull ? DT_NOEND : DatumGetTimestampTz(d);
 	if (*first < 0)
 		*first = *last + 1;
+	return !pgmqc_partition_exists(topic->queue_id, 0);
 }
 
 /*
@@ -415,6 +420,7 @@ pgmqc_seek_id(PG_FUNCTION_ARGS)
 	int64		first;
 	int64		last;
 	TimestampTz first_at;
+	bool		removed;
 
 	pgmqc_check_not_null(fcinfo, 2, "to_msg_id");
 	to = PG_GETARG_INT64(2);
@@ -423,8 +429,9 @@ pgmqc_seek_id(PG_FUNCTION_ARGS)
 	SPI_connect();
 	topic = pgmqc_lookup_kind(topic_name, PGMQC_KIND_TOPIC, false);
 	group = pgmqc_group_lookup(topic, group_name, false);
-	retained_range(topic, &first, &last, &first_at);
-	if (to < first || to > last + 1)
+	removed = retained_range(topic, &first, &last, &first_at);
+	/* before the first message is fine as long as nothing was removed */
+	if ((removed && to < first) || to < 0 || to > last + 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("msg_id " INT64_FORMAT " is outside the retained range of topic \"%s\"",
@@ -474,13 +481,16 @@ pgmqc_seek_time(PG_FUNCTION_ARGS)
 	SPI_connect();
 	topic = pgmqc_lookup_kind(topic_name, PGMQC_KIND_TOPIC, false);
 	group = pgmqc_group_lookup(topic, group_name, false);
-	retained_range(topic, &first, &last, &first_at);
-	if (first_at != DT_NOEND && to_time < first_at)
+	/* before the first message is fine as long as nothing was removed */
+	if (retained_range(topic, &first, &last, &first_at) &&
+		(first_at == DT_NOEND || to_time < first_at))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("time %s is before the oldest message retained by topic \"%s\"",
 						timestamptz_to_str(to_time), topic_name),
-				 errdetail("The oldest retained message was sent at %s.",
+				 first_at == DT_NOEND ?
+				 errdetail("Retention has removed every message sent so far.") :
+				 errdetail("Retention has removed older messages; the oldest retained was sent at %s.",
 						   timestamptz_to_str(first_at))));
 	arg = TimestampTzGetDatum(to_time);
 	pgmqc_exec(topic, STMT_T_FIRST_AT, &arg, NULL, 1);

@@ -79,8 +79,8 @@ sql_int8(const char *sql, bool *isnull)
 	return *isnull ? 0 : DatumGetInt64(d);
 }
 
-static bool
-partition_exists(int32 topic_id, int64 partno)
+bool
+pgmqc_partition_exists(int32 topic_id, int64 partno)
 {
 	char		relname[NAMEDATALEN];
 
@@ -96,12 +96,12 @@ partition_exists(int32 topic_id, int64 partno)
 void
 pgmqc_create_partition(int32 topic_id, int64 partition_size, int64 partno)
 {
-	if (partition_exists(topic_id, partno))
+	if (pgmqc_partition_exists(topic_id, partno))
 		return;
 	run_sql(psprintf("SELECT pg_catalog.pg_advisory_xact_lock(%d, %d)",
 					 PARTITION_LOCK_CLASS, topic_id), SPI_OK_SELECT);
 	CommandCounterIncrement();
-	if (partition_exists(topic_id, partno))
+	if (pgmqc_partition_exists(topic_id, partno))
 		return;
 	run_sql(psprintf("CREATE TABLE pgmq_c.t_%d_p" INT64_FORMAT
 					 " (LIKE pgmq_c.t_%d INCLUDING DEFAULTS);"
@@ -380,7 +380,7 @@ pgmqc_maintain_topics_internal(bool in_worker)
 		safe_last = pgmqc_topic_safe_id(entry, false);
 		for (k = lowest; k < cur; k++)
 		{
-			if (!partition_exists(t->id, k))
+			if (!pgmqc_partition_exists(t->id, k))
 				continue;
 			if (in_subxact(step_expire, t, k, safe_last, now))
 				dropped++;
