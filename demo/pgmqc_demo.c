@@ -2,10 +2,14 @@
  *
  * pgmqc_demo.c
  *		Several producer and consumer processes moving messages through one
- *		pgmq_c queue, then a check that nothing was lost or duplicated.
+ *		pgmq_c queue, or one topic read by several consumer groups, then a
+ *		check that nothing was lost or duplicated.
  *
- * Usage: pgmqc_demo [queue [producers [consumers [messages]]]]
- * (defaults: demo 3 3 6000).  The connection comes from the usual libpq
+ * Usage: pgmqc_demo [queue [producers [consumers [messages [groups]]]]]
+ * (defaults: demo 3 3 6000 0).  With groups > 0 the name is a topic with
+ * that many consumer groups, each with "consumers" consumers, which read
+ * with read_group() and acknowledge with ack(): every group must get every
+ * message exactly once.  The connection comes from the usual libpq
  * environment variables (PGHOST, PGPORT, PGUSER, PGDATABASE).
  *
  * The parent (re)creates the queue and forks the producers and consumers,
@@ -50,6 +54,7 @@ typedef struct DemoShared
 } DemoShared;
 
 static const char *queue = "demo";
+static int	ngroups = 0;		/* 0: a queue; otherwise a topic */
 static DemoShared *shared;
 
 static void
@@ -118,25 +123,42 @@ static void
 consumer(int id, int total)
 {
 	PGconn	   *conn = connect_db();
+	int			group = ngroups > 0 ? id % ngroups : 0;
+	char		group_name[16];
+	int		   *seen = shared->seen + (size_t) group * total;
 
-	prepare(conn, "read",
-			"SELECT msg_id, read_ct, (message->>'seq')::int"
-			"  FROM pgmq_c.read($1, '" LEASE "', " READ_QTY ")");
-	prepare(conn, "delete",
-			"SELECT pgmq_c.delete($1, $2::bigint[], $3::int[])");
+	snprintf(group_name, sizeof(group_name), "g%d", group);
+	if (ngroups > 0)
+	{
+		/* $1 topic, $2 group; the receipt arrays are not used by ack */
+		prepare(conn, "read",
+				"SELECT msg_id, read_ct, (message->>'seq')::int"
+				"  FROM pgmq_c.read_group($1, $2, '" LEASE "', " READ_QTY ")");
+		prepare(conn, "delete",
+				"SELECT pgmq_c.ack($1, $4, $2::bigint[]) WHERE $3::int[] IS NOT NULL");
+	}
+	else
+	{
+		prepare(conn, "read",
+				"SELECT msg_id, read_ct, (message->>'seq')::int"
+				"  FROM pgmq_c.read($1, '" LEASE "', " READ_QTY ")");
+		prepare(conn, "delete",
+				"SELECT pgmq_c.delete($1, $2::bigint[], $3::int[])");
+	}
 
 	for (;;)
 	{
 		int			done = __atomic_load_n(&shared->producers_done,
 										   __ATOMIC_ACQUIRE);
-		const char *rparams[1] = {queue};
-		const char *dparams[3];
+		const char *rparams[2] = {queue, group_name};
+		const char *dparams[4];
 		PGresult   *res;
 		char		ids[1024] = "{",
 					cts[1024] = "{";
 		int			n;
 
-		res = PQexecPrepared(conn, "read", 1, rparams, NULL, NULL, 0);
+		res = PQexecPrepared(conn, "read", ngroups > 0 ? 2 : 1, rparams,
+							 NULL, NULL, 0);
 		if (PQresultStatus(res) != PGRES_TUPLES_OK)
 			die(conn, "read");
 		n = PQntuples(res);
@@ -157,7 +179,7 @@ consumer(int id, int total)
 			if (atoi(PQgetvalue(res, i, 1)) > 1)
 				shared->redelivered[id]++;
 			if (seq >= 0 && seq < total)
-				__atomic_fetch_add(&shared->seen[seq], 1, __ATOMIC_RELAXED);
+				__atomic_fetch_add(&seen[seq], 1, __ATOMIC_RELAXED);
 			else
 				__atomic_fetch_add(&shared->bad_seq, 1, __ATOMIC_RELAXED);
 			snprintf(ids + strlen(ids), sizeof(ids) - strlen(ids), "%s%s",
@@ -174,7 +196,9 @@ consumer(int id, int total)
 		dparams[0] = queue;
 		dparams[1] = ids;
 		dparams[2] = cts;
-		res = PQexecPrepared(conn, "delete", 3, dparams, NULL, NULL, 0);
+		dparams[3] = group_name;
+		res = PQexecPrepared(conn, "delete", ngroups > 0 ? 4 : 3, dparams,
+							 NULL, NULL, 0);
 		if (PQresultStatus(res) != PGRES_TUPLES_OK)
 			die(conn, "delete");
 		shared->deleted[id] += PQntuples(res);
@@ -239,6 +263,7 @@ main(int argc, char **argv)
 	int			nprod = argc > 2 ? atoi(argv[2]) : 3;
 	int			ncons = argc > 3 ? atoi(argv[3]) : 3;
 	int			total = argc > 4 ? atoi(argv[4]) : 6000;
+	int			nconsumers;
 	pid_t		prods[MAX_PROCS],
 				conss[MAX_PROCS];
 	long		sent = 0,
@@ -257,17 +282,21 @@ main(int argc, char **argv)
 
 	if (argc > 1)
 		queue = argv[1];
-	if (nprod < 1 || nprod > MAX_PROCS || ncons < 1 || ncons > MAX_PROCS ||
-		total < 1)
+	if (argc > 5)
+		ngroups = atoi(argv[5]);
+	nconsumers = ncons * (ngroups > 0 ? ngroups : 1);
+	if (nprod < 1 || nprod > MAX_PROCS || ncons < 1 || nconsumers > MAX_PROCS ||
+		total < 1 || ngroups < 0)
 	{
-		fprintf(stderr, "usage: %s [queue [producers [consumers [messages]]]]\n"
-				"  1-%d producers and consumers, at least one message\n",
+		fprintf(stderr, "usage: %s [queue [producers [consumers [messages [groups]]]]]\n"
+				"  1-%d producers and consumers (per group), at least one message\n",
 				argv[0], MAX_PROCS);
 		return 2;
 	}
 	qparam[0] = queue;
 
-	shared = mmap(NULL, sizeof(DemoShared) + total * sizeof(int),
+	shared = mmap(NULL, sizeof(DemoShared) +
+				  (size_t) total * (ngroups > 0 ? ngroups : 1) * sizeof(int),
 				  PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (shared == MAP_FAILED)
 	{
@@ -275,22 +304,41 @@ main(int argc, char **argv)
 		return 1;
 	}
 
-	/* A fresh queue; the parent's connection is closed before forking. */
+	/* A fresh queue or topic; the connection is closed before forking. */
 	conn = connect_db();
-	PQclear(run(conn, "SELECT pgmq_c.drop_queue($1)", 1, qparam));
-	PQclear(run(conn, "SELECT pgmq_c.create_queue($1)", 1, qparam));
+	if (ngroups > 0)
+	{
+		PQclear(run(conn, "SELECT pgmq_c.drop_topic($1)", 1, qparam));
+		PQclear(run(conn, "SELECT pgmq_c.create_topic($1)", 1, qparam));
+		for (int g = 0; g < ngroups; g++)
+		{
+			char		gname[16];
+			const char *gparams[2] = {queue, gname};
+
+			snprintf(gname, sizeof(gname), "g%d", g);
+			PQclear(run(conn, "SELECT pgmq_c.create_group($1, $2)", 2, gparams));
+		}
+		printf("pgmq_c demo: %d producers sending %d messages to topic \"%s\", "
+			   "read by %d groups of %d consumers\n",
+			   nprod, total, queue, ngroups, ncons);
+	}
+	else
+	{
+		PQclear(run(conn, "SELECT pgmq_c.drop_queue($1)", 1, qparam));
+		PQclear(run(conn, "SELECT pgmq_c.create_queue($1)", 1, qparam));
+		printf("pgmq_c demo: %d producers and %d consumers moving %d messages "
+			   "through queue \"%s\"\n", nprod, ncons, total, queue);
+	}
 	PQfinish(conn);
 
-	printf("pgmq_c demo: %d producers and %d consumers moving %d messages "
-		   "through queue \"%s\"\n", nprod, ncons, total, queue);
 	start = now();
-	for (int i = 0; i < ncons; i++)
+	for (int i = 0; i < nconsumers; i++)
 		conss[i] = spawn(1, i, nprod, total);
 	for (int i = 0; i < nprod; i++)
 		prods[i] = spawn(0, i, nprod, total);
 	children_ok = wait_all(prods, nprod);
 	__atomic_store_n(&shared->producers_done, 1, __ATOMIC_RELEASE);
-	children_ok &= wait_all(conss, ncons);
+	children_ok &= wait_all(conss, nconsumers);
 	elapsed = now() - start;
 
 	/* Tally and check. */
@@ -301,27 +349,36 @@ main(int argc, char **argv)
 		redelivered += shared->redelivered[i];
 		deleted += shared->deleted[i];
 	}
-	for (int i = 0; i < total; i++)
+	for (long i = 0; i < (long) total * (ngroups > 0 ? ngroups : 1); i++)
 		once += shared->seen[i] == 1;
 
 	conn = connect_db();
-	res = run(conn, "SELECT queue_length FROM pgmq_c.metrics($1)", 1, qparam);
+	if (ngroups > 0)
+		res = run(conn, "SELECT COALESCE(sum(lag), 0) FROM pgmq_c.list_groups($1)", 1, qparam);
+	else
+		res = run(conn, "SELECT queue_length FROM pgmq_c.metrics($1)", 1, qparam);
 	queue_length = atol(PQgetvalue(res, 0, 0));
 	PQclear(res);
 	PQfinish(conn);
 
-	ok = children_ok && sent == total && received == sent &&
-		deleted == sent && once == total && shared->bad_seq == 0 &&
-		queue_length == 0;
+	{
+		int			copies = ngroups > 0 ? ngroups : 1;
 
-	printf("  sent          %ld\n", sent);
-	printf("  received      %ld (%ld redelivered)\n", received, redelivered);
-	printf("  deleted       %ld\n", deleted);
-	printf("  elapsed       %.2f s\n", elapsed);
-	printf("  rate          %.0f msg/s (each sent, received and deleted)\n",
-		   elapsed > 0 ? deleted / elapsed : 0.0);
-	printf("  exactly once  %ld of %d messages\n", once, total);
-	printf("  left in queue %ld\n", queue_length);
+		ok = children_ok && sent == total && received == sent * copies &&
+			deleted == sent * copies && once == (long) total * copies &&
+			shared->bad_seq == 0 && queue_length == 0;
+		printf("  sent          %ld\n", sent);
+		printf("  received      %ld (%ld redelivered)\n", received, redelivered);
+		printf("  %-13s %ld\n", ngroups > 0 ? "acked" : "deleted", deleted);
+		printf("  elapsed       %.2f s\n", elapsed);
+		printf("  rate          %.0f msg/s (each received and %s)\n",
+			   elapsed > 0 ? deleted / elapsed : 0.0,
+			   ngroups > 0 ? "acked, per group" : "deleted");
+		printf("  exactly once  %ld of %ld %s\n", once, (long) total * copies,
+			   ngroups > 0 ? "(message, group) pairs" : "messages");
+		printf("  %-13s %ld\n", ngroups > 0 ? "unacked lag" : "left in queue",
+			   queue_length);
+	}
 	printf("%s\n", ok ? "demo OK" :
 		   children_ok ? "demo FAILED: counts do not match" :
 		   "demo FAILED: a producer or consumer failed (see above)");

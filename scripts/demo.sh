@@ -4,7 +4,8 @@
 # a running pgmq_c demo: installs the dependencies, builds and installs the
 # extension, starts a throwaway cluster with pgmq_c preloaded, runs
 # demo/pgmqc_demo.c (producer and consumer processes moving messages
-# through one queue) and stops the cluster again.
+# through one queue, then through a topic read by two consumer groups) and
+# stops the cluster again.
 #
 # Usage: bash scripts/demo.sh [producers [consumers [messages]]]
 #        (defaults 3 3 6000)
@@ -31,3 +32,4 @@ cc -std=gnu99 -O2 -Wall -Wextra -I"$(pg_config --includedir)" \
 
 psql -q -v ON_ERROR_STOP=1 -c 'CREATE EXTENSION pgmq_c'
 "$PGMQC_CLUSTER_DIR/pgmqc_demo" demo "${1:-3}" "${2:-3}" "${3:-6000}"
+"$PGMQC_CLUSTER_DIR/pgmqc_demo" demo_topic "${1:-3}" "${2:-3}" "${3:-6000}" 2
