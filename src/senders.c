@@ -11,7 +11,7 @@
  * records its top-level XID, before it draws its msg_id, in the wake-up
  * slot of the topic (shmem.h), and the cursor waits only for those.
  *
- * A slot has room for PGMQC_SLOT_SENDERS transactions.  An entry is freed
+ * A slot has room for PGMQC_SLOT_SENDERS (32) transactions.  An entry is freed
  * when its transaction commits or aborts; a prepared transaction keeps its
  * entry until a later sender finds it older than the oldest running
  * transaction.  When a slot is full, the sender records its XID as the
@@ -35,7 +35,7 @@
 
 #include "shmem.h"
 
-#define MAX_MINE	16
+#define MAX_MINE	32
 
 /* the entries this backend made in the current transaction */
 static struct

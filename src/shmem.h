@@ -24,7 +24,7 @@
 
 #define PGMQC_MAX_DATABASES 64
 #define PGMQC_NO_DUE		PG_INT64_MAX
-#define PGMQC_SLOT_SENDERS	8
+#define PGMQC_SLOT_SENDERS	32
 
 /*
  * One wake-up slot; queues are hashed onto slots by (database, queue id), so

@@ -133,6 +133,8 @@ pgmqc_create_topic(PG_FUNCTION_ARGS)
 					 " PRIMARY KEY (msg_id)"
 					 ") PARTITION BY RANGE (msg_id);"
 					 "CREATE INDEX t_%d_enqueued_at ON pgmq_c.t_%d USING brin (enqueued_at);"
+					 "CREATE INDEX t_%d_deliver_at ON pgmq_c.t_%d (deliver_at)"
+					 " WHERE deliver_at IS NOT NULL;"
 					 "ALTER SEQUENCE pgmq_c.t_%d_seq OWNED BY pgmq_c.t_%d.msg_id;"
 					 "CREATE TABLE pgmq_c.c_%d ("
 					 " group_id integer PRIMARY KEY,"
@@ -142,7 +144,7 @@ pgmqc_create_topic(PG_FUNCTION_ARGS)
 					 ") WITH (fillfactor = 50);"
 					 "COMMENT ON TABLE pgmq_c.t_%d IS %s;"
 					 "COMMENT ON TABLE pgmq_c.c_%d IS %s;",
-					 id, id, id, id, id, id, id, id,
+					 id, id, id, id, id, id, id, id, id, id,
 					 id, quote_literal_cstr(psprintf("pgmq_c topic %s: messages", name)),
 					 id, quote_literal_cstr(psprintf("pgmq_c topic %s: group cursors", name))),
 			SPI_OK_UTILITY);

@@ -264,6 +264,14 @@ step_rotate(TopicInfo *t, int64 last, int64 unused, TimestampTz now)
 }
 
 static bool
+step_ensure(TopicInfo *t, int64 cur, int64 unused, TimestampTz now)
+{
+	pgmqc_create_partition(t->id, t->partition_size, cur);
+	pgmqc_create_partition(t->id, t->partition_size, cur + 1);
+	return true;
+}
+
+static bool
 step_expire(TopicInfo *t, int64 k, int64 safe_last, TimestampTz now)
 {
 	return expire_partition(t, k, safe_last, now);
@@ -354,8 +362,7 @@ pgmqc_maintain_topics_internal(bool in_worker)
 								 "ELSE last_value OPERATOR(pg_catalog.-) 1 END FROM pgmq_c.t_%d_seq",
 								 t->id), &isnull);
 		cur = last / t->partition_size;
-		pgmqc_create_partition(t->id, t->partition_size, cur);
-		pgmqc_create_partition(t->id, t->partition_size, cur + 1);
+		(void) in_subxact(step_ensure, t, cur, 0, now);
 		(void) in_subxact(step_rotate, t, last, 0, now);
 
 		/* partitions before the current one, oldest first */
