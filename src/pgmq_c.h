@@ -117,6 +117,7 @@ typedef enum PgmqcGroupStmt
 	GSTMT_SET_CURSOR,
 	GSTMT_LWM_SCAN,
 	GSTMT_NEXT_DUE,
+	GSTMT_AVAILABLE,
 	GSTMT_ACK,
 	GSTMT_ACK_MANY,
 	GSTMT_NACK,
@@ -195,6 +196,7 @@ extern void pgmqc_lwm_set_tentative(PgmqcQueue *queue, int64 lwm);
 extern int64 pgmqc_topic_safe_id(PgmqcQueue *topic, bool wait);
 extern void pgmqc_topic_sent(PgmqcQueue *topic, int64 last_id, int count,
 							 Interval *delay);
+extern void pgmqc_fill_all_groups(void);
 
 /* topic_cache.c */
 extern void pgmqc_group_cache_init(void);

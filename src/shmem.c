@@ -94,6 +94,7 @@ pgmqc_shmem_startup(void)
 			pg_atomic_init_u64(&w->notify_bits, 0);
 			pg_atomic_init_u32(&w->config_changed, 0);
 			pg_atomic_init_u32(&w->maint_wanted, 0);
+			pg_atomic_init_u32(&w->fill_wanted, 0);
 			pg_atomic_init_u64(&w->timer, (uint64) PGMQC_NO_DUE);
 		}
 		pg_atomic_init_u64(&pgmqc_shared->wakeups, 0);
@@ -226,8 +227,8 @@ publish_to_worker(TimestampTz due)
  * filling its last partition).  Returns false when there is no running
  * worker to ask.
  */
-bool
-pgmqc_request_maintenance(void)
+static bool
+request_work(bool maintenance)
 {
 	PgmqcDbWorker *w = pgmqc_my_worker(true);
 	Latch	   *latch;
@@ -239,9 +240,25 @@ pgmqc_request_maintenance(void)
 	SpinLockRelease(&pgmqc_shared->mutex);
 	if (latch == NULL)
 		return false;
-	pg_atomic_write_u32(&w->maint_wanted, 1);
+	pg_atomic_write_u32(maintenance ? &w->maint_wanted : &w->fill_wanted, 1);
 	SetLatch(latch);
 	return true;
+}
+
+bool
+pgmqc_request_maintenance(void)
+{
+	return request_work(true);
+}
+
+/*
+ * Ask this database's worker to fill the consumer groups (topic_read.c);
+ * false when there is no running worker to ask.
+ */
+bool
+pgmqc_request_fill(void)
+{
+	return request_work(false);
 }
 
 void

@@ -53,6 +53,7 @@ typedef struct PgmqcDbWorker
 	pg_atomic_uint64 notify_bits;	/* queue_id % 64 of queues to notify */
 	pg_atomic_uint32 config_changed;	/* re-read notify settings */
 	pg_atomic_uint32 maint_wanted;	/* run topic maintenance now */
+	pg_atomic_uint32 fill_wanted;	/* fill consumer groups now */
 	pg_atomic_uint64 timer;		/* when the worker wakes up next */
 } PgmqcDbWorker;
 
@@ -78,6 +79,7 @@ extern PgmqcSlot *pgmqc_slot(int32 queue_id);
 extern PgmqcDbWorker *pgmqc_my_worker(bool request_start);
 extern void pgmqc_publish_due(int32 queue_id, TimestampTz due);
 extern bool pgmqc_request_maintenance(void);
+extern bool pgmqc_request_fill(void);
 
 /* wake-ups at the end of the current transaction */
 extern void pgmqc_wake_on_commit(PgmqcQueue *queue, int count, bool notify);

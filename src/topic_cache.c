@@ -96,6 +96,12 @@ static const GroupStmtDef gstmt_defs[NUM_PGMQC_GSTMTS] = {
 		"ORDER BY msg_id LIMIT 1000) s",
 		2, {INT8OID, TIMESTAMPTZOID}
 	},
+	[GSTMT_AVAILABLE] = {
+		"SELECT pg_catalog.count(*) FROM (SELECT 1 FROM {G} "
+		"WHERE msg_id OPERATOR(pg_catalog.>=) $1 "
+		"AND vt OPERATOR(pg_catalog.<=) pg_catalog.clock_timestamp() LIMIT $2) s",
+		2, {INT8OID, INT4OID}
+	},
 	[GSTMT_ACK] = {
 		"DELETE FROM {G} WHERE msg_id OPERATOR(pg_catalog.=) $1 RETURNING msg_id",
 		1, {INT8OID}

@@ -56,6 +56,8 @@ PG_FUNCTION_INFO_V1(pgmqc_receive_group);
 
 #define GROUP_LWM_INTERVAL_MS	50
 #define FILL_MIN				256
+#define FILL_ASKED				(-2)	/* fill_group: the worker will fill */
+#define FILL_WAIT_MS			1000	/* longest wait for the worker's fill */
 
 /*
  * The topic's safe_id (see the file header).  With wait, wait until the
@@ -130,6 +132,9 @@ pgmqc_topic_sent(PgmqcQueue *topic, int64 last_id, int count, Interval *delay)
 			pgmqc_due_on_commit(topic, due);
 		}
 	}
+
+	/* the worker wakes readers at due times and makes partitions */
+	(void) pgmqc_my_worker(true);
 
 	/* in the last partition's second half: time to make the next one */
 	if (topic->part_hi == 0)
@@ -211,10 +216,18 @@ advance_group_lwm(PgmqcGroup *group)
 
 /*
  * Hand the group's next messages to its table.  Returns how many rows were
- * added, or -1 when another reader is filling the group right now.
+ * added, -1 when another reader is filling the group right now, or
+ * FILL_ASKED when the worker was asked to.
+ *
+ * The fill holds the group's cursor row locked until the transaction ends,
+ * and the rows it adds are visible to the group's other readers only then.
+ * A reader inside a transaction block (BEGIN ... COMMIT) may keep its
+ * transaction open for long, so it asks the background worker to fill in a
+ * transaction of its own, and is woken at the worker's commit; it fills
+ * itself only when there is no worker.
  */
 static int
-fill_group(PgmqcQueue *topic, PgmqcGroup *group, int32 want)
+fill_group(PgmqcQueue *topic, PgmqcGroup *group, int32 want, bool in_worker)
 {
 	int64		safe_id;
 	int64		next_id;
@@ -230,6 +243,8 @@ fill_group(PgmqcQueue *topic, PgmqcGroup *group, int32 want)
 	safe_id = pgmqc_topic_safe_id(topic, false);
 	if (group->known_next > safe_id)
 		return 0;				/* nothing new since we last looked */
+	if (!in_worker && IsTransactionBlock() && pgmqc_request_fill())
+		return FILL_ASKED;
 
 	args[0] = Int32GetDatum(group->group_id);
 	if (pgmqc_gexec(group, GSTMT_LOCK_CURSOR, args, NULL, 1) == 0)
@@ -359,7 +374,17 @@ claim_or_wait(const char *topic_name, const char *group_name, int32 qty,
 		counts[0] = n;
 		if (n < qty)
 		{
-			filled = fill_group(topic, group, qty - n);
+			uint64		before_fill = pgmqc_generation(topic);
+
+			filled = fill_group(topic, group, qty - n, false);
+			if (filled == FILL_ASKED)
+			{
+				/* the worker's commit wakes us; then claim what it added */
+				pgmqc_sleep(topic, before_fill,
+							TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
+														FILL_WAIT_MS));
+				filled = 1;
+			}
 			if (filled > 0)
 			{
 				counts[1] = claim_group(topic, group, qty - n, vt);
@@ -479,4 +504,51 @@ pgmqc_receive_group(PG_FUNCTION_ARGS)
 	result = pgmqc_message_array(desc, n, caller_cxt);
 	SPI_finish();
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(desc, &result, &result_null)));
+}
+
+/*
+ * The background worker's part (see fill_group): fill every group of every
+ * topic of this database that has fewer than FILL_MIN messages ready to
+ * claim.  Inside SPI, in a transaction.
+ */
+void
+pgmqc_fill_all_groups(void)
+{
+	char	  **topics;
+	char	  **groups;
+	uint64		n;
+	uint64		i;
+
+	if (SPI_execute("SELECT q.queue_name, g.group_name FROM pgmq_c.groups g "
+					"JOIN pgmq_c.queues q ON q.queue_id OPERATOR(pg_catalog.=) g.topic_id "
+					"ORDER BY g.group_id", true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read pgmq_c.groups");
+	n = SPI_processed;
+	topics = palloc((n + 1) * sizeof(char *));
+	groups = palloc((n + 1) * sizeof(char *));
+	for (i = 0; i < n; i++)
+	{
+		topics[i] = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);
+		groups[i] = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2);
+	}
+	for (i = 0; i < n; i++)
+	{
+		PgmqcQueue *topic = pgmqc_lookup_kind(topics[i], PGMQC_KIND_TOPIC, true);
+		PgmqcGroup *group;
+		Datum		args[2];
+		bool		isnull;
+
+		CHECK_FOR_INTERRUPTS();
+		if (topic == NULL)
+			continue;
+		group = pgmqc_group_lookup(topic, groups[i], true);
+		if (group == NULL)
+			continue;
+		args[0] = Int64GetDatum(advance_group_lwm(group));
+		args[1] = Int32GetDatum(FILL_MIN);
+		pgmqc_gexec(group, GSTMT_AVAILABLE, args, NULL, 1);
+		if (DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
+										SPI_tuptable->tupdesc, 1, &isnull)) < FILL_MIN)
+			(void) fill_group(topic, group, FILL_MIN, true);
+	}
 }

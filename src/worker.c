@@ -555,6 +555,14 @@ pgmqc_worker_main(Datum main_arg)
 			}
 		}
 
+		/* consumer groups whose readers are inside transaction blocks */
+		if (pg_atomic_exchange_u32(&my_entry->fill_wanted, 0) != 0)
+		{
+			begin_work("pgmq_c worker: fill consumer groups");
+			pgmqc_fill_all_groups();
+			end_work();
+		}
+
 		/* topics: partitions ahead, rotation, retention */
 		if (pg_atomic_exchange_u32(&my_entry->maint_wanted, 0) != 0 ||
 			TimestampDifferenceExceeds(last_maint, now, MAINT_INTERVAL_MS))
