@@ -69,6 +69,10 @@ static const GroupStmtDef gstmt_defs[NUM_PGMQC_GSTMTS] = {
 		"FOR UPDATE SKIP LOCKED",
 		1, {INT4OID}
 	},
+	[GSTMT_CURSOR] = {
+		"SELECT next_id FROM {C} WHERE group_id OPERATOR(pg_catalog.=) $1",
+		1, {INT4OID}
+	},
 	[GSTMT_FILL] = {
 		"WITH s AS (SELECT msg_id, deliver_at, headers FROM {T} "
 		"WHERE msg_id OPERATOR(pg_catalog.>=) $1 AND msg_id OPERATOR(pg_catalog.<=) $2 "

@@ -243,8 +243,18 @@ fill_group(PgmqcQueue *topic, PgmqcGroup *group, int32 want, bool in_worker)
 	safe_id = pgmqc_topic_safe_id(topic, false);
 	if (group->known_next > safe_id)
 		return 0;				/* nothing new since we last looked */
-	if (!in_worker && IsTransactionBlock() && pgmqc_request_fill())
-		return FILL_ASKED;
+	if (!in_worker && IsTransactionBlock())
+	{
+		/* is there anything to fill?  (no lock: the cursor as committed) */
+		args[0] = Int32GetDatum(group->group_id);
+		if (pgmqc_gexec(group, GSTMT_CURSOR, args, NULL, 1) == 1)
+			group->known_next = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
+															SPI_tuptable->tupdesc, 1, &isnull));
+		if (group->known_next > safe_id)
+			return 0;
+		if (pgmqc_request_fill())
+			return FILL_ASKED;
+	}
 
 	args[0] = Int32GetDatum(group->group_id);
 	if (pgmqc_gexec(group, GSTMT_LOCK_CURSOR, args, NULL, 1) == 0)
@@ -550,5 +560,7 @@ pgmqc_fill_all_groups(void)
 		if (DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
 										SPI_tuptable->tupdesc, 1, &isnull)) < FILL_MIN)
 			(void) fill_group(topic, group, FILL_MIN, true);
+		/* whoever asked waits for this commit, filled or not */
+		pgmqc_wake_on_commit(topic, PG_INT32_MAX / 2, false);
 	}
 }
