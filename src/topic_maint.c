@@ -363,7 +363,6 @@ pgmqc_maintain_topics_internal(bool in_worker)
 								 t->id), &isnull);
 		cur = last / t->partition_size;
 		(void) in_subxact(step_ensure, t, cur, 0, now);
-		(void) in_subxact(step_rotate, t, last, 0, now);
 
 		/* partitions before the current one, oldest first */
 		lowest = sql_int8(psprintf("SELECT pg_catalog.min(pg_catalog.substr(c.relname, %d)::bigint) "
@@ -394,6 +393,22 @@ pgmqc_maintain_topics_internal(bool in_worker)
 			else
 				break;			/* keep the order: older partitions go first */
 		}
+	}
+
+	/*
+	 * Rotation last: its lock on a log blocks that topic's sends until this
+	 * transaction commits, so nothing slow may come after it.
+	 */
+	for (i = 0; i < ntopics; i++)
+	{
+		TopicInfo  *t = &topics[i];
+		bool		isnull;
+		int64		last;
+
+		last = sql_int8(psprintf("SELECT CASE WHEN is_called THEN last_value "
+								 "ELSE last_value OPERATOR(pg_catalog.-) 1 END FROM pgmq_c.t_%d_seq",
+								 t->id), &isnull);
+		(void) in_subxact(step_rotate, t, last, 0, now);
 	}
 	(void) in_worker;
 	return dropped;
