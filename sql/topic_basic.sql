@@ -87,7 +87,7 @@ SELECT pgmq_c.send('events', '{"n": "later"}', NULL, '1 hour') AS later \gset
 SELECT count(*) FROM pgmq_c.read_group('events', 'shipping', '1 hour', 10);
 SELECT queue_name, queue_length, visible_length, delayed_length, in_flight_length,
        archived_length, total_messages - :m1 + 1 AS total_rel, length_is_exact,
-       kind, retention, partitions, groups, total_bytes > 0 AS has_bytes
+       kind, retention, partitions >= 2 AS partitioned, groups, total_bytes > 0 AS has_bytes
   FROM pgmq_c.metrics('events');
 SELECT queue_name, kind FROM pgmq_c.metrics_all() WHERE queue_name = 'events';
 

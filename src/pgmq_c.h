@@ -37,6 +37,9 @@
 #define PGMQC_MAX_BATCH			10000
 #define PGMQC_MAX_VT_SECS		(12 * 60 * 60)
 
+/* partitions of a topic's log exist at least this far past its last msg_id */
+#define PGMQC_SEND_MARGIN		(2 * PGMQC_MAX_BATCH)
+
 /* GUCs (pgmq_c.c, wait.c) */
 extern int	pgmqc_max_message_size;
 extern int	pgmqc_metrics_exact_limit;
@@ -106,6 +109,7 @@ typedef struct PgmqcQueue
 	bool		pend_valid;
 	TimestampTz last_advance;
 	int64		part_hi;		/* topics: end of the last partition, or 0 */
+	Oid			seqid;			/* topics: the msg_id sequence */
 } PgmqcQueue;
 
 /* The statements kept per consumer group; see topic_cache.c. */
@@ -195,6 +199,7 @@ extern void pgmqc_lwm_set_tentative(PgmqcQueue *queue, int64 lwm);
 
 /* topic_read.c */
 extern int64 pgmqc_topic_safe_id(PgmqcQueue *topic, bool wait);
+extern void pgmqc_topic_before_send(PgmqcQueue *topic, int count);
 extern void pgmqc_topic_sent(PgmqcQueue *topic, int64 last_id, int count,
 							 Interval *delay);
 extern void pgmqc_fill_all_groups(void);

@@ -342,6 +342,7 @@ reset_entry(PgmqcQueue *entry)
 	entry->last_advance = 0;
 	entry->kind = PGMQC_KIND_QUEUE;
 	entry->partition_size = 0;
+	entry->part_hi = 0;
 }
 
 /*
@@ -504,6 +505,14 @@ pgmqc_lookup_kind(const char *name, char kind, bool missing_ok)
 	}
 	entry->kind = found_kind;
 	entry->partition_size = partition_size;
+	entry->part_hi = 0;
+	if (found_kind == PGMQC_KIND_TOPIC)
+	{
+		snprintf(relname, sizeof(relname), "t_%d_seq", queue_id);
+		entry->seqid = get_relname_relid(relname, get_namespace_oid("pgmq_c", false));
+	}
+	else
+		entry->seqid = InvalidOid;
 
 	snprintf(relname, sizeof(relname), "%c_%d",
 			 found_kind == PGMQC_KIND_TOPIC ? 't' : 'q', queue_id);

@@ -108,6 +108,7 @@ pgmqc_send(PG_FUNCTION_ARGS)
 	{
 		/* a topic's log: deliver_at is NULL unless delayed */
 		pgmqc_sender_register(queue->queue_id);
+		pgmqc_topic_before_send(queue, 1);
 		if (!delayed)
 			nulls[2] = 'n';
 		pgmqc_exec(queue, STMT_T_SEND, values, nulls, 0);
@@ -205,6 +206,7 @@ pgmqc_send_batch(PG_FUNCTION_ARGS)
 	if (queue->kind == PGMQC_KIND_TOPIC)
 	{
 		pgmqc_sender_register(queue->queue_id);
+		pgmqc_topic_before_send(queue, nmsg);
 		if (pgmqc_interval_is_zero(delay))
 			nulls[2] = 'n';
 		pgmqc_exec(queue, STMT_T_SEND_BATCH, values, nulls, 0);

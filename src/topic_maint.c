@@ -6,10 +6,11 @@
  *
  * A topic's log is range-partitioned on msg_id, partition k holding
  * [k * partition_size, (k + 1) * partition_size).  The background worker
- * (or pgmq_c.maintain_topics()) keeps the partition after the current one
- * in place, and a sender that enters the second half of the last partition
- * asks the worker for the next one at once, or makes it itself when there
- * is no worker.
+ * (or pgmq_c.maintain_topics()) keeps in place every partition up to the one
+ * after that holding msg_id last + PGMQC_SEND_MARGIN, and a sender that
+ * comes that close to the end of the last partition asks the worker for more
+ * and waits for them (topic_read.c), or makes them itself when there is no
+ * worker.
  *
  * Rotation.  A quiet topic could take weeks to fill a partition, and
  * retention works on whole partitions; so once the current partition's
@@ -43,6 +44,7 @@
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/resowner.h"
@@ -185,8 +187,6 @@ expire_partition(TopicInfo *t, int64 k, int64 safe_last, TimestampTz now)
 	if (!isnull && pgmqc_ts_plus(now - newest_age_us, &t->retention) > now)
 		return false;			/* not yet */
 
-	run_sql("SET LOCAL lock_timeout = '200ms'", SPI_OK_UTILITY);
-
 	/* the groups still inside the partition: skip it, count what they miss */
 	run_sql(psprintf("SELECT c.group_id, c.next_id, g.filter IS NOT NULL "
 					 "FROM pgmq_c.c_%d c JOIN pgmq_c.groups g USING (group_id) "
@@ -263,11 +263,34 @@ step_rotate(TopicInfo *t, int64 last, int64 unused, TimestampTz now)
 	return false;
 }
 
+/*
+ * Every partition from the last one that exists up to the one after that
+ * holding msg_id last + PGMQC_SEND_MARGIN (see pgmqc_topic_before_send), at
+ * most MAX_CREATE a round.
+ */
+#define MAX_CREATE 100
+
 static bool
-step_ensure(TopicInfo *t, int64 cur, int64 unused, TimestampTz now)
+step_ensure(TopicInfo *t, int64 last, int64 unused, TimestampTz now)
 {
-	pgmqc_create_partition(t->id, t->partition_size, cur);
-	pgmqc_create_partition(t->id, t->partition_size, cur + 1);
+	int64		cur = (last + PGMQC_SEND_MARGIN) / t->partition_size;
+	bool		isnull;
+	int64		highest;
+	int64		k;
+
+	highest = sql_int8(psprintf("SELECT pg_catalog.max(pg_catalog.substr(c.relname, %d)::bigint) "
+								"FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_class c "
+								"ON c.oid OPERATOR(pg_catalog.=) i.inhrelid "
+								"WHERE i.inhparent OPERATOR(pg_catalog.=) 'pgmq_c.t_%d'::pg_catalog.regclass "
+								"AND pg_catalog.starts_with(c.relname, 't_%d_p')",
+								(int) strlen(psprintf("t_%d_p", t->id)) + 1, t->id, t->id),
+					   &isnull);
+	if (isnull || highest >= cur + 1)
+		return true;
+	if (highest < last / t->partition_size - 1)
+		highest = last / t->partition_size - 1;
+	for (k = highest + 1; k <= cur + 1 && k <= highest + MAX_CREATE; k++)
+		pgmqc_create_partition(t->id, t->partition_size, k);
 	return true;
 }
 
@@ -288,7 +311,13 @@ in_subxact(MaintStep fn, TopicInfo *t, int64 a, int64 b, TimestampTz now)
 	MemoryContextSwitchTo(oldcontext);
 	PG_TRY();
 	{
+		int			save_nestlevel = NewGUCNestLevel();
+
+		/* do not queue for long behind the topic's readers and senders */
+		(void) set_config_option("lock_timeout", "200ms", PGC_USERSET,
+								 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
 		result = fn(t, a, b, now);
+		AtEOXact_GUC(true, save_nestlevel);
 		ReleaseCurrentSubTransaction();
 		MemoryContextSwitchTo(oldcontext);
 		CurrentResourceOwner = oldowner;
@@ -362,14 +391,15 @@ pgmqc_maintain_topics_internal(bool in_worker)
 								 "ELSE last_value OPERATOR(pg_catalog.-) 1 END FROM pgmq_c.t_%d_seq",
 								 t->id), &isnull);
 		cur = last / t->partition_size;
-		(void) in_subxact(step_ensure, t, cur, 0, now);
+		(void) in_subxact(step_ensure, t, last, 0, now);
 
 		/* partitions before the current one, oldest first */
 		lowest = sql_int8(psprintf("SELECT pg_catalog.min(pg_catalog.substr(c.relname, %d)::bigint) "
 								   "FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_class c "
 								   "ON c.oid OPERATOR(pg_catalog.=) i.inhrelid "
-								   "WHERE i.inhparent OPERATOR(pg_catalog.=) 'pgmq_c.t_%d'::pg_catalog.regclass",
-								   (int) strlen(psprintf("t_%d_p", t->id)) + 1, t->id),
+								   "WHERE i.inhparent OPERATOR(pg_catalog.=) 'pgmq_c.t_%d'::pg_catalog.regclass "
+								   "AND pg_catalog.starts_with(c.relname, 't_%d_p')",
+								   (int) strlen(psprintf("t_%d_p", t->id)) + 1, t->id, t->id),
 						  &isnull);
 		if (isnull)
 			continue;

@@ -45,6 +45,7 @@
 #include "pgstat.h"
 #include "storage/latch.h"
 #include "utils/builtins.h"
+#include "utils/inval.h"
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
@@ -111,6 +112,82 @@ pgmqc_topic_safe_id(PgmqcQueue *topic, bool wait)
 	}
 }
 
+/* The msg_id sequence's last value (0 before the first send), cheaply. */
+static int64
+sequence_last(PgmqcQueue *topic)
+{
+	LOCAL_FCINFO(fcinfo, 1);
+	Datum		result;
+
+	InitFunctionCallInfoData(*fcinfo, NULL, 1, InvalidOid, NULL, NULL);
+	fcinfo->args[0].value = ObjectIdGetDatum(topic->seqid);
+	fcinfo->args[0].isnull = false;
+	result = pg_sequence_last_value(fcinfo);
+	return fcinfo->isnull ? 0 : DatumGetInt64(result);
+}
+
+/* Where the topic's last partition ends (exclusive), from the catalog. */
+static void
+load_part_hi(PgmqcQueue *topic)
+{
+	char	   *sql;
+	bool		isnull;
+	Datum		d;
+
+	sql = psprintf("SELECT pg_catalog.max(pg_catalog.substr(c.relname, %d)::bigint) "
+				   "FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_class c "
+				   "ON c.oid OPERATOR(pg_catalog.=) i.inhrelid "
+				   "WHERE i.inhparent OPERATOR(pg_catalog.=) %u "
+				   "AND pg_catalog.starts_with(c.relname, 't_%d_p')",
+				   (int) strlen(psprintf("t_%d_p", topic->queue_id)) + 1,
+				   topic->relid, topic->queue_id);
+	if (SPI_execute(sql, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not list the partitions of topic \"%s\"", topic->name);
+	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	topic->part_hi = isnull ? 0 : (DatumGetInt64(d) + 1) * topic->partition_size;
+	pfree(sql);
+}
+
+/*
+ * Before a send of count messages to a topic: make sure partitions exist
+ * for the msg_ids it may draw.  Those are at most last + count, plus what
+ * concurrent senders draw meanwhile, for which one more batch is allowed.
+ * Normally the worker keeps PGMQC_SEND_MARGIN msg_ids ahead and this is one
+ * comparison; near the end the sender asks the worker and waits for it (up
+ * to 5 s), or, without a worker, makes the partitions in its own
+ * transaction, where other senders wait for its commit.
+ */
+void
+pgmqc_topic_before_send(PgmqcQueue *topic, int count)
+{
+	int64		need = sequence_last(topic) + count + PGMQC_MAX_BATCH;
+	int64		need_part = need / topic->partition_size;
+	int64		k;
+	int			i;
+
+	if (topic->part_hi == 0)
+		load_part_hi(topic);
+	if (need < topic->part_hi)
+		return;
+
+	if (pgmqc_request_maintenance())
+	{
+		for (i = 0; i < 5000; i++)
+		{
+			AcceptInvalidationMessages();
+			if (pgmqc_partition_exists(topic->queue_id, need_part))
+				break;
+			(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+							 1, PG_WAIT_EXTENSION);
+			ResetLatch(MyLatch);
+			CHECK_FOR_INTERRUPTS();
+		}
+	}
+	for (k = Max(topic->part_hi / topic->partition_size, 0); k <= need_part; k++)
+		pgmqc_create_partition(topic->queue_id, topic->partition_size, k);
+	topic->part_hi = 0;
+}
+
 /*
  * After a send of count messages to a topic, the last with last_id: wake
  * the readers of every group at commit (or the worker's timer at the due
@@ -136,32 +213,12 @@ pgmqc_topic_sent(PgmqcQueue *topic, int64 last_id, int count, Interval *delay)
 	/* the worker wakes readers at due times and makes partitions */
 	(void) pgmqc_my_worker(true);
 
-	/* in the last partition's second half: time to make the next one */
+	/* in the last partition's second half: have the worker make more */
 	if (topic->part_hi == 0)
-	{
-		char	   *sql;
-		bool		isnull;
-		Datum		d;
-
-		sql = psprintf("SELECT pg_catalog.max(pg_catalog.substr(c.relname, %d)::bigint) "
-					   "FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_class c "
-					   "ON c.oid OPERATOR(pg_catalog.=) i.inhrelid "
-					   "WHERE i.inhparent OPERATOR(pg_catalog.=) %u",
-					   (int) strlen(psprintf("t_%d_p", topic->queue_id)) + 1,
-					   topic->relid);
-		if (SPI_execute(sql, true, 1) != SPI_OK_SELECT)
-			elog(ERROR, "could not list the partitions of topic \"%s\"", topic->name);
-		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
-		topic->part_hi = isnull ? 1 : (DatumGetInt64(d) + 1) * topic->partition_size;
-	}
+		load_part_hi(topic);
 	if (last_id >= topic->part_hi - topic->partition_size / 2)
 	{
-		if (!pgmqc_request_maintenance())
-		{
-			/* no worker to ask: make it here */
-			pgmqc_create_partition(topic->queue_id, topic->partition_size,
-								   last_id / topic->partition_size + 1);
-		}
+		(void) pgmqc_request_maintenance();
 		topic->part_hi = 0;		/* look again next time */
 	}
 }
