@@ -375,11 +375,10 @@ is(sql(q{SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'pgmq_c work
 sql(q{SELECT pgmq_c.create_topic('ret', '2 seconds', 1000)});
 sql(qq{SELECT pgmq_c.create_group('ret', '$_', 'earliest')}) foreach qw(lagging fast);
 my $rlog = log_of('ret');
-my $parts_q = "SELECT count(*) FROM pg_inherits WHERE inhparent = '$rlog'::regclass";
 my @rids;
-# Without a worker the sender that enters the second half of the last
-# partition makes the next one itself, so the batches go through without
-# any maintenance.  Should one fail anyway, maintain_topics() makes the
+# Without a worker a sender that comes near the end of the last partition
+# makes the partitions its msg_ids need itself, so the batches go through
+# without any maintenance.  Should one fail anyway, maintain_topics() makes the
 # partitions and the batch is sent again, so that the retention checks
 # below still run.
 foreach my $batch (0 .. 4)
@@ -404,15 +403,14 @@ is(group_info('ret', 'lagging', "lag || '|' || missed"), '2500|0', 'group laggin
 sql('SELECT pg_sleep(3)');
 my $extra = sql(q{SELECT pgmq_c.send('ret', '{"i": "extra"}')});
 ok($extra > $rids[-1], "one more message sent (msg_id $extra)");
-my $parts_before = sql($parts_q);
 my @parts_list_before = split /\n/, sql(qq{
 SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
  WHERE i.inhparent = '$rlog'::regclass ORDER BY 1});
 my $dropped = sql('SELECT pgmq_c.maintain_topics()');
 ok($dropped > 0, "maintain_topics() dropped $dropped partitions");
 $dropped += sql('SELECT pgmq_c.maintain_topics()');
-my $parts_after = sql($parts_q);
-ok($parts_after < $parts_before, "fewer partitions of the log: $parts_before before, $parts_after after");
+# (maintain_topics() also makes partitions ahead, so the count of
+# partitions may grow; what matters is which ones are gone)
 my %after = map { $_ => 1 } split /\n/, sql(qq{
 SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
  WHERE i.inhparent = '$rlog'::regclass});
@@ -422,6 +420,11 @@ is(scalar(@gone), $dropped, 'the partitions missing are those reported dropped')
 my $upper = 0;
 foreach my $k (@gone) { $upper = ($k + 1) * 1000 if ($k + 1) * 1000 > $upper; }
 ok($upper > 0, "the dropped partitions end at msg_id $upper");
+is(sql(qq{
+SELECT count(*) FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+ WHERE i.inhparent = '$rlog'::regclass
+   AND (substring(c.relname from '_p([0-9]+)\$')::bigint + 1) * 1000 <= $upper}), '0',
+	'no partition below that end is left');
 
 my $count = sql("SELECT count(*) FROM $rlog");
 ok($count < 2501, "the log keeps $count of the 2501 messages");
