@@ -217,8 +217,13 @@ extern void pgmqc_group_forget_topic(int32 topic_id);
 /* topic_maint.c */
 extern int64 pgmqc_maintain_topics_internal(bool in_worker);
 extern bool pgmqc_partition_exists(int32 topic_id, int64 partno);
+extern bool pgmqc_partition_range(int32 topic_id, int64 *lowest, int64 *highest);
 extern void pgmqc_create_partition(int32 topic_id, int64 partition_size,
 								   int64 partno);
+
+/* queue_admin.c */
+extern void pgmqc_run_sql(const char *sql, int expected);
+extern void pgmqc_lock_catalog(void);
 
 /* queue_read.c */
 extern int64 pgmqc_effective_lwm(PgmqcQueue *queue);

@@ -29,8 +29,9 @@ PG_FUNCTION_INFO_V1(pgmqc_create_queue);
 PG_FUNCTION_INFO_V1(pgmqc_drop_queue);
 PG_FUNCTION_INFO_V1(pgmqc_purge_queue);
 
-static void
-run_sql(const char *sql, int expected)
+/* Run SQL built from ids only; any other result than expected is an error. */
+void
+pgmqc_run_sql(const char *sql, int expected)
 {
 	int			rc = SPI_execute(sql, false, 0);
 
@@ -38,10 +39,11 @@ run_sql(const char *sql, int expected)
 		elog(ERROR, "SPI_execute failed: %s", SPI_result_code_string(rc));
 }
 
-static void
-lock_catalog(void)
+/* Serialize creating and dropping queues, topics and groups. */
+void
+pgmqc_lock_catalog(void)
 {
-	run_sql("LOCK TABLE pgmq_c.queues IN SHARE ROW EXCLUSIVE MODE", SPI_OK_UTILITY);
+	pgmqc_run_sql("LOCK TABLE pgmq_c.queues IN SHARE ROW EXCLUSIVE MODE", SPI_OK_UTILITY);
 }
 
 /*
@@ -66,7 +68,7 @@ pgmqc_create_queue(PG_FUNCTION_ARGS)
 	pgmqc_check_writable("create_queue()");
 
 	SPI_connect();
-	lock_catalog();
+	pgmqc_lock_catalog();
 	existing = pgmqc_lookup_kind(name, 0, true);
 	if (existing != NULL && existing->kind == PGMQC_KIND_TOPIC)
 		ereport(ERROR,
@@ -136,7 +138,7 @@ pgmqc_create_queue(PG_FUNCTION_ARGS)
 				   queue_id, quote_literal_cstr(psprintf("pgmq_c queue %s: messages", name)),
 				   queue_id, quote_literal_cstr(psprintf("pgmq_c queue %s: delayed messages", name)),
 				   queue_id, quote_literal_cstr(psprintf("pgmq_c queue %s: archive", name)));
-	run_sql(sql, SPI_OK_UTILITY);
+	pgmqc_run_sql(sql, SPI_OK_UTILITY);
 
 	SPI_finish();
 	PG_RETURN_VOID();
@@ -155,7 +157,7 @@ pgmqc_drop_queue(PG_FUNCTION_ARGS)
 	pgmqc_check_writable("drop_queue()");
 
 	SPI_connect();
-	lock_catalog();
+	pgmqc_lock_catalog();
 	queue = pgmqc_lookup(name, true);
 	if (queue == NULL)
 	{
@@ -163,7 +165,7 @@ pgmqc_drop_queue(PG_FUNCTION_ARGS)
 		PG_RETURN_BOOL(false);
 	}
 	queue_id = queue->queue_id;
-	run_sql(psprintf("DROP TABLE pgmq_c.q_%d, pgmq_c.d_%d, pgmq_c.a_%d;"
+	pgmqc_run_sql(psprintf("DROP TABLE pgmq_c.q_%d, pgmq_c.d_%d, pgmq_c.a_%d;"
 					 "DELETE FROM pgmq_c.queues WHERE queue_id OPERATOR(pg_catalog.=) %d",
 					 queue_id, queue_id, queue_id, queue_id),
 			SPI_OK_DELETE);
@@ -194,14 +196,14 @@ pgmqc_purge_queue(PG_FUNCTION_ARGS)
 	SPI_connect();
 	queue = pgmqc_lookup(name, false);
 	id = queue->queue_id;
-	run_sql(psprintf("LOCK TABLE pgmq_c.q_%d, pgmq_c.d_%d IN ACCESS EXCLUSIVE MODE",
+	pgmqc_run_sql(psprintf("LOCK TABLE pgmq_c.q_%d, pgmq_c.d_%d IN ACCESS EXCLUSIVE MODE",
 					 id, id), SPI_OK_UTILITY);
-	run_sql(psprintf("SELECT (SELECT pg_catalog.count(*) FROM pgmq_c.q_%d) "
+	pgmqc_run_sql(psprintf("SELECT (SELECT pg_catalog.count(*) FROM pgmq_c.q_%d) "
 					 "OPERATOR(pg_catalog.+) (SELECT pg_catalog.count(*) FROM pgmq_c.d_%d)",
 					 id, id), SPI_OK_SELECT);
 	count = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
 										SPI_tuptable->tupdesc, 1, &isnull));
-	run_sql(psprintf("TRUNCATE pgmq_c.q_%d, pgmq_c.d_%d", id, id), SPI_OK_UTILITY);
+	pgmqc_run_sql(psprintf("TRUNCATE pgmq_c.q_%d, pgmq_c.d_%d", id, id), SPI_OK_UTILITY);
 	SPI_finish();
 	PG_RETURN_INT64(count);
 }

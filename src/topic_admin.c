@@ -45,21 +45,6 @@ PG_FUNCTION_INFO_V1(pgmqc_seek_time);
 #define MIN_PARTITION_SIZE	INT64CONST(1000)
 #define MAX_PARTITION_SIZE	INT64CONST(1000000000000)
 
-static void
-run_sql(const char *sql, int expected)
-{
-	int			rc = SPI_execute(sql, false, 0);
-
-	if (rc != expected)
-		elog(ERROR, "SPI_execute failed: %s", SPI_result_code_string(rc));
-}
-
-static void
-lock_catalog(void)
-{
-	run_sql("LOCK TABLE pgmq_c.queues IN SHARE ROW EXCLUSIVE MODE", SPI_OK_UTILITY);
-}
-
 /*
  * create_topic(topic_name text, retention interval, partition_size bigint)
  *		RETURNS void
@@ -93,7 +78,7 @@ pgmqc_create_topic(PG_FUNCTION_ARGS)
 	pgmqc_check_writable("create_topic()");
 
 	SPI_connect();
-	lock_catalog();
+	pgmqc_lock_catalog();
 	existing = pgmqc_lookup_kind(name, 0, true);
 	if (existing != NULL)
 	{
@@ -122,7 +107,7 @@ pgmqc_create_topic(PG_FUNCTION_ARGS)
 	id = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0],
 									 SPI_tuptable->tupdesc, 1, &isnull));
 
-	run_sql(psprintf("CREATE SEQUENCE pgmq_c.t_%d_seq AS bigint;"
+	pgmqc_run_sql(psprintf("CREATE SEQUENCE pgmq_c.t_%d_seq AS bigint;"
 					 "CREATE TABLE pgmq_c.t_%d ("
 					 " msg_id bigint NOT NULL"
 					 "  DEFAULT pg_catalog.nextval('pgmq_c.t_%d_seq'::pg_catalog.regclass),"
@@ -162,7 +147,7 @@ topic_group_ids(int32 topic_id, int *n)
 	int32	   *ids;
 	uint64		i;
 
-	run_sql(psprintf("SELECT group_id FROM pgmq_c.groups "
+	pgmqc_run_sql(psprintf("SELECT group_id FROM pgmq_c.groups "
 					 "WHERE topic_id OPERATOR(pg_catalog.=) %d ORDER BY group_id",
 					 topic_id), SPI_OK_SELECT);
 	ids = palloc((SPI_processed + 1) * sizeof(int32));
@@ -193,7 +178,7 @@ pgmqc_drop_topic(PG_FUNCTION_ARGS)
 	pgmqc_check_writable("drop_topic()");
 
 	SPI_connect();
-	lock_catalog();
+	pgmqc_lock_catalog();
 	topic = pgmqc_lookup_kind(name, PGMQC_KIND_TOPIC, true);
 	if (topic == NULL)
 	{
@@ -203,8 +188,8 @@ pgmqc_drop_topic(PG_FUNCTION_ARGS)
 	id = topic->queue_id;
 	groups = topic_group_ids(id, &ngroups);
 	for (i = 0; i < ngroups; i++)
-		run_sql(psprintf("DROP TABLE pgmq_c.g_%d", groups[i]), SPI_OK_UTILITY);
-	run_sql(psprintf("DROP TABLE pgmq_c.t_%d, pgmq_c.c_%d;"
+		pgmqc_run_sql(psprintf("DROP TABLE pgmq_c.g_%d", groups[i]), SPI_OK_UTILITY);
+	pgmqc_run_sql(psprintf("DROP TABLE pgmq_c.t_%d, pgmq_c.c_%d;"
 					 "DELETE FROM pgmq_c.groups WHERE topic_id OPERATOR(pg_catalog.=) %d;"
 					 "DELETE FROM pgmq_c.queues WHERE queue_id OPERATOR(pg_catalog.=) %d",
 					 id, id, id, id),
@@ -284,7 +269,7 @@ pgmqc_create_group(PG_FUNCTION_ARGS)
 	/* before the catalog lock: this may wait for sends in progress */
 	start = latest ? pgmqc_topic_safe_id(topic, true) + 1 : 0;
 
-	lock_catalog();
+	pgmqc_lock_catalog();
 	topic = pgmqc_lookup_kind(topic_name, PGMQC_KIND_TOPIC, false);
 	if (pgmqc_group_lookup(topic, group_name, true) != NULL)
 	{
@@ -314,7 +299,7 @@ pgmqc_create_group(PG_FUNCTION_ARGS)
 										   SPI_tuptable->tupdesc, 1, &isnull));
 
 	/* vt is not indexed and fillfactor leaves room: leases are HOT updates */
-	run_sql(psprintf("CREATE TABLE pgmq_c.g_%d ("
+	pgmqc_run_sql(psprintf("CREATE TABLE pgmq_c.g_%d ("
 					 " msg_id bigint PRIMARY KEY,"
 					 " read_ct integer NOT NULL,"
 					 " vt timestamptz NOT NULL"
@@ -346,7 +331,7 @@ pgmqc_drop_group(PG_FUNCTION_ARGS)
 	pgmqc_check_writable("drop_group()");
 
 	SPI_connect();
-	lock_catalog();
+	pgmqc_lock_catalog();
 	topic = pgmqc_lookup_kind(topic_name, PGMQC_KIND_TOPIC, false);
 	group = pgmqc_group_lookup(topic, group_name, true);
 	if (group == NULL)
@@ -355,7 +340,7 @@ pgmqc_drop_group(PG_FUNCTION_ARGS)
 		PG_RETURN_BOOL(false);
 	}
 	group_id = group->group_id;
-	run_sql(psprintf("DROP TABLE pgmq_c.g_%d;"
+	pgmqc_run_sql(psprintf("DROP TABLE pgmq_c.g_%d;"
 					 "DELETE FROM pgmq_c.c_%d WHERE group_id OPERATOR(pg_catalog.=) %d;"
 					 "DELETE FROM pgmq_c.groups WHERE group_id OPERATOR(pg_catalog.=) %d",
 					 group_id, topic->queue_id, group_id, group_id),
@@ -372,10 +357,10 @@ static void
 move_group(PgmqcQueue *topic, PgmqcGroup *group, int64 to)
 {
 	/* wait for a fill in progress, then start over */
-	run_sql(psprintf("SELECT 1 FROM pgmq_c.c_%d WHERE group_id OPERATOR(pg_catalog.=) %d FOR UPDATE",
+	pgmqc_run_sql(psprintf("SELECT 1 FROM pgmq_c.c_%d WHERE group_id OPERATOR(pg_catalog.=) %d FOR UPDATE",
 					 topic->queue_id, group->group_id), SPI_OK_SELECT);
-	run_sql(psprintf("DELETE FROM pgmq_c.g_%d", group->group_id), SPI_OK_DELETE);
-	run_sql(psprintf("UPDATE pgmq_c.c_%d SET next_id = " INT64_FORMAT ", "
+	pgmqc_run_sql(psprintf("DELETE FROM pgmq_c.g_%d", group->group_id), SPI_OK_DELETE);
+	pgmqc_run_sql(psprintf("UPDATE pgmq_c.c_%d SET next_id = " INT64_FORMAT ", "
 					 "epoch = epoch OPERATOR(pg_catalog.+) 1 "
 					 "WHERE group_id OPERATOR(pg_catalog.=) %d",
 					 topic->queue_id, to, group->group_id), SPI_OK_UPDATE);

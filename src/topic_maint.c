@@ -57,21 +57,12 @@ PG_FUNCTION_INFO_V1(pgmqc_maintain_topics);
 /* advisory lock class for partition creation: 'pgmq' */
 #define PARTITION_LOCK_CLASS	0x70676d71
 
-static void
-run_sql(const char *sql, int expected)
-{
-	int			rc = SPI_execute(sql, false, 0);
-
-	if (rc != expected)
-		elog(ERROR, "SPI_execute failed: %s", SPI_result_code_string(rc));
-}
-
 static int64
 sql_int8(const char *sql, bool *isnull)
 {
 	Datum		d;
 
-	run_sql(sql, SPI_OK_SELECT);
+	pgmqc_run_sql(sql, SPI_OK_SELECT);
 	if (SPI_processed == 0)
 	{
 		*isnull = true;
@@ -91,6 +82,34 @@ pgmqc_partition_exists(int32 topic_id, int64 partno)
 }
 
 /*
+ * The lowest and highest partition numbers of a topic's log; false when it
+ * has none.  Inside SPI.
+ */
+bool
+pgmqc_partition_range(int32 topic_id, int64 *lowest, int64 *highest)
+{
+	char		prefix[NAMEDATALEN];
+	bool		isnull;
+
+	snprintf(prefix, sizeof(prefix), "t_%d_p", topic_id);
+	pgmqc_run_sql(psprintf("SELECT pg_catalog.min(n), pg_catalog.max(n) FROM ("
+						   "SELECT pg_catalog.substr(c.relname, %d)::bigint AS n "
+						   "FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_class c "
+						   "ON c.oid OPERATOR(pg_catalog.=) i.inhrelid "
+						   "WHERE i.inhparent OPERATOR(pg_catalog.=) 'pgmq_c.t_%d'::pg_catalog.regclass "
+						   "AND pg_catalog.starts_with(c.relname, %s)) s",
+						   (int) strlen(prefix) + 1, topic_id, quote_literal_cstr(prefix)),
+				  SPI_OK_SELECT);
+	*lowest = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
+										  SPI_tuptable->tupdesc, 1, &isnull));
+	if (isnull)
+		return false;
+	*highest = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
+										   SPI_tuptable->tupdesc, 2, &isnull));
+	return true;
+}
+
+/*
  * Make partition partno of a topic's log unless it exists.  The table is
  * made first and then attached, which takes only SHARE UPDATE EXCLUSIVE on
  * the log: sends and reads go on.  Inside SPI.
@@ -100,12 +119,12 @@ pgmqc_create_partition(int32 topic_id, int64 partition_size, int64 partno)
 {
 	if (pgmqc_partition_exists(topic_id, partno))
 		return;
-	run_sql(psprintf("SELECT pg_catalog.pg_advisory_xact_lock(%d, %d)",
+	pgmqc_run_sql(psprintf("SELECT pg_catalog.pg_advisory_xact_lock(%d, %d)",
 					 PARTITION_LOCK_CLASS, topic_id), SPI_OK_SELECT);
 	CommandCounterIncrement();
 	if (pgmqc_partition_exists(topic_id, partno))
 		return;
-	run_sql(psprintf("CREATE TABLE pgmq_c.t_%d_p" INT64_FORMAT
+	pgmqc_run_sql(psprintf("CREATE TABLE pgmq_c.t_%d_p" INT64_FORMAT
 					 " (LIKE pgmq_c.t_%d INCLUDING DEFAULTS);"
 					 "ALTER TABLE pgmq_c.t_%d ATTACH PARTITION pgmq_c.t_%d_p" INT64_FORMAT
 					 " FOR VALUES FROM (" INT64_FORMAT ") TO (" INT64_FORMAT ")",
@@ -147,14 +166,14 @@ rotate(TopicInfo *t, int64 last, TimestampTz now)
 		return;
 
 	pgmqc_create_partition(t->id, t->partition_size, cur + 1);
-	run_sql(psprintf("LOCK TABLE pgmq_c.t_%d IN SHARE ROW EXCLUSIVE MODE NOWAIT", t->id),
+	pgmqc_run_sql(psprintf("LOCK TABLE pgmq_c.t_%d IN SHARE ROW EXCLUSIVE MODE NOWAIT", t->id),
 			SPI_OK_UTILITY);
 	/* no msg_id can be drawn now: read the sequence again and move it on */
 	last = sql_int8(psprintf("SELECT CASE WHEN is_called THEN last_value "
 							 "ELSE last_value OPERATOR(pg_catalog.-) 1 END FROM pgmq_c.t_%d_seq",
 							 t->id), &isnull);
 	if (last < next_start - 1)
-		run_sql(psprintf("SELECT pg_catalog.setval('pgmq_c.t_%d_seq'::pg_catalog.regclass, "
+		pgmqc_run_sql(psprintf("SELECT pg_catalog.setval('pgmq_c.t_%d_seq'::pg_catalog.regclass, "
 						 INT64_FORMAT ", true)", t->id, next_start - 1),
 				SPI_OK_SELECT);
 }
@@ -188,7 +207,7 @@ expire_partition(TopicInfo *t, int64 k, int64 safe_last, TimestampTz now)
 		return false;			/* not yet */
 
 	/* the groups still inside the partition: skip it, count what they miss */
-	run_sql(psprintf("SELECT c.group_id, c.next_id, g.filter IS NOT NULL "
+	pgmqc_run_sql(psprintf("SELECT c.group_id, c.next_id, g.filter IS NOT NULL "
 					 "FROM pgmq_c.c_%d c JOIN pgmq_c.groups g USING (group_id) "
 					 "WHERE c.next_id OPERATOR(pg_catalog.<) " INT64_FORMAT " "
 					 "ORDER BY c.group_id FOR UPDATE OF c",
@@ -220,16 +239,16 @@ expire_partition(TopicInfo *t, int64 k, int64 safe_last, TimestampTz now)
 											"(SELECT filter FROM pgmq_c.groups WHERE group_id OPERATOR(pg_catalog.=) %d)",
 											groups[i]) : ""),
 						  &isnull);
-		run_sql(psprintf("DELETE FROM pgmq_c.g_%d WHERE msg_id OPERATOR(pg_catalog.<) " INT64_FORMAT,
+		pgmqc_run_sql(psprintf("DELETE FROM pgmq_c.g_%d WHERE msg_id OPERATOR(pg_catalog.<) " INT64_FORMAT,
 						 groups[i], hi), SPI_OK_DELETE);
 		outstanding = (int64) SPI_processed;
-		run_sql(psprintf("UPDATE pgmq_c.c_%d SET next_id = GREATEST(next_id, " INT64_FORMAT "), "
+		pgmqc_run_sql(psprintf("UPDATE pgmq_c.c_%d SET next_id = GREATEST(next_id, " INT64_FORMAT "), "
 						 "missed = missed OPERATOR(pg_catalog.+) " INT64_FORMAT
 						 " WHERE group_id OPERATOR(pg_catalog.=) %d",
 						 t->id, hi, unread + outstanding, groups[i]), SPI_OK_UPDATE);
 	}
 	/* groups already past the partition may still hold messages in it */
-	run_sql(psprintf("SELECT group_id FROM pgmq_c.c_%d WHERE next_id OPERATOR(pg_catalog.>=) " INT64_FORMAT
+	pgmqc_run_sql(psprintf("SELECT group_id FROM pgmq_c.c_%d WHERE next_id OPERATOR(pg_catalog.>=) " INT64_FORMAT
 					 " ORDER BY group_id FOR UPDATE",
 					 t->id, hi), SPI_OK_SELECT);
 	ngroups = SPI_processed;
@@ -239,14 +258,14 @@ expire_partition(TopicInfo *t, int64 k, int64 safe_last, TimestampTz now)
 												SPI_tuptable->tupdesc, 1, &isnull));
 	for (i = 0; i < ngroups; i++)
 	{
-		run_sql(psprintf("DELETE FROM pgmq_c.g_%d WHERE msg_id OPERATOR(pg_catalog.<) " INT64_FORMAT,
+		pgmqc_run_sql(psprintf("DELETE FROM pgmq_c.g_%d WHERE msg_id OPERATOR(pg_catalog.<) " INT64_FORMAT,
 						 groups[i], hi), SPI_OK_DELETE);
 		if (SPI_processed > 0)
-			run_sql(psprintf("UPDATE pgmq_c.c_%d SET missed = missed OPERATOR(pg_catalog.+) " UINT64_FORMAT
+			pgmqc_run_sql(psprintf("UPDATE pgmq_c.c_%d SET missed = missed OPERATOR(pg_catalog.+) " UINT64_FORMAT
 							 " WHERE group_id OPERATOR(pg_catalog.=) %d",
 							 t->id, SPI_processed, groups[i]), SPI_OK_UPDATE);
 	}
-	run_sql(psprintf("DROP TABLE pgmq_c.t_%d_p" INT64_FORMAT, t->id, k), SPI_OK_UTILITY);
+	pgmqc_run_sql(psprintf("DROP TABLE pgmq_c.t_%d_p" INT64_FORMAT, t->id, k), SPI_OK_UTILITY);
 	return true;
 }
 
@@ -274,18 +293,11 @@ static bool
 step_ensure(TopicInfo *t, int64 last, int64 unused, TimestampTz now)
 {
 	int64		cur = (last + PGMQC_SEND_MARGIN) / t->partition_size;
-	bool		isnull;
+	int64		lowest;
 	int64		highest;
 	int64		k;
 
-	highest = sql_int8(psprintf("SELECT pg_catalog.max(pg_catalog.substr(c.relname, %d)::bigint) "
-								"FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_class c "
-								"ON c.oid OPERATOR(pg_catalog.=) i.inhrelid "
-								"WHERE i.inhparent OPERATOR(pg_catalog.=) 'pgmq_c.t_%d'::pg_catalog.regclass "
-								"AND pg_catalog.starts_with(c.relname, 't_%d_p')",
-								(int) strlen(psprintf("t_%d_p", t->id)) + 1, t->id, t->id),
-					   &isnull);
-	if (isnull || highest >= cur + 1)
+	if (!pgmqc_partition_range(t->id, &lowest, &highest) || highest >= cur + 1)
 		return true;
 	if (highest < last / t->partition_size - 1)
 		highest = last / t->partition_size - 1;
@@ -358,7 +370,7 @@ pgmqc_maintain_topics_internal(bool in_worker)
 	if (get_attnum(get_relname_relid("queues", get_namespace_oid("pgmq_c", false)),
 				   "kind") == InvalidAttrNumber)
 		return 0;				/* before ALTER EXTENSION pgmq_c UPDATE */
-	run_sql("SELECT queue_id, partition_size, retention FROM pgmq_c.queues "
+	pgmqc_run_sql("SELECT queue_id, partition_size, retention FROM pgmq_c.queues "
 			"WHERE kind OPERATOR(pg_catalog.=) 't' ORDER BY queue_id", SPI_OK_SELECT);
 	ntopics = SPI_processed;
 	topics = palloc((ntopics + 1) * sizeof(TopicInfo));
@@ -382,6 +394,7 @@ pgmqc_maintain_topics_internal(bool in_worker)
 		int64		cur;
 		int64		k;
 		int64		lowest;
+		int64		highest;
 		PgmqcQueue *entry;
 		int64		safe_last;
 		char	   *name;
@@ -394,17 +407,10 @@ pgmqc_maintain_topics_internal(bool in_worker)
 		(void) in_subxact(step_ensure, t, last, 0, now);
 
 		/* partitions before the current one, oldest first */
-		lowest = sql_int8(psprintf("SELECT pg_catalog.min(pg_catalog.substr(c.relname, %d)::bigint) "
-								   "FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_class c "
-								   "ON c.oid OPERATOR(pg_catalog.=) i.inhrelid "
-								   "WHERE i.inhparent OPERATOR(pg_catalog.=) 'pgmq_c.t_%d'::pg_catalog.regclass "
-								   "AND pg_catalog.starts_with(c.relname, 't_%d_p')",
-								   (int) strlen(psprintf("t_%d_p", t->id)) + 1, t->id, t->id),
-						  &isnull);
-		if (isnull)
+		if (!pgmqc_partition_range(t->id, &lowest, &highest))
 			continue;
 		name = NULL;
-		run_sql(psprintf("SELECT queue_name FROM pgmq_c.queues WHERE queue_id OPERATOR(pg_catalog.=) %d",
+		pgmqc_run_sql(psprintf("SELECT queue_name FROM pgmq_c.queues WHERE queue_id OPERATOR(pg_catalog.=) %d",
 						 t->id), SPI_OK_SELECT);
 		if (SPI_processed == 1)
 			name = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);

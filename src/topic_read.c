@@ -130,22 +130,13 @@ sequence_last(PgmqcQueue *topic)
 static void
 load_part_hi(PgmqcQueue *topic)
 {
-	char	   *sql;
-	bool		isnull;
-	Datum		d;
+	int64		lowest;
+	int64		highest;
 
-	sql = psprintf("SELECT pg_catalog.max(pg_catalog.substr(c.relname, %d)::bigint) "
-				   "FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_class c "
-				   "ON c.oid OPERATOR(pg_catalog.=) i.inhrelid "
-				   "WHERE i.inhparent OPERATOR(pg_catalog.=) %u "
-				   "AND pg_catalog.starts_with(c.relname, 't_%d_p')",
-				   (int) strlen(psprintf("t_%d_p", topic->queue_id)) + 1,
-				   topic->relid, topic->queue_id);
-	if (SPI_execute(sql, true, 1) != SPI_OK_SELECT)
-		elog(ERROR, "could not list the partitions of topic \"%s\"", topic->name);
-	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
-	topic->part_hi = isnull ? 0 : (DatumGetInt64(d) + 1) * topic->partition_size;
-	pfree(sql);
+	if (pgmqc_partition_range(topic->queue_id, &lowest, &highest))
+		topic->part_hi = (highest + 1) * topic->partition_size;
+	else
+		topic->part_hi = 0;
 }
 
 /*
