@@ -178,7 +178,7 @@ pgmqc_emit_rows(FunctionCallInfo fcinfo, bool sort_by_first)
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	SPITupleTable *tt = SPI_tuptable;
 	uint64		n = SPI_processed;
-	int			natts = rsinfo->setDesc->natts;
+	int			natts = Max(rsinfo->setDesc->natts, tt ? tt->tupdesc->natts : 0);
 	Datum	   *values = palloc(natts * sizeof(Datum));
 	bool	   *nulls = palloc(natts * sizeof(bool));
 	int64	   *order = palloc(n * 2 * sizeof(int64));
@@ -474,9 +474,10 @@ pgmqc_message_array(TupleDesc desc, int n, MemoryContext result_cxt)
 	for (i = 0; i < n; i++)
 	{
 		HeapTuple	src = SPI_tuptable->vals[order[2 * i + 1]];
-		Datum		values[6];
-		bool		nulls[6];
+		Datum		values[16];
+		bool		nulls[16];
 
+		Assert(SPI_tuptable->tupdesc->natts <= 16);
 		heap_deform_tuple(src, SPI_tuptable->tupdesc, values, nulls);
 		elems[i] = HeapTupleGetDatum(heap_form_tuple(msgdesc, values, nulls));
 	}

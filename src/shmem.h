@@ -41,6 +41,7 @@ typedef struct PgmqcSlot
 	slock_t		senders_lock;
 	TransactionId senders[PGMQC_SLOT_SENDERS];
 	TransactionId overflow_xid;
+	pg_atomic_uint32 fill_skipped;	/* a reader found a group being filled */
 } PgmqcSlot;
 
 /* One database's worker.  Protected by PgmqcShared.mutex. */

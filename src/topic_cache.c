@@ -44,7 +44,7 @@ typedef struct GroupStmtDef
 {
 	const char *sql;
 	int			nargs;
-	Oid			argtypes[4];
+	Oid			argtypes[6];
 } GroupStmtDef;
 
 /*
@@ -73,16 +73,36 @@ static const GroupStmtDef gstmt_defs[NUM_PGMQC_GSTMTS] = {
 		"SELECT next_id FROM {C} WHERE group_id OPERATOR(pg_catalog.=) $1",
 		1, {INT4OID}
 	},
+	/*
+	 * Hand the next messages (up to $3 examined, from $1 to $2, those whose
+	 * headers contain $4) to the group, leasing the first $5 that are due
+	 * to this reader for $6.  Returns the leased messages, each row also
+	 * carrying how many messages were examined, the last one examined and
+	 * how many were handed out; a single row of NULL messages when none
+	 * was leased.
+	 */
 	[GSTMT_FILL] = {
-		"WITH s AS (SELECT msg_id, deliver_at, headers FROM {T} "
+		"WITH s AS (SELECT msg_id, enqueued_at, deliver_at, message, headers FROM {T} "
 		"WHERE msg_id OPERATOR(pg_catalog.>=) $1 AND msg_id OPERATOR(pg_catalog.<=) $2 "
 		"ORDER BY msg_id LIMIT $3), "
+		"f AS (SELECT s.msg_id, s.enqueued_at, s.deliver_at, s.message, s.headers, "
+		"(s.deliver_at IS NULL OR s.deliver_at OPERATOR(pg_catalog.<=) pg_catalog.clock_timestamp()) "
+		"AND pg_catalog.row_number() OVER (ORDER BY s.msg_id) OPERATOR(pg_catalog.<=) $5 AS lease "
+		"FROM s WHERE $4 IS NULL OR s.headers OPERATOR(pg_catalog.@>) $4), "
 		"ins AS (INSERT INTO {G} (msg_id, read_ct, vt) "
-		"SELECT s.msg_id, 0, COALESCE(s.deliver_at, '-infinity'::pg_catalog.timestamptz) "
-		"FROM s WHERE $4 IS NULL OR s.headers OPERATOR(pg_catalog.@>) $4 RETURNING 1) "
-		"SELECT (SELECT pg_catalog.count(*) FROM s), (SELECT pg_catalog.max(msg_id) FROM s), "
-		"(SELECT pg_catalog.count(*) FROM ins)",
-		4, {INT8OID, INT8OID, INT4OID, JSONBOID}
+		"SELECT f.msg_id, CASE WHEN f.lease THEN 1 ELSE 0 END, "
+		"CASE WHEN f.lease THEN pg_catalog.clock_timestamp() OPERATOR(pg_catalog.+) $6 "
+		"ELSE COALESCE(f.deliver_at, '-infinity'::pg_catalog.timestamptz) END "
+		"FROM f RETURNING msg_id, read_ct, vt), "
+		"a AS (SELECT (SELECT pg_catalog.count(*) FROM s) AS examined, "
+		"(SELECT pg_catalog.max(msg_id) FROM s) AS max_id, "
+		"(SELECT pg_catalog.count(*) FROM ins) AS added) "
+		"SELECT x.msg_id, x.read_ct, x.enqueued_at, x.vt, x.message, x.headers, "
+		"a.examined, a.max_id, a.added "
+		"FROM a LEFT JOIN (SELECT ins.msg_id, ins.read_ct, f.enqueued_at, ins.vt, f.message, f.headers "
+		"FROM ins JOIN f ON f.msg_id OPERATOR(pg_catalog.=) ins.msg_id "
+		"WHERE ins.read_ct OPERATOR(pg_catalog.=) 1) x ON true",
+		6, {INT8OID, INT8OID, INT4OID, JSONBOID, INT4OID, INTERVALOID}
 	},
 	[GSTMT_SET_CURSOR] = {
 		"UPDATE {C} SET next_id = $2 WHERE group_id OPERATOR(pg_catalog.=) $1",

@@ -263,9 +263,17 @@ advance_group_lwm(PgmqcGroup *group)
 }
 
 /*
- * Hand the group's next messages to its table.  Returns how many rows were
- * added, -1 when another reader is filling the group right now, or
- * FILL_ASKED when the worker was asked to.
+ * Hand the group's next messages to its table, leasing up to "lease" of
+ * them to this reader for vt at once (they are then in SPI_tuptable, with
+ * three more columns).  Returns how many it leased, -1 when another reader
+ * is filling the group right now, or FILL_ASKED when the worker was asked
+ * to.  *added tells how many it handed to the group in all.
+ *
+ * A fill examines FILL_MIN messages, or as many as it leases when that is a
+ * quarter of FILL_MIN or more (a big batch is handed out and leased in one
+ * insert, with no update), and four times that when readers found the
+ * group being filled lately: what it does not lease stays in the group's
+ * table for its other readers.
  *
  * The fill holds the group's cursor row locked until the transaction ends,
  * and the rows it adds are visible to the group's other readers only then.
@@ -275,17 +283,20 @@ advance_group_lwm(PgmqcGroup *group)
  * itself only when there is no worker.
  */
 static int
-fill_group(PgmqcQueue *topic, PgmqcGroup *group, int32 want, bool in_worker)
+fill_group(PgmqcQueue *topic, PgmqcGroup *group, int32 lease, Interval *vt,
+		   bool in_worker, int64 *added)
 {
 	int64		safe_id;
 	int64		next_id;
 	int64		examined;
-	int64		added;
 	int32		limit;
-	Datum		args[4];
-	char		nulls[4] = {' ', ' ', ' ', ' '};
+	Datum		args[6];
+	char		nulls[6] = {' ', ' ', ' ', ' ', ' ', ' '};
 	bool		isnull;
+	bool		none_leased;
+	Interval	zero;
 
+	*added = 0;
 	if (IsolationUsesXactSnapshot())
 		return 0;
 	safe_id = pgmqc_topic_safe_id(topic, false);
@@ -306,40 +317,69 @@ fill_group(PgmqcQueue *topic, PgmqcGroup *group, int32 want, bool in_worker)
 
 	args[0] = Int32GetDatum(group->group_id);
 	if (pgmqc_gexec(group, GSTMT_LOCK_CURSOR, args, NULL, 1) == 0)
+	{
+		/* tell the one filling that others want messages too */
+		if (pgmqc_shared != NULL)
+			pg_atomic_write_u32(&pgmqc_slot(topic->queue_id)->fill_skipped, 1);
 		return -1;
+	}
 	next_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
 										  SPI_tuptable->tupdesc, 1, &isnull));
 	group->known_next = next_id;
 	if (next_id > safe_id)
 		return 0;
 
-	limit = Min(Max(want, FILL_MIN), PGMQC_MAX_BATCH);
+	limit = lease >= FILL_MIN / 4 ? lease : FILL_MIN;
+	if (pgmqc_shared != NULL &&
+		pg_atomic_exchange_u32(&pgmqc_slot(topic->queue_id)->fill_skipped, 0) != 0)
+		limit = Max(limit, 4 * lease);
+	limit = Min(limit, PGMQC_MAX_BATCH);
+
+	memset(&zero, 0, sizeof(zero));
 	args[0] = Int64GetDatum(next_id);
 	args[1] = Int64GetDatum(safe_id);
 	args[2] = Int32GetDatum(limit);
 	args[3] = group->filter ? JsonbPGetDatum(group->filter) : (Datum) 0;
 	if (group->filter == NULL)
 		nulls[3] = 'n';
-	pgmqc_gexec(group, GSTMT_FILL, args, nulls, 1);
+	args[4] = Int32GetDatum(lease);
+	args[5] = IntervalPGetDatum(vt ? vt : &zero);
+	pgmqc_gexec(group, GSTMT_FILL, args, nulls, 0);
 	examined = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
-										   SPI_tuptable->tupdesc, 1, &isnull));
+										   SPI_tuptable->tupdesc, 7, &isnull));
 	if (examined < limit)
 		next_id = safe_id + 1;	/* every message up to safe_id was seen */
 	else
 		next_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
-											  SPI_tuptable->tupdesc, 2, &isnull)) + 1;
-	added = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
-										SPI_tuptable->tupdesc, 3, &isnull));
+											  SPI_tuptable->tupdesc, 8, &isnull)) + 1;
+	*added = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
+										 SPI_tuptable->tupdesc, 9, &isnull));
+	(void) SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &none_leased);
 
-	args[0] = Int32GetDatum(group->group_id);
-	args[1] = Int64GetDatum(next_id);
-	pgmqc_gexec(group, GSTMT_SET_CURSOR, args, NULL, 0);
-	group->known_next = next_id;
+	/* keep the leased rows in SPI_tuptable across the cursor update */
+	{
+		SPITupleTable *leased = SPI_tuptable;
+		uint64		nleased = none_leased ? 0 : SPI_processed;
 
+		args[0] = Int32GetDatum(group->group_id);
+		args[1] = Int64GetDatum(next_id);
+		pgmqc_gexec(group, GSTMT_SET_CURSOR, args, NULL, 0);
+		group->known_next = next_id;
+		SPI_tuptable = leased;
+		SPI_processed = nleased;
+	}
+
+	if (pgmqc_shared != NULL && SPI_processed > 0)
+	{
+		/* rolled back, the lease makes the messages available again */
+		pgmqc_wake_on_abort(topic, PG_INT32_MAX / 2);
+		if (pg_atomic_read_u32(&pgmqc_slot(topic->queue_id)->waiters) > 0)
+			pgmqc_publish_due(topic->queue_id, pgmqc_now_plus(vt));
+	}
 	/* what this reader does not take, the group's other readers may */
-	if (added > 0 && pgmqc_shared != NULL)
+	if (*added > (int64) SPI_processed && pgmqc_shared != NULL)
 		pgmqc_wake_on_commit(topic, PG_INT32_MAX / 2, false);
-	return (int) added;
+	return (int) SPI_processed;
 }
 
 static int
@@ -433,21 +473,25 @@ claim_or_wait(const char *topic_name, const char *group_name, int32 qty,
 		if (n < qty)
 		{
 			uint64		before_fill = pgmqc_generation(topic);
+			int64		added;
 
-			filled = fill_group(topic, group, qty - n, false);
+			filled = fill_group(topic, group, qty - n, vt, false, &added);
 			if (filled == FILL_ASKED)
 			{
 				/* the worker's commit wakes us; then claim what it added */
 				pgmqc_sleep(topic, before_fill,
 							TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
 														FILL_WAIT_MS));
-				filled = 1;
-			}
-			if (filled > 0)
-			{
 				counts[1] = claim_group(topic, group, qty - n, vt);
 				tables[1] = SPI_tuptable;
 				n += counts[1];
+			}
+			else if (filled > 0)
+			{
+				/* leased by the fill itself */
+				counts[1] = filled;
+				tables[1] = SPI_tuptable;
+				n += filled;
 			}
 		}
 		if (n > 0 || !waiting || GetCurrentTimestamp() >= deadline)
@@ -607,7 +651,11 @@ pgmqc_fill_all_groups(void)
 		pgmqc_gexec(group, GSTMT_AVAILABLE, args, NULL, 1);
 		if (DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
 										SPI_tuptable->tupdesc, 1, &isnull)) < FILL_MIN)
-			(void) fill_group(topic, group, FILL_MIN, true);
+		{
+			int64		added;
+
+			(void) fill_group(topic, group, 0, NULL, true, &added);
+		}
 		/* whoever asked waits for this commit, filled or not */
 		pgmqc_wake_on_commit(topic, PG_INT32_MAX / 2, false);
 	}
