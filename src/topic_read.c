@@ -59,6 +59,7 @@ PG_FUNCTION_INFO_V1(pgmqc_receive_group);
 #define FILL_MIN				256
 #define FILL_ASKED				(-2)	/* fill_group: the worker will fill */
 #define FILL_WAIT_MS			1000	/* longest wait for the worker's fill */
+#define FILL_BUSY_WAIT_MS		20	/* ... and for another reader's */
 
 /*
  * The topic's safe_id (see the file header).  With wait, wait until the
@@ -294,6 +295,7 @@ fill_group(PgmqcQueue *topic, PgmqcGroup *group, int32 lease, Interval *vt,
 	char		nulls[6] = {' ', ' ', ' ', ' ', ' ', ' '};
 	bool		isnull;
 	bool		none_leased;
+	bool		contended;
 	Interval	zero;
 
 	*added = 0;
@@ -330,9 +332,10 @@ fill_group(PgmqcQueue *topic, PgmqcGroup *group, int32 lease, Interval *vt,
 		return 0;
 
 	limit = lease >= FILL_MIN / 4 ? lease : FILL_MIN;
-	if (pgmqc_shared != NULL &&
-		pg_atomic_exchange_u32(&pgmqc_slot(topic->queue_id)->fill_skipped, 0) != 0)
-		limit = Max(limit, 4 * lease);
+	contended = pgmqc_shared != NULL &&
+		pg_atomic_exchange_u32(&pgmqc_slot(topic->queue_id)->fill_skipped, 0) != 0;
+	if (contended)
+		limit = Max(limit, 8 * lease);
 	limit = Min(limit, PGMQC_MAX_BATCH);
 
 	memset(&zero, 0, sizeof(zero));
@@ -376,8 +379,11 @@ fill_group(PgmqcQueue *topic, PgmqcGroup *group, int32 lease, Interval *vt,
 		if (pg_atomic_read_u32(&pgmqc_slot(topic->queue_id)->waiters) > 0)
 			pgmqc_publish_due(topic->queue_id, pgmqc_now_plus(vt));
 	}
-	/* what this reader does not take, the group's other readers may */
-	if (*added > (int64) SPI_processed && pgmqc_shared != NULL)
+	/*
+	 * What this reader does not take, the group's other readers may; and
+	 * those who found the group being filled wait for this commit.
+	 */
+	if ((*added > (int64) SPI_processed || contended) && pgmqc_shared != NULL)
 		pgmqc_wake_on_commit(topic, PG_INT32_MAX / 2, false);
 	return (int) SPI_processed;
 }
@@ -492,6 +498,19 @@ claim_or_wait(const char *topic_name, const char *group_name, int32 qty,
 				counts[1] = filled;
 				tables[1] = SPI_tuptable;
 				n += filled;
+			}
+			else if (filled < 0 && n == 0 && pgmqc_shared != NULL)
+			{
+				/*
+				 * Another reader is filling the group: its commit, which
+				 * comes soon, leaves messages for us too.
+				 */
+				pgmqc_sleep(topic, before_fill,
+							TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
+														FILL_BUSY_WAIT_MS));
+				counts[1] = claim_group(topic, group, qty, vt);
+				tables[1] = SPI_tuptable;
+				n += counts[1];
 			}
 		}
 		if (n > 0 || !waiting || GetCurrentTimestamp() >= deadline)
