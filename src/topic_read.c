@@ -332,6 +332,8 @@ fill_group(PgmqcQueue *topic, PgmqcGroup *group, int32 lease, Interval *vt,
 		return 0;
 
 	limit = lease >= FILL_MIN / 4 ? lease : FILL_MIN;
+	if (in_worker)
+		limit = 4 * FILL_MIN;	/* readers in transaction blocks wait for it */
 	contended = pgmqc_shared != NULL &&
 		pg_atomic_exchange_u32(&pgmqc_slot(topic->queue_id)->fill_skipped, 0) != 0;
 	if (contended)
