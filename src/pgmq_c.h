@@ -74,7 +74,6 @@ typedef enum PgmqcStmt
 	STMT_METRICS,
 	STMT_NEXT_DUE,
 	/* topics (topic_read.c, topic_metrics.c) */
-	STMT_T_SEND,
 	STMT_T_SEND_BATCH,
 	STMT_T_BOUNDS,
 	STMT_T_FIRST_AT,
@@ -110,6 +109,8 @@ typedef struct PgmqcQueue
 	TimestampTz last_advance;
 	int64		part_hi;		/* topics: end of the last partition, or 0 */
 	Oid			seqid;			/* topics: the msg_id sequence */
+	SPIPlanPtr	part_plan;		/* topics: send into partition part_plan_k */
+	int64		part_plan_k;
 } PgmqcQueue;
 
 /* The statements kept per consumer group; see topic_cache.c. */
@@ -192,6 +193,7 @@ extern PgmqcQueue *pgmqc_lookup_kind(const char *name, char kind,
 									 bool missing_ok);
 extern void pgmqc_forget(const char *name);
 extern SPIPlanPtr pgmqc_plan(PgmqcQueue *queue, PgmqcStmt stmt);
+extern SPIPlanPtr pgmqc_partition_send_plan(PgmqcQueue *topic, int64 partno);
 extern int	pgmqc_exec(PgmqcQueue *queue, PgmqcStmt stmt, Datum *values,
 					   const char *nulls, long count);
 extern void pgmqc_lwm_xact_end(bool commit);

@@ -239,12 +239,6 @@ static const StmtDef stmt_defs[NUM_PGMQC_STMTS] = {
 		" ORDER BY msg_id LIMIT 1000) s))",
 		2, {INT8OID, TIMESTAMPTZOID}
 	},
-	[STMT_T_SEND] = {
-		"INSERT INTO {T} (msg_id, enqueued_at, deliver_at, message, headers) "
-		"VALUES (pg_catalog.nextval({S}), pg_catalog.clock_timestamp(), "
-		"pg_catalog.clock_timestamp() OPERATOR(pg_catalog.+) $3, $1, $2) RETURNING msg_id",
-		3, {JSONBOID, JSONBOID, INTERVALOID}
-	},
 	[STMT_T_SEND_BATCH] = {
 		"INSERT INTO {T} (msg_id, enqueued_at, deliver_at, message, headers) "
 		"SELECT pg_catalog.nextval({S}), pg_catalog.clock_timestamp(), "
@@ -343,6 +337,10 @@ reset_entry(PgmqcQueue *entry)
 	entry->kind = PGMQC_KIND_QUEUE;
 	entry->partition_size = 0;
 	entry->part_hi = 0;
+	if (entry->part_plan != NULL)
+		SPI_freeplan(entry->part_plan);
+	entry->part_plan = NULL;
+	entry->part_plan_k = -1;
 }
 
 /*
@@ -494,6 +492,7 @@ pgmqc_lookup_kind(const char *name, char kind, bool missing_ok)
 	{
 		entry = hash_search(queue_cache, name, HASH_ENTER, &found);
 		memset(entry->plans, 0, sizeof(entry->plans));
+		entry->part_plan = NULL;
 		reset_entry(entry);
 		entry->queue_id = queue_id;
 	}
@@ -642,6 +641,44 @@ pgmqc_plan(PgmqcQueue *queue, PgmqcStmt stmt)
 		queue->plans[stmt] = plan;
 		pfree(sql);
 	}
+	return plan;
+}
+
+/*
+ * The kept statement that sends one message straight into partition partno
+ * of a topic's log, with its msg_id drawn already: no tuple routing.  One
+ * partition's plan is kept at a time; NULL when the partition does not
+ * exist (the caller then sends through the log itself).
+ */
+SPIPlanPtr
+pgmqc_partition_send_plan(PgmqcQueue *topic, int64 partno)
+{
+	char		relname[NAMEDATALEN];
+	Oid			argtypes[4] = {JSONBOID, JSONBOID, INTERVALOID, INT8OID};
+	SPIPlanPtr	plan;
+	char	   *sql;
+
+	if (topic->part_plan != NULL && topic->part_plan_k == partno)
+		return topic->part_plan;
+	snprintf(relname, sizeof(relname), "t_%d_p" INT64_FORMAT, topic->queue_id, partno);
+	if (!OidIsValid(get_relname_relid(relname, get_namespace_oid("pgmq_c", false))))
+		return NULL;
+	if (topic->part_plan != NULL)
+		SPI_freeplan(topic->part_plan);
+	topic->part_plan = NULL;
+	sql = psprintf("INSERT INTO pgmq_c.%s (msg_id, enqueued_at, deliver_at, message, headers) "
+				   "VALUES ($4, pg_catalog.clock_timestamp(), "
+				   "pg_catalog.clock_timestamp() OPERATOR(pg_catalog.+) $3, $1, $2)",
+				   quote_identifier(relname));
+	plan = SPI_prepare_cursor(sql, 4, argtypes, CURSOR_OPT_GENERIC_PLAN);
+	if (plan == NULL)
+		elog(ERROR, "SPI_prepare failed for \"%s\": %s", sql,
+			 SPI_result_code_string(SPI_result));
+	if (SPI_keepplan(plan) != 0)
+		elog(ERROR, "SPI_keepplan failed");
+	topic->part_plan = plan;
+	topic->part_plan_k = partno;
+	pfree(sql);
 	return plan;
 }
 

@@ -106,17 +106,47 @@ pgmqc_send(PG_FUNCTION_ARGS)
 	(void) GetTopTransactionId();
 	if (queue->kind == PGMQC_KIND_TOPIC)
 	{
+		SPIPlanPtr	plan;
+		Datum		pvalues[4];
+		char		pnulls[4];
+
 		/* a topic's log: deliver_at is NULL unless delayed */
 		pgmqc_sender_register(queue->queue_id);
 		pgmqc_topic_before_send(queue, 1);
 		if (!delayed)
 			nulls[2] = 'n';
-		pgmqc_exec(queue, STMT_T_SEND, values, nulls, 0);
+
+		/*
+		 * Draw the msg_id here and insert straight into its partition:
+		 * routing a row through the partitioned log costs more than the
+		 * insert itself.
+		 */
+		msg_id = DatumGetInt64(DirectFunctionCall1(nextval_oid,
+												   ObjectIdGetDatum(queue->seqid)));
+		plan = pgmqc_partition_send_plan(queue, msg_id / queue->partition_size);
+		if (plan == NULL)
+		{
+			/* made after pgmqc_topic_before_send looked: only in a race */
+			pgmqc_create_partition(queue->queue_id, queue->partition_size,
+								   msg_id / queue->partition_size);
+			plan = pgmqc_partition_send_plan(queue, msg_id / queue->partition_size);
+			if (plan == NULL)
+				elog(ERROR, "could not make the partition for msg_id " INT64_FORMAT " of topic \"%s\"",
+					 msg_id, queue->name);
+		}
+		memcpy(pvalues, values, 3 * sizeof(Datum));
+		memcpy(pnulls, nulls, 3);
+		pvalues[3] = Int64GetDatum(msg_id);
+		pnulls[3] = ' ';
+		if (SPI_execute_plan(plan, pvalues, pnulls, false, 0) != SPI_OK_INSERT)
+			elog(ERROR, "could not send to topic \"%s\"", queue->name);
 	}
 	else
+	{
 		pgmqc_exec(queue, delayed ? STMT_SEND_DELAYED : STMT_SEND, values, nulls, 0);
-	msg_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
-										 SPI_tuptable->tupdesc, 1, &isnull));
+		msg_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
+											 SPI_tuptable->tupdesc, 1, &isnull));
+	}
 	if (queue->kind == PGMQC_KIND_TOPIC)
 		pgmqc_topic_sent(queue, msg_id, 1, delay);
 	else
