@@ -23,7 +23,14 @@
 #           delete 100 (id array) on a queue against read_group 1 + ack 1 /
 #           read_group 100 + ack 100 (id array) for one group of a topic with
 #           1 group and of a topic with 10 groups (all 10 with the same
-#           backlog; 9 idle); 1 and 4 clients; ratio (target >= 0.9)
+#           backlog; 9 idle); 1 and 4 clients; ratio (target >= 0.9).  Read
+#           and delete/ack are one transaction (BEGIN ... COMMIT), as in
+#           run.sh; a third scenario runs read 100 and delete/ack 100 as two
+#           autocommit statements (queue and 1-group topic only): since
+#           303daf8 a read_group inside a transaction block has the
+#           background worker fill the group, outside one it fills itself.
+#           msg/s counts the messages actually consumed (empty and short
+#           reads happen with a backlog: see the column messages per call)
 #   Part 3  storage: TOPICS_STORAGE_N messages of about 1 KB (send_batch,
 #           arrays of 1,000), bytes (pg_total_relation_size: tables, indexes,
 #           TOAST, FSM, VM) of the log's partitions + the cursor table c_ +
@@ -31,9 +38,9 @@
 #           group (the groups created before the messages, so every group has
 #           all of them to consume), and the queue's q_ + d_ + a_ for
 #           reference; after the send (and VACUUM ANALYZE), then after every
-#           group consumed everything (read_group 100 + ack 100, two groups
-#           at a time), then after a VACUUM (target 10 groups / 1 group
-#           <= 1.5)
+#           group consumed everything (read_group 100, then ack 100,
+#           autocommit, with pgbench, two groups at a time), then after a
+#           VACUUM (target 10 groups / 1 group <= 1.5)
 #   Part 4  head-of-group read latency, 1 client: BEGIN; read_group 1; ack;
 #           COMMIT; then a send, so the group's backlog stays at 1,000.
 #           Topics with 10 groups: TOPICS_SMALL (1,000) messages (recreated
@@ -95,8 +102,9 @@ export BENCH_OUT
 [ "$BENCH_ONLY" = baseline ] && die "BENCH_ONLY=baseline makes no sense here"
 [ $((TOPICS_STORAGE_N % 1000)) = 0 ] || die "TOPICS_STORAGE_N must be a multiple of 1000"
 [ $((TOPICS_BIG % 1000)) = 0 ] || die "TOPICS_BIG must be a multiple of 1000"
-[ "$TOPICS_SMALL" -ge 1000 ] && [ $((TOPICS_SMALL % 1000)) = 0 ] ||
+if [ "$TOPICS_SMALL" -lt 1000 ] || [ $((TOPICS_SMALL % 1000)) != 0 ]; then
 	die "TOPICS_SMALL must be a multiple of 1000 (the group reads 1,000 behind the end)"
+fi
 [ "$TOPICS_GROUPS" -ge 2 ] || die "TOPICS_GROUPS must be at least 2"
 
 RESULTS=$BENCH_OUT/results.tsv
@@ -158,6 +166,23 @@ nok() {
 	awk -F'\t' -v p="$1" -v s="$2" -v c="$3" -v side="$4" \
 		'$1==p && $2==s && $3==c && $4==side && $10==1 {n++} END {print n+0}' "$RESULTS"
 }
+# transactions pgbench processed in run TAG, and the latency (ms) of the
+# statement whose text matches RE (pgbench -r), or the sum of those that
+# do not match when NOT=1
+pb_xacts() { awk '/^number of transactions actually processed: /{print $6; exit}' "$BENCH_OUT/$1.out"; }
+pb_stmt() {
+	awk -v re="$2" -v not="${3:-0}" '/^statement latencies/{f=1; next}
+		f && NF >= 3 && $1 ~ /^[0-9.]+$/ {
+			m = ($0 ~ re); if ((m && !not) || (!m && not)) s += $1; found = 1 }
+		END { if (found) print s + 0 }' "$BENCH_OUT/$1.out"
+}
+# messages consumed per second: CONSUMED messages over the run TAG
+# (pgbench's elapsed time: transactions / tps)
+pb_rate() {
+	awk -v n="$2" -v x="$(pb_xacts "$1")" -v t="$PB_TPS" 'BEGIN {
+		if (x + 0 > 0 && t + 0 > 0) printf "%.2f", n * t / x; else print "" }'
+}
+
 # the sides in run R: the list rotated by R - 1, so drift hits all alike
 rotate() {
 	local r=$1
@@ -225,6 +250,22 @@ EOF
 # lag of a group (messages not yet acknowledged; list_groups may cap it)
 group_lag() {
 	sqlv "SELECT lag FROM pgmq_c.list_groups('$1') WHERE group_name = '$2'"
+}
+# group_pos TOPIC GROUP: "next_id rows_in_g_" of a group
+group_pos() {
+	local id gid
+	id=$(topic_id "$1")
+	gid=$(sqlv "SELECT group_id FROM pgmq_c.groups WHERE topic_id = $id AND group_name = '$2'")
+	sqlv "SELECT (SELECT next_id FROM pgmq_c.c_$id WHERE group_id = $gid), (SELECT count(*) FROM pgmq_c.g_$gid)" | tr '|' ' '
+}
+# acked TOPIC BEFORE AFTER: messages a group acknowledged between two
+# group_pos results (every message of the log is for every group: no filter)
+acked() {
+	local id
+	id=$(topic_id "$1")
+	# shellcheck disable=SC2086
+	set -- "$1" $2 $3
+	sqlv "SELECT count(*) + $3 - $5 FROM pgmq_c.t_$id WHERE msg_id >= $2 AND msg_id < $4"
 }
 # VACUUM ANALYZE of a topic's log only (its empty cursor and group tables
 # are left unanalyzed, as lib.sh's fresh_tables leaves empty tables)
@@ -312,37 +353,49 @@ print_part1() {
 
 # ---------------------------------------------------------------- part 2
 
-declare -A P2_BATCH=([rd1]=1 [rd100]=100)
-declare -A P2_FILL=([rd1]=$((20000 * TOPICS_SECONDS)) [rd100]=$((150000 * TOPICS_SECONDS)))
-declare -A P2_NAME=([rd1]="read 1 + delete/ack 1" [rd100]="read 100 + delete/ack 100 (id array)")
+P2_ORDER="rd1 rd100 rd100a"
+declare -A P2_FILL=([rd1]=$((20000 * TOPICS_SECONDS)) [rd100]=$((150000 * TOPICS_SECONDS))
+	[rd100a]=$((150000 * TOPICS_SECONDS)))
+declare -A P2_NAME=([rd1]="read 1 + delete/ack 1" [rd100]="read 100 + delete/ack 100 (id array)"
+	[rd100a]="read 100, then delete/ack 100, autocommit")
+# the autocommit variant only against the 1-group topic
+declare -A P2_SIDES=([rd1]="$SIDES" [rd100]="$SIDES" [rd100a]="q t1")
 
 part2() {
-	local s c r side fill batch left ok rate
-	log "part 2: consumers; {rd1 rd100} x sides {$SIDES} x clients {$TOPICS_CLIENTS} x $TOPICS_RUNS runs x ${TOPICS_SECONDS}s"
-	for s in rd1 rd100; do
-		batch=${P2_BATCH[$s]}
+	local s c r side fill left ok rate xacts pos0 pos1 n tag
+	log "part 2: consumers; {$P2_ORDER} x sides {$SIDES} x clients {$TOPICS_CLIENTS} x $TOPICS_RUNS runs x ${TOPICS_SECONDS}s"
+	for s in $P2_ORDER; do
 		fill=$(((P2_FILL[$s] + 999) / 1000 * 1000))
 		for c in $TOPICS_CLIENTS; do
 			for r in $(seq 1 "$TOPICS_RUNS"); do
 				# shellcheck disable=SC2046
-				for side in $(rotate "$r" $SIDES); do
+				for side in $(rotate "$r" ${P2_SIDES[$s]}); do
 					fresh "$side" "$fill"
+					tag=p2_${s}_c${c}_${side}_r$r
 					if [ "$side" = q ]; then
-						pgbench_run "p2_${s}_c${c}_${side}_r$r" "$BENCH_SRCDIR/pgbench/qc_$s.sql" "$c" "$TOPICS_SECONDS"
+						pgbench_run "$tag" "$BENCH_SRCDIR/pgbench/tq_$s.sql" "$c" "$TOPICS_SECONDS" -D "queue=$QC"
 						left=$(qc_count)
+						n=$((fill - left))
 					else
-						pgbench_run "p2_${s}_c${c}_${side}_r$r" "$BENCH_SRCDIR/pgbench/tp_$s.sql" "$c" "$TOPICS_SECONDS" \
+						pos0=$(group_pos "$TP" g1)
+						pgbench_run "$tag" "$BENCH_SRCDIR/pgbench/tp_$s.sql" "$c" "$TOPICS_SECONDS" \
 							-D "topic=$TP" -D grp=g1
-						left=$(group_lag "$TP" g1)
+						pos1=$(group_pos "$TP" g1)
+						n=$(acked "$TP" "$pos0" "$pos1")
+						left=$((fill - n))
 					fi
 					ok=$PB_OK
 					if [ "${left:-0}" -le 0 ]; then
 						ok=0
 						log "WARNING: $s c=$c $side run $r drained the backlog (fill $fill); run not counted"
 					fi
-					rate=$(awk -v t="$PB_TPS" -v b="$batch" 'BEGIN{printf "%.2f", t*b}')
-					record 2 "$s" "$c" "$side" "$r" "$rate" "$PB_LAT" "$left" "" "$ok"
-					log "  $s c=$c $side run $r: $(fmt "$rate") msg/s, $PB_LAT ms/tx, $left left"
+					xacts=$(pb_xacts "$tag")
+					rate=$(pb_rate "$tag" "$n")
+					[ -n "$rate" ] || ok=0
+					# V1 msg/s, V2 ms/tx, V3 messages per read call, V4 messages consumed
+					record 2 "$s" "$c" "$side" "$r" "$rate" "$PB_LAT" \
+						"$(awk -v n="$n" -v x="$xacts" 'BEGIN{ if (x > 0) printf "%.3f", n / x }')" "$n" "$ok"
+					log "  $s c=$c $side run $r: $(fmt "$rate") msg/s, $PB_LAT ms/tx, $n consumed in $xacts calls, $left left"
 				done
 			done
 		done
@@ -352,23 +405,24 @@ part2() {
 
 print_part2() {
 	local s c side q x
-	out "Part 2: consumers on a preloaded backlog (msg/s, medians of $TOPICS_RUNS runs x ${TOPICS_SECONDS}s; topic: one group g1 consumes, the other groups idle with the same backlog)"
+	out "Part 2: consumers on a preloaded backlog (msg/s, medians of $TOPICS_RUNS runs x ${TOPICS_SECONDS}s; topic: one group g1 consumes, the other groups idle with the same backlog; read and delete/ack in one transaction (BEGIN ... COMMIT) unless marked autocommit)"
 	out ""
-	out "| scenario | clients | queue msg/s | topic, 1 group msg/s | topic, $TOPICS_GROUPS groups msg/s | ratio 1 group / queue | ratio $TOPICS_GROUPS groups / queue (target >= 0.9) | queue ms/tx | 1 group ms/tx | $TOPICS_GROUPS groups ms/tx | runs ok |"
-	out "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
-	for s in rd1 rd100; do
+	out "| scenario | clients | queue msg/s | topic, 1 group msg/s | topic, $TOPICS_GROUPS groups msg/s | ratio 1 group / queue | ratio $TOPICS_GROUPS groups / queue (target >= 0.9) | queue ms/tx | 1 group ms/tx | $TOPICS_GROUPS groups ms/tx | messages per read call (queue/1/$TOPICS_GROUPS) | runs ok |"
+	out "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+	for s in $P2_ORDER; do
 		for c in $TOPICS_CLIENTS; do
 			q=$(med 2 "$s" "$c" q 6)
 			x="| ${P2_NAME[$s]} | $c | $(fmt "$q")"
 			for side in t1 "t$TOPICS_GROUPS"; do x="$x | $(fmt "$(med 2 "$s" "$c" "$side" 6)")"; done
 			for side in t1 "t$TOPICS_GROUPS"; do x="$x | $(ratio "$(med 2 "$s" "$c" "$side" 6)" "$q")"; done
 			for side in $SIDES; do x="$x | $(fmt "$(med 2 "$s" "$c" "$side" 7)")"; done
+			x="$x | $(fmt "$(med 2 "$s" "$c" q 8)")/$(fmt "$(med 2 "$s" "$c" t1 8)")/$(fmt "$(med 2 "$s" "$c" "t$TOPICS_GROUPS" 8)")"
 			x="$x | $(nok 2 "$s" "$c" q)/$(nok 2 "$s" "$c" t1)/$(nok 2 "$s" "$c" "t$TOPICS_GROUPS") |"
 			out "$x"
 		done
 	done
 	out ""
-	out "(backlog per run: $(commas "$(((P2_FILL[rd1] + 999) / 1000 * 1000))") messages for read 1, $(commas "$(((P2_FILL[rd100] + 999) / 1000 * 1000))") for read 100; a run that drains it is not counted)"
+	out "(backlog per run: $(commas "$(((P2_FILL[rd1] + 999) / 1000 * 1000))") messages for read 1, $(commas "$(((P2_FILL[rd100] + 999) / 1000 * 1000))") for read 100; a run that drains it is not counted. msg/s counts the messages actually consumed (queue: the backlog minus what is left; topic: the messages the group acknowledged, from its cursor and its g_ table), over pgbench's elapsed time; an empty or short read is a transaction like the others, so messages per read call below the batch size means empty or short reads)"
 	out ""
 }
 
@@ -397,25 +451,31 @@ storage_row() {
 	log "  storage $1 '$2': log/queue $(($4 / 1048576)) MB, cursors $(($5 / 1024)) kB, groups $(($6 / 1048576)) MB ($3 s)"
 }
 
+# drain_one TAG SCRIPT LAGCMD -D ...: one consumer runs SCRIPT (read 100,
+# then ack/delete 100, autocommit: tp_rd100a.sql / tq_rd100a.sql) with
+# pgbench until LAGCMD prints 0.  Separate statements, not one long DO
+# block: a backend that never goes idle never reports its dead tuples, and
+# autovacuum would never visit the group's table.
+drain_one() {
+	local tag=$1 script=$2 lagcmd=$3 left i=0
+	shift 3
+	left=$($lagcmd)
+	while [ "${left:-0}" -gt 0 ]; do
+		i=$((i + 1))
+		[ "$i" -le 20 ] || die "drain $tag: still $left messages left"
+		pgbench -n -M prepared -f "$script" -c 1 -j 1 -t $((left / 100 + 50)) "$@" \
+			>"$BENCH_OUT/$tag.$i.out" 2>&1 || die "drain $tag failed: see $BENCH_OUT/$tag.$i.out"
+		left=$($lagcmd)
+	done
+}
 # drain_groups TOPIC N: groups g1 .. gN each consume the topic to its end,
-# read_group 100 + ack 100 per transaction in a DO block, two at a time
+# two groups at a time
 drain_groups() {
 	local tp=$1 n=$2 i pids=()
 	for i in $(seq 1 "$n"); do
-		sql <<EOF >/dev/null &
-DO \$drain\$
-DECLARE
-	ids bigint[];
-BEGIN
-	LOOP
-		SELECT array_agg(msg_id) INTO ids FROM pgmq_c.read_group('$tp', 'g$i', '30 seconds', 100);
-		EXIT WHEN ids IS NULL;
-		PERFORM pgmq_c.ack('$tp', 'g$i', ids);
-		COMMIT;
-	END LOOP;
-END
-\$drain\$;
-EOF
+		# shellcheck disable=SC2016 # expanded by drain_one
+		drain_one "p3_drain_${tp}_g$i" "$BENCH_SRCDIR/pgbench/tp_rd100a.sql" "group_lag $tp g$i" \
+			-D "topic=$tp" -D "grp=g$i" &
 		pids+=($!)
 		if [ ${#pids[@]} -ge 2 ]; then
 			wait "${pids[0]}" || die "draining $tp failed"
@@ -427,22 +487,10 @@ EOF
 	done
 }
 drain_queue() {
-	sql <<EOF >/dev/null
-DO \$drain\$
-DECLARE
-	ids bigint[];
-BEGIN
-	LOOP
-		SELECT array_agg(msg_id) INTO ids FROM pgmq_c.read('$QC', '30 seconds', 100);
-		EXIT WHEN ids IS NULL;
-		PERFORM pgmq_c.delete('$QC', ids);
-		COMMIT;
-	END LOOP;
-END
-\$drain\$;
-EOF
+	drain_one p3_drain_queue "$BENCH_SRCDIR/pgbench/tq_rd100a.sql" qc_count -D "queue=$QC"
 }
 
+# shellcheck disable=SC2046 # q_bytes / t_bytes print three arguments
 part3() {
 	local cfg n=$TOPICS_STORAGE_N t0 secs ng b lag
 	log "part 3: storage of $(commas "$n") messages of ~1 KB: queue, topic with 1 and $TOPICS_GROUPS groups"
@@ -464,7 +512,10 @@ part3() {
 			for b in $(qc_tables); do sql -c "VACUUM ANALYZE $b" >/dev/null; done
 			storage_row "$cfg" sent "$secs" $(q_bytes)
 		else
-			for b in $(tp_tables "$TP"); do sql -c "VACUUM ANALYZE $b" >/dev/null; done
+			# the log and the cursors; the group tables are empty: left
+			# unanalyzed, as fresh_tables does (stats of an empty table would
+			# give the group statements generic plans for an empty table)
+			sql -c "VACUUM ANALYZE pgmq_c.t_$(topic_id "$TP")" -c "VACUUM ANALYZE pgmq_c.c_$(topic_id "$TP")" >/dev/null
 			storage_row "$cfg" sent "$secs" $(t_bytes "$TP")
 		fi
 		if [ "$TOPICS_STORAGE_CONSUME" = 1 ]; then
@@ -529,7 +580,7 @@ print_part3() {
 	done
 	x="${x%,}."
 	if [ -n "$(sval t1 consumed 3)" ]; then
-		x="$x consumed: every group (the queue: one consumer) read everything with read 100 + ack/delete 100 in a DO block committing each batch, two groups at a time, then measured at once (autovacuum may have run meanwhile); time"
+		x="$x consumed: every group (the queue: one consumer) read everything with pgbench -c 1 running tp_rd100a.sql / tq_rd100a.sql (read 100, then ack/delete 100, autocommit), two groups at a time, then measured at once (autovacuum ran meanwhile as it would); time"
 		for cfg in "$tg" t1 q; do
 			secs=$(sval "$cfg" consumed 3)
 			if [ "$cfg" = q ]; then rate=$TOPICS_STORAGE_N; else rate=$((TOPICS_STORAGE_N * ${cfg#t})); fi
@@ -554,7 +605,7 @@ spread_groups() {
 	local tp=$1 n=$2
 	sql <<EOF >/dev/null
 SELECT pgmq_c.seek('$tp', 'g' || k, ($n::bigint * k) / $TOPICS_GROUPS) FROM generate_series(3, $TOPICS_GROUPS) k;
-SELECT count(*) FROM generate_series(3, $TOPICS_GROUPS) k, pgmq_c.read_group('$tp', 'g' || k, '1 day', 10);
+SELECT count(*) FROM generate_series(3, $TOPICS_GROUPS) k, pgmq_c.read_group('$tp', 'g' || k, '1 hour', 10);
 EOF
 }
 # the last msg_id of a topic's log
@@ -568,7 +619,7 @@ make_small() {
 	sql -c "SELECT pgmq_c.seek('$SMALL_TP', 'g1', $(last_id "$SMALL_TP") - 999)" >/dev/null
 	spread_groups "$SMALL_TP" "$TOPICS_SMALL"
 	tp_settle "$SMALL_TP"
-	sql -c "CHECKPOINT" >/dev/null
+	sql -c "VACUUM ANALYZE pgmq_c.c_$(topic_id "$SMALL_TP")" -c "CHECKPOINT" >/dev/null
 }
 
 declare -A P4_NAME=(
@@ -578,7 +629,7 @@ declare -A P4_NAME=(
 P4_ORDER="small big_end big_start"
 
 part4() {
-	local t0 r cond tp grp rd ack tx lag ok
+	local t0 r cond tp grp rd ack tx lag ok pos0 pos1 n xacts empty
 	log "part 4: head-of-group latency; topics of $TOPICS_SMALL and $TOPICS_BIG messages, $TOPICS_GROUPS groups"
 	drop_all
 	sql -c "VACUUM" >/dev/null
@@ -587,7 +638,8 @@ part4() {
 	fill "$BIG_TP" "$TOPICS_BIG" small
 	# g2 stays at the start; g1 is put 1,000 behind the end before each run
 	spread_groups "$BIG_TP" "$TOPICS_BIG"
-	sql -c "VACUUM ANALYZE" -c "CHECKPOINT" >/dev/null
+	tp_settle "$BIG_TP"
+	sql -c "VACUUM ANALYZE pgmq_c.c_$(topic_id "$BIG_TP")" -c "CHECKPOINT" >/dev/null
 	P4_BIG_LOAD=$(($(date +%s) - t0))
 	log "  $BIG_TP: $(commas "$TOPICS_BIG") messages loaded and vacuumed in $P4_BIG_LOAD s; $(mb "$(t_bytes "$BIG_TP" | awk '{print $1 + $2 + $3}')") MB"
 	for r in $(seq 1 "$TOPICS_RUNS"); do
@@ -608,12 +660,16 @@ part4() {
 				sql -c "CHECKPOINT" >/dev/null
 				;;
 			esac
+			pos0=$(group_pos "$tp" "$grp")
 			pgbench_run "p4_${cond}_r$r" "$BENCH_SRCDIR/pgbench/tp_lat.sql" 1 "$TOPICS_SECONDS" -r \
 				-D "topic=$tp" -D "grp=$grp"
-			# statements: BEGIN, read_group, ack, COMMIT, send
-			rd=${PB_STMT[1]:-}
-			ack=${PB_STMT[2]:-}
-			tx=$(awk -v a="${PB_STMT[0]:-}" -v b="${PB_STMT[1]:-}" -v c="${PB_STMT[2]:-}" -v d="${PB_STMT[3]:-}" 'BEGIN{print a+b+c+d}')
+			pos1=$(group_pos "$tp" "$grp")
+			n=$(acked "$tp" "$pos0" "$pos1")
+			xacts=$(pb_xacts "p4_${cond}_r$r")
+			rd=$(pb_stmt "p4_${cond}_r$r" 'read_group')
+			ack=$(pb_stmt "p4_${cond}_r$r" 'pgmq_c[.]ack')
+			# BEGIN .. COMMIT: every statement but the send
+			tx=$(pb_stmt "p4_${cond}_r$r" 'pgmq_c[.]send' 1)
 			ok=$PB_OK
 			[ -n "$rd" ] || ok=0
 			lag=$(group_lag "$tp" "$grp")
@@ -621,21 +677,22 @@ part4() {
 				ok=0
 				log "WARNING: $cond run $r: group $grp of $tp drained"
 			}
-			record 4 "$cond" 1 "$grp" "$r" "$rd" "$ack" "$tx" "$PB_TPS" "$ok"
-			log "  $cond run $r: read_group $rd ms, ack $ack ms, read_group+ack $tx ms, $(fmt "$PB_TPS") msg/s, log $(commas "$(last_id "$tp")") msg_ids, lag of $grp $lag"
+			empty=$(awk -v n="$n" -v x="$xacts" 'BEGIN{ if (x > 0) printf "%.2f", 100 * (x - n) / x }')
+			# V1 read_group ms, V2 ack ms, V3 BEGIN..COMMIT ms, V4 % empty reads
+			record 4 "$cond" 1 "$grp" "$r" "$rd" "$ack" "$tx" "$empty" "$ok"
+			log "  $cond run $r: read_group $rd ms, ack $ack ms, read_group+ack $tx ms, $(fmt "$PB_TPS") iterations/s, $n consumed ($empty % empty reads), log $(commas "$(last_id "$tp")") msg_ids, lag of $grp $lag"
 		done
 	done
 	drop_all
 }
 
 print_part4() {
-	local cond g sr sa sx rd ack tx
+	local cond g sr sx rd ack tx
 	sr=$(med 4 small 1 g1 6)
-	sa=$(med 4 small 1 g1 7)
 	sx=$(med 4 small 1 g1 8)
 	out "Part 4: head-of-group read latency, 1 client, topics with $TOPICS_GROUPS groups (BEGIN; read_group 1; ack; COMMIT; then send 1), medians of $TOPICS_RUNS runs x ${TOPICS_SECONDS}s"
 	out ""
-	out "| messages in the topic's log | read_group ms | ack ms | read_group + ack ms (BEGIN..COMMIT) | read_group vs small | read_group + ack vs small (target <= 1.3) | msg/s | runs ok |"
+	out "| messages in the topic's log | read_group ms | ack ms | read_group + ack ms (BEGIN..COMMIT) | read_group vs small | read_group + ack vs small (target <= 1.3) | empty reads % | runs ok |"
 	out "|---|---:|---:|---:|---:|---:|---:|---:|"
 	for cond in $P4_ORDER; do
 		g=g1
@@ -643,7 +700,7 @@ print_part4() {
 		rd=$(med 4 "$cond" 1 "$g" 6)
 		ack=$(med 4 "$cond" 1 "$g" 7)
 		tx=$(med 4 "$cond" 1 "$g" 8)
-		out "| ${P4_NAME[$cond]} | $(fmt "$rd") | $(fmt "$ack") | $(fmt "$tx") | $(ratio "$rd" "$sr") | $(ratio "$tx" "$sx") | $(fmt "$(med 4 "$cond" 1 "$g" 9)") | $(nok 4 "$cond" 1 "$g") |"
+		out "| ${P4_NAME[$cond]} | $(fmt "$rd") | $(fmt "$ack") | $(fmt "$tx") | $(ratio "$rd" "$sr") | $(ratio "$tx" "$sx") | $(med 4 "$cond" 1 "$g" 9) | $(nok 4 "$cond" 1 "$g") |"
 	done
 	out ""
 	out "(the small topic is made again before each of its runs: $(commas "$TOPICS_SMALL") messages, then one more per iteration; the big one was loaded once, in $P4_BIG_LOAD s, and grows by one message per iteration too. Each iteration's send keeps the measured group's backlog at 1,000 (behind the end) or ~$(commas "$TOPICS_BIG") (at the start); the other $((TOPICS_GROUPS - 2)) groups sit at k/$TOPICS_GROUPS of the log holding 10 leases each, and the remaining one is idle)"

@@ -1,7 +1,11 @@
--- topics.sh, topic: read_group 100 (30 s lease) for group :grp of :topic, then
--- ack them with the id array, in one transaction (the topic side of qc_rd100.sql)
+-- topics.sh part 2, topic: read_group 100 (30 s lease) for group :grp of
+-- :topic, then ack them with the id array, in one transaction (an empty or
+-- short read is committed as it is; topics.sh counts the messages actually
+-- consumed).  The queue side is tq_rd100.sql.
 BEGIN;
-SELECT array_agg(msg_id) AS ids, array_agg(message) AS bodies
+SELECT count(*) AS n, array_agg(msg_id) AS ids, array_agg(message) AS bodies
   FROM pgmq_c.read_group(:topic, :grp, '30 seconds', 100) \gset
+\if :n > 0
 SELECT * FROM pgmq_c.ack(:topic, :grp, :ids::bigint[]);
+\endif
 COMMIT;
