@@ -213,6 +213,8 @@ extern PgmqcGroup *pgmqc_group_lookup(PgmqcQueue *topic, const char *name,
 extern int	pgmqc_gexec(PgmqcGroup *group, PgmqcGroupStmt stmt, Datum *values,
 						const char *nulls, long count);
 extern void pgmqc_group_set_tentative(PgmqcGroup *group, int64 lwm);
+extern int	pgmqc_plan_guard_begin(void);
+extern void pgmqc_plan_guard_end(int level);
 extern void pgmqc_group_lwm_xact_end(bool commit);
 extern void pgmqc_group_forget_topic(int32 topic_id);
 

@@ -55,6 +55,7 @@ pgmqc_ack(PG_FUNCTION_ARGS)
 {
 	PgmqcQueue *topic;
 	PgmqcGroup *group;
+	int			guard;
 	Datum		arg;
 	bool		done;
 
@@ -63,9 +64,11 @@ pgmqc_ack(PG_FUNCTION_ARGS)
 	pgmqc_check_writable("ack()");
 
 	SPI_connect();
+	guard = pgmqc_plan_guard_begin();
 	group = group_of_args(fcinfo, &topic);
 	arg = PG_GETARG_DATUM(2);
 	done = pgmqc_gexec(group, GSTMT_ACK, &arg, NULL, 0) > 0;
+	pgmqc_plan_guard_end(guard);
 	SPI_finish();
 	PG_RETURN_BOOL(done);
 }
@@ -78,6 +81,7 @@ pgmqc_ack_many(PG_FUNCTION_ARGS)
 {
 	PgmqcQueue *topic;
 	PgmqcGroup *group;
+	int			guard;
 	ArrayType  *ids;
 	Datum		arg;
 	int64	   *acked;
@@ -89,11 +93,13 @@ pgmqc_ack_many(PG_FUNCTION_ARGS)
 	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
 
 	SPI_connect();
+	guard = pgmqc_plan_guard_begin();
 	group = group_of_args(fcinfo, &topic);
 	arg = PointerGetDatum(ids);
 	pgmqc_gexec(group, GSTMT_ACK_MANY, &arg, NULL, 0);
 	acked = pgmqc_collect_ids(&n);
 	pgmqc_emit_ids(fcinfo, acked, n);
+	pgmqc_plan_guard_end(guard);
 	SPI_finish();
 	PG_RETURN_NULL();
 }
@@ -123,6 +129,7 @@ pgmqc_nack(PG_FUNCTION_ARGS)
 {
 	PgmqcQueue *topic;
 	PgmqcGroup *group;
+	int			guard;
 	Interval   *delay;
 	Datum		args[2];
 	bool		done;
@@ -135,12 +142,14 @@ pgmqc_nack(PG_FUNCTION_ARGS)
 	pgmqc_check_writable("nack()");
 
 	SPI_connect();
+	guard = pgmqc_plan_guard_begin();
 	group = group_of_args(fcinfo, &topic);
 	args[0] = PG_GETARG_DATUM(2);
 	args[1] = IntervalPGetDatum(delay);
 	done = pgmqc_gexec(group, GSTMT_NACK, args, NULL, 0) > 0;
 	if (done)
 		announce_release(topic, delay);
+	pgmqc_plan_guard_end(guard);
 	SPI_finish();
 	PG_RETURN_BOOL(done);
 }
@@ -158,6 +167,7 @@ pgmqc_set_vt_group(PG_FUNCTION_ARGS)
 {
 	PgmqcQueue *topic;
 	PgmqcGroup *group;
+	int			guard;
 	Interval   *vt;
 	Datum		args[2];
 
@@ -170,12 +180,14 @@ pgmqc_set_vt_group(PG_FUNCTION_ARGS)
 	InitMaterializedSRF(fcinfo, 0);
 
 	SPI_connect();
+	guard = pgmqc_plan_guard_begin();
 	group = group_of_args(fcinfo, &topic);
 	args[0] = PG_GETARG_DATUM(2);
 	args[1] = IntervalPGetDatum(vt);
 	if (pgmqc_gexec(group, GSTMT_SET_VT, args, NULL, 0) > 0)
 		announce_release(topic, vt);
 	pgmqc_emit_rows(fcinfo, false);
+	pgmqc_plan_guard_end(guard);
 	SPI_finish();
 	PG_RETURN_NULL();
 }

@@ -29,6 +29,7 @@
 #include "lib/stringinfo.h"
 #include "nodes/parsenodes.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/hsearch.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
@@ -61,7 +62,8 @@ static const GroupStmtDef gstmt_defs[NUM_PGMQC_GSTMTS] = {
 		"ORDER BY msg_id LIMIT $1 FOR UPDATE SKIP LOCKED)) "
 		"RETURNING g.msg_id, g.read_ct, g.vt) "
 		"SELECT c.msg_id, c.read_ct, t.enqueued_at, c.vt, t.message, t.headers "
-		"FROM c JOIN {T} t ON t.msg_id OPERATOR(pg_catalog.=) c.msg_id",
+		"FROM c CROSS JOIN LATERAL (SELECT enqueued_at, message, headers FROM {T} "
+		"WHERE msg_id OPERATOR(pg_catalog.=) c.msg_id LIMIT 1) t",
 		3, {INT4OID, INTERVALOID, INT8OID}
 	},
 	[GSTMT_LOCK_CURSOR] = {
@@ -143,7 +145,8 @@ static const GroupStmtDef gstmt_defs[NUM_PGMQC_GSTMTS] = {
 		"WITH c AS (UPDATE {G} SET vt = pg_catalog.clock_timestamp() OPERATOR(pg_catalog.+) $2 "
 		"WHERE msg_id OPERATOR(pg_catalog.=) $1 RETURNING msg_id, read_ct, vt) "
 		"SELECT c.msg_id, c.read_ct, t.enqueued_at, c.vt, t.message, t.headers "
-		"FROM c JOIN {T} t ON t.msg_id OPERATOR(pg_catalog.=) c.msg_id",
+		"FROM c CROSS JOIN LATERAL (SELECT enqueued_at, message, headers FROM {T} "
+		"WHERE msg_id OPERATOR(pg_catalog.=) c.msg_id LIMIT 1) t",
 		2, {INT8OID, INTERVALOID}
 	},
 	[GSTMT_STATS] = {
@@ -154,8 +157,8 @@ static const GroupStmtDef gstmt_defs[NUM_PGMQC_GSTMTS] = {
 		"(SELECT pg_catalog.count(*) FROM (SELECT 1 FROM {T} t "
 		" WHERE t.msg_id OPERATOR(pg_catalog.>=) c.next_id "
 		" AND ($3 IS NULL OR t.headers OPERATOR(pg_catalog.@>) $3) LIMIT $1) s), "
-		"LEAST((SELECT t.enqueued_at FROM {G} g JOIN {T} t ON t.msg_id OPERATOR(pg_catalog.=) g.msg_id "
-		"  ORDER BY g.msg_id LIMIT 1), "
+		"LEAST((SELECT (SELECT t.enqueued_at FROM {T} t WHERE t.msg_id OPERATOR(pg_catalog.=) g.msg_id) "
+		"  FROM {G} g ORDER BY g.msg_id LIMIT 1), "
 		" (SELECT t.enqueued_at FROM {T} t WHERE t.msg_id OPERATOR(pg_catalog.>=) c.next_id "
 		"  AND ($3 IS NULL OR t.headers OPERATOR(pg_catalog.@>) $3) ORDER BY t.msg_id LIMIT 1)), "
 		"pg_catalog.clock_timestamp() "
@@ -418,6 +421,35 @@ pgmqc_gexec(PgmqcGroup *group, PgmqcGroupStmt stmt, Datum *values,
 	if (rc < 0)
 		elog(ERROR, "SPI_execute_plan failed: %s", SPI_result_code_string(rc));
 	return (int) SPI_processed;
+}
+
+/*
+ * The statements on topics are written for index access.  A generic plan is
+ * made again whenever the statistics of a table change, and a group's table
+ * is often analyzed while empty (or a log while small), when a sequential
+ * scan looks cheapest; a plan made then would read every page from then on.
+ * So while our statements run (and may be re-planned), sequential scans,
+ * hash and merge joins are off.  Returns the GUC nest level to pass to
+ * pgmqc_plan_guard_end(); an error restores the settings by itself.
+ */
+int
+pgmqc_plan_guard_begin(void)
+{
+	int			level = NewGUCNestLevel();
+
+	(void) set_config_option("enable_seqscan", "off", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+	(void) set_config_option("enable_hashjoin", "off", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+	(void) set_config_option("enable_mergejoin", "off", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+	return level;
+}
+
+void
+pgmqc_plan_guard_end(int level)
+{
+	AtEOXact_GUC(true, level);
 }
 
 /* At the end of every (sub)transaction: adopt or drop tentative watermarks. */

@@ -50,9 +50,11 @@ pgmqc_list_groups(PG_FUNCTION_ARGS)
 	bool		isnull;
 	Datum		arg;
 	int			rc;
+	int			guard;
 
 	InitMaterializedSRF(fcinfo, 0);
 	SPI_connect();
+	guard = pgmqc_plan_guard_begin();
 	topic = pgmqc_lookup_kind(topic_name, PGMQC_KIND_TOPIC, false);
 
 	pgmqc_exec(topic, STMT_SEQ_LAST, NULL, NULL, 1);
@@ -136,6 +138,7 @@ pgmqc_list_groups(PG_FUNCTION_ARGS)
 			nulls[8] = true;
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
+	pgmqc_plan_guard_end(guard);
 	SPI_finish();
 	PG_RETURN_NULL();
 }

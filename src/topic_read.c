@@ -472,6 +472,8 @@ claim_or_wait(const char *topic_name, const char *group_name, int32 qty,
 		Datum		args[2];
 		bool		isnull;
 
+		int			guard = pgmqc_plan_guard_begin();
+
 		tables[0] = tables[1] = NULL;
 		counts[0] = counts[1] = 0;
 
@@ -517,6 +519,7 @@ claim_or_wait(const char *topic_name, const char *group_name, int32 qty,
 		}
 		if (n > 0 || !waiting || GetCurrentTimestamp() >= deadline)
 		{
+			pgmqc_plan_guard_end(guard);
 			merge_tables(tables, counts);
 			return n;
 		}
@@ -533,6 +536,7 @@ claim_or_wait(const char *topic_name, const char *group_name, int32 qty,
 			if (!isnull && DatumGetTimestampTz(d) < until)
 				until = DatumGetTimestampTz(d);
 		}
+		pgmqc_plan_guard_end(guard);
 		(void) pgmqc_my_worker(true);
 		if (commit_between)
 			SPI_commit();
@@ -641,6 +645,7 @@ pgmqc_fill_all_groups(void)
 	char	  **groups;
 	uint64		n;
 	uint64		i;
+	int			guard = pgmqc_plan_guard_begin();
 
 	if (SPI_execute("SELECT q.queue_name, g.group_name FROM pgmq_c.groups g "
 					"JOIN pgmq_c.queues q ON q.queue_id OPERATOR(pg_catalog.=) g.topic_id "
@@ -680,4 +685,5 @@ pgmqc_fill_all_groups(void)
 		/* whoever asked waits for this commit, filled or not */
 		pgmqc_wake_on_commit(topic, PG_INT32_MAX / 2, false);
 	}
+	pgmqc_plan_guard_end(guard);
 }
