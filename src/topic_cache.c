@@ -428,8 +428,10 @@ pgmqc_gexec(PgmqcGroup *group, PgmqcGroupStmt stmt, Datum *values,
  * made again whenever the statistics of a table change, and a group's table
  * is often analyzed while empty (or a log while small), when a sequential
  * scan looks cheapest; a plan made then would read every page from then on.
- * So while our statements run (and may be re-planned), sequential scans,
- * hash and merge joins are off.  Returns the GUC nest level to pass to
+ * So while our statements run (and may be re-planned), sequential scans are
+ * off, and so is JIT, which the resulting costs would otherwise trigger.  (Joins to the log are written as LATERAL ... LIMIT 1, which is an
+ * index probe per row whatever the statistics; joins between CTEs need
+ * hash joins, so those stay on.)  Returns the GUC nest level to pass to
  * pgmqc_plan_guard_end(); an error restores the settings by itself.
  */
 int
@@ -439,9 +441,8 @@ pgmqc_plan_guard_begin(void)
 
 	(void) set_config_option("enable_seqscan", "off", PGC_USERSET, PGC_S_SESSION,
 							 GUC_ACTION_SAVE, true, 0, false);
-	(void) set_config_option("enable_hashjoin", "off", PGC_USERSET, PGC_S_SESSION,
-							 GUC_ACTION_SAVE, true, 0, false);
-	(void) set_config_option("enable_mergejoin", "off", PGC_USERSET, PGC_S_SESSION,
+	/* a scan that has no other way (a sequence) now costs 1e10: no JIT */
+	(void) set_config_option("jit", "off", PGC_USERSET, PGC_S_SESSION,
 							 GUC_ACTION_SAVE, true, 0, false);
 	return level;
 }
