@@ -219,7 +219,7 @@ extern void pgmqc_group_lwm_xact_end(bool commit);
 extern void pgmqc_group_forget_topic(int32 topic_id);
 
 /* topic_maint.c */
-extern int64 pgmqc_maintain_topics_internal(bool in_worker);
+extern int64 pgmqc_maintain_topics_internal(void);
 extern bool pgmqc_partition_exists(int32 topic_id, int64 partno);
 extern bool pgmqc_partition_range(int32 topic_id, int64 *lowest, int64 *highest);
 extern void pgmqc_create_partition(int32 topic_id, int64 partition_size,
@@ -239,6 +239,7 @@ extern TimestampTz pgmqc_next_due(PgmqcQueue *queue, int64 lwm);
 
 /* result sets and waiting (queue_read.c) */
 extern bool pgmqc_check_wait(Interval *wait);
+extern TupleDesc pgmqc_call_result_desc(FunctionCallInfo fcinfo, bool *nonatomic);
 extern Datum pgmqc_message_array(TupleDesc desc, int n,
 								 MemoryContext result_cxt);
 extern void pgmqc_emit_rows(FunctionCallInfo fcinfo, bool sort_by_first);

@@ -423,12 +423,7 @@ pgmqc_receive(PG_FUNCTION_ARGS)
 	waiting = pgmqc_check_wait(PG_GETARG_INTERVAL_P(3));
 	deadline = pgmqc_now_plus(PG_GETARG_INTERVAL_P(3));
 	pgmqc_check_writable("receive()");
-	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "return type must be a row type");
-	desc = BlessTupleDesc(desc);
-
-	nonatomic = fcinfo->context != NULL && IsA(fcinfo->context, CallContext) &&
-		!castNode(CallContext, fcinfo->context)->atomic;
+	desc = pgmqc_call_result_desc(fcinfo, &nonatomic);
 
 	SPI_connect_ext(nonatomic ? SPI_OPT_NONATOMIC : 0);
 	n = claim_or_wait(name, qty, vt, waiting, deadline, nonatomic);
@@ -438,6 +433,22 @@ pgmqc_receive(PG_FUNCTION_ARGS)
 
 	tuple = heap_form_tuple(desc, &result, &result_null);
 	PG_RETURN_DATUM(HeapTupleGetDatum(tuple));
+}
+
+/*
+ * The result row type of a receive procedure, and whether the CALL may
+ * commit (a top-level CALL outside a transaction block).
+ */
+TupleDesc
+pgmqc_call_result_desc(FunctionCallInfo fcinfo, bool *nonatomic)
+{
+	TupleDesc	desc;
+
+	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+	*nonatomic = fcinfo->context != NULL && IsA(fcinfo->context, CallContext) &&
+		!castNode(CallContext, fcinfo->context)->atomic;
+	return BlessTupleDesc(desc);
 }
 
 /*

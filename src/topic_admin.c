@@ -200,6 +200,19 @@ pgmqc_drop_topic(PG_FUNCTION_ARGS)
 	PG_RETURN_BOOL(true);
 }
 
+/* Whether the group exists already; says so in a NOTICE. */
+static bool
+group_exists_notice(PgmqcQueue *topic, const char *group_name)
+{
+	if (pgmqc_group_lookup(topic, group_name, true) == NULL)
+		return false;
+	ereport(NOTICE,
+			(errcode(ERRCODE_DUPLICATE_OBJECT),
+			 errmsg("consumer group \"%s\" of topic \"%s\" already exists, skipping",
+					group_name, topic->name)));
+	return true;
+}
+
 /*
  * create_group(topic_name text, group_name text, start_at text,
  *				visibility_timeout interval, filter jsonb) RETURNS void
@@ -256,12 +269,8 @@ pgmqc_create_group(PG_FUNCTION_ARGS)
 
 	SPI_connect();
 	topic = pgmqc_lookup_kind(topic_name, PGMQC_KIND_TOPIC, false);
-	if (pgmqc_group_lookup(topic, group_name, true) != NULL)
+	if (group_exists_notice(topic, group_name))
 	{
-		ereport(NOTICE,
-				(errcode(ERRCODE_DUPLICATE_OBJECT),
-				 errmsg("consumer group \"%s\" of topic \"%s\" already exists, skipping",
-						group_name, topic_name)));
 		SPI_finish();
 		PG_RETURN_VOID();
 	}
@@ -271,12 +280,8 @@ pgmqc_create_group(PG_FUNCTION_ARGS)
 
 	pgmqc_lock_catalog();
 	topic = pgmqc_lookup_kind(topic_name, PGMQC_KIND_TOPIC, false);
-	if (pgmqc_group_lookup(topic, group_name, true) != NULL)
+	if (group_exists_notice(topic, group_name))
 	{
-		ereport(NOTICE,
-				(errcode(ERRCODE_DUPLICATE_OBJECT),
-				 errmsg("consumer group \"%s\" of topic \"%s\" already exists, skipping",
-						group_name, topic_name)));
 		SPI_finish();
 		PG_RETURN_VOID();
 	}

@@ -186,7 +186,6 @@ rotate(TopicInfo *t, int64 last, TimestampTz now)
 static bool
 expire_partition(TopicInfo *t, int64 k, int64 safe_last, TimestampTz now)
 {
-	int64		lo = k * t->partition_size;
 	int64		hi = (k + 1) * t->partition_size;
 	bool		isnull;
 	int64		newest_age_us;
@@ -196,7 +195,6 @@ expire_partition(TopicInfo *t, int64 k, int64 safe_last, TimestampTz now)
 	int64	   *next_ids;
 	bool	   *filtered;
 
-	(void) lo;
 	if (hi - 1 > safe_last)
 		return false;			/* a send may still land in it */
 	newest_age_us = sql_int8(psprintf("SELECT (extract(epoch FROM pg_catalog.clock_timestamp() "
@@ -359,7 +357,7 @@ in_subxact(MaintStep fn, TopicInfo *t, int64 a, int64 b, TimestampTz now)
  * number of partitions dropped.  Inside SPI, in a transaction.
  */
 int64
-pgmqc_maintain_topics_internal(bool in_worker)
+pgmqc_maintain_topics_internal(void)
 {
 	TopicInfo  *topics;
 	uint64		ntopics;
@@ -446,7 +444,6 @@ pgmqc_maintain_topics_internal(bool in_worker)
 								 t->id), &isnull);
 		(void) in_subxact(step_rotate, t, last, 0, now);
 	}
-	(void) in_worker;
 	return dropped;
 }
 
@@ -460,7 +457,7 @@ pgmqc_maintain_topics(PG_FUNCTION_ARGS)
 
 	pgmqc_check_writable("maintain_topics()");
 	SPI_connect();
-	dropped = pgmqc_maintain_topics_internal(false);
+	dropped = pgmqc_maintain_topics_internal();
 	SPI_finish();
 	PG_RETURN_INT64(dropped);
 }

@@ -619,12 +619,7 @@ pgmqc_receive_group(PG_FUNCTION_ARGS)
 		vt = &vt_buf;
 	}
 	pgmqc_check_writable("receive_group()");
-	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "return type must be a row type");
-	desc = BlessTupleDesc(desc);
-
-	nonatomic = fcinfo->context != NULL && IsA(fcinfo->context, CallContext) &&
-		!castNode(CallContext, fcinfo->context)->atomic;
+	desc = pgmqc_call_result_desc(fcinfo, &nonatomic);
 
 	SPI_connect_ext(nonatomic ? SPI_OPT_NONATOMIC : 0);
 	n = claim_or_wait(topic_name, group_name, qty, vt, waiting, deadline, nonatomic);

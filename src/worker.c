@@ -569,7 +569,7 @@ pgmqc_worker_main(Datum main_arg)
 		{
 			last_maint = now;
 			begin_work("pgmq_c worker: topic maintenance");
-			(void) pgmqc_maintain_topics_internal(true);
+			(void) pgmqc_maintain_topics_internal();
 			end_work();
 			now = GetCurrentTimestamp();
 		}
