@@ -110,3 +110,13 @@ SELECT pgmq_c.drop_topic('events');
 SELECT count(*) AS leftover_tables FROM pg_class
  WHERE relnamespace = 'pgmq_c'::regnamespace AND relname ~ '^[tcg]_[0-9]';
 SELECT count(*) AS leftover_groups FROM pgmq_c.groups;
+
+-- a quiet topic moves on to a new partition once its current one is a
+-- tenth of the retention old, so that retention can drop it in time: the
+-- next msg_id is the next partition's first (the worker may get there first)
+SELECT pgmq_c.create_topic('quiet', '1 second', 1000);
+SELECT pgmq_c.send('quiet', '{}') AS q1;
+SELECT pg_sleep(0.2);
+SELECT pgmq_c.maintain_topics() >= 0 AS ran;
+SELECT pgmq_c.send('quiet', '{}') AS q2;
+SELECT pgmq_c.drop_topic('quiet');
