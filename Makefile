@@ -4,6 +4,9 @@ MODULE_big = pgmq_c
 OBJS = \
 	src/pgmq_c.o \
 	src/validate.o \
+	src/security.o \
+	src/access.o \
+	src/listing.o \
 	src/queue_cache.o \
 	src/queue_admin.o \
 	src/queue_send.o \
@@ -25,7 +28,8 @@ PGFILEDESC = "pgmq_c - message queues inside PostgreSQL"
 PG_CPPFLAGS = -I$(srcdir)/src
 
 EXTENSION = pgmq_c
-DATA = pgmq_c--0.1.0.sql pgmq_c--0.1.0--0.2.0.sql pgmq_c--0.2.0--0.3.0.sql
+DATA = pgmq_c--0.1.0.sql pgmq_c--0.1.0--0.2.0.sql pgmq_c--0.2.0--0.3.0.sql \
+	pgmq_c--0.3.0--0.4.0.sql
 
 REGRESS = upgrade setup queue_basic queue_read queue_ack queue_delay queue_txn \
 	queue_metrics queue_wait bad_input topic_basic topic_bad_input cleanup

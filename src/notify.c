@@ -27,6 +27,7 @@
 #include "utils/inval.h"
 
 #include "shmem.h"
+#include "security.h"
 
 PG_FUNCTION_INFO_V1(pgmqc_enable_notify);
 PG_FUNCTION_INFO_V1(pgmqc_disable_notify);
@@ -35,14 +36,15 @@ PG_FUNCTION_INFO_V1(pgmqc_status);
 static void
 set_notify(const char *name, Interval *throttle)
 {
+	PgmqcContext cxt;
 	PgmqcQueue *queue;
 	Datum		args[2];
 	char		nulls[2] = {' ', ' '};
 	Oid			argtypes[2] = {INT4OID, INTERVALOID};
 	int			rc;
 
-	SPI_connect();
-	queue = pgmqc_lookup(name, false);
+	pgmqc_spi_connect(&cxt);
+	queue = pgmqc_open(name, PGMQC_KIND_QUEUE, PGMQC_PRIV_ADMIN);
 	args[0] = Int32GetDatum(queue->queue_id);
 	if (throttle)
 		args[1] = IntervalPGetDatum(throttle);
@@ -58,7 +60,7 @@ set_notify(const char *name, Interval *throttle)
 	queue->valid = false;
 	pgmqc_config_changed_on_commit();
 	(void) pgmqc_my_worker(true);
-	SPI_finish();
+	pgmqc_spi_finish(&cxt);
 }
 
 /* enable_notify(queue_name text, throttle interval) RETURNS void */

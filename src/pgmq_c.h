@@ -96,6 +96,12 @@ typedef struct PgmqcQueue
 	Interval	default_vt;
 	bool		notify;			/* enable_notify() is on */
 	bool		valid;			/* false: re-check pgmq_c.queues */
+	Oid			owner;			/* the queue's owner (queues.owner) */
+
+	/* the caller's privileges on the queue, as last computed (access.c) */
+	Oid			access_role;
+	uint64		access_generation;
+	int			access_mask;
 	SPIPlanPtr	plans[NUM_PGMQC_STMTS];
 
 	/* low watermark state (queue_read.c) */

@@ -23,6 +23,7 @@
 
 #include "compat.h"
 #include "shmem.h"
+#include "security.h"
 
 PG_FUNCTION_INFO_V1(pgmqc_delete);
 PG_FUNCTION_INFO_V1(pgmqc_delete_many);
@@ -44,6 +45,7 @@ static bool
 remove_one(FunctionCallInfo fcinfo, PgmqcStmt stmt, PgmqcStmt stmt_delayed,
 		   const char *funcname)
 {
+	PgmqcContext cxt;
 	char	   *name = pgmqc_arg_name(fcinfo, 0);
 	PgmqcQueue *queue;
 	Datum		values[2];
@@ -61,12 +63,12 @@ remove_one(FunctionCallInfo fcinfo, PgmqcStmt stmt, PgmqcStmt stmt_delayed,
 	}
 	pgmqc_check_writable(funcname);
 
-	SPI_connect();
-	queue = pgmqc_lookup(name, false);
+	pgmqc_spi_connect(&cxt);
+	queue = pgmqc_open(name, PGMQC_KIND_QUEUE, PGMQC_PRIV_CONSUME);
 	done = pgmqc_exec(queue, stmt, values, nulls, 0) > 0;
 	if (!done)
 		done = pgmqc_exec(queue, stmt_delayed, values, nulls, 0) > 0;
-	SPI_finish();
+	pgmqc_spi_finish(&cxt);
 	return done;
 }
 
@@ -75,6 +77,7 @@ static void
 remove_many(FunctionCallInfo fcinfo, PgmqcStmt stmt, PgmqcStmt stmt_delayed,
 			const char *funcname)
 {
+	PgmqcContext cxt;
 	char	   *name = pgmqc_arg_name(fcinfo, 0);
 	ArrayType  *ids;
 	PgmqcQueue *queue;
@@ -110,8 +113,8 @@ remove_many(FunctionCallInfo fcinfo, PgmqcStmt stmt, PgmqcStmt stmt_delayed,
 	if (n == 0)
 		return;
 
-	SPI_connect();
-	queue = pgmqc_lookup(name, false);
+	pgmqc_spi_connect(&cxt);
+	queue = pgmqc_open(name, PGMQC_KIND_QUEUE, PGMQC_PRIV_CONSUME);
 	pgmqc_exec(queue, stmt, values, nulls, 0);
 	done = pgmqc_collect_ids(&ndone);
 	if (ndone < n)
@@ -142,7 +145,7 @@ remove_many(FunctionCallInfo fcinfo, PgmqcStmt stmt, PgmqcStmt stmt_delayed,
 		}
 	}
 	pgmqc_emit_ids(fcinfo, done, ndone);
-	SPI_finish();
+	pgmqc_spi_finish(&cxt);
 }
 
 /* delete(queue_name text, msg_id bigint, read_ct integer) RETURNS boolean */
@@ -186,6 +189,7 @@ pgmqc_archive_many(PG_FUNCTION_ARGS)
 Datum
 pgmqc_set_vt(PG_FUNCTION_ARGS)
 {
+	PgmqcContext cxt;
 	char	   *name = pgmqc_arg_name(fcinfo, 0);
 	PgmqcQueue *queue;
 	Datum		values[3];
@@ -206,8 +210,8 @@ pgmqc_set_vt(PG_FUNCTION_ARGS)
 	pgmqc_check_writable("set_vt()");
 	InitMaterializedSRF(fcinfo, 0);
 
-	SPI_connect();
-	queue = pgmqc_lookup(name, false);
+	pgmqc_spi_connect(&cxt);
+	queue = pgmqc_open(name, PGMQC_KIND_QUEUE, PGMQC_PRIV_CONSUME);
 	if (pgmqc_exec(queue, STMT_SET_VT, values, nulls, 0) == 0)
 		pgmqc_exec(queue, STMT_SET_VT_DELAYED, values, nulls, 0);
 	if (SPI_processed > 0 && pgmqc_shared != NULL)
@@ -224,6 +228,6 @@ pgmqc_set_vt(PG_FUNCTION_ARGS)
 		}
 	}
 	pgmqc_emit_rows(fcinfo, false);
-	SPI_finish();
+	pgmqc_spi_finish(&cxt);
 	PG_RETURN_NULL();
 }

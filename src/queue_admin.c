@@ -24,6 +24,7 @@
 #include "utils/builtins.h"
 
 #include "pgmq_c.h"
+#include "security.h"
 
 PG_FUNCTION_INFO_V1(pgmqc_create_queue);
 PG_FUNCTION_INFO_V1(pgmqc_drop_queue);
@@ -52,11 +53,12 @@ pgmqc_lock_catalog(void)
 Datum
 pgmqc_create_queue(PG_FUNCTION_ARGS)
 {
+	PgmqcContext cxt;
 	char	   *name = pgmqc_arg_name(fcinfo, 0);
 	PgmqcQueue *existing;
 	Interval   *vt;
-	Datum		args[2];
-	Oid			argtypes[2] = {TEXTOID, INTERVALOID};
+	Datum		args[3];
+	Oid			argtypes[3] = {TEXTOID, INTERVALOID, OIDOID};
 	bool		isnull;
 	int32		queue_id;
 	int			rc;
@@ -67,7 +69,7 @@ pgmqc_create_queue(PG_FUNCTION_ARGS)
 	pgmqc_check_vt(vt, "visibility_timeout", false);
 	pgmqc_check_writable("create_queue()");
 
-	SPI_connect();
+	pgmqc_spi_connect(&cxt);
 	pgmqc_lock_catalog();
 	existing = pgmqc_lookup_kind(name, 0, true);
 	if (existing != NULL && existing->kind == PGMQC_KIND_TOPIC)
@@ -80,15 +82,22 @@ pgmqc_create_queue(PG_FUNCTION_ARGS)
 		ereport(NOTICE,
 				(errcode(ERRCODE_DUPLICATE_OBJECT),
 				 errmsg("queue \"%s\" already exists, skipping", name)));
-		SPI_finish();
+		pgmqc_spi_finish(&cxt);
 		PG_RETURN_VOID();
 	}
 
 	args[0] = CStringGetTextDatum(name);
 	args[1] = IntervalPGetDatum(vt);
-	rc = SPI_execute_with_args("INSERT INTO pgmq_c.queues (queue_name, visibility_timeout) "
-							   "VALUES ($1, $2) RETURNING queue_id",
-							   2, argtypes, args, NULL, false, 1);
+	/* the caller owns the queue; the extension owner owns its tables */
+	args[2] = ObjectIdGetDatum(pgmqc_caller());
+	if (pgmqc_security_active())
+		rc = SPI_execute_with_args("INSERT INTO pgmq_c.queues (queue_name, visibility_timeout, owner) "
+								   "VALUES ($1, $2, $3::pg_catalog.regrole) RETURNING queue_id",
+								   3, argtypes, args, NULL, false, 1);
+	else
+		rc = SPI_execute_with_args("INSERT INTO pgmq_c.queues (queue_name, visibility_timeout) "
+								   "VALUES ($1, $2) RETURNING queue_id",
+								   2, argtypes, args, NULL, false, 1);
 	if (rc != SPI_OK_INSERT_RETURNING || SPI_processed != 1)
 		elog(ERROR, "could not insert into pgmq_c.queues: %s",
 			 SPI_result_code_string(rc));
@@ -140,7 +149,7 @@ pgmqc_create_queue(PG_FUNCTION_ARGS)
 				   queue_id, quote_literal_cstr(psprintf("pgmq_c queue %s: archive", name)));
 	pgmqc_run_sql(sql, SPI_OK_UTILITY);
 
-	SPI_finish();
+	pgmqc_spi_finish(&cxt);
 	PG_RETURN_VOID();
 }
 
@@ -150,27 +159,29 @@ pgmqc_create_queue(PG_FUNCTION_ARGS)
 Datum
 pgmqc_drop_queue(PG_FUNCTION_ARGS)
 {
+	PgmqcContext cxt;
 	char	   *name = pgmqc_arg_name(fcinfo, 0);
 	PgmqcQueue *queue;
 	int32		queue_id;
 
 	pgmqc_check_writable("drop_queue()");
 
-	SPI_connect();
+	pgmqc_spi_connect(&cxt);
 	pgmqc_lock_catalog();
 	queue = pgmqc_lookup(name, true);
 	if (queue == NULL)
 	{
-		SPI_finish();
+		pgmqc_spi_finish(&cxt);
 		PG_RETURN_BOOL(false);
 	}
+	pgmqc_check_access(queue, name, PGMQC_PRIV_ADMIN);
 	queue_id = queue->queue_id;
 	pgmqc_run_sql(psprintf("DROP TABLE pgmq_c.q_%d, pgmq_c.d_%d, pgmq_c.a_%d;"
 					 "DELETE FROM pgmq_c.queues WHERE queue_id OPERATOR(pg_catalog.=) %d",
 					 queue_id, queue_id, queue_id, queue_id),
 			SPI_OK_DELETE);
 	pgmqc_forget(name);
-	SPI_finish();
+	pgmqc_spi_finish(&cxt);
 	PG_RETURN_BOOL(true);
 }
 
@@ -185,6 +196,7 @@ pgmqc_drop_queue(PG_FUNCTION_ARGS)
 Datum
 pgmqc_purge_queue(PG_FUNCTION_ARGS)
 {
+	PgmqcContext cxt;
 	char	   *name = pgmqc_arg_name(fcinfo, 0);
 	PgmqcQueue *queue;
 	int32		id;
@@ -193,8 +205,8 @@ pgmqc_purge_queue(PG_FUNCTION_ARGS)
 
 	pgmqc_check_writable("purge_queue()");
 
-	SPI_connect();
-	queue = pgmqc_lookup(name, false);
+	pgmqc_spi_connect(&cxt);
+	queue = pgmqc_open(name, PGMQC_KIND_QUEUE, PGMQC_PRIV_ADMIN);
 	id = queue->queue_id;
 	pgmqc_run_sql(psprintf("LOCK TABLE pgmq_c.q_%d, pgmq_c.d_%d IN ACCESS EXCLUSIVE MODE",
 					 id, id), SPI_OK_UTILITY);
@@ -204,6 +216,6 @@ pgmqc_purge_queue(PG_FUNCTION_ARGS)
 	count = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
 										SPI_tuptable->tupdesc, 1, &isnull));
 	pgmqc_run_sql(psprintf("TRUNCATE pgmq_c.q_%d, pgmq_c.d_%d", id, id), SPI_OK_UTILITY);
-	SPI_finish();
+	pgmqc_spi_finish(&cxt);
 	PG_RETURN_INT64(count);
 }

@@ -349,7 +349,7 @@ reset_entry(PgmqcQueue *entry)
  */
 static bool
 fetch_queue_row(const char *name, int32 *queue_id, Interval *vt, bool *notify,
-				char *kind, int64 *partition_size)
+				char *kind, int64 *partition_size, Oid *owner)
 {
 	Datum		arg = CStringGetTextDatum(name);
 	bool		isnull;
@@ -372,21 +372,31 @@ fetch_queue_row(const char *name, int32 *queue_id, Interval *vt, bool *notify,
 		 * Versions 0.1.0 and 0.2.0 of the extension lack columns: this
 		 * library serves them until ALTER EXTENSION pgmq_c UPDATE.
 		 */
-		if (get_attnum(queues, "kind") != InvalidAttrNumber)
-			plan = SPI_prepare("SELECT queue_id, COALESCE(visibility_timeout, '0'), "
-							   "notify_throttle IS NOT NULL, kind, partition_size "
+		if (get_attnum(queues, "owner") != InvalidAttrNumber)
+			plan = SPI_prepare("SELECT queue_id, COALESCE(visibility_timeout, '0'::pg_catalog.interval), "
+							   "notify_throttle IS NOT NULL, kind, partition_size, "
+							   "owner::pg_catalog.oid "
+							   "FROM pgmq_c.queues "
+							   "WHERE queue_name OPERATOR(pg_catalog.=) $1",
+							   1, &argtype);
+		else if (get_attnum(queues, "kind") != InvalidAttrNumber)
+			plan = SPI_prepare("SELECT queue_id, COALESCE(visibility_timeout, '0'::pg_catalog.interval), "
+							   "notify_throttle IS NOT NULL, kind, partition_size, "
+							   "0::pg_catalog.oid "
 							   "FROM pgmq_c.queues "
 							   "WHERE queue_name OPERATOR(pg_catalog.=) $1",
 							   1, &argtype);
 		else if (get_attnum(queues, "notify_throttle") != InvalidAttrNumber)
 			plan = SPI_prepare("SELECT queue_id, visibility_timeout, "
-							   "notify_throttle IS NOT NULL, 'q'::\"char\", NULL::bigint "
+							   "notify_throttle IS NOT NULL, 'q'::pg_catalog.\"char\", "
+							   "NULL::pg_catalog.int8, 0::pg_catalog.oid "
 							   "FROM pgmq_c.queues "
 							   "WHERE queue_name OPERATOR(pg_catalog.=) $1",
 							   1, &argtype);
 		else
 			plan = SPI_prepare("SELECT queue_id, visibility_timeout, false, "
-							   "'q'::\"char\", NULL::bigint FROM pgmq_c.queues "
+							   "'q'::pg_catalog.\"char\", NULL::pg_catalog.int8, "
+							   "0::pg_catalog.oid FROM pgmq_c.queues "
 							   "WHERE queue_name OPERATOR(pg_catalog.=) $1",
 							   1, &argtype);
 		if (plan == NULL)
@@ -415,6 +425,8 @@ fetch_queue_row(const char *name, int32 *queue_id, Interval *vt, bool *notify,
 												  SPI_tuptable->tupdesc, 5, &isnull));
 	if (isnull)
 		*partition_size = 0;
+	*owner = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0],
+											SPI_tuptable->tupdesc, 6, &isnull));
 	return true;
 }
 
@@ -463,6 +475,7 @@ pgmqc_lookup_kind(const char *name, char kind, bool missing_ok)
 	bool		notify;
 	char		found_kind;
 	int64		partition_size;
+	Oid			owner;
 	char		relname[NAMEDATALEN];
 
 	entry = hash_search(queue_cache, name, HASH_FIND, NULL);
@@ -474,7 +487,7 @@ pgmqc_lookup_kind(const char *name, char kind, bool missing_ok)
 	}
 
 	if (!fetch_queue_row(name, &queue_id, &vt, &notify, &found_kind,
-						 &partition_size))
+						 &partition_size, &owner))
 	{
 		if (entry != NULL)
 		{
@@ -523,6 +536,8 @@ pgmqc_lookup_kind(const char *name, char kind, bool missing_ok)
 				 errhint("Drop it with pgmq_c.drop_queue() or pgmq_c.drop_topic() and create it again.")));
 	entry->default_vt = vt;
 	entry->notify = notify;
+	entry->owner = owner;
+	entry->access_generation = 0;	/* privileges are computed again */
 	entry->valid = true;
 	return entry;
 }

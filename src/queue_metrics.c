@@ -27,6 +27,7 @@
 
 #include "compat.h"
 #include "pgmq_c.h"
+#include "security.h"
 
 PG_FUNCTION_INFO_V1(pgmqc_metrics);
 PG_FUNCTION_INFO_V1(pgmqc_metrics_all);
@@ -187,6 +188,7 @@ compute_metrics(const char *name, Datum *values, bool *nulls)
 Datum
 pgmqc_metrics(PG_FUNCTION_ARGS)
 {
+	PgmqcContext cxt;
 	char	   *name = pgmqc_arg_name(fcinfo, 0);
 	TupleDesc	desc;
 	Datum		values[NUM_METRICS_COLS];
@@ -197,12 +199,13 @@ pgmqc_metrics(PG_FUNCTION_ARGS)
 		elog(ERROR, "return type must be a row type");
 	desc = BlessTupleDesc(desc);
 
-	SPI_connect();
+	pgmqc_spi_connect(&cxt);
+	(void) pgmqc_open(name, 0, PGMQC_PRIV_MONITOR);
 	compute_metrics(name, values, nulls);
 	/* the row must outlive SPI_finish: build it in the caller's context */
 	tuple = heap_form_tuple(desc, values, nulls);
 	tuple = SPI_copytuple(tuple);
-	SPI_finish();
+	pgmqc_spi_finish(&cxt);
 	PG_RETURN_DATUM(HeapTupleGetDatum(tuple));
 }
 
@@ -210,6 +213,7 @@ pgmqc_metrics(PG_FUNCTION_ARGS)
 Datum
 pgmqc_metrics_all(PG_FUNCTION_ARGS)
 {
+	PgmqcContext cxt;
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	char	  **names;
 	uint64		n;
@@ -217,7 +221,7 @@ pgmqc_metrics_all(PG_FUNCTION_ARGS)
 	int			rc;
 
 	InitMaterializedSRF(fcinfo, 0);
-	SPI_connect();
+	pgmqc_spi_connect(&cxt);
 	rc = SPI_execute("SELECT queue_name FROM pgmq_c.queues ORDER BY queue_name COLLATE \"C\"",
 					 true, 0);
 	if (rc != SPI_OK_SELECT)
@@ -234,7 +238,7 @@ pgmqc_metrics_all(PG_FUNCTION_ARGS)
 		compute_metrics(names[i], values, nulls);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
-	SPI_finish();
+	pgmqc_spi_finish(&cxt);
 	PG_RETURN_NULL();
 }
 
@@ -245,6 +249,7 @@ pgmqc_metrics_all(PG_FUNCTION_ARGS)
 Datum
 pgmqc_read_archive(PG_FUNCTION_ARGS)
 {
+	PgmqcContext cxt;
 	char	   *name = pgmqc_arg_name(fcinfo, 0);
 	int32		qty = pgmqc_check_qty(fcinfo, 2);
 	PgmqcQueue *queue;
@@ -253,12 +258,12 @@ pgmqc_read_archive(PG_FUNCTION_ARGS)
 	pgmqc_check_not_null(fcinfo, 1, "after_msg_id");
 	InitMaterializedSRF(fcinfo, 0);
 
-	SPI_connect();
-	queue = pgmqc_lookup(name, false);
+	pgmqc_spi_connect(&cxt);
+	queue = pgmqc_open(name, PGMQC_KIND_QUEUE, PGMQC_PRIV_CONSUME);
 	values[0] = PG_GETARG_DATUM(1);
 	values[1] = Int32GetDatum(qty);
 	pgmqc_exec(queue, STMT_READ_ARCHIVE, values, NULL, 0);
 	pgmqc_emit_rows(fcinfo, false);
-	SPI_finish();
+	pgmqc_spi_finish(&cxt);
 	PG_RETURN_NULL();
 }

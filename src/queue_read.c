@@ -62,6 +62,7 @@
 
 #include "compat.h"
 #include "shmem.h"
+#include "security.h"
 
 PG_FUNCTION_INFO_V1(pgmqc_read);
 PG_FUNCTION_INFO_V1(pgmqc_pop);
@@ -321,7 +322,7 @@ claim_or_wait(const char *name, int32 qty, Interval *vt_arg,
 {
 	for (;;)
 	{
-		PgmqcQueue *queue = pgmqc_lookup(name, false);
+		PgmqcQueue *queue = pgmqc_open(name, PGMQC_KIND_QUEUE, PGMQC_PRIV_CONSUME);
 		Interval   *vt = vt_arg ? vt_arg : &queue->default_vt;
 		uint64		seen = pgmqc_generation(queue);
 		TimestampTz until;
@@ -338,7 +339,7 @@ claim_or_wait(const char *name, int32 qty, Interval *vt_arg,
 		(void) pgmqc_my_worker(true);	/* due times need the worker */
 		if (commit_between)
 		{
-			SPI_commit();
+			pgmqc_spi_commit();
 			/* a new transaction without a snapshot: we hold back nothing */
 		}
 		pgmqc_sleep(queue, seen, until);
@@ -355,6 +356,7 @@ claim_or_wait(const char *name, int32 qty, Interval *vt_arg,
 Datum
 pgmqc_read(PG_FUNCTION_ARGS)
 {
+	PgmqcContext cxt;
 	char	   *name = pgmqc_arg_name(fcinfo, 0);
 	int32		qty = pgmqc_check_qty(fcinfo, 2);
 	Interval   *vt = NULL;
@@ -375,10 +377,10 @@ pgmqc_read(PG_FUNCTION_ARGS)
 	pgmqc_check_writable("read()");
 	InitMaterializedSRF(fcinfo, 0);
 
-	SPI_connect();
+	pgmqc_spi_connect(&cxt);
 	claim_or_wait(name, qty, vt, waiting, deadline, false);
 	pgmqc_emit_rows(fcinfo, true);
-	SPI_finish();
+	pgmqc_spi_finish(&cxt);
 	PG_RETURN_NULL();
 }
 
@@ -398,6 +400,7 @@ pgmqc_read(PG_FUNCTION_ARGS)
 Datum
 pgmqc_receive(PG_FUNCTION_ARGS)
 {
+	PgmqcContext cxt;
 	char		name[PGMQC_MAX_NAME_LEN + 1];
 	int32		qty = pgmqc_check_qty(fcinfo, 2);
 	Interval	vt_buf;
@@ -425,11 +428,11 @@ pgmqc_receive(PG_FUNCTION_ARGS)
 	pgmqc_check_writable("receive()");
 	desc = pgmqc_call_result_desc(fcinfo, &nonatomic);
 
-	SPI_connect_ext(nonatomic ? SPI_OPT_NONATOMIC : 0);
+	pgmqc_spi_connect_ext(&cxt, nonatomic ? SPI_OPT_NONATOMIC : 0);
 	n = claim_or_wait(name, qty, vt, waiting, deadline, nonatomic);
 
 	result = pgmqc_message_array(desc, n, caller_cxt);
-	SPI_finish();
+	pgmqc_spi_finish(&cxt);
 
 	tuple = heap_form_tuple(desc, &result, &result_null);
 	PG_RETURN_DATUM(HeapTupleGetDatum(tuple));
@@ -504,6 +507,7 @@ pgmqc_message_array(TupleDesc desc, int n, MemoryContext result_cxt)
 Datum
 pgmqc_pop(PG_FUNCTION_ARGS)
 {
+	PgmqcContext cxt;
 	char	   *name = pgmqc_arg_name(fcinfo, 0);
 	int32		qty = pgmqc_check_qty(fcinfo, 1);
 	PgmqcQueue *queue;
@@ -512,14 +516,14 @@ pgmqc_pop(PG_FUNCTION_ARGS)
 	pgmqc_check_writable("pop()");
 	InitMaterializedSRF(fcinfo, 0);
 
-	SPI_connect();
-	queue = pgmqc_lookup(name, false);
+	pgmqc_spi_connect(&cxt);
+	queue = pgmqc_open(name, PGMQC_KIND_QUEUE, PGMQC_PRIV_CONSUME);
 	mature_due(queue);
 	values[0] = Int32GetDatum(qty);
 	values[1] = Int64GetDatum(advance_lwm(queue));
 	if (pgmqc_exec(queue, STMT_POP, values, NULL, 0) > 0)
 		pgmqc_wake_on_abort(queue, (int) SPI_processed);
 	pgmqc_emit_rows(fcinfo, true);
-	SPI_finish();
+	pgmqc_spi_finish(&cxt);
 	PG_RETURN_NULL();
 }

@@ -29,6 +29,7 @@
 
 #include "compat.h"
 #include "shmem.h"
+#include "security.h"
 
 PG_FUNCTION_INFO_V1(pgmqc_send);
 PG_FUNCTION_INFO_V1(pgmqc_send_batch);
@@ -67,6 +68,7 @@ announce(PgmqcQueue *queue, int count, Interval *delay)
 Datum
 pgmqc_send(PG_FUNCTION_ARGS)
 {
+	PgmqcContext cxt;
 	char	   *name = pgmqc_arg_name(fcinfo, 0);
 	Jsonb	   *message;
 	Jsonb	   *headers = NULL;
@@ -93,8 +95,8 @@ pgmqc_send(PG_FUNCTION_ARGS)
 	delayed = !pgmqc_interval_is_zero(delay);
 	pgmqc_check_writable("send()");
 
-	SPI_connect();
-	queue = pgmqc_lookup_kind(name, 0, false);
+	pgmqc_spi_connect(&cxt);
+	queue = pgmqc_open(name, 0, PGMQC_PRIV_SEND);
 
 	values[0] = JsonbPGetDatum(message);
 	values[1] = headers ? JsonbPGetDatum(headers) : (Datum) 0;
@@ -151,12 +153,15 @@ pgmqc_send(PG_FUNCTION_ARGS)
 		pgmqc_topic_sent(queue, msg_id, 1, delay);
 	else
 		announce(queue, 1, delay);
-	SPI_finish();
+	pgmqc_spi_finish(&cxt);
 	PG_RETURN_INT64(msg_id);
 }
 
-/* Validate every element of a jsonb[] argument. */
-static void
+/*
+ * Validate every element of a jsonb[] argument; returns the elements, *n of
+ * them.
+ */
+static Jsonb **
 check_elements(ArrayType *arr, bool are_headers, int *n)
 {
 	Datum	   *elems;
@@ -164,11 +169,13 @@ check_elements(ArrayType *arr, bool are_headers, int *n)
 	int16		typlen;
 	bool		typbyval;
 	char		typalign;
+	Jsonb	  **result;
 	int			i;
 
 	get_typlenbyvalalign(JSONBOID, &typlen, &typbyval, &typalign);
 	deconstruct_array(arr, JSONBOID, typlen, typbyval, typalign,
 					  &elems, &elem_nulls, n);
+	result = palloc((*n + 1) * sizeof(Jsonb *));
 	for (i = 0; i < *n; i++)
 	{
 		Jsonb	   *j = DatumGetJsonbP(elems[i]);
@@ -176,11 +183,23 @@ check_elements(ArrayType *arr, bool are_headers, int *n)
 		if (are_headers)
 			pgmqc_check_headers(j);
 		else
-		{
 			pgmqc_check_message(j);
-			pgmqc_check_size(j, NULL);
-		}
+		result[i] = j;
 	}
+	return result;
+}
+
+/*
+ * Each message of a batch with its headers, if any, against
+ * pgmq_c.max_message_size, as send() counts them.
+ */
+static void
+check_batch_sizes(Jsonb **messages, Jsonb **headers, int n)
+{
+	int			i;
+
+	for (i = 0; i < n; i++)
+		pgmqc_check_size(messages[i], headers ? headers[i] : NULL);
 }
 
 /*
@@ -193,6 +212,7 @@ check_elements(ArrayType *arr, bool are_headers, int *n)
 Datum
 pgmqc_send_batch(PG_FUNCTION_ARGS)
 {
+	PgmqcContext cxt;
 	char	   *name = pgmqc_arg_name(fcinfo, 0);
 	ArrayType  *messages;
 	ArrayType  *headers = NULL;
@@ -200,23 +220,26 @@ pgmqc_send_batch(PG_FUNCTION_ARGS)
 	PgmqcQueue *queue;
 	Datum		values[3];
 	char		nulls[3] = {' ', ' ', ' '};
+	Jsonb	  **msg_elems;
+	Jsonb	  **hdr_elems = NULL;
 	int			nmsg;
 	int			nhdr;
 	int64	   *ids;
 	int			nids;
 
 	messages = pgmqc_check_array(fcinfo, 1, "messages", false);
-	check_elements(messages, false, &nmsg);
+	msg_elems = check_elements(messages, false, &nmsg);
 	if (!PG_ARGISNULL(2))
 	{
 		headers = pgmqc_check_array(fcinfo, 2, "headers", true);
-		check_elements(headers, true, &nhdr);
+		hdr_elems = check_elements(headers, true, &nhdr);
 		if (nhdr != nmsg)
 			ereport(ERROR,
 					(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
 					 errmsg("messages and headers must have the same number of elements"),
 					 errdetail("messages has %d elements, headers has %d.", nmsg, nhdr)));
 	}
+	check_batch_sizes(msg_elems, hdr_elems, nmsg);
 	pgmqc_check_not_null(fcinfo, 3, "delay");
 	delay = PG_GETARG_INTERVAL_P(3);
 	pgmqc_check_delay(delay);
@@ -224,8 +247,8 @@ pgmqc_send_batch(PG_FUNCTION_ARGS)
 
 	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
 
-	SPI_connect();
-	queue = pgmqc_lookup_kind(name, 0, false);
+	pgmqc_spi_connect(&cxt);
+	queue = pgmqc_open(name, 0, PGMQC_PRIV_SEND);
 	values[0] = PointerGetDatum(messages);
 	values[1] = PointerGetDatum(headers);
 	if (headers == NULL)
@@ -253,6 +276,6 @@ pgmqc_send_batch(PG_FUNCTION_ARGS)
 	else
 		announce(queue, nids, delay);
 	pgmqc_emit_ids(fcinfo, ids, nids);
-	SPI_finish();
+	pgmqc_spi_finish(&cxt);
 	PG_RETURN_NULL();
 }

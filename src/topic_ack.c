@@ -22,6 +22,7 @@
 
 #include "compat.h"
 #include "shmem.h"
+#include "security.h"
 
 PG_FUNCTION_INFO_V1(pgmqc_ack);
 PG_FUNCTION_INFO_V1(pgmqc_ack_many);
@@ -35,7 +36,7 @@ group_of_args(FunctionCallInfo fcinfo, PgmqcQueue **topic)
 	char	   *topic_name = pgmqc_arg_name_as(fcinfo, 0, "topic");
 	char	   *group_name = pgmqc_arg_name_as(fcinfo, 1, "group");
 
-	*topic = pgmqc_lookup_kind(topic_name, PGMQC_KIND_TOPIC, false);
+	*topic = pgmqc_open(topic_name, PGMQC_KIND_TOPIC, PGMQC_PRIV_CONSUME);
 	return pgmqc_group_lookup(*topic, group_name, false);
 }
 
@@ -53,6 +54,7 @@ check_names(FunctionCallInfo fcinfo)
 Datum
 pgmqc_ack(PG_FUNCTION_ARGS)
 {
+	PgmqcContext cxt;
 	PgmqcQueue *topic;
 	PgmqcGroup *group;
 	int			guard;
@@ -63,13 +65,13 @@ pgmqc_ack(PG_FUNCTION_ARGS)
 	pgmqc_check_not_null(fcinfo, 2, "msg_id");
 	pgmqc_check_writable("ack()");
 
-	SPI_connect();
+	pgmqc_spi_connect(&cxt);
 	guard = pgmqc_plan_guard_begin();
 	group = group_of_args(fcinfo, &topic);
 	arg = PG_GETARG_DATUM(2);
 	done = pgmqc_gexec(group, GSTMT_ACK, &arg, NULL, 0) > 0;
 	pgmqc_plan_guard_end(guard);
-	SPI_finish();
+	pgmqc_spi_finish(&cxt);
 	PG_RETURN_BOOL(done);
 }
 
@@ -79,6 +81,7 @@ pgmqc_ack(PG_FUNCTION_ARGS)
 Datum
 pgmqc_ack_many(PG_FUNCTION_ARGS)
 {
+	PgmqcContext cxt;
 	PgmqcQueue *topic;
 	PgmqcGroup *group;
 	int			guard;
@@ -92,7 +95,7 @@ pgmqc_ack_many(PG_FUNCTION_ARGS)
 	pgmqc_check_writable("ack()");
 	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
 
-	SPI_connect();
+	pgmqc_spi_connect(&cxt);
 	guard = pgmqc_plan_guard_begin();
 	group = group_of_args(fcinfo, &topic);
 	arg = PointerGetDatum(ids);
@@ -100,7 +103,7 @@ pgmqc_ack_many(PG_FUNCTION_ARGS)
 	acked = pgmqc_collect_ids(&n);
 	pgmqc_emit_ids(fcinfo, acked, n);
 	pgmqc_plan_guard_end(guard);
-	SPI_finish();
+	pgmqc_spi_finish(&cxt);
 	PG_RETURN_NULL();
 }
 
@@ -127,6 +130,7 @@ announce_release(PgmqcQueue *topic, Interval *after)
 Datum
 pgmqc_nack(PG_FUNCTION_ARGS)
 {
+	PgmqcContext cxt;
 	PgmqcQueue *topic;
 	PgmqcGroup *group;
 	int			guard;
@@ -141,7 +145,7 @@ pgmqc_nack(PG_FUNCTION_ARGS)
 	pgmqc_check_vt(delay, "delay", true);
 	pgmqc_check_writable("nack()");
 
-	SPI_connect();
+	pgmqc_spi_connect(&cxt);
 	guard = pgmqc_plan_guard_begin();
 	group = group_of_args(fcinfo, &topic);
 	args[0] = PG_GETARG_DATUM(2);
@@ -150,7 +154,7 @@ pgmqc_nack(PG_FUNCTION_ARGS)
 	if (done)
 		announce_release(topic, delay);
 	pgmqc_plan_guard_end(guard);
-	SPI_finish();
+	pgmqc_spi_finish(&cxt);
 	PG_RETURN_BOOL(done);
 }
 
@@ -165,6 +169,7 @@ pgmqc_nack(PG_FUNCTION_ARGS)
 Datum
 pgmqc_set_vt_group(PG_FUNCTION_ARGS)
 {
+	PgmqcContext cxt;
 	PgmqcQueue *topic;
 	PgmqcGroup *group;
 	int			guard;
@@ -179,7 +184,7 @@ pgmqc_set_vt_group(PG_FUNCTION_ARGS)
 	pgmqc_check_writable("set_vt()");
 	InitMaterializedSRF(fcinfo, 0);
 
-	SPI_connect();
+	pgmqc_spi_connect(&cxt);
 	guard = pgmqc_plan_guard_begin();
 	group = group_of_args(fcinfo, &topic);
 	args[0] = PG_GETARG_DATUM(2);
@@ -188,6 +193,6 @@ pgmqc_set_vt_group(PG_FUNCTION_ARGS)
 		announce_release(topic, vt);
 	pgmqc_emit_rows(fcinfo, false);
 	pgmqc_plan_guard_end(guard);
-	SPI_finish();
+	pgmqc_spi_finish(&cxt);
 	PG_RETURN_NULL();
 }

@@ -33,6 +33,7 @@
 #include "utils/jsonb.h"
 
 #include "pgmq_c.h"
+#include "security.h"
 #include "shmem.h"
 
 PG_FUNCTION_INFO_V1(pgmqc_create_topic);
@@ -52,12 +53,13 @@ PG_FUNCTION_INFO_V1(pgmqc_seek_time);
 Datum
 pgmqc_create_topic(PG_FUNCTION_ARGS)
 {
+	PgmqcContext cxt;
 	char	   *name = pgmqc_arg_name_as(fcinfo, 0, "topic");
 	Interval   *retention;
 	int64		partition_size;
 	PgmqcQueue *existing;
-	Datum		args[3];
-	Oid			argtypes[3] = {TEXTOID, INTERVALOID, INT8OID};
+	Datum		args[4];
+	Oid			argtypes[4] = {TEXTOID, INTERVALOID, INT8OID, OIDOID};
 	bool		isnull;
 	int32		id;
 	int			rc;
@@ -77,7 +79,7 @@ pgmqc_create_topic(PG_FUNCTION_ARGS)
 						MIN_PARTITION_SIZE, MAX_PARTITION_SIZE)));
 	pgmqc_check_writable("create_topic()");
 
-	SPI_connect();
+	pgmqc_spi_connect(&cxt);
 	pgmqc_lock_catalog();
 	existing = pgmqc_lookup_kind(name, 0, true);
 	if (existing != NULL)
@@ -90,17 +92,26 @@ pgmqc_create_topic(PG_FUNCTION_ARGS)
 		ereport(NOTICE,
 				(errcode(ERRCODE_DUPLICATE_OBJECT),
 				 errmsg("topic \"%s\" already exists, skipping", name)));
-		SPI_finish();
+		pgmqc_spi_finish(&cxt);
 		PG_RETURN_VOID();
 	}
 
 	args[0] = CStringGetTextDatum(name);
 	args[1] = IntervalPGetDatum(retention);
 	args[2] = Int64GetDatum(partition_size);
-	rc = SPI_execute_with_args("INSERT INTO pgmq_c.queues (queue_name, visibility_timeout, "
-							   "kind, retention, partition_size) "
-							   "VALUES ($1, '0', 't', $2, $3) RETURNING queue_id",
-							   3, argtypes, args, NULL, false, 1);
+	/* the caller owns the topic; the extension owner owns its tables */
+	args[3] = ObjectIdGetDatum(pgmqc_caller());
+	if (pgmqc_security_active())
+		rc = SPI_execute_with_args("INSERT INTO pgmq_c.queues (queue_name, visibility_timeout, "
+								   "kind, retention, partition_size, owner) "
+								   "VALUES ($1, '0'::pg_catalog.interval, 't', $2, $3, "
+								   "$4::pg_catalog.regrole) RETURNING queue_id",
+								   4, argtypes, args, NULL, false, 1);
+	else
+		rc = SPI_execute_with_args("INSERT INTO pgmq_c.queues (queue_name, visibility_timeout, "
+								   "kind, retention, partition_size) "
+								   "VALUES ($1, '0'::pg_catalog.interval, 't', $2, $3) RETURNING queue_id",
+								   3, argtypes, args, NULL, false, 1);
 	if (rc != SPI_OK_INSERT_RETURNING || SPI_processed != 1)
 		elog(ERROR, "could not insert into pgmq_c.queues: %s",
 			 SPI_result_code_string(rc));
@@ -136,7 +147,7 @@ pgmqc_create_topic(PG_FUNCTION_ARGS)
 	pgmqc_create_partition(id, partition_size, 0);
 	pgmqc_create_partition(id, partition_size, 1);
 
-	SPI_finish();
+	pgmqc_spi_finish(&cxt);
 	PG_RETURN_VOID();
 }
 
@@ -168,6 +179,7 @@ topic_group_ids(int32 topic_id, int *n)
 Datum
 pgmqc_drop_topic(PG_FUNCTION_ARGS)
 {
+	PgmqcContext cxt;
 	char	   *name = pgmqc_arg_name_as(fcinfo, 0, "topic");
 	PgmqcQueue *topic;
 	int32		id;
@@ -177,14 +189,15 @@ pgmqc_drop_topic(PG_FUNCTION_ARGS)
 
 	pgmqc_check_writable("drop_topic()");
 
-	SPI_connect();
+	pgmqc_spi_connect(&cxt);
 	pgmqc_lock_catalog();
 	topic = pgmqc_lookup_kind(name, PGMQC_KIND_TOPIC, true);
 	if (topic == NULL)
 	{
-		SPI_finish();
+		pgmqc_spi_finish(&cxt);
 		PG_RETURN_BOOL(false);
 	}
+	pgmqc_check_access(topic, name, PGMQC_PRIV_ADMIN);
 	id = topic->queue_id;
 	groups = topic_group_ids(id, &ngroups);
 	for (i = 0; i < ngroups; i++)
@@ -196,7 +209,7 @@ pgmqc_drop_topic(PG_FUNCTION_ARGS)
 			SPI_OK_DELETE);
 	pgmqc_group_forget_topic(id);
 	pgmqc_forget(name);
-	SPI_finish();
+	pgmqc_spi_finish(&cxt);
 	PG_RETURN_BOOL(true);
 }
 
@@ -227,6 +240,7 @@ group_exists_notice(PgmqcQueue *topic, const char *group_name)
 Datum
 pgmqc_create_group(PG_FUNCTION_ARGS)
 {
+	PgmqcContext cxt;
 	char	   *topic_name = pgmqc_arg_name_as(fcinfo, 0, "topic");
 	char	   *group_name = pgmqc_arg_name_as(fcinfo, 1, "group");
 	char	   *start_at;
@@ -267,11 +281,11 @@ pgmqc_create_group(PG_FUNCTION_ARGS)
 	}
 	pgmqc_check_writable("create_group()");
 
-	SPI_connect();
-	topic = pgmqc_lookup_kind(topic_name, PGMQC_KIND_TOPIC, false);
+	pgmqc_spi_connect(&cxt);
+	topic = pgmqc_open(topic_name, PGMQC_KIND_TOPIC, PGMQC_PRIV_ADMIN);
 	if (group_exists_notice(topic, group_name))
 	{
-		SPI_finish();
+		pgmqc_spi_finish(&cxt);
 		PG_RETURN_VOID();
 	}
 
@@ -279,10 +293,10 @@ pgmqc_create_group(PG_FUNCTION_ARGS)
 	start = latest ? pgmqc_topic_safe_id(topic, true) + 1 : 0;
 
 	pgmqc_lock_catalog();
-	topic = pgmqc_lookup_kind(topic_name, PGMQC_KIND_TOPIC, false);
+	topic = pgmqc_open(topic_name, PGMQC_KIND_TOPIC, PGMQC_PRIV_ADMIN);
 	if (group_exists_notice(topic, group_name))
 	{
-		SPI_finish();
+		pgmqc_spi_finish(&cxt);
 		PG_RETURN_VOID();
 	}
 
@@ -317,7 +331,7 @@ pgmqc_create_group(PG_FUNCTION_ARGS)
 												 topic_name, group_name)),
 					 topic->queue_id, group_id, start),
 			SPI_OK_INSERT);
-	SPI_finish();
+	pgmqc_spi_finish(&cxt);
 	PG_RETURN_VOID();
 }
 
@@ -327,6 +341,7 @@ pgmqc_create_group(PG_FUNCTION_ARGS)
 Datum
 pgmqc_drop_group(PG_FUNCTION_ARGS)
 {
+	PgmqcContext cxt;
 	char	   *topic_name = pgmqc_arg_name_as(fcinfo, 0, "topic");
 	char	   *group_name = pgmqc_arg_name_as(fcinfo, 1, "group");
 	PgmqcQueue *topic;
@@ -335,13 +350,13 @@ pgmqc_drop_group(PG_FUNCTION_ARGS)
 
 	pgmqc_check_writable("drop_group()");
 
-	SPI_connect();
+	pgmqc_spi_connect(&cxt);
 	pgmqc_lock_catalog();
-	topic = pgmqc_lookup_kind(topic_name, PGMQC_KIND_TOPIC, false);
+	topic = pgmqc_open(topic_name, PGMQC_KIND_TOPIC, PGMQC_PRIV_ADMIN);
 	group = pgmqc_group_lookup(topic, group_name, true);
 	if (group == NULL)
 	{
-		SPI_finish();
+		pgmqc_spi_finish(&cxt);
 		PG_RETURN_BOOL(false);
 	}
 	group_id = group->group_id;
@@ -350,7 +365,7 @@ pgmqc_drop_group(PG_FUNCTION_ARGS)
 					 "DELETE FROM pgmq_c.groups WHERE group_id OPERATOR(pg_catalog.=) %d",
 					 group_id, topic->queue_id, group_id, group_id),
 			SPI_OK_DELETE);
-	SPI_finish();
+	pgmqc_spi_finish(&cxt);
 	PG_RETURN_BOOL(true);
 }
 
@@ -404,6 +419,7 @@ retained_range(PgmqcQueue *topic, int64 *first, int64 *last, TimestampTz *first_
 Datum
 pgmqc_seek_id(PG_FUNCTION_ARGS)
 {
+	PgmqcContext cxt;
 	char	   *topic_name = pgmqc_arg_name_as(fcinfo, 0, "topic");
 	char	   *group_name = pgmqc_arg_name_as(fcinfo, 1, "group");
 	PgmqcQueue *topic;
@@ -418,8 +434,8 @@ pgmqc_seek_id(PG_FUNCTION_ARGS)
 	to = PG_GETARG_INT64(2);
 	pgmqc_check_writable("seek()");
 
-	SPI_connect();
-	topic = pgmqc_lookup_kind(topic_name, PGMQC_KIND_TOPIC, false);
+	pgmqc_spi_connect(&cxt);
+	topic = pgmqc_open(topic_name, PGMQC_KIND_TOPIC, PGMQC_PRIV_ADMIN);
 	group = pgmqc_group_lookup(topic, group_name, false);
 	removed = retained_range(topic, &first, &last, &first_at);
 	/* before the first message is fine as long as nothing was removed */
@@ -432,7 +448,7 @@ pgmqc_seek_id(PG_FUNCTION_ARGS)
 						   "; " INT64_FORMAT " is the position after the last message.",
 						   first, last, last + 1)));
 	move_group(topic, group, to);
-	SPI_finish();
+	pgmqc_spi_finish(&cxt);
 	PG_RETURN_INT64(to);
 }
 
@@ -445,6 +461,7 @@ pgmqc_seek_id(PG_FUNCTION_ARGS)
 Datum
 pgmqc_seek_time(PG_FUNCTION_ARGS)
 {
+	PgmqcContext cxt;
 	char	   *topic_name = pgmqc_arg_name_as(fcinfo, 0, "topic");
 	char	   *group_name = pgmqc_arg_name_as(fcinfo, 1, "group");
 	PgmqcQueue *topic;
@@ -470,8 +487,8 @@ pgmqc_seek_time(PG_FUNCTION_ARGS)
 				 errmsg("to_time must not be in the future")));
 	pgmqc_check_writable("seek()");
 
-	SPI_connect();
-	topic = pgmqc_lookup_kind(topic_name, PGMQC_KIND_TOPIC, false);
+	pgmqc_spi_connect(&cxt);
+	topic = pgmqc_open(topic_name, PGMQC_KIND_TOPIC, PGMQC_PRIV_ADMIN);
 	group = pgmqc_group_lookup(topic, group_name, false);
 	/* before the first message is fine as long as nothing was removed */
 	if (retained_range(topic, &first, &last, &first_at) &&
@@ -489,6 +506,6 @@ pgmqc_seek_time(PG_FUNCTION_ARGS)
 	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
 	to = isnull ? last + 1 : DatumGetInt64(d);
 	move_group(topic, group, to);
-	SPI_finish();
+	pgmqc_spi_finish(&cxt);
 	PG_RETURN_INT64(to);
 }

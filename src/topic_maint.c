@@ -45,12 +45,14 @@
 #include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
+#include "utils/hsearch.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/resowner.h"
 #include "utils/timestamp.h"
 
 #include "pgmq_c.h"
+#include "security.h"
 
 PG_FUNCTION_INFO_V1(pgmqc_maintain_topics);
 
@@ -93,7 +95,7 @@ pgmqc_partition_range(int32 topic_id, int64 *lowest, int64 *highest)
 
 	snprintf(prefix, sizeof(prefix), "t_%d_p", topic_id);
 	pgmqc_run_sql(psprintf("SELECT pg_catalog.min(n), pg_catalog.max(n) FROM ("
-						   "SELECT pg_catalog.substr(c.relname, %d)::bigint AS n "
+						   "SELECT pg_catalog.substr(c.relname, %d)::pg_catalog.int8 AS n "
 						   "FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_class c "
 						   "ON c.oid OPERATOR(pg_catalog.=) i.inhrelid "
 						   "WHERE i.inhparent OPERATOR(pg_catalog.=) 'pgmq_c.t_%d'::pg_catalog.regclass "
@@ -137,41 +139,70 @@ pgmqc_create_partition(int32 topic_id, int64 partition_size, int64 partno)
 typedef struct TopicInfo
 {
 	int32		id;
+	char		name[PGMQC_MAX_NAME_LEN + 1];
 	int64		partition_size;
 	Interval	retention;
+	int64		dropped;		/* partitions dropped this round */
+	bool		failed;			/* its maintenance failed this round */
 } TopicInfo;
+
+/* The first (or, if newest, the last) enqueued_at of a partition, if any. */
+static TimestampTz
+partition_enqueued_at(int32 topic_id, int64 partno, bool newest, bool *isnull)
+{
+	Datum		d;
+
+	pgmqc_run_sql(psprintf("SELECT enqueued_at FROM pgmq_c.t_%d_p" INT64_FORMAT
+						   " ORDER BY msg_id%s LIMIT 1",
+						   topic_id, partno, newest ? " DESC" : ""),
+				  SPI_OK_SELECT);
+	if (SPI_processed == 0)
+	{
+		*isnull = true;
+		return 0;
+	}
+	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, isnull);
+	return *isnull ? 0 : DatumGetTimestampTz(d);
+}
+
+/* The last msg_id taken from a topic's sequence. */
+static int64
+topic_last_id(int32 topic_id)
+{
+	bool		isnull;
+
+	return sql_int8(psprintf("SELECT CASE WHEN is_called THEN last_value "
+							 "ELSE last_value OPERATOR(pg_catalog.-) 1 END FROM pgmq_c.t_%d_seq",
+							 topic_id), &isnull);
+}
 
 /* Skip the rest of the current partition if it is old enough. */
 static void
-rotate(TopicInfo *t, int64 last, TimestampTz now)
+rotate(TopicInfo *t, TimestampTz now)
 {
+	int64		last = topic_last_id(t->id);
 	int64		cur = last / t->partition_size;
 	int64		next_start = (cur + 1) * t->partition_size;
 	Interval   *tenth;
 	bool		isnull;
-	int64		first_age_us;
+	TimestampTz first_at;
 
 	if (last < cur * t->partition_size + 1 || last >= next_start - 1)
 		return;					/* empty, or full anyway */
-	first_age_us = sql_int8(psprintf("SELECT (extract(epoch FROM pg_catalog.clock_timestamp() "
-									 "OPERATOR(pg_catalog.-) enqueued_at) * 1000000)::bigint "
-									 "FROM pgmq_c.t_%d_p" INT64_FORMAT " ORDER BY msg_id LIMIT 1",
-									 t->id, cur), &isnull);
+	first_at = partition_enqueued_at(t->id, cur, false, &isnull);
 	if (isnull)
 		return;
 	tenth = DatumGetIntervalP(DirectFunctionCall2(interval_div,
 												  IntervalPGetDatum(&t->retention),
 												  Float8GetDatum(10.0)));
-	if (pgmqc_ts_plus(now - first_age_us, tenth) > now)
+	if (pgmqc_ts_plus(first_at, tenth) > now)
 		return;
 
 	pgmqc_create_partition(t->id, t->partition_size, cur + 1);
 	pgmqc_run_sql(psprintf("LOCK TABLE pgmq_c.t_%d IN SHARE ROW EXCLUSIVE MODE NOWAIT", t->id),
 			SPI_OK_UTILITY);
 	/* no msg_id can be drawn now: read the sequence again and move it on */
-	last = sql_int8(psprintf("SELECT CASE WHEN is_called THEN last_value "
-							 "ELSE last_value OPERATOR(pg_catalog.-) 1 END FROM pgmq_c.t_%d_seq",
-							 t->id), &isnull);
+	last = topic_last_id(t->id);
 	if (last < next_start - 1)
 		pgmqc_run_sql(psprintf("SELECT pg_catalog.setval('pgmq_c.t_%d_seq'::pg_catalog.regclass, "
 						 INT64_FORMAT ", true)", t->id, next_start - 1),
@@ -188,7 +219,7 @@ expire_partition(TopicInfo *t, int64 k, int64 safe_last, TimestampTz now)
 {
 	int64		hi = (k + 1) * t->partition_size;
 	bool		isnull;
-	int64		newest_age_us;
+	TimestampTz newest_at;
 	uint64		i;
 	uint64		ngroups;
 	int32	   *groups;
@@ -197,16 +228,14 @@ expire_partition(TopicInfo *t, int64 k, int64 safe_last, TimestampTz now)
 
 	if (hi - 1 > safe_last)
 		return false;			/* a send may still land in it */
-	newest_age_us = sql_int8(psprintf("SELECT (extract(epoch FROM pg_catalog.clock_timestamp() "
-									  "OPERATOR(pg_catalog.-) enqueued_at) * 1000000)::bigint "
-									  "FROM pgmq_c.t_%d_p" INT64_FORMAT " ORDER BY msg_id DESC LIMIT 1",
-									  t->id, k), &isnull);
-	if (!isnull && pgmqc_ts_plus(now - newest_age_us, &t->retention) > now)
+	newest_at = partition_enqueued_at(t->id, k, true, &isnull);
+	if (!isnull && pgmqc_ts_plus(newest_at, &t->retention) > now)
 		return false;			/* not yet */
 
 	/* the groups still inside the partition: skip it, count what they miss */
 	pgmqc_run_sql(psprintf("SELECT c.group_id, c.next_id, g.filter IS NOT NULL "
-					 "FROM pgmq_c.c_%d c JOIN pgmq_c.groups g USING (group_id) "
+					 "FROM pgmq_c.c_%d c JOIN pgmq_c.groups g "
+					 "ON g.group_id OPERATOR(pg_catalog.=) c.group_id "
 					 "WHERE c.next_id OPERATOR(pg_catalog.<) " INT64_FORMAT " "
 					 "ORDER BY c.group_id FOR UPDATE OF c",
 					 t->id, hi), SPI_OK_SELECT);
@@ -268,16 +297,99 @@ expire_partition(TopicInfo *t, int64 k, int64 safe_last, TimestampTz now)
 }
 
 /*
- * Run fn(t, arg...) in a subtransaction; an error is reported at LOG and
- * swallowed.  Returns whether it succeeded.
+ * When the background worker last reported a failure of a topic's
+ * maintenance, so that a topic failing on every round (its tables are
+ * missing, say) is reported at most once per REPORT_INTERVAL_MS.
  */
+#define REPORT_INTERVAL_MS	60000
+#define MAX_REPORT_ENTRIES	1000
+
+typedef struct ReportKey
+{
+	int32		topic_id;
+	bool		postponed;		/* a lock not granted: reported apart */
+} ReportKey;
+
+typedef struct ReportEntry
+{
+	ReportKey	key;			/* hash key */
+	TimestampTz last_report;
+} ReportEntry;
+
+static HTAB *reports = NULL;
+
+static bool
+report_due(int32 topic_id, bool postponed)
+{
+	ReportKey	key;
+	ReportEntry *entry;
+	bool		found;
+	TimestampTz now = GetCurrentTimestamp();
+
+	if (reports != NULL && hash_get_num_entries(reports) >= MAX_REPORT_ENTRIES)
+	{
+		hash_destroy(reports);
+		reports = NULL;
+	}
+	if (reports == NULL)
+	{
+		HASHCTL		ctl;
+
+		memset(&ctl, 0, sizeof(ctl));
+		ctl.keysize = sizeof(ReportKey);
+		ctl.entrysize = sizeof(ReportEntry);
+		ctl.hcxt = TopMemoryContext;
+		reports = hash_create("pgmq_c maintenance reports", 16, &ctl,
+							  HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	}
+	memset(&key, 0, sizeof(key));
+	key.topic_id = topic_id;
+	key.postponed = postponed;
+	entry = hash_search(reports, &key, HASH_ENTER, &found);
+	if (found &&
+		!TimestampDifferenceExceeds(entry->last_report, now, REPORT_INTERVAL_MS))
+		return false;
+	entry->last_report = now;
+	return true;
+}
+
+/*
+ * Report an error in the maintenance of a topic.  A lock not granted in
+ * time only postpones the work to the next round (LOG); anything else is a
+ * WARNING naming the topic.  The background worker reports each at most
+ * once a minute per topic; maintain_topics() every time.
+ */
+static void
+report_topic_error(TopicInfo *t, ErrorData *edata)
+{
+	bool		postponed = (edata->sqlerrcode == ERRCODE_LOCK_NOT_AVAILABLE);
+
+	if (IsBackgroundWorker && !report_due(t->id, postponed))
+		return;
+	if (postponed)
+		ereport(LOG,
+				(errmsg("pgmq_c: maintenance of topic \"%s\" postponed: %s",
+						t->name, edata->message)));
+	else
+		ereport(WARNING,
+				(errcode(edata->sqlerrcode),
+				 errmsg("pgmq_c: maintenance of topic \"%s\" failed: %s",
+						t->name, edata->message),
+				 IsBackgroundWorker ?
+				 errhint("The other topics are maintained; this one is tried again every round and this failure is reported at most once a minute. "
+						 "A topic whose tables are missing can be dropped with pgmq_c.drop_topic().") :
+				 errhint("The other topics are maintained. "
+						 "A topic whose tables are missing can be dropped with pgmq_c.drop_topic().")));
+}
+
+/* A step of a topic's maintenance, run by in_subxact. */
 typedef bool (*MaintStep) (TopicInfo *t, int64 a, int64 b, TimestampTz now);
 
 static bool
-step_rotate(TopicInfo *t, int64 last, int64 unused, TimestampTz now)
+step_rotate(TopicInfo *t, int64 unused1, int64 unused2, TimestampTz now)
 {
-	rotate(t, last, now);
-	return false;
+	rotate(t, now);
+	return true;
 }
 
 /*
@@ -310,12 +422,17 @@ step_expire(TopicInfo *t, int64 k, int64 safe_last, TimestampTz now)
 	return expire_partition(t, k, safe_last, now);
 }
 
+/*
+ * Run fn(t, a, b, now) in a subtransaction, with a short lock_timeout; an
+ * error is reported (report_topic_error) and swallowed.  Returns what fn
+ * returned, or false after an error.
+ */
 static bool
 in_subxact(MaintStep fn, TopicInfo *t, int64 a, int64 b, TimestampTz now)
 {
 	MemoryContext oldcontext = CurrentMemoryContext;
 	ResourceOwner oldowner = CurrentResourceOwner;
-	bool		result = false;
+	volatile bool result = false;
 
 	BeginInternalSubTransaction(NULL);
 	MemoryContextSwitchTo(oldcontext);
@@ -323,9 +440,12 @@ in_subxact(MaintStep fn, TopicInfo *t, int64 a, int64 b, TimestampTz now)
 	{
 		int			save_nestlevel = NewGUCNestLevel();
 
-		/* do not queue for long behind the topic's readers and senders */
+		/*
+		 * Do not queue for long behind the topic's readers and senders.
+		 * PGC_S_OVERRIDE: the worker pins lock_timeout at that level.
+		 */
 		(void) set_config_option("lock_timeout", "200ms", PGC_USERSET,
-								 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+								 PGC_S_OVERRIDE, GUC_ACTION_SAVE, true, 0, false);
 		result = fn(t, a, b, now);
 		AtEOXact_GUC(true, save_nestlevel);
 		ReleaseCurrentSubTransaction();
@@ -342,9 +462,7 @@ in_subxact(MaintStep fn, TopicInfo *t, int64 a, int64 b, TimestampTz now)
 		RollbackAndReleaseCurrentSubTransaction();
 		MemoryContextSwitchTo(oldcontext);
 		CurrentResourceOwner = oldowner;
-		ereport(LOG,
-				(errmsg("pgmq_c: maintenance of topic %d postponed: %s",
-						t->id, edata->message)));
+		report_topic_error(t, edata);
 		FreeErrorData(edata);
 		result = false;
 	}
@@ -353,8 +471,49 @@ in_subxact(MaintStep fn, TopicInfo *t, int64 a, int64 b, TimestampTz now)
 }
 
 /*
+ * A topic's maintenance but rotation: partitions ahead, then retention,
+ * oldest partition first.  Each step in a subtransaction of its own inside
+ * the topic's: a lock not granted postpones one step.
+ */
+static bool
+step_topic(TopicInfo *t, int64 unused1, int64 unused2, TimestampTz now)
+{
+	int64		last = topic_last_id(t->id);
+	int64		cur = last / t->partition_size;
+	int64		k;
+	int64		lowest;
+	int64		highest;
+	PgmqcQueue *entry;
+	int64		safe_last;
+
+	t->dropped = 0;
+	(void) in_subxact(step_ensure, t, last, 0, now);
+
+	/* partitions before the current one, oldest first */
+	if (!pgmqc_partition_range(t->id, &lowest, &highest))
+		return true;
+	entry = pgmqc_lookup_kind(t->name, PGMQC_KIND_TOPIC, true);
+	if (entry == NULL || entry->queue_id != t->id)
+		return true;			/* dropped meanwhile */
+	safe_last = pgmqc_topic_safe_id(entry, false);
+	for (k = lowest; k < cur; k++)
+	{
+		if (!pgmqc_partition_exists(t->id, k))
+			continue;
+		if (in_subxact(step_expire, t, k, safe_last, now))
+			t->dropped++;
+		else
+			break;				/* keep the order: older partitions go first */
+	}
+	return true;
+}
+
+/*
  * One round of maintenance over every topic of this database; returns the
- * number of partitions dropped.  Inside SPI, in a transaction.
+ * number of partitions dropped.  Inside SPI, in a transaction (for the
+ * worker and maintain_topics(), inside the extension context).  Each
+ * topic's work runs in a subtransaction of its own: a topic whose tables
+ * are missing or damaged fails alone, and the others are maintained.
  */
 int64
 pgmqc_maintain_topics_internal(void)
@@ -368,65 +527,33 @@ pgmqc_maintain_topics_internal(void)
 	if (get_attnum(get_relname_relid("queues", get_namespace_oid("pgmq_c", false)),
 				   "kind") == InvalidAttrNumber)
 		return 0;				/* before ALTER EXTENSION pgmq_c UPDATE */
-	pgmqc_run_sql("SELECT queue_id, partition_size, retention FROM pgmq_c.queues "
-			"WHERE kind OPERATOR(pg_catalog.=) 't' ORDER BY queue_id", SPI_OK_SELECT);
+	pgmqc_run_sql("SELECT queue_id, queue_name, partition_size, retention "
+				  "FROM pgmq_c.queues "
+				  "WHERE kind OPERATOR(pg_catalog.=) 't' ORDER BY queue_id", SPI_OK_SELECT);
 	ntopics = SPI_processed;
-	topics = palloc((ntopics + 1) * sizeof(TopicInfo));
+	topics = palloc0((ntopics + 1) * sizeof(TopicInfo));
 	for (i = 0; i < ntopics; i++)
 	{
 		bool		isnull;
 
 		topics[i].id = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[i],
 												   SPI_tuptable->tupdesc, 1, &isnull));
+		strlcpy(topics[i].name,
+				SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2),
+				sizeof(topics[i].name));
 		topics[i].partition_size = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i],
-															   SPI_tuptable->tupdesc, 2, &isnull));
-		topics[i].retention = *DatumGetIntervalP(SPI_getbinval(SPI_tuptable->vals[i],
 															   SPI_tuptable->tupdesc, 3, &isnull));
+		topics[i].retention = *DatumGetIntervalP(SPI_getbinval(SPI_tuptable->vals[i],
+															   SPI_tuptable->tupdesc, 4, &isnull));
 	}
 
 	for (i = 0; i < ntopics; i++)
 	{
-		TopicInfo  *t = &topics[i];
-		bool		isnull;
-		int64		last;
-		int64		cur;
-		int64		k;
-		int64		lowest;
-		int64		highest;
-		PgmqcQueue *entry;
-		int64		safe_last;
-		char	   *name;
-
 		CHECK_FOR_INTERRUPTS();
-		last = sql_int8(psprintf("SELECT CASE WHEN is_called THEN last_value "
-								 "ELSE last_value OPERATOR(pg_catalog.-) 1 END FROM pgmq_c.t_%d_seq",
-								 t->id), &isnull);
-		cur = last / t->partition_size;
-		(void) in_subxact(step_ensure, t, last, 0, now);
-
-		/* partitions before the current one, oldest first */
-		if (!pgmqc_partition_range(t->id, &lowest, &highest))
-			continue;
-		name = NULL;
-		pgmqc_run_sql(psprintf("SELECT queue_name FROM pgmq_c.queues WHERE queue_id OPERATOR(pg_catalog.=) %d",
-						 t->id), SPI_OK_SELECT);
-		if (SPI_processed == 1)
-			name = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
-		if (name == NULL)
-			continue;
-		entry = pgmqc_lookup_kind(name, PGMQC_KIND_TOPIC, true);
-		if (entry == NULL)
-			continue;
-		safe_last = pgmqc_topic_safe_id(entry, false);
-		for (k = lowest; k < cur; k++)
-		{
-			if (!pgmqc_partition_exists(t->id, k))
-				continue;
-			if (in_subxact(step_expire, t, k, safe_last, now))
-				dropped++;
-			else
-				break;			/* keep the order: older partitions go first */
-		}
+		if (in_subxact(step_topic, &topics[i], 0, 0, now))
+			dropped += topics[i].dropped;
+		else
+			topics[i].failed = true;
 	}
 
 	/*
@@ -435,14 +562,9 @@ pgmqc_maintain_topics_internal(void)
 	 */
 	for (i = 0; i < ntopics; i++)
 	{
-		TopicInfo  *t = &topics[i];
-		bool		isnull;
-		int64		last;
-
-		last = sql_int8(psprintf("SELECT CASE WHEN is_called THEN last_value "
-								 "ELSE last_value OPERATOR(pg_catalog.-) 1 END FROM pgmq_c.t_%d_seq",
-								 t->id), &isnull);
-		(void) in_subxact(step_rotate, t, last, 0, now);
+		CHECK_FOR_INTERRUPTS();
+		if (!topics[i].failed)
+			(void) in_subxact(step_rotate, &topics[i], 0, 0, now);
 	}
 	return dropped;
 }
@@ -453,11 +575,12 @@ pgmqc_maintain_topics_internal(void)
 Datum
 pgmqc_maintain_topics(PG_FUNCTION_ARGS)
 {
+	PgmqcContext cxt;
 	int64		dropped;
 
 	pgmqc_check_writable("maintain_topics()");
-	SPI_connect();
+	pgmqc_spi_connect(&cxt);
 	dropped = pgmqc_maintain_topics_internal();
-	SPI_finish();
+	pgmqc_spi_finish(&cxt);
 	PG_RETURN_INT64(dropped);
 }

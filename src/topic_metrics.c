@@ -26,6 +26,7 @@
 
 #include "compat.h"
 #include "pgmq_c.h"
+#include "security.h"
 
 PG_FUNCTION_INFO_V1(pgmqc_list_groups);
 
@@ -39,6 +40,7 @@ PG_FUNCTION_INFO_V1(pgmqc_list_groups);
 Datum
 pgmqc_list_groups(PG_FUNCTION_ARGS)
 {
+	PgmqcContext cxt;
 	char	   *topic_name = pgmqc_arg_name_as(fcinfo, 0, "topic");
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	PgmqcQueue *topic;
@@ -53,9 +55,9 @@ pgmqc_list_groups(PG_FUNCTION_ARGS)
 	int			guard;
 
 	InitMaterializedSRF(fcinfo, 0);
-	SPI_connect();
+	pgmqc_spi_connect(&cxt);
 	guard = pgmqc_plan_guard_begin();
-	topic = pgmqc_lookup_kind(topic_name, PGMQC_KIND_TOPIC, false);
+	topic = pgmqc_open(topic_name, PGMQC_KIND_TOPIC, PGMQC_PRIV_MONITOR);
 
 	pgmqc_exec(topic, STMT_SEQ_LAST, NULL, NULL, 1);
 	last_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
@@ -139,6 +141,6 @@ pgmqc_list_groups(PG_FUNCTION_ARGS)
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	pgmqc_plan_guard_end(guard);
-	SPI_finish();
+	pgmqc_spi_finish(&cxt);
 	PG_RETURN_NULL();
 }

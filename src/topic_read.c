@@ -51,6 +51,7 @@
 
 #include "compat.h"
 #include "shmem.h"
+#include "security.h"
 
 PG_FUNCTION_INFO_V1(pgmqc_read_group);
 PG_FUNCTION_INFO_V1(pgmqc_receive_group);
@@ -462,7 +463,7 @@ claim_or_wait(const char *topic_name, const char *group_name, int32 qty,
 
 	for (;;)
 	{
-		PgmqcQueue *topic = pgmqc_lookup_kind(topic_name, PGMQC_KIND_TOPIC, false);
+		PgmqcQueue *topic = pgmqc_open(topic_name, PGMQC_KIND_TOPIC, PGMQC_PRIV_CONSUME);
 		PgmqcGroup *group = pgmqc_group_lookup(topic, group_name, false);
 		Interval   *vt = vt_arg ? vt_arg : &group->default_vt;
 		uint64		seen = pgmqc_generation(topic);
@@ -539,7 +540,7 @@ claim_or_wait(const char *topic_name, const char *group_name, int32 qty,
 		pgmqc_plan_guard_end(guard);
 		(void) pgmqc_my_worker(true);
 		if (commit_between)
-			SPI_commit();
+			pgmqc_spi_commit();
 		pgmqc_sleep(topic, seen, until);
 		CHECK_FOR_INTERRUPTS();
 	}
@@ -568,6 +569,7 @@ check_group_args(FunctionCallInfo fcinfo, Interval **vt, int32 *qty,
 Datum
 pgmqc_read_group(PG_FUNCTION_ARGS)
 {
+	PgmqcContext cxt;
 	char	   *topic_name = pgmqc_arg_name_as(fcinfo, 0, "topic");
 	char	   *group_name = pgmqc_arg_name_as(fcinfo, 1, "group");
 	Interval   *vt;
@@ -579,10 +581,10 @@ pgmqc_read_group(PG_FUNCTION_ARGS)
 	pgmqc_check_writable("read_group()");
 	InitMaterializedSRF(fcinfo, 0);
 
-	SPI_connect();
+	pgmqc_spi_connect(&cxt);
 	claim_or_wait(topic_name, group_name, qty, vt, waiting, deadline, false);
 	pgmqc_emit_rows(fcinfo, true);
-	SPI_finish();
+	pgmqc_spi_finish(&cxt);
 	PG_RETURN_NULL();
 }
 
@@ -596,6 +598,7 @@ pgmqc_read_group(PG_FUNCTION_ARGS)
 Datum
 pgmqc_receive_group(PG_FUNCTION_ARGS)
 {
+	PgmqcContext cxt;
 	char		topic_name[PGMQC_MAX_NAME_LEN + 1];
 	char		group_name[PGMQC_MAX_NAME_LEN + 1];
 	Interval	vt_buf;
@@ -621,10 +624,10 @@ pgmqc_receive_group(PG_FUNCTION_ARGS)
 	pgmqc_check_writable("receive_group()");
 	desc = pgmqc_call_result_desc(fcinfo, &nonatomic);
 
-	SPI_connect_ext(nonatomic ? SPI_OPT_NONATOMIC : 0);
+	pgmqc_spi_connect_ext(&cxt, nonatomic ? SPI_OPT_NONATOMIC : 0);
 	n = claim_or_wait(topic_name, group_name, qty, vt, waiting, deadline, nonatomic);
 	result = pgmqc_message_array(desc, n, caller_cxt);
-	SPI_finish();
+	pgmqc_spi_finish(&cxt);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(desc, &result, &result_null)));
 }
 

@@ -1,0 +1,265 @@
+/*-------------------------------------------------------------------------
+ *
+ * security.c
+ *		The extension context: every statement pgmq_c runs does so with
+ *		search_path pinned and as the role that owns the extension.
+ *
+ * pgmq_c's tables, sequences and partitions belong to the extension owner,
+ * and no other role has any privilege on them or CREATE on schema pgmq_c.
+ * An SQL entry point checks the caller's per-queue privilege (access.c) and
+ * then runs its statements inside pgmqc_enter / pgmqc_leave, which
+ *
+ *	- pin search_path to "pg_catalog, pg_temp" in a GUC nest level, so that
+ *	  no operator, function, type or relation a caller (or any role that can
+ *	  create objects in a schema on the caller's path) planted is ever
+ *	  resolved by a pgmq_c statement;
+ *	- switch the current user to the extension owner with
+ *	  SECURITY_LOCAL_USERID_CHANGE, as pg_cron does in C rather than through
+ *	  SECURITY DEFINER: a SECURITY DEFINER or SET clause would make the
+ *	  receive procedures atomic, and costs a catalog lookup per call.
+ *
+ * Nothing the caller controls executes inside the context: no trigger,
+ * rule, policy, index expression or default exists on pgmq_c's objects
+ * (only their owner could create one), and messages are data.
+ *
+ * A transaction or subtransaction abort restores both the user and the
+ * settings, so an error between enter and leave needs no clean-up.  A
+ * procedure that commits must leave first and enter again afterwards
+ * (pgmqc_spi_commit): the next transaction would otherwise remember the
+ * extension owner as the user to restore on abort.
+ *
+ * The background worker pins its settings once, for the whole process, at
+ * PGC_S_OVERRIDE, as autovacuum does (pgmqc_pin_worker_settings), and runs
+ * its work inside the same context.
+ *
+ * Copyright (c) 2026, pgmq_c developers
+ *
+ * IDENTIFICATION
+ *	  src/security.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "catalog/indexing.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_extension.h"
+#include "commands/extension.h"
+#include "miscadmin.h"
+#include "utils/fmgroids.h"
+#include "utils/guc.h"
+#include "utils/inval.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+
+#include "security.h"
+
+/* the role whose privileges entry points check; see pgmqc_caller() */
+static Oid	caller_id = InvalidOid;
+
+/* the innermost context entered, for pgmqc_spi_commit */
+static PgmqcContext *current_cxt = NULL;
+
+/* what we know about the installed extension; reset by invalidations */
+static bool state_valid = false;
+static Oid	ext_owner = InvalidOid;
+static bool ext_secure = false;
+static Oid	queues_relid = InvalidOid;
+static Oid	access_relid = InvalidOid;
+static bool callback_registered = false;
+
+/*
+ * Any invalidation of pgmq_c.queues (ALTER EXTENSION UPDATE alters it; DROP
+ * EXTENSION drops it) or of every relation makes us look again.
+ */
+static void
+security_relcache_callback(Datum arg, Oid relid)
+{
+	if (relid == InvalidOid || relid == queues_relid)
+		state_valid = false;
+	if (relid == InvalidOid || relid == access_relid)
+		pgmqc_access_invalidate();
+}
+
+/* The owner of extension pgmq_c, read from pg_extension. */
+static Oid
+read_extension_owner(Oid extoid)
+{
+	Relation	rel;
+	SysScanDesc scan;
+	ScanKeyData key;
+	HeapTuple	tuple;
+	Oid			owner = InvalidOid;
+
+	rel = table_open(ExtensionRelationId, AccessShareLock);
+	ScanKeyInit(&key, Anum_pg_extension_oid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(extoid));
+	scan = systable_beginscan(rel, ExtensionOidIndexId, true, NULL, 1, &key);
+	tuple = systable_getnext(scan);
+	if (HeapTupleIsValid(tuple))
+		owner = ((Form_pg_extension) GETSTRUCT(tuple))->extowner;
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return owner;
+}
+
+static void
+load_state(void)
+{
+	Oid			extoid;
+	Oid			nsp;
+
+	if (state_valid)
+		return;
+	if (!callback_registered)
+	{
+		CacheRegisterRelcacheCallback(security_relcache_callback, (Datum) 0);
+		pgmqc_access_init();
+		callback_registered = true;
+	}
+	extoid = get_extension_oid("pgmq_c", true);
+	if (!OidIsValid(extoid))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("extension \"pgmq_c\" is not installed in this database"),
+				 errhint("Run CREATE EXTENSION pgmq_c.")));
+	ext_owner = read_extension_owner(extoid);
+	nsp = get_namespace_oid("pgmq_c", false);
+	queues_relid = get_relname_relid("queues", nsp);
+
+	/* the access catalog arrives with 0.4.0 */
+	access_relid = get_relname_relid("access", nsp);
+	ext_secure = OidIsValid(access_relid);
+	state_valid = true;
+}
+
+Oid
+pgmqc_extension_owner(void)
+{
+	load_state();
+	return ext_owner;
+}
+
+bool
+pgmqc_security_active(void)
+{
+	load_state();
+	return ext_secure;
+}
+
+Oid
+pgmqc_caller(void)
+{
+	return OidIsValid(caller_id) ? caller_id : GetUserId();
+}
+
+void
+pgmqc_enter(PgmqcContext *cxt)
+{
+	GetUserIdAndSecContext(&cxt->save_userid, &cxt->save_sec_context);
+	cxt->save_caller = caller_id;
+	cxt->save_current = current_cxt;
+	caller_id = cxt->save_userid;
+	current_cxt = cxt;
+
+	cxt->guc_level = NewGUCNestLevel();
+	(void) set_config_option("search_path", PGMQC_PINNED_PATH,
+							 PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+
+	if (pgmqc_security_active())
+		SetUserIdAndSecContext(ext_owner,
+							   cxt->save_sec_context | SECURITY_LOCAL_USERID_CHANGE);
+}
+
+void
+pgmqc_leave(PgmqcContext *cxt)
+{
+	AtEOXact_GUC(true, cxt->guc_level);
+	SetUserIdAndSecContext(cxt->save_userid, cxt->save_sec_context);
+	caller_id = cxt->save_caller;
+	current_cxt = cxt->save_current;
+}
+
+void
+pgmqc_spi_connect(PgmqcContext *cxt)
+{
+	SPI_connect();
+	pgmqc_enter(cxt);
+}
+
+void
+pgmqc_spi_connect_ext(PgmqcContext *cxt, int options)
+{
+	SPI_connect_ext(options);
+	pgmqc_enter(cxt);
+}
+
+void
+pgmqc_spi_finish(PgmqcContext *cxt)
+{
+	pgmqc_leave(cxt);
+	SPI_finish();
+}
+
+/*
+ * SPI_commit for a procedure running inside the extension context: the
+ * context must not span the commit (see the file header).  Only called by
+ * an entry point that entered the context, between its connect and finish.
+ */
+void
+pgmqc_spi_commit(void)
+{
+	PgmqcContext *cxt = current_cxt;
+
+	Assert(cxt != NULL);
+	pgmqc_leave(cxt);
+	SPI_commit();
+	pgmqc_enter(cxt);
+}
+
+/*
+ * Settings the background worker holds for its whole life, whatever
+ * ALTER DATABASE / ALTER ROLE ... SET says: like autovacuum, at
+ * PGC_S_OVERRIDE.  A database owner could otherwise hand the worker a
+ * search_path of its own, or make it fail (read-only transactions, a
+ * statement_timeout of 1 ms).
+ */
+void
+pgmqc_pin_worker_settings(void)
+{
+	static const char *const settings[][2] = {
+		{"search_path", PGMQC_PINNED_PATH},
+		{"statement_timeout", "0"},
+		{"lock_timeout", "0"},
+		{"idle_in_transaction_session_timeout", "0"},
+		{"default_transaction_isolation", "read committed"},
+		{"default_transaction_read_only", "off"},
+		{"transaction_read_only", "off"},
+		{"session_replication_role", "origin"},
+		{"DateStyle", "ISO, YMD"},
+		{"IntervalStyle", "postgres"},
+		{"TimeZone", "UTC"},
+		{"extra_float_digits", "1"},
+		{"enable_indexscan", "on"},
+		{"enable_bitmapscan", "on"},
+		{"row_security", "on"},
+		{"jit", "off"},
+	};
+	int			i;
+
+	for (i = 0; i < lengthof(settings); i++)
+		(void) set_config_option(settings[i][0], settings[i][1],
+								 PGC_SUSET, PGC_S_OVERRIDE,
+								 GUC_ACTION_SET, true, 0, false);
+#if PG_VERSION_NUM >= 150008
+	/* CVE-2024-7348: never read a view or foreign table in place of ours */
+	(void) set_config_option("restrict_nonsystem_relation_kind",
+							 "view, foreign-table",
+							 PGC_SUSET, PGC_S_OVERRIDE,
+							 GUC_ACTION_SET, true, WARNING, false);
+#endif
+}

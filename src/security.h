@@ -1,0 +1,91 @@
+/*-------------------------------------------------------------------------
+ *
+ * security.h
+ *		Who pgmq_c acts as, and who may use a queue or topic.
+ *
+ * Every SQL entry point runs its statements inside an "extension context"
+ * (pgmqc_enter / pgmqc_leave): search_path is pinned to
+ * "pg_catalog, pg_temp" and the current user is the role that owns the
+ * extension, which owns every table, sequence and partition pgmq_c makes.
+ * Before touching a queue, an entry point checks that the role that called
+ * it (pgmqc_caller) holds the privilege the operation needs
+ * (pgmqc_open / pgmqc_check_access).  docs/design.md, "Security model".
+ *
+ * Copyright (c) 2026, pgmq_c developers
+ *
+ * IDENTIFICATION
+ *	  src/security.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef PGMQC_SECURITY_H
+#define PGMQC_SECURITY_H
+
+#include "pgmq_c.h"
+
+/* privileges on a queue or topic: bits of pgmq_c.access.privileges */
+#define PGMQC_PRIV_SEND		0x01	/* send, send_batch */
+#define PGMQC_PRIV_CONSUME	0x02	/* read, pop, delete, ack, ... */
+#define PGMQC_PRIV_MONITOR	0x04	/* metrics, list_groups */
+#define PGMQC_PRIV_ADMIN	0x08	/* purge, drop, groups, seek, grants */
+#define PGMQC_PRIV_ALL		0x0F
+#define PGMQC_PRIV_ANY		PGMQC_PRIV_ALL	/* "some privilege" */
+
+/* the search_path every pgmq_c statement runs with */
+#define PGMQC_PINNED_PATH	"pg_catalog, pg_temp"
+
+/* State saved by pgmqc_enter, restored by pgmqc_leave. */
+typedef struct PgmqcContext
+{
+	Oid			save_userid;
+	int			save_sec_context;
+	Oid			save_caller;
+	struct PgmqcContext *save_current;
+	int			guc_level;
+} PgmqcContext;
+
+/*
+ * Enter and leave the extension context.  Calls nest.  An error between the
+ * two needs no leave: transaction (or subtransaction) abort restores the
+ * user and the settings.  Leave before SPI_commit and enter again after it.
+ */
+extern void pgmqc_enter(PgmqcContext *cxt);
+extern void pgmqc_leave(PgmqcContext *cxt);
+
+/* SPI_connect / SPI_finish / SPI_commit of an entry point, with the context */
+extern void pgmqc_spi_connect(PgmqcContext *cxt);
+extern void pgmqc_spi_connect_ext(PgmqcContext *cxt, int options);
+extern void pgmqc_spi_finish(PgmqcContext *cxt);
+extern void pgmqc_spi_commit(void);
+
+/* the role whose privileges are checked: the caller of the current entry */
+extern Oid	pgmqc_caller(void);
+
+/* the role that owns the extension, and so every object pgmq_c makes */
+extern Oid	pgmqc_extension_owner(void);
+
+/*
+ * False while the catalog is older than 0.4.0 (the library was updated but
+ * ALTER EXTENSION pgmq_c UPDATE has not run): then functions act as their
+ * caller, as 0.3.0 did, and no per-queue privilege is checked.
+ */
+extern bool pgmqc_security_active(void);
+
+/* For the background worker: pin search_path and friends for good. */
+extern void pgmqc_pin_worker_settings(void);
+
+/*
+ * Per-queue privileges (access.c).  pgmqc_open looks a queue or topic up
+ * (kind as for pgmqc_lookup_kind; an unknown name is an error) and raises
+ * 42501 unless the caller holds every bit of priv.  pgmqc_access_mask is
+ * what the caller holds, from the per-backend cache.
+ */
+extern PgmqcQueue *pgmqc_open(const char *name, char kind, int priv);
+extern void pgmqc_check_access(PgmqcQueue *queue, const char *name, int priv);
+extern int	pgmqc_access_mask(PgmqcQueue *queue);
+extern int	pgmqc_access_mask_by_id(int32 queue_id, Oid owner);
+extern const char *pgmqc_privilege_name(int priv);
+extern void pgmqc_access_init(void);
+extern void pgmqc_access_invalidate(void);
+
+#endif							/* PGMQC_SECURITY_H */
