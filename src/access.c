@@ -307,6 +307,7 @@ change_access(FunctionCallInfo fcinfo, bool grant)
 	PgmqcQueue *queue;
 	PgmqcContext cxt;
 	Datum		values[3];
+	bool		changed = false;
 	int			rc;
 
 	role = role_arg(fcinfo, 1);
@@ -343,21 +344,28 @@ change_access(FunctionCallInfo fcinfo, bool grant)
 	{
 		Oid			argtypes[3] = {INT4OID, OIDOID, INT4OID};
 
-		rc = SPI_execute_with_args("WITH upd AS (UPDATE pgmq_c.access "
+		/* rows left with no privilege go; the others lose the bits */
+		rc = SPI_execute_with_args("DELETE FROM pgmq_c.access "
+								   "WHERE queue_id OPERATOR(pg_catalog.=) $1 "
+								   "AND role_id OPERATOR(pg_catalog.=) $2::pg_catalog.regrole "
+								   "AND (privileges OPERATOR(pg_catalog.&) "
+								   "(OPERATOR(pg_catalog.~) $3)) OPERATOR(pg_catalog.=) 0",
+								   3, argtypes, values, NULL, false, 0);
+		if (rc != SPI_OK_DELETE)
+			elog(ERROR, "SPI_execute_with_args failed: %s", SPI_result_code_string(rc));
+		changed = SPI_processed > 0;
+		rc = SPI_execute_with_args("UPDATE pgmq_c.access "
 								   "SET privileges = privileges OPERATOR(pg_catalog.&) "
 								   "(OPERATOR(pg_catalog.~) $3) "
 								   "WHERE queue_id OPERATOR(pg_catalog.=) $1 "
 								   "AND role_id OPERATOR(pg_catalog.=) $2::pg_catalog.regrole "
-								   "RETURNING queue_id, role_id, privileges) "
-								   "DELETE FROM pgmq_c.access a USING upd "
-								   "WHERE a.queue_id OPERATOR(pg_catalog.=) upd.queue_id "
-								   "AND a.role_id OPERATOR(pg_catalog.=) upd.role_id "
-								   "AND upd.privileges OPERATOR(pg_catalog.=) 0",
+								   "AND (privileges OPERATOR(pg_catalog.&) $3) "
+								   "OPERATOR(pg_catalog.<>) 0",
 								   3, argtypes, values, NULL, false, 0);
-		if (rc != SPI_OK_DELETE)
+		if (rc != SPI_OK_UPDATE)
 			elog(ERROR, "SPI_execute_with_args failed: %s", SPI_result_code_string(rc));
 	}
-	if (SPI_processed > 0)
+	if (changed || SPI_processed > 0)
 		access_changed();
 	pgmqc_spi_finish(&cxt);
 }
