@@ -12,6 +12,12 @@
  * message exactly once.  The connection comes from the usual libpq
  * environment variables (PGHOST, PGPORT, PGUSER, PGDATABASE).
  *
+ * Each side may log in as a role of its own, to show pgmq_c's per-queue
+ * privileges at work: PGMQC_DEMO_ADMIN creates the queue or topic (it needs
+ * EXECUTE on create_queue/create_topic) and grants "send" on it to
+ * PGMQC_DEMO_PRODUCER and "consume" to PGMQC_DEMO_CONSUMER, which hold no
+ * other right.  Unset, every process logs in as PGUSER.
+ *
  * The parent (re)creates the queue and forks the producers and consumers,
  * each with its own connection.  Producer p sends the messages {"seq": n}
  * with n = p, p + P, p + 2P, ... one per transaction.  Consumers loop on
@@ -65,10 +71,18 @@ die(PGconn *conn, const char *what)
 	exit(1);
 }
 
+/* the roles of the three sides; NULL: PGUSER */
+static const char *admin_role;
+static const char *producer_role;
+static const char *consumer_role;
+
 static PGconn *
-connect_db(void)
+connect_db(const char *role)
 {
-	PGconn	   *conn = PQconnectdb("");
+	const char *keys[] = {"user", NULL};
+	const char *values[] = {role, NULL};
+	PGconn	   *conn = role ? PQconnectdbParams(keys, values, 1) :
+		PQconnectdb("");
 
 	if (PQstatus(conn) != CONNECTION_OK)
 		die(conn, "connect");
@@ -100,7 +114,7 @@ prepare(PGconn *conn, const char *name, const char *sql)
 static void
 producer(int id, int nprod, int total)
 {
-	PGconn	   *conn = connect_db();
+	PGconn	   *conn = connect_db(producer_role);
 	char		payload[64];
 	const char *params[2] = {queue, payload};
 
@@ -122,7 +136,7 @@ producer(int id, int nprod, int total)
 static void
 consumer(int id, int total)
 {
-	PGconn	   *conn = connect_db();
+	PGconn	   *conn = connect_db(consumer_role);
 	int			group = ngroups > 0 ? id % ngroups : 0;
 	char		group_name[16];
 	int		   *seen = shared->seen + (size_t) group * total;
@@ -248,6 +262,18 @@ wait_all(pid_t *pids, int n)
 	return ok;
 }
 
+/* The queue's owner grants a privilege on it to a role of the demo. */
+static void
+grant(PGconn *conn, const char *role, const char *privilege)
+{
+	const char *params[3] = {queue, role, privilege};
+
+	if (role == NULL)
+		return;
+	PQclear(run(conn, "SELECT pgmq_c.grant_access($1, $2, ARRAY[$3])", 3, params));
+	printf("  role %s may %s\n", role, privilege);
+}
+
 static double
 now(void)
 {
@@ -284,6 +310,9 @@ main(int argc, char **argv)
 		queue = argv[1];
 	if (argc > 5)
 		ngroups = atoi(argv[5]);
+	admin_role = getenv("PGMQC_DEMO_ADMIN");
+	producer_role = getenv("PGMQC_DEMO_PRODUCER");
+	consumer_role = getenv("PGMQC_DEMO_CONSUMER");
 	nconsumers = ncons * (ngroups > 0 ? ngroups : 1);
 	if (nprod < 1 || nprod > MAX_PROCS || ncons < 1 || nconsumers > MAX_PROCS ||
 		total < 1 || ngroups < 0)
@@ -305,7 +334,7 @@ main(int argc, char **argv)
 	}
 
 	/* A fresh queue or topic; the connection is closed before forking. */
-	conn = connect_db();
+	conn = connect_db(admin_role);
 	if (ngroups > 0)
 	{
 		PQclear(run(conn, "SELECT pgmq_c.drop_topic($1)", 1, qparam));
@@ -329,6 +358,8 @@ main(int argc, char **argv)
 		printf("pgmq_c demo: %d producers and %d consumers moving %d messages "
 			   "through queue \"%s\"\n", nprod, ncons, total, queue);
 	}
+	grant(conn, producer_role, "send");
+	grant(conn, consumer_role, "consume");
 	PQfinish(conn);
 
 	start = now();
@@ -352,7 +383,7 @@ main(int argc, char **argv)
 	for (long i = 0; i < (long) total * (ngroups > 0 ? ngroups : 1); i++)
 		once += shared->seen[i] == 1;
 
-	conn = connect_db();
+	conn = connect_db(admin_role);
 	if (ngroups > 0)
 		res = run(conn, "SELECT COALESCE(sum(lag), 0) FROM pgmq_c.list_groups($1)", 1, qparam);
 	else

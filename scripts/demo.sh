@@ -4,8 +4,9 @@
 # a running pgmq_c demo: installs the dependencies, builds and installs the
 # extension, starts a throwaway cluster with pgmq_c preloaded, runs
 # demo/pgmqc_demo.c (producer and consumer processes moving messages
-# through one queue, then through a topic read by two consumer groups) and
-# stops the cluster again.
+# through one queue, then through a topic read by two consumer groups, each
+# side logged in as a role holding only the privilege it needs) and stops
+# the cluster again.
 #
 # Usage: bash scripts/demo.sh [producers [consumers [messages]]]
 #        (defaults 3 3 6000)
@@ -30,6 +31,19 @@ cc -std=gnu99 -O2 -Wall -Wextra -I"$(pg_config --includedir)" \
 	"$PGMQC_ROOT/demo/pgmqc_demo.c" -o "$PGMQC_CLUSTER_DIR/pgmqc_demo" \
 	-L"$(pg_config --libdir)" -lpq
 
-psql -q -v ON_ERROR_STOP=1 -c 'CREATE EXTENSION pgmq_c'
+# Three roles with only the rights they need: the admin may create queues
+# and topics (EXECUTE on create_queue/create_topic, granted by the DBA) and
+# owns what it creates; it grants "send" to the producer role and "consume"
+# to the consumer role with pgmq_c.grant_access().
+psql -q -v ON_ERROR_STOP=1 <<'SQL'
+CREATE EXTENSION pgmq_c;
+CREATE ROLE demo_admin LOGIN;
+CREATE ROLE demo_producer LOGIN;
+CREATE ROLE demo_consumer LOGIN;
+GRANT EXECUTE ON FUNCTION pgmq_c.create_queue(text, interval),
+	pgmq_c.create_topic(text, interval, bigint) TO demo_admin;
+SQL
+export PGMQC_DEMO_ADMIN=demo_admin PGMQC_DEMO_PRODUCER=demo_producer \
+	PGMQC_DEMO_CONSUMER=demo_consumer
 "$PGMQC_CLUSTER_DIR/pgmqc_demo" demo "${1:-3}" "${2:-3}" "${3:-6000}"
 "$PGMQC_CLUSTER_DIR/pgmqc_demo" demo_topic "${1:-3}" "${2:-3}" "${3:-6000}" 2
