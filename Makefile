@@ -35,7 +35,8 @@ REGRESS = upgrade setup queue_basic queue_read queue_ack queue_delay queue_txn \
 	queue_metrics queue_wait bad_input topic_basic topic_bad_input cleanup
 REGRESS_OPTS = --inputdir=.
 
-ISOLATION = send_uncommitted read_rollback skip_locked stale_receipt topic_groups
+ISOLATION = send_uncommitted read_rollback skip_locked stale_receipt topic_groups \
+	access_cache
 ISOLATION_OPTS = --inputdir=.
 
 TAP_TESTS = 1
