@@ -1,4 +1,4 @@
--- upgrade: install 0.1.0, put data in, update to 0.2.0 and 0.3.0 step by step
+-- upgrade: install 0.1.0, put data in, update to 0.2.0, 0.3.0 and 0.4.0 step by step
 CREATE EXTENSION pgmq_c VERSION '0.1.0';
 SELECT pgmq_c.create_queue('up');
 SELECT pgmq_c.send('up', '{"before": "upgrade"}') AS before_id \gset
@@ -26,6 +26,126 @@ SELECT pgmq_c.create_group('up_topic', 'g', 'earliest');
 SELECT pgmq_c.send('up_topic', '{"topic": "after upgrade"}') AS topic_msg \gset
 SELECT msg_id = :topic_msg AS same, message FROM pgmq_c.read_group('up_topic', 'g');
 SELECT queue_name, kind FROM pgmq_c.metrics_all() ORDER BY 1;
+
+-- 0.4.0: the security model.  Under 0.3.0 a role that was not a superuser
+-- created queues with CREATE on schema pgmq_c and INSERT, UPDATE, DELETE on
+-- the catalog tables, owned their tables and granted table privileges.
+CREATE ROLE regress_up_creator;
+CREATE ROLE regress_up_reader;
+CREATE ROLE regress_up_other;
+CREATE SCHEMA regress_up_own AUTHORIZATION regress_up_creator;
+GRANT CREATE ON SCHEMA pgmq_c TO regress_up_creator;
+GRANT INSERT, UPDATE, DELETE ON pgmq_c.queues, pgmq_c.groups TO regress_up_creator;
+SET ROLE regress_up_creator;
+SELECT pgmq_c.create_queue('up_mine');
+SELECT pgmq_c.send('up_mine', '{"n": 1}') AS m1 \gset
+SELECT pgmq_c.send('up_mine', '{"n": 2}') AS m2 \gset
+SELECT pgmq_c.send('up_mine', '{"n": 3}', NULL, '1 hour') AS m3 \gset
+SELECT msg_id = :m1 AS first, read_ct FROM pgmq_c.read('up_mine', '1 hour', 1);
+SELECT pgmq_c.create_topic('up_mine_topic', '7 days', 1000);
+SELECT pgmq_c.create_group('up_mine_topic', 'mg', 'earliest');
+SELECT pgmq_c.send('up_mine_topic', jsonb_build_object('n', i)) FROM generate_series(1, 4) i;
+SELECT pgmq_c.send('up_mine_topic', '{"n": "later"}', NULL, '1 hour');
+SELECT msg_id, read_ct, message FROM pgmq_c.read_group('up_mine_topic', 'mg', '1 hour', 2);
+SELECT pgmq_c.ack('up_mine_topic', 'mg', 1::bigint);
+-- a table privilege 0.3.0 honoured (SELECT: monitor), and, with the
+-- creator's CREATE on schema pgmq_c, a trigger on its own group table
+-- and an index on its own queue
+GRANT SELECT ON pgmq_c.q_3 TO regress_up_reader;
+CREATE FUNCTION pgmq_c.spy() RETURNS trigger LANGUAGE plpgsql
+	AS $$BEGIN RAISE NOTICE 'spy runs as %', current_user; RETURN NEW; END$$;
+CREATE TRIGGER spy BEFORE UPDATE ON pgmq_c.g_2
+	FOR EACH ROW EXECUTE FUNCTION pgmq_c.spy();
+CREATE INDEX up_mine_expr ON pgmq_c.q_3 ((message ->> 'n'));
+RESET ROLE;
+SELECT c.relname, c.relowner::regrole FROM pg_class c
+ WHERE c.oid IN ('pgmq_c.q_3'::regclass, 'pgmq_c.t_4'::regclass, 'pgmq_c.g_2'::regclass)
+ ORDER BY 1;
+-- what must survive: the lease, the delayed messages, the group's cursor and lease
+SELECT vt AS lease_vt FROM pgmq_c.q_3 WHERE msg_id = :m1 \gset
+SELECT next_id AS cursor_next FROM pgmq_c.c_4 WHERE group_id = 2 \gset
+SELECT string_agg(msg_id || '/' || read_ct || '/' || vt, ',' ORDER BY msg_id) AS group_leases
+  FROM pgmq_c.g_2 \gset
+
+-- refused while schema pgmq_c holds an object pgmq_c did not make, and
+-- while a queue's table has an index pgmq_c did not make
+\set SHOW_CONTEXT never
+ALTER EXTENSION pgmq_c UPDATE TO '0.4.0';
+ALTER FUNCTION pgmq_c.spy() SET SCHEMA regress_up_own;
+ALTER EXTENSION pgmq_c UPDATE TO '0.4.0';
+SELECT extversion FROM pg_extension WHERE extname = 'pgmq_c';
+DROP INDEX pgmq_c.up_mine_expr;
+ALTER EXTENSION pgmq_c UPDATE TO '0.4.0';
+\set SHOW_CONTEXT errors
+SELECT extversion FROM pg_extension WHERE extname = 'pgmq_c';
+-- each creator owns its queues; the superuser's belong to the extension owner
+SELECT q.queue_name, q.kind,
+	   CASE WHEN q.owner = e.extowner THEN 'extension owner' ELSE q.owner::text END AS owner
+  FROM pgmq_c.queues q, pg_extension e
+ WHERE e.extname = 'pgmq_c'
+ ORDER BY q.queue_id;
+-- every table, partition, sequence and index is the extension owner's, and
+-- nobody else holds a privilege on it; no trigger is left
+SELECT count(*) FILTER (WHERE c.relowner <> e.extowner) AS not_extension_owner,
+	   count(*) FILTER (WHERE EXISTS (SELECT FROM aclexplode(c.relacl) a
+									   WHERE a.grantee <> e.extowner)) AS granted_to_others
+  FROM pg_class c, pg_extension e
+ WHERE e.extname = 'pgmq_c' AND c.relnamespace = 'pgmq_c'::regnamespace;
+SELECT count(*) AS triggers FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+ WHERE c.relnamespace = 'pgmq_c'::regnamespace AND NOT t.tgisinternal;
+SELECT has_schema_privilege('regress_up_creator', 'pgmq_c', 'CREATE') AS creator_create,
+	   has_schema_privilege('regress_up_other', 'pgmq_c', 'USAGE') AS public_usage,
+	   has_table_privilege('regress_up_creator', 'pgmq_c.queues', 'INSERT') AS creator_insert_catalog,
+	   has_table_privilege('regress_up_other', 'pgmq_c.queues', 'SELECT') AS public_select_catalog,
+	   has_table_privilege('regress_up_creator', 'pgmq_c.q_3', 'SELECT') AS creator_select_table,
+	   has_table_privilege('regress_up_reader', 'pgmq_c.q_3', 'SELECT') AS reader_select_table;
+-- nothing was lost: the lease, the cursor, the group's lease, the delayed messages
+SELECT vt = :'lease_vt' AS lease_kept, read_ct FROM pgmq_c.q_3 WHERE msg_id = :m1;
+SELECT next_id = :cursor_next AS cursor_kept FROM pgmq_c.c_4 WHERE group_id = 2;
+SELECT string_agg(msg_id || '/' || read_ct || '/' || vt, ',' ORDER BY msg_id) = :'group_leases'
+	   AS group_leases_kept
+  FROM pgmq_c.g_2;
+SELECT (SELECT count(*) FROM pgmq_c.d_3) AS queue_delayed,
+	   (SELECT count(*) FROM pgmq_c.t_4 WHERE deliver_at IS NOT NULL) AS topic_delayed;
+-- the SELECT grant became 'monitor'
+SELECT * FROM pgmq_c.list_access('up_mine');
+
+-- the creator uses its queue and topic as their owner
+SET ROLE regress_up_creator;
+SELECT queue_name, owner FROM pgmq_c.list_queues();
+SELECT topic_name, groups, owner FROM pgmq_c.list_topics();
+SELECT queue_length, visible_length, delayed_length, in_flight_length
+  FROM pgmq_c.metrics('up_mine');
+RESET ROLE;
+-- the delayed message comes due, as if the hour had passed
+UPDATE pgmq_c.d_3 SET deliver_at = now() - interval '1 second';
+SET ROLE regress_up_creator;
+SELECT msg_id = :m2 AS second, msg_id = :m3 AS delayed, read_ct, message
+  FROM pgmq_c.read('up_mine', '1 hour', 5);
+SELECT msg_id = :m1 AS first, read_ct FROM pgmq_c.set_vt('up_mine', :m1, '0', 1);
+SELECT msg_id = :m1 AS first, read_ct, message FROM pgmq_c.read('up_mine', '1 hour', 5);
+SELECT pgmq_c.delete('up_mine', :m1, 2) AS deleted;
+SELECT group_name, lag, in_flight, next_msg_id FROM pgmq_c.list_groups('up_mine_topic');
+SELECT msg_id, read_ct, message FROM pgmq_c.read_group('up_mine_topic', 'mg', '1 hour', 5);
+SELECT pgmq_c.ack('up_mine_topic', 'mg', ARRAY[2, 3, 4]::bigint[]) AS acked;
+SELECT group_name, lag, in_flight FROM pgmq_c.list_groups('up_mine_topic');
+SELECT pgmq_c.grant_access('up_mine', 'regress_up_other', ARRAY['send']);
+-- creating needs EXECUTE now, which a DBA grants
+SELECT pgmq_c.create_queue('up_new');
+RESET ROLE;
+SET ROLE regress_up_reader;
+SELECT queue_name, queue_length FROM pgmq_c.metrics('up_mine');
+SELECT * FROM pgmq_c.read('up_mine');
+RESET ROLE;
+SET ROLE regress_up_other;
+SELECT pgmq_c.send('up_mine', '{"from": "other"}') > 0 AS sent;
+SELECT * FROM pgmq_c.read('up_mine');
+SELECT * FROM pgmq_c.read_group('up_mine_topic', 'mg');
+SELECT queue_name FROM pgmq_c.list_queues();
+RESET ROLE;
+
 SET client_min_messages = warning;
 DROP EXTENSION pgmq_c CASCADE;
 RESET client_min_messages;
+DROP SCHEMA regress_up_own CASCADE;
+DROP ROLE regress_up_creator, regress_up_reader, regress_up_other;

@@ -98,6 +98,18 @@ _PG_init(void)
 							GUC_UNIT_BYTE,
 							NULL, NULL, NULL);
 
+	/*
+	 * Who may change what: settings that let one caller hold resources that
+	 * others need are PGC_SUSET (a superuser, or a role granted SET on the
+	 * parameter, may change them; ALTER ROLE/DATABASE ... SET by a superuser
+	 * applies them to others).  metrics_exact_limit bounds how many rows a
+	 * metrics(), metrics_all() or list_groups() call scans in each table,
+	 * holding its snapshot (so the xmin horizon) and the queue's table locks
+	 * that purge_queue and drop_queue wait for; max_wait bounds how long a
+	 * read(..., wait) holds its snapshot and locks; wait_slice and
+	 * poll_interval, set small, turn idle waiters into busy pollers of
+	 * shared queues.  README.md, "Configuration", has the table.
+	 */
 	DefineCustomIntVariable("pgmq_c.metrics_exact_limit",
 							"Queues holding up to this many messages get exact counts from metrics().",
 							"Above it, lengths are estimated from table statistics.",
@@ -105,7 +117,7 @@ _PG_init(void)
 							100000,
 							0,
 							INT_MAX / 2,
-							PGC_USERSET,
+							PGC_SUSET,
 							0,
 							NULL, NULL, NULL);
 
@@ -116,7 +128,7 @@ _PG_init(void)
 							30000,
 							0,
 							INT_MAX,
-							PGC_USERSET,
+							PGC_SUSET,
 							GUC_UNIT_MS,
 							NULL, NULL, NULL);
 
@@ -138,7 +150,7 @@ _PG_init(void)
 							20,
 							1,
 							10000,
-							PGC_USERSET,
+							PGC_SUSET,
 							GUC_UNIT_MS,
 							NULL, NULL, NULL);
 

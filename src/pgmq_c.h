@@ -191,6 +191,9 @@ extern TimestampTz pgmqc_now_plus(Interval *iv);
 extern TimestampTz pgmqc_ts_plus(TimestampTz ts, Interval *iv);
 extern ArrayType *pgmqc_check_array(FunctionCallInfo fcinfo, int argno,
 									const char *argname, bool allow_empty);
+extern void pgmqc_check_not_dropped(PgmqcQueue *queue);
+extern bool pgmqc_check_group_not_dropped(PgmqcQueue *topic, PgmqcGroup *group,
+										  bool missing_ok);
 
 /* queue_cache.c */
 extern void pgmqc_cache_init(void);

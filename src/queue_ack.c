@@ -65,6 +65,7 @@ remove_one(FunctionCallInfo fcinfo, PgmqcStmt stmt, PgmqcStmt stmt_delayed,
 
 	pgmqc_spi_connect(&cxt);
 	queue = pgmqc_open(name, PGMQC_KIND_QUEUE, PGMQC_PRIV_CONSUME);
+	pgmqc_check_not_dropped(queue);
 	done = pgmqc_exec(queue, stmt, values, nulls, 0) > 0;
 	if (!done)
 		done = pgmqc_exec(queue, stmt_delayed, values, nulls, 0) > 0;
@@ -115,6 +116,7 @@ remove_many(FunctionCallInfo fcinfo, PgmqcStmt stmt, PgmqcStmt stmt_delayed,
 
 	pgmqc_spi_connect(&cxt);
 	queue = pgmqc_open(name, PGMQC_KIND_QUEUE, PGMQC_PRIV_CONSUME);
+	pgmqc_check_not_dropped(queue);
 	pgmqc_exec(queue, stmt, values, nulls, 0);
 	done = pgmqc_collect_ids(&ndone);
 	if (ndone < n)
@@ -212,6 +214,7 @@ pgmqc_set_vt(PG_FUNCTION_ARGS)
 
 	pgmqc_spi_connect(&cxt);
 	queue = pgmqc_open(name, PGMQC_KIND_QUEUE, PGMQC_PRIV_CONSUME);
+	pgmqc_check_not_dropped(queue);
 	if (pgmqc_exec(queue, STMT_SET_VT, values, nulls, 0) == 0)
 		pgmqc_exec(queue, STMT_SET_VT_DELAYED, values, nulls, 0);
 	if (SPI_processed > 0 && pgmqc_shared != NULL)

@@ -19,16 +19,22 @@
  */
 #include "postgres.h"
 
+#include "catalog/namespace.h"
+#include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "utils/builtins.h"
+#include "utils/lsyscache.h"
 
+#include "drop.h"
 #include "pgmq_c.h"
 #include "security.h"
 
 PG_FUNCTION_INFO_V1(pgmqc_create_queue);
 PG_FUNCTION_INFO_V1(pgmqc_drop_queue);
 PG_FUNCTION_INFO_V1(pgmqc_purge_queue);
+
+static void drop_queue_storage(int32 queue_id);
 
 /* Run SQL built from ids only; any other result than expected is an error. */
 void
@@ -162,24 +168,20 @@ pgmqc_drop_queue(PG_FUNCTION_ARGS)
 	PgmqcContext cxt;
 	char	   *name = pgmqc_arg_name(fcinfo, 0);
 	PgmqcQueue *queue;
-	int32		queue_id;
 
 	pgmqc_check_writable("drop_queue()");
 
 	pgmqc_spi_connect(&cxt);
 	pgmqc_lock_catalog();
-	queue = pgmqc_lookup(name, true);
+	/* found even if its tables are missing */
+	queue = pgmqc_lookup_for_drop(name, PGMQC_KIND_QUEUE, true);
 	if (queue == NULL)
 	{
 		pgmqc_spi_finish(&cxt);
 		PG_RETURN_BOOL(false);
 	}
 	pgmqc_check_access(queue, name, PGMQC_PRIV_ADMIN);
-	queue_id = queue->queue_id;
-	pgmqc_run_sql(psprintf("DROP TABLE pgmq_c.q_%d, pgmq_c.d_%d, pgmq_c.a_%d;"
-					 "DELETE FROM pgmq_c.queues WHERE queue_id OPERATOR(pg_catalog.=) %d",
-					 queue_id, queue_id, queue_id, queue_id),
-			SPI_OK_DELETE);
+	drop_queue_storage(queue->queue_id);
 	pgmqc_forget(name);
 	pgmqc_spi_finish(&cxt);
 	PG_RETURN_BOOL(true);
@@ -218,4 +220,124 @@ pgmqc_purge_queue(PG_FUNCTION_ARGS)
 	pgmqc_run_sql(psprintf("TRUNCATE pgmq_c.q_%d, pgmq_c.d_%d", id, id), SPI_OK_UTILITY);
 	pgmqc_spi_finish(&cxt);
 	PG_RETURN_INT64(count);
+}
+
+/*
+ * Find a queue or topic to drop.  As pgmqc_lookup_kind, except that a queue
+ * or topic whose main table (q_<id>, or the log t_<id>) is missing is found
+ * too: then the result is a stand-in made from its row in pgmq_c.queues,
+ * not cached, with no relid and no plans, good for pgmqc_check_access and
+ * for dropping what is left of it.  Inside SPI.
+ */
+PgmqcQueue *
+pgmqc_lookup_for_drop(const char *name, char kind, bool missing_ok)
+{
+	Oid			nsp = get_namespace_oid("pgmq_c", false);
+	Oid			queues = get_relname_relid("queues", nsp);
+	Datum		arg = CStringGetTextDatum(name);
+	Oid			argtype = TEXTOID;
+	int32		queue_id;
+	char		found_kind;
+	Oid			owner;
+	bool		isnull;
+	char		relname[NAMEDATALEN];
+	PgmqcQueue *queue;
+	int			rc;
+
+	/* kind arrived with 0.3.0, owner with 0.4.0 */
+	rc = SPI_execute_with_args(psprintf("SELECT queue_id, %s, %s FROM pgmq_c.queues "
+										"WHERE queue_name OPERATOR(pg_catalog.=) $1",
+										get_attnum(queues, "kind") != InvalidAttrNumber ?
+										"kind" : "'q'::pg_catalog.\"char\"",
+										get_attnum(queues, "owner") != InvalidAttrNumber ?
+										"owner::pg_catalog.oid" : "0::pg_catalog.oid"),
+							   1, &argtype, &arg, NULL, false, 1);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "could not read pgmq_c.queues: %s", SPI_result_code_string(rc));
+	if (SPI_processed == 0)
+		return pgmqc_lookup_kind(name, kind, missing_ok);	/* NULL, or 42704 */
+	queue_id = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0],
+										   SPI_tuptable->tupdesc, 1, &isnull));
+	found_kind = DatumGetChar(SPI_getbinval(SPI_tuptable->vals[0],
+											SPI_tuptable->tupdesc, 2, &isnull));
+	owner = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0],
+										   SPI_tuptable->tupdesc, 3, &isnull));
+	snprintf(relname, sizeof(relname), "%c_%d",
+			 found_kind == PGMQC_KIND_TOPIC ? 't' : 'q', queue_id);
+	if ((kind != 0 && found_kind != kind) ||
+		OidIsValid(get_relname_relid(relname, nsp)))
+		return pgmqc_lookup_kind(name, kind, missing_ok);	/* as usual */
+
+	queue = palloc0(sizeof(PgmqcQueue));
+	strlcpy(queue->name, name, sizeof(queue->name));
+	queue->queue_id = queue_id;
+	queue->kind = found_kind;
+	queue->owner = owner;
+	queue->valid = false;
+	return queue;
+}
+
+/*
+ * Drop relation pgmq_c.<relname> if it exists, whatever kind of relation it
+ * is now (someone may have replaced a table by hand).  CASCADE: objects
+ * other roles made on pgmq_c's tables (a view, a column of a table's row
+ * type) go with it, so that no role can keep a queue from being dropped.
+ * Inside SPI.
+ */
+void
+pgmqc_drop_relation(const char *relname)
+{
+	Oid			relid = get_relname_relid(relname,
+										  get_namespace_oid("pgmq_c", false));
+	const char *what;
+
+	if (!OidIsValid(relid))
+		return;
+	switch (get_rel_relkind(relid))
+	{
+		case RELKIND_SEQUENCE:
+			what = "SEQUENCE";
+			break;
+		case RELKIND_VIEW:
+			what = "VIEW";
+			break;
+		case RELKIND_MATVIEW:
+			what = "MATERIALIZED VIEW";
+			break;
+		case RELKIND_FOREIGN_TABLE:
+			what = "FOREIGN TABLE";
+			break;
+		case RELKIND_INDEX:
+		case RELKIND_PARTITIONED_INDEX:
+			what = "INDEX";
+			break;
+		case RELKIND_COMPOSITE_TYPE:
+			what = "TYPE";
+			break;
+		default:
+			what = "TABLE";
+			break;
+	}
+	pgmqc_run_sql(psprintf("DROP %s IF EXISTS pgmq_c.%s CASCADE", what,
+						   quote_identifier(relname)), SPI_OK_UTILITY);
+}
+
+/*
+ * Drop what is left of queue queue_id, its tables and sequence (each if it
+ * still exists), and its catalog row.  Inside SPI, catalog locked.
+ */
+static void
+drop_queue_storage(int32 queue_id)
+{
+	static const char *const rels[] = {"q_%d", "d_%d", "a_%d", "q_%d_seq"};
+	char		relname[NAMEDATALEN];
+	int			i;
+
+	for (i = 0; i < lengthof(rels); i++)
+	{
+		snprintf(relname, sizeof(relname), rels[i], queue_id);
+		pgmqc_drop_relation(relname);
+	}
+	pgmqc_run_sql(psprintf("DELETE FROM pgmq_c.queues WHERE queue_id OPERATOR(pg_catalog.=) %d",
+						   queue_id), SPI_OK_DELETE);
 }

@@ -20,8 +20,17 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "access/table.h"
+#include "access/xact.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_type.h"
 #include "funcapi.h"
+#include "miscadmin.h"
+#include "storage/bufmgr.h"
 #include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/resowner.h"
 #include "utils/timestamp.h"
 #include "utils/tuplestore.h"
 
@@ -106,11 +115,14 @@ compute_topic_metrics(PgmqcQueue *topic, Datum *values, bool *nulls)
 	values[15] = rn[8] ? Int64GetDatum(0) : r[8];
 }
 
-/* Fill one pgmq_c.queue_metrics row for a queue or topic.  Inside SPI. */
+/*
+ * Fill one pgmq_c.queue_metrics row for a queue or topic.  Inside SPI.
+ * Uses queue's name, queue_id, kind and watermark only (metrics_all passes
+ * an entry that is not in the cache).
+ */
 static void
-compute_metrics(const char *name, Datum *values, bool *nulls)
+compute_row(PgmqcQueue *queue, Datum *values, bool *nulls)
 {
-	PgmqcQueue *queue = pgmqc_lookup_kind(name, 0, false);
 	Datum		args[2];
 	Datum		r[11];
 	bool		rn[11];
@@ -162,7 +174,7 @@ compute_metrics(const char *name, Datum *values, bool *nulls)
 	now = DatumGetTimestampTz(r[10]);
 
 	memset(nulls, 0, NUM_METRICS_COLS * sizeof(bool));
-	values[0] = CStringGetTextDatum(name);
+	values[0] = CStringGetTextDatum(queue->name);
 	values[1] = Int64GetDatum(qlen + delayed);
 	values[2] = Int64GetDatum(visible);
 	values[3] = Int64GetDatum(delayed);
@@ -182,6 +194,232 @@ compute_metrics(const char *name, Datum *values, bool *nulls)
 	values[11] = CStringGetTextDatum("queue");
 	for (i = 12; i < NUM_METRICS_COLS; i++)
 		nulls[i] = true;
+}
+
+/* The row of a queue or topic, looked up by name. */
+static void
+compute_metrics(const char *name, Datum *values, bool *nulls)
+{
+	PgmqcQueue *queue = pgmqc_lookup_kind(name, 0, false);
+
+	pgmqc_check_not_dropped(queue);
+	compute_row(queue, values, nulls);
+}
+
+/*
+ * metrics_all() works with any number of queues.  One transaction could not
+ * lock the tables of thousands of queues: every lock takes an entry of the
+ * shared lock table, which holds about max_locks_per_transaction *
+ * max_connections of them for the whole server.  Nor should a backend keep
+ * prepared statements for every queue there is.  So each row is computed
+ * inside a subtransaction that is then rolled back, which releases its
+ * locks (nothing was written, so nothing else is undone), with statements
+ * prepared for it alone and freed afterwards; the row is kept in the result
+ * before the rollback.  Rows come from the catalog, not from the cache: the
+ * cache is only for the queues this backend works with.
+ */
+
+/* The catalog columns this needs, for every version of the catalog. */
+static char *
+catalog_query(void)
+{
+	Oid			queues = get_relname_relid("queues",
+										   get_namespace_oid("pgmq_c", false));
+
+	return psprintf("SELECT queue_id, queue_name, %s, %s FROM pgmq_c.queues "
+					"ORDER BY queue_name COLLATE \"C\"",
+					get_attnum(queues, "kind") != InvalidAttrNumber ?
+					"kind" : "'q'::pg_catalog.\"char\"",
+					get_attnum(queues, "owner") != InvalidAttrNumber ?
+					"owner::pg_catalog.oid" : "0::pg_catalog.oid");
+}
+
+/*
+ * The row of a queue whose three tables have not a single block: it holds
+ * no message in any snapshot (a message committed before this statement's
+ * snapshot was taken was written to a block that existed then), so its
+ * counts need no scan and no planning, only the msg_id sequence.  In a
+ * database with thousands of queues most are like this: never sent to, or
+ * emptied and vacuumed.  Returns false when the row must be computed.
+ */
+static bool
+empty_queue_row(PgmqcQueue *queue, Datum *values, bool *nulls)
+{
+	static const char prefixes[] = {'q', 'd', 'a'};
+	Oid			nsp = get_namespace_oid("pgmq_c", false);
+	char		relname[NAMEDATALEN];
+	char	   *sql;
+	bool		isnull;
+	int			i;
+
+	for (i = 0; i < lengthof(prefixes); i++)
+	{
+		Oid			relid;
+		Relation	rel;
+		BlockNumber nblocks;
+
+		snprintf(relname, sizeof(relname), "%c_%d", prefixes[i], queue->queue_id);
+		relid = get_relname_relid(relname, nsp);
+		if (!OidIsValid(relid))
+			return false;		/* the statement reports it */
+		rel = table_open(relid, AccessShareLock);
+		nblocks = RelationGetNumberOfBlocks(rel);
+		table_close(rel, NoLock);
+		if (nblocks > 0)
+			return false;
+	}
+
+	/* msg_ids handed out (a statement: the sequence is not a plain table) */
+	sql = psprintf("SELECT CASE WHEN is_called THEN last_value ELSE 0 END "
+				   "FROM pgmq_c.%s",
+				   quote_identifier(psprintf("q_%d_seq", queue->queue_id)));
+	if (SPI_execute(sql, true, 1) != SPI_OK_SELECT || SPI_processed != 1)
+		return false;
+
+	memset(nulls, 0, NUM_METRICS_COLS * sizeof(bool));
+	values[0] = CStringGetTextDatum(queue->name);
+	for (i = 1; i <= 5; i++)
+		values[i] = Int64GetDatum(0);
+	nulls[6] = true;
+	nulls[7] = true;
+	values[8] = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1,
+							  &isnull);
+	values[9] = BoolGetDatum(true);
+	values[10] = TimestampTzGetDatum(GetCurrentTimestamp());
+	values[11] = CStringGetTextDatum("queue");
+	for (i = 12; i < NUM_METRICS_COLS; i++)
+		nulls[i] = true;
+	return true;
+}
+
+/* Does queue_id still exist? (In a fresh snapshot.) */
+static bool
+queue_id_exists(int32 queue_id)
+{
+	Datum		arg = Int32GetDatum(queue_id);
+	int			rc;
+
+	rc = SPI_execute_with_args("SELECT 1 FROM pgmq_c.queues "
+							   "WHERE queue_id OPERATOR(pg_catalog.=) $1",
+							   1, (Oid[]) {INT4OID}, &arg, NULL, false, 1);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "SPI_execute failed: %s", SPI_result_code_string(rc));
+	return SPI_processed > 0;
+}
+
+/*
+ * Compute the row of one queue in a subtransaction that is rolled back, and
+ * add it to the result.  A queue dropped meanwhile (its tables are gone) is
+ * left out; one whose tables are missing although it exists is left out
+ * with a WARNING.  Any other error is raised.
+ */
+static void
+add_row_isolated(ReturnSetInfo *rsinfo, PgmqcQueue *queue,
+				 MemoryContext row_cxt)
+{
+	MemoryContext outer_cxt = CurrentMemoryContext;
+	ResourceOwner outer_owner = CurrentResourceOwner;
+	ErrorData  *edata = NULL;
+	int			i;
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(row_cxt);
+	PG_TRY();
+	{
+		Datum		values[NUM_METRICS_COLS];
+		bool		nulls[NUM_METRICS_COLS];
+
+		if (queue->kind != PGMQC_KIND_QUEUE ||
+			!empty_queue_row(queue, values, nulls))
+			compute_row(queue, values, nulls);
+		/* copied into the result's own memory */
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	PG_CATCH();
+	{
+		MemoryContextSwitchTo(row_cxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+	}
+	PG_END_TRY();
+
+	RollbackAndReleaseCurrentSubTransaction();
+	MemoryContextSwitchTo(outer_cxt);
+	CurrentResourceOwner = outer_owner;
+
+	/* the statements were prepared for this row only */
+	for (i = 0; i < NUM_PGMQC_STMTS; i++)
+	{
+		if (queue->plans[i] != NULL)
+			SPI_freeplan(queue->plans[i]);
+		queue->plans[i] = NULL;
+	}
+
+	if (edata == NULL)
+		return;
+	if (edata->sqlerrcode != ERRCODE_UNDEFINED_TABLE &&
+		edata->sqlerrcode != ERRCODE_UNDEFINED_OBJECT)
+		ReThrowError(edata);
+	if (!queue_id_exists(queue->queue_id))
+		return;					/* dropped since the list was read */
+	ereport(WARNING,
+			(errcode(ERRCODE_DATA_CORRUPTED),
+			 errmsg("%s \"%s\" is left out of metrics_all()",
+					queue->kind == PGMQC_KIND_TOPIC ? "topic" : "queue",
+					queue->name),
+			 errdetail("%s", edata->message),
+			 errhint("Drop it with pgmq_c.%s() and create it again.",
+					 queue->kind == PGMQC_KIND_TOPIC ? "drop_topic" : "drop_queue")));
+}
+
+/*
+ * Every queue and topic the caller holds some privilege on, in name order.
+ * Inside SPI, in the extension context.
+ */
+static void
+collect_metrics_all(ReturnSetInfo *rsinfo)
+{
+	SPITupleTable *list;
+	uint64		n;
+	uint64		i;
+	int			rc;
+	MemoryContext row_cxt;
+
+	rc = SPI_execute(catalog_query(), true, 0);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "SPI_execute failed: %s", SPI_result_code_string(rc));
+	/* keep the list: the statements below replace SPI_tuptable */
+	list = SPI_tuptable;
+	n = SPI_processed;
+
+	row_cxt = AllocSetContextCreate(CurrentMemoryContext,
+									"pgmq_c metrics_all row",
+									ALLOCSET_DEFAULT_SIZES);
+	for (i = 0; i < n; i++)
+	{
+		HeapTuple	row = list->vals[i];
+		PgmqcQueue	queue;
+		bool		isnull;
+		char	   *name;
+		Oid			owner;
+
+		CHECK_FOR_INTERRUPTS();
+		memset(&queue, 0, sizeof(queue));
+		queue.queue_id = DatumGetInt32(SPI_getbinval(row, list->tupdesc, 1, &isnull));
+		name = SPI_getvalue(row, list->tupdesc, 2);
+		strlcpy(queue.name, name, sizeof(queue.name));
+		pfree(name);
+		queue.kind = DatumGetChar(SPI_getbinval(row, list->tupdesc, 3, &isnull));
+		owner = DatumGetObjectId(SPI_getbinval(row, list->tupdesc, 4, &isnull));
+		if (isnull)
+			owner = InvalidOid;
+
+		if (pgmqc_access_mask_by_id(queue.queue_id, owner) == 0)
+			continue;
+		add_row_isolated(rsinfo, &queue, row_cxt);
+		MemoryContextReset(row_cxt);
+	}
+	MemoryContextDelete(row_cxt);
 }
 
 /* metrics(queue_name text) RETURNS queue_metrics */
@@ -215,29 +453,10 @@ pgmqc_metrics_all(PG_FUNCTION_ARGS)
 {
 	PgmqcContext cxt;
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	char	  **names;
-	uint64		n;
-	uint64		i;
-	int			rc;
 
 	InitMaterializedSRF(fcinfo, 0);
 	pgmqc_spi_connect(&cxt);
-	rc = SPI_execute("SELECT queue_name FROM pgmq_c.queues ORDER BY queue_name COLLATE \"C\"",
-					 true, 0);
-	if (rc != SPI_OK_SELECT)
-		elog(ERROR, "SPI_execute failed: %s", SPI_result_code_string(rc));
-	n = SPI_processed;
-	names = palloc((n + 1) * sizeof(char *));
-	for (i = 0; i < n; i++)
-		names[i] = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);
-	for (i = 0; i < n; i++)
-	{
-		Datum		values[NUM_METRICS_COLS];
-		bool		nulls[NUM_METRICS_COLS];
-
-		compute_metrics(names[i], values, nulls);
-		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
-	}
+	collect_metrics_all(rsinfo);
 	pgmqc_spi_finish(&cxt);
 	PG_RETURN_NULL();
 }
@@ -260,6 +479,7 @@ pgmqc_read_archive(PG_FUNCTION_ARGS)
 
 	pgmqc_spi_connect(&cxt);
 	queue = pgmqc_open(name, PGMQC_KIND_QUEUE, PGMQC_PRIV_CONSUME);
+	pgmqc_check_not_dropped(queue);
 	values[0] = PG_GETARG_DATUM(1);
 	values[1] = Int32GetDatum(qty);
 	pgmqc_exec(queue, STMT_READ_ARCHIVE, values, NULL, 0);

@@ -323,11 +323,15 @@ claim_or_wait(const char *name, int32 qty, Interval *vt_arg,
 	for (;;)
 	{
 		PgmqcQueue *queue = pgmqc_open(name, PGMQC_KIND_QUEUE, PGMQC_PRIV_CONSUME);
-		Interval   *vt = vt_arg ? vt_arg : &queue->default_vt;
-		uint64		seen = pgmqc_generation(queue);
+		Interval   *vt;
+		uint64		seen;
 		TimestampTz until;
 		int			n;
 
+		/* after a sleep, the queue may have been dropped meanwhile */
+		pgmqc_check_not_dropped(queue);
+		vt = vt_arg ? vt_arg : &queue->default_vt;
+		seen = pgmqc_generation(queue);
 		n = claim_once(queue, qty, vt);
 		if (n > 0 || !waiting || GetCurrentTimestamp() >= deadline)
 			return n;
@@ -518,6 +522,7 @@ pgmqc_pop(PG_FUNCTION_ARGS)
 
 	pgmqc_spi_connect(&cxt);
 	queue = pgmqc_open(name, PGMQC_KIND_QUEUE, PGMQC_PRIV_CONSUME);
+	pgmqc_check_not_dropped(queue);
 	mature_due(queue);
 	values[0] = Int32GetDatum(qty);
 	values[1] = Int64GetDatum(advance_lwm(queue));

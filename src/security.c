@@ -44,6 +44,7 @@
 #include "access/genam.h"
 #include "access/htup_details.h"
 #include "access/table.h"
+#include "access/xact.h"
 #include "catalog/indexing.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_extension.h"
@@ -84,6 +85,20 @@ security_relcache_callback(Datum arg, Oid relid)
 		pgmqc_access_invalidate();
 }
 
+/*
+ * A transaction abort has restored the user and the settings of every
+ * context it interrupted: forget them too.
+ */
+static void
+security_xact_callback(XactEvent event, void *arg)
+{
+	if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT)
+	{
+		caller_id = InvalidOid;
+		current_cxt = NULL;
+	}
+}
+
 /* The owner of extension pgmq_c, read from pg_extension. */
 static Oid
 read_extension_owner(Oid extoid)
@@ -117,6 +132,7 @@ load_state(void)
 	if (!callback_registered)
 	{
 		CacheRegisterRelcacheCallback(security_relcache_callback, (Datum) 0);
+		RegisterXactCallback(security_xact_callback, NULL);
 		pgmqc_access_init();
 		callback_registered = true;
 	}

@@ -35,9 +35,13 @@ group_of_args(FunctionCallInfo fcinfo, PgmqcQueue **topic)
 {
 	char	   *topic_name = pgmqc_arg_name_as(fcinfo, 0, "topic");
 	char	   *group_name = pgmqc_arg_name_as(fcinfo, 1, "group");
+	PgmqcGroup *group;
 
 	*topic = pgmqc_open(topic_name, PGMQC_KIND_TOPIC, PGMQC_PRIV_CONSUME);
-	return pgmqc_group_lookup(*topic, group_name, false);
+	group = pgmqc_group_lookup(*topic, group_name, false);
+	/* a lease holder's group or topic may have been dropped meanwhile */
+	(void) pgmqc_check_group_not_dropped(*topic, group, false);
+	return group;
 }
 
 /* Validate the topic and group names before anything else. */

@@ -28,10 +28,13 @@
 #include "postgres.h"
 
 #include "catalog/pg_type.h"
+#include "catalog/namespace.h"
 #include "executor/spi.h"
 #include "utils/builtins.h"
+#include "utils/lsyscache.h"
 #include "utils/jsonb.h"
 
+#include "drop.h"
 #include "pgmq_c.h"
 #include "security.h"
 #include "shmem.h"
@@ -42,6 +45,10 @@ PG_FUNCTION_INFO_V1(pgmqc_create_group);
 PG_FUNCTION_INFO_V1(pgmqc_drop_group);
 PG_FUNCTION_INFO_V1(pgmqc_seek_id);
 PG_FUNCTION_INFO_V1(pgmqc_seek_time);
+
+static void drop_topic_storage(int32 topic_id);
+static int32 group_id_for_drop(int32 topic_id, const char *group_name);
+static void drop_group_storage(int32 topic_id, int32 group_id);
 
 #define MIN_PARTITION_SIZE	INT64CONST(1000)
 #define MAX_PARTITION_SIZE	INT64CONST(1000000000000)
@@ -183,15 +190,13 @@ pgmqc_drop_topic(PG_FUNCTION_ARGS)
 	char	   *name = pgmqc_arg_name_as(fcinfo, 0, "topic");
 	PgmqcQueue *topic;
 	int32		id;
-	int32	   *groups;
-	int			ngroups;
-	int			i;
 
 	pgmqc_check_writable("drop_topic()");
 
 	pgmqc_spi_connect(&cxt);
 	pgmqc_lock_catalog();
-	topic = pgmqc_lookup_kind(name, PGMQC_KIND_TOPIC, true);
+	/* found even if its tables are missing */
+	topic = pgmqc_lookup_for_drop(name, PGMQC_KIND_TOPIC, true);
 	if (topic == NULL)
 	{
 		pgmqc_spi_finish(&cxt);
@@ -199,14 +204,7 @@ pgmqc_drop_topic(PG_FUNCTION_ARGS)
 	}
 	pgmqc_check_access(topic, name, PGMQC_PRIV_ADMIN);
 	id = topic->queue_id;
-	groups = topic_group_ids(id, &ngroups);
-	for (i = 0; i < ngroups; i++)
-		pgmqc_run_sql(psprintf("DROP TABLE pgmq_c.g_%d", groups[i]), SPI_OK_UTILITY);
-	pgmqc_run_sql(psprintf("DROP TABLE pgmq_c.t_%d, pgmq_c.c_%d;"
-					 "DELETE FROM pgmq_c.groups WHERE topic_id OPERATOR(pg_catalog.=) %d;"
-					 "DELETE FROM pgmq_c.queues WHERE queue_id OPERATOR(pg_catalog.=) %d",
-					 id, id, id, id),
-			SPI_OK_DELETE);
+	drop_topic_storage(id);
 	pgmqc_group_forget_topic(id);
 	pgmqc_forget(name);
 	pgmqc_spi_finish(&cxt);
@@ -345,26 +343,22 @@ pgmqc_drop_group(PG_FUNCTION_ARGS)
 	char	   *topic_name = pgmqc_arg_name_as(fcinfo, 0, "topic");
 	char	   *group_name = pgmqc_arg_name_as(fcinfo, 1, "group");
 	PgmqcQueue *topic;
-	PgmqcGroup *group;
 	int32		group_id;
 
 	pgmqc_check_writable("drop_group()");
 
 	pgmqc_spi_connect(&cxt);
 	pgmqc_lock_catalog();
-	topic = pgmqc_open(topic_name, PGMQC_KIND_TOPIC, PGMQC_PRIV_ADMIN);
-	group = pgmqc_group_lookup(topic, group_name, true);
-	if (group == NULL)
+	/* found even if its tables, or the group's, are missing */
+	topic = pgmqc_lookup_for_drop(topic_name, PGMQC_KIND_TOPIC, false);
+	pgmqc_check_access(topic, topic_name, PGMQC_PRIV_ADMIN);
+	group_id = group_id_for_drop(topic->queue_id, group_name);
+	if (group_id < 0)
 	{
 		pgmqc_spi_finish(&cxt);
 		PG_RETURN_BOOL(false);
 	}
-	group_id = group->group_id;
-	pgmqc_run_sql(psprintf("DROP TABLE pgmq_c.g_%d;"
-					 "DELETE FROM pgmq_c.c_%d WHERE group_id OPERATOR(pg_catalog.=) %d;"
-					 "DELETE FROM pgmq_c.groups WHERE group_id OPERATOR(pg_catalog.=) %d",
-					 group_id, topic->queue_id, group_id, group_id),
-			SPI_OK_DELETE);
+	drop_group_storage(topic->queue_id, group_id);
 	pgmqc_spi_finish(&cxt);
 	PG_RETURN_BOOL(true);
 }
@@ -508,4 +502,107 @@ pgmqc_seek_time(PG_FUNCTION_ARGS)
 	move_group(topic, group, to);
 	pgmqc_spi_finish(&cxt);
 	PG_RETURN_INT64(to);
+}
+
+/*
+ * Drop what is left of topic topic_id: its groups' tables, any partition
+ * left detached, its log (with its partitions), its sequence and cursor
+ * table, each if it still exists, and its catalog rows.  Inside SPI,
+ * catalog locked.
+ */
+static void
+drop_topic_storage(int32 topic_id)
+{
+	static const char *const rels[] = {"t_%d", "t_%d_seq", "c_%d"};
+	char		relname[NAMEDATALEN];
+	int32	   *groups;
+	int			ngroups;
+	char	  **parts;
+	uint64		nparts;
+	uint64		j;
+	int			i;
+
+	groups = topic_group_ids(topic_id, &ngroups);
+	for (i = 0; i < ngroups; i++)
+	{
+		snprintf(relname, sizeof(relname), "g_%d", groups[i]);
+		pgmqc_drop_relation(relname);
+	}
+
+	/*
+	 * Partitions not attached to the log (detached by hand, or left by a log
+	 * dropped by hand): first, since their msg_id default depends on the
+	 * sequence that goes with the log.  The log takes the others along.
+	 */
+	pgmqc_run_sql(psprintf("SELECT c.relname FROM pg_catalog.pg_class c "
+						   "WHERE c.relnamespace OPERATOR(pg_catalog.=) '%u'::pg_catalog.oid "
+						   "AND c.relname OPERATOR(pg_catalog.~) '^t_%d_p[0-9]+$' "
+						   "AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_inherits i "
+						   "WHERE i.inhrelid OPERATOR(pg_catalog.=) c.oid) "
+						   "ORDER BY c.relname",
+						   get_namespace_oid("pgmq_c", false), topic_id),
+				  SPI_OK_SELECT);
+	nparts = SPI_processed;
+	parts = palloc((nparts + 1) * sizeof(char *));
+	for (j = 0; j < nparts; j++)
+		parts[j] = SPI_getvalue(SPI_tuptable->vals[j], SPI_tuptable->tupdesc, 1);
+	for (j = 0; j < nparts; j++)
+		pgmqc_drop_relation(parts[j]);
+
+	for (i = 0; i < lengthof(rels); i++)
+	{
+		snprintf(relname, sizeof(relname), rels[i], topic_id);
+		pgmqc_drop_relation(relname);
+	}
+	pgmqc_run_sql(psprintf("DELETE FROM pgmq_c.groups WHERE topic_id OPERATOR(pg_catalog.=) %d;"
+						   "DELETE FROM pgmq_c.queues WHERE queue_id OPERATOR(pg_catalog.=) %d",
+						   topic_id, topic_id),
+				  SPI_OK_DELETE);
+}
+
+/*
+ * The group_id of a topic's group, read from pgmq_c.groups (not from the
+ * group cache, which refuses a group whose table is missing); -1 if there
+ * is no such group.  Inside SPI.
+ */
+static int32
+group_id_for_drop(int32 topic_id, const char *group_name)
+{
+	Datum		args[2];
+	Oid			argtypes[2] = {INT4OID, TEXTOID};
+	bool		isnull;
+	int			rc;
+
+	args[0] = Int32GetDatum(topic_id);
+	args[1] = CStringGetTextDatum(group_name);
+	rc = SPI_execute_with_args("SELECT group_id FROM pgmq_c.groups "
+							   "WHERE topic_id OPERATOR(pg_catalog.=) $1 "
+							   "AND group_name OPERATOR(pg_catalog.=) $2",
+							   2, argtypes, args, NULL, false, 1);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "could not read pgmq_c.groups: %s", SPI_result_code_string(rc));
+	if (SPI_processed == 0)
+		return -1;
+	return DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0],
+									   SPI_tuptable->tupdesc, 1, &isnull));
+}
+
+/*
+ * Drop a group's table if it still exists, its cursor row if the topic's
+ * cursor table still exists, and its catalog row.  Inside SPI, catalog
+ * locked.
+ */
+static void
+drop_group_storage(int32 topic_id, int32 group_id)
+{
+	char		relname[NAMEDATALEN];
+
+	snprintf(relname, sizeof(relname), "g_%d", group_id);
+	pgmqc_drop_relation(relname);
+	snprintf(relname, sizeof(relname), "c_%d", topic_id);
+	if (OidIsValid(get_relname_relid(relname, get_namespace_oid("pgmq_c", false))))
+		pgmqc_run_sql(psprintf("DELETE FROM pgmq_c.c_%d WHERE group_id OPERATOR(pg_catalog.=) %d",
+							   topic_id, group_id), SPI_OK_DELETE);
+	pgmqc_run_sql(psprintf("DELETE FROM pgmq_c.groups WHERE group_id OPERATOR(pg_catalog.=) %d",
+						   group_id), SPI_OK_DELETE);
 }

@@ -38,8 +38,11 @@
  */
 #include "postgres.h"
 
+#include "access/htup_details.h"
 #include "access/xact.h"
 #include "catalog/namespace.h"
+#include "catalog/partition.h"
+#include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
@@ -49,6 +52,7 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/resowner.h"
+#include "utils/syscache.h"
 #include "utils/timestamp.h"
 
 #include "pgmq_c.h"
@@ -78,9 +82,49 @@ bool
 pgmqc_partition_exists(int32 topic_id, int64 partno)
 {
 	char		relname[NAMEDATALEN];
+	char		logname[NAMEDATALEN];
+	Oid			nsp = get_namespace_oid("pgmq_c", false);
+	Oid			relid;
+	Oid			logid;
+	HeapTuple	tuple;
+	bool		ours = false;
 
 	snprintf(relname, sizeof(relname), "t_%d_p" INT64_FORMAT, topic_id, partno);
-	return OidIsValid(get_relname_relid(relname, get_namespace_oid("pgmq_c", false)));
+	relid = get_relname_relid(relname, nsp);
+	if (!OidIsValid(relid))
+		return false;
+
+	/*
+	 * Only pgmq_c makes relations in its schema, but check anyway: a table of
+	 * that name that is not this log's partition, owned by the extension
+	 * owner, is never taken for one.
+	 */
+	snprintf(logname, sizeof(logname), "t_%d", topic_id);
+	logid = get_relname_relid(logname, nsp);
+	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	if (HeapTupleIsValid(tuple))
+	{
+		Form_pg_class form = (Form_pg_class) GETSTRUCT(tuple);
+
+		ours = form->relkind == RELKIND_RELATION && form->relispartition &&
+			(!pgmqc_security_active() ||
+			 form->relowner == pgmqc_extension_owner());
+		ReleaseSysCache(tuple);
+	}
+#if PG_VERSION_NUM >= 140000
+	if (ours)
+		ours = OidIsValid(logid) && get_partition_parent(relid, true) == logid;
+#else
+	if (ours)
+		ours = OidIsValid(logid) && get_partition_parent(relid) == logid;
+#endif
+	if (!ours)
+		ereport(ERROR,
+				(errcode(ERRCODE_DUPLICATE_TABLE),
+				 errmsg("relation \"pgmq_c.%s\" already exists and is not a partition of topic log \"pgmq_c.%s\"",
+						relname, logname),
+				 errhint("pgmq_c makes the partitions of a topic itself; drop that relation.")));
+	return true;
 }
 
 /*
@@ -292,7 +336,9 @@ expire_partition(TopicInfo *t, int64 k, int64 safe_last, TimestampTz now)
 							 " WHERE group_id OPERATOR(pg_catalog.=) %d",
 							 t->id, SPI_processed, groups[i]), SPI_OK_UPDATE);
 	}
-	pgmqc_run_sql(psprintf("DROP TABLE pgmq_c.t_%d_p" INT64_FORMAT, t->id, k), SPI_OK_UTILITY);
+	/* CASCADE: a view another role made on the partition must not pin it */
+	pgmqc_run_sql(psprintf("DROP TABLE pgmq_c.t_%d_p" INT64_FORMAT " CASCADE", t->id, k),
+				  SPI_OK_UTILITY);
 	return true;
 }
 

@@ -58,6 +58,7 @@ pgmqc_list_groups(PG_FUNCTION_ARGS)
 	pgmqc_spi_connect(&cxt);
 	guard = pgmqc_plan_guard_begin();
 	topic = pgmqc_open(topic_name, PGMQC_KIND_TOPIC, PGMQC_PRIV_MONITOR);
+	pgmqc_check_not_dropped(topic);
 
 	pgmqc_exec(topic, STMT_SEQ_LAST, NULL, NULL, 1);
 	last_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
@@ -94,7 +95,7 @@ pgmqc_list_groups(PG_FUNCTION_ARGS)
 		bool		exact = true;
 		int			j;
 
-		if (group == NULL)
+		if (group == NULL || !pgmqc_check_group_not_dropped(topic, group, true))
 			continue;			/* dropped meanwhile */
 		args[0] = Int64GetDatum(limit + 1);
 		args[1] = Int32GetDatum(group->group_id);

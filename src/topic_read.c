@@ -45,7 +45,10 @@
 #include "pgstat.h"
 #include "storage/latch.h"
 #include "utils/builtins.h"
+#include "utils/hsearch.h"
 #include "utils/inval.h"
+#include "utils/memutils.h"
+#include "utils/resowner.h"
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
@@ -465,15 +468,20 @@ claim_or_wait(const char *topic_name, const char *group_name, int32 qty,
 	{
 		PgmqcQueue *topic = pgmqc_open(topic_name, PGMQC_KIND_TOPIC, PGMQC_PRIV_CONSUME);
 		PgmqcGroup *group = pgmqc_group_lookup(topic, group_name, false);
-		Interval   *vt = vt_arg ? vt_arg : &group->default_vt;
-		uint64		seen = pgmqc_generation(topic);
+		Interval   *vt;
+		uint64		seen;
 		TimestampTz until;
 		int			n;
 		int			filled;
 		Datum		args[2];
 		bool		isnull;
+		int			guard;
 
-		int			guard = pgmqc_plan_guard_begin();
+		/* after a sleep, the group or topic may have been dropped meanwhile */
+		(void) pgmqc_check_group_not_dropped(topic, group, false);
+		vt = vt_arg ? vt_arg : &group->default_vt;
+		seen = pgmqc_generation(topic);
+		guard = pgmqc_plan_guard_begin();
 
 		tables[0] = tables[1] = NULL;
 		counts[0] = counts[1] = 0;
@@ -631,57 +639,133 @@ pgmqc_receive_group(PG_FUNCTION_ARGS)
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(desc, &result, &result_null)));
 }
 
+/* Fill one group if it has fewer than FILL_MIN messages ready to claim. */
+static void
+fill_one_group(const char *topic_name, const char *group_name)
+{
+	PgmqcQueue *topic = pgmqc_lookup_kind(topic_name, PGMQC_KIND_TOPIC, true);
+	PgmqcGroup *group;
+	Datum		args[2];
+	bool		isnull;
+
+	if (topic == NULL)
+		return;
+	group = pgmqc_group_lookup(topic, group_name, true);
+	if (group == NULL || !pgmqc_check_group_not_dropped(topic, group, true))
+		return;
+	args[0] = Int64GetDatum(advance_group_lwm(group));
+	args[1] = Int32GetDatum(FILL_MIN);
+	pgmqc_gexec(group, GSTMT_AVAILABLE, args, NULL, 1);
+	if (DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
+									SPI_tuptable->tupdesc, 1, &isnull)) < FILL_MIN)
+	{
+		int64		added;
+
+		(void) fill_group(topic, group, 0, NULL, true, &added);
+	}
+	/* whoever asked waits for this commit, filled or not */
+	pgmqc_wake_on_commit(topic, PG_INT32_MAX / 2, false);
+}
+
 /*
  * The background worker's part (see fill_group): fill every group of every
  * topic of this database that has fewer than FILL_MIN messages ready to
- * claim.  Inside SPI, in a transaction.
+ * claim.  Each group in a subtransaction of its own: a group or topic whose
+ * tables are missing fails alone (a WARNING at most once a minute per
+ * group), and the others are filled.  Inside SPI, in a transaction.
  */
+#define FILL_REPORT_INTERVAL_MS 60000
+
+typedef struct FillReport
+{
+	int32		group_id;		/* hash key */
+	TimestampTz last_report;
+} FillReport;
+
+static HTAB *fill_reports = NULL;
+
 void
 pgmqc_fill_all_groups(void)
 {
 	char	  **topics;
 	char	  **groups;
+	int32	   *ids;
 	uint64		n;
 	uint64		i;
 	int			guard = pgmqc_plan_guard_begin();
 
-	if (SPI_execute("SELECT q.queue_name, g.group_name FROM pgmq_c.groups g "
+	if (SPI_execute("SELECT q.queue_name, g.group_name, g.group_id FROM pgmq_c.groups g "
 					"JOIN pgmq_c.queues q ON q.queue_id OPERATOR(pg_catalog.=) g.topic_id "
 					"ORDER BY g.group_id", true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read pgmq_c.groups");
 	n = SPI_processed;
 	topics = palloc((n + 1) * sizeof(char *));
 	groups = palloc((n + 1) * sizeof(char *));
+	ids = palloc((n + 1) * sizeof(int32));
 	for (i = 0; i < n; i++)
 	{
+		bool		isnull;
+
 		topics[i] = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);
 		groups[i] = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2);
+		ids[i] = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[i],
+											 SPI_tuptable->tupdesc, 3, &isnull));
 	}
 	for (i = 0; i < n; i++)
 	{
-		PgmqcQueue *topic = pgmqc_lookup_kind(topics[i], PGMQC_KIND_TOPIC, true);
-		PgmqcGroup *group;
-		Datum		args[2];
-		bool		isnull;
+		MemoryContext oldcontext = CurrentMemoryContext;
+		ResourceOwner oldowner = CurrentResourceOwner;
 
 		CHECK_FOR_INTERRUPTS();
-		if (topic == NULL)
-			continue;
-		group = pgmqc_group_lookup(topic, groups[i], true);
-		if (group == NULL)
-			continue;
-		args[0] = Int64GetDatum(advance_group_lwm(group));
-		args[1] = Int32GetDatum(FILL_MIN);
-		pgmqc_gexec(group, GSTMT_AVAILABLE, args, NULL, 1);
-		if (DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
-										SPI_tuptable->tupdesc, 1, &isnull)) < FILL_MIN)
+		BeginInternalSubTransaction(NULL);
+		MemoryContextSwitchTo(oldcontext);
+		PG_TRY();
 		{
-			int64		added;
-
-			(void) fill_group(topic, group, 0, NULL, true, &added);
+			fill_one_group(topics[i], groups[i]);
+			ReleaseCurrentSubTransaction();
+			MemoryContextSwitchTo(oldcontext);
+			CurrentResourceOwner = oldowner;
 		}
-		/* whoever asked waits for this commit, filled or not */
-		pgmqc_wake_on_commit(topic, PG_INT32_MAX / 2, false);
+		PG_CATCH();
+		{
+			ErrorData  *edata;
+			FillReport *report;
+			bool		found;
+
+			MemoryContextSwitchTo(oldcontext);
+			edata = CopyErrorData();
+			FlushErrorState();
+			RollbackAndReleaseCurrentSubTransaction();
+			MemoryContextSwitchTo(oldcontext);
+			CurrentResourceOwner = oldowner;
+
+			if (fill_reports == NULL)
+			{
+				HASHCTL		ctl;
+
+				memset(&ctl, 0, sizeof(ctl));
+				ctl.keysize = sizeof(int32);
+				ctl.entrysize = sizeof(FillReport);
+				ctl.hcxt = TopMemoryContext;
+				fill_reports = hash_create("pgmq_c fill reports", 16, &ctl,
+										   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+			}
+			report = hash_search(fill_reports, &ids[i], HASH_ENTER, &found);
+			if (!found ||
+				TimestampDifferenceExceeds(report->last_report, GetCurrentTimestamp(),
+										   FILL_REPORT_INTERVAL_MS))
+			{
+				report->last_report = GetCurrentTimestamp();
+				ereport(WARNING,
+						(errcode(edata->sqlerrcode),
+						 errmsg("pgmq_c worker: filling consumer group \"%s\" of topic \"%s\" failed: %s",
+								groups[i], topics[i], edata->message),
+						 errhint("The other groups are filled; this one is tried again and this failure is reported at most once a minute. "
+								 "A group or topic whose tables are missing can be dropped with pgmq_c.drop_group() or pgmq_c.drop_topic().")));
+			}
+			FreeErrorData(edata);
+		}
+		PG_END_TRY();
 	}
 	pgmqc_plan_guard_end(guard);
 }

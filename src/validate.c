@@ -16,8 +16,10 @@
 #include "access/xlog.h"
 #include "catalog/pg_type.h"
 #include "miscadmin.h"
+#include "storage/lmgr.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/syscache.h"
 #include "utils/timestamp.h"
 
 #include "pgmq_c.h"
@@ -100,16 +102,60 @@ pgmqc_interval_is_zero(Interval *iv)
 	return iv->time == 0 && iv->day == 0 && iv->month == 0;
 }
 
-/* ts + iv, computed the way timestamptz + interval is in SQL */
+/*
+ * Intervals are checked on the calendar, by adding them to the current time
+ * (so '1 mon' is longer than 30 days in some months).  Every limit pgmq_c
+ * has is a few years at most, but an interval can reach 178 million years,
+ * and adding that to a timestamp fails with "timestamp out of range"
+ * (22008), an error about our computation rather than the argument.  So a
+ * "huge" interval, one with a field or an approximate total beyond
+ * HUGE_INTERVAL_DAYS, is never added: it counts as infinitely long in the
+ * direction of its approximate total, and the caller's range check rejects
+ * it with its own message.  Below that bound the addition cannot overflow
+ * (now plus or minus three thousand years is a valid timestamp).
+ */
+#define HUGE_INTERVAL_DAYS		INT64CONST(366000)	/* about 1000 years */
+
+/* 1 or -1 for a huge interval (its approximate sign), 0 otherwise */
+static int
+huge_interval_sign(const Interval *iv)
+{
+	double		days = (double) iv->month * DAYS_PER_MONTH + (double) iv->day +
+		(double) iv->time / (double) USECS_PER_DAY;
+
+	if (iv->month > HUGE_INTERVAL_DAYS / 366 * MONTHS_PER_YEAR ||
+		iv->month < -HUGE_INTERVAL_DAYS / 366 * MONTHS_PER_YEAR ||
+		iv->day > HUGE_INTERVAL_DAYS || iv->day < -HUGE_INTERVAL_DAYS ||
+		iv->time > HUGE_INTERVAL_DAYS * USECS_PER_DAY ||
+		iv->time < -HUGE_INTERVAL_DAYS * USECS_PER_DAY ||
+		days > (double) HUGE_INTERVAL_DAYS || days < -(double) HUGE_INTERVAL_DAYS)
+		return days < 0 ? -1 : 1;
+	return 0;
+}
+
+/*
+ * ts + iv, computed the way timestamptz + interval is in SQL, except that a
+ * huge interval (above) gives +infinity or -infinity instead of an error.
+ * ts must be finite and within a few thousand years of today.
+ */
 static TimestampTz
 add_interval(TimestampTz ts, Interval *iv)
 {
+	int			huge = huge_interval_sign(iv);
+
+	if (huge > 0)
+		return DT_NOEND;
+	if (huge < 0)
+		return DT_NOBEGIN;
 	return DatumGetTimestampTz(DirectFunctionCall2(timestamptz_pl_interval,
 												   TimestampTzGetDatum(ts),
 												   IntervalPGetDatum(iv)));
 }
 
-/* The current time (clock_timestamp()) plus an interval. */
+/*
+ * The current time (clock_timestamp()) plus an interval; +/-infinity for a
+ * huge interval (see add_interval), never an error.
+ */
 TimestampTz
 pgmqc_now_plus(Interval *iv)
 {
@@ -263,4 +309,74 @@ pgmqc_check_array(FunctionCallInfo fcinfo, int argno, const char *argname,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("%s must not contain NULL elements", argname)));
 	return arr;
+}
+
+/*
+ * Objects dropped while in use.  A queue, topic or group is cached per
+ * backend, and the cache learns of a drop only when it processes
+ * invalidation messages: at the start of a transaction, or when it locks a
+ * relation.  So a call that uses a cache entry in a transaction that began
+ * before another session dropped the object -- a receive() that committed
+ * and slept, a delete() in a transaction block that read the message
+ * earlier -- would reach its statements and fail on the missing internal
+ * table (42P01, naming pgmq_c.q_<id>).  These checks lock the object's
+ * table first, as its statements would (so the invalidations are processed
+ * and no drop can commit from then on), and report an object that is gone
+ * as unknown, 42704, by the name the caller gave, like a lookup does.
+ */
+static bool
+lock_if_exists(Oid relid)
+{
+	LockRelationOid(relid, AccessShareLock);
+	return SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relid));
+}
+
+static void
+dropped_meanwhile(PgmqcQueue *queue)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_UNDEFINED_OBJECT),
+			 errmsg("%s \"%s\" does not exist",
+					queue->kind == PGMQC_KIND_TOPIC ? "topic" : "queue",
+					queue->name),
+			 errdetail("It was dropped while this session was using it.")));
+}
+
+/*
+ * Make sure a queue or topic just looked up (or kept across a sleep) was not
+ * dropped since; lock its table (queues: the message table, which
+ * drop_queue drops first; topics: the log).
+ */
+void
+pgmqc_check_not_dropped(PgmqcQueue *queue)
+{
+	if (!lock_if_exists(queue->relid))
+		dropped_meanwhile(queue);
+}
+
+/*
+ * The same for a consumer group and its topic.  The group's table is locked
+ * first, as drop_topic drops it first; a dropped topic is reported before a
+ * dropped group.  With missing_ok, returns false instead of raising an
+ * error.
+ */
+bool
+pgmqc_check_group_not_dropped(PgmqcQueue *topic, PgmqcGroup *group,
+							  bool missing_ok)
+{
+	bool		group_exists = lock_if_exists(group->relid);
+	bool		topic_exists = lock_if_exists(topic->relid);
+
+	if (topic_exists && group_exists)
+		return true;
+	if (missing_ok)
+		return false;
+	if (!topic_exists)
+		dropped_meanwhile(topic);
+	ereport(ERROR,
+			(errcode(ERRCODE_UNDEFINED_OBJECT),
+			 errmsg("consumer group \"%s\" of topic \"%s\" does not exist",
+					group->key.name, topic->name),
+			 errdetail("It was dropped while this session was using it.")));
+	return false;				/* keep compiler quiet */
 }

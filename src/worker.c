@@ -24,6 +24,14 @@
  * it no CPU.  Producers never NOTIFY themselves, so they never take the
  * cluster-wide lock that NOTIFY takes at commit.
  *
+ * The launcher and the workers pin search_path before their first
+ * statement, and a worker does its work as the role that owns the
+ * extension (security.h), never as the superuser it connects as.  Each
+ * step runs in a transaction of its own, and the work on each queue and
+ * topic in a subtransaction of its own: a queue or topic whose tables are
+ * missing or damaged fails alone, the failure is logged at most once a
+ * minute, and the other queues and topics go on.
+ *
  * Copyright (c) 2026, pgmq_c developers
  *
  * IDENTIFICATION
@@ -39,6 +47,7 @@
 #include "access/table.h"
 #include "access/tableam.h"
 #include "access/xact.h"
+#include "catalog/namespace.h"
 #include "catalog/pg_database.h"
 #include "catalog/pg_type.h"
 #include "commands/async.h"
@@ -56,10 +65,13 @@
 #include "tcop/tcopprot.h"
 #include "tcop/utility.h"
 #include "utils/builtins.h"
+#include "utils/hsearch.h"
+#include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
+#include "security.h"
 #include "shmem.h"
 
 PGDLLEXPORT void pgmqc_launcher_main(Datum main_arg);
@@ -194,6 +206,8 @@ pgmqc_launcher_main(Datum main_arg)
 	pqsignal(SIGTERM, die);
 	BackgroundWorkerUnblockSignals();
 	BackgroundWorkerInitializeConnection(NULL, NULL, 0);
+	/* it reads only pg_database, but pins the settings all the same */
+	pgmqc_pin_worker_settings();
 	pgstat_report_appname("pgmq_c launcher");
 
 	SpinLockAcquire(&pgmqc_shared->mutex);
@@ -295,6 +309,59 @@ static int	n_notify_queues = 0;
 static char my_dbname[NAMEDATALEN];
 static PgmqcDbWorker *my_entry = NULL;
 
+/* after a failed notification step, no new one before this time */
+static TimestampTz notify_retry_at = 0;
+
+#define NOTIFY_RETRY_MS		1000
+
+/*
+ * The worker's steps.  Each runs in a transaction of its own, and the work
+ * on each queue and topic inside it in a subtransaction of its own (topic
+ * maintenance: topic_maint.c): an object whose tables are missing or
+ * damaged fails alone, and the worker goes on with the others.  Failures
+ * are reported at most once per REPORT_INTERVAL_MS per step or queue, so
+ * that an object failing on every pass does not flood the log.
+ */
+typedef enum WorkerStep
+{
+	STEP_SETTINGS = 1,
+	STEP_FILL,
+	STEP_MAINTENANCE,
+	STEP_NOTIFY
+} WorkerStep;
+
+static const char *const step_names[] = {
+	[STEP_SETTINGS] = "loading settings",
+	[STEP_FILL] = "filling consumer groups",
+	[STEP_MAINTENANCE] = "topic maintenance",
+	[STEP_NOTIFY] = "notifications",
+};
+
+typedef enum WorkerXactResult
+{
+	XACT_DONE,
+	XACT_FAILED,
+	XACT_NOT_INSTALLED			/* pgmq_c is not installed here */
+} WorkerXactResult;
+
+#define REPORT_INTERVAL_MS	60000
+#define MAX_FAILURE_ENTRIES 1000
+
+typedef struct FailureKey
+{
+	int32		id;				/* a queue_id, or a WorkerStep */
+	char		kind;			/* 'q': a queue; 'w': a step of the worker */
+} FailureKey;
+
+typedef struct FailureEntry
+{
+	FailureKey	key;			/* hash key */
+	TimestampTz last_report;
+	int64		unreported;		/* failures since last_report */
+} FailureEntry;
+
+static HTAB *failures = NULL;
+
 static void
 worker_detach(int code, Datum arg)
 {
@@ -307,93 +374,244 @@ worker_detach(int code, Datum arg)
 	SpinLockRelease(&pgmqc_shared->mutex);
 }
 
+/*
+ * Report that step "what" failed, for the queue "name" (kind 'q', id its
+ * queue_id) or as a whole (kind 'w', id the WorkerStep, name NULL), unless
+ * the same failed less than REPORT_INTERVAL_MS ago.
+ */
 static void
-begin_work(const char *what)
+report_failure(char kind, int32 id, const char *what, const char *name,
+			   ErrorData *edata)
 {
-	SetCurrentStatementStartTimestamp();
-	StartTransactionCommand();
-	SPI_connect();
-	PushActiveSnapshot(GetTransactionSnapshot());
-	debug_query_string = what;
-	pgstat_report_activity(STATE_RUNNING, what);
+	FailureKey	key;
+	FailureEntry *entry;
+	bool		found;
+	TimestampTz now = GetCurrentTimestamp();
+	int64		unreported;
+
+	/* forget old failures now and then: queues come and go */
+	if (failures != NULL && hash_get_num_entries(failures) >= MAX_FAILURE_ENTRIES)
+	{
+		hash_destroy(failures);
+		failures = NULL;
+	}
+	if (failures == NULL)
+	{
+		HASHCTL		ctl;
+
+		memset(&ctl, 0, sizeof(ctl));
+		ctl.keysize = sizeof(FailureKey);
+		ctl.entrysize = sizeof(FailureEntry);
+		ctl.hcxt = TopMemoryContext;
+		failures = hash_create("pgmq_c worker failures", 16, &ctl,
+							   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	}
+	memset(&key, 0, sizeof(key));
+	key.id = id;
+	key.kind = kind;
+	entry = hash_search(failures, &key, HASH_ENTER, &found);
+	if (found &&
+		!TimestampDifferenceExceeds(entry->last_report, now, REPORT_INTERVAL_MS))
+	{
+		entry->unreported++;
+		return;
+	}
+	unreported = found ? entry->unreported : 0;
+	entry->last_report = now;
+	entry->unreported = 0;
+
+	if (name != NULL)
+		ereport(WARNING,
+				(errcode(edata->sqlerrcode),
+				 errmsg("pgmq_c worker: %s of queue \"%s\" in database \"%s\" failed: %s",
+						what, name, my_dbname, edata->message),
+				 unreported > 0 ?
+				 errdetail("It failed " INT64_FORMAT " more times since it was last reported.",
+						   unreported) : 0,
+				 errhint("The worker goes on with the other queues and tries this one again; it reports the failure at most once a minute. "
+						 "A queue whose tables are missing can be dropped with pgmq_c.drop_queue().")));
+	else
+		ereport(WARNING,
+				(errcode(edata->sqlerrcode),
+				 errmsg("pgmq_c worker: %s in database \"%s\" failed: %s",
+						what, my_dbname, edata->message),
+				 unreported > 0 ?
+				 errdetail("It failed " INT64_FORMAT " more times since it was last reported.",
+						   unreported) : 0,
+				 errhint("The worker tries again; it reports the failure at most once a minute.")));
 }
 
-static void
-end_work(void)
+/*
+ * Run step(arg) in a subtransaction of the current transaction, as a
+ * PL/pgSQL block with an exception handler does: on error, roll the
+ * subtransaction back, report the error (report_failure) and return false.
+ * Inside SPI.
+ */
+static bool
+try_in_subxact(void (*step) (void *), void *arg,
+			   char kind, int32 id, const char *what, const char *name)
 {
-	SPI_finish();
-	PopActiveSnapshot();
-	CommitTransactionCommand();
+	MemoryContext oldcontext = CurrentMemoryContext;
+	ResourceOwner oldowner = CurrentResourceOwner;
+	volatile bool ok = true;
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(oldcontext);
+	PG_TRY();
+	{
+		step(arg);
+		ReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(oldcontext);
+		CurrentResourceOwner = oldowner;
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(oldcontext);
+		edata = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(oldcontext);
+		CurrentResourceOwner = oldowner;
+		report_failure(kind, id, what, name, edata);
+		FreeErrorData(edata);
+		ok = false;
+	}
+	PG_END_TRY();
+	return ok;
+}
+
+/*
+ * Run work(arg) in a transaction of its own, with SPI connected and inside
+ * the extension context (security.h): search_path pinned, acting as the
+ * extension's owner.  An error rolls the transaction back and is reported
+ * (report_failure); the worker goes on.  Nothing runs when pgmq_c is not
+ * installed in the database.
+ */
+static WorkerXactResult
+worker_xact(WorkerStep step, void (*work) (void *), void *arg)
+{
+	static char activity[64];
+	MemoryContext oldcontext = CurrentMemoryContext;
+	volatile WorkerXactResult result = XACT_DONE;
+
+	snprintf(activity, sizeof(activity), "pgmq_c worker: %s", step_names[step]);
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	debug_query_string = activity;
+	pgstat_report_activity(STATE_RUNNING, activity);
+	PG_TRY();
+	{
+		if (!OidIsValid(get_extension_oid("pgmq_c", true)))
+			result = XACT_NOT_INSTALLED;
+		else
+		{
+			PgmqcContext cxt;
+
+			SPI_connect();
+			PushActiveSnapshot(GetTransactionSnapshot());
+			pgmqc_enter(&cxt);
+			work(arg);
+			pgmqc_leave(&cxt);
+			SPI_finish();
+			PopActiveSnapshot();
+		}
+		CommitTransactionCommand();
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(oldcontext);
+		edata = CopyErrorData();
+		FlushErrorState();
+		AbortOutOfAnyTransaction();
+		MemoryContextSwitchTo(oldcontext);
+		report_failure('w', step, step_names[step], NULL, edata);
+		FreeErrorData(edata);
+		result = XACT_FAILED;
+	}
+	PG_END_TRY();
 	debug_query_string = NULL;
 	pgstat_report_stat(false);
 	pgstat_report_activity(STATE_IDLE, NULL);
+	return result;
 }
 
-/* Is pgmq_c still installed here?  Also (re)loads the notify settings. */
-static bool
-load_config(void)
+/* An interval as microseconds, months counting 30 days. */
+static int64
+interval_usecs(Interval *iv)
 {
-	bool		installed;
+	return iv->time + (int64) iv->day * USECS_PER_DAY +
+		(int64) iv->month * DAYS_PER_MONTH * USECS_PER_DAY;
+}
+
+/* (Re)load the notify settings. */
+static void
+load_config_work(void *arg)
+{
+	Oid			queues;
 	MemoryContext old;
 	NotifyQueue *fresh;
 	uint64		i;
 	int			j;
 
-	begin_work("pgmq_c worker: load settings");
-	if (my_dbname[0] == '\0')
+	queues = get_relname_relid("queues", get_namespace_oid("pgmq_c", false));
+	if (!OidIsValid(queues) ||
+		get_attnum(queues, "notify_throttle") == InvalidAttrNumber)
 	{
-		char	   *dbname = get_database_name(MyDatabaseId);
-
-		strlcpy(my_dbname, dbname ? dbname : "?", sizeof(my_dbname));
+		/* before version 0.2.0: no notifications */
+		n_notify_queues = 0;
+		return;
 	}
-	installed = OidIsValid(get_extension_oid("pgmq_c", true));
-	if (installed && SPI_execute("SELECT 1 FROM pg_catalog.pg_attribute "
-								 "WHERE attrelid = 'pgmq_c.queues'::pg_catalog.regclass "
-								 "AND attname = 'notify_throttle'", true, 1) == SPI_OK_SELECT &&
-		SPI_processed == 1)
+	if (SPI_execute("SELECT queue_id, queue_name, notify_throttle "
+					"FROM pgmq_c.queues WHERE notify_throttle IS NOT NULL "
+					"ORDER BY queue_id", true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read pgmq_c.queues");
+	old = MemoryContextSwitchTo(TopMemoryContext);
+	fresh = palloc0((SPI_processed + 1) * sizeof(NotifyQueue));
+	MemoryContextSwitchTo(old);
+	for (i = 0; i < SPI_processed; i++)
 	{
-		if (SPI_execute("SELECT queue_id, queue_name, "
-						"(extract(epoch FROM notify_throttle) * 1000000)::bigint "
-						"FROM pgmq_c.queues WHERE notify_throttle IS NOT NULL "
-						"ORDER BY queue_id", true, 0) != SPI_OK_SELECT)
-			elog(ERROR, "could not read pgmq_c.queues");
-		old = MemoryContextSwitchTo(TopMemoryContext);
-		fresh = palloc0((SPI_processed + 1) * sizeof(NotifyQueue));
-		MemoryContextSwitchTo(old);
-		for (i = 0; i < SPI_processed; i++)
-		{
-			NotifyQueue *nq = &fresh[i];
-			bool		isnull;
-			char	   *name;
+		NotifyQueue *nq = &fresh[i];
+		bool		isnull;
+		char	   *name;
 
-			nq->queue_id = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[i],
-													   SPI_tuptable->tupdesc, 1, &isnull));
-			name = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2);
-			strlcpy(nq->name, name, sizeof(nq->name));
-			nq->throttle_us = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i],
-														  SPI_tuptable->tupdesc, 3, &isnull));
-			nq->due = DT_NOEND;
-			nq->recheck = true;
-			/* a reload keeps the throttle window and what is pending */
-			for (j = 0; j < n_notify_queues; j++)
+		nq->queue_id = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[i],
+												   SPI_tuptable->tupdesc, 1, &isnull));
+		name = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2);
+		strlcpy(nq->name, name, sizeof(nq->name));
+		nq->throttle_us =
+			interval_usecs(DatumGetIntervalP(SPI_getbinval(SPI_tuptable->vals[i],
+														   SPI_tuptable->tupdesc, 3, &isnull)));
+		nq->due = DT_NOEND;
+		nq->recheck = true;
+		/* a reload keeps the throttle window and what is pending */
+		for (j = 0; j < n_notify_queues; j++)
+		{
+			if (notify_queues[j].queue_id == nq->queue_id)
 			{
-				if (notify_queues[j].queue_id == nq->queue_id)
-				{
-					nq->last_sent = notify_queues[j].last_sent;
-					nq->pending = notify_queues[j].pending;
-					break;
-				}
+				nq->last_sent = notify_queues[j].last_sent;
+				nq->pending = notify_queues[j].pending;
+				break;
 			}
 		}
-		if (notify_queues != NULL)
-			pfree(notify_queues);
-		notify_queues = fresh;
-		n_notify_queues = (int) SPI_processed;
 	}
-	else
-		n_notify_queues = 0;
-	end_work();
-	return installed;
+	if (notify_queues != NULL)
+		pfree(notify_queues);
+	notify_queues = fresh;
+	n_notify_queues = (int) SPI_processed;
+}
+
+/*
+ * Is pgmq_c still installed here?  Also (re)loads the notify settings; if
+ * that fails, the old ones stay.
+ */
+static bool
+load_config(void)
+{
+	return worker_xact(STEP_SETTINGS, load_config_work, NULL) != XACT_NOT_INSTALLED;
 }
 
 /*
@@ -448,6 +666,80 @@ visible_now(NotifyQueue *nq, TimestampTz now)
 	return found;
 }
 
+/* what the notification step does for one queue, in a subtransaction */
+typedef struct NotifyCheck
+{
+	NotifyQueue *nq;
+	TimestampTz now;
+} NotifyCheck;
+
+static void
+notify_check_queue(void *arg)
+{
+	NotifyCheck *c = (NotifyCheck *) arg;
+	NotifyQueue *nq = c->nq;
+
+	if (nq->check)
+	{
+		/* a due time is no news unless a committed message is visible */
+		if (visible_now(nq, c->now))
+			nq->pending = true;
+		nq->check = false;
+	}
+	if (nq->recheck)
+		recheck_due(nq, c->now);
+}
+
+/* The notification step: arg points to the current time. */
+static void
+notify_work(void *arg)
+{
+	TimestampTz now = *(TimestampTz *) arg;
+	int			i;
+
+	for (i = 0; i < n_notify_queues; i++)
+	{
+		NotifyQueue *nq = &notify_queues[i];
+
+		CHECK_FOR_INTERRUPTS();
+		if (nq->check || nq->recheck)
+		{
+			NotifyCheck c;
+
+			c.nq = nq;
+			c.now = now;
+			if (!try_in_subxact(notify_check_queue, &c, 'q', nq->queue_id,
+								step_names[STEP_NOTIFY], nq->name))
+			{
+				/* tried again at the next reload of the settings */
+				nq->check = false;
+				nq->recheck = false;
+				nq->due = DT_NOEND;
+			}
+		}
+		if (nq->pending &&
+			(nq->throttle_us == 0 ||
+			 TimestampDifferenceExceeds(nq->last_sent, now, nq->throttle_us / 1000)))
+		{
+			Async_Notify("pgmq_c", nq->name);
+			nq->last_sent = now;
+			nq->pending = false;
+		}
+	}
+}
+
+static void
+fill_work(void *arg)
+{
+	pgmqc_fill_all_groups();
+}
+
+static void
+maintenance_work(void *arg)
+{
+	(void) pgmqc_maintain_topics_internal();
+}
+
 /* Wake the sleepers of every slot whose due time has come; returns the next. */
 static TimestampTz
 fire_due_slots(TimestampTz now, bool *fired)
@@ -486,12 +778,15 @@ pgmqc_worker_main(Datum main_arg)
 	bool	   *fired;
 	TimestampTz last_check;
 	TimestampTz last_maint = 0;
+	char	   *dbname;
 	int			i;
 
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
 	pqsignal(SIGTERM, die);
 	BackgroundWorkerUnblockSignals();
 	BackgroundWorkerInitializeConnectionByOid(dboid, InvalidOid, 0);
+	/* search_path and friends, before anything runs in the database */
+	pgmqc_pin_worker_settings();
 	pgstat_report_appname("pgmq_c worker");
 
 	SpinLockAcquire(&pgmqc_shared->mutex);
@@ -509,6 +804,11 @@ pgmqc_worker_main(Datum main_arg)
 	if (my_entry == NULL)
 		proc_exit(0);
 	before_shmem_exit(worker_detach, (Datum) 0);
+
+	StartTransactionCommand();
+	dbname = get_database_name(MyDatabaseId);
+	strlcpy(my_dbname, dbname ? dbname : "?", sizeof(my_dbname));
+	CommitTransactionCommand();
 
 	if (!load_config())
 	{
@@ -557,20 +857,14 @@ pgmqc_worker_main(Datum main_arg)
 
 		/* consumer groups whose readers are inside transaction blocks */
 		if (pg_atomic_exchange_u32(&my_entry->fill_wanted, 0) != 0)
-		{
-			begin_work("pgmq_c worker: fill consumer groups");
-			pgmqc_fill_all_groups();
-			end_work();
-		}
+			(void) worker_xact(STEP_FILL, fill_work, NULL);
 
 		/* topics: partitions ahead, rotation, retention */
 		if (pg_atomic_exchange_u32(&my_entry->maint_wanted, 0) != 0 ||
 			TimestampDifferenceExceeds(last_maint, now, MAINT_INTERVAL_MS))
 		{
 			last_maint = now;
-			begin_work("pgmq_c worker: topic maintenance");
-			(void) pgmqc_maintain_topics_internal();
-			end_work();
+			(void) worker_xact(STEP_MAINTENANCE, maintenance_work, NULL);
 			now = GetCurrentTimestamp();
 		}
 
@@ -603,45 +897,27 @@ pgmqc_worker_main(Datum main_arg)
 			if (nq->pending || nq->check || nq->recheck)
 				need_spi = true;
 		}
-		if (need_spi)
+		if (need_spi && now < notify_retry_at)
 		{
-			begin_work("pgmq_c worker: notify");
-			for (i = 0; i < n_notify_queues; i++)
-			{
-				NotifyQueue *nq = &notify_queues[i];
-
-				if (nq->check)
-				{
-					/* a due time is no news unless a committed message is visible */
-					if (visible_now(nq, now))
-						nq->pending = true;
-					nq->check = false;
-				}
-
-				if (nq->pending &&
-					(nq->throttle_us == 0 ||
-					 TimestampDifferenceExceeds(nq->last_sent, now, nq->throttle_us / 1000)))
-				{
-					Async_Notify("pgmq_c", nq->name);
-					nq->last_sent = now;
-					nq->pending = false;
-				}
-				if (nq->recheck)
-					recheck_due(nq, now);
-			}
-			end_work();
+			/* the last try failed as a whole: not in a busy loop */
+			need_spi = false;
+			next = Min(next, notify_retry_at);
 		}
+		if (need_spi &&
+			worker_xact(STEP_NOTIFY, notify_work, &now) == XACT_FAILED)
+			notify_retry_at = TimestampTzPlusMilliseconds(now, NOTIFY_RETRY_MS);
 		bits = 0;
 		for (i = 0; i < n_notify_queues; i++)
 		{
 			NotifyQueue *nq = &notify_queues[i];
 
 			if (nq->due != DT_NOEND)
-				next = Min(next, nq->due);
+				next = Min(next, Max(nq->due, notify_retry_at));
 			if (nq->pending)
 			{
 				/* throttled: the window's end wakes us, commits need not */
-				next = Min(next, nq->last_sent + nq->throttle_us);
+				next = Min(next, Max(nq->last_sent + nq->throttle_us,
+									 notify_retry_at));
 				bits |= UINT64CONST(1) << (nq->queue_id % 64);
 			}
 		}

@@ -1,0 +1,377 @@
+# 021_dump_restore.pl: pg_dump -Fc of a database using pgmq_c and pg_restore
+# into a new database of the same cluster.
+#
+# - Database "src" (0.4.0): queues and a topic created by a role that is not
+#   a superuser (it holds EXECUTE on create_queue/create_topic), with leased,
+#   delayed, archived and acknowledged messages, two groups with cursors
+#   advanced, and grants to roles and to PUBLIC.
+# - Database "old": the same kind of data made under 0.3.0, then
+#   ALTER EXTENSION pgmq_c UPDATE (the objects move to the extension owner).
+# - Each is dumped and restored into a new database; "src" once more by
+#   another superuser with --no-owner, which then owns the extension and
+#   everything.  There, the catalog (queues with their owners, groups,
+#   access rows, PUBLIC as role 0), every message, lease, cursor, delayed
+#   and archived message, and the position of every sequence are exactly as
+#   in the source; every table, sequence, partition and index belongs to the
+#   extension owner with no privilege for anyone else; the listings and
+#   list_access agree; and the extension works: the leases' receipts still
+#   hold, send/read/read_group/ack/delete and grant_access run for the roles
+#   granted, a role without a grant gets 42501, and a new queue and topic
+#   get the next ids.
+use strict;
+use warnings FATAL => 'all';
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+use IPC::Run;
+
+my $node = PostgreSQL::Test::Cluster->new('dump_restore');
+$node->init;
+$node->append_conf('postgresql.conf', "shared_preload_libraries = 'pgmq_c'\n");
+$node->start;
+
+sub sql { return $node->safe_psql($_[1] // 'postgres', $_[0]); }
+
+# Run $stmt as $role in $db; returns (stdout, SQLSTATE of the error or '').
+sub as_role
+{
+	my ($db, $role, $stmt) = @_;
+	my ($ret, $out, $err) = $node->psql($db,
+		"\\set VERBOSITY sqlstate\nSET ROLE $role;\n$stmt",
+		extra_params => [ '-v', 'ON_ERROR_STOP=1' ]);
+	my ($state) = $err =~ /ERROR:  ([0-9A-Z]{5})/;
+	return ($out, $state // ($ret == 0 ? '' : "exit $ret: $err"));
+}
+
+# Everything pgmq_c keeps, as text, for an exact comparison: the catalog
+# (owners by name, PUBLIC as '-'), every per-queue table's rows in key
+# order and every sequence's position.
+sub snapshot
+{
+	my ($db) = @_;
+	my $s = sql(q{
+SELECT string_agg(format('%s|%s|%s|%s|%s|%s|%s|%s', queue_id, queue_name, kind,
+						 owner, visibility_timeout, retention, partition_size,
+						 created_at), E'\n' ORDER BY queue_id)
+  FROM pgmq_c.queues;
+SELECT string_agg(format('%s|%s|%s|%s|%s|%s', group_id, topic_id, group_name,
+						 visibility_timeout, start_at, created_at),
+				  E'\n' ORDER BY group_id)
+  FROM pgmq_c.groups;
+SELECT string_agg(format('%s|%s|%s', queue_id, role_id, privileges),
+				  E'\n' ORDER BY queue_id, role_id::text)
+  FROM pgmq_c.access;
+SELECT last_value || '/' || is_called FROM pgmq_c.queues_queue_id_seq;
+SELECT last_value || '/' || is_called FROM pgmq_c.groups_group_id_seq;
+}, $db);
+	# one row per table (but a partitioned log, whose rows are its
+	# partitions') and sequence: its rows, or its position; partitions
+	# without rows are left out (the worker makes them ahead, on its own time)
+	foreach (split /\n/, sql(q{
+SELECT c.relname || ': ' ||
+	   coalesce((xpath('/row/s/text()',
+			  query_to_xml(format(CASE c.relkind
+									WHEN 'S' THEN 'SELECT last_value || ''/'' || is_called AS s FROM pgmq_c.%I'
+									ELSE 'SELECT string_agg(x::text, '' '' ORDER BY x::text COLLATE "C") AS s FROM pgmq_c.%I x'
+								  END, c.relname), false, true, '')))[1]::text, '')
+  FROM pg_class c
+ WHERE c.relnamespace = 'pgmq_c'::regnamespace
+   AND c.relname ~ '^[qdatcg]_[0-9]+(_p[0-9]+|_seq)?$'
+   AND c.relkind IN ('r', 'S')
+ ORDER BY c.relname COLLATE "C"}, $db))
+	{
+		$s .= "\n$_" unless /^t_\d+_p\d+: $/;
+	}
+	return $s;
+}
+
+# Who owns what in schema pgmq_c, and who else holds privileges there.
+sub ownership
+{
+	my ($db) = @_;
+	return sql(q{
+SELECT count(*) FILTER (WHERE c.relowner <> e.extowner) || '|' ||
+	   count(*) FILTER (WHERE EXISTS (SELECT FROM aclexplode(c.relacl) a
+									   WHERE a.grantee <> e.extowner)) || '|' ||
+	   has_schema_privilege('outsider', 'pgmq_c', 'CREATE') || '|' ||
+	   has_table_privilege('outsider', 'pgmq_c.queues', 'SELECT')
+  FROM pg_class c, pg_extension e
+ WHERE e.extname = 'pgmq_c' AND c.relnamespace = 'pgmq_c'::regnamespace}, $db);
+}
+
+# The listings as the roles see them.
+sub listings
+{
+	my ($db) = @_;
+	my $s = '';
+	foreach my $role (qw(creator reader sender watcher member outsider))
+	{
+		my ($out, $err) = as_role($db, $role, q{
+SELECT string_agg(queue_name || ':' || owner, ',' ORDER BY queue_name) FROM pgmq_c.list_queues();
+SELECT string_agg(topic_name || ':' || groups || ':' || owner, ',' ORDER BY topic_name) FROM pgmq_c.list_topics();
+SELECT string_agg(queue_name, ',' ORDER BY queue_name) FROM pgmq_c.metrics_all();});
+		$s .= "$role: $out $err\n";
+	}
+	$s .= sql(q{
+SELECT string_agg(format('%s %s %s %s %s %s', queue_name, queue_length,
+						 visible_length, delayed_length, in_flight_length,
+						 archived_length), E'\n' ORDER BY queue_name)
+  FROM pgmq_c.metrics_all() WHERE kind = 'queue';
+SELECT string_agg(format('%s %s %s %s %s', group_name, lag, in_flight, missed,
+						 next_msg_id), E'\n' ORDER BY group_name)
+  FROM pgmq_c.list_groups('events');}, $db);
+	foreach my $q (qw(orders audit events))
+	{
+		$s .= "\n$q: "
+		  . sql("SELECT string_agg(role_name || '=' || array_to_string(privileges, '+'), ' ')
+				   FROM pgmq_c.list_access('$q')", $db);
+	}
+	return $s;
+}
+
+# pg_dump -Fc $from, then pg_restore (with @opts) into a new database $to.
+sub dump_restore
+{
+	my ($from, $to, @opts) = @_;
+	my $file = $node->basedir . "/$from.dump";
+	my ($out, $err);
+	my $ok;
+	unless (-e $file)
+	{
+		$ok = IPC::Run::run(
+			[ 'pg_dump', '-Fc', '-f', $file, '-d', $node->connstr($from) ],
+			'>', \$out, '2>', \$err);
+		ok($ok, "pg_dump -Fc of $from");
+		is($err, '', "pg_dump of $from: no warning");
+	}
+	sql("CREATE DATABASE $to");
+	$ok = IPC::Run::run(
+		[ 'pg_restore', @opts, '-d', $node->connstr($to), $file ],
+		'>', \$out, '2>', \$err);
+	ok($ok, "pg_restore @opts of $from into $to");
+	is($err, '', "pg_restore into $to: no error or warning");
+}
+
+foreach my $role (qw(creator reader sender watcher outsider))
+{
+	sql("CREATE ROLE $role");
+}
+# privileges through membership count
+sql('CREATE ROLE member IN ROLE reader');
+
+#
+# 1. A 0.4.0 database, objects made by a role that is not a superuser.
+#
+sql('CREATE DATABASE src');
+sql('CREATE EXTENSION pgmq_c', 'src');
+sql(q{GRANT EXECUTE ON FUNCTION pgmq_c.create_queue(text, interval),
+						   pgmq_c.create_topic(text, interval, bigint) TO creator}, 'src');
+
+sub fill
+{
+	my ($db) = @_;
+	my ($out, $err) = as_role($db, 'creator', q{
+SELECT pgmq_c.create_queue('orders', '1 minute');
+SELECT pgmq_c.create_queue('audit');
+SELECT pgmq_c.create_topic('events', '7 days', 1000);
+SELECT pgmq_c.create_group('events', 'billing', 'earliest');
+SELECT pgmq_c.create_group('events', 'shipping', 'earliest', '2 minutes', '{"ship": true}');
+SELECT pgmq_c.send('orders', jsonb_build_object('n', i), jsonb_build_object('h', i)) FROM generate_series(1, 6) i;
+SELECT pgmq_c.send('orders', '{"later": true}', NULL, '1 hour');
+SELECT count(*) FROM pgmq_c.read('orders', '1 hour', 2);
+SELECT pgmq_c.archive('orders', 3::bigint);
+SELECT pgmq_c.delete('orders', 4::bigint);
+SELECT pgmq_c.send('audit', '{"a": 1}');
+SELECT pgmq_c.send_batch('events', array_agg(jsonb_build_object('n', i)),
+						 array_agg(jsonb_build_object('ship', i % 2 = 0)))
+  FROM generate_series(1, 10) i;
+SELECT pgmq_c.send('events', '{"later": true}', NULL, '1 hour');
+SELECT count(*) FROM pgmq_c.read_group('events', 'billing', '1 hour', 3);
+SELECT pgmq_c.ack('events', 'billing', 1::bigint);
+SELECT count(*) FROM pgmq_c.read_group('events', 'shipping', '1 hour', 10);
+SELECT pgmq_c.ack('events', 'shipping', 2::bigint);
+SELECT pgmq_c.grant_access('orders', 'reader', ARRAY['consume']);
+SELECT pgmq_c.grant_access('orders', 'sender', ARRAY['send']);
+SELECT pgmq_c.grant_access('orders', 'watcher', ARRAY['monitor']);
+SELECT pgmq_c.grant_access('audit', 'public', ARRAY['send']);
+SELECT pgmq_c.grant_access('events', 'reader', ARRAY['consume', 'monitor']);
+SELECT pgmq_c.grant_access('events', 'sender', ARRAY['send']);});
+	is($err, '', "$db: queues, topic, groups, messages and grants made by creator");
+}
+fill('src');
+
+my %before = (
+	snapshot => snapshot('src'),
+	ownership => ownership('src'),
+	listings => listings('src'));
+note("src:\n$before{snapshot}");
+# the comparison below is not between two empty texts
+like($before{snapshot}, qr/^q_1: .*\b1\b.*\n/m, 'src: the snapshot shows the rows of q_1');
+like($before{snapshot}, qr/^g_2: \(/m, 'src: the snapshot shows the rows of g_2');
+like($before{snapshot}, qr/^t_3_p0: \(/m, 'src: the snapshot shows the rows of t_3_p0');
+like($before{snapshot}, qr/^2\|-\|1$/m, 'src: the PUBLIC grant (send on audit) is role_id 0');
+is($before{ownership}, '0|0|false|false',
+	'src: every per-queue relation is the extension owner\'s, no privilege for others');
+like($before{listings}, qr/^creator: audit:creator,orders:creator\nevents:2:creator\naudit,events,orders \n/,
+	'src: the creator sees its queues and topic');
+
+dump_restore('src', 'dst');
+
+is(snapshot('dst'), $before{snapshot},
+	'dst: catalog, owners, grants (PUBLIC too), messages, leases, cursors, delayed and archived messages, sequence positions as in src');
+is(ownership('dst'), $before{ownership},
+	'dst: every per-queue relation is the extension owner\'s, no privilege for others, nobody else may create in pgmq_c');
+is(listings('dst'), $before{listings},
+	'dst: list_queues, list_topics, metrics_all, list_groups and list_access as in src, for each role');
+
+#
+# 2. The extension works in the restored database.
+#
+sub works
+{
+	my ($db) = @_;
+	my ($out, $err);
+
+	# the creator, as owner: the lease taken before the dump still holds
+	# (receipt 1, read_ct 1), and can be given back and read again
+	($out, $err) = as_role($db, 'creator',
+		q{SELECT msg_id || ':' || read_ct FROM pgmq_c.set_vt('orders', 1, '0', 1);});
+	is("$out $err", '1:1 ', "$db: creator: set_vt with the receipt of a lease taken before the dump");
+
+	# the reader (consume) reads the next visible messages and deletes one
+	($out, $err) = as_role($db, 'reader', q{
+SELECT string_agg(msg_id || ':' || read_ct, ',' ORDER BY msg_id) FROM pgmq_c.read('orders', '1 hour', 10);
+SELECT pgmq_c.delete('orders', 5::bigint);});
+	is("$out $err", "1:2,5:1,6:1\nt ", "$db: reader: read and delete on orders");
+
+	# through membership of reader
+	($out, $err) = as_role($db, 'member', q{
+SELECT string_agg(msg_id || ':' || message::text, ',' ORDER BY msg_id)
+  FROM pgmq_c.read_group('events', 'billing', '1 hour', 3);
+SELECT string_agg(a::text, ',') FROM pgmq_c.ack('events', 'billing', ARRAY[2, 4]::bigint[]) a;});
+	is("$out $err", qq{4:{"n": 4},5:{"n": 5},6:{"n": 6}\n2,4 },
+		"$db: member of reader: read_group continues from the cursor, ack");
+
+	# the sender sends; the id continues the sequence
+	($out, $err) = as_role($db, 'sender', q{
+SELECT pgmq_c.send('orders', '{"after": "restore"}');
+SELECT pgmq_c.send('events', '{"after": "restore"}');});
+	is("$out $err", "8\n12 ", "$db: sender: send to the queue and the topic, ids continue");
+
+	# PUBLIC holds 'send' on audit
+	($out, $err) = as_role($db, 'outsider', q{SELECT pgmq_c.send('audit', '{"a": 2}');});
+	is("$out $err", '2 ', "$db: outsider: send to audit through the PUBLIC grant");
+
+	# no grant: 42501
+	foreach my $call (
+		q{SELECT pgmq_c.read('orders')},
+		q{SELECT pgmq_c.send('orders', '{}')},
+		q{SELECT pgmq_c.read_group('events', 'billing')},
+		q{SELECT pgmq_c.metrics('events')},
+		q{SELECT pgmq_c.grant_access('orders', 'outsider', ARRAY['all'])},
+		q{SELECT pgmq_c.create_queue('mine')})
+	{
+		($out, $err) = as_role($db, 'outsider', $call);
+		is($err, '42501', "$db: outsider: $call is refused with 42501");
+	}
+	($out, $err) = as_role($db, 'watcher', q{SELECT pgmq_c.read('orders')});
+	is($err, '42501', "$db: watcher (monitor only): read is refused with 42501");
+
+	# the owner grants; the grant takes effect
+	($out, $err) = as_role($db, 'creator',
+		q{SELECT pgmq_c.grant_access('orders', 'outsider', ARRAY['monitor']);});
+	is($err, '', "$db: creator: grant_access");
+	($out, $err) = as_role($db, 'outsider',
+		q{SELECT queue_length FROM pgmq_c.metrics('orders');});
+	is("$out $err", '5 ', "$db: outsider: metrics after the grant");
+
+	# new objects get the next ids and belong to the extension owner
+	($out, $err) = as_role($db, 'creator', q{
+SELECT pgmq_c.create_queue('after');
+SELECT pgmq_c.create_topic('after_topic');
+SELECT pgmq_c.create_group('after_topic', 'g');
+SELECT string_agg(queue_name || ':' || queue_id, ',' ORDER BY queue_id)
+  FROM pgmq_c.list_queues() WHERE queue_name = 'after';
+SELECT string_agg(topic_name || ':' || topic_id, ',' ORDER BY topic_id)
+  FROM pgmq_c.list_topics() WHERE topic_name = 'after_topic';});
+	is("$out $err", "\n\n\nafter:4\nafter_topic:5 ",
+		"$db: creator: a new queue and topic get the next ids");
+	is(ownership($db), '0|0|false|false',
+		"$db: the new objects too are the extension owner's");
+}
+works('dst');
+
+# Restored by another superuser with --no-owner: it owns the extension and
+# so every object; the queues' owners and grants are kept.
+sql('CREATE ROLE admin2 SUPERUSER LOGIN');
+dump_restore('src', 'dst2', '-U', 'admin2', '--no-owner');
+is(sql(q{SELECT extowner::regrole FROM pg_extension WHERE extname = 'pgmq_c'}, 'dst2'),
+	'admin2', 'dst2: restored with --no-owner by admin2, which owns the extension');
+is(snapshot('dst2'), $before{snapshot}, 'dst2: everything kept, as in src');
+is(ownership('dst2'), '0|0|false|false',
+	'dst2: every per-queue relation is admin2\'s, no privilege for others');
+is(listings('dst2'), $before{listings}, 'dst2: listings and access as in src');
+works('dst2');
+
+#
+# 3. A database made under 0.3.0 and updated, then dumped and restored.
+#
+sql('CREATE DATABASE old');
+sql(q{CREATE EXTENSION pgmq_c VERSION '0.3.0'}, 'old');
+sql(q{
+GRANT CREATE ON SCHEMA pgmq_c TO creator;
+GRANT INSERT, UPDATE, DELETE ON pgmq_c.queues, pgmq_c.groups TO creator;}, 'old');
+{
+	# 0.3.0 has neither grant_access nor owners: the same data, by hand
+	my ($out, $err) = as_role('old', 'creator', q{
+SELECT pgmq_c.create_queue('orders', '1 minute');
+SELECT pgmq_c.create_queue('audit');
+SELECT pgmq_c.create_topic('events', '7 days', 1000);
+SELECT pgmq_c.create_group('events', 'billing', 'earliest');
+SELECT pgmq_c.create_group('events', 'shipping', 'earliest', '2 minutes', '{"ship": true}');
+SELECT pgmq_c.send('orders', jsonb_build_object('n', i), jsonb_build_object('h', i)) FROM generate_series(1, 6) i;
+SELECT pgmq_c.send('orders', '{"later": true}', NULL, '1 hour');
+SELECT count(*) FROM pgmq_c.read('orders', '1 hour', 2);
+SELECT pgmq_c.archive('orders', 3::bigint);
+SELECT pgmq_c.delete('orders', 4::bigint);
+SELECT pgmq_c.send('audit', '{"a": 1}');
+SELECT pgmq_c.send_batch('events', array_agg(jsonb_build_object('n', i)),
+						 array_agg(jsonb_build_object('ship', i % 2 = 0)))
+  FROM generate_series(1, 10) i;
+SELECT pgmq_c.send('events', '{"later": true}', NULL, '1 hour');
+SELECT count(*) FROM pgmq_c.read_group('events', 'billing', '1 hour', 3);
+SELECT pgmq_c.ack('events', 'billing', 1::bigint);
+SELECT count(*) FROM pgmq_c.read_group('events', 'shipping', '1 hour', 10);
+SELECT pgmq_c.ack('events', 'shipping', 2::bigint);});
+	is($err, '', 'old: 0.3.0 queues, topic, groups and messages made by creator');
+}
+sql('ALTER EXTENSION pgmq_c UPDATE', 'old');
+is(sql(q{SELECT extversion FROM pg_extension WHERE extname = 'pgmq_c'}, 'old'), '0.4.0',
+	'old: updated to 0.4.0');
+sql(q{GRANT EXECUTE ON FUNCTION pgmq_c.create_queue(text, interval),
+						   pgmq_c.create_topic(text, interval, bigint) TO creator}, 'old');
+{
+	my ($out, $err) = as_role('old', 'creator', q{
+SELECT pgmq_c.grant_access('orders', 'reader', ARRAY['consume']);
+SELECT pgmq_c.grant_access('orders', 'sender', ARRAY['send']);
+SELECT pgmq_c.grant_access('orders', 'watcher', ARRAY['monitor']);
+SELECT pgmq_c.grant_access('audit', 'public', ARRAY['send']);
+SELECT pgmq_c.grant_access('events', 'reader', ARRAY['consume', 'monitor']);
+SELECT pgmq_c.grant_access('events', 'sender', ARRAY['send']);});
+	is($err, '', 'old: the creator, now owner, grants access');
+}
+%before = (
+	snapshot => snapshot('old'),
+	ownership => ownership('old'),
+	listings => listings('old'));
+is($before{ownership}, '0|0|false|false',
+	'old: after the update every per-queue relation is the extension owner\'s');
+
+dump_restore('old', 'old_copy');
+is(snapshot('old_copy'), $before{snapshot}, 'old_copy: everything kept, as in old');
+is(ownership('old_copy'), $before{ownership}, 'old_copy: ownership and privileges as in old');
+is(listings('old_copy'), $before{listings}, 'old_copy: listings and access as in old');
+works('old_copy');
+
+$node->stop;
+done_testing();
