@@ -32,11 +32,12 @@ DATA = pgmq_c--0.1.0.sql pgmq_c--0.1.0--0.2.0.sql pgmq_c--0.2.0--0.3.0.sql \
 	pgmq_c--0.3.0--0.4.0.sql
 
 REGRESS = upgrade setup queue_basic queue_read queue_ack queue_delay queue_txn \
-	queue_metrics queue_wait bad_input topic_basic topic_bad_input cleanup
+	queue_metrics queue_wait bad_input topic_basic topic_bad_input limits \
+	security_access security_exploit cleanup
 REGRESS_OPTS = --inputdir=.
 
 ISOLATION = send_uncommitted read_rollback skip_locked stale_receipt topic_groups \
-	access_cache
+	access_cache dropped_while_waiting
 ISOLATION_OPTS = --inputdir=.
 
 TAP_TESTS = 1

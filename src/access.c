@@ -60,6 +60,8 @@ static const struct
 static uint64 access_generation = 1;
 static SPIPlanPtr rows_plan = NULL;
 
+static void access_changed(void);
+
 /* Roles, memberships or grants changed: every cached answer is stale. */
 void
 pgmqc_access_invalidate(void)
@@ -219,6 +221,72 @@ pgmqc_open(const char *name, char kind, int priv)
 
 	pgmqc_check_access(queue, name, priv);
 	return queue;
+}
+
+/*
+ * DROP ROLE knows nothing of pgmq_c's rows: the worker's maintenance pass
+ * (every few seconds) forgets grants to roles that no longer exist and gives
+ * the queues of a dropped owner to the extension owner, so that no row
+ * names a role OID that a later role could be given, and pg_dump never
+ * writes a bare OID.  Inside the extension context, in SPI.
+ */
+void
+pgmqc_forget_dropped_roles(void)
+{
+	Datum		arg;
+	Oid			argtype = OIDOID;
+	int			rc;
+	bool		isnull;
+	int64		changed;
+
+	if (!pgmqc_security_active())
+		return;
+
+	/*
+	 * Look first, with no lock that anyone waits for: updating
+	 * pgmq_c.queues would queue behind a transaction that created a queue
+	 * and is still open.
+	 */
+	rc = SPI_execute("SELECT EXISTS (SELECT FROM pgmq_c.access a"
+					 " WHERE a.role_id OPERATOR(pg_catalog.<>) 0"
+					 " AND NOT EXISTS (SELECT FROM pg_catalog.pg_roles r"
+					 "  WHERE r.oid OPERATOR(pg_catalog.=) a.role_id::pg_catalog.oid))"
+					 " OR EXISTS (SELECT FROM pgmq_c.queues q"
+					 " WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_roles r"
+					 "  WHERE r.oid OPERATOR(pg_catalog.=) q.owner::pg_catalog.oid))",
+					 true, 1);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "SPI_execute failed: %s", SPI_result_code_string(rc));
+	if (!DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0],
+									SPI_tuptable->tupdesc, 1, &isnull)))
+		return;
+
+	arg = ObjectIdGetDatum(pgmqc_extension_owner());
+	rc = SPI_execute_with_args("WITH grants AS ("
+							   " DELETE FROM pgmq_c.access a"
+							   " WHERE a.role_id OPERATOR(pg_catalog.<>) 0"
+							   " AND NOT EXISTS (SELECT FROM pg_catalog.pg_roles r"
+							   "  WHERE r.oid OPERATOR(pg_catalog.=) a.role_id::pg_catalog.oid)"
+							   " RETURNING 1), "
+							   "owners AS ("
+							   " UPDATE pgmq_c.queues q SET owner = $1::pg_catalog.regrole"
+							   " WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_roles r"
+							   "  WHERE r.oid OPERATOR(pg_catalog.=) q.owner::pg_catalog.oid)"
+							   " RETURNING 1) "
+							   "SELECT (SELECT pg_catalog.count(*) FROM grants) OPERATOR(pg_catalog.+) "
+							   "(SELECT pg_catalog.count(*) FROM owners)",
+							   1, &argtype, &arg, NULL, false, 1);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "SPI_execute_with_args failed: %s", SPI_result_code_string(rc));
+	changed = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
+										  SPI_tuptable->tupdesc, 1, &isnull));
+	if (changed > 0)
+	{
+		ereport(LOG,
+				(errmsg("pgmq_c: forgot " INT64_FORMAT " grants to or queue ownerships of dropped roles",
+						changed)));
+		access_changed();
+	}
 }
 
 /*

@@ -153,6 +153,7 @@ pgmqc_create_queue(PG_FUNCTION_ARGS)
 				   queue_id, quote_literal_cstr(psprintf("pgmq_c queue %s: messages", name)),
 				   queue_id, quote_literal_cstr(psprintf("pgmq_c queue %s: delayed messages", name)),
 				   queue_id, quote_literal_cstr(psprintf("pgmq_c queue %s: archive", name)));
+	pgmqc_pin_ddl_settings();
 	pgmqc_run_sql(sql, SPI_OK_UTILITY);
 
 	pgmqc_spi_finish(&cxt);

@@ -21,16 +21,19 @@
 
 #include "access/htup_details.h"
 #include "access/table.h"
+#include "access/tableam.h"
 #include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
+#include "commands/sequence.h"
+#include "executor/tuptable.h"
 #include "funcapi.h"
 #include "miscadmin.h"
-#include "storage/bufmgr.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/resowner.h"
+#include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 #include "utils/tuplestore.h"
 
@@ -235,57 +238,193 @@ catalog_query(void)
 }
 
 /*
- * The row of a queue whose three tables have not a single block: it holds
- * no message in any snapshot (a message committed before this statement's
- * snapshot was taken was written to a block that existed then), so its
- * counts need no scan and no planning, only the msg_id sequence.  In a
- * database with thousands of queues most are like this: never sent to, or
- * emptied and vacuumed.  Returns false when the row must be computed.
+ * A queue's row without a statement.  Planning the metrics statement for
+ * every one of thousands of queues costs more than anything else
+ * metrics_all() does; but a queue whose tables hold no more rows than
+ * pgmq_c.metrics_exact_limit (which is nearly every queue, and every idle
+ * one) is counted exactly by scanning its three tables once, and the rows
+ * scanned also give the ages (the enqueued_at of the lowest and highest
+ * msg_id).  This computes the columns the metrics statement computes for
+ * such a queue, from one snapshot, opening the tables but not their
+ * indexes.  Returns false, having changed nothing, when a table holds more
+ * rows (the statement then estimates from statistics) or is missing (the
+ * statement reports it).
  */
-static bool
-empty_queue_row(PgmqcQueue *queue, Datum *values, bool *nulls)
+typedef struct TableCount
 {
-	static const char prefixes[] = {'q', 'd', 'a'};
-	Oid			nsp = get_namespace_oid("pgmq_c", false);
-	char		relname[NAMEDATALEN];
-	char	   *sql;
-	bool		isnull;
+	int64		rows;			/* up to limit + 1 */
+	int64		visible;		/* rows whose vt has passed */
+	bool		any;
+	int64		low_id;			/* lowest and highest msg_id seen, and */
+	int64		high_id;
+	TimestampTz low_at;			/* ... their enqueued_at */
+	TimestampTz high_at;
+} TableCount;
+
+static AttrNumber
+attnum_of(TupleDesc desc, const char *name)
+{
 	int			i;
 
-	for (i = 0; i < lengthof(prefixes); i++)
+	for (i = 0; i < desc->natts; i++)
 	{
-		Oid			relid;
-		Relation	rel;
-		BlockNumber nblocks;
+		Form_pg_attribute att = TupleDescAttr(desc, i);
 
-		snprintf(relname, sizeof(relname), "%c_%d", prefixes[i], queue->queue_id);
-		relid = get_relname_relid(relname, nsp);
-		if (!OidIsValid(relid))
-			return false;		/* the statement reports it */
-		rel = table_open(relid, AccessShareLock);
-		nblocks = RelationGetNumberOfBlocks(rel);
-		table_close(rel, NoLock);
-		if (nblocks > 0)
-			return false;
+		if (!att->attisdropped && strcmp(NameStr(att->attname), name) == 0)
+			return att->attnum;
 	}
+	return InvalidAttrNumber;
+}
 
-	/* msg_ids handed out (a statement: the sequence is not a plain table) */
-	sql = psprintf("SELECT CASE WHEN is_called THEN last_value ELSE 0 END "
-				   "FROM pgmq_c.%s",
-				   quote_identifier(psprintf("q_%d_seq", queue->queue_id)));
-	if (SPI_execute(sql, true, 1) != SPI_OK_SELECT || SPI_processed != 1)
+/* Count the rows of pgmq_c.<relname>, up to limit + 1, as above. */
+static bool
+count_table(const char *relname, Snapshot snap, int64 limit, TimestampTz now,
+			TableCount *tc)
+{
+	Oid			relid = get_relname_relid(relname, get_namespace_oid("pgmq_c", false));
+	Relation	rel;
+	TupleDesc	desc;
+	AttrNumber	id_att;
+	AttrNumber	at_att;
+	AttrNumber	vt_att = InvalidAttrNumber;
+	TableScanDesc scan;
+	TupleTableSlot *slot;
+
+	memset(tc, 0, sizeof(TableCount));
+	if (!OidIsValid(relid))
+		return false;
+	rel = table_open(relid, AccessShareLock);
+	desc = RelationGetDescr(rel);
+	id_att = attnum_of(desc, "msg_id");
+	at_att = attnum_of(desc, "enqueued_at");
+	if (relname[0] == 'q')
+		vt_att = attnum_of(desc, "vt");
+	if (id_att == InvalidAttrNumber || at_att == InvalidAttrNumber ||
+		(relname[0] == 'q' && vt_att == InvalidAttrNumber))
+	{
+		table_close(rel, NoLock);
+		return false;
+	}
+	scan = table_beginscan(rel, snap, 0, NULL);
+	slot = table_slot_create(rel, NULL);
+	while (tc->rows <= limit &&
+		   table_scan_getnextslot(scan, ForwardScanDirection, slot))
+	{
+		bool		isnull;
+		int64		id = DatumGetInt64(slot_getattr(slot, id_att, &isnull));
+		TimestampTz at = DatumGetTimestampTz(slot_getattr(slot, at_att, &isnull));
+
+		tc->rows++;
+		if (vt_att != InvalidAttrNumber)
+		{
+			Datum		vt = slot_getattr(slot, vt_att, &isnull);
+
+			if (!isnull && DatumGetTimestampTz(vt) <= now)
+				tc->visible++;
+		}
+		if (!tc->any || id < tc->low_id)
+		{
+			tc->low_id = id;
+			tc->low_at = at;
+		}
+		if (!tc->any || id > tc->high_id)
+		{
+			tc->high_id = id;
+			tc->high_at = at;
+		}
+		tc->any = true;
+		CHECK_FOR_INTERRUPTS();
+	}
+	ExecDropSingleTupleTableSlot(slot);
+	table_endscan(scan);
+	table_close(rel, NoLock);
+	return tc->rows <= limit;
+}
+
+/* msg_ids handed out by the queue's sequence: last_value once called */
+static bool
+sequence_total(int32 queue_id, Snapshot snap, int64 *total)
+{
+	char		relname[NAMEDATALEN];
+	Oid			relid;
+	Relation	rel;
+	TableScanDesc scan;
+	TupleTableSlot *slot;
+	bool		found;
+
+	snprintf(relname, sizeof(relname), "q_%d_seq", queue_id);
+	relid = get_relname_relid(relname, get_namespace_oid("pgmq_c", false));
+	if (!OidIsValid(relid))
+		return false;
+	rel = table_open(relid, AccessShareLock);
+	scan = table_beginscan(rel, snap, 0, NULL);
+	slot = table_slot_create(rel, NULL);
+	found = table_scan_getnextslot(scan, ForwardScanDirection, slot);
+	if (found)
+	{
+		bool		isnull;
+
+		*total = DatumGetBool(slot_getattr(slot, SEQ_COL_CALLED, &isnull)) ?
+			DatumGetInt64(slot_getattr(slot, SEQ_COL_LASTVAL, &isnull)) : 0;
+	}
+	ExecDropSingleTupleTableSlot(slot);
+	table_endscan(scan);
+	table_close(rel, NoLock);
+	return found;
+}
+
+static bool
+scanned_queue_row(PgmqcQueue *queue, Datum *values, bool *nulls)
+{
+	int64		limit = pgmqc_metrics_exact_limit;
+	Snapshot	snap = RegisterSnapshot(GetTransactionSnapshot());
+	TimestampTz now = GetCurrentTimestamp();
+	char		relname[NAMEDATALEN];
+	TableCount	q,
+				d,
+				a;
+	int64		total;
+	bool		ok;
+	int			i;
+
+	snprintf(relname, sizeof(relname), "q_%d", queue->queue_id);
+	ok = count_table(relname, snap, limit, now, &q);
+	snprintf(relname, sizeof(relname), "d_%d", queue->queue_id);
+	ok = ok && count_table(relname, snap, limit, now, &d);
+	snprintf(relname, sizeof(relname), "a_%d", queue->queue_id);
+	ok = ok && count_table(relname, snap, limit, now, &a);
+	ok = ok && sequence_total(queue->queue_id, snap, &total);
+	UnregisterSnapshot(snap);
+	if (!ok)
 		return false;
 
+	now = GetCurrentTimestamp();
 	memset(nulls, 0, NUM_METRICS_COLS * sizeof(bool));
 	values[0] = CStringGetTextDatum(queue->name);
-	for (i = 1; i <= 5; i++)
-		values[i] = Int64GetDatum(0);
-	nulls[6] = true;
-	nulls[7] = true;
-	values[8] = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1,
-							  &isnull);
+	values[1] = Int64GetDatum(q.rows + d.rows);
+	values[2] = Int64GetDatum(q.visible);
+	values[3] = Int64GetDatum(d.rows);
+	values[4] = Int64GetDatum(q.rows - q.visible);
+	values[5] = Int64GetDatum(a.rows);
+	/* oldest: the lowest msg_id's; newest: the highest's (LEAST, GREATEST) */
+	if (!q.any && !d.any)
+	{
+		nulls[6] = true;
+		nulls[7] = true;
+	}
+	else
+	{
+		TimestampTz oldest = !q.any ? d.low_at : !d.any ? q.low_at :
+			Min(q.low_at, d.low_at);
+		TimestampTz newest = !q.any ? d.high_at : !d.any ? q.high_at :
+			Max(q.high_at, d.high_at);
+
+		values[6] = Float8GetDatum(age_secs(now, oldest));
+		values[7] = Float8GetDatum(age_secs(now, newest));
+	}
+	values[8] = Int64GetDatum(total);
 	values[9] = BoolGetDatum(true);
-	values[10] = TimestampTzGetDatum(GetCurrentTimestamp());
+	values[10] = TimestampTzGetDatum(now);
 	values[11] = CStringGetTextDatum("queue");
 	for (i = 12; i < NUM_METRICS_COLS; i++)
 		nulls[i] = true;
@@ -330,7 +469,7 @@ add_row_isolated(ReturnSetInfo *rsinfo, PgmqcQueue *queue,
 		bool		nulls[NUM_METRICS_COLS];
 
 		if (queue->kind != PGMQC_KIND_QUEUE ||
-			!empty_queue_row(queue, values, nulls))
+			!scanned_queue_row(queue, values, nulls))
 			compute_row(queue, values, nulls);
 		/* copied into the result's own memory */
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);

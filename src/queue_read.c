@@ -297,7 +297,7 @@ pgmqc_check_wait(Interval *wait)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("wait must not exceed %d ms", pgmqc_max_wait_ms),
-				 errhint("Raise \"%s\", or wait with CALL pgmq_c.receive(), which holds no snapshot while it waits.",
+				 errhint("Wait with CALL pgmq_c.receive(), which holds no snapshot while it waits, or have a superuser raise \"%s\".",
 						 "pgmq_c.max_wait")));
 	if (IsolationUsesXactSnapshot())
 		ereport(ERROR,

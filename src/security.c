@@ -237,6 +237,24 @@ pgmqc_spi_commit(void)
 	pgmqc_enter(cxt);
 }
 
+/* settings that would let a caller decide where or how pgmq_c makes tables */
+static const char *const ddl_settings[][2] = {
+	{"default_tablespace", ""},
+	{"temp_tablespaces", ""},
+	{"default_table_access_method", "heap"},
+};
+
+void
+pgmqc_pin_ddl_settings(void)
+{
+	int			i;
+
+	for (i = 0; i < lengthof(ddl_settings); i++)
+		(void) set_config_option(ddl_settings[i][0], ddl_settings[i][1],
+								 PGC_USERSET, PGC_S_SESSION,
+								 GUC_ACTION_SAVE, true, 0, false);
+}
+
 /*
  * Settings the background worker holds for its whole life, whatever
  * ALTER DATABASE / ALTER ROLE ... SET says: like autovacuum, at
@@ -269,6 +287,10 @@ pgmqc_pin_worker_settings(void)
 
 	for (i = 0; i < lengthof(settings); i++)
 		(void) set_config_option(settings[i][0], settings[i][1],
+								 PGC_SUSET, PGC_S_OVERRIDE,
+								 GUC_ACTION_SET, true, 0, false);
+	for (i = 0; i < lengthof(ddl_settings); i++)
+		(void) set_config_option(ddl_settings[i][0], ddl_settings[i][1],
 								 PGC_SUSET, PGC_S_OVERRIDE,
 								 GUC_ACTION_SET, true, 0, false);
 #if PG_VERSION_NUM >= 150008

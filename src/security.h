@@ -71,6 +71,13 @@ extern Oid	pgmqc_extension_owner(void);
  */
 extern bool pgmqc_security_active(void);
 
+/*
+ * Before pgmq_c creates a table, sequence or index: the caller's
+ * default_tablespace and friends must not decide where or how.  Inside a
+ * context; restored when it is left.
+ */
+extern void pgmqc_pin_ddl_settings(void);
+
 /* For the background worker: pin search_path and friends for good. */
 extern void pgmqc_pin_worker_settings(void);
 
@@ -87,5 +94,6 @@ extern int	pgmqc_access_mask_by_id(int32 queue_id, Oid owner);
 extern const char *pgmqc_privilege_name(int priv);
 extern void pgmqc_access_init(void);
 extern void pgmqc_access_invalidate(void);
+extern void pgmqc_forget_dropped_roles(void);
 
 #endif							/* PGMQC_SECURITY_H */

@@ -738,6 +738,7 @@ static void
 maintenance_work(void *arg)
 {
 	(void) pgmqc_maintain_topics_internal();
+	pgmqc_forget_dropped_roles();
 }
 
 /* Wake the sleepers of every slot whose due time has come; returns the next. */

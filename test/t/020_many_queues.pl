@@ -1,0 +1,128 @@
+# 020_many_queues.pl: metrics_all() and the listings with 10,000 queues at
+# the default max_locks_per_transaction (64) and max_connections (100).
+#
+# The shared lock table holds about 64 * 100 locks for the whole server;
+# metrics_all() used to lock every queue's tables in one transaction and
+# failed with "out of shared memory" at about 1,700 queues.  It now computes
+# each row in a subtransaction that releases its locks.  Checked here: all
+# 10,000 rows, the right counts for the queues that hold messages (visible,
+# leased, delayed, archived) and zeros for the others, a topic among them,
+# few locks left in the calling transaction, rows limited to the queues a
+# non-superuser holds a privilege on, and list_queues() with 10,000 rows.
+# How long metrics_all() takes is printed (note), not asserted: timings
+# belong to docs/benchmarks.md.
+use strict;
+use warnings FATAL => 'all';
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+use Time::HiRes qw(gettimeofday tv_interval);
+
+my $nqueues = 10000;
+my $batch = 200;    # queues created per transaction (each locks ~14 relations)
+
+my $node = PostgreSQL::Test::Cluster->new('many_queues');
+$node->init;
+$node->append_conf('postgresql.conf', qq{
+shared_preload_libraries = 'pgmq_c'
+max_locks_per_transaction = 64
+max_connections = 100
+max_prepared_transactions = 0
+});
+$node->start;
+
+sub sql { return $node->safe_psql('postgres', $_[0]); }
+
+is(sql('SHOW max_locks_per_transaction') . '|' . sql('SHOW max_connections'),
+	'64|100', 'default lock table size');
+sql('CREATE EXTENSION pgmq_c');
+
+my $t0 = [gettimeofday];
+for (my $first = 1; $first <= $nqueues; $first += $batch)
+{
+	my $last = $first + $batch - 1;
+	sql(qq{SELECT count(pgmq_c.create_queue(pg_catalog.format('mq_%s', pg_catalog.lpad(g::text, 5, '0'))))
+	         FROM pg_catalog.generate_series($first, $last) g});
+}
+note(sprintf('created %d queues in %.1f s', $nqueues, tv_interval($t0)));
+sql(q{SELECT pgmq_c.create_topic('mq_topic')});
+
+# Messages in a few queues: every 997th gets (i mod 5) + 1 messages; one
+# of them also a delayed message, one a leased message, one an archived one.
+my %expect;
+for (my $i = 997; $i <= $nqueues; $i += 997)
+{
+	my $q = sprintf('mq_%05d', $i);
+	my $n = ($i % 5) + 1;
+	sql(qq{SELECT count(*) FROM pgmq_c.send_batch('$q',
+	        array_fill('{"n": 1}'::jsonb, ARRAY[$n]))});
+	$expect{$q} = [ $n, $n, 0, 0, 0 ]; # length, visible, delayed, leased, archived
+}
+sql(q{SELECT pgmq_c.send('mq_00997', '{"later": 1}', delay => '1 hour')});
+$expect{mq_00997} = [ $expect{mq_00997}[0] + 1, $expect{mq_00997}[1], 1, 0, 0 ];
+sql(q{SELECT count(*) FROM pgmq_c.read('mq_01994', '1 hour', 2)});
+$expect{mq_01994} = [ $expect{mq_01994}[0], $expect{mq_01994}[1] - 2, 0, 2, 0 ];
+sql(q{SELECT pgmq_c.archive('mq_02991', (SELECT min(msg_id) FROM pgmq_c.read('mq_02991', '0', 1)))});
+$expect{mq_02991} = [ $expect{mq_02991}[0] - 1, $expect{mq_02991}[1] - 1, 0, 0, 1 ];
+sql(q{SELECT pgmq_c.send('mq_topic', '{"t": 1}')});
+
+# metrics_all() over every queue, in one transaction that then reports how
+# many locks it still holds
+$t0 = [gettimeofday];
+my ($ret, $out, $err) = $node->psql('postgres', q{
+BEGIN;
+CREATE TEMP TABLE m ON COMMIT DROP AS SELECT * FROM pgmq_c.metrics_all();
+SELECT count(*) FROM pg_locks WHERE pid = pg_backend_pid() AND locktype = 'relation';
+SELECT count(*), count(*) FILTER (WHERE kind = 'queue'), sum(queue_length),
+       sum(total_messages)
+  FROM m;
+SELECT string_agg(format('%s:%s,%s,%s,%s,%s', queue_name, queue_length, visible_length,
+                         delayed_length, in_flight_length, archived_length),
+                  ' ' ORDER BY queue_name COLLATE "C")
+  FROM m WHERE queue_length > 0 OR archived_length > 0;
+SELECT count(*) FROM m
+ WHERE kind = 'queue' AND queue_length = 0 AND archived_length = 0
+   AND total_messages = 0 AND oldest_msg_age_sec IS NULL AND length_is_exact;
+SELECT queue_length FROM m WHERE kind = 'topic';
+COMMIT;
+});
+my $elapsed = tv_interval($t0);
+is($ret, 0, 'metrics_all() with 10,000 queues succeeds') or diag($err);
+is($err, '', 'no error or warning');
+note(sprintf('metrics_all() over %d queues and a topic: %.1f s', $nqueues, $elapsed));
+
+my @lines = split /\n/, $out;
+ok(@lines == 5 && $lines[0] < 100,
+	"the calling transaction holds few relation locks afterwards ($lines[0])");
+my $nsent = scalar(keys %expect);
+my ($length, $ids) = (1, 1);    # the topic's message
+foreach my $e (values %expect)
+{
+	$length += $e->[0];
+	$ids += $e->[0] + $e->[4];    # every message still there or archived
+}
+is($lines[1], "@{[$nqueues + 1]}|$nqueues|$length|$ids",
+	'one row per queue and topic; lengths and msg_ids add up');
+my $want = join(' ', map { "$_:" . join(',', @{ $expect{$_} }) } sort keys %expect);
+$want .= ' mq_topic:1,1,0,,';
+is($lines[2], $want, 'the queues sent to have the right counts');
+is($lines[3], $nqueues - $nsent, 'every other queue is empty, with exact counts');
+is($lines[4], '1', 'the topic has its message');
+
+# a role holding a privilege on three queues sees those three
+sql(q{CREATE ROLE mq_watcher});
+sql(qq{SELECT pgmq_c.grant_access(q, 'mq_watcher', '{monitor}')
+        FROM unnest(ARRAY['mq_00001', 'mq_00997', 'mq_10000']) q});
+is( sql(q{SET ROLE mq_watcher;
+          SELECT string_agg(queue_name || ':' || queue_length, ' ' ORDER BY queue_name COLLATE "C")
+            FROM pgmq_c.metrics_all()}),
+	"mq_00001:0 mq_00997:$expect{mq_00997}[0] mq_10000:0",
+	'metrics_all() shows a non-superuser only the queues it holds a privilege on');
+
+# the listings
+is(sql('SELECT count(*) FROM pgmq_c.list_queues()'), $nqueues,
+	'list_queues() returns 10,000 rows');
+is(sql('SELECT count(*) FROM pgmq_c.list_topics()'), 1, 'list_topics() returns the topic');
+
+$node->stop;
+done_testing();
