@@ -91,6 +91,8 @@ pgmqc_shmem_startup(void)
 			w->pid = 0;
 			w->latch = NULL;
 			w->wanted = false;
+			w->role = InvalidOid;
+			w->connecting = false;
 			pg_atomic_init_u64(&w->notify_bits, 0);
 			pg_atomic_init_u32(&w->config_changed, 0);
 			pg_atomic_init_u32(&w->maint_wanted, 0);
@@ -178,6 +180,8 @@ pgmqc_my_worker(bool request_start)
 		found->dboid = MyDatabaseId;
 		found->pid = 0;
 		found->latch = NULL;
+		found->role = InvalidOid;
+		found->connecting = false;
 	}
 	if (found != NULL && request_start && found->pid == 0 && !found->wanted)
 	{

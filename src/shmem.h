@@ -51,6 +51,10 @@ typedef struct PgmqcDbWorker
 	pid_t		pid;			/* 0 while not running */
 	Latch	   *latch;			/* the worker's latch, while running */
 	bool		wanted;			/* a worker should run for this database */
+	Oid			role;			/* connect as this role (the extension's
+								 * owner); InvalidOid: as the bootstrap
+								 * superuser, until the worker learns it */
+	bool		connecting;		/* a worker is logging in as role */
 	pg_atomic_uint64 notify_bits;	/* queue_id % 64 of queues to notify */
 	pg_atomic_uint32 config_changed;	/* re-read notify settings */
 	pg_atomic_uint32 maint_wanted;	/* run topic maintenance now */

@@ -48,6 +48,7 @@
 #include "access/tableam.h"
 #include "access/xact.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_authid.h"
 #include "catalog/pg_database.h"
 #include "catalog/pg_type.h"
 #include "commands/async.h"
@@ -69,6 +70,7 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
+#include "utils/syscache.h"
 #include "utils/timestamp.h"
 
 #include "security.h"
@@ -168,6 +170,8 @@ scan_databases(void)
 			free_entry->dboid = dbs[j];
 			free_entry->pid = 0;
 			free_entry->latch = NULL;
+			free_entry->role = InvalidOid;
+			free_entry->connecting = false;
 			free_entry->wanted = true;
 		}
 	}
@@ -307,6 +311,7 @@ typedef struct NotifyQueue
 static NotifyQueue *notify_queues = NULL;
 static int	n_notify_queues = 0;
 static char my_dbname[NAMEDATALEN];
+static char my_rolename[NAMEDATALEN];	/* the role we logged in as */
 static PgmqcDbWorker *my_entry = NULL;
 
 /* after a failed notification step, no new one before this time */
@@ -480,6 +485,43 @@ try_in_subxact(void (*step) (void *), void *arg,
 	}
 	PG_END_TRY();
 	return ok;
+}
+
+/*
+ * The worker logs in as the extension's owner.  The first start in a
+ * database (as the bootstrap superuser, since nothing is known yet), and a
+ * start after the extension was created again by another role, learn the
+ * owner here, remember it in the worker's shared entry and exit: the
+ * launcher starts the worker again at once, logged in as the owner.  An
+ * owner that may not log in is served by the bootstrap superuser's session,
+ * acting as the owner all the same (pgmqc_enter).
+ */
+static void
+check_login_role(void)
+{
+	Oid			owner;
+	bool		canlogin = false;
+	HeapTuple	tuple;
+
+	StartTransactionCommand();
+	owner = pgmqc_extension_owner();
+	tuple = SearchSysCache1(AUTHOID, ObjectIdGetDatum(owner));
+	if (HeapTupleIsValid(tuple))
+	{
+		canlogin = ((Form_pg_authid) GETSTRUCT(tuple))->rolcanlogin;
+		ReleaseSysCache(tuple);
+	}
+	CommitTransactionCommand();
+	if (owner == GetSessionUserId() || !canlogin)
+		return;
+
+	SpinLockAcquire(&pgmqc_shared->mutex);
+	my_entry->role = owner;
+	SpinLockRelease(&pgmqc_shared->mutex);
+	ereport(LOG,
+			(errmsg("pgmq_c worker for database \"%s\" restarts to log in as the extension's owner",
+					my_dbname)));
+	proc_exit(0);
 }
 
 /*
@@ -782,33 +824,52 @@ pgmqc_worker_main(Datum main_arg)
 	char	   *dbname;
 	int			i;
 
+	Oid			role = InvalidOid;
+
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
 	pqsignal(SIGTERM, die);
 	BackgroundWorkerUnblockSignals();
-	BackgroundWorkerInitializeConnectionByOid(dboid, InvalidOid, 0);
-	/* search_path and friends, before anything runs in the database */
-	pgmqc_pin_worker_settings();
-	pgstat_report_appname("pgmq_c worker");
 
+	/*
+	 * Log in as the extension's owner once an earlier start has learned who
+	 * that is (check_login_role); until then, or when the last attempt to
+	 * log in as it failed (the role lost LOGIN, say), as the bootstrap
+	 * superuser.  Either way every statement runs as the extension owner.
+	 */
 	SpinLockAcquire(&pgmqc_shared->mutex);
 	for (i = 0; i < PGMQC_MAX_DATABASES; i++)
 	{
 		if (pgmqc_shared->workers[i].dboid == dboid)
 		{
 			my_entry = &pgmqc_shared->workers[i];
-			my_entry->pid = MyProcPid;
-			my_entry->latch = MyLatch;
+			if (my_entry->connecting)
+				my_entry->role = InvalidOid;
+			role = my_entry->role;
+			my_entry->connecting = OidIsValid(role);
 			break;
 		}
 	}
 	SpinLockRelease(&pgmqc_shared->mutex);
 	if (my_entry == NULL)
 		proc_exit(0);
+
+	BackgroundWorkerInitializeConnectionByOid(dboid, role, 0);
+	/* search_path and friends, before anything runs in the database */
+	pgmqc_pin_worker_settings();
+	pgstat_report_appname("pgmq_c worker");
+
+	SpinLockAcquire(&pgmqc_shared->mutex);
+	my_entry->connecting = false;
+	my_entry->pid = MyProcPid;
+	my_entry->latch = MyLatch;
+	SpinLockRelease(&pgmqc_shared->mutex);
 	before_shmem_exit(worker_detach, (Datum) 0);
 
 	StartTransactionCommand();
 	dbname = get_database_name(MyDatabaseId);
 	strlcpy(my_dbname, dbname ? dbname : "?", sizeof(my_dbname));
+	dbname = GetUserNameFromId(GetSessionUserId(), true);
+	strlcpy(my_rolename, dbname ? dbname : "?", sizeof(my_rolename));
 	CommitTransactionCommand();
 
 	if (!load_config())
@@ -819,7 +880,9 @@ pgmqc_worker_main(Datum main_arg)
 		SpinLockRelease(&pgmqc_shared->mutex);
 		proc_exit(0);
 	}
-	ereport(LOG, (errmsg("pgmq_c worker started for database \"%s\"", my_dbname)));
+	check_login_role();
+	ereport(LOG, (errmsg("pgmq_c worker started for database \"%s\" as role \"%s\"",
+						 my_dbname, my_rolename)));
 
 	fired = MemoryContextAllocZero(TopMemoryContext,
 								   pgmqc_shared->nslots * sizeof(bool));

@@ -505,6 +505,47 @@ ok( su_poll(q{SELECT q.owner::pg_catalog.oid OPERATOR(pg_catalog.=) e.extowner
 is(su_sql(q{SELECT pg_catalog.array_agg(role_name) FROM pgmq_c.list_access('doomed_q')}),
 	"{$su}", 'list_access then names the extension owner alone');
 
+#
+# The worker logs in as the extension's owner.  Here another superuser
+# creates the extension: the worker's first start learns the owner and the
+# next one logs in as it.  An owner that may not log in is served by a
+# worker logged in as the bootstrap superuser.
+#
+$node->safe_psql('postgres', q{
+CREATE ROLE ext_admin SUPERUSER LOGIN;
+CREATE DATABASE ownerdb OWNER ext_admin;
+CREATE ROLE ext_nologin SUPERUSER NOLOGIN;
+CREATE DATABASE nologindb;
+});
+$node->safe_psql('ownerdb', q{
+CREATE EXTENSION pgmq_c;
+SELECT pgmq_c.create_queue('oq');
+SELECT pgmq_c.send('oq', '{}', delay => '1 second');
+}, connstr => connstr_for('ownerdb', 'ext_admin'));
+ok( su_poll(q{SELECT pg_catalog.count(*) OPERATOR(pg_catalog.=) 1
+	FROM pg_catalog.pg_stat_activity
+	WHERE backend_type OPERATOR(pg_catalog.=) 'pgmq_c worker'
+	  AND datname OPERATOR(pg_catalog.=) 'ownerdb'
+	  AND usename OPERATOR(pg_catalog.=) 'ext_admin'}),
+	'the worker of ownerdb is logged in as the extension owner ext_admin');
+$node->poll_query_until('ownerdb', q{SELECT count(*) = 1 FROM pgmq_c.read('oq', '1 hour', 1)})
+  or die 'the delayed message never became visible';
+pass('and it makes the delayed message visible');
+$node->safe_psql('nologindb', q{
+SET ROLE ext_nologin;
+CREATE EXTENSION pgmq_c;
+SELECT pgmq_c.create_queue('nq');
+SELECT pgmq_c.send('nq', '{}', delay => '1 second');
+});
+$node->poll_query_until('nologindb', q{SELECT count(*) = 1 FROM pgmq_c.read('nq', '1 hour', 1)})
+  or die 'the delayed message never became visible';
+is( su_sql(q{SELECT pg_catalog.string_agg(usename::pg_catalog.text, ',')
+	FROM pg_catalog.pg_stat_activity
+	WHERE backend_type OPERATOR(pg_catalog.=) 'pgmq_c worker'
+	  AND datname OPERATOR(pg_catalog.=) 'nologindb'}),
+	$su,
+	'an owner without LOGIN: the worker stays logged in as the bootstrap superuser, and works');
+
 $listener->quit;
 $node->stop;
 done_testing();
