@@ -7,6 +7,7 @@ OBJS = \
 	src/security.o \
 	src/access.o \
 	src/listing.o \
+	src/guarded.o \
 	src/queue_cache.o \
 	src/queue_admin.o \
 	src/queue_send.o \

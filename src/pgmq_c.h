@@ -234,6 +234,10 @@ extern bool pgmqc_partition_range(int32 topic_id, int64 *lowest, int64 *highest)
 extern void pgmqc_create_partition(int32 topic_id, int64 partition_size,
 								   int64 partno);
 
+/* guarded.c */
+extern ErrorData *pgmqc_run_guarded(void (*fn) (void *arg), void *arg);
+extern bool pgmqc_report_due(char kind, int32 id, int64 *unreported);
+
 /* queue_admin.c */
 extern void pgmqc_run_sql(const char *sql, int expected);
 extern void pgmqc_lock_catalog(void);

@@ -344,63 +344,6 @@ expire_partition(TopicInfo *t, int64 k, int64 safe_last, TimestampTz now)
 }
 
 /*
- * When the background worker last reported a failure of a topic's
- * maintenance, so that a topic failing on every round (its tables are
- * missing, say) is reported at most once per REPORT_INTERVAL_MS.
- */
-#define REPORT_INTERVAL_MS	60000
-#define MAX_REPORT_ENTRIES	1000
-
-typedef struct ReportKey
-{
-	int32		topic_id;
-	bool		postponed;		/* a lock not granted: reported apart */
-} ReportKey;
-
-typedef struct ReportEntry
-{
-	ReportKey	key;			/* hash key */
-	TimestampTz last_report;
-} ReportEntry;
-
-static HTAB *reports = NULL;
-
-static bool
-report_due(int32 topic_id, bool postponed)
-{
-	ReportKey	key;
-	ReportEntry *entry;
-	bool		found;
-	TimestampTz now = GetCurrentTimestamp();
-
-	if (reports != NULL && hash_get_num_entries(reports) >= MAX_REPORT_ENTRIES)
-	{
-		hash_destroy(reports);
-		reports = NULL;
-	}
-	if (reports == NULL)
-	{
-		HASHCTL		ctl;
-
-		memset(&ctl, 0, sizeof(ctl));
-		ctl.keysize = sizeof(ReportKey);
-		ctl.entrysize = sizeof(ReportEntry);
-		ctl.hcxt = TopMemoryContext;
-		reports = hash_create("pgmq_c maintenance reports", 16, &ctl,
-							  HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
-	}
-	memset(&key, 0, sizeof(key));
-	key.topic_id = topic_id;
-	key.postponed = postponed;
-	entry = hash_search(reports, &key, HASH_ENTER, &found);
-	if (found &&
-		!TimestampDifferenceExceeds(entry->last_report, now, REPORT_INTERVAL_MS))
-		return false;
-	entry->last_report = now;
-	return true;
-}
-
-/*
  * Report an error in the maintenance of a topic.  A lock not granted in
  * time only postpones the work to the next round (LOG); anything else is a
  * WARNING naming the topic.  The background worker reports each at most
@@ -411,7 +354,7 @@ report_topic_error(TopicInfo *t, ErrorData *edata)
 {
 	bool		postponed = (edata->sqlerrcode == ERRCODE_LOCK_NOT_AVAILABLE);
 
-	if (IsBackgroundWorker && !report_due(t->id, postponed))
+	if (IsBackgroundWorker && !pgmqc_report_due(postponed ? 'p' : 't', t->id, NULL))
 		return;
 	if (postponed)
 		ereport(LOG,
@@ -469,6 +412,33 @@ step_expire(TopicInfo *t, int64 k, int64 safe_last, TimestampTz now)
 	return expire_partition(t, k, safe_last, now);
 }
 
+/* The arguments and result of a MaintStep run by in_subxact. */
+typedef struct MaintCall
+{
+	MaintStep	fn;
+	TopicInfo  *t;
+	int64		a;
+	int64		b;
+	TimestampTz now;
+	bool		result;
+} MaintCall;
+
+static void
+run_maint_call(void *arg)
+{
+	MaintCall  *call = (MaintCall *) arg;
+	int			save_nestlevel = NewGUCNestLevel();
+
+	/*
+	 * Do not queue for long behind the topic's readers and senders.
+	 * PGC_S_OVERRIDE: the worker pins lock_timeout at that level.
+	 */
+	(void) set_config_option("lock_timeout", "200ms", PGC_USERSET,
+							 PGC_S_OVERRIDE, GUC_ACTION_SAVE, true, 0, false);
+	call->result = call->fn(call->t, call->a, call->b, call->now);
+	AtEOXact_GUC(true, save_nestlevel);
+}
+
 /*
  * Run fn(t, a, b, now) in a subtransaction, with a short lock_timeout; an
  * error is reported (report_topic_error) and swallowed.  Returns what fn
@@ -477,44 +447,14 @@ step_expire(TopicInfo *t, int64 k, int64 safe_last, TimestampTz now)
 static bool
 in_subxact(MaintStep fn, TopicInfo *t, int64 a, int64 b, TimestampTz now)
 {
-	MemoryContext oldcontext = CurrentMemoryContext;
-	ResourceOwner oldowner = CurrentResourceOwner;
-	volatile bool result = false;
+	MaintCall	call = {fn, t, a, b, now, false};
+	ErrorData  *edata = pgmqc_run_guarded(run_maint_call, &call);
 
-	BeginInternalSubTransaction(NULL);
-	MemoryContextSwitchTo(oldcontext);
-	PG_TRY();
-	{
-		int			save_nestlevel = NewGUCNestLevel();
-
-		/*
-		 * Do not queue for long behind the topic's readers and senders.
-		 * PGC_S_OVERRIDE: the worker pins lock_timeout at that level.
-		 */
-		(void) set_config_option("lock_timeout", "200ms", PGC_USERSET,
-								 PGC_S_OVERRIDE, GUC_ACTION_SAVE, true, 0, false);
-		result = fn(t, a, b, now);
-		AtEOXact_GUC(true, save_nestlevel);
-		ReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(oldcontext);
-		CurrentResourceOwner = oldowner;
-	}
-	PG_CATCH();
-	{
-		ErrorData  *edata;
-
-		MemoryContextSwitchTo(oldcontext);
-		edata = CopyErrorData();
-		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(oldcontext);
-		CurrentResourceOwner = oldowner;
-		report_topic_error(t, edata);
-		FreeErrorData(edata);
-		result = false;
-	}
-	PG_END_TRY();
-	return result;
+	if (edata == NULL)
+		return call.result;
+	report_topic_error(t, edata);
+	FreeErrorData(edata);
+	return false;
 }
 
 /*

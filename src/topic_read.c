@@ -674,15 +674,19 @@ fill_one_group(const char *topic_name, const char *group_name)
  * tables are missing fails alone (a WARNING at most once a minute per
  * group), and the others are filled.  Inside SPI, in a transaction.
  */
-#define FILL_REPORT_INTERVAL_MS 60000
-
-typedef struct FillReport
+typedef struct FillCall
 {
-	int32		group_id;		/* hash key */
-	TimestampTz last_report;
-} FillReport;
+	const char *topic;
+	const char *group;
+} FillCall;
 
-static HTAB *fill_reports = NULL;
+static void
+run_fill_call(void *arg)
+{
+	FillCall   *call = (FillCall *) arg;
+
+	fill_one_group(call->topic, call->group);
+}
 
 void
 pgmqc_fill_all_groups(void)
@@ -713,59 +717,21 @@ pgmqc_fill_all_groups(void)
 	}
 	for (i = 0; i < n; i++)
 	{
-		MemoryContext oldcontext = CurrentMemoryContext;
-		ResourceOwner oldowner = CurrentResourceOwner;
+		FillCall	call = {topics[i], groups[i]};
+		ErrorData  *edata;
 
 		CHECK_FOR_INTERRUPTS();
-		BeginInternalSubTransaction(NULL);
-		MemoryContextSwitchTo(oldcontext);
-		PG_TRY();
-		{
-			fill_one_group(topics[i], groups[i]);
-			ReleaseCurrentSubTransaction();
-			MemoryContextSwitchTo(oldcontext);
-			CurrentResourceOwner = oldowner;
-		}
-		PG_CATCH();
-		{
-			ErrorData  *edata;
-			FillReport *report;
-			bool		found;
-
-			MemoryContextSwitchTo(oldcontext);
-			edata = CopyErrorData();
-			FlushErrorState();
-			RollbackAndReleaseCurrentSubTransaction();
-			MemoryContextSwitchTo(oldcontext);
-			CurrentResourceOwner = oldowner;
-
-			if (fill_reports == NULL)
-			{
-				HASHCTL		ctl;
-
-				memset(&ctl, 0, sizeof(ctl));
-				ctl.keysize = sizeof(int32);
-				ctl.entrysize = sizeof(FillReport);
-				ctl.hcxt = TopMemoryContext;
-				fill_reports = hash_create("pgmq_c fill reports", 16, &ctl,
-										   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
-			}
-			report = hash_search(fill_reports, &ids[i], HASH_ENTER, &found);
-			if (!found ||
-				TimestampDifferenceExceeds(report->last_report, GetCurrentTimestamp(),
-										   FILL_REPORT_INTERVAL_MS))
-			{
-				report->last_report = GetCurrentTimestamp();
-				ereport(WARNING,
-						(errcode(edata->sqlerrcode),
-						 errmsg("pgmq_c worker: filling consumer group \"%s\" of topic \"%s\" failed: %s",
-								groups[i], topics[i], edata->message),
-						 errhint("The other groups are filled; this one is tried again and this failure is reported at most once a minute. "
-								 "A group or topic whose tables are missing can be dropped with pgmq_c.drop_group() or pgmq_c.drop_topic().")));
-			}
-			FreeErrorData(edata);
-		}
-		PG_END_TRY();
+		edata = pgmqc_run_guarded(run_fill_call, &call);
+		if (edata == NULL)
+			continue;
+		if (pgmqc_report_due('g', ids[i], NULL))
+			ereport(WARNING,
+					(errcode(edata->sqlerrcode),
+					 errmsg("pgmq_c worker: filling consumer group \"%s\" of topic \"%s\" failed: %s",
+							groups[i], topics[i], edata->message),
+					 errhint("The other groups are filled; this one is tried again and this failure is reported at most once a minute. "
+							 "A group or topic whose tables are missing can be dropped with pgmq_c.drop_group() or pgmq_c.drop_topic().")));
+		FreeErrorData(edata);
 	}
 	pgmqc_plan_guard_end(guard);
 }

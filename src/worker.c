@@ -324,7 +324,7 @@ static TimestampTz notify_retry_at = 0;
  * on each queue and topic inside it in a subtransaction of its own (topic
  * maintenance: topic_maint.c): an object whose tables are missing or
  * damaged fails alone, and the worker goes on with the others.  Failures
- * are reported at most once per REPORT_INTERVAL_MS per step or queue, so
+ * are reported at most once a minute per step or queue (guarded.c), so
  * that an object failing on every pass does not flood the log.
  */
 typedef enum WorkerStep
@@ -349,24 +349,6 @@ typedef enum WorkerXactResult
 	XACT_NOT_INSTALLED			/* pgmq_c is not installed here */
 } WorkerXactResult;
 
-#define REPORT_INTERVAL_MS	60000
-#define MAX_FAILURE_ENTRIES 1000
-
-typedef struct FailureKey
-{
-	int32		id;				/* a queue_id, or a WorkerStep */
-	char		kind;			/* 'q': a queue; 'w': a step of the worker */
-} FailureKey;
-
-typedef struct FailureEntry
-{
-	FailureKey	key;			/* hash key */
-	TimestampTz last_report;
-	int64		unreported;		/* failures since last_report */
-} FailureEntry;
-
-static HTAB *failures = NULL;
-
 static void
 worker_detach(int code, Datum arg)
 {
@@ -382,48 +364,16 @@ worker_detach(int code, Datum arg)
 /*
  * Report that step "what" failed, for the queue "name" (kind 'q', id its
  * queue_id) or as a whole (kind 'w', id the WorkerStep, name NULL), unless
- * the same failed less than REPORT_INTERVAL_MS ago.
+ * the same was reported less than a minute ago.
  */
 static void
 report_failure(char kind, int32 id, const char *what, const char *name,
 			   ErrorData *edata)
 {
-	FailureKey	key;
-	FailureEntry *entry;
-	bool		found;
-	TimestampTz now = GetCurrentTimestamp();
 	int64		unreported;
 
-	/* forget old failures now and then: queues come and go */
-	if (failures != NULL && hash_get_num_entries(failures) >= MAX_FAILURE_ENTRIES)
-	{
-		hash_destroy(failures);
-		failures = NULL;
-	}
-	if (failures == NULL)
-	{
-		HASHCTL		ctl;
-
-		memset(&ctl, 0, sizeof(ctl));
-		ctl.keysize = sizeof(FailureKey);
-		ctl.entrysize = sizeof(FailureEntry);
-		ctl.hcxt = TopMemoryContext;
-		failures = hash_create("pgmq_c worker failures", 16, &ctl,
-							   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
-	}
-	memset(&key, 0, sizeof(key));
-	key.id = id;
-	key.kind = kind;
-	entry = hash_search(failures, &key, HASH_ENTER, &found);
-	if (found &&
-		!TimestampDifferenceExceeds(entry->last_report, now, REPORT_INTERVAL_MS))
-	{
-		entry->unreported++;
+	if (!pgmqc_report_due(kind, id, &unreported))
 		return;
-	}
-	unreported = found ? entry->unreported : 0;
-	entry->last_report = now;
-	entry->unreported = 0;
 
 	if (name != NULL)
 		ereport(WARNING,
@@ -456,35 +406,13 @@ static bool
 try_in_subxact(void (*step) (void *), void *arg,
 			   char kind, int32 id, const char *what, const char *name)
 {
-	MemoryContext oldcontext = CurrentMemoryContext;
-	ResourceOwner oldowner = CurrentResourceOwner;
-	volatile bool ok = true;
+	ErrorData  *edata = pgmqc_run_guarded(step, arg);
 
-	BeginInternalSubTransaction(NULL);
-	MemoryContextSwitchTo(oldcontext);
-	PG_TRY();
-	{
-		step(arg);
-		ReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(oldcontext);
-		CurrentResourceOwner = oldowner;
-	}
-	PG_CATCH();
-	{
-		ErrorData  *edata;
-
-		MemoryContextSwitchTo(oldcontext);
-		edata = CopyErrorData();
-		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(oldcontext);
-		CurrentResourceOwner = oldowner;
-		report_failure(kind, id, what, name, edata);
-		FreeErrorData(edata);
-		ok = false;
-	}
-	PG_END_TRY();
-	return ok;
+	if (edata == NULL)
+		return true;
+	report_failure(kind, id, what, name, edata);
+	FreeErrorData(edata);
+	return false;
 }
 
 /*
