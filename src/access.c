@@ -58,7 +58,7 @@ static const struct
 };
 
 static uint64 access_generation = 1;
-static SPIPlanPtr rows_plan = NULL;
+static SPIPlanPtr grants_plan = NULL;
 
 static void access_changed(void);
 
@@ -106,55 +106,76 @@ holds_everything(Oid role, Oid owner)
 }
 
 /*
- * The privileges role holds on queue queue_id through pgmq_c.access.  Runs
- * one kept statement; SPI_tuptable and SPI_processed are left as they were,
- * so callers may be walking a result of their own.
+ * The grants on queue queue_id, from pgmq_c.access: PUBLIC's (role
+ * InvalidOid) first, then the roles' by name.  Returns how many; the arrays
+ * are palloc'd in the current memory context.  Runs one kept statement and
+ * leaves SPI_tuptable and SPI_processed as they were, so callers may be
+ * walking a result of their own.
  */
 static int
-granted_mask(int32 queue_id, Oid role)
+read_grants(int32 queue_id, Oid **roles, int **masks)
 {
 	SPITupleTable *save_tuptable = SPI_tuptable;
 	uint64		save_processed = SPI_processed;
 	Datum		arg = Int32GetDatum(queue_id);
-	int			mask = 0;
 	uint64		i;
+	int			n;
 	int			rc;
 
-	if (rows_plan == NULL)
+	if (grants_plan == NULL)
 	{
 		Oid			argtype = INT4OID;
 		SPIPlanPtr	plan;
 
 		plan = SPI_prepare("SELECT role_id::pg_catalog.oid, privileges "
 						   "FROM pgmq_c.access "
-						   "WHERE queue_id OPERATOR(pg_catalog.=) $1",
+						   "WHERE queue_id OPERATOR(pg_catalog.=) $1 "
+						   "ORDER BY role_id OPERATOR(pg_catalog.<>) 0, "
+						   "role_id::pg_catalog.text COLLATE \"C\"",
 						   1, &argtype);
 		if (plan == NULL)
 			elog(ERROR, "SPI_prepare failed: %s",
 				 SPI_result_code_string(SPI_result));
 		if (SPI_keepplan(plan) != 0)
 			elog(ERROR, "SPI_keepplan failed");
-		rows_plan = plan;
+		grants_plan = plan;
 	}
-	rc = SPI_execute_plan(rows_plan, &arg, NULL, true, 0);
+	rc = SPI_execute_plan(grants_plan, &arg, NULL, true, 0);
 	if (rc != SPI_OK_SELECT)
 		elog(ERROR, "SPI_execute_plan failed: %s", SPI_result_code_string(rc));
+	n = (int) SPI_processed;
+	*roles = palloc((n + 1) * sizeof(Oid));
+	*masks = palloc((n + 1) * sizeof(int));
 	for (i = 0; i < SPI_processed; i++)
 	{
 		bool		isnull;
-		Oid			grantee;
-		int			bits;
 
-		grantee = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[i],
-												 SPI_tuptable->tupdesc, 1, &isnull));
-		bits = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[i],
-										   SPI_tuptable->tupdesc, 2, &isnull));
-		if (!OidIsValid(grantee) || has_privs_of_role(role, grantee))
-			mask |= bits;
+		(*roles)[i] = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[i],
+													 SPI_tuptable->tupdesc, 1, &isnull));
+		(*masks)[i] = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[i],
+												  SPI_tuptable->tupdesc, 2, &isnull));
 	}
 	SPI_freetuptable(SPI_tuptable);
 	SPI_tuptable = save_tuptable;
 	SPI_processed = save_processed;
+	return n;
+}
+
+/* The privileges role holds on queue queue_id through pgmq_c.access. */
+static int
+granted_mask(int32 queue_id, Oid role)
+{
+	Oid		   *grantees;
+	int		   *bits;
+	int			n = read_grants(queue_id, &grantees, &bits);
+	int			mask = 0;
+	int			i;
+
+	for (i = 0; i < n; i++)
+		if (!OidIsValid(grantees[i]) || has_privs_of_role(role, grantees[i]))
+			mask |= bits[i];
+	pfree(grantees);
+	pfree(bits);
 	return mask & PGMQC_PRIV_ALL;
 }
 
@@ -501,12 +522,12 @@ pgmqc_list_access(PG_FUNCTION_ARGS)
 	char	   *name = pgmqc_arg_name(fcinfo, 0);
 	PgmqcQueue *queue;
 	PgmqcContext cxt;
-	Datum		arg;
-	Oid			argtype = INT4OID;
 	Datum		values[2];
 	bool		nulls[2] = {false, false};
-	uint64		i;
-	int			rc;
+	Oid		   *roles;
+	int		   *masks;
+	int			n;
+	int			i;
 
 	InitMaterializedSRF(fcinfo, 0);
 	pgmqc_spi_connect(&cxt);
@@ -520,29 +541,13 @@ pgmqc_list_access(PG_FUNCTION_ARGS)
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 
-	arg = Int32GetDatum(queue->queue_id);
-	rc = SPI_execute_with_args("SELECT role_id::pg_catalog.oid, privileges "
-							   "FROM pgmq_c.access "
-							   "WHERE queue_id OPERATOR(pg_catalog.=) $1 "
-							   "ORDER BY role_id OPERATOR(pg_catalog.<>) 0, "
-							   "role_id::pg_catalog.text COLLATE \"C\"",
-							   1, &argtype, &arg, NULL, true, 0);
-	if (rc != SPI_OK_SELECT)
-		elog(ERROR, "SPI_execute_with_args failed: %s", SPI_result_code_string(rc));
-	for (i = 0; i < SPI_processed; i++)
+	n = read_grants(queue->queue_id, &roles, &masks);
+	for (i = 0; i < n; i++)
 	{
-		bool		isnull;
-		Oid			role;
-		int			mask;
-
-		role = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[i],
-											  SPI_tuptable->tupdesc, 1, &isnull));
-		mask = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[i],
-										   SPI_tuptable->tupdesc, 2, &isnull));
-		if (OidIsValid(role) && role == queue->owner)
+		if (OidIsValid(roles[i]) && roles[i] == queue->owner)
 			continue;
-		values[0] = CStringGetTextDatum(role_display_name(role));
-		values[1] = privilege_array(mask);
+		values[0] = CStringGetTextDatum(role_display_name(roles[i]));
+		values[1] = privilege_array(masks[i]);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	pgmqc_spi_finish(&cxt);
