@@ -242,6 +242,15 @@ extern bool pgmqc_report_due(char kind, int32 id, int64 *unreported);
 extern void pgmqc_run_sql(const char *sql, int expected);
 extern void pgmqc_lock_catalog(void);
 
+/*
+ * Dropping what is damaged: pgmqc_lookup_kind refuses a queue or topic whose
+ * main table is missing (XX001), but drop_queue, drop_topic and drop_group
+ * must still remove it (queue_admin.c).
+ */
+extern PgmqcQueue *pgmqc_lookup_for_drop(const char *name, char kind,
+										 bool missing_ok);
+extern void pgmqc_drop_relation(const char *relname);
+
 /* queue_read.c */
 extern int64 pgmqc_effective_lwm(PgmqcQueue *queue);
 

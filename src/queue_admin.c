@@ -26,7 +26,6 @@
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 
-#include "drop.h"
 #include "pgmq_c.h"
 #include "security.h"
 

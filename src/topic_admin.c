@@ -34,7 +34,6 @@
 #include "utils/lsyscache.h"
 #include "utils/jsonb.h"
 
-#include "drop.h"
 #include "pgmq_c.h"
 #include "security.h"
 #include "shmem.h"
