@@ -240,6 +240,7 @@ extern bool pgmqc_report_due(char kind, int32 id, int64 *unreported);
 
 /* queue_admin.c */
 extern void pgmqc_run_sql(const char *sql, int expected);
+extern void pgmqc_run_ddl(const char *sql, int expected);
 extern void pgmqc_lock_catalog(void);
 
 /*

@@ -46,6 +46,20 @@ pgmqc_run_sql(const char *sql, int expected)
 }
 
 /* Serialize creating and dropping queues, topics and groups. */
+/*
+ * Run pgmq_c's own CREATE statements with the settings that decide where
+ * and how tables are made pinned (pgmqc_pin_ddl_settings).  Inside SPI and
+ * the extension context.
+ */
+void
+pgmqc_run_ddl(const char *sql, int expected)
+{
+	int			level = pgmqc_pin_ddl_settings();
+
+	pgmqc_run_sql(sql, expected);
+	pgmqc_unpin_ddl_settings(level);
+}
+
 void
 pgmqc_lock_catalog(void)
 {
@@ -152,8 +166,7 @@ pgmqc_create_queue(PG_FUNCTION_ARGS)
 				   queue_id, quote_literal_cstr(psprintf("pgmq_c queue %s: messages", name)),
 				   queue_id, quote_literal_cstr(psprintf("pgmq_c queue %s: delayed messages", name)),
 				   queue_id, quote_literal_cstr(psprintf("pgmq_c queue %s: archive", name)));
-	pgmqc_pin_ddl_settings();
-	pgmqc_run_sql(sql, SPI_OK_UTILITY);
+	pgmqc_run_ddl(sql, SPI_OK_UTILITY);
 
 	pgmqc_spi_finish(&cxt);
 	PG_RETURN_VOID();

@@ -54,6 +54,7 @@
 #include "utils/guc.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
 #include "utils/rel.h"
 
 #include "security.h"
@@ -152,6 +153,30 @@ load_state(void)
 	state_valid = true;
 }
 
+#if PG_VERSION_NUM < 170000
+/*
+ * The path every pgmq_c statement resolves names with: pg_catalog alone.
+ * The temporary schema is left out altogether (a pinned GUC path has to
+ * name it, last), and so is everything a caller or a database owner could
+ * create objects in.  Built once; PushOverrideSearchPath copies it.
+ */
+static OverrideSearchPath *
+pinned_path(void)
+{
+	static OverrideSearchPath *path = NULL;
+
+	if (path == NULL)
+	{
+		path = MemoryContextAllocZero(TopMemoryContext,
+									  sizeof(OverrideSearchPath));
+		path->schemas = NIL;
+		path->addCatalog = true;
+		path->addTemp = false;
+	}
+	return path;
+}
+#endif
+
 Oid
 pgmqc_extension_owner(void)
 {
@@ -181,10 +206,14 @@ pgmqc_enter(PgmqcContext *cxt)
 	caller_id = cxt->save_userid;
 	current_cxt = cxt;
 
+#if PG_VERSION_NUM < 170000
+	PushOverrideSearchPath(pinned_path());
+#else
 	cxt->guc_level = NewGUCNestLevel();
 	(void) set_config_option("search_path", PGMQC_PINNED_PATH,
 							 PGC_USERSET, PGC_S_SESSION,
 							 GUC_ACTION_SAVE, true, 0, false);
+#endif
 
 	if (pgmqc_security_active())
 		SetUserIdAndSecContext(ext_owner,
@@ -194,7 +223,11 @@ pgmqc_enter(PgmqcContext *cxt)
 void
 pgmqc_leave(PgmqcContext *cxt)
 {
+#if PG_VERSION_NUM < 170000
+	PopOverrideSearchPath();
+#else
 	AtEOXact_GUC(true, cxt->guc_level);
+#endif
 	SetUserIdAndSecContext(cxt->save_userid, cxt->save_sec_context);
 	caller_id = cxt->save_caller;
 	current_cxt = cxt->save_current;
@@ -244,15 +277,23 @@ static const char *const ddl_settings[][2] = {
 	{"default_table_access_method", "heap"},
 };
 
-void
+int
 pgmqc_pin_ddl_settings(void)
 {
+	int			level = NewGUCNestLevel();
 	int			i;
 
 	for (i = 0; i < lengthof(ddl_settings); i++)
 		(void) set_config_option(ddl_settings[i][0], ddl_settings[i][1],
 								 PGC_USERSET, PGC_S_SESSION,
 								 GUC_ACTION_SAVE, true, 0, false);
+	return level;
+}
+
+void
+pgmqc_unpin_ddl_settings(int level)
+{
+	AtEOXact_GUC(true, level);
 }
 
 /*

@@ -41,7 +41,7 @@ typedef struct PgmqcContext
 	int			save_sec_context;
 	Oid			save_caller;
 	struct PgmqcContext *save_current;
-	int			guc_level;
+	int			guc_level;		/* PostgreSQL 17 and later: search_path */
 } PgmqcContext;
 
 /*
@@ -72,11 +72,12 @@ extern Oid	pgmqc_extension_owner(void);
 extern bool pgmqc_security_active(void);
 
 /*
- * Before pgmq_c creates a table, sequence or index: the caller's
- * default_tablespace and friends must not decide where or how.  Inside a
- * context; restored when it is left.
+ * Around pgmq_c's CREATE TABLE, SEQUENCE or INDEX: the caller's
+ * default_tablespace and friends must not decide where or how.  Pin returns
+ * the GUC nest level to give back to unpin, in the same subtransaction.
  */
-extern void pgmqc_pin_ddl_settings(void);
+extern int	pgmqc_pin_ddl_settings(void);
+extern void pgmqc_unpin_ddl_settings(int level);
 
 /* For the background worker: pin search_path and friends for good. */
 extern void pgmqc_pin_worker_settings(void);

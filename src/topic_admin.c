@@ -124,8 +124,7 @@ pgmqc_create_topic(PG_FUNCTION_ARGS)
 	id = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0],
 									 SPI_tuptable->tupdesc, 1, &isnull));
 
-	pgmqc_pin_ddl_settings();
-	pgmqc_run_sql(psprintf("CREATE SEQUENCE pgmq_c.t_%d_seq AS bigint;"
+	pgmqc_run_ddl(psprintf("CREATE SEQUENCE pgmq_c.t_%d_seq AS bigint;"
 					 "CREATE TABLE pgmq_c.t_%d ("
 					 " msg_id bigint NOT NULL"
 					 "  DEFAULT pg_catalog.nextval('pgmq_c.t_%d_seq'::pg_catalog.regclass),"
@@ -316,8 +315,7 @@ pgmqc_create_group(PG_FUNCTION_ARGS)
 										   SPI_tuptable->tupdesc, 1, &isnull));
 
 	/* vt is not indexed and fillfactor leaves room: leases are HOT updates */
-	pgmqc_pin_ddl_settings();
-	pgmqc_run_sql(psprintf("CREATE TABLE pgmq_c.g_%d ("
+	pgmqc_run_ddl(psprintf("CREATE TABLE pgmq_c.g_%d ("
 					 " msg_id bigint PRIMARY KEY,"
 					 " read_ct integer NOT NULL,"
 					 " vt timestamptz NOT NULL"

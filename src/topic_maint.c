@@ -170,8 +170,7 @@ pgmqc_create_partition(int32 topic_id, int64 partition_size, int64 partno)
 	CommandCounterIncrement();
 	if (pgmqc_partition_exists(topic_id, partno))
 		return;
-	pgmqc_pin_ddl_settings();
-	pgmqc_run_sql(psprintf("CREATE TABLE pgmq_c.t_%d_p" INT64_FORMAT
+	pgmqc_run_ddl(psprintf("CREATE TABLE pgmq_c.t_%d_p" INT64_FORMAT
 					 " (LIKE pgmq_c.t_%d INCLUDING DEFAULTS);"
 					 "ALTER TABLE pgmq_c.t_%d ATTACH PARTITION pgmq_c.t_%d_p" INT64_FORMAT
 					 " FOR VALUES FROM (" INT64_FORMAT ") TO (" INT64_FORMAT ")",
