@@ -386,6 +386,22 @@ require_secure_catalog(void)
 				 errhint("Run ALTER EXTENSION pgmq_c UPDATE.")));
 }
 
+/*
+ * Run one statement on pgmq_c.access with $1 queue_id, $2 role and $3
+ * privilege bits; true if it changed a row.
+ */
+static bool
+change_rows(const char *sql, Datum *values, int expected)
+{
+	static const Oid argtypes[3] = {INT4OID, OIDOID, INT4OID};
+	int			rc;
+
+	rc = SPI_execute_with_args(sql, 3, (Oid *) argtypes, values, NULL, false, 0);
+	if (rc != expected)
+		elog(ERROR, "SPI_execute_with_args failed: %s", SPI_result_code_string(rc));
+	return SPI_processed > 0;
+}
+
 /* grant_access and revoke_access */
 static void
 change_access(FunctionCallInfo fcinfo, bool grant)
@@ -397,7 +413,6 @@ change_access(FunctionCallInfo fcinfo, bool grant)
 	PgmqcContext cxt;
 	Datum		values[3];
 	bool		changed = false;
-	int			rc;
 
 	role = role_arg(fcinfo, 1);
 	mask = privileges_arg(fcinfo, 2);
@@ -416,45 +431,32 @@ change_access(FunctionCallInfo fcinfo, bool grant)
 	values[1] = ObjectIdGetDatum(role);
 	values[2] = Int32GetDatum(mask);
 	if (grant)
-	{
-		Oid			argtypes[3] = {INT4OID, OIDOID, INT4OID};
-
-		rc = SPI_execute_with_args("INSERT INTO pgmq_c.access AS a (queue_id, role_id, privileges) "
-								   "VALUES ($1, $2::pg_catalog.regrole, $3) "
-								   "ON CONFLICT (queue_id, role_id) DO UPDATE "
-								   "SET privileges = a.privileges OPERATOR(pg_catalog.|) $3 "
-								   "WHERE a.privileges OPERATOR(pg_catalog.|) $3 "
-								   "OPERATOR(pg_catalog.<>) a.privileges",
-								   3, argtypes, values, NULL, false, 0);
-		if (rc != SPI_OK_INSERT)
-			elog(ERROR, "SPI_execute_with_args failed: %s", SPI_result_code_string(rc));
-	}
+		changed = change_rows("INSERT INTO pgmq_c.access AS a (queue_id, role_id, privileges) "
+							  "VALUES ($1, $2::pg_catalog.regrole, $3) "
+							  "ON CONFLICT (queue_id, role_id) DO UPDATE "
+							  "SET privileges = a.privileges OPERATOR(pg_catalog.|) $3 "
+							  "WHERE a.privileges OPERATOR(pg_catalog.|) $3 "
+							  "OPERATOR(pg_catalog.<>) a.privileges",
+							  values, SPI_OK_INSERT);
 	else
 	{
-		Oid			argtypes[3] = {INT4OID, OIDOID, INT4OID};
-
 		/* rows left with no privilege go; the others lose the bits */
-		rc = SPI_execute_with_args("DELETE FROM pgmq_c.access "
-								   "WHERE queue_id OPERATOR(pg_catalog.=) $1 "
-								   "AND role_id OPERATOR(pg_catalog.=) $2::pg_catalog.regrole "
-								   "AND (privileges OPERATOR(pg_catalog.&) "
-								   "(OPERATOR(pg_catalog.~) $3)) OPERATOR(pg_catalog.=) 0",
-								   3, argtypes, values, NULL, false, 0);
-		if (rc != SPI_OK_DELETE)
-			elog(ERROR, "SPI_execute_with_args failed: %s", SPI_result_code_string(rc));
-		changed = SPI_processed > 0;
-		rc = SPI_execute_with_args("UPDATE pgmq_c.access "
-								   "SET privileges = privileges OPERATOR(pg_catalog.&) "
-								   "(OPERATOR(pg_catalog.~) $3) "
-								   "WHERE queue_id OPERATOR(pg_catalog.=) $1 "
-								   "AND role_id OPERATOR(pg_catalog.=) $2::pg_catalog.regrole "
-								   "AND (privileges OPERATOR(pg_catalog.&) $3) "
-								   "OPERATOR(pg_catalog.<>) 0",
-								   3, argtypes, values, NULL, false, 0);
-		if (rc != SPI_OK_UPDATE)
-			elog(ERROR, "SPI_execute_with_args failed: %s", SPI_result_code_string(rc));
+		changed = change_rows("DELETE FROM pgmq_c.access "
+							  "WHERE queue_id OPERATOR(pg_catalog.=) $1 "
+							  "AND role_id OPERATOR(pg_catalog.=) $2::pg_catalog.regrole "
+							  "AND (privileges OPERATOR(pg_catalog.&) "
+							  "(OPERATOR(pg_catalog.~) $3)) OPERATOR(pg_catalog.=) 0",
+							  values, SPI_OK_DELETE);
+		changed |= change_rows("UPDATE pgmq_c.access "
+							   "SET privileges = privileges OPERATOR(pg_catalog.&) "
+							   "(OPERATOR(pg_catalog.~) $3) "
+							   "WHERE queue_id OPERATOR(pg_catalog.=) $1 "
+							   "AND role_id OPERATOR(pg_catalog.=) $2::pg_catalog.regrole "
+							   "AND (privileges OPERATOR(pg_catalog.&) $3) "
+							   "OPERATOR(pg_catalog.<>) 0",
+							   values, SPI_OK_UPDATE);
 	}
-	if (changed || SPI_processed > 0)
+	if (changed)
 		access_changed();
 	pgmqc_spi_finish(&cxt);
 }
