@@ -1,30 +1,7 @@
 # pgmq_c/Makefile
 
 MODULE_big = pgmq_c
-OBJS = \
-	src/pgmq_c.o \
-	src/validate.o \
-	src/security.o \
-	src/access.o \
-	src/listing.o \
-	src/guarded.o \
-	src/queue_cache.o \
-	src/queue_admin.o \
-	src/queue_send.o \
-	src/queue_read.o \
-	src/queue_ack.o \
-	src/queue_metrics.o \
-	src/shmem.o \
-	src/wait.o \
-	src/worker.o \
-	src/notify.o \
-	src/senders.o \
-	src/topic_cache.o \
-	src/topic_admin.o \
-	src/topic_read.o \
-	src/topic_ack.o \
-	src/topic_maint.o \
-	src/topic_metrics.o
+OBJS = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c src/*/*.c)))
 PGFILEDESC = "pgmq_c - message queues inside PostgreSQL"
 PG_CPPFLAGS = -I$(srcdir)/src
 
@@ -50,4 +27,4 @@ include $(PGXS)
 
 # PGXS tracks no header dependencies unless PostgreSQL was configured with
 # --enable-depend: rebuild everything when a header changes.
-$(OBJS): $(wildcard $(srcdir)/src/*.h)
+$(OBJS): $(wildcard $(srcdir)/src/*.h $(srcdir)/src/*/*.h)
