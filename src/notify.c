@@ -56,8 +56,8 @@ set_notify(const char *name, Interval *throttle)
 	if (rc != SPI_OK_UPDATE)
 		elog(ERROR, "could not update pgmq_c.queues: %s", SPI_result_code_string(rc));
 	/* other backends re-read the queue entry, which carries the flag */
-	CacheInvalidateRelcacheByRelid(queue->relid);
-	queue->valid = false;
+	CacheInvalidateRelcacheByRelid(queue->cache.relid);
+	queue->cache.valid = false;
 	pgmqc_config_changed_on_commit();
 	(void) pgmqc_my_worker(true);
 	pgmqc_spi_finish(&cxt);

@@ -41,15 +41,13 @@ pgmqc_xact_callback(XactEvent event, void *arg)
 	{
 		case XACT_EVENT_COMMIT:
 		case XACT_EVENT_PARALLEL_COMMIT:
-			pgmqc_lwm_xact_end(true);
-			pgmqc_group_lwm_xact_end(true);
+			pgmqc_object_cache_xact_end(true);
 			pgmqc_wake_xact_end(true);
 			pgmqc_senders_xact_end(false);
 			break;
 		case XACT_EVENT_ABORT:
 		case XACT_EVENT_PARALLEL_ABORT:
-			pgmqc_lwm_xact_end(false);
-			pgmqc_group_lwm_xact_end(false);
+			pgmqc_object_cache_xact_end(false);
 			pgmqc_wake_xact_end(false);
 			pgmqc_senders_xact_end(false);
 			break;
@@ -59,8 +57,7 @@ pgmqc_xact_callback(XactEvent event, void *arg)
 			 * COMMIT PREPARED runs in another session, which knows nothing
 			 * of these wake-ups: sleepers notice within pgmq_c.wait_slice.
 			 */
-			pgmqc_lwm_xact_end(false);
-			pgmqc_group_lwm_xact_end(false);
+			pgmqc_object_cache_xact_end(false);
 			pgmqc_wake_xact_end(false);
 			pgmqc_senders_xact_end(true);
 			break;
@@ -79,8 +76,7 @@ pgmqc_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
 	 */
 	if (event == SUBXACT_EVENT_ABORT_SUB)
 	{
-		pgmqc_lwm_xact_end(false);
-		pgmqc_group_lwm_xact_end(false);
+		pgmqc_object_cache_xact_end(false);
 	}
 }
 
@@ -186,8 +182,7 @@ _PG_init(void)
 	EmitWarningsOnPlaceholders("pgmq_c");
 #endif
 
-	pgmqc_cache_init();
-	pgmqc_group_cache_init();
+	pgmqc_object_cache_init();
 	RegisterXactCallback(pgmqc_xact_callback, NULL);
 	RegisterSubXactCallback(pgmqc_subxact_callback, NULL);
 }

@@ -42,7 +42,7 @@ check_read_ct(int32 read_ct)
 
 /* Shared body of delete(name, msg_id, read_ct) and archive(...). */
 static bool
-remove_one(FunctionCallInfo fcinfo, PgmqcStmt stmt, PgmqcStmt stmt_delayed,
+remove_one(FunctionCallInfo fcinfo, PgmqcStatement stmt, PgmqcStatement stmt_delayed,
 		   const char *funcname)
 {
 	PgmqcContext cxt;
@@ -66,16 +66,16 @@ remove_one(FunctionCallInfo fcinfo, PgmqcStmt stmt, PgmqcStmt stmt_delayed,
 	pgmqc_spi_connect(&cxt);
 	queue = pgmqc_open(name, PGMQC_KIND_QUEUE, PGMQC_PRIV_CONSUME);
 	pgmqc_check_not_dropped(queue);
-	done = pgmqc_exec(queue, stmt, values, nulls, 0) > 0;
+	done = pgmqc_queue_run(queue, stmt, values, nulls, 0) > 0;
 	if (!done)
-		done = pgmqc_exec(queue, stmt_delayed, values, nulls, 0) > 0;
+		done = pgmqc_queue_run(queue, stmt_delayed, values, nulls, 0) > 0;
 	pgmqc_spi_finish(&cxt);
 	return done;
 }
 
 /* Shared body of delete(name, msg_ids[], read_cts[]) and archive(...). */
 static void
-remove_many(FunctionCallInfo fcinfo, PgmqcStmt stmt, PgmqcStmt stmt_delayed,
+remove_many(FunctionCallInfo fcinfo, PgmqcStatement stmt, PgmqcStatement stmt_delayed,
 			const char *funcname)
 {
 	PgmqcContext cxt;
@@ -117,7 +117,7 @@ remove_many(FunctionCallInfo fcinfo, PgmqcStmt stmt, PgmqcStmt stmt_delayed,
 	pgmqc_spi_connect(&cxt);
 	queue = pgmqc_open(name, PGMQC_KIND_QUEUE, PGMQC_PRIV_CONSUME);
 	pgmqc_check_not_dropped(queue);
-	pgmqc_exec(queue, stmt, values, nulls, 0);
+	pgmqc_queue_run(queue, stmt, values, nulls, 0);
 	done = pgmqc_collect_ids(&ndone);
 	if (ndone < n)
 	{
@@ -125,7 +125,7 @@ remove_many(FunctionCallInfo fcinfo, PgmqcStmt stmt, PgmqcStmt stmt_delayed,
 		int64	   *more;
 		int			nmore;
 
-		pgmqc_exec(queue, stmt_delayed, values, nulls, 0);
+		pgmqc_queue_run(queue, stmt_delayed, values, nulls, 0);
 		more = pgmqc_collect_ids(&nmore);
 		if (nmore > 0)
 		{
@@ -215,8 +215,8 @@ pgmqc_set_vt(PG_FUNCTION_ARGS)
 	pgmqc_spi_connect(&cxt);
 	queue = pgmqc_open(name, PGMQC_KIND_QUEUE, PGMQC_PRIV_CONSUME);
 	pgmqc_check_not_dropped(queue);
-	if (pgmqc_exec(queue, STMT_SET_VT, values, nulls, 0) == 0)
-		pgmqc_exec(queue, STMT_SET_VT_DELAYED, values, nulls, 0);
+	if (pgmqc_queue_run(queue, STMT_SET_VT, values, nulls, 0) == 0)
+		pgmqc_queue_run(queue, STMT_SET_VT_DELAYED, values, nulls, 0);
 	if (SPI_processed > 0 && pgmqc_shared != NULL)
 	{
 		Interval   *vt = PG_GETARG_INTERVAL_P(2);

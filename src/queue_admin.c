@@ -286,7 +286,7 @@ pgmqc_lookup_for_drop(const char *name, char kind, bool missing_ok)
 	queue->queue_id = queue_id;
 	queue->kind = found_kind;
 	queue->owner = owner;
-	queue->valid = false;
+	queue->cache.valid = false;
 	return queue;
 }
 

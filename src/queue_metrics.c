@@ -72,7 +72,7 @@ compute_topic_metrics(PgmqcQueue *topic, Datum *values, bool *nulls)
 
 	args[0] = Int64GetDatum(limit + 1);
 	args[1] = Int32GetDatum(topic->queue_id);
-	pgmqc_exec(topic, STMT_T_METRICS, args, NULL, 1);
+	pgmqc_queue_run(topic, STMT_TOPIC_METRICS, args, NULL, 1);
 	for (i = 0; i < 11; i++)
 		r[i] = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
 							 i + 1, &rn[i]);
@@ -144,8 +144,8 @@ compute_row(PgmqcQueue *queue, Datum *values, bool *nulls)
 		return;
 	}
 	args[0] = Int64GetDatum(limit + 1);
-	args[1] = Int64GetDatum(pgmqc_effective_lwm(queue));
-	pgmqc_exec(queue, STMT_METRICS, args, NULL, 1);
+	args[1] = Int64GetDatum(pgmqc_effective_watermark(&queue->cache.watermark));
+	pgmqc_queue_run(queue, STMT_METRICS, args, NULL, 1);
 	for (i = 0; i < 11; i++)
 		r[i] = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
 							 i + 1, &rn[i]);
@@ -487,11 +487,11 @@ add_row_isolated(ReturnSetInfo *rsinfo, PgmqcQueue *queue,
 	CurrentResourceOwner = outer_owner;
 
 	/* the statements were prepared for this row only */
-	for (i = 0; i < NUM_PGMQC_STMTS; i++)
+	for (i = 0; i < PGMQC_NUM_STATEMENTS; i++)
 	{
-		if (queue->plans[i] != NULL)
-			SPI_freeplan(queue->plans[i]);
-		queue->plans[i] = NULL;
+		if (queue->cache.plans[i] != NULL)
+			SPI_freeplan(queue->cache.plans[i]);
+		queue->cache.plans[i] = NULL;
 	}
 
 	if (edata == NULL)
@@ -621,7 +621,7 @@ pgmqc_read_archive(PG_FUNCTION_ARGS)
 	pgmqc_check_not_dropped(queue);
 	values[0] = PG_GETARG_DATUM(1);
 	values[1] = Int32GetDatum(qty);
-	pgmqc_exec(queue, STMT_READ_ARCHIVE, values, NULL, 0);
+	pgmqc_queue_run(queue, STMT_READ_ARCHIVE, values, NULL, 0);
 	pgmqc_emit_rows(fcinfo, false);
 	pgmqc_spi_finish(&cxt);
 	PG_RETURN_NULL();

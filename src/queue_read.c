@@ -71,20 +71,12 @@ PG_FUNCTION_INFO_V1(pgmqc_receive);
 #define LWM_INTERVAL_MS		50
 #define MATURE_BATCH		1000
 
-int64
-pgmqc_effective_lwm(PgmqcQueue *queue)
-{
-	if (queue->has_tentative && queue->lwm_tentative > queue->lwm)
-		return queue->lwm_tentative;
-	return queue->lwm;
-}
-
 /* Try to advance the queue's watermark; returns the one to scan from. */
 static int64
 advance_lwm(PgmqcQueue *queue)
 {
 	TimestampTz now = GetCurrentTimestamp();
-	int64		cur = pgmqc_effective_lwm(queue);
+	int64		cur = pgmqc_effective_watermark(&queue->cache.watermark);
 	int64		cand;
 	Datum		arg;
 	Datum		d;
@@ -94,37 +86,37 @@ advance_lwm(PgmqcQueue *queue)
 
 	if (IsolationUsesXactSnapshot())
 		return cur;
-	if (queue->last_advance != 0 &&
-		!TimestampDifferenceExceeds(queue->last_advance, now, LWM_INTERVAL_MS))
+	if (queue->cache.watermark.last_advance != 0 &&
+		!TimestampDifferenceExceeds(queue->cache.watermark.last_advance, now, LWM_INTERVAL_MS))
 		return cur;
-	queue->last_advance = now;
+	queue->cache.watermark.last_advance = now;
 
 	/* step 2 of safe_id: have all transactions that could hold pend_id ended? */
-	if (queue->pend_valid &&
-		!TransactionIdPrecedes(GetOldestActiveTransactionId(), queue->pend_xid))
-		queue->safe_id = queue->pend_id;
+	if (queue->has_candidate &&
+		!TransactionIdPrecedes(GetOldestActiveTransactionId(), queue->candidate_xid))
+		queue->settled_through = queue->candidate_id;
 
 	/* step 1 of the next safe_id: the sequence first, then the next XID */
-	pgmqc_exec(queue, STMT_SEQ_LAST, NULL, NULL, 1);
+	pgmqc_queue_run(queue, STMT_SEQUENCE_LAST, NULL, NULL, 1);
 	last_value = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
 											 SPI_tuptable->tupdesc, 1, &isnull));
 	is_called = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0],
 										   SPI_tuptable->tupdesc, 2, &isnull));
-	queue->pend_id = is_called ? last_value : last_value - 1;
-	queue->pend_xid = XidFromFullTransactionId(ReadNextFullTransactionId());
-	queue->pend_valid = true;
+	queue->candidate_id = is_called ? last_value : last_value - 1;
+	queue->candidate_xid = XidFromFullTransactionId(ReadNextFullTransactionId());
+	queue->has_candidate = true;
 
 	/* the smallest msg_id still present, in one snapshot */
 	arg = Int64GetDatum(cur);
-	pgmqc_exec(queue, STMT_LWM_SCAN, &arg, NULL, 1);
+	pgmqc_queue_run(queue, STMT_WATERMARK_SCAN, &arg, NULL, 1);
 	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
 
-	cand = queue->safe_id + 1;
+	cand = queue->settled_through + 1;
 	if (!isnull && DatumGetInt64(d) < cand)
 		cand = DatumGetInt64(d);
 	if (cand > cur)
 	{
-		pgmqc_lwm_set_tentative(queue, cand);
+		pgmqc_watermark_set_tentative(&queue->cache.watermark, cand);
 		cur = cand;
 	}
 	return cur;
@@ -144,7 +136,7 @@ mature_due(PgmqcQueue *queue)
 	bool		isnull;
 	Datum		args[2];
 
-	if (pgmqc_exec(queue, STMT_DUE_PROBE, NULL, NULL, 1) == 0)
+	if (pgmqc_queue_run(queue, STMT_DUE_PROBE, NULL, NULL, 1) == 0)
 		return;
 	head = DatumGetTimestampTz(SPI_getbinval(SPI_tuptable->vals[0],
 											 SPI_tuptable->tupdesc, 1, &isnull));
@@ -153,7 +145,7 @@ mature_due(PgmqcQueue *queue)
 		return;
 	args[0] = Int32GetDatum(MATURE_BATCH);
 	args[1] = TimestampTzGetDatum(now);
-	if (pgmqc_exec(queue, STMT_MATURE, args, NULL, 0) > 0 && pgmqc_shared != NULL)
+	if (pgmqc_queue_run(queue, STMT_MATURE, args, NULL, 0) > 0 && pgmqc_shared != NULL)
 	{
 		/* other sleepers may take what this reader does not */
 		pgmqc_wake_on_commit(queue, (int) SPI_processed, queue->notify);
@@ -262,7 +254,7 @@ claim_once(PgmqcQueue *queue, int32 qty, Interval *vt)
 	values[0] = Int32GetDatum(qty);
 	values[1] = IntervalPGetDatum(vt);
 	values[2] = Int64GetDatum(advance_lwm(queue));
-	n = pgmqc_exec(queue, STMT_CLAIM, values, NULL, 0);
+	n = pgmqc_queue_run(queue, STMT_CLAIM, values, NULL, 0);
 	if (n > 0 && pgmqc_shared != NULL)
 	{
 		/* rolled back, the claim makes the messages visible again */
@@ -337,7 +329,7 @@ claim_or_wait(const char *name, int32 qty, Interval *vt_arg,
 			return n;
 		SPI_freetuptable(SPI_tuptable);
 
-		until = pgmqc_next_due(queue, pgmqc_effective_lwm(queue));
+		until = pgmqc_next_due(queue, pgmqc_effective_watermark(&queue->cache.watermark));
 		if (until > deadline)
 			until = deadline;
 		(void) pgmqc_my_worker(true);	/* due times need the worker */
@@ -526,7 +518,7 @@ pgmqc_pop(PG_FUNCTION_ARGS)
 	mature_due(queue);
 	values[0] = Int32GetDatum(qty);
 	values[1] = Int64GetDatum(advance_lwm(queue));
-	if (pgmqc_exec(queue, STMT_POP, values, NULL, 0) > 0)
+	if (pgmqc_queue_run(queue, STMT_POP, values, NULL, 0) > 0)
 		pgmqc_wake_on_abort(queue, (int) SPI_processed);
 	pgmqc_emit_rows(fcinfo, true);
 	pgmqc_spi_finish(&cxt);

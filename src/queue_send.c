@@ -124,7 +124,7 @@ pgmqc_send(PG_FUNCTION_ARGS)
 		 * insert itself.
 		 */
 		msg_id = DatumGetInt64(DirectFunctionCall1(nextval_oid,
-												   ObjectIdGetDatum(queue->seqid)));
+												   ObjectIdGetDatum(queue->sequence_relid)));
 		plan = pgmqc_partition_send_plan(queue, msg_id / queue->partition_size);
 		if (plan == NULL)
 		{
@@ -145,7 +145,7 @@ pgmqc_send(PG_FUNCTION_ARGS)
 	}
 	else
 	{
-		pgmqc_exec(queue, delayed ? STMT_SEND_DELAYED : STMT_SEND, values, nulls, 0);
+		pgmqc_queue_run(queue, delayed ? STMT_SEND_DELAYED : STMT_SEND, values, nulls, 0);
 		msg_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
 											 SPI_tuptable->tupdesc, 1, &isnull));
 	}
@@ -262,10 +262,10 @@ pgmqc_send_batch(PG_FUNCTION_ARGS)
 		pgmqc_topic_before_send(queue, nmsg);
 		if (pgmqc_interval_is_zero(delay))
 			nulls[2] = 'n';
-		pgmqc_exec(queue, STMT_T_SEND_BATCH, values, nulls, 0);
+		pgmqc_queue_run(queue, STMT_TOPIC_SEND_BATCH, values, nulls, 0);
 	}
 	else
-		pgmqc_exec(queue, pgmqc_interval_is_zero(delay) ? STMT_SEND_BATCH : STMT_SEND_BATCH_DELAYED,
+		pgmqc_queue_run(queue, pgmqc_interval_is_zero(delay) ? STMT_SEND_BATCH : STMT_SEND_BATCH_DELAYED,
 				   values, nulls, 0);
 	ids = pgmqc_collect_ids(&nids);
 	if (queue->kind == PGMQC_KIND_TOPIC)

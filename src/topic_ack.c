@@ -73,7 +73,7 @@ pgmqc_ack(PG_FUNCTION_ARGS)
 	guard = pgmqc_plan_guard_begin();
 	group = group_of_args(fcinfo, &topic);
 	arg = PG_GETARG_DATUM(2);
-	done = pgmqc_gexec(group, GSTMT_ACK, &arg, NULL, 0) > 0;
+	done = pgmqc_group_run(group, STMT_GROUP_ACK, &arg, NULL, 0) > 0;
 	pgmqc_plan_guard_end(guard);
 	pgmqc_spi_finish(&cxt);
 	PG_RETURN_BOOL(done);
@@ -103,7 +103,7 @@ pgmqc_ack_many(PG_FUNCTION_ARGS)
 	guard = pgmqc_plan_guard_begin();
 	group = group_of_args(fcinfo, &topic);
 	arg = PointerGetDatum(ids);
-	pgmqc_gexec(group, GSTMT_ACK_MANY, &arg, NULL, 0);
+	pgmqc_group_run(group, STMT_GROUP_ACK_MANY, &arg, NULL, 0);
 	acked = pgmqc_collect_ids(&n);
 	pgmqc_emit_ids(fcinfo, acked, n);
 	pgmqc_plan_guard_end(guard);
@@ -118,7 +118,7 @@ announce_release(PgmqcQueue *topic, Interval *after)
 	if (pgmqc_shared == NULL)
 		return;
 	if (pgmqc_interval_is_zero(after))
-		pgmqc_wake_on_commit(topic, PG_INT32_MAX / 2, false);
+		pgmqc_wake_on_commit(topic, PGMQC_WAKE_ALL, false);
 	else
 		pgmqc_due_on_commit(topic, pgmqc_now_plus(after));
 }
@@ -154,7 +154,7 @@ pgmqc_nack(PG_FUNCTION_ARGS)
 	group = group_of_args(fcinfo, &topic);
 	args[0] = PG_GETARG_DATUM(2);
 	args[1] = IntervalPGetDatum(delay);
-	done = pgmqc_gexec(group, GSTMT_NACK, args, NULL, 0) > 0;
+	done = pgmqc_group_run(group, STMT_GROUP_NACK, args, NULL, 0) > 0;
 	if (done)
 		announce_release(topic, delay);
 	pgmqc_plan_guard_end(guard);
@@ -193,7 +193,7 @@ pgmqc_set_vt_group(PG_FUNCTION_ARGS)
 	group = group_of_args(fcinfo, &topic);
 	args[0] = PG_GETARG_DATUM(2);
 	args[1] = IntervalPGetDatum(vt);
-	if (pgmqc_gexec(group, GSTMT_SET_VT, args, NULL, 0) > 0)
+	if (pgmqc_group_run(group, STMT_GROUP_SET_VT, args, NULL, 0) > 0)
 		announce_release(topic, vt);
 	pgmqc_emit_rows(fcinfo, false);
 	pgmqc_plan_guard_end(guard);

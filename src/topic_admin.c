@@ -287,7 +287,7 @@ pgmqc_create_group(PG_FUNCTION_ARGS)
 	}
 
 	/* before the catalog lock: this may wait for sends in progress */
-	start = latest ? pgmqc_topic_safe_id(topic, true) + 1 : 0;
+	start = latest ? pgmqc_topic_settled_through(topic, true) + 1 : 0;
 
 	pgmqc_lock_catalog();
 	topic = pgmqc_open(topic_name, PGMQC_KIND_TOPIC, PGMQC_PRIV_ADMIN);
@@ -377,10 +377,10 @@ move_group(PgmqcQueue *topic, PgmqcGroup *group, int64 to)
 					 "epoch = epoch OPERATOR(pg_catalog.+) 1 "
 					 "WHERE group_id OPERATOR(pg_catalog.=) %d",
 					 topic->queue_id, to, group->group_id), SPI_OK_UPDATE);
-	group->known_next = 0;
-	group->last_advance = 0;
+	group->cursor_seen = 0;
+	group->cache.watermark.last_advance = 0;
 	if (pgmqc_shared != NULL)
-		pgmqc_wake_on_commit(topic, PG_INT32_MAX / 2, false);
+		pgmqc_wake_on_commit(topic, PGMQC_WAKE_ALL, false);
 }
 
 /*
@@ -394,7 +394,7 @@ retained_range(PgmqcQueue *topic, int64 *first, int64 *last, TimestampTz *first_
 	bool		isnull;
 	Datum		d;
 
-	pgmqc_exec(topic, STMT_T_BOUNDS, NULL, NULL, 1);
+	pgmqc_queue_run(topic, STMT_TOPIC_BOUNDS, NULL, NULL, 1);
 	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
 	*first = isnull ? -1 : DatumGetInt64(d);
 	*last = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
@@ -495,7 +495,7 @@ pgmqc_seek_time(PG_FUNCTION_ARGS)
 				 errdetail("Retention has removed older messages; the oldest retained was sent at %s.",
 						   timestamptz_to_str(first_at))));
 	arg = TimestampTzGetDatum(to_time);
-	pgmqc_exec(topic, STMT_T_FIRST_AT, &arg, NULL, 1);
+	pgmqc_queue_run(topic, STMT_TOPIC_FIRST_AT, &arg, NULL, 1);
 	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
 	to = isnull ? last + 1 : DatumGetInt64(d);
 	move_group(topic, group, to);

@@ -481,7 +481,7 @@ step_topic(TopicInfo *t, int64 unused1, int64 unused2, TimestampTz now)
 	entry = pgmqc_lookup_kind(t->name, PGMQC_KIND_TOPIC, true);
 	if (entry == NULL || entry->queue_id != t->id)
 		return true;			/* dropped meanwhile */
-	safe_last = pgmqc_topic_safe_id(entry, false);
+	safe_last = pgmqc_topic_settled_through(entry, false);
 	for (k = lowest; k < cur; k++)
 	{
 		if (!pgmqc_partition_exists(t->id, k))

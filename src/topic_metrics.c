@@ -60,7 +60,7 @@ pgmqc_list_groups(PG_FUNCTION_ARGS)
 	topic = pgmqc_open(topic_name, PGMQC_KIND_TOPIC, PGMQC_PRIV_MONITOR);
 	pgmqc_check_not_dropped(topic);
 
-	pgmqc_exec(topic, STMT_SEQ_LAST, NULL, NULL, 1);
+	pgmqc_queue_run(topic, STMT_TOPIC_SEQUENCE_LAST, NULL, NULL, 1);
 	last_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
 										  SPI_tuptable->tupdesc, 1, &isnull));
 	if (!DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0],
@@ -102,7 +102,7 @@ pgmqc_list_groups(PG_FUNCTION_ARGS)
 		args[2] = group->filter ? JsonbPGetDatum(group->filter) : (Datum) 0;
 		if (group->filter == NULL)
 			nulls3[2] = 'n';
-		if (pgmqc_gexec(group, GSTMT_STATS, args, nulls3, 1) != 1)
+		if (pgmqc_group_run(group, STMT_GROUP_STATS, args, nulls3, 1) != 1)
 			continue;
 		for (j = 0; j < 7; j++)
 			r[j] = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,

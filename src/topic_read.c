@@ -71,7 +71,7 @@ PG_FUNCTION_INFO_V1(pgmqc_receive_group);
  * (cancellable).
  */
 int64
-pgmqc_topic_safe_id(PgmqcQueue *topic, bool wait)
+pgmqc_topic_settled_through(PgmqcQueue *topic, bool wait)
 {
 	for (;;)
 	{
@@ -81,7 +81,7 @@ pgmqc_topic_safe_id(PgmqcQueue *topic, bool wait)
 		int64		v;
 		TransactionId x;
 
-		pgmqc_exec(topic, STMT_SEQ_LAST, NULL, NULL, 1);
+		pgmqc_queue_run(topic, STMT_TOPIC_SEQUENCE_LAST, NULL, NULL, 1);
 		last_value = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
 												 SPI_tuptable->tupdesc, 1, &isnull));
 		is_called = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0],
@@ -91,25 +91,25 @@ pgmqc_topic_safe_id(PgmqcQueue *topic, bool wait)
 
 		if (pgmqc_senders_ended_before(topic->queue_id, x))
 		{
-			topic->safe_id = Max(topic->safe_id, v);
-			topic->pend_valid = false;
-			return topic->safe_id;
+			topic->settled_through = Max(topic->settled_through, v);
+			topic->has_candidate = false;
+			return topic->settled_through;
 		}
 		/* not yet: an older candidate may have become safe meanwhile */
-		if (topic->pend_valid &&
-			pgmqc_senders_ended_before(topic->queue_id, topic->pend_xid))
+		if (topic->has_candidate &&
+			pgmqc_senders_ended_before(topic->queue_id, topic->candidate_xid))
 		{
-			topic->safe_id = Max(topic->safe_id, topic->pend_id);
-			topic->pend_valid = false;
+			topic->settled_through = Max(topic->settled_through, topic->candidate_id);
+			topic->has_candidate = false;
 		}
-		if (!topic->pend_valid)
+		if (!topic->has_candidate)
 		{
-			topic->pend_id = v;
-			topic->pend_xid = x;
-			topic->pend_valid = true;
+			topic->candidate_id = v;
+			topic->candidate_xid = x;
+			topic->has_candidate = true;
 		}
 		if (!wait)
-			return topic->safe_id;
+			return topic->settled_through;
 		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
 						 1, PG_WAIT_EXTENSION);
 		ResetLatch(MyLatch);
@@ -125,7 +125,7 @@ sequence_last(PgmqcQueue *topic)
 	Datum		result;
 
 	InitFunctionCallInfoData(*fcinfo, NULL, 1, InvalidOid, NULL, NULL);
-	fcinfo->args[0].value = ObjectIdGetDatum(topic->seqid);
+	fcinfo->args[0].value = ObjectIdGetDatum(topic->sequence_relid);
 	fcinfo->args[0].isnull = false;
 	result = pg_sequence_last_value(fcinfo);
 	return fcinfo->isnull ? 0 : DatumGetInt64(result);
@@ -139,9 +139,9 @@ load_part_hi(PgmqcQueue *topic)
 	int64		highest;
 
 	if (pgmqc_partition_range(topic->queue_id, &lowest, &highest))
-		topic->part_hi = (highest + 1) * topic->partition_size;
+		topic->partition_end = (highest + 1) * topic->partition_size;
 	else
-		topic->part_hi = 0;
+		topic->partition_end = 0;
 }
 
 /*
@@ -161,9 +161,9 @@ pgmqc_topic_before_send(PgmqcQueue *topic, int count)
 	int64		k;
 	int			i;
 
-	if (topic->part_hi == 0)
+	if (topic->partition_end == 0)
 		load_part_hi(topic);
-	if (need < topic->part_hi)
+	if (need < topic->partition_end)
 		return;
 
 	if (pgmqc_request_maintenance())
@@ -179,9 +179,9 @@ pgmqc_topic_before_send(PgmqcQueue *topic, int count)
 			CHECK_FOR_INTERRUPTS();
 		}
 	}
-	for (k = Max(topic->part_hi / topic->partition_size, 0); k <= need_part; k++)
+	for (k = Max(topic->partition_end / topic->partition_size, 0); k <= need_part; k++)
 		pgmqc_create_partition(topic->queue_id, topic->partition_size, k);
-	topic->part_hi = 0;
+	topic->partition_end = 0;
 }
 
 /*
@@ -196,7 +196,7 @@ pgmqc_topic_sent(PgmqcQueue *topic, int64 last_id, int count, Interval *delay)
 	if (pgmqc_shared != NULL)
 	{
 		if (pgmqc_interval_is_zero(delay))
-			pgmqc_wake_on_commit(topic, PG_INT32_MAX / 2, false);	/* all groups */
+			pgmqc_wake_on_commit(topic, PGMQC_WAKE_ALL, false);	/* all groups */
 		else
 		{
 			TimestampTz due = pgmqc_now_plus(delay);
@@ -210,12 +210,12 @@ pgmqc_topic_sent(PgmqcQueue *topic, int64 last_id, int count, Interval *delay)
 	(void) pgmqc_my_worker(true);
 
 	/* in the last partition's second half: have the worker make more */
-	if (topic->part_hi == 0)
+	if (topic->partition_end == 0)
 		load_part_hi(topic);
-	if (last_id >= topic->part_hi - topic->partition_size / 2)
+	if (last_id >= topic->partition_end - topic->partition_size / 2)
 	{
 		(void) pgmqc_request_maintenance();
-		topic->part_hi = 0;		/* look again next time */
+		topic->partition_end = 0;		/* look again next time */
 	}
 }
 
@@ -224,44 +224,44 @@ static int64
 advance_group_lwm(PgmqcGroup *group)
 {
 	TimestampTz now = GetCurrentTimestamp();
-	int64		cur = group->lwm;
+	int64		cur = group->cache.watermark.committed;
 	Datum		args[2];
 	bool		isnull;
 	Datum		d;
 	int64		epoch;
 
-	if (group->has_tentative && group->lwm_tentative > cur)
-		cur = group->lwm_tentative;
+	if (group->cache.watermark.has_tentative && group->cache.watermark.tentative > cur)
+		cur = group->cache.watermark.tentative;
 	if (IsolationUsesXactSnapshot())
 		return cur;
-	if (group->last_advance != 0 &&
-		!TimestampDifferenceExceeds(group->last_advance, now, GROUP_LWM_INTERVAL_MS))
+	if (group->cache.watermark.last_advance != 0 &&
+		!TimestampDifferenceExceeds(group->cache.watermark.last_advance, now, GROUP_LWM_INTERVAL_MS))
 		return cur;
-	group->last_advance = now;
+	group->cache.watermark.last_advance = now;
 
 	args[0] = Int64GetDatum(cur);
 	args[1] = Int32GetDatum(group->group_id);
-	if (pgmqc_gexec(group, GSTMT_LWM_SCAN, args, NULL, 1) != 1)
+	if (pgmqc_group_run(group, STMT_GROUP_WATERMARK_SCAN, args, NULL, 1) != 1)
 		return cur;
 	epoch = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
 										SPI_tuptable->tupdesc, 2, &isnull));
-	group->known_next = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
+	group->cursor_seen = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
 													SPI_tuptable->tupdesc, 3, &isnull));
-	if (epoch != group->epoch)
+	if (epoch != group->seek_count)
 	{
 		/* a seek moved the cursor back: start again from the beginning */
-		group->epoch = epoch;
-		group->lwm = 0;
-		group->has_tentative = false;
+		group->seek_count = epoch;
+		group->cache.watermark.committed = 0;
+		group->cache.watermark.has_tentative = false;
 		args[0] = Int64GetDatum(0);
-		if (pgmqc_gexec(group, GSTMT_LWM_SCAN, args, NULL, 1) != 1)
+		if (pgmqc_group_run(group, STMT_GROUP_WATERMARK_SCAN, args, NULL, 1) != 1)
 			return 0;
 		cur = 0;
 	}
 	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
 	if (!isnull && DatumGetInt64(d) > cur)
 	{
-		pgmqc_group_set_tentative(group, DatumGetInt64(d));
+		pgmqc_watermark_set_tentative(&group->cache.watermark, DatumGetInt64(d));
 		cur = DatumGetInt64(d);
 	}
 	return cur;
@@ -305,24 +305,24 @@ fill_group(PgmqcQueue *topic, PgmqcGroup *group, int32 lease, Interval *vt,
 	*added = 0;
 	if (IsolationUsesXactSnapshot())
 		return 0;
-	safe_id = pgmqc_topic_safe_id(topic, false);
-	if (group->known_next > safe_id)
+	safe_id = pgmqc_topic_settled_through(topic, false);
+	if (group->cursor_seen > safe_id)
 		return 0;				/* nothing new since we last looked */
 	if (!in_worker && IsTransactionBlock())
 	{
 		/* is there anything to fill?  (no lock: the cursor as committed) */
 		args[0] = Int32GetDatum(group->group_id);
-		if (pgmqc_gexec(group, GSTMT_CURSOR, args, NULL, 1) == 1)
-			group->known_next = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
+		if (pgmqc_group_run(group, STMT_GROUP_CURSOR, args, NULL, 1) == 1)
+			group->cursor_seen = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
 															SPI_tuptable->tupdesc, 1, &isnull));
-		if (group->known_next > safe_id)
+		if (group->cursor_seen > safe_id)
 			return 0;
 		if (pgmqc_request_fill())
 			return FILL_ASKED;
 	}
 
 	args[0] = Int32GetDatum(group->group_id);
-	if (pgmqc_gexec(group, GSTMT_LOCK_CURSOR, args, NULL, 1) == 0)
+	if (pgmqc_group_run(group, STMT_GROUP_LOCK_CURSOR, args, NULL, 1) == 0)
 	{
 		/* tell the one filling that others want messages too */
 		if (pgmqc_shared != NULL)
@@ -331,7 +331,7 @@ fill_group(PgmqcQueue *topic, PgmqcGroup *group, int32 lease, Interval *vt,
 	}
 	next_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
 										  SPI_tuptable->tupdesc, 1, &isnull));
-	group->known_next = next_id;
+	group->cursor_seen = next_id;
 	if (next_id > safe_id)
 		return 0;
 
@@ -353,7 +353,7 @@ fill_group(PgmqcQueue *topic, PgmqcGroup *group, int32 lease, Interval *vt,
 		nulls[3] = 'n';
 	args[4] = Int32GetDatum(lease);
 	args[5] = IntervalPGetDatum(vt ? vt : &zero);
-	pgmqc_gexec(group, GSTMT_FILL, args, nulls, 0);
+	pgmqc_group_run(group, STMT_GROUP_FILL, args, nulls, 0);
 	examined = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
 										   SPI_tuptable->tupdesc, 7, &isnull));
 	if (examined < limit)
@@ -372,8 +372,8 @@ fill_group(PgmqcQueue *topic, PgmqcGroup *group, int32 lease, Interval *vt,
 
 		args[0] = Int32GetDatum(group->group_id);
 		args[1] = Int64GetDatum(next_id);
-		pgmqc_gexec(group, GSTMT_SET_CURSOR, args, NULL, 0);
-		group->known_next = next_id;
+		pgmqc_group_run(group, STMT_GROUP_SET_CURSOR, args, NULL, 0);
+		group->cursor_seen = next_id;
 		SPI_tuptable = leased;
 		SPI_processed = nleased;
 	}
@@ -381,7 +381,7 @@ fill_group(PgmqcQueue *topic, PgmqcGroup *group, int32 lease, Interval *vt,
 	if (pgmqc_shared != NULL && SPI_processed > 0)
 	{
 		/* rolled back, the lease makes the messages available again */
-		pgmqc_wake_on_abort(topic, PG_INT32_MAX / 2);
+		pgmqc_wake_on_abort(topic, PGMQC_WAKE_ALL);
 		if (pg_atomic_read_u32(&pgmqc_slot(topic->queue_id)->waiters) > 0)
 			pgmqc_publish_due(topic->queue_id, pgmqc_now_plus(vt));
 	}
@@ -390,7 +390,7 @@ fill_group(PgmqcQueue *topic, PgmqcGroup *group, int32 lease, Interval *vt,
 	 * those who found the group being filled wait for this commit.
 	 */
 	if ((*added > (int64) SPI_processed || contended) && pgmqc_shared != NULL)
-		pgmqc_wake_on_commit(topic, PG_INT32_MAX / 2, false);
+		pgmqc_wake_on_commit(topic, PGMQC_WAKE_ALL, false);
 	return (int) SPI_processed;
 }
 
@@ -403,11 +403,11 @@ claim_group(PgmqcQueue *topic, PgmqcGroup *group, int32 qty, Interval *vt)
 	args[0] = Int32GetDatum(qty);
 	args[1] = IntervalPGetDatum(vt);
 	args[2] = Int64GetDatum(advance_group_lwm(group));
-	n = pgmqc_gexec(group, GSTMT_CLAIM, args, NULL, 0);
+	n = pgmqc_group_run(group, STMT_GROUP_CLAIM, args, NULL, 0);
 	if (n > 0 && pgmqc_shared != NULL)
 	{
 		/* rolled back, the claim makes the messages available again */
-		pgmqc_wake_on_abort(topic, PG_INT32_MAX / 2);
+		pgmqc_wake_on_abort(topic, PGMQC_WAKE_ALL);
 		/* the lease end matters to sleepers */
 		if (pg_atomic_read_u32(&pgmqc_slot(topic->queue_id)->waiters) > 0)
 			pgmqc_publish_due(topic->queue_id, pgmqc_now_plus(vt));
@@ -537,7 +537,7 @@ claim_or_wait(const char *topic_name, const char *group_name, int32 qty,
 		args[0] = Int64GetDatum(advance_group_lwm(group));
 		args[1] = TimestampTzGetDatum(GetCurrentTimestamp());
 		until = deadline;
-		if (pgmqc_gexec(group, GSTMT_NEXT_DUE, args, NULL, 1) == 1)
+		if (pgmqc_group_run(group, STMT_GROUP_NEXT_DUE, args, NULL, 1) == 1)
 		{
 			Datum		d = SPI_getbinval(SPI_tuptable->vals[0],
 										  SPI_tuptable->tupdesc, 1, &isnull);
@@ -655,7 +655,7 @@ fill_one_group(const char *topic_name, const char *group_name)
 		return;
 	args[0] = Int64GetDatum(advance_group_lwm(group));
 	args[1] = Int32GetDatum(FILL_MIN);
-	pgmqc_gexec(group, GSTMT_AVAILABLE, args, NULL, 1);
+	pgmqc_group_run(group, STMT_GROUP_AVAILABLE, args, NULL, 1);
 	if (DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
 									SPI_tuptable->tupdesc, 1, &isnull)) < FILL_MIN)
 	{
@@ -664,7 +664,7 @@ fill_one_group(const char *topic_name, const char *group_name)
 		(void) fill_group(topic, group, 0, NULL, true, &added);
 	}
 	/* whoever asked waits for this commit, filled or not */
-	pgmqc_wake_on_commit(topic, PG_INT32_MAX / 2, false);
+	pgmqc_wake_on_commit(topic, PGMQC_WAKE_ALL, false);
 }
 
 /*

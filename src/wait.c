@@ -120,7 +120,7 @@ pgmqc_next_due(PgmqcQueue *queue, int64 lwm)
 
 	args[0] = Int64GetDatum(lwm);
 	args[1] = TimestampTzGetDatum(GetCurrentTimestamp());
-	pgmqc_exec(queue, STMT_NEXT_DUE, args, NULL, 1);
+	pgmqc_queue_run(queue, STMT_NEXT_DUE, args, NULL, 1);
 	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
 	SPI_freetuptable(SPI_tuptable);
 	if (isnull)

@@ -1,0 +1,594 @@
+/*-------------------------------------------------------------------------
+ *
+ * object_cache.c
+ *		The backend-local cache of queues, topics and consumer groups, with
+ *		their kept statements and low watermarks.
+ *
+ * Queues and topics are keyed by name, consumer groups by (topic id, group
+ * name); both kinds of entry begin with a PgmqcCacheEntry, and one
+ * machinery serves both: a relcache invalidation of an entry's table (DROP,
+ * TRUNCATE, VACUUM statistics, ...) marks it for re-validation, and the
+ * next use looks it up again in pgmq_c.queues or pgmq_c.groups.  An object
+ * dropped or created again meanwhile starts afresh; the plans of one that
+ * still exists are kept, since the plan cache re-plans them by itself after
+ * DDL.  Watermark advances made inside a transaction are adopted or dropped
+ * at its end.
+ *
+ * All functions here must be called inside an SPI connection.
+ *
+ * Copyright (c) 2026, pgmq_c developers
+ *
+ * IDENTIFICATION
+ *	  src/common/object_cache.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/namespace.h"
+#include "catalog/pg_class.h"
+#include "storage/lmgr.h"
+#include "utils/builtins.h"
+#include "utils/hsearch.h"
+#include "utils/inval.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/syscache.h"
+
+#include "pgmq_c.h"
+#include "common/object_cache.h"
+
+static HTAB *queue_cache = NULL;
+static HTAB *group_cache = NULL;
+
+/* some entry of either table has a tentative watermark */
+static bool any_tentative = false;
+
+/*
+ * A relcache invalidation of the table of a cached object (or of every
+ * relation) marks the entry so that the next use re-validates it.
+ */
+static void
+invalidate_table(HTAB *table, Size offset, Oid relid)
+{
+	HASH_SEQ_STATUS status;
+	char	   *entry;
+
+	if (table == NULL)
+		return;
+	hash_seq_init(&status, table);
+	while ((entry = hash_seq_search(&status)) != NULL)
+	{
+		PgmqcCacheEntry *cached = (PgmqcCacheEntry *) (entry + offset);
+
+		if (relid == InvalidOid || cached->relid == relid)
+			cached->valid = false;
+	}
+}
+
+static void
+relcache_callback(Datum arg, Oid relid)
+{
+	invalidate_table(queue_cache, offsetof(PgmqcQueue, cache), relid);
+	invalidate_table(group_cache, offsetof(PgmqcGroup, cache), relid);
+}
+
+void
+pgmqc_object_cache_init(void)
+{
+	HASHCTL		ctl;
+
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = PGMQC_MAX_NAME_LEN + 1;
+	ctl.entrysize = sizeof(PgmqcQueue);
+	ctl.hcxt = CacheMemoryContext;
+	queue_cache = hash_create("pgmq_c queue cache", 16, &ctl,
+							  HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
+
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = sizeof(PgmqcGroupKey);
+	ctl.entrysize = sizeof(PgmqcGroup);
+	ctl.hcxt = CacheMemoryContext;
+	group_cache = hash_create("pgmq_c group cache", 16, &ctl,
+							  HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+
+	CacheRegisterRelcacheCallback(relcache_callback, (Datum) 0);
+}
+
+/* Free an entry's kept statements. */
+void
+pgmqc_forget_plans(PgmqcCacheEntry *entry)
+{
+	int			i;
+
+	for (i = 0; i < PGMQC_NUM_STATEMENTS; i++)
+	{
+		if (entry->plans[i] != NULL)
+			SPI_freeplan(entry->plans[i]);
+		entry->plans[i] = NULL;
+	}
+}
+
+/* Make an entry's common part as new: no plans, no watermark. */
+static void
+reset_cache_entry(PgmqcCacheEntry *entry)
+{
+	pgmqc_forget_plans(entry);
+	memset(&entry->watermark, 0, sizeof(entry->watermark));
+}
+
+static void
+reset_queue(PgmqcQueue *entry)
+{
+	reset_cache_entry(&entry->cache);
+	entry->settled_through = 0;
+	entry->candidate_id = 0;
+	entry->candidate_xid = InvalidTransactionId;
+	entry->has_candidate = false;
+	entry->kind = PGMQC_KIND_QUEUE;
+	entry->partition_size = 0;
+	entry->partition_end = 0;
+	entry->partition_plan_number = -1;
+}
+
+static void
+reset_group(PgmqcGroup *entry)
+{
+	reset_cache_entry(&entry->cache);
+	if (entry->filter != NULL)
+		pfree(entry->filter);
+	entry->filter = NULL;
+	entry->seek_count = -1;
+	entry->cursor_seen = 0;
+}
+
+/*
+ * Look the queue up in pgmq_c.queues; the result is the current SPI result.
+ * Returns false when there is no such queue.
+ */
+static bool
+fetch_queue_row(const char *name)
+{
+	Datum		arg = CStringGetTextDatum(name);
+	Oid			queues = get_relname_relid("queues",
+										   get_namespace_oid("pgmq_c", false));
+	PgmqcStatement stmt;
+
+	/*
+	 * Versions 0.1.0 to 0.3.0 of the extension lack columns: this library
+	 * serves them until ALTER EXTENSION pgmq_c UPDATE.
+	 */
+	if (get_attnum(queues, "owner") != InvalidAttrNumber)
+		stmt = STMT_LOOKUP_QUEUE;
+	else if (get_attnum(queues, "kind") != InvalidAttrNumber)
+		stmt = STMT_LOOKUP_QUEUE_0_3;
+	else if (get_attnum(queues, "notify_throttle") != InvalidAttrNumber)
+		stmt = STMT_LOOKUP_QUEUE_0_2;
+	else
+		stmt = STMT_LOOKUP_QUEUE_0_1;
+	return pgmqc_run_catalog(stmt, &arg, NULL, 1) > 0;
+}
+
+static void
+unknown_object(const char *name, char kind)
+{
+	if (kind == PGMQC_KIND_TOPIC)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("topic \"%s\" does not exist", name),
+				 errhint("Create it with pgmq_c.create_topic().")));
+	ereport(ERROR,
+			(errcode(ERRCODE_UNDEFINED_OBJECT),
+			 errmsg("queue \"%s\" does not exist", name),
+			 errhint("Create it with pgmq_c.create_queue().")));
+}
+
+/* A queue given where a topic is expected, or the reverse. */
+static void
+wrong_kind(const char *name, char found)
+{
+	if (found == PGMQC_KIND_TOPIC)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("\"%s\" is a topic, not a queue", name),
+				 errhint("Read a topic with pgmq_c.read_group(), acknowledge with pgmq_c.ack(), drop it with pgmq_c.drop_topic().")));
+	ereport(ERROR,
+			(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+			 errmsg("\"%s\" is a queue, not a topic", name),
+			 errhint("Read a queue with pgmq_c.read(), delete with pgmq_c.delete(), drop it with pgmq_c.drop_queue().")));
+}
+
+/*
+ * Find a queue or topic by name.  The name must have been validated.  kind
+ * is PGMQC_KIND_QUEUE, PGMQC_KIND_TOPIC or 0 for either; a name of the other
+ * kind is an error even with missing_ok.  Raises an error for an unknown
+ * name unless missing_ok.
+ */
+PgmqcQueue *
+pgmqc_lookup_kind(const char *name, char kind, bool missing_ok)
+{
+	PgmqcQueue *entry;
+	bool		found;
+	bool		isnull;
+	int32		queue_id;
+	char		found_kind;
+	char		relname[NAMEDATALEN];
+
+	entry = hash_search(queue_cache, name, HASH_FIND, NULL);
+	if (entry != NULL && entry->cache.valid)
+	{
+		if (kind != 0 && entry->kind != kind)
+			wrong_kind(name, entry->kind);
+		return entry;
+	}
+
+	if (!fetch_queue_row(name))
+	{
+		if (entry != NULL)
+		{
+			reset_queue(entry);
+			hash_search(queue_cache, name, HASH_REMOVE, NULL);
+		}
+		if (missing_ok)
+			return NULL;
+		unknown_object(name, kind);
+	}
+	queue_id = DatumGetInt32(pgmqc_column(0, LOOKUP_COL_QUEUE_ID, &isnull));
+	found_kind = DatumGetChar(pgmqc_column(0, LOOKUP_COL_KIND, &isnull));
+	if (kind != 0 && found_kind != kind)
+		wrong_kind(name, found_kind);
+
+	if (entry == NULL)
+	{
+		entry = hash_search(queue_cache, name, HASH_ENTER, &found);
+		memset(entry->cache.plans, 0, sizeof(entry->cache.plans));
+		reset_queue(entry);
+		entry->queue_id = queue_id;
+	}
+	else if (entry->queue_id != queue_id)
+	{
+		/* dropped and created again: nothing of the old queue applies */
+		reset_queue(entry);
+		entry->queue_id = queue_id;
+	}
+	entry->kind = found_kind;
+	entry->partition_size = pgmqc_column_int64(0, LOOKUP_COL_PARTITION_SIZE,
+											   &isnull);
+	entry->partition_end = 0;
+	if (found_kind == PGMQC_KIND_TOPIC)
+		entry->sequence_relid = pgmqc_relation_oid(REL_LOG_SEQUENCE, queue_id, 0);
+	else
+		entry->sequence_relid = InvalidOid;
+	entry->default_vt =
+		*DatumGetIntervalP(pgmqc_column(0, LOOKUP_COL_VISIBILITY_TIMEOUT, &isnull));
+	entry->notify = DatumGetBool(pgmqc_column(0, LOOKUP_COL_NOTIFY, &isnull));
+	entry->owner = DatumGetObjectId(pgmqc_column(0, LOOKUP_COL_OWNER, &isnull));
+
+	pgmqc_relation_name(relname,
+						found_kind == PGMQC_KIND_TOPIC ? REL_LOG : REL_MESSAGES,
+						queue_id, 0);
+	entry->cache.relid = get_relname_relid(relname,
+										   get_namespace_oid("pgmq_c", false));
+	if (!OidIsValid(entry->cache.relid))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("table \"pgmq_c.%s\" of \"%s\" is missing", relname, name),
+				 errhint("Drop it with pgmq_c.drop_queue() or pgmq_c.drop_topic() and create it again.")));
+	entry->access_generation = 0;	/* privileges are computed again */
+	entry->cache.valid = true;
+	return entry;
+}
+
+/* Find a queue (not a topic) by name. */
+PgmqcQueue *
+pgmqc_lookup(const char *name, bool missing_ok)
+{
+	return pgmqc_lookup_kind(name, PGMQC_KIND_QUEUE, missing_ok);
+}
+
+/* Remove a queue or topic from this backend's cache (after a drop). */
+void
+pgmqc_forget(const char *name)
+{
+	PgmqcQueue *entry = hash_search(queue_cache, name, HASH_FIND, NULL);
+
+	if (entry != NULL)
+	{
+		reset_queue(entry);
+		hash_search(queue_cache, name, HASH_REMOVE, NULL);
+	}
+}
+
+/* Forget every cached group of a topic (after drop_topic). */
+void
+pgmqc_group_forget_topic(int32 topic_id)
+{
+	HASH_SEQ_STATUS status;
+	PgmqcGroup *entry;
+
+	if (group_cache == NULL)
+		return;
+	hash_seq_init(&status, group_cache);
+	while ((entry = hash_seq_search(&status)) != NULL)
+	{
+		if (entry->key.topic_id == topic_id)
+		{
+			reset_group(entry);
+			hash_search(group_cache, &entry->key, HASH_REMOVE, NULL);
+		}
+	}
+}
+
+/*
+ * Look a group of a topic up.  The name must have been validated.  Raises
+ * an error for an unknown group unless missing_ok.
+ */
+PgmqcGroup *
+pgmqc_group_lookup(PgmqcQueue *topic, const char *name, bool missing_ok)
+{
+	PgmqcGroupKey key;
+	PgmqcGroup *entry;
+	Datum		args[2];
+	bool		isnull;
+	bool		found;
+	int32		group_id;
+	Datum		filter;
+	char		relname[NAMEDATALEN];
+
+	memset(&key, 0, sizeof(key));
+	key.topic_id = topic->queue_id;
+	strlcpy(key.name, name, sizeof(key.name));
+
+	entry = hash_search(group_cache, &key, HASH_FIND, NULL);
+	if (entry != NULL && entry->cache.valid)
+		return entry;
+
+	args[0] = Int32GetDatum(topic->queue_id);
+	args[1] = CStringGetTextDatum(name);
+	if (pgmqc_run_catalog(STMT_LOOKUP_GROUP, args, NULL, 1) == 0)
+	{
+		if (entry != NULL)
+		{
+			reset_group(entry);
+			hash_search(group_cache, &key, HASH_REMOVE, NULL);
+		}
+		if (missing_ok)
+			return NULL;
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("consumer group \"%s\" of topic \"%s\" does not exist",
+						name, topic->name),
+				 errhint("Create it with pgmq_c.create_group().")));
+	}
+	group_id = DatumGetInt32(pgmqc_column(0, LOOKUP_GROUP_COL_GROUP_ID, &isnull));
+
+	if (entry == NULL)
+	{
+		entry = hash_search(group_cache, &key, HASH_ENTER, &found);
+		memset(entry->cache.plans, 0, sizeof(entry->cache.plans));
+		entry->filter = NULL;
+		reset_group(entry);
+		entry->group_id = group_id;
+	}
+	else
+	{
+		/* the filter may have changed; a re-created group starts afresh */
+		if (entry->group_id != group_id)
+		{
+			reset_group(entry);
+			entry->group_id = group_id;
+		}
+		else if (entry->filter != NULL)
+		{
+			pfree(entry->filter);
+			entry->filter = NULL;
+		}
+	}
+	entry->default_vt =
+		*DatumGetIntervalP(pgmqc_column(0, LOOKUP_GROUP_COL_VISIBILITY_TIMEOUT,
+										&isnull));
+	filter = pgmqc_column(0, LOOKUP_GROUP_COL_FILTER, &isnull);
+	if (!isnull)
+	{
+		Jsonb	   *j = DatumGetJsonbP(filter);
+
+		entry->filter = MemoryContextAlloc(CacheMemoryContext, VARSIZE(j));
+		memcpy(entry->filter, j, VARSIZE(j));
+	}
+
+	pgmqc_relation_name(relname, REL_GROUP, group_id, 0);
+	entry->cache.relid = get_relname_relid(relname,
+										   get_namespace_oid("pgmq_c", false));
+	if (!OidIsValid(entry->cache.relid))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("table \"pgmq_c.%s\" of consumer group \"%s\" is missing",
+						relname, name),
+				 errhint("Drop the group with pgmq_c.drop_group() and create it again.")));
+	entry->cache.valid = true;
+	return entry;
+}
+
+/* The kept plan of a statement for an entry, prepared on first use. */
+static SPIPlanPtr
+entry_plan(PgmqcCacheEntry *entry, PgmqcStatement stmt,
+		   const PgmqcStatementTarget *target)
+{
+	if (entry->plans[stmt] == NULL)
+		entry->plans[stmt] = pgmqc_statement_prepare(stmt, target);
+	return entry->plans[stmt];
+}
+
+/* Execute one of a queue's or topic's statements; returns SPI_processed. */
+int
+pgmqc_queue_run(PgmqcQueue *queue, PgmqcStatement stmt, Datum *values,
+				const char *nulls, long count)
+{
+	PgmqcStatementTarget target = {queue->queue_id, 0, -1};
+
+	Assert(pgmqc_statement_owner(stmt) ==
+		   (queue->kind == PGMQC_KIND_TOPIC ? ON_TOPIC : ON_QUEUE));
+	return pgmqc_run_plan(entry_plan(&queue->cache, stmt, &target),
+						  values, nulls, count);
+}
+
+/*
+ * The kept statement that sends one message straight into partition partno
+ * of a topic's log (STMT_TOPIC_SEND_PARTITION).  One partition's plan is
+ * kept at a time; NULL when the partition does not exist (the caller then
+ * sends through the log itself).
+ */
+SPIPlanPtr
+pgmqc_partition_send_plan(PgmqcQueue *topic, int64 partno)
+{
+	SPIPlanPtr *plan = &topic->cache.plans[STMT_TOPIC_SEND_PARTITION];
+	PgmqcStatementTarget target = {topic->queue_id, 0, partno};
+
+	if (*plan != NULL && topic->partition_plan_number == partno)
+		return *plan;
+	if (!OidIsValid(pgmqc_relation_oid(REL_LOG_PARTITION, topic->queue_id, partno)))
+		return NULL;
+	if (*plan != NULL)
+		SPI_freeplan(*plan);
+	*plan = NULL;
+	*plan = pgmqc_statement_prepare(STMT_TOPIC_SEND_PARTITION, &target);
+	topic->partition_plan_number = partno;
+	return *plan;
+}
+
+/* Execute one of a group's statements; returns SPI_processed. */
+int
+pgmqc_group_run(PgmqcGroup *group, PgmqcStatement stmt, Datum *values,
+				const char *nulls, long count)
+{
+	PgmqcStatementTarget target = {group->key.topic_id, group->group_id, -1};
+
+	Assert(pgmqc_statement_owner(stmt) == ON_GROUP);
+	return pgmqc_run_plan(entry_plan(&group->cache, stmt, &target),
+						  values, nulls, count);
+}
+
+/* The watermark to scan from: a tentative advance counts in its own xact. */
+int64
+pgmqc_effective_watermark(PgmqcWatermark *watermark)
+{
+	if (watermark->has_tentative && watermark->tentative > watermark->committed)
+		return watermark->tentative;
+	return watermark->committed;
+}
+
+/* Record a watermark advance made inside the current transaction. */
+void
+pgmqc_watermark_set_tentative(PgmqcWatermark *watermark, int64 value)
+{
+	watermark->tentative = value;
+	watermark->has_tentative = true;
+	any_tentative = true;
+}
+
+static void
+watermarks_xact_end(HTAB *table, Size offset, bool commit)
+{
+	HASH_SEQ_STATUS status;
+	char	   *entry;
+
+	if (table == NULL)
+		return;
+	hash_seq_init(&status, table);
+	while ((entry = hash_seq_search(&status)) != NULL)
+	{
+		PgmqcWatermark *watermark =
+			&((PgmqcCacheEntry *) (entry + offset))->watermark;
+
+		if (watermark->has_tentative)
+		{
+			if (commit && watermark->tentative > watermark->committed)
+				watermark->committed = watermark->tentative;
+			watermark->has_tentative = false;
+		}
+	}
+}
+
+/*
+ * At the end of every (sub)transaction: adopt the tentative watermarks on
+ * commit, drop them on abort.
+ */
+void
+pgmqc_object_cache_xact_end(bool commit)
+{
+	if (!any_tentative)
+		return;
+	watermarks_xact_end(queue_cache, offsetof(PgmqcQueue, cache), commit);
+	watermarks_xact_end(group_cache, offsetof(PgmqcGroup, cache), commit);
+	any_tentative = false;
+}
+
+/*
+ * Objects dropped while in use.  A queue, topic or group is cached per
+ * backend, and the cache learns of a drop only when it processes
+ * invalidation messages: at the start of a transaction, or when it locks a
+ * relation.  So a call that uses a cache entry in a transaction that began
+ * before another session dropped the object -- a receive() that committed
+ * and slept, a delete() in a transaction block that read the message
+ * earlier -- would reach its statements and fail on the missing internal
+ * table (42P01, naming pgmq_c.q_<id>).  These checks lock the object's
+ * table first, as its statements would (so the invalidations are processed
+ * and no drop can commit from then on), and report an object that is gone
+ * as unknown, 42704, by the name the caller gave, like a lookup does.
+ */
+static bool
+lock_if_exists(Oid relid)
+{
+	LockRelationOid(relid, AccessShareLock);
+	return SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relid));
+}
+
+static void
+dropped_meanwhile(PgmqcQueue *queue)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_UNDEFINED_OBJECT),
+			 errmsg("%s \"%s\" does not exist",
+					queue->kind == PGMQC_KIND_TOPIC ? "topic" : "queue",
+					queue->name),
+			 errdetail("It was dropped while this session was using it.")));
+}
+
+/*
+ * Make sure a queue or topic just looked up (or kept across a sleep) was not
+ * dropped since; lock its table (queues: the message table, which
+ * drop_queue drops first; topics: the log).
+ */
+void
+pgmqc_check_not_dropped(PgmqcQueue *queue)
+{
+	if (!lock_if_exists(queue->cache.relid))
+		dropped_meanwhile(queue);
+}
+
+/*
+ * The same for a consumer group and its topic.  The group's table is locked
+ * first, as drop_topic drops it first; a dropped topic is reported before a
+ * dropped group.  With missing_ok, returns false instead of raising an
+ * error.
+ */
+bool
+pgmqc_check_group_not_dropped(PgmqcQueue *topic, PgmqcGroup *group,
+							  bool missing_ok)
+{
+	bool		group_exists = lock_if_exists(group->cache.relid);
+	bool		topic_exists = lock_if_exists(topic->cache.relid);
+
+	if (topic_exists && group_exists)
+		return true;
+	if (missing_ok)
+		return false;
+	if (!topic_exists)
+		dropped_meanwhile(topic);
+	ereport(ERROR,
+			(errcode(ERRCODE_UNDEFINED_OBJECT),
+			 errmsg("consumer group \"%s\" of topic \"%s\" does not exist",
+					group->key.name, topic->name),
+			 errdetail("It was dropped while this session was using it.")));
+	return false;				/* keep compiler quiet */
+}

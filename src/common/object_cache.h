@@ -1,0 +1,138 @@
+/*-------------------------------------------------------------------------
+ *
+ * object_cache.h
+ *		The backend-local cache of queues, topics and consumer groups: what
+ *		the catalog says of each, its kept statements and its low watermark.
+ *
+ * Copyright (c) 2026, pgmq_c developers
+ *
+ * IDENTIFICATION
+ *	  src/common/object_cache.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef PGMQC_OBJECT_CACHE_H
+#define PGMQC_OBJECT_CACHE_H
+
+#include "access/transam.h"
+#include "datatype/timestamp.h"
+#include "utils/jsonb.h"
+
+#include "pgmq_c.h"
+#include "common/statements.h"
+
+/*
+ * The low watermark of a table of messages (a queue's q_<id>, a group's
+ * g_<id>): no live message has a lower msg_id, so scans start there and
+ * never walk the dead index entries left below it by consumed messages
+ * (docs/design.md, "Low watermark").  An advance made inside a transaction
+ * is tentative until the transaction commits: a rollback can bring back the
+ * messages it consumed.
+ */
+typedef struct PgmqcWatermark
+{
+	int64		committed;		/* no live message below, for certain */
+	int64		tentative;		/* advanced inside the current transaction */
+	bool		has_tentative;
+	TimestampTz last_advance;	/* when the watermark was last recomputed */
+} PgmqcWatermark;
+
+/*
+ * What every cache entry has: validity, the table whose relcache
+ * invalidation re-validates the entry, kept statements and watermark.
+ */
+typedef struct PgmqcCacheEntry
+{
+	bool		valid;			/* false: look the catalog up again */
+	Oid			relid;			/* q_<id>, t_<id> or g_<id> */
+	PgmqcWatermark watermark;
+	SPIPlanPtr	plans[PGMQC_NUM_STATEMENTS];
+} PgmqcCacheEntry;
+
+/*
+ * A queue or topic, keyed by name.  A message with an id at or below
+ * settled_through can no longer appear: every transaction that drew an id
+ * up to there has ended (docs/design.md, "Settled ids").  It advances by
+ * way of a candidate: the last id drawn when the candidate was taken,
+ * settled once every transaction older than candidate_xid has ended.
+ */
+typedef struct PgmqcQueue
+{
+	char		name[PGMQC_MAX_NAME_LEN + 1];	/* hash key */
+	PgmqcCacheEntry cache;
+	int32		queue_id;
+	char		kind;			/* PGMQC_KIND_QUEUE or PGMQC_KIND_TOPIC */
+	Interval	default_vt;
+	bool		notify;			/* enable_notify() is on */
+	Oid			owner;			/* the queue's owner (queues.owner) */
+
+	/* the caller's privileges on the queue, as last computed (access.c) */
+	Oid			access_role;
+	uint64		access_generation;
+	int			access_mask;
+
+	/* settled ids (queue/queue_read.c, topic/topic_publish.c) */
+	int64		settled_through;
+	int64		candidate_id;
+	TransactionId candidate_xid;
+	bool		has_candidate;
+
+	/* topics only */
+	int64		partition_size; /* msg_ids per partition of the log */
+	int64		partition_end;	/* end of the last partition known, or 0 */
+	Oid			sequence_relid; /* the log's msg_id sequence */
+	int64		partition_plan_number;	/* partition that
+										 * STMT_TOPIC_SEND_PARTITION is kept
+										 * for */
+} PgmqcQueue;
+
+typedef struct PgmqcGroupKey
+{
+	int32		topic_id;
+	char		name[PGMQC_MAX_NAME_LEN + 1];
+} PgmqcGroupKey;
+
+/*
+ * A consumer group, keyed by (topic id, group name).  The group's cursor
+ * row in c_<topic id> says which msg_id the group hands out next and how
+ * many times it has been moved by seek (its seek count, column "epoch").
+ */
+typedef struct PgmqcGroup
+{
+	PgmqcGroupKey key;			/* hash key */
+	PgmqcCacheEntry cache;
+	int32		group_id;
+	Interval	default_vt;
+	Jsonb	   *filter;			/* NULL: every message */
+	int64		seek_count;		/* the cursor's seek count last seen */
+	int64		cursor_seen;	/* the cursor's next_id, as last seen */
+} PgmqcGroup;
+
+extern void pgmqc_object_cache_init(void);
+extern void pgmqc_object_cache_xact_end(bool commit);
+
+extern PgmqcQueue *pgmqc_lookup_kind(const char *name, char kind,
+									 bool missing_ok);
+extern PgmqcQueue *pgmqc_lookup(const char *name, bool missing_ok);
+extern void pgmqc_forget(const char *name);
+extern void pgmqc_forget_plans(PgmqcCacheEntry *entry);
+
+extern PgmqcGroup *pgmqc_group_lookup(PgmqcQueue *topic, const char *name,
+									  bool missing_ok);
+extern void pgmqc_group_forget_topic(int32 topic_id);
+
+extern int	pgmqc_queue_run(PgmqcQueue *queue, PgmqcStatement stmt,
+							Datum *values, const char *nulls, long count);
+extern SPIPlanPtr pgmqc_partition_send_plan(PgmqcQueue *topic, int64 partno);
+extern int	pgmqc_group_run(PgmqcGroup *group, PgmqcStatement stmt,
+							Datum *values, const char *nulls, long count);
+
+extern int64 pgmqc_effective_watermark(PgmqcWatermark *watermark);
+extern void pgmqc_watermark_set_tentative(PgmqcWatermark *watermark,
+										  int64 value);
+
+extern void pgmqc_check_not_dropped(PgmqcQueue *queue);
+extern bool pgmqc_check_group_not_dropped(PgmqcQueue *topic, PgmqcGroup *group,
+										  bool missing_ok);
+
+#endif							/* PGMQC_OBJECT_CACHE_H */

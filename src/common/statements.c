@@ -1,0 +1,669 @@
+/*-------------------------------------------------------------------------
+ *
+ * statements.c
+ *		The statement catalogue: the text of every statement pgmq_c keeps
+ *		prepared, and the one way they are expanded, prepared and run.
+ *
+ * Placeholders, each expanded to a schema-qualified, quoted identifier
+ * made from ids only (statements.h lists the relations):
+ *
+ *	{messages} {delayed} {archive}	a queue's tables q_, d_, a_<queue id>
+ *	{sequence}						a queue's msg_id sequence q_<id>_seq
+ *	{log} {log_sequence}			a topic's log t_<id> and its sequence
+ *	{partition}						partition t_<id>_p<n> of a topic's log
+ *	{cursors}						a topic's cursor table c_<topic id>
+ *	{group}							a consumer group's table g_<group id>
+ *
+ * and, with the suffix _regclass ({messages_regclass}, {sequence_regclass},
+ * ...), the same relation as a quoted literal cast to pg_catalog.regclass,
+ * for functions that take a relation (nextval, pg_stat_get_live_tuples).
+ *
+ * Statements on a queue, topic or group are prepared once per backend and
+ * object, kept with SPI_keepplan() in its cache entry (object_cache.c);
+ * catalog statements once per backend, here.  Every statement qualifies
+ * its operators and functions (OPERATOR(pg_catalog.=), pg_catalog.now())
+ * although the search path is pinned (security.c).
+ *
+ * Copyright (c) 2026, pgmq_c developers
+ *
+ * IDENTIFICATION
+ *	  src/common/statements.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/namespace.h"
+#include "catalog/pg_type.h"
+#include "lib/stringinfo.h"
+#include "nodes/parsenodes.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/lsyscache.h"
+
+#include "common/statements.h"
+
+typedef struct StatementDef
+{
+	const char *sql;
+	int			nargs;
+	Oid			argtypes[6];
+} StatementDef;
+
+static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
+	[STMT_SEND] = {
+		"INSERT INTO {messages} (msg_id, read_ct, enqueued_at, vt, message, headers) "
+		"VALUES (pg_catalog.nextval({sequence_regclass}), 0, pg_catalog.clock_timestamp(), "
+		"pg_catalog.clock_timestamp(), $1, $2) RETURNING msg_id",
+		2, {JSONBOID, JSONBOID}
+	},
+	[STMT_SEND_DELAYED] = {
+		"INSERT INTO {delayed} (msg_id, enqueued_at, deliver_at, message, headers) "
+		"VALUES (pg_catalog.nextval({sequence_regclass}), pg_catalog.clock_timestamp(), "
+		"pg_catalog.clock_timestamp() OPERATOR(pg_catalog.+) $3, $1, $2) RETURNING msg_id",
+		3, {JSONBOID, JSONBOID, INTERVALOID}
+	},
+	[STMT_SEND_BATCH] = {
+		"INSERT INTO {messages} (msg_id, read_ct, enqueued_at, vt, message, headers) "
+		"SELECT pg_catalog.nextval({sequence_regclass}), 0, pg_catalog.clock_timestamp(), "
+		"pg_catalog.clock_timestamp(), u.m, u.h "
+		"FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)) WITH ORDINALITY AS u(m, h, o) "
+		"ORDER BY u.o RETURNING msg_id",
+		2, {JSONBARRAYOID, JSONBARRAYOID}
+	},
+	[STMT_SEND_BATCH_DELAYED] = {
+		"INSERT INTO {delayed} (msg_id, enqueued_at, deliver_at, message, headers) "
+		"SELECT pg_catalog.nextval({sequence_regclass}), pg_catalog.clock_timestamp(), "
+		"pg_catalog.clock_timestamp() OPERATOR(pg_catalog.+) $3, u.m, u.h "
+		"FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)) WITH ORDINALITY AS u(m, h, o) "
+		"ORDER BY u.o RETURNING msg_id",
+		3, {JSONBARRAYOID, JSONBARRAYOID, INTERVALOID}
+	},
+	[STMT_DUE_PROBE] = {
+		"SELECT deliver_at FROM {delayed} ORDER BY deliver_at LIMIT 1",
+		0, {InvalidOid}
+	},
+	[STMT_MATURE] = {
+		"WITH due AS (DELETE FROM {delayed} d WHERE d.msg_id OPERATOR(pg_catalog.=) ANY "
+		"(ARRAY(SELECT msg_id FROM {delayed} WHERE deliver_at OPERATOR(pg_catalog.<=) $2 "
+		"ORDER BY deliver_at LIMIT $1 FOR UPDATE SKIP LOCKED)) "
+		"RETURNING d.msg_id, d.enqueued_at, d.deliver_at, d.message, d.headers) "
+		"INSERT INTO {messages} (msg_id, read_ct, enqueued_at, vt, message, headers) "
+		"SELECT msg_id, 0, enqueued_at, deliver_at, message, headers FROM due",
+		2, {INT4OID, TIMESTAMPTZOID}
+	},
+	[STMT_CLAIM] = {
+		"UPDATE {messages} q SET vt = pg_catalog.clock_timestamp() OPERATOR(pg_catalog.+) $2, "
+		"read_ct = q.read_ct OPERATOR(pg_catalog.+) 1 "
+		"WHERE q.msg_id OPERATOR(pg_catalog.=) ANY (ARRAY("
+		"SELECT msg_id FROM {messages} WHERE msg_id OPERATOR(pg_catalog.>=) $3 "
+		"AND vt OPERATOR(pg_catalog.<=) pg_catalog.clock_timestamp() "
+		"ORDER BY msg_id LIMIT $1 FOR UPDATE SKIP LOCKED)) "
+		"RETURNING q.msg_id, q.read_ct, q.enqueued_at, q.vt, q.message, q.headers",
+		3, {INT4OID, INTERVALOID, INT8OID}
+	},
+	[STMT_POP] = {
+		"DELETE FROM {messages} q "
+		"WHERE q.msg_id OPERATOR(pg_catalog.=) ANY (ARRAY("
+		"SELECT msg_id FROM {messages} WHERE msg_id OPERATOR(pg_catalog.>=) $2 "
+		"AND vt OPERATOR(pg_catalog.<=) pg_catalog.clock_timestamp() "
+		"ORDER BY msg_id LIMIT $1 FOR UPDATE SKIP LOCKED)) "
+		"RETURNING q.msg_id, q.read_ct OPERATOR(pg_catalog.+) 1, q.enqueued_at, "
+		"q.vt, q.message, q.headers",
+		2, {INT4OID, INT8OID}
+	},
+	[STMT_WATERMARK_SCAN] = {
+		"SELECT LEAST("
+		"(SELECT msg_id FROM {messages} WHERE msg_id OPERATOR(pg_catalog.>=) $1 "
+		"ORDER BY msg_id LIMIT 1), "
+		"(SELECT msg_id FROM {delayed} ORDER BY msg_id LIMIT 1))",
+		1, {INT8OID}
+	},
+	[STMT_SEQUENCE_LAST] = {
+		"SELECT last_value, is_called FROM {sequence}",
+		0, {InvalidOid}
+	},
+	[STMT_DELETE] = {
+		"DELETE FROM {messages} WHERE msg_id OPERATOR(pg_catalog.=) $1 "
+		"AND ($2 IS NULL OR read_ct OPERATOR(pg_catalog.=) $2) RETURNING msg_id",
+		2, {INT8OID, INT4OID}
+	},
+	[STMT_DELETE_DELAYED] = {
+		"DELETE FROM {delayed} WHERE msg_id OPERATOR(pg_catalog.=) $1 "
+		"AND ($2 IS NULL OR $2 OPERATOR(pg_catalog.=) 0) RETURNING msg_id",
+		2, {INT8OID, INT4OID}
+	},
+	[STMT_DELETE_MANY] = {
+		"DELETE FROM {messages} q USING ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)) AS r(id, ct) "
+		"WHERE q.msg_id OPERATOR(pg_catalog.=) ANY ($1) AND q.msg_id OPERATOR(pg_catalog.=) r.id "
+		"AND (r.ct IS NULL OR q.read_ct OPERATOR(pg_catalog.=) r.ct) RETURNING q.msg_id",
+		2, {INT8ARRAYOID, INT4ARRAYOID}
+	},
+	[STMT_DELETE_MANY_DELAYED] = {
+		"DELETE FROM {delayed} d USING ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)) AS r(id, ct) "
+		"WHERE d.msg_id OPERATOR(pg_catalog.=) ANY ($1) AND d.msg_id OPERATOR(pg_catalog.=) r.id "
+		"AND (r.ct IS NULL OR r.ct OPERATOR(pg_catalog.=) 0) RETURNING d.msg_id",
+		2, {INT8ARRAYOID, INT4ARRAYOID}
+	},
+	[STMT_ARCHIVE] = {
+		"WITH m AS (DELETE FROM {messages} WHERE msg_id OPERATOR(pg_catalog.=) $1 "
+		"AND ($2 IS NULL OR read_ct OPERATOR(pg_catalog.=) $2) "
+		"RETURNING msg_id, read_ct, enqueued_at, vt, message, headers) "
+		"INSERT INTO {archive} (msg_id, read_ct, enqueued_at, archived_at, vt, message, headers) "
+		"SELECT msg_id, read_ct, enqueued_at, pg_catalog.clock_timestamp(), vt, message, headers "
+		"FROM m RETURNING msg_id",
+		2, {INT8OID, INT4OID}
+	},
+	[STMT_ARCHIVE_DELAYED] = {
+		"WITH m AS (DELETE FROM {delayed} WHERE msg_id OPERATOR(pg_catalog.=) $1 "
+		"AND ($2 IS NULL OR $2 OPERATOR(pg_catalog.=) 0) "
+		"RETURNING msg_id, enqueued_at, deliver_at, message, headers) "
+		"INSERT INTO {archive} (msg_id, read_ct, enqueued_at, archived_at, vt, message, headers) "
+		"SELECT msg_id, 0, enqueued_at, pg_catalog.clock_timestamp(), deliver_at, message, headers "
+		"FROM m RETURNING msg_id",
+		2, {INT8OID, INT4OID}
+	},
+	[STMT_ARCHIVE_MANY] = {
+		"WITH m AS (DELETE FROM {messages} q USING ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)) AS r(id, ct) "
+		"WHERE q.msg_id OPERATOR(pg_catalog.=) ANY ($1) AND q.msg_id OPERATOR(pg_catalog.=) r.id "
+		"AND (r.ct IS NULL OR q.read_ct OPERATOR(pg_catalog.=) r.ct) "
+		"RETURNING q.msg_id, q.read_ct, q.enqueued_at, q.vt, q.message, q.headers) "
+		"INSERT INTO {archive} (msg_id, read_ct, enqueued_at, archived_at, vt, message, headers) "
+		"SELECT msg_id, read_ct, enqueued_at, pg_catalog.clock_timestamp(), vt, message, headers "
+		"FROM m RETURNING msg_id",
+		2, {INT8ARRAYOID, INT4ARRAYOID}
+	},
+	[STMT_ARCHIVE_MANY_DELAYED] = {
+		"WITH m AS (DELETE FROM {delayed} d USING ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)) AS r(id, ct) "
+		"WHERE d.msg_id OPERATOR(pg_catalog.=) ANY ($1) AND d.msg_id OPERATOR(pg_catalog.=) r.id "
+		"AND (r.ct IS NULL OR r.ct OPERATOR(pg_catalog.=) 0) "
+		"RETURNING d.msg_id, d.enqueued_at, d.deliver_at, d.message, d.headers) "
+		"INSERT INTO {archive} (msg_id, read_ct, enqueued_at, archived_at, vt, message, headers) "
+		"SELECT msg_id, 0, enqueued_at, pg_catalog.clock_timestamp(), deliver_at, message, headers "
+		"FROM m RETURNING msg_id",
+		2, {INT8ARRAYOID, INT4ARRAYOID}
+	},
+	[STMT_SET_VT] = {
+		"UPDATE {messages} SET vt = pg_catalog.clock_timestamp() OPERATOR(pg_catalog.+) $2 "
+		"WHERE msg_id OPERATOR(pg_catalog.=) $1 "
+		"AND ($3 IS NULL OR read_ct OPERATOR(pg_catalog.=) $3) "
+		"RETURNING msg_id, read_ct, enqueued_at, vt, message, headers",
+		3, {INT8OID, INTERVALOID, INT4OID}
+	},
+	[STMT_SET_VT_DELAYED] = {
+		"UPDATE {delayed} SET deliver_at = pg_catalog.clock_timestamp() OPERATOR(pg_catalog.+) $2 "
+		"WHERE msg_id OPERATOR(pg_catalog.=) $1 "
+		"AND ($3 IS NULL OR $3 OPERATOR(pg_catalog.=) 0) "
+		"RETURNING msg_id, 0, enqueued_at, deliver_at, message, headers",
+		3, {INT8OID, INTERVALOID, INT4OID}
+	},
+	[STMT_READ_ARCHIVE] = {
+		"SELECT msg_id, read_ct, enqueued_at, archived_at, vt, message, headers "
+		"FROM {archive} WHERE msg_id OPERATOR(pg_catalog.>) $1 ORDER BY msg_id LIMIT $2",
+		2, {INT8OID, INT4OID}
+	},
+	[STMT_METRICS] = {
+		"SELECT "
+		"(SELECT pg_catalog.count(*) FROM (SELECT 1 FROM {messages} LIMIT $1) s), "
+		"(SELECT pg_catalog.count(*) FROM (SELECT 1 FROM {messages} "
+		" WHERE vt OPERATOR(pg_catalog.<=) pg_catalog.clock_timestamp() LIMIT $1) s), "
+		"(SELECT pg_catalog.count(*) FROM (SELECT 1 FROM {delayed} LIMIT $1) s), "
+		"(SELECT pg_catalog.count(*) FROM (SELECT 1 FROM {archive} LIMIT $1) s), "
+		"LEAST("
+		" (SELECT enqueued_at FROM {messages} WHERE msg_id OPERATOR(pg_catalog.>=) $2 "
+		"  ORDER BY msg_id LIMIT 1),"
+		" (SELECT enqueued_at FROM {delayed} ORDER BY msg_id LIMIT 1)), "
+		"GREATEST("
+		" (SELECT enqueued_at FROM {messages} ORDER BY msg_id DESC LIMIT 1),"
+		" (SELECT enqueued_at FROM {delayed} ORDER BY msg_id DESC LIMIT 1)), "
+		"(SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM {sequence}), "
+		"pg_catalog.pg_stat_get_live_tuples({messages_regclass}), "
+		"pg_catalog.pg_stat_get_live_tuples({delayed_regclass}), "
+		"pg_catalog.pg_stat_get_live_tuples({archive_regclass}), "
+		"pg_catalog.clock_timestamp()",
+		2, {INT8OID, INT8OID}
+	},
+	[STMT_NEXT_DUE] = {
+		"SELECT LEAST("
+		"(SELECT deliver_at FROM {delayed} WHERE deliver_at OPERATOR(pg_catalog.>) $2 "
+		" ORDER BY deliver_at LIMIT 1), "
+		"(SELECT pg_catalog.min(vt) FROM (SELECT vt FROM {messages} "
+		" WHERE msg_id OPERATOR(pg_catalog.>=) $1 AND vt OPERATOR(pg_catalog.>) $2 "
+		" ORDER BY msg_id LIMIT 1000) s))",
+		2, {INT8OID, TIMESTAMPTZOID}
+	},
+	[STMT_TOPIC_SEND_BATCH] = {
+		"INSERT INTO {log} (msg_id, enqueued_at, deliver_at, message, headers) "
+		"SELECT pg_catalog.nextval({log_sequence_regclass}), pg_catalog.clock_timestamp(), "
+		"pg_catalog.clock_timestamp() OPERATOR(pg_catalog.+) $3, u.m, u.h "
+		"FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)) WITH ORDINALITY AS u(m, h, o) "
+		"ORDER BY u.o RETURNING msg_id",
+		3, {JSONBARRAYOID, JSONBARRAYOID, INTERVALOID}
+	},
+	/*
+	 * Send one message straight into partition {partition} of a topic's
+	 * log, its msg_id drawn already: no tuple routing.
+	 */
+	[STMT_TOPIC_SEND_PARTITION] = {
+		"INSERT INTO {partition} (msg_id, enqueued_at, deliver_at, message, headers) "
+		"VALUES ($4, pg_catalog.clock_timestamp(), "
+		"pg_catalog.clock_timestamp() OPERATOR(pg_catalog.+) $3, $1, $2)",
+		4, {JSONBOID, JSONBOID, INTERVALOID, INT8OID}
+	},
+	[STMT_TOPIC_SEQUENCE_LAST] = {
+		"SELECT last_value, is_called FROM {log_sequence}",
+		0, {InvalidOid}
+	},
+	[STMT_TOPIC_BOUNDS] = {
+		"SELECT (SELECT msg_id FROM {log} ORDER BY msg_id LIMIT 1), "
+		"(SELECT CASE WHEN is_called THEN last_value ELSE last_value OPERATOR(pg_catalog.-) 1 END FROM {log_sequence}), "
+		"(SELECT enqueued_at FROM {log} ORDER BY msg_id LIMIT 1)",
+		0, {InvalidOid}
+	},
+	[STMT_TOPIC_FIRST_AT] = {
+		"SELECT pg_catalog.min(msg_id) FROM {log} WHERE enqueued_at OPERATOR(pg_catalog.>=) $1",
+		1, {TIMESTAMPTZOID}
+	},
+	[STMT_TOPIC_METRICS] = {
+		"SELECT "
+		"(SELECT pg_catalog.count(*) FROM (SELECT 1 FROM {log} LIMIT $1) s), "
+		"(SELECT pg_catalog.count(*) FROM (SELECT 1 FROM {log} "
+		" WHERE deliver_at OPERATOR(pg_catalog.>) pg_catalog.clock_timestamp() LIMIT $1) s), "
+		"(SELECT enqueued_at FROM {log} ORDER BY msg_id LIMIT 1), "
+		"(SELECT enqueued_at FROM {log} ORDER BY msg_id DESC LIMIT 1), "
+		"(SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM {log_sequence}), "
+		"(SELECT pg_catalog.sum(pg_catalog.pg_stat_get_live_tuples(i.inhrelid))::bigint "
+		" FROM pg_catalog.pg_inherits i WHERE i.inhparent OPERATOR(pg_catalog.=) {log_regclass}), "
+		"(SELECT pg_catalog.count(*)::integer FROM pg_catalog.pg_inherits i "
+		" WHERE i.inhparent OPERATOR(pg_catalog.=) {log_regclass}), "
+		"(SELECT pg_catalog.count(*)::integer FROM pgmq_c.groups g WHERE g.topic_id OPERATOR(pg_catalog.=) $2), "
+		"(SELECT pg_catalog.sum(pg_catalog.pg_total_relation_size(i.inhrelid))::bigint "
+		" FROM pg_catalog.pg_inherits i WHERE i.inhparent OPERATOR(pg_catalog.=) {log_regclass}), "
+		"pg_catalog.clock_timestamp(), "
+		"(SELECT retention FROM pgmq_c.queues WHERE queue_id OPERATOR(pg_catalog.=) $2)",
+		2, {INT8OID, INT4OID}
+	},
+	[STMT_GROUP_CLAIM] = {
+		"WITH c AS (UPDATE {group} g SET vt = pg_catalog.clock_timestamp() OPERATOR(pg_catalog.+) $2, "
+		"read_ct = g.read_ct OPERATOR(pg_catalog.+) 1 "
+		"WHERE g.msg_id OPERATOR(pg_catalog.=) ANY (ARRAY("
+		"SELECT msg_id FROM {group} WHERE msg_id OPERATOR(pg_catalog.>=) $3 "
+		"AND vt OPERATOR(pg_catalog.<=) pg_catalog.clock_timestamp() "
+		"ORDER BY msg_id LIMIT $1 FOR UPDATE SKIP LOCKED)) "
+		"RETURNING g.msg_id, g.read_ct, g.vt) "
+		"SELECT c.msg_id, c.read_ct, t.enqueued_at, c.vt, t.message, t.headers "
+		"FROM c CROSS JOIN LATERAL (SELECT enqueued_at, message, headers FROM {log} "
+		"WHERE msg_id OPERATOR(pg_catalog.=) c.msg_id LIMIT 1) t",
+		3, {INT4OID, INTERVALOID, INT8OID}
+	},
+	[STMT_GROUP_LOCK_CURSOR] = {
+		"SELECT next_id, epoch FROM {cursors} WHERE group_id OPERATOR(pg_catalog.=) $1 "
+		"FOR UPDATE SKIP LOCKED",
+		1, {INT4OID}
+	},
+	[STMT_GROUP_CURSOR] = {
+		"SELECT next_id FROM {cursors} WHERE group_id OPERATOR(pg_catalog.=) $1",
+		1, {INT4OID}
+	},
+	/*
+	 * Hand the next messages (up to $3 examined, from $1 to $2, those whose
+	 * headers contain $4) to the group, leasing the first $5 that are due
+	 * to this reader for $6.  Returns the leased messages, each row also
+	 * carrying how many messages were examined, the last one examined and
+	 * how many were handed out; a single row of NULL messages when none
+	 * was leased.
+	 */
+	[STMT_GROUP_FILL] = {
+		"WITH s AS (SELECT msg_id, enqueued_at, deliver_at, message, headers FROM {log} "
+		"WHERE msg_id OPERATOR(pg_catalog.>=) $1 AND msg_id OPERATOR(pg_catalog.<=) $2 "
+		"ORDER BY msg_id LIMIT $3), "
+		"f AS (SELECT s.msg_id, s.enqueued_at, s.deliver_at, s.message, s.headers, "
+		"(s.deliver_at IS NULL OR s.deliver_at OPERATOR(pg_catalog.<=) pg_catalog.clock_timestamp()) "
+		"AND pg_catalog.row_number() OVER (ORDER BY s.msg_id) OPERATOR(pg_catalog.<=) $5 AS lease "
+		"FROM s WHERE $4 IS NULL OR s.headers OPERATOR(pg_catalog.@>) $4), "
+		"ins AS (INSERT INTO {group} (msg_id, read_ct, vt) "
+		"SELECT f.msg_id, CASE WHEN f.lease THEN 1 ELSE 0 END, "
+		"CASE WHEN f.lease THEN pg_catalog.clock_timestamp() OPERATOR(pg_catalog.+) $6 "
+		"ELSE COALESCE(f.deliver_at, '-infinity'::pg_catalog.timestamptz) END "
+		"FROM f RETURNING msg_id, read_ct, vt), "
+		"a AS (SELECT (SELECT pg_catalog.count(*) FROM s) AS examined, "
+		"(SELECT pg_catalog.max(msg_id) FROM s) AS max_id, "
+		"(SELECT pg_catalog.count(*) FROM ins) AS added) "
+		"SELECT x.msg_id, x.read_ct, x.enqueued_at, x.vt, x.message, x.headers, "
+		"a.examined, a.max_id, a.added "
+		"FROM a LEFT JOIN (SELECT ins.msg_id, ins.read_ct, f.enqueued_at, ins.vt, f.message, f.headers "
+		"FROM ins JOIN f ON f.msg_id OPERATOR(pg_catalog.=) ins.msg_id "
+		"WHERE ins.read_ct OPERATOR(pg_catalog.=) 1) x ON true",
+		6, {INT8OID, INT8OID, INT4OID, JSONBOID, INT4OID, INTERVALOID}
+	},
+	[STMT_GROUP_SET_CURSOR] = {
+		"UPDATE {cursors} SET next_id = $2 WHERE group_id OPERATOR(pg_catalog.=) $1",
+		2, {INT4OID, INT8OID}
+	},
+	[STMT_GROUP_WATERMARK_SCAN] = {
+		"SELECT LEAST((SELECT msg_id FROM {group} WHERE msg_id OPERATOR(pg_catalog.>=) $1 "
+		"ORDER BY msg_id LIMIT 1), c.next_id), c.epoch, c.next_id "
+		"FROM {cursors} c WHERE c.group_id OPERATOR(pg_catalog.=) $2",
+		2, {INT8OID, INT4OID}
+	},
+	[STMT_GROUP_NEXT_DUE] = {
+		"SELECT pg_catalog.min(vt) FROM (SELECT vt FROM {group} "
+		"WHERE msg_id OPERATOR(pg_catalog.>=) $1 AND vt OPERATOR(pg_catalog.>) $2 "
+		"ORDER BY msg_id LIMIT 1000) s",
+		2, {INT8OID, TIMESTAMPTZOID}
+	},
+	[STMT_GROUP_AVAILABLE] = {
+		"SELECT pg_catalog.count(*) FROM (SELECT 1 FROM {group} "
+		"WHERE msg_id OPERATOR(pg_catalog.>=) $1 "
+		"AND vt OPERATOR(pg_catalog.<=) pg_catalog.clock_timestamp() LIMIT $2) s",
+		2, {INT8OID, INT4OID}
+	},
+	[STMT_GROUP_ACK] = {
+		"DELETE FROM {group} WHERE msg_id OPERATOR(pg_catalog.=) $1 RETURNING msg_id",
+		1, {INT8OID}
+	},
+	[STMT_GROUP_ACK_MANY] = {
+		"DELETE FROM {group} WHERE msg_id OPERATOR(pg_catalog.=) ANY ($1) RETURNING msg_id",
+		1, {INT8ARRAYOID}
+	},
+	[STMT_GROUP_NACK] = {
+		"UPDATE {group} SET vt = pg_catalog.clock_timestamp() OPERATOR(pg_catalog.+) $2 "
+		"WHERE msg_id OPERATOR(pg_catalog.=) $1 RETURNING vt",
+		2, {INT8OID, INTERVALOID}
+	},
+	[STMT_GROUP_SET_VT] = {
+		"WITH c AS (UPDATE {group} SET vt = pg_catalog.clock_timestamp() OPERATOR(pg_catalog.+) $2 "
+		"WHERE msg_id OPERATOR(pg_catalog.=) $1 RETURNING msg_id, read_ct, vt) "
+		"SELECT c.msg_id, c.read_ct, t.enqueued_at, c.vt, t.message, t.headers "
+		"FROM c CROSS JOIN LATERAL (SELECT enqueued_at, message, headers FROM {log} "
+		"WHERE msg_id OPERATOR(pg_catalog.=) c.msg_id LIMIT 1) t",
+		2, {INT8OID, INTERVALOID}
+	},
+	[STMT_GROUP_STATS] = {
+		"SELECT c.next_id, c.missed, "
+		"(SELECT pg_catalog.count(*) FROM (SELECT 1 FROM {group} LIMIT $1) s), "
+		"(SELECT pg_catalog.count(*) FROM (SELECT 1 FROM {group} WHERE read_ct OPERATOR(pg_catalog.>) 0 "
+		" AND vt OPERATOR(pg_catalog.>) pg_catalog.clock_timestamp() LIMIT $1) s), "
+		"(SELECT pg_catalog.count(*) FROM (SELECT 1 FROM {log} t "
+		" WHERE t.msg_id OPERATOR(pg_catalog.>=) c.next_id "
+		" AND ($3 IS NULL OR t.headers OPERATOR(pg_catalog.@>) $3) LIMIT $1) s), "
+		"LEAST((SELECT (SELECT t.enqueued_at FROM {log} t WHERE t.msg_id OPERATOR(pg_catalog.=) g.msg_id) "
+		"  FROM {group} g ORDER BY g.msg_id LIMIT 1), "
+		" (SELECT t.enqueued_at FROM {log} t WHERE t.msg_id OPERATOR(pg_catalog.>=) c.next_id "
+		"  AND ($3 IS NULL OR t.headers OPERATOR(pg_catalog.@>) $3) ORDER BY t.msg_id LIMIT 1)), "
+		"pg_catalog.clock_timestamp() "
+		"FROM {cursors} c WHERE c.group_id OPERATOR(pg_catalog.=) $2",
+		3, {INT8OID, INT4OID, JSONBOID}
+	},
+	[STMT_LOOKUP_QUEUE] = {
+		"SELECT queue_id, COALESCE(visibility_timeout, '0'::pg_catalog.interval), "
+		"notify_throttle IS NOT NULL, kind, partition_size, owner::pg_catalog.oid "
+		"FROM pgmq_c.queues WHERE queue_name OPERATOR(pg_catalog.=) $1",
+		1, {TEXTOID}
+	},
+	/*
+	 * The catalog of versions 0.1.0 to 0.3.0 lacks columns: this library
+	 * serves them until ALTER EXTENSION pgmq_c UPDATE.
+	 */
+	[STMT_LOOKUP_QUEUE_0_3] = {
+		"SELECT queue_id, COALESCE(visibility_timeout, '0'::pg_catalog.interval), "
+		"notify_throttle IS NOT NULL, kind, partition_size, 0::pg_catalog.oid "
+		"FROM pgmq_c.queues WHERE queue_name OPERATOR(pg_catalog.=) $1",
+		1, {TEXTOID}
+	},
+	[STMT_LOOKUP_QUEUE_0_2] = {
+		"SELECT queue_id, visibility_timeout, notify_throttle IS NOT NULL, "
+		"'q'::pg_catalog.\"char\", NULL::pg_catalog.int8, 0::pg_catalog.oid "
+		"FROM pgmq_c.queues WHERE queue_name OPERATOR(pg_catalog.=) $1",
+		1, {TEXTOID}
+	},
+	[STMT_LOOKUP_QUEUE_0_1] = {
+		"SELECT queue_id, visibility_timeout, false, "
+		"'q'::pg_catalog.\"char\", NULL::pg_catalog.int8, 0::pg_catalog.oid "
+		"FROM pgmq_c.queues WHERE queue_name OPERATOR(pg_catalog.=) $1",
+		1, {TEXTOID}
+	},
+	[STMT_LOOKUP_GROUP] = {
+		"SELECT group_id, visibility_timeout, filter "
+		"FROM pgmq_c.groups WHERE topic_id OPERATOR(pg_catalog.=) $1 "
+		"AND group_name OPERATOR(pg_catalog.=) $2",
+		2, {INT4OID, TEXTOID}
+	},
+};
+
+/* catalog statements, kept once per backend */
+static SPIPlanPtr catalog_plans[PGMQC_NUM_STATEMENTS];
+
+/* the relation name prefixes, indexed by PgmqcRelation */
+static const char *const relation_formats[] = {
+	[REL_MESSAGES] = "q_%d",
+	[REL_DELAYED] = "d_%d",
+	[REL_ARCHIVE] = "a_%d",
+	[REL_QUEUE_SEQUENCE] = "q_%d_seq",
+	[REL_LOG] = "t_%d",
+	[REL_LOG_PARTITION] = "t_%d_p",
+	[REL_LOG_SEQUENCE] = "t_%d_seq",
+	[REL_CURSORS] = "c_%d",
+	[REL_GROUP] = "g_%d",
+};
+
+/* placeholders, the relation each stands for */
+typedef struct Placeholder
+{
+	const char *word;
+	PgmqcRelation relation;
+} Placeholder;
+
+static const Placeholder placeholders[] = {
+	{"messages", REL_MESSAGES},
+	{"delayed", REL_DELAYED},
+	{"archive", REL_ARCHIVE},
+	{"sequence", REL_QUEUE_SEQUENCE},
+	{"log", REL_LOG},
+	{"partition", REL_LOG_PARTITION},
+	{"log_sequence", REL_LOG_SEQUENCE},
+	{"cursors", REL_CURSORS},
+	{"group", REL_GROUP},
+};
+
+#define REGCLASS_SUFFIX "_regclass"
+
+/*
+ * The name (unqualified, unquoted) of a relation of the queue, topic or
+ * group with the given id; partition is the partition number for
+ * REL_LOG_PARTITION.  buf must hold NAMEDATALEN bytes.
+ */
+void
+pgmqc_relation_name(char *buf, PgmqcRelation rel, int32 id, int64 partition)
+{
+	if (rel == REL_LOG_PARTITION)
+		snprintf(buf, NAMEDATALEN, "t_%d_p" INT64_FORMAT, id, partition);
+	else
+		snprintf(buf, NAMEDATALEN, relation_formats[rel], id);
+}
+
+/* The relation's OID, or InvalidOid when it does not exist. */
+Oid
+pgmqc_relation_oid(PgmqcRelation rel, int32 id, int64 partition)
+{
+	char		name[NAMEDATALEN];
+
+	pgmqc_relation_name(name, rel, id, partition);
+	return get_relname_relid(name, get_namespace_oid("pgmq_c", false));
+}
+
+/* Replace the {word} placeholders of a statement template. */
+char *
+pgmqc_expand(const char *template, const PgmqcStatementTarget *target)
+{
+	StringInfoData buf;
+	const char *p;
+
+	initStringInfo(&buf);
+	for (p = template; *p; p++)
+	{
+		const char *end;
+		size_t		len;
+		bool		as_regclass = false;
+		const Placeholder *found = NULL;
+		char		name[NAMEDATALEN];
+		char	   *qualified;
+		int32		id;
+		int			i;
+
+		if (*p != '{' || (end = strchr(p, '}')) == NULL)
+		{
+			appendStringInfoChar(&buf, *p);
+			continue;
+		}
+		len = end - p - 1;
+		if (len > strlen(REGCLASS_SUFFIX) &&
+			strncmp(end - strlen(REGCLASS_SUFFIX), REGCLASS_SUFFIX,
+					strlen(REGCLASS_SUFFIX)) == 0)
+		{
+			as_regclass = true;
+			len -= strlen(REGCLASS_SUFFIX);
+		}
+		for (i = 0; i < lengthof(placeholders); i++)
+		{
+			if (strlen(placeholders[i].word) == len &&
+				strncmp(p + 1, placeholders[i].word, len) == 0)
+				found = &placeholders[i];
+		}
+		if (found == NULL)
+			elog(ERROR, "unknown placeholder in pgmq_c statement: %.*s",
+				 (int) (end - p + 1), p);
+		id = found->relation == REL_GROUP ? target->group_id : target->queue_id;
+		pgmqc_relation_name(name, found->relation, id, target->partition);
+		qualified = psprintf("pgmq_c.%s", quote_identifier(name));
+		if (as_regclass)
+			appendStringInfo(&buf, "%s::pg_catalog.regclass",
+							 quote_literal_cstr(qualified));
+		else
+			appendStringInfoString(&buf, qualified);
+		pfree(qualified);
+		p = end;
+	}
+	return buf.data;
+}
+
+/* Which kind of object keeps a statement's plan. */
+PgmqcStatementOwner
+pgmqc_statement_owner(PgmqcStatement stmt)
+{
+	if (stmt < STMT_TOPIC_SEND_BATCH)
+		return ON_QUEUE;
+	if (stmt < STMT_GROUP_CLAIM)
+		return ON_TOPIC;
+	if (stmt < STMT_LOOKUP_QUEUE)
+		return ON_GROUP;
+	return ON_CATALOG;
+}
+
+/*
+ * Prepare a statement for one object and keep the plan (the caller stores
+ * it).  Always the generic plan: the statements are written for their index
+ * plans, and a custom plan would re-plan on every call -- which also probes
+ * the ends of the msg_id index for selectivity, walking the dead entries at
+ * its head.
+ */
+SPIPlanPtr
+pgmqc_statement_prepare(PgmqcStatement stmt, const PgmqcStatementTarget *target)
+{
+	const StatementDef *def = &statements[stmt];
+	char	   *sql = pgmqc_expand(def->sql, target);
+	SPIPlanPtr	plan;
+
+	plan = SPI_prepare_cursor(sql, def->nargs, (Oid *) def->argtypes,
+							  CURSOR_OPT_GENERIC_PLAN);
+	if (plan == NULL)
+		elog(ERROR, "SPI_prepare failed for \"%s\": %s", sql,
+			 SPI_result_code_string(SPI_result));
+	if (SPI_keepplan(plan) != 0)
+		elog(ERROR, "SPI_keepplan failed");
+	pfree(sql);
+	return plan;
+}
+
+/* The kept plan of a catalog statement, prepared on first use. */
+SPIPlanPtr
+pgmqc_catalog_plan(PgmqcStatement stmt)
+{
+	static const PgmqcStatementTarget none = {0, 0, -1};
+
+	Assert(pgmqc_statement_owner(stmt) == ON_CATALOG);
+	if (catalog_plans[stmt] == NULL)
+		catalog_plans[stmt] = pgmqc_statement_prepare(stmt, &none);
+	return catalog_plans[stmt];
+}
+
+/*
+ * Execute a kept plan; returns SPI_processed.  Errors out on SPI failure
+ * (query errors are thrown by the executor itself).
+ */
+int
+pgmqc_run_plan(SPIPlanPtr plan, Datum *values, const char *nulls, long count)
+{
+	int			rc;
+
+	rc = SPI_execute_plan(plan, values, nulls, false, count);
+	if (rc < 0)
+		elog(ERROR, "SPI_execute_plan failed: %s", SPI_result_code_string(rc));
+	return (int) SPI_processed;
+}
+
+/* Execute a catalog statement; returns SPI_processed. */
+int
+pgmqc_run_catalog(PgmqcStatement stmt, Datum *values, const char *nulls,
+				  long count)
+{
+	return pgmqc_run_plan(pgmqc_catalog_plan(stmt), values, nulls, count);
+}
+
+/* A column of a row of the last SPI result. */
+Datum
+pgmqc_column(int row, int column, bool *isnull)
+{
+	return SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc,
+						 column, isnull);
+}
+
+/* An int8 column of the last SPI result; 0 when NULL (see *isnull). */
+int64
+pgmqc_column_int64(int row, int column, bool *isnull)
+{
+	Datum		d = pgmqc_column(row, column, isnull);
+
+	return *isnull ? 0 : DatumGetInt64(d);
+}
+
+/*
+ * The statements on topics are written for index access.  A generic plan is
+ * made again whenever the statistics of a table change, and a group's table
+ * is often analyzed while empty (or a log while small), when a sequential
+ * scan looks cheapest; a plan made then would read every page from then on.
+ * So while our statements run (and may be re-planned), sequential scans are
+ * off, and so is JIT, which the resulting costs would otherwise trigger.
+ * (Joins to the log are written as LATERAL ... LIMIT 1, which is an index
+ * probe per row whatever the statistics; joins between CTEs need hash
+ * joins, so those stay on.)  Returns the GUC nest level to pass to
+ * pgmqc_plan_guard_end(); an error restores the settings by itself.
+ */
+int
+pgmqc_plan_guard_begin(void)
+{
+	int			level = NewGUCNestLevel();
+
+	(void) set_config_option("enable_seqscan", "off", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+	/* a scan that has no other way (a sequence) now costs 1e10: no JIT */
+	(void) set_config_option("jit", "off", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+	return level;
+}
+
+void
+pgmqc_plan_guard_end(int level)
+{
+	AtEOXact_GUC(true, level);
+}

@@ -1,0 +1,247 @@
+/*-------------------------------------------------------------------------
+ *
+ * statements.h
+ *		The statement catalogue: every statement pgmq_c keeps prepared, the
+ *		names of the relations it runs on, and the columns of its results.
+ *
+ * A statement is a template whose placeholders, written {word}, stand for
+ * the relations of one queue, topic or consumer group (see statements.c
+ * for the list).  The text is made from ids only: no user-supplied text
+ * ever becomes part of an identifier.  Result columns are named by the
+ * constants below, as PostgreSQL's catalogs name theirs (Anum_*): column
+ * numbers start at 1, as SPI_getbinval() wants them.
+ *
+ * Copyright (c) 2026, pgmq_c developers
+ *
+ * IDENTIFICATION
+ *	  src/common/statements.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef PGMQC_STATEMENTS_H
+#define PGMQC_STATEMENTS_H
+
+#include "executor/spi.h"
+
+/*
+ * The relations of a queue, a topic and a consumer group, named after ids,
+ * never after the user's names (docs/design.md, "Storage"):
+ *
+ *	q_<queue id>		a queue's messages (visible or leased)
+ *	d_<queue id>		a queue's delayed messages, not yet due
+ *	a_<queue id>		a queue's archive
+ *	q_<queue id>_seq	a queue's msg_id sequence
+ *	t_<topic id>		a topic's log, partitioned by msg_id range
+ *	t_<topic id>_p<n>	partition n of the log
+ *	t_<topic id>_seq	a topic's msg_id sequence
+ *	c_<topic id>		a topic's group cursors, one row per group
+ *	g_<group id>		a consumer group's handed-out messages
+ */
+typedef enum PgmqcRelation
+{
+	REL_MESSAGES,
+	REL_DELAYED,
+	REL_ARCHIVE,
+	REL_QUEUE_SEQUENCE,
+	REL_LOG,
+	REL_LOG_PARTITION,
+	REL_LOG_SEQUENCE,
+	REL_CURSORS,
+	REL_GROUP,
+} PgmqcRelation;
+
+/* The ids a statement's placeholders are made from. */
+typedef struct PgmqcStatementTarget
+{
+	int32		queue_id;		/* a queue's or a topic's id */
+	int32		group_id;		/* a consumer group's id, or 0 */
+	int64		partition;		/* a log partition's number, or -1 */
+} PgmqcStatementTarget;
+
+/* Which kind of object a statement runs on (which cache entry keeps it). */
+typedef enum PgmqcStatementOwner
+{
+	ON_QUEUE,					/* kept per queue (PgmqcQueue) */
+	ON_TOPIC,					/* kept per topic (PgmqcQueue of kind topic) */
+	ON_GROUP,					/* kept per consumer group (PgmqcGroup) */
+	ON_CATALOG,					/* kept once per backend */
+} PgmqcStatementOwner;
+
+typedef enum PgmqcStatement
+{
+	/* queues: sending */
+	STMT_SEND,
+	STMT_SEND_DELAYED,
+	STMT_SEND_BATCH,
+	STMT_SEND_BATCH_DELAYED,
+	/* queues: delayed messages and reading */
+	STMT_DUE_PROBE,
+	STMT_MATURE,
+	STMT_CLAIM,
+	STMT_POP,
+	STMT_WATERMARK_SCAN,
+	STMT_SEQUENCE_LAST,
+	STMT_NEXT_DUE,
+	/* queues: acknowledging */
+	STMT_DELETE,
+	STMT_DELETE_DELAYED,
+	STMT_DELETE_MANY,
+	STMT_DELETE_MANY_DELAYED,
+	STMT_ARCHIVE,
+	STMT_ARCHIVE_DELAYED,
+	STMT_ARCHIVE_MANY,
+	STMT_ARCHIVE_MANY_DELAYED,
+	STMT_SET_VT,
+	STMT_SET_VT_DELAYED,
+	/* queues: inspecting */
+	STMT_READ_ARCHIVE,
+	STMT_METRICS,
+	/* topics */
+	STMT_TOPIC_SEND_BATCH,
+	STMT_TOPIC_SEND_PARTITION,
+	STMT_TOPIC_SEQUENCE_LAST,
+	STMT_TOPIC_BOUNDS,
+	STMT_TOPIC_FIRST_AT,
+	STMT_TOPIC_METRICS,
+	/* consumer groups */
+	STMT_GROUP_CLAIM,
+	STMT_GROUP_LOCK_CURSOR,
+	STMT_GROUP_CURSOR,
+	STMT_GROUP_FILL,
+	STMT_GROUP_SET_CURSOR,
+	STMT_GROUP_WATERMARK_SCAN,
+	STMT_GROUP_NEXT_DUE,
+	STMT_GROUP_AVAILABLE,
+	STMT_GROUP_ACK,
+	STMT_GROUP_ACK_MANY,
+	STMT_GROUP_NACK,
+	STMT_GROUP_SET_VT,
+	STMT_GROUP_STATS,
+	/* the catalog, once per backend */
+	STMT_LOOKUP_QUEUE,
+	STMT_LOOKUP_QUEUE_0_3,
+	STMT_LOOKUP_QUEUE_0_2,
+	STMT_LOOKUP_QUEUE_0_1,
+	STMT_LOOKUP_GROUP,
+	PGMQC_NUM_STATEMENTS
+} PgmqcStatement;
+
+/*
+ * Result columns.  A "message row" is what read(), pop(), set_vt() and
+ * read_group() return: STMT_CLAIM, STMT_POP, STMT_SET_VT(_DELAYED),
+ * STMT_GROUP_CLAIM, STMT_GROUP_SET_VT and the first six columns of
+ * STMT_GROUP_FILL.
+ */
+#define MESSAGE_COL_MSG_ID			1
+#define MESSAGE_COL_READ_CT			2
+#define MESSAGE_COL_ENQUEUED_AT		3
+#define MESSAGE_COL_VT				4
+#define MESSAGE_COL_MESSAGE			5
+#define MESSAGE_COL_HEADERS			6
+#define MESSAGE_NUM_COLS			6
+
+/* STMT_SEND*, STMT_DELETE*, STMT_ARCHIVE*, STMT_GROUP_ACK*: one msg_id */
+#define ID_COL_MSG_ID				1
+
+/* STMT_SEQUENCE_LAST, STMT_TOPIC_SEQUENCE_LAST */
+#define SEQUENCE_COL_LAST_VALUE		1
+#define SEQUENCE_COL_IS_CALLED		2
+
+/* STMT_WATERMARK_SCAN, STMT_DUE_PROBE, STMT_NEXT_DUE, STMT_GROUP_NEXT_DUE,
+ * STMT_GROUP_CURSOR, STMT_GROUP_AVAILABLE, STMT_TOPIC_FIRST_AT,
+ * STMT_GROUP_NACK: a single value */
+#define VALUE_COL					1
+
+/* STMT_METRICS */
+#define METRICS_COL_LENGTH			1
+#define METRICS_COL_VISIBLE			2
+#define METRICS_COL_DELAYED			3
+#define METRICS_COL_ARCHIVED		4
+#define METRICS_COL_OLDEST_AT		5
+#define METRICS_COL_NEWEST_AT		6
+#define METRICS_COL_LAST_ID			7
+#define METRICS_COL_MESSAGES_ESTIMATE	8
+#define METRICS_COL_DELAYED_ESTIMATE	9
+#define METRICS_COL_ARCHIVED_ESTIMATE	10
+#define METRICS_COL_NOW				11
+#define METRICS_NUM_COLS			11
+
+/* STMT_TOPIC_BOUNDS */
+#define BOUNDS_COL_FIRST_ID			1
+#define BOUNDS_COL_LAST_ID			2
+#define BOUNDS_COL_FIRST_AT			3
+
+/* STMT_TOPIC_METRICS */
+#define TOPIC_METRICS_COL_LENGTH		1
+#define TOPIC_METRICS_COL_DELAYED		2
+#define TOPIC_METRICS_COL_OLDEST_AT		3
+#define TOPIC_METRICS_COL_NEWEST_AT		4
+#define TOPIC_METRICS_COL_LAST_ID		5
+#define TOPIC_METRICS_COL_LENGTH_ESTIMATE	6
+#define TOPIC_METRICS_COL_PARTITIONS	7
+#define TOPIC_METRICS_COL_GROUPS		8
+#define TOPIC_METRICS_COL_SIZE			9
+#define TOPIC_METRICS_COL_NOW			10
+#define TOPIC_METRICS_COL_RETENTION		11
+#define TOPIC_METRICS_NUM_COLS			11
+
+/* STMT_GROUP_LOCK_CURSOR */
+#define CURSOR_COL_NEXT_ID			1
+#define CURSOR_COL_SEEK_COUNT		2
+
+/* STMT_GROUP_FILL: a message row, then */
+#define FILL_COL_EXAMINED			7
+#define FILL_COL_LAST_EXAMINED		8
+#define FILL_COL_HANDED_OUT			9
+
+/* STMT_GROUP_WATERMARK_SCAN */
+#define GROUP_SCAN_COL_WATERMARK	1
+#define GROUP_SCAN_COL_SEEK_COUNT	2
+#define GROUP_SCAN_COL_NEXT_ID		3
+
+/* STMT_GROUP_STATS */
+#define GROUP_STATS_COL_NEXT_ID		1
+#define GROUP_STATS_COL_MISSED		2
+#define GROUP_STATS_COL_PENDING		3
+#define GROUP_STATS_COL_LEASED		4
+#define GROUP_STATS_COL_WAITING		5
+#define GROUP_STATS_COL_OLDEST_AT	6
+#define GROUP_STATS_COL_NOW			7
+#define GROUP_STATS_NUM_COLS		7
+
+/* STMT_LOOKUP_QUEUE and its older forms */
+#define LOOKUP_COL_QUEUE_ID			1
+#define LOOKUP_COL_VISIBILITY_TIMEOUT	2
+#define LOOKUP_COL_NOTIFY			3
+#define LOOKUP_COL_KIND				4
+#define LOOKUP_COL_PARTITION_SIZE	5
+#define LOOKUP_COL_OWNER			6
+
+/* STMT_LOOKUP_GROUP */
+#define LOOKUP_GROUP_COL_GROUP_ID	1
+#define LOOKUP_GROUP_COL_VISIBILITY_TIMEOUT	2
+#define LOOKUP_GROUP_COL_FILTER		3
+
+extern void pgmqc_relation_name(char *buf, PgmqcRelation rel, int32 id,
+								int64 partition);
+extern Oid	pgmqc_relation_oid(PgmqcRelation rel, int32 id, int64 partition);
+extern char *pgmqc_expand(const char *template,
+						  const PgmqcStatementTarget *target);
+extern PgmqcStatementOwner pgmqc_statement_owner(PgmqcStatement stmt);
+extern SPIPlanPtr pgmqc_statement_prepare(PgmqcStatement stmt,
+										  const PgmqcStatementTarget *target);
+extern SPIPlanPtr pgmqc_catalog_plan(PgmqcStatement stmt);
+extern int	pgmqc_run_plan(SPIPlanPtr plan, Datum *values, const char *nulls,
+						   long count);
+extern int	pgmqc_run_catalog(PgmqcStatement stmt, Datum *values,
+							  const char *nulls, long count);
+
+/* planner settings while topic statements run */
+extern int	pgmqc_plan_guard_begin(void);
+extern void pgmqc_plan_guard_end(int level);
+
+/* reading a result column of the current SPI result */
+extern Datum pgmqc_column(int row, int column, bool *isnull);
+extern int64 pgmqc_column_int64(int row, int column, bool *isnull);
+
+#endif							/* PGMQC_STATEMENTS_H */
