@@ -97,19 +97,6 @@ extern void pgmqc_create_partition(int32 topic_id, int64 partition_size,
 extern ErrorData *pgmqc_run_guarded(void (*fn) (void *arg), void *arg);
 extern bool pgmqc_report_due(char kind, int32 id, int64 *unreported);
 
-/* queue_admin.c */
-extern void pgmqc_run_sql(const char *sql, int expected);
-extern void pgmqc_run_ddl(const char *sql, int expected);
-extern void pgmqc_lock_catalog(void);
-
-/*
- * Dropping what is damaged: pgmqc_lookup_kind refuses a queue or topic whose
- * main table is missing (XX001), but drop_queue, drop_topic and drop_group
- * must still remove it (queue_admin.c).
- */
-extern PgmqcQueue *pgmqc_lookup_for_drop(const char *name, char kind,
-										 bool missing_ok);
-extern void pgmqc_drop_relation(const char *relname);
 
 /* wait.c */
 extern uint64 pgmqc_generation(PgmqcQueue *queue);

@@ -35,36 +35,6 @@ PG_FUNCTION_INFO_V1(pgmqc_purge_queue);
 
 static void drop_queue_storage(int32 queue_id);
 
-/* Run SQL built from ids only; any other result than expected is an error. */
-void
-pgmqc_run_sql(const char *sql, int expected)
-{
-	int			rc = SPI_execute(sql, false, 0);
-
-	if (rc != expected)
-		elog(ERROR, "SPI_execute failed: %s", SPI_result_code_string(rc));
-}
-
-/* Serialize creating and dropping queues, topics and groups. */
-/*
- * Run pgmq_c's own CREATE statements with the settings that decide where
- * and how tables are made pinned (pgmqc_pin_ddl_settings).  Inside SPI and
- * the extension context.
- */
-void
-pgmqc_run_ddl(const char *sql, int expected)
-{
-	int			level = pgmqc_pin_ddl_settings();
-
-	pgmqc_run_sql(sql, expected);
-	pgmqc_unpin_ddl_settings(level);
-}
-
-void
-pgmqc_lock_catalog(void)
-{
-	pgmqc_run_sql("LOCK TABLE pgmq_c.queues IN SHARE ROW EXCLUSIVE MODE", SPI_OK_UTILITY);
-}
 
 /*
  * create_queue(queue_name text, visibility_timeout interval) RETURNS void
@@ -235,105 +205,7 @@ pgmqc_purge_queue(PG_FUNCTION_ARGS)
 	PG_RETURN_INT64(count);
 }
 
-/*
- * Find a queue or topic to drop.  As pgmqc_lookup_kind, except that a queue
- * or topic whose main table (q_<id>, or the log t_<id>) is missing is found
- * too: then the result is a stand-in made from its row in pgmq_c.queues,
- * not cached, with no relid and no plans, good for pgmqc_check_access and
- * for dropping what is left of it.  Inside SPI.
- */
-PgmqcQueue *
-pgmqc_lookup_for_drop(const char *name, char kind, bool missing_ok)
-{
-	Oid			nsp = get_namespace_oid("pgmq_c", false);
-	Oid			queues = get_relname_relid("queues", nsp);
-	Datum		arg = CStringGetTextDatum(name);
-	Oid			argtype = TEXTOID;
-	int32		queue_id;
-	char		found_kind;
-	Oid			owner;
-	bool		isnull;
-	char		relname[NAMEDATALEN];
-	PgmqcQueue *queue;
-	int			rc;
 
-	/* kind arrived with 0.3.0, owner with 0.4.0 */
-	rc = SPI_execute_with_args(psprintf("SELECT queue_id, %s, %s FROM pgmq_c.queues "
-										"WHERE queue_name OPERATOR(pg_catalog.=) $1",
-										get_attnum(queues, "kind") != InvalidAttrNumber ?
-										"kind" : "'q'::pg_catalog.\"char\"",
-										get_attnum(queues, "owner") != InvalidAttrNumber ?
-										"owner::pg_catalog.oid" : "0::pg_catalog.oid"),
-							   1, &argtype, &arg, NULL, false, 1);
-	if (rc != SPI_OK_SELECT)
-		elog(ERROR, "could not read pgmq_c.queues: %s", SPI_result_code_string(rc));
-	if (SPI_processed == 0)
-		return pgmqc_lookup_kind(name, kind, missing_ok);	/* NULL, or 42704 */
-	queue_id = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0],
-										   SPI_tuptable->tupdesc, 1, &isnull));
-	found_kind = DatumGetChar(SPI_getbinval(SPI_tuptable->vals[0],
-											SPI_tuptable->tupdesc, 2, &isnull));
-	owner = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0],
-										   SPI_tuptable->tupdesc, 3, &isnull));
-	snprintf(relname, sizeof(relname), "%c_%d",
-			 found_kind == PGMQC_KIND_TOPIC ? 't' : 'q', queue_id);
-	if ((kind != 0 && found_kind != kind) ||
-		OidIsValid(get_relname_relid(relname, nsp)))
-		return pgmqc_lookup_kind(name, kind, missing_ok);	/* as usual */
-
-	queue = palloc0(sizeof(PgmqcQueue));
-	strlcpy(queue->name, name, sizeof(queue->name));
-	queue->queue_id = queue_id;
-	queue->kind = found_kind;
-	queue->owner = owner;
-	queue->cache.valid = false;
-	return queue;
-}
-
-/*
- * Drop relation pgmq_c.<relname> if it exists, whatever kind of relation it
- * is now (someone may have replaced a table by hand).  CASCADE: objects
- * other roles made on pgmq_c's tables (a view, a column of a table's row
- * type) go with it, so that no role can keep a queue from being dropped.
- * Inside SPI.
- */
-void
-pgmqc_drop_relation(const char *relname)
-{
-	Oid			relid = get_relname_relid(relname,
-										  get_namespace_oid("pgmq_c", false));
-	const char *what;
-
-	if (!OidIsValid(relid))
-		return;
-	switch (get_rel_relkind(relid))
-	{
-		case RELKIND_SEQUENCE:
-			what = "SEQUENCE";
-			break;
-		case RELKIND_VIEW:
-			what = "VIEW";
-			break;
-		case RELKIND_MATVIEW:
-			what = "MATERIALIZED VIEW";
-			break;
-		case RELKIND_FOREIGN_TABLE:
-			what = "FOREIGN TABLE";
-			break;
-		case RELKIND_INDEX:
-		case RELKIND_PARTITIONED_INDEX:
-			what = "INDEX";
-			break;
-		case RELKIND_COMPOSITE_TYPE:
-			what = "TYPE";
-			break;
-		default:
-			what = "TABLE";
-			break;
-	}
-	pgmqc_run_sql(psprintf("DROP %s IF EXISTS pgmq_c.%s CASCADE", what,
-						   quote_identifier(relname)), SPI_OK_UTILITY);
-}
 
 /*
  * Drop what is left of queue queue_id, its tables and sequence (each if it

@@ -279,6 +279,39 @@ pgmqc_lookup_kind(const char *name, char kind, bool missing_ok)
 	return entry;
 }
 
+/*
+ * Find a queue or topic to drop.  As pgmqc_lookup_kind, except that a queue
+ * or topic whose main table (q_<id>, or the log t_<id>) is missing is found
+ * too: then the result is a stand-in made from its row in pgmq_c.queues,
+ * not cached, with no relid and no plans, good for pgmqc_check_access and
+ * for dropping what is left of it.
+ */
+PgmqcQueue *
+pgmqc_lookup_for_drop(const char *name, char kind, bool missing_ok)
+{
+	int32		queue_id;
+	char		found_kind;
+	bool		isnull;
+	PgmqcQueue *queue;
+
+	if (!fetch_queue_row(name))
+		return pgmqc_lookup_kind(name, kind, missing_ok);	/* NULL, or 42704 */
+	queue_id = DatumGetInt32(pgmqc_column(0, LOOKUP_COL_QUEUE_ID, &isnull));
+	found_kind = DatumGetChar(pgmqc_column(0, LOOKUP_COL_KIND, &isnull));
+	if ((kind != 0 && found_kind != kind) ||
+		OidIsValid(pgmqc_relation_oid(found_kind == PGMQC_KIND_TOPIC ?
+									  REL_LOG : REL_MESSAGES, queue_id, 0)))
+		return pgmqc_lookup_kind(name, kind, missing_ok);	/* as usual */
+
+	queue = palloc0(sizeof(PgmqcQueue));
+	strlcpy(queue->name, name, sizeof(queue->name));
+	queue->queue_id = queue_id;
+	queue->kind = found_kind;
+	queue->owner = DatumGetObjectId(pgmqc_column(0, LOOKUP_COL_OWNER, &isnull));
+	queue->cache.valid = false;
+	return queue;
+}
+
 /* Find a queue (not a topic) by name. */
 PgmqcQueue *
 pgmqc_lookup(const char *name, bool missing_ok)
@@ -424,7 +457,7 @@ int
 pgmqc_queue_run(PgmqcQueue *queue, PgmqcStatement stmt, Datum *values,
 				const char *nulls, long count)
 {
-	PgmqcStatementTarget target = {queue->queue_id, 0, -1};
+	PgmqcStatementTarget target = {queue->queue_id, 0, -1, 0, NULL};
 
 	Assert(pgmqc_statement_owner(stmt) ==
 		   (queue->kind == PGMQC_KIND_TOPIC ? ON_TOPIC : ON_QUEUE));
@@ -442,7 +475,7 @@ SPIPlanPtr
 pgmqc_partition_send_plan(PgmqcQueue *topic, int64 partno)
 {
 	SPIPlanPtr *plan = &topic->cache.plans[STMT_TOPIC_SEND_PARTITION];
-	PgmqcStatementTarget target = {topic->queue_id, 0, partno};
+	PgmqcStatementTarget target = {topic->queue_id, 0, partno, 0, NULL};
 
 	if (*plan != NULL && topic->partition_plan_number == partno)
 		return *plan;
@@ -461,7 +494,7 @@ int
 pgmqc_group_run(PgmqcGroup *group, PgmqcStatement stmt, Datum *values,
 				const char *nulls, long count)
 {
-	PgmqcStatementTarget target = {group->key.topic_id, group->group_id, -1};
+	PgmqcStatementTarget target = {group->key.topic_id, group->group_id, -1, 0, NULL};
 
 	Assert(pgmqc_statement_owner(stmt) == ON_GROUP);
 	return pgmqc_run_plan(entry_plan(&group->cache, stmt, &target),

@@ -114,6 +114,8 @@ extern void pgmqc_object_cache_xact_end(bool commit);
 extern PgmqcQueue *pgmqc_lookup_kind(const char *name, char kind,
 									 bool missing_ok);
 extern PgmqcQueue *pgmqc_lookup(const char *name, bool missing_ok);
+extern PgmqcQueue *pgmqc_lookup_for_drop(const char *name, char kind,
+										 bool missing_ok);
 extern void pgmqc_forget(const char *name);
 extern void pgmqc_forget_plans(PgmqcCacheEntry *entry);
 

@@ -17,6 +17,9 @@
  * and, with the suffix _regclass ({messages_regclass}, {sequence_regclass},
  * ...), the same relation as a quoted literal cast to pg_catalog.regclass,
  * for functions that take a relation (nextval, pg_stat_get_live_tuples).
+ * Statements run once (DDL) may also use {queue_id}, {group_id},
+ * {partition_start} and {partition_end} (the msg_id range of partition
+ * {partition}), and {name}, the validated name of the object, for comments.
  *
  * Statements on a queue, topic or group are prepared once per backend and
  * object, kept with SPI_keepplan() in its cache entry (object_cache.c);
@@ -34,6 +37,7 @@
 #include "postgres.h"
 
 #include "catalog/namespace.h"
+#include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "lib/stringinfo.h"
 #include "nodes/parsenodes.h"
@@ -42,9 +46,11 @@
 #include "utils/lsyscache.h"
 
 #include "common/statements.h"
+#include "security.h"
 
 typedef struct StatementDef
 {
+	PgmqcStatementOwner owner;	/* where its plan is kept */
 	const char *sql;
 	int			nargs;
 	Oid			argtypes[6];
@@ -52,18 +58,21 @@ typedef struct StatementDef
 
 static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 	[STMT_SEND] = {
+		ON_QUEUE,
 		"INSERT INTO {messages} (msg_id, read_ct, enqueued_at, vt, message, headers) "
 		"VALUES (pg_catalog.nextval({sequence_regclass}), 0, pg_catalog.clock_timestamp(), "
 		"pg_catalog.clock_timestamp(), $1, $2) RETURNING msg_id",
 		2, {JSONBOID, JSONBOID}
 	},
 	[STMT_SEND_DELAYED] = {
+		ON_QUEUE,
 		"INSERT INTO {delayed} (msg_id, enqueued_at, deliver_at, message, headers) "
 		"VALUES (pg_catalog.nextval({sequence_regclass}), pg_catalog.clock_timestamp(), "
 		"pg_catalog.clock_timestamp() OPERATOR(pg_catalog.+) $3, $1, $2) RETURNING msg_id",
 		3, {JSONBOID, JSONBOID, INTERVALOID}
 	},
 	[STMT_SEND_BATCH] = {
+		ON_QUEUE,
 		"INSERT INTO {messages} (msg_id, read_ct, enqueued_at, vt, message, headers) "
 		"SELECT pg_catalog.nextval({sequence_regclass}), 0, pg_catalog.clock_timestamp(), "
 		"pg_catalog.clock_timestamp(), u.m, u.h "
@@ -72,6 +81,7 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		2, {JSONBARRAYOID, JSONBARRAYOID}
 	},
 	[STMT_SEND_BATCH_DELAYED] = {
+		ON_QUEUE,
 		"INSERT INTO {delayed} (msg_id, enqueued_at, deliver_at, message, headers) "
 		"SELECT pg_catalog.nextval({sequence_regclass}), pg_catalog.clock_timestamp(), "
 		"pg_catalog.clock_timestamp() OPERATOR(pg_catalog.+) $3, u.m, u.h "
@@ -80,10 +90,12 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		3, {JSONBARRAYOID, JSONBARRAYOID, INTERVALOID}
 	},
 	[STMT_DUE_PROBE] = {
+		ON_QUEUE,
 		"SELECT deliver_at FROM {delayed} ORDER BY deliver_at LIMIT 1",
 		0, {InvalidOid}
 	},
 	[STMT_MATURE] = {
+		ON_QUEUE,
 		"WITH due AS (DELETE FROM {delayed} d WHERE d.msg_id OPERATOR(pg_catalog.=) ANY "
 		"(ARRAY(SELECT msg_id FROM {delayed} WHERE deliver_at OPERATOR(pg_catalog.<=) $2 "
 		"ORDER BY deliver_at LIMIT $1 FOR UPDATE SKIP LOCKED)) "
@@ -93,6 +105,7 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		2, {INT4OID, TIMESTAMPTZOID}
 	},
 	[STMT_CLAIM] = {
+		ON_QUEUE,
 		"UPDATE {messages} q SET vt = pg_catalog.clock_timestamp() OPERATOR(pg_catalog.+) $2, "
 		"read_ct = q.read_ct OPERATOR(pg_catalog.+) 1 "
 		"WHERE q.msg_id OPERATOR(pg_catalog.=) ANY (ARRAY("
@@ -103,6 +116,7 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		3, {INT4OID, INTERVALOID, INT8OID}
 	},
 	[STMT_POP] = {
+		ON_QUEUE,
 		"DELETE FROM {messages} q "
 		"WHERE q.msg_id OPERATOR(pg_catalog.=) ANY (ARRAY("
 		"SELECT msg_id FROM {messages} WHERE msg_id OPERATOR(pg_catalog.>=) $2 "
@@ -113,6 +127,7 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		2, {INT4OID, INT8OID}
 	},
 	[STMT_WATERMARK_SCAN] = {
+		ON_QUEUE,
 		"SELECT LEAST("
 		"(SELECT msg_id FROM {messages} WHERE msg_id OPERATOR(pg_catalog.>=) $1 "
 		"ORDER BY msg_id LIMIT 1), "
@@ -120,32 +135,38 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		1, {INT8OID}
 	},
 	[STMT_SEQUENCE_LAST] = {
+		ON_QUEUE,
 		"SELECT last_value, is_called FROM {sequence}",
 		0, {InvalidOid}
 	},
 	[STMT_DELETE] = {
+		ON_QUEUE,
 		"DELETE FROM {messages} WHERE msg_id OPERATOR(pg_catalog.=) $1 "
 		"AND ($2 IS NULL OR read_ct OPERATOR(pg_catalog.=) $2) RETURNING msg_id",
 		2, {INT8OID, INT4OID}
 	},
 	[STMT_DELETE_DELAYED] = {
+		ON_QUEUE,
 		"DELETE FROM {delayed} WHERE msg_id OPERATOR(pg_catalog.=) $1 "
 		"AND ($2 IS NULL OR $2 OPERATOR(pg_catalog.=) 0) RETURNING msg_id",
 		2, {INT8OID, INT4OID}
 	},
 	[STMT_DELETE_MANY] = {
+		ON_QUEUE,
 		"DELETE FROM {messages} q USING ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)) AS r(id, ct) "
 		"WHERE q.msg_id OPERATOR(pg_catalog.=) ANY ($1) AND q.msg_id OPERATOR(pg_catalog.=) r.id "
 		"AND (r.ct IS NULL OR q.read_ct OPERATOR(pg_catalog.=) r.ct) RETURNING q.msg_id",
 		2, {INT8ARRAYOID, INT4ARRAYOID}
 	},
 	[STMT_DELETE_MANY_DELAYED] = {
+		ON_QUEUE,
 		"DELETE FROM {delayed} d USING ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)) AS r(id, ct) "
 		"WHERE d.msg_id OPERATOR(pg_catalog.=) ANY ($1) AND d.msg_id OPERATOR(pg_catalog.=) r.id "
 		"AND (r.ct IS NULL OR r.ct OPERATOR(pg_catalog.=) 0) RETURNING d.msg_id",
 		2, {INT8ARRAYOID, INT4ARRAYOID}
 	},
 	[STMT_ARCHIVE] = {
+		ON_QUEUE,
 		"WITH m AS (DELETE FROM {messages} WHERE msg_id OPERATOR(pg_catalog.=) $1 "
 		"AND ($2 IS NULL OR read_ct OPERATOR(pg_catalog.=) $2) "
 		"RETURNING msg_id, read_ct, enqueued_at, vt, message, headers) "
@@ -155,6 +176,7 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		2, {INT8OID, INT4OID}
 	},
 	[STMT_ARCHIVE_DELAYED] = {
+		ON_QUEUE,
 		"WITH m AS (DELETE FROM {delayed} WHERE msg_id OPERATOR(pg_catalog.=) $1 "
 		"AND ($2 IS NULL OR $2 OPERATOR(pg_catalog.=) 0) "
 		"RETURNING msg_id, enqueued_at, deliver_at, message, headers) "
@@ -164,6 +186,7 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		2, {INT8OID, INT4OID}
 	},
 	[STMT_ARCHIVE_MANY] = {
+		ON_QUEUE,
 		"WITH m AS (DELETE FROM {messages} q USING ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)) AS r(id, ct) "
 		"WHERE q.msg_id OPERATOR(pg_catalog.=) ANY ($1) AND q.msg_id OPERATOR(pg_catalog.=) r.id "
 		"AND (r.ct IS NULL OR q.read_ct OPERATOR(pg_catalog.=) r.ct) "
@@ -174,6 +197,7 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		2, {INT8ARRAYOID, INT4ARRAYOID}
 	},
 	[STMT_ARCHIVE_MANY_DELAYED] = {
+		ON_QUEUE,
 		"WITH m AS (DELETE FROM {delayed} d USING ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)) AS r(id, ct) "
 		"WHERE d.msg_id OPERATOR(pg_catalog.=) ANY ($1) AND d.msg_id OPERATOR(pg_catalog.=) r.id "
 		"AND (r.ct IS NULL OR r.ct OPERATOR(pg_catalog.=) 0) "
@@ -184,6 +208,7 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		2, {INT8ARRAYOID, INT4ARRAYOID}
 	},
 	[STMT_SET_VT] = {
+		ON_QUEUE,
 		"UPDATE {messages} SET vt = pg_catalog.clock_timestamp() OPERATOR(pg_catalog.+) $2 "
 		"WHERE msg_id OPERATOR(pg_catalog.=) $1 "
 		"AND ($3 IS NULL OR read_ct OPERATOR(pg_catalog.=) $3) "
@@ -191,6 +216,7 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		3, {INT8OID, INTERVALOID, INT4OID}
 	},
 	[STMT_SET_VT_DELAYED] = {
+		ON_QUEUE,
 		"UPDATE {delayed} SET deliver_at = pg_catalog.clock_timestamp() OPERATOR(pg_catalog.+) $2 "
 		"WHERE msg_id OPERATOR(pg_catalog.=) $1 "
 		"AND ($3 IS NULL OR $3 OPERATOR(pg_catalog.=) 0) "
@@ -198,11 +224,13 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		3, {INT8OID, INTERVALOID, INT4OID}
 	},
 	[STMT_READ_ARCHIVE] = {
+		ON_QUEUE,
 		"SELECT msg_id, read_ct, enqueued_at, archived_at, vt, message, headers "
 		"FROM {archive} WHERE msg_id OPERATOR(pg_catalog.>) $1 ORDER BY msg_id LIMIT $2",
 		2, {INT8OID, INT4OID}
 	},
 	[STMT_METRICS] = {
+		ON_QUEUE,
 		"SELECT "
 		"(SELECT pg_catalog.count(*) FROM (SELECT 1 FROM {messages} LIMIT $1) s), "
 		"(SELECT pg_catalog.count(*) FROM (SELECT 1 FROM {messages} "
@@ -224,6 +252,7 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		2, {INT8OID, INT8OID}
 	},
 	[STMT_NEXT_DUE] = {
+		ON_QUEUE,
 		"SELECT LEAST("
 		"(SELECT deliver_at FROM {delayed} WHERE deliver_at OPERATOR(pg_catalog.>) $2 "
 		" ORDER BY deliver_at LIMIT 1), "
@@ -233,6 +262,7 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		2, {INT8OID, TIMESTAMPTZOID}
 	},
 	[STMT_TOPIC_SEND_BATCH] = {
+		ON_TOPIC,
 		"INSERT INTO {log} (msg_id, enqueued_at, deliver_at, message, headers) "
 		"SELECT pg_catalog.nextval({log_sequence_regclass}), pg_catalog.clock_timestamp(), "
 		"pg_catalog.clock_timestamp() OPERATOR(pg_catalog.+) $3, u.m, u.h "
@@ -245,26 +275,31 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 	 * log, its msg_id drawn already: no tuple routing.
 	 */
 	[STMT_TOPIC_SEND_PARTITION] = {
+		ON_TOPIC,
 		"INSERT INTO {partition} (msg_id, enqueued_at, deliver_at, message, headers) "
 		"VALUES ($4, pg_catalog.clock_timestamp(), "
 		"pg_catalog.clock_timestamp() OPERATOR(pg_catalog.+) $3, $1, $2)",
 		4, {JSONBOID, JSONBOID, INTERVALOID, INT8OID}
 	},
 	[STMT_TOPIC_SEQUENCE_LAST] = {
+		ON_TOPIC,
 		"SELECT last_value, is_called FROM {log_sequence}",
 		0, {InvalidOid}
 	},
 	[STMT_TOPIC_BOUNDS] = {
+		ON_TOPIC,
 		"SELECT (SELECT msg_id FROM {log} ORDER BY msg_id LIMIT 1), "
 		"(SELECT CASE WHEN is_called THEN last_value ELSE last_value OPERATOR(pg_catalog.-) 1 END FROM {log_sequence}), "
 		"(SELECT enqueued_at FROM {log} ORDER BY msg_id LIMIT 1)",
 		0, {InvalidOid}
 	},
 	[STMT_TOPIC_FIRST_AT] = {
+		ON_TOPIC,
 		"SELECT pg_catalog.min(msg_id) FROM {log} WHERE enqueued_at OPERATOR(pg_catalog.>=) $1",
 		1, {TIMESTAMPTZOID}
 	},
 	[STMT_TOPIC_METRICS] = {
+		ON_TOPIC,
 		"SELECT "
 		"(SELECT pg_catalog.count(*) FROM (SELECT 1 FROM {log} LIMIT $1) s), "
 		"(SELECT pg_catalog.count(*) FROM (SELECT 1 FROM {log} "
@@ -284,6 +319,7 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		2, {INT8OID, INT4OID}
 	},
 	[STMT_GROUP_CLAIM] = {
+		ON_GROUP,
 		"WITH c AS (UPDATE {group} g SET vt = pg_catalog.clock_timestamp() OPERATOR(pg_catalog.+) $2, "
 		"read_ct = g.read_ct OPERATOR(pg_catalog.+) 1 "
 		"WHERE g.msg_id OPERATOR(pg_catalog.=) ANY (ARRAY("
@@ -297,11 +333,13 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		3, {INT4OID, INTERVALOID, INT8OID}
 	},
 	[STMT_GROUP_LOCK_CURSOR] = {
+		ON_GROUP,
 		"SELECT next_id, epoch FROM {cursors} WHERE group_id OPERATOR(pg_catalog.=) $1 "
 		"FOR UPDATE SKIP LOCKED",
 		1, {INT4OID}
 	},
 	[STMT_GROUP_CURSOR] = {
+		ON_GROUP,
 		"SELECT next_id FROM {cursors} WHERE group_id OPERATOR(pg_catalog.=) $1",
 		1, {INT4OID}
 	},
@@ -314,6 +352,7 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 	 * was leased.
 	 */
 	[STMT_GROUP_FILL] = {
+		ON_GROUP,
 		"WITH s AS (SELECT msg_id, enqueued_at, deliver_at, message, headers FROM {log} "
 		"WHERE msg_id OPERATOR(pg_catalog.>=) $1 AND msg_id OPERATOR(pg_catalog.<=) $2 "
 		"ORDER BY msg_id LIMIT $3), "
@@ -337,41 +376,49 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		6, {INT8OID, INT8OID, INT4OID, JSONBOID, INT4OID, INTERVALOID}
 	},
 	[STMT_GROUP_SET_CURSOR] = {
+		ON_GROUP,
 		"UPDATE {cursors} SET next_id = $2 WHERE group_id OPERATOR(pg_catalog.=) $1",
 		2, {INT4OID, INT8OID}
 	},
 	[STMT_GROUP_WATERMARK_SCAN] = {
+		ON_GROUP,
 		"SELECT LEAST((SELECT msg_id FROM {group} WHERE msg_id OPERATOR(pg_catalog.>=) $1 "
 		"ORDER BY msg_id LIMIT 1), c.next_id), c.epoch, c.next_id "
 		"FROM {cursors} c WHERE c.group_id OPERATOR(pg_catalog.=) $2",
 		2, {INT8OID, INT4OID}
 	},
 	[STMT_GROUP_NEXT_DUE] = {
+		ON_GROUP,
 		"SELECT pg_catalog.min(vt) FROM (SELECT vt FROM {group} "
 		"WHERE msg_id OPERATOR(pg_catalog.>=) $1 AND vt OPERATOR(pg_catalog.>) $2 "
 		"ORDER BY msg_id LIMIT 1000) s",
 		2, {INT8OID, TIMESTAMPTZOID}
 	},
 	[STMT_GROUP_AVAILABLE] = {
+		ON_GROUP,
 		"SELECT pg_catalog.count(*) FROM (SELECT 1 FROM {group} "
 		"WHERE msg_id OPERATOR(pg_catalog.>=) $1 "
 		"AND vt OPERATOR(pg_catalog.<=) pg_catalog.clock_timestamp() LIMIT $2) s",
 		2, {INT8OID, INT4OID}
 	},
 	[STMT_GROUP_ACK] = {
+		ON_GROUP,
 		"DELETE FROM {group} WHERE msg_id OPERATOR(pg_catalog.=) $1 RETURNING msg_id",
 		1, {INT8OID}
 	},
 	[STMT_GROUP_ACK_MANY] = {
+		ON_GROUP,
 		"DELETE FROM {group} WHERE msg_id OPERATOR(pg_catalog.=) ANY ($1) RETURNING msg_id",
 		1, {INT8ARRAYOID}
 	},
 	[STMT_GROUP_NACK] = {
+		ON_GROUP,
 		"UPDATE {group} SET vt = pg_catalog.clock_timestamp() OPERATOR(pg_catalog.+) $2 "
 		"WHERE msg_id OPERATOR(pg_catalog.=) $1 RETURNING vt",
 		2, {INT8OID, INTERVALOID}
 	},
 	[STMT_GROUP_SET_VT] = {
+		ON_GROUP,
 		"WITH c AS (UPDATE {group} SET vt = pg_catalog.clock_timestamp() OPERATOR(pg_catalog.+) $2 "
 		"WHERE msg_id OPERATOR(pg_catalog.=) $1 RETURNING msg_id, read_ct, vt) "
 		"SELECT c.msg_id, c.read_ct, t.enqueued_at, c.vt, t.message, t.headers "
@@ -380,6 +427,7 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		2, {INT8OID, INTERVALOID}
 	},
 	[STMT_GROUP_STATS] = {
+		ON_GROUP,
 		"SELECT c.next_id, c.missed, "
 		"(SELECT pg_catalog.count(*) FROM (SELECT 1 FROM {group} LIMIT $1) s), "
 		"(SELECT pg_catalog.count(*) FROM (SELECT 1 FROM {group} WHERE read_ct OPERATOR(pg_catalog.>) 0 "
@@ -396,6 +444,7 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		3, {INT8OID, INT4OID, JSONBOID}
 	},
 	[STMT_LOOKUP_QUEUE] = {
+		ON_CATALOG,
 		"SELECT queue_id, COALESCE(visibility_timeout, '0'::pg_catalog.interval), "
 		"notify_throttle IS NOT NULL, kind, partition_size, owner::pg_catalog.oid "
 		"FROM pgmq_c.queues WHERE queue_name OPERATOR(pg_catalog.=) $1",
@@ -406,24 +455,28 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 	 * serves them until ALTER EXTENSION pgmq_c UPDATE.
 	 */
 	[STMT_LOOKUP_QUEUE_0_3] = {
+		ON_CATALOG,
 		"SELECT queue_id, COALESCE(visibility_timeout, '0'::pg_catalog.interval), "
 		"notify_throttle IS NOT NULL, kind, partition_size, 0::pg_catalog.oid "
 		"FROM pgmq_c.queues WHERE queue_name OPERATOR(pg_catalog.=) $1",
 		1, {TEXTOID}
 	},
 	[STMT_LOOKUP_QUEUE_0_2] = {
+		ON_CATALOG,
 		"SELECT queue_id, visibility_timeout, notify_throttle IS NOT NULL, "
 		"'q'::pg_catalog.\"char\", NULL::pg_catalog.int8, 0::pg_catalog.oid "
 		"FROM pgmq_c.queues WHERE queue_name OPERATOR(pg_catalog.=) $1",
 		1, {TEXTOID}
 	},
 	[STMT_LOOKUP_QUEUE_0_1] = {
+		ON_CATALOG,
 		"SELECT queue_id, visibility_timeout, false, "
 		"'q'::pg_catalog.\"char\", NULL::pg_catalog.int8, 0::pg_catalog.oid "
 		"FROM pgmq_c.queues WHERE queue_name OPERATOR(pg_catalog.=) $1",
 		1, {TEXTOID}
 	},
 	[STMT_LOOKUP_GROUP] = {
+		ON_CATALOG,
 		"SELECT group_id, visibility_timeout, filter "
 		"FROM pgmq_c.groups WHERE topic_id OPERATOR(pg_catalog.=) $1 "
 		"AND group_name OPERATOR(pg_catalog.=) $2",
@@ -492,6 +545,40 @@ pgmqc_relation_oid(PgmqcRelation rel, int32 id, int64 partition)
 	return get_relname_relid(name, get_namespace_oid("pgmq_c", false));
 }
 
+/* The placeholders that stand for values, not relations. */
+static bool
+expand_value(StringInfo buf, const char *word, size_t len,
+			 const PgmqcStatementTarget *target)
+{
+#define IS_WORD(w) (len == strlen(w) && strncmp(word, w, len) == 0)
+	if (IS_WORD("queue_id"))
+		appendStringInfo(buf, "%d", target->queue_id);
+	else if (IS_WORD("group_id"))
+		appendStringInfo(buf, "%d", target->group_id);
+	else if (IS_WORD("partition_start"))
+		appendStringInfo(buf, INT64_FORMAT,
+						 target->partition * target->partition_size);
+	else if (IS_WORD("partition_end"))
+		appendStringInfo(buf, INT64_FORMAT,
+						 (target->partition + 1) * target->partition_size);
+	else if (IS_WORD("name"))
+	{
+		const char *c;
+
+		/* names are checked on input; never let anything else through */
+		if (target->name == NULL)
+			elog(ERROR, "pgmq_c statement needs a name");
+		for (c = target->name; *c; c++)
+			if (!isalnum((unsigned char) *c) && strchr("_-, ", *c) == NULL)
+				elog(ERROR, "invalid character in pgmq_c object name");
+		appendStringInfoString(buf, target->name);
+	}
+	else
+		return false;
+	return true;
+#undef IS_WORD
+}
+
 /* Replace the {word} placeholders of a statement template. */
 char *
 pgmqc_expand(const char *template, const PgmqcStatementTarget *target)
@@ -524,6 +611,11 @@ pgmqc_expand(const char *template, const PgmqcStatementTarget *target)
 			as_regclass = true;
 			len -= strlen(REGCLASS_SUFFIX);
 		}
+		if (expand_value(&buf, p + 1, len, target))
+		{
+			p = end;
+			continue;
+		}
 		for (i = 0; i < lengthof(placeholders); i++)
 		{
 			if (strlen(placeholders[i].word) == len &&
@@ -551,13 +643,7 @@ pgmqc_expand(const char *template, const PgmqcStatementTarget *target)
 PgmqcStatementOwner
 pgmqc_statement_owner(PgmqcStatement stmt)
 {
-	if (stmt < STMT_TOPIC_SEND_BATCH)
-		return ON_QUEUE;
-	if (stmt < STMT_GROUP_CLAIM)
-		return ON_TOPIC;
-	if (stmt < STMT_LOOKUP_QUEUE)
-		return ON_GROUP;
-	return ON_CATALOG;
+	return statements[stmt].owner;
 }
 
 /*
@@ -589,7 +675,7 @@ pgmqc_statement_prepare(PgmqcStatement stmt, const PgmqcStatementTarget *target)
 SPIPlanPtr
 pgmqc_catalog_plan(PgmqcStatement stmt)
 {
-	static const PgmqcStatementTarget none = {0, 0, -1};
+	static const PgmqcStatementTarget none = {0, 0, -1, 0, NULL};
 
 	Assert(pgmqc_statement_owner(stmt) == ON_CATALOG);
 	if (catalog_plans[stmt] == NULL)
@@ -609,6 +695,37 @@ pgmqc_run_plan(SPIPlanPtr plan, Datum *values, const char *nulls, long count)
 	rc = SPI_execute_plan(plan, values, nulls, false, count);
 	if (rc < 0)
 		elog(ERROR, "SPI_execute_plan failed: %s", SPI_result_code_string(rc));
+	return (int) SPI_processed;
+}
+
+/*
+ * Make and run a statement that is not kept (RUN_ONCE): DDL, or a statement
+ * run once per object's life.  values may be NULL when it takes no
+ * parameters.  expected is the SPI result code it must give (DDL:
+ * SPI_OK_UTILITY; the code of the last statement of a multi-statement
+ * text).  Returns SPI_processed.
+ */
+int
+pgmqc_run_once(PgmqcStatement stmt, const PgmqcStatementTarget *target,
+			   Datum *values, const char *nulls, int expected)
+{
+	const StatementDef *def = &statements[stmt];
+	char	   *sql = pgmqc_expand(def->sql, target);
+	int			level;
+	int			rc;
+
+	Assert(def->owner == RUN_ONCE);
+	level = pgmqc_pin_ddl_settings();
+	if (def->nargs > 0)
+		rc = SPI_execute_with_args(sql, def->nargs, (Oid *) def->argtypes,
+								   values, nulls, false, 0);
+	else
+		rc = SPI_execute(sql, false, 0);
+	pgmqc_unpin_ddl_settings(level);
+	if (rc != expected)
+		elog(ERROR, "pgmq_c statement failed (%s): %s",
+			 SPI_result_code_string(rc), sql);
+	pfree(sql);
 	return (int) SPI_processed;
 }
 
@@ -666,4 +783,80 @@ void
 pgmqc_plan_guard_end(int level)
 {
 	AtEOXact_GUC(true, level);
+}
+
+/* Run SQL built from ids only; any other result than expected is an error. */
+void
+pgmqc_run_sql(const char *sql, int expected)
+{
+	int			rc = SPI_execute(sql, false, 0);
+
+	if (rc != expected)
+		elog(ERROR, "SPI_execute failed: %s", SPI_result_code_string(rc));
+}
+
+/*
+ * Run pgmq_c's own CREATE statements with the settings that decide where
+ * and how tables are made pinned (pgmqc_pin_ddl_settings).  Inside SPI and
+ * the extension context.
+ */
+void
+pgmqc_run_ddl(const char *sql, int expected)
+{
+	int			level = pgmqc_pin_ddl_settings();
+
+	pgmqc_run_sql(sql, expected);
+	pgmqc_unpin_ddl_settings(level);
+}
+
+/* Serialize creating and dropping queues, topics and groups. */
+void
+pgmqc_lock_catalog(void)
+{
+	pgmqc_run_sql("LOCK TABLE pgmq_c.queues IN SHARE ROW EXCLUSIVE MODE", SPI_OK_UTILITY);
+}
+
+/*
+ * Drop relation pgmq_c.<relname> if it exists, whatever kind of relation it
+ * is now (someone may have replaced a table by hand).  CASCADE: objects
+ * other roles made on pgmq_c's tables (a view, a column of a table's row
+ * type) go with it, so that no role can keep a queue from being dropped.
+ * Inside SPI.
+ */
+void
+pgmqc_drop_relation(const char *relname)
+{
+	Oid			relid = get_relname_relid(relname,
+										  get_namespace_oid("pgmq_c", false));
+	const char *what;
+
+	if (!OidIsValid(relid))
+		return;
+	switch (get_rel_relkind(relid))
+	{
+		case RELKIND_SEQUENCE:
+			what = "SEQUENCE";
+			break;
+		case RELKIND_VIEW:
+			what = "VIEW";
+			break;
+		case RELKIND_MATVIEW:
+			what = "MATERIALIZED VIEW";
+			break;
+		case RELKIND_FOREIGN_TABLE:
+			what = "FOREIGN TABLE";
+			break;
+		case RELKIND_INDEX:
+		case RELKIND_PARTITIONED_INDEX:
+			what = "INDEX";
+			break;
+		case RELKIND_COMPOSITE_TYPE:
+			what = "TYPE";
+			break;
+		default:
+			what = "TABLE";
+			break;
+	}
+	pgmqc_run_sql(psprintf("DROP %s IF EXISTS pgmq_c.%s CASCADE", what,
+						   quote_identifier(relname)), SPI_OK_UTILITY);
 }

@@ -56,6 +56,8 @@ typedef struct PgmqcStatementTarget
 	int32		queue_id;		/* a queue's or a topic's id */
 	int32		group_id;		/* a consumer group's id, or 0 */
 	int64		partition;		/* a log partition's number, or -1 */
+	int64		partition_size; /* msg_ids per partition, for {partition_start} */
+	const char *name;			/* a validated object name, for {name}, or NULL */
 } PgmqcStatementTarget;
 
 /* Which kind of object a statement runs on (which cache entry keeps it). */
@@ -65,6 +67,8 @@ typedef enum PgmqcStatementOwner
 	ON_TOPIC,					/* kept per topic (PgmqcQueue of kind topic) */
 	ON_GROUP,					/* kept per consumer group (PgmqcGroup) */
 	ON_CATALOG,					/* kept once per backend */
+	RUN_ONCE,					/* never kept: DDL and rare statements, made
+								 * and run anew each time */
 } PgmqcStatementOwner;
 
 typedef enum PgmqcStatement
@@ -233,8 +237,16 @@ extern SPIPlanPtr pgmqc_statement_prepare(PgmqcStatement stmt,
 extern SPIPlanPtr pgmqc_catalog_plan(PgmqcStatement stmt);
 extern int	pgmqc_run_plan(SPIPlanPtr plan, Datum *values, const char *nulls,
 						   long count);
+extern int	pgmqc_run_once(PgmqcStatement stmt, const PgmqcStatementTarget *target,
+						   Datum *values, const char *nulls, int expected);
 extern int	pgmqc_run_catalog(PgmqcStatement stmt, Datum *values,
 							  const char *nulls, long count);
+
+/* statements written as text (to be moved into the catalogue) and DDL */
+extern void pgmqc_run_sql(const char *sql, int expected);
+extern void pgmqc_run_ddl(const char *sql, int expected);
+extern void pgmqc_lock_catalog(void);
+extern void pgmqc_drop_relation(const char *relname);
 
 /* planner settings while topic statements run */
 extern int	pgmqc_plan_guard_begin(void);
