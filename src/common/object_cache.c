@@ -489,6 +489,25 @@ pgmqc_partition_send_plan(PgmqcQueue *topic, int64 partno)
 	return *plan;
 }
 
+/*
+ * The last msg_id drawn from a queue's or topic's sequence (0 before the
+ * first): the one place that reads it.  A drawn id may belong to a
+ * transaction still in progress, or to one that rolled back.
+ */
+int64
+pgmqc_last_id_drawn(PgmqcQueue *queue)
+{
+	bool		isnull;
+	int64		last_value;
+
+	pgmqc_queue_run(queue, queue->kind == PGMQC_KIND_TOPIC ?
+					STMT_TOPIC_SEQUENCE_LAST : STMT_SEQUENCE_LAST, NULL, NULL, 1);
+	last_value = pgmqc_column_int64(0, SEQUENCE_COL_LAST_VALUE, &isnull);
+	if (DatumGetBool(pgmqc_column(0, SEQUENCE_COL_IS_CALLED, &isnull)))
+		return last_value;
+	return last_value - 1;
+}
+
 /* Execute one of a group's statements; returns SPI_processed. */
 int
 pgmqc_group_run(PgmqcGroup *group, PgmqcStatement stmt, Datum *values,

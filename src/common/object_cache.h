@@ -125,6 +125,7 @@ extern void pgmqc_group_forget_topic(int32 topic_id);
 
 extern int	pgmqc_queue_run(PgmqcQueue *queue, PgmqcStatement stmt,
 							Datum *values, const char *nulls, long count);
+extern int64 pgmqc_last_id_drawn(PgmqcQueue *queue);
 extern SPIPlanPtr pgmqc_partition_send_plan(PgmqcQueue *topic, int64 partno);
 extern int	pgmqc_group_run(PgmqcGroup *group, PgmqcStatement stmt,
 							Datum *values, const char *nulls, long count);
