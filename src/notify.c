@@ -27,7 +27,7 @@
 #include "utils/inval.h"
 
 #include "shmem.h"
-#include "security.h"
+#include "common/security.h"
 
 PG_FUNCTION_INFO_V1(pgmqc_enable_notify);
 PG_FUNCTION_INFO_V1(pgmqc_disable_notify);

@@ -58,26 +58,13 @@ extern int	pgmqc_poll_interval_ms;
 /* the object cache and the statement catalogue (common/) */
 #include "common/object_cache.h"
 
-/* validate.c */
-extern void pgmqc_check_name(const char *name);
-extern void pgmqc_check_name_as(const char *name, const char *what);
-extern char *pgmqc_arg_name(FunctionCallInfo fcinfo, int argno);
-extern char *pgmqc_arg_name_as(FunctionCallInfo fcinfo, int argno,
-							   const char *what);
-extern void pgmqc_check_not_null(FunctionCallInfo fcinfo, int argno,
-								 const char *argname);
-extern void pgmqc_check_vt(Interval *vt, const char *argname, bool allow_zero);
-extern void pgmqc_check_delay(Interval *delay);
-extern int32 pgmqc_check_qty(FunctionCallInfo fcinfo, int argno);
-extern void pgmqc_check_message(Jsonb *message);
-extern void pgmqc_check_headers(Jsonb *headers);
-extern void pgmqc_check_size(Jsonb *message, Jsonb *headers);
-extern void pgmqc_check_writable(const char *funcname);
-extern bool pgmqc_interval_is_zero(Interval *iv);
-extern TimestampTz pgmqc_now_plus(Interval *iv);
-extern TimestampTz pgmqc_ts_plus(TimestampTz ts, Interval *iv);
-extern ArrayType *pgmqc_check_array(FunctionCallInfo fcinfo, int argno,
-									const char *argname, bool allow_empty);
+/*
+ * TRANSITION (issue 10): the headers of the layers, included here until every
+ * file includes what it uses.
+ */
+#include "common/intervals.h"
+#include "functions/arguments.h"
+#include "common/guarded.h"
 
 /* topic_read.c */
 extern int64 pgmqc_topic_settled_through(PgmqcQueue *topic, bool wait);
@@ -92,10 +79,6 @@ extern bool pgmqc_partition_exists(int32 topic_id, int64 partno);
 extern bool pgmqc_partition_range(int32 topic_id, int64 *lowest, int64 *highest);
 extern void pgmqc_create_partition(int32 topic_id, int64 partition_size,
 								   int64 partno);
-
-/* guarded.c */
-extern ErrorData *pgmqc_run_guarded(void (*fn) (void *arg), void *arg);
-extern bool pgmqc_report_due(char kind, int32 id, int64 *unreported);
 
 
 /* wait.c */

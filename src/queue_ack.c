@@ -23,7 +23,7 @@
 
 #include "compat.h"
 #include "shmem.h"
-#include "security.h"
+#include "common/security.h"
 
 PG_FUNCTION_INFO_V1(pgmqc_delete);
 PG_FUNCTION_INFO_V1(pgmqc_delete_many);

@@ -27,7 +27,7 @@
 #include "utils/lsyscache.h"
 
 #include "pgmq_c.h"
-#include "security.h"
+#include "common/security.h"
 
 PG_FUNCTION_INFO_V1(pgmqc_create_queue);
 PG_FUNCTION_INFO_V1(pgmqc_drop_queue);

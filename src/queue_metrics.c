@@ -39,7 +39,7 @@
 
 #include "compat.h"
 #include "pgmq_c.h"
-#include "security.h"
+#include "common/security.h"
 
 PG_FUNCTION_INFO_V1(pgmqc_metrics);
 PG_FUNCTION_INFO_V1(pgmqc_metrics_all);

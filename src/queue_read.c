@@ -62,7 +62,7 @@
 
 #include "compat.h"
 #include "shmem.h"
-#include "security.h"
+#include "common/security.h"
 
 PG_FUNCTION_INFO_V1(pgmqc_read);
 PG_FUNCTION_INFO_V1(pgmqc_pop);

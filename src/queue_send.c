@@ -29,7 +29,7 @@
 
 #include "compat.h"
 #include "shmem.h"
-#include "security.h"
+#include "common/security.h"
 
 PG_FUNCTION_INFO_V1(pgmqc_send);
 PG_FUNCTION_INFO_V1(pgmqc_send_batch);

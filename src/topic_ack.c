@@ -22,7 +22,7 @@
 
 #include "compat.h"
 #include "shmem.h"
-#include "security.h"
+#include "common/security.h"
 
 PG_FUNCTION_INFO_V1(pgmqc_ack);
 PG_FUNCTION_INFO_V1(pgmqc_ack_many);

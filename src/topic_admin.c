@@ -35,7 +35,7 @@
 #include "utils/jsonb.h"
 
 #include "pgmq_c.h"
-#include "security.h"
+#include "common/security.h"
 #include "shmem.h"
 
 PG_FUNCTION_INFO_V1(pgmqc_create_topic);

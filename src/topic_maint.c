@@ -56,7 +56,7 @@
 #include "utils/timestamp.h"
 
 #include "pgmq_c.h"
-#include "security.h"
+#include "common/security.h"
 
 PG_FUNCTION_INFO_V1(pgmqc_maintain_topics);
 

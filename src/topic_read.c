@@ -54,7 +54,7 @@
 
 #include "compat.h"
 #include "shmem.h"
-#include "security.h"
+#include "common/security.h"
 
 PG_FUNCTION_INFO_V1(pgmqc_read_group);
 PG_FUNCTION_INFO_V1(pgmqc_receive_group);

@@ -73,7 +73,7 @@
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
 
-#include "security.h"
+#include "common/security.h"
 #include "shmem.h"
 
 PGDLLEXPORT void pgmqc_launcher_main(Datum main_arg);

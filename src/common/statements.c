@@ -46,7 +46,7 @@
 #include "utils/lsyscache.h"
 
 #include "common/statements.h"
-#include "security.h"
+#include "common/security.h"
 
 typedef struct StatementDef
 {

@@ -14,7 +14,7 @@
  * Copyright (c) 2026, pgmq_c developers
  *
  * IDENTIFICATION
- *	  src/security.h
+ *	  src/common/security.h
  *
  *-------------------------------------------------------------------------
  */
@@ -30,6 +30,16 @@
 #define PGMQC_PRIV_ADMIN	0x08	/* purge, drop, groups, seek, grants */
 #define PGMQC_PRIV_ALL		0x0F
 #define PGMQC_PRIV_ANY		PGMQC_PRIV_ALL	/* "some privilege" */
+
+/* their names, in the order they are listed (common/access.c) */
+typedef struct PgmqcPrivilege
+{
+	const char *name;
+	int			bit;
+} PgmqcPrivilege;
+
+#define PGMQC_NUM_PRIVILEGES	4
+extern const PgmqcPrivilege pgmqc_privileges[PGMQC_NUM_PRIVILEGES];
 
 /* the search_path every pgmq_c statement runs with */
 #define PGMQC_PINNED_PATH	"pg_catalog, pg_temp"
@@ -95,6 +105,8 @@ extern int	pgmqc_access_mask_by_id(int32 queue_id, Oid owner);
 extern const char *pgmqc_privilege_name(int priv);
 extern void pgmqc_access_init(void);
 extern void pgmqc_access_invalidate(void);
+extern void pgmqc_access_changed(void);
+extern int	pgmqc_read_grants(int32 queue_id, Oid **roles, int **masks);
 extern void pgmqc_forget_dropped_roles(void);
 
 #endif							/* PGMQC_SECURITY_H */

@@ -35,7 +35,7 @@
  * Copyright (c) 2026, pgmq_c developers
  *
  * IDENTIFICATION
- *	  src/security.c
+ *	  src/common/security.c
  *
  *-------------------------------------------------------------------------
  */
@@ -57,7 +57,7 @@
 #include "utils/memutils.h"
 #include "utils/rel.h"
 
-#include "security.h"
+#include "common/security.h"
 
 /* the role whose privileges entry points check; see pgmqc_caller() */
 static Oid	caller_id = InvalidOid;

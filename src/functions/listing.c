@@ -13,7 +13,7 @@
  * Copyright (c) 2026, pgmq_c developers
  *
  * IDENTIFICATION
- *	  src/listing.c
+ *	  src/functions/listing.c
  *
  *-------------------------------------------------------------------------
  */
@@ -23,7 +23,7 @@
 #include "miscadmin.h"
 #include "utils/builtins.h"
 
-#include "security.h"
+#include "common/security.h"
 
 PG_FUNCTION_INFO_V1(pgmqc_list_queues);
 PG_FUNCTION_INFO_V1(pgmqc_list_topics);

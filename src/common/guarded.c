@@ -16,7 +16,7 @@
  * Copyright (c) 2026, pgmq_c developers
  *
  * IDENTIFICATION
- *	  src/guarded.c
+ *	  src/common/guarded.c
  *
  *-------------------------------------------------------------------------
  */

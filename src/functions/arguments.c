@@ -1,13 +1,13 @@
 /*-------------------------------------------------------------------------
  *
- * validate.c
+ * arguments.c
  *		Checks of every argument a caller can pass, before any data is read
  *		or written.  Each failure is an ERROR with a specific SQLSTATE.
  *
  * Copyright (c) 2026, pgmq_c developers
  *
  * IDENTIFICATION
- *	  src/validate.c
+ *	  src/functions/arguments.c
  *
  *-------------------------------------------------------------------------
  */
@@ -23,6 +23,8 @@
 #include "utils/timestamp.h"
 
 #include "pgmq_c.h"
+#include "common/intervals.h"
+#include "functions/arguments.h"
 
 /*
  * Queue names: 1 to 80 characters, ASCII letters, digits, '_' and '-'.
@@ -96,78 +98,6 @@ pgmqc_arg_name_as(FunctionCallInfo fcinfo, int argno, const char *what)
 	return name;
 }
 
-bool
-pgmqc_interval_is_zero(Interval *iv)
-{
-	return iv->time == 0 && iv->day == 0 && iv->month == 0;
-}
-
-/*
- * Intervals are checked on the calendar, by adding them to the current time
- * (so '1 mon' is longer than 30 days in some months).  Every limit pgmq_c
- * has is a few years at most, but an interval can reach 178 million years,
- * and adding that to a timestamp fails with "timestamp out of range"
- * (22008), an error about our computation rather than the argument.  So a
- * "huge" interval, one with a field or an approximate total beyond
- * HUGE_INTERVAL_DAYS, is never added: it counts as infinitely long in the
- * direction of its approximate total, and the caller's range check rejects
- * it with its own message.  Below that bound the addition cannot overflow
- * (now plus or minus three thousand years is a valid timestamp).
- */
-#define HUGE_INTERVAL_DAYS		INT64CONST(366000)	/* about 1000 years */
-
-/* 1 or -1 for a huge interval (its approximate sign), 0 otherwise */
-static int
-huge_interval_sign(const Interval *iv)
-{
-	double		days = (double) iv->month * DAYS_PER_MONTH + (double) iv->day +
-		(double) iv->time / (double) USECS_PER_DAY;
-
-	if (iv->month > HUGE_INTERVAL_DAYS / 366 * MONTHS_PER_YEAR ||
-		iv->month < -HUGE_INTERVAL_DAYS / 366 * MONTHS_PER_YEAR ||
-		iv->day > HUGE_INTERVAL_DAYS || iv->day < -HUGE_INTERVAL_DAYS ||
-		iv->time > HUGE_INTERVAL_DAYS * USECS_PER_DAY ||
-		iv->time < -HUGE_INTERVAL_DAYS * USECS_PER_DAY ||
-		days > (double) HUGE_INTERVAL_DAYS || days < -(double) HUGE_INTERVAL_DAYS)
-		return days < 0 ? -1 : 1;
-	return 0;
-}
-
-/*
- * ts + iv, computed the way timestamptz + interval is in SQL, except that a
- * huge interval (above) gives +infinity or -infinity instead of an error.
- * ts must be finite and within a few thousand years of today.
- */
-static TimestampTz
-add_interval(TimestampTz ts, Interval *iv)
-{
-	int			huge = huge_interval_sign(iv);
-
-	if (huge > 0)
-		return DT_NOEND;
-	if (huge < 0)
-		return DT_NOBEGIN;
-	return DatumGetTimestampTz(DirectFunctionCall2(timestamptz_pl_interval,
-												   TimestampTzGetDatum(ts),
-												   IntervalPGetDatum(iv)));
-}
-
-/*
- * The current time (clock_timestamp()) plus an interval; +/-infinity for a
- * huge interval (see add_interval), never an error.
- */
-TimestampTz
-pgmqc_now_plus(Interval *iv)
-{
-	return add_interval(GetCurrentTimestamp(), iv);
-}
-
-TimestampTz
-pgmqc_ts_plus(TimestampTz ts, Interval *iv)
-{
-	return add_interval(ts, iv);
-}
-
 static Interval *
 make_secs_interval(int64 secs, int32 months)
 {
@@ -187,14 +117,14 @@ void
 pgmqc_check_vt(Interval *vt, const char *argname, bool allow_zero)
 {
 	TimestampTz now = GetCurrentTimestamp();
-	TimestampTz end = add_interval(now, vt);
+	TimestampTz end = pgmqc_ts_plus(now, vt);
 
 	if (end < now || (!allow_zero && end == now))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("%s must be %s", argname,
 						allow_zero ? "zero or positive" : "positive")));
-	if (end > add_interval(now, make_secs_interval(PGMQC_MAX_VT_SECS, 0)))
+	if (end > pgmqc_ts_plus(now, make_secs_interval(PGMQC_MAX_VT_SECS, 0)))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("%s must not exceed 12 hours", argname)));
@@ -205,13 +135,13 @@ void
 pgmqc_check_delay(Interval *delay)
 {
 	TimestampTz now = GetCurrentTimestamp();
-	TimestampTz end = add_interval(now, delay);
+	TimestampTz end = pgmqc_ts_plus(now, delay);
 
 	if (end < now)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("delay must not be negative")));
-	if (end > add_interval(now, make_secs_interval(0, 12)))
+	if (end > pgmqc_ts_plus(now, make_secs_interval(0, 12)))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("delay must not exceed 1 year")));

@@ -2,7 +2,8 @@
  *
  * access.c
  *		Per-queue privileges: who may send to, consume from, monitor and
- *		administer a queue or topic, and the SQL functions that change that.
+ *		administer a queue or topic (the SQL functions that change them are
+ *		in functions/access_functions.c).
  *
  * A queue's owner (pgmq_c.queues.owner, the role that created it) holds
  * every privilege and cannot lose it; so do superusers, the extension
@@ -22,7 +23,7 @@
  * Copyright (c) 2026, pgmq_c developers
  *
  * IDENTIFICATION
- *	  src/access.c
+ *	  src/common/access.c
  *
  *-------------------------------------------------------------------------
  */
@@ -39,18 +40,10 @@
 #include "utils/lsyscache.h"
 #include "utils/syscache.h"
 
-#include "security.h"
-
-PG_FUNCTION_INFO_V1(pgmqc_grant_access);
-PG_FUNCTION_INFO_V1(pgmqc_revoke_access);
-PG_FUNCTION_INFO_V1(pgmqc_list_access);
+#include "common/security.h"
 
 /* the privileges, in the order they are listed */
-static const struct
-{
-	const char *name;
-	int			bit;
-}			privileges[] = {
+const PgmqcPrivilege pgmqc_privileges[PGMQC_NUM_PRIVILEGES] = {
 	{"send", PGMQC_PRIV_SEND},
 	{"consume", PGMQC_PRIV_CONSUME},
 	{"monitor", PGMQC_PRIV_MONITOR},
@@ -60,7 +53,6 @@ static const struct
 static uint64 access_generation = 1;
 static SPIPlanPtr grants_plan = NULL;
 
-static void access_changed(void);
 
 /* Roles, memberships or grants changed: every cached answer is stale. */
 void
@@ -87,9 +79,9 @@ pgmqc_privilege_name(int priv)
 {
 	int			i;
 
-	for (i = 0; i < lengthof(privileges); i++)
-		if (privileges[i].bit == priv)
-			return privileges[i].name;
+	for (i = 0; i < PGMQC_NUM_PRIVILEGES; i++)
+		if (pgmqc_privileges[i].bit == priv)
+			return pgmqc_privileges[i].name;
 	return "all";
 }
 
@@ -112,8 +104,8 @@ holds_everything(Oid role, Oid owner)
  * leaves SPI_tuptable and SPI_processed as they were, so callers may be
  * walking a result of their own.
  */
-static int
-read_grants(int32 queue_id, Oid **roles, int **masks)
+int
+pgmqc_read_grants(int32 queue_id, Oid **roles, int **masks)
 {
 	SPITupleTable *save_tuptable = SPI_tuptable;
 	uint64		save_processed = SPI_processed;
@@ -167,7 +159,7 @@ granted_mask(int32 queue_id, Oid role)
 {
 	Oid		   *grantees;
 	int		   *bits;
-	int			n = read_grants(queue_id, &grantees, &bits);
+	int			n = pgmqc_read_grants(queue_id, &grantees, &bits);
 	int			mask = 0;
 	int			i;
 
@@ -306,252 +298,17 @@ pgmqc_forget_dropped_roles(void)
 		ereport(LOG,
 				(errmsg("pgmq_c: forgot " INT64_FORMAT " grants to or queue ownerships of dropped roles",
 						changed)));
-		access_changed();
+		pgmqc_access_changed();
 	}
-}
-
-/*
- * Role argument of grant_access/revoke_access: a role name, taken as it is
- * (not parsed as an identifier), or 'public' in any case.
- */
-static Oid
-role_arg(FunctionCallInfo fcinfo, int argno)
-{
-	char	   *role;
-
-	pgmqc_check_not_null(fcinfo, argno, "role_name");
-	role = text_to_cstring(PG_GETARG_TEXT_PP(argno));
-	if (pg_strcasecmp(role, "public") == 0)
-		return InvalidOid;
-	return get_role_oid(role, false);
-}
-
-/* Privileges argument: a non-empty array of privilege names, or 'all'. */
-static int
-privileges_arg(FunctionCallInfo fcinfo, int argno)
-{
-	ArrayType  *array = pgmqc_check_array(fcinfo, argno, "privileges", false);
-	Datum	   *elems;
-	bool	   *nulls;
-	int			n;
-	int			i;
-	int			mask = 0;
-
-	deconstruct_array(array, TEXTOID, -1, false, TYPALIGN_INT,
-					  &elems, &nulls, &n);
-	for (i = 0; i < n; i++)
-	{
-		char	   *word;
-		int			j;
-		int			bit = 0;
-
-		if (nulls[i])
-			ereport(ERROR,
-					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-					 errmsg("privileges must not contain NULL")));
-		word = TextDatumGetCString(elems[i]);
-		if (pg_strcasecmp(word, "all") == 0)
-			bit = PGMQC_PRIV_ALL;
-		for (j = 0; j < lengthof(privileges); j++)
-			if (pg_strcasecmp(word, privileges[j].name) == 0)
-				bit = privileges[j].bit;
-		if (bit == 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("unrecognized privilege \"%s\"", word),
-					 errhint("Privileges are \"send\", \"consume\", \"monitor\", \"admin\" and \"all\".")));
-		mask |= bit;
-	}
-	return mask;
 }
 
 /* A relcache invalidation of pgmq_c.access tells every backend. */
-static void
-access_changed(void)
+void
+pgmqc_access_changed(void)
 {
 	Oid			relid = get_relname_relid("access",
 										  get_namespace_oid("pgmq_c", false));
 
 	CacheInvalidateRelcacheByRelid(relid);
 	pgmqc_access_invalidate();
-}
-
-static void
-require_secure_catalog(void)
-{
-	if (!pgmqc_security_active())
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("per-queue privileges need version 0.4.0 of extension \"pgmq_c\""),
-				 errhint("Run ALTER EXTENSION pgmq_c UPDATE.")));
-}
-
-/*
- * Run one statement on pgmq_c.access with $1 queue_id, $2 role and $3
- * privilege bits; true if it changed a row.
- */
-static bool
-change_rows(const char *sql, Datum *values, int expected)
-{
-	static const Oid argtypes[3] = {INT4OID, OIDOID, INT4OID};
-	int			rc;
-
-	rc = SPI_execute_with_args(sql, 3, (Oid *) argtypes, values, NULL, false, 0);
-	if (rc != expected)
-		elog(ERROR, "SPI_execute_with_args failed: %s", SPI_result_code_string(rc));
-	return SPI_processed > 0;
-}
-
-/* grant_access and revoke_access */
-static void
-change_access(FunctionCallInfo fcinfo, bool grant)
-{
-	char	   *name = pgmqc_arg_name(fcinfo, 0);
-	Oid			role;
-	int			mask;
-	PgmqcQueue *queue;
-	PgmqcContext cxt;
-	Datum		values[3];
-	bool		changed = false;
-
-	role = role_arg(fcinfo, 1);
-	mask = privileges_arg(fcinfo, 2);
-
-	pgmqc_spi_connect(&cxt);
-	require_secure_catalog();
-	queue = pgmqc_open(name, 0, PGMQC_PRIV_ADMIN);
-
-	if (OidIsValid(role) && role == queue->owner)
-		ereport(NOTICE,
-				(errmsg("role \"%s\" owns %s \"%s\" and holds every privilege on it",
-						GetUserNameFromId(role, false),
-						queue->kind == PGMQC_KIND_TOPIC ? "topic" : "queue", name)));
-
-	values[0] = Int32GetDatum(queue->queue_id);
-	values[1] = ObjectIdGetDatum(role);
-	values[2] = Int32GetDatum(mask);
-	if (grant)
-		changed = change_rows("INSERT INTO pgmq_c.access AS a (queue_id, role_id, privileges) "
-							  "VALUES ($1, $2::pg_catalog.regrole, $3) "
-							  "ON CONFLICT (queue_id, role_id) DO UPDATE "
-							  "SET privileges = a.privileges OPERATOR(pg_catalog.|) $3 "
-							  "WHERE a.privileges OPERATOR(pg_catalog.|) $3 "
-							  "OPERATOR(pg_catalog.<>) a.privileges",
-							  values, SPI_OK_INSERT);
-	else
-	{
-		/* rows left with no privilege go; the others lose the bits */
-		changed = change_rows("DELETE FROM pgmq_c.access "
-							  "WHERE queue_id OPERATOR(pg_catalog.=) $1 "
-							  "AND role_id OPERATOR(pg_catalog.=) $2::pg_catalog.regrole "
-							  "AND (privileges OPERATOR(pg_catalog.&) "
-							  "(OPERATOR(pg_catalog.~) $3)) OPERATOR(pg_catalog.=) 0",
-							  values, SPI_OK_DELETE);
-		changed |= change_rows("UPDATE pgmq_c.access "
-							   "SET privileges = privileges OPERATOR(pg_catalog.&) "
-							   "(OPERATOR(pg_catalog.~) $3) "
-							   "WHERE queue_id OPERATOR(pg_catalog.=) $1 "
-							   "AND role_id OPERATOR(pg_catalog.=) $2::pg_catalog.regrole "
-							   "AND (privileges OPERATOR(pg_catalog.&) $3) "
-							   "OPERATOR(pg_catalog.<>) 0",
-							   values, SPI_OK_UPDATE);
-	}
-	if (changed)
-		access_changed();
-	pgmqc_spi_finish(&cxt);
-}
-
-/*
- * grant_access(queue_name text, role_name text, privileges text[])
- *		RETURNS void
- */
-Datum
-pgmqc_grant_access(PG_FUNCTION_ARGS)
-{
-	change_access(fcinfo, true);
-	PG_RETURN_VOID();
-}
-
-/*
- * revoke_access(queue_name text, role_name text, privileges text[])
- *		RETURNS void
- */
-Datum
-pgmqc_revoke_access(PG_FUNCTION_ARGS)
-{
-	change_access(fcinfo, false);
-	PG_RETURN_VOID();
-}
-
-/* privileges as a text[] in their usual order */
-static Datum
-privilege_array(int mask)
-{
-	Datum		elems[lengthof(privileges)];
-	int			n = 0;
-	int			i;
-
-	for (i = 0; i < lengthof(privileges); i++)
-		if (mask & privileges[i].bit)
-			elems[n++] = CStringGetTextDatum(privileges[i].name);
-	return PointerGetDatum(construct_array(elems, n, TEXTOID, -1, false,
-										   TYPALIGN_INT));
-}
-
-static char *
-role_display_name(Oid role)
-{
-	char	   *name;
-
-	if (!OidIsValid(role))
-		return pstrdup("public");
-	name = GetUserNameFromId(role, true);
-	/* a role dropped since the grant */
-	return name ? name : psprintf("%u", role);
-}
-
-/*
- * list_access(queue_name text) RETURNS TABLE (role_name text,
- *											privileges text[])
- *
- * The owner first (it holds everything), then PUBLIC, then the other roles
- * by name.
- */
-Datum
-pgmqc_list_access(PG_FUNCTION_ARGS)
-{
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	char	   *name = pgmqc_arg_name(fcinfo, 0);
-	PgmqcQueue *queue;
-	PgmqcContext cxt;
-	Datum		values[2];
-	bool		nulls[2] = {false, false};
-	Oid		   *roles;
-	int		   *masks;
-	int			n;
-	int			i;
-
-	InitMaterializedSRF(fcinfo, 0);
-	pgmqc_spi_connect(&cxt);
-	require_secure_catalog();
-	queue = pgmqc_open(name, 0, PGMQC_PRIV_ANY);
-
-	if (OidIsValid(queue->owner))
-	{
-		values[0] = CStringGetTextDatum(role_display_name(queue->owner));
-		values[1] = privilege_array(PGMQC_PRIV_ALL);
-		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
-	}
-
-	n = read_grants(queue->queue_id, &roles, &masks);
-	for (i = 0; i < n; i++)
-	{
-		if (OidIsValid(roles[i]) && roles[i] == queue->owner)
-			continue;
-		values[0] = CStringGetTextDatum(role_display_name(roles[i]));
-		values[1] = privilege_array(masks[i]);
-		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
-	}
-	pgmqc_spi_finish(&cxt);
-	PG_RETURN_NULL();
 }

@@ -1,0 +1,38 @@
+/*-------------------------------------------------------------------------
+ *
+ * arguments.h
+ *		Checks of the arguments of pgmq_c's SQL functions
+ *		(functions/arguments.c).
+ *
+ * Copyright (c) 2026, pgmq_c developers
+ *
+ * IDENTIFICATION
+ *	  src/functions/arguments.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef PGMQC_ARGUMENTS_H
+#define PGMQC_ARGUMENTS_H
+
+#include "fmgr.h"
+#include "utils/array.h"
+#include "utils/jsonb.h"
+
+extern void pgmqc_check_name(const char *name);
+extern void pgmqc_check_name_as(const char *name, const char *what);
+extern char *pgmqc_arg_name(FunctionCallInfo fcinfo, int argno);
+extern char *pgmqc_arg_name_as(FunctionCallInfo fcinfo, int argno,
+							   const char *what);
+extern void pgmqc_check_not_null(FunctionCallInfo fcinfo, int argno,
+								 const char *argname);
+extern void pgmqc_check_vt(Interval *vt, const char *argname, bool allow_zero);
+extern void pgmqc_check_delay(Interval *delay);
+extern int32 pgmqc_check_qty(FunctionCallInfo fcinfo, int argno);
+extern void pgmqc_check_message(Jsonb *message);
+extern void pgmqc_check_headers(Jsonb *headers);
+extern void pgmqc_check_size(Jsonb *message, Jsonb *headers);
+extern void pgmqc_check_writable(const char *funcname);
+extern ArrayType *pgmqc_check_array(FunctionCallInfo fcinfo, int argno,
+									const char *argname, bool allow_empty);
+
+#endif							/* PGMQC_ARGUMENTS_H */
