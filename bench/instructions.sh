@@ -28,54 +28,58 @@
 #   INSTR_OLD=bd1fe19    the revision to compare with (0.3.0)
 #   INSTR_SCENARIOS="send1 send100 rd1 rd100 pop1"
 #   INSTR_DIR=dir        work directory (default a new one under /tmp)
+#   INSTR_INSTALL=1      0: do not build and install the current tree, count
+#                        the installed library
+#   INSTR_PORT=57300     first port tried for the set-up cluster
 #
-# Needs valgrind (Debian package valgrind; installed when missing).
+# Needs valgrind (Debian package valgrind; installed when missing).  The
+# machine and the cluster are set up by scripts/common.sh.
 set -euo pipefail
+# shellcheck source=scripts/common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../scripts/common.sh"
+pgmqc_require_root
 
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-PGBIN=/usr/lib/postgresql/15/bin
+ROOT=$PGMQC_ROOT
+PGBIN=$PGMQC_PGBIN
 PG_CONFIG=$PGBIN/pg_config
 N=${INSTR_N:-1000}
 OLD=${INSTR_OLD:-bd1fe19}
 SCENARIOS=${INSTR_SCENARIOS:-"send1 send100 rd1 rd100 pop1"}
 W=${INSTR_DIR:-$(mktemp -d /tmp/pgmqc-instr.XXXXXX)}
-USER_NAME=${PGMQC_USER:-pgmqc}
 MSG='{"order_id": 123456, "customer": "c-42", "amount": 19.99, "status": "new", "items": [1, 2, 3]}'
 
-[ "$(id -u)" -eq 0 ] || { echo "run this as root" >&2; exit 1; }
-command -v valgrind >/dev/null || {
-	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq valgrind >/dev/null
-}
-id "$USER_NAME" >/dev/null 2>&1 || useradd --system --create-home --shell /bin/bash "$USER_NAME"
-as() { runuser -u "$USER_NAME" -- "$@"; }
+trap pgmqc_stop_cluster EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+pgmqc_install_deps valgrind
+pgmqc_user
+as() { pgmqc_as_user "$@"; }
 
 mkdir -p "$W"
-chown "$USER_NAME": "$W"
+chown "$PGMQC_USER": "$W"
 echo "work directory: $W"
 
 # Both libraries, built from source: the old revision from git archive, the
 # current tree as it is.  The current one is also installed (its SQL
-# scripts are needed for the 0.4.0 database).
+# scripts are needed for the 0.4.0 database; INSTR_INSTALL=0 takes the
+# installed library and scripts as they are).
 mkdir -p "$W/old-src"
 git -C "$ROOT" archive "$OLD" | tar -C "$W/old-src" -xf -
 make -s -C "$W/old-src" PG_CONFIG="$PG_CONFIG" >"$W/build-old.log" 2>&1
 cp "$W/old-src/pgmq_c.so" "$W/old.so"
-(cd "$ROOT" && flock /tmp/pgmqc-build.lock make -s PG_CONFIG="$PG_CONFIG" &&
-	flock /tmp/pgmqc-build.lock make -s PG_CONFIG="$PG_CONFIG" install) >"$W/build-new.log" 2>&1
-cp "$ROOT/pgmq_c.so" "$W/new.so"
+if [ "${INSTR_INSTALL:-1}" = 1 ]; then
+	(pgmqc_build_install) >"$W/build-new.log" 2>&1
+	cp "$ROOT/pgmq_c.so" "$W/new.so"
+else
+	flock "$PGMQC_LOCK" cp "$("$PG_CONFIG" --pkglibdir)/pgmq_c.so" "$W/new.so"
+fi
 chmod 755 "$W/old.so" "$W/new.so"
 
-# A cluster used only through single-user backends, after the set-up.
-D=$W/data
-as "$PGBIN/initdb" -D "$D" -U "$USER_NAME" --auth=trust -E UTF8 --locale=C >/dev/null
-cat >>"$D/postgresql.conf" <<CONF
-listen_addresses = ''
-port = 57300
-unix_socket_directories = '$W'
-shared_buffers = '256MB'
-CONF
-as "$PGBIN/pg_ctl" -D "$D" -l "$W/server.log" -w -s start
-as psql -qX -h "$W" -p 57300 -d postgres -v ON_ERROR_STOP=1 <<SQL
+# A cluster used through psql for the set-up, then only through
+# single-user backends (so it is stopped, not removed, until the end).
+PGMQC_PRELOAD='' PGMQC_PORT_BASE=${INSTR_PORT:-57300} pgmqc_start_cluster "shared_buffers = '256MB'"
+D=$PGMQC_CLUSTER_DIR/data
+as psql -qX -d postgres -v ON_ERROR_STOP=1 <<SQL
 CREATE ROLE bench_app LOGIN;
 CREATE DATABASE bench_old;
 CREATE DATABASE bench_new;
@@ -89,7 +93,7 @@ GRANT CREATE ON SCHEMA pgmq_c TO bench_app;
 GRANT SELECT, INSERT, UPDATE, DELETE ON pgmq_c.queues TO bench_app;
 UPDATE pg_proc SET probin = '$W/lib.so' WHERE probin = '\$libdir/pgmq_c';
 SQL
-as "$PGBIN/pg_ctl" -D "$D" -w -s stop
+pgmqc_cluster_ctl stop
 
 single() { # DB [valgrind output]: a single-user backend on stdin
 	local db=$1 cg=${2:-}

@@ -6,10 +6,11 @@
 #     bash bench/run.sh
 #
 # It needs pgmq_c built and installed (`make install`); when it is not and
-# scripts/common.sh provides pgmqc_build_install, that is called first.  It
-# starts a throwaway PostgreSQL cluster (an unprivileged OS user when run as
-# root, a free port >= 56432, 127.0.0.1 and a private unix socket only,
-# shared_preload_libraries = 'pgmq_c', fsync and synchronous_commit on),
+# it runs as root, scripts/common.sh's pgmqc_build_install is called first.
+# It starts a throwaway PostgreSQL cluster with scripts/common.sh (an
+# unprivileged OS user when run as root, a free port >= 56432, 127.0.0.1 and
+# a private unix socket only, shared_preload_libraries = 'pgmq_c', plus
+# bench/lib.sh's settings: shared_buffers 1GB, fsync and synchronous_commit on),
 # runs everything with pgbench -n -M prepared, interleaving pgmq_c and the
 # baseline run by run, and stops and removes the cluster at the end.
 #
@@ -48,13 +49,8 @@
 
 set -euo pipefail
 
-BENCH_SRCDIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-if [ "$(id -u)" = 0 ] && [ -f "$BENCH_SRCDIR/../scripts/common.sh" ]; then
-	# shellcheck disable=SC1091
-	source "$BENCH_SRCDIR/../scripts/common.sh"
-fi
 # shellcheck source=bench/lib.sh
-source "$BENCH_SRCDIR/lib.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 BENCH_RUNS=${BENCH_RUNS:-3}
 BENCH_SECONDS=${BENCH_SECONDS:-10}
@@ -69,110 +65,39 @@ export BENCH_OUT
 RESULTS=$BENCH_OUT/results.tsv
 SUMMARY=$BENCH_OUT/summary.txt
 
-LOAD_PID=
-cleanup() {
-	local rc=$?
-	trap - EXIT INT TERM
-	[ -n "$LOAD_PID" ] && kill "$LOAD_PID" 2>/dev/null
-	bench_cluster_down
-	[ "$rc" = 0 ] || log "failed (exit $rc); raw output in $BENCH_OUT"
-	exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+bench_start build
+# the machine's load every 10 s (to judge the noise afterwards), the cluster
+bench_up
 
-mkdir -p "$BENCH_OUT"
-: >"$RESULTS"
-: >"$SUMMARY"
-
-# ---------------------------------------------------------------- install
-
-if [ "$BENCH_ONLY" != baseline ] && [ ! -e "$(pg_config --pkglibdir)/pgmq_c.so" ]; then
-	if declare -F pgmqc_build_install >/dev/null; then
-		log "pgmq_c not installed: scripts/common.sh pgmqc_build_install"
-		pgmqc_build_install
-	else
-		die "pgmq_c is not installed: run 'make && make install' first"
-	fi
-fi
-
-started=$(date -u '+%Y-%m-%d %H:%M:%S UTC')
-# the machine's load every 10 s, to judge the noise afterwards
-while :; do
-	echo "$(date -u +%H:%M:%S) $(cut -d' ' -f1 /proc/loadavg)"
-	sleep 10
-done >"$BENCH_OUT/loadavg.log" 2>/dev/null &
-LOAD_PID=$!
-bench_cluster_up
-if qc_enabled; then
-	sql -c "CREATE EXTENSION IF NOT EXISTS pgmq_c" >/dev/null
-fi
-bench_init_vars
-
-out() { printf '%s\n' "$*" | tee -a "$SUMMARY"; }
-
-out "pgmq_c benchmark, started $started"
-out "  PostgreSQL $(sqlv 'SHOW server_version'); $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')); $(awk '/MemTotal/{printf "%.0f GB RAM", $2/1048576}' /proc/meminfo)"
-out "  source: $(git -C "$BENCH_SRCDIR/.." log -1 --format='%h %s' 2>/dev/null || echo '?')$(git -C "$BENCH_SRCDIR/.." status --porcelain -- src 2>/dev/null | grep -q . && echo ' (src/ has uncommitted changes)'); installed $(pg_config --pkglibdir)/pgmq_c.so of $(date -u -r "$(pg_config --pkglibdir)/pgmq_c.so" '+%Y-%m-%d %H:%M UTC' 2>/dev/null || echo '?')"
-out "  settings: shared_buffers=$(sqlv 'SHOW shared_buffers') fsync=$(sqlv 'SHOW fsync') synchronous_commit=$(sqlv 'SHOW synchronous_commit') shared_preload_libraries='$(sqlv 'SHOW shared_preload_libraries')'"
+out "pgmq_c benchmark, started $BENCH_STARTED"
+out "  PostgreSQL $(sqlv 'SHOW server_version'); $(bench_machine)"
+out "  source: $(bench_source); installed $(bench_installed)"
+out "  settings: $(bench_settings) shared_preload_libraries='$(sqlv 'SHOW shared_preload_libraries')'"
 out "  load average at start: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine adds noise; see the end)"
 out "  pgbench -n -M prepared, $BENCH_RUNS runs x ${BENCH_SECONDS}s per scenario and side, pgmq_c and baseline interleaved; medians"
 [ "$BENCH_ONLY" = baseline ] && out "  BENCH_ONLY=baseline: the pgmq_c side was skipped"
 out ""
 
-# record TABLE SCENARIO CLIENTS SIDE RUN MSGS_PER_S LAT_MS EXTRA OK
-record() { printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$@" >>"$RESULTS"; }
-
+# results.tsv: TABLE SCENARIO CLIENTS SIDE RUN MSGS_PER_S LAT_MS EXTRA OK;
 # median of column COL (6: msg/s, 7: latency, 8: extra) over the OK runs
-med() {
-	awk -F'\t' -v t="$1" -v s="$2" -v c="$3" -v side="$4" -v col="$5" \
-		'$1==t && $2==s && $3==c && $4==side && $9==1 {print $col}' "$RESULTS" | median
-}
-nok() {
-	awk -F'\t' -v t="$1" -v s="$2" -v c="$3" -v side="$4" \
-		'$1==t && $2==s && $3==c && $4==side && $9==1 {n++} END {print n+0}' "$RESULTS"
-}
-
-# the order of the two sides in run R: alternate, so drift hits both alike
-sides_for_run() {
-	if [ $(($1 % 2)) = 1 ]; then echo "qc bl"; else echo "bl qc"; fi
-}
+med() { bench_med 9 "$@"; }
+nok() { bench_nok 9 "$@"; }
 
 # ---------------------------------------------------------------- table 1
 
-# scenario -> messages per transaction, and queue fill per run (consumers)
-declare -A T1_BATCH=([send1]=1 [send100]=100 [rd1]=1 [rd100]=100 [pop1]=1)
-declare -A T1_FILL=([send1]=0 [send100]=0
-	[rd1]=$((20000 * BENCH_SECONDS)) [pop1]=$((25000 * BENCH_SECONDS))
-	[rd100]=$((180000 * BENCH_SECONDS)))
-declare -A T1_NAME=([send1]="send 1/tx" [send100]="send_batch 100"
-	[rd1]="read 1 + delete 1" [rd100]="read 100 + delete 100" [pop1]="pop 1")
+t1_defs
 T1_ORDER="send1 send100 rd1 rd100 pop1"
 
 table1() {
-	local s c r side fill batch left ok
+	local s c r side
 	log "table 1: $T1_ORDER x clients {$BENCH_CLIENTS} x $BENCH_RUNS runs x ${BENCH_SECONDS}s"
 	for s in $T1_ORDER; do
-		batch=${T1_BATCH[$s]}
-		fill=${T1_FILL[$s]}
-		fill=$(((fill + 999) / 1000 * 1000))
 		for c in $BENCH_CLIENTS; do
 			for r in $(seq 1 "$BENCH_RUNS"); do
-				for side in $(sides_for_run "$r"); do
+				for side in $(rotate "$r" qc bl); do
 					[ "$side" = qc ] && ! qc_enabled && continue
-					fresh_tables "$side" "$fill"
-					pgbench_run "t1_${s}_c${c}_${side}_r$r" "$BENCH_SRCDIR/pgbench/${side}_$s.sql" "$c" "$BENCH_SECONDS"
-					ok=$PB_OK
-					if [ "$fill" -gt 0 ]; then
-						if [ "$side" = qc ]; then left=$(qc_count); else left=$(bl_count); fi
-						if [ "$left" -le 0 ]; then
-							ok=0
-							log "WARNING: $s c=$c $side run $r drained the queue (fill $fill); run not counted"
-						fi
-					fi
-					record 1 "$s" "$c" "$side" "$r" \
-						"$(awk -v t="$PB_TPS" -v b="$batch" 'BEGIN{printf "%.2f", t*b}')" "$PB_LAT" "$PB_TPS" "$ok"
-					log "  $s c=$c $side run $r: $(fmt "$(awk -v t="$PB_TPS" -v b="$batch" 'BEGIN{printf "%.2f", t*b}')") msg/s, $PB_LAT ms/tx"
+					t1_run "$s c=$c $side run $r" "t1_${s}_c${c}_${side}_r$r" "$side" "$s" "$c"
+					record 1 "$s" "$c" "$side" "$r" "$T1_RATE" "$PB_LAT" "$PB_TPS" "$T1_OK"
 				done
 			done
 		done
@@ -183,10 +108,9 @@ table1() {
 
 print_table1() {
 	local s c bm qm bl ql
-	out "Table 1: throughput, medians of $BENCH_RUNS runs x ${BENCH_SECONDS}s (msg/s; latency = average per transaction)"
-	out ""
-	out "| scenario | clients | baseline msg/s | pgmq_c msg/s | ratio pgmq_c/baseline | baseline ms/tx | pgmq_c ms/tx | runs ok (bl/qc) |"
-	out "|---|---:|---:|---:|---:|---:|---:|---:|"
+	table_head "Table 1: throughput, medians of $BENCH_RUNS runs x ${BENCH_SECONDS}s (msg/s; latency = average per transaction)" \
+		"| scenario | clients | baseline msg/s | pgmq_c msg/s | ratio pgmq_c/baseline | baseline ms/tx | pgmq_c ms/tx | runs ok (bl/qc) |" \
+		"|---|---:|---:|---:|---:|---:|---:|---:|"
 	for s in $T1_ORDER; do
 		for c in $BENCH_CLIENTS; do
 			bm=$(med 1 "$s" "$c" bl 6)
@@ -202,7 +126,6 @@ print_table1() {
 # ---------------------------------------------------------------- table 2
 
 T2_ORDER="small big delayed"
-commas() { echo "$1" | sed ':a;s/\B[0-9]\{3\}\>/,&/;ta'; }
 declare -A T2_NAME=([small]="1,000 visible"
 	[big]="$(commas "$BENCH_BIG") visible"
 	[delayed]="$(commas "$BENCH_DELAYED") delayed (1 day) + 1,000 visible")
@@ -235,12 +158,16 @@ fill_t2() { # COND: both sides filled for condition COND
 table2() {
 	local cond r side rd tx
 	log "table 2: read latency, 1 client, $BENCH_RUNS runs x ${BENCH_SECONDS}s per condition and side"
+	# read 1 + delete (one transaction), then send 1 so that the queue keeps
+	# its length; the read statement's latency is what is reported
+	cat "$BENCH_SRCDIR/pgbench/qc_rd1.sql" "$BENCH_SRCDIR/pgbench/qc_send1.sql" >"$BENCH_OUT/qc_lat.sql"
+	cat "$BENCH_SRCDIR/pgbench/bl_rd1.sql" "$BENCH_SRCDIR/pgbench/bl_refill.sql" >"$BENCH_OUT/bl_lat.sql"
 	for cond in $T2_ORDER; do
 		fill_t2 "$cond"
 		for r in $(seq 1 "$BENCH_RUNS"); do
-			for side in $(sides_for_run "$r"); do
+			for side in $(rotate "$r" qc bl); do
 				[ "$side" = qc ] && ! qc_enabled && continue
-				pgbench_run "t2_${cond}_${side}_r$r" "$BENCH_SRCDIR/pgbench/${side}_lat.sql" 1 "$BENCH_SECONDS" -r
+				pgbench_run "t2_${cond}_${side}_r$r" "$BENCH_OUT/${side}_lat.sql" 1 "$BENCH_SECONDS" -r
 				# statements: BEGIN, read, delete, COMMIT, send
 				rd=${PB_STMT[1]:-}
 				tx=$(awk -v a="${PB_STMT[0]:-}" -v b="${PB_STMT[1]:-}" -v c="${PB_STMT[2]:-}" -v d="${PB_STMT[3]:-}" 'BEGIN{print a+b+c+d}')
@@ -259,10 +186,9 @@ print_table2() {
 	local cond side sr qr sx qx bs qs
 	bs=$(med 2 small 1 bl 7)
 	qs=$(med 2 small 1 qc 7)
-	out "Table 2: read latency, 1 client (read 1 + delete in one transaction, then a send keeps the length), medians of $BENCH_RUNS runs x ${BENCH_SECONDS}s"
-	out ""
-	out "| messages in the queue | baseline read ms | pgmq_c read ms | ratio pgmq_c/baseline | baseline read+delete ms | pgmq_c read+delete ms | baseline vs 1,000 | pgmq_c vs 1,000 (target <= 1.3) | baseline msg/s | pgmq_c msg/s |"
-	out "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+	table_head "Table 2: read latency, 1 client (read 1 + delete in one transaction, then a send keeps the length), medians of $BENCH_RUNS runs x ${BENCH_SECONDS}s" \
+		"| messages in the queue | baseline read ms | pgmq_c read ms | ratio pgmq_c/baseline | baseline read+delete ms | pgmq_c read+delete ms | baseline vs 1,000 | pgmq_c vs 1,000 (target <= 1.3) | baseline msg/s | pgmq_c msg/s |" \
+		"|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 	for cond in $T2_ORDER; do
 		sr=$(med 2 "$cond" 1 bl 7)
 		qr=$(med 2 "$cond" 1 qc 7)
@@ -277,10 +203,12 @@ print_table2() {
 
 # ---------------------------------------------------------------- main
 
-case " $BENCH_TABLES " in *" 1 "*) table1 ;; esac
-case " $BENCH_TABLES " in *" 2 "*) table2 ;; esac
-case " $BENCH_TABLES " in *" 1 "*) print_table1 ;; esac
-case " $BENCH_TABLES " in *" 2 "*) print_table2 ;; esac
+for t in 1 2; do
+	if selected "$BENCH_TABLES" "$t"; then "table$t"; fi
+done
+for t in 1 2; do
+	if selected "$BENCH_TABLES" "$t"; then "print_table$t"; fi
+done
 
 case " $BENCH_TABLES " in *" 3 "*)
 	log "table 3: bench/xmin_pin.sh on the same cluster"
@@ -290,5 +218,5 @@ case " $BENCH_TABLES " in *" 3 "*)
 	;;
 esac
 
-out "1-minute load average during the run (every 10 s, $BENCH_OUT/loadavg.log): min $(awk '{print $2}' "$BENCH_OUT/loadavg.log" | sort -g | head -n1), median $(awk '{print $2}' "$BENCH_OUT/loadavg.log" | median), max $(awk '{print $2}' "$BENCH_OUT/loadavg.log" | sort -g | tail -n1) on $(nproc) cores; finished $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
+out "1-minute load average during the run (every 10 s, $BENCH_OUT/loadavg.log): min $(bench_load min), median $(bench_load median), max $(bench_load max) on $(nproc) cores; finished $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
 log "done; summary in $SUMMARY, raw pgbench output in $BENCH_OUT"

@@ -8,7 +8,8 @@
 #     TOPICS_QUICK=1 bash bench/topics.sh  # a smoke run (a few minutes)
 #
 # It needs pgmq_c built and installed; the cluster is the one bench/lib.sh
-# starts for bench/run.sh (an unprivileged OS user when run as root, a free
+# starts with scripts/common.sh for bench/run.sh (an unprivileged OS user
+# when run as root, a free
 # port >= 56432, 127.0.0.1 and a private unix socket only,
 # shared_preload_libraries = 'pgmq_c', shared_buffers = 1GB, fsync and
 # synchronous_commit on), stopped and removed at the end.  Everything runs
@@ -74,13 +75,8 @@
 
 set -euo pipefail
 
-BENCH_SRCDIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-if [ "$(id -u)" = 0 ] && [ -f "$BENCH_SRCDIR/../scripts/common.sh" ]; then
-	# shellcheck disable=SC1091
-	source "$BENCH_SRCDIR/../scripts/common.sh"
-fi
 # shellcheck source=bench/lib.sh
-source "$BENCH_SRCDIR/lib.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 if [ "${TOPICS_QUICK:-0}" = 1 ]; then
 	TOPICS_RUNS=${TOPICS_RUNS:-1}
@@ -111,61 +107,24 @@ RESULTS=$BENCH_OUT/results.tsv
 STORAGE=$BENCH_OUT/storage.tsv
 SUMMARY=$BENCH_OUT/summary.txt
 
-LOAD_PID=
-cleanup() {
-	local rc=$?
-	trap - EXIT INT TERM
-	[ -n "$LOAD_PID" ] && kill "$LOAD_PID" 2>/dev/null
-	bench_cluster_down
-	[ "$rc" = 0 ] || log "failed (exit $rc); raw output in $BENCH_OUT"
-	exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-mkdir -p "$BENCH_OUT"
-: >"$RESULTS"
+bench_start
 : >"$STORAGE"
-: >"$SUMMARY"
-
-if [ ! -e "$(pg_config --pkglibdir)/pgmq_c.so" ]; then
-	die "pgmq_c is not installed: run 'make && make install' first"
-fi
-
-started=$(date -u '+%Y-%m-%d %H:%M:%S UTC')
 t_start=$(date +%s)
-while :; do
-	echo "$(date -u +%H:%M:%S) $(cut -d' ' -f1 /proc/loadavg)"
-	sleep 10
-done >"$BENCH_OUT/loadavg.log" 2>/dev/null &
-LOAD_PID=$!
-bench_cluster_up
-sql -c "CREATE EXTENSION IF NOT EXISTS pgmq_c" >/dev/null
-bench_init_vars
+bench_up
 
-out() { printf '%s\n' "$*" | tee -a "$SUMMARY"; }
-commas() { echo "$1" | sed ':a;s/\B[0-9]\{3\}\>/,&/;ta'; }
-
-out "pgmq_c topics benchmark, started $started"
-out "  PostgreSQL $(sqlv 'SHOW server_version'); pgmq_c $(sqlv "SELECT extversion FROM pg_extension WHERE extname = 'pgmq_c'"); $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')); $(awk '/MemTotal/{printf "%.0f GB RAM", $2/1048576}' /proc/meminfo)"
-out "  source: $(git -C "$BENCH_SRCDIR/.." log -1 --format='%h %s' 2>/dev/null || echo '?')$(git -C "$BENCH_SRCDIR/.." status --porcelain -- src 2>/dev/null | grep -q . && echo ' (src/ has uncommitted changes)'); installed $(pg_config --pkglibdir)/pgmq_c.so of $(date -u -r "$(pg_config --pkglibdir)/pgmq_c.so" '+%Y-%m-%d %H:%M UTC' 2>/dev/null || echo '?')"
-out "  settings: shared_buffers=$(sqlv 'SHOW shared_buffers') fsync=$(sqlv 'SHOW fsync') synchronous_commit=$(sqlv 'SHOW synchronous_commit') shared_preload_libraries='$(sqlv 'SHOW shared_preload_libraries')'"
+out "pgmq_c topics benchmark, started $BENCH_STARTED"
+out "  PostgreSQL $(sqlv 'SHOW server_version'); pgmq_c $(sqlv "SELECT extversion FROM pg_extension WHERE extname = 'pgmq_c'"); $(bench_machine)"
+out "  source: $(bench_source); installed $(bench_installed)"
+out "  settings: $(bench_settings) shared_preload_libraries='$(sqlv 'SHOW shared_preload_libraries')'"
 out "  load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 out "  pgbench -n -M prepared, $TOPICS_RUNS runs x ${TOPICS_SECONDS}s per scenario and side, sides interleaved (order rotated per run); medians"
 out "  parts: $TOPICS_PARTS; clients: $TOPICS_CLIENTS; storage $(commas "$TOPICS_STORAGE_N") messages of ~1 KB; latency topics $(commas "$TOPICS_SMALL") and $(commas "$TOPICS_BIG") messages; $TOPICS_GROUPS groups"
 out ""
 
-# record PART SCENARIO CLIENTS SIDE RUN V1 V2 V3 V4 OK
-record() { printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$@" >>"$RESULTS"; }
-# median of column COL (6..9) over the OK runs
-med() {
-	awk -F'\t' -v p="$1" -v s="$2" -v c="$3" -v side="$4" -v col="$5" \
-		'$1==p && $2==s && $3==c && $4==side && $10==1 {print $col}' "$RESULTS" | median
-}
-nok() {
-	awk -F'\t' -v p="$1" -v s="$2" -v c="$3" -v side="$4" \
-		'$1==p && $2==s && $3==c && $4==side && $10==1 {n++} END {print n+0}' "$RESULTS"
-}
+# results.tsv: PART SCENARIO CLIENTS SIDE RUN V1 V2 V3 V4 OK; median of
+# column COL (6..9) over the OK runs
+med() { bench_med 10 "$@"; }
+nok() { bench_nok 10 "$@"; }
 # transactions pgbench processed in run TAG, and the latency (ms) of the
 # statement whose text matches RE (pgbench -r), or the sum of those that
 # do not match when NOT=1
@@ -181,16 +140,6 @@ pb_stmt() {
 pb_rate() {
 	awk -v n="$2" -v x="$(pb_xacts "$1")" -v t="$PB_TPS" 'BEGIN {
 		if (x + 0 > 0 && t + 0 > 0) printf "%.2f", n * t / x; else print "" }'
-}
-
-# the sides in run R: the list rotated by R - 1, so drift hits all alike
-rotate() {
-	local r=$1
-	shift
-	local a=("$@") n=$# i
-	for ((i = 0; i < n; i++)); do
-		printf '%s ' "${a[$(((i + r - 1) % n))]}"
-	done
 }
 
 # ---------------------------------------------------------------- objects
@@ -216,36 +165,6 @@ tp_tables() {
 	sqlv "SELECT relid::regclass FROM pg_partition_tree('pgmq_c.t_$id') WHERE isleaf
 	      UNION ALL SELECT 'pgmq_c.c_$id'::regclass
 	      UNION ALL SELECT ('pgmq_c.g_' || group_id)::regclass FROM pgmq_c.groups WHERE topic_id = $id"
-}
-# the body of message g: SMALL (run.sh's, ~90 bytes) or KB (~1 KB, 1,032
-# bytes of jsonb: under the TOAST threshold, stored inline, uncompressed)
-body_sql() {
-	case $1 in
-	small) echo "jsonb_build_object('order_id', g, 'customer', 'c-42', 'amount', 19.99, 'status', 'new', 'items', jsonb_build_array(1, 2, 3))" ;;
-	kb) echo "jsonb_build_object('order_id', g, 'customer', 'c-42', 'status', 'new', 'pad', repeat('x', 950))" ;;
-	esac
-}
-# fill NAME N BODY [COMMIT_EVERY]: N messages (a multiple of 1000) into a
-# queue or topic through pgmq_c.send_batch, arrays of 1,000, a commit every
-# COMMIT_EVERY arrays (default 100)
-fill() {
-	local name=$1 n=$2 body=$3 every=${4:-100}
-	sql <<EOF >/dev/null
-DO \$fill\$
-DECLARE
-	b jsonb[];
-BEGIN
-	FOR i IN 0 .. ($n / 1000) - 1 LOOP
-		SELECT array_agg($(body_sql "$body")) INTO b
-		  FROM generate_series(i * 1000 + 1, i * 1000 + 1000) g;
-		PERFORM pgmq_c.send_batch('$name', b);
-		IF i % $every = $((every - 1)) THEN
-			COMMIT;
-		END IF;
-	END LOOP;
-END
-\$fill\$;
-EOF
 }
 # lag of a group (messages not yet acknowledged; list_groups may cap it)
 group_lag() {
@@ -286,7 +205,7 @@ fresh() {
 	q)
 		qc_reset
 		if [ "$n" -gt 0 ]; then
-			fill "$QC" "$n" small
+			send_fill "$QC" "$n" small
 			for t in $(qc_tables); do
 				sql -c "VACUUM ANALYZE $t" >/dev/null
 			done
@@ -295,7 +214,7 @@ fresh() {
 	t*)
 		if [ "$n" -gt 0 ]; then
 			tp_create "$TP" 0 earliest
-			fill "$TP" "$n" small
+			send_fill "$TP" "$n" small
 			tp_settle "$TP"
 			tp_create "$TP" "${side#t}" earliest
 		else
@@ -317,7 +236,7 @@ part1() {
 	log "part 1: send 1/tx; sides {$SIDES} x clients {$TOPICS_CLIENTS} x $TOPICS_RUNS runs x ${TOPICS_SECONDS}s"
 	for c in $TOPICS_CLIENTS; do
 		for r in $(seq 1 "$TOPICS_RUNS"); do
-			# shellcheck disable=SC2046
+			# shellcheck disable=SC2046,SC2086 # lists of words
 			for side in $(rotate "$r" $SIDES); do
 				fresh "$side" 0
 				if [ "$side" = q ]; then
@@ -335,10 +254,9 @@ part1() {
 
 print_part1() {
 	local c side q x
-	out "Part 1: producers, send 1 message per transaction (msg/s, medians of $TOPICS_RUNS runs x ${TOPICS_SECONDS}s; groups exist but do not read)"
-	out ""
-	out "| clients | queue msg/s | topic, 1 group msg/s | topic, $TOPICS_GROUPS groups msg/s | ratio 1 group / queue | ratio $TOPICS_GROUPS groups / queue (target >= 0.9) | queue ms/tx | 1 group ms/tx | $TOPICS_GROUPS groups ms/tx | runs ok |"
-	out "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+	table_head "Part 1: producers, send 1 message per transaction (msg/s, medians of $TOPICS_RUNS runs x ${TOPICS_SECONDS}s; groups exist but do not read)" \
+		"| clients | queue msg/s | topic, 1 group msg/s | topic, $TOPICS_GROUPS groups msg/s | ratio 1 group / queue | ratio $TOPICS_GROUPS groups / queue (target >= 0.9) | queue ms/tx | 1 group ms/tx | $TOPICS_GROUPS groups ms/tx | runs ok |" \
+		"|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 	for c in $TOPICS_CLIENTS; do
 		q=$(med 1 send1 "$c" q 6)
 		x="| $c | $(fmt "$q")"
@@ -368,7 +286,7 @@ part2() {
 		fill=$(((P2_FILL[$s] + 999) / 1000 * 1000))
 		for c in $TOPICS_CLIENTS; do
 			for r in $(seq 1 "$TOPICS_RUNS"); do
-				# shellcheck disable=SC2046
+				# shellcheck disable=SC2046,SC2086 # lists of words
 				for side in $(rotate "$r" ${P2_SIDES[$s]}); do
 					fresh "$side" "$fill"
 					tag=p2_${s}_c${c}_${side}_r$r
@@ -405,10 +323,9 @@ part2() {
 
 print_part2() {
 	local s c side q x
-	out "Part 2: consumers on a preloaded backlog (msg/s, medians of $TOPICS_RUNS runs x ${TOPICS_SECONDS}s; topic: one group g1 consumes, the other groups idle with the same backlog; read and delete/ack in one transaction (BEGIN ... COMMIT) unless marked autocommit)"
-	out ""
-	out "| scenario | clients | queue msg/s | topic, 1 group msg/s | topic, $TOPICS_GROUPS groups msg/s | ratio 1 group / queue | ratio $TOPICS_GROUPS groups / queue (target >= 0.9) | queue ms/tx | 1 group ms/tx | $TOPICS_GROUPS groups ms/tx | messages per read call (queue/1/$TOPICS_GROUPS) | runs ok |"
-	out "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+	table_head "Part 2: consumers on a preloaded backlog (msg/s, medians of $TOPICS_RUNS runs x ${TOPICS_SECONDS}s; topic: one group g1 consumes, the other groups idle with the same backlog; read and delete/ack in one transaction (BEGIN ... COMMIT) unless marked autocommit)" \
+		"| scenario | clients | queue msg/s | topic, 1 group msg/s | topic, $TOPICS_GROUPS groups msg/s | ratio 1 group / queue | ratio $TOPICS_GROUPS groups / queue (target >= 0.9) | queue ms/tx | 1 group ms/tx | $TOPICS_GROUPS groups ms/tx | messages per read call (queue/1/$TOPICS_GROUPS) | runs ok |" \
+		"|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 	for s in $P2_ORDER; do
 		for c in $TOPICS_CLIENTS; do
 			q=$(med 2 "$s" "$c" q 6)
@@ -501,11 +418,11 @@ part3() {
 		t0=$(date +%s)
 		if [ "$cfg" = q ]; then
 			qc_reset
-			fill "$QC" "$n" kb 10
+			send_fill "$QC" "$n" kb 10
 		else
 			ng=${cfg#t}
 			tp_create "$TP" "$ng" latest
-			fill "$TP" "$n" kb 10
+			send_fill "$TP" "$n" kb 10
 		fi
 		secs=$(($(date +%s) - t0))
 		if [ "$cfg" = q ]; then
@@ -553,10 +470,9 @@ per_msg() { awk -v b="$1" -v n="$TOPICS_STORAGE_N" 'BEGIN { if (b == "") print "
 
 print_part3() {
 	local st cfg tot one tg=t$TOPICS_GROUPS secs rate x
-	out "Part 3: storage after $(commas "$TOPICS_STORAGE_N") messages of ~1 KB ($STORAGE_MSG_BYTES bytes of jsonb each), pg_total_relation_size (table + indexes + TOAST + FSM + VM); one measurement per configuration"
-	out ""
-	out "| state | configuration | log / queue tables MB | cursor table kB | group tables MB | total MB | bytes per message | vs topic, 1 group (target <= 1.5 for $TOPICS_GROUPS groups) |"
-	out "|---|---|---:|---:|---:|---:|---:|---:|"
+	table_head "Part 3: storage after $(commas "$TOPICS_STORAGE_N") messages of ~1 KB ($STORAGE_MSG_BYTES bytes of jsonb each), pg_total_relation_size (table + indexes + TOAST + FSM + VM); one measurement per configuration" \
+		"| state | configuration | log / queue tables MB | cursor table kB | group tables MB | total MB | bytes per message | vs topic, 1 group (target <= 1.5 for $TOPICS_GROUPS groups) |" \
+		"|---|---|---:|---:|---:|---:|---:|---:|"
 	for st in sent consumed vacuumed; do
 		[ -n "$(sval t1 "$st" 7)" ] || continue
 		one=$(sval t1 "$st" 7)
@@ -614,7 +530,7 @@ last_id() { sqlv "SELECT max(msg_id) FROM pgmq_c.t_$(topic_id "$1")"; }
 make_small() {
 	sql -c "SELECT pgmq_c.drop_topic('$SMALL_TP') FROM pgmq_c.list_topics() WHERE topic_name = '$SMALL_TP'" >/dev/null
 	tp_create "$SMALL_TP" "$TOPICS_GROUPS" earliest
-	fill "$SMALL_TP" "$TOPICS_SMALL" small
+	send_fill "$SMALL_TP" "$TOPICS_SMALL" small
 	# g1 reads the last 1,000 messages (all of them when there are 1,000)
 	sql -c "SELECT pgmq_c.seek('$SMALL_TP', 'g1', $(last_id "$SMALL_TP") - 999)" >/dev/null
 	spread_groups "$SMALL_TP" "$TOPICS_SMALL"
@@ -635,7 +551,7 @@ part4() {
 	sql -c "VACUUM" >/dev/null
 	t0=$(date +%s)
 	tp_create "$BIG_TP" "$TOPICS_GROUPS" earliest
-	fill "$BIG_TP" "$TOPICS_BIG" small
+	send_fill "$BIG_TP" "$TOPICS_BIG" small
 	# g2 stays at the start; g1 is put 1,000 behind the end before each run
 	spread_groups "$BIG_TP" "$TOPICS_BIG"
 	tp_settle "$BIG_TP"
@@ -643,7 +559,7 @@ part4() {
 	P4_BIG_LOAD=$(($(date +%s) - t0))
 	log "  $BIG_TP: $(commas "$TOPICS_BIG") messages loaded and vacuumed in $P4_BIG_LOAD s; $(mb "$(t_bytes "$BIG_TP" | awk '{print $1 + $2 + $3}')") MB"
 	for r in $(seq 1 "$TOPICS_RUNS"); do
-		# shellcheck disable=SC2046
+		# shellcheck disable=SC2046,SC2086 # lists of words
 		for cond in $(rotate "$r" $P4_ORDER); do
 			case $cond in
 			small)
@@ -690,10 +606,9 @@ print_part4() {
 	local cond g sr sx rd ack tx
 	sr=$(med 4 small 1 g1 6)
 	sx=$(med 4 small 1 g1 8)
-	out "Part 4: head-of-group read latency, 1 client, topics with $TOPICS_GROUPS groups (BEGIN; read_group 1; ack; COMMIT; then send 1), medians of $TOPICS_RUNS runs x ${TOPICS_SECONDS}s"
-	out ""
-	out "| messages in the topic's log | read_group ms | ack ms | read_group + ack ms (BEGIN..COMMIT) | read_group vs small | read_group + ack vs small (target <= 1.3) | empty reads % | runs ok |"
-	out "|---|---:|---:|---:|---:|---:|---:|---:|"
+	table_head "Part 4: head-of-group read latency, 1 client, topics with $TOPICS_GROUPS groups (BEGIN; read_group 1; ack; COMMIT; then send 1), medians of $TOPICS_RUNS runs x ${TOPICS_SECONDS}s" \
+		"| messages in the topic's log | read_group ms | ack ms | read_group + ack ms (BEGIN..COMMIT) | read_group vs small | read_group + ack vs small (target <= 1.3) | empty reads % | runs ok |" \
+		"|---|---:|---:|---:|---:|---:|---:|---:|"
 	for cond in $P4_ORDER; do
 		g=g1
 		[ "$cond" = big_start ] && g=g2
@@ -709,14 +624,12 @@ print_part4() {
 
 # ---------------------------------------------------------------- main
 
-case " $TOPICS_PARTS " in *" 1 "*) part1 ;; esac
-case " $TOPICS_PARTS " in *" 2 "*) part2 ;; esac
-case " $TOPICS_PARTS " in *" 3 "*) part3 ;; esac
-case " $TOPICS_PARTS " in *" 4 "*) part4 ;; esac
-case " $TOPICS_PARTS " in *" 1 "*) print_part1 ;; esac
-case " $TOPICS_PARTS " in *" 2 "*) print_part2 ;; esac
-case " $TOPICS_PARTS " in *" 3 "*) print_part3 ;; esac
-case " $TOPICS_PARTS " in *" 4 "*) print_part4 ;; esac
+for p in 1 2 3 4; do
+	if selected "$TOPICS_PARTS" "$p"; then "part$p"; fi
+done
+for p in 1 2 3 4; do
+	if selected "$TOPICS_PARTS" "$p"; then "print_part$p"; fi
+done
 
-out "1-minute load average during the run (every 10 s, $BENCH_OUT/loadavg.log): min $(awk '{print $2}' "$BENCH_OUT/loadavg.log" | sort -g | head -n1), median $(awk '{print $2}' "$BENCH_OUT/loadavg.log" | median), max $(awk '{print $2}' "$BENCH_OUT/loadavg.log" | sort -g | tail -n1) on $(nproc) cores; finished $(date -u '+%Y-%m-%d %H:%M:%S UTC') ($((($(date +%s) - t_start) / 60)) min)"
+out "1-minute load average during the run (every 10 s, $BENCH_OUT/loadavg.log): min $(bench_load min), median $(bench_load median), max $(bench_load max) on $(nproc) cores; finished $(date -u '+%Y-%m-%d %H:%M:%S UTC') ($((($(date +%s) - t_start) / 60)) min)"
 log "done; summary in $SUMMARY, raw pgbench output in $BENCH_OUT"

@@ -8,14 +8,14 @@
 #     bash bench/versions.sh
 #
 # What it does:
-#   - builds the current tree and installs it (make && make install under
-#     the build lock /tmp/pgmqc-build.lock, as scripts/common.sh does; set
-#     BENCH_INSTALL=0 to take what is installed) and keeps a copy of the
-#     installed pgmq_c.so: "new";
+#   - builds the current tree and installs it (scripts/common.sh's
+#     pgmqc_build_install: make && make install under the build lock
+#     /tmp/pgmqc-build.lock; set BENCH_INSTALL=0 to take what is installed)
+#     and keeps a copy of the installed pgmq_c.so: "new";
 #   - builds the old revision from `git archive BENCH_OLD_REV` in a temporary
 #     directory with PGXS (never installed as a whole): "old";
 #   - starts a throwaway cluster as bench/run.sh does (scripts/common.sh's
-#     user, a free port from BENCH_PORT=57100 up, 127.0.0.1 and a private
+#     cluster and user, a free port from BENCH_PORT=57100 up, 127.0.0.1 and a private
 #     unix socket, shared_preload_libraries = 'pgmq_c', shared_buffers 1GB,
 #     fsync and synchronous_commit on) with two databases:
 #       bench_new  CREATE EXTENSION pgmq_c (the default version, 0.4.0)
@@ -75,16 +75,13 @@
 
 set -euo pipefail
 
-BENCH_SRCDIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-REPO=$(cd "$BENCH_SRCDIR/.." && pwd)
-[ "$(id -u)" = 0 ] || { echo "bench/versions.sh: run as root (it swaps the installed library)" >&2; exit 1; }
-# shellcheck disable=SC1091
-source "$REPO/scripts/common.sh"
+# shellcheck source=bench/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+pgmqc_require_root # it swaps the installed library
+REPO=$PGMQC_ROOT
 BENCH_PORT=${BENCH_PORT:-57100}
 BENCH_OUT=${BENCH_OUT:-/tmp/pgmqc-versions-$(date -u +%Y%m%dT%H%M%SZ)}
 export BENCH_OUT BENCH_PORT
-# shellcheck source=bench/lib.sh
-source "$BENCH_SRCDIR/lib.sh"
 
 BENCH_RUNS=${BENCH_RUNS:-3}
 BENCH_SECONDS=${BENCH_SECONDS:-10}
@@ -99,7 +96,7 @@ case $BENCH_ACCESS in owner | grant) ;; *) die "BENCH_ACCESS must be owner or gr
 PG_CONFIG=${PG_CONFIG:-$(command -v pg_config)}
 PKGLIB=$("$PG_CONFIG" --pkglibdir)
 LIBFILE=$PKGLIB/pgmq_c.so
-LOCKFILE=${PGMQC_LOCK:-/tmp/pgmqc-build.lock}
+LOCKFILE=$PGMQC_LOCK
 APP=bench_app     # runs the benchmark (never a superuser)
 ADMIN=bench_admin # creates the queue with BENCH_ACCESS=grant
 DB_OLD=bench_old
@@ -116,7 +113,6 @@ WORK=$(mktemp -d /tmp/pgmqc-versions-work.XXXXXX)
 
 SWAP_SAVED=     # the library that was installed when the current swap began
 RUNNING=        # old | new: the library the cluster runs
-LOAD_PID=
 
 # atomically make $LIBFILE a copy of $1 (running processes keep their mapping)
 put_lib() {
@@ -134,9 +130,8 @@ restore_lib() {
 	SWAP_SAVED=
 }
 
-cleanup() {
-	local rc=$?
-	trap - EXIT INT TERM
+# on exit, before the cluster is stopped
+put_back() {
 	restore_lib
 	# belt and braces: never leave the old library installed
 	if [ -n "${OLD_MD5:-}" ] && [ -f "$LIBFILE" ] &&
@@ -144,21 +139,16 @@ cleanup() {
 		put_lib "$WORK/new.so"
 		log "put the current library back into $LIBFILE"
 	fi
-	[ -n "$LOAD_PID" ] && kill "$LOAD_PID" 2>/dev/null
-	bench_cluster_down
 	rm -f "$PKGLIB/.pgmq_c.so.versions.$$"
 	rm -rf "$WORK"
-	[ "$rc" = 0 ] || log "failed (exit $rc); raw output in $BENCH_OUT"
-	exit "$rc"
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+bench_traps put_back
 
 # superuser and app psql, in a given database
 su_sql() { local db=$1; shift; PGUSER=$SU PGDATABASE=$db sql "$@"; }
 su_sqlv() { PGUSER=$SU PGDATABASE=$1 sqlv "$2"; }
 
-postmaster_pid() { head -n1 "$_BENCH_DIR/data/postmaster.pid"; }
+postmaster_pid() { head -n1 "$PGMQC_CLUSTER_DIR/data/postmaster.pid"; }
 
 # md5 of the pgmq_c.so the postmaster has mapped (the file may be replaced
 # or unlinked since; map_files still reaches the mapped inode)
@@ -174,6 +164,12 @@ running_lib_md5() {
 # the only one (of the two) accepting connections
 switch_to() {
 	local v=$1 so want other db got t0
+	# the queue: owned by $APP, or with BENCH_ACCESS=grant in the new
+	# database by $ADMIN, $APP granted send and consume (bench/lib.sh)
+	BENCH_QC_OWNER=$APP BENCH_QC_GRANT_TO=
+	if [ "$v" = new ] && [ "$BENCH_ACCESS" = grant ]; then
+		BENCH_QC_OWNER=$ADMIN BENCH_QC_GRANT_TO=$APP
+	fi
 	[ "$RUNNING" = "$v" ] && return 0
 	t0=$(date +%s.%N)
 	if [ "$v" = old ]; then so=$WORK/old.so want=$OLD_MD5 db=$DB_OLD other=$DB_NEW
@@ -182,13 +178,11 @@ switch_to() {
 		-c "ALTER DATABASE $other ALLOW_CONNECTIONS false" >/dev/null
 	exec 9>>"$LOCKFILE"
 	flock 9
-	(cd "$_BENCH_DIR" && pgmqc_as_user pg_ctl -D "$_BENCH_DIR/data" -m fast -w -s stop) >&2 ||
-		{ flock -u 9; die "could not stop the cluster"; }
+	pgmqc_cluster_ctl stop >&2 || { flock -u 9; die "could not stop the cluster"; }
 	SWAP_SAVED=$WORK/installed-at-swap.so
 	cp "$LIBFILE" "$SWAP_SAVED"
 	put_lib "$so"
-	if ! (cd "$_BENCH_DIR" && pgmqc_as_user pg_ctl -D "$_BENCH_DIR/data" -l "$_BENCH_DIR/server.log" \
-		-w -s -o "-p $PGPORT" start) >&2; then
+	if ! pgmqc_cluster_ctl start >&2; then
 		restore_lib
 		flock -u 9
 		die "the cluster did not start with the $v library"
@@ -207,14 +201,12 @@ switch_to() {
 
 if [ "$BENCH_INSTALL" = 1 ]; then
 	log "building and installing the current tree ($REPO)"
-	(cd "$REPO" && flock "$LOCKFILE" make -s PG_CONFIG="$PG_CONFIG" >"$BENCH_OUT/build-new.log" 2>&1 &&
-		flock "$LOCKFILE" make -s PG_CONFIG="$PG_CONFIG" install >>"$BENCH_OUT/build-new.log" 2>&1) ||
+	(pgmqc_build_install) >"$BENCH_OUT/build-new.log" 2>&1 ||
 		{ tail -n 20 "$BENCH_OUT/build-new.log" >&2; die "building the current tree failed (BENCH_INSTALL=0 takes what is installed)"; }
 fi
 [ -f "$LIBFILE" ] || die "$LIBFILE is missing"
 # the source the new library was built from (as it is now: others may edit on)
-src_state=$(git -C "$REPO" log -1 --format='%h %s' 2>/dev/null || echo '?')
-git -C "$REPO" status --porcelain -- src 2>/dev/null | grep -q . && src_state="$src_state (src/ has uncommitted changes)"
+src_state=$(bench_source)
 flock "$LOCKFILE" cp "$LIBFILE" "$WORK/new.so"
 NEW_MD5=$(md5sum <"$WORK/new.so" | cut -d' ' -f1)
 NEW_DATE=$(date -u -r "$LIBFILE" '+%Y-%m-%d %H:%M UTC')
@@ -235,18 +227,7 @@ grep -q "default_version = '$BENCH_OLD_VERSION'" "$WORK/old/pgmq_c.control" ||
 started=$(date -u '+%Y-%m-%d %H:%M:%S UTC')
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 # the machine's load every 10 s, and who else uses the CPU every 60 s
-(
-	i=0
-	while :; do
-		echo "$(date -u +%H:%M:%S) $(cut -d' ' -f1 /proc/loadavg)" >>"$BENCH_OUT/loadavg.log"
-		if [ $((i % 6)) = 0 ]; then
-			{ date -u +%H:%M:%S; ps -eo pcpu,user,comm --sort=-pcpu | head -n 8; } >>"$BENCH_OUT/top.log"
-		fi
-		i=$((i + 1))
-		sleep 10
-	done
-) 2>/dev/null &
-LOAD_PID=$!
+bench_loadavg top
 
 bench_cluster_up # the installed library; PGUSER is the bootstrap superuser
 SU=$PGUSER
@@ -275,78 +256,19 @@ GRANT CREATE ON SCHEMA pgmq_c TO $APP;
 GRANT SELECT, INSERT, UPDATE, DELETE ON pgmq_c.queues TO $APP;
 EOF
 export PGUSER=$APP
+# bench/lib.sh's roles: $APP fills and runs the baseline, the superuser
+# counts, vacuums and checkpoints (the 0.4.0 queue tables belong to the
+# extension owner)
+BENCH_APP=$APP BENCH_SU=$SU
 bench_init_vars
 
 # ---------------------------------------------------------------- steps
 
-# the queue as the version's model wants it: created by $APP (owner), or
-# with BENCH_ACCESS=grant in the new database by $ADMIN with send and
-# consume granted to $APP
-qc_setup() {
-	if [ "$RUNNING" = new ] && [ "$BENCH_ACCESS" = grant ]; then
-		PGUSER=$ADMIN sql -c "SELECT pgmq_c.drop_queue('$QC')" -c "SELECT pgmq_c.create_queue('$QC')" \
-			-c "SELECT pgmq_c.grant_access('$QC', '$APP', ARRAY['send', 'consume'])" >/dev/null
-	else
-		PGUSER=$APP qc_reset
-	fi
-}
-qc_teardown() {
-	if [ "$RUNNING" = new ] && [ "$BENCH_ACCESS" = grant ]; then
-		PGUSER=$ADMIN sql -c "SELECT pgmq_c.drop_queue('$QC')" >/dev/null
-	else
-		PGUSER=$APP qc_drop
-	fi
-}
+# results.tsv: SCENARIO CLIENTS VERSION SIDE RUN MSGS_PER_S LAT_MS OK
+med() { bench_med 8 "$@"; }
+nok() { bench_nok 8 "$@"; }
 
-# fresh_run SIDE FILL: bench/lib.sh's fresh_tables with each step as the
-# role that may do it (the 0.4.0 queue tables belong to the extension
-# owner: counting, VACUUM and CHECKPOINT run as the superuser)
-fresh_run() {
-	local side=$1 fill=$2 t
-	PGUSER=$APP bl_drop
-	qc_teardown
-	PGUSER=$SU sql -c "VACUUM" >/dev/null
-	PGUSER=$APP bl_reset
-	qc_setup
-	if [ "$fill" -gt 0 ]; then
-		if [ "$side" = qc ]; then
-			PGUSER=$APP qc_fill "$fill"
-			for t in $(PGUSER=$SU qc_tables); do
-				PGUSER=$SU sql -c "VACUUM ANALYZE $t" >/dev/null
-			done
-		else
-			PGUSER=$APP bl_fill "$fill"
-			PGUSER=$APP sql -c "VACUUM ANALYZE public.$BL" >/dev/null
-		fi
-	fi
-	PGUSER=$SU sql -c "CHECKPOINT" >/dev/null
-}
-
-# record SCENARIO CLIENTS VERSION SIDE RUN MSGS_PER_S LAT_MS OK
-record() { printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$@" >>"$RESULTS"; }
-med() {
-	awk -F'\t' -v s="$1" -v c="$2" -v v="$3" -v side="$4" -v col="$5" \
-		'$1==s && $2==c && $3==v && $4==side && $8==1 {print $col}' "$RESULTS" | median
-}
-nok() {
-	awk -F'\t' -v s="$1" -v c="$2" -v v="$3" -v side="$4" \
-		'$1==s && $2==c && $3==v && $4==side && $8==1 {n++} END {print n+0}' "$RESULTS"
-}
-# "a b" in odd runs, "b a" in even runs
-alternate() { if [ $(($1 % 2)) = 1 ]; then echo "$2 $3"; else echo "$3 $2"; fi; }
-# a / b with 3 decimals
-ratio3() {
-	awk -v a="$1" -v b="$2" 'BEGIN {
-		if (a == "" || b == "" || a == "-" || b == "-" || a == "nan" || b == "nan" || b + 0 == 0) { print "-"; exit }
-		printf "%.3f", a / b }'
-}
-
-declare -A T1_BATCH=([send1]=1 [send100]=100 [rd1]=1 [rd100]=100 [pop1]=1)
-declare -A T1_FILL=([send1]=0 [send100]=0
-	[rd1]=$((20000 * BENCH_SECONDS)) [pop1]=$((25000 * BENCH_SECONDS))
-	[rd100]=$((180000 * BENCH_SECONDS)))
-declare -A T1_NAME=([send1]="send 1/tx" [send100]="send_batch 100"
-	[rd1]="read 1 + delete 1" [rd100]="read 100 + delete 100" [pop1]="pop 1")
+t1_defs
 for s in $BENCH_SCENARIOS; do
 	[ -n "${T1_BATCH[$s]:-}" ] || die "unknown scenario $s (send1 send100 rd1 rd100 pop1)"
 done
@@ -355,61 +277,46 @@ done
 
 log "table: {$BENCH_SCENARIOS} x clients {$BENCH_CLIENTS} x $BENCH_RUNS runs x ${BENCH_SECONDS}s x {old, new} x {pgmq_c, baseline}"
 for s in $BENCH_SCENARIOS; do
-	batch=${T1_BATCH[$s]}
-	fill=$(((T1_FILL[$s] + 999) / 1000 * 1000))
 	for c in $BENCH_CLIENTS; do
 		for r in $(seq 1 "$BENCH_RUNS"); do
-			for v in $(alternate "$r" old new); do
+			for v in $(rotate "$r" old new); do
 				switch_to "$v"
-				for side in $(alternate "$r" qc bl); do
-					fresh_run "$side" "$fill"
-					pgbench_run "${s}_c${c}_${v}_${side}_r$r" "$BENCH_SRCDIR/pgbench/${side}_$s.sql" "$c" "$BENCH_SECONDS"
-					ok=$PB_OK
-					if [ "$fill" -gt 0 ]; then
-						if [ "$side" = qc ]; then left=$(PGUSER=$SU qc_count); else left=$(PGUSER=$APP bl_count); fi
-						if [ "$left" -le 0 ]; then
-							ok=0
-							log "WARNING: $s c=$c $v $side run $r drained the queue (fill $fill); run not counted"
-						fi
-					fi
-					rate=$(awk -v t="$PB_TPS" -v b="$batch" 'BEGIN{printf "%.2f", t*b}')
-					record "$s" "$c" "$v" "$side" "$r" "$rate" "$PB_LAT" "$ok"
-					log "  $s c=$c $v $side run $r: $(fmt "$rate") msg/s, $PB_LAT ms/tx"
+				for side in $(rotate "$r" qc bl); do
+					t1_run "$s c=$c $v $side run $r" "${s}_c${c}_${v}_${side}_r$r" "$side" "$s" "$c"
+					record "$s" "$c" "$v" "$side" "$r" "$T1_RATE" "$PB_LAT" "$T1_OK"
 				done
 			done
 		done
 	done
 done
-PGUSER=$APP bl_drop
-qc_teardown
+_as_app bl_drop
+qc_drop
 # leave the cluster on the current library before it is stopped
 switch_to new
 
 # ---------------------------------------------------------------- summary
 
-out() { printf '%s\n' "$*" | tee -a "$SUMMARY"; }
 out "pgmq_c $BENCH_OLD_VERSION ($BENCH_OLD_REV) against the current library, each against the raw-SQL baseline; started $started"
-out "  PostgreSQL $(su_sqlv postgres 'SHOW server_version'); $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')); $(awk '/MemTotal/{printf "%.0f GB RAM", $2/1048576}' /proc/meminfo)"
+out "  PostgreSQL $(su_sqlv postgres 'SHOW server_version'); $(bench_machine)"
 out "  new: source at the start $src_state; installed $LIBFILE of $NEW_DATE (md5 ${NEW_MD5:0:12}), extension $NEW_VERSION in $DB_NEW (owner $NEW_EXTOWNER)"
 out "  old: git archive $BENCH_OLD_REV built with PGXS (md5 ${OLD_MD5:0:12}), extension $BENCH_OLD_VERSION in $DB_OLD"
 out "  role running pgbench: $APP (not a superuser); new: $([ "$BENCH_ACCESS" = grant ] && echo "queue owned by $ADMIN, $APP granted send + consume" || echo "$APP owns the queue"); old: $APP owns the queue's tables"
-out "  settings: shared_buffers=$(su_sqlv postgres 'SHOW shared_buffers') fsync=$(su_sqlv postgres 'SHOW fsync') synchronous_commit=$(su_sqlv postgres 'SHOW synchronous_commit') shared_preload_libraries='$(su_sqlv postgres 'SHOW shared_preload_libraries')'"
+out "  settings: $(PGUSER=$SU PGDATABASE=postgres bench_settings) shared_preload_libraries='$(su_sqlv postgres 'SHOW shared_preload_libraries')'"
 out "  load average at start: $load_start"
-out "  pgbench -n -M prepared, $BENCH_RUNS runs x ${BENCH_SECONDS}s per scenario, version and side; versions alternate run by run (cluster restarted with the other library), pgmq_c and baseline alternate within; medians"
-out ""
-out "| scenario | clients | old baseline msg/s | old pgmq_c msg/s | old ratio | new baseline msg/s | new pgmq_c msg/s | new ratio | ratio of ratios new/old | pgmq_c new/old | runs ok (old bl/qc, new bl/qc) |"
-out "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+table_head "  pgbench -n -M prepared, $BENCH_RUNS runs x ${BENCH_SECONDS}s per scenario, version and side; versions alternate run by run (cluster restarted with the other library), pgmq_c and baseline alternate within; medians" \
+	"| scenario | clients | old baseline msg/s | old pgmq_c msg/s | old ratio | new baseline msg/s | new pgmq_c msg/s | new ratio | ratio of ratios new/old | pgmq_c new/old | runs ok (old bl/qc, new bl/qc) |" \
+	"|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 for s in $BENCH_SCENARIOS; do
 	for c in $BENCH_CLIENTS; do
 		ob=$(med "$s" "$c" old bl 6)
 		oq=$(med "$s" "$c" old qc 6)
 		nb=$(med "$s" "$c" new bl 6)
 		nq=$(med "$s" "$c" new qc 6)
-		ro=$(ratio3 "$oq" "$ob")
-		rn=$(ratio3 "$nq" "$nb")
-		out "| ${T1_NAME[$s]} | $c | $(fmt "$ob") | $(fmt "$oq") | $ro | $(fmt "$nb") | $(fmt "$nq") | $rn | $(ratio3 "$rn" "$ro") | $(ratio3 "$nq" "$oq") | $(nok "$s" "$c" old bl)/$(nok "$s" "$c" old qc), $(nok "$s" "$c" new bl)/$(nok "$s" "$c" new qc) |"
+		ro=$(ratio "$oq" "$ob" 3)
+		rn=$(ratio "$nq" "$nb" 3)
+		out "| ${T1_NAME[$s]} | $c | $(fmt "$ob") | $(fmt "$oq") | $ro | $(fmt "$nb") | $(fmt "$nq") | $rn | $(ratio "$rn" "$ro" 3) | $(ratio "$nq" "$oq" 3) | $(nok "$s" "$c" old bl)/$(nok "$s" "$c" old qc), $(nok "$s" "$c" new bl)/$(nok "$s" "$c" new qc) |"
 	done
 done
 out ""
-out "1-minute load average during the run (every 10 s, $BENCH_OUT/loadavg.log; it includes this benchmark's own clients and backends): min $(awk '{print $2}' "$BENCH_OUT/loadavg.log" | sort -g | head -n1), median $(awk '{print $2}' "$BENCH_OUT/loadavg.log" | median), max $(awk '{print $2}' "$BENCH_OUT/loadavg.log" | sort -g | tail -n1) on $(nproc) cores; other processes every 60 s in $BENCH_OUT/top.log; finished $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
+out "1-minute load average during the run (every 10 s, $BENCH_OUT/loadavg.log; it includes this benchmark's own clients and backends): min $(bench_load min), median $(bench_load median), max $(bench_load max) on $(nproc) cores; other processes every 60 s in $BENCH_OUT/top.log; finished $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
 log "done; summary in $SUMMARY, per-run figures in $RESULTS"

@@ -437,6 +437,18 @@ wait_notification(PGconn *conn)
 	}
 }
 
+/* the statements of the pgmq_c consumers: "claim" (unless NULL), "del" */
+static void
+prepare_pgmq(PGconn *conn, const char *claim_sql)
+{
+	if (claim_sql != NULL)
+		prepare(conn, "claim", claim_sql, 0);
+	prepare(conn, "del", "SELECT pgmq_c.delete($1, $2::bigint)", 2);
+}
+
+/* the read of the read and read_tx methods: 1 message, waiting up to 10 s */
+#define READ_WAIT_SQL "SELECT * FROM pgmq_c.read('wk_read', '30 s', 1, '10 s')"
+
 static void *
 consumer_main(void *arg)
 {
@@ -446,9 +458,7 @@ consumer_main(void *arg)
 	switch (method)
 	{
 		case M_READ:
-			prepare(conn, "claim",
-					"SELECT * FROM pgmq_c.read('wk_read', '30 s', 1, '10 s')", 0);
-			prepare(conn, "del", "SELECT pgmq_c.delete($1, $2::bigint)", 2);
+			prepare_pgmq(conn, READ_WAIT_SQL);
 			mark_ready();
 			while (!consumer_should_stop())
 				(void) claim_all(conn, 1, "wk_read", NAN);
@@ -456,9 +466,7 @@ consumer_main(void *arg)
 
 		case M_READ_TX:
 			/* diagnostic: the same read, in a transaction block */
-			prepare(conn, "claim",
-					"SELECT * FROM pgmq_c.read('wk_read', '30 s', 1, '10 s')", 0);
-			prepare(conn, "del", "SELECT pgmq_c.delete($1, $2::bigint)", 2);
+			prepare_pgmq(conn, READ_WAIT_SQL);
 			mark_ready();
 			while (!consumer_should_stop())
 			{
@@ -485,7 +493,7 @@ consumer_main(void *arg)
 			break;
 
 		case M_RECEIVE:
-			prepare(conn, "del", "SELECT pgmq_c.delete($1, $2::bigint)", 2);
+			prepare_pgmq(conn, NULL);
 			mark_ready();
 			while (!consumer_should_stop())
 			{
@@ -551,8 +559,7 @@ consumer_main(void *arg)
 			break;
 
 		case M_QNOTIFY:
-			prepare(conn, "claim", "SELECT * FROM pgmq_c.read('wk_notify', '30 s', 1)", 0);
-			prepare(conn, "del", "SELECT pgmq_c.delete($1, $2::bigint)", 2);
+			prepare_pgmq(conn, "SELECT * FROM pgmq_c.read('wk_notify', '30 s', 1)");
 			exec_ok(conn, "LISTEN pgmq_c");
 			mark_ready();
 			while (!consumer_should_stop())

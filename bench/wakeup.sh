@@ -73,13 +73,8 @@
 
 set -euo pipefail
 
-BENCH_SRCDIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-if [ "$(id -u)" = 0 ] && [ -f "$BENCH_SRCDIR/../scripts/common.sh" ]; then
-	# shellcheck disable=SC1091
-	source "$BENCH_SRCDIR/../scripts/common.sh"
-fi
 # shellcheck source=bench/lib.sh
-source "$BENCH_SRCDIR/lib.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 WK_PARTS=${WK_PARTS:-"latency throughput idle"}
 WK_MESSAGES=${WK_MESSAGES:-1000}
@@ -98,29 +93,17 @@ export BENCH_OUT BENCH_PORT
 
 SUMMARY=$BENCH_OUT/summary.txt
 WK=$BENCH_OUT/wakeup
-LOAD_PID=
 LISTEN_PID=
 IDLE_PID=
 
-cleanup() {
-	local rc=$?
-	trap - EXIT INT TERM
-	for p in $LOAD_PID $LISTEN_PID $IDLE_PID; do
+kill_clients() {
+	local p
+	for p in $LISTEN_PID $IDLE_PID; do
 		kill "$p" 2>/dev/null || true
 	done
-	bench_cluster_down
-	[ "$rc" = 0 ] || log "failed (exit $rc); raw output in $BENCH_OUT"
-	exit "$rc"
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-mkdir -p "$BENCH_OUT"
-: >"$SUMMARY"
-out() { printf '%s\n' "$*" | tee -a "$SUMMARY"; }
-
-[ -e "$(pg_config --pkglibdir)/pgmq_c.so" ] ||
-	die "pgmq_c is not installed ($(pg_config --pkglibdir)/pgmq_c.so): run make install first"
+BENCH_EXIT_HOOK=kill_clients
+bench_start
 
 # ---------------------------------------------------------------- build
 
@@ -129,20 +112,11 @@ cc -O2 -Wall -pthread -I"$(pg_config --includedir)" -o "$WK" "$BENCH_SRCDIR/wake
 
 # ---------------------------------------------------------------- cluster
 
-started=$(date -u '+%Y-%m-%d %H:%M:%S UTC')
-while :; do
-	echo "$(date -u +%H:%M:%S) $(cut -d' ' -f1 /proc/loadavg)"
-	sleep 10
-done >"$BENCH_OUT/loadavg.log" 2>/dev/null &
-LOAD_PID=$!
-
-bench_cluster_up
-bench_init_vars
+bench_up
 [ "$(sqlv 'SHOW shared_preload_libraries')" = pgmq_c ] ||
 	die "the cluster does not preload pgmq_c"
 
 sql <<'EOF' >/dev/null
-CREATE EXTENSION IF NOT EXISTS pgmq_c;
 CREATE OR REPLACE FUNCTION public.wk_notify_trigger() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
@@ -152,22 +126,10 @@ END
 $$;
 EOF
 
-# plain_table NAME [trigger]: the shape of pgmq_c's q_<id> (as bench/lib.sh's
+# plain_table NAME [trigger]: the shape of pgmq_c's q_<id> (bench/lib.sh's
 # baseline), with a sequence NAME_seq, optionally the pg_notify trigger
 plain_table() {
-	sql <<EOF >/dev/null
-DROP TABLE IF EXISTS public.$1;
-DROP SEQUENCE IF EXISTS public.$1_seq;
-CREATE SEQUENCE public.$1_seq;
-CREATE TABLE public.$1 (
-	msg_id		bigint PRIMARY KEY,
-	read_ct		integer NOT NULL DEFAULT 0,
-	enqueued_at	timestamptz NOT NULL DEFAULT now(),
-	vt			timestamptz NOT NULL,
-	message		jsonb NOT NULL,
-	headers		jsonb
-) WITH (fillfactor = 70);
-EOF
+	bl_reset "$1"
 	if [ "${2:-}" = trigger ]; then
 		sql -c "CREATE TRIGGER wk_notify AFTER INSERT ON public.$1
 		        FOR EACH ROW EXECUTE FUNCTION public.wk_notify_trigger()" >/dev/null
@@ -176,10 +138,10 @@ EOF
 
 src_rev=$(git -C "$BENCH_SRCDIR/.." log -1 --format='%h %s' 2>/dev/null || echo '?')
 so=$(pg_config --pkglibdir)/pgmq_c.so
-out "pgmq_c wake-up benchmark (bench/wakeup.sh), started $started"
-out "  PostgreSQL $(sqlv 'SHOW server_version'); $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')); $(awk '/MemTotal/{printf "%.0f GB RAM", $2/1048576}' /proc/meminfo)"
+out "pgmq_c wake-up benchmark (bench/wakeup.sh), started $BENCH_STARTED"
+out "  PostgreSQL $(sqlv 'SHOW server_version'); $(bench_machine)"
 out "  source: $src_rev; installed $so of $(date -u -r "$so" '+%Y-%m-%d %H:%M UTC')"
-out "  settings: shared_buffers=$(sqlv 'SHOW shared_buffers') fsync=$(sqlv 'SHOW fsync') synchronous_commit=$(sqlv 'SHOW synchronous_commit') pgmq_c.wait_slice=$(sqlv 'SHOW pgmq_c.wait_slice') clients over the unix socket"
+out "  settings: $(bench_settings) pgmq_c.wait_slice=$(sqlv 'SHOW pgmq_c.wait_slice') clients over the unix socket"
 out "  load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 out ""
 
@@ -253,10 +215,9 @@ print_latency() {
 	out "Table 1: wake-up latency, ms from the producer's COMMIT returning to the consumer holding the message"
 	out "  ($WK_ROUNDS rounds x $WK_MESSAGES messages per method, gaps uniform ${WK_GAP_MIN_MS}-${WK_GAP_MAX_MS} ms; pooled percentiles over all"
 	out "  messages, and the median over rounds of the per-round p50 / p99; wake-ups: sleeps of waiting readers"
-	out "  ended by a commit's wake-up (pgmq_c.status().wakeups) per message)"
-	out ""
-	out "| method | messages | p50 | p90 | p99 | max | median round p50 | median round p99 | lost/dup | wake-ups/msg |"
-	out "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+	table_head "  ended by a commit's wake-up (pgmq_c.status().wakeups) per message)" \
+		"| method | messages | p50 | p90 | p99 | max | median round p50 | median round p99 | lost/dup | wake-ups/msg |" \
+		"|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 	for m in $WK_METHODS; do
 		files=("$BENCH_OUT"/lat_"${m}"_r*.tsv)
 		all=$(cat "${files[@]}" | cut -f2)
@@ -275,7 +236,7 @@ print_latency() {
 	done
 	out ""
 	for m in listen qnotify; do
-		case " $WK_METHODS " in *" $m "*) ;; *) continue ;; esac
+		selected "$WK_METHODS" "$m" || continue
 		files=("$BENCH_OUT"/lat_"${m}"_r*.tsv)
 		np50=$(cat "${files[@]}" | cut -f3 | grep -v nan | pctl 50)
 		np99=$(cat "${files[@]}" | cut -f3 | grep -v nan | pctl 99)
@@ -285,13 +246,13 @@ print_latency() {
 	for m in $WK_METHODS; do
 		out "    $(printf '%-8s' "$m") $(awk -F'\t' -v m="$m" '$1 == m {printf "  r%s %.3f / %.3f", $2, $7, $9}' "$LAT")"
 	done
-	if case " $WK_METHODS " in *" read "*) true ;; *) false ;; esac; then
+	if selected "$WK_METHODS" read; then
 		local rp50 rp99 lp50 lp99
 		rp50=$(cat "$BENCH_OUT"/lat_read_r*.tsv | cut -f2 | pctl 50)
 		rp99=$(cat "$BENCH_OUT"/lat_read_r*.tsv | cut -f2 | pctl 99)
 		out ""
 		out "  target read(..., wait): p50 <= 0.5 ms: $(awk -v x="$rp50" 'BEGIN{print (x <= 0.5) ? "met" : "MISSED"}') ($(f3 "$rp50")); p99 <= 1.5 ms: $(awk -v x="$rp99" 'BEGIN{print (x <= 1.5) ? "met" : "MISSED"}') ($(f3 "$rp99"))"
-		if case " $WK_METHODS " in *" listen "*) true ;; *) false ;; esac; then
+		if selected "$WK_METHODS" listen; then
 			lp50=$(cat "$BENCH_OUT"/lat_listen_r*.tsv | cut -f2 | pctl 50)
 			lp99=$(cat "$BENCH_OUT"/lat_listen_r*.tsv | cut -f2 | pctl 99)
 			out "  read(..., wait) vs LISTEN/NOTIFY: p50 $(f3 "$rp50") vs $(f3 "$lp50"), p99 $(f3 "$rp99") vs $(f3 "$lp99") ms: $(awk -v a="$rp50" -v b="$lp50" -v c="$rp99" -v d="$lp99" 'BEGIN{print (a <= b && c <= d) ? "at least as fast" : "slower on " ((a > b && c > d) ? "p50 and p99" : (a > b ? "p50" : "p99"))}')"
@@ -409,7 +370,6 @@ tp_paired() {
 		$4 == 1 && $1 == b {y[$2] = $col}
 		END { for (r in x) if ((r in y) && y[r] > 0) print x[r] / y[r] }' "$TP" | median
 }
-f2r() { awk -v x="$1" 'BEGIN { if (x == "" || x == "nan") print "-"; else printf "%.2f", x }'; }
 
 print_throughput() {
 	local c runs on off tr pl thr
@@ -418,10 +378,9 @@ print_throughput() {
 	out "  each run; one LISTEN client on both channels throughout; notifications = received by it per run;"
 	out "  worker wake-ups = its voluntary context switches; CPU = on-CPU seconds per run (/proc/<pid>/schedstat)"
 	out "  of the pgmq_c worker and of the listener's backend;"
-	out "  server CPU / tx = utime+stime of the postmaster and all its children, reaped ones included, per transaction)"
-	out ""
-	out "| producer | runs (tps) | median tps | notifications / run | worker wake-ups / run | worker CPU s / run | listener backend CPU s / run | server CPU us / tx |"
-	out "|---|---|---:|---:|---:|---:|---:|---:|"
+	table_head "  server CPU / tx = utime+stime of the postmaster and all its children, reaped ones included, per transaction)" \
+		"| producer | runs (tps) | median tps | notifications / run | worker wake-ups / run | worker CPU s / run | listener backend CPU s / run | server CPU us / tx |" \
+		"|---|---|---:|---:|---:|---:|---:|---:|"
 	for c in $TP_ORDER; do
 		runs=$(awk -F'\t' -v c="$c" '$1 == c {printf "%s%s", (n++ ? ", " : ""), ($4 == 1 ? sprintf("%.0f", $3) : "failed")}' "$TP")
 		out "| ${TP_NAME[$c]} | $runs | $(fmt "$(tp_med "$c")") | $(awk -v x="$(tp_med "$c" 5)" 'BEGIN { if (x == "nan") print "-"; else printf "%.0f", x }') | $(awk -v x="$(tp_med "$c" 9)" 'BEGIN { if (x == "nan") print "-"; else printf "%.0f", x }') | $(f2 "$(tp_med "$c" 6)") | $(f2 "$(tp_med "$c" 7)") | $(awk -v x="$(tp_med "$c" 8)" 'BEGIN { if (x == "nan") print "-"; else printf "%.0f", x }') |"
@@ -433,13 +392,13 @@ print_throughput() {
 	out ""
 	out "  tps ratios: of the medians [median of the per-run ratios]; server CPU per transaction: median of the"
 	out "  per-run ratios, notify / no notify (1.00 = no extra CPU)"
-	out "  pgmq_c notify enabled (throttle 0) / disabled: $(ratio "$on" "$off") [$(f2r "$(tp_paired qc_on qc_off)")]; server CPU/tx x$(f2r "$(tp_paired qc_on qc_off 8)") (target >= 0.95: $(awk -v a="$on" -v b="$off" 'BEGIN{print (b > 0 && a / b >= 0.95) ? "met" : "MISSED"}') on the medians)"
+	out "  pgmq_c notify enabled (throttle 0) / disabled: $(ratio "$on" "$off") [$(f2 "$(tp_paired qc_on qc_off)")]; server CPU/tx x$(f2 "$(tp_paired qc_on qc_off 8)") (target >= 0.95: $(awk -v a="$on" -v b="$off" 'BEGIN{print (b > 0 && a / b >= 0.95) ? "met" : "MISSED"}') on the medians)"
 	if [ -n "$WK_TP_THROTTLE" ]; then
 		thr=$(tp_med qc_thr)
-		out "  pgmq_c notify enabled (throttle $WK_TP_THROTTLE) / disabled: $(ratio "$thr" "$off") [$(f2r "$(tp_paired qc_thr qc_off)")]; server CPU/tx x$(f2r "$(tp_paired qc_thr qc_off 8)")"
+		out "  pgmq_c notify enabled (throttle $WK_TP_THROTTLE) / disabled: $(ratio "$thr" "$off") [$(f2 "$(tp_paired qc_thr qc_off)")]; server CPU/tx x$(f2 "$(tp_paired qc_thr qc_off 8)")"
 	fi
-	out "  plain pg_notify trigger / no trigger: $(ratio "$tr" "$pl") [$(f2r "$(tp_paired pl_trig pl_plain)")]; server CPU/tx x$(f2r "$(tp_paired pl_trig pl_plain 8)")"
-	out "  (pgmq_c.send without notify / plain INSERT without trigger: $(ratio "$off" "$pl") [$(f2r "$(tp_paired qc_off pl_plain)")])"
+	out "  plain pg_notify trigger / no trigger: $(ratio "$tr" "$pl") [$(f2 "$(tp_paired pl_trig pl_plain)")]; server CPU/tx x$(f2 "$(tp_paired pl_trig pl_plain 8)")"
+	out "  (pgmq_c.send without notify / plain INSERT without trigger: $(ratio "$off" "$pl") [$(f2 "$(tp_paired qc_off pl_plain)")])"
 	out ""
 }
 
@@ -511,10 +470,9 @@ idle() {
 
 print_idle() {
 	out "Table 3: CPU while every queue is idle, over ${WK_IDLE_SECONDS}s (utime+stime from /proc/<pid>/stat, $(getconf CLK_TCK) ticks/s;"
-	out "  on-CPU ms from /proc/<pid>/schedstat, which has nanosecond resolution; wake-ups = voluntary context switches)"
-	out ""
-	out "| process | pid | utime+stime s in ${WK_IDLE_SECONDS}s | CPU s per minute | on-CPU ms per minute | wake-ups per minute |"
-	out "|---|---:|---:|---:|---:|---:|"
+	table_head "  on-CPU ms from /proc/<pid>/schedstat, which has nanosecond resolution; wake-ups = voluntary context switches)" \
+		"| process | pid | utime+stime s in ${WK_IDLE_SECONDS}s | CPU s per minute | on-CPU ms per minute | wake-ups per minute |" \
+		"|---|---:|---:|---:|---:|---:|"
 	awk -F'\t' '{printf "| %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $6, $5}' "$IDLE" | tee -a "$SUMMARY"
 	out ""
 }
@@ -536,5 +494,5 @@ for part in $WK_PARTS; do
 		idle) print_idle ;;
 	esac
 done
-out "load average: at the end $(cut -d' ' -f1-3 /proc/loadavg); every 10 s: min $(awk '{print $2}' "$BENCH_OUT/loadavg.log" | sort -g | head -1), max $(awk '{print $2}' "$BENCH_OUT/loadavg.log" | sort -g | tail -1)"
+out "load average: at the end $(cut -d' ' -f1-3 /proc/loadavg); every 10 s: min $(bench_load min), max $(bench_load max)"
 out "finished $(date -u '+%Y-%m-%d %H:%M:%S UTC'); raw output in $BENCH_OUT"

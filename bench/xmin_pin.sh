@@ -39,13 +39,8 @@
 
 set -euo pipefail
 
-BENCH_SRCDIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-if [ -z "${BENCH_PGHOST:-}" ] && [ "$(id -u)" = 0 ] && [ -f "$BENCH_SRCDIR/../scripts/common.sh" ]; then
-	# shellcheck disable=SC1091
-	source "$BENCH_SRCDIR/../scripts/common.sh"
-fi
 # shellcheck source=bench/lib.sh
-source "$BENCH_SRCDIR/lib.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 PIN_SECONDS=${BENCH_PIN_SECONDS:-360}
 PIN_RATE=${BENCH_PIN_RATE:-300}
@@ -61,32 +56,9 @@ PIN_FROM=$((PIN_SECONDS / 6))
 PIN_TO=$((PIN_SECONDS * 4 / 6))
 LAST_FROM=$((PIN_TO - (PIN_TO - PIN_FROM) / 3))
 
-cleanup() {
-	local rc=$?
-	trap - EXIT INT TERM
-	bench_cluster_down
-	[ "$rc" = 0 ] || log "xmin_pin.sh failed (exit $rc); raw output in $BENCH_OUT"
-	exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-mkdir -p "$BENCH_OUT"
 SUMMARY=$BENCH_OUT/summary.txt
-: >"$SUMMARY"
-out() { printf '%s\n' "$*" | tee -a "$SUMMARY"; }
-
-if [ -z "${BENCH_PGHOST:-}" ] && [ "$BENCH_ONLY" != baseline ] &&
-	[ ! -e "$(pg_config --pkglibdir)/pgmq_c.so" ]; then
-	if declare -F pgmqc_build_install >/dev/null; then
-		pgmqc_build_install
-	else
-		die "pgmq_c is not installed: run 'make && make install' first"
-	fi
-fi
-bench_cluster_up
-qc_enabled && sql -c "CREATE EXTENSION IF NOT EXISTS pgmq_c" >/dev/null
-bench_init_vars
+bench_start build
+bench_up
 
 sql <<'EOF' >/dev/null
 DROP TABLE IF EXISTS public.bench_pin;
@@ -187,10 +159,9 @@ run_pin() {
 report() {
 	local side=$1 name
 	[ "$side" = qc ] && name=pgmq_c || name=baseline
-	out "Table 3 ($name): every ${PIN_SAMPLE}s; the REPEATABLE READ transaction is open from ${PIN_FROM}s to ${PIN_TO}s"
-	out ""
-	out "| t (s) | pin | produced msg/s | consumed msg/s | consumer calls/s | ms per call | backlog | dead tuples | table+index MB | oldest xmin age |"
-	out "|---:|:-:|---:|---:|---:|---:|---:|---:|---:|---:|"
+	table_head "Table 3 ($name): every ${PIN_SAMPLE}s; the REPEATABLE READ transaction is open from ${PIN_FROM}s to ${PIN_TO}s" \
+		"| t (s) | pin | produced msg/s | consumed msg/s | consumer calls/s | ms per call | backlog | dead tuples | table+index MB | oldest xmin age |" \
+		"|---:|:-:|---:|---:|---:|---:|---:|---:|---:|---:|"
 	awk -F'\t' -v OFS='\t' 'FNR == 1 { f++ }
 		f == 1 { tps[$1] = $2; lat[$1] = $3; next }
 		f == 2 { ptps[$1] = $2; next }

@@ -14,6 +14,7 @@
 set -euo pipefail
 # shellcheck source=scripts/common.sh
 . "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+pgmqc_require_root
 
 trap pgmqc_stop_cluster EXIT
 trap 'exit 130' INT

@@ -20,6 +20,7 @@
 set -euo pipefail
 # shellcheck source=scripts/common.sh
 . "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+pgmqc_require_root
 
 passed=0
 failed=0
