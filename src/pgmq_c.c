@@ -23,7 +23,8 @@
 #include "miscadmin.h"
 #include "utils/guc.h"
 
-#include "shmem.h"
+#include "shared_memory/shared_memory.h"
+#include "worker/worker.h"
 
 PG_MODULE_MAGIC;
 

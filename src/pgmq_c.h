@@ -40,20 +40,14 @@
 /* partitions of a topic's log exist at least this far past its last msg_id */
 #define PGMQC_SEND_MARGIN		(2 * PGMQC_MAX_BATCH)
 
-/* GUCs (pgmq_c.c, wait.c) */
+/* GUCs (pgmq_c.c) */
 extern int	pgmqc_max_message_size;
 extern int	pgmqc_metrics_exact_limit;
 extern int	pgmqc_max_wait_ms;
-extern int	pgmqc_wait_slice_ms;
-extern int	pgmqc_poll_interval_ms;
 
 #define PGMQC_KIND_QUEUE	'q'
 #define PGMQC_KIND_TOPIC	't'
 
-/* TEMPORARY until shared_memory.h: a wake-up count that wakes every sleeper */
-#ifndef PGMQC_WAKE_ALL
-#define PGMQC_WAKE_ALL	(PG_INT32_MAX / 2)
-#endif
 
 /* the object cache and the statement catalogue (common/) */
 #include "common/object_cache.h"
@@ -81,9 +75,7 @@ extern void pgmqc_create_partition(int32 topic_id, int64 partition_size,
 								   int64 partno);
 
 
-/* wait.c */
-extern uint64 pgmqc_generation(PgmqcQueue *queue);
-extern void pgmqc_sleep(PgmqcQueue *queue, uint64 seen, TimestampTz until);
+/* queue/next_due.c */
 extern TimestampTz pgmqc_next_due(PgmqcQueue *queue, int64 lwm);
 
 /* result sets and waiting (queue_read.c) */

@@ -22,7 +22,7 @@
 #include "utils/builtins.h"
 
 #include "compat.h"
-#include "shmem.h"
+#include "shared_memory/shared_memory.h"
 #include "common/security.h"
 
 PG_FUNCTION_INFO_V1(pgmqc_delete);

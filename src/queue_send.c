@@ -28,7 +28,7 @@
 #include "utils/lsyscache.h"
 
 #include "compat.h"
-#include "shmem.h"
+#include "shared_memory/shared_memory.h"
 #include "common/security.h"
 
 PG_FUNCTION_INFO_V1(pgmqc_send);

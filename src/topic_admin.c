@@ -36,7 +36,7 @@
 
 #include "pgmq_c.h"
 #include "common/security.h"
-#include "shmem.h"
+#include "shared_memory/shared_memory.h"
 
 PG_FUNCTION_INFO_V1(pgmqc_create_topic);
 PG_FUNCTION_INFO_V1(pgmqc_drop_topic);

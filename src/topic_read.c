@@ -53,7 +53,7 @@
 #include "utils/timestamp.h"
 
 #include "compat.h"
-#include "shmem.h"
+#include "shared_memory/shared_memory.h"
 #include "common/security.h"
 
 PG_FUNCTION_INFO_V1(pgmqc_read_group);

@@ -9,7 +9,7 @@
  * an older XID in the whole cluster, so that one long transaction that
  * writes anything would hold back every topic.  Instead, each sender
  * records its top-level XID, before it draws its msg_id, in the wake-up
- * slot of the topic (shmem.h), and the cursor waits only for those.
+ * slot of the topic (shared_memory.h), and the cursor waits only for those.
  *
  * A slot has room for PGMQC_SLOT_SENDERS (32) transactions.  An entry is freed
  * when its transaction commits or aborts; a prepared transaction keeps its
@@ -22,7 +22,7 @@
  * Copyright (c) 2026, pgmq_c developers
  *
  * IDENTIFICATION
- *	  src/senders.c
+ *	  src/shared_memory/senders.c
  *
  *-------------------------------------------------------------------------
  */
@@ -33,11 +33,15 @@
 #include "storage/procarray.h"
 #include "utils/snapmgr.h"
 
-#include "shmem.h"
+#include "shared_memory/shared_memory.h"
 
+/*
+ * The entries this backend made in the current transaction, as many as
+ * MAX_MINE (one per slot it sent to); past that, an entry is still freed by
+ * a later sender that finds it older than the oldest running transaction.
+ */
 #define MAX_MINE	32
 
-/* the entries this backend made in the current transaction */
 static struct
 {
 	PgmqcSlot  *slot;

@@ -17,10 +17,13 @@
  * Without shared_preload_libraries there are no slots: the backend sleeps
  * on its own latch for pgmq_c.poll_interval at a time and looks again.
  *
+ * The next due time of a queue is the queue engine's to find
+ * (queue/next_due.c); the caller passes it in as "until".
+ *
  * Copyright (c) 2026, pgmq_c developers
  *
  * IDENTIFICATION
- *	  src/wait.c
+ *	  src/shared_memory/wait.c
  *
  *-------------------------------------------------------------------------
  */
@@ -32,11 +35,16 @@
 #include "utils/timestamp.h"
 #include "utils/wait_event.h"
 
-#include "shmem.h"
+#include "shared_memory/shared_memory.h"
 
+/* GUCs pgmq_c.wait_slice and pgmq_c.poll_interval (registered in pgmq_c.c) */
 int			pgmqc_wait_slice_ms = 1000;
 int			pgmqc_poll_interval_ms = 20;
 
+/*
+ * The generation of the queue's slot, read before looking for messages and
+ * passed to pgmqc_sleep; 0 without the shared memory.
+ */
 uint64
 pgmqc_generation(PgmqcQueue *queue)
 {
@@ -103,28 +111,4 @@ pgmqc_sleep(PgmqcQueue *queue, uint64 seen, TimestampTz until)
 		ConditionVariableCancelSleep();
 	}
 	PG_END_TRY();
-}
-
-/*
- * The next time something in the queue becomes visible by itself: the
- * earliest future delivery time of a delayed message, or lease end (looking
- * at the first 1000 leased messages only), or DT_NOEND.  Published to the
- * slot so that the worker wakes every sleeper then.
- */
-TimestampTz
-pgmqc_next_due(PgmqcQueue *queue, int64 lwm)
-{
-	Datum		args[2];
-	Datum		d;
-	bool		isnull;
-
-	args[0] = Int64GetDatum(lwm);
-	args[1] = TimestampTzGetDatum(GetCurrentTimestamp());
-	pgmqc_queue_run(queue, STMT_NEXT_DUE, args, NULL, 1);
-	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
-	SPI_freetuptable(SPI_tuptable);
-	if (isnull)
-		return DT_NOEND;
-	pgmqc_publish_due(queue->queue_id, DatumGetTimestampTz(d));
-	return DatumGetTimestampTz(d);
 }

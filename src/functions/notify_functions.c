@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  *
- * notify.c
- *		enable_notify, disable_notify and status.
+ * notify_functions.c
+ *		SQL functions enable_notify, disable_notify and status.
  *
  * Notifications for clients that cannot wait inside a call: the background
  * worker of the database sends NOTIFY on channel "pgmq_c" with the queue
@@ -9,12 +9,14 @@
  * expired leases make messages visible, at most once per queue per
  * throttle interval.  The setting is the column notify_throttle of
  * pgmq_c.queues (NULL: off); changing it invalidates other backends' cached
- * queue entries and tells the worker at commit.
+ * queue entries and tells the worker at commit (the worker's side:
+ * src/worker/notifications.c).  status() shows the shared memory and this
+ * database's worker.
  *
  * Copyright (c) 2026, pgmq_c developers
  *
  * IDENTIFICATION
- *	  src/notify.c
+ *	  src/functions/notify_functions.c
  *
  *-------------------------------------------------------------------------
  */
@@ -26,13 +28,18 @@
 #include "utils/builtins.h"
 #include "utils/inval.h"
 
-#include "shmem.h"
 #include "common/security.h"
+#include "functions/arguments.h"
+#include "shared_memory/shared_memory.h"
 
 PG_FUNCTION_INFO_V1(pgmqc_enable_notify);
 PG_FUNCTION_INFO_V1(pgmqc_disable_notify);
 PG_FUNCTION_INFO_V1(pgmqc_status);
 
+/*
+ * Set the queue's notify_throttle (NULL: notifications off), and make sure
+ * the database has a worker to send them.
+ */
 static void
 set_notify(const char *name, Interval *throttle)
 {
@@ -94,6 +101,9 @@ pgmqc_disable_notify(PG_FUNCTION_ARGS)
 	PG_RETURN_VOID();
 }
 
+/* the columns of status() */
+#define STATUS_COLUMNS	5
+
 /*
  * status() RETURNS TABLE (preloaded boolean, worker_pid integer,
  *						   wait_slots integer, sleeping_readers bigint,
@@ -103,8 +113,8 @@ Datum
 pgmqc_status(PG_FUNCTION_ARGS)
 {
 	TupleDesc	desc;
-	Datum		values[5];
-	bool		nulls[5] = {false, false, false, false, false};
+	Datum		values[STATUS_COLUMNS];
+	bool		nulls[STATUS_COLUMNS] = {false, false, false, false, false};
 	PgmqcDbWorker *w;
 	int64		sleeping = 0;
 	int			i;

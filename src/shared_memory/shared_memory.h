@@ -1,19 +1,30 @@
 /*-------------------------------------------------------------------------
  *
- * shmem.h
- *		Shared state of pgmq_c: wake-up slots for waiting readers and the
- *		registry of background workers.  Present only when the library is
- *		in shared_preload_libraries.
+ * shared_memory.h
+ *		The shared memory of pgmq_c, the bottom layer: the wake-up slots that
+ *		waiting readers sleep on, the registry of per-database background
+ *		workers, the wake-ups sent at the end of a transaction, sleeping on
+ *		a slot, and the senders recorded per topic.
+ *
+ * The segment exists only when the library is in shared_preload_libraries;
+ * otherwise pgmqc_shared is NULL and every function here either does
+ * nothing or falls back to something that needs no shared memory (see each
+ * file).  Nothing here runs a statement or calls into the engines above.
+ *
+ * Locking: PgmqcShared.mutex (a spinlock) protects the worker registry
+ * (every PgmqcDbWorker field that is not atomic); a slot is lock-free
+ * (atomics and the condition variable's own spinlock) except for its
+ * senders, which PgmqcSlot.senders_lock protects.
  *
  * Copyright (c) 2026, pgmq_c developers
  *
  * IDENTIFICATION
- *	  src/shmem.h
+ *	  src/shared_memory/shared_memory.h
  *
  *-------------------------------------------------------------------------
  */
-#ifndef PGMQ_C_SHMEM_H
-#define PGMQ_C_SHMEM_H
+#ifndef PGMQC_SHARED_MEMORY_H
+#define PGMQC_SHARED_MEMORY_H
 
 #include "port/atomics.h"
 #include "storage/condition_variable.h"
@@ -22,9 +33,28 @@
 
 #include "pgmq_c.h"
 
+/* databases that can have a worker at the same time */
 #define PGMQC_MAX_DATABASES 64
+
+/* a due time meaning "none known" (PgmqcSlot.next_due, PgmqcDbWorker.timer) */
 #define PGMQC_NO_DUE		PG_INT64_MAX
+
+/* open sending transactions recorded per slot (senders.c) */
 #define PGMQC_SLOT_SENDERS	32
+
+/*
+ * A wake-up count meaning "wake every sleeper of the slot": more than there
+ * can be backends, yet small enough to add two of them without overflow.
+ */
+#define PGMQC_WAKE_ALL		(PG_INT32_MAX / 2)
+
+/*
+ * PgmqcDbWorker.notify_bits has one bit per queue_id modulo 64: a set bit
+ * asks the worker to look at every notify queue of that bit.
+ */
+#define PGMQC_NOTIFY_BITS	64
+#define PGMQC_NOTIFY_BIT(queue_id) \
+	(UINT64CONST(1) << ((queue_id) % PGMQC_NOTIFY_BITS))
 
 /*
  * One wake-up slot; queues are hashed onto slots by (database, queue id), so
@@ -44,7 +74,11 @@ typedef struct PgmqcSlot
 	pg_atomic_uint32 fill_skipped;	/* a reader found a group being filled */
 } PgmqcSlot;
 
-/* One database's worker.  Protected by PgmqcShared.mutex. */
+/*
+ * One database's worker.  The plain fields are protected by
+ * PgmqcShared.mutex; the atomics are requests that backends set and the
+ * worker takes.
+ */
 typedef struct PgmqcDbWorker
 {
 	Oid			dboid;			/* InvalidOid: entry free */
@@ -55,7 +89,7 @@ typedef struct PgmqcDbWorker
 								 * owner); InvalidOid: as the bootstrap
 								 * superuser, until the worker learns it */
 	bool		connecting;		/* a worker is logging in as role */
-	pg_atomic_uint64 notify_bits;	/* queue_id % 64 of queues to notify */
+	pg_atomic_uint64 notify_bits;	/* PGMQC_NOTIFY_BIT of queues to notify */
 	pg_atomic_uint32 config_changed;	/* re-read notify settings */
 	pg_atomic_uint32 maint_wanted;	/* run topic maintenance now */
 	pg_atomic_uint32 fill_wanted;	/* fill consumer groups now */
@@ -73,29 +107,34 @@ typedef struct PgmqcShared
 	PgmqcSlot	slots[FLEXIBLE_ARRAY_MEMBER];
 } PgmqcShared;
 
+/* shmem.c: the segment, slots and the worker registry */
 extern PgmqcShared *pgmqc_shared;
 extern int	pgmqc_wait_slots;
-
 extern void pgmqc_shmem_init_hooks(void);
-extern void pgmqc_register_launcher(void);
-extern void pgmqc_install_utility_hook(void);
-extern bool pgmqc_worker_enabled;
 extern PgmqcSlot *pgmqc_slot(int32 queue_id);
 extern PgmqcDbWorker *pgmqc_my_worker(bool request_start);
 extern void pgmqc_publish_due(int32 queue_id, TimestampTz due);
+extern void pgmqc_publish_slot_due(PgmqcSlot *slot, TimestampTz due);
 extern bool pgmqc_request_maintenance(void);
 extern bool pgmqc_request_fill(void);
 
-/* wake-ups at the end of the current transaction */
+/* wakeups.c: wake-ups at the end of the current transaction, and at due times */
 extern void pgmqc_wake_on_commit(PgmqcQueue *queue, int count, bool notify);
 extern void pgmqc_wake_on_abort(PgmqcQueue *queue, int count);
 extern void pgmqc_due_on_commit(PgmqcQueue *queue, TimestampTz due);
-extern void pgmqc_wake_xact_end(bool commit);
 extern void pgmqc_config_changed_on_commit(void);
+extern void pgmqc_wake_xact_end(bool commit);
+extern TimestampTz pgmqc_wake_due_slots(TimestampTz now, bool *fired);
 
-/* senders.c */
+/* wait.c: sleeping on a slot (GUCs pgmq_c.wait_slice, pgmq_c.poll_interval) */
+extern int	pgmqc_wait_slice_ms;
+extern int	pgmqc_poll_interval_ms;
+extern uint64 pgmqc_generation(PgmqcQueue *queue);
+extern void pgmqc_sleep(PgmqcQueue *queue, uint64 seen, TimestampTz until);
+
+/* senders.c: open transactions that sent to a topic */
 extern void pgmqc_sender_register(int32 topic_id);
 extern void pgmqc_senders_xact_end(bool prepared);
 extern bool pgmqc_senders_ended_before(int32 topic_id, TransactionId xid);
 
-#endif							/* PGMQ_C_SHMEM_H */
+#endif							/* PGMQC_SHARED_MEMORY_H */

@@ -1,26 +1,22 @@
 /*-------------------------------------------------------------------------
  *
  * shmem.c
- *		Shared memory of pgmq_c and the wake-ups sent at commit.
+ *		The shared memory segment of pgmq_c: wake-up slots, the registry of
+ *		per-database workers, and the requests backends leave for their
+ *		database's worker.
  *
  * With shared_preload_libraries = 'pgmq_c' the postmaster reserves an array
  * of wake-up slots (pgmq_c.wait_slots) and a registry of per-database
  * background workers.  A queue maps onto a slot by hashing (database oid,
  * queue id); a collision costs only a spurious wake-up.
  *
- * Wake-ups.  send() and a nack record the slot in a backend-local list; the
- * transaction callback signals the slot's condition variable at
- * XACT_EVENT_COMMIT, which runs after ProcArrayEndTransaction, so the new
- * snapshot a woken reader takes sees the committed rows.  A rolled-back
- * send wakes nobody.  A read records the slot for XACT_EVENT_ABORT instead:
- * its messages become visible again only if it rolls back.  Each wake-up
- * bumps the slot's generation and signals at most as many sleepers as
- * messages became visible, so one message wakes about one reader.
- *
- * The callback must not fail (it runs after the commit is durable): it
- * only touches atomics, spinlocks, condition variables and latches, never
- * allocates, and drops what does not fit in its fixed list by waking every
- * sleeper of the slot instead.
+ * A backend finds its database's worker entry with pgmqc_my_worker, which
+ * can also ask the launcher to start a worker.  It leaves requests there:
+ * topic maintenance or consumer-group fills wanted now
+ * (pgmqc_request_maintenance, pgmqc_request_fill), and due times of delayed
+ * messages and lease ends (pgmqc_publish_due), which lower the slot's
+ * next_due and, when earlier than the worker's timer, wake the worker so
+ * that it wakes the slot's sleepers then.
  *
  * Locking: PgmqcShared.mutex (a spinlock) protects the worker registry;
  * slots are lock-free (atomics and the condition variable's own spinlock).
@@ -28,7 +24,7 @@
  * Copyright (c) 2026, pgmq_c developers
  *
  * IDENTIFICATION
- *	  src/shmem.c
+ *	  src/shared_memory/shmem.c
  *
  *-------------------------------------------------------------------------
  */
@@ -40,7 +36,7 @@
 #include "storage/lwlock.h"
 #include "storage/shmem.h"
 
-#include "shmem.h"
+#include "shared_memory/shared_memory.h"
 
 PgmqcShared *pgmqc_shared = NULL;
 int			pgmqc_wait_slots = 1024;
@@ -210,9 +206,8 @@ atomic_min_u64(pg_atomic_uint64 *var, int64 value)
 }
 
 /*
- * Record that something in the queue becomes visible at "due" (a delayed
- * message, a lease end), and wake the worker if that is before its timer:
- * the worker then wakes the slot's sleepers at that time.
+ * Something becomes visible at "due": wake this database's worker if that
+ * is before its timer, so that it sets its timer for then.
  */
 static void
 publish_to_worker(TimestampTz due)
@@ -228,9 +223,9 @@ publish_to_worker(TimestampTz due)
 }
 
 /*
- * Ask this database's worker to run topic maintenance soon (a topic is
- * filling its last partition).  Returns false when there is no running
- * worker to ask.
+ * Ask this database's worker to run topic maintenance (maintenance) or to
+ * fill the consumer groups (!maintenance) soon.  Returns false when there
+ * is no running worker to ask.
  */
 static bool
 request_work(bool maintenance)
@@ -250,6 +245,11 @@ request_work(bool maintenance)
 	return true;
 }
 
+/*
+ * Ask this database's worker to run topic maintenance soon (a topic is
+ * filling its last partition: topic_read.c); false when there is no running
+ * worker to ask.
+ */
 bool
 pgmqc_request_maintenance(void)
 {
@@ -266,167 +266,25 @@ pgmqc_request_fill(void)
 	return request_work(false);
 }
 
+/*
+ * Record that something in the slot becomes visible at "due" (a delayed
+ * message, a lease end), and wake the worker if that is before its timer:
+ * the worker then wakes the slot's sleepers at that time.  Never fails:
+ * atomics, a spinlock and SetLatch (the end-of-transaction callback uses
+ * it).  Needs the shared memory.
+ */
+void
+pgmqc_publish_slot_due(PgmqcSlot *slot, TimestampTz due)
+{
+	atomic_min_u64(&slot->next_due, due);
+	publish_to_worker(due);
+}
+
+/* The same for the queue's slot; nothing without the shared memory. */
 void
 pgmqc_publish_due(int32 queue_id, TimestampTz due)
 {
 	if (pgmqc_shared == NULL)
 		return;
-	atomic_min_u64(&pgmqc_slot(queue_id)->next_due, due);
-	publish_to_worker(due);
-}
-
-/* Backend-local list of slots to wake at the end of the transaction. */
-#define MAX_PENDING_WAKES 32
-
-typedef struct PendingWake
-{
-	PgmqcSlot  *slot;
-	int32		queue_id;
-	uint32		count;
-	bool		notify;
-	bool		on_commit;
-	TimestampTz due;			/* earliest delayed message, or PGMQC_NO_DUE */
-} PendingWake;
-
-static PendingWake pending[MAX_PENDING_WAKES];
-static int	npending = 0;
-static bool config_changed = false;
-
-/* Tell this database's worker to re-read the notify settings at commit. */
-void
-pgmqc_config_changed_on_commit(void)
-{
-	config_changed = true;
-}
-
-static void
-add_pending(PgmqcQueue *queue, int count, bool notify, bool on_commit,
-			TimestampTz due)
-{
-	PgmqcSlot  *slot;
-	int			i;
-
-	if (pgmqc_shared == NULL)
-		return;
-	slot = pgmqc_slot(queue->queue_id);
-	for (i = 0; i < npending; i++)
-	{
-		if (pending[i].slot == slot && pending[i].on_commit == on_commit)
-		{
-			pending[i].count = (uint32) Min((uint64) pending[i].count + count,
-											PG_UINT32_MAX / 2);
-			pending[i].notify |= notify;
-			pending[i].due = Min(pending[i].due, due);
-			return;
-		}
-	}
-	if (npending == MAX_PENDING_WAKES)
-	{
-		/* no room: merge into the last entry, which then wakes generously */
-		pending[npending - 1].count = PG_UINT32_MAX / 2;
-		pending[npending - 1].notify |= notify;
-		pending[npending - 1].due = Min(pending[npending - 1].due, due);
-		return;
-	}
-	pending[npending].slot = slot;
-	pending[npending].queue_id = queue->queue_id;
-	pending[npending].count = count;
-	pending[npending].notify = notify;
-	pending[npending].on_commit = on_commit;
-	pending[npending].due = due;
-	npending++;
-}
-
-void
-pgmqc_wake_on_commit(PgmqcQueue *queue, int count, bool notify)
-{
-	add_pending(queue, count, notify, true, PGMQC_NO_DUE);
-}
-
-/*
- * A delayed message becomes due at "due": tell the worker at commit (not
- * before: an uncommitted message must not be announced, and one that
- * commits after its due time must be announced at once).
- */
-void
-pgmqc_due_on_commit(PgmqcQueue *queue, TimestampTz due)
-{
-	add_pending(queue, 1, false, true, due);
-}
-
-void
-pgmqc_wake_on_abort(PgmqcQueue *queue, int count)
-{
-	add_pending(queue, count, false, false, PGMQC_NO_DUE);
-}
-
-static void
-wake_slot(PgmqcSlot *slot, uint32 count)
-{
-	uint32		waiters;
-	uint32		i;
-
-	pg_atomic_fetch_add_u64(&slot->generation, 1);
-	waiters = pg_atomic_read_u32(&slot->waiters);
-	if (count >= waiters)
-	{
-		if (waiters > 0)
-			ConditionVariableBroadcast(&slot->cv);
-		return;
-	}
-	for (i = 0; i < count; i++)
-		ConditionVariableSignal(&slot->cv);
-}
-
-/* The transaction ends: send the wake-ups that apply.  Never fails. */
-void
-pgmqc_wake_xact_end(bool commit)
-{
-	uint64		notify_bits = 0;
-	int			i;
-
-	if (config_changed)
-	{
-		PgmqcDbWorker *w = pgmqc_my_worker(false);
-
-		config_changed = false;
-		if (commit && w != NULL)
-		{
-			pg_atomic_write_u32(&w->config_changed, 1);
-			if (w->latch != NULL)
-				SetLatch(w->latch);
-		}
-	}
-	if (npending == 0)
-		return;
-	for (i = 0; i < npending; i++)
-	{
-		if (pending[i].on_commit != commit)
-			continue;
-		wake_slot(pending[i].slot, pending[i].count);
-		if (pending[i].notify)
-			notify_bits |= UINT64CONST(1) << (pending[i].queue_id % 64);
-		if (pending[i].due != PGMQC_NO_DUE)
-		{
-			/* cannot fail: atomics, a spinlock and SetLatch */
-			atomic_min_u64(&pending[i].slot->next_due, pending[i].due);
-			publish_to_worker(pending[i].due);
-		}
-	}
-	npending = 0;
-
-	if (notify_bits != 0)
-	{
-		PgmqcDbWorker *w = pgmqc_my_worker(false);
-
-		/*
-		 * Wake the worker only for news: a bit still set means the worker
-		 * has not taken it yet, or keeps it set while the queue's throttle
-		 * window runs.
-		 */
-		if (w != NULL &&
-			(pg_atomic_fetch_or_u64(&w->notify_bits, notify_bits) & notify_bits) != notify_bits &&
-			w->latch != NULL)
-			SetLatch(w->latch);
-	}
+	pgmqc_publish_slot_due(pgmqc_slot(queue_id), due);
 }

@@ -1,0 +1,50 @@
+/*-------------------------------------------------------------------------
+ *
+ * next_due.c
+ *		When something in a queue next becomes visible by itself.
+ *
+ * A waiting reader (queue_read.c) sleeps on the queue's wake-up slot at most
+ * until the queue's next due time: the earliest future delivery time of a
+ * delayed message or lease end.  Finding it is a statement on the queue's
+ * tables (STMT_NEXT_DUE); the result is published to the slot
+ * (shared_memory.h) so that the database's worker wakes every sleeper of the
+ * slot then.
+ *
+ * Copyright (c) 2026, pgmq_c developers
+ *
+ * IDENTIFICATION
+ *	  src/queue/next_due.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "executor/spi.h"
+#include "utils/timestamp.h"
+
+#include "pgmq_c.h"
+#include "shared_memory/shared_memory.h"
+
+/*
+ * The next time something in the queue becomes visible by itself: the
+ * earliest future delivery time of a delayed message, or lease end (looking
+ * at the first 1000 leased messages only), or DT_NOEND.  Published to the
+ * slot so that the worker wakes every sleeper then.
+ */
+TimestampTz
+pgmqc_next_due(PgmqcQueue *queue, int64 lwm)
+{
+	Datum		args[2];
+	Datum		d;
+	bool		isnull;
+
+	args[0] = Int64GetDatum(lwm);
+	args[1] = TimestampTzGetDatum(GetCurrentTimestamp());
+	pgmqc_queue_run(queue, STMT_NEXT_DUE, args, NULL, 1);
+	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	SPI_freetuptable(SPI_tuptable);
+	if (isnull)
+		return DT_NOEND;
+	pgmqc_publish_due(queue->queue_id, DatumGetTimestampTz(d));
+	return DatumGetTimestampTz(d);
+}

@@ -1,0 +1,236 @@
+/*-------------------------------------------------------------------------
+ *
+ * wakeups.c
+ *		Waking the sleepers of a wake-up slot: at the end of a transaction,
+ *		and (for the background worker) at due times.
+ *
+ * send() and a nack record the slot in a backend-local list; the
+ * transaction callback signals the slot's condition variable at
+ * XACT_EVENT_COMMIT, which runs after ProcArrayEndTransaction, so the new
+ * snapshot a woken reader takes sees the committed rows.  A rolled-back
+ * send wakes nobody.  A read records the slot for XACT_EVENT_ABORT instead:
+ * its messages become visible again only if it rolls back.  Each wake-up
+ * bumps the slot's generation and signals at most as many sleepers as
+ * messages became visible, so one message wakes about one reader.  At
+ * commit the same list also hands the database's worker the due times of
+ * delayed messages, the queues to notify and changed notify settings.
+ *
+ * The callback must not fail (it runs after the commit is durable): it
+ * only touches atomics, spinlocks, condition variables and latches, never
+ * allocates, and drops what does not fit in its fixed list by waking every
+ * sleeper of the slot instead.
+ *
+ * Due times: a delayed message or a lease end lowers its slot's next_due
+ * (shmem.c); the worker calls pgmqc_wake_due_slots when its timer fires,
+ * which wakes every sleeper of each slot whose due time has come.
+ *
+ * Copyright (c) 2026, pgmq_c developers
+ *
+ * IDENTIFICATION
+ *	  src/shared_memory/wakeups.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "shared_memory/shared_memory.h"
+
+/*
+ * Backend-local list of slots to wake at the end of the transaction, and
+ * its length: past it, wake-ups merge into the last entry.
+ */
+#define MAX_PENDING_WAKES 32
+
+typedef struct PendingWake
+{
+	PgmqcSlot  *slot;
+	int32		queue_id;		/* the first queue recorded for the slot */
+	uint32		count;
+	bool		notify;
+	bool		on_commit;
+	TimestampTz due;			/* earliest delayed message, or PGMQC_NO_DUE */
+} PendingWake;
+
+static PendingWake pending[MAX_PENDING_WAKES];
+static int	npending = 0;
+static bool config_changed = false;
+
+/* Tell this database's worker to re-read the notify settings at commit. */
+void
+pgmqc_config_changed_on_commit(void)
+{
+	config_changed = true;
+}
+
+static void
+add_pending(PgmqcQueue *queue, int count, bool notify, bool on_commit,
+			TimestampTz due)
+{
+	PgmqcSlot  *slot;
+	int			i;
+
+	if (pgmqc_shared == NULL)
+		return;
+	slot = pgmqc_slot(queue->queue_id);
+	for (i = 0; i < npending; i++)
+	{
+		if (pending[i].slot == slot && pending[i].on_commit == on_commit)
+		{
+			pending[i].count = (uint32) Min((uint64) pending[i].count + count,
+											PGMQC_WAKE_ALL);
+			pending[i].notify |= notify;
+			pending[i].due = Min(pending[i].due, due);
+			return;
+		}
+	}
+	if (npending == MAX_PENDING_WAKES)
+	{
+		/* no room: merge into the last entry, which then wakes generously */
+		pending[npending - 1].count = PGMQC_WAKE_ALL;
+		pending[npending - 1].notify |= notify;
+		pending[npending - 1].due = Min(pending[npending - 1].due, due);
+		return;
+	}
+	pending[npending].slot = slot;
+	pending[npending].queue_id = queue->queue_id;
+	pending[npending].count = count;
+	pending[npending].notify = notify;
+	pending[npending].on_commit = on_commit;
+	pending[npending].due = due;
+	npending++;
+}
+
+/*
+ * At commit, wake count sleepers of the queue's slot (PGMQC_WAKE_ALL: every
+ * one); with notify, ask the worker to send the queue's NOTIFY.
+ */
+void
+pgmqc_wake_on_commit(PgmqcQueue *queue, int count, bool notify)
+{
+	add_pending(queue, count, notify, true, PGMQC_NO_DUE);
+}
+
+/*
+ * A delayed message becomes due at "due": tell the worker at commit (not
+ * before: an uncommitted message must not be announced, and one that
+ * commits after its due time must be announced at once).
+ */
+void
+pgmqc_due_on_commit(PgmqcQueue *queue, TimestampTz due)
+{
+	add_pending(queue, 1, false, true, due);
+}
+
+/* At abort (only), wake count sleepers of the queue's slot. */
+void
+pgmqc_wake_on_abort(PgmqcQueue *queue, int count)
+{
+	add_pending(queue, count, false, false, PGMQC_NO_DUE);
+}
+
+/* Bump the slot's generation and wake count of its sleepers. */
+static void
+wake_slot(PgmqcSlot *slot, uint32 count)
+{
+	uint32		waiters;
+	uint32		i;
+
+	pg_atomic_fetch_add_u64(&slot->generation, 1);
+	waiters = pg_atomic_read_u32(&slot->waiters);
+	if (count >= waiters)
+	{
+		if (waiters > 0)
+			ConditionVariableBroadcast(&slot->cv);
+		return;
+	}
+	for (i = 0; i < count; i++)
+		ConditionVariableSignal(&slot->cv);
+}
+
+/* The transaction ends: send the wake-ups that apply.  Never fails. */
+void
+pgmqc_wake_xact_end(bool commit)
+{
+	uint64		notify_bits = 0;
+	int			i;
+
+	if (config_changed)
+	{
+		PgmqcDbWorker *w = pgmqc_my_worker(false);
+
+		config_changed = false;
+		if (commit && w != NULL)
+		{
+			pg_atomic_write_u32(&w->config_changed, 1);
+			if (w->latch != NULL)
+				SetLatch(w->latch);
+		}
+	}
+	if (npending == 0)
+		return;
+	for (i = 0; i < npending; i++)
+	{
+		if (pending[i].on_commit != commit)
+			continue;
+		wake_slot(pending[i].slot, pending[i].count);
+		if (pending[i].notify)
+			notify_bits |= PGMQC_NOTIFY_BIT(pending[i].queue_id);
+		if (pending[i].due != PGMQC_NO_DUE)
+		{
+			/* cannot fail: atomics, a spinlock and SetLatch */
+			pgmqc_publish_slot_due(pending[i].slot, pending[i].due);
+		}
+	}
+	npending = 0;
+
+	if (notify_bits != 0)
+	{
+		PgmqcDbWorker *w = pgmqc_my_worker(false);
+
+		/*
+		 * Wake the worker only for news: a bit still set means the worker
+		 * has not taken it yet, or keeps it set while the queue's throttle
+		 * window runs.
+		 */
+		if (w != NULL &&
+			(pg_atomic_fetch_or_u64(&w->notify_bits, notify_bits) & notify_bits) != notify_bits &&
+			w->latch != NULL)
+			SetLatch(w->latch);
+	}
+}
+
+/*
+ * For the worker: wake every sleeper of each slot whose due time has come,
+ * clearing that due time; fired[i] tells whether slot i was woken.  Returns
+ * the earliest due time still ahead, or PGMQC_NO_DUE.  Needs the shared
+ * memory.
+ */
+TimestampTz
+pgmqc_wake_due_slots(TimestampTz now, bool *fired)
+{
+	TimestampTz next = PGMQC_NO_DUE;
+	int			i;
+
+	for (i = 0; i < pgmqc_shared->nslots; i++)
+	{
+		PgmqcSlot  *s = &pgmqc_shared->slots[i];
+		uint64		due = pg_atomic_read_u64(&s->next_due);
+
+		fired[i] = false;
+		while ((int64) due <= now)
+		{
+			if (pg_atomic_compare_exchange_u64(&s->next_due, &due,
+											   (uint64) PGMQC_NO_DUE))
+			{
+				pg_atomic_fetch_add_u64(&s->generation, 1);
+				ConditionVariableBroadcast(&s->cv);
+				fired[i] = true;
+				due = PGMQC_NO_DUE;
+				break;
+			}
+		}
+		if ((int64) due < next)
+			next = (int64) due;
+	}
+	return next;
+}

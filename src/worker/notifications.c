@@ -1,0 +1,364 @@
+/*-------------------------------------------------------------------------
+ *
+ * notifications.c
+ *		The NOTIFY state machine of a database worker.
+ *
+ * For queues with enable_notify(), the database's worker sends
+ * NOTIFY pgmq_c, '<queue>' when sends or nacks commit (the committing
+ * backend sets the queue's bit in PgmqcDbWorker.notify_bits: wakeups.c) and
+ * when delayed messages or expired leases make messages visible, at most
+ * once per queue per throttle interval.  Producers never NOTIFY themselves,
+ * so they never take the cluster-wide lock that NOTIFY takes at commit.
+ *
+ * Per queue the worker keeps (NotifyQueue): whether something became
+ * visible and is still to be announced (pending), the next time something
+ * becomes visible by itself (due), and when it last sent.  A due time that
+ * passed, or a wake-up of the queue's slot at a due time, is no news by
+ * itself: the worker then checks that a committed message is visible
+ * (check) and computes the next due time (recheck).  Those checks are
+ * statements, run in the notification step (pgmqc_notify_step), each
+ * queue's in a subtransaction of its own: a queue whose tables are missing
+ * or damaged fails alone, is reported at most once a minute (failures.c)
+ * and is looked at again after the next reload of the settings.  A step
+ * that fails as a whole is not tried again for NOTIFY_RETRY_MS.
+ *
+ * The settings (pgmq_c.queues.notify_throttle) are reloaded when a backend
+ * changes them (PgmqcDbWorker.config_changed) and periodically
+ * (database_worker.c).  All of this is the worker's own memory: nothing
+ * here is shared.
+ *
+ * Copyright (c) 2026, pgmq_c developers
+ *
+ * IDENTIFICATION
+ *	  src/worker/notifications.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/attnum.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_type.h"
+#include "commands/async.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/timestamp.h"
+
+#include "common/guarded.h"
+#include "pgmq_c.h"
+#include "worker/worker.h"
+
+/* after a notification step failed as a whole, no new one for this long */
+#define NOTIFY_RETRY_MS		1000
+
+/* A queue with notifications on, as the worker sees it. */
+typedef struct NotifyQueue
+{
+	int32		queue_id;
+	char		name[PGMQC_MAX_NAME_LEN + 1];
+	int64		throttle_us;
+	TimestampTz last_sent;
+	TimestampTz due;			/* next time something becomes visible */
+	bool		pending;		/* something became visible */
+	bool		check;			/* a due time passed: is anything visible? */
+	bool		recheck;		/* recompute due */
+} NotifyQueue;
+
+/* the queues with notifications on, in TopMemoryContext */
+static NotifyQueue *notify_queues = NULL;
+static int	n_notify_queues = 0;
+
+/* after a failed notification step, no new one before this time */
+static TimestampTz notify_retry_at = 0;
+
+/* An interval as microseconds, months counting 30 days. */
+static int64
+interval_usecs(Interval *iv)
+{
+	return iv->time + (int64) iv->day * USECS_PER_DAY +
+		(int64) iv->month * DAYS_PER_MONTH * USECS_PER_DAY;
+}
+
+/*
+ * The settings step: (re)load the notify settings, keeping the state of the
+ * queues that stay.  In a transaction, with SPI, in the extension context.
+ */
+void
+pgmqc_notify_load_settings(void *arg)
+{
+	Oid			queues;
+	MemoryContext old;
+	NotifyQueue *fresh;
+	uint64		i;
+	int			j;
+
+	queues = get_relname_relid("queues", get_namespace_oid("pgmq_c", false));
+	if (!OidIsValid(queues) ||
+		get_attnum(queues, "notify_throttle") == InvalidAttrNumber)
+	{
+		/* before version 0.2.0: no notifications */
+		n_notify_queues = 0;
+		return;
+	}
+	if (SPI_execute("SELECT queue_id, queue_name, notify_throttle "
+					"FROM pgmq_c.queues WHERE notify_throttle IS NOT NULL "
+					"ORDER BY queue_id", true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read pgmq_c.queues");
+	old = MemoryContextSwitchTo(TopMemoryContext);
+	fresh = palloc0((SPI_processed + 1) * sizeof(NotifyQueue));
+	MemoryContextSwitchTo(old);
+	for (i = 0; i < SPI_processed; i++)
+	{
+		NotifyQueue *nq = &fresh[i];
+		bool		isnull;
+		char	   *name;
+
+		nq->queue_id = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[i],
+												   SPI_tuptable->tupdesc, 1, &isnull));
+		name = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2);
+		strlcpy(nq->name, name, sizeof(nq->name));
+		nq->throttle_us =
+			interval_usecs(DatumGetIntervalP(SPI_getbinval(SPI_tuptable->vals[i],
+														   SPI_tuptable->tupdesc, 3, &isnull)));
+		nq->due = DT_NOEND;
+		nq->recheck = true;
+		/* a reload keeps the throttle window and what is pending */
+		for (j = 0; j < n_notify_queues; j++)
+		{
+			if (notify_queues[j].queue_id == nq->queue_id)
+			{
+				nq->last_sent = notify_queues[j].last_sent;
+				nq->pending = notify_queues[j].pending;
+				break;
+			}
+		}
+	}
+	if (notify_queues != NULL)
+		pfree(notify_queues);
+	notify_queues = fresh;
+	n_notify_queues = (int) SPI_processed;
+}
+
+/*
+ * Recompute when something in a notify queue next becomes visible by
+ * itself: only future times count, so a due message that nobody has read
+ * yet is notified once, not again and again.
+ */
+static void
+recheck_due(NotifyQueue *nq, TimestampTz now)
+{
+	char	   *sql;
+	Oid			argtype = TIMESTAMPTZOID;
+	Datum		arg = TimestampTzGetDatum(now);
+
+	sql = psprintf("SELECT LEAST("
+				   "(SELECT deliver_at FROM pgmq_c.d_%d WHERE deliver_at OPERATOR(pg_catalog.>) $1 "
+				   " ORDER BY deliver_at LIMIT 1), "
+				   "(SELECT pg_catalog.min(vt) FROM (SELECT vt FROM pgmq_c.q_%d "
+				   " WHERE vt OPERATOR(pg_catalog.>) $1 ORDER BY msg_id LIMIT 1000) s))",
+				   nq->queue_id, nq->queue_id);
+	nq->due = DT_NOEND;
+	if (SPI_execute_with_args(sql, 1, &argtype, &arg, NULL, true, 1) == SPI_OK_SELECT &&
+		SPI_processed == 1)
+	{
+		bool		isnull;
+		Datum		d = SPI_getbinval(SPI_tuptable->vals[0],
+									  SPI_tuptable->tupdesc, 1, &isnull);
+
+		if (!isnull)
+			nq->due = DatumGetTimestampTz(d);
+	}
+	nq->recheck = false;
+	pfree(sql);
+}
+
+/* Is a committed message of the queue visible, or a delayed one due? */
+static bool
+visible_now(NotifyQueue *nq, TimestampTz now)
+{
+	char	   *sql;
+	Oid			argtype = TIMESTAMPTZOID;
+	Datum		arg = TimestampTzGetDatum(now);
+	bool		found;
+
+	sql = psprintf("SELECT 1 WHERE EXISTS "
+				   "(SELECT 1 FROM pgmq_c.d_%d WHERE deliver_at OPERATOR(pg_catalog.<=) $1) "
+				   "OR EXISTS (SELECT 1 FROM pgmq_c.q_%d WHERE vt OPERATOR(pg_catalog.<=) $1)",
+				   nq->queue_id, nq->queue_id);
+	found = SPI_execute_with_args(sql, 1, &argtype, &arg, NULL, true, 1) == SPI_OK_SELECT &&
+		SPI_processed == 1;
+	pfree(sql);
+	return found;
+}
+
+/* what the notification step does for one queue, in a subtransaction */
+typedef struct NotifyCheck
+{
+	NotifyQueue *nq;
+	TimestampTz now;
+} NotifyCheck;
+
+static void
+notify_check_queue(void *arg)
+{
+	NotifyCheck *c = (NotifyCheck *) arg;
+	NotifyQueue *nq = c->nq;
+
+	if (nq->check)
+	{
+		/* a due time is no news unless a committed message is visible */
+		if (visible_now(nq, c->now))
+			nq->pending = true;
+		nq->check = false;
+	}
+	if (nq->recheck)
+		recheck_due(nq, c->now);
+}
+
+/*
+ * Run one queue's checks in a subtransaction of the current transaction,
+ * as a PL/pgSQL block with an exception handler does: on error, roll the
+ * subtransaction back, report the error (failures.c) and return false.
+ * Inside SPI.
+ */
+static bool
+check_queue_guarded(NotifyCheck *c, const char *database)
+{
+	ErrorData  *edata = pgmqc_run_guarded(notify_check_queue, c);
+
+	if (edata == NULL)
+		return true;
+	pgmqc_worker_report_failure(database, PGMQC_NOTIFY_STEP_NAME,
+								c->nq->queue_id, c->nq->name, edata);
+	FreeErrorData(edata);
+	return false;
+}
+
+/*
+ * Take the news of this pass: queues whose bit a commit set, and queues
+ * whose due time passed or whose slot the worker woke (fired, indexed by
+ * slot).  Lowers *next to the end of a throttle window that holds a
+ * notification back, or to the retry time after a failed step.  Returns
+ * whether the notification step must run now.
+ */
+bool
+pgmqc_notify_begin_pass(PgmqcDbWorker *entry, const bool *fired,
+						TimestampTz now, TimestampTz *next)
+{
+	uint64		bits = pg_atomic_exchange_u64(&entry->notify_bits, 0);
+	bool		need_spi = false;
+	int			i;
+
+	for (i = 0; i < n_notify_queues; i++)
+	{
+		NotifyQueue *nq = &notify_queues[i];
+		int			slotno = pgmqc_slot(nq->queue_id) - pgmqc_shared->slots;
+
+		if (bits & PGMQC_NOTIFY_BIT(nq->queue_id))
+			nq->pending = true;
+		if (fired[slotno] || nq->due <= now)
+		{
+			nq->check = true;
+			nq->recheck = true;
+		}
+		if (nq->pending &&
+			!TimestampDifferenceExceeds(nq->last_sent, now, nq->throttle_us / 1000) &&
+			nq->throttle_us > 0)
+		{
+			/* throttled: send when the window ends */
+			*next = Min(*next, nq->last_sent + nq->throttle_us);
+			continue;
+		}
+		if (nq->pending || nq->check || nq->recheck)
+			need_spi = true;
+	}
+	if (need_spi && now < notify_retry_at)
+	{
+		/* the last try failed as a whole: not in a busy loop */
+		need_spi = false;
+		*next = Min(*next, notify_retry_at);
+	}
+	return need_spi;
+}
+
+/*
+ * The notification step: check the queues that need it and send the
+ * notifications that are due and not throttled.  In a transaction, with
+ * SPI, in the extension context; arg is a PgmqcNotifyStep.
+ */
+void
+pgmqc_notify_step(void *arg)
+{
+	PgmqcNotifyStep *step = (PgmqcNotifyStep *) arg;
+	TimestampTz now = step->now;
+	int			i;
+
+	for (i = 0; i < n_notify_queues; i++)
+	{
+		NotifyQueue *nq = &notify_queues[i];
+
+		CHECK_FOR_INTERRUPTS();
+		if (nq->check || nq->recheck)
+		{
+			NotifyCheck c;
+
+			c.nq = nq;
+			c.now = now;
+			if (!check_queue_guarded(&c, step->database))
+			{
+				/* tried again at the next reload of the settings */
+				nq->check = false;
+				nq->recheck = false;
+				nq->due = DT_NOEND;
+			}
+		}
+		if (nq->pending &&
+			(nq->throttle_us == 0 ||
+			 TimestampDifferenceExceeds(nq->last_sent, now, nq->throttle_us / 1000)))
+		{
+			Async_Notify("pgmq_c", nq->name);
+			nq->last_sent = now;
+			nq->pending = false;
+		}
+	}
+}
+
+/* The notification step failed as a whole at "now": hold the next back. */
+void
+pgmqc_notify_step_failed(TimestampTz now)
+{
+	notify_retry_at = TimestampTzPlusMilliseconds(now, NOTIFY_RETRY_MS);
+}
+
+/*
+ * End of the pass: returns next lowered to the next due time of a notify
+ * queue and to the end of the throttle window of a pending one (not before
+ * the retry time), and keeps the bits of pending queues set, so that
+ * commits to them do not wake the worker before the window ends.
+ */
+TimestampTz
+pgmqc_notify_end_pass(PgmqcDbWorker *entry, TimestampTz next)
+{
+	uint64		bits = 0;
+	int			i;
+
+	for (i = 0; i < n_notify_queues; i++)
+	{
+		NotifyQueue *nq = &notify_queues[i];
+
+		if (nq->due != DT_NOEND)
+			next = Min(next, Max(nq->due, notify_retry_at));
+		if (nq->pending)
+		{
+			/* throttled: the window's end wakes us, commits need not */
+			next = Min(next, Max(nq->last_sent + nq->throttle_us,
+								 notify_retry_at));
+			bits |= PGMQC_NOTIFY_BIT(nq->queue_id);
+		}
+	}
+	if (bits != 0)
+		pg_atomic_fetch_or_u64(&entry->notify_bits, bits);
+	return next;
+}

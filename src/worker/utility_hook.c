@@ -1,0 +1,139 @@
+/*-------------------------------------------------------------------------
+ *
+ * utility_hook.c
+ *		The ProcessUtility hook of pgmq_c: stop a database's worker before
+ *		a statement that needs the database to itself.
+ *
+ * DROP DATABASE, ALTER DATABASE ... RENAME and CREATE DATABASE ... TEMPLATE
+ * need the database to have no other connections: the hook stops our
+ * worker there first (SIGTERM, then waits for it to exit), and marks the
+ * database as not wanting a worker, so that the launcher does not start it
+ * again until a backend of that database asks for one.  Installed only
+ * when the library is preloaded.
+ *
+ * Copyright (c) 2026, pgmq_c developers
+ *
+ * IDENTIFICATION
+ *	  src/worker/utility_hook.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <signal.h>
+
+#include "commands/dbcommands.h"
+#include "commands/defrem.h"
+#include "miscadmin.h"
+#include "nodes/parsenodes.h"
+#include "tcop/utility.h"
+
+#include "worker/worker.h"
+
+static ProcessUtility_hook_type prev_ProcessUtility = NULL;
+
+/* how long to wait for a stopped worker to exit, and how often to look */
+#define STOP_WAIT_MS		5000
+#define STOP_POLL_MS		10
+
+/*
+ * Stop the worker of the database named dbname, if any, and wait until it
+ * has exited (at most STOP_WAIT_MS); the launcher does not start it again
+ * until a backend of that database asks for one.
+ */
+static void
+stop_worker_for(const char *dbname)
+{
+	Oid			dboid;
+	PgmqcDbWorker *w = NULL;
+	pid_t		pid = 0;
+	int			i;
+
+	if (dbname == NULL || pgmqc_shared == NULL)
+		return;
+	dboid = get_database_oid(dbname, true);
+	if (!OidIsValid(dboid))
+		return;
+
+	SpinLockAcquire(&pgmqc_shared->mutex);
+	for (i = 0; i < PGMQC_MAX_DATABASES; i++)
+	{
+		if (pgmqc_shared->workers[i].dboid == dboid)
+		{
+			w = &pgmqc_shared->workers[i];
+			w->wanted = false;
+			pid = w->pid;
+			break;
+		}
+	}
+	SpinLockRelease(&pgmqc_shared->mutex);
+	if (w == NULL || pid == 0)
+		return;
+
+	(void) kill(pid, SIGTERM);
+	/* as DROP DATABASE itself waits up to 5 s for other backends */
+	for (i = 0; i < STOP_WAIT_MS / STOP_POLL_MS; i++)
+	{
+		bool		gone;
+
+		SpinLockAcquire(&pgmqc_shared->mutex);
+		gone = (w->pid != pid);
+		SpinLockRelease(&pgmqc_shared->mutex);
+		if (gone)
+			break;
+		CHECK_FOR_INTERRUPTS();
+		pg_usleep(STOP_POLL_MS * 1000L);
+	}
+}
+
+/* The hook: stop the worker first, then run the statement. */
+static void
+pgmqc_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
+#if PG_VERSION_NUM >= 140000
+					 bool readOnlyTree,
+#endif
+					 ProcessUtilityContext context, ParamListInfo params,
+					 QueryEnvironment *queryEnv, DestReceiver *dest,
+					 QueryCompletion *qc)
+{
+	Node	   *parsetree = pstmt->utilityStmt;
+
+	if (IsA(parsetree, DropdbStmt))
+		stop_worker_for(((DropdbStmt *) parsetree)->dbname);
+	else if (IsA(parsetree, RenameStmt) &&
+			 ((RenameStmt *) parsetree)->renameType == OBJECT_DATABASE)
+		stop_worker_for(((RenameStmt *) parsetree)->subname);
+	else if (IsA(parsetree, CreatedbStmt))
+	{
+		ListCell   *lc;
+
+		foreach(lc, ((CreatedbStmt *) parsetree)->options)
+		{
+			DefElem    *opt = lfirst_node(DefElem, lc);
+
+			if (strcmp(opt->defname, "template") == 0 && opt->arg != NULL)
+				stop_worker_for(defGetString(opt));
+		}
+	}
+
+	if (prev_ProcessUtility)
+		prev_ProcessUtility(pstmt, queryString,
+#if PG_VERSION_NUM >= 140000
+							readOnlyTree,
+#endif
+							context, params, queryEnv, dest, qc);
+	else
+		standard_ProcessUtility(pstmt, queryString,
+#if PG_VERSION_NUM >= 140000
+								readOnlyTree,
+#endif
+								context, params, queryEnv, dest, qc);
+}
+
+/* From _PG_init, while the library is preloaded. */
+void
+pgmqc_install_utility_hook(void)
+{
+	prev_ProcessUtility = ProcessUtility_hook;
+	ProcessUtility_hook = pgmqc_ProcessUtility;
+}
