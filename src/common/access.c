@@ -41,6 +41,7 @@
 #include "utils/syscache.h"
 
 #include "common/security.h"
+#include "common/statements.h"
 
 /* the privileges, in the order they are listed */
 const PgmqcPrivilege pgmqc_privileges[PGMQC_NUM_PRIVILEGES] = {
@@ -51,7 +52,6 @@ const PgmqcPrivilege pgmqc_privileges[PGMQC_NUM_PRIVILEGES] = {
 };
 
 static uint64 access_generation = 1;
-static SPIPlanPtr grants_plan = NULL;
 
 
 /* Roles, memberships or grants changed: every cached answer is stale. */
@@ -112,29 +112,8 @@ pgmqc_read_grants(int32 queue_id, Oid **roles, int **masks)
 	Datum		arg = Int32GetDatum(queue_id);
 	uint64		i;
 	int			n;
-	int			rc;
 
-	if (grants_plan == NULL)
-	{
-		Oid			argtype = INT4OID;
-		SPIPlanPtr	plan;
-
-		plan = SPI_prepare("SELECT role_id::pg_catalog.oid, privileges "
-						   "FROM pgmq_c.access "
-						   "WHERE queue_id OPERATOR(pg_catalog.=) $1 "
-						   "ORDER BY role_id OPERATOR(pg_catalog.<>) 0, "
-						   "role_id::pg_catalog.text COLLATE \"C\"",
-						   1, &argtype);
-		if (plan == NULL)
-			elog(ERROR, "SPI_prepare failed: %s",
-				 SPI_result_code_string(SPI_result));
-		if (SPI_keepplan(plan) != 0)
-			elog(ERROR, "SPI_keepplan failed");
-		grants_plan = plan;
-	}
-	rc = SPI_execute_plan(grants_plan, &arg, NULL, true, 0);
-	if (rc != SPI_OK_SELECT)
-		elog(ERROR, "SPI_execute_plan failed: %s", SPI_result_code_string(rc));
+	pgmqc_run_catalog(STMT_READ_GRANTS, &arg, NULL, 0);
 	n = (int) SPI_processed;
 	*roles = palloc((n + 1) * sizeof(Oid));
 	*masks = palloc((n + 1) * sizeof(int));
@@ -142,10 +121,8 @@ pgmqc_read_grants(int32 queue_id, Oid **roles, int **masks)
 	{
 		bool		isnull;
 
-		(*roles)[i] = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[i],
-													 SPI_tuptable->tupdesc, 1, &isnull));
-		(*masks)[i] = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[i],
-												  SPI_tuptable->tupdesc, 2, &isnull));
+		(*roles)[i] = DatumGetObjectId(pgmqc_column(i, GRANT_COL_ROLE, &isnull));
+		(*masks)[i] = DatumGetInt32(pgmqc_column(i, GRANT_COL_PRIVILEGES, &isnull));
 	}
 	SPI_freetuptable(SPI_tuptable);
 	SPI_tuptable = save_tuptable;
@@ -247,8 +224,6 @@ void
 pgmqc_forget_dropped_roles(void)
 {
 	Datum		arg;
-	Oid			argtype = OIDOID;
-	int			rc;
 	bool		isnull;
 	int64		changed;
 
@@ -260,39 +235,14 @@ pgmqc_forget_dropped_roles(void)
 	 * pgmq_c.queues would queue behind a transaction that created a queue
 	 * and is still open.
 	 */
-	rc = SPI_execute("SELECT EXISTS (SELECT FROM pgmq_c.access a"
-					 " WHERE a.role_id OPERATOR(pg_catalog.<>) 0"
-					 " AND NOT EXISTS (SELECT FROM pg_catalog.pg_roles r"
-					 "  WHERE r.oid OPERATOR(pg_catalog.=) a.role_id::pg_catalog.oid))"
-					 " OR EXISTS (SELECT FROM pgmq_c.queues q"
-					 " WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_roles r"
-					 "  WHERE r.oid OPERATOR(pg_catalog.=) q.owner::pg_catalog.oid))",
-					 true, 1);
-	if (rc != SPI_OK_SELECT)
-		elog(ERROR, "SPI_execute failed: %s", SPI_result_code_string(rc));
-	if (!DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0],
-									SPI_tuptable->tupdesc, 1, &isnull)))
+	pgmqc_run_catalog(STMT_DROPPED_ROLES_EXIST, NULL, NULL, 1);
+	if (!DatumGetBool(pgmqc_column(0, VALUE_COL, &isnull)))
 		return;
 
 	arg = ObjectIdGetDatum(pgmqc_extension_owner());
-	rc = SPI_execute_with_args("WITH grants AS ("
-							   " DELETE FROM pgmq_c.access a"
-							   " WHERE a.role_id OPERATOR(pg_catalog.<>) 0"
-							   " AND NOT EXISTS (SELECT FROM pg_catalog.pg_roles r"
-							   "  WHERE r.oid OPERATOR(pg_catalog.=) a.role_id::pg_catalog.oid)"
-							   " RETURNING 1), "
-							   "owners AS ("
-							   " UPDATE pgmq_c.queues q SET owner = $1::pg_catalog.regrole"
-							   " WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_roles r"
-							   "  WHERE r.oid OPERATOR(pg_catalog.=) q.owner::pg_catalog.oid)"
-							   " RETURNING 1) "
-							   "SELECT (SELECT pg_catalog.count(*) FROM grants) OPERATOR(pg_catalog.+) "
-							   "(SELECT pg_catalog.count(*) FROM owners)",
-							   1, &argtype, &arg, NULL, false, 1);
-	if (rc != SPI_OK_SELECT)
-		elog(ERROR, "SPI_execute_with_args failed: %s", SPI_result_code_string(rc));
-	changed = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
-										  SPI_tuptable->tupdesc, 1, &isnull));
+	pgmqc_run_once(STMT_FORGET_DROPPED_ROLES, &pgmqc_no_target, &arg, NULL,
+				   SPI_OK_SELECT);
+	changed = pgmqc_column_int64(0, VALUE_COL, &isnull);
 	if (changed > 0)
 	{
 		ereport(LOG,

@@ -461,7 +461,7 @@ pgmqc_queue_run(PgmqcQueue *queue, PgmqcStatement stmt, Datum *values,
 
 	Assert(pgmqc_statement_owner(stmt) ==
 		   (queue->kind == PGMQC_KIND_TOPIC ? ON_TOPIC : ON_QUEUE));
-	return pgmqc_run_plan(entry_plan(&queue->cache, stmt, &target),
+	return pgmqc_run_plan(entry_plan(&queue->cache, stmt, &target), stmt,
 						  values, nulls, count);
 }
 
@@ -516,7 +516,7 @@ pgmqc_group_run(PgmqcGroup *group, PgmqcStatement stmt, Datum *values,
 	PgmqcStatementTarget target = {group->key.topic_id, group->group_id, -1, 0, NULL};
 
 	Assert(pgmqc_statement_owner(stmt) == ON_GROUP);
-	return pgmqc_run_plan(entry_plan(&group->cache, stmt, &target),
+	return pgmqc_run_plan(entry_plan(&group->cache, stmt, &target), stmt,
 						  values, nulls, count);
 }
 

@@ -54,6 +54,7 @@ typedef struct StatementDef
 	const char *sql;
 	int			nargs;
 	Oid			argtypes[6];
+	bool		read_only;		/* SPI read_only: no new snapshot, no CCI */
 } StatementDef;
 
 static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
@@ -482,7 +483,108 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		"AND group_name OPERATOR(pg_catalog.=) $2",
 		2, {INT4OID, TEXTOID}
 	},
+
+	/*
+	 * Privileges.  The grants on a queue: PUBLIC's (role 0) first, then the
+	 * roles' by name.
+	 */
+	[STMT_READ_GRANTS] = {
+		ON_CATALOG,
+		"SELECT role_id::pg_catalog.oid, privileges "
+		"FROM pgmq_c.access "
+		"WHERE queue_id OPERATOR(pg_catalog.=) $1 "
+		"ORDER BY role_id OPERATOR(pg_catalog.<>) 0, "
+		"role_id::pg_catalog.text COLLATE \"C\"",
+		1, {INT4OID}, true
+	},
+	/* is there a grant to, or a queue owned by, a dropped role? */
+	[STMT_DROPPED_ROLES_EXIST] = {
+		ON_CATALOG,
+		"SELECT EXISTS (SELECT FROM pgmq_c.access a"
+		" WHERE a.role_id OPERATOR(pg_catalog.<>) 0"
+		" AND NOT EXISTS (SELECT FROM pg_catalog.pg_roles r"
+		"  WHERE r.oid OPERATOR(pg_catalog.=) a.role_id::pg_catalog.oid))"
+		" OR EXISTS (SELECT FROM pgmq_c.queues q"
+		" WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_roles r"
+		"  WHERE r.oid OPERATOR(pg_catalog.=) q.owner::pg_catalog.oid))",
+		0, {InvalidOid}, true
+	},
+	/* forget those grants; give those queues to $1, the extension owner */
+	[STMT_FORGET_DROPPED_ROLES] = {
+		RUN_ONCE,
+		"WITH grants AS ("
+		" DELETE FROM pgmq_c.access a"
+		" WHERE a.role_id OPERATOR(pg_catalog.<>) 0"
+		" AND NOT EXISTS (SELECT FROM pg_catalog.pg_roles r"
+		"  WHERE r.oid OPERATOR(pg_catalog.=) a.role_id::pg_catalog.oid)"
+		" RETURNING 1), "
+		"owners AS ("
+		" UPDATE pgmq_c.queues q SET owner = $1::pg_catalog.regrole"
+		" WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_roles r"
+		"  WHERE r.oid OPERATOR(pg_catalog.=) q.owner::pg_catalog.oid)"
+		" RETURNING 1) "
+		"SELECT (SELECT pg_catalog.count(*) FROM grants) OPERATOR(pg_catalog.+) "
+		"(SELECT pg_catalog.count(*) FROM owners)",
+		1, {OIDOID}
+	},
+	/* add the bits $3 to role $2's grant on queue $1; a row if it changed */
+	[STMT_GRANT] = {
+		ON_CATALOG,
+		"INSERT INTO pgmq_c.access AS a (queue_id, role_id, privileges) "
+		"VALUES ($1, $2::pg_catalog.regrole, $3) "
+		"ON CONFLICT (queue_id, role_id) DO UPDATE "
+		"SET privileges = a.privileges OPERATOR(pg_catalog.|) $3 "
+		"WHERE a.privileges OPERATOR(pg_catalog.|) $3 "
+		"OPERATOR(pg_catalog.<>) a.privileges",
+		3, {INT4OID, OIDOID, INT4OID}
+	},
+	/* revoking: rows left with no privilege go; the others lose the bits */
+	[STMT_REVOKE_DELETE] = {
+		ON_CATALOG,
+		"DELETE FROM pgmq_c.access "
+		"WHERE queue_id OPERATOR(pg_catalog.=) $1 "
+		"AND role_id OPERATOR(pg_catalog.=) $2::pg_catalog.regrole "
+		"AND (privileges OPERATOR(pg_catalog.&) "
+		"(OPERATOR(pg_catalog.~) $3)) OPERATOR(pg_catalog.=) 0",
+		3, {INT4OID, OIDOID, INT4OID}
+	},
+	[STMT_REVOKE_UPDATE] = {
+		ON_CATALOG,
+		"UPDATE pgmq_c.access "
+		"SET privileges = privileges OPERATOR(pg_catalog.&) "
+		"(OPERATOR(pg_catalog.~) $3) "
+		"WHERE queue_id OPERATOR(pg_catalog.=) $1 "
+		"AND role_id OPERATOR(pg_catalog.=) $2::pg_catalog.regrole "
+		"AND (privileges OPERATOR(pg_catalog.&) $3) "
+		"OPERATOR(pg_catalog.<>) 0",
+		3, {INT4OID, OIDOID, INT4OID}
+	},
+	/* notifications: enable_notify() / disable_notify() */
+	[STMT_SET_NOTIFY] = {
+		ON_CATALOG,
+		"UPDATE pgmq_c.queues SET notify_throttle = $2 "
+		"WHERE queue_id OPERATOR(pg_catalog.=) $1",
+		2, {INT4OID, INTERVALOID}
+	},
+	/* the worker's list of queues to notify for */
+	[STMT_NOTIFY_QUEUES] = {
+		ON_CATALOG,
+		"SELECT queue_id, queue_name, notify_throttle "
+		"FROM pgmq_c.queues WHERE notify_throttle IS NOT NULL "
+		"ORDER BY queue_id",
+		0, {InvalidOid}, true
+	},
+	/* is a committed message of the queue visible, or a delayed one due? */
+	[STMT_VISIBLE_NOW] = {
+		ON_QUEUE,
+		"SELECT 1 WHERE EXISTS "
+		"(SELECT 1 FROM {delayed} WHERE deliver_at OPERATOR(pg_catalog.<=) $1) "
+		"OR EXISTS (SELECT 1 FROM {messages} WHERE vt OPERATOR(pg_catalog.<=) $1)",
+		1, {TIMESTAMPTZOID}, true
+	},
 };
+
+const PgmqcStatementTarget pgmqc_no_target = {0, 0, -1, 0, NULL};
 
 /* catalog statements, kept once per backend */
 static SPIPlanPtr catalog_plans[PGMQC_NUM_STATEMENTS];
@@ -675,24 +777,24 @@ pgmqc_statement_prepare(PgmqcStatement stmt, const PgmqcStatementTarget *target)
 SPIPlanPtr
 pgmqc_catalog_plan(PgmqcStatement stmt)
 {
-	static const PgmqcStatementTarget none = {0, 0, -1, 0, NULL};
-
 	Assert(pgmqc_statement_owner(stmt) == ON_CATALOG);
 	if (catalog_plans[stmt] == NULL)
-		catalog_plans[stmt] = pgmqc_statement_prepare(stmt, &none);
+		catalog_plans[stmt] = pgmqc_statement_prepare(stmt, &pgmqc_no_target);
 	return catalog_plans[stmt];
 }
 
 /*
- * Execute a kept plan; returns SPI_processed.  Errors out on SPI failure
- * (query errors are thrown by the executor itself).
+ * Execute the kept plan of statement stmt; returns SPI_processed.  Errors
+ * out on SPI failure (query errors are thrown by the executor itself).
  */
 int
-pgmqc_run_plan(SPIPlanPtr plan, Datum *values, const char *nulls, long count)
+pgmqc_run_plan(SPIPlanPtr plan, PgmqcStatement stmt, Datum *values,
+			   const char *nulls, long count)
 {
 	int			rc;
 
-	rc = SPI_execute_plan(plan, values, nulls, false, count);
+	rc = SPI_execute_plan(plan, values, nulls, statements[stmt].read_only,
+						  count);
 	if (rc < 0)
 		elog(ERROR, "SPI_execute_plan failed: %s", SPI_result_code_string(rc));
 	return (int) SPI_processed;
@@ -718,9 +820,9 @@ pgmqc_run_once(PgmqcStatement stmt, const PgmqcStatementTarget *target,
 	level = pgmqc_pin_ddl_settings();
 	if (def->nargs > 0)
 		rc = SPI_execute_with_args(sql, def->nargs, (Oid *) def->argtypes,
-								   values, nulls, false, 0);
+								   values, nulls, def->read_only, 0);
 	else
-		rc = SPI_execute(sql, false, 0);
+		rc = SPI_execute(sql, def->read_only, 0);
 	pgmqc_unpin_ddl_settings(level);
 	if (rc != expected)
 		elog(ERROR, "pgmq_c statement failed (%s): %s",
@@ -734,7 +836,7 @@ int
 pgmqc_run_catalog(PgmqcStatement stmt, Datum *values, const char *nulls,
 				  long count)
 {
-	return pgmqc_run_plan(pgmqc_catalog_plan(stmt), values, nulls, count);
+	return pgmqc_run_plan(pgmqc_catalog_plan(stmt), stmt, values, nulls, count);
 }
 
 /* A column of a row of the last SPI result. */

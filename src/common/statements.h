@@ -127,6 +127,17 @@ typedef enum PgmqcStatement
 	STMT_LOOKUP_QUEUE_0_2,
 	STMT_LOOKUP_QUEUE_0_1,
 	STMT_LOOKUP_GROUP,
+	/* privileges (common/access.c, functions/access_functions.c) */
+	STMT_READ_GRANTS,
+	STMT_DROPPED_ROLES_EXIST,
+	STMT_FORGET_DROPPED_ROLES,
+	STMT_GRANT,
+	STMT_REVOKE_DELETE,
+	STMT_REVOKE_UPDATE,
+	/* notifications (functions/notify_functions.c, worker/notifications.c) */
+	STMT_SET_NOTIFY,
+	STMT_NOTIFY_QUEUES,
+	STMT_VISIBLE_NOW,
 	PGMQC_NUM_STATEMENTS
 } PgmqcStatement;
 
@@ -226,6 +237,18 @@ typedef enum PgmqcStatement
 #define LOOKUP_GROUP_COL_VISIBILITY_TIMEOUT	2
 #define LOOKUP_GROUP_COL_FILTER		3
 
+/* STMT_READ_GRANTS */
+#define GRANT_COL_ROLE				1
+#define GRANT_COL_PRIVILEGES		2
+
+/* STMT_NOTIFY_QUEUES */
+#define NOTIFY_COL_QUEUE_ID			1
+#define NOTIFY_COL_QUEUE_NAME		2
+#define NOTIFY_COL_THROTTLE			3
+
+/* for statements that name no object */
+extern const PgmqcStatementTarget pgmqc_no_target;
+
 extern void pgmqc_relation_name(char *buf, PgmqcRelation rel, int32 id,
 								int64 partition);
 extern Oid	pgmqc_relation_oid(PgmqcRelation rel, int32 id, int64 partition);
@@ -235,8 +258,8 @@ extern PgmqcStatementOwner pgmqc_statement_owner(PgmqcStatement stmt);
 extern SPIPlanPtr pgmqc_statement_prepare(PgmqcStatement stmt,
 										  const PgmqcStatementTarget *target);
 extern SPIPlanPtr pgmqc_catalog_plan(PgmqcStatement stmt);
-extern int	pgmqc_run_plan(SPIPlanPtr plan, Datum *values, const char *nulls,
-						   long count);
+extern int	pgmqc_run_plan(SPIPlanPtr plan, PgmqcStatement stmt,
+						   Datum *values, const char *nulls, long count);
 extern int	pgmqc_run_once(PgmqcStatement stmt, const PgmqcStatementTarget *target,
 						   Datum *values, const char *nulls, int expected);
 extern int	pgmqc_run_catalog(PgmqcStatement stmt, Datum *values,

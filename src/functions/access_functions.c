@@ -26,6 +26,7 @@
 
 #include "compat.h"
 #include "common/security.h"
+#include "common/statements.h"
 
 PG_FUNCTION_INFO_V1(pgmqc_grant_access);
 PG_FUNCTION_INFO_V1(pgmqc_revoke_access);
@@ -102,15 +103,9 @@ require_secure_catalog(void)
  * privilege bits; true if it changed a row.
  */
 static bool
-change_rows(const char *sql, Datum *values, int expected)
+change_rows(PgmqcStatement stmt, Datum *values)
 {
-	static const Oid argtypes[3] = {INT4OID, OIDOID, INT4OID};
-	int			rc;
-
-	rc = SPI_execute_with_args(sql, 3, (Oid *) argtypes, values, NULL, false, 0);
-	if (rc != expected)
-		elog(ERROR, "SPI_execute_with_args failed: %s", SPI_result_code_string(rc));
-	return SPI_processed > 0;
+	return pgmqc_run_catalog(stmt, values, NULL, 0) > 0;
 }
 
 /* grant_access and revoke_access */
@@ -142,30 +137,12 @@ change_access(FunctionCallInfo fcinfo, bool grant)
 	values[1] = ObjectIdGetDatum(role);
 	values[2] = Int32GetDatum(mask);
 	if (grant)
-		changed = change_rows("INSERT INTO pgmq_c.access AS a (queue_id, role_id, privileges) "
-							  "VALUES ($1, $2::pg_catalog.regrole, $3) "
-							  "ON CONFLICT (queue_id, role_id) DO UPDATE "
-							  "SET privileges = a.privileges OPERATOR(pg_catalog.|) $3 "
-							  "WHERE a.privileges OPERATOR(pg_catalog.|) $3 "
-							  "OPERATOR(pg_catalog.<>) a.privileges",
-							  values, SPI_OK_INSERT);
+		changed = change_rows(STMT_GRANT, values);
 	else
 	{
 		/* rows left with no privilege go; the others lose the bits */
-		changed = change_rows("DELETE FROM pgmq_c.access "
-							  "WHERE queue_id OPERATOR(pg_catalog.=) $1 "
-							  "AND role_id OPERATOR(pg_catalog.=) $2::pg_catalog.regrole "
-							  "AND (privileges OPERATOR(pg_catalog.&) "
-							  "(OPERATOR(pg_catalog.~) $3)) OPERATOR(pg_catalog.=) 0",
-							  values, SPI_OK_DELETE);
-		changed |= change_rows("UPDATE pgmq_c.access "
-							   "SET privileges = privileges OPERATOR(pg_catalog.&) "
-							   "(OPERATOR(pg_catalog.~) $3) "
-							   "WHERE queue_id OPERATOR(pg_catalog.=) $1 "
-							   "AND role_id OPERATOR(pg_catalog.=) $2::pg_catalog.regrole "
-							   "AND (privileges OPERATOR(pg_catalog.&) $3) "
-							   "OPERATOR(pg_catalog.<>) 0",
-							   values, SPI_OK_UPDATE);
+		changed = change_rows(STMT_REVOKE_DELETE, values);
+		changed |= change_rows(STMT_REVOKE_UPDATE, values);
 	}
 	if (changed)
 		pgmqc_access_changed();

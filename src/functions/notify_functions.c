@@ -47,8 +47,6 @@ set_notify(const char *name, Interval *throttle)
 	PgmqcQueue *queue;
 	Datum		args[2];
 	char		nulls[2] = {' ', ' '};
-	Oid			argtypes[2] = {INT4OID, INTERVALOID};
-	int			rc;
 
 	pgmqc_spi_connect(&cxt);
 	queue = pgmqc_open(name, PGMQC_KIND_QUEUE, PGMQC_PRIV_ADMIN);
@@ -57,11 +55,7 @@ set_notify(const char *name, Interval *throttle)
 		args[1] = IntervalPGetDatum(throttle);
 	else
 		nulls[1] = 'n';
-	rc = SPI_execute_with_args("UPDATE pgmq_c.queues SET notify_throttle = $2 "
-							   "WHERE queue_id OPERATOR(pg_catalog.=) $1",
-							   2, argtypes, args, nulls, false, 0);
-	if (rc != SPI_OK_UPDATE)
-		elog(ERROR, "could not update pgmq_c.queues: %s", SPI_result_code_string(rc));
+	pgmqc_run_catalog(STMT_SET_NOTIFY, args, nulls, 0);
 	/* other backends re-read the queue entry, which carries the flag */
 	CacheInvalidateRelcacheByRelid(queue->cache.relid);
 	queue->cache.valid = false;

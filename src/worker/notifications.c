@@ -102,10 +102,7 @@ pgmqc_notify_load_settings(void *arg)
 		n_notify_queues = 0;
 		return;
 	}
-	if (SPI_execute("SELECT queue_id, queue_name, notify_throttle "
-					"FROM pgmq_c.queues WHERE notify_throttle IS NOT NULL "
-					"ORDER BY queue_id", true, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not read pgmq_c.queues");
+	pgmqc_run_catalog(STMT_NOTIFY_QUEUES, NULL, NULL, 0);
 	old = MemoryContextSwitchTo(TopMemoryContext);
 	fresh = palloc0((SPI_processed + 1) * sizeof(NotifyQueue));
 	MemoryContextSwitchTo(old);
@@ -115,13 +112,13 @@ pgmqc_notify_load_settings(void *arg)
 		bool		isnull;
 		char	   *name;
 
-		nq->queue_id = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[i],
-												   SPI_tuptable->tupdesc, 1, &isnull));
-		name = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2);
+		nq->queue_id = DatumGetInt32(pgmqc_column(i, NOTIFY_COL_QUEUE_ID, &isnull));
+		name = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc,
+							NOTIFY_COL_QUEUE_NAME);
 		strlcpy(nq->name, name, sizeof(nq->name));
 		nq->throttle_us =
-			interval_usecs(DatumGetIntervalP(SPI_getbinval(SPI_tuptable->vals[i],
-														   SPI_tuptable->tupdesc, 3, &isnull)));
+			interval_usecs(DatumGetIntervalP(pgmqc_column(i, NOTIFY_COL_THROTTLE,
+														  &isnull)));
 		nq->due = DT_NOEND;
 		nq->recheck = true;
 		/* a reload keeps the throttle window and what is pending */
@@ -149,48 +146,35 @@ pgmqc_notify_load_settings(void *arg)
 static void
 recheck_due(NotifyQueue *nq, TimestampTz now)
 {
-	char	   *sql;
-	Oid			argtype = TIMESTAMPTZOID;
-	Datum		arg = TimestampTzGetDatum(now);
+	PgmqcQueue *queue = pgmqc_lookup(nq->name, true);
+	Datum		args[2];
+	bool		isnull;
+	Datum		due;
 
-	sql = psprintf("SELECT LEAST("
-				   "(SELECT deliver_at FROM pgmq_c.d_%d WHERE deliver_at OPERATOR(pg_catalog.>) $1 "
-				   " ORDER BY deliver_at LIMIT 1), "
-				   "(SELECT pg_catalog.min(vt) FROM (SELECT vt FROM pgmq_c.q_%d "
-				   " WHERE vt OPERATOR(pg_catalog.>) $1 ORDER BY msg_id LIMIT 1000) s))",
-				   nq->queue_id, nq->queue_id);
 	nq->due = DT_NOEND;
-	if (SPI_execute_with_args(sql, 1, &argtype, &arg, NULL, true, 1) == SPI_OK_SELECT &&
-		SPI_processed == 1)
+	if (queue == NULL)
 	{
-		bool		isnull;
-		Datum		d = SPI_getbinval(SPI_tuptable->vals[0],
-									  SPI_tuptable->tupdesc, 1, &isnull);
-
-		if (!isnull)
-			nq->due = DatumGetTimestampTz(d);
+		nq->recheck = false;	/* dropped: the next reload forgets it */
+		return;
 	}
+	args[0] = Int64GetDatum(0); /* from the first message on */
+	args[1] = TimestampTzGetDatum(now);
+	pgmqc_queue_run(queue, STMT_NEXT_DUE, args, NULL, 1);
+	due = pgmqc_column(0, VALUE_COL, &isnull);
+	if (!isnull)
+		nq->due = DatumGetTimestampTz(due);
 	nq->recheck = false;
-	pfree(sql);
 }
 
 /* Is a committed message of the queue visible, or a delayed one due? */
 static bool
 visible_now(NotifyQueue *nq, TimestampTz now)
 {
-	char	   *sql;
-	Oid			argtype = TIMESTAMPTZOID;
+	PgmqcQueue *queue = pgmqc_lookup(nq->name, true);
 	Datum		arg = TimestampTzGetDatum(now);
-	bool		found;
 
-	sql = psprintf("SELECT 1 WHERE EXISTS "
-				   "(SELECT 1 FROM pgmq_c.d_%d WHERE deliver_at OPERATOR(pg_catalog.<=) $1) "
-				   "OR EXISTS (SELECT 1 FROM pgmq_c.q_%d WHERE vt OPERATOR(pg_catalog.<=) $1)",
-				   nq->queue_id, nq->queue_id);
-	found = SPI_execute_with_args(sql, 1, &argtype, &arg, NULL, true, 1) == SPI_OK_SELECT &&
-		SPI_processed == 1;
-	pfree(sql);
-	return found;
+	return queue != NULL &&
+		pgmqc_queue_run(queue, STMT_VISIBLE_NOW, &arg, NULL, 1) == 1;
 }
 
 /* what the notification step does for one queue, in a subtransaction */
