@@ -60,20 +60,6 @@ extern int	pgmqc_max_wait_ms;
 #include "functions/arguments.h"
 #include "common/guarded.h"
 
-/* topic_read.c */
-extern int64 pgmqc_topic_settled_through(PgmqcQueue *topic, bool wait);
-extern void pgmqc_topic_before_send(PgmqcQueue *topic, int count);
-extern void pgmqc_topic_sent(PgmqcQueue *topic, int64 last_id, int count,
-							 Interval *delay);
-extern void pgmqc_fill_all_groups(void);
-
-/* topic_maint.c */
-extern int64 pgmqc_maintain_topics_internal(void);
-extern bool pgmqc_partition_exists(int32 topic_id, int64 partno);
-extern bool pgmqc_partition_range(int32 topic_id, int64 *lowest, int64 *highest);
-extern void pgmqc_create_partition(int32 topic_id, int64 partition_size,
-								   int64 partno);
-
 
 /* queue/next_due.c */
 extern TimestampTz pgmqc_next_due(PgmqcQueue *queue, int64 lwm);

@@ -29,6 +29,7 @@
 
 #include "compat.h"
 #include "shared_memory/shared_memory.h"
+#include "topic/topic.h"
 #include "common/security.h"
 
 PG_FUNCTION_INFO_V1(pgmqc_send);

@@ -582,6 +582,275 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		"OR EXISTS (SELECT 1 FROM {messages} WHERE vt OPERATOR(pg_catalog.<=) $1)",
 		1, {TIMESTAMPTZOID}, true
 	},
+	/* ---- topic: begin ---- */
+	/*
+	 * A topic's row in pgmq_c.queues; the _0_3 form for a catalog older
+	 * than 0.4.0, which has no owner column.
+	 */
+	[STMT_TOPIC_INSERT_CATALOG] = {
+		RUN_ONCE,
+		"INSERT INTO pgmq_c.queues (queue_name, visibility_timeout, "
+		"kind, retention, partition_size, owner) "
+		"VALUES ($1, '0'::pg_catalog.interval, 't', $2, $3, "
+		"$4::pg_catalog.regrole) RETURNING queue_id",
+		4, {TEXTOID, INTERVALOID, INT8OID, OIDOID}
+	},
+	[STMT_TOPIC_INSERT_CATALOG_0_3] = {
+		RUN_ONCE,
+		"INSERT INTO pgmq_c.queues (queue_name, visibility_timeout, "
+		"kind, retention, partition_size) "
+		"VALUES ($1, '0'::pg_catalog.interval, 't', $2, $3) RETURNING queue_id",
+		3, {TEXTOID, INTERVALOID, INT8OID}
+	},
+	/* a topic's sequence, log and cursor table; partitions come apart */
+	[STMT_TOPIC_CREATE_STORAGE] = {
+		RUN_ONCE,
+		"CREATE SEQUENCE {log_sequence} AS bigint;"
+		"CREATE TABLE {log} ("
+		" msg_id bigint NOT NULL"
+		"  DEFAULT pg_catalog.nextval({log_sequence_regclass}),"
+		" enqueued_at timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),"
+		" deliver_at timestamptz,"
+		" message jsonb NOT NULL,"
+		" headers jsonb,"
+		" PRIMARY KEY (msg_id)"
+		") PARTITION BY RANGE (msg_id);"
+		"CREATE INDEX t_{queue_id}_enqueued_at ON {log} USING brin (enqueued_at);"
+		"CREATE INDEX t_{queue_id}_deliver_at ON {log} (deliver_at)"
+		" WHERE deliver_at IS NOT NULL;"
+		"ALTER SEQUENCE {log_sequence} OWNED BY {log}.msg_id;"
+		"CREATE TABLE {cursors} ("
+		" group_id integer PRIMARY KEY,"
+		" next_id bigint NOT NULL,"
+		" epoch bigint NOT NULL DEFAULT 0,"
+		" missed bigint NOT NULL DEFAULT 0"
+		") WITH (fillfactor = 50);"
+		"COMMENT ON TABLE {log} IS 'pgmq_c topic {name}: messages';"
+		"COMMENT ON TABLE {cursors} IS 'pgmq_c topic {name}: group cursors';",
+		0, {InvalidOid}
+	},
+	[STMT_TOPIC_GROUP_IDS] = {
+		RUN_ONCE,
+		"SELECT group_id FROM pgmq_c.groups "
+		"WHERE topic_id OPERATOR(pg_catalog.=) {queue_id} ORDER BY group_id",
+		0, {InvalidOid}
+	},
+	/*
+	 * The partitions of topic {queue_id} attached to no log ($1: the oid of
+	 * schema pgmq_c).
+	 */
+	[STMT_TOPIC_DETACHED_PARTITIONS] = {
+		RUN_ONCE,
+		"SELECT c.relname FROM pg_catalog.pg_class c "
+		"WHERE c.relnamespace OPERATOR(pg_catalog.=) $1 "
+		"AND c.relname OPERATOR(pg_catalog.~) '^t_{queue_id}_p[0-9]+$' "
+		"AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_inherits i "
+		"WHERE i.inhrelid OPERATOR(pg_catalog.=) c.oid) "
+		"ORDER BY c.relname",
+		1, {OIDOID}
+	},
+	[STMT_TOPIC_DELETE_CATALOG] = {
+		RUN_ONCE,
+		"DELETE FROM pgmq_c.groups WHERE topic_id OPERATOR(pg_catalog.=) {queue_id};"
+		"DELETE FROM pgmq_c.queues WHERE queue_id OPERATOR(pg_catalog.=) {queue_id}",
+		0, {InvalidOid}
+	},
+	[STMT_GROUP_INSERT_CATALOG] = {
+		RUN_ONCE,
+		"INSERT INTO pgmq_c.groups (topic_id, group_name, "
+		"visibility_timeout, filter, start_at) "
+		"VALUES ($1, $2, $3, $4, $5) RETURNING group_id",
+		5, {INT4OID, TEXTOID, INTERVALOID, JSONBOID, TEXTOID}
+	},
+	/*
+	 * A group's table.  vt is not indexed and fillfactor leaves room: leases
+	 * are HOT updates.  {name} is "<topic>, group <group>".
+	 */
+	[STMT_GROUP_CREATE_STORAGE] = {
+		RUN_ONCE,
+		"CREATE TABLE {group} ("
+		" msg_id bigint PRIMARY KEY,"
+		" read_ct integer NOT NULL,"
+		" vt timestamptz NOT NULL"
+		") WITH (fillfactor = 70, autovacuum_vacuum_scale_factor = 0.05,"
+		" autovacuum_vacuum_cost_delay = 0);"
+		"COMMENT ON TABLE {group} IS "
+		"'pgmq_c topic {name}: messages handed out, not acknowledged';",
+		0, {InvalidOid}
+	},
+	[STMT_GROUP_INSERT_CURSOR] = {
+		RUN_ONCE,
+		"INSERT INTO {cursors} (group_id, next_id) VALUES ({group_id}, $1)",
+		1, {INT8OID}
+	},
+	[STMT_GROUP_DELETE_CURSOR] = {
+		RUN_ONCE,
+		"DELETE FROM {cursors} WHERE group_id OPERATOR(pg_catalog.=) {group_id}",
+		0, {InvalidOid}
+	},
+	[STMT_GROUP_DELETE_CATALOG] = {
+		RUN_ONCE,
+		"DELETE FROM pgmq_c.groups WHERE group_id OPERATOR(pg_catalog.=) {group_id}",
+		0, {InvalidOid}
+	},
+	/* seek: wait for a fill in progress, empty the group, move the cursor */
+	[STMT_SEEK_LOCK_CURSOR] = {
+		RUN_ONCE,
+		"SELECT 1 FROM {cursors} WHERE group_id OPERATOR(pg_catalog.=) {group_id} FOR UPDATE",
+		0, {InvalidOid}
+	},
+	[STMT_SEEK_EMPTY_GROUP] = {
+		RUN_ONCE,
+		"DELETE FROM {group}",
+		0, {InvalidOid}
+	},
+	[STMT_SEEK_MOVE_CURSOR] = {
+		RUN_ONCE,
+		"UPDATE {cursors} SET next_id = $1, "
+		"epoch = epoch OPERATOR(pg_catalog.+) 1 "
+		"WHERE group_id OPERATOR(pg_catalog.=) {group_id}",
+		1, {INT8OID}
+	},
+	/*
+	 * The lowest and highest partition numbers of log {queue_id}; $1 is
+	 * where the number starts in a partition's name (after t_<id>_p).
+	 */
+	[STMT_PARTITION_RANGE] = {
+		RUN_ONCE,
+		"SELECT pg_catalog.min(n), pg_catalog.max(n) FROM ("
+		"SELECT pg_catalog.substr(c.relname, $1)::pg_catalog.int8 AS n "
+		"FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_class c "
+		"ON c.oid OPERATOR(pg_catalog.=) i.inhrelid "
+		"WHERE i.inhparent OPERATOR(pg_catalog.=) {log_regclass} "
+		"AND pg_catalog.starts_with(c.relname, 't_{queue_id}_p')) s",
+		1, {INT4OID}
+	},
+	[STMT_PARTITION_LOCK] = {
+		RUN_ONCE,
+		"SELECT pg_catalog.pg_advisory_xact_lock("
+		CppAsString2(PGMQC_PARTITION_LOCK_CLASS) ", {queue_id})",
+		0, {InvalidOid}
+	},
+	/* made first, then attached: SHARE UPDATE EXCLUSIVE on the log only */
+	[STMT_PARTITION_CREATE] = {
+		RUN_ONCE,
+		"CREATE TABLE {partition} (LIKE {log} INCLUDING DEFAULTS);"
+		"ALTER TABLE {log} ATTACH PARTITION {partition}"
+		" FOR VALUES FROM ({partition_start}) TO ({partition_end})",
+		0, {InvalidOid}
+	},
+	/*
+	 * The last msg_id drawn from a topic's sequence, for maintenance, which
+	 * works from ids, without the object cache (pgmqc_last_id_drawn needs
+	 * a cache entry, and looking one up fails differently when the log is
+	 * missing).
+	 */
+	[STMT_MAINTENANCE_LAST_ID] = {
+		RUN_ONCE,
+		"SELECT CASE WHEN is_called THEN last_value "
+		"ELSE last_value OPERATOR(pg_catalog.-) 1 END FROM {log_sequence}",
+		0, {InvalidOid}
+	},
+	[STMT_PARTITION_FIRST_AT] = {
+		RUN_ONCE,
+		"SELECT enqueued_at FROM {partition} ORDER BY msg_id LIMIT 1",
+		0, {InvalidOid}
+	},
+	[STMT_PARTITION_LAST_AT] = {
+		RUN_ONCE,
+		"SELECT enqueued_at FROM {partition} ORDER BY msg_id DESC LIMIT 1",
+		0, {InvalidOid}
+	},
+	[STMT_ROTATE_LOCK_LOG] = {
+		RUN_ONCE,
+		"LOCK TABLE {log} IN SHARE ROW EXCLUSIVE MODE NOWAIT",
+		0, {InvalidOid}
+	},
+	[STMT_ROTATE_MOVE_SEQUENCE] = {
+		RUN_ONCE,
+		"SELECT pg_catalog.setval({log_sequence_regclass}, $1, true)",
+		1, {INT8OID}
+	},
+	/* the groups whose cursor is inside partition {partition}, locked */
+	[STMT_EXPIRE_GROUPS_INSIDE] = {
+		RUN_ONCE,
+		"SELECT c.group_id, c.next_id, g.filter IS NOT NULL "
+		"FROM {cursors} c JOIN pgmq_c.groups g "
+		"ON g.group_id OPERATOR(pg_catalog.=) c.group_id "
+		"WHERE c.next_id OPERATOR(pg_catalog.<) {partition_end} "
+		"ORDER BY c.group_id FOR UPDATE OF c",
+		0, {InvalidOid}
+	},
+	/* the messages of the partition from $1 on that group {group_id} sees */
+	[STMT_EXPIRE_UNREAD] = {
+		RUN_ONCE,
+		"SELECT pg_catalog.count(*) FROM {partition} t "
+		"WHERE t.msg_id OPERATOR(pg_catalog.>=) $1",
+		1, {INT8OID}
+	},
+	[STMT_EXPIRE_UNREAD_FILTERED] = {
+		RUN_ONCE,
+		"SELECT pg_catalog.count(*) FROM {partition} t "
+		"WHERE t.msg_id OPERATOR(pg_catalog.>=) $1"
+		" AND t.headers OPERATOR(pg_catalog.@>) "
+		"(SELECT filter FROM pgmq_c.groups WHERE group_id OPERATOR(pg_catalog.=) {group_id})",
+		1, {INT8OID}
+	},
+	[STMT_EXPIRE_GROUP_MESSAGES] = {
+		RUN_ONCE,
+		"DELETE FROM {group} WHERE msg_id OPERATOR(pg_catalog.<) {partition_end}",
+		0, {InvalidOid}
+	},
+	/* move the cursor past the partition; $1 messages missed */
+	[STMT_EXPIRE_SKIP_CURSOR] = {
+		RUN_ONCE,
+		"UPDATE {cursors} SET next_id = GREATEST(next_id, {partition_end}), "
+		"missed = missed OPERATOR(pg_catalog.+) $1"
+		" WHERE group_id OPERATOR(pg_catalog.=) {group_id}",
+		1, {INT8OID}
+	},
+	/* the groups whose cursor is past partition {partition}, locked */
+	[STMT_EXPIRE_GROUPS_PAST] = {
+		RUN_ONCE,
+		"SELECT group_id FROM {cursors} WHERE next_id OPERATOR(pg_catalog.>=) {partition_end}"
+		" ORDER BY group_id FOR UPDATE",
+		0, {InvalidOid}
+	},
+	[STMT_EXPIRE_COUNT_MISSED] = {
+		RUN_ONCE,
+		"UPDATE {cursors} SET missed = missed OPERATOR(pg_catalog.+) $1"
+		" WHERE group_id OPERATOR(pg_catalog.=) {group_id}",
+		1, {INT8OID}
+	},
+	/* CASCADE: a view another role made on the partition must not pin it */
+	[STMT_EXPIRE_DROP_PARTITION] = {
+		RUN_ONCE,
+		"DROP TABLE {partition} CASCADE",
+		0, {InvalidOid}
+	},
+	/* every group of every topic, for the worker's fills */
+	[STMT_ALL_GROUPS] = {
+		ON_CATALOG,
+		"SELECT q.queue_name, g.group_name, g.group_id FROM pgmq_c.groups g "
+		"JOIN pgmq_c.queues q ON q.queue_id OPERATOR(pg_catalog.=) g.topic_id "
+		"ORDER BY g.group_id",
+		0, {InvalidOid}
+	},
+	[STMT_TOPIC_GROUP_NAMES] = {
+		ON_CATALOG,
+		"SELECT group_name FROM pgmq_c.groups "
+		"WHERE topic_id OPERATOR(pg_catalog.=) $1 "
+		"ORDER BY group_name COLLATE \"C\"",
+		1, {INT4OID}
+	},
+	[STMT_MAINTAINED_TOPICS] = {
+		ON_CATALOG,
+		"SELECT queue_id, queue_name, partition_size, retention "
+		"FROM pgmq_c.queues "
+		"WHERE kind OPERATOR(pg_catalog.=) 't' ORDER BY queue_id",
+		0, {InvalidOid}
+	},
+	/* ---- topic: end ---- */
 };
 
 const PgmqcStatementTarget pgmqc_no_target = {0, 0, -1, 0, NULL};

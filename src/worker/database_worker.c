@@ -64,6 +64,7 @@
 
 #include "common/security.h"
 #include "pgmq_c.h"
+#include "topic/topic.h"
 #include "worker/worker.h"
 
 /* the notify settings are reloaded at least this often */

@@ -1,28 +1,33 @@
 /*-------------------------------------------------------------------------
  *
- * topic_ack.c
- *		ack, nack and the group form of set_vt.
+ * group_ack.c
+ *		SQL functions ack (one msg_id or an array), nack and the group form
+ *		of set_vt.
  *
- * Each works on one group's table only: an ack removes the message from
- * that group's outstanding messages and changes nothing for another group.
- * Acks may come in any order.  The message itself stays in the topic's log
- * until retention removes its partition.
+ * Argument checks, opening the topic and group (consume privilege) and the
+ * results; the topic engine changes the group's table
+ * (topic/group_acks.c).
  *
  * Copyright (c) 2026, pgmq_c developers
  *
  * IDENTIFICATION
- *	  src/topic_ack.c
+ *	  src/functions/group_ack.c
  *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
+#include "fmgr.h"
+#include "funcapi.h"
 #include "utils/array.h"
-#include "utils/builtins.h"
 
 #include "compat.h"
-#include "shared_memory/shared_memory.h"
+#include "pgmq_c.h"
+#include "common/object_cache.h"
 #include "common/security.h"
+#include "common/statements.h"
+#include "functions/arguments.h"
+#include "topic/topic.h"
 
 PG_FUNCTION_INFO_V1(pgmqc_ack);
 PG_FUNCTION_INFO_V1(pgmqc_ack_many);
@@ -62,7 +67,6 @@ pgmqc_ack(PG_FUNCTION_ARGS)
 	PgmqcQueue *topic;
 	PgmqcGroup *group;
 	int			guard;
-	Datum		arg;
 	bool		done;
 
 	check_names(fcinfo);
@@ -72,8 +76,7 @@ pgmqc_ack(PG_FUNCTION_ARGS)
 	pgmqc_spi_connect(&cxt);
 	guard = pgmqc_plan_guard_begin();
 	group = group_of_args(fcinfo, &topic);
-	arg = PG_GETARG_DATUM(2);
-	done = pgmqc_group_run(group, STMT_GROUP_ACK, &arg, NULL, 0) > 0;
+	done = pgmqc_group_ack(group, PG_GETARG_INT64(2));
 	pgmqc_plan_guard_end(guard);
 	pgmqc_spi_finish(&cxt);
 	PG_RETURN_BOOL(done);
@@ -90,7 +93,6 @@ pgmqc_ack_many(PG_FUNCTION_ARGS)
 	PgmqcGroup *group;
 	int			guard;
 	ArrayType  *ids;
-	Datum		arg;
 	int64	   *acked;
 	int			n;
 
@@ -102,25 +104,12 @@ pgmqc_ack_many(PG_FUNCTION_ARGS)
 	pgmqc_spi_connect(&cxt);
 	guard = pgmqc_plan_guard_begin();
 	group = group_of_args(fcinfo, &topic);
-	arg = PointerGetDatum(ids);
-	pgmqc_group_run(group, STMT_GROUP_ACK_MANY, &arg, NULL, 0);
+	pgmqc_group_ack_many(group, ids);
 	acked = pgmqc_collect_ids(&n);
 	pgmqc_emit_ids(fcinfo, acked, n);
 	pgmqc_plan_guard_end(guard);
 	pgmqc_spi_finish(&cxt);
 	PG_RETURN_NULL();
-}
-
-/* Wake-ups for a message of the group available again after "after". */
-static void
-announce_release(PgmqcQueue *topic, Interval *after)
-{
-	if (pgmqc_shared == NULL)
-		return;
-	if (pgmqc_interval_is_zero(after))
-		pgmqc_wake_on_commit(topic, PGMQC_WAKE_ALL, false);
-	else
-		pgmqc_due_on_commit(topic, pgmqc_now_plus(after));
 }
 
 /*
@@ -139,7 +128,6 @@ pgmqc_nack(PG_FUNCTION_ARGS)
 	PgmqcGroup *group;
 	int			guard;
 	Interval   *delay;
-	Datum		args[2];
 	bool		done;
 
 	check_names(fcinfo);
@@ -152,11 +140,7 @@ pgmqc_nack(PG_FUNCTION_ARGS)
 	pgmqc_spi_connect(&cxt);
 	guard = pgmqc_plan_guard_begin();
 	group = group_of_args(fcinfo, &topic);
-	args[0] = PG_GETARG_DATUM(2);
-	args[1] = IntervalPGetDatum(delay);
-	done = pgmqc_group_run(group, STMT_GROUP_NACK, args, NULL, 0) > 0;
-	if (done)
-		announce_release(topic, delay);
+	done = pgmqc_group_nack(topic, group, PG_GETARG_INT64(2), delay);
 	pgmqc_plan_guard_end(guard);
 	pgmqc_spi_finish(&cxt);
 	PG_RETURN_BOOL(done);
@@ -178,7 +162,6 @@ pgmqc_set_vt_group(PG_FUNCTION_ARGS)
 	PgmqcGroup *group;
 	int			guard;
 	Interval   *vt;
-	Datum		args[2];
 
 	check_names(fcinfo);
 	pgmqc_check_not_null(fcinfo, 2, "msg_id");
@@ -191,10 +174,7 @@ pgmqc_set_vt_group(PG_FUNCTION_ARGS)
 	pgmqc_spi_connect(&cxt);
 	guard = pgmqc_plan_guard_begin();
 	group = group_of_args(fcinfo, &topic);
-	args[0] = PG_GETARG_DATUM(2);
-	args[1] = IntervalPGetDatum(vt);
-	if (pgmqc_group_run(group, STMT_GROUP_SET_VT, args, NULL, 0) > 0)
-		announce_release(topic, vt);
+	(void) pgmqc_group_set_vt(topic, group, PG_GETARG_INT64(2), vt);
 	pgmqc_emit_rows(fcinfo, false);
 	pgmqc_plan_guard_end(guard);
 	pgmqc_spi_finish(&cxt);

@@ -1,0 +1,238 @@
+/*-------------------------------------------------------------------------
+ *
+ * group_admin.c
+ *		SQL functions create_group, drop_group and seek.
+ *
+ * Argument checks and privilege checks (each needs the admin privilege on
+ * the topic); the topic engine makes and drops a group's table and cursor
+ * (topic/group_storage.c) and moves the cursor (topic/group_seek.c).
+ *
+ * Copyright (c) 2026, pgmq_c developers
+ *
+ * IDENTIFICATION
+ *	  src/functions/group_admin.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "fmgr.h"
+#include "utils/builtins.h"
+#include "utils/jsonb.h"
+#include "utils/timestamp.h"
+
+#include "pgmq_c.h"
+#include "common/object_cache.h"
+#include "common/security.h"
+#include "common/statements.h"
+#include "functions/arguments.h"
+#include "topic/topic.h"
+
+PG_FUNCTION_INFO_V1(pgmqc_create_group);
+PG_FUNCTION_INFO_V1(pgmqc_drop_group);
+PG_FUNCTION_INFO_V1(pgmqc_seek_id);
+PG_FUNCTION_INFO_V1(pgmqc_seek_time);
+
+/* Whether the group exists already; says so in a NOTICE. */
+static bool
+group_exists_notice(PgmqcQueue *topic, const char *group_name)
+{
+	if (pgmqc_group_lookup(topic, group_name, true) == NULL)
+		return false;
+	ereport(NOTICE,
+			(errcode(ERRCODE_DUPLICATE_OBJECT),
+			 errmsg("consumer group \"%s\" of topic \"%s\" already exists, skipping",
+					group_name, topic->name)));
+	return true;
+}
+
+/*
+ * create_group(topic_name text, group_name text, start_at text,
+ *				visibility_timeout interval, filter jsonb) RETURNS void
+ *
+ * 'latest': every message whose send commits after the call.  Sends still
+ * in progress when the call begins may commit later with a lower msg_id,
+ * so the call first waits until they have ended (as CREATE INDEX
+ * CONCURRENTLY waits for older transactions); the group then starts after
+ * the last msg_id taken by then.  A message that committed just before the
+ * call may be delivered too.  'earliest': every message still retained.
+ */
+Datum
+pgmqc_create_group(PG_FUNCTION_ARGS)
+{
+	PgmqcContext cxt;
+	char	   *topic_name = pgmqc_arg_name_as(fcinfo, 0, "topic");
+	char	   *group_name = pgmqc_arg_name_as(fcinfo, 1, "group");
+	char	   *start_at;
+	Interval   *vt;
+	Jsonb	   *filter = NULL;
+	PgmqcQueue *topic;
+	bool		latest;
+	int64		start;
+
+	pgmqc_check_not_null(fcinfo, 2, "start_at");
+	start_at = text_to_cstring(PG_GETARG_TEXT_PP(2));
+	if (strcmp(start_at, "latest") == 0)
+		latest = true;
+	else if (strcmp(start_at, "earliest") == 0)
+		latest = false;
+	else
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid start_at \"%s\"", start_at),
+				 errhint("Use 'latest' or 'earliest', then pgmq_c.seek() to start elsewhere.")));
+	pgmqc_check_not_null(fcinfo, 3, "visibility_timeout");
+	vt = PG_GETARG_INTERVAL_P(3);
+	pgmqc_check_vt(vt, "visibility_timeout", false);
+	if (!PG_ARGISNULL(4))
+	{
+		filter = PG_GETARG_JSONB_P(4);
+		if (!JB_ROOT_IS_OBJECT(filter) || JB_ROOT_IS_SCALAR(filter))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("filter must be a JSON object"),
+					 errhint("The group sees the messages whose headers contain the object, as with headers @> filter.")));
+	}
+	pgmqc_check_writable("create_group()");
+
+	pgmqc_spi_connect(&cxt);
+	topic = pgmqc_open(topic_name, PGMQC_KIND_TOPIC, PGMQC_PRIV_ADMIN);
+	if (group_exists_notice(topic, group_name))
+	{
+		pgmqc_spi_finish(&cxt);
+		PG_RETURN_VOID();
+	}
+
+	/* before the catalog lock: this may wait for sends in progress */
+	start = latest ? pgmqc_topic_settled_through(topic, true) + 1 : 0;
+
+	pgmqc_lock_catalog();
+	topic = pgmqc_open(topic_name, PGMQC_KIND_TOPIC, PGMQC_PRIV_ADMIN);
+	if (group_exists_notice(topic, group_name))
+	{
+		pgmqc_spi_finish(&cxt);
+		PG_RETURN_VOID();
+	}
+	(void) pgmqc_group_create(topic->queue_id, topic_name, group_name,
+							  start_at, vt, filter, start);
+	pgmqc_spi_finish(&cxt);
+	PG_RETURN_VOID();
+}
+
+/*
+ * drop_group(topic_name text, group_name text) RETURNS boolean
+ */
+Datum
+pgmqc_drop_group(PG_FUNCTION_ARGS)
+{
+	PgmqcContext cxt;
+	char	   *topic_name = pgmqc_arg_name_as(fcinfo, 0, "topic");
+	char	   *group_name = pgmqc_arg_name_as(fcinfo, 1, "group");
+	PgmqcQueue *topic;
+	int32		group_id;
+
+	pgmqc_check_writable("drop_group()");
+
+	pgmqc_spi_connect(&cxt);
+	pgmqc_lock_catalog();
+	/* found even if its tables, or the group's, are missing */
+	topic = pgmqc_lookup_for_drop(topic_name, PGMQC_KIND_TOPIC, false);
+	pgmqc_check_access(topic, topic_name, PGMQC_PRIV_ADMIN);
+	group_id = pgmqc_group_id_for_drop(topic->queue_id, group_name);
+	if (group_id < 0)
+	{
+		pgmqc_spi_finish(&cxt);
+		PG_RETURN_BOOL(false);
+	}
+	pgmqc_group_drop_storage(topic->queue_id, group_id);
+	pgmqc_spi_finish(&cxt);
+	PG_RETURN_BOOL(true);
+}
+
+/*
+ * seek(topic_name text, group_name text, to_msg_id bigint) RETURNS bigint
+ */
+Datum
+pgmqc_seek_id(PG_FUNCTION_ARGS)
+{
+	PgmqcContext cxt;
+	char	   *topic_name = pgmqc_arg_name_as(fcinfo, 0, "topic");
+	char	   *group_name = pgmqc_arg_name_as(fcinfo, 1, "group");
+	PgmqcQueue *topic;
+	PgmqcGroup *group;
+	PgmqcRetainedRange range;
+	int64		to;
+
+	pgmqc_check_not_null(fcinfo, 2, "to_msg_id");
+	to = PG_GETARG_INT64(2);
+	pgmqc_check_writable("seek()");
+
+	pgmqc_spi_connect(&cxt);
+	topic = pgmqc_open(topic_name, PGMQC_KIND_TOPIC, PGMQC_PRIV_ADMIN);
+	group = pgmqc_group_lookup(topic, group_name, false);
+	pgmqc_topic_retained_range(topic, &range);
+	/* before the first message is fine as long as nothing was removed */
+	if ((range.removed && to < range.first) || to < 0 || to > range.last + 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("msg_id " INT64_FORMAT " is outside the retained range of topic \"%s\"",
+						to, topic_name),
+				 errdetail("The topic retains msg_ids " INT64_FORMAT " to " INT64_FORMAT
+						   "; " INT64_FORMAT " is the position after the last message.",
+						   range.first, range.last, range.last + 1)));
+	pgmqc_group_seek(topic, group, to);
+	pgmqc_spi_finish(&cxt);
+	PG_RETURN_INT64(to);
+}
+
+/*
+ * seek(topic_name text, group_name text, to_time timestamptz) RETURNS bigint
+ *
+ * To the first message sent at or after to_time (the position after the
+ * last message if there is none).
+ */
+Datum
+pgmqc_seek_time(PG_FUNCTION_ARGS)
+{
+	PgmqcContext cxt;
+	char	   *topic_name = pgmqc_arg_name_as(fcinfo, 0, "topic");
+	char	   *group_name = pgmqc_arg_name_as(fcinfo, 1, "group");
+	PgmqcQueue *topic;
+	PgmqcGroup *group;
+	PgmqcRetainedRange range;
+	TimestampTz to_time;
+	int64		to;
+
+	pgmqc_check_not_null(fcinfo, 2, "to_time");
+	to_time = PG_GETARG_TIMESTAMPTZ(2);
+	if (TIMESTAMP_NOT_FINITE(to_time))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("to_time must be finite")));
+	if (to_time > GetCurrentTimestamp())
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("to_time must not be in the future")));
+	pgmqc_check_writable("seek()");
+
+	pgmqc_spi_connect(&cxt);
+	topic = pgmqc_open(topic_name, PGMQC_KIND_TOPIC, PGMQC_PRIV_ADMIN);
+	group = pgmqc_group_lookup(topic, group_name, false);
+	pgmqc_topic_retained_range(topic, &range);
+	/* before the first message is fine as long as nothing was removed */
+	if (range.removed &&
+		(range.first_at == DT_NOEND || to_time < range.first_at))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("time %s is before the oldest message retained by topic \"%s\"",
+						timestamptz_to_str(to_time), topic_name),
+				 range.first_at == DT_NOEND ?
+				 errdetail("Retention has removed every message sent so far.") :
+				 errdetail("Retention has removed older messages; the oldest retained was sent at %s.",
+						   timestamptz_to_str(range.first_at))));
+	if (!pgmqc_topic_first_id_at(topic, to_time, &to))
+		to = range.last + 1;
+	pgmqc_group_seek(topic, group, to);
+	pgmqc_spi_finish(&cxt);
+	PG_RETURN_INT64(to);
+}

@@ -1,0 +1,119 @@
+/*-------------------------------------------------------------------------
+ *
+ * group_read.c
+ *		SQL functions read_group and receive_group: a consumer group's
+ *		messages handed to a reader.
+ *
+ * Argument checks and the result set; the topic engine claims, fills and
+ * waits (topic/group_claims.c).
+ *
+ * Copyright (c) 2026, pgmq_c developers
+ *
+ * IDENTIFICATION
+ *	  src/functions/group_read.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "fmgr.h"
+#include "funcapi.h"
+
+#include "compat.h"
+#include "pgmq_c.h"
+#include "common/intervals.h"
+#include "common/security.h"
+#include "functions/arguments.h"
+#include "topic/topic.h"
+
+PG_FUNCTION_INFO_V1(pgmqc_read_group);
+PG_FUNCTION_INFO_V1(pgmqc_receive_group);
+
+static void
+check_group_args(FunctionCallInfo fcinfo, Interval **vt, int32 *qty,
+				 bool *waiting, TimestampTz *deadline)
+{
+	*qty = pgmqc_check_qty(fcinfo, 3);
+	*vt = NULL;
+	if (!PG_ARGISNULL(2))
+	{
+		*vt = PG_GETARG_INTERVAL_P(2);
+		pgmqc_check_vt(*vt, "vt", true);
+	}
+	pgmqc_check_not_null(fcinfo, 4, "wait");
+	*waiting = pgmqc_check_wait(PG_GETARG_INTERVAL_P(4));
+	*deadline = pgmqc_now_plus(PG_GETARG_INTERVAL_P(4));
+}
+
+/*
+ * read_group(topic_name text, group_name text, vt interval, qty integer,
+ *			  wait interval) RETURNS SETOF message
+ */
+Datum
+pgmqc_read_group(PG_FUNCTION_ARGS)
+{
+	PgmqcContext cxt;
+	char	   *topic_name = pgmqc_arg_name_as(fcinfo, 0, "topic");
+	char	   *group_name = pgmqc_arg_name_as(fcinfo, 1, "group");
+	Interval   *vt;
+	int32		qty;
+	bool		waiting;
+	TimestampTz deadline;
+
+	check_group_args(fcinfo, &vt, &qty, &waiting, &deadline);
+	pgmqc_check_writable("read_group()");
+	InitMaterializedSRF(fcinfo, 0);
+
+	pgmqc_spi_connect(&cxt);
+	(void) pgmqc_group_claim_or_wait(topic_name, group_name, qty, vt, waiting,
+									 deadline, false);
+	pgmqc_emit_rows(fcinfo, true);
+	pgmqc_spi_finish(&cxt);
+	PG_RETURN_NULL();
+}
+
+/*
+ * CALL receive_group(topic_name text, group_name text, vt interval,
+ *					  qty integer, wait interval, INOUT messages message[])
+ *
+ * read_group() as a procedure that commits before it sleeps, as receive()
+ * does for queues.  What it needs across a commit is copied out of the
+ * call's arguments first.
+ */
+Datum
+pgmqc_receive_group(PG_FUNCTION_ARGS)
+{
+	PgmqcContext cxt;
+	char		topic_name[PGMQC_MAX_NAME_LEN + 1];
+	char		group_name[PGMQC_MAX_NAME_LEN + 1];
+	Interval	vt_buf;
+	Interval   *vt;
+	int32		qty;
+	bool		waiting;
+	TimestampTz deadline;
+	bool		nonatomic;
+	TupleDesc	desc;
+	Datum		result;
+	bool		result_null = false;
+	MemoryContext caller_cxt = CurrentMemoryContext;
+	int			n;
+
+	strlcpy(topic_name, pgmqc_arg_name_as(fcinfo, 0, "topic"), sizeof(topic_name));
+	strlcpy(group_name, pgmqc_arg_name_as(fcinfo, 1, "group"), sizeof(group_name));
+	check_group_args(fcinfo, &vt, &qty, &waiting, &deadline);
+	if (vt != NULL)
+	{
+		vt_buf = *vt;
+		vt = &vt_buf;
+	}
+	pgmqc_check_writable("receive_group()");
+	desc = pgmqc_call_result_desc(fcinfo, &nonatomic);
+
+	pgmqc_spi_connect_ext(&cxt, nonatomic ? SPI_OPT_NONATOMIC : 0);
+	n = pgmqc_group_claim_or_wait(topic_name, group_name, qty, vt, waiting,
+								  deadline, nonatomic);
+	result = pgmqc_message_array(desc, n, caller_cxt);
+	pgmqc_spi_finish(&cxt);
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(desc, &result, &result_null)));
+}

@@ -1,0 +1,133 @@
+/*-------------------------------------------------------------------------
+ *
+ * topic_admin.c
+ *		SQL functions create_topic, drop_topic and maintain_topics.
+ *
+ * Argument checks and privilege checks; the topic engine makes and drops
+ * the tables (topic/topic_storage.c) and maintains them
+ * (topic/maintenance.c).  Creating or dropping takes SHARE ROW EXCLUSIVE
+ * on pgmq_c.queues.
+ *
+ * Copyright (c) 2026, pgmq_c developers
+ *
+ * IDENTIFICATION
+ *	  src/functions/topic_admin.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "fmgr.h"
+#include "utils/timestamp.h"
+
+#include "pgmq_c.h"
+#include "common/intervals.h"
+#include "common/object_cache.h"
+#include "common/security.h"
+#include "common/statements.h"
+#include "functions/arguments.h"
+#include "topic/topic.h"
+
+PG_FUNCTION_INFO_V1(pgmqc_create_topic);
+PG_FUNCTION_INFO_V1(pgmqc_drop_topic);
+PG_FUNCTION_INFO_V1(pgmqc_maintain_topics);
+
+/* the range of partition_size, in msg_ids per partition */
+#define MIN_PARTITION_SIZE	INT64CONST(1000)
+#define MAX_PARTITION_SIZE	INT64CONST(1000000000000)
+
+/*
+ * create_topic(topic_name text, retention interval, partition_size bigint)
+ *		RETURNS void
+ */
+Datum
+pgmqc_create_topic(PG_FUNCTION_ARGS)
+{
+	PgmqcContext cxt;
+	char	   *name = pgmqc_arg_name_as(fcinfo, 0, "topic");
+	Interval   *retention;
+	int64		partition_size;
+	PgmqcQueue *existing;
+
+	pgmqc_check_not_null(fcinfo, 1, "retention");
+	retention = PG_GETARG_INTERVAL_P(1);
+	if (pgmqc_now_plus(retention) <= GetCurrentTimestamp())
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("retention must be positive")));
+	pgmqc_check_not_null(fcinfo, 2, "partition_size");
+	partition_size = PG_GETARG_INT64(2);
+	if (partition_size < MIN_PARTITION_SIZE || partition_size > MAX_PARTITION_SIZE)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("partition_size must be between " INT64_FORMAT " and " INT64_FORMAT,
+						MIN_PARTITION_SIZE, MAX_PARTITION_SIZE)));
+	pgmqc_check_writable("create_topic()");
+
+	pgmqc_spi_connect(&cxt);
+	pgmqc_lock_catalog();
+	existing = pgmqc_lookup_kind(name, 0, true);
+	if (existing != NULL)
+	{
+		if (existing->kind != PGMQC_KIND_TOPIC)
+			ereport(ERROR,
+					(errcode(ERRCODE_DUPLICATE_OBJECT),
+					 errmsg("a queue named \"%s\" already exists", name),
+					 errdetail("Topics and queues share one namespace.")));
+		ereport(NOTICE,
+				(errcode(ERRCODE_DUPLICATE_OBJECT),
+				 errmsg("topic \"%s\" already exists, skipping", name)));
+		pgmqc_spi_finish(&cxt);
+		PG_RETURN_VOID();
+	}
+	(void) pgmqc_topic_create(name, retention, partition_size);
+	pgmqc_spi_finish(&cxt);
+	PG_RETURN_VOID();
+}
+
+/*
+ * drop_topic(topic_name text) RETURNS boolean
+ */
+Datum
+pgmqc_drop_topic(PG_FUNCTION_ARGS)
+{
+	PgmqcContext cxt;
+	char	   *name = pgmqc_arg_name_as(fcinfo, 0, "topic");
+	PgmqcQueue *topic;
+	int32		id;
+
+	pgmqc_check_writable("drop_topic()");
+
+	pgmqc_spi_connect(&cxt);
+	pgmqc_lock_catalog();
+	/* found even if its tables are missing */
+	topic = pgmqc_lookup_for_drop(name, PGMQC_KIND_TOPIC, true);
+	if (topic == NULL)
+	{
+		pgmqc_spi_finish(&cxt);
+		PG_RETURN_BOOL(false);
+	}
+	pgmqc_check_access(topic, name, PGMQC_PRIV_ADMIN);
+	id = topic->queue_id;
+	pgmqc_topic_drop_storage(id);
+	pgmqc_group_forget_topic(id);
+	pgmqc_forget(name);
+	pgmqc_spi_finish(&cxt);
+	PG_RETURN_BOOL(true);
+}
+
+/*
+ * maintain_topics() RETURNS bigint
+ */
+Datum
+pgmqc_maintain_topics(PG_FUNCTION_ARGS)
+{
+	PgmqcContext cxt;
+	int64		dropped;
+
+	pgmqc_check_writable("maintain_topics()");
+	pgmqc_spi_connect(&cxt);
+	dropped = pgmqc_maintain_topics_internal();
+	pgmqc_spi_finish(&cxt);
+	PG_RETURN_INT64(dropped);
+}

@@ -1,0 +1,198 @@
+/*-------------------------------------------------------------------------
+ *
+ * group_claims.c
+ *		Claiming a consumer group's messages, and waiting for them: the
+ *		engine of read_group() and receive_group().
+ *
+ * A reader claims the rows of the group's table g_<group id> that are due,
+ * with FOR UPDATE SKIP LOCKED exactly as it claims a queue's messages; when
+ * that is not enough it fills the group (group_fill.c), and while there is
+ * nothing and its deadline has not passed it sleeps until a commit, a due
+ * time or the deadline wakes it.
+ *
+ * Copyright (c) 2026, pgmq_c developers
+ *
+ * IDENTIFICATION
+ *	  src/topic/group_claims.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "miscadmin.h"
+#include "utils/timestamp.h"
+
+#include "pgmq_c.h"
+#include "shared_memory/shared_memory.h"
+#include "common/intervals.h"
+#include "common/object_cache.h"
+#include "common/security.h"
+#include "topic/topic.h"
+
+/* longest wait for the worker's fill, in milliseconds */
+#define FILL_WAIT_MS			1000
+/* ... and for another reader's */
+#define FILL_BUSY_WAIT_MS		20
+
+/* Claim up to qty of the messages already in the group's table. */
+static int
+claim_group(PgmqcQueue *topic, PgmqcGroup *group, int32 qty, Interval *vt)
+{
+	Datum		args[3];
+	int			n;
+
+	args[0] = Int32GetDatum(qty);
+	args[1] = IntervalPGetDatum(vt);
+	args[2] = Int64GetDatum(pgmqc_group_watermark(group));
+	n = pgmqc_group_run(group, STMT_GROUP_CLAIM, args, NULL, 0);
+	if (n > 0 && pgmqc_shared != NULL)
+	{
+		/* rolled back, the claim makes the messages available again */
+		pgmqc_wake_on_abort(topic, PGMQC_WAKE_ALL);
+		/* the lease end matters to sleepers */
+		if (pg_atomic_read_u32(&pgmqc_slot(topic->queue_id)->waiters) > 0)
+			pgmqc_publish_due(topic->queue_id, pgmqc_now_plus(vt));
+	}
+	return n;
+}
+
+/*
+ * Put the rows of two tuple tables of the claim statement into one, as
+ * SPI_tuptable with SPI_processed rows.
+ */
+static void
+merge_tables(SPITupleTable **tables, int *counts)
+{
+	SPITupleTable *merged;
+	int			i;
+
+	if (counts[1] == 0)
+	{
+		SPI_tuptable = tables[0];
+		SPI_processed = counts[0];
+		return;
+	}
+	if (counts[0] == 0)
+	{
+		SPI_tuptable = tables[1];
+		SPI_processed = counts[1];
+		return;
+	}
+	merged = palloc(sizeof(SPITupleTable));
+	memcpy(merged, tables[0], sizeof(SPITupleTable));
+	merged->vals = palloc((counts[0] + counts[1]) * sizeof(HeapTuple));
+	for (i = 0; i < counts[0]; i++)
+		merged->vals[i] = tables[0]->vals[i];
+	for (i = 0; i < counts[1]; i++)
+		merged->vals[counts[0] + i] = tables[1]->vals[i];
+	merged->numvals = counts[0] + counts[1];
+	SPI_tuptable = merged;
+	SPI_processed = counts[0] + counts[1];
+}
+
+/*
+ * Claim up to qty of the group's messages: those already in the group's
+ * table first, then, if that is not enough, more after a fill; and while
+ * there are none and the deadline has not passed, sleep until there may
+ * be.  vt NULL: the group's visibility timeout.  Leaves the claimed rows
+ * (message rows) in SPI_tuptable and returns how many.  With
+ * commit_between (a non-atomic CALL) the transaction is committed before
+ * each sleep.  The topic and group are opened (and the caller's privilege
+ * checked) again after each sleep.  Inside SPI.
+ */
+int
+pgmqc_group_claim_or_wait(const char *topic_name, const char *group_name,
+						  int32 qty, Interval *vt_arg, bool waiting,
+						  TimestampTz deadline, bool commit_between)
+{
+	SPITupleTable *tables[2];
+	int			counts[2];
+
+	for (;;)
+	{
+		PgmqcQueue *topic = pgmqc_open(topic_name, PGMQC_KIND_TOPIC, PGMQC_PRIV_CONSUME);
+		PgmqcGroup *group = pgmqc_group_lookup(topic, group_name, false);
+		Interval   *vt;
+		uint64		seen;
+		TimestampTz until;
+		int			n;
+		int			filled;
+		Datum		args[2];
+		bool		isnull;
+		int			guard;
+
+		/* after a sleep, the group or topic may have been dropped meanwhile */
+		(void) pgmqc_check_group_not_dropped(topic, group, false);
+		vt = vt_arg ? vt_arg : &group->default_vt;
+		seen = pgmqc_generation(topic);
+		guard = pgmqc_plan_guard_begin();
+
+		tables[0] = tables[1] = NULL;
+		counts[0] = counts[1] = 0;
+
+		n = claim_group(topic, group, qty, vt);
+		tables[0] = SPI_tuptable;
+		counts[0] = n;
+		if (n < qty)
+		{
+			uint64		before_fill = pgmqc_generation(topic);
+			int64		added;
+
+			filled = pgmqc_group_fill(topic, group, qty - n, vt, false, &added);
+			if (filled == PGMQC_FILL_ASKED)
+			{
+				/* the worker's commit wakes us; then claim what it added */
+				pgmqc_sleep(topic, before_fill,
+							TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
+														FILL_WAIT_MS));
+				counts[1] = claim_group(topic, group, qty - n, vt);
+				tables[1] = SPI_tuptable;
+				n += counts[1];
+			}
+			else if (filled > 0)
+			{
+				/* leased by the fill itself */
+				counts[1] = filled;
+				tables[1] = SPI_tuptable;
+				n += filled;
+			}
+			else if (filled == PGMQC_FILL_BUSY && n == 0 && pgmqc_shared != NULL)
+			{
+				/*
+				 * Another reader is filling the group: its commit, which
+				 * comes soon, leaves messages for us too.
+				 */
+				pgmqc_sleep(topic, before_fill,
+							TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
+														FILL_BUSY_WAIT_MS));
+				counts[1] = claim_group(topic, group, qty, vt);
+				tables[1] = SPI_tuptable;
+				n += counts[1];
+			}
+		}
+		if (n > 0 || !waiting || GetCurrentTimestamp() >= deadline)
+		{
+			pgmqc_plan_guard_end(guard);
+			merge_tables(tables, counts);
+			return n;
+		}
+
+		/* sleep until a commit, a due time or the deadline */
+		args[0] = Int64GetDatum(pgmqc_group_watermark(group));
+		args[1] = TimestampTzGetDatum(GetCurrentTimestamp());
+		until = deadline;
+		if (pgmqc_group_run(group, STMT_GROUP_NEXT_DUE, args, NULL, 1) == 1)
+		{
+			Datum		due = pgmqc_column(0, VALUE_COL, &isnull);
+
+			if (!isnull && DatumGetTimestampTz(due) < until)
+				until = DatumGetTimestampTz(due);
+		}
+		pgmqc_plan_guard_end(guard);
+		(void) pgmqc_my_worker(true);
+		if (commit_between)
+			pgmqc_spi_commit();
+		pgmqc_sleep(topic, seen, until);
+		CHECK_FOR_INTERRUPTS();
+	}
+}

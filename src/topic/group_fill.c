@@ -1,0 +1,269 @@
+/*-------------------------------------------------------------------------
+ *
+ * group_fill.c
+ *		Fills: handing a topic's next messages to a consumer group.
+ *
+ * A topic's messages are stored once, in its log.  A group reads the log in
+ * msg_id order through its cursor (next_id in pgmq_c.c_<topic id>): a
+ * reader that finds nothing to claim in the group's table g_<group id>
+ * "fills" it, copying the msg_ids of the next messages into it, as narrow
+ * rows, and moving the cursor past them; readers then claim those rows
+ * (group_claims.c).  One reader fills at a time: the fill locks the
+ * group's cursor row with SKIP LOCKED, so the others go on claiming what is
+ * there and never wait for it.  A fill copies only settled messages
+ * (settled_ids.c).
+ *
+ * Under REPEATABLE READ or SERIALIZABLE a reader's snapshot may not show
+ * messages committed after it was taken; such a reader claims what was
+ * already handed to the group but never fills.
+ *
+ * The background worker fills too, for readers inside transaction blocks
+ * (pgmqc_fill_all_groups).
+ *
+ * Copyright (c) 2026, pgmq_c developers
+ *
+ * IDENTIFICATION
+ *	  src/topic/group_fill.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "miscadmin.h"
+#include "utils/elog.h"
+
+#include "pgmq_c.h"
+#include "shared_memory/shared_memory.h"
+#include "common/guarded.h"
+#include "common/intervals.h"
+#include "common/object_cache.h"
+#include "topic/topic.h"
+
+/* messages a fill examines at least (see pgmqc_group_fill) */
+#define FILL_MIN				256
+
+/*
+ * Hand the group's next messages to its table, leasing up to "lease" of
+ * them to this reader for vt at once (they are then in SPI_tuptable, a
+ * message row per lease, with the FILL_COL_* columns after it).  Returns
+ * how many it leased, PGMQC_FILL_BUSY when another reader is filling the
+ * group right now, or PGMQC_FILL_ASKED when the worker was asked to.
+ * *added tells how many it handed to the group in all.
+ *
+ * A fill examines FILL_MIN messages, or as many as it leases when that is a
+ * quarter of FILL_MIN or more (a big batch is handed out and leased in one
+ * insert, with no update), and eight times the lease when readers found
+ * the group being filled lately: what it does not lease stays in the
+ * group's table for its other readers.
+ *
+ * The fill holds the group's cursor row locked until the transaction ends,
+ * and the rows it adds are visible to the group's other readers only then.
+ * A reader inside a transaction block (BEGIN ... COMMIT) may keep its
+ * transaction open for long, so it asks the background worker to fill in a
+ * transaction of its own, and is woken at the worker's commit; it fills
+ * itself only when there is no worker.
+ */
+int
+pgmqc_group_fill(PgmqcQueue *topic, PgmqcGroup *group, int32 lease,
+				 Interval *vt, bool in_worker, int64 *added)
+{
+	int64		settled;
+	int64		next_id;
+	int64		examined;
+	int32		limit;
+	Datum		args[6];
+	char		nulls[6] = {' ', ' ', ' ', ' ', ' ', ' '};
+	bool		isnull;
+	bool		none_leased;
+	bool		contended;
+	Interval	zero;
+
+	*added = 0;
+	if (IsolationUsesXactSnapshot())
+		return 0;
+	settled = pgmqc_topic_settled_through(topic, false);
+	if (group->cursor_seen > settled)
+		return 0;				/* nothing new since we last looked */
+	if (!in_worker && IsTransactionBlock())
+	{
+		/* is there anything to fill?  (no lock: the cursor as committed) */
+		args[0] = Int32GetDatum(group->group_id);
+		if (pgmqc_group_run(group, STMT_GROUP_CURSOR, args, NULL, 1) == 1)
+			group->cursor_seen = pgmqc_column_int64(0, VALUE_COL, &isnull);
+		if (group->cursor_seen > settled)
+			return 0;
+		if (pgmqc_request_fill())
+			return PGMQC_FILL_ASKED;
+	}
+
+	args[0] = Int32GetDatum(group->group_id);
+	if (pgmqc_group_run(group, STMT_GROUP_LOCK_CURSOR, args, NULL, 1) == 0)
+	{
+		/* tell the one filling that others want messages too */
+		if (pgmqc_shared != NULL)
+			pg_atomic_write_u32(&pgmqc_slot(topic->queue_id)->fill_skipped, 1);
+		return PGMQC_FILL_BUSY;
+	}
+	next_id = pgmqc_column_int64(0, CURSOR_COL_NEXT_ID, &isnull);
+	group->cursor_seen = next_id;
+	if (next_id > settled)
+		return 0;
+
+	limit = lease >= FILL_MIN / 4 ? lease : FILL_MIN;
+	if (in_worker)
+		limit = 4 * FILL_MIN;	/* readers in transaction blocks wait for it */
+	contended = pgmqc_shared != NULL &&
+		pg_atomic_exchange_u32(&pgmqc_slot(topic->queue_id)->fill_skipped, 0) != 0;
+	if (contended)
+		limit = Max(limit, 8 * lease);
+	limit = Min(limit, PGMQC_MAX_BATCH);
+
+	memset(&zero, 0, sizeof(zero));
+	args[0] = Int64GetDatum(next_id);
+	args[1] = Int64GetDatum(settled);
+	args[2] = Int32GetDatum(limit);
+	args[3] = group->filter ? JsonbPGetDatum(group->filter) : (Datum) 0;
+	if (group->filter == NULL)
+		nulls[3] = 'n';
+	args[4] = Int32GetDatum(lease);
+	args[5] = IntervalPGetDatum(vt ? vt : &zero);
+	pgmqc_group_run(group, STMT_GROUP_FILL, args, nulls, 0);
+	examined = pgmqc_column_int64(0, FILL_COL_EXAMINED, &isnull);
+	if (examined < limit)
+		next_id = settled + 1;	/* every message up to the settled id was
+								 * seen */
+	else
+		next_id = pgmqc_column_int64(0, FILL_COL_LAST_EXAMINED, &isnull) + 1;
+	*added = pgmqc_column_int64(0, FILL_COL_HANDED_OUT, &isnull);
+	(void) pgmqc_column(0, MESSAGE_COL_MSG_ID, &none_leased);
+
+	/* keep the leased rows in SPI_tuptable across the cursor update */
+	{
+		SPITupleTable *leased = SPI_tuptable;
+		uint64		nleased = none_leased ? 0 : SPI_processed;
+
+		args[0] = Int32GetDatum(group->group_id);
+		args[1] = Int64GetDatum(next_id);
+		pgmqc_group_run(group, STMT_GROUP_SET_CURSOR, args, NULL, 0);
+		group->cursor_seen = next_id;
+		SPI_tuptable = leased;
+		SPI_processed = nleased;
+	}
+
+	if (pgmqc_shared != NULL && SPI_processed > 0)
+	{
+		/* rolled back, the lease makes the messages available again */
+		pgmqc_wake_on_abort(topic, PGMQC_WAKE_ALL);
+		if (pg_atomic_read_u32(&pgmqc_slot(topic->queue_id)->waiters) > 0)
+			pgmqc_publish_due(topic->queue_id, pgmqc_now_plus(vt));
+	}
+
+	/*
+	 * What this reader does not take, the group's other readers may; and
+	 * those who found the group being filled wait for this commit.
+	 */
+	if ((*added > (int64) SPI_processed || contended) && pgmqc_shared != NULL)
+		pgmqc_wake_on_commit(topic, PGMQC_WAKE_ALL, false);
+	return (int) SPI_processed;
+}
+
+/* Fill one group if it has fewer than FILL_MIN messages ready to claim. */
+static void
+fill_one_group(const char *topic_name, const char *group_name)
+{
+	PgmqcQueue *topic = pgmqc_lookup_kind(topic_name, PGMQC_KIND_TOPIC, true);
+	PgmqcGroup *group;
+	Datum		args[2];
+	bool		isnull;
+
+	if (topic == NULL)
+		return;
+	group = pgmqc_group_lookup(topic, group_name, true);
+	if (group == NULL || !pgmqc_check_group_not_dropped(topic, group, true))
+		return;
+	args[0] = Int64GetDatum(pgmqc_group_watermark(group));
+	args[1] = Int32GetDatum(FILL_MIN);
+	pgmqc_group_run(group, STMT_GROUP_AVAILABLE, args, NULL, 1);
+	if (pgmqc_column_int64(0, VALUE_COL, &isnull) < FILL_MIN)
+	{
+		int64		added;
+
+		(void) pgmqc_group_fill(topic, group, 0, NULL, true, &added);
+	}
+	/* whoever asked waits for this commit, filled or not */
+	pgmqc_wake_on_commit(topic, PGMQC_WAKE_ALL, false);
+}
+
+/* The arguments of fill_one_group, run guarded. */
+typedef struct FillCall
+{
+	const char *topic;
+	const char *group;
+} FillCall;
+
+static void
+run_fill_call(void *arg)
+{
+	FillCall   *call = (FillCall *) arg;
+
+	fill_one_group(call->topic, call->group);
+}
+
+/*
+ * The background worker's part (see pgmqc_group_fill): fill every group of
+ * every topic of this database that has fewer than FILL_MIN messages ready
+ * to claim.  Each group in a subtransaction of its own: a group or topic
+ * whose tables are missing fails alone (a WARNING at most once a minute per
+ * group), and the others are filled.  Inside SPI, in a transaction.
+ */
+void
+pgmqc_fill_all_groups(void)
+{
+	char	  **topics;
+	char	  **groups;
+	int32	   *ids;
+	uint64		n;
+	uint64		i;
+	int			rc;
+	int			guard = pgmqc_plan_guard_begin();
+
+	/* read-only, as the worker's snapshot shows the catalog */
+	rc = SPI_execute_plan(pgmqc_catalog_plan(STMT_ALL_GROUPS), NULL, NULL,
+						  true, 0);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "could not read pgmq_c.groups");
+	n = SPI_processed;
+	topics = palloc((n + 1) * sizeof(char *));
+	groups = palloc((n + 1) * sizeof(char *));
+	ids = palloc((n + 1) * sizeof(int32));
+	for (i = 0; i < n; i++)
+	{
+		bool		isnull;
+
+		topics[i] = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc,
+								 ALL_GROUPS_COL_TOPIC_NAME);
+		groups[i] = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc,
+								 ALL_GROUPS_COL_GROUP_NAME);
+		ids[i] = DatumGetInt32(pgmqc_column(i, ALL_GROUPS_COL_GROUP_ID, &isnull));
+	}
+	for (i = 0; i < n; i++)
+	{
+		FillCall	call = {topics[i], groups[i]};
+		ErrorData  *edata;
+
+		CHECK_FOR_INTERRUPTS();
+		edata = pgmqc_run_guarded(run_fill_call, &call);
+		if (edata == NULL)
+			continue;
+		if (pgmqc_report_due('g', ids[i], NULL))
+			ereport(WARNING,
+					(errcode(edata->sqlerrcode),
+					 errmsg("pgmq_c worker: filling consumer group \"%s\" of topic \"%s\" failed: %s",
+							groups[i], topics[i], edata->message),
+					 errhint("The other groups are filled; this one is tried again and this failure is reported at most once a minute. "
+							 "A group or topic whose tables are missing can be dropped with pgmq_c.drop_group() or pgmq_c.drop_topic().")));
+		FreeErrorData(edata);
+	}
+	pgmqc_plan_guard_end(guard);
+}

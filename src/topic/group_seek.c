@@ -1,0 +1,84 @@
+/*-------------------------------------------------------------------------
+ *
+ * group_seek.c
+ *		Moving a consumer group's cursor (seek), and the retained range of a
+ *		topic that a seek may move it within.
+ *
+ * A seek drops the group's outstanding messages (a later ack of one of them
+ * returns false), sets its cursor and bumps the cursor's seek count, which
+ * tells every backend to recompute the group's watermark from 0
+ * (group_watermark.c).  It waits for a fill in progress, which holds the
+ * cursor row locked.
+ *
+ * Copyright (c) 2026, pgmq_c developers
+ *
+ * IDENTIFICATION
+ *	  src/topic/group_seek.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "pgmq_c.h"
+#include "shared_memory/shared_memory.h"
+#include "common/object_cache.h"
+#include "topic/topic.h"
+
+/*
+ * The retained range of a topic: the first msg_id retained, the last msg_id
+ * drawn, when the first retained message was sent (DT_NOEND: none), and
+ * whether retention has removed anything yet (partition 0 is gone).
+ */
+void
+pgmqc_topic_retained_range(PgmqcQueue *topic, PgmqcRetainedRange *range)
+{
+	bool		isnull;
+
+	pgmqc_queue_run(topic, STMT_TOPIC_BOUNDS, NULL, NULL, 1);
+	range->first = pgmqc_column_int64(0, BOUNDS_COL_FIRST_ID, &isnull);
+	if (isnull)
+		range->first = -1;
+	range->last = pgmqc_column_int64(0, BOUNDS_COL_LAST_ID, &isnull);
+	range->first_at = DatumGetTimestampTz(pgmqc_column(0, BOUNDS_COL_FIRST_AT,
+													   &isnull));
+	if (isnull)
+		range->first_at = DT_NOEND;
+	if (range->first < 0)
+		range->first = range->last + 1;
+	range->removed = !pgmqc_partition_exists(topic->queue_id, 0);
+}
+
+/*
+ * The first msg_id of a topic sent at or after "at"; false when there is
+ * none.
+ */
+bool
+pgmqc_topic_first_id_at(PgmqcQueue *topic, TimestampTz at, int64 *msg_id)
+{
+	Datum		arg = TimestampTzGetDatum(at);
+	bool		isnull;
+
+	pgmqc_queue_run(topic, STMT_TOPIC_FIRST_AT, &arg, NULL, 1);
+	*msg_id = pgmqc_column_int64(0, VALUE_COL, &isnull);
+	return !isnull;
+}
+
+/*
+ * Move a group's cursor to "to": its outstanding messages are dropped and
+ * it reads next from "to".  Its readers are woken at commit.
+ */
+void
+pgmqc_group_seek(PgmqcQueue *topic, PgmqcGroup *group, int64 to)
+{
+	PgmqcStatementTarget target = {topic->queue_id, group->group_id, -1, 0, NULL};
+	Datum		arg = Int64GetDatum(to);
+
+	/* wait for a fill in progress, then start over */
+	pgmqc_run_once(STMT_SEEK_LOCK_CURSOR, &target, NULL, NULL, SPI_OK_SELECT);
+	pgmqc_run_once(STMT_SEEK_EMPTY_GROUP, &target, NULL, NULL, SPI_OK_DELETE);
+	pgmqc_run_once(STMT_SEEK_MOVE_CURSOR, &target, &arg, NULL, SPI_OK_UPDATE);
+	group->cursor_seen = 0;
+	group->cache.watermark.last_advance = 0;
+	if (pgmqc_shared != NULL)
+		pgmqc_wake_on_commit(topic, PGMQC_WAKE_ALL, false);
+}

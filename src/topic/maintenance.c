@@ -1,0 +1,447 @@
+/*-------------------------------------------------------------------------
+ *
+ * maintenance.c
+ *		Topic maintenance: partitions made ahead, rotation, and partitions
+ *		dropped past retention.
+ *
+ * A topic's log is range-partitioned on msg_id (partitions.c).  The
+ * background worker (or pgmq_c.maintain_topics()) keeps in place every
+ * partition up to the one after that holding msg_id last +
+ * PGMQC_SEND_MARGIN, and a sender that comes that close to the end of the
+ * last partition asks the worker for more and waits for them
+ * (send_support.c), or makes them itself when there is no worker.
+ *
+ * Rotation.  A quiet topic could take weeks to fill a partition, and
+ * retention works on whole partitions; so once the current partition's
+ * first message is older than a tenth of the retention, its remaining
+ * msg_ids are skipped: the sequence is moved to the next partition's
+ * start.  That is done under a SHARE ROW EXCLUSIVE lock on the log taken
+ * with NOWAIT, which no send holds while it draws a msg_id: the move cannot
+ * go backwards, and it is skipped when any send is in progress.
+ *
+ * Retention.  A partition older than the current one whose newest message
+ * is older than the retention is dropped whole (no row-by-row delete, no
+ * dead tuples), once every msg_id in it is settled (settled_ids.c).  In
+ * the same transaction every group whose cursor is still inside it moves
+ * past it, drops its outstanding messages there, and counts what it did not
+ * acknowledge as missed.  The locks are taken with a short lock_timeout
+ * (MAINTENANCE_LOCK_TIMEOUT), in a subtransaction per partition: when
+ * readers or senders hold them, the partition waits for the next round.
+ *
+ * Maintenance works from the topics' ids, as pgmq_c.queues lists them, not
+ * through the object cache: a topic whose tables are damaged fails alone,
+ * with an error that names what is missing.
+ *
+ * Copyright (c) 2026, pgmq_c developers
+ *
+ * IDENTIFICATION
+ *	  src/topic/maintenance.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/namespace.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/lsyscache.h"
+#include "utils/timestamp.h"
+
+#include "pgmq_c.h"
+#include "common/guarded.h"
+#include "common/intervals.h"
+#include "common/object_cache.h"
+#include "topic/topic.h"
+
+/* how long a maintenance step queues for a lock before it gives up */
+#define MAINTENANCE_LOCK_TIMEOUT	"200ms"
+
+/* rotation: the current partition is closed at this fraction of retention */
+#define ROTATION_RETENTION_DIVISOR	10.0
+
+/* partitions made ahead in one round at most */
+#define MAX_CREATE					100
+
+typedef struct TopicInfo
+{
+	int32		id;
+	char		name[PGMQC_MAX_NAME_LEN + 1];
+	int64		partition_size;
+	Interval	retention;
+	int64		dropped;		/* partitions dropped this round */
+	bool		failed;			/* its maintenance failed this round */
+} TopicInfo;
+
+/*
+ * Run a maintenance statement on a topic (partition partno, group
+ * group_id, as the statement needs); returns SPI_processed.
+ */
+static int
+run_on_topic(PgmqcStatement stmt, TopicInfo *t, int32 group_id, int64 partno,
+			 Datum *values, int expected)
+{
+	PgmqcStatementTarget target = {t->id, group_id, partno, t->partition_size, NULL};
+
+	return pgmqc_run_once(stmt, &target, values, NULL, expected);
+}
+
+/* The single value of a maintenance statement's result; NULL: *isnull. */
+static Datum
+result_value(bool *isnull)
+{
+	if (SPI_processed == 0)
+	{
+		*isnull = true;
+		return (Datum) 0;
+	}
+	return pgmqc_column(0, MAINTENANCE_COL_VALUE, isnull);
+}
+
+/* The first (or, if newest, the last) enqueued_at of a partition, if any. */
+static TimestampTz
+partition_enqueued_at(TopicInfo *t, int64 partno, bool newest, bool *isnull)
+{
+	Datum		value;
+
+	run_on_topic(newest ? STMT_PARTITION_LAST_AT : STMT_PARTITION_FIRST_AT,
+				 t, 0, partno, NULL, SPI_OK_SELECT);
+	value = result_value(isnull);
+	return *isnull ? 0 : DatumGetTimestampTz(value);
+}
+
+/*
+ * The last msg_id drawn from a topic's sequence (see STMT_MAINTENANCE_LAST_ID
+ * for why not pgmqc_last_id_drawn()).
+ */
+static int64
+topic_last_id(TopicInfo *t)
+{
+	bool		isnull;
+	Datum		value;
+
+	run_on_topic(STMT_MAINTENANCE_LAST_ID, t, 0, -1, NULL, SPI_OK_SELECT);
+	value = result_value(&isnull);
+	return isnull ? 0 : DatumGetInt64(value);
+}
+
+/* Skip the rest of the current partition if it is old enough. */
+static void
+rotate(TopicInfo *t, TimestampTz now)
+{
+	int64		last = topic_last_id(t);
+	int64		current = last / t->partition_size;
+	int64		next_start = (current + 1) * t->partition_size;
+	Interval   *rotation_age;
+	bool		isnull;
+	TimestampTz first_at;
+	Datum		new_last;
+
+	if (last < current * t->partition_size + 1 || last >= next_start - 1)
+		return;					/* empty, or full anyway */
+	first_at = partition_enqueued_at(t, current, false, &isnull);
+	if (isnull)
+		return;
+	rotation_age = DatumGetIntervalP(DirectFunctionCall2(interval_div,
+														 IntervalPGetDatum(&t->retention),
+														 Float8GetDatum(ROTATION_RETENTION_DIVISOR)));
+	if (pgmqc_ts_plus(first_at, rotation_age) > now)
+		return;
+
+	pgmqc_create_partition(t->id, t->partition_size, current + 1);
+	run_on_topic(STMT_ROTATE_LOCK_LOG, t, 0, -1, NULL, SPI_OK_UTILITY);
+	/* no msg_id can be drawn now: read the sequence again and move it on */
+	last = topic_last_id(t);
+	if (last < next_start - 1)
+	{
+		new_last = Int64GetDatum(next_start - 1);
+		run_on_topic(STMT_ROTATE_MOVE_SEQUENCE, t, 0, -1, &new_last, SPI_OK_SELECT);
+	}
+}
+
+/*
+ * Drop partition partno if it is past retention; returns whether it was
+ * dropped.  Errors (a lock not granted in time) propagate to the caller's
+ * subtransaction.
+ */
+static bool
+expire_partition(TopicInfo *t, int64 partno, int64 settled, TimestampTz now)
+{
+	int64		partition_end = (partno + 1) * t->partition_size;
+	bool		isnull;
+	TimestampTz newest_at;
+	uint64		i;
+	uint64		ngroups;
+	int32	   *groups;
+	int64	   *next_ids;
+	bool	   *filtered;
+
+	if (partition_end - 1 > settled)
+		return false;			/* a send may still land in it */
+	newest_at = partition_enqueued_at(t, partno, true, &isnull);
+	if (!isnull && pgmqc_ts_plus(newest_at, &t->retention) > now)
+		return false;			/* not yet */
+
+	/* the groups still inside the partition: skip it, count what they miss */
+	run_on_topic(STMT_EXPIRE_GROUPS_INSIDE, t, 0, partno, NULL, SPI_OK_SELECT);
+	ngroups = SPI_processed;
+	groups = palloc((ngroups + 1) * sizeof(int32));
+	next_ids = palloc((ngroups + 1) * sizeof(int64));
+	filtered = palloc((ngroups + 1) * sizeof(bool));
+	for (i = 0; i < ngroups; i++)
+	{
+		groups[i] = DatumGetInt32(pgmqc_column(i, INSIDE_COL_GROUP_ID, &isnull));
+		next_ids[i] = pgmqc_column_int64(i, INSIDE_COL_NEXT_ID, &isnull);
+		filtered[i] = DatumGetBool(pgmqc_column(i, INSIDE_COL_FILTERED, &isnull));
+	}
+	for (i = 0; i < ngroups; i++)
+	{
+		Datum		from = Int64GetDatum(next_ids[i]);
+		Datum		value;
+		Datum		missed;
+		int64		unread;
+		int64		outstanding;
+
+		run_on_topic(filtered[i] ? STMT_EXPIRE_UNREAD_FILTERED : STMT_EXPIRE_UNREAD,
+					 t, groups[i], partno, &from, SPI_OK_SELECT);
+		value = result_value(&isnull);
+		unread = isnull ? 0 : DatumGetInt64(value);
+		outstanding = run_on_topic(STMT_EXPIRE_GROUP_MESSAGES, t, groups[i],
+								   partno, NULL, SPI_OK_DELETE);
+		missed = Int64GetDatum(unread + outstanding);
+		run_on_topic(STMT_EXPIRE_SKIP_CURSOR, t, groups[i], partno, &missed,
+					 SPI_OK_UPDATE);
+	}
+	/* groups already past the partition may still hold messages in it */
+	run_on_topic(STMT_EXPIRE_GROUPS_PAST, t, 0, partno, NULL, SPI_OK_SELECT);
+	ngroups = SPI_processed;
+	groups = palloc((ngroups + 1) * sizeof(int32));
+	for (i = 0; i < ngroups; i++)
+		groups[i] = DatumGetInt32(pgmqc_column(i, GROUP_ID_COL_GROUP_ID, &isnull));
+	for (i = 0; i < ngroups; i++)
+	{
+		int			removed = run_on_topic(STMT_EXPIRE_GROUP_MESSAGES, t, groups[i],
+										   partno, NULL, SPI_OK_DELETE);
+
+		if (removed > 0)
+		{
+			Datum		missed = Int64GetDatum((int64) removed);
+
+			run_on_topic(STMT_EXPIRE_COUNT_MISSED, t, groups[i], partno, &missed,
+						 SPI_OK_UPDATE);
+		}
+	}
+	run_on_topic(STMT_EXPIRE_DROP_PARTITION, t, 0, partno, NULL, SPI_OK_UTILITY);
+	return true;
+}
+
+/*
+ * Report an error in the maintenance of a topic.  A lock not granted in
+ * time only postpones the work to the next round (LOG); anything else is a
+ * WARNING naming the topic.  The background worker reports each at most
+ * once a minute per topic; maintain_topics() every time.
+ */
+static void
+report_topic_error(TopicInfo *t, ErrorData *edata)
+{
+	bool		postponed = (edata->sqlerrcode == ERRCODE_LOCK_NOT_AVAILABLE);
+
+	if (IsBackgroundWorker && !pgmqc_report_due(postponed ? 'p' : 't', t->id, NULL))
+		return;
+	if (postponed)
+		ereport(LOG,
+				(errmsg("pgmq_c: maintenance of topic \"%s\" postponed: %s",
+						t->name, edata->message)));
+	else
+		ereport(WARNING,
+				(errcode(edata->sqlerrcode),
+				 errmsg("pgmq_c: maintenance of topic \"%s\" failed: %s",
+						t->name, edata->message),
+				 IsBackgroundWorker ?
+				 errhint("The other topics are maintained; this one is tried again every round and this failure is reported at most once a minute. "
+						 "A topic whose tables are missing can be dropped with pgmq_c.drop_topic().") :
+				 errhint("The other topics are maintained. "
+						 "A topic whose tables are missing can be dropped with pgmq_c.drop_topic().")));
+}
+
+/* A step of a topic's maintenance, run by in_subtransaction. */
+typedef bool (*MaintenanceStep) (TopicInfo *t, int64 a, int64 b, TimestampTz now);
+
+static bool
+step_rotate(TopicInfo *t, int64 unused1, int64 unused2, TimestampTz now)
+{
+	rotate(t, now);
+	return true;
+}
+
+/*
+ * Every partition from the last one that exists up to the one after that
+ * holding msg_id last + PGMQC_SEND_MARGIN (see pgmqc_topic_before_send), at
+ * most MAX_CREATE a round.
+ */
+static bool
+step_ensure(TopicInfo *t, int64 last, int64 unused, TimestampTz now)
+{
+	int64		needed = (last + PGMQC_SEND_MARGIN) / t->partition_size;
+	int64		lowest;
+	int64		highest;
+	int64		partno;
+
+	if (!pgmqc_partition_range(t->id, &lowest, &highest) || highest >= needed + 1)
+		return true;
+	if (highest < last / t->partition_size - 1)
+		highest = last / t->partition_size - 1;
+	for (partno = highest + 1;
+		 partno <= needed + 1 && partno <= highest + MAX_CREATE; partno++)
+		pgmqc_create_partition(t->id, t->partition_size, partno);
+	return true;
+}
+
+static bool
+step_expire(TopicInfo *t, int64 partno, int64 settled, TimestampTz now)
+{
+	return expire_partition(t, partno, settled, now);
+}
+
+/* The arguments and result of a MaintenanceStep run by in_subtransaction. */
+typedef struct MaintenanceCall
+{
+	MaintenanceStep fn;
+	TopicInfo  *t;
+	int64		a;
+	int64		b;
+	TimestampTz now;
+	bool		result;
+} MaintenanceCall;
+
+static void
+run_maintenance_call(void *arg)
+{
+	MaintenanceCall *call = (MaintenanceCall *) arg;
+	int			save_nestlevel = NewGUCNestLevel();
+
+	/*
+	 * Do not queue for long behind the topic's readers and senders.
+	 * PGC_S_OVERRIDE: the worker pins lock_timeout at that level.
+	 */
+	(void) set_config_option("lock_timeout", MAINTENANCE_LOCK_TIMEOUT, PGC_USERSET,
+							 PGC_S_OVERRIDE, GUC_ACTION_SAVE, true, 0, false);
+	call->result = call->fn(call->t, call->a, call->b, call->now);
+	AtEOXact_GUC(true, save_nestlevel);
+}
+
+/*
+ * Run fn(t, a, b, now) in a subtransaction, with a short lock_timeout; an
+ * error is reported (report_topic_error) and swallowed.  Returns what fn
+ * returned, or false after an error.
+ */
+static bool
+in_subtransaction(MaintenanceStep fn, TopicInfo *t, int64 a, int64 b,
+				  TimestampTz now)
+{
+	MaintenanceCall call = {fn, t, a, b, now, false};
+	ErrorData  *edata = pgmqc_run_guarded(run_maintenance_call, &call);
+
+	if (edata == NULL)
+		return call.result;
+	report_topic_error(t, edata);
+	FreeErrorData(edata);
+	return false;
+}
+
+/*
+ * A topic's maintenance but rotation: partitions ahead, then retention,
+ * oldest partition first.  Each step in a subtransaction of its own inside
+ * the topic's: a lock not granted postpones one step.
+ */
+static bool
+step_topic(TopicInfo *t, int64 unused1, int64 unused2, TimestampTz now)
+{
+	int64		last = topic_last_id(t);
+	int64		current = last / t->partition_size;
+	int64		partno;
+	int64		lowest;
+	int64		highest;
+	PgmqcQueue *entry;
+	int64		settled;
+
+	t->dropped = 0;
+	(void) in_subtransaction(step_ensure, t, last, 0, now);
+
+	/* partitions before the current one, oldest first */
+	if (!pgmqc_partition_range(t->id, &lowest, &highest))
+		return true;
+	entry = pgmqc_lookup_kind(t->name, PGMQC_KIND_TOPIC, true);
+	if (entry == NULL || entry->queue_id != t->id)
+		return true;			/* dropped meanwhile */
+	settled = pgmqc_topic_settled_through(entry, false);
+	for (partno = lowest; partno < current; partno++)
+	{
+		if (!pgmqc_partition_exists(t->id, partno))
+			continue;
+		if (in_subtransaction(step_expire, t, partno, settled, now))
+			t->dropped++;
+		else
+			break;				/* keep the order: older partitions go first */
+	}
+	return true;
+}
+
+/*
+ * One round of maintenance over every topic of this database; returns the
+ * number of partitions dropped.  Inside SPI, in a transaction (for the
+ * worker and maintain_topics(), inside the extension context).  Each
+ * topic's work runs in a subtransaction of its own: a topic whose tables
+ * are missing or damaged fails alone, and the others are maintained.
+ */
+int64
+pgmqc_maintain_topics_internal(void)
+{
+	TopicInfo  *topics;
+	uint64		ntopics;
+	uint64		i;
+	int64		dropped = 0;
+	TimestampTz now = GetCurrentTimestamp();
+
+	if (get_attnum(get_relname_relid("queues", get_namespace_oid("pgmq_c", false)),
+				   "kind") == InvalidAttrNumber)
+		return 0;				/* before ALTER EXTENSION pgmq_c UPDATE */
+	pgmqc_run_catalog(STMT_MAINTAINED_TOPICS, NULL, NULL, 0);
+	ntopics = SPI_processed;
+	topics = palloc0((ntopics + 1) * sizeof(TopicInfo));
+	for (i = 0; i < ntopics; i++)
+	{
+		bool		isnull;
+
+		topics[i].id = DatumGetInt32(pgmqc_column(i, MAINTAINED_COL_QUEUE_ID, &isnull));
+		strlcpy(topics[i].name,
+				SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc,
+							 MAINTAINED_COL_QUEUE_NAME),
+				sizeof(topics[i].name));
+		topics[i].partition_size = pgmqc_column_int64(i, MAINTAINED_COL_PARTITION_SIZE,
+													  &isnull);
+		topics[i].retention = *DatumGetIntervalP(pgmqc_column(i, MAINTAINED_COL_RETENTION,
+															  &isnull));
+	}
+
+	for (i = 0; i < ntopics; i++)
+	{
+		CHECK_FOR_INTERRUPTS();
+		if (in_subtransaction(step_topic, &topics[i], 0, 0, now))
+			dropped += topics[i].dropped;
+		else
+			topics[i].failed = true;
+	}
+
+	/*
+	 * Rotation last: its lock on a log blocks that topic's sends until this
+	 * transaction commits, so nothing slow may come after it.
+	 */
+	for (i = 0; i < ntopics; i++)
+	{
+		CHECK_FOR_INTERRUPTS();
+		if (!topics[i].failed)
+			(void) in_subtransaction(step_rotate, &topics[i], 0, 0, now);
+	}
+	return dropped;
+}

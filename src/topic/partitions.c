@@ -1,0 +1,132 @@
+/*-------------------------------------------------------------------------
+ *
+ * partitions.c
+ *		The partitions of a topic's log: whether one exists, which exist,
+ *		and making one.
+ *
+ * A topic's log t_<id> is range-partitioned on msg_id, partition k,
+ * t_<id>_p<k>, holding [k * partition_size, (k + 1) * partition_size).
+ * Partitions are made ahead of the senders (send_support.c, by the sender
+ * itself when there is no worker) and by maintenance (maintenance.c), and
+ * dropped by retention (maintenance.c).  Two sessions making the same
+ * partition are serialized by a transaction-scoped advisory lock of class
+ * PGMQC_PARTITION_LOCK_CLASS keyed by the topic id.
+ *
+ * Copyright (c) 2026, pgmq_c developers
+ *
+ * IDENTIFICATION
+ *	  src/topic/partitions.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "access/xact.h"
+#include "catalog/namespace.h"
+#include "catalog/partition.h"
+#include "catalog/pg_class.h"
+#include "executor/spi.h"
+#include "utils/lsyscache.h"
+#include "utils/syscache.h"
+
+#include "pgmq_c.h"
+#include "common/security.h"
+#include "common/statements.h"
+#include "topic/topic.h"
+
+/*
+ * Whether partition partno of a topic's log exists.  A relation of that name
+ * that is not a partition of the log is an error.
+ */
+bool
+pgmqc_partition_exists(int32 topic_id, int64 partno)
+{
+	char		relname[NAMEDATALEN];
+	char		logname[NAMEDATALEN];
+	Oid			relid;
+	Oid			logid;
+	HeapTuple	tuple;
+	bool		ours = false;
+
+	pgmqc_relation_name(relname, REL_LOG_PARTITION, topic_id, partno);
+	relid = pgmqc_relation_oid(REL_LOG_PARTITION, topic_id, partno);
+	if (!OidIsValid(relid))
+		return false;
+
+	/*
+	 * Only pgmq_c makes relations in its schema, but check anyway: a table of
+	 * that name that is not this log's partition, owned by the extension
+	 * owner, is never taken for one.
+	 */
+	pgmqc_relation_name(logname, REL_LOG, topic_id, 0);
+	logid = pgmqc_relation_oid(REL_LOG, topic_id, 0);
+	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	if (HeapTupleIsValid(tuple))
+	{
+		Form_pg_class form = (Form_pg_class) GETSTRUCT(tuple);
+
+		ours = form->relkind == RELKIND_RELATION && form->relispartition &&
+			(!pgmqc_security_active() ||
+			 form->relowner == pgmqc_extension_owner());
+		ReleaseSysCache(tuple);
+	}
+#if PG_VERSION_NUM >= 140000
+	if (ours)
+		ours = OidIsValid(logid) && get_partition_parent(relid, true) == logid;
+#else
+	if (ours)
+		ours = OidIsValid(logid) && get_partition_parent(relid) == logid;
+#endif
+	if (!ours)
+		ereport(ERROR,
+				(errcode(ERRCODE_DUPLICATE_TABLE),
+				 errmsg("relation \"pgmq_c.%s\" already exists and is not a partition of topic log \"pgmq_c.%s\"",
+						relname, logname),
+				 errhint("pgmq_c makes the partitions of a topic itself; drop that relation.")));
+	return true;
+}
+
+/*
+ * The lowest and highest partition numbers of a topic's log; false when it
+ * has none.  Inside SPI.
+ */
+bool
+pgmqc_partition_range(int32 topic_id, int64 *lowest, int64 *highest)
+{
+	PgmqcStatementTarget target = {topic_id, 0, -1, 0, NULL};
+	char		prefix[NAMEDATALEN];
+	Datum		number_start;
+	bool		isnull;
+
+	/* the partition number follows the prefix t_<id>_p of the name */
+	pgmqc_relation_name(prefix, REL_LOG_PARTITION, topic_id, 0);
+	prefix[strlen(prefix) - 1] = '\0';	/* drop the number 0 */
+	number_start = Int32GetDatum((int32) strlen(prefix) + 1);
+	pgmqc_run_once(STMT_PARTITION_RANGE, &target, &number_start, NULL,
+				   SPI_OK_SELECT);
+	*lowest = pgmqc_column_int64(0, PARTITION_RANGE_COL_LOWEST, &isnull);
+	if (isnull)
+		return false;
+	*highest = pgmqc_column_int64(0, PARTITION_RANGE_COL_HIGHEST, &isnull);
+	return true;
+}
+
+/*
+ * Make partition partno of a topic's log unless it exists.  The table is
+ * made first and then attached, which takes only SHARE UPDATE EXCLUSIVE on
+ * the log: sends and reads go on.  Inside SPI.
+ */
+void
+pgmqc_create_partition(int32 topic_id, int64 partition_size, int64 partno)
+{
+	PgmqcStatementTarget target = {topic_id, 0, partno, partition_size, NULL};
+
+	if (pgmqc_partition_exists(topic_id, partno))
+		return;
+	pgmqc_run_once(STMT_PARTITION_LOCK, &target, NULL, NULL, SPI_OK_SELECT);
+	CommandCounterIncrement();
+	if (pgmqc_partition_exists(topic_id, partno))
+		return;
+	pgmqc_run_once(STMT_PARTITION_CREATE, &target, NULL, NULL, SPI_OK_UTILITY);
+}

@@ -1,0 +1,148 @@
+/*-------------------------------------------------------------------------
+ *
+ * send_support.c
+ *		What the topic engine does around a send's insert into the log:
+ *		partitions ready before it, readers woken and partitions asked for
+ *		after it.
+ *
+ * The send itself (topic_publish.c) draws the msg_ids and inserts them; it
+ * calls pgmqc_topic_before_send() first and pgmqc_topic_sent() after.
+ * Partitions of the log exist at least PGMQC_SEND_MARGIN msg_ids past the
+ * last one drawn when the background worker keeps up (maintenance.c); a
+ * sender that comes close to the end of the last partition asks the worker
+ * for more and waits for them, or makes them itself when there is no
+ * worker.
+ *
+ * Copyright (c) 2026, pgmq_c developers
+ *
+ * IDENTIFICATION
+ *	  src/topic/send_support.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "storage/latch.h"
+#include "utils/builtins.h"
+#include "utils/inval.h"
+
+#include "compat.h"
+#include "pgmq_c.h"
+#include "shared_memory/shared_memory.h"
+#include "common/intervals.h"
+#include "common/object_cache.h"
+#include "topic/topic.h"
+
+/* how long a sender waits for the worker's partitions, 1 ms at a time */
+#define PARTITION_WAIT_POLLS	5000
+#define PARTITION_POLL_MS		1
+
+/*
+ * The msg_id sequence's last value (0 before the first send), read without
+ * SPI: this is on every send's path.  (pgmqc_last_id_drawn() gives the same
+ * value through a kept statement.)
+ */
+static int64
+sequence_last(PgmqcQueue *topic)
+{
+	LOCAL_FCINFO(fcinfo, 1);
+	Datum		result;
+
+	InitFunctionCallInfoData(*fcinfo, NULL, 1, InvalidOid, NULL, NULL);
+	fcinfo->args[0].value = ObjectIdGetDatum(topic->sequence_relid);
+	fcinfo->args[0].isnull = false;
+	result = pg_sequence_last_value(fcinfo);
+	return fcinfo->isnull ? 0 : DatumGetInt64(result);
+}
+
+/* Where the topic's last partition ends (exclusive), from the catalog. */
+static void
+load_partition_end(PgmqcQueue *topic)
+{
+	int64		lowest;
+	int64		highest;
+
+	if (pgmqc_partition_range(topic->queue_id, &lowest, &highest))
+		topic->partition_end = (highest + 1) * topic->partition_size;
+	else
+		topic->partition_end = 0;
+}
+
+/*
+ * Before a send of count messages to a topic: make sure partitions exist
+ * for the msg_ids it may draw.  Those are at most last + count, plus what
+ * concurrent senders draw meanwhile, for which one more batch is allowed.
+ * Normally the worker keeps PGMQC_SEND_MARGIN msg_ids ahead and this is one
+ * comparison; near the end the sender asks the worker and waits for it (up
+ * to PARTITION_WAIT_POLLS * PARTITION_POLL_MS), or, without a worker, makes
+ * the partitions in its own transaction, where other senders wait for its
+ * commit.
+ */
+void
+pgmqc_topic_before_send(PgmqcQueue *topic, int count)
+{
+	int64		need = sequence_last(topic) + count + PGMQC_MAX_BATCH;
+	int64		need_partition = need / topic->partition_size;
+	int64		partno;
+	int			i;
+
+	if (topic->partition_end == 0)
+		load_partition_end(topic);
+	if (need < topic->partition_end)
+		return;
+
+	if (pgmqc_request_maintenance())
+	{
+		for (i = 0; i < PARTITION_WAIT_POLLS; i++)
+		{
+			AcceptInvalidationMessages();
+			if (pgmqc_partition_exists(topic->queue_id, need_partition))
+				break;
+			(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+							 PARTITION_POLL_MS, PG_WAIT_EXTENSION);
+			ResetLatch(MyLatch);
+			CHECK_FOR_INTERRUPTS();
+		}
+	}
+	for (partno = Max(topic->partition_end / topic->partition_size, 0);
+		 partno <= need_partition; partno++)
+		pgmqc_create_partition(topic->queue_id, topic->partition_size, partno);
+	topic->partition_end = 0;
+}
+
+/*
+ * After a send of count messages to a topic, the last with last_id: wake
+ * the readers of every group at commit (or the worker's timer at the due
+ * time of a delayed message), and make sure the next partition is made in
+ * time.
+ */
+void
+pgmqc_topic_sent(PgmqcQueue *topic, int64 last_id, int count, Interval *delay)
+{
+	if (pgmqc_shared != NULL)
+	{
+		if (pgmqc_interval_is_zero(delay))
+			pgmqc_wake_on_commit(topic, PGMQC_WAKE_ALL, false);	/* all groups */
+		else
+		{
+			TimestampTz due = pgmqc_now_plus(delay);
+
+			pgmqc_publish_due(topic->queue_id, due);
+			pgmqc_due_on_commit(topic, due);
+		}
+	}
+
+	/* the worker wakes readers at due times and makes partitions */
+	(void) pgmqc_my_worker(true);
+
+	/* in the last partition's second half: have the worker make more */
+	if (topic->partition_end == 0)
+		load_partition_end(topic);
+	if (last_id >= topic->partition_end - topic->partition_size / 2)
+	{
+		(void) pgmqc_request_maintenance();
+		topic->partition_end = 0;	/* look again next time */
+	}
+}

@@ -1,0 +1,119 @@
+/*-------------------------------------------------------------------------
+ *
+ * topic.h
+ *		The topic engine: settled ids, partitions of a topic's log, what a
+ *		send does around its insert, consumer groups (storage, fills,
+ *		claims, acks, seek, statistics) and maintenance (rotation,
+ *		retention).
+ *
+ * Calls go one way inside the engine: group claims -> fills -> settled ids
+ * and group watermarks; maintenance, send support, seek and topic storage
+ * -> partitions.  The send path itself is topic_publish.c and a topic's
+ * metrics row topic_statistics.c.  Everything here runs inside SPI and
+ * the extension context, opened by an entry point (src/functions/) or the
+ * background worker.
+ *
+ * Copyright (c) 2026, pgmq_c developers
+ *
+ * IDENTIFICATION
+ *	  src/topic/topic.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef PGMQC_TOPIC_H
+#define PGMQC_TOPIC_H
+
+#include "datatype/timestamp.h"
+#include "utils/array.h"
+#include "utils/jsonb.h"
+
+#include "pgmq_c.h"
+#include "common/object_cache.h"
+
+/* settled_ids.c */
+extern int64 pgmqc_topic_settled_through(PgmqcQueue *topic, bool wait);
+
+/* partitions.c */
+extern bool pgmqc_partition_exists(int32 topic_id, int64 partno);
+extern bool pgmqc_partition_range(int32 topic_id, int64 *lowest, int64 *highest);
+extern void pgmqc_create_partition(int32 topic_id, int64 partition_size,
+								   int64 partno);
+
+/* send_support.c: called by the send path before and after its insert */
+extern void pgmqc_topic_before_send(PgmqcQueue *topic, int count);
+extern void pgmqc_topic_sent(PgmqcQueue *topic, int64 last_id, int count,
+							 Interval *delay);
+
+/* topic_storage.c */
+extern int32 pgmqc_topic_create(const char *name, Interval *retention,
+								int64 partition_size);
+extern void pgmqc_topic_drop_storage(int32 topic_id);
+
+/* group_storage.c */
+extern int32 pgmqc_group_create(int32 topic_id, const char *topic_name,
+								const char *group_name, const char *start_at,
+								Interval *vt, Jsonb *filter, int64 start);
+extern int32 pgmqc_group_id_for_drop(int32 topic_id, const char *group_name);
+extern void pgmqc_group_drop_storage(int32 topic_id, int32 group_id);
+
+/* group_watermark.c */
+extern int64 pgmqc_group_watermark(PgmqcGroup *group);
+
+/* group_fill.c: what pgmqc_group_fill returns besides a count of leases */
+#define PGMQC_FILL_BUSY		(-1)	/* another reader is filling the group */
+#define PGMQC_FILL_ASKED	(-2)	/* the worker was asked to fill it */
+
+extern int	pgmqc_group_fill(PgmqcQueue *topic, PgmqcGroup *group, int32 lease,
+							 Interval *vt, bool in_worker, int64 *added);
+extern void pgmqc_fill_all_groups(void);
+
+/* group_claims.c */
+extern int	pgmqc_group_claim_or_wait(const char *topic_name,
+									  const char *group_name, int32 qty,
+									  Interval *vt, bool waiting,
+									  TimestampTz deadline, bool commit_between);
+
+/* group_acks.c */
+extern bool pgmqc_group_ack(PgmqcGroup *group, int64 msg_id);
+extern void pgmqc_group_ack_many(PgmqcGroup *group, ArrayType *msg_ids);
+extern bool pgmqc_group_nack(PgmqcQueue *topic, PgmqcGroup *group,
+							 int64 msg_id, Interval *delay);
+extern int	pgmqc_group_set_vt(PgmqcQueue *topic, PgmqcGroup *group,
+							   int64 msg_id, Interval *vt);
+
+/* group_seek.c */
+typedef struct PgmqcRetainedRange
+{
+	int64		first;			/* first msg_id retained (last + 1: none) */
+	int64		last;			/* last msg_id drawn */
+	TimestampTz first_at;		/* when the first was sent; DT_NOEND: none */
+	bool		removed;		/* retention has removed messages already */
+} PgmqcRetainedRange;
+
+extern void pgmqc_topic_retained_range(PgmqcQueue *topic,
+									   PgmqcRetainedRange *range);
+extern bool pgmqc_topic_first_id_at(PgmqcQueue *topic, TimestampTz at,
+									int64 *msg_id);
+extern void pgmqc_group_seek(PgmqcQueue *topic, PgmqcGroup *group, int64 to);
+
+/* group_statistics.c */
+typedef struct PgmqcGroupStatistics
+{
+	int64		lag;			/* not acknowledged: handed out or pending */
+	bool		lag_is_exact;	/* false: counting stopped at the limit */
+	int64		in_flight;		/* leased to a reader now */
+	bool		has_oldest;		/* some message is not acknowledged */
+	TimestampTz oldest_at;		/* when the oldest of them was sent */
+	TimestampTz now;			/* when the statistics were taken */
+	int64		missed;			/* messages retention removed unread */
+	int64		next_id;		/* the cursor */
+} PgmqcGroupStatistics;
+
+extern char **pgmqc_topic_group_names(int32 topic_id, uint64 *n);
+extern bool pgmqc_group_statistics(PgmqcGroup *group, int64 limit,
+								   int64 last_id, PgmqcGroupStatistics *stats);
+
+/* maintenance.c */
+extern int64 pgmqc_maintain_topics_internal(void);
+
+#endif							/* PGMQC_TOPIC_H */

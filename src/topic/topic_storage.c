@@ -1,0 +1,137 @@
+/*-------------------------------------------------------------------------
+ *
+ * topic_storage.c
+ *		Making and dropping a topic's catalog row and tables.
+ *
+ * A topic with id T owns:
+ *
+ *	pgmq_c.t_<T>		the log, range-partitioned on msg_id into
+ *						pgmq_c.t_<T>_p<k> = [k * partition_size,
+ *						(k + 1) * partition_size) (partitions.c); pk
+ *						msg_id, BRIN on enqueued_at (for seek by time)
+ *	pgmq_c.t_<T>_seq	its msg_id sequence
+ *	pgmq_c.c_<T>		one row per group: next msg_id to hand out, seek
+ *						count, messages missed to retention
+ *
+ * and each of its groups a table (group_storage.c).  The tables are named
+ * after ids, never after the user's names.  The callers hold SHARE ROW
+ * EXCLUSIVE on pgmq_c.queues (pgmqc_lock_catalog).
+ *
+ * Copyright (c) 2026, pgmq_c developers
+ *
+ * IDENTIFICATION
+ *	  src/topic/topic_storage.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/namespace.h"
+#include "utils/builtins.h"
+
+#include "pgmq_c.h"
+#include "common/security.h"
+#include "common/statements.h"
+#include "topic/topic.h"
+
+/*
+ * Make a topic: its row in pgmq_c.queues, owned by the caller, its
+ * sequence, log, cursor table and first two partitions.  Returns its id.
+ * Inside SPI, catalog locked.
+ */
+int32
+pgmqc_topic_create(const char *name, Interval *retention, int64 partition_size)
+{
+	PgmqcStatementTarget target = {0, 0, -1, 0, name};
+	Datum		args[4];
+	bool		isnull;
+	int32		id;
+
+	args[0] = CStringGetTextDatum(name);
+	args[1] = IntervalPGetDatum(retention);
+	args[2] = Int64GetDatum(partition_size);
+	/* the caller owns the topic; the extension owner owns its tables */
+	args[3] = ObjectIdGetDatum(pgmqc_caller());
+	if (pgmqc_run_once(pgmqc_security_active() ?
+					   STMT_TOPIC_INSERT_CATALOG : STMT_TOPIC_INSERT_CATALOG_0_3,
+					   &target, args, NULL, SPI_OK_INSERT_RETURNING) != 1)
+		elog(ERROR, "could not insert into pgmq_c.queues");
+	id = DatumGetInt32(pgmqc_column(0, CREATED_TOPIC_COL_QUEUE_ID, &isnull));
+
+	target.queue_id = id;
+	pgmqc_run_once(STMT_TOPIC_CREATE_STORAGE, &target, NULL, NULL, SPI_OK_UTILITY);
+	pgmqc_create_partition(id, partition_size, 0);
+	pgmqc_create_partition(id, partition_size, 1);
+	return id;
+}
+
+/* The group ids of a topic, as a palloc'd array; inside SPI. */
+static int32 *
+topic_group_ids(int32 topic_id, int *n)
+{
+	PgmqcStatementTarget target = {topic_id, 0, -1, 0, NULL};
+	int32	   *ids;
+	uint64		i;
+
+	pgmqc_run_once(STMT_TOPIC_GROUP_IDS, &target, NULL, NULL, SPI_OK_SELECT);
+	ids = palloc((SPI_processed + 1) * sizeof(int32));
+	for (i = 0; i < SPI_processed; i++)
+	{
+		bool		isnull;
+
+		ids[i] = DatumGetInt32(pgmqc_column(i, GROUP_ID_COL_GROUP_ID, &isnull));
+	}
+	*n = (int) SPI_processed;
+	return ids;
+}
+
+/*
+ * Drop what is left of topic topic_id: its groups' tables, any partition
+ * left detached, its log (with its partitions), its sequence and cursor
+ * table, each if it still exists, and its catalog rows.  Inside SPI,
+ * catalog locked.
+ */
+void
+pgmqc_topic_drop_storage(int32 topic_id)
+{
+	static const PgmqcRelation relations[] = {REL_LOG, REL_LOG_SEQUENCE, REL_CURSORS};
+	PgmqcStatementTarget target = {topic_id, 0, -1, 0, NULL};
+	char		relname[NAMEDATALEN];
+	int32	   *groups;
+	int			ngroups;
+	char	  **partitions;
+	uint64		npartitions;
+	Datum		namespace;
+	uint64		j;
+	int			i;
+
+	groups = topic_group_ids(topic_id, &ngroups);
+	for (i = 0; i < ngroups; i++)
+	{
+		pgmqc_relation_name(relname, REL_GROUP, groups[i], 0);
+		pgmqc_drop_relation(relname);
+	}
+
+	/*
+	 * Partitions not attached to the log (detached by hand, or left by a log
+	 * dropped by hand): first, since their msg_id default depends on the
+	 * sequence that goes with the log.  The log takes the others along.
+	 */
+	namespace = ObjectIdGetDatum(get_namespace_oid("pgmq_c", false));
+	pgmqc_run_once(STMT_TOPIC_DETACHED_PARTITIONS, &target, &namespace, NULL,
+				   SPI_OK_SELECT);
+	npartitions = SPI_processed;
+	partitions = palloc((npartitions + 1) * sizeof(char *));
+	for (j = 0; j < npartitions; j++)
+		partitions[j] = SPI_getvalue(SPI_tuptable->vals[j], SPI_tuptable->tupdesc,
+									 DETACHED_COL_RELNAME);
+	for (j = 0; j < npartitions; j++)
+		pgmqc_drop_relation(partitions[j]);
+
+	for (i = 0; i < lengthof(relations); i++)
+	{
+		pgmqc_relation_name(relname, relations[i], topic_id, 0);
+		pgmqc_drop_relation(relname);
+	}
+	pgmqc_run_once(STMT_TOPIC_DELETE_CATALOG, &target, NULL, NULL, SPI_OK_DELETE);
+}
