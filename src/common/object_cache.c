@@ -29,6 +29,7 @@
 #include "catalog/pg_class.h"
 #include "storage/lmgr.h"
 #include "utils/builtins.h"
+#include "utils/fmgrprotos.h"
 #include "utils/hsearch.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
@@ -255,10 +256,9 @@ pgmqc_lookup_kind(const char *name, char kind, bool missing_ok)
 	entry->partition_size = pgmqc_column_int64(0, LOOKUP_COL_PARTITION_SIZE,
 											   &isnull);
 	entry->partition_end = 0;
-	if (found_kind == PGMQC_KIND_TOPIC)
-		entry->sequence_relid = pgmqc_relation_oid(REL_LOG_SEQUENCE, queue_id, 0);
-	else
-		entry->sequence_relid = InvalidOid;
+	entry->sequence_relid =
+		pgmqc_relation_oid(found_kind == PGMQC_KIND_TOPIC ?
+						   REL_LOG_SEQUENCE : REL_QUEUE_SEQUENCE, queue_id, 0);
 	entry->default_vt =
 		*DatumGetIntervalP(pgmqc_column(0, LOOKUP_COL_VISIBILITY_TIMEOUT, &isnull));
 	entry->notify = DatumGetBool(pgmqc_column(0, LOOKUP_COL_NOTIFY, &isnull));
@@ -490,22 +490,63 @@ pgmqc_partition_send_plan(PgmqcQueue *topic, int64 partno)
 }
 
 /*
- * The last msg_id drawn from a queue's or topic's sequence (0 before the
- * first): the one place that reads it.  A drawn id may belong to a
- * transaction still in progress, or to one that rolled back.
+ * The last msg_id drawn from a sequence (0 before the first): the one
+ * place that reads it.  A drawn id may belong to a transaction still in
+ * progress, or to one that rolled back.  Read without SPI, since sends and
+ * reads do it often.  A missing sequence is reported by its name.
  */
+static int64
+sequence_last_drawn(Oid sequence, PgmqcRelation rel, int32 id)
+{
+	LOCAL_FCINFO(fcinfo, 1);
+	Datum		result;
+
+	if (OidIsValid(sequence))
+	{
+		/* a sequence dropped since it was cached counts as missing */
+		LockRelationOid(sequence, AccessShareLock);
+		if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(sequence)))
+			sequence = InvalidOid;
+	}
+	if (!OidIsValid(sequence))
+	{
+		char		name[NAMEDATALEN];
+
+		pgmqc_relation_name(name, rel, id, 0);
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("relation \"pgmq_c.%s\" does not exist", name)));
+	}
+
+	/* NULL (0) until the sequence is first called: our sequences start at 1 */
+	InitFunctionCallInfoData(*fcinfo, NULL, 1, InvalidOid, NULL, NULL);
+	fcinfo->args[0].value = ObjectIdGetDatum(sequence);
+	fcinfo->args[0].isnull = false;
+	result = pg_sequence_last_value(fcinfo);
+	return fcinfo->isnull ? 0 : DatumGetInt64(result);
+}
+
+/* The last msg_id drawn for a cached queue or topic. */
 int64
 pgmqc_last_id_drawn(PgmqcQueue *queue)
 {
-	bool		isnull;
-	int64		last_value;
+	return sequence_last_drawn(queue->sequence_relid,
+							   queue->kind == PGMQC_KIND_TOPIC ?
+							   REL_LOG_SEQUENCE : REL_QUEUE_SEQUENCE,
+							   queue->queue_id);
+}
 
-	pgmqc_queue_run(queue, queue->kind == PGMQC_KIND_TOPIC ?
-					STMT_TOPIC_SEQUENCE_LAST : STMT_SEQUENCE_LAST, NULL, NULL, 1);
-	last_value = pgmqc_column_int64(0, SEQUENCE_COL_LAST_VALUE, &isnull);
-	if (DatumGetBool(pgmqc_column(0, SEQUENCE_COL_IS_CALLED, &isnull)))
-		return last_value;
-	return last_value - 1;
+/*
+ * The same for a queue or topic known by id only (maintenance works from
+ * the catalog, without cache entries).
+ */
+int64
+pgmqc_last_id_drawn_by_id(char kind, int32 id)
+{
+	PgmqcRelation rel = kind == PGMQC_KIND_TOPIC ?
+		REL_LOG_SEQUENCE : REL_QUEUE_SEQUENCE;
+
+	return sequence_last_drawn(pgmqc_relation_oid(rel, id, 0), rel, id);
 }
 
 /* Execute one of a group's statements; returns SPI_processed. */

@@ -80,7 +80,7 @@ typedef struct PgmqcQueue
 	/* topics only */
 	int64		partition_size; /* msg_ids per partition of the log */
 	int64		partition_end;	/* end of the last partition known, or 0 */
-	Oid			sequence_relid; /* the log's msg_id sequence */
+	Oid			sequence_relid; /* the msg_id sequence */
 	int64		partition_plan_number;	/* partition that
 										 * STMT_TOPIC_SEND_PARTITION is kept
 										 * for */
@@ -126,6 +126,7 @@ extern void pgmqc_group_forget_topic(int32 topic_id);
 extern int	pgmqc_queue_run(PgmqcQueue *queue, PgmqcStatement stmt,
 							Datum *values, const char *nulls, long count);
 extern int64 pgmqc_last_id_drawn(PgmqcQueue *queue);
+extern int64 pgmqc_last_id_drawn_by_id(char kind, int32 id);
 extern SPIPlanPtr pgmqc_partition_send_plan(PgmqcQueue *topic, int64 partno);
 extern int	pgmqc_group_run(PgmqcGroup *group, PgmqcStatement stmt,
 							Datum *values, const char *nulls, long count);

@@ -41,9 +41,11 @@
 #include "catalog/pg_type.h"
 #include "lib/stringinfo.h"
 #include "nodes/parsenodes.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
+#include "utils/syscache.h"
 
 #include "common/statements.h"
 #include "common/security.h"
@@ -603,7 +605,27 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		3, {TEXTOID, INTERVALOID, INT8OID}
 	},
 	/* a topic's sequence, log and cursor table; partitions come apart */
+	/*
+	 * A topic's log, its sequence and its cursor table, shaped by the
+	 * template tables (pgmq_c--0.4.0--0.5.0.sql).  Only the msg_id default
+	 * names the topic's own sequence.
+	 */
 	[STMT_TOPIC_CREATE_STORAGE] = {
+		RUN_ONCE,
+		"CREATE SEQUENCE {log_sequence} AS bigint;"
+		"CREATE TABLE {log} (LIKE pgmq_c.template_topic_log INCLUDING ALL)"
+		" PARTITION BY RANGE (msg_id);"
+		"ALTER TABLE {log} ALTER COLUMN msg_id"
+		" SET DEFAULT pg_catalog.nextval({log_sequence_regclass});"
+		"ALTER SEQUENCE {log_sequence} OWNED BY {log}.msg_id;"
+		"CREATE TABLE {cursors} (LIKE pgmq_c.template_topic_cursors INCLUDING ALL)"
+		"{with:template_topic_cursors};"
+		"COMMENT ON TABLE {log} IS 'pgmq_c topic {name}: messages';"
+		"COMMENT ON TABLE {cursors} IS 'pgmq_c topic {name}: group cursors';",
+		0, {InvalidOid}
+	},
+	/* the same before 0.5.0, which has no template tables */
+	[STMT_TOPIC_CREATE_STORAGE_0_4] = {
 		RUN_ONCE,
 		"CREATE SEQUENCE {log_sequence} AS bigint;"
 		"CREATE TABLE {log} ("
@@ -666,7 +688,17 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 	 * A group's table.  vt is not indexed and fillfactor leaves room: leases
 	 * are HOT updates.  {name} is "<topic>, group <group>".
 	 */
+	/* a group's table, shaped by its template (0.5.0) */
 	[STMT_GROUP_CREATE_STORAGE] = {
+		RUN_ONCE,
+		"CREATE TABLE {group} (LIKE pgmq_c.template_group_messages INCLUDING ALL)"
+		"{with:template_group_messages};"
+		"COMMENT ON TABLE {group} IS "
+		"'pgmq_c topic {name}: messages handed out, not acknowledged';",
+		0, {InvalidOid}
+	},
+	/* the same before 0.5.0 */
+	[STMT_GROUP_CREATE_STORAGE_0_4] = {
 		RUN_ONCE,
 		"CREATE TABLE {group} ("
 		" msg_id bigint PRIMARY KEY,"
@@ -737,18 +769,6 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		"CREATE TABLE {partition} (LIKE {log} INCLUDING DEFAULTS);"
 		"ALTER TABLE {log} ATTACH PARTITION {partition}"
 		" FOR VALUES FROM ({partition_start}) TO ({partition_end})",
-		0, {InvalidOid}
-	},
-	/*
-	 * The last msg_id drawn from a topic's sequence, for maintenance, which
-	 * works from ids, without the object cache (pgmqc_last_id_drawn needs
-	 * a cache entry, and looking one up fails differently when the log is
-	 * missing).
-	 */
-	[STMT_MAINTENANCE_LAST_ID] = {
-		RUN_ONCE,
-		"SELECT CASE WHEN is_called THEN last_value "
-		"ELSE last_value OPERATOR(pg_catalog.-) 1 END FROM {log_sequence}",
 		0, {InvalidOid}
 	},
 	[STMT_PARTITION_FIRST_AT] = {
@@ -851,6 +871,158 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		0, {InvalidOid}
 	},
 	/* ---- topic: end ---- */
+	/* ---- queue: begin ---- */
+	/* create_queue(): the catalog row, the caller owning the queue */
+	[STMT_INSERT_QUEUE_ROW] = {
+		RUN_ONCE,
+		"INSERT INTO pgmq_c.queues (queue_name, visibility_timeout, owner) "
+		"VALUES ($1, $2, $3::pg_catalog.regrole) RETURNING queue_id",
+		3, {TEXTOID, INTERVALOID, OIDOID}
+	},
+	/* the same while the catalog is older than 0.4.0 (no owner column) */
+	[STMT_INSERT_QUEUE_ROW_0_3] = {
+		RUN_ONCE,
+		"INSERT INTO pgmq_c.queues (queue_name, visibility_timeout) "
+		"VALUES ($1, $2) RETURNING queue_id",
+		2, {TEXTOID, INTERVALOID}
+	},
+	/*
+	 * A queue's tables, named after queue_id; the user's name appears only
+	 * in the comments.  Their shapes are the template tables' (columns,
+	 * defaults, constraints, indexes and, through {with:...}, storage
+	 * parameters; pgmq_c--0.4.0--0.5.0.sql says why fillfactor and no index
+	 * on vt); only msg_id's default names the queue's own sequence.
+	 */
+	[STMT_CREATE_QUEUE_TABLES] = {
+		RUN_ONCE,
+		"CREATE SEQUENCE {sequence} AS bigint;"
+		"CREATE TABLE {messages} (LIKE pgmq_c.template_queue_messages INCLUDING ALL)"
+		"{with:template_queue_messages};"
+		"ALTER TABLE {messages} ALTER COLUMN msg_id"
+		" SET DEFAULT pg_catalog.nextval({sequence_regclass});"
+		"ALTER SEQUENCE {sequence} OWNED BY {messages}.msg_id;"
+		"CREATE TABLE {delayed} (LIKE pgmq_c.template_queue_delayed INCLUDING ALL)"
+		"{with:template_queue_delayed};"
+		"CREATE TABLE {archive} (LIKE pgmq_c.template_queue_archive INCLUDING ALL)"
+		"{with:template_queue_archive};"
+		"COMMENT ON TABLE {messages} IS 'pgmq_c queue {name}: messages';"
+		"COMMENT ON TABLE {delayed} IS 'pgmq_c queue {name}: delayed messages';"
+		"COMMENT ON TABLE {archive} IS 'pgmq_c queue {name}: archive';",
+		0, {InvalidOid}
+	},
+	/* the same before 0.5.0, which has no template tables */
+	[STMT_CREATE_QUEUE_TABLES_0_4] = {
+		RUN_ONCE,
+		"CREATE SEQUENCE {sequence} AS bigint;"
+		"CREATE TABLE {messages} ("
+		" msg_id bigint PRIMARY KEY"
+		"  DEFAULT pg_catalog.nextval({sequence_regclass}),"
+		" read_ct integer NOT NULL DEFAULT 0,"
+		" enqueued_at timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),"
+		" vt timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),"
+		" message jsonb NOT NULL,"
+		" headers jsonb"
+		") WITH (fillfactor = 70, autovacuum_vacuum_scale_factor = 0.05,"
+		" autovacuum_vacuum_cost_delay = 0);"
+		"ALTER SEQUENCE {sequence} OWNED BY {messages}.msg_id;"
+		"CREATE TABLE {delayed} ("
+		" msg_id bigint PRIMARY KEY,"
+		" enqueued_at timestamptz NOT NULL,"
+		" deliver_at timestamptz NOT NULL,"
+		" message jsonb NOT NULL,"
+		" headers jsonb"
+		");"
+		"CREATE INDEX d_{queue_id}_deliver_at ON {delayed} (deliver_at);"
+		"CREATE TABLE {archive} ("
+		" msg_id bigint PRIMARY KEY,"
+		" read_ct integer NOT NULL,"
+		" enqueued_at timestamptz NOT NULL,"
+		" archived_at timestamptz NOT NULL,"
+		" vt timestamptz NOT NULL,"
+		" message jsonb NOT NULL,"
+		" headers jsonb"
+		");"
+		"COMMENT ON TABLE {messages} IS 'pgmq_c queue {name}: messages';"
+		"COMMENT ON TABLE {delayed} IS 'pgmq_c queue {name}: delayed messages';"
+		"COMMENT ON TABLE {archive} IS 'pgmq_c queue {name}: archive';",
+		0, {InvalidOid}
+	},
+	/* drop_queue(), after its tables */
+	[STMT_DELETE_QUEUE_ROW] = {
+		RUN_ONCE,
+		"DELETE FROM pgmq_c.queues WHERE queue_id OPERATOR(pg_catalog.=) {queue_id}",
+		0, {InvalidOid}
+	},
+	/* purge_queue(): lock, count, truncate */
+	[STMT_PURGE_LOCK] = {
+		RUN_ONCE,
+		"LOCK TABLE {messages}, {delayed} IN ACCESS EXCLUSIVE MODE",
+		0, {InvalidOid}
+	},
+	[STMT_PURGE_COUNT] = {
+		RUN_ONCE,
+		"SELECT (SELECT pg_catalog.count(*) FROM {messages}) "
+		"OPERATOR(pg_catalog.+) (SELECT pg_catalog.count(*) FROM {delayed})",
+		0, {InvalidOid}
+	},
+	[STMT_PURGE_TRUNCATE] = {
+		RUN_ONCE,
+		"TRUNCATE {messages}, {delayed}",
+		0, {InvalidOid}
+	},
+	/* metrics_all(): does a queue still exist (in a fresh snapshot)? */
+	[STMT_QUEUE_ID_EXISTS] = {
+		ON_CATALOG,
+		"SELECT 1 FROM pgmq_c.queues "
+		"WHERE queue_id OPERATOR(pg_catalog.=) $1",
+		1, {INT4OID}
+	},
+	/*
+	 * metrics_all(): every queue and topic, in name order; the catalog of
+	 * version 0.3.0 has no owner, older ones no kind either.
+	 */
+	[STMT_METRICS_ALL_LIST] = {
+		ON_CATALOG,
+		"SELECT queue_id, queue_name, kind, owner::pg_catalog.oid FROM pgmq_c.queues "
+		"ORDER BY queue_name COLLATE \"C\"",
+		0, {InvalidOid}, true
+	},
+	[STMT_METRICS_ALL_LIST_0_3] = {
+		ON_CATALOG,
+		"SELECT queue_id, queue_name, kind, 0::pg_catalog.oid FROM pgmq_c.queues "
+		"ORDER BY queue_name COLLATE \"C\"",
+		0, {InvalidOid}, true
+	},
+	[STMT_METRICS_ALL_LIST_0_2] = {
+		ON_CATALOG,
+		"SELECT queue_id, queue_name, 'q'::pg_catalog.\"char\", 0::pg_catalog.oid FROM pgmq_c.queues "
+		"ORDER BY queue_name COLLATE \"C\"",
+		0, {InvalidOid}, true
+	},
+	/* list_queues(): queue_id, owner, then the columns shown */
+	[STMT_LIST_QUEUES] = {
+		ON_CATALOG,
+		"SELECT q.queue_id, q.owner::pg_catalog.oid, "
+		"q.queue_name, q.queue_id, q.visibility_timeout, q.created_at "
+		"FROM pgmq_c.queues q "
+		"WHERE q.kind OPERATOR(pg_catalog.=) 'q' "
+		"ORDER BY q.queue_name COLLATE \"C\"",
+		0, {InvalidOid}, true
+	},
+	/* list_topics(): queue_id, owner, then the columns shown */
+	[STMT_LIST_TOPICS] = {
+		ON_CATALOG,
+		"SELECT q.queue_id, q.owner::pg_catalog.oid, "
+		"q.queue_name, q.queue_id, q.retention, q.partition_size, "
+		"(SELECT pg_catalog.count(*) FROM pgmq_c.groups g "
+		" WHERE g.topic_id OPERATOR(pg_catalog.=) q.queue_id), "
+		"q.created_at "
+		"FROM pgmq_c.queues q "
+		"WHERE q.kind OPERATOR(pg_catalog.=) 't' "
+		"ORDER BY q.queue_name COLLATE \"C\"",
+		0, {InvalidOid}, true
+	},
+	/* ---- queue: end ---- */
 };
 
 const PgmqcStatementTarget pgmqc_no_target = {0, 0, -1, 0, NULL};
@@ -916,6 +1088,54 @@ pgmqc_relation_oid(PgmqcRelation rel, int32 id, int64 partition)
 	return get_relname_relid(name, get_namespace_oid("pgmq_c", false));
 }
 
+/*
+ * {with:template_table}: the storage parameters of one of the extension's
+ * template tables, as a WITH clause (or nothing).  CREATE TABLE ... (LIKE
+ * ... INCLUDING ALL) copies a template's columns, defaults, constraints and
+ * indexes but not its storage parameters (fillfactor, autovacuum
+ * settings); this copies those, so that the template alone defines the
+ * shape.
+ */
+#define WITH_PREFIX "with:"
+
+static void
+append_storage_parameters(StringInfo buf, const char *template, size_t len)
+{
+	char		name[NAMEDATALEN];
+	Oid			relid;
+	HeapTuple	tuple;
+	Datum		options;
+	bool		isnull;
+
+	if (len >= NAMEDATALEN || strspn(template, "abcdefghijklmnopqrstuvwxyz_") < len)
+		elog(ERROR, "invalid template table in pgmq_c statement");
+	memcpy(name, template, len);
+	name[len] = '\0';
+	relid = get_relname_relid(name, get_namespace_oid("pgmq_c", false));
+	if (!OidIsValid(relid))
+		elog(ERROR, "template table pgmq_c.%s is missing", name);
+	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	if (!HeapTupleIsValid(tuple))
+		elog(ERROR, "cache lookup failed for relation %u", relid);
+	options = SysCacheGetAttr(RELOID, tuple, Anum_pg_class_reloptions, &isnull);
+	if (!isnull)
+	{
+		Datum	   *items;
+		int			n;
+		int			i;
+
+		/* each item is name=value, as the server wrote it: no quoting */
+		deconstruct_array(DatumGetArrayTypeP(options), TEXTOID, -1, false,
+						  TYPALIGN_INT, &items, NULL, &n);
+		appendStringInfoString(buf, " WITH (");
+		for (i = 0; i < n; i++)
+			appendStringInfo(buf, "%s%s", i > 0 ? ", " : "",
+							 TextDatumGetCString(items[i]));
+		appendStringInfoChar(buf, ')');
+	}
+	ReleaseSysCache(tuple);
+}
+
 /* The placeholders that stand for values, not relations. */
 static bool
 expand_value(StringInfo buf, const char *word, size_t len,
@@ -932,6 +1152,10 @@ expand_value(StringInfo buf, const char *word, size_t len,
 	else if (IS_WORD("partition_end"))
 		appendStringInfo(buf, INT64_FORMAT,
 						 (target->partition + 1) * target->partition_size);
+	else if (len > strlen(WITH_PREFIX) &&
+			 strncmp(word, WITH_PREFIX, strlen(WITH_PREFIX)) == 0)
+		append_storage_parameters(buf, word + strlen(WITH_PREFIX),
+								  len - strlen(WITH_PREFIX));
 	else if (IS_WORD("name"))
 	{
 		const char *c;
@@ -1008,6 +1232,17 @@ pgmqc_expand(const char *template, const PgmqcStatementTarget *target)
 		p = end;
 	}
 	return buf.data;
+}
+
+/*
+ * Whether the catalog has the template tables of 0.5.0; before ALTER
+ * EXTENSION pgmq_c UPDATE, objects are made as 0.4.0 made them.
+ */
+bool
+pgmqc_templates_exist(void)
+{
+	return OidIsValid(get_relname_relid("template_queue_messages",
+										get_namespace_oid("pgmq_c", false)));
 }
 
 /* Which kind of object keeps a statement's plan. */

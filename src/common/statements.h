@@ -143,11 +143,13 @@ typedef enum PgmqcStatement
 	STMT_TOPIC_INSERT_CATALOG,
 	STMT_TOPIC_INSERT_CATALOG_0_3,
 	STMT_TOPIC_CREATE_STORAGE,
+	STMT_TOPIC_CREATE_STORAGE_0_4,
 	STMT_TOPIC_GROUP_IDS,
 	STMT_TOPIC_DETACHED_PARTITIONS,
 	STMT_TOPIC_DELETE_CATALOG,
 	STMT_GROUP_INSERT_CATALOG,
 	STMT_GROUP_CREATE_STORAGE,
+	STMT_GROUP_CREATE_STORAGE_0_4,
 	STMT_GROUP_INSERT_CURSOR,
 	STMT_GROUP_DELETE_CURSOR,
 	STMT_GROUP_DELETE_CATALOG,
@@ -160,7 +162,6 @@ typedef enum PgmqcStatement
 	STMT_PARTITION_LOCK,
 	STMT_PARTITION_CREATE,
 	/* rotation and retention (RUN_ONCE) */
-	STMT_MAINTENANCE_LAST_ID,
 	STMT_PARTITION_FIRST_AT,
 	STMT_PARTITION_LAST_AT,
 	STMT_ROTATE_LOCK_LOG,
@@ -178,6 +179,24 @@ typedef enum PgmqcStatement
 	STMT_TOPIC_GROUP_NAMES,
 	STMT_MAINTAINED_TOPICS,
 	/* ---- topic: end ---- */
+	/* ---- queue: begin ---- */
+	/* queues: creating, dropping and purging (RUN_ONCE) */
+	STMT_INSERT_QUEUE_ROW,
+	STMT_INSERT_QUEUE_ROW_0_3,
+	STMT_CREATE_QUEUE_TABLES,
+	STMT_CREATE_QUEUE_TABLES_0_4,
+	STMT_DELETE_QUEUE_ROW,
+	STMT_PURGE_LOCK,
+	STMT_PURGE_COUNT,
+	STMT_PURGE_TRUNCATE,
+	/* the catalog, once per backend: metrics_all() and the listings */
+	STMT_QUEUE_ID_EXISTS,
+	STMT_METRICS_ALL_LIST,
+	STMT_METRICS_ALL_LIST_0_3,
+	STMT_METRICS_ALL_LIST_0_2,
+	STMT_LIST_QUEUES,
+	STMT_LIST_TOPICS,
+	/* ---- queue: end ---- */
 	PGMQC_NUM_STATEMENTS
 } PgmqcStatement;
 
@@ -310,7 +329,7 @@ typedef enum PgmqcStatement
 #define PARTITION_RANGE_COL_HIGHEST	2
 
 /*
- * STMT_MAINTENANCE_LAST_ID, STMT_PARTITION_FIRST_AT, STMT_PARTITION_LAST_AT,
+ * STMT_PARTITION_FIRST_AT, STMT_PARTITION_LAST_AT,
  * STMT_EXPIRE_UNREAD(_FILTERED): a single value
  */
 #define MAINTENANCE_COL_VALUE		1
@@ -335,6 +354,25 @@ typedef enum PgmqcStatement
 #define MAINTAINED_COL_RETENTION	4
 /* ---- topic: end ---- */
 
+/* ---- queue: begin ---- */
+/* STMT_INSERT_QUEUE_ROW(_0_3) */
+#define NEW_QUEUE_COL_QUEUE_ID		1
+
+/* STMT_PURGE_COUNT */
+#define PURGE_COL_COUNT				1
+
+/* STMT_METRICS_ALL_LIST and its older forms */
+#define METRICS_ALL_COL_QUEUE_ID	1
+#define METRICS_ALL_COL_NAME		2
+#define METRICS_ALL_COL_KIND		3
+#define METRICS_ALL_COL_OWNER		4
+
+/* STMT_LIST_QUEUES, STMT_LIST_TOPICS: then the columns shown, in order */
+#define LISTING_COL_QUEUE_ID		1
+#define LISTING_COL_OWNER			2
+#define LISTING_COL_FIRST_SHOWN		3
+/* ---- queue: end ---- */
+
 /* for statements that name no object */
 extern const PgmqcStatementTarget pgmqc_no_target;
 
@@ -343,6 +381,7 @@ extern void pgmqc_relation_name(char *buf, PgmqcRelation rel, int32 id,
 extern Oid	pgmqc_relation_oid(PgmqcRelation rel, int32 id, int64 partition);
 extern char *pgmqc_expand(const char *template,
 						  const PgmqcStatementTarget *target);
+extern bool pgmqc_templates_exist(void);
 extern PgmqcStatementOwner pgmqc_statement_owner(PgmqcStatement stmt);
 extern SPIPlanPtr pgmqc_statement_prepare(PgmqcStatement stmt,
 										  const PgmqcStatementTarget *target);

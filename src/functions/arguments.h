@@ -35,4 +35,7 @@ extern void pgmqc_check_writable(const char *funcname);
 extern ArrayType *pgmqc_check_array(FunctionCallInfo fcinfo, int argno,
 									const char *argname, bool allow_empty);
 
+/* functions/wait_argument.c */
+extern bool pgmqc_check_wait(Interval *wait);
+
 #endif							/* PGMQC_ARGUMENTS_H */

@@ -24,17 +24,21 @@
 #include "utils/builtins.h"
 
 #include "common/security.h"
+#include "common/statements.h"
+
+/* a listing has at most this many columns */
+#define MAX_LISTING_COLUMNS		16
 
 PG_FUNCTION_INFO_V1(pgmqc_list_queues);
 PG_FUNCTION_INFO_V1(pgmqc_list_topics);
 
 /*
- * Run a catalog query whose first two columns are queue_id and the owner
- * (as oid), and put the remaining columns of every row the caller may see
- * into the result, followed by the owner's name.
+ * Run a catalog statement whose first two columns are queue_id and the
+ * owner (as oid), and put the remaining columns of every row the caller may
+ * see into the result, followed by the owner's name.
  */
 static void
-list_rows(FunctionCallInfo fcinfo, const char *sql)
+list_rows(FunctionCallInfo fcinfo, PgmqcStatement stmt)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	PgmqcContext cxt;
@@ -42,40 +46,42 @@ list_rows(FunctionCallInfo fcinfo, const char *sql)
 	uint64		nrows;
 	int			ncols;
 	uint64		i;
-	int			rc;
 
 	InitMaterializedSRF(fcinfo, 0);
 	ncols = rsinfo->setDesc->natts;
 
 	pgmqc_spi_connect(&cxt);
-	rc = SPI_execute(sql, true, 0);
-	if (rc != SPI_OK_SELECT)
-		elog(ERROR, "SPI_execute failed: %s", SPI_result_code_string(rc));
+	/* read-only (see the statement): in the snapshot of the caller */
+	(void) pgmqc_run_catalog(stmt, NULL, NULL, 0);
 	rows = SPI_tuptable;
 	nrows = SPI_processed;
-	if (rows->tupdesc->natts != ncols + 1)
+	/* the columns shown, then the owner's name, which is made here */
+	if (rows->tupdesc->natts - (LISTING_COL_FIRST_SHOWN - 1) != ncols - 1)
 		elog(ERROR, "pgmq_c listing returns %d columns, expected %d",
-			 rows->tupdesc->natts - 1, ncols);
+			 rows->tupdesc->natts - (LISTING_COL_FIRST_SHOWN - 1) + 1, ncols);
 
 	for (i = 0; i < nrows; i++)
 	{
 		HeapTuple	row = rows->vals[i];
-		Datum		values[16];
-		bool		nulls[16];
+		Datum		values[MAX_LISTING_COLUMNS];
+		bool		nulls[MAX_LISTING_COLUMNS];
 		bool		isnull;
 		int32		queue_id;
 		Oid			owner;
 		int			c;
 
 		Assert(ncols <= lengthof(values));
-		queue_id = DatumGetInt32(SPI_getbinval(row, rows->tupdesc, 1, &isnull));
-		owner = DatumGetObjectId(SPI_getbinval(row, rows->tupdesc, 2, &isnull));
+		queue_id = DatumGetInt32(SPI_getbinval(row, rows->tupdesc,
+											   LISTING_COL_QUEUE_ID, &isnull));
+		owner = DatumGetObjectId(SPI_getbinval(row, rows->tupdesc,
+											   LISTING_COL_OWNER, &isnull));
 		if (isnull)
 			owner = InvalidOid;
 		if (pgmqc_access_mask_by_id(queue_id, owner) == 0)
 			continue;
 		for (c = 0; c < ncols - 1; c++)
-			values[c] = SPI_getbinval(row, rows->tupdesc, c + 3, &nulls[c]);
+			values[c] = SPI_getbinval(row, rows->tupdesc,
+									  LISTING_COL_FIRST_SHOWN + c, &nulls[c]);
 		if (OidIsValid(owner))
 		{
 			char	   *rolname = GetUserNameFromId(owner, true);
@@ -101,12 +107,7 @@ list_rows(FunctionCallInfo fcinfo, const char *sql)
 Datum
 pgmqc_list_queues(PG_FUNCTION_ARGS)
 {
-	list_rows(fcinfo,
-			  "SELECT q.queue_id, q.owner::pg_catalog.oid, "
-			  "q.queue_name, q.queue_id, q.visibility_timeout, q.created_at "
-			  "FROM pgmq_c.queues q "
-			  "WHERE q.kind OPERATOR(pg_catalog.=) 'q' "
-			  "ORDER BY q.queue_name COLLATE \"C\"");
+	list_rows(fcinfo, STMT_LIST_QUEUES);
 	PG_RETURN_NULL();
 }
 
@@ -118,14 +119,6 @@ pgmqc_list_queues(PG_FUNCTION_ARGS)
 Datum
 pgmqc_list_topics(PG_FUNCTION_ARGS)
 {
-	list_rows(fcinfo,
-			  "SELECT q.queue_id, q.owner::pg_catalog.oid, "
-			  "q.queue_name, q.queue_id, q.retention, q.partition_size, "
-			  "(SELECT pg_catalog.count(*) FROM pgmq_c.groups g "
-			  " WHERE g.topic_id OPERATOR(pg_catalog.=) q.queue_id), "
-			  "q.created_at "
-			  "FROM pgmq_c.queues q "
-			  "WHERE q.kind OPERATOR(pg_catalog.=) 't' "
-			  "ORDER BY q.queue_name COLLATE \"C\"");
+	list_rows(fcinfo, STMT_LIST_TOPICS);
 	PG_RETURN_NULL();
 }

@@ -56,7 +56,8 @@ pgmqc_group_create(int32 topic_id, const char *topic_name,
 	target.group_id = group_id;
 	/* the table's comment names both: "<topic>, group <group>" */
 	target.name = psprintf("%s, group %s", topic_name, group_name);
-	pgmqc_run_once(STMT_GROUP_CREATE_STORAGE, &target, NULL, NULL, SPI_OK_UTILITY);
+	pgmqc_run_once(pgmqc_templates_exist() ? STMT_GROUP_CREATE_STORAGE : STMT_GROUP_CREATE_STORAGE_0_4,
+				   &target, NULL, NULL, SPI_OK_UTILITY);
 	pgmqc_run_once(STMT_GROUP_INSERT_CURSOR, &target, &start_arg, NULL,
 				   SPI_OK_INSERT);
 	return group_id;

@@ -110,19 +110,11 @@ partition_enqueued_at(TopicInfo *t, int64 partno, bool newest, bool *isnull)
 	return *isnull ? 0 : DatumGetTimestampTz(value);
 }
 
-/*
- * The last msg_id drawn from a topic's sequence (see STMT_MAINTENANCE_LAST_ID
- * for why not pgmqc_last_id_drawn()).
- */
+/* The last msg_id drawn from a topic's sequence. */
 static int64
 topic_last_id(TopicInfo *t)
 {
-	bool		isnull;
-	Datum		value;
-
-	run_on_topic(STMT_MAINTENANCE_LAST_ID, t, 0, -1, NULL, SPI_OK_SELECT);
-	value = result_value(&isnull);
-	return isnull ? 0 : DatumGetInt64(value);
+	return pgmqc_last_id_drawn_by_id(PGMQC_KIND_TOPIC, t->id);
 }
 
 /* Skip the rest of the current partition if it is old enough. */

@@ -39,24 +39,6 @@
 #define PARTITION_WAIT_POLLS	5000
 #define PARTITION_POLL_MS		1
 
-/*
- * The msg_id sequence's last value (0 before the first send), read without
- * SPI: this is on every send's path.  (pgmqc_last_id_drawn() gives the same
- * value through a kept statement.)
- */
-static int64
-sequence_last(PgmqcQueue *topic)
-{
-	LOCAL_FCINFO(fcinfo, 1);
-	Datum		result;
-
-	InitFunctionCallInfoData(*fcinfo, NULL, 1, InvalidOid, NULL, NULL);
-	fcinfo->args[0].value = ObjectIdGetDatum(topic->sequence_relid);
-	fcinfo->args[0].isnull = false;
-	result = pg_sequence_last_value(fcinfo);
-	return fcinfo->isnull ? 0 : DatumGetInt64(result);
-}
-
 /* Where the topic's last partition ends (exclusive), from the catalog. */
 static void
 load_partition_end(PgmqcQueue *topic)
@@ -83,7 +65,7 @@ load_partition_end(PgmqcQueue *topic)
 void
 pgmqc_topic_before_send(PgmqcQueue *topic, int count)
 {
-	int64		need = sequence_last(topic) + count + PGMQC_MAX_BATCH;
+	int64		need = pgmqc_last_id_drawn(topic) + count + PGMQC_MAX_BATCH;
 	int64		need_partition = need / topic->partition_size;
 	int64		partno;
 	int			i;

@@ -59,7 +59,8 @@ pgmqc_topic_create(const char *name, Interval *retention, int64 partition_size)
 	id = DatumGetInt32(pgmqc_column(0, CREATED_TOPIC_COL_QUEUE_ID, &isnull));
 
 	target.queue_id = id;
-	pgmqc_run_once(STMT_TOPIC_CREATE_STORAGE, &target, NULL, NULL, SPI_OK_UTILITY);
+	pgmqc_run_once(pgmqc_templates_exist() ? STMT_TOPIC_CREATE_STORAGE : STMT_TOPIC_CREATE_STORAGE_0_4,
+				   &target, NULL, NULL, SPI_OK_UTILITY);
 	pgmqc_create_partition(id, partition_size, 0);
 	pgmqc_create_partition(id, partition_size, 1);
 	return id;

@@ -1,29 +1,33 @@
 /*-------------------------------------------------------------------------
  *
- * queue_ack.c
- *		delete, archive and set_vt, each by one msg_id or by an array.
+ * queue_ack_functions.c
+ *		SQL functions delete, archive and set_vt, each by one msg_id or
+ *		(delete, archive) by an array.
  *
- * Lease fencing: each takes an optional read_ct, the delivery the caller
- * holds; (msg_id, read_ct) is the receipt.  When read_ct is given and the
- * message has been delivered again since (its read_ct moved on), nothing
- * changes and the call reports it (false, or no row).  A message that is
- * still delayed has never been delivered: it matches read_ct NULL or 0.
+ * Each takes an optional read_ct, the delivery the caller holds (the
+ * receipt, with the msg_id; queue/acknowledge.c): when the message has
+ * been delivered again since, nothing changes and the call reports it
+ * (false, or no row).
  *
  * Copyright (c) 2026, pgmq_c developers
  *
  * IDENTIFICATION
- *	  src/queue_ack.c
+ *	  src/functions/queue_ack_functions.c
  *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
+#include "funcapi.h"
 #include "utils/array.h"
-#include "utils/builtins.h"
+#include "utils/timestamp.h"
 
-#include "compat.h"
-#include "shared_memory/shared_memory.h"
+#include "pgmq_c.h"
+#include "common/object_cache.h"
 #include "common/security.h"
+#include "functions/arguments.h"
+#include "functions/results.h"
+#include "queue/queue.h"
 
 PG_FUNCTION_INFO_V1(pgmqc_delete);
 PG_FUNCTION_INFO_V1(pgmqc_delete_many);
@@ -42,64 +46,77 @@ check_read_ct(int32 read_ct)
 
 /* Shared body of delete(name, msg_id, read_ct) and archive(...). */
 static bool
-remove_one(FunctionCallInfo fcinfo, PgmqcStatement stmt, PgmqcStatement stmt_delayed,
-		   const char *funcname)
+remove_one(FunctionCallInfo fcinfo, bool archive, const char *funcname)
 {
 	PgmqcContext cxt;
 	char	   *name = pgmqc_arg_name(fcinfo, 0);
 	PgmqcQueue *queue;
-	Datum		values[2];
-	char		nulls[2] = {' ', ' '};
+	int64		msg_id;
+	bool		has_read_ct = !PG_ARGISNULL(2);
+	int32		read_ct = 0;
 	bool		done;
 
 	pgmqc_check_not_null(fcinfo, 1, "msg_id");
-	values[0] = PG_GETARG_DATUM(1);
-	if (PG_ARGISNULL(2))
-		nulls[1] = 'n';
-	else
+	msg_id = PG_GETARG_INT64(1);
+	if (has_read_ct)
 	{
-		check_read_ct(PG_GETARG_INT32(2));
-		values[1] = PG_GETARG_DATUM(2);
+		read_ct = PG_GETARG_INT32(2);
+		check_read_ct(read_ct);
 	}
 	pgmqc_check_writable(funcname);
 
 	pgmqc_spi_connect(&cxt);
 	queue = pgmqc_open(name, PGMQC_KIND_QUEUE, PGMQC_PRIV_CONSUME);
 	pgmqc_check_not_dropped(queue);
-	done = pgmqc_queue_run(queue, stmt, values, nulls, 0) > 0;
-	if (!done)
-		done = pgmqc_queue_run(queue, stmt_delayed, values, nulls, 0) > 0;
+	done = pgmqc_queue_remove(queue, archive, msg_id, has_read_ct, read_ct);
 	pgmqc_spi_finish(&cxt);
 	return done;
 }
 
+/* Merge two ascending lists of msg_ids into a new one. */
+static int64 *
+merge_ids(int64 *first, int nfirst, int64 *second, int nsecond, int *n)
+{
+	int64	   *all = palloc((nfirst + nsecond) * sizeof(int64));
+	int			i = 0,
+				j = 0,
+				k = 0;
+
+	while (i < nfirst || j < nsecond)
+	{
+		if (j >= nsecond || (i < nfirst && first[i] < second[j]))
+			all[k++] = first[i++];
+		else
+			all[k++] = second[j++];
+	}
+	*n = k;
+	return all;
+}
+
 /* Shared body of delete(name, msg_ids[], read_cts[]) and archive(...). */
 static void
-remove_many(FunctionCallInfo fcinfo, PgmqcStatement stmt, PgmqcStatement stmt_delayed,
-			const char *funcname)
+remove_many(FunctionCallInfo fcinfo, bool archive, const char *funcname)
 {
 	PgmqcContext cxt;
 	char	   *name = pgmqc_arg_name(fcinfo, 0);
 	ArrayType  *ids;
+	ArrayType  *read_cts = NULL;
 	PgmqcQueue *queue;
-	Datum		values[2];
-	char		nulls[2] = {' ', ' '};
 	int			n;
 	int64	   *done;
 	int			ndone;
 
 	ids = pgmqc_check_array(fcinfo, 1, "msg_ids", true);
 	n = ArrayGetNItems(ARR_NDIM(ids), ARR_DIMS(ids));
-	values[0] = PointerGetDatum(ids);
-	if (PG_ARGISNULL(2))
-		nulls[1] = 'n';
-	else
+	if (!PG_ARGISNULL(2))
 	{
-		ArrayType  *cts = pgmqc_check_array(fcinfo, 2, "read_cts", true);
-		int			nct = ArrayGetNItems(ARR_NDIM(cts), ARR_DIMS(cts));
-		int32	   *ct = (int32 *) ARR_DATA_PTR(cts);
+		int			nct;
+		int32	   *ct;
 		int			i;
 
+		read_cts = pgmqc_check_array(fcinfo, 2, "read_cts", true);
+		nct = ArrayGetNItems(ARR_NDIM(read_cts), ARR_DIMS(read_cts));
+		ct = (int32 *) ARR_DATA_PTR(read_cts);
 		if (nct != n)
 			ereport(ERROR,
 					(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
@@ -107,7 +124,6 @@ remove_many(FunctionCallInfo fcinfo, PgmqcStatement stmt, PgmqcStatement stmt_de
 					 errdetail("msg_ids has %d elements, read_cts has %d.", n, nct)));
 		for (i = 0; i < nct; i++)
 			check_read_ct(ct[i]);
-		values[1] = PointerGetDatum(cts);
 	}
 	pgmqc_check_writable(funcname);
 	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
@@ -117,7 +133,7 @@ remove_many(FunctionCallInfo fcinfo, PgmqcStatement stmt, PgmqcStatement stmt_de
 	pgmqc_spi_connect(&cxt);
 	queue = pgmqc_open(name, PGMQC_KIND_QUEUE, PGMQC_PRIV_CONSUME);
 	pgmqc_check_not_dropped(queue);
-	pgmqc_queue_run(queue, stmt, values, nulls, 0);
+	pgmqc_queue_remove_many(queue, archive, false, ids, read_cts);
 	done = pgmqc_collect_ids(&ndone);
 	if (ndone < n)
 	{
@@ -125,26 +141,10 @@ remove_many(FunctionCallInfo fcinfo, PgmqcStatement stmt, PgmqcStatement stmt_de
 		int64	   *more;
 		int			nmore;
 
-		pgmqc_queue_run(queue, stmt_delayed, values, nulls, 0);
+		pgmqc_queue_remove_many(queue, archive, true, ids, read_cts);
 		more = pgmqc_collect_ids(&nmore);
 		if (nmore > 0)
-		{
-			int64	   *all = palloc((ndone + nmore) * sizeof(int64));
-			int			i = 0,
-						j = 0,
-						k = 0;
-
-			/* merge two sorted lists */
-			while (i < ndone || j < nmore)
-			{
-				if (j >= nmore || (i < ndone && done[i] < more[j]))
-					all[k++] = done[i++];
-				else
-					all[k++] = more[j++];
-			}
-			done = all;
-			ndone = k;
-		}
+			done = merge_ids(done, ndone, more, nmore, &ndone);
 	}
 	pgmqc_emit_ids(fcinfo, done, ndone);
 	pgmqc_spi_finish(&cxt);
@@ -154,14 +154,14 @@ remove_many(FunctionCallInfo fcinfo, PgmqcStatement stmt, PgmqcStatement stmt_de
 Datum
 pgmqc_delete(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_BOOL(remove_one(fcinfo, STMT_DELETE, STMT_DELETE_DELAYED, "delete()"));
+	PG_RETURN_BOOL(remove_one(fcinfo, false, "delete()"));
 }
 
 /* delete(queue_name text, msg_ids bigint[], read_cts integer[]) RETURNS SETOF bigint */
 Datum
 pgmqc_delete_many(PG_FUNCTION_ARGS)
 {
-	remove_many(fcinfo, STMT_DELETE_MANY, STMT_DELETE_MANY_DELAYED, "delete()");
+	remove_many(fcinfo, false, "delete()");
 	PG_RETURN_NULL();
 }
 
@@ -169,14 +169,14 @@ pgmqc_delete_many(PG_FUNCTION_ARGS)
 Datum
 pgmqc_archive(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_BOOL(remove_one(fcinfo, STMT_ARCHIVE, STMT_ARCHIVE_DELAYED, "archive()"));
+	PG_RETURN_BOOL(remove_one(fcinfo, true, "archive()"));
 }
 
 /* archive(queue_name text, msg_ids bigint[], read_cts integer[]) RETURNS SETOF bigint */
 Datum
 pgmqc_archive_many(PG_FUNCTION_ARGS)
 {
-	remove_many(fcinfo, STMT_ARCHIVE_MANY, STMT_ARCHIVE_MANY_DELAYED, "archive()");
+	remove_many(fcinfo, true, "archive()");
 	PG_RETURN_NULL();
 }
 
@@ -194,20 +194,20 @@ pgmqc_set_vt(PG_FUNCTION_ARGS)
 	PgmqcContext cxt;
 	char	   *name = pgmqc_arg_name(fcinfo, 0);
 	PgmqcQueue *queue;
-	Datum		values[3];
-	char		nulls[3] = {' ', ' ', ' '};
+	int64		msg_id;
+	Interval   *vt;
+	bool		has_read_ct = !PG_ARGISNULL(3);
+	int32		read_ct = 0;
 
 	pgmqc_check_not_null(fcinfo, 1, "msg_id");
 	pgmqc_check_not_null(fcinfo, 2, "vt");
-	pgmqc_check_vt(PG_GETARG_INTERVAL_P(2), "vt", true);
-	values[0] = PG_GETARG_DATUM(1);
-	values[1] = PG_GETARG_DATUM(2);
-	if (PG_ARGISNULL(3))
-		nulls[2] = 'n';
-	else
+	vt = PG_GETARG_INTERVAL_P(2);
+	pgmqc_check_vt(vt, "vt", true);
+	msg_id = PG_GETARG_INT64(1);
+	if (has_read_ct)
 	{
-		check_read_ct(PG_GETARG_INT32(3));
-		values[2] = PG_GETARG_DATUM(3);
+		read_ct = PG_GETARG_INT32(3);
+		check_read_ct(read_ct);
 	}
 	pgmqc_check_writable("set_vt()");
 	InitMaterializedSRF(fcinfo, 0);
@@ -215,21 +215,7 @@ pgmqc_set_vt(PG_FUNCTION_ARGS)
 	pgmqc_spi_connect(&cxt);
 	queue = pgmqc_open(name, PGMQC_KIND_QUEUE, PGMQC_PRIV_CONSUME);
 	pgmqc_check_not_dropped(queue);
-	if (pgmqc_queue_run(queue, STMT_SET_VT, values, nulls, 0) == 0)
-		pgmqc_queue_run(queue, STMT_SET_VT_DELAYED, values, nulls, 0);
-	if (SPI_processed > 0 && pgmqc_shared != NULL)
-	{
-		Interval   *vt = PG_GETARG_INTERVAL_P(2);
-
-		if (pgmqc_interval_is_zero(vt))
-			pgmqc_wake_on_commit(queue, (int) SPI_processed, queue->notify);
-		else
-		{
-			pgmqc_publish_due(queue->queue_id,
-							  pgmqc_now_plus(vt));
-			pgmqc_wake_on_commit(queue, 1, false);
-		}
-	}
+	pgmqc_queue_set_vt(queue, msg_id, vt, has_read_ct, read_ct);
 	pgmqc_emit_rows(fcinfo, false);
 	pgmqc_spi_finish(&cxt);
 	PG_RETURN_NULL();

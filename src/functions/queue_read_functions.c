@@ -1,0 +1,175 @@
+/*-------------------------------------------------------------------------
+ *
+ * queue_read_functions.c
+ *		SQL functions read, pop and read_archive, and the procedure
+ *		receive.
+ *
+ * The arguments are checked here; claiming, waiting and popping are the
+ * queue engine's (queue/claim.c), the archive too (queue/archive.c).  The
+ * rows come back sorted by msg_id.
+ *
+ * Copyright (c) 2026, pgmq_c developers
+ *
+ * IDENTIFICATION
+ *	  src/functions/queue_read_functions.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "executor/spi.h"
+#include "funcapi.h"
+#include "utils/timestamp.h"
+
+#include "pgmq_c.h"
+#include "common/intervals.h"
+#include "common/object_cache.h"
+#include "common/security.h"
+#include "functions/arguments.h"
+#include "functions/results.h"
+#include "queue/queue.h"
+
+PG_FUNCTION_INFO_V1(pgmqc_read);
+PG_FUNCTION_INFO_V1(pgmqc_pop);
+PG_FUNCTION_INFO_V1(pgmqc_receive);
+PG_FUNCTION_INFO_V1(pgmqc_read_archive);
+
+/*
+ * read(queue_name text, vt interval, qty integer, wait interval)
+ *		RETURNS SETOF message
+ *
+ * Also serves version 0.1.0's read(text, interval, integer).
+ */
+Datum
+pgmqc_read(PG_FUNCTION_ARGS)
+{
+	PgmqcContext cxt;
+	char	   *name = pgmqc_arg_name(fcinfo, 0);
+	int32		qty = pgmqc_check_qty(fcinfo, 2);
+	Interval   *vt = NULL;
+	bool		waiting = false;
+	TimestampTz deadline = 0;
+
+	if (!PG_ARGISNULL(1))
+	{
+		vt = PG_GETARG_INTERVAL_P(1);
+		pgmqc_check_vt(vt, "vt", true);
+	}
+	if (PG_NARGS() > 3)
+	{
+		pgmqc_check_not_null(fcinfo, 3, "wait");
+		waiting = pgmqc_check_wait(PG_GETARG_INTERVAL_P(3));
+		deadline = pgmqc_now_plus(PG_GETARG_INTERVAL_P(3));
+	}
+	pgmqc_check_writable("read()");
+	InitMaterializedSRF(fcinfo, 0);
+
+	pgmqc_spi_connect(&cxt);
+	pgmqc_queue_claim(name, qty, vt, waiting, deadline, false);
+	pgmqc_emit_rows(fcinfo, true);
+	pgmqc_spi_finish(&cxt);
+	PG_RETURN_NULL();
+}
+
+/*
+ * CALL receive(queue_name text, vt interval, qty integer, wait interval,
+ *				INOUT messages pgmq_c.message[])
+ *
+ * Like read(), but as a procedure: called by a top-level CALL outside an
+ * explicit transaction block it commits before every sleep, so the waiting
+ * backend holds no snapshot (pg_stat_activity.backend_xmin stays empty) and
+ * no lock, and VACUUM is not held back however long it waits.  The claimed
+ * messages are committed when the CALL returns: if the client then fails to
+ * process them, their lease expires as for read().  Called inside a
+ * transaction block (or from a function) it cannot commit, and waits as
+ * read() does.
+ */
+Datum
+pgmqc_receive(PG_FUNCTION_ARGS)
+{
+	PgmqcContext cxt;
+	char		name[PGMQC_MAX_NAME_LEN + 1];
+	int32		qty = pgmqc_check_qty(fcinfo, 2);
+	Interval	vt_buf;
+	Interval   *vt = NULL;
+	bool		waiting;
+	TimestampTz deadline;
+	bool		nonatomic;
+	TupleDesc	desc;
+	Datum		result;
+	bool		result_null = false;
+	HeapTuple	tuple;
+	MemoryContext caller_cxt = CurrentMemoryContext;
+	int			n;
+
+	/* kept on the stack: it must outlive the commits between sleeps */
+	strlcpy(name, pgmqc_arg_name(fcinfo, 0), sizeof(name));
+	if (!PG_ARGISNULL(1))
+	{
+		vt_buf = *PG_GETARG_INTERVAL_P(1);
+		vt = &vt_buf;
+		pgmqc_check_vt(vt, "vt", true);
+	}
+	pgmqc_check_not_null(fcinfo, 3, "wait");
+	waiting = pgmqc_check_wait(PG_GETARG_INTERVAL_P(3));
+	deadline = pgmqc_now_plus(PG_GETARG_INTERVAL_P(3));
+	pgmqc_check_writable("receive()");
+	desc = pgmqc_call_result_desc(fcinfo, &nonatomic);
+
+	pgmqc_spi_connect_ext(&cxt, nonatomic ? SPI_OPT_NONATOMIC : 0);
+	n = pgmqc_queue_claim(name, qty, vt, waiting, deadline, nonatomic);
+
+	result = pgmqc_message_array(desc, n, caller_cxt);
+	pgmqc_spi_finish(&cxt);
+
+	tuple = heap_form_tuple(desc, &result, &result_null);
+	PG_RETURN_DATUM(HeapTupleGetDatum(tuple));
+}
+
+/*
+ * pop(queue_name text, qty integer) RETURNS SETOF message
+ */
+Datum
+pgmqc_pop(PG_FUNCTION_ARGS)
+{
+	PgmqcContext cxt;
+	char	   *name = pgmqc_arg_name(fcinfo, 0);
+	int32		qty = pgmqc_check_qty(fcinfo, 1);
+	PgmqcQueue *queue;
+
+	pgmqc_check_writable("pop()");
+	InitMaterializedSRF(fcinfo, 0);
+
+	pgmqc_spi_connect(&cxt);
+	queue = pgmqc_open(name, PGMQC_KIND_QUEUE, PGMQC_PRIV_CONSUME);
+	pgmqc_check_not_dropped(queue);
+	pgmqc_queue_pop(queue, qty);
+	pgmqc_emit_rows(fcinfo, true);
+	pgmqc_spi_finish(&cxt);
+	PG_RETURN_NULL();
+}
+
+/*
+ * read_archive(queue_name text, after_msg_id bigint, qty integer)
+ *		RETURNS SETOF archived_message
+ */
+Datum
+pgmqc_read_archive(PG_FUNCTION_ARGS)
+{
+	PgmqcContext cxt;
+	char	   *name = pgmqc_arg_name(fcinfo, 0);
+	int32		qty = pgmqc_check_qty(fcinfo, 2);
+	PgmqcQueue *queue;
+
+	pgmqc_check_not_null(fcinfo, 1, "after_msg_id");
+	InitMaterializedSRF(fcinfo, 0);
+
+	pgmqc_spi_connect(&cxt);
+	queue = pgmqc_open(name, PGMQC_KIND_QUEUE, PGMQC_PRIV_CONSUME);
+	pgmqc_check_not_dropped(queue);
+	pgmqc_queue_read_archive(queue, PG_GETARG_INT64(1), qty);
+	pgmqc_emit_rows(fcinfo, false);
+	pgmqc_spi_finish(&cxt);
+	PG_RETURN_NULL();
+}

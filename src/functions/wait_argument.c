@@ -1,0 +1,54 @@
+/*-------------------------------------------------------------------------
+ *
+ * wait_argument.c
+ *		The check of the wait argument of read(), receive(), read_group()
+ *		and receive_group().
+ *
+ * Copyright (c) 2026, pgmq_c developers
+ *
+ * IDENTIFICATION
+ *	  src/functions/wait_argument.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "utils/timestamp.h"
+
+#include "pgmq_c.h"
+#include "common/intervals.h"
+#include "functions/arguments.h"
+
+/*
+ * Check a wait argument; returns whether the call is to wait at all.
+ * Waiting needs READ COMMITTED: a transaction snapshot never shows what
+ * commits later, so such a wait could never succeed.
+ */
+bool
+pgmqc_check_wait(Interval *wait)
+{
+	TimestampTz now = GetCurrentTimestamp();
+	TimestampTz end = pgmqc_ts_plus(now, wait);	/* one clock reading */
+
+	if (end < now)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("wait must not be negative")));
+	if (end == now)
+		return false;
+	if (end > TimestampTzPlusMilliseconds(now, pgmqc_max_wait_ms))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("wait must not exceed %d ms", pgmqc_max_wait_ms),
+				 errhint("Wait with CALL pgmq_c.receive(), which holds no snapshot while it waits, or have a superuser raise \"%s\".",
+						 "pgmq_c.max_wait")));
+	if (IsolationUsesXactSnapshot())
+		ereport(ERROR,
+				(errcode(ERRCODE_ACTIVE_SQL_TRANSACTION),
+				 errmsg("cannot wait for messages in a %s transaction",
+						IsolationIsSerializable() ? "SERIALIZABLE" : "REPEATABLE READ"),
+				 errdetail("The transaction's snapshot would never show a message committed later."),
+				 errhint("Wait in a READ COMMITTED transaction, or read without wait.")));
+	return true;
+}

@@ -1,0 +1,103 @@
+/*-------------------------------------------------------------------------
+ *
+ * queue.h
+ *		The queue engine: a queue's tables, sending, claiming and popping,
+ *		acknowledging, the low watermark, the archive and metrics.
+ *
+ * A queue is a row in pgmq_c.queues and the relations named after its
+ * queue_id (common/statements.h): q_<id> (messages, visible or leased),
+ * d_<id> (delayed messages, not yet due), a_<id> (the archive) and the
+ * msg_id sequence q_<id>_seq.  The functions here take checked C values and
+ * an open queue (common/security.h, pgmqc_open); they run inside SPI and
+ * the extension context.  Those that return a row count leave the rows in
+ * SPI_tuptable for the caller.
+ *
+ * Copyright (c) 2026, pgmq_c developers
+ *
+ * IDENTIFICATION
+ *	  src/queue/queue.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef PGMQC_QUEUE_H
+#define PGMQC_QUEUE_H
+
+#include "datatype/timestamp.h"
+#include "utils/array.h"
+#include "utils/jsonb.h"
+
+#include "common/object_cache.h"
+
+/*
+ * The columns of a pgmq_c.queue_metrics row, as indexes into the values
+ * and nulls arrays that the metrics functions fill (queues here, topics in
+ * topic/topic_statistics.c).  The catalog of version 0.2.0 and older has
+ * only the columns up to METRICS_ROW_SCRAPE_TIME.
+ */
+typedef enum PgmqcMetricsColumn
+{
+	METRICS_ROW_NAME,
+	METRICS_ROW_LENGTH,
+	METRICS_ROW_VISIBLE,
+	METRICS_ROW_DELAYED,
+	METRICS_ROW_IN_FLIGHT,
+	METRICS_ROW_ARCHIVED,
+	METRICS_ROW_OLDEST_AGE,
+	METRICS_ROW_NEWEST_AGE,
+	METRICS_ROW_TOTAL,
+	METRICS_ROW_EXACT,
+	METRICS_ROW_SCRAPE_TIME,
+	METRICS_ROW_KIND,
+	METRICS_ROW_RETENTION,
+	METRICS_ROW_PARTITIONS,
+	METRICS_ROW_GROUPS,
+	METRICS_ROW_TOTAL_BYTES,
+	METRICS_ROW_NUM_COLUMNS
+} PgmqcMetricsColumn;
+
+/* storage.c: a queue's catalog row and tables */
+extern void pgmqc_queue_create(const char *name, Interval *visibility_timeout);
+extern void pgmqc_queue_drop_storage(int32 queue_id);
+extern int64 pgmqc_queue_purge(PgmqcQueue *queue);
+
+/* send.c */
+extern int64 pgmqc_queue_send(PgmqcQueue *queue, Jsonb *message,
+							  Jsonb *headers, Interval *delay);
+extern int	pgmqc_queue_send_batch(PgmqcQueue *queue, ArrayType *messages,
+								   ArrayType *headers, Interval *delay);
+extern void pgmqc_queue_batch_sent(PgmqcQueue *queue, int count,
+								   Interval *delay);
+
+/* watermark.c */
+extern int64 pgmqc_queue_advance_watermark(PgmqcQueue *queue);
+
+/* delayed.c */
+extern void pgmqc_queue_mature_due(PgmqcQueue *queue);
+
+/* claim.c */
+extern int	pgmqc_queue_claim(const char *name, int32 qty, Interval *vt,
+							  bool waiting, TimestampTz deadline,
+							  bool commit_between);
+extern int	pgmqc_queue_pop(PgmqcQueue *queue, int32 qty);
+
+/* acknowledge.c */
+extern bool pgmqc_queue_remove(PgmqcQueue *queue, bool archive, int64 msg_id,
+							   bool has_read_ct, int32 read_ct);
+extern int	pgmqc_queue_remove_many(PgmqcQueue *queue, bool archive,
+									bool delayed, ArrayType *msg_ids,
+									ArrayType *read_cts);
+extern int	pgmqc_queue_set_vt(PgmqcQueue *queue, int64 msg_id, Interval *vt,
+							   bool has_read_ct, int32 read_ct);
+
+/* archive.c */
+extern int	pgmqc_queue_read_archive(PgmqcQueue *queue, int64 after_msg_id,
+									 int32 qty);
+
+/* metrics.c and metrics_scan.c */
+extern double pgmqc_age_seconds(TimestampTz now, TimestampTz then);
+extern void pgmqc_queue_metrics_row(PgmqcQueue *queue, Datum *values,
+									bool *nulls);
+extern bool pgmqc_queue_scanned_metrics_row(PgmqcQueue *queue, Datum *values,
+											bool *nulls);
+
+#endif							/* PGMQC_QUEUE_H */

@@ -1,0 +1,103 @@
+/*-------------------------------------------------------------------------
+ *
+ * storage.c
+ *		A queue's catalog row and tables: making them, dropping what is
+ *		left of them, and emptying them (purge).
+ *
+ * The tables' shapes are statements of the catalogue
+ * (STMT_CREATE_QUEUE_TABLES, common/statements.c), run once per queue with
+ * the DDL settings pinned.  The caller holds the lock that serializes
+ * creating and dropping (pgmqc_lock_catalog) for create and drop; purge
+ * takes ACCESS EXCLUSIVE on the message and delayed tables, waiting for the
+ * transactions that use the queue, and then truncates them.
+ *
+ * Copyright (c) 2026, pgmq_c developers
+ *
+ * IDENTIFICATION
+ *	  src/queue/storage.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "executor/spi.h"
+#include "utils/builtins.h"
+
+#include "pgmq_c.h"
+#include "common/security.h"
+#include "common/statements.h"
+#include "queue/queue.h"
+
+/*
+ * Make a queue: its row in pgmq_c.queues (owned by the caller) and its
+ * tables (owned by the extension owner).  Inside SPI, catalog locked, the
+ * name checked and not taken.
+ */
+void
+pgmqc_queue_create(const char *name, Interval *visibility_timeout)
+{
+	PgmqcStatementTarget target = {0, 0, -1, 0, name};
+	Datum		args[3];
+	bool		isnull;
+
+	args[0] = CStringGetTextDatum(name);
+	args[1] = IntervalPGetDatum(visibility_timeout);
+	/* the caller owns the queue; the extension owner owns its tables */
+	args[2] = ObjectIdGetDatum(pgmqc_caller());
+	if (pgmqc_run_once(pgmqc_security_active() ?
+					   STMT_INSERT_QUEUE_ROW : STMT_INSERT_QUEUE_ROW_0_3,
+					   &target, args, NULL, SPI_OK_INSERT_RETURNING) != 1)
+		elog(ERROR, "could not insert into pgmq_c.queues");
+	target.queue_id = DatumGetInt32(pgmqc_column(0, NEW_QUEUE_COL_QUEUE_ID,
+												 &isnull));
+
+	(void) pgmqc_run_once(pgmqc_templates_exist() ?
+						  STMT_CREATE_QUEUE_TABLES : STMT_CREATE_QUEUE_TABLES_0_4,
+						  &target, NULL, NULL,
+						  SPI_OK_UTILITY);
+}
+
+/*
+ * Drop what is left of queue queue_id, its tables and sequence (each if it
+ * still exists), and its catalog row.  Inside SPI, catalog locked.
+ */
+void
+pgmqc_queue_drop_storage(int32 queue_id)
+{
+	static const PgmqcRelation relations[] = {
+		REL_MESSAGES, REL_DELAYED, REL_ARCHIVE, REL_QUEUE_SEQUENCE
+	};
+	PgmqcStatementTarget target = {queue_id, 0, -1, 0, NULL};
+	char		relname[NAMEDATALEN];
+	int			i;
+
+	for (i = 0; i < lengthof(relations); i++)
+	{
+		pgmqc_relation_name(relname, relations[i], queue_id, 0);
+		pgmqc_drop_relation(relname);
+	}
+	(void) pgmqc_run_once(STMT_DELETE_QUEUE_ROW, &target, NULL, NULL,
+						  SPI_OK_DELETE);
+}
+
+/*
+ * Remove every message of a queue that is visible, leased or delayed (not
+ * the archive); returns how many there were.  TRUNCATE leaves no dead
+ * tuples behind; like every TRUNCATE it is transactional but not MVCC-safe
+ * for REPEATABLE READ transactions of other sessions that already hold a
+ * snapshot.
+ */
+int64
+pgmqc_queue_purge(PgmqcQueue *queue)
+{
+	PgmqcStatementTarget target = {queue->queue_id, 0, -1, 0, NULL};
+	bool		isnull;
+	int64		count;
+
+	(void) pgmqc_run_once(STMT_PURGE_LOCK, &target, NULL, NULL, SPI_OK_UTILITY);
+	(void) pgmqc_run_once(STMT_PURGE_COUNT, &target, NULL, NULL, SPI_OK_SELECT);
+	count = DatumGetInt64(pgmqc_column(0, PURGE_COL_COUNT, &isnull));
+	(void) pgmqc_run_once(STMT_PURGE_TRUNCATE, &target, NULL, NULL,
+						  SPI_OK_UTILITY);
+	return count;
+}

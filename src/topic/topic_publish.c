@@ -1,0 +1,135 @@
+/*-------------------------------------------------------------------------
+ *
+ * topic_publish.c
+ *		Sending to a topic: appending messages to its log.
+ *
+ * A topic's log t_<id> is partitioned by msg_id range.  Before a send the
+ * partitions for the ids about to be drawn must exist
+ * (pgmqc_topic_before_send); a single message is then inserted straight
+ * into its partition, its msg_id drawn here, because routing a row through
+ * the partitioned log costs more than the insert itself.  A batch goes
+ * through the log.  deliver_at is NULL unless the message is delayed.
+ *
+ * Ordering rules relied on by the settled ids of topics: the sending
+ * transaction has its XID assigned before it draws a msg_id, and it is
+ * registered as a sender of the topic (senders.c) before that, so that a
+ * reader can tell when every transaction that may still add to the log
+ * has ended.
+ *
+ * Copyright (c) 2026, pgmq_c developers
+ *
+ * IDENTIFICATION
+ *	  src/topic/topic_publish.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "executor/spi.h"
+#include "utils/builtins.h"
+#include "utils/fmgrprotos.h"
+
+#include "pgmq_c.h"
+#include "shared_memory/shared_memory.h"
+#include "common/intervals.h"
+#include "common/statements.h"
+#include "topic/topic.h"
+#include "topic/topic_publish.h"
+
+/*
+ * The kept statement that inserts into the partition of msg_id, made first
+ * if it is missing.
+ */
+static SPIPlanPtr
+partition_plan(PgmqcQueue *topic, int64 msg_id)
+{
+	int64		partition = msg_id / topic->partition_size;
+	SPIPlanPtr	plan = pgmqc_partition_send_plan(topic, partition);
+
+	if (plan != NULL)
+		return plan;
+	/* made after pgmqc_topic_before_send looked: only in a race */
+	pgmqc_create_partition(topic->queue_id, topic->partition_size, partition);
+	plan = pgmqc_partition_send_plan(topic, partition);
+	if (plan == NULL)
+		elog(ERROR, "could not make the partition for msg_id " INT64_FORMAT " of topic \"%s\"",
+			 msg_id, topic->name);
+	return plan;
+}
+
+/*
+ * Append one message (headers may be NULL) to a topic's log, due after
+ * delay; returns its msg_id.
+ */
+int64
+pgmqc_topic_publish(PgmqcQueue *topic, Jsonb *message, Jsonb *headers,
+					Interval *delay)
+{
+	Datum		values[4];
+	char		nulls[4] = {' ', ' ', ' ', ' '};
+	int64		msg_id;
+
+	values[0] = JsonbPGetDatum(message);
+	values[1] = headers ? JsonbPGetDatum(headers) : (Datum) 0;
+	if (headers == NULL)
+		nulls[1] = 'n';
+	values[2] = IntervalPGetDatum(delay);
+	if (pgmqc_interval_is_zero(delay))
+		nulls[2] = 'n';
+
+	/* XID first, then msg_id: see the file header */
+	(void) GetTopTransactionId();
+	pgmqc_sender_register(topic->queue_id);
+	pgmqc_topic_before_send(topic, 1);
+
+	msg_id = DatumGetInt64(DirectFunctionCall1(nextval_oid,
+											   ObjectIdGetDatum(topic->sequence_relid)));
+	values[3] = Int64GetDatum(msg_id);
+	if (SPI_execute_plan(partition_plan(topic, msg_id), values, nulls,
+						 false, 0) != SPI_OK_INSERT)
+		elog(ERROR, "could not send to topic \"%s\"", topic->name);
+
+	pgmqc_topic_sent(topic, msg_id, 1, delay);
+	return msg_id;
+}
+
+/*
+ * Append a batch of count messages (jsonb[]; headers, if not NULL, a
+ * jsonb[] of the same length) to a topic's log, due after delay.  Returns how many;
+ * their msg_ids are the rows of SPI_tuptable.  The caller then passes them,
+ * sorted, to pgmqc_topic_batch_published().
+ */
+int
+pgmqc_topic_publish_batch(PgmqcQueue *topic, ArrayType *messages,
+						  ArrayType *headers, int count, Interval *delay)
+{
+	Datum		values[3];
+	char		nulls[3] = {' ', ' ', ' '};
+
+	values[0] = PointerGetDatum(messages);
+	values[1] = PointerGetDatum(headers);
+	if (headers == NULL)
+		nulls[1] = 'n';
+	values[2] = IntervalPGetDatum(delay);
+	if (pgmqc_interval_is_zero(delay))
+		nulls[2] = 'n';
+
+	/* XID first, then msg_id: see the file header */
+	(void) GetTopTransactionId();
+	pgmqc_sender_register(topic->queue_id);
+	pgmqc_topic_before_send(topic, count);
+	return pgmqc_queue_run(topic, STMT_TOPIC_SEND_BATCH, values, nulls, 0);
+}
+
+/*
+ * After a batch was appended: its msg_ids, ascending, count of them.
+ * Arranges the wake-ups of the topic's readers and the next partitions.
+ */
+void
+pgmqc_topic_batch_published(PgmqcQueue *topic, int64 *msg_ids, int count,
+							Interval *delay)
+{
+	if (count > 0)
+		pgmqc_topic_sent(topic, msg_ids[count - 1], count, delay);
+}
