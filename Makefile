@@ -5,6 +5,16 @@ OBJS = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c src/*/*.c)))
 PGFILEDESC = "pgmq_c - message queues inside PostgreSQL"
 PG_CPPFLAGS = -I$(srcdir)/src
 
+# Warnings: PostgreSQL's own flags (from pg_config: -Wall
+# -Wmissing-prototypes -Wdeclaration-after-statement ...) plus -Wextra, less
+# the classes PostgreSQL's own headers trip.  PGMQC_WERROR=1 (the test
+# command sets it) makes every warning an error.
+PG_CFLAGS = -Wextra -Wno-unused-parameter -Wno-sign-compare \
+	-Wno-missing-field-initializers
+ifeq ($(PGMQC_WERROR),1)
+PG_CFLAGS += -Werror
+endif
+
 EXTENSION = pgmq_c
 DATA = pgmq_c--0.1.0.sql pgmq_c--0.1.0--0.2.0.sql pgmq_c--0.2.0--0.3.0.sql \
 	pgmq_c--0.3.0--0.4.0.sql pgmq_c--0.4.0--0.5.0.sql

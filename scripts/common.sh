@@ -10,7 +10,8 @@
 #   pgmqc_require_root    die unless run as root
 #   pgmqc_install_deps [PKG...]  apt packages, plus PKG (skipped when all
 #                         are installed)
-#   pgmqc_build_install   make + make install of the extension
+#   pgmqc_build_install   make + make install of the extension (PGMQC_WERROR=1:
+#                         warnings are errors)
 #   pgmqc_user            the unprivileged user that owns clusters
 #   pgmqc_start_cluster [CONF]  throwaway cluster on a free port, pgmq_c
 #                         preloaded, the postgresql.conf lines CONF added
@@ -78,7 +79,8 @@ pgmqc_build_install() {
 	pgmqc_log "building and installing pgmq_c"
 	(
 		cd "$PGMQC_ROOT"
-		flock "$PGMQC_LOCK" make -s PG_CONFIG="$PGMQC_PGBIN/pg_config"
+		flock "$PGMQC_LOCK" make -s PG_CONFIG="$PGMQC_PGBIN/pg_config" \
+			PGMQC_WERROR="${PGMQC_WERROR:-0}"
 		flock "$PGMQC_LOCK" make -s PG_CONFIG="$PGMQC_PGBIN/pg_config" install
 	)
 }

@@ -199,7 +199,8 @@ run_tap() {
 }
 
 pgmqc_install_deps
-pgmqc_build_install
+# the test build treats every compiler warning as an error
+PGMQC_WERROR=1 pgmqc_build_install
 pgmqc_user
 
 # A copy of the tree (no .git, no earlier test output) owned by the user,

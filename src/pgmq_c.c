@@ -23,8 +23,10 @@
 #include "miscadmin.h"
 #include "utils/guc.h"
 
+#include "common/security.h"
 #include "shared_memory/shared_memory.h"
 #include "worker/worker.h"
+#include "common/object_cache.h"
 
 PG_MODULE_MAGIC;
 
@@ -184,6 +186,7 @@ _PG_init(void)
 #endif
 
 	pgmqc_object_cache_init();
+	pgmqc_access_init();
 	RegisterXactCallback(pgmqc_xact_callback, NULL);
 	RegisterSubXactCallback(pgmqc_subxact_callback, NULL);
 }

@@ -49,28 +49,4 @@ extern int	pgmqc_max_wait_ms;
 #define PGMQC_KIND_TOPIC	't'
 
 
-/* the object cache and the statement catalogue (common/) */
-#include "common/object_cache.h"
-
-/*
- * TRANSITION (issue 10): the headers of the layers, included here until every
- * file includes what it uses.
- */
-#include "common/intervals.h"
-#include "functions/arguments.h"
-#include "common/guarded.h"
-
-
-/* queue/next_due.c */
-extern TimestampTz pgmqc_next_due(PgmqcQueue *queue, int64 lwm);
-
-/* result sets and waiting (queue_read.c) */
-extern bool pgmqc_check_wait(Interval *wait);
-extern TupleDesc pgmqc_call_result_desc(FunctionCallInfo fcinfo, bool *nonatomic);
-extern Datum pgmqc_message_array(TupleDesc desc, int n,
-								 MemoryContext result_cxt);
-extern void pgmqc_emit_rows(FunctionCallInfo fcinfo, bool sort_by_first);
-extern void pgmqc_emit_ids(FunctionCallInfo fcinfo, int64 *ids, int n);
-extern int64 *pgmqc_collect_ids(int *n);
-
 #endif							/* PGMQ_C_H */

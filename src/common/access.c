@@ -42,6 +42,8 @@
 
 #include "common/security.h"
 #include "common/statements.h"
+#include "common/object_cache.h"
+#include "pgmq_c.h"
 
 /* the privileges, in the order they are listed */
 const PgmqcPrivilege pgmqc_privileges[PGMQC_NUM_PRIVILEGES] = {
@@ -67,9 +69,19 @@ access_syscache_callback(Datum arg, int cacheid, uint32 hashvalue)
 	pgmqc_access_invalidate();
 }
 
+/* A grant changed in some backend (pgmqc_access_changed) or every relation. */
+static void
+access_relcache_callback(Datum arg, Oid relid)
+{
+	if (relid == InvalidOid || relid == pgmqc_access_relid())
+		pgmqc_access_invalidate();
+}
+
+/* At load (_PG_init): learn of every change that can change an answer. */
 void
 pgmqc_access_init(void)
 {
+	CacheRegisterRelcacheCallback(access_relcache_callback, (Datum) 0);
 	CacheRegisterSyscacheCallback(AUTHOID, access_syscache_callback, (Datum) 0);
 	CacheRegisterSyscacheCallback(AUTHMEMROLEMEM, access_syscache_callback, (Datum) 0);
 }

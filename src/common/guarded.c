@@ -29,6 +29,7 @@
 #include "utils/timestamp.h"
 
 #include "pgmq_c.h"
+#include "common/guarded.h"
 
 /* each failure is reported at most once per this interval */
 #define REPORT_INTERVAL_MS	60000

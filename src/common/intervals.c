@@ -1,7 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * intervals.c
- *		Adding intervals to times without ever failing on a huge interval.
+ *		Adding intervals to times without ever failing on a huge interval,
+ *		and the age of a time in seconds.
  *
  * Copyright (c) 2026, pgmq_c developers
  *
@@ -83,3 +84,10 @@ pgmqc_now_plus(Interval *iv)
 	return pgmqc_ts_plus(GetCurrentTimestamp(), iv);
 }
 
+
+/* Seconds from then to now, for the ages metrics report. */
+double
+pgmqc_age_seconds(TimestampTz now, TimestampTz then)
+{
+	return (double) (now - then) / USECS_PER_SEC;
+}

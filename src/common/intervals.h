@@ -18,5 +18,6 @@
 extern bool pgmqc_interval_is_zero(Interval *iv);
 extern TimestampTz pgmqc_now_plus(Interval *iv);
 extern TimestampTz pgmqc_ts_plus(TimestampTz ts, Interval *iv);
+extern double pgmqc_age_seconds(TimestampTz now, TimestampTz then);
 
 #endif							/* PGMQC_INTERVALS_H */

@@ -38,6 +38,7 @@
 
 #include "pgmq_c.h"
 #include "common/object_cache.h"
+#include "common/statements.h"
 
 static HTAB *queue_cache = NULL;
 static HTAB *group_cache = NULL;

@@ -82,8 +82,6 @@ security_relcache_callback(Datum arg, Oid relid)
 {
 	if (relid == InvalidOid || relid == queues_relid)
 		state_valid = false;
-	if (relid == InvalidOid || relid == access_relid)
-		pgmqc_access_invalidate();
 }
 
 /*
@@ -134,7 +132,6 @@ load_state(void)
 	{
 		CacheRegisterRelcacheCallback(security_relcache_callback, (Datum) 0);
 		RegisterXactCallback(security_xact_callback, NULL);
-		pgmqc_access_init();
 		callback_registered = true;
 	}
 	extoid = get_extension_oid("pgmq_c", true);
@@ -176,6 +173,16 @@ pinned_path(void)
 	return path;
 }
 #endif
+
+/*
+ * pgmq_c.access, as last looked up (InvalidOid before that, or before
+ * 0.4.0); never looks it up, so relcache callbacks may call it.
+ */
+Oid
+pgmqc_access_relid(void)
+{
+	return access_relid;
+}
 
 Oid
 pgmqc_extension_owner(void)

@@ -22,6 +22,7 @@
 #define PGMQC_SECURITY_H
 
 #include "pgmq_c.h"
+#include "common/object_cache.h"
 
 /* privileges on a queue or topic: bits of pgmq_c.access.privileges */
 #define PGMQC_PRIV_SEND		0x01	/* send, send_batch */
@@ -106,6 +107,7 @@ extern const char *pgmqc_privilege_name(int priv);
 extern void pgmqc_access_init(void);
 extern void pgmqc_access_invalidate(void);
 extern void pgmqc_access_changed(void);
+extern Oid	pgmqc_access_relid(void);
 extern int	pgmqc_read_grants(int32 queue_id, Oid **roles, int **masks);
 extern void pgmqc_forget_dropped_roles(void);
 

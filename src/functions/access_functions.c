@@ -27,6 +27,9 @@
 #include "compat.h"
 #include "common/security.h"
 #include "common/statements.h"
+#include "common/object_cache.h"
+#include "functions/arguments.h"
+#include "pgmq_c.h"
 
 PG_FUNCTION_INFO_V1(pgmqc_grant_access);
 PG_FUNCTION_INFO_V1(pgmqc_revoke_access);

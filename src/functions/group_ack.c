@@ -28,6 +28,7 @@
 #include "common/statements.h"
 #include "functions/arguments.h"
 #include "topic/topic.h"
+#include "functions/results.h"
 
 PG_FUNCTION_INFO_V1(pgmqc_ack);
 PG_FUNCTION_INFO_V1(pgmqc_ack_many);

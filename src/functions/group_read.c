@@ -26,6 +26,7 @@
 #include "common/security.h"
 #include "functions/arguments.h"
 #include "topic/topic.h"
+#include "functions/results.h"
 
 PG_FUNCTION_INFO_V1(pgmqc_read_group);
 PG_FUNCTION_INFO_V1(pgmqc_receive_group);

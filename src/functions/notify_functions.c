@@ -31,6 +31,9 @@
 #include "common/security.h"
 #include "functions/arguments.h"
 #include "shared_memory/shared_memory.h"
+#include "common/object_cache.h"
+#include "common/statements.h"
+#include "pgmq_c.h"
 
 PG_FUNCTION_INFO_V1(pgmqc_enable_notify);
 PG_FUNCTION_INFO_V1(pgmqc_disable_notify);

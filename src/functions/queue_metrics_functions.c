@@ -46,6 +46,7 @@
 #include "functions/arguments.h"
 #include "queue/queue.h"
 #include "topic/topic_publish.h"
+#include "common/metrics_row.h"
 
 PG_FUNCTION_INFO_V1(pgmqc_metrics);
 PG_FUNCTION_INFO_V1(pgmqc_metrics_all);

@@ -25,6 +25,7 @@
 #include "common/intervals.h"
 #include "common/statements.h"
 #include "queue/queue.h"
+#include "common/object_cache.h"
 
 /*
  * Delete (or archive) one message; returns whether it was there (with the
@@ -97,12 +98,12 @@ pgmqc_queue_set_vt(PgmqcQueue *queue, int64 msg_id, Interval *vt,
 	if (SPI_processed > 0 && pgmqc_shared != NULL)
 	{
 		if (pgmqc_interval_is_zero(vt))
-			pgmqc_wake_on_commit(queue, (int) SPI_processed, queue->notify);
+			pgmqc_wake_on_commit(queue->queue_id, (int) SPI_processed, queue->notify);
 		else
 		{
 			pgmqc_publish_due(queue->queue_id,
 							  pgmqc_now_plus(vt));
-			pgmqc_wake_on_commit(queue, 1, false);
+			pgmqc_wake_on_commit(queue->queue_id, 1, false);
 		}
 	}
 	return (int) SPI_processed;

@@ -15,6 +15,7 @@
 #include "pgmq_c.h"
 #include "common/statements.h"
 #include "queue/queue.h"
+#include "common/object_cache.h"
 
 /*
  * Up to qty archived messages with a msg_id above after_msg_id; returns how

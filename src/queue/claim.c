@@ -29,6 +29,7 @@
 #include "common/security.h"
 #include "common/statements.h"
 #include "queue/queue.h"
+#include "common/object_cache.h"
 
 /*
  * One attempt to claim up to qty messages for vt; returns how many (rows in
@@ -48,7 +49,7 @@ claim_once(PgmqcQueue *queue, int32 qty, Interval *vt)
 	if (n > 0 && pgmqc_shared != NULL)
 	{
 		/* rolled back, the claim makes the messages visible again */
-		pgmqc_wake_on_abort(queue, n);
+		pgmqc_wake_on_abort(queue->queue_id, n);
 		/* the lease end matters to sleepers and to notifications */
 		if (queue->notify ||
 			pg_atomic_read_u32(&pgmqc_slot(queue->queue_id)->waiters) > 0)
@@ -83,7 +84,7 @@ pgmqc_queue_claim(const char *name, int32 qty, Interval *vt_arg,
 		/* after a sleep, the queue may have been dropped meanwhile */
 		pgmqc_check_not_dropped(queue);
 		vt = vt_arg ? vt_arg : &queue->default_vt;
-		seen = pgmqc_generation(queue);
+		seen = pgmqc_generation(queue->queue_id);
 		n = claim_once(queue, qty, vt);
 		if (n > 0 || !waiting || GetCurrentTimestamp() >= deadline)
 			return n;
@@ -98,7 +99,7 @@ pgmqc_queue_claim(const char *name, int32 qty, Interval *vt_arg,
 			pgmqc_spi_commit();
 			/* a new transaction without a snapshot: we hold back nothing */
 		}
-		pgmqc_sleep(queue, seen, until);
+		pgmqc_sleep(queue->queue_id, seen, until);
 		CHECK_FOR_INTERRUPTS();
 	}
 }
@@ -118,6 +119,6 @@ pgmqc_queue_pop(PgmqcQueue *queue, int32 qty)
 	values[1] = Int64GetDatum(pgmqc_queue_advance_watermark(queue));
 	n = pgmqc_queue_run(queue, STMT_POP, values, NULL, 0);
 	if (n > 0)
-		pgmqc_wake_on_abort(queue, n);
+		pgmqc_wake_on_abort(queue->queue_id, n);
 	return n;
 }

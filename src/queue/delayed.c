@@ -23,6 +23,7 @@
 #include "shared_memory/shared_memory.h"
 #include "common/statements.h"
 #include "queue/queue.h"
+#include "common/object_cache.h"
 
 /* due delayed messages moved by one read, at most */
 #define MATURE_BATCH		1000
@@ -52,6 +53,6 @@ pgmqc_queue_mature_due(PgmqcQueue *queue)
 	if (pgmqc_queue_run(queue, STMT_MATURE, args, NULL, 0) > 0 && pgmqc_shared != NULL)
 	{
 		/* other sleepers may take what this reader does not */
-		pgmqc_wake_on_commit(queue, (int) SPI_processed, queue->notify);
+		pgmqc_wake_on_commit(queue->queue_id, (int) SPI_processed, queue->notify);
 	}
 }

@@ -26,13 +26,9 @@
 #include "pgmq_c.h"
 #include "common/statements.h"
 #include "queue/queue.h"
-
-/* Seconds from then to now. */
-double
-pgmqc_age_seconds(TimestampTz now, TimestampTz then)
-{
-	return (double) (now - then) / USECS_PER_SEC;
-}
+#include "common/intervals.h"
+#include "common/metrics_row.h"
+#include "common/object_cache.h"
 
 /*
  * Fill one pgmq_c.queue_metrics row (METRICS_ROW_NUM_COLUMNS values) for a

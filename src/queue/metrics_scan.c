@@ -40,6 +40,9 @@
 #include "pgmq_c.h"
 #include "common/statements.h"
 #include "queue/queue.h"
+#include "common/intervals.h"
+#include "common/metrics_row.h"
+#include "common/object_cache.h"
 
 /* What a scan of one table found. */
 typedef struct TableCount

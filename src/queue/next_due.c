@@ -24,6 +24,9 @@
 
 #include "pgmq_c.h"
 #include "shared_memory/shared_memory.h"
+#include "common/object_cache.h"
+#include "common/statements.h"
+#include "queue/queue.h"
 
 /*
  * The next time something in the queue becomes visible by itself: the

@@ -26,39 +26,16 @@
 #include "utils/array.h"
 #include "utils/jsonb.h"
 
+#include "common/metrics_row.h"
 #include "common/object_cache.h"
-
-/*
- * The columns of a pgmq_c.queue_metrics row, as indexes into the values
- * and nulls arrays that the metrics functions fill (queues here, topics in
- * topic/topic_statistics.c).  The catalog of version 0.2.0 and older has
- * only the columns up to METRICS_ROW_SCRAPE_TIME.
- */
-typedef enum PgmqcMetricsColumn
-{
-	METRICS_ROW_NAME,
-	METRICS_ROW_LENGTH,
-	METRICS_ROW_VISIBLE,
-	METRICS_ROW_DELAYED,
-	METRICS_ROW_IN_FLIGHT,
-	METRICS_ROW_ARCHIVED,
-	METRICS_ROW_OLDEST_AGE,
-	METRICS_ROW_NEWEST_AGE,
-	METRICS_ROW_TOTAL,
-	METRICS_ROW_EXACT,
-	METRICS_ROW_SCRAPE_TIME,
-	METRICS_ROW_KIND,
-	METRICS_ROW_RETENTION,
-	METRICS_ROW_PARTITIONS,
-	METRICS_ROW_GROUPS,
-	METRICS_ROW_TOTAL_BYTES,
-	METRICS_ROW_NUM_COLUMNS
-} PgmqcMetricsColumn;
 
 /* storage.c: a queue's catalog row and tables */
 extern void pgmqc_queue_create(const char *name, Interval *visibility_timeout);
 extern void pgmqc_queue_drop_storage(int32 queue_id);
 extern int64 pgmqc_queue_purge(PgmqcQueue *queue);
+
+/* next_due.c: when something in the queue next becomes visible by itself */
+extern TimestampTz pgmqc_next_due(PgmqcQueue *queue, int64 lwm);
 
 /* send.c */
 extern int64 pgmqc_queue_send(PgmqcQueue *queue, Jsonb *message,
@@ -94,7 +71,6 @@ extern int	pgmqc_queue_read_archive(PgmqcQueue *queue, int64 after_msg_id,
 									 int32 qty);
 
 /* metrics.c and metrics_scan.c */
-extern double pgmqc_age_seconds(TimestampTz now, TimestampTz then);
 extern void pgmqc_queue_metrics_row(PgmqcQueue *queue, Datum *values,
 									bool *nulls);
 extern bool pgmqc_queue_scanned_metrics_row(PgmqcQueue *queue, Datum *values,

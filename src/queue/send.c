@@ -31,6 +31,7 @@
 #include "common/intervals.h"
 #include "common/statements.h"
 #include "queue/queue.h"
+#include "common/object_cache.h"
 
 /*
  * Arrange the wake-ups for "count" messages sent: at commit, readers
@@ -43,7 +44,7 @@ announce(PgmqcQueue *queue, int count, Interval *delay)
 	if (pgmqc_shared == NULL)
 		return;
 	if (pgmqc_interval_is_zero(delay))
-		pgmqc_wake_on_commit(queue, count, queue->notify);
+		pgmqc_wake_on_commit(queue->queue_id, count, queue->notify);
 	else
 	{
 		TimestampTz due = pgmqc_now_plus(delay);
@@ -54,7 +55,7 @@ announce(PgmqcQueue *queue, int count, Interval *delay)
 		 * worker notifies only once the message is visible.
 		 */
 		pgmqc_publish_due(queue->queue_id, due);
-		pgmqc_due_on_commit(queue, due);
+		pgmqc_due_on_commit(queue->queue_id, due);
 	}
 	(void) pgmqc_my_worker(true);
 }

@@ -27,6 +27,7 @@
 #include "common/security.h"
 #include "common/statements.h"
 #include "queue/queue.h"
+#include "common/object_cache.h"
 
 /*
  * Make a queue: its row in pgmq_c.queues (owned by the caller) and its

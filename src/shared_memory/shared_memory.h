@@ -119,9 +119,9 @@ extern bool pgmqc_request_maintenance(void);
 extern bool pgmqc_request_fill(void);
 
 /* wakeups.c: wake-ups at the end of the current transaction, and at due times */
-extern void pgmqc_wake_on_commit(PgmqcQueue *queue, int count, bool notify);
-extern void pgmqc_wake_on_abort(PgmqcQueue *queue, int count);
-extern void pgmqc_due_on_commit(PgmqcQueue *queue, TimestampTz due);
+extern void pgmqc_wake_on_commit(int32 queue_id, int count, bool notify);
+extern void pgmqc_wake_on_abort(int32 queue_id, int count);
+extern void pgmqc_due_on_commit(int32 queue_id, TimestampTz due);
 extern void pgmqc_config_changed_on_commit(void);
 extern void pgmqc_wake_xact_end(bool commit);
 extern TimestampTz pgmqc_wake_due_slots(TimestampTz now, bool *fired);
@@ -129,8 +129,8 @@ extern TimestampTz pgmqc_wake_due_slots(TimestampTz now, bool *fired);
 /* wait.c: sleeping on a slot (GUCs pgmq_c.wait_slice, pgmq_c.poll_interval) */
 extern int	pgmqc_wait_slice_ms;
 extern int	pgmqc_poll_interval_ms;
-extern uint64 pgmqc_generation(PgmqcQueue *queue);
-extern void pgmqc_sleep(PgmqcQueue *queue, uint64 seen, TimestampTz until);
+extern uint64 pgmqc_generation(int32 queue_id);
+extern void pgmqc_sleep(int32 queue_id, uint64 seen, TimestampTz until);
 
 /* senders.c: open transactions that sent to a topic */
 extern void pgmqc_sender_register(int32 topic_id);

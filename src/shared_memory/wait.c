@@ -46,11 +46,11 @@ int			pgmqc_poll_interval_ms = 20;
  * passed to pgmqc_sleep; 0 without the shared memory.
  */
 uint64
-pgmqc_generation(PgmqcQueue *queue)
+pgmqc_generation(int32 queue_id)
 {
 	if (pgmqc_shared == NULL)
 		return 0;
-	return pg_atomic_read_u64(&pgmqc_slot(queue->queue_id)->generation);
+	return pg_atomic_read_u64(&pgmqc_slot(queue_id)->generation);
 }
 
 /* Milliseconds from now until "until", rounded up, at least 1. */
@@ -70,7 +70,7 @@ ms_until(TimestampTz until)
  * slice.  Returns without sleeping if the slot was woken already.
  */
 void
-pgmqc_sleep(PgmqcQueue *queue, uint64 seen, TimestampTz until)
+pgmqc_sleep(int32 queue_id, uint64 seen, TimestampTz until)
 {
 	PgmqcSlot  *slot;
 	TimestampTz slice_end;
@@ -91,7 +91,7 @@ pgmqc_sleep(PgmqcQueue *queue, uint64 seen, TimestampTz until)
 		return;
 	}
 
-	slot = pgmqc_slot(queue->queue_id);
+	slot = pgmqc_slot(queue_id);
 	ConditionVariablePrepareToSleep(&slot->cv);
 	if (pg_atomic_read_u64(&slot->generation) != seen)
 	{

@@ -44,9 +44,9 @@
 typedef struct PendingWake
 {
 	PgmqcSlot  *slot;
-	int32		queue_id;		/* the first queue recorded for the slot */
 	uint32		count;
-	bool		notify;
+	uint64		notify_bits;	/* PGMQC_NOTIFY_BIT of every queue recorded
+								 * here that asked for a NOTIFY */
 	bool		on_commit;
 	TimestampTz due;			/* earliest delayed message, or PGMQC_NO_DUE */
 } PendingWake;
@@ -63,22 +63,23 @@ pgmqc_config_changed_on_commit(void)
 }
 
 static void
-add_pending(PgmqcQueue *queue, int count, bool notify, bool on_commit,
+add_pending(int32 queue_id, int count, bool notify, bool on_commit,
 			TimestampTz due)
 {
 	PgmqcSlot  *slot;
+	uint64		notify_bits = notify ? PGMQC_NOTIFY_BIT(queue_id) : 0;
 	int			i;
 
 	if (pgmqc_shared == NULL)
 		return;
-	slot = pgmqc_slot(queue->queue_id);
+	slot = pgmqc_slot(queue_id);
 	for (i = 0; i < npending; i++)
 	{
 		if (pending[i].slot == slot && pending[i].on_commit == on_commit)
 		{
 			pending[i].count = (uint32) Min((uint64) pending[i].count + count,
 											PGMQC_WAKE_ALL);
-			pending[i].notify |= notify;
+			pending[i].notify_bits |= notify_bits;
 			pending[i].due = Min(pending[i].due, due);
 			return;
 		}
@@ -87,14 +88,13 @@ add_pending(PgmqcQueue *queue, int count, bool notify, bool on_commit,
 	{
 		/* no room: merge into the last entry, which then wakes generously */
 		pending[npending - 1].count = PGMQC_WAKE_ALL;
-		pending[npending - 1].notify |= notify;
+		pending[npending - 1].notify_bits |= notify_bits;
 		pending[npending - 1].due = Min(pending[npending - 1].due, due);
 		return;
 	}
 	pending[npending].slot = slot;
-	pending[npending].queue_id = queue->queue_id;
 	pending[npending].count = count;
-	pending[npending].notify = notify;
+	pending[npending].notify_bits = notify_bits;
 	pending[npending].on_commit = on_commit;
 	pending[npending].due = due;
 	npending++;
@@ -105,9 +105,9 @@ add_pending(PgmqcQueue *queue, int count, bool notify, bool on_commit,
  * one); with notify, ask the worker to send the queue's NOTIFY.
  */
 void
-pgmqc_wake_on_commit(PgmqcQueue *queue, int count, bool notify)
+pgmqc_wake_on_commit(int32 queue_id, int count, bool notify)
 {
-	add_pending(queue, count, notify, true, PGMQC_NO_DUE);
+	add_pending(queue_id, count, notify, true, PGMQC_NO_DUE);
 }
 
 /*
@@ -116,16 +116,16 @@ pgmqc_wake_on_commit(PgmqcQueue *queue, int count, bool notify)
  * commits after its due time must be announced at once).
  */
 void
-pgmqc_due_on_commit(PgmqcQueue *queue, TimestampTz due)
+pgmqc_due_on_commit(int32 queue_id, TimestampTz due)
 {
-	add_pending(queue, 1, false, true, due);
+	add_pending(queue_id, 1, false, true, due);
 }
 
 /* At abort (only), wake count sleepers of the queue's slot. */
 void
-pgmqc_wake_on_abort(PgmqcQueue *queue, int count)
+pgmqc_wake_on_abort(int32 queue_id, int count)
 {
-	add_pending(queue, count, false, false, PGMQC_NO_DUE);
+	add_pending(queue_id, count, false, false, PGMQC_NO_DUE);
 }
 
 /* Bump the slot's generation and wake count of its sleepers. */
@@ -173,8 +173,7 @@ pgmqc_wake_xact_end(bool commit)
 		if (pending[i].on_commit != commit)
 			continue;
 		wake_slot(pending[i].slot, pending[i].count);
-		if (pending[i].notify)
-			notify_bits |= PGMQC_NOTIFY_BIT(pending[i].queue_id);
+		notify_bits |= pending[i].notify_bits;
 		if (pending[i].due != PGMQC_NO_DUE)
 		{
 			/* cannot fail: atomics, a spinlock and SetLatch */

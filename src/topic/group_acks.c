@@ -24,6 +24,7 @@
 #include "common/intervals.h"
 #include "common/object_cache.h"
 #include "topic/topic.h"
+#include "common/statements.h"
 
 /* Acknowledge one message; false when the group does not hold it. */
 bool
@@ -53,9 +54,9 @@ announce_release(PgmqcQueue *topic, Interval *after)
 	if (pgmqc_shared == NULL)
 		return;
 	if (pgmqc_interval_is_zero(after))
-		pgmqc_wake_on_commit(topic, PGMQC_WAKE_ALL, false);
+		pgmqc_wake_on_commit(topic->queue_id, PGMQC_WAKE_ALL, false);
 	else
-		pgmqc_due_on_commit(topic, pgmqc_now_plus(after));
+		pgmqc_due_on_commit(topic->queue_id, pgmqc_now_plus(after));
 }
 
 /*

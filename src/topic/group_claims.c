@@ -28,6 +28,7 @@
 #include "common/object_cache.h"
 #include "common/security.h"
 #include "topic/topic.h"
+#include "common/statements.h"
 
 /* longest wait for the worker's fill, in milliseconds */
 #define FILL_WAIT_MS			1000
@@ -48,7 +49,7 @@ claim_group(PgmqcQueue *topic, PgmqcGroup *group, int32 qty, Interval *vt)
 	if (n > 0 && pgmqc_shared != NULL)
 	{
 		/* rolled back, the claim makes the messages available again */
-		pgmqc_wake_on_abort(topic, PGMQC_WAKE_ALL);
+		pgmqc_wake_on_abort(topic->queue_id, PGMQC_WAKE_ALL);
 		/* the lease end matters to sleepers */
 		if (pg_atomic_read_u32(&pgmqc_slot(topic->queue_id)->waiters) > 0)
 			pgmqc_publish_due(topic->queue_id, pgmqc_now_plus(vt));
@@ -124,7 +125,7 @@ pgmqc_group_claim_or_wait(const char *topic_name, const char *group_name,
 		/* after a sleep, the group or topic may have been dropped meanwhile */
 		(void) pgmqc_check_group_not_dropped(topic, group, false);
 		vt = vt_arg ? vt_arg : &group->default_vt;
-		seen = pgmqc_generation(topic);
+		seen = pgmqc_generation(topic->queue_id);
 		guard = pgmqc_plan_guard_begin();
 
 		tables[0] = tables[1] = NULL;
@@ -135,14 +136,14 @@ pgmqc_group_claim_or_wait(const char *topic_name, const char *group_name,
 		counts[0] = n;
 		if (n < qty)
 		{
-			uint64		before_fill = pgmqc_generation(topic);
+			uint64		before_fill = pgmqc_generation(topic->queue_id);
 			int64		added;
 
 			filled = pgmqc_group_fill(topic, group, qty - n, vt, false, &added);
 			if (filled == PGMQC_FILL_ASKED)
 			{
 				/* the worker's commit wakes us; then claim what it added */
-				pgmqc_sleep(topic, before_fill,
+				pgmqc_sleep(topic->queue_id, before_fill,
 							TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
 														FILL_WAIT_MS));
 				counts[1] = claim_group(topic, group, qty - n, vt);
@@ -162,7 +163,7 @@ pgmqc_group_claim_or_wait(const char *topic_name, const char *group_name,
 				 * Another reader is filling the group: its commit, which
 				 * comes soon, leaves messages for us too.
 				 */
-				pgmqc_sleep(topic, before_fill,
+				pgmqc_sleep(topic->queue_id, before_fill,
 							TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
 														FILL_BUSY_WAIT_MS));
 				counts[1] = claim_group(topic, group, qty, vt);
@@ -192,7 +193,7 @@ pgmqc_group_claim_or_wait(const char *topic_name, const char *group_name,
 		(void) pgmqc_my_worker(true);
 		if (commit_between)
 			pgmqc_spi_commit();
-		pgmqc_sleep(topic, seen, until);
+		pgmqc_sleep(topic->queue_id, seen, until);
 		CHECK_FOR_INTERRUPTS();
 	}
 }

@@ -39,6 +39,7 @@
 #include "common/intervals.h"
 #include "common/object_cache.h"
 #include "topic/topic.h"
+#include "common/statements.h"
 
 /* messages a fill examines at least (see pgmqc_group_fill) */
 #define FILL_MIN				256
@@ -154,7 +155,7 @@ pgmqc_group_fill(PgmqcQueue *topic, PgmqcGroup *group, int32 lease,
 	if (pgmqc_shared != NULL && SPI_processed > 0)
 	{
 		/* rolled back, the lease makes the messages available again */
-		pgmqc_wake_on_abort(topic, PGMQC_WAKE_ALL);
+		pgmqc_wake_on_abort(topic->queue_id, PGMQC_WAKE_ALL);
 		if (pg_atomic_read_u32(&pgmqc_slot(topic->queue_id)->waiters) > 0)
 			pgmqc_publish_due(topic->queue_id, pgmqc_now_plus(vt));
 	}
@@ -164,7 +165,7 @@ pgmqc_group_fill(PgmqcQueue *topic, PgmqcGroup *group, int32 lease,
 	 * those who found the group being filled wait for this commit.
 	 */
 	if ((*added > (int64) SPI_processed || contended) && pgmqc_shared != NULL)
-		pgmqc_wake_on_commit(topic, PGMQC_WAKE_ALL, false);
+		pgmqc_wake_on_commit(topic->queue_id, PGMQC_WAKE_ALL, false);
 	return (int) SPI_processed;
 }
 
@@ -192,7 +193,7 @@ fill_one_group(const char *topic_name, const char *group_name)
 		(void) pgmqc_group_fill(topic, group, 0, NULL, true, &added);
 	}
 	/* whoever asked waits for this commit, filled or not */
-	pgmqc_wake_on_commit(topic, PGMQC_WAKE_ALL, false);
+	pgmqc_wake_on_commit(topic->queue_id, PGMQC_WAKE_ALL, false);
 }
 
 /* The arguments of fill_one_group, run guarded. */

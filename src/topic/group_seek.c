@@ -23,6 +23,7 @@
 #include "shared_memory/shared_memory.h"
 #include "common/object_cache.h"
 #include "topic/topic.h"
+#include "common/statements.h"
 
 /*
  * The retained range of a topic: the first msg_id retained, the last msg_id
@@ -80,5 +81,5 @@ pgmqc_group_seek(PgmqcQueue *topic, PgmqcGroup *group, int64 to)
 	group->cursor_seen = 0;
 	group->cache.watermark.last_advance = 0;
 	if (pgmqc_shared != NULL)
-		pgmqc_wake_on_commit(topic, PGMQC_WAKE_ALL, false);
+		pgmqc_wake_on_commit(topic->queue_id, PGMQC_WAKE_ALL, false);
 }

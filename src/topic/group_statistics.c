@@ -24,6 +24,7 @@
 #include "pgmq_c.h"
 #include "common/object_cache.h"
 #include "topic/topic.h"
+#include "common/statements.h"
 
 /*
  * The names of a topic's groups, in the order of their names (collation

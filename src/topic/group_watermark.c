@@ -27,6 +27,7 @@
 #include "pgmq_c.h"
 #include "common/object_cache.h"
 #include "topic/topic.h"
+#include "common/statements.h"
 
 /* how often a group's watermark is recomputed, at most */
 #define WATERMARK_INTERVAL_MS	50

@@ -53,6 +53,7 @@
 #include "common/intervals.h"
 #include "common/object_cache.h"
 #include "topic/topic.h"
+#include "common/statements.h"
 
 /* how long a maintenance step queues for a lock before it gives up */
 #define MAINTENANCE_LOCK_TIMEOUT	"200ms"

@@ -106,13 +106,13 @@ pgmqc_topic_sent(PgmqcQueue *topic, int64 last_id, int count, Interval *delay)
 	if (pgmqc_shared != NULL)
 	{
 		if (pgmqc_interval_is_zero(delay))
-			pgmqc_wake_on_commit(topic, PGMQC_WAKE_ALL, false);	/* all groups */
+			pgmqc_wake_on_commit(topic->queue_id, PGMQC_WAKE_ALL, false);	/* all groups */
 		else
 		{
 			TimestampTz due = pgmqc_now_plus(delay);
 
 			pgmqc_publish_due(topic->queue_id, due);
-			pgmqc_due_on_commit(topic, due);
+			pgmqc_due_on_commit(topic->queue_id, due);
 		}
 	}
 

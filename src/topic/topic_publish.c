@@ -36,6 +36,7 @@
 #include "common/statements.h"
 #include "topic/topic.h"
 #include "topic/topic_publish.h"
+#include "common/object_cache.h"
 
 /*
  * The kept statement that inserts into the partition of msg_id, made first

@@ -25,8 +25,10 @@
 
 #include "pgmq_c.h"
 #include "common/statements.h"
-#include "queue/queue.h"
+#include "common/metrics_row.h"
 #include "topic/topic_publish.h"
+#include "common/intervals.h"
+#include "common/object_cache.h"
 
 /*
  * Fill one pgmq_c.queue_metrics row (METRICS_ROW_NUM_COLUMNS values) for a

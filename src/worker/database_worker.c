@@ -66,6 +66,7 @@
 #include "pgmq_c.h"
 #include "topic/topic.h"
 #include "worker/worker.h"
+#include "shared_memory/shared_memory.h"
 
 /* the notify settings are reloaded at least this often */
 #define SETTINGS_CHECK_MS		10000

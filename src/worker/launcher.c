@@ -47,6 +47,7 @@
 
 #include "common/security.h"
 #include "worker/worker.h"
+#include "shared_memory/shared_memory.h"
 
 /* GUC pgmq_c.worker: off, the launcher starts no worker */
 bool		pgmqc_worker_enabled = true;

@@ -49,6 +49,9 @@
 #include "common/guarded.h"
 #include "pgmq_c.h"
 #include "worker/worker.h"
+#include "common/object_cache.h"
+#include "common/statements.h"
+#include "shared_memory/shared_memory.h"
 
 /* after a notification step failed as a whole, no new one for this long */
 #define NOTIFY_RETRY_MS		1000

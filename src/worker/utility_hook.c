@@ -29,6 +29,7 @@
 #include "tcop/utility.h"
 
 #include "worker/worker.h"
+#include "shared_memory/shared_memory.h"
 
 static ProcessUtility_hook_type prev_ProcessUtility = NULL;
 
