@@ -527,14 +527,20 @@ sequence_last_drawn(Oid sequence, PgmqcRelation rel, int32 id)
 	return fcinfo->isnull ? 0 : DatumGetInt64(result);
 }
 
-/* The last msg_id drawn for a cached queue or topic. */
+/*
+ * The last msg_id drawn for a queue or topic: a cache entry, or a stand-in
+ * made from the catalog (metrics_all), whose sequence is then looked up.
+ */
 int64
 pgmqc_last_id_drawn(PgmqcQueue *queue)
 {
-	return sequence_last_drawn(queue->sequence_relid,
-							   queue->kind == PGMQC_KIND_TOPIC ?
-							   REL_LOG_SEQUENCE : REL_QUEUE_SEQUENCE,
-							   queue->queue_id);
+	PgmqcRelation rel = queue->kind == PGMQC_KIND_TOPIC ?
+		REL_LOG_SEQUENCE : REL_QUEUE_SEQUENCE;
+	Oid			sequence = queue->sequence_relid;
+
+	if (!OidIsValid(sequence))
+		sequence = pgmqc_relation_oid(rel, queue->queue_id, 0);
+	return sequence_last_drawn(sequence, rel, queue->queue_id);
 }
 
 /*

@@ -137,11 +137,6 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		"(SELECT msg_id FROM {delayed} ORDER BY msg_id LIMIT 1))",
 		1, {INT8OID}
 	},
-	[STMT_SEQUENCE_LAST] = {
-		ON_QUEUE,
-		"SELECT last_value, is_called FROM {sequence}",
-		0, {InvalidOid}
-	},
 	[STMT_DELETE] = {
 		ON_QUEUE,
 		"DELETE FROM {messages} WHERE msg_id OPERATOR(pg_catalog.=) $1 "
@@ -247,7 +242,6 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		"GREATEST("
 		" (SELECT enqueued_at FROM {messages} ORDER BY msg_id DESC LIMIT 1),"
 		" (SELECT enqueued_at FROM {delayed} ORDER BY msg_id DESC LIMIT 1)), "
-		"(SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM {sequence}), "
 		"pg_catalog.pg_stat_get_live_tuples({messages_regclass}), "
 		"pg_catalog.pg_stat_get_live_tuples({delayed_regclass}), "
 		"pg_catalog.pg_stat_get_live_tuples({archive_regclass}), "
@@ -284,15 +278,9 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		"pg_catalog.clock_timestamp() OPERATOR(pg_catalog.+) $3, $1, $2)",
 		4, {JSONBOID, JSONBOID, INTERVALOID, INT8OID}
 	},
-	[STMT_TOPIC_SEQUENCE_LAST] = {
-		ON_TOPIC,
-		"SELECT last_value, is_called FROM {log_sequence}",
-		0, {InvalidOid}
-	},
 	[STMT_TOPIC_BOUNDS] = {
 		ON_TOPIC,
 		"SELECT (SELECT msg_id FROM {log} ORDER BY msg_id LIMIT 1), "
-		"(SELECT CASE WHEN is_called THEN last_value ELSE last_value OPERATOR(pg_catalog.-) 1 END FROM {log_sequence}), "
 		"(SELECT enqueued_at FROM {log} ORDER BY msg_id LIMIT 1)",
 		0, {InvalidOid}
 	},
@@ -309,7 +297,6 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		" WHERE deliver_at OPERATOR(pg_catalog.>) pg_catalog.clock_timestamp() LIMIT $1) s), "
 		"(SELECT enqueued_at FROM {log} ORDER BY msg_id LIMIT 1), "
 		"(SELECT enqueued_at FROM {log} ORDER BY msg_id DESC LIMIT 1), "
-		"(SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM {log_sequence}), "
 		"(SELECT pg_catalog.sum(pg_catalog.pg_stat_get_live_tuples(i.inhrelid))::bigint "
 		" FROM pg_catalog.pg_inherits i WHERE i.inhparent OPERATOR(pg_catalog.=) {log_regclass}), "
 		"(SELECT pg_catalog.count(*)::integer FROM pg_catalog.pg_inherits i "

@@ -104,7 +104,7 @@ pgmqc_queue_metrics_row(PgmqcQueue *queue, Datum *values, bool *nulls)
 			Float8GetDatum(pgmqc_age_seconds(now, DatumGetTimestampTz(at)));
 	/* 0 when NULL */
 	values[METRICS_ROW_TOTAL] =
-		Int64GetDatum(pgmqc_column_int64(0, METRICS_COL_LAST_ID, &isnull));
+		Int64GetDatum(pgmqc_last_id_drawn(queue));
 	values[METRICS_ROW_EXACT] = BoolGetDatum(exact);
 	values[METRICS_ROW_SCRAPE_TIME] = TimestampTzGetDatum(now);
 	values[METRICS_ROW_KIND] = CStringGetTextDatum("queue");

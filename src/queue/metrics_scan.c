@@ -30,7 +30,6 @@
 
 #include "access/table.h"
 #include "access/tableam.h"
-#include "commands/sequence.h"
 #include "executor/tuptable.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
@@ -142,35 +141,16 @@ count_table(PgmqcRelation relation, int32 queue_id, Snapshot snap,
 }
 
 /*
- * msg_ids handed out by the queue's sequence: last_value once called, else
- * 0.  False when the sequence is missing.
+ * msg_ids handed out by the queue's sequence (pgmqc_last_id_drawn_by_id).
+ * False when the sequence is missing.
  */
 static bool
-sequence_total(int32 queue_id, Snapshot snap, int64 *total)
+sequence_total(int32 queue_id, int64 *total)
 {
-	Oid			relid = pgmqc_relation_oid(REL_QUEUE_SEQUENCE, queue_id, 0);
-	Relation	rel;
-	TableScanDesc scan;
-	TupleTableSlot *slot;
-	bool		found;
-
-	if (!OidIsValid(relid))
+	if (!OidIsValid(pgmqc_relation_oid(REL_QUEUE_SEQUENCE, queue_id, 0)))
 		return false;
-	rel = table_open(relid, AccessShareLock);
-	scan = table_beginscan(rel, snap, 0, NULL);
-	slot = table_slot_create(rel, NULL);
-	found = table_scan_getnextslot(scan, ForwardScanDirection, slot);
-	if (found)
-	{
-		bool		isnull;
-
-		*total = DatumGetBool(slot_getattr(slot, SEQ_COL_CALLED, &isnull)) ?
-			DatumGetInt64(slot_getattr(slot, SEQ_COL_LASTVAL, &isnull)) : 0;
-	}
-	ExecDropSingleTupleTableSlot(slot);
-	table_endscan(scan);
-	table_close(rel, NoLock);
-	return found;
+	*total = pgmqc_last_id_drawn_by_id(PGMQC_KIND_QUEUE, queue_id);
+	return true;
 }
 
 /*
@@ -196,7 +176,7 @@ pgmqc_queue_scanned_metrics_row(PgmqcQueue *queue, Datum *values, bool *nulls)
 	ok = count_table(REL_MESSAGES, queue->queue_id, snap, limit, now, &messages);
 	ok = ok && count_table(REL_DELAYED, queue->queue_id, snap, limit, now, &delayed);
 	ok = ok && count_table(REL_ARCHIVE, queue->queue_id, snap, limit, now, &archive);
-	ok = ok && sequence_total(queue->queue_id, snap, &total);
+	ok = ok && sequence_total(queue->queue_id, &total);
 	UnregisterSnapshot(snap);
 	if (!ok)
 		return false;

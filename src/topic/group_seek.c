@@ -39,7 +39,7 @@ pgmqc_topic_retained_range(PgmqcQueue *topic, PgmqcRetainedRange *range)
 	range->first = pgmqc_column_int64(0, BOUNDS_COL_FIRST_ID, &isnull);
 	if (isnull)
 		range->first = -1;
-	range->last = pgmqc_column_int64(0, BOUNDS_COL_LAST_ID, &isnull);
+	range->last = pgmqc_last_id_drawn(topic);
 	range->first_at = DatumGetTimestampTz(pgmqc_column(0, BOUNDS_COL_FIRST_AT,
 													   &isnull));
 	if (isnull)

@@ -87,7 +87,7 @@ pgmqc_topic_metrics_row(PgmqcQueue *topic, Datum *values, bool *nulls)
 			Float8GetDatum(pgmqc_age_seconds(now, DatumGetTimestampTz(at)));
 	/* 0 when NULL */
 	values[METRICS_ROW_TOTAL] =
-		Int64GetDatum(pgmqc_column_int64(0, TOPIC_METRICS_COL_LAST_ID, &isnull));
+		Int64GetDatum(pgmqc_last_id_drawn(topic));
 	values[METRICS_ROW_EXACT] = BoolGetDatum(exact);
 	values[METRICS_ROW_SCRAPE_TIME] = TimestampTzGetDatum(now);
 	values[METRICS_ROW_KIND] = CStringGetTextDatum("topic");
