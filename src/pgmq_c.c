@@ -57,8 +57,8 @@ pgmqc_xact_callback(XactEvent event, void *arg)
 		case XACT_EVENT_PREPARE:
 
 			/*
-			 * COMMIT PREPARED runs in another session, which knows nothing
-			 * of these wake-ups: sleepers notice within pgmq_c.wait_slice.
+			 * COMMIT PREPARED runs in another session, which knows nothing of
+			 * these wake-ups: sleepers notice within pgmq_c.wait_slice.
 			 */
 			pgmqc_object_cache_xact_end(false);
 			pgmqc_wake_xact_end(false);
@@ -106,8 +106,8 @@ _PG_init(void)
 	 * holding its snapshot (so the xmin horizon) and the queue's table locks
 	 * that purge_queue and drop_queue wait for; max_wait bounds how long a
 	 * read(..., wait) holds its snapshot and locks; wait_slice and
-	 * poll_interval, set small, turn idle waiters into busy pollers of
-	 * shared queues.  README.md, "Configuration", has the table.
+	 * poll_interval, set small, turn idle waiters into busy pollers of shared
+	 * queues.  README.md, "Configuration", has the table.
 	 */
 	DefineCustomIntVariable("pgmq_c.metrics_exact_limit",
 							"Queues holding up to this many messages get exact counts from metrics().",

@@ -243,9 +243,9 @@ pgmqc_forget_dropped_roles(void)
 		return;
 
 	/*
-	 * Look first, with no lock that anyone waits for: updating
-	 * pgmq_c.queues would queue behind a transaction that created a queue
-	 * and is still open.
+	 * Look first, with no lock that anyone waits for: updating pgmq_c.queues
+	 * would queue behind a transaction that created a queue and is still
+	 * open.
 	 */
 	pgmqc_run_catalog(STMT_DROPPED_ROLES_EXIST, NULL, NULL, 1);
 	if (!DatumGetBool(pgmqc_column(0, VALUE_COL, &isnull)))

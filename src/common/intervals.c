@@ -43,7 +43,7 @@ static int
 huge_interval_sign(const Interval *iv)
 {
 	double		days = (double) iv->month * DAYS_PER_MONTH + (double) iv->day +
-		(double) iv->time / (double) USECS_PER_DAY;
+	(double) iv->time / (double) USECS_PER_DAY;
 
 	if (iv->month > HUGE_INTERVAL_DAYS / 366 * MONTHS_PER_YEAR ||
 		iv->month < -HUGE_INTERVAL_DAYS / 366 * MONTHS_PER_YEAR ||

@@ -535,7 +535,7 @@ int64
 pgmqc_last_id_drawn(PgmqcQueue *queue)
 {
 	PgmqcRelation rel = queue->kind == PGMQC_KIND_TOPIC ?
-		REL_LOG_SEQUENCE : REL_QUEUE_SEQUENCE;
+	REL_LOG_SEQUENCE : REL_QUEUE_SEQUENCE;
 	Oid			sequence = queue->sequence_relid;
 
 	if (!OidIsValid(sequence))
@@ -551,7 +551,7 @@ int64
 pgmqc_last_id_drawn_by_id(char kind, int32 id)
 {
 	PgmqcRelation rel = kind == PGMQC_KIND_TOPIC ?
-		REL_LOG_SEQUENCE : REL_QUEUE_SEQUENCE;
+	REL_LOG_SEQUENCE : REL_QUEUE_SEQUENCE;
 
 	return sequence_last_drawn(pgmqc_relation_oid(rel, id, 0), rel, id);
 }
@@ -598,7 +598,7 @@ watermarks_xact_end(HTAB *table, Size offset, bool commit)
 	while ((entry = hash_seq_search(&status)) != NULL)
 	{
 		PgmqcWatermark *watermark =
-			&((PgmqcCacheEntry *) (entry + offset))->watermark;
+		&((PgmqcCacheEntry *) (entry + offset))->watermark;
 
 		if (watermark->has_tentative)
 		{

@@ -267,9 +267,10 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		"ORDER BY u.o RETURNING msg_id",
 		3, {JSONBARRAYOID, JSONBARRAYOID, INTERVALOID}
 	},
+
 	/*
-	 * Send one message straight into partition {partition} of a topic's
-	 * log, its msg_id drawn already: no tuple routing.
+	 * Send one message straight into partition {partition} of a topic's log,
+	 * its msg_id drawn already: no tuple routing.
 	 */
 	[STMT_TOPIC_SEND_PARTITION] = {
 		ON_TOPIC,
@@ -333,13 +334,14 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		"SELECT next_id FROM {cursors} WHERE group_id OPERATOR(pg_catalog.=) $1",
 		1, {INT4OID}
 	},
+
 	/*
 	 * Hand the next messages (up to $3 examined, from $1 to $2, those whose
-	 * headers contain $4) to the group, leasing the first $5 that are due
-	 * to this reader for $6.  Returns the leased messages, each row also
-	 * carrying how many messages were examined, the last one examined and
-	 * how many were handed out; a single row of NULL messages when none
-	 * was leased.
+	 * headers contain $4) to the group, leasing the first $5 that are due to
+	 * this reader for $6.  Returns the leased messages, each row also
+	 * carrying how many messages were examined, the last one examined and how
+	 * many were handed out; a single row of NULL messages when none was
+	 * leased.
 	 */
 	[STMT_GROUP_FILL] = {
 		ON_GROUP,
@@ -440,6 +442,7 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		"FROM pgmq_c.queues WHERE queue_name OPERATOR(pg_catalog.=) $1",
 		1, {TEXTOID}
 	},
+
 	/*
 	 * The catalog of versions 0.1.0 to 0.3.0 lacks columns: this library
 	 * serves them until ALTER EXTENSION pgmq_c UPDATE.
@@ -572,9 +575,10 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		1, {TIMESTAMPTZOID}, true
 	},
 	/* ---- topic: begin ---- */
+
 	/*
-	 * A topic's row in pgmq_c.queues; the _0_3 form for a catalog older
-	 * than 0.4.0, which has no owner column.
+	 * A topic's row in pgmq_c.queues; the _0_3 form for a catalog older than
+	 * 0.4.0, which has no owner column.
 	 */
 	[STMT_TOPIC_INSERT_CATALOG] = {
 		RUN_ONCE,
@@ -592,6 +596,7 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		3, {TEXTOID, INTERVALOID, INT8OID}
 	},
 	/* a topic's sequence, log and cursor table; partitions come apart */
+
 	/*
 	 * A topic's log, its sequence and its cursor table, shaped by the
 	 * template tables (pgmq_c--0.4.0--0.5.0.sql).  Only the msg_id default
@@ -644,6 +649,7 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		"WHERE topic_id OPERATOR(pg_catalog.=) {queue_id} ORDER BY group_id",
 		0, {InvalidOid}
 	},
+
 	/*
 	 * The partitions of topic {queue_id} attached to no log ($1: the oid of
 	 * schema pgmq_c).
@@ -671,6 +677,7 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		"VALUES ($1, $2, $3, $4, $5) RETURNING group_id",
 		5, {INT4OID, TEXTOID, INTERVALOID, JSONBOID, TEXTOID}
 	},
+
 	/*
 	 * A group's table.  vt is not indexed and fillfactor leaves room: leases
 	 * are HOT updates.  {name} is "<topic>, group <group>".
@@ -730,9 +737,10 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		"WHERE group_id OPERATOR(pg_catalog.=) {group_id}",
 		1, {INT8OID}
 	},
+
 	/*
-	 * The lowest and highest partition numbers of log {queue_id}; $1 is
-	 * where the number starts in a partition's name (after t_<id>_p).
+	 * The lowest and highest partition numbers of log {queue_id}; $1 is where
+	 * the number starts in a partition's name (after t_<id>_p).
 	 */
 	[STMT_PARTITION_RANGE] = {
 		RUN_ONCE,
@@ -873,9 +881,10 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		"VALUES ($1, $2) RETURNING queue_id",
 		2, {TEXTOID, INTERVALOID}
 	},
+
 	/*
-	 * A queue's tables, named after queue_id; the user's name appears only
-	 * in the comments.  Their shapes are the template tables' (columns,
+	 * A queue's tables, named after queue_id; the user's name appears only in
+	 * the comments.  Their shapes are the template tables' (columns,
 	 * defaults, constraints, indexes and, through {with:...}, storage
 	 * parameters; pgmq_c--0.4.0--0.5.0.sql says why fillfactor and no index
 	 * on vt); only msg_id's default names the queue's own sequence.
@@ -964,6 +973,7 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		"WHERE queue_id OPERATOR(pg_catalog.=) $1",
 		1, {INT4OID}
 	},
+
 	/*
 	 * metrics_all(): every queue and topic, in name order; the catalog of
 	 * version 0.3.0 has no owner, older ones no kind either.

@@ -56,8 +56,10 @@ typedef struct PgmqcStatementTarget
 	int32		queue_id;		/* a queue's or a topic's id */
 	int32		group_id;		/* a consumer group's id, or 0 */
 	int64		partition;		/* a log partition's number, or -1 */
-	int64		partition_size; /* msg_ids per partition, for {partition_start} */
-	const char *name;			/* a validated object name, for {name}, or NULL */
+	int64		partition_size; /* msg_ids per partition, for
+								 * {partition_start} */
+	const char *name;			/* a validated object name, for {name}, or
+								 * NULL */
 } PgmqcStatementTarget;
 
 /* Which kind of object a statement runs on (which cache entry keeps it). */

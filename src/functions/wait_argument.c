@@ -29,7 +29,7 @@ bool
 pgmqc_check_wait(Interval *wait)
 {
 	TimestampTz now = GetCurrentTimestamp();
-	TimestampTz end = pgmqc_ts_plus(now, wait);	/* one clock reading */
+	TimestampTz end = pgmqc_ts_plus(now, wait); /* one clock reading */
 
 	if (end < now)
 		ereport(ERROR,

@@ -198,11 +198,11 @@ pgmqc_queue_scanned_metrics_row(PgmqcQueue *queue, Datum *values, bool *nulls)
 	else
 	{
 		TimestampTz oldest = !messages.any ? delayed.low_at :
-			!delayed.any ? messages.low_at :
-			Min(messages.low_at, delayed.low_at);
+		!delayed.any ? messages.low_at :
+		Min(messages.low_at, delayed.low_at);
 		TimestampTz newest = !messages.any ? delayed.high_at :
-			!delayed.any ? messages.high_at :
-			Max(messages.high_at, delayed.high_at);
+		!delayed.any ? messages.high_at :
+		Max(messages.high_at, delayed.high_at);
 
 		values[METRICS_ROW_OLDEST_AGE] =
 			Float8GetDatum(pgmqc_age_seconds(now, oldest));

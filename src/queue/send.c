@@ -51,8 +51,8 @@ announce(PgmqcQueue *queue, int count, Interval *delay)
 
 		/*
 		 * Now, for a transaction that is prepared and committed elsewhere;
-		 * and again at commit, which may come after the due time.  The
-		 * worker notifies only once the message is visible.
+		 * and again at commit, which may come after the due time.  The worker
+		 * notifies only once the message is visible.
 		 */
 		pgmqc_publish_due(queue->queue_id, due);
 		pgmqc_due_on_commit(queue->queue_id, due);

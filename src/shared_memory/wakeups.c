@@ -187,9 +187,9 @@ pgmqc_wake_xact_end(bool commit)
 		PgmqcDbWorker *w = pgmqc_my_worker(false);
 
 		/*
-		 * Wake the worker only for news: a bit still set means the worker
-		 * has not taken it yet, or keeps it set while the queue's throttle
-		 * window runs.
+		 * Wake the worker only for news: a bit still set means the worker has
+		 * not taken it yet, or keeps it set while the queue's throttle window
+		 * runs.
 		 */
 		if (w != NULL &&
 			(pg_atomic_fetch_or_u64(&w->notify_bits, notify_bits) & notify_bits) != notify_bits &&

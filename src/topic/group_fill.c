@@ -132,8 +132,7 @@ pgmqc_group_fill(PgmqcQueue *topic, PgmqcGroup *group, int32 lease,
 	pgmqc_group_run(group, STMT_GROUP_FILL, args, nulls, 0);
 	examined = pgmqc_column_int64(0, FILL_COL_EXAMINED, &isnull);
 	if (examined < limit)
-		next_id = settled + 1;	/* every message up to the settled id was
-								 * seen */
+		next_id = settled + 1;	/* every message up to the settled id was seen */
 	else
 		next_id = pgmqc_column_int64(0, FILL_COL_LAST_EXAMINED, &isnull) + 1;
 	*added = pgmqc_column_int64(0, FILL_COL_HANDED_OUT, &isnull);

@@ -30,7 +30,7 @@
  * The names of a topic's groups, in the order of their names (collation
  * "C"), as a palloc'd array of *n; inside SPI.
  */
-char **
+char	  **
 pgmqc_topic_group_names(int32 topic_id, uint64 *n)
 {
 	Datum		arg = Int32GetDatum(topic_id);

@@ -275,9 +275,9 @@ pgmqc_worker_main(Datum main_arg)
 
 	/*
 	 * Log in as the extension's owner once an earlier start has learned who
-	 * that is (check_login_role); until then, or when the last attempt to
-	 * log in as it failed (the role lost LOGIN, say), as the bootstrap
-	 * superuser.  Either way every statement runs as the extension owner.
+	 * that is (check_login_role); until then, or when the last attempt to log
+	 * in as it failed (the role lost LOGIN, say), as the bootstrap superuser.
+	 * Either way every statement runs as the extension owner.
 	 */
 	SpinLockAcquire(&pgmqc_shared->mutex);
 	for (i = 0; i < PGMQC_MAX_DATABASES; i++)
