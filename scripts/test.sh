@@ -9,7 +9,8 @@
 #   prove                PROVE_TESTS (TAP; each test starts its own clusters)
 #
 # the way PGXS's "make installcheck" would, with the test lists read from the
-# Makefile.  Counts: one per pg_regress test, one per isolation spec, one per
+# Makefile, after a build in which every compiler warning is an error and a
+# check that src/ is pgindent-formatted (counted as one test).  Counts: one per pg_regress test, one per isolation spec, one per
 # TAP assertion (a TAP file that dies or misses its plan adds failures).
 # The last line printed is "N passed, N failed"; the exit status is non-zero
 # if anything failed or could not run.
@@ -202,6 +203,14 @@ pgmqc_install_deps
 # the test build treats every compiler warning as an error
 PGMQC_WERROR=1 pgmqc_build_install
 pgmqc_user
+
+# one check of its own: src/ is in pgindent style (scripts/indent.sh)
+if bash "$PGMQC_ROOT/scripts/indent.sh" --check; then
+	passed=$((passed + 1))
+else
+	pgmqc_log "src/ is not pgindent-formatted: run bash scripts/indent.sh"
+	failed=$((failed + 1))
+fi
 
 # A copy of the tree (no .git, no earlier test output) owned by the user,
 # since tests write results there and initdb/TAP refuse to run as root.
