@@ -1,7 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * compat.h
- *		Shims for the PostgreSQL versions pgmq_c builds against (13 to 17).
+ *		Shims for the PostgreSQL versions the sources are written for (14 to
+ *		17; only 15 is built and tested).
  *
  * Copyright (c) 2026, pgmq_c developers
  *

@@ -1,20 +1,13 @@
 /*-------------------------------------------------------------------------
  *
  * pgmq_c.h
- *		Declarations shared by the pgmq_c source files.
+ *		What every layer of pgmq_c shares: the limits of the API, the
+ *		configuration parameters and the two kinds of object.
  *
- * A queue is a row in pgmq_c.queues plus three tables named after its
- * queue_id, never after the user's name:
- *
- *	pgmq_c.q_<id>		live messages (visible or leased), pk msg_id
- *	pgmq_c.d_<id>		delayed messages not yet due, pk msg_id, index on
- *						deliver_at
- *	pgmq_c.a_<id>		archived messages, pk msg_id
- *	pgmq_c.q_<id>_seq	msg_id sequence shared by the three
- *
- * docs/design.md explains the storage design, in particular the per-backend
- * low watermark that keeps reads off the dead tuples left by consumed
- * messages while the xmin horizon is pinned.
+ * docs/architecture.md maps the layers and files; each folder of src/ has
+ * its own header (common/object_cache.h for queues, topics and groups,
+ * common/statements.h for the relations named after their ids and the
+ * statements run on them).
  *
  * Copyright (c) 2026, pgmq_c developers
  *

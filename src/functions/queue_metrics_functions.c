@@ -45,7 +45,7 @@
 #include "common/statements.h"
 #include "functions/arguments.h"
 #include "queue/queue.h"
-#include "topic/topic_publish.h"
+#include "topic/topic.h"
 #include "common/metrics_row.h"
 
 PG_FUNCTION_INFO_V1(pgmqc_metrics);

@@ -28,7 +28,7 @@
 #include "functions/arguments.h"
 #include "functions/results.h"
 #include "queue/queue.h"
-#include "topic/topic_publish.h"
+#include "topic/topic.h"
 
 PG_FUNCTION_INFO_V1(pgmqc_send);
 PG_FUNCTION_INFO_V1(pgmqc_send_batch);

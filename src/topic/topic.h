@@ -116,4 +116,17 @@ extern bool pgmqc_group_statistics(PgmqcGroup *group, int64 limit,
 /* maintenance.c */
 extern int64 pgmqc_maintain_topics_internal(void);
 
+/* topic_publish.c */
+extern int64 pgmqc_topic_publish(PgmqcQueue *topic, Jsonb *message,
+								 Jsonb *headers, Interval *delay);
+extern int	pgmqc_topic_publish_batch(PgmqcQueue *topic, ArrayType *messages,
+									  ArrayType *headers, int count,
+									  Interval *delay);
+extern void pgmqc_topic_batch_published(PgmqcQueue *topic, int64 *msg_ids,
+										int count, Interval *delay);
+
+/* topic_statistics.c */
+extern void pgmqc_topic_metrics_row(PgmqcQueue *topic, Datum *values,
+									bool *nulls);
+
 #endif							/* PGMQC_TOPIC_H */

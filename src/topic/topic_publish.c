@@ -35,7 +35,6 @@
 #include "common/intervals.h"
 #include "common/statements.h"
 #include "topic/topic.h"
-#include "topic/topic_publish.h"
 #include "common/object_cache.h"
 
 /*

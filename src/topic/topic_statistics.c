@@ -26,7 +26,7 @@
 #include "pgmq_c.h"
 #include "common/statements.h"
 #include "common/metrics_row.h"
-#include "topic/topic_publish.h"
+#include "topic/topic.h"
 #include "common/intervals.h"
 #include "common/object_cache.h"
 
