@@ -71,7 +71,7 @@ typedef struct PgmqcQueue
 	uint64		access_generation;
 	int			access_mask;
 
-	/* settled ids (queue/queue_read.c, topic/topic_publish.c) */
+	/* settled ids (queue/watermark.c, topic/settled_ids.c) */
 	int64		settled_through;
 	int64		candidate_id;
 	TransactionId candidate_xid;

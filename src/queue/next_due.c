@@ -3,7 +3,7 @@
  * next_due.c
  *		When something in a queue next becomes visible by itself.
  *
- * A waiting reader (queue_read.c) sleeps on the queue's wake-up slot at most
+ * A waiting reader (queue/claim.c) sleeps on the queue's wake-up slot at most
  * until the queue's next due time: the earliest future delivery time of a
  * delayed message or lease end.  Finding it is a statement on the queue's
  * tables (STMT_NEXT_DUE); the result is published to the slot

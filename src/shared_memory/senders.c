@@ -4,7 +4,7 @@
  *		The open transactions that have sent to a topic.
  *
  * A group's cursor may pass a msg_id only once the transaction that took it
- * has ended (topic_read.c): before that, the message may still commit.
+ * has ended (topic/settled_ids.c): before that, the message may still commit.
  * Without further knowledge that means waiting for every transaction with
  * an older XID in the whole cluster, so that one long transaction that
  * writes anything would hold back every topic.  Instead, each sender

@@ -247,7 +247,7 @@ request_work(bool maintenance)
 
 /*
  * Ask this database's worker to run topic maintenance soon (a topic is
- * filling its last partition: topic_read.c); false when there is no running
+ * filling its last partition: topic/send_support.c); false when there is no running
  * worker to ask.
  */
 bool
@@ -257,7 +257,7 @@ pgmqc_request_maintenance(void)
 }
 
 /*
- * Ask this database's worker to fill the consumer groups (topic_read.c);
+ * Ask this database's worker to fill the consumer groups (topic/group_fill.c);
  * false when there is no running worker to ask.
  */
 bool

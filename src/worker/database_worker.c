@@ -9,10 +9,10 @@
  *	- it fills the consumer groups of topics when a reader inside a
  *	  transaction block asks (PgmqcDbWorker.fill_wanted), in a transaction
  *	  of its own that commits at once, so that the group's cursor is not
- *	  held locked by the reader's long transaction (topic_read.c);
+ *	  held locked by the reader's long transaction (topic/group_fill.c);
  *	- it maintains topics every MAINTENANCE_INTERVAL_MS and when a sender
  *	  asks (PgmqcDbWorker.maint_wanted): partitions made ahead, rotation,
- *	  retention (topic_maint.c); and it forgets grants to dropped roles and
+ *	  retention (topic/maintenance.c); and it forgets grants to dropped roles and
  *	  gives the queues of a dropped owner to the extension's owner
  *	  (access.c);
  *	- at the due time of a delayed message or of a lease end published in a
@@ -84,7 +84,7 @@ static PgmqcDbWorker *my_entry = NULL;
 /*
  * The worker's steps.  Each runs in a transaction of its own, and the work
  * on each queue, topic and group inside it in a subtransaction of its own
- * (notifications.c, topic_read.c, topic_maint.c): an object whose tables
+ * (notifications.c, topic/group_fill.c, topic/maintenance.c): an object whose tables
  * are missing or damaged fails alone, and the worker goes on with the
  * others.  Failures are reported at most once a minute per step or object
  * (guarded.c), so that an object failing on every pass does not flood the
@@ -231,7 +231,7 @@ load_settings(void)
 		XACT_NOT_INSTALLED;
 }
 
-/* The fill step: every consumer group of every topic (topic_read.c). */
+/* The fill step: every consumer group of every topic (topic/group_fill.c). */
 static void
 fill_work(void *arg)
 {

@@ -24,8 +24,8 @@
 
 /*
  * What failed, as pgmqc_report_due tells objects apart: (kind, id).  The
- * other callers use other letters ('g' in topic_read.c, 't' and 'p' in
- * topic_maint.c).
+ * other callers use other letters ('g' in topic/group_fill.c, 't' and 'p' in
+ * topic/maintenance.c).
  */
 #define FAILED_QUEUE	'q'		/* id: a queue_id */
 #define FAILED_STEP		'w'		/* id: a step of database_worker.c */
