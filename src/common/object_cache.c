@@ -25,11 +25,14 @@
  */
 #include "postgres.h"
 
+#include "access/htup_details.h"
+#include "access/relation.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
+#include "commands/sequence.h"
+#include "storage/bufmgr.h"
 #include "storage/lmgr.h"
 #include "utils/builtins.h"
-#include "utils/fmgrprotos.h"
 #include "utils/hsearch.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
@@ -493,14 +496,23 @@ pgmqc_partition_send_plan(PgmqcQueue *topic, int64 partno)
 /*
  * The last msg_id drawn from a sequence (0 before the first): the one
  * place that reads it.  A drawn id may belong to a transaction still in
- * progress, or to one that rolled back.  Read without SPI, since sends and
- * reads do it often.  A missing sequence is reported by its name.
+ * progress, or to one that rolled back.  Sends and reads do this often, so
+ * it reads the sequence's one tuple from its page, as sequence.c does,
+ * without SPI; and it locks the sequence in the current (sub)transaction
+ * only, unlike pg_sequence_last_value(), whose lock lasts until the end of
+ * the top transaction (metrics_all() reads thousands of sequences, each in
+ * a subtransaction of its own).  A missing sequence is reported by name.
  */
 static int64
 sequence_last_drawn(Oid sequence, PgmqcRelation rel, int32 id)
 {
-	LOCAL_FCINFO(fcinfo, 1);
-	Datum		result;
+	Relation	seqrel;
+	Buffer		buffer;
+	Page		page;
+	ItemId		item;
+	HeapTupleData tuple;
+	Form_pg_sequence_data data;
+	int64		last;
 
 	if (OidIsValid(sequence))
 	{
@@ -519,12 +531,24 @@ sequence_last_drawn(Oid sequence, PgmqcRelation rel, int32 id)
 				 errmsg("relation \"pgmq_c.%s\" does not exist", name)));
 	}
 
-	/* NULL (0) until the sequence is first called: our sequences start at 1 */
-	InitFunctionCallInfoData(*fcinfo, NULL, 1, InvalidOid, NULL, NULL);
-	fcinfo->args[0].value = ObjectIdGetDatum(sequence);
-	fcinfo->args[0].isnull = false;
-	result = pg_sequence_last_value(fcinfo);
-	return fcinfo->isnull ? 0 : DatumGetInt64(result);
+	seqrel = relation_open(sequence, NoLock);	/* locked above */
+	if (seqrel->rd_rel->relkind != RELKIND_SEQUENCE)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("\"pgmq_c.%s\" is not a sequence",
+						RelationGetRelationName(seqrel))));
+	buffer = ReadBuffer(seqrel, 0);
+	LockBuffer(buffer, BUFFER_LOCK_SHARE);
+	page = BufferGetPage(buffer);
+	item = PageGetItemId(page, FirstOffsetNumber);
+	tuple.t_data = (HeapTupleHeader) PageGetItem(page, item);
+	tuple.t_len = ItemIdGetLength(item);
+	data = (Form_pg_sequence_data) GETSTRUCT(&tuple);
+	/* our sequences start at 1: before the first call, nothing was drawn */
+	last = data->is_called ? data->last_value : data->last_value - 1;
+	UnlockReleaseBuffer(buffer);
+	relation_close(seqrel, NoLock);
+	return last;
 }
 
 /*
