@@ -26,6 +26,7 @@
 # Environment:
 #   INSTR_N=1000         calls in the short run (the long one has 3N)
 #   INSTR_OLD=bd1fe19    the revision to compare with (0.3.0)
+#   INSTR_OLD_VERSION=0.3.0  the extension version its database gets
 #   INSTR_SCENARIOS="send1 send100 rd1 rd100 pop1"
 #   INSTR_DIR=dir        work directory (default a new one under /tmp)
 #   INSTR_INSTALL=1      0: do not build and install the current tree, count
@@ -44,6 +45,7 @@ PGBIN=$PGMQC_PGBIN
 PG_CONFIG=$PGBIN/pg_config
 N=${INSTR_N:-1000}
 OLD=${INSTR_OLD:-bd1fe19}
+OLD_VERSION=${INSTR_OLD_VERSION:-0.3.0}
 SCENARIOS=${INSTR_SCENARIOS:-"send1 send100 rd1 rd100 pop1"}
 W=${INSTR_DIR:-$(mktemp -d /tmp/pgmqc-instr.XXXXXX)}
 MSG='{"order_id": 123456, "customer": "c-42", "amount": 19.99, "status": "new", "items": [1, 2, 3]}'
@@ -88,7 +90,10 @@ CREATE EXTENSION pgmq_c;
 GRANT EXECUTE ON FUNCTION pgmq_c.create_queue(text, interval) TO bench_app;
 UPDATE pg_proc SET probin = '$W/lib.so' WHERE probin = '\$libdir/pgmq_c';
 \c bench_old
-CREATE EXTENSION pgmq_c VERSION '0.3.0';
+CREATE EXTENSION pgmq_c VERSION '$OLD_VERSION';
+-- 0.3.0's model (CREATE on the schema, rights on the catalog) and, for
+-- 0.4.0 and later, EXECUTE on create_queue: each harmless to the other
+GRANT EXECUTE ON FUNCTION pgmq_c.create_queue(text, interval) TO bench_app;
 GRANT CREATE ON SCHEMA pgmq_c TO bench_app;
 GRANT SELECT, INSERT, UPDATE, DELETE ON pgmq_c.queues TO bench_app;
 UPDATE pg_proc SET probin = '$W/lib.so' WHERE probin = '\$libdir/pgmq_c';
@@ -149,7 +154,7 @@ count() {
 	sed -n 's/.*Collected : \([0-9]*\).*/\1/p' "$W/$tag.vg"
 }
 
-printf '%-8s %16s %16s %8s\n' scenario "0.3.0 instr/call" "new instr/call" "new/old"
+printf '%-8s %16s %16s %8s\n' scenario "$OLD_VERSION instr/call" "new instr/call" "new/old"
 for scen in $SCENARIOS; do
 	old1=$(count old bench_old "$scen" "$N")
 	old3=$(count old bench_old "$scen" $((3 * N)))

@@ -252,6 +252,9 @@ switch_to old
 su_sql "$DB_OLD" <<EOF >/dev/null
 CREATE EXTENSION pgmq_c VERSION '$BENCH_OLD_VERSION';
 GRANT CREATE ON SCHEMA public TO $APP;
+-- 0.3.0's model (CREATE on the schema, rights on the catalog) and, for
+-- 0.4.0 and later, EXECUTE on create_queue: each harmless to the other
+GRANT EXECUTE ON FUNCTION pgmq_c.create_queue(text, interval) TO $APP, $ADMIN;
 GRANT CREATE ON SCHEMA pgmq_c TO $APP;
 GRANT SELECT, INSERT, UPDATE, DELETE ON pgmq_c.queues TO $APP;
 EOF
