@@ -1,126 +1,120 @@
 -- bad_input: every bad argument gets an error with a fitting SQLSTATE and
--- leaves the data as it was.  try() shows SQLSTATE and message.
-CREATE FUNCTION try(sql text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-	EXECUTE sql;
-	RETURN 'ok';
-EXCEPTION WHEN OTHERS THEN
-	RETURN SQLSTATE || ': ' || SQLERRM;
-END $$;
+-- leaves the data as it was.  pgmqc_test.try() (setup.sql) shows SQLSTATE
+-- and message.
 
 SELECT pgmq_c.create_queue('canary');
 SELECT count(*) FROM pgmq_c.send_batch('canary', ARRAY['{"c": 1}', '{"c": 2}']::jsonb[]);
 SELECT msg_id AS c1 FROM pgmq_c.read('canary', '1 hour', 1) \gset
 
 -- NULL for a required argument (22004)
-SELECT try($$SELECT pgmq_c.create_queue(NULL)$$);
-SELECT try($$SELECT pgmq_c.create_queue('x', NULL)$$);
-SELECT try($$SELECT pgmq_c.drop_queue(NULL)$$);
-SELECT try($$SELECT pgmq_c.purge_queue(NULL)$$);
-SELECT try($$SELECT pgmq_c.send(NULL, '{}')$$);
-SELECT try($$SELECT pgmq_c.send('canary', NULL)$$);
-SELECT try($$SELECT pgmq_c.send('canary', '{}', NULL, NULL)$$);
-SELECT try($$SELECT pgmq_c.send_batch('canary', NULL)$$);
-SELECT try($$SELECT pgmq_c.send_batch('canary', ARRAY['{}']::jsonb[], NULL, NULL)$$);
-SELECT try($$SELECT pgmq_c.read(NULL)$$);
-SELECT try($$SELECT pgmq_c.read('canary', '1 s', NULL)$$);
-SELECT try($$SELECT pgmq_c.pop('canary', NULL)$$);
-SELECT try($$SELECT pgmq_c.delete('canary', NULL::bigint)$$);
-SELECT try($$SELECT pgmq_c.delete('canary', NULL::bigint[])$$);
-SELECT try($$SELECT pgmq_c.archive('canary', NULL::bigint)$$);
-SELECT try($$SELECT pgmq_c.archive(NULL, 1)$$);
-SELECT try($$SELECT pgmq_c.set_vt('canary', NULL, '0')$$);
-SELECT try($$SELECT pgmq_c.set_vt('canary', 1, NULL)$$);
-SELECT try($$SELECT pgmq_c.metrics(NULL)$$);
-SELECT try($$SELECT pgmq_c.read_archive('canary', NULL)$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.create_queue(NULL)$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.create_queue('x', NULL)$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.drop_queue(NULL)$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.purge_queue(NULL)$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.send(NULL, '{}')$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.send('canary', NULL)$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.send('canary', '{}', NULL, NULL)$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.send_batch('canary', NULL)$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.send_batch('canary', ARRAY['{}']::jsonb[], NULL, NULL)$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.read(NULL)$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.read('canary', '1 s', NULL)$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.pop('canary', NULL)$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.delete('canary', NULL::bigint)$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.delete('canary', NULL::bigint[])$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.archive('canary', NULL::bigint)$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.archive(NULL, 1)$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.set_vt('canary', NULL, '0')$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.set_vt('canary', 1, NULL)$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.metrics(NULL)$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.read_archive('canary', NULL)$$);
 
 -- bad names (42602, 42622): empty, too long, quoted, dotted, spaced, non-ASCII, ...
-SELECT try($$SELECT pgmq_c.create_queue('')$$);
-SELECT try(format('SELECT pgmq_c.create_queue(%L)', repeat('x', 81)));
-SELECT try($$SELECT pgmq_c.create_queue('a"b')$$);
-SELECT try($$SELECT pgmq_c.create_queue('a''b')$$);
-SELECT try($$SELECT pgmq_c.create_queue('public.a')$$);
-SELECT try($$SELECT pgmq_c.create_queue('a b')$$);
-SELECT try($$SELECT pgmq_c.create_queue('café')$$);
-SELECT try($$SELECT pgmq_c.create_queue('a;drop table x')$$);
-SELECT try($$SELECT pgmq_c.create_queue(E'a\nb')$$);
-SELECT try($$SELECT pgmq_c.send('canary.x', '{}')$$);
-SELECT try($$SELECT pgmq_c.read('"canary"')$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.create_queue('')$$);
+SELECT pgmqc_test.try(format('SELECT pgmq_c.create_queue(%L)', repeat('x', 81)));
+SELECT pgmqc_test.try($$SELECT pgmq_c.create_queue('a"b')$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.create_queue('a''b')$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.create_queue('public.a')$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.create_queue('a b')$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.create_queue('café')$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.create_queue('a;drop table x')$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.create_queue(E'a\nb')$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.send('canary.x', '{}')$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.read('"canary"')$$);
 
 -- unknown queue (42704)
-SELECT try($$SELECT pgmq_c.send('nope', '{}')$$);
-SELECT try($$SELECT pgmq_c.send_batch('nope', ARRAY['{}']::jsonb[])$$);
-SELECT try($$SELECT pgmq_c.read('nope')$$);
-SELECT try($$SELECT pgmq_c.pop('nope')$$);
-SELECT try($$SELECT pgmq_c.delete('nope', 1)$$);
-SELECT try($$SELECT pgmq_c.delete('nope', ARRAY[1]::bigint[])$$);
-SELECT try($$SELECT pgmq_c.archive('nope', 1)$$);
-SELECT try($$SELECT pgmq_c.set_vt('nope', 1, '0')$$);
-SELECT try($$SELECT pgmq_c.purge_queue('nope')$$);
-SELECT try($$SELECT pgmq_c.metrics('nope')$$);
-SELECT try($$SELECT pgmq_c.read_archive('nope')$$);
-SELECT try($$SELECT pgmq_c.read('Canary')$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.send('nope', '{}')$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.send_batch('nope', ARRAY['{}']::jsonb[])$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.read('nope')$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.pop('nope')$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.delete('nope', 1)$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.delete('nope', ARRAY[1]::bigint[])$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.archive('nope', 1)$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.set_vt('nope', 1, '0')$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.purge_queue('nope')$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.metrics('nope')$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.read_archive('nope')$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.read('Canary')$$);
 -- dropping an unknown queue is not an error
 SELECT pgmq_c.drop_queue('nope');
 
 -- intervals (22023): negative or absurd
-SELECT try($$SELECT pgmq_c.create_queue('x', '0')$$);
-SELECT try($$SELECT pgmq_c.create_queue('x', '-1 second')$$);
-SELECT try($$SELECT pgmq_c.create_queue('x', '13 hours')$$);
-SELECT try($$SELECT pgmq_c.read('canary', '-1 second')$$);
-SELECT try($$SELECT pgmq_c.read('canary', '12 hours 1 second')$$);
-SELECT try($$SELECT pgmq_c.read('canary', '1 mon')$$);
-SELECT try($$SELECT pgmq_c.read('canary', '1 day -1 hour')$$);
-SELECT try($$SELECT pgmq_c.set_vt('canary', 1, '-5 minutes')$$);
-SELECT try($$SELECT pgmq_c.set_vt('canary', 1, '100 years')$$);
-SELECT try($$SELECT pgmq_c.send('canary', '{}', NULL, '-1 millisecond')$$);
-SELECT try($$SELECT pgmq_c.send('canary', '{}', NULL, '1 year 1 day')$$);
-SELECT try($$SELECT pgmq_c.send('canary', '{}', NULL, '13 mons')$$);
-SELECT try($$SELECT pgmq_c.send_batch('canary', ARRAY['{}']::jsonb[], NULL, '-1 day')$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.create_queue('x', '0')$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.create_queue('x', '-1 second')$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.create_queue('x', '13 hours')$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.read('canary', '-1 second')$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.read('canary', '12 hours 1 second')$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.read('canary', '1 mon')$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.read('canary', '1 day -1 hour')$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.set_vt('canary', 1, '-5 minutes')$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.set_vt('canary', 1, '100 years')$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.send('canary', '{}', NULL, '-1 millisecond')$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.send('canary', '{}', NULL, '1 year 1 day')$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.send('canary', '{}', NULL, '13 mons')$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.send_batch('canary', ARRAY['{}']::jsonb[], NULL, '-1 day')$$);
 -- the limits themselves are accepted
-SELECT try($$SELECT pgmq_c.read('canary', '12 hours', 1)$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.read('canary', '12 hours', 1)$$);
 
 -- qty (22023): zero, negative, over the maximum of 10000
-SELECT try($$SELECT pgmq_c.read('canary', '1 s', 0)$$);
-SELECT try($$SELECT pgmq_c.read('canary', '1 s', -1)$$);
-SELECT try($$SELECT pgmq_c.read('canary', '1 s', 10001)$$);
-SELECT try($$SELECT pgmq_c.pop('canary', 0)$$);
-SELECT try($$SELECT pgmq_c.read_archive('canary', 0, 0)$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.read('canary', '1 s', 0)$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.read('canary', '1 s', -1)$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.read('canary', '1 s', 10001)$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.pop('canary', 0)$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.read_archive('canary', 0, 0)$$);
 
 -- arrays: NULL elements (22004), unequal lengths, empty, too many, 2-D
-SELECT try($$SELECT pgmq_c.send_batch('canary', ARRAY['{}', NULL]::jsonb[])$$);
-SELECT try($$SELECT pgmq_c.send_batch('canary', ARRAY['{}', '{}']::jsonb[], ARRAY['{}', NULL]::jsonb[])$$);
-SELECT try($$SELECT pgmq_c.send_batch('canary', ARRAY['{}', '{}']::jsonb[], ARRAY['{}']::jsonb[])$$);
-SELECT try($$SELECT pgmq_c.send_batch('canary', ARRAY[]::jsonb[])$$);
-SELECT try($$SELECT pgmq_c.send_batch('canary', array_fill('{}'::jsonb, ARRAY[10001]))$$);
-SELECT try($$SELECT pgmq_c.send_batch('canary', ARRAY[['{}', '{}'], ['{}', '{}']]::jsonb[])$$);
-SELECT try($$SELECT pgmq_c.delete('canary', ARRAY[1, NULL]::bigint[])$$);
-SELECT try($$SELECT pgmq_c.delete('canary', ARRAY[1, 2]::bigint[], ARRAY[1]::int[])$$);
-SELECT try($$SELECT pgmq_c.archive('canary', ARRAY[1]::bigint[], ARRAY[NULL]::int[])$$);
-SELECT try($$SELECT pgmq_c.delete('canary', array_fill(1::bigint, ARRAY[10001]))$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.send_batch('canary', ARRAY['{}', NULL]::jsonb[])$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.send_batch('canary', ARRAY['{}', '{}']::jsonb[], ARRAY['{}', NULL]::jsonb[])$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.send_batch('canary', ARRAY['{}', '{}']::jsonb[], ARRAY['{}']::jsonb[])$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.send_batch('canary', ARRAY[]::jsonb[])$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.send_batch('canary', array_fill('{}'::jsonb, ARRAY[10001]))$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.send_batch('canary', ARRAY[['{}', '{}'], ['{}', '{}']]::jsonb[])$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.delete('canary', ARRAY[1, NULL]::bigint[])$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.delete('canary', ARRAY[1, 2]::bigint[], ARRAY[1]::int[])$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.archive('canary', ARRAY[1]::bigint[], ARRAY[NULL]::int[])$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.delete('canary', array_fill(1::bigint, ARRAY[10001]))$$);
 
 -- receipts: a negative read_ct (22023)
-SELECT try($$SELECT pgmq_c.delete('canary', 1, -1)$$);
-SELECT try($$SELECT pgmq_c.set_vt('canary', 1, '0', -1)$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.delete('canary', 1, -1)$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.set_vt('canary', 1, '0', -1)$$);
 
 -- payloads: objects or arrays only; headers objects only (22023)
-SELECT try($$SELECT pgmq_c.send('canary', '42')$$);
-SELECT try($$SELECT pgmq_c.send('canary', '"text"')$$);
-SELECT try($$SELECT pgmq_c.send('canary', 'null')$$);
-SELECT try($$SELECT pgmq_c.send('canary', '{}', '[1]')$$);
-SELECT try($$SELECT pgmq_c.send('canary', '{}', '"h"')$$);
-SELECT try($$SELECT pgmq_c.send_batch('canary', ARRAY['{}', 'true']::jsonb[])$$);
-SELECT try($$SELECT pgmq_c.send_batch('canary', ARRAY['{}']::jsonb[], ARRAY['1']::jsonb[])$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.send('canary', '42')$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.send('canary', '"text"')$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.send('canary', 'null')$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.send('canary', '{}', '[1]')$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.send('canary', '{}', '"h"')$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.send_batch('canary', ARRAY['{}', 'true']::jsonb[])$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.send_batch('canary', ARRAY['{}']::jsonb[], ARRAY['1']::jsonb[])$$);
 -- over pgmq_c.max_message_size (54000)
 SET pgmq_c.max_message_size = '1kB';
-SELECT try(format('SELECT pgmq_c.send(%L, %L)', 'canary', jsonb_build_object('big', repeat('x', 2000))));
-SELECT try(format('SELECT pgmq_c.send(%L, %L, %L)', 'canary', '{}', jsonb_build_object('big', repeat('x', 2000))));
-SELECT try(format('SELECT pgmq_c.send_batch(%L, ARRAY[%L]::jsonb[])', 'canary', jsonb_build_object('big', repeat('x', 2000))));
-SELECT try(format('SELECT pgmq_c.send(%L, %L)', 'canary', jsonb_build_object('small', repeat('x', 500))));
+SELECT pgmqc_test.try(format('SELECT pgmq_c.send(%L, %L)', 'canary', jsonb_build_object('big', repeat('x', 2000))));
+SELECT pgmqc_test.try(format('SELECT pgmq_c.send(%L, %L, %L)', 'canary', '{}', jsonb_build_object('big', repeat('x', 2000))));
+SELECT pgmqc_test.try(format('SELECT pgmq_c.send_batch(%L, ARRAY[%L]::jsonb[])', 'canary', jsonb_build_object('big', repeat('x', 2000))));
+SELECT pgmqc_test.try(format('SELECT pgmq_c.send(%L, %L)', 'canary', jsonb_build_object('small', repeat('x', 500))));
 RESET pgmq_c.max_message_size;
 -- the default limit is 1 MB
 SHOW pgmq_c.max_message_size;
-SELECT try(format('SELECT pgmq_c.send(%L, %L)', 'canary', jsonb_build_object('big', repeat('x', 1100000))));
+SELECT pgmqc_test.try(format('SELECT pgmq_c.send(%L, %L)', 'canary', jsonb_build_object('big', repeat('x', 1100000))));
 
 -- nothing above changed the data: the canary holds its 2 messages (both
 -- leased now: the 12-hour read took the second) plus the one small message
@@ -130,4 +124,3 @@ SELECT queue_length, visible_length, in_flight_length, delayed_length, archived_
   FROM pgmq_c.metrics('canary');
 SELECT pgmq_c.delete('canary', :c1, 1) AS receipt_still_valid;
 SELECT pgmq_c.drop_queue('canary');
-DROP FUNCTION try(text);

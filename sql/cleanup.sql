@@ -12,3 +12,7 @@ SELECT count(*) AS leftover FROM pg_namespace WHERE nspname = 'pgmq_c';
 CREATE EXTENSION pgmq_c;
 SELECT count(*) FROM pgmq_c.list_queues();
 DROP EXTENSION pgmq_c;
+-- the tests' helpers (setup.sql)
+SET client_min_messages = warning;
+DROP SCHEMA pgmqc_test CASCADE;
+RESET client_min_messages;

@@ -33,32 +33,25 @@ CALL pgmq_c.receive('waits', '1 hour', 5, '1 second') \gset
 SELECT m.message FROM unnest(:'messages'::pgmq_c.message[]) m;
 COMMIT;
 
--- bad input; try() shows SQLSTATE and message
-CREATE FUNCTION try(sql text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-	EXECUTE sql;
-	RETURN 'ok';
-EXCEPTION WHEN OTHERS THEN
-	RETURN SQLSTATE || ': ' || SQLERRM;
-END $$;
+-- bad input; pgmqc_test.try() (setup.sql) shows SQLSTATE and message
 -- wait: NULL, negative, over pgmq_c.max_wait (22004, 22023)
-SELECT try($$SELECT pgmq_c.read('waits', '1 hour', 1, NULL)$$);
-SELECT try($$SELECT pgmq_c.read('waits', '1 hour', 1, '-1 second')$$);
-SELECT try($$SELECT pgmq_c.read('waits', '1 hour', 1, '31 seconds')$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.read('waits', '1 hour', 1, NULL)$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.read('waits', '1 hour', 1, '-1 second')$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.read('waits', '1 hour', 1, '31 seconds')$$);
 SET pgmq_c.max_wait = '100ms';
-SELECT try($$SELECT pgmq_c.read('waits', '1 hour', 1, '1 second')$$);
-SELECT try($$CALL pgmq_c.receive('waits', '1 hour', 1, '1 second')$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.read('waits', '1 hour', 1, '1 second')$$);
+SELECT pgmqc_test.try($$CALL pgmq_c.receive('waits', '1 hour', 1, '1 second')$$);
 RESET pgmq_c.max_wait;
-SELECT try($$CALL pgmq_c.receive('waits', '1 hour', 0)$$);
-SELECT try($$CALL pgmq_c.receive('nope', '1 hour', 1)$$);
-SELECT try($$CALL pgmq_c.receive('waits', '1 hour', 1, NULL)$$);
-SELECT try($$CALL pgmq_c.receive(NULL)$$);
+SELECT pgmqc_test.try($$CALL pgmq_c.receive('waits', '1 hour', 0)$$);
+SELECT pgmqc_test.try($$CALL pgmq_c.receive('nope', '1 hour', 1)$$);
+SELECT pgmqc_test.try($$CALL pgmq_c.receive('waits', '1 hour', 1, NULL)$$);
+SELECT pgmqc_test.try($$CALL pgmq_c.receive(NULL)$$);
 -- waiting needs READ COMMITTED: a transaction snapshot never shows later commits (25001)
 BEGIN ISOLATION LEVEL REPEATABLE READ;
-SELECT try($$SELECT pgmq_c.read('waits', '1 hour', 1, '1 second')$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.read('waits', '1 hour', 1, '1 second')$$);
 ROLLBACK;
 BEGIN ISOLATION LEVEL SERIALIZABLE;
-SELECT try($$CALL pgmq_c.receive('waits', '1 hour', 1, '1 second')$$);
+SELECT pgmqc_test.try($$CALL pgmq_c.receive('waits', '1 hour', 1, '1 second')$$);
 ROLLBACK;
 -- without wait, REPEATABLE READ reads are fine
 BEGIN ISOLATION LEVEL REPEATABLE READ;
@@ -71,13 +64,12 @@ SELECT pgmq_c.enable_notify('waits', '250 milliseconds');
 SELECT notify_throttle FROM pgmq_c.queues WHERE queue_name = 'waits';
 SELECT pgmq_c.disable_notify('waits');
 SELECT notify_throttle IS NULL AS off FROM pgmq_c.queues WHERE queue_name = 'waits';
-SELECT try($$SELECT pgmq_c.enable_notify('nope')$$);
-SELECT try($$SELECT pgmq_c.enable_notify('waits', NULL)$$);
-SELECT try($$SELECT pgmq_c.enable_notify('waits', '-1 second')$$);
-SELECT try($$SELECT pgmq_c.enable_notify('waits', '1 day')$$);
-SELECT try($$SELECT pgmq_c.disable_notify(NULL)$$);
-SELECT try($$SELECT pgmq_c.enable_notify('bad name')$$);
-DROP FUNCTION try(text);
+SELECT pgmqc_test.try($$SELECT pgmq_c.enable_notify('nope')$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.enable_notify('waits', NULL)$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.enable_notify('waits', '-1 second')$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.enable_notify('waits', '1 day')$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.disable_notify(NULL)$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.enable_notify('bad name')$$);
 
 -- status: this cluster preloads pgmq_c; nobody is waiting now
 SELECT preloaded, wait_slots > 0 AS has_slots, sleeping_readers FROM pgmq_c.status();

@@ -25,14 +25,6 @@ GRANT EXECUTE ON FUNCTION pgmq_c.create_queue(text, interval),
 -- a scratch schema every role may use
 CREATE SCHEMA regress_sec;
 GRANT USAGE ON SCHEMA regress_sec TO PUBLIC;
--- SQLSTATE and message of a statement, or 'ok'
-CREATE FUNCTION regress_sec.try(sql text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-	EXECUTE sql;
-	RETURN 'ok';
-EXCEPTION WHEN OTHERS THEN
-	RETURN SQLSTATE || ': ' || SQLERRM;
-END $$;
 
 -- One queue and one topic (with group g and 4 messages each) per column of
 -- the table, all created by regress_pgmqc_owner, so that each column's
@@ -255,15 +247,15 @@ SELECT pgmq_c.revoke_access('sec_q_none', 'public', '{all}');
 SELECT pgmq_c.revoke_access('sec_q_none', 'regress_pgmqc_consume', '{all}');
 SELECT * FROM pgmq_c.list_access('sec_q_none');
 SET ROLE regress_pgmqc_nobody;
-SELECT regress_sec.try($$SELECT * FROM pgmq_c.read('sec_q_none', '0', 10)$$);
-SELECT regress_sec.try($$SELECT pgmq_c.send('sec_q_none', '{"still": "sends"}')$$);
+SELECT pgmqc_test.try($$SELECT * FROM pgmq_c.read('sec_q_none', '0', 10)$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.send('sec_q_none', '{"still": "sends"}')$$);
 SET ROLE regress_pgmqc_owner;
 SELECT pgmq_c.revoke_access('sec_q_none', 'regress_pgmqc_nobody', '{all}');
 SELECT pgmq_c.revoke_access('sec_q_none', 'regress_pgmqc_admin', '{admin}');
 SELECT * FROM pgmq_c.list_access('sec_q_none');
 SET ROLE regress_pgmqc_nobody;
-SELECT regress_sec.try($$SELECT pgmq_c.send('sec_q_none', '{"no": "more"}')$$);
-SELECT regress_sec.try($$SELECT * FROM pgmq_c.list_access('sec_q_none')$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.send('sec_q_none', '{"no": "more"}')$$);
+SELECT pgmqc_test.try($$SELECT * FROM pgmq_c.list_access('sec_q_none')$$);
 
 -- the owner cannot lose its privileges, not even by revoking them itself
 SET ROLE regress_pgmqc_owner;
@@ -286,16 +278,16 @@ RESET ROLE;
 -- members of the owner role hold everything, as the owner does
 CREATE ROLE regress_pgmqc_owner_member IN ROLE regress_pgmqc_owner;
 SET ROLE regress_pgmqc_owner_member;
-SELECT regress_sec.try($$SELECT pgmq_c.purge_queue('sec_q_none')$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.purge_queue('sec_q_none')$$);
 RESET ROLE;
 
 -- membership counts while it lasts: revoking the role membership ends it
 SET ROLE regress_pgmqc_member;
-SELECT regress_sec.try($$SELECT * FROM pgmq_c.read('sec_q_member', '0', 1)$$);
+SELECT pgmqc_test.try($$SELECT * FROM pgmq_c.read('sec_q_member', '0', 1)$$);
 RESET ROLE;
 REVOKE regress_pgmqc_consumers FROM regress_pgmqc_member;
 SET ROLE regress_pgmqc_member;
-SELECT regress_sec.try($$SELECT * FROM pgmq_c.read('sec_q_member', '0', 1)$$);
+SELECT pgmqc_test.try($$SELECT * FROM pgmq_c.read('sec_q_member', '0', 1)$$);
 RESET ROLE;
 
 -- grants die with their queue: a queue created again under the same name
@@ -307,36 +299,36 @@ SELECT pgmq_c.drop_queue('sec_again');
 SELECT pgmq_c.create_queue('sec_again');
 SELECT * FROM pgmq_c.list_access('sec_again');
 SET ROLE regress_pgmqc_nobody;
-SELECT regress_sec.try($$SELECT pgmq_c.send('sec_again', '{"a": 1}')$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.send('sec_again', '{"a": 1}')$$);
 SET ROLE regress_pgmqc_owner;
 SELECT pgmq_c.drop_queue('sec_again');
 RESET ROLE;
 
 -- bad input
 SET ROLE regress_pgmqc_owner;
-SELECT regress_sec.try($$SELECT pgmq_c.grant_access(NULL, 'regress_pgmqc_nobody', '{send}')$$);
-SELECT regress_sec.try($$SELECT pgmq_c.grant_access('sec_q_none', NULL, '{send}')$$);
-SELECT regress_sec.try($$SELECT pgmq_c.grant_access('sec_q_none', 'regress_pgmqc_nobody', NULL)$$);
-SELECT regress_sec.try($$SELECT pgmq_c.grant_access('sec_q_none', 'regress_pgmqc_nobody', '{send,NULL}')$$);
-SELECT regress_sec.try($$SELECT pgmq_c.grant_access('sec_q_none', 'regress_pgmqc_no_such_role', '{send}')$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.grant_access(NULL, 'regress_pgmqc_nobody', '{send}')$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.grant_access('sec_q_none', NULL, '{send}')$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.grant_access('sec_q_none', 'regress_pgmqc_nobody', NULL)$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.grant_access('sec_q_none', 'regress_pgmqc_nobody', '{send,NULL}')$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.grant_access('sec_q_none', 'regress_pgmqc_no_such_role', '{send}')$$);
 -- the role name is taken literally, not as an identifier
-SELECT regress_sec.try($$SELECT pgmq_c.grant_access('sec_q_none', '"regress_pgmqc_nobody"', '{send}')$$);
-SELECT regress_sec.try($$SELECT pgmq_c.grant_access('sec_q_none', 'REGRESS_PGMQC_NOBODY', '{send}')$$);
-SELECT regress_sec.try($$SELECT pgmq_c.grant_access('sec_q_none', 'regress_pgmqc_nobody', '{write}')$$);
-SELECT regress_sec.try($$SELECT pgmq_c.grant_access('sec_q_none', 'regress_pgmqc_nobody', '{send, superuser}')$$);
-SELECT regress_sec.try($$SELECT pgmq_c.grant_access('sec_q_none', 'regress_pgmqc_nobody', '{}')$$);
-SELECT regress_sec.try($$SELECT pgmq_c.grant_access('sec_no_such_queue', 'regress_pgmqc_nobody', '{send}')$$);
-SELECT regress_sec.try($$SELECT pgmq_c.grant_access('bad name', 'regress_pgmqc_nobody', '{send}')$$);
-SELECT regress_sec.try($$SELECT pgmq_c.revoke_access(NULL, 'regress_pgmqc_nobody', '{send}')$$);
-SELECT regress_sec.try($$SELECT pgmq_c.revoke_access('sec_q_none', NULL, '{send}')$$);
-SELECT regress_sec.try($$SELECT pgmq_c.revoke_access('sec_q_none', 'regress_pgmqc_nobody', NULL)$$);
-SELECT regress_sec.try($$SELECT pgmq_c.revoke_access('sec_q_none', 'regress_pgmqc_nobody', '{NULL}')$$);
-SELECT regress_sec.try($$SELECT pgmq_c.revoke_access('sec_q_none', 'regress_pgmqc_no_such_role', '{send}')$$);
-SELECT regress_sec.try($$SELECT pgmq_c.revoke_access('sec_q_none', 'regress_pgmqc_nobody', '{write}')$$);
-SELECT regress_sec.try($$SELECT pgmq_c.revoke_access('sec_q_none', 'regress_pgmqc_nobody', '{}')$$);
-SELECT regress_sec.try($$SELECT pgmq_c.revoke_access('sec_no_such_queue', 'regress_pgmqc_nobody', '{send}')$$);
-SELECT regress_sec.try($$SELECT pgmq_c.list_access(NULL)$$);
-SELECT regress_sec.try($$SELECT pgmq_c.list_access('sec_no_such_queue')$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.grant_access('sec_q_none', '"regress_pgmqc_nobody"', '{send}')$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.grant_access('sec_q_none', 'REGRESS_PGMQC_NOBODY', '{send}')$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.grant_access('sec_q_none', 'regress_pgmqc_nobody', '{write}')$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.grant_access('sec_q_none', 'regress_pgmqc_nobody', '{send, superuser}')$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.grant_access('sec_q_none', 'regress_pgmqc_nobody', '{}')$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.grant_access('sec_no_such_queue', 'regress_pgmqc_nobody', '{send}')$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.grant_access('bad name', 'regress_pgmqc_nobody', '{send}')$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.revoke_access(NULL, 'regress_pgmqc_nobody', '{send}')$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.revoke_access('sec_q_none', NULL, '{send}')$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.revoke_access('sec_q_none', 'regress_pgmqc_nobody', NULL)$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.revoke_access('sec_q_none', 'regress_pgmqc_nobody', '{NULL}')$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.revoke_access('sec_q_none', 'regress_pgmqc_no_such_role', '{send}')$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.revoke_access('sec_q_none', 'regress_pgmqc_nobody', '{write}')$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.revoke_access('sec_q_none', 'regress_pgmqc_nobody', '{}')$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.revoke_access('sec_no_such_queue', 'regress_pgmqc_nobody', '{send}')$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.list_access(NULL)$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.list_access('sec_no_such_queue')$$);
 -- nothing of that changed the grants
 SELECT * FROM pgmq_c.list_access('sec_q_none');
 RESET ROLE;

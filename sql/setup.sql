@@ -17,3 +17,21 @@ SELECT attname, format_type(atttypid, atttypmod)
 SELECT count(*) AS security_definer_functions
   FROM pg_proc
  WHERE pronamespace = 'pgmq_c'::regnamespace AND prosecdef;
+
+-- the tests' own helpers, in a schema of their own (cleanup.sql drops it)
+CREATE SCHEMA pgmqc_test;
+GRANT USAGE ON SCHEMA pgmqc_test TO PUBLIC;
+-- 'ok', or the SQLSTATE and message of the error the statement raised, with
+-- object ids masked (q_12 -> q_N); written with qualified operators only,
+-- since security_exploit runs it under hostile search_paths
+CREATE FUNCTION pgmqc_test.try(sql text) RETURNS text LANGUAGE plpgsql AS $$
+BEGIN
+	EXECUTE sql;
+	RETURN 'ok';
+EXCEPTION WHEN OTHERS THEN
+	RETURN SQLSTATE OPERATOR(pg_catalog.||) ': ' OPERATOR(pg_catalog.||)
+		pg_catalog.regexp_replace(SQLERRM, '_[0-9]+', '_N', 'g');
+END $$;
+-- 'ok', or the SQLSTATE alone
+CREATE FUNCTION pgmqc_test.sqlstate(sql text) RETURNS text LANGUAGE sql
+	AS $$SELECT pg_catalog.split_part(pgmqc_test.try(sql), ':', 1)$$;

@@ -1,12 +1,6 @@
 -- topic_bad_input: every bad argument to the topic API gets an error with a
--- fitting SQLSTATE and leaves the data as it was.
-CREATE FUNCTION try(sql text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-	EXECUTE sql;
-	RETURN 'ok';
-EXCEPTION WHEN OTHERS THEN
-	RETURN SQLSTATE || ': ' || SQLERRM;
-END $$;
+-- fitting SQLSTATE and leaves the data as it was.  pgmqc_test.try()
+-- (setup.sql) shows SQLSTATE and message.
 
 SELECT pgmq_c.create_topic('tcanary', '1 day', 1000);
 SELECT pgmq_c.create_group('tcanary', 'g', 'earliest');
@@ -15,94 +9,94 @@ SELECT count(*) FROM pgmq_c.send_batch('tcanary', ARRAY['{"c": 1}', '{"c": 2}']:
 SELECT msg_id AS c1 FROM pgmq_c.read_group('tcanary', 'g', '1 hour', 1) \gset
 
 -- NULLs (22004)
-SELECT try($$SELECT pgmq_c.create_topic(NULL)$$);
-SELECT try($$SELECT pgmq_c.create_topic('x', NULL)$$);
-SELECT try($$SELECT pgmq_c.create_topic('x', '1 day', NULL)$$);
-SELECT try($$SELECT pgmq_c.drop_topic(NULL)$$);
-SELECT try($$SELECT pgmq_c.create_group(NULL, 'g')$$);
-SELECT try($$SELECT pgmq_c.create_group('tcanary', NULL)$$);
-SELECT try($$SELECT pgmq_c.create_group('tcanary', 'g2', NULL)$$);
-SELECT try($$SELECT pgmq_c.create_group('tcanary', 'g2', 'latest', NULL)$$);
-SELECT try($$SELECT pgmq_c.drop_group('tcanary', NULL)$$);
-SELECT try($$SELECT pgmq_c.read_group('tcanary', NULL)$$);
-SELECT try($$SELECT pgmq_c.read_group(NULL, 'g')$$);
-SELECT try($$SELECT pgmq_c.read_group('tcanary', 'g', '1 s', NULL)$$);
-SELECT try($$SELECT pgmq_c.read_group('tcanary', 'g', '1 s', 1, NULL)$$);
-SELECT try($$SELECT pgmq_c.ack('tcanary', 'g', NULL::bigint)$$);
-SELECT try($$SELECT pgmq_c.ack('tcanary', 'g', NULL::bigint[])$$);
-SELECT try($$SELECT pgmq_c.ack('tcanary', 'g', ARRAY[1, NULL]::bigint[])$$);
-SELECT try($$SELECT pgmq_c.nack('tcanary', 'g', NULL)$$);
-SELECT try($$SELECT pgmq_c.nack('tcanary', 'g', 1, NULL)$$);
-SELECT try($$SELECT pgmq_c.set_vt('tcanary', 'g', 1, NULL)$$);
-SELECT try($$SELECT pgmq_c.seek('tcanary', 'g', NULL::bigint)$$);
-SELECT try($$SELECT pgmq_c.seek('tcanary', 'g', NULL::timestamptz)$$);
-SELECT try($$SELECT pgmq_c.list_groups(NULL)$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.create_topic(NULL)$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.create_topic('x', NULL)$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.create_topic('x', '1 day', NULL)$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.drop_topic(NULL)$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.create_group(NULL, 'g')$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.create_group('tcanary', NULL)$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.create_group('tcanary', 'g2', NULL)$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.create_group('tcanary', 'g2', 'latest', NULL)$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.drop_group('tcanary', NULL)$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.read_group('tcanary', NULL)$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.read_group(NULL, 'g')$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.read_group('tcanary', 'g', '1 s', NULL)$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.read_group('tcanary', 'g', '1 s', 1, NULL)$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.ack('tcanary', 'g', NULL::bigint)$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.ack('tcanary', 'g', NULL::bigint[])$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.ack('tcanary', 'g', ARRAY[1, NULL]::bigint[])$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.nack('tcanary', 'g', NULL)$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.nack('tcanary', 'g', 1, NULL)$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.set_vt('tcanary', 'g', 1, NULL)$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.seek('tcanary', 'g', NULL::bigint)$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.seek('tcanary', 'g', NULL::timestamptz)$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.list_groups(NULL)$$);
 
 -- bad names (22023, 42602): the same rule as queues
-SELECT try($$SELECT pgmq_c.create_topic('')$$);
-SELECT try($$SELECT pgmq_c.create_topic('a.b')$$);
-SELECT try($$SELECT pgmq_c.create_topic('a"b')$$);
-SELECT try($$SELECT pgmq_c.create_topic(repeat('x', 81))$$);
-SELECT try($$SELECT pgmq_c.create_group('tcanary', 'Robert''); DROP TABLE x; --')$$);
-SELECT try($$SELECT pgmq_c.read_group('tcanary', 'a b')$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.create_topic('')$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.create_topic('a.b')$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.create_topic('a"b')$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.create_topic(repeat('x', 81))$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.create_group('tcanary', 'Robert''); DROP TABLE x; --')$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.read_group('tcanary', 'a b')$$);
 
 -- unknown topic or group (42704)
-SELECT try($$SELECT pgmq_c.read_group('nosuch', 'g')$$);
-SELECT try($$SELECT pgmq_c.read_group('tcanary', 'nosuch')$$);
-SELECT try($$SELECT pgmq_c.ack('tcanary', 'nosuch', 1)$$);
-SELECT try($$SELECT pgmq_c.create_group('nosuch', 'g')$$);
-SELECT try($$SELECT pgmq_c.drop_group('nosuch', 'g')$$);
-SELECT try($$SELECT pgmq_c.list_groups('nosuch')$$);
-SELECT try($$SELECT pgmq_c.seek('tcanary', 'nosuch', 1::bigint)$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.read_group('nosuch', 'g')$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.read_group('tcanary', 'nosuch')$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.ack('tcanary', 'nosuch', 1)$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.create_group('nosuch', 'g')$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.drop_group('nosuch', 'g')$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.list_groups('nosuch')$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.seek('tcanary', 'nosuch', 1::bigint)$$);
 SELECT pgmq_c.drop_topic('nosuch');          -- false, as drop_queue
 SELECT pgmq_c.drop_group('tcanary', 'nosuch');
 
 -- a queue where a topic is expected, and the reverse (42809, 42710)
-SELECT try($$SELECT pgmq_c.read_group('qcanary', 'g')$$);
-SELECT try($$SELECT pgmq_c.create_group('qcanary', 'g')$$);
-SELECT try($$SELECT pgmq_c.drop_topic('qcanary')$$);
-SELECT try($$SELECT pgmq_c.create_topic('qcanary')$$);
-SELECT try($$SELECT pgmq_c.read('tcanary')$$);
-SELECT try($$SELECT pgmq_c.delete('tcanary', 1::bigint)$$);
-SELECT try($$SELECT pgmq_c.drop_queue('tcanary')$$);
-SELECT try($$SELECT pgmq_c.purge_queue('tcanary')$$);
-SELECT try($$SELECT pgmq_c.create_queue('tcanary')$$);
-SELECT try($$SELECT pgmq_c.enable_notify('tcanary')$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.read_group('qcanary', 'g')$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.create_group('qcanary', 'g')$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.drop_topic('qcanary')$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.create_topic('qcanary')$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.read('tcanary')$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.delete('tcanary', 1::bigint)$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.drop_queue('tcanary')$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.purge_queue('tcanary')$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.create_queue('tcanary')$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.enable_notify('tcanary')$$);
 
 -- bad values (22023, 54000, 2202E)
-SELECT try($$SELECT pgmq_c.create_topic('x', '-1 day')$$);
-SELECT try($$SELECT pgmq_c.create_topic('x', '0')$$);
-SELECT try($$SELECT pgmq_c.create_topic('x', '1 day', 999)$$);
-SELECT try($$SELECT pgmq_c.create_topic('x', '1 day', 2000000000000)$$);
-SELECT try($$SELECT pgmq_c.create_group('tcanary', 'g2', 'middle')$$);
-SELECT try($$SELECT pgmq_c.create_group('tcanary', 'g2', 'latest', '0')$$);
-SELECT try($$SELECT pgmq_c.create_group('tcanary', 'g2', 'latest', '-1 s')$$);
-SELECT try($$SELECT pgmq_c.create_group('tcanary', 'g2', 'latest', '13 hours')$$);
-SELECT try($$SELECT pgmq_c.create_group('tcanary', 'g2', 'latest', '1 s', '[1, 2]')$$);
-SELECT try($$SELECT pgmq_c.create_group('tcanary', 'g2', 'latest', '1 s', '"a"')$$);
-SELECT try($$SELECT pgmq_c.read_group('tcanary', 'g', '-1 s')$$);
-SELECT try($$SELECT pgmq_c.read_group('tcanary', 'g', '1 year')$$);
-SELECT try($$SELECT pgmq_c.read_group('tcanary', 'g', '1 s', 0)$$);
-SELECT try($$SELECT pgmq_c.read_group('tcanary', 'g', '1 s', 10001)$$);
-SELECT try($$SELECT pgmq_c.read_group('tcanary', 'g', '1 s', 1, '-1 s')$$);
-SELECT try($$SELECT pgmq_c.read_group('tcanary', 'g', '1 s', 1, '1 hour')$$);
-SELECT try($$SELECT pgmq_c.nack('tcanary', 'g', 1, '-1 s')$$);
-SELECT try($$SELECT pgmq_c.set_vt('tcanary', 'g', 1, '-1 s')$$);
-SELECT try($$SELECT pgmq_c.ack('tcanary', 'g', ARRAY[[1, 2], [3, 4]]::bigint[])$$);
-SELECT try($$SELECT pgmq_c.ack('tcanary', 'g', array_fill(1::bigint, ARRAY[10001]))$$);
-SELECT try($$SELECT pgmq_c.send('tcanary', '{}', '{}', '-1 s')$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.create_topic('x', '-1 day')$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.create_topic('x', '0')$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.create_topic('x', '1 day', 999)$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.create_topic('x', '1 day', 2000000000000)$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.create_group('tcanary', 'g2', 'middle')$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.create_group('tcanary', 'g2', 'latest', '0')$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.create_group('tcanary', 'g2', 'latest', '-1 s')$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.create_group('tcanary', 'g2', 'latest', '13 hours')$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.create_group('tcanary', 'g2', 'latest', '1 s', '[1, 2]')$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.create_group('tcanary', 'g2', 'latest', '1 s', '"a"')$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.read_group('tcanary', 'g', '-1 s')$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.read_group('tcanary', 'g', '1 year')$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.read_group('tcanary', 'g', '1 s', 0)$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.read_group('tcanary', 'g', '1 s', 10001)$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.read_group('tcanary', 'g', '1 s', 1, '-1 s')$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.read_group('tcanary', 'g', '1 s', 1, '1 hour')$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.nack('tcanary', 'g', 1, '-1 s')$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.set_vt('tcanary', 'g', 1, '-1 s')$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.ack('tcanary', 'g', ARRAY[[1, 2], [3, 4]]::bigint[])$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.ack('tcanary', 'g', array_fill(1::bigint, ARRAY[10001]))$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.send('tcanary', '{}', '{}', '-1 s')$$);
 
 -- seeking outside the retained range (22023); a time literal needs its type,
 -- as seek is overloaded on bigint and timestamptz (42725)
-SELECT try(format($$SELECT pgmq_c.seek('tcanary', 'g', %s::bigint)$$, :c1 + 3));
-SELECT try($$SELECT pgmq_c.seek('tcanary', 'g', -1::bigint)$$);
-SELECT try($$SELECT pgmq_c.seek('tcanary', 'g', '-infinity'::timestamptz)$$);
-SELECT try($$SELECT pgmq_c.seek('tcanary', 'g', now() + interval '1 hour')$$);
-SELECT try($$SELECT pgmq_c.seek('tcanary', 'g', '2000-01-01')$$);
+SELECT pgmqc_test.try(format($$SELECT pgmq_c.seek('tcanary', 'g', %s::bigint)$$, :c1 + 3));
+SELECT pgmqc_test.try($$SELECT pgmq_c.seek('tcanary', 'g', -1::bigint)$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.seek('tcanary', 'g', '-infinity'::timestamptz)$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.seek('tcanary', 'g', now() + interval '1 hour')$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.seek('tcanary', 'g', '2000-01-01')$$);
 
 -- a REPEATABLE READ transaction may not wait
 BEGIN ISOLATION LEVEL REPEATABLE READ;
-SELECT try($$SELECT pgmq_c.read_group('tcanary', 'g', '1 s', 1, '10 ms')$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.read_group('tcanary', 'g', '1 s', 1, '10 ms')$$);
 COMMIT;
 
 -- the data is unchanged: the one leased message, the other still there
@@ -131,12 +125,11 @@ SELECT count(*) FILTER (WHERE c.relname ~ '_p0$') AS p0_left,
   FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
  WHERE i.inhparent = :'tret_log'::regclass;
 SELECT group_name, lag, missed, next_msg_id FROM pgmq_c.list_groups('tret');
-SELECT try($$SELECT pgmq_c.seek('tret', 'lagging', 5::bigint)$$);
-SELECT try($$SELECT pgmq_c.seek('tret', 'lagging', '2000-01-01'::timestamptz)$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.seek('tret', 'lagging', 5::bigint)$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.seek('tret', 'lagging', '2000-01-01'::timestamptz)$$);
 SELECT msg_id FROM pgmq_c.read_group('tret', 'lagging', '1 hour', 10);
 SELECT pgmq_c.seek('tret', 'lagging', 1000::bigint);
 SELECT pgmq_c.drop_topic('tret');
 
 SELECT pgmq_c.drop_topic('tcanary');
 SELECT pgmq_c.drop_queue('qcanary');
-DROP FUNCTION try(text);

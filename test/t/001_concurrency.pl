@@ -8,22 +8,14 @@
 # accepted.  The checks then work on those logs.
 use strict;
 use warnings FATAL => 'all';
-use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
-use IPC::Run;
+use FindBin;
+use lib $FindBin::RealBin;
+use PgmqcTest;
 use Time::HiRes qw(time);
 
-my $node = PostgreSQL::Test::Cluster->new('concurrency');
-$node->init;
-$node->append_conf(
-	'postgresql.conf', qq{
-shared_preload_libraries = 'pgmq_c'
-max_connections = 40
-});
-$node->start;
-
-$node->safe_psql('postgres', 'CREATE EXTENSION pgmq_c');
+my $node = pgmqc_node('concurrency', conf => 'max_connections = 40');
 
 $node->safe_psql(
 	'postgres', q{
@@ -186,49 +178,14 @@ BEGIN
 END $$;
 });
 
-my $psql = $node->installed_command('psql');
-
 # Start one psql process running $sql; returns a handle for finish_all.
 sub start_call
 {
 	my ($name, $sql) = @_;
-	my %p = (name => $name, out => '', err => '');
-	$p{h} = IPC::Run::start(
-		[
-			$psql, '-XAtq', '-v', 'ON_ERROR_STOP=1',
-			'-d', $node->connstr('postgres'), '-c', $sql
-		],
-		'>', \$p{out}, '2>', \$p{err},
-		IPC::Run::timeout($PostgreSQL::Test::Utils::timeout_default));
-	return \%p;
+	return start_psql($node, name => $name, sql => [$sql]);
 }
 
-# Wait for every process; one test per process that it exited cleanly.
-sub finish_all
-{
-	my @procs = @_;
-	foreach my $p (@procs)
-	{
-		my $ok = eval { $p->{h}->finish; 1 };
-		if (!$ok)
-		{
-			diag "$p->{name}: $@";
-			$p->{h}->kill_kill;
-		}
-		is($ok && $p->{h}->result == 0 ? 0 : 1, 0,
-			"$p->{name} finished without error")
-		  or diag "$p->{name} stderr: $p->{err}";
-	}
-}
-
-sub q1
-{
-	my ($sql) = @_;
-	my $t0 = time;
-	my $r = $node->safe_psql('postgres', $sql);
-	note sprintf("slow check (%.1f s): %s", time - $t0, $sql) if time - $t0 > 2;
-	return $r;
-}
+sub q1 { return timed_sql($node, $_[0]); }
 
 # Run one round: 4 producers (per_txn, batch) and 4 consumers (ack kind).
 sub run_round

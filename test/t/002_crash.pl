@@ -20,10 +20,11 @@
 # queue) must be rolled back.
 use strict;
 use warnings FATAL => 'all';
-use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
-use IPC::Run;
+use FindBin;
+use lib $FindBin::RealBin;
+use PgmqcTest;
 use Time::HiRes qw(usleep);
 
 my $nprod = 4;
@@ -31,20 +32,15 @@ my $ncons = 4;
 my $sends_per_producer = 20000;    # more than can be sent before the crash
 my $reads_per_consumer = 40000;
 
-my $node = PostgreSQL::Test::Cluster->new('crash');
-$node->init;
-$node->append_conf(
-	'postgresql.conf', qq{
-shared_preload_libraries = 'pgmq_c'
+my $node = pgmqc_node(
+	'crash', conf => q{
 synchronous_commit = on
 restart_after_crash = on
 max_connections = 40
 });
-$node->start;
 
 $node->safe_psql(
 	'postgres', q{
-CREATE EXTENSION pgmq_c;
 SELECT pgmq_c.create_queue('crash');
 -- the client logs of every cycle, loaded after each crash
 CREATE TABLE acked_send (cycle int, msg_id bigint, p int, i int);
@@ -54,7 +50,6 @@ CREATE TABLE intent (cycle int, consumer int, msg_id bigint, read_ct int);
 CREATE TABLE present (cycle int, msg_id bigint, read_ct int, message jsonb);
 });
 
-my $psql = $node->installed_command('psql');
 my $tmp = PostgreSQL::Test::Utils::tempdir;
 
 # Producer script.  Odd producers send one message per autocommitted
@@ -120,15 +115,8 @@ sub consumer_script
 sub start_client
 {
 	my ($name, $file) = @_;
-	my %c = (name => $name, out => '', err => '');
-	$c{h} = IPC::Run::start(
-		[
-			$psql, '-XAtq', '-v', 'ON_ERROR_STOP=1',
-			'-d', $node->connstr('postgres'), '-f', $file
-		],
-		'>', \$c{out}, '2>', \$c{err},
-		IPC::Run::timeout(3 * $PostgreSQL::Test::Utils::timeout_default));
-	return \%c;
+	return start_psql($node, name => $name, file => $file,
+		timeout => 3 * $PostgreSQL::Test::Utils::timeout_default);
 }
 
 # Load the clients' logs of one cycle into the tables above.
@@ -227,12 +215,7 @@ sub run_cycle
 
 	# Every client must now end (with a lost connection, or normally if it
 	# happened to finish).
-	foreach my $c (@producers, @consumers)
-	{
-		eval { $c->{h}->finish; 1 } or BAIL_OUT("$c->{name} did not end: $@");
-		my @err = split /\n/, $c->{err};
-		note "$c->{name}: exit " . $c->{h}->result . ($err[-1] ? ": $err[-1]" : '');
-	}
+	end_clients(@producers, @consumers);
 	my $lost_connections = grep { $_->{h}->result != 0 } @producers;
 	cmp_ok($lost_connections, '>', 0,
 		"cycle $cycle: producers lost their connections in the crash");

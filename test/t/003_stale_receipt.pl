@@ -10,18 +10,16 @@
 #   leased; it comes back when the lease ends, with read_ct 2.
 use strict;
 use warnings FATAL => 'all';
-use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use FindBin;
+use lib $FindBin::RealBin;
+use PgmqcTest;
 
-my $node = PostgreSQL::Test::Cluster->new('stale');
-$node->init;
-$node->append_conf('postgresql.conf', "shared_preload_libraries = 'pgmq_c'");
-$node->start;
+my $node = pgmqc_node('stale');
 
 sub sql { return $node->safe_psql('postgres', $_[0]); }
 
-sql("CREATE EXTENSION pgmq_c");
 sql("SELECT pgmq_c.create_queue('st')");
 
 #

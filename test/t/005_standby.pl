@@ -4,23 +4,18 @@
 # the queue with nothing lost and leases held.
 use strict;
 use warnings FATAL => 'all';
-use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use FindBin;
+use lib $FindBin::RealBin;
+use PgmqcTest;
 
-my $primary = PostgreSQL::Test::Cluster->new('primary');
-$primary->init(allows_streaming => 1);
-$primary->append_conf('postgresql.conf', "shared_preload_libraries = 'pgmq_c'");
-$primary->start;
-$primary->safe_psql('postgres', 'CREATE EXTENSION pgmq_c');
+my $primary = pgmqc_node('primary', init => { allows_streaming => 1 });
 $primary->safe_psql('postgres', "SELECT pgmq_c.create_queue('ha')");
 $primary->safe_psql('postgres',
 	"SELECT count(*) FROM pgmq_c.send_batch('ha', array_fill('{\"x\": 1}'::jsonb, ARRAY[100]))");
 
-$primary->backup('bk');
-my $standby = PostgreSQL::Test::Cluster->new('standby');
-$standby->init_from_backup($primary, 'bk', has_streaming => 1);
-$standby->start;
+my $standby = pgmqc_standby($primary, 'standby');
 
 # more traffic after the backup: it must arrive by streaming
 $primary->safe_psql('postgres',

@@ -20,19 +20,14 @@
 #   CALL receive() holds no lock at all (purge_queue runs beside it).
 use strict;
 use warnings FATAL => 'all';
-use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
 use FindBin;
 use lib $FindBin::RealBin;
-use PgmqcSessions;
-use IPC::Run;
+use PgmqcTest;
 use Time::HiRes qw(gettimeofday tv_interval usleep);
 
-my $node = PostgreSQL::Test::Cluster->new('wait');
-$node->init;
-$node->append_conf('postgresql.conf', "shared_preload_libraries = 'pgmq_c'");
-$node->start;
+my $node = pgmqc_node('wait');
 
 sub sql { return $node->safe_psql('postgres', $_[0]); }
 
@@ -44,7 +39,6 @@ sub pid_of
 
 sub wakeups { return sql('SELECT wakeups FROM pgmq_c.status()'); }
 
-sql("CREATE EXTENSION pgmq_c");
 foreach my $q (qw(w rb dl ls nk cx lk lk2))
 {
 	sql("SELECT pgmq_c.create_queue('$q')");

@@ -12,24 +12,18 @@
 # waiting receive() does not.
 use strict;
 use warnings FATAL => 'all';
-use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
 use FindBin;
 use lib $FindBin::RealBin;
-use PgmqcSessions;
-use IPC::Run;
+use PgmqcTest;
 use Time::HiRes qw(usleep);
 
-my $node = PostgreSQL::Test::Cluster->new('xmin');
-$node->init;
-$node->append_conf(
-	'postgresql.conf', q{
-shared_preload_libraries = 'pgmq_c'
+my $node = pgmqc_node(
+	'xmin', conf => q{
 pgmq_c.wait_slice = '60s'
 autovacuum = off
 });
-$node->start;
 
 sub sql { return $node->safe_psql('postgres', $_[0]); }
 
@@ -38,27 +32,13 @@ sub sql { return $node->safe_psql('postgres', $_[0]); }
 sub xmin_while_sleeping
 {
 	my ($app, $s) = @_;
-	my $q = qq{
+	return poll_sessions($node, qq{
 SELECT coalesce(backend_xmin::text, 'NULL') || '|' || coalesce(backend_xid::text, 'NULL')
   FROM pg_stat_activity
- WHERE application_name = '$app' AND wait_event_type = 'Extension' AND state = 'active'};
-	my $res = '';
-	for (my $i = 0; $i < 10 * $PostgreSQL::Test::Utils::timeout_default; $i++)
-	{
-		$res = sql($q);
-		last if $res ne '';
-		eval { $s->{h}->pump_nb; };
-		if (!$s->{h}->pumpable)
-		{
-			diag("$app ended instead of waiting: $s->{out} $s->{err}");
-			last;
-		}
-		usleep(100_000);
-	}
-	return $res;
+ WHERE application_name = '$app' AND wait_event_type = 'Extension' AND state = 'active'},
+		sub { $_[0] ne '' }, $s);
 }
 
-sql("CREATE EXTENSION pgmq_c");
 sql("SELECT pgmq_c.create_queue('$_')") foreach qw(xr xc xb);
 # a table whose dead row shows whether VACUUM is held back
 sql("CREATE TABLE junk (i int); INSERT INTO junk VALUES (1)");
@@ -110,14 +90,8 @@ SELECT n_dead_tup FROM pg_stat_user_tables WHERE relname = 'junk'});
 
 	my $id = sql(qq{SELECT pgmq_c.send('$q', '{"to": "$q"}')});
 	my $out = finish_session($s);
-	if ($q eq 'xr')
-	{
-		is($out, "$id|1", "$name{$q}: returns the message once sent");
-	}
-	else
-	{
-		like($out, qr/^\{"\($id,1,/, "$name{$q}: returns the message once sent");
-	}
+	is_delivered($q eq 'xr' ? 'read' : 'receive', $out, $id,
+		"$name{$q}: returns the message once sent");
 	is($s->{err}, '', "$name{$q}: no error");
 }
 

@@ -6,30 +6,19 @@
 #   - status().wakeups grows by about 10, not 50.
 use strict;
 use warnings FATAL => 'all';
-use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
 use FindBin;
 use lib $FindBin::RealBin;
-use PgmqcSessions;
-use IPC::Run;
-use Time::HiRes qw(usleep);
+use PgmqcTest;
 
 my $nwait = 50;
 my $nmsg = 10;
 
-my $node = PostgreSQL::Test::Cluster->new('herd');
-$node->init;
-$node->append_conf(
-	'postgresql.conf', q{
-shared_preload_libraries = 'pgmq_c'
-max_connections = 80
-});
-$node->start;
+my $node = pgmqc_node('herd', conf => 'max_connections = 80');
 
 sub sql { return $node->safe_psql('postgres', $_[0]); }
 
-sql("CREATE EXTENSION pgmq_c");
 sql("SELECT pgmq_c.create_queue('herd')");
 
 # Long wait slices: a reader leaves its sleep only when woken (or at the end
@@ -41,14 +30,10 @@ for my $i (1 .. $nwait)
 	  $i % 2
 	  ? "SELECT msg_id, read_ct FROM pgmq_c.read('herd', '1 hour', 1, '15 s')"
 	  : "CALL pgmq_c.receive('herd', '1 hour', 1, '15 s')";
-	my %s = (i => $i, out => '', err => '', form => ($i % 2 ? 'read' : 'receive'));
-	my @cmd = (
-		$node->installed_command('psql'), '-XAtq', '-v', 'ON_ERROR_STOP=1',
-		'-d', $node->connstr('postgres') . " application_name=herd_$i",
-		'-c', "SET pgmq_c.wait_slice = '60s'", '-c', $stmt);
-	$s{h} = IPC::Run::start(\@cmd, '<', \undef, '>', \$s{out}, '2>', \$s{err},
-		IPC::Run::timeout($PostgreSQL::Test::Utils::timeout_default));
-	push @w, \%s;
+	my $s = start_session($node, "herd_$i", "SET pgmq_c.wait_slice = '60s'", $stmt);
+	$s->{i} = $i;
+	$s->{form} = $i % 2 ? 'read' : 'receive';
+	push @w, $s;
 }
 
 ok(wait_sleeping($node, 'herd\\_%', $nwait, @w), "$nwait readers sleep");
@@ -82,8 +67,7 @@ ok($woken >= $nmsg && $woken <= 2 * $nmsg,
 my (%delivered, $with, $without, @bad);
 foreach my $s (@w)
 {
-	$s->{h}->finish;
-	chomp $s->{out};
+	finish_session($s);
 	push @bad, "herd_$s->{i}: $s->{err}" if $s->{err} ne '';
 	my $mid;
 	if ($s->{form} eq 'read')

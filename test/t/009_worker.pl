@@ -15,38 +15,17 @@
 #   the extension gets a worker again.
 use strict;
 use warnings FATAL => 'all';
-use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use FindBin;
+use lib $FindBin::RealBin;
+use PgmqcTest;
 use Time::HiRes qw(gettimeofday tv_interval usleep);
 
-my $node = PostgreSQL::Test::Cluster->new('worker');
-$node->init;
-$node->append_conf(
-	'postgresql.conf', q{
-shared_preload_libraries = 'pgmq_c'
-restart_after_crash = on
-});
-$node->start;
+my $node = pgmqc_node('worker', conf => 'restart_after_crash = on');
 
 sub sql { return $node->safe_psql($_[1] // 'postgres', $_[0]); }
 
-# pid of the worker of database $db, once there is one other than $not
-sub worker_pid
-{
-	my ($db, $not) = @_;
-	my $cond = defined $not ? "AND pid <> $not" : '';
-	$node->poll_query_until(
-		'postgres', qq{
-SELECT count(*) = 1 FROM pg_stat_activity
- WHERE backend_type = 'pgmq_c worker' AND datname = '$db' $cond})
-	  or return undef;
-	return sql(qq{
-SELECT pid FROM pg_stat_activity
- WHERE backend_type = 'pgmq_c worker' AND datname = '$db' $cond});
-}
-
-sql('CREATE EXTENSION pgmq_c');
 sql(q{SELECT pgmq_c.create_queue('q')});
 # the first send asks for this database's worker
 my $first = sql(q{SELECT pgmq_c.send('q', '{"first": 1}')});
@@ -55,7 +34,7 @@ sql("SELECT pgmq_c.delete('q', $first)");
 #
 # 1. The worker and the launcher exist; status() names the worker.
 #
-my $wpid = worker_pid('postgres');
+my $wpid = worker_pid($node, 'postgres');
 ok(defined $wpid, "a pgmq_c worker runs for database postgres (pid $wpid)");
 is(sql(q{SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'pgmq_c launcher'}),
 	'1', 'one pgmq_c launcher runs');
@@ -68,7 +47,7 @@ is(sql('SELECT preloaded FROM pgmq_c.status()'), 't', 'status().preloaded');
 # 2. pg_terminate_backend: the launcher starts a new worker.
 #
 is(sql("SELECT pg_terminate_backend($wpid)"), 't', 'worker terminated');
-my $wpid2 = worker_pid('postgres', $wpid);
+my $wpid2 = worker_pid($node, 'postgres', $wpid);
 ok(defined $wpid2, "a new worker runs (pid $wpid2)");
 ok( $node->poll_query_until(
 		'postgres', "SELECT worker_pid = $wpid2 FROM pgmq_c.status()"),
@@ -84,7 +63,7 @@ ok($node->poll_query_until('postgres', 'SELECT true'), 'the cluster restarted af
 like(slurp_file($node->logfile, $log_offset),
 	qr/pgmq_c worker.*was terminated by signal 9/,
 	'the server log shows the killed worker');
-my $wpid3 = worker_pid('postgres', $wpid2);
+my $wpid3 = worker_pid($node, 'postgres', $wpid2);
 ok(defined $wpid3, "a worker runs again after the crash restart (pid $wpid3)");
 ok( $node->poll_query_until(
 		'postgres', "SELECT worker_pid = $wpid3 FROM pgmq_c.status()"),
@@ -93,33 +72,28 @@ ok( $node->poll_query_until(
 #
 # 4. LISTEN/NOTIFY from the worker.
 #
-my $listener = $node->background_psql('postgres');
-$listener->set_query_timer_restart;
-$listener->query_safe('LISTEN pgmq_c');
+my $listener = start_listener($node, 'postgres');
 my @notes;    # [ time seen, payload ]
 
-# fetch what has arrived (psql prints notifications after each command)
-sub poll_notes
-{
-	my $out = $listener->query_safe('SELECT 1');
-	while ($out =~ /Asynchronous notification "pgmq_c" with payload "([^"]*)" received/g)
-	{
-		push @notes, [ [gettimeofday], $1 ];
-	}
-}
-
-# poll for $secs seconds, or until there are $n notifications
-sub collect_notes
+# poll for $secs seconds, or until there are $n notifications; returns
+# how many there are
+sub notes_within
 {
 	my ($secs, $n) = @_;
-	my $t0 = [gettimeofday];
-	while (tv_interval($t0) < $secs)
-	{
-		poll_notes();
-		last if defined $n && @notes >= $n;
-		usleep(20_000);
-	}
-	return scalar @notes;
+	return scalar collect_notes($listener, \@notes, $secs, $n);
+}
+
+# Tests that one notification came, 1.8 to 4 s after $t0 (the time of the
+# $since that set a 2 s lease or delay): $what, then $before and $soon with
+# the time added.
+sub one_note_after_2s
+{
+	my ($t0, $since, $what, $before, $soon) = @_;
+	is(scalar(@notes), 1, $what);
+	return unless @notes;
+	my $at = tv_interval($t0, $notes[0][0]);
+	ok($at >= 1.8, "$before ($at s after the $since)");
+	ok($at < 4, "$soon ($at s after the $since)");
 }
 
 sql(q{SELECT pgmq_c.enable_notify('q')});
@@ -128,75 +102,65 @@ sql(q{SELECT pgmq_c.enable_notify('q')});
 @notes = ();
 my $t_send = [gettimeofday];
 my $id = sql(q{SELECT pgmq_c.send('q', '{"n": 1}')});
-collect_notes(10, 1);
+notes_within(10, 1);
 is(scalar(@notes), 1, 'a send is notified');
 is($notes[0][1], 'q', 'on channel pgmq_c with the queue name as payload') if @notes;
 ok(@notes && tv_interval($t_send, $notes[0][0]) < 2, 'promptly');
 
 # 4b. a lease that runs out: nothing at the read, one notification at its end
-collect_notes(0.3);
+notes_within(0.3);
 @notes = ();
 my $t_read = [gettimeofday];
 is(sql("SELECT read_ct FROM pgmq_c.read('q', '2 s', 1)"), '1',
 	'a consumer leases the message for 2 s');
-collect_notes(6, 1);
-is(scalar(@notes), 1, 'the end of the lease is notified');
-if (@notes)
-{
-	my $at = tv_interval($t_read, $notes[0][0]);
-	ok($at >= 1.8, "not before the lease ended ($at s after the read)");
-	ok($at < 4, "soon after the lease ended ($at s after the read)");
-	is($notes[0][1], 'q', 'payload q');
-}
+notes_within(6, 1);
+one_note_after_2s($t_read, 'read', 'the end of the lease is notified',
+	'not before the lease ended', 'soon after the lease ended');
+is($notes[0][1], 'q', 'payload q') if @notes;
 
 # 4b'. a nack is notified at once
 is(sql("SELECT read_ct FROM pgmq_c.read('q', '1 hour', 1)"), '2',
 	'a consumer leases the message again, for an hour');
-collect_notes(0.3);
+notes_within(0.3);
 @notes = ();
 my $t_nack = [gettimeofday];
 is(sql("SELECT count(*) FROM pgmq_c.set_vt('q', $id, '0')"), '1', 'and nacks it');
-collect_notes(5, 1);
+notes_within(5, 1);
 is(scalar(@notes), 1, 'the nack is notified');
 ok(@notes && tv_interval($t_nack, $notes[0][0]) < 2, 'promptly');
 is(sql("SELECT pgmq_c.delete('q', $id)"), 't', 'the message is deleted');
 
 # 4c. a delayed message: one notification at its due time, none at the send
-collect_notes(0.3);
+notes_within(0.3);
 @notes = ();
 $t_send = [gettimeofday];
 my $did = sql(q{SELECT pgmq_c.send('q', '{"n": 2}', NULL, '2 s')});
-collect_notes(6, 1);
-is(scalar(@notes), 1, 'a delayed message is notified');
-if (@notes)
-{
-	my $at = tv_interval($t_send, $notes[0][0]);
-	ok($at >= 1.8, "at its due time, not before ($at s after the send)");
-	ok($at < 4, "soon after it was due ($at s after the send)");
-}
-collect_notes(1);
+notes_within(6, 1);
+one_note_after_2s($t_send, 'send', 'a delayed message is notified',
+	'at its due time, not before', 'soon after it was due');
+notes_within(1);
 is(scalar(@notes), 1, 'and only once while nobody reads it');
 is(sql("SELECT pgmq_c.delete('q', $did)"), 't', 'the delayed message is deleted');
 
 # 4d. throttle: 20 sends in quick succession, throttle 2 s
 sql(q{SELECT pgmq_c.enable_notify('q', '2 s')});
 # the throttle window counts from the last notification (4c): start after it
-collect_notes(2.5);
+notes_within(2.5);
 @notes = ();
 # one send opens the window: notified at once
 sql(q{SELECT pgmq_c.send('q', '{"b": 0}')});
-collect_notes(1.5, 1);
+notes_within(1.5, 1);
 is(scalar(@notes), 1, 'the first send of the burst is notified at once');
 # 19 more transactions inside that window (one statement each: several
 # statements in one call would be one transaction)
 my $t_burst = [gettimeofday];
 sql(q{DO $$BEGIN FOR i IN 1..19 LOOP PERFORM pgmq_c.send('q', jsonb_build_object('b', i)); COMMIT; END LOOP; END$$});
 my $burst_secs = tv_interval($t_burst);
-my $early = collect_notes(0.3);
+my $early = notes_within(0.3);
 ok($early == 1,
 	"nothing more while the window runs ($early in all; 19 sends took $burst_secs s)");
-collect_notes(5, 2);
-collect_notes(0.5);
+notes_within(5, 2);
+notes_within(0.5);
 is(scalar(@notes), 2,
 	'exactly 2 notifications: one at once, one for the burst when the window ended');
 ok(@notes == 2 && tv_interval($notes[0][0], $notes[1][0]) >= 1.5,
@@ -206,10 +170,10 @@ is(sql(q{SELECT count(*) FROM pgmq_c.read('q', '1 hour', 100)}), '20',
 
 # 4e. disable_notify: silence
 sql(q{SELECT pgmq_c.disable_notify('q')});
-collect_notes(0.3);
+notes_within(0.3);
 @notes = ();
 sql(q{SELECT pgmq_c.send('q', '{"quiet": 1}')});
-collect_notes(1.5);
+notes_within(1.5);
 is(scalar(@notes), 0, 'after disable_notify a send is not notified');
 $listener->quit;
 sql(q{SELECT pgmq_c.purge_queue('q')});
@@ -225,7 +189,7 @@ sub cpu_ticks
 	my @f = split /\s+/, $stat;
 	return $f[11] + $f[12];    # utime + stime (fields 14 and 15)
 }
-$wpid3 = worker_pid('postgres');
+$wpid3 = worker_pid($node, 'postgres');
 my $c0 = cpu_ticks($wpid3);
 usleep(5_000_000);    # measuring idleness, not waiting for an outcome
 my $used = cpu_ticks($wpid3) - $c0;
@@ -237,12 +201,12 @@ ok($used <= 5, "the idle worker used $used clock ticks in 5 s");
 sql('CREATE DATABASE dx');
 sql(q{CREATE EXTENSION pgmq_c; SELECT pgmq_c.create_queue('x');
       SELECT pgmq_c.send('x', '{}')}, 'dx');
-my $dxpid = worker_pid('dx');
+my $dxpid = worker_pid($node, 'dx');
 ok(defined $dxpid, 'a worker runs for database dx');
 ok( $node->poll_query_until(
 		'dx', "SELECT worker_pid = $dxpid FROM pgmq_c.status()"),
 	"status() in dx names dx's worker");
-isnt($dxpid, worker_pid('postgres'), 'a worker of its own, beside the one of postgres');
+isnt($dxpid, worker_pid($node, 'postgres'), 'a worker of its own, beside the one of postgres');
 my ($ret, $out, $err) = $node->psql('postgres', 'DROP DATABASE dx');
 is($ret, 0, 'DROP DATABASE of a database with a running worker succeeds');
 is($err, '', 'without error');
@@ -251,13 +215,13 @@ is(sql(q{SELECT count(*) FROM pg_database WHERE datname = 'dx'}), '0', 'dx is go
 sql('CREATE DATABASE dy');
 sql(q{CREATE EXTENSION pgmq_c; SELECT pgmq_c.create_queue('y');
       SELECT pgmq_c.send('y', '{}')}, 'dy');
-ok(defined worker_pid('dy'), 'a worker runs for database dy');
+ok(defined worker_pid($node, 'dy'), 'a worker runs for database dy');
 ($ret, $out, $err) = $node->psql('postgres', 'CREATE DATABASE dz TEMPLATE dy');
 is($ret, 0, 'CREATE DATABASE ... TEMPLATE of it succeeds');
 is(sql(q{SELECT count(*) FROM pgmq_c.read('y', '1 hour', 10)}, 'dz'), '1',
 	'the copy has the queue and its message');
 sql(q{SELECT pgmq_c.send('y', '{}')}, 'dy');
-ok(defined worker_pid('dy'), 'a send in dy starts its worker again');
+ok(defined worker_pid($node, 'dy'), 'a send in dy starts its worker again');
 ($ret, $out, $err) = $node->psql('postgres', 'ALTER DATABASE dy RENAME TO dy2');
 is($ret, 0, 'ALTER DATABASE ... RENAME of it succeeds');
 ($ret, $out, $err) = $node->psql('postgres', 'DROP DATABASE dy2');
@@ -267,7 +231,7 @@ sql('DROP DATABASE dz');
 #
 # 7. DROP EXTENSION: the worker exits within about 10 s.
 #
-$wpid3 = worker_pid('postgres');
+$wpid3 = worker_pid($node, 'postgres');
 my $t_drop = [gettimeofday];
 sql('DROP EXTENSION pgmq_c CASCADE');
 ok( $node->poll_query_until(
@@ -284,7 +248,7 @@ like(slurp_file($node->logfile),
 # installed again: the first send brings a worker back
 sql(q{CREATE EXTENSION pgmq_c; SELECT pgmq_c.create_queue('again');
       SELECT pgmq_c.send('again', '{}')});
-ok(defined worker_pid('postgres'), 'after CREATE EXTENSION again, a send starts a worker');
+ok(defined worker_pid($node, 'postgres'), 'after CREATE EXTENSION again, a send starts a worker');
 
 $node->stop;
 done_testing();

@@ -9,34 +9,21 @@
 #   there is woken by a send.
 use strict;
 use warnings FATAL => 'all';
-use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
 use FindBin;
 use lib $FindBin::RealBin;
-use PgmqcSessions;
-use IPC::Run;
-use Time::HiRes qw(gettimeofday tv_interval usleep);
+use PgmqcTest;
+use Time::HiRes qw(gettimeofday tv_interval);
 
-my $primary = PostgreSQL::Test::Cluster->new('primary');
-$primary->init(allows_streaming => 1);
-$primary->append_conf('postgresql.conf', "shared_preload_libraries = 'pgmq_c'");
-$primary->start;
-$primary->safe_psql('postgres', 'CREATE EXTENSION pgmq_c');
+my $primary = pgmqc_node('primary', init => { allows_streaming => 1 });
 $primary->safe_psql('postgres', "SELECT pgmq_c.create_queue('sb')");
 $primary->safe_psql('postgres', "SELECT pgmq_c.send('sb', '{\"before\": 1}')");
 
-$primary->backup('bk');
-my $standby = PostgreSQL::Test::Cluster->new('standby');
-$standby->init_from_backup($primary, 'bk', has_streaming => 1);
-$standby->start;
+my $standby = pgmqc_standby($primary, 'standby');
 
 # the primary's worker, as a control for the checks on the standby
-ok( $primary->poll_query_until(
-		'postgres', q{
-SELECT count(*) = 1 FROM pg_stat_activity
- WHERE backend_type = 'pgmq_c worker' AND datname = 'postgres'}),
-	'a pgmq_c worker runs on the primary');
+ok(defined worker_pid($primary, 'postgres'), 'a pgmq_c worker runs on the primary');
 $primary->safe_psql('postgres', "SELECT pgmq_c.send('sb', '{\"streamed\": 1}')");
 $primary->wait_for_catchup($standby);
 is($standby->safe_psql('postgres', "SELECT queue_length FROM pgmq_c.metrics('sb')"),
@@ -90,11 +77,7 @@ ok( $standby->poll_query_until(
 		'postgres', q{
 SELECT count(*) = 1 FROM pg_stat_activity WHERE backend_type = 'pgmq_c launcher'}),
 	'after promotion the launcher runs');
-ok( $standby->poll_query_until(
-		'postgres', q{
-SELECT count(*) = 1 FROM pg_stat_activity
- WHERE backend_type = 'pgmq_c worker' AND datname = 'postgres'}),
-	'and a worker for database postgres');
+ok(defined worker_pid($standby, 'postgres'), 'and a worker for database postgres');
 ok( $standby->poll_query_until(
 		'postgres', q{
 SELECT worker_pid = (SELECT pid FROM pg_stat_activity WHERE backend_type = 'pgmq_c worker')
@@ -105,25 +88,15 @@ SELECT worker_pid = (SELECT pid FROM pg_stat_activity WHERE backend_type = 'pgmq
 is( $standby->safe_psql('postgres', "SELECT count(*) FROM pgmq_c.read('sb', '1 hour', 10)"),
 	'2', 'the new primary serves the old messages');
 
-my ($out, $err) = ('', '');
-my $reader = IPC::Run::start(
-	[
-		$standby->installed_command('psql'), '-XAtq', '-v', 'ON_ERROR_STOP=1',
-		'-d', $standby->connstr('postgres') . ' application_name=sb_reader',
-		'-c', "SET pgmq_c.wait_slice = '60s'",
-		'-c', "SELECT message->>'after' FROM pgmq_c.read('sb', '30 s', 1, '20 s')"
-	],
-	'<', \undef, '>', \$out, '2>', \$err,
-	IPC::Run::timeout($PostgreSQL::Test::Utils::timeout_default));
-ok(wait_sleeping($standby, 'sb_reader', 1, { h => $reader, out => $out, err => $err }),
-	'a reader waits on the new primary');
+my $reader = start_session($standby, 'sb_reader', "SET pgmq_c.wait_slice = '60s'",
+	"SELECT message->>'after' FROM pgmq_c.read('sb', '30 s', 1, '20 s')");
+ok(wait_sleeping($standby, 'sb_reader', 1, $reader), 'a reader waits on the new primary');
 my $t_send = [gettimeofday];
 $standby->safe_psql('postgres', "SELECT pgmq_c.send('sb', '{\"after\": \"promotion\"}')");
-$reader->finish;
+my $out = finish_session($reader);
 my $lag = tv_interval($t_send);
-chomp $out;
 is($out, 'promotion', 'the waiting reader gets the message sent after promotion');
-is($err, '', 'without error');
+is($reader->{err}, '', 'without error');
 ok($lag < 3, "woken by the send ($lag s; wait_slice 60 s)");
 
 $standby->stop;

@@ -7,23 +7,18 @@
 # background process runs, and enable_notify is refused with 55000.
 use strict;
 use warnings FATAL => 'all';
-use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
 use FindBin;
 use lib $FindBin::RealBin;
-use PgmqcSessions;
-use IPC::Run;
-use Time::HiRes qw(gettimeofday tv_interval usleep);
+use PgmqcTest;
+use Time::HiRes qw(gettimeofday tv_interval);
 
-my $node = PostgreSQL::Test::Cluster->new('no_preload_wait');
-$node->init;
-$node->start;
+my $node = pgmqc_node('no_preload_wait', preload => 0);
 
 sub sql { return $node->safe_psql('postgres', $_[0]); }
 
 is(sql('SHOW shared_preload_libraries'), '', 'pgmq_c is not preloaded');
-sql('CREATE EXTENSION pgmq_c');
 sql("SELECT pgmq_c.create_queue('$_')") foreach qw(np npd);
 
 is( sql(q{
@@ -41,17 +36,9 @@ foreach my $form (
 	ok(wait_sleeping($node, "np_$what", 1, $r), "$what: the reader waits (polling)");
 	my $t_send = [gettimeofday];
 	my $id = sql(qq{SELECT pgmq_c.send('np', '{"form": "$what"}')});
-	$r->{h}->finish;
+	finish_session($r);
 	my $lag = tv_interval($t_send);
-	chomp $r->{out};
-	if ($what eq 'read')
-	{
-		is($r->{out}, "$id|1", "$what: gets the message sent during the wait");
-	}
-	else
-	{
-		like($r->{out}, qr/^\{"\($id,1,/, "$what: gets the message sent during the wait");
-	}
+	is_delivered($what, $r->{out}, $id, "$what: gets the message sent during the wait");
 	is($r->{err}, '', "$what: no error");
 	ok($lag < 3, "$what: ${lag}s after the send, well within the 10 s wait");
 }
@@ -62,8 +49,7 @@ my $r = start_session($node, 'np_delay',
 	   FROM pgmq_c.read('npd', '30 s', 1, '10 s')");
 ok(wait_sleeping($node, 'np_delay', 1, $r), 'a reader waits on queue npd');
 sql(q{SELECT pgmq_c.send('npd', '{"late": 1}', NULL, '1 s')});
-$r->{h}->finish;
-chomp $r->{out};
+finish_session($r);
 ok($r->{out} ne '' && $r->{out} >= 1.0 && $r->{out} < 3.0,
 	"a delayed message is delivered at its time ($r->{out} s after the send, delay 1 s)");
 
@@ -71,8 +57,7 @@ ok($r->{out} ne '' && $r->{out} >= 1.0 && $r->{out} < 3.0,
 $r = start_session($node, 'np_rb',
 	"SELECT count(*) FROM pgmq_c.read('np', '30 s', 1, '2 s')");
 sql(q{BEGIN; SELECT pgmq_c.send('np', '{"rolled": "back"}'); ROLLBACK});
-$r->{h}->finish;
-chomp $r->{out};
+finish_session($r);
 is($r->{out}, '0', 'a rolled-back send delivers nothing to a waiting reader');
 
 my ($ret, $stdout, $stderr) = $node->psql('postgres',

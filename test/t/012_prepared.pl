@@ -9,28 +9,21 @@
 # wait_slice is long.
 use strict;
 use warnings FATAL => 'all';
-use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
 use FindBin;
 use lib $FindBin::RealBin;
-use PgmqcSessions;
-use IPC::Run;
+use PgmqcTest;
 use Time::HiRes qw(gettimeofday tv_interval usleep);
 
-my $node = PostgreSQL::Test::Cluster->new('prepared');
-$node->init;
-$node->append_conf(
-	'postgresql.conf', q{
-shared_preload_libraries = 'pgmq_c'
+my $node = pgmqc_node(
+	'prepared', conf => q{
 max_prepared_transactions = 5
 pgmq_c.wait_slice = '200ms'
 });
-$node->start;
 
 sub sql { return $node->safe_psql('postgres', $_[0]); }
 
-sql('CREATE EXTENSION pgmq_c');
 sql("SELECT pgmq_c.create_queue('$_')") foreach qw(p1 p2 cp pd);
 
 #
@@ -54,17 +47,9 @@ PREPARE TRANSACTION 'tx_$q';});
 		"$what: the prepared send is invisible to others");
 	my $t_commit = [gettimeofday];
 	sql("COMMIT PREPARED 'tx_$q'");
-	$r->{h}->finish;
+	finish_session($r);
 	my $lag = tv_interval($t_commit);
-	chomp $r->{out};
-	if ($what eq 'read')
-	{
-		is($r->{out}, "$id|1", "$what: gets the message after COMMIT PREPARED");
-	}
-	else
-	{
-		like($r->{out}, qr/^\{"\($id,1,/, "$what: gets the message after COMMIT PREPARED");
-	}
+	is_delivered($what, $r->{out}, $id, "$what: gets the message after COMMIT PREPARED");
 	is($r->{err}, '', "$what: no error");
 	ok($lag < 2, "$what: ${lag}s after COMMIT PREPARED (wait_slice 0.2 s, wait 10 s)");
 }
@@ -81,9 +66,8 @@ sql(qq{
 INSERT INTO pgmq_c.q_$qid (msg_id, read_ct, enqueued_at, vt, message)
 VALUES (nextval('pgmq_c.q_${qid}_seq'), 0, clock_timestamp(), clock_timestamp(),
         '{"copied": "yes"}')});
-$r->{h}->finish;
+finish_session($r);
 my $lag = tv_interval($t_ins);
-chomp $r->{out};
 is($r->{out}, 'yes', 'the reader gets the row loaded behind the API');
 ok($lag < 2, "${lag}s after the insert (wait_slice 0.2 s)");
 
@@ -100,8 +84,7 @@ BEGIN;
 SELECT pgmq_c.send('pd', '{"later": 1}', NULL, '2 s');
 PREPARE TRANSACTION 'tx_pd';
 COMMIT PREPARED 'tx_pd';});
-$r->{h}->finish;
-chomp $r->{out};
+finish_session($r);
 my ($mid, $after) = split /\|/, $r->{out};
 is($mid, $did, 'the delayed message of the prepared transaction is delivered');
 ok(defined $after && $after >= 2.0, 'not before its due time (' . ($after // 'never') . ' s)');

@@ -8,21 +8,23 @@
 #    queue).
 # C. Re-reading the settings does not open a new throttle window: a queue
 #    still gets at most one notification per window.
+# D. One transaction sends to more queues with notifications than a
+#    backend's list of pending wake-ups holds (32): the queues merged into
+#    one entry (or sharing a wake-up slot) are each notified, not only the
+#    first one recorded there.
 use strict;
 use warnings FATAL => 'all';
-use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
-use Time::HiRes qw(gettimeofday tv_interval usleep);
+use FindBin;
+use lib $FindBin::RealBin;
+use PgmqcTest;
+use Time::HiRes qw(gettimeofday tv_interval);
 
-my $node = PostgreSQL::Test::Cluster->new('notify_edges');
-$node->init;
-$node->append_conf('postgresql.conf', "shared_preload_libraries = 'pgmq_c'");
-$node->start;
+my $node = pgmqc_node('notify_edges');
 
 sub sql { return $node->safe_psql('postgres', $_[0]); }
 
-sql('CREATE EXTENSION pgmq_c');
 sql("SELECT pgmq_c.create_queue('$_')") foreach qw(qa qb qc other);
 # the first send asks for the worker
 sql(q{SELECT pgmq_c.delete('other', pgmq_c.send('other', '{}'))});
@@ -30,32 +32,29 @@ ok( $node->poll_query_until(
 		'postgres', 'SELECT worker_pid IS NOT NULL FROM pgmq_c.status()'),
 	'the worker runs');
 
-my $listener = $node->background_psql('postgres');
-$listener->set_query_timer_restart;
-$listener->query_safe('LISTEN pgmq_c');
+my $listener = start_listener($node, 'postgres');
 my @notes;    # [ time seen, payload ]
 
-sub poll_notes
-{
-	my $out = $listener->query_safe('SELECT 1');
-	while ($out =~ /Asynchronous notification "pgmq_c" with payload "([^"]*)" received/g)
-	{
-		push @notes, [ [gettimeofday], $1 ];
-	}
-}
-
-# poll for $secs seconds, or until there are $n notifications for $q
-sub collect_notes
+# poll for $secs seconds, or until there are $n notifications for $q;
+# returns those for $q
+sub notes_of
 {
 	my ($secs, $q, $n) = @_;
-	my $t0 = [gettimeofday];
-	while (tv_interval($t0) < $secs)
-	{
-		poll_notes();
-		last if defined $n && grep({ $_->[1] eq $q } @notes) >= $n;
-		usleep(20_000);
-	}
-	return grep { $_->[1] eq $q } @notes;
+	return collect_notes($listener, \@notes, $secs, $n, $q);
+}
+
+# Section $part: notify queue $q with a throttle $window, and send once:
+# tests that this is notified at once, returns when.
+sub first_send_notified
+{
+	my ($part, $q, $window) = @_;
+	sql(qq{SELECT pgmq_c.enable_notify('$q', '$window')});
+	notes_of(0.5, $q);
+	@notes = ();
+	sql(qq{SELECT pgmq_c.send('$q', '{"first": 1}')});
+	my @first = notes_of(3, $q, 1);
+	is(scalar(@first), 1, "$part: the first send is notified at once");
+	return @first ? $first[0][0] : [gettimeofday];
 }
 
 #
@@ -67,13 +66,13 @@ $tx->query_safe('BEGIN');
 my $aid = $tx->query_safe(q{SELECT pgmq_c.send('qa', '{"late": 1}', NULL, '1 s')});
 @notes = ();
 # the send stays uncommitted past its due time
-my @before = collect_notes(2.5, 'qa');
+my @before = notes_of(2.5, 'qa');
 is(scalar(@before), 0,
 	'A: no notification while the delayed send is uncommitted (nothing is visible)');
 my $t_commit = [gettimeofday];
 $tx->query_safe('COMMIT');
 @notes = ();
-my @after = collect_notes(3, 'qa', 1);
+my @after = notes_of(3, 'qa', 1);
 is(scalar(@after), 1,
 	'A: the delayed message, due before its COMMIT, is notified after the COMMIT');
 is(sql(q{SELECT count(*) FROM pgmq_c.read('qa', '1 hour', 10)}), '1',
@@ -83,16 +82,10 @@ $tx->quit;
 #
 # B. A pending (throttled) notification survives a settings reload.
 #
-sql(q{SELECT pgmq_c.enable_notify('qb', '3 s')});
-collect_notes(0.5, 'qb');
-@notes = ();
-sql(q{SELECT pgmq_c.send('qb', '{"b": 1}')});
-my @b = collect_notes(3, 'qb', 1);
-is(scalar(@b), 1, 'B: the first send is notified at once');
-my $t_first = @b ? $b[0][0] : [gettimeofday];
+my $t_first = first_send_notified('B', 'qb', '3 s');
 sql(q{SELECT pgmq_c.send('qb', '{"b": 2}')});    # inside the 3 s window
 sql(q{SELECT pgmq_c.enable_notify('other')});     # the worker re-reads its settings
-@b = collect_notes(5.5 - tv_interval($t_first), 'qb', 2);
+my @b = notes_of(5.5 - tv_interval($t_first), 'qb', 2);
 is(scalar(@b), 2,
 	'B: the send inside the throttle window is notified when the window ends, despite the reload');
 if (@b == 2)
@@ -105,22 +98,35 @@ sql(q{SELECT pgmq_c.disable_notify('other')});
 #
 # C. A settings reload does not open a new throttle window.
 #
-sql(q{SELECT pgmq_c.enable_notify('qc', '5 s')});
-collect_notes(0.5, 'qc');
-@notes = ();
-sql(q{SELECT pgmq_c.send('qc', '{"c": 1}')});
-my @c = collect_notes(3, 'qc', 1);
-is(scalar(@c), 1, 'C: the first send is notified at once');
-$t_first = @c ? $c[0][0] : [gettimeofday];
+$t_first = first_send_notified('C', 'qc', '5 s');
 sql(q{SELECT pgmq_c.enable_notify('other')});    # reload
 sql(q{SELECT pgmq_c.send('qc', '{"c": 2}')});
-@c = collect_notes(7.5 - tv_interval($t_first), 'qc', 2);
+my @c = notes_of(7.5 - tv_interval($t_first), 'qc', 2);
 is(scalar(@c), 2, 'C: the second send is notified too');
 if (@c == 2)
 {
 	my $gap = tv_interval($t_first, $c[1][0]);
 	ok($gap >= 4.5, "C: but not before the 5 s window ended ($gap s after the first)");
 }
+
+#
+# D. More notify queues in one transaction than pending wake-up entries.
+#
+my @many = map { "qd$_" } 1 .. 40;
+sql(join('', map { "SELECT pgmq_c.create_queue('$_'); SELECT pgmq_c.enable_notify('$_');" } @many));
+notes_of(0.5);
+@notes = ();
+sql('BEGIN;' . join('', map { "SELECT pgmq_c.send('$_', '{}');" } @many) . 'COMMIT;');
+my %seen;
+my $t0 = [gettimeofday];
+while (keys(%seen) < @many && tv_interval($t0) < $PostgreSQL::Test::Utils::timeout_default)
+{
+	$seen{ $_->[1] } = 1 foreach notes_of(0.5);
+}
+my @missing = grep { !$seen{$_} } @many;
+is(scalar(@missing), 0,
+	'D: each of 40 queues sent to in one transaction is notified'
+	  . (@missing ? " (missing: @missing)" : ''));
 
 $listener->quit;
 $node->stop;

@@ -10,18 +10,14 @@
 # Each case runs thousands of times in one psql session and counts errors.
 use strict;
 use warnings FATAL => 'all';
-use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use FindBin;
+use lib $FindBin::RealBin;
+use PgmqcTest;
 
-my $node = PostgreSQL::Test::Cluster->new('wait_bounds');
-$node->init;
-$node->append_conf('postgresql.conf', q{
-shared_preload_libraries = 'pgmq_c'
-log_statement = none
-});
-$node->start;
-$node->safe_psql('postgres', q{CREATE EXTENSION pgmq_c; SELECT pgmq_c.create_queue('b')});
+my $node = pgmqc_node('wait_bounds', conf => 'log_statement = none');
+$node->safe_psql('postgres', q{SELECT pgmq_c.create_queue('b')});
 
 # Run $stmt $n times (each its own statement), errors ignored; returns the
 # number of errors and the distinct error lines.

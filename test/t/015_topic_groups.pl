@@ -10,10 +10,11 @@
 # stored once in the topic's log whatever the number of groups.
 use strict;
 use warnings FATAL => 'all';
-use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
-use IPC::Run;
+use FindBin;
+use lib $FindBin::RealBin;
+use PgmqcTest;
 use Time::HiRes qw(time);
 
 my $nprod = 4;
@@ -22,16 +23,7 @@ my $total = $nprod * $per_producer;
 my @groups = ('g_one', 'g_two', 'g_three');
 my $ncons = 3;    # per group
 
-my $node = PostgreSQL::Test::Cluster->new('topic_groups');
-$node->init;
-$node->append_conf(
-	'postgresql.conf', qq{
-shared_preload_libraries = 'pgmq_c'
-max_connections = 40
-});
-$node->start;
-
-$node->safe_psql('postgres', 'CREATE EXTENSION pgmq_c');
+my $node = pgmqc_node('topic_groups', conf => 'max_connections = 40');
 
 # The groups exist before anything is sent; g_three gets its lease from the
 # group's default.
@@ -160,23 +152,17 @@ BEGIN
 		IF a_receive THEN
 			msgs := NULL;
 			CALL pgmq_c.receive_group(a_topic, a_group, a_vt, qty, '100 ms', msgs);
-			FOR m IN SELECT * FROM unnest(msgs) LOOP
-				ids := ids || m.msg_id;
-				cts := cts || m.read_ct;
-				ps := ps || (m.message->>'p')::int;
-				iss := iss || (m.message->>'i')::int;
-				hs := hs || (m.headers->>'h')::int;
-			END LOOP;
 		ELSE
-			FOR m IN SELECT * FROM pgmq_c.read_group(a_topic, a_group, a_vt, qty,
-													 '100 ms') LOOP
-				ids := ids || m.msg_id;
-				cts := cts || m.read_ct;
-				ps := ps || (m.message->>'p')::int;
-				iss := iss || (m.message->>'i')::int;
-				hs := hs || (m.headers->>'h')::int;
-			END LOOP;
+			msgs := ARRAY(SELECT r FROM pgmq_c.read_group(a_topic, a_group, a_vt,
+														  qty, '100 ms') r);
 		END IF;
+		FOR m IN SELECT * FROM unnest(msgs) LOOP
+			ids := ids || m.msg_id;
+			cts := cts || m.read_ct;
+			ps := ps || (m.message->>'p')::int;
+			iss := iss || (m.message->>'i')::int;
+			hs := hs || (m.headers->>'h')::int;
+		END LOOP;
 		n := coalesce(array_length(ids, 1), 0);
 		INSERT INTO deliveries
 			SELECT a_group, a_c, u.id, u.ct, u.p, u.i, u.h
@@ -228,64 +214,20 @@ BEGIN
 		END LOOP;
 		COMMIT;
 	END LOOP;
-	-- the last second acks
-	IF array_length(again_ids, 1) > 0 THEN
-		FOR k IN 1 .. array_length(again_ids, 1) LOOP
-			ok := pgmq_c.ack(a_topic, a_group, again_ids[k]);
-			INSERT INTO acks VALUES (a_group, a_c, 'again', again_ids[k],
-									 again_ps[k], again_is[k], ok);
-		END LOOP;
-		COMMIT;
-	END IF;
+	-- (the loop ends only after a read that got nothing, so every second
+	-- ack has been made)
 END $$;
 });
-
-my $psql = $node->installed_command('psql');
 
 # Start one psql process running $sql; returns a handle for finish_all.
 sub start_call
 {
 	my ($name, $sql) = @_;
-	my %p = (name => $name, out => '', err => '');
-	$p{h} = IPC::Run::start(
-		[
-			$psql, '-XAtq', '-v', 'ON_ERROR_STOP=1',
-			'-d', $node->connstr('postgres'), '-c', $sql
-		],
-		'>', \$p{out}, '2>', \$p{err},
-		IPC::Run::timeout(3 * $PostgreSQL::Test::Utils::timeout_default));
-	return \%p;
+	return start_psql($node, name => $name, sql => [$sql],
+		timeout => 3 * $PostgreSQL::Test::Utils::timeout_default);
 }
 
-# Wait for every process; one test per process that it exited cleanly.
-sub finish_all
-{
-	my @procs = @_;
-	my $all_ok = 1;
-	foreach my $p (@procs)
-	{
-		my $ok = eval { $p->{h}->finish; 1 };
-		if (!$ok)
-		{
-			diag "$p->{name}: $@";
-			$p->{h}->kill_kill;
-		}
-		is($ok && $p->{h}->result == 0 ? 0 : 1, 0,
-			"$p->{name} finished without error")
-		  or diag "$p->{name} stderr: $p->{err}";
-		$all_ok = 0 unless $ok && $p->{h}->result == 0;
-	}
-	return $all_ok;
-}
-
-sub q1
-{
-	my ($sql) = @_;
-	my $t0 = time;
-	my $r = $node->safe_psql('postgres', $sql);
-	note sprintf("slow check (%.1f s): %s", time - $t0, $sql) if time - $t0 > 2;
-	return $r;
-}
+sub q1 { return timed_sql($node, $_[0]); }
 
 # [messages per transaction, mode]
 my @producers = ([ 1, 'send' ], [ 5, 'send' ], [ 50, 'batch' ], [ 20, 'mixed' ]);

@@ -16,27 +16,23 @@
 # topic) must be rolled back.
 use strict;
 use warnings FATAL => 'all';
-use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
-use IPC::Run;
+use FindBin;
+use lib $FindBin::RealBin;
+use PgmqcTest;
 use Time::HiRes qw(usleep);
 
 my @groups = ('ga', 'gb');
 
-my $node = PostgreSQL::Test::Cluster->new('topic_crash');
-$node->init;
-$node->append_conf(
-	'postgresql.conf', qq{
-shared_preload_libraries = 'pgmq_c'
+my $node = pgmqc_node(
+	'topic_crash', conf => q{
 synchronous_commit = on
 max_connections = 40
 });
-$node->start;
 
 $node->safe_psql(
 	'postgres', q{
-CREATE EXTENSION pgmq_c;
 SELECT pgmq_c.create_topic('crashy');
 SELECT pgmq_c.create_group('crashy', 'ga', 'earliest');
 SELECT pgmq_c.create_group('crashy', 'gb', 'latest', '2 seconds');
@@ -93,7 +89,6 @@ CREATE PROCEDURE consume(a_topic text, a_group text, a_c int, a_mode text,
 						 a_receive boolean)
 LANGUAGE plpgsql AS $$
 DECLARE
-	m record;
 	msgs pgmq_c.message[];
 	ids bigint[];
 BEGIN
@@ -156,20 +151,10 @@ BEGIN
 END $$;
 });
 
-my $psql = $node->installed_command('psql');
-
 sub start_call
 {
 	my ($name, $sql) = @_;
-	my %p = (name => $name, out => '', err => '');
-	$p{h} = IPC::Run::start(
-		[
-			$psql, '-XAtq', '-v', 'ON_ERROR_STOP=1',
-			'-d', $node->connstr('postgres'), '-c', $sql
-		],
-		'>', \$p{out}, '2>', \$p{err},
-		IPC::Run::timeout($PostgreSQL::Test::Utils::timeout_default));
-	return \%p;
+	return start_psql($node, name => $name, sql => [$sql]);
 }
 
 sub q1
@@ -257,12 +242,7 @@ $node->stop('immediate');
 eval { $open->quit; };
 $node->start;
 
-foreach my $c (@producers, @consumers)
-{
-	eval { $c->{h}->finish; 1 } or BAIL_OUT("$c->{name} did not end: $@");
-	my @err = split /\n/, $c->{err};
-	note "$c->{name}: exit " . $c->{h}->result . ($err[-1] ? ": $err[-1]" : '');
-}
+end_clients(@producers, @consumers);
 is(scalar(grep { $_->{h}->result != 0 } @producers, @consumers),
 	7, 'every producer and consumer lost its connection in the crash');
 
@@ -328,13 +308,7 @@ foreach my $g (@groups)
 }
 
 # Drain both groups at once: what is not acked must still come.
-my @drains = map { start_call("drain $_", "CALL drain('crashy', '$_')") } @groups;
-foreach my $d (@drains)
-{
-	my $ok = eval { $d->{h}->finish; 1 };
-	is($ok && $d->{h}->result == 0 ? 0 : 1, 0, "$d->{name} finished without error")
-	  or diag "$d->{name}: " . ($@ // '') . " $d->{err}";
-}
+finish_all(map { start_call("drain $_", "CALL drain('crashy', '$_')") } @groups);
 
 foreach my $g (@groups)
 {

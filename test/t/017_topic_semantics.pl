@@ -23,17 +23,13 @@
 #    never counts the others.
 use strict;
 use warnings FATAL => 'all';
-use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
 use FindBin;
 use lib $FindBin::RealBin;
-use PgmqcSessions;
+use PgmqcTest;
 
-my $node = PostgreSQL::Test::Cluster->new('topics');
-$node->init;
-$node->append_conf('postgresql.conf', "shared_preload_libraries = 'pgmq_c'");
-$node->start;
+my $node = pgmqc_node('topics');
 
 my $cur = $node;
 sub sql { return $cur->safe_psql('postgres', $_[0]); }
@@ -96,8 +92,6 @@ sub sql_error
 	  $cur->psql('postgres', "\\set VERBOSITY verbose\n$q", on_error_stop => 1);
 	return $ret == 0 ? "no error: $out" : $err;
 }
-
-sql('CREATE EXTENSION pgmq_c');
 
 #
 # 1. Out-of-order commit.
@@ -360,15 +354,8 @@ $node->stop;
 #
 # 6. Retention while a group lags, on a node without the background worker.
 #
-my $rnode = PostgreSQL::Test::Cluster->new('retention');
-$rnode->init;
-$rnode->append_conf('postgresql.conf', qq{
-shared_preload_libraries = 'pgmq_c'
-pgmq_c.worker = off
-});
-$rnode->start;
+my $rnode = pgmqc_node('retention', conf => 'pgmq_c.worker = off');
 $cur = $rnode;
-sql('CREATE EXTENSION pgmq_c');
 is(sql(q{SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'pgmq_c worker'}), '0',
 	'no pgmq_c worker runs: only maintain_topics() drops partitions');
 

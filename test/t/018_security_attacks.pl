@@ -26,15 +26,14 @@
 # nothing.
 use strict;
 use warnings FATAL => 'all';
-use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
-use Time::HiRes qw(gettimeofday tv_interval usleep);
+use FindBin;
+use lib $FindBin::RealBin;
+use PgmqcTest;
+use Time::HiRes qw(usleep);
 
-my $node = PostgreSQL::Test::Cluster->new('attacks');
-$node->init;
-$node->append_conf('postgresql.conf', "shared_preload_libraries = 'pgmq_c'\n");
-$node->start;
+my $node = pgmqc_node('attacks', extension => 0);
 
 # The superuser's sessions override what the attacker may set for the
 # database (search_path included, unless $raw), so that only pgmq_c's own
@@ -302,42 +301,9 @@ is(attacker_sql(qq{SELECT pg_catalog.count(*) FROM pg_catalog.pg_class
 	'123', 'the attacker squats t_<id>_p0 .. p40 in public, in its own schema and in "$user"');
 
 # a listener for the queue's notifications
-my $listener = $node->background_psql('attackerdb',
+my $listener = start_listener($node, 'attackerdb',
 	extra_params => [ '-U', 'attacker' ]);
-$listener->query_safe('LISTEN pgmq_c');
-my @notes;
-
-sub wait_note
-{
-	my ($secs) = @_;
-	my $t0 = [gettimeofday];
-	while (tv_interval($t0) < $secs)
-	{
-		my $out = $listener->query_safe('SELECT 1');
-		while ($out =~ /Asynchronous notification "pgmq_c" with payload "([^"]*)" received/g)
-		{
-			push @notes, $1;
-		}
-		return 1 if @notes;
-		usleep(50_000);
-	}
-	return 0;
-}
-
-sub worker_pid
-{
-	my ($not) = @_;
-	my $cond = defined $not ? "AND pid OPERATOR(pg_catalog.<>) $not" : '';
-	su_poll(qq{
-SELECT pg_catalog.count(*) OPERATOR(pg_catalog.=) 1 FROM pg_catalog.pg_stat_activity
- WHERE backend_type OPERATOR(pg_catalog.=) 'pgmq_c worker'
-   AND datname OPERATOR(pg_catalog.=) 'attackerdb' $cond})
-	  or return undef;
-	return su_sql(qq{
-SELECT pid FROM pg_catalog.pg_stat_activity
- WHERE backend_type OPERATOR(pg_catalog.=) 'pgmq_c worker'
-   AND datname OPERATOR(pg_catalog.=) 'attackerdb' $cond});
-}
+my @notes;    # [ time seen, payload ]
 
 # Work for the worker on topic $t (created and filled by the attacker): it
 # must make partitions ahead, rotate and drop p0 by retention; and a delayed
@@ -360,7 +326,7 @@ SELECT pg_catalog.count(*) OPERATOR(pg_catalog.>=) 20 FROM pg_catalog.pg_inherit
 		"$what: the worker drops the topic's first partition by retention");
 	@notes = ();
 	attacker_sql(q{SELECT pgmq_c.send('aq', '{"due": 1}', NULL, '1 second')});
-	ok(wait_note(30) && $notes[0] eq 'aq',
+	ok(collect_notes($listener, \@notes, 30, 1) && $notes[0][1] eq 'aq',
 		"$what: the worker notifies the delayed message of queue aq when due");
 	# the attacker's group goes past what retention dropped and reads on
 	attacker_sql(qq{SELECT pgmq_c.send('$t', '{"after": 1}', '{"k": 1}')});
@@ -409,7 +375,7 @@ SELECT pg_catalog.sum((pg_catalog.xpath('/row/n/text()', pg_catalog.query_to_xml
 # 1. The default search_path ("$user", public): the worker's passes and a
 # superuser's maintain_topics().
 #
-my $wpid = worker_pid();
+my $wpid = worker_pid($node, 'attackerdb');
 ok(defined $wpid, 'a pgmq_c worker runs for attackerdb');
 worker_passes('at', 'default search_path');
 is(su_sql(q{SELECT pgmq_c.maintain_topics() OPERATOR(pg_catalog.>=) 0}, 'attackerdb'), 't',
@@ -449,7 +415,7 @@ ALTER DATABASE attackerdb SET jit_above_cost = 0;
 });
 is(su_sql(q{SELECT pg_catalog.pg_terminate_backend(} . $wpid . q{)}), 't',
 	'the worker is terminated');
-my $wpid2 = worker_pid($wpid);
+my $wpid2 = worker_pid($node, 'attackerdb', $wpid);
 ok(defined $wpid2, 'the launcher starts a new worker, under the database settings');
 attacker_sql(q{
 SELECT pgmq_c.create_topic('at2', '2 seconds', 1000);

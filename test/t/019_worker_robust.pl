@@ -16,19 +16,17 @@
 #   (returning true), and nothing of them is left in schema pgmq_c.
 use strict;
 use warnings FATAL => 'all';
-use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
-use Time::HiRes qw(time usleep);
+use FindBin;
+use lib $FindBin::RealBin;
+use PgmqcTest;
+use Time::HiRes qw(time);
 
-my $node = PostgreSQL::Test::Cluster->new('robust');
-$node->init;
-$node->append_conf('postgresql.conf', q{shared_preload_libraries = 'pgmq_c'});
-$node->start;
+my $node = pgmqc_node('robust');
 
 sub sql { return $node->safe_psql('postgres', $_[0]); }
 
-sql('CREATE EXTENSION pgmq_c');
 # what schema pgmq_c holds with no queue or topic
 my $relations_q = q{
 SELECT string_agg(relname, ' ' ORDER BY relname) FROM pg_class
@@ -63,15 +61,11 @@ foreach my $name (qw(tlog tseq tgrp qdel qmsg qseq))
 my $gbroken = sql(q{SELECT group_id FROM pgmq_c.groups WHERE group_name = 'gbroken'});
 
 # the worker of this database (the sends asked for it)
-ok( $node->poll_query_until(
-		'postgres', q{
-SELECT count(*) = 1 FROM pg_stat_activity
- WHERE backend_type = 'pgmq_c worker' AND datname = 'postgres'}),
-	'a pgmq_c worker runs');
+my $wpid = worker_pid($node, 'postgres');
+ok(defined $wpid, 'a pgmq_c worker runs');
 my $worker_q = q{
 SELECT pid FROM pg_stat_activity
  WHERE backend_type = 'pgmq_c worker' AND datname = 'postgres'};
-my $wpid = sql($worker_q);
 
 #
 # 1. Break them.
@@ -101,26 +95,15 @@ SELECT count(*) FROM pg_class WHERE relnamespace = 'pgmq_c'::regnamespace
 #
 # 2. The worker goes on for the healthy queue and topic.
 #
-my $listener = $node->background_psql('postgres');
-$listener->set_query_timer_restart;
-$listener->query_safe('LISTEN pgmq_c');
-my @notes;
+my $listener = start_listener($node, 'postgres');
+my @notes;    # [ time seen, payload ]
 
 # wait until a notification for $queue has arrived (generous bound)
 sub wait_note
 {
 	my ($queue) = @_;
-	for (my $i = 0; $i < 10 * $PostgreSQL::Test::Utils::timeout_default; $i++)
-	{
-		my $out = $listener->query_safe('SELECT 1');
-		while ($out =~ /Asynchronous notification "pgmq_c" with payload "([^"]*)" received/g)
-		{
-			push @notes, $1;
-		}
-		return 1 if grep { $_ eq $queue } @notes;
-		usleep(100_000);
-	}
-	return 0;
+	return scalar collect_notes($listener, \@notes,
+		$PostgreSQL::Test::Utils::timeout_default, 1, $queue);
 }
 
 sql(q{SELECT pgmq_c.send('ok', '{"delayed": 1}', NULL, '2 s')});

@@ -13,29 +13,27 @@
 # belong to docs/benchmarks.md.
 use strict;
 use warnings FATAL => 'all';
-use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use FindBin;
+use lib $FindBin::RealBin;
+use PgmqcTest;
 use Time::HiRes qw(gettimeofday tv_interval);
 
 my $nqueues = 10000;
 my $batch = 200;    # queues created per transaction (each locks ~14 relations)
 
-my $node = PostgreSQL::Test::Cluster->new('many_queues');
-$node->init;
-$node->append_conf('postgresql.conf', qq{
-shared_preload_libraries = 'pgmq_c'
+my $node = pgmqc_node(
+	'many_queues', conf => q{
 max_locks_per_transaction = 64
 max_connections = 100
 max_prepared_transactions = 0
 });
-$node->start;
 
 sub sql { return $node->safe_psql('postgres', $_[0]); }
 
 is(sql('SHOW max_locks_per_transaction') . '|' . sql('SHOW max_connections'),
 	'64|100', 'default lock table size');
-sql('CREATE EXTENSION pgmq_c');
 
 my $t0 = [gettimeofday];
 for (my $first = 1; $first <= $nqueues; $first += $batch)

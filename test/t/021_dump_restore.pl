@@ -1,10 +1,11 @@
 # 021_dump_restore.pl: pg_dump -Fc of a database using pgmq_c and pg_restore
 # into a new database of the same cluster.
 #
-# - Database "src" (0.4.0): queues and a topic created by a role that is not
-#   a superuser (it holds EXECUTE on create_queue/create_topic), with leased,
-#   delayed, archived and acknowledged messages, two groups with cursors
-#   advanced, and grants to roles and to PUBLIC.
+# - Database "src" (the current version): queues and a topic created by a
+#   role that is not a superuser (it holds EXECUTE on create_queue and
+#   create_topic), with leased, delayed, archived and acknowledged
+#   messages, two groups with cursors advanced, and grants to roles and to
+#   PUBLIC.
 # - Database "old": the same kind of data made under 0.3.0, then
 #   ALTER EXTENSION pgmq_c UPDATE (the objects move to the extension owner).
 # - Each is dumped and restored into a new database; "src" once more by
@@ -20,15 +21,14 @@
 #   get the next ids.
 use strict;
 use warnings FATAL => 'all';
-use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use FindBin;
+use lib $FindBin::RealBin;
+use PgmqcTest;
 use IPC::Run;
 
-my $node = PostgreSQL::Test::Cluster->new('dump_restore');
-$node->init;
-$node->append_conf('postgresql.conf', "shared_preload_libraries = 'pgmq_c'\n");
-$node->start;
+my $node = pgmqc_node('dump_restore', extension => 0);
 
 sub sql { return $node->safe_psql($_[1] // 'postgres', $_[0]); }
 
@@ -160,17 +160,17 @@ foreach my $role (qw(creator reader sender watcher outsider))
 sql('CREATE ROLE member IN ROLE reader');
 
 #
-# 1. A 0.4.0 database, objects made by a role that is not a superuser.
+# 1. A database of the current version, objects made by a role that is not
+#    a superuser.
 #
 sql('CREATE DATABASE src');
 sql('CREATE EXTENSION pgmq_c', 'src');
 sql(q{GRANT EXECUTE ON FUNCTION pgmq_c.create_queue(text, interval),
 						   pgmq_c.create_topic(text, interval, bigint) TO creator}, 'src');
 
-sub fill
-{
-	my ($db) = @_;
-	my ($out, $err) = as_role($db, 'creator', q{
+# What the creator makes: queues, a topic, groups, messages in every state
+# (the same under 0.3.0, by hand, below), and its grants.
+my $fill_data = q{
 SELECT pgmq_c.create_queue('orders', '1 minute');
 SELECT pgmq_c.create_queue('audit');
 SELECT pgmq_c.create_topic('events', '7 days', 1000);
@@ -189,13 +189,19 @@ SELECT pgmq_c.send('events', '{"later": true}', NULL, '1 hour');
 SELECT count(*) FROM pgmq_c.read_group('events', 'billing', '1 hour', 3);
 SELECT pgmq_c.ack('events', 'billing', 1::bigint);
 SELECT count(*) FROM pgmq_c.read_group('events', 'shipping', '1 hour', 10);
-SELECT pgmq_c.ack('events', 'shipping', 2::bigint);
+SELECT pgmq_c.ack('events', 'shipping', 2::bigint);};
+my $fill_grants = q{
 SELECT pgmq_c.grant_access('orders', 'reader', ARRAY['consume']);
 SELECT pgmq_c.grant_access('orders', 'sender', ARRAY['send']);
 SELECT pgmq_c.grant_access('orders', 'watcher', ARRAY['monitor']);
 SELECT pgmq_c.grant_access('audit', 'public', ARRAY['send']);
 SELECT pgmq_c.grant_access('events', 'reader', ARRAY['consume', 'monitor']);
-SELECT pgmq_c.grant_access('events', 'sender', ARRAY['send']);});
+SELECT pgmq_c.grant_access('events', 'sender', ARRAY['send']);};
+
+sub fill
+{
+	my ($db) = @_;
+	my ($out, $err) = as_role($db, 'creator', $fill_data . $fill_grants);
 	is($err, '', "$db: queues, topic, groups, messages and grants made by creator");
 }
 fill('src');
@@ -323,41 +329,20 @@ GRANT CREATE ON SCHEMA pgmq_c TO creator;
 GRANT INSERT, UPDATE, DELETE ON pgmq_c.queues, pgmq_c.groups TO creator;}, 'old');
 {
 	# 0.3.0 has neither grant_access nor owners: the same data, by hand
-	my ($out, $err) = as_role('old', 'creator', q{
-SELECT pgmq_c.create_queue('orders', '1 minute');
-SELECT pgmq_c.create_queue('audit');
-SELECT pgmq_c.create_topic('events', '7 days', 1000);
-SELECT pgmq_c.create_group('events', 'billing', 'earliest');
-SELECT pgmq_c.create_group('events', 'shipping', 'earliest', '2 minutes', '{"ship": true}');
-SELECT pgmq_c.send('orders', jsonb_build_object('n', i), jsonb_build_object('h', i)) FROM generate_series(1, 6) i;
-SELECT pgmq_c.send('orders', '{"later": true}', NULL, '1 hour');
-SELECT count(*) FROM pgmq_c.read('orders', '1 hour', 2);
-SELECT pgmq_c.archive('orders', 3::bigint);
-SELECT pgmq_c.delete('orders', 4::bigint);
-SELECT pgmq_c.send('audit', '{"a": 1}');
-SELECT pgmq_c.send_batch('events', array_agg(jsonb_build_object('n', i)),
-						 array_agg(jsonb_build_object('ship', i % 2 = 0)))
-  FROM generate_series(1, 10) i;
-SELECT pgmq_c.send('events', '{"later": true}', NULL, '1 hour');
-SELECT count(*) FROM pgmq_c.read_group('events', 'billing', '1 hour', 3);
-SELECT pgmq_c.ack('events', 'billing', 1::bigint);
-SELECT count(*) FROM pgmq_c.read_group('events', 'shipping', '1 hour', 10);
-SELECT pgmq_c.ack('events', 'shipping', 2::bigint);});
+	my ($out, $err) = as_role('old', 'creator', $fill_data);
 	is($err, '', 'old: 0.3.0 queues, topic, groups and messages made by creator');
 }
 sql('ALTER EXTENSION pgmq_c UPDATE', 'old');
-is(sql(q{SELECT extversion FROM pg_extension WHERE extname = 'pgmq_c'}, 'old'), '0.4.0',
-	'old: updated to 0.4.0');
+is( sql(
+		q{SELECT extversion = (SELECT default_version FROM pg_available_extensions
+                     WHERE name = 'pgmq_c')
+  FROM pg_extension WHERE extname = 'pgmq_c'}, 'old'),
+	't',
+	'old: updated to the default version');
 sql(q{GRANT EXECUTE ON FUNCTION pgmq_c.create_queue(text, interval),
 						   pgmq_c.create_topic(text, interval, bigint) TO creator}, 'old');
 {
-	my ($out, $err) = as_role('old', 'creator', q{
-SELECT pgmq_c.grant_access('orders', 'reader', ARRAY['consume']);
-SELECT pgmq_c.grant_access('orders', 'sender', ARRAY['send']);
-SELECT pgmq_c.grant_access('orders', 'watcher', ARRAY['monitor']);
-SELECT pgmq_c.grant_access('audit', 'public', ARRAY['send']);
-SELECT pgmq_c.grant_access('events', 'reader', ARRAY['consume', 'monitor']);
-SELECT pgmq_c.grant_access('events', 'sender', ARRAY['send']);});
+	my ($out, $err) = as_role('old', 'creator', $fill_grants);
 	is($err, '', 'old: the creator, now owner, grants access');
 }
 %before = (
