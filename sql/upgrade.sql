@@ -144,6 +144,57 @@ SELECT * FROM pgmq_c.read_group('up_mine_topic', 'mg');
 SELECT queue_name FROM pgmq_c.list_queues();
 RESET ROLE;
 
+-- 0.5.0: the shapes of the tables of queues, topics and groups become
+-- template tables; tables made before stay as they are, new ones copy the
+-- templates (columns, defaults, constraints, indexes, storage parameters)
+ALTER EXTENSION pgmq_c UPDATE TO '0.5.0';
+SELECT extversion FROM pg_extension WHERE extname = 'pgmq_c';
+SELECT c.relname, c.relowner = e.extowner AS extension_owns,
+       NOT EXISTS (SELECT FROM aclexplode(c.relacl) a WHERE a.grantee <> c.relowner) AS nobody_else
+  FROM pg_class c, pg_extension e
+ WHERE e.extname = 'pgmq_c' AND c.relnamespace = 'pgmq_c'::regnamespace
+   AND c.relkind = 'r' AND c.relname LIKE 'template\_%' ORDER BY 1;
+SELECT pgmq_c.create_queue('up_tpl');
+SELECT pgmq_c.create_topic('up_tpl_topic', '7 days', 1000);
+SELECT pgmq_c.create_group('up_tpl_topic', 'tg', 'earliest');
+-- a table's shape, without its name or the ids in it: columns with type,
+-- NOT NULL and default; constraints; indexes; storage parameters
+CREATE FUNCTION pg_temp.shape(rel regclass) RETURNS text LANGUAGE sql AS $$
+SELECT concat_ws(' | ',
+  (SELECT string_agg(format('%s %s%s%s', a.attname, format_type(a.atttypid, a.atttypmod),
+                            CASE WHEN a.attnotnull THEN ' not null' END,
+                            ' default ' || regexp_replace(pg_get_expr(d.adbin, d.adrelid), '_[0-9]+_', '_N_', 'g')),
+                     ', ' ORDER BY a.attnum)
+     FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+    WHERE a.attrelid = rel AND a.attnum > 0 AND NOT a.attisdropped),
+  (SELECT string_agg(format('%s %s', contype, pg_get_constraintdef(oid)), ', ' ORDER BY contype, conname)
+     FROM pg_constraint WHERE conrelid = rel),
+  (SELECT string_agg(regexp_replace(pg_get_indexdef(indexrelid), '^.* USING ', 'USING '), ', ' ORDER BY 1)
+     FROM pg_index WHERE indrelid = rel),
+  (SELECT array_to_string(reloptions, ',') FROM pg_class WHERE oid = rel),
+  (SELECT relkind::text FROM pg_class WHERE oid = rel))
+$$;
+SELECT format('pgmq_c.%s_%s', t.prefix, n.queue_id)::regclass AS made_now,
+       pg_temp.shape(format('pgmq_c.%s_%s', t.prefix, n.queue_id)::regclass) =
+       pg_temp.shape(format('pgmq_c.%s_%s', t.prefix, o.queue_id)::regclass) AS same_shape_as_before
+  FROM (VALUES ('q', 'up_tpl', 'up_mine'), ('d', 'up_tpl', 'up_mine'), ('a', 'up_tpl', 'up_mine'),
+               ('t', 'up_tpl_topic', 'up_mine_topic'), ('c', 'up_tpl_topic', 'up_mine_topic'))
+       AS t(prefix, new_name, old_name)
+  JOIN pgmq_c.queues n ON n.queue_name = t.new_name
+  JOIN pgmq_c.queues o ON o.queue_name = t.old_name
+ ORDER BY 1;
+SELECT pg_temp.shape(format('pgmq_c.g_%s', n.group_id)::regclass) =
+       pg_temp.shape(format('pgmq_c.g_%s', o.group_id)::regclass) AS group_table_same_shape
+  FROM pgmq_c.groups n, pgmq_c.groups o
+ WHERE n.group_name = 'tg' AND o.group_name = 'mg';
+-- and the shape is what the queue's messages table of 0.4.0 had
+SELECT pg_temp.shape(format('pgmq_c.q_%s', queue_id)::regclass) AS q_shape
+  FROM pgmq_c.queues WHERE queue_name = 'up_tpl';
+SELECT pgmq_c.send('up_tpl', '{"tpl": 1}') > 0 AS sent;
+SELECT message FROM pgmq_c.read('up_tpl', '1 hour', 1);
+SELECT pgmq_c.send('up_tpl_topic', '{"tpl": 2}') > 0 AS sent;
+SELECT message FROM pgmq_c.read_group('up_tpl_topic', 'tg', '1 hour', 1);
+
 SET client_min_messages = warning;
 DROP EXTENSION pgmq_c CASCADE;
 RESET client_min_messages;
