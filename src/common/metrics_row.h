@@ -2,7 +2,8 @@
  *
  * metrics_row.h
  *		The columns of the row type pgmq_c.queue_metrics, which both the queue
- *		and the topic engine fill.
+ *		and the topic engine fill, and the columns they fill alike
+ *		(common/metrics_row.c).
  *
  * Copyright (c) 2026, pgmq_c developers
  *
@@ -13,6 +14,8 @@
  */
 #ifndef PGMQC_METRICS_ROW_H
 #define PGMQC_METRICS_ROW_H
+
+#include "datatype/timestamp.h"
 
 /*
  * The columns of a pgmq_c.queue_metrics row, as indexes into the values
@@ -40,5 +43,10 @@ typedef enum PgmqcMetricsColumn
 	METRICS_ROW_TOTAL_BYTES,
 	METRICS_ROW_NUM_COLUMNS
 } PgmqcMetricsColumn;
+
+extern void pgmqc_metrics_row_ages(Datum *values, bool *nulls, TimestampTz now,
+								   int oldest_column, int newest_column);
+extern void pgmqc_metrics_row_summary(Datum *values, int64 total, bool exact,
+									  TimestampTz now, const char *kind);
 
 #endif							/* PGMQC_METRICS_ROW_H */

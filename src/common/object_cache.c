@@ -27,6 +27,7 @@
 
 #include "access/htup_details.h"
 #include "access/relation.h"
+#include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
 #include "commands/sequence.h"
@@ -38,10 +39,14 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/syscache.h"
+#include "utils/timestamp.h"
 
 #include "pgmq_c.h"
 #include "common/object_cache.h"
 #include "common/statements.h"
+
+/* a watermark is recomputed at most this often (milliseconds) */
+#define WATERMARK_INTERVAL_MS	50
 
 static HTAB *queue_cache = NULL;
 static HTAB *group_cache = NULL;
@@ -608,6 +613,41 @@ pgmqc_watermark_set_tentative(PgmqcWatermark *watermark, int64 value)
 	watermark->tentative = value;
 	watermark->has_tentative = true;
 	any_tentative = true;
+}
+
+/*
+ * Whether it is time to recompute a watermark: not under REPEATABLE READ or
+ * SERIALIZABLE, whose snapshot is too old to advance from, and at most every
+ * WATERMARK_INTERVAL_MS.  When it is, the recomputation counts as done now.
+ */
+bool
+pgmqc_watermark_due(PgmqcWatermark *watermark)
+{
+	TimestampTz now;
+
+	if (IsolationUsesXactSnapshot())
+		return false;
+	now = GetCurrentTimestamp();
+	if (watermark->last_advance != 0 &&
+		!TimestampDifferenceExceeds(watermark->last_advance, now,
+									WATERMARK_INTERVAL_MS))
+		return false;
+	watermark->last_advance = now;
+	return true;
+}
+
+/*
+ * Advance a watermark that stands at current to candidate, tentatively, if
+ * that is higher; returns the watermark to scan from.
+ */
+int64
+pgmqc_watermark_advance(PgmqcWatermark *watermark, int64 current,
+						int64 candidate)
+{
+	if (candidate <= current)
+		return current;
+	pgmqc_watermark_set_tentative(watermark, candidate);
+	return candidate;
 }
 
 static void

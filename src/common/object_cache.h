@@ -134,6 +134,9 @@ extern int	pgmqc_group_run(PgmqcGroup *group, PgmqcStatement stmt,
 extern int64 pgmqc_effective_watermark(PgmqcWatermark *watermark);
 extern void pgmqc_watermark_set_tentative(PgmqcWatermark *watermark,
 										  int64 value);
+extern bool pgmqc_watermark_due(PgmqcWatermark *watermark);
+extern int64 pgmqc_watermark_advance(PgmqcWatermark *watermark, int64 current,
+									 int64 candidate);
 
 extern void pgmqc_check_not_dropped(PgmqcQueue *queue);
 extern bool pgmqc_check_group_not_dropped(PgmqcQueue *topic, PgmqcGroup *group,

@@ -50,6 +50,46 @@ group_of_args(FunctionCallInfo fcinfo, PgmqcQueue **topic)
 	return group;
 }
 
+/*
+ * The start of a call, once its arguments are checked: SPI connected, a
+ * plan guard begun (*guard), and the topic and group named by the first
+ * two arguments opened.
+ */
+static PgmqcGroup *
+begin_call(FunctionCallInfo fcinfo, PgmqcContext *cxt, int *guard,
+		   PgmqcQueue **topic)
+{
+	pgmqc_spi_connect(cxt);
+	*guard = pgmqc_plan_guard_begin();
+	return group_of_args(fcinfo, topic);
+}
+
+/* The end of a call begun with begin_call(). */
+static void
+end_call(PgmqcContext *cxt, int guard)
+{
+	pgmqc_plan_guard_end(guard);
+	pgmqc_spi_finish(cxt);
+}
+
+/*
+ * The msg_id and the interval (called "name") of nack() and set_vt(), the
+ * third and fourth arguments, checked; then whether "function" may write.
+ */
+static Interval *
+check_lease_args(FunctionCallInfo fcinfo, const char *name,
+				 const char *function)
+{
+	Interval   *interval;
+
+	pgmqc_check_not_null(fcinfo, 2, "msg_id");
+	pgmqc_check_not_null(fcinfo, 3, name);
+	interval = PG_GETARG_INTERVAL_P(3);
+	pgmqc_check_vt(interval, name, true);
+	pgmqc_check_writable(function);
+	return interval;
+}
+
 /* Validate the topic and group names before anything else. */
 static void
 check_names(FunctionCallInfo fcinfo)
@@ -74,12 +114,9 @@ pgmqc_ack(PG_FUNCTION_ARGS)
 	pgmqc_check_not_null(fcinfo, 2, "msg_id");
 	pgmqc_check_writable("ack()");
 
-	pgmqc_spi_connect(&cxt);
-	guard = pgmqc_plan_guard_begin();
-	group = group_of_args(fcinfo, &topic);
+	group = begin_call(fcinfo, &cxt, &guard, &topic);
 	done = pgmqc_group_ack(group, PG_GETARG_INT64(2));
-	pgmqc_plan_guard_end(guard);
-	pgmqc_spi_finish(&cxt);
+	end_call(&cxt, guard);
 	PG_RETURN_BOOL(done);
 }
 
@@ -102,14 +139,11 @@ pgmqc_ack_many(PG_FUNCTION_ARGS)
 	pgmqc_check_writable("ack()");
 	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
 
-	pgmqc_spi_connect(&cxt);
-	guard = pgmqc_plan_guard_begin();
-	group = group_of_args(fcinfo, &topic);
+	group = begin_call(fcinfo, &cxt, &guard, &topic);
 	pgmqc_group_ack_many(group, ids);
 	acked = pgmqc_collect_ids(&n);
 	pgmqc_emit_ids(fcinfo, acked, n);
-	pgmqc_plan_guard_end(guard);
-	pgmqc_spi_finish(&cxt);
+	end_call(&cxt, guard);
 	PG_RETURN_NULL();
 }
 
@@ -132,18 +166,11 @@ pgmqc_nack(PG_FUNCTION_ARGS)
 	bool		done;
 
 	check_names(fcinfo);
-	pgmqc_check_not_null(fcinfo, 2, "msg_id");
-	pgmqc_check_not_null(fcinfo, 3, "delay");
-	delay = PG_GETARG_INTERVAL_P(3);
-	pgmqc_check_vt(delay, "delay", true);
-	pgmqc_check_writable("nack()");
+	delay = check_lease_args(fcinfo, "delay", "nack()");
 
-	pgmqc_spi_connect(&cxt);
-	guard = pgmqc_plan_guard_begin();
-	group = group_of_args(fcinfo, &topic);
+	group = begin_call(fcinfo, &cxt, &guard, &topic);
 	done = pgmqc_group_nack(topic, group, PG_GETARG_INT64(2), delay);
-	pgmqc_plan_guard_end(guard);
-	pgmqc_spi_finish(&cxt);
+	end_call(&cxt, guard);
 	PG_RETURN_BOOL(done);
 }
 
@@ -165,19 +192,12 @@ pgmqc_set_vt_group(PG_FUNCTION_ARGS)
 	Interval   *vt;
 
 	check_names(fcinfo);
-	pgmqc_check_not_null(fcinfo, 2, "msg_id");
-	pgmqc_check_not_null(fcinfo, 3, "vt");
-	vt = PG_GETARG_INTERVAL_P(3);
-	pgmqc_check_vt(vt, "vt", true);
-	pgmqc_check_writable("set_vt()");
+	vt = check_lease_args(fcinfo, "vt", "set_vt()");
 	InitMaterializedSRF(fcinfo, 0);
 
-	pgmqc_spi_connect(&cxt);
-	guard = pgmqc_plan_guard_begin();
-	group = group_of_args(fcinfo, &topic);
+	group = begin_call(fcinfo, &cxt, &guard, &topic);
 	(void) pgmqc_group_set_vt(topic, group, PG_GETARG_INT64(2), vt);
 	pgmqc_emit_rows(fcinfo, false);
-	pgmqc_plan_guard_end(guard);
-	pgmqc_spi_finish(&cxt);
+	end_call(&cxt, guard);
 	PG_RETURN_NULL();
 }

@@ -150,38 +150,76 @@ pgmqc_drop_group(PG_FUNCTION_ARGS)
 }
 
 /*
+ * What a seek works on: the group named by the first two arguments, its
+ * topic, and the range of msg_ids the topic retains.
+ */
+typedef struct SeekCall
+{
+	PgmqcContext cxt;
+	char	   *topic_name;
+	char	   *group_name;
+	PgmqcQueue *topic;
+	PgmqcGroup *group;
+	PgmqcRetainedRange range;
+} SeekCall;
+
+/* The topic and group names of a seek, checked before anything else. */
+static void
+seek_names(FunctionCallInfo fcinfo, SeekCall *call)
+{
+	call->topic_name = pgmqc_arg_name_as(fcinfo, 0, "topic");
+	call->group_name = pgmqc_arg_name_as(fcinfo, 1, "group");
+}
+
+/*
+ * The start of a seek, once its target is checked: SPI connected, the
+ * topic and group opened (admin privilege) and the retained range read.
+ */
+static void
+seek_begin(SeekCall *call)
+{
+	pgmqc_check_writable("seek()");
+	pgmqc_spi_connect(&call->cxt);
+	call->topic = pgmqc_open(call->topic_name, PGMQC_KIND_TOPIC,
+							 PGMQC_PRIV_ADMIN);
+	call->group = pgmqc_group_lookup(call->topic, call->group_name, false);
+	pgmqc_topic_retained_range(call->topic, &call->range);
+}
+
+/* The end of a seek: the group's cursor moved to msg_id "to". */
+static void
+seek_end(SeekCall *call, int64 to)
+{
+	pgmqc_group_seek(call->topic, call->group, to);
+	pgmqc_spi_finish(&call->cxt);
+}
+
+/*
  * seek(topic_name text, group_name text, to_msg_id bigint) RETURNS bigint
  */
 Datum
 pgmqc_seek_id(PG_FUNCTION_ARGS)
 {
-	PgmqcContext cxt;
-	char	   *topic_name = pgmqc_arg_name_as(fcinfo, 0, "topic");
-	char	   *group_name = pgmqc_arg_name_as(fcinfo, 1, "group");
-	PgmqcQueue *topic;
-	PgmqcGroup *group;
-	PgmqcRetainedRange range;
+	SeekCall	call;
+	PgmqcRetainedRange *range = &call.range;
 	int64		to;
 
+	seek_names(fcinfo, &call);
 	pgmqc_check_not_null(fcinfo, 2, "to_msg_id");
 	to = PG_GETARG_INT64(2);
-	pgmqc_check_writable("seek()");
 
-	pgmqc_spi_connect(&cxt);
-	topic = pgmqc_open(topic_name, PGMQC_KIND_TOPIC, PGMQC_PRIV_ADMIN);
-	group = pgmqc_group_lookup(topic, group_name, false);
-	pgmqc_topic_retained_range(topic, &range);
+	seek_begin(&call);
 	/* before the first message is fine as long as nothing was removed */
-	if ((range.removed && to < range.first) || to < 0 || to > range.last + 1)
+	if ((range->removed && to < range->first) || to < 0 ||
+		to > range->last + 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("msg_id " INT64_FORMAT " is outside the retained range of topic \"%s\"",
-						to, topic_name),
+						to, call.topic_name),
 				 errdetail("The topic retains msg_ids " INT64_FORMAT " to " INT64_FORMAT
 						   "; " INT64_FORMAT " is the position after the last message.",
-						   range.first, range.last, range.last + 1)));
-	pgmqc_group_seek(topic, group, to);
-	pgmqc_spi_finish(&cxt);
+						   range->first, range->last, range->last + 1)));
+	seek_end(&call, to);
 	PG_RETURN_INT64(to);
 }
 
@@ -194,15 +232,12 @@ pgmqc_seek_id(PG_FUNCTION_ARGS)
 Datum
 pgmqc_seek_time(PG_FUNCTION_ARGS)
 {
-	PgmqcContext cxt;
-	char	   *topic_name = pgmqc_arg_name_as(fcinfo, 0, "topic");
-	char	   *group_name = pgmqc_arg_name_as(fcinfo, 1, "group");
-	PgmqcQueue *topic;
-	PgmqcGroup *group;
-	PgmqcRetainedRange range;
+	SeekCall	call;
+	PgmqcRetainedRange *range = &call.range;
 	TimestampTz to_time;
 	int64		to;
 
+	seek_names(fcinfo, &call);
 	pgmqc_check_not_null(fcinfo, 2, "to_time");
 	to_time = PG_GETARG_TIMESTAMPTZ(2);
 	if (TIMESTAMP_NOT_FINITE(to_time))
@@ -213,26 +248,21 @@ pgmqc_seek_time(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("to_time must not be in the future")));
-	pgmqc_check_writable("seek()");
 
-	pgmqc_spi_connect(&cxt);
-	topic = pgmqc_open(topic_name, PGMQC_KIND_TOPIC, PGMQC_PRIV_ADMIN);
-	group = pgmqc_group_lookup(topic, group_name, false);
-	pgmqc_topic_retained_range(topic, &range);
+	seek_begin(&call);
 	/* before the first message is fine as long as nothing was removed */
-	if (range.removed &&
-		(range.first_at == DT_NOEND || to_time < range.first_at))
+	if (range->removed &&
+		(range->first_at == DT_NOEND || to_time < range->first_at))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("time %s is before the oldest message retained by topic \"%s\"",
-						timestamptz_to_str(to_time), topic_name),
-				 range.first_at == DT_NOEND ?
+						timestamptz_to_str(to_time), call.topic_name),
+				 range->first_at == DT_NOEND ?
 				 errdetail("Retention has removed every message sent so far.") :
 				 errdetail("Retention has removed older messages; the oldest retained was sent at %s.",
-						   timestamptz_to_str(range.first_at))));
-	if (!pgmqc_topic_first_id_at(topic, to_time, &to))
-		to = range.last + 1;
-	pgmqc_group_seek(topic, group, to);
-	pgmqc_spi_finish(&cxt);
+						   timestamptz_to_str(range->first_at))));
+	if (!pgmqc_topic_first_id_at(call.topic, to_time, &to))
+		to = range->last + 1;
+	seek_end(&call, to);
 	PG_RETURN_INT64(to);
 }

@@ -16,7 +16,6 @@
  */
 #include "postgres.h"
 
-#include "access/htup_details.h"
 #include "fmgr.h"
 #include "funcapi.h"
 
@@ -85,7 +84,6 @@ pgmqc_read_group(PG_FUNCTION_ARGS)
 Datum
 pgmqc_receive_group(PG_FUNCTION_ARGS)
 {
-	PgmqcContext cxt;
 	char		topic_name[PGMQC_MAX_NAME_LEN + 1];
 	char		group_name[PGMQC_MAX_NAME_LEN + 1];
 	Interval	vt_buf;
@@ -93,11 +91,7 @@ pgmqc_receive_group(PG_FUNCTION_ARGS)
 	int32		qty;
 	bool		waiting;
 	TimestampTz deadline;
-	bool		nonatomic;
-	TupleDesc	desc;
-	Datum		result;
-	bool		result_null = false;
-	MemoryContext caller_cxt = CurrentMemoryContext;
+	PgmqcReceiveCall call;
 	int			n;
 
 	strlcpy(topic_name, pgmqc_arg_name_as(fcinfo, 0, "topic"), sizeof(topic_name));
@@ -109,12 +103,8 @@ pgmqc_receive_group(PG_FUNCTION_ARGS)
 		vt = &vt_buf;
 	}
 	pgmqc_check_writable("receive_group()");
-	desc = pgmqc_call_result_desc(fcinfo, &nonatomic);
-
-	pgmqc_spi_connect_ext(&cxt, nonatomic ? SPI_OPT_NONATOMIC : 0);
+	pgmqc_receive_begin(fcinfo, &call);
 	n = pgmqc_group_claim_or_wait(topic_name, group_name, qty, vt, waiting,
-								  deadline, nonatomic);
-	result = pgmqc_message_array(desc, n, caller_cxt);
-	pgmqc_spi_finish(&cxt);
-	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(desc, &result, &result_null)));
+								  deadline, call.nonatomic);
+	PG_RETURN_DATUM(pgmqc_receive_end(&call, n));
 }

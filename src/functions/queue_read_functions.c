@@ -17,8 +17,6 @@
  */
 #include "postgres.h"
 
-#include "access/htup_details.h"
-#include "executor/spi.h"
 #include "funcapi.h"
 #include "utils/timestamp.h"
 
@@ -34,6 +32,23 @@ PG_FUNCTION_INFO_V1(pgmqc_read);
 PG_FUNCTION_INFO_V1(pgmqc_pop);
 PG_FUNCTION_INFO_V1(pgmqc_receive);
 PG_FUNCTION_INFO_V1(pgmqc_read_archive);
+
+/*
+ * The start of a function that returns rows of queue "name", once its
+ * arguments are checked: its materialized result set up, SPI connected and
+ * the queue opened to consume from.
+ */
+static PgmqcQueue *
+begin_rows(FunctionCallInfo fcinfo, PgmqcContext *cxt, const char *name)
+{
+	PgmqcQueue *queue;
+
+	InitMaterializedSRF(fcinfo, 0);
+	pgmqc_spi_connect(cxt);
+	queue = pgmqc_open(name, PGMQC_KIND_QUEUE, PGMQC_PRIV_CONSUME);
+	pgmqc_check_not_dropped(queue);
+	return queue;
+}
 
 /*
  * read(queue_name text, vt interval, qty integer, wait interval)
@@ -88,19 +103,13 @@ pgmqc_read(PG_FUNCTION_ARGS)
 Datum
 pgmqc_receive(PG_FUNCTION_ARGS)
 {
-	PgmqcContext cxt;
 	char		name[PGMQC_MAX_NAME_LEN + 1];
 	int32		qty = pgmqc_check_qty(fcinfo, 2);
 	Interval	vt_buf;
 	Interval   *vt = NULL;
 	bool		waiting;
 	TimestampTz deadline;
-	bool		nonatomic;
-	TupleDesc	desc;
-	Datum		result;
-	bool		result_null = false;
-	HeapTuple	tuple;
-	MemoryContext caller_cxt = CurrentMemoryContext;
+	PgmqcReceiveCall call;
 	int			n;
 
 	/* kept on the stack: it must outlive the commits between sleeps */
@@ -115,16 +124,9 @@ pgmqc_receive(PG_FUNCTION_ARGS)
 	waiting = pgmqc_check_wait(PG_GETARG_INTERVAL_P(3));
 	deadline = pgmqc_now_plus(PG_GETARG_INTERVAL_P(3));
 	pgmqc_check_writable("receive()");
-	desc = pgmqc_call_result_desc(fcinfo, &nonatomic);
-
-	pgmqc_spi_connect_ext(&cxt, nonatomic ? SPI_OPT_NONATOMIC : 0);
-	n = pgmqc_queue_claim(name, qty, vt, waiting, deadline, nonatomic);
-
-	result = pgmqc_message_array(desc, n, caller_cxt);
-	pgmqc_spi_finish(&cxt);
-
-	tuple = heap_form_tuple(desc, &result, &result_null);
-	PG_RETURN_DATUM(HeapTupleGetDatum(tuple));
+	pgmqc_receive_begin(fcinfo, &call);
+	n = pgmqc_queue_claim(name, qty, vt, waiting, deadline, call.nonatomic);
+	PG_RETURN_DATUM(pgmqc_receive_end(&call, n));
 }
 
 /*
@@ -139,11 +141,8 @@ pgmqc_pop(PG_FUNCTION_ARGS)
 	PgmqcQueue *queue;
 
 	pgmqc_check_writable("pop()");
-	InitMaterializedSRF(fcinfo, 0);
 
-	pgmqc_spi_connect(&cxt);
-	queue = pgmqc_open(name, PGMQC_KIND_QUEUE, PGMQC_PRIV_CONSUME);
-	pgmqc_check_not_dropped(queue);
+	queue = begin_rows(fcinfo, &cxt, name);
 	pgmqc_queue_pop(queue, qty);
 	pgmqc_emit_rows(fcinfo, true);
 	pgmqc_spi_finish(&cxt);
@@ -163,11 +162,8 @@ pgmqc_read_archive(PG_FUNCTION_ARGS)
 	PgmqcQueue *queue;
 
 	pgmqc_check_not_null(fcinfo, 1, "after_msg_id");
-	InitMaterializedSRF(fcinfo, 0);
 
-	pgmqc_spi_connect(&cxt);
-	queue = pgmqc_open(name, PGMQC_KIND_QUEUE, PGMQC_PRIV_CONSUME);
-	pgmqc_check_not_dropped(queue);
+	queue = begin_rows(fcinfo, &cxt, name);
 	pgmqc_queue_read_archive(queue, PG_GETARG_INT64(1), qty);
 	pgmqc_emit_rows(fcinfo, false);
 	pgmqc_spi_finish(&cxt);

@@ -34,6 +34,30 @@ PG_FUNCTION_INFO_V1(pgmqc_send);
 PG_FUNCTION_INFO_V1(pgmqc_send_batch);
 
 /*
+ * The delay, the fourth argument of send() and send_batch(), checked; then
+ * whether "function" may write.
+ */
+static Interval *
+check_delay_arg(FunctionCallInfo fcinfo, const char *function)
+{
+	Interval   *delay;
+
+	pgmqc_check_not_null(fcinfo, 3, "delay");
+	delay = PG_GETARG_INTERVAL_P(3);
+	pgmqc_check_delay(delay);
+	pgmqc_check_writable(function);
+	return delay;
+}
+
+/* SPI connected, and queue or topic "name" opened to send to. */
+static PgmqcQueue *
+connect_to_send(PgmqcContext *cxt, const char *name)
+{
+	pgmqc_spi_connect(cxt);
+	return pgmqc_open(name, 0, PGMQC_PRIV_SEND);
+}
+
+/*
  * send(queue_name text, message jsonb, headers jsonb, delay interval)
  *		RETURNS bigint
  */
@@ -57,13 +81,9 @@ pgmqc_send(PG_FUNCTION_ARGS)
 		pgmqc_check_headers(headers);
 	}
 	pgmqc_check_size(message, headers);
-	pgmqc_check_not_null(fcinfo, 3, "delay");
-	delay = PG_GETARG_INTERVAL_P(3);
-	pgmqc_check_delay(delay);
-	pgmqc_check_writable("send()");
+	delay = check_delay_arg(fcinfo, "send()");
 
-	pgmqc_spi_connect(&cxt);
-	queue = pgmqc_open(name, 0, PGMQC_PRIV_SEND);
+	queue = connect_to_send(&cxt, name);
 	if (queue->kind == PGMQC_KIND_TOPIC)
 		msg_id = pgmqc_topic_publish(queue, message, headers, delay);
 	else
@@ -154,15 +174,11 @@ pgmqc_send_batch(PG_FUNCTION_ARGS)
 							   nmessages, nheaders)));
 	}
 	check_batch_sizes(message_elements, header_elements, nmessages);
-	pgmqc_check_not_null(fcinfo, 3, "delay");
-	delay = PG_GETARG_INTERVAL_P(3);
-	pgmqc_check_delay(delay);
-	pgmqc_check_writable("send_batch()");
+	delay = check_delay_arg(fcinfo, "send_batch()");
 
 	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
 
-	pgmqc_spi_connect(&cxt);
-	queue = pgmqc_open(name, 0, PGMQC_PRIV_SEND);
+	queue = connect_to_send(&cxt, name);
 	if (queue->kind == PGMQC_KIND_TOPIC)
 	{
 		pgmqc_topic_publish_batch(queue, messages, headers, nmessages, delay);

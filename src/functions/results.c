@@ -27,6 +27,7 @@
 #include "utils/typcache.h"
 
 #include "pgmq_c.h"
+#include "common/security.h"
 #include "common/statements.h"
 #include "functions/results.h"
 
@@ -139,8 +140,8 @@ pgmqc_emit_ids(FunctionCallInfo fcinfo, int64 *ids, int n)
  * The result row type of a receive procedure, and whether the CALL may
  * commit (a top-level CALL outside a transaction block).
  */
-TupleDesc
-pgmqc_call_result_desc(FunctionCallInfo fcinfo, bool *nonatomic)
+static TupleDesc
+call_result_desc(FunctionCallInfo fcinfo, bool *nonatomic)
 {
 	TupleDesc	desc;
 
@@ -156,8 +157,8 @@ pgmqc_call_result_desc(FunctionCallInfo fcinfo, bool *nonatomic)
  * a pgmq_c.message[] built in result_cxt, where it outlives SPI.  desc is
  * the row type of a receive procedure's result.
  */
-Datum
-pgmqc_message_array(TupleDesc desc, int n, MemoryContext result_cxt)
+static Datum
+message_array(TupleDesc desc, int n, MemoryContext result_cxt)
 {
 	Oid			elemtype = TupleDescAttr(desc, 0)->atttypid;
 	TupleDesc	msgdesc;
@@ -186,4 +187,34 @@ pgmqc_message_array(TupleDesc desc, int n, MemoryContext result_cxt)
 											 TYPALIGN_DOUBLE));
 	MemoryContextSwitchTo(spi_cxt);
 	return result;
+}
+
+/*
+ * The start of a receive procedure, once its arguments are checked: the
+ * memory context it was called in, its result row type, whether the CALL
+ * may commit (a top-level CALL outside a transaction block) and SPI
+ * connected, non-atomic if so.
+ */
+void
+pgmqc_receive_begin(FunctionCallInfo fcinfo, PgmqcReceiveCall *call)
+{
+	call->caller_cxt = CurrentMemoryContext;
+	call->desc = call_result_desc(fcinfo, &call->nonatomic);
+	pgmqc_spi_connect_ext(&call->cxt, call->nonatomic ? SPI_OPT_NONATOMIC : 0);
+}
+
+/*
+ * The end of a receive procedure that claimed n rows (left in
+ * SPI_tuptable): SPI finished, and its result row holding them as a
+ * pgmq_c.message[], built in the memory context it was called in.
+ */
+Datum
+pgmqc_receive_end(PgmqcReceiveCall *call, int n)
+{
+	Datum		result = message_array(call->desc, n, call->caller_cxt);
+	bool		result_null = false;
+
+	pgmqc_spi_finish(&call->cxt);
+	return HeapTupleGetDatum(heap_form_tuple(call->desc, &result,
+											 &result_null));
 }

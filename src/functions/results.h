@@ -17,9 +17,24 @@
 #include "fmgr.h"
 #include "access/tupdesc.h"
 
-extern TupleDesc pgmqc_call_result_desc(FunctionCallInfo fcinfo, bool *nonatomic);
-extern Datum pgmqc_message_array(TupleDesc desc, int n,
-								 MemoryContext result_cxt);
+#include "common/security.h"
+
+/*
+ * A call of a receive procedure (receive, receive_group): its SPI
+ * connection, whether it may commit, its result row type and the memory
+ * context it was called in, where its result is built.
+ */
+typedef struct PgmqcReceiveCall
+{
+	PgmqcContext cxt;
+	bool		nonatomic;
+	TupleDesc	desc;
+	MemoryContext caller_cxt;
+} PgmqcReceiveCall;
+
+extern void pgmqc_receive_begin(FunctionCallInfo fcinfo,
+								PgmqcReceiveCall *call);
+extern Datum pgmqc_receive_end(PgmqcReceiveCall *call, int n);
 extern void pgmqc_emit_rows(FunctionCallInfo fcinfo, bool sort_by_first);
 extern void pgmqc_emit_ids(FunctionCallInfo fcinfo, int64 *ids, int n);
 extern int64 *pgmqc_collect_ids(int *n);

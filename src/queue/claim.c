@@ -25,7 +25,7 @@
 
 #include "pgmq_c.h"
 #include "shared_memory/shared_memory.h"
-#include "common/intervals.h"
+#include "common/claiming.h"
 #include "common/security.h"
 #include "common/statements.h"
 #include "queue/queue.h"
@@ -46,16 +46,9 @@ claim_once(PgmqcQueue *queue, int32 qty, Interval *vt)
 	values[1] = IntervalPGetDatum(vt);
 	values[2] = Int64GetDatum(pgmqc_queue_advance_watermark(queue));
 	n = pgmqc_queue_run(queue, STMT_CLAIM, values, NULL, 0);
-	if (n > 0 && pgmqc_shared != NULL)
-	{
-		/* rolled back, the claim makes the messages visible again */
-		pgmqc_wake_on_abort(queue->queue_id, n);
-		/* the lease end matters to sleepers and to notifications */
-		if (queue->notify ||
-			pg_atomic_read_u32(&pgmqc_slot(queue->queue_id)->waiters) > 0)
-			pgmqc_publish_due(queue->queue_id,
-							  pgmqc_now_plus(vt));
-	}
+	/* the lease end matters to sleepers and to notifications */
+	if (n > 0)
+		pgmqc_claim_wakeups(queue->queue_id, n, queue->notify, vt);
 	return n;
 }
 
@@ -93,14 +86,7 @@ pgmqc_queue_claim(const char *name, int32 qty, Interval *vt_arg,
 		until = pgmqc_next_due(queue, pgmqc_effective_watermark(&queue->cache.watermark));
 		if (until > deadline)
 			until = deadline;
-		(void) pgmqc_my_worker(true);	/* due times need the worker */
-		if (commit_between)
-		{
-			pgmqc_spi_commit();
-			/* a new transaction without a snapshot: we hold back nothing */
-		}
-		pgmqc_sleep(queue->queue_id, seen, until);
-		CHECK_FOR_INTERRUPTS();
+		pgmqc_claim_sleep(queue->queue_id, seen, until, commit_between);
 	}
 }
 

@@ -47,7 +47,6 @@ pgmqc_queue_metrics_row(PgmqcQueue *queue, Datum *values, bool *nulls)
 	bool		isnull;
 	bool		exact;
 	TimestampTz now;
-	Datum		at;
 	int			i;
 
 	args[0] = Int64GetDatum(limit + 1);
@@ -90,24 +89,11 @@ pgmqc_queue_metrics_row(PgmqcQueue *queue, Datum *values, bool *nulls)
 	values[METRICS_ROW_DELAYED] = Int64GetDatum(delayed);
 	values[METRICS_ROW_IN_FLIGHT] = Int64GetDatum(Max(length - visible, 0));
 	values[METRICS_ROW_ARCHIVED] = Int64GetDatum(archived);
-	at = pgmqc_column(0, METRICS_COL_OLDEST_AT, &isnull);
-	if (isnull)
-		nulls[METRICS_ROW_OLDEST_AGE] = true;
-	else
-		values[METRICS_ROW_OLDEST_AGE] =
-			Float8GetDatum(pgmqc_age_seconds(now, DatumGetTimestampTz(at)));
-	at = pgmqc_column(0, METRICS_COL_NEWEST_AT, &isnull);
-	if (isnull)
-		nulls[METRICS_ROW_NEWEST_AGE] = true;
-	else
-		values[METRICS_ROW_NEWEST_AGE] =
-			Float8GetDatum(pgmqc_age_seconds(now, DatumGetTimestampTz(at)));
-	/* 0 when NULL */
-	values[METRICS_ROW_TOTAL] =
-		Int64GetDatum(pgmqc_last_id_drawn(queue));
-	values[METRICS_ROW_EXACT] = BoolGetDatum(exact);
-	values[METRICS_ROW_SCRAPE_TIME] = TimestampTzGetDatum(now);
-	values[METRICS_ROW_KIND] = CStringGetTextDatum("queue");
+	pgmqc_metrics_row_ages(values, nulls, now, METRICS_COL_OLDEST_AT,
+						   METRICS_COL_NEWEST_AT);
+	/* total: 0 when NULL */
+	pgmqc_metrics_row_summary(values, pgmqc_last_id_drawn(queue), exact, now,
+							  "queue");
 	for (i = METRICS_ROW_RETENTION; i < METRICS_ROW_NUM_COLUMNS; i++)
 		nulls[i] = true;
 }

@@ -209,10 +209,7 @@ pgmqc_queue_scanned_metrics_row(PgmqcQueue *queue, Datum *values, bool *nulls)
 		values[METRICS_ROW_NEWEST_AGE] =
 			Float8GetDatum(pgmqc_age_seconds(now, newest));
 	}
-	values[METRICS_ROW_TOTAL] = Int64GetDatum(total);
-	values[METRICS_ROW_EXACT] = BoolGetDatum(true);
-	values[METRICS_ROW_SCRAPE_TIME] = TimestampTzGetDatum(now);
-	values[METRICS_ROW_KIND] = CStringGetTextDatum("queue");
+	pgmqc_metrics_row_summary(values, total, true, now, "queue");
 	for (i = METRICS_ROW_RETENTION; i < METRICS_ROW_NUM_COLUMNS; i++)
 		nulls[i] = true;
 	return true;

@@ -10,9 +10,8 @@
  * sequence.
  *
  * Ordering rule relied on by the settled ids (watermark.c): the sending
- * transaction has its XID assigned before it draws a msg_id.  So any msg_id
- * that a reader sees already handed out belongs to a transaction whose XID
- * is below the next XID the reader reads afterwards.
+ * transaction has its XID assigned before it draws a msg_id
+ * (pgmqc_send_begin, common/sending.c).
  *
  * Copyright (c) 2026, pgmq_c developers
  *
@@ -23,12 +22,12 @@
  */
 #include "postgres.h"
 
-#include "access/xact.h"
 #include "utils/jsonb.h"
 
 #include "pgmq_c.h"
 #include "shared_memory/shared_memory.h"
 #include "common/intervals.h"
+#include "common/sending.h"
 #include "common/statements.h"
 #include "queue/queue.h"
 #include "common/object_cache.h"
@@ -67,19 +66,13 @@ int64
 pgmqc_queue_send(PgmqcQueue *queue, Jsonb *message, Jsonb *headers,
 				 Interval *delay)
 {
-	Datum		values[3];
-	char		nulls[3] = {' ', ' ', ' '};
+	Datum		values[SEND_NUM_ARGS];
+	char		nulls[SEND_NUM_ARGS];
 	bool		isnull;
 	int64		msg_id;
 
-	values[0] = JsonbPGetDatum(message);
-	values[1] = headers ? JsonbPGetDatum(headers) : (Datum) 0;
-	if (headers == NULL)
-		nulls[1] = 'n';
-	values[2] = IntervalPGetDatum(delay);
-
-	/* XID first, then msg_id: see the file header */
-	(void) GetTopTransactionId();
+	pgmqc_send_begin(values, nulls, JsonbPGetDatum(message),
+					 (Pointer) headers, delay);
 	pgmqc_queue_run(queue,
 					pgmqc_interval_is_zero(delay) ? STMT_SEND : STMT_SEND_DELAYED,
 					values, nulls, 0);
@@ -97,17 +90,11 @@ int
 pgmqc_queue_send_batch(PgmqcQueue *queue, ArrayType *messages,
 					   ArrayType *headers, Interval *delay)
 {
-	Datum		values[3];
-	char		nulls[3] = {' ', ' ', ' '};
+	Datum		values[SEND_NUM_ARGS];
+	char		nulls[SEND_NUM_ARGS];
 
-	values[0] = PointerGetDatum(messages);
-	values[1] = PointerGetDatum(headers);
-	if (headers == NULL)
-		nulls[1] = 'n';
-	values[2] = IntervalPGetDatum(delay);
-
-	/* XID first, then msg_id: see the file header */
-	(void) GetTopTransactionId();
+	pgmqc_send_begin(values, nulls, PointerGetDatum(messages),
+					 (Pointer) headers, delay);
 	return pgmqc_queue_run(queue,
 						   pgmqc_interval_is_zero(delay) ?
 						   STMT_SEND_BATCH : STMT_SEND_BATCH_DELAYED,

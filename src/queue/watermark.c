@@ -11,7 +11,8 @@
  * of the index walks every message consumed since the horizon was pinned.
  * Each backend therefore keeps, per queue, a msg_id below which no message
  * can ever again be live (the watermark, common/object_cache.h), and starts
- * its scans there.  It is advanced at most every WATERMARK_INTERVAL_MS to
+ * its scans there.  It is advanced at most every WATERMARK_INTERVAL_MS
+ * (pgmqc_watermark_due, common/object_cache.c) to
  *
  *		min(smallest msg_id present in the message or delayed table,
  *			settled_through + 1)
@@ -46,37 +47,26 @@
 #include "postgres.h"
 
 #include "access/transam.h"
-#include "access/xact.h"
 #include "storage/procarray.h"
-#include "utils/timestamp.h"
 
 #include "pgmq_c.h"
 #include "common/object_cache.h"
 #include "common/statements.h"
 #include "queue/queue.h"
 
-/* the watermark is recomputed at most this often (milliseconds) */
-#define WATERMARK_INTERVAL_MS	50
-
 /* Try to advance the queue's watermark; returns the one to scan from. */
 int64
 pgmqc_queue_advance_watermark(PgmqcQueue *queue)
 {
 	PgmqcWatermark *watermark = &queue->cache.watermark;
-	TimestampTz now = GetCurrentTimestamp();
 	int64		current = pgmqc_effective_watermark(watermark);
 	int64		candidate;
 	Datum		arg;
 	bool		isnull;
 	int64		lowest_present;
 
-	if (IsolationUsesXactSnapshot())
+	if (!pgmqc_watermark_due(watermark))
 		return current;
-	if (watermark->last_advance != 0 &&
-		!TimestampDifferenceExceeds(watermark->last_advance, now,
-									WATERMARK_INTERVAL_MS))
-		return current;
-	watermark->last_advance = now;
 
 	/* step 2: have all transactions that could hold the candidate ended? */
 	if (queue->has_candidate &&
@@ -97,10 +87,5 @@ pgmqc_queue_advance_watermark(PgmqcQueue *queue)
 	candidate = queue->settled_through + 1;
 	if (!isnull && lowest_present < candidate)
 		candidate = lowest_present;
-	if (candidate > current)
-	{
-		pgmqc_watermark_set_tentative(watermark, candidate);
-		current = candidate;
-	}
-	return current;
+	return pgmqc_watermark_advance(watermark, current, candidate);
 }

@@ -60,6 +60,26 @@ announce_release(PgmqcQueue *topic, Interval *after)
 }
 
 /*
+ * End the group's lease on a message "after" from now with stmt
+ * (STMT_GROUP_NACK or STMT_GROUP_SET_VT), and arrange the wake-ups if the
+ * group held it unacknowledged; returns the number of rows (0 or 1).
+ */
+static int
+release(PgmqcQueue *topic, PgmqcGroup *group, PgmqcStatement stmt,
+		int64 msg_id, Interval *after)
+{
+	Datum		args[2];
+	int			n;
+
+	args[0] = Int64GetDatum(msg_id);
+	args[1] = IntervalPGetDatum(after);
+	n = pgmqc_group_run(group, stmt, args, NULL, 0);
+	if (n > 0)
+		announce_release(topic, after);
+	return n;
+}
+
+/*
  * Give a message back to the group, to be delivered again (with read_ct
  * counting on) once delay has passed; false when the group does not hold
  * it unacknowledged.
@@ -68,15 +88,7 @@ bool
 pgmqc_group_nack(PgmqcQueue *topic, PgmqcGroup *group, int64 msg_id,
 				 Interval *delay)
 {
-	Datum		args[2];
-	bool		done;
-
-	args[0] = Int64GetDatum(msg_id);
-	args[1] = IntervalPGetDatum(delay);
-	done = pgmqc_group_run(group, STMT_GROUP_NACK, args, NULL, 0) > 0;
-	if (done)
-		announce_release(topic, delay);
-	return done;
+	return release(topic, group, STMT_GROUP_NACK, msg_id, delay) > 0;
 }
 
 /*
@@ -88,13 +100,5 @@ int
 pgmqc_group_set_vt(PgmqcQueue *topic, PgmqcGroup *group, int64 msg_id,
 				   Interval *vt)
 {
-	Datum		args[2];
-	int			n;
-
-	args[0] = Int64GetDatum(msg_id);
-	args[1] = IntervalPGetDatum(vt);
-	n = pgmqc_group_run(group, STMT_GROUP_SET_VT, args, NULL, 0);
-	if (n > 0)
-		announce_release(topic, vt);
-	return n;
+	return release(topic, group, STMT_GROUP_SET_VT, msg_id, vt);
 }

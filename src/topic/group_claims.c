@@ -24,7 +24,7 @@
 
 #include "pgmq_c.h"
 #include "shared_memory/shared_memory.h"
-#include "common/intervals.h"
+#include "common/claiming.h"
 #include "common/object_cache.h"
 #include "common/security.h"
 #include "topic/topic.h"
@@ -46,14 +46,9 @@ claim_group(PgmqcQueue *topic, PgmqcGroup *group, int32 qty, Interval *vt)
 	args[1] = IntervalPGetDatum(vt);
 	args[2] = Int64GetDatum(pgmqc_group_watermark(group));
 	n = pgmqc_group_run(group, STMT_GROUP_CLAIM, args, NULL, 0);
-	if (n > 0 && pgmqc_shared != NULL)
-	{
-		/* rolled back, the claim makes the messages available again */
-		pgmqc_wake_on_abort(topic->queue_id, PGMQC_WAKE_ALL);
-		/* the lease end matters to sleepers */
-		if (pg_atomic_read_u32(&pgmqc_slot(topic->queue_id)->waiters) > 0)
-			pgmqc_publish_due(topic->queue_id, pgmqc_now_plus(vt));
-	}
+	/* the lease end matters to sleepers */
+	if (n > 0)
+		pgmqc_claim_wakeups(topic->queue_id, PGMQC_WAKE_ALL, false, vt);
 	return n;
 }
 
@@ -190,10 +185,6 @@ pgmqc_group_claim_or_wait(const char *topic_name, const char *group_name,
 				until = DatumGetTimestampTz(due);
 		}
 		pgmqc_plan_guard_end(guard);
-		(void) pgmqc_my_worker(true);
-		if (commit_between)
-			pgmqc_spi_commit();
-		pgmqc_sleep(topic->queue_id, seen, until);
-		CHECK_FOR_INTERRUPTS();
+		pgmqc_claim_sleep(topic->queue_id, seen, until, commit_between);
 	}
 }

@@ -6,7 +6,8 @@
  * No message of the group below its watermark is outstanding, so claims
  * and due-time scans start there and never walk the dead index entries
  * acknowledged messages leave below it (docs/design.md, "Low watermark").
- * It is recomputed at most every WATERMARK_INTERVAL_MS, as the lowest of
+ * It is recomputed at most every WATERMARK_INTERVAL_MS (pgmqc_watermark_due,
+ * common/object_cache.c), as the lowest of
  * the group's outstanding msg_ids and its cursor.  A seek (which bumps the
  * cursor's seek count) may move the cursor back: the watermark then starts
  * again from 0.  Advances are tentative until the transaction commits
@@ -21,36 +22,24 @@
  */
 #include "postgres.h"
 
-#include "access/xact.h"
-#include "utils/timestamp.h"
-
 #include "pgmq_c.h"
 #include "common/object_cache.h"
 #include "topic/topic.h"
 #include "common/statements.h"
-
-/* how often a group's watermark is recomputed, at most */
-#define WATERMARK_INTERVAL_MS	50
 
 /* Move the group's watermark forward if it is time; returns it. */
 int64
 pgmqc_group_watermark(PgmqcGroup *group)
 {
 	PgmqcWatermark *watermark = &group->cache.watermark;
-	TimestampTz now = GetCurrentTimestamp();
 	int64		current = pgmqc_effective_watermark(watermark);
 	Datum		args[2];
 	bool		isnull;
 	int64		lowest;
 	int64		seek_count;
 
-	if (IsolationUsesXactSnapshot())
+	if (!pgmqc_watermark_due(watermark))
 		return current;
-	if (watermark->last_advance != 0 &&
-		!TimestampDifferenceExceeds(watermark->last_advance, now,
-									WATERMARK_INTERVAL_MS))
-		return current;
-	watermark->last_advance = now;
 
 	args[0] = Int64GetDatum(current);
 	args[1] = Int32GetDatum(group->group_id);
@@ -70,10 +59,7 @@ pgmqc_group_watermark(PgmqcGroup *group)
 		current = 0;
 	}
 	lowest = pgmqc_column_int64(0, GROUP_SCAN_COL_WATERMARK, &isnull);
-	if (!isnull && lowest > current)
-	{
-		pgmqc_watermark_set_tentative(watermark, lowest);
-		current = lowest;
-	}
-	return current;
+	if (isnull)
+		return current;
+	return pgmqc_watermark_advance(watermark, current, lowest);
 }

@@ -11,7 +11,8 @@
  * through the log.  deliver_at is NULL unless the message is delayed.
  *
  * Ordering rules relied on by the settled ids of topics: the sending
- * transaction has its XID assigned before it draws a msg_id, and it is
+ * transaction has its XID assigned before it draws a msg_id
+ * (pgmqc_send_begin, common/sending.c), and it is
  * registered as a sender of the topic (senders.c) before that, so that a
  * reader can tell when every transaction that may still add to the log
  * has ended.
@@ -25,7 +26,6 @@
  */
 #include "postgres.h"
 
-#include "access/xact.h"
 #include "executor/spi.h"
 #include "utils/builtins.h"
 #include "utils/fmgrprotos.h"
@@ -33,6 +33,7 @@
 #include "pgmq_c.h"
 #include "shared_memory/shared_memory.h"
 #include "common/intervals.h"
+#include "common/sending.h"
 #include "common/statements.h"
 #include "topic/topic.h"
 #include "common/object_cache.h"
@@ -59,6 +60,22 @@ partition_plan(PgmqcQueue *topic, int64 msg_id)
 }
 
 /*
+ * Before a send of count messages: the send statement's first parameters
+ * (SEND_ARG_*; the delay NULL when there is none) and the transaction's
+ * XID, then the topic's sender registered and its partitions ready.
+ */
+static void
+begin_publish(PgmqcQueue *topic, Datum *values, char *nulls, Datum messages,
+			  Pointer headers, Interval *delay, int count)
+{
+	pgmqc_send_begin(values, nulls, messages, headers, delay);
+	if (pgmqc_interval_is_zero(delay))
+		nulls[SEND_ARG_DELAY] = 'n';
+	pgmqc_sender_register(topic->queue_id);
+	pgmqc_topic_before_send(topic, count);
+}
+
+/*
  * Append one message (headers may be NULL) to a topic's log, due after
  * delay; returns its msg_id.
  */
@@ -66,26 +83,16 @@ int64
 pgmqc_topic_publish(PgmqcQueue *topic, Jsonb *message, Jsonb *headers,
 					Interval *delay)
 {
-	Datum		values[4];
-	char		nulls[4] = {' ', ' ', ' ', ' '};
+	Datum		values[SEND_NUM_ARGS + 1];
+	char		nulls[SEND_NUM_ARGS + 1];
 	int64		msg_id;
 
-	values[0] = JsonbPGetDatum(message);
-	values[1] = headers ? JsonbPGetDatum(headers) : (Datum) 0;
-	if (headers == NULL)
-		nulls[1] = 'n';
-	values[2] = IntervalPGetDatum(delay);
-	if (pgmqc_interval_is_zero(delay))
-		nulls[2] = 'n';
-
-	/* XID first, then msg_id: see the file header */
-	(void) GetTopTransactionId();
-	pgmqc_sender_register(topic->queue_id);
-	pgmqc_topic_before_send(topic, 1);
-
+	begin_publish(topic, values, nulls, JsonbPGetDatum(message),
+				  (Pointer) headers, delay, 1);
 	msg_id = DatumGetInt64(DirectFunctionCall1(nextval_oid,
 											   ObjectIdGetDatum(topic->sequence_relid)));
-	values[3] = Int64GetDatum(msg_id);
+	values[SEND_NUM_ARGS] = Int64GetDatum(msg_id);
+	nulls[SEND_NUM_ARGS] = ' ';
 	if (SPI_execute_plan(partition_plan(topic, msg_id), values, nulls,
 						 false, 0) != SPI_OK_INSERT)
 		elog(ERROR, "could not send to topic \"%s\"", topic->name);
@@ -104,21 +111,11 @@ int
 pgmqc_topic_publish_batch(PgmqcQueue *topic, ArrayType *messages,
 						  ArrayType *headers, int count, Interval *delay)
 {
-	Datum		values[3];
-	char		nulls[3] = {' ', ' ', ' '};
+	Datum		values[SEND_NUM_ARGS];
+	char		nulls[SEND_NUM_ARGS];
 
-	values[0] = PointerGetDatum(messages);
-	values[1] = PointerGetDatum(headers);
-	if (headers == NULL)
-		nulls[1] = 'n';
-	values[2] = IntervalPGetDatum(delay);
-	if (pgmqc_interval_is_zero(delay))
-		nulls[2] = 'n';
-
-	/* XID first, then msg_id: see the file header */
-	(void) GetTopTransactionId();
-	pgmqc_sender_register(topic->queue_id);
-	pgmqc_topic_before_send(topic, count);
+	begin_publish(topic, values, nulls, PointerGetDatum(messages),
+				  (Pointer) headers, delay, count);
 	return pgmqc_queue_run(topic, STMT_TOPIC_SEND_BATCH, values, nulls, 0);
 }
 

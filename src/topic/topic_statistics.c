@@ -44,7 +44,6 @@ pgmqc_topic_metrics_row(PgmqcQueue *topic, Datum *values, bool *nulls)
 	bool		exact = true;
 	bool		isnull;
 	TimestampTz now;
-	Datum		at;
 
 	args[0] = Int64GetDatum(limit + 1);
 	args[1] = Int32GetDatum(topic->queue_id);
@@ -73,24 +72,11 @@ pgmqc_topic_metrics_row(PgmqcQueue *topic, Datum *values, bool *nulls)
 	values[METRICS_ROW_DELAYED] = Int64GetDatum(delayed);
 	nulls[METRICS_ROW_IN_FLIGHT] = true;	/* leases are per group */
 	nulls[METRICS_ROW_ARCHIVED] = true; /* topics have no archive */
-	at = pgmqc_column(0, TOPIC_METRICS_COL_OLDEST_AT, &isnull);
-	if (isnull)
-		nulls[METRICS_ROW_OLDEST_AGE] = true;
-	else
-		values[METRICS_ROW_OLDEST_AGE] =
-			Float8GetDatum(pgmqc_age_seconds(now, DatumGetTimestampTz(at)));
-	at = pgmqc_column(0, TOPIC_METRICS_COL_NEWEST_AT, &isnull);
-	if (isnull)
-		nulls[METRICS_ROW_NEWEST_AGE] = true;
-	else
-		values[METRICS_ROW_NEWEST_AGE] =
-			Float8GetDatum(pgmqc_age_seconds(now, DatumGetTimestampTz(at)));
-	/* 0 when NULL */
-	values[METRICS_ROW_TOTAL] =
-		Int64GetDatum(pgmqc_last_id_drawn(topic));
-	values[METRICS_ROW_EXACT] = BoolGetDatum(exact);
-	values[METRICS_ROW_SCRAPE_TIME] = TimestampTzGetDatum(now);
-	values[METRICS_ROW_KIND] = CStringGetTextDatum("topic");
+	pgmqc_metrics_row_ages(values, nulls, now, TOPIC_METRICS_COL_OLDEST_AT,
+						   TOPIC_METRICS_COL_NEWEST_AT);
+	/* total: 0 when NULL */
+	pgmqc_metrics_row_summary(values, pgmqc_last_id_drawn(topic), exact, now,
+							  "topic");
 	values[METRICS_ROW_RETENTION] =
 		pgmqc_column(0, TOPIC_METRICS_COL_RETENTION,
 					 &nulls[METRICS_ROW_RETENTION]);
