@@ -468,6 +468,12 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		"FROM pgmq_c.queues WHERE queue_name OPERATOR(pg_catalog.=) $1",
 		1, {TEXTOID}
 	},
+	/* creating and dropping queues, topics and groups take turns */
+	[STMT_LOCK_CATALOG] = {
+		RUN_ONCE,
+		"LOCK TABLE pgmq_c.queues IN SHARE ROW EXCLUSIVE MODE",
+		0, {InvalidOid}
+	},
 	[STMT_LOOKUP_GROUP] = {
 		ON_CATALOG,
 		"SELECT group_id, visibility_timeout, filter "
@@ -849,14 +855,14 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		"SELECT q.queue_name, g.group_name, g.group_id FROM pgmq_c.groups g "
 		"JOIN pgmq_c.queues q ON q.queue_id OPERATOR(pg_catalog.=) g.topic_id "
 		"ORDER BY g.group_id",
-		0, {InvalidOid}
+		0, {InvalidOid}, true
 	},
 	[STMT_TOPIC_GROUP_NAMES] = {
 		ON_CATALOG,
 		"SELECT group_name FROM pgmq_c.groups "
 		"WHERE topic_id OPERATOR(pg_catalog.=) $1 "
 		"ORDER BY group_name COLLATE \"C\"",
-		1, {INT4OID}
+		1, {INT4OID}, true
 	},
 	[STMT_MAINTAINED_TOPICS] = {
 		ON_CATALOG,
@@ -1388,35 +1394,12 @@ pgmqc_plan_guard_end(int level)
 	AtEOXact_GUC(true, level);
 }
 
-/* Run SQL built from ids only; any other result than expected is an error. */
-void
-pgmqc_run_sql(const char *sql, int expected)
-{
-	int			rc = SPI_execute(sql, false, 0);
-
-	if (rc != expected)
-		elog(ERROR, "SPI_execute failed: %s", SPI_result_code_string(rc));
-}
-
-/*
- * Run pgmq_c's own CREATE statements with the settings that decide where
- * and how tables are made pinned (pgmqc_pin_ddl_settings).  Inside SPI and
- * the extension context.
- */
-void
-pgmqc_run_ddl(const char *sql, int expected)
-{
-	int			level = pgmqc_pin_ddl_settings();
-
-	pgmqc_run_sql(sql, expected);
-	pgmqc_unpin_ddl_settings(level);
-}
-
 /* Serialize creating and dropping queues, topics and groups. */
 void
 pgmqc_lock_catalog(void)
 {
-	pgmqc_run_sql("LOCK TABLE pgmq_c.queues IN SHARE ROW EXCLUSIVE MODE", SPI_OK_UTILITY);
+	pgmqc_run_once(STMT_LOCK_CATALOG, &pgmqc_no_target, NULL, NULL,
+				   SPI_OK_UTILITY);
 }
 
 /*
@@ -1432,6 +1415,7 @@ pgmqc_drop_relation(const char *relname)
 	Oid			relid = get_relname_relid(relname,
 										  get_namespace_oid("pgmq_c", false));
 	const char *what;
+	char	   *sql;
 
 	if (!OidIsValid(relid))
 		return;
@@ -1460,6 +1444,9 @@ pgmqc_drop_relation(const char *relname)
 			what = "TABLE";
 			break;
 	}
-	pgmqc_run_sql(psprintf("DROP %s IF EXISTS pgmq_c.%s CASCADE", what,
-						   quote_identifier(relname)), SPI_OK_UTILITY);
+	sql = psprintf("DROP %s IF EXISTS pgmq_c.%s CASCADE", what,
+				   quote_identifier(relname));
+	if (SPI_execute(sql, false, 0) != SPI_OK_UTILITY)
+		elog(ERROR, "could not drop relation \"pgmq_c.%s\"", relname);
+	pfree(sql);
 }

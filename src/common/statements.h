@@ -127,6 +127,7 @@ typedef enum PgmqcStatement
 	STMT_LOOKUP_QUEUE_0_2,
 	STMT_LOOKUP_QUEUE_0_1,
 	STMT_LOOKUP_GROUP,
+	STMT_LOCK_CATALOG,
 	/* privileges (common/access.c, functions/access_functions.c) */
 	STMT_READ_GRANTS,
 	STMT_DROPPED_ROLES_EXIST,
@@ -384,9 +385,8 @@ extern int	pgmqc_run_once(PgmqcStatement stmt, const PgmqcStatementTarget *targe
 extern int	pgmqc_run_catalog(PgmqcStatement stmt, Datum *values,
 							  const char *nulls, long count);
 
-/* statements written as text (to be moved into the catalogue) and DDL */
-extern void pgmqc_run_sql(const char *sql, int expected);
-extern void pgmqc_run_ddl(const char *sql, int expected);
+/* the lock that makes creating and dropping objects take turns; dropping a
+ * relation of pgmq_c's, whatever its kind now */
 extern void pgmqc_lock_catalog(void);
 extern void pgmqc_drop_relation(const char *relname);
 

@@ -225,15 +225,10 @@ pgmqc_fill_all_groups(void)
 	int32	   *ids;
 	uint64		n;
 	uint64		i;
-	int			rc;
 	int			guard = pgmqc_plan_guard_begin();
 
-	/* read-only, as the worker's snapshot shows the catalog */
-	rc = SPI_execute_plan(pgmqc_catalog_plan(STMT_ALL_GROUPS), NULL, NULL,
-						  true, 0);
-	if (rc != SPI_OK_SELECT)
-		elog(ERROR, "could not read pgmq_c.groups");
-	n = SPI_processed;
+	/* read-only (see the statement): as the worker's snapshot shows it */
+	n = pgmqc_run_catalog(STMT_ALL_GROUPS, NULL, NULL, 0);
 	topics = palloc((n + 1) * sizeof(char *));
 	groups = palloc((n + 1) * sizeof(char *));
 	ids = palloc((n + 1) * sizeof(int32));

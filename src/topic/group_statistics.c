@@ -36,14 +36,9 @@ pgmqc_topic_group_names(int32 topic_id, uint64 *n)
 	Datum		arg = Int32GetDatum(topic_id);
 	char	  **names;
 	uint64		i;
-	int			rc;
 
-	/* read-only: the groups the caller's snapshot shows */
-	rc = SPI_execute_plan(pgmqc_catalog_plan(STMT_TOPIC_GROUP_NAMES), &arg,
-						  NULL, true, 0);
-	if (rc != SPI_OK_SELECT)
-		elog(ERROR, "SPI_execute failed: %s", SPI_result_code_string(rc));
-	*n = SPI_processed;
+	/* read-only (see the statement): the groups the caller's snapshot shows */
+	*n = pgmqc_run_catalog(STMT_TOPIC_GROUP_NAMES, &arg, NULL, 0);
 	names = palloc((*n + 1) * sizeof(char *));
 	for (i = 0; i < *n; i++)
 		names[i] = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc,
