@@ -25,7 +25,7 @@
  * The low watermark of a table of messages (a queue's q_<id>, a group's
  * g_<id>): no live message has a lower msg_id, so scans start there and
  * never walk the dead index entries left below it by consumed messages
- * (docs/design.md, "Low watermark").  An advance made inside a transaction
+ * (docs/design.md, section 5).  An advance made inside a transaction
  * is tentative until the transaction commits: a rollback can bring back the
  * messages it consumed.
  */
@@ -52,7 +52,7 @@ typedef struct PgmqcCacheEntry
 /*
  * A queue or topic, keyed by name.  A message with an id at or below
  * settled_through can no longer appear: every transaction that drew an id
- * up to there has ended (docs/design.md, "Settled ids").  It advances by
+ * up to there has ended (docs/design.md, sections 5 and 8, "Commit order").  It advances by
  * way of a candidate: the last id drawn when the candidate was taken,
  * settled once every transaction older than candidate_xid has ended.
  */

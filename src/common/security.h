@@ -9,7 +9,7 @@
  * extension, which owns every table, sequence and partition pgmq_c makes.
  * Before touching a queue, an entry point checks that the role that called
  * it (pgmqc_caller) holds the privilege the operation needs
- * (pgmqc_open / pgmqc_check_access).  docs/design.md, "Security model".
+ * (pgmqc_open / pgmqc_check_access).  docs/design.md, section 12 "Security model".
  *
  * Copyright (c) 2026, pgmq_c developers
  *

@@ -25,7 +25,7 @@
 
 /*
  * The relations of a queue, a topic and a consumer group, named after ids,
- * never after the user's names (docs/design.md, "Storage"):
+ * never after the user's names (docs/design.md, section 2 "Objects" and section 8 "Storage"):
  *
  *	q_<queue id>		a queue's messages (visible or leased)
  *	d_<queue id>		a queue's delayed messages, not yet due

@@ -5,7 +5,7 @@
  *
  * No message of the group below its watermark is outstanding, so claims
  * and due-time scans start there and never walk the dead index entries
- * acknowledged messages leave below it (docs/design.md, "Low watermark").
+ * acknowledged messages leave below it (docs/design.md, section 5).
  * It is recomputed at most every WATERMARK_INTERVAL_MS (pgmqc_watermark_due,
  * common/object_cache.c), as the lowest of
  * the group's outstanding msg_ids and its cursor.  A seek (which bumps the

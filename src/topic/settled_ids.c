@@ -6,7 +6,7 @@
  *
  * A fill hands a group only messages with msg_id <= the settled id, so a
  * send that took a lower msg_id and commits later is never passed over
- * (docs/design.md, "Settled ids").  The settled id is the sequence's last
+ * (docs/design.md, sections 5 and 8, "Commit order").  The settled id is the sequence's last
  * value V read before the next XID X, once no transaction that sent to the
  * topic with an XID below X is running (senders take their XID and record
  * it in shared memory before their msg_id: senders.c).  This backend's own
