@@ -54,33 +54,51 @@ static HTAB *group_cache = NULL;
 /* some entry of either table has a tentative watermark */
 static bool any_tentative = false;
 
+/* Call fn(entry, arg) for the common part of every cached queue and group. */
+static void
+for_each_entry(void (*fn) (PgmqcCacheEntry *entry, void *arg), void *arg)
+{
+	static const struct
+	{
+		HTAB	  **table;
+		Size		offset;
+	}			tables[] = {
+		{&queue_cache, offsetof(PgmqcQueue, cache)},
+		{&group_cache, offsetof(PgmqcGroup, cache)},
+	};
+	int			t;
+
+	for (t = 0; t < lengthof(tables); t++)
+	{
+		HASH_SEQ_STATUS status;
+		char	   *entry;
+
+		if (*tables[t].table == NULL)
+			continue;
+		hash_seq_init(&status, *tables[t].table);
+		while ((entry = hash_seq_search(&status)) != NULL)
+			fn((PgmqcCacheEntry *) (entry + tables[t].offset), arg);
+	}
+}
+
+/* An entry whose table is relid (InvalidOid: any) is to be validated again. */
+static void
+invalidate_entry(PgmqcCacheEntry *entry, void *arg)
+{
+	Oid			relid = *(Oid *) arg;
+
+	if (relid == InvalidOid || entry->relid == relid)
+		entry->valid = false;
+}
+
 /*
  * A relcache invalidation of the table of a cached object (or of every
  * relation) marks the entry so that the next use re-validates it.
  */
 static void
-invalidate_table(HTAB *table, Size offset, Oid relid)
-{
-	HASH_SEQ_STATUS status;
-	char	   *entry;
-
-	if (table == NULL)
-		return;
-	hash_seq_init(&status, table);
-	while ((entry = hash_seq_search(&status)) != NULL)
-	{
-		PgmqcCacheEntry *cached = (PgmqcCacheEntry *) (entry + offset);
-
-		if (relid == InvalidOid || cached->relid == relid)
-			cached->valid = false;
-	}
-}
-
-static void
 relcache_callback(Datum arg, Oid relid)
 {
-	invalidate_table(queue_cache, offsetof(PgmqcQueue, cache), relid);
-	invalidate_table(group_cache, offsetof(PgmqcGroup, cache), relid);
+	for_each_entry(invalidate_entry, &relid);
 }
 
 void
@@ -650,26 +668,17 @@ pgmqc_watermark_advance(PgmqcWatermark *watermark, int64 current,
 	return candidate;
 }
 
+/* Adopt (commit) or drop an entry's tentative watermark. */
 static void
-watermarks_xact_end(HTAB *table, Size offset, bool commit)
+settle_watermark(PgmqcCacheEntry *entry, void *arg)
 {
-	HASH_SEQ_STATUS status;
-	char	   *entry;
+	PgmqcWatermark *watermark = &entry->watermark;
 
-	if (table == NULL)
-		return;
-	hash_seq_init(&status, table);
-	while ((entry = hash_seq_search(&status)) != NULL)
+	if (watermark->has_tentative)
 	{
-		PgmqcWatermark *watermark =
-		&((PgmqcCacheEntry *) (entry + offset))->watermark;
-
-		if (watermark->has_tentative)
-		{
-			if (commit && watermark->tentative > watermark->committed)
-				watermark->committed = watermark->tentative;
-			watermark->has_tentative = false;
-		}
+		if (*(bool *) arg && watermark->tentative > watermark->committed)
+			watermark->committed = watermark->tentative;
+		watermark->has_tentative = false;
 	}
 }
 
@@ -682,8 +691,7 @@ pgmqc_object_cache_xact_end(bool commit)
 {
 	if (!any_tentative)
 		return;
-	watermarks_xact_end(queue_cache, offsetof(PgmqcQueue, cache), commit);
-	watermarks_xact_end(group_cache, offsetof(PgmqcGroup, cache), commit);
+	for_each_entry(settle_watermark, &commit);
 	any_tentative = false;
 }
 
