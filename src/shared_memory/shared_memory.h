@@ -71,7 +71,7 @@ typedef struct PgmqcSlot
 	slock_t		senders_lock;
 	TransactionId senders[PGMQC_SLOT_SENDERS];
 	TransactionId overflow_xid;
-	pg_atomic_uint32 fill_skipped;	/* a reader found a group being filled */
+	pg_atomic_uint32 fill_contended;	/* a reader found a group being filled */
 } PgmqcSlot;
 
 /*

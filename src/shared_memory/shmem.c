@@ -108,7 +108,7 @@ pgmqc_shmem_startup(void)
 			SpinLockInit(&s->senders_lock);
 			memset(s->senders, 0, sizeof(s->senders));
 			s->overflow_xid = InvalidTransactionId;
-			pg_atomic_init_u32(&s->fill_skipped, 0);
+			pg_atomic_init_u32(&s->fill_contended, 0);
 		}
 	}
 	LWLockRelease(AddinShmemInitLock);

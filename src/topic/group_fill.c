@@ -103,7 +103,7 @@ pgmqc_group_fill(PgmqcQueue *topic, PgmqcGroup *group, int32 lease,
 	{
 		/* tell the one filling that others want messages too */
 		if (pgmqc_shared != NULL)
-			pg_atomic_write_u32(&pgmqc_slot(topic->queue_id)->fill_skipped, 1);
+			pg_atomic_write_u32(&pgmqc_slot(topic->queue_id)->fill_contended, 1);
 		return PGMQC_FILL_BUSY;
 	}
 	next_id = pgmqc_column_int64(0, CURSOR_COL_NEXT_ID, &isnull);
@@ -115,7 +115,7 @@ pgmqc_group_fill(PgmqcQueue *topic, PgmqcGroup *group, int32 lease,
 	if (in_worker)
 		limit = 4 * FILL_MIN;	/* readers in transaction blocks wait for it */
 	contended = pgmqc_shared != NULL &&
-		pg_atomic_exchange_u32(&pgmqc_slot(topic->queue_id)->fill_skipped, 0) != 0;
+		pg_atomic_exchange_u32(&pgmqc_slot(topic->queue_id)->fill_contended, 0) != 0;
 	if (contended)
 		limit = Max(limit, 8 * lease);
 	limit = Min(limit, PGMQC_MAX_BATCH);
