@@ -13,7 +13,7 @@
 -- The templates hold no rows and are never read or written: they are
 -- members of the extension, owned by the extension owner, with no privilege
 -- for anyone else.  Nothing else changes in 0.5.0: no function, no
--- catalog column.
+-- catalog column; some comments are brought up to date (at the end).
 
 -- a queue's live messages, visible or leased: pgmq_c.q_<queue id>.  vt is
 -- not indexed and fillfactor leaves room on each page, so that the lease
@@ -96,3 +96,9 @@ REVOKE ALL ON pgmq_c.template_queue_messages, pgmq_c.template_queue_delayed,
 	pgmq_c.template_queue_archive, pgmq_c.template_topic_log,
 	pgmq_c.template_topic_cursors, pgmq_c.template_group_messages
 	FROM PUBLIC;
+
+-- comments that had fallen behind the functions and types they describe
+COMMENT ON FUNCTION pgmq_c.metrics_all() IS 'metrics() for every queue and topic the caller holds some privilege on';
+COMMENT ON TYPE pgmq_c.message IS 'a message as returned by read, pop, set_vt, read_group and the group form of set_vt (receive and receive_group return arrays of it); (msg_id, read_ct) is the receipt of a queue''s message';
+COMMENT ON TYPE pgmq_c.archived_message IS 'an archived message as returned by read_archive';
+COMMENT ON TYPE pgmq_c.queue_metrics IS 'a queue''s or topic''s row of metrics() and metrics_all()';

@@ -121,7 +121,7 @@ _PG_init(void)
 							NULL, NULL, NULL);
 
 	DefineCustomIntVariable("pgmq_c.max_wait",
-							"Longest wait accepted by read(..., wait) and receive().",
+							"Longest wait accepted by read(..., wait), receive(), read_group(..., wait) and receive_group().",
 							"A read() that waits holds its snapshot, and so the xmin horizon, for the whole wait.",
 							&pgmqc_max_wait_ms,
 							30000,
