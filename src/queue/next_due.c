@@ -35,16 +35,16 @@
  * slot so that the worker wakes every sleeper then.
  */
 TimestampTz
-pgmqc_next_due(PgmqcQueue *queue, int64 lwm)
+pgmqc_next_due(PgmqcQueue *queue, int64 watermark)
 {
 	Datum		args[2];
 	Datum		d;
 	bool		isnull;
 
-	args[0] = Int64GetDatum(lwm);
+	args[0] = Int64GetDatum(watermark);
 	args[1] = TimestampTzGetDatum(GetCurrentTimestamp());
 	pgmqc_queue_run(queue, STMT_NEXT_DUE, args, NULL, 1);
-	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	d = pgmqc_column(0, VALUE_COL, &isnull);
 	SPI_freetuptable(SPI_tuptable);
 	if (isnull)
 		return DT_NOEND;
