@@ -154,6 +154,14 @@ SELECT c.relname, c.relowner = e.extowner AS extension_owns,
   FROM pg_class c, pg_extension e
  WHERE e.extname = 'pgmq_c' AND c.relnamespace = 'pgmq_c'::regnamespace
    AND c.relkind = 'r' AND c.relname LIKE 'template\_%' ORDER BY 1;
+-- another role cannot reach into a template: no index expression, trigger
+-- or column of its own that every new queue would copy
+SET ROLE regress_up_other;
+CREATE INDEX ON pgmq_c.template_queue_messages ((message OPERATOR(pg_catalog.->>) 'x'));
+CREATE TRIGGER regress_up_trg BEFORE INSERT ON pgmq_c.template_group_messages
+	FOR EACH ROW EXECUTE FUNCTION pg_catalog.suppress_redundant_updates_trigger();
+ALTER TABLE pgmq_c.template_queue_delayed ADD COLUMN regress_up_col integer;
+RESET ROLE;
 SELECT pgmq_c.create_queue('up_tpl');
 SELECT pgmq_c.create_topic('up_tpl_topic', '7 days', 1000);
 SELECT pgmq_c.create_group('up_tpl_topic', 'tg', 'earliest');
