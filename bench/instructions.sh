@@ -87,13 +87,13 @@ CREATE DATABASE bench_old;
 CREATE DATABASE bench_new;
 \c bench_new
 CREATE EXTENSION pgmq_c;
-GRANT EXECUTE ON FUNCTION pgmq_c.create_queue(text, interval) TO bench_app;
+GRANT EXECUTE ON FUNCTION pgmq_c.create_queue TO bench_app;
 UPDATE pg_proc SET probin = '$W/lib.so' WHERE probin = '\$libdir/pgmq_c';
 \c bench_old
 CREATE EXTENSION pgmq_c VERSION '$OLD_VERSION';
 -- 0.3.0's model (CREATE on the schema, rights on the catalog) and, for
 -- 0.4.0 and later, EXECUTE on create_queue: each harmless to the other
-GRANT EXECUTE ON FUNCTION pgmq_c.create_queue(text, interval) TO bench_app;
+GRANT EXECUTE ON FUNCTION pgmq_c.create_queue TO bench_app;
 GRANT CREATE ON SCHEMA pgmq_c TO bench_app;
 GRANT SELECT, INSERT, UPDATE, DELETE ON pgmq_c.queues TO bench_app;
 UPDATE pg_proc SET probin = '$W/lib.so' WHERE probin = '\$libdir/pgmq_c';

@@ -244,7 +244,7 @@ EOF
 su_sql "$DB_NEW" <<EOF >/dev/null
 CREATE EXTENSION pgmq_c;
 GRANT CREATE ON SCHEMA public TO $APP;
-GRANT EXECUTE ON FUNCTION pgmq_c.create_queue(text, interval) TO $APP, $ADMIN;
+GRANT EXECUTE ON FUNCTION pgmq_c.create_queue TO $APP, $ADMIN;
 EOF
 NEW_VERSION=$(su_sqlv "$DB_NEW" "SELECT extversion FROM pg_extension WHERE extname = 'pgmq_c'")
 NEW_EXTOWNER=$(su_sqlv "$DB_NEW" "SELECT extowner::regrole FROM pg_extension WHERE extname = 'pgmq_c'")
@@ -254,7 +254,7 @@ CREATE EXTENSION pgmq_c VERSION '$BENCH_OLD_VERSION';
 GRANT CREATE ON SCHEMA public TO $APP;
 -- 0.3.0's model (CREATE on the schema, rights on the catalog) and, for
 -- 0.4.0 and later, EXECUTE on create_queue: each harmless to the other
-GRANT EXECUTE ON FUNCTION pgmq_c.create_queue(text, interval) TO $APP, $ADMIN;
+GRANT EXECUTE ON FUNCTION pgmq_c.create_queue TO $APP, $ADMIN;
 GRANT CREATE ON SCHEMA pgmq_c TO $APP;
 GRANT SELECT, INSERT, UPDATE, DELETE ON pgmq_c.queues TO $APP;
 EOF

@@ -29,6 +29,7 @@
 #define PGMQC_MAX_NAME_LEN		80
 #define PGMQC_MAX_BATCH			10000
 #define PGMQC_MAX_VT_SECS		(12 * 60 * 60)
+#define PGMQC_MAX_REASON_LEN	1000	/* bytes of a nack's reason */
 
 /* partitions of a topic's log exist at least this far past its last msg_id */
 #define PGMQC_SEND_MARGIN		(2 * PGMQC_MAX_BATCH)

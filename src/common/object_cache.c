@@ -186,8 +186,10 @@ fetch_queue_row(const char *name)
 	 * Versions 0.1.0 to 0.3.0 of the extension lack columns: this library
 	 * serves them until ALTER EXTENSION pgmq_c UPDATE.
 	 */
-	if (get_attnum(queues, "owner") != InvalidAttrNumber)
+	if (get_attnum(queues, "max_deliveries") != InvalidAttrNumber)
 		stmt = STMT_LOOKUP_QUEUE;
+	else if (get_attnum(queues, "owner") != InvalidAttrNumber)
+		stmt = STMT_LOOKUP_QUEUE_0_5;
 	else if (get_attnum(queues, "kind") != InvalidAttrNumber)
 		stmt = STMT_LOOKUP_QUEUE_0_3;
 	else if (get_attnum(queues, "notify_throttle") != InvalidAttrNumber)
@@ -195,6 +197,67 @@ fetch_queue_row(const char *name)
 	else
 		stmt = STMT_LOOKUP_QUEUE_0_1;
 	return pgmqc_run_catalog(stmt, &arg, NULL, 1) > 0;
+}
+
+/* An interval in seconds, a month taken as 30 days. */
+static double
+interval_seconds(const Interval *interval)
+{
+	return interval->time / (double) USECS_PER_SEC +
+		(interval->day + interval->month * (double) DAYS_PER_MONTH) * SECS_PER_DAY;
+}
+
+/*
+ * The retry policy in row 0 of the current SPI result, whose columns
+ * max_deliveries, dead-letter queue name, backoff and backoff_max (in
+ * seconds) start at first_column; a catalog older than 0.6.0 has none.
+ */
+static void
+read_retry_policy(PgmqcRetryPolicy *retry, int first_column)
+{
+	bool		isnull;
+	Datum		value;
+
+	memset(retry, 0, sizeof(*retry));
+	retry->backoff_max = PGMQC_DEFAULT_BACKOFF_MAX;
+	if (SPI_tuptable->tupdesc->natts < first_column + 3)
+		return;
+	retry->catalog_has_retries = true;
+	value = pgmqc_column(0, first_column, &isnull);
+	if (!isnull)
+		retry->max_deliveries = DatumGetInt32(value);
+	value = pgmqc_column(0, first_column + 1, &isnull);
+	if (!isnull)
+		text_to_cstring_buffer(DatumGetTextPP(value), retry->dead_letter_queue,
+							   sizeof(retry->dead_letter_queue));
+	value = pgmqc_column(0, first_column + 2, &isnull);
+	if (!isnull)
+	{
+		retry->backoff_interval = *DatumGetIntervalP(value);
+		retry->backoff = interval_seconds(&retry->backoff_interval);
+	}
+	value = pgmqc_column(0, first_column + 3, &isnull);
+	if (!isnull)
+	{
+		retry->backoff_max_interval = *DatumGetIntervalP(value);
+		retry->backoff_max = interval_seconds(&retry->backoff_max_interval);
+	}
+}
+
+/*
+ * The parameters of a statement that applies a retry policy, three from
+ * values[0] on: max_deliveries, backoff and backoff_max, each NULL when
+ * the policy has none.
+ */
+void
+pgmqc_retry_args(const PgmqcRetryPolicy *retry, Datum *values, char *nulls)
+{
+	values[0] = Int32GetDatum(retry->max_deliveries);
+	nulls[0] = retry->max_deliveries > 0 ? ' ' : 'n';
+	values[1] = Float8GetDatum(retry->backoff);
+	nulls[1] = retry->backoff > 0 ? ' ' : 'n';
+	values[2] = Float8GetDatum(retry->backoff_max);
+	nulls[2] = retry->backoff > 0 ? ' ' : 'n';
 }
 
 static void
@@ -290,6 +353,16 @@ pgmqc_lookup_kind(const char *name, char kind, bool missing_ok)
 		*DatumGetIntervalP(pgmqc_column(0, LOOKUP_COL_VISIBILITY_TIMEOUT, &isnull));
 	entry->notify = DatumGetBool(pgmqc_column(0, LOOKUP_COL_NOTIFY, &isnull));
 	entry->owner = DatumGetObjectId(pgmqc_column(0, LOOKUP_COL_OWNER, &isnull));
+	read_retry_policy(&entry->retry, LOOKUP_COL_MAX_DELIVERIES);
+	memset(&entry->archive_retention, 0, sizeof(Interval));
+	if (entry->retry.catalog_has_retries)
+	{
+		Datum		retention = pgmqc_column(0, LOOKUP_COL_ARCHIVE_RETENTION,
+											 &isnull);
+
+		if (!isnull)
+			entry->archive_retention = *DatumGetIntervalP(retention);
+	}
 
 	pgmqc_relation_name(relname,
 						found_kind == PGMQC_KIND_TOPIC ? REL_LOG : REL_MESSAGES,
@@ -405,7 +478,9 @@ pgmqc_group_lookup(PgmqcQueue *topic, const char *name, bool missing_ok)
 
 	args[0] = Int32GetDatum(topic->queue_id);
 	args[1] = CStringGetTextDatum(name);
-	if (pgmqc_run_catalog(STMT_LOOKUP_GROUP, args, NULL, 1) == 0)
+	if (pgmqc_run_catalog(topic->retry.catalog_has_retries ?
+						  STMT_LOOKUP_GROUP : STMT_LOOKUP_GROUP_0_5,
+						  args, NULL, 1) == 0)
 	{
 		if (entry != NULL)
 		{
@@ -455,6 +530,7 @@ pgmqc_group_lookup(PgmqcQueue *topic, const char *name, bool missing_ok)
 		entry->filter = MemoryContextAlloc(CacheMemoryContext, VARSIZE(j));
 		memcpy(entry->filter, j, VARSIZE(j));
 	}
+	read_retry_policy(&entry->retry, LOOKUP_GROUP_COL_MAX_DELIVERIES);
 
 	pgmqc_relation_name(relname, REL_GROUP, group_id, 0);
 	entry->cache.relid = get_relname_relid(relname,

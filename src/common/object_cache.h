@@ -50,6 +50,27 @@ typedef struct PgmqcCacheEntry
 } PgmqcCacheEntry;
 
 /*
+ * The retry policy of a queue or consumer group (0.6.0): a message read
+ * max_deliveries times is dead-lettered rather than delivered again, to
+ * dead_letter_queue (or, for a queue without one, its archive); a message
+ * given back waits backoff seconds, doubled with each delivery after the
+ * first, at most backoff_max.
+ */
+typedef struct PgmqcRetryPolicy
+{
+	bool		catalog_has_retries;	/* the catalog is 0.6.0 or later */
+	int32		max_deliveries; /* 0: none */
+	char		dead_letter_queue[PGMQC_MAX_NAME_LEN + 1];	/* "": none */
+	double		backoff;		/* seconds; 0: none */
+	double		backoff_max;	/* seconds */
+	Interval	backoff_interval;	/* as set (zero: none) */
+	Interval	backoff_max_interval;	/* as set (zero: none) */
+} PgmqcRetryPolicy;
+
+/* the longest retry backoff when retry_backoff_max is not set: 7 days */
+#define PGMQC_DEFAULT_BACKOFF_MAX	(7 * 24 * 60 * 60.0)
+
+/*
  * A queue or topic, keyed by name.  A message with an id at or below
  * settled_through can no longer appear: every transaction that drew an id
  * up to there has ended (docs/design.md, sections 5 and 8, "Commit order").  It advances by
@@ -65,6 +86,8 @@ typedef struct PgmqcQueue
 	Interval	default_vt;
 	bool		notify;			/* enable_notify() is on */
 	Oid			owner;			/* the queue's owner (queues.owner) */
+	PgmqcRetryPolicy retry;		/* queues only */
+	Interval	archive_retention;	/* queues only; zero: none */
 
 	/* the caller's privileges on the queue, as last computed (access.c) */
 	Oid			access_role;
@@ -104,6 +127,7 @@ typedef struct PgmqcGroup
 	int32		group_id;
 	Interval	default_vt;
 	Jsonb	   *filter;			/* NULL: every message */
+	PgmqcRetryPolicy retry;
 	int64		seek_count;		/* the cursor's seek count last seen */
 	int64		cursor_seen;	/* the cursor's next_id, as last seen */
 } PgmqcGroup;
@@ -137,6 +161,9 @@ extern void pgmqc_watermark_set_tentative(PgmqcWatermark *watermark,
 extern bool pgmqc_watermark_due(PgmqcWatermark *watermark);
 extern int64 pgmqc_watermark_advance(PgmqcWatermark *watermark, int64 current,
 									 int64 candidate);
+
+extern void pgmqc_retry_args(const PgmqcRetryPolicy *retry, Datum *values,
+							 char *nulls);
 
 extern void pgmqc_check_not_dropped(PgmqcQueue *queue);
 extern bool pgmqc_check_group_not_dropped(PgmqcQueue *topic, PgmqcGroup *group,

@@ -55,9 +55,122 @@ typedef struct StatementDef
 	PgmqcStatementOwner owner;	/* where its plan is kept */
 	const char *sql;
 	int			nargs;
-	Oid			argtypes[6];
+	Oid			argtypes[8];
 	bool		read_only;		/* SPI read_only: no new snapshot, no CCI */
 } StatementDef;
+
+/*
+ * The retry backoff of a message read rc times, as an interval: $b seconds
+ * doubled with each delivery after the first, at most $m seconds, times a
+ * random factor between 0.9 and 1.1.  The exponent stops at 60, where $m
+ * has long capped it.
+ */
+#define BACKOFF(rc, b, m) \
+	"pg_catalog.make_interval(secs => LEAST(" m ", " b " OPERATOR(pg_catalog.*) " \
+	"pg_catalog.power(2::pg_catalog.float8, GREATEST(LEAST(" rc " OPERATOR(pg_catalog.-) 1, 60), 0)))" \
+	" OPERATOR(pg_catalog.*) (0.9::pg_catalog.float8 OPERATOR(pg_catalog.+) " \
+	"0.2::pg_catalog.float8 OPERATOR(pg_catalog.*) pg_catalog.random()))"
+
+/*
+ * What a claim does with a message it comes across, in its SET list (of
+ * the old row "alias"): one read max_deliveries ($4) times is dead (marked
+ * with vt infinity, to be moved in the same transaction); one whose lease
+ * expired, with a backoff policy ($5, $6), waits for its backoff; any other
+ * is leased for $2.
+ */
+#define CLAIM_DEAD(alias) "COALESCE(" alias ".read_ct OPERATOR(pg_catalog.>=) $4, false)"
+#define CLAIM_BACKS_OFF(alias) "($5 IS NOT NULL AND " alias ".leased)"
+#define CLAIM_SET(alias) \
+	"vt = CASE WHEN " CLAIM_DEAD(alias) " THEN 'infinity'::pg_catalog.timestamptz " \
+	"WHEN " CLAIM_BACKS_OFF(alias) " THEN " alias ".vt OPERATOR(pg_catalog.+) " \
+	BACKOFF(alias ".read_ct", "$5", "$6") " " \
+	"ELSE pg_catalog.clock_timestamp() OPERATOR(pg_catalog.+) $2 END, " \
+	"read_ct = CASE WHEN " CLAIM_DEAD(alias) " OR " CLAIM_BACKS_OFF(alias) \
+	" THEN " alias ".read_ct ELSE " alias ".read_ct OPERATOR(pg_catalog.+) 1 END, " \
+	"leased = NOT (" CLAIM_DEAD(alias) " OR " CLAIM_BACKS_OFF(alias) ") "
+/* ... and, in its RETURNING list (of the new row), what it did */
+#define CLAIM_OUTCOME(alias) \
+	"CASE WHEN " alias ".leased THEN 'c' WHEN " alias ".vt OPERATOR(pg_catalog.=) " \
+	"'infinity'::pg_catalog.timestamptz THEN 'd' ELSE 'b' END::pg_catalog.\"char\""
+
+/* the candidates of a claim: the first $1 visible messages from $3 on */
+#define CLAIM_CANDIDATES(table) \
+	"SELECT msg_id FROM " table " WHERE msg_id OPERATOR(pg_catalog.>=) $3 " \
+	"AND vt OPERATOR(pg_catalog.<=) pg_catalog.clock_timestamp() " \
+	"ORDER BY msg_id LIMIT $1 FOR UPDATE SKIP LOCKED"
+
+/*
+ * A nack's SET list: the message is visible again after $2, or without $2
+ * after the backoff ($6, $7), or at once; $4 is the reason.
+ */
+#define NACK_SET(alias) \
+	"vt = pg_catalog.clock_timestamp() OPERATOR(pg_catalog.+) CASE " \
+	"WHEN $2 IS NOT NULL THEN $2 WHEN $6 IS NOT NULL THEN " \
+	BACKOFF(alias ".read_ct", "$6", "$7") " ELSE '0'::pg_catalog.interval END, " \
+	"leased = false, reason = $4 "
+#define NACK_TYPES {INT8OID, INTERVALOID, INT4OID, TEXTOID, INT4OID, FLOAT8OID, FLOAT8OID}
+
+/*
+ * The headers of a dead letter "d": its own, with the key
+ * pgmq_c_dead_letter saying where it came from ("origin": key, value
+ * pairs), its msg_id and read_ct there, when it was sent and dead-lettered,
+ * and the reason of its last nack.
+ */
+#define DEAD_LETTER_HEADERS(origin) \
+	"COALESCE(d.headers, pg_catalog.jsonb_build_object()) OPERATOR(pg_catalog.||) " \
+	"pg_catalog.jsonb_build_object('pgmq_c_dead_letter', pg_catalog.jsonb_build_object(" \
+	origin ", 'msg_id', d.msg_id, 'read_ct', d.read_ct, 'enqueued_at', d.enqueued_at, " \
+	"'dead_lettered_at', pg_catalog.clock_timestamp(), 'reason', d.reason))"
+
+/* the messages of the dead letters "d" and their headers, as two arrays */
+#define DEAD_LETTER_ARRAYS(origin) \
+	"SELECT pg_catalog.array_agg(d.message ORDER BY d.msg_id), " \
+	"pg_catalog.array_agg(" DEAD_LETTER_HEADERS(origin) " ORDER BY d.msg_id), " \
+	"pg_catalog.count(*) FROM d"
+
+/*
+ * The first $3 dead messages (read $2 times, visible) among the 10000 live
+ * messages from $1 on, locked.  Messages that were read are near the head
+ * of the table: the window keeps the worker's pass cheap on a long backlog.
+ */
+#define DEAD_LETTER_IDS(table) \
+	"SELECT pg_catalog.array_agg(s.msg_id) FROM (SELECT msg_id FROM " table " " \
+	"WHERE msg_id OPERATOR(pg_catalog.=) ANY (ARRAY(SELECT msg_id FROM " table " " \
+	"WHERE msg_id OPERATOR(pg_catalog.>=) $1 ORDER BY msg_id LIMIT 10000)) " \
+	"AND read_ct OPERATOR(pg_catalog.>=) $2 " \
+	"AND vt OPERATOR(pg_catalog.<=) pg_catalog.clock_timestamp() " \
+	"ORDER BY msg_id LIMIT $3 FOR UPDATE SKIP LOCKED) s"
+
+/*
+ * Hand the next messages (up to $3 examined, from $1 to $2, those whose
+ * headers contain $4) to the group, leasing the first $5 that are due to
+ * this reader for $6.  Returns the leased messages, each row also
+ * carrying how many messages were examined, the last one examined and how
+ * many were handed out; a single row of NULL messages when none was
+ * leased.  extra_columns and extra_values: more columns of the rows
+ * inserted into the group table.
+ */
+#define GROUP_FILL(extra_columns, extra_values) \
+	"WITH s AS (SELECT msg_id, enqueued_at, deliver_at, message, headers FROM {log} " \
+	"WHERE msg_id OPERATOR(pg_catalog.>=) $1 AND msg_id OPERATOR(pg_catalog.<=) $2 " \
+	"ORDER BY msg_id LIMIT $3), " \
+	"f AS (SELECT s.msg_id, s.enqueued_at, s.deliver_at, s.message, s.headers, " \
+	"(s.deliver_at IS NULL OR s.deliver_at OPERATOR(pg_catalog.<=) pg_catalog.clock_timestamp()) " \
+	"AND pg_catalog.row_number() OVER (ORDER BY s.msg_id) OPERATOR(pg_catalog.<=) $5 AS lease " \
+	"FROM s WHERE $4 IS NULL OR s.headers OPERATOR(pg_catalog.@>) $4), " \
+	"ins AS (INSERT INTO {group} (msg_id, read_ct, vt" extra_columns ") " \
+	"SELECT f.msg_id, CASE WHEN f.lease THEN 1 ELSE 0 END, " \
+	"CASE WHEN f.lease THEN pg_catalog.clock_timestamp() OPERATOR(pg_catalog.+) $6 " \
+	"ELSE COALESCE(f.deliver_at, '-infinity'::pg_catalog.timestamptz) END" extra_values " " \
+	"FROM f RETURNING msg_id, read_ct, vt), " \
+	"a AS (SELECT (SELECT pg_catalog.count(*) FROM s) AS examined, " \
+	"(SELECT pg_catalog.max(msg_id) FROM s) AS max_id, " \
+	"(SELECT pg_catalog.count(*) FROM ins) AS added) " \
+	"SELECT x.msg_id, x.read_ct, x.enqueued_at, x.vt, x.message, x.headers, " \
+	"a.examined, a.max_id, a.added " \
+	"FROM a LEFT JOIN (SELECT ins.msg_id, ins.read_ct, f.enqueued_at, ins.vt, f.message, f.headers " \
+	"FROM ins JOIN f ON f.msg_id OPERATOR(pg_catalog.=) ins.msg_id " \
+	"WHERE ins.read_ct OPERATOR(pg_catalog.=) 1) x ON true"
 
 static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 	[STMT_SEND] = {
@@ -109,12 +222,18 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 	},
 	[STMT_CLAIM] = {
 		ON_QUEUE,
+		"UPDATE {messages} q SET " CLAIM_SET("q")
+		"WHERE q.msg_id OPERATOR(pg_catalog.=) ANY (ARRAY(" CLAIM_CANDIDATES("{messages}") ")) "
+		"RETURNING q.msg_id, q.read_ct, q.enqueued_at, q.vt, q.message, q.headers, "
+		CLAIM_OUTCOME("q"),
+		6, {INT4OID, INTERVALOID, INT8OID, INT4OID, FLOAT8OID, FLOAT8OID}
+	},
+	/* the claim of a catalog older than 0.6.0: no retry policy */
+	[STMT_CLAIM_0_5] = {
+		ON_QUEUE,
 		"UPDATE {messages} q SET vt = pg_catalog.clock_timestamp() OPERATOR(pg_catalog.+) $2, "
 		"read_ct = q.read_ct OPERATOR(pg_catalog.+) 1 "
-		"WHERE q.msg_id OPERATOR(pg_catalog.=) ANY (ARRAY("
-		"SELECT msg_id FROM {messages} WHERE msg_id OPERATOR(pg_catalog.>=) $3 "
-		"AND vt OPERATOR(pg_catalog.<=) pg_catalog.clock_timestamp() "
-		"ORDER BY msg_id LIMIT $1 FOR UPDATE SKIP LOCKED)) "
+		"WHERE q.msg_id OPERATOR(pg_catalog.=) ANY (ARRAY(" CLAIM_CANDIDATES("{messages}") ")) "
 		"RETURNING q.msg_id, q.read_ct, q.enqueued_at, q.vt, q.message, q.headers",
 		3, {INT4OID, INTERVALOID, INT8OID}
 	},
@@ -221,6 +340,75 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		"RETURNING msg_id, 0, enqueued_at, deliver_at, message, headers",
 		3, {INT8OID, INTERVALOID, INT4OID}
 	},
+
+	/*
+	 * nack(): the message back after a delay or its backoff; whether it is
+	 * dead (read max_deliveries, $5, times).
+	 */
+	[STMT_NACK] = {
+		ON_QUEUE,
+		"UPDATE {messages} q SET " NACK_SET("q")
+		"WHERE q.msg_id OPERATOR(pg_catalog.=) $1 "
+		"AND ($3 IS NULL OR q.read_ct OPERATOR(pg_catalog.=) $3) "
+		"RETURNING q.vt, COALESCE(q.read_ct OPERATOR(pg_catalog.>=) $5, false)",
+		7, NACK_TYPES
+	},
+	/* dead messages the worker moves: read max_deliveries times, visible */
+	[STMT_DEAD_LETTER_IDS] = {
+		ON_QUEUE,
+		DEAD_LETTER_IDS("{messages}"),
+		3, {INT8OID, INT4OID, INT4OID}
+	},
+	/* take dead messages ($1) out, for the dead-letter queue; $2 the queue */
+	[STMT_DEAD_LETTER_TAKE] = {
+		ON_QUEUE,
+		"WITH d AS (DELETE FROM {messages} WHERE msg_id OPERATOR(pg_catalog.=) ANY ($1) "
+		"RETURNING msg_id, read_ct, enqueued_at, message, headers, reason) "
+		DEAD_LETTER_ARRAYS("'queue', $2::pg_catalog.text"),
+		2, {INT8ARRAYOID, TEXTOID}
+	},
+	/* ... or, with no dead-letter queue, move them to the archive */
+	[STMT_DEAD_LETTER_ARCHIVE] = {
+		ON_QUEUE,
+		"WITH d AS (DELETE FROM {messages} WHERE msg_id OPERATOR(pg_catalog.=) ANY ($1) "
+		"RETURNING msg_id, read_ct, enqueued_at, vt, message, headers, reason) "
+		"INSERT INTO {archive} (msg_id, read_ct, enqueued_at, archived_at, vt, message, headers) "
+		"SELECT d.msg_id, d.read_ct, d.enqueued_at, pg_catalog.clock_timestamp(), "
+		"LEAST(d.vt, pg_catalog.clock_timestamp()), d.message, "
+		DEAD_LETTER_HEADERS("'queue', $2::pg_catalog.text") " FROM d RETURNING msg_id",
+		2, {INT8ARRAYOID, TEXTOID}
+	},
+	/* archive_retention: remove up to $2 messages archived before now - $1 */
+	[STMT_ARCHIVE_EXPIRE] = {
+		ON_QUEUE,
+		"WITH x AS (DELETE FROM {archive} WHERE msg_id OPERATOR(pg_catalog.=) ANY (ARRAY("
+		"SELECT msg_id FROM {archive} WHERE archived_at OPERATOR(pg_catalog.<) "
+		"pg_catalog.clock_timestamp() OPERATOR(pg_catalog.-) $1 "
+		"LIMIT $2 FOR UPDATE SKIP LOCKED)) RETURNING 1) "
+		"SELECT pg_catalog.count(*) FROM x",
+		2, {INTERVALOID, INT4OID}
+	},
+
+	/*
+	 * redrive(): up to $2 visible messages of a dead-letter queue from $1 on,
+	 * locked, each with its headers as they were before it was dead-lettered
+	 * and where it came from.
+	 */
+	[STMT_REDRIVE_TAKE] = {
+		ON_QUEUE,
+		"SELECT msg_id, message, headers, "
+		"CASE WHEN headers OPERATOR(pg_catalog.=) pg_catalog.jsonb_build_object('pgmq_c_dead_letter', "
+		"headers OPERATOR(pg_catalog.->) 'pgmq_c_dead_letter') THEN NULL "
+		"ELSE headers OPERATOR(pg_catalog.-) 'pgmq_c_dead_letter'::pg_catalog.text END, "
+		"headers OPERATOR(pg_catalog.->) 'pgmq_c_dead_letter' OPERATOR(pg_catalog.->>) 'queue', "
+		"headers OPERATOR(pg_catalog.->) 'pgmq_c_dead_letter' OPERATOR(pg_catalog.->>) 'topic', "
+		"headers OPERATOR(pg_catalog.->) 'pgmq_c_dead_letter' OPERATOR(pg_catalog.->>) 'group', "
+		"headers OPERATOR(pg_catalog.->) 'pgmq_c_dead_letter' OPERATOR(pg_catalog.->>) 'msg_id' "
+		"FROM {messages} WHERE msg_id OPERATOR(pg_catalog.>=) $1 "
+		"AND vt OPERATOR(pg_catalog.<=) pg_catalog.clock_timestamp() "
+		"ORDER BY msg_id LIMIT $2 FOR UPDATE SKIP LOCKED",
+		2, {INT8OID, INT4OID}
+	},
 	[STMT_READ_ARCHIVE] = {
 		ON_QUEUE,
 		"SELECT msg_id, read_ct, enqueued_at, archived_at, vt, message, headers "
@@ -311,12 +499,21 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 	},
 	[STMT_GROUP_CLAIM] = {
 		ON_GROUP,
+		"WITH c AS (UPDATE {group} g SET " CLAIM_SET("g")
+		"WHERE g.msg_id OPERATOR(pg_catalog.=) ANY (ARRAY(" CLAIM_CANDIDATES("{group}") ")) "
+		"RETURNING g.msg_id, g.read_ct, g.vt, " CLAIM_OUTCOME("g") " AS outcome) "
+		"SELECT c.msg_id, c.read_ct, t.enqueued_at, c.vt, t.message, t.headers, c.outcome "
+		"FROM c LEFT JOIN LATERAL (SELECT enqueued_at, message, headers FROM {log} "
+		"WHERE msg_id OPERATOR(pg_catalog.=) c.msg_id LIMIT 1) t ON true "
+		"WHERE t.message IS NOT NULL OR c.outcome OPERATOR(pg_catalog.<>) 'c'",
+		6, {INT4OID, INTERVALOID, INT8OID, INT4OID, FLOAT8OID, FLOAT8OID}
+	},
+	/* the claim of a catalog older than 0.6.0: no retry policy */
+	[STMT_GROUP_CLAIM_0_5] = {
+		ON_GROUP,
 		"WITH c AS (UPDATE {group} g SET vt = pg_catalog.clock_timestamp() OPERATOR(pg_catalog.+) $2, "
 		"read_ct = g.read_ct OPERATOR(pg_catalog.+) 1 "
-		"WHERE g.msg_id OPERATOR(pg_catalog.=) ANY (ARRAY("
-		"SELECT msg_id FROM {group} WHERE msg_id OPERATOR(pg_catalog.>=) $3 "
-		"AND vt OPERATOR(pg_catalog.<=) pg_catalog.clock_timestamp() "
-		"ORDER BY msg_id LIMIT $1 FOR UPDATE SKIP LOCKED)) "
+		"WHERE g.msg_id OPERATOR(pg_catalog.=) ANY (ARRAY(" CLAIM_CANDIDATES("{group}") ")) "
 		"RETURNING g.msg_id, g.read_ct, g.vt) "
 		"SELECT c.msg_id, c.read_ct, t.enqueued_at, c.vt, t.message, t.headers "
 		"FROM c CROSS JOIN LATERAL (SELECT enqueued_at, message, headers FROM {log} "
@@ -335,36 +532,15 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		1, {INT4OID}
 	},
 
-	/*
-	 * Hand the next messages (up to $3 examined, from $1 to $2, those whose
-	 * headers contain $4) to the group, leasing the first $5 that are due to
-	 * this reader for $6.  Returns the leased messages, each row also
-	 * carrying how many messages were examined, the last one examined and how
-	 * many were handed out; a single row of NULL messages when none was
-	 * leased.
-	 */
 	[STMT_GROUP_FILL] = {
 		ON_GROUP,
-		"WITH s AS (SELECT msg_id, enqueued_at, deliver_at, message, headers FROM {log} "
-		"WHERE msg_id OPERATOR(pg_catalog.>=) $1 AND msg_id OPERATOR(pg_catalog.<=) $2 "
-		"ORDER BY msg_id LIMIT $3), "
-		"f AS (SELECT s.msg_id, s.enqueued_at, s.deliver_at, s.message, s.headers, "
-		"(s.deliver_at IS NULL OR s.deliver_at OPERATOR(pg_catalog.<=) pg_catalog.clock_timestamp()) "
-		"AND pg_catalog.row_number() OVER (ORDER BY s.msg_id) OPERATOR(pg_catalog.<=) $5 AS lease "
-		"FROM s WHERE $4 IS NULL OR s.headers OPERATOR(pg_catalog.@>) $4), "
-		"ins AS (INSERT INTO {group} (msg_id, read_ct, vt) "
-		"SELECT f.msg_id, CASE WHEN f.lease THEN 1 ELSE 0 END, "
-		"CASE WHEN f.lease THEN pg_catalog.clock_timestamp() OPERATOR(pg_catalog.+) $6 "
-		"ELSE COALESCE(f.deliver_at, '-infinity'::pg_catalog.timestamptz) END "
-		"FROM f RETURNING msg_id, read_ct, vt), "
-		"a AS (SELECT (SELECT pg_catalog.count(*) FROM s) AS examined, "
-		"(SELECT pg_catalog.max(msg_id) FROM s) AS max_id, "
-		"(SELECT pg_catalog.count(*) FROM ins) AS added) "
-		"SELECT x.msg_id, x.read_ct, x.enqueued_at, x.vt, x.message, x.headers, "
-		"a.examined, a.max_id, a.added "
-		"FROM a LEFT JOIN (SELECT ins.msg_id, ins.read_ct, f.enqueued_at, ins.vt, f.message, f.headers "
-		"FROM ins JOIN f ON f.msg_id OPERATOR(pg_catalog.=) ins.msg_id "
-		"WHERE ins.read_ct OPERATOR(pg_catalog.=) 1) x ON true",
+		GROUP_FILL(", leased", ", f.lease"),
+		6, {INT8OID, INT8OID, INT4OID, JSONBOID, INT4OID, INTERVALOID}
+	},
+	/* the fill of a catalog older than 0.6.0: no column leased */
+	[STMT_GROUP_FILL_0_5] = {
+		ON_GROUP,
+		GROUP_FILL("", ""),
 		6, {INT8OID, INT8OID, INT4OID, JSONBOID, INT4OID, INTERVALOID}
 	},
 	[STMT_GROUP_SET_CURSOR] = {
@@ -395,28 +571,86 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 	},
 	[STMT_GROUP_ACK] = {
 		ON_GROUP,
-		"DELETE FROM {group} WHERE msg_id OPERATOR(pg_catalog.=) $1 RETURNING msg_id",
-		1, {INT8OID}
+		"DELETE FROM {group} WHERE msg_id OPERATOR(pg_catalog.=) $1 "
+		"AND ($2 IS NULL OR read_ct OPERATOR(pg_catalog.=) $2) RETURNING msg_id",
+		2, {INT8OID, INT4OID}
 	},
 	[STMT_GROUP_ACK_MANY] = {
 		ON_GROUP,
-		"DELETE FROM {group} WHERE msg_id OPERATOR(pg_catalog.=) ANY ($1) RETURNING msg_id",
-		1, {INT8ARRAYOID}
+		"DELETE FROM {group} g USING ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)) AS r(id, ct) "
+		"WHERE g.msg_id OPERATOR(pg_catalog.=) ANY ($1) AND g.msg_id OPERATOR(pg_catalog.=) r.id "
+		"AND (r.ct IS NULL OR g.read_ct OPERATOR(pg_catalog.=) r.ct) RETURNING g.msg_id",
+		2, {INT8ARRAYOID, INT4ARRAYOID}
 	},
+	/* as STMT_NACK, for a group */
 	[STMT_GROUP_NACK] = {
 		ON_GROUP,
-		"UPDATE {group} SET vt = pg_catalog.clock_timestamp() OPERATOR(pg_catalog.+) $2 "
-		"WHERE msg_id OPERATOR(pg_catalog.=) $1 RETURNING vt",
-		2, {INT8OID, INTERVALOID}
+		"UPDATE {group} g SET " NACK_SET("g")
+		"WHERE g.msg_id OPERATOR(pg_catalog.=) $1 "
+		"AND ($3 IS NULL OR g.read_ct OPERATOR(pg_catalog.=) $3) "
+		"RETURNING g.vt, COALESCE(g.read_ct OPERATOR(pg_catalog.>=) $5, false)",
+		7, NACK_TYPES
+	},
+	/* the nack of a catalog older than 0.6.0: no backoff, no reason */
+	[STMT_GROUP_NACK_0_5] = {
+		ON_GROUP,
+		"UPDATE {group} SET vt = pg_catalog.clock_timestamp() OPERATOR(pg_catalog.+) "
+		"COALESCE($2, '0'::pg_catalog.interval) "
+		"WHERE msg_id OPERATOR(pg_catalog.=) $1 "
+		"AND ($3 IS NULL OR read_ct OPERATOR(pg_catalog.=) $3) "
+		"RETURNING vt, false",
+		7, NACK_TYPES
 	},
 	[STMT_GROUP_SET_VT] = {
 		ON_GROUP,
 		"WITH c AS (UPDATE {group} SET vt = pg_catalog.clock_timestamp() OPERATOR(pg_catalog.+) $2 "
-		"WHERE msg_id OPERATOR(pg_catalog.=) $1 RETURNING msg_id, read_ct, vt) "
+		"WHERE msg_id OPERATOR(pg_catalog.=) $1 "
+		"AND ($3 IS NULL OR read_ct OPERATOR(pg_catalog.=) $3) RETURNING msg_id, read_ct, vt) "
 		"SELECT c.msg_id, c.read_ct, t.enqueued_at, c.vt, t.message, t.headers "
 		"FROM c CROSS JOIN LATERAL (SELECT enqueued_at, message, headers FROM {log} "
 		"WHERE msg_id OPERATOR(pg_catalog.=) c.msg_id LIMIT 1) t",
-		2, {INT8OID, INTERVALOID}
+		3, {INT8OID, INTERVALOID, INT4OID}
+	},
+	[STMT_GROUP_DEAD_LETTER_IDS] = {
+		ON_GROUP,
+		DEAD_LETTER_IDS("{group}"),
+		3, {INT8OID, INT4OID, INT4OID}
+	},
+
+	/*
+	 * Take the group's dead messages ($1) out, for the dead-letter queue; $2
+	 * and $3 name the topic and the group.  A message the topic no longer
+	 * holds (retention) is dropped.
+	 */
+	[STMT_GROUP_DEAD_LETTER_TAKE] = {
+		ON_GROUP,
+		"WITH g AS (DELETE FROM {group} WHERE msg_id OPERATOR(pg_catalog.=) ANY ($1) "
+		"RETURNING msg_id, read_ct, reason), "
+		"d AS (SELECT g.msg_id, g.read_ct, g.reason, t.enqueued_at, t.message, t.headers "
+		"FROM g CROSS JOIN LATERAL (SELECT enqueued_at, message, headers FROM {log} "
+		"WHERE msg_id OPERATOR(pg_catalog.=) g.msg_id LIMIT 1) t) "
+		DEAD_LETTER_ARRAYS("'topic', $2::pg_catalog.text, 'group', $3::pg_catalog.text"),
+		3, {INT8ARRAYOID, TEXTOID, TEXTOID}
+	},
+
+	/*
+	 * redrive() to a group: the messages $1 the topic still holds go back to
+	 * group $2 (those below its cursor into its table; the others it reads
+	 * anyway), and its seek count moves on, so that readers look below their
+	 * watermarks again.  Returns the msg_ids found.
+	 */
+	[STMT_GROUP_REDRIVE] = {
+		ON_GROUP,
+		"WITH c AS (SELECT next_id FROM {cursors} WHERE group_id OPERATOR(pg_catalog.=) $2 FOR UPDATE), "
+		"l AS (SELECT msg_id FROM {log} WHERE msg_id OPERATOR(pg_catalog.=) ANY ($1)), "
+		"i AS (INSERT INTO {group} (msg_id, read_ct, vt) "
+		"SELECT l.msg_id, 0, pg_catalog.clock_timestamp() FROM l, c "
+		"WHERE l.msg_id OPERATOR(pg_catalog.<) c.next_id "
+		"ON CONFLICT (msg_id) DO NOTHING RETURNING msg_id), "
+		"u AS (UPDATE {cursors} SET epoch = epoch OPERATOR(pg_catalog.+) 1 "
+		"WHERE group_id OPERATOR(pg_catalog.=) $2 AND EXISTS (SELECT 1 FROM i) RETURNING 1) "
+		"SELECT l.msg_id, (SELECT pg_catalog.count(*) FROM u) FROM l",
+		2, {INT8ARRAYOID, INT4OID}
 	},
 	[STMT_GROUP_STATS] = {
 		ON_GROUP,
@@ -436,6 +670,17 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		3, {INT8OID, INT4OID, JSONBOID}
 	},
 	[STMT_LOOKUP_QUEUE] = {
+		ON_CATALOG,
+		"SELECT q.queue_id, COALESCE(q.visibility_timeout, '0'::pg_catalog.interval), "
+		"q.notify_throttle IS NOT NULL, q.kind, q.partition_size, q.owner::pg_catalog.oid, "
+		"q.max_deliveries, (SELECT d.queue_name FROM pgmq_c.queues d "
+		" WHERE d.queue_id OPERATOR(pg_catalog.=) q.dead_letter_queue_id), "
+		"q.retry_backoff, q.retry_backoff_max, q.archive_retention "
+		"FROM pgmq_c.queues q WHERE q.queue_name OPERATOR(pg_catalog.=) $1",
+		1, {TEXTOID}
+	},
+	/* the catalog of 0.4.0 and 0.5.0: no retry policy */
+	[STMT_LOOKUP_QUEUE_0_5] = {
 		ON_CATALOG,
 		"SELECT queue_id, COALESCE(visibility_timeout, '0'::pg_catalog.interval), "
 		"notify_throttle IS NOT NULL, kind, partition_size, owner::pg_catalog.oid "
@@ -476,10 +721,82 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 	},
 	[STMT_LOOKUP_GROUP] = {
 		ON_CATALOG,
+		"SELECT g.group_id, g.visibility_timeout, g.filter, g.max_deliveries, "
+		"(SELECT d.queue_name FROM pgmq_c.queues d "
+		" WHERE d.queue_id OPERATOR(pg_catalog.=) g.dead_letter_queue_id), "
+		"g.retry_backoff, g.retry_backoff_max "
+		"FROM pgmq_c.groups g WHERE g.topic_id OPERATOR(pg_catalog.=) $1 "
+		"AND g.group_name OPERATOR(pg_catalog.=) $2",
+		2, {INT4OID, TEXTOID}
+	},
+	/* the catalog before 0.6.0: no retry policy */
+	[STMT_LOOKUP_GROUP_0_5] = {
+		ON_CATALOG,
 		"SELECT group_id, visibility_timeout, filter "
 		"FROM pgmq_c.groups WHERE topic_id OPERATOR(pg_catalog.=) $1 "
 		"AND group_name OPERATOR(pg_catalog.=) $2",
 		2, {INT4OID, TEXTOID}
+	},
+
+	/*
+	 * alter_queue() and alter_group(): NULL leaves a setting, 0 clears it (0
+	 * is the dead-letter queue id of none).
+	 */
+#define ALTER_SETTING(column, param, zero) \
+	column " = CASE WHEN " param " IS NULL THEN " column " WHEN " param \
+	" OPERATOR(pg_catalog.=) " zero " THEN NULL ELSE " param " END"
+	[STMT_ALTER_QUEUE] = {
+		ON_CATALOG,
+		"UPDATE pgmq_c.queues SET "
+		"visibility_timeout = COALESCE($2, visibility_timeout), "
+		ALTER_SETTING("max_deliveries", "$3", "0") ", "
+		ALTER_SETTING("dead_letter_queue_id", "$4", "0") ", "
+		ALTER_SETTING("retry_backoff", "$5", "'0'::pg_catalog.interval") ", "
+		ALTER_SETTING("retry_backoff_max", "$6", "'0'::pg_catalog.interval") ", "
+		ALTER_SETTING("archive_retention", "$7", "'0'::pg_catalog.interval") " "
+		"WHERE queue_id OPERATOR(pg_catalog.=) $1 "
+		"RETURNING retry_backoff OPERATOR(pg_catalog.>) retry_backoff_max",
+		7, {INT4OID, INTERVALOID, INT4OID, INT4OID, INTERVALOID, INTERVALOID, INTERVALOID}
+	},
+	[STMT_ALTER_GROUP] = {
+		ON_CATALOG,
+		"UPDATE pgmq_c.groups SET "
+		"visibility_timeout = COALESCE($2, visibility_timeout), "
+		ALTER_SETTING("max_deliveries", "$3", "0") ", "
+		ALTER_SETTING("dead_letter_queue_id", "$4", "0") ", "
+		ALTER_SETTING("retry_backoff", "$5", "'0'::pg_catalog.interval") ", "
+		ALTER_SETTING("retry_backoff_max", "$6", "'0'::pg_catalog.interval") " "
+		"WHERE group_id OPERATOR(pg_catalog.=) $1 "
+		"RETURNING retry_backoff OPERATOR(pg_catalog.>) retry_backoff_max, "
+		"max_deliveries IS NOT NULL AND dead_letter_queue_id IS NULL",
+		6, {INT4OID, INTERVALOID, INT4OID, INT4OID, INTERVALOID, INTERVALOID}
+	},
+	/* a queue or group whose dead-letter queue is queue $1 */
+	[STMT_DEAD_LETTER_USERS] = {
+		ON_CATALOG,
+		"SELECT 'queue ' OPERATOR(pg_catalog.||) pg_catalog.quote_literal(q.queue_name) "
+		"FROM pgmq_c.queues q WHERE q.dead_letter_queue_id OPERATOR(pg_catalog.=) $1 "
+		"UNION ALL SELECT 'group ' OPERATOR(pg_catalog.||) pg_catalog.quote_literal(g.group_name) "
+		"OPERATOR(pg_catalog.||) ' of topic ' OPERATOR(pg_catalog.||) pg_catalog.quote_literal(t.queue_name) "
+		"FROM pgmq_c.groups g JOIN pgmq_c.queues t ON t.queue_id OPERATOR(pg_catalog.=) g.topic_id "
+		"WHERE g.dead_letter_queue_id OPERATOR(pg_catalog.=) $1 LIMIT 1",
+		1, {INT4OID}
+	},
+	/* the worker's pass: queues with max_deliveries or archive_retention */
+	[STMT_RETRY_QUEUES] = {
+		ON_CATALOG,
+		"SELECT queue_id, NULL::pg_catalog.text, queue_name FROM pgmq_c.queues "
+		"WHERE kind OPERATOR(pg_catalog.=) 'q' "
+		"AND (max_deliveries IS NOT NULL OR archive_retention IS NOT NULL) ORDER BY queue_id",
+		0, {InvalidOid}
+	},
+	/* ... and groups with max_deliveries */
+	[STMT_RETRY_GROUPS] = {
+		ON_CATALOG,
+		"SELECT g.group_id, t.queue_name, g.group_name FROM pgmq_c.groups g "
+		"JOIN pgmq_c.queues t ON t.queue_id OPERATOR(pg_catalog.=) g.topic_id "
+		"WHERE g.max_deliveries IS NOT NULL ORDER BY g.group_id",
+		0, {InvalidOid}
 	},
 
 	/*
@@ -1006,6 +1323,19 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 	[STMT_LIST_QUEUES] = {
 		ON_CATALOG,
 		"SELECT q.queue_id, q.owner::pg_catalog.oid, "
+		"q.queue_name, q.queue_id, q.visibility_timeout, q.created_at, "
+		"q.max_deliveries, (SELECT d.queue_name FROM pgmq_c.queues d "
+		" WHERE d.queue_id OPERATOR(pg_catalog.=) q.dead_letter_queue_id), "
+		"q.retry_backoff, q.retry_backoff_max, q.archive_retention "
+		"FROM pgmq_c.queues q "
+		"WHERE q.kind OPERATOR(pg_catalog.=) 'q' "
+		"ORDER BY q.queue_name COLLATE \"C\"",
+		0, {InvalidOid}, true
+	},
+	/* the catalog before 0.6.0 */
+	[STMT_LIST_QUEUES_0_5] = {
+		ON_CATALOG,
+		"SELECT q.queue_id, q.owner::pg_catalog.oid, "
 		"q.queue_name, q.queue_id, q.visibility_timeout, q.created_at "
 		"FROM pgmq_c.queues q "
 		"WHERE q.kind OPERATOR(pg_catalog.=) 'q' "
@@ -1246,6 +1576,18 @@ pgmqc_templates_exist(void)
 {
 	return OidIsValid(get_relname_relid("template_queue_messages",
 										get_namespace_oid("pgmq_c", false)));
+}
+
+/*
+ * Whether the catalog has the retry policies of 0.6.0 (and the message
+ * tables their columns leased and reason); before ALTER EXTENSION pgmq_c
+ * UPDATE, queues and groups are served as 0.5.0 served them.
+ */
+bool
+pgmqc_retries_exist(void)
+{
+	return get_attnum(get_relname_relid("queues", get_namespace_oid("pgmq_c", false)),
+					  "max_deliveries") != InvalidAttrNumber;
 }
 
 /* Which kind of object keeps a statement's plan. */

@@ -84,6 +84,7 @@ typedef enum PgmqcStatement
 	STMT_DUE_PROBE,
 	STMT_MATURE,
 	STMT_CLAIM,
+	STMT_CLAIM_0_5,
 	STMT_POP,
 	STMT_WATERMARK_SCAN,
 	STMT_NEXT_DUE,
@@ -98,6 +99,12 @@ typedef enum PgmqcStatement
 	STMT_ARCHIVE_MANY_DELAYED,
 	STMT_SET_VT,
 	STMT_SET_VT_DELAYED,
+	STMT_NACK,
+	STMT_DEAD_LETTER_IDS,
+	STMT_DEAD_LETTER_TAKE,
+	STMT_DEAD_LETTER_ARCHIVE,
+	STMT_ARCHIVE_EXPIRE,
+	STMT_REDRIVE_TAKE,
 	/* queues: inspecting */
 	STMT_READ_ARCHIVE,
 	STMT_METRICS,
@@ -109,9 +116,11 @@ typedef enum PgmqcStatement
 	STMT_TOPIC_METRICS,
 	/* consumer groups */
 	STMT_GROUP_CLAIM,
+	STMT_GROUP_CLAIM_0_5,
 	STMT_GROUP_LOCK_CURSOR,
 	STMT_GROUP_CURSOR,
 	STMT_GROUP_FILL,
+	STMT_GROUP_FILL_0_5,
 	STMT_GROUP_SET_CURSOR,
 	STMT_GROUP_WATERMARK_SCAN,
 	STMT_GROUP_NEXT_DUE,
@@ -119,14 +128,25 @@ typedef enum PgmqcStatement
 	STMT_GROUP_ACK,
 	STMT_GROUP_ACK_MANY,
 	STMT_GROUP_NACK,
+	STMT_GROUP_NACK_0_5,
+	STMT_GROUP_DEAD_LETTER_IDS,
+	STMT_GROUP_DEAD_LETTER_TAKE,
+	STMT_GROUP_REDRIVE,
 	STMT_GROUP_SET_VT,
 	STMT_GROUP_STATS,
 	/* the catalog, once per backend */
 	STMT_LOOKUP_QUEUE,
+	STMT_LOOKUP_QUEUE_0_5,
 	STMT_LOOKUP_QUEUE_0_3,
 	STMT_LOOKUP_QUEUE_0_2,
 	STMT_LOOKUP_QUEUE_0_1,
 	STMT_LOOKUP_GROUP,
+	STMT_LOOKUP_GROUP_0_5,
+	STMT_ALTER_QUEUE,
+	STMT_ALTER_GROUP,
+	STMT_DEAD_LETTER_USERS,
+	STMT_RETRY_QUEUES,
+	STMT_RETRY_GROUPS,
 	STMT_LOCK_CATALOG,
 	/* privileges (common/access.c, functions/access_functions.c) */
 	STMT_READ_GRANTS,
@@ -196,6 +216,7 @@ typedef enum PgmqcStatement
 	STMT_METRICS_ALL_LIST_0_3,
 	STMT_METRICS_ALL_LIST_0_2,
 	STMT_LIST_QUEUES,
+	STMT_LIST_QUEUES_0_5,
 	STMT_LIST_TOPICS,
 	/* ---- queue: end ---- */
 	PGMQC_NUM_STATEMENTS
@@ -214,6 +235,41 @@ typedef enum PgmqcStatement
 #define MESSAGE_COL_MESSAGE			5
 #define MESSAGE_COL_HEADERS			6
 #define MESSAGE_NUM_COLS			6
+/*
+ * STMT_CLAIM and STMT_GROUP_CLAIM (0.6.0): a message row, then what the
+ * claim did with it (PGMQC_CLAIMED, PGMQC_DEAD, PGMQC_BACKED_OFF)
+ */
+#define MESSAGE_COL_OUTCOME			7
+#define PGMQC_CLAIMED				'c'
+#define PGMQC_DEAD					'd'
+#define PGMQC_BACKED_OFF			'b'
+
+/* STMT_NACK, STMT_GROUP_NACK(_0_5) */
+#define NACK_COL_VT					1
+#define NACK_COL_DEAD				2
+
+/* STMT_DEAD_LETTER_TAKE, STMT_GROUP_DEAD_LETTER_TAKE */
+#define TAKE_COL_MESSAGES			1
+#define TAKE_COL_HEADERS			2
+#define TAKE_COL_COUNT				3
+
+/* STMT_REDRIVE_TAKE */
+#define REDRIVE_COL_MSG_ID			1
+#define REDRIVE_COL_MESSAGE			2
+#define REDRIVE_COL_HEADERS			3
+#define REDRIVE_COL_ORIGINAL_HEADERS	4
+#define REDRIVE_COL_QUEUE			5
+#define REDRIVE_COL_TOPIC			6
+#define REDRIVE_COL_GROUP			7
+#define REDRIVE_COL_ORIGINAL_ID		8
+
+/* STMT_DEAD_LETTER_USERS */
+#define USER_COL_NAME				1
+
+/* STMT_RETRY_QUEUES, STMT_RETRY_GROUPS */
+#define RETRY_COL_ID				1
+#define RETRY_COL_TOPIC_NAME		2
+#define RETRY_COL_NAME				3
 
 /* STMT_SEND*, STMT_DELETE*, STMT_ARCHIVE*, STMT_GROUP_ACK*: one msg_id */
 #define ID_COL_MSG_ID				1
@@ -282,11 +338,21 @@ typedef enum PgmqcStatement
 #define LOOKUP_COL_KIND				4
 #define LOOKUP_COL_PARTITION_SIZE	5
 #define LOOKUP_COL_OWNER			6
+/* STMT_LOOKUP_QUEUE (0.6.0) and STMT_LOOKUP_GROUP: the retry policy */
+#define LOOKUP_COL_MAX_DELIVERIES	7
+#define LOOKUP_COL_DEAD_LETTER_QUEUE	8
+#define LOOKUP_COL_BACKOFF			9
+#define LOOKUP_COL_BACKOFF_MAX		10
+#define LOOKUP_COL_ARCHIVE_RETENTION	11
 
 /* STMT_LOOKUP_GROUP */
 #define LOOKUP_GROUP_COL_GROUP_ID	1
 #define LOOKUP_GROUP_COL_VISIBILITY_TIMEOUT	2
 #define LOOKUP_GROUP_COL_FILTER		3
+#define LOOKUP_GROUP_COL_MAX_DELIVERIES	4
+#define LOOKUP_GROUP_COL_DEAD_LETTER_QUEUE	5
+#define LOOKUP_GROUP_COL_BACKOFF	6
+#define LOOKUP_GROUP_COL_BACKOFF_MAX	7
 
 /* STMT_READ_GRANTS */
 #define GRANT_COL_ROLE				1
@@ -374,6 +440,7 @@ extern Oid	pgmqc_relation_oid(PgmqcRelation rel, int32 id, int64 partition);
 extern char *pgmqc_expand(const char *template,
 						  const PgmqcStatementTarget *target);
 extern bool pgmqc_templates_exist(void);
+extern bool pgmqc_retries_exist(void);
 extern PgmqcStatementOwner pgmqc_statement_owner(PgmqcStatement stmt);
 extern SPIPlanPtr pgmqc_statement_prepare(PgmqcStatement stmt,
 										  const PgmqcStatementTarget *target);

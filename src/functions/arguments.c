@@ -30,6 +30,26 @@
  * Queue names: 1 to 80 characters, ASCII letters, digits, '_' and '-'.
  * Case is significant.  The name is never used as an SQL identifier.
  */
+/* Whether name is a valid name (as pgmqc_check_name_as, without an error). */
+bool
+pgmqc_name_is_valid(const char *name)
+{
+	size_t		len = strlen(name);
+	const char *p;
+
+	if (len == 0 || len > PGMQC_MAX_NAME_LEN)
+		return false;
+	for (p = name; *p; p++)
+	{
+		unsigned char c = (unsigned char) *p;
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			  (c >= '0' && c <= '9') || c == '_' || c == '-'))
+			return false;
+	}
+	return true;
+}
+
 void
 pgmqc_check_name_as(const char *name, const char *what)
 {
@@ -239,4 +259,52 @@ pgmqc_check_array(FunctionCallInfo fcinfo, int argno, const char *argname,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("%s must not contain NULL elements", argname)));
 	return arr;
+}
+
+/* A receipt's read_ct: not negative. */
+void
+pgmqc_check_read_ct(int32 read_ct)
+{
+	if (read_ct < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("read_ct must not be negative")));
+}
+
+/*
+ * The read_cts array argument argno (NULL when the argument is): as many
+ * elements as the n msg_ids, none NULL or negative.
+ */
+ArrayType *
+pgmqc_check_read_cts(FunctionCallInfo fcinfo, int argno, int n)
+{
+	ArrayType  *read_cts;
+	int			nct;
+	int32	   *ct;
+	int			i;
+
+	if (PG_ARGISNULL(argno))
+		return NULL;
+	read_cts = pgmqc_check_array(fcinfo, argno, "read_cts", true);
+	nct = ArrayGetNItems(ARR_NDIM(read_cts), ARR_DIMS(read_cts));
+	ct = (int32 *) ARR_DATA_PTR(read_cts);
+	if (nct != n)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("msg_ids and read_cts must have the same number of elements"),
+				 errdetail("msg_ids has %d elements, read_cts has %d.", n, nct)));
+	for (i = 0; i < nct; i++)
+		pgmqc_check_read_ct(ct[i]);
+	return read_cts;
+}
+
+/* The reason of a nack: at most 1000 bytes, kept with the message. */
+void
+pgmqc_check_reason(text *reason)
+{
+	if (VARSIZE_ANY_EXHDR(reason) > PGMQC_MAX_REASON_LEN)
+		ereport(ERROR,
+				(errcode(ERRCODE_STRING_DATA_RIGHT_TRUNCATION),
+				 errmsg("reason must not exceed %d bytes", PGMQC_MAX_REASON_LEN),
+				 errdetail("reason has %zu bytes.", (size_t) VARSIZE_ANY_EXHDR(reason))));
 }

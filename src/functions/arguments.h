@@ -18,6 +18,7 @@
 #include "utils/array.h"
 #include "utils/jsonb.h"
 
+extern bool pgmqc_name_is_valid(const char *name);
 extern void pgmqc_check_name(const char *name);
 extern void pgmqc_check_name_as(const char *name, const char *what);
 extern char *pgmqc_arg_name(FunctionCallInfo fcinfo, int argno);
@@ -34,6 +35,11 @@ extern void pgmqc_check_size(Jsonb *message, Jsonb *headers);
 extern void pgmqc_check_writable(const char *funcname);
 extern ArrayType *pgmqc_check_array(FunctionCallInfo fcinfo, int argno,
 									const char *argname, bool allow_empty);
+
+extern void pgmqc_check_read_ct(int32 read_ct);
+extern ArrayType *pgmqc_check_read_cts(FunctionCallInfo fcinfo, int argno,
+									   int n);
+extern void pgmqc_check_reason(text *reason);
 
 /* functions/wait_argument.c */
 extern bool pgmqc_check_wait(Interval *wait);

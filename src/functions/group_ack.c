@@ -72,22 +72,16 @@ end_call(PgmqcContext *cxt, int guard)
 	pgmqc_spi_finish(cxt);
 }
 
-/*
- * The msg_id and the interval (called "name") of nack() and set_vt(), the
- * third and fourth arguments, checked; then whether "function" may write.
- */
-static Interval *
-check_lease_args(FunctionCallInfo fcinfo, const char *name,
-				 const char *function)
+/* The optional receipt argument argno: whether given, and its read_ct. */
+static bool
+receipt_arg(FunctionCallInfo fcinfo, int argno, int32 *read_ct)
 {
-	Interval   *interval;
-
-	pgmqc_check_not_null(fcinfo, 2, "msg_id");
-	pgmqc_check_not_null(fcinfo, 3, name);
-	interval = PG_GETARG_INTERVAL_P(3);
-	pgmqc_check_vt(interval, name, true);
-	pgmqc_check_writable(function);
-	return interval;
+	*read_ct = 0;
+	if (PG_NARGS() <= argno || PG_ARGISNULL(argno))
+		return false;
+	*read_ct = PG_GETARG_INT32(argno);
+	pgmqc_check_read_ct(*read_ct);
+	return true;
 }
 
 /* Validate the topic and group names before anything else. */
@@ -99,7 +93,8 @@ check_names(FunctionCallInfo fcinfo)
 }
 
 /*
- * ack(topic_name text, group_name text, msg_id bigint) RETURNS boolean
+ * ack(topic_name text, group_name text, msg_id bigint, read_ct integer)
+ *		RETURNS boolean
  */
 Datum
 pgmqc_ack(PG_FUNCTION_ARGS)
@@ -109,19 +104,23 @@ pgmqc_ack(PG_FUNCTION_ARGS)
 	PgmqcGroup *group;
 	int			guard;
 	bool		done;
+	int32		read_ct;
+	bool		has_read_ct;
 
 	check_names(fcinfo);
 	pgmqc_check_not_null(fcinfo, 2, "msg_id");
+	has_read_ct = receipt_arg(fcinfo, 3, &read_ct);
 	pgmqc_check_writable("ack()");
 
 	group = begin_call(fcinfo, &cxt, &guard, &topic);
-	done = pgmqc_group_ack(group, PG_GETARG_INT64(2));
+	done = pgmqc_group_ack(group, PG_GETARG_INT64(2), has_read_ct, read_ct);
 	end_call(&cxt, guard);
 	PG_RETURN_BOOL(done);
 }
 
 /*
- * ack(topic_name text, group_name text, msg_ids bigint[]) RETURNS SETOF bigint
+ * ack(topic_name text, group_name text, msg_ids bigint[], read_cts integer[])
+ *		RETURNS SETOF bigint
  */
 Datum
 pgmqc_ack_many(PG_FUNCTION_ARGS)
@@ -131,16 +130,20 @@ pgmqc_ack_many(PG_FUNCTION_ARGS)
 	PgmqcGroup *group;
 	int			guard;
 	ArrayType  *ids;
+	ArrayType  *read_cts = NULL;
 	int64	   *acked;
 	int			n;
 
 	check_names(fcinfo);
 	ids = pgmqc_check_array(fcinfo, 2, "msg_ids", true);
+	if (PG_NARGS() > 3)
+		read_cts = pgmqc_check_read_cts(fcinfo, 3,
+										ArrayGetNItems(ARR_NDIM(ids), ARR_DIMS(ids)));
 	pgmqc_check_writable("ack()");
 	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
 
 	group = begin_call(fcinfo, &cxt, &guard, &topic);
-	pgmqc_group_ack_many(group, ids);
+	pgmqc_group_ack_many(group, ids, read_cts);
 	acked = pgmqc_collect_ids(&n);
 	pgmqc_emit_ids(fcinfo, acked, n);
 	end_call(&cxt, guard);
@@ -148,12 +151,14 @@ pgmqc_ack_many(PG_FUNCTION_ARGS)
 }
 
 /*
- * nack(topic_name text, group_name text, msg_id bigint, delay interval)
- *		RETURNS boolean
+ * nack(topic_name text, group_name text, msg_id bigint, delay interval,
+ *		read_ct integer, reason text) RETURNS boolean
  *
  * The message goes back to the group, to be delivered again (with read_ct
- * counting on) once delay has passed; false when the group does not hold it
- * unacknowledged.
+ * counting on) once delay has passed (NULL: the group's retry backoff, or
+ * at once without one); read max_deliveries times, it is dead-lettered
+ * instead.  With read_ct, only if that delivery still holds it.  False
+ * when the group does not hold it unacknowledged.
  */
 Datum
 pgmqc_nack(PG_FUNCTION_ARGS)
@@ -162,25 +167,42 @@ pgmqc_nack(PG_FUNCTION_ARGS)
 	PgmqcQueue *topic;
 	PgmqcGroup *group;
 	int			guard;
-	Interval   *delay;
+	Interval   *delay = NULL;
+	int32		read_ct;
+	bool		has_read_ct;
+	text	   *reason = NULL;
 	bool		done;
 
 	check_names(fcinfo);
-	delay = check_lease_args(fcinfo, "delay", "nack()");
+	pgmqc_check_not_null(fcinfo, 2, "msg_id");
+	if (!PG_ARGISNULL(3))
+	{
+		delay = PG_GETARG_INTERVAL_P(3);
+		pgmqc_check_vt(delay, "delay", true);
+	}
+	has_read_ct = receipt_arg(fcinfo, 4, &read_ct);
+	if (PG_NARGS() > 5 && !PG_ARGISNULL(5))
+	{
+		reason = PG_GETARG_TEXT_P(5);
+		pgmqc_check_reason(reason);
+	}
+	pgmqc_check_writable("nack()");
 
 	group = begin_call(fcinfo, &cxt, &guard, &topic);
-	done = pgmqc_group_nack(topic, group, PG_GETARG_INT64(2), delay);
+	done = pgmqc_group_nack(topic, group, PG_GETARG_INT64(2), delay,
+							has_read_ct, read_ct, reason);
 	end_call(&cxt, guard);
 	PG_RETURN_BOOL(done);
 }
 
 /*
- * set_vt(topic_name text, group_name text, msg_id bigint, vt interval)
- *		RETURNS SETOF message
+ * set_vt(topic_name text, group_name text, msg_id bigint, vt interval,
+ *		read_ct integer) RETURNS SETOF message
  *
  * The group's lease on the message ends vt from now: a longer vt extends
- * it, '0' ends it at once (the same as nack).  No row when the group does
- * not hold the message unacknowledged.
+ * it, '0' ends it at once.  With read_ct, only if that delivery still
+ * holds it.  No row when the group does not hold the message
+ * unacknowledged.
  */
 Datum
 pgmqc_set_vt_group(PG_FUNCTION_ARGS)
@@ -190,13 +212,21 @@ pgmqc_set_vt_group(PG_FUNCTION_ARGS)
 	PgmqcGroup *group;
 	int			guard;
 	Interval   *vt;
+	int32		read_ct;
+	bool		has_read_ct;
 
 	check_names(fcinfo);
-	vt = check_lease_args(fcinfo, "vt", "set_vt()");
+	pgmqc_check_not_null(fcinfo, 2, "msg_id");
+	pgmqc_check_not_null(fcinfo, 3, "vt");
+	vt = PG_GETARG_INTERVAL_P(3);
+	pgmqc_check_vt(vt, "vt", true);
+	has_read_ct = receipt_arg(fcinfo, 4, &read_ct);
+	pgmqc_check_writable("set_vt()");
 	InitMaterializedSRF(fcinfo, 0);
 
 	group = begin_call(fcinfo, &cxt, &guard, &topic);
-	(void) pgmqc_group_set_vt(topic, group, PG_GETARG_INT64(2), vt);
+	(void) pgmqc_group_set_vt(topic, group, PG_GETARG_INT64(2), vt,
+							  has_read_ct, read_ct);
 	pgmqc_emit_rows(fcinfo, false);
 	end_call(&cxt, guard);
 	PG_RETURN_NULL();

@@ -26,6 +26,7 @@
 #include "common/security.h"
 #include "common/statements.h"
 #include "functions/arguments.h"
+#include "functions/retry_settings.h"
 #include "topic/topic.h"
 
 PG_FUNCTION_INFO_V1(pgmqc_create_group);
@@ -48,7 +49,13 @@ group_exists_notice(PgmqcQueue *topic, const char *group_name)
 
 /*
  * create_group(topic_name text, group_name text, start_at text,
- *				visibility_timeout interval, filter jsonb) RETURNS void
+ *				visibility_timeout interval, filter jsonb,
+ *				max_deliveries integer, dead_letter_queue text,
+ *				retry_backoff interval, retry_backoff_max interval)
+ *		RETURNS void
+ *
+ * The settings after filter (from 0.6.0 on) are those of alter_group(),
+ * applied in the same transaction.
  *
  * 'latest': every message whose send commits after the call.  Sends still
  * in progress when the call begins may commit later with a lower msg_id,
@@ -69,6 +76,7 @@ pgmqc_create_group(PG_FUNCTION_ARGS)
 	PgmqcQueue *topic;
 	bool		latest;
 	int64		start;
+	PgmqcSettings settings;
 
 	pgmqc_check_not_null(fcinfo, 2, "start_at");
 	start_at = text_to_cstring(PG_GETARG_TEXT_PP(2));
@@ -93,6 +101,9 @@ pgmqc_create_group(PG_FUNCTION_ARGS)
 					 errmsg("filter must be a JSON object"),
 					 errhint("The group sees the messages whose headers contain the object, as with headers @> filter.")));
 	}
+	memset(&settings, 0, sizeof(settings));
+	if (PG_NARGS() > 5)
+		pgmqc_settings_from_args(fcinfo, 5, false, &settings);
 	pgmqc_check_writable("create_group()");
 
 	pgmqc_spi_connect(&cxt);
@@ -115,6 +126,9 @@ pgmqc_create_group(PG_FUNCTION_ARGS)
 	}
 	(void) pgmqc_group_create(topic->queue_id, topic_name, group_name,
 							  start_at, vt, filter, start);
+	if (pgmqc_settings_given(&settings))
+		pgmqc_apply_settings(topic, pgmqc_group_lookup(topic, group_name, false),
+							 &settings);
 	pgmqc_spi_finish(&cxt);
 	PG_RETURN_VOID();
 }

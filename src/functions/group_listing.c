@@ -46,13 +46,35 @@ enum
 	LIST_GROUPS_LAG_IS_EXACT,
 	LIST_GROUPS_VISIBILITY_TIMEOUT,
 	LIST_GROUPS_FILTER,
+	LIST_GROUPS_MAX_DELIVERIES, /* from 0.6.0 on */
+	LIST_GROUPS_DEAD_LETTER_QUEUE,
+	LIST_GROUPS_RETRY_BACKOFF,
+	LIST_GROUPS_RETRY_BACKOFF_MAX,
 	LIST_GROUPS_NUM_COLS
 };
+
+/* The group's retry policy, NULL where it has none. */
+static void
+retry_columns(PgmqcRetryPolicy *retry, Datum *values, bool *nulls)
+{
+	values[LIST_GROUPS_MAX_DELIVERIES] = Int32GetDatum(retry->max_deliveries);
+	nulls[LIST_GROUPS_MAX_DELIVERIES] = retry->max_deliveries == 0;
+	values[LIST_GROUPS_DEAD_LETTER_QUEUE] = CStringGetTextDatum(retry->dead_letter_queue);
+	nulls[LIST_GROUPS_DEAD_LETTER_QUEUE] = retry->dead_letter_queue[0] == '\0';
+	values[LIST_GROUPS_RETRY_BACKOFF] = IntervalPGetDatum(&retry->backoff_interval);
+	nulls[LIST_GROUPS_RETRY_BACKOFF] = retry->backoff == 0;
+	values[LIST_GROUPS_RETRY_BACKOFF_MAX] = IntervalPGetDatum(&retry->backoff_max_interval);
+	nulls[LIST_GROUPS_RETRY_BACKOFF_MAX] = retry->backoff_max_interval.time == 0 &&
+		retry->backoff_max_interval.day == 0 && retry->backoff_max_interval.month == 0;
+}
 
 /*
  * list_groups(topic_name text) RETURNS SETOF record (group_name, lag,
  *		in_flight, oldest_unacked_age_sec, missed, next_msg_id, lag_is_exact,
- *		visibility_timeout, filter)
+ *		visibility_timeout, filter, max_deliveries, dead_letter_queue,
+ *		retry_backoff, retry_backoff_max)
+ *
+ * Before 0.6.0 the function has no retry columns.
  */
 Datum
 pgmqc_list_groups(PG_FUNCTION_ARGS)
@@ -105,6 +127,8 @@ pgmqc_list_groups(PG_FUNCTION_ARGS)
 			values[LIST_GROUPS_FILTER] = JsonbPGetDatum(group->filter);
 		else
 			nulls[LIST_GROUPS_FILTER] = true;
+		if (rsinfo->setDesc->natts == LIST_GROUPS_NUM_COLS)
+			retry_columns(&group->retry, values, nulls);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	pgmqc_plan_guard_end(guard);

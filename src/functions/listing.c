@@ -29,16 +29,20 @@
 /* a listing has at most this many columns */
 #define MAX_LISTING_COLUMNS		16
 
+/* where list_queues() shows the owner */
+#define LIST_QUEUES_OWNER_COLUMN	4
+
 PG_FUNCTION_INFO_V1(pgmqc_list_queues);
 PG_FUNCTION_INFO_V1(pgmqc_list_topics);
 
 /*
  * Run a catalog statement whose first two columns are queue_id and the
  * owner (as oid), and put the remaining columns of every row the caller may
- * see into the result, followed by the owner's name.
+ * see into the result, with the owner's name in result column owner_column
+ * (counted from 0; the last one when -1).
  */
 static void
-list_rows(FunctionCallInfo fcinfo, PgmqcStatement stmt)
+list_rows(FunctionCallInfo fcinfo, PgmqcStatement stmt, int owner_column)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	PgmqcContext cxt;
@@ -49,6 +53,8 @@ list_rows(FunctionCallInfo fcinfo, PgmqcStatement stmt)
 
 	InitMaterializedSRF(fcinfo, 0);
 	ncols = rsinfo->setDesc->natts;
+	if (owner_column < 0)
+		owner_column = ncols - 1;
 
 	pgmqc_spi_connect(&cxt);
 	/* read-only (see the statement): in the snapshot of the caller */
@@ -80,20 +86,24 @@ list_rows(FunctionCallInfo fcinfo, PgmqcStatement stmt)
 		if (pgmqc_access_mask_by_id(queue_id, owner) == 0)
 			continue;
 		for (c = 0; c < ncols - 1; c++)
-			values[c] = SPI_getbinval(row, rows->tupdesc,
-									  LISTING_COL_FIRST_SHOWN + c, &nulls[c]);
+		{
+			int			to = c < owner_column ? c : c + 1;
+
+			values[to] = SPI_getbinval(row, rows->tupdesc,
+									   LISTING_COL_FIRST_SHOWN + c, &nulls[to]);
+		}
 		if (OidIsValid(owner))
 		{
 			char	   *rolname = GetUserNameFromId(owner, true);
 
-			values[ncols - 1] = CStringGetTextDatum(rolname ? rolname :
-													psprintf("%u", owner));
-			nulls[ncols - 1] = false;
+			values[owner_column] = CStringGetTextDatum(rolname ? rolname :
+													   psprintf("%u", owner));
+			nulls[owner_column] = false;
 		}
 		else
 		{
-			values[ncols - 1] = (Datum) 0;
-			nulls[ncols - 1] = true;
+			values[owner_column] = (Datum) 0;
+			nulls[owner_column] = true;
 		}
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
@@ -102,12 +112,18 @@ list_rows(FunctionCallInfo fcinfo, PgmqcStatement stmt)
 
 /*
  * list_queues() RETURNS TABLE (queue_name text, queue_id integer,
- *		visibility_timeout interval, created_at timestamptz, owner text)
+ *		visibility_timeout interval, created_at timestamptz, owner text,
+ *		max_deliveries integer, dead_letter_queue text,
+ *		retry_backoff interval, retry_backoff_max interval,
+ *		archive_retention interval)
+ *
+ * The retry columns are there from 0.6.0 on.
  */
 Datum
 pgmqc_list_queues(PG_FUNCTION_ARGS)
 {
-	list_rows(fcinfo, STMT_LIST_QUEUES);
+	list_rows(fcinfo, pgmqc_retries_exist() ? STMT_LIST_QUEUES : STMT_LIST_QUEUES_0_5,
+			  LIST_QUEUES_OWNER_COLUMN);
 	PG_RETURN_NULL();
 }
 
@@ -119,6 +135,6 @@ pgmqc_list_queues(PG_FUNCTION_ARGS)
 Datum
 pgmqc_list_topics(PG_FUNCTION_ARGS)
 {
-	list_rows(fcinfo, STMT_LIST_TOPICS);
+	list_rows(fcinfo, STMT_LIST_TOPICS, -1);
 	PG_RETURN_NULL();
 }

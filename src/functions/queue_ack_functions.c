@@ -34,15 +34,7 @@ PG_FUNCTION_INFO_V1(pgmqc_delete_many);
 PG_FUNCTION_INFO_V1(pgmqc_archive);
 PG_FUNCTION_INFO_V1(pgmqc_archive_many);
 PG_FUNCTION_INFO_V1(pgmqc_set_vt);
-
-static void
-check_read_ct(int32 read_ct)
-{
-	if (read_ct < 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("read_ct must not be negative")));
-}
+PG_FUNCTION_INFO_V1(pgmqc_nack_queue);
 
 /* Shared body of delete(name, msg_id, read_ct) and archive(...). */
 static bool
@@ -61,7 +53,7 @@ remove_one(FunctionCallInfo fcinfo, bool archive, const char *funcname)
 	if (has_read_ct)
 	{
 		read_ct = PG_GETARG_INT32(2);
-		check_read_ct(read_ct);
+		pgmqc_check_read_ct(read_ct);
 	}
 	pgmqc_check_writable(funcname);
 
@@ -108,23 +100,7 @@ remove_many(FunctionCallInfo fcinfo, bool archive, const char *funcname)
 
 	ids = pgmqc_check_array(fcinfo, 1, "msg_ids", true);
 	n = ArrayGetNItems(ARR_NDIM(ids), ARR_DIMS(ids));
-	if (!PG_ARGISNULL(2))
-	{
-		int			nct;
-		int32	   *ct;
-		int			i;
-
-		read_cts = pgmqc_check_array(fcinfo, 2, "read_cts", true);
-		nct = ArrayGetNItems(ARR_NDIM(read_cts), ARR_DIMS(read_cts));
-		ct = (int32 *) ARR_DATA_PTR(read_cts);
-		if (nct != n)
-			ereport(ERROR,
-					(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
-					 errmsg("msg_ids and read_cts must have the same number of elements"),
-					 errdetail("msg_ids has %d elements, read_cts has %d.", n, nct)));
-		for (i = 0; i < nct; i++)
-			check_read_ct(ct[i]);
-	}
+	read_cts = pgmqc_check_read_cts(fcinfo, 2, n);
 	pgmqc_check_writable(funcname);
 	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
 	if (n == 0)
@@ -207,7 +183,7 @@ pgmqc_set_vt(PG_FUNCTION_ARGS)
 	if (has_read_ct)
 	{
 		read_ct = PG_GETARG_INT32(3);
-		check_read_ct(read_ct);
+		pgmqc_check_read_ct(read_ct);
 	}
 	pgmqc_check_writable("set_vt()");
 	InitMaterializedSRF(fcinfo, 0);
@@ -219,4 +195,54 @@ pgmqc_set_vt(PG_FUNCTION_ARGS)
 	pgmqc_emit_rows(fcinfo, false);
 	pgmqc_spi_finish(&cxt);
 	PG_RETURN_NULL();
+}
+
+/*
+ * nack(queue_name text, msg_id bigint, delay interval, read_ct integer,
+ *		reason text) RETURNS boolean
+ *
+ * Give a message back: visible again after delay (NULL: after the queue's
+ * retry backoff, or at once without one); read max_deliveries times, it
+ * is dead-lettered instead.  With read_ct, only if that delivery still
+ * holds it.  False when the queue holds no such message.
+ */
+Datum
+pgmqc_nack_queue(PG_FUNCTION_ARGS)
+{
+	PgmqcContext cxt;
+	char	   *name = pgmqc_arg_name(fcinfo, 0);
+	PgmqcQueue *queue;
+	Interval   *delay = NULL;
+	bool		has_read_ct = !PG_ARGISNULL(3);
+	int32		read_ct = 0;
+	text	   *reason = PG_ARGISNULL(4) ? NULL : PG_GETARG_TEXT_P(4);
+	bool		done;
+
+	pgmqc_check_not_null(fcinfo, 1, "msg_id");
+	if (!PG_ARGISNULL(2))
+	{
+		delay = PG_GETARG_INTERVAL_P(2);
+		pgmqc_check_vt(delay, "delay", true);
+	}
+	if (has_read_ct)
+	{
+		read_ct = PG_GETARG_INT32(3);
+		pgmqc_check_read_ct(read_ct);
+	}
+	if (reason)
+		pgmqc_check_reason(reason);
+	pgmqc_check_writable("nack()");
+
+	pgmqc_spi_connect(&cxt);
+	queue = pgmqc_open(name, PGMQC_KIND_QUEUE, PGMQC_PRIV_CONSUME);
+	pgmqc_check_not_dropped(queue);
+	if (!queue->retry.catalog_has_retries)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("nack() of a queue needs pgmq_c 0.6.0 or later"),
+				 errhint("Run ALTER EXTENSION pgmq_c UPDATE.")));
+	done = pgmqc_queue_nack(queue, PG_GETARG_INT64(1), delay, has_read_ct,
+							read_ct, reason);
+	pgmqc_spi_finish(&cxt);
+	PG_RETURN_BOOL(done);
 }

@@ -27,6 +27,7 @@
 #include "common/security.h"
 #include "common/statements.h"
 #include "functions/arguments.h"
+#include "functions/retry_settings.h"
 #include "queue/queue.h"
 
 PG_FUNCTION_INFO_V1(pgmqc_create_queue);
@@ -34,7 +35,13 @@ PG_FUNCTION_INFO_V1(pgmqc_drop_queue);
 PG_FUNCTION_INFO_V1(pgmqc_purge_queue);
 
 /*
- * create_queue(queue_name text, visibility_timeout interval) RETURNS void
+ * create_queue(queue_name text, visibility_timeout interval,
+ *		max_deliveries integer, dead_letter_queue text,
+ *		retry_backoff interval, retry_backoff_max interval,
+ *		archive_retention interval) RETURNS void
+ *
+ * The settings after visibility_timeout (from 0.6.0 on) are those of
+ * alter_queue(), applied in the same transaction.
  */
 Datum
 pgmqc_create_queue(PG_FUNCTION_ARGS)
@@ -43,10 +50,14 @@ pgmqc_create_queue(PG_FUNCTION_ARGS)
 	char	   *name = pgmqc_arg_name(fcinfo, 0);
 	PgmqcQueue *existing;
 	Interval   *vt;
+	PgmqcSettings settings;
 
 	pgmqc_check_not_null(fcinfo, 1, "visibility_timeout");
 	vt = PG_GETARG_INTERVAL_P(1);
 	pgmqc_check_vt(vt, "visibility_timeout", false);
+	memset(&settings, 0, sizeof(settings));
+	if (PG_NARGS() > 2)
+		pgmqc_settings_from_args(fcinfo, 2, true, &settings);
 	pgmqc_check_writable("create_queue()");
 
 	pgmqc_spi_connect(&cxt);
@@ -66,8 +77,31 @@ pgmqc_create_queue(PG_FUNCTION_ARGS)
 		PG_RETURN_VOID();
 	}
 	pgmqc_queue_create(name, vt);
+	if (pgmqc_settings_given(&settings))
+		pgmqc_apply_settings(pgmqc_lookup(name, false), NULL, &settings);
 	pgmqc_spi_finish(&cxt);
 	PG_RETURN_VOID();
+}
+
+/*
+ * A queue that is the dead-letter queue of a queue or group is not
+ * dropped: their dead letters would have nowhere to go.
+ */
+static void
+check_no_dead_letter_users(PgmqcQueue *queue)
+{
+	Datum		arg = Int32GetDatum(queue->queue_id);
+
+	if (!pgmqc_retries_exist() ||
+		pgmqc_run_catalog(STMT_DEAD_LETTER_USERS, &arg, NULL, 1) == 0)
+		return;
+	ereport(ERROR,
+			(errcode(ERRCODE_DEPENDENT_OBJECTS_STILL_EXIST),
+			 errmsg("queue \"%s\" is a dead-letter queue", queue->name),
+			 errdetail("It is the dead-letter queue of %s.",
+					   SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
+									USER_COL_NAME)),
+			 errhint("Clear that setting first with pgmq_c.alter_queue() or pgmq_c.alter_group() and dead_letter_queue => ''.")));
 }
 
 /*
@@ -92,6 +126,7 @@ pgmqc_drop_queue(PG_FUNCTION_ARGS)
 		PG_RETURN_BOOL(false);
 	}
 	pgmqc_check_access(queue, name, PGMQC_PRIV_ADMIN);
+	check_no_dead_letter_users(queue);
 	pgmqc_queue_drop_storage(queue->queue_id);
 	pgmqc_forget(name);
 	pgmqc_spi_finish(&cxt);

@@ -26,6 +26,7 @@
 #include "pgmq_c.h"
 #include "shared_memory/shared_memory.h"
 #include "common/claiming.h"
+#include "common/dead_letters.h"
 #include "common/security.h"
 #include "common/statements.h"
 #include "queue/queue.h"
@@ -38,14 +39,41 @@
 static int
 claim_once(PgmqcQueue *queue, int32 qty, Interval *vt)
 {
-	Datum		values[3];
+	Datum		values[6];
+	char		nulls[6] = {' ', ' ', ' ', ' ', ' ', ' '};
+	PgmqcClaimOutcome outcome;
 	int			n;
 
-	pgmqc_queue_mature_due(queue);
-	values[0] = Int32GetDatum(qty);
-	values[1] = IntervalPGetDatum(vt);
-	values[2] = Int64GetDatum(pgmqc_queue_advance_watermark(queue));
-	n = pgmqc_queue_run(queue, STMT_CLAIM, values, NULL, 0);
+	for (;;)
+	{
+		pgmqc_queue_mature_due(queue);
+		values[0] = Int32GetDatum(qty);
+		values[1] = IntervalPGetDatum(vt);
+		values[2] = Int64GetDatum(pgmqc_queue_advance_watermark(queue));
+		if (!queue->retry.catalog_has_retries)
+		{
+			n = pgmqc_queue_run(queue, STMT_CLAIM_0_5, values, NULL, 0);
+			break;
+		}
+		pgmqc_retry_args(&queue->retry, values + 3, nulls + 3);
+		n = pgmqc_queue_run(queue, STMT_CLAIM, values, nulls, 0);
+		pgmqc_claim_outcome(n, &outcome);
+		n = outcome.claimed;
+		if (outcome.dead > 0)
+		{
+			pgmqc_queue_move_dead(queue, outcome.dead_ids, outcome.dead);
+			pgmqc_claim_result_restore(&outcome);
+		}
+		if (outcome.backed_off > 0 && pgmqc_shared != NULL)
+			pgmqc_due_on_commit(queue->queue_id, outcome.first_retry);
+
+		/*
+		 * Messages dead or backing off took the places of visible ones that
+		 * may come after them: look again if nothing was leased.
+		 */
+		if (n > 0 || outcome.dead + outcome.backed_off == 0)
+			break;
+	}
 	/* the lease end matters to sleepers and to notifications */
 	if (n > 0)
 		pgmqc_claim_wakeups(queue->queue_id, n, queue->notify, vt);
@@ -53,15 +81,41 @@ claim_once(PgmqcQueue *queue, int32 qty, Interval *vt)
 }
 
 /*
- * Claim up to qty messages of queue "name" for vt (NULL: the queue's
- * default), and while none is visible and waiting and the deadline has not
- * passed, sleep until one may be.  Returns how many, leaving the claimed
- * rows in SPI_tuptable.  The queue is opened (privilege to consume) anew on
- * every attempt.  With commit_between (a non-atomic CALL) the transaction
- * is committed before each sleep, so the backend holds no snapshot and no
- * lock while it waits; the claim that finds messages is then committed by
- * the caller.
+ * Pop under a retry policy: claim as read() does, so that dead messages are
+ * moved and expired leases wait for their backoff, then delete what was
+ * claimed.  The claimed rows stay the current SPI result.
  */
+static int
+pop_with_retries(PgmqcQueue *queue, int32 qty)
+{
+	Interval	lease;
+	PgmqcClaimOutcome claimed;
+	int64	   *ids;
+	Datum		args[2];
+	char		nulls[2] = {' ', 'n'};
+	int			n;
+	int			i;
+
+	memset(&lease, 0, sizeof(lease));
+	lease.time = USECS_PER_SEC;
+	n = claim_once(queue, qty, &lease);
+	if (n == 0)
+		return 0;
+	pgmqc_claim_outcome(n, &claimed);
+	ids = palloc(n * sizeof(int64));
+	for (i = 0; i < n; i++)
+	{
+		bool		isnull;
+
+		ids[i] = pgmqc_column_int64(i, MESSAGE_COL_MSG_ID, &isnull);
+	}
+	args[0] = pgmqc_id_array(ids, n);
+	args[1] = (Datum) 0;
+	(void) pgmqc_queue_run(queue, STMT_DELETE_MANY, args, nulls, 0);
+	pgmqc_claim_result_restore(&claimed);
+	return n;
+}
+
 int
 pgmqc_queue_claim(const char *name, int32 qty, Interval *vt_arg,
 				  bool waiting, TimestampTz deadline, bool commit_between)
@@ -100,6 +154,8 @@ pgmqc_queue_pop(PgmqcQueue *queue, int32 qty)
 	Datum		values[2];
 	int			n;
 
+	if (queue->retry.max_deliveries > 0 || queue->retry.backoff > 0)
+		return pop_with_retries(queue, qty);
 	pgmqc_queue_mature_due(queue);
 	values[0] = Int32GetDatum(qty);
 	values[1] = Int64GetDatum(pgmqc_queue_advance_watermark(queue));

@@ -66,6 +66,14 @@ extern int	pgmqc_queue_remove_many(PgmqcQueue *queue, bool archive,
 extern int	pgmqc_queue_set_vt(PgmqcQueue *queue, int64 msg_id, Interval *vt,
 							   bool has_read_ct, int32 read_ct);
 
+/* retries.c */
+extern int64 pgmqc_queue_move_dead(PgmqcQueue *queue, const int64 *ids, int n);
+extern bool pgmqc_queue_nack(PgmqcQueue *queue, int64 msg_id, Interval *delay,
+							 bool has_read_ct, int32 read_ct, text *reason);
+extern int64 pgmqc_queue_retry_pass(PgmqcQueue *queue);
+extern int	pgmqc_queue_redrive_take(PgmqcQueue *queue, int64 after,
+									 int32 max);
+
 /* archive.c */
 extern int	pgmqc_queue_read_archive(PgmqcQueue *queue, int64 after_msg_id,
 									 int32 qty);

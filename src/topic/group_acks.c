@@ -19,6 +19,8 @@
  */
 #include "postgres.h"
 
+#include "utils/timestamp.h"
+
 #include "pgmq_c.h"
 #include "shared_memory/shared_memory.h"
 #include "common/intervals.h"
@@ -26,79 +28,111 @@
 #include "topic/topic.h"
 #include "common/statements.h"
 
-/* Acknowledge one message; false when the group does not hold it. */
+/*
+ * Acknowledge one message; with has_read_ct, only the delivery read_ct.
+ * False when the group does not hold it (or that delivery).
+ */
 bool
-pgmqc_group_ack(PgmqcGroup *group, int64 msg_id)
+pgmqc_group_ack(PgmqcGroup *group, int64 msg_id, bool has_read_ct,
+				int32 read_ct)
 {
-	Datum		arg = Int64GetDatum(msg_id);
+	Datum		args[2];
+	char		nulls[2] = {' ', ' '};
 
-	return pgmqc_group_run(group, STMT_GROUP_ACK, &arg, NULL, 0) > 0;
+	args[0] = Int64GetDatum(msg_id);
+	args[1] = Int32GetDatum(read_ct);
+	nulls[1] = has_read_ct ? ' ' : 'n';
+	return pgmqc_group_run(group, STMT_GROUP_ACK, args, nulls, 0) > 0;
 }
 
 /*
- * Acknowledge the messages of an array of msg_ids; the ids acknowledged are
- * left in SPI_tuptable (ID_COL_MSG_ID).
+ * Acknowledge the messages of an array of msg_ids (and, if not NULL, of
+ * read_cts, the deliveries); the ids acknowledged are left in SPI_tuptable
+ * (ID_COL_MSG_ID).
  */
 void
-pgmqc_group_ack_many(PgmqcGroup *group, ArrayType *msg_ids)
+pgmqc_group_ack_many(PgmqcGroup *group, ArrayType *msg_ids,
+					 ArrayType *read_cts)
 {
-	Datum		arg = PointerGetDatum(msg_ids);
+	Datum		args[2];
+	char		nulls[2] = {' ', ' '};
 
-	(void) pgmqc_group_run(group, STMT_GROUP_ACK_MANY, &arg, NULL, 0);
+	args[0] = PointerGetDatum(msg_ids);
+	args[1] = PointerGetDatum(read_cts);
+	nulls[1] = read_cts ? ' ' : 'n';
+	(void) pgmqc_group_run(group, STMT_GROUP_ACK_MANY, args, nulls, 0);
 }
 
-/* Wake-ups for a message of the group available again after "after". */
+/* Wake-ups for a message of the group available again at "at". */
 static void
-announce_release(PgmqcQueue *topic, Interval *after)
+announce_release(PgmqcQueue *topic, TimestampTz at)
 {
 	if (pgmqc_shared == NULL)
 		return;
-	if (pgmqc_interval_is_zero(after))
+	if (at <= GetCurrentTimestamp())
 		pgmqc_wake_on_commit(topic->queue_id, PGMQC_WAKE_ALL, false);
 	else
-		pgmqc_due_on_commit(topic->queue_id, pgmqc_now_plus(after));
+		pgmqc_due_on_commit(topic->queue_id, at);
 }
 
 /*
- * End the group's lease on a message "after" from now with stmt
- * (STMT_GROUP_NACK or STMT_GROUP_SET_VT), and arrange the wake-ups if the
- * group held it unacknowledged; returns the number of rows (0 or 1).
- */
-static int
-release(PgmqcQueue *topic, PgmqcGroup *group, PgmqcStatement stmt,
-		int64 msg_id, Interval *after)
-{
-	Datum		args[2];
-	int			n;
-
-	args[0] = Int64GetDatum(msg_id);
-	args[1] = IntervalPGetDatum(after);
-	n = pgmqc_group_run(group, stmt, args, NULL, 0);
-	if (n > 0)
-		announce_release(topic, after);
-	return n;
-}
-
-/*
- * Give a message back to the group, to be delivered again (with read_ct
- * counting on) once delay has passed; false when the group does not hold
- * it unacknowledged.
+ * Give a message back to the group: visible again after delay (NULL: after
+ * the backoff of the group's policy, or at once without one), with the
+ * reason of the nack (may be NULL); read max_deliveries times, it is
+ * dead-lettered instead.  With has_read_ct, only the delivery read_ct.
+ * False when the group does not hold it (or that delivery).
  */
 bool
 pgmqc_group_nack(PgmqcQueue *topic, PgmqcGroup *group, int64 msg_id,
-				 Interval *delay)
+				 Interval *delay, bool has_read_ct, int32 read_ct,
+				 text *reason)
 {
-	return release(topic, group, STMT_GROUP_NACK, msg_id, delay) > 0;
+	Datum		values[7];
+	char		nulls[7] = {' ', ' ', ' ', ' ', ' ', ' ', ' '};
+	bool		isnull;
+
+	values[0] = Int64GetDatum(msg_id);
+	values[1] = PointerGetDatum(delay);
+	nulls[1] = delay ? ' ' : 'n';
+	values[2] = Int32GetDatum(read_ct);
+	nulls[2] = has_read_ct ? ' ' : 'n';
+	values[3] = PointerGetDatum(reason);
+	nulls[3] = reason ? ' ' : 'n';
+	pgmqc_retry_args(&group->retry, values + 4, nulls + 4);
+	if (pgmqc_group_run(group, group->retry.catalog_has_retries ?
+						STMT_GROUP_NACK : STMT_GROUP_NACK_0_5,
+						values, nulls, 0) == 0)
+		return false;
+	if (DatumGetBool(pgmqc_column(0, NACK_COL_DEAD, &isnull)))
+	{
+		pgmqc_group_move_dead(topic, group, &msg_id, 1);
+		return true;
+	}
+	announce_release(topic, DatumGetTimestampTz(pgmqc_column(0, NACK_COL_VT,
+															 &isnull)));
+	return true;
 }
 
 /*
- * End the group's lease on a message vt from now; the message row, if the
- * group holds it unacknowledged, is left in SPI_tuptable.  Returns the
- * number of rows (0 or 1).
+ * End the group's lease on a message vt from now (with has_read_ct, only
+ * the delivery read_ct); the message row, if the group holds it
+ * unacknowledged, is left in SPI_tuptable.  Returns the number of rows (0
+ * or 1).
  */
 int
 pgmqc_group_set_vt(PgmqcQueue *topic, PgmqcGroup *group, int64 msg_id,
-				   Interval *vt)
+				   Interval *vt, bool has_read_ct, int32 read_ct)
 {
-	return release(topic, group, STMT_GROUP_SET_VT, msg_id, vt);
+	Datum		args[3];
+	char		nulls[3] = {' ', ' ', ' '};
+	int			n;
+
+	args[0] = Int64GetDatum(msg_id);
+	args[1] = IntervalPGetDatum(vt);
+	args[2] = Int32GetDatum(read_ct);
+	nulls[2] = has_read_ct ? ' ' : 'n';
+	n = pgmqc_group_run(group, STMT_GROUP_SET_VT, args, nulls, 0);
+	if (n > 0)
+		announce_release(topic, pgmqc_now_plus(vt));
+	return n;
 }

@@ -25,6 +25,7 @@
 #include "pgmq_c.h"
 #include "shared_memory/shared_memory.h"
 #include "common/claiming.h"
+#include "common/dead_letters.h"
 #include "common/object_cache.h"
 #include "common/security.h"
 #include "topic/topic.h"
@@ -35,17 +36,44 @@
 /* ... and for another reader's */
 #define FILL_BUSY_WAIT_MS		20
 
-/* Claim up to qty of the messages already in the group's table. */
+/*
+ * Claim up to qty of the messages already in the group's table; under a
+ * retry policy, move the dead messages the claim came across (and look
+ * again when they, or messages now waiting for their backoff, took the
+ * places of all the others).
+ */
 static int
 claim_group(PgmqcQueue *topic, PgmqcGroup *group, int32 qty, Interval *vt)
 {
-	Datum		args[3];
+	Datum		args[6];
+	char		nulls[6] = {' ', ' ', ' ', ' ', ' ', ' '};
+	PgmqcClaimOutcome outcome;
 	int			n;
 
-	args[0] = Int32GetDatum(qty);
-	args[1] = IntervalPGetDatum(vt);
-	args[2] = Int64GetDatum(pgmqc_group_watermark(group));
-	n = pgmqc_group_run(group, STMT_GROUP_CLAIM, args, NULL, 0);
+	for (;;)
+	{
+		args[0] = Int32GetDatum(qty);
+		args[1] = IntervalPGetDatum(vt);
+		args[2] = Int64GetDatum(pgmqc_group_watermark(group));
+		if (!group->retry.catalog_has_retries)
+		{
+			n = pgmqc_group_run(group, STMT_GROUP_CLAIM_0_5, args, NULL, 0);
+			break;
+		}
+		pgmqc_retry_args(&group->retry, args + 3, nulls + 3);
+		n = pgmqc_group_run(group, STMT_GROUP_CLAIM, args, nulls, 0);
+		pgmqc_claim_outcome(n, &outcome);
+		n = outcome.claimed;
+		if (outcome.dead > 0)
+		{
+			pgmqc_group_move_dead(topic, group, outcome.dead_ids, outcome.dead);
+			pgmqc_claim_result_restore(&outcome);
+		}
+		if (outcome.backed_off > 0 && pgmqc_shared != NULL)
+			pgmqc_due_on_commit(topic->queue_id, outcome.first_retry);
+		if (n > 0 || outcome.dead + outcome.backed_off == 0)
+			break;
+	}
 	/* the lease end matters to sleepers */
 	if (n > 0)
 		pgmqc_claim_wakeups(topic->queue_id, PGMQC_WAKE_ALL, false, vt);

@@ -74,12 +74,23 @@ extern int	pgmqc_group_claim_or_wait(const char *topic_name,
 									  TimestampTz deadline, bool commit_between);
 
 /* group_acks.c */
-extern bool pgmqc_group_ack(PgmqcGroup *group, int64 msg_id);
-extern void pgmqc_group_ack_many(PgmqcGroup *group, ArrayType *msg_ids);
+extern bool pgmqc_group_ack(PgmqcGroup *group, int64 msg_id, bool has_read_ct,
+							int32 read_ct);
+extern void pgmqc_group_ack_many(PgmqcGroup *group, ArrayType *msg_ids,
+								 ArrayType *read_cts);
 extern bool pgmqc_group_nack(PgmqcQueue *topic, PgmqcGroup *group,
-							 int64 msg_id, Interval *delay);
+							 int64 msg_id, Interval *delay, bool has_read_ct,
+							 int32 read_ct, text *reason);
 extern int	pgmqc_group_set_vt(PgmqcQueue *topic, PgmqcGroup *group,
-							   int64 msg_id, Interval *vt);
+							   int64 msg_id, Interval *vt, bool has_read_ct,
+							   int32 read_ct);
+
+/* group_retries.c */
+extern int64 pgmqc_group_move_dead(PgmqcQueue *topic, PgmqcGroup *group,
+								   const int64 *ids, int n);
+extern int64 pgmqc_group_retry_pass(PgmqcQueue *topic, PgmqcGroup *group);
+extern int	pgmqc_group_redrive(PgmqcQueue *topic, PgmqcGroup *group,
+								const int64 *ids, int n);
 
 /* group_seek.c */
 typedef struct PgmqcRetainedRange

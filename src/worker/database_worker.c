@@ -74,6 +74,9 @@
 /* topics are maintained at least this often */
 #define MAINTENANCE_INTERVAL_MS 5000
 
+/* how often the retry policies are served (retry_pass.c), milliseconds */
+#define RETRY_PASS_INTERVAL_MS	1000
+
 /* room for "pgmq_c worker: <step>", the worker's activity */
 #define ACTIVITY_LEN			64
 
@@ -95,6 +98,7 @@ typedef enum WorkerStep
 	STEP_SETTINGS = 1,
 	STEP_FILL,
 	STEP_MAINTENANCE,
+	STEP_RETRIES,
 	STEP_NOTIFY
 } WorkerStep;
 
@@ -102,6 +106,7 @@ static const char *const step_names[] = {
 	[STEP_SETTINGS] = "loading settings",
 	[STEP_FILL] = "filling consumer groups",
 	[STEP_MAINTENANCE] = "topic maintenance",
+	[STEP_RETRIES] = "dead letters and archive retention",
 	[STEP_NOTIFY] = PGMQC_NOTIFY_STEP_NAME,
 };
 
@@ -264,6 +269,7 @@ pgmqc_worker_main(Datum main_arg)
 	bool	   *fired;
 	TimestampTz last_check;
 	TimestampTz last_maint = 0;
+	TimestampTz last_retry_pass = 0;
 	char	   *dbname;
 	int			i;
 
@@ -367,6 +373,14 @@ pgmqc_worker_main(Datum main_arg)
 			now = GetCurrentTimestamp();
 		}
 
+		/* dead letters nobody reads; archive retention */
+		if (TimestampDifferenceExceeds(last_retry_pass, now, RETRY_PASS_INTERVAL_MS))
+		{
+			last_retry_pass = now;
+			(void) worker_xact(STEP_RETRIES, pgmqc_worker_retry_pass, NULL);
+			now = GetCurrentTimestamp();
+		}
+
 		/* timers of delayed messages and lease ends */
 		pg_atomic_write_u64(&my_entry->timer, (uint64) PGMQC_NO_DUE);
 		next = pgmqc_wake_due_slots(now, fired);
@@ -385,7 +399,8 @@ pgmqc_worker_main(Datum main_arg)
 
 		/* sleep until the next due time, a latch, or the periodic check */
 		now = GetCurrentTimestamp();
-		timeout = Min(SETTINGS_CHECK_MS, MAINTENANCE_INTERVAL_MS);
+		timeout = Min(Min(SETTINGS_CHECK_MS, MAINTENANCE_INTERVAL_MS),
+					  RETRY_PASS_INTERVAL_MS);
 		if (next != PGMQC_NO_DUE)
 			timeout = Max(1, Min(timeout, (next - now + 999) / 1000));
 		pg_atomic_write_u64(&my_entry->timer, (uint64) next);

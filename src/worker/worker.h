@@ -69,6 +69,13 @@ extern bool pgmqc_notify_begin_pass(PgmqcDbWorker *entry, const bool *fired,
 									TimestampTz now, TimestampTz *next);
 extern void pgmqc_notify_step(void *arg);
 extern void pgmqc_notify_step_failed(TimestampTz now);
+
+/*
+ * retry_pass.c: the step that moves dead messages nobody reads and removes
+ * archived messages past retention (in a transaction with SPI, inside the
+ * extension context)
+ */
+extern void pgmqc_worker_retry_pass(void *arg);
 extern TimestampTz pgmqc_notify_end_pass(PgmqcDbWorker *entry,
 										 TimestampTz next);
 

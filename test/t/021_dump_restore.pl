@@ -165,7 +165,7 @@ sql('CREATE ROLE member IN ROLE reader');
 #
 sql('CREATE DATABASE src');
 sql('CREATE EXTENSION pgmq_c', 'src');
-sql(q{GRANT EXECUTE ON FUNCTION pgmq_c.create_queue(text, interval),
+sql(q{GRANT EXECUTE ON FUNCTION pgmq_c.create_queue,
 						   pgmq_c.create_topic(text, interval, bigint) TO creator}, 'src');
 
 # What the creator makes: queues, a topic, groups, messages in every state
@@ -339,7 +339,7 @@ is( sql(
   FROM pg_extension WHERE extname = 'pgmq_c'}, 'old'),
 	't',
 	'old: updated to the default version');
-sql(q{GRANT EXECUTE ON FUNCTION pgmq_c.create_queue(text, interval),
+sql(q{GRANT EXECUTE ON FUNCTION pgmq_c.create_queue,
 						   pgmq_c.create_topic(text, interval, bigint) TO creator}, 'old');
 {
 	my ($out, $err) = as_role('old', 'creator', $fill_grants);

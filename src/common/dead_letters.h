@@ -1,0 +1,41 @@
+/*-------------------------------------------------------------------------
+ *
+ * dead_letters.h
+ *		What the retry policies of queues and consumer groups share: sorting
+ *		out what a claim did with each message it came across, and sending
+ *		dead letters to a dead-letter queue (common/dead_letters.c).
+ *
+ * Copyright (c) 2026, pgmq_c developers
+ *
+ * IDENTIFICATION
+ *	  src/common/dead_letters.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef PGMQC_DEAD_LETTERS_H
+#define PGMQC_DEAD_LETTERS_H
+
+#include "datatype/timestamp.h"
+#include "executor/spi.h"
+
+/*
+ * What a claim (STMT_CLAIM, STMT_GROUP_CLAIM) did besides leasing: the
+ * msg_ids of the dead messages it marked, to be moved in the same
+ * transaction, and the messages it made wait for their backoff.
+ */
+typedef struct PgmqcClaimOutcome
+{
+	int			claimed;		/* messages leased, left in the result */
+	int			dead;			/* dead messages marked */
+	int64	   *dead_ids;		/* their msg_ids (palloc'd) */
+	int			backed_off;		/* messages now waiting for their backoff */
+	TimestampTz first_retry;	/* the earliest end of those backoffs */
+	SPITupleTable *result;		/* the claim's result, claimed rows only */
+} PgmqcClaimOutcome;
+
+extern void pgmqc_claim_outcome(int n, PgmqcClaimOutcome *outcome);
+extern void pgmqc_claim_result_restore(const PgmqcClaimOutcome *outcome);
+extern Datum pgmqc_id_array(const int64 *ids, int n);
+extern int64 pgmqc_send_dead_letters(const char *dead_letter_queue);
+
+#endif							/* PGMQC_DEAD_LETTERS_H */

@@ -1,0 +1,354 @@
+/*-------------------------------------------------------------------------
+ *
+ * redrive.c
+ *		SQL function redrive: dead letters go back where they came from.
+ *
+ * redrive(dead_letter_queue, to_queue, max_messages) takes the visible
+ * messages of a dead-letter queue, oldest first (those leased by one of its
+ * own consumers stay), and moves each, in one transaction:
+ *
+ *	- with to_queue, to that queue, as a new message with its headers as
+ *	  they are (they still say where it came from);
+ *	- from a queue (headers key pgmq_c_dead_letter, "queue"), back to that
+ *	  queue as a new message, its headers as they were before it was
+ *	  dead-lettered;
+ *	- from a consumer group ("topic" and "group"), back to that group only:
+ *	  the topic still holds the message, and the group reads it again with
+ *	  read_ct from 0.
+ *
+ * A dead letter whose origin is gone (the queue or group dropped, the
+ * topic's message past retention), that says no origin, or whose origin
+ * the caller may not send to (a queue) or consume from (a topic) stays in
+ * the dead-letter queue; a NOTICE counts them.  Moving needs the consume
+ * privilege on the dead-letter queue and the send privilege on to_queue.
+ * Messages are taken with FOR UPDATE SKIP LOCKED: a redrive running beside
+ * another, or beside the queue's consumers, moves each message once.
+ *
+ * Copyright (c) 2026, pgmq_c developers
+ *
+ * IDENTIFICATION
+ *	  src/functions/redrive.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/jsonb.h"
+
+#include "pgmq_c.h"
+#include "common/dead_letters.h"
+#include "common/object_cache.h"
+#include "common/security.h"
+#include "common/statements.h"
+#include "functions/arguments.h"
+#include "queue/queue.h"
+#include "topic/topic.h"
+
+PG_FUNCTION_INFO_V1(pgmqc_redrive);
+
+/* dead letters taken per statement */
+#define REDRIVE_BATCH	1000
+
+/* One dead letter taken from the dead-letter queue. */
+typedef struct DeadLetter
+{
+	int64		msg_id;			/* in the dead-letter queue */
+	Jsonb	   *message;
+	Jsonb	   *headers;		/* as they are */
+	Jsonb	   *original_headers;	/* as they were before */
+	char	   *queue;			/* origin: a queue, or */
+	char	   *topic;			/* a topic and */
+	char	   *group;			/* a group */
+	int64		original_id;	/* its msg_id there (topics only), or -1 */
+	bool		handled;		/* with its group, earlier in the batch */
+	bool		moved;
+} DeadLetter;
+
+/* What a redrive left in place, and why. */
+typedef struct RedriveCounts
+{
+	int64		moved;
+	int64		no_origin;		/* no (readable) origin in the headers */
+	int64		origin_gone;	/* queue, topic or group dropped */
+	int64		not_permitted;	/* the caller may not write there */
+	int64		past_retention; /* the topic no longer holds the message */
+} RedriveCounts;
+
+static char *
+text_column(int row, int column)
+{
+	bool		isnull;
+	Datum		value = pgmqc_column(row, column, &isnull);
+
+	return isnull ? NULL : TextDatumGetCString(value);
+}
+
+static Jsonb *
+jsonb_column(int row, int column)
+{
+	bool		isnull;
+	Datum		value = pgmqc_column(row, column, &isnull);
+
+	return isnull ? NULL : DatumGetJsonbP(value);
+}
+
+/* The rows of STMT_REDRIVE_TAKE, in SPI_tuptable. */
+static DeadLetter *
+read_batch(int n)
+{
+	DeadLetter *letters = palloc0(n * sizeof(DeadLetter));
+	int			i;
+
+	for (i = 0; i < n; i++)
+	{
+		DeadLetter *d = &letters[i];
+		bool		isnull;
+		char	   *id;
+
+		d->msg_id = pgmqc_column_int64(i, REDRIVE_COL_MSG_ID, &isnull);
+		d->message = jsonb_column(i, REDRIVE_COL_MESSAGE);
+		d->headers = jsonb_column(i, REDRIVE_COL_HEADERS);
+		d->original_headers = jsonb_column(i, REDRIVE_COL_ORIGINAL_HEADERS);
+		d->queue = text_column(i, REDRIVE_COL_QUEUE);
+		d->topic = text_column(i, REDRIVE_COL_TOPIC);
+		d->group = text_column(i, REDRIVE_COL_GROUP);
+		id = text_column(i, REDRIVE_COL_ORIGINAL_ID);
+		d->original_id = -1;
+		if (id != NULL)
+		{
+			char	   *end;
+			long long	value;
+
+			errno = 0;
+			value = strtoll(id, &end, 10);
+			if (errno == 0 && *end == '\0' && end != id && value > 0)
+				d->original_id = value;
+		}
+	}
+	return letters;
+}
+
+/* A name from a header: present and valid. */
+static bool
+valid_name(const char *name)
+{
+	return name != NULL && pgmqc_name_is_valid(name);
+}
+
+/* Send one dead letter to a queue; headers as given. */
+static void
+send_to(PgmqcQueue *queue, DeadLetter *d, Jsonb *headers)
+{
+	Interval	no_delay;
+
+	memset(&no_delay, 0, sizeof(no_delay));
+	(void) pgmqc_queue_send(queue, d->message, headers, &no_delay);
+	d->moved = true;
+}
+
+/* Back to its queue of origin, if it may. */
+static void
+to_origin_queue(DeadLetter *d, RedriveCounts *counts)
+{
+	PgmqcQueue *queue;
+
+	if (!valid_name(d->queue))
+	{
+		counts->no_origin++;
+		return;
+	}
+	queue = pgmqc_lookup_kind(d->queue, 0, true);
+	if (queue == NULL || queue->kind != PGMQC_KIND_QUEUE)
+		counts->origin_gone++;
+	else if ((pgmqc_access_mask(queue) & PGMQC_PRIV_SEND) == 0)
+		counts->not_permitted++;
+	else
+		send_to(queue, d, d->original_headers);
+}
+
+/*
+ * Back to its group of origin, with every other dead letter of the batch
+ * from the same group (from letters[first] on).
+ */
+static void
+to_origin_group(DeadLetter *letters, int n, int first, RedriveCounts *counts)
+{
+	DeadLetter *d = &letters[first];
+	PgmqcQueue *topic = NULL;
+	PgmqcGroup *group = NULL;
+	int64	   *ids = palloc(n * sizeof(int64));
+	int			nids = 0;
+	int			found;
+	int			i;
+	int			j;
+
+	if (valid_name(d->topic) && valid_name(d->group))
+	{
+		topic = pgmqc_lookup_kind(d->topic, 0, true);
+		if (topic != NULL && topic->kind == PGMQC_KIND_TOPIC)
+			group = pgmqc_group_lookup(topic, d->group, true);
+	}
+	for (i = first; i < n; i++)
+	{
+		if (letters[i].handled || letters[i].queue != NULL ||
+			letters[i].topic == NULL || letters[i].group == NULL ||
+			strcmp(letters[i].topic, d->topic) != 0 ||
+			strcmp(letters[i].group, d->group) != 0)
+			continue;
+		letters[i].handled = true;
+		if (group == NULL)
+			counts->origin_gone++;
+		else if ((pgmqc_access_mask(topic) & PGMQC_PRIV_CONSUME) == 0)
+			counts->not_permitted++;
+		else if (letters[i].original_id < 0)
+			counts->no_origin++;
+		else
+		{
+			ids[nids++] = letters[i].original_id;
+			letters[i].moved = true;	/* unless the topic lost it */
+		}
+	}
+	if (nids == 0)
+		return;
+
+	found = pgmqc_group_redrive(topic, group, ids, nids);
+	for (i = first; i < n; i++)
+	{
+		bool		isnull;
+		bool		kept = false;
+
+		if (!letters[i].moved || letters[i].queue != NULL ||
+			letters[i].topic == NULL || letters[i].group == NULL ||
+			strcmp(letters[i].topic, d->topic) != 0 ||
+			strcmp(letters[i].group, d->group) != 0)
+			continue;
+		for (j = 0; j < found && !kept; j++)
+			kept = pgmqc_column_int64(j, ID_COL_MSG_ID, &isnull) == letters[i].original_id;
+		if (!kept)
+		{
+			letters[i].moved = false;
+			counts->past_retention++;
+		}
+	}
+}
+
+/*
+ * Move one batch of n dead letters; returns how many moved and deletes
+ * them from the dead-letter queue.
+ */
+static int64
+move_batch(PgmqcQueue *dlq, PgmqcQueue *target, DeadLetter *letters, int n,
+		   RedriveCounts *counts)
+{
+	int64	   *moved = palloc(n * sizeof(int64));
+	int			nmoved = 0;
+	int			i;
+
+	for (i = 0; i < n; i++)
+	{
+		DeadLetter *d = &letters[i];
+
+		CHECK_FOR_INTERRUPTS();
+		if (target != NULL)
+			send_to(target, d, d->headers);
+		else if (d->handled)
+			continue;
+		else if (d->queue != NULL)
+			to_origin_queue(d, counts);
+		else if (d->topic != NULL && d->group != NULL)
+			to_origin_group(letters, n, i, counts);
+		else
+			counts->no_origin++;
+	}
+	for (i = 0; i < n; i++)
+		if (letters[i].moved)
+			moved[nmoved++] = letters[i].msg_id;
+	if (nmoved > 0)
+	{
+		ArrayType  *ids = DatumGetArrayTypeP(pgmqc_id_array(moved, nmoved));
+
+		(void) pgmqc_queue_remove_many(dlq, false, false, ids, NULL);
+	}
+	counts->moved += nmoved;
+	return nmoved;
+}
+
+/*
+ * redrive(dead_letter_queue text, to_queue text, max_messages integer)
+ *		RETURNS bigint
+ */
+Datum
+pgmqc_redrive(PG_FUNCTION_ARGS)
+{
+	PgmqcContext cxt;
+	char	   *dlq_name = pgmqc_arg_name_as(fcinfo, 0, "dead-letter queue");
+	char	   *target_name = NULL;
+	int64		remaining = PG_INT64_MAX;
+	PgmqcQueue *dlq;
+	PgmqcQueue *target = NULL;
+	RedriveCounts counts;
+	int64		after = 0;
+	int64		left;
+
+	if (!PG_ARGISNULL(1))
+	{
+		target_name = text_to_cstring(PG_GETARG_TEXT_PP(1));
+		pgmqc_check_name_as(target_name, "queue");
+		if (strcmp(target_name, dlq_name) == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("cannot redrive queue \"%s\" into itself", dlq_name)));
+	}
+	if (!PG_ARGISNULL(2))
+	{
+		remaining = PG_GETARG_INT32(2);
+		if (remaining < 1)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("max_messages must be positive"),
+					 errdetail("max_messages was " INT64_FORMAT ".", remaining),
+					 errhint("NULL moves every dead letter.")));
+	}
+	pgmqc_check_writable("redrive()");
+
+	pgmqc_spi_connect(&cxt);
+	dlq = pgmqc_open(dlq_name, PGMQC_KIND_QUEUE, PGMQC_PRIV_CONSUME);
+	pgmqc_check_not_dropped(dlq);
+	if (target_name != NULL)
+		target = pgmqc_open(target_name, PGMQC_KIND_QUEUE, PGMQC_PRIV_SEND);
+	memset(&counts, 0, sizeof(counts));
+
+	while (remaining > 0)
+	{
+		SPITupleTable *batch;
+		DeadLetter *letters;
+		int32		want = (int32) Min(remaining, REDRIVE_BATCH);
+		int			n;
+
+		CHECK_FOR_INTERRUPTS();
+		n = pgmqc_queue_redrive_take(dlq, after, want);
+		if (n == 0)
+			break;
+		batch = SPI_tuptable;
+		letters = read_batch(n);
+		after = letters[n - 1].msg_id + 1;
+		remaining -= move_batch(dlq, target, letters, n, &counts);
+		SPI_freetuptable(batch);
+		if (n < want)
+			break;				/* no more visible dead letters */
+	}
+
+	left = counts.no_origin + counts.origin_gone + counts.not_permitted +
+		counts.past_retention;
+	if (left > 0)
+		ereport(NOTICE,
+				(errmsg("%lld dead letters were left in queue \"%s\"",
+						(long long) left, dlq_name),
+				 errdetail("No origin: %lld; origin dropped: %lld; not permitted: %lld; past the topic's retention: %lld.",
+						   (long long) counts.no_origin, (long long) counts.origin_gone,
+						   (long long) counts.not_permitted, (long long) counts.past_retention)));
+	pgmqc_spi_finish(&cxt);
+	PG_RETURN_INT64(counts.moved);
+}

@@ -1,0 +1,290 @@
+/*-------------------------------------------------------------------------
+ *
+ * retry_settings.c
+ *		SQL functions alter_queue and alter_group, and the retry settings
+ *		that create_queue() and create_group() accept too: checked, then
+ *		written to the catalog.
+ *
+ * max_deliveries is 1 to 1000; retry_backoff and retry_backoff_max are
+ * positive and at most 7 days; archive_retention is positive and at most
+ * 10 years; 0 (or '' for the dead-letter queue) clears a setting.  The
+ * dead-letter queue must be a queue other than the source, and naming it
+ * needs the privilege to send to it: a policy moves messages into it.  A
+ * consumer group has no archive, so its max_deliveries needs a dead-letter
+ * queue.  Backends see a change at their next use of the queue or group
+ * (a relcache invalidation of its table).
+ *
+ * Copyright (c) 2026, pgmq_c developers
+ *
+ * IDENTIFICATION
+ *	  src/functions/retry_settings.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "utils/builtins.h"
+#include "utils/inval.h"
+#include "utils/timestamp.h"
+
+#include "pgmq_c.h"
+#include "common/intervals.h"
+#include "common/object_cache.h"
+#include "common/security.h"
+#include "common/statements.h"
+#include "functions/arguments.h"
+#include "functions/retry_settings.h"
+
+PG_FUNCTION_INFO_V1(pgmqc_alter_queue);
+PG_FUNCTION_INFO_V1(pgmqc_alter_group);
+
+#define MAX_DELIVERIES_LIMIT	1000
+
+/*
+ * A setting's interval: zero (clears it) or positive, and at most
+ * max_days days (counted from now, as the calendar does).
+ */
+static Interval *
+setting_interval(FunctionCallInfo fcinfo, int argno, const char *argname,
+				 int max_days, const char *max_text)
+{
+	Interval   *interval;
+	Interval	limit;
+	TimestampTz now = GetCurrentTimestamp();
+	TimestampTz end;
+
+	if (PG_ARGISNULL(argno))
+		return NULL;
+	interval = PG_GETARG_INTERVAL_P(argno);
+	end = pgmqc_ts_plus(now, interval);
+	if (end < now)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must not be negative", argname),
+				 errhint("0 clears the setting.")));
+	memset(&limit, 0, sizeof(limit));
+	limit.day = max_days;
+	if (end > pgmqc_ts_plus(now, &limit))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must not exceed %s", argname, max_text)));
+	return interval;
+}
+
+/*
+ * Read and check the settings max_deliveries, dead_letter_queue,
+ * retry_backoff, retry_backoff_max and (with_archive_retention)
+ * archive_retention, the arguments from first_argno on.
+ */
+void
+pgmqc_settings_from_args(FunctionCallInfo fcinfo, int first_argno,
+						 bool with_archive_retention, PgmqcSettings *settings)
+{
+	int			argno = first_argno;
+
+	memset(settings, 0, sizeof(*settings));
+	if (!PG_ARGISNULL(argno))
+	{
+		settings->has_max_deliveries = true;
+		settings->max_deliveries = PG_GETARG_INT32(argno);
+		if (settings->max_deliveries < 0 ||
+			settings->max_deliveries > MAX_DELIVERIES_LIMIT)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("max_deliveries must be between 1 and %d, or 0 to clear it",
+							MAX_DELIVERIES_LIMIT),
+					 errdetail("max_deliveries was %d.", settings->max_deliveries)));
+	}
+	argno++;
+	if (!PG_ARGISNULL(argno))
+	{
+		settings->dead_letter_queue = text_to_cstring(PG_GETARG_TEXT_PP(argno));
+		if (settings->dead_letter_queue[0] != '\0')
+			pgmqc_check_name_as(settings->dead_letter_queue, "dead-letter queue");
+	}
+	argno++;
+	settings->retry_backoff = setting_interval(fcinfo, argno++, "retry_backoff",
+											   7, "7 days");
+	settings->retry_backoff_max = setting_interval(fcinfo, argno++,
+												   "retry_backoff_max",
+												   7, "7 days");
+	if (with_archive_retention)
+		settings->archive_retention =
+			setting_interval(fcinfo, argno, "archive_retention",
+							 3653, "10 years");
+}
+
+/* Whether any of the settings is given. */
+bool
+pgmqc_settings_given(const PgmqcSettings *settings)
+{
+	return settings->visibility_timeout != NULL ||
+		settings->has_max_deliveries || settings->dead_letter_queue != NULL ||
+		settings->retry_backoff != NULL || settings->retry_backoff_max != NULL ||
+		settings->archive_retention != NULL;
+}
+
+/*
+ * The queue_id of the dead-letter queue named (0 for ''), checked: a queue,
+ * not source_id, which the caller may send to.
+ */
+static int32
+dead_letter_queue_id(const char *name, int32 source_id)
+{
+	PgmqcQueue *dlq;
+
+	if (name[0] == '\0')
+		return 0;
+	dlq = pgmqc_lookup_kind(name, 0, true);
+	if (dlq == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("dead-letter queue \"%s\" does not exist", name),
+				 errhint("Create it with pgmq_c.create_queue() first.")));
+	if (dlq->kind != PGMQC_KIND_QUEUE)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("dead-letter queue \"%s\" is a topic, not a queue", name),
+				 errhint("Dead letters go to a queue.")));
+	if (dlq->queue_id == source_id)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("queue \"%s\" cannot be its own dead-letter queue", name)));
+	pgmqc_check_access(dlq, name, PGMQC_PRIV_SEND);
+	return dlq->queue_id;
+}
+
+static void
+set_interval_arg(Datum *values, char *nulls, int i, Interval *interval)
+{
+	values[i] = PointerGetDatum(interval);
+	nulls[i] = interval ? ' ' : 'n';
+}
+
+/*
+ * Write the settings of a queue (group NULL; queue is the queue) or of a
+ * consumer group (queue is its topic) to the catalog.  The caller checked
+ * its privilege on the queue or topic.  Inside SPI.
+ */
+void
+pgmqc_apply_settings(PgmqcQueue *queue, PgmqcGroup *group,
+					 const PgmqcSettings *settings)
+{
+	Datum		values[7];
+	char		nulls[7] = {' ', ' ', ' ', ' ', ' ', ' ', ' '};
+	PgmqcRetryPolicy *retry = group ? &group->retry : &queue->retry;
+	bool		isnull;
+	Oid			relid;
+
+	if (!retry->catalog_has_retries)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("retry settings need pgmq_c 0.6.0 or later"),
+				 errhint("Run ALTER EXTENSION pgmq_c UPDATE.")));
+	if (settings->visibility_timeout)
+		pgmqc_check_vt(settings->visibility_timeout, "visibility_timeout", false);
+
+	/* a group has no archive: its dead letters need a queue */
+	if (group != NULL &&
+		(settings->has_max_deliveries ? settings->max_deliveries : retry->max_deliveries) > 0 &&
+		(settings->dead_letter_queue ? settings->dead_letter_queue[0] == '\0' :
+		 retry->dead_letter_queue[0] == '\0'))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("max_deliveries of consumer group \"%s\" needs a dead_letter_queue",
+						group->key.name),
+				 errhint("A consumer group has no archive: name a queue for its dead letters with dead_letter_queue.")));
+
+	values[0] = Int32GetDatum(group ? group->group_id : queue->queue_id);
+	set_interval_arg(values, nulls, 1, settings->visibility_timeout);
+	values[2] = Int32GetDatum(settings->max_deliveries);
+	nulls[2] = settings->has_max_deliveries ? ' ' : 'n';
+	nulls[3] = 'n';
+	if (settings->dead_letter_queue)
+	{
+		values[3] = Int32GetDatum(dead_letter_queue_id(settings->dead_letter_queue,
+													   group ? 0 : queue->queue_id));
+		nulls[3] = ' ';
+	}
+	set_interval_arg(values, nulls, 4, settings->retry_backoff);
+	set_interval_arg(values, nulls, 5, settings->retry_backoff_max);
+	set_interval_arg(values, nulls, 6, settings->archive_retention);
+
+	if (pgmqc_run_catalog(group ? STMT_ALTER_GROUP : STMT_ALTER_QUEUE,
+						  values, nulls, 0) != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("\"%s\" was dropped meanwhile", group ? group->key.name : queue->name)));
+	if (DatumGetBool(pgmqc_column(0, 1, &isnull)) && !isnull)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("retry_backoff must not exceed retry_backoff_max")));
+
+	/* every backend, this one included, reads the entry again */
+	relid = group ? group->cache.relid : queue->cache.relid;
+	CacheInvalidateRelcacheByRelid(relid);
+	if (group)
+		group->cache.valid = false;
+	else
+		queue->cache.valid = false;
+}
+
+/*
+ * alter_queue(queue_name text, visibility_timeout interval,
+ *		max_deliveries integer, dead_letter_queue text,
+ *		retry_backoff interval, retry_backoff_max interval,
+ *		archive_retention interval) RETURNS void
+ */
+Datum
+pgmqc_alter_queue(PG_FUNCTION_ARGS)
+{
+	PgmqcContext cxt;
+	char	   *name = pgmqc_arg_name(fcinfo, 0);
+	PgmqcSettings settings;
+	PgmqcQueue *queue;
+
+	pgmqc_settings_from_args(fcinfo, 2, true, &settings);
+	if (!PG_ARGISNULL(1))
+	{
+		settings.visibility_timeout = PG_GETARG_INTERVAL_P(1);
+		pgmqc_check_vt(settings.visibility_timeout, "visibility_timeout", false);
+	}
+	pgmqc_check_writable("alter_queue()");
+
+	pgmqc_spi_connect(&cxt);
+	queue = pgmqc_open(name, PGMQC_KIND_QUEUE, PGMQC_PRIV_ADMIN);
+	pgmqc_apply_settings(queue, NULL, &settings);
+	pgmqc_spi_finish(&cxt);
+	PG_RETURN_VOID();
+}
+
+/*
+ * alter_group(topic_name text, group_name text, visibility_timeout interval,
+ *		max_deliveries integer, dead_letter_queue text,
+ *		retry_backoff interval, retry_backoff_max interval) RETURNS void
+ */
+Datum
+pgmqc_alter_group(PG_FUNCTION_ARGS)
+{
+	PgmqcContext cxt;
+	char	   *topic_name = pgmqc_arg_name_as(fcinfo, 0, "topic");
+	char	   *group_name = pgmqc_arg_name_as(fcinfo, 1, "group");
+	PgmqcSettings settings;
+	PgmqcQueue *topic;
+	PgmqcGroup *group;
+
+	pgmqc_settings_from_args(fcinfo, 3, false, &settings);
+	if (!PG_ARGISNULL(2))
+	{
+		settings.visibility_timeout = PG_GETARG_INTERVAL_P(2);
+		pgmqc_check_vt(settings.visibility_timeout, "visibility_timeout", false);
+	}
+	pgmqc_check_writable("alter_group()");
+
+	pgmqc_spi_connect(&cxt);
+	topic = pgmqc_open(topic_name, PGMQC_KIND_TOPIC, PGMQC_PRIV_ADMIN);
+	group = pgmqc_group_lookup(topic, group_name, false);
+	pgmqc_apply_settings(topic, group, &settings);
+	pgmqc_spi_finish(&cxt);
+	PG_RETURN_VOID();
+}

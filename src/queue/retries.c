@@ -1,0 +1,156 @@
+/*-------------------------------------------------------------------------
+ *
+ * retries.c
+ *		A queue's retry policy: giving a message back (nack), moving dead
+ *		messages to the dead-letter queue or the archive, the worker's pass
+ *		over a queue, and archive retention.
+ *
+ * A message read max_deliveries times is dead once its lease expires or it
+ * is nacked: read() marks the dead messages it comes across and moves them
+ * before it returns (claim.c), nack() moves one at once, and the database's
+ * worker moves those nobody reads (pgmqc_queue_retry_pass).  Moving deletes
+ * the message from the queue and sends it to the dead-letter queue, or
+ * without one archives it, in the same statement or transaction.
+ *
+ * Copyright (c) 2026, pgmq_c developers
+ *
+ * IDENTIFICATION
+ *	  src/queue/retries.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "utils/builtins.h"
+#include "utils/timestamp.h"
+
+#include "pgmq_c.h"
+#include "shared_memory/shared_memory.h"
+#include "common/dead_letters.h"
+#include "common/object_cache.h"
+#include "common/statements.h"
+#include "queue/queue.h"
+
+/* the worker moves at most this many dead messages of a queue per pass */
+#define DEAD_LETTER_PASS_LIMIT	1000
+
+/* ... and removes at most this many archived messages */
+#define ARCHIVE_EXPIRE_LIMIT	10000
+
+/*
+ * Move the queue's dead messages ids[0..n-1] (locked by this transaction)
+ * to its dead-letter queue, or to its archive without one.  Returns how
+ * many moved.
+ */
+int64
+pgmqc_queue_move_dead(PgmqcQueue *queue, const int64 *ids, int n)
+{
+	Datum		args[2];
+
+	args[0] = pgmqc_id_array(ids, n);
+	args[1] = CStringGetTextDatum(queue->name);
+	if (queue->retry.dead_letter_queue[0] == '\0')
+		return pgmqc_queue_run(queue, STMT_DEAD_LETTER_ARCHIVE, args, NULL, 0);
+	(void) pgmqc_queue_run(queue, STMT_DEAD_LETTER_TAKE, args, NULL, 0);
+	return pgmqc_send_dead_letters(queue->retry.dead_letter_queue);
+}
+
+/*
+ * Give a message back: visible again after delay (NULL: after the backoff
+ * of the queue's policy, or at once without one), with the reason of the
+ * nack (may be NULL).  A message read max_deliveries times is dead-lettered
+ * instead.  With has_read_ct, only the delivery read_ct.  False when the
+ * queue holds no such message (or delivery).
+ */
+bool
+pgmqc_queue_nack(PgmqcQueue *queue, int64 msg_id, Interval *delay,
+				 bool has_read_ct, int32 read_ct, text *reason)
+{
+	Datum		values[7];
+	char		nulls[7] = {' ', ' ', ' ', ' ', ' ', ' ', ' '};
+	bool		isnull;
+	TimestampTz vt;
+
+	values[0] = Int64GetDatum(msg_id);
+	values[1] = PointerGetDatum(delay);
+	nulls[1] = delay ? ' ' : 'n';
+	values[2] = Int32GetDatum(read_ct);
+	nulls[2] = has_read_ct ? ' ' : 'n';
+	values[3] = PointerGetDatum(reason);
+	nulls[3] = reason ? ' ' : 'n';
+	pgmqc_retry_args(&queue->retry, values + 4, nulls + 4);
+	if (pgmqc_queue_run(queue, STMT_NACK, values, nulls, 0) == 0)
+		return false;
+
+	if (DatumGetBool(pgmqc_column(0, NACK_COL_DEAD, &isnull)))
+	{
+		(void) pgmqc_queue_move_dead(queue, &msg_id, 1);
+		return true;
+	}
+	vt = DatumGetTimestampTz(pgmqc_column(0, NACK_COL_VT, &isnull));
+	if (pgmqc_shared != NULL)
+	{
+		if (vt <= GetCurrentTimestamp())
+			pgmqc_wake_on_commit(queue->queue_id, 1, queue->notify);
+		else
+			pgmqc_due_on_commit(queue->queue_id, vt);
+	}
+	return true;
+}
+
+/*
+ * The worker's pass over a queue with a retry policy or archive retention:
+ * move the dead messages nobody read, and remove archived messages past
+ * retention.  Returns how many messages were moved or removed.
+ */
+int64
+pgmqc_queue_retry_pass(PgmqcQueue *queue)
+{
+	int64		done = 0;
+	bool		isnull;
+
+	if (queue->retry.max_deliveries > 0)
+	{
+		Datum		args[3];
+		Datum		ids;
+
+		args[0] = Int64GetDatum(pgmqc_queue_advance_watermark(queue));
+		args[1] = Int32GetDatum(queue->retry.max_deliveries);
+		args[2] = Int32GetDatum(DEAD_LETTER_PASS_LIMIT);
+		(void) pgmqc_queue_run(queue, STMT_DEAD_LETTER_IDS, args, NULL, 1);
+		ids = pgmqc_column(0, VALUE_COL, &isnull);
+		if (!isnull)
+		{
+			ArrayType  *array = DatumGetArrayTypeP(ids);
+			int			n = ArrayGetNItems(ARR_NDIM(array), ARR_DIMS(array));
+
+			done += pgmqc_queue_move_dead(queue, (int64 *) ARR_DATA_PTR(array), n);
+		}
+	}
+	if (queue->archive_retention.time != 0 || queue->archive_retention.day != 0 ||
+		queue->archive_retention.month != 0)
+	{
+		Datum		args[2];
+
+		args[0] = IntervalPGetDatum(&queue->archive_retention);
+		args[1] = Int32GetDatum(ARCHIVE_EXPIRE_LIMIT);
+		(void) pgmqc_queue_run(queue, STMT_ARCHIVE_EXPIRE, args, NULL, 1);
+		done += pgmqc_column_int64(0, VALUE_COL, &isnull);
+	}
+	return done;
+}
+
+/*
+ * redrive(): up to max visible messages of a dead-letter queue from msg_id
+ * "after" on, locked, with their origins (STMT_REDRIVE_TAKE), left in
+ * SPI_tuptable.
+ */
+int
+pgmqc_queue_redrive_take(PgmqcQueue *queue, int64 after, int32 max)
+{
+	Datum		args[2];
+
+	args[0] = Int64GetDatum(Max(after, pgmqc_queue_advance_watermark(queue)));
+	args[1] = Int32GetDatum(max);
+	return pgmqc_queue_run(queue, STMT_REDRIVE_TAKE, args, NULL, 0);
+}

@@ -1,0 +1,99 @@
+/*-------------------------------------------------------------------------
+ *
+ * group_retries.c
+ *		A consumer group's retry policy: moving its dead messages to its
+ *		dead-letter queue, the worker's pass over a group, and giving dead
+ *		letters back to the group (redrive).
+ *
+ * As for a queue (queue/retries.c), a message the group read
+ * max_deliveries times is dead once its lease expires or it is nacked; it
+ * leaves the group's table and is sent to the group's dead-letter queue in
+ * one transaction.  The topic's log keeps the message for the other
+ * groups: dead-lettering acts on one group only.
+ *
+ * Copyright (c) 2026, pgmq_c developers
+ *
+ * IDENTIFICATION
+ *	  src/topic/group_retries.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "utils/builtins.h"
+
+#include "pgmq_c.h"
+#include "shared_memory/shared_memory.h"
+#include "common/dead_letters.h"
+#include "common/object_cache.h"
+#include "common/statements.h"
+#include "topic/topic.h"
+
+/* the worker moves at most this many dead messages of a group per pass */
+#define DEAD_LETTER_PASS_LIMIT	1000
+
+/*
+ * Move the group's dead messages ids[0..n-1] (locked by this transaction)
+ * to its dead-letter queue.  Returns how many were sent; a message the
+ * topic no longer holds is only removed from the group.
+ */
+int64
+pgmqc_group_move_dead(PgmqcQueue *topic, PgmqcGroup *group, const int64 *ids,
+					  int n)
+{
+	Datum		args[3];
+
+	args[0] = pgmqc_id_array(ids, n);
+	args[1] = CStringGetTextDatum(topic->name);
+	args[2] = CStringGetTextDatum(group->key.name);
+	(void) pgmqc_group_run(group, STMT_GROUP_DEAD_LETTER_TAKE, args, NULL, 0);
+	return pgmqc_send_dead_letters(group->retry.dead_letter_queue);
+}
+
+/*
+ * The worker's pass over a group with max_deliveries: move the dead
+ * messages nobody read.  Returns how many moved.
+ */
+int64
+pgmqc_group_retry_pass(PgmqcQueue *topic, PgmqcGroup *group)
+{
+	Datum		args[3];
+	Datum		ids;
+	bool		isnull;
+	ArrayType  *array;
+
+	if (group->retry.max_deliveries <= 0 ||
+		group->retry.dead_letter_queue[0] == '\0')
+		return 0;
+	args[0] = Int64GetDatum(pgmqc_group_watermark(group));
+	args[1] = Int32GetDatum(group->retry.max_deliveries);
+	args[2] = Int32GetDatum(DEAD_LETTER_PASS_LIMIT);
+	(void) pgmqc_group_run(group, STMT_GROUP_DEAD_LETTER_IDS, args, NULL, 1);
+	ids = pgmqc_column(0, VALUE_COL, &isnull);
+	if (isnull)
+		return 0;
+	array = DatumGetArrayTypeP(ids);
+	return pgmqc_group_move_dead(topic, group, (int64 *) ARR_DATA_PTR(array),
+								 ArrayGetNItems(ARR_NDIM(array), ARR_DIMS(array)));
+}
+
+/*
+ * Give the topic's messages ids[0..n-1] back to the group, to be read
+ * again with read_ct starting from 0.  The msg_ids the topic still holds
+ * are left in SPI_tuptable (ID_COL_MSG_ID); returns how many.  Readers of
+ * the group wake at commit.
+ */
+int
+pgmqc_group_redrive(PgmqcQueue *topic, PgmqcGroup *group, const int64 *ids,
+					int n)
+{
+	Datum		args[2];
+	int			found;
+
+	args[0] = pgmqc_id_array(ids, n);
+	args[1] = Int32GetDatum(group->group_id);
+	found = pgmqc_group_run(group, STMT_GROUP_REDRIVE, args, NULL, 0);
+	if (found > 0 && pgmqc_shared != NULL)
+		pgmqc_wake_on_commit(topic->queue_id, PGMQC_WAKE_ALL, false);
+	return found;
+}

@@ -1,0 +1,123 @@
+/*-------------------------------------------------------------------------
+ *
+ * retry_pass.c
+ *		The worker's pass over the retry policies of a database: dead
+ *		messages nobody reads are moved to their dead-letter queues, and
+ *		archived messages past archive_retention are removed.
+ *
+ * A reader moves the dead messages it comes across itself; this pass makes
+ * a dead letter appear even when nobody reads its source.  Each queue and
+ * group is done in a subtransaction of its own: one that fails (its tables
+ * damaged, say) is reported at most once a minute and the others go on.
+ *
+ * Copyright (c) 2026, pgmq_c developers
+ *
+ * IDENTIFICATION
+ *	  src/worker/retry_pass.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "miscadmin.h"
+#include "utils/builtins.h"
+
+#include "pgmq_c.h"
+#include "common/guarded.h"
+#include "common/object_cache.h"
+#include "common/statements.h"
+#include "queue/queue.h"
+#include "topic/topic.h"
+#include "worker/worker.h"
+
+/* A queue (no topic) or a consumer group (of topic) with a policy. */
+typedef struct RetryTarget
+{
+	int32		id;
+	char	   *topic;
+	char	   *name;
+} RetryTarget;
+
+/* The rows of STMT_RETRY_QUEUES or STMT_RETRY_GROUPS. */
+static RetryTarget *
+read_targets(PgmqcStatement stmt, uint64 *n)
+{
+	RetryTarget *targets;
+	uint64		i;
+
+	*n = pgmqc_run_catalog(stmt, NULL, NULL, 0);
+	targets = palloc0((*n + 1) * sizeof(RetryTarget));
+	for (i = 0; i < *n; i++)
+	{
+		bool		isnull;
+		Datum		topic;
+
+		targets[i].id = DatumGetInt32(pgmqc_column(i, RETRY_COL_ID, &isnull));
+		topic = pgmqc_column(i, RETRY_COL_TOPIC_NAME, &isnull);
+		targets[i].topic = isnull ? NULL : TextDatumGetCString(topic);
+		targets[i].name = TextDatumGetCString(pgmqc_column(i, RETRY_COL_NAME,
+														   &isnull));
+	}
+	return targets;
+}
+
+/* One queue's or group's pass, run guarded. */
+static void
+pass_one(void *arg)
+{
+	RetryTarget *target = (RetryTarget *) arg;
+
+	if (target->topic == NULL)
+	{
+		PgmqcQueue *queue = pgmqc_lookup_kind(target->name, PGMQC_KIND_QUEUE, true);
+
+		if (queue != NULL && queue->queue_id == target->id)
+			(void) pgmqc_queue_retry_pass(queue);
+	}
+	else
+	{
+		PgmqcQueue *topic = pgmqc_lookup_kind(target->topic, PGMQC_KIND_TOPIC, true);
+		PgmqcGroup *group = topic ? pgmqc_group_lookup(topic, target->name, true) : NULL;
+
+		if (group != NULL && group->group_id == target->id)
+			(void) pgmqc_group_retry_pass(topic, group);
+	}
+}
+
+/* The pass over every queue and group with a policy. */
+void
+pgmqc_worker_retry_pass(void *arg)
+{
+	RetryTarget *targets[2];
+	uint64		counts[2];
+	int			t;
+	uint64		i;
+
+	if (!pgmqc_retries_exist())
+		return;					/* before ALTER EXTENSION pgmq_c UPDATE */
+	targets[0] = read_targets(STMT_RETRY_QUEUES, &counts[0]);
+	targets[1] = read_targets(STMT_RETRY_GROUPS, &counts[1]);
+	for (t = 0; t < 2; t++)
+	{
+		for (i = 0; i < counts[t]; i++)
+		{
+			RetryTarget *target = &targets[t][i];
+			ErrorData  *edata;
+
+			CHECK_FOR_INTERRUPTS();
+			edata = pgmqc_run_guarded(pass_one, target);
+			if (edata == NULL)
+				continue;
+			if (pgmqc_report_due(target->topic ? 'R' : 'r', target->id, NULL))
+				ereport(WARNING,
+						(errcode(edata->sqlerrcode),
+						 target->topic ?
+						 errmsg("pgmq_c: the retry pass over consumer group \"%s\" of topic \"%s\" failed: %s",
+								target->name, target->topic, edata->message) :
+						 errmsg("pgmq_c: the retry pass over queue \"%s\" failed: %s",
+								target->name, edata->message),
+						 errhint("The other queues and groups are served; this one is tried again every pass and this failure is reported at most once a minute.")));
+			FreeErrorData(edata);
+		}
+	}
+}
