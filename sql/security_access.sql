@@ -106,12 +106,15 @@ DECLARE
 		'archive (id)',			'SELECT pgmq_c.archive(%1$L, 3::bigint)',
 		'archive (ids)',		'SELECT pgmq_c.archive(%1$L, ARRAY[3, 4]::bigint[])',
 		'set_vt (queue)',		'SELECT * FROM pgmq_c.set_vt(%1$L, 4::bigint, ''0'')',
+		'nack (queue)',			'SELECT pgmq_c.nack(%1$L, 5::bigint)',
+		'redrive',				'SELECT pgmq_c.redrive(%1$L)',
 		'read_archive',			'SELECT * FROM pgmq_c.read_archive(%1$L)',
 		'read_group',			'SELECT * FROM pgmq_c.read_group(%2$L, ''g'', ''1 hour'', 1)',
 		'CALL receive_group',	'CALL pgmq_c.receive_group(%2$L, ''g'', ''1 hour'', 1, ''0'', NULL)',
 		'set_vt (group)',		'SELECT * FROM pgmq_c.set_vt(%2$L, ''g'', 1::bigint, ''0'')',
 		'ack (id)',				'SELECT pgmq_c.ack(%2$L, ''g'', 1::bigint)',
 		'ack (ids)',			'SELECT pgmq_c.ack(%2$L, ''g'', ARRAY[1, 2]::bigint[])',
+		'ack (receipt)',		'SELECT pgmq_c.ack(%2$L, ''g'', 1::bigint, 1)',
 		'nack',					'SELECT pgmq_c.nack(%2$L, ''g'', 3::bigint)',
 		'seek (msg_id)',		'SELECT pgmq_c.seek(%2$L, ''g'', 1::bigint)',
 		'seek (time)',			'SELECT pgmq_c.seek(%2$L, ''g'', now())',
@@ -121,6 +124,8 @@ DECLARE
 		'drop_group',			'SELECT pgmq_c.drop_group(%2$L, ''g2'')',
 		'grant_access',			'SELECT pgmq_c.grant_access(%1$L, ''regress_pgmqc_nobody'', ''{monitor}'')',
 		'revoke_access',		'SELECT pgmq_c.revoke_access(%1$L, ''regress_pgmqc_nobody'', ''{monitor}'')',
+		'alter_queue',			'SELECT pgmq_c.alter_queue(%1$L, ''31 seconds'')',
+		'alter_group',			'SELECT pgmq_c.alter_group(%2$L, ''g'', ''31 seconds'')',
 		'purge_queue',			'SELECT pgmq_c.purge_queue(%1$L)',
 		'maintain_topics',		'SELECT pgmq_c.maintain_topics()',
 		'drop_queue',			'SELECT pgmq_c.drop_queue(%1$L)',
@@ -332,6 +337,48 @@ SELECT pgmqc_test.try($$SELECT pgmq_c.list_access('sec_no_such_queue')$$);
 -- nothing of that changed the grants
 SELECT * FROM pgmq_c.list_access('sec_q_none');
 RESET ROLE;
+
+-- retry policies.  Naming a dead-letter queue needs the send privilege on
+-- it (a policy moves messages into it), besides admin on the source.
+SET ROLE regress_pgmqc_owner;
+SELECT pgmq_c.create_queue(q) FROM unnest(ARRAY['sec_retry_src', 'sec_retry_open', 'sec_retry_closed', 'sec_dlq']) q;
+SELECT pgmq_c.create_topic('sec_retry_t');
+SELECT pgmq_c.create_group('sec_retry_t', 'g');
+SELECT pgmq_c.grant_access('sec_retry_src', 'regress_pgmqc_admin', '{admin}');
+SELECT pgmq_c.grant_access('sec_retry_t', 'regress_pgmqc_admin', '{admin}');
+SELECT pgmq_c.grant_access('sec_retry_open', 'public', '{send}');
+SET ROLE regress_pgmqc_admin;
+SELECT pgmqc_test.try($$SELECT pgmq_c.alter_queue('sec_retry_src', dead_letter_queue => 'sec_retry_closed')$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.alter_group('sec_retry_t', 'g', max_deliveries => 2, dead_letter_queue => 'sec_retry_closed')$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.create_group('sec_retry_t', 'g_retry', max_deliveries => 1, dead_letter_queue => 'sec_retry_closed')$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.alter_queue('sec_retry_closed', max_deliveries => 2)$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.alter_queue('sec_retry_src', max_deliveries => 2, dead_letter_queue => 'sec_retry_open')$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.alter_group('sec_retry_t', 'g', max_deliveries => 2, dead_letter_queue => 'sec_retry_open')$$);
+RESET ROLE;
+SELECT queue_name, max_deliveries, dead_letter_queue FROM pgmq_c.list_queues()
+ WHERE queue_name LIKE 'sec\_retry\_%' ORDER BY 1;
+SELECT group_name, max_deliveries, dead_letter_queue FROM pgmq_c.list_groups('sec_retry_t');
+-- redrive needs consume on the dead-letter queue and send where messages
+-- go.  A dead letter whose origin (as its headers say) the caller may not
+-- send to stays, and a NOTICE counts it.
+SET ROLE regress_pgmqc_owner;
+SELECT pgmq_c.grant_access('sec_dlq', 'regress_pgmqc_consume', '{consume}');
+SELECT pgmq_c.send('sec_dlq', '{"dead": 1}', '{"pgmq_c_dead_letter": {"queue": "sec_retry_closed", "msg_id": 1}}') > 0 AS sent;
+SET ROLE regress_pgmqc_consume;
+SELECT pgmqc_test.try($$SELECT pgmq_c.redrive('sec_dlq', 'sec_retry_closed')$$);
+SELECT pgmq_c.redrive('sec_dlq') AS moved_by_consumer;
+SET ROLE regress_pgmqc_nobody;
+SELECT pgmqc_test.try($$SELECT pgmq_c.redrive('sec_dlq')$$);
+RESET ROLE;
+SELECT message FROM pgmq_c.read('sec_dlq', '0', 5);
+SELECT pgmq_c.redrive('sec_dlq') AS moved_by_superuser;
+SELECT message, headers FROM pgmq_c.read('sec_retry_closed', '1 hour', 5);
+-- a dead-letter queue in use is not dropped; cleared, it is
+SELECT pgmqc_test.try($$SELECT pgmq_c.drop_queue('sec_retry_open')$$);
+SELECT pgmq_c.alter_queue('sec_retry_src', max_deliveries => 0, dead_letter_queue => '');
+SELECT pgmqc_test.try($$SELECT pgmq_c.drop_queue('sec_retry_open')$$);
+SELECT pgmq_c.alter_group('sec_retry_t', 'g', max_deliveries => 0, dead_letter_queue => '');
+SELECT pgmqc_test.try($$SELECT pgmq_c.drop_queue('sec_retry_open')$$);
 
 -- clean up: queues and topics (the superuser may drop them all), then roles
 SELECT count(*) AS dropped

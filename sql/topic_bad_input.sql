@@ -25,8 +25,10 @@ SELECT pgmqc_test.try($$SELECT pgmq_c.read_group('tcanary', 'g', '1 s', 1, NULL)
 SELECT pgmqc_test.try($$SELECT pgmq_c.ack('tcanary', 'g', NULL::bigint)$$);
 SELECT pgmqc_test.try($$SELECT pgmq_c.ack('tcanary', 'g', NULL::bigint[])$$);
 SELECT pgmqc_test.try($$SELECT pgmq_c.ack('tcanary', 'g', ARRAY[1, NULL]::bigint[])$$);
-SELECT pgmqc_test.try($$SELECT pgmq_c.nack('tcanary', 'g', NULL)$$);
-SELECT pgmqc_test.try($$SELECT pgmq_c.nack('tcanary', 'g', 1, NULL)$$);
+-- (an untyped NULL msg_id would be ambiguous with nack(queue_name, msg_id))
+SELECT pgmqc_test.try($$SELECT pgmq_c.nack('tcanary', 'g', NULL::bigint)$$);
+-- a NULL delay is the group's backoff; a negative receipt is refused
+SELECT pgmqc_test.try($$SELECT pgmq_c.nack('tcanary', 'g', 1, NULL, -1)$$);
 SELECT pgmqc_test.try($$SELECT pgmq_c.set_vt('tcanary', 'g', 1, NULL)$$);
 SELECT pgmqc_test.try($$SELECT pgmq_c.seek('tcanary', 'g', NULL::bigint)$$);
 SELECT pgmqc_test.try($$SELECT pgmq_c.seek('tcanary', 'g', NULL::timestamptz)$$);

@@ -203,6 +203,50 @@ SELECT message FROM pgmq_c.read('up_tpl', '1 hour', 1);
 SELECT pgmq_c.send('up_tpl_topic', '{"tpl": 2}') > 0 AS sent;
 SELECT message FROM pgmq_c.read_group('up_tpl_topic', 'tg', '1 hour', 1);
 
+-- 0.6.0: retry policies.  Until the update this library serves the 0.5.0
+-- catalog.  The message read above is leased for an hour (read_ct 1).
+SELECT format('SELECT msg_id AS tpl1 FROM pgmq_c.q_%s', queue_id) AS q
+  FROM pgmq_c.queues WHERE queue_name = 'up_tpl' \gset
+:q \gset
+SELECT pgmq_c.send('up_tpl', '{"tpl": 3}') AS tpl3 \gset
+-- a DBA's choices on functions whose arguments change are kept
+GRANT EXECUTE ON FUNCTION pgmq_c.create_queue(text, interval) TO regress_up_creator;
+REVOKE EXECUTE ON FUNCTION pgmq_c.nack(text, text, bigint, interval) FROM PUBLIC;
+ALTER EXTENSION pgmq_c UPDATE TO '0.6.0';
+SELECT extversion FROM pg_extension WHERE extname = 'pgmq_c';
+SELECT has_function_privilege('regress_up_creator', 'pgmq_c.create_queue(text, interval, integer, text, interval, interval, interval)', 'EXECUTE') AS creator_creates,
+       has_function_privilege('regress_up_other', 'pgmq_c.create_queue(text, interval, integer, text, interval, interval, interval)', 'EXECUTE') AS other_creates,
+       has_function_privilege('regress_up_other', 'pgmq_c.nack(text, text, bigint, interval, integer, text)', 'EXECUTE') AS other_nacks_group,
+       has_function_privilege('regress_up_other', 'pgmq_c.ack(text, text, bigint, integer)', 'EXECUTE') AS other_acks,
+       has_function_privilege('regress_up_other', 'pgmq_c.nack(text, bigint, interval, integer, text)', 'EXECUTE') AS other_nacks_queue;
+-- every queue's and group's table gained the columns, as new ones have them
+SELECT pgmq_c.create_queue('up_retry', max_deliveries => 1, dead_letter_queue => 'up_tpl');
+SELECT pg_temp.shape(format('pgmq_c.q_%s', n.queue_id)::regclass) =
+       pg_temp.shape(format('pgmq_c.q_%s', o.queue_id)::regclass) AS messages_same_shape,
+       pg_temp.shape(format('pgmq_c.a_%s', n.queue_id)::regclass) =
+       pg_temp.shape(format('pgmq_c.a_%s', o.queue_id)::regclass) AS archive_same_shape
+  FROM pgmq_c.queues n, pgmq_c.queues o
+ WHERE n.queue_name = 'up_retry' AND o.queue_name = 'up_mine';
+SELECT pg_temp.shape(format('pgmq_c.g_%s', group_id)::regclass) AS g_shape
+  FROM pgmq_c.groups WHERE group_name = 'mg';
+-- the queue takes a policy; a message given back without a delay waits for
+-- the backoff (1 hour); the lease taken before the update still holds
+SELECT pgmq_c.alter_queue('up_tpl', max_deliveries => 2, retry_backoff => '1 hour');
+SELECT queue_name, max_deliveries, dead_letter_queue, retry_backoff
+  FROM pgmq_c.list_queues() WHERE queue_name IN ('up_tpl', 'up_retry') ORDER BY 1;
+SELECT pgmq_c.nack('up_tpl', :tpl3::bigint) AS nack_unread;
+SELECT message FROM pgmq_c.read('up_tpl', '1 hour', 5);
+SELECT pgmq_c.delete('up_tpl', :tpl1::bigint, 2) AS stale_receipt,
+       pgmq_c.delete('up_tpl', :tpl1::bigint, 1) AS deleted_with_receipt;
+SELECT pgmq_c.send('up_retry', '{"retry": 1}') AS r1 \gset
+SELECT read_ct FROM pgmq_c.read('up_retry', '1 hour', 1);
+SELECT pgmq_c.nack('up_retry', :r1::bigint, reason => 'after the update') AS dead_lettered;
+SELECT message, headers->'pgmq_c_dead_letter'->>'queue' AS origin,
+       headers->'pgmq_c_dead_letter'->>'reason' AS reason
+  FROM pgmq_c.read('up_tpl', '1 hour', 5);
+SELECT pgmq_c.alter_group('up_tpl_topic', 'tg', max_deliveries => 3, dead_letter_queue => 'up_retry');
+SELECT group_name, max_deliveries, dead_letter_queue FROM pgmq_c.list_groups('up_tpl_topic');
+
 SET client_min_messages = warning;
 DROP EXTENSION pgmq_c CASCADE;
 RESET client_min_messages;

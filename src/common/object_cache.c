@@ -478,7 +478,7 @@ pgmqc_group_lookup(PgmqcQueue *topic, const char *name, bool missing_ok)
 
 	args[0] = Int32GetDatum(topic->queue_id);
 	args[1] = CStringGetTextDatum(name);
-	if (pgmqc_run_catalog(topic->retry.catalog_has_retries ?
+	if (pgmqc_run_catalog(pgmqc_retries_exist() ?
 						  STMT_LOOKUP_GROUP : STMT_LOOKUP_GROUP_0_5,
 						  args, NULL, 1) == 0)
 	{
