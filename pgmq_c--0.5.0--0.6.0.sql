@@ -101,10 +101,16 @@ $upgrade$;
 --
 -- Functions whose arguments or results change are dropped and created
 -- again; replace() keeps the EXECUTE privileges a DBA gave or took away.
+-- An extension script's GRANTs would be recorded in pg_init_privs as the
+-- extension's own, and pg_dump would then leave them out; so the function's
+-- initial privileges are set back to what the extension itself gives (the
+-- default, or, with revoked_from_public, the owner's alone), and pg_dump
+-- dumps the DBA's changes as it did before the update.
 --
 CREATE FUNCTION pgmq_c.upgrade_0_6_replace(old_signature text,
 										   new_signature text,
-										   create_statement text)
+										   create_statement text,
+										   revoked_from_public boolean DEFAULT false)
 RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -130,6 +136,13 @@ BEGIN
 								  CASE WHEN it.grantee OPERATOR(pg_catalog.=) 0 THEN 'PUBLIC'
 								  ELSE pg_catalog.quote_ident(it.grantee::pg_catalog.regrole::pg_catalog.text) END);
 	END LOOP;
+	UPDATE pg_catalog.pg_init_privs
+	   SET initprivs = CASE WHEN revoked_from_public
+						THEN ARRAY[pg_catalog.makeaclitem(owner, owner, 'EXECUTE', false)]
+						ELSE pg_catalog.acldefault('f', owner) END
+	 WHERE objoid OPERATOR(pg_catalog.=) new_signature::pg_catalog.regprocedure
+	   AND classoid OPERATOR(pg_catalog.=) 'pg_catalog.pg_proc'::pg_catalog.regclass
+	   AND objsubid OPERATOR(pg_catalog.=) 0;
 END
 $replace$;
 
@@ -145,7 +158,8 @@ SELECT pgmq_c.upgrade_0_6_replace(
 		archive_retention interval DEFAULT NULL)
 	RETURNS void
 	AS 'MODULE_PATHNAME', 'pgmqc_create_queue'
-	LANGUAGE C VOLATILE PARALLEL UNSAFE$sql$);
+	LANGUAGE C VOLATILE PARALLEL UNSAFE$sql$,
+	revoked_from_public => true);
 COMMENT ON FUNCTION pgmq_c.create_queue(text, interval, integer, text, interval, interval, interval) IS 'create a queue, with the retry policy and archive retention of alter_queue(); a no-op when it exists';
 
 SELECT pgmq_c.upgrade_0_6_replace(
@@ -241,7 +255,7 @@ SELECT pgmq_c.upgrade_0_6_replace(
 	ROWS 1$sql$);
 COMMENT ON FUNCTION pgmq_c.set_vt(text, text, bigint, interval, integer) IS 'the group''s lease on a message ends vt from now (extends or shortens it); with read_ct, only if that delivery still holds it';
 
-DROP FUNCTION pgmq_c.upgrade_0_6_replace(text, text, text);
+DROP FUNCTION pgmq_c.upgrade_0_6_replace(text, text, text, boolean);
 
 --
 -- New functions

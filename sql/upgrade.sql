@@ -219,6 +219,16 @@ SELECT has_function_privilege('regress_up_creator', 'pgmq_c.create_queue(text, i
        has_function_privilege('regress_up_other', 'pgmq_c.nack(text, text, bigint, interval, integer, text)', 'EXECUTE') AS other_nacks_group,
        has_function_privilege('regress_up_other', 'pgmq_c.ack(text, text, bigint, integer)', 'EXECUTE') AS other_acks,
        has_function_privilege('regress_up_other', 'pgmq_c.nack(text, bigint, interval, integer, text)', 'EXECUTE') AS other_nacks_queue;
+-- ... and stay the DBA's: pg_dump dumps what differs from the extension's
+-- initial privileges (as_initially false: the DBA's GRANT or REVOKE is dumped)
+SELECT p.oid::regprocedure AS function,
+       i.initprivs @> p.proacl AND p.proacl @> i.initprivs AS as_initially,
+       (SELECT array_agg(a.grantee::regrole::text ORDER BY 1) FROM aclexplode(i.initprivs) a) AS initial_grantees
+  FROM pg_proc p JOIN pg_init_privs i ON i.objoid = p.oid AND i.classoid = 'pg_proc'::regclass
+ WHERE p.oid IN ('pgmq_c.create_queue(text, interval, integer, text, interval, interval, interval)'::regprocedure,
+                 'pgmq_c.nack(text, text, bigint, interval, integer, text)'::regprocedure,
+                 'pgmq_c.ack(text, text, bigint, integer)'::regprocedure)
+ ORDER BY 1::text;
 -- every queue's and group's table gained the columns, as new ones have them
 SELECT pgmq_c.create_queue('up_retry', max_deliveries => 1, dead_letter_queue => 'up_tpl');
 SELECT pg_temp.shape(format('pgmq_c.q_%s', n.queue_id)::regclass) =
