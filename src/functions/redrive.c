@@ -283,7 +283,7 @@ Datum
 pgmqc_redrive(PG_FUNCTION_ARGS)
 {
 	PgmqcContext cxt;
-	char	   *dlq_name = pgmqc_arg_name_as(fcinfo, 0, "dead-letter queue");
+	char	   *dlq_name;
 	char	   *target_name = NULL;
 	int64		remaining = PG_INT64_MAX;
 	PgmqcQueue *dlq;
@@ -292,6 +292,9 @@ pgmqc_redrive(PG_FUNCTION_ARGS)
 	int64		after = 0;
 	int64		left;
 
+	pgmqc_check_not_null(fcinfo, 0, "dead_letter_queue");
+	dlq_name = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	pgmqc_check_name_as(dlq_name, "dead-letter queue");
 	if (!PG_ARGISNULL(1))
 	{
 		target_name = text_to_cstring(PG_GETARG_TEXT_PP(1));

@@ -93,7 +93,11 @@ pgmqc_group_redrive(PgmqcQueue *topic, PgmqcGroup *group, const int64 *ids,
 	args[0] = pgmqc_id_array(ids, n);
 	args[1] = Int32GetDatum(group->group_id);
 	found = pgmqc_group_run(group, STMT_GROUP_REDRIVE, args, NULL, 0);
-	if (found > 0 && pgmqc_shared != NULL)
+	if (found == 0)
+		return 0;
+	/* this backend, too, looks below its watermark at its next read */
+	group->cache.watermark.last_advance = 0;
+	if (pgmqc_shared != NULL)
 		pgmqc_wake_on_commit(topic->queue_id, PGMQC_WAKE_ALL, false);
 	return found;
 }
