@@ -233,6 +233,38 @@ BEGIN
 END $$;
 SELECT msg_id - :p1 AS rel_id, read_ct, message, headers->'pgmq_c_dead_letter'->>'queue' AS origin
   FROM pgmq_c.read_archive('rq_arch', :p3);
+-- archive_retention partitions the archive by the day messages were archived,
+-- so that retention drops whole days: what was archived before is one
+-- partition (dropped whole once all of it is past retention), today another,
+-- the days ahead are made by the worker, a default partition takes the rest
+SELECT c.relkind,
+       (SELECT array_agg(regexp_replace(regexp_replace(p.relname, '^a_[0-9]+_', 'a_<id>_'), '_p[0-9]+$', '_p<today>')
+                         ORDER BY p.relname ~ '_p[0-9]+$', p.relname)
+          FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhrelid
+         WHERE i.inhparent = c.oid
+           AND (p.relname !~ '_p[0-9]+$'
+                OR substring(p.relname from '_p([0-9]+)$')::bigint =
+                   floor(extract(epoch FROM now()) / 86400))) AS made_now
+  FROM pgmq_c.queues q JOIN pg_class c ON c.relname = 'a_' || q.queue_id
+ WHERE q.queue_name = 'rq_arch';
+-- every partition belongs to the extension owner, and nobody else may use it
+SELECT bool_and(p.relowner = e.extowner) AS owned_by_extension_owner,
+       bool_and(p.relacl IS NULL OR NOT EXISTS (SELECT FROM aclexplode(p.relacl) a WHERE a.grantee <> p.relowner)) AS nobody_else
+  FROM pgmq_c.queues q JOIN pg_inherits i ON i.inhparent = ('pgmq_c.a_' || q.queue_id)::regclass
+  JOIN pg_class p ON p.oid = i.inhrelid, pg_extension e
+ WHERE q.queue_name = 'rq_arch' AND e.extname = 'pgmq_c';
+-- the archive reads as before; a new archived message goes to today's day
+SELECT count(*) AS archived, bool_and(msg_id >= :p1) AS ours FROM pgmq_c.read_archive('rq_arch');
+SELECT pgmq_c.send('rq_arch', '{"p": 5}') AS p5 \gset
+SELECT pgmq_c.archive('rq_arch', :p5);
+SELECT msg_id - :p1 AS rel_id, message FROM pgmq_c.read_archive('rq_arch', :p4);
+SELECT format('SELECT tableoid::regclass::text ~ ''_p[0-9]+$'' AS in_a_day FROM pgmq_c.a_%s WHERE msg_id = %s', queue_id, :p5) AS q
+  FROM pgmq_c.queues WHERE queue_name = 'rq_arch' \gset
+:q;
+SELECT archived_length FROM pgmq_c.metrics('rq_arch');
+-- setting it again changes nothing of that
+SELECT pgmq_c.alter_queue('rq_arch', archive_retention => '2 days');
+SELECT count(*) AS archived FROM pgmq_c.read_archive('rq_arch');
 
 --
 -- Redrive

@@ -14,9 +14,15 @@
  *	{cursors}						a topic's cursor table c_<topic id>
  *	{group}							a consumer group's table g_<group id>
  *
+ *	{archive_partition} {archive_default} {archive_before}	partition n
+ *						(day n), the default partition and the partition
+ *						of what was archived before, of a queue's archive
+ *						partitioned by day
+ *
  * and, with the suffix _regclass ({messages_regclass}, {sequence_regclass},
  * ...), the same relation as a quoted literal cast to pg_catalog.regclass,
- * for functions that take a relation (nextval, pg_stat_get_live_tuples).
+ * for functions that take a relation (nextval, pg_stat_get_live_tuples);
+ * with the suffix _bare, its quoted name without the schema (RENAME TO).
  * Statements run once (DDL) may also use {queue_id}, {group_id},
  * {partition_start} and {partition_end} (the msg_id range of partition
  * {partition}), and {name}, the validated name of the object, for comments.
@@ -391,6 +397,65 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 	},
 
 	/*
+	 * A queue's archive becomes partitioned by the day its messages were
+	 * archived (archive_retention), so that retention drops whole days.  A
+	 * primary key would have to include archived_at; msg_id is indexed (an
+	 * archived message came out of the queue's message table, where its
+	 * msg_id was the key), and the old table keeps its own key.  The table as
+	 * it is becomes the partition of everything archived until now
+	 * (a_<id>_before; bound expressions are evaluated once, here after the
+	 * lock, when no message can be archived any more), today's partition
+	 * takes the rest of the day, a default partition what no day partition
+	 * does, and the worker makes the days ahead.
+	 */
+	[STMT_ARCHIVE_PARTITION_CONVERT] = {
+		RUN_ONCE,
+		"LOCK TABLE {archive} IN ACCESS EXCLUSIVE MODE;"
+		"ALTER TABLE {archive} RENAME TO {archive_before_bare};"
+		"CREATE TABLE {archive} (LIKE {archive_before} INCLUDING DEFAULTS "
+		"INCLUDING STORAGE) PARTITION BY RANGE (archived_at);"
+		"CREATE INDEX ON {archive} (msg_id);"
+		"CREATE INDEX ON {archive} USING brin (archived_at);"
+		"ALTER TABLE {archive} ATTACH PARTITION {archive_before} "
+		"FOR VALUES FROM (MINVALUE) TO (pg_catalog.clock_timestamp());"
+		"CREATE TABLE {archive_partition} PARTITION OF {archive} "
+		"FOR VALUES FROM (pg_catalog.clock_timestamp()) "
+		"TO (pg_catalog.to_timestamp({partition_end}));"
+		"CREATE TABLE {archive_default} PARTITION OF {archive} DEFAULT;"
+		"COMMENT ON TABLE {archive} IS 'pgmq_c queue {name}: archive, by day archived';",
+		0, {InvalidOid}
+	},
+	/* day {partition} of a partitioned archive */
+	[STMT_ARCHIVE_PARTITION_CREATE] = {
+		RUN_ONCE,
+		"CREATE TABLE {archive_partition} PARTITION OF {archive} "
+		"FOR VALUES FROM (pg_catalog.to_timestamp({partition_start})) "
+		"TO (pg_catalog.to_timestamp({partition_end}))",
+		0, {InvalidOid}
+	},
+
+	/*
+	 * The partitions of an archive ($1 its oid) but the default: name, the
+	 * end of its range (from its bound, as the server prints it), and its day
+	 * when it is a day partition ($2 "a_<id>_p").
+	 */
+	[STMT_ARCHIVE_PARTITIONS] = {
+		ON_CATALOG,
+		"SELECT c.relname::pg_catalog.text, "
+		"(pg_catalog.regexp_match(pg_catalog.pg_get_expr(c.relpartbound, c.oid), "
+		"' TO \\(''([^'']*)''\\)$'))[1]::pg_catalog.timestamptz, "
+		"CASE WHEN pg_catalog.left(c.relname::pg_catalog.text, pg_catalog.length($2)) OPERATOR(pg_catalog.=) $2 "
+		"AND pg_catalog.substr(c.relname, pg_catalog.length($2) OPERATOR(pg_catalog.+) 1) "
+		"OPERATOR(pg_catalog.~) '^[0-9]+$' "
+		"THEN pg_catalog.substr(c.relname, pg_catalog.length($2) OPERATOR(pg_catalog.+) 1)::pg_catalog.int8 END "
+		"FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) i.inhrelid "
+		"WHERE i.inhparent OPERATOR(pg_catalog.=) $1 "
+		"AND pg_catalog.pg_get_expr(c.relpartbound, c.oid) OPERATOR(pg_catalog.<>) 'DEFAULT' "
+		"ORDER BY 2",
+		2, {OIDOID, TEXTOID}
+	},
+
+	/*
 	 * redrive(): up to $2 visible messages of a dead-letter queue from $1 on,
 	 * locked, each with its headers as they were before it was dead-lettered
 	 * and where it came from.
@@ -433,7 +498,10 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		" (SELECT enqueued_at FROM {delayed} ORDER BY msg_id DESC LIMIT 1)), "
 		"pg_catalog.pg_stat_get_live_tuples({messages_regclass}), "
 		"pg_catalog.pg_stat_get_live_tuples({delayed_regclass}), "
-		"pg_catalog.pg_stat_get_live_tuples({archive_regclass}), "
+		"(SELECT pg_catalog.sum(pg_catalog.pg_stat_get_live_tuples(c.oid))::pg_catalog.int8 "
+		" FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) {archive_regclass} "
+		" OR c.oid OPERATOR(pg_catalog.=) ANY (ARRAY(SELECT i.inhrelid FROM pg_catalog.pg_inherits i "
+		"  WHERE i.inhparent OPERATOR(pg_catalog.=) {archive_regclass}))), "
 		"pg_catalog.clock_timestamp()",
 		2, {INT8OID, INT8OID}
 	},
@@ -1375,6 +1443,9 @@ static const char *const relation_formats[] = {
 	[REL_LOG_SEQUENCE] = "t_%d_seq",
 	[REL_CURSORS] = "c_%d",
 	[REL_GROUP] = "g_%d",
+	[REL_ARCHIVE_PARTITION] = "a_%d_p",
+	[REL_ARCHIVE_DEFAULT] = "a_%d_default",
+	[REL_ARCHIVE_BEFORE] = "a_%d_before",
 };
 
 /* placeholders, the relation each stands for */
@@ -1394,9 +1465,13 @@ static const Placeholder placeholders[] = {
 	{"log_sequence", REL_LOG_SEQUENCE},
 	{"cursors", REL_CURSORS},
 	{"group", REL_GROUP},
+	{"archive_partition", REL_ARCHIVE_PARTITION},
+	{"archive_default", REL_ARCHIVE_DEFAULT},
+	{"archive_before", REL_ARCHIVE_BEFORE},
 };
 
 #define REGCLASS_SUFFIX "_regclass"
+#define BARE_SUFFIX "_bare"
 
 /*
  * The name (unqualified, unquoted) of a relation of the queue, topic or
@@ -1408,6 +1483,8 @@ pgmqc_relation_name(char *buf, PgmqcRelation rel, int32 id, int64 partition)
 {
 	if (rel == REL_LOG_PARTITION)
 		snprintf(buf, NAMEDATALEN, "t_%d_p" INT64_FORMAT, id, partition);
+	else if (rel == REL_ARCHIVE_PARTITION)
+		snprintf(buf, NAMEDATALEN, "a_%d_p" INT64_FORMAT, id, partition);
 	else
 		snprintf(buf, NAMEDATALEN, relation_formats[rel], id);
 }
@@ -1521,6 +1598,7 @@ pgmqc_expand(const char *template, const PgmqcStatementTarget *target)
 		const char *end;
 		size_t		len;
 		bool		as_regclass = false;
+		bool		bare = false;
 		const Placeholder *found = NULL;
 		char		name[NAMEDATALEN];
 		char	   *qualified;
@@ -1540,6 +1618,13 @@ pgmqc_expand(const char *template, const PgmqcStatementTarget *target)
 			as_regclass = true;
 			len -= strlen(REGCLASS_SUFFIX);
 		}
+		else if (len > strlen(BARE_SUFFIX) &&
+				 strncmp(end - strlen(BARE_SUFFIX), BARE_SUFFIX,
+						 strlen(BARE_SUFFIX)) == 0)
+		{
+			bare = true;
+			len -= strlen(BARE_SUFFIX);
+		}
 		if (expand_value(&buf, p + 1, len, target))
 		{
 			p = end;
@@ -1557,7 +1642,9 @@ pgmqc_expand(const char *template, const PgmqcStatementTarget *target)
 		id = found->relation == REL_GROUP ? target->group_id : target->queue_id;
 		pgmqc_relation_name(name, found->relation, id, target->partition);
 		qualified = psprintf("pgmq_c.%s", quote_identifier(name));
-		if (as_regclass)
+		if (bare)
+			appendStringInfoString(&buf, quote_identifier(name));
+		else if (as_regclass)
 			appendStringInfo(&buf, "%s::pg_catalog.regclass",
 							 quote_literal_cstr(qualified));
 		else

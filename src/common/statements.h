@@ -36,6 +36,10 @@
  *	t_<topic id>_seq	a topic's msg_id sequence
  *	c_<topic id>		a topic's group cursors, one row per group
  *	g_<group id>		a consumer group's handed-out messages
+ *	a_<queue id>_p<n>	day n (since 1970) of a queue's archive, once it is
+ *						partitioned by day (archive_retention, 0.6.0)
+ *	a_<queue id>_default	what no day partition of the archive takes
+ *	a_<queue id>_before	what was archived before it was partitioned
  */
 typedef enum PgmqcRelation
 {
@@ -48,6 +52,9 @@ typedef enum PgmqcRelation
 	REL_LOG_SEQUENCE,
 	REL_CURSORS,
 	REL_GROUP,
+	REL_ARCHIVE_PARTITION,
+	REL_ARCHIVE_DEFAULT,
+	REL_ARCHIVE_BEFORE,
 } PgmqcRelation;
 
 /* The ids a statement's placeholders are made from. */
@@ -104,6 +111,9 @@ typedef enum PgmqcStatement
 	STMT_DEAD_LETTER_TAKE,
 	STMT_DEAD_LETTER_ARCHIVE,
 	STMT_ARCHIVE_EXPIRE,
+	STMT_ARCHIVE_PARTITION_CONVERT,
+	STMT_ARCHIVE_PARTITION_CREATE,
+	STMT_ARCHIVE_PARTITIONS,
 	STMT_REDRIVE_TAKE,
 	/* queues: inspecting */
 	STMT_READ_ARCHIVE,
@@ -262,6 +272,11 @@ typedef enum PgmqcStatement
 #define REDRIVE_COL_TOPIC			6
 #define REDRIVE_COL_GROUP			7
 #define REDRIVE_COL_ORIGINAL_ID		8
+
+/* STMT_ARCHIVE_PARTITIONS */
+#define ARCHIVE_PARTITION_COL_NAME	1
+#define ARCHIVE_PARTITION_COL_END	2
+#define ARCHIVE_PARTITION_COL_DAY	3
 
 /* STMT_DEAD_LETTER_USERS */
 #define USER_COL_NAME				1

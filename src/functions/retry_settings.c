@@ -7,7 +7,9 @@
  *
  * max_deliveries is 1 to 1000; retry_backoff and retry_backoff_max are
  * positive and at most 7 days; archive_retention is positive and at most
- * 10 years; 0 (or '' for the dead-letter queue) clears a setting.  The
+ * 10 years; 0 (or '' for the dead-letter queue) clears a setting.  Setting
+ * archive_retention partitions the queue's archive by day
+ * (queue/archive_partitions.c).  The
  * dead-letter queue must be a queue other than the source, and naming it
  * needs the privilege to send to it: a policy moves messages into it.  A
  * consumer group has no archive, so its max_deliveries needs a dead-letter
@@ -34,6 +36,7 @@
 #include "common/statements.h"
 #include "functions/arguments.h"
 #include "functions/retry_settings.h"
+#include "queue/queue.h"
 
 PG_FUNCTION_INFO_V1(pgmqc_alter_queue);
 PG_FUNCTION_INFO_V1(pgmqc_alter_group);
@@ -219,6 +222,11 @@ pgmqc_apply_settings(PgmqcQueue *queue, PgmqcGroup *group,
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("retry_backoff must not exceed retry_backoff_max")));
+
+	/* archive retention drops whole days of a partitioned archive */
+	if (group == NULL && settings->archive_retention != NULL &&
+		!pgmqc_interval_is_zero(settings->archive_retention))
+		pgmqc_queue_partition_archive(queue);
 
 	/* every backend, this one included, reads the entry again */
 	relid = group ? group->cache.relid : queue->cache.relid;

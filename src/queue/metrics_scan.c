@@ -30,9 +30,11 @@
 
 #include "access/table.h"
 #include "access/tableam.h"
+#include "catalog/pg_class.h"
 #include "executor/tuptable.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
+#include "utils/lsyscache.h"
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
@@ -90,8 +92,8 @@ count_table(PgmqcRelation relation, int32 queue_id, Snapshot snap,
 	TupleTableSlot *slot;
 
 	memset(tc, 0, sizeof(TableCount));
-	if (!OidIsValid(relid))
-		return false;
+	if (!OidIsValid(relid) || get_rel_relkind(relid) != RELKIND_RELATION)
+		return false;			/* missing, or a partitioned archive */
 	rel = table_open(relid, AccessShareLock);
 	desc = RelationGetDescr(rel);
 	id_att = attnum_of(desc, "msg_id");

@@ -70,9 +70,16 @@ extern int	pgmqc_queue_set_vt(PgmqcQueue *queue, int64 msg_id, Interval *vt,
 extern int64 pgmqc_queue_move_dead(PgmqcQueue *queue, const int64 *ids, int n);
 extern bool pgmqc_queue_nack(PgmqcQueue *queue, int64 msg_id, Interval *delay,
 							 bool has_read_ct, int32 read_ct, text *reason);
-extern int64 pgmqc_queue_retry_pass(PgmqcQueue *queue);
+extern int64 pgmqc_queue_dead_letter_pass(PgmqcQueue *queue);
+extern int64 pgmqc_queue_archive_retention_pass(PgmqcQueue *queue);
 extern int	pgmqc_queue_redrive_take(PgmqcQueue *queue, int64 after,
 									 int32 max);
+
+/* archive_partitions.c */
+extern bool pgmqc_archive_is_partitioned(int32 queue_id);
+extern void pgmqc_queue_partition_archive(PgmqcQueue *queue);
+extern int	pgmqc_queue_archive_partitions(PgmqcQueue *queue, TimestampTz now,
+										   TimestampTz cutoff);
 
 /* archive.c */
 extern int	pgmqc_queue_read_archive(PgmqcQueue *queue, int64 after_msg_id,

@@ -27,6 +27,7 @@
 #include "pgmq_c.h"
 #include "shared_memory/shared_memory.h"
 #include "common/dead_letters.h"
+#include "common/intervals.h"
 #include "common/object_cache.h"
 #include "common/statements.h"
 #include "queue/queue.h"
@@ -99,45 +100,57 @@ pgmqc_queue_nack(PgmqcQueue *queue, int64 msg_id, Interval *delay,
 }
 
 /*
- * The worker's pass over a queue with a retry policy or archive retention:
- * move the dead messages nobody read, and remove archived messages past
- * retention.  Returns how many messages were moved or removed.
+ * The worker's pass over a queue with max_deliveries: move the dead
+ * messages nobody read.  Returns how many moved.
  */
 int64
-pgmqc_queue_retry_pass(PgmqcQueue *queue)
+pgmqc_queue_dead_letter_pass(PgmqcQueue *queue)
 {
-	int64		done = 0;
+	Datum		args[3];
+	Datum		ids;
 	bool		isnull;
+	ArrayType  *array;
 
-	if (queue->retry.max_deliveries > 0)
-	{
-		Datum		args[3];
-		Datum		ids;
+	if (queue->retry.max_deliveries <= 0)
+		return 0;
+	args[0] = Int64GetDatum(pgmqc_queue_advance_watermark(queue));
+	args[1] = Int32GetDatum(queue->retry.max_deliveries);
+	args[2] = Int32GetDatum(DEAD_LETTER_PASS_LIMIT);
+	(void) pgmqc_queue_run(queue, STMT_DEAD_LETTER_IDS, args, NULL, 1);
+	ids = pgmqc_column(0, VALUE_COL, &isnull);
+	if (isnull)
+		return 0;
+	array = DatumGetArrayTypeP(ids);
+	return pgmqc_queue_move_dead(queue, (int64 *) ARR_DATA_PTR(array),
+								 ArrayGetNItems(ARR_NDIM(array), ARR_DIMS(array)));
+}
 
-		args[0] = Int64GetDatum(pgmqc_queue_advance_watermark(queue));
-		args[1] = Int32GetDatum(queue->retry.max_deliveries);
-		args[2] = Int32GetDatum(DEAD_LETTER_PASS_LIMIT);
-		(void) pgmqc_queue_run(queue, STMT_DEAD_LETTER_IDS, args, NULL, 1);
-		ids = pgmqc_column(0, VALUE_COL, &isnull);
-		if (!isnull)
-		{
-			ArrayType  *array = DatumGetArrayTypeP(ids);
-			int			n = ArrayGetNItems(ARR_NDIM(array), ARR_DIMS(array));
+/*
+ * The worker's pass over a queue with archive_retention: drop the days of
+ * its archive wholly past retention, make the days ahead, and delete the
+ * archived messages past retention that are left (in the oldest day kept,
+ * the default partition, or an archive not partitioned).  Returns how many
+ * messages were deleted.
+ */
+int64
+pgmqc_queue_archive_retention_pass(PgmqcQueue *queue)
+{
+	Datum		args[2];
+	bool		isnull;
+	TimestampTz now = GetCurrentTimestamp();
+	Interval	minus;
 
-			done += pgmqc_queue_move_dead(queue, (int64 *) ARR_DATA_PTR(array), n);
-		}
-	}
-	if (queue->archive_retention.time != 0 || queue->archive_retention.day != 0 ||
-		queue->archive_retention.month != 0)
-	{
-		Datum		args[2];
-
-		args[0] = IntervalPGetDatum(&queue->archive_retention);
-		args[1] = Int32GetDatum(ARCHIVE_EXPIRE_LIMIT);
-		(void) pgmqc_queue_run(queue, STMT_ARCHIVE_EXPIRE, args, NULL, 1);
-		done += pgmqc_column_int64(0, VALUE_COL, &isnull);
-	}
-	return done;
+	if (pgmqc_interval_is_zero(&queue->archive_retention))
+		return 0;
+	minus.time = -queue->archive_retention.time;
+	minus.day = -queue->archive_retention.day;
+	minus.month = -queue->archive_retention.month;
+	if (pgmqc_archive_is_partitioned(queue->queue_id))
+		(void) pgmqc_queue_archive_partitions(queue, now, pgmqc_ts_plus(now, &minus));
+	args[0] = IntervalPGetDatum(&queue->archive_retention);
+	args[1] = Int32GetDatum(ARCHIVE_EXPIRE_LIMIT);
+	(void) pgmqc_queue_run(queue, STMT_ARCHIVE_EXPIRE, args, NULL, 1);
+	return pgmqc_column_int64(0, VALUE_COL, &isnull);
 }
 
 /*

@@ -61,9 +61,9 @@ read_targets(PgmqcStatement stmt, uint64 *n)
 	return targets;
 }
 
-/* One queue's or group's pass, run guarded. */
+/* One queue's or group's dead letters, run guarded. */
 static void
-pass_one(void *arg)
+pass_dead_letters(void *arg)
 {
 	RetryTarget *target = (RetryTarget *) arg;
 
@@ -72,7 +72,7 @@ pass_one(void *arg)
 		PgmqcQueue *queue = pgmqc_lookup_kind(target->name, PGMQC_KIND_QUEUE, true);
 
 		if (queue != NULL && queue->queue_id == target->id)
-			(void) pgmqc_queue_retry_pass(queue);
+			(void) pgmqc_queue_dead_letter_pass(queue);
 	}
 	else
 	{
@@ -82,6 +82,41 @@ pass_one(void *arg)
 		if (group != NULL && group->group_id == target->id)
 			(void) pgmqc_group_retry_pass(topic, group);
 	}
+}
+
+/* One queue's archive retention, run guarded. */
+static void
+pass_archive(void *arg)
+{
+	RetryTarget *target = (RetryTarget *) arg;
+	PgmqcQueue *queue = pgmqc_lookup_kind(target->name, PGMQC_KIND_QUEUE, true);
+
+	if (queue != NULL && queue->queue_id == target->id)
+		(void) pgmqc_queue_archive_retention_pass(queue);
+}
+
+/*
+ * Run one step for a target in a subtransaction of its own; a failure is
+ * reported at most once a minute ("kind" tells the steps apart).
+ */
+static void
+run_step(void (*step) (void *), RetryTarget *target, char kind,
+		 const char *what)
+{
+	ErrorData  *edata = pgmqc_run_guarded(step, target);
+
+	if (edata == NULL)
+		return;
+	if (pgmqc_report_due(kind, target->id, NULL))
+		ereport(edata->sqlerrcode == ERRCODE_LOCK_NOT_AVAILABLE ? LOG : WARNING,
+				(errcode(edata->sqlerrcode),
+				 target->topic ?
+				 errmsg("pgmq_c: %s of consumer group \"%s\" of topic \"%s\" failed: %s",
+						what, target->name, target->topic, edata->message) :
+				 errmsg("pgmq_c: %s of queue \"%s\" failed: %s",
+						what, target->name, edata->message),
+				 errhint("The other queues and groups are served; this one is tried again every second and this failure is reported at most once a minute.")));
+	FreeErrorData(edata);
 }
 
 /* The pass over every queue and group with a policy. */
@@ -102,22 +137,12 @@ pgmqc_worker_retry_pass(void *arg)
 		for (i = 0; i < counts[t]; i++)
 		{
 			RetryTarget *target = &targets[t][i];
-			ErrorData  *edata;
 
 			CHECK_FOR_INTERRUPTS();
-			edata = pgmqc_run_guarded(pass_one, target);
-			if (edata == NULL)
-				continue;
-			if (pgmqc_report_due(target->topic ? 'R' : 'r', target->id, NULL))
-				ereport(WARNING,
-						(errcode(edata->sqlerrcode),
-						 target->topic ?
-						 errmsg("pgmq_c: the retry pass over consumer group \"%s\" of topic \"%s\" failed: %s",
-								target->name, target->topic, edata->message) :
-						 errmsg("pgmq_c: the retry pass over queue \"%s\" failed: %s",
-								target->name, edata->message),
-						 errhint("The other queues and groups are served; this one is tried again every pass and this failure is reported at most once a minute.")));
-			FreeErrorData(edata);
+			run_step(pass_dead_letters, target, target->topic ? 'R' : 'r',
+					 "moving the dead letters");
+			if (target->topic == NULL)
+				run_step(pass_archive, target, 'a', "archive retention");
 		}
 	}
 }
