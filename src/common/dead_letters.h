@@ -19,6 +19,13 @@
 #include "executor/spi.h"
 
 /*
+ * A read deals with at most this many dead messages and expired leases
+ * waiting for their backoff (common/dead_letters.c); past them, its claim
+ * looks only for messages it may deliver.
+ */
+#define PGMQC_HEAD_LIMIT	1000
+
+/*
  * What a claim (STMT_CLAIM, STMT_GROUP_CLAIM) did besides leasing: the
  * msg_ids of the dead messages it marked, to be moved in the same
  * transaction, and the messages it made wait for their backoff.

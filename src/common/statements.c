@@ -101,10 +101,18 @@ typedef struct StatementDef
 	"'infinity'::pg_catalog.timestamptz THEN 'd' ELSE 'b' END::pg_catalog.\"char\""
 
 /* the candidates of a claim: the first $1 visible messages from $3 on */
-#define CLAIM_CANDIDATES(table) \
+#define CLAIM_CANDIDATES(table, filter) \
 	"SELECT msg_id FROM " table " WHERE msg_id OPERATOR(pg_catalog.>=) $3 " \
-	"AND vt OPERATOR(pg_catalog.<=) pg_catalog.clock_timestamp() " \
+	"AND vt OPERATOR(pg_catalog.<=) pg_catalog.clock_timestamp() " filter \
 	"ORDER BY msg_id LIMIT $1 FOR UPDATE SKIP LOCKED"
+/*
+ * ... and, with $7 (a claim that has dealt with as many dead messages and
+ * expired leases as one call may), without those: they are left for the
+ * next call and the worker.
+ */
+#define CLAIM_SKIPPING \
+	"AND NOT ($7 AND (COALESCE(read_ct OPERATOR(pg_catalog.>=) $4, false) " \
+	"OR ($5 IS NOT NULL AND leased))) "
 
 /*
  * A nack's SET list: the message is visible again after $2, or without $2
@@ -136,17 +144,37 @@ typedef struct StatementDef
 	"pg_catalog.count(*) FROM d"
 
 /*
- * The first $3 dead messages (read $2 times, visible) among the 10000 live
- * messages from $1 on, locked.  Messages that were read are near the head
- * of the table: the window keeps the worker's pass cheap on a long backlog.
+ * The head of a table of messages: the first 1000 live messages from $1 on
+ * (read messages are there, near the watermark).  A range, not a list: the
+ * scan stops at its end.
  */
+#define HEAD_WINDOW(table) \
+	"msg_id OPERATOR(pg_catalog.>=) $1 AND msg_id OPERATOR(pg_catalog.<=) " \
+	"COALESCE((SELECT msg_id FROM " table " WHERE msg_id OPERATOR(pg_catalog.>=) $1 " \
+	"ORDER BY msg_id OFFSET 999 LIMIT 1), 9223372036854775807) "
+
+/* the first $3 dead messages (read $2 times, visible) at the head, locked */
 #define DEAD_LETTER_IDS(table) \
 	"SELECT pg_catalog.array_agg(s.msg_id) FROM (SELECT msg_id FROM " table " " \
-	"WHERE msg_id OPERATOR(pg_catalog.=) ANY (ARRAY(SELECT msg_id FROM " table " " \
-	"WHERE msg_id OPERATOR(pg_catalog.>=) $1 ORDER BY msg_id LIMIT 10000)) " \
+	"WHERE " HEAD_WINDOW(table) \
 	"AND read_ct OPERATOR(pg_catalog.>=) $2 " \
 	"AND vt OPERATOR(pg_catalog.<=) pg_catalog.clock_timestamp() " \
 	"ORDER BY msg_id LIMIT $3 FOR UPDATE SKIP LOCKED) s"
+
+/*
+ * Make the first $3 expired leases at the head (not dead: read fewer than
+ * $2 times) wait for their backoff ($4, $5); how many, and the earliest end
+ * of those backoffs.
+ */
+#define BACKOFF_EXPIRED(table) \
+	"WITH u AS (UPDATE " table " q SET vt = q.vt OPERATOR(pg_catalog.+) " \
+	BACKOFF("q.read_ct", "$4", "$5") ", leased = false " \
+	"WHERE q.msg_id OPERATOR(pg_catalog.=) ANY (ARRAY(SELECT msg_id FROM " table " " \
+	"WHERE " HEAD_WINDOW(table) "AND leased " \
+	"AND vt OPERATOR(pg_catalog.<=) pg_catalog.clock_timestamp() " \
+	"AND NOT COALESCE(read_ct OPERATOR(pg_catalog.>=) $2, false) " \
+	"ORDER BY msg_id LIMIT $3 FOR UPDATE SKIP LOCKED)) RETURNING q.vt) " \
+	"SELECT pg_catalog.count(*), pg_catalog.min(vt) FROM u"
 
 /*
  * Hand the next messages (up to $3 examined, from $1 to $2, those whose
@@ -230,17 +258,17 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 	[STMT_CLAIM] = {
 		ON_QUEUE,
 		"UPDATE {messages} q SET " CLAIM_SET("q")
-		"WHERE q.msg_id OPERATOR(pg_catalog.=) ANY (ARRAY(" CLAIM_CANDIDATES("{messages}") ")) "
+		"WHERE q.msg_id OPERATOR(pg_catalog.=) ANY (ARRAY(" CLAIM_CANDIDATES("{messages}", CLAIM_SKIPPING) ")) "
 		"RETURNING q.msg_id, q.read_ct, q.enqueued_at, q.vt, q.message, q.headers, "
 		CLAIM_OUTCOME("q"),
-		6, {INT4OID, INTERVALOID, INT8OID, INT4OID, FLOAT8OID, FLOAT8OID}
+		7, {INT4OID, INTERVALOID, INT8OID, INT4OID, FLOAT8OID, FLOAT8OID, BOOLOID}
 	},
 	/* the claim of a catalog older than 0.6.0: no retry policy */
 	[STMT_CLAIM_0_5] = {
 		ON_QUEUE,
 		"UPDATE {messages} q SET vt = pg_catalog.clock_timestamp() OPERATOR(pg_catalog.+) $2, "
 		"read_ct = q.read_ct OPERATOR(pg_catalog.+) 1 "
-		"WHERE q.msg_id OPERATOR(pg_catalog.=) ANY (ARRAY(" CLAIM_CANDIDATES("{messages}") ")) "
+		"WHERE q.msg_id OPERATOR(pg_catalog.=) ANY (ARRAY(" CLAIM_CANDIDATES("{messages}", "") ")) "
 		"RETURNING q.msg_id, q.read_ct, q.enqueued_at, q.vt, q.message, q.headers",
 		3, {INT4OID, INTERVALOID, INT8OID}
 	},
@@ -365,6 +393,11 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		ON_QUEUE,
 		DEAD_LETTER_IDS("{messages}"),
 		3, {INT8OID, INT4OID, INT4OID}
+	},
+	[STMT_BACKOFF_EXPIRED] = {
+		ON_QUEUE,
+		BACKOFF_EXPIRED("{messages}"),
+		5, {INT8OID, INT4OID, INT4OID, FLOAT8OID, FLOAT8OID}
 	},
 	/* take dead messages ($1) out, for the dead-letter queue; $2 the queue */
 	[STMT_DEAD_LETTER_TAKE] = {
@@ -569,20 +602,20 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 	[STMT_GROUP_CLAIM] = {
 		ON_GROUP,
 		"WITH c AS (UPDATE {group} g SET " CLAIM_SET("g")
-		"WHERE g.msg_id OPERATOR(pg_catalog.=) ANY (ARRAY(" CLAIM_CANDIDATES("{group}") ")) "
+		"WHERE g.msg_id OPERATOR(pg_catalog.=) ANY (ARRAY(" CLAIM_CANDIDATES("{group}", CLAIM_SKIPPING) ")) "
 		"RETURNING g.msg_id, g.read_ct, g.vt, " CLAIM_OUTCOME("g") " AS outcome) "
 		"SELECT c.msg_id, c.read_ct, t.enqueued_at, c.vt, t.message, t.headers, c.outcome "
 		"FROM c LEFT JOIN LATERAL (SELECT enqueued_at, message, headers FROM {log} "
 		"WHERE msg_id OPERATOR(pg_catalog.=) c.msg_id LIMIT 1) t ON true "
 		"WHERE t.message IS NOT NULL OR c.outcome OPERATOR(pg_catalog.<>) 'c'",
-		6, {INT4OID, INTERVALOID, INT8OID, INT4OID, FLOAT8OID, FLOAT8OID}
+		7, {INT4OID, INTERVALOID, INT8OID, INT4OID, FLOAT8OID, FLOAT8OID, BOOLOID}
 	},
 	/* the claim of a catalog older than 0.6.0: no retry policy */
 	[STMT_GROUP_CLAIM_0_5] = {
 		ON_GROUP,
 		"WITH c AS (UPDATE {group} g SET vt = pg_catalog.clock_timestamp() OPERATOR(pg_catalog.+) $2, "
 		"read_ct = g.read_ct OPERATOR(pg_catalog.+) 1 "
-		"WHERE g.msg_id OPERATOR(pg_catalog.=) ANY (ARRAY(" CLAIM_CANDIDATES("{group}") ")) "
+		"WHERE g.msg_id OPERATOR(pg_catalog.=) ANY (ARRAY(" CLAIM_CANDIDATES("{group}", "") ")) "
 		"RETURNING g.msg_id, g.read_ct, g.vt) "
 		"SELECT c.msg_id, c.read_ct, t.enqueued_at, c.vt, t.message, t.headers "
 		"FROM c CROSS JOIN LATERAL (SELECT enqueued_at, message, headers FROM {log} "
@@ -684,6 +717,11 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		ON_GROUP,
 		DEAD_LETTER_IDS("{group}"),
 		3, {INT8OID, INT4OID, INT4OID}
+	},
+	[STMT_GROUP_BACKOFF_EXPIRED] = {
+		ON_GROUP,
+		BACKOFF_EXPIRED("{group}"),
+		5, {INT8OID, INT4OID, INT4OID, FLOAT8OID, FLOAT8OID}
 	},
 
 	/*

@@ -39,9 +39,11 @@
 static int
 claim_once(PgmqcQueue *queue, int32 qty, Interval *vt)
 {
-	Datum		values[6];
-	char		nulls[6] = {' ', ' ', ' ', ' ', ' ', ' '};
+	Datum		values[7];
+	char		nulls[7] = {' ', ' ', ' ', ' ', ' ', ' ', ' '};
 	PgmqcClaimOutcome outcome;
+	int			processed = 0;
+	bool		skipping = false;
 	int			n;
 
 	for (;;)
@@ -56,6 +58,7 @@ claim_once(PgmqcQueue *queue, int32 qty, Interval *vt)
 			break;
 		}
 		pgmqc_retry_args(&queue->retry, values + 3, nulls + 3);
+		values[6] = BoolGetDatum(skipping);
 		n = pgmqc_queue_run(queue, STMT_CLAIM, values, nulls, 0);
 		pgmqc_claim_outcome(n, &outcome);
 		n = outcome.claimed;
@@ -66,13 +69,25 @@ claim_once(PgmqcQueue *queue, int32 qty, Interval *vt)
 		}
 		if (outcome.backed_off > 0 && pgmqc_shared != NULL)
 			pgmqc_due_on_commit(queue->queue_id, outcome.first_retry);
+		processed += outcome.dead + outcome.backed_off;
+		if (n > 0 || outcome.dead + outcome.backed_off == 0)
+			break;
 
 		/*
 		 * Messages dead or backing off took the places of visible ones that
-		 * may come after them: look again if nothing was leased.
+		 * may come after them: deal with those at the head in bulk, up to
+		 * PGMQC_HEAD_LIMIT a call, then look past the rest.
 		 */
-		if (n > 0 || outcome.dead + outcome.backed_off == 0)
-			break;
+		if (processed < PGMQC_HEAD_LIMIT)
+		{
+			int			more = pgmqc_queue_process_head(queue,
+														PGMQC_HEAD_LIMIT - processed);
+
+			processed += more;
+			skipping = more == 0;
+		}
+		else
+			skipping = true;
 	}
 	/* the lease end matters to sleepers and to notifications */
 	if (n > 0)

@@ -70,6 +70,7 @@ extern int	pgmqc_queue_set_vt(PgmqcQueue *queue, int64 msg_id, Interval *vt,
 extern int64 pgmqc_queue_move_dead(PgmqcQueue *queue, const int64 *ids, int n);
 extern bool pgmqc_queue_nack(PgmqcQueue *queue, int64 msg_id, Interval *delay,
 							 bool has_read_ct, int32 read_ct, text *reason);
+extern int	pgmqc_queue_process_head(PgmqcQueue *queue, int limit);
 extern int64 pgmqc_queue_dead_letter_pass(PgmqcQueue *queue);
 extern int64 pgmqc_queue_archive_retention_pass(PgmqcQueue *queue);
 extern int	pgmqc_queue_redrive_take(PgmqcQueue *queue, int64 after,

@@ -99,23 +99,20 @@ pgmqc_queue_nack(PgmqcQueue *queue, int64 msg_id, Interval *delay,
 	return true;
 }
 
-/*
- * The worker's pass over a queue with max_deliveries: move the dead
- * messages nobody read.  Returns how many moved.
- */
-int64
-pgmqc_queue_dead_letter_pass(PgmqcQueue *queue)
+/* Move up to limit dead messages at the head.  Returns how many moved. */
+static int64
+move_dead_at_head(PgmqcQueue *queue, int limit)
 {
 	Datum		args[3];
 	Datum		ids;
 	bool		isnull;
 	ArrayType  *array;
 
-	if (queue->retry.max_deliveries <= 0)
+	if (queue->retry.max_deliveries <= 0 || limit <= 0)
 		return 0;
 	args[0] = Int64GetDatum(pgmqc_queue_advance_watermark(queue));
 	args[1] = Int32GetDatum(queue->retry.max_deliveries);
-	args[2] = Int32GetDatum(DEAD_LETTER_PASS_LIMIT);
+	args[2] = Int32GetDatum(limit);
 	(void) pgmqc_queue_run(queue, STMT_DEAD_LETTER_IDS, args, NULL, 1);
 	ids = pgmqc_column(0, VALUE_COL, &isnull);
 	if (isnull)
@@ -123,6 +120,59 @@ pgmqc_queue_dead_letter_pass(PgmqcQueue *queue)
 	array = DatumGetArrayTypeP(ids);
 	return pgmqc_queue_move_dead(queue, (int64 *) ARR_DATA_PTR(array),
 								 ArrayGetNItems(ARR_NDIM(array), ARR_DIMS(array)));
+}
+
+/*
+ * Deal, in bulk, with up to limit of the messages at the head of the queue
+ * that a read must not deliver: the dead ones are moved, the expired
+ * leases made to wait for their backoff.  Returns how many.  A read calls
+ * this when its claim came across such messages only, so that a crowd of
+ * them (100,000 poison messages whose leases expired together) costs one
+ * statement per thousand rather than a claim each.
+ */
+int
+pgmqc_queue_process_head(PgmqcQueue *queue, int limit)
+{
+	int			done = (int) move_dead_at_head(queue, limit);
+
+	if (queue->retry.backoff > 0 && done < limit)
+	{
+		Datum		values[5];
+		char		nulls[5] = {' ', ' ', ' ', ' ', ' '};
+		Datum		policy[3];
+		char		policy_nulls[3];
+		bool		isnull;
+		int64		count;
+
+		/* $1 watermark, $2 max_deliveries, $3 limit, $4 and $5 the backoff */
+		pgmqc_retry_args(&queue->retry, policy, policy_nulls);
+		values[0] = Int64GetDatum(pgmqc_queue_advance_watermark(queue));
+		values[1] = policy[0];
+		nulls[1] = policy_nulls[0];
+		values[2] = Int32GetDatum(limit - done);
+		values[3] = policy[1];
+		nulls[3] = policy_nulls[1];
+		values[4] = policy[2];
+		nulls[4] = policy_nulls[2];
+		(void) pgmqc_queue_run(queue, STMT_BACKOFF_EXPIRED, values, nulls, 1);
+		count = pgmqc_column_int64(0, BACKOFF_COL_COUNT, &isnull);
+		if (count > 0 && pgmqc_shared != NULL)
+			pgmqc_due_on_commit(queue->queue_id,
+								DatumGetTimestampTz(pgmqc_column(0, BACKOFF_COL_FIRST_RETRY,
+																 &isnull)));
+		done += (int) count;
+	}
+	return done;
+}
+
+/*
+ * The worker's pass over a queue with max_deliveries: move the dead
+ * messages nobody read.  Returns how many moved.
+ */
+int64
+pgmqc_queue_dead_letter_pass(PgmqcQueue *queue)
+{
+	return move_dead_at_head(queue, DEAD_LETTER_PASS_LIMIT);
 }
 
 /*

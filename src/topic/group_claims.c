@@ -45,9 +45,11 @@
 static int
 claim_group(PgmqcQueue *topic, PgmqcGroup *group, int32 qty, Interval *vt)
 {
-	Datum		args[6];
-	char		nulls[6] = {' ', ' ', ' ', ' ', ' ', ' '};
+	Datum		args[7];
+	char		nulls[7] = {' ', ' ', ' ', ' ', ' ', ' ', ' '};
 	PgmqcClaimOutcome outcome;
+	int			processed = 0;
+	bool		skipping = false;
 	int			n;
 
 	for (;;)
@@ -61,6 +63,7 @@ claim_group(PgmqcQueue *topic, PgmqcGroup *group, int32 qty, Interval *vt)
 			break;
 		}
 		pgmqc_retry_args(&group->retry, args + 3, nulls + 3);
+		args[6] = BoolGetDatum(skipping);
 		n = pgmqc_group_run(group, STMT_GROUP_CLAIM, args, nulls, 0);
 		pgmqc_claim_outcome(n, &outcome);
 		n = outcome.claimed;
@@ -71,8 +74,20 @@ claim_group(PgmqcQueue *topic, PgmqcGroup *group, int32 qty, Interval *vt)
 		}
 		if (outcome.backed_off > 0 && pgmqc_shared != NULL)
 			pgmqc_due_on_commit(topic->queue_id, outcome.first_retry);
+		processed += outcome.dead + outcome.backed_off;
 		if (n > 0 || outcome.dead + outcome.backed_off == 0)
 			break;
+		/* as a queue's claim does (queue/claim.c) */
+		if (processed < PGMQC_HEAD_LIMIT)
+		{
+			int			more = pgmqc_group_process_head(topic, group,
+														PGMQC_HEAD_LIMIT - processed);
+
+			processed += more;
+			skipping = more == 0;
+		}
+		else
+			skipping = true;
 	}
 	/* the lease end matters to sleepers */
 	if (n > 0)

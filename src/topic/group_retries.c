@@ -50,12 +50,9 @@ pgmqc_group_move_dead(PgmqcQueue *topic, PgmqcGroup *group, const int64 *ids,
 	return pgmqc_send_dead_letters(group->retry.dead_letter_queue);
 }
 
-/*
- * The worker's pass over a group with max_deliveries: move the dead
- * messages nobody read.  Returns how many moved.
- */
-int64
-pgmqc_group_retry_pass(PgmqcQueue *topic, PgmqcGroup *group)
+/* Move up to limit dead messages at the head.  Returns how many moved. */
+static int64
+move_dead_at_head(PgmqcQueue *topic, PgmqcGroup *group, int limit)
 {
 	Datum		args[3];
 	Datum		ids;
@@ -63,11 +60,11 @@ pgmqc_group_retry_pass(PgmqcQueue *topic, PgmqcGroup *group)
 	ArrayType  *array;
 
 	if (group->retry.max_deliveries <= 0 ||
-		group->retry.dead_letter_queue[0] == '\0')
+		group->retry.dead_letter_queue[0] == '\0' || limit <= 0)
 		return 0;
 	args[0] = Int64GetDatum(pgmqc_group_watermark(group));
 	args[1] = Int32GetDatum(group->retry.max_deliveries);
-	args[2] = Int32GetDatum(DEAD_LETTER_PASS_LIMIT);
+	args[2] = Int32GetDatum(limit);
 	(void) pgmqc_group_run(group, STMT_GROUP_DEAD_LETTER_IDS, args, NULL, 1);
 	ids = pgmqc_column(0, VALUE_COL, &isnull);
 	if (isnull)
@@ -75,6 +72,56 @@ pgmqc_group_retry_pass(PgmqcQueue *topic, PgmqcGroup *group)
 	array = DatumGetArrayTypeP(ids);
 	return pgmqc_group_move_dead(topic, group, (int64 *) ARR_DATA_PTR(array),
 								 ArrayGetNItems(ARR_NDIM(array), ARR_DIMS(array)));
+}
+
+/*
+ * As pgmqc_queue_process_head, for a group: deal, in bulk, with up to limit
+ * dead messages and expired leases at the head of the group's table.
+ * Returns how many.
+ */
+int
+pgmqc_group_process_head(PgmqcQueue *topic, PgmqcGroup *group, int limit)
+{
+	int			done = (int) move_dead_at_head(topic, group, limit);
+
+	if (group->retry.backoff > 0 && done < limit)
+	{
+		Datum		values[5];
+		char		nulls[5] = {' ', ' ', ' ', ' ', ' '};
+		Datum		policy[3];
+		char		policy_nulls[3];
+		bool		isnull;
+		int64		count;
+
+		/* $1 watermark, $2 max_deliveries, $3 limit, $4 and $5 the backoff */
+		pgmqc_retry_args(&group->retry, policy, policy_nulls);
+		values[0] = Int64GetDatum(pgmqc_group_watermark(group));
+		values[1] = policy[0];
+		nulls[1] = policy_nulls[0];
+		values[2] = Int32GetDatum(limit - done);
+		values[3] = policy[1];
+		nulls[3] = policy_nulls[1];
+		values[4] = policy[2];
+		nulls[4] = policy_nulls[2];
+		(void) pgmqc_group_run(group, STMT_GROUP_BACKOFF_EXPIRED, values, nulls, 1);
+		count = pgmqc_column_int64(0, BACKOFF_COL_COUNT, &isnull);
+		if (count > 0 && pgmqc_shared != NULL)
+			pgmqc_due_on_commit(topic->queue_id,
+								DatumGetTimestampTz(pgmqc_column(0, BACKOFF_COL_FIRST_RETRY,
+																 &isnull)));
+		done += (int) count;
+	}
+	return done;
+}
+
+/*
+ * The worker's pass over a group with max_deliveries: move the dead
+ * messages nobody read.  Returns how many moved.
+ */
+int64
+pgmqc_group_retry_pass(PgmqcQueue *topic, PgmqcGroup *group)
+{
+	return move_dead_at_head(topic, group, DEAD_LETTER_PASS_LIMIT);
 }
 
 /*

@@ -88,6 +88,8 @@ extern int	pgmqc_group_set_vt(PgmqcQueue *topic, PgmqcGroup *group,
 /* group_retries.c */
 extern int64 pgmqc_group_move_dead(PgmqcQueue *topic, PgmqcGroup *group,
 								   const int64 *ids, int n);
+extern int	pgmqc_group_process_head(PgmqcQueue *topic, PgmqcGroup *group,
+									 int limit);
 extern int64 pgmqc_group_retry_pass(PgmqcQueue *topic, PgmqcGroup *group);
 extern int	pgmqc_group_redrive(PgmqcQueue *topic, PgmqcGroup *group,
 								const int64 *ids, int n);
