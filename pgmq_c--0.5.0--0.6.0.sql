@@ -22,8 +22,7 @@
 ALTER TABLE pgmq_c.queues
 	ADD COLUMN max_deliveries integer
 		CHECK (max_deliveries OPERATOR(pg_catalog.>) 0),
-	ADD COLUMN dead_letter_queue_id integer
-		REFERENCES pgmq_c.queues (queue_id),
+	ADD COLUMN dead_letter_queue_id integer,
 	ADD COLUMN retry_backoff interval,
 	ADD COLUMN retry_backoff_max interval,
 	ADD COLUMN archive_retention interval,
@@ -35,6 +34,9 @@ ALTER TABLE pgmq_c.queues
 				retry_backoff IS NULL AND retry_backoff_max IS NULL AND
 				archive_retention IS NULL));
 COMMENT ON COLUMN pgmq_c.queues.max_deliveries IS 'a message read this many times is dead-lettered when its lease expires or it is nacked (NULL: never)';
+-- (no foreign key: one from queues to itself is a cycle that pg_dump warns
+-- about for the catalog's rows; drop_queue refuses a dead-letter queue in
+-- use, and a dangling id would read as no dead-letter queue)
 COMMENT ON COLUMN pgmq_c.queues.dead_letter_queue_id IS 'the queue dead letters go to (NULL: the queue''s own archive)';
 COMMENT ON COLUMN pgmq_c.queues.retry_backoff IS 'a message given back waits retry_backoff * 2^(read_ct - 1), +-10 % (NULL: no wait)';
 COMMENT ON COLUMN pgmq_c.queues.retry_backoff_max IS 'the longest retry backoff (NULL: 7 days)';

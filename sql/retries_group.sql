@@ -134,8 +134,11 @@ SELECT pg_sleep(0.6);
 SELECT read_ct FROM pgmq_c.read_group('rg_rc', 'slow', '0', 1);
 -- the lease of read_ct 2 expired: 600 ms after it
 SELECT count(*) AS visible_at_once FROM pgmq_c.read_group('rg_rc', 'slow', '1 hour', 1);
-SELECT pg_sleep(1);
-SELECT read_ct FROM pgmq_c.read_group('rg_rc', 'slow', '1 hour', 1);
+-- a reader waiting inside the database gets it when the backoff ends, not
+-- before
+SELECT vt AS retry_at FROM :slow_g WHERE msg_id = :s1 \gset
+SELECT read_ct, clock_timestamp() >= :'retry_at'::timestamptz AS not_before_the_backoff
+  FROM pgmq_c.read_group('rg_rc', 'slow', '1 hour', 1, wait => '20 seconds');
 -- the other group of the topic is not affected: it has the message at once
 SELECT msg_id = :s1 AS is_s1, read_ct FROM pgmq_c.read_group('rg_rc', 'g', '1 hour', 1);
 SELECT pgmq_c.drop_topic('rg_rc');

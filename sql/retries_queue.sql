@@ -133,6 +133,11 @@ SELECT clock_timestamp() AS t1 \gset
 SELECT read_ct, vt >= :'t0'::timestamptz + interval '900 ms' AS not_before,
        vt <= :'t1'::timestamptz + interval '1100 ms' AS not_after
   FROM :bo_t WHERE msg_id = :b1;
+-- a reader waiting inside the database gets it when the backoff ends (the
+-- worker's timer wakes it), not before
+SELECT vt AS retry_at FROM :bo_t WHERE msg_id = :b1 \gset
+SELECT read_ct, clock_timestamp() >= :'retry_at'::timestamptz AS not_before_the_backoff
+  FROM pgmq_c.read('rq_backoff', '1 hour', 1, wait => '20 seconds');
 -- an explicit delay wins over the backoff
 SELECT pgmq_c.nack('rq_backoff', :b1, '0');
 SELECT read_ct FROM pgmq_c.read('rq_backoff', '1 hour', 1);

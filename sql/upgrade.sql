@@ -223,7 +223,9 @@ SELECT has_function_privilege('regress_up_creator', 'pgmq_c.create_queue(text, i
 -- initial privileges (as_initially false: the DBA's GRANT or REVOKE is dumped)
 SELECT p.oid::regprocedure AS function,
        i.initprivs @> p.proacl AND p.proacl @> i.initprivs AS as_initially,
-       (SELECT array_agg(a.grantee::regrole::text ORDER BY 1) FROM aclexplode(i.initprivs) a) AS initial_grantees
+       (SELECT array_agg(CASE WHEN a.grantee = 0 THEN 'PUBLIC' WHEN a.grantee = p.proowner THEN 'owner'
+                              ELSE a.grantee::regrole::text END ORDER BY 1)
+          FROM aclexplode(i.initprivs) a) AS initial_grantees
   FROM pg_proc p JOIN pg_init_privs i ON i.objoid = p.oid AND i.classoid = 'pg_proc'::regclass
  WHERE p.oid IN ('pgmq_c.create_queue(text, interval, integer, text, interval, interval, interval)'::regprocedure,
                  'pgmq_c.nack(text, text, bigint, interval, integer, text)'::regprocedure,

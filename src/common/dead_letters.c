@@ -152,3 +152,88 @@ pgmqc_send_dead_letters(const char *dead_letter_queue)
 	}
 	return count;
 }
+
+/*
+ * The parameters of a nack (STMT_NACK, STMT_GROUP_NACK): the message, the
+ * delay (NULL: the backoff), the receipt (has_read_ct), the reason (may be
+ * NULL) and the policy.  values and nulls hold NACK_NUM_ARGS.
+ */
+void
+pgmqc_nack_args(const PgmqcRetryPolicy *retry, int64 msg_id, Interval *delay,
+				bool has_read_ct, int32 read_ct, text *reason,
+				Datum *values, char *nulls)
+{
+	values[0] = Int64GetDatum(msg_id);
+	values[1] = PointerGetDatum(delay);
+	nulls[0] = ' ';
+	nulls[1] = delay ? ' ' : 'n';
+	values[2] = Int32GetDatum(read_ct);
+	nulls[2] = has_read_ct ? ' ' : 'n';
+	values[3] = PointerGetDatum(reason);
+	nulls[3] = reason ? ' ' : 'n';
+	pgmqc_retry_args(retry, values + 4, nulls + 4);
+}
+
+/*
+ * The parameters of STMT_BACKOFF_EXPIRED and STMT_GROUP_BACKOFF_EXPIRED:
+ * the head's watermark, the policy and the most rows to deal with.
+ * values and nulls hold BACKOFF_NUM_ARGS.
+ */
+void
+pgmqc_backoff_args(const PgmqcRetryPolicy *retry, int64 watermark, int limit,
+				   Datum *values, char *nulls)
+{
+	Datum		policy[3];
+	char		policy_nulls[3];
+
+	/* $1 watermark, $2 max_deliveries, $3 limit, $4 and $5 the backoff */
+	pgmqc_retry_args(retry, policy, policy_nulls);
+	values[0] = Int64GetDatum(watermark);
+	nulls[0] = ' ';
+	values[1] = policy[0];
+	nulls[1] = policy_nulls[0];
+	values[2] = Int32GetDatum(limit);
+	nulls[2] = ' ';
+	values[3] = policy[1];
+	nulls[3] = policy_nulls[1];
+	values[4] = policy[2];
+	nulls[4] = policy_nulls[2];
+}
+
+/*
+ * After STMT_(GROUP_)BACKOFF_EXPIRED ran for queue or topic queue_id: the
+ * worker's timer at the earliest end of the backoffs; returns how many
+ * messages now wait.
+ */
+int
+pgmqc_backoff_done(int32 queue_id)
+{
+	bool		isnull;
+	int64		count = pgmqc_column_int64(0, BACKOFF_COL_COUNT, &isnull);
+
+	if (count > 0 && pgmqc_shared != NULL)
+		pgmqc_due_on_commit(queue_id,
+							DatumGetTimestampTz(pgmqc_column(0, BACKOFF_COL_FIRST_RETRY,
+															 &isnull)));
+	return (int) count;
+}
+
+/*
+ * The bigint[] of msg_ids in column VALUE_COL of the current result's
+ * first row (STMT_DEAD_LETTER_IDS): its elements, and how many (*n); NULL
+ * when there are none.
+ */
+int64 *
+pgmqc_id_array_result(int *n)
+{
+	bool		isnull;
+	Datum		ids = pgmqc_column(0, VALUE_COL, &isnull);
+	ArrayType  *array;
+
+	*n = 0;
+	if (isnull)
+		return NULL;
+	array = DatumGetArrayTypeP(ids);
+	*n = ArrayGetNItems(ARR_NDIM(array), ARR_DIMS(array));
+	return (int64 *) ARR_DATA_PTR(array);
+}

@@ -18,6 +18,8 @@
 #include "datatype/timestamp.h"
 #include "executor/spi.h"
 
+#include "common/object_cache.h"
+
 /*
  * A read deals with at most this many dead messages and expired leases
  * waiting for their backoff (common/dead_letters.c); past them, its claim
@@ -44,5 +46,15 @@ extern void pgmqc_claim_outcome(int n, PgmqcClaimOutcome *outcome);
 extern void pgmqc_claim_result_restore(const PgmqcClaimOutcome *outcome);
 extern Datum pgmqc_id_array(const int64 *ids, int n);
 extern int64 pgmqc_send_dead_letters(const char *dead_letter_queue);
+
+#define NACK_NUM_ARGS		7
+#define BACKOFF_NUM_ARGS	5
+extern void pgmqc_nack_args(const PgmqcRetryPolicy *retry, int64 msg_id,
+							Interval *delay, bool has_read_ct, int32 read_ct,
+							text *reason, Datum *values, char *nulls);
+extern void pgmqc_backoff_args(const PgmqcRetryPolicy *retry, int64 watermark,
+							   int limit, Datum *values, char *nulls);
+extern int	pgmqc_backoff_done(int32 queue_id);
+extern int64 *pgmqc_id_array_result(int *n);
 
 #endif							/* PGMQC_DEAD_LETTERS_H */

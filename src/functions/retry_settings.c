@@ -186,6 +186,9 @@ pgmqc_apply_settings(PgmqcQueue *queue, PgmqcGroup *group,
 				 errhint("Run ALTER EXTENSION pgmq_c UPDATE.")));
 	if (settings->visibility_timeout)
 		pgmqc_check_vt(settings->visibility_timeout, "visibility_timeout", false);
+	/* naming a dead-letter queue takes turns with dropping one */
+	if (settings->dead_letter_queue != NULL)
+		pgmqc_lock_catalog();
 
 	/* a group has no archive: its dead letters need a queue */
 	if (group != NULL &&

@@ -67,19 +67,13 @@ bool
 pgmqc_queue_nack(PgmqcQueue *queue, int64 msg_id, Interval *delay,
 				 bool has_read_ct, int32 read_ct, text *reason)
 {
-	Datum		values[7];
-	char		nulls[7] = {' ', ' ', ' ', ' ', ' ', ' ', ' '};
+	Datum		values[NACK_NUM_ARGS];
+	char		nulls[NACK_NUM_ARGS];
 	bool		isnull;
 	TimestampTz vt;
 
-	values[0] = Int64GetDatum(msg_id);
-	values[1] = PointerGetDatum(delay);
-	nulls[1] = delay ? ' ' : 'n';
-	values[2] = Int32GetDatum(read_ct);
-	nulls[2] = has_read_ct ? ' ' : 'n';
-	values[3] = PointerGetDatum(reason);
-	nulls[3] = reason ? ' ' : 'n';
-	pgmqc_retry_args(&queue->retry, values + 4, nulls + 4);
+	pgmqc_nack_args(&queue->retry, msg_id, delay, has_read_ct, read_ct, reason,
+					values, nulls);
 	if (pgmqc_queue_run(queue, STMT_NACK, values, nulls, 0) == 0)
 		return false;
 
@@ -104,9 +98,8 @@ static int64
 move_dead_at_head(PgmqcQueue *queue, int limit)
 {
 	Datum		args[3];
-	Datum		ids;
-	bool		isnull;
-	ArrayType  *array;
+	int64	   *ids;
+	int			n;
 
 	if (queue->retry.max_deliveries <= 0 || limit <= 0)
 		return 0;
@@ -114,12 +107,8 @@ move_dead_at_head(PgmqcQueue *queue, int limit)
 	args[1] = Int32GetDatum(queue->retry.max_deliveries);
 	args[2] = Int32GetDatum(limit);
 	(void) pgmqc_queue_run(queue, STMT_DEAD_LETTER_IDS, args, NULL, 1);
-	ids = pgmqc_column(0, VALUE_COL, &isnull);
-	if (isnull)
-		return 0;
-	array = DatumGetArrayTypeP(ids);
-	return pgmqc_queue_move_dead(queue, (int64 *) ARR_DATA_PTR(array),
-								 ArrayGetNItems(ARR_NDIM(array), ARR_DIMS(array)));
+	ids = pgmqc_id_array_result(&n);
+	return n > 0 ? pgmqc_queue_move_dead(queue, ids, n) : 0;
 }
 
 /*
@@ -137,30 +126,13 @@ pgmqc_queue_process_head(PgmqcQueue *queue, int limit)
 
 	if (queue->retry.backoff > 0 && done < limit)
 	{
-		Datum		values[5];
-		char		nulls[5] = {' ', ' ', ' ', ' ', ' '};
-		Datum		policy[3];
-		char		policy_nulls[3];
-		bool		isnull;
-		int64		count;
+		Datum		values[BACKOFF_NUM_ARGS];
+		char		nulls[BACKOFF_NUM_ARGS];
 
-		/* $1 watermark, $2 max_deliveries, $3 limit, $4 and $5 the backoff */
-		pgmqc_retry_args(&queue->retry, policy, policy_nulls);
-		values[0] = Int64GetDatum(pgmqc_queue_advance_watermark(queue));
-		values[1] = policy[0];
-		nulls[1] = policy_nulls[0];
-		values[2] = Int32GetDatum(limit - done);
-		values[3] = policy[1];
-		nulls[3] = policy_nulls[1];
-		values[4] = policy[2];
-		nulls[4] = policy_nulls[2];
+		pgmqc_backoff_args(&queue->retry, pgmqc_queue_advance_watermark(queue),
+						   limit - done, values, nulls);
 		(void) pgmqc_queue_run(queue, STMT_BACKOFF_EXPIRED, values, nulls, 1);
-		count = pgmqc_column_int64(0, BACKOFF_COL_COUNT, &isnull);
-		if (count > 0 && pgmqc_shared != NULL)
-			pgmqc_due_on_commit(queue->queue_id,
-								DatumGetTimestampTz(pgmqc_column(0, BACKOFF_COL_FIRST_RETRY,
-																 &isnull)));
-		done += (int) count;
+		done += pgmqc_backoff_done(queue->queue_id);
 	}
 	return done;
 }

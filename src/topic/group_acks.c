@@ -23,6 +23,7 @@
 
 #include "pgmq_c.h"
 #include "shared_memory/shared_memory.h"
+#include "common/dead_letters.h"
 #include "common/intervals.h"
 #include "common/object_cache.h"
 #include "topic/topic.h"
@@ -87,18 +88,12 @@ pgmqc_group_nack(PgmqcQueue *topic, PgmqcGroup *group, int64 msg_id,
 				 Interval *delay, bool has_read_ct, int32 read_ct,
 				 text *reason)
 {
-	Datum		values[7];
-	char		nulls[7] = {' ', ' ', ' ', ' ', ' ', ' ', ' '};
+	Datum		values[NACK_NUM_ARGS];
+	char		nulls[NACK_NUM_ARGS];
 	bool		isnull;
 
-	values[0] = Int64GetDatum(msg_id);
-	values[1] = PointerGetDatum(delay);
-	nulls[1] = delay ? ' ' : 'n';
-	values[2] = Int32GetDatum(read_ct);
-	nulls[2] = has_read_ct ? ' ' : 'n';
-	values[3] = PointerGetDatum(reason);
-	nulls[3] = reason ? ' ' : 'n';
-	pgmqc_retry_args(&group->retry, values + 4, nulls + 4);
+	pgmqc_nack_args(&group->retry, msg_id, delay, has_read_ct, read_ct, reason,
+					values, nulls);
 	if (pgmqc_group_run(group, group->retry.catalog_has_retries ?
 						STMT_GROUP_NACK : STMT_GROUP_NACK_0_5,
 						values, nulls, 0) == 0)

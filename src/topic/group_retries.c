@@ -55,9 +55,8 @@ static int64
 move_dead_at_head(PgmqcQueue *topic, PgmqcGroup *group, int limit)
 {
 	Datum		args[3];
-	Datum		ids;
-	bool		isnull;
-	ArrayType  *array;
+	int64	   *ids;
+	int			n;
 
 	if (group->retry.max_deliveries <= 0 ||
 		group->retry.dead_letter_queue[0] == '\0' || limit <= 0)
@@ -66,12 +65,8 @@ move_dead_at_head(PgmqcQueue *topic, PgmqcGroup *group, int limit)
 	args[1] = Int32GetDatum(group->retry.max_deliveries);
 	args[2] = Int32GetDatum(limit);
 	(void) pgmqc_group_run(group, STMT_GROUP_DEAD_LETTER_IDS, args, NULL, 1);
-	ids = pgmqc_column(0, VALUE_COL, &isnull);
-	if (isnull)
-		return 0;
-	array = DatumGetArrayTypeP(ids);
-	return pgmqc_group_move_dead(topic, group, (int64 *) ARR_DATA_PTR(array),
-								 ArrayGetNItems(ARR_NDIM(array), ARR_DIMS(array)));
+	ids = pgmqc_id_array_result(&n);
+	return n > 0 ? pgmqc_group_move_dead(topic, group, ids, n) : 0;
 }
 
 /*
@@ -86,30 +81,13 @@ pgmqc_group_process_head(PgmqcQueue *topic, PgmqcGroup *group, int limit)
 
 	if (group->retry.backoff > 0 && done < limit)
 	{
-		Datum		values[5];
-		char		nulls[5] = {' ', ' ', ' ', ' ', ' '};
-		Datum		policy[3];
-		char		policy_nulls[3];
-		bool		isnull;
-		int64		count;
+		Datum		values[BACKOFF_NUM_ARGS];
+		char		nulls[BACKOFF_NUM_ARGS];
 
-		/* $1 watermark, $2 max_deliveries, $3 limit, $4 and $5 the backoff */
-		pgmqc_retry_args(&group->retry, policy, policy_nulls);
-		values[0] = Int64GetDatum(pgmqc_group_watermark(group));
-		values[1] = policy[0];
-		nulls[1] = policy_nulls[0];
-		values[2] = Int32GetDatum(limit - done);
-		values[3] = policy[1];
-		nulls[3] = policy_nulls[1];
-		values[4] = policy[2];
-		nulls[4] = policy_nulls[2];
+		pgmqc_backoff_args(&group->retry, pgmqc_group_watermark(group),
+						   limit - done, values, nulls);
 		(void) pgmqc_group_run(group, STMT_GROUP_BACKOFF_EXPIRED, values, nulls, 1);
-		count = pgmqc_column_int64(0, BACKOFF_COL_COUNT, &isnull);
-		if (count > 0 && pgmqc_shared != NULL)
-			pgmqc_due_on_commit(topic->queue_id,
-								DatumGetTimestampTz(pgmqc_column(0, BACKOFF_COL_FIRST_RETRY,
-																 &isnull)));
-		done += (int) count;
+		done += pgmqc_backoff_done(topic->queue_id);
 	}
 	return done;
 }

@@ -88,7 +88,7 @@ CREATE DATABASE attackerdb OWNER attacker;
 });
 su_sql(q{
 CREATE EXTENSION pgmq_c;
-GRANT EXECUTE ON FUNCTION pgmq_c.create_queue(pg_catalog.text, pg_catalog.interval),
+GRANT EXECUTE ON FUNCTION pgmq_c.create_queue,
 	pgmq_c.create_topic(pg_catalog.text, pg_catalog.interval, pg_catalog.int8) TO attacker;
 });
 is(su_sql(q{SELECT pg_catalog.has_database_privilege('attacker', 'attackerdb', 'CREATE')
@@ -451,12 +451,12 @@ foreach my $pid ($wpid, $wpid2)
 su_sql(q{
 CREATE ROLE doomed_owner;
 CREATE ROLE doomed_grantee;
-GRANT EXECUTE ON FUNCTION pgmq_c.create_queue(pg_catalog.text, pg_catalog.interval) TO doomed_owner;
+GRANT EXECUTE ON FUNCTION pgmq_c.create_queue TO doomed_owner;
 SET ROLE doomed_owner;
 SELECT pgmq_c.create_queue('doomed_q');
 SELECT pgmq_c.grant_access('doomed_q', 'doomed_grantee', '{send}');
 RESET ROLE;
-REVOKE EXECUTE ON FUNCTION pgmq_c.create_queue(pg_catalog.text, pg_catalog.interval) FROM doomed_owner;
+REVOKE EXECUTE ON FUNCTION pgmq_c.create_queue FROM doomed_owner;
 DROP ROLE doomed_grantee;
 DROP ROLE doomed_owner;
 });

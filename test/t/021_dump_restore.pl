@@ -76,11 +76,11 @@ SELECT c.relname || ': ' ||
 								  END, c.relname), false, true, '')))[1]::text, '')
   FROM pg_class c
  WHERE c.relnamespace = 'pgmq_c'::regnamespace
-   AND c.relname ~ '^[qdatcg]_[0-9]+(_p[0-9]+|_seq)?$'
+   AND c.relname ~ '^[qdatcg]_[0-9]+(_p[0-9]+|_seq|_before|_default)?$'
    AND c.relkind IN ('r', 'S')
  ORDER BY c.relname COLLATE "C"}, $db))
 	{
-		$s .= "\n$_" unless /^t_\d+_p\d+: $/;
+		$s .= "\n$_" unless /^[ta]_\d+_p\d+: $/;
 	}
 	return $s;
 }
@@ -357,6 +357,51 @@ is(snapshot('old_copy'), $before{snapshot}, 'old_copy: everything kept, as in ol
 is(ownership('old_copy'), $before{ownership}, 'old_copy: ownership and privileges as in old');
 is(listings('old_copy'), $before{listings}, 'old_copy: listings and access as in old');
 works('old_copy');
+
+#
+# 4. Retry policies (0.6.0): a queue's and a group's dead-letter queue is a
+#    catalog id, kept by a dump; a message given back with a reason and an
+#    archive partitioned by day come back as they were.
+#
+sql('CREATE DATABASE retries');
+sql(q{
+CREATE EXTENSION pgmq_c;
+SELECT pgmq_c.create_queue('orders_dlq');
+SELECT pgmq_c.create_queue('orders', max_deliveries => 3, dead_letter_queue => 'orders_dlq',
+						   retry_backoff => '1 second', archive_retention => '7 days');
+SELECT pgmq_c.create_topic('events');
+SELECT pgmq_c.create_group('events', 'billing', max_deliveries => 2, dead_letter_queue => 'orders_dlq');
+SELECT pgmq_c.send('orders', jsonb_build_object('n', i)) FROM generate_series(1, 3) i;
+SELECT count(*) FROM pgmq_c.read('orders', '1 hour', 10);
+SELECT pgmq_c.nack('orders', 1::bigint, reason => 'kept by the dump');
+SELECT pgmq_c.archive('orders', 2::bigint);}, 'retries');
+my $policies = q{
+SELECT string_agg(format('%s|%s|%s|%s|%s|%s', queue_name, max_deliveries, dead_letter_queue_id,
+						 retry_backoff, retry_backoff_max, archive_retention), E'\n' ORDER BY queue_id)
+  FROM pgmq_c.queues;
+SELECT string_agg(format('%s|%s|%s', group_name, max_deliveries, dead_letter_queue_id),
+				  E'\n' ORDER BY group_id)
+  FROM pgmq_c.groups;
+SELECT string_agg(format('%s:%s', regexp_replace(c.relname, '[0-9]+', 'N', 'g'), c.relkind), ','
+				  ORDER BY c.relname)
+  FROM pg_class c WHERE c.relname ~ '^a_[0-9]+(_before|_default)?$';
+SELECT string_agg(message::text || ' ' || (headers->'pgmq_c_dead_letter'->>'reason'), ',')
+  FROM pgmq_c.read_archive('orders_dlq');
+SELECT string_agg(m.message::text, ',') FROM pgmq_c.read_archive('orders') m;
+SELECT string_agg(queue_name || ' ' || dead_letter_queue, ',') FROM pgmq_c.list_queues();};
+my $policies_before = sql($policies, 'retries');
+like($policies_before, qr/^orders\|3\|1\|00:00:01\|\|7 days$/m,
+	'retries: the policy of orders, its dead-letter queue by id');
+like($policies_before, qr/^a_N:r,a_N:p,a_N_before:r,a_N_default:r$/m,
+	'retries: the archive of orders is partitioned');
+like($policies_before, qr/\{"n": 2\}/, 'retries: the archive holds the message archived');
+dump_restore('retries', 'retries_copy');
+is(sql($policies, 'retries_copy'), $policies_before,
+	'retries_copy: policies, dead-letter queue ids, the partitioned archive and the archived messages as in retries');
+is( sql(
+		q{SELECT pgmq_c.nack('orders', 1::bigint, NULL::interval, NULL::integer, 'after the restore')},
+		'retries_copy'),
+	't', 'retries_copy: nack works');
 
 $node->stop;
 done_testing();
