@@ -273,6 +273,9 @@ SELECT pgmq_c.create_queue('aq');
 SELECT pgmq_c.enable_notify('aq');
 SELECT pgmq_c.create_topic('at', '2 seconds', 1000);
 SELECT pgmq_c.create_group('at', 'ag', 'earliest', '30 seconds', '{"k": 1}');
+SELECT pgmq_c.create_queue('adl');
+SELECT pgmq_c.create_queue('ar', max_deliveries => 1, dead_letter_queue => 'adl',
+						   retry_backoff => '10 ms', archive_retention => '1 second');
 });
 my $tid = attacker_sql(q{SELECT topic_id FROM pgmq_c.list_topics() WHERE topic_name OPERATOR(pg_catalog.=) 'at'});
 attacker_sql(qq{
@@ -334,6 +337,21 @@ SELECT pg_catalog.count(*) OPERATOR(pg_catalog.>=) 20 FROM pg_catalog.pg_inherit
 						 FROM pgmq_c.read_group('$t', 'ag', '1 hour', 10000)}),
 		qr/\{"after": 1\}\z/, "$what: the topic's group reads on after the retention drop");
 	attacker_sql(q{SELECT pg_catalog.count(*) FROM pgmq_c.read('aq', '1 hour', 100)});
+
+	# the attacker's queue ar has a retry policy and archive retention: the
+	# worker moves its dead message nobody reads to adl, and removes what
+	# ar archived (making the archive's days ahead, dropping old ones)
+	my $dead = attacker_sql(q{SELECT pgmq_c.send('ar', '{"poison": 1}')});
+	my $adl = attacker_sql(q{SELECT queue_id FROM pgmq_c.list_queues() WHERE queue_name OPERATOR(pg_catalog.=) 'adl'});
+	attacker_sql(q{SELECT pg_catalog.count(*) FROM pgmq_c.read('ar', '0', 1)});
+	ok( su_poll(qq{
+SELECT pg_catalog.count(*) OPERATOR(pg_catalog.=) 1 FROM pgmq_c.q_$adl
+ WHERE (headers OPERATOR(pg_catalog.->) 'pgmq_c_dead_letter' OPERATOR(pg_catalog.->>) 'msg_id')
+	   OPERATOR(pg_catalog.=) '$dead'}),
+		"$what: the worker moves ar's dead message to its dead-letter queue adl");
+	attacker_sql(q{SELECT pgmq_c.archive('ar', pgmq_c.send('ar', '{"old": 1}'))});
+	ok( su_poll(q{SELECT pg_catalog.count(*) OPERATOR(pg_catalog.=) 0 FROM pgmq_c.read_archive('ar')}),
+		"$what: the worker removes what ar archived, past archive_retention");
 }
 
 sub no_harm
