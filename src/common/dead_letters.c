@@ -90,6 +90,46 @@ pgmqc_claim_outcome(int n, PgmqcClaimOutcome *outcome)
 }
 
 /*
+ * After a claim round (its dead letters moved): the worker's timer at the
+ * end of the backoffs it began, and whether the call is done: it delivered
+ * messages, or came across none that it had to deal with.  Otherwise those
+ * took the places of visible messages that may come after them, and the
+ * caller deals with the head in bulk (pgmqc_claim_head_budget) and claims
+ * again.
+ */
+bool
+pgmqc_claim_round_ends(PgmqcClaimRounds *rounds, const PgmqcClaimOutcome *outcome,
+					   int32 queue_id)
+{
+	if (outcome->backed_off > 0 && pgmqc_shared != NULL)
+		pgmqc_due_on_commit(queue_id, outcome->first_retry);
+	rounds->processed += outcome->dead + outcome->backed_off;
+	return outcome->claimed > 0 || outcome->dead + outcome->backed_off == 0;
+}
+
+/*
+ * How many more dead messages and expired leases at the head the call may
+ * deal with in bulk (up to PGMQC_HEAD_LIMIT a call); 0 once it has dealt
+ * with that many: it then looks past the rest.
+ */
+int
+pgmqc_claim_head_budget(PgmqcClaimRounds *rounds)
+{
+	if (rounds->processed < PGMQC_HEAD_LIMIT)
+		return PGMQC_HEAD_LIMIT - rounds->processed;
+	rounds->skipping = true;
+	return 0;
+}
+
+/* The bulk step dealt with "dealt" messages; none left: look past them. */
+void
+pgmqc_claim_head_dealt(PgmqcClaimRounds *rounds, int dealt)
+{
+	rounds->processed += dealt;
+	rounds->skipping = dealt == 0;
+}
+
+/*
  * Make the claim's result, claimed rows only, the current SPI result again
  * (after moving its dead letters ran other statements).
  */

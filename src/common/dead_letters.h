@@ -42,7 +42,22 @@ typedef struct PgmqcClaimOutcome
 	SPITupleTable *result;		/* the claim's result, claimed rows only */
 } PgmqcClaimOutcome;
 
+/*
+ * The rounds of one claim call: how many dead messages and expired leases
+ * it dealt with, and whether it now looks past them (the claim's $7).
+ */
+typedef struct PgmqcClaimRounds
+{
+	int			processed;
+	bool		skipping;
+} PgmqcClaimRounds;
+
 extern void pgmqc_claim_outcome(int n, PgmqcClaimOutcome *outcome);
+extern bool pgmqc_claim_round_ends(PgmqcClaimRounds *rounds,
+								   const PgmqcClaimOutcome *outcome,
+								   int32 queue_id);
+extern int	pgmqc_claim_head_budget(PgmqcClaimRounds *rounds);
+extern void pgmqc_claim_head_dealt(PgmqcClaimRounds *rounds, int dealt);
 extern void pgmqc_claim_result_restore(const PgmqcClaimOutcome *outcome);
 extern Datum pgmqc_id_array(const int64 *ids, int n);
 extern int64 pgmqc_send_dead_letters(const char *dead_letter_queue);

@@ -42,12 +42,13 @@ claim_once(PgmqcQueue *queue, int32 qty, Interval *vt)
 	Datum		values[7];
 	char		nulls[7] = {' ', ' ', ' ', ' ', ' ', ' ', ' '};
 	PgmqcClaimOutcome outcome;
-	int			processed = 0;
-	bool		skipping = false;
+	PgmqcClaimRounds rounds = {0, false};
 	int			n;
 
 	for (;;)
 	{
+		int			budget;
+
 		pgmqc_queue_mature_due(queue);
 		values[0] = Int32GetDatum(qty);
 		values[1] = IntervalPGetDatum(vt);
@@ -58,7 +59,7 @@ claim_once(PgmqcQueue *queue, int32 qty, Interval *vt)
 			break;
 		}
 		pgmqc_retry_args(&queue->retry, values + 3, nulls + 3);
-		values[6] = BoolGetDatum(skipping);
+		values[6] = BoolGetDatum(rounds.skipping);
 		n = pgmqc_queue_run(queue, STMT_CLAIM, values, nulls, 0);
 		pgmqc_claim_outcome(n, &outcome);
 		n = outcome.claimed;
@@ -67,27 +68,10 @@ claim_once(PgmqcQueue *queue, int32 qty, Interval *vt)
 			pgmqc_queue_move_dead(queue, outcome.dead_ids, outcome.dead);
 			pgmqc_claim_result_restore(&outcome);
 		}
-		if (outcome.backed_off > 0 && pgmqc_shared != NULL)
-			pgmqc_due_on_commit(queue->queue_id, outcome.first_retry);
-		processed += outcome.dead + outcome.backed_off;
-		if (n > 0 || outcome.dead + outcome.backed_off == 0)
+		if (pgmqc_claim_round_ends(&rounds, &outcome, queue->queue_id))
 			break;
-
-		/*
-		 * Messages dead or backing off took the places of visible ones that
-		 * may come after them: deal with those at the head in bulk, up to
-		 * PGMQC_HEAD_LIMIT a call, then look past the rest.
-		 */
-		if (processed < PGMQC_HEAD_LIMIT)
-		{
-			int			more = pgmqc_queue_process_head(queue,
-														PGMQC_HEAD_LIMIT - processed);
-
-			processed += more;
-			skipping = more == 0;
-		}
-		else
-			skipping = true;
+		if ((budget = pgmqc_claim_head_budget(&rounds)) > 0)
+			pgmqc_claim_head_dealt(&rounds, pgmqc_queue_process_head(queue, budget));
 	}
 	/* the lease end matters to sleepers and to notifications */
 	if (n > 0)

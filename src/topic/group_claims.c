@@ -48,12 +48,13 @@ claim_group(PgmqcQueue *topic, PgmqcGroup *group, int32 qty, Interval *vt)
 	Datum		args[7];
 	char		nulls[7] = {' ', ' ', ' ', ' ', ' ', ' ', ' '};
 	PgmqcClaimOutcome outcome;
-	int			processed = 0;
-	bool		skipping = false;
+	PgmqcClaimRounds rounds = {0, false};
 	int			n;
 
 	for (;;)
 	{
+		int			budget;
+
 		args[0] = Int32GetDatum(qty);
 		args[1] = IntervalPGetDatum(vt);
 		args[2] = Int64GetDatum(pgmqc_group_watermark(group));
@@ -63,7 +64,7 @@ claim_group(PgmqcQueue *topic, PgmqcGroup *group, int32 qty, Interval *vt)
 			break;
 		}
 		pgmqc_retry_args(&group->retry, args + 3, nulls + 3);
-		args[6] = BoolGetDatum(skipping);
+		args[6] = BoolGetDatum(rounds.skipping);
 		n = pgmqc_group_run(group, STMT_GROUP_CLAIM, args, nulls, 0);
 		pgmqc_claim_outcome(n, &outcome);
 		n = outcome.claimed;
@@ -72,22 +73,11 @@ claim_group(PgmqcQueue *topic, PgmqcGroup *group, int32 qty, Interval *vt)
 			pgmqc_group_move_dead(topic, group, outcome.dead_ids, outcome.dead);
 			pgmqc_claim_result_restore(&outcome);
 		}
-		if (outcome.backed_off > 0 && pgmqc_shared != NULL)
-			pgmqc_due_on_commit(topic->queue_id, outcome.first_retry);
-		processed += outcome.dead + outcome.backed_off;
-		if (n > 0 || outcome.dead + outcome.backed_off == 0)
+		if (pgmqc_claim_round_ends(&rounds, &outcome, topic->queue_id))
 			break;
 		/* as a queue's claim does (queue/claim.c) */
-		if (processed < PGMQC_HEAD_LIMIT)
-		{
-			int			more = pgmqc_group_process_head(topic, group,
-														PGMQC_HEAD_LIMIT - processed);
-
-			processed += more;
-			skipping = more == 0;
-		}
-		else
-			skipping = true;
+		if ((budget = pgmqc_claim_head_budget(&rounds)) > 0)
+			pgmqc_claim_head_dealt(&rounds, pgmqc_group_process_head(topic, group, budget));
 	}
 	/* the lease end matters to sleepers */
 	if (n > 0)
