@@ -17,7 +17,8 @@ endif
 
 EXTENSION = pgmq_c
 DATA = pgmq_c--0.1.0.sql pgmq_c--0.1.0--0.2.0.sql pgmq_c--0.2.0--0.3.0.sql \
-	pgmq_c--0.3.0--0.4.0.sql pgmq_c--0.4.0--0.5.0.sql pgmq_c--0.5.0--0.6.0.sql
+	pgmq_c--0.3.0--0.4.0.sql pgmq_c--0.4.0--0.5.0.sql pgmq_c--0.5.0--0.6.0.sql \
+	pgmq_c--0.6.0--0.7.0.sql
 
 REGRESS = upgrade setup api queue_basic queue_read queue_ack queue_delay queue_txn \
 	queue_metrics queue_wait bad_input topic_basic topic_bad_input limits \

@@ -42,7 +42,7 @@ CREATE ROLE demo_admin LOGIN;
 CREATE ROLE demo_producer LOGIN;
 CREATE ROLE demo_consumer LOGIN;
 GRANT EXECUTE ON FUNCTION pgmq_c.create_queue,
-	pgmq_c.create_topic(text, interval, bigint) TO demo_admin;
+	pgmq_c.create_topic TO demo_admin;
 SQL
 export PGMQC_DEMO_ADMIN=demo_admin PGMQC_DEMO_PRODUCER=demo_producer \
 	PGMQC_DEMO_CONSUMER=demo_consumer

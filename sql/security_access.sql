@@ -20,7 +20,7 @@ CREATE ROLE regress_pgmqc_member IN ROLE regress_pgmqc_consumers;
 CREATE ROLE regress_pgmqc_noinherit NOINHERIT IN ROLE regress_pgmqc_consumers;
 CREATE ROLE regress_pgmqc_nobody;               -- holds no grant of its own
 GRANT EXECUTE ON FUNCTION pgmq_c.create_queue,
-	pgmq_c.create_topic(text, interval, bigint) TO regress_pgmqc_owner;
+	pgmq_c.create_topic TO regress_pgmqc_owner;
 
 -- a scratch schema every role may use
 CREATE SCHEMA regress_sec;
@@ -391,7 +391,7 @@ SET client_min_messages = warning;
 DROP SCHEMA regress_sec CASCADE;
 RESET client_min_messages;
 REVOKE EXECUTE ON FUNCTION pgmq_c.create_queue,
-	pgmq_c.create_topic(text, interval, bigint) FROM regress_pgmqc_owner;
+	pgmq_c.create_topic FROM regress_pgmqc_owner;
 DROP ROLE regress_pgmqc_owner_member, regress_pgmqc_owner, regress_pgmqc_send,
 	regress_pgmqc_consume, regress_pgmqc_monitor, regress_pgmqc_admin,
 	regress_pgmqc_member, regress_pgmqc_noinherit, regress_pgmqc_consumers,

@@ -157,6 +157,9 @@ reset_queue(PgmqcQueue *entry)
 	entry->partition_size = 0;
 	entry->partition_end = 0;
 	entry->partition_plan_number = -1;
+	entry->has_keys = false;
+	entry->claim_from = 0;
+	entry->claim_from_until = 0;
 }
 
 static void
@@ -186,8 +189,10 @@ fetch_queue_row(const char *name)
 	 * Versions 0.1.0 to 0.3.0 of the extension lack columns: this library
 	 * serves them until ALTER EXTENSION pgmq_c UPDATE.
 	 */
-	if (get_attnum(queues, "max_deliveries") != InvalidAttrNumber)
+	if (get_attnum(queues, "dedup_window") != InvalidAttrNumber)
 		stmt = STMT_LOOKUP_QUEUE;
+	else if (get_attnum(queues, "max_deliveries") != InvalidAttrNumber)
+		stmt = STMT_LOOKUP_QUEUE_0_6;
 	else if (get_attnum(queues, "owner") != InvalidAttrNumber)
 		stmt = STMT_LOOKUP_QUEUE_0_5;
 	else if (get_attnum(queues, "kind") != InvalidAttrNumber)
@@ -354,6 +359,24 @@ pgmqc_lookup_kind(const char *name, char kind, bool missing_ok)
 	entry->notify = DatumGetBool(pgmqc_column(0, LOOKUP_COL_NOTIFY, &isnull));
 	entry->owner = DatumGetObjectId(pgmqc_column(0, LOOKUP_COL_OWNER, &isnull));
 	read_retry_policy(&entry->retry, LOOKUP_COL_MAX_DELIVERIES);
+
+	/*
+	 * Statements made for a catalog from before ALTER EXTENSION pgmq_c
+	 * UPDATE to 0.7.0 leave the ordering keys out: made again after it.
+	 */
+	if (entry->has_keys != pgmqc_ordering_exists())
+	{
+		pgmqc_forget_plans(&entry->cache);
+		entry->has_keys = !entry->has_keys;
+	}
+	entry->dedup_window_secs = PGMQC_DEFAULT_DEDUP_WINDOW;
+	if (entry->has_keys && SPI_tuptable->tupdesc->natts >= LOOKUP_COL_DEDUP_WINDOW)
+	{
+		Datum		window = pgmqc_column(0, LOOKUP_COL_DEDUP_WINDOW, &isnull);
+
+		if (!isnull)
+			entry->dedup_window_secs = interval_seconds(DatumGetIntervalP(window));
+	}
 	memset(&entry->archive_retention, 0, sizeof(Interval));
 	if (entry->retry.catalog_has_retries)
 	{

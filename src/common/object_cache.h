@@ -67,6 +67,9 @@ typedef struct PgmqcRetryPolicy
 	Interval	backoff_max_interval;	/* as set (zero: none) */
 } PgmqcRetryPolicy;
 
+/* the deduplication window when the catalog has none: 5 minutes */
+#define PGMQC_DEFAULT_DEDUP_WINDOW	(5 * 60.0)
+
 /* the longest retry backoff when retry_backoff_max is not set: 7 days */
 #define PGMQC_DEFAULT_BACKOFF_MAX	(7 * 24 * 60 * 60.0)
 
@@ -88,6 +91,16 @@ typedef struct PgmqcQueue
 	Oid			owner;			/* the queue's owner (queues.owner) */
 	PgmqcRetryPolicy retry;		/* queues only */
 	Interval	archive_retention;	/* queues only; zero: none */
+	bool		has_keys;		/* the catalog is 0.7.0 or later: ordering
+								 * keys, pending and keys tables */
+	double		dedup_window_secs;	/* deduplication window, seconds */
+
+	/*
+	 * Where this backend's claims start while leased messages fill the
+	 * head of the queue (queue/claim.c), and until when.
+	 */
+	int64		claim_from;
+	TimestampTz claim_from_until;
 
 	/* the caller's privileges on the queue, as last computed (access.c) */
 	Oid			access_role;

@@ -19,6 +19,15 @@
  *						of what was archived before, of a queue's archive
  *						partitioned by day
  *
+ *	{pending} {keys}	a queue's pending messages p_<id> and its ordering
+ *						keys k_<id> (0.7.0)
+ *	{dedup_partition}	day n of pgmq_c.dedup_ids
+ *
+ * Two placeholders follow the catalog's version, so that one statement
+ * serves a catalog from before ALTER EXTENSION pgmq_c UPDATE too: {key:a}
+ * is the ordering key of the row a (a.ordering_key; {key:} unqualified),
+ * or NULL before 0.7.0; {if_keys:text} is text from 0.7.0 on, else nothing.
+ *
  * and, with the suffix _regclass ({messages_regclass}, {sequence_regclass},
  * ...), the same relation as a quoted literal cast to pg_catalog.regclass,
  * for functions that take a relation (nextval, pg_stat_get_live_tuples);
@@ -99,6 +108,15 @@ typedef struct StatementDef
 #define CLAIM_OUTCOME(alias) \
 	"CASE WHEN " alias ".leased THEN 'c' WHEN " alias ".vt OPERATOR(pg_catalog.=) " \
 	"'infinity'::pg_catalog.timestamptz THEN 'd' ELSE 'b' END::pg_catalog.\"char\""
+
+/*
+ * A group's candidates also leave out a message while an earlier message of
+ * its ordering key is in the group's table: one message of a key at a time
+ * (the table's rows alias h).
+ */
+#define CLAIM_KEY_HEADS \
+	"AND ({key:h} IS NULL OR NOT EXISTS (SELECT 1 FROM {group} x " \
+	"WHERE {key:x} OPERATOR(pg_catalog.=) {key:h} AND x.msg_id OPERATOR(pg_catalog.<) h.msg_id)) "
 
 /* the candidates of a claim: the first $1 visible messages from $3 on */
 #define CLAIM_CANDIDATES(table, filter) \
@@ -186,13 +204,16 @@ typedef struct StatementDef
  * inserted into the group table.
  */
 #define GROUP_FILL(extra_columns, extra_values) \
-	"WITH s AS (SELECT msg_id, enqueued_at, deliver_at, message, headers FROM {log} " \
+	"WITH s AS (SELECT msg_id, enqueued_at, deliver_at, message, headers, {key:} AS ordering_key FROM {log} " \
 	"WHERE msg_id OPERATOR(pg_catalog.>=) $1 AND msg_id OPERATOR(pg_catalog.<=) $2 " \
 	"ORDER BY msg_id LIMIT $3), " \
-	"f AS (SELECT s.msg_id, s.enqueued_at, s.deliver_at, s.message, s.headers, " \
-	"(s.deliver_at IS NULL OR s.deliver_at OPERATOR(pg_catalog.<=) pg_catalog.clock_timestamp()) " \
-	"AND pg_catalog.row_number() OVER (ORDER BY s.msg_id) OPERATOR(pg_catalog.<=) $5 AS lease " \
-	"FROM s WHERE $4 IS NULL OR s.headers OPERATOR(pg_catalog.@>) $4), " \
+	"e AS (SELECT s.*, (s.deliver_at IS NULL OR s.deliver_at OPERATOR(pg_catalog.<=) pg_catalog.clock_timestamp()) " \
+	"AND (s.ordering_key IS NULL OR (pg_catalog.row_number() OVER (PARTITION BY s.ordering_key ORDER BY s.msg_id) " \
+	"OPERATOR(pg_catalog.=) 1 AND NOT EXISTS (SELECT 1 FROM {group} x WHERE {key:x} OPERATOR(pg_catalog.=) s.ordering_key))) " \
+	"AS eligible FROM s WHERE $4 IS NULL OR s.headers OPERATOR(pg_catalog.@>) $4), " \
+	"f AS (SELECT e.msg_id, e.enqueued_at, e.deliver_at, e.message, e.headers, e.ordering_key, " \
+	"e.eligible AND pg_catalog.count(*) FILTER (WHERE e.eligible) OVER (ORDER BY e.msg_id) " \
+	"OPERATOR(pg_catalog.<=) $5 AS lease FROM e), " \
 	"ins AS (INSERT INTO {group} (msg_id, read_ct, vt" extra_columns ") " \
 	"SELECT f.msg_id, CASE WHEN f.lease THEN 1 ELSE 0 END, " \
 	"CASE WHEN f.lease THEN pg_catalog.clock_timestamp() OPERATOR(pg_catalog.+) $6 " \
@@ -201,9 +222,9 @@ typedef struct StatementDef
 	"a AS (SELECT (SELECT pg_catalog.count(*) FROM s) AS examined, " \
 	"(SELECT pg_catalog.max(msg_id) FROM s) AS max_id, " \
 	"(SELECT pg_catalog.count(*) FROM ins) AS added) " \
-	"SELECT x.msg_id, x.read_ct, x.enqueued_at, x.vt, x.message, x.headers, " \
+	"SELECT x.msg_id, x.read_ct, x.enqueued_at, x.vt, x.message, x.headers, x.ordering_key, " \
 	"a.examined, a.max_id, a.added " \
-	"FROM a LEFT JOIN (SELECT ins.msg_id, ins.read_ct, f.enqueued_at, ins.vt, f.message, f.headers " \
+	"FROM a LEFT JOIN (SELECT ins.msg_id, ins.read_ct, f.enqueued_at, ins.vt, f.message, f.headers, f.ordering_key " \
 	"FROM ins JOIN f ON f.msg_id OPERATOR(pg_catalog.=) ins.msg_id " \
 	"WHERE ins.read_ct OPERATOR(pg_catalog.=) 1) x ON true"
 
@@ -240,6 +261,100 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		"ORDER BY u.o RETURNING msg_id",
 		3, {JSONBARRAYOID, JSONBARRAYOID, INTERVALOID}
 	},
+
+	/*
+	 * A batch ($1 messages, $2 headers) with ordering keys ($4, NULL
+	 * elements for none) after a delay ($3): msg_ids drawn in array order;
+	 * a message without a key, or the first of a key that had no messages
+	 * ($5: STMT_KEYS_ACQUIRE's result), goes to the message table (or the
+	 * delayed table), the others wait in the pending table.
+	 */
+	[STMT_SEND_KEYED] = {
+		ON_QUEUE,
+		"WITH s AS (SELECT pg_catalog.nextval({sequence_regclass}) AS msg_id, "
+		"pg_catalog.clock_timestamp() AS at, u.m, u.h, u.k, u.o "
+		"FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($4)) "
+		"WITH ORDINALITY AS u(m, h, k, o) ORDER BY u.o), "
+		"r AS (SELECT s.msg_id, s.at, s.m, s.h, s.k, s.o, "
+		"(s.k IS NULL OR (COALESCE(s.k OPERATOR(pg_catalog.=) ANY ($5), false) AND "
+		"pg_catalog.row_number() OVER (PARTITION BY s.k ORDER BY s.o) OPERATOR(pg_catalog.=) 1)) AS head, "
+		"$3 OPERATOR(pg_catalog.=) '0'::pg_catalog.interval AS due FROM s), "
+		"iq AS (INSERT INTO {messages} (msg_id, read_ct, enqueued_at, vt, message, headers, ordering_key) "
+		"SELECT r.msg_id, 0, r.at, r.at, r.m, r.h, r.k FROM r WHERE r.head AND r.due), "
+		"id AS (INSERT INTO {delayed} (msg_id, enqueued_at, deliver_at, message, headers, ordering_key) "
+		"SELECT r.msg_id, r.at, r.at OPERATOR(pg_catalog.+) $3, r.m, r.h, r.k FROM r "
+		"WHERE r.head AND NOT r.due), "
+		"ip AS (INSERT INTO {pending} (msg_id, ordering_key, enqueued_at, deliver_at, message, headers) "
+		"SELECT r.msg_id, r.k, r.at, CASE WHEN r.due THEN NULL ELSE r.at OPERATOR(pg_catalog.+) $3 END, "
+		"r.m, r.h FROM r WHERE NOT r.head) "
+		"SELECT msg_id FROM s ORDER BY o",
+		5, {JSONBARRAYOID, JSONBARRAYOID, INTERVALOID, TEXTARRAYOID, TEXTARRAYOID}
+	},
+
+	/*
+	 * Count the messages of a send's ordering keys ($1, with repeats and
+	 * NULLs), locking each key's row in key order; returns the keys that had
+	 * no messages before (their first message is their head).  A send of a
+	 * key waits here for the open transactions that sent the key or removed
+	 * its head: msg_id order within a key is commit order.
+	 */
+	[STMT_KEYS_ACQUIRE] = {
+		ON_QUEUE,
+		"WITH c AS (SELECT k, pg_catalog.count(*) AS n FROM pg_catalog.unnest($1) AS k "
+		"WHERE k IS NOT NULL GROUP BY k), "
+		"u AS (INSERT INTO {keys} AS x (ordering_key, messages) "
+		"SELECT c.k, c.n FROM c ORDER BY c.k COLLATE \"C\" "
+		"ON CONFLICT (ordering_key) DO UPDATE SET messages = x.messages OPERATOR(pg_catalog.+) "
+		"excluded.messages RETURNING x.ordering_key, x.messages) "
+		"SELECT u.ordering_key FROM u JOIN c ON c.k OPERATOR(pg_catalog.=) u.ordering_key "
+		"WHERE u.messages OPERATOR(pg_catalog.=) c.n",
+		1, {TEXTARRAYOID}
+	},
+	/* messages of keys $1 (with repeats) removed: how many each has left */
+	[STMT_KEYS_RELEASE] = {
+		ON_QUEUE,
+		"WITH c AS (SELECT k, pg_catalog.count(*) AS n FROM pg_catalog.unnest($1) AS k "
+		"WHERE k IS NOT NULL GROUP BY k) "
+		"UPDATE {keys} x SET messages = x.messages OPERATOR(pg_catalog.-) c.n FROM c "
+		"WHERE x.ordering_key OPERATOR(pg_catalog.=) c.k RETURNING x.ordering_key, x.messages",
+		1, {TEXTARRAYOID}
+	},
+	[STMT_KEYS_FORGET] = {
+		ON_QUEUE,
+		"DELETE FROM {keys} WHERE ordering_key OPERATOR(pg_catalog.=) ANY ($1) "
+		"AND messages OPERATOR(pg_catalog.<=) 0",
+		1, {TEXTARRAYOID}
+	},
+
+	/*
+	 * The heads of keys $1 are gone: the first pending message of each
+	 * becomes its head, in the message table (or, while its delay lasts, the
+	 * delayed table).  Returns how many became visible and the earliest due
+	 * time of the others.
+	 */
+	[STMT_KEYS_PROMOTE] = {
+		ON_QUEUE,
+		"WITH n AS (SELECT (SELECT p.msg_id FROM {pending} p WHERE p.ordering_key OPERATOR(pg_catalog.=) k "
+		"ORDER BY p.msg_id LIMIT 1) AS msg_id FROM pg_catalog.unnest($1) AS k), "
+		"m AS (DELETE FROM {pending} p USING n WHERE p.msg_id OPERATOR(pg_catalog.=) n.msg_id "
+		"RETURNING p.msg_id, p.ordering_key, p.enqueued_at, p.deliver_at, p.message, p.headers, "
+		"(p.deliver_at IS NULL OR p.deliver_at OPERATOR(pg_catalog.<=) pg_catalog.clock_timestamp()) AS due), "
+		"iq AS (INSERT INTO {messages} (msg_id, read_ct, enqueued_at, vt, message, headers, ordering_key) "
+		"SELECT m.msg_id, 0, m.enqueued_at, pg_catalog.clock_timestamp(), m.message, m.headers, m.ordering_key "
+		"FROM m WHERE m.due RETURNING 1), "
+		"id AS (INSERT INTO {delayed} (msg_id, enqueued_at, deliver_at, message, headers, ordering_key) "
+		"SELECT m.msg_id, m.enqueued_at, m.deliver_at, m.message, m.headers, m.ordering_key "
+		"FROM m WHERE NOT m.due RETURNING deliver_at) "
+		"SELECT (SELECT pg_catalog.count(*)::pg_catalog.int4 FROM iq), (SELECT pg_catalog.min(deliver_at) FROM id)",
+		1, {TEXTARRAYOID}
+	},
+	/* the ordering keys of messages $1 of the message table */
+	[STMT_KEYS_OF] = {
+		ON_QUEUE,
+		"SELECT ordering_key FROM {messages} WHERE msg_id OPERATOR(pg_catalog.=) ANY ($1) "
+		"AND ordering_key IS NOT NULL",
+		1, {INT8ARRAYOID}
+	},
 	[STMT_DUE_PROBE] = {
 		ON_QUEUE,
 		"SELECT deliver_at FROM {delayed} ORDER BY deliver_at LIMIT 1",
@@ -250,16 +365,16 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		"WITH due AS (DELETE FROM {delayed} d WHERE d.msg_id OPERATOR(pg_catalog.=) ANY "
 		"(ARRAY(SELECT msg_id FROM {delayed} WHERE deliver_at OPERATOR(pg_catalog.<=) $2 "
 		"ORDER BY deliver_at LIMIT $1 FOR UPDATE SKIP LOCKED)) "
-		"RETURNING d.msg_id, d.enqueued_at, d.deliver_at, d.message, d.headers) "
-		"INSERT INTO {messages} (msg_id, read_ct, enqueued_at, vt, message, headers) "
-		"SELECT msg_id, 0, enqueued_at, deliver_at, message, headers FROM due",
+		"RETURNING d.msg_id, d.enqueued_at, d.deliver_at, d.message, d.headers{if_keys:, d.ordering_key}) "
+		"INSERT INTO {messages} (msg_id, read_ct, enqueued_at, vt, message, headers{if_keys:, ordering_key}) "
+		"SELECT msg_id, 0, enqueued_at, deliver_at, message, headers{if_keys:, ordering_key} FROM due",
 		2, {INT4OID, TIMESTAMPTZOID}
 	},
 	[STMT_CLAIM] = {
 		ON_QUEUE,
 		"UPDATE {messages} q SET " CLAIM_SET("q")
 		"WHERE q.msg_id OPERATOR(pg_catalog.=) ANY (ARRAY(" CLAIM_CANDIDATES("{messages}", CLAIM_SKIPPING) ")) "
-		"RETURNING q.msg_id, q.read_ct, q.enqueued_at, q.vt, q.message, q.headers, "
+		"RETURNING q.msg_id, q.read_ct, q.enqueued_at, q.vt, q.message, q.headers, {key:q}, "
 		CLAIM_OUTCOME("q"),
 		7, {INT4OID, INTERVALOID, INT8OID, INT4OID, FLOAT8OID, FLOAT8OID, BOOLOID}
 	},
@@ -269,7 +384,8 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		"UPDATE {messages} q SET vt = pg_catalog.clock_timestamp() OPERATOR(pg_catalog.+) $2, "
 		"read_ct = q.read_ct OPERATOR(pg_catalog.+) 1 "
 		"WHERE q.msg_id OPERATOR(pg_catalog.=) ANY (ARRAY(" CLAIM_CANDIDATES("{messages}", "") ")) "
-		"RETURNING q.msg_id, q.read_ct, q.enqueued_at, q.vt, q.message, q.headers",
+		"RETURNING q.msg_id, q.read_ct, q.enqueued_at, q.vt, q.message, q.headers, "
+		"NULL::pg_catalog.text",
 		3, {INT4OID, INTERVALOID, INT8OID}
 	},
 	[STMT_POP] = {
@@ -280,10 +396,21 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		"AND vt OPERATOR(pg_catalog.<=) pg_catalog.clock_timestamp() "
 		"ORDER BY msg_id LIMIT $1 FOR UPDATE SKIP LOCKED)) "
 		"RETURNING q.msg_id, q.read_ct OPERATOR(pg_catalog.+) 1, q.enqueued_at, "
-		"q.vt, q.message, q.headers",
+		"q.vt, q.message, q.headers, {key:q}",
 		2, {INT4OID, INT8OID}
 	},
+	/* a pending message keeps its msg_id when it becomes its key's head */
 	[STMT_WATERMARK_SCAN] = {
+		ON_QUEUE,
+		"SELECT LEAST("
+		"(SELECT msg_id FROM {messages} WHERE msg_id OPERATOR(pg_catalog.>=) $1 "
+		"ORDER BY msg_id LIMIT 1), "
+		"(SELECT msg_id FROM {delayed} ORDER BY msg_id LIMIT 1), "
+		"(SELECT msg_id FROM {pending} ORDER BY msg_id LIMIT 1))",
+		1, {INT8OID}
+	},
+	/* the catalog before 0.7.0: no pending messages */
+	[STMT_WATERMARK_SCAN_0_6] = {
 		ON_QUEUE,
 		"SELECT LEAST("
 		"(SELECT msg_id FROM {messages} WHERE msg_id OPERATOR(pg_catalog.>=) $1 "
@@ -294,47 +421,47 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 	[STMT_DELETE] = {
 		ON_QUEUE,
 		"DELETE FROM {messages} WHERE msg_id OPERATOR(pg_catalog.=) $1 "
-		"AND ($2 IS NULL OR read_ct OPERATOR(pg_catalog.=) $2) RETURNING msg_id",
+		"AND ($2 IS NULL OR read_ct OPERATOR(pg_catalog.=) $2) RETURNING msg_id, {key:}",
 		2, {INT8OID, INT4OID}
 	},
 	[STMT_DELETE_DELAYED] = {
 		ON_QUEUE,
 		"DELETE FROM {delayed} WHERE msg_id OPERATOR(pg_catalog.=) $1 "
-		"AND ($2 IS NULL OR $2 OPERATOR(pg_catalog.=) 0) RETURNING msg_id",
+		"AND ($2 IS NULL OR $2 OPERATOR(pg_catalog.=) 0) RETURNING msg_id, {key:}",
 		2, {INT8OID, INT4OID}
 	},
 	[STMT_DELETE_MANY] = {
 		ON_QUEUE,
 		"DELETE FROM {messages} q USING ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)) AS r(id, ct) "
 		"WHERE q.msg_id OPERATOR(pg_catalog.=) ANY ($1) AND q.msg_id OPERATOR(pg_catalog.=) r.id "
-		"AND (r.ct IS NULL OR q.read_ct OPERATOR(pg_catalog.=) r.ct) RETURNING q.msg_id",
+		"AND (r.ct IS NULL OR q.read_ct OPERATOR(pg_catalog.=) r.ct) RETURNING q.msg_id, {key:q}",
 		2, {INT8ARRAYOID, INT4ARRAYOID}
 	},
 	[STMT_DELETE_MANY_DELAYED] = {
 		ON_QUEUE,
 		"DELETE FROM {delayed} d USING ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)) AS r(id, ct) "
 		"WHERE d.msg_id OPERATOR(pg_catalog.=) ANY ($1) AND d.msg_id OPERATOR(pg_catalog.=) r.id "
-		"AND (r.ct IS NULL OR r.ct OPERATOR(pg_catalog.=) 0) RETURNING d.msg_id",
+		"AND (r.ct IS NULL OR r.ct OPERATOR(pg_catalog.=) 0) RETURNING d.msg_id, {key:d}",
 		2, {INT8ARRAYOID, INT4ARRAYOID}
 	},
 	[STMT_ARCHIVE] = {
 		ON_QUEUE,
 		"WITH m AS (DELETE FROM {messages} WHERE msg_id OPERATOR(pg_catalog.=) $1 "
 		"AND ($2 IS NULL OR read_ct OPERATOR(pg_catalog.=) $2) "
-		"RETURNING msg_id, read_ct, enqueued_at, vt, message, headers) "
-		"INSERT INTO {archive} (msg_id, read_ct, enqueued_at, archived_at, vt, message, headers) "
+		"RETURNING msg_id, read_ct, enqueued_at, vt, message, headers, {key:} AS k), "
+		"a AS (INSERT INTO {archive} (msg_id, read_ct, enqueued_at, archived_at, vt, message, headers) "
 		"SELECT msg_id, read_ct, enqueued_at, pg_catalog.clock_timestamp(), vt, message, headers "
-		"FROM m RETURNING msg_id",
+		"FROM m) SELECT msg_id, k FROM m",
 		2, {INT8OID, INT4OID}
 	},
 	[STMT_ARCHIVE_DELAYED] = {
 		ON_QUEUE,
 		"WITH m AS (DELETE FROM {delayed} WHERE msg_id OPERATOR(pg_catalog.=) $1 "
 		"AND ($2 IS NULL OR $2 OPERATOR(pg_catalog.=) 0) "
-		"RETURNING msg_id, enqueued_at, deliver_at, message, headers) "
-		"INSERT INTO {archive} (msg_id, read_ct, enqueued_at, archived_at, vt, message, headers) "
+		"RETURNING msg_id, enqueued_at, deliver_at, message, headers, {key:} AS k), "
+		"a AS (INSERT INTO {archive} (msg_id, read_ct, enqueued_at, archived_at, vt, message, headers) "
 		"SELECT msg_id, 0, enqueued_at, pg_catalog.clock_timestamp(), deliver_at, message, headers "
-		"FROM m RETURNING msg_id",
+		"FROM m) SELECT msg_id, k FROM m",
 		2, {INT8OID, INT4OID}
 	},
 	[STMT_ARCHIVE_MANY] = {
@@ -342,10 +469,10 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		"WITH m AS (DELETE FROM {messages} q USING ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)) AS r(id, ct) "
 		"WHERE q.msg_id OPERATOR(pg_catalog.=) ANY ($1) AND q.msg_id OPERATOR(pg_catalog.=) r.id "
 		"AND (r.ct IS NULL OR q.read_ct OPERATOR(pg_catalog.=) r.ct) "
-		"RETURNING q.msg_id, q.read_ct, q.enqueued_at, q.vt, q.message, q.headers) "
-		"INSERT INTO {archive} (msg_id, read_ct, enqueued_at, archived_at, vt, message, headers) "
+		"RETURNING q.msg_id, q.read_ct, q.enqueued_at, q.vt, q.message, q.headers, {key:q} AS k), "
+		"a AS (INSERT INTO {archive} (msg_id, read_ct, enqueued_at, archived_at, vt, message, headers) "
 		"SELECT msg_id, read_ct, enqueued_at, pg_catalog.clock_timestamp(), vt, message, headers "
-		"FROM m RETURNING msg_id",
+		"FROM m) SELECT msg_id, k FROM m",
 		2, {INT8ARRAYOID, INT4ARRAYOID}
 	},
 	[STMT_ARCHIVE_MANY_DELAYED] = {
@@ -353,10 +480,47 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		"WITH m AS (DELETE FROM {delayed} d USING ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)) AS r(id, ct) "
 		"WHERE d.msg_id OPERATOR(pg_catalog.=) ANY ($1) AND d.msg_id OPERATOR(pg_catalog.=) r.id "
 		"AND (r.ct IS NULL OR r.ct OPERATOR(pg_catalog.=) 0) "
-		"RETURNING d.msg_id, d.enqueued_at, d.deliver_at, d.message, d.headers) "
-		"INSERT INTO {archive} (msg_id, read_ct, enqueued_at, archived_at, vt, message, headers) "
+		"RETURNING d.msg_id, d.enqueued_at, d.deliver_at, d.message, d.headers, {key:d} AS k), "
+		"a AS (INSERT INTO {archive} (msg_id, read_ct, enqueued_at, archived_at, vt, message, headers) "
 		"SELECT msg_id, 0, enqueued_at, pg_catalog.clock_timestamp(), deliver_at, message, headers "
-		"FROM m RETURNING msg_id",
+		"FROM m) SELECT msg_id, k FROM m",
+		2, {INT8ARRAYOID, INT4ARRAYOID}
+	},
+	/* a message waiting behind its key's head: never read, so read_ct 0 */
+	[STMT_DELETE_PENDING] = {
+		ON_QUEUE,
+		"DELETE FROM {pending} WHERE msg_id OPERATOR(pg_catalog.=) $1 "
+		"AND ($2 IS NULL OR $2 OPERATOR(pg_catalog.=) 0) RETURNING msg_id, ordering_key",
+		2, {INT8OID, INT4OID}
+	},
+	[STMT_ARCHIVE_PENDING] = {
+		ON_QUEUE,
+		"WITH m AS (DELETE FROM {pending} WHERE msg_id OPERATOR(pg_catalog.=) $1 "
+		"AND ($2 IS NULL OR $2 OPERATOR(pg_catalog.=) 0) "
+		"RETURNING msg_id, enqueued_at, deliver_at, message, headers, ordering_key), "
+		"a AS (INSERT INTO {archive} (msg_id, read_ct, enqueued_at, archived_at, vt, message, headers) "
+		"SELECT msg_id, 0, enqueued_at, pg_catalog.clock_timestamp(), "
+		"COALESCE(deliver_at, enqueued_at), message, headers FROM m) "
+		"SELECT msg_id, ordering_key FROM m",
+		2, {INT8OID, INT4OID}
+	},
+	[STMT_DELETE_MANY_PENDING] = {
+		ON_QUEUE,
+		"DELETE FROM {pending} p USING ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)) AS r(id, ct) "
+		"WHERE p.msg_id OPERATOR(pg_catalog.=) ANY ($1) AND p.msg_id OPERATOR(pg_catalog.=) r.id "
+		"AND (r.ct IS NULL OR r.ct OPERATOR(pg_catalog.=) 0) RETURNING p.msg_id, p.ordering_key",
+		2, {INT8ARRAYOID, INT4ARRAYOID}
+	},
+	[STMT_ARCHIVE_MANY_PENDING] = {
+		ON_QUEUE,
+		"WITH m AS (DELETE FROM {pending} p USING ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)) AS r(id, ct) "
+		"WHERE p.msg_id OPERATOR(pg_catalog.=) ANY ($1) AND p.msg_id OPERATOR(pg_catalog.=) r.id "
+		"AND (r.ct IS NULL OR r.ct OPERATOR(pg_catalog.=) 0) "
+		"RETURNING p.msg_id, p.enqueued_at, p.deliver_at, p.message, p.headers, p.ordering_key), "
+		"a AS (INSERT INTO {archive} (msg_id, read_ct, enqueued_at, archived_at, vt, message, headers) "
+		"SELECT msg_id, 0, enqueued_at, pg_catalog.clock_timestamp(), "
+		"COALESCE(deliver_at, enqueued_at), message, headers FROM m) "
+		"SELECT msg_id, ordering_key FROM m",
 		2, {INT8ARRAYOID, INT4ARRAYOID}
 	},
 	[STMT_SET_VT] = {
@@ -364,7 +528,7 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		"UPDATE {messages} SET vt = pg_catalog.clock_timestamp() OPERATOR(pg_catalog.+) $2 "
 		"WHERE msg_id OPERATOR(pg_catalog.=) $1 "
 		"AND ($3 IS NULL OR read_ct OPERATOR(pg_catalog.=) $3) "
-		"RETURNING msg_id, read_ct, enqueued_at, vt, message, headers",
+		"RETURNING msg_id, read_ct, enqueued_at, vt, message, headers, {key:}",
 		3, {INT8OID, INTERVALOID, INT4OID}
 	},
 	[STMT_SET_VT_DELAYED] = {
@@ -372,7 +536,7 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		"UPDATE {delayed} SET deliver_at = pg_catalog.clock_timestamp() OPERATOR(pg_catalog.+) $2 "
 		"WHERE msg_id OPERATOR(pg_catalog.=) $1 "
 		"AND ($3 IS NULL OR $3 OPERATOR(pg_catalog.=) 0) "
-		"RETURNING msg_id, 0, enqueued_at, deliver_at, message, headers",
+		"RETURNING msg_id, 0, enqueued_at, deliver_at, message, headers, {key:}",
 		3, {INT8OID, INTERVALOID, INT4OID}
 	},
 
@@ -508,13 +672,107 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		"ORDER BY msg_id LIMIT $2 FOR UPDATE SKIP LOCKED",
 		2, {INT8OID, INT4OID}
 	},
+
+	/*
+	 * Deduplication ids (pgmq_c.dedup_ids): which of ids $2 queue or topic
+	 * $1 has remembered since $3, with the first msg_id sent with each.
+	 */
+	[STMT_DEDUP_LOOKUP] = {
+		ON_CATALOG,
+		"SELECT DISTINCT ON (d.dedup_id) d.dedup_id, d.msg_id FROM pgmq_c.dedup_ids d "
+		"WHERE d.queue_id OPERATOR(pg_catalog.=) $1 AND d.dedup_id OPERATOR(pg_catalog.=) ANY ($2) "
+		"AND d.first_at OPERATOR(pg_catalog.>) $3 ORDER BY d.dedup_id, d.first_at",
+		3, {INT4OID, TEXTARRAYOID, TIMESTAMPTZOID}
+	},
+	[STMT_DEDUP_RECORD] = {
+		ON_CATALOG,
+		"INSERT INTO pgmq_c.dedup_ids (queue_id, dedup_id, msg_id, first_at) "
+		"SELECT $1, u.d, u.m, pg_catalog.clock_timestamp() "
+		"FROM ROWS FROM (pg_catalog.unnest($2), pg_catalog.unnest($3)) AS u(d, m)",
+		3, {INT4OID, TEXTARRAYOID, INT8ARRAYOID}
+	},
+	/* as STMT_ARCHIVE_PARTITIONS, for pgmq_c.dedup_ids */
+	[STMT_DEDUP_PARTITIONS] = {
+		ON_CATALOG,
+		"SELECT c.relname::pg_catalog.text, "
+		"(pg_catalog.regexp_match(pg_catalog.pg_get_expr(c.relpartbound, c.oid), "
+		"' TO \\(''([^'']*)''\\)$'))[1]::pg_catalog.timestamptz, "
+		"CASE WHEN c.relname::pg_catalog.text OPERATOR(pg_catalog.~) '^dedup_ids_p[0-9]+$' "
+		"THEN pg_catalog.substr(c.relname, 12)::pg_catalog.int8 END "
+		"FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) i.inhrelid "
+		"WHERE i.inhparent OPERATOR(pg_catalog.=) 'pgmq_c.dedup_ids'::pg_catalog.regclass "
+		"AND pg_catalog.pg_get_expr(c.relpartbound, c.oid) OPERATOR(pg_catalog.<>) 'DEFAULT' "
+		"ORDER BY 2",
+		0, {InvalidOid}
+	},
+	[STMT_DEDUP_PARTITION_CREATE] = {
+		RUN_ONCE,
+		"CREATE TABLE {dedup_partition} PARTITION OF pgmq_c.dedup_ids "
+		"FOR VALUES FROM (pg_catalog.to_timestamp({partition_start})) "
+		"TO (pg_catalog.to_timestamp({partition_end}))",
+		0, {InvalidOid}
+	},
+	/* does the default partition hold ids remembered from $1 on? */
+	[STMT_DEDUP_DEFAULT_ROWS] = {
+		ON_CATALOG,
+		"SELECT 1 FROM pgmq_c.dedup_ids_default WHERE first_at OPERATOR(pg_catalog.>=) $1 LIMIT 1",
+		1, {TIMESTAMPTZOID}
+	},
+	/* ids remembered before $1 that no day partition took */
+	[STMT_DEDUP_EXPIRE_DEFAULT] = {
+		ON_CATALOG,
+		"DELETE FROM pgmq_c.dedup_ids_default WHERE first_at OPERATOR(pg_catalog.<) $1",
+		1, {TIMESTAMPTZOID}
+	},
+	[STMT_DEDUP_LONGEST_WINDOW] = {
+		ON_CATALOG,
+		"SELECT COALESCE(pg_catalog.max(dedup_window), '5 minutes'::pg_catalog.interval) "
+		"FROM pgmq_c.queues",
+		0, {InvalidOid}, true
+	},
+	[STMT_SET_DEDUP_WINDOW] = {
+		ON_CATALOG,
+		"UPDATE pgmq_c.queues SET dedup_window = $2 WHERE queue_id OPERATOR(pg_catalog.=) $1",
+		2, {INT4OID, INTERVALOID}
+	},
 	[STMT_READ_ARCHIVE] = {
 		ON_QUEUE,
 		"SELECT msg_id, read_ct, enqueued_at, archived_at, vt, message, headers "
 		"FROM {archive} WHERE msg_id OPERATOR(pg_catalog.>) $1 ORDER BY msg_id LIMIT $2",
 		2, {INT8OID, INT4OID}
 	},
+	/* pending messages count as delayed: they are not visible yet */
 	[STMT_METRICS] = {
+		ON_QUEUE,
+		"SELECT "
+		"(SELECT pg_catalog.count(*) FROM (SELECT 1 FROM {messages} LIMIT $1) s), "
+		"(SELECT pg_catalog.count(*) FROM (SELECT 1 FROM {messages} "
+		" WHERE vt OPERATOR(pg_catalog.<=) pg_catalog.clock_timestamp() LIMIT $1) s), "
+		"((SELECT pg_catalog.count(*) FROM (SELECT 1 FROM {delayed} LIMIT $1) s) "
+		" OPERATOR(pg_catalog.+) (SELECT pg_catalog.count(*) FROM (SELECT 1 FROM {pending} LIMIT $1) s)), "
+		"(SELECT pg_catalog.count(*) FROM (SELECT 1 FROM {archive} LIMIT $1) s), "
+		"LEAST("
+		" (SELECT enqueued_at FROM {messages} WHERE msg_id OPERATOR(pg_catalog.>=) $2 "
+		"  ORDER BY msg_id LIMIT 1),"
+		" (SELECT enqueued_at FROM {delayed} ORDER BY msg_id LIMIT 1),"
+		" (SELECT enqueued_at FROM {pending} ORDER BY msg_id LIMIT 1)), "
+		"GREATEST("
+		" (SELECT enqueued_at FROM {messages} ORDER BY msg_id DESC LIMIT 1),"
+		" (SELECT enqueued_at FROM {delayed} ORDER BY msg_id DESC LIMIT 1),"
+		" (SELECT enqueued_at FROM {pending} ORDER BY msg_id DESC LIMIT 1)), "
+		"pg_catalog.pg_stat_get_live_tuples({messages_regclass}), "
+		"pg_catalog.pg_stat_get_live_tuples({delayed_regclass}) "
+		"OPERATOR(pg_catalog.+) pg_catalog.pg_stat_get_live_tuples({pending_regclass}), "
+		"(SELECT pg_catalog.sum(pg_catalog.pg_stat_get_live_tuples(c.oid))::pg_catalog.int8 "
+		" FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) {archive_regclass} "
+		" OR c.oid OPERATOR(pg_catalog.=) ANY (ARRAY(SELECT i.inhrelid FROM pg_catalog.pg_inherits i "
+		"  WHERE i.inhparent OPERATOR(pg_catalog.=) {archive_regclass}))), "
+		"pg_catalog.clock_timestamp()",
+		2, {INT8OID, INT8OID}
+	},
+
+	/* the catalog before 0.7.0 */
+	[STMT_METRICS_0_6] = {
 		ON_QUEUE,
 		"SELECT "
 		"(SELECT pg_catalog.count(*) FROM (SELECT 1 FROM {messages} LIMIT $1) s), "
@@ -550,12 +808,13 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 	},
 	[STMT_TOPIC_SEND_BATCH] = {
 		ON_TOPIC,
-		"INSERT INTO {log} (msg_id, enqueued_at, deliver_at, message, headers) "
+		"INSERT INTO {log} (msg_id, enqueued_at, deliver_at, message, headers{if_keys:, ordering_key}) "
 		"SELECT pg_catalog.nextval({log_sequence_regclass}), pg_catalog.clock_timestamp(), "
-		"pg_catalog.clock_timestamp() OPERATOR(pg_catalog.+) $3, u.m, u.h "
-		"FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)) WITH ORDINALITY AS u(m, h, o) "
+		"pg_catalog.clock_timestamp() OPERATOR(pg_catalog.+) $3, u.m, u.h{if_keys:, u.k} "
+		"FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($4)) "
+		"WITH ORDINALITY AS u(m, h, k, o) "
 		"ORDER BY u.o RETURNING msg_id",
-		3, {JSONBARRAYOID, JSONBARRAYOID, INTERVALOID}
+		4, {JSONBARRAYOID, JSONBARRAYOID, INTERVALOID, TEXTARRAYOID}
 	},
 
 	/*
@@ -564,10 +823,10 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 	 */
 	[STMT_TOPIC_SEND_PARTITION] = {
 		ON_TOPIC,
-		"INSERT INTO {partition} (msg_id, enqueued_at, deliver_at, message, headers) "
+		"INSERT INTO {partition} (msg_id, enqueued_at, deliver_at, message, headers{if_keys:, ordering_key}) "
 		"VALUES ($4, pg_catalog.clock_timestamp(), "
-		"pg_catalog.clock_timestamp() OPERATOR(pg_catalog.+) $3, $1, $2)",
-		4, {JSONBOID, JSONBOID, INTERVALOID, INT8OID}
+		"pg_catalog.clock_timestamp() OPERATOR(pg_catalog.+) $3, $1, $2{if_keys:, $5})",
+		5, {JSONBOID, JSONBOID, INTERVALOID, INT8OID, TEXTOID}
 	},
 	[STMT_TOPIC_BOUNDS] = {
 		ON_TOPIC,
@@ -602,9 +861,9 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 	[STMT_GROUP_CLAIM] = {
 		ON_GROUP,
 		"WITH c AS (UPDATE {group} g SET " CLAIM_SET("g")
-		"WHERE g.msg_id OPERATOR(pg_catalog.=) ANY (ARRAY(" CLAIM_CANDIDATES("{group}", CLAIM_SKIPPING) ")) "
-		"RETURNING g.msg_id, g.read_ct, g.vt, " CLAIM_OUTCOME("g") " AS outcome) "
-		"SELECT c.msg_id, c.read_ct, t.enqueued_at, c.vt, t.message, t.headers, c.outcome "
+		"WHERE g.msg_id OPERATOR(pg_catalog.=) ANY (ARRAY(" CLAIM_CANDIDATES("{group} h", CLAIM_SKIPPING CLAIM_KEY_HEADS) ")) "
+		"RETURNING g.msg_id, g.read_ct, g.vt, {key:g} AS ordering_key, " CLAIM_OUTCOME("g") " AS outcome) "
+		"SELECT c.msg_id, c.read_ct, t.enqueued_at, c.vt, t.message, t.headers, c.ordering_key, c.outcome "
 		"FROM c LEFT JOIN LATERAL (SELECT enqueued_at, message, headers FROM {log} "
 		"WHERE msg_id OPERATOR(pg_catalog.=) c.msg_id LIMIT 1) t ON true "
 		"WHERE t.message IS NOT NULL OR c.outcome OPERATOR(pg_catalog.<>) 'c'",
@@ -617,7 +876,7 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		"read_ct = g.read_ct OPERATOR(pg_catalog.+) 1 "
 		"WHERE g.msg_id OPERATOR(pg_catalog.=) ANY (ARRAY(" CLAIM_CANDIDATES("{group}", "") ")) "
 		"RETURNING g.msg_id, g.read_ct, g.vt) "
-		"SELECT c.msg_id, c.read_ct, t.enqueued_at, c.vt, t.message, t.headers "
+		"SELECT c.msg_id, c.read_ct, t.enqueued_at, c.vt, t.message, t.headers, NULL::pg_catalog.text "
 		"FROM c CROSS JOIN LATERAL (SELECT enqueued_at, message, headers FROM {log} "
 		"WHERE msg_id OPERATOR(pg_catalog.=) c.msg_id LIMIT 1) t",
 		3, {INT4OID, INTERVALOID, INT8OID}
@@ -635,6 +894,12 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 	},
 
 	[STMT_GROUP_FILL] = {
+		ON_GROUP,
+		GROUP_FILL(", leased, ordering_key", ", f.lease, f.ordering_key"),
+		6, {INT8OID, INT8OID, INT4OID, JSONBOID, INT4OID, INTERVALOID}
+	},
+	/* the fill of a catalog older than 0.7.0: no ordering keys */
+	[STMT_GROUP_FILL_0_6] = {
 		ON_GROUP,
 		GROUP_FILL(", leased", ", f.lease"),
 		6, {INT8OID, INT8OID, INT4OID, JSONBOID, INT4OID, INTERVALOID}
@@ -666,9 +931,9 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 	},
 	[STMT_GROUP_AVAILABLE] = {
 		ON_GROUP,
-		"SELECT pg_catalog.count(*) FROM (SELECT 1 FROM {group} "
+		"SELECT pg_catalog.count(*) FROM (SELECT 1 FROM {group} h "
 		"WHERE msg_id OPERATOR(pg_catalog.>=) $1 "
-		"AND vt OPERATOR(pg_catalog.<=) pg_catalog.clock_timestamp() LIMIT $2) s",
+		"AND vt OPERATOR(pg_catalog.<=) pg_catalog.clock_timestamp() " CLAIM_KEY_HEADS "LIMIT $2) s",
 		2, {INT8OID, INT4OID}
 	},
 	[STMT_GROUP_ACK] = {
@@ -707,8 +972,8 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		ON_GROUP,
 		"WITH c AS (UPDATE {group} SET vt = pg_catalog.clock_timestamp() OPERATOR(pg_catalog.+) $2 "
 		"WHERE msg_id OPERATOR(pg_catalog.=) $1 "
-		"AND ($3 IS NULL OR read_ct OPERATOR(pg_catalog.=) $3) RETURNING msg_id, read_ct, vt) "
-		"SELECT c.msg_id, c.read_ct, t.enqueued_at, c.vt, t.message, t.headers "
+		"AND ($3 IS NULL OR read_ct OPERATOR(pg_catalog.=) $3) RETURNING msg_id, read_ct, vt, {key:} AS ordering_key) "
+		"SELECT c.msg_id, c.read_ct, t.enqueued_at, c.vt, t.message, t.headers, c.ordering_key "
 		"FROM c CROSS JOIN LATERAL (SELECT enqueued_at, message, headers FROM {log} "
 		"WHERE msg_id OPERATOR(pg_catalog.=) c.msg_id LIMIT 1) t",
 		3, {INT8OID, INTERVALOID, INT4OID}
@@ -749,9 +1014,9 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 	[STMT_GROUP_REDRIVE] = {
 		ON_GROUP,
 		"WITH c AS (SELECT next_id FROM {cursors} WHERE group_id OPERATOR(pg_catalog.=) $2 FOR UPDATE), "
-		"l AS (SELECT msg_id FROM {log} WHERE msg_id OPERATOR(pg_catalog.=) ANY ($1)), "
-		"i AS (INSERT INTO {group} (msg_id, read_ct, vt) "
-		"SELECT l.msg_id, 0, pg_catalog.clock_timestamp() FROM l, c "
+		"l AS (SELECT msg_id, {key:} AS ordering_key FROM {log} WHERE msg_id OPERATOR(pg_catalog.=) ANY ($1)), "
+		"i AS (INSERT INTO {group} (msg_id, read_ct, vt{if_keys:, ordering_key}) "
+		"SELECT l.msg_id, 0, pg_catalog.clock_timestamp(){if_keys:, l.ordering_key} FROM l, c "
 		"WHERE l.msg_id OPERATOR(pg_catalog.<) c.next_id "
 		"ON CONFLICT (msg_id) DO NOTHING RETURNING msg_id), "
 		"u AS (UPDATE {cursors} SET epoch = epoch OPERATOR(pg_catalog.+) 1 "
@@ -777,6 +1042,17 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		3, {INT8OID, INT4OID, JSONBOID}
 	},
 	[STMT_LOOKUP_QUEUE] = {
+		ON_CATALOG,
+		"SELECT q.queue_id, COALESCE(q.visibility_timeout, '0'::pg_catalog.interval), "
+		"q.notify_throttle IS NOT NULL, q.kind, q.partition_size, q.owner::pg_catalog.oid, "
+		"q.max_deliveries, (SELECT d.queue_name FROM pgmq_c.queues d "
+		" WHERE d.queue_id OPERATOR(pg_catalog.=) q.dead_letter_queue_id), "
+		"q.retry_backoff, q.retry_backoff_max, q.archive_retention, q.dedup_window "
+		"FROM pgmq_c.queues q WHERE q.queue_name OPERATOR(pg_catalog.=) $1",
+		1, {TEXTOID}
+	},
+	/* the catalog of 0.6.0: no deduplication window */
+	[STMT_LOOKUP_QUEUE_0_6] = {
 		ON_CATALOG,
 		"SELECT q.queue_id, COALESCE(q.visibility_timeout, '0'::pg_catalog.interval), "
 		"q.notify_throttle IS NOT NULL, q.kind, q.partition_size, q.owner::pg_catalog.oid, "
@@ -1331,6 +1607,30 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		"{with:template_queue_delayed};"
 		"CREATE TABLE {archive} (LIKE pgmq_c.template_queue_archive INCLUDING ALL)"
 		"{with:template_queue_archive};"
+		"CREATE TABLE {pending} (LIKE pgmq_c.template_queue_pending INCLUDING ALL)"
+		"{with:template_queue_pending};"
+		"CREATE TABLE {keys} (LIKE pgmq_c.template_queue_keys INCLUDING ALL)"
+		"{with:template_queue_keys};"
+		"COMMENT ON TABLE {messages} IS 'pgmq_c queue {name}: messages';"
+		"COMMENT ON TABLE {delayed} IS 'pgmq_c queue {name}: delayed messages';"
+		"COMMENT ON TABLE {archive} IS 'pgmq_c queue {name}: archive';"
+		"COMMENT ON TABLE {pending} IS 'pgmq_c queue {name}: messages waiting for an earlier message of their ordering key';"
+		"COMMENT ON TABLE {keys} IS 'pgmq_c queue {name}: ordering keys with messages';",
+		0, {InvalidOid}
+	},
+	/* the same before 0.7.0, which has no pending messages */
+	[STMT_CREATE_QUEUE_TABLES_0_6] = {
+		RUN_ONCE,
+		"CREATE SEQUENCE {sequence} AS bigint;"
+		"CREATE TABLE {messages} (LIKE pgmq_c.template_queue_messages INCLUDING ALL)"
+		"{with:template_queue_messages};"
+		"ALTER TABLE {messages} ALTER COLUMN msg_id"
+		" SET DEFAULT pg_catalog.nextval({sequence_regclass});"
+		"ALTER SEQUENCE {sequence} OWNED BY {messages}.msg_id;"
+		"CREATE TABLE {delayed} (LIKE pgmq_c.template_queue_delayed INCLUDING ALL)"
+		"{with:template_queue_delayed};"
+		"CREATE TABLE {archive} (LIKE pgmq_c.template_queue_archive INCLUDING ALL)"
+		"{with:template_queue_archive};"
 		"COMMENT ON TABLE {messages} IS 'pgmq_c queue {name}: messages';"
 		"COMMENT ON TABLE {delayed} IS 'pgmq_c queue {name}: delayed messages';"
 		"COMMENT ON TABLE {archive} IS 'pgmq_c queue {name}: archive';",
@@ -1382,16 +1682,34 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 	/* purge_queue(): lock, count, truncate */
 	[STMT_PURGE_LOCK] = {
 		RUN_ONCE,
-		"LOCK TABLE {messages}, {delayed} IN ACCESS EXCLUSIVE MODE",
+		"LOCK TABLE {messages}, {delayed}, {pending}, {keys} IN ACCESS EXCLUSIVE MODE",
 		0, {InvalidOid}
 	},
 	[STMT_PURGE_COUNT] = {
 		RUN_ONCE,
 		"SELECT (SELECT pg_catalog.count(*) FROM {messages}) "
-		"OPERATOR(pg_catalog.+) (SELECT pg_catalog.count(*) FROM {delayed})",
+		"OPERATOR(pg_catalog.+) (SELECT pg_catalog.count(*) FROM {delayed}) "
+		"OPERATOR(pg_catalog.+) (SELECT pg_catalog.count(*) FROM {pending})",
 		0, {InvalidOid}
 	},
 	[STMT_PURGE_TRUNCATE] = {
+		RUN_ONCE,
+		"TRUNCATE {messages}, {delayed}, {pending}, {keys}",
+		0, {InvalidOid}
+	},
+	/* the same before 0.7.0 */
+	[STMT_PURGE_LOCK_0_6] = {
+		RUN_ONCE,
+		"LOCK TABLE {messages}, {delayed} IN ACCESS EXCLUSIVE MODE",
+		0, {InvalidOid}
+	},
+	[STMT_PURGE_COUNT_0_6] = {
+		RUN_ONCE,
+		"SELECT (SELECT pg_catalog.count(*) FROM {messages}) "
+		"OPERATOR(pg_catalog.+) (SELECT pg_catalog.count(*) FROM {delayed})",
+		0, {InvalidOid}
+	},
+	[STMT_PURGE_TRUNCATE_0_6] = {
 		RUN_ONCE,
 		"TRUNCATE {messages}, {delayed}",
 		0, {InvalidOid}
@@ -1428,6 +1746,19 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 	},
 	/* list_queues(): queue_id, owner, then the columns shown */
 	[STMT_LIST_QUEUES] = {
+		ON_CATALOG,
+		"SELECT q.queue_id, q.owner::pg_catalog.oid, "
+		"q.queue_name, q.queue_id, q.visibility_timeout, q.created_at, "
+		"q.max_deliveries, (SELECT d.queue_name FROM pgmq_c.queues d "
+		" WHERE d.queue_id OPERATOR(pg_catalog.=) q.dead_letter_queue_id), "
+		"q.retry_backoff, q.retry_backoff_max, q.archive_retention, q.dedup_window "
+		"FROM pgmq_c.queues q "
+		"WHERE q.kind OPERATOR(pg_catalog.=) 'q' "
+		"ORDER BY q.queue_name COLLATE \"C\"",
+		0, {InvalidOid}, true
+	},
+	/* the catalog of 0.6.0 */
+	[STMT_LIST_QUEUES_0_6] = {
 		ON_CATALOG,
 		"SELECT q.queue_id, q.owner::pg_catalog.oid, "
 		"q.queue_name, q.queue_id, q.visibility_timeout, q.created_at, "
@@ -1484,6 +1815,9 @@ static const char *const relation_formats[] = {
 	[REL_ARCHIVE_PARTITION] = "a_%d_p",
 	[REL_ARCHIVE_DEFAULT] = "a_%d_default",
 	[REL_ARCHIVE_BEFORE] = "a_%d_before",
+	[REL_PENDING] = "p_%d",
+	[REL_KEYS] = "k_%d",
+	[REL_DEDUP_PARTITION] = "dedup_ids_p",
 };
 
 /* placeholders, the relation each stands for */
@@ -1506,6 +1840,9 @@ static const Placeholder placeholders[] = {
 	{"archive_partition", REL_ARCHIVE_PARTITION},
 	{"archive_default", REL_ARCHIVE_DEFAULT},
 	{"archive_before", REL_ARCHIVE_BEFORE},
+	{"pending", REL_PENDING},
+	{"keys", REL_KEYS},
+	{"dedup_partition", REL_DEDUP_PARTITION},
 };
 
 #define REGCLASS_SUFFIX "_regclass"
@@ -1523,6 +1860,8 @@ pgmqc_relation_name(char *buf, PgmqcRelation rel, int32 id, int64 partition)
 		snprintf(buf, NAMEDATALEN, "t_%d_p" INT64_FORMAT, id, partition);
 	else if (rel == REL_ARCHIVE_PARTITION)
 		snprintf(buf, NAMEDATALEN, "a_%d_p" INT64_FORMAT, id, partition);
+	else if (rel == REL_DEDUP_PARTITION)
+		snprintf(buf, NAMEDATALEN, "dedup_ids_p" INT64_FORMAT, partition);
 	else
 		snprintf(buf, NAMEDATALEN, relation_formats[rel], id);
 }
@@ -1585,6 +1924,10 @@ append_storage_parameters(StringInfo buf, const char *template, size_t len)
 	ReleaseSysCache(tuple);
 }
 
+/* {key:alias} and {if_keys:text} (statements of catalogs before 0.7.0) */
+#define KEY_PREFIX "key:"
+#define IF_KEYS_PREFIX "if_keys:"
+
 /* The placeholders that stand for values, not relations. */
 static bool
 expand_value(StringInfo buf, const char *word, size_t len,
@@ -1605,6 +1948,28 @@ expand_value(StringInfo buf, const char *word, size_t len,
 			 strncmp(word, WITH_PREFIX, strlen(WITH_PREFIX)) == 0)
 		append_storage_parameters(buf, word + strlen(WITH_PREFIX),
 								  len - strlen(WITH_PREFIX));
+	else if (len >= strlen(KEY_PREFIX) &&
+			 strncmp(word, KEY_PREFIX, strlen(KEY_PREFIX)) == 0)
+	{
+		const char *alias = word + strlen(KEY_PREFIX);
+		size_t		alias_len = len - strlen(KEY_PREFIX);
+
+		if (strspn(alias, "abcdefghijklmnopqrstuvwxyz") < alias_len)
+			elog(ERROR, "invalid alias in pgmq_c statement");
+		if (!pgmqc_ordering_exists())
+			appendStringInfoString(buf, "NULL::pg_catalog.text");
+		else if (alias_len == 0)
+			appendStringInfoString(buf, "ordering_key");
+		else
+			appendStringInfo(buf, "%.*s.ordering_key", (int) alias_len, alias);
+	}
+	else if (len >= strlen(IF_KEYS_PREFIX) &&
+			 strncmp(word, IF_KEYS_PREFIX, strlen(IF_KEYS_PREFIX)) == 0)
+	{
+		if (pgmqc_ordering_exists())
+			appendBinaryStringInfo(buf, word + strlen(IF_KEYS_PREFIX),
+								   len - strlen(IF_KEYS_PREFIX));
+	}
 	else if (IS_WORD("name"))
 	{
 		const char *c;
@@ -1714,6 +2079,19 @@ pgmqc_retries_exist(void)
 {
 	return get_attnum(get_relname_relid("queues", get_namespace_oid("pgmq_c", false)),
 					  "max_deliveries") != InvalidAttrNumber;
+}
+
+/*
+ * Whether the catalog has the ordering keys of 0.7.0 (and the pending and
+ * keys tables of queues, and pgmq_c.dedup_ids); before ALTER EXTENSION
+ * pgmq_c UPDATE, messages have no key and sends no deduplication.
+ */
+bool
+pgmqc_ordering_exists(void)
+{
+	return get_attnum(get_relname_relid("template_queue_messages",
+										get_namespace_oid("pgmq_c", false)),
+					  "ordering_key") != InvalidAttrNumber;
 }
 
 /* Which kind of object keeps a statement's plan. */

@@ -40,6 +40,10 @@
  *						partitioned by day (archive_retention, 0.6.0)
  *	a_<queue id>_default	what no day partition of the archive takes
  *	a_<queue id>_before	what was archived before it was partitioned
+ *	p_<queue id>		a queue's pending messages: those waiting behind an
+ *						earlier message of their ordering key (0.7.0)
+ *	k_<queue id>		a queue's ordering keys with messages, and how many
+ *	dedup_ids_p<n>		day n (since 1970) of pgmq_c.dedup_ids
  */
 typedef enum PgmqcRelation
 {
@@ -55,6 +59,9 @@ typedef enum PgmqcRelation
 	REL_ARCHIVE_PARTITION,
 	REL_ARCHIVE_DEFAULT,
 	REL_ARCHIVE_BEFORE,
+	REL_PENDING,
+	REL_KEYS,
+	REL_DEDUP_PARTITION,
 } PgmqcRelation;
 
 /* The ids a statement's placeholders are made from. */
@@ -87,6 +94,12 @@ typedef enum PgmqcStatement
 	STMT_SEND_DELAYED,
 	STMT_SEND_BATCH,
 	STMT_SEND_BATCH_DELAYED,
+	STMT_SEND_KEYED,
+	STMT_KEYS_ACQUIRE,
+	STMT_KEYS_RELEASE,
+	STMT_KEYS_FORGET,
+	STMT_KEYS_PROMOTE,
+	STMT_KEYS_OF,
 	/* queues: delayed messages and reading */
 	STMT_DUE_PROBE,
 	STMT_MATURE,
@@ -94,6 +107,7 @@ typedef enum PgmqcStatement
 	STMT_CLAIM_0_5,
 	STMT_POP,
 	STMT_WATERMARK_SCAN,
+	STMT_WATERMARK_SCAN_0_6,
 	STMT_NEXT_DUE,
 	/* queues: acknowledging */
 	STMT_DELETE,
@@ -104,6 +118,10 @@ typedef enum PgmqcStatement
 	STMT_ARCHIVE_DELAYED,
 	STMT_ARCHIVE_MANY,
 	STMT_ARCHIVE_MANY_DELAYED,
+	STMT_DELETE_PENDING,
+	STMT_ARCHIVE_PENDING,
+	STMT_DELETE_MANY_PENDING,
+	STMT_ARCHIVE_MANY_PENDING,
 	STMT_SET_VT,
 	STMT_SET_VT_DELAYED,
 	STMT_NACK,
@@ -119,6 +137,16 @@ typedef enum PgmqcStatement
 	/* queues: inspecting */
 	STMT_READ_ARCHIVE,
 	STMT_METRICS,
+	STMT_METRICS_0_6,
+	/* deduplication ids (common/dedup.c) */
+	STMT_DEDUP_LOOKUP,
+	STMT_DEDUP_RECORD,
+	STMT_DEDUP_PARTITIONS,
+	STMT_DEDUP_PARTITION_CREATE,
+	STMT_DEDUP_DEFAULT_ROWS,
+	STMT_DEDUP_EXPIRE_DEFAULT,
+	STMT_DEDUP_LONGEST_WINDOW,
+	STMT_SET_DEDUP_WINDOW,
 	/* topics */
 	STMT_TOPIC_SEND_BATCH,
 	STMT_TOPIC_SEND_PARTITION,
@@ -132,6 +160,7 @@ typedef enum PgmqcStatement
 	STMT_GROUP_CURSOR,
 	STMT_GROUP_FILL,
 	STMT_GROUP_FILL_0_5,
+	STMT_GROUP_FILL_0_6,
 	STMT_GROUP_SET_CURSOR,
 	STMT_GROUP_WATERMARK_SCAN,
 	STMT_GROUP_NEXT_DUE,
@@ -148,6 +177,7 @@ typedef enum PgmqcStatement
 	STMT_GROUP_STATS,
 	/* the catalog, once per backend */
 	STMT_LOOKUP_QUEUE,
+	STMT_LOOKUP_QUEUE_0_6,
 	STMT_LOOKUP_QUEUE_0_5,
 	STMT_LOOKUP_QUEUE_0_3,
 	STMT_LOOKUP_QUEUE_0_2,
@@ -217,17 +247,22 @@ typedef enum PgmqcStatement
 	STMT_INSERT_QUEUE_ROW,
 	STMT_INSERT_QUEUE_ROW_0_3,
 	STMT_CREATE_QUEUE_TABLES,
+	STMT_CREATE_QUEUE_TABLES_0_6,
 	STMT_CREATE_QUEUE_TABLES_0_4,
 	STMT_DELETE_QUEUE_ROW,
 	STMT_PURGE_LOCK,
 	STMT_PURGE_COUNT,
 	STMT_PURGE_TRUNCATE,
+	STMT_PURGE_LOCK_0_6,
+	STMT_PURGE_COUNT_0_6,
+	STMT_PURGE_TRUNCATE_0_6,
 	/* the catalog, once per backend: metrics_all() and the listings */
 	STMT_QUEUE_ID_EXISTS,
 	STMT_METRICS_ALL_LIST,
 	STMT_METRICS_ALL_LIST_0_3,
 	STMT_METRICS_ALL_LIST_0_2,
 	STMT_LIST_QUEUES,
+	STMT_LIST_QUEUES_0_6,
 	STMT_LIST_QUEUES_0_5,
 	STMT_LIST_TOPICS,
 	/* ---- queue: end ---- */
@@ -246,12 +281,13 @@ typedef enum PgmqcStatement
 #define MESSAGE_COL_VT				4
 #define MESSAGE_COL_MESSAGE			5
 #define MESSAGE_COL_HEADERS			6
-#define MESSAGE_NUM_COLS			6
+#define MESSAGE_COL_ORDERING_KEY	7	/* NULL before 0.7.0 */
+#define MESSAGE_NUM_COLS			7
 /*
  * STMT_CLAIM and STMT_GROUP_CLAIM (0.6.0): a message row, then what the
  * claim did with it (PGMQC_CLAIMED, PGMQC_DEAD, PGMQC_BACKED_OFF)
  */
-#define MESSAGE_COL_OUTCOME			7
+#define MESSAGE_COL_OUTCOME			8
 #define PGMQC_CLAIMED				'c'
 #define PGMQC_DEAD					'd'
 #define PGMQC_BACKED_OFF			'b'
@@ -294,6 +330,26 @@ typedef enum PgmqcStatement
 
 /* STMT_SEND*, STMT_DELETE*, STMT_ARCHIVE*, STMT_GROUP_ACK*: one msg_id */
 #define ID_COL_MSG_ID				1
+/* STMT_DELETE*, STMT_ARCHIVE* (queues): then its ordering key */
+#define ID_COL_ORDERING_KEY			2
+
+/* STMT_DEAD_LETTER_TAKE: after the TAKE_COL_* columns, the keys moved */
+#define TAKE_COL_KEYS				4
+
+/* STMT_KEYS_ACQUIRE, STMT_KEYS_RELEASE, STMT_KEYS_OF */
+#define KEYS_COL_KEY				1
+/* STMT_KEYS_RELEASE: then the messages the key has left */
+#define KEYS_COL_MESSAGES			2
+
+/* STMT_KEYS_PROMOTE */
+#define PROMOTE_COL_VISIBLE			1
+#define PROMOTE_COL_FIRST_DUE		2
+
+/* STMT_DEDUP_LOOKUP */
+#define DEDUP_COL_ID				1
+#define DEDUP_COL_MSG_ID			2
+
+/* STMT_DEDUP_PARTITIONS: as STMT_ARCHIVE_PARTITIONS */
 
 /* STMT_WATERMARK_SCAN, STMT_DUE_PROBE, STMT_NEXT_DUE, STMT_GROUP_NEXT_DUE,
  * STMT_GROUP_CURSOR, STMT_GROUP_AVAILABLE, STMT_TOPIC_FIRST_AT,
@@ -333,9 +389,9 @@ typedef enum PgmqcStatement
 #define CURSOR_COL_SEEK_COUNT		2
 
 /* STMT_GROUP_FILL: a message row, then */
-#define FILL_COL_EXAMINED			7
-#define FILL_COL_LAST_EXAMINED		8
-#define FILL_COL_HANDED_OUT			9
+#define FILL_COL_EXAMINED			8
+#define FILL_COL_LAST_EXAMINED		9
+#define FILL_COL_HANDED_OUT			10
 
 /* STMT_GROUP_WATERMARK_SCAN */
 #define GROUP_SCAN_COL_WATERMARK	1
@@ -365,6 +421,8 @@ typedef enum PgmqcStatement
 #define LOOKUP_COL_BACKOFF			9
 #define LOOKUP_COL_BACKOFF_MAX		10
 #define LOOKUP_COL_ARCHIVE_RETENTION	11
+/* STMT_LOOKUP_QUEUE (0.7.0) */
+#define LOOKUP_COL_DEDUP_WINDOW		12
 
 /* STMT_LOOKUP_GROUP */
 #define LOOKUP_GROUP_COL_GROUP_ID	1
@@ -462,6 +520,7 @@ extern char *pgmqc_expand(const char *template,
 						  const PgmqcStatementTarget *target);
 extern bool pgmqc_templates_exist(void);
 extern bool pgmqc_retries_exist(void);
+extern bool pgmqc_ordering_exists(void);
 extern PgmqcStatementOwner pgmqc_statement_owner(PgmqcStatement stmt);
 extern SPIPlanPtr pgmqc_statement_prepare(PgmqcStatement stmt,
 										  const PgmqcStatementTarget *target);

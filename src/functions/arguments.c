@@ -308,3 +308,55 @@ pgmqc_check_reason(text *reason)
 				 errmsg("reason must not exceed %d bytes", PGMQC_MAX_REASON_LEN),
 				 errdetail("reason has %zu bytes.", (size_t) VARSIZE_ANY_EXHDR(reason))));
 }
+
+/*
+ * An ordering key or deduplication id (argname says which): 1 to
+ * PGMQC_MAX_KEY_LEN bytes of any text.
+ */
+void
+pgmqc_check_key(text *key, const char *argname)
+{
+	int			len = VARSIZE_ANY_EXHDR(key);
+
+	if (len == 0 || len > PGMQC_MAX_KEY_LEN)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must be 1 to %d bytes long", argname, PGMQC_MAX_KEY_LEN),
+				 errdetail("It is %d bytes long.", len),
+				 errhint("Use NULL for none.")));
+}
+
+/*
+ * A text[] argument of keys or ids, one per message of a batch of n (NULL
+ * elements: none for that message), each checked.  Returns NULL when the
+ * argument is NULL; else the elements, and their NULL flags in *elem_nulls.
+ */
+Datum *
+pgmqc_check_key_array(FunctionCallInfo fcinfo, int argno, const char *argname,
+					  const char *elemname, int n, bool **elem_nulls)
+{
+	ArrayType  *arr;
+	Datum	   *elems;
+	int			nelems;
+	int			i;
+
+	*elem_nulls = NULL;
+	if (PG_ARGISNULL(argno))
+		return NULL;
+	arr = PG_GETARG_ARRAYTYPE_P(argno);
+	if (ARR_NDIM(arr) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("%s must be a one-dimensional array", argname)));
+	deconstruct_array(arr, TEXTOID, -1, false, TYPALIGN_INT,
+					  &elems, elem_nulls, &nelems);
+	if (nelems != n)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("messages and %s must have the same number of elements", argname),
+				 errdetail("messages has %d elements, %s has %d.", n, argname, nelems)));
+	for (i = 0; i < nelems; i++)
+		if (!(*elem_nulls)[i])
+			pgmqc_check_key(DatumGetTextPP(elems[i]), elemname);
+	return elems;
+}

@@ -40,6 +40,10 @@ extern void pgmqc_check_read_ct(int32 read_ct);
 extern ArrayType *pgmqc_check_read_cts(FunctionCallInfo fcinfo, int argno,
 									   int n);
 extern void pgmqc_check_reason(text *reason);
+extern void pgmqc_check_key(text *key, const char *argname);
+extern Datum *pgmqc_check_key_array(FunctionCallInfo fcinfo, int argno,
+									const char *argname, const char *elemname,
+									int n, bool **elem_nulls);
 
 /* functions/wait_argument.c */
 extern bool pgmqc_check_wait(Interval *wait);

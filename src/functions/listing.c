@@ -115,14 +115,15 @@ list_rows(FunctionCallInfo fcinfo, PgmqcStatement stmt, int owner_column)
  *		visibility_timeout interval, created_at timestamptz, owner text,
  *		max_deliveries integer, dead_letter_queue text,
  *		retry_backoff interval, retry_backoff_max interval,
- *		archive_retention interval)
+ *		archive_retention interval, dedup_window interval)
  *
- * The retry columns are there from 0.6.0 on.
+ * The retry columns are there from 0.6.0 on, dedup_window from 0.7.0 on.
  */
 Datum
 pgmqc_list_queues(PG_FUNCTION_ARGS)
 {
-	list_rows(fcinfo, pgmqc_retries_exist() ? STMT_LIST_QUEUES : STMT_LIST_QUEUES_0_5,
+	list_rows(fcinfo, pgmqc_ordering_exists() ? STMT_LIST_QUEUES :
+			  pgmqc_retries_exist() ? STMT_LIST_QUEUES_0_6 : STMT_LIST_QUEUES_0_5,
 			  LIST_QUEUES_OWNER_COLUMN);
 	PG_RETURN_NULL();
 }

@@ -109,15 +109,25 @@ remove_many(FunctionCallInfo fcinfo, bool archive, const char *funcname)
 	pgmqc_spi_connect(&cxt);
 	queue = pgmqc_open(name, PGMQC_KIND_QUEUE, PGMQC_PRIV_CONSUME);
 	pgmqc_check_not_dropped(queue);
-	pgmqc_queue_remove_many(queue, archive, false, ids, read_cts);
+	pgmqc_queue_remove_many(queue, archive, QUEUE_TABLE_MESSAGES, ids, read_cts);
 	done = pgmqc_collect_ids(&ndone);
 	if (ndone < n)
 	{
-		/* some may still be delayed */
+		/* some may still be delayed, or wait behind their ordering key */
 		int64	   *more;
 		int			nmore;
 
-		pgmqc_queue_remove_many(queue, archive, true, ids, read_cts);
+		pgmqc_queue_remove_many(queue, archive, QUEUE_TABLE_DELAYED, ids, read_cts);
+		more = pgmqc_collect_ids(&nmore);
+		if (nmore > 0)
+			done = merge_ids(done, ndone, more, nmore, &ndone);
+	}
+	if (ndone < n)
+	{
+		int64	   *more;
+		int			nmore;
+
+		pgmqc_queue_remove_many(queue, archive, QUEUE_TABLE_PENDING, ids, read_cts);
 		more = pgmqc_collect_ids(&nmore);
 		if (nmore > 0)
 			done = merge_ids(done, ndone, more, nmore, &ndone);

@@ -4,8 +4,10 @@
  *		SQL functions send and send_batch, to a queue or a topic.
  *
  * The arguments are checked here; the name may be a queue's or a topic's,
- * and the send goes to the queue engine (queue/send.c) or the topic engine
- * (topic/topic_publish.c) by the kind found.
+ * and the send goes to the queue engine (queue/send.c, queue/ordering.c)
+ * or the topic engine (topic/topic_publish.c) by the kind found.  A send
+ * with deduplication ids first finds those already sent within the
+ * window (common/dedup.c) and stores the other messages only.
  *
  * Copyright (c) 2026, pgmq_c developers
  *
@@ -19,12 +21,17 @@
 #include "catalog/pg_type.h"
 #include "funcapi.h"
 #include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/hsearch.h"
 #include "utils/lsyscache.h"
 #include "utils/timestamp.h"
 
 #include "pgmq_c.h"
+#include "common/dead_letters.h"
+#include "common/dedup.h"
 #include "common/object_cache.h"
 #include "common/security.h"
+#include "common/statements.h"
 #include "functions/arguments.h"
 #include "functions/results.h"
 #include "queue/queue.h"
@@ -58,8 +65,216 @@ connect_to_send(PgmqcContext *cxt, const char *name)
 }
 
 /*
- * send(queue_name text, message jsonb, headers jsonb, delay interval)
- *		RETURNS bigint
+ * Deduplication of the n messages of a send: ids[i] (unless id_nulls[i])
+ * is message i's dedup_id.  Locks the ids, then finds those the queue or
+ * topic remembers: such a message is not stored (store[i] false), its
+ * msg_id (result[i]) is the first send's.  A message whose id an earlier
+ * message of the same send has is not stored either: first[i] is that
+ * message (else -1).
+ */
+static void
+deduplicate(PgmqcQueue *queue, int n, Datum *ids, bool *id_nulls,
+			int64 *result, bool *store, int *first)
+{
+	typedef struct SeenId
+	{
+		char		id[PGMQC_MAX_KEY_LEN + 1];
+		int64		msg_id;		/* remembered from an earlier send, or -1 */
+		int			first;		/* the first message of this send with it */
+	} SeenId;
+	Datum	   *given = palloc((n + 1) * sizeof(Datum));
+	int			ngiven = 0;
+	HASHCTL		ctl;
+	HTAB	   *seen;
+	int			found;
+	int			i;
+
+	for (i = 0; i < n; i++)
+	{
+		store[i] = true;
+		first[i] = -1;
+		if (!id_nulls[i])
+			given[ngiven++] = ids[i];
+	}
+	if (ngiven == 0)
+		return;
+	pgmqc_dedup_lock(queue->queue_id, given, ngiven);
+
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = PGMQC_MAX_KEY_LEN + 1;
+	ctl.entrysize = sizeof(SeenId);
+	ctl.hcxt = CurrentMemoryContext;
+	seen = hash_create("pgmq_c dedup ids", ngiven, &ctl,
+					   HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
+	found = pgmqc_dedup_lookup(queue->queue_id, queue->dedup_window_secs,
+							   PointerGetDatum(construct_array(given, ngiven, TEXTOID,
+															   -1, false, TYPALIGN_INT)));
+	for (i = 0; i < found; i++)
+	{
+		bool		isnull;
+		char	   *id = TextDatumGetCString(pgmqc_column(i, DEDUP_COL_ID, &isnull));
+		SeenId	   *entry = hash_search(seen, id, HASH_ENTER, NULL);
+
+		entry->msg_id = pgmqc_column_int64(i, DEDUP_COL_MSG_ID, &isnull);
+		entry->first = -1;
+	}
+	for (i = 0; i < n; i++)
+	{
+		char	   *id;
+		SeenId	   *entry;
+		bool		known;
+
+		if (id_nulls[i])
+			continue;
+		id = TextDatumGetCString(ids[i]);
+		entry = hash_search(seen, id, HASH_ENTER, &known);
+		if (!known)
+		{
+			entry->msg_id = -1;
+			entry->first = i;
+			continue;
+		}
+		store[i] = false;
+		if (entry->msg_id >= 0)
+			result[i] = entry->msg_id;
+		else
+			first[i] = entry->first;
+	}
+	hash_destroy(seen);
+}
+
+/* Elements keep[0..n-1] of elems (with nulls, may be NULL) as an array. */
+static ArrayType *
+kept_array(Datum *elems, bool *nulls, const bool *keep, int n, Oid type)
+{
+	Datum	   *values = palloc((n + 1) * sizeof(Datum));
+	bool	   *value_nulls = palloc((n + 1) * sizeof(bool));
+	int			dims[1];
+	int			lbs[1] = {1};
+	int			k = 0;
+	int			i;
+
+	for (i = 0; i < n; i++)
+	{
+		if (!keep[i])
+			continue;
+		values[k] = elems[i];
+		value_nulls[k] = nulls != NULL && nulls[i];
+		k++;
+	}
+	dims[0] = k;
+	return construct_md_array(values, value_nulls, 1, dims, lbs, type, -1,
+							  false, TYPALIGN_INT);
+}
+
+/*
+ * Send n messages (headers NULL or one per message) after delay, with
+ * ordering keys and deduplication ids (either NULL, or one per message
+ * with NULL elements for none): the general form of send and send_batch.
+ * result[i] gets message i's msg_id.  Inside SPI.
+ */
+static void
+send_general(PgmqcQueue *queue, int n, Jsonb **messages, Jsonb **headers,
+			 Interval *delay, Datum *keys, bool *key_nulls,
+			 Datum *ids, bool *id_nulls, int64 *result)
+{
+	bool	   *store = palloc((n + 1) * sizeof(bool));
+	int		   *first = palloc((n + 1) * sizeof(int));
+	Datum	   *message_datums = palloc((n + 1) * sizeof(Datum));
+	Datum	   *header_datums = NULL;
+	ArrayType  *message_array;
+	ArrayType  *header_array = NULL;
+	ArrayType  *key_array = NULL;
+	int64	   *sent;
+	int			nsent;
+	int			nstore = 0;
+	bool		any_key = false;
+	int			i;
+	int			k;
+
+	pgmqc_queue_check_keys(queue);
+	if (ids != NULL)
+		deduplicate(queue, n, ids, id_nulls, result, store, first);
+	else
+		for (i = 0; i < n; i++)
+		{
+			store[i] = true;
+			first[i] = -1;
+		}
+	for (i = 0; i < n; i++)
+	{
+		message_datums[i] = JsonbPGetDatum(messages[i]);
+		if (store[i])
+		{
+			nstore++;
+			any_key |= keys != NULL && !key_nulls[i];
+		}
+	}
+	if (nstore > 0)
+	{
+		message_array = kept_array(message_datums, NULL, store, n, JSONBOID);
+		if (headers != NULL)
+		{
+			header_datums = palloc((n + 1) * sizeof(Datum));
+			for (i = 0; i < n; i++)
+				header_datums[i] = JsonbPGetDatum(headers[i]);
+			header_array = kept_array(header_datums, NULL, store, n, JSONBOID);
+		}
+		if (any_key)
+			key_array = kept_array(keys, key_nulls, store, n, TEXTOID);
+
+		if (queue->kind == PGMQC_KIND_TOPIC)
+		{
+			pgmqc_topic_publish_batch(queue, message_array, header_array, nstore,
+									  delay, key_array);
+			sent = pgmqc_collect_ids(&nsent);
+			pgmqc_topic_batch_published(queue, sent, nsent, delay);
+		}
+		else
+		{
+			if (key_array != NULL)
+				pgmqc_queue_send_keyed(queue, message_array, header_array, delay,
+									   key_array);
+			else
+				pgmqc_queue_send_batch(queue, message_array, header_array, delay);
+			sent = pgmqc_collect_ids(&nsent);
+			pgmqc_queue_batch_sent(queue, nsent, delay);
+		}
+		if (nsent != nstore)
+			elog(ERROR, "pgmq_c sent %d messages of %d", nsent, nstore);
+		for (i = 0, k = 0; i < n; i++)
+			if (store[i])
+				result[i] = sent[k++];
+	}
+	for (i = 0; i < n; i++)
+		if (first[i] >= 0)
+			result[i] = result[first[i]];
+
+	/* remember the ids of the messages stored */
+	if (ids != NULL && nstore > 0)
+	{
+		Datum	   *record_ids = palloc((n + 1) * sizeof(Datum));
+		int64	   *record_msg_ids = palloc((n + 1) * sizeof(int64));
+		int			nrecord = 0;
+
+		for (i = 0; i < n; i++)
+		{
+			if (!store[i] || id_nulls[i])
+				continue;
+			record_ids[nrecord] = ids[i];
+			record_msg_ids[nrecord++] = result[i];
+		}
+		if (nrecord > 0)
+			pgmqc_dedup_record(queue->queue_id,
+							   PointerGetDatum(construct_array(record_ids, nrecord, TEXTOID,
+															   -1, false, TYPALIGN_INT)),
+							   pgmqc_id_array(record_msg_ids, nrecord));
+	}
+}
+
+/*
+ * send(queue_name text, message jsonb, headers jsonb, delay interval,
+ *		ordering_key text, dedup_id text) RETURNS bigint
  */
 Datum
 pgmqc_send(PG_FUNCTION_ARGS)
@@ -71,6 +286,8 @@ pgmqc_send(PG_FUNCTION_ARGS)
 	Interval   *delay;
 	PgmqcQueue *queue;
 	int64		msg_id;
+	Datum		key = (Datum) 0;
+	Datum		dedup_id = (Datum) 0;
 
 	pgmqc_check_not_null(fcinfo, 1, "message");
 	message = PG_GETARG_JSONB_P(1);
@@ -81,11 +298,30 @@ pgmqc_send(PG_FUNCTION_ARGS)
 		pgmqc_check_headers(headers);
 	}
 	pgmqc_check_size(message, headers);
+	if (PG_NARGS() > 4 && !PG_ARGISNULL(4))
+	{
+		key = PG_GETARG_DATUM(4);
+		pgmqc_check_key(DatumGetTextPP(key), "ordering_key");
+	}
+	if (PG_NARGS() > 5 && !PG_ARGISNULL(5))
+	{
+		dedup_id = PG_GETARG_DATUM(5);
+		pgmqc_check_key(DatumGetTextPP(dedup_id), "dedup_id");
+	}
 	delay = check_delay_arg(fcinfo, "send()");
 
 	queue = connect_to_send(&cxt, name);
-	if (queue->kind == PGMQC_KIND_TOPIC)
-		msg_id = pgmqc_topic_publish(queue, message, headers, delay);
+	if (key != (Datum) 0 || dedup_id != (Datum) 0)
+	{
+		bool		no_null = false;
+		bool		key_null = key == (Datum) 0;
+
+		send_general(queue, 1, &message, headers ? &headers : NULL, delay,
+					 key_null ? NULL : &key, &key_null,
+					 dedup_id ? &dedup_id : NULL, &no_null, &msg_id);
+	}
+	else if (queue->kind == PGMQC_KIND_TOPIC)
+		msg_id = pgmqc_topic_publish(queue, message, headers, delay, NULL);
 	else
 		msg_id = pgmqc_queue_send(queue, message, headers, delay);
 	pgmqc_spi_finish(&cxt);
@@ -139,10 +375,12 @@ check_batch_sizes(Jsonb **messages, Jsonb **headers, int n)
 
 /*
  * send_batch(queue_name text, messages jsonb[], headers jsonb[],
- *			  delay interval) RETURNS SETOF bigint
+ *			  delay interval, ordering_keys text[], dedup_ids text[])
+ *		RETURNS SETOF bigint
  *
  * The msg_ids come back in array order (they are drawn in that order, so
- * ascending).
+ * ascending, but for those of messages deduplicated, which are the first
+ * sends').
  */
 Datum
 pgmqc_send_batch(PG_FUNCTION_ARGS)
@@ -157,8 +395,13 @@ pgmqc_send_batch(PG_FUNCTION_ARGS)
 	Jsonb	  **header_elements = NULL;
 	int			nmessages;
 	int			nheaders;
-	int64	   *ids;
-	int			nids;
+	int64	   *sent;
+	int			nsent;
+	Datum	   *keys = NULL;
+	bool	   *key_nulls = NULL;
+	Datum	   *ids = NULL;
+	bool	   *id_nulls = NULL;
+	int64	   *ids_out;
 
 	messages = pgmqc_check_array(fcinfo, 1, "messages", false);
 	message_elements = check_elements(messages, false, &nmessages);
@@ -174,24 +417,40 @@ pgmqc_send_batch(PG_FUNCTION_ARGS)
 							   nmessages, nheaders)));
 	}
 	check_batch_sizes(message_elements, header_elements, nmessages);
+	if (PG_NARGS() > 5)
+	{
+		keys = pgmqc_check_key_array(fcinfo, 4, "ordering_keys", "ordering key",
+									 nmessages, &key_nulls);
+		ids = pgmqc_check_key_array(fcinfo, 5, "dedup_ids", "dedup_id",
+									nmessages, &id_nulls);
+	}
 	delay = check_delay_arg(fcinfo, "send_batch()");
 
 	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
 
 	queue = connect_to_send(&cxt, name);
+	if (keys != NULL || ids != NULL)
+	{
+		ids_out = palloc((nmessages + 1) * sizeof(int64));
+		send_general(queue, nmessages, message_elements, header_elements, delay,
+					 keys, key_nulls, ids, id_nulls, ids_out);
+		pgmqc_emit_ids(fcinfo, ids_out, nmessages);
+		pgmqc_spi_finish(&cxt);
+		PG_RETURN_NULL();
+	}
 	if (queue->kind == PGMQC_KIND_TOPIC)
 	{
-		pgmqc_topic_publish_batch(queue, messages, headers, nmessages, delay);
-		ids = pgmqc_collect_ids(&nids);
-		pgmqc_topic_batch_published(queue, ids, nids, delay);
+		pgmqc_topic_publish_batch(queue, messages, headers, nmessages, delay, NULL);
+		sent = pgmqc_collect_ids(&nsent);
+		pgmqc_topic_batch_published(queue, sent, nsent, delay);
 	}
 	else
 	{
 		pgmqc_queue_send_batch(queue, messages, headers, delay);
-		ids = pgmqc_collect_ids(&nids);
-		pgmqc_queue_batch_sent(queue, nids, delay);
+		sent = pgmqc_collect_ids(&nsent);
+		pgmqc_queue_batch_sent(queue, nsent, delay);
 	}
-	pgmqc_emit_ids(fcinfo, ids, nids);
+	pgmqc_emit_ids(fcinfo, sent, nsent);
 	pgmqc_spi_finish(&cxt);
 	PG_RETURN_NULL();
 }

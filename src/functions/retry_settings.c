@@ -9,7 +9,8 @@
  * positive and at most 7 days; archive_retention is positive and at most
  * 10 years; 0 (or '' for the dead-letter queue) clears a setting.  Setting
  * archive_retention partitions the queue's archive by day
- * (queue/archive_partitions.c).  The
+ * (queue/archive_partitions.c).  dedup_window (of a queue or topic) is
+ * positive and at most 7 days.  The
  * dead-letter queue must be a queue other than the source, and naming it
  * needs the privilege to send to it: a policy moves messages into it.  A
  * consumer group has no archive, so its max_deliveries needs a dead-letter
@@ -112,9 +113,52 @@ pgmqc_settings_from_args(FunctionCallInfo fcinfo, int first_argno,
 												   "retry_backoff_max",
 												   7, "7 days");
 	if (with_archive_retention)
+	{
 		settings->archive_retention =
 			setting_interval(fcinfo, argno, "archive_retention",
 							 3653, "10 years");
+		settings->dedup_window = pgmqc_dedup_window_arg(fcinfo, argno + 1);
+	}
+}
+
+/*
+ * The dedup_window argument argno, if there is one and it is not NULL:
+ * positive, at most 7 days.
+ */
+Interval *
+pgmqc_dedup_window_arg(FunctionCallInfo fcinfo, int argno)
+{
+	Interval   *window;
+
+	if (PG_NARGS() <= argno)
+		return NULL;
+	window = setting_interval(fcinfo, argno, "dedup_window", 7, "7 days");
+	if (window != NULL && pgmqc_interval_is_zero(window))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("dedup_window must be positive"),
+				 errhint("The default is 5 minutes.")));
+	return window;
+}
+
+/*
+ * Write the deduplication window of a queue or topic to the catalog.  The
+ * caller checked its privilege.  Inside SPI.
+ */
+void
+pgmqc_apply_dedup_window(PgmqcQueue *queue, Interval *window)
+{
+	Datum		values[2];
+
+	pgmqc_queue_check_keys(queue);
+	values[0] = Int32GetDatum(queue->queue_id);
+	values[1] = IntervalPGetDatum(window);
+	if (pgmqc_run_catalog(STMT_SET_DEDUP_WINDOW, values, NULL, 0) != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("\"%s\" was dropped meanwhile", queue->name)));
+	CacheInvalidateRelcacheByRelid(queue->cache.relid);
+	queue->cache.valid = false;
 }
 
 /* Whether any of the settings is given. */
@@ -124,7 +168,7 @@ pgmqc_settings_given(const PgmqcSettings *settings)
 	return settings->visibility_timeout != NULL ||
 		settings->has_max_deliveries || settings->dead_letter_queue != NULL ||
 		settings->retry_backoff != NULL || settings->retry_backoff_max != NULL ||
-		settings->archive_retention != NULL;
+		settings->archive_retention != NULL || settings->dedup_window != NULL;
 }
 
 /*
@@ -178,7 +222,17 @@ pgmqc_apply_settings(PgmqcQueue *queue, PgmqcGroup *group,
 	PgmqcRetryPolicy *retry = group ? &group->retry : &queue->retry;
 	bool		isnull;
 	Oid			relid;
+	PgmqcSettings retry_settings = *settings;
 
+	/* the deduplication window has a statement of its own */
+	if (settings->dedup_window != NULL)
+	{
+		pgmqc_apply_dedup_window(queue, settings->dedup_window);
+		retry_settings.dedup_window = NULL;
+		if (!pgmqc_settings_given(&retry_settings))
+			return;
+		settings = &retry_settings;
+	}
 	if (!retry->catalog_has_retries)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
@@ -244,7 +298,9 @@ pgmqc_apply_settings(PgmqcQueue *queue, PgmqcGroup *group,
  * alter_queue(queue_name text, visibility_timeout interval,
  *		max_deliveries integer, dead_letter_queue text,
  *		retry_backoff interval, retry_backoff_max interval,
- *		archive_retention interval) RETURNS void
+ *		archive_retention interval, dedup_window interval) RETURNS void
+ *
+ * Of a topic, only dedup_window may be given.
  */
 Datum
 pgmqc_alter_queue(PG_FUNCTION_ARGS)
@@ -263,8 +319,23 @@ pgmqc_alter_queue(PG_FUNCTION_ARGS)
 	pgmqc_check_writable("alter_queue()");
 
 	pgmqc_spi_connect(&cxt);
-	queue = pgmqc_open(name, PGMQC_KIND_QUEUE, PGMQC_PRIV_ADMIN);
-	pgmqc_apply_settings(queue, NULL, &settings);
+	queue = pgmqc_open(name, 0, PGMQC_PRIV_ADMIN);
+	if (queue->kind == PGMQC_KIND_TOPIC)
+	{
+		PgmqcSettings others = settings;
+
+		/* a topic's settings but this one are its groups' */
+		others.dedup_window = NULL;
+		if (pgmqc_settings_given(&others))
+			ereport(ERROR,
+					(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+					 errmsg("\"%s\" is a topic: of alter_queue()'s settings, only dedup_window applies to it", name),
+					 errhint("Change a consumer group's settings with pgmq_c.alter_group().")));
+		if (settings.dedup_window != NULL)
+			pgmqc_apply_dedup_window(queue, settings.dedup_window);
+	}
+	else
+		pgmqc_apply_settings(queue, NULL, &settings);
 	pgmqc_spi_finish(&cxt);
 	PG_RETURN_VOID();
 }

@@ -26,6 +26,7 @@
 #include "common/security.h"
 #include "common/statements.h"
 #include "functions/arguments.h"
+#include "functions/retry_settings.h"
 #include "topic/topic.h"
 
 PG_FUNCTION_INFO_V1(pgmqc_create_topic);
@@ -37,8 +38,8 @@ PG_FUNCTION_INFO_V1(pgmqc_maintain_topics);
 #define MAX_PARTITION_SIZE	INT64CONST(1000000000000)
 
 /*
- * create_topic(topic_name text, retention interval, partition_size bigint)
- *		RETURNS void
+ * create_topic(topic_name text, retention interval, partition_size bigint,
+ *		dedup_window interval) RETURNS void
  */
 Datum
 pgmqc_create_topic(PG_FUNCTION_ARGS)
@@ -48,6 +49,7 @@ pgmqc_create_topic(PG_FUNCTION_ARGS)
 	Interval   *retention;
 	int64		partition_size;
 	PgmqcQueue *existing;
+	Interval   *dedup_window = pgmqc_dedup_window_arg(fcinfo, 3);
 
 	pgmqc_check_not_null(fcinfo, 1, "retention");
 	retention = PG_GETARG_INTERVAL_P(1);
@@ -81,6 +83,9 @@ pgmqc_create_topic(PG_FUNCTION_ARGS)
 		PG_RETURN_VOID();
 	}
 	(void) pgmqc_topic_create(name, retention, partition_size);
+	if (dedup_window != NULL)
+		pgmqc_apply_dedup_window(pgmqc_lookup_kind(name, PGMQC_KIND_TOPIC, false),
+								 dedup_window);
 	pgmqc_spi_finish(&cxt);
 	PG_RETURN_VOID();
 }

@@ -29,7 +29,8 @@
 
 /*
  * Delete (or archive) one message; returns whether it was there (with the
- * given read_ct, if has_read_ct).
+ * given read_ct, if has_read_ct).  A message of an ordering key lets the
+ * key's next message follow (queue/ordering.c).
  */
 bool
 pgmqc_queue_remove(PgmqcQueue *queue, bool archive, int64 msg_id,
@@ -43,36 +44,56 @@ pgmqc_queue_remove(PgmqcQueue *queue, bool archive, int64 msg_id,
 	if (!has_read_ct)
 		nulls[1] = 'n';
 	if (pgmqc_queue_run(queue, archive ? STMT_ARCHIVE : STMT_DELETE,
+						values, nulls, 0) > 0 ||
+		pgmqc_queue_run(queue,
+						archive ? STMT_ARCHIVE_DELAYED : STMT_DELETE_DELAYED,
 						values, nulls, 0) > 0)
+	{
+		pgmqc_queue_release_result(queue, 1, ID_COL_ORDERING_KEY, true);
 		return true;
-	return pgmqc_queue_run(queue,
-						   archive ? STMT_ARCHIVE_DELAYED : STMT_DELETE_DELAYED,
-						   values, nulls, 0) > 0;
+	}
+	if (queue->has_keys &&
+		pgmqc_queue_run(queue, archive ? STMT_ARCHIVE_PENDING : STMT_DELETE_PENDING,
+						values, nulls, 0) > 0)
+	{
+		pgmqc_queue_release_result(queue, 1, ID_COL_ORDERING_KEY, false);
+		return true;
+	}
+	return false;
 }
+
+/* the statements of pgmqc_queue_remove_many, by table, for delete, archive */
+static const PgmqcStatement remove_many_statements[][2] = {
+	[QUEUE_TABLE_MESSAGES] = {STMT_DELETE_MANY, STMT_ARCHIVE_MANY},
+	[QUEUE_TABLE_DELAYED] = {STMT_DELETE_MANY_DELAYED, STMT_ARCHIVE_MANY_DELAYED},
+	[QUEUE_TABLE_PENDING] = {STMT_DELETE_MANY_PENDING, STMT_ARCHIVE_MANY_PENDING},
+};
 
 /*
  * Delete (or archive) the messages of msg_ids (bigint[]; read_cts, if not
- * NULL, an integer[] of the same length) from the message table, or with
- * delayed from the delayed table.  Returns how many; their msg_ids are the
- * rows of SPI_tuptable.
+ * NULL, an integer[] of the same length) from one of the queue's tables.
+ * Returns how many; their msg_ids are the rows of SPI_tuptable.  (The
+ * pending table exists from 0.7.0 on: before, nothing is there.)
  */
 int
-pgmqc_queue_remove_many(PgmqcQueue *queue, bool archive, bool delayed,
+pgmqc_queue_remove_many(PgmqcQueue *queue, bool archive, PgmqcQueueTable table,
 						ArrayType *msg_ids, ArrayType *read_cts)
 {
-	PgmqcStatement stmt;
 	Datum		values[2];
 	char		nulls[2] = {' ', ' '};
+	int			n;
 
-	if (archive)
-		stmt = delayed ? STMT_ARCHIVE_MANY_DELAYED : STMT_ARCHIVE_MANY;
-	else
-		stmt = delayed ? STMT_DELETE_MANY_DELAYED : STMT_DELETE_MANY;
+	if (table == QUEUE_TABLE_PENDING && !queue->has_keys)
+		return 0;
 	values[0] = PointerGetDatum(msg_ids);
 	values[1] = PointerGetDatum(read_cts);
 	if (read_cts == NULL)
 		nulls[1] = 'n';
-	return pgmqc_queue_run(queue, stmt, values, nulls, 0);
+	n = pgmqc_queue_run(queue, remove_many_statements[table][archive ? 1 : 0],
+						values, nulls, 0);
+	pgmqc_queue_release_result(queue, n, ID_COL_ORDERING_KEY,
+							   table != QUEUE_TABLE_PENDING);
+	return n;
 }
 
 /*

@@ -33,6 +33,49 @@
 #include "common/object_cache.h"
 
 /*
+ * Leased messages at the head of a queue (the heads of busy ordering keys,
+ * slow consumers' messages) are walked by every claim from the watermark.
+ * When a claim found its first message more than CLAIM_SKIP_GAP msg_ids
+ * past where it started, this backend's claims start at that message for
+ * the next CLAIM_SKIP_MS; a claim that finds nothing from there looks from
+ * the watermark again.  Messages behind the start (leases that expire)
+ * wait at most that long while messages after them are read.
+ */
+#define CLAIM_SKIP_GAP		256
+#define CLAIM_SKIP_MS		1000
+
+/* Where a claim starts: the watermark, or past the leased head. */
+static int64
+claim_start(PgmqcQueue *queue, int64 watermark, bool *skipping_head)
+{
+	*skipping_head = queue->claim_from > watermark &&
+		GetCurrentTimestamp() < queue->claim_from_until;
+	return *skipping_head ? queue->claim_from : watermark;
+}
+
+/* After a claim from start found n messages (rows of SPI_tuptable). */
+static void
+claim_remember_start(PgmqcQueue *queue, int64 start, int n)
+{
+	int64		first = PG_INT64_MAX;
+	int			i;
+
+	for (i = 0; i < n; i++)
+	{
+		bool		isnull;
+		int64		id = pgmqc_column_int64(i, MESSAGE_COL_MSG_ID, &isnull);
+
+		first = Min(first, id);
+	}
+	if (n > 0 && first - start > CLAIM_SKIP_GAP)
+	{
+		queue->claim_from = first;
+		queue->claim_from_until =
+			TimestampTzPlusMilliseconds(GetCurrentTimestamp(), CLAIM_SKIP_MS);
+	}
+}
+
+/*
  * One attempt to claim up to qty messages for vt; returns how many (rows in
  * SPI_tuptable).  Registers the wake-ups that the claim implies.
  */
@@ -48,14 +91,25 @@ claim_once(PgmqcQueue *queue, int32 qty, Interval *vt)
 	for (;;)
 	{
 		int			budget;
+		bool		skipping_head;
+		int64		start;
 
 		pgmqc_queue_mature_due(queue);
+		start = claim_start(queue, pgmqc_queue_advance_watermark(queue),
+							&skipping_head);
 		values[0] = Int32GetDatum(qty);
 		values[1] = IntervalPGetDatum(vt);
-		values[2] = Int64GetDatum(pgmqc_queue_advance_watermark(queue));
+		values[2] = Int64GetDatum(start);
 		if (!queue->retry.catalog_has_retries)
 		{
 			n = pgmqc_queue_run(queue, STMT_CLAIM_0_5, values, NULL, 0);
+			if (n == 0 && skipping_head)
+			{
+				queue->claim_from = 0;
+				continue;
+			}
+			if (!skipping_head)
+				claim_remember_start(queue, start, n);
 			break;
 		}
 		pgmqc_retry_args(&queue->retry, values + 3, nulls + 3);
@@ -63,6 +117,14 @@ claim_once(PgmqcQueue *queue, int32 qty, Interval *vt)
 		n = pgmqc_queue_run(queue, STMT_CLAIM, values, nulls, 0);
 		pgmqc_claim_outcome(n, &outcome);
 		n = outcome.claimed;
+		if (n == 0 && outcome.dead + outcome.backed_off == 0 && skipping_head)
+		{
+			/* nothing past the leased head: look from the watermark */
+			queue->claim_from = 0;
+			continue;
+		}
+		if (!skipping_head)
+			claim_remember_start(queue, start, n);
 		if (outcome.dead > 0)
 		{
 			pgmqc_queue_move_dead(queue, outcome.dead_ids, outcome.dead);
@@ -110,7 +172,9 @@ pop_with_retries(PgmqcQueue *queue, int32 qty)
 	}
 	args[0] = pgmqc_id_array(ids, n);
 	args[1] = (Datum) 0;
-	(void) pgmqc_queue_run(queue, STMT_DELETE_MANY, args, nulls, 0);
+	pgmqc_queue_release_result(queue,
+							   pgmqc_queue_run(queue, STMT_DELETE_MANY, args, nulls, 0),
+							   ID_COL_ORDERING_KEY, true);
 	pgmqc_claim_result_restore(&claimed);
 	return n;
 }
@@ -161,5 +225,6 @@ pgmqc_queue_pop(PgmqcQueue *queue, int32 qty)
 	n = pgmqc_queue_run(queue, STMT_POP, values, NULL, 0);
 	if (n > 0)
 		pgmqc_wake_on_abort(queue->queue_id, n);
+	pgmqc_queue_release_result(queue, n, MESSAGE_COL_ORDERING_KEY, true);
 	return n;
 }

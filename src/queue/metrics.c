@@ -51,7 +51,8 @@ pgmqc_queue_metrics_row(PgmqcQueue *queue, Datum *values, bool *nulls)
 
 	args[0] = Int64GetDatum(limit + 1);
 	args[1] = Int64GetDatum(pgmqc_effective_watermark(&queue->cache.watermark));
-	pgmqc_queue_run(queue, STMT_METRICS, args, NULL, 1);
+	pgmqc_queue_run(queue, queue->has_keys ? STMT_METRICS : STMT_METRICS_0_6,
+					args, NULL, 1);
 
 	length = pgmqc_column_int64(0, METRICS_COL_LENGTH, &isnull);
 	visible = pgmqc_column_int64(0, METRICS_COL_VISIBLE, &isnull);

@@ -45,6 +45,19 @@ extern int	pgmqc_queue_send_batch(PgmqcQueue *queue, ArrayType *messages,
 extern void pgmqc_queue_batch_sent(PgmqcQueue *queue, int count,
 								   Interval *delay);
 
+/* ordering.c */
+extern void pgmqc_queue_check_keys(PgmqcQueue *queue);
+extern Datum pgmqc_key_array(int n, int column, int *count);
+extern int	pgmqc_queue_send_keyed(PgmqcQueue *queue, ArrayType *messages,
+								   ArrayType *headers, Interval *delay,
+								   ArrayType *keys);
+extern void pgmqc_queue_release_keys(PgmqcQueue *queue, Datum keys, int n,
+									 bool heads);
+extern void pgmqc_queue_release_result(PgmqcQueue *queue, int n, int column,
+									   bool heads);
+extern Datum pgmqc_queue_keys_of(PgmqcQueue *queue, const int64 *ids, int n,
+								 int *count);
+
 /* watermark.c */
 extern int64 pgmqc_queue_advance_watermark(PgmqcQueue *queue);
 
@@ -58,10 +71,17 @@ extern int	pgmqc_queue_claim(const char *name, int32 qty, Interval *vt,
 extern int	pgmqc_queue_pop(PgmqcQueue *queue, int32 qty);
 
 /* acknowledge.c */
+typedef enum PgmqcQueueTable
+{
+	QUEUE_TABLE_MESSAGES,		/* visible or leased: q_<id> */
+	QUEUE_TABLE_DELAYED,		/* delayed: d_<id> */
+	QUEUE_TABLE_PENDING,		/* behind their ordering key's head: p_<id> */
+} PgmqcQueueTable;
+
 extern bool pgmqc_queue_remove(PgmqcQueue *queue, bool archive, int64 msg_id,
 							   bool has_read_ct, int32 read_ct);
 extern int	pgmqc_queue_remove_many(PgmqcQueue *queue, bool archive,
-									bool delayed, ArrayType *msg_ids,
+									PgmqcQueueTable table, ArrayType *msg_ids,
 									ArrayType *read_cts);
 extern int	pgmqc_queue_set_vt(PgmqcQueue *queue, int64 msg_id, Interval *vt,
 							   bool has_read_ct, int32 read_ct);

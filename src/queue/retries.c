@@ -47,13 +47,22 @@ int64
 pgmqc_queue_move_dead(PgmqcQueue *queue, const int64 *ids, int n)
 {
 	Datum		args[2];
+	int			nkeys;
+	Datum		keys = pgmqc_queue_keys_of(queue, ids, n, &nkeys);
+	int64		moved;
 
 	args[0] = pgmqc_id_array(ids, n);
 	args[1] = CStringGetTextDatum(queue->name);
 	if (queue->retry.dead_letter_queue[0] == '\0')
-		return pgmqc_queue_run(queue, STMT_DEAD_LETTER_ARCHIVE, args, NULL, 0);
-	(void) pgmqc_queue_run(queue, STMT_DEAD_LETTER_TAKE, args, NULL, 0);
-	return pgmqc_send_dead_letters(queue->retry.dead_letter_queue);
+		moved = pgmqc_queue_run(queue, STMT_DEAD_LETTER_ARCHIVE, args, NULL, 0);
+	else
+	{
+		(void) pgmqc_queue_run(queue, STMT_DEAD_LETTER_TAKE, args, NULL, 0);
+		moved = pgmqc_send_dead_letters(queue->retry.dead_letter_queue);
+	}
+	/* a dead letter of an ordering key lets the key's next message follow */
+	pgmqc_queue_release_keys(queue, keys, nkeys, true);
+	return moved;
 }
 
 /*

@@ -52,8 +52,9 @@ pgmqc_queue_create(const char *name, Interval *visibility_timeout)
 	target.queue_id = DatumGetInt32(pgmqc_column(0, NEW_QUEUE_COL_QUEUE_ID,
 												 &isnull));
 
-	(void) pgmqc_run_once(pgmqc_templates_exist() ?
-						  STMT_CREATE_QUEUE_TABLES : STMT_CREATE_QUEUE_TABLES_0_4,
+	(void) pgmqc_run_once(!pgmqc_templates_exist() ? STMT_CREATE_QUEUE_TABLES_0_4 :
+						  pgmqc_ordering_exists() ? STMT_CREATE_QUEUE_TABLES :
+						  STMT_CREATE_QUEUE_TABLES_0_6,
 						  &target, NULL, NULL,
 						  SPI_OK_UTILITY);
 }
@@ -66,7 +67,8 @@ void
 pgmqc_queue_drop_storage(int32 queue_id)
 {
 	static const PgmqcRelation relations[] = {
-		REL_MESSAGES, REL_DELAYED, REL_ARCHIVE, REL_QUEUE_SEQUENCE
+		REL_MESSAGES, REL_DELAYED, REL_ARCHIVE, REL_QUEUE_SEQUENCE,
+		REL_PENDING, REL_KEYS
 	};
 	PgmqcStatementTarget target = {queue_id, 0, -1, 0, NULL};
 	char		relname[NAMEDATALEN];
@@ -94,11 +96,15 @@ pgmqc_queue_purge(PgmqcQueue *queue)
 	PgmqcStatementTarget target = {queue->queue_id, 0, -1, 0, NULL};
 	bool		isnull;
 	int64		count;
+	bool		keys = queue->has_keys;
 
-	(void) pgmqc_run_once(STMT_PURGE_LOCK, &target, NULL, NULL, SPI_OK_UTILITY);
-	(void) pgmqc_run_once(STMT_PURGE_COUNT, &target, NULL, NULL, SPI_OK_SELECT);
+	/* with the pending messages and the keys' counts, from 0.7.0 on */
+	(void) pgmqc_run_once(keys ? STMT_PURGE_LOCK : STMT_PURGE_LOCK_0_6,
+						  &target, NULL, NULL, SPI_OK_UTILITY);
+	(void) pgmqc_run_once(keys ? STMT_PURGE_COUNT : STMT_PURGE_COUNT_0_6,
+						  &target, NULL, NULL, SPI_OK_SELECT);
 	count = DatumGetInt64(pgmqc_column(0, PURGE_COL_COUNT, &isnull));
-	(void) pgmqc_run_once(STMT_PURGE_TRUNCATE, &target, NULL, NULL,
-						  SPI_OK_UTILITY);
+	(void) pgmqc_run_once(keys ? STMT_PURGE_TRUNCATE : STMT_PURGE_TRUNCATE_0_6,
+						  &target, NULL, NULL, SPI_OK_UTILITY);
 	return count;
 }

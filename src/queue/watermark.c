@@ -81,7 +81,8 @@ pgmqc_queue_advance_watermark(PgmqcQueue *queue)
 
 	/* the smallest msg_id still present, in one snapshot */
 	arg = Int64GetDatum(current);
-	pgmqc_queue_run(queue, STMT_WATERMARK_SCAN, &arg, NULL, 1);
+	pgmqc_queue_run(queue, queue->has_keys ? STMT_WATERMARK_SCAN : STMT_WATERMARK_SCAN_0_6,
+					&arg, NULL, 1);
 	lowest_present = pgmqc_column_int64(0, VALUE_COL, &isnull);
 
 	candidate = queue->settled_through + 1;

@@ -129,8 +129,9 @@ pgmqc_group_fill(PgmqcQueue *topic, PgmqcGroup *group, int32 lease,
 		nulls[3] = 'n';
 	args[4] = Int32GetDatum(lease);
 	args[5] = IntervalPGetDatum(vt ? vt : &zero);
-	pgmqc_group_run(group, group->retry.catalog_has_retries ?
-					STMT_GROUP_FILL : STMT_GROUP_FILL_0_5, args, nulls, 0);
+	pgmqc_group_run(group, !group->retry.catalog_has_retries ? STMT_GROUP_FILL_0_5 :
+					pgmqc_ordering_exists() ? STMT_GROUP_FILL : STMT_GROUP_FILL_0_6,
+					args, nulls, 0);
 	examined = pgmqc_column_int64(0, FILL_COL_EXAMINED, &isnull);
 	if (examined < limit)
 		next_id = settled + 1;	/* every message up to the settled id was seen */

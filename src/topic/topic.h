@@ -131,10 +131,12 @@ extern int64 pgmqc_maintain_topics_internal(void);
 
 /* topic_publish.c */
 extern int64 pgmqc_topic_publish(PgmqcQueue *topic, Jsonb *message,
-								 Jsonb *headers, Interval *delay);
+								 Jsonb *headers, Interval *delay,
+								 text *ordering_key);
 extern int	pgmqc_topic_publish_batch(PgmqcQueue *topic, ArrayType *messages,
 									  ArrayType *headers, int count,
-									  Interval *delay);
+									  Interval *delay,
+									  ArrayType *ordering_keys);
 extern void pgmqc_topic_batch_published(PgmqcQueue *topic, int64 *msg_ids,
 										int count, Interval *delay);
 

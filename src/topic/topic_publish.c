@@ -81,10 +81,10 @@ begin_publish(PgmqcQueue *topic, Datum *values, char *nulls, Datum messages,
  */
 int64
 pgmqc_topic_publish(PgmqcQueue *topic, Jsonb *message, Jsonb *headers,
-					Interval *delay)
+					Interval *delay, text *ordering_key)
 {
-	Datum		values[SEND_NUM_ARGS + 1];
-	char		nulls[SEND_NUM_ARGS + 1];
+	Datum		values[SEND_NUM_ARGS + 2];
+	char		nulls[SEND_NUM_ARGS + 2];
 	int64		msg_id;
 
 	begin_publish(topic, values, nulls, JsonbPGetDatum(message),
@@ -93,6 +93,8 @@ pgmqc_topic_publish(PgmqcQueue *topic, Jsonb *message, Jsonb *headers,
 											   ObjectIdGetDatum(topic->sequence_relid)));
 	values[SEND_NUM_ARGS] = Int64GetDatum(msg_id);
 	nulls[SEND_NUM_ARGS] = ' ';
+	values[SEND_NUM_ARGS + 1] = PointerGetDatum(ordering_key);
+	nulls[SEND_NUM_ARGS + 1] = ordering_key ? ' ' : 'n';
 	if (SPI_execute_plan(partition_plan(topic, msg_id), values, nulls,
 						 false, 0) != SPI_OK_INSERT)
 		elog(ERROR, "could not send to topic \"%s\"", topic->name);
@@ -109,13 +111,16 @@ pgmqc_topic_publish(PgmqcQueue *topic, Jsonb *message, Jsonb *headers,
  */
 int
 pgmqc_topic_publish_batch(PgmqcQueue *topic, ArrayType *messages,
-						  ArrayType *headers, int count, Interval *delay)
+						  ArrayType *headers, int count, Interval *delay,
+						  ArrayType *ordering_keys)
 {
-	Datum		values[SEND_NUM_ARGS];
-	char		nulls[SEND_NUM_ARGS];
+	Datum		values[SEND_NUM_ARGS + 1];
+	char		nulls[SEND_NUM_ARGS + 1];
 
 	begin_publish(topic, values, nulls, PointerGetDatum(messages),
 				  (Pointer) headers, delay, count);
+	values[SEND_NUM_ARGS] = PointerGetDatum(ordering_keys);
+	nulls[SEND_NUM_ARGS] = ordering_keys ? ' ' : 'n';
 	return pgmqc_queue_run(topic, STMT_TOPIC_SEND_BATCH, values, nulls, 0);
 }
 

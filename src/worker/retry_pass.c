@@ -21,8 +21,10 @@
 
 #include "miscadmin.h"
 #include "utils/builtins.h"
+#include "utils/timestamp.h"
 
 #include "pgmq_c.h"
+#include "common/dedup.h"
 #include "common/guarded.h"
 #include "common/object_cache.h"
 #include "common/statements.h"
@@ -119,6 +121,41 @@ run_step(void (*step) (void *), RetryTarget *target, char kind,
 	FreeErrorData(edata);
 }
 
+/* how often the partitions of pgmq_c.dedup_ids are cared for, milliseconds */
+#define DEDUP_PASS_INTERVAL_MS	60000
+
+static void
+pass_dedup(void *arg)
+{
+	(void) pgmqc_dedup_maintain();
+}
+
+/*
+ * The days of pgmq_c.dedup_ids (common/dedup.c), once a minute: made ahead,
+ * dropped past every window.
+ */
+static void
+dedup_pass(void)
+{
+	static TimestampTz last_pass = 0;
+	TimestampTz now = GetCurrentTimestamp();
+	ErrorData  *edata;
+
+	if (!pgmqc_ordering_exists() ||
+		!TimestampDifferenceExceeds(last_pass, now, DEDUP_PASS_INTERVAL_MS))
+		return;
+	last_pass = now;
+	edata = pgmqc_run_guarded(pass_dedup, NULL);
+	if (edata == NULL)
+		return;
+	ereport(edata->sqlerrcode == ERRCODE_LOCK_NOT_AVAILABLE ? LOG : WARNING,
+			(errcode(edata->sqlerrcode),
+			 errmsg("pgmq_c: the partitions of pgmq_c.dedup_ids could not be made or dropped: %s",
+					edata->message),
+			 errhint("The worker tries again in a minute.")));
+	FreeErrorData(edata);
+}
+
 /* The pass over every queue and group with a policy. */
 void
 pgmqc_worker_retry_pass(void *arg)
@@ -128,6 +165,7 @@ pgmqc_worker_retry_pass(void *arg)
 	int			t;
 	uint64		i;
 
+	dedup_pass();
 	if (!pgmqc_retries_exist())
 		return;					/* before ALTER EXTENSION pgmq_c UPDATE */
 	targets[0] = read_targets(STMT_RETRY_QUEUES, &counts[0]);

@@ -1,0 +1,21 @@
+/*-------------------------------------------------------------------------
+ *
+ * dedup.h
+ *		Deduplication ids of sends (common/dedup.c).
+ *
+ * Copyright (c) 2026, pgmq_c developers
+ *
+ * IDENTIFICATION
+ *	  src/common/dedup.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef PGMQC_DEDUP_H
+#define PGMQC_DEDUP_H
+
+extern void pgmqc_dedup_lock(int32 queue_id, Datum *ids, int n);
+extern int	pgmqc_dedup_lookup(int32 queue_id, double window_secs, Datum ids);
+extern void pgmqc_dedup_record(int32 queue_id, Datum ids, Datum msg_ids);
+extern int	pgmqc_dedup_maintain(void);
+
+#endif							/* PGMQC_DEDUP_H */
