@@ -1,4 +1,4 @@
--- upgrade: install 0.1.0, put data in, update to 0.2.0, 0.3.0 and 0.4.0 step by step
+-- upgrade: install 0.1.0, put data in, update step by step to every later version
 CREATE EXTENSION pgmq_c VERSION '0.1.0';
 SELECT pgmq_c.create_queue('up');
 SELECT pgmq_c.send('up', '{"before": "upgrade"}') AS before_id \gset
@@ -258,6 +258,44 @@ SELECT message, headers->'pgmq_c_dead_letter'->>'queue' AS origin,
   FROM pgmq_c.read('up_tpl', '1 hour', 5);
 SELECT pgmq_c.alter_group('up_tpl_topic', 'tg', max_deliveries => 3, dead_letter_queue => 'up_retry');
 SELECT group_name, max_deliveries, dead_letter_queue FROM pgmq_c.list_groups('up_tpl_topic');
+
+-- 0.7.0: ordering keys and deduplication ids.  Until the update this
+-- library serves the 0.6.0 catalog: messages have no key.  This session
+-- has kept statements for up_tpl and the group tg; they are made again.
+SELECT pgmq_c.purge_queue('up_tpl') AS purged;
+SELECT pgmq_c.send('up_tpl', '{"before": 1}') > 0 AS sent;
+SELECT message FROM pgmq_c.read('up_tpl', '1 hour', 5);
+GRANT EXECUTE ON FUNCTION pgmq_c.send(text, jsonb, jsonb, interval) TO regress_up_other;
+REVOKE EXECUTE ON FUNCTION pgmq_c.send_batch(text, jsonb[], jsonb[], interval) FROM PUBLIC;
+ALTER EXTENSION pgmq_c UPDATE TO '0.7.0';
+SELECT extversion FROM pg_extension WHERE extname = 'pgmq_c';
+-- the DBA's grants followed the functions to their new arguments
+SELECT has_function_privilege('regress_up_other', 'pgmq_c.send(text, jsonb, jsonb, interval, text, text)', 'EXECUTE') AS other_sends,
+       has_function_privilege('regress_up_other', 'pgmq_c.send_batch(text, jsonb[], jsonb[], interval, text[], text[])', 'EXECUTE') AS other_sends_batches;
+-- the queues and groups made before have the tables and columns new ones have
+SELECT pgmq_c.create_queue('up_keys');
+SELECT pg_temp.shape(format('pgmq_c.%s_%s', t, n.queue_id)::regclass) =
+       pg_temp.shape(format('pgmq_c.%s_%s', t, o.queue_id)::regclass) AS same_shape, t
+  FROM pgmq_c.queues n, pgmq_c.queues o, unnest(ARRAY['q', 'd', 'p', 'k']) t
+ WHERE n.queue_name = 'up_keys' AND o.queue_name = 'up_tpl' ORDER BY t;
+SELECT pg_temp.shape(format('pgmq_c.g_%s', group_id)::regclass) AS g_shape
+  FROM pgmq_c.groups WHERE group_name = 'mg';
+-- a queue made before the update orders by key (the message leased before
+-- the update has no key: it holds nothing back)
+SELECT pgmq_c.send('up_tpl', '{"a": 1}', ordering_key => 'a') AS a1 \gset
+SELECT pgmq_c.send('up_tpl', '{"a": 2}', ordering_key => 'a') > 0 AS sent;
+SELECT message, ordering_key FROM pgmq_c.read('up_tpl', '1 hour', 5);
+SELECT message, ordering_key FROM pgmq_c.read('up_tpl', '1 hour', 5);
+SELECT pgmq_c.delete('up_tpl', :a1::bigint) AS deleted;
+SELECT message, ordering_key FROM pgmq_c.read('up_tpl', '1 hour', 5);
+-- and a group made before the update too
+SELECT count(*) FROM pgmq_c.send_batch('up_tpl_topic', ARRAY['{"t": 1}', '{"t": 2}']::jsonb[],
+                                       ordering_keys => ARRAY['k', 'k']);
+SELECT message, ordering_key FROM pgmq_c.read_group('up_tpl_topic', 'tg', '1 hour', 5);
+-- deduplication
+SELECT pgmq_c.send('up_tpl', '{"d": 1}', dedup_id => 'once') =
+       pgmq_c.send('up_tpl', '{"d": 2}', dedup_id => 'once') AS same_msg_id;
+SELECT queue_name, dedup_window FROM pgmq_c.list_queues() WHERE queue_name = 'up_tpl';
 
 SET client_min_messages = warning;
 DROP EXTENSION pgmq_c CASCADE;
