@@ -30,7 +30,7 @@
 #define PGMQC_MAX_BATCH			10000
 #define PGMQC_MAX_VT_SECS		(12 * 60 * 60)
 #define PGMQC_MAX_REASON_LEN	1000	/* bytes of a nack's reason */
-#define PGMQC_MAX_KEY_LEN		256		/* bytes of an ordering key or dedup id */
+#define PGMQC_MAX_KEY_LEN		256 /* bytes of an ordering key or dedup id */
 
 /* partitions of a topic's log exist at least this far past its last msg_id */
 #define PGMQC_SEND_MARGIN		(2 * PGMQC_MAX_BATCH)

@@ -172,7 +172,7 @@ pgmqc_dedup_maintain(void)
 							 PGC_S_OVERRIDE, GUC_ACTION_SAVE, true, 0, false);
 	(void) pgmqc_run_catalog(STMT_DEDUP_LONGEST_WINDOW, NULL, NULL, 1);
 	cutoff = now - (pgmqc_ts_plus(now, DatumGetIntervalP(pgmqc_column(0, VALUE_COL,
-																		&isnull))) - now);
+																	  &isnull))) - now);
 
 	n = pgmqc_run_catalog(STMT_DEDUP_PARTITIONS, NULL, NULL, 0);
 	expired = palloc((n + 1) * sizeof(char *));

@@ -361,8 +361,8 @@ pgmqc_lookup_kind(const char *name, char kind, bool missing_ok)
 	read_retry_policy(&entry->retry, LOOKUP_COL_MAX_DELIVERIES);
 
 	/*
-	 * Statements made for a catalog from before ALTER EXTENSION pgmq_c
-	 * UPDATE to 0.7.0 leave the ordering keys out: made again after it.
+	 * Statements made for a catalog from before ALTER EXTENSION pgmq_c UPDATE
+	 * to 0.7.0 leave the ordering keys out: made again after it.
 	 */
 	if (entry->has_keys != pgmqc_ordering_exists())
 	{

@@ -96,8 +96,8 @@ typedef struct PgmqcQueue
 	double		dedup_window_secs;	/* deduplication window, seconds */
 
 	/*
-	 * Where this backend's claims start while leased messages fill the
-	 * head of the queue (queue/claim.c), and until when.
+	 * Where this backend's claims start while leased messages fill the head
+	 * of the queue (queue/claim.c), and until when.
 	 */
 	int64		claim_from;
 	TimestampTz claim_from_until;

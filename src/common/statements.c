@@ -263,11 +263,11 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 	},
 
 	/*
-	 * A batch ($1 messages, $2 headers) with ordering keys ($4, NULL
-	 * elements for none) after a delay ($3): msg_ids drawn in array order;
-	 * a message without a key, or the first of a key that had no messages
-	 * ($5: STMT_KEYS_ACQUIRE's result), goes to the message table (or the
-	 * delayed table), the others wait in the pending table.
+	 * A batch ($1 messages, $2 headers) with ordering keys ($4, NULL elements
+	 * for none) after a delay ($3): msg_ids drawn in array order; a message
+	 * without a key, or the first of a key that had no messages ($5:
+	 * STMT_KEYS_ACQUIRE's result), goes to the message table (or the delayed
+	 * table), the others wait in the pending table.
 	 */
 	[STMT_SEND_KEYED] = {
 		ON_QUEUE,
@@ -674,8 +674,8 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 	},
 
 	/*
-	 * Deduplication ids (pgmq_c.dedup_ids): which of ids $2 queue or topic
-	 * $1 has remembered since $3, with the first msg_id sent with each.
+	 * Deduplication ids (pgmq_c.dedup_ids): which of ids $2 queue or topic $1
+	 * has remembered since $3, with the first msg_id sent with each.
 	 */
 	[STMT_DEDUP_LOOKUP] = {
 		ON_CATALOG,

@@ -8,7 +8,7 @@
  * queues costs more than anything else metrics_all() does; but a queue
  * whose tables hold no more rows than pgmq_c.metrics_exact_limit (which is
  * nearly every queue, and every idle one) is counted exactly by scanning
- * its three tables once, and the rows scanned also give the ages (the
+ * its tables (messages, delayed, pending, archive) once, and the rows scanned also give the ages (the
  * enqueued_at of the lowest and highest msg_id).  This computes the columns
  * the metrics statement computes for such a queue, from one snapshot,
  * opening the tables but not their indexes.
@@ -142,6 +142,27 @@ count_table(PgmqcRelation relation, int32 queue_id, Snapshot snap,
 	return tc->rows <= limit;
 }
 
+/* Add what a scan of another table found (the pending messages) to *into. */
+static void
+merge_count(TableCount *into, const TableCount *more)
+{
+	if (!more->any)
+		return;
+	into->rows += more->rows;
+	into->visible += more->visible;
+	if (!into->any || more->low_id < into->low_id)
+	{
+		into->low_id = more->low_id;
+		into->low_at = more->low_at;
+	}
+	if (!into->any || more->high_id > into->high_id)
+	{
+		into->high_id = more->high_id;
+		into->high_at = more->high_at;
+	}
+	into->any = true;
+}
+
 /*
  * msg_ids handed out by the queue's sequence (pgmqc_last_id_drawn_by_id).
  * False when the sequence is missing.
@@ -170,6 +191,7 @@ pgmqc_queue_scanned_metrics_row(PgmqcQueue *queue, Datum *values, bool *nulls)
 	TimestampTz now = GetCurrentTimestamp();
 	TableCount	messages,
 				delayed,
+				pending,
 				archive;
 	int64		total;
 	bool		ok;
@@ -177,6 +199,13 @@ pgmqc_queue_scanned_metrics_row(PgmqcQueue *queue, Datum *values, bool *nulls)
 
 	ok = count_table(REL_MESSAGES, queue->queue_id, snap, limit, now, &messages);
 	ok = ok && count_table(REL_DELAYED, queue->queue_id, snap, limit, now, &delayed);
+	/* messages behind their ordering key's head count as delayed (0.7.0) */
+	if (ok && OidIsValid(pgmqc_relation_oid(REL_PENDING, queue->queue_id, 0)))
+	{
+		ok = count_table(REL_PENDING, queue->queue_id, snap, limit, now, &pending);
+		merge_count(&delayed, &pending);
+		ok = ok && delayed.rows <= limit;
+	}
 	ok = ok && count_table(REL_ARCHIVE, queue->queue_id, snap, limit, now, &archive);
 	ok = ok && sequence_total(queue->queue_id, &total);
 	UnregisterSnapshot(snap);
