@@ -28,14 +28,18 @@ COMMENT ON COLUMN pgmq_c.queues.dedup_window IS 'a send with a dedup_id used by 
 -- Deduplication ids, of every queue and topic: partitioned by the day of
 -- first_at; the worker makes the days ahead and drops those past every
 -- window.  What no day partition takes goes to the default partition.
+-- Each partition has its own index on (queue_id, dedup_id), made with it,
+-- and the partitioned table none: an index of this extension's table would
+-- be left out of pg_dump while the worker's partitions are dumped, and the
+-- restore would make their indexes twice.
 CREATE TABLE pgmq_c.dedup_ids (
 	queue_id	integer NOT NULL,
 	dedup_id	text NOT NULL,
 	msg_id		bigint NOT NULL,
 	first_at	timestamptz NOT NULL
 ) PARTITION BY RANGE (first_at);
-CREATE INDEX dedup_ids_lookup ON pgmq_c.dedup_ids (queue_id, dedup_id);
 CREATE TABLE pgmq_c.dedup_ids_default PARTITION OF pgmq_c.dedup_ids DEFAULT;
+CREATE INDEX dedup_ids_default_lookup ON pgmq_c.dedup_ids_default (queue_id, dedup_id);
 COMMENT ON TABLE pgmq_c.dedup_ids IS 'pgmq_c: the deduplication ids of the sends of every queue and topic, partitioned by day (dedup_ids_p<day since 1970>)';
 REVOKE ALL ON pgmq_c.dedup_ids, pgmq_c.dedup_ids_default FROM PUBLIC;
 
