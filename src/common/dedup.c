@@ -35,6 +35,7 @@
 #include "utils/timestamp.h"
 
 #include "pgmq_c.h"
+#include "common/day_partitions.h"
 #include "common/dedup.h"
 #include "common/intervals.h"
 #include "common/statements.h"
@@ -45,8 +46,7 @@
  */
 #define DEDUP_LOCK_SPACE	0x7071
 
-/* a partition holds one UTC day; the worker keeps this many made ahead */
-#define DEDUP_PARTITION_SECS	(24 * 60 * 60)
+/* the worker keeps this many days made ahead */
 #define DEDUP_DAYS_AHEAD		2
 
 /* how long the worker waits for the table's lock */
@@ -133,16 +133,6 @@ pgmqc_dedup_record(int32 queue_id, Datum ids, Datum msg_ids)
 	(void) pgmqc_run_catalog(STMT_DEDUP_RECORD, values, NULL, 0);
 }
 
-/* The day (since 1970, UTC) of a time. */
-static int64
-day_of(TimestampTz ts)
-{
-	int64		secs = (ts - SetEpochTimestamp()) / USECS_PER_SEC;
-
-	return secs >= 0 ? secs / DEDUP_PARTITION_SECS :
-		-((-secs + DEDUP_PARTITION_SECS - 1) / DEDUP_PARTITION_SECS);
-}
-
 /*
  * The worker's care of pgmq_c.dedup_ids: drop the day partitions that
  * ended before the longest window of any queue or topic, make the days
@@ -157,7 +147,7 @@ pgmqc_dedup_maintain(void)
 {
 	int			save_nestlevel = NewGUCNestLevel();
 	TimestampTz now = GetCurrentTimestamp();
-	int64		today = day_of(now);
+	int64		today = pgmqc_day_of(now);
 	int64		last_day = today;
 	TimestampTz cutoff;
 	Datum		arg;
@@ -175,17 +165,7 @@ pgmqc_dedup_maintain(void)
 																	  &isnull))) - now);
 
 	n = pgmqc_run_catalog(STMT_DEDUP_PARTITIONS, NULL, NULL, 0);
-	expired = palloc((n + 1) * sizeof(char *));
-	for (i = 0; i < n; i++)
-	{
-		Datum		value = pgmqc_column(i, ARCHIVE_PARTITION_COL_DAY, &isnull);
-
-		if (!isnull)
-			last_day = Max(last_day, DatumGetInt64(value));
-		if (DatumGetTimestampTz(pgmqc_column(i, ARCHIVE_PARTITION_COL_END, &isnull)) <= cutoff)
-			expired[dropped++] =
-				TextDatumGetCString(pgmqc_column(i, ARCHIVE_PARTITION_COL_NAME, &isnull));
-	}
+	expired = pgmqc_expired_days(n, cutoff, &last_day, &dropped);
 	for (i = 0; i < dropped; i++)
 		pgmqc_drop_relation(expired[i]);
 
@@ -195,13 +175,14 @@ pgmqc_dedup_maintain(void)
 	 */
 	if (last_day == today && n == 0)
 	{
-		arg = TimestampTzGetDatum(now - (now - SetEpochTimestamp()) % (DEDUP_PARTITION_SECS * USECS_PER_SEC));
+		arg = TimestampTzGetDatum(now - (now - SetEpochTimestamp()) %
+								  ((int64) PGMQC_DAY_SECS * USECS_PER_SEC));
 		if (pgmqc_run_catalog(STMT_DEDUP_DEFAULT_ROWS, &arg, NULL, 1) == 0)
 			last_day = today - 1;
 	}
 	for (day = last_day + 1; day <= today + DEDUP_DAYS_AHEAD; day++)
 	{
-		PgmqcStatementTarget target = {0, 0, day, DEDUP_PARTITION_SECS, NULL};
+		PgmqcStatementTarget target = {0, 0, day, PGMQC_DAY_SECS, NULL};
 
 		(void) pgmqc_run_once(STMT_DEDUP_PARTITION_CREATE, &target, NULL, NULL,
 							  SPI_OK_UTILITY);

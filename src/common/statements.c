@@ -228,6 +228,26 @@ typedef struct StatementDef
 	"FROM ins JOIN f ON f.msg_id OPERATOR(pg_catalog.=) ins.msg_id " \
 	"WHERE ins.read_ct OPERATOR(pg_catalog.=) 1) x ON true"
 
+/*
+ * A queue's sequence, message, delayed and archive tables, shaped by their
+ * templates (0.5.0), and the comments on those tables.
+ */
+#define QUEUE_TABLES_FROM_TEMPLATES \
+	"CREATE SEQUENCE {sequence} AS bigint;" \
+	"CREATE TABLE {messages} (LIKE pgmq_c.template_queue_messages INCLUDING ALL)" \
+	"{with:template_queue_messages};" \
+	"ALTER TABLE {messages} ALTER COLUMN msg_id" \
+	" SET DEFAULT pg_catalog.nextval({sequence_regclass});" \
+	"ALTER SEQUENCE {sequence} OWNED BY {messages}.msg_id;" \
+	"CREATE TABLE {delayed} (LIKE pgmq_c.template_queue_delayed INCLUDING ALL)" \
+	"{with:template_queue_delayed};" \
+	"CREATE TABLE {archive} (LIKE pgmq_c.template_queue_archive INCLUDING ALL)" \
+	"{with:template_queue_archive};"
+#define QUEUE_TABLE_COMMENTS \
+	"COMMENT ON TABLE {messages} IS 'pgmq_c queue {name}: messages';" \
+	"COMMENT ON TABLE {delayed} IS 'pgmq_c queue {name}: delayed messages';" \
+	"COMMENT ON TABLE {archive} IS 'pgmq_c queue {name}: archive';"
+
 static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 	[STMT_SEND] = {
 		ON_QUEUE,
@@ -1598,23 +1618,12 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 	 */
 	[STMT_CREATE_QUEUE_TABLES] = {
 		RUN_ONCE,
-		"CREATE SEQUENCE {sequence} AS bigint;"
-		"CREATE TABLE {messages} (LIKE pgmq_c.template_queue_messages INCLUDING ALL)"
-		"{with:template_queue_messages};"
-		"ALTER TABLE {messages} ALTER COLUMN msg_id"
-		" SET DEFAULT pg_catalog.nextval({sequence_regclass});"
-		"ALTER SEQUENCE {sequence} OWNED BY {messages}.msg_id;"
-		"CREATE TABLE {delayed} (LIKE pgmq_c.template_queue_delayed INCLUDING ALL)"
-		"{with:template_queue_delayed};"
-		"CREATE TABLE {archive} (LIKE pgmq_c.template_queue_archive INCLUDING ALL)"
-		"{with:template_queue_archive};"
+		QUEUE_TABLES_FROM_TEMPLATES
 		"CREATE TABLE {pending} (LIKE pgmq_c.template_queue_pending INCLUDING ALL)"
 		"{with:template_queue_pending};"
 		"CREATE TABLE {keys} (LIKE pgmq_c.template_queue_keys INCLUDING ALL)"
 		"{with:template_queue_keys};"
-		"COMMENT ON TABLE {messages} IS 'pgmq_c queue {name}: messages';"
-		"COMMENT ON TABLE {delayed} IS 'pgmq_c queue {name}: delayed messages';"
-		"COMMENT ON TABLE {archive} IS 'pgmq_c queue {name}: archive';"
+		QUEUE_TABLE_COMMENTS
 		"COMMENT ON TABLE {pending} IS 'pgmq_c queue {name}: messages waiting for an earlier message of their ordering key';"
 		"COMMENT ON TABLE {keys} IS 'pgmq_c queue {name}: ordering keys with messages';",
 		0, {InvalidOid}
@@ -1622,19 +1631,8 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 	/* the same before 0.7.0, which has no pending messages */
 	[STMT_CREATE_QUEUE_TABLES_0_6] = {
 		RUN_ONCE,
-		"CREATE SEQUENCE {sequence} AS bigint;"
-		"CREATE TABLE {messages} (LIKE pgmq_c.template_queue_messages INCLUDING ALL)"
-		"{with:template_queue_messages};"
-		"ALTER TABLE {messages} ALTER COLUMN msg_id"
-		" SET DEFAULT pg_catalog.nextval({sequence_regclass});"
-		"ALTER SEQUENCE {sequence} OWNED BY {messages}.msg_id;"
-		"CREATE TABLE {delayed} (LIKE pgmq_c.template_queue_delayed INCLUDING ALL)"
-		"{with:template_queue_delayed};"
-		"CREATE TABLE {archive} (LIKE pgmq_c.template_queue_archive INCLUDING ALL)"
-		"{with:template_queue_archive};"
-		"COMMENT ON TABLE {messages} IS 'pgmq_c queue {name}: messages';"
-		"COMMENT ON TABLE {delayed} IS 'pgmq_c queue {name}: delayed messages';"
-		"COMMENT ON TABLE {archive} IS 'pgmq_c queue {name}: archive';",
+		QUEUE_TABLES_FROM_TEMPLATES
+		QUEUE_TABLE_COMMENTS,
 		0, {InvalidOid}
 	},
 	/* the same before 0.5.0, which has no template tables */
@@ -1669,9 +1667,7 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		" message jsonb NOT NULL,"
 		" headers jsonb"
 		");"
-		"COMMENT ON TABLE {messages} IS 'pgmq_c queue {name}: messages';"
-		"COMMENT ON TABLE {delayed} IS 'pgmq_c queue {name}: delayed messages';"
-		"COMMENT ON TABLE {archive} IS 'pgmq_c queue {name}: archive';",
+		QUEUE_TABLE_COMMENTS,
 		0, {InvalidOid}
 	},
 	/* drop_queue(), after its tables */

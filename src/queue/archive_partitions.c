@@ -34,13 +34,11 @@
 #include "utils/timestamp.h"
 
 #include "pgmq_c.h"
+#include "common/day_partitions.h"
 #include "common/intervals.h"
 #include "common/object_cache.h"
 #include "common/statements.h"
 #include "queue/queue.h"
-
-/* a partition holds one day */
-#define ARCHIVE_PARTITION_SECS	(24 * 60 * 60)
 
 /* the worker keeps this many days made ahead of today */
 #define ARCHIVE_DAYS_AHEAD		2
@@ -57,21 +55,11 @@ pgmqc_archive_is_partitioned(int32 queue_id)
 	return OidIsValid(relid) && get_rel_relkind(relid) == RELKIND_PARTITIONED_TABLE;
 }
 
-/* The day (since 1970, UTC) of a time. */
-static int64
-day_of(TimestampTz ts)
-{
-	int64		secs = (ts - SetEpochTimestamp()) / USECS_PER_SEC;
-
-	return secs >= 0 ? secs / ARCHIVE_PARTITION_SECS :
-		-((-secs + ARCHIVE_PARTITION_SECS - 1) / ARCHIVE_PARTITION_SECS);
-}
-
 static PgmqcStatementTarget
 day_target(PgmqcQueue *queue, int64 day)
 {
 	PgmqcStatementTarget target = {queue->queue_id, 0, day,
-	ARCHIVE_PARTITION_SECS, queue->name};
+	PGMQC_DAY_SECS, queue->name};
 
 	return target;
 }
@@ -87,7 +75,7 @@ pgmqc_queue_partition_archive(PgmqcQueue *queue)
 
 	if (pgmqc_archive_is_partitioned(queue->queue_id))
 		return;
-	target = day_target(queue, day_of(GetCurrentTimestamp()));
+	target = day_target(queue, pgmqc_day_of(GetCurrentTimestamp()));
 	(void) pgmqc_run_once(STMT_ARCHIVE_PARTITION_CONVERT, &target, NULL, NULL,
 						  SPI_OK_UTILITY);
 }
@@ -104,7 +92,7 @@ pgmqc_queue_archive_partitions(PgmqcQueue *queue, TimestampTz now,
 							   TimestampTz cutoff)
 {
 	int			save_nestlevel = NewGUCNestLevel();
-	int64		today = day_of(now);
+	int64		today = pgmqc_day_of(now);
 	int64		last_day = today;
 	char		prefix[NAMEDATALEN];
 	Datum		args[2];
@@ -123,18 +111,7 @@ pgmqc_queue_archive_partitions(PgmqcQueue *queue, TimestampTz now,
 	n = pgmqc_run_catalog(STMT_ARCHIVE_PARTITIONS, args, NULL, 0);
 
 	/* those whose range ends at or before cutoff; the last day made */
-	expired = palloc((n + 1) * sizeof(char *));
-	for (i = 0; i < n; i++)
-	{
-		bool		isnull;
-		Datum		value = pgmqc_column(i, ARCHIVE_PARTITION_COL_DAY, &isnull);
-
-		if (!isnull)
-			last_day = Max(last_day, DatumGetInt64(value));
-		if (DatumGetTimestampTz(pgmqc_column(i, ARCHIVE_PARTITION_COL_END, &isnull)) <= cutoff)
-			expired[dropped++] =
-				TextDatumGetCString(pgmqc_column(i, ARCHIVE_PARTITION_COL_NAME, &isnull));
-	}
+	expired = pgmqc_expired_days(n, cutoff, &last_day, &dropped);
 	for (i = 0; i < dropped; i++)
 		pgmqc_drop_relation(expired[i]);
 
