@@ -969,8 +969,12 @@ my $ar = sql("SELECT 'a_' || queue_id FROM pgmq_c.queues WHERE queue_name = 'ar'
 is( sql(
 		"SELECT relkind FROM pg_class WHERE relname = '$ar' AND relnamespace = 'pgmq_c'::regnamespace"),
 	'p', 'retention: the archive of ar is partitioned');
-is(sql("SELECT count(*) FROM pg_class WHERE relname = '${ar}_before'"),
-	'0', 'retention: the partition of what ar archived before was dropped whole');
+# (a pass may come between the end of retention for the last messages
+# archived and that of the partition, a moment later, and delete them
+# first: the partition goes at the next pass)
+ok( $node->poll_query_until(
+		'postgres', "SELECT count(*) = 0 FROM pg_class WHERE relname = '${ar}_before'"),
+	'retention: the partition of what ar archived before was dropped');
 ok( $node->poll_query_until(
 		'postgres', "SELECT count(*) >= 3 FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
 		   WHERE i.inhparent = 'pgmq_c.$ar'::regclass AND c.relname ~ '_p[0-9]+\$'
