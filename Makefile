@@ -22,11 +22,11 @@ DATA = pgmq_c--0.1.0.sql pgmq_c--0.1.0--0.2.0.sql pgmq_c--0.2.0--0.3.0.sql \
 
 REGRESS = upgrade setup api queue_basic queue_read queue_ack queue_delay queue_txn \
 	queue_metrics queue_wait bad_input topic_basic topic_bad_input limits \
-	retries_queue retries_group security_access security_exploit cleanup
+	retries_queue retries_group ordering dedup security_access security_exploit cleanup
 REGRESS_OPTS = --inputdir=.
 
 ISOLATION = send_uncommitted read_rollback skip_locked stale_receipt topic_groups \
-	access_cache dropped_while_waiting
+	access_cache dropped_while_waiting ordering_heads ordering_send_order dedup_concurrent
 ISOLATION_OPTS = --inputdir=.
 
 TAP_TESTS = 1

@@ -334,9 +334,13 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 	[STMT_KEYS_RELEASE] = {
 		ON_QUEUE,
 		"WITH c AS (SELECT k, pg_catalog.count(*) AS n FROM pg_catalog.unnest($1) AS k "
-		"WHERE k IS NOT NULL GROUP BY k) "
-		"UPDATE {keys} x SET messages = x.messages OPERATOR(pg_catalog.-) c.n FROM c "
-		"WHERE x.ordering_key OPERATOR(pg_catalog.=) c.k RETURNING x.ordering_key, x.messages",
+		"WHERE k IS NOT NULL GROUP BY k), "
+		"l AS (SELECT y.ordering_key FROM {keys} y "
+		"WHERE y.ordering_key OPERATOR(pg_catalog.=) ANY (ARRAY(SELECT c.k FROM c)) "
+		"ORDER BY y.ordering_key COLLATE \"C\" FOR UPDATE) "
+		"UPDATE {keys} x SET messages = x.messages OPERATOR(pg_catalog.-) c.n FROM c, l "
+		"WHERE x.ordering_key OPERATOR(pg_catalog.=) c.k AND l.ordering_key OPERATOR(pg_catalog.=) c.k "
+		"RETURNING x.ordering_key, x.messages",
 		1, {TEXTARRAYOID}
 	},
 	[STMT_KEYS_FORGET] = {
@@ -347,15 +351,16 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 	},
 
 	/*
-	 * The heads of keys $1 are gone: the first pending message of each
-	 * becomes its head, in the message table (or, while its delay lasts, the
-	 * delayed table).  Returns how many became visible and the earliest due
-	 * time of the others.
+	 * The heads of keys $1 are gone, and keys $2 still have messages: the
+	 * first pending message of each key of both becomes its head, in the
+	 * message table (or, while its delay lasts, the delayed table).  Returns
+	 * how many became visible and the earliest due time of the others.
 	 */
 	[STMT_KEYS_PROMOTE] = {
 		ON_QUEUE,
-		"WITH n AS (SELECT (SELECT p.msg_id FROM {pending} p WHERE p.ordering_key OPERATOR(pg_catalog.=) k "
-		"ORDER BY p.msg_id LIMIT 1) AS msg_id FROM pg_catalog.unnest($1) AS k), "
+		"WITH n AS (SELECT (SELECT p.msg_id FROM {pending} p WHERE p.ordering_key OPERATOR(pg_catalog.=) h.k "
+		"ORDER BY p.msg_id LIMIT 1) AS msg_id FROM (SELECT DISTINCT k FROM pg_catalog.unnest($1) AS k "
+		"WHERE k OPERATOR(pg_catalog.=) ANY ($2)) h), "
 		"m AS (DELETE FROM {pending} p USING n WHERE p.msg_id OPERATOR(pg_catalog.=) n.msg_id "
 		"RETURNING p.msg_id, p.ordering_key, p.enqueued_at, p.deliver_at, p.message, p.headers, "
 		"(p.deliver_at IS NULL OR p.deliver_at OPERATOR(pg_catalog.<=) pg_catalog.clock_timestamp()) AS due), "
@@ -366,7 +371,7 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		"SELECT m.msg_id, m.enqueued_at, m.deliver_at, m.message, m.headers, m.ordering_key "
 		"FROM m WHERE NOT m.due RETURNING deliver_at) "
 		"SELECT (SELECT pg_catalog.count(*)::pg_catalog.int4 FROM iq), (SELECT pg_catalog.min(deliver_at) FROM id)",
-		1, {TEXTARRAYOID}
+		2, {TEXTARRAYOID, TEXTARRAYOID}
 	},
 	/* the ordering keys of messages $1 of the message table */
 	[STMT_KEYS_OF] = {

@@ -65,26 +65,6 @@ remove_one(FunctionCallInfo fcinfo, bool archive, const char *funcname)
 	return done;
 }
 
-/* Merge two ascending lists of msg_ids into a new one. */
-static int64 *
-merge_ids(int64 *first, int nfirst, int64 *second, int nsecond, int *n)
-{
-	int64	   *all = palloc((nfirst + nsecond) * sizeof(int64));
-	int			i = 0,
-				j = 0,
-				k = 0;
-
-	while (i < nfirst || j < nsecond)
-	{
-		if (j >= nsecond || (i < nfirst && first[i] < second[j]))
-			all[k++] = first[i++];
-		else
-			all[k++] = second[j++];
-	}
-	*n = k;
-	return all;
-}
-
 /* Shared body of delete(name, msg_ids[], read_cts[]) and archive(...). */
 static void
 remove_many(FunctionCallInfo fcinfo, bool archive, const char *funcname)
@@ -109,29 +89,8 @@ remove_many(FunctionCallInfo fcinfo, bool archive, const char *funcname)
 	pgmqc_spi_connect(&cxt);
 	queue = pgmqc_open(name, PGMQC_KIND_QUEUE, PGMQC_PRIV_CONSUME);
 	pgmqc_check_not_dropped(queue);
-	pgmqc_queue_remove_many(queue, archive, QUEUE_TABLE_MESSAGES, ids, read_cts);
-	done = pgmqc_collect_ids(&ndone);
-	if (ndone < n)
-	{
-		/* some may still be delayed, or wait behind their ordering key */
-		int64	   *more;
-		int			nmore;
-
-		pgmqc_queue_remove_many(queue, archive, QUEUE_TABLE_DELAYED, ids, read_cts);
-		more = pgmqc_collect_ids(&nmore);
-		if (nmore > 0)
-			done = merge_ids(done, ndone, more, nmore, &ndone);
-	}
-	if (ndone < n)
-	{
-		int64	   *more;
-		int			nmore;
-
-		pgmqc_queue_remove_many(queue, archive, QUEUE_TABLE_PENDING, ids, read_cts);
-		more = pgmqc_collect_ids(&nmore);
-		if (nmore > 0)
-			done = merge_ids(done, ndone, more, nmore, &ndone);
-	}
+	/* visible, leased, delayed, or waiting behind their ordering key */
+	done = pgmqc_queue_remove_all(queue, archive, ids, read_cts, n, &ndone);
 	pgmqc_emit_ids(fcinfo, done, ndone);
 	pgmqc_spi_finish(&cxt);
 }

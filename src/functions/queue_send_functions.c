@@ -419,7 +419,7 @@ pgmqc_send_batch(PG_FUNCTION_ARGS)
 	check_batch_sizes(message_elements, header_elements, nmessages);
 	if (PG_NARGS() > 5)
 	{
-		keys = pgmqc_check_key_array(fcinfo, 4, "ordering_keys", "ordering key",
+		keys = pgmqc_check_key_array(fcinfo, 4, "ordering_keys", "ordering_key",
 									 nmessages, &key_nulls);
 		ids = pgmqc_check_key_array(fcinfo, 5, "dedup_ids", "dedup_id",
 									nmessages, &id_nulls);

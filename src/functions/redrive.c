@@ -269,7 +269,7 @@ move_batch(PgmqcQueue *dlq, PgmqcQueue *target, DeadLetter *letters, int n,
 	{
 		ArrayType  *ids = DatumGetArrayTypeP(pgmqc_id_array(moved, nmoved));
 
-		(void) pgmqc_queue_remove_many(dlq, false, QUEUE_TABLE_MESSAGES, ids, NULL);
+		(void) pgmqc_queue_remove_many(dlq, false, ids, NULL);
 	}
 	counts->moved += nmoved;
 	return nmoved;

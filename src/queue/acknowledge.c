@@ -27,6 +27,38 @@
 #include "queue/queue.h"
 #include "common/object_cache.h"
 
+/* the statements removing by msg_id, by table, for delete and archive */
+static const PgmqcStatement remove_statements[][2] = {
+	[QUEUE_TABLE_MESSAGES] = {STMT_DELETE, STMT_ARCHIVE},
+	[QUEUE_TABLE_DELAYED] = {STMT_DELETE_DELAYED, STMT_ARCHIVE_DELAYED},
+	[QUEUE_TABLE_PENDING] = {STMT_DELETE_PENDING, STMT_ARCHIVE_PENDING},
+};
+static const PgmqcStatement remove_many_statements[][2] = {
+	[QUEUE_TABLE_MESSAGES] = {STMT_DELETE_MANY, STMT_ARCHIVE_MANY},
+	[QUEUE_TABLE_DELAYED] = {STMT_DELETE_MANY_DELAYED, STMT_ARCHIVE_MANY_DELAYED},
+	[QUEUE_TABLE_PENDING] = {STMT_DELETE_MANY_PENDING, STMT_ARCHIVE_MANY_PENDING},
+};
+
+/*
+ * The tables a message may be in, in the order they are tried: a pending
+ * message (0.7.0) is neither visible nor leased.  A message not found in
+ * any is looked for once more in the first two: while its key's head was
+ * being removed, it may have moved from the pending table to one of them
+ * (the statement that found it gone waited for that move's commit; a new
+ * statement sees where it went).
+ */
+static const PgmqcQueueTable remove_order[] = {
+	QUEUE_TABLE_MESSAGES, QUEUE_TABLE_DELAYED, QUEUE_TABLE_PENDING,
+	QUEUE_TABLE_MESSAGES, QUEUE_TABLE_DELAYED
+};
+
+/* how many of remove_order a queue has: the first two before 0.7.0 */
+static int
+tables_to_try(PgmqcQueue *queue)
+{
+	return queue->has_keys ? lengthof(remove_order) : 2;
+}
+
 /*
  * Delete (or archive) one message; returns whether it was there (with the
  * given read_ct, if has_read_ct).  A message of an ordering key lets the
@@ -38,61 +70,105 @@ pgmqc_queue_remove(PgmqcQueue *queue, bool archive, int64 msg_id,
 {
 	Datum		values[2];
 	char		nulls[2] = {' ', ' '};
+	int			i;
 
 	values[0] = Int64GetDatum(msg_id);
 	values[1] = Int32GetDatum(read_ct);
 	if (!has_read_ct)
 		nulls[1] = 'n';
-	if (pgmqc_queue_run(queue, archive ? STMT_ARCHIVE : STMT_DELETE,
-						values, nulls, 0) > 0 ||
-		pgmqc_queue_run(queue,
-						archive ? STMT_ARCHIVE_DELAYED : STMT_DELETE_DELAYED,
-						values, nulls, 0) > 0)
+	for (i = 0; i < tables_to_try(queue); i++)
 	{
-		pgmqc_queue_release_result(queue, 1, ID_COL_ORDERING_KEY, true);
-		return true;
-	}
-	if (queue->has_keys &&
-		pgmqc_queue_run(queue, archive ? STMT_ARCHIVE_PENDING : STMT_DELETE_PENDING,
-						values, nulls, 0) > 0)
-	{
-		pgmqc_queue_release_result(queue, 1, ID_COL_ORDERING_KEY, false);
-		return true;
+		PgmqcQueueTable table = remove_order[i];
+
+		if (pgmqc_queue_run(queue, remove_statements[table][archive ? 1 : 0],
+							values, nulls, 0) > 0)
+		{
+			pgmqc_queue_release_result(queue, 1, ID_COL_ORDERING_KEY,
+									   table != QUEUE_TABLE_PENDING);
+			return true;
+		}
 	}
 	return false;
 }
 
-/* the statements of pgmqc_queue_remove_many, by table, for delete, archive */
-static const PgmqcStatement remove_many_statements[][2] = {
-	[QUEUE_TABLE_MESSAGES] = {STMT_DELETE_MANY, STMT_ARCHIVE_MANY},
-	[QUEUE_TABLE_DELAYED] = {STMT_DELETE_MANY_DELAYED, STMT_ARCHIVE_MANY_DELAYED},
-	[QUEUE_TABLE_PENDING] = {STMT_DELETE_MANY_PENDING, STMT_ARCHIVE_MANY_PENDING},
-};
+static int
+compare_int64(const void *a, const void *b)
+{
+	int64		x = *(const int64 *) a;
+	int64		y = *(const int64 *) b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * Delete (or archive) the messages of msg_ids (bigint[] of n; read_cts, if
+ * not NULL, an integer[] of the same length) wherever they are.  Returns
+ * the msg_ids removed, ascending, *removed of them.  The keys of the
+ * messages removed are released once, at the end: a head and the next
+ * message of its key are both removed (the next one while still pending).
+ */
+int64 *
+pgmqc_queue_remove_all(PgmqcQueue *queue, bool archive, ArrayType *msg_ids,
+					   ArrayType *read_cts, int n, int *removed)
+{
+	Datum		values[2];
+	char		nulls[2] = {' ', ' '};
+	int64	   *done = palloc((n + 1) * sizeof(int64));
+	PgmqcKeyRelease release;
+	int			ndone = 0;
+	int			i;
+
+	values[0] = PointerGetDatum(msg_ids);
+	values[1] = PointerGetDatum(read_cts);
+	if (read_cts == NULL)
+		nulls[1] = 'n';
+	pgmqc_key_release_init(&release);
+	for (i = 0; i < tables_to_try(queue) && ndone < n; i++)
+	{
+		PgmqcQueueTable table = remove_order[i];
+		int			found;
+		int			j;
+
+		/* the second look comes after the release of what was found */
+		if (i == 3)
+			pgmqc_key_release_finish(queue, &release);
+		found = pgmqc_queue_run(queue, remove_many_statements[table][archive ? 1 : 0],
+								values, nulls, 0);
+		for (j = 0; j < found && ndone < n; j++)
+		{
+			bool		isnull;
+
+			done[ndone++] = pgmqc_column_int64(j, ID_COL_MSG_ID, &isnull);
+		}
+		pgmqc_key_release_add_result(&release, found, ID_COL_ORDERING_KEY,
+									 table != QUEUE_TABLE_PENDING);
+	}
+	pgmqc_key_release_finish(queue, &release);
+	qsort(done, ndone, sizeof(int64), compare_int64);
+	*removed = ndone;
+	return done;
+}
 
 /*
  * Delete (or archive) the messages of msg_ids (bigint[]; read_cts, if not
- * NULL, an integer[] of the same length) from one of the queue's tables.
- * Returns how many; their msg_ids are the rows of SPI_tuptable.  (The
- * pending table exists from 0.7.0 on: before, nothing is there.)
+ * NULL, an integer[] of the same length) from the message table.  Returns
+ * how many; their msg_ids are the rows of SPI_tuptable.
  */
 int
-pgmqc_queue_remove_many(PgmqcQueue *queue, bool archive, PgmqcQueueTable table,
-						ArrayType *msg_ids, ArrayType *read_cts)
+pgmqc_queue_remove_many(PgmqcQueue *queue, bool archive, ArrayType *msg_ids,
+						ArrayType *read_cts)
 {
 	Datum		values[2];
 	char		nulls[2] = {' ', ' '};
 	int			n;
 
-	if (table == QUEUE_TABLE_PENDING && !queue->has_keys)
-		return 0;
 	values[0] = PointerGetDatum(msg_ids);
 	values[1] = PointerGetDatum(read_cts);
 	if (read_cts == NULL)
 		nulls[1] = 'n';
-	n = pgmqc_queue_run(queue, remove_many_statements[table][archive ? 1 : 0],
+	n = pgmqc_queue_run(queue, remove_many_statements[QUEUE_TABLE_MESSAGES][archive ? 1 : 0],
 						values, nulls, 0);
-	pgmqc_queue_release_result(queue, n, ID_COL_ORDERING_KEY,
-							   table != QUEUE_TABLE_PENDING);
+	pgmqc_queue_release_result(queue, n, ID_COL_ORDERING_KEY, true);
 	return n;
 }
 

@@ -19,7 +19,11 @@
  * new statement -- whose snapshot shows every send the lock waited for --
  * the first pending message of the key becomes the head.  A key whose count
  * reaches zero loses its row, so that the keys table holds the keys with
- * messages only.
+ * messages only.  Keys are released once per call, whatever tables the
+ * call removed messages from: a call that deletes a head and the key's
+ * next message deletes both (the next one is still pending), and locks the
+ * keys' rows once, in key order, as sends do, so that a send and a delete
+ * of the same keys do not wait for each other in a circle.
  *
  * Copyright (c) 2026, pgmq_c developers
  *
@@ -111,29 +115,81 @@ pgmqc_queue_send_keyed(PgmqcQueue *queue, ArrayType *messages,
 	return pgmqc_queue_run(queue, STMT_SEND_KEYED, values, nulls, 0);
 }
 
+/* Start collecting the keys of messages that leave the queue. */
+void
+pgmqc_key_release_init(PgmqcKeyRelease * release)
+{
+	memset(release, 0, sizeof(*release));
+}
+
+static void
+add_key(Datum **keys, int *n, int *max, Datum key)
+{
+	if (*n >= *max)
+	{
+		*max = Max(16, *max * 2);
+		*keys = *keys ? repalloc(*keys, *max * sizeof(Datum)) :
+			palloc(*max * sizeof(Datum));
+	}
+	(*keys)[(*n)++] = PointerGetDatum(DatumGetTextPCopy(key));
+}
+
 /*
- * n messages of keys "keys" (a text[] Datum, a key once per message) left
- * the queue: count them off their keys, forget the keys left without
- * messages and, when the messages were heads (they left the message or
- * delayed table, not the pending table), make each key's next message its
- * head.  Keeps the current SPI result as it was.
+ * The n rows of the current SPI result are messages that left the queue,
+ * with their ordering keys in column "column" (NULL: none); heads tells
+ * whether they left the message or delayed table (they were their keys'
+ * heads) or the pending table.
  */
 void
-pgmqc_queue_release_keys(PgmqcQueue *queue, Datum keys, int n, bool heads)
+pgmqc_key_release_add_result(PgmqcKeyRelease * release, int n, int column,
+							 bool heads)
+{
+	int			i;
+
+	for (i = 0; i < n; i++)
+	{
+		bool		isnull;
+		Datum		key = pgmqc_column(i, column, &isnull);
+
+		if (isnull)
+			continue;
+		add_key(&release->keys, &release->nkeys, &release->maxkeys, key);
+		if (heads)
+			add_key(&release->heads, &release->nheads, &release->maxheads, key);
+	}
+}
+
+static Datum
+text_array(Datum *elems, int n)
+{
+	return PointerGetDatum(construct_array(elems, n, TEXTOID, -1, false,
+										   TYPALIGN_INT));
+}
+
+/*
+ * The messages collected left the queue: count them off their keys (the
+ * keys' rows locked in key order, as sends lock them), forget the keys
+ * left without messages and, for the keys whose head left, make their next
+ * message the head.  Keeps the current SPI result as it was.
+ */
+void
+pgmqc_key_release_finish(PgmqcQueue *queue, PgmqcKeyRelease * release)
 {
 	SPITupleTable *result = SPI_tuptable;
 	uint64		processed = SPI_processed;
+	Datum		arg;
 	int			released;
-	Datum	   *promote;
+	Datum	   *alive;
 	Datum	   *forget;
-	int			npromote = 0;
+	int			nalive = 0;
 	int			nforget = 0;
 	int			i;
 
-	if (n == 0)
+	if (release->nkeys == 0 || !queue->has_keys)
 		return;
-	released = pgmqc_queue_run(queue, STMT_KEYS_RELEASE, &keys, NULL, 0);
-	promote = palloc((released + 1) * sizeof(Datum));
+	arg = text_array(release->keys, release->nkeys);
+	released = pgmqc_queue_run(queue, STMT_KEYS_RELEASE, &arg, NULL, 0);
+	alive = palloc((released + 1) * sizeof(Datum));
 	forget = palloc((released + 1) * sizeof(Datum));
 	for (i = 0; i < released; i++)
 	{
@@ -142,25 +198,25 @@ pgmqc_queue_release_keys(PgmqcQueue *queue, Datum keys, int n, bool heads)
 
 		if (pgmqc_column_int64(i, KEYS_COL_MESSAGES, &isnull) <= 0)
 			forget[nforget++] = key;
-		else if (heads)
-			promote[npromote++] = key;
+		else
+			alive[nalive++] = key;
 	}
 	if (nforget > 0)
 	{
-		Datum		arg = PointerGetDatum(construct_array(forget, nforget, TEXTOID,
-														  -1, false, TYPALIGN_INT));
-
+		arg = text_array(forget, nforget);
 		(void) pgmqc_queue_run(queue, STMT_KEYS_FORGET, &arg, NULL, 0);
 	}
-	if (npromote > 0)
+	if (nalive > 0 && release->nheads > 0)
 	{
-		Datum		arg = PointerGetDatum(construct_array(promote, npromote, TEXTOID,
-														  -1, false, TYPALIGN_INT));
+		Datum		args[2];
 		bool		isnull;
 		int32		visible;
 		Datum		first_due;
 
-		(void) pgmqc_queue_run(queue, STMT_KEYS_PROMOTE, &arg, NULL, 1);
+		/* in a statement of its own: see the file header */
+		args[0] = text_array(release->heads, release->nheads);
+		args[1] = text_array(alive, nalive);
+		(void) pgmqc_queue_run(queue, STMT_KEYS_PROMOTE, args, NULL, 1);
 		visible = DatumGetInt32(pgmqc_column(0, PROMOTE_COL_VISIBLE, &isnull));
 		first_due = pgmqc_column(0, PROMOTE_COL_FIRST_DUE, &isnull);
 		if (pgmqc_shared != NULL)
@@ -171,42 +227,43 @@ pgmqc_queue_release_keys(PgmqcQueue *queue, Datum keys, int n, bool heads)
 				pgmqc_due_on_commit(queue->queue_id, DatumGetTimestampTz(first_due));
 		}
 	}
+	pgmqc_key_release_init(release);
 	SPI_tuptable = result;
 	SPI_processed = processed;
 }
 
 /*
  * The n rows of the current SPI result are messages that left the queue,
- * with their ordering keys in column "column": release their keys (heads
- * tells where they were, as for pgmqc_queue_release_keys).
+ * with their ordering keys in column "column": release their keys at once
+ * (heads as for pgmqc_key_release_add_result).
  */
 void
 pgmqc_queue_release_result(PgmqcQueue *queue, int n, int column, bool heads)
 {
-	int			count;
-	Datum		keys;
+	PgmqcKeyRelease release;
 
 	if (!queue->has_keys || n == 0)
 		return;
-	keys = pgmqc_key_array(n, column, &count);
-	pgmqc_queue_release_keys(queue, keys, count, heads);
+	pgmqc_key_release_init(&release);
+	pgmqc_key_release_add_result(&release, n, column, heads);
+	pgmqc_key_release_finish(queue, &release);
 }
 
 /*
- * Messages ids[0..n-1] of the message table are about to leave it by a
- * statement that does not return their keys (dead letters): their keys,
- * as a text[] Datum, *count of them.
+ * Messages ids[0..n-1] of the message table (heads) are about to leave it
+ * by a statement that does not return their keys (dead letters): collect
+ * their keys.
  */
-Datum
-pgmqc_queue_keys_of(PgmqcQueue *queue, const int64 *ids, int n, int *count)
+void
+pgmqc_key_release_add_ids(PgmqcQueue *queue, PgmqcKeyRelease * release,
+						  const int64 *ids, int n)
 {
 	Datum		arg;
 	int			found;
 
-	*count = 0;
 	if (!queue->has_keys || n == 0)
-		return (Datum) 0;
+		return;
 	arg = pgmqc_id_array(ids, n);
 	found = pgmqc_queue_run(queue, STMT_KEYS_OF, &arg, NULL, 0);
-	return pgmqc_key_array(found, KEYS_COL_KEY, count);
+	pgmqc_key_release_add_result(release, found, KEYS_COL_KEY, true);
 }

@@ -51,12 +51,28 @@ extern Datum pgmqc_key_array(int n, int column, int *count);
 extern int	pgmqc_queue_send_keyed(PgmqcQueue *queue, ArrayType *messages,
 								   ArrayType *headers, Interval *delay,
 								   ArrayType *keys);
-extern void pgmqc_queue_release_keys(PgmqcQueue *queue, Datum keys, int n,
-									 bool heads);
+
+/* the ordering keys of messages that left the queue, to release at once */
+typedef struct PgmqcKeyRelease
+{
+	Datum	   *keys;			/* text, one per message (repeats) */
+	int			nkeys;
+	int			maxkeys;
+	Datum	   *heads;			/* the keys of those that were heads */
+	int			nheads;
+	int			maxheads;
+}			PgmqcKeyRelease;
+
+extern void pgmqc_key_release_init(PgmqcKeyRelease * release);
+extern void pgmqc_key_release_add_result(PgmqcKeyRelease * release, int n,
+										 int column, bool heads);
+extern void pgmqc_key_release_add_ids(PgmqcQueue *queue,
+									  PgmqcKeyRelease * release,
+									  const int64 *ids, int n);
+extern void pgmqc_key_release_finish(PgmqcQueue *queue,
+									 PgmqcKeyRelease * release);
 extern void pgmqc_queue_release_result(PgmqcQueue *queue, int n, int column,
 									   bool heads);
-extern Datum pgmqc_queue_keys_of(PgmqcQueue *queue, const int64 *ids, int n,
-								 int *count);
 
 /* watermark.c */
 extern int64 pgmqc_queue_advance_watermark(PgmqcQueue *queue);
@@ -80,9 +96,11 @@ typedef enum PgmqcQueueTable
 
 extern bool pgmqc_queue_remove(PgmqcQueue *queue, bool archive, int64 msg_id,
 							   bool has_read_ct, int32 read_ct);
+extern int64 *pgmqc_queue_remove_all(PgmqcQueue *queue, bool archive,
+									 ArrayType *msg_ids, ArrayType *read_cts,
+									 int n, int *removed);
 extern int	pgmqc_queue_remove_many(PgmqcQueue *queue, bool archive,
-									PgmqcQueueTable table, ArrayType *msg_ids,
-									ArrayType *read_cts);
+									ArrayType *msg_ids, ArrayType *read_cts);
 extern int	pgmqc_queue_set_vt(PgmqcQueue *queue, int64 msg_id, Interval *vt,
 							   bool has_read_ct, int32 read_ct);
 

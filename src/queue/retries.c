@@ -47,9 +47,11 @@ int64
 pgmqc_queue_move_dead(PgmqcQueue *queue, const int64 *ids, int n)
 {
 	Datum		args[2];
-	int			nkeys;
-	Datum		keys = pgmqc_queue_keys_of(queue, ids, n, &nkeys);
+	PgmqcKeyRelease release;
 	int64		moved;
+
+	pgmqc_key_release_init(&release);
+	pgmqc_key_release_add_ids(queue, &release, ids, n);
 
 	args[0] = pgmqc_id_array(ids, n);
 	args[1] = CStringGetTextDatum(queue->name);
@@ -61,7 +63,7 @@ pgmqc_queue_move_dead(PgmqcQueue *queue, const int64 *ids, int n)
 		moved = pgmqc_send_dead_letters(queue->retry.dead_letter_queue);
 	}
 	/* a dead letter of an ordering key lets the key's next message follow */
-	pgmqc_queue_release_keys(queue, keys, nkeys, true);
+	pgmqc_key_release_finish(queue, &release);
 	return moved;
 }
 
