@@ -92,6 +92,10 @@ BEGIN
 		EXECUTE pg_catalog.format('ALTER TABLE pgmq_c.%I ADD COLUMN ordering_key text', 'd_' OPERATOR(pg_catalog.||) it.queue_id);
 		EXECUTE pg_catalog.format('CREATE TABLE pgmq_c.%I (LIKE pgmq_c.template_queue_pending INCLUDING ALL)', 'p_' OPERATOR(pg_catalog.||) it.queue_id);
 		EXECUTE pg_catalog.format('CREATE TABLE pgmq_c.%I (LIKE pgmq_c.template_queue_keys INCLUDING ALL) WITH (fillfactor = 70, autovacuum_vacuum_scale_factor = 0.05, autovacuum_vacuum_cost_delay = 0)', 'k_' OPERATOR(pg_catalog.||) it.queue_id);
+		-- a queue's tables are not members of the extension (pg_dump dumps
+		-- them), as those create_queue() makes
+		EXECUTE pg_catalog.format('ALTER EXTENSION pgmq_c DROP TABLE pgmq_c.%I', 'p_' OPERATOR(pg_catalog.||) it.queue_id);
+		EXECUTE pg_catalog.format('ALTER EXTENSION pgmq_c DROP TABLE pgmq_c.%I', 'k_' OPERATOR(pg_catalog.||) it.queue_id);
 	END LOOP;
 	FOR it IN
 		SELECT q.queue_id
