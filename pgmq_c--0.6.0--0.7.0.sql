@@ -249,4 +249,15 @@ SELECT pgmq_c.upgrade_0_7_replace(
 	LANGUAGE C VOLATILE PARALLEL UNSAFE$sql$);
 COMMENT ON FUNCTION pgmq_c.list_queues() IS 'one row per queue on which the caller holds some privilege, with its retry policy, archive retention and deduplication window';
 
+SELECT pgmq_c.upgrade_0_7_replace(
+	'pgmq_c.list_topics()',
+	'pgmq_c.list_topics()',
+	$sql$CREATE FUNCTION pgmq_c.list_topics()
+	RETURNS TABLE (topic_name text, topic_id integer, retention interval,
+				   partition_size bigint, groups bigint, created_at timestamptz,
+				   owner text, dedup_window interval)
+	AS 'MODULE_PATHNAME', 'pgmqc_list_topics'
+	LANGUAGE C VOLATILE PARALLEL UNSAFE$sql$);
+COMMENT ON FUNCTION pgmq_c.list_topics() IS 'one row per topic on which the caller holds some privilege, with its deduplication window';
+
 DROP FUNCTION pgmq_c.upgrade_0_7_replace(text, text, text, boolean);

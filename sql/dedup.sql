@@ -161,8 +161,8 @@ SELECT pgmq_c.alter_queue('dd_w2', dedup_window => '1 second');
 SELECT pgmq_c.alter_queue('dd_w2t', dedup_window => '1 second');
 SELECT pgmq_c.alter_queue('dd_w3', dedup_window => '1 hour');
 SELECT queue_name, dedup_window FROM pgmq_c.list_queues() WHERE queue_name LIKE 'dd\_%' ORDER BY 1;
--- list_queues shows queues only: the topics' windows, from the catalog
-SELECT queue_name, kind, dedup_window FROM pgmq_c.queues WHERE queue_name LIKE 'dd\_%t' ORDER BY 1;
+-- list_queues shows queues only; list_topics the topics' windows
+SELECT topic_name, dedup_window FROM pgmq_c.list_topics() WHERE topic_name LIKE 'dd\_%t' ORDER BY 1;
 -- each sent twice in one statement (well within the window)
 SELECT pgmq_c.send('dd_w1', '{}', dedup_id => 'w') AS w1, pgmq_c.send('dd_w1', '{}', dedup_id => 'w') AS w1_again,
        pgmq_c.send('dd_w1t', '{}', dedup_id => 'w') AS w1t, pgmq_c.send('dd_w1t', '{}', dedup_id => 'w') AS w1t_again,

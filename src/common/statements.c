@@ -1789,6 +1789,19 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		"q.queue_name, q.queue_id, q.retention, q.partition_size, "
 		"(SELECT pg_catalog.count(*) FROM pgmq_c.groups g "
 		" WHERE g.topic_id OPERATOR(pg_catalog.=) q.queue_id), "
+		"q.created_at, q.dedup_window "
+		"FROM pgmq_c.queues q "
+		"WHERE q.kind OPERATOR(pg_catalog.=) 't' "
+		"ORDER BY q.queue_name COLLATE \"C\"",
+		0, {InvalidOid}, true
+	},
+	/* the catalog before 0.7.0: no deduplication window */
+	[STMT_LIST_TOPICS_0_6] = {
+		ON_CATALOG,
+		"SELECT q.queue_id, q.owner::pg_catalog.oid, "
+		"q.queue_name, q.queue_id, q.retention, q.partition_size, "
+		"(SELECT pg_catalog.count(*) FROM pgmq_c.groups g "
+		" WHERE g.topic_id OPERATOR(pg_catalog.=) q.queue_id), "
 		"q.created_at "
 		"FROM pgmq_c.queues q "
 		"WHERE q.kind OPERATOR(pg_catalog.=) 't' "

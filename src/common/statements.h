@@ -265,6 +265,7 @@ typedef enum PgmqcStatement
 	STMT_LIST_QUEUES_0_6,
 	STMT_LIST_QUEUES_0_5,
 	STMT_LIST_TOPICS,
+	STMT_LIST_TOPICS_0_6,
 	/* ---- queue: end ---- */
 	PGMQC_NUM_STATEMENTS
 } PgmqcStatement;

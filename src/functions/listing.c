@@ -31,6 +31,8 @@
 
 /* where list_queues() shows the owner */
 #define LIST_QUEUES_OWNER_COLUMN	4
+/* list_topics() (0.7.0): owner, then dedup_window */
+#define LIST_TOPICS_OWNER_COLUMN	6
 
 PG_FUNCTION_INFO_V1(pgmqc_list_queues);
 PG_FUNCTION_INFO_V1(pgmqc_list_topics);
@@ -131,11 +133,16 @@ pgmqc_list_queues(PG_FUNCTION_ARGS)
 /*
  * list_topics() RETURNS TABLE (topic_name text, topic_id integer,
  *		retention interval, partition_size bigint, groups bigint,
- *		created_at timestamptz, owner text)
+ *		created_at timestamptz, owner text, dedup_window interval)
+ *
+ * dedup_window is there from 0.7.0 on.
  */
 Datum
 pgmqc_list_topics(PG_FUNCTION_ARGS)
 {
-	list_rows(fcinfo, STMT_LIST_TOPICS, -1);
+	if (pgmqc_ordering_exists())
+		list_rows(fcinfo, STMT_LIST_TOPICS, LIST_TOPICS_OWNER_COLUMN);
+	else
+		list_rows(fcinfo, STMT_LIST_TOPICS_0_6, -1);
 	PG_RETURN_NULL();
 }
