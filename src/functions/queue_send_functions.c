@@ -1,7 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * queue_send_functions.c
- *		SQL functions send and send_batch, to a queue or a topic.
+ *		SQL functions send and send_batch, to a queue or a topic, with
+ *		ordering keys and deduplication ids.
  *
  * The arguments are checked here; the name may be a queue's or a topic's,
  * and the send goes to the queue engine (queue/send.c, queue/ordering.c)

@@ -2,11 +2,14 @@
  *
  * retry_pass.c
  *		The worker's pass over the retry policies of a database: dead
- *		messages nobody reads are moved to their dead-letter queues, and
- *		archived messages past archive_retention are removed.
+ *		messages nobody reads are moved to their dead-letter queues,
+ *		archived messages past archive_retention are removed, and the days
+ *		of pgmq_c.dedup_ids are made and dropped.
  *
  * A reader moves the dead messages it comes across itself; this pass makes
- * a dead letter appear even when nobody reads its source.  Each queue and
+ * a dead letter appear even when nobody reads its source.  Once a minute it
+ * also cares for the day partitions of the deduplication ids
+ * (common/dedup.c).  Each queue and
  * group is done in a subtransaction of its own: one that fails (its tables
  * damaged, say) is reported at most once a minute and the others go on.
  *
