@@ -229,6 +229,43 @@ typedef struct StatementDef
 	"WHERE ins.read_ct OPERATOR(pg_catalog.=) 1) x ON true"
 
 /*
+ * Of a statement promoting the pending messages n (their msg_ids): move
+ * them (m) to the message table (iq) or, while their delay lasts, the
+ * delayed table (id).
+ */
+#define PROMOTE_MOVE \
+	"m AS (DELETE FROM {pending} p USING n WHERE p.msg_id OPERATOR(pg_catalog.=) n.msg_id " \
+	"RETURNING p.msg_id, p.ordering_key, p.enqueued_at, p.deliver_at, p.message, p.headers, " \
+	"(p.deliver_at IS NULL OR p.deliver_at OPERATOR(pg_catalog.<=) pg_catalog.clock_timestamp()) AS due), " \
+	"iq AS (INSERT INTO {messages} (msg_id, read_ct, enqueued_at, vt, message, headers, ordering_key) " \
+	"SELECT m.msg_id, 0, m.enqueued_at, pg_catalog.clock_timestamp(), m.message, m.headers, m.ordering_key " \
+	"FROM m WHERE m.due RETURNING 1), " \
+	"id AS (INSERT INTO {delayed} (msg_id, enqueued_at, deliver_at, message, headers, ordering_key) " \
+	"SELECT m.msg_id, m.enqueued_at, m.deliver_at, m.message, m.headers, m.ordering_key " \
+	"FROM m WHERE NOT m.due RETURNING deliver_at) "
+
+/*
+ * STMT_KEYS_RELEASE: lock is a CTE locking the keys' rows in order (joined
+ * to the update as lock_from, lock_where), or nothing for one key.
+ */
+#define KEYS_RELEASE(lock, lock_from, lock_where) \
+	"WITH c AS (SELECT k, pg_catalog.count(*) AS n FROM pg_catalog.unnest($1) AS k " \
+	"WHERE k IS NOT NULL GROUP BY k), " \
+	lock \
+	"u AS (UPDATE {keys} x SET messages = x.messages OPERATOR(pg_catalog.-) c.n FROM c" lock_from " " \
+	"WHERE x.ordering_key OPERATOR(pg_catalog.=) ANY ($1) " \
+	"AND x.ordering_key OPERATOR(pg_catalog.=) c.k " lock_where \
+	"RETURNING x.ordering_key, x.messages), " \
+	"n AS (SELECT (SELECT p.msg_id FROM {pending} p WHERE p.ordering_key OPERATOR(pg_catalog.=) u.ordering_key " \
+	"ORDER BY p.msg_id LIMIT 1) AS msg_id FROM u " \
+	"WHERE u.messages OPERATOR(pg_catalog.>) 0 AND u.ordering_key OPERATOR(pg_catalog.=) ANY ($2)), " \
+	PROMOTE_MOVE \
+	"SELECT u.ordering_key, u.messages, pm.ordering_key IS NOT NULL, " \
+	"(SELECT pg_catalog.count(*)::pg_catalog.int4 FROM iq), (SELECT pg_catalog.min(deliver_at) FROM id) " \
+	"FROM u LEFT JOIN (SELECT DISTINCT m.ordering_key FROM m) pm " \
+	"ON pm.ordering_key OPERATOR(pg_catalog.=) u.ordering_key"
+
+/*
  * A queue's sequence, message, delayed and archive tables, shaped by their
  * templates (0.5.0), and the comments on those tables.
  */
@@ -330,18 +367,32 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		"WHERE u.messages OPERATOR(pg_catalog.=) c.n",
 		1, {TEXTARRAYOID}
 	},
-	/* messages of keys $1 (with repeats) removed: how many each has left */
+
+	/*
+	 * Messages of keys $1 (with repeats) left the queue, the heads of keys $2
+	 * among them: count them off their keys, whose rows are locked in key
+	 * order, as STMT_KEYS_ACQUIRE locks them; for each key of $2 that has
+	 * messages left, its first pending message becomes its head (as
+	 * STMT_KEYS_PROMOTE).  Returns each key with the messages it has left and
+	 * whether its next message was moved, and, on every row, how many became
+	 * visible and the earliest due time of the others.  The statement's
+	 * snapshot may be older than the sends it waited for on the keys' rows: a
+	 * key left with messages and nothing moved is promoted again by a
+	 * statement of its own (ordering.c).
+	 */
 	[STMT_KEYS_RELEASE] = {
 		ON_QUEUE,
-		"WITH c AS (SELECT k, pg_catalog.count(*) AS n FROM pg_catalog.unnest($1) AS k "
-		"WHERE k IS NOT NULL GROUP BY k), "
-		"l AS (SELECT y.ordering_key FROM {keys} y "
-		"WHERE y.ordering_key OPERATOR(pg_catalog.=) ANY (ARRAY(SELECT c.k FROM c)) "
-		"ORDER BY y.ordering_key COLLATE \"C\" FOR UPDATE) "
-		"UPDATE {keys} x SET messages = x.messages OPERATOR(pg_catalog.-) c.n FROM c, l "
-		"WHERE x.ordering_key OPERATOR(pg_catalog.=) c.k AND l.ordering_key OPERATOR(pg_catalog.=) c.k "
-		"RETURNING x.ordering_key, x.messages",
-		1, {TEXTARRAYOID}
+		KEYS_RELEASE("l AS (SELECT y.ordering_key FROM {keys} y "
+					 "WHERE y.ordering_key OPERATOR(pg_catalog.=) ANY ($1) "
+					 "ORDER BY y.ordering_key COLLATE \"C\" FOR UPDATE), ",
+					 ", l", "AND l.ordering_key OPERATOR(pg_catalog.=) c.k "),
+		2, {TEXTARRAYOID, TEXTARRAYOID}
+	},
+	/* ... of one key: no order to keep */
+	[STMT_KEYS_RELEASE_ONE] = {
+		ON_QUEUE,
+		KEYS_RELEASE("", "", ""),
+		2, {TEXTARRAYOID, TEXTARRAYOID}
 	},
 	[STMT_KEYS_FORGET] = {
 		ON_QUEUE,
@@ -361,15 +412,7 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		"WITH n AS (SELECT (SELECT p.msg_id FROM {pending} p WHERE p.ordering_key OPERATOR(pg_catalog.=) h.k "
 		"ORDER BY p.msg_id LIMIT 1) AS msg_id FROM (SELECT DISTINCT k FROM pg_catalog.unnest($1) AS k "
 		"WHERE k OPERATOR(pg_catalog.=) ANY ($2)) h), "
-		"m AS (DELETE FROM {pending} p USING n WHERE p.msg_id OPERATOR(pg_catalog.=) n.msg_id "
-		"RETURNING p.msg_id, p.ordering_key, p.enqueued_at, p.deliver_at, p.message, p.headers, "
-		"(p.deliver_at IS NULL OR p.deliver_at OPERATOR(pg_catalog.<=) pg_catalog.clock_timestamp()) AS due), "
-		"iq AS (INSERT INTO {messages} (msg_id, read_ct, enqueued_at, vt, message, headers, ordering_key) "
-		"SELECT m.msg_id, 0, m.enqueued_at, pg_catalog.clock_timestamp(), m.message, m.headers, m.ordering_key "
-		"FROM m WHERE m.due RETURNING 1), "
-		"id AS (INSERT INTO {delayed} (msg_id, enqueued_at, deliver_at, message, headers, ordering_key) "
-		"SELECT m.msg_id, m.enqueued_at, m.deliver_at, m.message, m.headers, m.ordering_key "
-		"FROM m WHERE NOT m.due RETURNING deliver_at) "
+		PROMOTE_MOVE
 		"SELECT (SELECT pg_catalog.count(*)::pg_catalog.int4 FROM iq), (SELECT pg_catalog.min(deliver_at) FROM id)",
 		2, {TEXTARRAYOID, TEXTARRAYOID}
 	},

@@ -97,6 +97,7 @@ typedef enum PgmqcStatement
 	STMT_SEND_KEYED,
 	STMT_KEYS_ACQUIRE,
 	STMT_KEYS_RELEASE,
+	STMT_KEYS_RELEASE_ONE,
 	STMT_KEYS_FORGET,
 	STMT_KEYS_PROMOTE,
 	STMT_KEYS_OF,
@@ -337,10 +338,15 @@ typedef enum PgmqcStatement
 /* STMT_DEAD_LETTER_TAKE: after the TAKE_COL_* columns, the keys moved */
 #define TAKE_COL_KEYS				4
 
-/* STMT_KEYS_ACQUIRE, STMT_KEYS_RELEASE, STMT_KEYS_OF */
+/* STMT_KEYS_ACQUIRE, STMT_KEYS_OF */
 #define KEYS_COL_KEY				1
-/* STMT_KEYS_RELEASE: then the messages the key has left */
-#define KEYS_COL_MESSAGES			2
+
+/* STMT_KEYS_RELEASE */
+#define RELEASE_COL_KEY				1
+#define RELEASE_COL_MESSAGES		2
+#define RELEASE_COL_PROMOTED		3
+#define RELEASE_COL_VISIBLE			4
+#define RELEASE_COL_FIRST_DUE		5
 
 /* STMT_KEYS_PROMOTE */
 #define PROMOTE_COL_VISIBLE			1

@@ -7,7 +7,10 @@
  * A claim first moves due delayed messages into the message table
  * (delayed.c), then takes up to qty visible messages from the watermark on
  * (watermark.c) with FOR UPDATE SKIP LOCKED, so that readers never block
- * one another, and makes them invisible for the lease.  While none is
+ * one another, and makes them invisible for the lease.  Its statements are
+ * planned with sequential scans off (pgmqc_plan_guard_begin): a plan kept
+ * from a moment the queue was small would scan the whole table on every
+ * read once it has grown.  While none is
  * visible, a waiting claim sleeps on the queue's wake-up slot (wait.c)
  * until a commit may have made one visible, or until the next due time.
  *
@@ -190,12 +193,15 @@ pgmqc_queue_claim(const char *name, int32 qty, Interval *vt_arg,
 		uint64		seen;
 		TimestampTz until;
 		int			n;
+		int			guard;
 
 		/* after a sleep, the queue may have been dropped meanwhile */
 		pgmqc_check_not_dropped(queue);
 		vt = vt_arg ? vt_arg : &queue->default_vt;
 		seen = pgmqc_generation(queue->queue_id);
+		guard = pgmqc_plan_guard_begin();
 		n = claim_once(queue, qty, vt);
+		pgmqc_plan_guard_end(guard);
 		if (n > 0 || !waiting || GetCurrentTimestamp() >= deadline)
 			return n;
 		SPI_freetuptable(SPI_tuptable);
@@ -216,13 +222,19 @@ pgmqc_queue_pop(PgmqcQueue *queue, int32 qty)
 {
 	Datum		values[2];
 	int			n;
+	int			guard = pgmqc_plan_guard_begin();
 
 	if (queue->retry.max_deliveries > 0 || queue->retry.backoff > 0)
-		return pop_with_retries(queue, qty);
+	{
+		n = pop_with_retries(queue, qty);
+		pgmqc_plan_guard_end(guard);
+		return n;
+	}
 	pgmqc_queue_mature_due(queue);
 	values[0] = Int32GetDatum(qty);
 	values[1] = Int64GetDatum(pgmqc_queue_advance_watermark(queue));
 	n = pgmqc_queue_run(queue, STMT_POP, values, NULL, 0);
+	pgmqc_plan_guard_end(guard);
 	if (n > 0)
 		pgmqc_wake_on_abort(queue->queue_id, n);
 	pgmqc_queue_release_result(queue, n, MESSAGE_COL_ORDERING_KEY, true);

@@ -19,7 +19,10 @@
  * new statement -- whose snapshot shows every send the lock waited for --
  * the first pending message of the key becomes the head.  A key whose count
  * reaches zero loses its row, so that the keys table holds the keys with
- * messages only.  Keys are released once per call, whatever tables the
+ * messages only.  (The count and the promotion are one statement, the
+ * common case; when that statement's snapshot, taken before the lock wait,
+ * shows no next message for a key that has one, a second statement
+ * promotes it.)  Keys are released once per call, whatever tables the
  * call removed messages from: a call that deletes a head and the key's
  * next message deletes both (the next one is still pending), and locks the
  * keys' rows once, in key order, as sends do, so that a send and a delete
@@ -166,66 +169,106 @@ text_array(Datum *elems, int n)
 										   TYPALIGN_INT));
 }
 
+/* Whether the messages collected are all of one key. */
+static bool
+one_key(PgmqcKeyRelease * release)
+{
+	int			i;
+
+	text	   *first = DatumGetTextPP(release->keys[0]);
+
+	for (i = 1; i < release->nkeys; i++)
+	{
+		text	   *key = DatumGetTextPP(release->keys[i]);
+
+		if (VARSIZE_ANY_EXHDR(key) != VARSIZE_ANY_EXHDR(first) ||
+			memcmp(VARDATA_ANY(key), VARDATA_ANY(first), VARSIZE_ANY_EXHDR(key)) != 0)
+			return false;
+	}
+	return true;
+}
+
+/* The wake-ups of messages promoted: visible now, or due at first_due. */
+static void
+announce_promoted(PgmqcQueue *queue, int32 visible, bool has_due,
+				  Datum first_due)
+{
+	if (pgmqc_shared == NULL)
+		return;
+	if (visible > 0)
+		pgmqc_wake_on_commit(queue->queue_id, visible, queue->notify);
+	if (has_due)
+		pgmqc_due_on_commit(queue->queue_id, DatumGetTimestampTz(first_due));
+}
+
 /*
  * The messages collected left the queue: count them off their keys (the
- * keys' rows locked in key order, as sends lock them), forget the keys
- * left without messages and, for the keys whose head left, make their next
- * message the head.  Keeps the current SPI result as it was.
+ * keys' rows locked in key order, as sends lock them) and, for the keys
+ * whose head left, make their next message the head, in one statement;
+ * then forget the keys left without messages, and promote again, in a
+ * statement of its own, for a key whose next message the first one could
+ * not see (a send it waited for on the key's row).  Keeps the current SPI
+ * result as it was.
  */
 void
 pgmqc_key_release_finish(PgmqcQueue *queue, PgmqcKeyRelease * release)
 {
 	SPITupleTable *result = SPI_tuptable;
 	uint64		processed = SPI_processed;
-	Datum		arg;
+	Datum		args[2];
+	char		nulls[2] = {' ', ' '};
 	int			released;
-	Datum	   *alive;
+	Datum	   *again;
 	Datum	   *forget;
-	int			nalive = 0;
+	int			nagain = 0;
 	int			nforget = 0;
+	bool		isnull;
 	int			i;
 
 	if (release->nkeys == 0 || !queue->has_keys)
 		return;
-	arg = text_array(release->keys, release->nkeys);
-	released = pgmqc_queue_run(queue, STMT_KEYS_RELEASE, &arg, NULL, 0);
-	alive = palloc((released + 1) * sizeof(Datum));
+	args[0] = text_array(release->keys, release->nkeys);
+	args[1] = release->nheads > 0 ? text_array(release->heads, release->nheads) : (Datum) 0;
+	if (release->nheads == 0)
+		nulls[1] = 'n';
+	released = pgmqc_queue_run(queue, one_key(release) ? STMT_KEYS_RELEASE_ONE :
+							   STMT_KEYS_RELEASE, args, nulls, 0);
+	again = palloc((released + 1) * sizeof(Datum));
 	forget = palloc((released + 1) * sizeof(Datum));
 	for (i = 0; i < released; i++)
 	{
-		bool		isnull;
-		Datum		key = pgmqc_column(i, KEYS_COL_KEY, &isnull);
+		Datum		key = pgmqc_column(i, RELEASE_COL_KEY, &isnull);
 
-		if (pgmqc_column_int64(i, KEYS_COL_MESSAGES, &isnull) <= 0)
+		if (pgmqc_column_int64(i, RELEASE_COL_MESSAGES, &isnull) <= 0)
 			forget[nforget++] = key;
-		else
-			alive[nalive++] = key;
+		else if (!DatumGetBool(pgmqc_column(i, RELEASE_COL_PROMOTED, &isnull)))
+			again[nagain++] = key;
+	}
+	if (released > 0)
+	{
+		Datum		first_due = pgmqc_column(0, RELEASE_COL_FIRST_DUE, &isnull);
+
+		announce_promoted(queue,
+						  DatumGetInt32(pgmqc_column(0, RELEASE_COL_VISIBLE, &isnull)),
+						  !isnull, first_due);
 	}
 	if (nforget > 0)
 	{
-		arg = text_array(forget, nforget);
-		(void) pgmqc_queue_run(queue, STMT_KEYS_FORGET, &arg, NULL, 0);
+		args[0] = text_array(forget, nforget);
+		(void) pgmqc_queue_run(queue, STMT_KEYS_FORGET, args, NULL, 0);
 	}
-	if (nalive > 0 && release->nheads > 0)
+	if (nagain > 0 && release->nheads > 0)
 	{
-		Datum		args[2];
-		bool		isnull;
-		int32		visible;
 		Datum		first_due;
 
 		/* in a statement of its own: see the file header */
-		args[0] = text_array(release->heads, release->nheads);
-		args[1] = text_array(alive, nalive);
+		args[0] = args[1];		/* the heads that left */
+		args[1] = text_array(again, nagain);
 		(void) pgmqc_queue_run(queue, STMT_KEYS_PROMOTE, args, NULL, 1);
-		visible = DatumGetInt32(pgmqc_column(0, PROMOTE_COL_VISIBLE, &isnull));
 		first_due = pgmqc_column(0, PROMOTE_COL_FIRST_DUE, &isnull);
-		if (pgmqc_shared != NULL)
-		{
-			if (visible > 0)
-				pgmqc_wake_on_commit(queue->queue_id, visible, queue->notify);
-			if (!isnull)
-				pgmqc_due_on_commit(queue->queue_id, DatumGetTimestampTz(first_due));
-		}
+		announce_promoted(queue,
+						  DatumGetInt32(pgmqc_column(0, PROMOTE_COL_VISIBLE, &isnull)),
+						  !isnull, first_due);
 	}
 	pgmqc_key_release_init(release);
 	SPI_tuptable = result;
