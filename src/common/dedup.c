@@ -111,14 +111,20 @@ pgmqc_dedup_lookup(int32 queue_id, double window_secs, Datum ids)
 
 	values[0] = Int32GetDatum(queue_id);
 	values[1] = ids;
-	values[2] = TimestampTzGetDatum(GetCurrentTimestamp() -
-									(TimestampTz) (window_secs * USECS_PER_SEC));
+	values[2] = TimestampTzGetDatum(pgmqc_dedup_cutoff(window_secs));
 	rc = SPI_execute_snapshot(pgmqc_catalog_plan(STMT_DEDUP_LOOKUP), values,
 							  NULL, GetLatestSnapshot(), InvalidSnapshot,
 							  true, false, 0);
 	if (rc != SPI_OK_SELECT)
 		elog(ERROR, "SPI_execute_snapshot failed: %s", SPI_result_code_string(rc));
 	return (int) SPI_processed;
+}
+
+/* Ids remembered since this time, for a window of window_secs, count. */
+TimestampTz
+pgmqc_dedup_cutoff(double window_secs)
+{
+	return GetCurrentTimestamp() - (TimestampTz) (window_secs * USECS_PER_SEC);
 }
 
 /* Remember ids (text[]) as sent to queue_id with msg_ids (bigint[]). */

@@ -92,6 +92,7 @@ typedef enum PgmqcStatement
 	/* queues: sending */
 	STMT_SEND,
 	STMT_SEND_DELAYED,
+	STMT_SEND_DEDUP,
 	STMT_SEND_BATCH,
 	STMT_SEND_BATCH_DELAYED,
 	STMT_SEND_KEYED,
@@ -351,6 +352,9 @@ typedef enum PgmqcStatement
 /* STMT_KEYS_PROMOTE */
 #define PROMOTE_COL_VISIBLE			1
 #define PROMOTE_COL_FIRST_DUE		2
+
+/* STMT_SEND_DEDUP: the msg_id, then whether the id was known */
+#define SEND_DEDUP_COL_KNOWN		2
 
 /* STMT_DEDUP_LOOKUP */
 #define DEDUP_COL_ID				1

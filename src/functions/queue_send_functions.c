@@ -19,6 +19,7 @@
  */
 #include "postgres.h"
 
+#include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "funcapi.h"
 #include "utils/array.h"
@@ -30,6 +31,7 @@
 #include "pgmq_c.h"
 #include "common/dead_letters.h"
 #include "common/dedup.h"
+#include "common/intervals.h"
 #include "common/object_cache.h"
 #include "common/security.h"
 #include "common/statements.h"
@@ -312,7 +314,20 @@ pgmqc_send(PG_FUNCTION_ARGS)
 	delay = check_delay_arg(fcinfo, "send()");
 
 	queue = connect_to_send(&cxt, name);
-	if (key != (Datum) 0 || dedup_id != (Datum) 0)
+	if (key == (Datum) 0 && dedup_id != (Datum) 0 && queue->has_keys &&
+		queue->kind == PGMQC_KIND_QUEUE && pgmqc_interval_is_zero(delay) &&
+		!IsolationUsesXactSnapshot())
+	{
+		bool		known;
+
+		/* the common case in one statement, after the id's lock */
+		pgmqc_dedup_lock(queue->queue_id, &dedup_id, 1);
+		msg_id = pgmqc_queue_send_dedup(queue, message, headers,
+										DatumGetTextPP(dedup_id),
+										pgmqc_dedup_cutoff(queue->dedup_window_secs),
+										&known);
+	}
+	else if (key != (Datum) 0 || dedup_id != (Datum) 0)
 	{
 		bool		no_null = false;
 		bool		key_null = key == (Datum) 0;

@@ -82,6 +82,37 @@ pgmqc_queue_send(PgmqcQueue *queue, Jsonb *message, Jsonb *headers,
 }
 
 /*
+ * Send one message (headers may be NULL) at once, with deduplication id
+ * dedup_id, whose lock the caller holds: unless the queue remembers the id
+ * since cutoff.  Returns the msg_id, the first send's when *known.  Only
+ * under READ COMMITTED (see STMT_SEND_DEDUP).
+ */
+int64
+pgmqc_queue_send_dedup(PgmqcQueue *queue, Jsonb *message, Jsonb *headers,
+					   text *dedup_id, TimestampTz cutoff, bool *known)
+{
+	Datum		values[5];
+	char		nulls[5] = {' ', ' ', ' ', ' ', ' '};
+	Interval	zero;
+	bool		isnull;
+	int64		msg_id;
+
+	memset(&zero, 0, sizeof(zero));
+	pgmqc_send_begin(values, nulls, JsonbPGetDatum(message), (Pointer) headers,
+					 &zero);
+	values[2] = Int32GetDatum(queue->queue_id);
+	nulls[2] = ' ';
+	values[3] = PointerGetDatum(dedup_id);
+	values[4] = TimestampTzGetDatum(cutoff);
+	pgmqc_queue_run(queue, STMT_SEND_DEDUP, values, nulls, 0);
+	msg_id = pgmqc_column_int64(0, ID_COL_MSG_ID, &isnull);
+	*known = DatumGetBool(pgmqc_column(0, SEND_DEDUP_COL_KNOWN, &isnull));
+	if (!*known)
+		announce(queue, 1, &zero);
+	return msg_id;
+}
+
+/*
  * Send a batch of messages (jsonb[]; headers, if not NULL, a jsonb[] of the
  * same length) after delay.  Returns how many were sent; their msg_ids are
  * the rows of SPI_tuptable.  The caller then calls pgmqc_queue_batch_sent().
