@@ -106,12 +106,13 @@ pgmqc_dedup_lock(int32 queue_id, Datum *ids, int n)
 int
 pgmqc_dedup_lookup(int32 queue_id, double window_secs, Datum ids)
 {
-	Datum		values[3];
+	Datum		values[4];
 	int			rc;
 
 	values[0] = Int32GetDatum(queue_id);
 	values[1] = ids;
 	values[2] = TimestampTzGetDatum(pgmqc_dedup_cutoff(window_secs));
+	values[3] = TimestampTzGetDatum(pgmqc_dedup_horizon());
 	rc = SPI_execute_snapshot(pgmqc_catalog_plan(STMT_DEDUP_LOOKUP), values,
 							  NULL, GetLatestSnapshot(), InvalidSnapshot,
 							  true, false, 0);
@@ -125,6 +126,17 @@ TimestampTz
 pgmqc_dedup_cutoff(double window_secs)
 {
 	return GetCurrentTimestamp() - (TimestampTz) (window_secs * USECS_PER_SEC);
+}
+
+/*
+ * No id was remembered after this time: the end of the days a lookup
+ * scans (the days ahead, made by the worker, are empty).  A minute ahead
+ * of now, for the clocks of other sessions.
+ */
+TimestampTz
+pgmqc_dedup_horizon(void)
+{
+	return GetCurrentTimestamp() + 60 * USECS_PER_SEC;
 }
 
 /* Remember ids (text[]) as sent to queue_id with msg_ids (bigint[]). */
@@ -194,9 +206,13 @@ pgmqc_dedup_maintain(void)
 							  SPI_OK_UTILITY);
 	}
 
-	arg = TimestampTzGetDatum(cutoff);
-	(void) pgmqc_run_catalog(STMT_DEDUP_EXPIRE_DEFAULT, &arg, NULL,
-							 DEDUP_DEFAULT_EXPIRE_LIMIT);
+	{
+		Datum		args[2];
+
+		args[0] = TimestampTzGetDatum(cutoff);
+		args[1] = Int32GetDatum(DEDUP_DEFAULT_EXPIRE_LIMIT);
+		(void) pgmqc_run_catalog(STMT_DEDUP_EXPIRE_DEFAULT, args, NULL, 0);
+	}
 	AtEOXact_GUC(true, save_nestlevel);
 	return dropped;
 }

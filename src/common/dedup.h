@@ -18,6 +18,7 @@
 extern void pgmqc_dedup_lock(int32 queue_id, Datum *ids, int n);
 extern int	pgmqc_dedup_lookup(int32 queue_id, double window_secs, Datum ids);
 extern TimestampTz pgmqc_dedup_cutoff(double window_secs);
+extern TimestampTz pgmqc_dedup_horizon(void);
 extern void pgmqc_dedup_record(int32 queue_id, Datum ids, Datum msg_ids);
 extern int	pgmqc_dedup_maintain(void);
 

@@ -305,7 +305,7 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		ON_QUEUE,
 		"WITH f AS (SELECT d.msg_id FROM pgmq_c.dedup_ids d WHERE d.queue_id OPERATOR(pg_catalog.=) $3 "
 		"AND d.dedup_id OPERATOR(pg_catalog.=) $4 AND d.first_at OPERATOR(pg_catalog.>) $5 "
-		"ORDER BY d.first_at LIMIT 1), "
+		"AND d.first_at OPERATOR(pg_catalog.<) $6 ORDER BY d.first_at LIMIT 1), "
 		"m AS (INSERT INTO {messages} (msg_id, read_ct, enqueued_at, vt, message, headers) "
 		"SELECT pg_catalog.nextval({sequence_regclass}), 0, pg_catalog.clock_timestamp(), "
 		"pg_catalog.clock_timestamp(), $1, $2 WHERE NOT EXISTS (SELECT 1 FROM f) RETURNING msg_id), "
@@ -313,7 +313,7 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		"SELECT $3, $4, m.msg_id, pg_catalog.clock_timestamp() FROM m) "
 		"SELECT COALESCE((SELECT msg_id FROM f), (SELECT msg_id FROM m)), "
 		"EXISTS (SELECT 1 FROM f)",
-		5, {JSONBOID, JSONBOID, INT4OID, TEXTOID, TIMESTAMPTZOID}
+		6, {JSONBOID, JSONBOID, INT4OID, TEXTOID, TIMESTAMPTZOID, TIMESTAMPTZOID}
 	},
 	[STMT_SEND_DELAYED] = {
 		ON_QUEUE,
@@ -765,14 +765,16 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 
 	/*
 	 * Deduplication ids (pgmq_c.dedup_ids): which of ids $2 queue or topic $1
-	 * has remembered since $3, with the first msg_id sent with each.
+	 * has remembered since $3, with the first msg_id sent with each.  ($4, a
+	 * moment from now, leaves the days ahead out of the scan.)
 	 */
 	[STMT_DEDUP_LOOKUP] = {
 		ON_CATALOG,
 		"SELECT DISTINCT ON (d.dedup_id) d.dedup_id, d.msg_id FROM pgmq_c.dedup_ids d "
 		"WHERE d.queue_id OPERATOR(pg_catalog.=) $1 AND d.dedup_id OPERATOR(pg_catalog.=) ANY ($2) "
-		"AND d.first_at OPERATOR(pg_catalog.>) $3 ORDER BY d.dedup_id, d.first_at",
-		3, {INT4OID, TEXTARRAYOID, TIMESTAMPTZOID}
+		"AND d.first_at OPERATOR(pg_catalog.>) $3 AND d.first_at OPERATOR(pg_catalog.<) $4 "
+		"ORDER BY d.dedup_id, d.first_at",
+		4, {INT4OID, TEXTARRAYOID, TIMESTAMPTZOID, TIMESTAMPTZOID}
 	},
 	[STMT_DEDUP_RECORD] = {
 		ON_CATALOG,
@@ -812,8 +814,9 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 	/* ids remembered before $1 that no day partition took */
 	[STMT_DEDUP_EXPIRE_DEFAULT] = {
 		ON_CATALOG,
-		"DELETE FROM pgmq_c.dedup_ids_default WHERE first_at OPERATOR(pg_catalog.<) $1",
-		1, {TIMESTAMPTZOID}
+		"DELETE FROM pgmq_c.dedup_ids_default WHERE ctid OPERATOR(pg_catalog.=) ANY (ARRAY("
+		"SELECT ctid FROM pgmq_c.dedup_ids_default WHERE first_at OPERATOR(pg_catalog.<) $1 LIMIT $2))",
+		2, {TIMESTAMPTZOID, INT4OID}
 	},
 	[STMT_DEDUP_LONGEST_WINDOW] = {
 		ON_CATALOG,

@@ -223,6 +223,7 @@ pgmqc_key_release_finish(PgmqcQueue *queue, PgmqcKeyRelease * release)
 	int			nagain = 0;
 	int			nforget = 0;
 	bool		isnull;
+	int			guard;
 	int			i;
 
 	if (release->nkeys == 0 || !queue->has_keys)
@@ -231,6 +232,8 @@ pgmqc_key_release_finish(PgmqcQueue *queue, PgmqcKeyRelease * release)
 	args[1] = release->nheads > 0 ? text_array(release->heads, release->nheads) : (Datum) 0;
 	if (release->nheads == 0)
 		nulls[1] = 'n';
+	/* planned for its index paths, whatever the keys table's statistics */
+	guard = pgmqc_plan_guard_begin();
 	released = pgmqc_queue_run(queue, one_key(release) ? STMT_KEYS_RELEASE_ONE :
 							   STMT_KEYS_RELEASE, args, nulls, 0);
 	again = palloc((released + 1) * sizeof(Datum));
@@ -270,6 +273,7 @@ pgmqc_key_release_finish(PgmqcQueue *queue, PgmqcKeyRelease * release)
 						  DatumGetInt32(pgmqc_column(0, PROMOTE_COL_VISIBLE, &isnull)),
 						  !isnull, first_due);
 	}
+	pgmqc_plan_guard_end(guard);
 	pgmqc_key_release_init(release);
 	SPI_tuptable = result;
 	SPI_processed = processed;

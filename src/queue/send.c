@@ -26,6 +26,7 @@
 
 #include "pgmq_c.h"
 #include "shared_memory/shared_memory.h"
+#include "common/dedup.h"
 #include "common/intervals.h"
 #include "common/sending.h"
 #include "common/statements.h"
@@ -91,8 +92,8 @@ int64
 pgmqc_queue_send_dedup(PgmqcQueue *queue, Jsonb *message, Jsonb *headers,
 					   text *dedup_id, TimestampTz cutoff, bool *known)
 {
-	Datum		values[5];
-	char		nulls[5] = {' ', ' ', ' ', ' ', ' '};
+	Datum		values[6];
+	char		nulls[6] = {' ', ' ', ' ', ' ', ' ', ' '};
 	Interval	zero;
 	bool		isnull;
 	int64		msg_id;
@@ -104,6 +105,7 @@ pgmqc_queue_send_dedup(PgmqcQueue *queue, Jsonb *message, Jsonb *headers,
 	nulls[2] = ' ';
 	values[3] = PointerGetDatum(dedup_id);
 	values[4] = TimestampTzGetDatum(cutoff);
+	values[5] = TimestampTzGetDatum(pgmqc_dedup_horizon());
 	pgmqc_queue_run(queue, STMT_SEND_DEDUP, values, nulls, 0);
 	msg_id = pgmqc_column_int64(0, ID_COL_MSG_ID, &isnull);
 	*known = DatumGetBool(pgmqc_column(0, SEND_DEDUP_COL_KNOWN, &isnull));
