@@ -108,14 +108,17 @@ pgmqc_dedup_lookup(int32 queue_id, double window_secs, Datum ids)
 {
 	Datum		values[4];
 	int			rc;
+	int			guard;
 
 	values[0] = Int32GetDatum(queue_id);
 	values[1] = ids;
 	values[2] = TimestampTzGetDatum(pgmqc_dedup_cutoff(window_secs));
 	values[3] = TimestampTzGetDatum(pgmqc_dedup_horizon());
+	guard = pgmqc_plan_guard_begin();	/* as STMT_SEND_DEDUP */
 	rc = SPI_execute_snapshot(pgmqc_catalog_plan(STMT_DEDUP_LOOKUP), values,
 							  NULL, GetLatestSnapshot(), InvalidSnapshot,
 							  true, false, 0);
+	pgmqc_plan_guard_end(guard);
 	if (rc != SPI_OK_SELECT)
 		elog(ERROR, "SPI_execute_snapshot failed: %s", SPI_result_code_string(rc));
 	return (int) SPI_processed;

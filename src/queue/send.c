@@ -97,6 +97,7 @@ pgmqc_queue_send_dedup(PgmqcQueue *queue, Jsonb *message, Jsonb *headers,
 	Interval	zero;
 	bool		isnull;
 	int64		msg_id;
+	int			guard;
 
 	memset(&zero, 0, sizeof(zero));
 	pgmqc_send_begin(values, nulls, JsonbPGetDatum(message), (Pointer) headers,
@@ -106,7 +107,14 @@ pgmqc_queue_send_dedup(PgmqcQueue *queue, Jsonb *message, Jsonb *headers,
 	values[3] = PointerGetDatum(dedup_id);
 	values[4] = TimestampTzGetDatum(cutoff);
 	values[5] = TimestampTzGetDatum(pgmqc_dedup_horizon());
+
+	/*
+	 * Planned for the ids' index, whatever the statistics of a day that has
+	 * just begun say (a plan made while it was empty would scan it).
+	 */
+	guard = pgmqc_plan_guard_begin();
 	pgmqc_queue_run(queue, STMT_SEND_DEDUP, values, nulls, 0);
+	pgmqc_plan_guard_end(guard);
 	msg_id = pgmqc_column_int64(0, ID_COL_MSG_ID, &isnull);
 	*known = DatumGetBool(pgmqc_column(0, SEND_DEDUP_COL_KNOWN, &isnull));
 	if (!*known)
