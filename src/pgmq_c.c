@@ -47,12 +47,14 @@ pgmqc_xact_callback(XactEvent event, void *arg)
 			pgmqc_object_cache_xact_end(true);
 			pgmqc_wake_xact_end(true);
 			pgmqc_senders_xact_end(false);
+			pgmqc_utility_xact_end(true);
 			break;
 		case XACT_EVENT_ABORT:
 		case XACT_EVENT_PARALLEL_ABORT:
 			pgmqc_object_cache_xact_end(false);
 			pgmqc_wake_xact_end(false);
 			pgmqc_senders_xact_end(false);
+			pgmqc_utility_xact_end(false);
 			break;
 		case XACT_EVENT_PREPARE:
 
@@ -63,6 +65,7 @@ pgmqc_xact_callback(XactEvent event, void *arg)
 			pgmqc_object_cache_xact_end(false);
 			pgmqc_wake_xact_end(false);
 			pgmqc_senders_xact_end(true);
+			pgmqc_utility_xact_end(false);
 			break;
 		default:
 			break;

@@ -21,6 +21,8 @@
 #include "utils/timestamp.h"
 
 #include "pgmq_c.h"
+#include "common/dedup.h"
+#include "common/guarded.h"
 #include "common/intervals.h"
 #include "common/object_cache.h"
 #include "common/security.h"
@@ -121,8 +123,17 @@ pgmqc_drop_topic(PG_FUNCTION_ARGS)
 	PG_RETURN_BOOL(true);
 }
 
+static void
+maintain_dedup_days(void *arg)
+{
+	(void) pgmqc_dedup_maintain();
+}
+
 /*
  * maintain_topics() RETURNS bigint
+ *
+ * What the worker does for topics, and for the days of pgmq_c.dedup_ids,
+ * for a server without the worker (no shared_preload_libraries).
  */
 Datum
 pgmqc_maintain_topics(PG_FUNCTION_ARGS)
@@ -133,6 +144,21 @@ pgmqc_maintain_topics(PG_FUNCTION_ARGS)
 	pgmqc_check_writable("maintain_topics()");
 	pgmqc_spi_connect(&cxt);
 	dropped = pgmqc_maintain_topics_internal();
+	/* and the days of pgmq_c.dedup_ids, which the worker cares for too */
+	if (pgmqc_ordering_exists())
+	{
+		ErrorData  *edata = pgmqc_run_guarded(maintain_dedup_days, NULL);
+
+		if (edata != NULL)
+		{
+			ereport(WARNING,
+					(errcode(edata->sqlerrcode),
+					 errmsg("the days of pgmq_c.dedup_ids could not be made or dropped: %s",
+							edata->message),
+					 errhint("Call pgmq_c.maintain_topics() again.")));
+			FreeErrorData(edata);
+		}
+	}
 	pgmqc_spi_finish(&cxt);
 	PG_RETURN_INT64(dropped);
 }

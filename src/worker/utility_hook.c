@@ -33,6 +33,9 @@
 
 static ProcessUtility_hook_type prev_ProcessUtility = NULL;
 
+/* CREATE or ALTER EXTENSION pgmq_c ran: ask for the worker at commit */
+static bool worker_wanted_at_commit = false;
+
 /* how long to wait for a stopped worker to exit, and how often to look */
 #define STOP_WAIT_MS		5000
 #define STOP_POLL_MS		10
@@ -129,6 +132,27 @@ pgmqc_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 								readOnlyTree,
 #endif
 								context, params, queryEnv, dest, qc);
+
+	/*
+	 * The worker of a database found no extension when it started, and is not
+	 * started again until asked: ask for it once the extension exists, so
+	 * that its time-driven work (the days of pgmq_c.dedup_ids, ...) begins
+	 * before the first send.
+	 */
+	if ((IsA(parsetree, CreateExtensionStmt) &&
+		 strcmp(((CreateExtensionStmt *) parsetree)->extname, "pgmq_c") == 0) ||
+		(IsA(parsetree, AlterExtensionStmt) &&
+		 strcmp(((AlterExtensionStmt *) parsetree)->extname, "pgmq_c") == 0))
+		worker_wanted_at_commit = true;
+}
+
+/* At the end of a transaction: ask for the worker if CREATE EXTENSION ran. */
+void
+pgmqc_utility_xact_end(bool commit)
+{
+	if (commit && worker_wanted_at_commit)
+		(void) pgmqc_my_worker(true);
+	worker_wanted_at_commit = false;
 }
 
 /* From _PG_init, while the library is preloaded. */

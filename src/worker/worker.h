@@ -34,6 +34,7 @@ PGDLLEXPORT void pgmqc_worker_main(Datum main_arg);
 
 /* utility_hook.c: installed from _PG_init */
 extern void pgmqc_install_utility_hook(void);
+extern void pgmqc_utility_xact_end(bool commit);
 
 /*
  * failures.c: report that "what" failed in the worker of database

@@ -1,0 +1,126 @@
+# 024_dedup_days.pl: the worker's care of the days of pgmq_c.dedup_ids.
+#
+# Deduplication ids are remembered in pgmq_c.dedup_ids, one partition per
+# UTC day (dedup_ids_p<day since 1970>) and a default partition.  The
+# background worker, once a minute and when it starts, makes today and the
+# next two days, drops the days that ended before the longest dedup_window
+# of any queue or topic, and deletes from the default partition the ids
+# past that window.  Here:
+#   - the worker made the days ahead, and a send's id goes to today's day;
+#   - an old day planted by hand (as the superuser: the days of a worker
+#     that was away) and an old id in the default partition are forgotten
+#     by the worker: the day dropped whole, the id deleted; an id within the
+#     window is still known afterwards, and an id of the old day can be
+#     sent again as new;
+#   - a day that ended inside the longest window (a queue with a 7-day
+#     window) is kept;
+#   - without the worker, pgmq_c.maintain_topics() does the same.
+use strict;
+use warnings FATAL => 'all';
+use PostgreSQL::Test::Utils;
+use Test::More;
+use FindBin;
+use lib $FindBin::RealBin;
+use PgmqcTest;
+
+my $node = pgmqc_node('dedup_days');
+
+sub sql { return timed_sql($node, $_[0]); }
+
+my $today = sql(q{SELECT floor(extract(epoch FROM now()) / 86400)::bigint});
+
+# 1. The worker made today and the next two days
+ok( $node->poll_query_until(
+		'postgres', qq{
+SELECT count(*) = 3 FROM pg_class
+ WHERE relnamespace = 'pgmq_c'::regnamespace
+   AND relname IN ('dedup_ids_p$today', 'dedup_ids_p@{[$today + 1]}', 'dedup_ids_p@{[$today + 2]}')}),
+	'the worker, asked for by CREATE EXTENSION, made today and the next two days of pgmq_c.dedup_ids');
+
+sql(q{SELECT pgmq_c.create_queue('dd')});
+my $first = sql(q{SELECT pgmq_c.send('dd', '{"n": 1}', dedup_id => 'now')});
+is( sql(q{SELECT tableoid::regclass FROM pgmq_c.dedup_ids WHERE dedup_id = 'now'}),
+	"pgmq_c.dedup_ids_p$today", "a send's id goes to today's partition");
+my $qid = sql(q{SELECT queue_id FROM pgmq_c.list_queues() WHERE queue_name = 'dd'});
+
+# 2. An old day and an old id in the default partition, as a worker that
+# was away for days would have left them
+my $old = $today - 3;
+sql(qq{
+CREATE TABLE pgmq_c.dedup_ids_p$old PARTITION OF pgmq_c.dedup_ids
+  FOR VALUES FROM (to_timestamp($old * 86400)) TO (to_timestamp(($old + 1) * 86400));
+CREATE INDEX ON pgmq_c.dedup_ids_p$old (queue_id, dedup_id);
+INSERT INTO pgmq_c.dedup_ids VALUES
+  ($qid, 'old-day', 9001, to_timestamp($old * 86400 + 3600)),
+  ($qid, 'old-default', 9002, to_timestamp(($today - 5) * 86400 + 3600));});
+is( sql(
+		q{SELECT string_agg(dedup_id || ':' || tableoid::regclass, ',' ORDER BY dedup_id)
+		    FROM pgmq_c.dedup_ids WHERE dedup_id LIKE 'old-%'}),
+	"old-day:pgmq_c.dedup_ids_p$old,old-default:pgmq_c.dedup_ids_default",
+	'the old ids are in the old day and in the default partition');
+
+# they are past the window (5 minutes): a send of one is new, and is
+# remembered in today's partition, the old row left to the worker
+my $again = sql(q{SELECT pgmq_c.send('dd', '{"n": 2}', dedup_id => 'old-day')});
+isnt($again, '9001', 'an id past the window is sent as new');
+is(sql(q{SELECT count(*) FROM pgmq_c.dedup_ids WHERE dedup_id = 'old-day'}),
+	'2', 'the id is remembered again (today), its old row still there');
+
+# 3. The worker's pass (it runs one when it starts) forgets them
+$node->restart;
+ok( $node->poll_query_until(
+		'postgres', qq{
+SELECT NOT EXISTS (SELECT 1 FROM pg_class WHERE relname = 'dedup_ids_p$old'
+                     AND relnamespace = 'pgmq_c'::regnamespace)
+   AND NOT EXISTS (SELECT 1 FROM pgmq_c.dedup_ids_default WHERE dedup_id = 'old-default')}),
+	'the worker dropped the old day whole and deleted the old id of the default partition');
+is( sql(
+		q{SELECT string_agg(dedup_id || ':' || msg_id, ',' ORDER BY dedup_id) FROM pgmq_c.dedup_ids}),
+	"now:$first,old-day:$again",
+	'the ids of today are kept');
+is(sql(q{SELECT pgmq_c.send('dd', '{"n": 3}', dedup_id => 'now')}),
+	$first, 'an id within the window is still known after the pass');
+is(sql(q{SELECT count(*) FROM pgmq_c.q_} . $qid),
+	'2', 'and nothing more was stored');
+
+# 4. A day that ended within the longest window is kept: a queue with a
+# 7-day window keeps a day of 3 days ago
+sql(q{SELECT pgmq_c.create_queue('dd_week', dedup_window => '7 days')});
+sql(qq{
+CREATE TABLE pgmq_c.dedup_ids_p$old PARTITION OF pgmq_c.dedup_ids
+  FOR VALUES FROM (to_timestamp($old * 86400)) TO (to_timestamp(($old + 1) * 86400));
+CREATE INDEX ON pgmq_c.dedup_ids_p$old (queue_id, dedup_id);
+INSERT INTO pgmq_c.dedup_ids
+  SELECT queue_id, 'week-old', 9003, to_timestamp($old * 86400 + 3600)
+    FROM pgmq_c.queues WHERE queue_name = 'dd_week';});
+is(sql(q{SELECT pgmq_c.send('dd_week', '{"n": 4}', dedup_id => 'week-old')}),
+	'9003', 'within a 7-day window, an id of 3 days ago is known');
+# an id of 10 days ago in the default partition: past every window, so the
+# pass after the restart deletes it -- the sign that the pass has run
+sql(qq{INSERT INTO pgmq_c.dedup_ids VALUES
+  ($qid, 'ten-days', 9004, to_timestamp(($today - 10) * 86400 + 3600))});
+$node->restart;
+ok( $node->poll_query_until(
+		'postgres', q{SELECT NOT EXISTS (SELECT 1 FROM pgmq_c.dedup_ids_default WHERE dedup_id = 'ten-days')}),
+	'the pass after the restart deleted the id past every window');
+is( sql(qq{SELECT count(*) FROM pg_class WHERE relname = 'dedup_ids_p$old'
+           AND relnamespace = 'pgmq_c'::regnamespace}),
+	'1', 'the day inside the longest window (7 days) is kept');
+is(sql(q{SELECT pgmq_c.send('dd_week', '{"n": 5}', dedup_id => 'week-old')}),
+	'9003', 'and its id still known');
+
+# 5. Without the worker, maintain_topics() does the same
+$node->append_conf('postgresql.conf', "pgmq_c.worker = off\n");
+$node->restart;
+is(sql(q{SELECT worker_pid IS NULL FROM pgmq_c.status()}), 't', 'no worker now');
+my $older = $today - 20;
+sql(qq{
+CREATE TABLE pgmq_c.dedup_ids_p$older PARTITION OF pgmq_c.dedup_ids
+  FOR VALUES FROM (to_timestamp($older * 86400)) TO (to_timestamp(($older + 1) * 86400));});
+sql(q{SELECT pgmq_c.maintain_topics()});
+is( sql(qq{SELECT count(*) FROM pg_class WHERE relname IN ('dedup_ids_p$older', 'dedup_ids_p$old')
+           AND relnamespace = 'pgmq_c'::regnamespace}),
+	'1', 'maintain_topics() dropped the day past every window, kept the one inside');
+
+$node->stop;
+done_testing();
