@@ -29,6 +29,7 @@
 #include "executor/spi.h"
 #include "utils/lsyscache.h"
 #include "utils/syscache.h"
+#include "utils/inval.h"
 
 #include "pgmq_c.h"
 #include "common/security.h"
@@ -125,6 +126,13 @@ pgmqc_create_partition(int32 topic_id, int64 partition_size, int64 partno)
 	if (pgmqc_partition_exists(topic_id, partno))
 		return;
 	pgmqc_run_once(STMT_PARTITION_LOCK, &target, NULL, NULL, SPI_OK_SELECT);
+
+	/*
+	 * An advisory lock, unlike a relation's, does not read the catalog
+	 * invalidations: a partition another session made while this one waited
+	 * would be unknown to the catalog caches, and made twice (42P07).
+	 */
+	AcceptInvalidationMessages();
 	CommandCounterIncrement();
 	if (pgmqc_partition_exists(topic_id, partno))
 		return;
