@@ -130,7 +130,7 @@ pgmqc_group_fill(PgmqcQueue *topic, PgmqcGroup *group, int32 lease,
 	args[4] = Int32GetDatum(lease);
 	args[5] = IntervalPGetDatum(vt ? vt : &zero);
 	pgmqc_group_run(group, !group->retry.catalog_has_retries ? STMT_GROUP_FILL_0_5 :
-					pgmqc_ordering_exists() ? STMT_GROUP_FILL : STMT_GROUP_FILL_0_6,
+					topic->has_keys ? STMT_GROUP_FILL : STMT_GROUP_FILL_0_6,
 					args, nulls, 0);
 	examined = pgmqc_column_int64(0, FILL_COL_EXAMINED, &isnull);
 	if (examined < limit)
