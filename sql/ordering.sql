@@ -319,6 +319,11 @@ SELECT msg_id, m, ordering_key, place FROM pgmqc_test.ord_where('ord_batch') WHE
 --
 SELECT queue_length, visible_length, delayed_length, in_flight_length, total_messages
   FROM pgmq_c.metrics('ord_batch');
+-- metrics_all() counts a small queue by scanning its tables: the same
+SELECT a.queue_length = m.queue_length AND a.delayed_length = m.delayed_length
+       AND a.visible_length = m.visible_length AS metrics_all_agrees
+  FROM pgmq_c.metrics_all() a, pgmq_c.metrics('ord_batch') m
+ WHERE a.queue_name = 'ord_batch';
 SELECT pgmq_c.purge_queue('ord_batch');
 SELECT * FROM pgmqc_test.ord_where('ord_batch');
 SELECT * FROM pgmqc_test.ord_keys('ord_batch');

@@ -276,6 +276,7 @@ SELECT pgmq_c.create_group('at', 'ag', 'earliest', '30 seconds', '{"k": 1}');
 SELECT pgmq_c.create_queue('adl');
 SELECT pgmq_c.create_queue('ar', max_deliveries => 1, dead_letter_queue => 'adl',
 						   retry_backoff => '10 ms', archive_retention => '1 second');
+SELECT pgmq_c.create_queue('ak');
 });
 my $tid = attacker_sql(q{SELECT topic_id FROM pgmq_c.list_topics() WHERE topic_name OPERATOR(pg_catalog.=) 'at'});
 attacker_sql(qq{
@@ -352,7 +353,41 @@ SELECT pg_catalog.count(*) OPERATOR(pg_catalog.=) 1 FROM pgmq_c.q_$adl
 	attacker_sql(q{SELECT pgmq_c.archive('ar', pgmq_c.send('ar', '{"old": 1}'))});
 	ok( su_poll(q{SELECT pg_catalog.count(*) OPERATOR(pg_catalog.=) 0 FROM pgmq_c.read_archive('ar')}),
 		"$what: the worker removes what ar archived, past archive_retention");
+
+	# ordering keys and deduplication ids (0.7.0): the attacker's sends,
+	# reads and deletes run their statements (the keys' counts, pending
+	# messages, promotions, the ids' lookups) as the extension's owner
+	(my $tag = $what) =~ s/[^a-z]//g;
+	my $first = attacker_sql(qq{SELECT pgmq_c.send('ak', '{"n": 1}', NULL, '0', 'evil', '$tag-1')});
+	is(attacker_sql(qq{SELECT pgmq_c.send('ak', '{"n": 1}', NULL, '0', 'evil', '$tag-1')}),
+		$first, "$what: a resent dedup id gives the first msg_id");
+	attacker_sql(qq{SELECT pg_catalog.count(*) FROM pgmq_c.send_batch('ak',
+		ARRAY['{"n": 2}', '{"n": 3}']::pg_catalog.jsonb[], NULL, '0',
+		ARRAY['evil', 'evil'], ARRAY['$tag-2', '$tag-3'])});
+	my @order;
+	for (1 .. 3)
+	{
+		my ($id, $n) = split /\|/, attacker_sql(q{
+SELECT msg_id, message OPERATOR(pg_catalog.->>) 'n' FROM pgmq_c.read('ak', '1 hour', 10)});
+		push @order, $n // '';
+		attacker_sql(qq{SELECT pgmq_c.delete('ak', ${\($id // 0)}::pg_catalog.int8)});
+	}
+	is(join(',', @order), '1,2,3',
+		"$what: the attacker's keyed messages come one at a time, in send order");
 }
+
+# An old day of pgmq_c.dedup_ids, as a worker that was away would have left
+# it, for the worker or maintain_topics() to drop
+my $old_day = $node->safe_psql('postgres',
+	q{SELECT pg_catalog.floor(extract(epoch FROM pg_catalog.now()) / 86400)::pg_catalog.int8 - 30});
+sub plant_old_day
+{
+	su_sql(qq{
+CREATE TABLE pgmq_c.dedup_ids_p$old_day PARTITION OF pgmq_c.dedup_ids
+  FOR VALUES FROM (pg_catalog.to_timestamp($old_day * 86400))
+  TO (pg_catalog.to_timestamp(($old_day + 1) * 86400));});
+}
+my $old_day_gone = qq{SELECT pg_catalog.to_regclass('pgmq_c.dedup_ids_p$old_day') IS NULL};
 
 sub no_harm
 {
@@ -396,8 +431,10 @@ SELECT pg_catalog.sum((pg_catalog.xpath('/row/n/text()', pg_catalog.query_to_xml
 my $wpid = worker_pid($node, 'attackerdb');
 ok(defined $wpid, 'a pgmq_c worker runs for attackerdb');
 worker_passes('at', 'default search_path');
+plant_old_day();
 is(su_sql(q{SELECT pgmq_c.maintain_topics() OPERATOR(pg_catalog.>=) 0}, 'attackerdb'), 't',
 	'a superuser runs maintain_topics()');
+is(su_sql($old_day_gone), 't', 'maintain_topics() dropped the old day of pgmq_c.dedup_ids');
 my ($ret, $out, $err) = $node->psql('attackerdb', 'SELECT pgmq_c.maintain_topics()',
 	connstr => connstr_for('attackerdb', $su, 1));
 is($ret, 0, "a superuser runs maintain_topics() with the default search_path $err");
@@ -431,10 +468,13 @@ ALTER DATABASE attackerdb SET row_security = off;
 ALTER DATABASE attackerdb SET jit = on;
 ALTER DATABASE attackerdb SET jit_above_cost = 0;
 });
+plant_old_day();
 is(su_sql(q{SELECT pg_catalog.pg_terminate_backend(} . $wpid . q{)}), 't',
 	'the worker is terminated');
 my $wpid2 = worker_pid($node, 'attackerdb', $wpid);
 ok(defined $wpid2, 'the launcher starts a new worker, under the database settings');
+ok(su_poll($old_day_gone),
+	'the new worker, under the database settings, drops the old day of pgmq_c.dedup_ids');
 attacker_sql(q{
 SELECT pgmq_c.create_topic('at2', '2 seconds', 1000);
 SELECT pgmq_c.create_group('at2', 'ag', 'earliest', '30 seconds', '{"k": 1}');
