@@ -152,6 +152,21 @@ SELECT pgmq_c.send('ord_delay', '{"m": "b1"}', NULL, '1 hour', 'b');
 SELECT pgmq_c.send('ord_delay', '{"m": "b2"}', ordering_key => 'b');
 SELECT pgmq_c.delete('ord_delay', 4, read_ct => 0);
 SELECT msg_id, read_ct, message->>'m' AS m, ordering_key FROM pgmq_c.read('ord_delay', '1 hour', 10);
+-- a pending message sent with a delay becomes its key's head in the delayed
+-- table while its delay lasts (c2), in the message table once it has passed
+-- (c3)
+SELECT pgmq_c.send('ord_delay', '{"m": "c1"}', ordering_key => 'c');
+SELECT pgmq_c.send('ord_delay', '{"m": "c2"}', NULL, '1 hour', 'c');
+SELECT pgmq_c.send('ord_delay', '{"m": "c3"}', NULL, '0.1 seconds', 'c');
+SELECT pgmq_c.delete('ord_delay', 6);
+SELECT msg_id, m, ordering_key, place FROM pgmqc_test.ord_where('ord_delay') WHERE msg_id > 5;
+SELECT count(*) AS c2_delayed FROM pgmq_c.read('ord_delay', '1 hour', 10);
+SELECT msg_id, read_ct, message->>'m' AS m, ordering_key FROM pgmq_c.set_vt('ord_delay', 7, '0');
+SELECT msg_id, read_ct, message->>'m' AS m, ordering_key FROM pgmq_c.read('ord_delay', '1 hour', 10);
+SELECT pg_sleep(0.2);
+SELECT pgmq_c.delete('ord_delay', 7);
+SELECT msg_id, m, ordering_key, place FROM pgmqc_test.ord_where('ord_delay') WHERE msg_id > 5;
+SELECT msg_id, read_ct, message->>'m' AS m, ordering_key FROM pgmq_c.read('ord_delay', '1 hour', 10);
 SELECT pgmq_c.drop_queue('ord_delay');
 
 --

@@ -245,27 +245,6 @@ typedef struct StatementDef
 	"FROM m WHERE NOT m.due RETURNING deliver_at) "
 
 /*
- * STMT_KEYS_RELEASE: lock is a CTE locking the keys' rows in order (joined
- * to the update as lock_from, lock_where), or nothing for one key.
- */
-#define KEYS_RELEASE(lock, lock_from, lock_where) \
-	"WITH c AS (SELECT k, pg_catalog.count(*) AS n FROM pg_catalog.unnest($1) AS k " \
-	"WHERE k IS NOT NULL GROUP BY k), " \
-	lock \
-	"u AS (UPDATE {keys} x SET messages = x.messages OPERATOR(pg_catalog.-) c.n FROM c" lock_from " " \
-	"WHERE x.ordering_key OPERATOR(pg_catalog.=) ANY ($1) " \
-	"AND x.ordering_key OPERATOR(pg_catalog.=) c.k " lock_where \
-	"RETURNING x.ordering_key, x.messages), " \
-	"n AS (SELECT (SELECT p.msg_id FROM {pending} p WHERE p.ordering_key OPERATOR(pg_catalog.=) u.ordering_key " \
-	"ORDER BY p.msg_id LIMIT 1) AS msg_id FROM u " \
-	"WHERE u.messages OPERATOR(pg_catalog.>) 0 AND u.ordering_key OPERATOR(pg_catalog.=) ANY ($2)), " \
-	PROMOTE_MOVE \
-	"SELECT u.ordering_key, u.messages, pm.ordering_key IS NOT NULL, " \
-	"(SELECT pg_catalog.count(*)::pg_catalog.int4 FROM iq), (SELECT pg_catalog.min(deliver_at) FROM id) " \
-	"FROM u LEFT JOIN (SELECT DISTINCT m.ordering_key FROM m) pm " \
-	"ON pm.ordering_key OPERATOR(pg_catalog.=) u.ordering_key"
-
-/*
  * A queue's sequence, message, delayed and archive tables, shaped by their
  * templates (0.5.0), and the comments on those tables.
  */
@@ -404,17 +383,69 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 	 */
 	[STMT_KEYS_RELEASE] = {
 		ON_QUEUE,
-		KEYS_RELEASE("l AS (SELECT y.ordering_key FROM {keys} y "
-					 "WHERE y.ordering_key OPERATOR(pg_catalog.=) ANY ($1) "
-					 "ORDER BY y.ordering_key COLLATE \"C\" FOR UPDATE), ",
-					 ", l", "AND l.ordering_key OPERATOR(pg_catalog.=) c.k "),
+		"WITH c AS (SELECT k, pg_catalog.count(*) AS n FROM pg_catalog.unnest($1) AS k "
+		"WHERE k IS NOT NULL GROUP BY k), "
+		"l AS (SELECT y.ordering_key FROM {keys} y WHERE y.ordering_key OPERATOR(pg_catalog.=) ANY ($1) "
+		"ORDER BY y.ordering_key COLLATE \"C\" FOR UPDATE), "
+		"u AS (UPDATE {keys} x SET messages = x.messages OPERATOR(pg_catalog.-) c.n FROM c, l "
+		"WHERE x.ordering_key OPERATOR(pg_catalog.=) ANY ($1) "
+		"AND x.ordering_key OPERATOR(pg_catalog.=) c.k AND l.ordering_key OPERATOR(pg_catalog.=) c.k "
+		"RETURNING x.ordering_key, x.messages), "
+		"n AS (SELECT (SELECT p.msg_id FROM {pending} p WHERE p.ordering_key OPERATOR(pg_catalog.=) u.ordering_key "
+		"ORDER BY p.msg_id LIMIT 1) AS msg_id FROM u "
+		"WHERE u.messages OPERATOR(pg_catalog.>) 0 AND u.ordering_key OPERATOR(pg_catalog.=) ANY ($2)), "
+		PROMOTE_MOVE
+		"SELECT u.ordering_key, u.messages, pm.ordering_key IS NOT NULL, "
+		"(SELECT pg_catalog.count(*)::pg_catalog.int4 FROM iq), (SELECT pg_catalog.min(deliver_at) FROM id) "
+		"FROM u LEFT JOIN (SELECT DISTINCT m.ordering_key FROM m) pm "
+		"ON pm.ordering_key OPERATOR(pg_catalog.=) u.ordering_key",
 		2, {TEXTARRAYOID, TEXTARRAYOID}
 	},
-	/* ... of one key: no order to keep */
-	[STMT_KEYS_RELEASE_ONE] = {
+
+	/*
+	 * $2 messages of key $1 left the queue: count them off the key's row
+	 * (locking it, as a send of the key does); returns the messages it has
+	 * left.
+	 */
+	[STMT_KEY_COUNT_DOWN] = {
 		ON_QUEUE,
-		KEYS_RELEASE("", "", ""),
-		2, {TEXTARRAYOID, TEXTARRAYOID}
+		"UPDATE {keys} SET messages = messages OPERATOR(pg_catalog.-) $2 "
+		"WHERE ordering_key OPERATOR(pg_catalog.=) $1 RETURNING messages",
+		2, {TEXTOID, INT8OID}
+	},
+	/* key $1 has no messages left (after STMT_KEY_COUNT_DOWN) */
+	[STMT_KEY_FORGET] = {
+		ON_QUEUE,
+		"DELETE FROM {keys} WHERE ordering_key OPERATOR(pg_catalog.=) $1 "
+		"AND messages OPERATOR(pg_catalog.<=) 0",
+		1, {TEXTOID}
+	},
+
+	/*
+	 * The head of key $1 is gone and the key has messages left: take its
+	 * first pending message out of the pending table, to become its head
+	 * (STMT_KEY_PROMOTE_VISIBLE, or while its delay lasts
+	 * STMT_KEY_PROMOTE_DELAYED).
+	 */
+	[STMT_KEY_TAKE_NEXT] = {
+		ON_QUEUE,
+		"DELETE FROM {pending} WHERE msg_id OPERATOR(pg_catalog.=) "
+		"(SELECT p.msg_id FROM {pending} p WHERE p.ordering_key OPERATOR(pg_catalog.=) $1 "
+		"ORDER BY p.msg_id LIMIT 1) "
+		"RETURNING msg_id, enqueued_at, deliver_at, message, headers, ordering_key",
+		1, {TEXTOID}
+	},
+	[STMT_KEY_PROMOTE_VISIBLE] = {
+		ON_QUEUE,
+		"INSERT INTO {messages} (msg_id, read_ct, enqueued_at, vt, message, headers, ordering_key) "
+		"VALUES ($1, 0, $2, pg_catalog.clock_timestamp(), $4, $5, $6)",
+		6, {INT8OID, TIMESTAMPTZOID, TIMESTAMPTZOID, JSONBOID, JSONBOID, TEXTOID}
+	},
+	[STMT_KEY_PROMOTE_DELAYED] = {
+		ON_QUEUE,
+		"INSERT INTO {delayed} (msg_id, enqueued_at, deliver_at, message, headers, ordering_key) "
+		"VALUES ($1, $2, $3, $4, $5, $6)",
+		6, {INT8OID, TIMESTAMPTZOID, TIMESTAMPTZOID, JSONBOID, JSONBOID, TEXTOID}
 	},
 	[STMT_KEYS_FORGET] = {
 		ON_QUEUE,

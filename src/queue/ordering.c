@@ -19,10 +19,11 @@
  * new statement -- whose snapshot shows every send the lock waited for --
  * the first pending message of the key becomes the head.  A key whose count
  * reaches zero loses its row, so that the keys table holds the keys with
- * messages only.  (The count and the promotion are one statement, the
- * common case; when that statement's snapshot, taken before the lock wait,
- * shows no next message for a key that has one, a second statement
- * promotes it.)  Keys are released once per call, whatever tables the
+ * messages only.  (Messages of one key, the common case, take two short
+ * statements: the count, then the promotion.  Those of several keys take
+ * one statement for all, whose snapshot, taken before its lock waits, may
+ * not show a key's next message: a second statement then promotes it.)
+ * Keys are released once per call, whatever tables the
  * call removed messages from: a call that deletes a head and the key's
  * next message deletes both (the next one is still pending), and locks the
  * keys' rows once, in key order, as sends do, so that a send and a delete
@@ -40,6 +41,7 @@
 #include "catalog/pg_type.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/timestamp.h"
 
 #include "pgmq_c.h"
 #include "shared_memory/shared_memory.h"
@@ -202,19 +204,70 @@ announce_promoted(PgmqcQueue *queue, int32 visible, bool has_due,
 }
 
 /*
- * The messages collected left the queue: count them off their keys (the
- * keys' rows locked in key order, as sends lock them) and, for the keys
- * whose head left, make their next message the head, in one statement;
- * then forget the keys left without messages, and promote again, in a
- * statement of its own, for a key whose next message the first one could
- * not see (a send it waited for on the key's row).  Keeps the current SPI
- * result as it was.
+ * The head of a key left and the key has messages left: its first pending
+ * message becomes its head, in the message table or, while its delay
+ * lasts, the delayed table.
  */
-void
-pgmqc_key_release_finish(PgmqcQueue *queue, PgmqcKeyRelease * release)
+static void
+promote_next(PgmqcQueue *queue, Datum key)
 {
-	SPITupleTable *result = SPI_tuptable;
-	uint64		processed = SPI_processed;
+	Datum		values[TAKE_NEXT_COLUMNS];
+	char		nulls[TAKE_NEXT_COLUMNS];
+	bool		isnull;
+	bool		visible;
+	int			i;
+
+	if (pgmqc_queue_run(queue, STMT_KEY_TAKE_NEXT, &key, NULL, 1) == 0)
+		return;
+	for (i = 0; i < TAKE_NEXT_COLUMNS; i++)
+	{
+		values[i] = pgmqc_column(0, i + 1, &isnull);
+		nulls[i] = isnull ? 'n' : ' ';
+	}
+	visible = nulls[TAKE_NEXT_COL_DELIVER_AT - 1] == 'n' ||
+		DatumGetTimestampTz(values[TAKE_NEXT_COL_DELIVER_AT - 1]) <= GetCurrentTimestamp();
+	(void) pgmqc_queue_run(queue, visible ? STMT_KEY_PROMOTE_VISIBLE :
+						   STMT_KEY_PROMOTE_DELAYED, values, nulls, 0);
+	announce_promoted(queue, visible ? 1 : 0, !visible,
+					  values[TAKE_NEXT_COL_DELIVER_AT - 1]);
+}
+
+/*
+ * The messages collected are all of one key: count them off the key's row,
+ * which locks it; forget the key if it has no messages left, or else, if
+ * its head left, make its next message the head.  Separate statements: the
+ * promotion's snapshot, taken after the lock, shows every send of the key
+ * that the lock waited for.
+ */
+static void
+release_one_key(PgmqcQueue *queue, PgmqcKeyRelease * release)
+{
+	Datum		args[2];
+	bool		isnull;
+	int64		left;
+
+	args[0] = release->keys[0];
+	args[1] = Int64GetDatum(release->nkeys);
+	if (pgmqc_queue_run(queue, STMT_KEY_COUNT_DOWN, args, NULL, 1) == 0)
+		return;					/* no row: the key has no messages */
+	left = pgmqc_column_int64(0, COUNT_DOWN_COL_MESSAGES, &isnull);
+	if (left <= 0)
+		(void) pgmqc_queue_run(queue, STMT_KEY_FORGET, args, NULL, 0);
+	else if (release->nheads > 0)
+		promote_next(queue, release->keys[0]);
+}
+
+/*
+ * The messages collected are of several keys: count them off their keys
+ * (the keys' rows locked in key order, as sends lock them) and, for the
+ * keys whose head left, make their next message the head, in one
+ * statement; then forget the keys left without messages, and promote
+ * again, in a statement of its own, for a key whose next message the first
+ * one could not see (a send it waited for on the key's row).
+ */
+static void
+release_keys(PgmqcQueue *queue, PgmqcKeyRelease * release)
+{
 	Datum		args[2];
 	char		nulls[2] = {' ', ' '};
 	int			released;
@@ -223,19 +276,13 @@ pgmqc_key_release_finish(PgmqcQueue *queue, PgmqcKeyRelease * release)
 	int			nagain = 0;
 	int			nforget = 0;
 	bool		isnull;
-	int			guard;
 	int			i;
 
-	if (release->nkeys == 0 || !queue->has_keys)
-		return;
 	args[0] = text_array(release->keys, release->nkeys);
 	args[1] = release->nheads > 0 ? text_array(release->heads, release->nheads) : (Datum) 0;
 	if (release->nheads == 0)
 		nulls[1] = 'n';
-	/* planned for its index paths, whatever the keys table's statistics */
-	guard = pgmqc_plan_guard_begin();
-	released = pgmqc_queue_run(queue, one_key(release) ? STMT_KEYS_RELEASE_ONE :
-							   STMT_KEYS_RELEASE, args, nulls, 0);
+	released = pgmqc_queue_run(queue, STMT_KEYS_RELEASE, args, nulls, 0);
 	again = palloc((released + 1) * sizeof(Datum));
 	forget = palloc((released + 1) * sizeof(Datum));
 	for (i = 0; i < released; i++)
@@ -273,6 +320,27 @@ pgmqc_key_release_finish(PgmqcQueue *queue, PgmqcKeyRelease * release)
 						  DatumGetInt32(pgmqc_column(0, PROMOTE_COL_VISIBLE, &isnull)),
 						  !isnull, first_due);
 	}
+}
+
+/*
+ * The messages collected left the queue: release their keys, and start
+ * collecting anew.  Keeps the current SPI result as it was.
+ */
+void
+pgmqc_key_release_finish(PgmqcQueue *queue, PgmqcKeyRelease * release)
+{
+	SPITupleTable *result = SPI_tuptable;
+	uint64		processed = SPI_processed;
+	int			guard;
+
+	if (release->nkeys == 0 || !queue->has_keys)
+		return;
+	/* planned for their index paths, whatever the tables' statistics */
+	guard = pgmqc_plan_guard_begin();
+	if (one_key(release))
+		release_one_key(queue, release);
+	else
+		release_keys(queue, release);
 	pgmqc_plan_guard_end(guard);
 	pgmqc_key_release_init(release);
 	SPI_tuptable = result;
