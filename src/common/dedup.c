@@ -16,6 +16,16 @@
  * remembering ids leaves no dead tuples behind and costs a send the same
  * with ten or ten million of them.
  *
+ * Sends look ids up and remember them by reading and writing the day
+ * partitions directly (an index probe; a heap and index insert), not
+ * through SQL: a statement on the partitioned table would open, lock and
+ * prune every partition and route every row, which cost a send with an id
+ * a third more than one without.  The partitions are pgmq_c's own: their
+ * shape is checked before use, and they carry no triggers, constraints or
+ * index expressions to honour.  The default partition is locked first, so
+ * that the worker cannot make a day's partition between our seeing none
+ * and our writing to the default one.
+ *
  * Copyright (c) 2026, pgmq_c developers
  *
  * IDENTIFICATION
@@ -25,12 +35,26 @@
  */
 #include "postgres.h"
 
+#include "access/genam.h"
+#include "access/heapam.h"
+#include "access/relation.h"
+#include "access/stratnum.h"
+#include "access/table.h"
+#include "access/xact.h"
+#include "catalog/index.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_am.h"
 #include "common/hashfn.h"
+#include "executor/executor.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
+#include "storage/lmgr.h"
 #include "storage/lock.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
 #include "utils/guc.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
@@ -54,6 +78,24 @@
 
 /* ids of the default partition removed per pass at most */
 #define DEDUP_DEFAULT_EXPIRE_LIMIT	10000
+
+/* the columns of pgmq_c.dedup_ids and of each of its partitions */
+#define DEDUP_ATT_QUEUE_ID	1
+#define DEDUP_ATT_DEDUP_ID	2
+#define DEDUP_ATT_MSG_ID	3
+#define DEDUP_ATT_FIRST_AT	4
+#define DEDUP_NATTS			4
+
+static const char *const dedup_columns[DEDUP_NATTS] = {
+	"queue_id", "dedup_id", "msg_id", "first_at"
+};
+
+/* A partition of pgmq_c.dedup_ids, open, with its lookup index. */
+typedef struct DedupPartition
+{
+	Relation	heap;
+	Relation	index;			/* on (queue_id, dedup_id) */
+}			DedupPartition;
 
 static int
 compare_uint64(const void *a, const void *b)
@@ -98,30 +140,163 @@ pgmqc_dedup_lock(int32 queue_id, Datum *ids, int n)
 }
 
 /*
- * Which of ids (a text[]) queue_id remembers from the last window_secs,
- * with the msg_id of the first send of each: rows (DEDUP_COL_*) of
- * SPI_tuptable; returns how many.  Read in the latest snapshot, so that a
- * REPEATABLE READ transaction too sees the sends it waited for.
+ * Open partition relid of pgmq_c.dedup_ids with lockmode, and its index on
+ * (queue_id, dedup_id); false if it no longer exists.  Errors out on a
+ * partition of another shape than pgmq_c makes.
  */
-int
-pgmqc_dedup_lookup(int32 queue_id, double window_secs, Datum ids)
+static bool
+open_partition(Oid relid, LOCKMODE lockmode, DedupPartition * part)
 {
-	Datum		values[4];
-	int			rc;
-	int			guard;
+	TupleDesc	desc;
+	List	   *indexes;
+	ListCell   *lc;
+	int			i;
 
-	values[0] = Int32GetDatum(queue_id);
-	values[1] = ids;
-	values[2] = TimestampTzGetDatum(pgmqc_dedup_cutoff(window_secs));
-	values[3] = TimestampTzGetDatum(pgmqc_dedup_horizon());
-	guard = pgmqc_plan_guard_begin();	/* as STMT_SEND_DEDUP */
-	rc = SPI_execute_snapshot(pgmqc_catalog_plan(STMT_DEDUP_LOOKUP), values,
-							  NULL, GetLatestSnapshot(), InvalidSnapshot,
-							  true, false, 0);
-	pgmqc_plan_guard_end(guard);
-	if (rc != SPI_OK_SELECT)
-		elog(ERROR, "SPI_execute_snapshot failed: %s", SPI_result_code_string(rc));
-	return (int) SPI_processed;
+	part->heap = OidIsValid(relid) ? try_relation_open(relid, lockmode) : NULL;
+	part->index = NULL;
+	if (part->heap == NULL)
+		return false;
+	desc = RelationGetDescr(part->heap);
+	if (part->heap->rd_rel->relkind != RELKIND_RELATION ||
+		!part->heap->rd_rel->relispartition || desc->natts != DEDUP_NATTS)
+		goto bad_shape;
+	for (i = 0; i < DEDUP_NATTS; i++)
+		if (TupleDescAttr(desc, i)->attisdropped ||
+			strcmp(NameStr(TupleDescAttr(desc, i)->attname), dedup_columns[i]) != 0)
+			goto bad_shape;
+	if (part->heap->trigdesc != NULL)
+		goto bad_shape;
+
+	/* every index must be one we can keep up; one serves lookups */
+	indexes = RelationGetIndexList(part->heap);
+	foreach(lc, indexes)
+	{
+		Relation	index = index_open(lfirst_oid(lc), lockmode);
+		Form_pg_index form = index->rd_index;
+
+		if (!heap_attisnull(index->rd_indextuple, Anum_pg_index_indexprs, NULL) ||
+			!heap_attisnull(index->rd_indextuple, Anum_pg_index_indpred, NULL))
+		{
+			index_close(index, lockmode);
+			goto bad_shape;
+		}
+		if (part->index == NULL && index->rd_rel->relam == BTREE_AM_OID &&
+			form->indisvalid && form->indnkeyatts >= 2 &&
+			form->indkey.values[0] == DEDUP_ATT_QUEUE_ID &&
+			form->indkey.values[1] == DEDUP_ATT_DEDUP_ID)
+			part->index = index;
+		else
+			index_close(index, lockmode);
+	}
+	list_free(indexes);
+	if (part->index == NULL)
+		goto bad_shape;
+	return true;
+
+bad_shape:
+	ereport(ERROR,
+			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+			 errmsg("\"%s\" is not a deduplication partition as pgmq_c makes them",
+					RelationGetRelationName(part->heap)),
+			 errdetail("pgmq_c reads and writes the partitions of pgmq_c.dedup_ids directly: they must keep the columns, the index on (queue_id, dedup_id) and the lack of triggers, index expressions and index predicates that pgmq_c gave them.")));
+	return false;				/* keep the compiler quiet */
+}
+
+static void
+close_partition(DedupPartition * part, LOCKMODE lockmode)
+{
+	index_close(part->index, lockmode);
+	relation_close(part->heap, lockmode);
+}
+
+/*
+ * The default partition, opened (with lockmode) before any day's is looked
+ * for by name: see the file header.
+ */
+static bool
+open_default_partition(LOCKMODE lockmode, DedupPartition * part)
+{
+	return open_partition(get_relname_relid("dedup_ids_default",
+											get_namespace_oid("pgmq_c", false)),
+						  lockmode, part);
+}
+
+/*
+ * The first send with id to queue_id in partition part between cutoff and
+ * horizon (exclusive) as seen by snapshot: true and *msg_id and *first_at
+ * if there is one earlier than *first_at.
+ */
+static bool
+find_in(DedupPartition * part, int32 queue_id, text *id, TimestampTz cutoff,
+		TimestampTz horizon, Snapshot snapshot, int64 *msg_id,
+		TimestampTz *first_at)
+{
+	ScanKeyData keys[2];
+	IndexScanDesc scan;
+	TupleTableSlot *slot = table_slot_create(part->heap, NULL);
+	bool		found = false;
+
+	/* compare as the index does, in its collation */
+	ScanKeyEntryInitialize(&keys[0], 0, 1, BTEqualStrategyNumber, InvalidOid,
+						   part->index->rd_indcollation[0], F_INT4EQ,
+						   Int32GetDatum(queue_id));
+	ScanKeyEntryInitialize(&keys[1], 0, 2, BTEqualStrategyNumber, InvalidOid,
+						   part->index->rd_indcollation[1], F_TEXTEQ,
+						   PointerGetDatum(id));
+	scan = index_beginscan(part->heap, part->index, snapshot, 2, 0);
+	index_rescan(scan, keys, 2, NULL, 0);
+	while (index_getnext_slot(scan, ForwardScanDirection, slot))
+	{
+		bool		isnull;
+		TimestampTz at = DatumGetTimestampTz(slot_getattr(slot, DEDUP_ATT_FIRST_AT,
+														  &isnull));
+
+		if (isnull || at <= cutoff || at >= horizon || at >= *first_at)
+			continue;
+		*msg_id = DatumGetInt64(slot_getattr(slot, DEDUP_ATT_MSG_ID, &isnull));
+		*first_at = at;
+		found = true;
+	}
+	index_endscan(scan);
+	ExecDropSingleTupleTableSlot(slot);
+	return found;
+}
+
+/*
+ * The msg_id of the first send with id (text) to queue_id in the last
+ * window_secs, or -1 if there was none.  Read in the latest snapshot, so
+ * that a REPEATABLE READ transaction too sees the sends it waited for on
+ * the id's lock (pgmqc_dedup_lock); the caller holds that lock.
+ */
+int64
+pgmqc_dedup_find(int32 queue_id, double window_secs, Datum id)
+{
+	TimestampTz cutoff = pgmqc_dedup_cutoff(window_secs);
+	TimestampTz horizon = pgmqc_dedup_horizon();
+	TimestampTz first_at = DT_NOEND;
+	Snapshot	snapshot = RegisterSnapshot(GetLatestSnapshot());
+	text	   *key = DatumGetTextPP(id);
+	DedupPartition part;
+	int64		msg_id = -1;
+	int64		day;
+
+	if (open_default_partition(AccessShareLock, &part))
+	{
+		(void) find_in(&part, queue_id, key, cutoff, horizon, snapshot, &msg_id,
+					   &first_at);
+		close_partition(&part, AccessShareLock);
+	}
+	for (day = pgmqc_day_of(cutoff); day <= pgmqc_day_of(horizon); day++)
+	{
+		if (!open_partition(pgmqc_relation_oid(REL_DEDUP_PARTITION, 0, day),
+							AccessShareLock, &part))
+			continue;
+		(void) find_in(&part, queue_id, key, cutoff, horizon, snapshot, &msg_id,
+					   &first_at);
+		close_partition(&part, AccessShareLock);
+	}
+	UnregisterSnapshot(snapshot);
+	return msg_id;
 }
 
 /* Ids remembered since this time, for a window of window_secs, count. */
@@ -142,16 +317,88 @@ pgmqc_dedup_horizon(void)
 	return GetCurrentTimestamp() + 60 * USECS_PER_SEC;
 }
 
-/* Remember ids (text[]) as sent to queue_id with msg_ids (bigint[]). */
-void
-pgmqc_dedup_record(int32 queue_id, Datum ids, Datum msg_ids)
+/* Insert one id's row into partition part, and into each of its indexes. */
+static void
+insert_into(DedupPartition * part, int32 queue_id, Datum id, int64 msg_id,
+			TimestampTz first_at)
 {
-	Datum		values[3];
+	Datum		values[DEDUP_NATTS];
+	bool		nulls[DEDUP_NATTS] = {false, false, false, false};
+	HeapTuple	tuple;
+	TupleTableSlot *slot;
+	List	   *indexes;
+	ListCell   *lc;
 
-	values[0] = Int32GetDatum(queue_id);
-	values[1] = ids;
-	values[2] = msg_ids;
-	(void) pgmqc_run_catalog(STMT_DEDUP_RECORD, values, NULL, 0);
+	values[DEDUP_ATT_QUEUE_ID - 1] = Int32GetDatum(queue_id);
+	values[DEDUP_ATT_DEDUP_ID - 1] = id;
+	values[DEDUP_ATT_MSG_ID - 1] = Int64GetDatum(msg_id);
+	values[DEDUP_ATT_FIRST_AT - 1] = TimestampTzGetDatum(first_at);
+	tuple = heap_form_tuple(RelationGetDescr(part->heap), values, nulls);
+	simple_heap_insert(part->heap, tuple);
+
+	/* as CatalogIndexInsert does: plain columns only (open_partition) */
+	slot = MakeSingleTupleTableSlot(RelationGetDescr(part->heap),
+									&TTSOpsHeapTuple);
+	ExecStoreHeapTuple(tuple, slot, false);
+	indexes = RelationGetIndexList(part->heap);
+	foreach(lc, indexes)
+	{
+		Relation	index = index_open(lfirst_oid(lc), RowExclusiveLock);
+		IndexInfo  *info = BuildIndexInfo(index);
+		Datum		index_values[INDEX_MAX_KEYS];
+		bool		index_nulls[INDEX_MAX_KEYS];
+
+		FormIndexDatum(info, slot, NULL, index_values, index_nulls);
+		(void) index_insert(index, index_values, index_nulls, &tuple->t_self,
+							part->heap,
+							info->ii_Unique ? UNIQUE_CHECK_YES : UNIQUE_CHECK_NO,
+#if PG_VERSION_NUM >= 140000
+							false,
+#endif
+							info);
+		index_close(index, NoLock);
+	}
+	list_free(indexes);
+	ExecDropSingleTupleTableSlot(slot);
+	heap_freetuple(tuple);
+}
+
+/*
+ * Remember ids[0..n-1] (text) as sent to queue_id with msg_ids[0..n-1]:
+ * in today's partition, or while it is not made, the default one.  The
+ * locks last to the end of the transaction.
+ */
+void
+pgmqc_dedup_record(int32 queue_id, const Datum *ids, const int64 *msg_ids,
+				   int n)
+{
+	TimestampTz now = GetCurrentTimestamp();
+	DedupPartition today;
+	DedupPartition fallback;
+	DedupPartition *into;
+	bool		have_default;
+	int			i;
+
+	have_default = open_default_partition(RowExclusiveLock, &fallback);
+	if (open_partition(pgmqc_relation_oid(REL_DEDUP_PARTITION, 0,
+										  pgmqc_day_of(now)),
+					   RowExclusiveLock, &today))
+		into = &today;
+	else if (have_default)
+		into = &fallback;
+	else
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("pgmq_c.dedup_ids has no partition for today and no default partition"),
+				 errhint("Run SELECT pgmq_c.maintain_topics() to make the days ahead.")));
+	for (i = 0; i < n; i++)
+		insert_into(into, queue_id, ids[i], msg_ids[i], now);
+	/* later lookups of this transaction see these rows */
+	CommandCounterIncrement();
+	if (into == &today)
+		close_partition(&today, NoLock);
+	if (have_default)
+		close_partition(&fallback, NoLock);
 }
 
 /*

@@ -273,27 +273,6 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		2, {JSONBOID, JSONBOID}
 	},
 
-	/*
-	 * Send one message ($1, $2) with deduplication id $4 to queue $3, unless
-	 * the id was remembered since $5: then nothing is stored and the first
-	 * send's msg_id is returned, with true.  For READ COMMITTED only: the
-	 * caller took the id's lock first, so this statement's snapshot shows a
-	 * send of the id that it waited for.
-	 */
-	[STMT_SEND_DEDUP] = {
-		ON_QUEUE,
-		"WITH f AS (SELECT d.msg_id FROM pgmq_c.dedup_ids d WHERE d.queue_id OPERATOR(pg_catalog.=) $3 "
-		"AND d.dedup_id OPERATOR(pg_catalog.=) $4 AND d.first_at OPERATOR(pg_catalog.>) $5 "
-		"AND d.first_at OPERATOR(pg_catalog.<) $6 ORDER BY d.first_at LIMIT 1), "
-		"m AS (INSERT INTO {messages} (msg_id, read_ct, enqueued_at, vt, message, headers) "
-		"SELECT pg_catalog.nextval({sequence_regclass}), 0, pg_catalog.clock_timestamp(), "
-		"pg_catalog.clock_timestamp(), $1, $2 WHERE NOT EXISTS (SELECT 1 FROM f) RETURNING msg_id), "
-		"r AS (INSERT INTO pgmq_c.dedup_ids (queue_id, dedup_id, msg_id, first_at) "
-		"SELECT $3, $4, m.msg_id, pg_catalog.clock_timestamp() FROM m) "
-		"SELECT COALESCE((SELECT msg_id FROM f), (SELECT msg_id FROM m)), "
-		"EXISTS (SELECT 1 FROM f)",
-		6, {JSONBOID, JSONBOID, INT4OID, TEXTOID, TIMESTAMPTZOID, TIMESTAMPTZOID}
-	},
 	[STMT_SEND_DELAYED] = {
 		ON_QUEUE,
 		"INSERT INTO {delayed} (msg_id, enqueued_at, deliver_at, message, headers) "
@@ -794,26 +773,6 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		2, {INT8OID, INT4OID}
 	},
 
-	/*
-	 * Deduplication ids (pgmq_c.dedup_ids): which of ids $2 queue or topic $1
-	 * has remembered since $3, with the first msg_id sent with each.  ($4, a
-	 * moment from now, leaves the days ahead out of the scan.)
-	 */
-	[STMT_DEDUP_LOOKUP] = {
-		ON_CATALOG,
-		"SELECT DISTINCT ON (d.dedup_id) d.dedup_id, d.msg_id FROM pgmq_c.dedup_ids d "
-		"WHERE d.queue_id OPERATOR(pg_catalog.=) $1 AND d.dedup_id OPERATOR(pg_catalog.=) ANY ($2) "
-		"AND d.first_at OPERATOR(pg_catalog.>) $3 AND d.first_at OPERATOR(pg_catalog.<) $4 "
-		"ORDER BY d.dedup_id, d.first_at",
-		4, {INT4OID, TEXTARRAYOID, TIMESTAMPTZOID, TIMESTAMPTZOID}
-	},
-	[STMT_DEDUP_RECORD] = {
-		ON_CATALOG,
-		"INSERT INTO pgmq_c.dedup_ids (queue_id, dedup_id, msg_id, first_at) "
-		"SELECT $1, u.d, u.m, pg_catalog.clock_timestamp() "
-		"FROM ROWS FROM (pg_catalog.unnest($2), pg_catalog.unnest($3)) AS u(d, m)",
-		3, {INT4OID, TEXTARRAYOID, INT8ARRAYOID}
-	},
 	/* as STMT_ARCHIVE_PARTITIONS, for pgmq_c.dedup_ids */
 	[STMT_DEDUP_PARTITIONS] = {
 		ON_CATALOG,

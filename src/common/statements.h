@@ -92,7 +92,6 @@ typedef enum PgmqcStatement
 	/* queues: sending */
 	STMT_SEND,
 	STMT_SEND_DELAYED,
-	STMT_SEND_DEDUP,
 	STMT_SEND_BATCH,
 	STMT_SEND_BATCH_DELAYED,
 	STMT_SEND_KEYED,
@@ -145,8 +144,6 @@ typedef enum PgmqcStatement
 	STMT_METRICS,
 	STMT_METRICS_0_6,
 	/* deduplication ids (common/dedup.c) */
-	STMT_DEDUP_LOOKUP,
-	STMT_DEDUP_RECORD,
 	STMT_DEDUP_PARTITIONS,
 	STMT_DEDUP_PARTITION_CREATE,
 	STMT_DEDUP_DEFAULT_ROWS,
@@ -366,13 +363,6 @@ typedef enum PgmqcStatement
 /* STMT_KEYS_PROMOTE */
 #define PROMOTE_COL_VISIBLE			1
 #define PROMOTE_COL_FIRST_DUE		2
-
-/* STMT_SEND_DEDUP: the msg_id, then whether the id was known */
-#define SEND_DEDUP_COL_KNOWN		2
-
-/* STMT_DEDUP_LOOKUP */
-#define DEDUP_COL_ID				1
-#define DEDUP_COL_MSG_ID			2
 
 /* STMT_DEDUP_PARTITIONS: as STMT_ARCHIVE_PARTITIONS */
 

@@ -89,7 +89,6 @@ deduplicate(PgmqcQueue *queue, int n, Datum *ids, bool *id_nulls,
 	int			ngiven = 0;
 	HASHCTL		ctl;
 	HTAB	   *seen;
-	int			found;
 	int			i;
 
 	for (i = 0; i < n; i++)
@@ -109,18 +108,6 @@ deduplicate(PgmqcQueue *queue, int n, Datum *ids, bool *id_nulls,
 	ctl.hcxt = CurrentMemoryContext;
 	seen = hash_create("pgmq_c dedup ids", ngiven, &ctl,
 					   HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
-	found = pgmqc_dedup_lookup(queue->queue_id, queue->dedup_window_secs,
-							   PointerGetDatum(construct_array(given, ngiven, TEXTOID,
-															   -1, false, TYPALIGN_INT)));
-	for (i = 0; i < found; i++)
-	{
-		bool		isnull;
-		char	   *id = TextDatumGetCString(pgmqc_column(i, DEDUP_COL_ID, &isnull));
-		SeenId	   *entry = hash_search(seen, id, HASH_ENTER, NULL);
-
-		entry->msg_id = pgmqc_column_int64(i, DEDUP_COL_MSG_ID, &isnull);
-		entry->first = -1;
-	}
 	for (i = 0; i < n; i++)
 	{
 		char	   *id;
@@ -133,9 +120,12 @@ deduplicate(PgmqcQueue *queue, int n, Datum *ids, bool *id_nulls,
 		entry = hash_search(seen, id, HASH_ENTER, &known);
 		if (!known)
 		{
-			entry->msg_id = -1;
+			/* the first message of this send with the id */
+			entry->msg_id = pgmqc_dedup_find(queue->queue_id,
+											 queue->dedup_window_secs, ids[i]);
 			entry->first = i;
-			continue;
+			if (entry->msg_id < 0)
+				continue;
 		}
 		store[i] = false;
 		if (entry->msg_id >= 0)
@@ -268,10 +258,8 @@ send_general(PgmqcQueue *queue, int n, Jsonb **messages, Jsonb **headers,
 			record_msg_ids[nrecord++] = result[i];
 		}
 		if (nrecord > 0)
-			pgmqc_dedup_record(queue->queue_id,
-							   PointerGetDatum(construct_array(record_ids, nrecord, TEXTOID,
-															   -1, false, TYPALIGN_INT)),
-							   pgmqc_id_array(record_msg_ids, nrecord));
+			pgmqc_dedup_record(queue->queue_id, record_ids, record_msg_ids,
+							   nrecord);
 	}
 }
 
@@ -314,20 +302,23 @@ pgmqc_send(PG_FUNCTION_ARGS)
 	delay = check_delay_arg(fcinfo, "send()");
 
 	queue = connect_to_send(&cxt, name);
-	if (key == (Datum) 0 && dedup_id != (Datum) 0 && queue->has_keys &&
-		queue->kind == PGMQC_KIND_QUEUE && pgmqc_interval_is_zero(delay) &&
-		!IsolationUsesXactSnapshot())
+	if (key == (Datum) 0 && dedup_id != (Datum) 0)
 	{
-		bool		known;
-
-		/* the common case in one statement, after the id's lock */
+		/* one id: look it up after its lock; send and remember if new */
+		pgmqc_queue_check_keys(queue);
 		pgmqc_dedup_lock(queue->queue_id, &dedup_id, 1);
-		msg_id = pgmqc_queue_send_dedup(queue, message, headers,
-										DatumGetTextPP(dedup_id),
-										pgmqc_dedup_cutoff(queue->dedup_window_secs),
-										&known);
+		msg_id = pgmqc_dedup_find(queue->queue_id, queue->dedup_window_secs,
+								  dedup_id);
+		if (msg_id < 0)
+		{
+			if (queue->kind == PGMQC_KIND_TOPIC)
+				msg_id = pgmqc_topic_publish(queue, message, headers, delay, NULL);
+			else
+				msg_id = pgmqc_queue_send(queue, message, headers, delay);
+			pgmqc_dedup_record(queue->queue_id, &dedup_id, &msg_id, 1);
+		}
 	}
-	else if (key != (Datum) 0 || dedup_id != (Datum) 0)
+	else if (key != (Datum) 0)
 	{
 		bool		no_null = false;
 		bool		key_null = key == (Datum) 0;

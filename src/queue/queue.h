@@ -40,9 +40,6 @@ extern TimestampTz pgmqc_next_due(PgmqcQueue *queue, int64 watermark);
 /* send.c */
 extern int64 pgmqc_queue_send(PgmqcQueue *queue, Jsonb *message,
 							  Jsonb *headers, Interval *delay);
-extern int64 pgmqc_queue_send_dedup(PgmqcQueue *queue, Jsonb *message,
-									Jsonb *headers, text *dedup_id,
-									TimestampTz cutoff, bool *known);
 extern int	pgmqc_queue_send_batch(PgmqcQueue *queue, ArrayType *messages,
 								   ArrayType *headers, Interval *delay);
 extern void pgmqc_queue_batch_sent(PgmqcQueue *queue, int count,

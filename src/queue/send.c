@@ -26,7 +26,6 @@
 
 #include "pgmq_c.h"
 #include "shared_memory/shared_memory.h"
-#include "common/dedup.h"
 #include "common/intervals.h"
 #include "common/sending.h"
 #include "common/statements.h"
@@ -79,46 +78,6 @@ pgmqc_queue_send(PgmqcQueue *queue, Jsonb *message, Jsonb *headers,
 					values, nulls, 0);
 	msg_id = pgmqc_column_int64(0, ID_COL_MSG_ID, &isnull);
 	announce(queue, 1, delay);
-	return msg_id;
-}
-
-/*
- * Send one message (headers may be NULL) at once, with deduplication id
- * dedup_id, whose lock the caller holds: unless the queue remembers the id
- * since cutoff.  Returns the msg_id, the first send's when *known.  Only
- * under READ COMMITTED (see STMT_SEND_DEDUP).
- */
-int64
-pgmqc_queue_send_dedup(PgmqcQueue *queue, Jsonb *message, Jsonb *headers,
-					   text *dedup_id, TimestampTz cutoff, bool *known)
-{
-	Datum		values[6];
-	char		nulls[6] = {' ', ' ', ' ', ' ', ' ', ' '};
-	Interval	zero;
-	bool		isnull;
-	int64		msg_id;
-	int			guard;
-
-	memset(&zero, 0, sizeof(zero));
-	pgmqc_send_begin(values, nulls, JsonbPGetDatum(message), (Pointer) headers,
-					 &zero);
-	values[2] = Int32GetDatum(queue->queue_id);
-	nulls[2] = ' ';
-	values[3] = PointerGetDatum(dedup_id);
-	values[4] = TimestampTzGetDatum(cutoff);
-	values[5] = TimestampTzGetDatum(pgmqc_dedup_horizon());
-
-	/*
-	 * Planned for the ids' index, whatever the statistics of a day that has
-	 * just begun say (a plan made while it was empty would scan it).
-	 */
-	guard = pgmqc_plan_guard_begin();
-	pgmqc_queue_run(queue, STMT_SEND_DEDUP, values, nulls, 0);
-	pgmqc_plan_guard_end(guard);
-	msg_id = pgmqc_column_int64(0, ID_COL_MSG_ID, &isnull);
-	*known = DatumGetBool(pgmqc_column(0, SEND_DEDUP_COL_KNOWN, &isnull));
-	if (!*known)
-		announce(queue, 1, &zero);
 	return msg_id;
 }
 

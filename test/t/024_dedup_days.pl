@@ -14,7 +14,11 @@
 #     sent again as new;
 #   - a day that ended inside the longest window (a queue with a 7-day
 #     window) is kept;
-#   - without the worker, pgmq_c.maintain_topics() does the same.
+#   - without the worker, pgmq_c.maintain_topics() does the same;
+#   - without today's day, ids go to the default partition and are found
+#     there, and maintain_topics() then leaves today there;
+#   - a partition changed by hand (a trigger) is refused, as sends write the
+#     partitions directly.
 use strict;
 use warnings FATAL => 'all';
 use PostgreSQL::Test::Utils;
@@ -121,6 +125,56 @@ sql(q{SELECT pgmq_c.maintain_topics()});
 is( sql(qq{SELECT count(*) FROM pg_class WHERE relname IN ('dedup_ids_p$older', 'dedup_ids_p$old')
            AND relnamespace = 'pgmq_c'::regnamespace}),
 	'1', 'maintain_topics() dropped the day past every window, kept the one inside');
+
+# 6. Without today's day (gone, and no worker to make it), a send's id is
+# remembered in the default partition and found there.  The day is dropped
+# in the transaction of the first send, so that nothing makes it again in
+# between.
+sql(q{SELECT pgmq_c.create_queue('dd_default')});
+my $in_default = sql(qq{
+BEGIN;
+DROP TABLE pgmq_c.dedup_ids_p$today;
+SELECT pgmq_c.send('dd_default', '{"n": 1}', dedup_id => 'in-default');
+COMMIT;});
+is( sql(q{SELECT tableoid::regclass FROM pgmq_c.dedup_ids WHERE dedup_id = 'in-default'}),
+	'pgmq_c.dedup_ids_default',
+	'without today\'s day, the id went to the default partition');
+is(sql(q{SELECT pgmq_c.send('dd_default', '{"n": 2}', dedup_id => 'in-default')}),
+	$in_default, 'a second send of it finds it there');
+is( sql(
+		q{SELECT string_agg(id::text, ',') FROM pgmq_c.send_batch('dd_default',
+		    ARRAY['{"n": 3}', '{"n": 4}']::jsonb[], dedup_ids => ARRAY['in-default', 'new-b']) id}
+	),
+	$in_default . ',' . ($in_default + 1),
+	'so does a batch, which stores its new id only');
+is(sql(q{SELECT count(*) FROM pgmq_c.dedup_ids_default WHERE dedup_id IN ('in-default', 'new-b')}),
+	'2', 'both ids are in the default partition');
+sql(q{SELECT pgmq_c.maintain_topics()});
+is( sql(qq{SELECT count(*) FROM pg_class WHERE relname = 'dedup_ids_p$today'
+           AND relnamespace = 'pgmq_c'::regnamespace}),
+	'0', 'maintain_topics() leaves today in the default partition, which holds ids of today');
+is(sql(q{SELECT pgmq_c.send('dd_default', '{"n": 5}', dedup_id => 'new-b')}),
+	$in_default + 1, 'and the ids stay known');
+
+# 7. Sends read and write the partitions directly: one changed by hand (a
+# trigger, here) is refused with an error, and nothing is sent
+sql(q{
+CREATE FUNCTION public.dd_trigger() RETURNS trigger LANGUAGE plpgsql
+  AS $$BEGIN RETURN NEW; END$$;
+CREATE TRIGGER dd_trigger BEFORE INSERT ON pgmq_c.dedup_ids_default
+  FOR EACH ROW EXECUTE FUNCTION public.dd_trigger();});
+my ($ret, $stdout, $stderr) = $node->psql('postgres',
+	q{SELECT pgmq_c.send('dd_default', '{"n": 6}', dedup_id => 'refused')},
+	extra_params => [ '-v', 'VERBOSITY=verbose' ]);
+like(
+	$stderr,
+	qr/55000: "dedup_ids_default" is not a deduplication partition as pgmq_c makes them/,
+	'a send with an id into a partition with a trigger is refused (55000)');
+is(sql(q{SELECT count(*) FROM pgmq_c.metrics('dd_default') WHERE queue_length = 2}),
+	'1', 'and stored nothing');
+sql(q{DROP TRIGGER dd_trigger ON pgmq_c.dedup_ids_default});
+isnt(sql(q{SELECT pgmq_c.send('dd_default', '{"n": 7}', dedup_id => 'refused')}),
+	'', 'without the trigger, sends with ids work again');
 
 $node->stop;
 done_testing();
