@@ -382,17 +382,33 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 	},
 
 	/*
-	 * $2 messages of key $1 left the queue: count them off the key's row
-	 * (locking it, as a send of the key does); returns the messages it has
-	 * left.
+	 * $2 messages of key $1 left the queue, its head among them if $3: count
+	 * them off the key's row (locking it, as a send of the key does) and, if
+	 * the head left and the key has messages left, move its first pending
+	 * message to the message table if it is due.  Returns the messages the
+	 * key has left (NULL: no row) and how many moved (0 or 1).  The move's
+	 * snapshot was taken before the wait for the key's row: when it misses a
+	 * pending message a send it waited for made, or the next message is
+	 * still delayed, nothing moves, and STMT_KEY_TAKE_NEXT does it
+	 * (ordering.c).
 	 */
-	[STMT_KEY_COUNT_DOWN] = {
+	[STMT_KEY_RELEASE] = {
 		ON_QUEUE,
-		"UPDATE {keys} SET messages = messages OPERATOR(pg_catalog.-) $2 "
-		"WHERE ordering_key OPERATOR(pg_catalog.=) $1 RETURNING messages",
-		2, {TEXTOID, INT8OID}
+		"WITH u AS (UPDATE {keys} SET messages = messages OPERATOR(pg_catalog.-) $2 "
+		"WHERE ordering_key OPERATOR(pg_catalog.=) $1 RETURNING messages), "
+		"m AS (DELETE FROM {pending} p WHERE p.msg_id OPERATOR(pg_catalog.=) "
+		"(SELECT n.msg_id FROM {pending} n WHERE n.ordering_key OPERATOR(pg_catalog.=) $1 "
+		"ORDER BY n.msg_id LIMIT 1) "
+		"AND $3 AND (SELECT u.messages FROM u) OPERATOR(pg_catalog.>) 0 "
+		"AND (p.deliver_at IS NULL OR p.deliver_at OPERATOR(pg_catalog.<=) pg_catalog.clock_timestamp()) "
+		"RETURNING p.msg_id, p.enqueued_at, p.message, p.headers, p.ordering_key), "
+		"iq AS (INSERT INTO {messages} (msg_id, read_ct, enqueued_at, vt, message, headers, ordering_key) "
+		"SELECT m.msg_id, 0, m.enqueued_at, pg_catalog.clock_timestamp(), m.message, m.headers, "
+		"m.ordering_key FROM m RETURNING 1) "
+		"SELECT (SELECT u.messages FROM u), (SELECT pg_catalog.count(*)::pg_catalog.int4 FROM iq)",
+		3, {TEXTOID, INT8OID, BOOLOID}
 	},
-	/* key $1 has no messages left (after STMT_KEY_COUNT_DOWN) */
+	/* key $1 has no messages left (after STMT_KEY_RELEASE) */
 	[STMT_KEY_FORGET] = {
 		ON_QUEUE,
 		"DELETE FROM {keys} WHERE ordering_key OPERATOR(pg_catalog.=) $1 "

@@ -19,10 +19,10 @@
  * new statement -- whose snapshot shows every send the lock waited for --
  * the first pending message of the key becomes the head.  A key whose count
  * reaches zero loses its row, so that the keys table holds the keys with
- * messages only.  (Messages of one key, the common case, take two short
- * statements: the count, then the promotion.  Those of several keys take
- * one statement for all, whose snapshot, taken before its lock waits, may
- * not show a key's next message: a second statement then promotes it.)
+ * messages only.  (The count and the promotion are one statement, whose
+ * snapshot, taken before its lock waits, may not show a key's next
+ * message: a second statement then promotes it.  One key, the common case,
+ * has a short statement of its own.)
  * Keys are released once per call, whatever tables the
  * call removed messages from: a call that deletes a head and the key's
  * next message deletes both (the next one is still pending), and locks the
@@ -234,27 +234,37 @@ promote_next(PgmqcQueue *queue, Datum key)
 
 /*
  * The messages collected are all of one key: count them off the key's row,
- * which locks it; forget the key if it has no messages left, or else, if
- * its head left, make its next message the head.  Separate statements: the
- * promotion's snapshot, taken after the lock, shows every send of the key
- * that the lock waited for.
+ * which locks it, and if its head left, move its next message to the
+ * message table, in one statement; forget the key if it has no messages
+ * left.  When that statement moved nothing although the head left and the
+ * key has messages, promote_next() does it in a statement of its own,
+ * whose snapshot, taken after the row's lock, shows every send of the key
+ * that the lock waited for (and which puts a message still delayed in the
+ * delayed table).
  */
 static void
 release_one_key(PgmqcQueue *queue, PgmqcKeyRelease * release)
 {
-	Datum		args[2];
+	Datum		args[3];
 	bool		isnull;
 	int64		left;
 
 	args[0] = release->keys[0];
 	args[1] = Int64GetDatum(release->nkeys);
-	if (pgmqc_queue_run(queue, STMT_KEY_COUNT_DOWN, args, NULL, 1) == 0)
+	args[2] = BoolGetDatum(release->nheads > 0);
+	(void) pgmqc_queue_run(queue, STMT_KEY_RELEASE, args, NULL, 1);
+	left = pgmqc_column_int64(0, KEY_RELEASE_COL_MESSAGES, &isnull);
+	if (isnull)
 		return;					/* no row: the key has no messages */
-	left = pgmqc_column_int64(0, COUNT_DOWN_COL_MESSAGES, &isnull);
 	if (left <= 0)
 		(void) pgmqc_queue_run(queue, STMT_KEY_FORGET, args, NULL, 0);
 	else if (release->nheads > 0)
-		promote_next(queue, release->keys[0]);
+	{
+		if (DatumGetInt32(pgmqc_column(0, KEY_RELEASE_COL_MOVED, &isnull)) > 0)
+			announce_promoted(queue, 1, false, (Datum) 0);
+		else
+			promote_next(queue, release->keys[0]);
+	}
 }
 
 /*
