@@ -61,6 +61,7 @@
 #include "pgmq_c.h"
 #include "common/day_partitions.h"
 #include "common/dedup.h"
+#include "common/direct_rows.h"
 #include "common/intervals.h"
 #include "common/statements.h"
 
@@ -95,7 +96,7 @@ typedef struct DedupPartition
 {
 	Relation	heap;
 	Relation	index;			/* on (queue_id, dedup_id) */
-}			DedupPartition;
+} DedupPartition;
 
 static int
 compare_uint64(const void *a, const void *b)
@@ -145,43 +146,28 @@ pgmqc_dedup_lock(int32 queue_id, Datum *ids, int n)
  * partition of another shape than pgmq_c makes.
  */
 static bool
-open_partition(Oid relid, LOCKMODE lockmode, DedupPartition * part)
+open_partition(Oid relid, LOCKMODE lockmode, DedupPartition *part)
 {
-	TupleDesc	desc;
 	List	   *indexes;
 	ListCell   *lc;
-	int			i;
 
 	part->heap = OidIsValid(relid) ? try_relation_open(relid, lockmode) : NULL;
 	part->index = NULL;
 	if (part->heap == NULL)
 		return false;
-	desc = RelationGetDescr(part->heap);
-	if (part->heap->rd_rel->relkind != RELKIND_RELATION ||
-		!part->heap->rd_rel->relispartition || desc->natts != DEDUP_NATTS)
-		goto bad_shape;
-	for (i = 0; i < DEDUP_NATTS; i++)
-		if (TupleDescAttr(desc, i)->attisdropped ||
-			strcmp(NameStr(TupleDescAttr(desc, i)->attname), dedup_columns[i]) != 0)
-			goto bad_shape;
-	if (part->heap->trigdesc != NULL)
+	if (!part->heap->rd_rel->relispartition ||
+		!pgmqc_direct_writable(part->heap, dedup_columns, DEDUP_NATTS))
 		goto bad_shape;
 
-	/* every index must be one we can keep up; one serves lookups */
+	/* the index that serves lookups */
 	indexes = RelationGetIndexList(part->heap);
 	foreach(lc, indexes)
 	{
 		Relation	index = index_open(lfirst_oid(lc), lockmode);
 		Form_pg_index form = index->rd_index;
 
-		if (!heap_attisnull(index->rd_indextuple, Anum_pg_index_indexprs, NULL) ||
-			!heap_attisnull(index->rd_indextuple, Anum_pg_index_indpred, NULL))
-		{
-			index_close(index, lockmode);
-			goto bad_shape;
-		}
 		if (part->index == NULL && index->rd_rel->relam == BTREE_AM_OID &&
-			form->indisvalid && form->indnkeyatts >= 2 &&
+			form->indnkeyatts >= 2 &&
 			form->indkey.values[0] == DEDUP_ATT_QUEUE_ID &&
 			form->indkey.values[1] == DEDUP_ATT_DEDUP_ID)
 			part->index = index;
@@ -203,7 +189,7 @@ bad_shape:
 }
 
 static void
-close_partition(DedupPartition * part, LOCKMODE lockmode)
+close_partition(DedupPartition *part, LOCKMODE lockmode)
 {
 	index_close(part->index, lockmode);
 	relation_close(part->heap, lockmode);
@@ -214,7 +200,7 @@ close_partition(DedupPartition * part, LOCKMODE lockmode)
  * for by name: see the file header.
  */
 static bool
-open_default_partition(LOCKMODE lockmode, DedupPartition * part)
+open_default_partition(LOCKMODE lockmode, DedupPartition *part)
 {
 	return open_partition(get_relname_relid("dedup_ids_default",
 											get_namespace_oid("pgmq_c", false)),
@@ -227,7 +213,7 @@ open_default_partition(LOCKMODE lockmode, DedupPartition * part)
  * if there is one earlier than *first_at.
  */
 static bool
-find_in(DedupPartition * part, int32 queue_id, text *id, TimestampTz cutoff,
+find_in(DedupPartition *part, int32 queue_id, text *id, TimestampTz cutoff,
 		TimestampTz horizon, Snapshot snapshot, int64 *msg_id,
 		TimestampTz *first_at)
 {
@@ -319,47 +305,19 @@ pgmqc_dedup_horizon(void)
 
 /* Insert one id's row into partition part, and into each of its indexes. */
 static void
-insert_into(DedupPartition * part, int32 queue_id, Datum id, int64 msg_id,
+insert_into(DedupPartition *part, int32 queue_id, Datum id, int64 msg_id,
 			TimestampTz first_at)
 {
 	Datum		values[DEDUP_NATTS];
 	bool		nulls[DEDUP_NATTS] = {false, false, false, false};
 	HeapTuple	tuple;
-	TupleTableSlot *slot;
-	List	   *indexes;
-	ListCell   *lc;
 
 	values[DEDUP_ATT_QUEUE_ID - 1] = Int32GetDatum(queue_id);
 	values[DEDUP_ATT_DEDUP_ID - 1] = id;
 	values[DEDUP_ATT_MSG_ID - 1] = Int64GetDatum(msg_id);
 	values[DEDUP_ATT_FIRST_AT - 1] = TimestampTzGetDatum(first_at);
 	tuple = heap_form_tuple(RelationGetDescr(part->heap), values, nulls);
-	simple_heap_insert(part->heap, tuple);
-
-	/* as CatalogIndexInsert does: plain columns only (open_partition) */
-	slot = MakeSingleTupleTableSlot(RelationGetDescr(part->heap),
-									&TTSOpsHeapTuple);
-	ExecStoreHeapTuple(tuple, slot, false);
-	indexes = RelationGetIndexList(part->heap);
-	foreach(lc, indexes)
-	{
-		Relation	index = index_open(lfirst_oid(lc), RowExclusiveLock);
-		IndexInfo  *info = BuildIndexInfo(index);
-		Datum		index_values[INDEX_MAX_KEYS];
-		bool		index_nulls[INDEX_MAX_KEYS];
-
-		FormIndexDatum(info, slot, NULL, index_values, index_nulls);
-		(void) index_insert(index, index_values, index_nulls, &tuple->t_self,
-							part->heap,
-							info->ii_Unique ? UNIQUE_CHECK_YES : UNIQUE_CHECK_NO,
-#if PG_VERSION_NUM >= 140000
-							false,
-#endif
-							info);
-		index_close(index, NoLock);
-	}
-	list_free(indexes);
-	ExecDropSingleTupleTableSlot(slot);
+	pgmqc_direct_insert(part->heap, tuple);
 	heap_freetuple(tuple);
 }
 

@@ -388,9 +388,8 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 	 * message to the message table if it is due.  Returns the messages the
 	 * key has left (NULL: no row) and how many moved (0 or 1).  The move's
 	 * snapshot was taken before the wait for the key's row: when it misses a
-	 * pending message a send it waited for made, or the next message is
-	 * still delayed, nothing moves, and STMT_KEY_TAKE_NEXT does it
-	 * (ordering.c).
+	 * pending message a send it waited for made, or the next message is still
+	 * delayed, nothing moves, and STMT_KEY_TAKE_NEXT does it (ordering.c).
 	 */
 	[STMT_KEY_RELEASE] = {
 		ON_QUEUE,
@@ -515,14 +514,22 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		"q.vt, q.message, q.headers, {key:q}",
 		2, {INT4OID, INT8OID}
 	},
-	/* a pending message keeps its msg_id when it becomes its key's head */
+
+	/*
+	 * The smallest msg_id present from the current watermark $1 on: no
+	 * message below it can be present (a delayed or pending message keeps its
+	 * msg_id when it moves), and starting there skips the index entries of
+	 * the messages already gone.
+	 */
 	[STMT_WATERMARK_SCAN] = {
 		ON_QUEUE,
 		"SELECT LEAST("
 		"(SELECT msg_id FROM {messages} WHERE msg_id OPERATOR(pg_catalog.>=) $1 "
 		"ORDER BY msg_id LIMIT 1), "
-		"(SELECT msg_id FROM {delayed} ORDER BY msg_id LIMIT 1), "
-		"(SELECT msg_id FROM {pending} ORDER BY msg_id LIMIT 1))",
+		"(SELECT msg_id FROM {delayed} WHERE msg_id OPERATOR(pg_catalog.>=) $1 "
+		"ORDER BY msg_id LIMIT 1), "
+		"(SELECT msg_id FROM {pending} WHERE msg_id OPERATOR(pg_catalog.>=) $1 "
+		"ORDER BY msg_id LIMIT 1))",
 		1, {INT8OID}
 	},
 	/* the catalog before 0.7.0: no pending messages */
@@ -531,7 +538,8 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		"SELECT LEAST("
 		"(SELECT msg_id FROM {messages} WHERE msg_id OPERATOR(pg_catalog.>=) $1 "
 		"ORDER BY msg_id LIMIT 1), "
-		"(SELECT msg_id FROM {delayed} ORDER BY msg_id LIMIT 1))",
+		"(SELECT msg_id FROM {delayed} WHERE msg_id OPERATOR(pg_catalog.>=) $1 "
+		"ORDER BY msg_id LIMIT 1))",
 		1, {INT8OID}
 	},
 	[STMT_DELETE] = {
