@@ -18,11 +18,11 @@ endif
 EXTENSION = pgmq_c
 DATA = pgmq_c--0.1.0.sql pgmq_c--0.1.0--0.2.0.sql pgmq_c--0.2.0--0.3.0.sql \
 	pgmq_c--0.3.0--0.4.0.sql pgmq_c--0.4.0--0.5.0.sql pgmq_c--0.5.0--0.6.0.sql \
-	pgmq_c--0.6.0--0.7.0.sql
+	pgmq_c--0.6.0--0.7.0.sql pgmq_c--0.7.0--0.8.0.sql
 
 REGRESS = upgrade setup api queue_basic queue_read queue_ack queue_delay queue_txn \
 	queue_metrics queue_wait bad_input topic_basic topic_bad_input limits \
-	retries_queue retries_group ordering dedup security_access security_exploit cleanup
+	retries_queue retries_group ordering dedup durability security_access security_exploit cleanup
 REGRESS_OPTS = --inputdir=.
 
 ISOLATION = send_uncommitted read_rollback skip_locked stale_receipt topic_groups \

@@ -297,6 +297,24 @@ SELECT pgmq_c.send('up_tpl', '{"d": 1}', dedup_id => 'once') =
        pgmq_c.send('up_tpl', '{"d": 2}', dedup_id => 'once') AS same_msg_id;
 SELECT queue_name, dedup_window FROM pgmq_c.list_queues() WHERE queue_name = 'up_tpl';
 
+-- 0.8.0: durability levels.  Until the update list_queues() has no
+-- durability column and create_queue() no durability argument.
+SELECT count(*) AS columns FROM pg_proc p, unnest(p.proargnames) a
+ WHERE p.oid = 'pgmq_c.list_queues()'::regprocedure;
+GRANT EXECUTE ON FUNCTION pgmq_c.create_queue(text, interval, integer, text, interval, interval, interval, interval) TO regress_up_other;
+ALTER EXTENSION pgmq_c UPDATE TO '0.8.0';
+SELECT extversion FROM pg_extension WHERE extname = 'pgmq_c';
+SELECT has_function_privilege('regress_up_other', 'pgmq_c.create_queue(text, interval, integer, text, interval, interval, interval, interval, text)', 'EXECUTE') AS other_creates;
+-- the queues made before are logged; one can be made unlogged, with its
+-- messages, and a new one unlogged from the start
+SELECT queue_name, durability FROM pgmq_c.list_queues() WHERE queue_name IN ('up_tpl', 'up_keys') ORDER BY 1;
+SELECT queue_length AS up_tpl_before FROM pgmq_c.metrics('up_tpl');
+SELECT pgmq_c.alter_queue('up_tpl', durability => 'unlogged');
+SELECT pgmq_c.create_queue('up_fast', durability => 'unlogged');
+SELECT queue_name, durability FROM pgmq_c.list_queues() WHERE queue_name IN ('up_tpl', 'up_fast') ORDER BY 1;
+SELECT queue_length AS up_tpl_after FROM pgmq_c.metrics('up_tpl');
+SELECT pgmq_c.send('up_fast', '{"f": 1}') AS fast_sent;
+
 SET client_min_messages = warning;
 DROP EXTENSION pgmq_c CASCADE;
 RESET client_min_messages;

@@ -59,6 +59,7 @@
 #include "utils/timestamp.h"
 
 #include "pgmq_c.h"
+#include "shared_memory/shared_memory.h"
 #include "common/day_partitions.h"
 #include "common/dedup.h"
 #include "common/direct_rows.h"
@@ -265,6 +266,13 @@ pgmqc_dedup_find(int32 queue_id, double window_secs, Datum id)
 	DedupPartition part;
 	int64		msg_id = -1;
 	int64		day;
+
+	/*
+	 * An unlogged queue's messages are gone after a crash or a promotion, its
+	 * ids (logged) are not: trust only those remembered since.
+	 */
+	if (pgmqc_queue_unlogged(queue_id))
+		cutoff = Max(cutoff, pgmqc_writable_since() - 1);
 
 	if (open_default_partition(AccessShareLock, &part))
 	{

@@ -1715,6 +1715,34 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		"COMMENT ON TABLE {keys} IS 'pgmq_c queue {name}: ordering keys with messages';",
 		0, {InvalidOid}
 	},
+
+	/*
+	 * A queue's durability (0.8.0): its message, delayed, pending and keys
+	 * tables unlogged, or logged again.  Its sequence stays logged, so that
+	 * msg_ids never start again after a crash (from PostgreSQL 15 on, SET
+	 * UNLOGGED takes a table's sequences along), and its archive stays
+	 * logged.
+	 */
+	[STMT_QUEUE_SET_UNLOGGED] = {
+		RUN_ONCE,
+		"ALTER TABLE {messages} SET UNLOGGED;"
+		"ALTER TABLE {delayed} SET UNLOGGED;"
+		"ALTER TABLE {pending} SET UNLOGGED;"
+		"ALTER TABLE {keys} SET UNLOGGED;"
+#if PG_VERSION_NUM >= 150000
+		"ALTER SEQUENCE {sequence} SET LOGGED;"
+#endif
+		,
+		0, {InvalidOid}
+	},
+	[STMT_QUEUE_SET_LOGGED] = {
+		RUN_ONCE,
+		"ALTER TABLE {messages} SET LOGGED;"
+		"ALTER TABLE {delayed} SET LOGGED;"
+		"ALTER TABLE {pending} SET LOGGED;"
+		"ALTER TABLE {keys} SET LOGGED;",
+		0, {InvalidOid}
+	},
 	/* the same before 0.7.0, which has no pending messages */
 	[STMT_CREATE_QUEUE_TABLES_0_6] = {
 		RUN_ONCE,
@@ -1830,6 +1858,23 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 	},
 	/* list_queues(): queue_id, owner, then the columns shown */
 	[STMT_LIST_QUEUES] = {
+		ON_CATALOG,
+		"SELECT q.queue_id, q.owner::pg_catalog.oid, "
+		"q.queue_name, q.queue_id, q.visibility_timeout, q.created_at, "
+		"q.max_deliveries, (SELECT d.queue_name FROM pgmq_c.queues d "
+		" WHERE d.queue_id OPERATOR(pg_catalog.=) q.dead_letter_queue_id), "
+		"q.retry_backoff, q.retry_backoff_max, q.archive_retention, q.dedup_window, "
+		"CASE (SELECT c.relpersistence FROM pg_catalog.pg_class c "
+		" WHERE c.relnamespace OPERATOR(pg_catalog.=) 'pgmq_c'::pg_catalog.regnamespace "
+		" AND c.relname OPERATOR(pg_catalog.=) ('q_' OPERATOR(pg_catalog.||) q.queue_id)::pg_catalog.name) "
+		"WHEN 'u' THEN 'unlogged' ELSE 'logged' END "
+		"FROM pgmq_c.queues q "
+		"WHERE q.kind OPERATOR(pg_catalog.=) 'q' "
+		"ORDER BY q.queue_name COLLATE \"C\"",
+		0, {InvalidOid}, true
+	},
+	/* the functions of 0.7.0: no durability */
+	[STMT_LIST_QUEUES_0_7] = {
 		ON_CATALOG,
 		"SELECT q.queue_id, q.owner::pg_catalog.oid, "
 		"q.queue_name, q.queue_id, q.visibility_timeout, q.created_at, "
@@ -1971,6 +2016,16 @@ pgmqc_relation_oid(PgmqcRelation rel, int32 id, int64 partition)
 
 	pgmqc_relation_name(name, rel, id, partition);
 	return get_relname_relid(name, get_namespace_oid("pgmq_c", false));
+}
+
+/* Whether queue queue_id's tables are unlogged (0.8.0: its durability). */
+bool
+pgmqc_queue_unlogged(int32 queue_id)
+{
+	Oid			relid = pgmqc_relation_oid(REL_MESSAGES, queue_id, -1);
+
+	return OidIsValid(relid) &&
+		get_rel_persistence(relid) == RELPERSISTENCE_UNLOGGED;
 }
 
 /*

@@ -251,6 +251,8 @@ typedef enum PgmqcStatement
 	STMT_INSERT_QUEUE_ROW_0_3,
 	STMT_CREATE_QUEUE_TABLES,
 	STMT_CREATE_QUEUE_TABLES_0_6,
+	STMT_QUEUE_SET_UNLOGGED,
+	STMT_QUEUE_SET_LOGGED,
 	STMT_CREATE_QUEUE_TABLES_0_4,
 	STMT_DELETE_QUEUE_ROW,
 	STMT_PURGE_LOCK,
@@ -265,6 +267,7 @@ typedef enum PgmqcStatement
 	STMT_METRICS_ALL_LIST_0_3,
 	STMT_METRICS_ALL_LIST_0_2,
 	STMT_LIST_QUEUES,
+	STMT_LIST_QUEUES_0_7,
 	STMT_LIST_QUEUES_0_6,
 	STMT_LIST_QUEUES_0_5,
 	STMT_LIST_TOPICS,
@@ -532,6 +535,7 @@ extern const PgmqcStatementTarget pgmqc_no_target;
 extern void pgmqc_relation_name(char *buf, PgmqcRelation rel, int32 id,
 								int64 partition);
 extern Oid	pgmqc_relation_oid(PgmqcRelation rel, int32 id, int64 partition);
+extern bool pgmqc_queue_unlogged(int32 queue_id);
 extern char *pgmqc_expand(const char *template,
 						  const PgmqcStatementTarget *target);
 extern bool pgmqc_templates_exist(void);

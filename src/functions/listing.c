@@ -31,6 +31,8 @@
 
 /* where list_queues() shows the owner */
 #define LIST_QUEUES_OWNER_COLUMN	4
+/* list_queues() from 0.8.0 on */
+#define LIST_QUEUES_COLUMNS		12
 /* list_topics() (0.7.0): owner, then dedup_window */
 #define LIST_TOPICS_OWNER_COLUMN	6
 
@@ -117,14 +119,20 @@ list_rows(FunctionCallInfo fcinfo, PgmqcStatement stmt, int owner_column)
  *		visibility_timeout interval, created_at timestamptz, owner text,
  *		max_deliveries integer, dead_letter_queue text,
  *		retry_backoff interval, retry_backoff_max interval,
- *		archive_retention interval, dedup_window interval)
+ *		archive_retention interval, dedup_window interval, durability text)
  *
- * The retry columns are there from 0.6.0 on, dedup_window from 0.7.0 on.
+ * The retry columns are there from 0.6.0 on, dedup_window from 0.7.0 on,
+ * durability from 0.8.0 on (the functions' result, not the catalog, tells).
  */
 Datum
 pgmqc_list_queues(PG_FUNCTION_ARGS)
 {
-	list_rows(fcinfo, pgmqc_ordering_exists() ? STMT_LIST_QUEUES :
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	bool		with_durability = rsinfo != NULL && rsinfo->expectedDesc != NULL &&
+	rsinfo->expectedDesc->natts == LIST_QUEUES_COLUMNS;
+
+	list_rows(fcinfo, with_durability ? STMT_LIST_QUEUES :
+			  pgmqc_ordering_exists() ? STMT_LIST_QUEUES_0_7 :
 			  pgmqc_retries_exist() ? STMT_LIST_QUEUES_0_6 : STMT_LIST_QUEUES_0_5,
 			  LIST_QUEUES_OWNER_COLUMN);
 	PG_RETURN_NULL();

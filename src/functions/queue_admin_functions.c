@@ -38,10 +38,12 @@ PG_FUNCTION_INFO_V1(pgmqc_purge_queue);
  * create_queue(queue_name text, visibility_timeout interval,
  *		max_deliveries integer, dead_letter_queue text,
  *		retry_backoff interval, retry_backoff_max interval,
- *		archive_retention interval) RETURNS void
+ *		archive_retention interval, dedup_window interval,
+ *		durability text) RETURNS void
  *
  * The settings after visibility_timeout (from 0.6.0 on) are those of
- * alter_queue(), applied in the same transaction.
+ * alter_queue(), applied in the same transaction; an unlogged queue's
+ * tables are made logged, then set unlogged (on empty tables, at once).
  */
 Datum
 pgmqc_create_queue(PG_FUNCTION_ARGS)
@@ -78,7 +80,13 @@ pgmqc_create_queue(PG_FUNCTION_ARGS)
 	}
 	pgmqc_queue_create(name, vt);
 	if (pgmqc_settings_given(&settings))
-		pgmqc_apply_settings(pgmqc_lookup(name, false), NULL, &settings);
+	{
+		PgmqcQueue *queue = pgmqc_lookup(name, false);
+
+		pgmqc_apply_settings(queue, NULL, &settings);
+		if (settings.unlogged)
+			pgmqc_queue_set_durability(queue, true);
+	}
 	pgmqc_spi_finish(&cxt);
 	PG_RETURN_VOID();
 }

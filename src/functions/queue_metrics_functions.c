@@ -27,6 +27,8 @@
  */
 #include "postgres.h"
 
+#include "access/xlog.h"
+
 #include "access/htup_details.h"
 #include "access/xact.h"
 #include "catalog/namespace.h"
@@ -195,6 +197,10 @@ collect_metrics_all(ReturnSetInfo *rsinfo)
 			owner = InvalidOid;
 
 		if (pgmqc_access_mask_by_id(queue.queue_id, owner) == 0)
+			continue;
+		/* on a standby, an unlogged queue has no tables to count */
+		if (RecoveryInProgress() && queue.kind == PGMQC_KIND_QUEUE &&
+			pgmqc_queue_unlogged(queue.queue_id))
 			continue;
 		add_row_isolated(rsinfo, &queue, row_cxt);
 		MemoryContextReset(row_cxt);

@@ -118,7 +118,32 @@ pgmqc_settings_from_args(FunctionCallInfo fcinfo, int first_argno,
 			setting_interval(fcinfo, argno, "archive_retention",
 							 3653, "10 years");
 		settings->dedup_window = pgmqc_dedup_window_arg(fcinfo, argno + 1);
+		settings->has_durability = pgmqc_durability_arg(fcinfo, argno + 2,
+														&settings->unlogged);
 	}
+}
+
+/*
+ * The durability argument argno (0.8.0), if there is one and it is not
+ * NULL: 'logged' or 'unlogged' (*unlogged).  Returns whether it was given.
+ */
+bool
+pgmqc_durability_arg(FunctionCallInfo fcinfo, int argno, bool *unlogged)
+{
+	char	   *level;
+
+	*unlogged = false;
+	if (PG_NARGS() <= argno || PG_ARGISNULL(argno))
+		return false;
+	level = text_to_cstring(PG_GETARG_TEXT_PP(argno));
+	if (strcmp(level, "unlogged") == 0)
+		*unlogged = true;
+	else if (strcmp(level, "logged") != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("durability must be \"logged\" or \"unlogged\""),
+				 errdetail("durability was \"%s\".", level)));
+	return true;
 }
 
 /*
@@ -168,7 +193,8 @@ pgmqc_settings_given(const PgmqcSettings *settings)
 	return settings->visibility_timeout != NULL ||
 		settings->has_max_deliveries || settings->dead_letter_queue != NULL ||
 		settings->retry_backoff != NULL || settings->retry_backoff_max != NULL ||
-		settings->archive_retention != NULL || settings->dedup_window != NULL;
+		settings->archive_retention != NULL || settings->dedup_window != NULL ||
+		settings->has_durability;
 }
 
 /*
@@ -224,15 +250,19 @@ pgmqc_apply_settings(PgmqcQueue *queue, PgmqcGroup *group,
 	Oid			relid;
 	PgmqcSettings retry_settings = *settings;
 
-	/* the deduplication window has a statement of its own */
-	if (settings->dedup_window != NULL)
+	/*
+	 * The durability is the caller's to apply (pgmqc_queue_set_durability);
+	 * the deduplication window has a statement of its own.
+	 */
+	retry_settings.has_durability = false;
+	if (retry_settings.dedup_window != NULL)
 	{
-		pgmqc_apply_dedup_window(queue, settings->dedup_window);
+		pgmqc_apply_dedup_window(queue, retry_settings.dedup_window);
 		retry_settings.dedup_window = NULL;
-		if (!pgmqc_settings_given(&retry_settings))
-			return;
-		settings = &retry_settings;
 	}
+	if (!pgmqc_settings_given(&retry_settings))
+		return;
+	settings = &retry_settings;
 	if (!retry->catalog_has_retries)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
@@ -298,7 +328,8 @@ pgmqc_apply_settings(PgmqcQueue *queue, PgmqcGroup *group,
  * alter_queue(queue_name text, visibility_timeout interval,
  *		max_deliveries integer, dead_letter_queue text,
  *		retry_backoff interval, retry_backoff_max interval,
- *		archive_retention interval, dedup_window interval) RETURNS void
+ *		archive_retention interval, dedup_window interval,
+ *		durability text) RETURNS void
  *
  * Of a topic, only dedup_window may be given.
  */
@@ -335,7 +366,11 @@ pgmqc_alter_queue(PG_FUNCTION_ARGS)
 			pgmqc_apply_dedup_window(queue, settings.dedup_window);
 	}
 	else
+	{
 		pgmqc_apply_settings(queue, NULL, &settings);
+		if (settings.has_durability)
+			pgmqc_queue_set_durability(queue, settings.unlogged);
+	}
 	pgmqc_spi_finish(&cxt);
 	PG_RETURN_VOID();
 }

@@ -34,6 +34,8 @@ typedef struct PgmqcSettings
 	Interval   *retry_backoff_max;
 	Interval   *archive_retention;	/* queues only */
 	Interval   *dedup_window;	/* queues and topics (0.7.0) */
+	bool		has_durability; /* queues (0.8.0) */
+	bool		unlogged;
 } PgmqcSettings;
 
 extern void pgmqc_settings_from_args(FunctionCallInfo fcinfo, int first_argno,
@@ -43,6 +45,8 @@ extern bool pgmqc_settings_given(const PgmqcSettings *settings);
 extern void pgmqc_apply_settings(PgmqcQueue *queue, PgmqcGroup *group,
 								 const PgmqcSettings *settings);
 extern Interval *pgmqc_dedup_window_arg(FunctionCallInfo fcinfo, int argno);
+extern bool pgmqc_durability_arg(FunctionCallInfo fcinfo, int argno,
+								 bool *unlogged);
 extern void pgmqc_apply_dedup_window(PgmqcQueue *queue, Interval *window);
 
 #endif							/* PGMQC_RETRY_SETTINGS_H */

@@ -47,6 +47,7 @@ extern void pgmqc_queue_batch_sent(PgmqcQueue *queue, int count,
 
 /* ordering.c */
 extern void pgmqc_queue_check_keys(PgmqcQueue *queue);
+extern void pgmqc_queue_set_durability(PgmqcQueue *queue, bool unlogged);
 extern Datum pgmqc_key_array(int n, int column, int *count);
 extern int	pgmqc_queue_send_keyed(PgmqcQueue *queue, ArrayType *messages,
 								   ArrayType *headers, Interval *delay,

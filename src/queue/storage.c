@@ -60,6 +60,22 @@ pgmqc_queue_create(const char *name, Interval *visibility_timeout)
 }
 
 /*
+ * Make the queue's tables unlogged, or logged again (0.8.0): ALTER TABLE,
+ * which rewrites them under an exclusive lock.  A no-op when they already
+ * are.  Inside SPI.
+ */
+void
+pgmqc_queue_set_durability(PgmqcQueue *queue, bool unlogged)
+{
+	PgmqcStatementTarget target = {queue->queue_id, 0, -1, 0, queue->name};
+
+	if (pgmqc_queue_unlogged(queue->queue_id) == unlogged)
+		return;
+	(void) pgmqc_run_once(unlogged ? STMT_QUEUE_SET_UNLOGGED : STMT_QUEUE_SET_LOGGED,
+						  &target, NULL, NULL, SPI_OK_UTILITY);
+}
+
+/*
  * Drop what is left of queue queue_id, its tables and sequence (each if it
  * still exists), and its catalog row.  Inside SPI, catalog locked.
  */

@@ -103,6 +103,8 @@ typedef struct PgmqcShared
 	pid_t		launcher_pid;
 	PgmqcDbWorker workers[PGMQC_MAX_DATABASES];
 	pg_atomic_uint64 wakeups;	/* sleeps ended by a wake-up, not a timeout */
+	pg_atomic_uint64 writable_since;	/* TimestampTz the server first took
+										 * writes (0: not yet) */
 	int			nslots;
 	PgmqcSlot	slots[FLEXIBLE_ARRAY_MEMBER];
 } PgmqcShared;
@@ -117,6 +119,7 @@ extern void pgmqc_publish_due(int32 queue_id, TimestampTz due);
 extern void pgmqc_publish_slot_due(PgmqcSlot *slot, TimestampTz due);
 extern bool pgmqc_request_maintenance(void);
 extern bool pgmqc_request_fill(void);
+extern TimestampTz pgmqc_writable_since(void);
 
 /* wakeups.c: wake-ups at the end of the current transaction, and at due times */
 extern void pgmqc_wake_on_commit(int32 queue_id, int count, bool notify);

@@ -30,6 +30,10 @@
  */
 #include "postgres.h"
 
+#include "utils/timestamp.h"
+
+#include "access/xlog.h"
+
 #include "common/hashfn.h"
 #include "miscadmin.h"
 #include "storage/ipc.h"
@@ -96,6 +100,7 @@ pgmqc_shmem_startup(void)
 			pg_atomic_init_u64(&w->timer, (uint64) PGMQC_NO_DUE);
 		}
 		pg_atomic_init_u64(&pgmqc_shared->wakeups, 0);
+		pg_atomic_init_u64(&pgmqc_shared->writable_since, 0);
 		pgmqc_shared->nslots = pgmqc_wait_slots;
 		for (i = 0; i < pgmqc_wait_slots; i++)
 		{
@@ -287,4 +292,36 @@ pgmqc_publish_due(int32 queue_id, TimestampTz due)
 	if (pgmqc_shared == NULL)
 		return;
 	pgmqc_publish_slot_due(pgmqc_slot(queue_id), due);
+}
+
+/*
+ * The earliest moment from which rows of an unlogged table can be trusted
+ * to be what was written: the first time a backend asked after this server
+ * (re)made its shared memory -- at every start, and after a crash -- and
+ * recovery was over (a standby: after its promotion).  A crash and a
+ * promotion empty unlogged tables, so rows kept elsewhere about them (the
+ * deduplication ids of an unlogged queue) from before that moment may
+ * describe rows that are gone.  After a clean restart, which keeps
+ * unlogged tables, the moment is later than needed: callers lose some
+ * memory, never trust too much.  Without the shared memory (no
+ * shared_preload_libraries), now: nothing from before is trusted.
+ */
+TimestampTz
+pgmqc_writable_since(void)
+{
+	uint64		expected = 0;
+	uint64		since;
+
+	if (pgmqc_shared == NULL)
+		return GetCurrentTimestamp();
+	since = pg_atomic_read_u64(&pgmqc_shared->writable_since);
+	if (since != 0)
+		return (TimestampTz) since;
+	if (RecoveryInProgress())
+		return GetCurrentTimestamp();
+	since = (uint64) GetCurrentTimestamp();
+	if (!pg_atomic_compare_exchange_u64(&pgmqc_shared->writable_since,
+										&expected, since))
+		since = expected;		/* another backend was first */
+	return (TimestampTz) since;
 }

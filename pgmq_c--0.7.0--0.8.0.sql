@@ -1,0 +1,109 @@
+/* pgmq_c--0.7.0--0.8.0.sql */
+
+-- complain if script is sourced in psql, rather than via ALTER EXTENSION
+\echo Use "ALTER EXTENSION pgmq_c UPDATE TO '0.8.0'" to load this file. \quit
+
+-- 0.8.0: durability levels of queues.
+--
+-- create_queue() and alter_queue() take a durability: 'logged' (as before)
+-- or 'unlogged', whose message, delayed, pending and keys tables are
+-- UNLOGGED: not written to the WAL, emptied by a crash, not on a standby.
+-- The queue's sequence stays logged, so that its msg_ids never start again
+-- after a crash, and its archive stays logged.  The level is the
+-- persistence of the queue's tables (pg_class.relpersistence), not a
+-- column of the catalog: list_queues() shows it.  Queues made before the
+-- update are logged; nothing else changes.
+
+--
+-- Functions whose arguments or results change are dropped and created
+-- again, keeping the EXECUTE privileges a DBA gave or took away (as in
+-- pgmq_c--0.6.0--0.7.0.sql).
+--
+CREATE FUNCTION pgmq_c.upgrade_0_8_replace(old_signature text,
+										   new_signature text,
+										   create_statement text,
+										   revoked_from_public boolean DEFAULT false)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $replace$
+DECLARE
+	acl aclitem[];
+	owner oid;
+	it record;
+BEGIN
+	SELECT p.proacl, p.proowner INTO acl, owner
+	  FROM pg_catalog.pg_proc p
+	 WHERE p.oid OPERATOR(pg_catalog.=) old_signature::pg_catalog.regprocedure;
+	EXECUTE 'DROP FUNCTION ' OPERATOR(pg_catalog.||) old_signature;
+	EXECUTE create_statement;
+	EXECUTE 'REVOKE ALL ON FUNCTION ' OPERATOR(pg_catalog.||) new_signature OPERATOR(pg_catalog.||) ' FROM PUBLIC';
+	FOR it IN
+		SELECT a.grantee
+		  FROM pg_catalog.aclexplode(COALESCE(acl, pg_catalog.acldefault('f', owner))) a
+		 WHERE a.privilege_type OPERATOR(pg_catalog.=) 'EXECUTE'
+		   AND a.grantee OPERATOR(pg_catalog.<>) owner
+	LOOP
+		EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION %s TO %s', new_signature,
+								  CASE WHEN it.grantee OPERATOR(pg_catalog.=) 0 THEN 'PUBLIC'
+								  ELSE pg_catalog.quote_ident(it.grantee::pg_catalog.regrole::pg_catalog.text) END);
+	END LOOP;
+	UPDATE pg_catalog.pg_init_privs
+	   SET initprivs = CASE WHEN revoked_from_public
+						THEN ARRAY[pg_catalog.makeaclitem(owner, owner, 'EXECUTE', false)]
+						ELSE pg_catalog.acldefault('f', owner) END
+	 WHERE objoid OPERATOR(pg_catalog.=) new_signature::pg_catalog.regprocedure
+	   AND classoid OPERATOR(pg_catalog.=) 'pg_catalog.pg_proc'::pg_catalog.regclass
+	   AND objsubid OPERATOR(pg_catalog.=) 0;
+END
+$replace$;
+
+SELECT pgmq_c.upgrade_0_8_replace(
+	'pgmq_c.create_queue(text, interval, integer, text, interval, interval, interval, interval)',
+	'pgmq_c.create_queue(text, interval, integer, text, interval, interval, interval, interval, text)',
+	$sql$CREATE FUNCTION pgmq_c.create_queue(queue_name text,
+		visibility_timeout interval DEFAULT '30 seconds',
+		max_deliveries integer DEFAULT NULL,
+		dead_letter_queue text DEFAULT NULL,
+		retry_backoff interval DEFAULT NULL,
+		retry_backoff_max interval DEFAULT NULL,
+		archive_retention interval DEFAULT NULL,
+		dedup_window interval DEFAULT NULL,
+		durability text DEFAULT 'logged')
+	RETURNS void
+	AS 'MODULE_PATHNAME', 'pgmqc_create_queue'
+	LANGUAGE C VOLATILE PARALLEL UNSAFE$sql$,
+	revoked_from_public => true);
+COMMENT ON FUNCTION pgmq_c.create_queue(text, interval, integer, text, interval, interval, interval, interval, text) IS 'create a queue, with the retry policy, archive retention and deduplication window of alter_queue(), logged or unlogged; a no-op when it exists';
+
+SELECT pgmq_c.upgrade_0_8_replace(
+	'pgmq_c.alter_queue(text, interval, integer, text, interval, interval, interval, interval)',
+	'pgmq_c.alter_queue(text, interval, integer, text, interval, interval, interval, interval, text)',
+	$sql$CREATE FUNCTION pgmq_c.alter_queue(queue_name text,
+		visibility_timeout interval DEFAULT NULL,
+		max_deliveries integer DEFAULT NULL,
+		dead_letter_queue text DEFAULT NULL,
+		retry_backoff interval DEFAULT NULL,
+		retry_backoff_max interval DEFAULT NULL,
+		archive_retention interval DEFAULT NULL,
+		dedup_window interval DEFAULT NULL,
+		durability text DEFAULT NULL)
+	RETURNS void
+	AS 'MODULE_PATHNAME', 'pgmqc_alter_queue'
+	LANGUAGE C VOLATILE PARALLEL UNSAFE$sql$);
+COMMENT ON FUNCTION pgmq_c.alter_queue(text, interval, integer, text, interval, interval, interval, interval, text) IS 'change a queue''s settings (of a topic, dedup_window only): NULL leaves one as it is, 0 (or '''' for the dead-letter queue) clears it; durability ''logged'' or ''unlogged'' rewrites the queue''s tables; needs ''admin''';
+
+SELECT pgmq_c.upgrade_0_8_replace(
+	'pgmq_c.list_queues()',
+	'pgmq_c.list_queues()',
+	$sql$CREATE FUNCTION pgmq_c.list_queues()
+	RETURNS TABLE (queue_name text, queue_id integer, visibility_timeout interval,
+				   created_at timestamptz, owner text, max_deliveries integer,
+				   dead_letter_queue text, retry_backoff interval,
+				   retry_backoff_max interval, archive_retention interval,
+				   dedup_window interval, durability text)
+	AS 'MODULE_PATHNAME', 'pgmqc_list_queues'
+	LANGUAGE C VOLATILE PARALLEL UNSAFE$sql$);
+COMMENT ON FUNCTION pgmq_c.list_queues() IS 'one row per queue on which the caller holds some privilege, with its retry policy, archive retention, deduplication window and durability';
+
+DROP FUNCTION pgmq_c.upgrade_0_8_replace(text, text, text, boolean);

@@ -1,0 +1,287 @@
+# 025_durability.pl: durability levels of queues (0.8.0).
+#
+# An unlogged queue (create_queue(..., durability => 'unlogged')) has its
+# message, delayed, pending and keys tables UNLOGGED; its sequence and its
+# archive stay logged.  Here:
+#   1. A crash (immediate stop) with an unlogged queue 'fast' and a logged
+#      queue 'safe', both holding live, leased and delayed messages: after
+#      the restart 'fast' is empty and usable, its msg_ids going on above
+#      every one handed out before (the sequence is logged), its archive
+#      kept; 'safe' has exactly its messages, leases and delayed message;
+#      list_queues() and pg_class tell the durability of each.  A
+#      deduplication id sent to the unlogged queue before the crash does not
+#      answer a resend after it with the lost message's msg_id.
+#   2. A streaming standby made from a backup: there, any function opening
+#      'fast' fails with 0A000 (queue "fast" is unlogged), while 'safe'
+#      shows its replicated messages, and metrics_all() leaves 'fast' out;
+#      once promoted, 'fast' is empty and
+#      usable, its msg_ids above every one of the old primary, and 'safe'
+#      has its messages and leases.
+#   3. alter_queue(durability => ...) switches a queue with messages: made
+#      unlogged it keeps them (until a crash, which empties it), made
+#      logged again before a crash it keeps them through the crash.
+use strict;
+use warnings FATAL => 'all';
+use PostgreSQL::Test::Utils;
+use Test::More;
+use FindBin;
+use lib $FindBin::RealBin;
+use PgmqcTest;
+
+my $node = pgmqc_node('durability', init => { allows_streaming => 1 });
+
+sub sql { return timed_sql($node, $_[0]); }
+
+# queue_length|in_flight_length|delayed_length of queue $q on node $n
+sub lengths
+{
+	my ($n, $q) = @_;
+	return timed_sql($n,
+		"SELECT queue_length, in_flight_length, delayed_length FROM pgmq_c.metrics('$q')");
+}
+
+# the msg_ids of queue $id (live and delayed), as the superuser sees them
+sub stored_ids
+{
+	my ($n, $id) = @_;
+	return timed_sql(
+		$n, qq{
+SELECT coalesce(string_agg(msg_id::text, ',' ORDER BY msg_id), '')
+  FROM (SELECT msg_id FROM pgmq_c.q_$id UNION ALL SELECT msg_id FROM pgmq_c.d_$id) m});
+}
+
+# relname:relpersistence of queue $id's relations
+sub persistence
+{
+	my ($n, $id) = @_;
+	return timed_sql(
+		$n, qq{
+SELECT string_agg(relname || ':' || relpersistence::text, ',' ORDER BY relname)
+  FROM pg_class WHERE relnamespace = 'pgmq_c'::regnamespace
+   AND relname IN ('q_$id', 'd_$id', 'p_$id', 'k_$id', 'a_$id', 'q_${id}_seq')});
+}
+
+# the durability column of list_queues() for queue $q
+sub durability
+{
+	my ($n, $q) = @_;
+	return timed_sql($n,
+		"SELECT durability FROM pgmq_c.list_queues() WHERE queue_name = '$q'");
+}
+
+# msg_id of what read($q, '1 hour', 100) returns, in order
+sub read_ids
+{
+	my ($n, $q) = @_;
+	return timed_sql($n,
+		"SELECT coalesce(string_agg(msg_id::text, ','), '') FROM pgmq_c.read('$q', '1 hour', 100)");
+}
+
+sub max_id { my $m = 0; foreach (@_) { $m = $_ if $_ > $m; } return $m; }
+
+# ---------------------------------------------------------------------
+# 1. Crash with an unlogged and a logged queue
+sql(q{SELECT pgmq_c.create_queue('fast', durability => 'unlogged')});
+sql(q{SELECT pgmq_c.create_queue('safe')});
+my $fid = sql(q{SELECT queue_id FROM pgmq_c.list_queues() WHERE queue_name = 'fast'});
+my $sid = sql(q{SELECT queue_id FROM pgmq_c.list_queues() WHERE queue_name = 'safe'});
+
+is(durability($node, 'fast'), 'unlogged', 'list_queues: fast is unlogged');
+is(durability($node, 'safe'), 'logged', 'list_queues: safe is logged (the default)');
+is(persistence($node, $fid),
+	"a_$fid:p,d_$fid:u,k_$fid:u,p_$fid:u,q_$fid:u,q_${fid}_seq:p",
+	'fast: q_, d_, p_, k_ unlogged; sequence and archive logged');
+is(persistence($node, $sid),
+	"a_$sid:p,d_$sid:p,k_$sid:p,p_$sid:p,q_$sid:p,q_${sid}_seq:p",
+	'safe: every relation logged');
+
+my %ids;    # queue => [msg_ids handed out]
+my %leased;
+my %delayed;
+foreach my $q ('fast', 'safe')
+{
+	my @sent = split /\n/,
+	  sql(qq{SELECT * FROM pgmq_c.send_batch('$q',
+	           ARRAY['{"n": 1}', '{"n": 2}', '{"n": 3}', '{"n": 4}', '{"n": 5}', '{"n": 6}']::jsonb[])});
+	is(scalar(@sent), 6, "$q: 6 messages sent");
+	$delayed{$q} = sql(qq{SELECT pgmq_c.send('$q', '{"n": "later"}', delay => '1 hour')});
+	# two of them leased for an hour
+	$leased{$q} = [ split /\n/, sql(qq{SELECT msg_id FROM pgmq_c.read('$q', '1 hour', 2)}) ];
+	is_deeply($leased{$q}, [ @sent[ 0, 1 ] ], "$q: the first two leased");
+	# one archived, one deleted
+	is(sql(qq{SELECT pgmq_c.archive('$q', $sent[2])}), 't', "$q: one archived");
+	is(sql(qq{SELECT pgmq_c.delete('$q', $sent[3])}), 't', "$q: one deleted");
+	$ids{$q} = [ @sent, $delayed{$q} ];
+	is(lengths($node, $q), '5|2|1', "$q before the crash: 5 messages, 2 leased, 1 delayed");
+}
+my $fast_max = max_id(@{ $ids{fast} });
+my $safe_before = stored_ids($node, $sid);
+is($safe_before,
+	join(',', sort { $a <=> $b } @{ $ids{safe} }[ 0, 1, 4, 5, 6 ]),
+	'safe holds the two leased, two live and the delayed message');
+
+# more msg_ids of fast consumed in a rolled-back transaction: not reused
+# either
+my $rolled = sql(q{BEGIN; SELECT pgmq_c.send('fast', '{"n": "rolled back"}'); ROLLBACK;});
+$fast_max = $rolled if $rolled > $fast_max;
+
+# deduplication ids are logged, an unlogged queue's messages are not: a
+# resend after the crash must not be answered with a message that is gone
+sql(q{SELECT pgmq_c.create_queue('fast_dd', durability => 'unlogged', dedup_window => '1 hour')});
+sql(q{SELECT pgmq_c.create_queue('safe_dd', dedup_window => '1 hour')});
+my $fast_dd = sql(q{SELECT pgmq_c.send('fast_dd', '{"d": 1}', dedup_id => 'd1')});
+is(sql(q{SELECT pgmq_c.send('fast_dd', '{"d": 2}', dedup_id => 'd1')}),
+	$fast_dd, 'before the crash, a resend to the unlogged queue is deduplicated');
+my $safe_dd = sql(q{SELECT pgmq_c.send('safe_dd', '{"d": 1}', dedup_id => 'd1')});
+
+$node->stop('immediate');
+$node->start;
+
+my $fast_dd_again = sql(q{SELECT pgmq_c.send('fast_dd', '{"d": 3}', dedup_id => 'd1')});
+ok($fast_dd_again > $fast_dd,
+	'after the crash, a resend to the emptied unlogged queue is stored anew, not answered with the lost msg_id');
+is(lengths($node, 'fast_dd'), '1|0|0', 'and the unlogged queue holds it');
+is(sql(q{SELECT pgmq_c.send('fast_dd', '{"d": 4}', dedup_id => 'd1')}),
+	$fast_dd_again, 'a further resend finds the new one');
+is(sql(q{SELECT pgmq_c.send('safe_dd', '{"d": 2}', dedup_id => 'd1')}),
+	$safe_dd, 'the logged queue still deduplicates across the crash');
+is(lengths($node, 'safe_dd'), '1|0|0', 'and holds its one message');
+
+is(lengths($node, 'fast'), '0|0|0', 'after the crash, fast is empty (no live, leased or delayed message)');
+is(stored_ids($node, $fid), '', 'and its tables hold nothing');
+is(sql(q{SELECT count(*) FROM pgmq_c.read_archive('fast')}),
+	'1', "fast's archive, logged, kept its message");
+is(lengths($node, 'safe'), '5|2|1', 'after the crash, safe still has 5 messages, 2 leased, 1 delayed');
+is(stored_ids($node, $sid), $safe_before, 'safe has exactly the same msg_ids');
+is(read_ids($node, 'safe'), join(',', @{ $ids{safe} }[ 4, 5 ]),
+	'read on safe returns only the unleased messages: the leases held, the delayed one still delayed');
+# give those two back: only the leases of before the crash stay
+is(sql(qq{SELECT count(*) FROM pgmq_c.set_vt('safe', $ids{safe}[4], '0')}
+	  . qq{ UNION ALL SELECT count(*) FROM pgmq_c.set_vt('safe', $ids{safe}[5], '0')}),
+	"1\n1", 'the two read on safe given back');
+is(sql(qq{SELECT count(*) FROM pgmq_c.d_$sid WHERE msg_id = $delayed{safe} AND deliver_at > now() + '50 minutes'}),
+	'1', "safe's delayed message is still delayed by about an hour");
+
+is(durability($node, 'fast'), 'unlogged', 'after the crash, list_queues: fast unlogged');
+is(durability($node, 'safe'), 'logged', 'after the crash, list_queues: safe logged');
+is(persistence($node, $fid),
+	"a_$fid:p,d_$fid:u,k_$fid:u,p_$fid:u,q_$fid:u,q_${fid}_seq:p",
+	'after the crash, fast: q_, d_, p_, k_ unlogged; sequence and archive logged');
+
+my $fast_new = sql(q{SELECT pgmq_c.send('fast', '{"n": "after crash"}')});
+ok($fast_new > $fast_max,
+	"fast's new msg_id $fast_new is above every one handed out before the crash ($fast_max)");
+is(read_ids($node, 'fast'), $fast_new, 'read on fast returns the new message');
+is(sql(qq{SELECT pgmq_c.delete('fast', $fast_new)}), 't', 'and delete works');
+is(lengths($node, 'fast'), '0|0|0', 'fast is empty again');
+$fast_max = $fast_new;
+
+# ---------------------------------------------------------------------
+# 2. A streaming standby
+my @fast_sent = split /\n/,
+  sql(q{SELECT * FROM pgmq_c.send_batch('fast', ARRAY['{"s": 1}', '{"s": 2}']::jsonb[])});
+my $standby = pgmqc_standby($node, 'standby');
+
+# traffic after the backup, streamed: fast's sequence moves on in the WAL
+push @fast_sent, split /\n/,
+  sql(q{SELECT * FROM pgmq_c.send_batch('fast', ARRAY['{"s": 3}', '{"s": 4}']::jsonb[])});
+push @fast_sent, sql(q{SELECT pgmq_c.send('fast', '{"s": "later"}', delay => '1 hour')});
+$fast_max = max_id($fast_max, @fast_sent);
+my $safe_streamed = sql(q{SELECT pgmq_c.send('safe', '{"n": "streamed"}')});
+my $safe_primary = stored_ids($node, $sid);
+$node->wait_for_catchup($standby);
+
+{
+	my ($ret, $stdout, $stderr) = $standby->psql('postgres',
+		q{SELECT * FROM pgmq_c.metrics('fast')},
+		extra_params => [ '-v', 'VERBOSITY=verbose' ]);
+	isnt($ret, 0, 'metrics of the unlogged queue fails on the standby');
+	like($stderr, qr/ERROR:  0A000: queue "fast" is unlogged/,
+		'with 0A000: queue "fast" is unlogged');
+}
+is(lengths($standby, 'safe'), '6|2|1',
+	'metrics of the logged queue works on the standby: 6 messages, 2 leased, 1 delayed');
+is(stored_ids($standby, $sid), $safe_primary, "the standby has safe's messages, streamed ones included");
+is( $standby->safe_psql(
+		'postgres', q{SELECT string_agg(queue_name, ',' ORDER BY queue_name) FROM pgmq_c.metrics_all()}),
+	'safe,safe_dd',
+	'metrics_all() on the standby leaves the unlogged queues out and shows the logged ones');
+is(durability($standby, 'fast'), 'unlogged', 'list_queues on the standby: fast unlogged');
+is(durability($standby, 'safe'), 'logged', 'list_queues on the standby: safe logged');
+
+$standby->promote;
+$standby->poll_query_until('postgres', 'SELECT NOT pg_is_in_recovery()')
+  or die 'standby did not leave recovery';
+
+is(lengths($standby, 'fast'), '0|0|0', 'after promotion, fast is empty');
+my $promoted_new = timed_sql($standby, q{SELECT pgmq_c.send('fast', '{"n": "promoted"}')});
+ok($promoted_new > $fast_max,
+	"fast's first msg_id on the promoted node ($promoted_new) is above every one of the old primary ($fast_max)");
+is(read_ids($standby, 'fast'), $promoted_new, 'read on the promoted node returns it');
+is(timed_sql($standby, qq{SELECT pgmq_c.delete('fast', $promoted_new)}),
+	't', 'and delete works');
+is(stored_ids($standby, $sid), $safe_primary, 'after promotion, safe has its messages');
+is(read_ids($standby, 'safe'), join(',', @{ $ids{safe} }[ 4, 5 ], $safe_streamed),
+	'and read returns only the unleased ones: leases taken on the old primary hold');
+$standby->stop;
+
+# ---------------------------------------------------------------------
+# 3. alter_queue switches durability
+sql(q{SELECT pgmq_c.create_queue('sw')});
+my $wid = sql(q{SELECT queue_id FROM pgmq_c.list_queues() WHERE queue_name = 'sw'});
+my @sw = split /\n/,
+  sql(q{SELECT * FROM pgmq_c.send_batch('sw', ARRAY['{"w": 1}', '{"w": 2}', '{"w": 3}']::jsonb[])});
+my $sw_delayed = sql(q{SELECT pgmq_c.send('sw', '{"w": "later"}', delay => '1 hour')});
+my $sw_leased = sql(q{SELECT msg_id FROM pgmq_c.read('sw', '1 hour', 1)});
+is($sw_leased, $sw[0], 'sw: first message leased');
+
+sql(q{SELECT pgmq_c.alter_queue('sw', durability => 'unlogged')});
+is(durability($node, 'sw'), 'unlogged', 'alter_queue made sw unlogged');
+is(persistence($node, $wid),
+	"a_$wid:p,d_$wid:u,k_$wid:u,p_$wid:u,q_$wid:u,q_${wid}_seq:p",
+	'sw: q_, d_, p_, k_ unlogged; sequence and archive stay logged');
+is(lengths($node, 'sw'), '4|1|1', 'sw kept its 4 messages, the lease and the delayed one');
+foreach my $i (0 .. 2)
+{
+	is(sql(qq{SELECT message->>'w' FROM pgmq_c.set_vt('sw', $sw[$i], '1 hour')}),
+		$i + 1, "message $sw[$i] of sw read back by msg_id");
+}
+is(sql(qq{SELECT message->>'w' FROM pgmq_c.d_$wid WHERE msg_id = $sw_delayed}),
+	'later', 'the delayed message of sw is kept, still delayed');
+my $sw_max = max_id(@sw, $sw_delayed);
+
+$node->stop('immediate');
+$node->start;
+is(lengths($node, 'sw'), '0|0|0', 'a crash emptied sw, now unlogged');
+is(stored_ids($node, $wid), '', 'its tables hold nothing');
+is(durability($node, 'sw'), 'unlogged', 'sw is still unlogged');
+
+# back to logged before a crash: the messages survive it
+@sw = split /\n/,
+  sql(q{SELECT * FROM pgmq_c.send_batch('sw', ARRAY['{"w": 4}', '{"w": 5}', '{"w": 6}']::jsonb[])});
+ok($sw[0] > $sw_max, "sw's msg_ids go on above those before the crash ($sw[0] > $sw_max)");
+$sw_delayed = sql(q{SELECT pgmq_c.send('sw', '{"w": "later"}', delay => '1 hour')});
+$sw_leased = sql(q{SELECT msg_id FROM pgmq_c.read('sw', '1 hour', 1)});
+is($sw_leased, $sw[0], 'sw: first new message leased');
+sql(q{SELECT pgmq_c.alter_queue('sw', durability => 'logged')});
+is(durability($node, 'sw'), 'logged', 'alter_queue made sw logged again');
+is(persistence($node, $wid),
+	"a_$wid:p,d_$wid:p,k_$wid:p,p_$wid:p,q_$wid:p,q_${wid}_seq:p",
+	'sw: every relation logged');
+my $sw_before = stored_ids($node, $wid);
+is($sw_before, join(',', @sw, $sw_delayed), 'sw holds its 4 messages');
+
+$node->stop('immediate');
+$node->start;
+is(stored_ids($node, $wid), $sw_before, 'made logged before the crash, sw kept its messages');
+is(lengths($node, 'sw'), '4|1|1', 'with its lease and its delayed message');
+is(read_ids($node, 'sw'), join(',', @sw[ 1, 2 ]),
+	'read returns the unleased ones, the lease held through the crash');
+foreach my $i (0 .. 2)
+{
+	is(sql(qq{SELECT message->>'w' FROM pgmq_c.set_vt('sw', $sw[$i], '0')}),
+		$i + 4, "message $sw[$i] of sw read back by msg_id after the crash");
+}
+
+$node->stop;
+done_testing();
