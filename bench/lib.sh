@@ -522,3 +522,52 @@ bench_init_vars() {
 	BENCH_MSGS100=$(psql -qXAt -c "SELECT array_fill('$BENCH_MSG'::jsonb, ARRAY[100])::text")
 	export BENCH_MSGS100
 }
+
+# ---------------------------------------------------------------- queues and
+# results, as bench/ordering.sh and bench/durability.sh use them: results.tsv
+# ($RESULTS) rows PART SCENARIO CLIENTS SIDE RUN ... with the OK flag in
+# column 11
+
+# median over the runs r of (SIDE_A run r / SIDE_B run r) of column COL,
+# both OK: paired_ratio PART SCENARIO CLIENTS SIDE_A SIDE_B COL
+paired_ratio() {
+	awk -F'\t' -v p="$1" -v s="$2" -v c="$3" -v a="$4" -v b="$5" -v col="$6" \
+		'$1==p && $2==s && $3==c && $11==1 && ($4==a || $4==b) { v[$4, $5] = $col }
+		END { for (k in v) { split(k, x, SUBSEP); if (x[1] == a && ((b, x[2]) in v) && v[b, x[2]] > 0)
+			printf "%.4f\n", v[k] / v[b, x[2]] } }' "$RESULTS" | median
+}
+# min-max of column COL over the OK runs of one side
+spread() {
+	awk -F'\t' -v p="$1" -v s="$2" -v c="$3" -v side="$4" -v col="$5" \
+		'$1==p && $2==s && $3==c && $4==side && $11==1 {
+		if (n++ == 0 || $col < lo) lo = $col; if ($col > hi) hi = $col }
+		END { if (n) printf (lo >= 100 ? "%.0f-%.0f" : "%.3g-%.3g"), lo, hi; else print "-" }' "$RESULTS"
+}
+r2() { awk -v x="$1" 'BEGIN{ if (x == "nan" || x == "") print "-"; else printf "%.2f", x }'; }
+queue_id() { sqlv "SELECT queue_id FROM pgmq_c.list_queues() WHERE queue_name = '$1'"; }
+# the message, delayed, pending and keys tables of queue $1 that exist
+queue_tables() {
+	sqlv "SELECT string_agg(c.oid::regclass::text, ' ' ORDER BY c.relname)
+	        FROM pgmq_c.list_queues() l
+	        JOIN pg_class c ON c.relname IN ('q_' || l.queue_id, 'd_' || l.queue_id,
+	                                         'p_' || l.queue_id, 'k_' || l.queue_id)
+	        JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = 'pgmq_c'
+	       WHERE l.queue_name = '$1' AND c.relkind = 'r'"
+}
+vacuum_queue() {
+	local t
+	for t in $(queue_tables "$1"); do
+		sql -c "VACUUM ANALYZE $t" >/dev/null
+	done
+}
+# messages in queue $1: visible, leased, delayed and pending
+queue_count() {
+	local id
+	id=$(queue_id "$1")
+	sqlv "SELECT (SELECT count(*) FROM pgmq_c.q_$id) + (SELECT count(*) FROM pgmq_c.d_$id)
+	           + (SELECT count(*) FROM pgmq_c.p_$id)"
+}
+fresh_queue() { # NAME [create_queue arguments]
+	sql -c "SELECT pgmq_c.drop_queue('$1')" -c "VACUUM" \
+		-c "SELECT pgmq_c.create_queue('$1'${2:+, $2})" >/dev/null
+}
