@@ -12,7 +12,12 @@
 -- after a crash, and its archive stays logged.  The level is the
 -- persistence of the queue's tables (pg_class.relpersistence), not a
 -- column of the catalog: list_queues() shows it.  Queues made before the
--- update are logged; nothing else changes.
+-- update are logged.
+--
+-- A new timeline (a promoted standby, a point-in-time recovery) moves every
+-- msg_id sequence on by 2^32 before it hands out an id (the sequence
+-- pgmq_c.timeline_marker), so that ids drawn on the old timeline but lost
+-- with it are never handed out again.
 
 --
 -- Functions whose arguments or results change are dropped and created
@@ -107,3 +112,16 @@ SELECT pgmq_c.upgrade_0_8_replace(
 COMMENT ON FUNCTION pgmq_c.list_queues() IS 'one row per queue on which the caller holds some privilege, with its retry policy, archive retention, deduplication window and durability';
 
 DROP FUNCTION pgmq_c.upgrade_0_8_replace(text, text, text, boolean);
+
+--
+-- msg_ids of a new timeline (a promoted standby, a point-in-time recovery)
+-- start past the old timeline's (src/common/timelines.c): the first pgmq_c
+-- call that can write moves every sequence of pgmq_c on by 2^32 when the
+-- timeline is newer than this marker, then sets it.  It starts at the
+-- timeline of now, so that the update itself moves nothing.
+--
+CREATE SEQUENCE pgmq_c.timeline_marker AS bigint MINVALUE 0 START WITH 0;
+SELECT pg_catalog.setval('pgmq_c.timeline_marker',
+						 (SELECT timeline_id FROM pg_catalog.pg_control_checkpoint()), true);
+REVOKE ALL ON SEQUENCE pgmq_c.timeline_marker FROM PUBLIC;
+COMMENT ON SEQUENCE pgmq_c.timeline_marker IS 'pgmq_c: the last timeline whose start moved every queue''s and topic''s msg_ids on (src/common/timelines.c)';

@@ -58,6 +58,7 @@
 #include "utils/rel.h"
 
 #include "common/security.h"
+#include "common/timelines.h"
 
 /* the role whose privileges entry points check; see pgmqc_caller() */
 static Oid	caller_id = InvalidOid;
@@ -225,6 +226,9 @@ pgmqc_enter(PgmqcContext *cxt)
 	if (pgmqc_security_active())
 		SetUserIdAndSecContext(ext_owner,
 							   cxt->save_sec_context | SECURITY_LOCAL_USERID_CHANGE);
+
+	/* a new timeline: msg_ids past the old one's, before any is drawn */
+	pgmqc_check_timeline();
 }
 
 void

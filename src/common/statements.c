@@ -838,6 +838,33 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		"FROM pgmq_c.queues",
 		0, {InvalidOid}, true
 	},
+
+	/*
+	 * Timelines (0.8.0, common/timelines.c): the last timeline whose
+	 * sequences were moved on, and the moving on of the msg_id sequences of
+	 * every queue (q_<id>_seq) and topic (t_<id>_seq) by $1, as one value
+	 * (the catalog's own sequences are left alone).
+	 */
+	[STMT_TIMELINE_MARKER] = {
+		ON_CATALOG,
+		"SELECT last_value FROM pgmq_c.timeline_marker",
+		0, {InvalidOid}, true
+	},
+	[STMT_ADVANCE_SEQUENCES] = {
+		ON_CATALOG,
+		"SELECT pg_catalog.count(pg_catalog.setval(c.oid, "
+		"COALESCE(pg_catalog.pg_sequence_last_value(c.oid), 0) OPERATOR(pg_catalog.+) $1, true)) "
+		"FROM pg_catalog.pg_class c "
+		"WHERE c.relnamespace OPERATOR(pg_catalog.=) 'pgmq_c'::pg_catalog.regnamespace "
+		"AND c.relkind OPERATOR(pg_catalog.=) 'S' "
+		"AND c.relname OPERATOR(pg_catalog.~) '^[qt]_[0-9]+_seq$'",
+		1, {INT8OID}
+	},
+	[STMT_SET_TIMELINE_MARKER] = {
+		ON_CATALOG,
+		"SELECT pg_catalog.setval('pgmq_c.timeline_marker'::pg_catalog.regclass, $1, true)",
+		1, {INT8OID}
+	},
 	[STMT_SET_DEDUP_WINDOW] = {
 		ON_CATALOG,
 		"UPDATE pgmq_c.queues SET dedup_window = $2 WHERE queue_id OPERATOR(pg_catalog.=) $1",

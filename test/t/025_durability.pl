@@ -20,6 +20,9 @@
 #   3. alter_queue(durability => ...) switches a queue with messages: made
 #      unlogged it keeps them (until a crash, which empties it), made
 #      logged again before a crash it keeps them through the crash.
+#   4. A failover to an asynchronous standby that missed the old primary's
+#      last 100 sends: the promoted node hands out msg_ids past every one
+#      of the old primary (queues and topics), and logs the move.
 use strict;
 use warnings FATAL => 'all';
 use PostgreSQL::Test::Utils;
@@ -284,4 +287,41 @@ foreach my $i (0 .. 2)
 }
 
 $node->stop;
+
+# ---------------------------------------------------------------------
+# 4. Failover to an asynchronous standby that missed the old primary's
+# last sends: msg_ids handed out on the old timeline are never handed out
+# again (a sequence logs 32 values ahead; past that the standby's copy of
+# it lags).  The promoted node's first pgmq_c call moves every sequence on
+# by 2^32 and logs it.
+my $old = pgmqc_node('async_primary', init => { allows_streaming => 1 });
+$old->safe_psql('postgres', q{SELECT pgmq_c.create_queue('lossy')});
+$old->safe_psql('postgres', q{SELECT pgmq_c.create_topic('lossy_t')});
+$old->safe_psql('postgres',
+	q{SELECT count(*) FROM pgmq_c.send_batch('lossy', array_fill('{"a": 1}'::jsonb, ARRAY[10]))});
+my $async = pgmqc_standby($old, 'async_standby');
+$old->wait_for_catchup($async);
+$async->stop;    # from here on the standby misses everything
+my $lost_max = $old->safe_psql('postgres',
+	q{SELECT max(id) FROM pgmq_c.send_batch('lossy', array_fill('{"a": 2}'::jsonb, ARRAY[100])) id});
+my $lost_topic_max = $old->safe_psql('postgres',
+	q{SELECT max(id) FROM pgmq_c.send_batch('lossy_t', array_fill('{"a": 2}'::jsonb, ARRAY[100])) id});
+cmp_ok($lost_max, '>=', 110, "the old primary handed out msg_ids up to $lost_max");
+$old->stop('immediate');
+$async->start;
+$async->promote;
+$async->poll_query_until('postgres', 'SELECT NOT pg_is_in_recovery()')
+  or die 'the standby did not leave recovery';
+is($async->safe_psql('postgres', q{SELECT queue_length FROM pgmq_c.metrics('lossy')}),
+	'10', 'the promoted standby has the 10 messages it received, not the 100 it missed');
+my $after = $async->safe_psql('postgres', q{SELECT pgmq_c.send('lossy', '{"a": 3}')});
+cmp_ok($after, '>', $lost_max,
+	"the promoted node's first msg_id ($after) is past every one the old primary handed out ($lost_max)");
+my $after_topic = $async->safe_psql('postgres', q{SELECT pgmq_c.send('lossy_t', '{"a": 3}')});
+cmp_ok($after_topic, '>', $lost_topic_max,
+	"so is a topic's ($after_topic > $lost_topic_max)");
+like(slurp_file($async->logfile), qr/pgmq_c: timeline 2 began: the msg_ids of \d+ queues and topics moved on by 4294967296/,
+	'the move is logged');
+$async->stop;
+
 done_testing();

@@ -1,0 +1,89 @@
+/*-------------------------------------------------------------------------
+ *
+ * timelines.c
+ *		msg_ids of a new timeline start past the old one's.
+ *
+ * A standby promoted after asynchronous replication may lack the last
+ * transactions of the old primary, and with them the WAL records of its
+ * sequences (a sequence logs 32 values ahead, so up to 32 msg_ids can be
+ * drawn past what a standby has seen; with a replication lag, any number).
+ * The new primary would then hand out msg_ids the old one already gave to
+ * messages a consumer may still hold a receipt for: (msg_id, read_ct) of a
+ * lost message could delete a new one.  A point-in-time recovery makes the
+ * same fork.  Both begin a new timeline; so the first pgmq_c call of each
+ * backend that can write checks the timeline against the sequence
+ * pgmq_c.timeline_marker (0.8.0; a sequence, so that reading and setting it
+ * take no row lock and are not undone by a rollback), and when the
+ * timeline is newer moves the msg_id sequence of every queue and topic on
+ * by PGMQC_TIMELINE_GAP (2^32: more msg_ids than a lag of an hour at a
+ * million a second), then sets the marker.  The moves are written to the WAL before the marker, so
+ * whoever sees the new marker sees them; two backends moving at once move
+ * twice, which costs nothing but ids.  A backend that checked keeps the
+ * timeline it saw.
+ *
+ * Copyright (c) 2026, pgmq_c developers
+ *
+ * IDENTIFICATION
+ *	  src/common/timelines.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "access/xlog.h"
+#include "catalog/namespace.h"
+#include "utils/lsyscache.h"
+
+#include "pgmq_c.h"
+#include "common/statements.h"
+#include "common/timelines.h"
+
+/* the timeline this backend checked (0: none yet) */
+static TimeLineID checked_timeline = 0;
+
+/*
+ * Move every sequence of pgmq_c past the old timeline's values once a new
+ * timeline began (see the file header).  Called when a pgmq_c entry point
+ * has entered the extension context, inside SPI.  Nothing to do on a
+ * standby, in a read-only transaction (which draws no msg_id; a later one
+ * checks), or with a catalog from before 0.8.0.
+ */
+void
+pgmqc_check_timeline(void)
+{
+#if PG_VERSION_NUM >= 150000
+	TimeLineID	current;
+	bool		isnull;
+	int64		marker;
+
+	if (RecoveryInProgress() || XactReadOnly)
+		return;
+	current = GetWALInsertionTimeLine();
+	if (current == checked_timeline)
+		return;
+	if (!OidIsValid(get_relname_relid("timeline_marker",
+									  get_namespace_oid("pgmq_c", false))))
+	{
+		checked_timeline = current;
+		return;
+	}
+	(void) pgmqc_run_catalog(STMT_TIMELINE_MARKER, NULL, NULL, 1);
+	marker = pgmqc_column_int64(0, VALUE_COL, &isnull);
+	if (marker < (int64) current)
+	{
+		Datum		arg = Int64GetDatum(PGMQC_TIMELINE_GAP);
+		int64		moved;
+
+		(void) pgmqc_run_catalog(STMT_ADVANCE_SEQUENCES, &arg, NULL, 1);
+		moved = pgmqc_column_int64(0, VALUE_COL, &isnull);
+		arg = Int64GetDatum((int64) current);
+		(void) pgmqc_run_catalog(STMT_SET_TIMELINE_MARKER, &arg, NULL, 1);
+		ereport(LOG,
+				(errmsg("pgmq_c: timeline %u began: the msg_ids of " INT64_FORMAT " queues and topics moved on by " INT64_FORMAT,
+						current, moved, PGMQC_TIMELINE_GAP),
+				 errdetail("The last timeline pgmq_c saw was " INT64_FORMAT ".", marker)));
+	}
+	checked_timeline = current;
+#endif
+}
