@@ -52,7 +52,7 @@ pgmqc_require_root() {
 # shellcheck disable=SC2120 # the arguments are optional
 pgmqc_install_deps() {
 	local pkgs=(postgresql-15 postgresql-server-dev-15 postgresql-client-15
-				libpq-dev libipc-run-perl build-essential "$@")
+				libpq-dev libipc-run-perl libdbd-pg-perl build-essential "$@")
 	local missing=() p
 	for p in "${pkgs[@]}"; do
 		[ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)" = \
