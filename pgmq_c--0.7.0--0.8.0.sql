@@ -3,7 +3,7 @@
 -- complain if script is sourced in psql, rather than via ALTER EXTENSION
 \echo Use "ALTER EXTENSION pgmq_c UPDATE TO '0.8.0'" to load this file. \quit
 
--- 0.8.0: durability levels of queues.
+-- 0.8.0: durability levels of queues and topics.
 --
 -- create_queue() and alter_queue() take a durability: 'logged' (as before)
 -- or 'unlogged', whose message, delayed, pending and keys tables are
@@ -13,6 +13,13 @@
 -- persistence of the queue's tables (pg_class.relpersistence), not a
 -- column of the catalog: list_queues() shows it.  Queues made before the
 -- update are logged.
+--
+-- create_topic() takes a durability too, and alter_queue() switches a
+-- topic's: an unlogged topic has the partitions of its log and its
+-- consumer groups' tables UNLOGGED (the partitions the worker makes later
+-- too); its log (partitioned, without storage), sequence and cursor table
+-- stay logged.  list_topics() shows it.  Topics made before the update are
+-- logged.
 --
 -- A new timeline (a promoted standby, a point-in-time recovery) moves every
 -- msg_id sequence on by 2^32 before it hands out an id (the sequence
@@ -96,7 +103,21 @@ SELECT pgmq_c.upgrade_0_8_replace(
 	RETURNS void
 	AS 'MODULE_PATHNAME', 'pgmqc_alter_queue'
 	LANGUAGE C VOLATILE PARALLEL UNSAFE$sql$);
-COMMENT ON FUNCTION pgmq_c.alter_queue(text, interval, integer, text, interval, interval, interval, interval, text) IS 'change a queue''s settings (of a topic, dedup_window only): NULL leaves one as it is, 0 (or '''' for the dead-letter queue) clears it; durability ''logged'' or ''unlogged'' rewrites the queue''s tables; needs ''admin''';
+COMMENT ON FUNCTION pgmq_c.alter_queue(text, interval, integer, text, interval, interval, interval, interval, text) IS 'change a queue''s settings (of a topic, dedup_window and durability only): NULL leaves one as it is, 0 (or '''' for the dead-letter queue) clears it; durability ''logged'' or ''unlogged'' rewrites the queue''s or topic''s tables; needs ''admin''';
+
+SELECT pgmq_c.upgrade_0_8_replace(
+	'pgmq_c.create_topic(text, interval, bigint, interval)',
+	'pgmq_c.create_topic(text, interval, bigint, interval, text)',
+	$sql$CREATE FUNCTION pgmq_c.create_topic(topic_name text,
+		retention interval DEFAULT '7 days',
+		partition_size bigint DEFAULT 1000000,
+		dedup_window interval DEFAULT NULL,
+		durability text DEFAULT 'logged')
+	RETURNS void
+	AS 'MODULE_PATHNAME', 'pgmqc_create_topic'
+	LANGUAGE C VOLATILE PARALLEL UNSAFE$sql$,
+	revoked_from_public => true);
+COMMENT ON FUNCTION pgmq_c.create_topic(text, interval, bigint, interval, text) IS 'create a topic whose messages are kept for retention, in partitions of partition_size msg_ids, remembering deduplication ids for dedup_window (NULL: 5 minutes), logged or unlogged; a no-op when it exists';
 
 SELECT pgmq_c.upgrade_0_8_replace(
 	'pgmq_c.list_queues()',
@@ -110,6 +131,17 @@ SELECT pgmq_c.upgrade_0_8_replace(
 	AS 'MODULE_PATHNAME', 'pgmqc_list_queues'
 	LANGUAGE C VOLATILE PARALLEL UNSAFE$sql$);
 COMMENT ON FUNCTION pgmq_c.list_queues() IS 'one row per queue on which the caller holds some privilege, with its retry policy, archive retention, deduplication window and durability';
+
+SELECT pgmq_c.upgrade_0_8_replace(
+	'pgmq_c.list_topics()',
+	'pgmq_c.list_topics()',
+	$sql$CREATE FUNCTION pgmq_c.list_topics()
+	RETURNS TABLE (topic_name text, topic_id integer, retention interval,
+				   partition_size bigint, groups bigint, created_at timestamptz,
+				   owner text, dedup_window interval, durability text)
+	AS 'MODULE_PATHNAME', 'pgmqc_list_topics'
+	LANGUAGE C VOLATILE PARALLEL UNSAFE$sql$);
+COMMENT ON FUNCTION pgmq_c.list_topics() IS 'one row per topic on which the caller holds some privilege, with its deduplication window and durability';
 
 DROP FUNCTION pgmq_c.upgrade_0_8_replace(text, text, text, boolean);
 

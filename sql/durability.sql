@@ -1,9 +1,13 @@
--- durability: logged and unlogged queues (0.8.0).  create_queue(...,
--- durability) makes a queue's message, delayed, pending and keys tables
--- UNLOGGED; its sequence and its archive stay logged; list_queues() shows
--- the level; alter_queue(..., durability) switches it, keeping the
--- messages.  What a crash and a standby do to an unlogged queue is in TAP
--- (test/t/025_durability.pl).  Bad input and privileges at the end.
+-- durability: logged and unlogged queues and topics (0.8.0).
+-- create_queue(..., durability) makes a queue's message, delayed, pending
+-- and keys tables UNLOGGED; its sequence and its archive stay logged;
+-- list_queues() shows the level; alter_queue(..., durability) switches it,
+-- keeping the messages.  create_topic(..., durability) makes the partitions
+-- of a topic's log and its groups' tables UNLOGGED, those made later too;
+-- its log, sequence and cursor table stay logged; list_topics() shows the
+-- level; alter_queue switches a topic too.  What a crash and a standby do
+-- to an unlogged queue or topic is in TAP (test/t/025_durability.pl).  Bad
+-- input and privileges at the end.
 
 -- the persistence of a queue's relations, by kind (q, d, p, k, a, seq)
 CREATE FUNCTION pgmqc_test.persistence(queue text) RETURNS TABLE (rel text, persistence "char")
@@ -15,6 +19,22 @@ LANGUAGE sql AS $$
                        'k_' || l.queue_id, 'a_' || l.queue_id, 'q_' || l.queue_id || '_seq')
    WHERE l.queue_name = queue
    ORDER BY 1
+$$;
+
+-- the persistence of a topic's relations and of its groups', by kind (t:
+-- the log, its partitions p<n>, indexes and sequence; c: the cursors; g: a
+-- group's table and indexes)
+CREATE FUNCTION pgmqc_test.topic_persistence(topic text)
+RETURNS TABLE (rel text, relkind "char", persistence "char")
+LANGUAGE sql AS $$
+  SELECT regexp_replace(c.relname, '^([tcg])_[0-9]+', '\1') COLLATE "C", c.relkind, c.relpersistence
+    FROM pgmq_c.list_topics() l
+    JOIN pg_class c ON c.relnamespace = 'pgmq_c'::regnamespace
+     AND (c.relname ~ ('^[tc]_' || l.topic_id || '($|_)')
+          OR c.relname ~ ANY (SELECT '^g_' || g.group_id || '($|_)'
+                                FROM pgmq_c.groups g WHERE g.topic_id = l.topic_id))
+   WHERE l.topic_name = topic
+   ORDER BY 1, 2, 3
 $$;
 
 --
@@ -85,23 +105,133 @@ SELECT pgmqc_test.try($$SELECT pgmq_c.create_queue('du_bad', durability => 'Unlo
 SELECT pgmqc_test.try($$SELECT pgmq_c.create_queue('du_bad', durability => '')$$);
 SELECT pgmqc_test.try($$SELECT pgmq_c.alter_queue('du_safe', durability => 'unlogged ')$$);
 SELECT pgmqc_test.try($$SELECT pgmq_c.alter_queue('du_missing', durability => 'unlogged')$$);
--- a topic has no durability of its own yet (42809)
-SELECT pgmq_c.create_topic('du_t');
-SELECT pgmqc_test.try($$SELECT pgmq_c.alter_queue('du_t', durability => 'unlogged')$$);
 SELECT count(*) AS du_bad_made FROM pgmq_c.list_queues() WHERE queue_name = 'du_bad';
 SELECT durability FROM pgmq_c.list_queues() WHERE queue_name = 'du_safe';
 
 --
--- 5. Privileges: switching needs "admin" on the queue
+-- 5. Topics: create_topic makes the partitions of the log and the groups'
+-- tables unlogged (with their indexes); the log (partitioned: it has no
+-- storage), its msg_id sequence and its cursor table stay logged
+--
+SELECT pgmq_c.create_topic('du_tfast', durability => 'unlogged');
+SELECT pgmq_c.create_topic('du_tsafe');
+SELECT pgmq_c.create_topic('du_tnamed', durability => 'logged');
+-- NULL: as if not given, logged
+SELECT pgmq_c.create_topic('du_tnull', durability => NULL);
+SELECT pgmq_c.create_group('du_tfast', 'g1', 'earliest');
+SELECT pgmq_c.create_group('du_tsafe', 'g1', 'earliest');
+SELECT topic_name, durability FROM pgmq_c.list_topics() WHERE topic_name LIKE 'du\_t%' ORDER BY 1;
+SELECT * FROM pgmqc_test.topic_persistence('du_tfast');
+SELECT * FROM pgmqc_test.topic_persistence('du_tsafe');
+-- the columns list_topics() had before 0.8.0 keep their places
+SELECT topic_name, groups, owner = current_user AS mine, dedup_window, durability
+  FROM pgmq_c.list_topics() WHERE topic_name = 'du_tfast';
+-- an existing topic is left as it is, durability too (NOTICE)
+SELECT pgmq_c.create_topic('du_tsafe', durability => 'unlogged');
+SELECT durability FROM pgmq_c.list_topics() WHERE topic_name = 'du_tsafe';
+
+-- an unlogged topic works as any other: publish, deduplicate, read, ack
+SELECT pgmq_c.send('du_tfast', '{"t": 1}') AS t1,
+       pgmq_c.send('du_tfast', '{"t": 2}', dedup_id => 'x') AS t2,
+       pgmq_c.send('du_tfast', '{"t": 3}', dedup_id => 'x') AS t3,
+       pgmq_c.send('du_tfast', '{"t": 4}', ordering_key => 'k') AS t4;
+SELECT msg_id, read_ct, message->>'t' AS t, ordering_key FROM pgmq_c.read_group('du_tfast', 'g1', '1 hour', 10);
+SELECT pgmq_c.ack('du_tfast', 'g1', 1::bigint);
+SELECT queue_length, partitions, groups FROM pgmq_c.metrics('du_tfast');
+-- a group made later, with messages in the topic: unlogged too
+SELECT pgmq_c.create_group('du_tfast', 'g2', 'earliest');
+SELECT msg_id, message->>'t' AS t FROM pgmq_c.read_group('du_tfast', 'g2', '1 hour', 10);
+SELECT group_name, in_flight, next_msg_id FROM pgmq_c.list_groups('du_tfast') ORDER BY 1;
+SELECT * FROM pgmqc_test.topic_persistence('du_tfast') WHERE rel LIKE 'g%';
+
+-- partitions made later -- ahead of the sends, and by rotation, by the
+-- worker or maintain_topics() -- are unlogged too.  Retention 1 second:
+-- a partition rotates once its first message is 0.1 s old, the sequence
+-- moving on to the next partition (waited for up to 20 s)
+SELECT pgmq_c.create_topic('du_trot', retention => '1 second', partition_size => 1000,
+                           durability => 'unlogged');
+SELECT format('pgmq_c.t_%s', topic_id) AS trot_log FROM pgmq_c.list_topics() WHERE topic_name = 'du_trot' \gset
+SELECT pgmq_c.create_group('du_trot', 'g', 'earliest');
+SELECT pgmq_c.send('du_trot', '{"r": 1}') AS r1;
+DO $$
+DECLARE
+	id bigint;
+BEGIN
+	FOR i IN 1..100 LOOP
+		PERFORM pg_sleep(0.2);
+		PERFORM pgmq_c.maintain_topics();
+		COMMIT;
+		id := pgmq_c.send('du_trot', '{"r": 2}');
+		COMMIT;
+		EXIT WHEN id >= 1000;
+	END LOOP;
+END $$;
+SELECT max(msg_id) >= 1000 AS in_a_later_partition FROM pgmq_c.read_group('du_trot', 'g', '1 hour', 1000);
+SELECT count(*) > 2 AS partitions_made_later,
+       count(*) FILTER (WHERE c.relpersistence <> 'u') AS not_unlogged
+  FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+ WHERE i.inhparent = :'trot_log'::regclass;
+SELECT relpersistence AS sequence_persistence FROM pg_class WHERE oid = (:'trot_log' || '_seq')::regclass;
+
+--
+-- 6. alter_queue switches a topic: its partitions and its groups' tables,
+-- keeping the messages, the leases and the groups' positions
+--
+SELECT pgmq_c.alter_queue('du_tfast', durability => 'logged');
+SELECT topic_name, durability FROM pgmq_c.list_topics() WHERE topic_name = 'du_tfast';
+SELECT * FROM pgmqc_test.topic_persistence('du_tfast');
+SELECT queue_length FROM pgmq_c.metrics('du_tfast');
+SELECT group_name, in_flight, next_msg_id FROM pgmq_c.list_groups('du_tfast') ORDER BY 1;
+SELECT msg_id, read_ct, message->>'t' AS t FROM pgmq_c.set_vt('du_tfast', 'g1', 2, '0');
+SELECT msg_id, read_ct, message->>'t' AS t FROM pgmq_c.read_group('du_tfast', 'g1', '1 hour', 10);
+-- and back
+SELECT pgmq_c.alter_queue('du_tfast', durability => 'unlogged');
+SELECT * FROM pgmqc_test.topic_persistence('du_tfast');
+SELECT group_name, in_flight, next_msg_id FROM pgmq_c.list_groups('du_tfast') ORDER BY 1;
+-- msg_ids go on from the same sequence; partitions the worker makes from
+-- here on follow the level the topic has now
+SELECT pgmq_c.send('du_tfast', '{"t": 5}') AS t5;
+-- the level it already has: nothing to do; NULL leaves it; with the
+-- deduplication window, the other setting a topic has
+SELECT pgmq_c.alter_queue('du_tfast', durability => 'unlogged');
+SELECT pgmq_c.alter_queue('du_tfast', durability => NULL, dedup_window => '1 minute');
+SELECT pgmq_c.alter_queue('du_tsafe', durability => 'unlogged', dedup_window => '2 minutes');
+SELECT topic_name, dedup_window, durability FROM pgmq_c.list_topics()
+ WHERE topic_name IN ('du_tfast', 'du_tsafe') ORDER BY 1;
+SELECT * FROM pgmqc_test.topic_persistence('du_tsafe');
+SELECT pgmq_c.alter_queue('du_tsafe', durability => 'logged');
+-- in a transaction rolled back, the switch is undone with it
+BEGIN;
+SELECT pgmq_c.alter_queue('du_tsafe', durability => 'unlogged');
+SELECT durability FROM pgmq_c.list_topics() WHERE topic_name = 'du_tsafe';
+ROLLBACK;
+SELECT durability FROM pgmq_c.list_topics() WHERE topic_name = 'du_tsafe';
+SELECT * FROM pgmqc_test.topic_persistence('du_tsafe') WHERE persistence <> 'p';
+
+-- bad input (22023; the other settings of alter_queue are the groups', 42809)
+SELECT pgmqc_test.try($$SELECT pgmq_c.create_topic('du_tbad', durability => 'temporary')$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.create_topic('du_tbad', durability => 'UNLOGGED')$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.create_topic('du_tbad', '1 day', 1000, NULL, '')$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.alter_queue('du_tsafe', durability => 'logged ')$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.alter_queue('du_tsafe', visibility_timeout => '1 minute', durability => 'unlogged')$$);
+SELECT count(*) AS du_tbad_made FROM pgmq_c.list_topics() WHERE topic_name = 'du_tbad';
+SELECT durability FROM pgmq_c.list_topics() WHERE topic_name = 'du_tsafe';
+
+--
+-- 7. Privileges: switching needs "admin" on the queue or topic
 --
 CREATE ROLE regress_pgmqc_du_sender;
 SELECT pgmq_c.grant_access('du_safe', 'regress_pgmqc_du_sender', '{send}');
+SELECT pgmq_c.grant_access('du_tsafe', 'regress_pgmqc_du_sender', '{send}');
 SET ROLE regress_pgmqc_du_sender;
 SELECT pgmqc_test.try($$SELECT pgmq_c.alter_queue('du_safe', durability => 'unlogged')$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.alter_queue('du_tsafe', durability => 'unlogged')$$);
 RESET ROLE;
 SELECT durability FROM pgmq_c.list_queues() WHERE queue_name = 'du_safe';
+SELECT durability FROM pgmq_c.list_topics() WHERE topic_name = 'du_tsafe';
 
 SELECT pgmq_c.drop_queue(q) FROM unnest(ARRAY['du_fast', 'du_safe', 'du_named']) q;
-SELECT pgmq_c.drop_topic('du_t');
+SELECT pgmq_c.drop_topic(t) FROM unnest(ARRAY['du_tfast', 'du_tsafe', 'du_tnamed', 'du_tnull', 'du_trot']) t;
 DROP ROLE regress_pgmqc_du_sender;
 DROP FUNCTION pgmqc_test.persistence(text);
+DROP FUNCTION pgmqc_test.topic_persistence(text);

@@ -297,14 +297,21 @@ SELECT pgmq_c.send('up_tpl', '{"d": 1}', dedup_id => 'once') =
        pgmq_c.send('up_tpl', '{"d": 2}', dedup_id => 'once') AS same_msg_id;
 SELECT queue_name, dedup_window FROM pgmq_c.list_queues() WHERE queue_name = 'up_tpl';
 
--- 0.8.0: durability levels.  Until the update list_queues() has no
--- durability column and create_queue() no durability argument.
+-- 0.8.0: durability levels.  Until the update list_queues() and
+-- list_topics() have no durability column and create_queue() and
+-- create_topic() no durability argument; the old functions work.
 SELECT count(*) AS columns FROM pg_proc p, unnest(p.proargnames) a
  WHERE p.oid = 'pgmq_c.list_queues()'::regprocedure;
+SELECT count(*) AS columns FROM pg_proc p, unnest(p.proargnames) a
+ WHERE p.oid = 'pgmq_c.list_topics()'::regprocedure;
+SELECT topic_name, groups, dedup_window FROM pgmq_c.list_topics() WHERE topic_name = 'up_tpl_topic';
 GRANT EXECUTE ON FUNCTION pgmq_c.create_queue(text, interval, integer, text, interval, interval, interval, interval) TO regress_up_other;
+GRANT EXECUTE ON FUNCTION pgmq_c.create_topic(text, interval, bigint, interval) TO regress_up_other;
 ALTER EXTENSION pgmq_c UPDATE TO '0.8.0';
 SELECT extversion FROM pg_extension WHERE extname = 'pgmq_c';
-SELECT has_function_privilege('regress_up_other', 'pgmq_c.create_queue(text, interval, integer, text, interval, interval, interval, interval, text)', 'EXECUTE') AS other_creates;
+SELECT has_function_privilege('regress_up_other', 'pgmq_c.create_queue(text, interval, integer, text, interval, interval, interval, interval, text)', 'EXECUTE') AS other_creates,
+       has_function_privilege('regress_up_other', 'pgmq_c.create_topic(text, interval, bigint, interval, text)', 'EXECUTE') AS other_creates_topics,
+       has_function_privilege('regress_up_creator', 'pgmq_c.create_topic(text, interval, bigint, interval, text)', 'EXECUTE') AS creator_creates_topics;
 -- the queues made before are logged; one can be made unlogged, with its
 -- messages, and a new one unlogged from the start
 SELECT queue_name, durability FROM pgmq_c.list_queues() WHERE queue_name IN ('up_tpl', 'up_keys') ORDER BY 1;
@@ -314,6 +321,20 @@ SELECT pgmq_c.create_queue('up_fast', durability => 'unlogged');
 SELECT queue_name, durability FROM pgmq_c.list_queues() WHERE queue_name IN ('up_tpl', 'up_fast') ORDER BY 1;
 SELECT queue_length AS up_tpl_after FROM pgmq_c.metrics('up_tpl');
 SELECT pgmq_c.send('up_fast', '{"f": 1}') AS fast_sent;
+-- so are the topics, with their groups; one can be made unlogged, and a
+-- new one unlogged from the start
+SELECT topic_name, groups, dedup_window, durability FROM pgmq_c.list_topics()
+ WHERE topic_name = 'up_tpl_topic';
+SELECT queue_length AS up_tpl_topic_before FROM pgmq_c.metrics('up_tpl_topic');
+SELECT pgmq_c.alter_queue('up_tpl_topic', durability => 'unlogged');
+SELECT pgmq_c.create_topic('up_fast_topic', durability => 'unlogged');
+SELECT topic_name, durability FROM pgmq_c.list_topics()
+ WHERE topic_name IN ('up_tpl_topic', 'up_fast_topic') ORDER BY 1;
+SELECT c.relpersistence AS tg_persistence
+  FROM pgmq_c.groups g JOIN pg_class c ON c.oid = format('pgmq_c.g_%s', g.group_id)::regclass
+ WHERE g.group_name = 'tg';
+SELECT queue_length AS up_tpl_topic_after FROM pgmq_c.metrics('up_tpl_topic');
+SELECT pgmq_c.send('up_fast_topic', '{"f": 1}') AS fast_topic_sent;
 
 SET client_min_messages = warning;
 DROP EXTENSION pgmq_c CASCADE;

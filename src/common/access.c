@@ -220,21 +220,23 @@ pgmqc_check_access(PgmqcQueue *queue, const char *name, int priv)
 
 /*
  * The queue or topic "name" (of kind, or any kind when 0), checked for the
- * caller's privilege priv.  On a standby, an unlogged queue is refused: its
- * tables are on the primary only (PostgreSQL would refuse to read them with
- * a message that names no queue).
+ * caller's privilege priv.  On a standby, an unlogged queue or topic is
+ * refused: its tables are on the primary only (PostgreSQL would refuse to
+ * read them with a message that names no queue).
  */
 PgmqcQueue *
 pgmqc_open(const char *name, char kind, int priv)
 {
 	PgmqcQueue *queue = pgmqc_lookup_kind(name, kind, false);
+	bool		topic = queue->kind == PGMQC_KIND_TOPIC;
 
 	pgmqc_check_access(queue, name, priv);
-	if (RecoveryInProgress() && queue->kind == PGMQC_KIND_QUEUE &&
-		pgmqc_queue_unlogged(queue->queue_id))
+	if (RecoveryInProgress() && pgmqc_unlogged(queue->kind, queue->queue_id))
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("queue \"%s\" is unlogged", name),
+				 errmsg("%s \"%s\" is unlogged", topic ? "topic" : "queue", name),
+				 topic ?
+				 errdetail("The messages of an unlogged topic and of its consumer groups are kept on the primary only; a standby has none.") :
 				 errdetail("The messages of an unlogged queue are kept on the primary only; a standby has none."),
 				 errhint("Read it on the primary, or make it logged with pgmq_c.alter_queue(..., durability => 'logged').")));
 	return queue;

@@ -248,13 +248,14 @@ find_in(DedupPartition *part, int32 queue_id, text *id, TimestampTz cutoff,
 }
 
 /*
- * The msg_id of the first send with id (text) to queue_id in the last
- * window_secs, or -1 if there was none.  Read in the latest snapshot, so
- * that a REPEATABLE READ transaction too sees the sends it waited for on
- * the id's lock (pgmqc_dedup_lock); the caller holds that lock.
+ * The msg_id of the first send with id (text) to queue_id (of kind: a queue
+ * or a topic) in the last window_secs, or -1 if there was none.  Read in
+ * the latest snapshot, so that a REPEATABLE READ transaction too sees the
+ * sends it waited for on the id's lock (pgmqc_dedup_lock); the caller
+ * holds that lock.
  */
 int64
-pgmqc_dedup_find(int32 queue_id, double window_secs, Datum id)
+pgmqc_dedup_find(char kind, int32 queue_id, double window_secs, Datum id)
 {
 	TimestampTz cutoff = pgmqc_dedup_cutoff(window_secs);
 	TimestampTz horizon = pgmqc_dedup_horizon();
@@ -266,10 +267,10 @@ pgmqc_dedup_find(int32 queue_id, double window_secs, Datum id)
 	int64		day;
 
 	/*
-	 * An unlogged queue's messages are gone after a crash or a promotion, its
-	 * ids (logged) are not: trust only those remembered since.
+	 * An unlogged queue's or topic's messages are gone after a crash or a
+	 * promotion, its ids (logged) are not: trust only those remembered since.
 	 */
-	if (pgmqc_queue_unlogged(queue_id))
+	if (pgmqc_unlogged(kind, queue_id))
 		cutoff = Max(cutoff, pgmqc_writable_since() - 1);
 
 	if (open_default_partition(AccessShareLock, &part))

@@ -16,7 +16,8 @@
 #include "datatype/timestamp.h"
 
 extern void pgmqc_dedup_lock(int32 queue_id, Datum *ids, int n);
-extern int64 pgmqc_dedup_find(int32 queue_id, double window_secs, Datum id);
+extern int64 pgmqc_dedup_find(char kind, int32 queue_id, double window_secs,
+							  Datum id);
 extern TimestampTz pgmqc_dedup_cutoff(double window_secs);
 extern TimestampTz pgmqc_dedup_horizon(void);
 extern void pgmqc_dedup_record(int32 queue_id, const Datum *ids,

@@ -51,13 +51,17 @@
  */
 #include "postgres.h"
 
+#include "access/genam.h"
+#include "access/table.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_inherits.h"
 #include "catalog/pg_type.h"
 #include "lib/stringinfo.h"
 #include "nodes/parsenodes.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/syscache.h"
@@ -1545,6 +1549,22 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		"'pgmq_c topic {name}: messages handed out, not acknowledged';",
 		0, {InvalidOid}
 	},
+
+	/*
+	 * A group's table unlogged, or logged again, with its topic (0.8.0: the
+	 * topic's durability).  Made logged, then set unlogged: one shape
+	 * statement serves both levels.
+	 */
+	[STMT_GROUP_SET_UNLOGGED] = {
+		RUN_ONCE,
+		"ALTER TABLE {group} SET UNLOGGED",
+		0, {InvalidOid}
+	},
+	[STMT_GROUP_SET_LOGGED] = {
+		RUN_ONCE,
+		"ALTER TABLE {group} SET LOGGED",
+		0, {InvalidOid}
+	},
 	[STMT_GROUP_INSERT_CURSOR] = {
 		RUN_ONCE,
 		"INSERT INTO {cursors} (group_id, next_id) VALUES ({group_id}, $1)",
@@ -1605,6 +1625,30 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		"CREATE TABLE {partition} (LIKE {log} INCLUDING DEFAULTS);"
 		"ALTER TABLE {log} ATTACH PARTITION {partition}"
 		" FOR VALUES FROM ({partition_start}) TO ({partition_end})",
+		0, {InvalidOid}
+	},
+
+	/*
+	 * The same for an unlogged topic (0.8.0): a partitioned table has no
+	 * storage and cannot be unlogged, each partition is.  The msg_id
+	 * sequence, owned by the log, stays logged.
+	 */
+	[STMT_PARTITION_CREATE_UNLOGGED] = {
+		RUN_ONCE,
+		"CREATE UNLOGGED TABLE {partition} (LIKE {log} INCLUDING DEFAULTS);"
+		"ALTER TABLE {log} ATTACH PARTITION {partition}"
+		" FOR VALUES FROM ({partition_start}) TO ({partition_end})",
+		0, {InvalidOid}
+	},
+	/* a partition switched with its topic (alter_queue) */
+	[STMT_PARTITION_SET_UNLOGGED] = {
+		RUN_ONCE,
+		"ALTER TABLE {partition} SET UNLOGGED",
+		0, {InvalidOid}
+	},
+	[STMT_PARTITION_SET_LOGGED] = {
+		RUN_ONCE,
+		"ALTER TABLE {partition} SET LOGGED",
 		0, {InvalidOid}
 	},
 	[STMT_PARTITION_FIRST_AT] = {
@@ -1936,8 +1980,32 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		"ORDER BY q.queue_name COLLATE \"C\"",
 		0, {InvalidOid}, true
 	},
-	/* list_topics(): queue_id, owner, then the columns shown */
+
+	/*
+	 * list_topics(): queue_id, owner, then the columns shown; the durability
+	 * is that of the log's partitions (a partitioned table has none)
+	 */
 	[STMT_LIST_TOPICS] = {
+		ON_CATALOG,
+		"SELECT q.queue_id, q.owner::pg_catalog.oid, "
+		"q.queue_name, q.queue_id, q.retention, q.partition_size, "
+		"(SELECT pg_catalog.count(*) FROM pgmq_c.groups g "
+		" WHERE g.topic_id OPERATOR(pg_catalog.=) q.queue_id), "
+		"q.created_at, q.dedup_window, "
+		"CASE WHEN EXISTS (SELECT 1 FROM pg_catalog.pg_class l "
+		" JOIN pg_catalog.pg_inherits i ON i.inhparent OPERATOR(pg_catalog.=) l.oid "
+		" JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) i.inhrelid "
+		" WHERE l.relnamespace OPERATOR(pg_catalog.=) 'pgmq_c'::pg_catalog.regnamespace "
+		" AND l.relname OPERATOR(pg_catalog.=) ('t_' OPERATOR(pg_catalog.||) q.queue_id)::pg_catalog.name "
+		" AND c.relpersistence OPERATOR(pg_catalog.=) 'u') "
+		"THEN 'unlogged' ELSE 'logged' END "
+		"FROM pgmq_c.queues q "
+		"WHERE q.kind OPERATOR(pg_catalog.=) 't' "
+		"ORDER BY q.queue_name COLLATE \"C\"",
+		0, {InvalidOid}, true
+	},
+	/* the functions of 0.7.0: no durability */
+	[STMT_LIST_TOPICS_0_7] = {
 		ON_CATALOG,
 		"SELECT q.queue_id, q.owner::pg_catalog.oid, "
 		"q.queue_name, q.queue_id, q.retention, q.partition_size, "
@@ -2053,6 +2121,46 @@ pgmqc_queue_unlogged(int32 queue_id)
 
 	return OidIsValid(relid) &&
 		get_rel_persistence(relid) == RELPERSISTENCE_UNLOGGED;
+}
+
+/*
+ * Whether topic topic_id's log partitions are unlogged (0.8.0: its
+ * durability; a partitioned table has no storage and is never unlogged).
+ * Every partition and group table of a topic has the same level, so the
+ * first partition found tells; a topic without partitions is logged.
+ */
+bool
+pgmqc_topic_unlogged(int32 topic_id)
+{
+	Oid			logid = pgmqc_relation_oid(REL_LOG, topic_id, -1);
+	Relation	inherits;
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tuple;
+	bool		unlogged = false;
+
+	if (!OidIsValid(logid))
+		return false;
+	inherits = table_open(InheritsRelationId, AccessShareLock);
+	ScanKeyInit(&key, Anum_pg_inherits_inhparent, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(logid));
+	scan = systable_beginscan(inherits, InheritsParentIndexId, true, NULL,
+							  1, &key);
+	tuple = systable_getnext(scan);
+	if (HeapTupleIsValid(tuple))
+		unlogged = get_rel_persistence(((Form_pg_inherits) GETSTRUCT(tuple))->inhrelid) ==
+			RELPERSISTENCE_UNLOGGED;
+	systable_endscan(scan);
+	table_close(inherits, AccessShareLock);
+	return unlogged;
+}
+
+/* Whether a queue's or topic's messages are unlogged (its durability). */
+bool
+pgmqc_unlogged(char kind, int32 id)
+{
+	return kind == PGMQC_KIND_TOPIC ? pgmqc_topic_unlogged(id) :
+		pgmqc_queue_unlogged(id);
 }
 
 /*

@@ -219,6 +219,8 @@ typedef enum PgmqcStatement
 	STMT_GROUP_INSERT_CATALOG,
 	STMT_GROUP_CREATE_STORAGE,
 	STMT_GROUP_CREATE_STORAGE_0_4,
+	STMT_GROUP_SET_UNLOGGED,
+	STMT_GROUP_SET_LOGGED,
 	STMT_GROUP_INSERT_CURSOR,
 	STMT_GROUP_DELETE_CURSOR,
 	STMT_GROUP_DELETE_CATALOG,
@@ -230,6 +232,9 @@ typedef enum PgmqcStatement
 	STMT_PARTITION_RANGE,
 	STMT_PARTITION_LOCK,
 	STMT_PARTITION_CREATE,
+	STMT_PARTITION_CREATE_UNLOGGED,
+	STMT_PARTITION_SET_UNLOGGED,
+	STMT_PARTITION_SET_LOGGED,
 	/* rotation and retention (RUN_ONCE) */
 	STMT_PARTITION_FIRST_AT,
 	STMT_PARTITION_LAST_AT,
@@ -274,6 +279,7 @@ typedef enum PgmqcStatement
 	STMT_LIST_QUEUES_0_6,
 	STMT_LIST_QUEUES_0_5,
 	STMT_LIST_TOPICS,
+	STMT_LIST_TOPICS_0_7,
 	STMT_LIST_TOPICS_0_6,
 	/* ---- queue: end ---- */
 	PGMQC_NUM_STATEMENTS
@@ -539,6 +545,8 @@ extern void pgmqc_relation_name(char *buf, PgmqcRelation rel, int32 id,
 								int64 partition);
 extern Oid	pgmqc_relation_oid(PgmqcRelation rel, int32 id, int64 partition);
 extern bool pgmqc_queue_unlogged(int32 queue_id);
+extern bool pgmqc_topic_unlogged(int32 topic_id);
+extern bool pgmqc_unlogged(char kind, int32 id);
 extern char *pgmqc_expand(const char *template,
 						  const PgmqcStatementTarget *target);
 extern bool pgmqc_templates_exist(void);

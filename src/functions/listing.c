@@ -35,6 +35,8 @@
 #define LIST_QUEUES_COLUMNS		12
 /* list_topics() (0.7.0): owner, then dedup_window */
 #define LIST_TOPICS_OWNER_COLUMN	6
+/* list_topics() from 0.8.0 on */
+#define LIST_TOPICS_COLUMNS		9
 
 PG_FUNCTION_INFO_V1(pgmqc_list_queues);
 PG_FUNCTION_INFO_V1(pgmqc_list_topics);
@@ -141,15 +143,23 @@ pgmqc_list_queues(PG_FUNCTION_ARGS)
 /*
  * list_topics() RETURNS TABLE (topic_name text, topic_id integer,
  *		retention interval, partition_size bigint, groups bigint,
- *		created_at timestamptz, owner text, dedup_window interval)
+ *		created_at timestamptz, owner text, dedup_window interval,
+ *		durability text)
  *
- * dedup_window is there from 0.7.0 on.
+ * dedup_window is there from 0.7.0 on, durability from 0.8.0 on (the
+ * functions' result, not the catalog, tells).
  */
 Datum
 pgmqc_list_topics(PG_FUNCTION_ARGS)
 {
-	if (pgmqc_ordering_exists())
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	bool		with_durability = rsinfo != NULL && rsinfo->expectedDesc != NULL &&
+	rsinfo->expectedDesc->natts == LIST_TOPICS_COLUMNS;
+
+	if (with_durability)
 		list_rows(fcinfo, STMT_LIST_TOPICS, LIST_TOPICS_OWNER_COLUMN);
+	else if (pgmqc_ordering_exists())
+		list_rows(fcinfo, STMT_LIST_TOPICS_0_7, LIST_TOPICS_OWNER_COLUMN);
 	else
 		list_rows(fcinfo, STMT_LIST_TOPICS_0_6, -1);
 	PG_RETURN_NULL();

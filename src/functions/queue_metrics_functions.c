@@ -198,9 +198,8 @@ collect_metrics_all(ReturnSetInfo *rsinfo)
 
 		if (pgmqc_access_mask_by_id(queue.queue_id, owner) == 0)
 			continue;
-		/* on a standby, an unlogged queue has no tables to count */
-		if (RecoveryInProgress() && queue.kind == PGMQC_KIND_QUEUE &&
-			pgmqc_queue_unlogged(queue.queue_id))
+		/* on a standby, an unlogged queue or topic has no tables to count */
+		if (RecoveryInProgress() && pgmqc_unlogged(queue.kind, queue.queue_id))
 			continue;
 		add_row_isolated(rsinfo, &queue, row_cxt);
 		MemoryContextReset(row_cxt);

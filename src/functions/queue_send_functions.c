@@ -121,7 +121,7 @@ deduplicate(PgmqcQueue *queue, int n, Datum *ids, bool *id_nulls,
 		if (!known)
 		{
 			/* the first message of this send with the id */
-			entry->msg_id = pgmqc_dedup_find(queue->queue_id,
+			entry->msg_id = pgmqc_dedup_find(queue->kind, queue->queue_id,
 											 queue->dedup_window_secs, ids[i]);
 			entry->first = i;
 			if (entry->msg_id < 0)
@@ -307,8 +307,8 @@ pgmqc_send(PG_FUNCTION_ARGS)
 		/* one id: look it up after its lock; send and remember if new */
 		pgmqc_queue_check_keys(queue);
 		pgmqc_dedup_lock(queue->queue_id, &dedup_id, 1);
-		msg_id = pgmqc_dedup_find(queue->queue_id, queue->dedup_window_secs,
-								  dedup_id);
+		msg_id = pgmqc_dedup_find(queue->kind, queue->queue_id,
+								  queue->dedup_window_secs, dedup_id);
 		if (msg_id < 0)
 		{
 			if (queue->kind == PGMQC_KIND_TOPIC)

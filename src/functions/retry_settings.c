@@ -38,6 +38,7 @@
 #include "functions/arguments.h"
 #include "functions/retry_settings.h"
 #include "queue/queue.h"
+#include "topic/topic.h"
 
 PG_FUNCTION_INFO_V1(pgmqc_alter_queue);
 PG_FUNCTION_INFO_V1(pgmqc_alter_group);
@@ -331,7 +332,10 @@ pgmqc_apply_settings(PgmqcQueue *queue, PgmqcGroup *group,
  *		archive_retention interval, dedup_window interval,
  *		durability text) RETURNS void
  *
- * Of a topic, only dedup_window may be given.
+ * Of a topic, only dedup_window and durability may be given: the other
+ * settings are its groups' (alter_group).  A topic's durability switches
+ * its partitions and its groups' tables (topic/topic_storage.c), under the
+ * catalog lock, which keeps groups from being made meanwhile.
  */
 Datum
 pgmqc_alter_queue(PG_FUNCTION_ARGS)
@@ -355,15 +359,24 @@ pgmqc_alter_queue(PG_FUNCTION_ARGS)
 	{
 		PgmqcSettings others = settings;
 
-		/* a topic's settings but this one are its groups' */
+		/* a topic's settings but these two are its groups' */
 		others.dedup_window = NULL;
+		others.has_durability = false;
 		if (pgmqc_settings_given(&others))
 			ereport(ERROR,
 					(errcode(ERRCODE_WRONG_OBJECT_TYPE),
-					 errmsg("\"%s\" is a topic: of alter_queue()'s settings, only dedup_window applies to it", name),
+					 errmsg("\"%s\" is a topic: of alter_queue()'s settings, only dedup_window and durability apply to it", name),
 					 errhint("Change a consumer group's settings with pgmq_c.alter_group().")));
+		if (settings.has_durability)
+		{
+			pgmqc_lock_catalog();
+			/* dropped or changed while this call waited for the lock? */
+			queue = pgmqc_open(name, PGMQC_KIND_TOPIC, PGMQC_PRIV_ADMIN);
+		}
 		if (settings.dedup_window != NULL)
 			pgmqc_apply_dedup_window(queue, settings.dedup_window);
+		if (settings.has_durability)
+			pgmqc_topic_set_durability(queue->queue_id, settings.unlogged);
 	}
 	else
 	{

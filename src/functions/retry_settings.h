@@ -34,7 +34,7 @@ typedef struct PgmqcSettings
 	Interval   *retry_backoff_max;
 	Interval   *archive_retention;	/* queues only */
 	Interval   *dedup_window;	/* queues and topics (0.7.0) */
-	bool		has_durability; /* queues (0.8.0) */
+	bool		has_durability; /* queues and topics (0.8.0) */
 	bool		unlogged;
 } PgmqcSettings;
 

@@ -41,7 +41,10 @@ PG_FUNCTION_INFO_V1(pgmqc_maintain_topics);
 
 /*
  * create_topic(topic_name text, retention interval, partition_size bigint,
- *		dedup_window interval) RETURNS void
+ *		dedup_window interval, durability text) RETURNS void
+ *
+ * durability (0.8.0): 'logged' (NULL too) or 'unlogged', whose partitions
+ * and groups' tables are made UNLOGGED (topic/topic_storage.c).
  */
 Datum
 pgmqc_create_topic(PG_FUNCTION_ARGS)
@@ -52,6 +55,7 @@ pgmqc_create_topic(PG_FUNCTION_ARGS)
 	int64		partition_size;
 	PgmqcQueue *existing;
 	Interval   *dedup_window = pgmqc_dedup_window_arg(fcinfo, 3);
+	bool		unlogged;
 
 	pgmqc_check_not_null(fcinfo, 1, "retention");
 	retention = PG_GETARG_INTERVAL_P(1);
@@ -66,6 +70,7 @@ pgmqc_create_topic(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("partition_size must be between " INT64_FORMAT " and " INT64_FORMAT,
 						MIN_PARTITION_SIZE, MAX_PARTITION_SIZE)));
+	(void) pgmqc_durability_arg(fcinfo, 4, &unlogged);
 	pgmqc_check_writable("create_topic()");
 
 	pgmqc_spi_connect(&cxt);
@@ -84,7 +89,7 @@ pgmqc_create_topic(PG_FUNCTION_ARGS)
 		pgmqc_spi_finish(&cxt);
 		PG_RETURN_VOID();
 	}
-	(void) pgmqc_topic_create(name, retention, partition_size);
+	(void) pgmqc_topic_create(name, retention, partition_size, unlogged);
 	if (dedup_window != NULL)
 		pgmqc_apply_dedup_window(pgmqc_lookup_kind(name, PGMQC_KIND_TOPIC, false),
 								 dedup_window);

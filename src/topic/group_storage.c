@@ -25,9 +25,9 @@
 #include "topic/topic.h"
 
 /*
- * Make a group of a topic: its row in pgmq_c.groups, its table, and its
- * cursor at msg_id start.  filter may be NULL.  Returns its id.  Inside
- * SPI, catalog locked.
+ * Make a group of a topic: its row in pgmq_c.groups, its table (unlogged if
+ * the topic is, 0.8.0), and its cursor at msg_id start.  filter may be
+ * NULL.  Returns its id.  Inside SPI, catalog locked.
  */
 int32
 pgmqc_group_create(int32 topic_id, const char *topic_name,
@@ -58,6 +58,10 @@ pgmqc_group_create(int32 topic_id, const char *topic_name,
 	target.name = psprintf("%s, group %s", topic_name, group_name);
 	pgmqc_run_once(pgmqc_templates_exist() ? STMT_GROUP_CREATE_STORAGE : STMT_GROUP_CREATE_STORAGE_0_4,
 				   &target, NULL, NULL, SPI_OK_UTILITY);
+	/* a group of an unlogged topic is unlogged (empty: nothing to rewrite) */
+	if (pgmqc_topic_unlogged(topic_id))
+		pgmqc_run_once(STMT_GROUP_SET_UNLOGGED, &target, NULL, NULL,
+					   SPI_OK_UTILITY);
 	pgmqc_run_once(STMT_GROUP_INSERT_CURSOR, &target, &start_arg, NULL,
 				   SPI_OK_INSERT);
 	return group_id;

@@ -116,10 +116,14 @@ pgmqc_partition_range(int32 topic_id, int64 *lowest, int64 *highest)
 /*
  * Make partition partno of a topic's log unless it exists.  The table is
  * made first and then attached, which takes only SHARE UPDATE EXCLUSIVE on
- * the log: sends and reads go on.  Inside SPI.
+ * the log: sends and reads go on.  It is unlogged when unlogged is 1, logged
+ * when 0, and when -1 as the log's other partitions are (0.8.0: the
+ * topic's durability), read once the lock is held, so that a switch of the
+ * topic (pgmqc_topic_set_durability, which takes that lock too) is seen.
+ * Inside SPI.
  */
-void
-pgmqc_create_partition(int32 topic_id, int64 partition_size, int64 partno)
+static void
+make_partition(int32 topic_id, int64 partition_size, int64 partno, int unlogged)
 {
 	PgmqcStatementTarget target = {topic_id, 0, partno, partition_size, NULL};
 
@@ -136,5 +140,30 @@ pgmqc_create_partition(int32 topic_id, int64 partition_size, int64 partno)
 	CommandCounterIncrement();
 	if (pgmqc_partition_exists(topic_id, partno))
 		return;
-	pgmqc_run_once(STMT_PARTITION_CREATE, &target, NULL, NULL, SPI_OK_UTILITY);
+	if (unlogged < 0)
+		unlogged = pgmqc_topic_unlogged(topic_id) ? 1 : 0;
+	pgmqc_run_once(unlogged ? STMT_PARTITION_CREATE_UNLOGGED : STMT_PARTITION_CREATE,
+				   &target, NULL, NULL, SPI_OK_UTILITY);
+}
+
+/*
+ * Make partition partno of a topic's log unless it exists, logged or
+ * unlogged as the others.  Inside SPI.
+ */
+void
+pgmqc_create_partition(int32 topic_id, int64 partition_size, int64 partno)
+{
+	make_partition(topic_id, partition_size, partno, -1);
+}
+
+/*
+ * Make the first partitions of a new topic's log, 0 and 1, unlogged or
+ * logged: those made later follow them.  Inside SPI.
+ */
+void
+pgmqc_create_first_partitions(int32 topic_id, int64 partition_size,
+							  bool unlogged)
+{
+	make_partition(topic_id, partition_size, 0, unlogged ? 1 : 0);
+	make_partition(topic_id, partition_size, 1, unlogged ? 1 : 0);
 }

@@ -38,6 +38,8 @@ extern bool pgmqc_partition_exists(int32 topic_id, int64 partno);
 extern bool pgmqc_partition_range(int32 topic_id, int64 *lowest, int64 *highest);
 extern void pgmqc_create_partition(int32 topic_id, int64 partition_size,
 								   int64 partno);
+extern void pgmqc_create_first_partitions(int32 topic_id, int64 partition_size,
+										  bool unlogged);
 
 /* send_support.c: called by the send path before and after its insert */
 extern void pgmqc_topic_before_send(PgmqcQueue *topic, int count);
@@ -46,7 +48,8 @@ extern void pgmqc_topic_sent(PgmqcQueue *topic, int64 last_id, int count,
 
 /* topic_storage.c */
 extern int32 pgmqc_topic_create(const char *name, Interval *retention,
-								int64 partition_size);
+								int64 partition_size, bool unlogged);
+extern void pgmqc_topic_set_durability(int32 topic_id, bool unlogged);
 extern void pgmqc_topic_drop_storage(int32 topic_id);
 
 /* group_storage.c */

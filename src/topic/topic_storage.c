@@ -1,7 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * topic_storage.c
- *		Making and dropping a topic's catalog row and tables.
+ *		Making and dropping a topic's catalog row and tables, and switching
+ *		its durability.
  *
  * A topic with id T owns:
  *
@@ -17,6 +18,11 @@
  * after ids, never after the user's names.  The callers hold SHARE ROW
  * EXCLUSIVE on pgmq_c.queues (pgmqc_lock_catalog).
  *
+ * An unlogged topic (0.8.0) has its partitions and its groups' tables
+ * UNLOGGED; its log (a partitioned table, which has no storage), its
+ * sequence and its cursor table stay logged, so that neither its msg_ids
+ * nor its groups' positions go back after a crash.
+ *
  * Copyright (c) 2026, pgmq_c developers
  *
  * IDENTIFICATION
@@ -27,7 +33,10 @@
 #include "postgres.h"
 
 #include "catalog/namespace.h"
+#include "catalog/pg_class.h"
 #include "utils/builtins.h"
+#include "utils/inval.h"
+#include "utils/lsyscache.h"
 
 #include "pgmq_c.h"
 #include "common/security.h"
@@ -36,11 +45,12 @@
 
 /*
  * Make a topic: its row in pgmq_c.queues, owned by the caller, its
- * sequence, log, cursor table and first two partitions.  Returns its id.
- * Inside SPI, catalog locked.
+ * sequence, log, cursor table and first two partitions (unlogged for an
+ * unlogged topic).  Returns its id.  Inside SPI, catalog locked.
  */
 int32
-pgmqc_topic_create(const char *name, Interval *retention, int64 partition_size)
+pgmqc_topic_create(const char *name, Interval *retention, int64 partition_size,
+				   bool unlogged)
 {
 	PgmqcStatementTarget target = {0, 0, -1, 0, name};
 	Datum		args[4];
@@ -61,8 +71,7 @@ pgmqc_topic_create(const char *name, Interval *retention, int64 partition_size)
 	target.queue_id = id;
 	pgmqc_run_once(pgmqc_templates_exist() ? STMT_TOPIC_CREATE_STORAGE : STMT_TOPIC_CREATE_STORAGE_0_4,
 				   &target, NULL, NULL, SPI_OK_UTILITY);
-	pgmqc_create_partition(id, partition_size, 0);
-	pgmqc_create_partition(id, partition_size, 1);
+	pgmqc_create_first_partitions(id, partition_size, unlogged);
 	return id;
 }
 
@@ -84,6 +93,72 @@ topic_group_ids(int32 topic_id, int *n)
 	}
 	*n = (int) SPI_processed;
 	return ids;
+}
+
+/* Run one of the statements that switch a relation's durability. */
+static void
+set_relation_durability(PgmqcRelation rel, PgmqcStatementTarget *target,
+						int32 id, int64 partno, bool unlogged)
+{
+	Oid			relid = pgmqc_relation_oid(rel, id, partno);
+	char		persistence = unlogged ? RELPERSISTENCE_UNLOGGED :
+	RELPERSISTENCE_PERMANENT;
+
+	/* gone meanwhile, or already so: nothing to lock and rewrite */
+	if (!OidIsValid(relid) || get_rel_persistence(relid) == persistence)
+		return;
+	if (rel == REL_GROUP)
+		pgmqc_run_once(unlogged ? STMT_GROUP_SET_UNLOGGED : STMT_GROUP_SET_LOGGED,
+					   target, NULL, NULL, SPI_OK_UTILITY);
+	else
+		pgmqc_run_once(unlogged ? STMT_PARTITION_SET_UNLOGGED : STMT_PARTITION_SET_LOGGED,
+					   target, NULL, NULL, SPI_OK_UTILITY);
+}
+
+/*
+ * Make a topic's partitions and its groups' tables unlogged, or logged
+ * again (0.8.0): ALTER TABLE on each, which rewrites it under an exclusive
+ * lock (and writes it to the WAL when going to logged).  Each table already
+ * at that level is left alone, so that this also mends a topic whose tables
+ * disagree.  The partition lock keeps partitions from being made meanwhile
+ * at the old level (they take the level of the others, read under that
+ * lock); the caller holds the catalog lock, which keeps groups from being
+ * made meanwhile.  Inside SPI.
+ */
+void
+pgmqc_topic_set_durability(int32 topic_id, bool unlogged)
+{
+	PgmqcStatementTarget target = {topic_id, 0, -1, 0, NULL};
+	int64		lowest;
+	int64		highest;
+	int64		partno;
+	int32	   *groups;
+	int			ngroups;
+	int			i;
+
+	pgmqc_run_once(STMT_PARTITION_LOCK, &target, NULL, NULL, SPI_OK_SELECT);
+	/* see the partitions made while this one waited (partitions.c) */
+	AcceptInvalidationMessages();
+	CommandCounterIncrement();
+	if (pgmqc_partition_range(topic_id, &lowest, &highest))
+	{
+		for (partno = lowest; partno <= highest; partno++)
+		{
+			if (!pgmqc_partition_exists(topic_id, partno))
+				continue;
+			target.partition = partno;
+			set_relation_durability(REL_LOG_PARTITION, &target, topic_id,
+									partno, unlogged);
+		}
+	}
+	target.partition = -1;
+
+	groups = topic_group_ids(topic_id, &ngroups);
+	for (i = 0; i < ngroups; i++)
+	{
+		target.group_id = groups[i];
+		set_relation_durability(REL_GROUP, &target, groups[i], 0, unlogged);
+	}
 }
 
 /*

@@ -1,8 +1,10 @@
-# 025_durability.pl: durability levels of queues (0.8.0).
+# 025_durability.pl: durability levels of queues and topics (0.8.0).
 #
 # An unlogged queue (create_queue(..., durability => 'unlogged')) has its
 # message, delayed, pending and keys tables UNLOGGED; its sequence and its
-# archive stay logged.  Here:
+# archive stay logged.  An unlogged topic (create_topic(..., durability =>
+# 'unlogged')) has the partitions of its log and its groups' tables
+# UNLOGGED; its sequence and its cursor table stay logged.  Here:
 #   1. A crash (immediate stop) with an unlogged queue 'fast' and a logged
 #      queue 'safe', both holding live, leased and delayed messages: after
 #      the restart 'fast' is empty and usable, its msg_ids going on above
@@ -10,16 +12,24 @@
 #      kept; 'safe' has exactly its messages, leases and delayed message;
 #      list_queues() and pg_class tell the durability of each.  A
 #      deduplication id sent to the unlogged queue before the crash does not
-#      answer a resend after it with the lost message's msg_id.
+#      answer a resend after it with the lost message's msg_id.  The same
+#      crash with an unlogged topic 'ft' and a logged topic 'st', each with
+#      a group holding a lease: 'ft' and its group are empty and usable
+#      (publish and read_group work, msg_ids go on above the old ones, a
+#      dedup id does not answer with a lost message), 'st' and its group
+#      have their messages, lease and position.
 #   2. A streaming standby made from a backup: there, any function opening
-#      'fast' fails with 0A000 (queue "fast" is unlogged), while 'safe'
-#      shows its replicated messages, and metrics_all() leaves 'fast' out;
-#      once promoted, 'fast' is empty and
-#      usable, its msg_ids above every one of the old primary, and 'safe'
-#      has its messages and leases.
-#   3. alter_queue(durability => ...) switches a queue with messages: made
-#      unlogged it keeps them (until a crash, which empties it), made
-#      logged again before a crash it keeps them through the crash.
+#      'fast' or 'ft' that may run on a standby fails with 0A000 (queue
+#      "fast" is unlogged, topic "ft" is unlogged); read_group, which
+#      writes, is refused there for any topic (25006); 'safe' and 'st' show
+#      their replicated messages, and metrics_all() leaves 'fast' and 'ft'
+#      out; once promoted, 'fast' and 'ft' are empty and usable, their
+#      msg_ids above every one of the old primary, and 'safe' has its
+#      messages and leases.
+#   3. alter_queue(durability => ...) switches a queue, and a topic, with
+#      messages: made unlogged it keeps them (until a crash, which empties
+#      it), made logged again before a crash it keeps them through the
+#      crash.
 #   4. A failover to an asynchronous standby that missed the old primary's
 #      last 100 sends: the promoted node hands out msg_ids past every one
 #      of the old primary (queues and topics), and logs the move.
@@ -82,6 +92,56 @@ sub read_ids
 
 sub max_id { my $m = 0; foreach (@_) { $m = $_ if $_ > $m; } return $m; }
 
+# relname:relpersistence of topic $id's partitions, sequence and cursor
+# table and of its groups' tables, with the ids left out (t_p0, t_seq, c, g)
+sub topic_persistence
+{
+	my ($n, $id) = @_;
+	return timed_sql(
+		$n, qq{
+SELECT string_agg(regexp_replace(relname, '^([tcg])_[0-9]+', '\\1') || ':' || relpersistence::text,
+                  ',' ORDER BY relname COLLATE "C")
+  FROM pg_class WHERE relnamespace = 'pgmq_c'::regnamespace AND relkind IN ('r', 'S')
+   AND (relname ~ '^[tc]_${id}(_|\$)'
+        OR relname IN (SELECT 'g_' || group_id FROM pgmq_c.groups WHERE topic_id = $id))});
+}
+
+# the durability column of list_topics() for topic $t
+sub topic_durability
+{
+	my ($n, $t) = @_;
+	return timed_sql($n,
+		"SELECT durability FROM pgmq_c.list_topics() WHERE topic_name = '$t'");
+}
+
+# queue_length|delayed_length of topic $t, and in_flight (leased) of its
+# group g
+sub topic_state
+{
+	my ($n, $t) = @_;
+	return timed_sql(
+		$n, qq{
+SELECT m.queue_length || '|' || m.delayed_length || '|' || g.in_flight
+  FROM pgmq_c.metrics('$t') m, pgmq_c.list_groups('$t') g WHERE g.group_name = 'g'});
+}
+
+# the next msg_id group g of topic $t hands out (its cursor; the worker
+# moves it on over new messages at any time)
+sub group_next
+{
+	my ($n, $t) = @_;
+	return timed_sql($n,
+		"SELECT next_msg_id FROM pgmq_c.list_groups('$t') WHERE group_name = 'g'");
+}
+
+# msg_id of what read_group($t, 'g', '1 hour', 100) returns, in order
+sub read_group_ids
+{
+	my ($n, $t) = @_;
+	return timed_sql($n,
+		"SELECT coalesce(string_agg(msg_id::text, ','), '') FROM pgmq_c.read_group('$t', 'g', '1 hour', 100)");
+}
+
 # ---------------------------------------------------------------------
 # 1. Crash with an unlogged and a logged queue
 sql(q{SELECT pgmq_c.create_queue('fast', durability => 'unlogged')});
@@ -137,6 +197,46 @@ is(sql(q{SELECT pgmq_c.send('fast_dd', '{"d": 2}', dedup_id => 'd1')}),
 	$fast_dd, 'before the crash, a resend to the unlogged queue is deduplicated');
 my $safe_dd = sql(q{SELECT pgmq_c.send('safe_dd', '{"d": 1}', dedup_id => 'd1')});
 
+# topics: 'ft' unlogged, 'st' logged, each with a group g holding a lease,
+# an acknowledged message, messages not yet read and a delayed one
+sql(q{SELECT pgmq_c.create_topic('ft', durability => 'unlogged')});
+sql(q{SELECT pgmq_c.create_topic('st')});
+my %tid;
+my %tsent;
+my %tdelayed;
+foreach my $t ('ft', 'st')
+{
+	$tid{$t} = sql(qq{SELECT topic_id FROM pgmq_c.list_topics() WHERE topic_name = '$t'});
+	sql(qq{SELECT pgmq_c.create_group('$t', 'g', 'earliest')});
+	$tsent{$t} = [ split /\n/,
+		  sql(qq{SELECT * FROM pgmq_c.send_batch('$t',
+	           ARRAY['{"n": 1}', '{"n": 2}', '{"n": 3}', '{"n": 4}', '{"n": 5}', '{"n": 6}']::jsonb[])}) ];
+	$tdelayed{$t} = sql(qq{SELECT pgmq_c.send('$t', '{"n": "later"}', delay => '1 hour')});
+	is(read_group_ids($node, $t) =~ s/,.*//r, $tsent{$t}[0], "$t: read_group starts at the first message");
+	is(sql(qq{SELECT pgmq_c.ack('$t', 'g', $tsent{$t}[0])}), 't', "$t: the first acknowledged");
+	# all but the first given back: the second stays leased for an hour
+	sql(qq{SELECT count(*)
+	         FROM unnest(ARRAY[$tsent{$t}[2], $tsent{$t}[3], $tsent{$t}[4], $tsent{$t}[5]]::bigint[]) id,
+	              LATERAL pgmq_c.set_vt('$t', 'g', id, '0') m});
+}
+my $ft_gid = sql(qq{SELECT group_id FROM pgmq_c.groups WHERE topic_id = $tid{ft}});
+my $st_gid = sql(qq{SELECT group_id FROM pgmq_c.groups WHERE topic_id = $tid{st}});
+is(topic_durability($node, 'ft'), 'unlogged', 'list_topics: ft is unlogged');
+is(topic_durability($node, 'st'), 'logged', 'list_topics: st is logged (the default)');
+is(topic_persistence($node, $tid{ft}), 'c:p,g:u,t_p0:u,t_p1:u,t_seq:p',
+	"ft: partitions and the group's table unlogged; sequence and cursors logged");
+is(topic_persistence($node, $tid{st}), 'c:p,g:p,t_p0:p,t_p1:p,t_seq:p', 'st: every relation logged');
+my $ft_max = max_id(@{ $tsent{ft} }, $tdelayed{ft});
+my $st_before = topic_state($node, 'st');
+is($st_before, '7|1|1', 'st before the crash: 7 messages, 1 delayed, 1 leased');
+is(topic_state($node, 'ft'), '7|1|1', 'ft before the crash: the same');
+my $st_next = group_next($node, 'st');
+cmp_ok($st_next, '>', $tsent{st}[5], "st's group is past the messages it handed out");
+my $ft_dd = sql(q{SELECT pgmq_c.send('ft', '{"d": 1}', dedup_id => 'd1')});
+is(sql(q{SELECT pgmq_c.send('ft', '{"d": 2}', dedup_id => 'd1')}),
+	$ft_dd, 'before the crash, a resend to the unlogged topic is deduplicated');
+$ft_max = $ft_dd if $ft_dd > $ft_max;
+
 $node->stop('immediate');
 $node->start;
 
@@ -179,6 +279,36 @@ is(sql(qq{SELECT pgmq_c.delete('fast', $fast_new)}), 't', 'and delete works');
 is(lengths($node, 'fast'), '0|0|0', 'fast is empty again');
 $fast_max = $fast_new;
 
+# the topics after the crash
+is(topic_state($node, 'ft'), '0|0|0', 'after the crash, ft is empty and its group holds nothing');
+my $ft_next = group_next($node, 'ft');
+ok($ft_next > $tsent{ft}[5] && $ft_next <= $ft_max + 1,
+	"ft's group (its cursor is logged) did not go back: next msg_id $ft_next");
+is(read_group_ids($node, 'ft'), '', 'read_group on ft returns nothing');
+is(topic_durability($node, 'ft'), 'unlogged', 'after the crash, list_topics: ft unlogged');
+is(topic_persistence($node, $tid{ft}), 'c:p,g:u,t_p0:u,t_p1:u,t_seq:p',
+	'after the crash, ft: partitions and group table unlogged, sequence and cursors logged');
+my $ft_new = sql(q{SELECT pgmq_c.send('ft', '{"n": "after crash"}')});
+ok($ft_new > $ft_max, "ft's new msg_id $ft_new is above every one handed out before the crash ($ft_max)");
+is(read_group_ids($node, 'ft'), $ft_new, 'read_group on ft returns the new message');
+is(sql(qq{SELECT pgmq_c.ack('ft', 'g', $ft_new)}), 't', 'and ack works');
+my $ft_dd_again = sql(q{SELECT pgmq_c.send('ft', '{"d": 3}', dedup_id => 'd1')});
+ok($ft_dd_again > $ft_dd,
+	'after the crash, a resend to the emptied unlogged topic is stored anew, not answered with the lost msg_id');
+is(read_group_ids($node, 'ft'), $ft_dd_again, 'and the group gets it');
+is(sql(qq{SELECT pgmq_c.ack('ft', 'g', $ft_dd_again)}), 't', 'and acknowledges it');
+$ft_max = $ft_dd_again;
+
+is(topic_state($node, 'st'), $st_before, 'after the crash, st has its 7 messages, 1 delayed and the lease');
+is(group_next($node, 'st'), $st_next, "st's group kept its position");
+is(read_group_ids($node, 'st'), join(',', @{ $tsent{st} }[ 2 .. 5 ]),
+	'read_group on st returns the given-back messages: the lease held, the delayed one still delayed');
+is(sql(qq{SELECT count(*) FROM pgmq_c.g_$st_gid WHERE msg_id = $tsent{st}[1] AND vt > now() + '50 minutes'}),
+	'1', "st's group still holds the leased message for about an hour");
+sql(qq{SELECT count(*)
+         FROM unnest(ARRAY[$tsent{st}[2], $tsent{st}[3], $tsent{st}[4], $tsent{st}[5]]::bigint[]) id,
+              LATERAL pgmq_c.set_vt('st', 'g', id, '0') m});
+
 # ---------------------------------------------------------------------
 # 2. A streaming standby
 my @fast_sent = split /\n/,
@@ -202,13 +332,35 @@ $node->wait_for_catchup($standby);
 	like($stderr, qr/ERROR:  0A000: queue "fast" is unlogged/,
 		'with 0A000: queue "fast" is unlogged');
 }
+foreach my $call ([ 'metrics', q{SELECT * FROM pgmq_c.metrics('ft')} ],
+	[ 'list_groups', q{SELECT * FROM pgmq_c.list_groups('ft')} ],
+	[ 'list_access', q{SELECT * FROM pgmq_c.list_access('ft')} ])
+{
+	my ($ret, $stdout, $stderr) = $standby->psql('postgres', $call->[1],
+		extra_params => [ '-v', 'VERBOSITY=verbose' ]);
+	isnt($ret, 0, "$call->[0] of the unlogged topic fails on the standby");
+	like($stderr, qr/ERROR:  0A000: topic "ft" is unlogged/,
+		"with 0A000: topic \"ft\" is unlogged");
+}
+{
+	# read_group writes (leases): refused on a standby for every topic
+	my ($ret, $stdout, $stderr) = $standby->psql('postgres',
+		q{SELECT * FROM pgmq_c.read_group('ft', 'g', '1 hour', 1)},
+		extra_params => [ '-v', 'VERBOSITY=verbose' ]);
+	isnt($ret, 0, 'read_group of the unlogged topic fails on the standby');
+	like($stderr, qr/ERROR:  25006: cannot execute read_group\(\) during recovery/,
+		'with 25006, as for any topic on a standby');
+}
+is(topic_state($standby, 'st'), $st_before,
+	'metrics and list_groups of the logged topic work on the standby: 7 messages, 1 delayed, 1 leased');
+is(topic_durability($standby, 'ft'), 'unlogged', 'list_topics on the standby: ft unlogged');
 is(lengths($standby, 'safe'), '6|2|1',
 	'metrics of the logged queue works on the standby: 6 messages, 2 leased, 1 delayed');
 is(stored_ids($standby, $sid), $safe_primary, "the standby has safe's messages, streamed ones included");
 is( $standby->safe_psql(
 		'postgres', q{SELECT string_agg(queue_name, ',' ORDER BY queue_name) FROM pgmq_c.metrics_all()}),
-	'safe,safe_dd',
-	'metrics_all() on the standby leaves the unlogged queues out and shows the logged ones');
+	'safe,safe_dd,st',
+	'metrics_all() on the standby leaves the unlogged queues and topic out and shows the logged ones');
 is(durability($standby, 'fast'), 'unlogged', 'list_queues on the standby: fast unlogged');
 is(durability($standby, 'safe'), 'logged', 'list_queues on the standby: safe logged');
 
@@ -223,6 +375,11 @@ ok($promoted_new > $fast_max,
 is(read_ids($standby, 'fast'), $promoted_new, 'read on the promoted node returns it');
 is(timed_sql($standby, qq{SELECT pgmq_c.delete('fast', $promoted_new)}),
 	't', 'and delete works');
+is(topic_state($standby, 'ft'), '0|0|0', 'after promotion, ft is empty');
+my $ft_promoted = timed_sql($standby, q{SELECT pgmq_c.send('ft', '{"n": "promoted"}')});
+ok($ft_promoted > $ft_max,
+	"ft's first msg_id on the promoted node ($ft_promoted) is above every one of the old primary ($ft_max)");
+is(read_group_ids($standby, 'ft'), $ft_promoted, 'read_group on the promoted node returns it');
 is(stored_ids($standby, $sid), $safe_primary, 'after promotion, safe has its messages');
 is(read_ids($standby, 'safe'), join(',', @{ $ids{safe} }[ 4, 5 ], $safe_streamed),
 	'and read returns only the unleased ones: leases taken on the old primary hold');
@@ -285,6 +442,36 @@ foreach my $i (0 .. 2)
 	is(sql(qq{SELECT message->>'w' FROM pgmq_c.set_vt('sw', $sw[$i], '0')}),
 		$i + 4, "message $sw[$i] of sw read back by msg_id after the crash");
 }
+
+# a topic switched with messages, a group and a lease
+sql(q{SELECT pgmq_c.create_topic('swt')});
+sql(q{SELECT pgmq_c.create_group('swt', 'g', 'earliest')});
+my $swt_id = sql(q{SELECT topic_id FROM pgmq_c.list_topics() WHERE topic_name = 'swt'});
+my @swt = split /\n/,
+  sql(q{SELECT * FROM pgmq_c.send_batch('swt', ARRAY['{"w": 1}', '{"w": 2}', '{"w": 3}']::jsonb[])});
+is(sql(q{SELECT msg_id FROM pgmq_c.read_group('swt', 'g', '1 hour', 1)}), $swt[0], 'swt: first message leased');
+sql(q{SELECT pgmq_c.alter_queue('swt', durability => 'unlogged')});
+is(topic_durability($node, 'swt'), 'unlogged', 'alter_queue made swt unlogged');
+is(topic_persistence($node, $swt_id), 'c:p,g:u,t_p0:u,t_p1:u,t_seq:p',
+	'swt: partitions and group table unlogged, sequence and cursors logged');
+is(topic_state($node, 'swt'), '3|0|1', 'swt kept its messages and the lease');
+is(read_group_ids($node, 'swt'), join(',', @swt[ 1, 2 ]), 'and hands out the others');
+$node->stop('immediate');
+$node->start;
+is(topic_state($node, 'swt'), '0|0|0', 'a crash emptied swt, now unlogged');
+
+@swt = split /\n/,
+  sql(q{SELECT * FROM pgmq_c.send_batch('swt', ARRAY['{"w": 4}', '{"w": 5}', '{"w": 6}']::jsonb[])});
+is(sql(q{SELECT msg_id FROM pgmq_c.read_group('swt', 'g', '1 hour', 1)}), $swt[0], 'swt: first new message leased');
+sql(q{SELECT pgmq_c.alter_queue('swt', durability => 'logged')});
+is(topic_durability($node, 'swt'), 'logged', 'alter_queue made swt logged again');
+is(topic_persistence($node, $swt_id), 'c:p,g:p,t_p0:p,t_p1:p,t_seq:p', 'swt: every relation logged');
+my $swt_before = topic_state($node, 'swt');
+is($swt_before, '3|0|1', 'swt holds its 3 new messages and the lease');
+$node->stop('immediate');
+$node->start;
+is(topic_state($node, 'swt'), $swt_before, 'made logged before the crash, swt kept its messages and lease');
+is(read_group_ids($node, 'swt'), join(',', @swt[ 1, 2 ]), 'read_group returns the unleased ones');
 
 $node->stop;
 
