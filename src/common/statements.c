@@ -1613,6 +1613,18 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		"AND pg_catalog.starts_with(c.relname, 't_{queue_id}_p')) s",
 		1, {INT4OID}
 	},
+	/* every partition's number, ascending (a new timeline leaves gaps) */
+	[STMT_PARTITION_NUMBERS] = {
+		RUN_ONCE,
+		"SELECT n FROM ("
+		"SELECT pg_catalog.substr(c.relname, $1)::pg_catalog.int8 AS n "
+		"FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_class c "
+		"ON c.oid OPERATOR(pg_catalog.=) i.inhrelid "
+		"WHERE i.inhparent OPERATOR(pg_catalog.=) {log_regclass} "
+		"AND pg_catalog.starts_with(c.relname, 't_{queue_id}_p')) s "
+		"ORDER BY n",
+		1, {INT4OID}
+	},
 	[STMT_PARTITION_LOCK] = {
 		RUN_ONCE,
 		"SELECT pg_catalog.pg_advisory_xact_lock("

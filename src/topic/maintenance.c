@@ -352,9 +352,9 @@ step_topic(TopicInfo *t, int64 unused1, int64 unused2, TimestampTz now)
 {
 	int64		last = topic_last_id(t);
 	int64		current = last / t->partition_size;
-	int64		partno;
-	int64		lowest;
-	int64		highest;
+	int64	   *numbers;
+	int			count;
+	int			i;
 	PgmqcQueue *entry;
 	int64		settled;
 
@@ -362,17 +362,18 @@ step_topic(TopicInfo *t, int64 unused1, int64 unused2, TimestampTz now)
 	(void) in_subtransaction(step_ensure, t, last, 0, now);
 
 	/* partitions before the current one, oldest first */
-	if (!pgmqc_partition_range(t->id, &lowest, &highest))
+	numbers = pgmqc_partition_numbers(t->id, &count);
+	if (count == 0)
 		return true;
 	entry = pgmqc_lookup_kind(t->name, PGMQC_KIND_TOPIC, true);
 	if (entry == NULL || entry->queue_id != t->id)
 		return true;			/* dropped meanwhile */
 	settled = pgmqc_topic_settled_through(entry, false);
-	for (partno = lowest; partno < current; partno++)
+	for (i = 0; i < count && numbers[i] < current; i++)
 	{
-		if (!pgmqc_partition_exists(t->id, partno))
+		if (!pgmqc_partition_exists(t->id, numbers[i]))
 			continue;
-		if (in_subtransaction(step_expire, t, partno, settled, now))
+		if (in_subtransaction(step_expire, t, numbers[i], settled, now))
 			t->dropped++;
 		else
 			break;				/* keep the order: older partitions go first */

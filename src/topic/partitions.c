@@ -89,6 +89,47 @@ pgmqc_partition_exists(int32 topic_id, int64 partno)
 }
 
 /*
+ * Where the partition number starts in the name of a topic's partition
+ * (1-based, for substr): after the prefix t_<id>_p.
+ */
+static Datum
+partition_number_start(int32 topic_id)
+{
+	char		prefix[NAMEDATALEN];
+
+	pgmqc_relation_name(prefix, REL_LOG_PARTITION, topic_id, 0);
+	prefix[strlen(prefix) - 1] = '\0';	/* drop the number 0 */
+	return Int32GetDatum((int32) strlen(prefix) + 1);
+}
+
+/*
+ * The numbers of a topic's partitions, ascending, palloc'd, *count of them.
+ * They need not be consecutive: a new timeline moves the msg_ids on by far
+ * more than a partition (timelines.c), and no partition is made for the
+ * ids skipped.  Inside SPI.
+ */
+int64 *
+pgmqc_partition_numbers(int32 topic_id, int *count)
+{
+	PgmqcStatementTarget target = {topic_id, 0, -1, 0, NULL};
+	Datum		number_start = partition_number_start(topic_id);
+	int64	   *numbers;
+	uint64		i;
+
+	pgmqc_run_once(STMT_PARTITION_NUMBERS, &target, &number_start, NULL,
+				   SPI_OK_SELECT);
+	numbers = palloc((SPI_processed + 1) * sizeof(int64));
+	for (i = 0; i < SPI_processed; i++)
+	{
+		bool		isnull;
+
+		numbers[i] = pgmqc_column_int64(i, PARTITION_NUMBERS_COL_NUMBER, &isnull);
+	}
+	*count = (int) SPI_processed;
+	return numbers;
+}
+
+/*
  * The lowest and highest partition numbers of a topic's log; false when it
  * has none.  Inside SPI.
  */
@@ -96,14 +137,9 @@ bool
 pgmqc_partition_range(int32 topic_id, int64 *lowest, int64 *highest)
 {
 	PgmqcStatementTarget target = {topic_id, 0, -1, 0, NULL};
-	char		prefix[NAMEDATALEN];
-	Datum		number_start;
+	Datum		number_start = partition_number_start(topic_id);
 	bool		isnull;
 
-	/* the partition number follows the prefix t_<id>_p of the name */
-	pgmqc_relation_name(prefix, REL_LOG_PARTITION, topic_id, 0);
-	prefix[strlen(prefix) - 1] = '\0';	/* drop the number 0 */
-	number_start = Int32GetDatum((int32) strlen(prefix) + 1);
 	pgmqc_run_once(STMT_PARTITION_RANGE, &target, &number_start, NULL,
 				   SPI_OK_SELECT);
 	*lowest = pgmqc_column_int64(0, PARTITION_RANGE_COL_LOWEST, &isnull);

@@ -65,7 +65,8 @@ load_partition_end(PgmqcQueue *topic)
 void
 pgmqc_topic_before_send(PgmqcQueue *topic, int count)
 {
-	int64		need = pgmqc_last_id_drawn(topic) + count + PGMQC_MAX_BATCH;
+	int64		last = pgmqc_last_id_drawn(topic);
+	int64		need = last + count + PGMQC_MAX_BATCH;
 	int64		need_partition = need / topic->partition_size;
 	int64		partno;
 	int			i;
@@ -88,7 +89,14 @@ pgmqc_topic_before_send(PgmqcQueue *topic, int count)
 			CHECK_FOR_INTERRUPTS();
 		}
 	}
-	for (partno = Max(topic->partition_end / topic->partition_size, 0);
+
+	/*
+	 * From the partition of the next msg_id: the ids between the last
+	 * partition and it were skipped (a new timeline moves the sequence on by
+	 * 2^32, timelines.c) and are never drawn.
+	 */
+	for (partno = Max(topic->partition_end / topic->partition_size,
+					  (last + 1) / topic->partition_size);
 		 partno <= need_partition; partno++)
 		pgmqc_create_partition(topic->queue_id, topic->partition_size, partno);
 	topic->partition_end = 0;

@@ -129,9 +129,8 @@ void
 pgmqc_topic_set_durability(int32 topic_id, bool unlogged)
 {
 	PgmqcStatementTarget target = {topic_id, 0, -1, 0, NULL};
-	int64		lowest;
-	int64		highest;
-	int64		partno;
+	int64	   *numbers;
+	int			count;
 	int32	   *groups;
 	int			ngroups;
 	int			i;
@@ -140,16 +139,14 @@ pgmqc_topic_set_durability(int32 topic_id, bool unlogged)
 	/* see the partitions made while this one waited (partitions.c) */
 	AcceptInvalidationMessages();
 	CommandCounterIncrement();
-	if (pgmqc_partition_range(topic_id, &lowest, &highest))
+	numbers = pgmqc_partition_numbers(topic_id, &count);
+	for (i = 0; i < count; i++)
 	{
-		for (partno = lowest; partno <= highest; partno++)
-		{
-			if (!pgmqc_partition_exists(topic_id, partno))
-				continue;
-			target.partition = partno;
-			set_relation_durability(REL_LOG_PARTITION, &target, topic_id,
-									partno, unlogged);
-		}
+		if (!pgmqc_partition_exists(topic_id, numbers[i]))
+			continue;
+		target.partition = numbers[i];
+		set_relation_durability(REL_LOG_PARTITION, &target, topic_id,
+								numbers[i], unlogged);
 	}
 	target.partition = -1;
 
