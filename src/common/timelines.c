@@ -21,6 +21,15 @@
  * twice, which costs nothing but ids.  A backend that checked keeps the
  * timeline it saw.
  *
+ * A crash does the same to sends committed with synchronous_commit off:
+ * their commit returned before their WAL, and their sequence's, reached
+ * the disk, and a crash within the next few wal_writer_delay loses both.
+ * So after each start that followed a crash (the postmaster reads the
+ * control file as it makes pgmq_c's shared memory, pgmqc_unclean_start)
+ * the sequences move on once more, the sequence pgmq_c.restart_marker
+ * remembering the start.  Every move is flushed to disk before an id is
+ * drawn.  Without shared_preload_libraries no crash is seen.
+ *
  * Copyright (c) 2026, pgmq_c developers
  *
  * IDENTIFICATION
@@ -38,14 +47,67 @@
 #include "pgmq_c.h"
 #include "common/statements.h"
 #include "common/timelines.h"
+#include "shared_memory/shared_memory.h"
 
-/* the timeline this backend checked (0: none yet) */
+/* the timeline and the unclean start this backend checked (0: none yet) */
 static TimeLineID checked_timeline = 0;
+static TimestampTz checked_unclean_start = 0;
+
+#if PG_VERSION_NUM >= 150000
+/*
+ * Whether relation pgmq_c.name exists (the markers come with 0.8.0).
+ */
+static bool
+marker_exists(const char *name)
+{
+	return OidIsValid(get_relname_relid(name, get_namespace_oid("pgmq_c", false)));
+}
+
+/* The value of the marker sequence read by statement. */
+static int64
+marker_value(PgmqcStatement statement)
+{
+	bool		isnull;
+
+	(void) pgmqc_run_catalog(statement, NULL, NULL, 1);
+	return pgmqc_column_int64(0, VALUE_COL, &isnull);
+}
 
 /*
- * Move every sequence of pgmq_c past the old timeline's values once a new
- * timeline began (see the file header).  Called when a pgmq_c entry point
- * has entered the extension context, inside SPI.  Nothing to do on a
+ * Move every msg_id sequence of this database on by PGMQC_TIMELINE_GAP, and
+ * flush the moves to disk before an id is drawn: with synchronous_commit
+ * off, a send's commit does not flush, and a move lost in a crash would be
+ * made again from the old values, onto ids already handed out.  Returns
+ * how many sequences moved.
+ */
+static int64
+move_sequences(void)
+{
+	Datum		arg = Int64GetDatum(PGMQC_TIMELINE_GAP);
+	bool		isnull;
+	int64		moved;
+
+	(void) pgmqc_run_catalog(STMT_ADVANCE_SEQUENCES, &arg, NULL, 1);
+	moved = pgmqc_column_int64(0, VALUE_COL, &isnull);
+	XLogFlush(GetXLogInsertRecPtr());
+	return moved;
+}
+
+static void
+set_marker(PgmqcStatement statement, int64 value)
+{
+	Datum		arg = Int64GetDatum(value);
+
+	(void) pgmqc_run_catalog(statement, &arg, NULL, 1);
+	XLogFlush(GetXLogInsertRecPtr());
+}
+#endif
+
+/*
+ * Move every sequence of pgmq_c past the values that may have been handed
+ * out and lost (see the file header): once a new timeline began, and once
+ * after each start that followed a crash.  Called when a pgmq_c entry
+ * point has entered the extension context, inside SPI.  Nothing to do on a
  * standby, in a read-only transaction (which draws no msg_id; a later one
  * checks), or with a catalog from before 0.8.0.
  */
@@ -54,36 +116,49 @@ pgmqc_check_timeline(void)
 {
 #if PG_VERSION_NUM >= 150000
 	TimeLineID	current;
-	bool		isnull;
-	int64		marker;
+	TimestampTz unclean_start;
+	bool		moved_now = false;
 
 	if (RecoveryInProgress() || XactReadOnly)
 		return;
 	current = GetWALInsertionTimeLine();
-	if (current == checked_timeline)
+	unclean_start = pgmqc_unclean_start();
+	if (current == checked_timeline && unclean_start == checked_unclean_start)
 		return;
-	if (!OidIsValid(get_relname_relid("timeline_marker",
-									  get_namespace_oid("pgmq_c", false))))
-	{
-		checked_timeline = current;
-		return;
-	}
-	(void) pgmqc_run_catalog(STMT_TIMELINE_MARKER, NULL, NULL, 1);
-	marker = pgmqc_column_int64(0, VALUE_COL, &isnull);
-	if (marker < (int64) current)
-	{
-		Datum		arg = Int64GetDatum(PGMQC_TIMELINE_GAP);
-		int64		moved;
 
-		(void) pgmqc_run_catalog(STMT_ADVANCE_SEQUENCES, &arg, NULL, 1);
-		moved = pgmqc_column_int64(0, VALUE_COL, &isnull);
-		arg = Int64GetDatum((int64) current);
-		(void) pgmqc_run_catalog(STMT_SET_TIMELINE_MARKER, &arg, NULL, 1);
-		ereport(LOG,
-				(errmsg("pgmq_c: timeline %u began: the msg_ids of " INT64_FORMAT " queues and topics moved on by " INT64_FORMAT,
-						current, moved, PGMQC_TIMELINE_GAP),
-				 errdetail("The last timeline pgmq_c saw was " INT64_FORMAT ".", marker)));
+	if (current != checked_timeline && marker_exists("timeline_marker"))
+	{
+		int64		marker = marker_value(STMT_TIMELINE_MARKER);
+
+		if (marker < (int64) current)
+		{
+			int64		moved = move_sequences();
+
+			moved_now = true;
+			set_marker(STMT_SET_TIMELINE_MARKER, (int64) current);
+			ereport(LOG,
+					(errmsg("pgmq_c: timeline %u began: the msg_ids of " INT64_FORMAT " queues and topics moved on by " INT64_FORMAT,
+							current, moved, PGMQC_TIMELINE_GAP),
+					 errdetail("The last timeline pgmq_c saw was " INT64_FORMAT ".", marker)));
+		}
 	}
 	checked_timeline = current;
+
+	if (unclean_start != checked_unclean_start && unclean_start != 0 &&
+		marker_exists("restart_marker"))
+	{
+		if (marker_value(STMT_RESTART_MARKER) < (int64) unclean_start)
+		{
+			int64		moved = moved_now ? 0 : move_sequences();
+
+			set_marker(STMT_SET_RESTART_MARKER, (int64) unclean_start);
+			if (moved > 0)
+				ereport(LOG,
+						(errmsg("pgmq_c: the server started after a crash: the msg_ids of " INT64_FORMAT " queues and topics moved on by " INT64_FORMAT,
+								moved, PGMQC_TIMELINE_GAP),
+						 errdetail("Sends committed with synchronous_commit off may have been lost with their msg_ids.")));
+		}
+	}
+	checked_unclean_start = unclean_start;
 #endif
 }

@@ -33,6 +33,7 @@
 #include "utils/timestamp.h"
 
 #include "access/xlog.h"
+#include "common/controldata_utils.h"
 
 #include "common/hashfn.h"
 #include "miscadmin.h"
@@ -66,6 +67,27 @@ pgmqc_shmem_request(void)
 	RequestAddinShmemSpace(pgmqc_shmem_size());
 }
 #endif
+
+/*
+ * Now, if the server did not shut down cleanly before this start (a crash,
+ * an immediate stop, a backend's crash that made the postmaster start
+ * over): the control file still says it was running.  Else 0.  Called by
+ * the postmaster as it makes the shared memory, before recovery.
+ */
+static TimestampTz
+unclean_start_time(void)
+{
+	ControlFileData *control;
+	bool		crc_ok;
+	DBState		state;
+
+	control = get_controlfile(DataDir, &crc_ok);
+	state = control->state;
+	pfree(control);
+	if (crc_ok && state != DB_IN_PRODUCTION && state != DB_IN_CRASH_RECOVERY)
+		return 0;
+	return GetCurrentTimestamp();
+}
 
 static void
 pgmqc_shmem_startup(void)
@@ -101,6 +123,8 @@ pgmqc_shmem_startup(void)
 		}
 		pg_atomic_init_u64(&pgmqc_shared->wakeups, 0);
 		pg_atomic_init_u64(&pgmqc_shared->writable_since, 0);
+		pg_atomic_init_u64(&pgmqc_shared->unclean_start,
+						   (uint64) unclean_start_time());
 		pgmqc_shared->nslots = pgmqc_wait_slots;
 		for (i = 0; i < pgmqc_wait_slots; i++)
 		{
@@ -324,4 +348,17 @@ pgmqc_writable_since(void)
 										&expected, since))
 		since = expected;		/* another backend was first */
 	return (TimestampTz) since;
+}
+
+/*
+ * When the server started after a crash (see unclean_start_time); 0 after
+ * a clean shutdown, or without the shared memory (no
+ * shared_preload_libraries), where no crash is seen.
+ */
+TimestampTz
+pgmqc_unclean_start(void)
+{
+	if (pgmqc_shared == NULL)
+		return 0;
+	return (TimestampTz) pg_atomic_read_u64(&pgmqc_shared->unclean_start);
 }
