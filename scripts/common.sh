@@ -52,7 +52,12 @@ pgmqc_require_root() {
 # shellcheck disable=SC2120 # the arguments are optional
 pgmqc_install_deps() {
 	local pkgs=(postgresql-15 postgresql-server-dev-15 postgresql-client-15
-				libpq-dev libipc-run-perl libdbd-pg-perl build-essential "$@")
+				prometheus-postgres-exporter prometheus curl
+				libpq-dev libipc-run-perl libdbd-pg-perl build-essential
+				python3-psycopg nodejs "$@")
+	# npm for examples/node; a Node.js that brings its own npm (NodeSource's)
+	# conflicts with Debian's npm package, which would replace it
+	command -v npm >/dev/null || pkgs+=(npm)
 	local missing=() p
 	for p in "${pkgs[@]}"; do
 		[ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)" = \
@@ -71,6 +76,14 @@ pgmqc_install_deps() {
 	if command -v pg_ctlcluster >/dev/null; then
 		pg_ctlcluster 15 main stop >/dev/null 2>&1 || true
 	fi
+	# prometheus-postgres-exporter (:9187) and prometheus (:9090) start
+	# where an init system runs: stop those installed just now (TAP 030
+	# starts its own exporter on a free port).
+	for p in prometheus-postgres-exporter prometheus; do
+		case " ${missing[*]} " in
+		*" $p "*) service "$p" stop >/dev/null 2>&1 || true ;;
+		esac
+	done
 }
 
 # Build and install the extension from the repository root.  The lock keeps
