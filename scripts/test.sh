@@ -10,8 +10,12 @@
 #
 # the way PGXS's "make installcheck" would, with the test lists read from the
 # Makefile, after a build in which every compiler warning is an error and a
-# check that src/ is pgindent-formatted (counted as one test).  Counts: one per pg_regress test, one per isolation spec, one per
-# TAP assertion (a TAP file that dies or misses its plan adds failures).
+# check that src/ is pgindent-formatted (counted as one test), and at the end
+# scripts/package-test.sh (the Debian package built, installed with dpkg -i
+# in place of the source install, the demo run against it, the source
+# install restored; counted as one test).  Counts: one per pg_regress test,
+# one per isolation spec, one per TAP assertion (a TAP file that dies or
+# misses its plan adds failures).
 # The last line printed is "N passed, N failed"; the exit status is non-zero
 # if anything failed or could not run.
 #
@@ -199,6 +203,31 @@ run_tap() {
 	failed=$((failed + fails + extra))
 }
 
+# run_package_test: scripts/package-test.sh, as root (it installs and
+# purges a package), counted as one test; whatever happens, the source
+# install is there afterwards for whoever runs next.
+run_package_test() {
+	local out=$work/package.out tail_pid rc=0
+	pgmqc_log "package: scripts/package-test.sh"
+	timeout -k 30 "$(suite_timeout 900)" \
+		bash "$PGMQC_ROOT/scripts/package-test.sh" >"$out" 2>&1 &
+	suite_pid=$!
+	tail -n +1 -f --pid="$suite_pid" "$out" &
+	tail_pid=$!
+	wait "$suite_pid" || rc=$?
+	suite_pid=
+	wait "$tail_pid" || true
+	if [ "$rc" -eq 0 ] && [ "$(tail -n 1 "$out")" = "package test: ok" ]; then
+		passed=$((passed + 1))
+	else
+		[ "$rc" -ne 124 ] || pgmqc_log "package: timed out"
+		pgmqc_log "package: scripts/package-test.sh failed (exit status $rc)"
+		failed=$((failed + 1))
+		bash "$PGMQC_ROOT/scripts/package-test.sh" --restore ||
+			pgmqc_log "package: could not restore the source install"
+	fi
+}
+
 pgmqc_install_deps
 # the test build treats every compiler warning as an error
 PGMQC_WERROR=1 pgmqc_build_install
@@ -235,6 +264,7 @@ if [ -n "$regress$isolation" ]; then
 	pgmqc_stop_cluster # TAP tests start their own clusters
 fi
 run_tap
+run_package_test
 
 finished=1
 pgmqc_stop_cluster
