@@ -15,14 +15,15 @@ ifeq ($(PGMQC_WERROR),1)
 PG_CFLAGS += -Werror
 endif
 
-EXTENSION = pgmq_c
+EXTENSION = pgmq_c pgmq_c_compat
 DATA = pgmq_c--0.1.0.sql pgmq_c--0.1.0--0.2.0.sql pgmq_c--0.2.0--0.3.0.sql \
 	pgmq_c--0.3.0--0.4.0.sql pgmq_c--0.4.0--0.5.0.sql pgmq_c--0.5.0--0.6.0.sql \
-	pgmq_c--0.6.0--0.7.0.sql pgmq_c--0.7.0--0.8.0.sql
+	pgmq_c--0.6.0--0.7.0.sql pgmq_c--0.7.0--0.8.0.sql \
+	pgmq_c_compat--1.0.0.sql
 
 REGRESS = upgrade setup api queue_basic queue_read queue_ack queue_delay queue_txn \
 	queue_metrics queue_wait bad_input topic_basic topic_bad_input limits \
-	retries_queue retries_group ordering dedup durability security_access security_exploit cleanup
+	retries_queue retries_group ordering dedup durability compat security_access security_exploit cleanup
 REGRESS_OPTS = --inputdir=.
 
 ISOLATION = send_uncommitted read_rollback skip_locked stale_receipt topic_groups \
@@ -32,6 +33,9 @@ ISOLATION_OPTS = --inputdir=.
 TAP_TESTS = 1
 PROVE_TESTS = test/t/*.pl
 
+# installed into $(pg_config --docdir)/extension/ (see README, Prometheus)
+DOCS = prometheus/pgmq_c_queries.yaml prometheus/pgmq_c_alerts.yml
+
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
@@ -39,3 +43,10 @@ include $(PGXS)
 # PGXS tracks no header dependencies unless PostgreSQL was configured with
 # --enable-depend: rebuild everything when a header changes.
 $(OBJS): $(wildcard $(srcdir)/src/*.h $(srcdir)/src/*/*.h)
+
+# PGXS installs DOCS by their base names but removes them by their paths:
+# remove the installed names too.
+uninstall: uninstall-prometheus-docs
+.PHONY: uninstall-prometheus-docs
+uninstall-prometheus-docs:
+	rm -f $(addprefix '$(DESTDIR)$(docdir)/$(docmoduledir)'/, $(notdir $(DOCS)))

@@ -1,0 +1,457 @@
+/* pgmq_c_compat--1.0.0.sql */
+
+-- complain if script is sourced in psql, rather than via CREATE EXTENSION
+\echo Use "CREATE EXTENSION pgmq_c_compat" to load this file. \quit
+
+--
+-- pgmq 1.x's SQL API (schema pgmq, as pgmq 1.5 names it: functions,
+-- argument names, defaults, result types) on top of pgmq_c's queues.  A
+-- queue made here is a pgmq_c queue and the reverse: both APIs work on
+-- both.  Every function is a thin wrapper around a pgmq_c function: it runs
+-- as its caller (not SECURITY DEFINER: pgmq_c checks the caller's
+-- privileges on the queue, and creating a queue needs EXECUTE on
+-- pgmq_c.create_queue), with a pinned search_path and schema-qualified
+-- calls.  The wrappers are plpgsql rather than SQL functions: PostgreSQL 15
+-- plans a SQL function's body anew for every statement that calls it, while
+-- plpgsql keeps its plans for the session.  What pgmq has and this does not
+-- (the tables pgmq.q_<name> and pgmq.a_<name>, pgmq.meta, partitioning with
+-- pg_partman, the conditional filter of read) is listed in README.md,
+-- "pgmq compatibility".
+--
+
+--
+-- Types, as pgmq 1.5 defines them
+--
+CREATE TYPE pgmq.message_record AS (
+	msg_id		bigint,
+	read_ct		integer,
+	enqueued_at	timestamptz,
+	vt			timestamptz,
+	message		jsonb,
+	headers		jsonb
+);
+COMMENT ON TYPE pgmq.message_record IS 'pgmq''s message, as returned by pgmq.read, read_with_poll, pop and set_vt';
+
+CREATE TYPE pgmq.queue_record AS (
+	queue_name		varchar,
+	is_partitioned	boolean,
+	is_unlogged		boolean,
+	created_at		timestamptz
+);
+COMMENT ON TYPE pgmq.queue_record IS 'pgmq''s row of pgmq.list_queues()';
+
+CREATE TYPE pgmq.metrics_result AS (
+	queue_name				text,
+	queue_length			bigint,
+	newest_msg_age_sec		integer,
+	oldest_msg_age_sec		integer,
+	total_messages			bigint,
+	scrape_time				timestamptz,
+	queue_visible_length	bigint
+);
+COMMENT ON TYPE pgmq.metrics_result IS 'pgmq''s row of pgmq.metrics() and metrics_all()';
+
+--
+-- Queue management
+--
+CREATE FUNCTION pgmq."create"(queue_name text)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	PERFORM pgmq_c.create_queue(queue_name);
+END
+$$;
+COMMENT ON FUNCTION pgmq."create"(text) IS 'pgmq_c.create_queue(queue_name): a logged queue; a no-op when it exists';
+
+CREATE FUNCTION pgmq.create_non_partitioned(queue_name text)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	PERFORM pgmq_c.create_queue(queue_name);
+END
+$$;
+COMMENT ON FUNCTION pgmq.create_non_partitioned(text) IS 'as pgmq.create';
+
+CREATE FUNCTION pgmq.create_unlogged(queue_name text)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	PERFORM pgmq_c.create_queue(queue_name, durability => 'unlogged');
+END
+$$;
+COMMENT ON FUNCTION pgmq.create_unlogged(text) IS 'pgmq_c.create_queue(queue_name, durability => ''unlogged'')';
+
+CREATE FUNCTION pgmq.create_partitioned(queue_name text,
+										partition_interval text DEFAULT '10000',
+										retention_interval text DEFAULT '100000')
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	-- pgmq_c needs no partitioning against bloat: a plain queue
+	PERFORM pgmq_c.create_queue(queue_name);
+END
+$$;
+COMMENT ON FUNCTION pgmq.create_partitioned(text, text, text) IS 'accepted for pgmq''s clients: a plain pgmq_c queue (the intervals are ignored)';
+
+CREATE FUNCTION pgmq.drop_queue(queue_name text)
+RETURNS boolean
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	RETURN pgmq_c.drop_queue(queue_name);
+END
+$$;
+COMMENT ON FUNCTION pgmq.drop_queue(text) IS 'pgmq_c.drop_queue: false when the queue did not exist';
+
+CREATE FUNCTION pgmq.drop_queue(queue_name text, partitioned boolean)
+RETURNS boolean
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	RETURN pgmq_c.drop_queue(queue_name);
+END
+$$;
+COMMENT ON FUNCTION pgmq.drop_queue(text, boolean) IS 'as pgmq.drop_queue(queue_name) (pgmq''s deprecated form)';
+
+CREATE FUNCTION pgmq.purge_queue(queue_name text)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	RETURN pgmq_c.purge_queue(queue_name);
+END
+$$;
+COMMENT ON FUNCTION pgmq.purge_queue(text) IS 'pgmq_c.purge_queue: removes every message but the archive; returns how many';
+
+CREATE FUNCTION pgmq.detach_archive(queue_name text)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	-- pgmq_c's queue tables are never members of an extension (pg_dump
+	-- dumps them and their data as usual): nothing to detach.  Only check
+	-- that the queue exists and that the caller may see it.
+	PERFORM pgmq_c.metrics(queue_name);
+END
+$$;
+COMMENT ON FUNCTION pgmq.detach_archive(text) IS 'a no-op: pgmq_c''s archives are never extension members (checks that the queue exists)';
+
+CREATE FUNCTION pgmq.list_queues()
+RETURNS SETOF pgmq.queue_record
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	RETURN QUERY
+		SELECT l.queue_name::varchar, false,
+			   l.durability OPERATOR(pg_catalog.=) 'unlogged', l.created_at
+		  FROM pgmq_c.list_queues() l;
+END
+$$;
+COMMENT ON FUNCTION pgmq.list_queues() IS 'pgmq_c.list_queues() as pgmq''s queue_record: the queues on which the caller holds some privilege';
+
+--
+-- Sending
+--
+-- pgmq's delay: an integer (seconds from now) or a timestamptz (when the
+-- message becomes visible); one in the past means now, as in pgmq.
+CREATE FUNCTION pgmq.send(queue_name text, msg jsonb)
+RETURNS SETOF bigint
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	RETURN NEXT pgmq_c.send(queue_name, msg);
+END
+$$;
+
+CREATE FUNCTION pgmq.send(queue_name text, msg jsonb, headers jsonb)
+RETURNS SETOF bigint
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	RETURN NEXT pgmq_c.send(queue_name, msg, headers);
+END
+$$;
+
+CREATE FUNCTION pgmq.send(queue_name text, msg jsonb, delay integer)
+RETURNS SETOF bigint
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	IF delay OPERATOR(pg_catalog.>) 0 THEN
+		RETURN NEXT pgmq_c.send(queue_name, msg, NULL, make_interval(secs => delay));
+	ELSE
+		RETURN NEXT pgmq_c.send(queue_name, msg);
+	END IF;
+END
+$$;
+
+CREATE FUNCTION pgmq.send(queue_name text, msg jsonb, delay timestamptz)
+RETURNS SETOF bigint
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	RETURN NEXT pgmq_c.send(queue_name, msg, NULL,
+							greatest(delay OPERATOR(pg_catalog.-) clock_timestamp(), interval '0'));
+END
+$$;
+
+CREATE FUNCTION pgmq.send(queue_name text, msg jsonb, headers jsonb, delay integer)
+RETURNS SETOF bigint
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	IF delay OPERATOR(pg_catalog.>) 0 THEN
+		RETURN NEXT pgmq_c.send(queue_name, msg, headers, make_interval(secs => delay));
+	ELSE
+		RETURN NEXT pgmq_c.send(queue_name, msg, headers);
+	END IF;
+END
+$$;
+
+CREATE FUNCTION pgmq.send(queue_name text, msg jsonb, headers jsonb, delay timestamptz)
+RETURNS SETOF bigint
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	RETURN NEXT pgmq_c.send(queue_name, msg, headers,
+							greatest(delay OPERATOR(pg_catalog.-) clock_timestamp(), interval '0'));
+END
+$$;
+
+CREATE FUNCTION pgmq.send_batch(queue_name text, msgs jsonb[])
+RETURNS SETOF bigint
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	RETURN QUERY SELECT pgmq_c.send_batch(queue_name, msgs);
+END
+$$;
+
+CREATE FUNCTION pgmq.send_batch(queue_name text, msgs jsonb[], headers jsonb[])
+RETURNS SETOF bigint
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	RETURN QUERY SELECT pgmq_c.send_batch(queue_name, msgs, headers);
+END
+$$;
+
+CREATE FUNCTION pgmq.send_batch(queue_name text, msgs jsonb[], delay integer)
+RETURNS SETOF bigint
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	RETURN QUERY SELECT pgmq_c.send_batch(queue_name, msgs, NULL,
+		greatest(make_interval(secs => delay), interval '0'));
+END
+$$;
+
+CREATE FUNCTION pgmq.send_batch(queue_name text, msgs jsonb[], delay timestamptz)
+RETURNS SETOF bigint
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	RETURN QUERY SELECT pgmq_c.send_batch(queue_name, msgs, NULL,
+		greatest(delay OPERATOR(pg_catalog.-) clock_timestamp(), interval '0'));
+END
+$$;
+
+CREATE FUNCTION pgmq.send_batch(queue_name text, msgs jsonb[], headers jsonb[], delay integer)
+RETURNS SETOF bigint
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	RETURN QUERY SELECT pgmq_c.send_batch(queue_name, msgs, headers,
+		greatest(make_interval(secs => delay), interval '0'));
+END
+$$;
+
+CREATE FUNCTION pgmq.send_batch(queue_name text, msgs jsonb[], headers jsonb[], delay timestamptz)
+RETURNS SETOF bigint
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	RETURN QUERY SELECT pgmq_c.send_batch(queue_name, msgs, headers,
+		greatest(delay OPERATOR(pg_catalog.-) clock_timestamp(), interval '0'));
+END
+$$;
+
+--
+-- Receiving
+--
+CREATE FUNCTION pgmq.read(queue_name text, vt integer, qty integer,
+						  conditional jsonb DEFAULT '{}')
+RETURNS SETOF pgmq.message_record
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	IF conditional OPERATOR(pg_catalog.<>) '{}' THEN
+		RAISE EXCEPTION 'pgmq_c_compat does not support read''s conditional filter'
+			USING ERRCODE = 'feature_not_supported',
+				  HINT = 'Pass ''{}'' (the default), or filter the messages read.';
+	END IF;
+	RETURN QUERY
+		SELECT m.msg_id, m.read_ct, m.enqueued_at, m.vt, m.message, m.headers
+		  FROM pgmq_c.read(queue_name, make_interval(secs => vt), qty) m;
+END
+$$;
+COMMENT ON FUNCTION pgmq.read(text, integer, integer, jsonb) IS 'pgmq_c.read with a lease of vt seconds; conditional must be ''{}''';
+
+CREATE FUNCTION pgmq.read_with_poll(queue_name text, vt integer, qty integer,
+									max_poll_seconds integer DEFAULT 5,
+									poll_interval_ms integer DEFAULT 100,
+									conditional jsonb DEFAULT '{}')
+RETURNS SETOF pgmq.message_record
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	IF conditional OPERATOR(pg_catalog.<>) '{}' THEN
+		RAISE EXCEPTION 'pgmq_c_compat does not support read''s conditional filter'
+			USING ERRCODE = 'feature_not_supported',
+				  HINT = 'Pass ''{}'' (the default), or filter the messages read.';
+	END IF;
+	-- no polling: pgmq_c's reader sleeps in the server and is woken by the
+	-- commit that makes a message visible (poll_interval_ms is not needed)
+	RETURN QUERY
+		SELECT m.msg_id, m.read_ct, m.enqueued_at, m.vt, m.message, m.headers
+		  FROM pgmq_c.read(queue_name, make_interval(secs => vt), qty,
+						   make_interval(secs => max_poll_seconds)) m;
+END
+$$;
+COMMENT ON FUNCTION pgmq.read_with_poll(text, integer, integer, integer, integer, jsonb) IS 'pgmq_c.read waiting up to max_poll_seconds in the server, woken by the sender''s commit (poll_interval_ms unused); conditional must be ''{}''';
+
+CREATE FUNCTION pgmq.pop(queue_name text)
+RETURNS SETOF pgmq.message_record
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	RETURN QUERY
+		SELECT m.msg_id, m.read_ct, m.enqueued_at, m.vt, m.message, m.headers
+		  FROM pgmq_c.pop(queue_name) m;
+END
+$$;
+COMMENT ON FUNCTION pgmq.pop(text) IS 'pgmq_c.pop: reads and deletes the oldest visible message';
+
+--
+-- Acknowledging
+--
+CREATE FUNCTION pgmq.delete(queue_name text, msg_id bigint)
+RETURNS boolean
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	RETURN pgmq_c.delete(queue_name, msg_id);
+END
+$$;
+
+CREATE FUNCTION pgmq.delete(queue_name text, msg_ids bigint[])
+RETURNS SETOF bigint
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	RETURN QUERY SELECT pgmq_c.delete(queue_name, msg_ids);
+END
+$$;
+
+CREATE FUNCTION pgmq.archive(queue_name text, msg_id bigint)
+RETURNS boolean
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	RETURN pgmq_c.archive(queue_name, msg_id);
+END
+$$;
+
+CREATE FUNCTION pgmq.archive(queue_name text, msg_ids bigint[])
+RETURNS SETOF bigint
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	RETURN QUERY SELECT pgmq_c.archive(queue_name, msg_ids);
+END
+$$;
+
+CREATE FUNCTION pgmq.set_vt(queue_name text, msg_id bigint, vt integer)
+RETURNS SETOF pgmq.message_record
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	RETURN QUERY
+		SELECT m.msg_id, m.read_ct, m.enqueued_at, m.vt, m.message, m.headers
+		  FROM pgmq_c.set_vt(queue_name, msg_id, make_interval(secs => vt)) m;
+END
+$$;
+COMMENT ON FUNCTION pgmq.set_vt(text, bigint, integer) IS 'pgmq_c.set_vt: the message''s lease ends vt seconds from now';
+
+--
+-- Metrics
+--
+CREATE FUNCTION pgmq.metrics(queue_name text)
+RETURNS pgmq.metrics_result
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	m pgmq_c.queue_metrics;
+	r pgmq.metrics_result;
+BEGIN
+	m := pgmq_c.metrics(queue_name);
+	r := ROW(m.queue_name, m.queue_length,
+			 round(m.newest_msg_age_sec)::integer, round(m.oldest_msg_age_sec)::integer,
+			 m.total_messages, m.scrape_time, m.visible_length);
+	RETURN r;
+END
+$$;
+COMMENT ON FUNCTION pgmq.metrics(text) IS 'pgmq_c.metrics as pgmq''s metrics_result (queue_length: visible, leased and delayed; queue_visible_length: visible)';
+
+CREATE FUNCTION pgmq.metrics_all()
+RETURNS SETOF pgmq.metrics_result
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	RETURN QUERY
+		SELECT m.queue_name, m.queue_length,
+			   round(m.newest_msg_age_sec)::integer, round(m.oldest_msg_age_sec)::integer,
+			   m.total_messages, m.scrape_time, m.visible_length
+		  FROM pgmq_c.metrics_all() m
+		 WHERE m.kind OPERATOR(pg_catalog.=) 'queue'
+		 ORDER BY m.queue_name;
+END
+$$;
+COMMENT ON FUNCTION pgmq.metrics_all() IS 'pgmq.metrics of every queue on which the caller holds some privilege (topics left out)';
+
+GRANT USAGE ON SCHEMA pgmq TO PUBLIC;

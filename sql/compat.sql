@@ -1,0 +1,221 @@
+-- compat: CREATE EXTENSION pgmq_c_compat, pgmq 1.x's SQL API (schema pgmq)
+-- on top of pgmq_c queues.  Every function with both argument forms, the
+-- queues made by either API used through the other, bad input, privileges
+-- (the wrappers run as their caller) and the pinned search_path.  A real
+-- pgmq client (the npm package pgmq-js) runs in TAP
+-- (test/t/031_pgmq_js.pl).
+CREATE EXTENSION pgmq_c_compat;
+SELECT extname, extversion, extnamespace::regnamespace AS schema,
+       (SELECT array_agg(e.extname) FROM pg_depend d JOIN pg_extension e ON e.oid = d.refobjid
+         WHERE d.classid = 'pg_extension'::regclass AND d.objid = x.oid AND d.deptype = 'n') AS requires
+  FROM pg_extension x WHERE extname = 'pgmq_c_compat';
+
+-- the API, as pgmq 1.5 names it: functions, argument names and defaults,
+-- results
+SELECT p.oid::regprocedure AS function, pg_get_function_arguments(p.oid) AS arguments,
+       pg_get_function_result(p.oid) AS returns
+  FROM pg_proc p
+ WHERE p.pronamespace = 'pgmq'::regnamespace
+ ORDER BY p.oid::regprocedure::text COLLATE "C";
+
+-- pgmq's types
+SELECT attrelid::regclass AS type, attname, format_type(atttypid, atttypmod)
+  FROM pg_attribute
+ WHERE attrelid IN ('pgmq.message_record'::regclass, 'pgmq.queue_record'::regclass,
+                    'pgmq.metrics_result'::regclass) AND attnum > 0
+ ORDER BY attrelid::regclass::text, attnum;
+
+-- none runs as its owner; every one pins its search_path
+SELECT count(*) FILTER (WHERE prosecdef) AS security_definer,
+       count(*) FILTER (WHERE proconfig IS DISTINCT FROM '{"search_path=pg_catalog, pg_temp"}') AS unpinned,
+       count(*) AS functions
+  FROM pg_proc WHERE pronamespace = 'pgmq'::regnamespace;
+
+-- queue management
+SELECT pgmq.create('cq_plain');
+SELECT pgmq.create('cq_plain');          -- exists: a no-op
+SELECT pgmq.create_non_partitioned('cq_nonpart');
+SELECT pgmq.create_unlogged('cq_unlogged');
+SELECT pgmq.create_partitioned('cq_part');
+SELECT pgmq.create_partitioned('cq_part2', '1 day', '7 days');
+SELECT queue_name, is_partitioned, is_unlogged, created_at > now() - interval '1 hour' AS recent
+  FROM pgmq.list_queues() WHERE queue_name LIKE 'cq\_%' ORDER BY queue_name;
+-- the same queues, seen by pgmq_c
+SELECT queue_name, durability FROM pgmq_c.list_queues() WHERE queue_name LIKE 'cq\_%' ORDER BY queue_name;
+-- as pgmq-js reads list_queues: the record as one column
+SELECT pg_typeof(l) FROM (SELECT pgmq.list_queues() AS l LIMIT 1) s;
+SELECT pgmq.detach_archive('cq_plain');  -- a no-op (pgmq_c's tables are no extension members)
+SELECT pgmqc_test.try($$SELECT pgmq.detach_archive('cq_nowhere')$$);
+
+-- send: every form; delays in seconds or as a time; headers
+SELECT * FROM pgmq.send('cq_plain', '{"n": 1}');
+-- (two untyped literals after the queue: ambiguous, as in pgmq; cast one)
+SELECT pgmqc_test.try($$SELECT * FROM pgmq.send('cq_plain', '{"n": 2}', '{"h": "a"}')$$);
+SELECT * FROM pgmq.send('cq_plain', '{"n": 2}', '{"h": "a"}'::jsonb);
+SELECT * FROM pgmq.send('cq_plain', '{"n": 3}', 3600);
+SELECT * FROM pgmq.send('cq_plain', '{"n": 4}', now() + interval '2 hours');
+SELECT * FROM pgmq.send('cq_plain', '{"n": 5}', '{"h": "b"}', 3600);
+SELECT * FROM pgmq.send('cq_plain', '{"n": 6}', '{"h": "c"}', now() + interval '2 hours');
+SELECT * FROM pgmq.send('cq_plain', '{"n": 7}', 0);
+SELECT * FROM pgmq.send('cq_plain', '{"n": 8}', -5);                      -- the past: now
+SELECT * FROM pgmq.send('cq_plain', '{"n": 9}', now() - interval '1 hour'); -- the past: now
+-- explicitly typed, as clients send them
+SELECT * FROM pgmq.send('cq_plain'::text, '{"n": 10}'::jsonb, 0::integer);
+SELECT * FROM pgmq.send(queue_name => 'cq_plain', msg => '{"n": 11}', headers => NULL, delay => 0);
+-- visible now: n = 1, 2, 7, 8, 9, 10, 11; delayed: 3, 4, 5, 6
+SELECT msg_id, message, headers FROM pgmq_c.read('cq_plain', '0', 100);
+SELECT queue_length, visible_length, delayed_length FROM pgmq_c.metrics('cq_plain');
+
+-- send_batch: every form
+SELECT * FROM pgmq.send_batch('cq_nonpart', ARRAY['{"b": 1}', '{"b": 2}']::jsonb[]);
+SELECT * FROM pgmq.send_batch('cq_nonpart', ARRAY['{"b": 3}', '{"b": 4}']::jsonb[],
+                              ARRAY['{"h": 3}', '{"h": 4}']::jsonb[]);
+SELECT * FROM pgmq.send_batch('cq_nonpart', ARRAY['{"b": 5}']::jsonb[], 3600);
+SELECT * FROM pgmq.send_batch('cq_nonpart', ARRAY['{"b": 6}']::jsonb[], now() + interval '1 hour');
+SELECT * FROM pgmq.send_batch('cq_nonpart', ARRAY['{"b": 7}']::jsonb[], ARRAY['{"h": 7}']::jsonb[], 3600);
+SELECT * FROM pgmq.send_batch('cq_nonpart', ARRAY['{"b": 8}']::jsonb[], ARRAY['{"h": 8}']::jsonb[],
+                              now() + interval '1 hour');
+SELECT * FROM pgmq.send_batch('cq_nonpart', ARRAY['{"b": 9}', '{"b": 10}']::jsonb[], 0);
+SELECT queue_length, queue_visible_length FROM pgmq.metrics('cq_nonpart');
+SELECT queue_length, visible_length, delayed_length FROM pgmq_c.metrics('cq_nonpart');
+
+-- read: a lease of vt seconds, qty messages, oldest first
+SELECT msg_id, read_ct, message, headers,
+       vt BETWEEN clock_timestamp() + interval '25 seconds' AND clock_timestamp() + interval '31 seconds' AS leased_30s
+  FROM pgmq.read('cq_nonpart', 30, 3);
+SELECT msg_id, read_ct, message FROM pgmq.read('cq_nonpart', 30, 10);
+SELECT count(*) FROM pgmq.read('cq_nonpart', 30, 10);   -- nothing visible left
+-- vt 0 leases nothing: read again at once, read_ct counts it
+SELECT msg_id, read_ct FROM pgmq.read('cq_plain', 0, 1);
+SELECT msg_id, read_ct FROM pgmq.read(queue_name => 'cq_plain', vt => 0, qty => 1, conditional => '{}');
+SELECT msg_id, read_ct FROM pgmq.read('cq_plain', 0, 1, NULL);
+-- pgmq's conditional filter is not supported: refused, not ignored
+SELECT pgmqc_test.try($$SELECT * FROM pgmq.read('cq_plain', 30, 1, '{"n": 1}')$$);
+SELECT pgmqc_test.try($$SELECT * FROM pgmq.read_with_poll('cq_plain', 30, 1, 1, 100, '{"n": 1}')$$);
+
+-- read_with_poll: waits in the server (pgmq_c's wait), no sleep loop
+SELECT prosrc LIKE '%pg_sleep%' AS sleeps, prosrc LIKE '%pgmq_c.read(%' AS calls_pgmq_c_read
+  FROM pg_proc WHERE oid = 'pgmq.read_with_poll'::regproc;
+SELECT msg_id, read_ct FROM pgmq.read_with_poll('cq_plain', 30, 2);   -- visible: at once
+SELECT clock_timestamp() AS t0 \gset
+SELECT count(*) FROM pgmq.read_with_poll('cq_nonpart', 30, 1, 1);     -- nothing: after 1 s
+SELECT clock_timestamp() - :'t0'::timestamptz BETWEEN interval '0.9 seconds' AND interval '5 seconds' AS waited_1s;
+SELECT count(*) FROM pgmq.read_with_poll(queue_name => 'cq_nonpart', vt => 30, qty => 1,
+                                         max_poll_seconds => 0, poll_interval_ms => 10);
+
+-- pop
+SELECT msg_id, message FROM pgmq.pop('cq_plain');
+SELECT count(*) FROM pgmq.pop('cq_nonpart');     -- nothing visible
+
+-- delete and archive, by one id or an array
+SELECT pgmq.delete('cq_nonpart', 1::bigint);
+SELECT pgmq.delete('cq_nonpart', 1::bigint);     -- gone
+SELECT * FROM pgmq.delete('cq_nonpart', ARRAY[2, 3, 999]::bigint[]);
+SELECT pgmq.archive('cq_nonpart', 4::bigint);
+SELECT pgmq.archive('cq_nonpart', 4::bigint);
+SELECT * FROM pgmq.archive('cq_nonpart', ARRAY[9, 10, 999]::bigint[]);
+SELECT msg_id, message FROM pgmq_c.read_archive('cq_nonpart');
+-- delayed messages too, as in pgmq
+SELECT pgmq.delete('cq_nonpart', 5::bigint), pgmq.archive('cq_nonpart', 6::bigint);
+
+-- set_vt: the lease ends vt seconds from now; no row for no such message
+SELECT msg_id, read_ct,
+       vt BETWEEN clock_timestamp() + interval '95 seconds' AND clock_timestamp() + interval '101 seconds' AS vt_100s
+  FROM pgmq.set_vt('cq_plain', 2, 100);
+SELECT msg_id, vt <= clock_timestamp() AS visible FROM pgmq.set_vt('cq_plain', 2, 0);
+SELECT count(*) FROM pgmq.set_vt('cq_plain', 999, 10);
+
+-- metrics: queue_length counts visible, leased and delayed messages,
+-- queue_visible_length the visible ones
+SELECT queue_name, queue_length, queue_visible_length, total_messages,
+       newest_msg_age_sec BETWEEN 0 AND 60 AS newest_ok, oldest_msg_age_sec BETWEEN 0 AND 60 AS oldest_ok,
+       scrape_time <= clock_timestamp() AS scraped
+  FROM pgmq.metrics('cq_plain');
+SELECT queue_name, queue_length, newest_msg_age_sec, oldest_msg_age_sec, total_messages, queue_visible_length
+  FROM pgmq.metrics('cq_unlogged');
+-- (other tests' queues left out)
+SELECT queue_name, queue_length, queue_visible_length, total_messages FROM pgmq.metrics_all()
+ WHERE queue_name LIKE 'cq\_%';
+
+-- a queue made by pgmq_c, used through pgmq, and the reverse
+SELECT pgmq_c.create_queue('cq_native');
+SELECT pgmq_c.send('cq_native', '{"from": "pgmq_c"}', '{"k": 1}');
+SELECT msg_id, read_ct, message, headers FROM pgmq.read('cq_native', 30, 1);
+SELECT pgmq.archive('cq_native', 1::bigint);
+SELECT * FROM pgmq.send('cq_native', '{"from": "pgmq"}');
+SELECT msg_id, message FROM pgmq_c.pop('cq_native');
+SELECT * FROM pgmq.send('cq_unlogged', '{"from": "pgmq"}', '{"k": 2}'::jsonb);
+SELECT msg_id, read_ct, message, headers FROM pgmq_c.read('cq_unlogged', '30 seconds', 1);
+SELECT pgmq_c.delete('cq_unlogged', 1);
+SELECT queue_name, is_unlogged FROM pgmq.list_queues() WHERE queue_name IN ('cq_native', 'cq_unlogged');
+
+-- bad input: pgmq_c's own checks and SQLSTATEs
+SELECT pgmqc_test.try($$SELECT * FROM pgmq.send('cq_nowhere', '{}')$$);
+SELECT pgmqc_test.try($$SELECT * FROM pgmq.read('cq_nowhere', 30, 1)$$);
+SELECT pgmqc_test.try($$SELECT * FROM pgmq.read('cq_plain', -1, 1)$$);
+SELECT pgmqc_test.try($$SELECT * FROM pgmq.read('cq_plain', 30, 0)$$);
+SELECT pgmqc_test.try($$SELECT * FROM pgmq.read('cq_plain', 30, NULL)$$);
+SELECT pgmqc_test.try($$SELECT * FROM pgmq.set_vt('cq_plain', 2, -1)$$);
+SELECT pgmqc_test.try($$SELECT * FROM pgmq.read_with_poll('cq_plain', 30, 1, -1)$$);
+SELECT pgmqc_test.try($$SELECT * FROM pgmq.send('cq_plain', '42')$$);
+SELECT pgmqc_test.try($$SELECT * FROM pgmq.send(NULL, '{}')$$);
+SELECT pgmqc_test.try($$SELECT pgmq.create('bad name')$$);
+SELECT pgmqc_test.try($$SELECT pgmq.metrics('cq_nowhere')$$);
+SELECT pgmqc_test.try($$SELECT pgmq.purge_queue('cq_nowhere')$$);
+SELECT pgmqc_test.try($$SELECT pgmq.delete('cq_nowhere', 1::bigint)$$);
+
+-- the pinned search_path: a hostile schema ahead of pg_catalog changes
+-- nothing inside the wrappers
+CREATE SCHEMA regress_compat_evil;
+CREATE FUNCTION regress_compat_evil.make_interval(years int = 0, months int = 0, weeks int = 0,
+                                                  days int = 0, hours int = 0, mins int = 0,
+                                                  secs double precision = 0)
+RETURNS interval LANGUAGE sql AS $$SELECT interval '11 hours'$$;
+CREATE FUNCTION regress_compat_evil.clock_timestamp() RETURNS timestamptz
+LANGUAGE sql AS $$SELECT timestamptz '2000-01-01'$$;
+SET search_path = regress_compat_evil, pg_catalog, public;
+SELECT make_interval(secs => 10) AS hostile_make_interval;
+SELECT * FROM pgmq.send('cq_plain', '{"n": 12}', 10);
+SELECT msg_id, vt < pg_catalog.clock_timestamp() + interval '1 minute' AS vt_within_a_minute
+  FROM pgmq.read('cq_plain', 10, 1);
+SELECT * FROM pgmq.send('cq_plain', '{"n": 13}', pg_catalog.now() + interval '1 hour');
+SELECT delayed_length FROM pgmq_c.metrics('cq_plain');
+RESET search_path;
+DROP SCHEMA regress_compat_evil CASCADE;
+
+-- privileges: the wrappers run as their caller, so pgmq_c's rules apply
+CREATE ROLE regress_pgmqc_compat_user;
+SET ROLE regress_pgmqc_compat_user;
+SELECT pgmqc_test.sqlstate($$SELECT pgmq.create('cq_mine')$$) AS create_queue;
+SELECT pgmqc_test.sqlstate($$SELECT * FROM pgmq.send('cq_plain', '{}')$$) AS send;
+SELECT pgmqc_test.sqlstate($$SELECT * FROM pgmq.read('cq_plain', 30, 1)$$) AS read;
+SELECT pgmqc_test.sqlstate($$SELECT pgmq.drop_queue('cq_plain')$$) AS drop_queue;
+SELECT count(*) AS queues_seen FROM pgmq.list_queues();
+SELECT count(*) AS metrics_seen FROM pgmq.metrics_all();
+RESET ROLE;
+SELECT pgmq_c.grant_access('cq_plain', 'regress_pgmqc_compat_user', ARRAY['send', 'monitor']);
+SET ROLE regress_pgmqc_compat_user;
+SELECT count(*) AS sent FROM pgmq.send('cq_plain', '{"n": "user"}');
+SELECT pgmqc_test.sqlstate($$SELECT * FROM pgmq.read('cq_plain', 30, 1)$$) AS read;
+SELECT queue_name FROM pgmq.list_queues();
+SELECT queue_name FROM pgmq.metrics_all();
+RESET ROLE;
+SELECT pgmq_c.revoke_access('cq_plain', 'regress_pgmqc_compat_user', ARRAY['all']);
+DROP ROLE regress_pgmqc_compat_user;
+
+-- purge and drop
+SELECT pgmq.purge_queue('cq_plain');
+SELECT queue_length FROM pgmq.metrics('cq_plain');
+SELECT pgmq.drop_queue('cq_plain');
+SELECT pgmq.drop_queue('cq_plain');           -- gone: false
+SELECT pgmq.drop_queue('cq_part', true);      -- pgmq's deprecated form
+SELECT pgmq.drop_queue(q) FROM unnest(ARRAY['cq_nonpart', 'cq_unlogged', 'cq_part2', 'cq_native']) q;
+SELECT count(*) AS left_over FROM pgmq_c.list_queues() WHERE queue_name LIKE 'cq\_%';
+
+-- dropping the extension leaves pgmq_c's queues alone
+SELECT pgmq.create('cq_stays');
+DROP EXTENSION pgmq_c_compat;
+SELECT queue_name FROM pgmq_c.list_queues() WHERE queue_name LIKE 'cq\_%';
+SELECT pgmq_c.drop_queue('cq_stays');
+SELECT count(*) AS pgmq_objects FROM pg_proc WHERE pronamespace = 'pgmq'::regnamespace;
+DROP SCHEMA pgmq;
