@@ -30,16 +30,16 @@
  */
 #include "postgres.h"
 
-#include "utils/timestamp.h"
+#include <sys/stat.h>
 
 #include "access/xlog.h"
 #include "common/controldata_utils.h"
-
 #include "common/hashfn.h"
 #include "miscadmin.h"
 #include "storage/ipc.h"
 #include "storage/lwlock.h"
 #include "storage/shmem.h"
+#include "utils/timestamp.h"
 
 #include "shared_memory/shared_memory.h"
 
@@ -71,8 +71,11 @@ pgmqc_shmem_request(void)
 /*
  * Now, if the server did not shut down cleanly before this start (a crash,
  * an immediate stop, a backend's crash that made the postmaster start
- * over): the control file still says it was running.  Else 0.  Called by
- * the postmaster as it makes the shared memory, before recovery.
+ * over): the control file still says it was running.  Else 0.  A standby
+ * or a recovery from a backup (a signal file) is not counted: its control
+ * file is a running primary's copy, and its promotion begins a new
+ * timeline, which moves the msg_ids anyway (common/timelines.c).  Called
+ * by the postmaster as it makes the shared memory, before recovery.
  */
 static TimestampTz
 unclean_start_time(void)
@@ -80,7 +83,10 @@ unclean_start_time(void)
 	ControlFileData *control;
 	bool		crc_ok;
 	DBState		state;
+	struct stat st;
 
+	if (stat(STANDBY_SIGNAL_FILE, &st) == 0 || stat(RECOVERY_SIGNAL_FILE, &st) == 0)
+		return 0;
 	control = get_controlfile(DataDir, &crc_ok);
 	state = control->state;
 	pfree(control);

@@ -151,6 +151,13 @@ SELECT read_ct || ':' || (pg_catalog.now() >= '$due')
   FROM pgmq_c.read('later', '60 seconds', 1)}, '1:true'),
 	'the delayed message of the old primary comes due on the new one, not early');
 
+# a promotion moves the msg_ids on once, for the new timeline; the standby's
+# first start, from a running primary's backup, is not taken for a crash
+my $log = slurp_file($primary->logfile);
+like($log, qr/pgmq_c: timeline \d+ began: the msg_ids of \d+ queues and topics moved on/,
+	'the promoted node moved the msg_ids on for its timeline');
+unlike($log, qr/started after a crash/, 'and not again as if it had crashed');
+
 # the worker runs and does its time-driven work
 ok(defined worker_pid($primary, 'postgres'), 'the background worker runs on the promoted node');
 ok( $primary->poll_query_until(
