@@ -14,6 +14,8 @@
 #   pgbench_run, t1_defs / t1_run           one pgbench run, parsed; table 1
 #   qc_* / bl_* / send_fill                 set-up of the pgmq_c queue and of the
 #                                           raw-SQL baseline table (same shape)
+#   bench_want_charts / bench_chart         PNG charts through bench/charts.sh
+#                                           (gnuplot-nox)
 #
 # Environment (all optional):
 #   BENCH_PGHOST, BENCH_PGPORT   use this running cluster instead of starting one
@@ -74,6 +76,26 @@ _bench_preload() {
 
 # packages a script needs beyond scripts/common.sh's
 BENCH_DEPS=()
+
+# Charts (bench/charts.sh, gnuplot): bench_want_charts, before bench_start,
+# adds gnuplot-nox to BENCH_DEPS when run as root (not as root a missing
+# gnuplot only skips the charts); bench_chart KIND DIR [NOTE] draws chart
+# KIND from the raw output in DIR into BENCH_CHART_DIR (default docs/img of
+# the repository), NOTE printed under its title; a failure is a warning,
+# never the run's.  BENCH_CHARTS=0: no charts.
+bench_want_charts() {
+	if [ "${BENCH_CHARTS:-1}" != 0 ] && [ "$PGMQC_IS_ROOT" = 1 ]; then
+		BENCH_DEPS+=(gnuplot-nox)
+	fi
+}
+bench_chart() {
+	[ "${BENCH_CHARTS:-1}" != 0 ] || return 0
+	if ! command -v gnuplot >/dev/null; then
+		log "WARNING: no gnuplot (apt-get install gnuplot-nox): chart $1 not drawn"
+		return 0
+	fi
+	bash "$BENCH_SRCDIR/charts.sh" "$@" >&2 || log "WARNING: chart $1 failed"
+}
 
 # bench_need_pgmqc [build]: the packages (scripts/common.sh's and
 # BENCH_DEPS; installed when missing), and pgmq_c installed: die when it is

@@ -36,6 +36,9 @@
 #   BENCH_DELAYED=1000000   delayed messages of table 2
 #   BENCH_OUT=dir           raw outputs and summary.txt
 #                           (default /tmp/pgmqc-bench-<UTC timestamp>)
+#   BENCH_CHART_DIR=dir     where the charts go (default docs/img): table 1
+#                           as throughput.png, table 3 as xmin_pin.png
+#                           (bench/charts.sh, gnuplot); BENCH_CHARTS=0: none
 #   and those listed at the top of bench/lib.sh (BENCH_PGHOST/BENCH_PGPORT
 #   to use a running cluster, BENCH_KEEP, BENCH_ONLY=baseline).
 #
@@ -65,6 +68,7 @@ export BENCH_OUT
 RESULTS=$BENCH_OUT/results.tsv
 SUMMARY=$BENCH_OUT/summary.txt
 
+bench_want_charts
 bench_start build
 # the machine's load every 10 s (to judge the noise afterwards), the cluster
 bench_up
@@ -209,6 +213,9 @@ done
 for t in 1 2; do
 	if selected "$BENCH_TABLES" "$t"; then "print_table$t"; fi
 done
+if selected "$BENCH_TABLES" 1; then
+	bench_chart throughput "$BENCH_OUT" "bash bench/run.sh, BENCH_RUNS=$BENCH_RUNS BENCH_SECONDS=$BENCH_SECONDS BENCH_CLIENTS=\"$BENCH_CLIENTS\"; $BENCH_STARTED"
+fi
 
 case " $BENCH_TABLES " in *" 3 "*)
 	log "table 3: bench/xmin_pin.sh on the same cluster"

@@ -66,6 +66,9 @@
 #   BENCH_PORT [57432]      first port tried for the cluster
 #   WK_OUT                  raw outputs and summary.txt
 #                           [/tmp/pgmqc-wakeup-<UTC timestamp>]
+#   BENCH_CHART_DIR [docs/img]  where table 1's chart, wakeup_cdf.png (the
+#                           CDF of each method's latencies, bench/charts.sh),
+#                           is written; BENCH_CHARTS=0: no chart
 #   and those of bench/lib.sh (BENCH_PGHOST/BENCH_PGPORT to use a running
 #   cluster that preloads pgmq_c, BENCH_KEEP=1 to keep the cluster).
 # Defaults take about 8 minutes (3.5 for table 1, 3.5 for table 2, 40 s for
@@ -103,6 +106,7 @@ kill_clients() {
 	done
 }
 BENCH_EXIT_HOOK=kill_clients
+bench_want_charts
 bench_start
 
 # ---------------------------------------------------------------- build
@@ -496,3 +500,7 @@ for part in $WK_PARTS; do
 done
 out "load average: at the end $(cut -d' ' -f1-3 /proc/loadavg); every 10 s: min $(bench_load min), max $(bench_load max)"
 out "finished $(date -u '+%Y-%m-%d %H:%M:%S UTC'); raw output in $BENCH_OUT"
+# table 1 as a chart: docs/img/wakeup_cdf.png (bench/charts.sh; BENCH_CHARTS=0: none)
+if selected "$WK_PARTS" latency; then
+	bench_chart wakeup "$BENCH_OUT" "bash bench/wakeup.sh, WK_ROUNDS=$WK_ROUNDS WK_MESSAGES=$WK_MESSAGES gaps ${WK_GAP_MIN_MS}-${WK_GAP_MAX_MS} ms, all rounds pooled; $BENCH_STARTED"
+fi

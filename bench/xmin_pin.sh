@@ -25,10 +25,21 @@
 # before the pin (target >= 0.95) and the per-call latency before and during
 # the pin (target: flat).
 #
+# For the chart it also keeps, per side, the same sample every
+# BENCH_PIN_FINE seconds (SIDE.samples_fine: seconds since the start, then
+# the columns of SIDE.samples; the rows at multiples of BENCH_PIN_SAMPLE are
+# those of the table), the consumer's calls and latency per second (pgbench
+# --log --aggregate-interval=1: SIDE.consumer_1s.<pid>), the start of the
+# run (SIDE.t0, epoch seconds) and when the pin began and ended (SIDE.pin_times,
+# seconds since the start), and draws them with bench/charts.sh xmin_pin into
+# docs/img/xmin_pin.png (BENCH_CHART_DIR, BENCH_CHARTS=0: no chart).
+#
 # Environment:
 #   BENCH_PIN_SECONDS=360   length of each run (pin from 1/6 to 4/6 of it)
 #   BENCH_PIN_RATE=300      producer rate, msg/s
-#   BENCH_PIN_SAMPLE=10     sampling period, seconds
+#   BENCH_PIN_SAMPLE=10     sampling period, seconds (the table)
+#   BENCH_PIN_FINE=1        sampling period of the chart's data, seconds (a
+#                           divisor of BENCH_PIN_SAMPLE; 0: only the table's)
 #   BENCH_PIN_SIDES="qc bl" which sides to run (qc = pgmq_c, bl = baseline)
 #   BENCH_PIN_EXPLAIN_MS=100 the consumer's calls slower than this log their
 #                           plans (auto_explain, nested statements too) to the
@@ -45,6 +56,9 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 PIN_SECONDS=${BENCH_PIN_SECONDS:-360}
 PIN_RATE=${BENCH_PIN_RATE:-300}
 PIN_SAMPLE=${BENCH_PIN_SAMPLE:-10}
+PIN_FINE=${BENCH_PIN_FINE:-1}
+[ "$PIN_FINE" != 0 ] || PIN_FINE=$PIN_SAMPLE
+[ $((PIN_SAMPLE % PIN_FINE)) = 0 ] || { echo "BENCH_PIN_FINE must divide BENCH_PIN_SAMPLE" >&2; exit 2; }
 PIN_SIDES=${BENCH_PIN_SIDES:-"qc bl"}
 PIN_EXPLAIN_MS=${BENCH_PIN_EXPLAIN_MS-100}
 BENCH_OUT=${BENCH_OUT:-/tmp/pgmqc-pin-$(date -u +%Y%m%dT%H%M%SZ)}
@@ -57,6 +71,7 @@ PIN_TO=$((PIN_SECONDS * 4 / 6))
 LAST_FROM=$((PIN_TO - (PIN_TO - PIN_FROM) / 3))
 
 SUMMARY=$BENCH_OUT/summary.txt
+bench_want_charts
 bench_start build
 bench_up
 
@@ -108,7 +123,10 @@ run_pin() {
 	log "table 3, $name: ${PIN_SECONDS}s, producer ${PIN_RATE} msg/s, pin from ${PIN_FROM}s to ${PIN_TO}s"
 
 	: >"$BENCH_OUT/$side.samples"
+	: >"$BENCH_OUT/$side.samples_fine"
+	rm -f "$BENCH_OUT/$side".consumer_1s.*
 	t0=$(date +%s.%N)
+	echo "$t0" >"$BENCH_OUT/$side.t0"
 	pgbench -n -M prepared -f "$BENCH_SRCDIR/pgbench/${side}_send1.sql" -c 1 -j 1 \
 		-R "$PIN_RATE" -T "$PIN_SECONDS" -P "$PIN_SAMPLE" -D "msg=$BENCH_MSG" \
 		>"$BENCH_OUT/$side.producer.out" 2>&1 &
@@ -116,25 +134,40 @@ run_pin() {
 	PGOPTIONS="$PGOPTIONS $explain" \
 		pgbench -n -M prepared -f "$BENCH_SRCDIR/pgbench/${side}_pin_consumer.sql" -c 1 -j 1 \
 		-T "$PIN_SECONDS" -P "$PIN_SAMPLE" \
+		--log --aggregate-interval=1 --log-prefix="$BENCH_OUT/$side.consumer_1s" \
 		>"$BENCH_OUT/$side.consumer.out" 2>&1 &
 	_BENCH_BG_PIDS+=($!)
 	{
 		sleep "$PIN_FROM"
+		pin_t=$(date +%s.%N)
 		{
 			echo "BEGIN ISOLATION LEVEL REPEATABLE READ;"
 			echo "SELECT 1 FROM public.bench_pin;"
 			sleep $((PIN_TO - PIN_FROM))
 			echo "COMMIT;"
 		} | psql -qXAt -v ON_ERROR_STOP=1 >"$BENCH_OUT/$side.pin.out" 2>&1
+		awk -v a="$t0" -v b="$pin_t" -v c="$(date +%s.%N)" 'BEGIN{printf "%.3f\t%.3f\n", b - a, c - a}' \
+			>"$BENCH_OUT/$side.pin_times"
 	} &
 	_BENCH_BG_PIDS+=($!)
 
-	printf '0\t%s\n' "$(psql -qXAt -F $'\t' -c "$q")" >>"$BENCH_OUT/$side.samples"
-	for k in $(seq 1 $((PIN_SECONDS / PIN_SAMPLE))); do
-		target=$(awk -v a="$t0" -v k="$k" -v s="$PIN_SAMPLE" 'BEGIN{printf "%.3f", a + k * s}')
+	# every PIN_FINE seconds one sample (seconds since t0 when taken) into
+	# .samples_fine; those at multiples of PIN_SAMPLE also into .samples
+	local row el
+	el=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN{printf "%.3f", b - a}')
+	row=$(psql -qXAt -F $'\t' -c "$q")
+	printf '0\t%s\n' "$row" >>"$BENCH_OUT/$side.samples"
+	printf '%s\t%s\n' "$el" "$row" >>"$BENCH_OUT/$side.samples_fine"
+	for k in $(seq 1 $((PIN_SECONDS / PIN_FINE))); do
+		target=$(awk -v a="$t0" -v k="$k" -v s="$PIN_FINE" 'BEGIN{printf "%.3f", a + k * s}')
 		now=$(date +%s.%N)
 		sleep "$(awk -v a="$target" -v b="$now" 'BEGIN{d = a - b; printf "%.3f", (d > 0 ? d : 0)}')"
-		printf '%s\t%s\n' "$((k * PIN_SAMPLE))" "$(psql -qXAt -F $'\t' -c "$q")" >>"$BENCH_OUT/$side.samples"
+		el=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN{printf "%.3f", b - a}')
+		row=$(psql -qXAt -F $'\t' -c "$q")
+		printf '%s\t%s\n' "$el" "$row" >>"$BENCH_OUT/$side.samples_fine"
+		if [ $((k * PIN_FINE % PIN_SAMPLE)) = 0 ]; then
+			printf '%s\t%s\n' "$((k * PIN_FINE))" "$row" >>"$BENCH_OUT/$side.samples"
+		fi
 	done
 	local p rc=0
 	for p in "${_BENCH_BG_PIDS[@]}"; do
@@ -225,4 +258,6 @@ for side in $PIN_SIDES; do
 	out "| $name | $rb | $rl | $ra | $lb | $ll | $lm | $bm | $dm | $m0 | $mm |"
 done
 out ""
+# the chart: docs/img/xmin_pin.png (bench/charts.sh; BENCH_CHARTS=0: none)
+bench_chart xmin_pin "$BENCH_OUT" "bash bench/xmin_pin.sh, BENCH_PIN_SECONDS=$PIN_SECONDS BENCH_PIN_RATE=$PIN_RATE, $BENCH_STARTED"
 log "xmin_pin.sh done; summary in $SUMMARY"
