@@ -24,9 +24,7 @@
 -- A new timeline (a promoted standby, a point-in-time recovery) moves every
 -- msg_id sequence on by 2^32 before it hands out an id (the sequence
 -- pgmq_c.timeline_marker), so that ids drawn on the old timeline but lost
--- with it are never handed out again; so does a start after a crash (the
--- sequence pgmq_c.restart_marker), for ids of sends committed with
--- synchronous_commit off and lost with their WAL.
+-- with it are never handed out again.
 
 --
 -- Functions whose arguments or results change are dropped and created
@@ -158,8 +156,4 @@ CREATE SEQUENCE pgmq_c.timeline_marker AS bigint MINVALUE 0 START WITH 0;
 SELECT pg_catalog.setval('pgmq_c.timeline_marker',
 						 (SELECT timeline_id FROM pg_catalog.pg_control_checkpoint()), true);
 REVOKE ALL ON SEQUENCE pgmq_c.timeline_marker FROM PUBLIC;
--- the same after a start that followed a crash: the start time handled
-CREATE SEQUENCE pgmq_c.restart_marker AS bigint MINVALUE 0 START WITH 0;
-REVOKE ALL ON SEQUENCE pgmq_c.restart_marker FROM PUBLIC;
-COMMENT ON SEQUENCE pgmq_c.restart_marker IS 'pgmq_c: the start after a crash (microseconds since 2000) that last moved every queue''s and topic''s msg_ids on (src/common/timelines.c)';
 COMMENT ON SEQUENCE pgmq_c.timeline_marker IS 'pgmq_c: the last timeline whose start moved every queue''s and topic''s msg_ids on (src/common/timelines.c)';

@@ -864,16 +864,6 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		"AND c.relname OPERATOR(pg_catalog.~) '^[qt]_[0-9]+_seq$'",
 		1, {INT8OID}
 	},
-	[STMT_RESTART_MARKER] = {
-		ON_CATALOG,
-		"SELECT last_value FROM pgmq_c.restart_marker",
-		0, {InvalidOid}, true
-	},
-	[STMT_SET_RESTART_MARKER] = {
-		ON_CATALOG,
-		"SELECT pg_catalog.setval('pgmq_c.restart_marker'::pg_catalog.regclass, $1, true)",
-		1, {INT8OID}
-	},
 	[STMT_SET_TIMELINE_MARKER] = {
 		ON_CATALOG,
 		"SELECT pg_catalog.setval('pgmq_c.timeline_marker'::pg_catalog.regclass, $1, true)",

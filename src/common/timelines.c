@@ -21,14 +21,12 @@
  * twice, which costs nothing but ids.  A backend that checked keeps the
  * timeline it saw.
  *
- * A crash does the same to sends committed with synchronous_commit off:
- * their commit returned before their WAL, and their sequence's, reached
- * the disk, and a crash within the next few wal_writer_delay loses both.
- * So after each start that followed a crash (the postmaster reads the
- * control file as it makes pgmq_c's shared memory, pgmqc_unclean_start)
- * the sequences move on once more, the sequence pgmq_c.restart_marker
- * remembering the start.  Every move is flushed to disk before an id is
- * drawn.  Without shared_preload_libraries no crash is seen.
+ * The move is flushed to disk before an id is drawn: with
+ * synchronous_commit off a send's commit does not flush, and a move lost
+ * in a crash would be made again from the old values, onto ids already
+ * handed out.  (A crash alone can do that to sends committed with
+ * synchronous_commit off, whose sequence's WAL may be lost with them: see
+ * README, "Asynchronous commit".)
  *
  * Copyright (c) 2026, pgmq_c developers
  *
@@ -47,11 +45,9 @@
 #include "pgmq_c.h"
 #include "common/statements.h"
 #include "common/timelines.h"
-#include "shared_memory/shared_memory.h"
 
-/* the timeline and the unclean start this backend checked (0: none yet) */
+/* the timeline this backend checked (0: none yet) */
 static TimeLineID checked_timeline = 0;
-static TimestampTz checked_unclean_start = 0;
 
 #if PG_VERSION_NUM >= 150000
 /*
@@ -104,10 +100,9 @@ set_marker(PgmqcStatement statement, int64 value)
 #endif
 
 /*
- * Move every sequence of pgmq_c past the values that may have been handed
- * out and lost (see the file header): once a new timeline began, and once
- * after each start that followed a crash.  Called when a pgmq_c entry
- * point has entered the extension context, inside SPI.  Nothing to do on a
+ * Move every sequence of pgmq_c past the old timeline's values once a new
+ * timeline began (see the file header).  Called when a pgmq_c entry point
+ * has entered the extension context, inside SPI.  Nothing to do on a
  * standby, in a read-only transaction (which draws no msg_id; a later one
  * checks), or with a catalog from before 0.8.0.
  */
@@ -116,17 +111,13 @@ pgmqc_check_timeline(void)
 {
 #if PG_VERSION_NUM >= 150000
 	TimeLineID	current;
-	TimestampTz unclean_start;
-	bool		moved_now = false;
 
 	if (RecoveryInProgress() || XactReadOnly)
 		return;
 	current = GetWALInsertionTimeLine();
-	unclean_start = pgmqc_unclean_start();
-	if (current == checked_timeline && unclean_start == checked_unclean_start)
+	if (current == checked_timeline)
 		return;
-
-	if (current != checked_timeline && marker_exists("timeline_marker"))
+	if (marker_exists("timeline_marker"))
 	{
 		int64		marker = marker_value(STMT_TIMELINE_MARKER);
 
@@ -134,7 +125,6 @@ pgmqc_check_timeline(void)
 		{
 			int64		moved = move_sequences();
 
-			moved_now = true;
 			set_marker(STMT_SET_TIMELINE_MARKER, (int64) current);
 			ereport(LOG,
 					(errmsg("pgmq_c: timeline %u began: the msg_ids of " INT64_FORMAT " queues and topics moved on by " INT64_FORMAT,
@@ -143,22 +133,5 @@ pgmqc_check_timeline(void)
 		}
 	}
 	checked_timeline = current;
-
-	if (unclean_start != checked_unclean_start && unclean_start != 0 &&
-		marker_exists("restart_marker"))
-	{
-		if (marker_value(STMT_RESTART_MARKER) < (int64) unclean_start)
-		{
-			int64		moved = moved_now ? 0 : move_sequences();
-
-			set_marker(STMT_SET_RESTART_MARKER, (int64) unclean_start);
-			if (moved > 0)
-				ereport(LOG,
-						(errmsg("pgmq_c: the server started after a crash: the msg_ids of " INT64_FORMAT " queues and topics moved on by " INT64_FORMAT,
-								moved, PGMQC_TIMELINE_GAP),
-						 errdetail("Sends committed with synchronous_commit off may have been lost with their msg_ids.")));
-		}
-	}
-	checked_unclean_start = unclean_start;
 #endif
 }

@@ -105,9 +105,6 @@ typedef struct PgmqcShared
 	pg_atomic_uint64 wakeups;	/* sleeps ended by a wake-up, not a timeout */
 	pg_atomic_uint64 writable_since;	/* TimestampTz the server first took
 										 * writes (0: not yet) */
-	pg_atomic_uint64 unclean_start; /* TimestampTz of this start if the server
-									 * had not shut down cleanly before (0: it
-									 * had) */
 	int			nslots;
 	PgmqcSlot	slots[FLEXIBLE_ARRAY_MEMBER];
 } PgmqcShared;
@@ -123,7 +120,6 @@ extern void pgmqc_publish_slot_due(PgmqcSlot *slot, TimestampTz due);
 extern bool pgmqc_request_maintenance(void);
 extern bool pgmqc_request_fill(void);
 extern TimestampTz pgmqc_writable_since(void);
-extern TimestampTz pgmqc_unclean_start(void);
 
 /* wakeups.c: wake-ups at the end of the current transaction, and at due times */
 extern void pgmqc_wake_on_commit(int32 queue_id, int count, bool notify);

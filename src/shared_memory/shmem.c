@@ -30,10 +30,7 @@
  */
 #include "postgres.h"
 
-#include <sys/stat.h>
-
 #include "access/xlog.h"
-#include "common/controldata_utils.h"
 #include "common/hashfn.h"
 #include "miscadmin.h"
 #include "storage/ipc.h"
@@ -67,33 +64,6 @@ pgmqc_shmem_request(void)
 	RequestAddinShmemSpace(pgmqc_shmem_size());
 }
 #endif
-
-/*
- * Now, if the server did not shut down cleanly before this start (a crash,
- * an immediate stop, a backend's crash that made the postmaster start
- * over): the control file still says it was running.  Else 0.  A standby
- * or a recovery from a backup (a signal file) is not counted: its control
- * file is a running primary's copy, and its promotion begins a new
- * timeline, which moves the msg_ids anyway (common/timelines.c).  Called
- * by the postmaster as it makes the shared memory, before recovery.
- */
-static TimestampTz
-unclean_start_time(void)
-{
-	ControlFileData *control;
-	bool		crc_ok;
-	DBState		state;
-	struct stat st;
-
-	if (stat(STANDBY_SIGNAL_FILE, &st) == 0 || stat(RECOVERY_SIGNAL_FILE, &st) == 0)
-		return 0;
-	control = get_controlfile(DataDir, &crc_ok);
-	state = control->state;
-	pfree(control);
-	if (crc_ok && state != DB_IN_PRODUCTION && state != DB_IN_CRASH_RECOVERY)
-		return 0;
-	return GetCurrentTimestamp();
-}
 
 static void
 pgmqc_shmem_startup(void)
@@ -129,8 +99,6 @@ pgmqc_shmem_startup(void)
 		}
 		pg_atomic_init_u64(&pgmqc_shared->wakeups, 0);
 		pg_atomic_init_u64(&pgmqc_shared->writable_since, 0);
-		pg_atomic_init_u64(&pgmqc_shared->unclean_start,
-						   (uint64) unclean_start_time());
 		pgmqc_shared->nslots = pgmqc_wait_slots;
 		for (i = 0; i < pgmqc_wait_slots; i++)
 		{
@@ -354,17 +322,4 @@ pgmqc_writable_since(void)
 										&expected, since))
 		since = expected;		/* another backend was first */
 	return (TimestampTz) since;
-}
-
-/*
- * When the server started after a crash (see unclean_start_time); 0 after
- * a clean shutdown, or without the shared memory (no
- * shared_preload_libraries), where no crash is seen.
- */
-TimestampTz
-pgmqc_unclean_start(void)
-{
-	if (pgmqc_shared == NULL)
-		return 0;
-	return (TimestampTz) pg_atomic_read_u64(&pgmqc_shared->unclean_start);
 }

@@ -8,6 +8,8 @@
 #                     and record what no read could take
 #   check($dir)       read every log of $dir and report violations
 #   verdict_line($r)  the one-line verdict of a check
+#   finish_history(\%o, \@pids), history_is_clean($r, $left, @kinds)
+#                     for TAP tests: stop, drain and check; assert
 #
 # Clients use DBD::Pg with a libpq connection string, read again from
 # conninfo_file (when given) at every reconnection, so that a test can point
@@ -44,7 +46,8 @@ use Exporter 'import';
 use POSIX ();
 use Time::HiRes qw(time usleep);
 
-our @EXPORT_OK = qw(setup run_load stop_load drain check verdict_line);
+our @EXPORT_OK = qw(setup run_load stop_load drain check verdict_line
+  finish_history history_is_clean);
 
 # The queues and topic of the standard load: a queue, a keyed queue, a
 # topic with two groups that start at the earliest message.
@@ -689,6 +692,42 @@ sub verdict_line
 		$r->{violations} ? 'VIOLATIONS' : 'OK',
 		$r->{sent_ok}, $r->{sent_unknown}, $r->{sent_failed}, $r->{delivered},
 		$r->{deleted}, $counts);
+}
+
+# For TAP tests: stop the load of run_load(%$o) (its processes @$pids),
+# drain and check it, noting each violation and the verdict.  Returns the
+# check and what the drain left per target.
+sub finish_history
+{
+	my ($o, $pids) = @_;
+	require Test::More;
+	stop_load(%$o, pids => $pids);
+	my $left = drain(%$o);
+	my $r = check($o->{dir});
+	Test::More::note($_) foreach @{ $r->{details} };
+	Test::More::note(verdict_line($r));
+	return ($r, $left);
+}
+
+my %CLAIMS = (
+	lost => 'no acknowledged send was lost',
+	unexpected => 'no message appeared that was not sent',
+	duplicated => 'no delivery or deletion beyond the contract',
+	resurrected => 'no deleted message came back',
+	reused_id => 'no msg_id named two messages',
+	order => 'each ordering key was delivered in order, one at a time',
+	remaining => 'nothing was left');
+
+# For TAP tests: one test that the drain emptied every target, and one per
+# violation kind of @kinds (default: all) that there were none.
+sub history_is_clean
+{
+	my ($r, $left, @kinds) = @_;
+	require Test::More;
+	@kinds = sort keys %CLAIMS unless @kinds;
+	Test::More::is_deeply($left, { map { $_ => 0 } keys %$left },
+		'the drain emptied every queue and group');
+	Test::More::is($r->{$_}, 0, $CLAIMS{$_}) foreach @kinds;
 }
 
 1;

@@ -33,8 +33,6 @@
 #   4. A failover to an asynchronous standby that missed the old primary's
 #      last 100 sends: the promoted node hands out msg_ids past every one
 #      of the old primary (queues and topics), and logs the move.
-#   5. A start after a crash moves every msg_id sequence on by 2^32 once
-#      (and logs it); a clean restart moves nothing.
 use strict;
 use warnings FATAL => 'all';
 use PostgreSQL::Test::Utils;
@@ -514,26 +512,6 @@ cmp_ok($after_topic, '>', $lost_topic_max,
 like(slurp_file($async->logfile), qr/pgmq_c: timeline 2 began: the msg_ids of \d+ queues and topics moved on by 4294967296/,
 	'the move is logged');
 
-#
-# 5. A start after a crash moves the msg_ids on once (sends committed with
-#    synchronous_commit off may have lost their sequence's WAL); a clean
-#    restart does not.
-#
-my $before = $async->safe_psql('postgres', q{SELECT pgmq_c.send('lossy', '{"a": 4}')});
-$async->restart;
-my $clean = $async->safe_psql('postgres', q{SELECT pgmq_c.send('lossy', '{"a": 5}')});
-cmp_ok($clean, '<', $before + 100, "after a clean restart msg_ids go on ($before, then $clean)");
-unlike(slurp_file($async->logfile), qr/started after a crash/, 'and nothing is moved');
-$async->stop('immediate');
-$async->start;
-my $crashed = $async->safe_psql('postgres', q{SELECT pgmq_c.send('lossy', '{"a": 6}')});
-cmp_ok($crashed, '>', $clean + 4294967296 - 100,
-	"after a crash they move on by 2^32 ($clean, then $crashed)");
-my $next = $async->safe_psql('postgres', q{SELECT pgmq_c.send('lossy', '{"a": 7}')});
-cmp_ok($next, '<', $crashed + 100, "once: the next session goes on from there ($next)");
-like(slurp_file($async->logfile),
-	qr/pgmq_c: the server started after a crash: the msg_ids of \d+ queues and topics moved on by 4294967296/,
-	'the move is logged');
 $async->stop;
 
 done_testing();

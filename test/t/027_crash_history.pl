@@ -20,7 +20,7 @@ use FindBin;
 use lib $FindBin::RealBin;
 use lib "$FindBin::RealBin/../history";
 use PgmqcTest;
-use PgmqcHistory qw(setup run_load stop_load drain check verdict_line);
+use PgmqcHistory qw(setup run_load finish_history history_is_clean);
 use Time::HiRes qw(usleep);
 
 my $node = pgmqc_node('crash_history');
@@ -37,24 +37,11 @@ for my $round (1 .. 20)
 }
 # some load on the last start, then the rest is drained
 sleep 2;
-stop_load(%load, pids => \@pids);
-my $left = drain(%load);
-my $r = check($dir);
-note $_ foreach @{ $r->{details} };
-note verdict_line($r);
-
+my ($r, $left) = finish_history(\%load, \@pids);
 ok($r->{sent_ok} > 1000, "the load sent ($r->{sent_ok} sends acknowledged)");
 ok($r->{sent_failed} + $r->{sent_unknown} > 0,
 	"the crashes cut sends short ($r->{sent_failed} failed, $r->{sent_unknown} unknown)");
-is_deeply($left, { map { $_ => 0 } qw(q:hq q:hk g:ht/g1 g:ht/g2) },
-	'the drain emptied every queue and group');
-is($r->{lost}, 0, 'no acknowledged send was lost');
-is($r->{unexpected}, 0, 'no message appeared that was not sent');
-is($r->{duplicated}, 0, 'no delivery or deletion beyond the contract');
-is($r->{resurrected}, 0, 'no deleted message came back');
-is($r->{reused_id}, 0, 'no msg_id named two messages');
-is($r->{order}, 0, 'each ordering key was delivered in order, one at a time');
-is($r->{remaining}, 0, 'nothing was left');
+history_is_clean($r, $left);
 
 # the background worker came back with the last restart
 ok(defined worker_pid($node, 'postgres'), 'the worker runs after the last restart');

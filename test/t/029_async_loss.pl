@@ -13,10 +13,12 @@
 # Both are measured, not asserted: the counts and, for lost sends, how long
 # before the crash they were acknowledged, are printed (TAP notes, and one
 # "loss:" line each for docs/failover.md).  What must hold all the same is
-# asserted: no message appears that was not sent, no msg_id names two
-# messages (the promoted node's sequences move past the old primary's,
-# timelines.c; after a crash, sequences are logged ahead), every queue and
-# group can be drained, and the history has deliveries.
+# asserted: no message appears that was not sent, every queue and group can
+# be drained, and the history has deliveries; after the failovers also that
+# no msg_id names two messages (the promoted node's sequences move past the
+# old primary's, timelines.c).  After a crash with asynchronous commit a
+# msg_id can be handed out twice (the sequence's WAL lost with the sends):
+# measured, a known limit (README, "Asynchronous commit").
 use strict;
 use warnings FATAL => 'all';
 use PostgreSQL::Test::Cluster;
@@ -26,7 +28,7 @@ use FindBin;
 use lib $FindBin::RealBin;
 use lib "$FindBin::RealBin/../history";
 use PgmqcTest;
-use PgmqcHistory qw(setup run_load stop_load drain check verdict_line);
+use PgmqcHistory qw(setup run_load finish_history history_is_clean);
 use Time::HiRes qw(time usleep);
 
 # How long before a crash the lost sends of $dir were acknowledged: the
@@ -62,20 +64,16 @@ sub summary
 		'loss: %s: %d sends acknowledged, %d lost, %d resurrected, %d duplicated, %d out of order, %d reused ids; lost sends acknowledged at most %.0f ms before the failure',
 		$what, $r->{sent_ok}, $r->{lost}, $r->{resurrected}, $r->{duplicated}, $r->{order},
 		$r->{reused_id}, $window);
-	note $_ foreach @{ $r->{details} };
 	diag $line;
 	return $line;
 }
 
-# the assertions that hold whatever the durability
+# the assertions that hold whatever the durability (@kinds: more of them)
 sub holds
 {
-	my ($what, $r, $left) = @_;
-	ok($r->{delivered} > 0, "$what: messages were delivered");
-	is($r->{unexpected}, 0, "$what: no message appeared that was not sent");
-	is($r->{reused_id}, 0, "$what: no msg_id named two messages");
-	is_deeply($left, { map { $_ => 0 } qw(q:hq q:hk g:ht/g1 g:ht/g2) },
-		"$what: the drain emptied every queue and group");
+	my ($r, $left, @kinds) = @_;
+	ok($r->{delivered} > 0, 'messages were delivered');
+	history_is_clean($r, $left, 'unexpected', @kinds);
 }
 
 #
@@ -98,11 +96,9 @@ for my $round (1 .. 5)
 	$node->start;
 }
 sleep 1;
-stop_load(%load, pids => \@pids);
-my $left = drain(%load);
-my $r = check($dir);
+my ($r, $left) = finish_history(\%load, \@pids);
 summary('synchronous_commit = off, 5 crashes', $r, loss_window_ms($dir, $r, \@crashes));
-holds('asynchronous commit', $r, $left);
+holds($r, $left);
 $node->stop;
 
 #
@@ -114,32 +110,9 @@ my $conninfo_file = "$dir/conninfo";
 %load = (%PgmqcHistory::SHAPE, conninfo => $primary->connstr('postgres'),
 	conninfo_file => $conninfo_file, dir => $dir);
 
-sub point_clients_at
-{
-	my ($n) = @_;
-	open(my $fh, '>', "$conninfo_file.new") or die "open: $!";
-	print $fh $n->connstr('postgres'), "\n";
-	close $fh;
-	rename("$conninfo_file.new", $conninfo_file) or die "rename: $!";
-}
-
-my $generation = 0;
-sub new_standby
-{
-	my ($p) = @_;
-	$generation++;
-	$p->backup("bk$generation");
-	my $s = PostgreSQL::Test::Cluster->new("async$generation");
-	$s->init_from_backup($p, "bk$generation", has_streaming => 1);
-	$s->start;
-	$p->poll_query_until('postgres', 'SELECT count(*) = 1 FROM pg_stat_replication')
-	  or BAIL_OUT("standby async$generation did not connect");
-	return $s;
-}
-
 setup(%load);
-point_clients_at($primary);
-my $standby = new_standby($primary);
+point_clients_at($conninfo_file, $primary);
+my $standby = next_standby($primary, 'async', 0);
 @pids = run_load(%load);
 @crashes = ();
 for my $round (1 .. 3)
@@ -148,15 +121,13 @@ for my $round (1 .. 3)
 	$primary->stop('immediate');
 	push @crashes, time();
 	$standby->promote;
-	point_clients_at($standby);
-	my $next = new_standby($standby);
+	point_clients_at($conninfo_file, $standby);
+	my $next = next_standby($standby, 'async', 0);
 	($primary, $standby) = ($standby, $next);
 }
 sleep 1;
-stop_load(%load, pids => \@pids);
-$left = drain(%load);
-$r = check($dir);
+($r, $left) = finish_history(\%load, \@pids);
 summary('asynchronous standby, 3 failovers', $r, loss_window_ms($dir, $r, \@crashes));
-holds('asynchronous standby', $r, $left);
+holds($r, $left, 'reused_id');
 
 done_testing();

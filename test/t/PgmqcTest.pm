@@ -3,6 +3,7 @@
 #   pgmqc_node($name, %opt)      a started cluster with pgmq_c preloaded and
 #                                installed in database postgres
 #   pgmqc_standby($primary, $name)  a streaming standby of it
+#   next_standby, point_clients_at  for chains of failovers under load
 #   start_psql / start_session   a psql client run in the background
 #   finish_session, finish_all, end_clients   waiting for them
 #   wait_sleeping, poll_sessions   polling while sessions wait
@@ -23,7 +24,8 @@ use PostgreSQL::Test::Utils;
 use Test::More;
 use Time::HiRes qw(gettimeofday tv_interval usleep);
 
-our @EXPORT = qw(pgmqc_node pgmqc_standby start_psql start_session
+our @EXPORT = qw(pgmqc_node pgmqc_standby next_standby point_clients_at
+  start_psql start_session
   finish_session finish_all end_clients poll_sessions wait_sleeping
   start_listener collect_notes worker_pid timed_sql is_delivered);
 
@@ -56,6 +58,35 @@ sub pgmqc_standby
 	$standby->init_from_backup($primary, 'bk', has_streaming => 1);
 	$standby->start;
 	return $standby;
+}
+
+# A new streaming standby "$prefix<n>" of $p (n counts up per prefix),
+# started; once $p streams to it (as its synchronous standby when $sync).
+my %standby_count;
+sub next_standby
+{
+	my ($p, $prefix, $sync) = @_;
+	my $name = $prefix . ++$standby_count{$prefix};
+	$p->backup("bk_$name");
+	my $s = PostgreSQL::Test::Cluster->new($name);
+	$s->init_from_backup($p, "bk_$name", has_streaming => 1);
+	$s->start;
+	$p->poll_query_until('postgres',
+		'SELECT count(*) = 1 FROM pg_stat_replication'
+		  . ($sync ? " WHERE sync_state = 'sync'" : ''))
+	  or BAIL_OUT("standby $name did not start streaming");
+	return $s;
+}
+
+# Write $node's connection string (database postgres) to $file, atomically:
+# clients that reread it at each connection (test/history) follow.
+sub point_clients_at
+{
+	my ($file, $node) = @_;
+	open(my $fh, '>', "$file.new") or die "open: $!";
+	print $fh $node->connstr('postgres'), "\n";
+	close $fh;
+	rename("$file.new", $file) or die "rename: $!";
 }
 
 # A psql client of $node in the background, stopping at the first error.
