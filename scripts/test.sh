@@ -209,6 +209,7 @@ run_tap() {
 run_package_test() {
 	local out=$work/package.out tail_pid rc=0
 	pgmqc_log "package: scripts/package-test.sh"
+	: >"$out" # there before tail follows it
 	timeout -k 30 "$(suite_timeout 900)" \
 		bash "$PGMQC_ROOT/scripts/package-test.sh" >"$out" 2>&1 &
 	suite_pid=$!
