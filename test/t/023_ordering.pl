@@ -148,6 +148,7 @@ DECLARE
 	late_ids bigint[] := '{}';
 	late_cts int[] := '{}';
 	late_vts timestamptz[] := '{}';
+	due_vts timestamptz[];
 	keep_ids bigint[];
 	keep_cts int[];
 	keep_vts timestamptz[];
@@ -173,26 +174,39 @@ BEGIN
 		read_at := clock_timestamp();
 		COMMIT;
 
-		-- late deletes of the leases let expire, once they are over
+		-- late deletes of the leases let expire, once they are over: all
+		-- that are due in one call, as the README asks of a transaction that
+		-- deletes keyed messages (several single deletes in one transaction
+		-- lock their keys in call order and may deadlock with a send)
 		IF cardinality(late_ids) > 0 THEN
 			keep_ids := '{}';
 			keep_cts := '{}';
 			keep_vts := '{}';
+			ids := '{}';
+			cts := '{}';
+			due_vts := '{}';
 			FOR i IN 1 .. cardinality(late_ids) LOOP
 				IF late_vts[i] < clock_timestamp() THEN
-					IF a_grp IS NULL THEN
-						ok := pgmq_c.delete(a_src, late_ids[i], late_cts[i]);
-					ELSE
-						ok := pgmq_c.ack(a_src, a_grp, late_ids[i], late_cts[i]);
-					END IF;
-					INSERT INTO late VALUES (a_run, a_grp, a_c, late_ids[i], late_cts[i],
-											 late_vts[i], clock_timestamp(), ok);
+					ids := ids || late_ids[i];
+					cts := cts || late_cts[i];
+					due_vts := due_vts || late_vts[i];
 				ELSE
 					keep_ids := keep_ids || late_ids[i];
 					keep_cts := keep_cts || late_cts[i];
 					keep_vts := keep_vts || late_vts[i];
 				END IF;
 			END LOOP;
+			IF cardinality(ids) > 0 THEN
+				IF a_grp IS NULL THEN
+					gone := ARRAY(SELECT pgmq_c.delete(a_src, ids, cts));
+				ELSE
+					gone := ARRAY(SELECT pgmq_c.ack(a_src, a_grp, ids, cts));
+				END IF;
+				at := clock_timestamp();
+				INSERT INTO late
+				SELECT a_run, a_grp, a_c, u.id, u.ct, u.vt, at, u.id = ANY (gone)
+				  FROM unnest(ids, cts, due_vts) AS u(id, ct, vt);
+			END IF;
 			late_ids := keep_ids;
 			late_cts := keep_cts;
 			late_vts := keep_vts;
