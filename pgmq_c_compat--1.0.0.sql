@@ -7,16 +7,19 @@
 -- pgmq 1.x's SQL API (schema pgmq, as pgmq 1.5 names it: functions,
 -- argument names, defaults, result types) on top of pgmq_c's queues.  A
 -- queue made here is a pgmq_c queue and the reverse: both APIs work on
--- both.  Every function is a thin wrapper around a pgmq_c function: it runs
--- as its caller (not SECURITY DEFINER: pgmq_c checks the caller's
--- privileges on the queue, and creating a queue needs EXECUTE on
--- pgmq_c.create_queue), with a pinned search_path and schema-qualified
--- calls.  The wrappers are plpgsql rather than SQL functions: PostgreSQL 15
--- plans a SQL function's body anew for every statement that calls it, while
--- plpgsql keeps its plans for the session.  What pgmq has and this does not
--- (the tables pgmq.q_<name> and pgmq.a_<name>, pgmq.meta, partitioning with
--- pg_partman, the conditional filter of read) is listed in README.md,
--- "pgmq compatibility".
+-- both.  Every function runs as its caller (not SECURITY DEFINER: pgmq_c
+-- checks the caller's privileges on the queue, and creating a queue needs
+-- EXECUTE on pgmq_c.create_queue).  The functions a consumer or producer
+-- calls per message (send, read, read_with_poll, pop, delete, archive) are
+-- C functions of pgmq_c's library (src/functions/compat_functions.c), the
+-- same code as pgmq_c's own with pgmq's arguments converted: a wrapper in
+-- plpgsql cost a third of a send's CPU.  The others are plpgsql wrappers
+-- with a pinned search_path and schema-qualified calls (plpgsql rather than
+-- SQL: PostgreSQL 15 plans a SQL function's body anew for every statement
+-- that calls it, while plpgsql keeps its plans for the session).  What
+-- pgmq has and this does not (the tables pgmq.q_<name> and pgmq.a_<name>,
+-- pgmq.meta, partitioning with pg_partman, the conditional filter of read)
+-- is listed in README.md, "pgmq compatibility".
 --
 
 --
@@ -169,73 +172,33 @@ COMMENT ON FUNCTION pgmq.list_queues() IS 'pgmq_c.list_queues() as pgmq''s queue
 -- message becomes visible); one in the past means now, as in pgmq.
 CREATE FUNCTION pgmq.send(queue_name text, msg jsonb)
 RETURNS SETOF bigint
-LANGUAGE plpgsql VOLATILE
-SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
-	RETURN NEXT pgmq_c.send(queue_name, msg);
-END
-$$;
+AS '$libdir/pgmq_c', 'pgmqc_compat_send'
+LANGUAGE C VOLATILE PARALLEL UNSAFE ROWS 1;
 
 CREATE FUNCTION pgmq.send(queue_name text, msg jsonb, headers jsonb)
 RETURNS SETOF bigint
-LANGUAGE plpgsql VOLATILE
-SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
-	RETURN NEXT pgmq_c.send(queue_name, msg, headers);
-END
-$$;
+AS '$libdir/pgmq_c', 'pgmqc_compat_send'
+LANGUAGE C VOLATILE PARALLEL UNSAFE ROWS 1;
 
 CREATE FUNCTION pgmq.send(queue_name text, msg jsonb, delay integer)
 RETURNS SETOF bigint
-LANGUAGE plpgsql VOLATILE
-SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
-	IF delay OPERATOR(pg_catalog.>) 0 THEN
-		RETURN NEXT pgmq_c.send(queue_name, msg, NULL, make_interval(secs => delay));
-	ELSE
-		RETURN NEXT pgmq_c.send(queue_name, msg);
-	END IF;
-END
-$$;
+AS '$libdir/pgmq_c', 'pgmqc_compat_send_seconds'
+LANGUAGE C VOLATILE PARALLEL UNSAFE ROWS 1;
 
 CREATE FUNCTION pgmq.send(queue_name text, msg jsonb, delay timestamptz)
 RETURNS SETOF bigint
-LANGUAGE plpgsql VOLATILE
-SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
-	RETURN NEXT pgmq_c.send(queue_name, msg, NULL,
-							greatest(delay OPERATOR(pg_catalog.-) clock_timestamp(), interval '0'));
-END
-$$;
+AS '$libdir/pgmq_c', 'pgmqc_compat_send_at'
+LANGUAGE C VOLATILE PARALLEL UNSAFE ROWS 1;
 
 CREATE FUNCTION pgmq.send(queue_name text, msg jsonb, headers jsonb, delay integer)
 RETURNS SETOF bigint
-LANGUAGE plpgsql VOLATILE
-SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
-	IF delay OPERATOR(pg_catalog.>) 0 THEN
-		RETURN NEXT pgmq_c.send(queue_name, msg, headers, make_interval(secs => delay));
-	ELSE
-		RETURN NEXT pgmq_c.send(queue_name, msg, headers);
-	END IF;
-END
-$$;
+AS '$libdir/pgmq_c', 'pgmqc_compat_send_seconds'
+LANGUAGE C VOLATILE PARALLEL UNSAFE ROWS 1;
 
 CREATE FUNCTION pgmq.send(queue_name text, msg jsonb, headers jsonb, delay timestamptz)
 RETURNS SETOF bigint
-LANGUAGE plpgsql VOLATILE
-SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
-	RETURN NEXT pgmq_c.send(queue_name, msg, headers,
-							greatest(delay OPERATOR(pg_catalog.-) clock_timestamp(), interval '0'));
-END
-$$;
+AS '$libdir/pgmq_c', 'pgmqc_compat_send_at'
+LANGUAGE C VOLATILE PARALLEL UNSAFE ROWS 1;
 
 CREATE FUNCTION pgmq.send_batch(queue_name text, msgs jsonb[])
 RETURNS SETOF bigint
@@ -307,20 +270,8 @@ $$;
 CREATE FUNCTION pgmq.read(queue_name text, vt integer, qty integer,
 						  conditional jsonb DEFAULT '{}')
 RETURNS SETOF pgmq.message_record
-LANGUAGE plpgsql VOLATILE
-SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
-	IF conditional OPERATOR(pg_catalog.<>) '{}' THEN
-		RAISE EXCEPTION 'pgmq_c_compat does not support read''s conditional filter'
-			USING ERRCODE = 'feature_not_supported',
-				  HINT = 'Pass ''{}'' (the default), or filter the messages read.';
-	END IF;
-	RETURN QUERY
-		SELECT m.msg_id, m.read_ct, m.enqueued_at, m.vt, m.message, m.headers
-		  FROM pgmq_c.read(queue_name, make_interval(secs => vt), qty) m;
-END
-$$;
+AS '$libdir/pgmq_c', 'pgmqc_compat_read'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
 COMMENT ON FUNCTION pgmq.read(text, integer, integer, jsonb) IS 'pgmq_c.read with a lease of vt seconds; conditional must be ''{}''';
 
 CREATE FUNCTION pgmq.read_with_poll(queue_name text, vt integer, qty integer,
@@ -328,36 +279,14 @@ CREATE FUNCTION pgmq.read_with_poll(queue_name text, vt integer, qty integer,
 									poll_interval_ms integer DEFAULT 100,
 									conditional jsonb DEFAULT '{}')
 RETURNS SETOF pgmq.message_record
-LANGUAGE plpgsql VOLATILE
-SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
-	IF conditional OPERATOR(pg_catalog.<>) '{}' THEN
-		RAISE EXCEPTION 'pgmq_c_compat does not support read''s conditional filter'
-			USING ERRCODE = 'feature_not_supported',
-				  HINT = 'Pass ''{}'' (the default), or filter the messages read.';
-	END IF;
-	-- no polling: pgmq_c's reader sleeps in the server and is woken by the
-	-- commit that makes a message visible (poll_interval_ms is not needed)
-	RETURN QUERY
-		SELECT m.msg_id, m.read_ct, m.enqueued_at, m.vt, m.message, m.headers
-		  FROM pgmq_c.read(queue_name, make_interval(secs => vt), qty,
-						   make_interval(secs => max_poll_seconds)) m;
-END
-$$;
+AS '$libdir/pgmq_c', 'pgmqc_compat_read_with_poll'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
 COMMENT ON FUNCTION pgmq.read_with_poll(text, integer, integer, integer, integer, jsonb) IS 'pgmq_c.read waiting up to max_poll_seconds in the server, woken by the sender''s commit (poll_interval_ms unused); conditional must be ''{}''';
 
 CREATE FUNCTION pgmq.pop(queue_name text)
 RETURNS SETOF pgmq.message_record
-LANGUAGE plpgsql VOLATILE
-SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
-	RETURN QUERY
-		SELECT m.msg_id, m.read_ct, m.enqueued_at, m.vt, m.message, m.headers
-		  FROM pgmq_c.pop(queue_name) m;
-END
-$$;
+AS '$libdir/pgmq_c', 'pgmqc_compat_pop'
+LANGUAGE C VOLATILE PARALLEL UNSAFE ROWS 1;
 COMMENT ON FUNCTION pgmq.pop(text) IS 'pgmq_c.pop: reads and deletes the oldest visible message';
 
 --
@@ -365,43 +294,23 @@ COMMENT ON FUNCTION pgmq.pop(text) IS 'pgmq_c.pop: reads and deletes the oldest 
 --
 CREATE FUNCTION pgmq.delete(queue_name text, msg_id bigint)
 RETURNS boolean
-LANGUAGE plpgsql VOLATILE
-SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
-	RETURN pgmq_c.delete(queue_name, msg_id);
-END
-$$;
+AS '$libdir/pgmq_c', 'pgmqc_delete'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
 
 CREATE FUNCTION pgmq.delete(queue_name text, msg_ids bigint[])
 RETURNS SETOF bigint
-LANGUAGE plpgsql VOLATILE
-SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
-	RETURN QUERY SELECT pgmq_c.delete(queue_name, msg_ids);
-END
-$$;
+AS '$libdir/pgmq_c', 'pgmqc_delete_many'
+LANGUAGE C VOLATILE PARALLEL UNSAFE ROWS 100;
 
 CREATE FUNCTION pgmq.archive(queue_name text, msg_id bigint)
 RETURNS boolean
-LANGUAGE plpgsql VOLATILE
-SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
-	RETURN pgmq_c.archive(queue_name, msg_id);
-END
-$$;
+AS '$libdir/pgmq_c', 'pgmqc_archive'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
 
 CREATE FUNCTION pgmq.archive(queue_name text, msg_ids bigint[])
 RETURNS SETOF bigint
-LANGUAGE plpgsql VOLATILE
-SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
-	RETURN QUERY SELECT pgmq_c.archive(queue_name, msg_ids);
-END
-$$;
+AS '$libdir/pgmq_c', 'pgmqc_archive_many'
+LANGUAGE C VOLATILE PARALLEL UNSAFE ROWS 100;
 
 CREATE FUNCTION pgmq.set_vt(queue_name text, msg_id bigint, vt integer)
 RETURNS SETOF pgmq.message_record

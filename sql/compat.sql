@@ -25,11 +25,16 @@ SELECT attrelid::regclass AS type, attname, format_type(atttypid, atttypmod)
                     'pgmq.metrics_result'::regclass) AND attnum > 0
  ORDER BY attrelid::regclass::text, attnum;
 
--- none runs as its owner; every one pins its search_path
-SELECT count(*) FILTER (WHERE prosecdef) AS security_definer,
-       count(*) FILTER (WHERE proconfig IS DISTINCT FROM '{"search_path=pg_catalog, pg_temp"}') AS unpinned,
+-- none runs as its owner; every one in plpgsql pins its search_path; the
+-- others are C functions of pgmq_c's library
+SELECT count(*) FILTER (WHERE p.prosecdef) AS security_definer,
+       count(*) FILTER (WHERE l.lanname = 'plpgsql'
+                          AND p.proconfig IS DISTINCT FROM '{"search_path=pg_catalog, pg_temp"}') AS unpinned,
+       count(*) FILTER (WHERE l.lanname = 'c' AND p.probin = '$libdir/pgmq_c') AS c_in_pgmq_c,
+       count(*) FILTER (WHERE l.lanname NOT IN ('plpgsql', 'c')) AS other_languages,
        count(*) AS functions
-  FROM pg_proc WHERE pronamespace = 'pgmq'::regnamespace;
+  FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
+ WHERE p.pronamespace = 'pgmq'::regnamespace;
 
 -- queue management
 SELECT pgmq.create('cq_plain');
@@ -94,8 +99,9 @@ SELECT pgmqc_test.try($$SELECT * FROM pgmq.read('cq_plain', 30, 1, '{"n": 1}')$$
 SELECT pgmqc_test.try($$SELECT * FROM pgmq.read_with_poll('cq_plain', 30, 1, 1, 100, '{"n": 1}')$$);
 
 -- read_with_poll: waits in the server (pgmq_c's wait), no sleep loop
-SELECT prosrc LIKE '%pg_sleep%' AS sleeps, prosrc LIKE '%pgmq_c.read(%' AS calls_pgmq_c_read
-  FROM pg_proc WHERE oid = 'pgmq.read_with_poll'::regproc;
+SELECT l.lanname, p.prosrc, p.probin
+  FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
+ WHERE p.oid = 'pgmq.read_with_poll'::regproc;
 SELECT msg_id, read_ct FROM pgmq.read_with_poll('cq_plain', 30, 2);   -- visible: at once
 SELECT clock_timestamp() AS t0 \gset
 SELECT count(*) FROM pgmq.read_with_poll('cq_nonpart', 30, 1, 1);     -- nothing: after 1 s
@@ -159,6 +165,21 @@ SELECT pgmqc_test.try($$SELECT * FROM pgmq.set_vt('cq_plain', 2, -1)$$);
 SELECT pgmqc_test.try($$SELECT * FROM pgmq.read_with_poll('cq_plain', 30, 1, -1)$$);
 SELECT pgmqc_test.try($$SELECT * FROM pgmq.send('cq_plain', '42')$$);
 SELECT pgmqc_test.try($$SELECT * FROM pgmq.send(NULL, '{}')$$);
+SELECT pgmqc_test.try($$SELECT * FROM pgmq.send('cq_plain', NULL::jsonb)$$);
+SELECT pgmqc_test.try($$SELECT * FROM pgmq.send('cq_plain', '{}', NULL::integer)$$);
+SELECT pgmqc_test.try($$SELECT * FROM pgmq.send('cq_plain', '{}', '{}'::jsonb, NULL::timestamptz)$$);
+SELECT pgmqc_test.try($$SELECT * FROM pgmq.send('cq_plain', '{}', 'infinity'::timestamptz)$$);
+SELECT pgmqc_test.try($$SELECT * FROM pgmq.send('cq_plain', '{}', 400000000)$$);
+SELECT pgmqc_test.try($$SELECT * FROM pgmq.read_with_poll('cq_plain', 30, 1, NULL)$$);
+SELECT pgmqc_test.try($$SELECT pgmq.delete('cq_plain', NULL::bigint)$$);
+SELECT pgmqc_test.try($$SELECT * FROM pgmq.archive('cq_plain', ARRAY[NULL]::bigint[])$$);
+SELECT pgmqc_test.try($$SELECT * FROM pgmq.pop(NULL)$$);
+-- nothing of the above was stored
+SELECT queue_length FROM pgmq_c.metrics('cq_plain');
+-- vt NULL: the queue's default lease (pgmq_c.read's NULL), here 30 s
+SELECT msg_id, vt BETWEEN clock_timestamp() + interval '25 seconds'
+                      AND clock_timestamp() + interval '31 seconds' AS default_lease
+  FROM pgmq.read('cq_plain', NULL, 1);
 SELECT pgmqc_test.try($$SELECT pgmq.create('bad name')$$);
 SELECT pgmqc_test.try($$SELECT pgmq.metrics('cq_nowhere')$$);
 SELECT pgmqc_test.try($$SELECT pgmq.purge_queue('cq_nowhere')$$);

@@ -36,7 +36,11 @@ PG_FUNCTION_INFO_V1(pgmqc_archive_many);
 PG_FUNCTION_INFO_V1(pgmqc_set_vt);
 PG_FUNCTION_INFO_V1(pgmqc_nack_queue);
 
-/* Shared body of delete(name, msg_id, read_ct) and archive(...). */
+/*
+ * Shared body of delete(name, msg_id, read_ct) and archive(...); also of
+ * pgmq_c_compat's pgmq.delete(name, msg_id) and pgmq.archive(...), which
+ * have no read_ct.
+ */
 static bool
 remove_one(FunctionCallInfo fcinfo, bool archive, const char *funcname)
 {
@@ -44,7 +48,7 @@ remove_one(FunctionCallInfo fcinfo, bool archive, const char *funcname)
 	char	   *name = pgmqc_arg_name(fcinfo, 0);
 	PgmqcQueue *queue;
 	int64		msg_id;
-	bool		has_read_ct = !PG_ARGISNULL(2);
+	bool		has_read_ct = PG_NARGS() > 2 && !PG_ARGISNULL(2);
 	int32		read_ct = 0;
 	bool		done;
 
@@ -65,7 +69,10 @@ remove_one(FunctionCallInfo fcinfo, bool archive, const char *funcname)
 	return done;
 }
 
-/* Shared body of delete(name, msg_ids[], read_cts[]) and archive(...). */
+/*
+ * Shared body of delete(name, msg_ids[], read_cts[]) and archive(...); also
+ * of pgmq_c_compat's pgmq.delete(name, msg_ids[]) and pgmq.archive(...).
+ */
 static void
 remove_many(FunctionCallInfo fcinfo, bool archive, const char *funcname)
 {
@@ -80,7 +87,8 @@ remove_many(FunctionCallInfo fcinfo, bool archive, const char *funcname)
 
 	ids = pgmqc_check_array(fcinfo, 1, "msg_ids", true);
 	n = ArrayGetNItems(ARR_NDIM(ids), ARR_DIMS(ids));
-	read_cts = pgmqc_check_read_cts(fcinfo, 2, n);
+	if (PG_NARGS() > 2)
+		read_cts = pgmqc_check_read_cts(fcinfo, 2, n);
 	pgmqc_check_writable(funcname);
 	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
 	if (n == 0)

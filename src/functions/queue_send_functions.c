@@ -37,6 +37,7 @@
 #include "common/statements.h"
 #include "functions/arguments.h"
 #include "functions/results.h"
+#include "functions/send_message.h"
 #include "queue/queue.h"
 #include "topic/topic.h"
 
@@ -264,42 +265,26 @@ send_general(PgmqcQueue *queue, int n, Jsonb **messages, Jsonb **headers,
 }
 
 /*
- * send(queue_name text, message jsonb, headers jsonb, delay interval,
- *		ordering_key text, dedup_id text) RETURNS bigint
+ * Send one message (headers NULL for none) after delay, with ordering key
+ * and deduplication id (each (Datum) 0 for none, both already checked) to
+ * queue or topic "name": the body of send(), also behind pgmq_c_compat's
+ * pgmq.send.  Checks the message, its headers and size and the delay, and
+ * returns the msg_id.
  */
-Datum
-pgmqc_send(PG_FUNCTION_ARGS)
+int64
+pgmqc_send_message(const char *name, Jsonb *message, Jsonb *headers,
+				   Interval *delay, Datum key, Datum dedup_id)
 {
 	PgmqcContext cxt;
-	char	   *name = pgmqc_arg_name(fcinfo, 0);
-	Jsonb	   *message;
-	Jsonb	   *headers = NULL;
-	Interval   *delay;
 	PgmqcQueue *queue;
 	int64		msg_id;
-	Datum		key = (Datum) 0;
-	Datum		dedup_id = (Datum) 0;
 
-	pgmqc_check_not_null(fcinfo, 1, "message");
-	message = PG_GETARG_JSONB_P(1);
 	pgmqc_check_message(message);
-	if (!PG_ARGISNULL(2))
-	{
-		headers = PG_GETARG_JSONB_P(2);
+	if (headers != NULL)
 		pgmqc_check_headers(headers);
-	}
 	pgmqc_check_size(message, headers);
-	if (PG_NARGS() > 4 && !PG_ARGISNULL(4))
-	{
-		key = PG_GETARG_DATUM(4);
-		pgmqc_check_key(DatumGetTextPP(key), "ordering_key");
-	}
-	if (PG_NARGS() > 5 && !PG_ARGISNULL(5))
-	{
-		dedup_id = PG_GETARG_DATUM(5);
-		pgmqc_check_key(DatumGetTextPP(dedup_id), "dedup_id");
-	}
-	delay = check_delay_arg(fcinfo, "send()");
+	pgmqc_check_delay(delay);
+	pgmqc_check_writable("send()");
 
 	queue = connect_to_send(&cxt, name);
 	if (key == (Datum) 0 && dedup_id != (Datum) 0)
@@ -321,10 +306,10 @@ pgmqc_send(PG_FUNCTION_ARGS)
 	else if (key != (Datum) 0)
 	{
 		bool		no_null = false;
-		bool		key_null = key == (Datum) 0;
+		bool		key_null = false;
 
 		send_general(queue, 1, &message, headers ? &headers : NULL, delay,
-					 key_null ? NULL : &key, &key_null,
+					 &key, &key_null,
 					 dedup_id ? &dedup_id : NULL, &no_null, &msg_id);
 	}
 	else if (queue->kind == PGMQC_KIND_TOPIC)
@@ -332,7 +317,35 @@ pgmqc_send(PG_FUNCTION_ARGS)
 	else
 		msg_id = pgmqc_queue_send(queue, message, headers, delay);
 	pgmqc_spi_finish(&cxt);
-	PG_RETURN_INT64(msg_id);
+	return msg_id;
+}
+
+/*
+ * send(queue_name text, message jsonb, headers jsonb, delay interval,
+ *		ordering_key text, dedup_id text) RETURNS bigint
+ */
+Datum
+pgmqc_send(PG_FUNCTION_ARGS)
+{
+	char	   *name = pgmqc_arg_name(fcinfo, 0);
+	Datum		key = (Datum) 0;
+	Datum		dedup_id = (Datum) 0;
+
+	pgmqc_check_not_null(fcinfo, 1, "message");
+	pgmqc_check_not_null(fcinfo, 3, "delay");
+	if (PG_NARGS() > 4 && !PG_ARGISNULL(4))
+	{
+		key = PG_GETARG_DATUM(4);
+		pgmqc_check_key(DatumGetTextPP(key), "ordering_key");
+	}
+	if (PG_NARGS() > 5 && !PG_ARGISNULL(5))
+	{
+		dedup_id = PG_GETARG_DATUM(5);
+		pgmqc_check_key(DatumGetTextPP(dedup_id), "dedup_id");
+	}
+	PG_RETURN_INT64(pgmqc_send_message(name, PG_GETARG_JSONB_P(1),
+									   PG_ARGISNULL(2) ? NULL : PG_GETARG_JSONB_P(2),
+									   PG_GETARG_INTERVAL_P(3), key, dedup_id));
 }
 
 /*

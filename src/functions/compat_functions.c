@@ -1,0 +1,241 @@
+/*-------------------------------------------------------------------------
+ *
+ * compat_functions.c
+ *		The hot functions of pgmq_c_compat (pgmq 1.x's API in schema pgmq):
+ *		pgmq.send, pgmq.read, pgmq.read_with_poll and pgmq.pop.
+ *
+ * pgmq_c_compat--1.0.0.sql declares these as C functions of this library,
+ * so that a message sent or read through pgmq's API costs what it costs
+ * through pgmq_c's own: a plpgsql wrapper with a pinned search_path costs a
+ * third of a send's CPU.  Each converts pgmq's arguments (integer seconds,
+ * a timestamptz delay, the read's conditional filter) and calls the code
+ * behind pgmq_c.send and pgmq_c.read, with the same checks, privileges and
+ * errors.  pgmq.delete and pgmq.archive are pgmq_c's own delete and archive
+ * (queue_ack_functions.c); the rest of the API stays in plpgsql.
+ *
+ * Copyright (c) 2026, pgmq_c developers
+ *
+ * IDENTIFICATION
+ *	  src/functions/compat_functions.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "funcapi.h"
+#include "utils/builtins.h"
+#include "utils/jsonb.h"
+#include "utils/timestamp.h"
+
+#include "pgmq_c.h"
+#include "common/intervals.h"
+#include "common/object_cache.h"
+#include "common/security.h"
+#include "functions/arguments.h"
+#include "functions/results.h"
+#include "functions/send_message.h"
+#include "queue/queue.h"
+
+PG_FUNCTION_INFO_V1(pgmqc_compat_send);
+PG_FUNCTION_INFO_V1(pgmqc_compat_send_seconds);
+PG_FUNCTION_INFO_V1(pgmqc_compat_send_at);
+PG_FUNCTION_INFO_V1(pgmqc_compat_read);
+PG_FUNCTION_INFO_V1(pgmqc_compat_read_with_poll);
+PG_FUNCTION_INFO_V1(pgmqc_compat_pop);
+
+/* An interval of secs seconds, in *iv. */
+static Interval *
+seconds_interval(Interval *iv, int32 secs)
+{
+	iv->month = 0;
+	iv->day = 0;
+	iv->time = (int64) secs * USECS_PER_SEC;
+	return iv;
+}
+
+/*
+ * pgmq's send returns its msg_id as a set of one row; the message is
+ * argument 1, its headers argument 2 when the call has nargs_with_headers
+ * arguments (a NULL headers is none, as in pgmq).
+ */
+static Datum
+send_and_return(FunctionCallInfo fcinfo, int nargs_with_headers,
+				Interval *delay)
+{
+	char	   *name = pgmqc_arg_name_as(fcinfo, 0, "queue");
+	Jsonb	   *headers = NULL;
+	int64		msg_id;
+
+	pgmqc_check_not_null(fcinfo, 1, "msg");
+	if (PG_NARGS() == nargs_with_headers && !PG_ARGISNULL(2))
+		headers = PG_GETARG_JSONB_P(2);
+	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
+	msg_id = pgmqc_send_message(name, PG_GETARG_JSONB_P(1), headers, delay,
+								(Datum) 0, (Datum) 0);
+	pgmqc_emit_ids(fcinfo, &msg_id, 1);
+	PG_RETURN_NULL();
+}
+
+/*
+ * pgmq.send(queue_name text, msg jsonb) and
+ * pgmq.send(queue_name text, msg jsonb, headers jsonb)
+ *		RETURNS SETOF bigint
+ */
+Datum
+pgmqc_compat_send(PG_FUNCTION_ARGS)
+{
+	Interval	none;
+
+	return send_and_return(fcinfo, 3, seconds_interval(&none, 0));
+}
+
+/*
+ * pgmq.send(queue_name text, msg jsonb, delay integer) and
+ * pgmq.send(queue_name text, msg jsonb, headers jsonb, delay integer)
+ *		RETURNS SETOF bigint
+ *
+ * A delay of 0 or less sends a message visible at once, as pgmq does; NULL
+ * is refused (pgmq would store a message that never becomes visible).
+ */
+Datum
+pgmqc_compat_send_seconds(PG_FUNCTION_ARGS)
+{
+	int			delay_arg = PG_NARGS() - 1;
+	Interval	delay;
+
+	pgmqc_check_not_null(fcinfo, delay_arg, "delay");
+	return send_and_return(fcinfo, 4,
+						   seconds_interval(&delay,
+											Max(PG_GETARG_INT32(delay_arg), 0)));
+}
+
+/*
+ * pgmq.send(queue_name text, msg jsonb, delay timestamptz) and
+ * pgmq.send(queue_name text, msg jsonb, headers jsonb, delay timestamptz)
+ *		RETURNS SETOF bigint
+ *
+ * The message is delivered at delay; a time already past sends it visible
+ * at once.  NULL and infinite times are refused.
+ */
+Datum
+pgmqc_compat_send_at(PG_FUNCTION_ARGS)
+{
+	int			delay_arg = PG_NARGS() - 1;
+	Interval	delay;
+
+	TimestampTz at;
+	TimestampTz now = GetCurrentTimestamp();
+
+	pgmqc_check_not_null(fcinfo, delay_arg, "delay");
+	at = PG_GETARG_TIMESTAMPTZ(delay_arg);
+	if (TIMESTAMP_NOT_FINITE(at))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("delay must be a finite time")));
+	seconds_interval(&delay, 0);
+	if (at > now)
+		delay.time = at - now;
+	return send_and_return(fcinfo, 4, &delay);
+}
+
+/*
+ * pgmq's read filter argument (conditional, argument argno): only '{}' (or
+ * NULL) is supported, anything else is refused rather than ignored.
+ */
+static void
+check_conditional(FunctionCallInfo fcinfo, int argno)
+{
+	Jsonb	   *conditional;
+
+	if (PG_NARGS() <= argno || PG_ARGISNULL(argno))
+		return;
+	conditional = PG_GETARG_JSONB_P(argno);
+	if (!JB_ROOT_IS_OBJECT(conditional) || JB_ROOT_COUNT(conditional) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("pgmq_c_compat does not support read's conditional filter"),
+				 errhint("Pass '{}' (the default), or filter the messages read.")));
+}
+
+/*
+ * Claim up to qty messages of queue "name" for vt seconds (NULL: the
+ * queue's default lease), waiting until deadline if waiting, into the
+ * function's result (pgmq.message_record rows: the first six columns of
+ * pgmq_c.message).
+ */
+static Datum
+read_into_result(FunctionCallInfo fcinfo, bool waiting, TimestampTz deadline)
+{
+	PgmqcContext cxt;
+	char	   *name = pgmqc_arg_name_as(fcinfo, 0, "queue");
+	int32		qty = pgmqc_check_qty(fcinfo, 2);
+	Interval	vt_buf;
+	Interval   *vt = NULL;
+
+	if (!PG_ARGISNULL(1))
+	{
+		vt = seconds_interval(&vt_buf, PG_GETARG_INT32(1));
+		pgmqc_check_vt(vt, "vt", true);
+	}
+	pgmqc_check_writable("read()");
+	InitMaterializedSRF(fcinfo, 0);
+
+	pgmqc_spi_connect(&cxt);
+	pgmqc_queue_claim(name, qty, vt, waiting, deadline, false);
+	pgmqc_emit_rows(fcinfo, true);
+	pgmqc_spi_finish(&cxt);
+	PG_RETURN_NULL();
+}
+
+/*
+ * pgmq.read(queue_name text, vt integer, qty integer,
+ *			 conditional jsonb DEFAULT '{}') RETURNS SETOF message_record
+ */
+Datum
+pgmqc_compat_read(PG_FUNCTION_ARGS)
+{
+	check_conditional(fcinfo, 3);
+	return read_into_result(fcinfo, false, 0);
+}
+
+/*
+ * pgmq.read_with_poll(queue_name text, vt integer, qty integer,
+ *					   max_poll_seconds integer DEFAULT 5,
+ *					   poll_interval_ms integer DEFAULT 100,
+ *					   conditional jsonb DEFAULT '{}')
+ *		RETURNS SETOF message_record
+ *
+ * No polling: the reader sleeps in the server and is woken by the commit
+ * that makes a message visible, as pgmq_c.read with a wait does, so
+ * poll_interval_ms is not needed.
+ */
+Datum
+pgmqc_compat_read_with_poll(PG_FUNCTION_ARGS)
+{
+	Interval	wait;
+
+	check_conditional(fcinfo, 5);
+	pgmqc_check_not_null(fcinfo, 3, "max_poll_seconds");
+	seconds_interval(&wait, PG_GETARG_INT32(3));
+	return read_into_result(fcinfo, pgmqc_check_wait(&wait),
+							pgmqc_now_plus(&wait));
+}
+
+/* pgmq.pop(queue_name text) RETURNS SETOF message_record */
+Datum
+pgmqc_compat_pop(PG_FUNCTION_ARGS)
+{
+	PgmqcContext cxt;
+	char	   *name = pgmqc_arg_name_as(fcinfo, 0, "queue");
+	PgmqcQueue *queue;
+
+	pgmqc_check_writable("pop()");
+	InitMaterializedSRF(fcinfo, 0);
+	pgmqc_spi_connect(&cxt);
+	queue = pgmqc_open(name, PGMQC_KIND_QUEUE, PGMQC_PRIV_CONSUME);
+	pgmqc_check_not_dropped(queue);
+	pgmqc_queue_pop(queue, 1);
+	pgmqc_emit_rows(fcinfo, true);
+	pgmqc_spi_finish(&cxt);
+	PG_RETURN_NULL();
+}
