@@ -22,7 +22,7 @@ DATA = pgmq_c--0.1.0.sql pgmq_c--0.1.0--0.2.0.sql pgmq_c--0.2.0--0.3.0.sql \
 	pgmq_c_compat--1.0.0.sql
 
 REGRESS = upgrade setup api queue_basic queue_read queue_ack queue_delay queue_txn \
-	queue_metrics queue_wait bad_input topic_basic topic_bad_input limits \
+	queue_metrics queue_wait read_acks bad_input topic_basic topic_bad_input limits \
 	retries_queue retries_group ordering dedup durability compat security_access security_exploit cleanup
 REGRESS_OPTS = --inputdir=.
 

@@ -27,9 +27,9 @@
 -- with it are never handed out again.
 
 --
--- Functions whose arguments or results change are dropped and created
--- again, keeping the EXECUTE privileges a DBA gave or took away (as in
--- pgmq_c--0.6.0--0.7.0.sql).
+-- Functions and procedures whose arguments or results change are dropped
+-- and created again, keeping the EXECUTE privileges a DBA gave or took away
+-- (as in pgmq_c--0.6.0--0.7.0.sql).
 --
 CREATE FUNCTION pgmq_c.upgrade_0_8_replace(old_signature text,
 										   new_signature text,
@@ -47,16 +47,16 @@ BEGIN
 	SELECT p.proacl, p.proowner INTO acl, owner
 	  FROM pg_catalog.pg_proc p
 	 WHERE p.oid OPERATOR(pg_catalog.=) old_signature::pg_catalog.regprocedure;
-	EXECUTE 'DROP FUNCTION ' OPERATOR(pg_catalog.||) old_signature;
+	EXECUTE 'DROP ROUTINE ' OPERATOR(pg_catalog.||) old_signature;
 	EXECUTE create_statement;
-	EXECUTE 'REVOKE ALL ON FUNCTION ' OPERATOR(pg_catalog.||) new_signature OPERATOR(pg_catalog.||) ' FROM PUBLIC';
+	EXECUTE 'REVOKE ALL ON ROUTINE ' OPERATOR(pg_catalog.||) new_signature OPERATOR(pg_catalog.||) ' FROM PUBLIC';
 	FOR it IN
 		SELECT a.grantee
 		  FROM pg_catalog.aclexplode(COALESCE(acl, pg_catalog.acldefault('f', owner))) a
 		 WHERE a.privilege_type OPERATOR(pg_catalog.=) 'EXECUTE'
 		   AND a.grantee OPERATOR(pg_catalog.<>) owner
 	LOOP
-		EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION %s TO %s', new_signature,
+		EXECUTE pg_catalog.format('GRANT EXECUTE ON ROUTINE %s TO %s', new_signature,
 								  CASE WHEN it.grantee OPERATOR(pg_catalog.=) 0 THEN 'PUBLIC'
 								  ELSE pg_catalog.quote_ident(it.grantee::pg_catalog.regrole::pg_catalog.text) END);
 	END LOOP;
@@ -142,6 +142,54 @@ SELECT pgmq_c.upgrade_0_8_replace(
 	AS 'MODULE_PATHNAME', 'pgmqc_list_topics'
 	LANGUAGE C VOLATILE PARALLEL UNSAFE$sql$);
 COMMENT ON FUNCTION pgmq_c.list_topics() IS 'one row per topic on which the caller holds some privilege, with its deduplication window and durability';
+
+--
+-- A read acknowledges the receipts of the messages read before and leases
+-- the next ones in one transaction: one commit per message consumed.
+--
+SELECT pgmq_c.upgrade_0_8_replace(
+	'pgmq_c.read(text, interval, integer, interval)',
+	'pgmq_c.read(text, interval, integer, interval, bigint[], integer[])',
+	$sql$CREATE FUNCTION pgmq_c.read(queue_name text, vt interval DEFAULT NULL,
+		qty integer DEFAULT 1, wait interval DEFAULT '0',
+		delete_ids bigint[] DEFAULT NULL, delete_read_cts integer[] DEFAULT NULL)
+	RETURNS SETOF pgmq_c.message
+	AS 'MODULE_PATHNAME', 'pgmqc_read'
+	LANGUAGE C VOLATILE PARALLEL UNSAFE ROWS 10$sql$);
+COMMENT ON FUNCTION pgmq_c.read(text, interval, integer, interval, bigint[], integer[]) IS 'delete the receipts delete_ids (with delete_read_cts) first; then lease up to qty visible messages, oldest first, for vt; with wait, sleep until one is visible or wait has passed (holds the snapshot meanwhile: prefer CALL pgmq_c.receive)';
+
+SELECT pgmq_c.upgrade_0_8_replace(
+	'pgmq_c.receive(text, interval, integer, interval, pgmq_c.message[])',
+	'pgmq_c.receive(text, interval, integer, interval, pgmq_c.message[], bigint[], integer[])',
+	$sql$CREATE PROCEDURE pgmq_c.receive(queue_name text, vt interval DEFAULT NULL,
+		qty integer DEFAULT 1, wait interval DEFAULT '0',
+		INOUT messages pgmq_c.message[] DEFAULT NULL,
+		delete_ids bigint[] DEFAULT NULL, delete_read_cts integer[] DEFAULT NULL)
+	AS 'MODULE_PATHNAME', 'pgmqc_receive'
+	LANGUAGE C$sql$);
+COMMENT ON PROCEDURE pgmq_c.receive(text, interval, integer, interval, pgmq_c.message[], bigint[], integer[]) IS 'like read(), but commits before it sleeps: waits holding no snapshot; returns the leased messages as an array';
+
+SELECT pgmq_c.upgrade_0_8_replace(
+	'pgmq_c.read_group(text, text, interval, integer, interval)',
+	'pgmq_c.read_group(text, text, interval, integer, interval, bigint[], integer[])',
+	$sql$CREATE FUNCTION pgmq_c.read_group(topic_name text, group_name text,
+		vt interval DEFAULT NULL, qty integer DEFAULT 1, wait interval DEFAULT '0',
+		ack_ids bigint[] DEFAULT NULL, ack_read_cts integer[] DEFAULT NULL)
+	RETURNS SETOF pgmq_c.message
+	AS 'MODULE_PATHNAME', 'pgmqc_read_group'
+	LANGUAGE C VOLATILE PARALLEL UNSAFE ROWS 10$sql$);
+COMMENT ON FUNCTION pgmq_c.read_group(text, text, interval, integer, interval, bigint[], integer[]) IS 'acknowledge the receipts ack_ids (with ack_read_cts) first; then lease the group''s next qty messages for vt (NULL: the group''s visibility_timeout); with wait, sleep until one is there';
+
+SELECT pgmq_c.upgrade_0_8_replace(
+	'pgmq_c.receive_group(text, text, interval, integer, interval, pgmq_c.message[])',
+	'pgmq_c.receive_group(text, text, interval, integer, interval, pgmq_c.message[], bigint[], integer[])',
+	$sql$CREATE PROCEDURE pgmq_c.receive_group(topic_name text, group_name text,
+		vt interval DEFAULT NULL, qty integer DEFAULT 1, wait interval DEFAULT '0',
+		INOUT messages pgmq_c.message[] DEFAULT NULL,
+		ack_ids bigint[] DEFAULT NULL, ack_read_cts integer[] DEFAULT NULL)
+	AS 'MODULE_PATHNAME', 'pgmqc_receive_group'
+	LANGUAGE C$sql$);
+COMMENT ON PROCEDURE pgmq_c.receive_group(text, text, interval, integer, interval, pgmq_c.message[], bigint[], integer[]) IS 'like read_group(), but commits before it sleeps';
 
 DROP FUNCTION pgmq_c.upgrade_0_8_replace(text, text, text, boolean);
 

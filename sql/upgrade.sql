@@ -307,11 +307,22 @@ SELECT count(*) AS columns FROM pg_proc p, unnest(p.proargnames) a
 SELECT topic_name, groups, dedup_window FROM pgmq_c.list_topics() WHERE topic_name = 'up_tpl_topic';
 GRANT EXECUTE ON FUNCTION pgmq_c.create_queue(text, interval, integer, text, interval, interval, interval, interval) TO regress_up_other;
 GRANT EXECUTE ON FUNCTION pgmq_c.create_topic(text, interval, bigint, interval) TO regress_up_other;
+-- read, receive, read_group and receive_group gain the receipts they
+-- acknowledge: the procedures too keep what a DBA granted or revoked
+REVOKE EXECUTE ON PROCEDURE pgmq_c.receive(text, interval, integer, interval, pgmq_c.message[]) FROM PUBLIC;
+GRANT EXECUTE ON PROCEDURE pgmq_c.receive(text, interval, integer, interval, pgmq_c.message[]) TO regress_up_other;
 ALTER EXTENSION pgmq_c UPDATE TO '0.8.0';
 SELECT extversion FROM pg_extension WHERE extname = 'pgmq_c';
 SELECT has_function_privilege('regress_up_other', 'pgmq_c.create_queue(text, interval, integer, text, interval, interval, interval, interval, text)', 'EXECUTE') AS other_creates,
        has_function_privilege('regress_up_other', 'pgmq_c.create_topic(text, interval, bigint, interval, text)', 'EXECUTE') AS other_creates_topics,
        has_function_privilege('regress_up_creator', 'pgmq_c.create_topic(text, interval, bigint, interval, text)', 'EXECUTE') AS creator_creates_topics;
+SELECT has_function_privilege('regress_up_other', 'pgmq_c.receive(text, interval, integer, interval, pgmq_c.message[], bigint[], integer[])', 'EXECUTE') AS other_receives,
+       has_function_privilege('regress_up_creator', 'pgmq_c.receive(text, interval, integer, interval, pgmq_c.message[], bigint[], integer[])', 'EXECUTE') AS creator_receives,
+       has_function_privilege('regress_up_creator', 'pgmq_c.read(text, interval, integer, interval, bigint[], integer[])', 'EXECUTE') AS creator_reads;
+-- a read that deletes what it read before, on a queue made before
+SELECT msg_id AS read_before FROM pgmq_c.read('up_tpl', '30 seconds', 1) \gset
+SELECT count(*) AS read_after_delete FROM pgmq_c.read('up_tpl', '30 seconds', 1, delete_ids => ARRAY[:read_before]::bigint[]);
+SELECT count(*) AS deleted FROM pgmq_c.delete('up_tpl', ARRAY[:read_before]::bigint[]);
 -- the queues made before are logged; one can be made unlogged, with its
 -- messages, and a new one unlogged from the start
 SELECT queue_name, durability FROM pgmq_c.list_queues() WHERE queue_name IN ('up_tpl', 'up_keys') ORDER BY 1;

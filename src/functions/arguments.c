@@ -272,11 +272,13 @@ pgmqc_check_read_ct(int32 read_ct)
 }
 
 /*
- * The read_cts array argument argno (NULL when the argument is): as many
- * elements as the n msg_ids, none NULL or negative.
+ * The read_cts array argument argno, named cts_name (NULL when the argument
+ * is): as many elements as the n msg_ids of the argument named ids_name,
+ * none NULL or negative.
  */
-ArrayType *
-pgmqc_check_read_cts(FunctionCallInfo fcinfo, int argno, int n)
+static ArrayType *
+check_read_cts_named(FunctionCallInfo fcinfo, int argno, int n,
+					 const char *ids_name, const char *cts_name)
 {
 	ArrayType  *read_cts;
 	int			nct;
@@ -285,17 +287,66 @@ pgmqc_check_read_cts(FunctionCallInfo fcinfo, int argno, int n)
 
 	if (PG_ARGISNULL(argno))
 		return NULL;
-	read_cts = pgmqc_check_array(fcinfo, argno, "read_cts", true);
+	read_cts = pgmqc_check_array(fcinfo, argno, cts_name, true);
 	nct = ArrayGetNItems(ARR_NDIM(read_cts), ARR_DIMS(read_cts));
 	ct = (int32 *) ARR_DATA_PTR(read_cts);
 	if (nct != n)
 		ereport(ERROR,
 				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
-				 errmsg("msg_ids and read_cts must have the same number of elements"),
-				 errdetail("msg_ids has %d elements, read_cts has %d.", n, nct)));
+				 errmsg("%s and %s must have the same number of elements",
+						ids_name, cts_name),
+				 errdetail("%s has %d elements, %s has %d.",
+						   ids_name, n, cts_name, nct)));
 	for (i = 0; i < nct; i++)
 		pgmqc_check_read_ct(ct[i]);
 	return read_cts;
+}
+
+/*
+ * The read_cts array argument argno (NULL when the argument is): as many
+ * elements as the n msg_ids, none NULL or negative.
+ */
+ArrayType *
+pgmqc_check_read_cts(FunctionCallInfo fcinfo, int argno, int n)
+{
+	return check_read_cts_named(fcinfo, argno, n, "msg_ids", "read_cts");
+}
+
+/*
+ * The receipts a read acknowledges before it leases (delete_ids and
+ * delete_read_cts of read() and receive(), ack_ids and ack_read_cts of
+ * read_group() and receive_group()): the msg_ids, argument ids_arg named
+ * ids_name (NULL when it is NULL or the call has no such argument, as
+ * through the SQL declarations of an older version), *n of them, and their
+ * read_cts, argument cts_arg named cts_name, in *read_cts (NULL: none, the
+ * messages are acknowledged whoever holds them).  read_cts without msg_ids
+ * is an error rather than nothing.
+ */
+ArrayType *
+pgmqc_check_receipts(FunctionCallInfo fcinfo, int ids_arg, int cts_arg,
+					 const char *ids_name, const char *cts_name,
+					 ArrayType **read_cts, int *n)
+{
+	ArrayType  *ids;
+
+	*read_cts = NULL;
+	*n = 0;
+	if (PG_NARGS() <= ids_arg)
+		return NULL;
+	if (PG_ARGISNULL(ids_arg))
+	{
+		if (PG_NARGS() > cts_arg && !PG_ARGISNULL(cts_arg))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("%s is given without %s", cts_name, ids_name),
+					 errhint("Pass the msg_ids of the receipts in %s.", ids_name)));
+		return NULL;
+	}
+	ids = pgmqc_check_array(fcinfo, ids_arg, ids_name, true);
+	*n = ArrayGetNItems(ARR_NDIM(ids), ARR_DIMS(ids));
+	if (PG_NARGS() > cts_arg)
+		*read_cts = check_read_cts_named(fcinfo, cts_arg, *n, ids_name, cts_name);
+	return ids;
 }
 
 /* The reason of a nack: at most 1000 bytes, kept with the message. */

@@ -39,6 +39,10 @@ extern ArrayType *pgmqc_check_array(FunctionCallInfo fcinfo, int argno,
 extern void pgmqc_check_read_ct(int32 read_ct);
 extern ArrayType *pgmqc_check_read_cts(FunctionCallInfo fcinfo, int argno,
 									   int n);
+extern ArrayType *pgmqc_check_receipts(FunctionCallInfo fcinfo, int ids_arg,
+									   int cts_arg, const char *ids_name,
+									   const char *cts_name,
+									   ArrayType **read_cts, int *n);
 extern void pgmqc_check_reason(text *reason);
 extern void pgmqc_check_key(text *key, const char *argname);
 extern Datum *pgmqc_check_key_array(FunctionCallInfo fcinfo, int argno,

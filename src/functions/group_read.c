@@ -22,6 +22,7 @@
 #include "compat.h"
 #include "pgmq_c.h"
 #include "common/intervals.h"
+#include "common/object_cache.h"
 #include "common/security.h"
 #include "functions/arguments.h"
 #include "topic/topic.h"
@@ -47,8 +48,37 @@ check_group_args(FunctionCallInfo fcinfo, Interval **vt, int32 *qty,
 }
 
 /*
+ * Acknowledge the n receipts (msg_ids ids, read_cts NULL or of the same
+ * length) that a read acknowledges before it leases, in the group of the
+ * topic, as ack(topic_name, group_name, msg_ids, read_cts) would: a stale
+ * receipt is skipped.  Inside SPI.
+ */
+static void
+ack_receipts(const char *topic_name, const char *group_name, ArrayType *ids,
+			 ArrayType *read_cts, int n)
+{
+	PgmqcQueue *topic;
+	PgmqcGroup *group;
+	int			guard;
+
+	if (ids == NULL || n == 0)
+		return;
+	topic = pgmqc_open(topic_name, PGMQC_KIND_TOPIC, PGMQC_PRIV_CONSUME);
+	group = pgmqc_group_lookup(topic, group_name, false);
+	(void) pgmqc_check_group_not_dropped(topic, group, false);
+	/* planned for their index paths, as ack() plans them */
+	guard = pgmqc_plan_guard_begin();
+	pgmqc_group_ack_many(group, ids, read_cts);
+	pgmqc_plan_guard_end(guard);
+}
+
+/*
  * read_group(topic_name text, group_name text, vt interval, qty integer,
- *			  wait interval) RETURNS SETOF message
+ *			  wait interval, ack_ids bigint[], ack_read_cts integer[])
+ *		RETURNS SETOF message
+ *
+ * With ack_ids, those receipts are acknowledged first, in the same
+ * transaction as the lease of the group's next messages.
  */
 Datum
 pgmqc_read_group(PG_FUNCTION_ARGS)
@@ -60,12 +90,18 @@ pgmqc_read_group(PG_FUNCTION_ARGS)
 	int32		qty;
 	bool		waiting;
 	TimestampTz deadline;
+	ArrayType  *ack_ids;
+	ArrayType  *ack_cts;
+	int			nack;
 
 	check_group_args(fcinfo, &vt, &qty, &waiting, &deadline);
+	ack_ids = pgmqc_check_receipts(fcinfo, 5, 6, "ack_ids", "ack_read_cts",
+								   &ack_cts, &nack);
 	pgmqc_check_writable("read_group()");
 	InitMaterializedSRF(fcinfo, 0);
 
 	pgmqc_spi_connect(&cxt);
+	ack_receipts(topic_name, group_name, ack_ids, ack_cts, nack);
 	(void) pgmqc_group_claim_or_wait(topic_name, group_name, qty, vt, waiting,
 									 deadline, false);
 	pgmqc_emit_rows(fcinfo, true);
@@ -75,11 +111,13 @@ pgmqc_read_group(PG_FUNCTION_ARGS)
 
 /*
  * CALL receive_group(topic_name text, group_name text, vt interval,
- *					  qty integer, wait interval, INOUT messages message[])
+ *					  qty integer, wait interval, INOUT messages message[],
+ *					  ack_ids bigint[], ack_read_cts integer[])
  *
  * read_group() as a procedure that commits before it sleeps, as receive()
  * does for queues.  What it needs across a commit is copied out of the
- * call's arguments first.
+ * call's arguments first; the receipts of ack_ids are acknowledged before
+ * the first claim, and commit with the first commit.
  */
 Datum
 pgmqc_receive_group(PG_FUNCTION_ARGS)
@@ -92,6 +130,9 @@ pgmqc_receive_group(PG_FUNCTION_ARGS)
 	bool		waiting;
 	TimestampTz deadline;
 	PgmqcReceiveCall call;
+	ArrayType  *ack_ids;
+	ArrayType  *ack_cts;
+	int			nack;
 	int			n;
 
 	strlcpy(topic_name, pgmqc_arg_name_as(fcinfo, 0, "topic"), sizeof(topic_name));
@@ -102,8 +143,11 @@ pgmqc_receive_group(PG_FUNCTION_ARGS)
 		vt_buf = *vt;
 		vt = &vt_buf;
 	}
+	ack_ids = pgmqc_check_receipts(fcinfo, 6, 7, "ack_ids", "ack_read_cts",
+								   &ack_cts, &nack);
 	pgmqc_check_writable("receive_group()");
 	pgmqc_receive_begin(fcinfo, &call);
+	ack_receipts(topic_name, group_name, ack_ids, ack_cts, nack);
 	n = pgmqc_group_claim_or_wait(topic_name, group_name, qty, vt, waiting,
 								  deadline, call.nonatomic);
 	PG_RETURN_DATUM(pgmqc_receive_end(&call, n));
