@@ -27,7 +27,8 @@ REGRESS = upgrade setup api queue_basic queue_read queue_ack queue_delay queue_t
 REGRESS_OPTS = --inputdir=.
 
 ISOLATION = send_uncommitted read_rollback skip_locked stale_receipt topic_groups \
-	access_cache dropped_while_waiting ordering_heads ordering_send_order dedup_concurrent
+	access_cache dropped_while_waiting ordering_heads ordering_send_order dedup_concurrent \
+	watermark_writer
 ISOLATION_OPTS = --inputdir=.
 
 TAP_TESTS = 1

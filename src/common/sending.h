@@ -27,7 +27,8 @@ typedef enum PgmqcSendArgument
 	SEND_NUM_ARGS
 } PgmqcSendArgument;
 
-extern void pgmqc_send_begin(Datum *values, char *nulls, Datum messages,
-							 Pointer headers, Interval *delay);
+extern void pgmqc_send_begin(int32 target_id, Datum *values, char *nulls,
+							 Datum messages, Pointer headers,
+							 Interval *delay);
 
 #endif							/* PGMQC_SENDING_H */

@@ -71,7 +71,7 @@ pgmqc_queue_send(PgmqcQueue *queue, Jsonb *message, Jsonb *headers,
 	bool		isnull;
 	int64		msg_id;
 
-	pgmqc_send_begin(values, nulls, JsonbPGetDatum(message),
+	pgmqc_send_begin(queue->queue_id, values, nulls, JsonbPGetDatum(message),
 					 (Pointer) headers, delay);
 	pgmqc_queue_run(queue,
 					pgmqc_interval_is_zero(delay) ? STMT_SEND : STMT_SEND_DELAYED,
@@ -93,8 +93,8 @@ pgmqc_queue_send_batch(PgmqcQueue *queue, ArrayType *messages,
 	Datum		values[SEND_NUM_ARGS];
 	char		nulls[SEND_NUM_ARGS];
 
-	pgmqc_send_begin(values, nulls, PointerGetDatum(messages),
-					 (Pointer) headers, delay);
+	pgmqc_send_begin(queue->queue_id, values, nulls,
+					 PointerGetDatum(messages), (Pointer) headers, delay);
 	return pgmqc_queue_run(queue,
 						   pgmqc_interval_is_zero(delay) ?
 						   STMT_SEND_BATCH : STMT_SEND_BATCH_DELAYED,

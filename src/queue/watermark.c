@@ -20,11 +20,14 @@
  * where settled_through is a msg_id such that every msg_id up to it belongs
  * to a finished transaction.  It is found in two steps: read the last
  * msg_id drawn V and then the next XID X (the candidate); senders take
- * their XID before their msg_id (send.c), so every msg_id <= V belongs to a
- * transaction with XID < X; once the oldest running XID is >= X, all of
- * them have ended and V is settled.  This is what makes the watermark safe
- * against transactions that commit in another order than their msg_ids: a
- * message sent by a long transaction is never skipped.
+ * their XID, and record it among the queue's senders in shared memory,
+ * before their msg_id (common/sending.c), so every msg_id <= V belongs to a
+ * recorded sender with XID < X; once every such sender has ended
+ * (shared_memory/senders.c; without the preload, once every transaction
+ * with an XID below X has), V is settled.  This is what makes the watermark
+ * safe against transactions that commit in another order than their
+ * msg_ids: a message sent by a long transaction is never skipped, while a
+ * long transaction that wrote elsewhere does not hold the queue back.
  *
  * The minimum is computed in one statement (one snapshot), so a message
  * moving from the delayed table to the message table is seen in one of the
@@ -47,9 +50,9 @@
 #include "postgres.h"
 
 #include "access/transam.h"
-#include "storage/procarray.h"
 
 #include "pgmq_c.h"
+#include "shared_memory/shared_memory.h"
 #include "common/object_cache.h"
 #include "common/statements.h"
 #include "queue/queue.h"
@@ -64,14 +67,31 @@ pgmqc_queue_advance_watermark(PgmqcQueue *queue)
 	Datum		arg;
 	bool		isnull;
 	int64		lowest_present;
+	int64		shared;
 
 	if (!pgmqc_watermark_due(watermark))
 		return current;
 
-	/* step 2: have all transactions that could hold the candidate ended? */
+	/*
+	 * Share the committed watermark with the queue's other readers: a new
+	 * backend starts where the others are (shared_memory/shared_watermarks.c)
+	 */
+	shared = pgmqc_shared_watermark_exchange(queue->queue_id,
+											 queue->cache.relid,
+											 watermark->committed);
+	if (shared > watermark->committed)
+	{
+		watermark->committed = shared;
+		current = pgmqc_effective_watermark(watermark);
+	}
+
+	/*
+	 * step 2: have all transactions that could hold the candidate ended? Only
+	 * the queue's senders can (common/sending.c): a long transaction that
+	 * never sent here does not hold the watermark back.
+	 */
 	if (queue->has_candidate &&
-		!TransactionIdPrecedes(GetOldestActiveTransactionId(),
-							   queue->candidate_xid))
+		pgmqc_senders_ended_before(queue->queue_id, queue->candidate_xid))
 		queue->settled_through = queue->candidate_id;
 
 	/* step 1 of the next candidate: the last id drawn, then the next XID */

@@ -1,15 +1,17 @@
 /*-------------------------------------------------------------------------
  *
  * senders.c
- *		The open transactions that have sent to a topic.
+ *		The open transactions that have sent to a queue or a topic.
  *
- * A group's cursor may pass a msg_id only once the transaction that took it
- * has ended (topic/settled_ids.c): before that, the message may still commit.
- * Without further knowledge that means waiting for every transaction with
- * an older XID in the whole cluster, so that one long transaction that
- * writes anything would hold back every topic.  Instead, each sender
- * records its top-level XID, before it draws its msg_id, in the wake-up
- * slot of the topic (shared_memory.h), and the cursor waits only for those.
+ * A group's cursor, or a queue's watermark, may pass a msg_id only once the
+ * transaction that took it has ended (topic/settled_ids.c,
+ * queue/watermark.c): before that, the message may still commit.  Without
+ * further knowledge that means waiting for every transaction with an older
+ * XID in the whole cluster, so that one long transaction that writes
+ * anything would hold back every queue and topic.  Instead, each sender
+ * records its top-level XID, before it draws its msg_id
+ * (common/sending.c), in the wake-up slot of the queue or topic
+ * (shared_memory.h), and readers wait only for those.
  *
  * A slot has room for PGMQC_SLOT_SENDERS (32) transactions.  An entry is freed
  * when its transaction commits or aborts; a prepared transaction keeps its
@@ -49,7 +51,10 @@ static struct
 }			mine[MAX_MINE];
 static int	nmine = 0;
 
-/* Record the current transaction as a sender to the topic.  Call first. */
+/*
+ * Record the current transaction as a sender to the queue or topic
+ * topic_id.  Call before drawing a msg_id.
+ */
 void
 pgmqc_sender_register(int32 topic_id)
 {
@@ -163,8 +168,8 @@ all_ended_before(TransactionId xid)
 }
 
 /*
- * Has every transaction that sent to the topic with an XID below xid, other
- * than ours, ended?
+ * Has every transaction that sent to the queue or topic topic_id with an XID
+ * below xid, other than ours, ended?
  */
 bool
 pgmqc_senders_ended_before(int32 topic_id, TransactionId xid)

@@ -67,10 +67,18 @@ typedef struct PgmqcSlot
 	pg_atomic_uint32 waiters;	/* readers currently asleep */
 	pg_atomic_uint64 next_due;	/* earliest known future event (a delayed
 								 * message or a lease end), or PGMQC_NO_DUE */
-	/* open transactions that sent to a topic of the slot (senders.c) */
+
+	/*
+	 * open transactions that sent to a queue or topic of the slot
+	 * (senders.c), and the watermark of one queue of the slot
+	 * (shared_watermarks.c), under senders_lock
+	 */
 	slock_t		senders_lock;
 	TransactionId senders[PGMQC_SLOT_SENDERS];
 	TransactionId overflow_xid;
+	Oid			watermark_database; /* the queue's database and */
+	Oid			watermark_relid;	/* message table; InvalidOid: none */
+	int64		watermark;
 	pg_atomic_uint32 fill_contended;	/* a reader found a group being filled */
 } PgmqcSlot;
 
@@ -135,9 +143,13 @@ extern int	pgmqc_poll_interval_ms;
 extern uint64 pgmqc_generation(int32 queue_id);
 extern void pgmqc_sleep(int32 queue_id, uint64 seen, TimestampTz until);
 
-/* senders.c: open transactions that sent to a topic */
+/* senders.c: open transactions that sent to a queue or topic */
 extern void pgmqc_sender_register(int32 topic_id);
 extern void pgmqc_senders_xact_end(bool prepared);
 extern bool pgmqc_senders_ended_before(int32 topic_id, TransactionId xid);
+
+/* shared_watermarks.c: a queue's low watermark, shared by its readers */
+extern int64 pgmqc_shared_watermark_exchange(int32 queue_id, Oid relid,
+											 int64 mine);
 
 #endif							/* PGMQC_SHARED_MEMORY_H */

@@ -111,6 +111,9 @@ pgmqc_shmem_startup(void)
 			SpinLockInit(&s->senders_lock);
 			memset(s->senders, 0, sizeof(s->senders));
 			s->overflow_xid = InvalidTransactionId;
+			s->watermark_database = InvalidOid;
+			s->watermark_relid = InvalidOid;
+			s->watermark = 0;
 			pg_atomic_init_u32(&s->fill_contended, 0);
 		}
 	}

@@ -62,16 +62,15 @@ partition_plan(PgmqcQueue *topic, int64 msg_id)
 /*
  * Before a send of count messages: the send statement's first parameters
  * (SEND_ARG_*; the delay NULL when there is none) and the transaction's
- * XID, then the topic's sender registered and its partitions ready.
+ * XID, recorded as a sender of the topic; then its partitions ready.
  */
 static void
 begin_publish(PgmqcQueue *topic, Datum *values, char *nulls, Datum messages,
 			  Pointer headers, Interval *delay, int count)
 {
-	pgmqc_send_begin(values, nulls, messages, headers, delay);
+	pgmqc_send_begin(topic->queue_id, values, nulls, messages, headers, delay);
 	if (pgmqc_interval_is_zero(delay))
 		nulls[SEND_ARG_DELAY] = 'n';
-	pgmqc_sender_register(topic->queue_id);
 	pgmqc_topic_before_send(topic, count);
 }
 
