@@ -326,7 +326,7 @@ pgbench_run() {
 	shift 4
 	local out="$BENCH_OUT/$tag.out" rc=0
 	pgbench -n -M prepared -f "$script" -c "$c" -j "$c" -T "$secs" \
-		-D "msg=$BENCH_MSG" -D "msgs=$BENCH_MSGS100" "$@" >"$out" 2>&1 || rc=$?
+		-D "msg=$BENCH_MSG" -D "msgs=$BENCH_MSGS100" -D "last=0" "$@" >"$out" 2>&1 || rc=$?
 	PB_TPS=$(awk '/^tps = /{print $3; exit}' "$out")
 	PB_LAT=$(awk '/^latency average = /{print $4; exit}' "$out")
 	mapfile -t PB_STMT < <(awk '/^statement latencies/{f=1; next} f && NF >= 2 && $1 ~ /^[0-9.]+$/ {print $1}' "$out")
@@ -345,12 +345,14 @@ pgbench_run() {
 # (consumers), names
 # shellcheck disable=SC2034 # read by the callers
 t1_defs() {
-	declare -gA T1_BATCH=([send1]=1 [send100]=100 [rd1]=1 [rd100]=100 [pop1]=1)
+	declare -gA T1_BATCH=([send1]=1 [send100]=100 [rd1]=1 [rd100]=100 [pop1]=1
+		[rdack1]=1)
 	declare -gA T1_FILL=([send1]=0 [send100]=0
 		[rd1]=$((20000 * BENCH_SECONDS)) [pop1]=$((25000 * BENCH_SECONDS))
-		[rd100]=$((180000 * BENCH_SECONDS)))
+		[rd100]=$((180000 * BENCH_SECONDS)) [rdack1]=$((25000 * BENCH_SECONDS)))
 	declare -gA T1_NAME=([send1]="send 1/tx" [send100]="send_batch 100"
-		[rd1]="read 1 + delete 1" [rd100]="read 100 + delete 100" [pop1]="pop 1")
+		[rd1]="read 1 + delete 1" [rd100]="read 100 + delete 100" [pop1]="pop 1"
+		[rdack1]="read 1 deleting the last (vs pop 1)")
 	local s
 	for s in "${!T1_FILL[@]}"; do
 		T1_FILL[$s]=$(((T1_FILL[$s] + 999) / 1000 * 1000))

@@ -273,7 +273,7 @@ nok() { bench_nok 8 "$@"; }
 
 t1_defs
 for s in $BENCH_SCENARIOS; do
-	[ -n "${T1_BATCH[$s]:-}" ] || die "unknown scenario $s (send1 send100 rd1 rd100 pop1)"
+	[ -n "${T1_BATCH[$s]:-}" ] || die "unknown scenario $s (send1 send100 rd1 rd100 pop1 rdack1)"
 done
 
 # ---------------------------------------------------------------- runs
