@@ -11,6 +11,11 @@
  * matches read_ct NULL or 0.  Each statement runs on the message table
  * first and, for what it did not find there, on the delayed table.
  *
+ * Every function here runs its statements planned for their index paths
+ * (pgmqc_plan_guard_begin): a plan made while a table looked empty (its
+ * ANALYZE taken then) would otherwise scan the whole table on every call
+ * once the queue has grown.
+ *
  * Copyright (c) 2026, pgmq_c developers
  *
  * IDENTIFICATION
@@ -72,11 +77,14 @@ pgmqc_queue_remove(PgmqcQueue *queue, bool archive, int64 msg_id,
 	char		nulls[2] = {' ', ' '};
 	int			i;
 
+	int			guard = pgmqc_plan_guard_begin();
+	bool		found = false;
+
 	values[0] = Int64GetDatum(msg_id);
 	values[1] = Int32GetDatum(read_ct);
 	if (!has_read_ct)
 		nulls[1] = 'n';
-	for (i = 0; i < tables_to_try(queue); i++)
+	for (i = 0; i < tables_to_try(queue) && !found; i++)
 	{
 		PgmqcQueueTable table = remove_order[i];
 
@@ -85,10 +93,11 @@ pgmqc_queue_remove(PgmqcQueue *queue, bool archive, int64 msg_id,
 		{
 			pgmqc_queue_release_result(queue, 1, ID_COL_ORDERING_KEY,
 									   table != QUEUE_TABLE_PENDING);
-			return true;
+			found = true;
 		}
 	}
-	return false;
+	pgmqc_plan_guard_end(guard);
+	return found;
 }
 
 static int
@@ -117,6 +126,7 @@ pgmqc_queue_remove_all(PgmqcQueue *queue, bool archive, ArrayType *msg_ids,
 	PgmqcKeyRelease release;
 	int			ndone = 0;
 	int			i;
+	int			guard = pgmqc_plan_guard_begin();
 
 	values[0] = PointerGetDatum(msg_ids);
 	values[1] = PointerGetDatum(read_cts);
@@ -144,6 +154,7 @@ pgmqc_queue_remove_all(PgmqcQueue *queue, bool archive, ArrayType *msg_ids,
 									 table != QUEUE_TABLE_PENDING);
 	}
 	pgmqc_key_release_finish(queue, &release);
+	pgmqc_plan_guard_end(guard);
 	qsort(done, ndone, sizeof(int64), compare_int64);
 	*removed = ndone;
 	return done;
@@ -161,6 +172,7 @@ pgmqc_queue_remove_many(PgmqcQueue *queue, bool archive, ArrayType *msg_ids,
 	Datum		values[2];
 	char		nulls[2] = {' ', ' '};
 	int			n;
+	int			guard = pgmqc_plan_guard_begin();
 
 	values[0] = PointerGetDatum(msg_ids);
 	values[1] = PointerGetDatum(read_cts);
@@ -169,6 +181,7 @@ pgmqc_queue_remove_many(PgmqcQueue *queue, bool archive, ArrayType *msg_ids,
 	n = pgmqc_queue_run(queue, remove_many_statements[QUEUE_TABLE_MESSAGES][archive ? 1 : 0],
 						values, nulls, 0);
 	pgmqc_queue_release_result(queue, n, ID_COL_ORDERING_KEY, true);
+	pgmqc_plan_guard_end(guard);
 	return n;
 }
 
@@ -184,6 +197,7 @@ pgmqc_queue_set_vt(PgmqcQueue *queue, int64 msg_id, Interval *vt,
 {
 	Datum		values[3];
 	char		nulls[3] = {' ', ' ', ' '};
+	int			guard = pgmqc_plan_guard_begin();
 
 	values[0] = Int64GetDatum(msg_id);
 	values[1] = IntervalPGetDatum(vt);
@@ -192,6 +206,7 @@ pgmqc_queue_set_vt(PgmqcQueue *queue, int64 msg_id, Interval *vt,
 		nulls[2] = 'n';
 	if (pgmqc_queue_run(queue, STMT_SET_VT, values, nulls, 0) == 0)
 		pgmqc_queue_run(queue, STMT_SET_VT_DELAYED, values, nulls, 0);
+	pgmqc_plan_guard_end(guard);
 	if (SPI_processed > 0 && pgmqc_shared != NULL)
 	{
 		if (pgmqc_interval_is_zero(vt))

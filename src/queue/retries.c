@@ -49,6 +49,7 @@ pgmqc_queue_move_dead(PgmqcQueue *queue, const int64 *ids, int n)
 	Datum		args[2];
 	PgmqcKeyRelease release;
 	int64		moved;
+	int			guard = pgmqc_plan_guard_begin();
 
 	pgmqc_key_release_init(&release);
 	pgmqc_key_release_add_ids(queue, &release, ids, n);
@@ -64,6 +65,7 @@ pgmqc_queue_move_dead(PgmqcQueue *queue, const int64 *ids, int n)
 	}
 	/* a dead letter of an ordering key lets the key's next message follow */
 	pgmqc_key_release_finish(queue, &release);
+	pgmqc_plan_guard_end(guard);
 	return moved;
 }
 
@@ -82,10 +84,14 @@ pgmqc_queue_nack(PgmqcQueue *queue, int64 msg_id, Interval *delay,
 	char		nulls[NACK_NUM_ARGS];
 	bool		isnull;
 	TimestampTz vt;
+	int			guard = pgmqc_plan_guard_begin();
+	int			found;
 
 	pgmqc_nack_args(&queue->retry, msg_id, delay, has_read_ct, read_ct, reason,
 					values, nulls);
-	if (pgmqc_queue_run(queue, STMT_NACK, values, nulls, 0) == 0)
+	found = pgmqc_queue_run(queue, STMT_NACK, values, nulls, 0);
+	pgmqc_plan_guard_end(guard);
+	if (found == 0)
 		return false;
 
 	if (DatumGetBool(pgmqc_column(0, NACK_COL_DEAD, &isnull)))
@@ -111,15 +117,20 @@ move_dead_at_head(PgmqcQueue *queue, int limit)
 	Datum		args[3];
 	int64	   *ids;
 	int			n;
+	int			guard;
+	int64		moved;
 
 	if (queue->retry.max_deliveries <= 0 || limit <= 0)
 		return 0;
+	guard = pgmqc_plan_guard_begin();
 	args[0] = Int64GetDatum(pgmqc_queue_advance_watermark(queue));
 	args[1] = Int32GetDatum(queue->retry.max_deliveries);
 	args[2] = Int32GetDatum(limit);
 	(void) pgmqc_queue_run(queue, STMT_DEAD_LETTER_IDS, args, NULL, 1);
 	ids = pgmqc_id_array_result(&n);
-	return n > 0 ? pgmqc_queue_move_dead(queue, ids, n) : 0;
+	moved = n > 0 ? pgmqc_queue_move_dead(queue, ids, n) : 0;
+	pgmqc_plan_guard_end(guard);
+	return moved;
 }
 
 /*

@@ -193,6 +193,9 @@ notify_check_queue(void *arg)
 	NotifyCheck *c = (NotifyCheck *) arg;
 	NotifyQueue *nq = c->nq;
 
+	/* planned for their index paths, whatever the tables' statistics */
+	int			guard = pgmqc_plan_guard_begin();
+
 	if (nq->check)
 	{
 		/* a due time is no news unless a committed message is visible */
@@ -202,6 +205,7 @@ notify_check_queue(void *arg)
 	}
 	if (nq->recheck)
 		recheck_due(nq, c->now);
+	pgmqc_plan_guard_end(guard);
 }
 
 /*
