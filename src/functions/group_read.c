@@ -68,7 +68,12 @@ ack_receipts(const char *topic_name, const char *group_name, ArrayType *ids,
 	(void) pgmqc_check_group_not_dropped(topic, group, false);
 	/* planned for their index paths, as ack() plans them */
 	guard = pgmqc_plan_guard_begin();
-	pgmqc_group_ack_many(group, ids, read_cts);
+	if (n == 1)
+		(void) pgmqc_group_ack(group, ((int64 *) ARR_DATA_PTR(ids))[0],
+							   read_cts != NULL,
+							   read_cts ? ((int32 *) ARR_DATA_PTR(read_cts))[0] : 0);
+	else
+		pgmqc_group_ack_many(group, ids, read_cts);
 	pgmqc_plan_guard_end(guard);
 }
 

@@ -66,6 +66,14 @@ delete_receipts(const char *name, ArrayType *ids, ArrayType *read_cts, int n)
 		return;
 	queue = pgmqc_open(name, PGMQC_KIND_QUEUE, PGMQC_PRIV_CONSUME);
 	pgmqc_check_not_dropped(queue);
+	if (n == 1)
+	{
+		/* the common case, one receipt: the shorter statement of delete() */
+		(void) pgmqc_queue_remove(queue, false, ((int64 *) ARR_DATA_PTR(ids))[0],
+								  read_cts != NULL,
+								  read_cts ? ((int32 *) ARR_DATA_PTR(read_cts))[0] : 0);
+		return;
+	}
 	(void) pgmqc_queue_remove_all(queue, false, ids, read_cts, n, &removed);
 }
 

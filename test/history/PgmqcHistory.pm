@@ -29,7 +29,11 @@
 #   send     target id key delay_ms outcome msg_id      (target q:NAME or t:TOPIC)
 #   deliver  target msg_id read_ct vt id key             (target q:NAME or g:TOPIC/GROUP)
 #   read     target outcome                              (a read that failed)
-#   delete   target msg_id read_ct outcome result        (ack for a group)
+#   delete   target msg_id read_ct outcome result        (ack for a group; also
+#            a receipt handed to the next read as delete_ids / ack_ids, with
+#            that read's start and end and outcome: result 1 when the read
+#            ended before the lease (vt), when the receipt certainly held,
+#            else the outcome is unknown)
 #   nack     target msg_id read_ct outcome result
 #   abandon  target msg_id read_ct                       (the lease is left to expire)
 #   remain   target count                                (drain: left at the end)
@@ -222,28 +226,51 @@ sub producer
 }
 
 # One read of up to $qty messages of target $t; logs each delivery and
-# returns them ([msg_id, read_ct]), or undef when the read failed.
+# returns them ([msg_id, read_ct, vt]), or undef when the read failed.
+# $acks ([msg_id, read_ct, vt] each, may be empty) are receipts the read
+# deletes (acks, in a group) before it leases, as delete_ids / ack_ids.
 sub read_some
 {
-	my ($dbh, $log, $t, $vt, $qty, $wait) = @_;
+	my ($dbh, $log, $t, $vt, $qty, $wait, $acks) = @_;
+	$acks //= [];
 	my $cols = 'msg_id, read_ct, extract(epoch FROM vt)::float8, message->>\'id\', ordering_key';
+	my @ids = map { $_->[0] } @$acks;
+	my @cts = map { $_->[1] } @$acks;
 	my $t0 = time();
 	my $rows =
 	  $t->[0] eq 'q'
 	  ? $dbh->selectall_arrayref(
-		"SELECT $cols FROM pgmq_c.read(\$1, make_interval(secs => \$2), \$3, make_interval(secs => \$4))",
-		undef, $t->[1], $vt, $qty, $wait)
+		"SELECT $cols FROM pgmq_c.read(\$1, make_interval(secs => \$2), \$3, make_interval(secs => \$4), "
+		  . "delete_ids => \$5::bigint[], delete_read_cts => \$6::integer[])",
+		undef, $t->[1], $vt, $qty, $wait, \@ids, \@cts)
 	  : $dbh->selectall_arrayref(
-		"SELECT $cols FROM pgmq_c.read_group(\$1, \$2, make_interval(secs => \$3), \$4, make_interval(secs => \$5))",
-		undef, $t->[1], $t->[2], $vt, $qty, $wait);
+		"SELECT $cols FROM pgmq_c.read_group(\$1, \$2, make_interval(secs => \$3), \$4, make_interval(secs => \$5), "
+		  . "ack_ids => \$6::bigint[], ack_read_cts => \$7::integer[])",
+		undef, $t->[1], $t->[2], $vt, $qty, $wait, \@ids, \@cts);
 	my $t1 = time();
-	if (!$rows || $dbh->err)
+	my $failed = (!$rows || $dbh->err);
+	my $outcome = $failed ? error_outcome($dbh, 0) : 'ok';
+	foreach my $a (@$acks)
 	{
-		log_line($log, $t0, $t1, 'read', target_name($t), error_outcome($dbh, 0));
+		# a receipt certainly held while the lease lasted (50 ms of margin
+		# between the server's clock and this one)
+		if ($outcome eq 'ok' && $t1 < $a->[2] - 0.05)
+		{
+			log_line($log, $t0, $t1, 'delete', target_name($t), $a->[0], $a->[1], 'ok', 1);
+		}
+		else
+		{
+			log_line($log, $t0, $t1, 'delete', target_name($t), $a->[0], $a->[1],
+				$outcome eq 'failed' ? 'failed' : 'unknown', undef);
+		}
+	}
+	if ($failed)
+	{
+		log_line($log, $t0, $t1, 'read', target_name($t), $outcome);
 		return undef;
 	}
 	log_line($log, $t0, $t1, 'deliver', target_name($t), @$_) foreach @$rows;
-	return [ map { [ $_->[0], $_->[1] ] } @$rows ];
+	return [ map { [ $_->[0], $_->[1], $_->[2] ] } @$rows ];
 }
 
 # Acknowledge (delete, or ack in a group) or nack one delivered message with
@@ -282,12 +309,16 @@ sub consumer
 	my @targets = read_targets($o);
 	my $i = $n;
 	my $dbh;
+	# per target, the receipts the next read hands in (half the deletes)
+	my %carry;
 	while (!stopping($o))
 	{
 		my $t = $targets[ $i++ % @targets ];
+		my $name = target_name($t);
 		$dbh //= connect_retrying($o) or last;
 		my $wait = rand() < 0.3 ? 0.2 : 0;
-		my $got = read_some($dbh, $log, $t, $o->{vt}, 1 + int(rand(3)), $wait);
+		my $acks = delete $carry{$name} // [];
+		my $got = read_some($dbh, $log, $t, $o->{vt}, 1 + int(rand(3)), $wait, $acks);
 		if (!$got)
 		{
 			undef $dbh unless $dbh->ping;
@@ -296,20 +327,34 @@ sub consumer
 		foreach my $m (@$got)
 		{
 			my $r = rand();
-			if ($r < 0.78)
+			if ($r < 0.39)
 			{
-				last if settle($dbh, $log, $t, 'delete', @$m) eq 'unknown';
+				last if settle($dbh, $log, $t, 'delete', $m->[0], $m->[1]) eq 'unknown';
+			}
+			elsif ($r < 0.78)
+			{
+				push @{ $carry{$name} }, $m;
 			}
 			elsif ($r < 0.9)
 			{
-				last if settle($dbh, $log, $t, 'nack', @$m) eq 'unknown';
+				last if settle($dbh, $log, $t, 'nack', $m->[0], $m->[1]) eq 'unknown';
 			}
 			else
 			{
-				log_line($log, time(), time(), 'abandon', target_name($t), @$m);
+				log_line($log, time(), time(), 'abandon', $name, $m->[0], $m->[1]);
 			}
 		}
 		undef $dbh unless $dbh->ping;
+	}
+	# receipts still carried at the stop: deleted one by one
+	foreach my $name (sort keys %carry)
+	{
+		my ($t) = grep { target_name($_) eq $name } @targets;
+		foreach my $m (@{ $carry{$name} })
+		{
+			$dbh //= connect_retrying($o) or last;
+			last if settle($dbh, $log, $t, 'delete', $m->[0], $m->[1]) eq 'unknown';
+		}
 	}
 }
 
