@@ -16,9 +16,10 @@
  * take no row lock and are not undone by a rollback), and when the
  * timeline is newer moves the msg_id sequence of every queue and topic on
  * by PGMQC_TIMELINE_GAP (2^32: more msg_ids than a lag of an hour at a
- * million a second), then sets the marker.  The moves are written to the WAL before the marker, so
- * whoever sees the new marker sees them; two backends moving at once move
- * twice, which costs nothing but ids.  A backend that checked keeps the
+ * million a second), then sets the marker.  The moves are written to the WAL
+ * before the marker, so whoever sees the new marker sees them.  Backends
+ * that find the marker old take turns on a lock of the marker and read it
+ * again, so that exactly one moves.  A backend that checked keeps the
  * timeline it saw.
  *
  * The move is flushed to disk before an id is drawn: with
@@ -40,6 +41,7 @@
 #include "access/xact.h"
 #include "access/xlog.h"
 #include "catalog/namespace.h"
+#include "storage/lmgr.h"
 #include "utils/lsyscache.h"
 
 #include "pgmq_c.h"
@@ -51,12 +53,13 @@ static TimeLineID checked_timeline = 0;
 
 #if PG_VERSION_NUM >= 150000
 /*
- * Whether relation pgmq_c.name exists (the markers come with 0.8.0).
+ * The OID of relation pgmq_c.name, InvalidOid if it does not exist (the
+ * markers come with 0.8.0).
  */
-static bool
-marker_exists(const char *name)
+static Oid
+marker_relid(const char *name)
 {
-	return OidIsValid(get_relname_relid(name, get_namespace_oid("pgmq_c", false)));
+	return get_relname_relid(name, get_namespace_oid("pgmq_c", false));
 }
 
 /* The value of the marker sequence read by statement. */
@@ -111,16 +114,29 @@ pgmqc_check_timeline(void)
 {
 #if PG_VERSION_NUM >= 150000
 	TimeLineID	current;
+	Oid			relid;
 
 	if (RecoveryInProgress() || XactReadOnly)
 		return;
 	current = GetWALInsertionTimeLine();
 	if (current == checked_timeline)
 		return;
-	if (marker_exists("timeline_marker"))
+	relid = marker_relid("timeline_marker");
+	if (OidIsValid(relid) &&
+		marker_value(STMT_TIMELINE_MARKER) < (int64) current)
 	{
-		int64		marker = marker_value(STMT_TIMELINE_MARKER);
+		int64		marker;
 
+		/*
+		 * One backend moves, the others wait for it and find the marker set:
+		 * sends that draw between two moves would otherwise leave a gap
+		 * behind ids already handed out on the new timeline.  A
+		 * self-conflicting lock on the marker, held only for the move (the
+		 * move and the marker are not transactional), so that nothing is
+		 * waited for while it is held.
+		 */
+		LockRelationOid(relid, ShareUpdateExclusiveLock);
+		marker = marker_value(STMT_TIMELINE_MARKER);
 		if (marker < (int64) current)
 		{
 			int64		moved = move_sequences();
@@ -131,6 +147,7 @@ pgmqc_check_timeline(void)
 							current, moved, PGMQC_TIMELINE_GAP),
 					 errdetail("The last timeline pgmq_c saw was " INT64_FORMAT ".", marker)));
 		}
+		UnlockRelationOid(relid, ShareUpdateExclusiveLock);
 	}
 	checked_timeline = current;
 #endif

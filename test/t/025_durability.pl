@@ -486,6 +486,7 @@ $node->stop;
 my $old = pgmqc_node('async_primary', init => { allows_streaming => 1 });
 $old->safe_psql('postgres', q{SELECT pgmq_c.create_queue('lossy')});
 $old->safe_psql('postgres', q{SELECT pgmq_c.create_topic('lossy_t')});
+$old->safe_psql('postgres', q{SELECT pgmq_c.create_group('lossy_t', 'g_first', 'latest')});
 $old->safe_psql('postgres',
 	q{SELECT count(*) FROM pgmq_c.send_batch('lossy', array_fill('{"a": 1}'::jsonb, ARRAY[10]))});
 my $async = pgmqc_standby($old, 'async_standby');
@@ -497,10 +498,46 @@ my $lost_topic_max = $old->safe_psql('postgres',
 	q{SELECT max(id) FROM pgmq_c.send_batch('lossy_t', array_fill('{"a": 2}'::jsonb, ARRAY[100])) id});
 cmp_ok($lost_max, '>=', 110, "the old primary handed out msg_ids up to $lost_max");
 $old->stop('immediate');
+# no worker, whose first call after the promotion would move before the
+# clients below meet
+$async->append_conf('postgresql.conf', 'pgmq_c.worker = off');
 $async->start;
 $async->promote;
 $async->poll_query_until('postgres', 'SELECT NOT pg_is_in_recovery()')
   or die 'the standby did not leave recovery';
+# four backends' first pgmq_c calls at once: exactly one
+# of them moves the sequences, the others wait for it and find it done, so
+# the topic's new msg_ids follow one another with no second gap.  To make
+# them meet, a session holds a lock on the topic's sequence (which the move
+# sets) until all four are waiting for a lock.
+my $topic_seq = $async->safe_psql('postgres',
+	q{SELECT format('pgmq_c.t_%s_seq', queue_id) FROM pgmq_c.queues WHERE queue_name = 'lossy_t'});
+my $holder = start_session($async, 'seq_holder', qq{
+BEGIN;
+ALTER SEQUENCE $topic_seq CACHE 1;
+DO \$\$
+BEGIN
+	FOR i IN 1 .. 600 LOOP
+		PERFORM pg_stat_clear_snapshot();
+		EXIT WHEN (SELECT count(*) FROM pg_stat_activity
+					WHERE application_name LIKE 'first\\_%' AND wait_event_type = 'Lock') >= 4;
+		PERFORM pg_sleep(0.1);
+	END LOOP;
+END
+\$\$;
+COMMIT;
+});
+$async->poll_query_until('postgres', qq{
+SELECT count(*) > 0 FROM pg_locks
+ WHERE relation = '$topic_seq'::regclass AND mode = 'ShareRowExclusiveLock' AND granted})
+  or die 'the sequence lock was not taken';
+my @first = map {
+	start_session($async, "first_$_",
+		q{SELECT pgmq_c.send('lossy_t', '{"a": 4}') FROM generate_series(1, 25)})
+} 1 .. 4;
+finish_all($holder, @first);
+my ($first_min, $first_max, $first_n) = split /\|/, $async->safe_psql('postgres',
+	q{SELECT min(msg_id), max(msg_id), count(*) FROM pgmq_c.read_group('lossy_t', 'g_first', '0', 1000)});
 is($async->safe_psql('postgres', q{SELECT queue_length FROM pgmq_c.metrics('lossy')}),
 	'10', 'the promoted standby has the 10 messages it received, not the 100 it missed');
 my $after = $async->safe_psql('postgres', q{SELECT pgmq_c.send('lossy', '{"a": 3}')});
@@ -511,6 +548,12 @@ cmp_ok($after_topic, '>', $lost_topic_max,
 	"so is a topic's ($after_topic > $lost_topic_max)");
 like(slurp_file($async->logfile), qr/pgmq_c: timeline 2 began: the msg_ids of \d+ queues and topics moved on by 4294967296/,
 	'the move is logged');
+my @moves = slurp_file($async->logfile) =~ /pgmq_c: timeline 2 began/g;
+is(scalar @moves, 1, 'one backend moved the sequences, however many made their first call at once');
+is($first_n, 100, 'the 100 sends of the four first callers are in the topic');
+cmp_ok($first_max - $first_min, '<', 1000,
+	"their msg_ids follow one another ($first_min to $first_max): no second move between them");
+cmp_ok($first_min, '>', $lost_topic_max, 'and all are past the old timeline\'s');
 
 $async->stop;
 
