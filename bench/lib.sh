@@ -353,6 +353,9 @@ t1_defs() {
 	declare -gA T1_NAME=([send1]="send 1/tx" [send100]="send_batch 100"
 		[rd1]="read 1 + delete 1" [rd100]="read 100 + delete 100" [pop1]="pop 1"
 		[rdack1]="read 1 deleting the last (vs pop 1)")
+	# a scenario whose baseline is another's script: the physical floor of
+	# a read that deletes the last message is the raw pop
+	declare -gA T1_BASELINE_OF=([rdack1]=pop1)
 	local s
 	for s in "${!T1_FILL[@]}"; do
 		T1_FILL[$s]=$(((T1_FILL[$s] + 999) / 1000 * 1000))
@@ -361,14 +364,16 @@ t1_defs() {
 
 # t1_run LABEL TAG SIDE SCENARIO CLIENTS: one run of table 1 on fresh tables
 # (SIDE filled with the scenario's fill): pgbench_run of
-# bench/pgbench/SIDE_SCENARIO.sql for BENCH_SECONDS; sets T1_RATE (msg/s)
+# bench/pgbench/SIDE_SCENARIO.sql (the baseline: T1_BASELINE_OF's script,
+# if any) for BENCH_SECONDS; sets T1_RATE (msg/s)
 # and T1_OK (also 0 when the consumers drained the queue: the run is not
 # counted) and logs them as LABEL
 # shellcheck disable=SC2034 # T1_OK is read by the callers
 t1_run() {
-	local label=$1 tag=$2 side=$3 s=$4 c=$5 fill=${T1_FILL[$4]} left
+	local label=$1 tag=$2 side=$3 s=$4 c=$5 fill=${T1_FILL[$4]} left script=$4
+	[ "$side" = bl ] && script=${T1_BASELINE_OF[$s]:-$s}
 	fresh_tables "$side" "$fill"
-	pgbench_run "$tag" "$BENCH_SRCDIR/pgbench/${side}_$s.sql" "$c" "$BENCH_SECONDS"
+	pgbench_run "$tag" "$BENCH_SRCDIR/pgbench/${side}_$script.sql" "$c" "$BENCH_SECONDS"
 	T1_OK=$PB_OK
 	if [ "$fill" -gt 0 ]; then
 		left=$(_as_su "${side}_count")

@@ -126,6 +126,14 @@ BEGIN
 	COMMIT;
 END $$;
 
+-- Delete (a_grp NULL) or acknowledge in group a_grp the receipts (ids,
+-- cts) of a_src in one call; returns the msg_ids it took.
+CREATE FUNCTION acknowledge(a_src text, a_grp text, ids bigint[], cts int[])
+RETURNS bigint[] LANGUAGE sql AS $$
+	SELECT CASE WHEN a_grp IS NULL THEN ARRAY(SELECT pgmq_c.delete(a_src, ids, cts))
+				ELSE ARRAY(SELECT pgmq_c.ack(a_src, a_grp, ids, cts)) END
+$$;
+
 -- A consumer of queue a_src (a_grp NULL) or of group a_grp of topic a_src,
 -- reading up to a_qty messages at a time for a_vt.  Of the messages read,
 -- a share a_expire is let expire (and a_late of those deleted later with
@@ -197,11 +205,7 @@ BEGIN
 				END IF;
 			END LOOP;
 			IF cardinality(ids) > 0 THEN
-				IF a_grp IS NULL THEN
-					gone := ARRAY(SELECT pgmq_c.delete(a_src, ids, cts));
-				ELSE
-					gone := ARRAY(SELECT pgmq_c.ack(a_src, a_grp, ids, cts));
-				END IF;
+				gone := acknowledge(a_src, a_grp, ids, cts);
 				at := clock_timestamp();
 				INSERT INTO late
 				SELECT a_run, a_grp, a_c, u.id, u.ct, u.vt, at, u.id = ANY (gone)
@@ -262,11 +266,7 @@ BEGIN
 			SELECT array_agg(u.msg_id ORDER BY u.msg_id),
 				   array_agg(u.read_ct ORDER BY u.msg_id)
 			  INTO ids, cts FROM unnest(del) u;
-			IF a_grp IS NULL THEN
-				gone := ARRAY(SELECT pgmq_c.delete(a_src, ids, cts));
-			ELSE
-				gone := ARRAY(SELECT pgmq_c.ack(a_src, a_grp, ids, cts));
-			END IF;
+			gone := acknowledge(a_src, a_grp, ids, cts);
 			at := clock_timestamp();
 			INSERT INTO deliveries
 			SELECT a_run, a_grp, a_c, u.msg_id, (u.message->>'k')::int,
