@@ -2533,6 +2533,21 @@ pgmqc_plan_guard_begin(void)
 	return level;
 }
 
+/*
+ * As pgmqc_plan_guard_begin, for the statements that lock many messages by
+ * msg_id: bitmap scans off too, since they visit rows in physical order,
+ * and rows must be locked in msg_id order (common/receipts.c).
+ */
+int
+pgmqc_plan_guard_ordered_begin(void)
+{
+	int			level = pgmqc_plan_guard_begin();
+
+	(void) set_config_option("enable_bitmapscan", "off", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+	return level;
+}
+
 void
 pgmqc_plan_guard_end(int level)
 {

@@ -573,6 +573,7 @@ extern void pgmqc_drop_relation(const char *relname);
 
 /* planner settings while topic statements run */
 extern int	pgmqc_plan_guard_begin(void);
+extern int	pgmqc_plan_guard_ordered_begin(void);
 extern void pgmqc_plan_guard_end(int level);
 
 /* reading a result column of the current SPI result */

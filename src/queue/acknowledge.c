@@ -28,6 +28,7 @@
 #include "pgmq_c.h"
 #include "shared_memory/shared_memory.h"
 #include "common/intervals.h"
+#include "common/receipts.h"
 #include "common/statements.h"
 #include "queue/queue.h"
 #include "common/object_cache.h"
@@ -115,6 +116,7 @@ compare_int64(const void *a, const void *b)
  * the msg_ids removed, ascending, *removed of them.  The keys of the
  * messages removed are released once, at the end: a head and the next
  * message of its key are both removed (the next one while still pending).
+ * Each table's rows are locked in msg_id order (common/receipts.c).
  */
 int64 *
 pgmqc_queue_remove_all(PgmqcQueue *queue, bool archive, ArrayType *msg_ids,
@@ -126,8 +128,9 @@ pgmqc_queue_remove_all(PgmqcQueue *queue, bool archive, ArrayType *msg_ids,
 	PgmqcKeyRelease release;
 	int			ndone = 0;
 	int			i;
-	int			guard = pgmqc_plan_guard_begin();
+	int			guard = pgmqc_plan_guard_ordered_begin();
 
+	pgmqc_receipts_in_lock_order(&msg_ids, &read_cts);
 	values[0] = PointerGetDatum(msg_ids);
 	values[1] = PointerGetDatum(read_cts);
 	if (read_cts == NULL)
@@ -172,8 +175,9 @@ pgmqc_queue_remove_many(PgmqcQueue *queue, bool archive, ArrayType *msg_ids,
 	Datum		values[2];
 	char		nulls[2] = {' ', ' '};
 	int			n;
-	int			guard = pgmqc_plan_guard_begin();
+	int			guard = pgmqc_plan_guard_ordered_begin();
 
+	pgmqc_receipts_in_lock_order(&msg_ids, &read_cts);
 	values[0] = PointerGetDatum(msg_ids);
 	values[1] = PointerGetDatum(read_cts);
 	if (read_cts == NULL)

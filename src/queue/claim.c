@@ -222,7 +222,9 @@ pgmqc_queue_pop(PgmqcQueue *queue, int32 qty)
 {
 	Datum		values[2];
 	int			n;
-	int			guard = pgmqc_plan_guard_begin();
+
+	/* ordered: pop_with_retries runs STMT_DELETE_MANY (common/receipts.c) */
+	int			guard = pgmqc_plan_guard_ordered_begin();
 
 	if (queue->retry.max_deliveries > 0 || queue->retry.backoff > 0)
 	{

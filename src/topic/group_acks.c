@@ -27,6 +27,7 @@
 #include "common/intervals.h"
 #include "common/object_cache.h"
 #include "topic/topic.h"
+#include "common/receipts.h"
 #include "common/statements.h"
 
 /*
@@ -49,7 +50,8 @@ pgmqc_group_ack(PgmqcGroup *group, int64 msg_id, bool has_read_ct,
 /*
  * Acknowledge the messages of an array of msg_ids (and, if not NULL, of
  * read_cts, the deliveries); the ids acknowledged are left in SPI_tuptable
- * (ID_COL_MSG_ID).
+ * (ID_COL_MSG_ID).  The rows are locked in msg_id order, whatever the order
+ * of the arrays (common/receipts.c).
  */
 void
 pgmqc_group_ack_many(PgmqcGroup *group, ArrayType *msg_ids,
@@ -57,11 +59,14 @@ pgmqc_group_ack_many(PgmqcGroup *group, ArrayType *msg_ids,
 {
 	Datum		args[2];
 	char		nulls[2] = {' ', ' '};
+	int			guard = pgmqc_plan_guard_ordered_begin();
 
+	pgmqc_receipts_in_lock_order(&msg_ids, &read_cts);
 	args[0] = PointerGetDatum(msg_ids);
 	args[1] = PointerGetDatum(read_cts);
 	nulls[1] = read_cts ? ' ' : 'n';
 	(void) pgmqc_group_run(group, STMT_GROUP_ACK_MANY, args, nulls, 0);
+	pgmqc_plan_guard_end(guard);
 }
 
 /* Wake-ups for a message of the group available again at "at". */

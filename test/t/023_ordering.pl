@@ -139,7 +139,7 @@ $$;
 -- a share a_expire is let expire (and a_late of those deleted later with
 -- the stale receipt, once past the lease), a share a_nack is nacked (half
 -- with delay 0, half 50 ms), the rest deleted (acked) with their receipts
--- in one call.  Stops once a_need producers of the run are done and
+-- in one call; the nacks follow in a transaction of their own.  Stops once a_need producers of the run are done and
 -- nothing is left, or after a_limit.
 CREATE PROCEDURE consume(a_run text, a_src text, a_grp text, a_c int,
 						 a_vt interval, a_qty int, a_expire float8,
@@ -150,6 +150,7 @@ DECLARE
 	msgs pgmq_c.message[];
 	m pgmq_c.message;
 	del pgmq_c.message[];
+	nacks pgmq_c.message[];
 	ids bigint[];
 	cts int[];
 	gone bigint[];
@@ -237,6 +238,7 @@ BEGIN
 		END IF;
 
 		del := '{}';
+		nacks := '{}';
 		FOREACH m IN ARRAY msgs LOOP
 			r := random();
 			IF r < a_expire THEN
@@ -249,15 +251,7 @@ BEGIN
 					late_vts := late_vts || m.vt;
 				END IF;
 			ELSIF r < a_expire + a_nack THEN
-				d := CASE WHEN random() < 0.5 THEN interval '0' ELSE interval '50 ms' END;
-				IF a_grp IS NULL THEN
-					ok := pgmq_c.nack(a_src, m.msg_id, d, m.read_ct);
-				ELSE
-					ok := pgmq_c.nack(a_src, a_grp, m.msg_id, d, m.read_ct);
-				END IF;
-				INSERT INTO deliveries VALUES (a_run, a_grp, a_c, m.msg_id,
-					(m.message->>'k')::int, (m.message->>'seq')::int, m.read_ct,
-					read_at, m.vt, 'nack', clock_timestamp(), ok, d);
+				nacks := nacks || m;
 			ELSE
 				del := del || m;
 			END IF;
@@ -274,6 +268,23 @@ BEGIN
 				   u.msg_id = ANY (gone), NULL
 			  FROM unnest(del) u;
 		END IF;
+		COMMIT;
+
+		-- the nacks in a transaction of their own, in msg_id order: a
+		-- transaction that takes its messages out of msg_id order (nacks,
+		-- then a delete of lower msg_ids) can deadlock with another
+		-- consumer's delete of a receipt that expired (README, "Receipts")
+		FOR m IN SELECT * FROM unnest(nacks) u ORDER BY u.msg_id LOOP
+			d := CASE WHEN random() < 0.5 THEN interval '0' ELSE interval '50 ms' END;
+			IF a_grp IS NULL THEN
+				ok := pgmq_c.nack(a_src, m.msg_id, d, m.read_ct);
+			ELSE
+				ok := pgmq_c.nack(a_src, a_grp, m.msg_id, d, m.read_ct);
+			END IF;
+			INSERT INTO deliveries VALUES (a_run, a_grp, a_c, m.msg_id,
+				(m.message->>'k')::int, (m.message->>'seq')::int, m.read_ct,
+				read_at, m.vt, 'nack', clock_timestamp(), ok, d);
+		END LOOP;
 		COMMIT;
 	END LOOP;
 END $$;
