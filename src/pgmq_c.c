@@ -33,6 +33,7 @@ PG_MODULE_MAGIC;
 int			pgmqc_max_message_size = 1024 * 1024;
 int			pgmqc_metrics_exact_limit = 100000;
 int			pgmqc_max_wait_ms = 30000;
+int			pgmqc_cached_objects = 100;
 
 
 void		_PG_init(void);
@@ -120,6 +121,21 @@ _PG_init(void)
 							0,
 							INT_MAX / 2,
 							PGC_SUSET,
+							0,
+							NULL, NULL, NULL);
+
+	/*
+	 * Each backend's own memory: a user setting.  See
+	 * pgmqc_object_cache_trim.
+	 */
+	DefineCustomIntVariable("pgmq_c.cached_objects",
+							"Queues, topics and consumer groups whose prepared statements a backend keeps.",
+							"The least recently used beyond it have their statements freed, and prepared again when next used.",
+							&pgmqc_cached_objects,
+							100,
+							1,
+							1000000,
+							PGC_USERSET,
 							0,
 							NULL, NULL, NULL);
 

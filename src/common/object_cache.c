@@ -54,6 +54,14 @@ static HTAB *group_cache = NULL;
 /* some entry of either table has a tentative watermark */
 static bool any_tentative = false;
 
+/*
+ * Kept statements are bounded (pgmq_c.cached_objects): the entries that
+ * have some, and a count of plan uses that orders them by last use.
+ */
+static int	entries_with_plans = 0;
+static uint64 use_count = 0;
+static int	evicted_since_reset = 0;
+
 /* Call fn(entry, arg) for the common part of every cached queue and group. */
 static void
 for_each_entry(void (*fn) (PgmqcCacheEntry *entry, void *arg), void *arg)
@@ -129,11 +137,90 @@ pgmqc_forget_plans(PgmqcCacheEntry *entry)
 {
 	int			i;
 
+	if (!entry->has_plans)
+		return;
 	for (i = 0; i < PGMQC_NUM_STATEMENTS; i++)
 	{
 		if (entry->plans[i] != NULL)
 			SPI_freeplan(entry->plans[i]);
 		entry->plans[i] = NULL;
+	}
+	entry->has_plans = false;
+	entries_with_plans--;
+}
+
+/* An entry, in the array of those with kept statements collect_entry fills */
+typedef struct EntriesWithPlans
+{
+	PgmqcCacheEntry **entries;
+	int			n;
+	int			size;
+}			EntriesWithPlans;
+
+static void
+collect_entry(PgmqcCacheEntry *entry, void *arg)
+{
+	EntriesWithPlans *found = (EntriesWithPlans *) arg;
+
+	if (entry->has_plans && found->n < found->size)
+		found->entries[found->n++] = entry;
+}
+
+static int
+compare_last_used(const void *a, const void *b)
+{
+	uint64		x = (*(PgmqcCacheEntry *const *) a)->last_used;
+	uint64		y = (*(PgmqcCacheEntry *const *) b)->last_used;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * Keep the statements of at most pgmq_c.cached_objects queues, topics and
+ * groups.  A plan costs tens of kilobytes (its plan tree, query tree and
+ * source), so a backend that touched thousands of objects -- a pooled
+ * connection serving every queue -- would otherwise keep hundreds of
+ * megabytes.  When over the limit, the plans of the least recently used
+ * entries are freed, down to three quarters of it so that a backend cycling
+ * through many objects does not pay a sort on every call; the entries stay
+ * (their watermarks with them), and their statements are prepared again on
+ * next use.
+ *
+ * PostgreSQL's own caches grow the same way: each queue touched leaves
+ * tens of kilobytes of relation and catalog cache entries (its tables and
+ * their indexes), which PostgreSQL keeps until they are invalidated.  So
+ * once as many entries were evicted as the limit, the backend's system
+ * caches are reset, as a shared invalidation queue overflow resets them
+ * (InvalidateSystemCaches); what is in use is rebuilt, the rest freed.  A
+ * backend that stays within the limit never resets them.
+ *
+ * Called where no plan of ours is in use: as a call enters pgmq_c from
+ * outside (pgmqc_enter) and at the top of the worker's rounds.
+ */
+void
+pgmqc_object_cache_trim(void)
+{
+	EntriesWithPlans found;
+	int			keep;
+	int			i;
+
+	if (entries_with_plans <= pgmqc_cached_objects)
+		return;
+	found.size = entries_with_plans;
+	found.n = 0;
+	found.entries = palloc(found.size * sizeof(PgmqcCacheEntry *));
+	for_each_entry(collect_entry, &found);
+	qsort(found.entries, found.n, sizeof(PgmqcCacheEntry *), compare_last_used);
+	keep = pgmqc_cached_objects - pgmqc_cached_objects / 4;
+	for (i = 0; i < found.n - keep; i++)
+		pgmqc_forget_plans(found.entries[i]);
+	pfree(found.entries);
+
+	evicted_since_reset += Max(found.n - keep, 0);
+	if (evicted_since_reset >= pgmqc_cached_objects)
+	{
+		evicted_since_reset = 0;
+		InvalidateSystemCaches();
 	}
 }
 
@@ -338,6 +425,8 @@ pgmqc_lookup_kind(const char *name, char kind, bool missing_ok)
 	{
 		entry = hash_search(queue_cache, name, HASH_ENTER, &found);
 		memset(entry->cache.plans, 0, sizeof(entry->cache.plans));
+		entry->cache.has_plans = false;
+		entry->cache.last_used = 0;
 		reset_queue(entry);
 		entry->queue_id = queue_id;
 	}
@@ -524,6 +613,8 @@ pgmqc_group_lookup(PgmqcQueue *topic, const char *name, bool missing_ok)
 	{
 		entry = hash_search(group_cache, &key, HASH_ENTER, &found);
 		memset(entry->cache.plans, 0, sizeof(entry->cache.plans));
+		entry->cache.has_plans = false;
+		entry->cache.last_used = 0;
 		entry->filter = NULL;
 		reset_group(entry);
 		entry->group_id = group_id;
@@ -573,8 +664,16 @@ static SPIPlanPtr
 entry_plan(PgmqcCacheEntry *entry, PgmqcStatement stmt,
 		   const PgmqcStatementTarget *target)
 {
+	entry->last_used = ++use_count;
 	if (entry->plans[stmt] == NULL)
+	{
 		entry->plans[stmt] = pgmqc_statement_prepare(stmt, target);
+		if (!entry->has_plans)
+		{
+			entry->has_plans = true;
+			entries_with_plans++;
+		}
+	}
 	return entry->plans[stmt];
 }
 
@@ -612,6 +711,12 @@ pgmqc_partition_send_plan(PgmqcQueue *topic, int64 partno)
 	*plan = NULL;
 	*plan = pgmqc_statement_prepare(STMT_TOPIC_SEND_PARTITION, &target);
 	topic->partition_plan_number = partno;
+	topic->cache.last_used = ++use_count;
+	if (!topic->cache.has_plans)
+	{
+		topic->cache.has_plans = true;
+		entries_with_plans++;
+	}
 	return *plan;
 }
 

@@ -47,6 +47,8 @@ typedef struct PgmqcCacheEntry
 	Oid			relid;			/* q_<id>, t_<id> or g_<id> */
 	PgmqcWatermark watermark;
 	SPIPlanPtr	plans[PGMQC_NUM_STATEMENTS];
+	bool		has_plans;		/* some of plans[] is prepared */
+	uint64		last_used;		/* when a plan was last run (a use count) */
 } PgmqcCacheEntry;
 
 /*
@@ -155,6 +157,7 @@ extern PgmqcQueue *pgmqc_lookup_for_drop(const char *name, char kind,
 										 bool missing_ok);
 extern void pgmqc_forget(const char *name);
 extern void pgmqc_forget_plans(PgmqcCacheEntry *entry);
+extern void pgmqc_object_cache_trim(void);
 
 extern PgmqcGroup *pgmqc_group_lookup(PgmqcQueue *topic, const char *name,
 									  bool missing_ok);

@@ -57,6 +57,7 @@
 #include "utils/memutils.h"
 #include "utils/rel.h"
 
+#include "common/object_cache.h"
 #include "common/security.h"
 #include "common/timelines.h"
 
@@ -229,6 +230,10 @@ pgmqc_enter(PgmqcContext *cxt)
 
 	/* a new timeline: msg_ids past the old one's, before any is drawn */
 	pgmqc_check_timeline();
+
+	/* entering from outside, no kept statement is in use: bound them */
+	if (cxt->save_current == NULL)
+		pgmqc_object_cache_trim();
 }
 
 void
