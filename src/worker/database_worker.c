@@ -270,6 +270,8 @@ pgmqc_worker_main(Datum main_arg)
 	TimestampTz last_check;
 	TimestampTz last_maint = 0;
 	TimestampTz last_retry_pass = 0;
+	long		retry_interval_ms = RETRY_PASS_INTERVAL_MS;
+	bool		retry_more = false;
 	char	   *dbname;
 	int			i;
 
@@ -374,11 +376,25 @@ pgmqc_worker_main(Datum main_arg)
 		}
 
 		/* dead letters nobody reads; archive retention */
-		if (TimestampDifferenceExceeds(last_retry_pass, now, RETRY_PASS_INTERVAL_MS))
+
+		/*
+		 * A pass goes one batch of queues per round of this loop, so that
+		 * notifications and timers are served between batches; the next pass
+		 * starts a second after this one started, or four times its length
+		 * later if that is longer (with thousands of queues under a policy,
+		 * the worker spends at most a fifth of its time on passes).
+		 */
+		if (retry_more ||
+			TimestampDifferenceExceeds(last_retry_pass, now, retry_interval_ms))
 		{
-			last_retry_pass = now;
-			(void) worker_xact(STEP_RETRIES, pgmqc_worker_retry_pass, NULL);
+			if (!retry_more)
+				last_retry_pass = now;
+			if (worker_xact(STEP_RETRIES, pgmqc_worker_retry_pass, &retry_more) != XACT_DONE)
+				retry_more = false;
 			now = GetCurrentTimestamp();
+			if (!retry_more)
+				retry_interval_ms = Max(RETRY_PASS_INTERVAL_MS,
+										4 * (now - last_retry_pass) / 1000);
 		}
 
 		/* timers of delayed messages and lease ends */
@@ -392,8 +408,16 @@ pgmqc_worker_main(Datum main_arg)
 
 			step.now = now;
 			step.database = my_dbname;
-			if (worker_xact(STEP_NOTIFY, pgmqc_notify_step, &step) == XACT_FAILED)
-				pgmqc_notify_step_failed(now);
+			do
+			{
+				CHECK_FOR_INTERRUPTS();
+				step.more = false;
+				if (worker_xact(STEP_NOTIFY, pgmqc_notify_step, &step) == XACT_FAILED)
+				{
+					pgmqc_notify_step_failed(now);
+					break;
+				}
+			} while (step.more);
 		}
 		next = pgmqc_notify_end_pass(my_entry, next);
 
@@ -403,6 +427,8 @@ pgmqc_worker_main(Datum main_arg)
 					  RETRY_PASS_INTERVAL_MS);
 		if (next != PGMQC_NO_DUE)
 			timeout = Max(1, Min(timeout, (next - now + 999) / 1000));
+		if (retry_more)
+			timeout = 0;		/* the pass goes on at once */
 		pg_atomic_write_u64(&my_entry->timer, (uint64) next);
 		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
 						 timeout, PG_WAIT_EXTENSION);

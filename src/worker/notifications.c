@@ -24,8 +24,10 @@
  *
  * The settings (pgmq_c.queues.notify_throttle) are reloaded when a backend
  * changes them (PgmqcDbWorker.config_changed) and periodically
- * (database_worker.c).  All of this is the worker's own memory: nothing
- * here is shared.
+ * (database_worker.c); a reload keeps what the worker knew of each queue,
+ * and looks at RECHECKS_PER_RELOAD of them again in turn.  A step looks
+ * into PGMQC_WORKER_BATCH queues per transaction.  All of this is the
+ * worker's own memory: nothing here is shared.
  *
  * Copyright (c) 2026, pgmq_c developers
  *
@@ -67,11 +69,16 @@ typedef struct NotifyQueue
 	bool		pending;		/* something became visible */
 	bool		check;			/* a due time passed: is anything visible? */
 	bool		recheck;		/* recompute due */
+	bool		failed;			/* its checks failed: retried after a reload */
 } NotifyQueue;
 
 /* the queues with notifications on, in TopMemoryContext */
 static NotifyQueue *notify_queues = NULL;
 static int	n_notify_queues = 0;
+
+/* queues looked at again at each reload of the settings, in turn */
+#define RECHECKS_PER_RELOAD		20
+static int	recheck_next = 0;
 
 /* after a failed notification step, no new one before this time */
 static TimestampTz notify_retry_at = 0;
@@ -109,6 +116,7 @@ pgmqc_notify_load_settings(void *arg)
 	old = MemoryContextSwitchTo(TopMemoryContext);
 	fresh = palloc0((SPI_processed + 1) * sizeof(NotifyQueue));
 	MemoryContextSwitchTo(old);
+	j = 0;
 	for (i = 0; i < SPI_processed; i++)
 	{
 		NotifyQueue *nq = &fresh[i];
@@ -124,14 +132,27 @@ pgmqc_notify_load_settings(void *arg)
 														  &isnull)));
 		nq->due = DT_NOEND;
 		nq->recheck = true;
-		/* a reload keeps the throttle window and what is pending */
-		for (j = 0; j < n_notify_queues; j++)
+
+		/*
+		 * A reload keeps the throttle window, what is pending and the due
+		 * time of the queues that stay (both lists are in queue_id order):
+		 * with thousands of queues, computing every due time again at each
+		 * periodic reload would keep the worker busy.  A queue whose checks
+		 * failed is tried afresh.
+		 */
+		while (j < n_notify_queues && notify_queues[j].queue_id < nq->queue_id)
+			j++;
+		if (j < n_notify_queues && notify_queues[j].queue_id == nq->queue_id)
 		{
-			if (notify_queues[j].queue_id == nq->queue_id)
+			NotifyQueue *was = &notify_queues[j];
+
+			nq->last_sent = was->last_sent;
+			nq->pending = was->pending;
+			if (!was->failed)
 			{
-				nq->last_sent = notify_queues[j].last_sent;
-				nq->pending = notify_queues[j].pending;
-				break;
+				nq->due = was->due;
+				nq->check = was->check;
+				nq->recheck = was->recheck;
 			}
 		}
 	}
@@ -139,6 +160,17 @@ pgmqc_notify_load_settings(void *arg)
 		pfree(notify_queues);
 	notify_queues = fresh;
 	n_notify_queues = (int) SPI_processed;
+
+	/*
+	 * And a few of them, in turn, are looked at again anyway: a queue whose
+	 * tables were damaged by hand is reported even while nothing happens to
+	 * it, and a missed wake-up is made good.  With up to RECHECKS_PER_RELOAD
+	 * queues, that is every queue at every reload.
+	 */
+	for (j = 0; j < Min(n_notify_queues, RECHECKS_PER_RELOAD); j++)
+		notify_queues[(recheck_next + j) % n_notify_queues].recheck = true;
+	if (n_notify_queues > 0)
+		recheck_next = (recheck_next + RECHECKS_PER_RELOAD) % n_notify_queues;
 }
 
 /*
@@ -284,17 +316,22 @@ pgmqc_notify_step(void *arg)
 {
 	PgmqcNotifyStep *step = (PgmqcNotifyStep *) arg;
 	TimestampTz now = step->now;
+	int			checked = 0;
 	int			i;
 
+	step->more = false;
 	for (i = 0; i < n_notify_queues; i++)
 	{
 		NotifyQueue *nq = &notify_queues[i];
 
 		CHECK_FOR_INTERRUPTS();
-		if (nq->check || nq->recheck)
+		if ((nq->check || nq->recheck) && checked >= PGMQC_WORKER_BATCH)
+			step->more = true;	/* in the next transaction */
+		else if (nq->check || nq->recheck)
 		{
 			NotifyCheck c;
 
+			checked++;
 			c.nq = nq;
 			c.now = now;
 			if (!check_queue_guarded(&c, step->database))
@@ -302,6 +339,7 @@ pgmqc_notify_step(void *arg)
 				/* tried again at the next reload of the settings */
 				nq->check = false;
 				nq->recheck = false;
+				nq->failed = true;
 				nq->due = DT_NOEND;
 			}
 		}

@@ -159,31 +159,63 @@ dedup_pass(void)
 	FreeErrorData(edata);
 }
 
-/* The pass over every queue and group with a policy. */
+/*
+ * Where an unfinished pass resumes: queues (0) or groups (1), after which
+ * queue_id or group_id (both listed in id order).
+ */
+static int	resume_list = 0;
+static int32 resume_after = 0;
+
+/*
+ * The pass over every queue and group with a policy, PGMQC_WORKER_BATCH of
+ * them per transaction: sets *(bool *) arg when it stopped before the end,
+ * and the next call goes on from there.
+ */
 void
 pgmqc_worker_retry_pass(void *arg)
 {
+	bool	   *more = (bool *) arg;
 	RetryTarget *targets[2];
 	uint64		counts[2];
+	int			done = 0;
 	int			t;
 	uint64		i;
 
-	dedup_pass();
+	*more = false;
+	if (resume_list == 0 && resume_after == 0)
+		dedup_pass();			/* once per pass */
 	if (!pgmqc_retries_exist())
 		return;					/* before ALTER EXTENSION pgmq_c UPDATE */
 	targets[0] = read_targets(STMT_RETRY_QUEUES, &counts[0]);
 	targets[1] = read_targets(STMT_RETRY_GROUPS, &counts[1]);
-	for (t = 0; t < 2; t++)
+	for (t = resume_list; t < 2; t++)
 	{
 		for (i = 0; i < counts[t]; i++)
 		{
 			RetryTarget *target = &targets[t][i];
 
+			if (t == resume_list && target->id <= resume_after)
+				continue;
+			if (done >= PGMQC_WORKER_BATCH)
+			{
+				*more = true;
+				return;
+			}
 			CHECK_FOR_INTERRUPTS();
 			run_step(pass_dead_letters, target, target->topic ? 'R' : 'r',
 					 "moving the dead letters");
 			if (target->topic == NULL)
 				run_step(pass_archive, target, 'a', "archive retention");
+			done++;
+			resume_list = t;
+			resume_after = target->id;
+		}
+		if (t == 0)
+		{
+			resume_list = 1;
+			resume_after = 0;
 		}
 	}
+	resume_list = 0;
+	resume_after = 0;
 }

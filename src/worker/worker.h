@@ -63,7 +63,17 @@ typedef struct PgmqcNotifyStep
 {
 	TimestampTz now;			/* the pass's current time */
 	const char *database;		/* for failure reports */
+	bool		more;			/* set: checks are left for another step */
 } PgmqcNotifyStep;
+
+/*
+ * The most queues or groups a step of the worker looks into in one
+ * transaction: each one's tables stay locked until the transaction ends,
+ * and a database with thousands of queues would fill the lock table
+ * (max_locks_per_transaction).  A step that has more to do says so, and is
+ * run again at once in a new transaction.
+ */
+#define PGMQC_WORKER_BATCH		200
 
 extern void pgmqc_notify_load_settings(void *arg);
 extern bool pgmqc_notify_begin_pass(PgmqcDbWorker *entry, const bool *fired,
@@ -74,7 +84,8 @@ extern void pgmqc_notify_step_failed(TimestampTz now);
 /*
  * retry_pass.c: the step that moves dead messages nobody reads and removes
  * archived messages past retention (in a transaction with SPI, inside the
- * extension context)
+ * extension context); arg is a bool set when the pass is not over (it
+ * resumes where it stopped when called again)
  */
 extern void pgmqc_worker_retry_pass(void *arg);
 extern TimestampTz pgmqc_notify_end_pass(PgmqcDbWorker *entry,

@@ -9,6 +9,9 @@
 # leased, delayed, archived) and zeros for the others, a topic among them,
 # few locks left in the calling transaction, rows limited to the queues a
 # non-superuser holds a privilege on, and list_queues() with 10,000 rows.
+# Then the worker with 3,000 queues notified, then under a retry policy:
+# notifications and the retry pass reach the last queues, and nobody runs
+# out of the lock table.
 # How long metrics_all() takes is printed (note), not asserted: timings
 # belong to docs/benchmarks.md.
 use strict;
@@ -121,6 +124,48 @@ is( sql(q{SET ROLE mq_watcher;
 is(sql('SELECT count(*) FROM pgmq_c.list_queues()'), $nqueues,
 	'list_queues() returns 10,000 rows');
 is(sql('SELECT count(*) FROM pgmq_c.list_topics()'), 1, 'list_topics() returns the topic');
+
+# The worker with 3,000 queues notified, then under a retry policy.  Its
+# notification checks and its retry pass look into 200 queues per
+# transaction: in one transaction, as before, they locked every queue's
+# tables and filled the lock table ("out of shared memory", for every
+# session of the server) at about 1,700 queues.
+my $nnotify = 3000;
+my $log_offset = -s $node->logfile;
+for (my $first = 1; $first <= $nnotify; $first += $batch)
+{
+	my $last = $first + $batch - 1;
+	sql(qq{SELECT count(pgmq_c.enable_notify(pg_catalog.format('mq_%s', pg_catalog.lpad(g::text, 5, '0'))))
+	         FROM pg_catalog.generate_series($first, $last) g});
+}
+my $listener = start_listener($node, 'postgres');
+my @notes;
+sql(q{SELECT pgmq_c.send('mq_02999', '{"n": 1}')});
+is(scalar(collect_notes($listener, \@notes, 120, 1, 'mq_02999')), 1,
+	'a send to the last queue but one is notified with 3,000 queues notified');
+$listener->quit;
+# a message of the last queue read five times (vt 0 leases nothing): once
+# max_deliveries is 5, it is dead, and nobody reads it again
+sql(q{SELECT pgmq_c.send('mq_03000', '{"dead": 1}')});
+sql(join(';', (q{SELECT count(*) FROM pgmq_c.read('mq_03000', '0', 1)}) x 5));
+my $q3000 = sql(q{SELECT queue_id FROM pgmq_c.list_queues() WHERE queue_name = 'mq_03000'});
+is(sql("SELECT string_agg(read_ct::text, ',') FROM pgmq_c.q_$q3000"), '5',
+	'the message of mq_03000 was read five times');
+for (my $first = 1; $first <= $nnotify; $first += $batch)
+{
+	my $last = $first + $batch - 1;
+	sql(qq{SELECT count(pgmq_c.alter_queue(pg_catalog.format('mq_%s', pg_catalog.lpad(g::text, 5, '0')),
+	                                       max_deliveries => 5, dead_letter_queue => 'mq_09999'))
+	         FROM pg_catalog.generate_series($first, $last) g});
+}
+ok( $node->poll_query_until('postgres',
+		q{SELECT (SELECT queue_length FROM pgmq_c.metrics('mq_03000')) = 0
+		     AND (SELECT queue_length FROM pgmq_c.metrics('mq_09999')) = 1}),
+	'the retry pass reached the last queue with a policy: its dead message moved');
+my $log = slurp_file($node->logfile, $log_offset);
+unlike($log, qr/out of shared memory|max_locks_per_transaction/,
+	'no session ran out of lock table meanwhile');
+unlike($log, qr/WARNING:  pgmq_c/, 'and the worker reported no failure');
 
 $node->stop;
 done_testing();
