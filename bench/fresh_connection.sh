@@ -56,12 +56,7 @@ SUMMARY=$BENCH_OUT/summary.txt
 bench_start
 bench_up
 
-out "pgmq_c fresh-connection benchmark, started $BENCH_STARTED"
-out "  PostgreSQL $(sqlv 'SHOW server_version'); $(bench_machine)"
-out "  source: $(bench_source); installed $(bench_installed)"
-out "  settings: $(bench_settings) shared_preload_libraries='$(sqlv 'SHOW shared_preload_libraries')'"
-out "  load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
-out ""
+bench_banner "pgmq_c fresh-connection benchmark"
 
 fresh_queue pinned
 fresh_queue clean

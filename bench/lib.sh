@@ -223,6 +223,16 @@ bench_loadavg() {
 
 # a line to stdout and to $SUMMARY
 out() { printf '%s\n' "$*" | tee -a "$SUMMARY"; }
+
+# bench_banner TITLE: the summary's first lines -- what ran, where, on what
+bench_banner() {
+	out "$1, started $BENCH_STARTED"
+	out "  PostgreSQL $(sqlv 'SHOW server_version'); $(bench_machine)"
+	out "  source: $(bench_source); installed $(bench_installed)"
+	out "  settings: $(bench_settings) shared_preload_libraries='$(sqlv 'SHOW shared_preload_libraries')'"
+	out "  load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+	out ""
+}
 # table_head TITLE HEADER ALIGNMENT: the title, an empty line and the first
 # two lines of a markdown table
 table_head() {

@@ -222,16 +222,17 @@ pgmqc_queue_pop(PgmqcQueue *queue, int32 qty)
 {
 	Datum		values[2];
 	int			n;
-
-	/* ordered: pop_with_retries runs STMT_DELETE_MANY (common/receipts.c) */
-	int			guard = pgmqc_plan_guard_ordered_begin();
+	int			guard;
 
 	if (queue->retry.max_deliveries > 0 || queue->retry.backoff > 0)
 	{
+		/* ordered: it runs STMT_DELETE_MANY (common/receipts.c) */
+		guard = pgmqc_plan_guard_ordered_begin();
 		n = pop_with_retries(queue, qty);
 		pgmqc_plan_guard_end(guard);
 		return n;
 	}
+	guard = pgmqc_plan_guard_begin();
 	pgmqc_queue_mature_due(queue);
 	values[0] = Int32GetDatum(qty);
 	values[1] = Int64GetDatum(pgmqc_queue_advance_watermark(queue));
