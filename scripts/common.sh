@@ -54,7 +54,7 @@ pgmqc_install_deps() {
 	local pkgs=(postgresql-15 postgresql-server-dev-15 postgresql-client-15
 				prometheus-postgres-exporter prometheus curl
 				libpq-dev libipc-run-perl libdbd-pg-perl build-essential
-				python3-psycopg nodejs "$@")
+				python3-psycopg nodejs postgresql-15-plproxy "$@")
 	# npm for examples/node; a Node.js that brings its own npm (NodeSource's)
 	# conflicts with Debian's npm package, which would replace it
 	command -v npm >/dev/null || pkgs+=(npm)

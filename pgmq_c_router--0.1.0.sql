@@ -1,0 +1,1386 @@
+/* pgmq_c_router--0.1.0.sql */
+
+-- complain if script is sourced in psql, rather than via CREATE EXTENSION
+\echo Use "CREATE EXTENSION pgmq_c_router" to load this file. \quit
+
+--
+-- pgmq_c's API on a router database, routed with PL/Proxy to N nodes that
+-- run pgmq_c (docs/scale-out.md has the design).  The nodes are the
+-- partitions p0, p1, ... of the SQL/MED server pgmq_c_cluster, which the
+-- administrator creates:
+--
+--   CREATE SERVER pgmq_c_cluster FOREIGN DATA WRAPPER plproxy
+--     OPTIONS (modular_mapping '1', p0 'host=... dbname=...', p1 '...', ...);
+--   CREATE USER MAPPING FOR app SERVER pgmq_c_cluster OPTIONS (user 'app');
+--   GRANT USAGE ON FOREIGN SERVER pgmq_c_cluster TO app;
+--
+-- A msg_id seen through the router is the node's own msg_id plus the node
+-- number times 2^48, so a receipt routes itself back to its node.  Every
+-- function runs as its caller (SECURITY INVOKER): PL/Proxy connects to the
+-- nodes through the caller's user mapping, and each node checks pgmq_c's
+-- per-queue privileges as it does for a direct client.  The wrappers are
+-- plpgsql with a pinned search_path and schema-qualified names; the SQL sent
+-- to the nodes names pg_catalog's operators explicitly, since it runs under
+-- the node session's search_path.
+--
+
+--
+-- Types: the rows of pgmq_c's, with msg_ids as the router numbers them
+--
+CREATE TYPE pgmq_c_router.message AS (
+	msg_id		bigint,
+	read_ct		integer,
+	enqueued_at	timestamptz,
+	vt			timestamptz,
+	message		jsonb,
+	headers		jsonb,
+	ordering_key text
+);
+COMMENT ON TYPE pgmq_c_router.message IS 'a message as pgmq_c.message, its msg_id carrying its node number (msg_id >> 48)';
+
+CREATE TYPE pgmq_c_router.queue_metrics AS (
+	queue_name	text,
+	queue_length bigint,
+	visible_length bigint,
+	delayed_length bigint,
+	in_flight_length bigint,
+	archived_length bigint,
+	oldest_msg_age_sec double precision,
+	newest_msg_age_sec double precision,
+	total_messages bigint,
+	length_is_exact boolean,
+	scrape_time	timestamptz,
+	kind		text,
+	retention	interval,
+	partitions	integer,
+	groups		integer
+);
+COMMENT ON TYPE pgmq_c_router.queue_metrics IS 'pgmq_c.queue_metrics of one node, or summed over the nodes';
+
+-- Whose turn it is: consumers and unkeyed producers start at node
+-- nextval % N, so that every node is served first in turn.
+CREATE SEQUENCE pgmq_c_router.turn CYCLE;
+GRANT USAGE ON SEQUENCE pgmq_c_router.turn TO PUBLIC;
+
+--
+-- The cluster
+--
+
+-- The number of nodes: the partitions p0 .. p<N-1> of server pgmq_c_cluster.
+CREATE FUNCTION pgmq_c_router.node_count() RETURNS integer
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	opts		text[];
+	n			integer;
+	top			integer;
+	modular		boolean;
+BEGIN
+	SELECT s.srvoptions INTO opts
+	  FROM pg_catalog.pg_foreign_server s
+	  JOIN pg_catalog.pg_foreign_data_wrapper w ON w.oid = s.srvfdw
+	 WHERE s.srvname = 'pgmq_c_cluster'
+	   AND w.fdwname = 'plproxy';
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'server "pgmq_c_cluster" does not exist'
+			USING ERRCODE = 'undefined_object',
+				  HINT = 'Create it: CREATE SERVER pgmq_c_cluster FOREIGN DATA WRAPPER plproxy OPTIONS (modular_mapping ''1'', p0 ''host=... dbname=...'', p1 ...).';
+	END IF;
+	SELECT count(*), max(substring(o FROM '^p([0-9]+)=')::integer),
+		   bool_or(o = 'modular_mapping=1')
+	  INTO n, top, modular
+	  FROM pg_catalog.unnest(opts) o
+	 WHERE o ~ '^p[0-9]+=' OR o ~~ 'modular_mapping=%';
+	n := n - (CASE WHEN modular IS NULL THEN 0 ELSE 1 END);
+	IF n = 0 OR top <> n - 1 THEN
+		RAISE EXCEPTION 'server "pgmq_c_cluster" must name its nodes p0 to p<N-1>'
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	IF n > 32767 THEN
+		RAISE EXCEPTION 'server "pgmq_c_cluster" has % nodes, more than 32767', n
+			USING ERRCODE = 'program_limit_exceeded';
+	END IF;
+	IF NOT coalesce(modular, false)
+	   AND (n & (n - 1)) <> 0 THEN
+		RAISE EXCEPTION 'server "pgmq_c_cluster" has % nodes but no option modular_mapping ''1''', n
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'PL/Proxy needs a power of two of partitions unless modular_mapping is set: ALTER SERVER pgmq_c_cluster OPTIONS (ADD modular_mapping ''1'').';
+	END IF;
+	RETURN n;
+END
+$$;
+COMMENT ON FUNCTION pgmq_c_router.node_count() IS 'the number of pgmq_c nodes: partitions p0 .. p<N-1> of server pgmq_c_cluster';
+
+-- The node that holds msg_id (as the router numbers it).
+CREATE FUNCTION pgmq_c_router.node_of(msg_id bigint) RETURNS integer
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	node		integer;
+BEGIN
+	IF msg_id IS NULL THEN
+		RAISE EXCEPTION 'msg_id must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	node := (msg_id >> 48)::integer;
+	IF msg_id < 0 OR node >= pgmq_c_router.node_count() THEN
+		RAISE EXCEPTION 'msg_id % belongs to no node of this router', msg_id
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'Pass a msg_id returned by pgmq_c_router''s functions: its node number is msg_id >> 48.';
+	END IF;
+	RETURN node;
+END
+$$;
+COMMENT ON FUNCTION pgmq_c_router.node_of(bigint) IS 'the node that holds a message: msg_id >> 48, checked against the nodes of pgmq_c_cluster';
+
+-- The node of an ordering key (or of a deduplication id): fixed for a given
+-- number of nodes, so that a key's messages (a dedup id's resends) meet on
+-- one node.
+CREATE FUNCTION pgmq_c_router.node_of_key(key text, nodes integer) RETURNS integer
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+RETURN (pg_catalog.abs(pg_catalog.hashtext(key)::bigint) % nodes)::integer;
+COMMENT ON FUNCTION pgmq_c_router.node_of_key(text, integer) IS 'the node of an ordering key or deduplication id among nodes nodes: abs(hashtext(key)) % nodes';
+
+-- The node whose turn it is to be served first.
+CREATE FUNCTION pgmq_c_router.next_turn(nodes integer) RETURNS integer
+LANGUAGE sql VOLATILE
+SET search_path = pg_catalog, pg_temp
+RETURN (pg_catalog.nextval('pgmq_c_router.turn') % nodes)::integer;
+
+-- Whether an error raised by a PL/Proxy call says the node could not be
+-- reached, so that nothing was sent to it (unreachable), or more widely
+-- that the node failed: not reached, or the connection lost during the call
+-- with an unknown outcome (node_failed).  Errors the node raised come back
+-- with their own SQLSTATE and "REMOTE ERROR" in the message.
+CREATE FUNCTION pgmq_c_router.node_failed(sqlstate text, message text) RETURNS boolean
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+RETURN sqlstate = 'XX000'
+	AND message LIKE 'PL/Proxy function %'
+	AND message NOT LIKE '%REMOTE ERROR%';
+
+CREATE FUNCTION pgmq_c_router.unreachable(sqlstate text, message text) RETURNS boolean
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+RETURN pgmq_c_router.node_failed(sqlstate, message) AND message LIKE '%PQconnect%';
+
+--
+-- Calls run on one node (i_node) or on all.  What they return carries the
+-- node number in its msg_ids.
+--
+CREATE FUNCTION pgmq_c_router.node_send(i_node integer, i_queue_name text, i_message jsonb,
+	i_headers jsonb, i_delay interval, i_ordering_key text, i_dedup_id text)
+RETURNS bigint AS $$
+	CLUSTER 'pgmq_c_cluster';
+	RUN ON i_node;
+	SELECT pgmq_c.send(i_queue_name, i_message, i_headers, i_delay, i_ordering_key, i_dedup_id)
+		OPERATOR(pg_catalog.+) (i_node::bigint OPERATOR(pg_catalog.<<) 48);
+$$ LANGUAGE plproxy;
+
+CREATE FUNCTION pgmq_c_router.node_send_batch(i_node integer, i_queue_name text,
+	i_messages jsonb[], i_headers jsonb[], i_delay interval, i_ordering_keys text[],
+	i_dedup_ids text[], OUT msg_id bigint, OUT ord bigint)
+RETURNS SETOF record AS $$
+	CLUSTER 'pgmq_c_cluster';
+	RUN ON i_node;
+	SELECT s.id OPERATOR(pg_catalog.+) (i_node::bigint OPERATOR(pg_catalog.<<) 48) AS msg_id, s.ord AS ord
+	  FROM pgmq_c.send_batch(i_queue_name, i_messages, i_headers, i_delay, i_ordering_keys, i_dedup_ids)
+		   WITH ORDINALITY AS s(id, ord);
+$$ LANGUAGE plproxy;
+
+CREATE FUNCTION pgmq_c_router.node_read(i_node integer, i_queue_name text, i_vt interval,
+	i_qty integer, i_wait interval, i_delete_ids bigint[], i_delete_read_cts integer[])
+RETURNS SETOF pgmq_c_router.message AS $$
+	CLUSTER 'pgmq_c_cluster';
+	RUN ON i_node;
+	SELECT m.msg_id OPERATOR(pg_catalog.+) (i_node::bigint OPERATOR(pg_catalog.<<) 48) AS msg_id,
+		   m.read_ct AS read_ct, m.enqueued_at AS enqueued_at, m.vt AS vt, m.message AS message,
+		   m.headers AS headers, m.ordering_key AS ordering_key
+	  FROM pgmq_c.read(i_queue_name, i_vt, i_qty, i_wait, i_delete_ids, i_delete_read_cts) m;
+$$ LANGUAGE plproxy;
+
+CREATE FUNCTION pgmq_c_router.node_pop(i_node integer, i_queue_name text, i_qty integer)
+RETURNS SETOF pgmq_c_router.message AS $$
+	CLUSTER 'pgmq_c_cluster';
+	RUN ON i_node;
+	SELECT m.msg_id OPERATOR(pg_catalog.+) (i_node::bigint OPERATOR(pg_catalog.<<) 48) AS msg_id,
+		   m.read_ct AS read_ct, m.enqueued_at AS enqueued_at, m.vt AS vt, m.message AS message,
+		   m.headers AS headers, m.ordering_key AS ordering_key
+	  FROM pgmq_c.pop(i_queue_name, i_qty) m;
+$$ LANGUAGE plproxy;
+
+CREATE FUNCTION pgmq_c_router.node_delete(i_node integer, i_queue_name text,
+	i_msg_ids bigint[], i_read_cts integer[])
+RETURNS SETOF bigint AS $$
+	CLUSTER 'pgmq_c_cluster';
+	RUN ON i_node;
+	SELECT d OPERATOR(pg_catalog.+) (i_node::bigint OPERATOR(pg_catalog.<<) 48)
+	  FROM pgmq_c.delete(i_queue_name, i_msg_ids, i_read_cts) d;
+$$ LANGUAGE plproxy;
+
+CREATE FUNCTION pgmq_c_router.node_archive(i_node integer, i_queue_name text,
+	i_msg_ids bigint[], i_read_cts integer[])
+RETURNS SETOF bigint AS $$
+	CLUSTER 'pgmq_c_cluster';
+	RUN ON i_node;
+	SELECT d OPERATOR(pg_catalog.+) (i_node::bigint OPERATOR(pg_catalog.<<) 48)
+	  FROM pgmq_c.archive(i_queue_name, i_msg_ids, i_read_cts) d;
+$$ LANGUAGE plproxy;
+
+CREATE FUNCTION pgmq_c_router.node_set_vt(i_node integer, i_queue_name text,
+	i_msg_id bigint, i_vt interval, i_read_ct integer)
+RETURNS SETOF pgmq_c_router.message AS $$
+	CLUSTER 'pgmq_c_cluster';
+	RUN ON i_node;
+	SELECT m.msg_id OPERATOR(pg_catalog.+) (i_node::bigint OPERATOR(pg_catalog.<<) 48) AS msg_id,
+		   m.read_ct AS read_ct, m.enqueued_at AS enqueued_at, m.vt AS vt, m.message AS message,
+		   m.headers AS headers, m.ordering_key AS ordering_key
+	  FROM pgmq_c.set_vt(i_queue_name, i_msg_id, i_vt, i_read_ct) m;
+$$ LANGUAGE plproxy;
+
+CREATE FUNCTION pgmq_c_router.node_read_group(i_node integer, i_topic_name text,
+	i_group_name text, i_vt interval, i_qty integer, i_wait interval, i_ack_ids bigint[],
+	i_ack_read_cts integer[])
+RETURNS SETOF pgmq_c_router.message AS $$
+	CLUSTER 'pgmq_c_cluster';
+	RUN ON i_node;
+	SELECT m.msg_id OPERATOR(pg_catalog.+) (i_node::bigint OPERATOR(pg_catalog.<<) 48) AS msg_id,
+		   m.read_ct AS read_ct, m.enqueued_at AS enqueued_at, m.vt AS vt, m.message AS message,
+		   m.headers AS headers, m.ordering_key AS ordering_key
+	  FROM pgmq_c.read_group(i_topic_name, i_group_name, i_vt, i_qty, i_wait, i_ack_ids, i_ack_read_cts) m;
+$$ LANGUAGE plproxy;
+
+CREATE FUNCTION pgmq_c_router.node_ack(i_node integer, i_topic_name text, i_group_name text,
+	i_msg_ids bigint[], i_read_cts integer[])
+RETURNS SETOF bigint AS $$
+	CLUSTER 'pgmq_c_cluster';
+	RUN ON i_node;
+	SELECT d OPERATOR(pg_catalog.+) (i_node::bigint OPERATOR(pg_catalog.<<) 48)
+	  FROM pgmq_c.ack(i_topic_name, i_group_name, i_msg_ids, i_read_cts) d;
+$$ LANGUAGE plproxy;
+
+CREATE FUNCTION pgmq_c_router.node_set_vt_group(i_node integer, i_topic_name text,
+	i_group_name text, i_msg_id bigint, i_vt interval, i_read_ct integer)
+RETURNS SETOF pgmq_c_router.message AS $$
+	CLUSTER 'pgmq_c_cluster';
+	RUN ON i_node;
+	SELECT m.msg_id OPERATOR(pg_catalog.+) (i_node::bigint OPERATOR(pg_catalog.<<) 48) AS msg_id,
+		   m.read_ct AS read_ct, m.enqueued_at AS enqueued_at, m.vt AS vt, m.message AS message,
+		   m.headers AS headers, m.ordering_key AS ordering_key
+	  FROM pgmq_c.set_vt(i_topic_name, i_group_name, i_msg_id, i_vt, i_read_ct) m;
+$$ LANGUAGE plproxy;
+
+CREATE FUNCTION pgmq_c_router.node_metrics(i_node integer, i_queue_name text)
+RETURNS SETOF pgmq_c_router.queue_metrics AS $$
+	CLUSTER 'pgmq_c_cluster';
+	RUN ON i_node;
+	SELECT m.queue_name AS queue_name, m.queue_length AS queue_length,
+		   m.visible_length AS visible_length, m.delayed_length AS delayed_length,
+		   m.in_flight_length AS in_flight_length, m.archived_length AS archived_length,
+		   m.oldest_msg_age_sec AS oldest_msg_age_sec, m.newest_msg_age_sec AS newest_msg_age_sec,
+		   m.total_messages AS total_messages, m.length_is_exact AS length_is_exact,
+		   m.scrape_time AS scrape_time, m.kind AS kind, m.retention AS retention,
+		   m.partitions AS partitions, m.groups AS groups
+	  FROM pgmq_c.metrics(i_queue_name) m;
+$$ LANGUAGE plproxy;
+
+CREATE FUNCTION pgmq_c_router.node_metrics_all(i_node integer)
+RETURNS SETOF pgmq_c_router.queue_metrics AS $$
+	CLUSTER 'pgmq_c_cluster';
+	RUN ON i_node;
+	SELECT m.queue_name AS queue_name, m.queue_length AS queue_length,
+		   m.visible_length AS visible_length, m.delayed_length AS delayed_length,
+		   m.in_flight_length AS in_flight_length, m.archived_length AS archived_length,
+		   m.oldest_msg_age_sec AS oldest_msg_age_sec, m.newest_msg_age_sec AS newest_msg_age_sec,
+		   m.total_messages AS total_messages, m.length_is_exact AS length_is_exact,
+		   m.scrape_time AS scrape_time, m.kind AS kind, m.retention AS retention,
+		   m.partitions AS partitions, m.groups AS groups
+	  FROM pgmq_c.metrics_all() m;
+$$ LANGUAGE plproxy;
+
+CREATE FUNCTION pgmq_c_router.node_list_groups(i_node integer, i_topic_name text,
+	OUT group_name text, OUT lag bigint, OUT in_flight bigint,
+	OUT oldest_unacked_age_sec double precision, OUT missed bigint, OUT next_msg_id bigint,
+	OUT lag_is_exact boolean, OUT visibility_timeout interval, OUT filter jsonb,
+	OUT max_deliveries integer, OUT dead_letter_queue text, OUT retry_backoff interval,
+	OUT retry_backoff_max interval)
+RETURNS SETOF record AS $$
+	CLUSTER 'pgmq_c_cluster';
+	RUN ON i_node;
+	SELECT g.group_name AS group_name, g.lag AS lag, g.in_flight AS in_flight,
+		   g.oldest_unacked_age_sec AS oldest_unacked_age_sec, g.missed AS missed,
+		   g.next_msg_id AS next_msg_id, g.lag_is_exact AS lag_is_exact,
+		   g.visibility_timeout AS visibility_timeout, g.filter AS filter,
+		   g.max_deliveries AS max_deliveries, g.dead_letter_queue AS dead_letter_queue,
+		   g.retry_backoff AS retry_backoff, g.retry_backoff_max AS retry_backoff_max
+	  FROM pgmq_c.list_groups(i_topic_name) g;
+$$ LANGUAGE plproxy;
+
+-- Statements run on every node, in parallel, each committing on its own node.
+CREATE FUNCTION pgmq_c_router.node_all_create_queue(i_queue_name text, i_visibility_timeout interval,
+	i_max_deliveries integer, i_dead_letter_queue text, i_retry_backoff interval,
+	i_retry_backoff_max interval, i_archive_retention interval, i_dedup_window interval,
+	i_durability text)
+RETURNS SETOF void AS $$
+	CLUSTER 'pgmq_c_cluster';
+	RUN ON ALL;
+	SELECT pgmq_c.create_queue(i_queue_name, i_visibility_timeout, i_max_deliveries,
+		i_dead_letter_queue, i_retry_backoff, i_retry_backoff_max, i_archive_retention,
+		i_dedup_window, i_durability);
+$$ LANGUAGE plproxy;
+
+CREATE FUNCTION pgmq_c_router.node_all_alter_queue(i_queue_name text, i_visibility_timeout interval,
+	i_max_deliveries integer, i_dead_letter_queue text, i_retry_backoff interval,
+	i_retry_backoff_max interval, i_archive_retention interval, i_dedup_window interval,
+	i_durability text)
+RETURNS SETOF void AS $$
+	CLUSTER 'pgmq_c_cluster';
+	RUN ON ALL;
+	SELECT pgmq_c.alter_queue(i_queue_name, i_visibility_timeout, i_max_deliveries,
+		i_dead_letter_queue, i_retry_backoff, i_retry_backoff_max, i_archive_retention,
+		i_dedup_window, i_durability);
+$$ LANGUAGE plproxy;
+
+CREATE FUNCTION pgmq_c_router.node_all_drop_queue(i_queue_name text) RETURNS SETOF boolean AS $$
+	CLUSTER 'pgmq_c_cluster';
+	RUN ON ALL;
+	SELECT pgmq_c.drop_queue(i_queue_name);
+$$ LANGUAGE plproxy;
+
+CREATE FUNCTION pgmq_c_router.node_all_purge_queue(i_queue_name text) RETURNS SETOF bigint AS $$
+	CLUSTER 'pgmq_c_cluster';
+	RUN ON ALL;
+	SELECT pgmq_c.purge_queue(i_queue_name);
+$$ LANGUAGE plproxy;
+
+CREATE FUNCTION pgmq_c_router.node_all_create_topic(i_topic_name text, i_retention interval,
+	i_partition_size bigint, i_dedup_window interval, i_durability text)
+RETURNS SETOF void AS $$
+	CLUSTER 'pgmq_c_cluster';
+	RUN ON ALL;
+	SELECT pgmq_c.create_topic(i_topic_name, i_retention, i_partition_size, i_dedup_window,
+		i_durability);
+$$ LANGUAGE plproxy;
+
+CREATE FUNCTION pgmq_c_router.node_all_drop_topic(i_topic_name text) RETURNS SETOF boolean AS $$
+	CLUSTER 'pgmq_c_cluster';
+	RUN ON ALL;
+	SELECT pgmq_c.drop_topic(i_topic_name);
+$$ LANGUAGE plproxy;
+
+CREATE FUNCTION pgmq_c_router.node_all_create_group(i_topic_name text, i_group_name text,
+	i_start_at text, i_visibility_timeout interval, i_filter jsonb, i_max_deliveries integer,
+	i_dead_letter_queue text, i_retry_backoff interval, i_retry_backoff_max interval)
+RETURNS SETOF void AS $$
+	CLUSTER 'pgmq_c_cluster';
+	RUN ON ALL;
+	SELECT pgmq_c.create_group(i_topic_name, i_group_name, i_start_at, i_visibility_timeout,
+		i_filter, i_max_deliveries, i_dead_letter_queue, i_retry_backoff, i_retry_backoff_max);
+$$ LANGUAGE plproxy;
+
+CREATE FUNCTION pgmq_c_router.node_all_alter_group(i_topic_name text, i_group_name text,
+	i_visibility_timeout interval, i_max_deliveries integer, i_dead_letter_queue text,
+	i_retry_backoff interval, i_retry_backoff_max interval)
+RETURNS SETOF void AS $$
+	CLUSTER 'pgmq_c_cluster';
+	RUN ON ALL;
+	SELECT pgmq_c.alter_group(i_topic_name, i_group_name, i_visibility_timeout, i_max_deliveries,
+		i_dead_letter_queue, i_retry_backoff, i_retry_backoff_max);
+$$ LANGUAGE plproxy;
+
+CREATE FUNCTION pgmq_c_router.node_all_drop_group(i_topic_name text, i_group_name text)
+RETURNS SETOF boolean AS $$
+	CLUSTER 'pgmq_c_cluster';
+	RUN ON ALL;
+	SELECT pgmq_c.drop_group(i_topic_name, i_group_name);
+$$ LANGUAGE plproxy;
+
+CREATE FUNCTION pgmq_c_router.node_all_grant_access(i_queue_name text, i_role_name text,
+	i_privileges text[])
+RETURNS SETOF void AS $$
+	CLUSTER 'pgmq_c_cluster';
+	RUN ON ALL;
+	SELECT pgmq_c.grant_access(i_queue_name, i_role_name, i_privileges);
+$$ LANGUAGE plproxy;
+
+CREATE FUNCTION pgmq_c_router.node_all_revoke_access(i_queue_name text, i_role_name text,
+	i_privileges text[])
+RETURNS SETOF void AS $$
+	CLUSTER 'pgmq_c_cluster';
+	RUN ON ALL;
+	SELECT pgmq_c.revoke_access(i_queue_name, i_role_name, i_privileges);
+$$ LANGUAGE plproxy;
+
+--
+-- Receipts: checked once, then split by node
+--
+
+-- Error out unless msg_ids (with read_cts, when given) are receipts of this
+-- router's nodes: one-dimensional, no NULL msg_id, as many read_cts.
+CREATE FUNCTION pgmq_c_router.check_receipts(msg_ids bigint[], read_cts integer[],
+	ids_name text, cts_name text, nodes integer)
+RETURNS void
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	bad			bigint;
+BEGIN
+	IF msg_ids IS NULL THEN
+		RETURN;
+	END IF;
+	IF pg_catalog.array_ndims(msg_ids) > 1 THEN
+		RAISE EXCEPTION '% must be a one-dimensional array', ids_name
+			USING ERRCODE = 'array_subscript_error';
+	END IF;
+	IF pg_catalog.array_position(msg_ids, NULL) IS NOT NULL THEN
+		RAISE EXCEPTION '% must not contain NULL elements', ids_name
+			USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	IF read_cts IS NOT NULL
+	   AND pg_catalog.cardinality(read_cts) <> pg_catalog.cardinality(msg_ids) THEN
+		RAISE EXCEPTION '% and % must have the same number of elements', ids_name, cts_name
+			USING ERRCODE = 'array_subscript_error';
+	END IF;
+	SELECT i INTO bad FROM pg_catalog.unnest(msg_ids) i
+	 WHERE i < 0
+		OR (i >> 48) >= nodes
+	 LIMIT 1;
+	IF FOUND THEN
+		RAISE EXCEPTION 'msg_id % belongs to no node of this router', bad
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'Pass msg_ids returned by pgmq_c_router''s functions: the node number is msg_id >> 48.';
+	END IF;
+END
+$$;
+
+-- The receipts of node among msg_ids/read_cts, as that node numbers them,
+-- in msg_id order (NULLs when there are none).
+CREATE FUNCTION pgmq_c_router.receipts_of(node integer, msg_ids bigint[], read_cts integer[],
+	OUT local_ids bigint[], OUT local_read_cts integer[])
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	IF msg_ids IS NULL THEN
+		RETURN;
+	END IF;
+	SELECT pg_catalog.array_agg(r.id & 281474976710655 ORDER BY r.id, r.o),
+		   CASE WHEN read_cts IS NOT NULL THEN pg_catalog.array_agg(r.ct ORDER BY r.id, r.o) END
+	  INTO local_ids, local_read_cts
+	  FROM unnest(msg_ids, read_cts) WITH ORDINALITY AS r(id, ct, o)
+	 WHERE (r.id >> 48) = node;
+END
+$$;
+
+-- Receipts that could not be acknowledged because their node is down.
+CREATE FUNCTION pgmq_c_router.warn_failed(node integer, what text, message text)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	RAISE WARNING 'node % of server pgmq_c_cluster failed: % not done', node, what
+		USING DETAIL = message,
+			  HINT = 'Messages whose delete or acknowledgement failed are delivered again once their lease ends on that node.';
+END
+$$;
+
+--
+-- Queues and topics: created, changed and dropped on every node
+--
+CREATE FUNCTION pgmq_c_router.create_queue(queue_name text,
+	visibility_timeout interval DEFAULT '00:00:30'::interval,
+	max_deliveries integer DEFAULT NULL::integer, dead_letter_queue text DEFAULT NULL::text,
+	retry_backoff interval DEFAULT NULL::interval, retry_backoff_max interval DEFAULT NULL::interval,
+	archive_retention interval DEFAULT NULL::interval, dedup_window interval DEFAULT NULL::interval,
+	durability text DEFAULT 'logged'::text)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	PERFORM pgmq_c_router.node_count();
+	PERFORM pgmq_c_router.node_all_create_queue(queue_name, visibility_timeout, max_deliveries,
+		dead_letter_queue, retry_backoff, retry_backoff_max, archive_retention, dedup_window,
+		durability);
+END
+$$;
+COMMENT ON FUNCTION pgmq_c_router.create_queue(text, interval, integer, text, interval, interval, interval, interval, text) IS 'pgmq_c.create_queue() on every node (each node commits on its own; a no-op where the queue exists, so run it again after a failure)';
+
+CREATE FUNCTION pgmq_c_router.alter_queue(queue_name text,
+	visibility_timeout interval DEFAULT NULL::interval,
+	max_deliveries integer DEFAULT NULL::integer, dead_letter_queue text DEFAULT NULL::text,
+	retry_backoff interval DEFAULT NULL::interval, retry_backoff_max interval DEFAULT NULL::interval,
+	archive_retention interval DEFAULT NULL::interval, dedup_window interval DEFAULT NULL::interval,
+	durability text DEFAULT NULL::text)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	PERFORM pgmq_c_router.node_count();
+	PERFORM pgmq_c_router.node_all_alter_queue(queue_name, visibility_timeout, max_deliveries,
+		dead_letter_queue, retry_backoff, retry_backoff_max, archive_retention, dedup_window,
+		durability);
+END
+$$;
+COMMENT ON FUNCTION pgmq_c_router.alter_queue(text, interval, integer, text, interval, interval, interval, interval, text) IS 'pgmq_c.alter_queue() on every node';
+
+CREATE FUNCTION pgmq_c_router.drop_queue(queue_name text) RETURNS boolean
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	dropped		boolean;
+BEGIN
+	PERFORM pgmq_c_router.node_count();
+	SELECT pg_catalog.bool_or(d) INTO dropped FROM pgmq_c_router.node_all_drop_queue(queue_name) d;
+	RETURN dropped;
+END
+$$;
+COMMENT ON FUNCTION pgmq_c_router.drop_queue(text) IS 'pgmq_c.drop_queue() on every node; true when some node had the queue';
+
+CREATE FUNCTION pgmq_c_router.purge_queue(queue_name text) RETURNS bigint
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	purged		bigint;
+BEGIN
+	PERFORM pgmq_c_router.node_count();
+	SELECT pg_catalog.sum(p)::bigint INTO purged FROM pgmq_c_router.node_all_purge_queue(queue_name) p;
+	RETURN purged;
+END
+$$;
+COMMENT ON FUNCTION pgmq_c_router.purge_queue(text) IS 'pgmq_c.purge_queue() on every node; returns how many messages were removed in all';
+
+CREATE FUNCTION pgmq_c_router.create_topic(topic_name text,
+	retention interval DEFAULT '7 days'::interval, partition_size bigint DEFAULT 1000000,
+	dedup_window interval DEFAULT NULL::interval, durability text DEFAULT 'logged'::text)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	PERFORM pgmq_c_router.node_count();
+	PERFORM pgmq_c_router.node_all_create_topic(topic_name, retention, partition_size,
+		dedup_window, durability);
+END
+$$;
+COMMENT ON FUNCTION pgmq_c_router.create_topic(text, interval, bigint, interval, text) IS 'pgmq_c.create_topic() on every node';
+
+CREATE FUNCTION pgmq_c_router.drop_topic(topic_name text) RETURNS boolean
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	dropped		boolean;
+BEGIN
+	PERFORM pgmq_c_router.node_count();
+	SELECT pg_catalog.bool_or(d) INTO dropped FROM pgmq_c_router.node_all_drop_topic(topic_name) d;
+	RETURN dropped;
+END
+$$;
+COMMENT ON FUNCTION pgmq_c_router.drop_topic(text) IS 'pgmq_c.drop_topic() on every node; true when some node had the topic';
+
+CREATE FUNCTION pgmq_c_router.create_group(topic_name text, group_name text,
+	start_at text DEFAULT 'latest'::text, visibility_timeout interval DEFAULT '00:00:30'::interval,
+	filter jsonb DEFAULT NULL::jsonb, max_deliveries integer DEFAULT NULL::integer,
+	dead_letter_queue text DEFAULT NULL::text, retry_backoff interval DEFAULT NULL::interval,
+	retry_backoff_max interval DEFAULT NULL::interval)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	PERFORM pgmq_c_router.node_count();
+	PERFORM pgmq_c_router.node_all_create_group(topic_name, group_name, start_at,
+		visibility_timeout, filter, max_deliveries, dead_letter_queue, retry_backoff,
+		retry_backoff_max);
+END
+$$;
+COMMENT ON FUNCTION pgmq_c_router.create_group(text, text, text, interval, jsonb, integer, text, interval, interval) IS 'pgmq_c.create_group() on every node: each node''s part of the topic gets the group';
+
+CREATE FUNCTION pgmq_c_router.alter_group(topic_name text, group_name text,
+	visibility_timeout interval DEFAULT NULL::interval,
+	max_deliveries integer DEFAULT NULL::integer, dead_letter_queue text DEFAULT NULL::text,
+	retry_backoff interval DEFAULT NULL::interval, retry_backoff_max interval DEFAULT NULL::interval)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	PERFORM pgmq_c_router.node_count();
+	PERFORM pgmq_c_router.node_all_alter_group(topic_name, group_name, visibility_timeout,
+		max_deliveries, dead_letter_queue, retry_backoff, retry_backoff_max);
+END
+$$;
+COMMENT ON FUNCTION pgmq_c_router.alter_group(text, text, interval, integer, text, interval, interval) IS 'pgmq_c.alter_group() on every node';
+
+CREATE FUNCTION pgmq_c_router.drop_group(topic_name text, group_name text) RETURNS boolean
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	dropped		boolean;
+BEGIN
+	PERFORM pgmq_c_router.node_count();
+	SELECT pg_catalog.bool_or(d) INTO dropped
+	  FROM pgmq_c_router.node_all_drop_group(topic_name, group_name) d;
+	RETURN dropped;
+END
+$$;
+COMMENT ON FUNCTION pgmq_c_router.drop_group(text, text) IS 'pgmq_c.drop_group() on every node; true when some node had the group';
+
+CREATE FUNCTION pgmq_c_router.grant_access(queue_name text, role_name text, privileges text[])
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	PERFORM pgmq_c_router.node_count();
+	PERFORM pgmq_c_router.node_all_grant_access(queue_name, role_name, privileges);
+END
+$$;
+COMMENT ON FUNCTION pgmq_c_router.grant_access(text, text, text[]) IS 'pgmq_c.grant_access() on every node (the role must exist on every node)';
+
+CREATE FUNCTION pgmq_c_router.revoke_access(queue_name text, role_name text, privileges text[])
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	PERFORM pgmq_c_router.node_count();
+	PERFORM pgmq_c_router.node_all_revoke_access(queue_name, role_name, privileges);
+END
+$$;
+COMMENT ON FUNCTION pgmq_c_router.revoke_access(text, text, text[]) IS 'pgmq_c.revoke_access() on every node';
+
+--
+-- Sending: to one node, by ordering key (else deduplication id), else in turn
+--
+
+-- The node of a message: its ordering key's, else its dedup id's, else NULL.
+CREATE FUNCTION pgmq_c_router.node_of_message(ordering_key text, dedup_id text, nodes integer)
+RETURNS integer
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+RETURN pgmq_c_router.node_of_key(coalesce(ordering_key, dedup_id), nodes);
+
+CREATE FUNCTION pgmq_c_router.send(queue_name text, message jsonb,
+	headers jsonb DEFAULT NULL::jsonb, delay interval DEFAULT '00:00:00'::interval,
+	ordering_key text DEFAULT NULL::text, dedup_id text DEFAULT NULL::text)
+RETURNS bigint
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	n			integer := pgmq_c_router.node_count();
+	target		integer := pgmq_c_router.node_of_message(ordering_key, dedup_id, n);
+	tries		integer := 1;
+BEGIN
+	IF target IS NOT NULL THEN
+		-- a key's messages must all go to its node: no other node will do
+		BEGIN
+			RETURN pgmq_c_router.node_send(target, queue_name, message, headers, delay,
+				ordering_key, dedup_id);
+		EXCEPTION WHEN internal_error THEN
+			IF NOT pgmq_c_router.unreachable(SQLSTATE, SQLERRM) THEN
+				RAISE;
+			END IF;
+			RAISE EXCEPTION 'node % of server pgmq_c_cluster cannot be reached', target
+				USING ERRCODE = 'connection_failure', DETAIL = SQLERRM,
+					  HINT = 'Messages with an ordering key or a deduplication id go to their key''s node only; send again once it is back.';
+		END;
+	END IF;
+	-- no key: the node whose turn it is, or the next one that can be reached
+	target := pgmq_c_router.next_turn(n);
+	LOOP
+		BEGIN
+			RETURN pgmq_c_router.node_send(target, queue_name, message, headers, delay, NULL, NULL);
+		EXCEPTION WHEN internal_error THEN
+			IF tries >= n OR NOT pgmq_c_router.unreachable(SQLSTATE, SQLERRM) THEN
+				RAISE;
+			END IF;
+			RAISE LOG 'pgmq_c_router: node % unreachable, sending to the next one', target;
+		END;
+		tries := tries + 1;
+		target := (target + 1) % n;
+	END LOOP;
+END
+$$;
+COMMENT ON FUNCTION pgmq_c_router.send(text, jsonb, jsonb, interval, text, text) IS 'pgmq_c.send() on one node: the ordering key''s (else the dedup id''s) node, else the next node in turn that can be reached; returns the msg_id with its node number';
+
+CREATE FUNCTION pgmq_c_router.send_batch(queue_name text, messages jsonb[],
+	headers jsonb[] DEFAULT NULL::jsonb[], delay interval DEFAULT '00:00:00'::interval,
+	ordering_keys text[] DEFAULT NULL::text[], dedup_ids text[] DEFAULT NULL::text[])
+RETURNS SETOF bigint
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	n			integer := pgmq_c_router.node_count();
+	turn		integer;
+	targets		integer[];
+	target		integer;
+	positions	bigint[];
+	ids			bigint[];
+	tries		integer := 1;
+	r			record;
+BEGIN
+	IF messages IS NULL OR (ordering_keys IS NULL AND dedup_ids IS NULL) THEN
+		-- no keys: the whole batch to the node in turn (pgmq_c checks the arrays)
+		turn := pgmq_c_router.next_turn(n);
+		LOOP
+			BEGIN
+				RETURN QUERY SELECT s.msg_id FROM pgmq_c_router.node_send_batch(turn, queue_name,
+					messages, headers, delay, NULL, NULL) s ORDER BY s.ord;
+				RETURN;
+			EXCEPTION WHEN internal_error THEN
+				IF tries >= n OR NOT pgmq_c_router.unreachable(SQLSTATE, SQLERRM) THEN
+					RAISE;
+				END IF;
+				RAISE LOG 'pgmq_c_router: node % unreachable, sending to the next one', turn;
+			END;
+			tries := tries + 1;
+			turn := (turn + 1) % n;
+		END LOOP;
+	END IF;
+	IF pg_catalog.array_ndims(messages) > 1 THEN
+		RAISE EXCEPTION 'messages must be a one-dimensional array' USING ERRCODE = 'array_subscript_error';
+	END IF;
+	IF pg_catalog.cardinality(ordering_keys) <> pg_catalog.cardinality(messages) THEN
+		RAISE EXCEPTION 'messages and ordering_keys must have the same number of elements'
+			USING ERRCODE = 'array_subscript_error';
+	END IF;
+	IF pg_catalog.cardinality(dedup_ids) <> pg_catalog.cardinality(messages) THEN
+		RAISE EXCEPTION 'messages and dedup_ids must have the same number of elements'
+			USING ERRCODE = 'array_subscript_error';
+	END IF;
+	IF pg_catalog.cardinality(headers) <> pg_catalog.cardinality(messages) THEN
+		RAISE EXCEPTION 'messages and headers must have the same number of elements'
+			USING ERRCODE = 'array_subscript_error';
+	END IF;
+	-- each message's node: its key's (its dedup id's), else the node in turn
+	turn := pgmq_c_router.next_turn(n);
+	SELECT pg_catalog.array_agg(coalesce(pgmq_c_router.node_of_message(k.key, d.id, n), turn) ORDER BY m.o)
+	  INTO targets
+	  FROM pg_catalog.unnest(messages) WITH ORDINALITY AS m(msg, o)
+	  LEFT JOIN pg_catalog.unnest(ordering_keys) WITH ORDINALITY AS k(key, o) ON k.o = m.o
+	  LEFT JOIN pg_catalog.unnest(dedup_ids) WITH ORDINALITY AS d(id, o) ON d.o = m.o;
+	ids := pg_catalog.array_fill(NULL::bigint, ARRAY[pg_catalog.cardinality(messages)]);
+	FOR target IN SELECT DISTINCT t FROM pg_catalog.unnest(targets) t ORDER BY t LOOP
+		SELECT pg_catalog.array_agg(o ORDER BY o) INTO positions
+		  FROM pg_catalog.unnest(targets) WITH ORDINALITY AS u(t, o)
+		 WHERE u.t = target;
+		FOR r IN
+			SELECT s.msg_id, positions[s.ord] AS position
+			  FROM pgmq_c_router.node_send_batch(target, queue_name,
+				ARRAY(SELECT (messages[pg_catalog.array_lower(messages, 1) + p::integer - 1]) FROM pg_catalog.unnest(positions) WITH ORDINALITY AS x(p, o) ORDER BY x.o),
+				CASE WHEN headers IS NOT NULL THEN ARRAY(SELECT (headers[pg_catalog.array_lower(headers, 1) + p::integer - 1]) FROM pg_catalog.unnest(positions) WITH ORDINALITY AS x(p, o) ORDER BY x.o) END,
+				delay,
+				CASE WHEN ordering_keys IS NOT NULL THEN ARRAY(SELECT (ordering_keys[pg_catalog.array_lower(ordering_keys, 1) + p::integer - 1]) FROM pg_catalog.unnest(positions) WITH ORDINALITY AS x(p, o) ORDER BY x.o) END,
+				CASE WHEN dedup_ids IS NOT NULL THEN ARRAY(SELECT (dedup_ids[pg_catalog.array_lower(dedup_ids, 1) + p::integer - 1]) FROM pg_catalog.unnest(positions) WITH ORDINALITY AS x(p, o) ORDER BY x.o) END) s
+		LOOP
+			ids[r.position] := r.msg_id;
+		END LOOP;
+	END LOOP;
+	RETURN QUERY SELECT i FROM pg_catalog.unnest(ids) WITH ORDINALITY AS u(i, o) ORDER BY u.o;
+END
+$$;
+COMMENT ON FUNCTION pgmq_c_router.send_batch(text, jsonb[], jsonb[], interval, text[], text[]) IS 'pgmq_c.send_batch() split by node: keyed messages (by dedup id when they have no key) to their key''s node, the others to the node in turn; returns the msg_ids in array order (each node commits its part on its own)';
+
+--
+-- Receiving: every node in turn, acknowledging on the way
+--
+
+-- How long a waiting reader waits on one node before it looks at the
+-- others again: the setting pgmq_c_router.wait_slice (default 100 ms).
+CREATE FUNCTION pgmq_c_router.wait_slice() RETURNS interval
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	setting		text := pg_catalog.current_setting('pgmq_c_router.wait_slice', true);
+	slice		interval;
+BEGIN
+	IF setting IS NULL OR setting = '' THEN
+		RETURN '100 milliseconds';
+	END IF;
+	BEGIN
+		slice := setting::interval;
+	EXCEPTION WHEN invalid_datetime_format OR datetime_field_overflow OR interval_field_overflow THEN
+		slice := NULL;
+	END;
+	IF slice IS NULL OR slice < '1 millisecond'
+	   OR slice > '1 minute' THEN
+		RAISE EXCEPTION 'invalid value for pgmq_c_router.wait_slice: "%"', setting
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'Set an interval between 1 millisecond and 1 minute.';
+	END IF;
+	RETURN slice;
+END
+$$;
+
+-- read() and read_group() (group_name not NULL): acknowledge the receipts
+-- (each node's with that node's read, or alone where there is nothing left
+-- to read), then lease up to qty messages from the nodes in turn, starting
+-- at the node whose turn it is; with wait and nothing found, wait on one
+-- node a slice at a time, looking at the others between slices.
+CREATE FUNCTION pgmq_c_router.consume(name text, group_name text, vt interval, qty integer,
+	wait interval, ack_ids bigint[], ack_read_cts integer[])
+RETURNS SETOF pgmq_c_router.message
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	n			integer := pgmq_c_router.node_count();
+	turn		integer;
+	target		integer;
+	got			integer := 0;
+	reached		integer := 0;
+	k			integer;
+	ids			bigint[];
+	cts			integer[];
+	m			pgmq_c_router.message;
+	deadline	timestamptz;
+	slice		interval;
+	left_over	interval;
+	what		text := CASE WHEN group_name IS NULL THEN 'delete' ELSE 'acknowledgement' END;
+	last_error	text;
+BEGIN
+	IF wait IS NULL THEN
+		RAISE EXCEPTION 'wait must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	IF wait < '0' THEN
+		RAISE EXCEPTION 'wait must not be negative' USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	IF qty IS NULL THEN
+		RAISE EXCEPTION 'qty must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	IF qty < 1 OR qty > 10000 THEN
+		RAISE EXCEPTION 'qty must be between 1 and 10000' USING ERRCODE = 'invalid_parameter_value',
+			DETAIL = pg_catalog.format('qty was %s.', qty);
+	END IF;
+	PERFORM pgmq_c_router.check_receipts(ack_ids, ack_read_cts,
+		CASE WHEN group_name IS NULL THEN 'delete_ids' ELSE 'ack_ids' END,
+		CASE WHEN group_name IS NULL THEN 'delete_read_cts' ELSE 'ack_read_cts' END, n);
+	turn := pgmq_c_router.next_turn(n);
+	FOR k IN 0 .. n - 1 LOOP
+		target := (turn + k) % n;
+		SELECT * INTO ids, cts FROM pgmq_c_router.receipts_of(target, ack_ids, ack_read_cts);
+		CONTINUE WHEN got >= qty AND got > 0 AND ids IS NULL;
+		BEGIN
+			IF got >= qty AND got > 0 THEN
+				IF group_name IS NULL THEN
+					PERFORM pgmq_c_router.node_delete(target, name, ids, cts);
+				ELSE
+					PERFORM pgmq_c_router.node_ack(target, name, group_name, ids, cts);
+				END IF;
+			ELSIF group_name IS NULL THEN
+				FOR m IN SELECT * FROM pgmq_c_router.node_read(target, name, vt,
+						 qty - got, '0', ids, cts) LOOP
+					RETURN NEXT m;
+					got := got + 1;
+				END LOOP;
+			ELSE
+				FOR m IN SELECT * FROM pgmq_c_router.node_read_group(target, name, group_name, vt,
+						 qty - got, '0', ids, cts) LOOP
+					RETURN NEXT m;
+					got := got + 1;
+				END LOOP;
+			END IF;
+			reached := reached + 1;
+		EXCEPTION WHEN internal_error THEN
+			IF NOT pgmq_c_router.node_failed(SQLSTATE, SQLERRM) THEN
+				RAISE;
+			END IF;
+			last_error := SQLERRM;
+			IF ids IS NOT NULL THEN
+				PERFORM pgmq_c_router.warn_failed(target, what, SQLERRM);
+			END IF;
+		END;
+	END LOOP;
+	IF reached = 0 THEN
+		RAISE EXCEPTION 'no node of server pgmq_c_cluster can be reached'
+			USING ERRCODE = 'connection_failure', DETAIL = last_error;
+	END IF;
+	IF got > 0 OR wait = '0' THEN
+		RETURN;
+	END IF;
+
+	-- wait: a slice on one node (each in turn), then a look at the others
+	slice := pgmq_c_router.wait_slice();
+	deadline := pg_catalog.clock_timestamp() + wait;
+	target := turn;
+	LOOP
+		left_over := deadline - pg_catalog.clock_timestamp();
+		EXIT WHEN left_over <= '0';
+		FOR k IN 0 .. n - 1 LOOP
+			target := (target + 1) % n;
+			BEGIN
+				FOR m IN SELECT * FROM pgmq_c_router.consume_one(name, group_name, target, vt,
+						 qty - got,
+						 CASE WHEN k = 0
+							  THEN LEAST(slice, left_over) ELSE '0' END) LOOP
+					RETURN NEXT m;
+					got := got + 1;
+				END LOOP;
+			EXCEPTION WHEN internal_error THEN
+				IF NOT pgmq_c_router.node_failed(SQLSTATE, SQLERRM) THEN
+					RAISE;
+				END IF;
+				IF k = 0 THEN
+					-- the node to wait on is down: sleep the slice here instead
+					PERFORM pg_catalog.pg_sleep(pg_catalog.date_part('epoch',
+						LEAST(slice, left_over)));
+				END IF;
+			END;
+			EXIT WHEN got >= qty;
+		END LOOP;
+		EXIT WHEN got > 0;
+		-- wait on the next node in the next round
+		target := (target + 1) % n;
+	END LOOP;
+END
+$$;
+
+-- One node's read (group_name NULL) or read_group, without receipts.
+CREATE FUNCTION pgmq_c_router.consume_one(name text, group_name text, node integer,
+	vt interval, qty integer, wait interval)
+RETURNS SETOF pgmq_c_router.message
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	IF group_name IS NULL THEN
+		RETURN QUERY SELECT * FROM pgmq_c_router.node_read(node, name, vt, qty, wait, NULL, NULL);
+	ELSE
+		RETURN QUERY SELECT * FROM pgmq_c_router.node_read_group(node, name, group_name, vt, qty,
+			wait, NULL, NULL);
+	END IF;
+END
+$$;
+
+CREATE FUNCTION pgmq_c_router.read(queue_name text, vt interval DEFAULT NULL::interval,
+	qty integer DEFAULT 1, wait interval DEFAULT '00:00:00'::interval,
+	delete_ids bigint[] DEFAULT NULL::bigint[], delete_read_cts integer[] DEFAULT NULL::integer[])
+RETURNS SETOF pgmq_c_router.message
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	RETURN QUERY SELECT * FROM pgmq_c_router.consume(queue_name, NULL, vt, qty, wait, delete_ids,
+		delete_read_cts);
+END
+$$;
+COMMENT ON FUNCTION pgmq_c_router.read(text, interval, integer, interval, bigint[], integer[]) IS 'delete the receipts delete_ids on their nodes, then lease up to qty messages from the nodes in turn (the first node changes from call to call); with wait, wait on one node a slice (pgmq_c_router.wait_slice) at a time';
+
+CREATE PROCEDURE pgmq_c_router.receive(queue_name text, vt interval DEFAULT NULL::interval,
+	qty integer DEFAULT 1, wait interval DEFAULT '00:00:00'::interval,
+	INOUT messages pgmq_c_router.message[] DEFAULT NULL::pgmq_c_router.message[],
+	delete_ids bigint[] DEFAULT NULL::bigint[], delete_read_cts integer[] DEFAULT NULL::integer[])
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	messages := ARRAY(SELECT r FROM pgmq_c_router.consume(queue_name, NULL, vt, qty, wait,
+		delete_ids, delete_read_cts) r);
+END
+$$;
+COMMENT ON PROCEDURE pgmq_c_router.receive(text, interval, integer, interval, pgmq_c_router.message[], bigint[], integer[]) IS 'read() returning an array; the nodes hold no snapshot of the router''s while it waits';
+
+CREATE FUNCTION pgmq_c_router.pop(queue_name text, qty integer DEFAULT 1)
+RETURNS SETOF pgmq_c_router.message
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	n			integer := pgmq_c_router.node_count();
+	turn		integer := pgmq_c_router.next_turn(n);
+	target		integer;
+	got			integer := 0;
+	reached		integer := 0;
+	k			integer;
+	m			pgmq_c_router.message;
+	last_error	text;
+BEGIN
+	IF qty IS NULL THEN
+		RAISE EXCEPTION 'qty must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	IF qty < 1 OR qty > 10000 THEN
+		RAISE EXCEPTION 'qty must be between 1 and 10000' USING ERRCODE = 'invalid_parameter_value',
+			DETAIL = pg_catalog.format('qty was %s.', qty);
+	END IF;
+	FOR k IN 0 .. n - 1 LOOP
+		EXIT WHEN got >= qty AND got > 0;
+		target := (turn + k) % n;
+		BEGIN
+			FOR m IN SELECT * FROM pgmq_c_router.node_pop(target, queue_name,
+					 qty - got) LOOP
+				RETURN NEXT m;
+				got := got + 1;
+			END LOOP;
+			reached := reached + 1;
+		EXCEPTION WHEN internal_error THEN
+			IF NOT pgmq_c_router.node_failed(SQLSTATE, SQLERRM) THEN
+				RAISE;
+			END IF;
+			last_error := SQLERRM;
+		END;
+	END LOOP;
+	IF reached = 0 AND got = 0 THEN
+		RAISE EXCEPTION 'no node of server pgmq_c_cluster can be reached'
+			USING ERRCODE = 'connection_failure', DETAIL = last_error;
+	END IF;
+END
+$$;
+COMMENT ON FUNCTION pgmq_c_router.pop(text, integer) IS 'pgmq_c.pop() on the nodes in turn until qty messages were taken';
+
+CREATE FUNCTION pgmq_c_router.read_group(topic_name text, group_name text,
+	vt interval DEFAULT NULL::interval, qty integer DEFAULT 1,
+	wait interval DEFAULT '00:00:00'::interval, ack_ids bigint[] DEFAULT NULL::bigint[],
+	ack_read_cts integer[] DEFAULT NULL::integer[])
+RETURNS SETOF pgmq_c_router.message
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	IF group_name IS NULL THEN
+		RAISE EXCEPTION 'group_name must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	RETURN QUERY SELECT * FROM pgmq_c_router.consume(topic_name, group_name, vt, qty, wait, ack_ids,
+		ack_read_cts);
+END
+$$;
+COMMENT ON FUNCTION pgmq_c_router.read_group(text, text, interval, integer, interval, bigint[], integer[]) IS 'acknowledge ack_ids on their nodes, then lease the group''s next messages from the nodes in turn';
+
+CREATE PROCEDURE pgmq_c_router.receive_group(topic_name text, group_name text,
+	vt interval DEFAULT NULL::interval, qty integer DEFAULT 1,
+	wait interval DEFAULT '00:00:00'::interval,
+	INOUT messages pgmq_c_router.message[] DEFAULT NULL::pgmq_c_router.message[],
+	ack_ids bigint[] DEFAULT NULL::bigint[], ack_read_cts integer[] DEFAULT NULL::integer[])
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	messages := ARRAY(SELECT r FROM pgmq_c_router.read_group(topic_name, group_name, vt, qty, wait,
+		ack_ids, ack_read_cts) r);
+END
+$$;
+COMMENT ON PROCEDURE pgmq_c_router.receive_group(text, text, interval, integer, interval, pgmq_c_router.message[], bigint[], integer[]) IS 'read_group() returning an array';
+
+--
+-- Acknowledging: straight to the message's node
+--
+CREATE FUNCTION pgmq_c_router.delete(queue_name text, msg_id bigint,
+	read_ct integer DEFAULT NULL::integer)
+RETURNS boolean AS $$
+	CLUSTER 'pgmq_c_cluster';
+	RUN ON pgmq_c_router.node_of(msg_id);
+	SELECT pgmq_c.delete(queue_name, msg_id OPERATOR(pg_catalog.&) 281474976710655, read_ct);
+$$ LANGUAGE plproxy;
+COMMENT ON FUNCTION pgmq_c_router.delete(text, bigint, integer) IS 'pgmq_c.delete() on the message''s node';
+
+CREATE FUNCTION pgmq_c_router.archive(queue_name text, msg_id bigint,
+	read_ct integer DEFAULT NULL::integer)
+RETURNS boolean AS $$
+	CLUSTER 'pgmq_c_cluster';
+	RUN ON pgmq_c_router.node_of(msg_id);
+	SELECT pgmq_c.archive(queue_name, msg_id OPERATOR(pg_catalog.&) 281474976710655, read_ct);
+$$ LANGUAGE plproxy;
+COMMENT ON FUNCTION pgmq_c_router.archive(text, bigint, integer) IS 'pgmq_c.archive() on the message''s node';
+
+CREATE FUNCTION pgmq_c_router.nack(queue_name text, msg_id bigint,
+	delay interval DEFAULT NULL::interval, read_ct integer DEFAULT NULL::integer,
+	reason text DEFAULT NULL::text)
+RETURNS boolean AS $$
+	CLUSTER 'pgmq_c_cluster';
+	RUN ON pgmq_c_router.node_of(msg_id);
+	SELECT pgmq_c.nack(queue_name, msg_id OPERATOR(pg_catalog.&) 281474976710655, delay, read_ct, reason);
+$$ LANGUAGE plproxy;
+COMMENT ON FUNCTION pgmq_c_router.nack(text, bigint, interval, integer, text) IS 'pgmq_c.nack() on the message''s node';
+
+CREATE FUNCTION pgmq_c_router.ack(topic_name text, group_name text, msg_id bigint,
+	read_ct integer DEFAULT NULL::integer)
+RETURNS boolean AS $$
+	CLUSTER 'pgmq_c_cluster';
+	RUN ON pgmq_c_router.node_of(msg_id);
+	SELECT pgmq_c.ack(topic_name, group_name, msg_id OPERATOR(pg_catalog.&) 281474976710655, read_ct);
+$$ LANGUAGE plproxy;
+COMMENT ON FUNCTION pgmq_c_router.ack(text, text, bigint, integer) IS 'pgmq_c.ack() on the message''s node';
+
+CREATE FUNCTION pgmq_c_router.nack(topic_name text, group_name text, msg_id bigint,
+	delay interval DEFAULT NULL::interval, read_ct integer DEFAULT NULL::integer,
+	reason text DEFAULT NULL::text)
+RETURNS boolean AS $$
+	CLUSTER 'pgmq_c_cluster';
+	RUN ON pgmq_c_router.node_of(msg_id);
+	SELECT pgmq_c.nack(topic_name, group_name, msg_id OPERATOR(pg_catalog.&) 281474976710655, delay,
+		read_ct, reason);
+$$ LANGUAGE plproxy;
+COMMENT ON FUNCTION pgmq_c_router.nack(text, text, bigint, interval, integer, text) IS 'pgmq_c.nack() of a group on the message''s node';
+
+-- delete, archive (queue_name, msg_ids) and ack (topic_name, group_name,
+-- msg_ids) of many receipts: each node's in one call; a node that cannot be
+-- reached is skipped with a warning (its msg_ids are not returned).
+CREATE FUNCTION pgmq_c_router.settle_many(action text, name text, group_name text,
+	msg_ids bigint[], read_cts integer[])
+RETURNS SETOF bigint
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	n			integer := pgmq_c_router.node_count();
+	target		integer;
+	ids			bigint[];
+	cts			integer[];
+BEGIN
+	IF msg_ids IS NULL THEN
+		RAISE EXCEPTION 'msg_ids must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	PERFORM pgmq_c_router.check_receipts(msg_ids, read_cts, 'msg_ids', 'read_cts', n);
+	FOR target IN SELECT DISTINCT (i >> 48)::integer
+					FROM pg_catalog.unnest(msg_ids) i ORDER BY 1 LOOP
+		SELECT * INTO ids, cts FROM pgmq_c_router.receipts_of(target, msg_ids, read_cts);
+		BEGIN
+			IF action = 'delete' THEN
+				RETURN QUERY SELECT * FROM pgmq_c_router.node_delete(target, name, ids, cts);
+			ELSIF action = 'archive' THEN
+				RETURN QUERY SELECT * FROM pgmq_c_router.node_archive(target, name, ids, cts);
+			ELSE
+				RETURN QUERY SELECT * FROM pgmq_c_router.node_ack(target, name, group_name, ids, cts);
+			END IF;
+		EXCEPTION WHEN internal_error THEN
+			IF NOT pgmq_c_router.node_failed(SQLSTATE, SQLERRM) THEN
+				RAISE;
+			END IF;
+			PERFORM pgmq_c_router.warn_failed(target, action, SQLERRM);
+		END;
+	END LOOP;
+END
+$$;
+
+CREATE FUNCTION pgmq_c_router.delete(queue_name text, msg_ids bigint[],
+	read_cts integer[] DEFAULT NULL::integer[])
+RETURNS SETOF bigint
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	RETURN QUERY SELECT * FROM pgmq_c_router.settle_many('delete', queue_name, NULL, msg_ids, read_cts);
+END
+$$;
+COMMENT ON FUNCTION pgmq_c_router.delete(text, bigint[], integer[]) IS 'pgmq_c.delete() of each node''s msg_ids on that node; returns the msg_ids deleted (none of a node that cannot be reached: a warning says so)';
+
+CREATE FUNCTION pgmq_c_router.archive(queue_name text, msg_ids bigint[],
+	read_cts integer[] DEFAULT NULL::integer[])
+RETURNS SETOF bigint
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	RETURN QUERY SELECT * FROM pgmq_c_router.settle_many('archive', queue_name, NULL, msg_ids, read_cts);
+END
+$$;
+COMMENT ON FUNCTION pgmq_c_router.archive(text, bigint[], integer[]) IS 'pgmq_c.archive() of each node''s msg_ids on that node; returns the msg_ids archived';
+
+CREATE FUNCTION pgmq_c_router.ack(topic_name text, group_name text, msg_ids bigint[],
+	read_cts integer[] DEFAULT NULL::integer[])
+RETURNS SETOF bigint
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	RETURN QUERY SELECT * FROM pgmq_c_router.settle_many('ack', topic_name, group_name, msg_ids, read_cts);
+END
+$$;
+COMMENT ON FUNCTION pgmq_c_router.ack(text, text, bigint[], integer[]) IS 'pgmq_c.ack() of each node''s msg_ids on that node; returns the msg_ids acknowledged';
+
+CREATE FUNCTION pgmq_c_router.set_vt(queue_name text, msg_id bigint, vt interval,
+	read_ct integer DEFAULT NULL::integer)
+RETURNS SETOF pgmq_c_router.message
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	RETURN QUERY SELECT * FROM pgmq_c_router.node_set_vt(pgmq_c_router.node_of(msg_id), queue_name,
+		msg_id & 281474976710655, vt, read_ct);
+END
+$$;
+COMMENT ON FUNCTION pgmq_c_router.set_vt(text, bigint, interval, integer) IS 'pgmq_c.set_vt() on the message''s node';
+
+CREATE FUNCTION pgmq_c_router.set_vt(topic_name text, group_name text, msg_id bigint,
+	vt interval, read_ct integer DEFAULT NULL::integer)
+RETURNS SETOF pgmq_c_router.message
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	RETURN QUERY SELECT * FROM pgmq_c_router.node_set_vt_group(pgmq_c_router.node_of(msg_id),
+		topic_name, group_name, msg_id & 281474976710655, vt, read_ct);
+END
+$$;
+COMMENT ON FUNCTION pgmq_c_router.set_vt(text, text, bigint, interval, integer) IS 'a group''s pgmq_c.set_vt() on the message''s node';
+
+--
+-- Metrics: per node, and summed
+--
+CREATE FUNCTION pgmq_c_router.metrics_by_node(queue_name text DEFAULT NULL::text)
+RETURNS TABLE (node integer, metrics pgmq_c_router.queue_metrics)
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	n			integer := pgmq_c_router.node_count();
+	k			integer;
+BEGIN
+	FOR k IN 0 .. n - 1 LOOP
+		BEGIN
+			IF queue_name IS NULL THEN
+				RETURN QUERY SELECT k, m FROM pgmq_c_router.node_metrics_all(k) m;
+			ELSE
+				RETURN QUERY SELECT k, m FROM pgmq_c_router.node_metrics(k, queue_name) m;
+			END IF;
+		EXCEPTION WHEN internal_error THEN
+			IF NOT pgmq_c_router.node_failed(SQLSTATE, SQLERRM) THEN
+				RAISE;
+			END IF;
+			RAISE WARNING 'node % of server pgmq_c_cluster failed: its metrics are missing', k
+				USING DETAIL = SQLERRM;
+		END;
+	END LOOP;
+END
+$$;
+COMMENT ON FUNCTION pgmq_c_router.metrics_by_node(text) IS 'pgmq_c.metrics() of a queue or topic (NULL: metrics_all()) on each node that can be reached, with its node number';
+
+CREATE FUNCTION pgmq_c_router.sum_metrics(queue_name text) RETURNS SETOF pgmq_c_router.queue_metrics
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	n			integer := pgmq_c_router.node_count();
+BEGIN
+	RETURN QUERY
+	SELECT (b.metrics).queue_name,
+		   pg_catalog.sum((b.metrics).queue_length)::bigint,
+		   pg_catalog.sum((b.metrics).visible_length)::bigint,
+		   pg_catalog.sum((b.metrics).delayed_length)::bigint,
+		   pg_catalog.sum((b.metrics).in_flight_length)::bigint,
+		   pg_catalog.sum((b.metrics).archived_length)::bigint,
+		   pg_catalog.max((b.metrics).oldest_msg_age_sec),
+		   pg_catalog.min((b.metrics).newest_msg_age_sec),
+		   pg_catalog.sum((b.metrics).total_messages)::bigint,
+		   pg_catalog.bool_and((b.metrics).length_is_exact)
+			 AND pg_catalog.count(*) = n,
+		   pg_catalog.max((b.metrics).scrape_time),
+		   pg_catalog.min((b.metrics).kind),
+		   pg_catalog.min((b.metrics).retention),
+		   pg_catalog.sum((b.metrics).partitions)::integer,
+		   pg_catalog.max((b.metrics).groups)
+	  FROM pgmq_c_router.metrics_by_node(queue_name) b
+	 GROUP BY (b.metrics).queue_name
+	 ORDER BY (b.metrics).queue_name;
+END
+$$;
+
+CREATE FUNCTION pgmq_c_router.metrics(queue_name text) RETURNS pgmq_c_router.queue_metrics
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	m			pgmq_c_router.queue_metrics;
+BEGIN
+	IF queue_name IS NULL THEN
+		RAISE EXCEPTION 'queue_name must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	SELECT * INTO m FROM pgmq_c_router.sum_metrics(queue_name);
+	RETURN m;
+END
+$$;
+COMMENT ON FUNCTION pgmq_c_router.metrics(text) IS 'pgmq_c.metrics() summed over the nodes (lengths and counts summed, oldest age the largest, newest the smallest; length_is_exact only when every node answered exactly)';
+
+CREATE FUNCTION pgmq_c_router.metrics_all() RETURNS SETOF pgmq_c_router.queue_metrics
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	RETURN QUERY SELECT * FROM pgmq_c_router.sum_metrics(NULL);
+END
+$$;
+COMMENT ON FUNCTION pgmq_c_router.metrics_all() IS 'metrics() summed over the nodes for every queue and topic the caller holds some privilege on';
+
+CREATE FUNCTION pgmq_c_router.list_groups_by_node(topic_name text,
+	OUT node integer, OUT group_name text, OUT lag bigint, OUT in_flight bigint,
+	OUT oldest_unacked_age_sec double precision, OUT missed bigint, OUT next_msg_id bigint,
+	OUT lag_is_exact boolean, OUT visibility_timeout interval, OUT filter jsonb,
+	OUT max_deliveries integer, OUT dead_letter_queue text, OUT retry_backoff interval,
+	OUT retry_backoff_max interval)
+RETURNS SETOF record
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	n			integer := pgmq_c_router.node_count();
+	k			integer;
+BEGIN
+	FOR k IN 0 .. n - 1 LOOP
+		BEGIN
+			RETURN QUERY
+			SELECT k, g.group_name, g.lag, g.in_flight, g.oldest_unacked_age_sec, g.missed,
+				   g.next_msg_id + (k::bigint << 48),
+				   g.lag_is_exact, g.visibility_timeout, g.filter, g.max_deliveries,
+				   g.dead_letter_queue, g.retry_backoff, g.retry_backoff_max
+			  FROM pgmq_c_router.node_list_groups(k, topic_name) g;
+		EXCEPTION WHEN internal_error THEN
+			IF NOT pgmq_c_router.node_failed(SQLSTATE, SQLERRM) THEN
+				RAISE;
+			END IF;
+			RAISE WARNING 'node % of server pgmq_c_cluster failed: its groups are missing', k
+				USING DETAIL = SQLERRM;
+		END;
+	END LOOP;
+END
+$$;
+COMMENT ON FUNCTION pgmq_c_router.list_groups_by_node(text) IS 'pgmq_c.list_groups() on each node that can be reached, with its node number (next_msg_id numbered as the router numbers msg_ids)';
+
+CREATE FUNCTION pgmq_c_router.list_groups(topic_name text,
+	OUT group_name text, OUT lag bigint, OUT in_flight bigint,
+	OUT oldest_unacked_age_sec double precision, OUT missed bigint, OUT next_msg_id bigint,
+	OUT lag_is_exact boolean, OUT visibility_timeout interval, OUT filter jsonb,
+	OUT max_deliveries integer, OUT dead_letter_queue text, OUT retry_backoff interval,
+	OUT retry_backoff_max interval)
+RETURNS SETOF record
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	n			integer := pgmq_c_router.node_count();
+BEGIN
+	RETURN QUERY
+	SELECT g.group_name, pg_catalog.sum(g.lag)::bigint, pg_catalog.sum(g.in_flight)::bigint,
+		   pg_catalog.max(g.oldest_unacked_age_sec), pg_catalog.sum(g.missed)::bigint,
+		   NULL::bigint,
+		   pg_catalog.bool_and(g.lag_is_exact) AND pg_catalog.count(*) = n,
+		   pg_catalog.min(g.visibility_timeout), (pg_catalog.array_agg(g.filter))[1],
+		   pg_catalog.min(g.max_deliveries), pg_catalog.min(g.dead_letter_queue),
+		   pg_catalog.min(g.retry_backoff), pg_catalog.min(g.retry_backoff_max)
+	  FROM pgmq_c_router.list_groups_by_node(topic_name) g
+	 GROUP BY g.group_name
+	 ORDER BY g.group_name;
+END
+$$;
+COMMENT ON FUNCTION pgmq_c_router.list_groups(text) IS 'pgmq_c.list_groups() summed over the nodes: lag, in_flight and missed summed, the oldest age the largest; next_msg_id is per node (list_groups_by_node)';
+
+--
+-- Privileges: as pgmq_c's (creating queues and topics is the extension
+-- owner's unless granted); the nodes check every call's privileges.
+--
+GRANT USAGE ON SCHEMA pgmq_c_router TO PUBLIC;
+REVOKE EXECUTE ON FUNCTION pgmq_c_router.create_queue(text, interval, integer, text, interval, interval, interval, interval, text) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION pgmq_c_router.node_all_create_queue(text, interval, integer, text, interval, interval, interval, interval, text) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION pgmq_c_router.create_topic(text, interval, bigint, interval, text) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION pgmq_c_router.node_all_create_topic(text, interval, bigint, interval, text) FROM PUBLIC;

@@ -1,0 +1,268 @@
+-- router: CREATE EXTENSION pgmq_c_router routes pgmq_c's API over several
+-- pgmq_c nodes with PL/Proxy.  Here the nodes are three databases of this
+-- cluster (router_n0 .. router_n2) and the router is this database; TAP test
+-- 033 runs three clusters.
+SELECT current_database() AS router_db \gset
+-- errors show their message, detail and hint, not the plpgsql lines
+\set SHOW_CONTEXT never
+SET client_min_messages = warning;
+DROP DATABASE IF EXISTS router_n0;
+DROP DATABASE IF EXISTS router_n1;
+DROP DATABASE IF EXISTS router_n2;
+RESET client_min_messages;
+CREATE DATABASE router_n0;
+CREATE DATABASE router_n1;
+CREATE DATABASE router_n2;
+\c router_n0
+CREATE EXTENSION pgmq_c;
+\c router_n1
+CREATE EXTENSION pgmq_c;
+\c router_n2
+CREATE EXTENSION pgmq_c;
+\c :router_db
+CREATE EXTENSION pgmq_c_router CASCADE;
+SELECT extversion FROM pg_extension WHERE extname = 'pgmq_c_router';
+
+-- no cluster yet: a clear error
+SELECT pgmq_c_router.node_count();
+-- three nodes; PL/Proxy itself refuses a number that is not a power of two
+-- unless modular_mapping is set
+SELECT format('host=%s port=%s dbname=router_n', split_part(current_setting('unix_socket_directories'), ',', 1),
+		current_setting('port')) AS conn \gset
+SELECT :'conn' || '0' AS c0, :'conn' || '1' AS c1, :'conn' || '2' AS c2 \gset
+\set VERBOSITY terse
+CREATE SERVER pgmq_c_cluster FOREIGN DATA WRAPPER plproxy
+	OPTIONS (p0 :'c0', p1 :'c1', p2 :'c2');
+\set VERBOSITY default
+CREATE SERVER pgmq_c_cluster FOREIGN DATA WRAPPER plproxy
+	OPTIONS (modular_mapping '1', p0 :'c0', p1 :'c1', p2 :'c2');
+CREATE USER MAPPING FOR PUBLIC SERVER pgmq_c_cluster;
+SELECT pgmq_c_router.node_count();
+-- PL/Proxy's own notices (a connection dropped after an error) are noise here
+SET client_min_messages = warning;
+
+-- a queue on every node
+SELECT pgmq_c_router.create_queue('rq');
+SET client_min_messages = error;	-- each node's notice "already exists"
+SELECT pgmq_c_router.create_queue('rq');	-- a no-op, as pgmq_c's
+SET client_min_messages = warning;
+SELECT node, (metrics).queue_name, (metrics).queue_length
+  FROM pgmq_c_router.metrics_by_node('rq') ORDER BY node;
+
+-- unkeyed sends go to the nodes in turn: six messages, two per node
+CREATE TEMP TABLE sent (msg_id bigint, what text);
+INSERT INTO sent SELECT pgmq_c_router.send('rq', jsonb_build_object('n', i)), 'plain'
+  FROM generate_series(1, 6) i;
+SELECT msg_id >> 48 AS node, count(*) FROM sent GROUP BY 1 ORDER BY 1;
+
+-- a key always goes to its node (abs(hashtext(key)) % 3), in send order
+INSERT INTO sent SELECT pgmq_c_router.send('rq', jsonb_build_object('seq', i), ordering_key => 'order-1'), 'keyed'
+  FROM generate_series(1, 3) i;
+SELECT count(DISTINCT msg_id >> 48) AS nodes,
+       bool_and(msg_id >> 48 = pgmq_c_router.node_of_key('order-1', 3)) AS on_key_node,
+       bool_and(previous IS NULL OR msg_id > previous) AS ascending
+  FROM (SELECT msg_id, lag(msg_id) OVER (ORDER BY ctid) AS previous
+          FROM sent WHERE what = 'keyed') s;
+SELECT pgmq_c_router.node_of_key('order-1', 3) = abs(hashtext('order-1')::bigint) % 3 AS key_node_rule;
+
+-- deduplication: the same id goes to the same node and returns the first msg_id
+SELECT pgmq_c_router.send('rq', '{"d": 1}', dedup_id => 'pay-7') = pgmq_c_router.send('rq', '{"d": 2}', dedup_id => 'pay-7') AS deduplicated;
+
+-- send_batch: msg_ids in array order; keyed ones on their key's node, the
+-- unkeyed ones together on one node
+CREATE TEMP TABLE batch AS
+SELECT b.msg_id, b.o, k.key
+  FROM pgmq_c_router.send_batch('rq',
+		ARRAY['{"b": 1}', '{"b": 2}', '{"b": 3}', '{"b": 4}', '{"b": 5}']::jsonb[],
+		ordering_keys => ARRAY['k-a', NULL, 'k-b', 'k-a', NULL]) WITH ORDINALITY AS b(msg_id, o)
+  JOIN unnest(ARRAY['k-a', NULL, 'k-b', 'k-a', NULL]) WITH ORDINALITY AS k(key, o) USING (o);
+SELECT o, key, msg_id >> 48 = coalesce(pgmq_c_router.node_of_key(key, 3),
+		(SELECT msg_id >> 48 FROM batch WHERE o = 2)) AS right_node
+  FROM batch ORDER BY o;
+SELECT (SELECT msg_id FROM batch WHERE o = 1) < (SELECT msg_id FROM batch WHERE o = 4) AS key_a_in_order;
+
+-- what went where, summed: 6 + 3 + 1 + 5 messages
+SELECT (m).queue_name, (m).queue_length, (m).length_is_exact FROM pgmq_c_router.metrics('rq') m;
+SELECT sum((metrics).queue_length) AS total FROM pgmq_c_router.metrics_by_node('rq');
+
+-- read: up to qty from the nodes in turn, never two messages of a key
+CREATE TEMP TABLE got AS SELECT * FROM pgmq_c_router.read('rq', '30 seconds', 100);
+SELECT count(*) AS read, count(DISTINCT msg_id >> 48) AS nodes FROM got;
+SELECT ordering_key, count(*) FROM got WHERE ordering_key IS NOT NULL GROUP BY 1 ORDER BY 1;
+SELECT bool_and(read_ct = 1) AS first_delivery FROM got;
+-- read with delete_ids acknowledges the receipts on their nodes and reads on
+SELECT count(*) AS next_heads FROM pgmq_c_router.read('rq', '30 seconds', 100,
+	delete_ids => (SELECT array_agg(msg_id) FROM got),
+	delete_read_cts => (SELECT array_agg(read_ct) FROM got));
+-- the next key heads came; a stale receipt deletes nothing
+SELECT pgmq_c_router.delete('rq', (SELECT msg_id FROM got LIMIT 1)) AS stale_delete;
+SELECT (m).queue_length FROM pgmq_c_router.metrics('rq') m;
+
+-- set_vt and nack route by msg_id; archive and delete by arrays
+SELECT msg_id >> 48 = (SELECT msg_id FROM batch WHERE o = 4) >> 48 AS same_node
+  FROM pgmq_c_router.set_vt('rq', (SELECT msg_id FROM batch WHERE o = 4), '0 seconds');
+SELECT count(*) AS leased FROM pgmq_c_router.read('rq', '30 seconds', 100);
+SELECT pgmq_c_router.nack('rq', (SELECT msg_id FROM batch WHERE o = 4), '0 seconds') AS nacked;
+SELECT count(*) AS archived FROM pgmq_c_router.archive('rq',
+	ARRAY(SELECT msg_id FROM pgmq_c_router.read('rq', '30 seconds', 100)));
+SELECT count(*) AS popped FROM pgmq_c_router.pop('rq', 100);
+-- keyed messages left after their heads went: make them visible, read them all
+SELECT count(*) AS made_visible FROM sent s, pgmq_c_router.set_vt('rq', s.msg_id, '0 seconds')
+ WHERE s.what = 'keyed';
+DO $$
+DECLARE
+	ids bigint[];
+	rounds int := 0;
+BEGIN
+	LOOP
+		ids := ARRAY(SELECT msg_id FROM pgmq_c_router.read('rq', '30 seconds', 100));
+		EXIT WHEN cardinality(ids) = 0;
+		PERFORM pgmq_c_router.delete('rq', ids);
+		rounds := rounds + 1;
+		IF rounds > 10 THEN RAISE 'queue does not drain'; END IF;
+	END LOOP;
+END
+$$;
+SELECT (m).queue_length, (m).archived_length FROM pgmq_c_router.metrics('rq') m;
+
+-- waiting: nothing there, then a message delayed by 300 ms on some node
+SELECT count(*) AS nothing FROM pgmq_c_router.read('rq', '30 seconds', 1, wait => '200 milliseconds');
+SELECT pgmq_c_router.send('rq', '{"late": true}', delay => '300 milliseconds') > 0 AS sent;
+SELECT message FROM pgmq_c_router.read('rq', '30 seconds', 1, wait => '5 seconds');
+CALL pgmq_c_router.receive('rq', '30 seconds', 5);
+
+-- topics: every group sees every message, from every node
+SELECT pgmq_c_router.create_topic('rt');
+SELECT pgmq_c_router.create_group('rt', 'g1', 'earliest');
+SELECT pgmq_c_router.create_group('rt', 'g2', 'earliest');
+SELECT count(*) FROM pgmq_c_router.send_batch('rt',
+	ARRAY(SELECT jsonb_build_object('t', i) FROM generate_series(1, 9) i),
+	ordering_keys => ARRAY(SELECT 'key-' || i FROM generate_series(1, 9) i));
+SELECT count(*) AS g1_read, count(DISTINCT msg_id >> 48) AS nodes
+  FROM pgmq_c_router.read_group('rt', 'g1', qty => 100);
+SELECT group_name, lag, in_flight, lag_is_exact FROM pgmq_c_router.list_groups('rt');
+SELECT count(*) AS g2_acked FROM pgmq_c_router.ack('rt', 'g2',
+	ARRAY(SELECT msg_id FROM pgmq_c_router.read_group('rt', 'g2', qty => 100)));
+SELECT group_name, lag, in_flight FROM pgmq_c_router.list_groups('rt');
+SELECT node, group_name, lag FROM pgmq_c_router.list_groups_by_node('rt') ORDER BY node, group_name;
+
+-- bad input: clear errors, nothing routed
+SELECT pgmq_c_router.delete('rq', 5 + (7::bigint << 48));
+SELECT pgmq_c_router.delete('rq', -1);
+SELECT pgmq_c_router.delete('rq', NULL::bigint);
+SELECT * FROM pgmq_c_router.delete('rq', ARRAY[1, NULL]::bigint[]);
+SELECT * FROM pgmq_c_router.delete('rq', ARRAY[1, 2]::bigint[], ARRAY[1]);
+SELECT * FROM pgmq_c_router.delete('rq', NULL::bigint[]);
+SELECT * FROM pgmq_c_router.read('rq', qty => 0);
+SELECT * FROM pgmq_c_router.read('rq', qty => NULL);
+SELECT * FROM pgmq_c_router.read('rq', wait => '-1 second');
+SELECT * FROM pgmq_c_router.read('rq', wait => NULL);
+SELECT * FROM pgmq_c_router.read_group('rt', NULL);
+SELECT * FROM pgmq_c_router.send_batch('rq', ARRAY['{}', '{}']::jsonb[], ordering_keys => ARRAY['a']);
+SET pgmq_c_router.wait_slice = 'soon';
+SELECT * FROM pgmq_c_router.read('rq', wait => '1 second');
+RESET pgmq_c_router.wait_slice;
+-- the SQLSTATEs of those errors
+CREATE FUNCTION pg_temp.sqlstate_of(statement text) RETURNS text LANGUAGE plpgsql AS $$
+BEGIN
+	EXECUTE statement;
+	RETURN 'no error';
+EXCEPTION WHEN OTHERS THEN
+	RETURN SQLSTATE;
+END
+$$;
+SELECT s AS statement, pg_temp.sqlstate_of(s) FROM unnest(ARRAY[
+	$q$SELECT pgmq_c_router.delete('rq', 5 + (7::bigint << 48))$q$,
+	$q$SELECT pgmq_c_router.delete('rq', NULL::bigint)$q$,
+	$q$SELECT pgmq_c_router.delete('rq', ARRAY[1, NULL]::bigint[])$q$,
+	$q$SELECT pgmq_c_router.delete('rq', ARRAY[1, 2]::bigint[], ARRAY[1])$q$,
+	$q$SELECT pgmq_c_router.read('rq', qty => 0)$q$,
+	$q$SELECT pgmq_c_router.read('rq', wait => '-1 second')$q$,
+	$q$SELECT pgmq_c_router.read('rq', wait => NULL)$q$,
+	$q$SELECT pgmq_c_router.send_batch('rq', ARRAY['{}', '{}']::jsonb[], ordering_keys => ARRAY['a'])$q$]) s;
+-- errors the nodes raise keep their SQLSTATE
+\set VERBOSITY sqlstate
+SELECT * FROM pgmq_c_router.read('no_such_queue');
+SELECT pgmq_c_router.send('no_such_queue', '{}', ordering_key => 'x');
+SELECT pgmq_c_router.send('rq', '{}', ordering_key => '');
+\set VERBOSITY default
+
+-- a node that cannot be reached: reads skip it, unkeyed sends go to the
+-- next node, keyed sends to it fail, receipts of it are reported
+SELECT pgmq_c_router.send('rq', jsonb_build_object('n', i)) > 0 AS sent FROM generate_series(1, 6) i;
+ALTER SERVER pgmq_c_cluster OPTIONS (SET p1 'host=/nonexistent port=1 dbname=router_n1');
+SELECT count(*) > 0 AS read_from_others, bool_and(msg_id >> 48 <> 1) AS none_from_node_1
+  FROM pgmq_c_router.read('rq', '30 seconds', 100);
+SELECT bool_and(pgmq_c_router.send('rq', '{}') >> 48 <> 1) AS sent_elsewhere FROM generate_series(1, 3);
+SELECT 'key-' || i AS key_of_node_1 FROM generate_series(1, 100) i
+ WHERE pgmq_c_router.node_of_key('key-' || i, 3) = 1 ORDER BY i LIMIT 1 \gset
+\set VERBOSITY terse
+SELECT pgmq_c_router.send('rq', '{}', ordering_key => :'key_of_node_1') IS NULL AS failed;
+SELECT pg_temp.sqlstate_of(format('SELECT pgmq_c_router.send(%L, %L, ordering_key => %L)',
+	'rq', '{}', :'key_of_node_1')) AS keyed_send_sqlstate;
+SELECT * FROM pgmq_c_router.delete('rq', ARRAY[(1::bigint << 48) + 1]);
+\set VERBOSITY default
+SELECT count(*) AS nodes_answering FROM pgmq_c_router.metrics_by_node('rq');
+SELECT (m).length_is_exact FROM pgmq_c_router.metrics('rq') m;
+-- back again: its messages are all there
+ALTER SERVER pgmq_c_cluster OPTIONS (SET p1 :'c1');
+SELECT node, (metrics).queue_length > 0 AS has_messages
+  FROM pgmq_c_router.metrics_by_node('rq') WHERE node = 1;
+
+-- security: the SQL sent to the nodes names pg_catalog's operators; a
+-- trap operator in a schema the caller's search_path puts first on a node
+-- is not called
+\c router_n1
+CREATE SCHEMA trap;
+CREATE FUNCTION trap.sprung(bigint, bigint) RETURNS bigint LANGUAGE plpgsql AS
+$$ BEGIN RAISE EXCEPTION 'trap operator called'; END $$;
+CREATE FUNCTION trap.sprung(bigint, integer) RETURNS bigint LANGUAGE plpgsql AS
+$$ BEGIN RAISE EXCEPTION 'trap operator called'; END $$;
+CREATE OPERATOR trap.+ (LEFTARG = bigint, RIGHTARG = bigint, FUNCTION = trap.sprung);
+CREATE OPERATOR trap.& (LEFTARG = bigint, RIGHTARG = bigint, FUNCTION = trap.sprung);
+CREATE OPERATOR trap.<< (LEFTARG = bigint, RIGHTARG = integer, FUNCTION = trap.sprung);
+ALTER DATABASE router_n1 SET search_path = trap, pg_catalog, public;
+\c router_n1
+SELECT 1::bigint + 1::bigint AS trap_is_armed;
+\c :router_db
+SET client_min_messages = warning;
+-- (what these show is that they do not fail with "trap operator called")
+SELECT count(*) >= 0 AS read_ok FROM pgmq_c_router.read('rq', '30 seconds', 100);
+SELECT count(*) >= 0 AS pop_ok FROM pgmq_c_router.pop('rq', 100);
+SELECT pgmq_c_router.delete('rq', (1::bigint << 48) + 1) IS NOT NULL AS delete_ok;
+-- and the router's own functions run with a pinned search_path
+CREATE SCHEMA router_trap;
+CREATE FUNCTION router_trap.sprung(bigint, integer) RETURNS bigint LANGUAGE plpgsql AS
+$$ BEGIN RAISE EXCEPTION 'trap operator called'; END $$;
+CREATE OPERATOR router_trap.>> (LEFTARG = bigint, RIGHTARG = integer, FUNCTION = router_trap.sprung);
+CREATE OPERATOR router_trap.% (LEFTARG = bigint, RIGHTARG = integer, FUNCTION = router_trap.sprung);
+SET search_path = router_trap, pg_catalog, public;
+SELECT pgmq_c_router.send('rq', '{}') > 0 AS send_ok;
+SELECT count(*) >= 0 AS read_ok FROM pgmq_c_router.read('rq', '30 seconds', 1);
+RESET search_path;
+DROP SCHEMA router_trap CASCADE;
+
+-- a role without USAGE on the server cannot route; creating queues is the
+-- extension owner's, as in pgmq_c
+CREATE ROLE router_outsider;
+SET ROLE router_outsider;
+SELECT pgmq_c_router.create_queue('outsider_q');
+\set VERBOSITY terse
+SELECT * FROM pgmq_c_router.read('rq');
+\set VERBOSITY default
+RESET ROLE;
+DROP ROLE router_outsider;
+
+-- drop everywhere
+SELECT pgmq_c_router.drop_topic('rt');
+SELECT pgmq_c_router.drop_queue('rq');
+SELECT pgmq_c_router.drop_queue('rq');
+SELECT count(*) AS queues_left FROM pgmq_c_router.metrics_all();
+DROP EXTENSION pgmq_c_router;
+DROP SERVER pgmq_c_cluster CASCADE;
+DROP EXTENSION plproxy;
+SET client_min_messages = warning;
+DROP DATABASE router_n0 WITH (FORCE);
+DROP DATABASE router_n1 WITH (FORCE);
+DROP DATABASE router_n2 WITH (FORCE);
+RESET client_min_messages;
