@@ -87,12 +87,11 @@ BEGIN
 			USING ERRCODE = 'undefined_object',
 				  HINT = 'Create it: CREATE SERVER pgmq_c_cluster FOREIGN DATA WRAPPER plproxy OPTIONS (modular_mapping ''1'', p0 ''host=... dbname=...'', p1 ...).';
 	END IF;
-	SELECT count(*), max(substring(o FROM '^p([0-9]+)=')::integer),
-		   bool_or(o = 'modular_mapping=1')
+	SELECT count(*) FILTER (WHERE o ~ '^p[0-9]+='),
+		   max(substring(o FROM '^p([0-9]+)=')::integer),
+		   coalesce(bool_or(o = 'modular_mapping=1'), false)
 	  INTO n, top, modular
-	  FROM pg_catalog.unnest(opts) o
-	 WHERE o ~ '^p[0-9]+=' OR o ~~ 'modular_mapping=%';
-	n := n - (CASE WHEN modular IS NULL THEN 0 ELSE 1 END);
+	  FROM pg_catalog.unnest(opts) o;
 	IF n = 0 OR top <> n - 1 THEN
 		RAISE EXCEPTION 'server "pgmq_c_cluster" must name its nodes p0 to p<N-1>'
 			USING ERRCODE = 'invalid_parameter_value';
@@ -101,7 +100,7 @@ BEGIN
 		RAISE EXCEPTION 'server "pgmq_c_cluster" has % nodes, more than 32767', n
 			USING ERRCODE = 'program_limit_exceeded';
 	END IF;
-	IF NOT coalesce(modular, false)
+	IF NOT modular
 	   AND (n & (n - 1)) <> 0 THEN
 		RAISE EXCEPTION 'server "pgmq_c_cluster" has % nodes but no option modular_mapping ''1''', n
 			USING ERRCODE = 'invalid_parameter_value',
@@ -143,6 +142,12 @@ SET search_path = pg_catalog, pg_temp
 RETURN (pg_catalog.abs(pg_catalog.hashtext(key)::bigint) % nodes)::integer;
 COMMENT ON FUNCTION pgmq_c_router.node_of_key(text, integer) IS 'the node of an ordering key or deduplication id among nodes nodes: abs(hashtext(key)) % nodes';
 
+-- A node's msg_id as the router numbers it.
+CREATE FUNCTION pgmq_c_router.node_id(node integer, local_id bigint) RETURNS bigint
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+RETURN local_id + (node::bigint << 48);
+
 -- The node whose turn it is to be served first.
 CREATE FUNCTION pgmq_c_router.next_turn(nodes integer) RETURNS integer
 LANGUAGE sql VOLATILE
@@ -167,16 +172,15 @@ SET search_path = pg_catalog, pg_temp
 RETURN pgmq_c_router.node_failed(sqlstate, message) AND message LIKE '%PQconnect%';
 
 --
--- Calls run on one node (i_node) or on all.  What they return carries the
--- node number in its msg_ids.
+-- Calls run on one node (i_node) or on all.  They return msg_ids as the
+-- node numbers them; the wrappers add the node number (node_id()).
 --
 CREATE FUNCTION pgmq_c_router.node_send(i_node integer, i_queue_name text, i_message jsonb,
 	i_headers jsonb, i_delay interval, i_ordering_key text, i_dedup_id text)
 RETURNS bigint AS $$
 	CLUSTER 'pgmq_c_cluster';
 	RUN ON i_node;
-	SELECT pgmq_c.send(i_queue_name, i_message, i_headers, i_delay, i_ordering_key, i_dedup_id)
-		OPERATOR(pg_catalog.+) (i_node::bigint OPERATOR(pg_catalog.<<) 48);
+	SELECT pgmq_c.send(i_queue_name, i_message, i_headers, i_delay, i_ordering_key, i_dedup_id);
 $$ LANGUAGE plproxy;
 
 CREATE FUNCTION pgmq_c_router.node_send_batch(i_node integer, i_queue_name text,
@@ -185,7 +189,7 @@ CREATE FUNCTION pgmq_c_router.node_send_batch(i_node integer, i_queue_name text,
 RETURNS SETOF record AS $$
 	CLUSTER 'pgmq_c_cluster';
 	RUN ON i_node;
-	SELECT s.id OPERATOR(pg_catalog.+) (i_node::bigint OPERATOR(pg_catalog.<<) 48) AS msg_id, s.ord AS ord
+	SELECT s.id AS msg_id, s.ord AS ord
 	  FROM pgmq_c.send_batch(i_queue_name, i_messages, i_headers, i_delay, i_ordering_keys, i_dedup_ids)
 		   WITH ORDINALITY AS s(id, ord);
 $$ LANGUAGE plproxy;
@@ -195,20 +199,14 @@ CREATE FUNCTION pgmq_c_router.node_read(i_node integer, i_queue_name text, i_vt 
 RETURNS SETOF pgmq_c_router.message AS $$
 	CLUSTER 'pgmq_c_cluster';
 	RUN ON i_node;
-	SELECT m.msg_id OPERATOR(pg_catalog.+) (i_node::bigint OPERATOR(pg_catalog.<<) 48) AS msg_id,
-		   m.read_ct AS read_ct, m.enqueued_at AS enqueued_at, m.vt AS vt, m.message AS message,
-		   m.headers AS headers, m.ordering_key AS ordering_key
-	  FROM pgmq_c.read(i_queue_name, i_vt, i_qty, i_wait, i_delete_ids, i_delete_read_cts) m;
+	SELECT * FROM pgmq_c.read(i_queue_name, i_vt, i_qty, i_wait, i_delete_ids, i_delete_read_cts);
 $$ LANGUAGE plproxy;
 
 CREATE FUNCTION pgmq_c_router.node_pop(i_node integer, i_queue_name text, i_qty integer)
 RETURNS SETOF pgmq_c_router.message AS $$
 	CLUSTER 'pgmq_c_cluster';
 	RUN ON i_node;
-	SELECT m.msg_id OPERATOR(pg_catalog.+) (i_node::bigint OPERATOR(pg_catalog.<<) 48) AS msg_id,
-		   m.read_ct AS read_ct, m.enqueued_at AS enqueued_at, m.vt AS vt, m.message AS message,
-		   m.headers AS headers, m.ordering_key AS ordering_key
-	  FROM pgmq_c.pop(i_queue_name, i_qty) m;
+	SELECT * FROM pgmq_c.pop(i_queue_name, i_qty);
 $$ LANGUAGE plproxy;
 
 CREATE FUNCTION pgmq_c_router.node_delete(i_node integer, i_queue_name text,
@@ -216,8 +214,7 @@ CREATE FUNCTION pgmq_c_router.node_delete(i_node integer, i_queue_name text,
 RETURNS SETOF bigint AS $$
 	CLUSTER 'pgmq_c_cluster';
 	RUN ON i_node;
-	SELECT d OPERATOR(pg_catalog.+) (i_node::bigint OPERATOR(pg_catalog.<<) 48)
-	  FROM pgmq_c.delete(i_queue_name, i_msg_ids, i_read_cts) d;
+	SELECT * FROM pgmq_c.delete(i_queue_name, i_msg_ids, i_read_cts);
 $$ LANGUAGE plproxy;
 
 CREATE FUNCTION pgmq_c_router.node_archive(i_node integer, i_queue_name text,
@@ -225,8 +222,7 @@ CREATE FUNCTION pgmq_c_router.node_archive(i_node integer, i_queue_name text,
 RETURNS SETOF bigint AS $$
 	CLUSTER 'pgmq_c_cluster';
 	RUN ON i_node;
-	SELECT d OPERATOR(pg_catalog.+) (i_node::bigint OPERATOR(pg_catalog.<<) 48)
-	  FROM pgmq_c.archive(i_queue_name, i_msg_ids, i_read_cts) d;
+	SELECT * FROM pgmq_c.archive(i_queue_name, i_msg_ids, i_read_cts);
 $$ LANGUAGE plproxy;
 
 CREATE FUNCTION pgmq_c_router.node_set_vt(i_node integer, i_queue_name text,
@@ -234,10 +230,7 @@ CREATE FUNCTION pgmq_c_router.node_set_vt(i_node integer, i_queue_name text,
 RETURNS SETOF pgmq_c_router.message AS $$
 	CLUSTER 'pgmq_c_cluster';
 	RUN ON i_node;
-	SELECT m.msg_id OPERATOR(pg_catalog.+) (i_node::bigint OPERATOR(pg_catalog.<<) 48) AS msg_id,
-		   m.read_ct AS read_ct, m.enqueued_at AS enqueued_at, m.vt AS vt, m.message AS message,
-		   m.headers AS headers, m.ordering_key AS ordering_key
-	  FROM pgmq_c.set_vt(i_queue_name, i_msg_id, i_vt, i_read_ct) m;
+	SELECT * FROM pgmq_c.set_vt(i_queue_name, i_msg_id, i_vt, i_read_ct);
 $$ LANGUAGE plproxy;
 
 CREATE FUNCTION pgmq_c_router.node_read_group(i_node integer, i_topic_name text,
@@ -246,10 +239,7 @@ CREATE FUNCTION pgmq_c_router.node_read_group(i_node integer, i_topic_name text,
 RETURNS SETOF pgmq_c_router.message AS $$
 	CLUSTER 'pgmq_c_cluster';
 	RUN ON i_node;
-	SELECT m.msg_id OPERATOR(pg_catalog.+) (i_node::bigint OPERATOR(pg_catalog.<<) 48) AS msg_id,
-		   m.read_ct AS read_ct, m.enqueued_at AS enqueued_at, m.vt AS vt, m.message AS message,
-		   m.headers AS headers, m.ordering_key AS ordering_key
-	  FROM pgmq_c.read_group(i_topic_name, i_group_name, i_vt, i_qty, i_wait, i_ack_ids, i_ack_read_cts) m;
+	SELECT * FROM pgmq_c.read_group(i_topic_name, i_group_name, i_vt, i_qty, i_wait, i_ack_ids, i_ack_read_cts);
 $$ LANGUAGE plproxy;
 
 CREATE FUNCTION pgmq_c_router.node_ack(i_node integer, i_topic_name text, i_group_name text,
@@ -257,8 +247,7 @@ CREATE FUNCTION pgmq_c_router.node_ack(i_node integer, i_topic_name text, i_grou
 RETURNS SETOF bigint AS $$
 	CLUSTER 'pgmq_c_cluster';
 	RUN ON i_node;
-	SELECT d OPERATOR(pg_catalog.+) (i_node::bigint OPERATOR(pg_catalog.<<) 48)
-	  FROM pgmq_c.ack(i_topic_name, i_group_name, i_msg_ids, i_read_cts) d;
+	SELECT * FROM pgmq_c.ack(i_topic_name, i_group_name, i_msg_ids, i_read_cts);
 $$ LANGUAGE plproxy;
 
 CREATE FUNCTION pgmq_c_router.node_set_vt_group(i_node integer, i_topic_name text,
@@ -266,10 +255,7 @@ CREATE FUNCTION pgmq_c_router.node_set_vt_group(i_node integer, i_topic_name tex
 RETURNS SETOF pgmq_c_router.message AS $$
 	CLUSTER 'pgmq_c_cluster';
 	RUN ON i_node;
-	SELECT m.msg_id OPERATOR(pg_catalog.+) (i_node::bigint OPERATOR(pg_catalog.<<) 48) AS msg_id,
-		   m.read_ct AS read_ct, m.enqueued_at AS enqueued_at, m.vt AS vt, m.message AS message,
-		   m.headers AS headers, m.ordering_key AS ordering_key
-	  FROM pgmq_c.set_vt(i_topic_name, i_group_name, i_msg_id, i_vt, i_read_ct) m;
+	SELECT * FROM pgmq_c.set_vt(i_topic_name, i_group_name, i_msg_id, i_vt, i_read_ct);
 $$ LANGUAGE plproxy;
 
 CREATE FUNCTION pgmq_c_router.node_metrics(i_node integer, i_queue_name text)
@@ -685,8 +671,8 @@ BEGIN
 	IF target IS NOT NULL THEN
 		-- a key's messages must all go to its node: no other node will do
 		BEGIN
-			RETURN pgmq_c_router.node_send(target, queue_name, message, headers, delay,
-				ordering_key, dedup_id);
+			RETURN pgmq_c_router.node_id(target, pgmq_c_router.node_send(target, queue_name,
+				message, headers, delay, ordering_key, dedup_id));
 		EXCEPTION WHEN internal_error THEN
 			IF NOT pgmq_c_router.unreachable(SQLSTATE, SQLERRM) THEN
 				RAISE;
@@ -700,7 +686,8 @@ BEGIN
 	target := pgmq_c_router.next_turn(n);
 	LOOP
 		BEGIN
-			RETURN pgmq_c_router.node_send(target, queue_name, message, headers, delay, NULL, NULL);
+			RETURN pgmq_c_router.node_id(target, pgmq_c_router.node_send(target, queue_name,
+				message, headers, delay, NULL, NULL));
 		EXCEPTION WHEN internal_error THEN
 			IF tries >= n OR NOT pgmq_c_router.unreachable(SQLSTATE, SQLERRM) THEN
 				RAISE;
@@ -736,7 +723,8 @@ BEGIN
 		turn := pgmq_c_router.next_turn(n);
 		LOOP
 			BEGIN
-				RETURN QUERY SELECT s.msg_id FROM pgmq_c_router.node_send_batch(turn, queue_name,
+				RETURN QUERY SELECT pgmq_c_router.node_id(turn, s.msg_id)
+				  FROM pgmq_c_router.node_send_batch(turn, queue_name,
 					messages, headers, delay, NULL, NULL) s ORDER BY s.ord;
 				RETURN;
 			EXCEPTION WHEN internal_error THEN
@@ -777,7 +765,7 @@ BEGIN
 		  FROM pg_catalog.unnest(targets) WITH ORDINALITY AS u(t, o)
 		 WHERE u.t = target;
 		FOR r IN
-			SELECT s.msg_id, positions[s.ord] AS position
+			SELECT pgmq_c_router.node_id(target, s.msg_id) AS msg_id, positions[s.ord] AS position
 			  FROM pgmq_c_router.node_send_batch(target, queue_name,
 				ARRAY(SELECT (messages[pg_catalog.array_lower(messages, 1) + p::integer - 1]) FROM pg_catalog.unnest(positions) WITH ORDINALITY AS x(p, o) ORDER BY x.o),
 				CASE WHEN headers IS NOT NULL THEN ARRAY(SELECT (headers[pg_catalog.array_lower(headers, 1) + p::integer - 1]) FROM pg_catalog.unnest(positions) WITH ORDINALITY AS x(p, o) ORDER BY x.o) END,
@@ -883,12 +871,14 @@ BEGIN
 			ELSIF group_name IS NULL THEN
 				FOR m IN SELECT * FROM pgmq_c_router.node_read(target, name, vt,
 						 qty - got, '0', ids, cts) LOOP
+					m.msg_id := pgmq_c_router.node_id(target, m.msg_id);
 					RETURN NEXT m;
 					got := got + 1;
 				END LOOP;
 			ELSE
 				FOR m IN SELECT * FROM pgmq_c_router.node_read_group(target, name, group_name, vt,
 						 qty - got, '0', ids, cts) LOOP
+					m.msg_id := pgmq_c_router.node_id(target, m.msg_id);
 					RETURN NEXT m;
 					got := got + 1;
 				END LOOP;
@@ -926,6 +916,7 @@ BEGIN
 						 qty - got,
 						 CASE WHEN k = 0
 							  THEN LEAST(slice, left_over) ELSE '0' END) LOOP
+					m.msg_id := pgmq_c_router.node_id(target, m.msg_id);
 					RETURN NEXT m;
 					got := got + 1;
 				END LOOP;
@@ -1021,6 +1012,7 @@ BEGIN
 		BEGIN
 			FOR m IN SELECT * FROM pgmq_c_router.node_pop(target, queue_name,
 					 qty - got) LOOP
+				m.msg_id := pgmq_c_router.node_id(target, m.msg_id);
 				RETURN NEXT m;
 				got := got + 1;
 			END LOOP;
@@ -1148,11 +1140,14 @@ BEGIN
 		SELECT * INTO ids, cts FROM pgmq_c_router.receipts_of(target, msg_ids, read_cts);
 		BEGIN
 			IF action = 'delete' THEN
-				RETURN QUERY SELECT * FROM pgmq_c_router.node_delete(target, name, ids, cts);
+				RETURN QUERY SELECT pgmq_c_router.node_id(target, d)
+				  FROM pgmq_c_router.node_delete(target, name, ids, cts) d;
 			ELSIF action = 'archive' THEN
-				RETURN QUERY SELECT * FROM pgmq_c_router.node_archive(target, name, ids, cts);
+				RETURN QUERY SELECT pgmq_c_router.node_id(target, d)
+				  FROM pgmq_c_router.node_archive(target, name, ids, cts) d;
 			ELSE
-				RETURN QUERY SELECT * FROM pgmq_c_router.node_ack(target, name, group_name, ids, cts);
+				RETURN QUERY SELECT pgmq_c_router.node_id(target, d)
+				  FROM pgmq_c_router.node_ack(target, name, group_name, ids, cts) d;
 			END IF;
 		EXCEPTION WHEN internal_error THEN
 			IF NOT pgmq_c_router.node_failed(SQLSTATE, SQLERRM) THEN
@@ -1206,9 +1201,15 @@ RETURNS SETOF pgmq_c_router.message
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+	node		integer := pgmq_c_router.node_of(msg_id);
+	m			pgmq_c_router.message;
 BEGIN
-	RETURN QUERY SELECT * FROM pgmq_c_router.node_set_vt(pgmq_c_router.node_of(msg_id), queue_name,
-		msg_id & 281474976710655, vt, read_ct);
+	FOR m IN SELECT * FROM pgmq_c_router.node_set_vt(node, queue_name, msg_id & 281474976710655,
+			 vt, read_ct) LOOP
+		m.msg_id := pgmq_c_router.node_id(node, m.msg_id);
+		RETURN NEXT m;
+	END LOOP;
 END
 $$;
 COMMENT ON FUNCTION pgmq_c_router.set_vt(text, bigint, interval, integer) IS 'pgmq_c.set_vt() on the message''s node';
@@ -1219,9 +1220,15 @@ RETURNS SETOF pgmq_c_router.message
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+	node		integer := pgmq_c_router.node_of(msg_id);
+	m			pgmq_c_router.message;
 BEGIN
-	RETURN QUERY SELECT * FROM pgmq_c_router.node_set_vt_group(pgmq_c_router.node_of(msg_id),
-		topic_name, group_name, msg_id & 281474976710655, vt, read_ct);
+	FOR m IN SELECT * FROM pgmq_c_router.node_set_vt_group(node, topic_name, group_name,
+			 msg_id & 281474976710655, vt, read_ct) LOOP
+		m.msg_id := pgmq_c_router.node_id(node, m.msg_id);
+		RETURN NEXT m;
+	END LOOP;
 END
 $$;
 COMMENT ON FUNCTION pgmq_c_router.set_vt(text, text, bigint, interval, integer) IS 'a group''s pgmq_c.set_vt() on the message''s node';

@@ -34,9 +34,11 @@ SELECT :'conn' || '0' AS c0, :'conn' || '1' AS c1, :'conn' || '2' AS c2 \gset
 CREATE SERVER pgmq_c_cluster FOREIGN DATA WRAPPER plproxy
 	OPTIONS (p0 :'c0', p1 :'c1', p2 :'c2');
 \set VERBOSITY default
-CREATE SERVER pgmq_c_cluster FOREIGN DATA WRAPPER plproxy
-	OPTIONS (modular_mapping '1', p0 :'c0', p1 :'c1', p2 :'c2');
+-- two nodes need no modular_mapping; then a third is added
+CREATE SERVER pgmq_c_cluster FOREIGN DATA WRAPPER plproxy OPTIONS (p0 :'c0', p1 :'c1');
 CREATE USER MAPPING FOR PUBLIC SERVER pgmq_c_cluster;
+SELECT pgmq_c_router.node_count();
+ALTER SERVER pgmq_c_cluster OPTIONS (ADD modular_mapping '1', ADD p2 :'c2');
 SELECT pgmq_c_router.node_count();
 -- PL/Proxy's own notices (a connection dropped after an error) are noise here
 SET client_min_messages = warning;

@@ -1,2 +1,2 @@
 -- bench/router.sh, through the router: send 1 (autocommit)
-SELECT pgmq_c_router.send('rbench', :'msg'::jsonb);
+SELECT pgmq_c_router.send('rbench', :msg::jsonb);
