@@ -171,6 +171,28 @@ LANGUAGE sql IMMUTABLE
 SET search_path = pg_catalog, pg_temp
 RETURN pgmq_c_router.node_failed(sqlstate, message) AND message LIKE '%PQconnect%';
 
+-- Raise the error of a node call that failed (node_failed()): nothing was
+-- done when the node could not be reached (connection_failure), else the
+-- outcome is unknown (transaction_resolution_unknown).  node NULL: one of
+-- the nodes of a call run on all.
+CREATE FUNCTION pgmq_c_router.node_error(node integer, what text, message text)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	which		text := CASE WHEN node IS NULL THEN 'a node' ELSE 'node ' || node END;
+BEGIN
+	IF pgmq_c_router.unreachable('XX000', message) THEN
+		RAISE EXCEPTION '% of server pgmq_c_cluster cannot be reached: % not done', which, what
+			USING ERRCODE = 'connection_failure', DETAIL = message;
+	END IF;
+	RAISE EXCEPTION '% of server pgmq_c_cluster failed during %: its outcome there is unknown', which, what
+		USING ERRCODE = 'transaction_resolution_unknown', DETAIL = message,
+			  HINT = 'The call may or may not have taken effect on that node: a send can be repeated safely with the same dedup_id, a delete or ack with the same receipt.';
+END
+$$;
+
 --
 -- Calls run on one node (i_node) or on all.  They return msg_ids as the
 -- node numbers them; the wrappers add the node number (node_id()).
@@ -223,6 +245,46 @@ RETURNS SETOF bigint AS $$
 	CLUSTER 'pgmq_c_cluster';
 	RUN ON i_node;
 	SELECT * FROM pgmq_c.archive(i_queue_name, i_msg_ids, i_read_cts);
+$$ LANGUAGE plproxy;
+
+CREATE FUNCTION pgmq_c_router.node_delete_one(i_node integer, i_queue_name text,
+	i_msg_id bigint, i_read_ct integer)
+RETURNS boolean AS $$
+	CLUSTER 'pgmq_c_cluster';
+	RUN ON i_node;
+	SELECT pgmq_c.delete(i_queue_name, i_msg_id, i_read_ct);
+$$ LANGUAGE plproxy;
+
+CREATE FUNCTION pgmq_c_router.node_archive_one(i_node integer, i_queue_name text,
+	i_msg_id bigint, i_read_ct integer)
+RETURNS boolean AS $$
+	CLUSTER 'pgmq_c_cluster';
+	RUN ON i_node;
+	SELECT pgmq_c.archive(i_queue_name, i_msg_id, i_read_ct);
+$$ LANGUAGE plproxy;
+
+CREATE FUNCTION pgmq_c_router.node_nack_one(i_node integer, i_queue_name text,
+	i_msg_id bigint, i_delay interval, i_read_ct integer, i_reason text)
+RETURNS boolean AS $$
+	CLUSTER 'pgmq_c_cluster';
+	RUN ON i_node;
+	SELECT pgmq_c.nack(i_queue_name, i_msg_id, i_delay, i_read_ct, i_reason);
+$$ LANGUAGE plproxy;
+
+CREATE FUNCTION pgmq_c_router.node_ack_one(i_node integer, i_topic_name text,
+	i_group_name text, i_msg_id bigint, i_read_ct integer)
+RETURNS boolean AS $$
+	CLUSTER 'pgmq_c_cluster';
+	RUN ON i_node;
+	SELECT pgmq_c.ack(i_topic_name, i_group_name, i_msg_id, i_read_ct);
+$$ LANGUAGE plproxy;
+
+CREATE FUNCTION pgmq_c_router.node_nack_group_one(i_node integer, i_topic_name text,
+	i_group_name text, i_msg_id bigint, i_delay interval, i_read_ct integer, i_reason text)
+RETURNS boolean AS $$
+	CLUSTER 'pgmq_c_cluster';
+	RUN ON i_node;
+	SELECT pgmq_c.nack(i_topic_name, i_group_name, i_msg_id, i_delay, i_read_ct, i_reason);
 $$ LANGUAGE plproxy;
 
 CREATE FUNCTION pgmq_c_router.node_set_vt(i_node integer, i_queue_name text,
@@ -461,14 +523,14 @@ BEGIN
 END
 $$;
 
--- Receipts that could not be acknowledged because their node is down.
+-- Receipts that could not be settled because their node cannot be reached.
 CREATE FUNCTION pgmq_c_router.warn_failed(node integer, what text, message text)
 RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-	RAISE WARNING 'node % of server pgmq_c_cluster failed: % not done', node, what
+	RAISE WARNING 'node % of server pgmq_c_cluster cannot be reached: % not done', node, what
 		USING DETAIL = message,
 			  HINT = 'Messages whose delete or acknowledgement failed are delivered again once their lease ends on that node.';
 END
@@ -492,6 +554,11 @@ BEGIN
 	PERFORM pgmq_c_router.node_all_create_queue(queue_name, visibility_timeout, max_deliveries,
 		dead_letter_queue, retry_backoff, retry_backoff_max, archive_retention, dedup_window,
 		durability);
+EXCEPTION WHEN internal_error THEN
+	IF pgmq_c_router.node_failed(SQLSTATE, SQLERRM) THEN
+		PERFORM pgmq_c_router.node_error(NULL, 'create_queue', SQLERRM);
+	END IF;
+	RAISE;
 END
 $$;
 COMMENT ON FUNCTION pgmq_c_router.create_queue(text, interval, integer, text, interval, interval, interval, interval, text) IS 'pgmq_c.create_queue() on every node (each node commits on its own; a no-op where the queue exists, so run it again after a failure)';
@@ -511,6 +578,11 @@ BEGIN
 	PERFORM pgmq_c_router.node_all_alter_queue(queue_name, visibility_timeout, max_deliveries,
 		dead_letter_queue, retry_backoff, retry_backoff_max, archive_retention, dedup_window,
 		durability);
+EXCEPTION WHEN internal_error THEN
+	IF pgmq_c_router.node_failed(SQLSTATE, SQLERRM) THEN
+		PERFORM pgmq_c_router.node_error(NULL, 'alter_queue', SQLERRM);
+	END IF;
+	RAISE;
 END
 $$;
 COMMENT ON FUNCTION pgmq_c_router.alter_queue(text, interval, integer, text, interval, interval, interval, interval, text) IS 'pgmq_c.alter_queue() on every node';
@@ -525,6 +597,11 @@ BEGIN
 	PERFORM pgmq_c_router.node_count();
 	SELECT pg_catalog.bool_or(d) INTO dropped FROM pgmq_c_router.node_all_drop_queue(queue_name) d;
 	RETURN dropped;
+EXCEPTION WHEN internal_error THEN
+	IF pgmq_c_router.node_failed(SQLSTATE, SQLERRM) THEN
+		PERFORM pgmq_c_router.node_error(NULL, 'drop_queue', SQLERRM);
+	END IF;
+	RAISE;
 END
 $$;
 COMMENT ON FUNCTION pgmq_c_router.drop_queue(text) IS 'pgmq_c.drop_queue() on every node; true when some node had the queue';
@@ -539,6 +616,11 @@ BEGIN
 	PERFORM pgmq_c_router.node_count();
 	SELECT pg_catalog.sum(p)::bigint INTO purged FROM pgmq_c_router.node_all_purge_queue(queue_name) p;
 	RETURN purged;
+EXCEPTION WHEN internal_error THEN
+	IF pgmq_c_router.node_failed(SQLSTATE, SQLERRM) THEN
+		PERFORM pgmq_c_router.node_error(NULL, 'purge_queue', SQLERRM);
+	END IF;
+	RAISE;
 END
 $$;
 COMMENT ON FUNCTION pgmq_c_router.purge_queue(text) IS 'pgmq_c.purge_queue() on every node; returns how many messages were removed in all';
@@ -554,6 +636,11 @@ BEGIN
 	PERFORM pgmq_c_router.node_count();
 	PERFORM pgmq_c_router.node_all_create_topic(topic_name, retention, partition_size,
 		dedup_window, durability);
+EXCEPTION WHEN internal_error THEN
+	IF pgmq_c_router.node_failed(SQLSTATE, SQLERRM) THEN
+		PERFORM pgmq_c_router.node_error(NULL, 'create_topic', SQLERRM);
+	END IF;
+	RAISE;
 END
 $$;
 COMMENT ON FUNCTION pgmq_c_router.create_topic(text, interval, bigint, interval, text) IS 'pgmq_c.create_topic() on every node';
@@ -568,6 +655,11 @@ BEGIN
 	PERFORM pgmq_c_router.node_count();
 	SELECT pg_catalog.bool_or(d) INTO dropped FROM pgmq_c_router.node_all_drop_topic(topic_name) d;
 	RETURN dropped;
+EXCEPTION WHEN internal_error THEN
+	IF pgmq_c_router.node_failed(SQLSTATE, SQLERRM) THEN
+		PERFORM pgmq_c_router.node_error(NULL, 'drop_topic', SQLERRM);
+	END IF;
+	RAISE;
 END
 $$;
 COMMENT ON FUNCTION pgmq_c_router.drop_topic(text) IS 'pgmq_c.drop_topic() on every node; true when some node had the topic';
@@ -586,6 +678,11 @@ BEGIN
 	PERFORM pgmq_c_router.node_all_create_group(topic_name, group_name, start_at,
 		visibility_timeout, filter, max_deliveries, dead_letter_queue, retry_backoff,
 		retry_backoff_max);
+EXCEPTION WHEN internal_error THEN
+	IF pgmq_c_router.node_failed(SQLSTATE, SQLERRM) THEN
+		PERFORM pgmq_c_router.node_error(NULL, 'create_group', SQLERRM);
+	END IF;
+	RAISE;
 END
 $$;
 COMMENT ON FUNCTION pgmq_c_router.create_group(text, text, text, interval, jsonb, integer, text, interval, interval) IS 'pgmq_c.create_group() on every node: each node''s part of the topic gets the group';
@@ -602,6 +699,11 @@ BEGIN
 	PERFORM pgmq_c_router.node_count();
 	PERFORM pgmq_c_router.node_all_alter_group(topic_name, group_name, visibility_timeout,
 		max_deliveries, dead_letter_queue, retry_backoff, retry_backoff_max);
+EXCEPTION WHEN internal_error THEN
+	IF pgmq_c_router.node_failed(SQLSTATE, SQLERRM) THEN
+		PERFORM pgmq_c_router.node_error(NULL, 'alter_group', SQLERRM);
+	END IF;
+	RAISE;
 END
 $$;
 COMMENT ON FUNCTION pgmq_c_router.alter_group(text, text, interval, integer, text, interval, interval) IS 'pgmq_c.alter_group() on every node';
@@ -617,6 +719,11 @@ BEGIN
 	SELECT pg_catalog.bool_or(d) INTO dropped
 	  FROM pgmq_c_router.node_all_drop_group(topic_name, group_name) d;
 	RETURN dropped;
+EXCEPTION WHEN internal_error THEN
+	IF pgmq_c_router.node_failed(SQLSTATE, SQLERRM) THEN
+		PERFORM pgmq_c_router.node_error(NULL, 'drop_group', SQLERRM);
+	END IF;
+	RAISE;
 END
 $$;
 COMMENT ON FUNCTION pgmq_c_router.drop_group(text, text) IS 'pgmq_c.drop_group() on every node; true when some node had the group';
@@ -629,6 +736,11 @@ AS $$
 BEGIN
 	PERFORM pgmq_c_router.node_count();
 	PERFORM pgmq_c_router.node_all_grant_access(queue_name, role_name, privileges);
+EXCEPTION WHEN internal_error THEN
+	IF pgmq_c_router.node_failed(SQLSTATE, SQLERRM) THEN
+		PERFORM pgmq_c_router.node_error(NULL, 'grant_access', SQLERRM);
+	END IF;
+	RAISE;
 END
 $$;
 COMMENT ON FUNCTION pgmq_c_router.grant_access(text, text, text[]) IS 'pgmq_c.grant_access() on every node (the role must exist on every node)';
@@ -641,6 +753,11 @@ AS $$
 BEGIN
 	PERFORM pgmq_c_router.node_count();
 	PERFORM pgmq_c_router.node_all_revoke_access(queue_name, role_name, privileges);
+EXCEPTION WHEN internal_error THEN
+	IF pgmq_c_router.node_failed(SQLSTATE, SQLERRM) THEN
+		PERFORM pgmq_c_router.node_error(NULL, 'revoke_access', SQLERRM);
+	END IF;
+	RAISE;
 END
 $$;
 COMMENT ON FUNCTION pgmq_c_router.revoke_access(text, text, text[]) IS 'pgmq_c.revoke_access() on every node';
@@ -674,12 +791,10 @@ BEGIN
 			RETURN pgmq_c_router.node_id(target, pgmq_c_router.node_send(target, queue_name,
 				message, headers, delay, ordering_key, dedup_id));
 		EXCEPTION WHEN internal_error THEN
-			IF NOT pgmq_c_router.unreachable(SQLSTATE, SQLERRM) THEN
-				RAISE;
+			IF pgmq_c_router.node_failed(SQLSTATE, SQLERRM) THEN
+				PERFORM pgmq_c_router.node_error(target, 'send', SQLERRM);
 			END IF;
-			RAISE EXCEPTION 'node % of server pgmq_c_cluster cannot be reached', target
-				USING ERRCODE = 'connection_failure', DETAIL = SQLERRM,
-					  HINT = 'Messages with an ordering key or a deduplication id go to their key''s node only; send again once it is back.';
+			RAISE;
 		END;
 	END IF;
 	-- no key: the node whose turn it is, or the next one that can be reached
@@ -689,8 +804,11 @@ BEGIN
 			RETURN pgmq_c_router.node_id(target, pgmq_c_router.node_send(target, queue_name,
 				message, headers, delay, NULL, NULL));
 		EXCEPTION WHEN internal_error THEN
-			IF tries >= n OR NOT pgmq_c_router.unreachable(SQLSTATE, SQLERRM) THEN
+			IF NOT pgmq_c_router.node_failed(SQLSTATE, SQLERRM) THEN
 				RAISE;
+			END IF;
+			IF tries >= n OR NOT pgmq_c_router.unreachable(SQLSTATE, SQLERRM) THEN
+				PERFORM pgmq_c_router.node_error(target, 'send', SQLERRM);
 			END IF;
 			RAISE LOG 'pgmq_c_router: node % unreachable, sending to the next one', target;
 		END;
@@ -728,8 +846,11 @@ BEGIN
 					messages, headers, delay, NULL, NULL) s ORDER BY s.ord;
 				RETURN;
 			EXCEPTION WHEN internal_error THEN
-				IF tries >= n OR NOT pgmq_c_router.unreachable(SQLSTATE, SQLERRM) THEN
+				IF NOT pgmq_c_router.node_failed(SQLSTATE, SQLERRM) THEN
 					RAISE;
+				END IF;
+				IF tries >= n OR NOT pgmq_c_router.unreachable(SQLSTATE, SQLERRM) THEN
+					PERFORM pgmq_c_router.node_error(turn, 'send_batch', SQLERRM);
 				END IF;
 				RAISE LOG 'pgmq_c_router: node % unreachable, sending to the next one', turn;
 			END;
@@ -764,17 +885,26 @@ BEGIN
 		SELECT pg_catalog.array_agg(o ORDER BY o) INTO positions
 		  FROM pg_catalog.unnest(targets) WITH ORDINALITY AS u(t, o)
 		 WHERE u.t = target;
-		FOR r IN
-			SELECT pgmq_c_router.node_id(target, s.msg_id) AS msg_id, positions[s.ord] AS position
-			  FROM pgmq_c_router.node_send_batch(target, queue_name,
-				ARRAY(SELECT (messages[pg_catalog.array_lower(messages, 1) + p::integer - 1]) FROM pg_catalog.unnest(positions) WITH ORDINALITY AS x(p, o) ORDER BY x.o),
-				CASE WHEN headers IS NOT NULL THEN ARRAY(SELECT (headers[pg_catalog.array_lower(headers, 1) + p::integer - 1]) FROM pg_catalog.unnest(positions) WITH ORDINALITY AS x(p, o) ORDER BY x.o) END,
-				delay,
-				CASE WHEN ordering_keys IS NOT NULL THEN ARRAY(SELECT (ordering_keys[pg_catalog.array_lower(ordering_keys, 1) + p::integer - 1]) FROM pg_catalog.unnest(positions) WITH ORDINALITY AS x(p, o) ORDER BY x.o) END,
-				CASE WHEN dedup_ids IS NOT NULL THEN ARRAY(SELECT (dedup_ids[pg_catalog.array_lower(dedup_ids, 1) + p::integer - 1]) FROM pg_catalog.unnest(positions) WITH ORDINALITY AS x(p, o) ORDER BY x.o) END) s
-		LOOP
-			ids[r.position] := r.msg_id;
-		END LOOP;
+		-- each node's part commits there by itself: a failure leaves the
+		-- parts of the nodes before it sent (their dedup ids make a resend safe)
+		BEGIN
+			FOR r IN
+				SELECT pgmq_c_router.node_id(target, s.msg_id) AS msg_id, positions[s.ord] AS position
+				  FROM pgmq_c_router.node_send_batch(target, queue_name,
+					ARRAY(SELECT (messages[pg_catalog.array_lower(messages, 1) + p::integer - 1]) FROM pg_catalog.unnest(positions) WITH ORDINALITY AS x(p, o) ORDER BY x.o),
+					CASE WHEN headers IS NOT NULL THEN ARRAY(SELECT (headers[pg_catalog.array_lower(headers, 1) + p::integer - 1]) FROM pg_catalog.unnest(positions) WITH ORDINALITY AS x(p, o) ORDER BY x.o) END,
+					delay,
+					CASE WHEN ordering_keys IS NOT NULL THEN ARRAY(SELECT (ordering_keys[pg_catalog.array_lower(ordering_keys, 1) + p::integer - 1]) FROM pg_catalog.unnest(positions) WITH ORDINALITY AS x(p, o) ORDER BY x.o) END,
+					CASE WHEN dedup_ids IS NOT NULL THEN ARRAY(SELECT (dedup_ids[pg_catalog.array_lower(dedup_ids, 1) + p::integer - 1]) FROM pg_catalog.unnest(positions) WITH ORDINALITY AS x(p, o) ORDER BY x.o) END) s
+			LOOP
+				ids[r.position] := r.msg_id;
+			END LOOP;
+		EXCEPTION WHEN internal_error THEN
+			IF pgmq_c_router.node_failed(SQLSTATE, SQLERRM) THEN
+				PERFORM pgmq_c_router.node_error(target, 'send_batch', SQLERRM);
+			END IF;
+			RAISE;
+		END;
 	END LOOP;
 	RETURN QUERY SELECT i FROM pg_catalog.unnest(ids) WITH ORDINALITY AS u(i, o) ORDER BY u.o;
 END
@@ -857,18 +987,40 @@ BEGIN
 		CASE WHEN group_name IS NULL THEN 'delete_ids' ELSE 'ack_ids' END,
 		CASE WHEN group_name IS NULL THEN 'delete_read_cts' ELSE 'ack_read_cts' END, n);
 	turn := pgmq_c_router.next_turn(n);
-	FOR k IN 0 .. n - 1 LOOP
-		target := (turn + k) % n;
-		SELECT * INTO ids, cts FROM pgmq_c_router.receipts_of(target, ack_ids, ack_read_cts);
-		CONTINUE WHEN got >= qty AND got > 0 AND ids IS NULL;
-		BEGIN
-			IF got >= qty AND got > 0 THEN
+	-- The receipts first: those of other nodes than the first to read from
+	-- are settled on their own, before anything is leased, so that a node
+	-- that fails makes the call fail with nothing leased; the first node's
+	-- go with its read.
+	IF ack_ids IS NOT NULL THEN
+		FOR target IN SELECT DISTINCT (i >> 48)::integer FROM pg_catalog.unnest(ack_ids) i
+					   WHERE (i >> 48) <> turn ORDER BY 1 LOOP
+			SELECT * INTO ids, cts FROM pgmq_c_router.receipts_of(target, ack_ids, ack_read_cts);
+			BEGIN
 				IF group_name IS NULL THEN
 					PERFORM pgmq_c_router.node_delete(target, name, ids, cts);
 				ELSE
 					PERFORM pgmq_c_router.node_ack(target, name, group_name, ids, cts);
 				END IF;
-			ELSIF group_name IS NULL THEN
+			EXCEPTION WHEN internal_error THEN
+				IF pgmq_c_router.node_failed(SQLSTATE, SQLERRM) THEN
+					PERFORM pgmq_c_router.node_error(target, what, SQLERRM);
+				END IF;
+				RAISE;
+			END;
+		END LOOP;
+	END IF;
+	-- then the nodes in turn, until qty messages are leased; a node that
+	-- fails is passed over
+	FOR k IN 0 .. n - 1 LOOP
+		EXIT WHEN got >= qty;
+		target := (turn + k) % n;
+		ids := NULL;
+		cts := NULL;
+		IF k = 0 THEN
+			SELECT * INTO ids, cts FROM pgmq_c_router.receipts_of(target, ack_ids, ack_read_cts);
+		END IF;
+		BEGIN
+			IF group_name IS NULL THEN
 				FOR m IN SELECT * FROM pgmq_c_router.node_read(target, name, vt,
 						 qty - got, '0', ids, cts) LOOP
 					m.msg_id := pgmq_c_router.node_id(target, m.msg_id);
@@ -888,13 +1040,14 @@ BEGIN
 			IF NOT pgmq_c_router.node_failed(SQLSTATE, SQLERRM) THEN
 				RAISE;
 			END IF;
-			last_error := SQLERRM;
 			IF ids IS NOT NULL THEN
-				PERFORM pgmq_c_router.warn_failed(target, what, SQLERRM);
+				-- the first read of the call: nothing is leased yet
+				PERFORM pgmq_c_router.node_error(target, what, SQLERRM);
 			END IF;
+			last_error := SQLERRM;
 		END;
 	END LOOP;
-	IF reached = 0 THEN
+	IF reached = 0 AND got = 0 THEN
 		RAISE EXCEPTION 'no node of server pgmq_c_cluster can be reached'
 			USING ERRCODE = 'connection_failure', DETAIL = last_error;
 	END IF;
@@ -1066,54 +1219,107 @@ $$;
 COMMENT ON PROCEDURE pgmq_c_router.receive_group(text, text, interval, integer, interval, pgmq_c_router.message[], bigint[], integer[]) IS 'read_group() returning an array';
 
 --
--- Acknowledging: straight to the message's node
+-- Acknowledging: straight to the message's node; a node that fails raises
+-- connection_failure (nothing done) or transaction_resolution_unknown
 --
 CREATE FUNCTION pgmq_c_router.delete(queue_name text, msg_id bigint,
 	read_ct integer DEFAULT NULL::integer)
-RETURNS boolean AS $$
-	CLUSTER 'pgmq_c_cluster';
-	RUN ON pgmq_c_router.node_of(msg_id);
-	SELECT pgmq_c.delete(queue_name, msg_id OPERATOR(pg_catalog.&) 281474976710655, read_ct);
-$$ LANGUAGE plproxy;
+RETURNS boolean
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	node		integer := pgmq_c_router.node_of(msg_id);
+BEGIN
+	RETURN pgmq_c_router.node_delete_one(node, queue_name, msg_id & 281474976710655, read_ct);
+EXCEPTION WHEN internal_error THEN
+	IF pgmq_c_router.node_failed(SQLSTATE, SQLERRM) THEN
+		PERFORM pgmq_c_router.node_error(node, 'delete', SQLERRM);
+	END IF;
+	RAISE;
+END
+$$;
 COMMENT ON FUNCTION pgmq_c_router.delete(text, bigint, integer) IS 'pgmq_c.delete() on the message''s node';
 
 CREATE FUNCTION pgmq_c_router.archive(queue_name text, msg_id bigint,
 	read_ct integer DEFAULT NULL::integer)
-RETURNS boolean AS $$
-	CLUSTER 'pgmq_c_cluster';
-	RUN ON pgmq_c_router.node_of(msg_id);
-	SELECT pgmq_c.archive(queue_name, msg_id OPERATOR(pg_catalog.&) 281474976710655, read_ct);
-$$ LANGUAGE plproxy;
+RETURNS boolean
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	node		integer := pgmq_c_router.node_of(msg_id);
+BEGIN
+	RETURN pgmq_c_router.node_archive_one(node, queue_name, msg_id & 281474976710655, read_ct);
+EXCEPTION WHEN internal_error THEN
+	IF pgmq_c_router.node_failed(SQLSTATE, SQLERRM) THEN
+		PERFORM pgmq_c_router.node_error(node, 'archive', SQLERRM);
+	END IF;
+	RAISE;
+END
+$$;
 COMMENT ON FUNCTION pgmq_c_router.archive(text, bigint, integer) IS 'pgmq_c.archive() on the message''s node';
 
 CREATE FUNCTION pgmq_c_router.nack(queue_name text, msg_id bigint,
 	delay interval DEFAULT NULL::interval, read_ct integer DEFAULT NULL::integer,
 	reason text DEFAULT NULL::text)
-RETURNS boolean AS $$
-	CLUSTER 'pgmq_c_cluster';
-	RUN ON pgmq_c_router.node_of(msg_id);
-	SELECT pgmq_c.nack(queue_name, msg_id OPERATOR(pg_catalog.&) 281474976710655, delay, read_ct, reason);
-$$ LANGUAGE plproxy;
+RETURNS boolean
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	node		integer := pgmq_c_router.node_of(msg_id);
+BEGIN
+	RETURN pgmq_c_router.node_nack_one(node, queue_name, msg_id & 281474976710655, delay, read_ct,
+		reason);
+EXCEPTION WHEN internal_error THEN
+	IF pgmq_c_router.node_failed(SQLSTATE, SQLERRM) THEN
+		PERFORM pgmq_c_router.node_error(node, 'nack', SQLERRM);
+	END IF;
+	RAISE;
+END
+$$;
 COMMENT ON FUNCTION pgmq_c_router.nack(text, bigint, interval, integer, text) IS 'pgmq_c.nack() on the message''s node';
 
 CREATE FUNCTION pgmq_c_router.ack(topic_name text, group_name text, msg_id bigint,
 	read_ct integer DEFAULT NULL::integer)
-RETURNS boolean AS $$
-	CLUSTER 'pgmq_c_cluster';
-	RUN ON pgmq_c_router.node_of(msg_id);
-	SELECT pgmq_c.ack(topic_name, group_name, msg_id OPERATOR(pg_catalog.&) 281474976710655, read_ct);
-$$ LANGUAGE plproxy;
+RETURNS boolean
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	node		integer := pgmq_c_router.node_of(msg_id);
+BEGIN
+	RETURN pgmq_c_router.node_ack_one(node, topic_name, group_name, msg_id & 281474976710655,
+		read_ct);
+EXCEPTION WHEN internal_error THEN
+	IF pgmq_c_router.node_failed(SQLSTATE, SQLERRM) THEN
+		PERFORM pgmq_c_router.node_error(node, 'ack', SQLERRM);
+	END IF;
+	RAISE;
+END
+$$;
 COMMENT ON FUNCTION pgmq_c_router.ack(text, text, bigint, integer) IS 'pgmq_c.ack() on the message''s node';
 
 CREATE FUNCTION pgmq_c_router.nack(topic_name text, group_name text, msg_id bigint,
 	delay interval DEFAULT NULL::interval, read_ct integer DEFAULT NULL::integer,
 	reason text DEFAULT NULL::text)
-RETURNS boolean AS $$
-	CLUSTER 'pgmq_c_cluster';
-	RUN ON pgmq_c_router.node_of(msg_id);
-	SELECT pgmq_c.nack(topic_name, group_name, msg_id OPERATOR(pg_catalog.&) 281474976710655, delay,
-		read_ct, reason);
-$$ LANGUAGE plproxy;
+RETURNS boolean
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	node		integer := pgmq_c_router.node_of(msg_id);
+BEGIN
+	RETURN pgmq_c_router.node_nack_group_one(node, topic_name, group_name,
+		msg_id & 281474976710655, delay, read_ct, reason);
+EXCEPTION WHEN internal_error THEN
+	IF pgmq_c_router.node_failed(SQLSTATE, SQLERRM) THEN
+		PERFORM pgmq_c_router.node_error(node, 'nack', SQLERRM);
+	END IF;
+	RAISE;
+END
+$$;
 COMMENT ON FUNCTION pgmq_c_router.nack(text, text, bigint, interval, integer, text) IS 'pgmq_c.nack() of a group on the message''s node';
 
 -- delete, archive (queue_name, msg_ids) and ack (topic_name, group_name,
@@ -1152,6 +1358,11 @@ BEGIN
 		EXCEPTION WHEN internal_error THEN
 			IF NOT pgmq_c_router.node_failed(SQLSTATE, SQLERRM) THEN
 				RAISE;
+			END IF;
+			-- not reached: nothing done there, which the msg_ids returned say;
+			-- lost during the call: not known, an error
+			IF NOT pgmq_c_router.unreachable(SQLSTATE, SQLERRM) THEN
+				PERFORM pgmq_c_router.node_error(target, action, SQLERRM);
 			END IF;
 			PERFORM pgmq_c_router.warn_failed(target, action, SQLERRM);
 		END;
@@ -1210,6 +1421,11 @@ BEGIN
 		m.msg_id := pgmq_c_router.node_id(node, m.msg_id);
 		RETURN NEXT m;
 	END LOOP;
+EXCEPTION WHEN internal_error THEN
+	IF pgmq_c_router.node_failed(SQLSTATE, SQLERRM) THEN
+		PERFORM pgmq_c_router.node_error(node, 'set_vt', SQLERRM);
+	END IF;
+	RAISE;
 END
 $$;
 COMMENT ON FUNCTION pgmq_c_router.set_vt(text, bigint, interval, integer) IS 'pgmq_c.set_vt() on the message''s node';
@@ -1229,6 +1445,11 @@ BEGIN
 		m.msg_id := pgmq_c_router.node_id(node, m.msg_id);
 		RETURN NEXT m;
 	END LOOP;
+EXCEPTION WHEN internal_error THEN
+	IF pgmq_c_router.node_failed(SQLSTATE, SQLERRM) THEN
+		PERFORM pgmq_c_router.node_error(node, 'set_vt', SQLERRM);
+	END IF;
+	RAISE;
 END
 $$;
 COMMENT ON FUNCTION pgmq_c_router.set_vt(text, text, bigint, interval, integer) IS 'a group''s pgmq_c.set_vt() on the message''s node';

@@ -204,6 +204,21 @@ SELECT pg_temp.sqlstate_of(format('SELECT pgmq_c_router.send(%L, %L, ordering_ke
 	'rq', '{}', :'key_of_node_1')) AS keyed_send_sqlstate;
 SELECT * FROM pgmq_c_router.delete('rq', ARRAY[(1::bigint << 48) + 1]);
 \set VERBOSITY default
+-- a read handing in a receipt of node 1 fails before it leases anything
+-- (the three messages just sent to the others stay visible); so do the
+-- single-receipt calls
+SET client_min_messages = error;
+SELECT (m).visible_length AS visible_before FROM pgmq_c_router.metrics('rq') m \gset
+SELECT pg_temp.sqlstate_of(format('SELECT pgmq_c_router.read(%L, %L, 10, delete_ids => ARRAY[%s])',
+	'rq', '30 seconds', (1::bigint << 48) + 1)) AS read_with_receipt_of_node_1;
+SELECT (m).visible_length = :visible_before AS nothing_leased, :visible_before AS visible
+  FROM pgmq_c_router.metrics('rq') m;
+SELECT pg_temp.sqlstate_of(format('SELECT pgmq_c_router.%s', c)) AS sqlstate, c AS call
+  FROM unnest(ARRAY[format('delete(%L, %s)', 'rq', (1::bigint << 48) + 1),
+					format('nack(%L, %s)', 'rq', (1::bigint << 48) + 1),
+					format('set_vt(%L, %s, %L)', 'rq', (1::bigint << 48) + 1, '0 seconds'),
+					format('create_queue(%L)', 'rq2')]) c;
+SET client_min_messages = warning;
 SELECT count(*) AS nodes_answering FROM pgmq_c_router.metrics_by_node('rq');
 SELECT (m).length_is_exact FROM pgmq_c_router.metrics('rq') m;
 -- back again: its messages are all there
@@ -259,6 +274,8 @@ DROP ROLE router_outsider;
 SELECT pgmq_c_router.drop_topic('rt');
 SELECT pgmq_c_router.drop_queue('rq');
 SELECT pgmq_c_router.drop_queue('rq');
+-- rq2 was made on the two nodes that were up when create_queue failed
+SELECT pgmq_c_router.drop_queue('rq2');
 SELECT count(*) AS queues_left FROM pgmq_c_router.metrics_all();
 DROP EXTENSION pgmq_c_router;
 DROP SERVER pgmq_c_cluster CASCADE;

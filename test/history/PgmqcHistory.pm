@@ -38,6 +38,9 @@
 #   abandon  target msg_id read_ct                       (the lease is left to expire)
 #   remain   target count                                (drain: left at the end)
 #
+# The API is schema pgmq_c's, or another schema with its names and
+# signatures (option schema; pgmq_c_router's, TAP 033).
+#
 # A message is named by its id, "p<producer>.<run>-<n>", unique per producer
 # and run, and kept when a producer resends after an unknown outcome: the
 # resend carries the id as its dedup_id, so the queue stores it at most once.
@@ -57,6 +60,10 @@ our @EXPORT_OK = qw(setup run_load stop_load drain check verdict_line
 # topic with two groups that start at the earliest message.
 our %SHAPE = (queues => ['hq'], keyed_queues => ['hk'], topics => { ht => [ 'g1', 'g2' ] });
 
+# The schema of the API the clients call: option schema, else pgmq_c (set
+# by setup, run_load and drain; the forked clients inherit it).
+my $api = 'pgmq_c';
+
 # ---------------------------------------------------------------- clients
 
 # Create the queues, topics and groups of %o (the load's options) through
@@ -64,15 +71,16 @@ our %SHAPE = (queues => ['hq'], keyed_queues => ['hk'], topics => { ht => [ 'g1'
 sub setup
 {
 	my (%o) = @_;
+	$api = $o{schema} // 'pgmq_c';
 	my $dbh = DBI->connect("dbi:Pg:$o{conninfo}", '', '',
 		{ RaiseError => 1, PrintError => 0, PrintWarn => 0 });
-	$dbh->do('CREATE EXTENSION IF NOT EXISTS pgmq_c');
-	$dbh->do('SELECT pgmq_c.create_queue($1)', undef, $_)
+	$dbh->do('CREATE EXTENSION IF NOT EXISTS pgmq_c') if $api eq 'pgmq_c';
+	$dbh->do("SELECT $api.create_queue(\$1)", undef, $_)
 	  foreach @{ $o{queues} // [] }, @{ $o{keyed_queues} // [] };
 	foreach my $topic (sort keys %{ $o{topics} // {} })
 	{
-		$dbh->do('SELECT pgmq_c.create_topic($1)', undef, $topic);
-		$dbh->do('SELECT pgmq_c.create_group($1, $2, \'earliest\')', undef, $topic, $_)
+		$dbh->do("SELECT $api.create_topic(\$1)", undef, $topic);
+		$dbh->do("SELECT $api.create_group(\$1, \$2, 'earliest')", undef, $topic, $_)
 		  foreach @{ $o{topics}{$topic} };
 	}
 	$dbh->disconnect;
@@ -177,7 +185,7 @@ sub send_one
 	my ($dbh, $target, $id, $key, $delay_ms) = @_;
 	$dbh->begin_work or return (error_outcome($dbh, 0), undef);
 	my ($msg_id) = $dbh->selectrow_array(
-		'SELECT pgmq_c.send($1, $2::jsonb, NULL, make_interval(secs => $3::float8 / 1000), $4, $5)',
+		"SELECT $api.send(\$1, \$2::jsonb, NULL, make_interval(secs => \$3::float8 / 1000), \$4, \$5)",
 		undef, $target->[1], qq({"id": "$id"}), $delay_ms, $key, $id);
 	if (!defined $msg_id || $dbh->err)
 	{
@@ -240,11 +248,11 @@ sub read_some
 	my $rows =
 	  $t->[0] eq 'q'
 	  ? $dbh->selectall_arrayref(
-		"SELECT $cols FROM pgmq_c.read(\$1, make_interval(secs => \$2), \$3, make_interval(secs => \$4), "
+		"SELECT $cols FROM $api.read(\$1, make_interval(secs => \$2), \$3, make_interval(secs => \$4), "
 		  . "delete_ids => \$5::bigint[], delete_read_cts => \$6::integer[])",
 		undef, $t->[1], $vt, $qty, $wait, \@ids, \@cts)
 	  : $dbh->selectall_arrayref(
-		"SELECT $cols FROM pgmq_c.read_group(\$1, \$2, make_interval(secs => \$3), \$4, make_interval(secs => \$5), "
+		"SELECT $cols FROM $api.read_group(\$1, \$2, make_interval(secs => \$3), \$4, make_interval(secs => \$5), "
 		  . "ack_ids => \$6::bigint[], ack_read_cts => \$7::integer[])",
 		undef, $t->[1], $t->[2], $vt, $qty, $wait, \@ids, \@cts);
 	my $t1 = time();
@@ -284,16 +292,16 @@ sub settle
 	{
 		$sql =
 		  $op eq 'delete'
-		  ? 'SELECT pgmq_c.delete($1, $2::bigint, $3::integer)'
-		  : 'SELECT pgmq_c.nack($1, $2::bigint, \'0\', $3::integer)';
+		  ? "SELECT $api.delete(\$1, \$2::bigint, \$3::integer)"
+		  : "SELECT $api.nack(\$1, \$2::bigint, '0', \$3::integer)";
 		@args = ($t->[1], $msg_id, $read_ct);
 	}
 	else
 	{
 		$sql =
 		  $op eq 'delete'
-		  ? 'SELECT pgmq_c.ack($1, $2, $3::bigint, $4::integer)'
-		  : 'SELECT pgmq_c.nack($1, $2, $3::bigint, \'0\', $4::integer)';
+		  ? "SELECT $api.ack(\$1, \$2, \$3::bigint, \$4::integer)"
+		  : "SELECT $api.nack(\$1, \$2, \$3::bigint, '0', \$4::integer)";
 		@args = ($t->[1], $t->[2], $msg_id, $read_ct);
 	}
 	my ($result) = $dbh->selectrow_array($sql, undef, @args);
@@ -409,6 +417,7 @@ sub defaults
 	$o->{vt} //= 2;
 	$o->{max_delay_ms} //= 1500;
 	$o->{send_pause_us} //= 5000;
+	$api = $o->{schema} // 'pgmq_c';
 	return $o;
 }
 
@@ -446,10 +455,10 @@ sub drain
 			$busy ||= @$got;
 			my ($count) =
 			  $t->[0] eq 'q'
-			  ? $dbh->selectrow_array('SELECT queue_length FROM pgmq_c.metrics($1)',
+			  ? $dbh->selectrow_array("SELECT queue_length FROM $api.metrics(\$1)",
 				undef, $t->[1])
 			  : $dbh->selectrow_array(
-				'SELECT lag FROM pgmq_c.list_groups($1) WHERE group_name = $2',
+				"SELECT lag FROM $api.list_groups(\$1) WHERE group_name = \$2",
 				undef, $t->[1], $t->[2]);
 			$left{ target_name($t) } = $count;
 		}

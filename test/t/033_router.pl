@@ -21,13 +21,22 @@
 #   - per key, the first deliveries came in send order (msg_id order and
 #     the producers' seq), across the three nodes;
 #   - every node served messages.
+# Then the history checker of the durability tests (test/history) runs its
+# standard load (a queue, a keyed queue, a topic with two groups; sends
+# with dedup ids resent after unknown outcomes, reads that acknowledge with
+# the next read, nacks, abandoned leases) through the router while node 2
+# is stopped and started twice, and checks its history: nothing lost,
+# unexpected, duplicated beyond the contract or resurrected, no msg_id
+# reused, keys in order, nothing left.
 use strict;
 use warnings FATAL => 'all';
 use PostgreSQL::Test::Utils;
 use Test::More;
 use FindBin;
 use lib $FindBin::RealBin;
+use lib "$FindBin::RealBin/../history";
 use PgmqcTest;
+use PgmqcHistory qw(setup run_load finish_history history_is_clean);
 use Time::HiRes qw(usleep);
 
 my $conf = q{
@@ -253,6 +262,24 @@ is($sql->(q{SELECT (m).queue_length FROM pgmq_c_router.metrics('tq') m}),
 is($sql->(q{SELECT string_agg(group_name || ' ' || lag, ', ' ORDER BY group_name)
 			  FROM pgmq_c_router.list_groups('tt')}),
 	'g1 0, g2 0', 'both groups acknowledged everything on every node');
+
+# the history checker's load, through the router, across two failures of
+# node 2
+my %load = (%PgmqcHistory::SHAPE, conninfo => $router->connstr('postgres'),
+	dir => PostgreSQL::Test::Utils::tempdir(), schema => 'pgmq_c_router');
+setup(%load);
+my @pids = run_load(%load);
+foreach my $round (1 .. 2)
+{
+	sleep 3;
+	$nodes[2]->stop('immediate');
+	sleep 2;
+	$nodes[2]->start;
+}
+sleep 3;
+my ($r, $left) = finish_history(\%load, \@pids);
+ok($r->{sent_ok} > 500, "the load sent through the router ($r->{sent_ok} sends acknowledged)");
+history_is_clean($r, $left);
 
 $_->stop foreach @nodes, $router;
 done_testing();
