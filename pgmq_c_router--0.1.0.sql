@@ -57,11 +57,6 @@ CREATE TYPE pgmq_c_router.queue_metrics AS (
 );
 COMMENT ON TYPE pgmq_c_router.queue_metrics IS 'pgmq_c.queue_metrics of one node, or summed over the nodes';
 
--- Whose turn it is: consumers and unkeyed producers start at node
--- nextval % N, so that every node is served first in turn.
-CREATE SEQUENCE pgmq_c_router.turn CYCLE;
-GRANT USAGE ON SEQUENCE pgmq_c_router.turn TO PUBLIC;
-
 --
 -- The cluster
 --
@@ -87,9 +82,9 @@ BEGIN
 			USING ERRCODE = 'undefined_object',
 				  HINT = 'Create it: CREATE SERVER pgmq_c_cluster FOREIGN DATA WRAPPER plproxy OPTIONS (modular_mapping ''1'', p0 ''host=... dbname=...'', p1 ...).';
 	END IF;
-	SELECT count(*) FILTER (WHERE o ~ '^p[0-9]+='),
-		   max(substring(o FROM '^p([0-9]+)=')::integer),
-		   coalesce(bool_or(o = 'modular_mapping=1'), false)
+	SELECT count(*) FILTER (WHERE o ~ '^(p|partition_)[0-9]+='),
+		   max(substring(o FROM '^(?:p|partition_)([0-9]+)=')::integer),
+		   coalesce(bool_or(substring(o FROM '^modular_mapping=\s*([0-9]{1,9})')::integer = 1), false)
 	  INTO n, top, modular
 	  FROM pg_catalog.unnest(opts) o;
 	IF n = 0 OR top <> n - 1 THEN
@@ -135,47 +130,85 @@ COMMENT ON FUNCTION pgmq_c_router.node_of(bigint) IS 'the node that holds a mess
 
 -- The node of an ordering key (or of a deduplication id): fixed for a given
 -- number of nodes, so that a key's messages (a dedup id's resends) meet on
--- one node.
+-- one node.  (SQL-standard bodies are bound when CREATE EXTENSION runs, under
+-- its search_path: their operators are named with their schema.)
 CREATE FUNCTION pgmq_c_router.node_of_key(key text, nodes integer) RETURNS integer
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
-RETURN (pg_catalog.abs(pg_catalog.hashtext(key)::bigint) % nodes)::integer;
+RETURN (pg_catalog.abs(pg_catalog.hashtext(key)::bigint)
+		OPERATOR(pg_catalog.%) nodes::bigint)::integer;
 COMMENT ON FUNCTION pgmq_c_router.node_of_key(text, integer) IS 'the node of an ordering key or deduplication id among nodes nodes: abs(hashtext(key)) % nodes';
 
--- A node's msg_id as the router numbers it.
+-- A node's msg_id as the router numbers it: the node's own plus the node
+-- number times 2^48.  A node's msg_id must be below 2^48.
 CREATE FUNCTION pgmq_c_router.node_id(node integer, local_id bigint) RETURNS bigint
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
-RETURN local_id + (node::bigint << 48);
+AS $$
+BEGIN
+	IF local_id < 0 OR local_id > 281474976710655 THEN
+		RAISE EXCEPTION 'node % returned msg_id %, which the router cannot number', node, local_id
+			USING ERRCODE = 'numeric_value_out_of_range',
+				  DETAIL = 'The router gives a node''s msg_ids the node number in their bits 48 and up; a node''s msg_ids must stay below 2^48.';
+	END IF;
+	RETURN local_id + (node::bigint << 48);
+END
+$$;
 
--- The node whose turn it is to be served first.
-CREATE FUNCTION pgmq_c_router.next_turn(nodes integer) RETURNS integer
-LANGUAGE sql VOLATILE
+-- The node a call starts at: a counter of this session's, one for sends
+-- and one for reads (so that neither steers the other), starting at a
+-- random place and going round the nodes one by one.
+CREATE FUNCTION pgmq_c_router.next_turn(kind text, nodes integer) RETURNS integer
+LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
-RETURN (pg_catalog.nextval('pgmq_c_router.turn') % nodes)::integer;
+AS $$
+DECLARE
+	setting		text := 'pgmq_c_router.' || kind || '_turn';
+	last		text := pg_catalog.current_setting(setting, true);
+	turn		bigint;
+BEGIN
+	IF last ~ '^[0-9]{1,9}$' THEN
+		turn := (last::bigint + 1) % 1000000000;
+	ELSE
+		turn := pg_catalog.floor(pg_catalog.random() * 1000000000)::bigint;
+	END IF;
+	PERFORM pg_catalog.set_config(setting, turn::text, false);
+	RETURN (turn % nodes)::integer;
+END
+$$;
 
--- Whether an error raised by a PL/Proxy call says the node could not be
--- reached, so that nothing was sent to it (unreachable), or more widely
--- that the node failed: not reached, or the connection lost during the call
--- with an unknown outcome (node_failed).  Errors the node raised come back
+-- Whether an error raised by a PL/Proxy call says the node failed rather
+-- than answered: the connection could not be made, was lost, or timed
+-- out, or the node was shutting down or starting (node_failed); and among
+-- those, whether it said the node could not be reached at all, so that
+-- nothing was sent to it (unreachable).  Errors the node raised come back
 -- with their own SQLSTATE and "REMOTE ERROR" in the message.
 CREATE FUNCTION pgmq_c_router.node_failed(sqlstate text, message text) RETURNS boolean
 LANGUAGE sql IMMUTABLE
 SET search_path = pg_catalog, pg_temp
-RETURN sqlstate = 'XX000'
-	AND message LIKE 'PL/Proxy function %'
-	AND message NOT LIKE '%REMOTE ERROR%';
+RETURN (sqlstate OPERATOR(pg_catalog.=) 'XX000'
+		AND message OPERATOR(pg_catalog.~~) 'PL/Proxy function %'
+		AND (message OPERATOR(pg_catalog.~~) '%] PQ%'
+			 OR message OPERATOR(pg_catalog.~~) '%connect timeout to: %'
+			 OR message OPERATOR(pg_catalog.~~) '%query timeout%'
+			 OR message OPERATOR(pg_catalog.~~) '%poll() failed%'))
+	OR sqlstate OPERATOR(pg_catalog.=) ANY (ARRAY['57P01', '57P02', '57P03'])
+	OR sqlstate OPERATOR(pg_catalog.~~) '08%';
 
 CREATE FUNCTION pgmq_c_router.unreachable(sqlstate text, message text) RETURNS boolean
 LANGUAGE sql IMMUTABLE
 SET search_path = pg_catalog, pg_temp
-RETURN pgmq_c_router.node_failed(sqlstate, message) AND message LIKE '%PQconnect%';
+RETURN pgmq_c_router.node_failed(sqlstate, message)
+	AND (message OPERATOR(pg_catalog.~~) '%] PQconnect%'
+		 OR message OPERATOR(pg_catalog.~~) '%connect timeout to: %'
+		 OR sqlstate OPERATOR(pg_catalog.=) '57P03');
 
 -- Raise the error of a node call that failed (node_failed()): nothing was
 -- done when the node could not be reached (connection_failure), else the
 -- outcome is unknown (transaction_resolution_unknown).  node NULL: one of
 -- the nodes of a call run on all.
-CREATE FUNCTION pgmq_c_router.node_error(node integer, what text, message text)
+CREATE FUNCTION pgmq_c_router.node_error(node integer, what text, message text,
+	sqlstate text DEFAULT 'XX000')
 RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -183,7 +216,7 @@ AS $$
 DECLARE
 	which		text := CASE WHEN node IS NULL THEN 'a node' ELSE 'node ' || node END;
 BEGIN
-	IF pgmq_c_router.unreachable('XX000', message) THEN
+	IF pgmq_c_router.unreachable(sqlstate, message) THEN
 		RAISE EXCEPTION '% of server pgmq_c_cluster cannot be reached: % not done', which, what
 			USING ERRCODE = 'connection_failure', DETAIL = message;
 	END IF;
@@ -477,7 +510,16 @@ DECLARE
 	bad			bigint;
 BEGIN
 	IF msg_ids IS NULL THEN
+		IF read_cts IS NOT NULL THEN
+			RAISE EXCEPTION '% is given without %', cts_name, ids_name
+				USING ERRCODE = 'invalid_parameter_value',
+					  HINT = pg_catalog.format('Pass the msg_ids of the receipts in %s.', ids_name);
+		END IF;
 		RETURN;
+	END IF;
+	IF pg_catalog.array_ndims(read_cts) > 1 THEN
+		RAISE EXCEPTION '% must be a one-dimensional array', cts_name
+			USING ERRCODE = 'array_subscript_error';
 	END IF;
 	IF pg_catalog.array_ndims(msg_ids) > 1 THEN
 		RAISE EXCEPTION '% must be a one-dimensional array', ids_name
@@ -554,9 +596,9 @@ BEGIN
 	PERFORM pgmq_c_router.node_all_create_queue(queue_name, visibility_timeout, max_deliveries,
 		dead_letter_queue, retry_backoff, retry_backoff_max, archive_retention, dedup_window,
 		durability);
-EXCEPTION WHEN internal_error THEN
+EXCEPTION WHEN internal_error OR connection_exception OR admin_shutdown OR crash_shutdown OR cannot_connect_now THEN
 	IF pgmq_c_router.node_failed(SQLSTATE, SQLERRM) THEN
-		PERFORM pgmq_c_router.node_error(NULL, 'create_queue', SQLERRM);
+		PERFORM pgmq_c_router.node_error(NULL, 'create_queue', SQLERRM, SQLSTATE);
 	END IF;
 	RAISE;
 END
@@ -578,9 +620,9 @@ BEGIN
 	PERFORM pgmq_c_router.node_all_alter_queue(queue_name, visibility_timeout, max_deliveries,
 		dead_letter_queue, retry_backoff, retry_backoff_max, archive_retention, dedup_window,
 		durability);
-EXCEPTION WHEN internal_error THEN
+EXCEPTION WHEN internal_error OR connection_exception OR admin_shutdown OR crash_shutdown OR cannot_connect_now THEN
 	IF pgmq_c_router.node_failed(SQLSTATE, SQLERRM) THEN
-		PERFORM pgmq_c_router.node_error(NULL, 'alter_queue', SQLERRM);
+		PERFORM pgmq_c_router.node_error(NULL, 'alter_queue', SQLERRM, SQLSTATE);
 	END IF;
 	RAISE;
 END
@@ -597,9 +639,9 @@ BEGIN
 	PERFORM pgmq_c_router.node_count();
 	SELECT pg_catalog.bool_or(d) INTO dropped FROM pgmq_c_router.node_all_drop_queue(queue_name) d;
 	RETURN dropped;
-EXCEPTION WHEN internal_error THEN
+EXCEPTION WHEN internal_error OR connection_exception OR admin_shutdown OR crash_shutdown OR cannot_connect_now THEN
 	IF pgmq_c_router.node_failed(SQLSTATE, SQLERRM) THEN
-		PERFORM pgmq_c_router.node_error(NULL, 'drop_queue', SQLERRM);
+		PERFORM pgmq_c_router.node_error(NULL, 'drop_queue', SQLERRM, SQLSTATE);
 	END IF;
 	RAISE;
 END
@@ -616,9 +658,9 @@ BEGIN
 	PERFORM pgmq_c_router.node_count();
 	SELECT pg_catalog.sum(p)::bigint INTO purged FROM pgmq_c_router.node_all_purge_queue(queue_name) p;
 	RETURN purged;
-EXCEPTION WHEN internal_error THEN
+EXCEPTION WHEN internal_error OR connection_exception OR admin_shutdown OR crash_shutdown OR cannot_connect_now THEN
 	IF pgmq_c_router.node_failed(SQLSTATE, SQLERRM) THEN
-		PERFORM pgmq_c_router.node_error(NULL, 'purge_queue', SQLERRM);
+		PERFORM pgmq_c_router.node_error(NULL, 'purge_queue', SQLERRM, SQLSTATE);
 	END IF;
 	RAISE;
 END
@@ -636,9 +678,9 @@ BEGIN
 	PERFORM pgmq_c_router.node_count();
 	PERFORM pgmq_c_router.node_all_create_topic(topic_name, retention, partition_size,
 		dedup_window, durability);
-EXCEPTION WHEN internal_error THEN
+EXCEPTION WHEN internal_error OR connection_exception OR admin_shutdown OR crash_shutdown OR cannot_connect_now THEN
 	IF pgmq_c_router.node_failed(SQLSTATE, SQLERRM) THEN
-		PERFORM pgmq_c_router.node_error(NULL, 'create_topic', SQLERRM);
+		PERFORM pgmq_c_router.node_error(NULL, 'create_topic', SQLERRM, SQLSTATE);
 	END IF;
 	RAISE;
 END
@@ -655,9 +697,9 @@ BEGIN
 	PERFORM pgmq_c_router.node_count();
 	SELECT pg_catalog.bool_or(d) INTO dropped FROM pgmq_c_router.node_all_drop_topic(topic_name) d;
 	RETURN dropped;
-EXCEPTION WHEN internal_error THEN
+EXCEPTION WHEN internal_error OR connection_exception OR admin_shutdown OR crash_shutdown OR cannot_connect_now THEN
 	IF pgmq_c_router.node_failed(SQLSTATE, SQLERRM) THEN
-		PERFORM pgmq_c_router.node_error(NULL, 'drop_topic', SQLERRM);
+		PERFORM pgmq_c_router.node_error(NULL, 'drop_topic', SQLERRM, SQLSTATE);
 	END IF;
 	RAISE;
 END
@@ -678,9 +720,9 @@ BEGIN
 	PERFORM pgmq_c_router.node_all_create_group(topic_name, group_name, start_at,
 		visibility_timeout, filter, max_deliveries, dead_letter_queue, retry_backoff,
 		retry_backoff_max);
-EXCEPTION WHEN internal_error THEN
+EXCEPTION WHEN internal_error OR connection_exception OR admin_shutdown OR crash_shutdown OR cannot_connect_now THEN
 	IF pgmq_c_router.node_failed(SQLSTATE, SQLERRM) THEN
-		PERFORM pgmq_c_router.node_error(NULL, 'create_group', SQLERRM);
+		PERFORM pgmq_c_router.node_error(NULL, 'create_group', SQLERRM, SQLSTATE);
 	END IF;
 	RAISE;
 END
@@ -699,9 +741,9 @@ BEGIN
 	PERFORM pgmq_c_router.node_count();
 	PERFORM pgmq_c_router.node_all_alter_group(topic_name, group_name, visibility_timeout,
 		max_deliveries, dead_letter_queue, retry_backoff, retry_backoff_max);
-EXCEPTION WHEN internal_error THEN
+EXCEPTION WHEN internal_error OR connection_exception OR admin_shutdown OR crash_shutdown OR cannot_connect_now THEN
 	IF pgmq_c_router.node_failed(SQLSTATE, SQLERRM) THEN
-		PERFORM pgmq_c_router.node_error(NULL, 'alter_group', SQLERRM);
+		PERFORM pgmq_c_router.node_error(NULL, 'alter_group', SQLERRM, SQLSTATE);
 	END IF;
 	RAISE;
 END
@@ -719,9 +761,9 @@ BEGIN
 	SELECT pg_catalog.bool_or(d) INTO dropped
 	  FROM pgmq_c_router.node_all_drop_group(topic_name, group_name) d;
 	RETURN dropped;
-EXCEPTION WHEN internal_error THEN
+EXCEPTION WHEN internal_error OR connection_exception OR admin_shutdown OR crash_shutdown OR cannot_connect_now THEN
 	IF pgmq_c_router.node_failed(SQLSTATE, SQLERRM) THEN
-		PERFORM pgmq_c_router.node_error(NULL, 'drop_group', SQLERRM);
+		PERFORM pgmq_c_router.node_error(NULL, 'drop_group', SQLERRM, SQLSTATE);
 	END IF;
 	RAISE;
 END
@@ -736,9 +778,9 @@ AS $$
 BEGIN
 	PERFORM pgmq_c_router.node_count();
 	PERFORM pgmq_c_router.node_all_grant_access(queue_name, role_name, privileges);
-EXCEPTION WHEN internal_error THEN
+EXCEPTION WHEN internal_error OR connection_exception OR admin_shutdown OR crash_shutdown OR cannot_connect_now THEN
 	IF pgmq_c_router.node_failed(SQLSTATE, SQLERRM) THEN
-		PERFORM pgmq_c_router.node_error(NULL, 'grant_access', SQLERRM);
+		PERFORM pgmq_c_router.node_error(NULL, 'grant_access', SQLERRM, SQLSTATE);
 	END IF;
 	RAISE;
 END
@@ -753,9 +795,9 @@ AS $$
 BEGIN
 	PERFORM pgmq_c_router.node_count();
 	PERFORM pgmq_c_router.node_all_revoke_access(queue_name, role_name, privileges);
-EXCEPTION WHEN internal_error THEN
+EXCEPTION WHEN internal_error OR connection_exception OR admin_shutdown OR crash_shutdown OR cannot_connect_now THEN
 	IF pgmq_c_router.node_failed(SQLSTATE, SQLERRM) THEN
-		PERFORM pgmq_c_router.node_error(NULL, 'revoke_access', SQLERRM);
+		PERFORM pgmq_c_router.node_error(NULL, 'revoke_access', SQLERRM, SQLSTATE);
 	END IF;
 	RAISE;
 END
@@ -790,25 +832,25 @@ BEGIN
 		BEGIN
 			RETURN pgmq_c_router.node_id(target, pgmq_c_router.node_send(target, queue_name,
 				message, headers, delay, ordering_key, dedup_id));
-		EXCEPTION WHEN internal_error THEN
+		EXCEPTION WHEN internal_error OR connection_exception OR admin_shutdown OR crash_shutdown OR cannot_connect_now THEN
 			IF pgmq_c_router.node_failed(SQLSTATE, SQLERRM) THEN
-				PERFORM pgmq_c_router.node_error(target, 'send', SQLERRM);
+				PERFORM pgmq_c_router.node_error(target, 'send', SQLERRM, SQLSTATE);
 			END IF;
 			RAISE;
 		END;
 	END IF;
 	-- no key: the node whose turn it is, or the next one that can be reached
-	target := pgmq_c_router.next_turn(n);
+	target := pgmq_c_router.next_turn('send', n);
 	LOOP
 		BEGIN
 			RETURN pgmq_c_router.node_id(target, pgmq_c_router.node_send(target, queue_name,
 				message, headers, delay, NULL, NULL));
-		EXCEPTION WHEN internal_error THEN
+		EXCEPTION WHEN internal_error OR connection_exception OR admin_shutdown OR crash_shutdown OR cannot_connect_now THEN
 			IF NOT pgmq_c_router.node_failed(SQLSTATE, SQLERRM) THEN
 				RAISE;
 			END IF;
 			IF tries >= n OR NOT pgmq_c_router.unreachable(SQLSTATE, SQLERRM) THEN
-				PERFORM pgmq_c_router.node_error(target, 'send', SQLERRM);
+				PERFORM pgmq_c_router.node_error(target, 'send', SQLERRM, SQLSTATE);
 			END IF;
 			RAISE LOG 'pgmq_c_router: node % unreachable, sending to the next one', target;
 		END;
@@ -836,21 +878,22 @@ DECLARE
 	tries		integer := 1;
 	r			record;
 BEGIN
-	IF messages IS NULL OR (ordering_keys IS NULL AND dedup_ids IS NULL) THEN
+	IF messages IS NULL OR pg_catalog.cardinality(messages) = 0
+	   OR (ordering_keys IS NULL AND dedup_ids IS NULL) THEN
 		-- no keys: the whole batch to the node in turn (pgmq_c checks the arrays)
-		turn := pgmq_c_router.next_turn(n);
+		turn := pgmq_c_router.next_turn('send', n);
 		LOOP
 			BEGIN
 				RETURN QUERY SELECT pgmq_c_router.node_id(turn, s.msg_id)
 				  FROM pgmq_c_router.node_send_batch(turn, queue_name,
 					messages, headers, delay, NULL, NULL) s ORDER BY s.ord;
 				RETURN;
-			EXCEPTION WHEN internal_error THEN
+			EXCEPTION WHEN internal_error OR connection_exception OR admin_shutdown OR crash_shutdown OR cannot_connect_now THEN
 				IF NOT pgmq_c_router.node_failed(SQLSTATE, SQLERRM) THEN
 					RAISE;
 				END IF;
 				IF tries >= n OR NOT pgmq_c_router.unreachable(SQLSTATE, SQLERRM) THEN
-					PERFORM pgmq_c_router.node_error(turn, 'send_batch', SQLERRM);
+					PERFORM pgmq_c_router.node_error(turn, 'send_batch', SQLERRM, SQLSTATE);
 				END IF;
 				RAISE LOG 'pgmq_c_router: node % unreachable, sending to the next one', turn;
 			END;
@@ -860,6 +903,15 @@ BEGIN
 	END IF;
 	IF pg_catalog.array_ndims(messages) > 1 THEN
 		RAISE EXCEPTION 'messages must be a one-dimensional array' USING ERRCODE = 'array_subscript_error';
+	END IF;
+	IF pg_catalog.array_ndims(headers) > 1 THEN
+		RAISE EXCEPTION 'headers must be a one-dimensional array' USING ERRCODE = 'array_subscript_error';
+	END IF;
+	IF pg_catalog.array_ndims(ordering_keys) > 1 THEN
+		RAISE EXCEPTION 'ordering_keys must be a one-dimensional array' USING ERRCODE = 'array_subscript_error';
+	END IF;
+	IF pg_catalog.array_ndims(dedup_ids) > 1 THEN
+		RAISE EXCEPTION 'dedup_ids must be a one-dimensional array' USING ERRCODE = 'array_subscript_error';
 	END IF;
 	IF pg_catalog.cardinality(ordering_keys) <> pg_catalog.cardinality(messages) THEN
 		RAISE EXCEPTION 'messages and ordering_keys must have the same number of elements'
@@ -874,7 +926,7 @@ BEGIN
 			USING ERRCODE = 'array_subscript_error';
 	END IF;
 	-- each message's node: its key's (its dedup id's), else the node in turn
-	turn := pgmq_c_router.next_turn(n);
+	turn := pgmq_c_router.next_turn('send', n);
 	SELECT pg_catalog.array_agg(coalesce(pgmq_c_router.node_of_message(k.key, d.id, n), turn) ORDER BY m.o)
 	  INTO targets
 	  FROM pg_catalog.unnest(messages) WITH ORDINALITY AS m(msg, o)
@@ -899,9 +951,9 @@ BEGIN
 			LOOP
 				ids[r.position] := r.msg_id;
 			END LOOP;
-		EXCEPTION WHEN internal_error THEN
+		EXCEPTION WHEN internal_error OR connection_exception OR admin_shutdown OR crash_shutdown OR cannot_connect_now THEN
 			IF pgmq_c_router.node_failed(SQLSTATE, SQLERRM) THEN
-				PERFORM pgmq_c_router.node_error(target, 'send_batch', SQLERRM);
+				PERFORM pgmq_c_router.node_error(target, 'send_batch', SQLERRM, SQLSTATE);
 			END IF;
 			RAISE;
 		END;
@@ -969,6 +1021,7 @@ DECLARE
 	left_over	interval;
 	what		text := CASE WHEN group_name IS NULL THEN 'delete' ELSE 'acknowledgement' END;
 	last_error	text;
+	started		timestamptz := pg_catalog.clock_timestamp();
 BEGIN
 	IF wait IS NULL THEN
 		RAISE EXCEPTION 'wait must not be NULL' USING ERRCODE = 'null_value_not_allowed';
@@ -986,7 +1039,10 @@ BEGIN
 	PERFORM pgmq_c_router.check_receipts(ack_ids, ack_read_cts,
 		CASE WHEN group_name IS NULL THEN 'delete_ids' ELSE 'ack_ids' END,
 		CASE WHEN group_name IS NULL THEN 'delete_read_cts' ELSE 'ack_read_cts' END, n);
-	turn := pgmq_c_router.next_turn(n);
+	IF wait > '0' THEN
+		slice := pgmq_c_router.wait_slice();
+	END IF;
+	turn := pgmq_c_router.next_turn('read', n);
 	-- The receipts first: those of other nodes than the first to read from
 	-- are settled on their own, before anything is leased, so that a node
 	-- that fails makes the call fail with nothing leased; the first node's
@@ -1001,9 +1057,9 @@ BEGIN
 				ELSE
 					PERFORM pgmq_c_router.node_ack(target, name, group_name, ids, cts);
 				END IF;
-			EXCEPTION WHEN internal_error THEN
+			EXCEPTION WHEN internal_error OR connection_exception OR admin_shutdown OR crash_shutdown OR cannot_connect_now THEN
 				IF pgmq_c_router.node_failed(SQLSTATE, SQLERRM) THEN
-					PERFORM pgmq_c_router.node_error(target, what, SQLERRM);
+					PERFORM pgmq_c_router.node_error(target, what, SQLERRM, SQLSTATE);
 				END IF;
 				RAISE;
 			END;
@@ -1036,14 +1092,21 @@ BEGIN
 				END LOOP;
 			END IF;
 			reached := reached + 1;
-		EXCEPTION WHEN internal_error THEN
+		EXCEPTION WHEN OTHERS THEN
 			IF NOT pgmq_c_router.node_failed(SQLSTATE, SQLERRM) THEN
-				RAISE;
+				-- an error of the node's own: raised, unless messages of
+				-- other nodes are already leased, which the caller then gets
+				IF got = 0 THEN
+					RAISE;
+				END IF;
+				RAISE WARNING 'node % of server pgmq_c_cluster: %', target, SQLERRM;
+				EXIT;
 			END IF;
 			IF ids IS NOT NULL THEN
 				-- the first read of the call: nothing is leased yet
-				PERFORM pgmq_c_router.node_error(target, what, SQLERRM);
+				PERFORM pgmq_c_router.node_error(target, what, SQLERRM, SQLSTATE);
 			END IF;
+			RAISE LOG 'pgmq_c_router: node % passed over: %', target, SQLERRM;
 			last_error := SQLERRM;
 		END;
 	END LOOP;
@@ -1056,14 +1119,15 @@ BEGIN
 	END IF;
 
 	-- wait: a slice on one node (each in turn), then a look at the others
-	slice := pgmq_c_router.wait_slice();
-	deadline := pg_catalog.clock_timestamp() + wait;
+	deadline := started + wait;
 	target := turn;
 	LOOP
 		left_over := deadline - pg_catalog.clock_timestamp();
 		EXIT WHEN left_over <= '0';
+		reached := 0;
 		FOR k IN 0 .. n - 1 LOOP
 			target := (target + 1) % n;
+			EXIT WHEN k > 0 AND pg_catalog.clock_timestamp() >= deadline;
 			BEGIN
 				FOR m IN SELECT * FROM pgmq_c_router.consume_one(name, group_name, target, vt,
 						 qty - got,
@@ -1073,10 +1137,12 @@ BEGIN
 					RETURN NEXT m;
 					got := got + 1;
 				END LOOP;
-			EXCEPTION WHEN internal_error THEN
+				reached := reached + 1;
+			EXCEPTION WHEN internal_error OR connection_exception OR admin_shutdown OR crash_shutdown OR cannot_connect_now THEN
 				IF NOT pgmq_c_router.node_failed(SQLSTATE, SQLERRM) THEN
 					RAISE;
 				END IF;
+				last_error := SQLERRM;
 				IF k = 0 THEN
 					-- the node to wait on is down: sleep the slice here instead
 					PERFORM pg_catalog.pg_sleep(pg_catalog.date_part('epoch',
@@ -1086,6 +1152,10 @@ BEGIN
 			EXIT WHEN got >= qty;
 		END LOOP;
 		EXIT WHEN got > 0;
+		IF reached = 0 THEN
+			RAISE EXCEPTION 'no node of server pgmq_c_cluster can be reached'
+				USING ERRCODE = 'connection_failure', DETAIL = last_error;
+		END IF;
 		-- wait on the next node in the next round
 		target := (target + 1) % n;
 	END LOOP;
@@ -1144,7 +1214,7 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
 	n			integer := pgmq_c_router.node_count();
-	turn		integer := pgmq_c_router.next_turn(n);
+	turn		integer := pgmq_c_router.next_turn('read', n);
 	target		integer;
 	got			integer := 0;
 	reached		integer := 0;
@@ -1170,9 +1240,14 @@ BEGIN
 				got := got + 1;
 			END LOOP;
 			reached := reached + 1;
-		EXCEPTION WHEN internal_error THEN
+		EXCEPTION WHEN OTHERS THEN
 			IF NOT pgmq_c_router.node_failed(SQLSTATE, SQLERRM) THEN
-				RAISE;
+				-- popped messages are gone from their nodes: never lose them
+				IF got = 0 THEN
+					RAISE;
+				END IF;
+				RAISE WARNING 'node % of server pgmq_c_cluster: %', target, SQLERRM;
+				EXIT;
 			END IF;
 			last_error := SQLERRM;
 		END;
@@ -1232,9 +1307,9 @@ DECLARE
 	node		integer := pgmq_c_router.node_of(msg_id);
 BEGIN
 	RETURN pgmq_c_router.node_delete_one(node, queue_name, msg_id & 281474976710655, read_ct);
-EXCEPTION WHEN internal_error THEN
+EXCEPTION WHEN internal_error OR connection_exception OR admin_shutdown OR crash_shutdown OR cannot_connect_now THEN
 	IF pgmq_c_router.node_failed(SQLSTATE, SQLERRM) THEN
-		PERFORM pgmq_c_router.node_error(node, 'delete', SQLERRM);
+		PERFORM pgmq_c_router.node_error(node, 'delete', SQLERRM, SQLSTATE);
 	END IF;
 	RAISE;
 END
@@ -1251,9 +1326,9 @@ DECLARE
 	node		integer := pgmq_c_router.node_of(msg_id);
 BEGIN
 	RETURN pgmq_c_router.node_archive_one(node, queue_name, msg_id & 281474976710655, read_ct);
-EXCEPTION WHEN internal_error THEN
+EXCEPTION WHEN internal_error OR connection_exception OR admin_shutdown OR crash_shutdown OR cannot_connect_now THEN
 	IF pgmq_c_router.node_failed(SQLSTATE, SQLERRM) THEN
-		PERFORM pgmq_c_router.node_error(node, 'archive', SQLERRM);
+		PERFORM pgmq_c_router.node_error(node, 'archive', SQLERRM, SQLSTATE);
 	END IF;
 	RAISE;
 END
@@ -1272,9 +1347,9 @@ DECLARE
 BEGIN
 	RETURN pgmq_c_router.node_nack_one(node, queue_name, msg_id & 281474976710655, delay, read_ct,
 		reason);
-EXCEPTION WHEN internal_error THEN
+EXCEPTION WHEN internal_error OR connection_exception OR admin_shutdown OR crash_shutdown OR cannot_connect_now THEN
 	IF pgmq_c_router.node_failed(SQLSTATE, SQLERRM) THEN
-		PERFORM pgmq_c_router.node_error(node, 'nack', SQLERRM);
+		PERFORM pgmq_c_router.node_error(node, 'nack', SQLERRM, SQLSTATE);
 	END IF;
 	RAISE;
 END
@@ -1292,9 +1367,9 @@ DECLARE
 BEGIN
 	RETURN pgmq_c_router.node_ack_one(node, topic_name, group_name, msg_id & 281474976710655,
 		read_ct);
-EXCEPTION WHEN internal_error THEN
+EXCEPTION WHEN internal_error OR connection_exception OR admin_shutdown OR crash_shutdown OR cannot_connect_now THEN
 	IF pgmq_c_router.node_failed(SQLSTATE, SQLERRM) THEN
-		PERFORM pgmq_c_router.node_error(node, 'ack', SQLERRM);
+		PERFORM pgmq_c_router.node_error(node, 'ack', SQLERRM, SQLSTATE);
 	END IF;
 	RAISE;
 END
@@ -1313,9 +1388,9 @@ DECLARE
 BEGIN
 	RETURN pgmq_c_router.node_nack_group_one(node, topic_name, group_name,
 		msg_id & 281474976710655, delay, read_ct, reason);
-EXCEPTION WHEN internal_error THEN
+EXCEPTION WHEN internal_error OR connection_exception OR admin_shutdown OR crash_shutdown OR cannot_connect_now THEN
 	IF pgmq_c_router.node_failed(SQLSTATE, SQLERRM) THEN
-		PERFORM pgmq_c_router.node_error(node, 'nack', SQLERRM);
+		PERFORM pgmq_c_router.node_error(node, 'nack', SQLERRM, SQLSTATE);
 	END IF;
 	RAISE;
 END
@@ -1355,14 +1430,14 @@ BEGIN
 				RETURN QUERY SELECT pgmq_c_router.node_id(target, d)
 				  FROM pgmq_c_router.node_ack(target, name, group_name, ids, cts) d;
 			END IF;
-		EXCEPTION WHEN internal_error THEN
+		EXCEPTION WHEN internal_error OR connection_exception OR admin_shutdown OR crash_shutdown OR cannot_connect_now THEN
 			IF NOT pgmq_c_router.node_failed(SQLSTATE, SQLERRM) THEN
 				RAISE;
 			END IF;
 			-- not reached: nothing done there, which the msg_ids returned say;
 			-- lost during the call: not known, an error
 			IF NOT pgmq_c_router.unreachable(SQLSTATE, SQLERRM) THEN
-				PERFORM pgmq_c_router.node_error(target, action, SQLERRM);
+				PERFORM pgmq_c_router.node_error(target, action, SQLERRM, SQLSTATE);
 			END IF;
 			PERFORM pgmq_c_router.warn_failed(target, action, SQLERRM);
 		END;
@@ -1421,9 +1496,9 @@ BEGIN
 		m.msg_id := pgmq_c_router.node_id(node, m.msg_id);
 		RETURN NEXT m;
 	END LOOP;
-EXCEPTION WHEN internal_error THEN
+EXCEPTION WHEN internal_error OR connection_exception OR admin_shutdown OR crash_shutdown OR cannot_connect_now THEN
 	IF pgmq_c_router.node_failed(SQLSTATE, SQLERRM) THEN
-		PERFORM pgmq_c_router.node_error(node, 'set_vt', SQLERRM);
+		PERFORM pgmq_c_router.node_error(node, 'set_vt', SQLERRM, SQLSTATE);
 	END IF;
 	RAISE;
 END
@@ -1445,9 +1520,9 @@ BEGIN
 		m.msg_id := pgmq_c_router.node_id(node, m.msg_id);
 		RETURN NEXT m;
 	END LOOP;
-EXCEPTION WHEN internal_error THEN
+EXCEPTION WHEN internal_error OR connection_exception OR admin_shutdown OR crash_shutdown OR cannot_connect_now THEN
 	IF pgmq_c_router.node_failed(SQLSTATE, SQLERRM) THEN
-		PERFORM pgmq_c_router.node_error(node, 'set_vt', SQLERRM);
+		PERFORM pgmq_c_router.node_error(node, 'set_vt', SQLERRM, SQLSTATE);
 	END IF;
 	RAISE;
 END
@@ -1465,6 +1540,8 @@ AS $$
 DECLARE
 	n			integer := pgmq_c_router.node_count();
 	k			integer;
+	reached		integer := 0;
+	last_error	text;
 BEGIN
 	FOR k IN 0 .. n - 1 LOOP
 		BEGIN
@@ -1473,14 +1550,20 @@ BEGIN
 			ELSE
 				RETURN QUERY SELECT k, m FROM pgmq_c_router.node_metrics(k, queue_name) m;
 			END IF;
-		EXCEPTION WHEN internal_error THEN
+			reached := reached + 1;
+		EXCEPTION WHEN internal_error OR connection_exception OR admin_shutdown OR crash_shutdown OR cannot_connect_now THEN
 			IF NOT pgmq_c_router.node_failed(SQLSTATE, SQLERRM) THEN
 				RAISE;
 			END IF;
+			last_error := SQLERRM;
 			RAISE WARNING 'node % of server pgmq_c_cluster failed: its metrics are missing', k
 				USING DETAIL = SQLERRM;
 		END;
 	END LOOP;
+	IF reached = 0 THEN
+		RAISE EXCEPTION 'no node of server pgmq_c_cluster can be reached'
+			USING ERRCODE = 'connection_failure', DETAIL = last_error;
+	END IF;
 END
 $$;
 COMMENT ON FUNCTION pgmq_c_router.metrics_by_node(text) IS 'pgmq_c.metrics() of a queue or topic (NULL: metrics_all()) on each node that can be reached, with its node number';
@@ -1554,6 +1637,8 @@ AS $$
 DECLARE
 	n			integer := pgmq_c_router.node_count();
 	k			integer;
+	reached		integer := 0;
+	last_error	text;
 BEGIN
 	FOR k IN 0 .. n - 1 LOOP
 		BEGIN
@@ -1563,14 +1648,20 @@ BEGIN
 				   g.lag_is_exact, g.visibility_timeout, g.filter, g.max_deliveries,
 				   g.dead_letter_queue, g.retry_backoff, g.retry_backoff_max
 			  FROM pgmq_c_router.node_list_groups(k, topic_name) g;
-		EXCEPTION WHEN internal_error THEN
+			reached := reached + 1;
+		EXCEPTION WHEN internal_error OR connection_exception OR admin_shutdown OR crash_shutdown OR cannot_connect_now THEN
 			IF NOT pgmq_c_router.node_failed(SQLSTATE, SQLERRM) THEN
 				RAISE;
 			END IF;
+			last_error := SQLERRM;
 			RAISE WARNING 'node % of server pgmq_c_cluster failed: its groups are missing', k
 				USING DETAIL = SQLERRM;
 		END;
 	END LOOP;
+	IF reached = 0 THEN
+		RAISE EXCEPTION 'no node of server pgmq_c_cluster can be reached'
+			USING ERRCODE = 'connection_failure', DETAIL = last_error;
+	END IF;
 END
 $$;
 COMMENT ON FUNCTION pgmq_c_router.list_groups_by_node(text) IS 'pgmq_c.list_groups() on each node that can be reached, with its node number (next_msg_id numbered as the router numbers msg_ids)';

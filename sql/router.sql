@@ -20,8 +20,18 @@ CREATE EXTENSION pgmq_c;
 \c router_n2
 CREATE EXTENSION pgmq_c;
 \c :router_db
+-- a trap planted before the extension is made: bigint % integer has no
+-- exact match in pg_catalog, so an unqualified % in a body bound at CREATE
+-- time would be bound to it
+CREATE FUNCTION public.router_trap(bigint, integer) RETURNS bigint LANGUAGE plpgsql AS
+$$ BEGIN RAISE EXCEPTION 'trap operator called'; END $$;
+CREATE OPERATOR public.% (LEFTARG = bigint, RIGHTARG = integer, FUNCTION = public.router_trap);
 CREATE EXTENSION pgmq_c_router CASCADE;
 SELECT extversion FROM pg_extension WHERE extname = 'pgmq_c_router';
+SELECT pgmq_c_router.node_of_key('order-1', 3) BETWEEN 0 AND 2 AS trap_not_bound;
+-- nothing of the extension depends on it
+DROP OPERATOR public.% (bigint, integer);
+DROP FUNCTION public.router_trap(bigint, integer);
 
 -- no cluster yet: a clear error
 SELECT pgmq_c_router.node_count();
@@ -127,6 +137,25 @@ END
 $$;
 SELECT (m).queue_length, (m).archived_length FROM pgmq_c_router.metrics('rq') m;
 
+-- a session's reads start at the next node each time, whatever its sends
+-- do in between: nine reads of one message, interleaved with two sends each,
+-- take three from each node
+SELECT count(*) AS sent FROM (SELECT pgmq_c_router.send('rq', '{"fair": 0}') FROM generate_series(1, 9)) s;
+CREATE TEMP TABLE fair AS SELECT 0::bigint AS msg_id WHERE false;
+DO $$
+BEGIN
+	FOR i IN 1 .. 9 LOOP
+		INSERT INTO fair SELECT msg_id FROM pgmq_c_router.read('rq', '30 seconds', 1);
+		PERFORM pgmq_c_router.send('rq', '{"fair": 1}');
+		PERFORM pgmq_c_router.send('rq', '{"fair": 2}');
+	END LOOP;
+END
+$$;
+SELECT msg_id >> 48 AS node, count(*) FROM fair GROUP BY 1 ORDER BY 1;
+SELECT count(*) AS cleaned_up FROM pgmq_c_router.delete('rq', ARRAY(SELECT msg_id FROM fair));
+SELECT count(*) AS popped FROM pgmq_c_router.pop('rq', 100);
+SELECT (m).queue_length FROM pgmq_c_router.metrics('rq') m;
+
 -- waiting: nothing there, then a message delayed by 300 ms on some node
 SELECT count(*) AS nothing FROM pgmq_c_router.read('rq', '30 seconds', 1, wait => '200 milliseconds');
 SELECT pgmq_c_router.send('rq', '{"late": true}', delay => '300 milliseconds') > 0 AS sent;
@@ -181,7 +210,11 @@ SELECT s AS statement, pg_temp.sqlstate_of(s) FROM unnest(ARRAY[
 	$q$SELECT pgmq_c_router.read('rq', qty => 0)$q$,
 	$q$SELECT pgmq_c_router.read('rq', wait => '-1 second')$q$,
 	$q$SELECT pgmq_c_router.read('rq', wait => NULL)$q$,
-	$q$SELECT pgmq_c_router.send_batch('rq', ARRAY['{}', '{}']::jsonb[], ordering_keys => ARRAY['a'])$q$]) s;
+	$q$SELECT pgmq_c_router.send_batch('rq', ARRAY['{}', '{}']::jsonb[], ordering_keys => ARRAY['a'])$q$,
+	$q$SELECT pgmq_c_router.send_batch('rq', ARRAY['{}', '{}', '{}', '{}']::jsonb[], ordering_keys => ARRAY[['a', 'b'], ['c', 'd']])$q$,
+	$q$SELECT pgmq_c_router.read('rq', delete_read_cts => ARRAY[1])$q$,
+	$q$SELECT pgmq_c_router.read('rq', delete_ids => ARRAY[1, 2]::bigint[], delete_read_cts => ARRAY[[1], [1]])$q$,
+	$q$SELECT pgmq_c_router.node_id(1, 281474976710656)$q$]) s;
 -- errors the nodes raise keep their SQLSTATE
 \set VERBOSITY sqlstate
 SELECT * FROM pgmq_c_router.read('no_such_queue');

@@ -189,6 +189,10 @@ sub send_one
 		undef, $target->[1], qq({"id": "$id"}), $delay_ms, $key, $id);
 	if (!defined $msg_id || $dbh->err)
 	{
+		# transaction_resolution_unknown: a send that commits elsewhere
+		# during the statement (pgmq_c_router's, on its node) may have
+		# taken effect although this transaction did not commit
+		return ('unknown', undef) if ($dbh->state // '') eq '08007';
 		my $outcome = error_outcome($dbh, 0);
 		$dbh->rollback if $outcome eq 'failed';
 		return ($outcome eq 'failed' ? 'failed' : 'unknown-before-commit', undef);
