@@ -25,6 +25,7 @@
 #   unprivileged user PGMQC_USER, default pgmqc; otherwise the caller), port
 #   from BENCH_PORT (default 56432) up, with the benchmark settings below.
 #   BENCH_SHARED_BUFFERS         shared_buffers of that cluster (default 1GB)
+#   BENCH_EXTRA_CONF             more postgresql.conf lines for that cluster
 #   BENCH_KEEP=1                 keep the cluster's directory after the run
 #   BENCH_OUT                    where raw pgbench output goes
 #                                (default /tmp/pgmqc-bench-<timestamp>)
@@ -63,6 +64,7 @@ max_wal_size = '8GB'
 checkpoint_timeout = '30min'
 log_min_messages = warning
 log_autovacuum_min_duration = 0
+${BENCH_EXTRA_CONF:-}
 EOF
 }
 

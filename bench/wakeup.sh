@@ -63,6 +63,12 @@
 #   WK_TP_THROTTLE ["100 milliseconds"]  table 2 also runs a queue with
 #                           enable_notify(throttle => this); empty: skip it
 #   WK_IDLE_SECONDS [30]    table 3
+#   WK_WAITERS [0]          that many more consumers wait the whole run, each
+#                           in a loop of CALL pgmq_c.receive(..., wait =>
+#                           '25 s') on one of WK_WAITER_QUEUES [100] queues
+#                           nobody sends to (the cluster gets max_connections
+#                           WK_WAITERS + 50); table 3 then adds their CPU
+#                           (issue 15: 500 waiting consumers on 100 queues)
 #   BENCH_PORT [57432]      first port tried for the cluster
 #   WK_OUT                  raw outputs and summary.txt
 #                           [/tmp/pgmqc-wakeup-<UTC timestamp>]
@@ -90,6 +96,12 @@ WK_TP_SECONDS=${WK_TP_SECONDS:-6}
 WK_TP_CLIENTS=${WK_TP_CLIENTS:-4}
 WK_TP_THROTTLE=${WK_TP_THROTTLE-100 milliseconds}
 WK_IDLE_SECONDS=${WK_IDLE_SECONDS:-30}
+WK_WAITERS=${WK_WAITERS:-0}
+WK_WAITER_QUEUES=${WK_WAITER_QUEUES:-100}
+if [ "$WK_WAITERS" -gt 0 ]; then
+	BENCH_EXTRA_CONF="max_connections = $((WK_WAITERS + 50))"
+	export BENCH_EXTRA_CONF
+fi
 BENCH_PORT=${BENCH_PORT:-57432}
 BENCH_OUT=${WK_OUT:-/tmp/pgmqc-wakeup-$(date -u +%Y%m%dT%H%M%SZ)}
 export BENCH_OUT BENCH_PORT
@@ -98,10 +110,11 @@ SUMMARY=$BENCH_OUT/summary.txt
 WK=$BENCH_OUT/wakeup
 LISTEN_PID=
 IDLE_PID=
+WAITER_PIDS=()
 
 kill_clients() {
 	local p
-	for p in $LISTEN_PID $IDLE_PID; do
+	for p in $LISTEN_PID $IDLE_PID "${WAITER_PIDS[@]}"; do
 		kill "$p" 2>/dev/null || true
 	done
 }
@@ -148,6 +161,32 @@ out "  source: $src_rev; installed $so of $(date -u -r "$so" '+%Y-%m-%d %H:%M UT
 out "  settings: $(bench_settings) pgmq_c.wait_slice=$(sqlv 'SHOW pgmq_c.wait_slice') clients over the unix socket"
 out "  load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 out ""
+
+# ---------------------------------------------------------------- waiters
+
+# WK_WAITERS consumers, each in a loop of receive calls that wait 25 s on
+# one of the queues wk_wait_1 .. wk_wait_<WK_WAITER_QUEUES>, which stay empty
+start_waiters() {
+	local i q
+	[ "$WK_WAITERS" -gt 0 ] || return 0
+	for q in $(seq 1 "$WK_WAITER_QUEUES"); do
+		echo "SELECT pgmq_c.create_queue('wk_wait_$q');"
+	done | sql >/dev/null
+	for i in $(seq 1 "$WK_WAITERS"); do
+		q=$(((i - 1) % WK_WAITER_QUEUES + 1))
+		PGAPPNAME=wk_waiter psql -qX -c "DO \$\$ BEGIN LOOP CALL pgmq_c.receive('wk_wait_$q', '30 s', 1, '25 s'); COMMIT; END LOOP; END \$\$" \
+			>/dev/null 2>&1 &
+		WAITER_PIDS+=($!)
+	done
+	for i in $(seq 1 120); do
+		[ "$(sqlv "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'wk_waiter' AND wait_event_type = 'Extension'")" -ge "$WK_WAITERS" ] && break
+		sleep 1
+	done
+	log "$(sqlv "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'wk_waiter' AND wait_event_type = 'Extension'") of $WK_WAITERS waiting consumers asleep on $WK_WAITER_QUEUES queues"
+	out "  $WK_WAITERS more consumers wait the whole run, in CALL pgmq_c.receive(..., wait => '25 s') loops on $WK_WAITER_QUEUES empty queues"
+	out ""
+}
+start_waiters
 
 # ---------------------------------------------------------------- numbers
 
@@ -419,6 +458,15 @@ proc_sample() {
 	echo "$st $vol $ns"
 }
 
+# waiter_samples: "pid ticks voluntary_switches" of every waiting consumer
+waiter_samples() {
+	local pid x
+	for pid in $(sqlv "SELECT pid FROM pg_stat_activity WHERE application_name = 'wk_waiter'"); do
+		x=$(proc_sample "$pid") || continue
+		echo "$pid $x"
+	done | awk '{print $1, $2, $3}'
+}
+
 # label pid cpu_s cpu_s_per_min wakeups_per_min oncpu_ms_per_min
 IDLE=$BENCH_OUT/idle.tsv
 
@@ -449,6 +497,7 @@ idle() {
 		pid=${i%% *}
 		b[$pid]=$(proc_sample "$pid") || b[$pid]=
 	done
+	[ "$WK_WAITERS" -eq 0 ] || waiter_samples >"$BENCH_OUT/waiters.before"
 	sleep "$WK_IDLE_SECONDS"
 	for i in "${pids[@]}"; do
 		pid=${i%% *}
@@ -466,6 +515,12 @@ idle() {
 			printf "%s\t%s\t%.2f\t%.3f\t%.1f\t%.2f\n", l, p, cpu, cpu * 60 / s, (y[2] - x[2]) * 60 / s,
 				(y[3] - x[3]) / 1e6 * 60 / s }' >>"$IDLE"
 	done
+	if [ "$WK_WAITERS" -gt 0 ]; then
+		awk -v hz="$hz" -v s="$WK_IDLE_SECONDS" -v n="$WK_WAITERS" \
+			'NR == FNR { a[$1] = $2; v[$1] = $3; next } ($1 in a) { t += $2 - a[$1]; w += $3 - v[$1]; k++ }
+			 END { cpu = t / hz; printf "all %d waiting consumers (%d sampled)\t-\t%.2f\t%.3f\t%.1f\t-\n", n, k, cpu, cpu * 60 / s, w * 60 / s }' \
+			"$BENCH_OUT/waiters.before" <(waiter_samples) >>"$IDLE"
+	fi
 	kill "$IDLE_PID" 2>/dev/null || true
 	wait "$IDLE_PID" 2>/dev/null || true
 	IDLE_PID=
