@@ -174,12 +174,13 @@ start_waiters() {
 	done | sql >/dev/null
 	for i in $(seq 1 "$WK_WAITERS"); do
 		q=$(((i - 1) % WK_WAITER_QUEUES + 1))
-		PGAPPNAME=wk_waiter psql -qX -c "DO \$\$ BEGIN LOOP CALL pgmq_c.receive('wk_wait_$q', '30 s', 1, '25 s'); COMMIT; END LOOP; END \$\$" \
+		PGAPPNAME=wk_waiter psql -qX -c "DO \$\$ DECLARE m pgmq_c.message[]; BEGIN LOOP CALL pgmq_c.receive('wk_wait_$q', '30 s', 1, '25 s', m); COMMIT; END LOOP; END \$\$" \
 			>/dev/null 2>&1 &
 		WAITER_PIDS+=($!)
 	done
 	for i in $(seq 1 120); do
 		[ "$(sqlv "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'wk_waiter' AND wait_event_type = 'Extension'")" -ge "$WK_WAITERS" ] && break
+		kill -0 "${WAITER_PIDS[0]}" 2>/dev/null || die "the waiting consumers ended (psql failed)"
 		sleep 1
 	done
 	log "$(sqlv "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'wk_waiter' AND wait_event_type = 'Extension'") of $WK_WAITERS waiting consumers asleep on $WK_WAITER_QUEUES queues"
