@@ -1076,21 +1076,11 @@ BEGIN
 			SELECT * INTO ids, cts FROM pgmq_c_router.receipts_of(target, ack_ids, ack_read_cts);
 		END IF;
 		BEGIN
-			IF group_name IS NULL THEN
-				FOR m IN SELECT * FROM pgmq_c_router.node_read(target, name, vt,
-						 qty - got, '0', ids, cts) LOOP
-					m.msg_id := pgmq_c_router.node_id(target, m.msg_id);
-					RETURN NEXT m;
-					got := got + 1;
-				END LOOP;
-			ELSE
-				FOR m IN SELECT * FROM pgmq_c_router.node_read_group(target, name, group_name, vt,
-						 qty - got, '0', ids, cts) LOOP
-					m.msg_id := pgmq_c_router.node_id(target, m.msg_id);
-					RETURN NEXT m;
-					got := got + 1;
-				END LOOP;
-			END IF;
+			FOR m IN SELECT * FROM pgmq_c_router.consume_one(name, group_name, target, vt,
+					 qty - got, '0', ids, cts) LOOP
+				RETURN NEXT m;
+				got := got + 1;
+			END LOOP;
 			reached := reached + 1;
 		EXCEPTION WHEN OTHERS THEN
 			IF NOT pgmq_c_router.node_failed(SQLSTATE, SQLERRM) THEN
@@ -1132,8 +1122,7 @@ BEGIN
 				FOR m IN SELECT * FROM pgmq_c_router.consume_one(name, group_name, target, vt,
 						 qty - got,
 						 CASE WHEN k = 0
-							  THEN LEAST(slice, left_over) ELSE '0' END) LOOP
-					m.msg_id := pgmq_c_router.node_id(target, m.msg_id);
+							  THEN LEAST(slice, left_over) ELSE '0' END, NULL, NULL) LOOP
 					RETURN NEXT m;
 					got := got + 1;
 				END LOOP;
@@ -1162,19 +1151,29 @@ BEGIN
 END
 $$;
 
--- One node's read (group_name NULL) or read_group, without receipts.
+-- One node's read (group_name NULL) or read_group, settling the node's
+-- receipts ids/cts (as the node numbers them; NULL: none) first; msg_ids
+-- as the router numbers them.
 CREATE FUNCTION pgmq_c_router.consume_one(name text, group_name text, node integer,
-	vt interval, qty integer, wait interval)
+	vt interval, qty integer, wait interval, ids bigint[], cts integer[])
 RETURNS SETOF pgmq_c_router.message
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+	m			pgmq_c_router.message;
 BEGIN
 	IF group_name IS NULL THEN
-		RETURN QUERY SELECT * FROM pgmq_c_router.node_read(node, name, vt, qty, wait, NULL, NULL);
+		FOR m IN SELECT * FROM pgmq_c_router.node_read(node, name, vt, qty, wait, ids, cts) LOOP
+			m.msg_id := pgmq_c_router.node_id(node, m.msg_id);
+			RETURN NEXT m;
+		END LOOP;
 	ELSE
-		RETURN QUERY SELECT * FROM pgmq_c_router.node_read_group(node, name, group_name, vt, qty,
-			wait, NULL, NULL);
+		FOR m IN SELECT * FROM pgmq_c_router.node_read_group(node, name, group_name, vt, qty, wait,
+				 ids, cts) LOOP
+			m.msg_id := pgmq_c_router.node_id(node, m.msg_id);
+			RETURN NEXT m;
+		END LOOP;
 	END IF;
 END
 $$;
