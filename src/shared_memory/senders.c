@@ -21,6 +21,13 @@
  * for all older transactions until the overflow is behind them.  Without
  * the preload there are no slots, and the fallback is all there is.
  *
+ * Shared memory starts empty at every server start, but a prepared
+ * transaction survives restarts and crashes: a sender recovered that way
+ * is recorded nowhere.  So the first call after the server took writes
+ * fixes a horizon, the next XID then (every recovered transaction is
+ * older), and until every transaction below it has ended, readers also
+ * wait for those that are older than what they ask about.
+ *
  * Copyright (c) 2026, pgmq_c developers
  *
  * IDENTIFICATION
@@ -32,6 +39,7 @@
 
 #include "access/transam.h"
 #include "access/xact.h"
+#include "access/xlog.h"
 #include "storage/procarray.h"
 #include "utils/snapmgr.h"
 
@@ -168,6 +176,46 @@ all_ended_before(TransactionId xid)
 }
 
 /*
+ * recovered_horizon once no transaction below it runs any more (every
+ * transaction is then recorded, or was started by this server)
+ */
+#define HORIZON_PASSED	FrozenTransactionId
+
+/*
+ * Has every transaction with an XID below xid that this server may not have
+ * recorded (one recovered in the prepared state) ended?
+ */
+static bool
+recovered_senders_ended_before(TransactionId xid)
+{
+	pg_atomic_uint32 *shared = &pgmqc_shared->recovered_horizon;
+	uint32		horizon = pg_atomic_read_u32(shared);
+
+	if (horizon == HORIZON_PASSED)
+		return true;
+	if (horizon == InvalidTransactionId)
+	{
+		uint32		expected = InvalidTransactionId;
+
+		/* a standby's prepared transactions are recovered at promotion */
+		if (RecoveryInProgress())
+			return all_ended_before(xid);
+		horizon = XidFromFullTransactionId(ReadNextFullTransactionId());
+		if (!pg_atomic_compare_exchange_u32(shared, &expected, horizon))
+			horizon = expected;
+		if (horizon == HORIZON_PASSED)
+			return true;
+	}
+	if (all_ended_before(horizon))
+	{
+		(void) pg_atomic_compare_exchange_u32(shared, &horizon, HORIZON_PASSED);
+		return true;
+	}
+	/* something below the horizon runs: it matters if it is below xid */
+	return !TransactionIdPrecedes(horizon, xid) && all_ended_before(xid);
+}
+
+/*
  * Has every transaction that sent to the queue or topic topic_id with an XID
  * below xid, other than ours, ended?
  */
@@ -181,6 +229,9 @@ pgmqc_senders_ended_before(int32 topic_id, TransactionId xid)
 
 	if (pgmqc_shared == NULL)
 		return all_ended_before(xid);
+
+	if (!recovered_senders_ended_before(xid))
+		return false;
 
 	slot = pgmqc_slot(topic_id);
 	SpinLockAcquire(&slot->senders_lock);

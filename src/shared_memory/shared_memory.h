@@ -113,6 +113,8 @@ typedef struct PgmqcShared
 	pg_atomic_uint64 wakeups;	/* sleeps ended by a wake-up, not a timeout */
 	pg_atomic_uint64 writable_since;	/* TimestampTz the server first took
 										 * writes (0: not yet) */
+	pg_atomic_uint32 recovered_horizon; /* senders.c: XIDs below it may be
+										 * unrecorded senders */
 	int			nslots;
 	PgmqcSlot	slots[FLEXIBLE_ARRAY_MEMBER];
 } PgmqcShared;

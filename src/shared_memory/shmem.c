@@ -99,6 +99,8 @@ pgmqc_shmem_startup(void)
 		}
 		pg_atomic_init_u64(&pgmqc_shared->wakeups, 0);
 		pg_atomic_init_u64(&pgmqc_shared->writable_since, 0);
+		pg_atomic_init_u32(&pgmqc_shared->recovered_horizon,
+						   InvalidTransactionId);
 		pgmqc_shared->nslots = pgmqc_wait_slots;
 		for (i = 0; i < pgmqc_wait_slots; i++)
 		{

@@ -91,5 +91,53 @@ ok(defined $after && $after >= 2.0, 'not before its due time (' . ($after // 'ne
 ok(defined $after && $after < 4.0, 'soon after its due time, long before the reader\'s slice ended');
 
 is(sql('SELECT count(*) FROM pg_prepared_xacts'), '0', 'no prepared transaction left');
+
+#
+# 4. A send prepared before a restart.  Shared memory starts empty, so the
+#    restarted server's record of open senders does not know the recovered
+#    prepared transaction: readers must not move their watermark (a queue)
+#    or their settled ids (a topic's groups) past its message while it may
+#    still commit.  (Before the fix, the group passed it and never delivered
+#    it.)  A queue serves later messages meanwhile; a topic holds them back
+#    behind the open sender, as it does for any.
+#
+sql("SELECT pgmq_c.create_queue('rs')");
+sql("SELECT pgmq_c.create_topic('rt')");
+sql("SELECT pgmq_c.create_group('rt', 'g', 'earliest')");
+my $q_prepared = sql(q{
+BEGIN;
+SELECT pgmq_c.send('rs', '{"prepared": "queue"}');
+PREPARE TRANSACTION 'tx_rs';});
+my $t_prepared = sql(q{
+BEGIN;
+SELECT pgmq_c.send('rt', '{"prepared": "topic"}');
+PREPARE TRANSACTION 'tx_rt';});
+$node->restart;
+is(sql('SELECT count(*) FROM pg_prepared_xacts'), '2',
+	'both prepared transactions survive the restart');
+
+# consume later messages for a while, so that readers advance whatever
+# they may (watermarks advance at most every 50 ms)
+for my $round (1 .. 20)
+{
+	sql(q{SELECT pgmq_c.send('rs', '{"later": 1}');
+SELECT pgmq_c.send('rt', '{"later": 1}');});
+	sql(q{SELECT pgmq_c.delete('rs', msg_id) FROM pgmq_c.read('rs', '30 s', 10);
+SELECT pgmq_c.ack('rt', 'g', msg_id) FROM pgmq_c.read_group('rt', 'g', '30 s', 10);});
+	usleep(60_000);
+}
+is( sql(q{SELECT count(*) FROM pgmq_c.read('rs', '30 s', 10)}), '0',
+	'queue: the later messages are consumed, the prepared one is not visible');
+sql("COMMIT PREPARED 'tx_rs'");
+sql("COMMIT PREPARED 'tx_rt'");
+is( sql(q{SELECT msg_id || ' ' || (message->>'prepared') FROM pgmq_c.read('rs', '30 s', 10)}),
+	"$q_prepared queue",
+	'queue: the message of the recovered prepared transaction is delivered after COMMIT PREPARED');
+is( sql(q{SELECT string_agg(coalesce(message->>'prepared', 'later'), ',' ORDER BY msg_id)
+  FROM pgmq_c.read_group('rt', 'g', '30 s', 100)}),
+	'topic,' . join(',', ('later') x 20),
+	'topic: the recovered prepared message is delivered after COMMIT PREPARED, '
+	  . 'then the 20 sent after it, which waited for it as for any open sender');
+is($t_prepared, '1', 'topic: it was the topic\'s first message');
 $node->stop;
 done_testing();
