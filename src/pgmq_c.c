@@ -47,6 +47,7 @@ pgmqc_xact_callback(XactEvent event, void *arg)
 		case XACT_EVENT_PARALLEL_COMMIT:
 			pgmqc_object_cache_xact_end(true);
 			pgmqc_wake_xact_end(true);
+			pgmqc_prepared_wakes_xact_end(true);
 			pgmqc_senders_xact_end(false);
 			pgmqc_utility_xact_end(true);
 			break;
@@ -54,17 +55,19 @@ pgmqc_xact_callback(XactEvent event, void *arg)
 		case XACT_EVENT_PARALLEL_ABORT:
 			pgmqc_object_cache_xact_end(false);
 			pgmqc_wake_xact_end(false);
+			pgmqc_prepared_wakes_xact_end(false);
 			pgmqc_senders_xact_end(false);
 			pgmqc_utility_xact_end(false);
 			break;
 		case XACT_EVENT_PREPARE:
 
 			/*
-			 * COMMIT PREPARED runs in another session, which knows nothing of
-			 * these wake-ups: sleepers notice within pgmq_c.wait_slice.
+			 * COMMIT PREPARED runs in another session: the wake-ups wait for
+			 * it in shared memory (shared_memory/prepared_wakes.c).
 			 */
 			pgmqc_object_cache_xact_end(false);
-			pgmqc_wake_xact_end(false);
+			pgmqc_wake_xact_prepared();
+			pgmqc_prepared_wakes_xact_end(false);
 			pgmqc_senders_xact_end(true);
 			pgmqc_utility_xact_end(false);
 			break;
@@ -152,9 +155,9 @@ _PG_init(void)
 
 	DefineCustomIntVariable("pgmq_c.wait_slice",
 							"Longest single sleep of a waiting reader before it looks again.",
-							"Bounds how late a wake-up the commit callback cannot see (COMMIT PREPARED, COPY) arrives.",
+							"Bounds how late a message that came without a wake-up (rows written into the tables directly) is found.",
 							&pgmqc_wait_slice_ms,
-							1000,
+							30000,
 							1,
 							60000,
 							PGC_SUSET,

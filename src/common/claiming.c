@@ -45,14 +45,27 @@ pgmqc_claim_wakeups(int32 queue_id, int abort_wakeups, bool notify,
  * which is started if it is not running.  With commit_between (a
  * non-atomic CALL) the transaction is committed first: the new one has no
  * snapshot, so the sleeper holds back nothing.
+ *
+ * Returns false when the caller's wait is over with nothing new to look at
+ * ("until" was its deadline and no wake-up came: pgmqc_sleep); the caller
+ * then ends its wait without another claim, and the SPI result is left
+ * empty, as that claim's would be.  Returns true when the caller should
+ * claim again.
  */
-void
+bool
 pgmqc_claim_sleep(int32 queue_id, uint64 seen, TimestampTz until,
-				  bool commit_between)
+				  TimestampTz deadline, bool commit_between)
 {
+	bool		look;
+
 	(void) pgmqc_my_worker(true);
 	if (commit_between)
 		pgmqc_spi_commit();
-	pgmqc_sleep(queue_id, seen, until);
+	look = pgmqc_sleep(queue_id, seen, until);
 	CHECK_FOR_INTERRUPTS();
+	if (look || until < deadline)
+		return true;
+	SPI_processed = 0;
+	SPI_tuptable = NULL;
+	return false;
 }

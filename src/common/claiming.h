@@ -19,7 +19,7 @@
 
 extern void pgmqc_claim_wakeups(int32 queue_id, int abort_wakeups,
 								bool notify, Interval *vt);
-extern void pgmqc_claim_sleep(int32 queue_id, uint64 seen, TimestampTz until,
-							  bool commit_between);
+extern bool pgmqc_claim_sleep(int32 queue_id, uint64 seen, TimestampTz until,
+							  TimestampTz deadline, bool commit_between);
 
 #endif							/* PGMQC_CLAIMING_H */

@@ -209,7 +209,9 @@ pgmqc_queue_claim(const char *name, int32 qty, Interval *vt_arg,
 		until = pgmqc_next_due(queue, pgmqc_effective_watermark(&queue->cache.watermark));
 		if (until > deadline)
 			until = deadline;
-		pgmqc_claim_sleep(queue->queue_id, seen, until, commit_between);
+		if (!pgmqc_claim_sleep(queue->queue_id, seen, until, deadline,
+							   commit_between))
+			return 0;
 	}
 }
 

@@ -24,6 +24,7 @@
 #include "utils/builtins.h"
 
 #include "pgmq_c.h"
+#include "shared_memory/shared_memory.h"
 #include "common/security.h"
 #include "common/statements.h"
 #include "queue/queue.h"
@@ -89,6 +90,9 @@ pgmqc_queue_drop_storage(int32 queue_id)
 	PgmqcStatementTarget target = {queue_id, 0, -1, 0, NULL};
 	char		relname[NAMEDATALEN];
 	int			i;
+
+	/* its waiting readers look again at commit, and find it gone */
+	pgmqc_wake_on_commit(queue_id, PGMQC_WAKE_ALL, false);
 
 	for (i = 0; i < lengthof(relations); i++)
 	{

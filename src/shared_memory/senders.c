@@ -216,6 +216,17 @@ recovered_senders_ended_before(TransactionId xid)
 }
 
 /*
+ * May a transaction recovered in the prepared state (so recorded nowhere)
+ * still run?  Answers from the horizon as last seen, without looking.
+ */
+bool
+pgmqc_senders_recovered_pending(void)
+{
+	return pgmqc_shared != NULL &&
+		pg_atomic_read_u32(&pgmqc_shared->recovered_horizon) != HORIZON_PASSED;
+}
+
+/*
  * Has every transaction that sent to the queue or topic topic_id with an XID
  * below xid, other than ours, ended?
  */

@@ -39,6 +39,9 @@
 /* a due time meaning "none known" (PgmqcSlot.next_due, PgmqcDbWorker.timer) */
 #define PGMQC_NO_DUE		PG_INT64_MAX
 
+/* wake-ups a transaction keeps, one per slot (wakeups.c, prepared_wakes.c) */
+#define PGMQC_MAX_PENDING_WAKES	32
+
 /* open sending transactions recorded per slot (senders.c) */
 #define PGMQC_SLOT_SENDERS	32
 
@@ -137,18 +140,33 @@ extern void pgmqc_wake_on_abort(int32 queue_id, int count);
 extern void pgmqc_due_on_commit(int32 queue_id, TimestampTz due);
 extern void pgmqc_config_changed_on_commit(void);
 extern void pgmqc_wake_xact_end(bool commit);
+extern void pgmqc_wake_xact_prepared(void);
+extern void pgmqc_wake_slots_on_commit(const int32 *slot, const bool *on_commit,
+									   int nwakes, bool commit,
+									   uint64 notify_bits);
+extern void pgmqc_wake_all_slots_on_commit(void);
 extern TimestampTz pgmqc_wake_due_slots(TimestampTz now, bool *fired);
 
 /* wait.c: sleeping on a slot (GUCs pgmq_c.wait_slice, pgmq_c.poll_interval) */
 extern int	pgmqc_wait_slice_ms;
 extern int	pgmqc_poll_interval_ms;
 extern uint64 pgmqc_generation(int32 queue_id);
-extern void pgmqc_sleep(int32 queue_id, uint64 seen, TimestampTz until);
+extern bool pgmqc_sleep(int32 queue_id, uint64 seen, TimestampTz until);
+
+/* prepared_wakes.c: wake-ups kept from PREPARE to COMMIT/ROLLBACK PREPARED */
+extern Size pgmqc_prepared_wakes_size(void);
+extern void pgmqc_prepared_wakes_init(void);
+extern void pgmqc_prepared_wakes_preparing(const char *gid);
+extern void pgmqc_prepared_wakes_store(const int32 *slot, const bool *on_commit,
+									   int nwakes, uint64 notify_bits);
+extern void pgmqc_prepared_wakes_finishing(const char *gid, bool commit);
+extern void pgmqc_prepared_wakes_xact_end(bool commit);
 
 /* senders.c: open transactions that sent to a queue or topic */
 extern void pgmqc_sender_register(int32 topic_id);
 extern void pgmqc_senders_xact_end(bool prepared);
 extern bool pgmqc_senders_ended_before(int32 topic_id, TransactionId xid);
+extern bool pgmqc_senders_recovered_pending(void);
 
 /* shared_watermarks.c: a queue's low watermark, shared by its readers */
 extern int64 pgmqc_shared_watermark_exchange(int32 queue_id, Oid relid,

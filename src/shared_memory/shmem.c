@@ -62,6 +62,7 @@ pgmqc_shmem_request(void)
 	if (prev_shmem_request_hook)
 		prev_shmem_request_hook();
 	RequestAddinShmemSpace(pgmqc_shmem_size());
+	RequestAddinShmemSpace(pgmqc_prepared_wakes_size());
 }
 #endif
 
@@ -119,6 +120,7 @@ pgmqc_shmem_startup(void)
 			pg_atomic_init_u32(&s->fill_contended, 0);
 		}
 	}
+	pgmqc_prepared_wakes_init();
 	LWLockRelease(AddinShmemInitLock);
 }
 
@@ -131,6 +133,7 @@ pgmqc_shmem_init_hooks(void)
 	shmem_request_hook = pgmqc_shmem_request;
 #else
 	RequestAddinShmemSpace(pgmqc_shmem_size());
+	RequestAddinShmemSpace(pgmqc_prepared_wakes_size());
 #endif
 	prev_shmem_startup_hook = shmem_startup_hook;
 	shmem_startup_hook = pgmqc_shmem_startup;

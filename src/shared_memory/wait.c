@@ -9,10 +9,14 @@
  * commit that happened in between is never slept through.  Sleeps are
  * bounded by the caller's deadline, by the next known due time (a delayed
  * message or a lease end) and by pgmq_c.wait_slice, which caps how late a
- * wake-up the commit callback cannot see (COMMIT PREPARED, rows loaded
- * with COPY) can be.  Every sleep is cancellable (the condition variable
- * and latch waits run CHECK_FOR_INTERRUPTS) and holds no LWLock or
- * spinlock.
+ * message that came without a wake-up (rows written into the tables
+ * directly) can be found.  Every CHECK_INTERVAL_MS the sleeper also checks,
+ * without looking into tables, whether it has reason to look before then:
+ * a due time of its slot that passed without the worker waking it (no
+ * worker runs), or senders it cannot tell apart (senders.c: a slot's
+ * overflow, or transactions recovered in the prepared state).  Every sleep
+ * is cancellable (the condition variable and latch waits run
+ * CHECK_FOR_INTERRUPTS) and holds no LWLock or spinlock.
  *
  * Without shared_preload_libraries there are no slots: the backend sleeps
  * on its own latch for pgmq_c.poll_interval at a time and looks again.
@@ -38,8 +42,11 @@
 #include "shared_memory/shared_memory.h"
 
 /* GUCs pgmq_c.wait_slice and pgmq_c.poll_interval (registered in pgmq_c.c) */
-int			pgmqc_wait_slice_ms = 1000;
+int			pgmqc_wait_slice_ms = 30000;
 int			pgmqc_poll_interval_ms = 20;
+
+/* how often a sleeper checks whether it has reason to look early */
+#define CHECK_INTERVAL_MS	1000
 
 /*
  * The generation of the queue's slot, read before looking for messages and
@@ -65,50 +72,97 @@ ms_until(TimestampTz until)
 }
 
 /*
- * Sleep until the queue's slot is woken after generation "seen", or until
- * "until" (the caller's deadline or the next due time), or for at most one
- * slice.  Returns without sleeping if the slot was woken already.
+ * Has a sleeper on the slot reason to look before its wait ends: a due time
+ * passed that nobody woke it for, or senders that are not told apart?
  */
-void
-pgmqc_sleep(int32 queue_id, uint64 seen, TimestampTz until)
+static bool
+reason_to_look(PgmqcSlot *slot, TimestampTz now)
 {
-	PgmqcSlot  *slot;
-	TimestampTz slice_end;
-	long		timeout;
+	bool		overflow;
 
-	slice_end = TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
-											pgmqc_shared ? pgmqc_wait_slice_ms
-											: pgmqc_poll_interval_ms);
-	if (until > slice_end)
-		until = slice_end;
+	if ((int64) pg_atomic_read_u64(&slot->next_due) <= now)
+		return true;
+	if (pgmqc_senders_recovered_pending())
+		return true;
+	SpinLockAcquire(&slot->senders_lock);
+	overflow = TransactionIdIsValid(slot->overflow_xid);
+	SpinLockRelease(&slot->senders_lock);
+	return overflow;
+}
 
-	if (pgmqc_shared == NULL)
-	{
-		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-						 ms_until(until), PG_WAIT_EXTENSION);
-		ResetLatch(MyLatch);
-		CHECK_FOR_INTERRUPTS();
-		return;
-	}
-
-	slot = pgmqc_slot(queue_id);
-	ConditionVariablePrepareToSleep(&slot->cv);
-	if (pg_atomic_read_u64(&slot->generation) != seen)
-	{
-		ConditionVariableCancelSleep();
-		return;
-	}
-	timeout = ms_until(until);
+/*
+ * One sleep on the slot's condition variable, prepared by the caller, for
+ * at most timeout ms.
+ */
+static void
+timed_sleep(PgmqcSlot *slot, long timeout)
+{
 	pg_atomic_fetch_add_u32(&slot->waiters, 1);
 	PG_TRY();
 	{
 		if (!ConditionVariableTimedSleep(&slot->cv, timeout, PG_WAIT_EXTENSION))
 			pg_atomic_fetch_add_u64(&pgmqc_shared->wakeups, 1);
 	}
-	PG_FINALLY();
+	PG_CATCH();
 	{
 		pg_atomic_fetch_sub_u32(&slot->waiters, 1);
 		ConditionVariableCancelSleep();
+		PG_RE_THROW();
 	}
 	PG_END_TRY();
+	pg_atomic_fetch_sub_u32(&slot->waiters, 1);
+	ConditionVariableCancelSleep();
+}
+
+/*
+ * Sleep until the queue's slot is woken after generation "seen", or until
+ * "until" (the caller's deadline or the next due time), or for at most one
+ * slice.  Returns without sleeping if the slot was woken already.  Returns
+ * false if it slept until "until" with nothing new to look at, true if it
+ * was woken, the slice ended or something else asks for a look (see the
+ * file header).
+ */
+bool
+pgmqc_sleep(int32 queue_id, uint64 seen, TimestampTz until)
+{
+	PgmqcSlot  *slot;
+	TimestampTz slice_end;
+
+	slice_end = TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
+											pgmqc_shared ? pgmqc_wait_slice_ms
+											: pgmqc_poll_interval_ms);
+	if (pgmqc_shared == NULL)
+	{
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 ms_until(Min(until, slice_end)), PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+		CHECK_FOR_INTERRUPTS();
+		return true;
+	}
+
+	slot = pgmqc_slot(queue_id);
+	for (;;)
+	{
+		TimestampTz now;
+		long		timeout;
+
+		ConditionVariablePrepareToSleep(&slot->cv);
+		if (pg_atomic_read_u64(&slot->generation) != seen)
+		{
+			ConditionVariableCancelSleep();
+			return true;
+		}
+		timeout = Min(ms_until(Min(until, slice_end)), CHECK_INTERVAL_MS);
+		timed_sleep(slot, timeout);
+
+		if (pg_atomic_read_u64(&slot->generation) != seen)
+			return true;
+		now = GetCurrentTimestamp();
+		if (now >= slice_end)
+			return true;
+		if (now >= until)
+			return false;
+		if (reason_to_look(slot, now))
+			return true;
+	}
 }

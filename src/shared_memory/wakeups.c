@@ -36,11 +36,10 @@
 #include "shared_memory/shared_memory.h"
 
 /*
- * Backend-local list of slots to wake at the end of the transaction, and
- * its length: past it, wake-ups merge into the last entry.
+ * Backend-local list of slots to wake at the end of the transaction, of
+ * length PGMQC_MAX_PENDING_WAKES: past it, wake-ups merge into the last
+ * entry.
  */
-#define MAX_PENDING_WAKES 32
-
 typedef struct PendingWake
 {
 	PgmqcSlot  *slot;
@@ -51,9 +50,10 @@ typedef struct PendingWake
 	TimestampTz due;			/* earliest delayed message, or PGMQC_NO_DUE */
 } PendingWake;
 
-static PendingWake pending[MAX_PENDING_WAKES];
+static PendingWake pending[PGMQC_MAX_PENDING_WAKES];
 static int	npending = 0;
 static bool config_changed = false;
+static bool wake_all_at_commit = false;
 
 /* Tell this database's worker to re-read the notify settings at commit. */
 void
@@ -63,16 +63,11 @@ pgmqc_config_changed_on_commit(void)
 }
 
 static void
-add_pending(int32 queue_id, int count, bool notify, bool on_commit,
-			TimestampTz due)
+add_pending_slot(PgmqcSlot *slot, int count, uint64 notify_bits,
+				 bool on_commit, TimestampTz due)
 {
-	PgmqcSlot  *slot;
-	uint64		notify_bits = notify ? PGMQC_NOTIFY_BIT(queue_id) : 0;
 	int			i;
 
-	if (pgmqc_shared == NULL)
-		return;
-	slot = pgmqc_slot(queue_id);
 	for (i = 0; i < npending; i++)
 	{
 		if (pending[i].slot == slot && pending[i].on_commit == on_commit)
@@ -84,7 +79,7 @@ add_pending(int32 queue_id, int count, bool notify, bool on_commit,
 			return;
 		}
 	}
-	if (npending == MAX_PENDING_WAKES)
+	if (npending == PGMQC_MAX_PENDING_WAKES)
 	{
 		/* no room: merge into the last entry, which then wakes generously */
 		pending[npending - 1].count = PGMQC_WAKE_ALL;
@@ -98,6 +93,16 @@ add_pending(int32 queue_id, int count, bool notify, bool on_commit,
 	pending[npending].on_commit = on_commit;
 	pending[npending].due = due;
 	npending++;
+}
+
+static void
+add_pending(int32 queue_id, int count, bool notify, bool on_commit,
+			TimestampTz due)
+{
+	if (pgmqc_shared == NULL)
+		return;
+	add_pending_slot(pgmqc_slot(queue_id), count,
+					 notify ? PGMQC_NOTIFY_BIT(queue_id) : 0, on_commit, due);
 }
 
 /*
@@ -147,12 +152,86 @@ wake_slot(PgmqcSlot *slot, uint32 count)
 		ConditionVariableSignal(&slot->cv);
 }
 
+/*
+ * This transaction finishes a prepared one (prepared_wakes.c): at its
+ * commit, send the prepared transaction's wake-ups of its outcome (commit:
+ * those recorded for a commit), and its notifications.
+ */
+void
+pgmqc_wake_slots_on_commit(const int32 *slot, const bool *on_commit,
+						   int nwakes, bool commit, uint64 notify_bits)
+{
+	int			i;
+
+	if (pgmqc_shared == NULL)
+		return;
+	for (i = 0; i < nwakes; i++)
+	{
+		if (on_commit[i] != commit || slot[i] < 0 ||
+			slot[i] >= pgmqc_shared->nslots)
+			continue;
+		add_pending_slot(&pgmqc_shared->slots[slot[i]], PGMQC_WAKE_ALL,
+						 notify_bits, true, PGMQC_NO_DUE);
+		notify_bits = 0;
+	}
+	if (notify_bits != 0 && pgmqc_shared->nslots > 0)
+		add_pending_slot(&pgmqc_shared->slots[0], 0, notify_bits, true,
+						 PGMQC_NO_DUE);
+}
+
+/* At commit, wake every sleeper of every slot. */
+void
+pgmqc_wake_all_slots_on_commit(void)
+{
+	wake_all_at_commit = true;
+}
+
+/*
+ * The transaction is prepared: its wake-ups wait in shared memory for the
+ * session that finishes it (prepared_wakes.c).  Never fails.
+ */
+void
+pgmqc_wake_xact_prepared(void)
+{
+	int32		slot[PGMQC_MAX_PENDING_WAKES];
+	bool		on_commit[PGMQC_MAX_PENDING_WAKES];
+	uint64		notify_bits = 0;
+	int			i;
+
+	config_changed = false;
+	wake_all_at_commit = false;
+	if (pgmqc_shared == NULL)
+	{
+		npending = 0;
+		return;
+	}
+	for (i = 0; i < npending; i++)
+	{
+		slot[i] = (int32) (pending[i].slot - pgmqc_shared->slots);
+		on_commit[i] = pending[i].on_commit;
+		if (pending[i].on_commit)
+			notify_bits |= pending[i].notify_bits;
+	}
+	pgmqc_prepared_wakes_store(slot, on_commit, npending, notify_bits);
+	npending = 0;
+}
+
 /* The transaction ends: send the wake-ups that apply.  Never fails. */
 void
 pgmqc_wake_xact_end(bool commit)
 {
 	uint64		notify_bits = 0;
 	int			i;
+
+	if (wake_all_at_commit)
+	{
+		wake_all_at_commit = false;
+		if (commit && pgmqc_shared != NULL)
+		{
+			for (i = 0; i < pgmqc_shared->nslots; i++)
+				wake_slot(&pgmqc_shared->slots[i], PGMQC_WAKE_ALL);
+		}
+	}
 
 	if (config_changed)
 	{

@@ -218,6 +218,8 @@ pgmqc_group_claim_or_wait(const char *topic_name, const char *group_name,
 				until = DatumGetTimestampTz(due);
 		}
 		pgmqc_plan_guard_end(guard);
-		pgmqc_claim_sleep(topic->queue_id, seen, until, commit_between);
+		if (!pgmqc_claim_sleep(topic->queue_id, seen, until, deadline,
+							   commit_between))
+			return 0;
 	}
 }

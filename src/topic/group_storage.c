@@ -21,6 +21,7 @@
 #include "utils/builtins.h"
 
 #include "pgmq_c.h"
+#include "shared_memory/shared_memory.h"
 #include "common/statements.h"
 #include "topic/topic.h"
 
@@ -95,6 +96,9 @@ pgmqc_group_drop_storage(int32 topic_id, int32 group_id)
 {
 	PgmqcStatementTarget target = {topic_id, group_id, -1, 0, NULL};
 	char		relname[NAMEDATALEN];
+
+	/* its waiting readers look again at commit, and find it gone */
+	pgmqc_wake_on_commit(topic_id, PGMQC_WAKE_ALL, false);
 
 	pgmqc_relation_name(relname, REL_GROUP, group_id, 0);
 	pgmqc_drop_relation(relname);

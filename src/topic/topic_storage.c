@@ -39,6 +39,7 @@
 #include "utils/lsyscache.h"
 
 #include "pgmq_c.h"
+#include "shared_memory/shared_memory.h"
 #include "common/security.h"
 #include "common/statements.h"
 #include "topic/topic.h"
@@ -177,6 +178,9 @@ pgmqc_topic_drop_storage(int32 topic_id)
 	Datum		namespace;
 	uint64		j;
 	int			i;
+
+	/* its waiting readers look again at commit, and find it gone */
+	pgmqc_wake_on_commit(topic_id, PGMQC_WAKE_ALL, false);
 
 	groups = topic_group_ids(topic_id, &ngroups);
 	for (i = 0; i < ngroups; i++)

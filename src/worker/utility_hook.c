@@ -2,14 +2,19 @@
  *
  * utility_hook.c
  *		The ProcessUtility hook of pgmq_c: stop a database's worker before
- *		a statement that needs the database to itself.
+ *		a statement that needs the database to itself, and hand a prepared
+ *		transaction's wake-ups to the session that finishes it.
  *
  * DROP DATABASE, ALTER DATABASE ... RENAME and CREATE DATABASE ... TEMPLATE
  * need the database to have no other connections: the hook stops our
  * worker there first (SIGTERM, then waits for it to exit), and marks the
  * database as not wanting a worker, so that the launcher does not start it
- * again until a backend of that database asks for one.  Installed only
- * when the library is preloaded.
+ * again until a backend of that database asks for one.
+ *
+ * PREPARE TRANSACTION, COMMIT PREPARED and ROLLBACK PREPARED tell
+ * shared_memory/prepared_wakes.c the transaction's gid, which the
+ * transaction callback is not told.  Installed only when the library is
+ * preloaded.
  *
  * Copyright (c) 2026, pgmq_c developers
  *
@@ -102,7 +107,18 @@ pgmqc_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 {
 	Node	   *parsetree = pstmt->utilityStmt;
 
-	if (IsA(parsetree, DropdbStmt))
+	if (IsA(parsetree, TransactionStmt))
+	{
+		TransactionStmt *stmt = (TransactionStmt *) parsetree;
+
+		if (stmt->kind == TRANS_STMT_PREPARE)
+			pgmqc_prepared_wakes_preparing(stmt->gid);
+		else if (stmt->kind == TRANS_STMT_COMMIT_PREPARED ||
+				 stmt->kind == TRANS_STMT_ROLLBACK_PREPARED)
+			pgmqc_prepared_wakes_finishing(stmt->gid,
+										   stmt->kind == TRANS_STMT_COMMIT_PREPARED);
+	}
+	else if (IsA(parsetree, DropdbStmt))
 		stop_worker_for(((DropdbStmt *) parsetree)->dbname);
 	else if (IsA(parsetree, RenameStmt) &&
 			 ((RenameStmt *) parsetree)->renameType == OBJECT_DATABASE)

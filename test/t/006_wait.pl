@@ -246,6 +246,26 @@ ok($lag < 3, "${lag}s after that COMMIT (wait_slice 60 s)");
 $rd->quit;
 
 #
+# 7b. A topic's groups wait for an open sender (the settled ids): when it
+#     rolls back, their waiting readers are woken for the messages sent
+#     after it.
+#
+sql("SELECT pgmq_c.create_topic('rbt')");
+sql("SELECT pgmq_c.create_group('rbt', 'g', 'earliest')");
+$sender->query_safe('BEGIN');
+$sender->query_safe(q{SELECT pgmq_c.send('rbt', '{"o": "rolled back"}')});
+my $id_kept = sql(q{SELECT pgmq_c.send('rbt', '{"o": "kept"}')});
+$r = start_session($node, 'r_rbt', $long_slice,
+	"SELECT msg_id FROM pgmq_c.read_group('rbt', 'g', '30 s', 1, '10 s')");
+ok(wait_sleeping($node, 'r_rbt', 1, $r), 'a group reader waits behind an open sender');
+my $t_rollback = [gettimeofday];
+$sender->query_safe('ROLLBACK');
+is(finish_session($r), $id_kept,
+	'the sender rolls back: the reader gets the message sent after it');
+$lag = tv_interval($t_rollback);
+ok($lag < 3, "${lag}s after the ROLLBACK (wait_slice 60 s, wait 10 s)");
+
+#
 # 8. A waiting reader holds no lock that blocks others.
 #
 $r = start_session($node, 'r_lk',

@@ -1,12 +1,16 @@
-# 012_prepared.pl: wake-ups the commit callback cannot see.
+# 012_prepared.pl: wake-ups of prepared transactions, and of rows written
+# behind the API's back.
 #
-# COMMIT PREPARED runs in a session that knows nothing of the prepared
-# transaction's sends, and rows inserted behind the API's back (as COPY
-# would) announce nothing: waiting readers find such messages at the end of
-# their current sleep, within pgmq_c.wait_slice (200 ms here), well before
-# their wait ends.  A delayed message sent in a prepared transaction is
-# delivered at its due time through the worker's timer even to a reader whose
-# wait_slice is long.
+# COMMIT PREPARED and ROLLBACK PREPARED run in a session that knows nothing
+# of the prepared transaction's sends and reads: at PREPARE TRANSACTION the
+# wake-ups are kept in shared memory under the gid, and the session that
+# finishes the transaction sends them.  The readers here sleep with a 60-s
+# wait_slice, so only those wake-ups can wake them in time.  Rows inserted
+# behind the API's back (as COPY would) announce nothing: waiting readers
+# find them at the end of their current slice (pgmq_c.wait_slice, 200 ms in
+# that part).  A delayed message sent in a prepared transaction is delivered
+# at its due time through the worker's timer.  A send prepared before a
+# restart is not lost.
 use strict;
 use warnings FATAL => 'all';
 use PostgreSQL::Test::Utils;
@@ -24,35 +28,89 @@ pgmq_c.wait_slice = '200ms'
 
 sub sql { return $node->safe_psql('postgres', $_[0]); }
 
-sql("SELECT pgmq_c.create_queue('$_')") foreach qw(p1 p2 cp pd);
+my $long_slice = "SET pgmq_c.wait_slice = '60s'";
+sql("SELECT pgmq_c.create_queue('$_')") foreach qw(p1 p2 p3 cp pd);
+sql("SELECT pgmq_c.create_topic('pt')");
+sql("SELECT pgmq_c.create_group('pt', 'g', 'earliest')");
 
 #
-# 1. COMMIT PREPARED from another session, for read() and receive().
+# 1. COMMIT PREPARED from another session, for read(), receive() and a
+#    consumer group.
 #
 foreach my $form (
 	[ 'p1', 'read', "SELECT msg_id, read_ct FROM pgmq_c.read('p1', '30 s', 1, '10 s')" ],
-	[ 'p2', 'receive', "CALL pgmq_c.receive('p2', '30 s', 1, '10 s')" ])
+	[ 'p2', 'receive', "CALL pgmq_c.receive('p2', '30 s', 1, '10 s')" ],
+	[ 'pt', 'read_group', "SELECT msg_id, read_ct FROM pgmq_c.read_group('pt', 'g', '30 s', 1, '10 s')" ])
 {
 	my ($q, $what, $stmt) = @$form;
-	my $r = start_session($node, "r_$q", $stmt);
+	my $r = start_session($node, "r_$q", $long_slice, $stmt);
 	ok(wait_sleeping($node, "r_$q", 1, $r), "$what: the reader waits");
 	my $id = sql(qq{
 BEGIN;
 SELECT pgmq_c.send('$q', '{"2pc": "$what"}');
 PREPARE TRANSACTION 'tx_$q';});
-	usleep(500_000);    # a few slices, for a reader that wrongly sees it
+	usleep(500_000);    # for a reader that wrongly sees it
 	$r->{h}->pump_nb;
 	is($r->{out}, '', "$what: nothing delivered while the transaction is prepared");
-	is(sql("SELECT count(*) FROM pgmq_c.read('$q', '30 s', 1)"), '0',
-		"$what: the prepared send is invisible to others");
+	my $peek = $q eq 'pt'
+	  ? "SELECT count(*) FROM pgmq_c.read_group('pt', 'g', '30 s', 1)"
+	  : "SELECT count(*) FROM pgmq_c.read('$q', '30 s', 1)";
+	is(sql($peek), '0', "$what: the prepared send is invisible to others");
 	my $t_commit = [gettimeofday];
 	sql("COMMIT PREPARED 'tx_$q'");
 	finish_session($r);
 	my $lag = tv_interval($t_commit);
-	is_delivered($what, $r->{out}, $id, "$what: gets the message after COMMIT PREPARED");
+	is_delivered($what eq 'receive' ? 'receive' : 'read',
+		$r->{out}, $id, "$what: gets the message after COMMIT PREPARED");
 	is($r->{err}, '', "$what: no error");
-	ok($lag < 2, "$what: ${lag}s after COMMIT PREPARED (wait_slice 0.2 s, wait 10 s)");
+	ok($lag < 3, "$what: ${lag}s after COMMIT PREPARED (wait_slice 60 s, wait 10 s)");
 }
+
+#
+# 1b. ROLLBACK PREPARED of a read: the lease it took is undone, and a reader
+#     waiting for the message is woken.
+#
+my $p3 = sql(q{SELECT pgmq_c.send('p3', '{"leased": "by 2pc"}')});
+sql(q{
+BEGIN;
+SELECT count(*) FROM pgmq_c.read('p3', '1 hour', 1);
+PREPARE TRANSACTION 'tx_p3';});
+my $r3 = start_session($node, 'r_p3', $long_slice,
+	"SELECT msg_id FROM pgmq_c.read('p3', '30 s', 1, '10 s')");
+ok(wait_sleeping($node, 'r_p3', 1, $r3), 'a reader waits while the message is leased by a prepared read');
+my $t_rollback = [gettimeofday];
+sql("ROLLBACK PREPARED 'tx_p3'");
+finish_session($r3);
+my $lag3 = tv_interval($t_rollback);
+is($r3->{out}, $p3, 'ROLLBACK PREPARED of the read: the waiting reader gets the message');
+ok($lag3 < 3, "${lag3}s after ROLLBACK PREPARED (wait_slice 60 s, wait 10 s)");
+
+#
+# 1b'. Notifications: a queue with enable_notify announces a prepared send
+#      when it commits, not before.
+#
+sql(q{SELECT pgmq_c.create_queue('pn'); SELECT pgmq_c.enable_notify('pn', '0')});
+my $listener = start_listener($node, 'postgres');
+my @notes;
+sql(q{
+BEGIN;
+SELECT pgmq_c.send('pn', '{"notify": "after 2pc"}');
+PREPARE TRANSACTION 'tx_pn';});
+is(scalar(collect_notes($listener, \@notes, 1.5, 1, 'pn')), 0,
+	'no notification while the send is prepared');
+sql("COMMIT PREPARED 'tx_pn'");
+is(scalar(collect_notes($listener, \@notes, 10, 1, 'pn')), 1,
+	'COMMIT PREPARED of a send: the queue\'s notification is sent');
+$listener->quit;
+
+#
+# 1c. A prepared transaction that touched no queue, under a gid used before
+#     by one that did: it commits as any other.
+#
+sql(q{BEGIN; SELECT 1; PREPARE TRANSACTION 'tx_p1';});
+sql(q{COMMIT PREPARED 'tx_p1'});
+is(sql(q{SELECT count(*) FROM pg_prepared_xacts}), '0',
+	'a prepared transaction without sends, under a reused gid, commits');
 
 #
 # 2. A row inserted directly into the queue table (as COPY would do).
