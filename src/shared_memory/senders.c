@@ -217,13 +217,40 @@ recovered_senders_ended_before(TransactionId xid)
 
 /*
  * May a transaction recovered in the prepared state (so recorded nowhere)
- * still run?  Answers from the horizon as last seen, without looking.
+ * still run?  Fixes the horizon if that was not done yet, and finds it
+ * passed once the oldest running transaction is not older (this takes
+ * ProcArrayLock in shared mode, and needs no snapshot).
  */
 bool
 pgmqc_senders_recovered_pending(void)
 {
-	return pgmqc_shared != NULL &&
-		pg_atomic_read_u32(&pgmqc_shared->recovered_horizon) != HORIZON_PASSED;
+	pg_atomic_uint32 *shared;
+	uint32		horizon;
+	TransactionId oldest;
+
+	if (pgmqc_shared == NULL)
+		return false;
+	shared = &pgmqc_shared->recovered_horizon;
+	horizon = pg_atomic_read_u32(shared);
+	if (horizon == HORIZON_PASSED)
+		return false;
+	if (RecoveryInProgress())
+		return true;
+	if (horizon == InvalidTransactionId)
+	{
+		uint32		expected = InvalidTransactionId;
+
+		horizon = XidFromFullTransactionId(ReadNextFullTransactionId());
+		if (!pg_atomic_compare_exchange_u32(shared, &expected, horizon))
+			horizon = expected;
+		if (horizon == HORIZON_PASSED)
+			return false;
+	}
+	oldest = GetOldestActiveTransactionId();
+	if (TransactionIdIsValid(oldest) && TransactionIdPrecedes(oldest, horizon))
+		return true;
+	(void) pg_atomic_compare_exchange_u32(shared, &horizon, HORIZON_PASSED);
+	return false;
 }
 
 /*

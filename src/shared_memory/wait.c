@@ -10,11 +10,12 @@
  * bounded by the caller's deadline, by the next known due time (a delayed
  * message or a lease end) and by pgmq_c.wait_slice, which caps how late a
  * message that came without a wake-up (rows written into the tables
- * directly) can be found.  Every CHECK_INTERVAL_MS the sleeper also checks,
- * without looking into tables, whether it has reason to look before then:
- * a due time of its slot that passed without the worker waking it (no
- * worker runs), or senders it cannot tell apart (senders.c: a slot's
- * overflow, or transactions recovered in the prepared state).  Every sleep
+ * directly) can be found.  While a reason to look early may arise (no
+ * worker runs to fire due times, or senders cannot be told apart:
+ * senders.c, a slot's overflow or transactions recovered in the prepared
+ * state), the sleeper also checks every CHECK_INTERVAL_MS (5 s), without
+ * looking into tables, whether it has one; otherwise nothing wakes it but
+ * a wake-up, its deadline, its due time or its slice's end.  Every sleep
  * is cancellable (the condition variable and latch waits run
  * CHECK_FOR_INTERRUPTS) and holds no LWLock or spinlock.
  *
@@ -45,8 +46,12 @@
 int			pgmqc_wait_slice_ms = 30000;
 int			pgmqc_poll_interval_ms = 20;
 
-/* how often a sleeper checks whether it has reason to look early */
-#define CHECK_INTERVAL_MS	1000
+/*
+ * how often a sleeper checks whether it has reason to look early (the
+ * reasons are rare states: every check costs hundreds of idle waiters a
+ * wake-up each)
+ */
+#define CHECK_INTERVAL_MS	5000
 
 /*
  * The generation of the queue's slot, read before looking for messages and
@@ -69,6 +74,27 @@ ms_until(TimestampTz until)
 	if (until <= now)
 		return 1;
 	return (long) Min((until - now + 999) / 1000, (int64) INT_MAX);
+}
+
+/*
+ * May a reason to look early arise while a sleeper sleeps on the slot: no
+ * worker runs to fire due times, or senders are not told apart?  If not,
+ * the sleeper needs no periodic checks: whatever matters wakes it.
+ */
+static bool
+checks_needed(PgmqcSlot *slot)
+{
+	PgmqcDbWorker *worker = pgmqc_my_worker(false);
+	bool		overflow;
+
+	if (worker == NULL || worker->pid == 0)
+		return true;
+	if (pgmqc_senders_recovered_pending())
+		return true;
+	SpinLockAcquire(&slot->senders_lock);
+	overflow = TransactionIdIsValid(slot->overflow_xid);
+	SpinLockRelease(&slot->senders_lock);
+	return overflow;
 }
 
 /*
@@ -152,7 +178,9 @@ pgmqc_sleep(int32 queue_id, uint64 seen, TimestampTz until)
 			ConditionVariableCancelSleep();
 			return true;
 		}
-		timeout = Min(ms_until(Min(until, slice_end)), CHECK_INTERVAL_MS);
+		timeout = ms_until(Min(until, slice_end));
+		if (checks_needed(slot))
+			timeout = Min(timeout, CHECK_INTERVAL_MS);
 		timed_sleep(slot, timeout);
 
 		if (pg_atomic_read_u64(&slot->generation) != seen)

@@ -7,7 +7,7 @@
  * NOTIFY pgmq_c, '<queue>' when sends or nacks commit (the committing
  * backend sets the queue's bit in PgmqcDbWorker.notify_bits: wakeups.c) and
  * when delayed messages or expired leases make messages visible, at most
- * once per queue per throttle interval.  Producers never NOTIFY themselves,
+ * once per queue per throttle interval (at least NOTIFY_MIN_GAP_US).  Producers never NOTIFY themselves,
  * so they never take the cluster-wide lock that NOTIFY takes at commit.
  *
  * Per queue the worker keeps (NotifyQueue): whether something became
@@ -57,6 +57,15 @@
 
 /* after a notification step failed as a whole, no new one for this long */
 #define NOTIFY_RETRY_MS		1000
+
+/*
+ * The shortest throttle window: with throttle 0, the commits of the same
+ * millisecond share one notification, so that the worker's NOTIFY
+ * transactions follow the clock, not the producers' commit rate (at
+ * thousands of commits a second they took the CPU the producers needed).
+ * The first notification after a quiet millisecond goes at once.
+ */
+#define NOTIFY_MIN_GAP_US	1000
 
 /* A queue with notifications on, as the worker sees it. */
 typedef struct NotifyQueue
@@ -128,8 +137,9 @@ pgmqc_notify_load_settings(void *arg)
 							NOTIFY_COL_QUEUE_NAME);
 		strlcpy(nq->name, name, sizeof(nq->name));
 		nq->throttle_us =
-			interval_usecs(DatumGetIntervalP(pgmqc_column(i, NOTIFY_COL_THROTTLE,
-														  &isnull)));
+			Max(interval_usecs(DatumGetIntervalP(pgmqc_column(i, NOTIFY_COL_THROTTLE,
+															  &isnull))),
+				NOTIFY_MIN_GAP_US);
 		nq->due = DT_NOEND;
 		nq->recheck = true;
 
