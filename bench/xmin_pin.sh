@@ -11,7 +11,9 @@
 #   - a consumer reads 1 + deletes it, flat out (1 client; an empty queue is
 #     polled again at once),
 #   - another session runs BEGIN ISOLATION LEVEL REPEATABLE READ; SELECT 1 FROM
-#     bench_pin; and then stays idle in that transaction from 1/6 to 4/6 of the
+#     bench_pin; (BENCH_PIN_KIND=write: BEGIN; INSERT INTO bench_pin ...; a
+#     long writing transaction on another table, which holds an XID) and
+#     then stays idle in that transaction from 1/6 to 4/6 of the
 #     run (minute 1 to minute 4 of the default 6 minutes), then commits.
 # Every BENCH_PIN_SAMPLE seconds it samples: messages consumed per second
 # (msg_id sequence minus backlog, both exact), consumer calls per second and
@@ -41,6 +43,9 @@
 #   BENCH_PIN_FINE=1        sampling period of the chart's data, seconds (a
 #                           divisor of BENCH_PIN_SAMPLE; 0: only the table's)
 #   BENCH_PIN_SIDES="qc bl" which sides to run (qc = pgmq_c, bl = baseline)
+#   BENCH_PIN_KIND=read     read: the pin is a REPEATABLE READ snapshot;
+#                           write: a READ COMMITTED transaction that inserted
+#                           a row into another table (its XID pins)
 #   BENCH_PIN_EXPLAIN_MS=100 the consumer's calls slower than this log their
 #                           plans (auto_explain, nested statements too) to the
 #                           server log, copied to BENCH_OUT; empty: off
@@ -60,6 +65,18 @@ PIN_FINE=${BENCH_PIN_FINE:-1}
 [ "$PIN_FINE" != 0 ] || PIN_FINE=$PIN_SAMPLE
 [ $((PIN_SAMPLE % PIN_FINE)) = 0 ] || { echo "BENCH_PIN_FINE must divide BENCH_PIN_SAMPLE" >&2; exit 2; }
 PIN_SIDES=${BENCH_PIN_SIDES:-"qc bl"}
+PIN_KIND=${BENCH_PIN_KIND:-read}
+case $PIN_KIND in
+read)
+	PIN_WHAT="a REPEATABLE READ transaction"
+	PIN_SQL="BEGIN ISOLATION LEVEL REPEATABLE READ; SELECT 1 FROM public.bench_pin;"
+	;;
+write)
+	PIN_WHAT="a writing transaction (INSERT into another table)"
+	PIN_SQL="BEGIN; INSERT INTO public.bench_pin VALUES (2);"
+	;;
+*) echo "BENCH_PIN_KIND must be read or write" >&2; exit 2 ;;
+esac
 PIN_EXPLAIN_MS=${BENCH_PIN_EXPLAIN_MS-100}
 BENCH_OUT=${BENCH_OUT:-/tmp/pgmqc-pin-$(date -u +%Y%m%dT%H%M%SZ)}
 export BENCH_OUT
@@ -107,7 +124,8 @@ SELECT 0 $backlog,
        (SELECT coalesce(sum(n_dead_tup), 0) FROM pg_stat_user_tables WHERE relid IN ($list)),
        (SELECT sum(pg_total_relation_size(r)) FROM unnest(ARRAY[$list]) r),
        (SELECT count(*) FROM pg_stat_activity WHERE state LIKE 'idle in transaction%' AND query LIKE '%bench_pin%'),
-       (SELECT coalesce(max(age(backend_xmin)), 0) FROM pg_stat_activity WHERE backend_xmin IS NOT NULL)
+       (SELECT coalesce(max(greatest(age(backend_xmin), age(backend_xid))), 0) FROM pg_stat_activity
+         WHERE backend_xmin IS NOT NULL OR backend_xid IS NOT NULL)
 EOF
 }
 
@@ -141,8 +159,7 @@ run_pin() {
 		sleep "$PIN_FROM"
 		pin_t=$(date +%s.%N)
 		{
-			echo "BEGIN ISOLATION LEVEL REPEATABLE READ;"
-			echo "SELECT 1 FROM public.bench_pin;"
+			echo "$PIN_SQL"
 			sleep $((PIN_TO - PIN_FROM))
 			echo "COMMIT;"
 		} | psql -qXAt -v ON_ERROR_STOP=1 >"$BENCH_OUT/$side.pin.out" 2>&1
@@ -192,7 +209,7 @@ run_pin() {
 report() {
 	local side=$1 name
 	[ "$side" = qc ] && name=pgmq_c || name=baseline
-	table_head "Table 3 ($name): every ${PIN_SAMPLE}s; the REPEATABLE READ transaction is open from ${PIN_FROM}s to ${PIN_TO}s" \
+	table_head "Table 3 ($name): every ${PIN_SAMPLE}s; $PIN_WHAT is open from ${PIN_FROM}s to ${PIN_TO}s" \
 		"| t (s) | pin | produced msg/s | consumed msg/s | consumer calls/s | ms per call | backlog | dead tuples | table+index MB | oldest xmin age |" \
 		"|---:|:-:|---:|---:|---:|---:|---:|---:|---:|---:|"
 	awk -F'\t' -v OFS='\t' 'FNR == 1 { f++ }
@@ -245,7 +262,7 @@ for side in $PIN_SIDES; do
 	report "$side"
 done
 
-out "Table 3: xmin pinned by a REPEATABLE READ transaction from ${PIN_FROM}s to ${PIN_TO}s of ${PIN_SECONDS}s; producer ${PIN_RATE} msg/s; consumer read 1 + delete flat out"
+out "Table 3: xmin pinned by $PIN_WHAT from ${PIN_FROM}s to ${PIN_TO}s of ${PIN_SECONDS}s; producer ${PIN_RATE} msg/s; consumer read 1 + delete flat out"
 out ""
 before_from=$PIN_SAMPLE
 [ "$PIN_FROM" -gt "$PIN_SAMPLE" ] || before_from=0
