@@ -60,12 +60,13 @@
 
 /*
  * The shortest throttle window: with throttle 0, the commits of the same
- * millisecond share one notification, so that the worker's NOTIFY
- * transactions follow the clock, not the producers' commit rate (at
- * thousands of commits a second they took the CPU the producers needed).
- * The first notification after a quiet millisecond goes at once.
+ * 5 ms share one notification, so that the worker's NOTIFY transactions
+ * follow the clock, not the producers' commit rate (at thousands of
+ * commits a second they took the CPU the producers needed: with a 1-ms
+ * window the worker still woke 1,100 times a second).  The first
+ * notification after a quiet window goes at once.
  */
-#define NOTIFY_MIN_GAP_US	1000
+#define NOTIFY_MIN_GAP_US	5000
 
 /* A queue with notifications on, as the worker sees it. */
 typedef struct NotifyQueue
