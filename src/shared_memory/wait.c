@@ -77,18 +77,15 @@ ms_until(TimestampTz until)
 }
 
 /*
- * May a reason to look early arise while a sleeper sleeps on the slot: no
- * worker runs to fire due times, or senders are not told apart?  If not,
- * the sleeper needs no periodic checks: whatever matters wakes it.
+ * Can the slot's readers not tell its senders apart (senders.c): a senders
+ * overflow, or transactions recovered in the prepared state that may run?
+ * Then something they wait for may end without waking them.
  */
 static bool
-checks_needed(PgmqcSlot *slot)
+senders_unclear(PgmqcSlot *slot)
 {
-	PgmqcDbWorker *worker = pgmqc_my_worker(false);
 	bool		overflow;
 
-	if (worker == NULL || worker->pid == 0)
-		return true;
 	if (pgmqc_senders_recovered_pending())
 		return true;
 	SpinLockAcquire(&slot->senders_lock);
@@ -98,22 +95,27 @@ checks_needed(PgmqcSlot *slot)
 }
 
 /*
+ * May a reason to look early arise while a sleeper sleeps on the slot: no
+ * worker runs to fire due times, or its senders are unclear?  If not, the
+ * sleeper needs no periodic checks: whatever matters wakes it.
+ */
+static bool
+checks_needed(PgmqcSlot *slot)
+{
+	PgmqcDbWorker *worker = pgmqc_my_worker(false);
+
+	return worker == NULL || worker->pid == 0 || senders_unclear(slot);
+}
+
+/*
  * Has a sleeper on the slot reason to look before its wait ends: a due time
- * passed that nobody woke it for, or senders that are not told apart?
+ * passed that nobody woke it for, or unclear senders?
  */
 static bool
 reason_to_look(PgmqcSlot *slot, TimestampTz now)
 {
-	bool		overflow;
-
-	if ((int64) pg_atomic_read_u64(&slot->next_due) <= now)
-		return true;
-	if (pgmqc_senders_recovered_pending())
-		return true;
-	SpinLockAcquire(&slot->senders_lock);
-	overflow = TransactionIdIsValid(slot->overflow_xid);
-	SpinLockRelease(&slot->senders_lock);
-	return overflow;
+	return (int64) pg_atomic_read_u64(&slot->next_due) <= now ||
+		senders_unclear(slot);
 }
 
 /*
