@@ -47,6 +47,8 @@ typedef struct PreparedRecord
 	uint32		gid_hash;
 	char		gid[GIDSIZE];
 	uint64		notify_bits;	/* notifications asked for at commit */
+	bool		all_commit;		/* wake every slot at commit (the list */
+	bool		all_abort;		/* overflowed), at rollback */
 	int			nwakes;
 	int32		slot[PGMQC_MAX_PENDING_WAKES];
 	bool		on_commit[PGMQC_MAX_PENDING_WAKES];
@@ -136,7 +138,8 @@ pgmqc_prepared_wakes_preparing(const char *gid)
  */
 void
 pgmqc_prepared_wakes_store(const int32 *slot, const bool *on_commit,
-						   int nwakes, uint64 notify_bits)
+						   int nwakes, uint64 notify_bits, bool all_commit,
+						   bool all_abort)
 {
 	PreparedRecord *r;
 	uint32		hash;
@@ -145,7 +148,7 @@ pgmqc_prepared_wakes_store(const int32 *slot, const bool *on_commit,
 	if (!preparing || prepared_wakes == NULL || prepared_wakes->nrecords == 0)
 		return;
 	preparing = false;
-	if (nwakes == 0 && notify_bits == 0)
+	if (nwakes == 0 && notify_bits == 0 && !all_commit && !all_abort)
 		return;
 	hash = gid_hash(preparing_gid);
 
@@ -169,6 +172,8 @@ pgmqc_prepared_wakes_store(const int32 *slot, const bool *on_commit,
 	r->gid_hash = hash;
 	strlcpy(r->gid, preparing_gid, sizeof(r->gid));
 	r->notify_bits = notify_bits;
+	r->all_commit = all_commit;
+	r->all_abort = all_abort;
 	r->nwakes = Min(nwakes, PGMQC_MAX_PENDING_WAKES);
 	memcpy(r->slot, slot, r->nwakes * sizeof(int32));
 	memcpy(r->on_commit, on_commit, r->nwakes * sizeof(bool));
@@ -211,6 +216,8 @@ pgmqc_prepared_wakes_finishing(const char *gid, bool commit)
 	strlcpy(finishing_gid, gid, sizeof(finishing_gid));
 	pgmqc_wake_slots_on_commit(r.slot, r.on_commit, r.nwakes, commit,
 							   commit ? r.notify_bits : 0);
+	if (commit ? r.all_commit : r.all_abort)
+		pgmqc_wake_all_slots_on_commit();
 }
 
 /* The transaction ends: free the record of the one it finished. */

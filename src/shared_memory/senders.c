@@ -25,8 +25,10 @@
  * transaction survives restarts and crashes: a sender recovered that way
  * is recorded nowhere.  So the first call after the server took writes
  * fixes a horizon, the next XID then (every recovered transaction is
- * older), and until every transaction below it has ended, readers also
- * wait for those that are older than what they ask about.
+ * older), and until every prepared transaction below it has ended, readers
+ * also wait for those that are older than what they ask about.  With
+ * max_prepared_transactions = 0 (PostgreSQL's default) there is none to
+ * fear, and the horizon is passed at once.
  *
  * Copyright (c) 2026, pgmq_c developers
  *
@@ -38,6 +40,7 @@
 #include "postgres.h"
 
 #include "access/transam.h"
+#include "access/twophase.h"
 #include "access/xact.h"
 #include "access/xlog.h"
 #include "storage/procarray.h"
@@ -182,6 +185,26 @@ all_ended_before(TransactionId xid)
 #define HORIZON_PASSED	FrozenTransactionId
 
 /*
+ * Does a prepared transaction with an XID below limit run?  A running XID
+ * that no backend owns belongs to a prepared transaction (or to one that
+ * has just ended, which errs on the safe side).
+ */
+static bool
+prepared_running_below(TransactionId limit)
+{
+	Snapshot	snap = GetLatestSnapshot();
+	uint32		i;
+
+	for (i = 0; i < snap->xcnt; i++)
+	{
+		if (TransactionIdPrecedes(snap->xip[i], limit) &&
+			BackendXidGetPid(snap->xip[i]) == 0)
+			return true;
+	}
+	return false;
+}
+
+/*
  * Has every transaction with an XID below xid that this server may not have
  * recorded (one recovered in the prepared state) ended?
  */
@@ -193,6 +216,12 @@ recovered_senders_ended_before(TransactionId xid)
 
 	if (horizon == HORIZON_PASSED)
 		return true;
+	if (max_prepared_xacts == 0)
+	{
+		/* no transaction can have been prepared */
+		pg_atomic_write_u32(shared, HORIZON_PASSED);
+		return true;
+	}
 	if (horizon == InvalidTransactionId)
 	{
 		uint32		expected = InvalidTransactionId;
@@ -206,27 +235,25 @@ recovered_senders_ended_before(TransactionId xid)
 		if (horizon == HORIZON_PASSED)
 			return true;
 	}
-	if (all_ended_before(horizon))
+	if (!prepared_running_below(horizon))
 	{
 		(void) pg_atomic_compare_exchange_u32(shared, &horizon, HORIZON_PASSED);
 		return true;
 	}
-	/* something below the horizon runs: it matters if it is below xid */
-	return !TransactionIdPrecedes(horizon, xid) && all_ended_before(xid);
+	/* a prepared one below the horizon runs: it matters if it is below xid */
+	return !TransactionIdPrecedes(horizon, xid) && !prepared_running_below(xid);
 }
 
 /*
  * May a transaction recovered in the prepared state (so recorded nowhere)
  * still run?  Fixes the horizon if that was not done yet, and finds it
- * passed once the oldest running transaction is not older (this takes
- * ProcArrayLock in shared mode, and needs no snapshot).
+ * passed once no prepared transaction below it runs.  In a transaction.
  */
 bool
 pgmqc_senders_recovered_pending(void)
 {
 	pg_atomic_uint32 *shared;
 	uint32		horizon;
-	TransactionId oldest;
 
 	if (pgmqc_shared == NULL)
 		return false;
@@ -234,6 +261,11 @@ pgmqc_senders_recovered_pending(void)
 	horizon = pg_atomic_read_u32(shared);
 	if (horizon == HORIZON_PASSED)
 		return false;
+	if (max_prepared_xacts == 0)
+	{
+		pg_atomic_write_u32(shared, HORIZON_PASSED);
+		return false;
+	}
 	if (RecoveryInProgress())
 		return true;
 	if (horizon == InvalidTransactionId)
@@ -246,8 +278,7 @@ pgmqc_senders_recovered_pending(void)
 		if (horizon == HORIZON_PASSED)
 			return false;
 	}
-	oldest = GetOldestActiveTransactionId();
-	if (TransactionIdIsValid(oldest) && TransactionIdPrecedes(oldest, horizon))
+	if (prepared_running_below(horizon))
 		return true;
 	(void) pg_atomic_compare_exchange_u32(shared, &horizon, HORIZON_PASSED);
 	return false;

@@ -39,6 +39,9 @@
 /* a due time meaning "none known" (PgmqcSlot.next_due, PgmqcDbWorker.timer) */
 #define PGMQC_NO_DUE		PG_INT64_MAX
 
+/* PgmqcSlot.sleeper_key of a slot where readers of several queues slept */
+#define PGMQC_SLOT_MIXED	PG_UINT64_MAX
+
 /* wake-ups a transaction keeps, one per slot (wakeups.c, prepared_wakes.c) */
 #define PGMQC_MAX_PENDING_WAKES	32
 
@@ -70,6 +73,9 @@ typedef struct PgmqcSlot
 	pg_atomic_uint32 waiters;	/* readers currently asleep */
 	pg_atomic_uint64 next_due;	/* earliest known future event (a delayed
 								 * message or a lease end), or PGMQC_NO_DUE */
+	pg_atomic_uint64 sleeper_key;	/* (database, queue id) of the queue whose
+									 * readers slept here, 0: none yet,
+									 * PGMQC_SLOT_MIXED: more than one */
 
 	/*
 	 * open transactions that sent to a queue or topic of the slot
@@ -158,7 +164,8 @@ extern Size pgmqc_prepared_wakes_size(void);
 extern void pgmqc_prepared_wakes_init(void);
 extern void pgmqc_prepared_wakes_preparing(const char *gid);
 extern void pgmqc_prepared_wakes_store(const int32 *slot, const bool *on_commit,
-									   int nwakes, uint64 notify_bits);
+									   int nwakes, uint64 notify_bits,
+									   bool all_commit, bool all_abort);
 extern void pgmqc_prepared_wakes_finishing(const char *gid, bool commit);
 extern void pgmqc_prepared_wakes_xact_end(bool commit);
 

@@ -119,13 +119,32 @@ reason_to_look(PgmqcSlot *slot, TimestampTz now)
 }
 
 /*
- * One sleep on the slot's condition variable, prepared by the caller, for
- * at most timeout ms.
+ * Record which queue sleeps on the slot; a second queue makes the slot
+ * mixed for good (queues map onto slots by a fixed hash), and wakers then
+ * wake every sleeper, since a counted signal could reach the other queue's.
+ */
+static void
+note_sleeper(PgmqcSlot *slot, int32 queue_id)
+{
+	uint64		key = ((uint64) MyDatabaseId << 32) | (uint32) queue_id;
+	uint64		current = pg_atomic_read_u64(&slot->sleeper_key);
+
+	if (current == key || current == PGMQC_SLOT_MIXED)
+		return;
+	if (current == 0 &&
+		pg_atomic_compare_exchange_u64(&slot->sleeper_key, &current, key))
+		return;
+	if (current != key)
+		pg_atomic_write_u64(&slot->sleeper_key, PGMQC_SLOT_MIXED);
+}
+
+/*
+ * One sleep on the slot's condition variable, prepared by the caller, who
+ * counted itself among the slot's sleepers, for at most timeout ms.
  */
 static void
 timed_sleep(PgmqcSlot *slot, long timeout)
 {
-	pg_atomic_fetch_add_u32(&slot->waiters, 1);
 	PG_TRY();
 	{
 		if (!ConditionVariableTimedSleep(&slot->cv, timeout, PG_WAIT_EXTENSION))
@@ -169,14 +188,22 @@ pgmqc_sleep(int32 queue_id, uint64 seen, TimestampTz until)
 	}
 
 	slot = pgmqc_slot(queue_id);
+	note_sleeper(slot, queue_id);
 	for (;;)
 	{
 		TimestampTz now;
 		long		timeout;
 
+		/*
+		 * Counted among the sleepers before reading the generation: a waker
+		 * bumps the generation before it counts the sleepers (wakeups.c), so
+		 * either this sees its bump or it sees this sleeper.
+		 */
 		ConditionVariablePrepareToSleep(&slot->cv);
+		pg_atomic_fetch_add_u32(&slot->waiters, 1);
 		if (pg_atomic_read_u64(&slot->generation) != seen)
 		{
+			pg_atomic_fetch_sub_u32(&slot->waiters, 1);
 			ConditionVariableCancelSleep();
 			return true;
 		}

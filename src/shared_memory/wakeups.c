@@ -54,6 +54,7 @@ static PendingWake pending[PGMQC_MAX_PENDING_WAKES];
 static int	npending = 0;
 static bool config_changed = false;
 static bool wake_all_at_commit = false;
+static bool wake_all_at_abort = false;
 
 /* Tell this database's worker to re-read the notify settings at commit. */
 void
@@ -81,8 +82,14 @@ add_pending_slot(PgmqcSlot *slot, int count, uint64 notify_bits,
 	}
 	if (npending == PGMQC_MAX_PENDING_WAKES)
 	{
-		/* no room: merge into the last entry, which then wakes generously */
-		pending[npending - 1].count = PGMQC_WAKE_ALL;
+		/*
+		 * No room: wake every slot at the end instead, and keep the
+		 * notifications and due time in the last entry.
+		 */
+		if (on_commit)
+			wake_all_at_commit = true;
+		else
+			wake_all_at_abort = true;
 		pending[npending - 1].notify_bits |= notify_bits;
 		pending[npending - 1].due = Min(pending[npending - 1].due, due);
 		return;
@@ -140,8 +147,12 @@ wake_slot(PgmqcSlot *slot, uint32 count)
 	uint32		waiters;
 	uint32		i;
 
+	/* the bump first, then the count of sleepers: see pgmqc_sleep */
 	pg_atomic_fetch_add_u64(&slot->generation, 1);
 	waiters = pg_atomic_read_u32(&slot->waiters);
+	pg_read_barrier();
+	if (pg_atomic_read_u64(&slot->sleeper_key) == PGMQC_SLOT_MIXED)
+		count = PGMQC_WAKE_ALL;
 	if (count >= waiters)
 	{
 		if (waiters > 0)
@@ -196,10 +207,13 @@ pgmqc_wake_xact_prepared(void)
 	int32		slot[PGMQC_MAX_PENDING_WAKES];
 	bool		on_commit[PGMQC_MAX_PENDING_WAKES];
 	uint64		notify_bits = 0;
+	bool		all_commit = wake_all_at_commit;
+	bool		all_abort = wake_all_at_abort;
 	int			i;
 
 	config_changed = false;
 	wake_all_at_commit = false;
+	wake_all_at_abort = false;
 	if (pgmqc_shared == NULL)
 	{
 		npending = 0;
@@ -212,7 +226,8 @@ pgmqc_wake_xact_prepared(void)
 		if (pending[i].on_commit)
 			notify_bits |= pending[i].notify_bits;
 	}
-	pgmqc_prepared_wakes_store(slot, on_commit, npending, notify_bits);
+	pgmqc_prepared_wakes_store(slot, on_commit, npending, notify_bits,
+							   all_commit, all_abort);
 	npending = 0;
 }
 
@@ -223,15 +238,16 @@ pgmqc_wake_xact_end(bool commit)
 	uint64		notify_bits = 0;
 	int			i;
 
-	if (wake_all_at_commit)
+	if ((commit && wake_all_at_commit) || (!commit && wake_all_at_abort))
 	{
-		wake_all_at_commit = false;
-		if (commit && pgmqc_shared != NULL)
+		if (pgmqc_shared != NULL)
 		{
 			for (i = 0; i < pgmqc_shared->nslots; i++)
 				wake_slot(&pgmqc_shared->slots[i], PGMQC_WAKE_ALL);
 		}
 	}
+	wake_all_at_commit = false;
+	wake_all_at_abort = false;
 
 	if (config_changed)
 	{

@@ -104,9 +104,9 @@ pgmqc_topic_before_send(PgmqcQueue *topic, int count)
 
 /*
  * After a send of count messages to a topic, the last with last_id: wake
- * the readers of every group at commit (or the worker's timer at the due
- * time of a delayed message) or at rollback, and make sure the next
- * partition is made in time.
+ * the readers of every group at commit (and the worker's timer at the due
+ * time of a delayed message), and make sure the next partition is made in
+ * time.
  */
 void
 pgmqc_topic_sent(PgmqcQueue *topic, int64 last_id, int count, Interval *delay)
@@ -114,13 +114,12 @@ pgmqc_topic_sent(PgmqcQueue *topic, int64 last_id, int count, Interval *delay)
 	if (pgmqc_shared != NULL)
 	{
 		/*
-		 * Rolled back, the send no longer holds back the messages sent after
-		 * it (settled_ids.c): their readers must look again.
+		 * Every group's readers, at commit: even a delayed send settles the
+		 * messages sent after it (settled_ids.c).  A rollback wakes them too
+		 * (topic_publish.c).
 		 */
-		pgmqc_wake_on_abort(topic->queue_id, PGMQC_WAKE_ALL);
-		if (pgmqc_interval_is_zero(delay))
-			pgmqc_wake_on_commit(topic->queue_id, PGMQC_WAKE_ALL, false);	/* all groups */
-		else
+		pgmqc_wake_on_commit(topic->queue_id, PGMQC_WAKE_ALL, false);
+		if (!pgmqc_interval_is_zero(delay))
 		{
 			TimestampTz due = pgmqc_now_plus(delay);
 

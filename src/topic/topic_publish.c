@@ -68,6 +68,12 @@ static void
 begin_publish(PgmqcQueue *topic, Datum *values, char *nulls, Datum messages,
 			  Pointer headers, Interval *delay, int count)
 {
+	/*
+	 * From the moment it is a sender of the topic, the transaction holds back
+	 * the messages sent after it (settled_ids.c): rolled back, even by an
+	 * error in this send, it must wake their readers.
+	 */
+	pgmqc_wake_on_abort(topic->queue_id, PGMQC_WAKE_ALL);
 	pgmqc_send_begin(topic->queue_id, values, nulls, messages, headers, delay);
 	if (pgmqc_interval_is_zero(delay))
 		nulls[SEND_ARG_DELAY] = 'n';

@@ -1,0 +1,62 @@
+# 034_shared_slots.pl: queues that share a wake-up slot.
+#
+# Queues are hashed onto pgmq_c.wait_slots slots (16 here, the least); 24
+# queues on 16 slots share some.  A wake-up of a slot used to signal as many
+# sleepers as messages became visible, the longest-waiting first, whatever
+# queue they wait on: a send to the queue of the second reader of a slot
+# woke the first, which found nothing and slept again, and the right reader
+# slept on to the end of its wait.  A slot where readers of two queues have
+# slept is now marked mixed, and its wake-ups wake every sleeper.
+#
+# One reader waits on each queue (20 s, wait_slice 60 s), started in queue
+# order; then one message is sent to each queue, in the reverse order, so
+# that in every shared slot the later reader's queue gets its message first.
+# Every reader must have its message within a few seconds of the last send.
+use strict;
+use warnings FATAL => 'all';
+use PostgreSQL::Test::Utils;
+use Test::More;
+use FindBin;
+use lib $FindBin::RealBin;
+use PgmqcTest;
+use Time::HiRes qw(gettimeofday tv_interval usleep);
+
+my $nq = 24;
+my $node = pgmqc_node(
+	'slots', conf => q{
+pgmq_c.wait_slots = 16
+max_connections = 60
+});
+
+sub sql { return $node->safe_psql('postgres', $_[0]); }
+
+sql(join('', map { "SELECT pgmq_c.create_queue('s$_');" } 1 .. $nq));
+
+my @r;
+for my $i (1 .. $nq)
+{
+	push @r,
+	  start_session($node, "slot_$i", "SET pgmq_c.wait_slice = '60s'",
+		"SELECT msg_id FROM pgmq_c.read('s$i', '1 hour', 1, '20 s')");
+	# one at a time, so that the order of the sleepers is the queue order
+	ok(wait_sleeping($node, 'slot\\_%', $i, @r), "reader $i sleeps");
+}
+
+my %sent;
+for my $i (reverse 1 .. $nq)
+{
+	$sent{$i} = sql("SELECT pgmq_c.send('s$i', '{\"q\": $i}')");
+	usleep(50_000);
+}
+my $t_last = [gettimeofday];
+finish_session($_) foreach @r;
+my $lag = tv_interval($t_last);
+
+my @wrong = grep { $r[ $_ - 1 ]->{out} ne $sent{$_} } 1 .. $nq;
+is(scalar(@wrong), 0, "every reader got its queue's message (wrong: @wrong)");
+ok($lag < 5, "all $nq readers were done ${lag}s after the last send (waits of 20 s)");
+is(sql(q{SELECT sum(queue_length) FROM pgmq_c.metrics_all()}), $nq,
+	'each message was read once and is leased');
+
+$node->stop;
+done_testing();
