@@ -10,8 +10,9 @@
  * PREPARE TRANSACTION the backend stores them here under the transaction's
  * identifier (the gid, which the ProcessUtility hook saw: the transaction
  * callback is not told it), and the session that finishes the transaction
- * takes them as its own: they are sent when its transaction commits, and
- * the record is freed then.
+ * takes them as its own: they are sent when its transaction commits (due
+ * times too, for the worker's timer), and the record is freed then (by its
+ * serial number, so that a later record of the same gid is not).
  *
  * There is room for max_prepared_transactions records, one per prepared
  * transaction; a record left behind (its transaction finished by a session
@@ -44,6 +45,8 @@
 typedef struct PreparedRecord
 {
 	bool		used;
+	uint64		serial;			/* tells this record from a later one of the
+								 * same gid */
 	uint32		gid_hash;
 	char		gid[GIDSIZE];
 	uint64		notify_bits;	/* notifications asked for at commit */
@@ -52,6 +55,7 @@ typedef struct PreparedRecord
 	int			nwakes;
 	int32		slot[PGMQC_MAX_PENDING_WAKES];
 	bool		on_commit[PGMQC_MAX_PENDING_WAKES];
+	TimestampTz due[PGMQC_MAX_PENDING_WAKES];	/* or PGMQC_NO_DUE */
 } PreparedRecord;
 
 typedef struct PgmqcPreparedWakes
@@ -60,6 +64,7 @@ typedef struct PgmqcPreparedWakes
 	int			nrecords;
 	uint32		next_victim;	/* where to take room when every record is
 								 * used */
+	uint64		next_serial;
 	PreparedRecord records[FLEXIBLE_ARRAY_MEMBER];
 } PgmqcPreparedWakes;
 
@@ -72,8 +77,7 @@ static PgmqcPreparedWakes *prepared_wakes = NULL;
 static char preparing_gid[GIDSIZE];
 static bool preparing = false;
 static int	finishing_record = -1;
-static uint32 finishing_hash;
-static char finishing_gid[GIDSIZE];
+static uint64 finishing_serial;
 
 Size
 pgmqc_prepared_wakes_size(void)
@@ -96,6 +100,7 @@ pgmqc_prepared_wakes_init(void)
 	SpinLockInit(&prepared_wakes->lock);
 	prepared_wakes->nrecords = max_prepared_xacts;
 	prepared_wakes->next_victim = 0;
+	prepared_wakes->next_serial = 1;
 	for (i = 0; i < max_prepared_xacts; i++)
 		prepared_wakes->records[i].used = false;
 }
@@ -138,8 +143,8 @@ pgmqc_prepared_wakes_preparing(const char *gid)
  */
 void
 pgmqc_prepared_wakes_store(const int32 *slot, const bool *on_commit,
-						   int nwakes, uint64 notify_bits, bool all_commit,
-						   bool all_abort)
+						   const TimestampTz *due, int nwakes,
+						   uint64 notify_bits, bool all_commit, bool all_abort)
 {
 	PreparedRecord *r;
 	uint32		hash;
@@ -169,6 +174,7 @@ pgmqc_prepared_wakes_store(const int32 *slot, const bool *on_commit,
 	}
 	r = &prepared_wakes->records[i];
 	r->used = true;
+	r->serial = prepared_wakes->next_serial++;
 	r->gid_hash = hash;
 	strlcpy(r->gid, preparing_gid, sizeof(r->gid));
 	r->notify_bits = notify_bits;
@@ -177,6 +183,7 @@ pgmqc_prepared_wakes_store(const int32 *slot, const bool *on_commit,
 	r->nwakes = Min(nwakes, PGMQC_MAX_PENDING_WAKES);
 	memcpy(r->slot, slot, r->nwakes * sizeof(int32));
 	memcpy(r->on_commit, on_commit, r->nwakes * sizeof(bool));
+	memcpy(r->due, due, r->nwakes * sizeof(TimestampTz));
 	SpinLockRelease(&prepared_wakes->lock);
 }
 
@@ -212,9 +219,8 @@ pgmqc_prepared_wakes_finishing(const char *gid, bool commit)
 		return;
 	}
 	finishing_record = i;
-	finishing_hash = hash;
-	strlcpy(finishing_gid, gid, sizeof(finishing_gid));
-	pgmqc_wake_slots_on_commit(r.slot, r.on_commit, r.nwakes, commit,
+	finishing_serial = r.serial;
+	pgmqc_wake_slots_on_commit(r.slot, r.on_commit, r.due, r.nwakes, commit,
 							   commit ? r.notify_bits : 0);
 	if (commit ? r.all_commit : r.all_abort)
 		pgmqc_wake_all_slots_on_commit();
@@ -232,8 +238,7 @@ pgmqc_prepared_wakes_xact_end(bool commit)
 		PreparedRecord *r = &prepared_wakes->records[finishing_record];
 
 		SpinLockAcquire(&prepared_wakes->lock);
-		if (r->used && r->gid_hash == finishing_hash &&
-			strcmp(r->gid, finishing_gid) == 0)
+		if (r->used && r->serial == finishing_serial)
 			r->used = false;
 		SpinLockRelease(&prepared_wakes->lock);
 	}

@@ -148,8 +148,8 @@ extern void pgmqc_config_changed_on_commit(void);
 extern void pgmqc_wake_xact_end(bool commit);
 extern void pgmqc_wake_xact_prepared(void);
 extern void pgmqc_wake_slots_on_commit(const int32 *slot, const bool *on_commit,
-									   int nwakes, bool commit,
-									   uint64 notify_bits);
+									   const TimestampTz *due, int nwakes,
+									   bool commit, uint64 notify_bits);
 extern void pgmqc_wake_all_slots_on_commit(void);
 extern TimestampTz pgmqc_wake_due_slots(TimestampTz now, bool *fired);
 
@@ -164,8 +164,9 @@ extern Size pgmqc_prepared_wakes_size(void);
 extern void pgmqc_prepared_wakes_init(void);
 extern void pgmqc_prepared_wakes_preparing(const char *gid);
 extern void pgmqc_prepared_wakes_store(const int32 *slot, const bool *on_commit,
-									   int nwakes, uint64 notify_bits,
-									   bool all_commit, bool all_abort);
+									   const TimestampTz *due, int nwakes,
+									   uint64 notify_bits, bool all_commit,
+									   bool all_abort);
 extern void pgmqc_prepared_wakes_finishing(const char *gid, bool commit);
 extern void pgmqc_prepared_wakes_xact_end(bool commit);
 

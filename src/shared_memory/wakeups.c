@@ -170,7 +170,8 @@ wake_slot(PgmqcSlot *slot, uint32 count)
  */
 void
 pgmqc_wake_slots_on_commit(const int32 *slot, const bool *on_commit,
-						   int nwakes, bool commit, uint64 notify_bits)
+						   const TimestampTz *due, int nwakes, bool commit,
+						   uint64 notify_bits)
 {
 	int			i;
 
@@ -182,7 +183,7 @@ pgmqc_wake_slots_on_commit(const int32 *slot, const bool *on_commit,
 			slot[i] >= pgmqc_shared->nslots)
 			continue;
 		add_pending_slot(&pgmqc_shared->slots[slot[i]], PGMQC_WAKE_ALL,
-						 notify_bits, true, PGMQC_NO_DUE);
+						 notify_bits, true, due[i]);
 		notify_bits = 0;
 	}
 	if (notify_bits != 0 && pgmqc_shared->nslots > 0)
@@ -206,6 +207,7 @@ pgmqc_wake_xact_prepared(void)
 {
 	int32		slot[PGMQC_MAX_PENDING_WAKES];
 	bool		on_commit[PGMQC_MAX_PENDING_WAKES];
+	TimestampTz due[PGMQC_MAX_PENDING_WAKES];
 	uint64		notify_bits = 0;
 	bool		all_commit = wake_all_at_commit;
 	bool		all_abort = wake_all_at_abort;
@@ -223,10 +225,11 @@ pgmqc_wake_xact_prepared(void)
 	{
 		slot[i] = (int32) (pending[i].slot - pgmqc_shared->slots);
 		on_commit[i] = pending[i].on_commit;
+		due[i] = pending[i].due;
 		if (pending[i].on_commit)
 			notify_bits |= pending[i].notify_bits;
 	}
-	pgmqc_prepared_wakes_store(slot, on_commit, npending, notify_bits,
+	pgmqc_prepared_wakes_store(slot, on_commit, due, npending, notify_bits,
 							   all_commit, all_abort);
 	npending = 0;
 }
