@@ -205,83 +205,70 @@ prepared_running_below(TransactionId limit)
 }
 
 /*
+ * The recovered horizon, fixed on first use after the server took writes:
+ * HORIZON_PASSED once no prepared transaction below it runs (at once with
+ * max_prepared_transactions = 0), InvalidTransactionId while recovery goes
+ * on (a standby's prepared transactions are recovered at promotion), else
+ * the horizon, with a prepared transaction below it running.  In a
+ * transaction.
+ */
+static TransactionId
+recovered_horizon(void)
+{
+	pg_atomic_uint32 *shared = &pgmqc_shared->recovered_horizon;
+	uint32		horizon = pg_atomic_read_u32(shared);
+
+	if (horizon == HORIZON_PASSED)
+		return HORIZON_PASSED;
+	if (max_prepared_xacts == 0)
+	{
+		/* no transaction can have been prepared */
+		pg_atomic_write_u32(shared, HORIZON_PASSED);
+		return HORIZON_PASSED;
+	}
+	if (horizon == InvalidTransactionId)
+	{
+		uint32		expected = InvalidTransactionId;
+
+		if (RecoveryInProgress())
+			return InvalidTransactionId;
+		horizon = XidFromFullTransactionId(ReadNextFullTransactionId());
+		if (!pg_atomic_compare_exchange_u32(shared, &expected, horizon))
+			horizon = expected;
+		if (horizon == HORIZON_PASSED)
+			return HORIZON_PASSED;
+	}
+	if (prepared_running_below(horizon))
+		return horizon;
+	(void) pg_atomic_compare_exchange_u32(shared, &horizon, HORIZON_PASSED);
+	return HORIZON_PASSED;
+}
+
+/*
  * Has every transaction with an XID below xid that this server may not have
  * recorded (one recovered in the prepared state) ended?
  */
 static bool
 recovered_senders_ended_before(TransactionId xid)
 {
-	pg_atomic_uint32 *shared = &pgmqc_shared->recovered_horizon;
-	uint32		horizon = pg_atomic_read_u32(shared);
+	TransactionId horizon = recovered_horizon();
 
 	if (horizon == HORIZON_PASSED)
 		return true;
-	if (max_prepared_xacts == 0)
-	{
-		/* no transaction can have been prepared */
-		pg_atomic_write_u32(shared, HORIZON_PASSED);
-		return true;
-	}
-	if (horizon == InvalidTransactionId)
-	{
-		uint32		expected = InvalidTransactionId;
-
-		/* a standby's prepared transactions are recovered at promotion */
-		if (RecoveryInProgress())
-			return all_ended_before(xid);
-		horizon = XidFromFullTransactionId(ReadNextFullTransactionId());
-		if (!pg_atomic_compare_exchange_u32(shared, &expected, horizon))
-			horizon = expected;
-		if (horizon == HORIZON_PASSED)
-			return true;
-	}
-	if (!prepared_running_below(horizon))
-	{
-		(void) pg_atomic_compare_exchange_u32(shared, &horizon, HORIZON_PASSED);
-		return true;
-	}
+	if (!TransactionIdIsValid(horizon))
+		return all_ended_before(xid);
 	/* a prepared one below the horizon runs: it matters if it is below xid */
 	return !TransactionIdPrecedes(horizon, xid) && !prepared_running_below(xid);
 }
 
 /*
  * May a transaction recovered in the prepared state (so recorded nowhere)
- * still run?  Fixes the horizon if that was not done yet, and finds it
- * passed once no prepared transaction below it runs.  In a transaction.
+ * still run?  In a transaction.
  */
 bool
 pgmqc_senders_recovered_pending(void)
 {
-	pg_atomic_uint32 *shared;
-	uint32		horizon;
-
-	if (pgmqc_shared == NULL)
-		return false;
-	shared = &pgmqc_shared->recovered_horizon;
-	horizon = pg_atomic_read_u32(shared);
-	if (horizon == HORIZON_PASSED)
-		return false;
-	if (max_prepared_xacts == 0)
-	{
-		pg_atomic_write_u32(shared, HORIZON_PASSED);
-		return false;
-	}
-	if (RecoveryInProgress())
-		return true;
-	if (horizon == InvalidTransactionId)
-	{
-		uint32		expected = InvalidTransactionId;
-
-		horizon = XidFromFullTransactionId(ReadNextFullTransactionId());
-		if (!pg_atomic_compare_exchange_u32(shared, &expected, horizon))
-			horizon = expected;
-		if (horizon == HORIZON_PASSED)
-			return false;
-	}
-	if (prepared_running_below(horizon))
-		return true;
-	(void) pg_atomic_compare_exchange_u32(shared, &horizon, HORIZON_PASSED);
-	return false;
+	return pgmqc_shared != NULL && recovered_horizon() != HORIZON_PASSED;
 }
 
 /*
