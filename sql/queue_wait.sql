@@ -71,6 +71,39 @@ SELECT pgmqc_test.try($$SELECT pgmq_c.enable_notify('waits', '1 day')$$);
 SELECT pgmqc_test.try($$SELECT pgmq_c.disable_notify(NULL)$$);
 SELECT pgmqc_test.try($$SELECT pgmq_c.enable_notify('bad name')$$);
 
+-- A wait that starts where this session's last wait found nothing, with no
+-- wake-up since, sleeps without looking into the tables when the slice of
+-- that look covers the whole wait (idle consumers calling again and again
+-- then cost no look each time).  What must still be found at once: its own
+-- transaction's send (no commit has woken anyone yet) and a send committed
+-- since (its commit woke the queue).
+SET pgmq_c.wait_slice = '5s';
+SELECT pgmq_c.create_queue('quiet');
+SELECT count(*) AS nothing FROM pgmq_c.read('quiet', '1 hour', 1, '100 milliseconds');
+BEGIN;
+SELECT pgmq_c.send('quiet', '{"own": 1}') > 0 AS sent;
+SELECT message FROM pgmq_c.read('quiet', '1 hour', 1, '1 second');
+COMMIT;
+SELECT count(*) AS nothing FROM pgmq_c.read('quiet', '1 hour', 1, '100 milliseconds');
+SELECT pgmq_c.send('quiet', '{"committed": 1}') > 0 AS sent;
+SELECT message FROM pgmq_c.read('quiet', '1 hour', 1, '1 second');
+-- a row written into the queue's table directly wakes nobody: a wait within
+-- the slice of the last look does not see it; the first wait after it does
+SELECT count(*) AS nothing FROM pgmq_c.read('quiet', '1 hour', 1, '100 milliseconds');
+DO $$
+DECLARE
+  id int := (SELECT queue_id FROM pgmq_c.list_queues() WHERE queue_name = 'quiet');
+BEGIN
+  EXECUTE format('INSERT INTO pgmq_c.q_%s (msg_id, read_ct, enqueued_at, vt, message)
+                  VALUES (nextval(%L), 0, clock_timestamp(), clock_timestamp(), %L)',
+                 id, format('pgmq_c.q_%s_seq', id), '{"direct": 1}');
+END $$;
+SELECT count(*) AS not_yet FROM pgmq_c.read('quiet', '1 hour', 1, '500 milliseconds');
+SELECT pg_sleep(5);
+SELECT message FROM pgmq_c.read('quiet', '1 hour', 1, '1 second');
+RESET pgmq_c.wait_slice;
+SELECT pgmq_c.drop_queue('quiet');
+
 -- status: this cluster preloads pgmq_c; nobody is waiting now
 SELECT preloaded, wait_slots > 0 AS has_slots, sleeping_readers FROM pgmq_c.status();
 SELECT pgmq_c.drop_queue('waits');

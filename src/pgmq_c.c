@@ -154,12 +154,12 @@ _PG_init(void)
 							NULL, NULL, NULL);
 
 	DefineCustomIntVariable("pgmq_c.wait_slice",
-							"Longest single sleep of a waiting reader before it looks again.",
-							"Bounds how late a message that came without a wake-up (rows written into the tables directly) is found.",
+							"Longest a waiting reader goes without looking into the tables.",
+							"Bounds how late a message that came without a wake-up (rows written into the tables directly) is found; idle waiters whose waits are shorter than it look once per slice, not once per call.",
 							&pgmqc_wait_slice_ms,
 							30000,
 							1,
-							60000,
+							3600000,
 							PGC_SUSET,
 							GUC_UNIT_MS,
 							NULL, NULL, NULL);

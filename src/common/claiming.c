@@ -3,7 +3,8 @@
  * claiming.c
  *		What the claims of queues (queue/claim.c) and of consumer groups
  *		(topic/group_claims.c) arrange around themselves: the wake-ups a
- *		claim implies, and the sleep between two attempts.
+ *		claim implies, the sleep between two attempts, and the quiet look
+ *		that lets a queue's wait skip its first look.
  *
  * Copyright (c) 2026, pgmq_c developers
  *
@@ -14,7 +15,9 @@
  */
 #include "postgres.h"
 
+#include "access/xact.h"
 #include "miscadmin.h"
+#include "utils/timestamp.h"
 
 #include "pgmq_c.h"
 #include "shared_memory/shared_memory.h"
@@ -68,4 +71,53 @@ pgmqc_claim_sleep(int32 queue_id, uint64 seen, TimestampTz until,
 	SPI_processed = 0;
 	SPI_tuptable = NULL;
 	return false;
+}
+
+/*
+ * A waiting reader's look found nothing to claim on queue_id's slot, whose
+ * generation it read as "seen" before the look, and the next due time of
+ * what it looked at is next_due.  Remember it for the next wait
+ * (pgmqc_quiet_look_holds) until next_due or the end of a wait slice,
+ * whichever comes first: the slice bounds how late rows written into the
+ * tables directly are found, as it does for a sleep.  A look under a
+ * transaction snapshot may not have seen everything committed before
+ * "seen" was read, so it is not remembered.
+ */
+void
+pgmqc_quiet_look_record(PgmqcQuietLook *look, int32 queue_id, uint64 seen,
+						TimestampTz next_due)
+{
+	TimestampTz slice_end;
+
+	look->valid = !IsolationUsesXactSnapshot() && pgmqc_shared != NULL;
+	look->queue_id = queue_id;
+	look->generation = seen;
+	look->local_wakes = pgmqc_local_wakes();
+	slice_end = TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
+											pgmqc_wait_slice_ms);
+	look->until = Min(next_due, slice_end);
+}
+
+/*
+ * May a new wait on queue_id's slot, which has generation "seen" now and
+ * ends at deadline, sleep at once without looking, because the last look
+ * found nothing and nothing can have come since?  That needs: no wake-up of
+ * the slot since that look (a commit that makes a message visible wakes it,
+ * and so does the worker at a due time), no wake-up registered by this
+ * backend since (its own transaction's messages are visible to it before
+ * any commit), the look's next due time and slice end not before the
+ * deadline (a wait that would have to look before its end looks at once:
+ * a look at the start of a call costs less than a wake-up in its middle),
+ * and no reason to look early (pgmqc_slot_quiet).
+ */
+bool
+pgmqc_quiet_look_holds(PgmqcQuietLook *look, int32 queue_id, uint64 seen,
+					   TimestampTz deadline)
+{
+	return look->valid && look->queue_id == queue_id &&
+		look->generation == seen &&
+		look->local_wakes == pgmqc_local_wakes() &&
+		!IsolationUsesXactSnapshot() &&
+		look->until >= deadline &&
+		pgmqc_slot_quiet(queue_id, seen);
 }

@@ -230,6 +230,7 @@ reset_cache_entry(PgmqcCacheEntry *entry)
 {
 	pgmqc_forget_plans(entry);
 	memset(&entry->watermark, 0, sizeof(entry->watermark));
+	entry->quiet.valid = false;
 }
 
 static void

@@ -38,8 +38,25 @@ typedef struct PgmqcWatermark
 } PgmqcWatermark;
 
 /*
+ * What a waiting reader's last look found: nothing it could claim, while
+ * queue_id's wake-up slot had generation "generation" and this backend had
+ * registered local_wakes wake-ups (common/claiming.c).  Until "until" (the
+ * look's next due time, or the end of its wait slice), a new wait may
+ * trust it and sleep at once, as long as no wake-up came since.
+ */
+typedef struct PgmqcQuietLook
+{
+	bool		valid;
+	int32		queue_id;		/* of the slot */
+	uint64		generation;
+	uint64		local_wakes;
+	TimestampTz until;
+} PgmqcQuietLook;
+
+/*
  * What every cache entry has: validity, the table whose relcache
- * invalidation re-validates the entry, kept statements and watermark.
+ * invalidation re-validates the entry, kept statements, watermark, and what
+ * the last waiting look found.
  */
 typedef struct PgmqcCacheEntry
 {
@@ -49,6 +66,7 @@ typedef struct PgmqcCacheEntry
 	SPIPlanPtr	plans[PGMQC_NUM_STATEMENTS];
 	bool		has_plans;		/* some of plans[] is prepared */
 	uint64		last_used;		/* when a plan was last run (a use count) */
+	PgmqcQuietLook quiet;
 } PgmqcCacheEntry;
 
 /*

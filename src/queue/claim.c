@@ -186,6 +186,8 @@ int
 pgmqc_queue_claim(const char *name, int32 qty, Interval *vt_arg,
 				  bool waiting, TimestampTz deadline, bool commit_between)
 {
+	bool		first = true;
+
 	for (;;)
 	{
 		PgmqcQueue *queue = pgmqc_open(name, PGMQC_KIND_QUEUE, PGMQC_PRIV_CONSUME);
@@ -199,14 +201,36 @@ pgmqc_queue_claim(const char *name, int32 qty, Interval *vt_arg,
 		pgmqc_check_not_dropped(queue);
 		vt = vt_arg ? vt_arg : &queue->default_vt;
 		seen = pgmqc_generation(queue->queue_id);
+
+		/*
+		 * A wait that starts where this backend's last wait found nothing,
+		 * with nothing come since, sleeps at once: idle consumers that call
+		 * again and again do not look into the tables each time.
+		 */
+		if (first && waiting &&
+			pgmqc_quiet_look_holds(&queue->cache.quiet, queue->queue_id,
+								   seen, deadline))
+		{
+			first = false;
+			if (!pgmqc_claim_sleep(queue->queue_id, seen, deadline, deadline,
+								   commit_between))
+				return 0;
+			continue;
+		}
+		first = false;
+
 		guard = pgmqc_plan_guard_begin();
 		n = claim_once(queue, qty, vt);
 		pgmqc_plan_guard_end(guard);
+		if (n > 0)
+			queue->cache.quiet.valid = false;
 		if (n > 0 || !waiting || GetCurrentTimestamp() >= deadline)
 			return n;
 		SPI_freetuptable(SPI_tuptable);
 
 		until = pgmqc_next_due(queue, pgmqc_effective_watermark(&queue->cache.watermark));
+		pgmqc_quiet_look_record(&queue->cache.quiet, queue->queue_id, seen,
+								until);
 		if (until > deadline)
 			until = deadline;
 		if (!pgmqc_claim_sleep(queue->queue_id, seen, until, deadline,

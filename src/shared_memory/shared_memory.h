@@ -151,6 +151,7 @@ extern void pgmqc_wake_slots_on_commit(const int32 *slot, const bool *on_commit,
 									   const TimestampTz *due, int nwakes,
 									   bool commit, uint64 notify_bits);
 extern void pgmqc_wake_all_slots_on_commit(void);
+extern uint64 pgmqc_local_wakes(void);
 extern TimestampTz pgmqc_wake_due_slots(TimestampTz now, bool *fired);
 
 /* wait.c: sleeping on a slot (GUCs pgmq_c.wait_slice, pgmq_c.poll_interval) */
@@ -158,6 +159,7 @@ extern int	pgmqc_wait_slice_ms;
 extern int	pgmqc_poll_interval_ms;
 extern uint64 pgmqc_generation(int32 queue_id);
 extern bool pgmqc_sleep(int32 queue_id, uint64 seen, TimestampTz until);
+extern bool pgmqc_slot_quiet(int32 queue_id, uint64 seen);
 
 /* prepared_wakes.c: wake-ups kept from PREPARE to COMMIT/ROLLBACK PREPARED */
 extern Size pgmqc_prepared_wakes_size(void);

@@ -119,6 +119,25 @@ reason_to_look(PgmqcSlot *slot, TimestampTz now)
 }
 
 /*
+ * Is queue_id's slot still as a reader left it when it found nothing at
+ * generation "seen": no wake-up since, and no reason to look early (a
+ * worker runs to fire due times, no due time of the slot has passed, its
+ * senders are clear)?  Then the reader may sleep without looking again.
+ */
+bool
+pgmqc_slot_quiet(int32 queue_id, uint64 seen)
+{
+	PgmqcSlot  *slot;
+
+	if (pgmqc_shared == NULL)
+		return false;
+	slot = pgmqc_slot(queue_id);
+	return pg_atomic_read_u64(&slot->generation) == seen &&
+		!checks_needed(slot) &&
+		!reason_to_look(slot, GetCurrentTimestamp());
+}
+
+/*
  * Record which queue sleeps on the slot; a second queue makes the slot
  * mixed for good (queues map onto slots by a fixed hash), and wakers then
  * wake every sleeper, since a counted signal could reach the other queue's.

@@ -56,6 +56,9 @@ static bool config_changed = false;
 static bool wake_all_at_commit = false;
 static bool wake_all_at_abort = false;
 
+/* wake-ups this backend has registered, ever (pgmqc_local_wakes) */
+static uint64 local_wakes = 0;
+
 /* Tell this database's worker to re-read the notify settings at commit. */
 void
 pgmqc_config_changed_on_commit(void)
@@ -69,6 +72,7 @@ add_pending_slot(PgmqcSlot *slot, int count, uint64 notify_bits,
 {
 	int			i;
 
+	local_wakes++;
 	for (i = 0; i < npending; i++)
 	{
 		if (pending[i].slot == slot && pending[i].on_commit == on_commit)
@@ -195,7 +199,19 @@ pgmqc_wake_slots_on_commit(const int32 *slot, const bool *on_commit,
 void
 pgmqc_wake_all_slots_on_commit(void)
 {
+	local_wakes++;
 	wake_all_at_commit = true;
+}
+
+/*
+ * How many wake-ups this backend has registered so far.  A change tells a
+ * reader that its own transaction may have made messages visible to itself
+ * that no slot's generation shows yet (common/claiming.c).
+ */
+uint64
+pgmqc_local_wakes(void)
+{
+	return local_wakes;
 }
 
 /*
