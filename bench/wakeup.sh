@@ -68,7 +68,9 @@
 #                           '25 s') on one of WK_WAITER_QUEUES [100] queues
 #                           nobody sends to (the cluster gets max_connections
 #                           WK_WAITERS + 50); table 3 then adds their CPU
-#                           (issue 15: 500 waiting consumers on 100 queues)
+#                           (issue 15: 500 waiting consumers on 100 queues);
+#                           BENCH_EXTRA_CONF lines are added after it (say
+#                           "pgmq_c.wait_slice = '10min'")
 #   BENCH_PORT [57432]      first port tried for the cluster
 #   WK_OUT                  raw outputs and summary.txt
 #                           [/tmp/pgmqc-wakeup-<UTC timestamp>]
@@ -99,7 +101,8 @@ WK_IDLE_SECONDS=${WK_IDLE_SECONDS:-30}
 WK_WAITERS=${WK_WAITERS:-0}
 WK_WAITER_QUEUES=${WK_WAITER_QUEUES:-100}
 if [ "$WK_WAITERS" -gt 0 ]; then
-	BENCH_EXTRA_CONF="max_connections = $((WK_WAITERS + 50))"
+	BENCH_EXTRA_CONF="max_connections = $((WK_WAITERS + 50))${BENCH_EXTRA_CONF:+
+$BENCH_EXTRA_CONF}"
 	export BENCH_EXTRA_CONF
 fi
 BENCH_PORT=${BENCH_PORT:-57432}
