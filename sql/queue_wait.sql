@@ -87,6 +87,16 @@ COMMIT;
 SELECT count(*) AS nothing FROM pgmq_c.read('quiet', '1 hour', 1, '100 milliseconds');
 SELECT pgmq_c.send('quiet', '{"committed": 1}') > 0 AS sent;
 SELECT message FROM pgmq_c.read('quiet', '1 hour', 1, '1 second');
+SELECT pgmq_c.send('quiet', '{"savepoint": 1}') > 0 AS sent;
+-- a read rolled back to a savepoint makes its message available again: the
+-- look made while it was leased does not count any more
+BEGIN;
+SAVEPOINT before_read;
+SELECT message FROM pgmq_c.read('quiet', '1 hour', 1);
+SELECT count(*) AS nothing FROM pgmq_c.read('quiet', '1 hour', 1, '100 milliseconds');
+ROLLBACK TO SAVEPOINT before_read;
+SELECT message FROM pgmq_c.read('quiet', '1 hour', 1, '1 second');
+COMMIT;
 -- a row written into the queue's table directly wakes nobody: a wait within
 -- the slice of the last look does not see it; the first wait after it does
 SELECT count(*) AS nothing FROM pgmq_c.read('quiet', '1 hour', 1, '100 milliseconds');

@@ -87,6 +87,7 @@ pgmqc_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
 	if (event == SUBXACT_EVENT_ABORT_SUB)
 	{
 		pgmqc_object_cache_xact_end(false);
+		pgmqc_wake_subxact_abort();
 	}
 }
 

@@ -28,18 +28,22 @@
 /*
  * After a claim that leased messages of wake-up slot queue_id for vt:
  * rolled back, the claim makes them available again, so abort_wakeups
- * sleepers are woken then; and the lease end is published as a due time
- * when it matters (notify: to notifications; always: to sleepers).
+ * sleepers are woken then (and at a commit after the lease has ended, when
+ * they were locked at its end); and the lease end is published as a due
+ * time when it matters (notify: to notifications; always: to sleepers).
  */
 void
 pgmqc_claim_wakeups(int32 queue_id, int abort_wakeups, bool notify,
 					Interval *vt)
 {
+	TimestampTz lease_end;
+
 	if (pgmqc_shared == NULL)
 		return;
-	pgmqc_wake_on_abort(queue_id, abort_wakeups);
+	lease_end = pgmqc_now_plus(vt);
+	pgmqc_wake_on_abort_or_late_commit(queue_id, abort_wakeups, lease_end);
 	if (notify || pg_atomic_read_u32(&pgmqc_slot(queue_id)->waiters) > 0)
-		pgmqc_publish_due(queue_id, pgmqc_now_plus(vt));
+		pgmqc_publish_due(queue_id, lease_end);
 }
 
 /*

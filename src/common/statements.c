@@ -939,10 +939,11 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		ON_QUEUE,
 		"SELECT LEAST("
 		"(SELECT deliver_at FROM {delayed} WHERE deliver_at OPERATOR(pg_catalog.>) $2 "
-		" ORDER BY deliver_at LIMIT 1), "
-		"(SELECT pg_catalog.min(vt) FROM (SELECT vt FROM {messages} "
+		" ORDER BY deliver_at LIMIT 1), l.first_end), l.leases "
+		"FROM (SELECT pg_catalog.min(vt) AS first_end, pg_catalog.count(*) AS leases "
+		" FROM (SELECT vt FROM {messages} "
 		" WHERE msg_id OPERATOR(pg_catalog.>=) $1 AND vt OPERATOR(pg_catalog.>) $2 "
-		" ORDER BY msg_id LIMIT 1000) s))",
+		" ORDER BY msg_id LIMIT " CppAsString2(PGMQC_NEXT_DUE_LEASES) ") s) l",
 		2, {INT8OID, TIMESTAMPTZOID}
 	},
 	[STMT_TOPIC_SEND_BATCH] = {

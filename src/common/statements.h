@@ -380,6 +380,13 @@ typedef enum PgmqcStatement
 
 /* STMT_DEDUP_PARTITIONS: as STMT_ARCHIVE_PARTITIONS */
 
+/*
+ * STMT_NEXT_DUE: the next due time (VALUE_COL), and how many leases it
+ * looked at, at most PGMQC_NEXT_DUE_LEASES (all there are if fewer)
+ */
+#define NEXT_DUE_COL_LEASES			2
+#define PGMQC_NEXT_DUE_LEASES		1000
+
 /* STMT_WATERMARK_SCAN, STMT_DUE_PROBE, STMT_NEXT_DUE, STMT_GROUP_NEXT_DUE,
  * STMT_GROUP_CURSOR, STMT_GROUP_AVAILABLE, STMT_TOPIC_FIRST_AT,
  * STMT_GROUP_NACK: a single value */

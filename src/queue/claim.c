@@ -80,10 +80,12 @@ claim_remember_start(PgmqcQueue *queue, int64 start, int n)
 
 /*
  * One attempt to claim up to qty messages for vt; returns how many (rows in
- * SPI_tuptable).  Registers the wake-ups that the claim implies.
+ * SPI_tuptable).  Registers the wake-ups that the claim implies.  Sets
+ * *head_left when it dealt with as many dead messages and expired leases as
+ * one call may and left the rest for the next call.
  */
 static int
-claim_once(PgmqcQueue *queue, int32 qty, Interval *vt)
+claim_once(PgmqcQueue *queue, int32 qty, Interval *vt, bool *head_left)
 {
 	Datum		values[7];
 	char		nulls[7] = {' ', ' ', ' ', ' ', ' ', ' ', ' '};
@@ -138,6 +140,7 @@ claim_once(PgmqcQueue *queue, int32 qty, Interval *vt)
 		if ((budget = pgmqc_claim_head_budget(&rounds)) > 0)
 			pgmqc_claim_head_dealt(&rounds, pgmqc_queue_process_head(queue, budget));
 	}
+	*head_left = rounds.skipping;
 	/* the lease end matters to sleepers and to notifications */
 	if (n > 0)
 		pgmqc_claim_wakeups(queue->queue_id, n, queue->notify, vt);
@@ -157,12 +160,13 @@ pop_with_retries(PgmqcQueue *queue, int32 qty)
 	int64	   *ids;
 	Datum		args[2];
 	char		nulls[2] = {' ', 'n'};
+	bool		head_left;
 	int			n;
 	int			i;
 
 	memset(&lease, 0, sizeof(lease));
 	lease.time = USECS_PER_SEC;
-	n = claim_once(queue, qty, &lease);
+	n = claim_once(queue, qty, &lease, &head_left);
 	if (n == 0)
 		return 0;
 	pgmqc_claim_outcome(n, &claimed);
@@ -194,6 +198,9 @@ pgmqc_queue_claim(const char *name, int32 qty, Interval *vt_arg,
 		Interval   *vt;
 		uint64		seen;
 		TimestampTz until;
+		TimestampTz look_start;
+		bool		complete;
+		bool		head_left;
 		int			n;
 		int			guard;
 
@@ -201,6 +208,7 @@ pgmqc_queue_claim(const char *name, int32 qty, Interval *vt_arg,
 		pgmqc_check_not_dropped(queue);
 		vt = vt_arg ? vt_arg : &queue->default_vt;
 		seen = pgmqc_generation(queue->queue_id);
+		look_start = GetCurrentTimestamp();
 
 		/*
 		 * A wait that starts where this backend's last wait found nothing,
@@ -220,7 +228,7 @@ pgmqc_queue_claim(const char *name, int32 qty, Interval *vt_arg,
 		first = false;
 
 		guard = pgmqc_plan_guard_begin();
-		n = claim_once(queue, qty, vt);
+		n = claim_once(queue, qty, vt, &head_left);
 		pgmqc_plan_guard_end(guard);
 		if (n > 0)
 			queue->cache.quiet.valid = false;
@@ -228,9 +236,20 @@ pgmqc_queue_claim(const char *name, int32 qty, Interval *vt_arg,
 			return n;
 		SPI_freetuptable(SPI_tuptable);
 
-		until = pgmqc_next_due(queue, pgmqc_effective_watermark(&queue->cache.watermark));
-		pgmqc_quiet_look_record(&queue->cache.quiet, queue->queue_id, seen,
-								until);
+		/*
+		 * From the look's start: a lease that ended during the claim is due,
+		 * not forgotten.  A look that left leases or expired ones unseen
+		 * (past the statement's limit, or a head left for the next claim) is
+		 * not remembered.
+		 */
+		until = pgmqc_next_due(queue,
+							   pgmqc_effective_watermark(&queue->cache.watermark),
+							   look_start, &complete);
+		if (complete && !head_left)
+			pgmqc_quiet_look_record(&queue->cache.quiet, queue->queue_id, seen,
+									until);
+		else
+			queue->cache.quiet.valid = false;
 		if (until > deadline)
 			until = deadline;
 		if (!pgmqc_claim_sleep(queue->queue_id, seen, until, deadline,

@@ -29,21 +29,26 @@
 #include "queue/queue.h"
 
 /*
- * The next time something in the queue becomes visible by itself: the
- * earliest future delivery time of a delayed message, or lease end (looking
- * at the first 1000 leased messages only), or DT_NOEND.  Published to the
- * slot so that the worker wakes every sleeper then.
+ * The next time after "since" that something in the queue becomes visible
+ * by itself: the earliest delivery time of a delayed message, or lease end
+ * (looking at the first PGMQC_NEXT_DUE_LEASES leased messages only), or
+ * DT_NOEND.  Published to the slot so that the worker wakes every sleeper
+ * then.  *complete tells whether every lease was looked at.
  */
 TimestampTz
-pgmqc_next_due(PgmqcQueue *queue, int64 watermark)
+pgmqc_next_due(PgmqcQueue *queue, int64 watermark, TimestampTz since,
+			   bool *complete)
 {
 	Datum		args[2];
 	Datum		d;
 	bool		isnull;
+	int64		leases;
 
 	args[0] = Int64GetDatum(watermark);
-	args[1] = TimestampTzGetDatum(GetCurrentTimestamp());
+	args[1] = TimestampTzGetDatum(since);
 	pgmqc_queue_run(queue, STMT_NEXT_DUE, args, NULL, 1);
+	leases = pgmqc_column_int64(0, NEXT_DUE_COL_LEASES, &isnull);
+	*complete = leases < PGMQC_NEXT_DUE_LEASES;
 	d = pgmqc_column(0, VALUE_COL, &isnull);
 	SPI_freetuptable(SPI_tuptable);
 	if (isnull)

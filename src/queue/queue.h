@@ -35,7 +35,8 @@ extern void pgmqc_queue_drop_storage(int32 queue_id);
 extern int64 pgmqc_queue_purge(PgmqcQueue *queue);
 
 /* next_due.c: when something in the queue next becomes visible by itself */
-extern TimestampTz pgmqc_next_due(PgmqcQueue *queue, int64 watermark);
+extern TimestampTz pgmqc_next_due(PgmqcQueue *queue, int64 watermark,
+								  TimestampTz since, bool *complete);
 
 /* send.c */
 extern int64 pgmqc_queue_send(PgmqcQueue *queue, Jsonb *message,

@@ -143,6 +143,9 @@ extern TimestampTz pgmqc_writable_since(void);
 /* wakeups.c: wake-ups at the end of the current transaction, and at due times */
 extern void pgmqc_wake_on_commit(int32 queue_id, int count, bool notify);
 extern void pgmqc_wake_on_abort(int32 queue_id, int count);
+extern void pgmqc_wake_on_abort_or_late_commit(int32 queue_id, int count,
+											   TimestampTz lease_end);
+extern void pgmqc_wake_subxact_abort(void);
 extern void pgmqc_due_on_commit(int32 queue_id, TimestampTz due);
 extern void pgmqc_config_changed_on_commit(void);
 extern void pgmqc_wake_xact_end(bool commit);

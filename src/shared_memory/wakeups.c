@@ -33,6 +33,8 @@
  */
 #include "postgres.h"
 
+#include "utils/timestamp.h"
+
 #include "shared_memory/shared_memory.h"
 
 /*
@@ -55,6 +57,8 @@ static int	npending = 0;
 static bool config_changed = false;
 static bool wake_all_at_commit = false;
 static bool wake_all_at_abort = false;
+
+static void wake_slot(PgmqcSlot *slot, uint32 count);
 
 /* wake-ups this backend has registered, ever (pgmqc_local_wakes) */
 static uint64 local_wakes = 0;
@@ -144,6 +148,46 @@ pgmqc_wake_on_abort(int32 queue_id, int count)
 	add_pending(queue_id, count, false, false, PGMQC_NO_DUE);
 }
 
+/*
+ * A claim leased count messages of the queue until lease_end: at abort they
+ * are available again, so wake count sleepers then; at commit, wake them
+ * too if the lease has ended by then, since the messages were visible but
+ * locked by this transaction when their lease end fired.
+ */
+void
+pgmqc_wake_on_abort_or_late_commit(int32 queue_id, int count,
+								   TimestampTz lease_end)
+{
+	add_pending(queue_id, count, false, false, lease_end);
+}
+
+/*
+ * A subtransaction rolls back: what its claims leased is available again
+ * now, so wake the slots of the abort wake-ups registered so far (some may
+ * be the parent's: one wake-up too many costs a look), and count it as a
+ * wake-up of this backend, whose own last look may have missed them
+ * (common/claiming.c).  They stay registered for the transaction's end.
+ */
+void
+pgmqc_wake_subxact_abort(void)
+{
+	int			i;
+
+	local_wakes++;
+	if (pgmqc_shared == NULL)
+		return;
+	for (i = 0; i < npending; i++)
+	{
+		if (!pending[i].on_commit)
+			wake_slot(pending[i].slot, pending[i].count);
+	}
+	if (wake_all_at_abort)
+	{
+		for (i = 0; i < pgmqc_shared->nslots; i++)
+			wake_slot(&pgmqc_shared->slots[i], PGMQC_WAKE_ALL);
+	}
+}
+
 /* Bump the slot's generation and wake count of its sleepers. */
 static void
 wake_slot(PgmqcSlot *slot, uint32 count)
@@ -204,9 +248,11 @@ pgmqc_wake_all_slots_on_commit(void)
 }
 
 /*
- * How many wake-ups this backend has registered so far.  A change tells a
+ * How many wake-ups this backend has registered so far, counting each
+ * rollback of a transaction or subtransaction as one.  A change tells a
  * reader that its own transaction may have made messages visible to itself
- * that no slot's generation shows yet (common/claiming.c).
+ * that no slot's generation shows yet, or undone what its last look saw
+ * (common/claiming.c).
  */
 uint64
 pgmqc_local_wakes(void)
@@ -267,6 +313,8 @@ pgmqc_wake_xact_end(bool commit)
 	}
 	wake_all_at_commit = false;
 	wake_all_at_abort = false;
+	if (!commit)
+		local_wakes++;			/* see pgmqc_local_wakes */
 
 	if (config_changed)
 	{
@@ -285,10 +333,16 @@ pgmqc_wake_xact_end(bool commit)
 	for (i = 0; i < npending; i++)
 	{
 		if (pending[i].on_commit != commit)
+		{
+			/* a claim's lease that ended before its transaction committed */
+			if (commit && pending[i].due != PGMQC_NO_DUE &&
+				pending[i].due <= GetCurrentTimestamp())
+				wake_slot(pending[i].slot, pending[i].count);
 			continue;
+		}
 		wake_slot(pending[i].slot, pending[i].count);
 		notify_bits |= pending[i].notify_bits;
-		if (pending[i].due != PGMQC_NO_DUE)
+		if (commit && pending[i].due != PGMQC_NO_DUE)
 		{
 			/* cannot fail: atomics, a spinlock and SetLatch */
 			pgmqc_publish_slot_due(pending[i].slot, pending[i].due);

@@ -10,8 +10,9 @@
 #   at their due time, not before and not much later.
 # - A lease that runs out is delivered to a waiting reader with read_ct 2, at
 #   the lease end.
-# - A nack (set_vt '0'), or a claim rolled back, wakes a waiting reader at
-#   once.
+# - A nack (set_vt '0'), or a claim rolled back (also to a savepoint),
+#   wakes a waiting reader at once, and so does the commit of a claim whose
+#   lease ended while its transaction ran.
 # - pg_cancel_backend and statement_timeout end a waiting read() or receive()
 #   promptly, and no sleeper is left registered.
 # - Commit order unlike msg_id order: a session that waits twice gets both.
@@ -168,6 +169,42 @@ $sender->query_safe('ROLLBACK');
 is(finish_session($r), "$cid|1", 'the waiting reader gets the message after the ROLLBACK');
 $lag = tv_interval($t_nack);
 ok($lag < 3, "it returned ${lag}s after the rollback (wait_slice 60 s)");
+
+# 5b. A claim rolled back to a savepoint, the transaction still open: its
+# message is visible again at once, so the waiter is woken then.
+my $sid = sql(q{SELECT pgmq_c.send('nk', '{"k": 3}')});
+$sender->query_safe('BEGIN');
+$sender->query_safe('SAVEPOINT s');
+is($sender->query_safe("SELECT msg_id FROM pgmq_c.read('nk', '1 hour', 1)"),
+	$sid, 'consumer A claims a message inside a savepoint');
+$r = start_session($node, 'r_nk3', $long_slice,
+	"SELECT msg_id, read_ct FROM pgmq_c.read('nk', '30 s', 1, '20 s')");
+ok(wait_sleeping($node, 'r_nk3', 1, $r), 'a reader sleeps while the claim is open');
+$t_nack = [gettimeofday];
+$sender->query_safe('ROLLBACK TO SAVEPOINT s');
+is(finish_session($r), "$sid|1",
+	'the waiting reader gets the message after ROLLBACK TO SAVEPOINT');
+$lag = tv_interval($t_nack);
+ok($lag < 3, "it returned ${lag}s after the rollback to the savepoint (wait_slice 60 s)");
+$sender->query_safe('COMMIT');
+
+# 5c. A lease that ends while its claim's transaction is still open: at the
+# lease end the message is still locked, so the waiter finds nothing then;
+# the claim's COMMIT after the lease end wakes it.
+my $eid = sql(q{SELECT pgmq_c.send('nk', '{"k": 4}')});
+$sender->query_safe('BEGIN');
+is($sender->query_safe("SELECT msg_id FROM pgmq_c.read('nk', '1 second', 1)"),
+	$eid, 'consumer A leases a message for 1 s inside a transaction');
+$r = start_session($node, 'r_nk4', $long_slice,
+	"SELECT msg_id, read_ct FROM pgmq_c.read('nk', '30 s', 1, '20 s')");
+ok(wait_sleeping($node, 'r_nk4', 1, $r), 'a reader sleeps while the lease runs');
+$sender->query_safe('SELECT pg_sleep(2)');
+$t_nack = [gettimeofday];
+$sender->query_safe('COMMIT');
+is(finish_session($r), "$eid|2",
+	'the waiting reader gets the message after the late COMMIT');
+$lag = tv_interval($t_nack);
+ok($lag < 3, "it returned ${lag}s after the COMMIT (wait_slice 60 s)");
 
 #
 # 6. Cancelling a waiting reader.
