@@ -55,3 +55,53 @@ SELECT count(*) FROM pgmq_c.read('Orders', '1 minute', 10);
 SELECT pgmq_c.send('Orders', '{"again": true}') > 0 AS sent;
 SELECT message FROM pgmq_c.read('Orders', '1 minute', 10);
 SELECT pgmq_c.drop_queue('Orders');
+
+-- send() writes a message's row into the table directly (no statement);
+-- the row is there for the rest of the transaction, and a big message is
+-- stored out of line and comes back whole
+SELECT pgmq_c.create_queue('direct');
+SELECT format('pgmq_c.q_%s', queue_id) AS direct_table
+  FROM pgmq_c.list_queues() WHERE queue_name = 'direct' \gset
+BEGIN;
+SELECT pgmq_c.send('direct', '{"n": 1}', '{"h": 1}') AS d1 \gset
+SELECT msg_id = :d1 AS same_id, read_ct, message, headers
+  FROM pgmq_c.read('direct', '1 minute', 10);
+SELECT read_ct, leased, reason, ordering_key, vt > enqueued_at AS leased_vt
+  FROM :direct_table WHERE msg_id = :d1;
+COMMIT;
+SELECT pgmq_c.send('direct',
+                   jsonb_build_object('big', (SELECT string_agg(md5(i::text), '')
+                                                FROM generate_series(1, 20000) i))) AS d2 \gset
+SELECT md5(message ->> 'big') = (SELECT md5(string_agg(md5(i::text), ''))
+                                   FROM generate_series(1, 20000) i) AS big_intact,
+       length(message ->> 'big') AS big_length
+  FROM pgmq_c.read('direct', '1 minute', 10);
+SELECT pg_relation_size(reltoastrelid) > 0 AS stored_out_of_line
+  FROM pg_class WHERE oid = :'direct_table'::regclass;
+
+-- a table a superuser changed gets the statement instead: its trigger
+-- fires, its CHECK constraint holds, a column it added takes its default
+CREATE FUNCTION direct_seen() RETURNS trigger LANGUAGE plpgsql AS
+$$ BEGIN RAISE NOTICE 'trigger saw message %', NEW.message; RETURN NEW; END $$;
+CREATE TRIGGER direct_seen BEFORE INSERT ON :direct_table
+  FOR EACH ROW EXECUTE FUNCTION direct_seen();
+SELECT pgmq_c.send('direct', '{"n": 3}') > :d2 AS sent_through_trigger;
+DROP TRIGGER direct_seen ON :direct_table;
+DROP FUNCTION direct_seen();
+ALTER TABLE :direct_table ADD CONSTRAINT direct_ok CHECK (message ? 'ok') NOT VALID;
+DO $$
+BEGIN
+  PERFORM pgmq_c.send('direct', '{"n": 4}');
+EXCEPTION WHEN check_violation THEN
+  RAISE NOTICE 'send refused by the CHECK constraint (SQLSTATE %)', SQLSTATE;
+END $$;
+SELECT pgmq_c.send('direct', '{"ok": 4}') > :d2 AS sent_past_check;
+ALTER TABLE :direct_table DROP CONSTRAINT direct_ok;
+ALTER TABLE :direct_table ADD COLUMN note text DEFAULT 'added';
+SELECT pgmq_c.send('direct', '{"n": 5}') AS d5 \gset
+SELECT message, note FROM :direct_table WHERE msg_id = :d5;
+ALTER TABLE :direct_table DROP COLUMN note;
+-- a dropped column is left empty by the direct write
+SELECT pgmq_c.send('direct', '{"n": 6}') AS d6 \gset
+SELECT message FROM :direct_table WHERE msg_id = :d6;
+SELECT pgmq_c.drop_queue('direct');

@@ -17,6 +17,7 @@
 #include "access/htup.h"
 #include "utils/relcache.h"
 
+extern bool pgmqc_direct_table_plain(Relation rel);
 extern bool pgmqc_direct_writable(Relation rel, const char *const *columns,
 								  int ncolumns);
 extern void pgmqc_direct_insert(Relation rel, HeapTuple tuple);

@@ -9,6 +9,12 @@
  * it is due (delayed.c).  Either way it takes its msg_id from the queue's
  * sequence.
  *
+ * One message without delay is written into the message table directly
+ * (send_direct: heap and index inserts, common/direct_rows.c) rather than
+ * by a statement, whose executor start-up cost more than the row; a table
+ * that is no longer as pgmq_c made it (a trigger, a rule, a CHECK
+ * constraint, an unknown column added by a superuser) gets the statement.
+ *
  * Ordering rule relied on by the settled ids (watermark.c): the sending
  * transaction has its XID assigned before it draws a msg_id
  * (pgmqc_send_begin, common/sending.c).
@@ -22,10 +28,16 @@
  */
 #include "postgres.h"
 
+#include "access/table.h"
+#include "access/xact.h"
+#include "catalog/pg_type.h"
+#include "utils/fmgrprotos.h"
 #include "utils/jsonb.h"
+#include "utils/rel.h"
 
 #include "pgmq_c.h"
 #include "shared_memory/shared_memory.h"
+#include "common/direct_rows.h"
 #include "common/intervals.h"
 #include "common/sending.h"
 #include "common/statements.h"
@@ -60,6 +72,152 @@ announce(PgmqcQueue *queue, int count, Interval *delay)
 }
 
 /*
+ * The columns a queue's message table may have (those of every pgmq_c
+ * version: 0.6.0 added leased and reason, 0.7.0 ordering_key), their types,
+ * and what a new message without delay and key has in each.
+ */
+typedef enum SendColumn
+{
+	SEND_COLUMN_MSG_ID,
+	SEND_COLUMN_READ_CT,
+	SEND_COLUMN_ENQUEUED_AT,
+	SEND_COLUMN_VT,
+	SEND_COLUMN_MESSAGE,
+	SEND_COLUMN_HEADERS,
+	SEND_COLUMN_LEASED,
+	SEND_COLUMN_REASON,
+	SEND_COLUMN_ORDERING_KEY,
+	SEND_NUM_COLUMNS
+} SendColumn;
+
+static const struct
+{
+	const char *name;
+	Oid			type;
+}			send_columns[SEND_NUM_COLUMNS] = {
+	[SEND_COLUMN_MSG_ID] = {"msg_id", INT8OID},
+	[SEND_COLUMN_READ_CT] = {"read_ct", INT4OID},
+	[SEND_COLUMN_ENQUEUED_AT] = {"enqueued_at", TIMESTAMPTZOID},
+	[SEND_COLUMN_VT] = {"vt", TIMESTAMPTZOID},
+	[SEND_COLUMN_MESSAGE] = {"message", JSONBOID},
+	[SEND_COLUMN_HEADERS] = {"headers", JSONBOID},
+	[SEND_COLUMN_LEASED] = {"leased", BOOLOID},
+	[SEND_COLUMN_REASON] = {"reason", TEXTOID},
+	[SEND_COLUMN_ORDERING_KEY] = {"ordering_key", TEXTOID},
+};
+
+/*
+ * Which of send_columns each column of desc is (-1: dropped); false when
+ * one is none of them, has another type, or msg_id or message is missing.
+ */
+static bool
+send_column_map(TupleDesc desc, int *map)
+{
+	bool		seen[SEND_NUM_COLUMNS] = {false};
+	int			i;
+
+	for (i = 0; i < desc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+		int			c;
+
+		map[i] = -1;
+		if (att->attisdropped)
+			continue;
+		for (c = 0; c < SEND_NUM_COLUMNS; c++)
+			if (strcmp(NameStr(att->attname), send_columns[c].name) == 0)
+				break;
+		if (c == SEND_NUM_COLUMNS || seen[c] ||
+			att->atttypid != send_columns[c].type || att->attgenerated)
+			return false;
+		seen[c] = true;
+		map[i] = c;
+	}
+	return seen[SEND_COLUMN_MSG_ID] && seen[SEND_COLUMN_MESSAGE];
+}
+
+/*
+ * Send one message without delay (headers may be NULL) by inserting its
+ * row into the queue's message table directly; returns its msg_id, or -1
+ * when the table is not as pgmq_c made it (the caller then runs the
+ * statement).  The caller has registered the sender (pgmqc_send_begin).
+ */
+static int64
+send_direct(PgmqcQueue *queue, Jsonb *message, Jsonb *headers)
+{
+	Relation	rel;
+	TupleDesc	desc;
+	int			map[MaxHeapAttributeNumber];
+	Datum	   *values;
+	bool	   *nulls;
+	HeapTuple	tuple;
+	TimestampTz now;
+	int64		msg_id = -1;
+	int			i;
+
+	rel = try_table_open(queue->cache.relid, RowExclusiveLock);
+	if (rel == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("queue \"%s\" was dropped while sending to it",
+						queue->name)));
+	desc = RelationGetDescr(rel);
+	if (desc->natts > MaxHeapAttributeNumber || !send_column_map(desc, map) ||
+		!pgmqc_direct_table_plain(rel))
+	{
+		table_close(rel, RowExclusiveLock);
+		return -1;
+	}
+
+	msg_id = DatumGetInt64(DirectFunctionCall1(nextval_oid,
+											   ObjectIdGetDatum(queue->sequence_relid)));
+	now = GetCurrentTimestamp();
+	values = palloc(desc->natts * sizeof(Datum));
+	nulls = palloc(desc->natts * sizeof(bool));
+	for (i = 0; i < desc->natts; i++)
+	{
+		values[i] = (Datum) 0;
+		nulls[i] = false;
+		switch (map[i])
+		{
+			case SEND_COLUMN_MSG_ID:
+				values[i] = Int64GetDatum(msg_id);
+				break;
+			case SEND_COLUMN_READ_CT:
+				values[i] = Int32GetDatum(0);
+				break;
+			case SEND_COLUMN_ENQUEUED_AT:
+			case SEND_COLUMN_VT:
+				values[i] = TimestampTzGetDatum(now);
+				break;
+			case SEND_COLUMN_MESSAGE:
+				values[i] = JsonbPGetDatum(message);
+				break;
+			case SEND_COLUMN_HEADERS:
+				values[i] = PointerGetDatum(headers);
+				nulls[i] = headers == NULL;
+				break;
+			case SEND_COLUMN_LEASED:
+				values[i] = BoolGetDatum(false);
+				break;
+			default:			/* reason, ordering_key, dropped columns */
+				nulls[i] = true;
+				break;
+		}
+	}
+	tuple = heap_form_tuple(desc, values, nulls);
+	pgmqc_direct_insert(rel, tuple);
+	heap_freetuple(tuple);
+	pfree(values);
+	pfree(nulls);
+	table_close(rel, NoLock);
+
+	/* the statements that follow in this transaction see the message */
+	CommandCounterIncrement();
+	return msg_id;
+}
+
+/*
  * Send one message (headers may be NULL) after delay; returns its msg_id.
  */
 int64
@@ -73,10 +231,14 @@ pgmqc_queue_send(PgmqcQueue *queue, Jsonb *message, Jsonb *headers,
 
 	pgmqc_send_begin(queue->queue_id, values, nulls, JsonbPGetDatum(message),
 					 (Pointer) headers, delay);
-	pgmqc_queue_run(queue,
-					pgmqc_interval_is_zero(delay) ? STMT_SEND : STMT_SEND_DELAYED,
-					values, nulls, 0);
-	msg_id = pgmqc_column_int64(0, ID_COL_MSG_ID, &isnull);
+	if (!pgmqc_interval_is_zero(delay) || !OidIsValid(queue->sequence_relid) ||
+		(msg_id = send_direct(queue, message, headers)) < 0)
+	{
+		pgmqc_queue_run(queue,
+						pgmqc_interval_is_zero(delay) ? STMT_SEND : STMT_SEND_DELAYED,
+						values, nulls, 0);
+		msg_id = pgmqc_column_int64(0, ID_COL_MSG_ID, &isnull);
+	}
 	announce(queue, 1, delay);
 	return msg_id;
 }
