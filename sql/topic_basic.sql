@@ -120,3 +120,63 @@ SELECT pg_sleep(0.2);
 SELECT pgmq_c.maintain_topics() >= 0 AS ran;
 SELECT pgmq_c.send('quiet', '{}') AS q2;
 SELECT pgmq_c.drop_topic('quiet');
+
+-- send() writes a message's row into its partition of the log directly:
+-- a delayed message goes into the partial index on deliver_at, the others
+-- do not (an index scan counts what a sequential scan counts)
+SELECT pgmq_c.create_topic('direct_t', '7 days', 1000);
+SELECT pgmq_c.create_group('direct_t', 'g', start_at => 'earliest');
+SELECT format('pgmq_c.t_%s', topic_id) AS direct_log
+  FROM pgmq_c.list_topics() WHERE topic_name = 'direct_t' \gset
+SELECT pgmq_c.send('direct_t', '{"n": 1}', '{"h": 1}') AS t1 \gset
+SELECT pgmq_c.send('direct_t', '{"n": 2}', delay => '1 hour') AS t2 \gset
+SELECT pgmq_c.send('direct_t', '{"n": 3}', ordering_key => 'k') AS t3 \gset
+SELECT msg_id - :t1 AS rel_id, message, headers, deliver_at IS NOT NULL AS delayed,
+       deliver_at - enqueued_at AS delay, ordering_key
+  FROM :direct_log ORDER BY msg_id;
+SET enable_seqscan = off;
+SET enable_bitmapscan = off;
+CREATE FUNCTION direct_plan_scans(query text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+  line text;
+  scans text[] := '{}';
+BEGIN
+  FOR line IN EXECUTE 'EXPLAIN (COSTS OFF) ' || query LOOP
+    IF line ~ 'Scan' THEN
+      scans := scans || substring(line FROM '([A-Za-z ]*Scan)');
+    END IF;
+  END LOOP;
+  RETURN array_to_string(ARRAY(SELECT DISTINCT trim(s) FROM unnest(scans) s), ', ');
+END $$;
+SELECT direct_plan_scans(format('SELECT count(*) FROM %s WHERE deliver_at IS NOT NULL',
+                                :'direct_log')) AS index_side_scans;
+SELECT count(*) AS delayed_in_index FROM :direct_log WHERE deliver_at IS NOT NULL;
+RESET enable_seqscan;
+RESET enable_bitmapscan;
+SET enable_indexscan = off;
+SET enable_indexonlyscan = off;
+SET enable_bitmapscan = off;
+SELECT direct_plan_scans(format('SELECT count(*) FROM %s WHERE deliver_at IS NOT NULL',
+                                :'direct_log')) AS table_side_scans;
+SELECT count(*) AS delayed_in_table FROM :direct_log WHERE deliver_at IS NOT NULL;
+DROP FUNCTION direct_plan_scans(text);
+RESET enable_indexscan;
+RESET enable_indexonlyscan;
+RESET enable_bitmapscan;
+SELECT msg_id - :t1 AS rel_id, message, headers, ordering_key
+  FROM pgmq_c.read_group('direct_t', 'g', '1 hour', 10) ORDER BY msg_id;
+
+-- a partition a superuser changed gets the statement instead: its trigger
+-- fires
+SELECT format('pgmq_c.t_%s_p%s', topic_id, :t1 / 1000) AS direct_partition
+  FROM pgmq_c.list_topics() WHERE topic_name = 'direct_t' \gset
+CREATE FUNCTION direct_seen() RETURNS trigger LANGUAGE plpgsql AS
+$$ BEGIN RAISE NOTICE 'trigger saw message %', NEW.message; RETURN NEW; END $$;
+CREATE TRIGGER direct_seen BEFORE INSERT ON :direct_partition
+  FOR EACH ROW EXECUTE FUNCTION direct_seen();
+SELECT pgmq_c.send('direct_t', '{"n": 4}') > :t3 AS sent_through_trigger;
+DROP TRIGGER direct_seen ON :direct_partition;
+DROP FUNCTION direct_seen();
+SELECT pgmq_c.send('direct_t', '{"n": 5}') > :t3 AS sent_directly;
+SELECT message FROM :direct_log WHERE msg_id > :t3 ORDER BY msg_id;
+SELECT pgmq_c.drop_topic('direct_t');

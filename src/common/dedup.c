@@ -21,8 +21,8 @@
  * through SQL: a statement on the partitioned table would open, lock and
  * prune every partition and route every row, which cost a send with an id
  * a third more than one without.  The partitions are pgmq_c's own: their
- * shape is checked before use, and they carry no triggers, constraints or
- * index expressions to honour.  The default partition is locked first, so
+ * shape is checked before use (common/direct_rows.c), and they carry no
+ * triggers or constraints to honour.  The default partition is locked first, so
  * that the worker cannot make a day's partition between our seeing none
  * and our writing to the default one.
  *
@@ -168,7 +168,8 @@ open_partition(Oid relid, LOCKMODE lockmode, DedupPartition *part)
 		if (part->index == NULL && index->rd_rel->relam == BTREE_AM_OID &&
 			form->indnkeyatts >= 2 &&
 			form->indkey.values[0] == DEDUP_ATT_QUEUE_ID &&
-			form->indkey.values[1] == DEDUP_ATT_DEDUP_ID)
+			form->indkey.values[1] == DEDUP_ATT_DEDUP_ID &&
+			RelationGetIndexPredicate(index) == NIL)
 			part->index = index;
 		else
 			index_close(index, lockmode);
@@ -183,7 +184,7 @@ bad_shape:
 			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 			 errmsg("\"%s\" is not a deduplication partition as pgmq_c makes them",
 					RelationGetRelationName(part->heap)),
-			 errdetail("pgmq_c reads and writes the partitions of pgmq_c.dedup_ids directly: they must keep the columns, the index on (queue_id, dedup_id) and the lack of triggers, index expressions and index predicates that pgmq_c gave them.")));
+			 errdetail("pgmq_c reads and writes the partitions of pgmq_c.dedup_ids directly: they must keep the columns, the index on (queue_id, dedup_id) without a predicate, and the lack of triggers, rules, row security and CHECK constraints that pgmq_c gave them.")));
 	return false;				/* keep the compiler quiet */
 }
 

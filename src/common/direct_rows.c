@@ -9,9 +9,9 @@
  * of running a statement: a statement's executor start-up costs more than
  * the row.  That is safe only on a table that is as pgmq_c made it: no
  * triggers, rules, row security or CHECK constraints, which a direct insert
- * would not fire or check; plain indexes only, since index expressions,
- * predicates and exclusion constraints would need an executor to evaluate;
- * the columns the caller expects.  pgmqc_direct_table_plain() and
+ * would not fire or check; no exclusion constraints or deferred uniqueness,
+ * which its index inserts would not check (index expressions and
+ * predicates it does evaluate); the columns the caller expects.  pgmqc_direct_table_plain() and
  * pgmqc_direct_writable() check this on the open relation (its relcache
  * entry: no catalog reads); a caller whose table fails the check runs its
  * statement instead, or refuses.
@@ -39,8 +39,8 @@
  * Whether rows can be written into rel directly, whatever its columns: an
  * ordinary table without triggers, rules, row security or CHECK
  * constraints (an executor would fire or check them), whose indexes are all
- * valid and plain: no expressions, no predicate, no exclusion constraint,
- * no deferred uniqueness.  The caller holds a lock on rel.
+ * valid, without exclusion constraints or deferred uniqueness.  The caller
+ * holds a lock on rel.
  */
 bool
 pgmqc_direct_table_plain(Relation rel)
@@ -62,9 +62,7 @@ pgmqc_direct_table_plain(Relation rel)
 
 		plain = index->rd_index->indisvalid && index->rd_index->indisready &&
 			index->rd_index->indimmediate &&
-			!index->rd_index->indisexclusion &&
-			RelationGetIndexExpressions(index) == NIL &&
-			RelationGetIndexPredicate(index) == NIL;
+			!index->rd_index->indisexclusion;
 		index_close(index, AccessShareLock);
 		if (!plain)
 			break;
@@ -94,15 +92,92 @@ pgmqc_direct_writable(Relation rel, const char *const *columns, int ncolumns)
 }
 
 /*
- * Insert tuple into rel and into each of its indexes, as CatalogTupleInsert
- * does.  rel must have passed pgmqc_direct_writable() and be locked
- * RowExclusiveLock; the caller makes the row visible to the commands that
- * follow (CommandCounterIncrement).
+ * Whether a row of columns[0..ncolumns-1] can be written into rel directly,
+ * by name: rel is a plain table (above) each of whose columns is one of
+ * them, with its type, and which has the required ones.  Returns, for each
+ * of rel's columns, which of columns it is (-1: a dropped column, left
+ * NULL), for pgmqc_direct_insert_columns(); NULL when the row does not fit.
+ * The caller holds a lock on rel.
+ */
+int *
+pgmqc_direct_columns_fit(Relation rel, const PgmqcDirectColumn *columns,
+						 int ncolumns)
+{
+	TupleDesc	desc = RelationGetDescr(rel);
+	int		   *map = palloc(Max(desc->natts, 1) * sizeof(int));
+	bool	   *seen = palloc0(ncolumns * sizeof(bool));
+	int			i;
+	int			c;
+
+	for (i = 0; i < desc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+
+		map[i] = -1;
+		if (att->attisdropped)
+			continue;
+		for (c = 0; c < ncolumns; c++)
+			if (strcmp(NameStr(att->attname), columns[c].name) == 0)
+				break;
+		if (c == ncolumns || seen[c] || att->atttypid != columns[c].type ||
+			att->attgenerated)
+			goto no_fit;
+		seen[c] = true;
+		map[i] = c;
+	}
+	for (c = 0; c < ncolumns; c++)
+		if (columns[c].required && !seen[c])
+			goto no_fit;
+	if (!pgmqc_direct_table_plain(rel))
+		goto no_fit;
+	pfree(seen);
+	return map;
+
+no_fit:
+	pfree(seen);
+	pfree(map);
+	return NULL;
+}
+
+/*
+ * Insert the row of columns (their values now set) into rel, as mapped by
+ * pgmqc_direct_columns_fit(); see pgmqc_direct_insert() for the rest.
+ */
+void
+pgmqc_direct_insert_columns(Relation rel, const PgmqcDirectColumn *columns,
+							const int *map)
+{
+	TupleDesc	desc = RelationGetDescr(rel);
+	Datum	   *values = palloc(Max(desc->natts, 1) * sizeof(Datum));
+	bool	   *nulls = palloc(Max(desc->natts, 1) * sizeof(bool));
+	HeapTuple	tuple;
+	int			i;
+
+	for (i = 0; i < desc->natts; i++)
+	{
+		values[i] = map[i] < 0 ? (Datum) 0 : columns[map[i]].value;
+		nulls[i] = map[i] < 0 || columns[map[i]].isnull;
+	}
+	tuple = heap_form_tuple(desc, values, nulls);
+	pgmqc_direct_insert(rel, tuple);
+	heap_freetuple(tuple);
+	pfree(values);
+	pfree(nulls);
+}
+
+/*
+ * Insert tuple into rel and into each of its indexes, as the executor's
+ * ExecInsertIndexTuples does: an index with a predicate only when the row
+ * satisfies it, index expressions evaluated.  rel must have passed
+ * pgmqc_direct_table_plain() and be locked RowExclusiveLock; the caller
+ * makes the row visible to the commands that follow
+ * (CommandCounterIncrement).
  */
 void
 pgmqc_direct_insert(Relation rel, HeapTuple tuple)
 {
 	TupleTableSlot *slot;
+	EState	   *estate = NULL;
 	List	   *indexes;
 	ListCell   *lc;
 
@@ -118,7 +193,24 @@ pgmqc_direct_insert(Relation rel, HeapTuple tuple)
 		Datum		values[INDEX_MAX_KEYS];
 		bool		nulls[INDEX_MAX_KEYS];
 
-		FormIndexDatum(info, slot, NULL, values, nulls);
+		if ((info->ii_Predicate != NIL || info->ii_Expressions != NIL) &&
+			estate == NULL)
+		{
+			/* an executor state only to evaluate expressions */
+			estate = CreateExecutorState();
+			GetPerTupleExprContext(estate)->ecxt_scantuple = slot;
+		}
+		if (info->ii_Predicate != NIL)
+		{
+			ExprState  *predicate = ExecPrepareQual(info->ii_Predicate, estate);
+
+			if (!ExecQual(predicate, GetPerTupleExprContext(estate)))
+			{
+				index_close(index, NoLock);
+				continue;
+			}
+		}
+		FormIndexDatum(info, slot, estate, values, nulls);
 		(void) index_insert(index, values, nulls, &tuple->t_self, rel,
 							info->ii_Unique ? UNIQUE_CHECK_YES : UNIQUE_CHECK_NO,
 #if PG_VERSION_NUM >= 140000
@@ -128,5 +220,7 @@ pgmqc_direct_insert(Relation rel, HeapTuple tuple)
 		index_close(index, NoLock);
 	}
 	list_free(indexes);
+	if (estate != NULL)
+		FreeExecutorState(estate);
 	ExecDropSingleTupleTableSlot(slot);
 }

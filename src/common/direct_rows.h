@@ -17,7 +17,26 @@
 #include "access/htup.h"
 #include "utils/relcache.h"
 
+/*
+ * A column of a row written directly: its name and type, whether the table
+ * must have it (tables made by older versions lack some), and its value.
+ */
+typedef struct PgmqcDirectColumn
+{
+	const char *name;
+	Oid			type;
+	bool		required;
+	Datum		value;
+	bool		isnull;
+} PgmqcDirectColumn;
+
 extern bool pgmqc_direct_table_plain(Relation rel);
+extern int *pgmqc_direct_columns_fit(Relation rel,
+									 const PgmqcDirectColumn *columns,
+									 int ncolumns);
+extern void pgmqc_direct_insert_columns(Relation rel,
+										const PgmqcDirectColumn *columns,
+										const int *map);
 extern bool pgmqc_direct_writable(Relation rel, const char *const *columns,
 								  int ncolumns);
 extern void pgmqc_direct_insert(Relation rel, HeapTuple tuple);

@@ -245,6 +245,8 @@ reset_queue(PgmqcQueue *entry)
 	entry->partition_size = 0;
 	entry->partition_end = 0;
 	entry->partition_plan_number = -1;
+	entry->partition_relid = InvalidOid;
+	entry->partition_relid_number = -1;
 	entry->has_keys = false;
 	entry->claim_from = 0;
 	entry->claim_from_until = 0;

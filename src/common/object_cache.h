@@ -140,6 +140,8 @@ typedef struct PgmqcQueue
 	int64		partition_plan_number;	/* partition that
 										 * STMT_TOPIC_SEND_PARTITION is kept
 										 * for */
+	Oid			partition_relid;	/* partition of the last direct send */
+	int64		partition_relid_number; /* its number, or -1 */
 } PgmqcQueue;
 
 typedef struct PgmqcGroupKey

@@ -72,9 +72,9 @@ announce(PgmqcQueue *queue, int count, Interval *delay)
 }
 
 /*
- * The columns a queue's message table may have (those of every pgmq_c
- * version: 0.6.0 added leased and reason, 0.7.0 ordering_key), their types,
- * and what a new message without delay and key has in each.
+ * The columns of a queue's message table (tables made before 0.6.0 lack
+ * leased and reason, before 0.7.0 ordering_key), and what a new message
+ * without delay and key has in each.
  */
 typedef enum SendColumn
 {
@@ -90,52 +90,6 @@ typedef enum SendColumn
 	SEND_NUM_COLUMNS
 } SendColumn;
 
-static const struct
-{
-	const char *name;
-	Oid			type;
-}			send_columns[SEND_NUM_COLUMNS] = {
-	[SEND_COLUMN_MSG_ID] = {"msg_id", INT8OID},
-	[SEND_COLUMN_READ_CT] = {"read_ct", INT4OID},
-	[SEND_COLUMN_ENQUEUED_AT] = {"enqueued_at", TIMESTAMPTZOID},
-	[SEND_COLUMN_VT] = {"vt", TIMESTAMPTZOID},
-	[SEND_COLUMN_MESSAGE] = {"message", JSONBOID},
-	[SEND_COLUMN_HEADERS] = {"headers", JSONBOID},
-	[SEND_COLUMN_LEASED] = {"leased", BOOLOID},
-	[SEND_COLUMN_REASON] = {"reason", TEXTOID},
-	[SEND_COLUMN_ORDERING_KEY] = {"ordering_key", TEXTOID},
-};
-
-/*
- * Which of send_columns each column of desc is (-1: dropped); false when
- * one is none of them, has another type, or msg_id or message is missing.
- */
-static bool
-send_column_map(TupleDesc desc, int *map)
-{
-	bool		seen[SEND_NUM_COLUMNS] = {false};
-	int			i;
-
-	for (i = 0; i < desc->natts; i++)
-	{
-		Form_pg_attribute att = TupleDescAttr(desc, i);
-		int			c;
-
-		map[i] = -1;
-		if (att->attisdropped)
-			continue;
-		for (c = 0; c < SEND_NUM_COLUMNS; c++)
-			if (strcmp(NameStr(att->attname), send_columns[c].name) == 0)
-				break;
-		if (c == SEND_NUM_COLUMNS || seen[c] ||
-			att->atttypid != send_columns[c].type || att->attgenerated)
-			return false;
-		seen[c] = true;
-		map[i] = c;
-	}
-	return seen[SEND_COLUMN_MSG_ID] && seen[SEND_COLUMN_MESSAGE];
-}
-
 /*
  * Send one message without delay (headers may be NULL) by inserting its
  * row into the queue's message table directly; returns its msg_id, or -1
@@ -145,15 +99,21 @@ send_column_map(TupleDesc desc, int *map)
 static int64
 send_direct(PgmqcQueue *queue, Jsonb *message, Jsonb *headers)
 {
+	PgmqcDirectColumn columns[SEND_NUM_COLUMNS] = {
+		[SEND_COLUMN_MSG_ID] = {"msg_id", INT8OID, true},
+		[SEND_COLUMN_READ_CT] = {"read_ct", INT4OID, true},
+		[SEND_COLUMN_ENQUEUED_AT] = {"enqueued_at", TIMESTAMPTZOID, true},
+		[SEND_COLUMN_VT] = {"vt", TIMESTAMPTZOID, true},
+		[SEND_COLUMN_MESSAGE] = {"message", JSONBOID, true},
+		[SEND_COLUMN_HEADERS] = {"headers", JSONBOID, true},
+		[SEND_COLUMN_LEASED] = {"leased", BOOLOID, false},
+		[SEND_COLUMN_REASON] = {"reason", TEXTOID, false},
+		[SEND_COLUMN_ORDERING_KEY] = {"ordering_key", TEXTOID, false},
+	};
 	Relation	rel;
-	TupleDesc	desc;
-	int			map[MaxHeapAttributeNumber];
-	Datum	   *values;
-	bool	   *nulls;
-	HeapTuple	tuple;
+	int		   *map;
 	TimestampTz now;
-	int64		msg_id = -1;
-	int			i;
+	int64		msg_id;
 
 	rel = try_table_open(queue->cache.relid, RowExclusiveLock);
 	if (rel == NULL)
@@ -161,9 +121,8 @@ send_direct(PgmqcQueue *queue, Jsonb *message, Jsonb *headers)
 				(errcode(ERRCODE_UNDEFINED_TABLE),
 				 errmsg("queue \"%s\" was dropped while sending to it",
 						queue->name)));
-	desc = RelationGetDescr(rel);
-	if (desc->natts > MaxHeapAttributeNumber || !send_column_map(desc, map) ||
-		!pgmqc_direct_table_plain(rel))
+	map = pgmqc_direct_columns_fit(rel, columns, SEND_NUM_COLUMNS);
+	if (map == NULL)
 	{
 		table_close(rel, RowExclusiveLock);
 		return -1;
@@ -172,44 +131,18 @@ send_direct(PgmqcQueue *queue, Jsonb *message, Jsonb *headers)
 	msg_id = DatumGetInt64(DirectFunctionCall1(nextval_oid,
 											   ObjectIdGetDatum(queue->sequence_relid)));
 	now = GetCurrentTimestamp();
-	values = palloc(desc->natts * sizeof(Datum));
-	nulls = palloc(desc->natts * sizeof(bool));
-	for (i = 0; i < desc->natts; i++)
-	{
-		values[i] = (Datum) 0;
-		nulls[i] = false;
-		switch (map[i])
-		{
-			case SEND_COLUMN_MSG_ID:
-				values[i] = Int64GetDatum(msg_id);
-				break;
-			case SEND_COLUMN_READ_CT:
-				values[i] = Int32GetDatum(0);
-				break;
-			case SEND_COLUMN_ENQUEUED_AT:
-			case SEND_COLUMN_VT:
-				values[i] = TimestampTzGetDatum(now);
-				break;
-			case SEND_COLUMN_MESSAGE:
-				values[i] = JsonbPGetDatum(message);
-				break;
-			case SEND_COLUMN_HEADERS:
-				values[i] = PointerGetDatum(headers);
-				nulls[i] = headers == NULL;
-				break;
-			case SEND_COLUMN_LEASED:
-				values[i] = BoolGetDatum(false);
-				break;
-			default:			/* reason, ordering_key, dropped columns */
-				nulls[i] = true;
-				break;
-		}
-	}
-	tuple = heap_form_tuple(desc, values, nulls);
-	pgmqc_direct_insert(rel, tuple);
-	heap_freetuple(tuple);
-	pfree(values);
-	pfree(nulls);
+	columns[SEND_COLUMN_MSG_ID].value = Int64GetDatum(msg_id);
+	columns[SEND_COLUMN_READ_CT].value = Int32GetDatum(0);
+	columns[SEND_COLUMN_ENQUEUED_AT].value = TimestampTzGetDatum(now);
+	columns[SEND_COLUMN_VT].value = TimestampTzGetDatum(now);
+	columns[SEND_COLUMN_MESSAGE].value = JsonbPGetDatum(message);
+	columns[SEND_COLUMN_HEADERS].value = PointerGetDatum(headers);
+	columns[SEND_COLUMN_HEADERS].isnull = headers == NULL;
+	columns[SEND_COLUMN_LEASED].value = BoolGetDatum(false);
+	columns[SEND_COLUMN_REASON].isnull = true;
+	columns[SEND_COLUMN_ORDERING_KEY].isnull = true;
+	pgmqc_direct_insert_columns(rel, columns, map);
+	pfree(map);
 	table_close(rel, NoLock);
 
 	/* the statements that follow in this transaction see the message */

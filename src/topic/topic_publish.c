@@ -7,8 +7,11 @@
  * partitions for the ids about to be drawn must exist
  * (pgmqc_topic_before_send); a single message is then inserted straight
  * into its partition, its msg_id drawn here, because routing a row through
- * the partitioned log costs more than the insert itself.  A batch goes
- * through the log.  deliver_at is NULL unless the message is delayed.
+ * the partitioned log costs more than the insert itself: written directly
+ * (heap and index inserts, common/direct_rows.c), or by a kept statement
+ * when the partition is not as pgmq_c made it (a trigger, a CHECK
+ * constraint, a column added by a superuser).  A batch goes through the
+ * log.  deliver_at is NULL unless the message is delayed.
  *
  * Ordering rules relied on by the settled ids of topics: the sending
  * transaction has its XID assigned before it draws a msg_id
@@ -26,12 +29,17 @@
  */
 #include "postgres.h"
 
+#include "access/table.h"
+#include "access/xact.h"
+#include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "utils/builtins.h"
 #include "utils/fmgrprotos.h"
+#include "utils/rel.h"
 
 #include "pgmq_c.h"
 #include "shared_memory/shared_memory.h"
+#include "common/direct_rows.h"
 #include "common/intervals.h"
 #include "common/sending.h"
 #include "common/statements.h"
@@ -57,6 +65,107 @@ partition_plan(PgmqcQueue *topic, int64 msg_id)
 		elog(ERROR, "could not make the partition for msg_id " INT64_FORMAT " of topic \"%s\"",
 			 msg_id, topic->name);
 	return plan;
+}
+
+/* The columns of a topic's log (0.7.0 added ordering_key). */
+typedef enum PublishColumn
+{
+	PUBLISH_COLUMN_MSG_ID,
+	PUBLISH_COLUMN_ENQUEUED_AT,
+	PUBLISH_COLUMN_DELIVER_AT,
+	PUBLISH_COLUMN_MESSAGE,
+	PUBLISH_COLUMN_HEADERS,
+	PUBLISH_COLUMN_ORDERING_KEY,
+	PUBLISH_NUM_COLUMNS
+} PublishColumn;
+
+/*
+ * Partition partno of topic's log, opened RowExclusiveLock for a direct
+ * row; NULL when it does not exist (yet).
+ */
+static Relation
+open_partition(PgmqcQueue *topic, int64 partno)
+{
+	char		name[NAMEDATALEN];
+	Relation	rel;
+
+	pgmqc_relation_name(name, REL_LOG_PARTITION, topic->queue_id, partno);
+	if (topic->partition_relid_number != partno)
+	{
+		topic->partition_relid = pgmqc_relation_oid(REL_LOG_PARTITION,
+													topic->queue_id, partno);
+		topic->partition_relid_number = OidIsValid(topic->partition_relid) ?
+			partno : -1;
+	}
+	rel = OidIsValid(topic->partition_relid) ?
+		try_table_open(topic->partition_relid, RowExclusiveLock) : NULL;
+	if (rel != NULL &&
+		(!rel->rd_rel->relispartition ||
+		 strcmp(RelationGetRelationName(rel), name) != 0))
+	{
+		/* dropped, and its OID taken by another relation since */
+		table_close(rel, RowExclusiveLock);
+		rel = NULL;
+	}
+	if (rel == NULL)
+		topic->partition_relid_number = -1;
+	return rel;
+}
+
+/*
+ * Append message msg_id (headers and ordering_key may be NULL) due after
+ * delay by inserting its row into its partition directly; false when the
+ * partition does not exist or is not as pgmq_c made it (the caller then
+ * runs the statement).
+ */
+static bool
+publish_direct(PgmqcQueue *topic, int64 msg_id, Jsonb *message,
+			   Jsonb *headers, Interval *delay, text *ordering_key)
+{
+	PgmqcDirectColumn columns[PUBLISH_NUM_COLUMNS] = {
+		[PUBLISH_COLUMN_MSG_ID] = {"msg_id", INT8OID, true},
+		[PUBLISH_COLUMN_ENQUEUED_AT] = {"enqueued_at", TIMESTAMPTZOID, true},
+		[PUBLISH_COLUMN_DELIVER_AT] = {"deliver_at", TIMESTAMPTZOID, true},
+		[PUBLISH_COLUMN_MESSAGE] = {"message", JSONBOID, true},
+		[PUBLISH_COLUMN_HEADERS] = {"headers", JSONBOID, true},
+		[PUBLISH_COLUMN_ORDERING_KEY] = {"ordering_key", TEXTOID,
+		ordering_key != NULL},
+	};
+	Relation	rel = open_partition(topic, msg_id / topic->partition_size);
+	int		   *map;
+	TimestampTz now;
+
+	if (rel == NULL)
+		return false;
+	map = pgmqc_direct_columns_fit(rel, columns, PUBLISH_NUM_COLUMNS);
+	if (map == NULL)
+	{
+		table_close(rel, RowExclusiveLock);
+		return false;
+	}
+
+	now = GetCurrentTimestamp();
+	columns[PUBLISH_COLUMN_MSG_ID].value = Int64GetDatum(msg_id);
+	columns[PUBLISH_COLUMN_ENQUEUED_AT].value = TimestampTzGetDatum(now);
+	if (pgmqc_interval_is_zero(delay))
+		columns[PUBLISH_COLUMN_DELIVER_AT].isnull = true;
+	else
+		columns[PUBLISH_COLUMN_DELIVER_AT].value =
+			DirectFunctionCall2(timestamptz_pl_interval,
+								TimestampTzGetDatum(now),
+								IntervalPGetDatum(delay));
+	columns[PUBLISH_COLUMN_MESSAGE].value = JsonbPGetDatum(message);
+	columns[PUBLISH_COLUMN_HEADERS].value = PointerGetDatum(headers);
+	columns[PUBLISH_COLUMN_HEADERS].isnull = headers == NULL;
+	columns[PUBLISH_COLUMN_ORDERING_KEY].value = PointerGetDatum(ordering_key);
+	columns[PUBLISH_COLUMN_ORDERING_KEY].isnull = ordering_key == NULL;
+	pgmqc_direct_insert_columns(rel, columns, map);
+	pfree(map);
+	table_close(rel, NoLock);
+
+	/* the statements that follow in this transaction see the message */
+	CommandCounterIncrement();
+	return true;
 }
 
 /*
@@ -100,7 +209,8 @@ pgmqc_topic_publish(PgmqcQueue *topic, Jsonb *message, Jsonb *headers,
 	nulls[SEND_NUM_ARGS] = ' ';
 	values[SEND_NUM_ARGS + 1] = PointerGetDatum(ordering_key);
 	nulls[SEND_NUM_ARGS + 1] = ordering_key ? ' ' : 'n';
-	if (SPI_execute_plan(partition_plan(topic, msg_id), values, nulls,
+	if (!publish_direct(topic, msg_id, message, headers, delay, ordering_key) &&
+		SPI_execute_plan(partition_plan(topic, msg_id), values, nulls,
 						 false, 0) != SPI_OK_INSERT)
 		elog(ERROR, "could not send to topic \"%s\"", topic->name);
 
