@@ -104,4 +104,15 @@ ALTER TABLE :direct_table DROP COLUMN note;
 -- a dropped column is left empty by the direct write
 SELECT pgmq_c.send('direct', '{"n": 6}') AS d6 \gset
 SELECT message FROM :direct_table WHERE msg_id = :d6;
+-- delete() removes a message's row directly too, and a DELETE trigger a
+-- superuser added makes it use the statement, which fires it
+SELECT pgmq_c.delete('direct', :d6) AS deleted_directly;
+SELECT count(*) AS left_behind FROM :direct_table WHERE msg_id = :d6;
+CREATE FUNCTION direct_gone() RETURNS trigger LANGUAGE plpgsql AS
+$$ BEGIN RAISE NOTICE 'trigger saw message % go', OLD.message; RETURN OLD; END $$;
+CREATE TRIGGER direct_gone AFTER DELETE ON :direct_table
+  FOR EACH ROW EXECUTE FUNCTION direct_gone();
+SELECT pgmq_c.delete('direct', :d5) AS deleted_through_trigger;
+DROP TRIGGER direct_gone ON :direct_table;
+DROP FUNCTION direct_gone();
 SELECT pgmq_c.drop_queue('direct');

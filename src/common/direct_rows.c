@@ -27,11 +27,18 @@
 
 #include "access/genam.h"
 #include "access/heapam.h"
+#include "access/stratnum.h"
+#include "access/tableam.h"
+#include "access/xact.h"
 #include "catalog/index.h"
+#include "catalog/pg_am.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_type.h"
 #include "executor/executor.h"
 #include "nodes/pg_list.h"
+#include "utils/fmgroids.h"
 #include "utils/rel.h"
+#include "utils/snapmgr.h"
 
 #include "common/direct_rows.h"
 
@@ -223,4 +230,100 @@ pgmqc_direct_insert(Relation rel, HeapTuple tuple)
 	if (estate != NULL)
 		FreeExecutorState(estate);
 	ExecDropSingleTupleTableSlot(slot);
+}
+
+/*
+ * The primary key of rel when it is one int8 column (a btree without
+ * predicate), opened with lockmode; NULL otherwise.
+ */
+Relation
+pgmqc_direct_open_int8_key(Relation rel, LOCKMODE lockmode)
+{
+	Relation	index;
+
+	list_free(RelationGetIndexList(rel));	/* sets rd_pkindex */
+	if (!OidIsValid(rel->rd_pkindex))
+		return NULL;
+	index = index_open(rel->rd_pkindex, lockmode);
+	if (index->rd_rel->relam != BTREE_AM_OID ||
+		index->rd_index->indnkeyatts != 1 ||
+		index->rd_index->indkey.values[0] == 0 ||
+		TupleDescAttr(RelationGetDescr(rel),
+					  index->rd_index->indkey.values[0] - 1)->atttypid != INT8OID ||
+		RelationGetIndexPredicate(index) != NIL)
+	{
+		index_close(index, lockmode);
+		return NULL;
+	}
+	return index;
+}
+
+/*
+ * Delete the row of rel whose key (in rel's int8 primary key "index") is
+ * key and that recheck(slot, arg) accepts, as "DELETE FROM rel WHERE key =
+ * $1 AND <recheck>" would: under READ COMMITTED, a row changed by a
+ * transaction that committed since the snapshot is locked in its newest
+ * version and checked again (the executor's EvalPlanQual; the lock stays
+ * to the end of the transaction, as the statement's would); under
+ * REPEATABLE READ or SERIALIZABLE such a row is a serialization failure.
+ * Returns whether a row was deleted; then slot holds it as it was.  rel
+ * must have passed pgmqc_direct_table_plain() and be locked
+ * RowExclusiveLock.  The deletion is made visible to the commands that
+ * follow.
+ */
+bool
+pgmqc_direct_delete(Relation rel, Relation index, int64 key,
+					PgmqcDirectRecheck recheck, void *arg,
+					TupleTableSlot *slot)
+{
+	Snapshot	snapshot;
+	IndexScanDesc scan;
+	ScanKeyData scankey;
+	CommandId	cid = GetCurrentCommandId(true);
+	bool		found;
+	bool		deleted = false;
+
+	snapshot = RegisterSnapshot(GetTransactionSnapshot());
+	ScanKeyInit(&scankey, 1, BTEqualStrategyNumber, F_INT8EQ,
+				Int64GetDatum(key));
+	scan = index_beginscan(rel, index, snapshot, 1, 0);
+	index_rescan(scan, &scankey, 1, NULL, 0);
+	found = index_getnext_slot(scan, ForwardScanDirection, slot);
+	index_endscan(scan);
+
+	while (found && recheck(slot, arg))
+	{
+		TM_FailureData failure;
+		TM_Result	result;
+		ItemPointerData tid = slot->tts_tid;
+
+		ExecMaterializeSlot(slot);
+		result = table_tuple_delete(rel, &tid, cid, snapshot, InvalidSnapshot,
+									true, &failure, false);
+		if (result == TM_Ok)
+		{
+			deleted = true;
+			break;
+		}
+		if (result == TM_SelfModified || result == TM_Invisible)
+			break;				/* gone in this transaction already */
+		if (IsolationUsesXactSnapshot())
+			ereport(ERROR,
+					(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+					 errmsg("could not serialize access due to concurrent %s",
+							result == TM_Deleted ? "delete" : "update")));
+		if (result != TM_Updated)
+			break;				/* deleted by a transaction that committed */
+
+		/* changed since the snapshot: lock the newest version, look again */
+		result = table_tuple_lock(rel, &failure.ctid, snapshot, slot, cid,
+								  LockTupleExclusive, LockWaitBlock,
+								  TUPLE_LOCK_FLAG_FIND_LAST_VERSION, &failure);
+		found = result == TM_Ok;
+	}
+
+	UnregisterSnapshot(snapshot);
+	if (deleted)
+		CommandCounterIncrement();
+	return deleted;
 }

@@ -15,6 +15,8 @@
 #define PGMQC_DIRECT_ROWS_H
 
 #include "access/htup.h"
+#include "executor/tuptable.h"
+#include "storage/lockdefs.h"
 #include "utils/relcache.h"
 
 /*
@@ -30,6 +32,9 @@ typedef struct PgmqcDirectColumn
 	bool		isnull;
 } PgmqcDirectColumn;
 
+/* whether the row in slot is still the one to delete (pgmqc_direct_delete) */
+typedef bool (*PgmqcDirectRecheck) (TupleTableSlot *slot, void *arg);
+
 extern bool pgmqc_direct_table_plain(Relation rel);
 extern int *pgmqc_direct_columns_fit(Relation rel,
 									 const PgmqcDirectColumn *columns,
@@ -40,5 +45,9 @@ extern void pgmqc_direct_insert_columns(Relation rel,
 extern bool pgmqc_direct_writable(Relation rel, const char *const *columns,
 								  int ncolumns);
 extern void pgmqc_direct_insert(Relation rel, HeapTuple tuple);
+extern Relation pgmqc_direct_open_int8_key(Relation rel, LOCKMODE lockmode);
+extern bool pgmqc_direct_delete(Relation rel, Relation index, int64 key,
+								PgmqcDirectRecheck recheck, void *arg,
+								TupleTableSlot *slot);
 
 #endif							/* PGMQC_DIRECT_ROWS_H */

@@ -11,6 +11,12 @@
  * matches read_ct NULL or 0.  Each statement runs on the message table
  * first and, for what it did not find there, on the delayed table.
  *
+ * The delete of one message from the message table -- a consumer's
+ * acknowledgement, the most frequent call after read -- runs without a
+ * statement (delete_direct: an index probe and heap_delete, with the
+ * statement's READ COMMITTED recheck, common/direct_rows.c); a table that
+ * is not as pgmq_c made it gets the statement.
+ *
  * Every function here runs its statements planned for their index paths
  * (pgmqc_plan_guard_begin): a plan made while a table looked empty (its
  * ANALYZE taken then) would otherwise scan the whole table on every call
@@ -25,8 +31,16 @@
  */
 #include "postgres.h"
 
+#include "access/genam.h"
+#include "access/table.h"
+#include "access/tableam.h"
+#include "catalog/pg_type.h"
+#include "executor/tuptable.h"
+#include "utils/rel.h"
+
 #include "pgmq_c.h"
 #include "shared_memory/shared_memory.h"
+#include "common/direct_rows.h"
 #include "common/intervals.h"
 #include "common/receipts.h"
 #include "common/statements.h"
@@ -65,6 +79,112 @@ tables_to_try(PgmqcQueue *queue)
 	return queue->has_keys ? lengthof(remove_order) : 2;
 }
 
+/* what delete_direct did */
+typedef enum DirectDelete
+{
+	DIRECT_DELETE_UNABLE,		/* the table is not as pgmq_c made it */
+	DIRECT_DELETE_ABSENT,		/* no such message (with that read_ct) */
+	DIRECT_DELETE_DONE,
+} DirectDelete;
+
+/* the receipt a direct delete holds to: read_ct, if given */
+typedef struct DeleteReceipt
+{
+	AttrNumber	read_ct_attnum;
+	bool		has_read_ct;
+	int32		read_ct;
+} DeleteReceipt;
+
+/* the row in slot is still the delivery of the receipt (arg) */
+static bool
+receipt_holds(TupleTableSlot *slot, void *arg)
+{
+	DeleteReceipt *receipt = (DeleteReceipt *) arg;
+	bool		isnull;
+	Datum		value;
+
+	if (!receipt->has_read_ct)
+		return true;
+	value = slot_getattr(slot, receipt->read_ct_attnum, &isnull);
+	return !isnull && DatumGetInt32(value) == receipt->read_ct;
+}
+
+/* the number of rel's column "name" of type "type", or 0 */
+static AttrNumber
+column_number(Relation rel, const char *name, Oid type)
+{
+	TupleDesc	desc = RelationGetDescr(rel);
+	int			i;
+
+	for (i = 0; i < desc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+
+		if (!att->attisdropped && att->atttypid == type &&
+			strcmp(NameStr(att->attname), name) == 0)
+			return (AttrNumber) (i + 1);
+	}
+	return 0;
+}
+
+/*
+ * Delete message msg_id (with read_ct, if has_read_ct) from the queue's
+ * message table without a statement, and release its ordering key.
+ */
+static DirectDelete
+delete_direct(PgmqcQueue *queue, int64 msg_id, bool has_read_ct,
+			  int32 read_ct)
+{
+	Relation	rel = try_table_open(queue->cache.relid, RowExclusiveLock);
+	Relation	index = NULL;
+	AttrNumber	key_attnum;
+	DeleteReceipt receipt;
+	TupleTableSlot *slot;
+	Datum		key = (Datum) 0;
+	bool		deleted;
+
+	if (rel == NULL)
+		return DIRECT_DELETE_UNABLE;	/* the statement says what is gone */
+	receipt.read_ct_attnum = column_number(rel, "read_ct", INT4OID);
+	receipt.has_read_ct = has_read_ct;
+	receipt.read_ct = read_ct;
+	key_attnum = column_number(rel, "ordering_key", TEXTOID);
+	if (receipt.read_ct_attnum == 0 || !pgmqc_direct_table_plain(rel) ||
+		(index = pgmqc_direct_open_int8_key(rel, RowExclusiveLock)) == NULL ||
+		index->rd_index->indkey.values[0] != column_number(rel, "msg_id", INT8OID))
+	{
+		if (index != NULL)
+			index_close(index, RowExclusiveLock);
+		table_close(rel, RowExclusiveLock);
+		return DIRECT_DELETE_UNABLE;
+	}
+
+	slot = table_slot_create(rel, NULL);
+	deleted = pgmqc_direct_delete(rel, index, msg_id, receipt_holds, &receipt,
+								  slot);
+	if (deleted && key_attnum != 0)
+	{
+		bool		isnull;
+
+		key = slot_getattr(slot, key_attnum, &isnull);
+		key = isnull ? (Datum) 0 : PointerGetDatum(DatumGetTextPCopy(key));
+	}
+	ExecDropSingleTupleTableSlot(slot);
+	index_close(index, NoLock);
+	table_close(rel, NoLock);
+
+	/* a key's head left: its next message follows (queue/ordering.c) */
+	if (key != (Datum) 0 && queue->has_keys)
+	{
+		PgmqcKeyRelease release;
+
+		pgmqc_key_release_init(&release);
+		pgmqc_key_release_add_key(&release, key, true);
+		pgmqc_key_release_finish(queue, &release);
+	}
+	return deleted ? DIRECT_DELETE_DONE : DIRECT_DELETE_ABSENT;
+}
+
 /*
  * Delete (or archive) one message; returns whether it was there (with the
  * given read_ct, if has_read_ct).  A message of an ordering key lets the
@@ -76,16 +196,30 @@ pgmqc_queue_remove(PgmqcQueue *queue, bool archive, int64 msg_id,
 {
 	Datum		values[2];
 	char		nulls[2] = {' ', ' '};
-	int			i;
-
-	int			guard = pgmqc_plan_guard_begin();
+	int			i = 0;
+	int			guard;
 	bool		found = false;
 
+	if (!archive)
+	{
+		switch (delete_direct(queue, msg_id, has_read_ct, read_ct))
+		{
+			case DIRECT_DELETE_DONE:
+				return true;
+			case DIRECT_DELETE_ABSENT:
+				i = 1;			/* not in the message table: the others */
+				break;
+			case DIRECT_DELETE_UNABLE:
+				break;
+		}
+	}
+
+	guard = pgmqc_plan_guard_begin();
 	values[0] = Int64GetDatum(msg_id);
 	values[1] = Int32GetDatum(read_ct);
 	if (!has_read_ct)
 		nulls[1] = 'n';
-	for (i = 0; i < tables_to_try(queue) && !found; i++)
+	for (; i < tables_to_try(queue) && !found; i++)
 	{
 		PgmqcQueueTable table = remove_order[i];
 

@@ -164,6 +164,18 @@ pgmqc_key_release_add_result(PgmqcKeyRelease * release, int n, int column,
 	}
 }
 
+/*
+ * Message with ordering key "key" (text) left the queue; heads as for
+ * pgmqc_key_release_add_result().
+ */
+void
+pgmqc_key_release_add_key(PgmqcKeyRelease * release, Datum key, bool heads)
+{
+	add_key(&release->keys, &release->nkeys, &release->maxkeys, key);
+	if (heads)
+		add_key(&release->heads, &release->nheads, &release->maxheads, key);
+}
+
 static Datum
 text_array(Datum *elems, int n)
 {

@@ -68,6 +68,8 @@ typedef struct PgmqcKeyRelease
 extern void pgmqc_key_release_init(PgmqcKeyRelease * release);
 extern void pgmqc_key_release_add_result(PgmqcKeyRelease * release, int n,
 										 int column, bool heads);
+extern void pgmqc_key_release_add_key(PgmqcKeyRelease * release, Datum key,
+									  bool heads);
 extern void pgmqc_key_release_add_ids(PgmqcQueue *queue,
 									  PgmqcKeyRelease * release,
 									  const int64 *ids, int n);
