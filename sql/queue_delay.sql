@@ -46,3 +46,25 @@ SELECT read_ct, message FROM pgmq_c.pop('later');
 SELECT pgmq_c.send('later', '{"far": 1}', NULL, '1 year') > 0 AS one_year;
 SELECT pgmq_c.send('later', '{"far": 2}', NULL, '364 days 23 hours') > 0 AS almost_a_year;
 SELECT pgmq_c.drop_queue('later');
+
+-- each read looks at the head of the delayed table's deliver_at index
+-- without a statement; without that index (a superuser dropped it) the
+-- statement looks, and due messages still arrive
+SELECT pgmq_c.create_queue('later2');
+SELECT format('pgmq_c.d_%s', queue_id) AS later2_delayed
+  FROM pgmq_c.list_queues() WHERE queue_name = 'later2' \gset
+SELECT pgmq_c.send('later2', '{"n": 1}', NULL, '100 milliseconds') > 0 AS sent;
+SELECT count(*) AS before_due FROM pgmq_c.read('later2', '1 hour', 10);
+SELECT pg_sleep(0.2);
+SELECT message FROM pgmq_c.read('later2', '1 hour', 10);
+SELECT indexrelid::regclass AS later2_index
+  FROM pg_index WHERE indrelid = :'later2_delayed'::regclass
+   AND NOT indisprimary \gset
+SELECT count(*) AS other_indexes FROM pg_index
+ WHERE indrelid = :'later2_delayed'::regclass AND NOT indisprimary;
+DROP INDEX :later2_index;
+SELECT pgmq_c.send('later2', '{"n": 2}', NULL, '100 milliseconds') > 0 AS sent;
+SELECT count(*) AS before_due FROM pgmq_c.read('later2', '1 hour', 10);
+SELECT pg_sleep(0.2);
+SELECT message FROM pgmq_c.read('later2', '1 hour', 10);
+SELECT pgmq_c.drop_queue('later2');

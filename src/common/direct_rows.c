@@ -36,6 +36,7 @@
 #include "catalog/pg_type.h"
 #include "executor/executor.h"
 #include "nodes/pg_list.h"
+#include "utils/datum.h"
 #include "utils/fmgroids.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
@@ -232,6 +233,24 @@ pgmqc_direct_insert(Relation rel, HeapTuple tuple)
 	ExecDropSingleTupleTableSlot(slot);
 }
 
+/* The number of rel's column "name" of type "type", or 0 when none. */
+AttrNumber
+pgmqc_direct_column_number(Relation rel, const char *name, Oid type)
+{
+	TupleDesc	desc = RelationGetDescr(rel);
+	int			i;
+
+	for (i = 0; i < desc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+
+		if (!att->attisdropped && att->atttypid == type &&
+			strcmp(NameStr(att->attname), name) == 0)
+			return (AttrNumber) (i + 1);
+	}
+	return 0;
+}
+
 /*
  * The primary key of rel when it is one int8 column (a btree without
  * predicate), opened with lockmode; NULL otherwise.
@@ -326,4 +345,70 @@ pgmqc_direct_delete(Relation rel, Relation index, int64 key,
 	if (deleted)
 		CommandCounterIncrement();
 	return deleted;
+}
+
+/*
+ * The btree index of rel whose only key is column attnum, without
+ * predicate, opened with lockmode; NULL when there is none.
+ */
+Relation
+pgmqc_direct_open_column_index(Relation rel, AttrNumber attnum,
+							   LOCKMODE lockmode)
+{
+	List	   *indexes = RelationGetIndexList(rel);
+	ListCell   *lc;
+	Relation	found = NULL;
+
+	foreach(lc, indexes)
+	{
+		Relation	index = index_open(lfirst_oid(lc), lockmode);
+
+		if (index->rd_rel->relam == BTREE_AM_OID &&
+			index->rd_index->indisvalid &&
+			index->rd_index->indnkeyatts == 1 &&
+			index->rd_index->indkey.values[0] == attnum &&
+			RelationGetIndexPredicate(index) == NIL)
+		{
+			found = index;
+			break;
+		}
+		index_close(index, lockmode);
+	}
+	list_free(indexes);
+	return found;
+}
+
+/*
+ * Column attnum of the first row of rel in the order of its btree index
+ * "index" that the statement's snapshot sees, as "SELECT column FROM rel
+ * ORDER BY <index key> LIMIT 1" would give it: false when rel has no row.
+ * The caller holds locks on rel and index.
+ */
+bool
+pgmqc_direct_first(Relation rel, Relation index, AttrNumber attnum,
+				   Datum *value, bool *isnull)
+{
+	Snapshot	snapshot = RegisterSnapshot(GetTransactionSnapshot());
+	TupleTableSlot *slot = table_slot_create(rel, NULL);
+	IndexScanDesc scan = index_beginscan(rel, index, snapshot, 0, 0);
+	bool		found;
+
+	index_rescan(scan, NULL, 0, NULL, 0);
+	found = index_getnext_slot(scan, ForwardScanDirection, slot);
+	if (found)
+	{
+		*value = slot_getattr(slot, attnum, isnull);
+		/* a by-reference value outlives the slot: copy it */
+		if (!*isnull)
+		{
+			Form_pg_attribute att = TupleDescAttr(RelationGetDescr(rel),
+												  attnum - 1);
+
+			*value = datumCopy(*value, att->attbyval, att->attlen);
+		}
+	}
+	index_endscan(scan);
+	ExecDropSingleTupleTableSlot(slot);
+	UnregisterSnapshot(snapshot);
+	return found;
 }

@@ -45,7 +45,14 @@ extern void pgmqc_direct_insert_columns(Relation rel,
 extern bool pgmqc_direct_writable(Relation rel, const char *const *columns,
 								  int ncolumns);
 extern void pgmqc_direct_insert(Relation rel, HeapTuple tuple);
+extern AttrNumber pgmqc_direct_column_number(Relation rel, const char *name,
+											 Oid type);
 extern Relation pgmqc_direct_open_int8_key(Relation rel, LOCKMODE lockmode);
+extern Relation pgmqc_direct_open_column_index(Relation rel,
+											   AttrNumber attnum,
+											   LOCKMODE lockmode);
+extern bool pgmqc_direct_first(Relation rel, Relation index,
+							   AttrNumber attnum, Datum *value, bool *isnull);
 extern bool pgmqc_direct_delete(Relation rel, Relation index, int64 key,
 								PgmqcDirectRecheck recheck, void *arg,
 								TupleTableSlot *slot);

@@ -250,6 +250,7 @@ reset_queue(PgmqcQueue *entry)
 	entry->has_keys = false;
 	entry->claim_from = 0;
 	entry->claim_from_until = 0;
+	entry->delayed_relid = InvalidOid;
 }
 
 static void

@@ -122,6 +122,9 @@ typedef struct PgmqcQueue
 	int64		claim_from;
 	TimestampTz claim_from_until;
 
+	/* the delayed table d_<id>, once looked up (queue/delayed.c) */
+	Oid			delayed_relid;
+
 	/* the caller's privileges on the queue, as last computed (access.c) */
 	Oid			access_role;
 	uint64		access_generation;

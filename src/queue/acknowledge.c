@@ -109,24 +109,6 @@ receipt_holds(TupleTableSlot *slot, void *arg)
 	return !isnull && DatumGetInt32(value) == receipt->read_ct;
 }
 
-/* the number of rel's column "name" of type "type", or 0 */
-static AttrNumber
-column_number(Relation rel, const char *name, Oid type)
-{
-	TupleDesc	desc = RelationGetDescr(rel);
-	int			i;
-
-	for (i = 0; i < desc->natts; i++)
-	{
-		Form_pg_attribute att = TupleDescAttr(desc, i);
-
-		if (!att->attisdropped && att->atttypid == type &&
-			strcmp(NameStr(att->attname), name) == 0)
-			return (AttrNumber) (i + 1);
-	}
-	return 0;
-}
-
 /*
  * Delete message msg_id (with read_ct, if has_read_ct) from the queue's
  * message table without a statement, and release its ordering key.
@@ -145,13 +127,13 @@ delete_direct(PgmqcQueue *queue, int64 msg_id, bool has_read_ct,
 
 	if (rel == NULL)
 		return DIRECT_DELETE_UNABLE;	/* the statement says what is gone */
-	receipt.read_ct_attnum = column_number(rel, "read_ct", INT4OID);
+	receipt.read_ct_attnum = pgmqc_direct_column_number(rel, "read_ct", INT4OID);
 	receipt.has_read_ct = has_read_ct;
 	receipt.read_ct = read_ct;
-	key_attnum = column_number(rel, "ordering_key", TEXTOID);
+	key_attnum = pgmqc_direct_column_number(rel, "ordering_key", TEXTOID);
 	if (receipt.read_ct_attnum == 0 || !pgmqc_direct_table_plain(rel) ||
 		(index = pgmqc_direct_open_int8_key(rel, RowExclusiveLock)) == NULL ||
-		index->rd_index->indkey.values[0] != column_number(rel, "msg_id", INT8OID))
+		index->rd_index->indkey.values[0] != pgmqc_direct_column_number(rel, "msg_id", INT8OID))
 	{
 		if (index != NULL)
 			index_close(index, RowExclusiveLock);

@@ -6,7 +6,10 @@
  *
  * Readers do it (claim.c) before they claim: a delayed message waits in
  * d_<id> until its deliver_at, and the first read after that moves it, up
- * to MATURE_BATCH at a time.
+ * to MATURE_BATCH at a time.  Every read first looks at the head of the
+ * deliver_at index, almost always to find nothing due: that look is an
+ * index probe without a statement (common/direct_rows.c), whose executor
+ * start-up would cost more than the probe.
  *
  * Copyright (c) 2026, pgmq_c developers
  *
@@ -17,16 +20,70 @@
  */
 #include "postgres.h"
 
+#include "access/genam.h"
+#include "access/table.h"
+#include "catalog/pg_type.h"
+#include "utils/rel.h"
 #include "utils/timestamp.h"
 
 #include "pgmq_c.h"
 #include "shared_memory/shared_memory.h"
+#include "common/direct_rows.h"
 #include "common/statements.h"
 #include "queue/queue.h"
 #include "common/object_cache.h"
 
 /* due delayed messages moved by one read, at most */
 #define MATURE_BATCH		1000
+
+/* what probe_direct found */
+typedef enum DueProbe
+{
+	DUE_PROBE_UNABLE,			/* no such table or index: the statement */
+	DUE_PROBE_EMPTY,
+	DUE_PROBE_HEAD,
+} DueProbe;
+
+/*
+ * The earliest deliver_at of the queue's delayed table (*head), read from
+ * its deliver_at index without a statement.
+ */
+static DueProbe
+probe_direct(PgmqcQueue *queue, TimestampTz *head)
+{
+	char		name[NAMEDATALEN];
+	Relation	rel = NULL;
+	Relation	index = NULL;
+	AttrNumber	attnum = 0;
+	Datum		value;
+	bool		isnull;
+	bool		found;
+
+	pgmqc_relation_name(name, REL_DELAYED, queue->queue_id, -1);
+	if (!OidIsValid(queue->delayed_relid))
+		queue->delayed_relid = pgmqc_relation_oid(REL_DELAYED, queue->queue_id, -1);
+	if (OidIsValid(queue->delayed_relid))
+		rel = try_table_open(queue->delayed_relid, AccessShareLock);
+	if (rel != NULL && strcmp(RelationGetRelationName(rel), name) == 0)
+		attnum = pgmqc_direct_column_number(rel, "deliver_at", TIMESTAMPTZOID);
+	if (attnum != 0)
+		index = pgmqc_direct_open_column_index(rel, attnum, AccessShareLock);
+	if (index == NULL)
+	{
+		/* dropped, or its OID taken by another relation since */
+		if (rel != NULL)
+			table_close(rel, AccessShareLock);
+		queue->delayed_relid = InvalidOid;
+		return DUE_PROBE_UNABLE;
+	}
+	found = pgmqc_direct_first(rel, index, attnum, &value, &isnull);
+	index_close(index, NoLock);
+	table_close(rel, NoLock);
+	if (!found || isnull)
+		return DUE_PROBE_EMPTY;
+	*head = DatumGetTimestampTz(value);
+	return DUE_PROBE_HEAD;
+}
 
 /*
  * Move due delayed messages into the message table.  The probe reads the
@@ -42,9 +99,18 @@ pgmqc_queue_mature_due(PgmqcQueue *queue)
 	bool		isnull;
 	Datum		args[2];
 
-	if (pgmqc_queue_run(queue, STMT_DUE_PROBE, NULL, NULL, 1) == 0)
-		return;
-	head = DatumGetTimestampTz(pgmqc_column(0, VALUE_COL, &isnull));
+	switch (probe_direct(queue, &head))
+	{
+		case DUE_PROBE_EMPTY:
+			return;
+		case DUE_PROBE_HEAD:
+			break;
+		case DUE_PROBE_UNABLE:
+			if (pgmqc_queue_run(queue, STMT_DUE_PROBE, NULL, NULL, 1) == 0)
+				return;
+			head = DatumGetTimestampTz(pgmqc_column(0, VALUE_COL, &isnull));
+			break;
+	}
 	now = GetCurrentTimestamp();
 	if (head > now)
 		return;
