@@ -466,4 +466,38 @@ SELECT * FROM pgmq_c.send_batch('ord_bad_t', ARRAY['{"m": "k1"}', '{"m": "e1"}']
 SELECT pgmq_c.drop_queue('ord_bad');
 SELECT pgmq_c.drop_topic('ord_bad_t');
 
+-- releasing a key (its count, its next message made the head) runs
+-- without statements: a next message still delayed goes to the delayed
+-- table, and the key's row goes with its last message; a keys table a
+-- superuser gave a trigger gets the statements, which fire it
+SELECT pgmq_c.create_queue('ord_direct');
+SELECT format('pgmq_c.k_%s', queue_id) AS ord_direct_keys
+  FROM pgmq_c.list_queues() WHERE queue_name = 'ord_direct' \gset
+SELECT pgmq_c.send('ord_direct', '{"m": "a1"}', ordering_key => 'a') AS a1 \gset
+SELECT pgmq_c.send('ord_direct', '{"m": "a2"}', ordering_key => 'a') AS a2 \gset
+SELECT pgmq_c.send('ord_direct', '{"m": "a3"}', ordering_key => 'a', delay => '1 hour') AS a3 \gset
+SELECT message->>'m' AS m FROM pgmq_c.read('ord_direct', '1 hour', 10);
+SELECT pgmq_c.delete('ord_direct', :a1) AS deleted;
+SELECT ordering_key, messages FROM :ord_direct_keys;
+SELECT message->>'m' AS m, read_ct, ordering_key FROM pgmq_c.read('ord_direct', '1 hour', 10);
+SELECT pgmq_c.delete('ord_direct', :a2) AS deleted;
+SELECT visible_length, delayed_length FROM pgmq_c.metrics('ord_direct');
+SELECT m, ordering_key, place FROM pgmqc_test.ord_where('ord_direct');
+SELECT pgmq_c.delete('ord_direct', :a3) AS deleted;
+SELECT count(*) AS key_rows FROM :ord_direct_keys;
+CREATE FUNCTION ord_direct_seen() RETURNS trigger LANGUAGE plpgsql AS
+$$ BEGIN RAISE NOTICE 'keys row of % %', OLD.ordering_key, lower(TG_OP); RETURN NULL; END $$;
+CREATE TRIGGER ord_direct_seen AFTER UPDATE OR DELETE ON :ord_direct_keys
+  FOR EACH ROW EXECUTE FUNCTION ord_direct_seen();
+SELECT pgmq_c.send('ord_direct', '{"m": "b1"}', ordering_key => 'b') AS b1 \gset
+SELECT pgmq_c.send('ord_direct', '{"m": "b2"}', ordering_key => 'b') AS b2 \gset
+SELECT message->>'m' AS m FROM pgmq_c.read('ord_direct', '1 hour', 10);
+SELECT pgmq_c.delete('ord_direct', :b1) AS deleted;
+SELECT message->>'m' AS m FROM pgmq_c.read('ord_direct', '1 hour', 10);
+SELECT pgmq_c.delete('ord_direct', :b2) AS deleted;
+SELECT count(*) AS key_rows FROM :ord_direct_keys;
+DROP TRIGGER ord_direct_seen ON :ord_direct_keys;
+DROP FUNCTION ord_direct_seen();
+SELECT pgmq_c.drop_queue('ord_direct');
+
 DROP FUNCTION pgmqc_test.ord_where(text), pgmqc_test.ord_keys(text);

@@ -174,22 +174,18 @@ pgmqc_direct_insert_columns(Relation rel, const PgmqcDirectColumn *columns,
 }
 
 /*
- * Insert tuple into rel and into each of its indexes, as the executor's
- * ExecInsertIndexTuples does: an index with a predicate only when the row
- * satisfies it, index expressions evaluated.  rel must have passed
- * pgmqc_direct_table_plain() and be locked RowExclusiveLock; the caller
- * makes the row visible to the commands that follow
- * (CommandCounterIncrement).
+ * Insert index entries for tuple (already in rel's heap) into each of rel's
+ * indexes (only the summarizing ones, BRIN, if summarizing_only), as the
+ * executor's ExecInsertIndexTuples does: an index with a predicate only
+ * when the row satisfies it, index expressions evaluated.
  */
-void
-pgmqc_direct_insert(Relation rel, HeapTuple tuple)
+static void
+insert_index_entries(Relation rel, HeapTuple tuple, bool summarizing_only)
 {
 	TupleTableSlot *slot;
 	EState	   *estate = NULL;
 	List	   *indexes;
 	ListCell   *lc;
-
-	simple_heap_insert(rel, tuple);
 
 	slot = MakeSingleTupleTableSlot(RelationGetDescr(rel), &TTSOpsHeapTuple);
 	ExecStoreHeapTuple(tuple, slot, false);
@@ -201,6 +197,13 @@ pgmqc_direct_insert(Relation rel, HeapTuple tuple)
 		Datum		values[INDEX_MAX_KEYS];
 		bool		nulls[INDEX_MAX_KEYS];
 
+#if PG_VERSION_NUM >= 160000
+		if (summarizing_only && !info->ii_Summarizing)
+		{
+			index_close(index, NoLock);
+			continue;
+		}
+#endif
 		if ((info->ii_Predicate != NIL || info->ii_Expressions != NIL) &&
 			estate == NULL)
 		{
@@ -231,6 +234,74 @@ pgmqc_direct_insert(Relation rel, HeapTuple tuple)
 	if (estate != NULL)
 		FreeExecutorState(estate);
 	ExecDropSingleTupleTableSlot(slot);
+}
+
+/*
+ * Insert tuple into rel and into each of its indexes, as an INSERT would.
+ * rel must have passed pgmqc_direct_table_plain() and be locked
+ * RowExclusiveLock; the caller makes the row visible to the commands that
+ * follow (CommandCounterIncrement).
+ */
+void
+pgmqc_direct_insert(Relation rel, HeapTuple tuple)
+{
+	simple_heap_insert(rel, tuple);
+	insert_index_entries(rel, tuple, false);
+}
+
+/*
+ * Lock the row in slot -- found with the statement's snapshot -- for update
+ * in its newest version, as an UPDATE or DELETE statement would reach it:
+ * under READ COMMITTED a row changed by a transaction that committed since
+ * the snapshot is followed to its newest version (left in slot); under
+ * REPEATABLE READ or SERIALIZABLE that is a serialization failure.  Waits
+ * for a transaction in progress that holds the row.  Returns false when
+ * the row was deleted meanwhile, or changed by this transaction since.
+ */
+bool
+pgmqc_direct_lock_newest(Relation rel, TupleTableSlot *slot, Snapshot snapshot)
+{
+	TM_FailureData failure;
+	TM_Result	result;
+	ItemPointerData tid = slot->tts_tid;
+
+	result = table_tuple_lock(rel, &tid, snapshot, slot,
+							  GetCurrentCommandId(true), LockTupleExclusive,
+							  LockWaitBlock,
+							  IsolationUsesXactSnapshot() ? 0 :
+							  TUPLE_LOCK_FLAG_FIND_LAST_VERSION,
+							  &failure);
+	if (result == TM_Ok)
+		return true;
+	if ((result == TM_Updated || result == TM_Deleted) &&
+		IsolationUsesXactSnapshot())
+		ereport(ERROR,
+				(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+				 errmsg("could not serialize access due to concurrent %s",
+						result == TM_Deleted ? "delete" : "update")));
+	return false;
+}
+
+/*
+ * Replace the row in slot, locked by pgmqc_direct_lock_newest(), with
+ * tuple, and index the new version unless the update was HOT.  The caller
+ * makes the change visible to the commands that follow.
+ */
+void
+pgmqc_direct_update_locked(Relation rel, TupleTableSlot *slot,
+						   HeapTuple tuple)
+{
+#if PG_VERSION_NUM >= 160000
+	TU_UpdateIndexes update_indexes;
+
+	simple_heap_update(rel, &slot->tts_tid, tuple, &update_indexes);
+	if (update_indexes != TU_None)
+		insert_index_entries(rel, tuple, update_indexes == TU_Summarizing);
+#else
+	simple_heap_update(rel, &slot->tts_tid, tuple);
+	if (!HeapTupleIsHeapOnly(tuple))
+		insert_index_entries(rel, tuple, false);
+#endif
 }
 
 /* The number of rel's column "name" of type "type", or 0 when none. */

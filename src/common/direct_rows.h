@@ -17,6 +17,7 @@
 #include "access/htup.h"
 #include "executor/tuptable.h"
 #include "storage/lockdefs.h"
+#include "utils/snapshot.h"
 #include "utils/relcache.h"
 
 /*
@@ -45,6 +46,10 @@ extern void pgmqc_direct_insert_columns(Relation rel,
 extern bool pgmqc_direct_writable(Relation rel, const char *const *columns,
 								  int ncolumns);
 extern void pgmqc_direct_insert(Relation rel, HeapTuple tuple);
+extern bool pgmqc_direct_lock_newest(Relation rel, TupleTableSlot *slot,
+									 Snapshot snapshot);
+extern void pgmqc_direct_update_locked(Relation rel, TupleTableSlot *slot,
+									   HeapTuple tuple);
 extern AttrNumber pgmqc_direct_column_number(Relation rel, const char *name,
 											 Oid type);
 extern Relation pgmqc_direct_open_int8_key(Relation rel, LOCKMODE lockmode);

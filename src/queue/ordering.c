@@ -22,7 +22,8 @@
  * messages only.  (The count and the promotion are one statement, whose
  * snapshot, taken before its lock waits, may not show a key's next
  * message: a second statement then promotes it.  One key, the common case,
- * has a short statement of its own.)
+ * is released without statements, queue/key_release.c, or, when its tables
+ * are not as pgmq_c made them, by a short statement of its own.)
  * Keys are released once per call, whatever tables the
  * call removed messages from: a call that deletes a head and the key's
  * next message deletes both (the next one is still pending), and locks the
@@ -203,9 +204,9 @@ one_key(PgmqcKeyRelease * release)
 }
 
 /* The wake-ups of messages promoted: visible now, or due at first_due. */
-static void
-announce_promoted(PgmqcQueue *queue, int32 visible, bool has_due,
-				  Datum first_due)
+void
+pgmqc_key_announce_promoted(PgmqcQueue *queue, int32 visible, bool has_due,
+							Datum first_due)
 {
 	if (pgmqc_shared == NULL)
 		return;
@@ -240,8 +241,8 @@ promote_next(PgmqcQueue *queue, Datum key)
 		DatumGetTimestampTz(values[TAKE_NEXT_COL_DELIVER_AT - 1]) <= GetCurrentTimestamp();
 	(void) pgmqc_queue_run(queue, visible ? STMT_KEY_PROMOTE_VISIBLE :
 						   STMT_KEY_PROMOTE_DELAYED, values, nulls, 0);
-	announce_promoted(queue, visible ? 1 : 0, !visible,
-					  values[TAKE_NEXT_COL_DELIVER_AT - 1]);
+	pgmqc_key_announce_promoted(queue, visible ? 1 : 0, !visible,
+								values[TAKE_NEXT_COL_DELIVER_AT - 1]);
 }
 
 /*
@@ -261,6 +262,11 @@ release_one_key(PgmqcQueue *queue, PgmqcKeyRelease * release)
 	bool		isnull;
 	int64		left;
 
+	/* without statements, unless the tables are not as pgmq_c made them */
+	if (pgmqc_key_release_direct(queue, release->keys[0], release->nkeys,
+								 release->nheads > 0))
+		return;
+
 	args[0] = release->keys[0];
 	args[1] = Int64GetDatum(release->nkeys);
 	args[2] = BoolGetDatum(release->nheads > 0);
@@ -273,7 +279,7 @@ release_one_key(PgmqcQueue *queue, PgmqcKeyRelease * release)
 	else if (release->nheads > 0)
 	{
 		if (DatumGetInt32(pgmqc_column(0, KEY_RELEASE_COL_MOVED, &isnull)) > 0)
-			announce_promoted(queue, 1, false, (Datum) 0);
+			pgmqc_key_announce_promoted(queue, 1, false, (Datum) 0);
 		else
 			promote_next(queue, release->keys[0]);
 	}
@@ -320,9 +326,9 @@ release_keys(PgmqcQueue *queue, PgmqcKeyRelease * release)
 	{
 		Datum		first_due = pgmqc_column(0, RELEASE_COL_FIRST_DUE, &isnull);
 
-		announce_promoted(queue,
-						  DatumGetInt32(pgmqc_column(0, RELEASE_COL_VISIBLE, &isnull)),
-						  !isnull, first_due);
+		pgmqc_key_announce_promoted(queue,
+									DatumGetInt32(pgmqc_column(0, RELEASE_COL_VISIBLE, &isnull)),
+									!isnull, first_due);
 	}
 	if (nforget > 0)
 	{
@@ -338,9 +344,9 @@ release_keys(PgmqcQueue *queue, PgmqcKeyRelease * release)
 		args[1] = text_array(again, nagain);
 		(void) pgmqc_queue_run(queue, STMT_KEYS_PROMOTE, args, NULL, 1);
 		first_due = pgmqc_column(0, PROMOTE_COL_FIRST_DUE, &isnull);
-		announce_promoted(queue,
-						  DatumGetInt32(pgmqc_column(0, PROMOTE_COL_VISIBLE, &isnull)),
-						  !isnull, first_due);
+		pgmqc_key_announce_promoted(queue,
+									DatumGetInt32(pgmqc_column(0, PROMOTE_COL_VISIBLE, &isnull)),
+									!isnull, first_due);
 	}
 }
 

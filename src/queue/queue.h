@@ -68,6 +68,8 @@ typedef struct PgmqcKeyRelease
 extern void pgmqc_key_release_init(PgmqcKeyRelease * release);
 extern void pgmqc_key_release_add_result(PgmqcKeyRelease * release, int n,
 										 int column, bool heads);
+extern void pgmqc_key_announce_promoted(PgmqcQueue *queue, int32 visible,
+										bool has_due, Datum first_due);
 extern void pgmqc_key_release_add_key(PgmqcKeyRelease * release, Datum key,
 									  bool heads);
 extern void pgmqc_key_release_add_ids(PgmqcQueue *queue,
@@ -77,6 +79,10 @@ extern void pgmqc_key_release_finish(PgmqcQueue *queue,
 									 PgmqcKeyRelease * release);
 extern void pgmqc_queue_release_result(PgmqcQueue *queue, int n, int column,
 									   bool heads);
+
+/* key_release.c */
+extern bool pgmqc_key_release_direct(PgmqcQueue *queue, Datum key,
+									 int64 count, bool head);
 
 /* watermark.c */
 extern int64 pgmqc_queue_advance_watermark(PgmqcQueue *queue);
