@@ -63,7 +63,7 @@ throughput)
 			return (n % 2) ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
 		}
 		BEGIN { nm["send1"] = "send 1/tx"; nm["send100"] = "send_batch 100"; nm["rd1"] = "read 1 + delete 1"
-		        nm["rd100"] = "read 100 + delete 100"; nm["pop1"] = "pop 1"
+		        nm["rd1a"] = "read 1 + delete 1, autocommit"; nm["rd100"] = "read 100 + delete 100"; nm["pop1"] = "pop 1"
 		        nm["rdack1"] = "read 1 deleting the last" }
 		$1 == 1 && $9 == 1 {
 			k = $2 SUBSEP $3

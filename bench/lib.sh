@@ -357,13 +357,16 @@ pgbench_run() {
 # (consumers), names
 # shellcheck disable=SC2034 # read by the callers
 t1_defs() {
-	declare -gA T1_BATCH=([send1]=1 [send100]=100 [rd1]=1 [rd100]=100 [pop1]=1
-		[rdack1]=1)
+	declare -gA T1_BATCH=([send1]=1 [send100]=100 [rd1]=1 [rd1a]=1 [rd100]=100
+		[pop1]=1 [rdack1]=1)
 	declare -gA T1_FILL=([send1]=0 [send100]=0
-		[rd1]=$((20000 * BENCH_SECONDS)) [pop1]=$((25000 * BENCH_SECONDS))
+		[rd1]=$((20000 * BENCH_SECONDS)) [rd1a]=$((20000 * BENCH_SECONDS))
+		[pop1]=$((25000 * BENCH_SECONDS))
 		[rd100]=$((180000 * BENCH_SECONDS)) [rdack1]=$((25000 * BENCH_SECONDS)))
 	declare -gA T1_NAME=([send1]="send 1/tx" [send100]="send_batch 100"
-		[rd1]="read 1 + delete 1" [rd100]="read 100 + delete 100" [pop1]="pop 1"
+		[rd1]="read 1 + delete 1 (one transaction)"
+		[rd1a]="read 1 + delete 1 (two autocommit statements)"
+		[rd100]="read 100 + delete 100" [pop1]="pop 1"
 		[rdack1]="read 1 deleting the last (vs pop 1)")
 	# a scenario whose baseline is another's script: the physical floor of
 	# a read that deletes the last message is the raw pop

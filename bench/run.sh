@@ -15,7 +15,8 @@
 # baseline run by run, and stops and removes the cluster at the end.
 #
 #   Table 1  throughput: send 1/tx, send_batch 100, read 1 + delete (one
-#            transaction, two statements), read 100 + delete 100 (id array),
+#            transaction, two statements; rd1a: two autocommit statements,
+#            issue 15's target >= 1.0), read 100 + delete 100 (id array),
 #            pop 1; read 1 that deletes the message the client read before
 #            (delete_ids, one autocommit statement: one commit per message)
 #            against the baseline's pop 1 (DELETE ... SKIP LOCKED RETURNING,
@@ -32,7 +33,7 @@
 #   BENCH_RUNS=3            runs per scenario and side (medians are printed)
 #   BENCH_SECONDS=10        seconds per pgbench run (tables 1 and 2)
 #   BENCH_CLIENTS="1 4"     client counts for table 1
-#   BENCH_SCENARIOS="send1 send100 rd1 rd100 pop1 rdack1"  table 1's scenarios
+#   BENCH_SCENARIOS="send1 send100 rd1 rd1a rd100 pop1 rdack1"  table 1's scenarios
 #   BENCH_TABLES="1 2 3"    which tables to produce
 #   BENCH_SKIP_PIN=1        same as leaving 3 out of BENCH_TABLES
 #   BENCH_PIN_SECONDS=360   length of each table-3 run (see xmin_pin.sh)
@@ -94,7 +95,7 @@ nok() { bench_nok 9 "$@"; }
 # ---------------------------------------------------------------- table 1
 
 t1_defs
-T1_ORDER=${BENCH_SCENARIOS:-"send1 send100 rd1 rd100 pop1 rdack1"}
+T1_ORDER=${BENCH_SCENARIOS:-"send1 send100 rd1 rd1a rd100 pop1 rdack1"}
 
 table1() {
 	local s c r side
