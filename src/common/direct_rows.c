@@ -250,58 +250,67 @@ pgmqc_direct_insert(Relation rel, HeapTuple tuple)
 }
 
 /*
- * Lock the row in slot -- found with the statement's snapshot -- for update
- * in its newest version, as an UPDATE or DELETE statement would reach it:
- * under READ COMMITTED a row changed by a transaction that committed since
- * the snapshot is followed to its newest version (left in slot); under
- * REPEATABLE READ or SERIALIZABLE that is a serialization failure.  Waits
- * for a transaction in progress that holds the row.  Returns false when
- * the row was deleted meanwhile, or changed by this transaction since.
+ * Update the row in slot to newtuple, or delete it (newtuple NULL), as an
+ * UPDATE or DELETE statement would: the row was found with snapshot, a
+ * transaction in progress that changes it is waited for, and one that
+ * committed a change since the snapshot is a serialization failure under
+ * REPEATABLE READ or SERIALIZABLE; under READ COMMITTED the row's newest
+ * version is then locked and left in slot, and PGMQC_DIRECT_RECHECK asks
+ * the caller to look at it again and call once more (the executor's
+ * EvalPlanQual; the lock lasts to the end of the transaction, as the
+ * statement's would).  PGMQC_DIRECT_GONE: the row was deleted meanwhile.
+ * An updated row gets new index entries unless the update was HOT.  rel
+ * must have passed pgmqc_direct_table_plain() and be locked
+ * RowExclusiveLock; the caller makes the change visible to the commands
+ * that follow.
  */
-bool
-pgmqc_direct_lock_newest(Relation rel, TupleTableSlot *slot, Snapshot snapshot)
+PgmqcDirectChange
+pgmqc_direct_change(Relation rel, TupleTableSlot *slot, Snapshot snapshot,
+					HeapTuple newtuple)
 {
+	CommandId	cid = GetCurrentCommandId(true);
+	ItemPointerData tid = slot->tts_tid;
 	TM_FailureData failure;
 	TM_Result	result;
-	ItemPointerData tid = slot->tts_tid;
 
-	result = table_tuple_lock(rel, &tid, snapshot, slot,
-							  GetCurrentCommandId(true), LockTupleExclusive,
-							  LockWaitBlock,
-							  IsolationUsesXactSnapshot() ? 0 :
-							  TUPLE_LOCK_FLAG_FIND_LAST_VERSION,
-							  &failure);
+	if (newtuple == NULL)
+		result = heap_delete(rel, &tid, cid, InvalidSnapshot, true, &failure,
+							 false);
+	else
+	{
+		LockTupleMode lockmode;
+#if PG_VERSION_NUM >= 160000
+		TU_UpdateIndexes update_indexes;
+
+		result = heap_update(rel, &tid, newtuple, cid, InvalidSnapshot, true,
+							 &failure, &lockmode, &update_indexes);
+		if (result == TM_Ok && update_indexes != TU_None)
+			insert_index_entries(rel, newtuple,
+								 update_indexes == TU_Summarizing);
+#else
+		result = heap_update(rel, &tid, newtuple, cid, InvalidSnapshot, true,
+							 &failure, &lockmode);
+		if (result == TM_Ok && !HeapTupleIsHeapOnly(newtuple))
+			insert_index_entries(rel, newtuple, false);
+#endif
+	}
 	if (result == TM_Ok)
-		return true;
-	if ((result == TM_Updated || result == TM_Deleted) &&
-		IsolationUsesXactSnapshot())
+		return PGMQC_DIRECT_DONE;
+	if (result != TM_Updated && result != TM_Deleted)
+		return PGMQC_DIRECT_GONE;	/* changed by this transaction already */
+	if (IsolationUsesXactSnapshot())
 		ereport(ERROR,
 				(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
 				 errmsg("could not serialize access due to concurrent %s",
 						result == TM_Deleted ? "delete" : "update")));
-	return false;
-}
+	if (result == TM_Deleted)
+		return PGMQC_DIRECT_GONE;
 
-/*
- * Replace the row in slot, locked by pgmqc_direct_lock_newest(), with
- * tuple, and index the new version unless the update was HOT.  The caller
- * makes the change visible to the commands that follow.
- */
-void
-pgmqc_direct_update_locked(Relation rel, TupleTableSlot *slot,
-						   HeapTuple tuple)
-{
-#if PG_VERSION_NUM >= 160000
-	TU_UpdateIndexes update_indexes;
-
-	simple_heap_update(rel, &slot->tts_tid, tuple, &update_indexes);
-	if (update_indexes != TU_None)
-		insert_index_entries(rel, tuple, update_indexes == TU_Summarizing);
-#else
-	simple_heap_update(rel, &slot->tts_tid, tuple);
-	if (!HeapTupleIsHeapOnly(tuple))
-		insert_index_entries(rel, tuple, false);
-#endif
+	/* changed since the snapshot: lock the newest version, look again */
+	result = table_tuple_lock(rel, &failure.ctid, snapshot, slot, cid,
+							  LockTupleExclusive, LockWaitBlock,
+							  TUPLE_LOCK_FLAG_FIND_LAST_VERSION, &failure);
+	return result == TM_Ok ? PGMQC_DIRECT_RECHECK : PGMQC_DIRECT_GONE;
 }
 
 /* The number of rel's column "name" of type "type", or 0 when none. */
@@ -369,7 +378,6 @@ pgmqc_direct_delete(Relation rel, Relation index, int64 key,
 	Snapshot	snapshot;
 	IndexScanDesc scan;
 	ScanKeyData scankey;
-	CommandId	cid = GetCurrentCommandId(true);
 	bool		found;
 	bool		deleted = false;
 
@@ -383,33 +391,15 @@ pgmqc_direct_delete(Relation rel, Relation index, int64 key,
 
 	while (found && recheck(slot, arg))
 	{
-		TM_FailureData failure;
-		TM_Result	result;
-		ItemPointerData tid = slot->tts_tid;
+		PgmqcDirectChange change;
 
-		ExecMaterializeSlot(slot);
-		result = table_tuple_delete(rel, &tid, cid, snapshot, InvalidSnapshot,
-									true, &failure, false);
-		if (result == TM_Ok)
+		ExecMaterializeSlot(slot);	/* the row as it was, for the caller */
+		change = pgmqc_direct_change(rel, slot, snapshot, NULL);
+		if (change != PGMQC_DIRECT_RECHECK)
 		{
-			deleted = true;
+			deleted = change == PGMQC_DIRECT_DONE;
 			break;
 		}
-		if (result == TM_SelfModified || result == TM_Invisible)
-			break;				/* gone in this transaction already */
-		if (IsolationUsesXactSnapshot())
-			ereport(ERROR,
-					(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
-					 errmsg("could not serialize access due to concurrent %s",
-							result == TM_Deleted ? "delete" : "update")));
-		if (result != TM_Updated)
-			break;				/* deleted by a transaction that committed */
-
-		/* changed since the snapshot: lock the newest version, look again */
-		result = table_tuple_lock(rel, &failure.ctid, snapshot, slot, cid,
-								  LockTupleExclusive, LockWaitBlock,
-								  TUPLE_LOCK_FLAG_FIND_LAST_VERSION, &failure);
-		found = result == TM_Ok;
 	}
 
 	UnregisterSnapshot(snapshot);

@@ -33,6 +33,15 @@ typedef struct PgmqcDirectColumn
 	bool		isnull;
 } PgmqcDirectColumn;
 
+/* what pgmqc_direct_change did */
+typedef enum PgmqcDirectChange
+{
+	PGMQC_DIRECT_DONE,			/* updated or deleted */
+	PGMQC_DIRECT_GONE,			/* the row was deleted meanwhile */
+	PGMQC_DIRECT_RECHECK,		/* changed meanwhile: its newest version,
+								 * locked, is in the slot */
+}			PgmqcDirectChange;
+
 /* whether the row in slot is still the one to delete (pgmqc_direct_delete) */
 typedef bool (*PgmqcDirectRecheck) (TupleTableSlot *slot, void *arg);
 
@@ -46,10 +55,10 @@ extern void pgmqc_direct_insert_columns(Relation rel,
 extern bool pgmqc_direct_writable(Relation rel, const char *const *columns,
 								  int ncolumns);
 extern void pgmqc_direct_insert(Relation rel, HeapTuple tuple);
-extern bool pgmqc_direct_lock_newest(Relation rel, TupleTableSlot *slot,
-									 Snapshot snapshot);
-extern void pgmqc_direct_update_locked(Relation rel, TupleTableSlot *slot,
-									   HeapTuple tuple);
+extern PgmqcDirectChange pgmqc_direct_change(Relation rel,
+											 TupleTableSlot *slot,
+											 Snapshot snapshot,
+											 HeapTuple newtuple);
 extern AttrNumber pgmqc_direct_column_number(Relation rel, const char *name,
 											 Oid type);
 extern Relation pgmqc_direct_open_int8_key(Relation rel, LOCKMODE lockmode);

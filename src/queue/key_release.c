@@ -203,15 +203,16 @@ begin_key_scan(Relation rel, Relation index, Snapshot snapshot, Datum key,
 }
 
 /*
- * Count "count" messages off the key's row, locked in its newest version;
- * remove the row when none are left.  Returns the messages left, or -1
- * when the key has no row.
+ * Count "count" messages off the key's row, as an UPDATE of it would
+ * (waiting for a send of the key in progress); remove the row when none
+ * are left.  Returns the messages left, or -1 when the key has no row.
  */
 static int64
 count_off(ReleaseTables *tables, Datum key, int64 count)
 {
 	Snapshot	snapshot = RegisterSnapshot(GetTransactionSnapshot());
 	TupleTableSlot *slot = table_slot_create(tables->keys, NULL);
+	TupleDesc	desc = RelationGetDescr(tables->keys);
 	ScanKeyData scankey;
 	IndexScanDesc scan;
 	int64		left = -1;
@@ -221,37 +222,42 @@ count_off(ReleaseTables *tables, Datum key, int64 count)
 						  &scankey);
 	found = index_getnext_slot(scan, ForwardScanDirection, slot);
 	index_endscan(scan);
-	if (found && pgmqc_direct_lock_newest(tables->keys, slot, snapshot))
+	while (found)
 	{
 		bool		isnull;
+		HeapTuple	new = NULL;
+		PgmqcDirectChange change;
 
 		left = DatumGetInt64(slot_getattr(slot, tables->keys_messages, &isnull)) -
 			count;
-		if (left <= 0)
+		if (left > 0)
 		{
-			/* the key has no messages left: it leaves the keys table */
-			simple_heap_delete(tables->keys, &slot->tts_tid);
-			left = 0;
-		}
-		else
-		{
-			TupleDesc	desc = RelationGetDescr(tables->keys);
 			bool		should_free;
 			HeapTuple	old = ExecFetchSlotHeapTuple(slot, false, &should_free);
 			Datum	   *values = palloc0(desc->natts * sizeof(Datum));
 			bool	   *nulls = palloc0(desc->natts * sizeof(bool));
 			bool	   *replace = palloc0(desc->natts * sizeof(bool));
-			HeapTuple	new;
 
 			values[tables->keys_messages - 1] = Int64GetDatum(left);
 			replace[tables->keys_messages - 1] = true;
 			new = heap_modify_tuple(old, desc, values, nulls, replace);
-			pgmqc_direct_update_locked(tables->keys, slot, new);
-			heap_freetuple(new);
 			if (should_free)
 				heap_freetuple(old);
 		}
-		CommandCounterIncrement();
+		/* none left: the key leaves the keys table */
+		change = pgmqc_direct_change(tables->keys, slot, snapshot, new);
+		if (new != NULL)
+			heap_freetuple(new);
+		if (change == PGMQC_DIRECT_DONE)
+		{
+			left = Max(left, 0);
+			CommandCounterIncrement();
+			break;
+		}
+		left = -1;
+		if (change == PGMQC_DIRECT_GONE)
+			break;
+		/* PGMQC_DIRECT_RECHECK: count off the newest version */
 	}
 	ExecDropSingleTupleTableSlot(slot);
 	UnregisterSnapshot(snapshot);
@@ -266,51 +272,50 @@ count_off(ReleaseTables *tables, Datum key, int64 count)
 static bool
 take_next(ReleaseTables *tables, Datum key, Datum *values, bool *nulls)
 {
+	TupleDesc	desc = RelationGetDescr(tables->pending);
 	bool		taken = false;
+	bool		again = true;
 
-	for (;;)
+	while (again)
 	{
 		/* after the key's lock: sees every send that the lock waited for */
 		Snapshot	snapshot = RegisterSnapshot(GetTransactionSnapshot());
 		TupleTableSlot *slot = table_slot_create(tables->pending, NULL);
 		ScanKeyData scankey;
 		IndexScanDesc scan;
-		bool		found;
-		bool		gone = false;
+		PgmqcDirectChange change = PGMQC_DIRECT_GONE;
 		int			i;
 
+		CHECK_FOR_INTERRUPTS();
 		scan = begin_key_scan(tables->pending, tables->pending_index, snapshot,
 							  key, &scankey);
-		found = index_getnext_slot(scan, ForwardScanDirection, slot);
+		again = index_getnext_slot(scan, ForwardScanDirection, slot);
 		index_endscan(scan);
-		if (found)
+		while (again)
 		{
-			if (pgmqc_direct_lock_newest(tables->pending, slot, snapshot))
+			for (i = 0; i < PENDING_NUM_COLUMNS; i++)
 			{
-				for (i = 0; i < PENDING_NUM_COLUMNS; i++)
-				{
-					Form_pg_attribute att =
-					TupleDescAttr(RelationGetDescr(tables->pending),
-								  tables->pending_columns[i] - 1);
+				Form_pg_attribute att =
+				TupleDescAttr(desc, tables->pending_columns[i] - 1);
 
-					values[i] = slot_getattr(slot, tables->pending_columns[i],
-											 &nulls[i]);
-					if (!nulls[i])
-						values[i] = datumCopy(values[i], att->attbyval,
-											  att->attlen);
-				}
-				simple_heap_delete(tables->pending, &slot->tts_tid);
-				CommandCounterIncrement();
-				taken = true;
+				values[i] = slot_getattr(slot, tables->pending_columns[i],
+										 &nulls[i]);
+				if (!nulls[i])
+					values[i] = datumCopy(values[i], att->attbyval, att->attlen);
 			}
-			else
-				gone = true;	/* deleted meanwhile: the next one */
+			change = pgmqc_direct_change(tables->pending, slot, snapshot, NULL);
+			if (change != PGMQC_DIRECT_RECHECK)
+				break;
 		}
+		if (change == PGMQC_DIRECT_DONE)
+		{
+			CommandCounterIncrement();
+			taken = true;
+			again = false;
+		}
+		/* else deleted meanwhile (a delete() of it): the next one */
 		ExecDropSingleTupleTableSlot(slot);
 		UnregisterSnapshot(snapshot);
-		if (!gone)
-			break;
-		CHECK_FOR_INTERRUPTS();
 	}
 	return taken;
 }
