@@ -409,25 +409,29 @@ pgmqc_direct_delete(Relation rel, Relation index, int64 key,
 }
 
 /*
- * The btree index of rel whose only key is column attnum, without
- * predicate, opened with lockmode; NULL when there is none.
+ * The btree index of rel whose key columns are first and then second (0:
+ * first only), without predicate, opened with lockmode; NULL when there is
+ * none.
  */
 Relation
-pgmqc_direct_open_column_index(Relation rel, AttrNumber attnum,
-							   LOCKMODE lockmode)
+pgmqc_direct_open_column_index(Relation rel, AttrNumber first,
+							   AttrNumber second, LOCKMODE lockmode)
 {
 	List	   *indexes = RelationGetIndexList(rel);
 	ListCell   *lc;
 	Relation	found = NULL;
+	int			nkeys = second != 0 ? 2 : 1;
 
 	foreach(lc, indexes)
 	{
 		Relation	index = index_open(lfirst_oid(lc), lockmode);
+		int2vector *keys = &index->rd_index->indkey;
 
 		if (index->rd_rel->relam == BTREE_AM_OID &&
 			index->rd_index->indisvalid &&
-			index->rd_index->indnkeyatts == 1 &&
-			index->rd_index->indkey.values[0] == attnum &&
+			index->rd_index->indnkeyatts == nkeys &&
+			keys->values[0] == first &&
+			(nkeys == 1 || keys->values[1] == second) &&
 			RelationGetIndexPredicate(index) == NIL)
 		{
 			found = index;

@@ -63,7 +63,8 @@ extern AttrNumber pgmqc_direct_column_number(Relation rel, const char *name,
 											 Oid type);
 extern Relation pgmqc_direct_open_int8_key(Relation rel, LOCKMODE lockmode);
 extern Relation pgmqc_direct_open_column_index(Relation rel,
-											   AttrNumber attnum,
+											   AttrNumber first,
+											   AttrNumber second,
 											   LOCKMODE lockmode);
 extern bool pgmqc_direct_first(Relation rel, Relation index,
 							   AttrNumber attnum, Datum *value, bool *isnull);

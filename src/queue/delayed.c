@@ -67,7 +67,7 @@ probe_direct(PgmqcQueue *queue, TimestampTz *head)
 	if (rel != NULL && strcmp(RelationGetRelationName(rel), name) == 0)
 		attnum = pgmqc_direct_column_number(rel, "deliver_at", TIMESTAMPTZOID);
 	if (attnum != 0)
-		index = pgmqc_direct_open_column_index(rel, attnum, AccessShareLock);
+		index = pgmqc_direct_open_column_index(rel, attnum, 0, AccessShareLock);
 	if (index == NULL)
 	{
 		/* dropped, or its OID taken by another relation since */

@@ -101,39 +101,6 @@ open_queue_table(PgmqcRelation which, int32 queue_id)
 	return rel;
 }
 
-/*
- * The btree index of rel whose key columns are first (and then second, if
- * not 0), without predicate, opened RowExclusiveLock; NULL when none.
- */
-static Relation
-open_key_index(Relation rel, AttrNumber first, AttrNumber second)
-{
-	List	   *indexes = RelationGetIndexList(rel);
-	ListCell   *lc;
-	Relation	found = NULL;
-	int			nkeys = second != 0 ? 2 : 1;
-
-	foreach(lc, indexes)
-	{
-		Relation	index = index_open(lfirst_oid(lc), RowExclusiveLock);
-		int2vector *keys = &index->rd_index->indkey;
-
-		if (index->rd_rel->relam == BTREE_AM_OID &&
-			index->rd_index->indisvalid &&
-			index->rd_index->indnkeyatts == nkeys &&
-			keys->values[0] == first &&
-			(nkeys == 1 || keys->values[1] == second) &&
-			RelationGetIndexPredicate(index) == NIL)
-		{
-			found = index;
-			break;
-		}
-		index_close(index, RowExclusiveLock);
-	}
-	list_free(indexes);
-	return found;
-}
-
 static void
 close_tables(ReleaseTables *tables, LOCKMODE lockmode)
 {
@@ -164,7 +131,8 @@ open_tables(PgmqcQueue *queue, ReleaseTables *tables)
 	key_column = pgmqc_direct_column_number(tables->keys, "ordering_key", TEXTOID);
 	tables->keys_messages = pgmqc_direct_column_number(tables->keys, "messages", INT8OID);
 	if (key_column == 0 || tables->keys_messages == 0 ||
-		(tables->keys_index = open_key_index(tables->keys, key_column, 0)) == NULL ||
+		(tables->keys_index = pgmqc_direct_open_column_index(tables->keys, key_column, 0,
+															 RowExclusiveLock)) == NULL ||
 		!tables->keys_index->rd_index->indisunique)
 		goto unable;
 
@@ -179,8 +147,9 @@ open_tables(PgmqcQueue *queue, ReleaseTables *tables)
 	key_column = pgmqc_direct_column_number(tables->pending, "ordering_key", TEXTOID);
 	if (key_column == 0 ||
 		(tables->pending_index =
-		 open_key_index(tables->pending, key_column,
-						tables->pending_columns[PENDING_COLUMN_MSG_ID])) == NULL)
+		 pgmqc_direct_open_column_index(tables->pending, key_column,
+										tables->pending_columns[PENDING_COLUMN_MSG_ID],
+										RowExclusiveLock)) == NULL)
 		goto unable;
 	return true;
 
@@ -384,6 +353,28 @@ insert_head(PgmqcQueue *queue, Datum key, const Datum *values,
 }
 
 /*
+ * The message taken from the pending table (values, nulls) becomes its
+ * key's head by statement stmt (STMT_KEY_PROMOTE_VISIBLE or _DELAYED).
+ */
+static void
+promote_by_statement(PgmqcQueue *queue, PgmqcStatement stmt, Datum key,
+					 const Datum *values, const bool *nulls)
+{
+	Datum		args[6];
+	char		argnulls[6] = {' ', ' ', ' ', ' ', ' ', ' '};
+
+	args[0] = values[PENDING_COLUMN_MSG_ID];
+	args[1] = values[PENDING_COLUMN_ENQUEUED_AT];
+	args[2] = values[PENDING_COLUMN_DELIVER_AT];
+	argnulls[2] = nulls[PENDING_COLUMN_DELIVER_AT] ? 'n' : ' ';
+	args[3] = values[PENDING_COLUMN_MESSAGE];
+	args[4] = values[PENDING_COLUMN_HEADERS];
+	argnulls[4] = nulls[PENDING_COLUMN_HEADERS] ? 'n' : ' ';
+	args[5] = key;
+	(void) pgmqc_queue_run(queue, stmt, args, argnulls, 0);
+}
+
+/*
  * Release key (text) of "count" messages that left the queue, its head
  * among them if "head": count them off the key, forget it when none are
  * left, or make its next message the head.  Returns false, having changed
@@ -412,38 +403,15 @@ pgmqc_key_release_direct(PgmqcQueue *queue, Datum key, int64 count, bool head)
 	{
 		/* visible now */
 		if (!insert_head(queue, key, values, nulls))
-		{
-			Datum		args[6];
-			char		argnulls[6] = {' ', ' ', ' ', ' ', ' ', ' '};
-
-			args[0] = values[PENDING_COLUMN_MSG_ID];
-			args[1] = values[PENDING_COLUMN_ENQUEUED_AT];
-			args[2] = values[PENDING_COLUMN_DELIVER_AT];
-			argnulls[2] = nulls[PENDING_COLUMN_DELIVER_AT] ? 'n' : ' ';
-			args[3] = values[PENDING_COLUMN_MESSAGE];
-			args[4] = values[PENDING_COLUMN_HEADERS];
-			argnulls[4] = nulls[PENDING_COLUMN_HEADERS] ? 'n' : ' ';
-			args[5] = key;
-			(void) pgmqc_queue_run(queue, STMT_KEY_PROMOTE_VISIBLE, args,
-								   argnulls, 0);
-		}
+			promote_by_statement(queue, STMT_KEY_PROMOTE_VISIBLE, key, values,
+								 nulls);
 		pgmqc_key_announce_promoted(queue, 1, false, (Datum) 0);
 	}
 	else
 	{
 		/* its delay lasts: the delayed table, as a delayed send */
-		Datum		args[6];
-		char		argnulls[6] = {' ', ' ', ' ', ' ', ' ', ' '};
-
-		args[0] = values[PENDING_COLUMN_MSG_ID];
-		args[1] = values[PENDING_COLUMN_ENQUEUED_AT];
-		args[2] = values[PENDING_COLUMN_DELIVER_AT];
-		args[3] = values[PENDING_COLUMN_MESSAGE];
-		args[4] = values[PENDING_COLUMN_HEADERS];
-		argnulls[4] = nulls[PENDING_COLUMN_HEADERS] ? 'n' : ' ';
-		args[5] = key;
-		(void) pgmqc_queue_run(queue, STMT_KEY_PROMOTE_DELAYED, args,
-							   argnulls, 0);
+		promote_by_statement(queue, STMT_KEY_PROMOTE_DELAYED, key, values,
+							 nulls);
 		pgmqc_key_announce_promoted(queue, 0, true,
 									values[PENDING_COLUMN_DELIVER_AT]);
 	}
