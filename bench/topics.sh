@@ -62,6 +62,7 @@
 #   TOPICS_SECONDS=10         seconds per pgbench run (parts 1, 2, 4)
 #   TOPICS_CLIENTS="1 4"      client counts of parts 1 and 2
 #   TOPICS_PARTS="1 2 3 4"    which parts to run
+#   TOPICS_P2="rd1 rd100 rd100a"  which scenarios of part 2 to run
 #   TOPICS_STORAGE_N=1000000  messages of part 3
 #   TOPICS_STORAGE_CONSUME=1  0: part 3 measures after the send only
 #   TOPICS_SMALL=1000         messages of the small topic of part 4
@@ -271,7 +272,7 @@ print_part1() {
 
 # ---------------------------------------------------------------- part 2
 
-P2_ORDER="rd1 rd100 rd100a"
+P2_ORDER=${TOPICS_P2:-"rd1 rd100 rd100a"}
 declare -A P2_FILL=([rd1]=$((20000 * TOPICS_SECONDS)) [rd100]=$((150000 * TOPICS_SECONDS))
 	[rd100a]=$((150000 * TOPICS_SECONDS)))
 declare -A P2_NAME=([rd1]="read 1 + delete/ack 1" [rd100]="read 100 + delete/ack 100 (id array)"

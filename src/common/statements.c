@@ -233,6 +233,20 @@ typedef struct StatementDef
 	"WHERE ins.read_ct OPERATOR(pg_catalog.=) 1) x ON true"
 
 /*
+ * A fill that leases nothing (the worker's): the same rows handed out as by
+ * GROUP_FILL with no lease, without reading the messages' bodies.
+ */
+#define GROUP_HAND_OUT(extra_columns, extra_values) \
+	"WITH s AS (SELECT msg_id, deliver_at, headers, {key:} AS ordering_key FROM {log} " \
+	"WHERE msg_id OPERATOR(pg_catalog.>=) $1 AND msg_id OPERATOR(pg_catalog.<=) $2 " \
+	"ORDER BY msg_id LIMIT $3), " \
+	"ins AS (INSERT INTO {group} (msg_id, read_ct, vt" extra_columns ") " \
+	"SELECT s.msg_id, 0, COALESCE(s.deliver_at, '-infinity'::pg_catalog.timestamptz)" extra_values " " \
+	"FROM s WHERE $4 IS NULL OR s.headers OPERATOR(pg_catalog.@>) $4 RETURNING 1) " \
+	"SELECT (SELECT pg_catalog.count(*) FROM s), (SELECT pg_catalog.max(msg_id) FROM s), " \
+	"(SELECT pg_catalog.count(*) FROM ins)"
+
+/*
  * Of a statement promoting the pending messages n (their msg_ids): move
  * them (m) to the message table (iq) or, while their delay lasts, the
  * delayed table (id).
@@ -1050,6 +1064,21 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		GROUP_FILL("", ""),
 		6, {INT8OID, INT8OID, INT4OID, JSONBOID, INT4OID, INTERVALOID}
 	},
+	[STMT_GROUP_HAND_OUT] = {
+		ON_GROUP,
+		GROUP_HAND_OUT(", leased, ordering_key", ", false, s.ordering_key"),
+		4, {INT8OID, INT8OID, INT4OID, JSONBOID}
+	},
+	[STMT_GROUP_HAND_OUT_0_6] = {
+		ON_GROUP,
+		GROUP_HAND_OUT(", leased", ", false"),
+		4, {INT8OID, INT8OID, INT4OID, JSONBOID}
+	},
+	[STMT_GROUP_HAND_OUT_0_5] = {
+		ON_GROUP,
+		GROUP_HAND_OUT("", ""),
+		4, {INT8OID, INT8OID, INT4OID, JSONBOID}
+	},
 	[STMT_GROUP_SET_CURSOR] = {
 		ON_GROUP,
 		"UPDATE {cursors} SET next_id = $2 WHERE group_id OPERATOR(pg_catalog.=) $1",
@@ -1744,7 +1773,7 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 	/* every group of every topic, for the worker's fills */
 	[STMT_ALL_GROUPS] = {
 		ON_CATALOG,
-		"SELECT q.queue_name, g.group_name, g.group_id FROM pgmq_c.groups g "
+		"SELECT q.queue_name, g.group_name, g.group_id, g.topic_id FROM pgmq_c.groups g "
 		"JOIN pgmq_c.queues q ON q.queue_id OPERATOR(pg_catalog.=) g.topic_id "
 		"ORDER BY g.group_id",
 		0, {InvalidOid}, true

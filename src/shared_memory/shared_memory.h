@@ -48,6 +48,9 @@
 /* open sending transactions recorded per slot (senders.c) */
 #define PGMQC_SLOT_SENDERS	32
 
+/* consumer groups whose fills a slot's readers asked the worker for */
+#define PGMQC_SLOT_FILL_GROUPS	4
+
 /*
  * A wake-up count meaning "wake every sleeper of the slot": more than there
  * can be backends, yet small enough to add two of them without overflow.
@@ -89,6 +92,15 @@ typedef struct PgmqcSlot
 	Oid			watermark_relid;	/* message table; InvalidOid: none */
 	int64		watermark;
 	pg_atomic_uint32 fill_contended;	/* a reader found a group being filled */
+	pg_atomic_uint64 refill_at; /* a reader in a transaction block that claims
+								 * this msg_id or a later one asks the worker
+								 * to fill again (topic/group_fill.c);
+								 * PG_INT64_MAX: none */
+	pg_atomic_uint32 fill_groups[PGMQC_SLOT_FILL_GROUPS];	/* group ids a reader
+															 * asked the worker to
+															 * fill, 0: free */
+	pg_atomic_uint32 fill_overflow; /* more asked: fill every group of the
+									 * slot's topics */
 } PgmqcSlot;
 
 /*
@@ -137,7 +149,12 @@ extern PgmqcDbWorker *pgmqc_my_worker(bool request_start);
 extern void pgmqc_publish_due(int32 queue_id, TimestampTz due);
 extern void pgmqc_publish_slot_due(PgmqcSlot *slot, TimestampTz due);
 extern bool pgmqc_request_maintenance(void);
-extern bool pgmqc_request_fill(void);
+extern bool pgmqc_request_fill(int32 topic_id, int32 group_id);
+extern void pgmqc_take_fill_requests(const int32 *topic_ids, const int32 *group_ids,
+									 int n, bool *wanted);
+extern void pgmqc_set_refill_mark(int32 queue_id, int64 msg_id);
+extern void pgmqc_refill_if_due(int32 topic_id, int32 group_id,
+								int64 claimed_through);
 extern TimestampTz pgmqc_writable_since(void);
 
 /* wakeups.c: wake-ups at the end of the current transaction, and at due times */

@@ -33,6 +33,8 @@
 #include "access/xlog.h"
 #include "common/hashfn.h"
 #include "miscadmin.h"
+#include "nodes/bitmapset.h"
+#include "nodes/pg_list.h"
 #include "storage/ipc.h"
 #include "storage/lwlock.h"
 #include "storage/shmem.h"
@@ -71,6 +73,7 @@ pgmqc_shmem_startup(void)
 {
 	bool		found;
 	int			i;
+	int			j;
 
 	if (prev_shmem_startup_hook)
 		prev_shmem_startup_hook();
@@ -119,6 +122,10 @@ pgmqc_shmem_startup(void)
 			s->watermark_relid = InvalidOid;
 			s->watermark = 0;
 			pg_atomic_init_u32(&s->fill_contended, 0);
+			pg_atomic_init_u64(&s->refill_at, (uint64) PG_INT64_MAX);
+			for (j = 0; j < PGMQC_SLOT_FILL_GROUPS; j++)
+				pg_atomic_init_u32(&s->fill_groups[j], 0);
+			pg_atomic_init_u32(&s->fill_overflow, 0);
 		}
 	}
 	pgmqc_prepared_wakes_init();
@@ -269,13 +276,110 @@ pgmqc_request_maintenance(void)
 }
 
 /*
- * Ask this database's worker to fill the consumer groups (topic/group_fill.c);
- * false when there is no running worker to ask.
+ * Ask this database's worker to fill a consumer group (topic/group_fill.c);
+ * false when there is no running worker to ask.  The request is noted in
+ * the topic's slot, so that the worker fills the groups asked for, not
+ * every group of the database; when the slot has no room for the group,
+ * the worker fills every group of the slot's topics.
  */
 bool
-pgmqc_request_fill(void)
+pgmqc_request_fill(int32 topic_id, int32 group_id)
 {
+	PgmqcSlot  *slot = pgmqc_slot(topic_id);
+	int			i;
+
+	for (i = 0; i < PGMQC_SLOT_FILL_GROUPS; i++)
+	{
+		uint32		expected = 0;
+
+		if (pg_atomic_read_u32(&slot->fill_groups[i]) == (uint32) group_id ||
+			pg_atomic_compare_exchange_u32(&slot->fill_groups[i], &expected,
+										   (uint32) group_id) ||
+			expected == (uint32) group_id)
+			break;
+	}
+	if (i == PGMQC_SLOT_FILL_GROUPS)
+		pg_atomic_write_u32(&slot->fill_overflow, 1);
 	return request_work(false);
+}
+
+/*
+ * For the worker: which of these groups (group_ids[i] of topic
+ * topic_ids[i]) were asked to be filled?  Sets wanted[i].  Each request is
+ * taken once; one that comes meanwhile is either seen here or left for the
+ * next call.
+ */
+void
+pgmqc_take_fill_requests(const int32 *topic_ids, const int32 *group_ids,
+						 int n, bool *wanted)
+{
+	Bitmapset  *slots = NULL;
+	Bitmapset  *overflowed = NULL;
+	List	   *groups = NIL;
+	int			i;
+	int			k;
+
+	for (i = 0; i < n; i++)
+		slots = bms_add_member(slots, (int) (pgmqc_slot(topic_ids[i]) - pgmqc_shared->slots));
+	k = -1;
+	while ((k = bms_next_member(slots, k)) >= 0)
+	{
+		PgmqcSlot  *slot = &pgmqc_shared->slots[k];
+		int			j;
+
+		for (j = 0; j < PGMQC_SLOT_FILL_GROUPS; j++)
+		{
+			uint32		group_id;
+
+			if (pg_atomic_read_u32(&slot->fill_groups[j]) == 0)
+				continue;
+			group_id = pg_atomic_exchange_u32(&slot->fill_groups[j], 0);
+			if (group_id != 0)
+				groups = lappend_int(groups, (int) group_id);
+		}
+		if (pg_atomic_read_u32(&slot->fill_overflow) != 0 &&
+			pg_atomic_exchange_u32(&slot->fill_overflow, 0) != 0)
+			overflowed = bms_add_member(overflowed, k);
+	}
+	for (i = 0; i < n; i++)
+		wanted[i] = list_member_int(groups, group_ids[i]) ||
+			bms_is_member((int) (pgmqc_slot(topic_ids[i]) - pgmqc_shared->slots),
+						  overflowed);
+	bms_free(slots);
+	bms_free(overflowed);
+	list_free(groups);
+}
+
+/*
+ * A fill handed a group messages up to beyond msg_id: a reader in a
+ * transaction block that claims msg_id or later asks the worker to fill
+ * again (pgmqc_refill_if_due), before the group runs dry.  The slot keeps
+ * the lowest such mark of its topics' groups.  Needs the shared memory.
+ */
+void
+pgmqc_set_refill_mark(int32 queue_id, int64 msg_id)
+{
+	atomic_min_u64(&pgmqc_slot(queue_id)->refill_at, msg_id);
+}
+
+/*
+ * A reader of group group_id of topic topic_id, in a transaction block,
+ * claimed messages up to claimed_through:
+ * if that reached the slot's refill mark, the first to see it takes the
+ * mark away and asks the worker to fill.  A mark of another topic sharing
+ * the slot costs at most one fill request that finds enough ready.  Needs
+ * the shared memory.
+ */
+void
+pgmqc_refill_if_due(int32 topic_id, int32 group_id, int64 claimed_through)
+{
+	PgmqcSlot  *slot = pgmqc_slot(topic_id);
+
+	if ((int64) pg_atomic_read_u64(&slot->refill_at) > claimed_through)
+		return;
+	if ((int64) pg_atomic_exchange_u64(&slot->refill_at, (uint64) PG_INT64_MAX) <=
+		claimed_through)
+		(void) pgmqc_request_fill(topic_id, group_id);
 }
 
 /*

@@ -19,6 +19,7 @@
  */
 #include "postgres.h"
 
+#include "access/xact.h"
 #include "miscadmin.h"
 #include "utils/timestamp.h"
 
@@ -83,6 +84,32 @@ claim_group(PgmqcQueue *topic, PgmqcGroup *group, int32 qty, Interval *vt)
 	if (n > 0)
 		pgmqc_claim_wakeups(topic->queue_id, PGMQC_WAKE_ALL, false, vt);
 	return n;
+}
+
+/*
+ * A reader inside a transaction block leaves filling to the worker and
+ * waits for it when the group runs dry: having claimed n messages (in
+ * SPI_tuptable), ask the worker for the next fill once the claims reach
+ * the middle of the last one (group_fill.c), so that it comes before then.
+ */
+static void
+refill_ahead(PgmqcQueue *topic, PgmqcGroup *group, int n)
+{
+	int64		last = 0;
+	int			i;
+
+	if (pgmqc_shared == NULL || n == 0 || !IsTransactionBlock() ||
+		IsolationUsesXactSnapshot())
+		return;
+	for (i = 0; i < n; i++)
+	{
+		bool		isnull;
+		int64		msg_id = pgmqc_column_int64(i, MESSAGE_COL_MSG_ID, &isnull);
+
+		if (!isnull && msg_id > last)
+			last = msg_id;
+	}
+	pgmqc_refill_if_due(topic->queue_id, group->group_id, last);
 }
 
 /*
@@ -160,6 +187,7 @@ pgmqc_group_claim_or_wait(const char *topic_name, const char *group_name,
 		counts[0] = counts[1] = 0;
 
 		n = claim_group(topic, group, qty, vt);
+		refill_ahead(topic, group, n);
 		tables[0] = SPI_tuptable;
 		counts[0] = n;
 		if (n < qty)
@@ -175,6 +203,7 @@ pgmqc_group_claim_or_wait(const char *topic_name, const char *group_name,
 							TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
 														FILL_WAIT_MS));
 				counts[1] = claim_group(topic, group, qty - n, vt);
+				refill_ahead(topic, group, counts[1]);
 				tables[1] = SPI_tuptable;
 				n += counts[1];
 			}

@@ -43,6 +43,8 @@
 
 /* messages a fill examines at least (see pgmqc_group_fill) */
 #define FILL_MIN				256
+/* ... a fill of the worker's, and the fewest ready messages it leaves alone */
+#define WORKER_FILL				(4 * FILL_MIN)
 
 /*
  * Hand the group's next messages to its table, leasing up to "lease" of
@@ -71,7 +73,9 @@ pgmqc_group_fill(PgmqcQueue *topic, PgmqcGroup *group, int32 lease,
 {
 	int64		settled;
 	int64		next_id;
+	int64		first_id;
 	int64		examined;
+	int64		last_examined;
 	int32		limit;
 	Datum		args[6];
 	char		nulls[6] = {' ', ' ', ' ', ' ', ' ', ' '};
@@ -94,7 +98,7 @@ pgmqc_group_fill(PgmqcQueue *topic, PgmqcGroup *group, int32 lease,
 			group->cursor_seen = pgmqc_column_int64(0, VALUE_COL, &isnull);
 		if (group->cursor_seen > settled)
 			return 0;
-		if (pgmqc_request_fill())
+		if (pgmqc_request_fill(topic->queue_id, group->group_id))
 			return PGMQC_FILL_ASKED;
 	}
 
@@ -113,7 +117,7 @@ pgmqc_group_fill(PgmqcQueue *topic, PgmqcGroup *group, int32 lease,
 
 	limit = lease >= FILL_MIN / 4 ? lease : FILL_MIN;
 	if (in_worker)
-		limit = 4 * FILL_MIN;	/* readers in transaction blocks wait for it */
+		limit = WORKER_FILL;	/* readers in transaction blocks wait for it */
 	contended = pgmqc_shared != NULL &&
 		pg_atomic_exchange_u32(&pgmqc_slot(topic->queue_id)->fill_contended, 0) != 0;
 	if (contended)
@@ -129,16 +133,40 @@ pgmqc_group_fill(PgmqcQueue *topic, PgmqcGroup *group, int32 lease,
 		nulls[3] = 'n';
 	args[4] = Int32GetDatum(lease);
 	args[5] = IntervalPGetDatum(vt ? vt : &zero);
-	pgmqc_group_run(group, !group->retry.catalog_has_retries ? STMT_GROUP_FILL_0_5 :
-					topic->has_keys ? STMT_GROUP_FILL : STMT_GROUP_FILL_0_6,
-					args, nulls, 0);
-	examined = pgmqc_column_int64(0, FILL_COL_EXAMINED, &isnull);
+	if (lease > 0)
+	{
+		pgmqc_group_run(group, !group->retry.catalog_has_retries ? STMT_GROUP_FILL_0_5 :
+						topic->has_keys ? STMT_GROUP_FILL : STMT_GROUP_FILL_0_6,
+						args, nulls, 0);
+		examined = pgmqc_column_int64(0, FILL_COL_EXAMINED, &isnull);
+		last_examined = pgmqc_column_int64(0, FILL_COL_LAST_EXAMINED, &isnull);
+		*added = pgmqc_column_int64(0, FILL_COL_HANDED_OUT, &isnull);
+		(void) pgmqc_column(0, MESSAGE_COL_MSG_ID, &none_leased);
+	}
+	else
+	{
+		/* the worker's: no lease, no message bodies to read */
+		pgmqc_group_run(group, !group->retry.catalog_has_retries ? STMT_GROUP_HAND_OUT_0_5 :
+						topic->has_keys ? STMT_GROUP_HAND_OUT : STMT_GROUP_HAND_OUT_0_6,
+						args, nulls, 1);
+		examined = pgmqc_column_int64(0, HAND_OUT_COL_EXAMINED, &isnull);
+		last_examined = pgmqc_column_int64(0, HAND_OUT_COL_LAST_EXAMINED, &isnull);
+		*added = pgmqc_column_int64(0, HAND_OUT_COL_HANDED_OUT, &isnull);
+		none_leased = true;
+	}
+	first_id = next_id;
 	if (examined < limit)
 		next_id = settled + 1;	/* every message up to the settled id was seen */
 	else
-		next_id = pgmqc_column_int64(0, FILL_COL_LAST_EXAMINED, &isnull) + 1;
-	*added = pgmqc_column_int64(0, FILL_COL_HANDED_OUT, &isnull);
-	(void) pgmqc_column(0, MESSAGE_COL_MSG_ID, &none_leased);
+		next_id = last_examined + 1;
+
+	/*
+	 * Readers in transaction blocks wait for the worker's fills: the one that
+	 * claims half of what this fill leaves them asks for the next (shmem.c),
+	 * so the worker fills while they still have messages.
+	 */
+	if (pgmqc_shared != NULL && *added > (none_leased ? 0 : (int64) SPI_processed))
+		pgmqc_set_refill_mark(topic->queue_id, first_id + (next_id - first_id) / 2);
 
 	/* keep the leased rows in SPI_tuptable across the cursor update */
 	{
@@ -170,7 +198,7 @@ pgmqc_group_fill(PgmqcQueue *topic, PgmqcGroup *group, int32 lease,
 	return (int) SPI_processed;
 }
 
-/* Fill one group if it has fewer than FILL_MIN messages ready to claim. */
+/* Fill one group if it has fewer than WORKER_FILL messages ready to claim. */
 static void
 fill_one_group(const char *topic_name, const char *group_name)
 {
@@ -185,9 +213,9 @@ fill_one_group(const char *topic_name, const char *group_name)
 	if (group == NULL || !pgmqc_check_group_not_dropped(topic, group, true))
 		return;
 	args[0] = Int64GetDatum(pgmqc_group_watermark(group));
-	args[1] = Int32GetDatum(FILL_MIN);
+	args[1] = Int32GetDatum(WORKER_FILL);
 	pgmqc_group_run(group, STMT_GROUP_AVAILABLE, args, NULL, 1);
-	if (pgmqc_column_int64(0, VALUE_COL, &isnull) < FILL_MIN)
+	if (pgmqc_column_int64(0, VALUE_COL, &isnull) < WORKER_FILL)
 	{
 		int64		added;
 
@@ -213,9 +241,9 @@ run_fill_call(void *arg)
 }
 
 /*
- * The background worker's part (see pgmqc_group_fill): fill every group of
- * every topic of this database that has fewer than FILL_MIN messages ready
- * to claim.  Each group in a subtransaction of its own: a group or topic
+ * The background worker's part (see pgmqc_group_fill): fill every group
+ * whose readers asked since the last call (shmem.c) that has fewer than
+ * WORKER_FILL messages ready to claim.  Each group in a subtransaction of its own: a group or topic
  * whose tables are missing fails alone (a WARNING at most once a minute per
  * group), and the others are filled.  Inside SPI, in a transaction.
  */
@@ -225,6 +253,8 @@ pgmqc_fill_all_groups(void)
 	char	  **topics;
 	char	  **groups;
 	int32	   *ids;
+	int32	   *topic_ids;
+	bool	   *wanted;
 	uint64		n;
 	uint64		i;
 	int			guard = pgmqc_plan_guard_begin();
@@ -234,6 +264,8 @@ pgmqc_fill_all_groups(void)
 	topics = palloc((n + 1) * sizeof(char *));
 	groups = palloc((n + 1) * sizeof(char *));
 	ids = palloc((n + 1) * sizeof(int32));
+	topic_ids = palloc((n + 1) * sizeof(int32));
+	wanted = palloc((n + 1) * sizeof(bool));
 	for (i = 0; i < n; i++)
 	{
 		bool		isnull;
@@ -243,13 +275,17 @@ pgmqc_fill_all_groups(void)
 		groups[i] = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc,
 								 ALL_GROUPS_COL_GROUP_NAME);
 		ids[i] = DatumGetInt32(pgmqc_column(i, ALL_GROUPS_COL_GROUP_ID, &isnull));
+		topic_ids[i] = DatumGetInt32(pgmqc_column(i, ALL_GROUPS_COL_TOPIC_ID, &isnull));
 	}
+	pgmqc_take_fill_requests(topic_ids, ids, (int) n, wanted);
 	for (i = 0; i < n; i++)
 	{
 		FillCall	call = {topics[i], groups[i]};
 		ErrorData  *edata;
 
 		CHECK_FOR_INTERRUPTS();
+		if (!wanted[i])
+			continue;
 		edata = pgmqc_run_guarded(run_fill_call, &call);
 		if (edata == NULL)
 			continue;

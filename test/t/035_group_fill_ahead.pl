@@ -1,0 +1,105 @@
+# 035_group_fill_ahead.pl: the worker fills a consumer group for readers
+# inside transaction blocks before they run dry, and only the groups of the
+# topics whose readers asked.
+#
+# A reader inside BEGIN ... COMMIT does not fill its group itself (it would
+# hold the group's cursor until its commit): it asks the background worker
+# and waits for the worker's commit.  The worker hands out 1,024 messages
+# per fill.  The reader that claims past the middle of them asks for the
+# next fill at once, so the cursor moves on while the group still has
+# messages ready; before, nothing asked until a reader found the group
+# empty.  A request names its group: the worker fills that group, not
+# every group of the database (before, one reader's request filled them
+# all, 1,024 rows each).
+use strict;
+use warnings FATAL => 'all';
+use PostgreSQL::Test::Utils;
+use Test::More;
+use FindBin;
+use lib $FindBin::RealBin;
+use PgmqcTest;
+
+my $node = pgmqc_node('fill_ahead');
+
+sub sql { return $node->safe_psql('postgres', $_[0]); }
+
+sql(q{
+SELECT pgmq_c.create_topic('ta');
+SELECT pgmq_c.create_group('ta', 'g1', start_at => 'earliest');
+SELECT pgmq_c.create_group('ta', 'g2', start_at => 'earliest');
+SELECT pgmq_c.create_topic('tb');
+SELECT pgmq_c.create_group('tb', 'g1', start_at => 'earliest');
+SELECT count(*) FROM pgmq_c.send_batch('ta',
+	ARRAY(SELECT jsonb_build_object('n', i) FROM generate_series(1, 3000) i));
+SELECT count(*) FROM pgmq_c.send_batch('tb',
+	ARRAY(SELECT jsonb_build_object('n', i) FROM generate_series(1, 100) i));
+});
+
+# readers ask the worker only while one runs (else they fill themselves):
+# the calls above started it
+ok(defined worker_pid($node, 'postgres'), 'the worker runs');
+
+# "next_id rows" of a group: its cursor, and the rows handed to it and not
+# acknowledged
+sub group_pos_of
+{
+	my ($topic, $group) = @_;
+	my ($tid, $gid) = split /\|/, sql(qq{
+SELECT q.queue_id, g.group_id
+  FROM pgmq_c.queues q JOIN pgmq_c.groups g ON g.topic_id = q.queue_id
+ WHERE q.queue_name = '$topic' AND g.group_name = '$group'});
+	return sql(qq{
+SELECT (SELECT next_id FROM pgmq_c.c_$tid WHERE group_id = $gid)
+       || ' ' || (SELECT count(*) FROM pgmq_c.g_$gid)});
+}
+
+# one read of 100 and its ack, in one transaction block: "count first last"
+sub read_ack_block
+{
+	return sql(q{
+BEGIN;
+CREATE TEMP TABLE r ON COMMIT DROP AS
+  SELECT msg_id FROM pgmq_c.read_group('ta', 'g1', '1 hour', 100, '10 s');
+SELECT count(*) FROM pgmq_c.ack('ta', 'g1', ARRAY(SELECT msg_id FROM r));
+SELECT count(*) || ' ' || min(msg_id) || ' ' || max(msg_id) FROM r;
+COMMIT;});
+}
+
+my $first = read_ack_block();
+is((split /\n/, $first)[-1], '100 1 100',
+	'the first read in a transaction block gets messages 1 to 100 (the worker filled the group)');
+is(group_pos_of('ta', 'g1'), '1025 924',
+	'the worker handed the group 1,024 messages; 924 wait after the ack');
+
+# messages 101 to 600: the sixth read claims past message 513, the middle
+# of the fill, and asks for the next one
+my @got;
+push @got, (split /\n/, read_ack_block())[-1] for 1 .. 5;
+is_deeply(\@got, [ '100 101 200', '100 201 300', '100 301 400', '100 401 500', '100 501 600' ],
+	'five more reads in transaction blocks get the next 500 messages in order');
+
+my ($tid, $gid) = split /\|/, sql(q{
+SELECT q.queue_id, g.group_id
+  FROM pgmq_c.queues q JOIN pgmq_c.groups g ON g.topic_id = q.queue_id
+ WHERE q.queue_name = 'ta' AND g.group_name = 'g1'});
+ok( $node->poll_query_until(
+		'postgres', qq{SELECT next_id > 1025 FROM pgmq_c.c_$tid WHERE group_id = $gid}),
+	'the worker filled the group again while 424 messages were still ready');
+is(group_pos_of('ta', 'g1'), '2049 1448',
+	'the second fill handed out 1,024 more: 1,448 ready, none taken by the fill itself');
+
+is(group_pos_of('ta', 'g2'), '0 0',
+	'group g2 of the same topic, whose readers never asked, was not filled');
+is(group_pos_of('tb', 'g1'), '0 0',
+	'nor was the group of topic tb');
+
+# a reader of tb in a transaction block gets its topic filled
+is( sql(q{
+BEGIN;
+SELECT count(*) FROM pgmq_c.read_group('tb', 'g1', '1 hour', 10, '10 s');
+COMMIT;}),
+	'10',
+	'a reader of topic tb in a transaction block has its group filled');
+is(group_pos_of('tb', 'g1'), '101 100', 'all 100 messages of tb were handed out');
+
+done_testing();
