@@ -26,8 +26,8 @@
 #           1 group and of a topic with 10 groups (all 10 with the same
 #           backlog; 9 idle); 1 and 4 clients; ratio (target >= 0.9).  Read
 #           and delete/ack are one transaction (BEGIN ... COMMIT), as in
-#           run.sh; a third scenario runs read 100 and delete/ack 100 as two
-#           autocommit statements (queue and 1-group topic only): since
+#           run.sh; two more scenarios run read 1 / read 100 and delete/ack
+#           as two autocommit statements (queue and 1-group topic only): since
 #           303daf8 a read_group inside a transaction block has the
 #           background worker fill the group, outside one it fills itself.
 #           msg/s counts the messages actually consumed (empty and short
@@ -62,7 +62,7 @@
 #   TOPICS_SECONDS=10         seconds per pgbench run (parts 1, 2, 4)
 #   TOPICS_CLIENTS="1 4"      client counts of parts 1 and 2
 #   TOPICS_PARTS="1 2 3 4"    which parts to run
-#   TOPICS_P2="rd1 rd100 rd100a"  which scenarios of part 2 to run
+#   TOPICS_P2="rd1 rd1a rd100 rd100a"  which scenarios of part 2 to run
 #   TOPICS_STORAGE_N=1000000  messages of part 3
 #   TOPICS_STORAGE_CONSUME=1  0: part 3 measures after the send only
 #   TOPICS_SMALL=1000         messages of the small topic of part 4
@@ -272,13 +272,14 @@ print_part1() {
 
 # ---------------------------------------------------------------- part 2
 
-P2_ORDER=${TOPICS_P2:-"rd1 rd100 rd100a"}
-declare -A P2_FILL=([rd1]=$((20000 * TOPICS_SECONDS)) [rd100]=$((150000 * TOPICS_SECONDS))
-	[rd100a]=$((150000 * TOPICS_SECONDS)))
-declare -A P2_NAME=([rd1]="read 1 + delete/ack 1" [rd100]="read 100 + delete/ack 100 (id array)"
+P2_ORDER=${TOPICS_P2:-"rd1 rd1a rd100 rd100a"}
+declare -A P2_FILL=([rd1]=$((20000 * TOPICS_SECONDS)) [rd1a]=$((20000 * TOPICS_SECONDS))
+	[rd100]=$((150000 * TOPICS_SECONDS)) [rd100a]=$((150000 * TOPICS_SECONDS)))
+declare -A P2_NAME=([rd1]="read 1 + delete/ack 1" [rd1a]="read 1, then delete/ack 1, autocommit"
+	[rd100]="read 100 + delete/ack 100 (id array)"
 	[rd100a]="read 100, then delete/ack 100, autocommit")
 # the autocommit variant only against the 1-group topic
-declare -A P2_SIDES=([rd1]="$SIDES" [rd100]="$SIDES" [rd100a]="q t1")
+declare -A P2_SIDES=([rd1]="$SIDES" [rd1a]="q t1" [rd100]="$SIDES" [rd100a]="q t1")
 
 part2() {
 	local s c r side fill left ok rate xacts pos0 pos1 n tag

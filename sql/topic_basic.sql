@@ -179,4 +179,27 @@ DROP TRIGGER direct_seen ON :direct_partition;
 DROP FUNCTION direct_seen();
 SELECT pgmq_c.send('direct_t', '{"n": 5}') > :t3 AS sent_directly;
 SELECT message FROM :direct_log WHERE msg_id > :t3 ORDER BY msg_id;
+
+-- ack() of one message deletes the group's row directly: a stale delivery
+-- is refused and leaves the row, the right one removes it
+SELECT format('pgmq_c.g_%s', group_id) AS direct_group
+  FROM pgmq_c.groups WHERE group_name = 'g' \gset
+SELECT msg_id AS a1, read_ct AS a1_ct
+  FROM pgmq_c.read_group('direct_t', 'g', '1 hour', 1) \gset
+SELECT :a1 > :t3 AS read_a_new_message, :a1_ct AS delivery;
+SELECT pgmq_c.ack('direct_t', 'g', :a1, :a1_ct + 1) AS stale_ack;
+SELECT count(*) AS still_held FROM :direct_group WHERE msg_id = :a1;
+SELECT pgmq_c.ack('direct_t', 'g', :a1, :a1_ct) AS acked;
+SELECT count(*) AS held_after_ack FROM :direct_group WHERE msg_id = :a1;
+SELECT pgmq_c.ack('direct_t', 'g', :a1) AS acked_again;
+-- a group table a superuser changed gets the statement: its trigger fires
+SELECT msg_id AS a2 FROM pgmq_c.read_group('direct_t', 'g', '1 hour', 1) \gset
+CREATE FUNCTION direct_gone() RETURNS trigger LANGUAGE plpgsql AS
+$$ BEGIN RAISE NOTICE 'trigger saw delivery % go', OLD.read_ct; RETURN OLD; END $$;
+CREATE TRIGGER direct_gone AFTER DELETE ON :direct_group
+  FOR EACH ROW EXECUTE FUNCTION direct_gone();
+SELECT pgmq_c.ack('direct_t', 'g', :a2) AS acked_through_trigger;
+DROP TRIGGER direct_gone ON :direct_group;
+DROP FUNCTION direct_gone();
+SELECT count(*) AS held_after_ack FROM :direct_group WHERE msg_id = :a2;
 SELECT pgmq_c.drop_topic('direct_t');

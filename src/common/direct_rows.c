@@ -408,6 +408,86 @@ pgmqc_direct_delete(Relation rel, Relation index, int64 key,
 	return deleted;
 }
 
+/* the receipt a row must still match to be deleted: read_ct, if given */
+typedef struct DirectReceipt
+{
+	AttrNumber	read_ct_attnum;
+	bool		has_read_ct;
+	int32		read_ct;
+}			DirectReceipt;
+
+/* the row in slot is still the delivery of the receipt (arg) */
+static bool
+receipt_holds(TupleTableSlot *slot, void *arg)
+{
+	DirectReceipt *receipt = (DirectReceipt *) arg;
+	bool		isnull;
+	Datum		value;
+
+	if (!receipt->has_read_ct)
+		return true;
+	value = slot_getattr(slot, receipt->read_ct_attnum, &isnull);
+	return !isnull && DatumGetInt32(value) == receipt->read_ct;
+}
+
+/*
+ * Delete message msg_id of table relid (a queue's message table, a
+ * group's table: msg_id its int8 primary key, and read_ct) without a
+ * statement, as "DELETE ... WHERE msg_id = $1 AND ($2 IS NULL OR read_ct =
+ * $2)" would (pgmqc_direct_delete).  With text_column, *text_value is a
+ * copy of that column of the deleted row (NULL when it is NULL or the
+ * table has no such column).  PGMQC_RECEIPT_UNABLE when the table is gone
+ * or not as pgmq_c made it: the caller runs its statement, which says so
+ * or fires what was added.
+ */
+PgmqcReceiptDelete
+pgmqc_direct_delete_receipt(Oid relid, int64 msg_id, bool has_read_ct,
+							int32 read_ct, const char *text_column,
+							text **text_value)
+{
+	Relation	rel = try_table_open(relid, RowExclusiveLock);
+	Relation	index = NULL;
+	DirectReceipt receipt;
+	AttrNumber	text_attnum = 0;
+	TupleTableSlot *slot;
+	bool		deleted;
+
+	if (text_value != NULL)
+		*text_value = NULL;
+	if (rel == NULL)
+		return PGMQC_RECEIPT_UNABLE;
+	receipt.read_ct_attnum = pgmqc_direct_column_number(rel, "read_ct", INT4OID);
+	receipt.has_read_ct = has_read_ct;
+	receipt.read_ct = read_ct;
+	if (text_column != NULL)
+		text_attnum = pgmqc_direct_column_number(rel, text_column, TEXTOID);
+	if (receipt.read_ct_attnum == 0 || !pgmqc_direct_table_plain(rel) ||
+		(index = pgmqc_direct_open_int8_key(rel, RowExclusiveLock)) == NULL ||
+		index->rd_index->indkey.values[0] != pgmqc_direct_column_number(rel, "msg_id", INT8OID))
+	{
+		if (index != NULL)
+			index_close(index, RowExclusiveLock);
+		table_close(rel, RowExclusiveLock);
+		return PGMQC_RECEIPT_UNABLE;
+	}
+
+	slot = table_slot_create(rel, NULL);
+	deleted = pgmqc_direct_delete(rel, index, msg_id, receipt_holds, &receipt,
+								  slot);
+	if (deleted && text_attnum != 0 && text_value != NULL)
+	{
+		bool		isnull;
+		Datum		value = slot_getattr(slot, text_attnum, &isnull);
+
+		if (!isnull)
+			*text_value = DatumGetTextPCopy(value);
+	}
+	ExecDropSingleTupleTableSlot(slot);
+	index_close(index, NoLock);
+	table_close(rel, NoLock);
+	return deleted ? PGMQC_RECEIPT_DELETED : PGMQC_RECEIPT_ABSENT;
+}
+
 /*
  * The btree index of rel whose key columns are first and then second (0:
  * first only), without predicate, opened with lockmode; NULL when there is

@@ -72,4 +72,18 @@ extern bool pgmqc_direct_delete(Relation rel, Relation index, int64 key,
 								PgmqcDirectRecheck recheck, void *arg,
 								TupleTableSlot *slot);
 
+/* what pgmqc_direct_delete_receipt did */
+typedef enum PgmqcReceiptDelete
+{
+	PGMQC_RECEIPT_UNABLE,		/* the table is not as pgmq_c made it */
+	PGMQC_RECEIPT_ABSENT,		/* no such message (with that read_ct) */
+	PGMQC_RECEIPT_DELETED,
+}			PgmqcReceiptDelete;
+
+extern PgmqcReceiptDelete pgmqc_direct_delete_receipt(Oid relid, int64 msg_id,
+													  bool has_read_ct,
+													  int32 read_ct,
+													  const char *text_column,
+													  text **text_value);
+
 #endif							/* PGMQC_DIRECT_ROWS_H */

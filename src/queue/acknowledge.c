@@ -79,92 +79,31 @@ tables_to_try(PgmqcQueue *queue)
 	return queue->has_keys ? lengthof(remove_order) : 2;
 }
 
-/* what delete_direct did */
-typedef enum DirectDelete
-{
-	DIRECT_DELETE_UNABLE,		/* the table is not as pgmq_c made it */
-	DIRECT_DELETE_ABSENT,		/* no such message (with that read_ct) */
-	DIRECT_DELETE_DONE,
-} DirectDelete;
-
-/* the receipt a direct delete holds to: read_ct, if given */
-typedef struct DeleteReceipt
-{
-	AttrNumber	read_ct_attnum;
-	bool		has_read_ct;
-	int32		read_ct;
-} DeleteReceipt;
-
-/* the row in slot is still the delivery of the receipt (arg) */
-static bool
-receipt_holds(TupleTableSlot *slot, void *arg)
-{
-	DeleteReceipt *receipt = (DeleteReceipt *) arg;
-	bool		isnull;
-	Datum		value;
-
-	if (!receipt->has_read_ct)
-		return true;
-	value = slot_getattr(slot, receipt->read_ct_attnum, &isnull);
-	return !isnull && DatumGetInt32(value) == receipt->read_ct;
-}
-
 /*
  * Delete message msg_id (with read_ct, if has_read_ct) from the queue's
- * message table without a statement, and release its ordering key.
+ * message table without a statement (common/direct_rows.c), and release
+ * its ordering key.
  */
-static DirectDelete
+static PgmqcReceiptDelete
 delete_direct(PgmqcQueue *queue, int64 msg_id, bool has_read_ct,
 			  int32 read_ct)
 {
-	Relation	rel = try_table_open(queue->cache.relid, RowExclusiveLock);
-	Relation	index = NULL;
-	AttrNumber	key_attnum;
-	DeleteReceipt receipt;
-	TupleTableSlot *slot;
-	Datum		key = (Datum) 0;
-	bool		deleted;
+	text	   *key;
+	PgmqcReceiptDelete done;
 
-	if (rel == NULL)
-		return DIRECT_DELETE_UNABLE;	/* the statement says what is gone */
-	receipt.read_ct_attnum = pgmqc_direct_column_number(rel, "read_ct", INT4OID);
-	receipt.has_read_ct = has_read_ct;
-	receipt.read_ct = read_ct;
-	key_attnum = pgmqc_direct_column_number(rel, "ordering_key", TEXTOID);
-	if (receipt.read_ct_attnum == 0 || !pgmqc_direct_table_plain(rel) ||
-		(index = pgmqc_direct_open_int8_key(rel, RowExclusiveLock)) == NULL ||
-		index->rd_index->indkey.values[0] != pgmqc_direct_column_number(rel, "msg_id", INT8OID))
-	{
-		if (index != NULL)
-			index_close(index, RowExclusiveLock);
-		table_close(rel, RowExclusiveLock);
-		return DIRECT_DELETE_UNABLE;
-	}
-
-	slot = table_slot_create(rel, NULL);
-	deleted = pgmqc_direct_delete(rel, index, msg_id, receipt_holds, &receipt,
-								  slot);
-	if (deleted && key_attnum != 0)
-	{
-		bool		isnull;
-
-		key = slot_getattr(slot, key_attnum, &isnull);
-		key = isnull ? (Datum) 0 : PointerGetDatum(DatumGetTextPCopy(key));
-	}
-	ExecDropSingleTupleTableSlot(slot);
-	index_close(index, NoLock);
-	table_close(rel, NoLock);
+	done = pgmqc_direct_delete_receipt(queue->cache.relid, msg_id, has_read_ct,
+									   read_ct, "ordering_key", &key);
 
 	/* a key's head left: its next message follows (queue/ordering.c) */
-	if (key != (Datum) 0 && queue->has_keys)
+	if (done == PGMQC_RECEIPT_DELETED && key != NULL && queue->has_keys)
 	{
 		PgmqcKeyRelease release;
 
 		pgmqc_key_release_init(&release);
-		pgmqc_key_release_add_key(&release, key, true);
+		pgmqc_key_release_add_key(&release, PointerGetDatum(key), true);
 		pgmqc_key_release_finish(queue, &release);
 	}
-	return deleted ? DIRECT_DELETE_DONE : DIRECT_DELETE_ABSENT;
+	return done;
 }
 
 /*
@@ -186,12 +125,12 @@ pgmqc_queue_remove(PgmqcQueue *queue, bool archive, int64 msg_id,
 	{
 		switch (delete_direct(queue, msg_id, has_read_ct, read_ct))
 		{
-			case DIRECT_DELETE_DONE:
+			case PGMQC_RECEIPT_DELETED:
 				return true;
-			case DIRECT_DELETE_ABSENT:
+			case PGMQC_RECEIPT_ABSENT:
 				i = 1;			/* not in the message table: the others */
 				break;
-			case DIRECT_DELETE_UNABLE:
+			case PGMQC_RECEIPT_UNABLE:
 				break;
 		}
 	}

@@ -24,6 +24,7 @@
 #include "pgmq_c.h"
 #include "shared_memory/shared_memory.h"
 #include "common/dead_letters.h"
+#include "common/direct_rows.h"
 #include "common/intervals.h"
 #include "common/object_cache.h"
 #include "topic/topic.h"
@@ -32,7 +33,9 @@
 
 /*
  * Acknowledge one message; with has_read_ct, only the delivery read_ct.
- * False when the group does not hold it (or that delivery).
+ * False when the group does not hold it (or that delivery).  The group's
+ * row is deleted without a statement (common/direct_rows.c), unless its
+ * table is not as pgmq_c made it.
  */
 bool
 pgmqc_group_ack(PgmqcGroup *group, int64 msg_id, bool has_read_ct,
@@ -40,6 +43,17 @@ pgmqc_group_ack(PgmqcGroup *group, int64 msg_id, bool has_read_ct,
 {
 	Datum		args[2];
 	char		nulls[2] = {' ', ' '};
+
+	switch (pgmqc_direct_delete_receipt(group->cache.relid, msg_id, has_read_ct,
+										read_ct, NULL, NULL))
+	{
+		case PGMQC_RECEIPT_DELETED:
+			return true;
+		case PGMQC_RECEIPT_ABSENT:
+			return false;
+		case PGMQC_RECEIPT_UNABLE:
+			break;
+	}
 
 	args[0] = Int64GetDatum(msg_id);
 	args[1] = Int32GetDatum(read_ct);
