@@ -203,3 +203,22 @@ DROP TRIGGER direct_gone ON :direct_group;
 DROP FUNCTION direct_gone();
 SELECT count(*) AS held_after_ack FROM :direct_group WHERE msg_id = :a2;
 SELECT pgmq_c.drop_topic('direct_t');
+
+-- 300 leased messages at the head of a group: its claims start past them
+-- for a while, and one that finds nothing from there looks from the
+-- watermark again, as a queue's (queue_read): a lease that expired behind
+-- the start is delivered all the same
+SELECT pgmq_c.create_topic('leased_head_t');
+SELECT pgmq_c.create_group('leased_head_t', 'g', start_at => 'earliest');
+SELECT count(*) AS sent FROM pgmq_c.send_batch('leased_head_t', array_fill('{"x": 1}'::jsonb, ARRAY[302]));
+-- (all 302 handed to the group and leased, the last two given back)
+SELECT min(msg_id) AS lh1 FROM pgmq_c.read_group('leased_head_t', 'g', '1 hour', 302) \gset
+SELECT count(*) AS given_back FROM generate_series(300, 301) i,
+       pgmq_c.set_vt('leased_head_t', 'g', :lh1 + i, '0');
+SELECT msg_id - :lh1 AS rel_id FROM pgmq_c.read_group('leased_head_t', 'g', '1 hour', 1);
+SELECT msg_id - :lh1 AS rel_id, read_ct FROM pgmq_c.set_vt('leased_head_t', 'g', :lh1, '0');
+SELECT msg_id - :lh1 AS ra FROM pgmq_c.read_group('leased_head_t', 'g', '1 hour', 1) \gset
+SELECT msg_id - :lh1 AS rb FROM pgmq_c.read_group('leased_head_t', 'g', '1 hour', 1) \gset
+SELECT ARRAY[least(:ra, :rb), greatest(:ra, :rb)] AS rel_ids;
+SELECT count(*) AS nothing_left FROM pgmq_c.read_group('leased_head_t', 'g', '1 hour', 1);
+SELECT pgmq_c.drop_topic('leased_head_t');

@@ -3,8 +3,9 @@
  * claiming.c
  *		What the claims of queues (queue/claim.c) and of consumer groups
  *		(topic/group_claims.c) arrange around themselves: the wake-ups a
- *		claim implies, the sleep between two attempts, and the quiet look
- *		that lets a queue's wait skip its first look.
+ *		claim implies, the sleep between two attempts, the quiet look
+ *		that lets a queue's wait skip its first look, and where a claim
+ *		starts past a leased head.
  *
  * Copyright (c) 2026, pgmq_c developers
  *
@@ -24,6 +25,7 @@
 #include "common/claiming.h"
 #include "common/intervals.h"
 #include "common/security.h"
+#include "common/statements.h"
 
 /*
  * After a claim that leased messages of wake-up slot queue_id for vt:
@@ -124,4 +126,47 @@ pgmqc_quiet_look_holds(PgmqcQuietLook *look, int32 queue_id, uint64 seen,
 		!IsolationUsesXactSnapshot() &&
 		look->until >= deadline &&
 		pgmqc_slot_quiet(queue_id, seen);
+}
+
+/*
+ * Leased messages at the head of a queue or group (the heads of busy
+ * ordering keys, slow consumers' messages) are walked by every claim from
+ * the watermark.  When a claim found its first message more than
+ * CLAIM_SKIP_GAP msg_ids past where it started, this backend's claims
+ * start at that message for the next CLAIM_SKIP_MS; a claim that finds
+ * nothing from there looks from the watermark again.  Messages behind the
+ * start (leases that expire) wait at most that long while messages after
+ * them are read.
+ */
+#define CLAIM_SKIP_GAP		256
+#define CLAIM_SKIP_MS		1000
+
+/* Where a claim starts: the watermark, or past the leased head. */
+int64
+pgmqc_claim_skip_start(PgmqcClaimSkip * skip, int64 watermark, bool *skipping)
+{
+	*skipping = skip->from > watermark && GetCurrentTimestamp() < skip->until;
+	return *skipping ? skip->from : watermark;
+}
+
+/* After a claim from start found n messages (rows of SPI_tuptable). */
+void
+pgmqc_claim_skip_remember(PgmqcClaimSkip * skip, int64 start, int n)
+{
+	int64		first = PG_INT64_MAX;
+	int			i;
+
+	for (i = 0; i < n; i++)
+	{
+		bool		isnull;
+		int64		id = pgmqc_column_int64(i, MESSAGE_COL_MSG_ID, &isnull);
+
+		first = Min(first, id);
+	}
+	if (n > 0 && first - start > CLAIM_SKIP_GAP)
+	{
+		skip->from = first;
+		skip->until = TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
+												  CLAIM_SKIP_MS);
+	}
 }

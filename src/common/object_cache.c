@@ -231,6 +231,8 @@ reset_cache_entry(PgmqcCacheEntry *entry)
 	pgmqc_forget_plans(entry);
 	memset(&entry->watermark, 0, sizeof(entry->watermark));
 	entry->quiet.valid = false;
+	entry->skip.from = 0;
+	entry->skip.until = 0;
 }
 
 static void
@@ -248,8 +250,6 @@ reset_queue(PgmqcQueue *entry)
 	entry->partition_relid = InvalidOid;
 	entry->partition_relid_number = -1;
 	entry->has_keys = false;
-	entry->claim_from = 0;
-	entry->claim_from_until = 0;
 	entry->delayed_relid = InvalidOid;
 }
 

@@ -54,6 +54,17 @@ typedef struct PgmqcQuietLook
 } PgmqcQuietLook;
 
 /*
+ * Where this backend's claims start while leased messages fill the head of
+ * a queue or group (common/claiming.c): from "from" instead of the
+ * watermark, until "until".
+ */
+typedef struct PgmqcClaimSkip
+{
+	int64		from;
+	TimestampTz until;
+}			PgmqcClaimSkip;
+
+/*
  * What every cache entry has: validity, the table whose relcache
  * invalidation re-validates the entry, kept statements, watermark, and what
  * the last waiting look found.
@@ -67,6 +78,7 @@ typedef struct PgmqcCacheEntry
 	bool		has_plans;		/* some of plans[] is prepared */
 	uint64		last_used;		/* when a plan was last run (a use count) */
 	PgmqcQuietLook quiet;
+	PgmqcClaimSkip skip;
 } PgmqcCacheEntry;
 
 /*
@@ -114,13 +126,6 @@ typedef struct PgmqcQueue
 	bool		has_keys;		/* the catalog is 0.7.0 or later: ordering
 								 * keys, pending and keys tables */
 	double		dedup_window_secs;	/* deduplication window, seconds */
-
-	/*
-	 * Where this backend's claims start while leased messages fill the head
-	 * of the queue (queue/claim.c), and until when.
-	 */
-	int64		claim_from;
-	TimestampTz claim_from_until;
 
 	/* the delayed table d_<id>, once looked up (queue/delayed.c) */
 	Oid			delayed_relid;

@@ -36,49 +36,6 @@
 #include "common/object_cache.h"
 
 /*
- * Leased messages at the head of a queue (the heads of busy ordering keys,
- * slow consumers' messages) are walked by every claim from the watermark.
- * When a claim found its first message more than CLAIM_SKIP_GAP msg_ids
- * past where it started, this backend's claims start at that message for
- * the next CLAIM_SKIP_MS; a claim that finds nothing from there looks from
- * the watermark again.  Messages behind the start (leases that expire)
- * wait at most that long while messages after them are read.
- */
-#define CLAIM_SKIP_GAP		256
-#define CLAIM_SKIP_MS		1000
-
-/* Where a claim starts: the watermark, or past the leased head. */
-static int64
-claim_start(PgmqcQueue *queue, int64 watermark, bool *skipping_head)
-{
-	*skipping_head = queue->claim_from > watermark &&
-		GetCurrentTimestamp() < queue->claim_from_until;
-	return *skipping_head ? queue->claim_from : watermark;
-}
-
-/* After a claim from start found n messages (rows of SPI_tuptable). */
-static void
-claim_remember_start(PgmqcQueue *queue, int64 start, int n)
-{
-	int64		first = PG_INT64_MAX;
-	int			i;
-
-	for (i = 0; i < n; i++)
-	{
-		bool		isnull;
-		int64		id = pgmqc_column_int64(i, MESSAGE_COL_MSG_ID, &isnull);
-
-		first = Min(first, id);
-	}
-	if (n > 0 && first - start > CLAIM_SKIP_GAP)
-	{
-		queue->claim_from = first;
-		queue->claim_from_until =
-			TimestampTzPlusMilliseconds(GetCurrentTimestamp(), CLAIM_SKIP_MS);
-	}
-}
-
-/*
  * One attempt to claim up to qty messages for vt; returns how many (rows in
  * SPI_tuptable).  Registers the wake-ups that the claim implies.  Sets
  * *head_left when it dealt with as many dead messages and expired leases as
@@ -100,8 +57,9 @@ claim_once(PgmqcQueue *queue, int32 qty, Interval *vt, bool *head_left)
 		int64		start;
 
 		pgmqc_queue_mature_due(queue);
-		start = claim_start(queue, pgmqc_queue_advance_watermark(queue),
-							&skipping_head);
+		start = pgmqc_claim_skip_start(&queue->cache.skip,
+									   pgmqc_queue_advance_watermark(queue),
+									   &skipping_head);
 		values[0] = Int32GetDatum(qty);
 		values[1] = IntervalPGetDatum(vt);
 		values[2] = Int64GetDatum(start);
@@ -110,11 +68,11 @@ claim_once(PgmqcQueue *queue, int32 qty, Interval *vt, bool *head_left)
 			n = pgmqc_queue_run(queue, STMT_CLAIM_0_5, values, NULL, 0);
 			if (n == 0 && skipping_head)
 			{
-				queue->claim_from = 0;
+				queue->cache.skip.from = 0;
 				continue;
 			}
 			if (!skipping_head)
-				claim_remember_start(queue, start, n);
+				pgmqc_claim_skip_remember(&queue->cache.skip, start, n);
 			break;
 		}
 		pgmqc_retry_args(&queue->retry, values + 3, nulls + 3);
@@ -125,11 +83,11 @@ claim_once(PgmqcQueue *queue, int32 qty, Interval *vt, bool *head_left)
 		if (n == 0 && outcome.dead + outcome.backed_off == 0 && skipping_head)
 		{
 			/* nothing past the leased head: look from the watermark */
-			queue->claim_from = 0;
+			queue->cache.skip.from = 0;
 			continue;
 		}
 		if (!skipping_head)
-			claim_remember_start(queue, start, n);
+			pgmqc_claim_skip_remember(&queue->cache.skip, start, n);
 		if (outcome.dead > 0)
 		{
 			pgmqc_queue_move_dead(queue, outcome.dead_ids, outcome.dead);

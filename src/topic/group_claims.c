@@ -38,8 +38,9 @@
 #define FILL_BUSY_WAIT_MS		20
 
 /*
- * Claim up to qty of the messages already in the group's table; under a
- * retry policy, move the dead messages the claim came across (and look
+ * Claim up to qty of the messages already in the group's table (from past
+ * a leased head, for a while, when one was found: common/claiming.c);
+ * under a retry policy, move the dead messages the claim came across (and look
  * again when they, or messages now waiting for their backoff, took the
  * places of all the others).
  */
@@ -55,13 +56,26 @@ claim_group(PgmqcQueue *topic, PgmqcGroup *group, int32 qty, Interval *vt)
 	for (;;)
 	{
 		int			budget;
+		bool		skipping_head;
+		int64		start;
 
+		/* past a leased head, as a queue's claim (common/claiming.c) */
+		start = pgmqc_claim_skip_start(&group->cache.skip,
+									   pgmqc_group_watermark(group),
+									   &skipping_head);
 		args[0] = Int32GetDatum(qty);
 		args[1] = IntervalPGetDatum(vt);
-		args[2] = Int64GetDatum(pgmqc_group_watermark(group));
+		args[2] = Int64GetDatum(start);
 		if (!group->retry.catalog_has_retries)
 		{
 			n = pgmqc_group_run(group, STMT_GROUP_CLAIM_0_5, args, NULL, 0);
+			if (n == 0 && skipping_head)
+			{
+				group->cache.skip.from = 0;
+				continue;
+			}
+			if (!skipping_head)
+				pgmqc_claim_skip_remember(&group->cache.skip, start, n);
 			break;
 		}
 		pgmqc_retry_args(&group->retry, args + 3, nulls + 3);
@@ -69,6 +83,14 @@ claim_group(PgmqcQueue *topic, PgmqcGroup *group, int32 qty, Interval *vt)
 		n = pgmqc_group_run(group, STMT_GROUP_CLAIM, args, nulls, 0);
 		pgmqc_claim_outcome(n, &outcome);
 		n = outcome.claimed;
+		if (n == 0 && outcome.dead + outcome.backed_off == 0 && skipping_head)
+		{
+			/* nothing past the leased head: look from the watermark */
+			group->cache.skip.from = 0;
+			continue;
+		}
+		if (!skipping_head)
+			pgmqc_claim_skip_remember(&group->cache.skip, start, n);
 		if (outcome.dead > 0)
 		{
 			pgmqc_group_move_dead(topic, group, outcome.dead_ids, outcome.dead);

@@ -51,6 +51,7 @@ pgmqc_group_watermark(PgmqcGroup *group)
 	{
 		/* a seek moved the cursor back: start again from the beginning */
 		group->seek_count = seek_count;
+		group->cache.skip.from = 0;
 		watermark->committed = 0;
 		watermark->has_tentative = false;
 		args[0] = Int64GetDatum(0);
