@@ -143,15 +143,21 @@ pgmqc_quiet_look_holds(PgmqcQuietLook *look, int32 queue_id, uint64 seen,
 
 /* Where a claim starts: the watermark, or past the leased head. */
 int64
-pgmqc_claim_skip_start(PgmqcClaimSkip * skip, int64 watermark, bool *skipping)
+pgmqc_claim_skip_start(PgmqcClaimSkip *skip, int64 watermark, bool *skipping)
 {
 	*skipping = skip->from > watermark && GetCurrentTimestamp() < skip->until;
 	return *skipping ? skip->from : watermark;
 }
 
-/* After a claim from start found n messages (rows of SPI_tuptable). */
+/*
+ * After a claim from start found n messages (rows of SPI_tuptable);
+ * skipping: start was past the leased head.  A claim that skipped moves the
+ * start on when it walked leases again, but not the end of the skip: leases
+ * that expire behind it still wait at most CLAIM_SKIP_MS.
+ */
 void
-pgmqc_claim_skip_remember(PgmqcClaimSkip * skip, int64 start, int n)
+pgmqc_claim_skip_remember(PgmqcClaimSkip *skip, int64 start, int n,
+						  bool skipping)
 {
 	int64		first = PG_INT64_MAX;
 	int			i;
@@ -166,7 +172,8 @@ pgmqc_claim_skip_remember(PgmqcClaimSkip * skip, int64 start, int n)
 	if (n > 0 && first - start > CLAIM_SKIP_GAP)
 	{
 		skip->from = first;
-		skip->until = TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
-												  CLAIM_SKIP_MS);
+		if (!skipping)
+			skip->until = TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
+													  CLAIM_SKIP_MS);
 	}
 }

@@ -27,9 +27,9 @@ extern void pgmqc_quiet_look_record(PgmqcQuietLook *look, int32 queue_id,
 									uint64 seen, TimestampTz next_due);
 extern bool pgmqc_quiet_look_holds(PgmqcQuietLook *look, int32 queue_id,
 								   uint64 seen, TimestampTz deadline);
-extern int64 pgmqc_claim_skip_start(PgmqcClaimSkip * skip, int64 watermark,
+extern int64 pgmqc_claim_skip_start(PgmqcClaimSkip *skip, int64 watermark,
 									bool *skipping);
-extern void pgmqc_claim_skip_remember(PgmqcClaimSkip * skip, int64 start,
-									  int n);
+extern void pgmqc_claim_skip_remember(PgmqcClaimSkip *skip, int64 start,
+									  int n, bool skipping);
 
 #endif							/* PGMQC_CLAIMING_H */

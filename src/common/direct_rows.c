@@ -414,7 +414,7 @@ typedef struct DirectReceipt
 	AttrNumber	read_ct_attnum;
 	bool		has_read_ct;
 	int32		read_ct;
-}			DirectReceipt;
+} DirectReceipt;
 
 /* the row in slot is still the delivery of the receipt (arg) */
 static bool

@@ -78,7 +78,7 @@ typedef enum PgmqcReceiptDelete
 	PGMQC_RECEIPT_UNABLE,		/* the table is not as pgmq_c made it */
 	PGMQC_RECEIPT_ABSENT,		/* no such message (with that read_ct) */
 	PGMQC_RECEIPT_DELETED,
-}			PgmqcReceiptDelete;
+} PgmqcReceiptDelete;
 
 extern PgmqcReceiptDelete pgmqc_direct_delete_receipt(Oid relid, int64 msg_id,
 													  bool has_read_ct,

@@ -62,7 +62,7 @@ typedef struct PgmqcClaimSkip
 {
 	int64		from;
 	TimestampTz until;
-}			PgmqcClaimSkip;
+} PgmqcClaimSkip;
 
 /*
  * What every cache entry has: validity, the table whose relcache

@@ -71,8 +71,7 @@ claim_once(PgmqcQueue *queue, int32 qty, Interval *vt, bool *head_left)
 				queue->cache.skip.from = 0;
 				continue;
 			}
-			if (!skipping_head)
-				pgmqc_claim_skip_remember(&queue->cache.skip, start, n);
+			pgmqc_claim_skip_remember(&queue->cache.skip, start, n, skipping_head);
 			break;
 		}
 		pgmqc_retry_args(&queue->retry, values + 3, nulls + 3);
@@ -86,8 +85,7 @@ claim_once(PgmqcQueue *queue, int32 qty, Interval *vt, bool *head_left)
 			queue->cache.skip.from = 0;
 			continue;
 		}
-		if (!skipping_head)
-			pgmqc_claim_skip_remember(&queue->cache.skip, start, n);
+		pgmqc_claim_skip_remember(&queue->cache.skip, start, n, skipping_head);
 		if (outcome.dead > 0)
 		{
 			pgmqc_queue_move_dead(queue, outcome.dead_ids, outcome.dead);

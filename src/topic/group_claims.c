@@ -74,8 +74,7 @@ claim_group(PgmqcQueue *topic, PgmqcGroup *group, int32 qty, Interval *vt)
 				group->cache.skip.from = 0;
 				continue;
 			}
-			if (!skipping_head)
-				pgmqc_claim_skip_remember(&group->cache.skip, start, n);
+			pgmqc_claim_skip_remember(&group->cache.skip, start, n, skipping_head);
 			break;
 		}
 		pgmqc_retry_args(&group->retry, args + 3, nulls + 3);
@@ -89,8 +88,7 @@ claim_group(PgmqcQueue *topic, PgmqcGroup *group, int32 qty, Interval *vt)
 			group->cache.skip.from = 0;
 			continue;
 		}
-		if (!skipping_head)
-			pgmqc_claim_skip_remember(&group->cache.skip, start, n);
+		pgmqc_claim_skip_remember(&group->cache.skip, start, n, skipping_head);
 		if (outcome.dead > 0)
 		{
 			pgmqc_group_move_dead(topic, group, outcome.dead_ids, outcome.dead);
