@@ -96,11 +96,12 @@ typedef struct PgmqcSlot
 								 * this msg_id or a later one asks the worker
 								 * to fill again (topic/group_fill.c);
 								 * PG_INT64_MAX: none */
-	pg_atomic_uint32 fill_groups[PGMQC_SLOT_FILL_GROUPS];	/* group ids a reader
+	pg_atomic_uint64 fill_groups[PGMQC_SLOT_FILL_GROUPS];	/* (database oid << 32 |
+															 * group id) a reader
 															 * asked the worker to
 															 * fill, 0: free */
-	pg_atomic_uint32 fill_overflow; /* more asked: fill every group of the
-									 * slot's topics */
+	pg_atomic_uint32 fill_overflow; /* database oid that asked for more: fill
+									 * every group of the slot's topics */
 } PgmqcSlot;
 
 /*

@@ -124,7 +124,7 @@ pgmqc_shmem_startup(void)
 			pg_atomic_init_u32(&s->fill_contended, 0);
 			pg_atomic_init_u64(&s->refill_at, (uint64) PG_INT64_MAX);
 			for (j = 0; j < PGMQC_SLOT_FILL_GROUPS; j++)
-				pg_atomic_init_u32(&s->fill_groups[j], 0);
+				pg_atomic_init_u64(&s->fill_groups[j], 0);
 			pg_atomic_init_u32(&s->fill_overflow, 0);
 		}
 	}
@@ -275,39 +275,49 @@ pgmqc_request_maintenance(void)
 	return request_work(true);
 }
 
+/* A fill request in a slot: the database and the group. */
+static inline uint64
+fill_request(Oid database, int32 group_id)
+{
+	return ((uint64) database << 32) | (uint32) group_id;
+}
+
 /*
  * Ask this database's worker to fill a consumer group (topic/group_fill.c);
  * false when there is no running worker to ask.  The request is noted in
- * the topic's slot, so that the worker fills the groups asked for, not
- * every group of the database; when the slot has no room for the group,
- * the worker fills every group of the slot's topics.
+ * the topic's slot (slots are shared by databases: with this database's
+ * oid), so that the worker fills the groups asked for, not every group of
+ * the database; when the slot has no room for the group, the worker fills
+ * every group of the slot's topics (two databases overflowing one slot at
+ * once: one of them waits for its readers' next request).
  */
 bool
 pgmqc_request_fill(int32 topic_id, int32 group_id)
 {
 	PgmqcSlot  *slot = pgmqc_slot(topic_id);
+	uint64		request = fill_request(MyDatabaseId, group_id);
 	int			i;
 
 	for (i = 0; i < PGMQC_SLOT_FILL_GROUPS; i++)
 	{
-		uint32		expected = 0;
+		uint64		expected = 0;
 
-		if (pg_atomic_read_u32(&slot->fill_groups[i]) == (uint32) group_id ||
-			pg_atomic_compare_exchange_u32(&slot->fill_groups[i], &expected,
-										   (uint32) group_id) ||
-			expected == (uint32) group_id)
+		if (pg_atomic_read_u64(&slot->fill_groups[i]) == request ||
+			pg_atomic_compare_exchange_u64(&slot->fill_groups[i], &expected,
+										   request) ||
+			expected == request)
 			break;
 	}
 	if (i == PGMQC_SLOT_FILL_GROUPS)
-		pg_atomic_write_u32(&slot->fill_overflow, 1);
+		pg_atomic_write_u32(&slot->fill_overflow, (uint32) MyDatabaseId);
 	return request_work(false);
 }
 
 /*
  * For the worker: which of these groups (group_ids[i] of topic
- * topic_ids[i]) were asked to be filled?  Sets wanted[i].  Each request is
- * taken once; one that comes meanwhile is either seen here or left for the
- * next call.
+ * topic_ids[i]) were asked to be filled?  Sets wanted[i].  Each request of
+ * this database is taken once; one that comes meanwhile is either seen
+ * here or left for the next call.  Other databases' requests stay.
  */
 void
 pgmqc_take_fill_requests(const int32 *topic_ids, const int32 *group_ids,
@@ -329,17 +339,20 @@ pgmqc_take_fill_requests(const int32 *topic_ids, const int32 *group_ids,
 
 		for (j = 0; j < PGMQC_SLOT_FILL_GROUPS; j++)
 		{
-			uint32		group_id;
+			uint64		request = pg_atomic_read_u64(&slot->fill_groups[j]);
 
-			if (pg_atomic_read_u32(&slot->fill_groups[j]) == 0)
+			if (request == 0 || (Oid) (request >> 32) != MyDatabaseId)
 				continue;
-			group_id = pg_atomic_exchange_u32(&slot->fill_groups[j], 0);
-			if (group_id != 0)
-				groups = lappend_int(groups, (int) group_id);
+			if (pg_atomic_compare_exchange_u64(&slot->fill_groups[j], &request, 0))
+				groups = lappend_int(groups, (int) (uint32) request);
 		}
-		if (pg_atomic_read_u32(&slot->fill_overflow) != 0 &&
-			pg_atomic_exchange_u32(&slot->fill_overflow, 0) != 0)
-			overflowed = bms_add_member(overflowed, k);
+		{
+			uint32		database = (uint32) MyDatabaseId;
+
+			if (pg_atomic_read_u32(&slot->fill_overflow) == database &&
+				pg_atomic_compare_exchange_u32(&slot->fill_overflow, &database, 0))
+				overflowed = bms_add_member(overflowed, k);
+		}
 	}
 	for (i = 0; i < n; i++)
 		wanted[i] = list_member_int(groups, group_ids[i]) ||
