@@ -337,6 +337,16 @@ SELECT pg_catalog.count(*) OPERATOR(pg_catalog.>=) 20 FROM pg_catalog.pg_inherit
 	like(attacker_sql(qq{SELECT pg_catalog.string_agg(message::pg_catalog.text, ',')
 						 FROM pgmq_c.read_group('$t', 'ag', '1 hour', 10000)}),
 		qr/\{"after": 1\}\z/, "$what: the topic's group reads on after the retention drop");
+	# a reader inside a transaction block has the worker fill the group: the
+	# worker's fill statement (no bodies; the group's filter) runs among the
+	# planted objects too
+	attacker_sql(qq{SELECT pgmq_c.send('$t', '{"in_block": 1}', '{"k": 1}')});
+	like(attacker_sql(qq{BEGIN;
+SELECT pg_catalog.string_agg(message::pg_catalog.text, ',')
+  FROM pgmq_c.read_group('$t', 'ag', '1 hour', 10, '10 s');
+COMMIT;}),
+		qr/\{"in_block": 1\}/,
+		"$what: the worker fills the group for a reader in a transaction block");
 	attacker_sql(q{SELECT pg_catalog.count(*) FROM pgmq_c.read('aq', '1 hour', 100)});
 
 	# the attacker's queue ar has a retry policy and archive retention: the
