@@ -364,9 +364,8 @@ pgmqc_take_fill_requests(const int32 *topic_ids, const int32 *group_ids,
 }
 
 /*
- * A fill handed a group messages up to beyond msg_id: a reader in a
- * transaction block that claims msg_id or later asks the worker to fill
- * again (pgmqc_refill_if_due), before the group runs dry.  The slot keeps
+ * A fill handed a group messages up to beyond msg_id: a reader that
+ * claims msg_id or later asks the worker to fill again (pgmqc_refill_if_due), before the group runs dry.  The slot keeps
  * the lowest such mark of its topics' groups.  Needs the shared memory.
  */
 void
@@ -376,8 +375,8 @@ pgmqc_set_refill_mark(int32 queue_id, int64 msg_id)
 }
 
 /*
- * A reader of group group_id of topic topic_id, in a transaction block,
- * claimed messages up to claimed_through:
+ * A reader of group group_id of topic topic_id claimed messages up to
+ * claimed_through:
  * if that reached the slot's refill mark, the first to see it takes the
  * mark away and asks the worker to fill.  A mark of another topic sharing
  * the slot costs at most one fill request that finds enough ready.  Needs

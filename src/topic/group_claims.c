@@ -107,10 +107,12 @@ claim_group(PgmqcQueue *topic, PgmqcGroup *group, int32 qty, Interval *vt)
 }
 
 /*
- * A reader inside a transaction block leaves filling to the worker and
- * waits for it when the group runs dry: having claimed n messages (in
- * SPI_tuptable), ask the worker for the next fill once the claims reach
- * the middle of the last one (group_fill.c), so that it comes before then.
+ * Having claimed n messages (in SPI_tuptable), ask the worker for the next
+ * fill once the claims reach the middle of the last one (group_fill.c), so
+ * that it comes before the group runs dry.  A reader inside a transaction
+ * block leaves filling to the worker and would otherwise wait for it; an
+ * autocommit reader would fill itself, with the group's other readers
+ * waiting for its commit.
  */
 static void
 refill_ahead(PgmqcQueue *topic, PgmqcGroup *group, int n)
@@ -118,8 +120,7 @@ refill_ahead(PgmqcQueue *topic, PgmqcGroup *group, int n)
 	int64		last = 0;
 	int			i;
 
-	if (pgmqc_shared == NULL || n == 0 || !IsTransactionBlock() ||
-		IsolationUsesXactSnapshot())
+	if (pgmqc_shared == NULL || n == 0 || IsolationUsesXactSnapshot())
 		return;
 	for (i = 0; i < n; i++)
 	{

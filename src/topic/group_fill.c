@@ -17,8 +17,9 @@
  * messages committed after it was taken; such a reader claims what was
  * already handed to the group but never fills.
  *
- * The background worker fills too, for readers inside transaction blocks
- * (pgmqc_fill_all_groups).
+ * The background worker fills too (pgmqc_fill_all_groups): for readers
+ * inside transaction blocks, and ahead of any reader that claims past the
+ * middle of the last fill.
  *
  * Copyright (c) 2026, pgmq_c developers
  *
@@ -161,9 +162,10 @@ pgmqc_group_fill(PgmqcQueue *topic, PgmqcGroup *group, int32 lease,
 		next_id = last_examined + 1;
 
 	/*
-	 * Readers in transaction blocks wait for the worker's fills: the one that
-	 * claims half of what this fill leaves them asks for the next (shmem.c),
-	 * so the worker fills while they still have messages.
+	 * The reader that claims half of what this fill leaves the group asks
+	 * the worker for the next (shmem.c), so that the worker fills while the
+	 * readers still have messages: those in transaction blocks wait for its
+	 * fills, and autocommit ones need not fill themselves.
 	 */
 	if (pgmqc_shared != NULL && *added > (none_leased ? 0 : (int64) SPI_processed))
 		pgmqc_set_refill_mark(topic->queue_id, first_id + (next_id - first_id) / 2);

@@ -1,6 +1,6 @@
 # 035_group_fill_ahead.pl: the worker fills a consumer group for readers
-# inside transaction blocks before they run dry, and only the groups of the
-# topics whose readers asked.
+# before they run dry (inside transaction blocks, and autocommit ones), and
+# only the groups of the topics whose readers asked.
 #
 # A reader inside BEGIN ... COMMIT does not fill its group itself (it would
 # hold the group's cursor until its commit): it asks the background worker
@@ -101,5 +101,32 @@ COMMIT;}),
 	'10',
 	'a reader of topic tb in a transaction block has its group filled');
 is(group_pos_of('tb', 'g1'), '101 100', 'all 100 messages of tb were handed out');
+
+# An autocommit reader fills its group itself when it runs dry, and its
+# group's other readers wait for that commit; so it too asks the worker
+# once its claims pass the middle of the last fill.  Its first read of 10
+# fills 256 messages (the least a fill examines) and leases 10 of them;
+# the middle is message 129.
+is(sql(q{SELECT count(*) FROM pgmq_c.read_group('ta', 'g2', '1 hour', 10)}),
+	'10', 'an autocommit reader of group g2 fills it itself');
+is(group_pos_of('ta', 'g2'), '257 256', 'its fill handed out 256 messages');
+@got = ();
+push @got, sql(q{
+SELECT count(*) || ' ' || min(msg_id) || ' ' || max(msg_id)
+  FROM pgmq_c.read_group('ta', 'g2', '1 hour', 10)}) for 1 .. 12;
+is_deeply(
+	\@got,
+	[ map { '10 ' . (10 * $_ + 1) . ' ' . (10 * $_ + 10) } 1 .. 12 ],
+	'twelve more autocommit reads get messages 11 to 130 in order');
+($tid, $gid) = split /\|/, sql(q{
+SELECT q.queue_id, g.group_id
+  FROM pgmq_c.queues q JOIN pgmq_c.groups g ON g.topic_id = q.queue_id
+ WHERE q.queue_name = 'ta' AND g.group_name = 'g2'});
+ok( $node->poll_query_until(
+		'postgres', qq{SELECT next_id > 257 FROM pgmq_c.c_$tid WHERE group_id = $gid}),
+	'the read that claimed past message 129 had the worker fill the group while 126 were ready'
+);
+is(group_pos_of('ta', 'g2'), '1281 1280',
+	'the worker handed out 1,024 more, and the readers filled nothing since');
 
 done_testing();
