@@ -162,8 +162,8 @@ pgmqc_group_fill(PgmqcQueue *topic, PgmqcGroup *group, int32 lease,
 		next_id = last_examined + 1;
 
 	/*
-	 * The reader that claims half of what this fill leaves the group asks
-	 * the worker for the next (shmem.c), so that the worker fills while the
+	 * The reader that claims half of what this fill leaves the group asks the
+	 * worker for the next (shmem.c), so that the worker fills while the
 	 * readers still have messages: those in transaction blocks wait for its
 	 * fills, and autocommit ones need not fill themselves.
 	 */
