@@ -34,6 +34,7 @@ int			pgmqc_max_message_size = 1024 * 1024;
 int			pgmqc_metrics_exact_limit = 100000;
 int			pgmqc_max_wait_ms = 30000;
 int			pgmqc_cached_objects = 100;
+int			pgmqc_leased_head_skip_ms = 1000;
 
 
 void		_PG_init(void);
@@ -141,6 +142,21 @@ _PG_init(void)
 							1000000,
 							PGC_USERSET,
 							0,
+							NULL, NULL, NULL);
+
+	/*
+	 * How long one backend's claims may pass over what lies behind a leased
+	 * head (common/claiming.c): it orders that backend's own claims only.
+	 */
+	DefineCustomIntVariable("pgmq_c.leased_head_skip",
+							"How long a reader's claims may start past the leased messages at the head of a queue or group.",
+							"Messages behind that start (expired leases, rolled-back reads, late commits) are delivered at most this late while newer ones are read; 0: every claim starts at the oldest message that may be live.",
+							&pgmqc_leased_head_skip_ms,
+							1000,
+							0,
+							3600000,
+							PGC_USERSET,
+							GUC_UNIT_MS,
 							NULL, NULL, NULL);
 
 	DefineCustomIntVariable("pgmq_c.max_wait",

@@ -130,50 +130,82 @@ pgmqc_quiet_look_holds(PgmqcQuietLook *look, int32 queue_id, uint64 seen,
 
 /*
  * Leased messages at the head of a queue or group (the heads of busy
- * ordering keys, slow consumers' messages) are walked by every claim from
- * the watermark.  When a claim found its first message more than
- * CLAIM_SKIP_GAP msg_ids past where it started, this backend's claims
- * start at that message for the next CLAIM_SKIP_MS; a claim that finds
- * nothing from there looks from the watermark again.  Messages behind the
- * start (leases that expire) wait at most that long while messages after
- * them are read.
+ * ordering keys, slow consumers' messages, the messages that many
+ * consumers hold at once) are walked by every claim from the watermark.
+ * When a claim found its first message more than CLAIM_SKIP_GAP msg_ids
+ * past where it started, this backend's claims start past the head for the
+ * next pgmq_c.leased_head_skip (1 s): at that message, or at the table's claim front (the
+ * highest msg_id any backend claimed from it: shared_watermarks.c) when
+ * that is further on, so that each of many consumers does not walk the
+ * leases the others took since its last claim.  A claim that finds nothing
+ * from there looks from the watermark again (pgmqc_claim_skip_end).
+ * Messages behind the start (leases that expire, claims rolled back, late
+ * commits) wait at most that long while messages after them are read.
  */
-#define CLAIM_SKIP_GAP		256
-#define CLAIM_SKIP_MS		1000
+#define CLAIM_SKIP_GAP		64
 
-/* Where a claim starts: the watermark, or past the leased head. */
+/*
+ * Where a claim of the table of cache entry "entry" (of wake-up slot
+ * queue_id) starts: the watermark, or past the leased head.
+ */
 int64
-pgmqc_claim_skip_start(PgmqcClaimSkip *skip, int64 watermark, bool *skipping)
+pgmqc_claim_skip_start(PgmqcCacheEntry *entry, int32 queue_id,
+					   int64 watermark, bool *skipping)
 {
-	*skipping = skip->from > watermark && GetCurrentTimestamp() < skip->until;
-	return *skipping ? skip->from : watermark;
+	PgmqcClaimSkip *skip = &entry->skip;
+
+	*skipping = skip->from > watermark && pgmqc_leased_head_skip_ms > 0 &&
+		GetCurrentTimestamp() < skip->until;
+	if (!*skipping)
+		return watermark;
+	return Max(skip->from, pgmqc_shared_claim_front(queue_id, entry->relid));
 }
 
 /*
  * After a claim from start found n messages (rows of SPI_tuptable);
- * skipping: start was past the leased head.  A claim that skipped moves the
- * start on when it walked leases again, but not the end of the skip: leases
- * that expire behind it still wait at most CLAIM_SKIP_MS.
+ * skipping: start was past the leased head.  Raises the claim front to the
+ * last message claimed.  A claim that skipped moves the start on when it
+ * walked leases again, but not the end of the skip: leases that expire
+ * behind it still wait at most pgmq_c.leased_head_skip.
  */
 void
-pgmqc_claim_skip_remember(PgmqcClaimSkip *skip, int64 start, int n,
-						  bool skipping)
+pgmqc_claim_skip_remember(PgmqcCacheEntry *entry, int32 queue_id,
+						  int64 start, int n, bool skipping)
 {
+	PgmqcClaimSkip *skip = &entry->skip;
 	int64		first = PG_INT64_MAX;
+	int64		last = 0;
 	int			i;
 
+	if (n == 0)
+		return;
 	for (i = 0; i < n; i++)
 	{
 		bool		isnull;
 		int64		id = pgmqc_column_int64(i, MESSAGE_COL_MSG_ID, &isnull);
 
 		first = Min(first, id);
+		last = Max(last, id);
 	}
-	if (n > 0 && first - start > CLAIM_SKIP_GAP)
+	pgmqc_shared_claim_front_raise(queue_id, entry->relid, last);
+	if (first - start > CLAIM_SKIP_GAP && pgmqc_leased_head_skip_ms > 0)
 	{
 		skip->from = first;
 		if (!skipping)
 			skip->until = TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
-													  CLAIM_SKIP_MS);
+													  pgmqc_leased_head_skip_ms);
 	}
+}
+
+/*
+ * A claim from start, past the leased head, found nothing from there: the
+ * next claim looks from the watermark, and the table's claim front is
+ * forgotten unless a claim moved it beyond start meanwhile (start
+ * PG_INT64_MAX: forgotten in any case, as after a seek).
+ */
+void
+pgmqc_claim_skip_end(PgmqcCacheEntry *entry, int32 queue_id, int64 start)
+{
+	entry->skip.from = 0;
+	pgmqc_shared_claim_front_forget(queue_id, entry->relid, start);
 }

@@ -27,9 +27,11 @@ extern void pgmqc_quiet_look_record(PgmqcQuietLook *look, int32 queue_id,
 									uint64 seen, TimestampTz next_due);
 extern bool pgmqc_quiet_look_holds(PgmqcQuietLook *look, int32 queue_id,
 								   uint64 seen, TimestampTz deadline);
-extern int64 pgmqc_claim_skip_start(PgmqcClaimSkip *skip, int64 watermark,
-									bool *skipping);
-extern void pgmqc_claim_skip_remember(PgmqcClaimSkip *skip, int64 start,
-									  int n, bool skipping);
+extern int64 pgmqc_claim_skip_start(PgmqcCacheEntry *entry, int32 queue_id,
+									int64 watermark, bool *skipping);
+extern void pgmqc_claim_skip_remember(PgmqcCacheEntry *entry, int32 queue_id,
+									  int64 start, int n, bool skipping);
+extern void pgmqc_claim_skip_end(PgmqcCacheEntry *entry, int32 queue_id,
+								 int64 start);
 
 #endif							/* PGMQC_CLAIMING_H */

@@ -57,7 +57,7 @@ claim_once(PgmqcQueue *queue, int32 qty, Interval *vt, bool *head_left)
 		int64		start;
 
 		pgmqc_queue_mature_due(queue);
-		start = pgmqc_claim_skip_start(&queue->cache.skip,
+		start = pgmqc_claim_skip_start(&queue->cache, queue->queue_id,
 									   pgmqc_queue_advance_watermark(queue),
 									   &skipping_head);
 		values[0] = Int32GetDatum(qty);
@@ -68,10 +68,11 @@ claim_once(PgmqcQueue *queue, int32 qty, Interval *vt, bool *head_left)
 			n = pgmqc_queue_run(queue, STMT_CLAIM_0_5, values, NULL, 0);
 			if (n == 0 && skipping_head)
 			{
-				queue->cache.skip.from = 0;
+				pgmqc_claim_skip_end(&queue->cache, queue->queue_id, start);
 				continue;
 			}
-			pgmqc_claim_skip_remember(&queue->cache.skip, start, n, skipping_head);
+			pgmqc_claim_skip_remember(&queue->cache, queue->queue_id, start, n,
+									  skipping_head);
 			break;
 		}
 		pgmqc_retry_args(&queue->retry, values + 3, nulls + 3);
@@ -82,10 +83,11 @@ claim_once(PgmqcQueue *queue, int32 qty, Interval *vt, bool *head_left)
 		if (n == 0 && outcome.dead + outcome.backed_off == 0 && skipping_head)
 		{
 			/* nothing past the leased head: look from the watermark */
-			queue->cache.skip.from = 0;
+			pgmqc_claim_skip_end(&queue->cache, queue->queue_id, start);
 			continue;
 		}
-		pgmqc_claim_skip_remember(&queue->cache.skip, start, n, skipping_head);
+		pgmqc_claim_skip_remember(&queue->cache, queue->queue_id, start, n,
+								  skipping_head);
 		if (outcome.dead > 0)
 		{
 			pgmqc_queue_move_dead(queue, outcome.dead_ids, outcome.dead);

@@ -91,6 +91,10 @@ typedef struct PgmqcSlot
 	Oid			watermark_database; /* the queue's database and */
 	Oid			watermark_relid;	/* message table; InvalidOid: none */
 	int64		watermark;
+	Oid			front_database; /* the claim front of one table of the */
+	Oid			front_relid;	/* slot (a queue's messages, a group's):
+								 * InvalidOid: none */
+	int64		front;			/* the highest msg_id claimed from it */
 	pg_atomic_uint32 fill_contended;	/* a reader found a group being filled */
 	pg_atomic_uint64 refill_at; /* a reader in a transaction block that claims
 								 * this msg_id or a later one asks the worker
@@ -202,5 +206,10 @@ extern bool pgmqc_senders_recovered_pending(void);
 /* shared_watermarks.c: a queue's low watermark, shared by its readers */
 extern int64 pgmqc_shared_watermark_exchange(int32 queue_id, Oid relid,
 											 int64 mine);
+extern int64 pgmqc_shared_claim_front(int32 queue_id, Oid relid);
+extern void pgmqc_shared_claim_front_raise(int32 queue_id, Oid relid,
+										   int64 claimed);
+extern void pgmqc_shared_claim_front_forget(int32 queue_id, Oid relid,
+											int64 through);
 
 #endif							/* PGMQC_SHARED_MEMORY_H */

@@ -22,6 +22,15 @@
  * queue to publish one there; another queue's readers then keep their own.
  * Without the preload nothing is shared.
  *
+ * The slot also holds a table's claim front: the highest msg_id any claim
+ * of it leased.  A backend whose claims start past a leased head
+ * (common/claiming.c) starts them at the front when that is further on, so
+ * that a hundred consumers of one queue do not each walk the leases the
+ * others took since.  Unlike the watermark it is a hint, not a fact: what
+ * lies behind it may be visible again (an expired lease, a rolled-back
+ * claim, a late commit), and claims look from the watermark again at least
+ * once a second.  It is tagged as the watermark is.
+ *
  * Copyright (c) 2026, pgmq_c developers
  *
  * IDENTIFICATION
@@ -66,4 +75,65 @@ pgmqc_shared_watermark_exchange(int32 queue_id, Oid relid, int64 mine)
 	}
 	SpinLockRelease(&slot->senders_lock);
 	return shared;
+}
+
+/* The claim front of table relid of queue (or topic) queue_id; 0: none. */
+int64
+pgmqc_shared_claim_front(int32 queue_id, Oid relid)
+{
+	PgmqcSlot  *slot;
+	int64		front = 0;
+
+	if (pgmqc_shared == NULL)
+		return 0;
+	slot = pgmqc_slot(queue_id);
+	SpinLockAcquire(&slot->senders_lock);
+	if (slot->front_database == MyDatabaseId && slot->front_relid == relid)
+		front = slot->front;
+	SpinLockRelease(&slot->senders_lock);
+	return front;
+}
+
+/*
+ * A claim of table relid leased messages up to msg_id "claimed": the front
+ * moves there if it was behind.  The slot then holds this table's front,
+ * in place of another table's.
+ */
+void
+pgmqc_shared_claim_front_raise(int32 queue_id, Oid relid, int64 claimed)
+{
+	PgmqcSlot  *slot;
+
+	if (pgmqc_shared == NULL)
+		return;
+	slot = pgmqc_slot(queue_id);
+	SpinLockAcquire(&slot->senders_lock);
+	if (slot->front_database != MyDatabaseId || slot->front_relid != relid)
+	{
+		slot->front_database = MyDatabaseId;
+		slot->front_relid = relid;
+		slot->front = claimed;
+	}
+	else if (claimed > slot->front)
+		slot->front = claimed;
+	SpinLockRelease(&slot->senders_lock);
+}
+
+/*
+ * A claim from msg_id "through" found nothing: table relid's front, if no
+ * further on, is forgotten (it may be stale: the group was sought back).
+ */
+void
+pgmqc_shared_claim_front_forget(int32 queue_id, Oid relid, int64 through)
+{
+	PgmqcSlot  *slot;
+
+	if (pgmqc_shared == NULL)
+		return;
+	slot = pgmqc_slot(queue_id);
+	SpinLockAcquire(&slot->senders_lock);
+	if (slot->front_database == MyDatabaseId && slot->front_relid == relid &&
+		slot->front <= through)
+		slot->front = 0;
+	SpinLockRelease(&slot->senders_lock);
 }

@@ -121,6 +121,9 @@ pgmqc_shmem_startup(void)
 			s->watermark_database = InvalidOid;
 			s->watermark_relid = InvalidOid;
 			s->watermark = 0;
+			s->front_database = InvalidOid;
+			s->front_relid = InvalidOid;
+			s->front = 0;
 			pg_atomic_init_u32(&s->fill_contended, 0);
 			pg_atomic_init_u64(&s->refill_at, (uint64) PG_INT64_MAX);
 			for (j = 0; j < PGMQC_SLOT_FILL_GROUPS; j++)

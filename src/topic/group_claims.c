@@ -60,7 +60,7 @@ claim_group(PgmqcQueue *topic, PgmqcGroup *group, int32 qty, Interval *vt)
 		int64		start;
 
 		/* past a leased head, as a queue's claim (common/claiming.c) */
-		start = pgmqc_claim_skip_start(&group->cache.skip,
+		start = pgmqc_claim_skip_start(&group->cache, topic->queue_id,
 									   pgmqc_group_watermark(group),
 									   &skipping_head);
 		args[0] = Int32GetDatum(qty);
@@ -71,10 +71,11 @@ claim_group(PgmqcQueue *topic, PgmqcGroup *group, int32 qty, Interval *vt)
 			n = pgmqc_group_run(group, STMT_GROUP_CLAIM_0_5, args, NULL, 0);
 			if (n == 0 && skipping_head)
 			{
-				group->cache.skip.from = 0;
+				pgmqc_claim_skip_end(&group->cache, topic->queue_id, start);
 				continue;
 			}
-			pgmqc_claim_skip_remember(&group->cache.skip, start, n, skipping_head);
+			pgmqc_claim_skip_remember(&group->cache, topic->queue_id, start, n,
+									  skipping_head);
 			break;
 		}
 		pgmqc_retry_args(&group->retry, args + 3, nulls + 3);
@@ -85,10 +86,11 @@ claim_group(PgmqcQueue *topic, PgmqcGroup *group, int32 qty, Interval *vt)
 		if (n == 0 && outcome.dead + outcome.backed_off == 0 && skipping_head)
 		{
 			/* nothing past the leased head: look from the watermark */
-			group->cache.skip.from = 0;
+			pgmqc_claim_skip_end(&group->cache, topic->queue_id, start);
 			continue;
 		}
-		pgmqc_claim_skip_remember(&group->cache.skip, start, n, skipping_head);
+		pgmqc_claim_skip_remember(&group->cache, topic->queue_id, start, n,
+								  skipping_head);
 		if (outcome.dead > 0)
 		{
 			pgmqc_group_move_dead(topic, group, outcome.dead_ids, outcome.dead);

@@ -23,6 +23,7 @@
 #include "postgres.h"
 
 #include "pgmq_c.h"
+#include "common/claiming.h"
 #include "common/object_cache.h"
 #include "topic/topic.h"
 #include "common/statements.h"
@@ -51,7 +52,7 @@ pgmqc_group_watermark(PgmqcGroup *group)
 	{
 		/* a seek moved the cursor back: start again from the beginning */
 		group->seek_count = seek_count;
-		group->cache.skip.from = 0;
+		pgmqc_claim_skip_end(&group->cache, group->key.topic_id, PG_INT64_MAX);
 		watermark->committed = 0;
 		watermark->has_tentative = false;
 		args[0] = Int64GetDatum(0);
