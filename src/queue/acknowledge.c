@@ -72,6 +72,19 @@ static const PgmqcQueueTable remove_order[] = {
 	QUEUE_TABLE_MESSAGES, QUEUE_TABLE_DELAYED
 };
 
+/*
+ * n messages left the message table, or had their lease changed: should
+ * this transaction roll back, they are there as before, visible if their
+ * lease had ended, and a reader that found them locked meanwhile sleeps;
+ * so wake n sleepers at an abort.
+ */
+static void
+wake_on_abort(PgmqcQueue *queue, int n)
+{
+	if (n > 0)
+		pgmqc_wake_on_abort(queue->queue_id, n);
+}
+
 /* how many of remove_order a queue has: the first two before 0.7.0 */
 static int
 tables_to_try(PgmqcQueue *queue)
@@ -126,6 +139,7 @@ pgmqc_queue_remove(PgmqcQueue *queue, bool archive, int64 msg_id,
 		switch (delete_direct(queue, msg_id, has_read_ct, read_ct))
 		{
 			case PGMQC_RECEIPT_DELETED:
+				wake_on_abort(queue, 1);
 				return true;
 			case PGMQC_RECEIPT_ABSENT:
 				i = 1;			/* not in the message table: the others */
@@ -149,6 +163,8 @@ pgmqc_queue_remove(PgmqcQueue *queue, bool archive, int64 msg_id,
 		{
 			pgmqc_queue_release_result(queue, 1, ID_COL_ORDERING_KEY,
 									   table != QUEUE_TABLE_PENDING);
+			if (table == QUEUE_TABLE_MESSAGES)
+				wake_on_abort(queue, 1);
 			found = true;
 		}
 	}
@@ -210,6 +226,8 @@ pgmqc_queue_remove_all(PgmqcQueue *queue, bool archive, ArrayType *msg_ids,
 		}
 		pgmqc_key_release_add_result(&release, found, ID_COL_ORDERING_KEY,
 									 table != QUEUE_TABLE_PENDING);
+		if (table == QUEUE_TABLE_MESSAGES)
+			wake_on_abort(queue, found);
 	}
 	pgmqc_key_release_finish(queue, &release);
 	pgmqc_plan_guard_end(guard);
@@ -241,6 +259,7 @@ pgmqc_queue_remove_many(PgmqcQueue *queue, bool archive, ArrayType *msg_ids,
 						values, nulls, 0);
 	pgmqc_queue_release_result(queue, n, ID_COL_ORDERING_KEY, true);
 	pgmqc_plan_guard_end(guard);
+	wake_on_abort(queue, n);
 	return n;
 }
 
@@ -265,6 +284,8 @@ pgmqc_queue_set_vt(PgmqcQueue *queue, int64 msg_id, Interval *vt,
 		nulls[2] = 'n';
 	if (pgmqc_queue_run(queue, STMT_SET_VT, values, nulls, 0) == 0)
 		pgmqc_queue_run(queue, STMT_SET_VT_DELAYED, values, nulls, 0);
+	else
+		wake_on_abort(queue, 1);
 	pgmqc_plan_guard_end(guard);
 	if (SPI_processed > 0 && pgmqc_shared != NULL)
 	{

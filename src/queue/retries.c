@@ -93,6 +93,8 @@ pgmqc_queue_nack(PgmqcQueue *queue, int64 msg_id, Interval *delay,
 	pgmqc_plan_guard_end(guard);
 	if (found == 0)
 		return false;
+	/* rolled back, the message is as before: visible if its lease had ended */
+	pgmqc_wake_on_abort(queue->queue_id, 1);
 
 	if (DatumGetBool(pgmqc_column(0, NACK_COL_DEAD, &isnull)))
 	{

@@ -32,6 +32,20 @@
 #include "common/statements.h"
 
 /*
+ * n rows of the group's table were deleted or had their lease changed:
+ * should this transaction roll back, they are there as before, visible if
+ * their lease had ended, and a reader that found them locked meanwhile
+ * sleeps; so wake the topic's sleepers at an abort.
+ */
+static void
+wake_on_abort(PgmqcGroup *group, uint64 n)
+{
+	if (n > 0)
+		pgmqc_wake_on_abort(group->key.topic_id,
+							(int) Min(n, (uint64) PGMQC_WAKE_ALL));
+}
+
+/*
  * Acknowledge one message; with has_read_ct, only the delivery read_ct.
  * False when the group does not hold it (or that delivery).  The group's
  * row is deleted without a statement (common/direct_rows.c), unless its
@@ -48,6 +62,7 @@ pgmqc_group_ack(PgmqcGroup *group, int64 msg_id, bool has_read_ct,
 										read_ct, NULL, NULL))
 	{
 		case PGMQC_RECEIPT_DELETED:
+			wake_on_abort(group, 1);
 			return true;
 		case PGMQC_RECEIPT_ABSENT:
 			return false;
@@ -58,7 +73,10 @@ pgmqc_group_ack(PgmqcGroup *group, int64 msg_id, bool has_read_ct,
 	args[0] = Int64GetDatum(msg_id);
 	args[1] = Int32GetDatum(read_ct);
 	nulls[1] = has_read_ct ? ' ' : 'n';
-	return pgmqc_group_run(group, STMT_GROUP_ACK, args, nulls, 0) > 0;
+	if (pgmqc_group_run(group, STMT_GROUP_ACK, args, nulls, 0) == 0)
+		return false;
+	wake_on_abort(group, 1);
+	return true;
 }
 
 /*
@@ -81,6 +99,7 @@ pgmqc_group_ack_many(PgmqcGroup *group, ArrayType *msg_ids,
 	nulls[1] = read_cts ? ' ' : 'n';
 	(void) pgmqc_group_run(group, STMT_GROUP_ACK_MANY, args, nulls, 0);
 	pgmqc_plan_guard_end(guard);
+	wake_on_abort(group, SPI_processed);
 }
 
 /* Wake-ups for a message of the group available again at "at". */
@@ -117,6 +136,7 @@ pgmqc_group_nack(PgmqcQueue *topic, PgmqcGroup *group, int64 msg_id,
 						STMT_GROUP_NACK : STMT_GROUP_NACK_0_5,
 						values, nulls, 0) == 0)
 		return false;
+	wake_on_abort(group, 1);
 	if (DatumGetBool(pgmqc_column(0, NACK_COL_DEAD, &isnull)))
 	{
 		pgmqc_group_move_dead(topic, group, &msg_id, 1);
@@ -147,6 +167,9 @@ pgmqc_group_set_vt(PgmqcQueue *topic, PgmqcGroup *group, int64 msg_id,
 	nulls[2] = has_read_ct ? ' ' : 'n';
 	n = pgmqc_group_run(group, STMT_GROUP_SET_VT, args, nulls, 0);
 	if (n > 0)
+	{
+		wake_on_abort(group, n);
 		announce_release(topic, pgmqc_now_plus(vt));
+	}
 	return n;
 }

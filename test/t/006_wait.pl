@@ -12,7 +12,8 @@
 #   the lease end.
 # - A nack (set_vt '0'), or a claim rolled back (also to a savepoint),
 #   wakes a waiting reader at once, and so does the commit of a claim whose
-#   lease ended while its transaction ran.
+#   lease ended while its transaction ran, and the rollback of a delete,
+#   archive, set_vt or nack of a visible message (and of a group's ack).
 # - pg_cancel_backend and statement_timeout end a waiting read() or receive()
 #   promptly, and no sleeper is left registered.
 # - Commit order unlike msg_id order: a session that waits twice gets both.
@@ -40,7 +41,7 @@ sub pid_of
 
 sub wakeups { return sql('SELECT wakeups FROM pgmq_c.status()'); }
 
-foreach my $q (qw(w rb dl ls nk cx lk lk2))
+foreach my $q (qw(w rb dl ls nk rv cx lk lk2))
 {
 	sql("SELECT pgmq_c.create_queue('$q')");
 }
@@ -205,6 +206,56 @@ is(finish_session($r), "$eid|2",
 	'the waiting reader gets the message after the late COMMIT');
 $lag = tv_interval($t_nack);
 ok($lag < 3, "it returned ${lag}s after the COMMIT (wait_slice 60 s)");
+
+# 5d. A delete, archive, set_vt or nack of a visible message (never read,
+# or its lease ended) that rolls back: a reader that came meanwhile found
+# the row locked and sleeps; the rollback makes the message visible again,
+# and wakes it.
+foreach my $form (
+	[ 'delete', "SELECT pgmq_c.delete('rv', %d)" ],
+	[ 'delete of an array', "SELECT count(*) FROM pgmq_c.delete('rv', ARRAY[%d]::bigint[])" ],
+	[ 'archive', "SELECT pgmq_c.archive('rv', %d)" ],
+	[ 'set_vt', "SELECT count(*) FROM pgmq_c.set_vt('rv', %d, '1 hour')" ],
+	[ 'nack', "SELECT pgmq_c.nack('rv', %d, '1 hour')" ])
+{
+	my ($what, $stmt) = @$form;
+	my $vid = sql(q{SELECT pgmq_c.send('rv', '{"k": 5}')});
+	$sender->query_safe('BEGIN');
+	$sender->query_safe(sprintf($stmt, $vid));
+	my $app = 'r_rb_' . ($what =~ s/\W/_/gr);
+	$r = start_session($node, $app, $long_slice,
+		"SELECT msg_id, read_ct FROM pgmq_c.read('rv', '30 s', 1, '20 s')");
+	ok(wait_sleeping($node, $app, 1, $r),
+		"a reader sleeps while a $what of a visible message is open");
+	$t_nack = [gettimeofday];
+	$sender->query_safe('ROLLBACK');
+	is(finish_session($r), "$vid|1",
+		"the waiting reader gets the message after the $what rolls back");
+	$lag = tv_interval($t_nack);
+	ok($lag < 3, "it returned ${lag}s after the rollback (wait_slice 60 s)");
+	sql("SELECT pgmq_c.delete('rv', $vid)");
+}
+
+# the same for a consumer group's ack of a message whose lease was ended
+sql(q{SELECT pgmq_c.create_topic('nkt')});
+sql(q{SELECT pgmq_c.create_group('nkt', 'g', start_at => 'earliest')});
+my $gid = sql(q{SELECT pgmq_c.send('nkt', '{"k": 6}')});
+is(sql(q{SELECT count(*) FROM pgmq_c.read_group('nkt', 'g', '1 hour', 1)}),
+	'1', 'consumer A reads the topic message');
+is(sql(qq{SELECT count(*) FROM pgmq_c.set_vt('nkt', 'g', $gid, '0')}),
+	'1', 'and ends its lease');
+$sender->query_safe('BEGIN');
+$sender->query_safe(qq{SELECT pgmq_c.ack('nkt', 'g', $gid)});
+$r = start_session($node, 'r_rb_ack', $long_slice,
+	"SELECT msg_id, read_ct FROM pgmq_c.read_group('nkt', 'g', '30 s', 1, '20 s')");
+ok(wait_sleeping($node, 'r_rb_ack', 1, $r),
+	'a reader of the group sleeps while an ack of the visible message is open');
+$t_nack = [gettimeofday];
+$sender->query_safe('ROLLBACK');
+is(finish_session($r), "$gid|2",
+	'the waiting reader gets the message after the ack rolls back');
+$lag = tv_interval($t_nack);
+ok($lag < 3, "it returned ${lag}s after the rollback (wait_slice 60 s)");
 
 #
 # 6. Cancelling a waiting reader.
