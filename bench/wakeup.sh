@@ -339,8 +339,9 @@ PM_PID=
 server_ticks() {
 	{
 		sed 's/.*) //' "/proc/$PM_PID/stat" | awk '{print $12 + $13 + $14 + $15}'
+		# a child that exits meanwhile (an autovacuum worker) is left out
 		for c in $(ps -o pid= --ppid "$PM_PID"); do
-			sed 's/.*) //' "/proc/$c/stat" 2>/dev/null | awk '{print $12 + $13}'
+			{ sed 's/.*) //' "/proc/$c/stat" 2>/dev/null || true; } | awk '{print $12 + $13}'
 		done
 	} | awk '{s += $1} END {print s + 0}'
 }
