@@ -134,9 +134,9 @@ pgmqc_quiet_look_holds(PgmqcQuietLook *look, int32 queue_id, uint64 seen,
  * consumers hold at once) are walked by every claim from the watermark.
  * When a claim found its first message more than CLAIM_SKIP_GAP msg_ids
  * past where it started, this backend's claims start past the head for the
- * next pgmq_c.leased_head_skip (1 s): at that message, or at the table's claim front (the
- * highest msg_id any backend claimed from it: shared_watermarks.c) when
- * that is further on, so that each of many consumers does not walk the
+ * next pgmq_c.leased_head_skip (1 s): at that message, or at the table's
+ * claim front (the highest msg_id any backend claimed from it:
+ * shared_watermarks.c) when that is further on, so that each of many consumers does not walk the
  * leases the others took since its last claim.  A claim that finds nothing
  * from there looks from the watermark again (pgmqc_claim_skip_end).
  * Messages behind the start (leases that expire, claims rolled back, late

@@ -368,8 +368,9 @@ pgmqc_take_fill_requests(const int32 *topic_ids, const int32 *group_ids,
 
 /*
  * A fill handed a group messages up to beyond msg_id: a reader that
- * claims msg_id or later asks the worker to fill again (pgmqc_refill_if_due), before the group runs dry.  The slot keeps
- * the lowest such mark of its topics' groups.  Needs the shared memory.
+ * claims msg_id or later asks the worker to fill again
+ * (pgmqc_refill_if_due), before the group runs dry.  The slot keeps the
+ * lowest such mark of its topics' groups.  Needs the shared memory.
  */
 void
 pgmqc_set_refill_mark(int32 queue_id, int64 msg_id)
