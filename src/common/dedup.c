@@ -37,16 +37,19 @@
 
 #include "access/genam.h"
 #include "access/heapam.h"
+#include "access/nbtree.h"
 #include "access/relation.h"
 #include "access/stratnum.h"
 #include "access/table.h"
 #include "access/xact.h"
+#include "catalog/index.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_am.h"
 #include "common/hashfn.h"
 #include "executor/executor.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
+#include "storage/bufmgr.h"
 #include "storage/lock.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
@@ -95,7 +98,29 @@ typedef struct DedupPartition
 {
 	Relation	heap;
 	Relation	index;			/* on (queue_id, dedup_id) */
+	bool		index_only;		/* the lookup index is the only one */
+	IndexInfo  *index_info;		/* its, once an id is inserted */
 } DedupPartition;
+
+/*
+ * The partitions of pgmq_c.dedup_ids that a send to one queue or topic
+ * looks its ids up in and remembers them in, opened once for the send:
+ * the default partition, and the days from its window's start (cutoff) to
+ * the horizon.  Each is locked RowExclusiveLock until the transaction
+ * ends, the default partition first (see the file header), so that no day
+ * is made or dropped while the send has it open.
+ */
+struct PgmqcDedupScope
+{
+	int32		queue_id;
+	TimestampTz cutoff;			/* ids remembered after this count */
+	TimestampTz horizon;		/* and before this */
+	bool		have_default;
+	DedupPartition fallback;	/* the default partition, if have_default */
+	int64		first_day;		/* the day of days[0] */
+	int			ndays;
+	DedupPartition *days;		/* heap NULL: no partition for that day */
+};
 
 static int
 compare_uint64(const void *a, const void *b)
@@ -140,71 +165,147 @@ pgmqc_dedup_lock(int32 queue_id, Datum *ids, int n)
 }
 
 /*
- * Open partition relid of pgmq_c.dedup_ids with lockmode, and its index on
- * (queue_id, dedup_id); false if it no longer exists.  Errors out on a
- * partition of another shape than pgmq_c makes.
+ * Open partition relid of pgmq_c.dedup_ids, locked RowExclusiveLock, and
+ * its index on (queue_id, dedup_id); false if it no longer exists.  Errors
+ * out on a partition of another shape than pgmq_c makes.  Its indexes are
+ * looked at once, here: each must take direct inserts, and when the lookup
+ * index is the only one, ids are inserted into it without opening it again.
  */
 static bool
-open_partition(Oid relid, LOCKMODE lockmode, DedupPartition *part)
+open_partition(Oid relid, DedupPartition *part)
 {
 	List	   *indexes;
 	ListCell   *lc;
+	bool		plain;
 
-	part->heap = OidIsValid(relid) ? try_relation_open(relid, lockmode) : NULL;
+	part->heap = OidIsValid(relid) ? try_relation_open(relid, RowExclusiveLock) : NULL;
 	part->index = NULL;
+	part->index_only = false;
+	part->index_info = NULL;
 	if (part->heap == NULL)
 		return false;
-	if (!part->heap->rd_rel->relispartition ||
-		!pgmqc_direct_writable(part->heap, dedup_columns, DEDUP_NATTS))
-		goto bad_shape;
+	plain = part->heap->rd_rel->relispartition &&
+		pgmqc_direct_columns_named(part->heap, dedup_columns, DEDUP_NATTS) &&
+		pgmqc_direct_heap_plain(part->heap);
 
-	/* the index that serves lookups */
-	indexes = RelationGetIndexList(part->heap);
+	/* the index that serves lookups; every index must take direct inserts */
+	indexes = plain ? RelationGetIndexList(part->heap) : NIL;
 	foreach(lc, indexes)
 	{
-		Relation	index = index_open(lfirst_oid(lc), lockmode);
+		Relation	index = index_open(lfirst_oid(lc), RowExclusiveLock);
 		Form_pg_index form = index->rd_index;
 
-		if (part->index == NULL && index->rd_rel->relam == BTREE_AM_OID &&
+		plain = pgmqc_direct_index_plain(index);
+		if (plain && part->index == NULL &&
+			index->rd_rel->relam == BTREE_AM_OID &&
 			form->indnkeyatts >= 2 &&
 			form->indkey.values[0] == DEDUP_ATT_QUEUE_ID &&
 			form->indkey.values[1] == DEDUP_ATT_DEDUP_ID &&
 			RelationGetIndexPredicate(index) == NIL)
 			part->index = index;
 		else
-			index_close(index, lockmode);
+			index_close(index, NoLock);
+		if (!plain)
+			break;
 	}
+	part->index_only = plain && part->index != NULL &&
+		list_length(indexes) == 1 && part->index->rd_index->indnatts == 2;
 	list_free(indexes);
-	if (part->index == NULL)
-		goto bad_shape;
+	if (!plain || part->index == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("\"%s\" is not a deduplication partition as pgmq_c makes them",
+						RelationGetRelationName(part->heap)),
+				 errdetail("pgmq_c reads and writes the partitions of pgmq_c.dedup_ids directly: they must keep the columns, the index on (queue_id, dedup_id) without a predicate, and the lack of triggers, rules, row security and CHECK constraints that pgmq_c gave them.")));
 	return true;
-
-bad_shape:
-	ereport(ERROR,
-			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-			 errmsg("\"%s\" is not a deduplication partition as pgmq_c makes them",
-					RelationGetRelationName(part->heap)),
-			 errdetail("pgmq_c reads and writes the partitions of pgmq_c.dedup_ids directly: they must keep the columns, the index on (queue_id, dedup_id) without a predicate, and the lack of triggers, rules, row security and CHECK constraints that pgmq_c gave them.")));
-	return false;				/* keep the compiler quiet */
 }
 
+/* Close what open_partition() opened; the locks stay. */
 static void
-close_partition(DedupPartition *part, LOCKMODE lockmode)
+close_partition(DedupPartition *part)
 {
-	index_close(part->index, lockmode);
-	relation_close(part->heap, lockmode);
+	if (part->heap == NULL)
+		return;
+	index_close(part->index, NoLock);
+	relation_close(part->heap, NoLock);
+	part->heap = NULL;
 }
 
 /*
- * The default partition, opened (with lockmode) before any day's is looked
- * for by name: see the file header.
+ * Open the partitions that a send of ids to queue_id (of kind: a queue or
+ * a topic), whose window is window_secs, looks them up in and remembers
+ * them in.  Close with pgmqc_dedup_close().
+ */
+PgmqcDedupScope *
+pgmqc_dedup_open(char kind, int32 queue_id, double window_secs)
+{
+	PgmqcDedupScope *scope = palloc0(sizeof(PgmqcDedupScope));
+	TimestampTz now = GetCurrentTimestamp();
+	int			i;
+
+	scope->queue_id = queue_id;
+	scope->cutoff = now - (TimestampTz) (window_secs * USECS_PER_SEC);
+	/* a minute ahead, for the clocks of other sessions */
+	scope->horizon = now + 60 * USECS_PER_SEC;
+
+	/*
+	 * An unlogged queue's or topic's messages are gone after a crash or a
+	 * promotion, its ids (logged) are not: trust only those remembered since
+	 * (asked only while that is within the window).
+	 */
+	if (pgmqc_writable_since() - 1 > scope->cutoff &&
+		pgmqc_unlogged(kind, queue_id))
+		scope->cutoff = pgmqc_writable_since() - 1;
+
+	/* the default partition first: see the file header */
+	scope->have_default =
+		open_partition(get_relname_relid("dedup_ids_default",
+										 get_namespace_oid("pgmq_c", false)),
+					   &scope->fallback);
+	scope->first_day = pgmqc_day_of(scope->cutoff);
+	scope->ndays = (int) (pgmqc_day_of(scope->horizon) - scope->first_day + 1);
+	scope->days = palloc0(Max(scope->ndays, 1) * sizeof(DedupPartition));
+	for (i = 0; i < scope->ndays; i++)
+		(void) open_partition(pgmqc_relation_oid(REL_DEDUP_PARTITION, 0,
+												 scope->first_day + i),
+							  &scope->days[i]);
+	return scope;
+}
+
+/* Close the partitions of scope; their locks last to the transaction's end. */
+void
+pgmqc_dedup_close(PgmqcDedupScope *scope)
+{
+	int			i;
+
+	for (i = 0; i < scope->ndays; i++)
+		close_partition(&scope->days[i]);
+	if (scope->have_default)
+		close_partition(&scope->fallback);
+	pfree(scope->days);
+	pfree(scope);
+}
+
+/*
+ * Whether btree index has no entries at all, read off its metapage: it has
+ * no root page yet.  Most partitions a lookup scans are so -- the default
+ * one, and the days ahead -- and this costs less than a scan.  An index
+ * whose metapage the relcache holds has a root (btree caches it only then,
+ * and a root is never removed but by a rebuild, which resets the cache).
  */
 static bool
-open_default_partition(LOCKMODE lockmode, DedupPartition *part)
+index_empty(Relation index)
 {
-	return open_partition(get_relname_relid("dedup_ids_default",
-											get_namespace_oid("pgmq_c", false)),
-						  lockmode, part);
+	Buffer		buffer;
+	bool		empty;
+
+	if (index->rd_amcache != NULL)
+		return false;
+	buffer = ReadBuffer(index, BTREE_METAPAGE);
+	LockBuffer(buffer, BUFFER_LOCK_SHARE);
+	empty = BTPageGetMeta(BufferGetPage(buffer))->btm_root == P_NONE;
+	UnlockReleaseBuffer(buffer);
+	return empty;
 }
 
 /*
@@ -219,10 +320,14 @@ find_in(DedupPartition *part, int32 queue_id, text *id, TimestampTz cutoff,
 {
 	ScanKeyData keys[2];
 	IndexScanDesc scan;
-	TupleTableSlot *slot = table_slot_create(part->heap, NULL);
+	TupleTableSlot *slot;
 	bool		found = false;
 
+	if (index_empty(part->index))
+		return false;
+
 	/* compare as the index does, in its collation */
+	slot = table_slot_create(part->heap, NULL);
 	ScanKeyEntryInitialize(&keys[0], 0, 1, BTEqualStrategyNumber, InvalidOid,
 						   part->index->rd_indcollation[0], F_INT4EQ,
 						   Int32GetDatum(queue_id));
@@ -249,69 +354,36 @@ find_in(DedupPartition *part, int32 queue_id, text *id, TimestampTz cutoff,
 }
 
 /*
- * The msg_id of the first send with id (text) to queue_id (of kind: a queue
- * or a topic) in the last window_secs, or -1 if there was none.  Read in
- * the latest snapshot, so that a REPEATABLE READ transaction too sees the
- * sends it waited for on the id's lock (pgmqc_dedup_lock); the caller
- * holds that lock.
+ * The msg_id of the first send with id (text) to the scope's queue or
+ * topic within its window, or -1 if there was none.  Read in the latest
+ * snapshot, so that a REPEATABLE READ transaction too sees the sends it
+ * waited for on the id's lock (pgmqc_dedup_lock); the caller holds that
+ * lock.
  */
 int64
-pgmqc_dedup_find(char kind, int32 queue_id, double window_secs, Datum id)
+pgmqc_dedup_find(PgmqcDedupScope *scope, Datum id)
 {
-	TimestampTz cutoff = pgmqc_dedup_cutoff(window_secs);
-	TimestampTz horizon = pgmqc_dedup_horizon();
 	TimestampTz first_at = DT_NOEND;
 	Snapshot	snapshot = RegisterSnapshot(GetLatestSnapshot());
 	text	   *key = DatumGetTextPP(id);
-	DedupPartition part;
 	int64		msg_id = -1;
-	int64		day;
+	int			i;
 
-	/*
-	 * An unlogged queue's or topic's messages are gone after a crash or a
-	 * promotion, its ids (logged) are not: trust only those remembered since.
-	 */
-	if (pgmqc_unlogged(kind, queue_id))
-		cutoff = Max(cutoff, pgmqc_writable_since() - 1);
-
-	if (open_default_partition(AccessShareLock, &part))
-	{
-		(void) find_in(&part, queue_id, key, cutoff, horizon, snapshot, &msg_id,
-					   &first_at);
-		close_partition(&part, AccessShareLock);
-	}
-	for (day = pgmqc_day_of(cutoff); day <= pgmqc_day_of(horizon); day++)
-	{
-		if (!open_partition(pgmqc_relation_oid(REL_DEDUP_PARTITION, 0, day),
-							AccessShareLock, &part))
-			continue;
-		(void) find_in(&part, queue_id, key, cutoff, horizon, snapshot, &msg_id,
-					   &first_at);
-		close_partition(&part, AccessShareLock);
-	}
+	if (scope->have_default)
+		(void) find_in(&scope->fallback, scope->queue_id, key, scope->cutoff,
+					   scope->horizon, snapshot, &msg_id, &first_at);
+	for (i = 0; i < scope->ndays; i++)
+		if (scope->days[i].heap != NULL)
+			(void) find_in(&scope->days[i], scope->queue_id, key, scope->cutoff,
+						   scope->horizon, snapshot, &msg_id, &first_at);
 	UnregisterSnapshot(snapshot);
 	return msg_id;
 }
 
-/* Ids remembered since this time, for a window of window_secs, count. */
-TimestampTz
-pgmqc_dedup_cutoff(double window_secs)
-{
-	return GetCurrentTimestamp() - (TimestampTz) (window_secs * USECS_PER_SEC);
-}
-
 /*
- * No id was remembered after this time: the end of the days a lookup
- * scans (the days ahead, made by the worker, are empty).  A minute ahead
- * of now, for the clocks of other sessions.
+ * Insert one id's row into partition part, and into each of its indexes:
+ * into the lookup index directly when it is the only one.
  */
-TimestampTz
-pgmqc_dedup_horizon(void)
-{
-	return GetCurrentTimestamp() + 60 * USECS_PER_SEC;
-}
-
-/* Insert one id's row into partition part, and into each of its indexes. */
 static void
 insert_into(DedupPartition *part, int32 queue_id, Datum id, int64 msg_id,
 			TimestampTz first_at)
@@ -325,46 +397,60 @@ insert_into(DedupPartition *part, int32 queue_id, Datum id, int64 msg_id,
 	values[DEDUP_ATT_MSG_ID - 1] = Int64GetDatum(msg_id);
 	values[DEDUP_ATT_FIRST_AT - 1] = TimestampTzGetDatum(first_at);
 	tuple = heap_form_tuple(RelationGetDescr(part->heap), values, nulls);
-	pgmqc_direct_insert(part->heap, tuple);
+	if (part->index_only)
+	{
+		if (part->index_info == NULL)
+			part->index_info = BuildIndexInfo(part->index);
+		simple_heap_insert(part->heap, tuple);
+		/* the index's two columns are the row's first two */
+		(void) index_insert(part->index, values, nulls, &tuple->t_self,
+							part->heap,
+							part->index_info->ii_Unique ? UNIQUE_CHECK_YES : UNIQUE_CHECK_NO,
+#if PG_VERSION_NUM >= 140000
+							false,
+#endif
+							part->index_info);
+	}
+	else
+		pgmqc_direct_insert(part->heap, tuple);
 	heap_freetuple(tuple);
 }
 
 /*
- * Remember ids[0..n-1] (text) as sent to queue_id with msg_ids[0..n-1]:
- * in today's partition, or while it is not made, the default one.  The
- * locks last to the end of the transaction.
+ * Remember ids[0..n-1] (text) as sent to the scope's queue or topic with
+ * msg_ids[0..n-1]: in today's partition, or while it is not made, the
+ * default one.
  */
 void
-pgmqc_dedup_record(int32 queue_id, const Datum *ids, const int64 *msg_ids,
-				   int n)
+pgmqc_dedup_record(PgmqcDedupScope *scope, const Datum *ids,
+				   const int64 *msg_ids, int n)
 {
 	TimestampTz now = GetCurrentTimestamp();
-	DedupPartition today;
-	DedupPartition fallback;
-	DedupPartition *into;
-	bool		have_default;
+	int64		today = pgmqc_day_of(now);
+	DedupPartition later = {NULL, NULL, NULL};
+	DedupPartition *into = NULL;
 	int			i;
 
-	have_default = open_default_partition(RowExclusiveLock, &fallback);
-	if (open_partition(pgmqc_relation_oid(REL_DEDUP_PARTITION, 0,
-										  pgmqc_day_of(now)),
-					   RowExclusiveLock, &today))
-		into = &today;
-	else if (have_default)
-		into = &fallback;
-	else
+	if (today >= scope->first_day && today < scope->first_day + scope->ndays)
+	{
+		if (scope->days[today - scope->first_day].heap != NULL)
+			into = &scope->days[today - scope->first_day];
+	}
+	else if (open_partition(pgmqc_relation_oid(REL_DEDUP_PARTITION, 0, today),
+							&later))
+		into = &later;			/* past the horizon of the scope's opening */
+	if (into == NULL && scope->have_default)
+		into = &scope->fallback;
+	if (into == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("pgmq_c.dedup_ids has no partition for today and no default partition"),
 				 errhint("Run SELECT pgmq_c.maintain_topics() to make the days ahead.")));
 	for (i = 0; i < n; i++)
-		insert_into(into, queue_id, ids[i], msg_ids[i], now);
+		insert_into(into, scope->queue_id, ids[i], msg_ids[i], now);
 	/* later lookups of this transaction see these rows */
 	CommandCounterIncrement();
-	if (into == &today)
-		close_partition(&today, NoLock);
-	if (have_default)
-		close_partition(&fallback, NoLock);
+	close_partition(&later);
 }
 
 /*

@@ -15,13 +15,16 @@
 
 #include "datatype/timestamp.h"
 
+/* the partitions a send looks its ids up in and remembers them in */
+typedef struct PgmqcDedupScope PgmqcDedupScope;
+
 extern void pgmqc_dedup_lock(int32 queue_id, Datum *ids, int n);
-extern int64 pgmqc_dedup_find(char kind, int32 queue_id, double window_secs,
-							  Datum id);
-extern TimestampTz pgmqc_dedup_cutoff(double window_secs);
-extern TimestampTz pgmqc_dedup_horizon(void);
-extern void pgmqc_dedup_record(int32 queue_id, const Datum *ids,
+extern PgmqcDedupScope *pgmqc_dedup_open(char kind, int32 queue_id,
+										 double window_secs);
+extern int64 pgmqc_dedup_find(PgmqcDedupScope *scope, Datum id);
+extern void pgmqc_dedup_record(PgmqcDedupScope *scope, const Datum *ids,
 							   const int64 *msg_ids, int n);
+extern void pgmqc_dedup_close(PgmqcDedupScope *scope);
 extern int	pgmqc_dedup_maintain(void);
 
 #endif							/* PGMQC_DEDUP_H */

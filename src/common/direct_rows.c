@@ -11,10 +11,10 @@
  * triggers, rules, row security or CHECK constraints, which a direct insert
  * would not fire or check; no exclusion constraints or deferred uniqueness,
  * which its index inserts would not check (index expressions and
- * predicates it does evaluate); the columns the caller expects.  pgmqc_direct_table_plain() and
- * pgmqc_direct_writable() check this on the open relation (its relcache
- * entry: no catalog reads); a caller whose table fails the check runs its
- * statement instead, or refuses.
+ * predicates it does evaluate); the columns the caller expects.
+ * pgmqc_direct_table_plain() and pgmqc_direct_writable() check this on the
+ * open relation (its relcache entry: no catalog reads); a caller whose
+ * table fails the check runs its statement instead, or refuses.
  *
  * Copyright (c) 2026, pgmq_c developers
  *
@@ -44,23 +44,45 @@
 #include "common/direct_rows.h"
 
 /*
- * Whether rows can be written into rel directly, whatever its columns: an
- * ordinary table without triggers, rules, row security or CHECK
- * constraints (an executor would fire or check them), whose indexes are all
- * valid, without exclusion constraints or deferred uniqueness.  The caller
- * holds a lock on rel.
+ * Whether rows can be written into rel itself directly, its indexes left
+ * aside: an ordinary table without triggers, rules, row security or CHECK
+ * constraints (an executor would fire or check them).  The caller holds a
+ * lock on rel.
+ */
+bool
+pgmqc_direct_heap_plain(Relation rel)
+{
+	TupleDesc	desc = RelationGetDescr(rel);
+
+	return rel->rd_rel->relkind == RELKIND_RELATION && rel->trigdesc == NULL &&
+		rel->rd_rules == NULL && !rel->rd_rel->relrowsecurity &&
+		(desc->constr == NULL || desc->constr->num_check == 0);
+}
+
+/*
+ * Whether entries can be inserted into index directly: it is valid and
+ * ready, without an exclusion constraint or deferred uniqueness.
+ */
+bool
+pgmqc_direct_index_plain(Relation index)
+{
+	return index->rd_index->indisvalid && index->rd_index->indisready &&
+		index->rd_index->indimmediate && !index->rd_index->indisexclusion;
+}
+
+/*
+ * Whether rows can be written into rel directly, whatever its columns: a
+ * plain table (pgmqc_direct_heap_plain) whose indexes are all plain
+ * (pgmqc_direct_index_plain).  The caller holds a lock on rel.
  */
 bool
 pgmqc_direct_table_plain(Relation rel)
 {
-	TupleDesc	desc = RelationGetDescr(rel);
 	List	   *indexes;
 	ListCell   *lc;
 	bool		plain = true;
 
-	if (rel->rd_rel->relkind != RELKIND_RELATION || rel->trigdesc != NULL ||
-		rel->rd_rules != NULL || rel->rd_rel->relrowsecurity ||
-		(desc->constr != NULL && desc->constr->num_check > 0))
+	if (!pgmqc_direct_heap_plain(rel))
 		return false;
 
 	indexes = RelationGetIndexList(rel);
@@ -68,9 +90,7 @@ pgmqc_direct_table_plain(Relation rel)
 	{
 		Relation	index = index_open(lfirst_oid(lc), AccessShareLock);
 
-		plain = index->rd_index->indisvalid && index->rd_index->indisready &&
-			index->rd_index->indimmediate &&
-			!index->rd_index->indisexclusion;
+		plain = pgmqc_direct_index_plain(index);
 		index_close(index, AccessShareLock);
 		if (!plain)
 			break;
@@ -80,12 +100,12 @@ pgmqc_direct_table_plain(Relation rel)
 }
 
 /*
- * Whether rows can be written into rel directly: a plain table (above)
- * whose columns are columns[0..ncolumns-1], in that order.  The caller
- * holds a lock on rel.
+ * Whether rel's columns are columns[0..ncolumns-1], in that order, none
+ * dropped.
  */
 bool
-pgmqc_direct_writable(Relation rel, const char *const *columns, int ncolumns)
+pgmqc_direct_columns_named(Relation rel, const char *const *columns,
+						   int ncolumns)
 {
 	TupleDesc	desc = RelationGetDescr(rel);
 	int			i;
@@ -96,7 +116,19 @@ pgmqc_direct_writable(Relation rel, const char *const *columns, int ncolumns)
 		if (TupleDescAttr(desc, i)->attisdropped ||
 			strcmp(NameStr(TupleDescAttr(desc, i)->attname), columns[i]) != 0)
 			return false;
-	return pgmqc_direct_table_plain(rel);
+	return true;
+}
+
+/*
+ * Whether rows can be written into rel directly: a plain table (above)
+ * whose columns are columns[0..ncolumns-1], in that order.  The caller
+ * holds a lock on rel.
+ */
+bool
+pgmqc_direct_writable(Relation rel, const char *const *columns, int ncolumns)
+{
+	return pgmqc_direct_columns_named(rel, columns, ncolumns) &&
+		pgmqc_direct_table_plain(rel);
 }
 
 /*

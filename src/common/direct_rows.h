@@ -45,7 +45,12 @@ typedef enum PgmqcDirectChange
 /* whether the row in slot is still the one to delete (pgmqc_direct_delete) */
 typedef bool (*PgmqcDirectRecheck) (TupleTableSlot *slot, void *arg);
 
+extern bool pgmqc_direct_heap_plain(Relation rel);
+extern bool pgmqc_direct_index_plain(Relation index);
 extern bool pgmqc_direct_table_plain(Relation rel);
+extern bool pgmqc_direct_columns_named(Relation rel,
+									   const char *const *columns,
+									   int ncolumns);
 extern int *pgmqc_direct_columns_fit(Relation rel,
 									 const PgmqcDirectColumn *columns,
 									 int ncolumns);

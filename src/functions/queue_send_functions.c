@@ -70,13 +70,14 @@ connect_to_send(PgmqcContext *cxt, const char *name)
 
 /*
  * Deduplication of the n messages of a send: ids[i] (unless id_nulls[i])
- * is message i's dedup_id.  Locks the ids, then finds those the queue or
- * topic remembers: such a message is not stored (store[i] false), its
- * msg_id (result[i]) is the first send's.  A message whose id an earlier
- * message of the same send has is not stored either: first[i] is that
- * message (else -1).
+ * is message i's dedup_id.  Locks the ids, then opens the partitions that
+ * remember them (returned, for pgmqc_dedup_record(); NULL when no message
+ * has an id) and finds those the queue or topic remembers: such a message
+ * is not stored (store[i] false), its msg_id (result[i]) is the first
+ * send's.  A message whose id an earlier message of the same send has is
+ * not stored either: first[i] is that message (else -1).
  */
-static void
+static PgmqcDedupScope *
 deduplicate(PgmqcQueue *queue, int n, Datum *ids, bool *id_nulls,
 			int64 *result, bool *store, int *first)
 {
@@ -88,6 +89,7 @@ deduplicate(PgmqcQueue *queue, int n, Datum *ids, bool *id_nulls,
 	} SeenId;
 	Datum	   *given = palloc((n + 1) * sizeof(Datum));
 	int			ngiven = 0;
+	PgmqcDedupScope *scope;
 	HASHCTL		ctl;
 	HTAB	   *seen;
 	int			i;
@@ -100,8 +102,10 @@ deduplicate(PgmqcQueue *queue, int n, Datum *ids, bool *id_nulls,
 			given[ngiven++] = ids[i];
 	}
 	if (ngiven == 0)
-		return;
+		return NULL;
 	pgmqc_dedup_lock(queue->queue_id, given, ngiven);
+	scope = pgmqc_dedup_open(queue->kind, queue->queue_id,
+							 queue->dedup_window_secs);
 
 	memset(&ctl, 0, sizeof(ctl));
 	ctl.keysize = PGMQC_MAX_KEY_LEN + 1;
@@ -122,8 +126,7 @@ deduplicate(PgmqcQueue *queue, int n, Datum *ids, bool *id_nulls,
 		if (!known)
 		{
 			/* the first message of this send with the id */
-			entry->msg_id = pgmqc_dedup_find(queue->kind, queue->queue_id,
-											 queue->dedup_window_secs, ids[i]);
+			entry->msg_id = pgmqc_dedup_find(scope, ids[i]);
 			entry->first = i;
 			if (entry->msg_id < 0)
 				continue;
@@ -135,6 +138,7 @@ deduplicate(PgmqcQueue *queue, int n, Datum *ids, bool *id_nulls,
 			first[i] = entry->first;
 	}
 	hash_destroy(seen);
+	return scope;
 }
 
 /* Elements keep[0..n-1] of elems (with nulls, may be NULL) as an array. */
@@ -174,6 +178,7 @@ send_general(PgmqcQueue *queue, int n, Jsonb **messages, Jsonb **headers,
 {
 	bool	   *store = palloc((n + 1) * sizeof(bool));
 	int		   *first = palloc((n + 1) * sizeof(int));
+	PgmqcDedupScope *scope = NULL;
 	Datum	   *message_datums = palloc((n + 1) * sizeof(Datum));
 	Datum	   *header_datums = NULL;
 	ArrayType  *message_array;
@@ -188,7 +193,7 @@ send_general(PgmqcQueue *queue, int n, Jsonb **messages, Jsonb **headers,
 
 	pgmqc_queue_check_keys(queue);
 	if (ids != NULL)
-		deduplicate(queue, n, ids, id_nulls, result, store, first);
+		scope = deduplicate(queue, n, ids, id_nulls, result, store, first);
 	else
 		for (i = 0; i < n; i++)
 		{
@@ -245,7 +250,7 @@ send_general(PgmqcQueue *queue, int n, Jsonb **messages, Jsonb **headers,
 			result[i] = result[first[i]];
 
 	/* remember the ids of the messages stored */
-	if (ids != NULL && nstore > 0)
+	if (scope != NULL && nstore > 0)
 	{
 		Datum	   *record_ids = palloc((n + 1) * sizeof(Datum));
 		int64	   *record_msg_ids = palloc((n + 1) * sizeof(int64));
@@ -259,9 +264,10 @@ send_general(PgmqcQueue *queue, int n, Jsonb **messages, Jsonb **headers,
 			record_msg_ids[nrecord++] = result[i];
 		}
 		if (nrecord > 0)
-			pgmqc_dedup_record(queue->queue_id, record_ids, record_msg_ids,
-							   nrecord);
+			pgmqc_dedup_record(scope, record_ids, record_msg_ids, nrecord);
 	}
+	if (scope != NULL)
+		pgmqc_dedup_close(scope);
 }
 
 /*
@@ -290,18 +296,22 @@ pgmqc_send_message(const char *name, Jsonb *message, Jsonb *headers,
 	if (key == (Datum) 0 && dedup_id != (Datum) 0)
 	{
 		/* one id: look it up after its lock; send and remember if new */
+		PgmqcDedupScope *scope;
+
 		pgmqc_queue_check_keys(queue);
 		pgmqc_dedup_lock(queue->queue_id, &dedup_id, 1);
-		msg_id = pgmqc_dedup_find(queue->kind, queue->queue_id,
-								  queue->dedup_window_secs, dedup_id);
+		scope = pgmqc_dedup_open(queue->kind, queue->queue_id,
+								 queue->dedup_window_secs);
+		msg_id = pgmqc_dedup_find(scope, dedup_id);
 		if (msg_id < 0)
 		{
 			if (queue->kind == PGMQC_KIND_TOPIC)
 				msg_id = pgmqc_topic_publish(queue, message, headers, delay, NULL);
 			else
 				msg_id = pgmqc_queue_send(queue, message, headers, delay);
-			pgmqc_dedup_record(queue->queue_id, &dedup_id, &msg_id, 1);
+			pgmqc_dedup_record(scope, &dedup_id, &msg_id, 1);
 		}
+		pgmqc_dedup_close(scope);
 	}
 	else if (key != (Datum) 0)
 	{

@@ -18,7 +18,10 @@
 #   - without today's day, ids go to the default partition and are found
 #     there, and maintain_topics() then leaves today there;
 #   - a partition changed by hand (a trigger) is refused, as sends write the
-#     partitions directly.
+#     partitions directly;
+#   - the index entries those direct writes make are all there (amcheck,
+#     heapallindexed), also in an index the superuser added by hand, and an
+#     id is still found in an empty partition once it has one.
 use strict;
 use warnings FATAL => 'all';
 use PostgreSQL::Test::Utils;
@@ -175,6 +178,53 @@ is(sql(q{SELECT count(*) FROM pgmq_c.metrics('dd_default') WHERE queue_length = 
 sql(q{DROP TRIGGER dd_trigger ON pgmq_c.dedup_ids_default});
 isnt(sql(q{SELECT pgmq_c.send('dd_default', '{"n": 7}', dedup_id => 'refused')}),
 	'', 'without the trigger, sends with ids work again');
+
+# 8. The index entries of the direct writes: amcheck's heapallindexed check
+# fails if any row of a partition is missing from an index of it.  Into
+# the lookup index alone (the default partition as pgmq_c made it), then
+# with a second index added by hand, which every later send must fill too.
+sql(q{CREATE EXTENSION amcheck});
+sql(q{SELECT pgmq_c.send_batch('dd_default', ARRAY['{}', '{}', '{}']::jsonb[],
+        dedup_ids => ARRAY['ix-1', 'ix-2', 'ix-1'])});
+is(sql(q{SELECT count(*) FROM pgmq_c.dedup_ids_default WHERE dedup_id LIKE 'ix-%'}),
+	'2', 'a batch with a repeated id remembers each id once');
+is(sql(q{SELECT bt_index_check('pgmq_c.dedup_ids_default_lookup', true)}),
+	'', 'every row of the default partition is in its lookup index');
+sql(q{CREATE INDEX dd_by_time ON pgmq_c.dedup_ids_default (first_at)});
+my $ix3 = sql(q{SELECT pgmq_c.send('dd_default', '{}', dedup_id => 'ix-3')});
+sql(q{SELECT pgmq_c.send_batch('dd_default', ARRAY['{}', '{}']::jsonb[],
+        dedup_ids => ARRAY['ix-4', 'ix-5'])});
+is(sql(q{SELECT bt_index_check('pgmq_c.dd_by_time', true)}),
+	'', 'every row is also in the index added by hand');
+is(sql(q{SELECT bt_index_check('pgmq_c.dedup_ids_default_lookup', true)}),
+	'', 'and still in the lookup index');
+is( sql(q{SET enable_seqscan = off; SET enable_bitmapscan = off;
+          SELECT count(*) FROM pgmq_c.dedup_ids_default WHERE first_at > now() - interval '1 hour'
+             AND dedup_id IN ('ix-3', 'ix-4', 'ix-5')}),
+	'3', 'the index added by hand finds the ids sent after it was made');
+is(sql(q{SELECT pgmq_c.send('dd_default', '{}', dedup_id => 'ix-3')}),
+	$ix3, 'and the ids are found again');
+sql(q{DROP INDEX pgmq_c.dd_by_time});
+
+# A day partition with nothing in it: a lookup skips it by its index's
+# metapage.  Yesterday's, made by hand here, inside dd_week's 7-day window:
+# one session looks it up while empty, then plants an id there, and the
+# next send of that id finds it.
+my $yesterday = $today - 1;
+sql(qq{
+CREATE TABLE pgmq_c.dedup_ids_p$yesterday PARTITION OF pgmq_c.dedup_ids
+  FOR VALUES FROM (to_timestamp($yesterday * 86400)) TO (to_timestamp(($yesterday + 1) * 86400));
+CREATE INDEX ON pgmq_c.dedup_ids_p$yesterday (queue_id, dedup_id);});
+is( sql(qq{
+SELECT pgmq_c.send('dd_week', '{}', dedup_id => 'seen-empty') > 0;
+INSERT INTO pgmq_c.dedup_ids
+  SELECT queue_id, 'yesterday', 9200, to_timestamp($yesterday * 86400 + 3600)
+    FROM pgmq_c.queues WHERE queue_name = 'dd_week';
+SELECT pgmq_c.send('dd_week', '{}', dedup_id => 'yesterday');}),
+	"t\n9200",
+	'an id planted in a partition this session saw empty is found there');
+is( sql(qq{SELECT tableoid::regclass FROM pgmq_c.dedup_ids WHERE dedup_id = 'yesterday'}),
+	"pgmq_c.dedup_ids_p$yesterday", 'it is in yesterday\'s partition');
 
 $node->stop;
 done_testing();
