@@ -205,3 +205,17 @@ SELECT pg_catalog.setval('pgmq_c.timeline_marker',
 						 (SELECT timeline_id FROM pg_catalog.pg_control_checkpoint()), true);
 REVOKE ALL ON SEQUENCE pgmq_c.timeline_marker FROM PUBLIC;
 COMMENT ON SEQUENCE pgmq_c.timeline_marker IS 'pgmq_c: the last timeline whose start moved every queue''s and topic''s msg_ids on (src/common/timelines.c)';
+
+--
+-- The lookup index of the default partition of pgmq_c.dedup_ids compares
+-- ids bytewise (COLLATE "C"), as the day partitions' indexes the worker
+-- makes from now on do: a send with an id descends the index twice, and
+-- in a database whose collation is not C every comparison of the descent
+-- called strcoll.  Ids are only ever compared for equality, which a
+-- deterministic collation (every database default) decides bytewise
+-- anyway.  Day partitions made before the update keep their index until
+-- the worker drops them.
+--
+DROP INDEX pgmq_c.dedup_ids_default_lookup;
+CREATE INDEX dedup_ids_default_lookup ON pgmq_c.dedup_ids_default
+	(queue_id, dedup_id COLLATE pg_catalog."C");

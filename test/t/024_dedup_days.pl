@@ -6,7 +6,8 @@
 # next two days, drops the days that ended before the longest dedup_window
 # of any queue or topic, and deletes from the default partition the ids
 # past that window.  Here:
-#   - the worker made the days ahead, and a send's id goes to today's day;
+#   - the worker made the days ahead, whose lookup indexes (as the default
+#     partition's) compare ids bytewise, and a send's id goes to today's day;
 #   - an old day planted by hand (as the superuser: the days of a worker
 #     that was away) and an old id in the default partition are forgotten
 #     by the worker: the day dropped whole, the id deleted; an id within the
@@ -49,6 +50,14 @@ my $first = sql(q{SELECT pgmq_c.send('dd', '{"n": 1}', dedup_id => 'now')});
 is( sql(q{SELECT tableoid::regclass FROM pgmq_c.dedup_ids WHERE dedup_id = 'now'}),
 	"pgmq_c.dedup_ids_p$today", "a send's id goes to today's partition");
 my $qid = sql(q{SELECT queue_id FROM pgmq_c.list_queues() WHERE queue_name = 'dd'});
+# the lookup indexes compare ids bytewise, whatever the database's collation
+is( sql(q{
+SELECT string_agg(c.relname || ':' || coalesce(l.collname, '-'), ',' ORDER BY c.relname)
+  FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid
+  LEFT JOIN pg_collation l ON l.oid = i.indcollation[1]
+ WHERE c.relnamespace = 'pgmq_c'::regnamespace AND c.relname LIKE 'dedup_ids_%'}),
+	join(',', 'dedup_ids_default:C', map { "dedup_ids_p$_:C" } ($today .. $today + 2)),
+	'the lookup index of the default partition and of each day made compares in "C"');
 
 # 2. An old day and an old id in the default partition, as a worker that
 # was away for days would have left them
