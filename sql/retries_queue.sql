@@ -400,6 +400,23 @@ SELECT count(*) AS in_dlq_after FROM :dlq_t;
 SELECT count(*) AS in_dlq2 FROM :dlq2_t;
 
 --
+-- A lease taken while the queue had no retry policy (its claim then has no
+-- policy to apply) counts as a lease once a policy is set: read with a
+-- lease that ends at once, then set a backoff; the next read finds an
+-- expired lease and makes the message wait for its backoff instead.
+--
+SELECT pgmq_c.create_queue('rq_later');
+SELECT 'pgmq_c.q_' || queue_id AS later_t FROM pgmq_c.list_queues() WHERE queue_name = 'rq_later' \gset
+SELECT pgmq_c.send('rq_later', '{"l": 1}') AS l1 \gset
+SELECT read_ct FROM pgmq_c.read('rq_later', '0', 1);
+SELECT read_ct, leased FROM :later_t WHERE msg_id = :l1;
+SELECT pgmq_c.alter_queue('rq_later', retry_backoff => '1 hour');
+SELECT count(*) AS visible_after_policy FROM pgmq_c.read('rq_later', '1 hour', 1);
+SELECT read_ct, leased, vt > clock_timestamp() + interval '50 minutes' AS backing_off
+  FROM :later_t WHERE msg_id = :l1;
+SELECT pgmq_c.drop_queue('rq_later');
+
+--
 -- Clean up: rq_dlq can be dropped once no queue names it
 --
 SELECT pgmq_c.alter_queue('rq_src', dead_letter_queue => '');

@@ -511,6 +511,21 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		CLAIM_OUTCOME("q"),
 		7, {INT4OID, INTERVALOID, INT8OID, INT4OID, FLOAT8OID, FLOAT8OID, BOOLOID}
 	},
+
+	/*
+	 * STMT_CLAIM for a queue without a retry policy ($4 and $5 NULL): every
+	 * candidate is leased, so the SET list is STMT_CLAIM's ELSE branches and
+	 * there is no outcome column.  It has a third of STMT_CLAIM's expression
+	 * nodes, which a kept generic plan builds anew at each execution's start.
+	 */
+	[STMT_CLAIM_PLAIN] = {
+		ON_QUEUE,
+		"UPDATE {messages} q SET vt = pg_catalog.clock_timestamp() OPERATOR(pg_catalog.+) $2, "
+		"read_ct = q.read_ct OPERATOR(pg_catalog.+) 1, leased = true "
+		"WHERE q.msg_id OPERATOR(pg_catalog.=) ANY (ARRAY(" CLAIM_CANDIDATES("{messages}", "") ")) "
+		"RETURNING q.msg_id, q.read_ct, q.enqueued_at, q.vt, q.message, q.headers, {key:q}",
+		3, {INT4OID, INTERVALOID, INT8OID}
+	},
 	/* the claim of a catalog older than 0.6.0: no retry policy */
 	[STMT_CLAIM_0_5] = {
 		ON_QUEUE,

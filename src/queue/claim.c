@@ -63,9 +63,13 @@ claim_once(PgmqcQueue *queue, int32 qty, Interval *vt, bool *head_left)
 		values[0] = Int32GetDatum(qty);
 		values[1] = IntervalPGetDatum(vt);
 		values[2] = Int64GetDatum(start);
-		if (!queue->retry.catalog_has_retries)
+		if (!queue->retry.catalog_has_retries ||
+			(queue->retry.max_deliveries <= 0 && queue->retry.backoff <= 0))
 		{
-			n = pgmqc_queue_run(queue, STMT_CLAIM_0_5, values, NULL, 0);
+			/* no retry policy: every candidate is leased */
+			n = pgmqc_queue_run(queue, queue->retry.catalog_has_retries ?
+								STMT_CLAIM_PLAIN : STMT_CLAIM_0_5,
+								values, NULL, 0);
 			if (n == 0 && skipping_head)
 			{
 				pgmqc_claim_skip_end(&queue->cache, queue->queue_id, start);
