@@ -345,6 +345,25 @@ SELECT group_name, visibility_timeout, max_deliveries, dead_letter_queue, retry_
 :state;
 
 --
+-- A lease a group gave while it had no retry policy counts as a lease once
+-- one is set, as for a queue: read with a lease that ends at once, then set
+-- a backoff; the next read makes the message wait for it.
+--
+SELECT pgmq_c.create_topic('rg_later');
+SELECT pgmq_c.create_group('rg_later', 'g');
+SELECT format('pgmq_c.g_%s', g.group_id) AS later_g
+  FROM pgmq_c.groups g JOIN pgmq_c.list_topics() t ON t.topic_id = g.topic_id
+ WHERE t.topic_name = 'rg_later' AND g.group_name = 'g' \gset
+SELECT pgmq_c.send('rg_later', '{"l": 1}') AS l1 \gset
+SELECT read_ct FROM pgmq_c.read_group('rg_later', 'g', '0', 1);
+SELECT read_ct, leased FROM :later_g WHERE msg_id = :l1;
+SELECT pgmq_c.alter_group('rg_later', 'g', retry_backoff => '1 hour');
+SELECT count(*) AS visible_after_policy FROM pgmq_c.read_group('rg_later', 'g', '1 hour', 1);
+SELECT read_ct, leased, vt > clock_timestamp() + interval '50 minutes' AS backing_off
+  FROM :later_g WHERE msg_id = :l1;
+SELECT pgmq_c.drop_topic('rg_later');
+
+--
 -- Clean up
 --
 SELECT pgmq_c.drop_topic('rg_dl');

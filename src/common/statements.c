@@ -1038,6 +1038,18 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		"WHERE t.message IS NOT NULL OR c.outcome OPERATOR(pg_catalog.<>) 'c'",
 		7, {INT4OID, INTERVALOID, INT8OID, INT4OID, FLOAT8OID, FLOAT8OID, BOOLOID}
 	},
+	/* STMT_GROUP_CLAIM without a retry policy, as STMT_CLAIM_PLAIN */
+	[STMT_GROUP_CLAIM_PLAIN] = {
+		ON_GROUP,
+		"WITH c AS (UPDATE {group} g SET vt = pg_catalog.clock_timestamp() OPERATOR(pg_catalog.+) $2, "
+		"read_ct = g.read_ct OPERATOR(pg_catalog.+) 1, leased = true "
+		"WHERE g.msg_id OPERATOR(pg_catalog.=) ANY (ARRAY(" CLAIM_CANDIDATES("{group} h", CLAIM_KEY_HEADS) ")) "
+		"RETURNING g.msg_id, g.read_ct, g.vt, {key:g} AS ordering_key) "
+		"SELECT c.msg_id, c.read_ct, t.enqueued_at, c.vt, t.message, t.headers, c.ordering_key "
+		"FROM c CROSS JOIN LATERAL (SELECT enqueued_at, message, headers FROM {log} "
+		"WHERE msg_id OPERATOR(pg_catalog.=) c.msg_id LIMIT 1) t",
+		3, {INT4OID, INTERVALOID, INT8OID}
+	},
 	/* the claim of a catalog older than 0.6.0: no retry policy */
 	[STMT_GROUP_CLAIM_0_5] = {
 		ON_GROUP,

@@ -66,9 +66,13 @@ claim_group(PgmqcQueue *topic, PgmqcGroup *group, int32 qty, Interval *vt)
 		args[0] = Int32GetDatum(qty);
 		args[1] = IntervalPGetDatum(vt);
 		args[2] = Int64GetDatum(start);
-		if (!group->retry.catalog_has_retries)
+		if (!group->retry.catalog_has_retries ||
+			(group->retry.max_deliveries <= 0 && group->retry.backoff <= 0))
 		{
-			n = pgmqc_group_run(group, STMT_GROUP_CLAIM_0_5, args, NULL, 0);
+			/* no retry policy: every candidate is leased */
+			n = pgmqc_group_run(group, group->retry.catalog_has_retries ?
+								STMT_GROUP_CLAIM_PLAIN : STMT_GROUP_CLAIM_0_5,
+								args, NULL, 0);
 			if (n == 0 && skipping_head)
 			{
 				pgmqc_claim_skip_end(&group->cache, topic->queue_id, start);
