@@ -346,8 +346,10 @@ SELECT group_name, visibility_timeout, max_deliveries, dead_letter_queue, retry_
 
 --
 -- A lease a group gave while it had no retry policy counts as a lease once
--- one is set, as for a queue: read with a lease that ends at once, then set
--- a backoff; the next read makes the message wait for it.
+-- one is set, as for a queue: the claim leases a message given back (the
+-- first read of a group leases what it fills in the same statement, so the
+-- message is read and nacked first), with a lease that ends at once; then
+-- a backoff is set, and the next read makes the message wait for it.
 --
 SELECT pgmq_c.create_topic('rg_later');
 SELECT pgmq_c.create_group('rg_later', 'g');
@@ -355,6 +357,9 @@ SELECT format('pgmq_c.g_%s', g.group_id) AS later_g
   FROM pgmq_c.groups g JOIN pgmq_c.list_topics() t ON t.topic_id = g.topic_id
  WHERE t.topic_name = 'rg_later' AND g.group_name = 'g' \gset
 SELECT pgmq_c.send('rg_later', '{"l": 1}') AS l1 \gset
+SELECT read_ct FROM pgmq_c.read_group('rg_later', 'g', '1 hour', 1);
+SELECT pgmq_c.nack('rg_later', 'g', :l1);
+SELECT read_ct, leased FROM :later_g WHERE msg_id = :l1;
 SELECT read_ct FROM pgmq_c.read_group('rg_later', 'g', '0', 1);
 SELECT read_ct, leased FROM :later_g WHERE msg_id = :l1;
 SELECT pgmq_c.alter_group('rg_later', 'g', retry_backoff => '1 hour');
