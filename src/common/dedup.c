@@ -136,8 +136,8 @@ compare_uint64(const void *a, const void *b)
  * ends (or its subtransaction rolls back), in hash order so that two
  * batches never wait for each other in a circle.
  */
-void
-pgmqc_dedup_lock(int32 queue_id, Datum *ids, int n)
+static void
+lock_ids(int32 queue_id, Datum *ids, int n)
 {
 	uint64	   *hashes = palloc((n + 1) * sizeof(uint64));
 	int			i;
@@ -232,17 +232,22 @@ close_partition(DedupPartition *part)
 }
 
 /*
- * Open the partitions that a send of ids to queue_id (of kind: a queue or
- * a topic), whose window is window_secs, looks them up in and remembers
- * them in.  Close with pgmqc_dedup_close().
+ * Lock the n ids (text Datums) of a send to queue_id (of kind: a queue or
+ * a topic), whose window is window_secs, then open the partitions it looks
+ * them up in and remembers them in: the locks first, so that a second
+ * sender of an id waits before it opens anything.  Close with
+ * pgmqc_dedup_close().
  */
 PgmqcDedupScope *
-pgmqc_dedup_open(char kind, int32 queue_id, double window_secs)
+pgmqc_dedup_open(char kind, int32 queue_id, double window_secs, Datum *ids,
+				 int n)
 {
 	PgmqcDedupScope *scope = palloc0(sizeof(PgmqcDedupScope));
 	TimestampTz now = GetCurrentTimestamp();
+	TimestampTz trusted_from = pgmqc_writable_since() - 1;
 	int			i;
 
+	lock_ids(queue_id, ids, n);
 	scope->queue_id = queue_id;
 	scope->cutoff = now - (TimestampTz) (window_secs * USECS_PER_SEC);
 	/* a minute ahead, for the clocks of other sessions */
@@ -253,9 +258,8 @@ pgmqc_dedup_open(char kind, int32 queue_id, double window_secs)
 	 * promotion, its ids (logged) are not: trust only those remembered since
 	 * (asked only while that is within the window).
 	 */
-	if (pgmqc_writable_since() - 1 > scope->cutoff &&
-		pgmqc_unlogged(kind, queue_id))
-		scope->cutoff = pgmqc_writable_since() - 1;
+	if (trusted_from > scope->cutoff && pgmqc_unlogged(kind, queue_id))
+		scope->cutoff = trusted_from;
 
 	/* the default partition first: see the file header */
 	scope->have_default =
@@ -357,8 +361,7 @@ find_in(DedupPartition *part, int32 queue_id, text *id, TimestampTz cutoff,
  * The msg_id of the first send with id (text) to the scope's queue or
  * topic within its window, or -1 if there was none.  Read in the latest
  * snapshot, so that a REPEATABLE READ transaction too sees the sends it
- * waited for on the id's lock (pgmqc_dedup_lock); the caller holds that
- * lock.
+ * waited for on the id's lock (taken by pgmqc_dedup_open).
  */
 int64
 pgmqc_dedup_find(PgmqcDedupScope *scope, Datum id)
@@ -403,13 +406,8 @@ insert_into(DedupPartition *part, int32 queue_id, Datum id, int64 msg_id,
 			part->index_info = BuildIndexInfo(part->index);
 		simple_heap_insert(part->heap, tuple);
 		/* the index's two columns are the row's first two */
-		(void) index_insert(part->index, values, nulls, &tuple->t_self,
-							part->heap,
-							part->index_info->ii_Unique ? UNIQUE_CHECK_YES : UNIQUE_CHECK_NO,
-#if PG_VERSION_NUM >= 140000
-							false,
-#endif
-							part->index_info);
+		pgmqc_direct_index_entry(part->heap, part->index, part->index_info,
+								 values, nulls, &tuple->t_self);
 	}
 	else
 		pgmqc_direct_insert(part->heap, tuple);

@@ -18,9 +18,9 @@
 /* the partitions a send looks its ids up in and remembers them in */
 typedef struct PgmqcDedupScope PgmqcDedupScope;
 
-extern void pgmqc_dedup_lock(int32 queue_id, Datum *ids, int n);
 extern PgmqcDedupScope *pgmqc_dedup_open(char kind, int32 queue_id,
-										 double window_secs);
+										 double window_secs, Datum *ids,
+										 int n);
 extern int64 pgmqc_dedup_find(PgmqcDedupScope *scope, Datum id);
 extern void pgmqc_dedup_record(PgmqcDedupScope *scope, const Datum *ids,
 							   const int64 *msg_ids, int n);

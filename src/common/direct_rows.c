@@ -206,6 +206,23 @@ pgmqc_direct_insert_columns(Relation rel, const PgmqcDirectColumn *columns,
 }
 
 /*
+ * Insert the entry values/nulls (the index's columns, as FormIndexDatum
+ * makes them) for heap row tid of rel into index, whose IndexInfo is info,
+ * checking uniqueness at once if the index is unique.
+ */
+void
+pgmqc_direct_index_entry(Relation rel, Relation index, IndexInfo *info,
+						 Datum *values, bool *nulls, ItemPointer tid)
+{
+	(void) index_insert(index, values, nulls, tid, rel,
+						info->ii_Unique ? UNIQUE_CHECK_YES : UNIQUE_CHECK_NO,
+#if PG_VERSION_NUM >= 140000
+						false,
+#endif
+						info);
+}
+
+/*
  * Insert index entries for tuple (already in rel's heap) into each of rel's
  * indexes (only the summarizing ones, BRIN, if summarizing_only), as the
  * executor's ExecInsertIndexTuples does: an index with a predicate only
@@ -254,12 +271,8 @@ insert_index_entries(Relation rel, HeapTuple tuple, bool summarizing_only)
 			}
 		}
 		FormIndexDatum(info, slot, estate, values, nulls);
-		(void) index_insert(index, values, nulls, &tuple->t_self, rel,
-							info->ii_Unique ? UNIQUE_CHECK_YES : UNIQUE_CHECK_NO,
-#if PG_VERSION_NUM >= 140000
-							false,
-#endif
-							info);
+		pgmqc_direct_index_entry(rel, index, info, values, nulls,
+								 &tuple->t_self);
 		index_close(index, NoLock);
 	}
 	list_free(indexes);

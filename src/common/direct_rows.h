@@ -16,6 +16,7 @@
 
 #include "access/htup.h"
 #include "executor/tuptable.h"
+#include "nodes/execnodes.h"
 #include "storage/lockdefs.h"
 #include "utils/snapshot.h"
 #include "utils/relcache.h"
@@ -60,6 +61,9 @@ extern void pgmqc_direct_insert_columns(Relation rel,
 extern bool pgmqc_direct_writable(Relation rel, const char *const *columns,
 								  int ncolumns);
 extern void pgmqc_direct_insert(Relation rel, HeapTuple tuple);
+extern void pgmqc_direct_index_entry(Relation rel, Relation index,
+									 IndexInfo *info, Datum *values,
+									 bool *nulls, ItemPointer tid);
 extern PgmqcDirectChange pgmqc_direct_change(Relation rel,
 											 TupleTableSlot *slot,
 											 Snapshot snapshot,

@@ -341,6 +341,17 @@ read_retry_policy(PgmqcRetryPolicy *retry, int first_column)
 }
 
 /*
+ * Whether a retry policy is set (max_deliveries or a backoff): claims
+ * then run the statements that apply it.  Never on a catalog older than
+ * 0.6.0, which has none.
+ */
+bool
+pgmqc_retry_active(const PgmqcRetryPolicy *retry)
+{
+	return retry->max_deliveries > 0 || retry->backoff > 0;
+}
+
+/*
  * The parameters of a statement that applies a retry policy, three from
  * values[0] on: max_deliveries, backoff and backoff_max, each NULL when
  * the policy has none.

@@ -206,6 +206,7 @@ extern bool pgmqc_watermark_due(PgmqcWatermark *watermark);
 extern int64 pgmqc_watermark_advance(PgmqcWatermark *watermark, int64 current,
 									 int64 candidate);
 
+extern bool pgmqc_retry_active(const PgmqcRetryPolicy *retry);
 extern void pgmqc_retry_args(const PgmqcRetryPolicy *retry, Datum *values,
 							 char *nulls);
 

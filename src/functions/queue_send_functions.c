@@ -103,9 +103,8 @@ deduplicate(PgmqcQueue *queue, int n, Datum *ids, bool *id_nulls,
 	}
 	if (ngiven == 0)
 		return NULL;
-	pgmqc_dedup_lock(queue->queue_id, given, ngiven);
 	scope = pgmqc_dedup_open(queue->kind, queue->queue_id,
-							 queue->dedup_window_secs);
+							 queue->dedup_window_secs, given, ngiven);
 
 	memset(&ctl, 0, sizeof(ctl));
 	ctl.keysize = PGMQC_MAX_KEY_LEN + 1;
@@ -299,9 +298,8 @@ pgmqc_send_message(const char *name, Jsonb *message, Jsonb *headers,
 		PgmqcDedupScope *scope;
 
 		pgmqc_queue_check_keys(queue);
-		pgmqc_dedup_lock(queue->queue_id, &dedup_id, 1);
 		scope = pgmqc_dedup_open(queue->kind, queue->queue_id,
-								 queue->dedup_window_secs);
+								 queue->dedup_window_secs, &dedup_id, 1);
 		msg_id = pgmqc_dedup_find(scope, dedup_id);
 		if (msg_id < 0)
 		{

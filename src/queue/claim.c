@@ -63,8 +63,7 @@ claim_once(PgmqcQueue *queue, int32 qty, Interval *vt, bool *head_left)
 		values[0] = Int32GetDatum(qty);
 		values[1] = IntervalPGetDatum(vt);
 		values[2] = Int64GetDatum(start);
-		if (!queue->retry.catalog_has_retries ||
-			(queue->retry.max_deliveries <= 0 && queue->retry.backoff <= 0))
+		if (!pgmqc_retry_active(&queue->retry))
 		{
 			/* no retry policy: every candidate is leased */
 			n = pgmqc_queue_run(queue, queue->retry.catalog_has_retries ?
@@ -231,7 +230,7 @@ pgmqc_queue_pop(PgmqcQueue *queue, int32 qty)
 	int			n;
 	int			guard;
 
-	if (queue->retry.max_deliveries > 0 || queue->retry.backoff > 0)
+	if (pgmqc_retry_active(&queue->retry))
 	{
 		/* ordered: it runs STMT_DELETE_MANY (common/receipts.c) */
 		guard = pgmqc_plan_guard_ordered_begin();

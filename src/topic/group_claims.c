@@ -66,8 +66,7 @@ claim_group(PgmqcQueue *topic, PgmqcGroup *group, int32 qty, Interval *vt)
 		args[0] = Int32GetDatum(qty);
 		args[1] = IntervalPGetDatum(vt);
 		args[2] = Int64GetDatum(start);
-		if (!group->retry.catalog_has_retries ||
-			(group->retry.max_deliveries <= 0 && group->retry.backoff <= 0))
+		if (!pgmqc_retry_active(&group->retry))
 		{
 			/* no retry policy: every candidate is leased */
 			n = pgmqc_group_run(group, group->retry.catalog_has_retries ?
