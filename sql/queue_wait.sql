@@ -41,7 +41,36 @@ SELECT pgmqc_test.try($$SELECT pgmq_c.read('waits', '1 hour', 1, '31 seconds')$$
 SET pgmq_c.max_wait = '100ms';
 SELECT pgmqc_test.try($$SELECT pgmq_c.read('waits', '1 hour', 1, '1 second')$$);
 SELECT pgmqc_test.try($$CALL pgmq_c.receive('waits', '1 hour', 1, '1 second')$$);
+-- (pgmqc_test.try runs the CALL inside a function, where it cannot commit)
+-- a top-level CALL commits before it sleeps and holds no snapshot:
+-- pgmq_c.max_receive_wait (default 10 min) bounds its wait instead
+SHOW pgmq_c.max_receive_wait;
+SELECT pgmq_c.send('waits', '{"r": "long wait"}') AS rl \gset
+CALL pgmq_c.receive('waits', '1 hour', 1, '5 minutes') \gset
+SELECT m.msg_id = :rl AS is_rl, m.message FROM unnest(:'messages'::pgmq_c.message[]) m;
+CALL pgmq_c.receive('waits', '1 hour', 1, '200 milliseconds');
+-- the same for receive_group
+SELECT pgmq_c.create_topic('waits_t');
+SELECT pgmq_c.create_group('waits_t', 'g');
+SELECT pgmq_c.send('waits_t', '{"t": "long wait"}') AS tl \gset
+CALL pgmq_c.receive_group('waits_t', 'g', '1 hour', 1, '5 minutes') \gset
+SELECT m.msg_id = :tl AS is_tl, m.message FROM unnest(:'messages'::pgmq_c.message[]) m;
+CALL pgmq_c.receive_group('waits_t', 'g', '1 hour', 1, '200 milliseconds');
+SELECT pgmqc_test.try($$CALL pgmq_c.receive_group('waits_t', 'g', '1 hour', 1, '1 second')$$);
+-- inside a transaction block pgmq_c.max_wait still applies (22023, with the way out in the hint)
+BEGIN;
+CALL pgmq_c.receive('waits', '1 hour', 1, '1 second');
+ROLLBACK;
 RESET pgmq_c.max_wait;
+-- a wait beyond max_receive_wait (22023); nothing is claimed
+SELECT pgmq_c.send('waits', '{"r": "kept"}') AS rk \gset
+CALL pgmq_c.receive('waits', '1 hour', 1, '11 minutes');
+CALL pgmq_c.receive_group('waits_t', 'g', '1 hour', 1, '11 minutes');
+SET pgmq_c.max_receive_wait = '100ms';
+CALL pgmq_c.receive('waits', '1 hour', 1, '1 second');
+RESET pgmq_c.max_receive_wait;
+SELECT read_ct FROM pgmq_c.read('waits', '1 hour', 10) WHERE msg_id = :rk;
+SELECT pgmq_c.drop_topic('waits_t');
 SELECT pgmqc_test.try($$CALL pgmq_c.receive('waits', '1 hour', 0)$$);
 SELECT pgmqc_test.try($$CALL pgmq_c.receive('nope', '1 hour', 1)$$);
 SELECT pgmqc_test.try($$CALL pgmq_c.receive('waits', '1 hour', 1, NULL)$$);

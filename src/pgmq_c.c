@@ -33,6 +33,7 @@ PG_MODULE_MAGIC;
 int			pgmqc_max_message_size = 1024 * 1024;
 int			pgmqc_metrics_exact_limit = 100000;
 int			pgmqc_max_wait_ms = 30000;
+int			pgmqc_max_receive_wait_ms = 600000;
 int			pgmqc_cached_objects = 100;
 int			pgmqc_leased_head_skip_ms = 1000;
 
@@ -114,9 +115,11 @@ _PG_init(void)
 	 * metrics(), metrics_all() or list_groups() call scans in each table,
 	 * holding its snapshot (so the xmin horizon) and the queue's table locks
 	 * that purge_queue and drop_queue wait for; max_wait bounds how long a
-	 * read(..., wait) holds its snapshot and locks; wait_slice and
-	 * poll_interval, set small, turn idle waiters into busy pollers of shared
-	 * queues.  README.md, "Configuration", has the table.
+	 * read(..., wait) holds its snapshot and locks; max_receive_wait how long
+	 * a receive that holds neither keeps its backend from noticing a vanished
+	 * client; wait_slice and poll_interval, set small, turn idle waiters into
+	 * busy pollers of shared queues.  README.md, "Configuration", has the
+	 * table.
 	 */
 	DefineCustomIntVariable("pgmq_c.metrics_exact_limit",
 							"Queues holding up to this many messages get exact counts from metrics().",
@@ -160,10 +163,21 @@ _PG_init(void)
 							NULL, NULL, NULL);
 
 	DefineCustomIntVariable("pgmq_c.max_wait",
-							"Longest wait accepted by read(..., wait), receive(), read_group(..., wait) and receive_group().",
-							"A read() that waits holds its snapshot, and so the xmin horizon, for the whole wait.",
+							"Longest wait accepted by read(..., wait) and read_group(..., wait), and by receive() and receive_group() inside a transaction block.",
+							"Such a wait holds its snapshot, and so the xmin horizon, for the whole wait.",
 							&pgmqc_max_wait_ms,
 							30000,
+							0,
+							INT_MAX,
+							PGC_SUSET,
+							GUC_UNIT_MS,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("pgmq_c.max_receive_wait",
+							"Longest wait accepted by receive() and receive_group() called by a top-level CALL outside a transaction block.",
+							"Such a call commits before it sleeps and holds no snapshot; pgmq_c.max_wait bounds the wait of every other call.",
+							&pgmqc_max_receive_wait_ms,
+							600000,
 							0,
 							INT_MAX,
 							PGC_SUSET,

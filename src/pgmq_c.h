@@ -39,6 +39,7 @@
 extern int	pgmqc_max_message_size;
 extern int	pgmqc_metrics_exact_limit;
 extern int	pgmqc_max_wait_ms;
+extern int	pgmqc_max_receive_wait_ms;
 extern int	pgmqc_cached_objects;
 extern int	pgmqc_leased_head_skip_ms;
 

@@ -50,6 +50,6 @@ extern Datum *pgmqc_check_key_array(FunctionCallInfo fcinfo, int argno,
 									int n, bool **elem_nulls);
 
 /* functions/wait_argument.c */
-extern bool pgmqc_check_wait(Interval *wait);
+extern bool pgmqc_check_wait(Interval *wait, bool commits);
 
 #endif							/* PGMQC_ARGUMENTS_H */

@@ -217,7 +217,7 @@ pgmqc_compat_read_with_poll(PG_FUNCTION_ARGS)
 	check_conditional(fcinfo, 5);
 	pgmqc_check_not_null(fcinfo, 3, "max_poll_seconds");
 	seconds_interval(&wait, PG_GETARG_INT32(3));
-	return read_into_result(fcinfo, pgmqc_check_wait(&wait),
+	return read_into_result(fcinfo, pgmqc_check_wait(&wait, false),
 							pgmqc_now_plus(&wait));
 }
 

@@ -32,8 +32,8 @@ PG_FUNCTION_INFO_V1(pgmqc_read_group);
 PG_FUNCTION_INFO_V1(pgmqc_receive_group);
 
 static void
-check_group_args(FunctionCallInfo fcinfo, Interval **vt, int32 *qty,
-				 bool *waiting, TimestampTz *deadline)
+check_group_args(FunctionCallInfo fcinfo, bool commits, Interval **vt,
+				 int32 *qty, bool *waiting, TimestampTz *deadline)
 {
 	*qty = pgmqc_check_qty(fcinfo, 3);
 	*vt = NULL;
@@ -43,7 +43,7 @@ check_group_args(FunctionCallInfo fcinfo, Interval **vt, int32 *qty,
 		pgmqc_check_vt(*vt, "vt", true);
 	}
 	pgmqc_check_not_null(fcinfo, 4, "wait");
-	*waiting = pgmqc_check_wait(PG_GETARG_INTERVAL_P(4));
+	*waiting = pgmqc_check_wait(PG_GETARG_INTERVAL_P(4), commits);
 	*deadline = pgmqc_now_plus(PG_GETARG_INTERVAL_P(4));
 }
 
@@ -99,7 +99,7 @@ pgmqc_read_group(PG_FUNCTION_ARGS)
 	ArrayType  *ack_cts;
 	int			nack;
 
-	check_group_args(fcinfo, &vt, &qty, &waiting, &deadline);
+	check_group_args(fcinfo, false, &vt, &qty, &waiting, &deadline);
 	ack_ids = pgmqc_check_receipts(fcinfo, 5, 6, "ack_ids", "ack_read_cts",
 								   &ack_cts, &nack);
 	pgmqc_check_writable("read_group()");
@@ -142,7 +142,7 @@ pgmqc_receive_group(PG_FUNCTION_ARGS)
 
 	strlcpy(topic_name, pgmqc_arg_name_as(fcinfo, 0, "topic"), sizeof(topic_name));
 	strlcpy(group_name, pgmqc_arg_name_as(fcinfo, 1, "group"), sizeof(group_name));
-	check_group_args(fcinfo, &vt, &qty, &waiting, &deadline);
+	check_group_args(fcinfo, pgmqc_call_commits(fcinfo), &vt, &qty, &waiting, &deadline);
 	if (vt != NULL)
 	{
 		vt_buf = *vt;

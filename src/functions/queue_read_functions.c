@@ -108,7 +108,7 @@ pgmqc_read(PG_FUNCTION_ARGS)
 	if (PG_NARGS() > 3)
 	{
 		pgmqc_check_not_null(fcinfo, 3, "wait");
-		waiting = pgmqc_check_wait(PG_GETARG_INTERVAL_P(3));
+		waiting = pgmqc_check_wait(PG_GETARG_INTERVAL_P(3), false);
 		deadline = pgmqc_now_plus(PG_GETARG_INTERVAL_P(3));
 	}
 	delete_ids = pgmqc_check_receipts(fcinfo, 4, 5, "delete_ids",
@@ -164,7 +164,8 @@ pgmqc_receive(PG_FUNCTION_ARGS)
 		pgmqc_check_vt(vt, "vt", true);
 	}
 	pgmqc_check_not_null(fcinfo, 3, "wait");
-	waiting = pgmqc_check_wait(PG_GETARG_INTERVAL_P(3));
+	waiting = pgmqc_check_wait(PG_GETARG_INTERVAL_P(3),
+							   pgmqc_call_commits(fcinfo));
 	deadline = pgmqc_now_plus(PG_GETARG_INTERVAL_P(3));
 	delete_ids = pgmqc_check_receipts(fcinfo, 5, 6, "delete_ids",
 									  "delete_read_cts", &delete_cts, &ndelete);

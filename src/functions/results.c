@@ -137,18 +137,26 @@ pgmqc_emit_ids(FunctionCallInfo fcinfo, int64 *ids, int n)
 }
 
 /*
- * The result row type of a receive procedure, and whether the CALL may
- * commit (a top-level CALL outside a transaction block).
+ * Whether a procedure's CALL may commit: a top-level CALL outside a
+ * transaction block.
+ */
+bool
+pgmqc_call_commits(FunctionCallInfo fcinfo)
+{
+	return fcinfo->context != NULL && IsA(fcinfo->context, CallContext) &&
+		!castNode(CallContext, fcinfo->context)->atomic;
+}
+
+/*
+ * The result row type of a receive procedure.
  */
 static TupleDesc
-call_result_desc(FunctionCallInfo fcinfo, bool *nonatomic)
+call_result_desc(FunctionCallInfo fcinfo)
 {
 	TupleDesc	desc;
 
 	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
-	*nonatomic = fcinfo->context != NULL && IsA(fcinfo->context, CallContext) &&
-		!castNode(CallContext, fcinfo->context)->atomic;
 	return BlessTupleDesc(desc);
 }
 
@@ -199,7 +207,8 @@ void
 pgmqc_receive_begin(FunctionCallInfo fcinfo, PgmqcReceiveCall *call)
 {
 	call->caller_cxt = CurrentMemoryContext;
-	call->desc = call_result_desc(fcinfo, &call->nonatomic);
+	call->desc = call_result_desc(fcinfo);
+	call->nonatomic = pgmqc_call_commits(fcinfo);
 	pgmqc_spi_connect_ext(&call->cxt, call->nonatomic ? SPI_OPT_NONATOMIC : 0);
 }
 

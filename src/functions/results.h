@@ -32,6 +32,7 @@ typedef struct PgmqcReceiveCall
 	MemoryContext caller_cxt;
 } PgmqcReceiveCall;
 
+extern bool pgmqc_call_commits(FunctionCallInfo fcinfo);
 extern void pgmqc_receive_begin(FunctionCallInfo fcinfo,
 								PgmqcReceiveCall *call);
 extern Datum pgmqc_receive_end(PgmqcReceiveCall *call, int n);

@@ -22,14 +22,19 @@
 
 /*
  * Check a wait argument; returns whether the call is to wait at all.
- * Waiting needs READ COMMITTED: a transaction snapshot never shows what
- * commits later, so such a wait could never succeed.
+ * "commits" tells whether the call commits before it sleeps (a receive
+ * procedure called by a top-level CALL outside a transaction block): such
+ * a wait holds no snapshot, and pgmq_c.max_receive_wait bounds it instead
+ * of pgmq_c.max_wait.  Waiting needs READ COMMITTED: a transaction
+ * snapshot never shows what commits later, so such a wait could never
+ * succeed.
  */
 bool
-pgmqc_check_wait(Interval *wait)
+pgmqc_check_wait(Interval *wait, bool commits)
 {
 	TimestampTz now = GetCurrentTimestamp();
 	TimestampTz end = pgmqc_ts_plus(now, wait); /* one clock reading */
+	int			limit = commits ? pgmqc_max_receive_wait_ms : pgmqc_max_wait_ms;
 
 	if (end < now)
 		ereport(ERROR,
@@ -37,12 +42,20 @@ pgmqc_check_wait(Interval *wait)
 				 errmsg("wait must not be negative")));
 	if (end == now)
 		return false;
-	if (end > TimestampTzPlusMilliseconds(now, pgmqc_max_wait_ms))
+	if (end > TimestampTzPlusMilliseconds(now, limit))
+	{
+		if (commits)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("wait must not exceed %d ms", limit),
+					 errhint("Wait in several shorter calls, or have a superuser raise \"%s\".",
+							 "pgmq_c.max_receive_wait")));
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("wait must not exceed %d ms", pgmqc_max_wait_ms),
-				 errhint("Wait with CALL pgmq_c.receive(), which holds no snapshot while it waits, or have a superuser raise \"%s\".",
-						 "pgmq_c.max_wait")));
+				 errmsg("wait must not exceed %d ms", limit),
+				 errhint("Wait with CALL pgmq_c.receive() outside a transaction block, which holds no snapshot while it waits and may wait up to \"%s\", or have a superuser raise \"%s\".",
+						 "pgmq_c.max_receive_wait", "pgmq_c.max_wait")));
+	}
 	if (IsolationUsesXactSnapshot())
 		ereport(ERROR,
 				(errcode(ERRCODE_ACTIVE_SQL_TRANSACTION),
