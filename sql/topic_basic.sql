@@ -222,3 +222,36 @@ SELECT msg_id - :lh1 AS rb FROM pgmq_c.read_group('leased_head_t', 'g', '1 hour'
 SELECT ARRAY[least(:ra, :rb), greatest(:ra, :rb)] AS rel_ids;
 SELECT count(*) AS nothing_left FROM pgmq_c.read_group('leased_head_t', 'g', '1 hour', 1);
 SELECT pgmq_c.drop_topic('leased_head_t');
+
+-- a message a group may claim lies behind more messages than one fill
+-- examines (256) that it may not: left out by the group's filter, delayed,
+-- or later messages of a busy ordering key.  One read finds it, with or
+-- without a wait, and the cursor passes what it examined.
+SELECT pgmq_c.create_topic('fill_gap_t');
+SELECT pgmq_c.create_group('fill_gap_t', 'only_z', 'latest', '10 seconds', '{"type": "z"}');
+SELECT pgmq_c.create_group('fill_gap_t', 'all');
+SELECT count(*) AS noise FROM pgmq_c.send_batch('fill_gap_t',
+       array_fill('{"n": "noise"}'::jsonb, ARRAY[600]), array_fill('{"type": "a"}'::jsonb, ARRAY[600]));
+SELECT pgmq_c.send('fill_gap_t', '{"n": "needle"}', '{"type": "z"}') AS needle \gset
+SELECT msg_id = :needle AS is_needle, message FROM pgmq_c.read_group('fill_gap_t', 'only_z', NULL, 1);
+SELECT pgmq_c.send('fill_gap_t', '{"n": "needle 2"}', '{"type": "z"}') AS needle2 \gset
+SELECT count(*) AS noise FROM pgmq_c.send_batch('fill_gap_t',
+       array_fill('{"n": "noise"}'::jsonb, ARRAY[600]), array_fill('{"type": "a"}'::jsonb, ARRAY[600]));
+SELECT pgmq_c.send('fill_gap_t', '{"n": "needle 3"}', '{"type": "z"}') AS needle3 \gset
+-- (a read returns once it has leased something: the fill stops there)
+SELECT msg_id = :needle2 AS is_needle2 FROM pgmq_c.read_group('fill_gap_t', 'only_z', NULL, 5, '1 second');
+SELECT msg_id = :needle3 AS is_needle3 FROM pgmq_c.read_group('fill_gap_t', 'only_z', NULL, 5);
+SELECT next_msg_id > :needle3 AS cursor_past FROM pgmq_c.list_groups('fill_gap_t') WHERE group_name = 'only_z';
+-- (group "all" takes the 1,203 messages above first)
+SELECT count(*) AS all_read FROM pgmq_c.read_group('fill_gap_t', 'all', '1 hour', 10000);
+SELECT count(*) AS delayed FROM pgmq_c.send_batch('fill_gap_t',
+       array_fill('{"n": "later"}'::jsonb, ARRAY[600]), delay => '1 hour');
+SELECT pgmq_c.send('fill_gap_t', '{"n": "now"}') AS now_id \gset
+SELECT msg_id = :now_id AS is_now, message FROM pgmq_c.read_group('fill_gap_t', 'all', '1 hour', 1);
+SELECT pgmq_c.send('fill_gap_t', '{"n": "head"}', ordering_key => 'k') AS head_id \gset
+SELECT msg_id = :head_id AS is_head FROM pgmq_c.read_group('fill_gap_t', 'all', '1 hour', 1);
+SELECT count(*) AS behind_head FROM pgmq_c.send_batch('fill_gap_t',
+       array_fill('{"n": "same key"}'::jsonb, ARRAY[600]), ordering_keys => array_fill('k'::text, ARRAY[600]));
+SELECT pgmq_c.send('fill_gap_t', '{"n": "other key"}', ordering_key => 'j') AS other_id \gset
+SELECT msg_id = :other_id AS is_other, message FROM pgmq_c.read_group('fill_gap_t', 'all', '1 hour', 1);
+SELECT pgmq_c.drop_topic('fill_gap_t');

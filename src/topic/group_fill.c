@@ -59,7 +59,9 @@
  * quarter of FILL_MIN or more (a big batch is handed out and leased in one
  * insert, with no update), and eight times the lease when readers found
  * the group being filled lately: what it does not lease stays in the
- * group's table for its other readers.
+ * group's table for its other readers.  While that finds nothing it may
+ * lease (for the worker: nothing that passes the group's filter), it goes
+ * on through the settled messages, examining twice as many each round.
  *
  * The fill holds the group's cursor row locked until the transaction ends,
  * and the rows it adds are visible to the group's other readers only then.
@@ -126,40 +128,64 @@ pgmqc_group_fill(PgmqcQueue *topic, PgmqcGroup *group, int32 lease,
 	limit = Min(limit, PGMQC_MAX_BATCH);
 
 	memset(&zero, 0, sizeof(zero));
-	args[0] = Int64GetDatum(next_id);
 	args[1] = Int64GetDatum(settled);
-	args[2] = Int32GetDatum(limit);
 	args[3] = group->filter ? JsonbPGetDatum(group->filter) : (Datum) 0;
 	if (group->filter == NULL)
 		nulls[3] = 'n';
 	args[4] = Int32GetDatum(lease);
 	args[5] = IntervalPGetDatum(vt ? vt : &zero);
-	if (lease > 0)
-	{
-		pgmqc_group_run(group, !group->retry.catalog_has_retries ? STMT_GROUP_FILL_0_5 :
-						topic->has_keys ? STMT_GROUP_FILL : STMT_GROUP_FILL_0_6,
-						args, nulls, 0);
-		examined = pgmqc_column_int64(0, FILL_COL_EXAMINED, &isnull);
-		last_examined = pgmqc_column_int64(0, FILL_COL_LAST_EXAMINED, &isnull);
-		*added = pgmqc_column_int64(0, FILL_COL_HANDED_OUT, &isnull);
-		(void) pgmqc_column(0, MESSAGE_COL_MSG_ID, &none_leased);
-	}
-	else
-	{
-		/* the worker's: no lease, no message bodies to read */
-		pgmqc_group_run(group, !group->retry.catalog_has_retries ? STMT_GROUP_HAND_OUT_0_5 :
-						topic->has_keys ? STMT_GROUP_HAND_OUT : STMT_GROUP_HAND_OUT_0_6,
-						args, nulls, 1);
-		examined = pgmqc_column_int64(0, HAND_OUT_COL_EXAMINED, &isnull);
-		last_examined = pgmqc_column_int64(0, HAND_OUT_COL_LAST_EXAMINED, &isnull);
-		*added = pgmqc_column_int64(0, HAND_OUT_COL_HANDED_OUT, &isnull);
-		none_leased = true;
-	}
 	first_id = next_id;
-	if (examined < limit)
-		next_id = settled + 1;	/* every message up to the settled id was seen */
-	else
+
+	/*
+	 * Until it finds what it is for (a message it may lease; for the worker,
+	 * one that passes the filter) or has seen every settled message: a reader
+	 * must not come back empty-handed while a message it could claim lies
+	 * behind messages the group's filter leaves out, or behind delayed
+	 * messages and the later ones of busy ordering keys. What it examines is
+	 * handed out once, so the cursor never walks it again; the examined range
+	 * doubles each round.
+	 */
+	for (;;)
+	{
+		int64		handed_out;
+
+		args[0] = Int64GetDatum(next_id);
+		args[2] = Int32GetDatum(limit);
+		if (lease > 0)
+		{
+			pgmqc_group_run(group, !group->retry.catalog_has_retries ? STMT_GROUP_FILL_0_5 :
+							topic->has_keys ? STMT_GROUP_FILL : STMT_GROUP_FILL_0_6,
+							args, nulls, 0);
+			examined = pgmqc_column_int64(0, FILL_COL_EXAMINED, &isnull);
+			last_examined = pgmqc_column_int64(0, FILL_COL_LAST_EXAMINED, &isnull);
+			handed_out = pgmqc_column_int64(0, FILL_COL_HANDED_OUT, &isnull);
+			(void) pgmqc_column(0, MESSAGE_COL_MSG_ID, &none_leased);
+		}
+		else
+		{
+			/* the worker's: no lease, no message bodies to read */
+			pgmqc_group_run(group, !group->retry.catalog_has_retries ? STMT_GROUP_HAND_OUT_0_5 :
+							topic->has_keys ? STMT_GROUP_HAND_OUT : STMT_GROUP_HAND_OUT_0_6,
+							args, nulls, 1);
+			examined = pgmqc_column_int64(0, HAND_OUT_COL_EXAMINED, &isnull);
+			last_examined = pgmqc_column_int64(0, HAND_OUT_COL_LAST_EXAMINED, &isnull);
+			handed_out = pgmqc_column_int64(0, HAND_OUT_COL_HANDED_OUT, &isnull);
+			none_leased = true;
+		}
+		*added += handed_out;
+		if (examined < limit)
+		{
+			next_id = settled + 1;	/* every message up to the settled id was
+									 * seen */
+			break;
+		}
 		next_id = last_examined + 1;
+		if (next_id > settled || (lease > 0 ? !none_leased : handed_out > 0))
+			break;
+		CHECK_FOR_INTERRUPTS();
+		SPI_freetuptable(SPI_tuptable);
+		limit = Min(2 * limit, PGMQC_MAX_BATCH);
+	}
 
 	/*
 	 * The reader that claims half of what this fill leaves the group asks the
