@@ -113,7 +113,7 @@ pgmqc_ack(PG_FUNCTION_ARGS)
 	pgmqc_check_writable("ack()");
 
 	group = begin_call(fcinfo, &cxt, &guard, &topic);
-	done = pgmqc_group_ack(group, PG_GETARG_INT64(2), has_read_ct, read_ct);
+	done = pgmqc_group_ack(topic, group, PG_GETARG_INT64(2), has_read_ct, read_ct);
 	end_call(&cxt, guard);
 	PG_RETURN_BOOL(done);
 }
@@ -143,7 +143,7 @@ pgmqc_ack_many(PG_FUNCTION_ARGS)
 	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
 
 	group = begin_call(fcinfo, &cxt, &guard, &topic);
-	pgmqc_group_ack_many(group, ids, read_cts);
+	pgmqc_group_ack_many(topic, group, ids, read_cts);
 	acked = pgmqc_collect_ids(&n);
 	pgmqc_emit_ids(fcinfo, acked, n);
 	end_call(&cxt, guard);

@@ -69,11 +69,11 @@ ack_receipts(const char *topic_name, const char *group_name, ArrayType *ids,
 	/* planned for their index paths, as ack() plans them */
 	guard = pgmqc_plan_guard_begin();
 	if (n == 1)
-		(void) pgmqc_group_ack(group, ((int64 *) ARR_DATA_PTR(ids))[0],
+		(void) pgmqc_group_ack(topic, group, ((int64 *) ARR_DATA_PTR(ids))[0],
 							   read_cts != NULL,
 							   read_cts ? ((int32 *) ARR_DATA_PTR(read_cts))[0] : 0);
 	else
-		pgmqc_group_ack_many(group, ids, read_cts);
+		pgmqc_group_ack_many(topic, group, ids, read_cts);
 	pgmqc_plan_guard_end(guard);
 }
 

@@ -46,23 +46,40 @@ wake_on_abort(PgmqcGroup *group, uint64 n)
 }
 
 /*
- * Acknowledge one message; with has_read_ct, only the delivery read_ct.
- * False when the group does not hold it (or that delivery).  The group's
- * row is deleted without a statement (common/direct_rows.c), unless its
- * table is not as pgmq_c made it.
+ * A keyed message of the group was acknowledged: the next message of its
+ * key, waiting in the group's table behind it, may be claimed once this
+ * commits, so wake the topic's readers then.
+ */
+static void
+wake_key_successor(PgmqcQueue *topic)
+{
+	if (pgmqc_shared != NULL)
+		pgmqc_wake_on_commit(topic->queue_id, PGMQC_WAKE_ALL, false);
+}
+
+/*
+ * Acknowledge one message of the group of topic; with has_read_ct, only
+ * the delivery read_ct.  False when the group does not hold it (or that
+ * delivery).  The group's row is deleted without a statement
+ * (common/direct_rows.c), unless its table is not as pgmq_c made it.
  */
 bool
-pgmqc_group_ack(PgmqcGroup *group, int64 msg_id, bool has_read_ct,
-				int32 read_ct)
+pgmqc_group_ack(PgmqcQueue *topic, PgmqcGroup *group, int64 msg_id,
+				bool has_read_ct, int32 read_ct)
 {
 	Datum		args[2];
 	char		nulls[2] = {' ', ' '};
+	text	   *key = NULL;
 
 	switch (pgmqc_direct_delete_receipt(group->cache.relid, msg_id, has_read_ct,
-										read_ct, NULL, NULL))
+										read_ct,
+										topic->has_keys ? "ordering_key" : NULL,
+										&key))
 	{
 		case PGMQC_RECEIPT_DELETED:
 			wake_on_abort(group, 1);
+			if (key != NULL)
+				wake_key_successor(topic);
 			return true;
 		case PGMQC_RECEIPT_ABSENT:
 			return false;
@@ -76,6 +93,8 @@ pgmqc_group_ack(PgmqcGroup *group, int64 msg_id, bool has_read_ct,
 	if (pgmqc_group_run(group, STMT_GROUP_ACK, args, nulls, 0) == 0)
 		return false;
 	wake_on_abort(group, 1);
+	if (topic->has_keys)
+		wake_key_successor(topic);
 	return true;
 }
 
@@ -86,8 +105,8 @@ pgmqc_group_ack(PgmqcGroup *group, int64 msg_id, bool has_read_ct,
  * of the arrays (common/receipts.c).
  */
 void
-pgmqc_group_ack_many(PgmqcGroup *group, ArrayType *msg_ids,
-					 ArrayType *read_cts)
+pgmqc_group_ack_many(PgmqcQueue *topic, PgmqcGroup *group,
+					 ArrayType *msg_ids, ArrayType *read_cts)
 {
 	Datum		args[2];
 	char		nulls[2] = {' ', ' '};
@@ -100,6 +119,8 @@ pgmqc_group_ack_many(PgmqcGroup *group, ArrayType *msg_ids,
 	(void) pgmqc_group_run(group, STMT_GROUP_ACK_MANY, args, nulls, 0);
 	pgmqc_plan_guard_end(guard);
 	wake_on_abort(group, SPI_processed);
+	if (SPI_processed > 0 && topic->has_keys)
+		wake_key_successor(topic);
 }
 
 /* Wake-ups for a message of the group available again at "at". */

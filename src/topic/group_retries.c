@@ -35,7 +35,9 @@
 /*
  * Move the group's dead messages ids[0..n-1] (locked by this transaction)
  * to its dead-letter queue.  Returns how many were sent; a message the
- * topic no longer holds is only removed from the group.
+ * topic no longer holds is only removed from the group.  In a topic with
+ * ordering keys the next message of a dead message's key may be claimed
+ * once this commits: the topic's readers wake then.
  */
 int64
 pgmqc_group_move_dead(PgmqcQueue *topic, PgmqcGroup *group, const int64 *ids,
@@ -47,6 +49,8 @@ pgmqc_group_move_dead(PgmqcQueue *topic, PgmqcGroup *group, const int64 *ids,
 	args[1] = CStringGetTextDatum(topic->name);
 	args[2] = CStringGetTextDatum(group->key.name);
 	(void) pgmqc_group_run(group, STMT_GROUP_DEAD_LETTER_TAKE, args, NULL, 0);
+	if (SPI_processed > 0 && topic->has_keys && pgmqc_shared != NULL)
+		pgmqc_wake_on_commit(topic->queue_id, PGMQC_WAKE_ALL, false);
 	return pgmqc_send_dead_letters(group->retry.dead_letter_queue);
 }
 

@@ -78,10 +78,10 @@ extern int	pgmqc_group_claim_or_wait(const char *topic_name,
 									  TimestampTz deadline, bool commit_between);
 
 /* group_acks.c */
-extern bool pgmqc_group_ack(PgmqcGroup *group, int64 msg_id, bool has_read_ct,
-							int32 read_ct);
-extern void pgmqc_group_ack_many(PgmqcGroup *group, ArrayType *msg_ids,
-								 ArrayType *read_cts);
+extern bool pgmqc_group_ack(PgmqcQueue *topic, PgmqcGroup *group,
+							int64 msg_id, bool has_read_ct, int32 read_ct);
+extern void pgmqc_group_ack_many(PgmqcQueue *topic, PgmqcGroup *group,
+								 ArrayType *msg_ids, ArrayType *read_cts);
 extern bool pgmqc_group_nack(PgmqcQueue *topic, PgmqcGroup *group,
 							 int64 msg_id, Interval *delay, bool has_read_ct,
 							 int32 read_ct, text *reason);
