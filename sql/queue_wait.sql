@@ -143,6 +143,37 @@ SELECT message FROM pgmq_c.read('quiet', '1 hour', 1, '1 second');
 RESET pgmq_c.wait_slice;
 SELECT pgmq_c.drop_queue('quiet');
 
+-- The same for a consumer group's waits (read_group, receive_group)
+SET pgmq_c.wait_slice = '5s';
+SELECT pgmq_c.create_topic('quiet_t');
+SELECT pgmq_c.create_group('quiet_t', 'quiet_g', 'earliest');
+SELECT format('pgmq_c.g_%s', group_id) AS quiet_group
+  FROM pgmq_c.groups WHERE group_name = 'quiet_g' \gset
+SELECT pgmq_c.send('quiet_t', '{"g": 1}') AS g1 \gset
+SELECT msg_id = :g1 AS is_g1 FROM pgmq_c.read_group('quiet_t', 'quiet_g', '1 hour', 1);
+SELECT count(*) AS nothing FROM pgmq_c.read_group('quiet_t', 'quiet_g', '1 hour', 1, '100 milliseconds');
+-- (a group reads only what the topic's senders committed)
+SELECT pgmq_c.send('quiet_t', '{"committed": 1}') > 0 AS sent;
+SELECT message FROM pgmq_c.read_group('quiet_t', 'quiet_g', '1 hour', 1, '1 second');
+CALL pgmq_c.receive_group('quiet_t', 'quiet_g', '1 hour', 1, '100 milliseconds');
+SELECT pgmq_c.send('quiet_t', '{"committed": 2}') > 0 AS sent;
+CALL pgmq_c.receive_group('quiet_t', 'quiet_g', '1 hour', 1, '1 second') \gset
+SELECT m.message FROM unnest(:'messages'::pgmq_c.message[]) m;
+-- a message given back by a nack is found at once
+SELECT count(*) AS nothing FROM pgmq_c.read_group('quiet_t', 'quiet_g', '1 hour', 1, '100 milliseconds');
+SELECT pgmq_c.nack('quiet_t', 'quiet_g', :g1) AS nacked;
+SELECT msg_id = :g1 AS is_g1, read_ct FROM pgmq_c.read_group('quiet_t', 'quiet_g', '1 hour', 1, '1 second');
+-- a lease ended behind the API (the group's table changed directly) wakes
+-- nobody: a wait within the slice of the last look does not see it; the
+-- first wait after the slice does
+SELECT count(*) AS nothing FROM pgmq_c.read_group('quiet_t', 'quiet_g', '1 hour', 1, '100 milliseconds');
+UPDATE :quiet_group SET vt = clock_timestamp() WHERE msg_id = :g1;
+SELECT count(*) AS not_yet FROM pgmq_c.read_group('quiet_t', 'quiet_g', '1 hour', 1, '500 milliseconds');
+SELECT pg_sleep(5);
+SELECT msg_id = :g1 AS is_g1, read_ct FROM pgmq_c.read_group('quiet_t', 'quiet_g', '1 hour', 1, '1 second');
+RESET pgmq_c.wait_slice;
+SELECT pgmq_c.drop_topic('quiet_t');
+
 -- status: this cluster preloads pgmq_c; nobody is waiting now
 SELECT preloaded, wait_slots > 0 AS has_slots, sleeping_readers FROM pgmq_c.status();
 SELECT pgmq_c.drop_queue('waits');

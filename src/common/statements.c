@@ -1120,9 +1120,9 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 	},
 	[STMT_GROUP_NEXT_DUE] = {
 		ON_GROUP,
-		"SELECT pg_catalog.min(vt) FROM (SELECT vt FROM {group} "
+		"SELECT pg_catalog.min(vt), pg_catalog.count(*) FROM (SELECT vt FROM {group} "
 		"WHERE msg_id OPERATOR(pg_catalog.>=) $1 AND vt OPERATOR(pg_catalog.>) $2 "
-		"ORDER BY msg_id LIMIT 1000) s",
+		"ORDER BY msg_id LIMIT " CppAsString2(PGMQC_NEXT_DUE_LEASES) ") s",
 		2, {INT8OID, TIMESTAMPTZOID}
 	},
 	[STMT_GROUP_AVAILABLE] = {

@@ -386,8 +386,9 @@ typedef enum PgmqcStatement
 /* STMT_DEDUP_PARTITIONS: as STMT_ARCHIVE_PARTITIONS */
 
 /*
- * STMT_NEXT_DUE: the next due time (VALUE_COL), and how many leases it
- * looked at, at most PGMQC_NEXT_DUE_LEASES (all there are if fewer)
+ * STMT_NEXT_DUE, STMT_GROUP_NEXT_DUE: the next due time (VALUE_COL), and
+ * how many leases it looked at, at most PGMQC_NEXT_DUE_LEASES (all there
+ * are if fewer)
  */
 #define NEXT_DUE_COL_LEASES			2
 #define PGMQC_NEXT_DUE_LEASES		1000

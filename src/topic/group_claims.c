@@ -180,7 +180,9 @@ merge_tables(SPITupleTable **tables, int *counts)
  * (message rows) in SPI_tuptable and returns how many.  With
  * commit_between (a non-atomic CALL) the transaction is committed before
  * each sleep.  The topic and group are opened (and the caller's privilege
- * checked) again after each sleep.  Inside SPI.
+ * checked) again after each sleep.  A wait that starts where this
+ * backend's last wait on the group found nothing, with nothing come since,
+ * sleeps without looking, as a queue's does (queue/claim.c).  Inside SPI.
  */
 int
 pgmqc_group_claim_or_wait(const char *topic_name, const char *group_name,
@@ -189,6 +191,7 @@ pgmqc_group_claim_or_wait(const char *topic_name, const char *group_name,
 {
 	SPITupleTable *tables[2];
 	int			counts[2];
+	bool		first = true;
 
 	for (;;)
 	{
@@ -197,8 +200,9 @@ pgmqc_group_claim_or_wait(const char *topic_name, const char *group_name,
 		Interval   *vt;
 		uint64		seen;
 		TimestampTz until;
+		TimestampTz look_start;
 		int			n;
-		int			filled;
+		int			filled = 0;
 		Datum		args[2];
 		bool		isnull;
 		int			guard;
@@ -207,6 +211,18 @@ pgmqc_group_claim_or_wait(const char *topic_name, const char *group_name,
 		(void) pgmqc_check_group_not_dropped(topic, group, false);
 		vt = vt_arg ? vt_arg : &group->default_vt;
 		seen = pgmqc_generation(topic->queue_id);
+		look_start = GetCurrentTimestamp();
+		if (first && waiting &&
+			pgmqc_quiet_look_holds(&group->cache.quiet, topic->queue_id,
+								   seen, deadline))
+		{
+			first = false;
+			if (!pgmqc_claim_sleep(topic->queue_id, seen, deadline, deadline,
+								   commit_between))
+				return 0;
+			continue;
+		}
+		first = false;
 		guard = pgmqc_plan_guard_begin();
 
 		tables[0] = tables[1] = NULL;
@@ -254,6 +270,8 @@ pgmqc_group_claim_or_wait(const char *topic_name, const char *group_name,
 				n += counts[1];
 			}
 		}
+		if (n > 0)
+			group->cache.quiet.valid = false;
 		if (n > 0 || !waiting || GetCurrentTimestamp() >= deadline)
 		{
 			pgmqc_plan_guard_end(guard);
@@ -261,18 +279,32 @@ pgmqc_group_claim_or_wait(const char *topic_name, const char *group_name,
 			return n;
 		}
 
-		/* sleep until a commit, a due time or the deadline */
+		/*
+		 * Sleep until a commit, a due time or the deadline.  Due times from
+		 * the look's start: a lease that ended during the look is due, not
+		 * forgotten.  The look is remembered for the next wait when it saw
+		 * all there was: the fill neither left it to the worker or another
+		 * reader nor stopped short, and the due times of every lease.
+		 */
 		args[0] = Int64GetDatum(pgmqc_group_watermark(group));
-		args[1] = TimestampTzGetDatum(GetCurrentTimestamp());
-		until = deadline;
+		args[1] = TimestampTzGetDatum(look_start);
+		until = PG_INT64_MAX;
 		if (pgmqc_group_run(group, STMT_GROUP_NEXT_DUE, args, NULL, 1) == 1)
 		{
 			Datum		due = pgmqc_column(0, VALUE_COL, &isnull);
 
-			if (!isnull && DatumGetTimestampTz(due) < until)
+			if (!isnull)
 				until = DatumGetTimestampTz(due);
+			if (filled == 0 &&
+				pgmqc_column_int64(0, NEXT_DUE_COL_LEASES, &isnull) < PGMQC_NEXT_DUE_LEASES)
+				pgmqc_quiet_look_record(&group->cache.quiet, topic->queue_id,
+										seen, until);
+			else
+				group->cache.quiet.valid = false;
 		}
 		pgmqc_plan_guard_end(guard);
+		if (until > deadline)
+			until = deadline;
 		if (!pgmqc_claim_sleep(topic->queue_id, seen, until, deadline,
 							   commit_between))
 			return 0;
