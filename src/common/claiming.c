@@ -4,7 +4,7 @@
  *		What the claims of queues (queue/claim.c) and of consumer groups
  *		(topic/group_claims.c) arrange around themselves: the wake-ups a
  *		claim implies, the sleep between two attempts, the quiet look
- *		that lets a queue's wait skip its first look, and where a claim
+ *		that lets a wait skip its first look, and where a claim
  *		starts past a leased head.
  *
  * Copyright (c) 2026, pgmq_c developers
