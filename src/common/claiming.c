@@ -32,11 +32,18 @@
  * rolled back, the claim makes them available again, so abort_wakeups
  * sleepers are woken then (and at a commit after the lease has ended, when
  * they were locked at its end); and the lease end is published as a due
- * time when it matters (notify: to notifications; always: to sleepers).
+ * time, to sleepers and notifications.
+ *
+ * The lease end is published even when nobody sleeps on the slot now: a
+ * reader whose look skipped the rows this claim holds locked cannot see
+ * their new lease end (its next-due statement sees them as they were), and
+ * may go to sleep after this check.  Only the published due time wakes it
+ * when the lease ends unacknowledged.  Publishing costs an atomic read when
+ * an earlier due time is already published, and a worker wake-up per lease
+ * period otherwise.
  */
 void
-pgmqc_claim_wakeups(int32 queue_id, int abort_wakeups, bool notify,
-					Interval *vt)
+pgmqc_claim_wakeups(int32 queue_id, int abort_wakeups, Interval *vt)
 {
 	TimestampTz lease_end;
 
@@ -44,8 +51,7 @@ pgmqc_claim_wakeups(int32 queue_id, int abort_wakeups, bool notify,
 		return;
 	lease_end = pgmqc_now_plus(vt);
 	pgmqc_wake_on_abort_or_late_commit(queue_id, abort_wakeups, lease_end);
-	if (notify || pg_atomic_read_u32(&pgmqc_slot(queue_id)->waiters) > 0)
-		pgmqc_publish_due(queue_id, lease_end);
+	pgmqc_publish_due(queue_id, lease_end);
 }
 
 /*

@@ -20,7 +20,7 @@
 #include "common/object_cache.h"
 
 extern void pgmqc_claim_wakeups(int32 queue_id, int abort_wakeups,
-								bool notify, Interval *vt);
+								Interval *vt);
 extern bool pgmqc_claim_sleep(int32 queue_id, uint64 seen, TimestampTz until,
 							  TimestampTz deadline, bool commit_between);
 extern void pgmqc_quiet_look_record(PgmqcQuietLook *look, int32 queue_id,

@@ -104,7 +104,7 @@ claim_once(PgmqcQueue *queue, int32 qty, Interval *vt, bool *head_left)
 	*head_left = rounds.skipping;
 	/* the lease end matters to sleepers and to notifications */
 	if (n > 0)
-		pgmqc_claim_wakeups(queue->queue_id, n, queue->notify, vt);
+		pgmqc_claim_wakeups(queue->queue_id, n, vt);
 	return n;
 }
 

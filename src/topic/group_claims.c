@@ -107,7 +107,7 @@ claim_group(PgmqcQueue *topic, PgmqcGroup *group, int32 qty, Interval *vt)
 	}
 	/* the lease end matters to sleepers */
 	if (n > 0)
-		pgmqc_claim_wakeups(topic->queue_id, PGMQC_WAKE_ALL, false, vt);
+		pgmqc_claim_wakeups(topic->queue_id, PGMQC_WAKE_ALL, vt);
 	return n;
 }
 

@@ -213,8 +213,8 @@ pgmqc_group_fill(PgmqcQueue *topic, PgmqcGroup *group, int32 lease,
 	{
 		/* rolled back, the lease makes the messages available again */
 		pgmqc_wake_on_abort(topic->queue_id, PGMQC_WAKE_ALL);
-		if (pg_atomic_read_u32(&pgmqc_slot(topic->queue_id)->waiters) > 0)
-			pgmqc_publish_due(topic->queue_id, pgmqc_now_plus(vt));
+		/* for every sleeper, even one to come (see pgmqc_claim_wakeups) */
+		pgmqc_publish_due(topic->queue_id, pgmqc_now_plus(vt));
 	}
 
 	/*
