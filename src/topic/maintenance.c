@@ -49,6 +49,7 @@
 #include "utils/timestamp.h"
 
 #include "pgmq_c.h"
+#include "shared_memory/shared_memory.h"
 #include "common/guarded.h"
 #include "common/intervals.h"
 #include "common/object_cache.h"
@@ -168,6 +169,7 @@ expire_partition(TopicInfo *t, int64 partno, int64 settled, TimestampTz now)
 	int32	   *groups;
 	int64	   *next_ids;
 	bool	   *filtered;
+	int64		removed_in_all = 0;
 
 	if (partition_end - 1 > settled)
 		return false;			/* a send may still land in it */
@@ -201,6 +203,7 @@ expire_partition(TopicInfo *t, int64 partno, int64 settled, TimestampTz now)
 		unread = isnull ? 0 : DatumGetInt64(value);
 		outstanding = run_on_topic(STMT_EXPIRE_GROUP_MESSAGES, t, groups[i],
 								   partno, NULL, SPI_OK_DELETE);
+		removed_in_all += outstanding;
 		missed = Int64GetDatum(unread + outstanding);
 		run_on_topic(STMT_EXPIRE_SKIP_CURSOR, t, groups[i], partno, &missed,
 					 SPI_OK_UPDATE);
@@ -216,6 +219,7 @@ expire_partition(TopicInfo *t, int64 partno, int64 settled, TimestampTz now)
 		int			removed = run_on_topic(STMT_EXPIRE_GROUP_MESSAGES, t, groups[i],
 										   partno, NULL, SPI_OK_DELETE);
 
+		removed_in_all += removed;
 		if (removed > 0)
 		{
 			Datum		missed = Int64GetDatum((int64) removed);
@@ -225,6 +229,14 @@ expire_partition(TopicInfo *t, int64 partno, int64 settled, TimestampTz now)
 		}
 	}
 	run_on_topic(STMT_EXPIRE_DROP_PARTITION, t, 0, partno, NULL, SPI_OK_UTILITY);
+
+	/*
+	 * A message removed from a group's table may have been the leased head of
+	 * its ordering key: the key's next message is free from this commit on,
+	 * so the topic's waiting readers look again then.
+	 */
+	if (removed_in_all > 0)
+		pgmqc_wake_on_commit(t->id, PGMQC_WAKE_ALL, false);
 	return true;
 }
 
