@@ -254,4 +254,21 @@ SELECT count(*) AS behind_head FROM pgmq_c.send_batch('fill_gap_t',
        array_fill('{"n": "same key"}'::jsonb, ARRAY[600]), ordering_keys => array_fill('k'::text, ARRAY[600]));
 SELECT pgmq_c.send('fill_gap_t', '{"n": "other key"}', ordering_key => 'j') AS other_id \gset
 SELECT msg_id = :other_id AS is_other, message FROM pgmq_c.read_group('fill_gap_t', 'all', '1 hour', 1);
+-- ... but one read examines at most 50,000 messages, so that a group far
+-- behind moves through millions in transactions of bounded size: a read
+-- without a wait comes back empty with the cursor 50,000 on, and the next
+-- goes on from there; a waiting read fills on until it finds the message
+SELECT next_msg_id AS cursor_before FROM pgmq_c.list_groups('fill_gap_t') WHERE group_name = 'only_z' \gset
+SELECT sum(n) AS noise FROM generate_series(1, 6) i,
+       LATERAL (SELECT count(*) AS n FROM pgmq_c.send_batch('fill_gap_t',
+           array_fill(jsonb_build_object('noise', i), ARRAY[10000]), array_fill('{"type": "a"}'::jsonb, ARRAY[10000]))) b;
+SELECT pgmq_c.send('fill_gap_t', '{"n": "needle 4"}', '{"type": "z"}') AS needle4 \gset
+SELECT count(*) AS first_read FROM pgmq_c.read_group('fill_gap_t', 'only_z', NULL, 5);
+SELECT next_msg_id - :cursor_before AS cursor_moved FROM pgmq_c.list_groups('fill_gap_t') WHERE group_name = 'only_z';
+SELECT msg_id = :needle4 AS is_needle4 FROM pgmq_c.read_group('fill_gap_t', 'only_z', NULL, 5);
+SELECT sum(n) AS noise FROM generate_series(1, 6) i,
+       LATERAL (SELECT count(*) AS n FROM pgmq_c.send_batch('fill_gap_t',
+           array_fill(jsonb_build_object('noise', i), ARRAY[10000]), array_fill('{"type": "a"}'::jsonb, ARRAY[10000]))) b;
+SELECT pgmq_c.send('fill_gap_t', '{"n": "needle 5"}', '{"type": "z"}') AS needle5 \gset
+SELECT msg_id = :needle5 AS is_needle5 FROM pgmq_c.read_group('fill_gap_t', 'only_z', NULL, 5, '10 seconds');
 SELECT pgmq_c.drop_topic('fill_gap_t');

@@ -278,6 +278,18 @@ pgmqc_group_claim_or_wait(const char *topic_name, const char *group_name,
 			merge_tables(tables, counts);
 			return n;
 		}
+		if (filled == PGMQC_FILL_MORE)
+		{
+			/*
+			 * The fill stopped at its limit with more to examine: fill on at
+			 * once (after committing what it did, when we may).
+			 */
+			pgmqc_plan_guard_end(guard);
+			if (commit_between)
+				pgmqc_spi_commit();
+			CHECK_FOR_INTERRUPTS();
+			continue;
+		}
 
 		/*
 		 * Sleep until a commit, a due time or the deadline.  Due times from

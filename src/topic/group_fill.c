@@ -46,14 +46,17 @@
 #define FILL_MIN				256
 /* ... a fill of the worker's, and the fewest ready messages it leaves alone */
 #define WORKER_FILL				(4 * FILL_MIN)
+/* messages one fill examines at most, in all its rounds */
+#define FILL_MAX				(5 * PGMQC_MAX_BATCH)
 
 /*
  * Hand the group's next messages to its table, leasing up to "lease" of
  * them to this reader for vt at once (they are then in SPI_tuptable, a
  * message row per lease, with the FILL_COL_* columns after it).  Returns
  * how many it leased, PGMQC_FILL_BUSY when another reader is filling the
- * group right now, or PGMQC_FILL_ASKED when the worker was asked to.
- * *added tells how many it handed to the group in all.
+ * group right now, PGMQC_FILL_ASKED when the worker was asked to, or
+ * PGMQC_FILL_MORE when it leased nothing in FILL_MAX messages and more are
+ * settled.  *added tells how many it handed to the group in all.
  *
  * A fill examines FILL_MIN messages, or as many as it leases when that is a
  * quarter of FILL_MIN or more (a big batch is handed out and leased in one
@@ -61,7 +64,11 @@
  * the group being filled lately: what it does not lease stays in the
  * group's table for its other readers.  While that finds nothing it may
  * lease (for the worker: nothing that passes the group's filter), it goes
- * on through the settled messages, examining twice as many each round.
+ * on through the settled messages, examining twice as many each round, up
+ * to FILL_MAX messages in all: a group far behind a topic of millions of
+ * delayed or filtered-out messages moves through them in transactions of
+ * bounded size, each committing its progress.  A waiting reader then fills
+ * again at once (group_claims.c); the worker asks itself for another fill.
  *
  * The fill holds the group's cursor row locked until the transaction ends,
  * and the rows it adds are visible to the group's other readers only then.
@@ -78,6 +85,7 @@ pgmqc_group_fill(PgmqcQueue *topic, PgmqcGroup *group, int32 lease,
 	int64		next_id;
 	int64		first_id;
 	int64		examined;
+	int64		examined_in_all = 0;
 	int64		last_examined;
 	int32		limit;
 	Datum		args[6];
@@ -85,6 +93,7 @@ pgmqc_group_fill(PgmqcQueue *topic, PgmqcGroup *group, int32 lease,
 	bool		isnull;
 	bool		none_leased;
 	bool		contended;
+	bool		stopped_short = false;
 	Interval	zero;
 
 	*added = 0;
@@ -180,11 +189,17 @@ pgmqc_group_fill(PgmqcQueue *topic, PgmqcGroup *group, int32 lease,
 			break;
 		}
 		next_id = last_examined + 1;
+		examined_in_all += examined;
 		if (next_id > settled || (lease > 0 ? !none_leased : handed_out > 0))
 			break;
+		if (examined_in_all >= FILL_MAX)
+		{
+			stopped_short = true;
+			break;
+		}
 		CHECK_FOR_INTERRUPTS();
 		SPI_freetuptable(SPI_tuptable);
-		limit = Min(2 * limit, PGMQC_MAX_BATCH);
+		limit = Min(Min(2 * limit, PGMQC_MAX_BATCH), FILL_MAX - examined_in_all);
 	}
 
 	/*
@@ -223,6 +238,13 @@ pgmqc_group_fill(PgmqcQueue *topic, PgmqcGroup *group, int32 lease,
 	 */
 	if ((*added > (int64) SPI_processed || contended) && pgmqc_shared != NULL)
 		pgmqc_wake_on_commit(topic->queue_id, PGMQC_WAKE_ALL, false);
+	if (stopped_short)
+	{
+		/* the worker's next round goes on from here */
+		if (in_worker)
+			(void) pgmqc_request_fill(topic->queue_id, group->group_id);
+		return PGMQC_FILL_MORE;
+	}
 	return (int) SPI_processed;
 }
 

@@ -66,6 +66,8 @@ extern int64 pgmqc_group_watermark(PgmqcGroup *group);
 /* group_fill.c: what pgmqc_group_fill returns besides a count of leases */
 #define PGMQC_FILL_BUSY		(-1)	/* another reader is filling the group */
 #define PGMQC_FILL_ASKED	(-2)	/* the worker was asked to fill it */
+#define PGMQC_FILL_MORE		(-3)	/* leased nothing, stopped at its limit
+									 * with more settled messages to examine */
 
 extern int	pgmqc_group_fill(PgmqcQueue *topic, PgmqcGroup *group, int32 lease,
 							 Interval *vt, bool in_worker, int64 *added);
