@@ -177,6 +177,14 @@ message_array(TupleDesc desc, int n, MemoryContext result_cxt)
 	MemoryContext spi_cxt;
 
 	elemtype = get_element_type(elemtype);
+	if (n == 0)
+	{
+		/* what idle waiters return, call after call: no row type needed */
+		spi_cxt = MemoryContextSwitchTo(result_cxt);
+		result = PointerGetDatum(construct_empty_array(elemtype));
+		MemoryContextSwitchTo(spi_cxt);
+		return result;
+	}
 	msgdesc = lookup_rowtype_tupdesc_copy(elemtype, -1);
 	spi_cxt = MemoryContextSwitchTo(result_cxt);
 	elems = palloc((n + 1) * sizeof(Datum));
