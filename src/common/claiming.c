@@ -59,7 +59,9 @@ pgmqc_claim_wakeups(int32 queue_id, int abort_wakeups, Interval *vt)
  * until "until", when a claim found nothing.  Due times need the worker,
  * which is started if it is not running.  With commit_between (a
  * non-atomic CALL) the transaction is committed first: the new one has no
- * snapshot, so the sleeper holds back nothing.
+ * snapshot, so the sleeper holds back nothing.  probed: a queue's reader,
+ * for which the worker may look into the tables at the end of the slice
+ * (pgmqc_sleep).
  *
  * Returns false when the caller's wait is over with nothing new to look at
  * ("until" was its deadline and no wake-up came: pgmqc_sleep); the caller
@@ -69,14 +71,14 @@ pgmqc_claim_wakeups(int32 queue_id, int abort_wakeups, Interval *vt)
  */
 bool
 pgmqc_claim_sleep(int32 queue_id, uint64 seen, TimestampTz until,
-				  TimestampTz deadline, bool commit_between)
+				  TimestampTz deadline, bool commit_between, bool probed)
 {
 	bool		look;
 
 	(void) pgmqc_my_worker(true);
 	if (commit_between)
 		pgmqc_spi_commit();
-	look = pgmqc_sleep(queue_id, seen, until);
+	look = pgmqc_sleep(queue_id, seen, until, probed);
 	CHECK_FOR_INTERRUPTS();
 	if (look || until < deadline)
 		return true;
@@ -91,23 +93,25 @@ pgmqc_claim_sleep(int32 queue_id, uint64 seen, TimestampTz until,
  * what it looked at is next_due.  Remember it for the next wait
  * (pgmqc_quiet_look_holds) until next_due or the end of a wait slice,
  * whichever comes first: the slice bounds how late rows written into the
- * tables directly are found, as it does for a sleep.  A look under a
- * transaction snapshot may not have seen everything committed before
- * "seen" was read, so it is not remembered.
+ * tables directly are found, as it does for a sleep.  With probed (a
+ * queue's reader), past the slice too while the worker looks into the
+ * queue's tables for its sleepers (pgmqc_slot_probed): a look of the
+ * worker's that finds something wakes the slot, which ends the quiet look.
+ * A look under a transaction snapshot may not have seen everything
+ * committed before "seen" was read, so it is not remembered.
  */
 void
 pgmqc_quiet_look_record(PgmqcQuietLook *look, int32 queue_id, uint64 seen,
-						TimestampTz next_due)
+						TimestampTz next_due, bool probed)
 {
-	TimestampTz slice_end;
-
 	look->valid = !IsolationUsesXactSnapshot() && pgmqc_shared != NULL;
 	look->queue_id = queue_id;
 	look->generation = seen;
 	look->local_wakes = pgmqc_local_wakes();
-	slice_end = TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
-											pgmqc_wait_slice_ms);
-	look->until = Min(next_due, slice_end);
+	look->next_due = next_due;
+	look->slice_end = TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
+												  pgmqc_wait_slice_ms);
+	look->probed = probed;
 }
 
 /*
@@ -130,7 +134,9 @@ pgmqc_quiet_look_holds(PgmqcQuietLook *look, int32 queue_id, uint64 seen,
 		look->generation == seen &&
 		look->local_wakes == pgmqc_local_wakes() &&
 		!IsolationUsesXactSnapshot() &&
-		look->until >= deadline &&
+		look->next_due >= deadline &&
+		(look->slice_end >= deadline ||
+		 (look->probed && pgmqc_slot_probed(queue_id))) &&
 		pgmqc_slot_quiet(queue_id, seen);
 }
 

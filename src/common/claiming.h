@@ -22,9 +22,11 @@
 extern void pgmqc_claim_wakeups(int32 queue_id, int abort_wakeups,
 								Interval *vt);
 extern bool pgmqc_claim_sleep(int32 queue_id, uint64 seen, TimestampTz until,
-							  TimestampTz deadline, bool commit_between);
+							  TimestampTz deadline, bool commit_between,
+							  bool probed);
 extern void pgmqc_quiet_look_record(PgmqcQuietLook *look, int32 queue_id,
-									uint64 seen, TimestampTz next_due);
+									uint64 seen, TimestampTz next_due,
+									bool probed);
 extern bool pgmqc_quiet_look_holds(PgmqcQuietLook *look, int32 queue_id,
 								   uint64 seen, TimestampTz deadline);
 extern int64 pgmqc_claim_skip_start(PgmqcCacheEntry *entry, int32 queue_id,

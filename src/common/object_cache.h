@@ -40,8 +40,9 @@ typedef struct PgmqcWatermark
 /*
  * What a waiting reader's last look found: nothing it could claim, while
  * queue_id's wake-up slot had generation "generation" and this backend had
- * registered local_wakes wake-ups (common/claiming.c).  Until "until" (the
- * look's next due time, or the end of its wait slice), a new wait may
+ * registered local_wakes wake-ups (common/claiming.c).  Until the look's
+ * next due time and the end of its wait slice (past the slice while the
+ * worker looks into a queue's tables for its readers), a new wait may
  * trust it and sleep at once, as long as no wake-up came since.
  */
 typedef struct PgmqcQuietLook
@@ -50,7 +51,9 @@ typedef struct PgmqcQuietLook
 	int32		queue_id;		/* of the slot */
 	uint64		generation;
 	uint64		local_wakes;
-	TimestampTz until;
+	TimestampTz next_due;		/* of what the look saw */
+	TimestampTz slice_end;		/* the look's time plus a wait slice */
+	bool		probed;			/* a queue's: the worker may look instead */
 } PgmqcQuietLook;
 
 /*

@@ -1476,6 +1476,14 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		"OR EXISTS (SELECT 1 FROM {messages} WHERE vt OPERATOR(pg_catalog.<=) $1)",
 		1, {TIMESTAMPTZOID}, true
 	},
+	/* the names of the queues (not topics) among the ids $1 */
+	[STMT_PROBE_QUEUES] = {
+		ON_CATALOG,
+		"SELECT queue_id, queue_name FROM pgmq_c.queues "
+		"WHERE queue_id OPERATOR(pg_catalog.=) ANY ($1) "
+		"AND kind OPERATOR(pg_catalog.=) 'q'::pg_catalog.\"char\"",
+		1, {INT8ARRAYOID}, true
+	},
 	/* ---- topic: begin ---- */
 
 	/*

@@ -212,6 +212,8 @@ typedef enum PgmqcStatement
 	STMT_SET_NOTIFY,
 	STMT_NOTIFY_QUEUES,
 	STMT_VISIBLE_NOW,
+	/* the worker's looks for sleeping readers (worker/probes.c) */
+	STMT_PROBE_QUEUES,
 	/* ---- topic: begin ---- */
 	/* topics and groups: creating and dropping (RUN_ONCE) */
 	STMT_TOPIC_INSERT_CATALOG,
@@ -488,6 +490,10 @@ typedef enum PgmqcStatement
 #define NOTIFY_COL_QUEUE_ID			1
 #define NOTIFY_COL_QUEUE_NAME		2
 #define NOTIFY_COL_THROTTLE			3
+
+/* STMT_PROBE_QUEUES */
+#define PROBE_COL_QUEUE_ID			1
+#define PROBE_COL_QUEUE_NAME		2
 
 /* ---- topic: begin ---- */
 /*

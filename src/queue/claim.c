@@ -182,7 +182,7 @@ pgmqc_queue_claim(const char *name, int32 qty, Interval *vt_arg,
 		{
 			first = false;
 			if (!pgmqc_claim_sleep(queue->queue_id, seen, deadline, deadline,
-								   commit_between))
+								   commit_between, true))
 				return 0;
 			continue;
 		}
@@ -208,13 +208,13 @@ pgmqc_queue_claim(const char *name, int32 qty, Interval *vt_arg,
 							   look_start, &complete);
 		if (complete && !head_left)
 			pgmqc_quiet_look_record(&queue->cache.quiet, queue->queue_id, seen,
-									until);
+									until, true);
 		else
 			queue->cache.quiet.valid = false;
 		if (until > deadline)
 			until = deadline;
 		if (!pgmqc_claim_sleep(queue->queue_id, seen, until, deadline,
-							   commit_between))
+							   commit_between, true))
 			return 0;
 	}
 }

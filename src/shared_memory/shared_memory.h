@@ -106,6 +106,16 @@ typedef struct PgmqcSlot
 															 * fill, 0: free */
 	pg_atomic_uint32 fill_overflow; /* database oid that asked for more: fill
 									 * every group of the slot's topics */
+
+	/*
+	 * readers of the queue of sleeper_key that sleep past their wait slice
+	 * ask the worker to look into the queue's tables for them (wait.c,
+	 * worker/probes.c): by probe_at (PGMQC_NO_DUE: not asked), and again
+	 * every probe_every_ms while they sleep (the shortest slice among them;
+	 * 0: not known)
+	 */
+	pg_atomic_uint64 probe_at;
+	pg_atomic_uint32 probe_every_ms;
 } PgmqcSlot;
 
 /*
@@ -128,6 +138,8 @@ typedef struct PgmqcDbWorker
 	pg_atomic_uint32 maint_wanted;	/* run topic maintenance now */
 	pg_atomic_uint32 fill_wanted;	/* fill consumer groups now */
 	pg_atomic_uint64 timer;		/* when the worker wakes up next */
+	pg_atomic_uint32 probes;	/* the worker looks into queues for readers
+								 * that sleep past their slice (probe_at) */
 } PgmqcDbWorker;
 
 typedef struct PgmqcShared
@@ -153,6 +165,7 @@ extern PgmqcSlot *pgmqc_slot(int32 queue_id);
 extern PgmqcDbWorker *pgmqc_my_worker(bool request_start);
 extern void pgmqc_publish_due(int32 queue_id, TimestampTz due);
 extern void pgmqc_publish_slot_due(PgmqcSlot *slot, TimestampTz due);
+extern void pgmqc_publish_probe(PgmqcSlot *slot, TimestampTz at, int every_ms);
 extern bool pgmqc_request_maintenance(void);
 extern bool pgmqc_request_fill(int32 topic_id, int32 group_id);
 extern void pgmqc_take_fill_requests(const int32 *topic_ids, const int32 *group_ids,
@@ -178,13 +191,16 @@ extern void pgmqc_wake_slots_on_commit(const int32 *slot, const bool *on_commit,
 extern void pgmqc_wake_all_slots_on_commit(void);
 extern uint64 pgmqc_local_wakes(void);
 extern TimestampTz pgmqc_wake_due_slots(TimestampTz now, bool *fired);
+extern void pgmqc_wake_slot_now(PgmqcSlot *slot);
 
 /* wait.c: sleeping on a slot (GUCs pgmq_c.wait_slice, pgmq_c.poll_interval) */
 extern int	pgmqc_wait_slice_ms;
 extern int	pgmqc_poll_interval_ms;
 extern uint64 pgmqc_generation(int32 queue_id);
-extern bool pgmqc_sleep(int32 queue_id, uint64 seen, TimestampTz until);
+extern bool pgmqc_sleep(int32 queue_id, uint64 seen, TimestampTz until,
+						bool probed);
 extern bool pgmqc_slot_quiet(int32 queue_id, uint64 seen);
+extern bool pgmqc_slot_probed(int32 queue_id);
 
 /* prepared_wakes.c: wake-ups kept from PREPARE to COMMIT/ROLLBACK PREPARED */
 extern Size pgmqc_prepared_wakes_size(void);

@@ -100,6 +100,7 @@ pgmqc_shmem_startup(void)
 			pg_atomic_init_u32(&w->maint_wanted, 0);
 			pg_atomic_init_u32(&w->fill_wanted, 0);
 			pg_atomic_init_u64(&w->timer, (uint64) PGMQC_NO_DUE);
+			pg_atomic_init_u32(&w->probes, 0);
 		}
 		pg_atomic_init_u64(&pgmqc_shared->wakeups, 0);
 		pg_atomic_init_u64(&pgmqc_shared->writable_since, 0);
@@ -129,6 +130,8 @@ pgmqc_shmem_startup(void)
 			for (j = 0; j < PGMQC_SLOT_FILL_GROUPS; j++)
 				pg_atomic_init_u64(&s->fill_groups[j], 0);
 			pg_atomic_init_u32(&s->fill_overflow, 0);
+			pg_atomic_init_u64(&s->probe_at, (uint64) PGMQC_NO_DUE);
+			pg_atomic_init_u32(&s->probe_every_ms, 0);
 		}
 	}
 	pgmqc_prepared_wakes_init();
@@ -410,6 +413,28 @@ pgmqc_publish_slot_due(PgmqcSlot *slot, TimestampTz due)
 {
 	atomic_min_u64(&slot->next_due, due);
 	publish_to_worker(due);
+}
+
+/*
+ * A reader sleeps on the slot past its wait slice of every_ms: ask the
+ * worker to look into the queue's tables by "at" and then every every_ms
+ * while readers sleep there (the shortest slice asked for), waking the
+ * worker if "at" is before its timer.  Never fails.  Needs the shared
+ * memory.
+ */
+void
+pgmqc_publish_probe(PgmqcSlot *slot, TimestampTz at, int every_ms)
+{
+	uint32		every = pg_atomic_read_u32(&slot->probe_every_ms);
+
+	while (every == 0 || every > (uint32) every_ms)
+	{
+		if (pg_atomic_compare_exchange_u32(&slot->probe_every_ms, &every,
+										   (uint32) every_ms))
+			break;
+	}
+	atomic_min_u64(&slot->probe_at, at);
+	publish_to_worker(at);
 }
 
 /* The same for the queue's slot; nothing without the shared memory. */

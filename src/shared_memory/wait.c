@@ -10,7 +10,16 @@
  * bounded by the caller's deadline, by the next known due time (a delayed
  * message or a lease end) and by pgmq_c.wait_slice, which caps how late a
  * message that came without a wake-up (rows written into the tables
- * directly) can be found.  While a reason to look early may arise (no
+ * directly) can be found.  A reader of a queue (not of a consumer group)
+ * whose slot is its queue's alone leaves that to the database's worker
+ * when the worker offers it (PgmqcDbWorker.probes): it asks the worker to
+ * look into the queue's tables by the end of its slice and every slice
+ * after while readers sleep there (PgmqcSlot.probe_at, worker/probes.c),
+ * and sleeps on; the worker wakes the slot when its look finds a visible
+ * message, publishes the next due time it finds, and wakes the slot when
+ * it stops offering.  Hundreds of idle readers then cost one look per
+ * queue per slice, in the worker, instead of a wake-up and a look each.
+ * While a reason to look early may arise (no
  * worker runs to fire due times, or senders cannot be told apart:
  * senders.c, a slot's overflow or transactions recovered in the prepared
  * state), the sleeper also checks every CHECK_INTERVAL_MS (5 s), without
@@ -138,6 +147,35 @@ pgmqc_slot_quiet(int32 queue_id, uint64 seen)
 }
 
 /*
+ * Does this database's worker look into queue_id's tables for the readers
+ * that sleep on its slot past their slice?  It must be running and offer
+ * it, and the slot must be the queue's alone (the worker knows which queue
+ * to look into only then).
+ */
+static bool
+worker_probes(PgmqcSlot *slot, int32 queue_id)
+{
+	PgmqcDbWorker *worker = pgmqc_my_worker(false);
+	uint64		key = ((uint64) MyDatabaseId << 32) | (uint32) queue_id;
+
+	return worker != NULL && worker->pid != 0 &&
+		pg_atomic_read_u32(&worker->probes) != 0 &&
+		pg_atomic_read_u64(&slot->sleeper_key) == key;
+}
+
+/*
+ * May a reader of queue_id, which sleeps on the slot past its slice, leave
+ * the looks the slice asks for to the worker (worker_probes)?
+ */
+bool
+pgmqc_slot_probed(int32 queue_id)
+{
+	if (pgmqc_shared == NULL)
+		return false;
+	return worker_probes(pgmqc_slot(queue_id), queue_id);
+}
+
+/*
  * Record which queue sleeps on the slot; a second queue makes the slot
  * mixed for good (queues map onto slots by a fixed hash), and wakers then
  * wake every sleeper, since a counted signal could reach the other queue's.
@@ -183,16 +221,20 @@ timed_sleep(PgmqcSlot *slot, long timeout)
 /*
  * Sleep until the queue's slot is woken after generation "seen", or until
  * "until" (the caller's deadline or the next due time), or for at most one
- * slice.  Returns without sleeping if the slot was woken already.  Returns
- * false if it slept until "until" with nothing new to look at, true if it
- * was woken, the slice ended or something else asks for a look (see the
- * file header).
+ * slice.  With probed (a queue's reader), the worker may look into the
+ * queue's tables at the slice's end instead (worker_probes), and the sleep
+ * goes on past it.  Returns without sleeping if the slot was woken
+ * already.  Returns false if it slept until "until" with nothing new to
+ * look at, true if it was woken, the slice ended or something else asks
+ * for a look (see the file header).
  */
 bool
-pgmqc_sleep(int32 queue_id, uint64 seen, TimestampTz until)
+pgmqc_sleep(int32 queue_id, uint64 seen, TimestampTz until, bool probed)
 {
 	PgmqcSlot  *slot;
 	TimestampTz slice_end;
+	bool		probing = false;
+	bool		asked = false;
 
 	slice_end = TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
 											pgmqc_shared ? pgmqc_wait_slice_ms
@@ -226,7 +268,19 @@ pgmqc_sleep(int32 queue_id, uint64 seen, TimestampTz until)
 			ConditionVariableCancelSleep();
 			return true;
 		}
-		timeout = ms_until(Min(until, slice_end));
+
+		/*
+		 * Counted among the sleepers before asking for the worker's look: the
+		 * worker, which stops looking for a slot when nobody sleeps there,
+		 * then sees this sleeper or its request.
+		 */
+		probing = probed && worker_probes(slot, queue_id);
+		if (probing && !asked)
+		{
+			pgmqc_publish_probe(slot, slice_end, pgmqc_wait_slice_ms);
+			asked = true;
+		}
+		timeout = ms_until(probing ? until : Min(until, slice_end));
 		if (checks_needed(slot))
 			timeout = Min(timeout, CHECK_INTERVAL_MS);
 		timed_sleep(slot, timeout);
@@ -234,7 +288,7 @@ pgmqc_sleep(int32 queue_id, uint64 seen, TimestampTz until)
 		if (pg_atomic_read_u64(&slot->generation) != seen)
 			return true;
 		now = GetCurrentTimestamp();
-		if (now >= slice_end)
+		if (now >= slice_end && !(probing && worker_probes(slot, queue_id)))
 			return true;
 		if (now >= until)
 			return false;

@@ -367,6 +367,17 @@ pgmqc_wake_xact_end(bool commit)
 }
 
 /*
+ * Wake every sleeper of the slot now (the worker, whose look into a queue's
+ * tables found something for them, or which leaves).
+ */
+void
+pgmqc_wake_slot_now(PgmqcSlot *slot)
+{
+	pg_atomic_fetch_add_u64(&slot->generation, 1);
+	ConditionVariableBroadcast(&slot->cv);
+}
+
+/*
  * For the worker: wake every sleeper of each slot whose due time has come,
  * clearing that due time; fired[i] tells whether slot i was woken.  Returns
  * the earliest due time still ahead, or PGMQC_NO_DUE.  Needs the shared

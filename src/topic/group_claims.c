@@ -218,7 +218,7 @@ pgmqc_group_claim_or_wait(const char *topic_name, const char *group_name,
 		{
 			first = false;
 			if (!pgmqc_claim_sleep(topic->queue_id, seen, deadline, deadline,
-								   commit_between))
+								   commit_between, false))
 				return 0;
 			continue;
 		}
@@ -243,7 +243,7 @@ pgmqc_group_claim_or_wait(const char *topic_name, const char *group_name,
 				/* the worker's commit wakes us; then claim what it added */
 				pgmqc_sleep(topic->queue_id, before_fill,
 							TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
-														FILL_WAIT_MS));
+														FILL_WAIT_MS), false);
 				counts[1] = claim_group(topic, group, qty - n, vt);
 				refill_ahead(topic, group, counts[1]);
 				tables[1] = SPI_tuptable;
@@ -264,7 +264,7 @@ pgmqc_group_claim_or_wait(const char *topic_name, const char *group_name,
 				 */
 				pgmqc_sleep(topic->queue_id, before_fill,
 							TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
-														FILL_BUSY_WAIT_MS));
+														FILL_BUSY_WAIT_MS), false);
 				counts[1] = claim_group(topic, group, qty, vt);
 				tables[1] = SPI_tuptable;
 				n += counts[1];
@@ -310,7 +310,7 @@ pgmqc_group_claim_or_wait(const char *topic_name, const char *group_name,
 			if (filled == 0 &&
 				pgmqc_column_int64(0, NEXT_DUE_COL_LEASES, &isnull) < PGMQC_NEXT_DUE_LEASES)
 				pgmqc_quiet_look_record(&group->cache.quiet, topic->queue_id,
-										seen, until);
+										seen, until, false);
 			else
 				group->cache.quiet.valid = false;
 		}
@@ -318,7 +318,7 @@ pgmqc_group_claim_or_wait(const char *topic_name, const char *group_name,
 		if (until > deadline)
 			until = deadline;
 		if (!pgmqc_claim_sleep(topic->queue_id, seen, until, deadline,
-							   commit_between))
+							   commit_between, false))
 			return 0;
 	}
 }

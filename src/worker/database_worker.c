@@ -20,7 +20,10 @@
  *	  wake-up slot, it wakes that slot's sleepers (they then move due
  *	  messages themselves);
  *	- for queues with enable_notify(), it sends their NOTIFY
- *	  (notifications.c).
+ *	  (notifications.c);
+ *	- for readers of a queue that sleep past their wait slice, it looks
+ *	  into the queue's tables once a slice and wakes them when it finds
+ *	  something (probes.c).
  * It sleeps on its latch until the earliest due time, a request from a
  * backend, or the next periodic check (settings every SETTINGS_CHECK_MS,
  * topics every MAINTENANCE_INTERVAL_MS).
@@ -85,6 +88,9 @@ static char my_dbname[NAMEDATALEN];
 static char my_rolename[NAMEDATALEN];	/* the role we logged in as */
 static PgmqcDbWorker *my_entry = NULL;
 
+/* may the worker look into queues for their sleeping readers (probes.c)? */
+static bool probes_possible = false;
+
 /*
  * The worker's steps.  Each runs in a transaction of its own, and the work
  * on each queue, topic and group inside it in a subtransaction of its own
@@ -100,7 +106,8 @@ typedef enum WorkerStep
 	STEP_FILL,
 	STEP_MAINTENANCE,
 	STEP_RETRIES,
-	STEP_NOTIFY
+	STEP_NOTIFY,
+	STEP_PROBES
 } WorkerStep;
 
 static const char *const step_names[] = {
@@ -109,6 +116,7 @@ static const char *const step_names[] = {
 	[STEP_MAINTENANCE] = "topic maintenance",
 	[STEP_RETRIES] = "dead letters and archive retention",
 	[STEP_NOTIFY] = PGMQC_NOTIFY_STEP_NAME,
+	[STEP_PROBES] = PGMQC_PROBE_STEP_NAME,
 };
 
 typedef enum WorkerXactResult
@@ -122,13 +130,20 @@ typedef enum WorkerXactResult
 static void
 worker_detach(int code, Datum arg)
 {
+	bool		ours;
+
 	SpinLockAcquire(&pgmqc_shared->mutex);
-	if (my_entry != NULL && my_entry->pid == MyProcPid)
+	ours = my_entry != NULL && my_entry->pid == MyProcPid;
+	if (ours)
 	{
 		my_entry->pid = 0;
 		my_entry->latch = NULL;
 	}
 	SpinLockRelease(&pgmqc_shared->mutex);
+
+	/* readers that left their looks to us look themselves again */
+	if (ours)
+		pgmqc_probes_offer(my_entry, false);
 }
 
 /*
@@ -226,15 +241,31 @@ worker_xact(WorkerStep step, void (*work) (void *), void *arg)
 	return result;
 }
 
+/* The settings step: notify settings, and whether looks are possible. */
+static void
+settings_work(void *arg)
+{
+	pgmqc_notify_load_settings(arg);
+	probes_possible = pgmqc_probes_possible();
+}
+
 /*
  * Is pgmq_c still installed here?  Also (re)loads the notify settings; if
- * that fails, the old ones stay.
+ * that fails, the old ones stay.  Then offers the looks for sleeping
+ * readers (probes.c) when the catalog allows them.
  */
 static bool
 load_settings(void)
 {
-	return worker_xact(STEP_SETTINGS, pgmqc_notify_load_settings, NULL) !=
-		XACT_NOT_INSTALLED;
+	WorkerXactResult result = worker_xact(STEP_SETTINGS, settings_work, NULL);
+
+	if (result == XACT_NOT_INSTALLED)
+	{
+		pgmqc_probes_offer(my_entry, false);
+		return false;
+	}
+	pgmqc_probes_offer(my_entry, probes_possible);
+	return true;
 }
 
 /* The fill step: every consumer group of every topic (topic/group_fill.c). */
@@ -401,6 +432,26 @@ pgmqc_worker_main(Datum main_arg)
 		/* timers of delayed messages and lease ends */
 		pg_atomic_write_u64(&my_entry->timer, (uint64) PGMQC_NO_DUE);
 		next = pgmqc_wake_due_slots(now, fired);
+
+		/* looks into queues for readers sleeping past their slice */
+		if (pgmqc_probe_begin_pass(now, &next))
+		{
+			PgmqcProbeStep step;
+
+			step.now = now;
+			step.database = my_dbname;
+			do
+			{
+				CHECK_FOR_INTERRUPTS();
+				step.more = false;
+				if (worker_xact(STEP_PROBES, pgmqc_probe_step, &step) != XACT_DONE)
+				{
+					pgmqc_probe_step_failed();
+					break;
+				}
+			} while (step.more);
+			now = GetCurrentTimestamp();
+		}
 
 		/* notifications */
 		if (pgmqc_notify_begin_pass(my_entry, fired, now, &next))

@@ -7,6 +7,7 @@
  *	launcher.c			the cluster-wide launcher, which starts the workers
  *	database_worker.c	the per-database worker's main loop and its steps
  *	notifications.c		the worker's NOTIFY state machine
+ *	probes.c			its looks into queues for readers sleeping past their slice
  *	failures.c			reporting a worker's failures, at most once a minute
  *	utility_hook.c		stops a database's worker before DROP DATABASE & co.
  *
@@ -74,6 +75,29 @@ typedef struct PgmqcNotifyStep
  * run again at once in a new transaction.
  */
 #define PGMQC_WORKER_BATCH		200
+
+/*
+ * probes.c, called by database_worker.c: looks into the tables of queues
+ * whose readers sleep past their wait slice.  A pass of the worker's loop
+ * calls pgmqc_probe_begin_pass; when that returns true, the probe step
+ * (pgmqc_probe_step, in a transaction with SPI, arg a PgmqcProbeStep),
+ * again while it says there is more, and pgmqc_probe_step_failed if it
+ * failed as a whole.
+ */
+#define PGMQC_PROBE_STEP_NAME	"looks for waiting readers"
+
+typedef struct PgmqcProbeStep
+{
+	TimestampTz now;			/* the pass's current time */
+	const char *database;		/* for failure reports */
+	bool		more;			/* set: queues are left for another step */
+} PgmqcProbeStep;
+
+extern bool pgmqc_probes_possible(void);
+extern void pgmqc_probes_offer(PgmqcDbWorker *entry, bool offer);
+extern bool pgmqc_probe_begin_pass(TimestampTz now, TimestampTz *next);
+extern void pgmqc_probe_step(void *arg);
+extern void pgmqc_probe_step_failed(void);
 
 extern void pgmqc_notify_load_settings(void *arg);
 extern bool pgmqc_notify_begin_pass(PgmqcDbWorker *entry, const bool *fired,
