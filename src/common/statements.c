@@ -1484,6 +1484,13 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		"AND kind OPERATOR(pg_catalog.=) 'q'::pg_catalog.\"char\"",
 		1, {INT8ARRAYOID}, true
 	},
+	/* every queue (not topic) of the database */
+	[STMT_PROBE_ALL_QUEUES] = {
+		ON_CATALOG,
+		"SELECT queue_id, queue_name FROM pgmq_c.queues "
+		"WHERE kind OPERATOR(pg_catalog.=) 'q'::pg_catalog.\"char\"",
+		0, {InvalidOid}, true
+	},
 	/* ---- topic: begin ---- */
 
 	/*

@@ -214,6 +214,7 @@ typedef enum PgmqcStatement
 	STMT_VISIBLE_NOW,
 	/* the worker's looks for sleeping readers (worker/probes.c) */
 	STMT_PROBE_QUEUES,
+	STMT_PROBE_ALL_QUEUES,
 	/* ---- topic: begin ---- */
 	/* topics and groups: creating and dropping (RUN_ONCE) */
 	STMT_TOPIC_INSERT_CATALOG,
@@ -491,7 +492,7 @@ typedef enum PgmqcStatement
 #define NOTIFY_COL_QUEUE_NAME		2
 #define NOTIFY_COL_THROTTLE			3
 
-/* STMT_PROBE_QUEUES */
+/* STMT_PROBE_QUEUES, STMT_PROBE_ALL_QUEUES */
 #define PROBE_COL_QUEUE_ID			1
 #define PROBE_COL_QUEUE_NAME		2
 

@@ -42,6 +42,9 @@
 /* PgmqcSlot.sleeper_key of a slot where readers of several queues slept */
 #define PGMQC_SLOT_MIXED	PG_UINT64_MAX
 
+/* PgmqcSlot.sleeper_database of a slot where readers of several databases slept */
+#define PGMQC_SLOT_MIXED_DATABASES	PG_UINT32_MAX
+
 /* wake-ups a transaction keeps, one per slot (wakeups.c, prepared_wakes.c) */
 #define PGMQC_MAX_PENDING_WAKES	32
 
@@ -79,6 +82,9 @@ typedef struct PgmqcSlot
 	pg_atomic_uint64 sleeper_key;	/* (database, queue id) of the queue whose
 									 * readers slept here, 0: none yet,
 									 * PGMQC_SLOT_MIXED: more than one */
+	pg_atomic_uint32 sleeper_database;	/* their database, 0: none yet,
+										 * PGMQC_SLOT_MIXED_DATABASES: more
+										 * than one */
 
 	/*
 	 * open transactions that sent to a queue or topic of the slot

@@ -116,6 +116,7 @@ pgmqc_shmem_startup(void)
 			pg_atomic_init_u32(&s->waiters, 0);
 			pg_atomic_init_u64(&s->next_due, (uint64) PGMQC_NO_DUE);
 			pg_atomic_init_u64(&s->sleeper_key, 0);
+			pg_atomic_init_u32(&s->sleeper_database, 0);
 			SpinLockInit(&s->senders_lock);
 			memset(s->senders, 0, sizeof(s->senders));
 			s->overflow_xid = InvalidTransactionId;

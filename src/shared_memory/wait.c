@@ -149,18 +149,24 @@ pgmqc_slot_quiet(int32 queue_id, uint64 seen)
 /*
  * Does this database's worker look into queue_id's tables for the readers
  * that sleep on its slot past their slice?  It must be running and offer
- * it, and the slot must be the queue's alone (the worker knows which queue
- * to look into only then).
+ * it, and the slot must be this database's alone: the worker then looks
+ * into the queue of the slot, or, when readers of several queues slept
+ * there, into every queue of the database that maps onto the slot.
  */
 static bool
 worker_probes(PgmqcSlot *slot, int32 queue_id)
 {
 	PgmqcDbWorker *worker = pgmqc_my_worker(false);
 	uint64		key = ((uint64) MyDatabaseId << 32) | (uint32) queue_id;
+	uint64		sleeper_key;
 
-	return worker != NULL && worker->pid != 0 &&
-		pg_atomic_read_u32(&worker->probes) != 0 &&
-		pg_atomic_read_u64(&slot->sleeper_key) == key;
+	if (worker == NULL || worker->pid == 0 ||
+		pg_atomic_read_u32(&worker->probes) == 0)
+		return false;
+	sleeper_key = pg_atomic_read_u64(&slot->sleeper_key);
+	return sleeper_key == key ||
+		(sleeper_key == PGMQC_SLOT_MIXED &&
+		 pg_atomic_read_u32(&slot->sleeper_database) == (uint32) MyDatabaseId);
 }
 
 /*
@@ -176,15 +182,26 @@ pgmqc_slot_probed(int32 queue_id)
 }
 
 /*
- * Record which queue sleeps on the slot; a second queue makes the slot
- * mixed for good (queues map onto slots by a fixed hash), and wakers then
- * wake every sleeper, since a counted signal could reach the other queue's.
+ * Record which queue, and which database, sleeps on the slot; a second
+ * queue makes the slot mixed for good (queues map onto slots by a fixed
+ * hash), and wakers then wake every sleeper, since a counted signal could
+ * reach the other queue's; a second database makes the worker's looks
+ * impossible there for good (worker_probes).
  */
 static void
 note_sleeper(PgmqcSlot *slot, int32 queue_id)
 {
 	uint64		key = ((uint64) MyDatabaseId << 32) | (uint32) queue_id;
 	uint64		current = pg_atomic_read_u64(&slot->sleeper_key);
+	uint32		mine = (uint32) MyDatabaseId;
+	uint32		database = pg_atomic_read_u32(&slot->sleeper_database);
+
+	/* the database first: a slot mixed within one database may be probed */
+	if (database == 0 &&
+		pg_atomic_compare_exchange_u32(&slot->sleeper_database, &database, mine))
+		database = mine;
+	if (database != mine && database != PGMQC_SLOT_MIXED_DATABASES)
+		pg_atomic_write_u32(&slot->sleeper_database, PGMQC_SLOT_MIXED_DATABASES);
 
 	if (current == key || current == PGMQC_SLOT_MIXED)
 		return;

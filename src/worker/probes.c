@@ -16,11 +16,14 @@
  * otherwise it publishes the next due time it found (a delayed message, a
  * lease end), at which it wakes the slot as for any due time.  While
  * readers still sleep there it looks again every probe_every_ms (the
- * shortest slice they asked with).  A slot shared by readers of several
- * queues names no queue to look into: its sleepers are woken instead, as
- * their slices would have woken them.  When the worker cannot look (the
- * step failed, or the worker stops offering the looks), it wakes the
- * sleepers it was asked for, so that they look themselves.
+ * shortest slice they asked with).  A slot where readers of several queues
+ * of the database slept names no queue: the worker looks into every queue
+ * of the database that maps onto it.  A slot where readers of several
+ * databases slept is no worker's: its sleepers look themselves, and a
+ * request left there from before is answered by waking them.  When the
+ * worker cannot look (the step failed, or the worker stops offering the
+ * looks), it wakes the sleepers it was asked for, so that they look
+ * themselves.
  *
  * The looks are the queue engine's kept statements that the notifications
  * use (STMT_VISIBLE_NOW, STMT_NEXT_DUE), run as the extension's owner with
@@ -58,6 +61,14 @@ static int32 *asked = NULL;
 static int	n_asked = 0;
 static int	asked_size = 0;
 static int	asked_next = 0;
+
+/*
+ * slots of several of the database's queues asked for in this pass, to be
+ * turned into their queues by the next probe step (indexed by slot, in
+ * TopMemoryContext)
+ */
+static bool *mixed_asked = NULL;
+static int	n_mixed_asked = 0;
 
 /* one queue's look, in a subtransaction */
 typedef struct ProbeQueue
@@ -101,9 +112,10 @@ pgmqc_probes_offer(PgmqcDbWorker *entry, bool offer)
 	for (i = 0; i < pgmqc_shared->nslots; i++)
 	{
 		PgmqcSlot  *s = &pgmqc_shared->slots[i];
-		uint64		key = pg_atomic_read_u64(&s->sleeper_key);
+		uint32		database = pg_atomic_read_u32(&s->sleeper_database);
 
-		if (key == PGMQC_SLOT_MIXED || (Oid) (key >> 32) == MyDatabaseId)
+		if (database == (uint32) MyDatabaseId ||
+			database == PGMQC_SLOT_MIXED_DATABASES)
 		{
 			pg_atomic_write_u64(&s->probe_at, (uint64) PGMQC_NO_DUE);
 			if (pg_atomic_read_u32(&s->waiters) > 0)
@@ -142,16 +154,21 @@ pgmqc_probe_begin_pass(TimestampTz now, TimestampTz *next)
 
 	n_asked = 0;
 	asked_next = 0;
+	if (mixed_asked == NULL)
+		mixed_asked = MemoryContextAllocZero(TopMemoryContext,
+											 pgmqc_shared->nslots * sizeof(bool));
 	for (i = 0; i < pgmqc_shared->nslots; i++)
 	{
 		PgmqcSlot  *s = &pgmqc_shared->slots[i];
 		uint64		at = pg_atomic_read_u64(&s->probe_at);
+		uint32		database;
 		uint64		key;
 
 		if ((int64) at == PGMQC_NO_DUE)
 			continue;
-		key = pg_atomic_read_u64(&s->sleeper_key);
-		if (key != PGMQC_SLOT_MIXED && (Oid) (key >> 32) != MyDatabaseId)
+		database = pg_atomic_read_u32(&s->sleeper_database);
+		if (database != (uint32) MyDatabaseId &&
+			database != PGMQC_SLOT_MIXED_DATABASES)
 			continue;			/* another database's worker looks */
 		if ((int64) at > now)
 		{
@@ -164,12 +181,54 @@ pgmqc_probe_begin_pass(TimestampTz now, TimestampTz *next)
 			*next = Min(*next, (TimestampTz) at);	/* asked for again */
 			continue;
 		}
-		if (key == PGMQC_SLOT_MIXED)
+		key = pg_atomic_read_u64(&s->sleeper_key);
+		if (database == PGMQC_SLOT_MIXED_DATABASES)
 			pgmqc_wake_slot_now(s);
+		else if (key == PGMQC_SLOT_MIXED)
+		{
+			if (!mixed_asked[i])
+				n_mixed_asked++;
+			mixed_asked[i] = true;
+		}
 		else
 			remember((int32) (uint32) key);
 	}
-	return n_asked > 0;
+	return n_asked > 0 || n_mixed_asked > 0;
+}
+
+/*
+ * The queues of the database that map onto the slots of several queues
+ * asked for (mixed_asked) join the queues asked for; a slot none of whose
+ * queues is left is woken.  Inside SPI.
+ */
+static void
+expand_mixed(void)
+{
+	int			n = pgmqc_run_catalog(STMT_PROBE_ALL_QUEUES, NULL, NULL, 0);
+	bool	   *matched = palloc0(pgmqc_shared->nslots * sizeof(bool));
+	int			i;
+
+	for (i = 0; i < n; i++)
+	{
+		bool		isnull;
+		int32		queue_id = DatumGetInt32(pgmqc_column(i, PROBE_COL_QUEUE_ID,
+														  &isnull));
+		int			slotno = pgmqc_slot(queue_id) - pgmqc_shared->slots;
+
+		if (mixed_asked[slotno])
+		{
+			remember(queue_id);
+			matched[slotno] = true;
+		}
+	}
+	for (i = 0; i < pgmqc_shared->nslots; i++)
+	{
+		if (mixed_asked[i] && !matched[i])
+			pgmqc_wake_slot_now(&pgmqc_shared->slots[i]);
+		mixed_asked[i] = false;
+	}
+	n_mixed_asked = 0;
+	pfree(matched);
 }
 
 /*
@@ -233,8 +292,8 @@ void
 pgmqc_probe_step(void *arg)
 {
 	PgmqcProbeStep *step = (PgmqcProbeStep *) arg;
-	int			n = Min(n_asked - asked_next, PGMQC_WORKER_BATCH);
-	int64	   *ids = palloc(Max(n, 1) * sizeof(int64));
+	int			n;
+	int64	   *ids;
 	int32	   *found_ids;
 	char	  **names;
 	int			found;
@@ -242,6 +301,13 @@ pgmqc_probe_step(void *arg)
 	int			i;
 	int			j;
 
+	if (n_mixed_asked > 0)
+		expand_mixed();
+	n = Min(n_asked - asked_next, PGMQC_WORKER_BATCH);
+	step->more = false;
+	if (n == 0)
+		return;
+	ids = palloc(n * sizeof(int64));
 	for (i = 0; i < n; i++)
 		ids[i] = asked[asked_next + i];
 	arg_ids = pgmqc_id_array(ids, n);
@@ -296,6 +362,17 @@ pgmqc_probe_step(void *arg)
 void
 pgmqc_probe_step_failed(void)
 {
+	int			i;
+
+	for (i = 0; n_mixed_asked > 0 && i < pgmqc_shared->nslots; i++)
+	{
+		if (mixed_asked[i])
+		{
+			pgmqc_wake_slot_now(&pgmqc_shared->slots[i]);
+			mixed_asked[i] = false;
+		}
+	}
+	n_mixed_asked = 0;
 	for (; asked_next < n_asked; asked_next++)
 	{
 		PgmqcSlot  *s = pgmqc_slot(asked[asked_next]);

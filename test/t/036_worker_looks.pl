@@ -14,6 +14,10 @@
 #   a reader whose slice (60 s) is longer than its wait (20 s) finds a row
 #   written behind the API when the worker is terminated, instead of
 #   sleeping to the end of its wait.
+# - With 16 wake-up slots (the least) and 17 queues, some slot is shared by
+#   readers of several queues; the worker looks into every queue of such a
+#   slot, so that 17 readers, one per queue, each waiting 4 s with a 1-s
+#   slice, still look once each.
 # (A consumer group's reader keeps looking at the end of its own slice:
 # regression test queue_wait.)
 use strict;
@@ -125,5 +129,31 @@ is(finish_session($r), 'stopped',
 ok($r->{elapsed} < 20, "before its wait ended ($r->{elapsed} s of 20)");
 ok(defined worker_pid($node, 'postgres', $wpid), 'the launcher started a new worker');
 sql("SELECT pgmq_c.delete('ws', $id)");
+
+#
+# 4. Slots shared by several queues of the database.
+#
+my $slots = pgmqc_node('slots', conf => 'pgmq_c.wait_slots = 16');
+my @queues = map { "s$_" } 1 .. 17;
+$slots->safe_psql('postgres', "SELECT pgmq_c.create_queue('$_')") foreach @queues;
+# a reader of every queue sleeps once: slots of two or more queues are
+# marked shared for good
+$slots->safe_psql('postgres',
+	"SELECT count(*) FROM pgmq_c.read('$_', '1 hour', 1, '10 milliseconds')")
+  foreach @queues;
+my @readers;
+foreach my $q (@queues)
+{
+	push @readers, start_session($slots, "r_$q", "SET pgmq_c.wait_slice = '1s'",
+		'BEGIN',
+		"SELECT count(*) FROM pgmq_c.read('$q', '1 hour', 1, '4 seconds')",
+		qq{SELECT pg_stat_get_xact_numscans(format('pgmq_c.q_%s', queue_id)::regclass)
+		     FROM pgmq_c.list_queues() WHERE queue_name = '$q'},
+		'COMMIT');
+}
+my @looks = map { my ($n, $scans) = split /\n/, finish_session($_); "$n:$scans" } @readers;
+is(scalar(grep { $_ eq '0:1' || $_ eq '0:2' } @looks), 17,
+	'17 readers on 16 slots found nothing and looked once or twice each: ' . join(' ', @looks));
+$slots->stop;
 
 done_testing();
