@@ -349,6 +349,29 @@ COMMIT;}),
 		"$what: the worker fills the group for a reader in a transaction block");
 	attacker_sql(q{SELECT pg_catalog.count(*) FROM pgmq_c.read('aq', '1 hour', 100)});
 
+	# a reader of a queue of the attacker's that sleeps past its slice (1 s)
+	# leaves its look to the worker: the worker's statements (the catalog's
+	# queues, the queue's visible and next-due checks) run among the planted
+	# objects too, and find a row written behind the API (the worker's look
+	# wakes the reader: the wake-up count moves)
+	(my $app = "probe_$what") =~ s/[^a-z_]//g;
+	attacker_sql(qq{SELECT pgmq_c.create_queue('$app')});
+	my $pq = attacker_sql(qq{SELECT queue_id FROM pgmq_c.list_queues() WHERE queue_name OPERATOR(pg_catalog.=) '$app'});
+	my $reader = start_psql($node, db => 'attackerdb', app => $app,
+		sql => [ 'SET search_path = pg_catalog', 'SET statement_timeout = 0',
+			'SET default_transaction_read_only = off', $safe_set,
+			"SET pgmq_c.wait_slice = '1s'",
+			qq{SELECT message OPERATOR(pg_catalog.->>) 'behind' FROM pgmq_c.read('$app', '1 hour', 1, '20 s')} ]);
+	ok(wait_sleeping($node, $app, 1, $reader), "$what: a reader sleeps on queue $app");
+	my $w0 = su_sql(q{SELECT wakeups FROM pgmq_c.status()});
+	su_sql(qq{INSERT INTO pgmq_c.q_$pq (msg_id, read_ct, enqueued_at, vt, message)
+VALUES (pg_catalog.nextval('pgmq_c.q_${pq}_seq'), 0, pg_catalog.clock_timestamp(),
+        pg_catalog.clock_timestamp(), '{"behind": "yes"}')});
+	is(finish_session($reader), 'yes',
+		"$what: the worker's look finds a row written into $app behind the API");
+	ok(su_sql(q{SELECT wakeups FROM pgmq_c.status()}) > $w0,
+		"$what: the worker's look woke the reader");
+
 	# the attacker's queue ar has a retry policy and archive retention: the
 	# worker moves its dead message nobody reads to adl, and removes what
 	# ar archived (making the archive's days ahead, dropping old ones)
