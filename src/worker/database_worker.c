@@ -436,7 +436,7 @@ pgmqc_worker_main(Datum main_arg)
 		/* looks into queues for readers sleeping past their slice */
 		if (pgmqc_probe_begin_pass(now, &next))
 		{
-			PgmqcProbeStep step;
+			PgmqcBatchStep step;
 
 			step.now = now;
 			step.database = my_dbname;
@@ -456,7 +456,7 @@ pgmqc_worker_main(Datum main_arg)
 		/* notifications */
 		if (pgmqc_notify_begin_pass(my_entry, fired, now, &next))
 		{
-			PgmqcNotifyStep step;
+			PgmqcBatchStep step;
 
 			step.now = now;
 			step.database = my_dbname;

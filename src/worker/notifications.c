@@ -320,12 +320,12 @@ pgmqc_notify_begin_pass(PgmqcDbWorker *entry, const bool *fired,
 /*
  * The notification step: check the queues that need it and send the
  * notifications that are due and not throttled.  In a transaction, with
- * SPI, in the extension context; arg is a PgmqcNotifyStep.
+ * SPI, in the extension context; arg is a PgmqcBatchStep.
  */
 void
 pgmqc_notify_step(void *arg)
 {
-	PgmqcNotifyStep *step = (PgmqcNotifyStep *) arg;
+	PgmqcBatchStep *step = (PgmqcBatchStep *) arg;
 	TimestampTz now = step->now;
 	int			checked = 0;
 	int			i;

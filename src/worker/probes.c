@@ -286,12 +286,12 @@ probe_queue(void *arg)
 /*
  * The probe step: look into the next PGMQC_WORKER_BATCH queues asked for.
  * In a transaction, with SPI, in the extension context; arg is a
- * PgmqcProbeStep.
+ * PgmqcBatchStep.
  */
 void
 pgmqc_probe_step(void *arg)
 {
-	PgmqcProbeStep *step = (PgmqcProbeStep *) arg;
+	PgmqcBatchStep *step = (PgmqcBatchStep *) arg;
 	int			n;
 	int64	   *ids;
 	int32	   *found_ids;

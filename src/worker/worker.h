@@ -52,20 +52,25 @@ extern void pgmqc_worker_report_failure(const char *database,
 #define PGMQC_NOTIFY_STEP_NAME	"notifications"
 
 /*
+ * The argument of a step that looks into queues one batch per transaction
+ * (the notification step, the probe step): run again while it sets more.
+ */
+typedef struct PgmqcBatchStep
+{
+	TimestampTz now;			/* the pass's current time */
+	const char *database;		/* for failure reports */
+	bool		more;			/* set: queues are left for another step */
+} PgmqcBatchStep;
+
+/*
  * notifications.c, called by database_worker.c.  A pass of the worker's
  * loop calls pgmqc_notify_begin_pass; when that returns true, the
  * notification step (pgmqc_notify_step, in a transaction with SPI, arg a
- * PgmqcNotifyStep) and, if that step failed as a whole,
+ * PgmqcBatchStep) and, if that step failed as a whole,
  * pgmqc_notify_step_failed; then pgmqc_notify_end_pass.
  * pgmqc_notify_load_settings is the step that (re)loads the notify
  * settings.
  */
-typedef struct PgmqcNotifyStep
-{
-	TimestampTz now;			/* the pass's current time */
-	const char *database;		/* for failure reports */
-	bool		more;			/* set: checks are left for another step */
-} PgmqcNotifyStep;
 
 /*
  * The most queues or groups a step of the worker looks into in one
@@ -80,18 +85,11 @@ typedef struct PgmqcNotifyStep
  * probes.c, called by database_worker.c: looks into the tables of queues
  * whose readers sleep past their wait slice.  A pass of the worker's loop
  * calls pgmqc_probe_begin_pass; when that returns true, the probe step
- * (pgmqc_probe_step, in a transaction with SPI, arg a PgmqcProbeStep),
+ * (pgmqc_probe_step, in a transaction with SPI, arg a PgmqcBatchStep),
  * again while it says there is more, and pgmqc_probe_step_failed if it
  * failed as a whole.
  */
 #define PGMQC_PROBE_STEP_NAME	"looks for waiting readers"
-
-typedef struct PgmqcProbeStep
-{
-	TimestampTz now;			/* the pass's current time */
-	const char *database;		/* for failure reports */
-	bool		more;			/* set: queues are left for another step */
-} PgmqcProbeStep;
 
 extern bool pgmqc_probes_possible(void);
 extern void pgmqc_probes_offer(PgmqcDbWorker *entry, bool offer);
