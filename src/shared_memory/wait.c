@@ -11,11 +11,11 @@
  * message or a lease end) and by pgmq_c.wait_slice, which caps how late a
  * message that came without a wake-up (rows written into the tables
  * directly) can be found.  A reader of a queue (not of a consumer group)
- * whose slot is its queue's alone leaves that to the database's worker
- * when the worker offers it (PgmqcDbWorker.probes): it asks the worker to
- * look into the queue's tables by the end of its slice and every slice
- * after while readers sleep there (PgmqcSlot.probe_at, worker/probes.c),
- * and sleeps on; the worker wakes the slot when its look finds a visible
+ * whose slot only this database's readers slept on leaves that to the
+ * database's worker when the worker offers it (PgmqcDbWorker.probes): it
+ * asks the worker to look into the queue's tables by the end of its slice
+ * and every slice after while readers sleep there (PgmqcSlot.probe_at,
+ * worker/probes.c), and sleeps on; the worker wakes the slot when its look finds a visible
  * message, publishes the next due time it finds, and wakes the slot when
  * it stops offering.  Hundreds of idle readers then cost one look per
  * queue per slice, in the worker, instead of a wake-up and a look each.

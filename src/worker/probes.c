@@ -142,8 +142,9 @@ remember(int32 queue_id)
 
 /*
  * Take the looks that are due now: the slots of this database's queues
- * whose probe_at has come (remembered for pgmqc_probe_step), and slots
- * shared by several queues, whose sleepers are woken at once.  Lowers
+ * whose probe_at has come (remembered for pgmqc_probe_step: one queue's,
+ * or every queue that maps onto a slot of several), and slots shared by
+ * several databases, whose sleepers are woken at once.  Lowers
  * *next to the earliest look still ahead.  Returns whether the probe step
  * must run.  Never fails, except for memory.
  */
