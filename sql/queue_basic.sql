@@ -115,4 +115,51 @@ CREATE TRIGGER direct_gone AFTER DELETE ON :direct_table
 SELECT pgmq_c.delete('direct', :d5) AS deleted_through_trigger;
 DROP TRIGGER direct_gone ON :direct_table;
 DROP FUNCTION direct_gone();
+-- read() leases its messages directly too (no statement): two reads in one
+-- transaction never return a message twice, the lease is written, and an
+-- UPDATE trigger a superuser added makes it use the statement, which fires
+-- it
+SELECT pgmq_c.purge_queue('direct') >= 0 AS purged;
+SELECT count(*) AS sent FROM pgmq_c.send_batch('direct', ARRAY['{"n": 7}', '{"n": 8}', '{"n": 9}']::jsonb[]);
+BEGIN;
+SELECT message, read_ct FROM pgmq_c.read('direct', '1 minute', 2);
+SELECT message, read_ct FROM pgmq_c.read('direct', '1 minute', 10);
+SELECT count(*) AS more FROM pgmq_c.read('direct', '1 minute', 10);
+COMMIT;
+SELECT message, read_ct, leased, vt > clock_timestamp() + interval '50 seconds' AS lease_ahead
+  FROM :direct_table ORDER BY msg_id;
+UPDATE :direct_table SET vt = clock_timestamp() - interval '1 second';
+CREATE FUNCTION direct_leased() RETURNS trigger LANGUAGE plpgsql AS
+$$ BEGIN RAISE NOTICE 'trigger saw message % leased (read_ct %)', NEW.message, NEW.read_ct; RETURN NEW; END $$;
+CREATE TRIGGER direct_leased BEFORE UPDATE ON :direct_table
+  FOR EACH ROW EXECUTE FUNCTION direct_leased();
+SELECT message, read_ct FROM pgmq_c.read('direct', '1 minute', 1);
+DROP TRIGGER direct_leased ON :direct_table;
+DROP FUNCTION direct_leased();
+-- a read_ct at its maximum cannot be counted up: the read fails with
+-- SQLSTATE 22003 and the message stays as it was
+UPDATE :direct_table SET read_ct = 2147483647, vt = '2000-01-01' WHERE message = '{"n": 8}';
+DO $$
+BEGIN
+  PERFORM pgmq_c.read('direct', '1 minute', 10);
+EXCEPTION WHEN numeric_value_out_of_range THEN
+  RAISE NOTICE 'read refused: % (SQLSTATE %)', SQLERRM, SQLSTATE;
+END $$;
+SELECT message, read_ct, vt = '2000-01-01' AS vt_unchanged
+  FROM :direct_table WHERE message = '{"n": 8}';
+-- pop() takes its messages the same way and deletes them; a message stored
+-- out of line comes back whole and leaves nothing behind
+SELECT pgmq_c.purge_queue('direct') >= 0 AS purged;
+SELECT pgmq_c.send('direct',
+                   jsonb_build_object('big', (SELECT string_agg(md5(i::text), '')
+                                                FROM generate_series(1, 20000) i))) AS d10 \gset
+SELECT pgmq_c.send('direct', '{"n": 11}') AS d11 \gset
+BEGIN;
+SELECT msg_id = :d10 AS first, read_ct, md5(message ->> 'big') = (SELECT md5(string_agg(md5(i::text), ''))
+                                   FROM generate_series(1, 20000) i) AS big_intact
+  FROM pgmq_c.pop('direct', 1);
+SELECT msg_id = :d11 AS second, read_ct, message FROM pgmq_c.pop('direct', 10);
+SELECT count(*) AS more FROM pgmq_c.pop('direct', 10);
+COMMIT;
+SELECT count(*) AS rows_left FROM :direct_table;
 SELECT pgmq_c.drop_queue('direct');

@@ -30,6 +30,7 @@
 #include "shared_memory/shared_memory.h"
 #include "common/claiming.h"
 #include "common/dead_letters.h"
+#include "common/direct_claim.h"
 #include "common/security.h"
 #include "common/statements.h"
 #include "queue/queue.h"
@@ -65,10 +66,17 @@ claim_once(PgmqcQueue *queue, int32 qty, Interval *vt, bool *head_left)
 		values[2] = Int64GetDatum(start);
 		if (!pgmqc_retry_active(&queue->retry))
 		{
-			/* no retry policy: every candidate is leased */
-			n = pgmqc_queue_run(queue, queue->retry.catalog_has_retries ?
-								STMT_CLAIM_PLAIN : STMT_CLAIM_0_5,
-								values, NULL, 0);
+			/*
+			 * No retry policy: every candidate is leased, without a statement
+			 * when the table is as pgmq_c made it (common/direct_claim.c).
+			 */
+			n = PGMQC_DIRECT_CLAIM_UNABLE;
+			if (queue->retry.catalog_has_retries)
+				n = pgmqc_direct_claim(queue->cache.relid, qty, vt, start);
+			if (n == PGMQC_DIRECT_CLAIM_UNABLE)
+				n = pgmqc_queue_run(queue, queue->retry.catalog_has_retries ?
+									STMT_CLAIM_PLAIN : STMT_CLAIM_0_5,
+									values, NULL, 0);
 			if (n == 0 && skipping_head)
 			{
 				pgmqc_claim_skip_end(&queue->cache, queue->queue_id, start);
@@ -242,7 +250,12 @@ pgmqc_queue_pop(PgmqcQueue *queue, int32 qty)
 	pgmqc_queue_mature_due(queue);
 	values[0] = Int32GetDatum(qty);
 	values[1] = Int64GetDatum(pgmqc_queue_advance_watermark(queue));
-	n = pgmqc_queue_run(queue, STMT_POP, values, NULL, 0);
+	n = PGMQC_DIRECT_CLAIM_UNABLE;
+	if (queue->retry.catalog_has_retries)
+		n = pgmqc_direct_claim(queue->cache.relid, qty, NULL,
+							   DatumGetInt64(values[1]));
+	if (n == PGMQC_DIRECT_CLAIM_UNABLE)
+		n = pgmqc_queue_run(queue, STMT_POP, values, NULL, 0);
 	pgmqc_plan_guard_end(guard);
 	if (n > 0)
 		pgmqc_wake_on_abort(queue->queue_id, n);

@@ -1,0 +1,372 @@
+/*-------------------------------------------------------------------------
+ *
+ * direct_claim.c
+ *		A queue's claim without a statement.
+ *
+ * A read's claim ran STMT_CLAIM_PLAIN: "UPDATE q SET vt = now + lease,
+ * read_ct = read_ct + 1, leased = true WHERE msg_id = ANY (ARRAY(SELECT
+ * msg_id ... WHERE msg_id >= start AND vt <= now ORDER BY msg_id LIMIT
+ * qty FOR UPDATE SKIP LOCKED)) RETURNING ...".  Its executor start-up and
+ * end, the second index descent of the outer UPDATE and SPI's copy of the
+ * result were about half of a read's CPU.  pgmqc_direct_claim() does the
+ * same with index and heap access, as the executor's nodes would:
+ *
+ *	- a new snapshot after a CommandCounterIncrement (SPI's steps for a
+ *	  statement that writes), so that rows this transaction moved or deleted
+ *	  a moment before are seen as they are now;
+ *	- the message table's primary key walked from start in msg_id order;
+ *	  rows whose vt is still ahead are passed over;
+ *	- each candidate locked as FOR UPDATE SKIP LOCKED locks it
+ *	  (ExecLockRows): a row another transaction holds is skipped; under READ
+ *	  COMMITTED a row changed by a transaction that committed since the
+ *	  snapshot is locked in its newest version and checked again (vt), as
+ *	  EvalPlanQual does; under REPEATABLE READ or SERIALIZABLE that is a
+ *	  serialization failure;
+ *	- the locked version updated in place of the UPDATE (a HOT update when
+ *	  the page has room, as the table's fillfactor leaves it), new index
+ *	  entries otherwise (common/direct_rows.c).
+ *
+ * Rows this command updates are not seen again by its own scan (their
+ * cmin is the command's id, which the snapshot does not see).  A pop
+ * (STMT_POP: "DELETE ... WHERE msg_id = ANY (ARRAY(... FOR UPDATE SKIP
+ * LOCKED)) RETURNING ...") takes its messages the same way and deletes
+ * them instead.  Only a table
+ * as pgmq_c made it is claimed this way (pgmqc_direct_table_plain: no
+ * trigger, rule, row security or CHECK constraint; the primary key one int8
+ * column; the claim's columns with their types); the caller runs the
+ * statement otherwise, so that what a superuser added fires.  The claimed
+ * rows are left in SPI_tuptable as the statement's RETURNING would leave
+ * them: msg_id, read_ct, enqueued_at, vt, message, headers, ordering_key.
+ *
+ * Copyright (c) 2026, pgmq_c developers
+ *
+ * IDENTIFICATION
+ *	  src/common/direct_claim.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/genam.h"
+#include "access/heapam.h"
+#include "access/htup_details.h"
+#include "access/stratnum.h"
+#include "access/tableam.h"
+#include "access/xact.h"
+#include "catalog/pg_type.h"
+#include "common/int.h"
+#include "executor/spi.h"
+#include "executor/tuptable.h"
+#include "miscadmin.h"
+#include "utils/fmgroids.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+#include "utils/snapmgr.h"
+#include "utils/timestamp.h"
+
+#include "common/direct_claim.h"
+#include "common/direct_rows.h"
+#include "common/intervals.h"
+
+/* the columns of a message table a claim reads or writes */
+typedef enum ClaimColumn
+{
+	CLAIM_MSG_ID,
+	CLAIM_READ_CT,
+	CLAIM_ENQUEUED_AT,
+	CLAIM_VT,
+	CLAIM_MESSAGE,
+	CLAIM_HEADERS,
+	CLAIM_ORDERING_KEY,			/* the last column of the result */
+	CLAIM_LEASED,
+	CLAIM_COLUMNS
+} ClaimColumn;
+
+#define CLAIM_RESULT_COLUMNS	(CLAIM_ORDERING_KEY + 1)
+
+/* a column a claim uses: its name, its type, whether the table must have it */
+typedef struct ClaimColumnDef
+{
+	const char *name;
+	Oid			type;
+	bool		required;		/* ordering_key: since 0.7.0 */
+} ClaimColumnDef;
+
+static const ClaimColumnDef claim_columns[CLAIM_COLUMNS] = {
+	{"msg_id", INT8OID, true},
+	{"read_ct", INT4OID, true},
+	{"enqueued_at", TIMESTAMPTZOID, true},
+	{"vt", TIMESTAMPTZOID, true},
+	{"message", JSONBOID, true},
+	{"headers", JSONBOID, true},
+	{"ordering_key", TEXTOID, false},
+	{"leased", BOOLOID, true},
+};
+
+/* the shape of the rows left in SPI_tuptable, made once per backend */
+static TupleDesc result_desc = NULL;
+
+static TupleDesc
+claim_result_desc(void)
+{
+	if (result_desc == NULL)
+	{
+		MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
+		TupleDesc	desc = CreateTemplateTupleDesc(CLAIM_RESULT_COLUMNS);
+		int			i;
+
+		for (i = 0; i < CLAIM_RESULT_COLUMNS; i++)
+			TupleDescInitEntry(desc, (AttrNumber) (i + 1), claim_columns[i].name,
+							   claim_columns[i].type, -1, 0);
+		MemoryContextSwitchTo(old);
+		result_desc = desc;
+	}
+	return result_desc;
+}
+
+/*
+ * Find the claim's columns of rel (attnums[i], 0 for an optional one that
+ * is missing); false when a required one is missing.
+ */
+static bool
+claim_columns_found(Relation rel, AttrNumber *attnums)
+{
+	int			i;
+
+	for (i = 0; i < CLAIM_COLUMNS; i++)
+	{
+		attnums[i] = pgmqc_direct_column_number(rel, claim_columns[i].name,
+												claim_columns[i].type);
+		if (attnums[i] == 0 && claim_columns[i].required)
+			return false;
+	}
+	return true;
+}
+
+/* the row in slot is visible at "now": its vt has come (vt <= now) */
+static bool
+visible_at(TupleTableSlot *slot, AttrNumber vt_attnum, TimestampTz now)
+{
+	bool		isnull;
+	Datum		vt = slot_getattr(slot, vt_attnum, &isnull);
+
+	return !isnull && DatumGetTimestampTz(vt) <= now;
+}
+
+/*
+ * Lock the row found in scanslot as FOR UPDATE SKIP LOCKED would, its
+ * newest version then in lockslot.  false: skip it (locked by another
+ * transaction, gone, changed by this transaction already, or changed since
+ * the snapshot into a row that is not visible at "now").
+ */
+static bool
+lock_candidate(Relation rel, TupleTableSlot *scanslot,
+			   TupleTableSlot *lockslot, Snapshot snapshot, CommandId cid,
+			   AttrNumber vt_attnum, TimestampTz now)
+{
+	ItemPointerData tid = scanslot->tts_tid;
+	TM_FailureData failure;
+	TM_Result	result;
+	int			flags = TUPLE_LOCK_FLAG_LOCK_UPDATE_IN_PROGRESS;
+
+	if (!IsolationUsesXactSnapshot())
+		flags |= TUPLE_LOCK_FLAG_FIND_LAST_VERSION;
+	result = table_tuple_lock(rel, &tid, snapshot, lockslot, cid,
+							  LockTupleExclusive, LockWaitSkip, flags,
+							  &failure);
+	switch (result)
+	{
+		case TM_Ok:
+			/* a newer version than the snapshot's: is it still a candidate? */
+			return !failure.traversed ||
+				visible_at(lockslot, vt_attnum, now);
+		case TM_WouldBlock:
+		case TM_SelfModified:
+			return false;
+		case TM_Updated:
+		case TM_Deleted:
+			if (IsolationUsesXactSnapshot())
+				ereport(ERROR,
+						(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+						 errmsg("could not serialize access due to concurrent update")));
+			return false;
+		default:
+			elog(ERROR, "unexpected result %d locking a message row",
+				 (int) result);
+	}
+	return false;				/* keep the compiler quiet */
+}
+
+/*
+ * Lease the row locked in lockslot until lease_end (vt, read_ct + 1,
+ * leased), or delete it (pop), and return the result row for it: the row
+ * as leased, or as it was with read_ct + 1 (pop's delivery).
+ */
+static HeapTuple
+take_row(Relation rel, TupleTableSlot *lockslot, Snapshot snapshot,
+		 const AttrNumber *attnums, TimestampTz lease_end, bool pop)
+{
+	TupleDesc	desc = RelationGetDescr(rel);
+	Datum	   *values = palloc(desc->natts * sizeof(Datum));
+	bool	   *nulls = palloc(desc->natts * sizeof(bool));
+	Datum		result_values[CLAIM_RESULT_COLUMNS];
+	bool		result_nulls[CLAIM_RESULT_COLUMNS];
+	HeapTuple	newtuple;
+	HeapTuple	result;
+	int32		read_ct;
+	int			i;
+
+	slot_getallattrs(lockslot);
+	memcpy(values, lockslot->tts_values, desc->natts * sizeof(Datum));
+	memcpy(nulls, lockslot->tts_isnull, desc->natts * sizeof(bool));
+	if (nulls[attnums[CLAIM_READ_CT] - 1])
+		read_ct = 1;			/* NULL + 1 would be NULL; the column is NOT
+								 * NULL as pgmq_c makes it */
+	else if (pg_add_s32_overflow(DatumGetInt32(values[attnums[CLAIM_READ_CT] - 1]),
+								 1, &read_ct))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("integer out of range")));
+	values[attnums[CLAIM_READ_CT] - 1] = Int32GetDatum(read_ct);
+	nulls[attnums[CLAIM_READ_CT] - 1] = false;
+	newtuple = NULL;
+	if (!pop)
+	{
+		values[attnums[CLAIM_VT] - 1] = TimestampTzGetDatum(lease_end);
+		nulls[attnums[CLAIM_VT] - 1] = false;
+		values[attnums[CLAIM_LEASED] - 1] = BoolGetDatum(true);
+		nulls[attnums[CLAIM_LEASED] - 1] = false;
+		newtuple = heap_form_tuple(desc, values, nulls);
+	}
+
+	/* RETURNING's row, formed while the locked row's values are pinned */
+	for (i = 0; i < CLAIM_RESULT_COLUMNS; i++)
+	{
+		if (attnums[i] == 0)
+		{
+			result_values[i] = (Datum) 0;
+			result_nulls[i] = true;
+			continue;
+		}
+		result_values[i] = values[attnums[i] - 1];
+		result_nulls[i] = nulls[attnums[i] - 1];
+	}
+	result = heap_form_tuple(claim_result_desc(), result_values, result_nulls);
+
+	/* we hold the row's lock: the change cannot meet a concurrent one */
+	if (pgmqc_direct_change(rel, lockslot, snapshot, newtuple) != PGMQC_DIRECT_DONE)
+		elog(ERROR, "could not change a locked message row");
+	if (newtuple != NULL)
+		heap_freetuple(newtuple);
+	pfree(values);
+	pfree(nulls);
+	return result;
+}
+
+/*
+ * Leave the n rows of tuples in SPI_tuptable and SPI_processed, as a
+ * statement would (in the current memory context, SPI's procedure context:
+ * gone at SPI_finish, as a statement's result).  The table is not in SPI's
+ * own list: it must not be passed to SPI_freetuptable.
+ */
+static void
+set_spi_result(HeapTuple *tuples, int n)
+{
+	SPITupleTable *table;
+
+	if (n == 0)
+	{
+		SPI_tuptable = NULL;
+		SPI_processed = 0;
+		return;
+	}
+	table = palloc0(sizeof(SPITupleTable));
+	table->tuptabcxt = CurrentMemoryContext;
+	table->tupdesc = claim_result_desc();
+	table->vals = tuples;
+	table->alloced = n;
+	table->numvals = n;
+	table->subid = GetCurrentSubTransactionId();
+	SPI_tuptable = table;
+	SPI_processed = n;
+}
+
+/*
+ * Claim up to qty messages of message table relid for the lease vt, from
+ * msg_id start on, as STMT_CLAIM_PLAIN would (see the top of this file);
+ * vt NULL: delete them instead, as STMT_POP would.  Returns how many,
+ * their rows in SPI_tuptable (none: SPI_tuptable NULL), or
+ * PGMQC_DIRECT_CLAIM_UNABLE when the table is gone or not as pgmq_c made
+ * it: then nothing was done, and the caller runs the statement.  Inside
+ * SPI.
+ */
+int
+pgmqc_direct_claim(Oid relid, int32 qty, Interval *vt, int64 start)
+{
+	Relation	rel;
+	Relation	index = NULL;
+	AttrNumber	attnums[CLAIM_COLUMNS];
+	Snapshot	snapshot;
+	CommandId	cid;
+	TimestampTz now;
+	TimestampTz lease_end;
+	TupleTableSlot *scanslot;
+	TupleTableSlot *lockslot;
+	IndexScanDesc scan;
+	ScanKeyData scankey;
+	HeapTuple  *tuples;
+	int			n = 0;
+
+	Assert(qty > 0);
+	rel = try_table_open(relid, RowExclusiveLock);
+	if (rel == NULL)
+		return PGMQC_DIRECT_CLAIM_UNABLE;
+	if (!claim_columns_found(rel, attnums) || !pgmqc_direct_table_plain(rel) ||
+		(index = pgmqc_direct_open_int8_key(rel, RowExclusiveLock)) == NULL ||
+		index->rd_index->indkey.values[0] != attnums[CLAIM_MSG_ID])
+	{
+		if (index != NULL)
+			index_close(index, RowExclusiveLock);
+		table_close(rel, RowExclusiveLock);
+		return PGMQC_DIRECT_CLAIM_UNABLE;
+	}
+
+	now = GetCurrentTimestamp();
+	lease_end = vt != NULL ? pgmqc_ts_plus(now, vt) : 0;
+
+	/* as SPI before a statement that writes */
+	CommandCounterIncrement();
+	snapshot = RegisterSnapshot(GetTransactionSnapshot());
+	cid = GetCurrentCommandId(true);
+
+	tuples = palloc(qty * sizeof(HeapTuple));
+	scanslot = table_slot_create(rel, NULL);
+	lockslot = table_slot_create(rel, NULL);
+	ScanKeyInit(&scankey, 1, BTGreaterEqualStrategyNumber, F_INT8GE,
+				Int64GetDatum(start));
+	scan = index_beginscan(rel, index, snapshot, 1, 0);
+	index_rescan(scan, &scankey, 1, NULL, 0);
+	while (n < qty && index_getnext_slot(scan, ForwardScanDirection, scanslot))
+	{
+		CHECK_FOR_INTERRUPTS();
+		if (!visible_at(scanslot, attnums[CLAIM_VT], now))
+			continue;
+		if (!lock_candidate(rel, scanslot, lockslot, snapshot, cid,
+							attnums[CLAIM_VT], now))
+			continue;
+		tuples[n++] = take_row(rel, lockslot, snapshot, attnums, lease_end,
+							   vt == NULL);
+	}
+	index_endscan(scan);
+	ExecDropSingleTupleTableSlot(lockslot);
+	ExecDropSingleTupleTableSlot(scanslot);
+	UnregisterSnapshot(snapshot);
+	index_close(index, NoLock);
+	table_close(rel, NoLock);
+
+	/* the leases or deletions are seen by the statements that follow */
+	if (n > 0)
+		CommandCounterIncrement();
+	set_spi_result(tuples, n);
+	return n;
+}
