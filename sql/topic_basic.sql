@@ -202,6 +202,43 @@ SELECT pgmq_c.ack('direct_t', 'g', :a2) AS acked_through_trigger;
 DROP TRIGGER direct_gone ON :direct_group;
 DROP FUNCTION direct_gone();
 SELECT count(*) AS held_after_ack FROM :direct_group WHERE msg_id = :a2;
+-- read_group() leases the group's rows directly too, with the bodies read
+-- from the log's partitions: a key's next row waits while its head is
+-- held, and two reads in one transaction never return a message twice
+SELECT pgmq_c.send('direct_t', '{"n": 6}', ordering_key => 'j') AS j1 \gset
+SELECT pgmq_c.send('direct_t', '{"n": 7}', ordering_key => 'j') AS j2 \gset
+SELECT pgmq_c.send('direct_t', '{"n": 8}', '{"h": 8}') AS u8 \gset
+-- (the fill hands all three to the group and leases the first to us)
+SELECT msg_id = :j1 AS head_first, message, ordering_key
+  FROM pgmq_c.read_group('direct_t', 'g', '1 hour', 1);
+SELECT count(*) AS rows_in_group FROM :direct_group WHERE msg_id >= :j1;
+BEGIN;
+SELECT msg_id = :u8 AS unkeyed, message, headers, ordering_key, read_ct
+  FROM pgmq_c.read_group('direct_t', 'g', '1 hour', 10);
+SELECT count(*) AS more FROM pgmq_c.read_group('direct_t', 'g', '1 hour', 10);
+COMMIT;
+SELECT msg_id - :j1 AS rel_id, read_ct, leased, vt > clock_timestamp() + interval '50 minutes' AS lease_ahead
+  FROM :direct_group WHERE msg_id >= :j1 ORDER BY msg_id;
+-- the head acked, its next row follows; an UPDATE trigger a superuser put
+-- on the group's table makes the claim use the statement, which fires it
+SELECT pgmq_c.ack('direct_t', 'g', :j1) AS head_acked;
+CREATE FUNCTION direct_leased() RETURNS trigger LANGUAGE plpgsql AS
+$$ BEGIN RAISE NOTICE 'trigger saw delivery % leased', NEW.read_ct; RETURN NEW; END $$;
+CREATE TRIGGER direct_leased BEFORE UPDATE ON :direct_group
+  FOR EACH ROW EXECUTE FUNCTION direct_leased();
+SELECT msg_id = :j2 AS next_of_key, message, ordering_key
+  FROM pgmq_c.read_group('direct_t', 'g', '1 hour', 10);
+DROP TRIGGER direct_leased ON :direct_group;
+DROP FUNCTION direct_leased();
+-- without the group's key index the claim uses the statement too, and a
+-- key's second row still waits for its first
+SELECT indexrelid::regclass AS direct_key_index FROM pg_index
+ WHERE indrelid = :'direct_group'::regclass AND indnatts = 2 \gset
+DROP INDEX :direct_key_index;
+SELECT pgmq_c.send('direct_t', '{"n": 9}', ordering_key => 'm') AS m1 \gset
+SELECT pgmq_c.send('direct_t', '{"n": 10}', ordering_key => 'm') AS m2 \gset
+SELECT message FROM pgmq_c.read_group('direct_t', 'g', '1 hour', 1);
+SELECT count(*) AS second_of_key_held_back FROM pgmq_c.read_group('direct_t', 'g', '1 hour', 10);
 SELECT pgmq_c.drop_topic('direct_t');
 
 -- 300 leased messages at the head of a group: its claims start past them

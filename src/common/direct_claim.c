@@ -53,11 +53,13 @@
 #include "access/stratnum.h"
 #include "access/tableam.h"
 #include "access/xact.h"
+#include "catalog/pg_am.h"
 #include "catalog/pg_type.h"
 #include "common/int.h"
 #include "executor/spi.h"
 #include "executor/tuptable.h"
 #include "miscadmin.h"
+#include "nodes/primnodes.h"
 #include "utils/fmgroids.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
@@ -84,24 +86,45 @@ typedef enum ClaimColumn
 
 #define CLAIM_RESULT_COLUMNS	(CLAIM_ORDERING_KEY + 1)
 
-/* a column a claim uses: its name, its type, whether the table must have it */
+/*
+ * A column a claim uses: its name, its type, whether the table must have it
+ * (a body column: a queue's table must; a group's has none, its bodies are
+ * in the topic's log).
+ */
 typedef struct ClaimColumnDef
 {
 	const char *name;
 	Oid			type;
 	bool		required;		/* ordering_key: since 0.7.0 */
+	bool		body;
 } ClaimColumnDef;
 
 static const ClaimColumnDef claim_columns[CLAIM_COLUMNS] = {
-	{"msg_id", INT8OID, true},
-	{"read_ct", INT4OID, true},
-	{"enqueued_at", TIMESTAMPTZOID, true},
-	{"vt", TIMESTAMPTZOID, true},
-	{"message", JSONBOID, true},
-	{"headers", JSONBOID, true},
-	{"ordering_key", TEXTOID, false},
-	{"leased", BOOLOID, true},
+	{"msg_id", INT8OID, true, false},
+	{"read_ct", INT4OID, true, false},
+	{"enqueued_at", TIMESTAMPTZOID, true, true},
+	{"vt", TIMESTAMPTZOID, true, false},
+	{"message", JSONBOID, true, true},
+	{"headers", JSONBOID, true, true},
+	{"ordering_key", TEXTOID, false, false},
+	{"leased", BOOLOID, true, false},
 };
+
+/* what one claim works with (pgmqc_direct_claim, pgmqc_direct_group_claim) */
+typedef struct ClaimScan
+{
+	Relation	rel;
+	Relation	index;			/* the primary key, msg_id */
+	Relation	key_index;		/* a group's (ordering_key, msg_id), or NULL */
+	AttrNumber	attnums[CLAIM_COLUMNS];
+	Snapshot	snapshot;
+	CommandId	cid;
+	TimestampTz now;
+	TimestampTz lease_end;
+	bool		pop;
+	PgmqcDirectBodyFetch fetch; /* a group's bodies, or NULL */
+	void	   *fetch_arg;
+} ClaimScan;
 
 /* the shape of the rows left in SPI_tuptable, made once per backend */
 static TupleDesc result_desc = NULL;
@@ -126,21 +149,103 @@ claim_result_desc(void)
 
 /*
  * Find the claim's columns of rel (attnums[i], 0 for an optional one that
- * is missing); false when a required one is missing.
+ * is missing, and for the body columns of a group's table); false when a
+ * required one is missing.
  */
 static bool
-claim_columns_found(Relation rel, AttrNumber *attnums)
+claim_columns_found(Relation rel, AttrNumber *attnums, bool group)
 {
 	int			i;
 
 	for (i = 0; i < CLAIM_COLUMNS; i++)
 	{
+		attnums[i] = 0;
+		if (group && claim_columns[i].body)
+			continue;
 		attnums[i] = pgmqc_direct_column_number(rel, claim_columns[i].name,
 												claim_columns[i].type);
 		if (attnums[i] == 0 && claim_columns[i].required)
 			return false;
 	}
 	return true;
+}
+
+/*
+ * A group table's index on (ordering_key, msg_id), a btree whose predicate
+ * is at most "ordering_key IS NOT NULL" (its template's), opened; NULL when
+ * there is none.
+ */
+static Relation
+open_key_index(Relation rel, AttrNumber key_attnum, AttrNumber id_attnum)
+{
+	List	   *indexes = RelationGetIndexList(rel);
+	ListCell   *lc;
+	Relation	found = NULL;
+
+	foreach(lc, indexes)
+	{
+		Relation	index = index_open(lfirst_oid(lc), RowExclusiveLock);
+		int2vector *keys = &index->rd_index->indkey;
+		List	   *predicate = RelationGetIndexPredicate(index);
+		bool		fits = index->rd_rel->relam == BTREE_AM_OID &&
+		index->rd_index->indisvalid &&
+		index->rd_index->indnkeyatts == 2 &&
+		keys->values[0] == key_attnum && keys->values[1] == id_attnum;
+
+		if (fits && predicate != NIL)
+		{
+			NullTest   *test = (NullTest *) linitial(predicate);
+
+			fits = list_length(predicate) == 1 && IsA(test, NullTest) &&
+				test->nulltesttype == IS_NOT_NULL && IsA(test->arg, Var) &&
+				((Var *) test->arg)->varattno == key_attnum;
+		}
+		if (fits)
+		{
+			found = index;
+			break;
+		}
+		index_close(index, RowExclusiveLock);
+	}
+	list_free(indexes);
+	return found;
+}
+
+/*
+ * Whether the group row in slot is the head of its ordering key: no row of
+ * its key with a lower msg_id in the snapshot (the statement's "NOT EXISTS
+ * (SELECT 1 FROM g x WHERE x.ordering_key = h.ordering_key AND x.msg_id <
+ * h.msg_id)").  A row without a key is always a head.
+ */
+static bool
+key_head(ClaimScan *claim, TupleTableSlot *slot)
+{
+	AttrNumber	key_attnum = claim->attnums[CLAIM_ORDERING_KEY];
+	TupleTableSlot *other;
+	IndexScanDesc scan;
+	ScanKeyData keys[2];
+	bool		isnull;
+	Datum		key;
+	Datum		msg_id;
+	bool		earlier;
+
+	if (claim->key_index == NULL || key_attnum == 0)
+		return true;
+	key = slot_getattr(slot, key_attnum, &isnull);
+	if (isnull)
+		return true;
+	msg_id = slot_getattr(slot, claim->attnums[CLAIM_MSG_ID], &isnull);
+
+	ScanKeyEntryInitialize(&keys[0], 0, 1, BTEqualStrategyNumber, InvalidOid,
+						   claim->key_index->rd_indcollation[0], F_TEXTEQ, key);
+	ScanKeyInit(&keys[1], 2, BTLessStrategyNumber, F_INT8LT, msg_id);
+	other = table_slot_create(claim->rel, NULL);
+	scan = index_beginscan(claim->rel, claim->key_index, claim->snapshot, 2, 0);
+	index_rescan(scan, keys, 2, NULL, 0);
+	earlier = index_getnext_slot(scan, ForwardScanDirection, other);
+	index_endscan(scan);
+	ExecDropSingleTupleTableSlot(other);
+	return !earlier;
 }
 
 /* the row in slot is visible at "now": its vt has come (vt <= now) */
@@ -203,9 +308,10 @@ lock_candidate(Relation rel, TupleTableSlot *scanslot,
  * as leased, or as it was with read_ct + 1 (pop's delivery).
  */
 static HeapTuple
-take_row(Relation rel, TupleTableSlot *lockslot, Snapshot snapshot,
-		 const AttrNumber *attnums, TimestampTz lease_end, bool pop)
+take_row(ClaimScan *claim, TupleTableSlot *lockslot)
 {
+	Relation	rel = claim->rel;
+	const AttrNumber *attnums = claim->attnums;
 	TupleDesc	desc = RelationGetDescr(rel);
 	Datum	   *values = palloc(desc->natts * sizeof(Datum));
 	bool	   *nulls = palloc(desc->natts * sizeof(bool));
@@ -230,9 +336,9 @@ take_row(Relation rel, TupleTableSlot *lockslot, Snapshot snapshot,
 	values[attnums[CLAIM_READ_CT] - 1] = Int32GetDatum(read_ct);
 	nulls[attnums[CLAIM_READ_CT] - 1] = false;
 	newtuple = NULL;
-	if (!pop)
+	if (!claim->pop)
 	{
-		values[attnums[CLAIM_VT] - 1] = TimestampTzGetDatum(lease_end);
+		values[attnums[CLAIM_VT] - 1] = TimestampTzGetDatum(claim->lease_end);
 		nulls[attnums[CLAIM_VT] - 1] = false;
 		values[attnums[CLAIM_LEASED] - 1] = BoolGetDatum(true);
 		nulls[attnums[CLAIM_LEASED] - 1] = false;
@@ -251,10 +357,31 @@ take_row(Relation rel, TupleTableSlot *lockslot, Snapshot snapshot,
 		result_values[i] = values[attnums[i] - 1];
 		result_nulls[i] = nulls[attnums[i] - 1];
 	}
-	result = heap_form_tuple(claim_result_desc(), result_values, result_nulls);
+	result = NULL;
+	if (claim->fetch == NULL)
+		result = heap_form_tuple(claim_result_desc(), result_values, result_nulls);
+	else
+	{
+		Datum		body[3];
+		bool		body_nulls[3];
+
+		/* a group's row: the body from the topic's log, when it is there */
+		if (claim->fetch(DatumGetInt64(result_values[CLAIM_MSG_ID]),
+						 claim->snapshot, body, body_nulls, claim->fetch_arg))
+		{
+			result_values[CLAIM_ENQUEUED_AT] = body[0];
+			result_nulls[CLAIM_ENQUEUED_AT] = body_nulls[0];
+			result_values[CLAIM_MESSAGE] = body[1];
+			result_nulls[CLAIM_MESSAGE] = body_nulls[1];
+			result_values[CLAIM_HEADERS] = body[2];
+			result_nulls[CLAIM_HEADERS] = body_nulls[2];
+			result = heap_form_tuple(claim_result_desc(), result_values,
+									 result_nulls);
+		}
+	}
 
 	/* we hold the row's lock: the change cannot meet a concurrent one */
-	if (pgmqc_direct_change(rel, lockslot, snapshot, newtuple) != PGMQC_DIRECT_DONE)
+	if (pgmqc_direct_change(rel, lockslot, claim->snapshot, newtuple) != PGMQC_DIRECT_DONE)
 		elog(ERROR, "could not change a locked message row");
 	if (newtuple != NULL)
 		heap_freetuple(newtuple);
@@ -292,6 +419,91 @@ set_spi_result(HeapTuple *tuples, int n)
 }
 
 /*
+ * Claim up to qty rows of relid from msg_id start on (see the top of this
+ * file): leased for vt, deleted when vt is NULL; a group's table (fetch
+ * given) only the heads of their keys, and its bodies from fetch.
+ */
+static int
+claim_rows(Oid relid, int32 qty, Interval *vt, int64 start,
+		   PgmqcDirectBodyFetch fetch, void *fetch_arg)
+{
+	ClaimScan	claim;
+	TupleTableSlot *scanslot;
+	TupleTableSlot *lockslot;
+	IndexScanDesc scan;
+	ScanKeyData scankey;
+	HeapTuple  *tuples;
+	bool		group = fetch != NULL;
+	int			n = 0;
+
+	Assert(qty > 0);
+	memset(&claim, 0, sizeof(claim));
+	claim.rel = try_table_open(relid, RowExclusiveLock);
+	if (claim.rel == NULL)
+		return PGMQC_DIRECT_CLAIM_UNABLE;
+	if (!claim_columns_found(claim.rel, claim.attnums, group) ||
+		!pgmqc_direct_table_plain(claim.rel) ||
+		(claim.index = pgmqc_direct_open_int8_key(claim.rel, RowExclusiveLock)) == NULL ||
+		claim.index->rd_index->indkey.values[0] != claim.attnums[CLAIM_MSG_ID] ||
+		(group && claim.attnums[CLAIM_ORDERING_KEY] != 0 &&
+		 (claim.key_index = open_key_index(claim.rel,
+										   claim.attnums[CLAIM_ORDERING_KEY],
+										   claim.attnums[CLAIM_MSG_ID])) == NULL))
+	{
+		if (claim.index != NULL)
+			index_close(claim.index, RowExclusiveLock);
+		table_close(claim.rel, RowExclusiveLock);
+		return PGMQC_DIRECT_CLAIM_UNABLE;
+	}
+	claim.fetch = fetch;
+	claim.fetch_arg = fetch_arg;
+	claim.pop = vt == NULL;
+	claim.now = GetCurrentTimestamp();
+	claim.lease_end = vt != NULL ? pgmqc_ts_plus(claim.now, vt) : 0;
+
+	/* as SPI before a statement that writes */
+	CommandCounterIncrement();
+	claim.snapshot = RegisterSnapshot(GetTransactionSnapshot());
+	claim.cid = GetCurrentCommandId(true);
+
+	tuples = palloc(qty * sizeof(HeapTuple));
+	scanslot = table_slot_create(claim.rel, NULL);
+	lockslot = table_slot_create(claim.rel, NULL);
+	ScanKeyInit(&scankey, 1, BTGreaterEqualStrategyNumber, F_INT8GE,
+				Int64GetDatum(start));
+	scan = index_beginscan(claim.rel, claim.index, claim.snapshot, 1, 0);
+	index_rescan(scan, &scankey, 1, NULL, 0);
+	while (n < qty && index_getnext_slot(scan, ForwardScanDirection, scanslot))
+	{
+		HeapTuple	row;
+
+		CHECK_FOR_INTERRUPTS();
+		if (!visible_at(scanslot, claim.attnums[CLAIM_VT], claim.now) ||
+			!key_head(&claim, scanslot))
+			continue;
+		if (!lock_candidate(claim.rel, scanslot, lockslot, claim.snapshot,
+							claim.cid, claim.attnums[CLAIM_VT], claim.now))
+			continue;
+		if ((row = take_row(&claim, lockslot)) != NULL)
+			tuples[n++] = row;
+	}
+	index_endscan(scan);
+	ExecDropSingleTupleTableSlot(lockslot);
+	ExecDropSingleTupleTableSlot(scanslot);
+	UnregisterSnapshot(claim.snapshot);
+	if (claim.key_index != NULL)
+		index_close(claim.key_index, NoLock);
+	index_close(claim.index, NoLock);
+	table_close(claim.rel, NoLock);
+
+	/* the leases or deletions are seen by the statements that follow */
+	if (n > 0)
+		CommandCounterIncrement();
+	set_spi_result(tuples, n);
+	return n;
+}
+
+/*
  * Claim up to qty messages of message table relid for the lease vt, from
  * msg_id start on, as STMT_CLAIM_PLAIN would (see the top of this file);
  * vt NULL: delete them instead, as STMT_POP would.  Returns how many,
@@ -303,70 +515,22 @@ set_spi_result(HeapTuple *tuples, int n)
 int
 pgmqc_direct_claim(Oid relid, int32 qty, Interval *vt, int64 start)
 {
-	Relation	rel;
-	Relation	index = NULL;
-	AttrNumber	attnums[CLAIM_COLUMNS];
-	Snapshot	snapshot;
-	CommandId	cid;
-	TimestampTz now;
-	TimestampTz lease_end;
-	TupleTableSlot *scanslot;
-	TupleTableSlot *lockslot;
-	IndexScanDesc scan;
-	ScanKeyData scankey;
-	HeapTuple  *tuples;
-	int			n = 0;
+	return claim_rows(relid, qty, vt, start, NULL, NULL);
+}
 
-	Assert(qty > 0);
-	rel = try_table_open(relid, RowExclusiveLock);
-	if (rel == NULL)
-		return PGMQC_DIRECT_CLAIM_UNABLE;
-	if (!claim_columns_found(rel, attnums) || !pgmqc_direct_table_plain(rel) ||
-		(index = pgmqc_direct_open_int8_key(rel, RowExclusiveLock)) == NULL ||
-		index->rd_index->indkey.values[0] != attnums[CLAIM_MSG_ID])
-	{
-		if (index != NULL)
-			index_close(index, RowExclusiveLock);
-		table_close(rel, RowExclusiveLock);
-		return PGMQC_DIRECT_CLAIM_UNABLE;
-	}
-
-	now = GetCurrentTimestamp();
-	lease_end = vt != NULL ? pgmqc_ts_plus(now, vt) : 0;
-
-	/* as SPI before a statement that writes */
-	CommandCounterIncrement();
-	snapshot = RegisterSnapshot(GetTransactionSnapshot());
-	cid = GetCurrentCommandId(true);
-
-	tuples = palloc(qty * sizeof(HeapTuple));
-	scanslot = table_slot_create(rel, NULL);
-	lockslot = table_slot_create(rel, NULL);
-	ScanKeyInit(&scankey, 1, BTGreaterEqualStrategyNumber, F_INT8GE,
-				Int64GetDatum(start));
-	scan = index_beginscan(rel, index, snapshot, 1, 0);
-	index_rescan(scan, &scankey, 1, NULL, 0);
-	while (n < qty && index_getnext_slot(scan, ForwardScanDirection, scanslot))
-	{
-		CHECK_FOR_INTERRUPTS();
-		if (!visible_at(scanslot, attnums[CLAIM_VT], now))
-			continue;
-		if (!lock_candidate(rel, scanslot, lockslot, snapshot, cid,
-							attnums[CLAIM_VT], now))
-			continue;
-		tuples[n++] = take_row(rel, lockslot, snapshot, attnums, lease_end,
-							   vt == NULL);
-	}
-	index_endscan(scan);
-	ExecDropSingleTupleTableSlot(lockslot);
-	ExecDropSingleTupleTableSlot(scanslot);
-	UnregisterSnapshot(snapshot);
-	index_close(index, NoLock);
-	table_close(rel, NoLock);
-
-	/* the leases or deletions are seen by the statements that follow */
-	if (n > 0)
-		CommandCounterIncrement();
-	set_spi_result(tuples, n);
-	return n;
+/*
+ * Claim up to qty messages of consumer group table relid for the lease vt,
+ * from msg_id start on, as STMT_GROUP_CLAIM_PLAIN would: only a row that is
+ * the head of its ordering key (no row of its key with a lower msg_id in
+ * the table), its body (enqueued_at, message, headers) from
+ * fetch(msg_id, snapshot, values, nulls, fetch_arg); a row whose body
+ * fetch does not find is leased but not returned, as the statement's join
+ * leaves it out.  Returns as pgmqc_direct_claim does.
+ */
+int
+pgmqc_direct_group_claim(Oid relid, int32 qty, Interval *vt, int64 start,
+						 PgmqcDirectBodyFetch fetch, void *fetch_arg)
+{
+	Assert(vt != NULL && fetch != NULL);
+	return claim_rows(relid, qty, vt, start, fetch, fetch_arg);
 }

@@ -14,10 +14,23 @@
 #define PGMQC_DIRECT_CLAIM_H
 
 #include "datatype/timestamp.h"
+#include "utils/snapshot.h"
 
 /* pgmqc_direct_claim could not claim: run the statement instead */
 #define PGMQC_DIRECT_CLAIM_UNABLE	(-1)
 
+/*
+ * The body of a group's message msg_id from its topic's log, as the
+ * snapshot sees it: values and nulls [0] enqueued_at, [1] message, [2]
+ * headers (copied into the current memory context); false when the log
+ * has no such message.
+ */
+typedef bool (*PgmqcDirectBodyFetch) (int64 msg_id, Snapshot snapshot,
+									  Datum *values, bool *nulls, void *arg);
+
 extern int	pgmqc_direct_claim(Oid relid, int32 qty, Interval *vt, int64 start);
+extern int	pgmqc_direct_group_claim(Oid relid, int32 qty, Interval *vt,
+									 int64 start, PgmqcDirectBodyFetch fetch,
+									 void *fetch_arg);
 
 #endif							/* PGMQC_DIRECT_CLAIM_H */

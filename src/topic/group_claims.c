@@ -27,6 +27,7 @@
 #include "shared_memory/shared_memory.h"
 #include "common/claiming.h"
 #include "common/dead_letters.h"
+#include "common/direct_claim.h"
 #include "common/object_cache.h"
 #include "common/security.h"
 #include "topic/topic.h"
@@ -68,10 +69,26 @@ claim_group(PgmqcQueue *topic, PgmqcGroup *group, int32 qty, Interval *vt)
 		args[2] = Int64GetDatum(start);
 		if (!pgmqc_retry_active(&group->retry))
 		{
-			/* no retry policy: every candidate is leased */
-			n = pgmqc_group_run(group, group->retry.catalog_has_retries ?
-								STMT_GROUP_CLAIM_PLAIN : STMT_GROUP_CLAIM_0_5,
-								args, NULL, 0);
+			/*
+			 * No retry policy: every candidate is leased, without a statement
+			 * when the group's table is as pgmq_c made it
+			 * (common/direct_claim.c), the bodies read from the log's
+			 * partitions (log_bodies.c).
+			 */
+			n = PGMQC_DIRECT_CLAIM_UNABLE;
+			if (group->retry.catalog_has_retries && topic->partition_size > 0)
+			{
+				PgmqcLogBodies bodies;
+
+				pgmqc_log_bodies_begin(&bodies, topic);
+				n = pgmqc_direct_group_claim(group->cache.relid, qty, vt, start,
+											 pgmqc_log_body, &bodies);
+				pgmqc_log_bodies_end(&bodies);
+			}
+			if (n == PGMQC_DIRECT_CLAIM_UNABLE)
+				n = pgmqc_group_run(group, group->retry.catalog_has_retries ?
+									STMT_GROUP_CLAIM_PLAIN : STMT_GROUP_CLAIM_0_5,
+									args, NULL, 0);
 			if (n == 0 && skipping_head)
 			{
 				pgmqc_claim_skip_end(&group->cache, topic->queue_id, start);

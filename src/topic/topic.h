@@ -26,6 +26,8 @@
 #include "datatype/timestamp.h"
 #include "utils/array.h"
 #include "utils/jsonb.h"
+#include "utils/relcache.h"
+#include "utils/snapshot.h"
 
 #include "pgmq_c.h"
 #include "common/object_cache.h"
@@ -62,6 +64,28 @@ extern void pgmqc_group_drop_storage(int32 topic_id, int32 group_id);
 
 /* group_watermark.c */
 extern int64 pgmqc_group_watermark(PgmqcGroup *group);
+
+/*
+ * Reading the bodies of a topic's messages from its log's partitions
+ * (log_bodies.c), for a group's direct claim.
+ */
+#define PGMQC_LOG_BODY_COLUMNS	3	/* enqueued_at, message, headers */
+
+typedef struct PgmqcLogBodies
+{
+	int32		topic_id;
+	int64		partition_size;
+	int64		partno;			/* the partition last opened, or -1 */
+	Relation	rel;			/* it, when it could be read */
+	Relation	index;			/* its primary key */
+	struct TupleTableSlot *slot;
+	AttrNumber	attnums[PGMQC_LOG_BODY_COLUMNS];
+} PgmqcLogBodies;
+
+extern void pgmqc_log_bodies_begin(PgmqcLogBodies *bodies, PgmqcQueue *topic);
+extern void pgmqc_log_bodies_end(PgmqcLogBodies *bodies);
+extern bool pgmqc_log_body(int64 msg_id, Snapshot snapshot, Datum *values,
+						   bool *nulls, void *arg);
 
 /* group_fill.c: what pgmqc_group_fill returns besides a count of leases */
 #define PGMQC_FILL_BUSY		(-1)	/* another reader is filling the group */
