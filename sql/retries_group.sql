@@ -369,6 +369,64 @@ SELECT read_ct, leased, vt > clock_timestamp() + interval '50 minutes' AS backin
 SELECT pgmq_c.drop_topic('rg_later');
 
 --
+-- One claim under a group's policy, as a queue's (retries_queue): the dead
+-- message goes to the dead-letter queue, the expired lease waits for its
+-- backoff (capped at 1 s, +-10 %, from the lease's end), the fresh message
+-- is delivered with its body from the log.  First without a statement,
+-- then through it (an UPDATE trigger on the group's table), with the same
+-- outcome.
+--
+SELECT pgmq_c.create_queue('rg_mix_dlq');
+SELECT 'pgmq_c.q_' || queue_id AS mix_dlq_t FROM pgmq_c.list_queues() WHERE queue_name = 'rg_mix_dlq' \gset
+SELECT pgmq_c.create_topic('rg_mix');
+SELECT pgmq_c.create_group('rg_mix', 'g', max_deliveries => 5, dead_letter_queue => 'rg_mix_dlq',
+       retry_backoff => '300 ms', retry_backoff_max => '1 second');
+SELECT format('pgmq_c.g_%s', g.group_id) AS mix_g, format('pgmq_c.t_%s', t.topic_id) AS mix_log
+  FROM pgmq_c.groups g JOIN pgmq_c.list_topics() t ON t.topic_id = g.topic_id
+ WHERE t.topic_name = 'rg_mix' AND g.group_name = 'g' \gset
+CREATE FUNCTION rg_mix_seen() RETURNS trigger LANGUAGE plpgsql AS
+$$ BEGIN RAISE NOTICE 'trigger saw read_ct % leased %', NEW.read_ct, NEW.leased; RETURN NEW; END $$;
+-- round 1: the direct claim
+SELECT count(*) AS sent FROM pgmq_c.send_batch('rg_mix',
+       ARRAY['{"m": "dead"}', '{"m": "expired"}', '{"m": "fresh"}']::jsonb[]);
+SELECT count(*) AS handed_to_the_group FROM pgmq_c.read_group('rg_mix', 'g', '0', 3);
+UPDATE :mix_g g SET read_ct = 5 FROM :mix_log t
+ WHERE t.msg_id = g.msg_id AND t.message->>'m' = 'dead';
+UPDATE :mix_g g SET read_ct = 0, leased = false, vt = clock_timestamp() - interval '1 second' FROM :mix_log t
+ WHERE t.msg_id = g.msg_id AND t.message->>'m' = 'fresh';
+UPDATE :mix_g g SET read_ct = 4, leased = true, vt = clock_timestamp() - interval '1 minute' FROM :mix_log t
+ WHERE t.msg_id = g.msg_id AND t.message->>'m' = 'expired' RETURNING g.vt AS lease_end \gset
+SELECT message->>'m' AS msg, read_ct FROM pgmq_c.read_group('rg_mix', 'g', '1 hour', 3);
+SELECT t.message->>'m' AS msg, g.read_ct, g.leased,
+       g.vt BETWEEN :'lease_end'::timestamptz + interval '900 ms'
+                AND :'lease_end'::timestamptz + interval '1100 ms' AS backing_off_1s
+  FROM :mix_g g JOIN :mix_log t USING (msg_id) ORDER BY msg_id;
+SELECT message->>'m' AS msg FROM :mix_dlq_t ORDER BY msg_id;
+-- round 2: through the statement, on an emptied group and dead-letter queue
+DELETE FROM :mix_g;
+SELECT pgmq_c.purge_queue('rg_mix_dlq') AS purged_dlq;
+CREATE TRIGGER rg_mix_seen BEFORE UPDATE ON :mix_g FOR EACH ROW EXECUTE FUNCTION rg_mix_seen();
+SELECT count(*) AS sent FROM pgmq_c.send_batch('rg_mix',
+       ARRAY['{"m": "dead"}', '{"m": "expired"}', '{"m": "fresh"}']::jsonb[]);
+SELECT count(*) AS handed_to_the_group FROM pgmq_c.read_group('rg_mix', 'g', '0', 3);
+UPDATE :mix_g g SET read_ct = 5 FROM :mix_log t
+ WHERE t.msg_id = g.msg_id AND t.message->>'m' = 'dead';
+UPDATE :mix_g g SET read_ct = 0, leased = false, vt = clock_timestamp() - interval '1 second' FROM :mix_log t
+ WHERE t.msg_id = g.msg_id AND t.message->>'m' = 'fresh';
+UPDATE :mix_g g SET read_ct = 4, leased = true, vt = clock_timestamp() - interval '1 minute' FROM :mix_log t
+ WHERE t.msg_id = g.msg_id AND t.message->>'m' = 'expired' RETURNING g.vt AS lease_end \gset
+SELECT message->>'m' AS msg, read_ct FROM pgmq_c.read_group('rg_mix', 'g', '1 hour', 3);
+SELECT t.message->>'m' AS msg, g.read_ct, g.leased,
+       g.vt BETWEEN :'lease_end'::timestamptz + interval '900 ms'
+                AND :'lease_end'::timestamptz + interval '1100 ms' AS backing_off_1s
+  FROM :mix_g g JOIN :mix_log t USING (msg_id) ORDER BY msg_id;
+SELECT message->>'m' AS msg FROM :mix_dlq_t ORDER BY msg_id;
+DROP TRIGGER rg_mix_seen ON :mix_g;
+DROP FUNCTION rg_mix_seen();
+SELECT pgmq_c.drop_topic('rg_mix');
+SELECT pgmq_c.drop_queue('rg_mix_dlq');
+
+--
 -- Clean up
 --
 SELECT pgmq_c.drop_topic('rg_dl');

@@ -417,6 +417,73 @@ SELECT read_ct, leased, vt > clock_timestamp() + interval '50 minutes' AS backin
 SELECT pgmq_c.drop_queue('rq_later');
 
 --
+-- One claim under a policy deals with each message as the policy says, in
+-- msg_id order, up to qty rows in all: a message read max_deliveries times
+-- goes to the dead-letter queue, an expired lease waits for its backoff
+-- (300 ms * 2^(4 - 1) = 2.4 s, capped at 1 s, +-10 %, from the lease's
+-- end; read_ct unchanged), and only the fresh message is delivered.  The
+-- claim runs without a statement on a table as pgmq_c made it; the second
+-- round adds an UPDATE trigger, which makes it run the statement, and must
+-- give the same outcome (the trigger fires for the three rows it changes).
+--
+SELECT pgmq_c.create_queue('rq_mix_dlq');
+SELECT 'pgmq_c.q_' || queue_id AS mix_dlq_t FROM pgmq_c.list_queues() WHERE queue_name = 'rq_mix_dlq' \gset
+SELECT pgmq_c.create_queue('rq_mix', max_deliveries => 5, dead_letter_queue => 'rq_mix_dlq',
+       retry_backoff => '300 ms', retry_backoff_max => '1 second');
+SELECT 'pgmq_c.q_' || queue_id AS mix_t FROM pgmq_c.list_queues() WHERE queue_name = 'rq_mix' \gset
+CREATE FUNCTION rq_mix_seen() RETURNS trigger LANGUAGE plpgsql AS
+$$ BEGIN RAISE NOTICE 'trigger saw msg % read_ct % leased %', NEW.message->>'m', NEW.read_ct, NEW.leased; RETURN NEW; END $$;
+-- round 1: the direct claim
+SELECT count(*) AS sent FROM pgmq_c.send_batch('rq_mix',
+       ARRAY['{"m": "dead"}', '{"m": "expired"}', '{"m": "fresh"}']::jsonb[]);
+UPDATE :mix_t SET read_ct = 5 WHERE message->>'m' = 'dead';
+UPDATE :mix_t SET read_ct = 4, leased = true, vt = clock_timestamp() - interval '1 minute'
+ WHERE message->>'m' = 'expired' RETURNING vt AS lease_end \gset
+SELECT message->>'m' AS msg, read_ct FROM pgmq_c.read('rq_mix', '1 hour', 3);
+SELECT message->>'m' AS msg, read_ct, leased,
+       vt BETWEEN :'lease_end'::timestamptz + interval '900 ms'
+              AND :'lease_end'::timestamptz + interval '1100 ms' AS backing_off_1s
+  FROM :mix_t ORDER BY msg_id;
+SELECT message->>'m' AS msg, read_ct FROM :mix_dlq_t;
+SELECT pgmq_c.purge_queue('rq_mix') AS purged, pgmq_c.purge_queue('rq_mix_dlq') AS purged_dlq;
+-- round 2: the same through the statement
+CREATE TRIGGER rq_mix_seen BEFORE UPDATE ON :mix_t FOR EACH ROW EXECUTE FUNCTION rq_mix_seen();
+SELECT count(*) AS sent FROM pgmq_c.send_batch('rq_mix',
+       ARRAY['{"m": "dead"}', '{"m": "expired"}', '{"m": "fresh"}']::jsonb[]);
+UPDATE :mix_t SET read_ct = 5 WHERE message->>'m' = 'dead';
+UPDATE :mix_t SET read_ct = 4, leased = true, vt = clock_timestamp() - interval '1 minute'
+ WHERE message->>'m' = 'expired' RETURNING vt AS lease_end \gset
+SELECT message->>'m' AS msg, read_ct FROM pgmq_c.read('rq_mix', '1 hour', 3);
+SELECT message->>'m' AS msg, read_ct, leased,
+       vt BETWEEN :'lease_end'::timestamptz + interval '900 ms'
+              AND :'lease_end'::timestamptz + interval '1100 ms' AS backing_off_1s
+  FROM :mix_t ORDER BY msg_id;
+SELECT message->>'m' AS msg, read_ct FROM :mix_dlq_t;
+DROP TRIGGER rq_mix_seen ON :mix_t;
+DROP FUNCTION rq_mix_seen();
+-- A claim that met as many dead messages and expired leases as one call
+-- deals with passes over the rest (a skipping claim): 1,500 expired leases
+-- ahead of a fresh message, a backoff of a minute; one read of 1 message
+-- gets the fresh one, having made 1,001 of the expired wait (1 by the
+-- claim, 1,000 by the statements for the head in bulk) and left 499 for
+-- later calls.
+SELECT pgmq_c.purge_queue('rq_mix') AS purged;
+SELECT pgmq_c.alter_queue('rq_mix', retry_backoff => '1 minute', retry_backoff_max => '1 hour');
+SELECT count(*) AS sent FROM pgmq_c.send_batch('rq_mix',
+       (SELECT array_agg(jsonb_build_object('m', 'e' || g)) FROM generate_series(1, 1500) g));
+SELECT pgmq_c.send('rq_mix', '{"m": "late"}') AS late \gset
+UPDATE :mix_t SET read_ct = 1, leased = true, vt = clock_timestamp() - interval '1 second'
+ WHERE msg_id <> :late;
+SELECT message->>'m' AS msg, read_ct FROM pgmq_c.read('rq_mix', '1 hour', 1);
+SELECT count(*) FILTER (WHERE NOT leased AND vt > clock_timestamp() + interval '30 seconds') AS backing_off,
+       count(*) FILTER (WHERE leased AND vt <= clock_timestamp()) AS left_for_later,
+       count(*) FILTER (WHERE leased AND vt > clock_timestamp() + interval '30 minutes') AS leased_now,
+       count(*) FILTER (WHERE read_ct <> 1) AS read_ct_changed
+  FROM :mix_t;
+SELECT pgmq_c.drop_queue('rq_mix');
+SELECT pgmq_c.drop_queue('rq_mix_dlq');
+
+--
 -- Clean up: rq_dlq can be dropped once no queue names it
 --
 SELECT pgmq_c.alter_queue('rq_src', dead_letter_queue => '');

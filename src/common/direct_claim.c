@@ -38,6 +38,14 @@
  * rows are left in SPI_tuptable as the statement's RETURNING would leave
  * them: msg_id, read_ct, enqueued_at, vt, message, headers, ordering_key.
  *
+ * Under a retry policy the claim does what STMT_CLAIM's SET list does with
+ * each candidate: one read max_deliveries times is marked dead (vt
+ * infinity, to be moved by the caller), one whose lease expired waits for
+ * its backoff (the lease end plus the policy's doubling backoff, with the
+ * same jitter), any other is leased; each result row then has an eighth
+ * column, the outcome ('c', 'd' or 'b'), and a skipping claim passes over
+ * the dead and the expired leases as the statement's filter does.
+ *
  * Copyright (c) 2026, pgmq_c developers
  *
  * IDENTIFICATION
@@ -46,6 +54,8 @@
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
+
+#include <math.h>
 
 #include "access/genam.h"
 #include "access/heapam.h"
@@ -56,6 +66,9 @@
 #include "catalog/pg_am.h"
 #include "catalog/pg_type.h"
 #include "common/int.h"
+#if PG_VERSION_NUM >= 150000
+#include "common/pg_prng.h"
+#endif
 #include "executor/spi.h"
 #include "executor/tuptable.h"
 #include "miscadmin.h"
@@ -69,6 +82,8 @@
 #include "common/direct_claim.h"
 #include "common/direct_rows.h"
 #include "common/intervals.h"
+#include "common/object_cache.h"
+#include "common/statements.h"
 
 /* the columns of a message table a claim reads or writes */
 typedef enum ClaimColumn
@@ -85,6 +100,8 @@ typedef enum ClaimColumn
 } ClaimColumn;
 
 #define CLAIM_RESULT_COLUMNS	(CLAIM_ORDERING_KEY + 1)
+/* ... and under a retry policy, the outcome after them */
+#define CLAIM_OUTCOME_COLUMNS	(CLAIM_RESULT_COLUMNS + 1)
 
 /*
  * A column a claim uses: its name, its type, whether the table must have it
@@ -122,29 +139,38 @@ typedef struct ClaimScan
 	TimestampTz now;
 	TimestampTz lease_end;
 	bool		pop;
+	const PgmqcRetryPolicy *retry;	/* an active retry policy, or NULL */
+	bool		skipping;		/* pass over the dead and expired leases */
 	PgmqcDirectBodyFetch fetch; /* a group's bodies, or NULL */
 	void	   *fetch_arg;
 } ClaimScan;
 
-/* the shape of the rows left in SPI_tuptable, made once per backend */
-static TupleDesc result_desc = NULL;
+/*
+ * The shapes of the rows left in SPI_tuptable, made once per backend:
+ * without and with the outcome column.
+ */
+static TupleDesc result_descs[2] = {NULL, NULL};
 
 static TupleDesc
-claim_result_desc(void)
+claim_result_desc(bool outcome)
 {
-	if (result_desc == NULL)
+	if (result_descs[outcome] == NULL)
 	{
 		MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
-		TupleDesc	desc = CreateTemplateTupleDesc(CLAIM_RESULT_COLUMNS);
+		int			natts = outcome ? CLAIM_OUTCOME_COLUMNS : CLAIM_RESULT_COLUMNS;
+		TupleDesc	desc = CreateTemplateTupleDesc(natts);
 		int			i;
 
 		for (i = 0; i < CLAIM_RESULT_COLUMNS; i++)
 			TupleDescInitEntry(desc, (AttrNumber) (i + 1), claim_columns[i].name,
 							   claim_columns[i].type, -1, 0);
+		if (outcome)
+			TupleDescInitEntry(desc, (AttrNumber) CLAIM_OUTCOME_COLUMNS, "outcome",
+							   CHAROID, -1, 0);
 		MemoryContextSwitchTo(old);
-		result_desc = desc;
+		result_descs[outcome] = desc;
 	}
-	return result_desc;
+	return result_descs[outcome];
 }
 
 /*
@@ -248,26 +274,60 @@ key_head(ClaimScan *claim, TupleTableSlot *slot)
 	return !earlier;
 }
 
-/* the row in slot is visible at "now": its vt has come (vt <= now) */
-static bool
-visible_at(TupleTableSlot *slot, AttrNumber vt_attnum, TimestampTz now)
+/*
+ * What a retry policy does with the row in slot: PGMQC_DEAD when it was
+ * read max_deliveries times (the statement's "COALESCE(read_ct >= $4,
+ * false)"), PGMQC_BACKED_OFF when its lease expired under a backoff policy
+ * ("$5 IS NOT NULL AND leased"), PGMQC_CLAIMED otherwise (and always
+ * without a policy).
+ */
+static char
+retry_outcome(ClaimScan *claim, TupleTableSlot *slot)
 {
 	bool		isnull;
-	Datum		vt = slot_getattr(slot, vt_attnum, &isnull);
+	Datum		value;
 
-	return !isnull && DatumGetTimestampTz(vt) <= now;
+	if (claim->retry == NULL)
+		return PGMQC_CLAIMED;
+	if (claim->retry->max_deliveries > 0)
+	{
+		value = slot_getattr(slot, claim->attnums[CLAIM_READ_CT], &isnull);
+		if (!isnull && DatumGetInt32(value) >= claim->retry->max_deliveries)
+			return PGMQC_DEAD;
+	}
+	if (claim->retry->backoff > 0)
+	{
+		value = slot_getattr(slot, claim->attnums[CLAIM_LEASED], &isnull);
+		if (!isnull && DatumGetBool(value))
+			return PGMQC_BACKED_OFF;
+	}
+	return PGMQC_CLAIMED;
+}
+
+/*
+ * The row in slot is a candidate: visible at "now" (vt <= now) and, for a
+ * skipping claim, one it may lease.
+ */
+static bool
+candidate(ClaimScan *claim, TupleTableSlot *slot)
+{
+	bool		isnull;
+	Datum		vt = slot_getattr(slot, claim->attnums[CLAIM_VT], &isnull);
+
+	if (isnull || DatumGetTimestampTz(vt) > claim->now)
+		return false;
+	return !claim->skipping || retry_outcome(claim, slot) == PGMQC_CLAIMED;
 }
 
 /*
  * Lock the row found in scanslot as FOR UPDATE SKIP LOCKED would, its
  * newest version then in lockslot.  false: skip it (locked by another
  * transaction, gone, changed by this transaction already, or changed since
- * the snapshot into a row that is not visible at "now").
+ * the snapshot into a row that is no candidate).
  */
 static bool
-lock_candidate(Relation rel, TupleTableSlot *scanslot,
-			   TupleTableSlot *lockslot, Snapshot snapshot, CommandId cid,
-			   AttrNumber vt_attnum, TimestampTz now)
+lock_candidate(ClaimScan *claim, TupleTableSlot *scanslot,
+			   TupleTableSlot *lockslot)
 {
 	ItemPointerData tid = scanslot->tts_tid;
 	TM_FailureData failure;
@@ -276,15 +336,14 @@ lock_candidate(Relation rel, TupleTableSlot *scanslot,
 
 	if (!IsolationUsesXactSnapshot())
 		flags |= TUPLE_LOCK_FLAG_FIND_LAST_VERSION;
-	result = table_tuple_lock(rel, &tid, snapshot, lockslot, cid,
-							  LockTupleExclusive, LockWaitSkip, flags,
-							  &failure);
+	result = table_tuple_lock(claim->rel, &tid, claim->snapshot, lockslot,
+							  claim->cid, LockTupleExclusive, LockWaitSkip,
+							  flags, &failure);
 	switch (result)
 	{
 		case TM_Ok:
 			/* a newer version than the snapshot's: is it still a candidate? */
-			return !failure.traversed ||
-				visible_at(lockslot, vt_attnum, now);
+			return !failure.traversed || candidate(claim, lockslot);
 		case TM_WouldBlock:
 		case TM_SelfModified:
 			return false;
@@ -303,9 +362,43 @@ lock_candidate(Relation rel, TupleTableSlot *scanslot,
 }
 
 /*
+ * The end of the backoff of a message whose lease ended at vt after
+ * read_ct deliveries: vt plus "backoff seconds doubled with each delivery
+ * after the first, at most backoff_max, times a jitter of 0.9 to 1.1", as
+ * the BACKOFF() expression of STMT_CLAIM computes it.
+ */
+static TimestampTz
+backoff_end(const PgmqcRetryPolicy *retry, TimestampTz vt, int32 read_ct)
+{
+	double		doublings = Max(Min((double) read_ct - 1, 60), 0);
+	double		jitter;
+	double		seconds;
+	TimestampTz result;
+
+#if PG_VERSION_NUM >= 150000
+	jitter = pg_prng_double(&pg_global_prng_state);
+#else
+	jitter = (double) random() / ((double) MAX_RANDOM_VALUE + 1);
+#endif
+	seconds = Min(retry->backoff_max, retry->backoff * ldexp(1.0, (int) doublings)) *
+		(0.9 + 0.2 * jitter);
+	if (TIMESTAMP_NOT_FINITE(vt))
+		return vt;
+	if (pg_add_s64_overflow(vt, (int64) (seconds * USECS_PER_SEC), &result) ||
+		!IS_VALID_TIMESTAMP(result))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("timestamp out of range")));
+	return result;
+}
+
+/*
  * Lease the row locked in lockslot until lease_end (vt, read_ct + 1,
  * leased), or delete it (pop), and return the result row for it: the row
- * as leased, or as it was with read_ct + 1 (pop's delivery).
+ * as leased, or as it was with read_ct + 1 (pop's delivery).  Under a
+ * retry policy a dead message is marked (vt infinity, not leased) and one
+ * whose lease expired waits for its backoff (vt, not leased), read_ct
+ * unchanged in both, and the result row ends with the outcome.
  */
 static HeapTuple
 take_row(ClaimScan *claim, TupleTableSlot *lockslot)
@@ -315,34 +408,54 @@ take_row(ClaimScan *claim, TupleTableSlot *lockslot)
 	TupleDesc	desc = RelationGetDescr(rel);
 	Datum	   *values = palloc(desc->natts * sizeof(Datum));
 	bool	   *nulls = palloc(desc->natts * sizeof(bool));
-	Datum		result_values[CLAIM_RESULT_COLUMNS];
-	bool		result_nulls[CLAIM_RESULT_COLUMNS];
+	Datum		result_values[CLAIM_OUTCOME_COLUMNS];
+	bool		result_nulls[CLAIM_OUTCOME_COLUMNS];
+	bool		with_outcome = claim->retry != NULL;
+	char		outcome = retry_outcome(claim, lockslot);
 	HeapTuple	newtuple;
 	HeapTuple	result;
 	int32		read_ct;
 	int			i;
 
+	Assert(!claim->pop || outcome == PGMQC_CLAIMED);
 	slot_getallattrs(lockslot);
 	memcpy(values, lockslot->tts_values, desc->natts * sizeof(Datum));
 	memcpy(nulls, lockslot->tts_isnull, desc->natts * sizeof(bool));
-	if (nulls[attnums[CLAIM_READ_CT] - 1])
-		read_ct = 1;			/* NULL + 1 would be NULL; the column is NOT
-								 * NULL as pgmq_c makes it */
-	else if (pg_add_s32_overflow(DatumGetInt32(values[attnums[CLAIM_READ_CT] - 1]),
-								 1, &read_ct))
-		ereport(ERROR,
-				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("integer out of range")));
-	values[attnums[CLAIM_READ_CT] - 1] = Int32GetDatum(read_ct);
-	nulls[attnums[CLAIM_READ_CT] - 1] = false;
-	newtuple = NULL;
-	if (!claim->pop)
+	if (outcome != PGMQC_CLAIMED)
 	{
-		values[attnums[CLAIM_VT] - 1] = TimestampTzGetDatum(claim->lease_end);
-		nulls[attnums[CLAIM_VT] - 1] = false;
-		values[attnums[CLAIM_LEASED] - 1] = BoolGetDatum(true);
+		/* dead or backing off: read_ct as it is, not leased */
+		TimestampTz vt = DT_NOEND;
+
+		if (outcome == PGMQC_BACKED_OFF)
+			vt = backoff_end(claim->retry,
+							 DatumGetTimestampTz(values[attnums[CLAIM_VT] - 1]),
+							 DatumGetInt32(values[attnums[CLAIM_READ_CT] - 1]));
+		values[attnums[CLAIM_VT] - 1] = TimestampTzGetDatum(vt);
+		values[attnums[CLAIM_LEASED] - 1] = BoolGetDatum(false);
 		nulls[attnums[CLAIM_LEASED] - 1] = false;
 		newtuple = heap_form_tuple(desc, values, nulls);
+	}
+	else
+	{
+		if (nulls[attnums[CLAIM_READ_CT] - 1])
+			read_ct = 1;		/* NULL + 1 would be NULL; the column is NOT
+								 * NULL as pgmq_c makes it */
+		else if (pg_add_s32_overflow(DatumGetInt32(values[attnums[CLAIM_READ_CT] - 1]),
+									 1, &read_ct))
+			ereport(ERROR,
+					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+					 errmsg("integer out of range")));
+		values[attnums[CLAIM_READ_CT] - 1] = Int32GetDatum(read_ct);
+		nulls[attnums[CLAIM_READ_CT] - 1] = false;
+		newtuple = NULL;
+		if (!claim->pop)
+		{
+			values[attnums[CLAIM_VT] - 1] = TimestampTzGetDatum(claim->lease_end);
+			nulls[attnums[CLAIM_VT] - 1] = false;
+			values[attnums[CLAIM_LEASED] - 1] = BoolGetDatum(true);
+			nulls[attnums[CLAIM_LEASED] - 1] = false;
+			newtuple = heap_form_tuple(desc, values, nulls);
+		}
 	}
 
 	/* RETURNING's row, formed while the locked row's values are pinned */
@@ -357,9 +470,19 @@ take_row(ClaimScan *claim, TupleTableSlot *lockslot)
 		result_values[i] = values[attnums[i] - 1];
 		result_nulls[i] = nulls[attnums[i] - 1];
 	}
+	result_values[CLAIM_RESULT_COLUMNS] = CharGetDatum(outcome);
+	result_nulls[CLAIM_RESULT_COLUMNS] = false;
 	result = NULL;
-	if (claim->fetch == NULL)
-		result = heap_form_tuple(claim_result_desc(), result_values, result_nulls);
+	if (claim->fetch == NULL || outcome != PGMQC_CLAIMED)
+	{
+		/*
+		 * A queue's row; or a group's that is not delivered (the caller needs
+		 * only its msg_id and vt): no body from the log, as the statement's
+		 * outer join leaves it NULL when the log has none.
+		 */
+		result = heap_form_tuple(claim_result_desc(with_outcome),
+								 result_values, result_nulls);
+	}
 	else
 	{
 		Datum		body[3];
@@ -375,8 +498,8 @@ take_row(ClaimScan *claim, TupleTableSlot *lockslot)
 			result_nulls[CLAIM_MESSAGE] = body_nulls[1];
 			result_values[CLAIM_HEADERS] = body[2];
 			result_nulls[CLAIM_HEADERS] = body_nulls[2];
-			result = heap_form_tuple(claim_result_desc(), result_values,
-									 result_nulls);
+			result = heap_form_tuple(claim_result_desc(with_outcome),
+									 result_values, result_nulls);
 		}
 	}
 
@@ -397,7 +520,7 @@ take_row(ClaimScan *claim, TupleTableSlot *lockslot)
  * own list: it must not be passed to SPI_freetuptable.
  */
 static void
-set_spi_result(HeapTuple *tuples, int n)
+set_spi_result(HeapTuple *tuples, int n, bool with_outcome)
 {
 	SPITupleTable *table;
 
@@ -409,7 +532,7 @@ set_spi_result(HeapTuple *tuples, int n)
 	}
 	table = palloc0(sizeof(SPITupleTable));
 	table->tuptabcxt = CurrentMemoryContext;
-	table->tupdesc = claim_result_desc();
+	table->tupdesc = claim_result_desc(with_outcome);
 	table->vals = tuples;
 	table->alloced = n;
 	table->numvals = n;
@@ -420,11 +543,13 @@ set_spi_result(HeapTuple *tuples, int n)
 
 /*
  * Claim up to qty rows of relid from msg_id start on (see the top of this
- * file): leased for vt, deleted when vt is NULL; a group's table (fetch
- * given) only the heads of their keys, and its bodies from fetch.
+ * file): leased for vt, deleted when vt is NULL; under retry policy retry
+ * (NULL: none), skipping or not, what the policy says; a group's table
+ * (fetch given) only the heads of their keys, and its bodies from fetch.
  */
 static int
 claim_rows(Oid relid, int32 qty, Interval *vt, int64 start,
+		   const PgmqcRetryPolicy *retry, bool skipping,
 		   PgmqcDirectBodyFetch fetch, void *fetch_arg)
 {
 	ClaimScan	claim;
@@ -458,6 +583,8 @@ claim_rows(Oid relid, int32 qty, Interval *vt, int64 start,
 	claim.fetch = fetch;
 	claim.fetch_arg = fetch_arg;
 	claim.pop = vt == NULL;
+	claim.retry = retry != NULL && pgmqc_retry_active(retry) ? retry : NULL;
+	claim.skipping = claim.retry != NULL && skipping;
 	claim.now = GetCurrentTimestamp();
 	claim.lease_end = vt != NULL ? pgmqc_ts_plus(claim.now, vt) : 0;
 
@@ -478,11 +605,9 @@ claim_rows(Oid relid, int32 qty, Interval *vt, int64 start,
 		HeapTuple	row;
 
 		CHECK_FOR_INTERRUPTS();
-		if (!visible_at(scanslot, claim.attnums[CLAIM_VT], claim.now) ||
-			!key_head(&claim, scanslot))
+		if (!candidate(&claim, scanslot) || !key_head(&claim, scanslot))
 			continue;
-		if (!lock_candidate(claim.rel, scanslot, lockslot, claim.snapshot,
-							claim.cid, claim.attnums[CLAIM_VT], claim.now))
+		if (!lock_candidate(&claim, scanslot, lockslot))
 			continue;
 		if ((row = take_row(&claim, lockslot)) != NULL)
 			tuples[n++] = row;
@@ -499,23 +624,27 @@ claim_rows(Oid relid, int32 qty, Interval *vt, int64 start,
 	/* the leases or deletions are seen by the statements that follow */
 	if (n > 0)
 		CommandCounterIncrement();
-	set_spi_result(tuples, n);
+	set_spi_result(tuples, n, claim.retry != NULL);
 	return n;
 }
 
 /*
  * Claim up to qty messages of message table relid for the lease vt, from
  * msg_id start on, as STMT_CLAIM_PLAIN would (see the top of this file);
- * vt NULL: delete them instead, as STMT_POP would.  Returns how many,
- * their rows in SPI_tuptable (none: SPI_tuptable NULL), or
- * PGMQC_DIRECT_CLAIM_UNABLE when the table is gone or not as pgmq_c made
- * it: then nothing was done, and the caller runs the statement.  Inside
- * SPI.
+ * vt NULL: delete them instead, as STMT_POP would.  With an active retry
+ * policy (retry not NULL; never with a pop) as STMT_CLAIM would, skipping
+ * or not: the rows dead or backing off are in the result too, each row
+ * with its outcome.  Returns how many, their rows in SPI_tuptable (none:
+ * SPI_tuptable NULL), or PGMQC_DIRECT_CLAIM_UNABLE when the table is gone
+ * or not as pgmq_c made it: then nothing was done, and the caller runs the
+ * statement.  Inside SPI.
  */
 int
-pgmqc_direct_claim(Oid relid, int32 qty, Interval *vt, int64 start)
+pgmqc_direct_claim(Oid relid, int32 qty, Interval *vt, int64 start,
+				   const PgmqcRetryPolicy *retry, bool skipping)
 {
-	return claim_rows(relid, qty, vt, start, NULL, NULL);
+	Assert(vt != NULL || retry == NULL);
+	return claim_rows(relid, qty, vt, start, retry, skipping, NULL, NULL);
 }
 
 /*
@@ -525,12 +654,15 @@ pgmqc_direct_claim(Oid relid, int32 qty, Interval *vt, int64 start)
  * the table), its body (enqueued_at, message, headers) from
  * fetch(msg_id, snapshot, values, nulls, fetch_arg); a row whose body
  * fetch does not find is leased but not returned, as the statement's join
- * leaves it out.  Returns as pgmqc_direct_claim does.
+ * leaves it out; under a retry policy, as STMT_GROUP_CLAIM would, the rows
+ * dead or backing off are returned without their bodies.  Returns as
+ * pgmqc_direct_claim does.
  */
 int
 pgmqc_direct_group_claim(Oid relid, int32 qty, Interval *vt, int64 start,
+						 const PgmqcRetryPolicy *retry, bool skipping,
 						 PgmqcDirectBodyFetch fetch, void *fetch_arg)
 {
 	Assert(vt != NULL && fetch != NULL);
-	return claim_rows(relid, qty, vt, start, fetch, fetch_arg);
+	return claim_rows(relid, qty, vt, start, retry, skipping, fetch, fetch_arg);
 }

@@ -28,9 +28,15 @@
 typedef bool (*PgmqcDirectBodyFetch) (int64 msg_id, Snapshot snapshot,
 									  Datum *values, bool *nulls, void *arg);
 
-extern int	pgmqc_direct_claim(Oid relid, int32 qty, Interval *vt, int64 start);
+struct PgmqcRetryPolicy;
+
+extern int	pgmqc_direct_claim(Oid relid, int32 qty, Interval *vt, int64 start,
+							   const struct PgmqcRetryPolicy *retry,
+							   bool skipping);
 extern int	pgmqc_direct_group_claim(Oid relid, int32 qty, Interval *vt,
-									 int64 start, PgmqcDirectBodyFetch fetch,
+									 int64 start,
+									 const struct PgmqcRetryPolicy *retry,
+									 bool skipping, PgmqcDirectBodyFetch fetch,
 									 void *fetch_arg);
 
 #endif							/* PGMQC_DIRECT_CLAIM_H */

@@ -72,7 +72,8 @@ claim_once(PgmqcQueue *queue, int32 qty, Interval *vt, bool *head_left)
 			 */
 			n = PGMQC_DIRECT_CLAIM_UNABLE;
 			if (queue->retry.catalog_has_retries)
-				n = pgmqc_direct_claim(queue->cache.relid, qty, vt, start);
+				n = pgmqc_direct_claim(queue->cache.relid, qty, vt, start,
+									   NULL, false);
 			if (n == PGMQC_DIRECT_CLAIM_UNABLE)
 				n = pgmqc_queue_run(queue, queue->retry.catalog_has_retries ?
 									STMT_CLAIM_PLAIN : STMT_CLAIM_0_5,
@@ -86,9 +87,15 @@ claim_once(PgmqcQueue *queue, int32 qty, Interval *vt, bool *head_left)
 									  skipping_head);
 			break;
 		}
-		pgmqc_retry_args(&queue->retry, values + 3, nulls + 3);
-		values[6] = BoolGetDatum(rounds.skipping);
-		n = pgmqc_queue_run(queue, STMT_CLAIM, values, nulls, 0);
+		/* the same under the policy, each row with its outcome */
+		n = pgmqc_direct_claim(queue->cache.relid, qty, vt, start,
+							   &queue->retry, rounds.skipping);
+		if (n == PGMQC_DIRECT_CLAIM_UNABLE)
+		{
+			pgmqc_retry_args(&queue->retry, values + 3, nulls + 3);
+			values[6] = BoolGetDatum(rounds.skipping);
+			n = pgmqc_queue_run(queue, STMT_CLAIM, values, nulls, 0);
+		}
 		pgmqc_claim_outcome(n, &outcome);
 		n = outcome.claimed;
 		if (n == 0 && outcome.dead + outcome.backed_off == 0 && skipping_head)
@@ -253,7 +260,7 @@ pgmqc_queue_pop(PgmqcQueue *queue, int32 qty)
 	n = PGMQC_DIRECT_CLAIM_UNABLE;
 	if (queue->retry.catalog_has_retries)
 		n = pgmqc_direct_claim(queue->cache.relid, qty, NULL,
-							   DatumGetInt64(values[1]));
+							   DatumGetInt64(values[1]), NULL, false);
 	if (n == PGMQC_DIRECT_CLAIM_UNABLE)
 		n = pgmqc_queue_run(queue, STMT_POP, values, NULL, 0);
 	pgmqc_plan_guard_end(guard);

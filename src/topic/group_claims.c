@@ -82,7 +82,8 @@ claim_group(PgmqcQueue *topic, PgmqcGroup *group, int32 qty, Interval *vt)
 
 				pgmqc_log_bodies_begin(&bodies, topic);
 				n = pgmqc_direct_group_claim(group->cache.relid, qty, vt, start,
-											 pgmqc_log_body, &bodies);
+											 NULL, false, pgmqc_log_body,
+											 &bodies);
 				pgmqc_log_bodies_end(&bodies);
 			}
 			if (n == PGMQC_DIRECT_CLAIM_UNABLE)
@@ -98,9 +99,24 @@ claim_group(PgmqcQueue *topic, PgmqcGroup *group, int32 qty, Interval *vt)
 									  skipping_head);
 			break;
 		}
-		pgmqc_retry_args(&group->retry, args + 3, nulls + 3);
-		args[6] = BoolGetDatum(rounds.skipping);
-		n = pgmqc_group_run(group, STMT_GROUP_CLAIM, args, nulls, 0);
+		/* the same under the policy, each row with its outcome */
+		n = PGMQC_DIRECT_CLAIM_UNABLE;
+		if (topic->partition_size > 0)
+		{
+			PgmqcLogBodies bodies;
+
+			pgmqc_log_bodies_begin(&bodies, topic);
+			n = pgmqc_direct_group_claim(group->cache.relid, qty, vt, start,
+										 &group->retry, rounds.skipping,
+										 pgmqc_log_body, &bodies);
+			pgmqc_log_bodies_end(&bodies);
+		}
+		if (n == PGMQC_DIRECT_CLAIM_UNABLE)
+		{
+			pgmqc_retry_args(&group->retry, args + 3, nulls + 3);
+			args[6] = BoolGetDatum(rounds.skipping);
+			n = pgmqc_group_run(group, STMT_GROUP_CLAIM, args, nulls, 0);
+		}
 		pgmqc_claim_outcome(n, &outcome);
 		n = outcome.claimed;
 		if (n == 0 && outcome.dead + outcome.backed_off == 0 && skipping_head)
