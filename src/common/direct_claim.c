@@ -133,6 +133,7 @@ typedef struct ClaimScan
 	Relation	rel;
 	Relation	index;			/* the primary key, msg_id */
 	Relation	key_index;		/* a group's (ordering_key, msg_id), or NULL */
+	TupleTableSlot *key_slot;	/* for key_head's probes, made at the first */
 	AttrNumber	attnums[CLAIM_COLUMNS];
 	Snapshot	snapshot;
 	CommandId	cid;
@@ -265,12 +266,14 @@ key_head(ClaimScan *claim, TupleTableSlot *slot)
 	ScanKeyEntryInitialize(&keys[0], 0, 1, BTEqualStrategyNumber, InvalidOid,
 						   claim->key_index->rd_indcollation[0], F_TEXTEQ, key);
 	ScanKeyInit(&keys[1], 2, BTLessStrategyNumber, F_INT8LT, msg_id);
-	other = table_slot_create(claim->rel, NULL);
+	if (claim->key_slot == NULL)
+		claim->key_slot = table_slot_create(claim->rel, NULL);
+	other = claim->key_slot;
 	scan = index_beginscan(claim->rel, claim->key_index, claim->snapshot, 2, 0);
 	index_rescan(scan, keys, 2, NULL, 0);
 	earlier = index_getnext_slot(scan, ForwardScanDirection, other);
 	index_endscan(scan);
-	ExecDropSingleTupleTableSlot(other);
+	ExecClearTuple(other);
 	return !earlier;
 }
 
@@ -613,6 +616,8 @@ claim_rows(Oid relid, int32 qty, Interval *vt, int64 start,
 			tuples[n++] = row;
 	}
 	index_endscan(scan);
+	if (claim.key_slot != NULL)
+		ExecDropSingleTupleTableSlot(claim.key_slot);
 	ExecDropSingleTupleTableSlot(lockslot);
 	ExecDropSingleTupleTableSlot(scanslot);
 	UnregisterSnapshot(claim.snapshot);
