@@ -39,6 +39,29 @@
 #define FILL_BUSY_WAIT_MS		20
 
 /*
+ * The group's claim without a statement (common/direct_claim.c), under its
+ * retry policy when retry is given, the bodies read from the log's
+ * partitions (log_bodies.c); PGMQC_DIRECT_CLAIM_UNABLE when the group's
+ * table or the topic's log is not as pgmq_c made it.
+ */
+static int
+direct_claim_group(PgmqcQueue *topic, PgmqcGroup *group, int32 qty,
+				   Interval *vt, int64 start, const PgmqcRetryPolicy *retry,
+				   bool skipping)
+{
+	PgmqcLogBodies bodies;
+	int			n;
+
+	if (!group->retry.catalog_has_retries || topic->partition_size <= 0)
+		return PGMQC_DIRECT_CLAIM_UNABLE;
+	pgmqc_log_bodies_begin(&bodies, topic);
+	n = pgmqc_direct_group_claim(group->cache.relid, qty, vt, start, retry,
+								 skipping, pgmqc_log_body, &bodies);
+	pgmqc_log_bodies_end(&bodies);
+	return n;
+}
+
+/*
  * Claim up to qty of the messages already in the group's table (from past
  * a leased head, for a while, when one was found: common/claiming.c);
  * under a retry policy, move the dead messages the claim came across (and look
@@ -75,17 +98,7 @@ claim_group(PgmqcQueue *topic, PgmqcGroup *group, int32 qty, Interval *vt)
 			 * (common/direct_claim.c), the bodies read from the log's
 			 * partitions (log_bodies.c).
 			 */
-			n = PGMQC_DIRECT_CLAIM_UNABLE;
-			if (group->retry.catalog_has_retries && topic->partition_size > 0)
-			{
-				PgmqcLogBodies bodies;
-
-				pgmqc_log_bodies_begin(&bodies, topic);
-				n = pgmqc_direct_group_claim(group->cache.relid, qty, vt, start,
-											 NULL, false, pgmqc_log_body,
-											 &bodies);
-				pgmqc_log_bodies_end(&bodies);
-			}
+			n = direct_claim_group(topic, group, qty, vt, start, NULL, false);
 			if (n == PGMQC_DIRECT_CLAIM_UNABLE)
 				n = pgmqc_group_run(group, group->retry.catalog_has_retries ?
 									STMT_GROUP_CLAIM_PLAIN : STMT_GROUP_CLAIM_0_5,
@@ -100,17 +113,8 @@ claim_group(PgmqcQueue *topic, PgmqcGroup *group, int32 qty, Interval *vt)
 			break;
 		}
 		/* the same under the policy, each row with its outcome */
-		n = PGMQC_DIRECT_CLAIM_UNABLE;
-		if (topic->partition_size > 0)
-		{
-			PgmqcLogBodies bodies;
-
-			pgmqc_log_bodies_begin(&bodies, topic);
-			n = pgmqc_direct_group_claim(group->cache.relid, qty, vt, start,
-										 &group->retry, rounds.skipping,
-										 pgmqc_log_body, &bodies);
-			pgmqc_log_bodies_end(&bodies);
-		}
+		n = direct_claim_group(topic, group, qty, vt, start, &group->retry,
+							   rounds.skipping);
 		if (n == PGMQC_DIRECT_CLAIM_UNABLE)
 		{
 			pgmqc_retry_args(&group->retry, args + 3, nulls + 3);
