@@ -309,3 +309,48 @@ SELECT sum(n) AS noise FROM generate_series(1, 6) i,
 SELECT pgmq_c.send('fill_gap_t', '{"n": "needle 5"}', '{"type": "z"}') AS needle5 \gset
 SELECT msg_id = :needle5 AS is_needle5 FROM pgmq_c.read_group('fill_gap_t', 'only_z', NULL, 5, '10 seconds');
 SELECT pgmq_c.drop_topic('fill_gap_t');
+
+-- A group's read takes each message's body from the log by walking the
+-- primary key of the log's partition from one message to the next, down
+-- again only for a message behind the walk or more than 64 ids ahead.
+-- The bodies must be the messages' own across a partition boundary, past
+-- msg_ids without a message (rolled-back sends: 5, then 100 in a row), and
+-- when a read goes back to messages given back.
+SELECT pgmq_c.create_topic('walk_t', partition_size => 1000);
+SELECT pgmq_c.create_group('walk_t', 'g', start_at => 'earliest');
+CREATE TEMP TABLE walk_sent (msg_id bigint, n integer);
+INSERT INTO walk_sent
+SELECT s.msg_id, s.n FROM pgmq_c.send_batch('walk_t',
+       (SELECT array_agg(jsonb_build_object('n', g) ORDER BY g) FROM generate_series(1, 990) g))
+       WITH ORDINALITY AS s(msg_id, n);
+BEGIN;
+SELECT count(*) AS rolled_back FROM pgmq_c.send_batch('walk_t', array_fill('{"n": 0}'::jsonb, ARRAY[5]));
+ROLLBACK;
+INSERT INTO walk_sent
+SELECT s.msg_id, 990 + s.n FROM pgmq_c.send_batch('walk_t',
+       (SELECT array_agg(jsonb_build_object('n', 990 + g) ORDER BY g) FROM generate_series(1, 20) g))
+       WITH ORDINALITY AS s(msg_id, n);
+BEGIN;
+SELECT count(*) AS rolled_back FROM pgmq_c.send_batch('walk_t', array_fill('{"n": 0}'::jsonb, ARRAY[100]));
+ROLLBACK;
+INSERT INTO walk_sent
+SELECT s.msg_id, 1010 + s.n FROM pgmq_c.send_batch('walk_t',
+       (SELECT array_agg(jsonb_build_object('n', 1010 + g) ORDER BY g) FROM generate_series(1, 20) g))
+       WITH ORDINALITY AS s(msg_id, n);
+SELECT count(*) AS sent, count(DISTINCT msg_id / 1000) AS partitions,
+       max(msg_id) - min(msg_id) + 1 - count(*) AS ids_without_message
+FROM walk_sent;
+SELECT count(*) AS read, count(s.n) AS sent_ones,
+       count(*) FILTER (WHERE r.message = jsonb_build_object('n', s.n)) AS own_bodies
+FROM pgmq_c.read_group('walk_t', 'g', '1 hour', 500) r LEFT JOIN walk_sent s USING (msg_id);
+SELECT count(*) AS read, count(s.n) AS sent_ones,
+       count(*) FILTER (WHERE r.message = jsonb_build_object('n', s.n)) AS own_bodies,
+       min(s.n) AS first, max(s.n) AS last
+FROM pgmq_c.read_group('walk_t', 'g', '1 hour', 1000) r LEFT JOIN walk_sent s USING (msg_id);
+SELECT n, pgmq_c.nack('walk_t', 'g', msg_id) AS given_back
+FROM walk_sent WHERE n IN (10, 20, 990, 991, 1030) ORDER BY n;
+SELECT s.n, r.read_ct, r.message = jsonb_build_object('n', s.n) AS own_body
+FROM pgmq_c.read_group('walk_t', 'g', '1 hour', 10) r LEFT JOIN walk_sent s USING (msg_id)
+ORDER BY r.msg_id;
+DROP TABLE walk_sent;
+SELECT pgmq_c.drop_topic('walk_t');

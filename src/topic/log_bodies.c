@@ -10,8 +10,14 @@
  * (topic->partition_size ids per partition, partition number msg_id /
  * partition_size).  STMT_GROUP_CLAIM_PLAIN joined the log for them; the
  * direct claim (common/direct_claim.c) asks pgmqc_log_body() instead, which
- * probes the primary key of the message's partition with the claim's
- * snapshot.  The partition last read stays open for the rest of the claim.
+ * reads the primary key of the message's partition with the claim's
+ * snapshot.  The partition last read stays open for the rest of the claim,
+ * and so does a walk of its primary key: a claim asks for its messages in
+ * msg_id order, mostly neighbours, so the walk goes on from the entry it
+ * stands on to the next message asked for, reading the keys off the index
+ * entries and the heap only for that message, instead of descending the
+ * index once per message.  It descends anew when the next message is
+ * behind it or past the range it covers (WALK_SPAN ids).
  * A partition that is gone (retention dropped it) or not as pgmq_c made it
  * (no int8 primary key, a body column missing) gives no body: the claim
  * then leaves that message out, as the statement's join did for a message
@@ -27,6 +33,8 @@
 #include "postgres.h"
 
 #include "access/genam.h"
+#include "access/itup.h"
+#include "access/relscan.h"
 #include "access/stratnum.h"
 #include "access/table.h"
 #include "access/tableam.h"
@@ -40,6 +48,14 @@
 #include "common/direct_rows.h"
 #include "common/statements.h"
 #include "topic/topic.h"
+
+/*
+ * How many ids a walk covers: it reads the entries from the message asked
+ * for to WALK_SPAN - 1 ids past it (a btree scan reads every entry of its
+ * range on a leaf page at once, so the range is bounded), and descends
+ * anew for a message outside that range or behind the walk.
+ */
+#define WALK_SPAN	128
 
 static const char *const body_columns[PGMQC_LOG_BODY_COLUMNS] = {
 	"enqueued_at", "message", "headers"
@@ -58,10 +74,21 @@ pgmqc_log_bodies_begin(PgmqcLogBodies *bodies, PgmqcQueue *topic)
 	bodies->partno = -1;
 }
 
+/* End the walk of the open partition's primary key, if any. */
+static void
+end_walk(PgmqcLogBodies *bodies)
+{
+	if (bodies->scan != NULL)
+		index_endscan(bodies->scan);
+	bodies->scan = NULL;
+	bodies->scan_on_entry = false;
+}
+
 /* Close the partition open, if any. */
 void
 pgmqc_log_bodies_end(PgmqcLogBodies *bodies)
 {
+	end_walk(bodies);
 	if (bodies->slot != NULL)
 		ExecDropSingleTupleTableSlot(bodies->slot);
 	if (bodies->index != NULL)
@@ -106,9 +133,59 @@ open_partition(PgmqcLogBodies *bodies, int64 partno)
 }
 
 /*
+ * (Re)start the walk of the open partition's primary key at msg_id: its
+ * entries from msg_id to msg_id + WALK_SPAN - 1.  The scan returns its
+ * index entries (xs_want_itup), whose keys step() reads without the heap.
+ */
+static void
+start_walk(PgmqcLogBodies *bodies, int64 msg_id, Snapshot snapshot)
+{
+	ScanKeyData scankeys[2];
+
+	if (bodies->scan != NULL && bodies->scan_snapshot != snapshot)
+		end_walk(bodies);
+	if (bodies->scan == NULL)
+	{
+		bodies->scan = index_beginscan(bodies->rel, bodies->index, snapshot, 2, 0);
+		bodies->scan->xs_want_itup = true;
+		bodies->scan_snapshot = snapshot;
+	}
+	bodies->scan_end = msg_id > PG_INT64_MAX - WALK_SPAN ?
+		PG_INT64_MAX : msg_id + WALK_SPAN - 1;
+	ScanKeyInit(&scankeys[0], 1, BTGreaterEqualStrategyNumber, F_INT8GE,
+				Int64GetDatum(msg_id));
+	ScanKeyInit(&scankeys[1], 1, BTLessEqualStrategyNumber, F_INT8LE,
+				Int64GetDatum(bodies->scan_end));
+	index_rescan(bodies->scan, scankeys, 2, NULL, 0);
+	bodies->scan_on_entry = false;
+}
+
+/*
+ * Step the walk to its next index entry: false when its range has no more
+ * (the walk is then over).
+ */
+static bool
+step(PgmqcLogBodies *bodies)
+{
+	IndexScanDesc scan = bodies->scan;
+	bool		isnull;
+
+	if (index_getnext_tid(scan, ForwardScanDirection) == NULL)
+	{
+		end_walk(bodies);
+		return false;
+	}
+	bodies->scan_key = DatumGetInt64(index_getattr(scan->xs_itup, 1,
+												   scan->xs_itupdesc, &isnull));
+	bodies->scan_on_entry = !isnull;
+	return true;
+}
+
+/*
  * The body of message msg_id (a PgmqcDirectBodyFetch, arg the
  * PgmqcLogBodies): values[0..2] enqueued_at, message, headers, copied into
- * the current memory context; false when the log has no such message.
+ * the current memory context; false when the log has no such message
+ * visible to snapshot.
  */
 bool
 pgmqc_log_body(int64 msg_id, Snapshot snapshot, Datum *values, bool *nulls,
@@ -116,9 +193,6 @@ pgmqc_log_body(int64 msg_id, Snapshot snapshot, Datum *values, bool *nulls,
 {
 	PgmqcLogBodies *bodies = (PgmqcLogBodies *) arg;
 	int64		partno;
-	IndexScanDesc scan;
-	ScanKeyData scankey;
-	bool		found;
 	int			i;
 
 	if (bodies->partition_size <= 0)
@@ -129,25 +203,48 @@ pgmqc_log_body(int64 msg_id, Snapshot snapshot, Datum *values, bool *nulls,
 	if (bodies->rel == NULL)
 		return false;
 
-	ScanKeyInit(&scankey, 1, BTEqualStrategyNumber, F_INT8EQ,
-				Int64GetDatum(msg_id));
-	scan = index_beginscan(bodies->rel, bodies->index, snapshot, 1, 0);
-	index_rescan(scan, &scankey, 1, NULL, 0);
-	found = index_getnext_slot(scan, ForwardScanDirection, bodies->slot);
-	if (found)
+	/*
+	 * Walk on from the entry the walk stands on when msg_id is ahead of it
+	 * within the walk's range, or is that entry's, not yet fetched; else
+	 * descend to msg_id.
+	 */
+	if (!(bodies->scan != NULL && bodies->scan_snapshot == snapshot &&
+		  msg_id <= bodies->scan_end &&
+		  (bodies->scan_key < msg_id ||
+		   (bodies->scan_key == msg_id && bodies->scan_on_entry))))
 	{
-		TupleDesc	desc = RelationGetDescr(bodies->rel);
-
-		for (i = 0; i < PGMQC_LOG_BODY_COLUMNS; i++)
-		{
-			Form_pg_attribute att = TupleDescAttr(desc, bodies->attnums[i] - 1);
-
-			values[i] = slot_getattr(bodies->slot, bodies->attnums[i], &nulls[i]);
-			if (!nulls[i])
-				values[i] = datumCopy(values[i], att->attbyval, att->attlen);
-		}
+		start_walk(bodies, msg_id, snapshot);
+		if (!step(bodies))
+			return false;
 	}
-	index_endscan(scan);
+	for (;;)
+	{
+		if (bodies->scan_key < msg_id)
+		{
+			if (!step(bodies))
+				return false;
+			continue;
+		}
+		if (bodies->scan_key > msg_id)
+			return false;		/* walked past it: not in the log */
+
+		/* an entry of msg_id: its row, if visible (else the next entry) */
+		bodies->scan_on_entry = false;
+		if (index_fetch_heap(bodies->scan, bodies->slot))
+			break;
+		if (!step(bodies))
+			return false;
+	}
+
+	for (i = 0; i < PGMQC_LOG_BODY_COLUMNS; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(RelationGetDescr(bodies->rel),
+											  bodies->attnums[i] - 1);
+
+		values[i] = slot_getattr(bodies->slot, bodies->attnums[i], &nulls[i]);
+		if (!nulls[i])
+			values[i] = datumCopy(values[i], att->attbyval, att->attlen);
+	}
 	ExecClearTuple(bodies->slot);
-	return found;
+	return true;
 }

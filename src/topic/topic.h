@@ -80,6 +80,11 @@ typedef struct PgmqcLogBodies
 	Relation	index;			/* its primary key */
 	struct TupleTableSlot *slot;
 	AttrNumber	attnums[PGMQC_LOG_BODY_COLUMNS];
+	struct IndexScanDescData *scan; /* a walk of the primary key, or NULL */
+	Snapshot	scan_snapshot;	/* the snapshot it reads with */
+	int64		scan_end;		/* the last msg_id of its range */
+	bool		scan_on_entry;	/* it stands on an entry not yet fetched */
+	int64		scan_key;		/* that entry's msg_id */
 } PgmqcLogBodies;
 
 extern void pgmqc_log_bodies_begin(PgmqcLogBodies *bodies, PgmqcQueue *topic);
