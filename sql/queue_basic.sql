@@ -136,6 +136,13 @@ CREATE TRIGGER direct_leased BEFORE UPDATE ON :direct_table
 SELECT message, read_ct FROM pgmq_c.read('direct', '1 minute', 1);
 DROP TRIGGER direct_leased ON :direct_table;
 DROP FUNCTION direct_leased();
+-- a stored generated column a superuser added makes reads use the statement
+-- too, which computes it anew (a direct lease would leave it stale)
+ALTER TABLE :direct_table ADD COLUMN deliveries_twice integer
+  GENERATED ALWAYS AS (read_ct * 2) STORED;
+SELECT message, read_ct FROM pgmq_c.read('direct', '1 minute', 1);
+SELECT message, read_ct, deliveries_twice FROM :direct_table ORDER BY msg_id;
+ALTER TABLE :direct_table DROP COLUMN deliveries_twice;
 -- a read_ct at its maximum cannot be counted up: the read fails with
 -- SQLSTATE 22003 and the message stays as it was
 UPDATE :direct_table SET read_ct = 2147483647, vt = '2000-01-01' WHERE message = '{"n": 8}';

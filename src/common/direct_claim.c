@@ -563,6 +563,7 @@ claim_rows(Oid relid, int32 qty, Interval *vt, int64 start,
 	HeapTuple  *tuples;
 	bool		group = fetch != NULL;
 	int			n = 0;
+	int			taken = 0;		/* rows changed, returned or not */
 
 	Assert(qty > 0);
 	memset(&claim, 0, sizeof(claim));
@@ -595,6 +596,8 @@ claim_rows(Oid relid, int32 qty, Interval *vt, int64 start,
 	CommandCounterIncrement();
 	claim.snapshot = RegisterSnapshot(GetTransactionSnapshot());
 	claim.cid = GetCurrentCommandId(true);
+	/* as the statement's, for what index expressions of the table call */
+	PushActiveSnapshot(claim.snapshot);
 
 	tuples = palloc(qty * sizeof(HeapTuple));
 	scanslot = table_slot_create(claim.rel, NULL);
@@ -603,7 +606,14 @@ claim_rows(Oid relid, int32 qty, Interval *vt, int64 start,
 				Int64GetDatum(start));
 	scan = index_beginscan(claim.rel, claim.index, claim.snapshot, 1, 0);
 	index_rescan(scan, &scankey, 1, NULL, 0);
-	while (n < qty && index_getnext_slot(scan, ForwardScanDirection, scanslot))
+
+	/*
+	 * Up to qty rows changed, as the statement's LIMIT counted them: a
+	 * group's row leased whose body is not in the log counts, though it is
+	 * not returned.
+	 */
+	while (taken < qty &&
+		   index_getnext_slot(scan, ForwardScanDirection, scanslot))
 	{
 		HeapTuple	row;
 
@@ -612,6 +622,7 @@ claim_rows(Oid relid, int32 qty, Interval *vt, int64 start,
 			continue;
 		if (!lock_candidate(&claim, scanslot, lockslot))
 			continue;
+		taken++;
 		if ((row = take_row(&claim, lockslot)) != NULL)
 			tuples[n++] = row;
 	}
@@ -620,6 +631,7 @@ claim_rows(Oid relid, int32 qty, Interval *vt, int64 start,
 		ExecDropSingleTupleTableSlot(claim.key_slot);
 	ExecDropSingleTupleTableSlot(lockslot);
 	ExecDropSingleTupleTableSlot(scanslot);
+	PopActiveSnapshot();
 	UnregisterSnapshot(claim.snapshot);
 	if (claim.key_index != NULL)
 		index_close(claim.key_index, NoLock);
@@ -627,8 +639,10 @@ claim_rows(Oid relid, int32 qty, Interval *vt, int64 start,
 	table_close(claim.rel, NoLock);
 
 	/* the leases or deletions are seen by the statements that follow */
-	if (n > 0)
+	if (taken > 0)
 		CommandCounterIncrement();
+	if (n == 0)
+		pfree(tuples);			/* a waiting reader claims again and again */
 	set_spi_result(tuples, n, claim.retry != NULL);
 	return n;
 }

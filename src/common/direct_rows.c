@@ -45,18 +45,20 @@
 
 /*
  * Whether rows can be written into rel itself directly, its indexes left
- * aside: an ordinary table without triggers, rules, row security or CHECK
- * constraints (an executor would fire or check them).  The caller holds a
- * lock on rel.
+ * aside: an ordinary heap table without triggers, rules, row security,
+ * CHECK constraints or stored generated columns (an executor would fire,
+ * check or compute them).  The caller holds a lock on rel.
  */
 bool
 pgmqc_direct_heap_plain(Relation rel)
 {
 	TupleDesc	desc = RelationGetDescr(rel);
 
-	return rel->rd_rel->relkind == RELKIND_RELATION && rel->trigdesc == NULL &&
+	return rel->rd_rel->relkind == RELKIND_RELATION &&
+		rel->rd_rel->relam == HEAP_TABLE_AM_OID && rel->trigdesc == NULL &&
 		rel->rd_rules == NULL && !rel->rd_rel->relrowsecurity &&
-		(desc->constr == NULL || desc->constr->num_check == 0);
+		(desc->constr == NULL ||
+		 (desc->constr->num_check == 0 && !desc->constr->has_generated_stored));
 }
 
 /*
@@ -245,6 +247,13 @@ insert_index_entries(Relation rel, HeapTuple tuple, bool summarizing_only)
 		IndexInfo  *info = BuildIndexInfo(index);
 		Datum		values[INDEX_MAX_KEYS];
 		bool		nulls[INDEX_MAX_KEYS];
+
+		/* an index being made (CREATE INDEX CONCURRENTLY) takes none yet */
+		if (!info->ii_ReadyForInserts)
+		{
+			index_close(index, NoLock);
+			continue;
+		}
 
 #if PG_VERSION_NUM >= 160000
 		if (summarizing_only && !info->ii_Summarizing)
