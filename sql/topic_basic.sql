@@ -205,9 +205,13 @@ SELECT count(*) AS held_after_ack FROM :direct_group WHERE msg_id = :a2;
 -- read_group() leases the group's rows directly too, with the bodies read
 -- from the log's partitions: a key's next row waits while its head is
 -- held, and two reads in one transaction never return a message twice
+-- (sent in one transaction, so that the worker, filling ahead, hands out
+-- all three or none)
+BEGIN;
 SELECT pgmq_c.send('direct_t', '{"n": 6}', ordering_key => 'j') AS j1 \gset
 SELECT pgmq_c.send('direct_t', '{"n": 7}', ordering_key => 'j') AS j2 \gset
 SELECT pgmq_c.send('direct_t', '{"n": 8}', '{"h": 8}') AS u8 \gset
+COMMIT;
 -- (the fill hands all three to the group and leases the first to us)
 SELECT msg_id = :j1 AS head_first, message, ordering_key
   FROM pgmq_c.read_group('direct_t', 'g', '1 hour', 1);
@@ -354,3 +358,48 @@ FROM pgmq_c.read_group('walk_t', 'g', '1 hour', 10) r LEFT JOIN walk_sent s USIN
 ORDER BY r.msg_id;
 DROP TABLE walk_sent;
 SELECT pgmq_c.drop_topic('walk_t');
+
+-- The worker hands a group its next messages without a statement (a reader
+-- inside a transaction block waits for the worker's fill): a row for each
+-- message whose headers contain the group's filter, read_ct 0, not leased,
+-- vt its delivery time (-infinity when it is due), its ordering key, from
+-- both sides of a partition boundary.
+SELECT pgmq_c.create_topic('hand_t', partition_size => 1000);
+SELECT pgmq_c.create_group('hand_t', 'hand_g', start_at => 'earliest', filter => '{"type": "a"}');
+SELECT format('pgmq_c.g_%s', group_id) AS hand_group, format('pgmq_c.t_%s', topic_id) AS hand_log
+  FROM pgmq_c.groups WHERE group_name = 'hand_g' \gset
+SELECT count(*) AS sent FROM pgmq_c.send_batch('hand_t',
+       (SELECT array_agg(jsonb_build_object('n', g) ORDER BY g) FROM generate_series(1, 1010) g),
+       (SELECT array_agg(jsonb_build_object('type', CASE WHEN g % 3 = 0 THEN 'b' ELSE 'a' END) ORDER BY g)
+          FROM generate_series(1, 1010) g),
+       ordering_keys => (SELECT array_agg(CASE WHEN g % 5 = 0 THEN 'k' || g % 7 END ORDER BY g)
+                           FROM generate_series(1, 1010) g));
+SELECT count(*) AS delayed FROM pgmq_c.send_batch('hand_t', array_fill('{"n": "later"}'::jsonb, ARRAY[4]),
+       array_fill('{"type": "a"}'::jsonb, ARRAY[4]), delay => '1 hour');
+BEGIN;
+SELECT message FROM pgmq_c.read_group('hand_t', 'hand_g', '1 hour', 1, wait => '30 seconds');
+COMMIT;
+SELECT count(*) AS handed_out, count(DISTINCT g.msg_id / 1000) AS partitions,
+       count(*) FILTER (WHERE g.read_ct = 0 AND NOT g.leased) AS not_read,
+       count(*) FILTER (WHERE g.vt = '-infinity') AS due,
+       count(*) FILTER (WHERE l.deliver_at IS NOT NULL AND g.vt = l.deliver_at) AS at_delivery_time,
+       count(g.ordering_key) AS keyed,
+       count(*) FILTER (WHERE g.ordering_key IS DISTINCT FROM l.ordering_key) AS other_key,
+       count(*) FILTER (WHERE NOT l.headers @> '{"type": "a"}') AS filtered_in_wrongly
+  FROM :hand_group g JOIN :hand_log l USING (msg_id);
+-- an INSERT trigger a superuser put on the group's table makes the worker
+-- use the statement, which fires it
+SELECT count(*) AS taken FROM pgmq_c.read_group('hand_t', 'hand_g', '1 hour', 10000);
+CREATE TABLE hand_seen (msg_id bigint);
+CREATE FUNCTION hand_seen() RETURNS trigger LANGUAGE plpgsql AS
+$$ BEGIN INSERT INTO public.hand_seen VALUES (NEW.msg_id); RETURN NEW; END $$;
+CREATE TRIGGER hand_seen BEFORE INSERT ON :hand_group FOR EACH ROW EXECUTE FUNCTION hand_seen();
+SELECT count(*) AS sent FROM pgmq_c.send_batch('hand_t', array_fill('{"n": "after"}'::jsonb, ARRAY[3]),
+       array_fill('{"type": "a"}'::jsonb, ARRAY[3]));
+BEGIN;
+SELECT message FROM pgmq_c.read_group('hand_t', 'hand_g', '1 hour', 10, wait => '30 seconds');
+COMMIT;
+SELECT count(*) AS seen_by_trigger FROM hand_seen;
+DROP TABLE hand_seen;
+SELECT pgmq_c.drop_topic('hand_t');
+DROP FUNCTION hand_seen();

@@ -303,6 +303,158 @@ pgmqc_direct_insert(Relation rel, HeapTuple tuple)
 	insert_index_entries(rel, tuple, false);
 }
 
+/* see direct_rows.h */
+struct PgmqcDirectBatch
+{
+	Relation	rel;
+	TupleDesc	desc;			/* a copy of rel's, not reference-counted */
+	CommandId	cid;
+	int			nindexes;
+	Relation   *indexes;
+	IndexInfo **infos;
+	ExprState **predicates;		/* each index's, or NULL */
+	EState	   *estate;			/* for predicates and expressions, or NULL */
+	TupleTableSlot **slots;		/* rows not yet inserted */
+	int			nslots;
+	int			capacity;
+};
+
+/*
+ * Start inserting rows into rel directly, up to capacity at a time.  rel
+ * must have passed pgmqc_direct_table_plain() and be locked
+ * RowExclusiveLock; its indexes are opened here, once.  Add the rows with
+ * pgmqc_direct_batch_add(), and finish with pgmqc_direct_batch_end(),
+ * after which the caller makes them visible to the commands that follow
+ * (CommandCounterIncrement).
+ */
+PgmqcDirectBatch *
+pgmqc_direct_batch_begin(Relation rel, int capacity)
+{
+	PgmqcDirectBatch *batch = palloc0(sizeof(PgmqcDirectBatch));
+	List	   *indexes = RelationGetIndexList(rel);
+	ListCell   *lc;
+	int			i = 0;
+
+	batch->rel = rel;
+
+	/*
+	 * The slots share a copy of rel's descriptor: slots of a
+	 * reference-counted descriptor each register with the resource owner,
+	 * whose lists are searched linearly (thousands of slots).
+	 */
+	batch->desc = CreateTupleDescCopy(RelationGetDescr(rel));
+	batch->cid = GetCurrentCommandId(true);
+	batch->nindexes = list_length(indexes);
+	batch->indexes = palloc0((batch->nindexes + 1) * sizeof(Relation));
+	batch->infos = palloc0((batch->nindexes + 1) * sizeof(IndexInfo *));
+	batch->predicates = palloc0((batch->nindexes + 1) * sizeof(ExprState *));
+	foreach(lc, indexes)
+	{
+		Relation	index = index_open(lfirst_oid(lc), RowExclusiveLock);
+		IndexInfo  *info = BuildIndexInfo(index);
+
+		/* an index being made (CREATE INDEX CONCURRENTLY) takes none yet */
+		if (!info->ii_ReadyForInserts)
+		{
+			index_close(index, NoLock);
+			continue;
+		}
+		if ((info->ii_Predicate != NIL || info->ii_Expressions != NIL) &&
+			batch->estate == NULL)
+			batch->estate = CreateExecutorState();
+		if (info->ii_Predicate != NIL)
+			batch->predicates[i] = ExecPrepareQual(info->ii_Predicate,
+												   batch->estate);
+		batch->indexes[i] = index;
+		batch->infos[i++] = info;
+	}
+	batch->nindexes = i;
+	list_free(indexes);
+	batch->capacity = Max(capacity, 1);
+	batch->slots = palloc0(batch->capacity * sizeof(TupleTableSlot *));
+	return batch;
+}
+
+/* Insert the rows added so far: the heap rows by pages, then their entries. */
+static void
+batch_flush(PgmqcDirectBatch * batch)
+{
+	int			r;
+	int			i;
+
+	if (batch->nslots == 0)
+		return;
+	table_multi_insert(batch->rel, batch->slots, batch->nslots, batch->cid, 0,
+					   NULL);
+	for (r = 0; r < batch->nslots; r++)
+	{
+		TupleTableSlot *slot = batch->slots[r];
+
+		if (batch->estate != NULL)
+		{
+			ResetPerTupleExprContext(batch->estate);
+			GetPerTupleExprContext(batch->estate)->ecxt_scantuple = slot;
+		}
+		for (i = 0; i < batch->nindexes; i++)
+		{
+			Datum		values[INDEX_MAX_KEYS];
+			bool		nulls[INDEX_MAX_KEYS];
+
+			if (batch->predicates[i] != NULL &&
+				!ExecQual(batch->predicates[i],
+						  GetPerTupleExprContext(batch->estate)))
+				continue;
+			FormIndexDatum(batch->infos[i], slot, batch->estate, values, nulls);
+			pgmqc_direct_index_entry(batch->rel, batch->indexes[i],
+									 batch->infos[i], values, nulls,
+									 &slot->tts_tid);
+		}
+		ExecClearTuple(slot);
+	}
+	batch->nslots = 0;
+}
+
+/*
+ * Add a row of rel (values/nulls in its columns' order) to the batch,
+ * inserting the batch when it is full.
+ */
+void
+pgmqc_direct_batch_add(PgmqcDirectBatch * batch, Datum *values, bool *nulls)
+{
+	TupleTableSlot *slot;
+
+	if (batch->nslots == batch->capacity)
+		batch_flush(batch);
+	slot = batch->slots[batch->nslots];
+	if (slot == NULL)
+		slot = batch->slots[batch->nslots] =
+			MakeSingleTupleTableSlot(batch->desc, &TTSOpsHeapTuple);
+	ExecStoreHeapTuple(heap_form_tuple(batch->desc, values, nulls), slot, true);
+	batch->nslots++;
+}
+
+/* Insert what is left of the batch, and close its indexes (locks kept). */
+void
+pgmqc_direct_batch_end(PgmqcDirectBatch * batch)
+{
+	int			i;
+
+	batch_flush(batch);
+	for (i = 0; i < batch->capacity; i++)
+		if (batch->slots[i] != NULL)
+			ExecDropSingleTupleTableSlot(batch->slots[i]);
+	for (i = 0; i < batch->nindexes; i++)
+		index_close(batch->indexes[i], NoLock);
+	if (batch->estate != NULL)
+		FreeExecutorState(batch->estate);
+	FreeTupleDesc(batch->desc);
+	pfree(batch->slots);
+	pfree(batch->indexes);
+	pfree(batch->infos);
+	pfree(batch->predicates);
+	pfree(batch);
+}
+
 /*
  * Update the row in slot to newtuple, or delete it (newtuple NULL), as an
  * UPDATE or DELETE statement would: the row was found with snapshot, a

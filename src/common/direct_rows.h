@@ -43,6 +43,13 @@ typedef enum PgmqcDirectChange
 								 * locked, is in the slot */
 }			PgmqcDirectChange;
 
+/*
+ * Rows inserted into one table directly, many at a time
+ * (pgmqc_direct_batch_begin): the heap rows by pages, as COPY does, and
+ * their index entries with the indexes opened once.
+ */
+typedef struct PgmqcDirectBatch PgmqcDirectBatch;
+
 /* whether the row in slot is still the one to delete (pgmqc_direct_delete) */
 typedef bool (*PgmqcDirectRecheck) (TupleTableSlot *slot, void *arg);
 
@@ -61,6 +68,10 @@ extern void pgmqc_direct_insert_columns(Relation rel,
 extern bool pgmqc_direct_writable(Relation rel, const char *const *columns,
 								  int ncolumns);
 extern void pgmqc_direct_insert(Relation rel, HeapTuple tuple);
+extern PgmqcDirectBatch * pgmqc_direct_batch_begin(Relation rel, int capacity);
+extern void pgmqc_direct_batch_add(PgmqcDirectBatch * batch, Datum *values,
+								   bool *nulls);
+extern void pgmqc_direct_batch_end(PgmqcDirectBatch * batch);
 extern void pgmqc_direct_index_entry(Relation rel, Relation index,
 									 IndexInfo *info, Datum *values,
 									 bool *nulls, ItemPointer tid);

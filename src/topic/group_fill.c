@@ -172,13 +172,22 @@ pgmqc_group_fill(PgmqcQueue *topic, PgmqcGroup *group, int32 lease,
 		}
 		else
 		{
-			/* the worker's: no lease, no message bodies to read */
-			pgmqc_group_run(group, !group->retry.catalog_has_retries ? STMT_GROUP_HAND_OUT_0_5 :
-							topic->has_keys ? STMT_GROUP_HAND_OUT : STMT_GROUP_HAND_OUT_0_6,
-							args, nulls, 1);
-			examined = pgmqc_column_int64(0, HAND_OUT_COL_EXAMINED, &isnull);
-			last_examined = pgmqc_column_int64(0, HAND_OUT_COL_LAST_EXAMINED, &isnull);
-			handed_out = pgmqc_column_int64(0, HAND_OUT_COL_HANDED_OUT, &isnull);
+			/*
+			 * The worker's: no lease, no message bodies to read; without a
+			 * statement when the tables are as pgmq_c makes them
+			 * (group_hand_out.c).
+			 */
+			if (!group->retry.catalog_has_retries ||
+				!pgmqc_group_hand_out(topic, group, next_id, settled, limit,
+									  &examined, &last_examined, &handed_out))
+			{
+				pgmqc_group_run(group, !group->retry.catalog_has_retries ? STMT_GROUP_HAND_OUT_0_5 :
+								topic->has_keys ? STMT_GROUP_HAND_OUT : STMT_GROUP_HAND_OUT_0_6,
+								args, nulls, 1);
+				examined = pgmqc_column_int64(0, HAND_OUT_COL_EXAMINED, &isnull);
+				last_examined = pgmqc_column_int64(0, HAND_OUT_COL_LAST_EXAMINED, &isnull);
+				handed_out = pgmqc_column_int64(0, HAND_OUT_COL_HANDED_OUT, &isnull);
+			}
 			none_leased = true;
 		}
 		*added += handed_out;
@@ -248,7 +257,15 @@ pgmqc_group_fill(PgmqcQueue *topic, PgmqcGroup *group, int32 lease,
 	return (int) SPI_processed;
 }
 
-/* Fill one group if it has fewer than WORKER_FILL messages ready to claim. */
+/*
+ * Fill one group if it has fewer than WORKER_FILL messages ready to claim.
+ * Those are counted only when they may be so many: the rows a fill handed
+ * out and no claim has reached lie between the group's claim front (the
+ * highest msg_id its claims leased, in shared memory) and its cursor, so
+ * when fewer ids than WORKER_FILL lie there, the group is filled without a
+ * count.  (Rows behind the front whose lease ended are not in that
+ * estimate: such a group may be handed its next messages a little early.)
+ */
 static void
 fill_one_group(const char *topic_name, const char *group_name)
 {
@@ -256,16 +273,25 @@ fill_one_group(const char *topic_name, const char *group_name)
 	PgmqcGroup *group;
 	Datum		args[2];
 	bool		isnull;
+	int64		watermark;
+	int64		front;
 
 	if (topic == NULL)
 		return;
 	group = pgmqc_group_lookup(topic, group_name, true);
 	if (group == NULL || !pgmqc_check_group_not_dropped(topic, group, true))
 		return;
-	args[0] = Int64GetDatum(pgmqc_group_watermark(group));
-	args[1] = Int32GetDatum(WORKER_FILL);
-	pgmqc_group_run(group, STMT_GROUP_AVAILABLE, args, NULL, 1);
-	if (pgmqc_column_int64(0, VALUE_COL, &isnull) < WORKER_FILL)
+	watermark = pgmqc_group_watermark(group);
+	front = Max(watermark, pgmqc_shared_claim_front(topic->queue_id,
+													group->cache.relid));
+	if (group->cursor_seen - front >= WORKER_FILL)
+	{
+		args[0] = Int64GetDatum(watermark);
+		args[1] = Int32GetDatum(WORKER_FILL);
+		pgmqc_group_run(group, STMT_GROUP_AVAILABLE, args, NULL, 1);
+	}
+	if (group->cursor_seen - front < WORKER_FILL ||
+		pgmqc_column_int64(0, VALUE_COL, &isnull) < WORKER_FILL)
 	{
 		int64		added;
 

@@ -92,6 +92,12 @@ extern void pgmqc_log_bodies_end(PgmqcLogBodies *bodies);
 extern bool pgmqc_log_body(int64 msg_id, Snapshot snapshot, Datum *values,
 						   bool *nulls, void *arg);
 
+/* group_hand_out.c */
+extern bool pgmqc_group_hand_out(PgmqcQueue *topic, PgmqcGroup *group,
+								 int64 next_id, int64 settled, int32 limit,
+								 int64 *examined, int64 *last_examined,
+								 int64 *handed_out);
+
 /* group_fill.c: what pgmqc_group_fill returns besides a count of leases */
 #define PGMQC_FILL_BUSY		(-1)	/* another reader is filling the group */
 #define PGMQC_FILL_ASKED	(-2)	/* the worker was asked to fill it */

@@ -1,0 +1,349 @@
+/*-------------------------------------------------------------------------
+ *
+ * group_hand_out.c
+ *		The background worker's fill of a consumer group without a
+ *		statement: the next messages of the topic's log handed to the
+ *		group's table as narrow rows, none leased.
+ *
+ * STMT_GROUP_HAND_OUT read the log's next messages (from the group's cursor
+ * to the settled id, at most a limit of them, in msg_id order), kept those
+ * whose headers contain the group's filter and inserted a row for each into
+ * the group's table g_<id>: its msg_id, read_ct 0, vt its delivery time
+ * (-infinity when it has none), not leased, with its ordering key.
+ * pgmqc_group_hand_out() does the same with index and heap access: it walks
+ * the primary key of each partition of the log in turn (partition number
+ * msg_id / partition_size) with a snapshot taken now, and inserts the rows
+ * a page at a time, their index entries with the group table's indexes
+ * opened once (common/direct_rows.c).  A topic's worker fill is most of
+ * what a group's message costs beyond a queue's (docs/benchmarks.md); the
+ * statement's executor overhead and a WAL record per row were the part of
+ * it that a direct fill need not pay.
+ *
+ * The log's partitions and the group's table are pgmq_c's own, checked
+ * before use as the claims check them: a group table a superuser gave a
+ * trigger, a rule, row security, a CHECK constraint or another access
+ * method, or a log partition without its columns and int8 primary key,
+ * keeps the statement (from that partition on, when the hand-out met it
+ * past messages it had handed out already).
+ *
+ * Copyright (c) 2026, pgmq_c developers
+ *
+ * IDENTIFICATION
+ *	  src/topic/group_hand_out.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/genam.h"
+#include "access/stratnum.h"
+#include "access/table.h"
+#include "access/tableam.h"
+#include "access/xact.h"
+#include "catalog/pg_type.h"
+#include "executor/tuptable.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/fmgroids.h"
+#include "utils/jsonb.h"
+#include "utils/rel.h"
+#include "utils/snapmgr.h"
+
+#include "pgmq_c.h"
+#include "common/direct_rows.h"
+#include "common/object_cache.h"
+#include "common/statements.h"
+#include "topic/topic.h"
+
+/* rows inserted into the group's table at a time (a page of them or so) */
+#define HAND_OUT_BATCH	128
+
+/* the columns of a group's table a hand-out writes, by name */
+enum
+{
+	GROUP_COL_MSG_ID,
+	GROUP_COL_READ_CT,
+	GROUP_COL_VT,
+	GROUP_COL_LEASED,
+	GROUP_COL_REASON,
+	GROUP_COL_ORDERING_KEY,
+	GROUP_COLUMNS
+};
+
+/* the columns of a log partition a hand-out reads */
+enum
+{
+	LOG_COL_MSG_ID,
+	LOG_COL_DELIVER_AT,
+	LOG_COL_HEADERS,
+	LOG_COL_ORDERING_KEY,
+	LOG_COLUMNS
+};
+
+static const char *const log_columns[LOG_COLUMNS] = {
+	"msg_id", "deliver_at", "headers", "ordering_key"
+};
+static const Oid log_types[LOG_COLUMNS] = {
+	INT8OID, TIMESTAMPTZOID, JSONBOID, TEXTOID
+};
+
+/* A partition of the log, open for a hand-out. */
+typedef struct LogPartition
+{
+	Relation	rel;
+	Relation	index;			/* its primary key (msg_id) */
+	AttrNumber	attnums[LOG_COLUMNS];	/* 0: no ordering_key column */
+}			LogPartition;
+
+/* Close what open_log_partition() opened (its lock stays). */
+static void
+close_log_partition(LogPartition * part)
+{
+	if (part->index != NULL)
+		index_close(part->index, NoLock);
+	if (part->rel != NULL)
+		table_close(part->rel, NoLock);
+	part->index = NULL;
+	part->rel = NULL;
+}
+
+/*
+ * Open partition relid of the log: false when it is gone, and *plain false
+ * too when it is not as pgmq_c makes it (a table with the columns read and
+ * an int8 primary key on msg_id).
+ */
+static bool
+open_log_partition(Oid relid, LogPartition * part, bool *plain)
+{
+	int			i;
+
+	*plain = true;
+	part->index = NULL;
+	part->rel = try_table_open(relid, AccessShareLock);
+	if (part->rel == NULL)
+		return false;
+	for (i = 0; i < LOG_COLUMNS; i++)
+		part->attnums[i] = pgmqc_direct_column_number(part->rel, log_columns[i],
+													  log_types[i]);
+	if (part->rel->rd_rel->relkind != RELKIND_RELATION ||
+		part->attnums[LOG_COL_MSG_ID] == 0 ||
+		part->attnums[LOG_COL_DELIVER_AT] == 0 ||
+		part->attnums[LOG_COL_HEADERS] == 0 ||
+		(part->index = pgmqc_direct_open_int8_key(part->rel, AccessShareLock)) == NULL ||
+		part->index->rd_index->indkey.values[0] != part->attnums[LOG_COL_MSG_ID])
+	{
+		close_log_partition(part);
+		*plain = false;
+		return false;
+	}
+	return true;
+}
+
+/*
+ * The relid of the log partition holding msg_ids from partno on, skipping
+ * partitions that retention dropped (looked up once: *lowest / *highest,
+ * -1 until then): InvalidOid when there is none up to last_partno.
+ */
+static Oid
+next_log_partition(int32 topic_id, int64 *partno, int64 last_partno,
+				   int64 *lowest, int64 *highest)
+{
+	while (*partno <= last_partno)
+	{
+		Oid			relid = pgmqc_relation_oid(REL_LOG_PARTITION, topic_id, *partno);
+
+		if (OidIsValid(relid))
+			return relid;
+		if (*lowest < 0 && !pgmqc_partition_range(topic_id, lowest, highest))
+			return InvalidOid;
+		if (*partno < *lowest)
+			*partno = *lowest;
+		else if (*partno >= *highest)
+			return InvalidOid;
+		else
+			(*partno)++;
+	}
+	return InvalidOid;
+}
+
+/*
+ * Hand group the next messages of topic's log from next_id to settled, at
+ * most limit of them examined (in msg_id order, as committed now): a row in
+ * the group's table for each whose headers contain the group's filter.
+ * Sets *examined, *last_examined (the highest msg_id examined, when any)
+ * and *handed_out, as STMT_GROUP_HAND_OUT returns them.  Returns false,
+ * having done nothing, when the group's table or a partition of the log is
+ * not as pgmq_c makes it: the caller runs the statement then.  Inside SPI;
+ * leaves no SPI result.
+ */
+bool
+pgmqc_group_hand_out(PgmqcQueue *topic, PgmqcGroup *group, int64 next_id,
+					 int64 settled, int32 limit, int64 *examined,
+					 int64 *last_examined, int64 *handed_out)
+{
+	PgmqcDirectColumn columns[GROUP_COLUMNS] = {
+		{"msg_id", INT8OID, true},
+		{"read_ct", INT4OID, true},
+		{"vt", TIMESTAMPTZOID, true},
+		{"leased", BOOLOID, false},
+		{"reason", TEXTOID, false, (Datum) 0, true},	/* of a nack: none */
+		{"ordering_key", TEXTOID, false},
+	};
+	Relation	group_rel;
+	int		   *map;
+	TupleDesc	desc;
+	Datum	   *values;
+	bool	   *nulls;
+	PgmqcDirectBatch *batch = NULL;
+	Snapshot	snapshot = NULL;
+	TupleTableSlot *slot = NULL;
+	LogPartition part = {NULL, NULL};
+	int64		partno;
+	int64		last_partno;
+	int64		lowest = -1;
+	int64		highest = -1;
+	bool		plain = true;
+	bool		keys = topic->has_keys;
+
+	*examined = 0;
+	*last_examined = 0;
+	*handed_out = 0;
+	if (topic->partition_size <= 0 || next_id > settled || limit <= 0)
+		return topic->partition_size > 0;
+
+	group_rel = try_table_open(group->cache.relid, RowExclusiveLock);
+	if (group_rel == NULL)
+		return false;
+	map = pgmqc_direct_columns_fit(group_rel, columns, GROUP_COLUMNS);
+	if (map == NULL)
+	{
+		table_close(group_rel, NoLock);
+		return false;
+	}
+	desc = RelationGetDescr(group_rel);
+	values = palloc(Max(desc->natts, 1) * sizeof(Datum));
+	nulls = palloc(Max(desc->natts, 1) * sizeof(bool));
+
+	partno = next_id / topic->partition_size;
+	last_partno = settled / topic->partition_size;
+	for (;;)
+	{
+		Oid			relid;
+		ScanKeyData scankeys[2];
+		IndexScanDesc scan;
+
+		relid = next_log_partition(topic->queue_id, &partno, last_partno,
+								   &lowest, &highest);
+		if (!OidIsValid(relid))
+			break;
+		if (!open_log_partition(relid, &part, &plain))
+		{
+			if (plain)
+			{
+				partno++;		/* dropped meanwhile */
+				continue;
+			}
+			if (*examined > 0)
+			{
+				/*
+				 * Stop before it as if at the limit: the caller's next round
+				 * starts there, and runs the statement.
+				 */
+				*examined = limit;
+				plain = true;
+			}
+			break;
+		}
+
+		/* a snapshot taken after the settled id was (a statement's now) */
+		if (snapshot == NULL)
+			snapshot = RegisterSnapshot(GetLatestSnapshot());
+		if (slot == NULL)
+			slot = table_slot_create(part.rel, NULL);
+		else if (slot->tts_tupleDescriptor != RelationGetDescr(part.rel))
+		{
+			ExecDropSingleTupleTableSlot(slot);
+			slot = table_slot_create(part.rel, NULL);
+		}
+
+		ScanKeyInit(&scankeys[0], 1, BTGreaterEqualStrategyNumber, F_INT8GE,
+					Int64GetDatum(next_id));
+		ScanKeyInit(&scankeys[1], 1, BTLessEqualStrategyNumber, F_INT8LE,
+					Int64GetDatum(settled));
+		scan = index_beginscan(part.rel, part.index, snapshot, 2, 0);
+		index_rescan(scan, scankeys, 2, NULL, 0);
+		while (*examined < limit &&
+			   index_getnext_slot(scan, ForwardScanDirection, slot))
+		{
+			bool		isnull;
+			Datum		headers;
+			bool		headers_null;
+			Datum		deliver_at;
+			bool		deliver_null;
+			int			i;
+
+			*last_examined = DatumGetInt64(slot_getattr(slot,
+														part.attnums[LOG_COL_MSG_ID],
+														&isnull));
+			(*examined)++;
+			headers = slot_getattr(slot, part.attnums[LOG_COL_HEADERS],
+								   &headers_null);
+			if (group->filter != NULL &&
+				(headers_null ||
+				 !DatumGetBool(DirectFunctionCall2(jsonb_contains, headers,
+												   JsonbPGetDatum(group->filter)))))
+				continue;
+
+			deliver_at = slot_getattr(slot, part.attnums[LOG_COL_DELIVER_AT],
+									  &deliver_null);
+			columns[GROUP_COL_MSG_ID].value = Int64GetDatum(*last_examined);
+			columns[GROUP_COL_MSG_ID].isnull = false;
+			columns[GROUP_COL_READ_CT].value = Int32GetDatum(0);
+			columns[GROUP_COL_READ_CT].isnull = false;
+			columns[GROUP_COL_VT].value = deliver_null ?
+				TimestampTzGetDatum(DT_NOBEGIN) : deliver_at;
+			columns[GROUP_COL_VT].isnull = false;
+			columns[GROUP_COL_LEASED].value = BoolGetDatum(false);
+			columns[GROUP_COL_LEASED].isnull = false;
+			columns[GROUP_COL_ORDERING_KEY].isnull = true;
+			if (keys && part.attnums[LOG_COL_ORDERING_KEY] != 0)
+				columns[GROUP_COL_ORDERING_KEY].value =
+					slot_getattr(slot, part.attnums[LOG_COL_ORDERING_KEY],
+								 &columns[GROUP_COL_ORDERING_KEY].isnull);
+			for (i = 0; i < desc->natts; i++)
+			{
+				values[i] = map[i] < 0 ? (Datum) 0 : columns[map[i]].value;
+				nulls[i] = map[i] < 0 || columns[map[i]].isnull;
+			}
+			if (batch == NULL)
+				batch = pgmqc_direct_batch_begin(group_rel,
+												 Min(limit, HAND_OUT_BATCH));
+			/* the row is formed now: the slot's values may go */
+			pgmqc_direct_batch_add(batch, values, nulls);
+			(*handed_out)++;
+		}
+		index_endscan(scan);
+		close_log_partition(&part);
+		if (*examined >= limit)
+			break;
+		partno++;
+		CHECK_FOR_INTERRUPTS();
+	}
+
+	if (batch != NULL)
+		pgmqc_direct_batch_end(batch);
+	if (slot != NULL)
+		ExecDropSingleTupleTableSlot(slot);
+	if (snapshot != NULL)
+		UnregisterSnapshot(snapshot);
+	table_close(group_rel, NoLock);
+	pfree(values);
+	pfree(nulls);
+	pfree(map);
+	/* the rows handed out are seen by the commands that follow */
+	if (*handed_out > 0)
+		CommandCounterIncrement();
+	SPI_tuptable = NULL;
+	SPI_processed = 0;
+	return plain;
+}
