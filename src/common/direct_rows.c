@@ -224,14 +224,56 @@ pgmqc_direct_index_entry(Relation rel, Relation index, IndexInfo *info,
 						info);
 }
 
+#if PG_VERSION_NUM >= 140000
+/*
+ * Whether an update from the row in old to tuple left the key columns of
+ * the index of info as they were (no index expression, each key column's
+ * value the same): the hint an UPDATE gives index_insert() (PostgreSQL 14
+ * and later), with which a btree deletes the older versions' entries
+ * before it splits a page for the new one.
+ */
+static bool
+index_unchanged(IndexInfo *info, TupleTableSlot *old, HeapTuple tuple,
+				TupleDesc desc)
+{
+	int			k;
+
+	if (old == NULL || info->ii_Expressions != NIL)
+		return false;
+	for (k = 0; k < info->ii_NumIndexKeyAttrs; k++)
+	{
+		AttrNumber	attnum = info->ii_IndexAttrNumbers[k];
+		Form_pg_attribute att;
+		Datum		before;
+		Datum		after;
+		bool		before_null;
+		bool		after_null;
+
+		if (attnum <= 0)
+			return false;
+		att = TupleDescAttr(desc, attnum - 1);
+		before = slot_getattr(old, attnum, &before_null);
+		after = heap_getattr(tuple, attnum, desc, &after_null);
+		if (before_null != after_null ||
+			(!before_null && !datumIsEqual(before, after, att->attbyval,
+										   att->attlen)))
+			return false;
+	}
+	return true;
+}
+#endif
+
 /*
  * Insert index entries for tuple (already in rel's heap) into each of rel's
  * indexes (only the summarizing ones, BRIN, if summarizing_only), as the
  * executor's ExecInsertIndexTuples does: an index with a predicate only
- * when the row satisfies it, index expressions evaluated.
+ * when the row satisfies it, index expressions evaluated, and for an
+ * update (old: the row before it) the hint that the index's columns did
+ * not change, where they did not.
  */
 static void
-insert_index_entries(Relation rel, HeapTuple tuple, bool summarizing_only)
+insert_index_entries(Relation rel, HeapTuple tuple, bool summarizing_only,
+					 TupleTableSlot *old)
 {
 	TupleTableSlot *slot;
 	EState	   *estate = NULL;
@@ -280,8 +322,12 @@ insert_index_entries(Relation rel, HeapTuple tuple, bool summarizing_only)
 			}
 		}
 		FormIndexDatum(info, slot, estate, values, nulls);
-		pgmqc_direct_index_entry(rel, index, info, values, nulls,
-								 &tuple->t_self);
+		(void) index_insert(index, values, nulls, &tuple->t_self, rel,
+							info->ii_Unique ? UNIQUE_CHECK_YES : UNIQUE_CHECK_NO,
+#if PG_VERSION_NUM >= 140000
+							index_unchanged(info, old, tuple, RelationGetDescr(rel)),
+#endif
+							info);
 		index_close(index, NoLock);
 	}
 	list_free(indexes);
@@ -300,7 +346,7 @@ void
 pgmqc_direct_insert(Relation rel, HeapTuple tuple)
 {
 	simple_heap_insert(rel, tuple);
-	insert_index_entries(rel, tuple, false);
+	insert_index_entries(rel, tuple, false, NULL);
 }
 
 /* see direct_rows.h */
@@ -492,12 +538,12 @@ pgmqc_direct_change(Relation rel, TupleTableSlot *slot, Snapshot snapshot,
 							 &failure, &lockmode, &update_indexes);
 		if (result == TM_Ok && update_indexes != TU_None)
 			insert_index_entries(rel, newtuple,
-								 update_indexes == TU_Summarizing);
+								 update_indexes == TU_Summarizing, slot);
 #else
 		result = heap_update(rel, &tid, newtuple, cid, InvalidSnapshot, true,
 							 &failure, &lockmode);
 		if (result == TM_Ok && !HeapTupleIsHeapOnly(newtuple))
-			insert_index_entries(rel, newtuple, false);
+			insert_index_entries(rel, newtuple, false, slot);
 #endif
 	}
 	if (result == TM_Ok)
