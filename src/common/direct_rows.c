@@ -423,7 +423,7 @@ pgmqc_direct_batch_begin(Relation rel, int capacity)
 
 /* Insert the rows added so far: the heap rows by pages, then their entries. */
 static void
-batch_flush(PgmqcDirectBatch * batch)
+batch_flush(PgmqcDirectBatch *batch)
 {
 	int			r;
 	int			i;
@@ -465,7 +465,7 @@ batch_flush(PgmqcDirectBatch * batch)
  * inserting the batch when it is full.
  */
 void
-pgmqc_direct_batch_add(PgmqcDirectBatch * batch, Datum *values, bool *nulls)
+pgmqc_direct_batch_add(PgmqcDirectBatch *batch, Datum *values, bool *nulls)
 {
 	TupleTableSlot *slot;
 
@@ -481,7 +481,7 @@ pgmqc_direct_batch_add(PgmqcDirectBatch * batch, Datum *values, bool *nulls)
 
 /* Insert what is left of the batch, and close its indexes (locks kept). */
 void
-pgmqc_direct_batch_end(PgmqcDirectBatch * batch)
+pgmqc_direct_batch_end(PgmqcDirectBatch *batch)
 {
 	int			i;
 

@@ -68,10 +68,10 @@ extern void pgmqc_direct_insert_columns(Relation rel,
 extern bool pgmqc_direct_writable(Relation rel, const char *const *columns,
 								  int ncolumns);
 extern void pgmqc_direct_insert(Relation rel, HeapTuple tuple);
-extern PgmqcDirectBatch * pgmqc_direct_batch_begin(Relation rel, int capacity);
-extern void pgmqc_direct_batch_add(PgmqcDirectBatch * batch, Datum *values,
+extern PgmqcDirectBatch *pgmqc_direct_batch_begin(Relation rel, int capacity);
+extern void pgmqc_direct_batch_add(PgmqcDirectBatch *batch, Datum *values,
 								   bool *nulls);
-extern void pgmqc_direct_batch_end(PgmqcDirectBatch * batch);
+extern void pgmqc_direct_batch_end(PgmqcDirectBatch *batch);
 extern void pgmqc_direct_index_entry(Relation rel, Relation index,
 									 IndexInfo *info, Datum *values,
 									 bool *nulls, ItemPointer tid);

@@ -70,10 +70,9 @@ enum
 	GROUP_COLUMNS
 };
 
-/* the columns of a log partition a hand-out reads */
+/* the columns of a log partition a hand-out reads (the first two it needs) */
 enum
 {
-	LOG_COL_MSG_ID,
 	LOG_COL_DELIVER_AT,
 	LOG_COL_HEADERS,
 	LOG_COL_ORDERING_KEY,
@@ -81,63 +80,11 @@ enum
 };
 
 static const char *const log_columns[LOG_COLUMNS] = {
-	"msg_id", "deliver_at", "headers", "ordering_key"
+	"deliver_at", "headers", "ordering_key"
 };
 static const Oid log_types[LOG_COLUMNS] = {
-	INT8OID, TIMESTAMPTZOID, JSONBOID, TEXTOID
+	TIMESTAMPTZOID, JSONBOID, TEXTOID
 };
-
-/* A partition of the log, open for a hand-out. */
-typedef struct LogPartition
-{
-	Relation	rel;
-	Relation	index;			/* its primary key (msg_id) */
-	AttrNumber	attnums[LOG_COLUMNS];	/* 0: no ordering_key column */
-}			LogPartition;
-
-/* Close what open_log_partition() opened (its lock stays). */
-static void
-close_log_partition(LogPartition * part)
-{
-	if (part->index != NULL)
-		index_close(part->index, NoLock);
-	if (part->rel != NULL)
-		table_close(part->rel, NoLock);
-	part->index = NULL;
-	part->rel = NULL;
-}
-
-/*
- * Open partition relid of the log: false when it is gone, and *plain false
- * too when it is not as pgmq_c makes it (a table with the columns read and
- * an int8 primary key on msg_id).
- */
-static bool
-open_log_partition(Oid relid, LogPartition * part, bool *plain)
-{
-	int			i;
-
-	*plain = true;
-	part->index = NULL;
-	part->rel = try_table_open(relid, AccessShareLock);
-	if (part->rel == NULL)
-		return false;
-	for (i = 0; i < LOG_COLUMNS; i++)
-		part->attnums[i] = pgmqc_direct_column_number(part->rel, log_columns[i],
-													  log_types[i]);
-	if (part->rel->rd_rel->relkind != RELKIND_RELATION ||
-		part->attnums[LOG_COL_MSG_ID] == 0 ||
-		part->attnums[LOG_COL_DELIVER_AT] == 0 ||
-		part->attnums[LOG_COL_HEADERS] == 0 ||
-		(part->index = pgmqc_direct_open_int8_key(part->rel, AccessShareLock)) == NULL ||
-		part->index->rd_index->indkey.values[0] != part->attnums[LOG_COL_MSG_ID])
-	{
-		close_log_partition(part);
-		*plain = false;
-		return false;
-	}
-	return true;
-}
 
 /*
  * The relid of the log partition holding msg_ids from partno on, skipping
@@ -197,7 +144,9 @@ pgmqc_group_hand_out(PgmqcQueue *topic, PgmqcGroup *group, int64 next_id,
 	PgmqcDirectBatch *batch = NULL;
 	Snapshot	snapshot = NULL;
 	TupleTableSlot *slot = NULL;
-	LogPartition part = {NULL, NULL};
+	Relation	part = NULL;
+	Relation	part_key = NULL;
+	AttrNumber	attnums[LOG_COLUMNS];
 	int64		partno;
 	int64		last_partno;
 	int64		lowest = -1;
@@ -236,7 +185,10 @@ pgmqc_group_hand_out(PgmqcQueue *topic, PgmqcGroup *group, int64 next_id,
 								   &lowest, &highest);
 		if (!OidIsValid(relid))
 			break;
-		if (!open_log_partition(relid, &part, &plain))
+		part = pgmqc_log_partition_open(relid, LOG_COLUMNS, log_columns,
+										log_types, 2, attnums, &part_key,
+										&plain);
+		if (part == NULL)
 		{
 			if (plain)
 			{
@@ -259,18 +211,18 @@ pgmqc_group_hand_out(PgmqcQueue *topic, PgmqcGroup *group, int64 next_id,
 		if (snapshot == NULL)
 			snapshot = RegisterSnapshot(GetLatestSnapshot());
 		if (slot == NULL)
-			slot = table_slot_create(part.rel, NULL);
-		else if (slot->tts_tupleDescriptor != RelationGetDescr(part.rel))
+			slot = table_slot_create(part, NULL);
+		else if (slot->tts_tupleDescriptor != RelationGetDescr(part))
 		{
 			ExecDropSingleTupleTableSlot(slot);
-			slot = table_slot_create(part.rel, NULL);
+			slot = table_slot_create(part, NULL);
 		}
 
 		ScanKeyInit(&scankeys[0], 1, BTGreaterEqualStrategyNumber, F_INT8GE,
 					Int64GetDatum(next_id));
 		ScanKeyInit(&scankeys[1], 1, BTLessEqualStrategyNumber, F_INT8LE,
 					Int64GetDatum(settled));
-		scan = index_beginscan(part.rel, part.index, snapshot, 2, 0);
+		scan = index_beginscan(part, part_key, snapshot, 2, 0);
 		index_rescan(scan, scankeys, 2, NULL, 0);
 		while (*examined < limit &&
 			   index_getnext_slot(scan, ForwardScanDirection, slot))
@@ -283,10 +235,10 @@ pgmqc_group_hand_out(PgmqcQueue *topic, PgmqcGroup *group, int64 next_id,
 			int			i;
 
 			*last_examined = DatumGetInt64(slot_getattr(slot,
-														part.attnums[LOG_COL_MSG_ID],
+														part_key->rd_index->indkey.values[0],
 														&isnull));
 			(*examined)++;
-			headers = slot_getattr(slot, part.attnums[LOG_COL_HEADERS],
+			headers = slot_getattr(slot, attnums[LOG_COL_HEADERS],
 								   &headers_null);
 			if (group->filter != NULL &&
 				(headers_null ||
@@ -294,7 +246,7 @@ pgmqc_group_hand_out(PgmqcQueue *topic, PgmqcGroup *group, int64 next_id,
 												   JsonbPGetDatum(group->filter)))))
 				continue;
 
-			deliver_at = slot_getattr(slot, part.attnums[LOG_COL_DELIVER_AT],
+			deliver_at = slot_getattr(slot, attnums[LOG_COL_DELIVER_AT],
 									  &deliver_null);
 			columns[GROUP_COL_MSG_ID].value = Int64GetDatum(*last_examined);
 			columns[GROUP_COL_MSG_ID].isnull = false;
@@ -306,9 +258,9 @@ pgmqc_group_hand_out(PgmqcQueue *topic, PgmqcGroup *group, int64 next_id,
 			columns[GROUP_COL_LEASED].value = BoolGetDatum(false);
 			columns[GROUP_COL_LEASED].isnull = false;
 			columns[GROUP_COL_ORDERING_KEY].isnull = true;
-			if (keys && part.attnums[LOG_COL_ORDERING_KEY] != 0)
+			if (keys && attnums[LOG_COL_ORDERING_KEY] != 0)
 				columns[GROUP_COL_ORDERING_KEY].value =
-					slot_getattr(slot, part.attnums[LOG_COL_ORDERING_KEY],
+					slot_getattr(slot, attnums[LOG_COL_ORDERING_KEY],
 								 &columns[GROUP_COL_ORDERING_KEY].isnull);
 			for (i = 0; i < desc->natts; i++)
 			{
@@ -323,7 +275,8 @@ pgmqc_group_hand_out(PgmqcQueue *topic, PgmqcGroup *group, int64 next_id,
 			(*handed_out)++;
 		}
 		index_endscan(scan);
-		close_log_partition(&part);
+		index_close(part_key, NoLock);
+		table_close(part, NoLock);
 		if (*examined >= limit)
 			break;
 		partno++;

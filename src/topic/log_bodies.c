@@ -104,30 +104,19 @@ pgmqc_log_bodies_end(PgmqcLogBodies *bodies)
 static bool
 open_partition(PgmqcLogBodies *bodies, int64 partno)
 {
-	Oid			relid;
-	int			i;
+	bool		plain;
 
 	pgmqc_log_bodies_end(bodies);
 	bodies->partno = partno;
-	relid = pgmqc_relation_oid(REL_LOG_PARTITION, bodies->topic_id, partno);
-	if (!OidIsValid(relid) ||
-		(bodies->rel = try_table_open(relid, AccessShareLock)) == NULL)
+	bodies->rel = pgmqc_log_partition_open(pgmqc_relation_oid(REL_LOG_PARTITION,
+															  bodies->topic_id,
+															  partno),
+										   PGMQC_LOG_BODY_COLUMNS, body_columns,
+										   body_types, PGMQC_LOG_BODY_COLUMNS,
+										   bodies->attnums, &bodies->index,
+										   &plain);
+	if (bodies->rel == NULL)
 		return false;
-	for (i = 0; i < PGMQC_LOG_BODY_COLUMNS; i++)
-		bodies->attnums[i] = pgmqc_direct_column_number(bodies->rel,
-														body_columns[i],
-														body_types[i]);
-	if (bodies->rel->rd_rel->relkind != RELKIND_RELATION ||
-		bodies->attnums[0] == 0 || bodies->attnums[1] == 0 ||
-		bodies->attnums[2] == 0 ||
-		(bodies->index = pgmqc_direct_open_int8_key(bodies->rel,
-													AccessShareLock)) == NULL ||
-		bodies->index->rd_index->indkey.values[0] !=
-		pgmqc_direct_column_number(bodies->rel, "msg_id", INT8OID))
-	{
-		pgmqc_log_bodies_end(bodies);
-		return false;
-	}
 	bodies->slot = table_slot_create(bodies->rel, NULL);
 	return true;
 }

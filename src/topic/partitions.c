@@ -21,17 +21,21 @@
  */
 #include "postgres.h"
 
+#include "access/genam.h"
 #include "access/htup_details.h"
+#include "access/table.h"
 #include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/partition.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "utils/lsyscache.h"
 #include "utils/syscache.h"
 #include "utils/inval.h"
 
 #include "pgmq_c.h"
+#include "common/direct_rows.h"
 #include "common/security.h"
 #include "common/statements.h"
 #include "topic/topic.h"
@@ -202,4 +206,49 @@ pgmqc_create_first_partitions(int32 topic_id, int64 partition_size,
 {
 	make_partition(topic_id, partition_size, 0, unlogged ? 1 : 0);
 	make_partition(topic_id, partition_size, 1, unlogged ? 1 : 0);
+}
+
+/*
+ * Open partition relid of a topic's log to read it without a statement
+ * (AccessShareLock): its primary key on msg_id in *index (an int8 key),
+ * and in attnums the numbers of its columns[0..ncolumns-1] of types[...]
+ * (0 for one it lacks; the first nrequired it must have).  NULL when it is
+ * gone (*plain true) or not as pgmq_c makes it (*plain false).  Close the
+ * index and the table with NoLock.
+ */
+Relation
+pgmqc_log_partition_open(Oid relid, int ncolumns, const char *const *columns,
+						 const Oid *types, int nrequired, AttrNumber *attnums,
+						 Relation *index, bool *plain)
+{
+	Relation	rel;
+	int			i;
+
+	*plain = true;
+	*index = NULL;
+	if (!OidIsValid(relid) ||
+		(rel = try_table_open(relid, AccessShareLock)) == NULL)
+		return NULL;
+	*plain = rel->rd_rel->relkind == RELKIND_RELATION;
+	for (i = 0; i < ncolumns; i++)
+	{
+		attnums[i] = pgmqc_direct_column_number(rel, columns[i], types[i]);
+		if (i < nrequired && attnums[i] == 0)
+			*plain = false;
+	}
+	if (*plain &&
+		(*index = pgmqc_direct_open_int8_key(rel, AccessShareLock)) != NULL &&
+		(*index)->rd_index->indkey.values[0] !=
+		pgmqc_direct_column_number(rel, "msg_id", INT8OID))
+	{
+		index_close(*index, NoLock);
+		*index = NULL;
+	}
+	if (*index == NULL)
+	{
+		*plain = false;
+		table_close(rel, NoLock);
+		return NULL;
+	}
+	return rel;
 }

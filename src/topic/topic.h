@@ -39,6 +39,11 @@ extern int64 pgmqc_topic_settled_through(PgmqcQueue *topic, bool wait);
 extern bool pgmqc_partition_exists(int32 topic_id, int64 partno);
 extern bool pgmqc_partition_range(int32 topic_id, int64 *lowest, int64 *highest);
 extern int64 *pgmqc_partition_numbers(int32 topic_id, int *count);
+extern Relation pgmqc_log_partition_open(Oid relid, int ncolumns,
+										 const char *const *columns,
+										 const Oid *types, int nrequired,
+										 AttrNumber *attnums, Relation *index,
+										 bool *plain);
 extern void pgmqc_create_partition(int32 topic_id, int64 partition_size,
 								   int64 partno);
 extern void pgmqc_create_first_partitions(int32 topic_id, int64 partition_size,
