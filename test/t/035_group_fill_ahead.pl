@@ -129,4 +129,70 @@ ok( $node->poll_query_until(
 is(group_pos_of('ta', 'g2'), '1281 1280',
 	'the worker handed out 1,024 more, and the readers filled nothing since');
 
+# The worker's fills commit without waiting for the disk (its fill
+# transactions run with synchronous_commit off): whoever uses a fill
+# commits after it, and that flush covers the fill; a crash before loses
+# the rows handed out and the cursor move together.
+sql(q{
+SELECT pgmq_c.create_topic('tc');
+SELECT pgmq_c.create_group('tc', 'g1', start_at => 'earliest');
+SELECT count(*) FROM pgmq_c.send_batch('tc',
+	ARRAY(SELECT jsonb_build_object('n', i) FROM generate_series(1, 3000) i));
+});
+
+# a reader in a transaction block has the worker fill, reads, acks 100 and
+# commits; at once a crash (immediate stop: no shutdown checkpoint, WAL not
+# yet written is lost)
+is( (split /\n/, sql(q{
+BEGIN;
+CREATE TEMP TABLE r ON COMMIT DROP AS
+  SELECT msg_id FROM pgmq_c.read_group('tc', 'g1', '1 hour', 100, '10 s');
+SELECT count(*) FROM pgmq_c.ack('tc', 'g1', ARRAY(SELECT msg_id FROM r));
+SELECT count(*) || ' ' || min(msg_id) || ' ' || max(msg_id) FROM r;
+COMMIT;}))[-1],
+	'100 1 100',
+	'tc: a reader in a transaction block reads messages 1 to 100 and acks them');
+$node->stop('immediate');
+$node->start;
+is(group_pos_of('tc', 'g1'), '1025 924',
+	'after a crash the fill is there: the reader\'s commit flushed it with its own');
+
+# a fill nobody committed after: messages 101 to 1,024 read and acked
+# (autocommit, from what is there: no fill), then a reader in a transaction
+# block finds the group empty, has the worker fill, and rolls back
+is( sql(q{SELECT count(*) FROM pgmq_c.ack('tc', 'g1',
+	ARRAY(SELECT msg_id FROM pgmq_c.read_group('tc', 'g1', '1 hour', 924)))}),
+	'924', 'tc: messages 101 to 1,024 read and acked');
+is( (split /\n/, sql(q{
+BEGIN;
+SELECT count(*) || ' ' || min(msg_id) || ' ' || max(msg_id)
+  FROM pgmq_c.read_group('tc', 'g1', '1 hour', 100, '10 s');
+ROLLBACK;}))[-1],
+	'100 1025 1124',
+	'tc: the worker filled the group for a reader in a transaction block, which rolled back');
+$node->stop('immediate');
+$node->start;
+my $pos = group_pos_of('tc', 'g1');
+ok($pos eq '1025 0' || $pos eq '2049 1024',
+	"after a crash the second fill is there whole or not at all ($pos)");
+
+# either way every message not acknowledged is delivered once, in order
+my $drained = sql(q{
+DO $$
+DECLARE
+	ids bigint[];
+BEGIN
+	CREATE TABLE tc_drained (msg_id bigint);
+	LOOP
+		ids := ARRAY(SELECT msg_id FROM pgmq_c.read_group('tc', 'g1', '1 hour', 1000));
+		EXIT WHEN cardinality(ids) = 0;
+		INSERT INTO tc_drained SELECT unnest(ids);
+		PERFORM pgmq_c.ack('tc', 'g1', ids);
+	END LOOP;
+END $$;
+SELECT count(*) || ' ' || count(DISTINCT msg_id) || ' ' || min(msg_id) || ' ' || max(msg_id)
+  FROM tc_drained;});
+is($drained, '1976 1976 1025 3000',
+	'the drain after the crashes gets messages 1,025 to 3,000, each once');
+
 done_testing();
