@@ -403,3 +403,30 @@ SELECT count(*) AS seen_by_trigger FROM hand_seen;
 DROP TABLE hand_seen;
 SELECT pgmq_c.drop_topic('hand_t');
 DROP FUNCTION hand_seen();
+
+-- A partition a superuser detaches from the log takes its messages out of
+-- the topic, for the direct reads as for the statements (which read the
+-- log through its partitioned table): bodies of rows already handed out
+-- (group gl, leased once for no time) are gone, and neither the worker's
+-- fill (group gw, a reader in a transaction block) nor a reader's own (group
+-- ga, autocommit) hands out its messages.
+SELECT pgmq_c.create_topic('det_t', partition_size => 1000);
+SELECT pgmq_c.create_group('det_t', g, start_at => 'earliest') FROM unnest(ARRAY['gl', 'gw', 'ga']) g;
+SELECT count(*) AS sent FROM pgmq_c.send_batch('det_t',
+       (SELECT array_agg(jsonb_build_object('n', g) ORDER BY g) FROM generate_series(1, 1500) g));
+SELECT count(*) AS leased FROM pgmq_c.read_group('det_t', 'gl', '0 seconds', 1500);
+SELECT format('pgmq_c.t_%s', queue_id) AS det_log, format('pgmq_c.t_%s_p0', queue_id) AS det_p0
+  FROM pgmq_c.queues WHERE queue_name = 'det_t' \gset
+ALTER TABLE :det_log DETACH PARTITION :det_p0;
+SELECT count(*) AS read, min((message->>'n')::int) AS first, max((message->>'n')::int) AS last,
+       count(*) FILTER (WHERE msg_id <> (message->>'n')::bigint) AS other_bodies
+  FROM pgmq_c.read_group('det_t', 'gl', '1 hour', 2000);
+BEGIN;
+SELECT count(*) AS read, min((message->>'n')::int) AS first
+  FROM pgmq_c.read_group('det_t', 'gw', '1 hour', 2000, wait => '30 seconds');
+COMMIT;
+SELECT count(*) AS read, min((message->>'n')::int) AS first
+  FROM pgmq_c.read_group('det_t', 'ga', '1 hour', 2000);
+-- drop_topic drops the detached partition too
+SELECT pgmq_c.drop_topic('det_t');
+SELECT to_regclass(:'det_p0') AS detached_partition;

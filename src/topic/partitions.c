@@ -213,7 +213,8 @@ pgmqc_create_first_partitions(int32 topic_id, int64 partition_size,
  * (AccessShareLock): its primary key on msg_id in *index (an int8 key),
  * and in attnums the numbers of its columns[0..ncolumns-1] of types[...]
  * (0 for one it lacks; the first nrequired it must have).  NULL when it is
- * gone (*plain true) or not as pgmq_c makes it (*plain false).  Close the
+ * gone or no longer a partition (*plain true) or not as pgmq_c makes it
+ * (*plain false).  Close the
  * index and the table with NoLock.
  */
 Relation
@@ -229,6 +230,16 @@ pgmqc_log_partition_open(Oid relid, int ncolumns, const char *const *columns,
 	if (!OidIsValid(relid) ||
 		(rel = try_table_open(relid, AccessShareLock)) == NULL)
 		return NULL;
+	if (!rel->rd_rel->relispartition)
+	{
+		/*
+		 * Detached from the log (ALTER TABLE ... DETACH PARTITION): its
+		 * messages are gone from the topic, as for the statements, which read
+		 * the log through its partitioned table.
+		 */
+		table_close(rel, AccessShareLock);
+		return NULL;
+	}
 	*plain = rel->rd_rel->relkind == RELKIND_RELATION;
 	for (i = 0; i < ncolumns; i++)
 	{
