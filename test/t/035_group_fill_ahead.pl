@@ -163,6 +163,8 @@ is(group_pos_of('tc', 'g1'), '1025 924',
 is( sql(q{SELECT count(*) FROM pgmq_c.ack('tc', 'g1',
 	ARRAY(SELECT msg_id FROM pgmq_c.read_group('tc', 'g1', '1 hour', 924)))}),
 	'924', 'tc: messages 101 to 1,024 read and acked');
+# readers in transaction blocks fill themselves while no worker runs
+ok(defined worker_pid($node, 'postgres'), 'the worker runs again after the crash');
 is( (split /\n/, sql(q{
 BEGIN;
 SELECT count(*) || ' ' || min(msg_id) || ' ' || max(msg_id)
