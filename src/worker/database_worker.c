@@ -201,23 +201,23 @@ worker_xact(WorkerStep step, void (*work) (void *), void *arg)
 	snprintf(activity, sizeof(activity), "pgmq_c worker: %s", step_names[step]);
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
-	if (step == STEP_FILL)
-	{
-		/*
-		 * A fill need not wait for its commit to reach the disk: whoever uses
-		 * what it handed out (a reader's lease, an acknowledgement) commits
-		 * after it, and that commit's flush covers the fill's WAL. A crash
-		 * before loses the fill and its cursor move together, and the group
-		 * is filled again.
-		 */
-		(void) set_config_option("synchronous_commit", "off", PGC_SUSET,
-								 PGC_S_SESSION, GUC_ACTION_LOCAL, true, 0,
-								 false);
-	}
 	debug_query_string = activity;
 	pgstat_report_activity(STATE_RUNNING, activity);
 	PG_TRY();
 	{
+		if (step == STEP_FILL)
+		{
+			/*
+			 * A fill need not wait for its commit to reach the disk: whoever
+			 * uses what it handed out (a reader's lease, an acknowledgement)
+			 * commits after it, and that commit's flush covers the fill's
+			 * WAL. A crash before loses the fill and its cursor move
+			 * together, and the group is filled again.
+			 */
+			(void) set_config_option("synchronous_commit", "off", PGC_SUSET,
+									 PGC_S_SESSION, GUC_ACTION_LOCAL, true, 0,
+									 false);
+		}
 		if (!OidIsValid(get_extension_oid("pgmq_c", true)))
 			result = XACT_NOT_INSTALLED;
 		else
