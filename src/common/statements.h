@@ -433,12 +433,12 @@ typedef enum PgmqcStatement
 #define CURSOR_COL_NEXT_ID			1
 #define CURSOR_COL_SEEK_COUNT		2
 
-/* STMT_GROUP_FILL: a message row, then */
+/* STMT_GROUP_FILL: a message row, then (these three consecutive: group_fill.c) */
 #define FILL_COL_EXAMINED			8
 #define FILL_COL_LAST_EXAMINED		9
 #define FILL_COL_HANDED_OUT			10
 
-/* STMT_GROUP_HAND_OUT: a fill that leases nothing */
+/* STMT_GROUP_HAND_OUT: a fill that leases nothing (the same three, consecutive) */
 #define HAND_OUT_COL_EXAMINED		1
 #define HAND_OUT_COL_LAST_EXAMINED	2
 #define HAND_OUT_COL_HANDED_OUT		3

@@ -50,6 +50,29 @@
 #define FILL_MAX				(5 * PGMQC_MAX_BATCH)
 
 /*
+ * Run one of a fill's statements: stmt_0_5 on a catalog from before 0.6's
+ * retry columns; otherwise stmt where the topic has ordering keys, and
+ * stmt_0_6 (the statement without them) where it has none.  Its first row
+ * holds examined, last_examined and handed_out in three consecutive
+ * columns from first_col.
+ */
+static void
+run_fill_statement(PgmqcQueue *topic, PgmqcGroup *group,
+				   PgmqcStatement stmt_0_5, PgmqcStatement stmt,
+				   PgmqcStatement stmt_0_6, Datum *args, const char *nulls,
+				   long count, int first_col, int64 *examined,
+				   int64 *last_examined, int64 *handed_out)
+{
+	bool		isnull;
+
+	pgmqc_group_run(group, !group->retry.catalog_has_retries ? stmt_0_5 :
+					topic->has_keys ? stmt : stmt_0_6, args, nulls, count);
+	*examined = pgmqc_column_int64(0, first_col, &isnull);
+	*last_examined = pgmqc_column_int64(0, first_col + 1, &isnull);
+	*handed_out = pgmqc_column_int64(0, first_col + 2, &isnull);
+}
+
+/*
  * Hand the group's next messages to its table, leasing up to "lease" of
  * them to this reader for vt at once (they are then in SPI_tuptable, a
  * message row per lease, with the FILL_COL_* columns after it).  Returns
@@ -162,12 +185,10 @@ pgmqc_group_fill(PgmqcQueue *topic, PgmqcGroup *group, int32 lease,
 		args[2] = Int32GetDatum(limit);
 		if (lease > 0)
 		{
-			pgmqc_group_run(group, !group->retry.catalog_has_retries ? STMT_GROUP_FILL_0_5 :
-							topic->has_keys ? STMT_GROUP_FILL : STMT_GROUP_FILL_0_6,
-							args, nulls, 0);
-			examined = pgmqc_column_int64(0, FILL_COL_EXAMINED, &isnull);
-			last_examined = pgmqc_column_int64(0, FILL_COL_LAST_EXAMINED, &isnull);
-			handed_out = pgmqc_column_int64(0, FILL_COL_HANDED_OUT, &isnull);
+			run_fill_statement(topic, group, STMT_GROUP_FILL_0_5, STMT_GROUP_FILL,
+							   STMT_GROUP_FILL_0_6, args, nulls, 0,
+							   FILL_COL_EXAMINED, &examined, &last_examined,
+							   &handed_out);
 			(void) pgmqc_column(0, MESSAGE_COL_MSG_ID, &none_leased);
 		}
 		else
@@ -181,12 +202,10 @@ pgmqc_group_fill(PgmqcQueue *topic, PgmqcGroup *group, int32 lease,
 				!pgmqc_group_hand_out(topic, group, next_id, settled, limit,
 									  &examined, &last_examined, &handed_out))
 			{
-				pgmqc_group_run(group, !group->retry.catalog_has_retries ? STMT_GROUP_HAND_OUT_0_5 :
-								topic->has_keys ? STMT_GROUP_HAND_OUT : STMT_GROUP_HAND_OUT_0_6,
-								args, nulls, 1);
-				examined = pgmqc_column_int64(0, HAND_OUT_COL_EXAMINED, &isnull);
-				last_examined = pgmqc_column_int64(0, HAND_OUT_COL_LAST_EXAMINED, &isnull);
-				handed_out = pgmqc_column_int64(0, HAND_OUT_COL_HANDED_OUT, &isnull);
+				run_fill_statement(topic, group, STMT_GROUP_HAND_OUT_0_5,
+								   STMT_GROUP_HAND_OUT, STMT_GROUP_HAND_OUT_0_6,
+								   args, nulls, 1, HAND_OUT_COL_EXAMINED,
+								   &examined, &last_examined, &handed_out);
 			}
 			none_leased = true;
 		}
