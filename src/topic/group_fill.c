@@ -44,8 +44,12 @@
 
 /* messages a fill examines at least (see pgmqc_group_fill) */
 #define FILL_MIN				256
-/* ... a fill of the worker's, and the fewest ready messages it leaves alone */
-#define WORKER_FILL				(4 * FILL_MIN)
+/*
+ * ... a fill of the worker's, and the fewest ready messages it leaves alone
+ * (2,048: what a fill costs whatever its size, its transaction, watermark
+ * and cursor, is spread over that many messages)
+ */
+#define WORKER_FILL				(8 * FILL_MIN)
 /* messages one fill examines at most, in all its rounds */
 #define FILL_MAX				(5 * PGMQC_MAX_BATCH)
 
@@ -282,8 +286,10 @@ pgmqc_group_fill(PgmqcQueue *topic, PgmqcGroup *group, int32 lease,
  * out and no claim has reached lie between the group's claim front (the
  * highest msg_id its claims leased, in shared memory) and its cursor, so
  * when fewer ids than WORKER_FILL lie there, the group is filled without a
- * count.  (Rows behind the front whose lease ended are not in that
- * estimate: such a group may be handed its next messages a little early.)
+ * count; and the count starts at the front, not at the group's watermark,
+ * so that it does not walk the rows leased now.  (Rows behind the front
+ * whose lease ended are in neither: such a group may be handed its next
+ * messages a little early, which costs only their earlier insert.)
  */
 static void
 fill_one_group(const char *topic_name, const char *group_name)
@@ -305,7 +311,7 @@ fill_one_group(const char *topic_name, const char *group_name)
 													group->cache.relid));
 	if (group->cursor_seen - front >= WORKER_FILL)
 	{
-		args[0] = Int64GetDatum(watermark);
+		args[0] = Int64GetDatum(front);
 		args[1] = Int32GetDatum(WORKER_FILL);
 		pgmqc_group_run(group, STMT_GROUP_AVAILABLE, args, NULL, 1);
 	}
