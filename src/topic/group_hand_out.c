@@ -88,27 +88,31 @@ static const Oid log_types[LOG_COLUMNS] = {
 
 /*
  * The relid of the log partition holding msg_ids from partno on, skipping
- * partitions that retention dropped (looked up once: *lowest / *highest,
- * -1 until then): InvalidOid when there is none up to last_partno.
+ * partitions that do not exist (dropped by retention, or never made for
+ * the msg_ids a new timeline skipped: timelines.c): InvalidOid when there
+ * is none up to last_partno.  At the first missing one the numbers of the
+ * partitions that exist are looked up (*numbers, *count; NULL until then),
+ * and the walk goes on at the next of them, so that a gap of millions of
+ * partition numbers costs one catalog read, not a lookup of each name.
  */
 static Oid
 next_log_partition(int32 topic_id, int64 *partno, int64 last_partno,
-				   int64 *lowest, int64 *highest)
+				   int64 **numbers, int *count)
 {
 	while (*partno <= last_partno)
 	{
 		Oid			relid = pgmqc_relation_oid(REL_LOG_PARTITION, topic_id, *partno);
+		int			i;
 
 		if (OidIsValid(relid))
 			return relid;
-		if (*lowest < 0 && !pgmqc_partition_range(topic_id, lowest, highest))
+		if (*numbers == NULL)
+			*numbers = pgmqc_partition_numbers(topic_id, count);
+		for (i = 0; i < *count && (*numbers)[i] <= *partno; i++)
+			;
+		if (i == *count)
 			return InvalidOid;
-		if (*partno < *lowest)
-			*partno = *lowest;
-		else if (*partno >= *highest)
-			return InvalidOid;
-		else
-			(*partno)++;
+		*partno = (*numbers)[i];
 	}
 	return InvalidOid;
 }
@@ -149,8 +153,8 @@ pgmqc_group_hand_out(PgmqcQueue *topic, PgmqcGroup *group, int64 next_id,
 	AttrNumber	attnums[LOG_COLUMNS];
 	int64		partno;
 	int64		last_partno;
-	int64		lowest = -1;
-	int64		highest = -1;
+	int64	   *numbers = NULL;
+	int			count = 0;
 	bool		plain = true;
 	bool		keys = topic->has_keys;
 
@@ -182,7 +186,7 @@ pgmqc_group_hand_out(PgmqcQueue *topic, PgmqcGroup *group, int64 next_id,
 		IndexScanDesc scan;
 
 		relid = next_log_partition(topic->queue_id, &partno, last_partno,
-								   &lowest, &highest);
+								   &numbers, &count);
 		if (!OidIsValid(relid))
 			break;
 		part = pgmqc_log_partition_open(relid, LOG_COLUMNS, log_columns,
@@ -293,6 +297,8 @@ pgmqc_group_hand_out(PgmqcQueue *topic, PgmqcGroup *group, int64 next_id,
 	pfree(values);
 	pfree(nulls);
 	pfree(map);
+	if (numbers != NULL)
+		pfree(numbers);
 	/* the rows handed out are seen by the commands that follow */
 	if (*handed_out > 0)
 		CommandCounterIncrement();
