@@ -498,6 +498,24 @@ SELECT pgmq_c.delete('ord_direct', :b2) AS deleted;
 SELECT count(*) AS key_rows FROM :ord_direct_keys;
 DROP TRIGGER ord_direct_seen ON :ord_direct_keys;
 DROP FUNCTION ord_direct_seen();
+-- a pending table's index a superuser made on (ordering_key, msg_id DESC),
+-- first in the table's index list once pgmq_c's own is rebuilt
+-- concurrently: the release keeps to send order and makes c2 the head, not c3
+SELECT format('pgmq_c.p_%s', queue_id) AS ord_direct_pending
+  FROM pgmq_c.list_queues() WHERE queue_name = 'ord_direct' \gset
+SELECT i.indexrelid::regclass AS ord_direct_pending_index
+  FROM pg_index i
+ WHERE i.indrelid = :'ord_direct_pending'::regclass
+   AND pg_get_indexdef(i.indexrelid) LIKE '%(ordering_key, msg_id)' \gset
+CREATE INDEX ord_direct_newest ON :ord_direct_pending (ordering_key, msg_id DESC);
+REINDEX INDEX CONCURRENTLY :ord_direct_pending_index;
+SELECT pgmq_c.send('ord_direct', '{"m": "c1"}', ordering_key => 'c') AS c1 \gset
+SELECT pgmq_c.send('ord_direct', '{"m": "c2"}', ordering_key => 'c') AS c2 \gset
+SELECT pgmq_c.send('ord_direct', '{"m": "c3"}', ordering_key => 'c') AS c3 \gset
+SELECT message->>'m' AS m FROM pgmq_c.read('ord_direct', '1 hour', 10);
+SELECT pgmq_c.delete('ord_direct', :c1) AS deleted;
+SELECT message->>'m' AS m FROM pgmq_c.read('ord_direct', '1 hour', 10);
+DROP INDEX pgmq_c.ord_direct_newest;
 SELECT pgmq_c.drop_queue('ord_direct');
 
 DROP FUNCTION pgmqc_test.ord_where(text), pgmqc_test.ord_keys(text);

@@ -169,4 +169,65 @@ SELECT msg_id = :d11 AS second, read_ct, message FROM pgmq_c.pop('direct', 10);
 SELECT count(*) AS more FROM pgmq_c.pop('direct', 10);
 COMMIT;
 SELECT count(*) AS rows_left FROM :direct_table;
+-- an inheritance child a superuser gave the table: the statements (no ONLY)
+-- read its rows, and so do reads, which then use them
+SELECT pgmq_c.purge_queue('direct') >= 0 AS purged;
+CREATE TABLE direct_child () INHERITS (:direct_table);
+INSERT INTO direct_child (msg_id, message) VALUES (1000000, '{"in": "child"}');
+SELECT msg_id, message, read_ct FROM pgmq_c.read('direct', '1 minute', 10);
+DROP TABLE direct_child;
+-- a NOT NULL constraint a superuser added holds for direct sends as for
+-- the statement: a send without headers is refused (23502), one with them
+-- is stored
+ALTER TABLE :direct_table ALTER COLUMN headers SET NOT NULL;
+DO $$
+BEGIN
+  PERFORM pgmq_c.send('direct', '{"n": 12}');
+EXCEPTION WHEN not_null_violation THEN
+  RAISE NOTICE 'send refused: % (SQLSTATE %)', regexp_replace(SQLERRM, 'q_[0-9]+', 'q_<id>'), SQLSTATE;
+END $$;
+SELECT pgmq_c.send('direct', '{"n": 13}', '{"h": 13}') > 0 AS sent_with_headers;
+SELECT message, headers FROM :direct_table;
+ALTER TABLE :direct_table ALTER COLUMN headers DROP NOT NULL;
+-- published without a replica identity, the table refuses the lease and
+-- the delete of a direct read or delete as it refuses UPDATE and DELETE
+-- statements (55000), and keeps the message
+ALTER TABLE :direct_table REPLICA IDENTITY NOTHING;
+SET client_min_messages = error;	-- wal_level's warning
+CREATE PUBLICATION direct_pub FOR TABLE :direct_table;
+RESET client_min_messages;
+DO $$
+BEGIN
+  PERFORM pgmq_c.read('direct', '1 minute', 10);
+EXCEPTION WHEN object_not_in_prerequisite_state THEN
+  RAISE NOTICE 'read refused: % (SQLSTATE %)', regexp_replace(SQLERRM, 'q_[0-9]+', 'q_<id>'), SQLSTATE;
+END $$;
+DO $$
+BEGIN
+  PERFORM pgmq_c.pop('direct', 10);
+EXCEPTION WHEN object_not_in_prerequisite_state THEN
+  RAISE NOTICE 'pop refused (SQLSTATE %)', SQLSTATE;
+END $$;
+SELECT message, read_ct FROM :direct_table;
+DROP PUBLICATION direct_pub;
+ALTER TABLE :direct_table REPLICA IDENTITY DEFAULT;
+SELECT message, read_ct FROM pgmq_c.pop('direct', 10);
+-- an index a superuser gave the delayed table on deliver_at, descending,
+-- which stands first once pgmq_c's own is rebuilt concurrently (a newer
+-- OID): the read's probe for due messages keeps to the ascending order,
+-- so a due message is not held back by a later one
+SELECT format('pgmq_c.d_%s', queue_id) AS direct_delayed
+  FROM pgmq_c.list_queues() WHERE queue_name = 'direct' \gset
+SELECT i.indexrelid::regclass AS direct_delayed_index
+  FROM pg_index i
+ WHERE i.indrelid = :'direct_delayed'::regclass
+   AND pg_get_indexdef(i.indexrelid) LIKE '%(deliver_at)' \gset
+SELECT pgmq_c.send('direct', '{"due": "first"}', delay => '1 hour') AS due1 \gset
+SELECT pgmq_c.send('direct', '{"due": "later"}', delay => '2 hours') > 0 AS sent_later;
+CREATE INDEX direct_delayed_latest ON :direct_delayed (deliver_at DESC);
+REINDEX INDEX CONCURRENTLY :direct_delayed_index;
+UPDATE :direct_delayed SET deliver_at = clock_timestamp() - interval '1 second'
+ WHERE msg_id = :due1;
+SELECT message FROM pgmq_c.read('direct', '1 minute', 10);
+DROP INDEX pgmq_c.direct_delayed_latest;
 SELECT pgmq_c.drop_queue('direct');

@@ -45,6 +45,7 @@
 #include "catalog/index.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_am.h"
+#include "catalog/pg_type.h"
 #include "common/hashfn.h"
 #include "executor/executor.h"
 #include "executor/spi.h"
@@ -91,6 +92,9 @@
 
 static const char *const dedup_columns[DEDUP_NATTS] = {
 	"queue_id", "dedup_id", "msg_id", "first_at"
+};
+static const Oid dedup_types[DEDUP_NATTS] = {
+	INT4OID, TEXTOID, INT8OID, TIMESTAMPTZOID
 };
 
 /* A partition of pgmq_c.dedup_ids, open, with its lookup index. */
@@ -185,7 +189,8 @@ open_partition(Oid relid, DedupPartition *part)
 	if (part->heap == NULL)
 		return false;
 	plain = part->heap->rd_rel->relispartition &&
-		pgmqc_direct_columns_named(part->heap, dedup_columns, DEDUP_NATTS) &&
+		pgmqc_direct_columns_named(part->heap, dedup_columns, dedup_types,
+								   DEDUP_NATTS) &&
 		pgmqc_direct_heap_plain(part->heap);
 
 	/* the index that serves lookups; every index must take direct inserts */
@@ -201,7 +206,8 @@ open_partition(Oid relid, DedupPartition *part)
 			form->indnkeyatts >= 2 &&
 			form->indkey.values[0] == DEDUP_ATT_QUEUE_ID &&
 			form->indkey.values[1] == DEDUP_ATT_DEDUP_ID &&
-			RelationGetIndexPredicate(index) == NIL)
+			RelationGetIndexPredicate(index) == NIL &&
+			pgmqc_direct_index_sorts_plain(part->heap, index))
 			part->index = index;
 		else
 			index_close(index, NoLock);

@@ -199,7 +199,8 @@ claim_columns_found(Relation rel, AttrNumber *attnums, bool group)
 
 /*
  * A group table's index on (ordering_key, msg_id), a btree whose predicate
- * is at most "ordering_key IS NOT NULL" (its template's), opened; NULL when
+ * is at most "ordering_key IS NOT NULL" (its template's) and which sorts as
+ * the template's does (pgmqc_direct_index_sorts_plain), opened; NULL when
  * there is none.
  */
 static Relation
@@ -217,7 +218,8 @@ open_key_index(Relation rel, AttrNumber key_attnum, AttrNumber id_attnum)
 		bool		fits = index->rd_rel->relam == BTREE_AM_OID &&
 		index->rd_index->indisvalid &&
 		index->rd_index->indnkeyatts == 2 &&
-		keys->values[0] == key_attnum && keys->values[1] == id_attnum;
+		keys->values[0] == key_attnum && keys->values[1] == id_attnum &&
+		pgmqc_direct_index_sorts_plain(rel, index);
 
 		if (fits && predicate != NIL)
 		{

@@ -12,8 +12,8 @@
  * would not fire or check; no exclusion constraints or deferred uniqueness,
  * which its index inserts would not check (index expressions and
  * predicates it does evaluate); the columns the caller expects.
- * pgmqc_direct_table_plain() and pgmqc_direct_writable() check this on the
- * open relation (its relcache entry: no catalog reads); a caller whose
+ * pgmqc_direct_table_plain() and pgmqc_direct_columns_fit() check this on
+ * the open relation (its relcache entry: no catalog reads); a caller whose
  * table fails the check runs its statement instead, or refuses.
  *
  * Copyright (c) 2026, pgmq_c developers
@@ -33,13 +33,16 @@
 #include "catalog/index.h"
 #include "catalog/pg_am.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_collation.h"
 #include "catalog/pg_type.h"
 #include "executor/executor.h"
 #include "nodes/pg_list.h"
 #include "utils/datum.h"
 #include "utils/fmgroids.h"
+#include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
+#include "utils/typcache.h"
 
 #include "common/direct_rows.h"
 
@@ -47,7 +50,9 @@
  * Whether rows can be written into rel itself directly, its indexes left
  * aside: an ordinary heap table without triggers, rules, row security,
  * CHECK constraints or stored generated columns (an executor would fire,
- * check or compute them).  The caller holds a lock on rel.
+ * check or compute them), and without inheritance children (whose rows
+ * the statements, without ONLY, would see).  The caller holds a lock on
+ * rel.
  */
 bool
 pgmqc_direct_heap_plain(Relation rel)
@@ -55,6 +60,7 @@ pgmqc_direct_heap_plain(Relation rel)
 	TupleDesc	desc = RelationGetDescr(rel);
 
 	return rel->rd_rel->relkind == RELKIND_RELATION &&
+		!rel->rd_rel->relhassubclass &&
 		rel->rd_rel->relam == HEAP_TABLE_AM_OID && rel->trigdesc == NULL &&
 		rel->rd_rules == NULL && !rel->rd_rel->relrowsecurity &&
 		(desc->constr == NULL ||
@@ -70,6 +76,46 @@ pgmqc_direct_index_plain(Relation index)
 {
 	return index->rd_index->indisvalid && index->rd_index->indisready &&
 		index->rd_index->indimmediate && !index->rd_index->indisexclusion;
+}
+
+/*
+ * Whether the key columns of index, an index of rel, sort as those of
+ * pgmq_c's own btree indexes do: ascending, nulls last, each with its
+ * type's default operator family, and with a deterministic collation
+ * (pgmq_c's walks compare text keys for equality only, and the lookup
+ * index of deduplication ids is COLLATE "C").  A walk in another order
+ * (DESC, text_pattern_ops) would not be the statements' order, nor would a
+ * case-insensitive collation's equality be theirs; and a superuser's index
+ * on the same columns may come first in rel's index list, since REINDEX
+ * CONCURRENTLY gives pgmq_c's own a newer OID.
+ */
+bool
+pgmqc_direct_index_sorts_plain(Relation rel, Relation index)
+{
+	TupleDesc	desc = RelationGetDescr(rel);
+	int			i;
+
+	if (index->rd_rel->relam != BTREE_AM_OID)
+		return false;
+	for (i = 0; i < index->rd_index->indnkeyatts; i++)
+	{
+		AttrNumber	attnum = index->rd_index->indkey.values[i];
+		Oid			collation = index->rd_indcollation[i];
+		Form_pg_attribute att;
+
+		if (attnum <= 0 || attnum > desc->natts)
+			return false;		/* an expression */
+		att = TupleDescAttr(desc, attnum - 1);
+		if (index->rd_indoption[i] != 0 ||
+			index->rd_opfamily[i] !=
+			lookup_type_cache(att->atttypid, TYPECACHE_BTREE_OPFAMILY)->btree_opf)
+			return false;
+		if (OidIsValid(collation) && collation != C_COLLATION_OID &&
+			collation != DEFAULT_COLLATION_OID &&
+			!get_collation_isdeterministic(collation))
+			return false;
+	}
+	return true;
 }
 
 /*
@@ -103,11 +149,11 @@ pgmqc_direct_table_plain(Relation rel)
 
 /*
  * Whether rel's columns are columns[0..ncolumns-1], in that order, none
- * dropped.
+ * dropped, of types[0..ncolumns-1].
  */
 bool
 pgmqc_direct_columns_named(Relation rel, const char *const *columns,
-						   int ncolumns)
+						   const Oid *types, int ncolumns)
 {
 	TupleDesc	desc = RelationGetDescr(rel);
 	int			i;
@@ -115,22 +161,14 @@ pgmqc_direct_columns_named(Relation rel, const char *const *columns,
 	if (desc->natts != ncolumns)
 		return false;
 	for (i = 0; i < ncolumns; i++)
-		if (TupleDescAttr(desc, i)->attisdropped ||
-			strcmp(NameStr(TupleDescAttr(desc, i)->attname), columns[i]) != 0)
-			return false;
-	return true;
-}
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
 
-/*
- * Whether rows can be written into rel directly: a plain table (above)
- * whose columns are columns[0..ncolumns-1], in that order.  The caller
- * holds a lock on rel.
- */
-bool
-pgmqc_direct_writable(Relation rel, const char *const *columns, int ncolumns)
-{
-	return pgmqc_direct_columns_named(rel, columns, ncolumns) &&
-		pgmqc_direct_table_plain(rel);
+		if (att->attisdropped || att->atttypid != types[i] ||
+			strcmp(NameStr(att->attname), columns[i]) != 0)
+			return false;
+	}
+	return true;
 }
 
 /*
@@ -182,6 +220,29 @@ no_fit:
 }
 
 /*
+ * Refuse a row with a NULL in a NOT NULL column of rel, as an INSERT would
+ * (the executor's ExecConstraints): pgmq_c leaves NULL only columns its
+ * tables allow to be, but a superuser may have altered one.
+ */
+static void
+check_not_null(Relation rel, const bool *nulls)
+{
+	TupleDesc	desc = RelationGetDescr(rel);
+	int			i;
+
+	if (desc->constr == NULL || !desc->constr->has_not_null)
+		return;
+	for (i = 0; i < desc->natts; i++)
+		if (nulls[i] && TupleDescAttr(desc, i)->attnotnull)
+			ereport(ERROR,
+					(errcode(ERRCODE_NOT_NULL_VIOLATION),
+					 errmsg("null value in column \"%s\" of relation \"%s\" violates not-null constraint",
+							NameStr(TupleDescAttr(desc, i)->attname),
+							RelationGetRelationName(rel)),
+					 errtablecol(rel, i + 1)));
+}
+
+/*
  * Insert the row of columns (their values now set) into rel, as mapped by
  * pgmqc_direct_columns_fit(); see pgmqc_direct_insert() for the rest.
  */
@@ -200,6 +261,7 @@ pgmqc_direct_insert_columns(Relation rel, const PgmqcDirectColumn *columns,
 		values[i] = map[i] < 0 ? (Datum) 0 : columns[map[i]].value;
 		nulls[i] = map[i] < 0 || columns[map[i]].isnull;
 	}
+	check_not_null(rel, nulls);
 	tuple = heap_form_tuple(desc, values, nulls);
 	pgmqc_direct_insert(rel, tuple);
 	heap_freetuple(tuple);
@@ -469,6 +531,7 @@ pgmqc_direct_batch_add(PgmqcDirectBatch *batch, Datum *values, bool *nulls)
 {
 	TupleTableSlot *slot;
 
+	check_not_null(batch->rel, nulls);
 	if (batch->nslots == batch->capacity)
 		batch_flush(batch);
 	slot = batch->slots[batch->nslots];
@@ -525,6 +588,8 @@ pgmqc_direct_change(Relation rel, TupleTableSlot *slot, Snapshot snapshot,
 	TM_FailureData failure;
 	TM_Result	result;
 
+	/* a table published without a replica identity refuses, as for SQL */
+	CheckCmdReplicaIdentity(rel, newtuple == NULL ? CMD_DELETE : CMD_UPDATE);
 	if (newtuple == NULL)
 		result = heap_delete(rel, &tid, cid, InvalidSnapshot, true, &failure,
 							 false);
@@ -585,7 +650,7 @@ pgmqc_direct_column_number(Relation rel, const char *name, Oid type)
 
 /*
  * The primary key of rel when it is one int8 column (a btree without
- * predicate), opened with lockmode; NULL otherwise.
+ * predicate, in the default order), opened with lockmode; NULL otherwise.
  */
 Relation
 pgmqc_direct_open_int8_key(Relation rel, LOCKMODE lockmode)
@@ -601,7 +666,8 @@ pgmqc_direct_open_int8_key(Relation rel, LOCKMODE lockmode)
 		index->rd_index->indkey.values[0] == 0 ||
 		TupleDescAttr(RelationGetDescr(rel),
 					  index->rd_index->indkey.values[0] - 1)->atttypid != INT8OID ||
-		RelationGetIndexPredicate(index) != NIL)
+		RelationGetIndexPredicate(index) != NIL ||
+		!pgmqc_direct_index_sorts_plain(rel, index))
 	{
 		index_close(index, lockmode);
 		return NULL;
@@ -742,8 +808,9 @@ pgmqc_direct_delete_receipt(Oid relid, int64 msg_id, bool has_read_ct,
 
 /*
  * The btree index of rel whose key columns are first and then second (0:
- * first only), without predicate, opened with lockmode; NULL when there is
- * none.
+ * first only), without predicate, sorting as pgmq_c's own indexes do
+ * (pgmqc_direct_index_sorts_plain), opened with lockmode; NULL when there
+ * is none.
  */
 Relation
 pgmqc_direct_open_column_index(Relation rel, AttrNumber first,
@@ -764,7 +831,8 @@ pgmqc_direct_open_column_index(Relation rel, AttrNumber first,
 			index->rd_index->indnkeyatts == nkeys &&
 			keys->values[0] == first &&
 			(nkeys == 1 || keys->values[1] == second) &&
-			RelationGetIndexPredicate(index) == NIL)
+			RelationGetIndexPredicate(index) == NIL &&
+			pgmqc_direct_index_sorts_plain(rel, index))
 		{
 			found = index;
 			break;

@@ -55,18 +55,17 @@ typedef bool (*PgmqcDirectRecheck) (TupleTableSlot *slot, void *arg);
 
 extern bool pgmqc_direct_heap_plain(Relation rel);
 extern bool pgmqc_direct_index_plain(Relation index);
+extern bool pgmqc_direct_index_sorts_plain(Relation rel, Relation index);
 extern bool pgmqc_direct_table_plain(Relation rel);
 extern bool pgmqc_direct_columns_named(Relation rel,
 									   const char *const *columns,
-									   int ncolumns);
+									   const Oid *types, int ncolumns);
 extern int *pgmqc_direct_columns_fit(Relation rel,
 									 const PgmqcDirectColumn *columns,
 									 int ncolumns);
 extern void pgmqc_direct_insert_columns(Relation rel,
 										const PgmqcDirectColumn *columns,
 										const int *map);
-extern bool pgmqc_direct_writable(Relation rel, const char *const *columns,
-								  int ncolumns);
 extern void pgmqc_direct_insert(Relation rel, HeapTuple tuple);
 extern PgmqcDirectBatch *pgmqc_direct_batch_begin(Relation rel, int capacity);
 extern void pgmqc_direct_batch_add(PgmqcDirectBatch *batch, Datum *values,

@@ -188,6 +188,26 @@ sql(q{DROP TRIGGER dd_trigger ON pgmq_c.dedup_ids_default});
 isnt(sql(q{SELECT pgmq_c.send('dd_default', '{"n": 7}', dedup_id => 'refused')}),
 	'', 'without the trigger, sends with ids work again');
 
+# a column of another type (msg_id made numeric by hand): the direct reads
+# would take its values for int8s, so sends with ids, known or new, are
+# refused the same way; with the type back they work, and a known id gives
+# its first msg_id
+my $refused_id = sql(q{SELECT pgmq_c.send('dd_default', '{"n": 8}', dedup_id => 'refused')});
+sql(q{ALTER TABLE pgmq_c.dedup_ids ALTER COLUMN msg_id TYPE numeric});
+for my $id ('refused', 'typed')
+{
+	($ret, $stdout, $stderr) = $node->psql('postgres',
+		qq{SELECT pgmq_c.send('dd_default', '{"n": 9}', dedup_id => '$id')},
+		extra_params => [ '-v', 'VERBOSITY=verbose' ]);
+	like(
+		$stderr,
+		qr/55000: "dedup_ids_[a-z0-9_]+" is not a deduplication partition as pgmq_c makes them/,
+		"with msg_id numeric, a send with the id '$id' is refused (55000)");
+}
+sql(q{ALTER TABLE pgmq_c.dedup_ids ALTER COLUMN msg_id TYPE bigint});
+is(sql(q{SELECT pgmq_c.send('dd_default', '{"n": 10}', dedup_id => 'refused')}),
+	$refused_id, 'with the type back, a known id gives its first msg_id');
+
 # 8. The index entries of the direct writes: amcheck's heapallindexed check
 # fails if any row of a partition is missing from an index of it.  Into
 # the lookup index alone (the default partition as pgmq_c made it), then
