@@ -427,6 +427,45 @@ SELECT pgmq_c.drop_topic('rg_mix');
 SELECT pgmq_c.drop_queue('rg_mix_dlq');
 
 --
+-- A dead letter whose topic was dropped and made again under its name
+-- stays in the dead-letter queue: the new topic numbers its messages from
+-- 1 again, and its msg_id 1 is another message (the enqueued_at the dead
+-- letter recorded tells them apart)
+--
+SELECT pgmq_c.create_queue('rg_re_dlq');
+SELECT pgmq_c.create_topic('rg_re');
+SELECT pgmq_c.create_group('rg_re', 'g', 'earliest', max_deliveries => 1,
+                           dead_letter_queue => 'rg_re_dlq');
+SELECT pgmq_c.send('rg_re', '{"m": "old"}') AS old_id \gset
+SELECT msg_id = :old_id AS read_old FROM pgmq_c.read_group('rg_re', 'g', '1 hour', 1);
+SELECT pgmq_c.nack('rg_re', 'g', :old_id) AS nacked;
+SELECT message, headers->'pgmq_c_dead_letter'->>'msg_id' = :'old_id' AS dead_letter_of_old
+  FROM pgmq_c.read('rg_re_dlq', '0 seconds', 10);
+SELECT pgmq_c.drop_topic('rg_re');
+SELECT pgmq_c.create_topic('rg_re');
+SELECT pgmq_c.create_group('rg_re', 'g', 'earliest');
+SELECT pgmq_c.send('rg_re', '{"m": "new"}') = :old_id AS same_msg_id;
+SELECT message FROM pgmq_c.read_group('rg_re', 'g', '1 hour', 10);
+SELECT pgmq_c.ack('rg_re', 'g', :old_id) AS acked_new;
+SELECT pgmq_c.redrive('rg_re_dlq');
+SELECT count(*) AS redelivered FROM pgmq_c.read_group('rg_re', 'g', '1 hour', 10);
+SELECT message FROM pgmq_c.read('rg_re_dlq', '0 seconds', 10);
+-- a dead letter whose recorded enqueued_at is not a time (headers are the
+-- sender's to write) goes back by msg_id alone, as one without it would
+SELECT pgmq_c.send('rg_re', '{"m": "second"}') AS second_id \gset
+SELECT pgmq_c.purge_queue('rg_re_dlq');
+SELECT pgmq_c.send('rg_re_dlq', '{"m": "second"}',
+       jsonb_build_object('pgmq_c_dead_letter', jsonb_build_object(
+         'topic', 'rg_re', 'group', 'g', 'msg_id', :second_id, 'enqueued_at', 'not a time')))
+       > 0 AS forged;
+SELECT message FROM pgmq_c.read_group('rg_re', 'g', '1 hour', 10);
+SELECT pgmq_c.ack('rg_re', 'g', :second_id) AS acked_second;
+SELECT pgmq_c.redrive('rg_re_dlq');
+SELECT message, read_ct FROM pgmq_c.read_group('rg_re', 'g', '0 seconds', 10);
+SELECT pgmq_c.drop_topic('rg_re');
+SELECT pgmq_c.drop_queue('rg_re_dlq');
+
+--
 -- Clean up
 --
 SELECT pgmq_c.drop_topic('rg_dl');

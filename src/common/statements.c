@@ -823,7 +823,8 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		"headers OPERATOR(pg_catalog.->) 'pgmq_c_dead_letter' OPERATOR(pg_catalog.->>) 'queue', "
 		"headers OPERATOR(pg_catalog.->) 'pgmq_c_dead_letter' OPERATOR(pg_catalog.->>) 'topic', "
 		"headers OPERATOR(pg_catalog.->) 'pgmq_c_dead_letter' OPERATOR(pg_catalog.->>) 'group', "
-		"headers OPERATOR(pg_catalog.->) 'pgmq_c_dead_letter' OPERATOR(pg_catalog.->>) 'msg_id' "
+		"headers OPERATOR(pg_catalog.->) 'pgmq_c_dead_letter' OPERATOR(pg_catalog.->>) 'msg_id', "
+		"headers OPERATOR(pg_catalog.->) 'pgmq_c_dead_letter' OPERATOR(pg_catalog.->>) 'enqueued_at' "
 		"FROM {messages} WHERE msg_id OPERATOR(pg_catalog.>=) $1 "
 		"AND vt OPERATOR(pg_catalog.<=) pg_catalog.clock_timestamp() "
 		"ORDER BY msg_id LIMIT $2 FOR UPDATE SKIP LOCKED",
@@ -1205,20 +1206,33 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 	 * redrive() to a group: the messages $1 the topic still holds go back to
 	 * group $2 (those below its cursor into its table; the others it reads
 	 * anyway), and its seek count moves on, so that readers look below their
-	 * watermarks again.  Returns the msg_ids found.
+	 * watermarks again.  A message is the topic's when its msg_id is there
+	 * with the enqueued_at it was dead-lettered with ($3, in the same order;
+	 * NULL: not known): a topic dropped and made again under its name numbers
+	 * its messages from 1 again.  Returns a row for each of $1, in order: the
+	 * msg_id, whether any rows went back, whether the topic holds that
+	 * msg_id, and whether it is that message.
 	 */
 	[STMT_GROUP_REDRIVE] = {
 		ON_GROUP,
 		"WITH c AS (SELECT next_id FROM {cursors} WHERE group_id OPERATOR(pg_catalog.=) $2 FOR UPDATE), "
-		"l AS (SELECT msg_id, {key:} AS ordering_key FROM {log} WHERE msg_id OPERATOR(pg_catalog.=) ANY ($1)), "
+		"r AS (SELECT * FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($3)) "
+		"WITH ORDINALITY AS r(id, at, n)), "
+		"t AS (SELECT t.msg_id, t.enqueued_at, {key:t} AS ordering_key FROM {log} t "
+		"WHERE t.msg_id OPERATOR(pg_catalog.=) ANY ($1)), "
+		"l AS (SELECT DISTINCT t.msg_id, t.ordering_key FROM t JOIN r "
+		"ON r.id OPERATOR(pg_catalog.=) t.msg_id "
+		"WHERE r.at IS NULL OR r.at OPERATOR(pg_catalog.=) t.enqueued_at), "
 		"i AS (INSERT INTO {group} (msg_id, read_ct, vt{if_keys:, ordering_key}) "
 		"SELECT l.msg_id, 0, pg_catalog.clock_timestamp(){if_keys:, l.ordering_key} FROM l, c "
 		"WHERE l.msg_id OPERATOR(pg_catalog.<) c.next_id "
 		"ON CONFLICT (msg_id) DO NOTHING RETURNING msg_id), "
 		"u AS (UPDATE {cursors} SET epoch = epoch OPERATOR(pg_catalog.+) 1 "
 		"WHERE group_id OPERATOR(pg_catalog.=) $2 AND EXISTS (SELECT 1 FROM i) RETURNING 1) "
-		"SELECT l.msg_id, (SELECT pg_catalog.count(*) FROM u) FROM l",
-		2, {INT8ARRAYOID, INT4OID}
+		"SELECT r.id, EXISTS (SELECT 1 FROM u), t.msg_id IS NOT NULL, "
+		"t.msg_id IS NOT NULL AND (r.at IS NULL OR r.at OPERATOR(pg_catalog.=) t.enqueued_at) "
+		"FROM r LEFT JOIN t ON t.msg_id OPERATOR(pg_catalog.=) r.id ORDER BY r.n",
+		3, {INT8ARRAYOID, INT4OID, TIMESTAMPTZARRAYOID}
 	},
 	[STMT_GROUP_STATS] = {
 		ON_GROUP,

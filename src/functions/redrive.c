@@ -34,6 +34,7 @@
 #include "postgres.h"
 
 #include "miscadmin.h"
+#include "utils/datetime.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 
@@ -62,6 +63,8 @@ typedef struct DeadLetter
 	char	   *topic;			/* a topic and */
 	char	   *group;			/* a group */
 	int64		original_id;	/* its msg_id there (topics only), or -1 */
+	TimestampTz original_at;	/* when it was sent there, */
+	bool		original_at_known;	/* if the headers say */
 	bool		handled;		/* with its group, earlier in the batch */
 	bool		moved;
 } DeadLetter;
@@ -75,6 +78,39 @@ typedef struct RedriveCounts
 	int64		not_permitted;	/* the caller may not write there */
 	int64		past_retention; /* the topic no longer holds the message */
 } RedriveCounts;
+
+/*
+ * The time in text, as a dead letter's headers hold its enqueued_at (JSON's
+ * form of a timestamptz); false, without an error, when it is not a finite
+ * time: headers are the sender's to write.
+ */
+static bool
+parse_time(const char *text, TimestampTz *result)
+{
+	char		workbuf[MAXDATELEN + 1];
+	char	   *field[MAXDATEFIELDS];
+	int			ftype[MAXDATEFIELDS];
+	int			nf;
+	int			dtype;
+	struct pg_tm tm;
+	fsec_t		fsec;
+	int			tz;
+#if PG_VERSION_NUM >= 160000
+	DateTimeErrorExtra extra;
+#endif
+
+	if (strlen(text) > MAXDATELEN ||
+		ParseDateTime(text, workbuf, sizeof(workbuf), field, ftype,
+					  MAXDATEFIELDS, &nf) != 0 ||
+#if PG_VERSION_NUM >= 160000
+		DecodeDateTime(field, ftype, nf, &dtype, &tm, &fsec, &tz, &extra) != 0 ||
+#else
+		DecodeDateTime(field, ftype, nf, &dtype, &tm, &fsec, &tz) != 0 ||
+#endif
+		dtype != DTK_DATE)
+		return false;
+	return tm2timestamp(&tm, fsec, &tz, result) == 0 && IS_VALID_TIMESTAMP(*result);
+}
 
 static char *
 text_column(int row, int column)
@@ -126,6 +162,8 @@ read_batch(int n)
 			if (errno == 0 && *end == '\0' && end != id && value > 0)
 				d->original_id = value;
 		}
+		id = text_column(i, REDRIVE_COL_ORIGINAL_AT);
+		d->original_at_known = id != NULL && parse_time(id, &d->original_at);
 	}
 	return letters;
 }
@@ -179,8 +217,9 @@ to_origin_group(DeadLetter *letters, int n, int first, RedriveCounts *counts)
 	PgmqcQueue *topic = NULL;
 	PgmqcGroup *group = NULL;
 	int64	   *ids = palloc(n * sizeof(int64));
+	TimestampTz *ats = palloc(n * sizeof(TimestampTz));
+	bool	   *at_known = palloc(n * sizeof(bool));
 	int			nids = 0;
-	int			found;
 	int			i;
 	int			j;
 
@@ -206,31 +245,36 @@ to_origin_group(DeadLetter *letters, int n, int first, RedriveCounts *counts)
 			counts->no_origin++;
 		else
 		{
-			ids[nids++] = letters[i].original_id;
+			ids[nids] = letters[i].original_id;
+			ats[nids] = letters[i].original_at;
+			at_known[nids++] = letters[i].original_at_known;
 			letters[i].moved = true;	/* unless the topic lost it */
 		}
 	}
 	if (nids == 0)
 		return;
 
-	found = pgmqc_group_redrive(topic, group, ids, nids);
+	pgmqc_group_redrive(topic, group, ids, ats, at_known, nids);
+	j = 0;						/* the row of letters[i], in the order of ids */
 	for (i = first; i < n; i++)
 	{
 		bool		isnull;
-		bool		kept = false;
 
 		if (!letters[i].moved || letters[i].queue != NULL ||
 			letters[i].topic == NULL || letters[i].group == NULL ||
 			strcmp(letters[i].topic, d->topic) != 0 ||
 			strcmp(letters[i].group, d->group) != 0)
 			continue;
-		for (j = 0; j < found && !kept; j++)
-			kept = pgmqc_column_int64(j, ID_COL_MSG_ID, &isnull) == letters[i].original_id;
-		if (!kept)
+		if (!DatumGetBool(pgmqc_column(j, GROUP_REDRIVE_COL_SAME, &isnull)))
 		{
 			letters[i].moved = false;
-			counts->past_retention++;
+			if (DatumGetBool(pgmqc_column(j, GROUP_REDRIVE_COL_THERE, &isnull)))
+				counts->origin_gone++;	/* another message under its msg_id:
+										 * the topic was made anew */
+			else
+				counts->past_retention++;
 		}
+		j++;
 	}
 }
 

@@ -108,25 +108,45 @@ pgmqc_group_retry_pass(PgmqcQueue *topic, PgmqcGroup *group)
 
 /*
  * Give the topic's messages ids[0..n-1] back to the group, to be read
- * again with read_ct starting from 0.  The msg_ids the topic still holds
- * are left in SPI_tuptable (ID_COL_MSG_ID); returns how many.  Readers of
- * the group wake at commit.
+ * again with read_ct starting from 0: those the topic holds with the
+ * enqueued_at they were dead-lettered with, enqueued_at[i] (when
+ * at_known[i]; otherwise any).  Leaves in SPI_tuptable a row per id, in
+ * order: whether the topic holds its msg_id (GROUP_REDRIVE_COL_THERE) and
+ * whether that is the message, which went back (GROUP_REDRIVE_COL_SAME).
+ * Readers of the group wake at commit.
  */
-int
+void
 pgmqc_group_redrive(PgmqcQueue *topic, PgmqcGroup *group, const int64 *ids,
+					const TimestampTz *enqueued_at, const bool *at_known,
 					int n)
 {
-	Datum		args[2];
-	int			found;
+	Datum		args[3];
+	bool		isnull;
+	int			rows;
+	Datum	   *ats = palloc((n + 1) * sizeof(Datum));
+	bool	   *at_nulls = palloc((n + 1) * sizeof(bool));
+	int			dims[1] = {n};
+	int			lbs[1] = {1};
+	int			i;
 
+	for (i = 0; i < n; i++)
+	{
+		ats[i] = TimestampTzGetDatum(enqueued_at[i]);
+		at_nulls[i] = !at_known[i];
+	}
 	args[0] = pgmqc_id_array(ids, n);
 	args[1] = Int32GetDatum(group->group_id);
-	found = pgmqc_group_run(group, STMT_GROUP_REDRIVE, args, NULL, 0);
-	if (found == 0)
-		return 0;
+	args[2] = PointerGetDatum(construct_md_array(ats, at_nulls, 1, dims, lbs,
+												 TIMESTAMPTZOID, sizeof(TimestampTz),
+												 FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+	rows = pgmqc_group_run(group, STMT_GROUP_REDRIVE, args, NULL, 0);
+	pfree(ats);
+	pfree(at_nulls);
+	if (rows == 0 ||
+		!DatumGetBool(pgmqc_column(0, GROUP_REDRIVE_COL_ANY_BACK, &isnull)))
+		return;
 	/* this backend, too, looks below its watermark at its next read */
 	group->cache.watermark.last_advance = 0;
 	if (pgmqc_shared != NULL)
 		pgmqc_wake_on_commit(topic->queue_id, PGMQC_WAKE_ALL, false);
-	return found;
 }

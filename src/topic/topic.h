@@ -137,8 +137,9 @@ extern int64 pgmqc_group_move_dead(PgmqcQueue *topic, PgmqcGroup *group,
 extern int	pgmqc_group_process_head(PgmqcQueue *topic, PgmqcGroup *group,
 									 int limit);
 extern int64 pgmqc_group_retry_pass(PgmqcQueue *topic, PgmqcGroup *group);
-extern int	pgmqc_group_redrive(PgmqcQueue *topic, PgmqcGroup *group,
-								const int64 *ids, int n);
+extern void pgmqc_group_redrive(PgmqcQueue *topic, PgmqcGroup *group,
+								const int64 *ids, const TimestampTz *enqueued_at,
+								const bool *at_known, int n);
 
 /* group_seek.c */
 typedef struct PgmqcRetainedRange
