@@ -430,3 +430,28 @@ SELECT count(*) AS read, min((message->>'n')::int) AS first
 -- drop_topic drops the detached partition too
 SELECT pgmq_c.drop_topic('det_t');
 SELECT to_regclass(:'det_p0') AS detached_partition;
+
+-- A reader under REPEATABLE READ or SERIALIZABLE claims what the group's
+-- table holds but never fills it itself (its snapshot may miss messages
+-- committed behind the settled id, which a fill would move the cursor
+-- past): it asks the worker, and its next transaction gets what the
+-- worker handed out.
+SELECT pgmq_c.create_topic('rr_t');
+SELECT pgmq_c.create_group('rr_t', 'g', start_at => 'earliest');
+SELECT count(*) AS sent FROM pgmq_c.send_batch('rr_t', array_fill('{"m": 1}'::jsonb, ARRAY[5]));
+BEGIN ISOLATION LEVEL REPEATABLE READ;
+SELECT count(*) AS first_read FROM pgmq_c.read_group('rr_t', 'g', '1 hour', 10);
+COMMIT;
+-- the worker's fill, waited for (up to 30 s) in READ COMMITTED
+DO $$
+BEGIN
+  FOR i IN 1 .. 300 LOOP
+    EXIT WHEN (SELECT next_msg_id FROM pgmq_c.list_groups('rr_t')) > 5;
+    PERFORM pg_sleep(0.1);
+  END LOOP;
+END $$;
+SELECT next_msg_id > 5 AS handed_out, lag FROM pgmq_c.list_groups('rr_t');
+SET default_transaction_isolation = serializable;
+SELECT count(*) AS next_read FROM pgmq_c.read_group('rr_t', 'g', '1 hour', 10);
+RESET default_transaction_isolation;
+SELECT pgmq_c.drop_topic('rr_t');

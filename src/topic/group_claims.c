@@ -162,7 +162,7 @@ refill_ahead(PgmqcQueue *topic, PgmqcGroup *group, int n)
 	int64		last = 0;
 	int			i;
 
-	if (pgmqc_shared == NULL || n == 0 || IsolationUsesXactSnapshot())
+	if (pgmqc_shared == NULL || n == 0)
 		return;
 	for (i = 0; i < n; i++)
 	{

@@ -15,7 +15,9 @@
  *
  * Under REPEATABLE READ or SERIALIZABLE a reader's snapshot may not show
  * messages committed after it was taken; such a reader claims what was
- * already handed to the group but never fills.
+ * already handed to the group and never fills: it asks the worker to fill,
+ * and its next transaction finds what the worker handed out (without the
+ * worker, such readers get only what readers in READ COMMITTED handed out).
  *
  * The background worker fills too (pgmqc_fill_all_groups): for readers
  * inside transaction blocks, and ahead of any reader that claims past the
@@ -124,12 +126,12 @@ pgmqc_group_fill(PgmqcQueue *topic, PgmqcGroup *group, int32 lease,
 	Interval	zero;
 
 	*added = 0;
-	if (IsolationUsesXactSnapshot())
+	if (in_worker && IsolationUsesXactSnapshot())
 		return 0;
 	settled = pgmqc_topic_settled_through(topic, false);
 	if (group->cursor_seen > settled)
 		return 0;				/* nothing new since we last looked */
-	if (!in_worker && IsTransactionBlock())
+	if (!in_worker && (IsTransactionBlock() || IsolationUsesXactSnapshot()))
 	{
 		/* is there anything to fill?  (no lock: the cursor as committed) */
 		args[0] = Int32GetDatum(group->group_id);
@@ -137,6 +139,17 @@ pgmqc_group_fill(PgmqcQueue *topic, PgmqcGroup *group, int32 lease,
 			group->cursor_seen = pgmqc_column_int64(0, VALUE_COL, &isnull);
 		if (group->cursor_seen > settled)
 			return 0;
+		if (IsolationUsesXactSnapshot())
+		{
+			/*
+			 * This snapshot may not show messages committed after it was
+			 * taken behind the settled id, and a fill would move the cursor
+			 * past them: the worker fills, for this reader's next transaction
+			 * (this one would not see the rows; no wait).
+			 */
+			(void) pgmqc_request_fill(topic->queue_id, group->group_id);
+			return 0;
+		}
 		if (pgmqc_request_fill(topic->queue_id, group->group_id))
 			return PGMQC_FILL_ASKED;
 	}
