@@ -116,6 +116,32 @@ RESET pgmq_c.max_message_size;
 SHOW pgmq_c.max_message_size;
 SELECT pgmqc_test.try(format('SELECT pgmq_c.send(%L, %L)', 'canary', jsonb_build_object('big', repeat('x', 1100000))));
 
+-- in parallel mode (a function marked PARALLEL SAFE run under a Gather)
+-- sends, reads, deletes and group reads refuse with 25000, not an internal
+-- error, and change nothing; metrics, which only read, work
+SELECT pgmq_c.create_topic('par_t');
+SELECT pgmq_c.create_group('par_t', 'g', start_at => 'earliest');
+SELECT pgmq_c.send('par_t', '{}') > 0 AS sent;
+CREATE FUNCTION pgmqc_test.par_call(sql text) RETURNS text LANGUAGE plpgsql PARALLEL SAFE
+  AS $$DECLARE r text; BEGIN EXECUTE sql INTO r; RETURN r; END$$;
+SELECT set_config(CASE WHEN current_setting('server_version_num')::int >= 160000
+                       THEN 'debug_parallel_query' ELSE 'force_parallel_mode' END, 'on', false) AS parallel;
+\set VERBOSITY sqlstate
+SELECT pgmqc_test.par_call($$SELECT pgmq_c.send('canary', '{}')$$) AS send;
+\set VERBOSITY terse
+SELECT pgmqc_test.par_call($$SELECT pgmq_c.send('canary', '{}')$$) AS send;
+SELECT pgmqc_test.par_call($$SELECT pgmq_c.read('canary', '1 s', 1)$$) AS read;
+SELECT pgmqc_test.par_call($$SELECT pgmq_c.delete('canary', 1::bigint)$$) AS delete;
+SELECT pgmqc_test.par_call($$SELECT pgmq_c.read_group('par_t', 'g', '1 s', 1)$$) AS read_group;
+SELECT pgmqc_test.par_call($$SELECT pgmq_c.purge_queue('canary')$$) AS purge;
+SELECT pgmqc_test.par_call($$SELECT queue_length FROM pgmq_c.metrics('canary')$$) AS metrics_length;
+\set VERBOSITY default
+SELECT set_config(CASE WHEN current_setting('server_version_num')::int >= 160000
+                       THEN 'debug_parallel_query' ELSE 'force_parallel_mode' END, 'off', false) AS parallel;
+DROP FUNCTION pgmqc_test.par_call(text);
+SELECT lag, in_flight FROM pgmq_c.list_groups('par_t');
+SELECT pgmq_c.drop_topic('par_t');
+
 -- nothing above changed the data: the canary holds its 2 messages (both
 -- leased now: the 12-hour read took the second) plus the one small message
 -- sent under the limit, and no queue named x or nope exists

@@ -29,8 +29,8 @@
  */
 #include "postgres.h"
 
+#include "access/xact.h"
 #include "access/xlog.h"
-
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "funcapi.h"
@@ -231,6 +231,19 @@ pgmqc_open(const char *name, char kind, int priv)
 	bool		topic = queue->kind == PGMQC_KIND_TOPIC;
 
 	pgmqc_check_access(queue, name, priv);
+
+	/*
+	 * What needs more than the monitor privilege writes; a parallel worker,
+	 * or a function marked PARALLEL SAFE in a parallel plan, may not (and
+	 * PostgreSQL would refuse only deep inside, with an internal error).
+	 */
+	if (IsInParallelMode() && priv != PGMQC_PRIV_ANY &&
+		(priv & ~PGMQC_PRIV_MONITOR) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TRANSACTION_STATE),
+				 errmsg("cannot use %s \"%s\" during a parallel operation",
+						topic ? "topic" : "queue", name),
+				 errhint("A function that calls pgmq_c must not be marked PARALLEL SAFE.")));
 	if (RecoveryInProgress() && pgmqc_unlogged(queue->kind, queue->queue_id))
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),

@@ -218,12 +218,16 @@ pgmqc_check_size(Jsonb *message, Jsonb *headers)
 						 "pgmq_c.max_message_size")));
 }
 
-/* Functions that write refuse clearly in read-only transactions and on a standby. */
+/*
+ * Functions that write refuse clearly in read-only transactions, on a
+ * standby and in parallel mode.
+ */
 void
 pgmqc_check_writable(const char *funcname)
 {
 	PreventCommandDuringRecovery(funcname);
 	PreventCommandIfReadOnly(funcname);
+	PreventCommandIfParallelMode(funcname);
 }
 
 /*
