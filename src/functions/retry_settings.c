@@ -155,15 +155,34 @@ Interval *
 pgmqc_dedup_window_arg(FunctionCallInfo fcinfo, int argno)
 {
 	Interval   *window;
+	Interval	limit;
 
 	if (PG_NARGS() <= argno)
 		return NULL;
 	window = setting_interval(fcinfo, argno, "dedup_window", 7, "7 days");
-	if (window != NULL && pgmqc_interval_is_zero(window))
+	if (window == NULL)
+		return NULL;
+
+	/*
+	 * Positive and at most 7 days on the calendar (above), and as intervals
+	 * compare too (a month as 30 days, a day as 24 hours), as the catalog's
+	 * CHECK constraint holds it: '1 day -24 hours' is no window, and '1 mon
+	 * -30 days' none as stored, whatever today's month.
+	 */
+	memset(&limit, 0, sizeof(limit));
+	if (pgmqc_interval_is_zero(window) ||
+		!DatumGetBool(DirectFunctionCall2(interval_gt, IntervalPGetDatum(window),
+										  IntervalPGetDatum(&limit))))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("dedup_window must be positive"),
 				 errhint("The default is 5 minutes.")));
+	limit.day = 7;
+	if (DatumGetBool(DirectFunctionCall2(interval_gt, IntervalPGetDatum(window),
+										 IntervalPGetDatum(&limit))))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("dedup_window must not exceed %s", "7 days")));
 	return window;
 }
 
