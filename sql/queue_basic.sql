@@ -231,3 +231,20 @@ UPDATE :direct_delayed SET deliver_at = clock_timestamp() - interval '1 second'
 SELECT message FROM pgmq_c.read('direct', '1 minute', 10);
 DROP INDEX pgmq_c.direct_delayed_latest;
 SELECT pgmq_c.drop_queue('direct');
+
+-- a NULL element of send_batch's headers is a message without headers, on
+-- every path: plain, with dedup ids (or ordering keys), to a topic
+SELECT pgmq_c.create_queue('hdr_nulls');
+SELECT count(*) AS sent FROM pgmq_c.send_batch('hdr_nulls', ARRAY['{"n": 1}', '{"n": 2}']::jsonb[],
+                                               ARRAY['{"h": 1}', NULL]::jsonb[]);
+SELECT count(*) AS sent FROM pgmq_c.send_batch('hdr_nulls', ARRAY['{"n": 3}', '{"n": 4}']::jsonb[],
+                                               ARRAY[NULL, '{"h": 4}']::jsonb[],
+                                               dedup_ids => ARRAY['d3', 'd4']);
+SELECT message, headers FROM pgmq_c.read('hdr_nulls', '1 minute', 10) ORDER BY msg_id;
+SELECT pgmq_c.drop_queue('hdr_nulls');
+SELECT pgmq_c.create_topic('hdr_nulls_t');
+SELECT pgmq_c.create_group('hdr_nulls_t', 'g', start_at => 'earliest');
+SELECT count(*) AS sent FROM pgmq_c.send_batch('hdr_nulls_t', ARRAY['{"n": 1}', '{"n": 2}']::jsonb[],
+                                               ARRAY[NULL, '{"h": 2}']::jsonb[]);
+SELECT message, headers FROM pgmq_c.read_group('hdr_nulls_t', 'g', '1 minute', 10) ORDER BY msg_id;
+SELECT pgmq_c.drop_topic('hdr_nulls_t');

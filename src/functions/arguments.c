@@ -231,12 +231,12 @@ pgmqc_check_writable(const char *funcname)
 }
 
 /*
- * A one-dimensional array argument without NULL elements, of at most
- * PGMQC_MAX_BATCH elements.
+ * A one-dimensional array argument of at most PGMQC_MAX_BATCH elements,
+ * without NULL elements unless allow_nulls.
  */
 ArrayType *
-pgmqc_check_array(FunctionCallInfo fcinfo, int argno, const char *argname,
-				  bool allow_empty)
+pgmqc_check_array_nulls(FunctionCallInfo fcinfo, int argno,
+						const char *argname, bool allow_empty, bool allow_nulls)
 {
 	ArrayType  *arr;
 	int			n;
@@ -258,11 +258,22 @@ pgmqc_check_array(FunctionCallInfo fcinfo, int argno, const char *argname,
 				 errmsg("%s has too many elements", argname),
 				 errdetail("The limit is %d elements; %d were given.",
 						   PGMQC_MAX_BATCH, n)));
-	if (array_contains_nulls(arr))
+	if (!allow_nulls && array_contains_nulls(arr))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("%s must not contain NULL elements", argname)));
 	return arr;
+}
+
+/*
+ * A one-dimensional array argument without NULL elements, of at most
+ * PGMQC_MAX_BATCH elements.
+ */
+ArrayType *
+pgmqc_check_array(FunctionCallInfo fcinfo, int argno, const char *argname,
+				  bool allow_empty)
+{
+	return pgmqc_check_array_nulls(fcinfo, argno, argname, allow_empty, false);
 }
 
 /* A receipt's read_ct: not negative. */

@@ -33,6 +33,9 @@ extern void pgmqc_check_message(Jsonb *message);
 extern void pgmqc_check_headers(Jsonb *headers);
 extern void pgmqc_check_size(Jsonb *message, Jsonb *headers);
 extern void pgmqc_check_writable(const char *funcname);
+extern ArrayType *pgmqc_check_array_nulls(FunctionCallInfo fcinfo, int argno,
+										  const char *argname,
+										  bool allow_empty, bool allow_nulls);
 extern ArrayType *pgmqc_check_array(FunctionCallInfo fcinfo, int argno,
 									const char *argname, bool allow_empty);
 

@@ -213,10 +213,16 @@ send_general(PgmqcQueue *queue, int n, Jsonb **messages, Jsonb **headers,
 		message_array = kept_array(message_datums, NULL, store, n, JSONBOID);
 		if (headers != NULL)
 		{
+			bool	   *header_nulls = palloc((n + 1) * sizeof(bool));
+
 			header_datums = palloc((n + 1) * sizeof(Datum));
 			for (i = 0; i < n; i++)
-				header_datums[i] = JsonbPGetDatum(headers[i]);
-			header_array = kept_array(header_datums, NULL, store, n, JSONBOID);
+			{
+				header_datums[i] = PointerGetDatum(headers[i]);
+				header_nulls[i] = headers[i] == NULL;
+			}
+			header_array = kept_array(header_datums, header_nulls, store, n,
+									  JSONBOID);
 		}
 		if (any_key)
 			key_array = kept_array(keys, key_nulls, store, n, TEXTOID);
@@ -377,8 +383,15 @@ check_elements(ArrayType *arr, bool are_headers, int *n)
 	result = palloc((*n + 1) * sizeof(Jsonb *));
 	for (i = 0; i < *n; i++)
 	{
-		Jsonb	   *j = DatumGetJsonbP(elems[i]);
+		Jsonb	   *j;
 
+		if (elem_nulls[i])
+		{
+			/* a message's NULL was refused before; headers: none */
+			result[i] = NULL;
+			continue;
+		}
+		j = DatumGetJsonbP(elems[i]);
 		if (are_headers)
 			pgmqc_check_headers(j);
 		else
@@ -435,7 +448,7 @@ pgmqc_send_batch(PG_FUNCTION_ARGS)
 	message_elements = check_elements(messages, false, &nmessages);
 	if (!PG_ARGISNULL(2))
 	{
-		headers = pgmqc_check_array(fcinfo, 2, "headers", true);
+		headers = pgmqc_check_array_nulls(fcinfo, 2, "headers", true, true);
 		header_elements = check_elements(headers, true, &nheaders);
 		if (nheaders != nmessages)
 			ereport(ERROR,
