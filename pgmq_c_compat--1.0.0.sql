@@ -237,6 +237,11 @@ LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
+	IF delay IS NULL THEN
+		RAISE EXCEPTION 'delay must not be NULL' USING ERRCODE = '22004';
+	ELSIF NOT isfinite(delay) THEN
+		RAISE EXCEPTION 'delay must be a finite time' USING ERRCODE = '22023';
+	END IF;
 	RETURN QUERY SELECT pgmq_c.send_batch(queue_name, msgs, NULL,
 		greatest(delay OPERATOR(pg_catalog.-) clock_timestamp(), interval '0'));
 END
@@ -259,6 +264,11 @@ LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
+	IF delay IS NULL THEN
+		RAISE EXCEPTION 'delay must not be NULL' USING ERRCODE = '22004';
+	ELSIF NOT isfinite(delay) THEN
+		RAISE EXCEPTION 'delay must be a finite time' USING ERRCODE = '22023';
+	END IF;
 	RETURN QUERY SELECT pgmq_c.send_batch(queue_name, msgs, headers,
 		greatest(delay OPERATOR(pg_catalog.-) clock_timestamp(), interval '0'));
 END

@@ -169,6 +169,10 @@ SELECT pgmqc_test.try($$SELECT * FROM pgmq.send('cq_plain', NULL::jsonb)$$);
 SELECT pgmqc_test.try($$SELECT * FROM pgmq.send('cq_plain', '{}', NULL::integer)$$);
 SELECT pgmqc_test.try($$SELECT * FROM pgmq.send('cq_plain', '{}', '{}'::jsonb, NULL::timestamptz)$$);
 SELECT pgmqc_test.try($$SELECT * FROM pgmq.send('cq_plain', '{}', 'infinity'::timestamptz)$$);
+-- so does send_batch, the same way
+SELECT pgmqc_test.try($$SELECT * FROM pgmq.send_batch('cq_plain', ARRAY['{}']::jsonb[], 'infinity'::timestamptz)$$);
+SELECT pgmqc_test.try($$SELECT * FROM pgmq.send_batch('cq_plain', ARRAY['{}']::jsonb[], ARRAY['{}']::jsonb[], '-infinity'::timestamptz)$$);
+SELECT pgmqc_test.try($$SELECT * FROM pgmq.send_batch('cq_plain', ARRAY['{}']::jsonb[], NULL::timestamptz)$$);
 SELECT pgmqc_test.try($$SELECT * FROM pgmq.send('cq_plain', '{}', 400000000)$$);
 SELECT pgmqc_test.try($$SELECT * FROM pgmq.read_with_poll('cq_plain', 30, 1, NULL)$$);
 SELECT pgmqc_test.try($$SELECT pgmq.delete('cq_plain', NULL::bigint)$$);
