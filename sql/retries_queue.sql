@@ -484,6 +484,35 @@ SELECT pgmq_c.drop_queue('rq_mix');
 SELECT pgmq_c.drop_queue('rq_mix_dlq');
 
 --
+-- retry_backoff_max holds the jittered wait too: with retry_backoff and
+-- retry_backoff_max both 10 s, every wait is 9 to 10 s (never the 11 s the
+-- ±10 % could reach), after a nack and after an expired lease
+--
+SELECT pgmq_c.create_queue('rq_cap', retry_backoff => '10 seconds',
+                           retry_backoff_max => '10 seconds');
+SELECT 'pgmq_c.q_' || queue_id AS cap_t FROM pgmq_c.list_queues() WHERE queue_name = 'rq_cap' \gset
+SELECT count(*) AS sent FROM pgmq_c.send_batch('rq_cap', array_fill('{}'::jsonb, ARRAY[60]));
+CREATE TEMP TABLE rq_cap_nacked AS SELECT msg_id FROM pgmq_c.read('rq_cap', '1 hour', 30);
+SELECT clock_timestamp() AS cap_t0 \gset
+SELECT count(*) FILTER (WHERE pgmq_c.nack('rq_cap', msg_id)) AS nacked FROM rq_cap_nacked;
+SELECT clock_timestamp() AS cap_t1 \gset
+SELECT count(*) AS waits,
+       bool_and(vt >= :'cap_t0'::timestamptz + interval '9 seconds') AS at_least_9s,
+       bool_and(vt <= :'cap_t1'::timestamptz + interval '10 seconds') AS at_most_10s
+  FROM :cap_t WHERE msg_id IN (SELECT msg_id FROM rq_cap_nacked);
+-- leases of no time, ended at once: the next read gives each its backoff
+SELECT count(*) AS leased FROM pgmq_c.read('rq_cap', '0 seconds', 30);
+SELECT clock_timestamp() AS cap_t2 \gset
+SELECT count(*) AS more FROM pgmq_c.read('rq_cap', '1 hour', 30);
+SELECT clock_timestamp() AS cap_t3 \gset
+SELECT count(*) AS waits,
+       bool_and(vt >= :'cap_t0'::timestamptz + interval '9 seconds') AS at_least_9s,
+       bool_and(vt <= :'cap_t3'::timestamptz + interval '10 seconds') AS at_most_10s
+  FROM :cap_t WHERE msg_id NOT IN (SELECT msg_id FROM rq_cap_nacked);
+DROP TABLE rq_cap_nacked;
+SELECT pgmq_c.drop_queue('rq_cap');
+
+--
 -- Clean up: rq_dlq can be dropped once no queue names it
 --
 SELECT pgmq_c.alter_queue('rq_src', dead_letter_queue => '');

@@ -369,7 +369,7 @@ lock_candidate(ClaimScan *claim, TupleTableSlot *scanslot,
 /*
  * The end of the backoff of a message whose lease ended at vt after
  * read_ct deliveries: vt plus "backoff seconds doubled with each delivery
- * after the first, at most backoff_max, times a jitter of 0.9 to 1.1", as
+ * after the first, times a jitter of 0.9 to 1.1, at most backoff_max", as
  * the BACKOFF() expression of STMT_CLAIM computes it.
  */
 static TimestampTz
@@ -385,8 +385,8 @@ backoff_end(const PgmqcRetryPolicy *retry, TimestampTz vt, int32 read_ct)
 #else
 	jitter = (double) random() / ((double) MAX_RANDOM_VALUE + 1);
 #endif
-	seconds = Min(retry->backoff_max, retry->backoff * ldexp(1.0, (int) doublings)) *
-		(0.9 + 0.2 * jitter);
+	seconds = Min(retry->backoff_max,
+				  retry->backoff * ldexp(1.0, (int) doublings) * (0.9 + 0.2 * jitter));
 	if (TIMESTAMP_NOT_FINITE(vt))
 		return vt;
 	if (pg_add_s64_overflow(vt, (int64) (seconds * USECS_PER_SEC), &result) ||

@@ -80,16 +80,16 @@ typedef struct StatementDef
 
 /*
  * The retry backoff of a message read rc times, as an interval: $b seconds
- * doubled with each delivery after the first, at most $m seconds, times a
- * random factor between 0.9 and 1.1.  The exponent stops at 60, where $m
- * has long capped it.  (Every OPERATOR() has the same precedence and binds
- * left to right: products are bracketed.)
+ * doubled with each delivery after the first, times a random factor between
+ * 0.9 and 1.1, at most $m seconds.  The exponent stops at 60, where $m has
+ * long capped it.  (Every OPERATOR() has the same precedence and binds left
+ * to right: products are bracketed.)
  */
 #define BACKOFF(rc, b, m) \
-	"pg_catalog.make_interval(secs => LEAST(" m ", " b " OPERATOR(pg_catalog.*) " \
+	"pg_catalog.make_interval(secs => LEAST(" m ", (" b " OPERATOR(pg_catalog.*) " \
 	"pg_catalog.power(2::pg_catalog.float8, GREATEST(LEAST(" rc " OPERATOR(pg_catalog.-) 1, 60), 0)))" \
 	" OPERATOR(pg_catalog.*) (0.9::pg_catalog.float8 OPERATOR(pg_catalog.+) " \
-	"(0.2::pg_catalog.float8 OPERATOR(pg_catalog.*) pg_catalog.random())))"
+	"(0.2::pg_catalog.float8 OPERATOR(pg_catalog.*) pg_catalog.random()))))"
 
 /*
  * What a claim does with a message it comes across, in its SET list (of
