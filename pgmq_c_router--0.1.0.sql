@@ -995,13 +995,45 @@ BEGIN
 END
 $$;
 
+-- The longest wait of read() and read_group() (receive false): the
+-- setting pgmq_c_router.max_wait, default 30 seconds, as pgmq_c.max_wait;
+-- of receive() and receive_group(): pgmq_c_router.max_receive_wait,
+-- default 10 minutes, as pgmq_c.max_receive_wait.  Either holds the
+-- router's snapshot while it waits (the nodes' are not held).
+CREATE FUNCTION pgmq_c_router.wait_limit(receive boolean) RETURNS interval
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	setting_name text := CASE WHEN receive THEN 'pgmq_c_router.max_receive_wait'
+							  ELSE 'pgmq_c_router.max_wait' END;
+	setting		text := pg_catalog.current_setting(setting_name, true);
+	longest		interval;
+BEGIN
+	IF setting IS NULL OR setting = '' THEN
+		RETURN CASE WHEN receive THEN interval '10 minutes' ELSE interval '30 seconds' END;
+	END IF;
+	BEGIN
+		longest := setting::interval;
+	EXCEPTION WHEN invalid_datetime_format OR datetime_field_overflow OR interval_field_overflow THEN
+		longest := NULL;
+	END;
+	IF longest IS NULL OR longest < '0' OR longest > '1 day' THEN
+		RAISE EXCEPTION 'invalid value for %: "%"', setting_name, setting
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'Set an interval between 0 and 1 day.';
+	END IF;
+	RETURN longest;
+END
+$$;
+
 -- read() and read_group() (group_name not NULL): acknowledge the receipts
 -- (each node's with that node's read, or alone where there is nothing left
 -- to read), then lease up to qty messages from the nodes in turn, starting
 -- at the node whose turn it is; with wait and nothing found, wait on one
 -- node a slice at a time, looking at the others between slices.
 CREATE FUNCTION pgmq_c_router.consume(name text, group_name text, vt interval, qty integer,
-	wait interval, ack_ids bigint[], ack_read_cts integer[])
+	wait interval, ack_ids bigint[], ack_read_cts integer[], longest_wait interval)
 RETURNS SETOF pgmq_c_router.message
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -1028,6 +1060,12 @@ BEGIN
 	END IF;
 	IF wait < '0' THEN
 		RAISE EXCEPTION 'wait must not be negative' USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	IF wait > longest_wait THEN
+		RAISE EXCEPTION 'wait must not exceed % ms',
+			(pg_catalog.date_part('epoch', longest_wait) OPERATOR(pg_catalog.*) 1000)::bigint
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'The longest wait is pgmq_c_router.max_wait for read() and read_group(), pgmq_c_router.max_receive_wait for receive() and receive_group().';
 	END IF;
 	IF qty IS NULL THEN
 		RAISE EXCEPTION 'qty must not be NULL' USING ERRCODE = 'null_value_not_allowed';
@@ -1187,7 +1225,7 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
 	RETURN QUERY SELECT * FROM pgmq_c_router.consume(queue_name, NULL, vt, qty, wait, delete_ids,
-		delete_read_cts);
+		delete_read_cts, pgmq_c_router.wait_limit(false));
 END
 $$;
 COMMENT ON FUNCTION pgmq_c_router.read(text, interval, integer, interval, bigint[], integer[]) IS 'delete the receipts delete_ids on their nodes, then lease up to qty messages from the nodes in turn (the first node changes from call to call); with wait, wait on one node a slice (pgmq_c_router.wait_slice) at a time';
@@ -1201,7 +1239,7 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
 	messages := ARRAY(SELECT r FROM pgmq_c_router.consume(queue_name, NULL, vt, qty, wait,
-		delete_ids, delete_read_cts) r);
+		delete_ids, delete_read_cts, pgmq_c_router.wait_limit(true)) r);
 END
 $$;
 COMMENT ON PROCEDURE pgmq_c_router.receive(text, interval, integer, interval, pgmq_c_router.message[], bigint[], integer[]) IS 'read() returning an array; the nodes hold no snapshot of the router''s while it waits';
@@ -1272,7 +1310,7 @@ BEGIN
 		RAISE EXCEPTION 'group_name must not be NULL' USING ERRCODE = 'null_value_not_allowed';
 	END IF;
 	RETURN QUERY SELECT * FROM pgmq_c_router.consume(topic_name, group_name, vt, qty, wait, ack_ids,
-		ack_read_cts);
+		ack_read_cts, pgmq_c_router.wait_limit(false));
 END
 $$;
 COMMENT ON FUNCTION pgmq_c_router.read_group(text, text, interval, integer, interval, bigint[], integer[]) IS 'acknowledge ack_ids on their nodes, then lease the group''s next messages from the nodes in turn';
@@ -1286,8 +1324,11 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-	messages := ARRAY(SELECT r FROM pgmq_c_router.read_group(topic_name, group_name, vt, qty, wait,
-		ack_ids, ack_read_cts) r);
+	IF group_name IS NULL THEN
+		RAISE EXCEPTION 'group_name must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	messages := ARRAY(SELECT r FROM pgmq_c_router.consume(topic_name, group_name, vt, qty, wait,
+		ack_ids, ack_read_cts, pgmq_c_router.wait_limit(true)) r);
 END
 $$;
 COMMENT ON PROCEDURE pgmq_c_router.receive_group(text, text, interval, integer, interval, pgmq_c_router.message[], bigint[], integer[]) IS 'read_group() returning an array';

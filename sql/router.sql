@@ -193,6 +193,20 @@ SELECT * FROM pgmq_c_router.send_batch('rq', ARRAY['{}', '{}']::jsonb[], orderin
 SET pgmq_c_router.wait_slice = 'soon';
 SELECT * FROM pgmq_c_router.read('rq', wait => '1 second');
 RESET pgmq_c_router.wait_slice;
+-- waits are bounded as on a node: read() and read_group() by
+-- pgmq_c_router.max_wait (30 s), receive() and receive_group() by
+-- pgmq_c_router.max_receive_wait (10 minutes); a huge wait is refused,
+-- not a timestamp out of range
+SELECT * FROM pgmq_c_router.read('rq', wait => '1000000 years');
+SELECT * FROM pgmq_c_router.read_group('rt', 'g', wait => '31 seconds');
+CALL pgmq_c_router.receive('rq', wait => '11 minutes');
+CALL pgmq_c_router.receive_group('rt', 'g', wait => '1000000 years');
+CALL pgmq_c_router.receive_group('rt', NULL);
+SET pgmq_c_router.max_wait = '100 milliseconds';
+SELECT * FROM pgmq_c_router.read('rq', wait => '1 second');
+SET pgmq_c_router.max_wait = 'forever';
+SELECT * FROM pgmq_c_router.read('rq', wait => '1 second');
+RESET pgmq_c_router.max_wait;
 -- the SQLSTATEs of those errors
 CREATE FUNCTION pg_temp.sqlstate_of(statement text) RETURNS text LANGUAGE plpgsql AS $$
 BEGIN
@@ -210,6 +224,8 @@ SELECT s AS statement, pg_temp.sqlstate_of(s) FROM unnest(ARRAY[
 	$q$SELECT pgmq_c_router.read('rq', qty => 0)$q$,
 	$q$SELECT pgmq_c_router.read('rq', wait => '-1 second')$q$,
 	$q$SELECT pgmq_c_router.read('rq', wait => NULL)$q$,
+	$q$SELECT pgmq_c_router.read('rq', wait => '1000000 years')$q$,
+	$q$CALL pgmq_c_router.receive('rq', wait => '11 minutes')$q$,
 	$q$SELECT pgmq_c_router.send_batch('rq', ARRAY['{}', '{}']::jsonb[], ordering_keys => ARRAY['a'])$q$,
 	$q$SELECT pgmq_c_router.send_batch('rq', ARRAY['{}', '{}', '{}', '{}']::jsonb[], ordering_keys => ARRAY[['a', 'b'], ['c', 'd']])$q$,
 	$q$SELECT pgmq_c_router.read('rq', delete_read_cts => ARRAY[1])$q$,
