@@ -393,6 +393,17 @@ pgmqc_worker_main(Datum main_arg)
 		{
 			ConfigReloadPending = false;
 			ProcessConfigFile(PGC_SIGHUP);
+			if (!pgmqc_worker_enabled)
+			{
+				/*
+				 * Turned off: leave, still wanted, so that the launcher
+				 * starts this database's worker again when it is turned on.
+				 */
+				ereport(LOG,
+						(errmsg("pgmq_c worker stops: \"%s\" was turned off",
+								"pgmq_c.worker")));
+				proc_exit(0);
+			}
 		}
 
 		now = GetCurrentTimestamp();

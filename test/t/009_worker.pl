@@ -53,10 +53,27 @@ ok( $node->poll_query_until(
 		'postgres', "SELECT worker_pid = $wpid2 FROM pgmq_c.status()"),
 	'status() names the new worker');
 
+# pgmq_c.worker turned off (and reloaded): the running worker leaves, and
+# none starts; turned on again, the launcher starts it again
+my $log_offset = -s $node->logfile;
+sql(q{ALTER SYSTEM SET pgmq_c.worker = off});
+sql(q{SELECT pg_reload_conf()});
+ok( $node->poll_query_until(
+		'postgres', q{SELECT count(*) = 0 FROM pg_stat_activity WHERE backend_type = 'pgmq_c worker'}),
+	'with pgmq_c.worker off the worker stops');
+like(slurp_file($node->logfile, $log_offset),
+	qr/pgmq_c worker stops: "pgmq_c.worker" was turned off/,
+	'and says why');
+is(sql(q{SELECT worker_pid IS NULL FROM pgmq_c.status()}), 't', 'status() shows no worker');
+sql(q{ALTER SYSTEM RESET pgmq_c.worker});
+sql(q{SELECT pg_reload_conf()});
+$wpid2 = worker_pid($node, 'postgres');
+ok(defined $wpid2, "turned on again, a worker runs (pid $wpid2)");
+
 #
 # 3. SIGKILL: crash restart of the cluster, and the worker comes back.
 #
-my $log_offset = -s $node->logfile;
+$log_offset = -s $node->logfile;
 kill 'KILL', $wpid2;
 $node->wait_for_log(qr/database system is ready to accept connections/, $log_offset);
 ok($node->poll_query_until('postgres', 'SELECT true'), 'the cluster restarted after the crash');
