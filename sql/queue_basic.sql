@@ -189,6 +189,13 @@ END $$;
 SELECT pgmq_c.send('direct', '{"n": 13}', '{"h": 13}') > 0 AS sent_with_headers;
 SELECT message, headers FROM :direct_table;
 ALTER TABLE :direct_table ALTER COLUMN headers DROP NOT NULL;
+-- a default a superuser gave a column that the send statement leaves out
+-- (reason) is taken, as that statement takes it
+ALTER TABLE :direct_table ALTER COLUMN reason SET DEFAULT 'from the default';
+SELECT pgmq_c.send('direct', '{"n": 14}') AS d14 \gset
+SELECT message, reason FROM :direct_table WHERE msg_id = :d14;
+ALTER TABLE :direct_table ALTER COLUMN reason DROP DEFAULT;
+SELECT pgmq_c.delete('direct', :d14) AS deleted;
 -- published without a replica identity, the table refuses the lease and
 -- the delete of a direct read or delete as it refuses UPDATE and DELETE
 -- statements (55000), and keeps the message

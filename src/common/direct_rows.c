@@ -200,7 +200,7 @@ pgmqc_direct_columns_fit(Relation rel, const PgmqcDirectColumn *columns,
 			if (strcmp(NameStr(att->attname), columns[c].name) == 0)
 				break;
 		if (c == ncolumns || seen[c] || att->atttypid != columns[c].type ||
-			att->attgenerated)
+			att->attgenerated || (columns[c].no_default && att->atthasdef))
 			goto no_fit;
 		seen[c] = true;
 		map[i] = c;

@@ -24,6 +24,9 @@
 /*
  * A column of a row written directly: its name and type, whether the table
  * must have it (tables made by older versions lack some), and its value.
+ * no_default: the statement leaves the column out, to a default that
+ * pgmq_c's tables do not give it, and the direct write leaves it NULL; a
+ * table where a superuser gave it a default takes the statement.
  */
 typedef struct PgmqcDirectColumn
 {
@@ -32,6 +35,7 @@ typedef struct PgmqcDirectColumn
 	bool		required;
 	Datum		value;
 	bool		isnull;
+	bool		no_default;
 } PgmqcDirectColumn;
 
 /* what pgmqc_direct_change did */

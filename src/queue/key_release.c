@@ -322,7 +322,7 @@ insert_head(PgmqcQueue *queue, Datum key, const Datum *values,
 		[HEAD_COLUMN_HEADERS] = {"headers", JSONBOID, true},
 		[HEAD_COLUMN_ORDERING_KEY] = {"ordering_key", TEXTOID, true},
 		[HEAD_COLUMN_LEASED] = {"leased", BOOLOID, false},
-		[HEAD_COLUMN_REASON] = {"reason", TEXTOID, false},
+		[HEAD_COLUMN_REASON] = {"reason", TEXTOID, false, (Datum) 0, true, true},
 	};
 	Relation	rel = try_table_open(queue->cache.relid, RowExclusiveLock);
 	int		   *map;

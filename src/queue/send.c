@@ -107,8 +107,8 @@ send_direct(PgmqcQueue *queue, Jsonb *message, Jsonb *headers)
 		[SEND_COLUMN_MESSAGE] = {"message", JSONBOID, true},
 		[SEND_COLUMN_HEADERS] = {"headers", JSONBOID, true},
 		[SEND_COLUMN_LEASED] = {"leased", BOOLOID, false},
-		[SEND_COLUMN_REASON] = {"reason", TEXTOID, false},
-		[SEND_COLUMN_ORDERING_KEY] = {"ordering_key", TEXTOID, false},
+		[SEND_COLUMN_REASON] = {"reason", TEXTOID, false, (Datum) 0, true, true},
+		[SEND_COLUMN_ORDERING_KEY] = {"ordering_key", TEXTOID, false, (Datum) 0, true, true},
 	};
 	Relation	rel;
 	int		   *map;

@@ -137,7 +137,7 @@ pgmqc_group_hand_out(PgmqcQueue *topic, PgmqcGroup *group, int64 next_id,
 		{"read_ct", INT4OID, true},
 		{"vt", TIMESTAMPTZOID, true},
 		{"leased", BOOLOID, false},
-		{"reason", TEXTOID, false, (Datum) 0, true},	/* of a nack: none */
+		{"reason", TEXTOID, false, (Datum) 0, true, true},	/* of a nack: none */
 		{"ordering_key", TEXTOID, false},
 	};
 	Relation	group_rel;
