@@ -967,32 +967,43 @@ COMMENT ON FUNCTION pgmq_c_router.send_batch(text, jsonb[], jsonb[], interval, t
 -- Receiving: every node in turn, acknowledging on the way
 --
 
--- How long a waiting reader waits on one node before it looks at the
--- others again: the setting pgmq_c_router.wait_slice (default 100 ms).
-CREATE FUNCTION pgmq_c_router.wait_slice() RETURNS interval
+-- The interval setting setting_name of this session: fallback when it is
+-- not set; an error unless it lies between lowest and highest (range_text
+-- says so in words).
+CREATE FUNCTION pgmq_c_router.interval_setting(setting_name text, fallback interval,
+	lowest interval, highest interval, range_text text) RETURNS interval
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-	setting		text := pg_catalog.current_setting('pgmq_c_router.wait_slice', true);
-	slice		interval;
+	setting		text := pg_catalog.current_setting(setting_name, true);
+	value		interval;
 BEGIN
 	IF setting IS NULL OR setting = '' THEN
-		RETURN '100 milliseconds';
+		RETURN fallback;
 	END IF;
 	BEGIN
-		slice := setting::interval;
+		value := setting::interval;
 	EXCEPTION WHEN invalid_datetime_format OR datetime_field_overflow OR interval_field_overflow THEN
-		slice := NULL;
+		value := NULL;
 	END;
-	IF slice IS NULL OR slice < '1 millisecond'
-	   OR slice > '1 minute' THEN
-		RAISE EXCEPTION 'invalid value for pgmq_c_router.wait_slice: "%"', setting
+	IF value IS NULL OR value < lowest OR value > highest THEN
+		RAISE EXCEPTION 'invalid value for %: "%"', setting_name, setting
 			USING ERRCODE = 'invalid_parameter_value',
-				  HINT = 'Set an interval between 1 millisecond and 1 minute.';
+				  HINT = pg_catalog.format('Set an interval between %s.', range_text);
 	END IF;
-	RETURN slice;
+	RETURN value;
 END
+$$;
+
+-- How long a waiting reader waits on one node before it looks at the
+-- others again: the setting pgmq_c_router.wait_slice (default 100 ms).
+CREATE FUNCTION pgmq_c_router.wait_slice() RETURNS interval
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT pgmq_c_router.interval_setting('pgmq_c_router.wait_slice', '100 milliseconds',
+	'1 millisecond', '1 minute', '1 millisecond and 1 minute')
 $$;
 
 -- The longest wait of read() and read_group() (receive false): the
@@ -1001,30 +1012,15 @@ $$;
 -- default 10 minutes, as pgmq_c.max_receive_wait.  Either holds the
 -- router's snapshot while it waits (the nodes' are not held).
 CREATE FUNCTION pgmq_c_router.wait_limit(receive boolean) RETURNS interval
-LANGUAGE plpgsql STABLE
+LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
-DECLARE
-	setting_name text := CASE WHEN receive THEN 'pgmq_c_router.max_receive_wait'
-							  ELSE 'pgmq_c_router.max_wait' END;
-	setting		text := pg_catalog.current_setting(setting_name, true);
-	longest		interval;
-BEGIN
-	IF setting IS NULL OR setting = '' THEN
-		RETURN CASE WHEN receive THEN interval '10 minutes' ELSE interval '30 seconds' END;
-	END IF;
-	BEGIN
-		longest := setting::interval;
-	EXCEPTION WHEN invalid_datetime_format OR datetime_field_overflow OR interval_field_overflow THEN
-		longest := NULL;
-	END;
-	IF longest IS NULL OR longest < '0' OR longest > '1 day' THEN
-		RAISE EXCEPTION 'invalid value for %: "%"', setting_name, setting
-			USING ERRCODE = 'invalid_parameter_value',
-				  HINT = 'Set an interval between 0 and 1 day.';
-	END IF;
-	RETURN longest;
-END
+SELECT CASE WHEN receive
+	THEN pgmq_c_router.interval_setting('pgmq_c_router.max_receive_wait', '10 minutes',
+		'0', '1 day', '0 and 1 day')
+	ELSE pgmq_c_router.interval_setting('pgmq_c_router.max_wait', '30 seconds',
+		'0', '1 day', '0 and 1 day')
+	END
 $$;
 
 -- read() and read_group() (group_name not NULL): acknowledge the receipts
