@@ -34,8 +34,8 @@
 #include "postgres.h"
 
 #include "miscadmin.h"
-#include "utils/datetime.h"
 #include "utils/builtins.h"
+#include "utils/datetime.h"
 #include "utils/jsonb.h"
 
 #include "pgmq_c.h"
@@ -219,6 +219,7 @@ to_origin_group(DeadLetter *letters, int n, int first, RedriveCounts *counts)
 	int64	   *ids = palloc(n * sizeof(int64));
 	TimestampTz *ats = palloc(n * sizeof(TimestampTz));
 	bool	   *at_known = palloc(n * sizeof(bool));
+	int		   *which = palloc(n * sizeof(int));	/* the letter of each id */
 	int			nids = 0;
 	int			i;
 	int			j;
@@ -245,6 +246,7 @@ to_origin_group(DeadLetter *letters, int n, int first, RedriveCounts *counts)
 			counts->no_origin++;
 		else
 		{
+			which[nids] = i;
 			ids[nids] = letters[i].original_id;
 			ats[nids] = letters[i].original_at;
 			at_known[nids++] = letters[i].original_at_known;
@@ -255,26 +257,18 @@ to_origin_group(DeadLetter *letters, int n, int first, RedriveCounts *counts)
 		return;
 
 	pgmqc_group_redrive(topic, group, ids, ats, at_known, nids);
-	j = 0;						/* the row of letters[i], in the order of ids */
-	for (i = first; i < n; i++)
+	for (j = 0; j < nids; j++)	/* a row per id, in order */
 	{
 		bool		isnull;
 
-		if (!letters[i].moved || letters[i].queue != NULL ||
-			letters[i].topic == NULL || letters[i].group == NULL ||
-			strcmp(letters[i].topic, d->topic) != 0 ||
-			strcmp(letters[i].group, d->group) != 0)
+		if (DatumGetBool(pgmqc_column(j, GROUP_REDRIVE_COL_SAME, &isnull)))
 			continue;
-		if (!DatumGetBool(pgmqc_column(j, GROUP_REDRIVE_COL_SAME, &isnull)))
-		{
-			letters[i].moved = false;
-			if (DatumGetBool(pgmqc_column(j, GROUP_REDRIVE_COL_THERE, &isnull)))
-				counts->origin_gone++;	/* another message under its msg_id:
-										 * the topic was made anew */
-			else
-				counts->past_retention++;
-		}
-		j++;
+		letters[which[j]].moved = false;
+		if (DatumGetBool(pgmqc_column(j, GROUP_REDRIVE_COL_THERE, &isnull)))
+			counts->origin_gone++;	/* another message under its msg_id: the
+									 * topic was made anew */
+		else
+			counts->past_retention++;
 	}
 }
 
