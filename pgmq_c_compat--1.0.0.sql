@@ -23,6 +23,68 @@
 --
 
 --
+-- Schema pgmq must be a superuser's.  CREATE EXTENSION makes it when it
+-- is missing but takes an existing one as it is: a role that made it first,
+-- or may create in it, could put there a function that outranks one of
+-- these for some call (pgmq.send(text, text) catches a quoted literal
+-- before pgmq.send(text, jsonb)) and have it run as whoever calls, a
+-- superuser's maintenance included.
+--
+DO $check$
+DECLARE
+	bad text;
+BEGIN
+	SELECT pg_catalog.format('schema "pgmq" is owned by role "%s", which is not a superuser', r.rolname)
+	  INTO bad
+	  FROM pg_catalog.pg_namespace n
+	  JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) n.nspowner
+	 WHERE n.nspname OPERATOR(pg_catalog.=) 'pgmq' AND NOT r.rolsuper;
+	IF bad IS NULL THEN
+		SELECT pg_catalog.format('%s may create objects in schema "pgmq"',
+								 CASE WHEN a.grantee OPERATOR(pg_catalog.=) 0 THEN 'every role (PUBLIC)'
+									  ELSE pg_catalog.format('role "%s"', r.rolname) END)
+		  INTO bad
+		  FROM pg_catalog.pg_namespace n,
+			   LATERAL pg_catalog.aclexplode(n.nspacl) a
+		  LEFT JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) a.grantee
+		 WHERE n.nspname OPERATOR(pg_catalog.=) 'pgmq'
+		   AND a.privilege_type OPERATOR(pg_catalog.=) 'CREATE'
+		   AND NOT coalesce(r.rolsuper, false)
+		 LIMIT 1;
+	END IF;
+	IF bad IS NULL THEN
+		SELECT pg_catalog.format('%s in schema "pgmq" is owned by role "%s", which is not a superuser',
+								 o.what, r.rolname)
+		  INTO bad
+		  FROM (SELECT 'function ' OPERATOR(pg_catalog.||) p.oid::pg_catalog.regprocedure::text, p.proowner
+				  FROM pg_catalog.pg_proc p
+				 WHERE p.pronamespace OPERATOR(pg_catalog.=) 'pgmq'::pg_catalog.regnamespace
+				UNION ALL
+				SELECT 'operator ' OPERATOR(pg_catalog.||) o.oid::pg_catalog.regoperator::text, o.oprowner
+				  FROM pg_catalog.pg_operator o
+				 WHERE o.oprnamespace OPERATOR(pg_catalog.=) 'pgmq'::pg_catalog.regnamespace
+				UNION ALL
+				SELECT 'relation ' OPERATOR(pg_catalog.||) c.oid::pg_catalog.regclass::text, c.relowner
+				  FROM pg_catalog.pg_class c
+				 WHERE c.relnamespace OPERATOR(pg_catalog.=) 'pgmq'::pg_catalog.regnamespace
+				UNION ALL
+				SELECT 'type ' OPERATOR(pg_catalog.||) t.oid::pg_catalog.regtype::text, t.typowner
+				  FROM pg_catalog.pg_type t
+				 WHERE t.typnamespace OPERATOR(pg_catalog.=) 'pgmq'::pg_catalog.regnamespace) o(what, owner)
+		  JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) o.owner
+		 WHERE NOT r.rolsuper
+		 LIMIT 1;
+	END IF;
+	IF bad IS NOT NULL THEN
+		RAISE EXCEPTION '%', bad
+			USING ERRCODE = 'insufficient_privilege',
+				  DETAIL = 'Functions of pgmq_c_compat would be installed beside objects another role controls.',
+				  HINT = 'Drop schema "pgmq" (CREATE EXTENSION pgmq_c_compat makes it), or make a superuser the owner of it and of everything in it and revoke CREATE on it, then create the extension again.';
+	END IF;
+END
+$check$;
+
+--
 -- Types, as pgmq 1.5 defines them
 --
 CREATE TYPE pgmq.message_record AS (

@@ -4,7 +4,49 @@
 -- (the wrappers run as their caller) and the pinned search_path.  A real
 -- pgmq client (the npm package pgmq-js) runs in TAP
 -- (test/t/031_pgmq_js.pl).
+--
+-- First a schema pgmq that another role made or may create in: a function
+-- planted there beside pgmq's would run as whoever calls pgmq.send with a
+-- quoted literal.  CREATE EXTENSION refuses each such schema (42501) and
+-- leaves nothing behind.
+SELECT current_database() AS compat_db \gset
+CREATE ROLE regress_pgmqc_squatter;
+GRANT CREATE ON DATABASE :"compat_db" TO regress_pgmqc_squatter;
+SET ROLE regress_pgmqc_squatter;
+CREATE SCHEMA pgmq;
+RESET ROLE;
+\set SHOW_CONTEXT never
 CREATE EXTENSION pgmq_c_compat;
+ALTER SCHEMA pgmq OWNER TO CURRENT_USER;
+GRANT CREATE ON SCHEMA pgmq TO regress_pgmqc_squatter;
+CREATE EXTENSION pgmq_c_compat;
+REVOKE CREATE ON SCHEMA pgmq FROM regress_pgmqc_squatter;
+GRANT CREATE ON SCHEMA pgmq TO PUBLIC;
+CREATE EXTENSION pgmq_c_compat;
+-- what the role put there while it could
+SET ROLE regress_pgmqc_squatter;
+CREATE FUNCTION pgmq.send(queue_name text, msg text) RETURNS SETOF bigint
+	LANGUAGE sql AS 'SELECT -1::bigint';
+RESET ROLE;
+REVOKE CREATE ON SCHEMA pgmq FROM PUBLIC;
+CREATE EXTENSION pgmq_c_compat;
+SELECT count(*) AS extensions FROM pg_extension WHERE extname = 'pgmq_c_compat';
+DROP FUNCTION pgmq.send(text, text);
+CREATE TABLE pgmq.squatter_table (a int);
+ALTER TABLE pgmq.squatter_table OWNER TO regress_pgmqc_squatter;
+CREATE EXTENSION pgmq_c_compat;
+DROP TABLE pgmq.squatter_table;
+-- a superuser's schema, with nothing of another role's: used as it is
+CREATE EXTENSION pgmq_c_compat;
+DROP EXTENSION pgmq_c_compat;
+DROP SCHEMA pgmq;
+REVOKE CREATE ON DATABASE :"compat_db" FROM regress_pgmqc_squatter;
+DROP ROLE regress_pgmqc_squatter;
+\set SHOW_CONTEXT errors
+CREATE EXTENSION pgmq_c_compat;
+-- made by CREATE EXTENSION, so the installing superuser's
+SELECT nspowner = (SELECT oid FROM pg_roles WHERE rolname = current_user) AS superuser_owns
+  FROM pg_namespace WHERE nspname = 'pgmq';
 SELECT extname, extversion, extnamespace::regnamespace AS schema,
        (SELECT array_agg(e.extname) FROM pg_depend d JOIN pg_extension e ON e.oid = d.refobjid
          WHERE d.classid = 'pg_extension'::regclass AND d.objid = x.oid AND d.deptype = 'n') AS requires

@@ -26,7 +26,21 @@ CREATE EXTENSION pgmq_c;
 CREATE FUNCTION public.router_trap(bigint, integer) RETURNS bigint LANGUAGE plpgsql AS
 $$ BEGIN RAISE EXCEPTION 'trap operator called'; END $$;
 CREATE OPERATOR public.% (LEFTARG = bigint, RIGHTARG = integer, FUNCTION = public.router_trap);
+-- a schema pgmq_c_router another role made first is refused (42501), and
+-- the one CREATE EXTENSION makes is the superuser's
+CREATE ROLE regress_pgmqc_squatter;
+GRANT CREATE ON DATABASE :"router_db" TO regress_pgmqc_squatter;
+SET ROLE regress_pgmqc_squatter;
+CREATE SCHEMA pgmq_c_router;
+RESET ROLE;
 CREATE EXTENSION pgmq_c_router CASCADE;
+SELECT count(*) AS extensions FROM pg_extension WHERE extname IN ('pgmq_c_router', 'plproxy');
+DROP SCHEMA pgmq_c_router;
+REVOKE CREATE ON DATABASE :"router_db" FROM regress_pgmqc_squatter;
+DROP ROLE regress_pgmqc_squatter;
+CREATE EXTENSION pgmq_c_router CASCADE;
+SELECT nspowner = (SELECT oid FROM pg_roles WHERE rolname = current_user) AS superuser_owns
+  FROM pg_namespace WHERE nspname = 'pgmq_c_router';
 SELECT extversion FROM pg_extension WHERE extname = 'pgmq_c_router';
 SELECT pgmq_c_router.node_of_key('order-1', 3) BETWEEN 0 AND 2 AS trap_not_bound;
 -- nothing of the extension depends on it
