@@ -10,9 +10,10 @@
 -- both.  Every function runs as its caller (not SECURITY DEFINER: pgmq_c
 -- checks the caller's privileges on the queue, and creating a queue needs
 -- EXECUTE on pgmq_c.create_queue).  The functions a consumer or producer
--- calls per message (send, read, read_with_poll, pop, delete, archive) are
--- C functions of pgmq_c's library (src/functions/compat_functions.c), the
--- same code as pgmq_c's own with pgmq's arguments converted: a wrapper in
+-- calls per message (send, send_batch, read, read_with_poll, pop, delete,
+-- archive) are C functions of pgmq_c's library
+-- (src/functions/compat_functions.c), the same code as pgmq_c's own with
+-- pgmq's arguments converted: a wrapper in
 -- plpgsql cost a third of a send's CPU.  The others are plpgsql wrappers
 -- with a pinned search_path and schema-qualified calls (plpgsql rather than
 -- SQL: PostgreSQL 15 plans a SQL function's body anew for every statement
@@ -264,77 +265,33 @@ LANGUAGE C VOLATILE PARALLEL UNSAFE ROWS 1;
 
 CREATE FUNCTION pgmq.send_batch(queue_name text, msgs jsonb[])
 RETURNS SETOF bigint
-LANGUAGE plpgsql VOLATILE
-SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
-	RETURN QUERY SELECT pgmq_c.send_batch(queue_name, msgs);
-END
-$$;
+AS '$libdir/pgmq_c', 'pgmqc_compat_send_batch'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
 
 CREATE FUNCTION pgmq.send_batch(queue_name text, msgs jsonb[], headers jsonb[])
 RETURNS SETOF bigint
-LANGUAGE plpgsql VOLATILE
-SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
-	RETURN QUERY SELECT pgmq_c.send_batch(queue_name, msgs, headers);
-END
-$$;
+AS '$libdir/pgmq_c', 'pgmqc_compat_send_batch'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
 
 CREATE FUNCTION pgmq.send_batch(queue_name text, msgs jsonb[], delay integer)
 RETURNS SETOF bigint
-LANGUAGE plpgsql VOLATILE
-SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
-	RETURN QUERY SELECT pgmq_c.send_batch(queue_name, msgs, NULL,
-		greatest(make_interval(secs => delay), interval '0'));
-END
-$$;
+AS '$libdir/pgmq_c', 'pgmqc_compat_send_batch_seconds'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
 
 CREATE FUNCTION pgmq.send_batch(queue_name text, msgs jsonb[], delay timestamptz)
 RETURNS SETOF bigint
-LANGUAGE plpgsql VOLATILE
-SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
-	IF delay IS NULL THEN
-		RAISE EXCEPTION 'delay must not be NULL' USING ERRCODE = '22004';
-	ELSIF NOT isfinite(delay) THEN
-		RAISE EXCEPTION 'delay must be a finite time' USING ERRCODE = '22023';
-	END IF;
-	RETURN QUERY SELECT pgmq_c.send_batch(queue_name, msgs, NULL,
-		greatest(delay OPERATOR(pg_catalog.-) clock_timestamp(), interval '0'));
-END
-$$;
+AS '$libdir/pgmq_c', 'pgmqc_compat_send_batch_at'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
 
 CREATE FUNCTION pgmq.send_batch(queue_name text, msgs jsonb[], headers jsonb[], delay integer)
 RETURNS SETOF bigint
-LANGUAGE plpgsql VOLATILE
-SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
-	RETURN QUERY SELECT pgmq_c.send_batch(queue_name, msgs, headers,
-		greatest(make_interval(secs => delay), interval '0'));
-END
-$$;
+AS '$libdir/pgmq_c', 'pgmqc_compat_send_batch_seconds'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
 
 CREATE FUNCTION pgmq.send_batch(queue_name text, msgs jsonb[], headers jsonb[], delay timestamptz)
 RETURNS SETOF bigint
-LANGUAGE plpgsql VOLATILE
-SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
-	IF delay IS NULL THEN
-		RAISE EXCEPTION 'delay must not be NULL' USING ERRCODE = '22004';
-	ELSIF NOT isfinite(delay) THEN
-		RAISE EXCEPTION 'delay must be a finite time' USING ERRCODE = '22023';
-	END IF;
-	RETURN QUERY SELECT pgmq_c.send_batch(queue_name, msgs, headers,
-		greatest(delay OPERATOR(pg_catalog.-) clock_timestamp(), interval '0'));
-END
-$$;
+AS '$libdir/pgmq_c', 'pgmqc_compat_send_batch_at'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
 
 --
 -- Receiving

@@ -123,6 +123,15 @@ SELECT * FROM pgmq.send_batch('cq_nonpart', ARRAY['{"b": 7}']::jsonb[], ARRAY['{
 SELECT * FROM pgmq.send_batch('cq_nonpart', ARRAY['{"b": 8}']::jsonb[], ARRAY['{"h": 8}']::jsonb[],
                               now() + interval '1 hour');
 SELECT * FROM pgmq.send_batch('cq_nonpart', ARRAY['{"b": 9}', '{"b": 10}']::jsonb[], 0);
+-- a delay of 0 or less, a time in the past, a NULL headers array or element:
+-- visible now, no headers
+SELECT pgmq.create('cq_batch');
+SELECT * FROM pgmq.send_batch('cq_batch', ARRAY['{"b": 11}']::jsonb[], -5);
+SELECT * FROM pgmq.send_batch('cq_batch', ARRAY['{"b": 12}']::jsonb[], NULL::jsonb[], now() - interval '1 hour');
+SELECT * FROM pgmq.send_batch('cq_batch', ARRAY['{"b": 13}', '{"b": 14}']::jsonb[], ARRAY[NULL, '{"h": 14}']::jsonb[]);
+SELECT msg_id, message, headers, vt <= clock_timestamp() AS visible
+  FROM pgmq_c.read('cq_batch', '0', 100);
+SELECT pgmq.drop_queue('cq_batch');
 SELECT queue_length, queue_visible_length FROM pgmq.metrics('cq_nonpart');
 SELECT queue_length, visible_length, delayed_length FROM pgmq_c.metrics('cq_nonpart');
 
@@ -215,6 +224,18 @@ SELECT pgmqc_test.try($$SELECT * FROM pgmq.send('cq_plain', '{}', 'infinity'::ti
 SELECT pgmqc_test.try($$SELECT * FROM pgmq.send_batch('cq_plain', ARRAY['{}']::jsonb[], 'infinity'::timestamptz)$$);
 SELECT pgmqc_test.try($$SELECT * FROM pgmq.send_batch('cq_plain', ARRAY['{}']::jsonb[], ARRAY['{}']::jsonb[], '-infinity'::timestamptz)$$);
 SELECT pgmqc_test.try($$SELECT * FROM pgmq.send_batch('cq_plain', ARRAY['{}']::jsonb[], NULL::timestamptz)$$);
+SELECT pgmqc_test.try($$SELECT * FROM pgmq.send_batch('cq_plain', ARRAY['{}']::jsonb[], NULL::integer)$$);
+SELECT pgmqc_test.try($$SELECT * FROM pgmq.send_batch('cq_plain', ARRAY['{}']::jsonb[], ARRAY['{}']::jsonb[], NULL::integer)$$);
+SELECT pgmqc_test.try($$SELECT * FROM pgmq.send_batch('cq_plain', ARRAY['{}']::jsonb[], 400000000)$$);
+SELECT pgmqc_test.try($$SELECT * FROM pgmq.send_batch('cq_plain', NULL::jsonb[])$$);
+SELECT pgmqc_test.try($$SELECT * FROM pgmq.send_batch('cq_plain', '{}'::jsonb[])$$);
+SELECT pgmqc_test.try($$SELECT * FROM pgmq.send_batch('cq_plain', ARRAY['{}', NULL]::jsonb[])$$);
+SELECT pgmqc_test.try($$SELECT * FROM pgmq.send_batch('cq_plain', ARRAY['7']::jsonb[])$$);
+SELECT pgmqc_test.try($$SELECT * FROM pgmq.send_batch('cq_plain', ARRAY['{}', '{}']::jsonb[], ARRAY['{}']::jsonb[])$$);
+SELECT pgmqc_test.try($$SELECT * FROM pgmq.send_batch('cq_plain', ARRAY['{}']::jsonb[], ARRAY['[1]']::jsonb[])$$);
+SELECT pgmqc_test.try($$SELECT * FROM pgmq.send_batch(NULL, ARRAY['{}']::jsonb[])$$);
+SELECT pgmqc_test.try($$SELECT * FROM pgmq.send_batch('cq_nowhere', ARRAY['{}']::jsonb[])$$);
+SELECT pgmqc_test.try($$SELECT * FROM pgmq.send_batch('bad name', ARRAY['{}']::jsonb[])$$);
 SELECT pgmqc_test.try($$SELECT * FROM pgmq.send('cq_plain', '{}', 400000000)$$);
 SELECT pgmqc_test.try($$SELECT * FROM pgmq.read_with_poll('cq_plain', 30, 1, NULL)$$);
 SELECT pgmqc_test.try($$SELECT pgmq.delete('cq_plain', NULL::bigint)$$);
@@ -255,6 +276,7 @@ CREATE ROLE regress_pgmqc_compat_user;
 SET ROLE regress_pgmqc_compat_user;
 SELECT pgmqc_test.sqlstate($$SELECT pgmq.create('cq_mine')$$) AS create_queue;
 SELECT pgmqc_test.sqlstate($$SELECT * FROM pgmq.send('cq_plain', '{}')$$) AS send;
+SELECT pgmqc_test.sqlstate($$SELECT * FROM pgmq.send_batch('cq_plain', ARRAY['{}']::jsonb[], 5)$$) AS send_batch;
 SELECT pgmqc_test.sqlstate($$SELECT * FROM pgmq.read('cq_plain', 30, 1)$$) AS read;
 SELECT pgmqc_test.sqlstate($$SELECT pgmq.drop_queue('cq_plain')$$) AS drop_queue;
 SELECT count(*) AS queues_seen FROM pgmq.list_queues();
@@ -263,6 +285,7 @@ RESET ROLE;
 SELECT pgmq_c.grant_access('cq_plain', 'regress_pgmqc_compat_user', ARRAY['send', 'monitor']);
 SET ROLE regress_pgmqc_compat_user;
 SELECT count(*) AS sent FROM pgmq.send('cq_plain', '{"n": "user"}');
+SELECT count(*) AS sent FROM pgmq.send_batch('cq_plain', ARRAY['{"n": "user 2"}', '{"n": "user 3"}']::jsonb[]);
 SELECT pgmqc_test.sqlstate($$SELECT * FROM pgmq.read('cq_plain', 30, 1)$$) AS read;
 SELECT queue_name FROM pgmq.list_queues();
 SELECT queue_name FROM pgmq.metrics_all();

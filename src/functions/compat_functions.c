@@ -2,15 +2,16 @@
  *
  * compat_functions.c
  *		The hot functions of pgmq_c_compat (pgmq 1.x's API in schema pgmq):
- *		pgmq.send, pgmq.read, pgmq.read_with_poll and pgmq.pop.
+ *		pgmq.send, pgmq.send_batch, pgmq.read, pgmq.read_with_poll and
+ *		pgmq.pop.
  *
  * pgmq_c_compat--1.0.0.sql declares these as C functions of this library,
  * so that a message sent or read through pgmq's API costs what it costs
  * through pgmq_c's own: a plpgsql wrapper with a pinned search_path costs a
  * third of a send's CPU.  Each converts pgmq's arguments (integer seconds,
  * a timestamptz delay, the read's conditional filter) and calls the code
- * behind pgmq_c.send and pgmq_c.read, with the same checks, privileges and
- * errors.  pgmq.delete and pgmq.archive are pgmq_c's own delete and archive
+ * behind pgmq_c.send, pgmq_c.send_batch and pgmq_c.read, with the same
+ * checks, privileges and errors.  pgmq.delete and pgmq.archive are pgmq_c's own delete and archive
  * (queue_ack_functions.c); the rest of the API stays in plpgsql.
  *
  * Copyright (c) 2026, pgmq_c developers
@@ -39,6 +40,9 @@
 PG_FUNCTION_INFO_V1(pgmqc_compat_send);
 PG_FUNCTION_INFO_V1(pgmqc_compat_send_seconds);
 PG_FUNCTION_INFO_V1(pgmqc_compat_send_at);
+PG_FUNCTION_INFO_V1(pgmqc_compat_send_batch);
+PG_FUNCTION_INFO_V1(pgmqc_compat_send_batch_seconds);
+PG_FUNCTION_INFO_V1(pgmqc_compat_send_batch_at);
 PG_FUNCTION_INFO_V1(pgmqc_compat_read);
 PG_FUNCTION_INFO_V1(pgmqc_compat_read_with_poll);
 PG_FUNCTION_INFO_V1(pgmqc_compat_pop);
@@ -77,6 +81,44 @@ send_and_return(FunctionCallInfo fcinfo, int nargs_with_headers,
 }
 
 /*
+ * The delay of pgmq's integer form, the last argument: a delay of 0 or less
+ * sends a message visible at once, as pgmq does; NULL is refused (pgmq
+ * would store a message that never becomes visible).
+ */
+static Interval *
+seconds_delay(FunctionCallInfo fcinfo, Interval *delay)
+{
+	int			delay_arg = PG_NARGS() - 1;
+
+	pgmqc_check_not_null(fcinfo, delay_arg, "delay");
+	return seconds_interval(delay, Max(PG_GETARG_INT32(delay_arg), 0));
+}
+
+/*
+ * The delay of pgmq's timestamptz form, the last argument: the message is
+ * delivered at that time; a time already past sends it visible at once.
+ * NULL and infinite times are refused.
+ */
+static Interval *
+time_delay(FunctionCallInfo fcinfo, Interval *delay)
+{
+	int			delay_arg = PG_NARGS() - 1;
+	TimestampTz at;
+	TimestampTz now = GetCurrentTimestamp();
+
+	pgmqc_check_not_null(fcinfo, delay_arg, "delay");
+	at = PG_GETARG_TIMESTAMPTZ(delay_arg);
+	if (TIMESTAMP_NOT_FINITE(at))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("delay must be a finite time")));
+	seconds_interval(delay, 0);
+	if (at > now)
+		delay->time = at - now;
+	return delay;
+}
+
+/*
  * pgmq.send(queue_name text, msg jsonb) and
  * pgmq.send(queue_name text, msg jsonb, headers jsonb)
  *		RETURNS SETOF bigint
@@ -93,49 +135,87 @@ pgmqc_compat_send(PG_FUNCTION_ARGS)
  * pgmq.send(queue_name text, msg jsonb, delay integer) and
  * pgmq.send(queue_name text, msg jsonb, headers jsonb, delay integer)
  *		RETURNS SETOF bigint
- *
- * A delay of 0 or less sends a message visible at once, as pgmq does; NULL
- * is refused (pgmq would store a message that never becomes visible).
  */
 Datum
 pgmqc_compat_send_seconds(PG_FUNCTION_ARGS)
 {
-	int			delay_arg = PG_NARGS() - 1;
 	Interval	delay;
 
-	pgmqc_check_not_null(fcinfo, delay_arg, "delay");
-	return send_and_return(fcinfo, 4,
-						   seconds_interval(&delay,
-											Max(PG_GETARG_INT32(delay_arg), 0)));
+	return send_and_return(fcinfo, 4, seconds_delay(fcinfo, &delay));
 }
 
 /*
  * pgmq.send(queue_name text, msg jsonb, delay timestamptz) and
  * pgmq.send(queue_name text, msg jsonb, headers jsonb, delay timestamptz)
  *		RETURNS SETOF bigint
- *
- * The message is delivered at delay; a time already past sends it visible
- * at once.  NULL and infinite times are refused.
  */
 Datum
 pgmqc_compat_send_at(PG_FUNCTION_ARGS)
 {
-	int			delay_arg = PG_NARGS() - 1;
 	Interval	delay;
 
-	TimestampTz at;
-	TimestampTz now = GetCurrentTimestamp();
+	return send_and_return(fcinfo, 4, time_delay(fcinfo, &delay));
+}
 
-	pgmqc_check_not_null(fcinfo, delay_arg, "delay");
-	at = PG_GETARG_TIMESTAMPTZ(delay_arg);
-	if (TIMESTAMP_NOT_FINITE(at))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("delay must be a finite time")));
-	seconds_interval(&delay, 0);
-	if (at > now)
-		delay.time = at - now;
-	return send_and_return(fcinfo, 4, &delay);
+/*
+ * pgmq's send_batch: the messages of argument 1 (msgs), with the headers of
+ * argument 2 when the call has nargs_with_headers arguments, sent after
+ * delay; the msg_ids as rows, in array order.
+ */
+static Datum
+send_batch_and_return(FunctionCallInfo fcinfo, int nargs_with_headers,
+					  Interval *delay)
+{
+	char	   *name = pgmqc_arg_name_as(fcinfo, 0, "queue");
+	PgmqcBatch	batch;
+
+	pgmqc_batch_arguments(fcinfo, "msgs",
+						  PG_NARGS() == nargs_with_headers ? 2 : -1, &batch);
+	pgmqc_check_delay(delay);
+	pgmqc_check_writable("send_batch()");
+	pgmqc_send_batch_rows(fcinfo, name, &batch, delay, NULL, NULL, NULL, NULL);
+	PG_RETURN_NULL();
+}
+
+/*
+ * pgmq.send_batch(queue_name text, msgs jsonb[]) and
+ * pgmq.send_batch(queue_name text, msgs jsonb[], headers jsonb[])
+ *		RETURNS SETOF bigint
+ */
+Datum
+pgmqc_compat_send_batch(PG_FUNCTION_ARGS)
+{
+	Interval	none;
+
+	return send_batch_and_return(fcinfo, 3, seconds_interval(&none, 0));
+}
+
+/*
+ * pgmq.send_batch(queue_name text, msgs jsonb[], delay integer) and
+ * pgmq.send_batch(queue_name text, msgs jsonb[], headers jsonb[],
+ *				   delay integer)
+ *		RETURNS SETOF bigint
+ */
+Datum
+pgmqc_compat_send_batch_seconds(PG_FUNCTION_ARGS)
+{
+	Interval	delay;
+
+	return send_batch_and_return(fcinfo, 4, seconds_delay(fcinfo, &delay));
+}
+
+/*
+ * pgmq.send_batch(queue_name text, msgs jsonb[], delay timestamptz) and
+ * pgmq.send_batch(queue_name text, msgs jsonb[], headers jsonb[],
+ *				   delay timestamptz)
+ *		RETURNS SETOF bigint
+ */
+Datum
+pgmqc_compat_send_batch_at(PG_FUNCTION_ARGS)
+{
+	Interval	delay;
+
+	return send_batch_and_return(fcinfo, 4, time_delay(fcinfo, &delay));
 }
 
 /*

@@ -415,6 +415,82 @@ check_batch_sizes(Jsonb **messages, Jsonb **headers, int n)
 }
 
 /*
+ * The messages of a batch, argument 1 of the function called, and their
+ * headers, argument headers_arg (none if -1 or NULL), checked into *batch;
+ * messages_name names argument 1 in errors.
+ */
+void
+pgmqc_batch_arguments(FunctionCallInfo fcinfo, const char *messages_name,
+					  int headers_arg, PgmqcBatch * batch)
+{
+	batch->messages = pgmqc_check_array(fcinfo, 1, messages_name, false);
+	batch->message_elements = check_elements(batch->messages, false, &batch->n);
+	batch->headers = NULL;
+	batch->header_elements = NULL;
+	if (headers_arg >= 0 && !PG_ARGISNULL(headers_arg))
+	{
+		int			nheaders;
+
+		batch->headers = pgmqc_check_array_nulls(fcinfo, headers_arg, "headers",
+												 true, true);
+		batch->header_elements = check_elements(batch->headers, true, &nheaders);
+		if (nheaders != batch->n)
+			ereport(ERROR,
+					(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+					 errmsg("%s and headers must have the same number of elements",
+							messages_name),
+					 errdetail("%s has %d elements, headers has %d.",
+							   messages_name, batch->n, nheaders)));
+	}
+	check_batch_sizes(batch->message_elements, batch->header_elements, batch->n);
+}
+
+/*
+ * Send the checked batch to queue or topic "name" after delay (checked
+ * too, and the caller allowed to write), with ordering keys and
+ * deduplication ids (NULL: none), returning the msg_ids as the rows of the
+ * function called, in array order: the body of send_batch(), also behind
+ * pgmq_c_compat's pgmq.send_batch.
+ */
+void
+pgmqc_send_batch_rows(FunctionCallInfo fcinfo, const char *name,
+					  PgmqcBatch * batch, Interval *delay,
+					  Datum *keys, bool *key_nulls, Datum *ids, bool *id_nulls)
+{
+	PgmqcContext cxt;
+	PgmqcQueue *queue;
+	int64	   *sent;
+	int			nsent;
+
+	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
+
+	queue = connect_to_send(&cxt, name);
+	if (keys != NULL || ids != NULL)
+	{
+		sent = palloc((batch->n + 1) * sizeof(int64));
+		send_general(queue, batch->n, batch->message_elements,
+					 batch->header_elements, delay,
+					 keys, key_nulls, ids, id_nulls, sent);
+		nsent = batch->n;
+	}
+	else if (queue->kind == PGMQC_KIND_TOPIC)
+	{
+		pgmqc_topic_publish_batch(queue, batch->messages, batch->headers,
+								  batch->n, delay, NULL);
+		sent = pgmqc_collect_ids(&nsent);
+		pgmqc_topic_batch_published(queue, sent, nsent, delay);
+	}
+	else
+	{
+		pgmqc_queue_send_batch(queue, batch->messages, batch->headers, delay);
+		sent = pgmqc_collect_ids(&nsent);
+		pgmqc_queue_batch_sent(queue, nsent, delay);
+	}
+	pgmqc_emit_ids(fcinfo, sent, nsent);
+	pgmqc_spi_finish(&cxt);
+}
+
+/*
  * send_batch(queue_name text, messages jsonb[], headers jsonb[],
  *			  delay interval, ordering_keys text[], dedup_ids text[])
  *		RETURNS SETOF bigint
@@ -426,72 +502,24 @@ check_batch_sizes(Jsonb **messages, Jsonb **headers, int n)
 Datum
 pgmqc_send_batch(PG_FUNCTION_ARGS)
 {
-	PgmqcContext cxt;
 	char	   *name = pgmqc_arg_name(fcinfo, 0);
-	ArrayType  *messages;
-	ArrayType  *headers = NULL;
+	PgmqcBatch	batch;
 	Interval   *delay;
-	PgmqcQueue *queue;
-	Jsonb	  **message_elements;
-	Jsonb	  **header_elements = NULL;
-	int			nmessages;
-	int			nheaders;
-	int64	   *sent;
-	int			nsent;
 	Datum	   *keys = NULL;
 	bool	   *key_nulls = NULL;
 	Datum	   *ids = NULL;
 	bool	   *id_nulls = NULL;
-	int64	   *ids_out;
 
-	messages = pgmqc_check_array(fcinfo, 1, "messages", false);
-	message_elements = check_elements(messages, false, &nmessages);
-	if (!PG_ARGISNULL(2))
-	{
-		headers = pgmqc_check_array_nulls(fcinfo, 2, "headers", true, true);
-		header_elements = check_elements(headers, true, &nheaders);
-		if (nheaders != nmessages)
-			ereport(ERROR,
-					(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
-					 errmsg("messages and headers must have the same number of elements"),
-					 errdetail("messages has %d elements, headers has %d.",
-							   nmessages, nheaders)));
-	}
-	check_batch_sizes(message_elements, header_elements, nmessages);
+	pgmqc_batch_arguments(fcinfo, "messages", 2, &batch);
 	if (PG_NARGS() > 5)
 	{
 		keys = pgmqc_check_key_array(fcinfo, 4, "ordering_keys", "ordering_key",
-									 nmessages, &key_nulls);
+									 batch.n, &key_nulls);
 		ids = pgmqc_check_key_array(fcinfo, 5, "dedup_ids", "dedup_id",
-									nmessages, &id_nulls);
+									batch.n, &id_nulls);
 	}
 	delay = check_delay_arg(fcinfo, "send_batch()");
-
-	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
-
-	queue = connect_to_send(&cxt, name);
-	if (keys != NULL || ids != NULL)
-	{
-		ids_out = palloc((nmessages + 1) * sizeof(int64));
-		send_general(queue, nmessages, message_elements, header_elements, delay,
-					 keys, key_nulls, ids, id_nulls, ids_out);
-		pgmqc_emit_ids(fcinfo, ids_out, nmessages);
-		pgmqc_spi_finish(&cxt);
-		PG_RETURN_NULL();
-	}
-	if (queue->kind == PGMQC_KIND_TOPIC)
-	{
-		pgmqc_topic_publish_batch(queue, messages, headers, nmessages, delay, NULL);
-		sent = pgmqc_collect_ids(&nsent);
-		pgmqc_topic_batch_published(queue, sent, nsent, delay);
-	}
-	else
-	{
-		pgmqc_queue_send_batch(queue, messages, headers, delay);
-		sent = pgmqc_collect_ids(&nsent);
-		pgmqc_queue_batch_sent(queue, nsent, delay);
-	}
-	pgmqc_emit_ids(fcinfo, sent, nsent);
-	pgmqc_spi_finish(&cxt);
+	pgmqc_send_batch_rows(fcinfo, name, &batch, delay, keys, key_nulls,
+						  ids, id_nulls);
 	PG_RETURN_NULL();
 }
