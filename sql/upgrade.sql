@@ -58,6 +58,9 @@ CREATE TRIGGER spy BEFORE UPDATE ON pgmq_c.g_2
 	FOR EACH ROW EXECUTE FUNCTION pgmq_c.spy();
 CREATE INDEX up_mine_expr ON pgmq_c.q_3 ((message ->> 'n'));
 RESET ROLE;
+-- until the update, the superuser's maintenance would run that trigger as
+-- the superuser: refused (the worker waits too, TAP 037)
+SELECT pgmq_c.maintain_topics();
 SELECT c.relname, c.relowner::regrole FROM pg_class c
  WHERE c.oid IN ('pgmq_c.q_3'::regclass, 'pgmq_c.t_4'::regclass, 'pgmq_c.g_2'::regclass)
  ORDER BY 1;
@@ -230,7 +233,7 @@ SELECT p.oid::regprocedure AS function,
  WHERE p.oid IN ('pgmq_c.create_queue(text, interval, integer, text, interval, interval, interval)'::regprocedure,
                  'pgmq_c.nack(text, text, bigint, interval, integer, text)'::regprocedure,
                  'pgmq_c.ack(text, text, bigint, integer)'::regprocedure)
- ORDER BY 1::text;
+ ORDER BY p.oid::regprocedure::text COLLATE "C";
 -- every queue's and group's table gained the columns, as new ones have them
 SELECT pgmq_c.create_queue('up_retry', max_deliveries => 1, dead_letter_queue => 'up_tpl');
 SELECT pg_temp.shape(format('pgmq_c.q_%s', n.queue_id)::regclass) =

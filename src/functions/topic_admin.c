@@ -148,6 +148,12 @@ pgmqc_maintain_topics(PG_FUNCTION_ARGS)
 
 	pgmqc_check_writable("maintain_topics()");
 	pgmqc_spi_connect(&cxt);
+	if (!pgmqc_security_active())
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("maintain_topics() needs the extension's catalog of version 0.4.0 or later"),
+				 errdetail("Before 0.4.0 a topic's tables belong to whoever created it, and could run that role's code as the caller."),
+				 errhint("Run ALTER EXTENSION pgmq_c UPDATE.")));
 	dropped = pgmqc_maintain_topics_internal();
 	/* and the days of pgmq_c.dedup_ids, which the worker cares for too */
 	if (pgmqc_ordering_exists())

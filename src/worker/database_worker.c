@@ -124,8 +124,12 @@ typedef enum WorkerXactResult
 {
 	XACT_DONE,
 	XACT_FAILED,
-	XACT_NOT_INSTALLED			/* pgmq_c is not installed here */
+	XACT_NOT_INSTALLED,			/* pgmq_c is not installed here */
+	XACT_CATALOG_TOO_OLD		/* its catalog predates 0.4.0: no work */
 } WorkerXactResult;
+
+/* whether this worker said that it waits for ALTER EXTENSION UPDATE */
+static bool said_catalog_too_old = false;
 
 /* At exit: leave the registry entry, if it is still ours. */
 static void
@@ -220,10 +224,34 @@ worker_xact(WorkerStep step, void (*work) (void *), void *arg)
 		}
 		if (!OidIsValid(get_extension_oid("pgmq_c", true)))
 			result = XACT_NOT_INSTALLED;
+		else if (step != STEP_SETTINGS && !pgmqc_security_active())
+		{
+			/*
+			 * A catalog older than 0.4.0 (this library installed, ALTER
+			 * EXTENSION UPDATE not run yet): the tables of a queue or topic
+			 * belong to whoever created it, who may have given them triggers,
+			 * defaults or rules.  Nothing is written or read in them until
+			 * the update takes them over.
+			 */
+			result = XACT_CATALOG_TOO_OLD;
+			if (!said_catalog_too_old)
+				ereport(LOG,
+						(errmsg("pgmq_c worker for database \"%s\" waits for ALTER EXTENSION pgmq_c UPDATE",
+								my_dbname),
+						 errdetail("The extension's catalog predates version 0.4.0, whose tables only the extension's owner may change.")));
+			said_catalog_too_old = true;
+		}
 		else
 		{
 			PgmqcContext cxt;
 
+			if (said_catalog_too_old && step != STEP_SETTINGS)
+			{
+				ereport(LOG,
+						(errmsg("pgmq_c worker for database \"%s\" resumes: the extension was updated",
+								my_dbname)));
+				said_catalog_too_old = false;
+			}
 			SPI_connect();
 			PushActiveSnapshot(GetTransactionSnapshot());
 			pgmqc_enter(&cxt);
