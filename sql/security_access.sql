@@ -373,6 +373,42 @@ RESET ROLE;
 SELECT message FROM pgmq_c.read('sec_dlq', '0', 5);
 SELECT pgmq_c.redrive('sec_dlq') AS moved_by_superuser;
 SELECT message, headers FROM pgmq_c.read('sec_retry_closed', '1 hour', 5);
+-- Headers that name a dead letter's origin.  A role that may send to the
+-- dead-letter queue but not to the origin cannot forge one: the owner's
+-- redrive would otherwise put its message into a queue it may not send to
+-- (or make a group read a message again).  Nothing is stored; an origin
+-- the sender could write to itself, and names that are no origin, pass.
+SET ROLE regress_pgmqc_owner;
+SELECT pgmq_c.grant_access('sec_dlq', 'regress_pgmqc_send', '{send}');
+SET ROLE regress_pgmqc_send;
+SELECT pgmqc_test.try($$SELECT pgmq_c.send('sec_dlq', '{"pay_to": "attacker"}',
+	'{"pgmq_c_dead_letter": {"queue": "sec_retry_closed", "msg_id": 1, "read_ct": 3}}')$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.send_batch('sec_dlq', ARRAY['{"n": 1}', '{"n": 2}']::jsonb[],
+	ARRAY[NULL, '{"pgmq_c_dead_letter": {"queue": "sec_retry_closed"}}']::jsonb[])$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.send('sec_dlq', '{}',
+	'{"pgmq_c_dead_letter": {"topic": "sec_retry_t", "group": "g", "msg_id": 1}}')$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.send('sec_dlq', '{}',
+	'{"pgmq_c_dead_letter": {"queue": "sec_not_made_yet"}}')$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.send('sec_dlq', '{}',
+	'{"pgmq_c_dead_letter": {"topic": "sec_retry_t", "group": "no_such_group"}}')$$);
+-- a queue it may send to, and headers that name no origin a redrive uses
+SELECT pgmq_c.send('sec_dlq', '{"own": 1}',
+	'{"pgmq_c_dead_letter": {"queue": "sec_retry_open", "msg_id": 1}}') > 0 AS own_origin;
+SELECT pgmq_c.send('sec_dlq', '{"own": 2}',
+	'{"pgmq_c_dead_letter": {"queue": "not a name", "topic": "sec_retry_t"}}') > 0 AS no_origin;
+SELECT pgmq_c.send('sec_dlq', '{"own": 3}', '{"pgmq_c_dead_letter": "sec_retry_closed"}') > 0 AS not_an_object;
+RESET ROLE;
+-- only the three messages the sender could send are there; the owner's
+-- redrive moves one to sec_retry_open and leaves the other two
+SELECT message FROM pgmq_c.read('sec_dlq', '0', 10);
+SET ROLE regress_pgmqc_owner;
+SELECT pgmq_c.redrive('sec_dlq') AS moved;
+SELECT message FROM pgmq_c.read('sec_retry_open', '0', 10);
+SELECT count(*) AS closed_untouched FROM pgmq_c.read('sec_retry_closed', '0', 10);
+SELECT pgmq_c.purge_queue('sec_dlq') AS purged;
+SELECT pgmq_c.purge_queue('sec_retry_open') AS purged;
+SELECT pgmq_c.revoke_access('sec_dlq', 'regress_pgmqc_send', '{send}');
+RESET ROLE;
 -- a dead-letter queue in use is not dropped; cleared, it is
 SELECT pgmqc_test.try($$SELECT pgmq_c.drop_queue('sec_retry_open')$$);
 SELECT pgmq_c.alter_queue('sec_retry_src', max_deliveries => 0, dead_letter_queue => '');

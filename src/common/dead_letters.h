@@ -27,6 +27,9 @@
  */
 #define PGMQC_HEAD_LIMIT	1000
 
+/* the headers key of a dead letter that says where it came from */
+#define PGMQC_DEAD_LETTER_KEY	"pgmq_c_dead_letter"
+
 /*
  * What a claim (STMT_CLAIM, STMT_GROUP_CLAIM) did besides leasing: the
  * msg_ids of the dead messages it marked, to be moved in the same

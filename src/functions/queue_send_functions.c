@@ -25,7 +25,9 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/hsearch.h"
+#include "utils/jsonb.h"
 #include "utils/lsyscache.h"
+#include "utils/numeric.h"
 #include "utils/timestamp.h"
 
 #include "pgmq_c.h"
@@ -58,6 +60,123 @@ check_delay_arg(FunctionCallInfo fcinfo, const char *function)
 	pgmqc_check_delay(delay);
 	pgmqc_check_writable(function);
 	return delay;
+}
+
+/*
+ * Field "name" of a JSON object, as text the way ->> gives it (strings,
+ * numbers and booleans; NULL for anything else or when it is missing).
+ */
+static char *
+origin_field(JsonbContainer *object, const char *name)
+{
+	JsonbValue	key;
+	JsonbValue *value;
+
+	key.type = jbvString;
+	key.val.string.val = (char *) name;
+	key.val.string.len = strlen(name);
+	value = findJsonbValueFromContainer(object, JB_FOBJECT, &key);
+	if (value == NULL)
+		return NULL;
+	switch (value->type)
+	{
+		case jbvString:
+			return pnstrdup(value->val.string.val, value->val.string.len);
+		case jbvNumeric:
+			return DatumGetCString(DirectFunctionCall1(numeric_out,
+													   NumericGetDatum(value->val.numeric)));
+		case jbvBool:
+			return pstrdup(value->val.boolean ? "true" : "false");
+		default:
+			return NULL;
+	}
+}
+
+/*
+ * The headers of a message the caller sends may name an origin under
+ * PGMQC_DEAD_LETTER_KEY only if the caller could give that origin a message
+ * itself: send on a queue, consume on a topic with that group.  redrive()
+ * sends a dead letter back to the origin its headers name, as whoever runs
+ * it; without this check a role allowed to send to a dead-letter queue
+ * could have the queue owner's redrive put its message into a queue it may
+ * not send to, or make a group read an old message again.  Dead letters
+ * pgmq_c makes itself are not sent through here.  A name that is not valid
+ * is no origin to redrive (it counts as none) and passes.  Inside SPI.
+ */
+static void
+check_dead_letter_origin(Jsonb *headers)
+{
+	JsonbValue	key;
+	JsonbValue *origin;
+	JsonbContainer *object;
+	char	   *queue_name;
+	char	   *topic_name;
+	char	   *group_name;
+	PgmqcQueue *target;
+
+	if (headers == NULL || !JB_ROOT_IS_OBJECT(headers))
+		return;
+	key.type = jbvString;
+	key.val.string.val = PGMQC_DEAD_LETTER_KEY;
+	key.val.string.len = strlen(PGMQC_DEAD_LETTER_KEY);
+	origin = findJsonbValueFromContainer(&headers->root, JB_FOBJECT, &key);
+	if (origin == NULL || origin->type != jbvBinary ||
+		!JsonContainerIsObject(origin->val.binary.data))
+		return;
+	object = origin->val.binary.data;
+
+	queue_name = origin_field(object, "queue");
+	if (queue_name != NULL)
+	{
+		if (!pgmqc_name_is_valid(queue_name))
+			return;
+		target = pgmqc_lookup_kind(queue_name, 0, true);
+		if (target == NULL || target->kind != PGMQC_KIND_QUEUE)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_OBJECT),
+					 errmsg("headers name queue \"%s\" as the origin of a dead letter, but it does not exist",
+							queue_name),
+					 errdetail("redrive() sends a dead letter back to the origin that headers key \"%s\" names.",
+							   PGMQC_DEAD_LETTER_KEY),
+					 errhint("Leave out key \"%s\": pgmq_c writes it when it moves a message to a dead-letter queue.",
+							 PGMQC_DEAD_LETTER_KEY)));
+		if ((pgmqc_access_mask(target) & PGMQC_PRIV_SEND) == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("headers name queue \"%s\" as the origin of a dead letter, but you may not send to it",
+							queue_name),
+					 errdetail("redrive() sends a dead letter back to the origin that headers key \"%s\" names.",
+							   PGMQC_DEAD_LETTER_KEY),
+					 errhint("Leave out key \"%s\": pgmq_c writes it when it moves a message to a dead-letter queue.",
+							 PGMQC_DEAD_LETTER_KEY)));
+		return;
+	}
+
+	topic_name = origin_field(object, "topic");
+	group_name = origin_field(object, "group");
+	if (topic_name == NULL || group_name == NULL ||
+		!pgmqc_name_is_valid(topic_name) || !pgmqc_name_is_valid(group_name))
+		return;
+	target = pgmqc_lookup_kind(topic_name, 0, true);
+	if (target == NULL || target->kind != PGMQC_KIND_TOPIC ||
+		pgmqc_group_lookup(target, group_name, true) == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("headers name group \"%s\" of topic \"%s\" as the origin of a dead letter, but it does not exist",
+						group_name, topic_name),
+				 errdetail("redrive() gives a dead letter back to the group that headers key \"%s\" names.",
+						   PGMQC_DEAD_LETTER_KEY),
+				 errhint("Leave out key \"%s\": pgmq_c writes it when it moves a message to a dead-letter queue.",
+						 PGMQC_DEAD_LETTER_KEY)));
+	if ((pgmqc_access_mask(target) & PGMQC_PRIV_CONSUME) == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("headers name group \"%s\" of topic \"%s\" as the origin of a dead letter, but you may not consume from the topic",
+						group_name, topic_name),
+				 errdetail("redrive() gives a dead letter back to the group that headers key \"%s\" names.",
+						   PGMQC_DEAD_LETTER_KEY),
+				 errhint("Leave out key \"%s\": pgmq_c writes it when it moves a message to a dead-letter queue.",
+						 PGMQC_DEAD_LETTER_KEY)));
 }
 
 /* SPI connected, and queue or topic "name" opened to send to. */
@@ -298,6 +417,8 @@ pgmqc_send_message(const char *name, Jsonb *message, Jsonb *headers,
 	pgmqc_check_writable("send()");
 
 	queue = connect_to_send(&cxt, name);
+	if (headers != NULL)
+		check_dead_letter_origin(headers);
 	if (key == (Datum) 0 && dedup_id != (Datum) 0)
 	{
 		/* one id: look it up after its lock; send and remember if new */
@@ -465,6 +586,13 @@ pgmqc_send_batch_rows(FunctionCallInfo fcinfo, const char *name,
 	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
 
 	queue = connect_to_send(&cxt, name);
+	if (batch->header_elements != NULL)
+	{
+		int			i;
+
+		for (i = 0; i < batch->n; i++)
+			check_dead_letter_origin(batch->header_elements[i]);
+	}
 	if (keys != NULL || ids != NULL)
 	{
 		sent = palloc((batch->n + 1) * sizeof(int64));
