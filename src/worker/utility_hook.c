@@ -27,11 +27,15 @@
 
 #include <signal.h>
 
+#include "access/htup_details.h"
+#include "catalog/pg_database.h"
 #include "commands/dbcommands.h"
 #include "commands/defrem.h"
 #include "miscadmin.h"
 #include "nodes/parsenodes.h"
 #include "tcop/utility.h"
+#include "utils/acl.h"
+#include "utils/syscache.h"
 
 #include "worker/worker.h"
 #include "shared_memory/shared_memory.h"
@@ -45,13 +49,68 @@ static bool worker_wanted_at_commit = false;
 #define STOP_WAIT_MS		5000
 #define STOP_POLL_MS		10
 
+/* what the statement needs of its caller besides the database to itself */
+typedef enum StopCheck
+{
+	STOP_IF_OWNER,				/* DROP DATABASE: its owner */
+	STOP_IF_OWNER_CREATEDB,		/* ALTER DATABASE ... RENAME: and CREATEDB */
+	STOP_IF_MAY_COPY			/* CREATE DATABASE ... TEMPLATE: CREATEDB, and
+								 * the template is one or the caller owns it */
+}			StopCheck;
+
+static bool
+caller_owns_database(Oid dboid)
+{
+#if PG_VERSION_NUM >= 160000
+	return object_ownercheck(DatabaseRelationId, dboid, GetUserId());
+#else
+	return pg_database_ownercheck(dboid, GetUserId());
+#endif
+}
+
+static bool
+is_template_database(Oid dboid)
+{
+	HeapTuple	tuple = SearchSysCache1(DATABASEOID, ObjectIdGetDatum(dboid));
+	bool		result = false;
+
+	if (HeapTupleIsValid(tuple))
+	{
+		result = ((Form_pg_database) GETSTRUCT(tuple))->datistemplate;
+		ReleaseSysCache(tuple);
+	}
+	return result;
+}
+
 /*
- * Stop the worker of the database named dbname, if any, and wait until it
- * has exited (at most STOP_WAIT_MS); the launcher does not start it again
- * until a backend of that database asks for one.
+ * Would the statement pass its own permission checks?  Only then is the
+ * worker stopped: a role that may not drop, rename or copy a database must
+ * not be able to stop its worker by trying.
+ */
+static bool
+caller_may(Oid dboid, StopCheck check)
+{
+	switch (check)
+	{
+		case STOP_IF_OWNER:
+			return caller_owns_database(dboid);
+		case STOP_IF_OWNER_CREATEDB:
+			return caller_owns_database(dboid) && have_createdb_privilege();
+		case STOP_IF_MAY_COPY:
+			return have_createdb_privilege() &&
+				(is_template_database(dboid) || caller_owns_database(dboid));
+	}
+	return false;
+}
+
+/*
+ * Stop the worker of the database named dbname, if any and if the caller
+ * may run the statement (check), and wait until it has exited (at most
+ * STOP_WAIT_MS); the launcher does not start it again until a backend of
+ * that database asks for one.
  */
 static void
-stop_worker_for(const char *dbname)
+stop_worker_for(const char *dbname, StopCheck check)
 {
 	Oid			dboid;
 	PgmqcDbWorker *w = NULL;
@@ -61,7 +120,7 @@ stop_worker_for(const char *dbname)
 	if (dbname == NULL || pgmqc_shared == NULL)
 		return;
 	dboid = get_database_oid(dbname, true);
-	if (!OidIsValid(dboid))
+	if (!OidIsValid(dboid) || !caller_may(dboid, check))
 		return;
 
 	SpinLockAcquire(&pgmqc_shared->mutex);
@@ -119,10 +178,11 @@ pgmqc_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 										   stmt->kind == TRANS_STMT_COMMIT_PREPARED);
 	}
 	else if (IsA(parsetree, DropdbStmt))
-		stop_worker_for(((DropdbStmt *) parsetree)->dbname);
+		stop_worker_for(((DropdbStmt *) parsetree)->dbname, STOP_IF_OWNER);
 	else if (IsA(parsetree, RenameStmt) &&
 			 ((RenameStmt *) parsetree)->renameType == OBJECT_DATABASE)
-		stop_worker_for(((RenameStmt *) parsetree)->subname);
+		stop_worker_for(((RenameStmt *) parsetree)->subname,
+						STOP_IF_OWNER_CREATEDB);
 	else if (IsA(parsetree, CreatedbStmt))
 	{
 		ListCell   *lc;
@@ -132,7 +192,7 @@ pgmqc_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 			DefElem    *opt = lfirst_node(DefElem, lc);
 
 			if (strcmp(opt->defname, "template") == 0 && opt->arg != NULL)
-				stop_worker_for(defGetString(opt));
+				stop_worker_for(defGetString(opt), STOP_IF_MAY_COPY);
 		}
 	}
 

@@ -10,7 +10,8 @@
 #   (the last window's sends still get their notification).
 # - Idle, the worker uses next to no CPU.
 # - DROP DATABASE, ALTER DATABASE ... RENAME and CREATE DATABASE ... TEMPLATE
-#   of a database whose worker runs succeed (the worker is stopped first).
+#   of a database whose worker runs succeed (the worker is stopped first);
+#   tried by a role that may not run them, they leave the worker alone.
 # - DROP EXTENSION makes the worker exit within about 10 s; installed again,
 #   the extension gets a worker again.
 use strict;
@@ -224,7 +225,21 @@ ok( $node->poll_query_until(
 		'dx', "SELECT worker_pid = $dxpid FROM pgmq_c.status()"),
 	"status() in dx names dx's worker");
 isnt($dxpid, worker_pid($node, 'postgres'), 'a worker of its own, beside the one of postgres');
-my ($ret, $out, $err) = $node->psql('postgres', 'DROP DATABASE dx');
+# a role that may not drop, rename or copy dx does not stop its worker by
+# trying (the statement would stop it first, and then fail)
+sql('CREATE ROLE nobody LOGIN');
+my ($ret, $out, $err);
+for my $try ('DROP DATABASE dx', 'ALTER DATABASE dx RENAME TO dx_renamed',
+	'CREATE DATABASE dx_copy TEMPLATE dx')
+{
+	($ret, $out, $err) =
+	  $node->psql('postgres', $try, extra_params => [ '-U', 'nobody' ]);
+	like($err, qr/must be owner|permission denied/, "nobody: $try fails");
+	is(sql("SELECT count(*) FROM pg_stat_activity WHERE pid = $dxpid"),
+		'1', "and dx's worker still runs");
+}
+sql('DROP ROLE nobody');
+($ret, $out, $err) = $node->psql('postgres', 'DROP DATABASE dx');
 is($ret, 0, 'DROP DATABASE of a database with a running worker succeeds');
 is($err, '', 'without error');
 is(sql(q{SELECT count(*) FROM pg_database WHERE datname = 'dx'}), '0', 'dx is gone');
