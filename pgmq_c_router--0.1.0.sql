@@ -133,6 +133,7 @@ DECLARE
 	n			integer;
 	top			integer;
 	modular		boolean;
+	mapped		text;
 BEGIN
 	SELECT s.srvoptions INTO opts
 	  FROM pg_catalog.pg_foreign_server s
@@ -152,6 +153,21 @@ BEGIN
 	IF n = 0 OR top <> n - 1 THEN
 		RAISE EXCEPTION 'server "pgmq_c_cluster" must name its nodes p0 to p<N-1>'
 			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	-- PL/Proxy connects as the user its caller's mapping names, and a role
+	-- with USAGE on the server may alter its own mapping: one naming
+	-- another role would connect as that role wherever a node lets this
+	-- host in without that role's password (trust, peer, a password file)
+	SELECT substring(o FROM 6) INTO mapped
+	  FROM pg_catalog.pg_user_mappings m, pg_catalog.unnest(m.umoptions) o
+	 WHERE m.srvname OPERATOR(pg_catalog.=) 'pgmq_c_cluster'
+	   AND m.usename OPERATOR(pg_catalog.=) current_user
+	   AND o OPERATOR(pg_catalog.~) '^user=';
+	IF mapped IS NOT NULL AND mapped OPERATOR(pg_catalog.<>) current_user THEN
+		RAISE EXCEPTION 'the user mapping of role "%" for server "pgmq_c_cluster" connects as role "%"', current_user, mapped
+			USING ERRCODE = 'insufficient_privilege',
+				  DETAIL = 'The router connects each role to the nodes as itself, so that each node checks that role''s privileges.',
+				  HINT = 'Give the mapping the role''s own name: ALTER USER MAPPING FOR CURRENT_USER SERVER pgmq_c_cluster OPTIONS (SET user ''' OPERATOR(pg_catalog.||) current_user OPERATOR(pg_catalog.||) ''').';
 	END IF;
 	IF n > 32767 THEN
 		RAISE EXCEPTION 'server "pgmq_c_cluster" has % nodes, more than 32767', n

@@ -333,6 +333,24 @@ SELECT * FROM pgmq_c_router.read('rq');
 RESET ROLE;
 DROP ROLE router_outsider;
 
+-- a role may alter its own user mapping (it has USAGE on the server); one
+-- naming another role would connect to the nodes as that role wherever a
+-- node lets the router's host in without a password: refused
+CREATE ROLE router_mapped;
+CREATE ROLE router_other;
+GRANT USAGE ON FOREIGN SERVER pgmq_c_cluster TO router_mapped;
+CREATE USER MAPPING FOR router_mapped SERVER pgmq_c_cluster OPTIONS (user 'router_mapped');
+SET ROLE router_mapped;
+SELECT pgmq_c_router.node_count();
+ALTER USER MAPPING FOR CURRENT_USER SERVER pgmq_c_cluster OPTIONS (SET user 'router_other');
+SELECT * FROM pgmq_c_router.read('rq', '1 second', 1);
+SELECT pgmq_c_router.send('rq', '{"from": "router_mapped"}');
+RESET ROLE;
+DROP USER MAPPING FOR router_mapped SERVER pgmq_c_cluster;
+REVOKE USAGE ON FOREIGN SERVER pgmq_c_cluster FROM router_mapped;
+DROP ROLE router_mapped;
+DROP ROLE router_other;
+
 -- drop everywhere
 SELECT pgmq_c_router.drop_topic('rt');
 SELECT pgmq_c_router.drop_queue('rq');
