@@ -123,6 +123,36 @@ COMMENT ON TYPE pgmq_c_router.queue_metrics IS 'pgmq_c.queue_metrics of one node
 -- The cluster
 --
 
+-- The cluster every node function names (CLUSTER pgmq_c_router.cluster()),
+-- after a check of the caller's own user mapping.  PL/Proxy connects as the
+-- user that mapping names, and a role with USAGE on the server may alter
+-- its own mapping: one naming another role would connect as that role
+-- wherever a node lets the router's host in without that role's password
+-- (trust, peer, a password file).  Run by PL/Proxy at every call of a node
+-- function, so that calling one directly does not skip it.
+CREATE FUNCTION pgmq_c_router.cluster() RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	mapped		text;
+BEGIN
+	SELECT substring(o FROM 6) INTO mapped
+	  FROM pg_catalog.pg_user_mappings m, pg_catalog.unnest(m.umoptions) o
+	 WHERE m.srvname OPERATOR(pg_catalog.=) 'pgmq_c_cluster'
+	   AND m.usename OPERATOR(pg_catalog.=) current_user
+	   AND o OPERATOR(pg_catalog.~) '^user=';
+	IF mapped IS NOT NULL AND mapped OPERATOR(pg_catalog.<>) current_user THEN
+		RAISE EXCEPTION 'the user mapping of role "%" for server "pgmq_c_cluster" connects as role "%"', current_user, mapped
+			USING ERRCODE = 'insufficient_privilege',
+				  DETAIL = 'The router connects each role to the nodes as itself, so that each node checks that role''s privileges.',
+				  HINT = 'Give the mapping the role''s own name: ALTER USER MAPPING FOR CURRENT_USER SERVER pgmq_c_cluster OPTIONS (SET user ''' OPERATOR(pg_catalog.||) current_user OPERATOR(pg_catalog.||) ''').';
+	END IF;
+	RETURN 'pgmq_c_cluster';
+END
+$$;
+COMMENT ON FUNCTION pgmq_c_router.cluster() IS 'the PL/Proxy cluster of the node functions, pgmq_c_cluster, once the caller''s own user mapping is checked to connect as the caller';
+
 -- The number of nodes: the partitions p0 .. p<N-1> of server pgmq_c_cluster.
 CREATE FUNCTION pgmq_c_router.node_count() RETURNS integer
 LANGUAGE plpgsql STABLE
@@ -133,7 +163,6 @@ DECLARE
 	n			integer;
 	top			integer;
 	modular		boolean;
-	mapped		text;
 BEGIN
 	SELECT s.srvoptions INTO opts
 	  FROM pg_catalog.pg_foreign_server s
@@ -153,21 +182,6 @@ BEGIN
 	IF n = 0 OR top <> n - 1 THEN
 		RAISE EXCEPTION 'server "pgmq_c_cluster" must name its nodes p0 to p<N-1>'
 			USING ERRCODE = 'invalid_parameter_value';
-	END IF;
-	-- PL/Proxy connects as the user its caller's mapping names, and a role
-	-- with USAGE on the server may alter its own mapping: one naming
-	-- another role would connect as that role wherever a node lets this
-	-- host in without that role's password (trust, peer, a password file)
-	SELECT substring(o FROM 6) INTO mapped
-	  FROM pg_catalog.pg_user_mappings m, pg_catalog.unnest(m.umoptions) o
-	 WHERE m.srvname OPERATOR(pg_catalog.=) 'pgmq_c_cluster'
-	   AND m.usename OPERATOR(pg_catalog.=) current_user
-	   AND o OPERATOR(pg_catalog.~) '^user=';
-	IF mapped IS NOT NULL AND mapped OPERATOR(pg_catalog.<>) current_user THEN
-		RAISE EXCEPTION 'the user mapping of role "%" for server "pgmq_c_cluster" connects as role "%"', current_user, mapped
-			USING ERRCODE = 'insufficient_privilege',
-				  DETAIL = 'The router connects each role to the nodes as itself, so that each node checks that role''s privileges.',
-				  HINT = 'Give the mapping the role''s own name: ALTER USER MAPPING FOR CURRENT_USER SERVER pgmq_c_cluster OPTIONS (SET user ''' OPERATOR(pg_catalog.||) current_user OPERATOR(pg_catalog.||) ''').';
 	END IF;
 	IF n > 32767 THEN
 		RAISE EXCEPTION 'server "pgmq_c_cluster" has % nodes, more than 32767', n
@@ -311,7 +325,7 @@ $$;
 CREATE FUNCTION pgmq_c_router.node_send(i_node integer, i_queue_name text, i_message jsonb,
 	i_headers jsonb, i_delay interval, i_ordering_key text, i_dedup_id text)
 RETURNS bigint AS $$
-	CLUSTER 'pgmq_c_cluster';
+	CLUSTER pgmq_c_router.cluster();
 	RUN ON i_node;
 	SELECT pgmq_c.send(i_queue_name, i_message, i_headers, i_delay, i_ordering_key, i_dedup_id);
 $$ LANGUAGE plproxy;
@@ -320,7 +334,7 @@ CREATE FUNCTION pgmq_c_router.node_send_batch(i_node integer, i_queue_name text,
 	i_messages jsonb[], i_headers jsonb[], i_delay interval, i_ordering_keys text[],
 	i_dedup_ids text[], OUT msg_id bigint, OUT ord bigint)
 RETURNS SETOF record AS $$
-	CLUSTER 'pgmq_c_cluster';
+	CLUSTER pgmq_c_router.cluster();
 	RUN ON i_node;
 	SELECT s.id AS msg_id, s.ord AS ord
 	  FROM pgmq_c.send_batch(i_queue_name, i_messages, i_headers, i_delay, i_ordering_keys, i_dedup_ids)
@@ -330,14 +344,14 @@ $$ LANGUAGE plproxy;
 CREATE FUNCTION pgmq_c_router.node_read(i_node integer, i_queue_name text, i_vt interval,
 	i_qty integer, i_wait interval, i_delete_ids bigint[], i_delete_read_cts integer[])
 RETURNS SETOF pgmq_c_router.message AS $$
-	CLUSTER 'pgmq_c_cluster';
+	CLUSTER pgmq_c_router.cluster();
 	RUN ON i_node;
 	SELECT * FROM pgmq_c.read(i_queue_name, i_vt, i_qty, i_wait, i_delete_ids, i_delete_read_cts);
 $$ LANGUAGE plproxy;
 
 CREATE FUNCTION pgmq_c_router.node_pop(i_node integer, i_queue_name text, i_qty integer)
 RETURNS SETOF pgmq_c_router.message AS $$
-	CLUSTER 'pgmq_c_cluster';
+	CLUSTER pgmq_c_router.cluster();
 	RUN ON i_node;
 	SELECT * FROM pgmq_c.pop(i_queue_name, i_qty);
 $$ LANGUAGE plproxy;
@@ -345,7 +359,7 @@ $$ LANGUAGE plproxy;
 CREATE FUNCTION pgmq_c_router.node_delete(i_node integer, i_queue_name text,
 	i_msg_ids bigint[], i_read_cts integer[])
 RETURNS SETOF bigint AS $$
-	CLUSTER 'pgmq_c_cluster';
+	CLUSTER pgmq_c_router.cluster();
 	RUN ON i_node;
 	SELECT * FROM pgmq_c.delete(i_queue_name, i_msg_ids, i_read_cts);
 $$ LANGUAGE plproxy;
@@ -353,7 +367,7 @@ $$ LANGUAGE plproxy;
 CREATE FUNCTION pgmq_c_router.node_archive(i_node integer, i_queue_name text,
 	i_msg_ids bigint[], i_read_cts integer[])
 RETURNS SETOF bigint AS $$
-	CLUSTER 'pgmq_c_cluster';
+	CLUSTER pgmq_c_router.cluster();
 	RUN ON i_node;
 	SELECT * FROM pgmq_c.archive(i_queue_name, i_msg_ids, i_read_cts);
 $$ LANGUAGE plproxy;
@@ -361,7 +375,7 @@ $$ LANGUAGE plproxy;
 CREATE FUNCTION pgmq_c_router.node_delete_one(i_node integer, i_queue_name text,
 	i_msg_id bigint, i_read_ct integer)
 RETURNS boolean AS $$
-	CLUSTER 'pgmq_c_cluster';
+	CLUSTER pgmq_c_router.cluster();
 	RUN ON i_node;
 	SELECT pgmq_c.delete(i_queue_name, i_msg_id, i_read_ct);
 $$ LANGUAGE plproxy;
@@ -369,7 +383,7 @@ $$ LANGUAGE plproxy;
 CREATE FUNCTION pgmq_c_router.node_archive_one(i_node integer, i_queue_name text,
 	i_msg_id bigint, i_read_ct integer)
 RETURNS boolean AS $$
-	CLUSTER 'pgmq_c_cluster';
+	CLUSTER pgmq_c_router.cluster();
 	RUN ON i_node;
 	SELECT pgmq_c.archive(i_queue_name, i_msg_id, i_read_ct);
 $$ LANGUAGE plproxy;
@@ -377,7 +391,7 @@ $$ LANGUAGE plproxy;
 CREATE FUNCTION pgmq_c_router.node_nack_one(i_node integer, i_queue_name text,
 	i_msg_id bigint, i_delay interval, i_read_ct integer, i_reason text)
 RETURNS boolean AS $$
-	CLUSTER 'pgmq_c_cluster';
+	CLUSTER pgmq_c_router.cluster();
 	RUN ON i_node;
 	SELECT pgmq_c.nack(i_queue_name, i_msg_id, i_delay, i_read_ct, i_reason);
 $$ LANGUAGE plproxy;
@@ -385,7 +399,7 @@ $$ LANGUAGE plproxy;
 CREATE FUNCTION pgmq_c_router.node_ack_one(i_node integer, i_topic_name text,
 	i_group_name text, i_msg_id bigint, i_read_ct integer)
 RETURNS boolean AS $$
-	CLUSTER 'pgmq_c_cluster';
+	CLUSTER pgmq_c_router.cluster();
 	RUN ON i_node;
 	SELECT pgmq_c.ack(i_topic_name, i_group_name, i_msg_id, i_read_ct);
 $$ LANGUAGE plproxy;
@@ -393,7 +407,7 @@ $$ LANGUAGE plproxy;
 CREATE FUNCTION pgmq_c_router.node_nack_group_one(i_node integer, i_topic_name text,
 	i_group_name text, i_msg_id bigint, i_delay interval, i_read_ct integer, i_reason text)
 RETURNS boolean AS $$
-	CLUSTER 'pgmq_c_cluster';
+	CLUSTER pgmq_c_router.cluster();
 	RUN ON i_node;
 	SELECT pgmq_c.nack(i_topic_name, i_group_name, i_msg_id, i_delay, i_read_ct, i_reason);
 $$ LANGUAGE plproxy;
@@ -401,7 +415,7 @@ $$ LANGUAGE plproxy;
 CREATE FUNCTION pgmq_c_router.node_set_vt(i_node integer, i_queue_name text,
 	i_msg_id bigint, i_vt interval, i_read_ct integer)
 RETURNS SETOF pgmq_c_router.message AS $$
-	CLUSTER 'pgmq_c_cluster';
+	CLUSTER pgmq_c_router.cluster();
 	RUN ON i_node;
 	SELECT * FROM pgmq_c.set_vt(i_queue_name, i_msg_id, i_vt, i_read_ct);
 $$ LANGUAGE plproxy;
@@ -410,7 +424,7 @@ CREATE FUNCTION pgmq_c_router.node_read_group(i_node integer, i_topic_name text,
 	i_group_name text, i_vt interval, i_qty integer, i_wait interval, i_ack_ids bigint[],
 	i_ack_read_cts integer[])
 RETURNS SETOF pgmq_c_router.message AS $$
-	CLUSTER 'pgmq_c_cluster';
+	CLUSTER pgmq_c_router.cluster();
 	RUN ON i_node;
 	SELECT * FROM pgmq_c.read_group(i_topic_name, i_group_name, i_vt, i_qty, i_wait, i_ack_ids, i_ack_read_cts);
 $$ LANGUAGE plproxy;
@@ -418,7 +432,7 @@ $$ LANGUAGE plproxy;
 CREATE FUNCTION pgmq_c_router.node_ack(i_node integer, i_topic_name text, i_group_name text,
 	i_msg_ids bigint[], i_read_cts integer[])
 RETURNS SETOF bigint AS $$
-	CLUSTER 'pgmq_c_cluster';
+	CLUSTER pgmq_c_router.cluster();
 	RUN ON i_node;
 	SELECT * FROM pgmq_c.ack(i_topic_name, i_group_name, i_msg_ids, i_read_cts);
 $$ LANGUAGE plproxy;
@@ -426,14 +440,14 @@ $$ LANGUAGE plproxy;
 CREATE FUNCTION pgmq_c_router.node_set_vt_group(i_node integer, i_topic_name text,
 	i_group_name text, i_msg_id bigint, i_vt interval, i_read_ct integer)
 RETURNS SETOF pgmq_c_router.message AS $$
-	CLUSTER 'pgmq_c_cluster';
+	CLUSTER pgmq_c_router.cluster();
 	RUN ON i_node;
 	SELECT * FROM pgmq_c.set_vt(i_topic_name, i_group_name, i_msg_id, i_vt, i_read_ct);
 $$ LANGUAGE plproxy;
 
 CREATE FUNCTION pgmq_c_router.node_metrics(i_node integer, i_queue_name text)
 RETURNS SETOF pgmq_c_router.queue_metrics AS $$
-	CLUSTER 'pgmq_c_cluster';
+	CLUSTER pgmq_c_router.cluster();
 	RUN ON i_node;
 	SELECT m.queue_name AS queue_name, m.queue_length AS queue_length,
 		   m.visible_length AS visible_length, m.delayed_length AS delayed_length,
@@ -447,7 +461,7 @@ $$ LANGUAGE plproxy;
 
 CREATE FUNCTION pgmq_c_router.node_metrics_all(i_node integer)
 RETURNS SETOF pgmq_c_router.queue_metrics AS $$
-	CLUSTER 'pgmq_c_cluster';
+	CLUSTER pgmq_c_router.cluster();
 	RUN ON i_node;
 	SELECT m.queue_name AS queue_name, m.queue_length AS queue_length,
 		   m.visible_length AS visible_length, m.delayed_length AS delayed_length,
@@ -466,7 +480,7 @@ CREATE FUNCTION pgmq_c_router.node_list_groups(i_node integer, i_topic_name text
 	OUT max_deliveries integer, OUT dead_letter_queue text, OUT retry_backoff interval,
 	OUT retry_backoff_max interval)
 RETURNS SETOF record AS $$
-	CLUSTER 'pgmq_c_cluster';
+	CLUSTER pgmq_c_router.cluster();
 	RUN ON i_node;
 	SELECT g.group_name AS group_name, g.lag AS lag, g.in_flight AS in_flight,
 		   g.oldest_unacked_age_sec AS oldest_unacked_age_sec, g.missed AS missed,
@@ -483,7 +497,7 @@ CREATE FUNCTION pgmq_c_router.node_all_create_queue(i_queue_name text, i_visibil
 	i_retry_backoff_max interval, i_archive_retention interval, i_dedup_window interval,
 	i_durability text)
 RETURNS SETOF void AS $$
-	CLUSTER 'pgmq_c_cluster';
+	CLUSTER pgmq_c_router.cluster();
 	RUN ON ALL;
 	SELECT pgmq_c.create_queue(i_queue_name, i_visibility_timeout, i_max_deliveries,
 		i_dead_letter_queue, i_retry_backoff, i_retry_backoff_max, i_archive_retention,
@@ -495,7 +509,7 @@ CREATE FUNCTION pgmq_c_router.node_all_alter_queue(i_queue_name text, i_visibili
 	i_retry_backoff_max interval, i_archive_retention interval, i_dedup_window interval,
 	i_durability text)
 RETURNS SETOF void AS $$
-	CLUSTER 'pgmq_c_cluster';
+	CLUSTER pgmq_c_router.cluster();
 	RUN ON ALL;
 	SELECT pgmq_c.alter_queue(i_queue_name, i_visibility_timeout, i_max_deliveries,
 		i_dead_letter_queue, i_retry_backoff, i_retry_backoff_max, i_archive_retention,
@@ -503,13 +517,13 @@ RETURNS SETOF void AS $$
 $$ LANGUAGE plproxy;
 
 CREATE FUNCTION pgmq_c_router.node_all_drop_queue(i_queue_name text) RETURNS SETOF boolean AS $$
-	CLUSTER 'pgmq_c_cluster';
+	CLUSTER pgmq_c_router.cluster();
 	RUN ON ALL;
 	SELECT pgmq_c.drop_queue(i_queue_name);
 $$ LANGUAGE plproxy;
 
 CREATE FUNCTION pgmq_c_router.node_all_purge_queue(i_queue_name text) RETURNS SETOF bigint AS $$
-	CLUSTER 'pgmq_c_cluster';
+	CLUSTER pgmq_c_router.cluster();
 	RUN ON ALL;
 	SELECT pgmq_c.purge_queue(i_queue_name);
 $$ LANGUAGE plproxy;
@@ -517,14 +531,14 @@ $$ LANGUAGE plproxy;
 CREATE FUNCTION pgmq_c_router.node_all_create_topic(i_topic_name text, i_retention interval,
 	i_partition_size bigint, i_dedup_window interval, i_durability text)
 RETURNS SETOF void AS $$
-	CLUSTER 'pgmq_c_cluster';
+	CLUSTER pgmq_c_router.cluster();
 	RUN ON ALL;
 	SELECT pgmq_c.create_topic(i_topic_name, i_retention, i_partition_size, i_dedup_window,
 		i_durability);
 $$ LANGUAGE plproxy;
 
 CREATE FUNCTION pgmq_c_router.node_all_drop_topic(i_topic_name text) RETURNS SETOF boolean AS $$
-	CLUSTER 'pgmq_c_cluster';
+	CLUSTER pgmq_c_router.cluster();
 	RUN ON ALL;
 	SELECT pgmq_c.drop_topic(i_topic_name);
 $$ LANGUAGE plproxy;
@@ -533,7 +547,7 @@ CREATE FUNCTION pgmq_c_router.node_all_create_group(i_topic_name text, i_group_n
 	i_start_at text, i_visibility_timeout interval, i_filter jsonb, i_max_deliveries integer,
 	i_dead_letter_queue text, i_retry_backoff interval, i_retry_backoff_max interval)
 RETURNS SETOF void AS $$
-	CLUSTER 'pgmq_c_cluster';
+	CLUSTER pgmq_c_router.cluster();
 	RUN ON ALL;
 	SELECT pgmq_c.create_group(i_topic_name, i_group_name, i_start_at, i_visibility_timeout,
 		i_filter, i_max_deliveries, i_dead_letter_queue, i_retry_backoff, i_retry_backoff_max);
@@ -543,7 +557,7 @@ CREATE FUNCTION pgmq_c_router.node_all_alter_group(i_topic_name text, i_group_na
 	i_visibility_timeout interval, i_max_deliveries integer, i_dead_letter_queue text,
 	i_retry_backoff interval, i_retry_backoff_max interval)
 RETURNS SETOF void AS $$
-	CLUSTER 'pgmq_c_cluster';
+	CLUSTER pgmq_c_router.cluster();
 	RUN ON ALL;
 	SELECT pgmq_c.alter_group(i_topic_name, i_group_name, i_visibility_timeout, i_max_deliveries,
 		i_dead_letter_queue, i_retry_backoff, i_retry_backoff_max);
@@ -551,7 +565,7 @@ $$ LANGUAGE plproxy;
 
 CREATE FUNCTION pgmq_c_router.node_all_drop_group(i_topic_name text, i_group_name text)
 RETURNS SETOF boolean AS $$
-	CLUSTER 'pgmq_c_cluster';
+	CLUSTER pgmq_c_router.cluster();
 	RUN ON ALL;
 	SELECT pgmq_c.drop_group(i_topic_name, i_group_name);
 $$ LANGUAGE plproxy;
@@ -559,7 +573,7 @@ $$ LANGUAGE plproxy;
 CREATE FUNCTION pgmq_c_router.node_all_grant_access(i_queue_name text, i_role_name text,
 	i_privileges text[])
 RETURNS SETOF void AS $$
-	CLUSTER 'pgmq_c_cluster';
+	CLUSTER pgmq_c_router.cluster();
 	RUN ON ALL;
 	SELECT pgmq_c.grant_access(i_queue_name, i_role_name, i_privileges);
 $$ LANGUAGE plproxy;
@@ -567,7 +581,7 @@ $$ LANGUAGE plproxy;
 CREATE FUNCTION pgmq_c_router.node_all_revoke_access(i_queue_name text, i_role_name text,
 	i_privileges text[])
 RETURNS SETOF void AS $$
-	CLUSTER 'pgmq_c_cluster';
+	CLUSTER pgmq_c_router.cluster();
 	RUN ON ALL;
 	SELECT pgmq_c.revoke_access(i_queue_name, i_role_name, i_privileges);
 $$ LANGUAGE plproxy;

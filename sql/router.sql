@@ -345,6 +345,9 @@ SELECT pgmq_c_router.node_count();
 ALTER USER MAPPING FOR CURRENT_USER SERVER pgmq_c_cluster OPTIONS (SET user 'router_other');
 SELECT * FROM pgmq_c_router.read('rq', '1 second', 1);
 SELECT pgmq_c_router.send('rq', '{"from": "router_mapped"}');
+-- the node functions too, called directly (node_count() reaches no node)
+SELECT pgmq_c_router.node_count();
+SELECT pgmq_c_router.node_pop(0, 'rq', 1);
 RESET ROLE;
 DROP USER MAPPING FOR router_mapped SERVER pgmq_c_cluster;
 REVOKE USAGE ON FOREIGN SERVER pgmq_c_cluster FROM router_mapped;
