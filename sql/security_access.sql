@@ -3,8 +3,8 @@
 -- 1. A truth table: roles x every function of the API, each cell 'ok' or the
 --    SQLSTATE of the refusal.
 -- 2. The refusal message, once for a queue and once for a topic.
--- 3. list_queues, list_topics and metrics_all show only the queues and topics
---    on which the caller holds some privilege.
+-- 3. list_queues and list_topics show only the queues and topics on which
+--    the caller holds some privilege, metrics_all those it may monitor.
 -- 4. grant_access, revoke_access and list_access: granting twice, merging,
 --    revoking, the owner's implicit privileges, role membership, bad input.
 --
@@ -201,7 +201,8 @@ SELECT pgmq_c.maintain_topics();
 RESET ROLE;
 
 --
--- 3. The list functions show what the caller holds some privilege on.
+-- 3. The list functions show what the caller holds some privilege on;
+-- metrics_all() what it may monitor, as metrics() requires.
 --
 CREATE FUNCTION regress_sec.visible() RETURNS TABLE (kind text, name text, owner text)
 LANGUAGE sql AS $$
@@ -219,6 +220,8 @@ SELECT * FROM regress_sec.visible();
 SET ROLE regress_pgmqc_member;
 SELECT * FROM regress_sec.visible();
 SET ROLE regress_pgmqc_noinherit;               -- PUBLIC's only
+SELECT * FROM regress_sec.visible();
+SET ROLE regress_pgmqc_monitor;
 SELECT * FROM regress_sec.visible();
 SET ROLE regress_pgmqc_owner;
 SELECT * FROM regress_sec.visible();

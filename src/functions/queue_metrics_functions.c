@@ -153,7 +153,8 @@ list_statement(void)
 }
 
 /*
- * Every queue and topic the caller holds some privilege on, in name order.
+ * Every queue and topic the caller may monitor (as metrics() requires), in
+ * name order.
  * Inside SPI, in the extension context.
  */
 static void
@@ -196,7 +197,7 @@ collect_metrics_all(ReturnSetInfo *rsinfo)
 		if (isnull)
 			owner = InvalidOid;
 
-		if (pgmqc_access_mask_by_id(queue.queue_id, owner) == 0)
+		if ((pgmqc_access_mask_by_id(queue.queue_id, owner) & PGMQC_PRIV_MONITOR) == 0)
 			continue;
 		/* on a standby, an unlogged queue or topic has no tables to count */
 		if (RecoveryInProgress() && pgmqc_unlogged(queue.kind, queue.queue_id))
