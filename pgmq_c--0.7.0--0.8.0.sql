@@ -58,7 +58,7 @@ BEGIN
 	LOOP
 		EXECUTE pg_catalog.format('GRANT EXECUTE ON ROUTINE %s TO %s', new_signature,
 								  CASE WHEN it.grantee OPERATOR(pg_catalog.=) 0 THEN 'PUBLIC'
-								  ELSE pg_catalog.quote_ident(it.grantee::pg_catalog.regrole::pg_catalog.text) END);
+								  ELSE it.grantee::pg_catalog.regrole::pg_catalog.text END);
 	END LOOP;
 	UPDATE pg_catalog.pg_init_privs
 	   SET initprivs = CASE WHEN revoked_from_public

@@ -214,10 +214,14 @@ SELECT format('SELECT msg_id AS tpl1 FROM pgmq_c.q_%s', queue_id) AS q
 SELECT pgmq_c.send('up_tpl', '{"tpl": 3}') AS tpl3 \gset
 -- a DBA's choices on functions whose arguments change are kept
 GRANT EXECUTE ON FUNCTION pgmq_c.create_queue(text, interval) TO regress_up_creator;
+-- (a role whose name needs quotes, too)
+CREATE ROLE "regress_Up_Mixed";
+GRANT EXECUTE ON FUNCTION pgmq_c.create_queue(text, interval) TO "regress_Up_Mixed";
 REVOKE EXECUTE ON FUNCTION pgmq_c.nack(text, text, bigint, interval) FROM PUBLIC;
 ALTER EXTENSION pgmq_c UPDATE TO '0.6.0';
 SELECT extversion FROM pg_extension WHERE extname = 'pgmq_c';
 SELECT has_function_privilege('regress_up_creator', 'pgmq_c.create_queue(text, interval, integer, text, interval, interval, interval)', 'EXECUTE') AS creator_creates,
+       has_function_privilege('regress_Up_Mixed', 'pgmq_c.create_queue(text, interval, integer, text, interval, interval, interval)', 'EXECUTE') AS mixed_case_creates,
        has_function_privilege('regress_up_other', 'pgmq_c.create_queue(text, interval, integer, text, interval, interval, interval)', 'EXECUTE') AS other_creates,
        has_function_privilege('regress_up_other', 'pgmq_c.nack(text, text, bigint, interval, integer, text)', 'EXECUTE') AS other_nacks_group,
        has_function_privilege('regress_up_other', 'pgmq_c.ack(text, text, bigint, integer)', 'EXECUTE') AS other_acks,
@@ -317,6 +321,7 @@ GRANT EXECUTE ON PROCEDURE pgmq_c.receive(text, interval, integer, interval, pgm
 ALTER EXTENSION pgmq_c UPDATE TO '0.8.0';
 SELECT extversion FROM pg_extension WHERE extname = 'pgmq_c';
 SELECT has_function_privilege('regress_up_other', 'pgmq_c.create_queue(text, interval, integer, text, interval, interval, interval, interval, text)', 'EXECUTE') AS other_creates,
+       has_function_privilege('regress_Up_Mixed', 'pgmq_c.create_queue(text, interval, integer, text, interval, interval, interval, interval, text)', 'EXECUTE') AS mixed_case_creates,
        has_function_privilege('regress_up_other', 'pgmq_c.create_topic(text, interval, bigint, interval, text)', 'EXECUTE') AS other_creates_topics,
        has_function_privilege('regress_up_creator', 'pgmq_c.create_topic(text, interval, bigint, interval, text)', 'EXECUTE') AS creator_creates_topics;
 SELECT has_function_privilege('regress_up_other', 'pgmq_c.receive(text, interval, integer, interval, pgmq_c.message[], bigint[], integer[])', 'EXECUTE') AS other_receives,
@@ -354,4 +359,4 @@ SET client_min_messages = warning;
 DROP EXTENSION pgmq_c CASCADE;
 RESET client_min_messages;
 DROP SCHEMA regress_up_own CASCADE;
-DROP ROLE regress_up_creator, regress_up_reader, regress_up_other;
+DROP ROLE regress_up_creator, regress_up_reader, regress_up_other, "regress_Up_Mixed";
