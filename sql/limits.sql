@@ -99,6 +99,14 @@ SELECT pgmq_c.create_topic('lim_forever', '178000000 years');
 SELECT pgmq_c.send('lim_forever', '{}') > 0 AS sent;
 SELECT pgmq_c.maintain_topics() >= 0 AS maintained;
 SELECT queue_length FROM pgmq_c.metrics('lim_forever');
+-- maintenance waits for locks with a short lock_timeout of its own; the
+-- caller's comes back (the default, and a value the session set)
+SHOW lock_timeout;
+SET lock_timeout = '7s';
+SELECT pgmq_c.maintain_topics() >= 0 AS maintained;
+SHOW lock_timeout;
+RESET lock_timeout;
+SHOW lock_timeout;
 SELECT pgmq_c.drop_topic('lim_forever');
 -- nothing above changed the data
 SELECT queue_length, visible_length, in_flight_length, delayed_length

@@ -66,6 +66,7 @@
 #include "common/dedup.h"
 #include "common/direct_rows.h"
 #include "common/intervals.h"
+#include "common/security.h"
 #include "common/statements.h"
 
 /*
@@ -469,7 +470,7 @@ pgmqc_dedup_record(PgmqcDedupScope *scope, const Datum *ids,
 int
 pgmqc_dedup_maintain(void)
 {
-	int			save_nestlevel = NewGUCNestLevel();
+	int			save_nestlevel;
 	TimestampTz now = GetCurrentTimestamp();
 	int64		today = pgmqc_day_of(now);
 	int64		last_day = today;
@@ -482,8 +483,7 @@ pgmqc_dedup_maintain(void)
 	int			i;
 	int64		day;
 
-	(void) set_config_option("lock_timeout", DEDUP_LOCK_TIMEOUT, PGC_USERSET,
-							 PGC_S_OVERRIDE, GUC_ACTION_SAVE, true, 0, false);
+	save_nestlevel = pgmqc_lock_timeout_begin(DEDUP_LOCK_TIMEOUT);
 	(void) pgmqc_run_catalog(STMT_DEDUP_LONGEST_WINDOW, NULL, NULL, 1);
 	cutoff = now - (pgmqc_ts_plus(now, DatumGetIntervalP(pgmqc_column(0, VALUE_COL,
 																	  &isnull))) - now);
@@ -519,6 +519,6 @@ pgmqc_dedup_maintain(void)
 		args[1] = Int32GetDatum(DEDUP_DEFAULT_EXPIRE_LIMIT);
 		(void) pgmqc_run_catalog(STMT_DEDUP_EXPIRE_DEFAULT, args, NULL, 0);
 	}
-	AtEOXact_GUC(true, save_nestlevel);
+	pgmqc_lock_timeout_end(save_nestlevel);
 	return dropped;
 }

@@ -313,6 +313,36 @@ pgmqc_unpin_ddl_settings(int level)
 }
 
 /*
+ * A short lock_timeout (value) for work that must not queue long behind
+ * readers and senders, until pgmqc_lock_timeout_end(level).  In a user's
+ * backend it is set at the session's level inside a GUC nest level of its
+ * own, so that the caller's own lock_timeout comes back.  The worker pins
+ * lock_timeout at PGC_S_OVERRIDE, where a saved value also replaces the one
+ * to return to: its pinned 0 is set again at the end.
+ */
+int
+pgmqc_lock_timeout_begin(const char *value)
+{
+	int			level = NewGUCNestLevel();
+	bool		worker = MyBackendType == B_BG_WORKER;
+
+	(void) set_config_option("lock_timeout", value,
+							 worker ? PGC_SUSET : PGC_USERSET,
+							 worker ? PGC_S_OVERRIDE : PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+	return level;
+}
+
+void
+pgmqc_lock_timeout_end(int level)
+{
+	AtEOXact_GUC(true, level);
+	if (MyBackendType == B_BG_WORKER)
+		(void) set_config_option("lock_timeout", "0", PGC_SUSET,
+								 PGC_S_OVERRIDE, GUC_ACTION_SET, true, 0, false);
+}
+
+/*
  * Settings the background worker holds for its whole life, whatever
  * ALTER DATABASE / ALTER ROLE ... SET says: like autovacuum, at
  * PGC_S_OVERRIDE.  A database owner could otherwise hand the worker a

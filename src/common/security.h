@@ -92,6 +92,8 @@ extern void pgmqc_unpin_ddl_settings(int level);
 
 /* For the background worker: pin search_path and friends for good. */
 extern void pgmqc_pin_worker_settings(void);
+extern int	pgmqc_lock_timeout_begin(const char *value);
+extern void pgmqc_lock_timeout_end(int level);
 
 /*
  * Per-queue privileges (access.c).  pgmqc_open looks a queue or topic up

@@ -37,6 +37,7 @@
 #include "common/day_partitions.h"
 #include "common/intervals.h"
 #include "common/object_cache.h"
+#include "common/security.h"
 #include "common/statements.h"
 #include "queue/queue.h"
 
@@ -91,7 +92,7 @@ int
 pgmqc_queue_archive_partitions(PgmqcQueue *queue, TimestampTz now,
 							   TimestampTz cutoff)
 {
-	int			save_nestlevel = NewGUCNestLevel();
+	int			save_nestlevel;
 	int64		today = pgmqc_day_of(now);
 	int64		last_day = today;
 	char		prefix[NAMEDATALEN];
@@ -102,8 +103,7 @@ pgmqc_queue_archive_partitions(PgmqcQueue *queue, TimestampTz now,
 	int64		day;
 	int			dropped = 0;
 
-	(void) set_config_option("lock_timeout", PARTITION_LOCK_TIMEOUT, PGC_USERSET,
-							 PGC_S_OVERRIDE, GUC_ACTION_SAVE, true, 0, false);
+	save_nestlevel = pgmqc_lock_timeout_begin(PARTITION_LOCK_TIMEOUT);
 	pgmqc_relation_name(prefix, REL_ARCHIVE_PARTITION, queue->queue_id, 0);
 	prefix[strlen(prefix) - 1] = '\0';	/* "a_<id>_p0" without the 0 */
 	args[0] = ObjectIdGetDatum(pgmqc_relation_oid(REL_ARCHIVE, queue->queue_id, 0));
@@ -123,6 +123,6 @@ pgmqc_queue_archive_partitions(PgmqcQueue *queue, TimestampTz now,
 		(void) pgmqc_run_once(STMT_ARCHIVE_PARTITION_CREATE, &target, NULL, NULL,
 							  SPI_OK_UTILITY);
 	}
-	AtEOXact_GUC(true, save_nestlevel);
+	pgmqc_lock_timeout_end(save_nestlevel);
 	return dropped;
 }

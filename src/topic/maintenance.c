@@ -54,6 +54,7 @@
 #include "common/intervals.h"
 #include "common/object_cache.h"
 #include "topic/topic.h"
+#include "common/security.h"
 #include "common/statements.h"
 
 /* how long a maintenance step queues for a lock before it gives up */
@@ -323,16 +324,12 @@ static void
 run_maintenance_call(void *arg)
 {
 	MaintenanceCall *call = (MaintenanceCall *) arg;
-	int			save_nestlevel = NewGUCNestLevel();
 
-	/*
-	 * Do not queue for long behind the topic's readers and senders.
-	 * PGC_S_OVERRIDE: the worker pins lock_timeout at that level.
-	 */
-	(void) set_config_option("lock_timeout", MAINTENANCE_LOCK_TIMEOUT, PGC_USERSET,
-							 PGC_S_OVERRIDE, GUC_ACTION_SAVE, true, 0, false);
+	/* do not queue for long behind the topic's readers and senders */
+	int			save_nestlevel = pgmqc_lock_timeout_begin(MAINTENANCE_LOCK_TIMEOUT);
+
 	call->result = call->fn(call->t, call->a, call->b, call->now);
-	AtEOXact_GUC(true, save_nestlevel);
+	pgmqc_lock_timeout_end(save_nestlevel);
 }
 
 /*
