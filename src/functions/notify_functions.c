@@ -58,7 +58,11 @@ set_notify(const char *name, Interval *throttle)
 		args[1] = IntervalPGetDatum(throttle);
 	else
 		nulls[1] = 'n';
-	pgmqc_run_catalog(STMT_SET_NOTIFY, args, nulls, 0);
+	if (pgmqc_run_catalog(STMT_SET_NOTIFY, args, nulls, 0) == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("queue \"%s\" does not exist", name),
+				 errdetail("It was dropped while this call waited for it.")));
 	/* other backends re-read the queue entry, which carries the flag */
 	CacheInvalidateRelcacheByRelid(queue->cache.relid);
 	queue->cache.valid = false;

@@ -94,7 +94,11 @@ count_table(PgmqcRelation relation, int32 queue_id, Snapshot snap,
 	memset(tc, 0, sizeof(TableCount));
 	if (!OidIsValid(relid) || get_rel_relkind(relid) != RELKIND_RELATION)
 		return false;			/* missing, or a partitioned archive */
-	rel = table_open(relid, AccessShareLock);
+	rel = try_table_open(relid, AccessShareLock);
+	if (rel == NULL)			/* dropped while we waited for its lock */
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("the queue was dropped while its messages were counted")));
 	desc = RelationGetDescr(rel);
 	id_att = attnum_of(desc, "msg_id");
 	at_att = attnum_of(desc, "enqueued_at");
