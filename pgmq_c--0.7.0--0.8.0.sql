@@ -206,6 +206,23 @@ SELECT pg_catalog.setval('pgmq_c.timeline_marker',
 REVOKE ALL ON SEQUENCE pgmq_c.timeline_marker FROM PUBLIC;
 COMMENT ON SEQUENCE pgmq_c.timeline_marker IS 'pgmq_c: the last timeline whose start moved every queue''s and topic''s msg_ids on (src/common/timelines.c)';
 
+-- metrics_all() shows what the caller may monitor, as metrics() needs
+COMMENT ON FUNCTION pgmq_c.metrics_all() IS 'metrics() for every queue and topic the caller may monitor';
+
+--
+-- Retired names (src/common/retired_names.c): the next msg_id of a queue or
+-- topic that was dropped, under its name.  One made again under that name
+-- starts its msg_ids there (and forgets the row), so that a receipt of the
+-- old one held by a consumer matches none of the new one's messages.
+--
+CREATE TABLE pgmq_c.retired_names (
+	queue_name	text PRIMARY KEY,
+	next_msg_id	bigint NOT NULL
+);
+SELECT pg_catalog.pg_extension_config_dump('pgmq_c.retired_names', '');
+REVOKE ALL ON pgmq_c.retired_names FROM PUBLIC;
+COMMENT ON TABLE pgmq_c.retired_names IS 'pgmq_c: where a queue or topic made again under the name of a dropped one starts its msg_ids';
+
 --
 -- The lookup index of the default partition of pgmq_c.dedup_ids compares
 -- ids bytewise (COLLATE "C"), as the day partitions' indexes the worker

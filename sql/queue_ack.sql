@@ -72,3 +72,35 @@ SELECT queue_length, archived_length FROM pgmq_c.metrics('acks');
 -- ids keep growing after a purge
 SELECT pgmq_c.send('acks', '{"after": "purge"}') > :h AS id_grows;
 SELECT pgmq_c.drop_queue('acks');
+
+-- A queue dropped and made again under its name goes on from its msg_ids,
+-- so that a receipt of the old queue, still held by a consumer, matches no
+-- message of the new one (it would delete a message nobody read)
+SELECT pgmq_c.create_queue('acks_again');
+SELECT pgmq_c.send('acks_again', '{"old": 1}') AS old_id \gset
+SELECT msg_id = :old_id AS leased, read_ct FROM pgmq_c.read('acks_again', '1 minute', 1);
+SELECT pgmq_c.drop_queue('acks_again');
+SELECT next_msg_id - :old_id AS kept_next FROM pgmq_c.retired_names WHERE queue_name = 'acks_again';
+SELECT pgmq_c.create_queue('acks_again');
+SELECT count(*) AS still_kept FROM pgmq_c.retired_names WHERE queue_name = 'acks_again';
+SELECT pgmq_c.send('acks_again', '{"new": 1}') - :old_id AS after_old;
+SELECT msg_id - :old_id AS after_old, read_ct, message FROM pgmq_c.read('acks_again', '1 minute', 1);
+SELECT pgmq_c.delete('acks_again', :old_id, 1) AS old_receipt_deletes;
+SELECT pgmq_c.archive('acks_again', :old_id) AS old_receipt_archives;
+SELECT queue_length, in_flight_length FROM pgmq_c.metrics('acks_again');
+SELECT pgmq_c.drop_queue('acks_again');
+-- a topic made under the name goes on too, and so do its groups' receipts
+SELECT pgmq_c.create_topic('acks_again', partition_size => 1000);
+SELECT pgmq_c.create_group('acks_again', 'g', 'earliest');
+SELECT pgmq_c.send('acks_again', '{"topic": 1}') - :old_id AS after_old \gset
+SELECT :after_old AS topic_after_old;
+SELECT msg_id - :old_id AS after_old, message FROM pgmq_c.read_group('acks_again', 'g', '1 minute', 5);
+SELECT pgmq_c.drop_topic('acks_again');
+SELECT pgmq_c.create_topic('acks_again', partition_size => 1000);
+SELECT pgmq_c.create_group('acks_again', 'g', 'earliest');
+SELECT pgmq_c.send('acks_again', '{"topic": 2}') - :old_id AS topic_again_after_old;
+SELECT msg_id - :old_id AS after_old, read_ct, message FROM pgmq_c.read_group('acks_again', 'g', '1 minute', 5);
+SELECT pgmq_c.ack('acks_again', 'g', :old_id + :after_old, 1) AS old_group_receipt_acks;
+SELECT queue_length FROM pgmq_c.metrics('acks_again');
+SELECT pgmq_c.drop_topic('acks_again');
+DELETE FROM pgmq_c.retired_names WHERE queue_name = 'acks_again';

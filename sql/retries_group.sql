@@ -428,9 +428,11 @@ SELECT pgmq_c.drop_queue('rg_mix_dlq');
 
 --
 -- A dead letter whose topic was dropped and made again under its name
--- stays in the dead-letter queue: the new topic numbers its messages from
--- 1 again, and its msg_id 1 is another message (the enqueued_at the dead
--- letter recorded tells them apart)
+-- stays in the dead-letter queue.  The new topic goes on from the old one's
+-- msg_ids (pgmq_c.retired_names); without that memory (a catalog before
+-- 0.8.0, or the row deleted, as here) it numbers its messages from 1
+-- again, and its msg_id 1 is another message: the enqueued_at the dead
+-- letter recorded tells them apart
 --
 SELECT pgmq_c.create_queue('rg_re_dlq');
 SELECT pgmq_c.create_topic('rg_re');
@@ -442,6 +444,7 @@ SELECT pgmq_c.nack('rg_re', 'g', :old_id) AS nacked;
 SELECT message, headers->'pgmq_c_dead_letter'->>'msg_id' = :'old_id' AS dead_letter_of_old
   FROM pgmq_c.read('rg_re_dlq', '0 seconds', 10);
 SELECT pgmq_c.drop_topic('rg_re');
+DELETE FROM pgmq_c.retired_names WHERE queue_name = 'rg_re';
 SELECT pgmq_c.create_topic('rg_re');
 SELECT pgmq_c.create_group('rg_re', 'g', 'earliest');
 SELECT pgmq_c.send('rg_re', '{"m": "new"}') = :old_id AS same_msg_id;

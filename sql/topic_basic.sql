@@ -114,12 +114,12 @@ SELECT count(*) AS leftover_groups FROM pgmq_c.groups;
 -- a quiet topic moves on to a new partition once its current one is a
 -- tenth of the retention old, so that retention can drop it in time: the
 -- next msg_id is the next partition's first (the worker may get there first)
-SELECT pgmq_c.create_topic('quiet', '1 second', 1000);
-SELECT pgmq_c.send('quiet', '{}') AS q1;
+SELECT pgmq_c.create_topic('quiet_topic', '1 second', 1000);
+SELECT pgmq_c.send('quiet_topic', '{}') AS q1;
 SELECT pg_sleep(0.2);
 SELECT pgmq_c.maintain_topics() >= 0 AS ran;
-SELECT pgmq_c.send('quiet', '{}') AS q2;
-SELECT pgmq_c.drop_topic('quiet');
+SELECT pgmq_c.send('quiet_topic', '{}') AS q2;
+SELECT pgmq_c.drop_topic('quiet_topic');
 
 -- send() writes a message's row into its partition of the log directly:
 -- a delayed message goes into the partial index on deliver_at, the others

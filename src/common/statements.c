@@ -894,6 +894,41 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		"AND c.relname OPERATOR(pg_catalog.~) '^[qt]_[0-9]+_seq$'",
 		1, {INT8OID}
 	},
+
+	/*
+	 * Retired names (0.8.0, common/retired_names.c): the next msg_id of a
+	 * queue or topic being dropped ($1, its sequence $2, NULL when gone),
+	 * kept under its name; taken back (and forgotten) when a queue or topic
+	 * is made under that name, and its new sequence ($1) started there ($2);
+	 * moved on with the sequences on a new timeline.
+	 */
+	[STMT_RETIRE_NAME] = {
+		ON_CATALOG,
+		"INSERT INTO pgmq_c.retired_names AS r (queue_name, next_msg_id) "
+		"SELECT q.queue_name, COALESCE(pg_catalog.pg_sequence_last_value($2), 0) "
+		"OPERATOR(pg_catalog.+) 1 "
+		"FROM pgmq_c.queues q WHERE q.queue_id OPERATOR(pg_catalog.=) $1 "
+		"ON CONFLICT (queue_name) DO UPDATE "
+		"SET next_msg_id = GREATEST(r.next_msg_id, EXCLUDED.next_msg_id)",
+		2, {INT4OID, REGCLASSOID}
+	},
+	[STMT_TAKE_RETIRED_NAME] = {
+		ON_CATALOG,
+		"DELETE FROM pgmq_c.retired_names "
+		"WHERE queue_name OPERATOR(pg_catalog.=) $1 RETURNING next_msg_id",
+		1, {TEXTOID}
+	},
+	[STMT_SEQUENCE_START] = {
+		ON_CATALOG,
+		"SELECT pg_catalog.setval($1, $2, false)",
+		2, {REGCLASSOID, INT8OID}
+	},
+	[STMT_ADVANCE_RETIRED_NAMES] = {
+		ON_CATALOG,
+		"UPDATE pgmq_c.retired_names "
+		"SET next_msg_id = next_msg_id OPERATOR(pg_catalog.+) $1",
+		1, {INT8OID}
+	},
 	[STMT_SET_TIMELINE_MARKER] = {
 		ON_CATALOG,
 		"SELECT pg_catalog.setval('pgmq_c.timeline_marker'::pg_catalog.regclass, $1, true)",

@@ -45,6 +45,7 @@
 #include "utils/lsyscache.h"
 
 #include "pgmq_c.h"
+#include "common/retired_names.h"
 #include "common/statements.h"
 #include "common/timelines.h"
 
@@ -88,6 +89,8 @@ move_sequences(void)
 
 	(void) pgmqc_run_catalog(STMT_ADVANCE_SEQUENCES, &arg, NULL, 1);
 	moved = pgmqc_column_int64(0, VALUE_COL, &isnull);
+	/* and where queues and topics made again under a dropped name start */
+	pgmqc_retired_names_advance(PGMQC_TIMELINE_GAP);
 	XLogFlush(GetXLogInsertRecPtr());
 	return moved;
 }

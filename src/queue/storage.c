@@ -25,6 +25,7 @@
 
 #include "pgmq_c.h"
 #include "shared_memory/shared_memory.h"
+#include "common/retired_names.h"
 #include "common/security.h"
 #include "common/statements.h"
 #include "queue/queue.h"
@@ -58,6 +59,9 @@ pgmqc_queue_create(const char *name, Interval *visibility_timeout)
 						  STMT_CREATE_QUEUE_TABLES_0_6,
 						  &target, NULL, NULL,
 						  SPI_OK_UTILITY);
+	/* a queue dropped under this name: go on from its msg_ids */
+	(void) pgmqc_retired_start(name, pgmqc_relation_oid(REL_QUEUE_SEQUENCE,
+														target.queue_id, 0));
 }
 
 /*
@@ -93,6 +97,8 @@ pgmqc_queue_drop_storage(int32 queue_id)
 
 	/* its waiting readers look again at commit, and find it gone */
 	pgmqc_wake_on_commit(queue_id, PGMQC_WAKE_ALL, false);
+	/* a queue made again under its name goes on from its msg_ids */
+	pgmqc_retire_name(queue_id, pgmqc_relation_oid(REL_QUEUE_SEQUENCE, queue_id, 0));
 
 	for (i = 0; i < lengthof(relations); i++)
 	{

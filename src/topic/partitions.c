@@ -197,15 +197,16 @@ pgmqc_create_partition(int32 topic_id, int64 partition_size, int64 partno)
 }
 
 /*
- * Make the first partitions of a new topic's log, 0 and 1, unlogged or
- * logged: those made later follow them.  Inside SPI.
+ * Make the first partitions of a new topic's log, first and the next (0
+ * and 1 unless the topic goes on from the msg_ids of one dropped under its
+ * name), unlogged or logged: those made later follow them.  Inside SPI.
  */
 void
 pgmqc_create_first_partitions(int32 topic_id, int64 partition_size,
-							  bool unlogged)
+							  int64 first, bool unlogged)
 {
-	make_partition(topic_id, partition_size, 0, unlogged ? 1 : 0);
-	make_partition(topic_id, partition_size, 1, unlogged ? 1 : 0);
+	make_partition(topic_id, partition_size, first, unlogged ? 1 : 0);
+	make_partition(topic_id, partition_size, first + 1, unlogged ? 1 : 0);
 }
 
 /*

@@ -47,7 +47,7 @@ extern Relation pgmqc_log_partition_open(Oid relid, int ncolumns,
 extern void pgmqc_create_partition(int32 topic_id, int64 partition_size,
 								   int64 partno);
 extern void pgmqc_create_first_partitions(int32 topic_id, int64 partition_size,
-										  bool unlogged);
+										  int64 first, bool unlogged);
 
 /* send_support.c: called by the send path before and after its insert */
 extern void pgmqc_topic_before_send(PgmqcQueue *topic, int count);

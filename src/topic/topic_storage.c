@@ -40,6 +40,7 @@
 
 #include "pgmq_c.h"
 #include "shared_memory/shared_memory.h"
+#include "common/retired_names.h"
 #include "common/security.h"
 #include "common/statements.h"
 #include "topic/topic.h"
@@ -57,6 +58,7 @@ pgmqc_topic_create(const char *name, Interval *retention, int64 partition_size,
 	Datum		args[4];
 	bool		isnull;
 	int32		id;
+	int64		first;
 
 	args[0] = CStringGetTextDatum(name);
 	args[1] = IntervalPGetDatum(retention);
@@ -72,7 +74,10 @@ pgmqc_topic_create(const char *name, Interval *retention, int64 partition_size,
 	target.queue_id = id;
 	pgmqc_run_once(pgmqc_templates_exist() ? STMT_TOPIC_CREATE_STORAGE : STMT_TOPIC_CREATE_STORAGE_0_4,
 				   &target, NULL, NULL, SPI_OK_UTILITY);
-	pgmqc_create_first_partitions(id, partition_size, unlogged);
+	/* a topic dropped under this name: go on from its msg_ids */
+	first = pgmqc_retired_start(name, pgmqc_relation_oid(REL_LOG_SEQUENCE, id, 0));
+	pgmqc_create_first_partitions(id, partition_size, first / partition_size,
+								  unlogged);
 	return id;
 }
 
@@ -181,6 +186,8 @@ pgmqc_topic_drop_storage(int32 topic_id)
 
 	/* its waiting readers look again at commit, and find it gone */
 	pgmqc_wake_on_commit(topic_id, PGMQC_WAKE_ALL, false);
+	/* a topic made again under its name goes on from its msg_ids */
+	pgmqc_retire_name(topic_id, pgmqc_relation_oid(REL_LOG_SEQUENCE, topic_id, 0));
 
 	groups = topic_group_ids(topic_id, &ngroups);
 	for (i = 0; i < ngroups; i++)
