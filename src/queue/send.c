@@ -118,9 +118,9 @@ send_direct(PgmqcQueue *queue, Jsonb *message, Jsonb *headers)
 	rel = try_table_open(queue->cache.relid, RowExclusiveLock);
 	if (rel == NULL)
 		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_TABLE),
-				 errmsg("queue \"%s\" was dropped while sending to it",
-						queue->name)));
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("queue \"%s\" does not exist", queue->name),
+				 errdetail("It was dropped while this session was sending to it.")));
 	map = pgmqc_direct_columns_fit(rel, columns, SEND_NUM_COLUMNS);
 	if (map == NULL)
 	{

@@ -113,8 +113,10 @@ sub check_language
 	my $sql = sub { return $node->safe_psql($db, $_[0]) };
 
 	# what the previous language left
+	# (and the msg_ids it left to go on from: each language starts at 1)
 	$sql->(q{SELECT pgmq_c.drop_queue('orders'), pgmq_c.drop_queue('order_events'),
 					pgmq_c.drop_queue('order_events_dlq'), pgmq_c.drop_topic('payments');
+			 DELETE FROM pgmq_c.retired_names;
 			 DROP TABLE IF EXISTS shop_orders});
 
 	# a consumer first: it creates the queue and waits in the server
