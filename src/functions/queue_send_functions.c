@@ -92,6 +92,13 @@ origin_field(JsonbContainer *object, const char *name)
 	}
 }
 
+/* the detail and hint of each refusal of check_dead_letter_origin */
+#define ORIGIN_DETAIL_HINT(what) \
+	errdetail("redrive() " what " that headers key \"%s\" names.", \
+			  PGMQC_DEAD_LETTER_KEY), \
+	errhint("Leave out key \"%s\": pgmq_c writes it when it moves a message to a dead-letter queue.", \
+			PGMQC_DEAD_LETTER_KEY)
+
 /*
  * The headers of a message the caller sends may name an origin under
  * PGMQC_DEAD_LETTER_KEY only if the caller could give that origin a message
@@ -136,19 +143,13 @@ check_dead_letter_origin(Jsonb *headers)
 					(errcode(ERRCODE_UNDEFINED_OBJECT),
 					 errmsg("headers name queue \"%s\" as the origin of a dead letter, but it does not exist",
 							queue_name),
-					 errdetail("redrive() sends a dead letter back to the origin that headers key \"%s\" names.",
-							   PGMQC_DEAD_LETTER_KEY),
-					 errhint("Leave out key \"%s\": pgmq_c writes it when it moves a message to a dead-letter queue.",
-							 PGMQC_DEAD_LETTER_KEY)));
+					 ORIGIN_DETAIL_HINT("sends a dead letter back to the origin")));
 		if ((pgmqc_access_mask(target) & PGMQC_PRIV_SEND) == 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 					 errmsg("headers name queue \"%s\" as the origin of a dead letter, but you may not send to it",
 							queue_name),
-					 errdetail("redrive() sends a dead letter back to the origin that headers key \"%s\" names.",
-							   PGMQC_DEAD_LETTER_KEY),
-					 errhint("Leave out key \"%s\": pgmq_c writes it when it moves a message to a dead-letter queue.",
-							 PGMQC_DEAD_LETTER_KEY)));
+					 ORIGIN_DETAIL_HINT("sends a dead letter back to the origin")));
 		return;
 	}
 
@@ -164,19 +165,13 @@ check_dead_letter_origin(Jsonb *headers)
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("headers name group \"%s\" of topic \"%s\" as the origin of a dead letter, but it does not exist",
 						group_name, topic_name),
-				 errdetail("redrive() gives a dead letter back to the group that headers key \"%s\" names.",
-						   PGMQC_DEAD_LETTER_KEY),
-				 errhint("Leave out key \"%s\": pgmq_c writes it when it moves a message to a dead-letter queue.",
-						 PGMQC_DEAD_LETTER_KEY)));
+				 ORIGIN_DETAIL_HINT("gives a dead letter back to the group")));
 	if ((pgmqc_access_mask(target) & PGMQC_PRIV_CONSUME) == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("headers name group \"%s\" of topic \"%s\" as the origin of a dead letter, but you may not consume from the topic",
 						group_name, topic_name),
-				 errdetail("redrive() gives a dead letter back to the group that headers key \"%s\" names.",
-						   PGMQC_DEAD_LETTER_KEY),
-				 errhint("Leave out key \"%s\": pgmq_c writes it when it moves a message to a dead-letter queue.",
-						 PGMQC_DEAD_LETTER_KEY)));
+				 ORIGIN_DETAIL_HINT("gives a dead letter back to the group")));
 }
 
 /* SPI connected, and queue or topic "name" opened to send to. */
