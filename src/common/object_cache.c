@@ -62,6 +62,8 @@ static int	entries_with_plans = 0;
 static uint64 use_count = 0;
 static int	evicted_since_reset = 0;
 
+static void dropped_meanwhile(PgmqcQueue *queue) pg_attribute_noreturn();
+
 /* Call fn(entry, arg) for the common part of every cached queue and group. */
 static void
 for_each_entry(void (*fn) (PgmqcCacheEntry *entry, void *arg), void *arg)
@@ -806,6 +808,19 @@ pgmqc_last_id_drawn(PgmqcQueue *queue)
 
 	if (!OidIsValid(sequence))
 		sequence = pgmqc_relation_oid(rel, queue->queue_id, 0);
+
+	/*
+	 * Gone with the queue or topic, dropped since it was looked up (perhaps
+	 * while this waited for the lock): say so by name.  The sequence alone
+	 * missing is reported by its own name (sequence_last_drawn).
+	 */
+	if (OidIsValid(sequence))
+		LockRelationOid(sequence, AccessShareLock);
+	if ((!OidIsValid(sequence) ||
+		 !SearchSysCacheExists1(RELOID, ObjectIdGetDatum(sequence))) &&
+		OidIsValid(queue->cache.relid) &&
+		!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(queue->cache.relid)))
+		dropped_meanwhile(queue);
 	return sequence_last_drawn(sequence, rel, queue->queue_id);
 }
 
@@ -928,9 +943,9 @@ pgmqc_object_cache_xact_end(bool commit)
  * as unknown, 42704, by the name the caller gave, like a lookup does.
  */
 static bool
-lock_if_exists(Oid relid)
+lock_if_exists(Oid relid, LOCKMODE mode)
 {
-	LockRelationOid(relid, AccessShareLock);
+	LockRelationOid(relid, mode);
 	return SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relid));
 }
 
@@ -953,8 +968,26 @@ dropped_meanwhile(PgmqcQueue *queue)
 void
 pgmqc_check_not_dropped(PgmqcQueue *queue)
 {
-	if (!lock_if_exists(queue->cache.relid))
+	pgmqc_lock_not_dropped(queue, AccessShareLock);
+}
+
+/*
+ * The same in lock mode mode: a send to a queue takes its message table
+ * RowExclusiveLock, which it needs anyway, first of the queue's tables,
+ * whatever it then writes to (the delayed, pending or keys table).
+ */
+void
+pgmqc_lock_not_dropped(PgmqcQueue *queue, LOCKMODE mode)
+{
+	if (!lock_if_exists(queue->cache.relid, mode))
 		dropped_meanwhile(queue);
+}
+
+/* The same, but false for a queue or topic dropped meanwhile. */
+bool
+pgmqc_lock_if_not_dropped(PgmqcQueue *queue, LOCKMODE mode)
+{
+	return lock_if_exists(queue->cache.relid, mode);
 }
 
 /*
@@ -967,8 +1000,8 @@ bool
 pgmqc_check_group_not_dropped(PgmqcQueue *topic, PgmqcGroup *group,
 							  bool missing_ok)
 {
-	bool		group_exists = lock_if_exists(group->cache.relid);
-	bool		topic_exists = lock_if_exists(topic->cache.relid);
+	bool		group_exists = lock_if_exists(group->cache.relid, AccessShareLock);
+	bool		topic_exists = lock_if_exists(topic->cache.relid, AccessShareLock);
 
 	if (topic_exists && group_exists)
 		return true;

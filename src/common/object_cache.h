@@ -16,6 +16,7 @@
 
 #include "access/transam.h"
 #include "datatype/timestamp.h"
+#include "storage/lockdefs.h"
 #include "utils/jsonb.h"
 
 #include "pgmq_c.h"
@@ -214,6 +215,8 @@ extern void pgmqc_retry_args(const PgmqcRetryPolicy *retry, Datum *values,
 							 char *nulls);
 
 extern void pgmqc_check_not_dropped(PgmqcQueue *queue);
+extern void pgmqc_lock_not_dropped(PgmqcQueue *queue, LOCKMODE mode);
+extern bool pgmqc_lock_if_not_dropped(PgmqcQueue *queue, LOCKMODE mode);
 extern bool pgmqc_check_group_not_dropped(PgmqcQueue *topic, PgmqcGroup *group,
 										  bool missing_ok);
 

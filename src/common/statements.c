@@ -1995,12 +1995,7 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		"DELETE FROM pgmq_c.queues WHERE queue_id OPERATOR(pg_catalog.=) {queue_id}",
 		0, {InvalidOid}
 	},
-	/* purge_queue(): lock, count, truncate */
-	[STMT_PURGE_LOCK] = {
-		RUN_ONCE,
-		"LOCK TABLE {messages}, {delayed}, {pending}, {keys} IN ACCESS EXCLUSIVE MODE",
-		0, {InvalidOid}
-	},
+	/* purge_queue(), its tables locked (queue/storage.c): count, truncate */
 	[STMT_PURGE_COUNT] = {
 		RUN_ONCE,
 		"SELECT (SELECT pg_catalog.count(*) FROM {messages}) "
@@ -2014,11 +2009,6 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		0, {InvalidOid}
 	},
 	/* the same before 0.7.0 */
-	[STMT_PURGE_LOCK_0_6] = {
-		RUN_ONCE,
-		"LOCK TABLE {messages}, {delayed} IN ACCESS EXCLUSIVE MODE",
-		0, {InvalidOid}
-	},
 	[STMT_PURGE_COUNT_0_6] = {
 		RUN_ONCE,
 		"SELECT (SELECT pg_catalog.count(*) FROM {messages}) "

@@ -277,10 +277,8 @@ typedef enum PgmqcStatement
 	STMT_QUEUE_SET_LOGGED,
 	STMT_CREATE_QUEUE_TABLES_0_4,
 	STMT_DELETE_QUEUE_ROW,
-	STMT_PURGE_LOCK,
 	STMT_PURGE_COUNT,
 	STMT_PURGE_TRUNCATE,
-	STMT_PURGE_LOCK_0_6,
 	STMT_PURGE_COUNT_0_6,
 	STMT_PURGE_TRUNCATE_0_6,
 	/* the catalog, once per backend: metrics_all() and the listings */

@@ -197,6 +197,8 @@ seek_begin(SeekCall *call)
 	call->topic = pgmqc_open(call->topic_name, PGMQC_KIND_TOPIC,
 							 PGMQC_PRIV_ADMIN);
 	call->group = pgmqc_group_lookup(call->topic, call->group_name, false);
+	/* locked as a group's read locks them; dropped meanwhile: by name */
+	(void) pgmqc_check_group_not_dropped(call->topic, call->group, false);
 	pgmqc_topic_retained_range(call->topic, &call->range);
 }
 

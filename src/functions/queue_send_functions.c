@@ -174,12 +174,22 @@ check_dead_letter_origin(Jsonb *headers)
 				 ORIGIN_DETAIL_HINT("gives a dead letter back to the group")));
 }
 
-/* SPI connected, and queue or topic "name" opened to send to. */
+/*
+ * SPI connected, and queue or topic "name" opened to send to.  A queue's
+ * message table is locked first of its tables, whichever of them the send
+ * writes to: the order drop_queue and purge_queue wait in
+ * (queue/storage.c); a queue dropped meanwhile is reported by name.
+ */
 static PgmqcQueue *
 connect_to_send(PgmqcContext *cxt, const char *name)
 {
+	PgmqcQueue *queue;
+
 	pgmqc_spi_connect(cxt);
-	return pgmqc_open(name, 0, PGMQC_PRIV_SEND);
+	queue = pgmqc_open(name, 0, PGMQC_PRIV_SEND);
+	if (queue->kind == PGMQC_KIND_QUEUE)
+		pgmqc_lock_not_dropped(queue, RowExclusiveLock);
+	return queue;
 }
 
 /*

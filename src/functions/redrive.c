@@ -198,7 +198,9 @@ to_origin_queue(DeadLetter *d, RedriveCounts *counts)
 		return;
 	}
 	queue = pgmqc_lookup_kind(d->queue, 0, true);
-	if (queue == NULL || queue->kind != PGMQC_KIND_QUEUE)
+	/* locked as a send locks it: a drop in progress is waited for */
+	if (queue == NULL || queue->kind != PGMQC_KIND_QUEUE ||
+		!pgmqc_lock_if_not_dropped(queue, RowExclusiveLock))
 		counts->origin_gone++;
 	else if ((pgmqc_access_mask(queue) & PGMQC_PRIV_SEND) == 0)
 		counts->not_permitted++;
@@ -229,6 +231,10 @@ to_origin_group(DeadLetter *letters, int n, int first, RedriveCounts *counts)
 		topic = pgmqc_lookup_kind(d->topic, 0, true);
 		if (topic != NULL && topic->kind == PGMQC_KIND_TOPIC)
 			group = pgmqc_group_lookup(topic, d->group, true);
+		/* a drop of either in progress is waited for */
+		if (group != NULL &&
+			!pgmqc_check_group_not_dropped(topic, group, true))
+			group = NULL;
 	}
 	for (i = first; i < n; i++)
 	{
@@ -385,8 +391,10 @@ pgmqc_redrive(PG_FUNCTION_ARGS)
 		counts.past_retention;
 	if (left > 0)
 		ereport(NOTICE,
-				(errmsg("%lld dead letters were left in queue \"%s\"",
-						(long long) left, dlq_name),
+				(errmsg_plural("%lld dead letter was left in queue \"%s\"",
+							   "%lld dead letters were left in queue \"%s\"",
+							   (unsigned long) left,
+							   (long long) left, dlq_name),
 				 errdetail("No origin: %lld; origin dropped: %lld; not permitted: %lld; past the topic's retention: %lld.",
 						   (long long) counts.no_origin, (long long) counts.origin_gone,
 						   (long long) counts.not_permitted, (long long) counts.past_retention)));

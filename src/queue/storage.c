@@ -7,9 +7,11 @@
  * The tables' shapes are statements of the catalogue
  * (STMT_CREATE_QUEUE_TABLES, common/statements.c), run once per queue with
  * the DDL settings pinned.  The caller holds the lock that serializes
- * creating and dropping (pgmqc_lock_catalog) for create and drop; purge
- * takes ACCESS EXCLUSIVE on the message and delayed tables, waiting for the
- * transactions that use the queue, and then truncates them.
+ * creating and dropping (pgmqc_lock_catalog) for create and drop.  Drop,
+ * purge and a change of durability take ACCESS EXCLUSIVE on the queue's
+ * tables, waiting for the transactions that use the queue without holding
+ * any of them meanwhile (common/relation_locks.c); purge then truncates
+ * them.
  *
  * Copyright (c) 2026, pgmq_c developers
  *
@@ -25,6 +27,7 @@
 
 #include "pgmq_c.h"
 #include "shared_memory/shared_memory.h"
+#include "common/relation_locks.h"
 #include "common/retired_names.h"
 #include "common/security.h"
 #include "common/statements.h"
@@ -65,6 +68,31 @@ pgmqc_queue_create(const char *name, Interval *visibility_timeout)
 }
 
 /*
+ * ACCESS EXCLUSIVE on the tables of queue queue_id that exist (a queue of
+ * an old catalog lacks some): the message, delayed, pending and keys
+ * tables, then the sequence and the archive as asked, waiting with none of
+ * them held (common/relation_locks.c).  The message table comes first:
+ * sends, reads and acknowledgements lock it before the others, so that
+ * they queue up behind this call at once.
+ */
+static void
+lock_queue_tables(int32 queue_id, bool sequence, bool archive)
+{
+	static const PgmqcRelation relations[] = {
+		REL_MESSAGES, REL_DELAYED, REL_PENDING, REL_KEYS,
+		REL_QUEUE_SEQUENCE, REL_ARCHIVE
+	};
+	Oid			relids[lengthof(relations)];
+	int			i;
+
+	for (i = 0; i < lengthof(relations); i++)
+		relids[i] = (relations[i] == REL_QUEUE_SEQUENCE && !sequence) ||
+			(relations[i] == REL_ARCHIVE && !archive) ? InvalidOid :
+			pgmqc_relation_oid(relations[i], queue_id, 0);
+	pgmqc_lock_relations(relids, lengthof(relations), AccessExclusiveLock);
+}
+
+/*
  * Make the queue's tables unlogged, or logged again (0.8.0): ALTER TABLE,
  * which rewrites them under an exclusive lock.  A no-op when they already
  * are.  Inside SPI.
@@ -74,6 +102,9 @@ pgmqc_queue_set_durability(PgmqcQueue *queue, bool unlogged)
 {
 	PgmqcStatementTarget target = {queue->queue_id, 0, -1, 0, queue->name};
 
+	/* the sequence too: it stays logged (STMT_QUEUE_SET_UNLOGGED) */
+	lock_queue_tables(queue->queue_id, true, false);
+	pgmqc_check_not_dropped(queue);
 	if (pgmqc_queue_unlogged(queue->queue_id) == unlogged)
 		return;
 	(void) pgmqc_run_once(unlogged ? STMT_QUEUE_SET_UNLOGGED : STMT_QUEUE_SET_LOGGED,
@@ -94,6 +125,12 @@ pgmqc_queue_drop_storage(int32 queue_id)
 	PgmqcStatementTarget target = {queue_id, 0, -1, 0, NULL};
 	char		relname[NAMEDATALEN];
 	int			i;
+
+	/*
+	 * First the tables, so that no send is in progress when the sequence is
+	 * read below.
+	 */
+	lock_queue_tables(queue_id, true, true);
 
 	/* its waiting readers look again at commit, and find it gone */
 	pgmqc_wake_on_commit(queue_id, PGMQC_WAKE_ALL, false);
@@ -125,8 +162,8 @@ pgmqc_queue_purge(PgmqcQueue *queue)
 	bool		keys = queue->has_keys;
 
 	/* with the pending messages and the keys' counts, from 0.7.0 on */
-	(void) pgmqc_run_once(keys ? STMT_PURGE_LOCK : STMT_PURGE_LOCK_0_6,
-						  &target, NULL, NULL, SPI_OK_UTILITY);
+	lock_queue_tables(queue->queue_id, false, false);
+	pgmqc_check_not_dropped(queue);
 	(void) pgmqc_run_once(keys ? STMT_PURGE_COUNT : STMT_PURGE_COUNT_0_6,
 						  &target, NULL, NULL, SPI_OK_SELECT);
 	count = DatumGetInt64(pgmqc_column(0, PURGE_COL_COUNT, &isnull));

@@ -40,6 +40,7 @@
 
 #include "pgmq_c.h"
 #include "shared_memory/shared_memory.h"
+#include "common/relation_locks.h"
 #include "common/retired_names.h"
 #include "common/security.h"
 #include "common/statements.h"
@@ -139,6 +140,7 @@ pgmqc_topic_set_durability(int32 topic_id, bool unlogged)
 	int			count;
 	int32	   *groups;
 	int			ngroups;
+	Oid		   *relids;
 	int			i;
 
 	pgmqc_run_once(STMT_PARTITION_LOCK, &target, NULL, NULL, SPI_OK_SELECT);
@@ -146,6 +148,19 @@ pgmqc_topic_set_durability(int32 topic_id, bool unlogged)
 	AcceptInvalidationMessages();
 	CommandCounterIncrement();
 	numbers = pgmqc_partition_numbers(topic_id, &count);
+	groups = topic_group_ids(topic_id, &ngroups);
+
+	/*
+	 * All of them first, waiting with none held (common/relation_locks.c): a
+	 * send takes a partition, a group's read its group's table and then
+	 * partitions, in either order within one transaction.
+	 */
+	relids = palloc((count + ngroups + 1) * sizeof(Oid));
+	for (i = 0; i < count; i++)
+		relids[i] = pgmqc_relation_oid(REL_LOG_PARTITION, topic_id, numbers[i]);
+	for (i = 0; i < ngroups; i++)
+		relids[count + i] = pgmqc_relation_oid(REL_GROUP, groups[i], 0);
+	pgmqc_lock_relations(relids, count + ngroups, AccessExclusiveLock);
 	for (i = 0; i < count; i++)
 	{
 		if (!pgmqc_partition_exists(topic_id, numbers[i]))
@@ -156,7 +171,6 @@ pgmqc_topic_set_durability(int32 topic_id, bool unlogged)
 	}
 	target.partition = -1;
 
-	groups = topic_group_ids(topic_id, &ngroups);
 	for (i = 0; i < ngroups; i++)
 	{
 		target.group_id = groups[i];
@@ -181,15 +195,30 @@ pgmqc_topic_drop_storage(int32 topic_id)
 	char	  **partitions;
 	uint64		npartitions;
 	Datum		namespace;
+	Oid		   *relids;
 	uint64		j;
 	int			i;
+
+	/*
+	 * First its groups' tables, the log, the sequence and the cursor table,
+	 * waiting with none of them held (common/relation_locks.c): a send takes
+	 * the sequence and then a partition, a group's read its group's table and
+	 * then the log.  No send is in progress when the sequence is read below.
+	 */
+	groups = topic_group_ids(topic_id, &ngroups);
+	relids = palloc((ngroups + lengthof(relations) + 1) * sizeof(Oid));
+	for (i = 0; i < ngroups; i++)
+		relids[i] = pgmqc_relation_oid(REL_GROUP, groups[i], 0);
+	for (i = 0; i < lengthof(relations); i++)
+		relids[ngroups + i] = pgmqc_relation_oid(relations[i], topic_id, 0);
+	pgmqc_lock_relations(relids, ngroups + lengthof(relations),
+						 AccessExclusiveLock);
 
 	/* its waiting readers look again at commit, and find it gone */
 	pgmqc_wake_on_commit(topic_id, PGMQC_WAKE_ALL, false);
 	/* a topic made again under its name goes on from its msg_ids */
 	pgmqc_retire_name(topic_id, pgmqc_relation_oid(REL_LOG_SEQUENCE, topic_id, 0));
 
-	groups = topic_group_ids(topic_id, &ngroups);
 	for (i = 0; i < ngroups; i++)
 	{
 		pgmqc_relation_name(relname, REL_GROUP, groups[i], 0);

@@ -1,0 +1,87 @@
+/*-------------------------------------------------------------------------
+ *
+ * relation_locks.c
+ *		Taking several of a queue's or topic's tables at once for an
+ *		administrative call, without waiting in a circle with the calls
+ *		that use them.
+ *
+ * drop_queue, purge_queue, a change of durability and drop_topic need
+ * ACCESS EXCLUSIVE on several tables of one queue or topic.  The calls
+ * that use those tables do not all take them in one order: a delayed send
+ * takes the delayed table and then the sequence, a plain send the message
+ * table, a keyed send the keys table first, a delete the message table
+ * and then the keys table, a topic's send its sequence and then a
+ * partition, a group's read the group's table and then the log; and a
+ * client's transaction may make several such calls, each after the
+ * other.  Whatever one order an administrative call took its tables in,
+ * some transaction holding a later table and asking for an earlier one
+ * would wait for it while it waited for them: a deadlock, and one of the
+ * two fails with 40P01.
+ *
+ * So the administrative call holds none of them while it waits: it takes
+ * every table it can without waiting; at the first one another
+ * transaction holds, it lets go of those it took and waits for that one
+ * alone, then starts again (keeping the one it waited for).  A
+ * transaction in its way never waits for it, finishes, and lets it
+ * through.  Letting go of a lock before the end of the transaction is
+ * safe here because nothing was read or written under it yet.
+ *
+ * Copyright (c) 2026, pgmq_c developers
+ *
+ * IDENTIFICATION
+ *	  src/common/relation_locks.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "miscadmin.h"
+#include "storage/lmgr.h"
+
+#include "common/relation_locks.h"
+
+/*
+ * Lock each relation of relids[0..n-1] (InvalidOid ones are skipped) in
+ * mode, waiting for others' locks one relation at a time with none of the
+ * others held.  A relation dropped meanwhile is locked by its OID all the
+ * same: the caller checks what still exists afterwards.
+ */
+void
+pgmqc_lock_relations(const Oid *relids, int n, LOCKMODE mode)
+{
+	bool	   *held = palloc0((n + 1) * sizeof(bool));
+	int			i;
+
+	for (;;)
+	{
+		int			busy = -1;
+
+		for (i = 0; i < n; i++)
+		{
+			if (held[i] || !OidIsValid(relids[i]))
+				continue;
+			if (!ConditionalLockRelationOid(relids[i], mode))
+			{
+				busy = i;
+				break;
+			}
+			held[i] = true;
+		}
+		if (busy < 0)
+			break;
+
+		/* hold nothing of these while waiting for the busy one */
+		for (i = 0; i < n; i++)
+		{
+			if (held[i])
+			{
+				UnlockRelationOid(relids[i], mode);
+				held[i] = false;
+			}
+		}
+		CHECK_FOR_INTERRUPTS();
+		LockRelationOid(relids[busy], mode);
+		held[busy] = true;
+	}
+	pfree(held);
+}
