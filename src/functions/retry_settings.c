@@ -201,7 +201,10 @@ pgmqc_apply_dedup_window(PgmqcQueue *queue, Interval *window)
 	if (pgmqc_run_catalog(STMT_SET_DEDUP_WINDOW, values, NULL, 0) != 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("\"%s\" was dropped meanwhile", queue->name)));
+				 errmsg("%s \"%s\" does not exist",
+						queue->kind == PGMQC_KIND_TOPIC ? "topic" : "queue",
+						queue->name),
+				 errdetail("It was dropped while this session was using it.")));
 	CacheInvalidateRelcacheByRelid(queue->cache.relid);
 	queue->cache.valid = false;
 }
@@ -322,9 +325,20 @@ pgmqc_apply_settings(PgmqcQueue *queue, PgmqcGroup *group,
 
 	if (pgmqc_run_catalog(group ? STMT_ALTER_GROUP : STMT_ALTER_QUEUE,
 						  values, nulls, 0) != 1)
+	{
+		if (group != NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_OBJECT),
+					 errmsg("consumer group \"%s\" of topic \"%s\" does not exist",
+							group->key.name, queue->name),
+					 errdetail("It was dropped while this session was using it.")));
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("\"%s\" was dropped meanwhile", group ? group->key.name : queue->name)));
+				 errmsg("%s \"%s\" does not exist",
+						queue->kind == PGMQC_KIND_TOPIC ? "topic" : "queue",
+						queue->name),
+				 errdetail("It was dropped while this session was using it.")));
+	}
 	if (DatumGetBool(pgmqc_column(0, 1, &isnull)) && !isnull)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
