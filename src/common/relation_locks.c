@@ -42,46 +42,58 @@
 
 /*
  * Lock each relation of relids[0..n-1] (InvalidOid ones are skipped) in
+ * mode without waiting.  True when every one is locked; otherwise none of
+ * them is (those taken are let go), and *busy is the one another
+ * transaction holds.
+ */
+bool
+pgmqc_try_lock_relations(const Oid *relids, int n, LOCKMODE mode, Oid *busy)
+{
+	int			i;
+	int			j;
+
+	for (i = 0; i < n; i++)
+	{
+		if (!OidIsValid(relids[i]) ||
+			ConditionalLockRelationOid(relids[i], mode))
+			continue;
+		*busy = relids[i];
+		for (j = 0; j < i; j++)
+			if (OidIsValid(relids[j]))
+				UnlockRelationOid(relids[j], mode);
+		return false;
+	}
+	return true;
+}
+
+/*
+ * Wait until no other transaction holds a lock on relid that conflicts
+ * with mode, and hold none after.
+ */
+void
+pgmqc_wait_for_relation(Oid relid, LOCKMODE mode)
+{
+	CHECK_FOR_INTERRUPTS();
+	LockRelationOid(relid, mode);
+	UnlockRelationOid(relid, mode);
+}
+
+/*
+ * Lock each relation of relids[0..n-1] (InvalidOid ones are skipped) in
  * mode, waiting for others' locks one relation at a time with none of the
- * others held.  A relation dropped meanwhile is locked by its OID all the
- * same: the caller checks what still exists afterwards.
+ * others held: after a wait, the one waited for is kept and the others
+ * are tried again.  A relation dropped meanwhile is locked by its OID all
+ * the same: the caller checks what still exists afterwards.
  */
 void
 pgmqc_lock_relations(const Oid *relids, int n, LOCKMODE mode)
 {
-	bool	   *held = palloc0((n + 1) * sizeof(bool));
-	int			i;
+	Oid			busy = InvalidOid;
 
-	for (;;)
+	while (!pgmqc_try_lock_relations(relids, n, mode, &busy))
 	{
-		int			busy = -1;
-
-		for (i = 0; i < n; i++)
-		{
-			if (held[i] || !OidIsValid(relids[i]))
-				continue;
-			if (!ConditionalLockRelationOid(relids[i], mode))
-			{
-				busy = i;
-				break;
-			}
-			held[i] = true;
-		}
-		if (busy < 0)
-			break;
-
-		/* hold nothing of these while waiting for the busy one */
-		for (i = 0; i < n; i++)
-		{
-			if (held[i])
-			{
-				UnlockRelationOid(relids[i], mode);
-				held[i] = false;
-			}
-		}
+		/* already held by this transaction, the next try takes it at once */
 		CHECK_FOR_INTERRUPTS();
-		LockRelationOid(relids[busy], mode);
-		held[busy] = true;
+		LockRelationOid(busy, mode);
 	}
-	pfree(held);
 }

@@ -59,6 +59,7 @@
 #include "catalog/pg_type.h"
 #include "lib/stringinfo.h"
 #include "nodes/parsenodes.h"
+#include "storage/lmgr.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
@@ -2671,6 +2672,19 @@ pgmqc_lock_catalog(void)
 {
 	pgmqc_run_once(STMT_LOCK_CATALOG, &pgmqc_no_target, NULL, NULL,
 				   SPI_OK_UTILITY);
+}
+
+/*
+ * Let go of the lock pgmqc_lock_catalog() took, before the end of the
+ * transaction: only when nothing was written under it (a drop that must
+ * wait for a table, common/relation_locks.c).  Held more than once in this
+ * transaction, it stays held.
+ */
+void
+pgmqc_unlock_catalog(void)
+{
+	UnlockRelationOid(get_relname_relid("queues", get_namespace_oid("pgmq_c", false)),
+					  ShareRowExclusiveLock);
 }
 
 /*

@@ -604,6 +604,7 @@ extern int	pgmqc_run_catalog(PgmqcStatement stmt, Datum *values,
 /* the lock that makes creating and dropping objects take turns; dropping a
  * relation of pgmq_c's, whatever its kind now */
 extern void pgmqc_lock_catalog(void);
+extern void pgmqc_unlock_catalog(void);
 extern void pgmqc_drop_relation(const char *relname);
 
 /* planner settings while topic statements run */

@@ -24,6 +24,7 @@
 
 #include "pgmq_c.h"
 #include "common/object_cache.h"
+#include "common/relation_locks.h"
 #include "common/security.h"
 #include "common/statements.h"
 #include "functions/arguments.h"
@@ -125,16 +126,31 @@ pgmqc_drop_queue(PG_FUNCTION_ARGS)
 	pgmqc_check_writable("drop_queue()");
 
 	pgmqc_spi_connect(&cxt);
-	pgmqc_lock_catalog();
-	/* found even if its tables are missing */
-	queue = pgmqc_lookup_for_drop(name, PGMQC_KIND_QUEUE, true);
-	if (queue == NULL)
+	for (;;)
 	{
-		pgmqc_spi_finish(&cxt);
-		PG_RETURN_BOOL(false);
+		Oid			busy;
+
+		pgmqc_lock_catalog();
+		/* found even if its tables are missing */
+		queue = pgmqc_lookup_for_drop(name, PGMQC_KIND_QUEUE, true);
+		if (queue == NULL)
+		{
+			pgmqc_spi_finish(&cxt);
+			PG_RETURN_BOOL(false);
+		}
+		pgmqc_check_access(queue, name, PGMQC_PRIV_ADMIN);
+		check_no_dead_letter_users(queue);
+		if (pgmqc_queue_try_lock_tables(queue->queue_id, &busy))
+			break;
+
+		/*
+		 * A transaction uses the queue: wait for it holding nothing, not even
+		 * the catalog lock, which it may be about to ask for (to create or
+		 * drop something else); then look again.
+		 */
+		pgmqc_unlock_catalog();
+		pgmqc_wait_for_relation(busy, AccessExclusiveLock);
 	}
-	pgmqc_check_access(queue, name, PGMQC_PRIV_ADMIN);
-	check_no_dead_letter_users(queue);
 	pgmqc_queue_drop_storage(queue->queue_id);
 	pgmqc_forget(name);
 	pgmqc_spi_finish(&cxt);

@@ -25,6 +25,7 @@
 #include "common/guarded.h"
 #include "common/intervals.h"
 #include "common/object_cache.h"
+#include "common/relation_locks.h"
 #include "common/security.h"
 #include "common/statements.h"
 #include "functions/arguments.h"
@@ -111,15 +112,25 @@ pgmqc_drop_topic(PG_FUNCTION_ARGS)
 	pgmqc_check_writable("drop_topic()");
 
 	pgmqc_spi_connect(&cxt);
-	pgmqc_lock_catalog();
-	/* found even if its tables are missing */
-	topic = pgmqc_lookup_for_drop(name, PGMQC_KIND_TOPIC, true);
-	if (topic == NULL)
+	for (;;)
 	{
-		pgmqc_spi_finish(&cxt);
-		PG_RETURN_BOOL(false);
+		Oid			busy;
+
+		pgmqc_lock_catalog();
+		/* found even if its tables are missing */
+		topic = pgmqc_lookup_for_drop(name, PGMQC_KIND_TOPIC, true);
+		if (topic == NULL)
+		{
+			pgmqc_spi_finish(&cxt);
+			PG_RETURN_BOOL(false);
+		}
+		pgmqc_check_access(topic, name, PGMQC_PRIV_ADMIN);
+		if (pgmqc_topic_try_lock_tables(topic->queue_id, &busy))
+			break;
+		/* as drop_queue: wait for its user holding nothing, then look again */
+		pgmqc_unlock_catalog();
+		pgmqc_wait_for_relation(busy, AccessExclusiveLock);
 	}
-	pgmqc_check_access(topic, name, PGMQC_PRIV_ADMIN);
 	id = topic->queue_id;
 	pgmqc_topic_drop_storage(id);
 	pgmqc_group_forget_topic(id);

@@ -34,6 +34,9 @@
 #include "queue/queue.h"
 #include "common/object_cache.h"
 
+/* how many tables a queue has, its sequence and archive included */
+#define QUEUE_TABLES	6
+
 /*
  * Make a queue: its row in pgmq_c.queues (owned by the caller) and its
  * tables (owned by the extension owner).  Inside SPI, catalog locked, the
@@ -68,28 +71,53 @@ pgmqc_queue_create(const char *name, Interval *visibility_timeout)
 }
 
 /*
- * ACCESS EXCLUSIVE on the tables of queue queue_id that exist (a queue of
- * an old catalog lacks some): the message, delayed, pending and keys
- * tables, then the sequence and the archive as asked, waiting with none of
- * them held (common/relation_locks.c).  The message table comes first:
- * sends, reads and acknowledgements lock it before the others, so that
- * they queue up behind this call at once.
+ * The tables of queue queue_id that exist (a queue of an old catalog lacks
+ * some): the message, delayed, pending and keys tables, then the sequence
+ * and the archive as asked; InvalidOid for the others.  The message table
+ * comes first: sends, reads and acknowledgements lock it before the
+ * others, so that they queue up behind an administrative call at once.
+ */
+static void
+queue_tables(int32 queue_id, bool sequence, bool archive, Oid *relids)
+{
+	static const PgmqcRelation relations[QUEUE_TABLES] = {
+		REL_MESSAGES, REL_DELAYED, REL_PENDING, REL_KEYS,
+		REL_QUEUE_SEQUENCE, REL_ARCHIVE
+	};
+	int			i;
+
+	for (i = 0; i < QUEUE_TABLES; i++)
+		relids[i] = (relations[i] == REL_QUEUE_SEQUENCE && !sequence) ||
+			(relations[i] == REL_ARCHIVE && !archive) ? InvalidOid :
+			pgmqc_relation_oid(relations[i], queue_id, 0);
+}
+
+/*
+ * ACCESS EXCLUSIVE on those tables, waiting with none of them held
+ * (common/relation_locks.c).
  */
 static void
 lock_queue_tables(int32 queue_id, bool sequence, bool archive)
 {
-	static const PgmqcRelation relations[] = {
-		REL_MESSAGES, REL_DELAYED, REL_PENDING, REL_KEYS,
-		REL_QUEUE_SEQUENCE, REL_ARCHIVE
-	};
-	Oid			relids[lengthof(relations)];
-	int			i;
+	Oid			relids[QUEUE_TABLES];
 
-	for (i = 0; i < lengthof(relations); i++)
-		relids[i] = (relations[i] == REL_QUEUE_SEQUENCE && !sequence) ||
-			(relations[i] == REL_ARCHIVE && !archive) ? InvalidOid :
-			pgmqc_relation_oid(relations[i], queue_id, 0);
-	pgmqc_lock_relations(relids, lengthof(relations), AccessExclusiveLock);
+	queue_tables(queue_id, sequence, archive, relids);
+	pgmqc_lock_relations(relids, QUEUE_TABLES, AccessExclusiveLock);
+}
+
+/*
+ * ACCESS EXCLUSIVE on every table of queue queue_id, for drop_queue,
+ * without waiting: false, with none of them locked and *busy the one
+ * another transaction holds, when one is busy.
+ */
+bool
+pgmqc_queue_try_lock_tables(int32 queue_id, Oid *busy)
+{
+	Oid			relids[QUEUE_TABLES];
+
+	queue_tables(queue_id, true, true, relids);
+	return pgmqc_try_lock_relations(relids, QUEUE_TABLES, AccessExclusiveLock,
+									busy);
 }
 
 /*

@@ -102,6 +102,49 @@ topic_group_ids(int32 topic_id, int *n)
 	return ids;
 }
 
+/* a topic's relations besides its groups' tables and its partitions */
+static const PgmqcRelation topic_relations[] = {REL_LOG, REL_LOG_SEQUENCE, REL_CURSORS};
+
+/*
+ * The tables a drop of topic topic_id takes first: its groups' tables, the
+ * log, the sequence and the cursor table (InvalidOid for one missing), as
+ * a palloc'd array of *n.  Inside SPI.
+ */
+static Oid *
+topic_tables(int32 topic_id, int *n)
+{
+	int32	   *groups;
+	int			ngroups;
+	Oid		   *relids;
+	int			i;
+
+	groups = topic_group_ids(topic_id, &ngroups);
+	relids = palloc((ngroups + lengthof(topic_relations) + 1) * sizeof(Oid));
+	for (i = 0; i < ngroups; i++)
+		relids[i] = pgmqc_relation_oid(REL_GROUP, groups[i], 0);
+	for (i = 0; i < lengthof(topic_relations); i++)
+		relids[ngroups + i] = pgmqc_relation_oid(topic_relations[i], topic_id, 0);
+	*n = ngroups + lengthof(topic_relations);
+	return relids;
+}
+
+/*
+ * ACCESS EXCLUSIVE on those tables of topic topic_id, for drop_topic,
+ * without waiting: false, with none of them locked and *busy the one
+ * another transaction holds, when one is busy.  Inside SPI.
+ */
+bool
+pgmqc_topic_try_lock_tables(int32 topic_id, Oid *busy)
+{
+	int			n;
+	Oid		   *relids = topic_tables(topic_id, &n);
+	bool		locked = pgmqc_try_lock_relations(relids, n,
+												  AccessExclusiveLock, busy);
+
+	pfree(relids);
+	return locked;
+}
+
 /* Run one of the statements that switch a relation's durability. */
 static void
 set_relation_durability(PgmqcRelation rel, PgmqcStatementTarget *target,
@@ -187,7 +230,6 @@ pgmqc_topic_set_durability(int32 topic_id, bool unlogged)
 void
 pgmqc_topic_drop_storage(int32 topic_id)
 {
-	static const PgmqcRelation relations[] = {REL_LOG, REL_LOG_SEQUENCE, REL_CURSORS};
 	PgmqcStatementTarget target = {topic_id, 0, -1, 0, NULL};
 	char		relname[NAMEDATALEN];
 	int32	   *groups;
@@ -196,6 +238,7 @@ pgmqc_topic_drop_storage(int32 topic_id)
 	uint64		npartitions;
 	Datum		namespace;
 	Oid		   *relids;
+	int			nrelids;
 	uint64		j;
 	int			i;
 
@@ -205,14 +248,9 @@ pgmqc_topic_drop_storage(int32 topic_id)
 	 * the sequence and then a partition, a group's read its group's table and
 	 * then the log.  No send is in progress when the sequence is read below.
 	 */
+	relids = topic_tables(topic_id, &nrelids);
+	pgmqc_lock_relations(relids, nrelids, AccessExclusiveLock);
 	groups = topic_group_ids(topic_id, &ngroups);
-	relids = palloc((ngroups + lengthof(relations) + 1) * sizeof(Oid));
-	for (i = 0; i < ngroups; i++)
-		relids[i] = pgmqc_relation_oid(REL_GROUP, groups[i], 0);
-	for (i = 0; i < lengthof(relations); i++)
-		relids[ngroups + i] = pgmqc_relation_oid(relations[i], topic_id, 0);
-	pgmqc_lock_relations(relids, ngroups + lengthof(relations),
-						 AccessExclusiveLock);
 
 	/* its waiting readers look again at commit, and find it gone */
 	pgmqc_wake_on_commit(topic_id, PGMQC_WAKE_ALL, false);
@@ -241,9 +279,9 @@ pgmqc_topic_drop_storage(int32 topic_id)
 	for (j = 0; j < npartitions; j++)
 		pgmqc_drop_relation(partitions[j]);
 
-	for (i = 0; i < lengthof(relations); i++)
+	for (i = 0; i < lengthof(topic_relations); i++)
 	{
-		pgmqc_relation_name(relname, relations[i], topic_id, 0);
+		pgmqc_relation_name(relname, topic_relations[i], topic_id, 0);
 		pgmqc_drop_relation(relname);
 	}
 	pgmqc_run_once(STMT_TOPIC_DELETE_CATALOG, &target, NULL, NULL, SPI_OK_DELETE);
