@@ -21,9 +21,9 @@
  * So the administrative call holds none of them while it waits: it takes
  * every table it can without waiting; at the first one another
  * transaction holds, it lets go of those it took and waits for that one
- * alone, then starts again (keeping the one it waited for).  A
- * transaction in its way never waits for it, finishes, and lets it
- * through.  Letting go of a lock before the end of the transaction is
+ * alone, then tries them all again, keeping the one it waited for until
+ * it has to wait again.  A transaction in its way never waits for it,
+ * finishes, and lets it through.  Letting go of a lock before the end of the transaction is
  * safe here because nothing was read or written under it yet.
  *
  * Copyright (c) 2026, pgmq_c developers
@@ -81,19 +81,23 @@ pgmqc_wait_for_relation(Oid relid, LOCKMODE mode)
 /*
  * Lock each relation of relids[0..n-1] (InvalidOid ones are skipped) in
  * mode, waiting for others' locks one relation at a time with none of the
- * others held: after a wait, the one waited for is kept and the others
- * are tried again.  A relation dropped meanwhile is locked by its OID all
- * the same: the caller checks what still exists afterwards.
+ * others held.  The one waited for is kept while the others are tried
+ * again (without waiting), and let go before the next wait.  A relation
+ * dropped meanwhile is locked by its OID all the same: the caller checks
+ * what still exists afterwards.
  */
 void
 pgmqc_lock_relations(const Oid *relids, int n, LOCKMODE mode)
 {
+	Oid			kept = InvalidOid;
 	Oid			busy = InvalidOid;
 
 	while (!pgmqc_try_lock_relations(relids, n, mode, &busy))
 	{
-		/* already held by this transaction, the next try takes it at once */
+		if (OidIsValid(kept))
+			UnlockRelationOid(kept, mode);
 		CHECK_FOR_INTERRUPTS();
 		LockRelationOid(busy, mode);
+		kept = busy;
 	}
 }
