@@ -23,6 +23,7 @@
 
 #include "pgmq_c.h"
 #include "common/object_cache.h"
+#include "common/relation_locks.h"
 #include "common/security.h"
 #include "common/statements.h"
 #include "functions/arguments.h"
@@ -148,15 +149,31 @@ pgmqc_drop_group(PG_FUNCTION_ARGS)
 	pgmqc_check_writable("drop_group()");
 
 	pgmqc_spi_connect(&cxt);
-	pgmqc_lock_catalog();
-	/* found even if its tables, or the group's, are missing */
-	topic = pgmqc_lookup_for_drop(topic_name, PGMQC_KIND_TOPIC, false);
-	pgmqc_check_access(topic, topic_name, PGMQC_PRIV_ADMIN);
-	group_id = pgmqc_group_id_for_drop(topic->queue_id, group_name);
-	if (group_id < 0)
+	for (;;)
 	{
-		pgmqc_spi_finish(&cxt);
-		PG_RETURN_BOOL(false);
+		Oid			relid;
+		Oid			busy;
+
+		pgmqc_lock_catalog();
+		/* found even if its tables, or the group's, are missing */
+		topic = pgmqc_lookup_for_drop(topic_name, PGMQC_KIND_TOPIC, false);
+		pgmqc_check_access(topic, topic_name, PGMQC_PRIV_ADMIN);
+		group_id = pgmqc_group_id_for_drop(topic->queue_id, group_name);
+		if (group_id < 0)
+		{
+			pgmqc_spi_finish(&cxt);
+			PG_RETURN_BOOL(false);
+		}
+		relid = pgmqc_relation_oid(REL_GROUP, group_id, 0);
+		if (pgmqc_try_lock_relations(&relid, 1, AccessExclusiveLock, &busy))
+			break;
+
+		/*
+		 * A reader of the group is in its transaction: wait for it without
+		 * the catalog lock, which it may ask for next (as drop_queue does).
+		 */
+		pgmqc_unlock_catalog();
+		pgmqc_wait_for_relation(busy, AccessExclusiveLock);
 	}
 	pgmqc_group_drop_storage(topic->queue_id, group_id);
 	pgmqc_spi_finish(&cxt);
