@@ -251,6 +251,7 @@ reset_queue(PgmqcQueue *entry)
 	entry->partition_plan_number = -1;
 	entry->partition_relid = InvalidOid;
 	entry->partition_relid_number = -1;
+	entry->cursors_relid = InvalidOid;
 	entry->has_keys = false;
 	entry->delayed_relid = InvalidOid;
 }
@@ -460,6 +461,8 @@ pgmqc_lookup_kind(const char *name, char kind, bool missing_ok)
 	entry->sequence_relid =
 		pgmqc_relation_oid(found_kind == PGMQC_KIND_TOPIC ?
 						   REL_LOG_SEQUENCE : REL_QUEUE_SEQUENCE, queue_id, 0);
+	entry->cursors_relid = found_kind == PGMQC_KIND_TOPIC ?
+		pgmqc_relation_oid(REL_CURSORS, queue_id, 0) : InvalidOid;
 	entry->default_vt =
 		*DatumGetIntervalP(pgmqc_column(0, LOOKUP_COL_VISIBILITY_TIMEOUT, &isnull));
 	entry->notify = DatumGetBool(pgmqc_column(0, LOOKUP_COL_NOTIFY, &isnull));
@@ -952,18 +955,43 @@ lock_if_exists(Oid relid, LOCKMODE mode)
 static void
 dropped_meanwhile(PgmqcQueue *queue)
 {
+	pgmqc_report_dropped(queue->kind, queue->name);
+}
+
+/* The error for a queue or topic dropped while a call was using it. */
+void
+pgmqc_report_dropped(char kind, const char *name)
+{
 	ereport(ERROR,
 			(errcode(ERRCODE_UNDEFINED_OBJECT),
 			 errmsg("%s \"%s\" does not exist",
-					queue->kind == PGMQC_KIND_TOPIC ? "topic" : "queue",
-					queue->name),
+					kind == PGMQC_KIND_TOPIC ? "topic" : "queue", name),
 			 errdetail("It was dropped while this session was using it.")));
 }
 
 /*
+ * A topic's first lock: every call on a topic takes its cursor table
+ * AccessShareLock before any other of its tables, and drop_topic and a
+ * change of its durability take it first as well (common/relation_locks.c),
+ * so that they find no call holding some of the topic's tables without
+ * it.  Not the log: the worker drops old partitions under ACCESS EXCLUSIVE
+ * on the log, and a send in a long transaction would keep it waiting.
+ * False when the topic was dropped meanwhile; true without a lock for a
+ * topic whose cursor table is missing (stand-ins, tables dropped by hand).
+ */
+static bool
+lock_topic_gate(PgmqcQueue *topic)
+{
+	if (!OidIsValid(topic->cursors_relid))
+		return true;
+	return lock_if_exists(topic->cursors_relid, AccessShareLock);
+}
+
+/*
  * Make sure a queue or topic just looked up (or kept across a sleep) was not
- * dropped since; lock its table (queues: the message table, which
- * drop_queue drops first; topics: the log).
+ * dropped since; lock its table (queues: the message table, which every
+ * call on the queue locks first; topics: the log, after the topic's first
+ * lock).
  */
 void
 pgmqc_check_not_dropped(PgmqcQueue *queue)
@@ -979,29 +1007,37 @@ pgmqc_check_not_dropped(PgmqcQueue *queue)
 void
 pgmqc_lock_not_dropped(PgmqcQueue *queue, LOCKMODE mode)
 {
-	if (!lock_if_exists(queue->cache.relid, mode))
+	if ((queue->kind == PGMQC_KIND_TOPIC && !lock_topic_gate(queue)) ||
+		!lock_if_exists(queue->cache.relid, mode))
 		dropped_meanwhile(queue);
 }
 
-/* The same, but false for a queue or topic dropped meanwhile. */
+/*
+ * The first lock of a send: a queue's message table in mode, a topic's
+ * first lock (its log is left alone).  False for a queue or topic dropped
+ * meanwhile.
+ */
 bool
 pgmqc_lock_if_not_dropped(PgmqcQueue *queue, LOCKMODE mode)
 {
+	if (queue->kind == PGMQC_KIND_TOPIC)
+		return lock_topic_gate(queue);
 	return lock_if_exists(queue->cache.relid, mode);
 }
 
 /*
- * The same for a consumer group and its topic.  The group's table is locked
- * first, as drop_topic drops it first; a dropped topic is reported before a
- * dropped group.  With missing_ok, returns false instead of raising an
- * error.
+ * The same for a consumer group and its topic: the topic's first lock, the
+ * group's table and the log.  A dropped topic is reported before a dropped
+ * group.  With missing_ok, returns false instead of raising an error.
  */
 bool
 pgmqc_check_group_not_dropped(PgmqcQueue *topic, PgmqcGroup *group,
 							  bool missing_ok)
 {
+	bool		gate_exists = lock_topic_gate(topic);
 	bool		group_exists = lock_if_exists(group->cache.relid, AccessShareLock);
-	bool		topic_exists = lock_if_exists(topic->cache.relid, AccessShareLock);
+	bool		topic_exists = lock_if_exists(topic->cache.relid, AccessShareLock) &&
+	gate_exists;
 
 	if (topic_exists && group_exists)
 		return true;

@@ -149,6 +149,7 @@ typedef struct PgmqcQueue
 	int64		partition_size; /* msg_ids per partition of the log */
 	int64		partition_end;	/* end of the last partition known, or 0 */
 	Oid			sequence_relid; /* the msg_id sequence */
+	Oid			cursors_relid;	/* c_<id>: the first lock of every call */
 	int64		partition_plan_number;	/* partition that
 										 * STMT_TOPIC_SEND_PARTITION is kept
 										 * for */
@@ -215,6 +216,7 @@ extern void pgmqc_retry_args(const PgmqcRetryPolicy *retry, Datum *values,
 							 char *nulls);
 
 extern void pgmqc_check_not_dropped(PgmqcQueue *queue);
+extern void pgmqc_report_dropped(char kind, const char *name) pg_attribute_noreturn();
 extern void pgmqc_lock_not_dropped(PgmqcQueue *queue, LOCKMODE mode);
 extern bool pgmqc_lock_if_not_dropped(PgmqcQueue *queue, LOCKMODE mode);
 extern bool pgmqc_check_group_not_dropped(PgmqcQueue *topic, PgmqcGroup *group,

@@ -18,13 +18,21 @@
  * would wait for it while it waited for them: a deadlock, and one of the
  * two fails with 40P01.
  *
- * So the administrative call holds none of them while it waits: it takes
- * every table it can without waiting; at the first one another
- * transaction holds, it lets go of those it took and waits for that one
- * alone, then tries them all again, keeping the one it waited for until
- * it has to wait again.  A transaction in its way never waits for it,
- * finishes, and lets it through.  Letting go of a lock before the end of the transaction is
- * safe here because nothing was read or written under it yet.
+ * One table of each is the gate: a queue's message table, a topic's cursor
+ * table (common/object_cache.c).  Every call on the queue or topic takes
+ * its gate first, before any other of its tables, and an administrative
+ * call takes the gate first as well, waiting for it with nothing else
+ * held, and keeps it: from then on no call holds any other of the tables
+ * (it would hold the gate), new calls wait for the administrative one, and
+ * the rest is free but for the background worker, which gives up after
+ * its short lock_timeout.  The rest is taken the same way without the
+ * gate's help, in case: every table it can without waiting; at the first
+ * busy one, it lets go of those it took and waits for that one alone,
+ * then tries them all again.  Letting go of a lock before the end of the
+ * transaction is safe here because nothing was read or written under it.
+ * Without the gate kept, a topic's readers and senders, which take its
+ * other tables in both orders, could keep such a call going round for as
+ * long as they came.
  *
  * Copyright (c) 2026, pgmq_c developers
  *
@@ -67,24 +75,28 @@ pgmqc_try_lock_relations(const Oid *relids, int n, LOCKMODE mode, Oid *busy)
 }
 
 /*
- * Wait until no other transaction holds a lock on relid that conflicts
- * with mode, and hold none after.
+ * After pgmqc_try_lock_relations() found busy: wait for it, holding none
+ * of the list.  The list's first relation, the gate, is then kept; any
+ * other is let go at once.
  */
 void
-pgmqc_wait_for_relation(Oid relid, LOCKMODE mode)
+pgmqc_wait_for_busy(Oid busy, Oid gate, LOCKMODE mode)
 {
 	CHECK_FOR_INTERRUPTS();
-	LockRelationOid(relid, mode);
-	UnlockRelationOid(relid, mode);
+	LockRelationOid(busy, mode);
+	if (busy != gate)
+		UnlockRelationOid(busy, mode);
 }
 
 /*
  * Lock each relation of relids[0..n-1] (InvalidOid ones are skipped) in
- * mode, waiting for others' locks one relation at a time with none of the
- * others held.  The one waited for is kept while the others are tried
- * again (without waiting), and let go before the next wait.  A relation
- * dropped meanwhile is locked by its OID all the same: the caller checks
- * what still exists afterwards.
+ * mode.  The first is the gate, which every call that uses the others
+ * takes before them: it is waited for with nothing else of the list held,
+ * and kept.  Then the others, waiting for them one at a time with none of
+ * them held; the one waited for is kept while the rest are tried again
+ * (without waiting), and let go before the next wait.  A relation dropped
+ * meanwhile is locked by its OID all the same: the caller checks what
+ * still exists afterwards.
  */
 void
 pgmqc_lock_relations(const Oid *relids, int n, LOCKMODE mode)
@@ -92,7 +104,14 @@ pgmqc_lock_relations(const Oid *relids, int n, LOCKMODE mode)
 	Oid			kept = InvalidOid;
 	Oid			busy = InvalidOid;
 
-	while (!pgmqc_try_lock_relations(relids, n, mode, &busy))
+	if (n <= 0)
+		return;
+	if (OidIsValid(relids[0]))
+	{
+		CHECK_FOR_INTERRUPTS();
+		LockRelationOid(relids[0], mode);
+	}
+	while (!pgmqc_try_lock_relations(relids + 1, n - 1, mode, &busy))
 	{
 		if (OidIsValid(kept))
 			UnlockRelationOid(kept, mode);

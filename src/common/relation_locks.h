@@ -19,7 +19,7 @@
 
 extern bool pgmqc_try_lock_relations(const Oid *relids, int n, LOCKMODE mode,
 									 Oid *busy);
-extern void pgmqc_wait_for_relation(Oid relid, LOCKMODE mode);
+extern void pgmqc_wait_for_busy(Oid busy, Oid gate, LOCKMODE mode);
 extern void pgmqc_lock_relations(const Oid *relids, int n, LOCKMODE mode);
 
 #endif							/* PGMQC_RELATION_LOCKS_H */

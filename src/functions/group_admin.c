@@ -109,6 +109,8 @@ pgmqc_create_group(PG_FUNCTION_ARGS)
 
 	pgmqc_spi_connect(&cxt);
 	topic = pgmqc_open(topic_name, PGMQC_KIND_TOPIC, PGMQC_PRIV_ADMIN);
+	/* the topic's first lock before its sequence (common/object_cache.c) */
+	pgmqc_check_not_dropped(topic);
 	if (group_exists_notice(topic, group_name))
 	{
 		pgmqc_spi_finish(&cxt);
@@ -170,10 +172,11 @@ pgmqc_drop_group(PG_FUNCTION_ARGS)
 
 		/*
 		 * A reader of the group is in its transaction: wait for it without
-		 * the catalog lock, which it may ask for next (as drop_queue does).
+		 * the catalog lock, which it may ask for next (as drop_queue does),
+		 * and keep the group's table.
 		 */
 		pgmqc_unlock_catalog();
-		pgmqc_wait_for_relation(busy, AccessExclusiveLock);
+		pgmqc_wait_for_busy(busy, relid, AccessExclusiveLock);
 	}
 	pgmqc_group_drop_storage(topic->queue_id, group_id);
 	pgmqc_spi_finish(&cxt);

@@ -144,12 +144,13 @@ pgmqc_drop_queue(PG_FUNCTION_ARGS)
 			break;
 
 		/*
-		 * A transaction uses the queue: wait for it holding nothing, not even
-		 * the catalog lock, which it may be about to ask for (to create or
-		 * drop something else); then look again.
+		 * A transaction uses the queue: wait for it without the catalog lock,
+		 * which it may be about to ask for (to create or drop something
+		 * else), keeping the queue's gate once it is ours (relation_locks.c);
+		 * then look again.
 		 */
 		pgmqc_unlock_catalog();
-		pgmqc_wait_for_relation(busy, AccessExclusiveLock);
+		pgmqc_wait_for_busy(busy, queue->cache.relid, AccessExclusiveLock);
 	}
 	pgmqc_queue_drop_storage(queue->queue_id);
 	pgmqc_forget(name);

@@ -177,11 +177,12 @@ check_dead_letter_origin(Jsonb *headers)
 /*
  * SPI connected, and queue or topic "name" opened to send to.  A queue's
  * message table is locked first of its tables, whichever of them the send
- * writes to: the order drop_queue and purge_queue wait in
- * (queue/storage.c).  A queue dropped while this waited is looked up
- * again: one made anew under its name (in the drop's transaction) takes
- * the message, as it would a moment later; otherwise it is reported by
- * name.
+ * writes to, and a topic's first lock taken (common/object_cache.c): the
+ * tables that drop_queue, purge_queue, drop_topic and the changes of
+ * durability take first.  A queue or topic dropped while this waited is
+ * looked up again: one made anew under its name (in the drop's
+ * transaction) takes the message, as it would a moment later; otherwise it
+ * is reported by name.
  */
 static PgmqcQueue *
 connect_to_send(PgmqcContext *cxt, const char *name)
@@ -190,12 +191,15 @@ connect_to_send(PgmqcContext *cxt, const char *name)
 
 	pgmqc_spi_connect(cxt);
 	queue = pgmqc_open(name, 0, PGMQC_PRIV_SEND);
-	if (queue->kind == PGMQC_KIND_QUEUE &&
-		!pgmqc_lock_if_not_dropped(queue, RowExclusiveLock))
+	if (!pgmqc_lock_if_not_dropped(queue, RowExclusiveLock))
 	{
+		char		kind = queue->kind;
+
+		if (pgmqc_lookup_kind(name, 0, true) == NULL)
+			pgmqc_report_dropped(kind, name);
 		queue = pgmqc_open(name, 0, PGMQC_PRIV_SEND);
-		if (queue->kind == PGMQC_KIND_QUEUE)
-			pgmqc_lock_not_dropped(queue, RowExclusiveLock);
+		if (!pgmqc_lock_if_not_dropped(queue, RowExclusiveLock))
+			pgmqc_report_dropped(queue->kind, name);
 	}
 	return queue;
 }

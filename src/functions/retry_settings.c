@@ -33,6 +33,7 @@
 #include "pgmq_c.h"
 #include "common/intervals.h"
 #include "common/object_cache.h"
+#include "common/relation_locks.h"
 #include "common/security.h"
 #include "common/statements.h"
 #include "functions/arguments.h"
@@ -400,11 +401,24 @@ pgmqc_alter_queue(PG_FUNCTION_ARGS)
 					(errcode(ERRCODE_WRONG_OBJECT_TYPE),
 					 errmsg("\"%s\" is a topic: of alter_queue()'s settings, only dedup_window and durability apply to it", name),
 					 errhint("Change a consumer group's settings with pgmq_c.alter_group().")));
-		if (settings.has_durability)
+		while (settings.has_durability)
 		{
+			Oid			busy;
+
 			pgmqc_lock_catalog();
 			/* dropped or changed while this call waited for the lock? */
 			queue = pgmqc_open(name, PGMQC_KIND_TOPIC, PGMQC_PRIV_ADMIN);
+			if (pgmqc_topic_try_lock_tables(queue->queue_id, true, &busy))
+				break;
+
+			/*
+			 * A transaction uses the topic: wait for it without the catalog
+			 * lock, which it may ask for next (to change a setting, or create
+			 * something), keeping the topic's gate once it is ours
+			 * (relation_locks.c); then look again.
+			 */
+			pgmqc_unlock_catalog();
+			pgmqc_wait_for_busy(busy, queue->cursors_relid, AccessExclusiveLock);
 		}
 		if (settings.dedup_window != NULL)
 			pgmqc_apply_dedup_window(queue, settings.dedup_window);
@@ -413,6 +427,12 @@ pgmqc_alter_queue(PG_FUNCTION_ARGS)
 	}
 	else
 	{
+		/*
+		 * The tables before the catalog row: a transaction in the way may
+		 * change the row too once it has used the queue.
+		 */
+		if (settings.has_durability)
+			pgmqc_queue_lock_for_durability(queue);
 		pgmqc_apply_settings(queue, NULL, &settings);
 		if (settings.has_durability)
 			pgmqc_queue_set_durability(queue, settings.unlogged);

@@ -125,11 +125,11 @@ pgmqc_drop_topic(PG_FUNCTION_ARGS)
 			PG_RETURN_BOOL(false);
 		}
 		pgmqc_check_access(topic, name, PGMQC_PRIV_ADMIN);
-		if (pgmqc_topic_try_lock_tables(topic->queue_id, &busy))
+		if (pgmqc_topic_try_lock_tables(topic->queue_id, false, &busy))
 			break;
-		/* as drop_queue: wait for its user holding nothing, then look again */
+		/* as drop_queue: wait without the catalog lock, then look again */
 		pgmqc_unlock_catalog();
-		pgmqc_wait_for_relation(busy, AccessExclusiveLock);
+		pgmqc_wait_for_busy(busy, topic->cursors_relid, AccessExclusiveLock);
 	}
 	id = topic->queue_id;
 	pgmqc_topic_drop_storage(id);

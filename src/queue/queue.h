@@ -32,6 +32,7 @@
 /* storage.c: a queue's catalog row and tables */
 extern void pgmqc_queue_create(const char *name, Interval *visibility_timeout);
 extern bool pgmqc_queue_try_lock_tables(int32 queue_id, Oid *busy);
+extern void pgmqc_queue_lock_for_durability(PgmqcQueue *queue);
 extern void pgmqc_queue_drop_storage(int32 queue_id);
 extern int64 pgmqc_queue_purge(PgmqcQueue *queue);
 

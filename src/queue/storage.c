@@ -121,6 +121,20 @@ pgmqc_queue_try_lock_tables(int32 queue_id, Oid *busy)
 }
 
 /*
+ * ACCESS EXCLUSIVE on the tables a change of the queue's durability
+ * rewrites, the sequence too (it stays logged, STMT_QUEUE_SET_UNLOGGED),
+ * waiting with none of them held; a queue dropped meanwhile is an error.
+ * alter_queue() calls it before it changes the catalog row, which a
+ * transaction in its way may be about to change too.
+ */
+void
+pgmqc_queue_lock_for_durability(PgmqcQueue *queue)
+{
+	lock_queue_tables(queue->queue_id, true, false);
+	pgmqc_check_not_dropped(queue);
+}
+
+/*
  * Make the queue's tables unlogged, or logged again (0.8.0): ALTER TABLE,
  * which rewrites them under an exclusive lock.  A no-op when they already
  * are.  Inside SPI.
@@ -130,9 +144,7 @@ pgmqc_queue_set_durability(PgmqcQueue *queue, bool unlogged)
 {
 	PgmqcStatementTarget target = {queue->queue_id, 0, -1, 0, queue->name};
 
-	/* the sequence too: it stays logged (STMT_QUEUE_SET_UNLOGGED) */
-	lock_queue_tables(queue->queue_id, true, false);
-	pgmqc_check_not_dropped(queue);
+	pgmqc_queue_lock_for_durability(queue);
 	if (pgmqc_queue_unlogged(queue->queue_id) == unlogged)
 		return;
 	(void) pgmqc_run_once(unlogged ? STMT_QUEUE_SET_UNLOGGED : STMT_QUEUE_SET_LOGGED,

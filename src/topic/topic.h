@@ -58,7 +58,8 @@ extern void pgmqc_topic_sent(PgmqcQueue *topic, int64 last_id, int count,
 extern int32 pgmqc_topic_create(const char *name, Interval *retention,
 								int64 partition_size, bool unlogged);
 extern void pgmqc_topic_set_durability(int32 topic_id, bool unlogged);
-extern bool pgmqc_topic_try_lock_tables(int32 topic_id, Oid *busy);
+extern bool pgmqc_topic_try_lock_tables(int32 topic_id, bool durability,
+										Oid *busy);
 extern void pgmqc_topic_drop_storage(int32 topic_id);
 
 /* group_storage.c */

@@ -106,9 +106,10 @@ topic_group_ids(int32 topic_id, int *n)
 static const PgmqcRelation topic_relations[] = {REL_LOG, REL_LOG_SEQUENCE, REL_CURSORS};
 
 /*
- * The tables a drop of topic topic_id takes first: its groups' tables, the
- * log, the sequence and the cursor table (InvalidOid for one missing), as
- * a palloc'd array of *n.  Inside SPI.
+ * The tables a drop of topic topic_id takes first: the cursor table (the
+ * first lock of every call on the topic, object_cache.c), the log, its
+ * groups' tables and the sequence (InvalidOid for one missing), as a
+ * palloc'd array of *n.  Inside SPI.
  */
 static Oid *
 topic_tables(int32 topic_id, int *n)
@@ -119,25 +120,55 @@ topic_tables(int32 topic_id, int *n)
 	int			i;
 
 	groups = topic_group_ids(topic_id, &ngroups);
-	relids = palloc((ngroups + lengthof(topic_relations) + 1) * sizeof(Oid));
+	relids = palloc((ngroups + 4) * sizeof(Oid));
+	relids[0] = pgmqc_relation_oid(REL_CURSORS, topic_id, 0);
+	relids[1] = pgmqc_relation_oid(REL_LOG, topic_id, 0);
 	for (i = 0; i < ngroups; i++)
-		relids[i] = pgmqc_relation_oid(REL_GROUP, groups[i], 0);
-	for (i = 0; i < lengthof(topic_relations); i++)
-		relids[ngroups + i] = pgmqc_relation_oid(topic_relations[i], topic_id, 0);
-	*n = ngroups + lengthof(topic_relations);
+		relids[2 + i] = pgmqc_relation_oid(REL_GROUP, groups[i], 0);
+	relids[2 + ngroups] = pgmqc_relation_oid(REL_LOG_SEQUENCE, topic_id, 0);
+	*n = ngroups + 3;
 	return relids;
 }
 
 /*
- * ACCESS EXCLUSIVE on those tables of topic topic_id, for drop_topic,
- * without waiting: false, with none of them locked and *busy the one
- * another transaction holds, when one is busy.  Inside SPI.
+ * The tables a change of durability of topic topic_id rewrites, after the
+ * cursor table (the first lock of every call on the topic): its partitions
+ * and its groups' tables, as a palloc'd array of *n.  Inside SPI.
+ */
+static Oid *
+durability_tables(int32 topic_id, int *n)
+{
+	int64	   *numbers;
+	int			count;
+	int32	   *groups;
+	int			ngroups;
+	Oid		   *relids;
+	int			i;
+
+	numbers = pgmqc_partition_numbers(topic_id, &count);
+	groups = topic_group_ids(topic_id, &ngroups);
+	relids = palloc((count + ngroups + 2) * sizeof(Oid));
+	relids[0] = pgmqc_relation_oid(REL_CURSORS, topic_id, 0);
+	for (i = 0; i < count; i++)
+		relids[1 + i] = pgmqc_relation_oid(REL_LOG_PARTITION, topic_id, numbers[i]);
+	for (i = 0; i < ngroups; i++)
+		relids[1 + count + i] = pgmqc_relation_oid(REL_GROUP, groups[i], 0);
+	*n = 1 + count + ngroups;
+	return relids;
+}
+
+/*
+ * ACCESS EXCLUSIVE on the tables of topic topic_id that a drop (durability
+ * false) or a change of durability (true) takes first, without waiting:
+ * false, with none of them locked and *busy the one another transaction
+ * holds, when one is busy.  Inside SPI.
  */
 bool
-pgmqc_topic_try_lock_tables(int32 topic_id, Oid *busy)
+pgmqc_topic_try_lock_tables(int32 topic_id, bool durability, Oid *busy)
 {
 	int			n;
-	Oid		   *relids = topic_tables(topic_id, &n);
+	Oid		   *relids = durability ? durability_tables(topic_id, &n) :
+	topic_tables(topic_id, &n);
 	bool		locked = pgmqc_try_lock_relations(relids, n,
 												  AccessExclusiveLock, busy);
 
@@ -184,26 +215,25 @@ pgmqc_topic_set_durability(int32 topic_id, bool unlogged)
 	int32	   *groups;
 	int			ngroups;
 	Oid		   *relids;
+	int			nrelids;
 	int			i;
 
+	/*
+	 * The tables first, waiting with none of them held: a send takes a
+	 * partition, a group's read its group's table and then partitions, each
+	 * after the cursor table (common/relation_locks.c).  Then the partition
+	 * lock, which a sender that makes a partition takes while it holds the
+	 * cursor table: taken before the tables, it would make a circle with that
+	 * sender.
+	 */
+	relids = durability_tables(topic_id, &nrelids);
+	pgmqc_lock_relations(relids, nrelids, AccessExclusiveLock);
 	pgmqc_run_once(STMT_PARTITION_LOCK, &target, NULL, NULL, SPI_OK_SELECT);
 	/* see the partitions made while this one waited (partitions.c) */
 	AcceptInvalidationMessages();
 	CommandCounterIncrement();
 	numbers = pgmqc_partition_numbers(topic_id, &count);
 	groups = topic_group_ids(topic_id, &ngroups);
-
-	/*
-	 * All of them first, waiting with none held (common/relation_locks.c): a
-	 * send takes a partition, a group's read its group's table and then
-	 * partitions, in either order within one transaction.
-	 */
-	relids = palloc((count + ngroups + 1) * sizeof(Oid));
-	for (i = 0; i < count; i++)
-		relids[i] = pgmqc_relation_oid(REL_LOG_PARTITION, topic_id, numbers[i]);
-	for (i = 0; i < ngroups; i++)
-		relids[count + i] = pgmqc_relation_oid(REL_GROUP, groups[i], 0);
-	pgmqc_lock_relations(relids, count + ngroups, AccessExclusiveLock);
 	for (i = 0; i < count; i++)
 	{
 		if (!pgmqc_partition_exists(topic_id, numbers[i]))

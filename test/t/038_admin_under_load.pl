@@ -3,9 +3,12 @@
 # Four clients loop over transactions that take a queue's tables in
 # different orders -- a delayed send (delayed table, then sequence) and a
 # plain send (message table), a read and a delete; a keyed send (keys
-# table first, before 0.8.0) -- and two over a topic's send, a group's
-# read and an ack; two more only send, to a queue that the administrator
-# drops and makes again in one transaction.  Meanwhile one client loops
+# table first, before 0.8.0) -- and four over a topic's send, a group's
+# read and an ack (two in each order, with a pause between: without one
+# lock that every call on a topic takes first, a change of the topic's
+# durability went round and round between them); two more only send, to
+# a queue that the administrator drops and makes again in one
+# transaction.  Meanwhile one client loops
 # over purge_queue(), alter_queue(..., durability) of the queue and of the
 # topic, and drop_queue() + create_queue().  Before pgmq_c 0.8.0 these
 # administrative calls took their tables one by one and deadlocked with
@@ -63,8 +66,11 @@ BEGIN
 END $$;
 
 -- a topic's client: a send, then a group's read and ack, in one
--- transaction
-CREATE PROCEDURE topic_client(a_name text)
+-- transaction (or the read first), with a pause between them: a send
+-- takes the log's sequence and a partition, a read the group's table and
+-- the log, so that without one first lock for every call on a topic a
+-- change of durability went round and round between them
+CREATE PROCEDURE topic_client(a_name text, a_read_first boolean)
 LANGUAGE plpgsql AS $$
 DECLARE
 	n int := 0;
@@ -73,10 +79,17 @@ BEGIN
 	LOOP
 		EXIT WHEN (SELECT done FROM ctl);
 		n := n + 1;
-		PERFORM pgmq_c.send('lt', jsonb_build_object('n', n));
+		IF NOT a_read_first THEN
+			PERFORM pgmq_c.send('lt', jsonb_build_object('n', n));
+			PERFORM pg_sleep(0.01);
+		END IF;
 		FOR m IN SELECT * FROM pgmq_c.read_group('lt', 'g', '1 minute', 1) LOOP
 			PERFORM pgmq_c.ack('lt', 'g', m.msg_id, m.read_ct);
 		END LOOP;
+		IF a_read_first THEN
+			PERFORM pg_sleep(0.01);
+			PERFORM pgmq_c.send('lt', jsonb_build_object('n', n));
+		END IF;
 		INSERT INTO progress VALUES (a_name, n)
 			ON CONFLICT (client) DO UPDATE SET loops = excluded.loops;
 		COMMIT;
@@ -106,7 +119,7 @@ CREATE PROCEDURE administrate(a_rounds int)
 LANGUAGE plpgsql AS $$
 BEGIN
 	-- the clients are under way first
-	WHILE (SELECT count(*) FROM progress) < 8 LOOP
+	WHILE (SELECT count(*) FROM progress) < 10 LOOP
 		PERFORM pg_sleep(0.01);
 		COMMIT;
 	END LOOP;
@@ -133,7 +146,8 @@ END $$;
 my $log_start = -s $node->logfile;
 my @clients;
 push @clients, start_session($node, "q$_", "CALL queue_client('q$_')") foreach 1 .. 4;
-push @clients, start_session($node, "t$_", "CALL topic_client('t$_')") foreach 1 .. 2;
+push @clients, start_session($node, "t$_", "CALL topic_client('t$_', " . ($_ % 2 ? 'false' : 'true') . ")")
+  foreach 1 .. 4;
 push @clients, start_session($node, "r$_", "CALL resend_client('r$_')") foreach 1 .. 2;
 my $admin = start_session($node, 'admin', "CALL administrate($rounds)");
 
@@ -149,7 +163,7 @@ is($node->safe_psql('postgres', q{SELECT loops FROM progress WHERE client = 'adm
 is( $node->safe_psql(
 		'postgres',
 		q{SELECT count(*) FROM progress WHERE client <> 'admin' AND loops > 0}),
-	'8',
+	'10',
 	'every client committed transactions meanwhile');
 
 my $log = slurp_file($node->logfile, $log_start);
