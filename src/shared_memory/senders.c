@@ -272,6 +272,44 @@ pgmqc_senders_recovered_pending(void)
 }
 
 /*
+ * A transaction, other than ours, recorded as a sender to topic_id with an
+ * XID below xid and still in progress; InvalidTransactionId when there is
+ * none among the recorded ones, or when the senders are not all recorded
+ * (an overflow of the slot, or the senders of before a restart): then the
+ * caller looks again after a while.  Lets a caller wait on that
+ * transaction's lock, which the deadlock detector sees, instead of
+ * sleeping.
+ */
+TransactionId
+pgmqc_sender_in_progress_before(int32 topic_id, TransactionId xid)
+{
+	PgmqcSlot  *slot;
+	TransactionId entries[PGMQC_SLOT_SENDERS];
+	TransactionId overflow;
+	int			i;
+
+	if (pgmqc_shared == NULL || !recovered_senders_ended_before(xid))
+		return InvalidTransactionId;
+	slot = pgmqc_slot(topic_id);
+	SpinLockAcquire(&slot->senders_lock);
+	memcpy(entries, slot->senders, sizeof(entries));
+	overflow = slot->overflow_xid;
+	SpinLockRelease(&slot->senders_lock);
+	if (TransactionIdIsValid(overflow))
+		return InvalidTransactionId;
+	for (i = 0; i < PGMQC_SLOT_SENDERS; i++)
+	{
+		TransactionId e = entries[i];
+
+		if (TransactionIdIsValid(e) && TransactionIdPrecedes(e, xid) &&
+			!TransactionIdIsCurrentTransactionId(e) &&
+			TransactionIdIsInProgress(e))
+			return e;
+	}
+	return InvalidTransactionId;
+}
+
+/*
  * Has every transaction that sent to the queue or topic topic_id with an XID
  * below xid, other than ours, ended?
  */

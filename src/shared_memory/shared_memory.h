@@ -223,6 +223,8 @@ extern void pgmqc_prepared_wakes_xact_end(bool commit);
 extern void pgmqc_sender_register(int32 topic_id);
 extern void pgmqc_senders_xact_end(bool prepared);
 extern bool pgmqc_senders_ended_before(int32 topic_id, TransactionId xid);
+extern TransactionId pgmqc_sender_in_progress_before(int32 topic_id,
+													 TransactionId xid);
 extern bool pgmqc_senders_recovered_pending(void);
 
 /* shared_watermarks.c: a queue's low watermark, shared by its readers */

@@ -31,6 +31,7 @@
 #include "miscadmin.h"
 #include "pgstat.h"
 #include "storage/latch.h"
+#include "storage/lmgr.h"
 
 #include "compat.h"
 #include "pgmq_c.h"
@@ -49,6 +50,9 @@
 int64
 pgmqc_topic_settled_through(PgmqcQueue *topic, bool wait)
 {
+	TransactionId last_sender = InvalidTransactionId;
+	TransactionId sender;
+
 	for (;;)
 	{
 		int64		last_drawn = pgmqc_last_id_drawn(topic);
@@ -75,9 +79,24 @@ pgmqc_topic_settled_through(PgmqcQueue *topic, bool wait)
 		}
 		if (!wait)
 			return topic->settled_through;
-		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-						 SETTLE_POLL_MS, PG_WAIT_EXTENSION);
-		ResetLatch(MyLatch);
+
+		/*
+		 * Wait for a sender on its transaction's lock, where the deadlock
+		 * detector sees the wait (the sender may be waiting for a lock this
+		 * transaction holds, such as the catalog lock of create_group's
+		 * transaction); sleep when none is known, or it has just ended and
+		 * its record is not yet cleared.
+		 */
+		sender = pgmqc_sender_in_progress_before(topic->queue_id, next_xid);
+		if (TransactionIdIsValid(sender) && sender != last_sender)
+			XactLockTableWait(sender, NULL, NULL, XLTW_None);
+		else
+		{
+			(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+							 SETTLE_POLL_MS, PG_WAIT_EXTENSION);
+			ResetLatch(MyLatch);
+		}
+		last_sender = sender;
 		CHECK_FOR_INTERRUPTS();
 	}
 }

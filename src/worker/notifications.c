@@ -189,10 +189,25 @@ pgmqc_notify_load_settings(void *arg)
  * itself: only future times count, so a due message that nobody has read
  * yet is notified once, not again and again.
  */
+/*
+ * The queue named, with its gate locked as every call on it takes it first
+ * (common/relation_locks.c): a drop or purge waiting for its tables never
+ * waits for the worker in a circle.  NULL when it is gone.
+ */
+static PgmqcQueue *
+open_notify_queue(NotifyQueue *nq)
+{
+	PgmqcQueue *queue = pgmqc_lookup(nq->name, true);
+
+	if (queue != NULL && !pgmqc_lock_if_not_dropped(queue, AccessShareLock))
+		return NULL;
+	return queue;
+}
+
 static void
 recheck_due(NotifyQueue *nq, TimestampTz now)
 {
-	PgmqcQueue *queue = pgmqc_lookup(nq->name, true);
+	PgmqcQueue *queue = open_notify_queue(nq);
 	Datum		args[2];
 	bool		isnull;
 	Datum		due;
@@ -216,7 +231,7 @@ recheck_due(NotifyQueue *nq, TimestampTz now)
 static bool
 visible_now(NotifyQueue *nq, TimestampTz now)
 {
-	PgmqcQueue *queue = pgmqc_lookup(nq->name, true);
+	PgmqcQueue *queue = open_notify_queue(nq);
 	Datum		arg = TimestampTzGetDatum(now);
 
 	return queue != NULL &&

@@ -266,7 +266,9 @@ probe_queue(void *arg)
 	Datum		due;
 	int			guard;
 
-	if (queue == NULL || queue->queue_id != p->queue_id)
+	/* the gate first, as every call on the queue (common/relation_locks.c) */
+	if (queue == NULL || queue->queue_id != p->queue_id ||
+		!pgmqc_lock_if_not_dropped(queue, AccessShareLock))
 		return;					/* dropped: its drop woke the readers */
 	guard = pgmqc_plan_guard_begin();
 	args[0] = TimestampTzGetDatum(p->now);

@@ -76,7 +76,9 @@ pass_dead_letters(void *arg)
 	{
 		PgmqcQueue *queue = pgmqc_lookup_kind(target->name, PGMQC_KIND_QUEUE, true);
 
-		if (queue != NULL && queue->queue_id == target->id)
+		/* the gate first, as every call (common/relation_locks.c) */
+		if (queue != NULL && queue->queue_id == target->id &&
+			pgmqc_lock_if_not_dropped(queue, AccessShareLock))
 			(void) pgmqc_queue_dead_letter_pass(queue);
 	}
 	else
@@ -84,7 +86,8 @@ pass_dead_letters(void *arg)
 		PgmqcQueue *topic = pgmqc_lookup_kind(target->topic, PGMQC_KIND_TOPIC, true);
 		PgmqcGroup *group = topic ? pgmqc_group_lookup(topic, target->name, true) : NULL;
 
-		if (group != NULL && group->group_id == target->id)
+		if (group != NULL && group->group_id == target->id &&
+			pgmqc_check_group_not_dropped(topic, group, true))
 			(void) pgmqc_group_retry_pass(topic, group);
 	}
 }
@@ -96,7 +99,8 @@ pass_archive(void *arg)
 	RetryTarget *target = (RetryTarget *) arg;
 	PgmqcQueue *queue = pgmqc_lookup_kind(target->name, PGMQC_KIND_QUEUE, true);
 
-	if (queue != NULL && queue->queue_id == target->id)
+	if (queue != NULL && queue->queue_id == target->id &&
+		pgmqc_lock_if_not_dropped(queue, AccessShareLock))
 		(void) pgmqc_queue_archive_retention_pass(queue);
 }
 

@@ -10,7 +10,8 @@
 # a queue that the administrator drops and makes again in one
 # transaction.  Meanwhile one client loops
 # over purge_queue(), alter_queue(..., durability) of the queue and of the
-# topic, and drop_queue() + create_queue().  Before pgmq_c 0.8.0 these
+# topic, and drop_queue() + create_queue(); the background worker checks
+# the first queue for notifications (enable_notify) all the while.  Before pgmq_c 0.8.0 these
 # administrative calls took their tables one by one and deadlocked with
 # such transactions (40P01); now they wait holding none of them
 # (common/relation_locks.c).  Every client must finish without an error,
@@ -34,6 +35,8 @@ INSERT INTO ctl VALUES (false);
 CREATE TABLE progress (client text PRIMARY KEY, loops int NOT NULL);
 
 SELECT pgmq_c.create_queue('lq');
+-- the worker's notification checks look into the queue's tables too
+SELECT pgmq_c.enable_notify('lq', '0');
 SELECT pgmq_c.create_queue('lq2');
 SELECT pgmq_c.create_topic('lt');
 SELECT pgmq_c.create_group('lt', 'g');
