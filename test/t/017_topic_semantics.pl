@@ -104,10 +104,17 @@ $sa->query_safe('BEGIN');
 my $x = $sa->query_safe(q{SELECT pgmq_c.send('ooo', '{"x": "X"}')});
 ok($x > 0, "session A sent X (msg_id $x) in an open transaction");
 
-# a 'latest' group created now waits for A's send to finish
+# a 'latest' group created now waits for A's send to finish: on A's
+# transaction lock, where the deadlock detector sees the wait
 my $g3 = start_session($node, 'create_g3', q{SELECT pgmq_c.create_group('ooo', 'g3')});
-ok(wait_sleeping($node, 'create_g3', 1, $g3),
-	"create_group(..., 'latest') waits while A's send is in progress");
+is( poll_sessions(
+		$node, q{
+SELECT count(*) = 1 FROM pg_stat_activity
+ WHERE application_name = 'create_g3' AND state = 'active'
+   AND wait_event_type = 'Lock' AND wait_event = 'transactionid'},
+		sub { $_[0] eq 't' }, $g3),
+	't',
+	"create_group(..., 'latest') waits for A's transaction while A's send is in progress");
 
 my @others = map { sql(qq{SELECT pgmq_c.send('ooo', '{"x": $_}')}) } 1 .. 20;
 is(scalar(grep { $_ > $x } @others), 20, 'the 20 sends committed after it have higher msg_ids');
