@@ -272,31 +272,30 @@ pgmqc_senders_recovered_pending(void)
 }
 
 /*
- * A transaction, other than ours, recorded as a sender to topic_id with an
- * XID below xid and still in progress; InvalidTransactionId when there is
- * none among the recorded ones, or when the senders are not all recorded
- * (an overflow of the slot, or the senders of before a restart): then the
- * caller looks again after a while.  Lets a caller wait on that
- * transaction's lock, which the deadlock detector sees, instead of
- * sleeping.
+ * A copy of the senders recorded in slot, into entries; returns the slot's
+ * overflow XID (valid when not every sender could be recorded).
  */
-TransactionId
-pgmqc_sender_in_progress_before(int32 topic_id, TransactionId xid)
+static TransactionId
+read_senders(PgmqcSlot *slot, TransactionId *entries)
 {
-	PgmqcSlot  *slot;
-	TransactionId entries[PGMQC_SLOT_SENDERS];
 	TransactionId overflow;
-	int			i;
 
-	if (pgmqc_shared == NULL || !recovered_senders_ended_before(xid))
-		return InvalidTransactionId;
-	slot = pgmqc_slot(topic_id);
 	SpinLockAcquire(&slot->senders_lock);
-	memcpy(entries, slot->senders, sizeof(entries));
+	memcpy(entries, slot->senders, sizeof(TransactionId) * PGMQC_SLOT_SENDERS);
 	overflow = slot->overflow_xid;
 	SpinLockRelease(&slot->senders_lock);
-	if (TransactionIdIsValid(overflow))
-		return InvalidTransactionId;
+	return overflow;
+}
+
+/*
+ * One of the recorded senders entries, other than ours, with an XID below
+ * xid and still in progress; InvalidTransactionId when there is none.
+ */
+static TransactionId
+sender_in_progress(const TransactionId *entries, TransactionId xid)
+{
+	int			i;
+
 	for (i = 0; i < PGMQC_SLOT_SENDERS; i++)
 	{
 		TransactionId e = entries[i];
@@ -310,6 +309,26 @@ pgmqc_sender_in_progress_before(int32 topic_id, TransactionId xid)
 }
 
 /*
+ * A transaction, other than ours, recorded as a sender to topic_id with an
+ * XID below xid and still in progress; InvalidTransactionId when there is
+ * none among the recorded ones, or when the senders are not all recorded
+ * (an overflow of the slot, or the senders of before a restart): then the
+ * caller looks again after a while.  Lets a caller wait on that
+ * transaction's lock, which the deadlock detector sees, instead of
+ * sleeping.
+ */
+TransactionId
+pgmqc_sender_in_progress_before(int32 topic_id, TransactionId xid)
+{
+	TransactionId entries[PGMQC_SLOT_SENDERS];
+
+	if (pgmqc_shared == NULL || !recovered_senders_ended_before(xid) ||
+		TransactionIdIsValid(read_senders(pgmqc_slot(topic_id), entries)))
+		return InvalidTransactionId;
+	return sender_in_progress(entries, xid);
+}
+
+/*
  * Has every transaction that sent to the queue or topic topic_id with an XID
  * below xid, other than ours, ended?
  */
@@ -319,7 +338,6 @@ pgmqc_senders_ended_before(int32 topic_id, TransactionId xid)
 	PgmqcSlot  *slot;
 	TransactionId entries[PGMQC_SLOT_SENDERS];
 	TransactionId overflow;
-	int			i;
 
 	if (pgmqc_shared == NULL)
 		return all_ended_before(xid);
@@ -328,10 +346,7 @@ pgmqc_senders_ended_before(int32 topic_id, TransactionId xid)
 		return false;
 
 	slot = pgmqc_slot(topic_id);
-	SpinLockAcquire(&slot->senders_lock);
-	memcpy(entries, slot->senders, sizeof(entries));
-	overflow = slot->overflow_xid;
-	SpinLockRelease(&slot->senders_lock);
+	overflow = read_senders(slot, entries);
 
 	if (TransactionIdIsValid(overflow))
 	{
@@ -347,16 +362,5 @@ pgmqc_senders_ended_before(int32 topic_id, TransactionId xid)
 		}
 		return true;
 	}
-	for (i = 0; i < PGMQC_SLOT_SENDERS; i++)
-	{
-		TransactionId e = entries[i];
-
-		if (!TransactionIdIsValid(e) || !TransactionIdPrecedes(e, xid))
-			continue;
-		if (TransactionIdIsCurrentTransactionId(e))
-			continue;
-		if (TransactionIdIsInProgress(e))
-			return false;
-	}
-	return true;
+	return !TransactionIdIsValid(sender_in_progress(entries, xid));
 }
