@@ -166,6 +166,13 @@ pgmqc_slot(int32 queue_id)
 /*
  * This database's worker entry, or NULL.  With request_start, create the
  * entry if needed and ask the launcher to start a worker when none runs.
+ *
+ * A new entry takes a free one or, when none is free, one that is dormant:
+ * a database whose worker found no pgmq_c (or was stopped) and is not
+ * running.  The launcher gives every database an entry, so without this a
+ * role with CREATEDB could fill them all with empty databases and leave a
+ * database that has pgmq_c without a worker.  The dormant database gets an
+ * entry again when one of its own backends asks.
  */
 PgmqcDbWorker *
 pgmqc_my_worker(bool request_start)
@@ -173,6 +180,7 @@ pgmqc_my_worker(bool request_start)
 	static PgmqcDbWorker *mine = NULL;
 	PgmqcDbWorker *found = NULL;
 	PgmqcDbWorker *free_entry = NULL;
+	PgmqcDbWorker *dormant_entry = NULL;
 	bool		poke = false;
 	Latch	   *launcher = NULL;
 	int			i;
@@ -195,7 +203,12 @@ pgmqc_my_worker(bool request_start)
 		}
 		if (w->dboid == InvalidOid && free_entry == NULL)
 			free_entry = w;
+		else if (w->dboid != InvalidOid && w->pid == 0 && !w->wanted &&
+				 !w->connecting && dormant_entry == NULL)
+			dormant_entry = w;
 	}
+	if (free_entry == NULL)
+		free_entry = dormant_entry;
 	if (found == NULL && request_start && free_entry != NULL)
 	{
 		found = free_entry;
