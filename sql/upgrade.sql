@@ -180,8 +180,9 @@ SELECT concat_ws(' | ',
     WHERE a.attrelid = rel AND a.attnum > 0 AND NOT a.attisdropped),
   (SELECT string_agg(format('%s %s', contype, pg_get_constraintdef(oid)), ', ' ORDER BY contype, conname)
      FROM pg_constraint WHERE conrelid = rel),
-  (SELECT string_agg(regexp_replace(pg_get_indexdef(indexrelid), '^.* USING ', 'USING '), ', ' ORDER BY 1)
-     FROM pg_index WHERE indrelid = rel),
+  (SELECT string_agg(def, ', ' ORDER BY def COLLATE "C")
+     FROM (SELECT regexp_replace(pg_get_indexdef(indexrelid), '^.* USING ', 'USING ') AS def
+             FROM pg_index WHERE indrelid = rel) i),
   (SELECT array_to_string(reloptions, ',') FROM pg_class WHERE oid = rel),
   (SELECT relkind::text FROM pg_class WHERE oid = rel))
 $$;
@@ -230,9 +231,10 @@ SELECT has_function_privilege('regress_up_creator', 'pgmq_c.create_queue(text, i
 -- initial privileges (as_initially false: the DBA's GRANT or REVOKE is dumped)
 SELECT p.oid::regprocedure AS function,
        i.initprivs @> p.proacl AND p.proacl @> i.initprivs AS as_initially,
-       (SELECT array_agg(CASE WHEN a.grantee = 0 THEN 'PUBLIC' WHEN a.grantee = p.proowner THEN 'owner'
-                              ELSE a.grantee::regrole::text END ORDER BY 1)
-          FROM aclexplode(i.initprivs) a) AS initial_grantees
+       (SELECT array_agg(g ORDER BY g COLLATE "C")
+          FROM (SELECT CASE WHEN a.grantee = 0 THEN 'PUBLIC' WHEN a.grantee = p.proowner THEN 'owner'
+                            ELSE a.grantee::regrole::text END AS g
+                  FROM aclexplode(i.initprivs) a) x) AS initial_grantees
   FROM pg_proc p JOIN pg_init_privs i ON i.objoid = p.oid AND i.classoid = 'pg_proc'::regclass
  WHERE p.oid IN ('pgmq_c.create_queue(text, interval, integer, text, interval, interval, interval)'::regprocedure,
                  'pgmq_c.nack(text, text, bigint, interval, integer, text)'::regprocedure,
