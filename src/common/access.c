@@ -208,6 +208,29 @@ permission_denied(PgmqcQueue *queue, const char *name, int priv)
 			 errhint("Its owner, or a role with the \"admin\" privilege on it, can grant it with pgmq_c.grant_access().")));
 }
 
+/*
+ * pgmqc_open, then the queue's or topic's first lock in AccessShareLock
+ * (common/object_cache.c), as a call that reads or acknowledges takes it.
+ * One dropped while this waited for the lock is looked up again by name, as
+ * PostgreSQL looks a table's name up again after waiting for its lock: one
+ * made anew under the name in the drop's transaction is used, its
+ * privileges checked; otherwise the call fails with 42704 by the name given.
+ */
+PgmqcQueue *
+pgmqc_open_locked(const char *name, char kind, int priv)
+{
+	PgmqcQueue *queue = pgmqc_open(name, kind, priv);
+	char		found_kind = queue->kind;
+
+	if (pgmqc_lock_if_exists(queue, AccessShareLock))
+		return queue;
+	if (pgmqc_lookup_kind(name, kind, true) == NULL)
+		pgmqc_report_dropped(found_kind, name);
+	queue = pgmqc_open(name, kind, priv);
+	pgmqc_check_not_dropped(queue);
+	return queue;
+}
+
 /* Raise 42501 unless the caller holds priv (every bit, or any with ANY). */
 void
 pgmqc_check_access(PgmqcQueue *queue, const char *name, int priv)

@@ -1007,9 +1007,16 @@ pgmqc_check_not_dropped(PgmqcQueue *queue)
 void
 pgmqc_lock_not_dropped(PgmqcQueue *queue, LOCKMODE mode)
 {
-	if ((queue->kind == PGMQC_KIND_TOPIC && !lock_topic_gate(queue)) ||
-		!lock_if_exists(queue->cache.relid, mode))
+	if (!pgmqc_lock_if_exists(queue, mode))
 		dropped_meanwhile(queue);
+}
+
+/* The same, false instead of the error for one dropped meanwhile. */
+bool
+pgmqc_lock_if_exists(PgmqcQueue *queue, LOCKMODE mode)
+{
+	return (queue->kind != PGMQC_KIND_TOPIC || lock_topic_gate(queue)) &&
+		lock_if_exists(queue->cache.relid, mode);
 }
 
 /*

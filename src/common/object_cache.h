@@ -218,6 +218,7 @@ extern void pgmqc_retry_args(const PgmqcRetryPolicy *retry, Datum *values,
 extern void pgmqc_check_not_dropped(PgmqcQueue *queue);
 extern void pgmqc_report_dropped(char kind, const char *name) pg_attribute_noreturn();
 extern void pgmqc_lock_not_dropped(PgmqcQueue *queue, LOCKMODE mode);
+extern bool pgmqc_lock_if_exists(PgmqcQueue *queue, LOCKMODE mode);
 extern bool pgmqc_lock_if_not_dropped(PgmqcQueue *queue, LOCKMODE mode);
 extern bool pgmqc_check_group_not_dropped(PgmqcQueue *topic, PgmqcGroup *group,
 										  bool missing_ok);

@@ -98,10 +98,13 @@ extern void pgmqc_lock_timeout_end(int level);
 /*
  * Per-queue privileges (access.c).  pgmqc_open looks a queue or topic up
  * (kind as for pgmqc_lookup_kind; an unknown name is an error) and raises
- * 42501 unless the caller holds every bit of priv.  pgmqc_access_mask is
+ * 42501 unless the caller holds every bit of priv; pgmqc_open_locked also
+ * takes its first lock, looking the name up again after a drop and create
+ * it waited for.  pgmqc_access_mask is
  * what the caller holds, from the per-backend cache.
  */
 extern PgmqcQueue *pgmqc_open(const char *name, char kind, int priv);
+extern PgmqcQueue *pgmqc_open_locked(const char *name, char kind, int priv);
 extern void pgmqc_check_access(PgmqcQueue *queue, const char *name, int priv);
 extern int	pgmqc_access_mask(PgmqcQueue *queue);
 extern int	pgmqc_access_mask_by_id(int32 queue_id, Oid owner);

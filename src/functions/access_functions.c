@@ -128,9 +128,8 @@ change_access(FunctionCallInfo fcinfo, bool grant)
 
 	pgmqc_spi_connect(&cxt);
 	require_secure_catalog();
-	queue = pgmqc_open(name, 0, PGMQC_PRIV_ADMIN);
-	/* a drop in progress: wait for it, then say the queue is gone */
-	pgmqc_check_not_dropped(queue);
+	/* a drop in progress: wait for it (common/access.c) */
+	queue = pgmqc_open_locked(name, 0, PGMQC_PRIV_ADMIN);
 
 	if (OidIsValid(role) && role == queue->owner)
 		ereport(NOTICE,

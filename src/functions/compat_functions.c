@@ -312,8 +312,7 @@ pgmqc_compat_pop(PG_FUNCTION_ARGS)
 	pgmqc_check_writable("pop()");
 	InitMaterializedSRF(fcinfo, 0);
 	pgmqc_spi_connect(&cxt);
-	queue = pgmqc_open(name, PGMQC_KIND_QUEUE, PGMQC_PRIV_CONSUME);
-	pgmqc_check_not_dropped(queue);
+	queue = pgmqc_open_locked(name, PGMQC_KIND_QUEUE, PGMQC_PRIV_CONSUME);
 	pgmqc_queue_pop(queue, 1);
 	pgmqc_emit_rows(fcinfo, true);
 	pgmqc_spi_finish(&cxt);

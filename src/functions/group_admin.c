@@ -108,9 +108,8 @@ pgmqc_create_group(PG_FUNCTION_ARGS)
 	pgmqc_check_writable("create_group()");
 
 	pgmqc_spi_connect(&cxt);
-	topic = pgmqc_open(topic_name, PGMQC_KIND_TOPIC, PGMQC_PRIV_ADMIN);
 	/* the topic's first lock before its sequence (common/object_cache.c) */
-	pgmqc_check_not_dropped(topic);
+	topic = pgmqc_open_locked(topic_name, PGMQC_KIND_TOPIC, PGMQC_PRIV_ADMIN);
 	if (group_exists_notice(topic, group_name))
 	{
 		pgmqc_spi_finish(&cxt);

@@ -93,8 +93,7 @@ pgmqc_list_groups(PG_FUNCTION_ARGS)
 	InitMaterializedSRF(fcinfo, 0);
 	pgmqc_spi_connect(&cxt);
 	guard = pgmqc_plan_guard_begin();
-	topic = pgmqc_open(topic_name, PGMQC_KIND_TOPIC, PGMQC_PRIV_MONITOR);
-	pgmqc_check_not_dropped(topic);
+	topic = pgmqc_open_locked(topic_name, PGMQC_KIND_TOPIC, PGMQC_PRIV_MONITOR);
 	last_id = pgmqc_last_id_drawn(topic);
 	names = pgmqc_topic_group_names(topic->queue_id, &n);
 

@@ -62,8 +62,7 @@ remove_one(FunctionCallInfo fcinfo, bool archive, const char *funcname)
 	pgmqc_check_writable(funcname);
 
 	pgmqc_spi_connect(&cxt);
-	queue = pgmqc_open(name, PGMQC_KIND_QUEUE, PGMQC_PRIV_CONSUME);
-	pgmqc_check_not_dropped(queue);
+	queue = pgmqc_open_locked(name, PGMQC_KIND_QUEUE, PGMQC_PRIV_CONSUME);
 	done = pgmqc_queue_remove(queue, archive, msg_id, has_read_ct, read_ct);
 	pgmqc_spi_finish(&cxt);
 	return done;
@@ -95,8 +94,7 @@ remove_many(FunctionCallInfo fcinfo, bool archive, const char *funcname)
 		return;
 
 	pgmqc_spi_connect(&cxt);
-	queue = pgmqc_open(name, PGMQC_KIND_QUEUE, PGMQC_PRIV_CONSUME);
-	pgmqc_check_not_dropped(queue);
+	queue = pgmqc_open_locked(name, PGMQC_KIND_QUEUE, PGMQC_PRIV_CONSUME);
 	/* visible, leased, delayed, or waiting behind their ordering key */
 	done = pgmqc_queue_remove_all(queue, archive, ids, read_cts, n, &ndone);
 	pgmqc_emit_ids(fcinfo, done, ndone);
@@ -166,8 +164,7 @@ pgmqc_set_vt(PG_FUNCTION_ARGS)
 	InitMaterializedSRF(fcinfo, 0);
 
 	pgmqc_spi_connect(&cxt);
-	queue = pgmqc_open(name, PGMQC_KIND_QUEUE, PGMQC_PRIV_CONSUME);
-	pgmqc_check_not_dropped(queue);
+	queue = pgmqc_open_locked(name, PGMQC_KIND_QUEUE, PGMQC_PRIV_CONSUME);
 	pgmqc_queue_set_vt(queue, msg_id, vt, has_read_ct, read_ct);
 	pgmqc_emit_rows(fcinfo, false);
 	pgmqc_spi_finish(&cxt);
@@ -211,8 +208,7 @@ pgmqc_nack_queue(PG_FUNCTION_ARGS)
 	pgmqc_check_writable("nack()");
 
 	pgmqc_spi_connect(&cxt);
-	queue = pgmqc_open(name, PGMQC_KIND_QUEUE, PGMQC_PRIV_CONSUME);
-	pgmqc_check_not_dropped(queue);
+	queue = pgmqc_open_locked(name, PGMQC_KIND_QUEUE, PGMQC_PRIV_CONSUME);
 	if (!queue->retry.catalog_has_retries)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),

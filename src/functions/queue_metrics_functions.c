@@ -225,9 +225,7 @@ pgmqc_metrics(PG_FUNCTION_ARGS)
 	desc = BlessTupleDesc(desc);
 
 	pgmqc_spi_connect(&cxt);
-	(void) pgmqc_open(name, 0, PGMQC_PRIV_MONITOR);
-	queue = pgmqc_lookup_kind(name, 0, false);
-	pgmqc_check_not_dropped(queue);
+	queue = pgmqc_open_locked(name, 0, PGMQC_PRIV_MONITOR);
 	compute_row(queue, values, nulls);
 	/* the row must outlive SPI_finish: build it in the caller's context */
 	tuple = heap_form_tuple(desc, values, nulls);

@@ -45,8 +45,7 @@ begin_rows(FunctionCallInfo fcinfo, PgmqcContext *cxt, const char *name)
 
 	InitMaterializedSRF(fcinfo, 0);
 	pgmqc_spi_connect(cxt);
-	queue = pgmqc_open(name, PGMQC_KIND_QUEUE, PGMQC_PRIV_CONSUME);
-	pgmqc_check_not_dropped(queue);
+	queue = pgmqc_open_locked(name, PGMQC_KIND_QUEUE, PGMQC_PRIV_CONSUME);
 	return queue;
 }
 
@@ -64,8 +63,7 @@ delete_receipts(const char *name, ArrayType *ids, ArrayType *read_cts, int n)
 
 	if (ids == NULL || n == 0)
 		return;
-	queue = pgmqc_open(name, PGMQC_KIND_QUEUE, PGMQC_PRIV_CONSUME);
-	pgmqc_check_not_dropped(queue);
+	queue = pgmqc_open_locked(name, PGMQC_KIND_QUEUE, PGMQC_PRIV_CONSUME);
 	if (n == 1)
 	{
 		/* the common case, one receipt: the shorter statement of delete() */

@@ -361,8 +361,7 @@ pgmqc_redrive(PG_FUNCTION_ARGS)
 	pgmqc_check_writable("redrive()");
 
 	pgmqc_spi_connect(&cxt);
-	dlq = pgmqc_open(dlq_name, PGMQC_KIND_QUEUE, PGMQC_PRIV_CONSUME);
-	pgmqc_check_not_dropped(dlq);
+	dlq = pgmqc_open_locked(dlq_name, PGMQC_KIND_QUEUE, PGMQC_PRIV_CONSUME);
 	if (target_name != NULL)
 		target = pgmqc_open(target_name, PGMQC_KIND_QUEUE, PGMQC_PRIV_SEND);
 	memset(&counts, 0, sizeof(counts));

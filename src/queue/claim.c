@@ -170,7 +170,7 @@ pgmqc_queue_claim(const char *name, int32 qty, Interval *vt_arg,
 
 	for (;;)
 	{
-		PgmqcQueue *queue = pgmqc_open(name, PGMQC_KIND_QUEUE, PGMQC_PRIV_CONSUME);
+		PgmqcQueue *queue;
 		Interval   *vt;
 		uint64		seen;
 		TimestampTz until;
@@ -181,7 +181,7 @@ pgmqc_queue_claim(const char *name, int32 qty, Interval *vt_arg,
 		int			guard;
 
 		/* after a sleep, the queue may have been dropped meanwhile */
-		pgmqc_check_not_dropped(queue);
+		queue = pgmqc_open_locked(name, PGMQC_KIND_QUEUE, PGMQC_PRIV_CONSUME);
 		vt = vt_arg ? vt_arg : &queue->default_vt;
 		seen = pgmqc_generation(queue->queue_id);
 		look_start = GetCurrentTimestamp();
