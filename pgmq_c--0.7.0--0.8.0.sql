@@ -236,3 +236,37 @@ COMMENT ON TABLE pgmq_c.retired_names IS 'pgmq_c: where a queue or topic made ag
 DROP INDEX pgmq_c.dedup_ids_default_lookup;
 CREATE INDEX dedup_ids_default_lookup ON pgmq_c.dedup_ids_default
 	(queue_id, dedup_id COLLATE pg_catalog."C");
+
+--
+-- Comments on the tables of a queue, topic or group named it, and every
+-- role can read pg_description, while the names are kept in pgmq_c's own
+-- catalog, which only the API shows (to roles with a privilege on each).
+-- They now name it by its id, as the tables themselves do.
+--
+DO $comments$
+DECLARE
+	it record;
+BEGIN
+	PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
+	FOR it IN
+		SELECT c.relname,
+			   CASE WHEN c.relname ~ '^g_'
+					THEN 'pgmq_c topic ' || g.topic_id || ', group ' || s.id || ': '
+					ELSE 'pgmq_c ' || (regexp_match(d.description, '^pgmq_c (queue|topic) '))[1] ||
+						 ' ' || s.id || ': '
+			   END || regexp_replace(d.description, '^pgmq_c (queue|topic) [A-Za-z0-9_-]+(, group [A-Za-z0-9_-]+)?: ', '')
+			   AS comment
+		  FROM pg_catalog.pg_class c
+		  JOIN pg_catalog.pg_description d
+			ON d.objoid = c.oid AND d.classoid = 'pg_catalog.pg_class'::regclass AND d.objsubid = 0
+		 CROSS JOIN LATERAL (SELECT (regexp_match(c.relname, '^[a-z]_([0-9]+)'))[1]::int4 AS id) s
+		  LEFT JOIN pgmq_c.groups g ON c.relname ~ '^g_' AND g.group_id = s.id
+		 WHERE c.relnamespace = 'pgmq_c'::regnamespace
+		   AND s.id IS NOT NULL
+		   AND d.description ~ '^pgmq_c (queue|topic) [A-Za-z0-9_-]+(, group [A-Za-z0-9_-]+)?: '
+		   AND (c.relname !~ '^g_' OR g.topic_id IS NOT NULL)
+	LOOP
+		EXECUTE format('COMMENT ON TABLE pgmq_c.%I IS %L', it.relname, it.comment);
+	END LOOP;
+END
+$comments$;

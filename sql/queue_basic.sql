@@ -10,13 +10,20 @@ SELECT pgmq_c.create_queue(repeat('x', 80));
 -- names are case-sensitive: orders and Orders are two queues
 SELECT queue_name, visibility_timeout FROM pgmq_c.list_queues();
 
--- the tables are named after the queue id, never after the user's name
+-- the tables are named after the queue id, never after the user's name,
+-- and so are their comments: every role can read pg_description, while
+-- the names are only in pgmq_c's catalog
+SELECT queue_id AS orders_id
+  FROM pgmq_c.queues WHERE queue_name = 'orders' \gset
 SELECT c.relname, obj_description(c.oid, 'pg_class')
   FROM pg_class c
  WHERE c.relnamespace = 'pgmq_c'::regnamespace AND c.relkind = 'r'
-   AND c.relname ~ '^[qda]_[0-9]+$'
-   AND obj_description(c.oid, 'pg_class') LIKE '%queue orders:%'
+   AND c.relname ~ ('^[qda]_' || :orders_id || '$')
  ORDER BY 1;
+SELECT count(*) AS comments_with_a_name
+  FROM pg_description d JOIN pgmq_c.queues q
+    ON d.description LIKE '%' || q.queue_name || '%'
+ WHERE d.classoid = 'pg_class'::regclass;
 
 -- send returns increasing msg_ids
 SELECT pgmq_c.send('orders', '{"n": 1}') AS first_id \gset
@@ -39,6 +46,7 @@ SELECT count(*) FROM pgmq_c.send_batch('Orders', ARRAY['{"a": 1}', '{"a": 2}']::
 SELECT msg_id, read_ct, message FROM pgmq_c.read('Orders', '1 minute', 10) ORDER BY msg_id;
 
 -- drop_queue: true, then false; the tables go with it
+SELECT queue_id AS abc_id FROM pgmq_c.queues WHERE queue_name = 'a-b_c-9' \gset
 SELECT pgmq_c.drop_queue('a-b_c-9');
 SELECT pgmq_c.drop_queue('a-b_c-9');
 SELECT pgmq_c.drop_queue(repeat('x', 80));
@@ -46,7 +54,7 @@ SELECT queue_name FROM pgmq_c.list_queues();
 SELECT count(*) AS leftover_tables
   FROM pg_class c
  WHERE c.relnamespace = 'pgmq_c'::regnamespace
-   AND obj_description(c.oid, 'pg_class') LIKE '%queue a-b_c-9:%';
+   AND c.relname ~ ('^[qda]_' || :abc_id || '(_|$)');
 
 -- a dropped queue can be created again, empty
 SELECT pgmq_c.drop_queue('Orders');

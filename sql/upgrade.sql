@@ -356,6 +356,32 @@ SELECT c.relpersistence AS tg_persistence
  WHERE g.group_name = 'tg';
 SELECT queue_length AS up_tpl_topic_after FROM pgmq_c.metrics('up_tpl_topic');
 SELECT pgmq_c.send('up_fast_topic', '{"f": 1}') AS fast_topic_sent;
+-- the comments on the tables of queues, topics and groups made before the
+-- update name them by id, as those made after do: pg_description is
+-- readable by every role, the names are not
+SELECT count(*) AS comments_naming_a_queue
+  FROM pg_description d, pgmq_c.queues q
+ WHERE d.classoid = 'pg_class'::regclass
+   AND d.description ~ ('^pgmq_c (queue|topic) ' || q.queue_name || '[:,]');
+SELECT count(*) AS comments_naming_a_group
+  FROM pg_description d, pgmq_c.groups g
+ WHERE d.classoid = 'pg_class'::regclass AND d.description ~ (', group ' || g.group_name || ':');
+SELECT regexp_replace(c.relname, '[0-9]+', 'N') AS relname,
+       regexp_replace(d.description, '[0-9]+', 'N', 'g') AS comment,
+       d.description ~ ('^pgmq_c (queue|topic) ' || q.queue_id || '[:,]') AS names_its_id
+  FROM pgmq_c.queues q
+  JOIN pg_class c ON c.relnamespace = 'pgmq_c'::regnamespace
+                 AND c.relname ~ ('^[qdapktc]_' || q.queue_id || '$')
+  JOIN pg_description d ON d.objoid = c.oid AND d.classoid = 'pg_class'::regclass AND d.objsubid = 0
+ WHERE q.queue_name IN ('up_tpl', 'up_mine', 'up_tpl_topic', 'up_fast')
+ ORDER BY q.queue_name, 1;
+SELECT regexp_replace(d.description, '[0-9]+', 'N', 'g') AS group_comment,
+       d.description = format('pgmq_c topic %s, group %s: messages handed out, not acknowledged',
+                              g.topic_id, g.group_id) AS names_its_ids
+  FROM pgmq_c.groups g
+  JOIN pg_description d ON d.objoid = format('pgmq_c.g_%s', g.group_id)::regclass
+                       AND d.classoid = 'pg_class'::regclass AND d.objsubid = 0
+ ORDER BY g.group_name;
 
 SET client_min_messages = warning;
 DROP EXTENSION pgmq_c CASCADE;

@@ -506,7 +506,7 @@ pgmqc_dedup_maintain(void)
 	}
 	for (day = last_day + 1; day <= today + DEDUP_DAYS_AHEAD; day++)
 	{
-		PgmqcStatementTarget target = {0, 0, day, PGMQC_DAY_SECS, NULL};
+		PgmqcStatementTarget target = {0, 0, day, PGMQC_DAY_SECS};
 
 		(void) pgmqc_run_once(STMT_DEDUP_PARTITION_CREATE, &target, NULL, NULL,
 							  SPI_OK_UTILITY);

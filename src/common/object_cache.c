@@ -702,7 +702,7 @@ int
 pgmqc_queue_run(PgmqcQueue *queue, PgmqcStatement stmt, Datum *values,
 				const char *nulls, long count)
 {
-	PgmqcStatementTarget target = {queue->queue_id, 0, -1, 0, NULL};
+	PgmqcStatementTarget target = {queue->queue_id, 0, -1, 0};
 
 	Assert(pgmqc_statement_owner(stmt) ==
 		   (queue->kind == PGMQC_KIND_TOPIC ? ON_TOPIC : ON_QUEUE));
@@ -720,7 +720,7 @@ SPIPlanPtr
 pgmqc_partition_send_plan(PgmqcQueue *topic, int64 partno)
 {
 	SPIPlanPtr *plan = &topic->cache.plans[STMT_TOPIC_SEND_PARTITION];
-	PgmqcStatementTarget target = {topic->queue_id, 0, partno, 0, NULL};
+	PgmqcStatementTarget target = {topic->queue_id, 0, partno, 0};
 
 	if (*plan != NULL && topic->partition_plan_number == partno)
 		return *plan;
@@ -845,7 +845,7 @@ int
 pgmqc_group_run(PgmqcGroup *group, PgmqcStatement stmt, Datum *values,
 				const char *nulls, long count)
 {
-	PgmqcStatementTarget target = {group->key.topic_id, group->group_id, -1, 0, NULL};
+	PgmqcStatementTarget target = {group->key.topic_id, group->group_id, -1, 0};
 
 	Assert(pgmqc_statement_owner(stmt) == ON_GROUP);
 	return pgmqc_run_plan(entry_plan(&group->cache, stmt, &target), stmt,

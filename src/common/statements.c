@@ -34,7 +34,9 @@
  * with the suffix _bare, its quoted name without the schema (RENAME TO).
  * Statements run once (DDL) may also use {queue_id}, {group_id},
  * {partition_start} and {partition_end} (the msg_id range of partition
- * {partition}), and {name}, the validated name of the object, for comments.
+ * {partition}).  Comments on tables name the queue, topic or group by its
+ * id, never by its name: pg_description is readable by every role, the
+ * catalog of names only through the API.
  *
  * Statements on a queue, topic or group are prepared once per backend and
  * object, kept with SPI_keepplan() in its cache entry (object_cache.c);
@@ -279,9 +281,9 @@ typedef struct StatementDef
 	"CREATE TABLE {archive} (LIKE pgmq_c.template_queue_archive INCLUDING ALL)" \
 	"{with:template_queue_archive};"
 #define QUEUE_TABLE_COMMENTS \
-	"COMMENT ON TABLE {messages} IS 'pgmq_c queue {name}: messages';" \
-	"COMMENT ON TABLE {delayed} IS 'pgmq_c queue {name}: delayed messages';" \
-	"COMMENT ON TABLE {archive} IS 'pgmq_c queue {name}: archive';"
+	"COMMENT ON TABLE {messages} IS 'pgmq_c queue {queue_id}: messages';" \
+	"COMMENT ON TABLE {delayed} IS 'pgmq_c queue {queue_id}: delayed messages';" \
+	"COMMENT ON TABLE {archive} IS 'pgmq_c queue {queue_id}: archive';"
 
 static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 	[STMT_SEND] = {
@@ -777,7 +779,7 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		"FOR VALUES FROM (pg_catalog.clock_timestamp()) "
 		"TO (pg_catalog.to_timestamp({partition_end}));"
 		"CREATE TABLE {archive_default} PARTITION OF {archive} DEFAULT;"
-		"COMMENT ON TABLE {archive} IS 'pgmq_c queue {name}: archive, by day archived';",
+		"COMMENT ON TABLE {archive} IS 'pgmq_c queue {queue_id}: archive, by day archived';",
 		0, {InvalidOid}
 	},
 	/* day {partition} of a partitioned archive */
@@ -1579,8 +1581,8 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		"ALTER SEQUENCE {log_sequence} OWNED BY {log}.msg_id;"
 		"CREATE TABLE {cursors} (LIKE pgmq_c.template_topic_cursors INCLUDING ALL)"
 		"{with:template_topic_cursors};"
-		"COMMENT ON TABLE {log} IS 'pgmq_c topic {name}: messages';"
-		"COMMENT ON TABLE {cursors} IS 'pgmq_c topic {name}: group cursors';",
+		"COMMENT ON TABLE {log} IS 'pgmq_c topic {queue_id}: messages';"
+		"COMMENT ON TABLE {cursors} IS 'pgmq_c topic {queue_id}: group cursors';",
 		0, {InvalidOid}
 	},
 	/* the same before 0.5.0, which has no template tables */
@@ -1606,8 +1608,8 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		" epoch bigint NOT NULL DEFAULT 0,"
 		" missed bigint NOT NULL DEFAULT 0"
 		") WITH (fillfactor = 50);"
-		"COMMENT ON TABLE {log} IS 'pgmq_c topic {name}: messages';"
-		"COMMENT ON TABLE {cursors} IS 'pgmq_c topic {name}: group cursors';",
+		"COMMENT ON TABLE {log} IS 'pgmq_c topic {queue_id}: messages';"
+		"COMMENT ON TABLE {cursors} IS 'pgmq_c topic {queue_id}: group cursors';",
 		0, {InvalidOid}
 	},
 	[STMT_TOPIC_GROUP_IDS] = {
@@ -1647,7 +1649,7 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 
 	/*
 	 * A group's table.  vt is not indexed and fillfactor leaves room: leases
-	 * are HOT updates.  {name} is "<topic>, group <group>".
+	 * are HOT updates.
 	 */
 	/* a group's table, shaped by its template (0.5.0) */
 	[STMT_GROUP_CREATE_STORAGE] = {
@@ -1655,7 +1657,7 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		"CREATE TABLE {group} (LIKE pgmq_c.template_group_messages INCLUDING ALL)"
 		"{with:template_group_messages};"
 		"COMMENT ON TABLE {group} IS "
-		"'pgmq_c topic {name}: messages handed out, not acknowledged';",
+		"'pgmq_c topic {queue_id}, group {group_id}: messages handed out, not acknowledged';",
 		0, {InvalidOid}
 	},
 	/* the same before 0.5.0 */
@@ -1668,7 +1670,7 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		") WITH (fillfactor = 70, autovacuum_vacuum_scale_factor = 0.05,"
 		" autovacuum_vacuum_cost_delay = 0);"
 		"COMMENT ON TABLE {group} IS "
-		"'pgmq_c topic {name}: messages handed out, not acknowledged';",
+		"'pgmq_c topic {queue_id}, group {group_id}: messages handed out, not acknowledged';",
 		0, {InvalidOid}
 	},
 
@@ -1916,8 +1918,8 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		"CREATE TABLE {keys} (LIKE pgmq_c.template_queue_keys INCLUDING ALL)"
 		"{with:template_queue_keys};"
 		QUEUE_TABLE_COMMENTS
-		"COMMENT ON TABLE {pending} IS 'pgmq_c queue {name}: messages waiting for an earlier message of their ordering key';"
-		"COMMENT ON TABLE {keys} IS 'pgmq_c queue {name}: ordering keys with messages';",
+		"COMMENT ON TABLE {pending} IS 'pgmq_c queue {queue_id}: messages waiting for an earlier message of their ordering key';"
+		"COMMENT ON TABLE {keys} IS 'pgmq_c queue {queue_id}: ordering keys with messages';",
 		0, {InvalidOid}
 	},
 
@@ -2157,7 +2159,7 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 	/* ---- queue: end ---- */
 };
 
-const PgmqcStatementTarget pgmqc_no_target = {0, 0, -1, 0, NULL};
+const PgmqcStatementTarget pgmqc_no_target = {0, 0, -1, 0};
 
 /* catalog statements, kept once per backend */
 static SPIPlanPtr catalog_plans[PGMQC_NUM_STATEMENTS];
@@ -2380,18 +2382,6 @@ expand_value(StringInfo buf, const char *word, size_t len,
 		if (pgmqc_ordering_exists())
 			appendBinaryStringInfo(buf, word + strlen(IF_KEYS_PREFIX),
 								   len - strlen(IF_KEYS_PREFIX));
-	}
-	else if (IS_WORD("name"))
-	{
-		const char *c;
-
-		/* names are checked on input; never let anything else through */
-		if (target->name == NULL)
-			elog(ERROR, "pgmq_c statement needs a name");
-		for (c = target->name; *c; c++)
-			if (!isalnum((unsigned char) *c) && strchr("_-, ", *c) == NULL)
-				elog(ERROR, "invalid character in pgmq_c object name");
-		appendStringInfoString(buf, target->name);
 	}
 	else
 		return false;

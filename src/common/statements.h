@@ -72,8 +72,6 @@ typedef struct PgmqcStatementTarget
 	int64		partition;		/* a log partition's number, or -1 */
 	int64		partition_size; /* msg_ids per partition, for
 								 * {partition_start} */
-	const char *name;			/* a validated object name, for {name}, or
-								 * NULL */
 } PgmqcStatementTarget;
 
 /* Which kind of object a statement runs on (which cache entry keeps it). */

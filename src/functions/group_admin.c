@@ -126,8 +126,8 @@ pgmqc_create_group(PG_FUNCTION_ARGS)
 		pgmqc_spi_finish(&cxt);
 		PG_RETURN_VOID();
 	}
-	(void) pgmqc_group_create(topic->queue_id, topic_name, group_name,
-							  start_at, vt, filter, start);
+	(void) pgmqc_group_create(topic->queue_id, group_name, start_at, vt,
+							  filter, start);
 	if (pgmqc_settings_given(&settings))
 		pgmqc_apply_settings(topic, pgmqc_group_lookup(topic, group_name, false),
 							 &settings);

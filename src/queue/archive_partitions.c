@@ -60,7 +60,7 @@ static PgmqcStatementTarget
 day_target(PgmqcQueue *queue, int64 day)
 {
 	PgmqcStatementTarget target = {queue->queue_id, 0, day,
-	PGMQC_DAY_SECS, queue->name};
+	PGMQC_DAY_SECS};
 
 	return target;
 }

@@ -45,7 +45,7 @@
 void
 pgmqc_queue_create(const char *name, Interval *visibility_timeout)
 {
-	PgmqcStatementTarget target = {0, 0, -1, 0, name};
+	PgmqcStatementTarget target = {0, 0, -1, 0};
 	Datum		args[3];
 	bool		isnull;
 
@@ -142,7 +142,7 @@ pgmqc_queue_lock_for_durability(PgmqcQueue *queue)
 void
 pgmqc_queue_set_durability(PgmqcQueue *queue, bool unlogged)
 {
-	PgmqcStatementTarget target = {queue->queue_id, 0, -1, 0, queue->name};
+	PgmqcStatementTarget target = {queue->queue_id, 0, -1, 0};
 
 	pgmqc_queue_lock_for_durability(queue);
 	if (pgmqc_queue_unlogged(queue->queue_id) == unlogged)
@@ -162,7 +162,7 @@ pgmqc_queue_drop_storage(int32 queue_id)
 		REL_MESSAGES, REL_DELAYED, REL_ARCHIVE, REL_QUEUE_SEQUENCE,
 		REL_PENDING, REL_KEYS
 	};
-	PgmqcStatementTarget target = {queue_id, 0, -1, 0, NULL};
+	PgmqcStatementTarget target = {queue_id, 0, -1, 0};
 	char		relname[NAMEDATALEN];
 	int			i;
 
@@ -196,7 +196,7 @@ pgmqc_queue_drop_storage(int32 queue_id)
 int64
 pgmqc_queue_purge(PgmqcQueue *queue)
 {
-	PgmqcStatementTarget target = {queue->queue_id, 0, -1, 0, NULL};
+	PgmqcStatementTarget target = {queue->queue_id, 0, -1, 0};
 	bool		isnull;
 	int64		count;
 	bool		keys = queue->has_keys;

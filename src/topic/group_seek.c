@@ -71,7 +71,7 @@ pgmqc_topic_first_id_at(PgmqcQueue *topic, TimestampTz at, int64 *msg_id)
 void
 pgmqc_group_seek(PgmqcQueue *topic, PgmqcGroup *group, int64 to)
 {
-	PgmqcStatementTarget target = {topic->queue_id, group->group_id, -1, 0, NULL};
+	PgmqcStatementTarget target = {topic->queue_id, group->group_id, -1, 0};
 	Datum		arg = Int64GetDatum(to);
 
 	/* wait for a fill in progress, then start over */

@@ -31,11 +31,11 @@
  * NULL.  Returns its id.  Inside SPI, catalog locked.
  */
 int32
-pgmqc_group_create(int32 topic_id, const char *topic_name,
-				   const char *group_name, const char *start_at,
-				   Interval *vt, Jsonb *filter, int64 start)
+pgmqc_group_create(int32 topic_id, const char *group_name,
+				   const char *start_at, Interval *vt, Jsonb *filter,
+				   int64 start)
 {
-	PgmqcStatementTarget target = {topic_id, 0, -1, 0, NULL};
+	PgmqcStatementTarget target = {topic_id, 0, -1, 0};
 	Datum		args[5];
 	char		nulls[5] = {' ', ' ', ' ', ' ', ' '};
 	Datum		start_arg = Int64GetDatum(start);
@@ -55,8 +55,6 @@ pgmqc_group_create(int32 topic_id, const char *topic_name,
 	group_id = DatumGetInt32(pgmqc_column(0, CREATED_GROUP_COL_GROUP_ID, &isnull));
 
 	target.group_id = group_id;
-	/* the table's comment names both: "<topic>, group <group>" */
-	target.name = psprintf("%s, group %s", topic_name, group_name);
 	pgmqc_run_once(pgmqc_templates_exist() ? STMT_GROUP_CREATE_STORAGE : STMT_GROUP_CREATE_STORAGE_0_4,
 				   &target, NULL, NULL, SPI_OK_UTILITY);
 	/* a group of an unlogged topic is unlogged (empty: nothing to rewrite) */
@@ -94,7 +92,7 @@ pgmqc_group_id_for_drop(int32 topic_id, const char *group_name)
 void
 pgmqc_group_drop_storage(int32 topic_id, int32 group_id)
 {
-	PgmqcStatementTarget target = {topic_id, group_id, -1, 0, NULL};
+	PgmqcStatementTarget target = {topic_id, group_id, -1, 0};
 	char		relname[NAMEDATALEN];
 
 	/* its waiting readers look again at commit, and find it gone */

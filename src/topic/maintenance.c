@@ -84,7 +84,7 @@ static int
 run_on_topic(PgmqcStatement stmt, TopicInfo *t, int32 group_id, int64 partno,
 			 Datum *values, int expected)
 {
-	PgmqcStatementTarget target = {t->id, group_id, partno, t->partition_size, NULL};
+	PgmqcStatementTarget target = {t->id, group_id, partno, t->partition_size};
 
 	return pgmqc_run_once(stmt, &target, values, NULL, expected);
 }

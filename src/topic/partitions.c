@@ -115,7 +115,7 @@ partition_number_start(int32 topic_id)
 int64 *
 pgmqc_partition_numbers(int32 topic_id, int *count)
 {
-	PgmqcStatementTarget target = {topic_id, 0, -1, 0, NULL};
+	PgmqcStatementTarget target = {topic_id, 0, -1, 0};
 	Datum		number_start = partition_number_start(topic_id);
 	int64	   *numbers;
 	uint64		i;
@@ -140,7 +140,7 @@ pgmqc_partition_numbers(int32 topic_id, int *count)
 bool
 pgmqc_partition_range(int32 topic_id, int64 *lowest, int64 *highest)
 {
-	PgmqcStatementTarget target = {topic_id, 0, -1, 0, NULL};
+	PgmqcStatementTarget target = {topic_id, 0, -1, 0};
 	Datum		number_start = partition_number_start(topic_id);
 	bool		isnull;
 
@@ -165,7 +165,7 @@ pgmqc_partition_range(int32 topic_id, int64 *lowest, int64 *highest)
 static void
 make_partition(int32 topic_id, int64 partition_size, int64 partno, int unlogged)
 {
-	PgmqcStatementTarget target = {topic_id, 0, partno, partition_size, NULL};
+	PgmqcStatementTarget target = {topic_id, 0, partno, partition_size};
 
 	if (pgmqc_partition_exists(topic_id, partno))
 		return;

@@ -63,9 +63,9 @@ extern bool pgmqc_topic_try_lock_tables(int32 topic_id, bool durability,
 extern void pgmqc_topic_drop_storage(int32 topic_id);
 
 /* group_storage.c */
-extern int32 pgmqc_group_create(int32 topic_id, const char *topic_name,
-								const char *group_name, const char *start_at,
-								Interval *vt, Jsonb *filter, int64 start);
+extern int32 pgmqc_group_create(int32 topic_id, const char *group_name,
+								const char *start_at, Interval *vt,
+								Jsonb *filter, int64 start);
 extern int32 pgmqc_group_id_for_drop(int32 topic_id, const char *group_name);
 extern void pgmqc_group_drop_storage(int32 topic_id, int32 group_id);
 

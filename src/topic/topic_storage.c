@@ -55,7 +55,7 @@ int32
 pgmqc_topic_create(const char *name, Interval *retention, int64 partition_size,
 				   bool unlogged)
 {
-	PgmqcStatementTarget target = {0, 0, -1, 0, name};
+	PgmqcStatementTarget target = {0, 0, -1, 0};
 	Datum		args[4];
 	bool		isnull;
 	int32		id;
@@ -86,7 +86,7 @@ pgmqc_topic_create(const char *name, Interval *retention, int64 partition_size,
 static int32 *
 topic_group_ids(int32 topic_id, int *n)
 {
-	PgmqcStatementTarget target = {topic_id, 0, -1, 0, NULL};
+	PgmqcStatementTarget target = {topic_id, 0, -1, 0};
 	int32	   *ids;
 	uint64		i;
 
@@ -209,7 +209,7 @@ set_relation_durability(PgmqcRelation rel, PgmqcStatementTarget *target,
 void
 pgmqc_topic_set_durability(int32 topic_id, bool unlogged)
 {
-	PgmqcStatementTarget target = {topic_id, 0, -1, 0, NULL};
+	PgmqcStatementTarget target = {topic_id, 0, -1, 0};
 	int64	   *numbers;
 	int			count;
 	int32	   *groups;
@@ -260,7 +260,7 @@ pgmqc_topic_set_durability(int32 topic_id, bool unlogged)
 void
 pgmqc_topic_drop_storage(int32 topic_id)
 {
-	PgmqcStatementTarget target = {topic_id, 0, -1, 0, NULL};
+	PgmqcStatementTarget target = {topic_id, 0, -1, 0};
 	char		relname[NAMEDATALEN];
 	int32	   *groups;
 	int			ngroups;
