@@ -369,6 +369,10 @@ pgmqc_pin_worker_settings(void)
 		{"enable_bitmapscan", "on"},
 		{"row_security", "on"},
 		{"jit", "off"},
+		/* ALTER DATABASE ... SET role would make the worker act as that role */
+		{"role", "none"},
+		{"enable_partition_pruning", "on"},
+		{"plan_cache_mode", "auto"},
 	};
 	int			i;
 

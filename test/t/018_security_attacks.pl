@@ -36,9 +36,10 @@ use Time::HiRes qw(usleep);
 my $node = pgmqc_node('attacks', extension => 0);
 
 # The superuser's sessions override what the attacker may set for the
-# database (search_path included, unless $raw), so that only pgmq_c's own
-# statements can meet the planted objects.
-my $safe_opts = '-c statement_timeout=0 -c lock_timeout=0 '
+# database (search_path included, unless $raw; role, which would make them
+# act as the attacker), so that only pgmq_c's own statements can meet the
+# planted objects.
+my $safe_opts = '-c role=none -c statement_timeout=0 -c lock_timeout=0 '
   . '-c idle_in_transaction_session_timeout=0 '
   . '-c default_transaction_read_only=off -c jit=off';
 
@@ -358,8 +359,8 @@ COMMIT;}),
 	attacker_sql(qq{SELECT pgmq_c.create_queue('$app')});
 	my $pq = attacker_sql(qq{SELECT queue_id FROM pgmq_c.list_queues() WHERE queue_name OPERATOR(pg_catalog.=) '$app'});
 	my $reader = start_psql($node, db => 'attackerdb', app => $app,
-		sql => [ 'SET search_path = pg_catalog', 'SET statement_timeout = 0',
-			'SET default_transaction_read_only = off', $safe_set,
+		options => $safe_opts,
+		sql => [ 'SET search_path = pg_catalog', $safe_set,
 			"SET pgmq_c.wait_slice = '1s'",
 			qq{SELECT message OPERATOR(pg_catalog.->>) 'behind' FROM pgmq_c.read('$app', '1 hour', 1, '20 s')} ]);
 	ok(wait_sleeping($node, $app, 1, $reader), "$what: a reader sleeps on queue $app");
@@ -500,6 +501,11 @@ ALTER DATABASE attackerdb SET enable_bitmapscan = off;
 ALTER DATABASE attackerdb SET row_security = off;
 ALTER DATABASE attackerdb SET jit = on;
 ALTER DATABASE attackerdb SET jit_above_cost = 0;
+ALTER DATABASE attackerdb SET role = attacker;
+ALTER DATABASE attackerdb SET enable_partition_pruning = off;
+ALTER DATABASE attackerdb SET plan_cache_mode = force_custom_plan;
+ALTER DATABASE attackerdb SET force_parallel_mode = on;
+ALTER DATABASE attackerdb SET work_mem = '64kB';
 });
 plant_old_day();
 is(su_sql(q{SELECT pg_catalog.pg_terminate_backend(} . $wpid . q{)}), 't',

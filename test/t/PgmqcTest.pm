@@ -92,14 +92,15 @@ sub point_clients_at
 # A psql client of $node in the background, stopping at the first error.
 # Options: name (for messages), app (its application_name), sql (a list of
 # statements, one -c each, so each in its own implicit transaction), file
-# (a script for -f), db (default postgres), timeout (default
-# timeout_default).
+# (a script for -f), db (default postgres), options (the connection's
+# options, "-c name=value ..."), timeout (default timeout_default).
 sub start_psql
 {
 	my ($node, %o) = @_;
 	my %s = (name => $o{name} // $o{app}, app => $o{app}, out => '', err => '');
 	my $connstr = $node->connstr($o{db} // 'postgres');
 	$connstr .= " application_name=$o{app}" if defined $o{app};
+	$connstr .= " options='$o{options}'" if defined $o{options};
 	my @cmd = ($node->installed_command('psql'), '-XAtq', '-v', 'ON_ERROR_STOP=1',
 		'-d', $connstr);
 	push @cmd, '-c', $_ foreach @{ $o{sql} // [] };
