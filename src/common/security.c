@@ -318,7 +318,7 @@ pgmqc_unpin_ddl_settings(int level)
  * backend it is set at the session's level inside a GUC nest level of its
  * own, so that the caller's own lock_timeout comes back.  The worker pins
  * lock_timeout at PGC_S_OVERRIDE, where a saved value also replaces the one
- * to return to: its pinned 0 is set again at the end.
+ * to return to: its pinned value is set again at the end.
  */
 int
 pgmqc_lock_timeout_begin(const char *value)
@@ -338,8 +338,9 @@ pgmqc_lock_timeout_end(int level)
 {
 	AtEOXact_GUC(true, level);
 	if (MyBackendType == B_BG_WORKER)
-		(void) set_config_option("lock_timeout", "0", PGC_SUSET,
-								 PGC_S_OVERRIDE, GUC_ACTION_SET, true, 0, false);
+		(void) set_config_option("lock_timeout", PGMQC_WORKER_LOCK_TIMEOUT,
+								 PGC_SUSET, PGC_S_OVERRIDE, GUC_ACTION_SET,
+								 true, 0, false);
 }
 
 /*
@@ -347,7 +348,10 @@ pgmqc_lock_timeout_end(int level)
  * ALTER DATABASE / ALTER ROLE ... SET says: like autovacuum, at
  * PGC_S_OVERRIDE.  A database owner could otherwise hand the worker a
  * search_path of its own, or make it fail (read-only transactions, a
- * statement_timeout of 1 ms).
+ * statement_timeout of 1 ms).  Its lock_timeout is short: it locks what
+ * clients lock (a queue's tables, a key's row), and a client's open
+ * transaction must not stop it; each queue's work is a subtransaction, and
+ * a queue whose lock did not come is done on the next pass.
  */
 void
 pgmqc_pin_worker_settings(void)
@@ -355,7 +359,7 @@ pgmqc_pin_worker_settings(void)
 	static const char *const settings[][2] = {
 		{"search_path", PGMQC_PINNED_PATH},
 		{"statement_timeout", "0"},
-		{"lock_timeout", "0"},
+		{"lock_timeout", PGMQC_WORKER_LOCK_TIMEOUT},
 		{"idle_in_transaction_session_timeout", "0"},
 		{"default_transaction_isolation", "read committed"},
 		{"default_transaction_read_only", "off"},

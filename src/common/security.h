@@ -45,6 +45,12 @@ extern const PgmqcPrivilege pgmqc_privileges[PGMQC_NUM_PRIVILEGES];
 /* the search_path every pgmq_c statement runs with */
 #define PGMQC_PINNED_PATH	"pg_catalog, pg_temp"
 
+/*
+ * The background worker waits at most this long for a lock a client holds,
+ * then leaves that queue for its next pass (pgmqc_pin_worker_settings).
+ */
+#define PGMQC_WORKER_LOCK_TIMEOUT	"1s"
+
 /* State saved by pgmqc_enter, restored by pgmqc_leave. */
 typedef struct PgmqcContext
 {

@@ -404,7 +404,7 @@ pgmqc_fill_all_groups(void)
 		if (edata == NULL)
 			continue;
 		if (pgmqc_report_due('g', ids[i], NULL))
-			ereport(WARNING,
+			ereport(edata->sqlerrcode == ERRCODE_LOCK_NOT_AVAILABLE ? LOG : WARNING,
 					(errcode(edata->sqlerrcode),
 					 errmsg("pgmq_c worker: filling consumer group \"%s\" of topic \"%s\" failed: %s",
 							groups[i], topics[i], edata->message),

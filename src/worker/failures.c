@@ -8,7 +8,8 @@
  * (database_worker.c, notifications.c): a failure rolls that back and the
  * worker goes on.  An object that fails on every pass must not fill the
  * server log, so each failure is reported as a WARNING at most once a
- * minute per step or queue (guarded.c counts what was not reported).
+ * minute per step or queue (guarded.c counts what was not reported); a
+ * lock the worker did not get within its lock_timeout, as a LOG message.
  *
  * Copyright (c) 2026, pgmq_c developers
  *
@@ -36,12 +37,16 @@ pgmqc_worker_report_failure(const char *database, const char *what, int32 id,
 {
 	int64		unreported;
 
+	/* a lock a client held past the worker's lock_timeout: not a fault */
+	int			elevel = edata->sqlerrcode == ERRCODE_LOCK_NOT_AVAILABLE ?
+	LOG : WARNING;
+
 	if (!pgmqc_report_due(queue_name != NULL ? FAILED_QUEUE : FAILED_STEP,
 						  id, &unreported))
 		return;
 
 	if (queue_name != NULL)
-		ereport(WARNING,
+		ereport(elevel,
 				(errcode(edata->sqlerrcode),
 				 errmsg("pgmq_c worker: %s of queue \"%s\" in database \"%s\" failed: %s",
 						what, queue_name, database, edata->message),
@@ -51,7 +56,7 @@ pgmqc_worker_report_failure(const char *database, const char *what, int32 id,
 				 errhint("The worker goes on with the other queues and tries this one again; it reports the failure at most once a minute. "
 						 "A queue whose tables are missing can be dropped with pgmq_c.drop_queue().")));
 	else
-		ereport(WARNING,
+		ereport(elevel,
 				(errcode(edata->sqlerrcode),
 				 errmsg("pgmq_c worker: %s in database \"%s\" failed: %s",
 						what, database, edata->message),

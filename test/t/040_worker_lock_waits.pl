@@ -1,0 +1,102 @@
+# 040_worker_lock_waits.pl: a client's open transaction cannot stop the
+# database's background worker.
+#
+# The worker locks what clients lock: a queue's tables, the row of an
+# ordering key.  A role that may create queues (or send to and read a keyed
+# queue) can hold such a lock in a transaction it never ends.  The worker
+# waits for no lock longer than its lock_timeout (1 s): it leaves that
+# queue for its next pass and serves the others meanwhile.  Checked through
+# the notifications of another role's queue, which the worker sends:
+#
+# - a queue's tables: purge_queue() in an open transaction holds the queue
+#   the worker's dead-letter pass locks first;
+# - a key's row: a keyed message whose lease ends on a queue with
+#   max_deliveries 1 is a dead letter the worker moves, which waits for an
+#   open transaction that sent the same key.
+#
+# Once the transaction ends, the worker does what it left: the dead letter
+# reaches its dead-letter queue.
+use strict;
+use warnings FATAL => 'all';
+use PostgreSQL::Test::Utils;
+use Test::More;
+use FindBin;
+use lib $FindBin::RealBin;
+use PgmqcTest;
+
+my $node = pgmqc_node('lockwaits');
+
+sub sql { return $node->safe_psql('postgres', $_[0]); }
+
+sql(q{
+SELECT pgmq_c.create_queue('vq');
+SELECT pgmq_c.enable_notify('vq', '0');
+SELECT pgmq_c.create_queue('k_dlq');
+SELECT pgmq_c.create_queue('kq', max_deliveries => 1, dead_letter_queue => 'k_dlq');
+SELECT pgmq_c.create_queue('pq', max_deliveries => 1);
+});
+# the worker runs
+sql(q{SELECT pgmq_c.send('vq', '{"warm": 1}')});
+ok(defined worker_pid($node, 'postgres'), 'the worker runs');
+
+my $listener = start_listener($node, 'postgres');
+
+# A notification of vq arrives within $secs seconds of a send.
+sub notified_within
+{
+	my ($secs, $what) = @_;
+	my @notes;
+	collect_notes($listener, \@notes, 1);    # drain what came before
+	@notes = ();
+	sql(qq{SELECT pgmq_c.send('vq', '{"what": "$what"}')});
+	return collect_notes($listener, \@notes, $secs, 1, 'vq') >= 1;
+}
+
+ok(notified_within(10, 'before'), 'a send to vq is notified');
+
+#
+# 1. A queue's tables.
+#
+my $holder = start_psql($node, app => 'purge_holder',
+	sql => [ 'BEGIN', q{SELECT pgmq_c.purge_queue('pq')},
+		'SELECT pg_sleep(40)', 'COMMIT' ]);
+ok( $node->poll_query_until('postgres', q{
+SELECT count(*) = 1 FROM pg_stat_activity
+ WHERE application_name = 'purge_holder' AND query LIKE '%pg_sleep%'}),
+	'a transaction that purged queue pq stays open');
+sleep 3;						# at least one pass meets the queue
+ok(notified_within(10, 'queue held'),
+	'while it is open, a send to another queue is notified');
+$node->safe_psql('postgres', q{SELECT pg_terminate_backend(pid)
+  FROM pg_stat_activity WHERE application_name = 'purge_holder'});
+finish_session($holder);
+ok(notified_within(10, 'after purge'), 'and after it ends');
+
+#
+# 2. A key's row.
+#
+sql(q{SELECT pgmq_c.send('kq', '{"n": 1}', ordering_key => 'K')});
+is(sql(q{SELECT count(*) FROM pgmq_c.read('kq', '1 second', 1)}), '1',
+	'the keyed message is leased for 1 s (a dead letter when it ends)');
+$holder = start_psql($node, app => 'key_holder',
+	sql => [ 'BEGIN', q{SELECT pgmq_c.send('kq', '{"n": 2}', ordering_key => 'K')},
+		'SELECT pg_sleep(40)', 'COMMIT' ]);
+ok( $node->poll_query_until('postgres', q{
+SELECT count(*) = 1 FROM pg_stat_activity
+ WHERE application_name = 'key_holder' AND query LIKE '%pg_sleep%'}),
+	'a transaction that sent key K stays open');
+sleep 3;						# the lease ends; the worker's pass meets the key
+ok(notified_within(10, 'key held'),
+	'while it is open, a send to another queue is notified');
+is(sql(q{SELECT count(*) FROM pgmq_c.read('k_dlq', '0', 10)}), '0',
+	'the dead letter waits for the key');
+$node->safe_psql('postgres', q{SELECT pg_terminate_backend(pid)
+  FROM pg_stat_activity WHERE application_name = 'key_holder'});
+finish_session($holder);
+ok( $node->poll_query_until('postgres',
+		q{SELECT count(*) = 1 FROM pgmq_c.read('k_dlq', '0', 10)}),
+	'once it ends, the worker moves the dead letter');
+
+$listener->quit;
+$node->stop;
+done_testing();
