@@ -600,7 +600,7 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 	[STMT_DELETE_MANY_DELAYED] = {
 		ON_QUEUE,
 		"DELETE FROM {delayed} d USING ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)) AS r(id, ct) "
-		"WHERE d.msg_id OPERATOR(pg_catalog.=) ANY ($1) AND d.msg_id OPERATOR(pg_catalog.=) r.id "
+		"WHERE d.msg_id OPERATOR(pg_catalog.=) r.id "
 		"AND (r.ct IS NULL OR r.ct OPERATOR(pg_catalog.=) 0) RETURNING d.msg_id, {key:d}",
 		2, {INT8ARRAYOID, INT4ARRAYOID}
 	},
@@ -638,7 +638,7 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 	[STMT_ARCHIVE_MANY_DELAYED] = {
 		ON_QUEUE,
 		"WITH m AS (DELETE FROM {delayed} d USING ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)) AS r(id, ct) "
-		"WHERE d.msg_id OPERATOR(pg_catalog.=) ANY ($1) AND d.msg_id OPERATOR(pg_catalog.=) r.id "
+		"WHERE d.msg_id OPERATOR(pg_catalog.=) r.id "
 		"AND (r.ct IS NULL OR r.ct OPERATOR(pg_catalog.=) 0) "
 		"RETURNING d.msg_id, d.enqueued_at, d.deliver_at, d.message, d.headers, {key:d} AS k), "
 		"a AS (INSERT INTO {archive} (msg_id, read_ct, enqueued_at, archived_at, vt, message, headers) "
@@ -667,14 +667,14 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 	[STMT_DELETE_MANY_PENDING] = {
 		ON_QUEUE,
 		"DELETE FROM {pending} p USING ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)) AS r(id, ct) "
-		"WHERE p.msg_id OPERATOR(pg_catalog.=) ANY ($1) AND p.msg_id OPERATOR(pg_catalog.=) r.id "
+		"WHERE p.msg_id OPERATOR(pg_catalog.=) r.id "
 		"AND (r.ct IS NULL OR r.ct OPERATOR(pg_catalog.=) 0) RETURNING p.msg_id, p.ordering_key",
 		2, {INT8ARRAYOID, INT4ARRAYOID}
 	},
 	[STMT_ARCHIVE_MANY_PENDING] = {
 		ON_QUEUE,
 		"WITH m AS (DELETE FROM {pending} p USING ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)) AS r(id, ct) "
-		"WHERE p.msg_id OPERATOR(pg_catalog.=) ANY ($1) AND p.msg_id OPERATOR(pg_catalog.=) r.id "
+		"WHERE p.msg_id OPERATOR(pg_catalog.=) r.id "
 		"AND (r.ct IS NULL OR r.ct OPERATOR(pg_catalog.=) 0) "
 		"RETURNING p.msg_id, p.enqueued_at, p.deliver_at, p.message, p.headers, p.ordering_key), "
 		"a AS (INSERT INTO {archive} (msg_id, read_ct, enqueued_at, archived_at, vt, message, headers) "
