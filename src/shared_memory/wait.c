@@ -45,6 +45,7 @@
 
 #include "miscadmin.h"
 #include "pgstat.h"
+#include "storage/ipc.h"
 #include "storage/latch.h"
 #include "utils/timestamp.h"
 #include "utils/wait_event.h"
@@ -213,6 +214,43 @@ note_sleeper(PgmqcSlot *slot, int32 queue_id)
 }
 
 /*
+ * The slot this backend is counted among the sleepers of (slot->waiters),
+ * or NULL.  A backend that exits while it sleeps (pg_terminate_backend, a
+ * client gone: FATAL, which no PG_CATCH sees) takes itself off the count
+ * in a before_shmem_exit callback, or the slot would look watched forever.
+ */
+static PgmqcSlot *counted_slot = NULL;
+
+static void
+uncount_sleeper(void)
+{
+	if (counted_slot != NULL)
+		pg_atomic_fetch_sub_u32(&counted_slot->waiters, 1);
+	counted_slot = NULL;
+}
+
+static void
+uncount_sleeper_at_exit(int code, Datum arg)
+{
+	uncount_sleeper();
+}
+
+static void
+count_sleeper(PgmqcSlot *slot)
+{
+	static bool exit_callback = false;
+
+	if (!exit_callback)
+	{
+		before_shmem_exit(uncount_sleeper_at_exit, (Datum) 0);
+		exit_callback = true;
+	}
+	Assert(counted_slot == NULL);
+	pg_atomic_fetch_add_u32(&slot->waiters, 1);
+	counted_slot = slot;
+}
+
+/*
  * One sleep on the slot's condition variable, prepared by the caller, who
  * counted itself among the slot's sleepers, for at most timeout ms.
  */
@@ -226,12 +264,12 @@ timed_sleep(PgmqcSlot *slot, long timeout)
 	}
 	PG_CATCH();
 	{
-		pg_atomic_fetch_sub_u32(&slot->waiters, 1);
+		uncount_sleeper();
 		ConditionVariableCancelSleep();
 		PG_RE_THROW();
 	}
 	PG_END_TRY();
-	pg_atomic_fetch_sub_u32(&slot->waiters, 1);
+	uncount_sleeper();
 	ConditionVariableCancelSleep();
 }
 
@@ -278,10 +316,10 @@ pgmqc_sleep(int32 queue_id, uint64 seen, TimestampTz until, bool probed)
 		 * either this sees its bump or it sees this sleeper.
 		 */
 		ConditionVariablePrepareToSleep(&slot->cv);
-		pg_atomic_fetch_add_u32(&slot->waiters, 1);
+		count_sleeper(slot);
 		if (pg_atomic_read_u64(&slot->generation) != seen)
 		{
-			pg_atomic_fetch_sub_u32(&slot->waiters, 1);
+			uncount_sleeper();
 			ConditionVariableCancelSleep();
 			return true;
 		}

@@ -15,7 +15,8 @@
 #   lease ended while its transaction ran, and the rollback of a delete,
 #   archive, set_vt or nack of a visible message (and of a group's ack).
 # - pg_cancel_backend and statement_timeout end a waiting read() or receive()
-#   promptly, and no sleeper is left registered.
+#   promptly, and no sleeper is left registered; nor after a waiting
+#   read(), receive() or receive_group() is terminated.
 # - Commit order unlike msg_id order: a session that waits twice gets both.
 # - A waiting reader holds no tuple or transaction-id lock: other sessions
 #   send, read and delete on the same queue meanwhile; a waiting top-level
@@ -289,6 +290,30 @@ foreach my $form (
 }
 is(sql('SELECT sleeping_readers FROM pgmq_c.status()'),
 	'0', 'no sleeper left registered after the cancellations');
+
+# a backend that exits while it sleeps (pg_terminate_backend; a client that
+# went away) is no sleeper any more either: FATAL passes no error handler
+foreach my $form (
+	[ 'read', "SELECT * FROM pgmq_c.read('cx', '30 s', 1, '20 s')" ],
+	[ 'receive', "CALL pgmq_c.receive('cx', '30 s', 1, '20 s')" ],
+	[ 'receive_group', "CALL pgmq_c.receive_group('cxt', 'g', '30 s', 1, '20 s')" ])
+{
+	my ($what, $stmt) = @$form;
+	sql(q{SELECT pgmq_c.create_topic('cxt'); SELECT pgmq_c.create_group('cxt', 'g')})
+	  if $what eq 'receive_group';
+	$r = start_session($node, "r_kill_$what", $stmt);
+	ok(wait_sleeping($node, "r_kill_$what", 1, $r), "$what: the reader sleeps");
+	is(sql('SELECT sleeping_readers FROM pgmq_c.status()'), '1',
+		"$what: one sleeper registered");
+	my $pid = pid_of("r_kill_$what");
+	is(sql("SELECT pg_terminate_backend($pid)"), 't', "$what: pg_terminate_backend");
+	finish_session($r);
+	ok( $node->poll_query_until('postgres', qq{
+SELECT count(*) = 0 FROM pg_stat_activity WHERE pid = $pid}),
+		"$what: the backend is gone");
+	is(sql('SELECT sleeping_readers FROM pgmq_c.status()'), '0',
+		"$what: no sleeper left registered after it exited");
+}
 
 #
 # 7. Commit order different from msg_id order, one reading session: the
