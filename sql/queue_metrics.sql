@@ -36,6 +36,23 @@ SELECT queue_length, visible_length, in_flight_length, length_is_exact,
 RESET pgmq_c.metrics_exact_limit;
 SELECT pgmq_c.drop_queue('m3');
 
+-- a delayed message whose time has come counts as visible before anyone
+-- read since (a read moves it and returns it), in metrics and metrics_all
+SELECT pgmq_c.create_queue('m4');
+SELECT pgmq_c.send('m4', '{"due": 1}', NULL, '1 hour') > 0 AS sent_due;
+SELECT pgmq_c.send('m4', '{"due": 2}', NULL, '1 hour') > 0 AS sent_later;
+SELECT format('pgmq_c.d_%s', queue_id) AS m4_delayed FROM pgmq_c.queues WHERE queue_name = 'm4' \gset
+UPDATE :m4_delayed SET deliver_at = clock_timestamp() - interval '1 second'
+ WHERE message = '{"due": 1}';
+SELECT queue_length, visible_length, delayed_length, in_flight_length
+  FROM pgmq_c.metrics('m4');
+SELECT queue_length, visible_length, delayed_length FROM pgmq_c.metrics_all()
+ WHERE queue_name = 'm4';
+SELECT message FROM pgmq_c.read('m4', '1 hour', 10);
+SELECT queue_length, visible_length, delayed_length, in_flight_length
+  FROM pgmq_c.metrics('m4');
+SELECT pgmq_c.drop_queue('m4');
+
 -- metrics_all: one row per queue, by name
 SELECT pgmq_c.create_queue('m2');
 SELECT queue_name, queue_length FROM pgmq_c.metrics_all();

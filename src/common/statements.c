@@ -974,7 +974,9 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		" FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) {archive_regclass} "
 		" OR c.oid OPERATOR(pg_catalog.=) ANY (ARRAY(SELECT i.inhrelid FROM pg_catalog.pg_inherits i "
 		"  WHERE i.inhparent OPERATOR(pg_catalog.=) {archive_regclass}))), "
-		"pg_catalog.clock_timestamp()",
+		"pg_catalog.clock_timestamp(), "
+		"(SELECT pg_catalog.count(*) FROM (SELECT 1 FROM {delayed} "
+		" WHERE deliver_at OPERATOR(pg_catalog.<=) pg_catalog.clock_timestamp() LIMIT $1) s)",
 		2, {INT8OID, INT8OID}
 	},
 
@@ -1000,7 +1002,9 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		" FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) {archive_regclass} "
 		" OR c.oid OPERATOR(pg_catalog.=) ANY (ARRAY(SELECT i.inhrelid FROM pg_catalog.pg_inherits i "
 		"  WHERE i.inhparent OPERATOR(pg_catalog.=) {archive_regclass}))), "
-		"pg_catalog.clock_timestamp()",
+		"pg_catalog.clock_timestamp(), "
+		"(SELECT pg_catalog.count(*) FROM (SELECT 1 FROM {delayed} "
+		" WHERE deliver_at OPERATOR(pg_catalog.<=) pg_catalog.clock_timestamp() LIMIT $1) s)",
 		2, {INT8OID, INT8OID}
 	},
 	[STMT_NEXT_DUE] = {

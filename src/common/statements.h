@@ -419,6 +419,7 @@ typedef enum PgmqcStatement
 #define METRICS_COL_DELAYED_ESTIMATE	8
 #define METRICS_COL_ARCHIVED_ESTIMATE	9
 #define METRICS_COL_NOW				10
+#define METRICS_COL_DUE				11
 
 /* STMT_TOPIC_BOUNDS */
 #define BOUNDS_COL_FIRST_ID			1

@@ -43,6 +43,7 @@ pgmqc_queue_metrics_row(PgmqcQueue *queue, Datum *values, bool *nulls)
 	int64		length,
 				visible,
 				delayed,
+				due,
 				archived;
 	bool		isnull;
 	bool		exact;
@@ -81,6 +82,16 @@ pgmqc_queue_metrics_row(PgmqcQueue *queue, Datum *values, bool *nulls)
 	if (archived > limit)
 		archived = Max(pgmqc_column_int64(0, METRICS_COL_ARCHIVED_ESTIMATE,
 										  &isnull), limit);
+
+	/*
+	 * A delayed message whose time has come is visible: the next read moves
+	 * it to the messages table and returns it (nobody needs to have read
+	 * since it came due).
+	 */
+	due = Min(pgmqc_column_int64(0, METRICS_COL_DUE, &isnull), delayed);
+	delayed -= due;
+	length += due;
+	visible += due;
 	now = DatumGetTimestampTz(pgmqc_column(0, METRICS_COL_NOW, &isnull));
 
 	memset(nulls, 0, METRICS_ROW_NUM_COLUMNS * sizeof(bool));

@@ -74,15 +74,17 @@ attnum_of(TupleDesc desc, const char *name)
 
 /*
  * Count the rows of one of the queue's tables, up to limit + 1, as above;
- * the visible ones only for the message table.  False when the table is
- * missing, lacks a column or holds more than limit rows.
+ * the visible ones only for the message table (vt passed) and the delayed
+ * one (deliver_at passed: a read moves such a message and returns it).
+ * False when the table is missing, lacks a column or holds more than limit
+ * rows.
  */
 static bool
 count_table(PgmqcRelation relation, int32 queue_id, Snapshot snap,
 			int64 limit, TimestampTz now, TableCount *tc)
 {
 	Oid			relid = pgmqc_relation_oid(relation, queue_id, 0);
-	bool		count_visible = relation == REL_MESSAGES;
+	bool		count_visible = relation == REL_MESSAGES || relation == REL_DELAYED;
 	Relation	rel;
 	TupleDesc	desc;
 	AttrNumber	id_att;
@@ -103,7 +105,7 @@ count_table(PgmqcRelation relation, int32 queue_id, Snapshot snap,
 	id_att = attnum_of(desc, "msg_id");
 	at_att = attnum_of(desc, "enqueued_at");
 	if (count_visible)
-		vt_att = attnum_of(desc, "vt");
+		vt_att = attnum_of(desc, relation == REL_MESSAGES ? "vt" : "deliver_at");
 	if (id_att == InvalidAttrNumber || at_att == InvalidAttrNumber ||
 		(count_visible && vt_att == InvalidAttrNumber))
 	{
@@ -220,8 +222,9 @@ pgmqc_queue_scanned_metrics_row(PgmqcQueue *queue, Datum *values, bool *nulls)
 	memset(nulls, 0, METRICS_ROW_NUM_COLUMNS * sizeof(bool));
 	values[METRICS_ROW_NAME] = CStringGetTextDatum(queue->name);
 	values[METRICS_ROW_LENGTH] = Int64GetDatum(messages.rows + delayed.rows);
-	values[METRICS_ROW_VISIBLE] = Int64GetDatum(messages.visible);
-	values[METRICS_ROW_DELAYED] = Int64GetDatum(delayed.rows);
+	/* delayed.visible: the delayed messages that came due (none pending) */
+	values[METRICS_ROW_VISIBLE] = Int64GetDatum(messages.visible + delayed.visible);
+	values[METRICS_ROW_DELAYED] = Int64GetDatum(delayed.rows - delayed.visible);
 	values[METRICS_ROW_IN_FLIGHT] = Int64GetDatum(messages.rows - messages.visible);
 	values[METRICS_ROW_ARCHIVED] = Int64GetDatum(archive.rows);
 	/* oldest: the lowest msg_id's; newest: the highest's (LEAST, GREATEST) */
