@@ -9,17 +9,21 @@
  * further knowledge that means waiting for every transaction with an older
  * XID in the whole cluster, so that one long transaction that writes
  * anything would hold back every queue and topic.  Instead, each sender
- * records its top-level XID, before it draws its msg_id
- * (common/sending.c), in the wake-up slot of the queue or topic
- * (shared_memory.h), and readers wait only for those.
+ * records its top-level XID with its database and queue or topic, before
+ * it draws its msg_id (common/sending.c), in the wake-up slot of the queue
+ * or topic (shared_memory.h), and readers wait only for those of their own
+ * queue or topic: a transaction that sent to another queue of the slot,
+ * of this database or another, holds back no reader of this one.
  *
- * A slot has room for PGMQC_SLOT_SENDERS (32) transactions.  An entry is freed
+ * A slot has room for PGMQC_SLOT_SENDERS (32) entries.  An entry is freed
  * when its transaction commits or aborts; a prepared transaction keeps its
  * entry until a later sender finds it older than the oldest running
  * transaction.  When a slot is full, the sender records its XID as the
- * slot's overflow instead, and readers of that slot fall back to waiting
- * for all older transactions until the overflow is behind them.  Without
- * the preload there are no slots, and the fallback is all there is.
+ * slot's overflow instead, with its queue (or "several queues" once
+ * senders of two overflowed), and the readers of that queue (of every
+ * queue of the slot, for several) fall back to waiting for all older
+ * transactions until the overflow is behind them.  Without the preload
+ * there are no slots, and the fallback is all there is.
  *
  * Shared memory starts empty at every server start, but a prepared
  * transaction survives restarts and crashes: a sender recovered that way
@@ -43,6 +47,7 @@
 #include "access/twophase.h"
 #include "access/xact.h"
 #include "access/xlog.h"
+#include "miscadmin.h"
 #include "storage/procarray.h"
 #include "utils/snapmgr.h"
 
@@ -59,8 +64,16 @@ static struct
 {
 	PgmqcSlot  *slot;
 	TransactionId xid;
+	int32		queue_id;
 }			mine[MAX_MINE];
 static int	nmine = 0;
+
+/* Is entry e a sender to the queue or topic queue_id of this database? */
+static inline bool
+sender_of(const PgmqcSender * e, int32 queue_id)
+{
+	return e->queue_id == queue_id && e->database == MyDatabaseId;
+}
 
 /*
  * Record the current transaction as a sender to the queue or topic
@@ -80,7 +93,8 @@ pgmqc_sender_register(int32 topic_id)
 	slot = pgmqc_slot(topic_id);
 	for (i = 0; i < nmine; i++)
 	{
-		if (mine[i].slot == slot && mine[i].xid == xid)
+		if (mine[i].slot == slot && mine[i].xid == xid &&
+			mine[i].queue_id == topic_id)
 			return;
 	}
 
@@ -92,26 +106,36 @@ pgmqc_sender_register(int32 topic_id)
 		SpinLockAcquire(&slot->senders_lock);
 		for (i = 0; i < PGMQC_SLOT_SENDERS; i++)
 		{
-			TransactionId e = slot->senders[i];
+			PgmqcSender *e = &slot->senders[i];
 
-			if (e == xid)
+			if (e->xid == xid && sender_of(e, topic_id))
 			{
 				done = true;
 				break;
 			}
 			if (free_entry < 0 &&
-				(!TransactionIdIsValid(e) ||
-				 (TransactionIdIsValid(oldest) && TransactionIdPrecedes(e, oldest))))
+				(!TransactionIdIsValid(e->xid) ||
+				 (TransactionIdIsValid(oldest) && TransactionIdPrecedes(e->xid, oldest))))
 				free_entry = i;
 		}
 		if (!done && free_entry >= 0)
 		{
-			slot->senders[free_entry] = xid;
+			slot->senders[free_entry].xid = xid;
+			slot->senders[free_entry].database = MyDatabaseId;
+			slot->senders[free_entry].queue_id = topic_id;
 			done = true;
 		}
 		else if (!done && attempt == 1)
 		{
-			/* full: readers of the slot wait for all older transactions */
+			/* full: readers of the queue wait for all older transactions */
+			if (!TransactionIdIsValid(slot->overflow_xid))
+			{
+				slot->overflow_database = MyDatabaseId;
+				slot->overflow_queue_id = topic_id;
+			}
+			else if (slot->overflow_database != MyDatabaseId ||
+					 slot->overflow_queue_id != topic_id)
+				slot->overflow_queue_id = PGMQC_OVERFLOW_MIXED;
 			if (!TransactionIdIsValid(slot->overflow_xid) ||
 				TransactionIdPrecedes(slot->overflow_xid, xid))
 				slot->overflow_xid = xid;
@@ -128,6 +152,7 @@ pgmqc_sender_register(int32 topic_id)
 	{
 		mine[nmine].slot = slot;
 		mine[nmine].xid = xid;
+		mine[nmine].queue_id = topic_id;
 		nmine++;
 	}
 }
@@ -152,8 +177,8 @@ pgmqc_senders_xact_end(bool prepared)
 			SpinLockAcquire(&slot->senders_lock);
 			for (j = 0; j < PGMQC_SLOT_SENDERS; j++)
 			{
-				if (slot->senders[j] == mine[i].xid)
-					slot->senders[j] = InvalidTransactionId;
+				if (slot->senders[j].xid == mine[i].xid)
+					slot->senders[j].xid = InvalidTransactionId;
 			}
 			SpinLockRelease(&slot->senders_lock);
 		}
@@ -273,34 +298,43 @@ pgmqc_senders_recovered_pending(void)
 
 /*
  * A copy of the senders recorded in slot, into entries; returns the slot's
- * overflow XID (valid when not every sender could be recorded).
+ * overflow XID when senders of the queue or topic queue_id may have gone
+ * unrecorded (InvalidTransactionId otherwise).
  */
 static TransactionId
-read_senders(PgmqcSlot *slot, TransactionId *entries)
+read_senders(PgmqcSlot *slot, int32 queue_id, PgmqcSender * entries)
 {
 	TransactionId overflow;
 
 	SpinLockAcquire(&slot->senders_lock);
-	memcpy(entries, slot->senders, sizeof(TransactionId) * PGMQC_SLOT_SENDERS);
+	memcpy(entries, slot->senders, sizeof(PgmqcSender) * PGMQC_SLOT_SENDERS);
 	overflow = slot->overflow_xid;
+	if (TransactionIdIsValid(overflow) &&
+		slot->overflow_queue_id != PGMQC_OVERFLOW_MIXED &&
+		(slot->overflow_queue_id != queue_id ||
+		 slot->overflow_database != MyDatabaseId))
+		overflow = InvalidTransactionId;
 	SpinLockRelease(&slot->senders_lock);
 	return overflow;
 }
 
 /*
- * One of the recorded senders entries, other than ours, with an XID below
- * xid and still in progress; InvalidTransactionId when there is none.
+ * One of the recorded senders entries to queue_id, other than ours, with an
+ * XID below xid and still in progress; InvalidTransactionId when there is
+ * none.
  */
 static TransactionId
-sender_in_progress(const TransactionId *entries, TransactionId xid)
+sender_in_progress(const PgmqcSender * entries, int32 queue_id,
+				   TransactionId xid)
 {
 	int			i;
 
 	for (i = 0; i < PGMQC_SLOT_SENDERS; i++)
 	{
-		TransactionId e = entries[i];
+		TransactionId e = entries[i].xid;
 
-		if (TransactionIdIsValid(e) && TransactionIdPrecedes(e, xid) &&
+		if (TransactionIdIsValid(e) && sender_of(&entries[i], queue_id) &&
+			TransactionIdPrecedes(e, xid) &&
 			!TransactionIdIsCurrentTransactionId(e) &&
 			TransactionIdIsInProgress(e))
 			return e;
@@ -320,12 +354,13 @@ sender_in_progress(const TransactionId *entries, TransactionId xid)
 TransactionId
 pgmqc_sender_in_progress_before(int32 topic_id, TransactionId xid)
 {
-	TransactionId entries[PGMQC_SLOT_SENDERS];
+	PgmqcSender entries[PGMQC_SLOT_SENDERS];
 
 	if (pgmqc_shared == NULL || !recovered_senders_ended_before(xid) ||
-		TransactionIdIsValid(read_senders(pgmqc_slot(topic_id), entries)))
+		TransactionIdIsValid(read_senders(pgmqc_slot(topic_id), topic_id,
+										  entries)))
 		return InvalidTransactionId;
-	return sender_in_progress(entries, xid);
+	return sender_in_progress(entries, topic_id, xid);
 }
 
 /*
@@ -336,7 +371,7 @@ bool
 pgmqc_senders_ended_before(int32 topic_id, TransactionId xid)
 {
 	PgmqcSlot  *slot;
-	TransactionId entries[PGMQC_SLOT_SENDERS];
+	PgmqcSender entries[PGMQC_SLOT_SENDERS];
 	TransactionId overflow;
 
 	if (pgmqc_shared == NULL)
@@ -346,7 +381,7 @@ pgmqc_senders_ended_before(int32 topic_id, TransactionId xid)
 		return false;
 
 	slot = pgmqc_slot(topic_id);
-	overflow = read_senders(slot, entries);
+	overflow = read_senders(slot, topic_id, entries);
 
 	if (TransactionIdIsValid(overflow))
 	{
@@ -362,5 +397,5 @@ pgmqc_senders_ended_before(int32 topic_id, TransactionId xid)
 		}
 		return true;
 	}
-	return !TransactionIdIsValid(sender_in_progress(entries, xid));
+	return !TransactionIdIsValid(sender_in_progress(entries, topic_id, xid));
 }

@@ -69,6 +69,21 @@
 	(UINT64CONST(1) << ((queue_id) % PGMQC_NOTIFY_BITS))
 
 /*
+ * An open transaction that sent to a queue or topic, as a slot records it
+ * (senders.c): which queue or topic, so that readers of the others of the
+ * slot never wait for it.
+ */
+typedef struct PgmqcSender
+{
+	TransactionId xid;			/* InvalidTransactionId: a free entry */
+	Oid			database;
+	int32		queue_id;
+}			PgmqcSender;
+
+/* PgmqcSlot.overflow_queue_id when senders of several queues overflowed */
+#define PGMQC_OVERFLOW_MIXED	(-1)
+
+/*
  * One wake-up slot; queues are hashed onto slots by (database, queue id), so
  * a collision only costs a spurious wake-up.
  */
@@ -92,8 +107,10 @@ typedef struct PgmqcSlot
 	 * (shared_watermarks.c), under senders_lock
 	 */
 	slock_t		senders_lock;
-	TransactionId senders[PGMQC_SLOT_SENDERS];
-	TransactionId overflow_xid;
+	PgmqcSender senders[PGMQC_SLOT_SENDERS];
+	TransactionId overflow_xid; /* the newest sender not recorded */
+	Oid			overflow_database;	/* and its queue, or */
+	int32		overflow_queue_id;	/* PGMQC_OVERFLOW_MIXED */
 	Oid			watermark_database; /* the queue's database and */
 	Oid			watermark_relid;	/* message table; InvalidOid: none */
 	int64		watermark;

@@ -120,6 +120,8 @@ pgmqc_shmem_startup(void)
 			SpinLockInit(&s->senders_lock);
 			memset(s->senders, 0, sizeof(s->senders));
 			s->overflow_xid = InvalidTransactionId;
+			s->overflow_database = InvalidOid;
+			s->overflow_queue_id = 0;
 			s->watermark_database = InvalidOid;
 			s->watermark_relid = InvalidOid;
 			s->watermark = 0;

@@ -12,6 +12,10 @@
 # order; then one message is sent to each queue, in the reverse order, so
 # that in every shared slot the later reader's queue gets its message first.
 # Every reader must have its message within a few seconds of the last send.
+#
+# A transaction that sent to one queue of a slot and stays open holds back
+# no reader of another: a topic's group reads on, create_group(...,
+# 'latest') does not wait.
 use strict;
 use warnings FATAL => 'all';
 use PostgreSQL::Test::Utils;
@@ -57,6 +61,67 @@ is(scalar(@wrong), 0, "every reader got its queue's message (wrong: @wrong)");
 ok($lag < 5, "all $nq readers were done ${lag}s after the last send (waits of 20 s)");
 is(sql(q{SELECT sum(queue_length) FROM pgmq_c.metrics_all()}), $nq,
 	'each message was read once and is leased');
+
+#
+# Senders are recorded per slot with their queue: an open transaction that
+# sent to another queue of the same slot does not hold back a topic's
+# groups (which wait for the topic's own senders only) nor
+# create_group(..., 'latest').  The slot of a queue or topic is
+# hash_combine(murmurhash32(database oid), murmurhash32(queue id)) modulo
+# pgmq_c.wait_slots (shared_memory/shmem.c).
+#
+sub murmur32
+{
+	my ($h) = @_;
+	$h ^= $h >> 16;
+	$h = ($h * 0x85ebca6b) & 0xffffffff;
+	$h ^= $h >> 13;
+	$h = ($h * 0xc2b2ae35) & 0xffffffff;
+	$h ^= $h >> 16;
+	return $h;
+}
+
+sub slot_of
+{
+	my ($db, $id) = @_;
+	my $a = murmur32($db);
+	my $b = murmur32($id);
+	$a ^= ($b + 0x9e3779b9 + (($a << 6) & 0xffffffff) + ($a >> 2)) & 0xffffffff;
+	return ($a & 0xffffffff) % 16;
+}
+
+my $dboid = sql(q{SELECT oid FROM pg_database WHERE datname = current_database()});
+sql(q{SELECT pgmq_c.create_topic('vt'); SELECT pgmq_c.create_group('vt', 'g')});
+my $vt_id = sql(q{SELECT queue_id FROM pgmq_c.queues WHERE queue_name = 'vt'});
+my $other;
+for my $i (1 .. 200)
+{
+	sql("SELECT pgmq_c.create_queue('other$i')");
+	my $id = sql("SELECT queue_id FROM pgmq_c.queues WHERE queue_name = 'other$i'");
+	if (slot_of($dboid, $id) == slot_of($dboid, $vt_id))
+	{
+		$other = "other$i";
+		last;
+	}
+}
+ok(defined $other, "queue $other shares the slot of topic vt");
+
+my $holder = start_session($node, 'other_sender', 'BEGIN',
+	"SELECT pgmq_c.send('$other', '{}')", 'SELECT pg_sleep(60)', 'COMMIT');
+ok( $node->poll_query_until('postgres', q{
+SELECT count(*) = 1 FROM pg_stat_activity
+ WHERE application_name = 'other_sender' AND query LIKE '%pg_sleep%'}),
+	"a transaction that sent to $other stays open");
+my $v = sql(q{SELECT pgmq_c.send('vt', '{"v": 1}')});
+is(sql(q{SELECT msg_id FROM pgmq_c.read_group('vt', 'g', '1 hour', 10)}), $v,
+	"the group reads the topic's message meanwhile");
+sql(q{SET statement_timeout = '10s';
+SELECT pgmq_c.create_group('vt', 'late', start_at => 'latest')});
+is(sql(q{SELECT count(*) FROM pgmq_c.list_groups('vt') WHERE group_name = 'late'}),
+	'1', "create_group(..., 'latest') does not wait for it");
+sql(q{SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+ WHERE application_name = 'other_sender'});
+finish_session($holder);
 
 $node->stop;
 done_testing();
