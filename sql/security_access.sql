@@ -419,6 +419,57 @@ SELECT pgmqc_test.try($$SELECT pgmq_c.drop_queue('sec_retry_open')$$);
 SELECT pgmq_c.alter_group('sec_retry_t', 'g', max_deliveries => 0, dead_letter_queue => '');
 SELECT pgmqc_test.try($$SELECT pgmq_c.drop_queue('sec_retry_open')$$);
 
+-- Dead letters are sent on the source owner's behalf, so its send
+-- privilege on the dead-letter queue is checked at every move, not only
+-- when the queue is named: once it is revoked, a queue's dead letters go to
+-- its own archive and a group's wait in the group; and the dead-letter
+-- queue's owner may drop it (the sources forget it then).  While the
+-- source's owner may still send, the drop is refused, without naming a
+-- source the caller holds no privilege on.
+GRANT EXECUTE ON FUNCTION pgmq_c.create_queue, pgmq_c.create_topic TO regress_pgmqc_nobody;
+SET ROLE regress_pgmqc_owner;
+SELECT pgmq_c.create_queue('sec_inbox');
+SELECT pgmq_c.create_queue('sec_inbox2');
+SELECT pgmq_c.grant_access('sec_inbox', 'public', '{send}');
+SELECT pgmq_c.grant_access('sec_inbox2', 'public', '{send}');
+SET ROLE regress_pgmqc_nobody;
+SELECT pgmq_c.create_queue('sec_att', max_deliveries => 1, dead_letter_queue => 'sec_inbox');
+SELECT pgmq_c.create_queue('sec_att2', max_deliveries => 1, dead_letter_queue => 'sec_inbox2');
+SELECT pgmq_c.create_topic('sec_att_t');
+SELECT pgmq_c.create_group('sec_att_t', 'g', max_deliveries => 1, dead_letter_queue => 'sec_inbox');
+SELECT pgmq_c.send('sec_att', '{"n": 1}') > 0 AS sent;
+SELECT pgmq_c.nack('sec_att', msg_id) AS dead FROM pgmq_c.read('sec_att', '1 hour', 1);
+SET ROLE regress_pgmqc_owner;
+SELECT message, headers->'pgmq_c_dead_letter'->>'queue' AS origin
+  FROM pgmq_c.read('sec_inbox', '0', 10);
+SELECT pgmq_c.revoke_access('sec_inbox', 'public', '{send}');
+SET ROLE regress_pgmqc_nobody;
+SELECT pgmqc_test.try($$SELECT pgmq_c.send('sec_inbox', '{"forged": 1}')$$);
+SELECT pgmq_c.send('sec_att', '{"forged": 2}') > 0 AS sent;
+SELECT pgmq_c.nack('sec_att', msg_id) AS dead FROM pgmq_c.read('sec_att', '1 hour', 1);
+SELECT message FROM pgmq_c.read_archive('sec_att');
+SELECT pgmq_c.send('sec_att_t', '{"forged": 3}') > 0 AS sent;
+SELECT pgmq_c.nack('sec_att_t', 'g', msg_id) AS dead FROM pgmq_c.read_group('sec_att_t', 'g', '1 hour', 1);
+SELECT count(*) AS group_redelivers FROM pgmq_c.read_group('sec_att_t', 'g', '1 hour', 10);
+SET ROLE regress_pgmqc_owner;
+SELECT message FROM pgmq_c.read('sec_inbox', '0', 10);
+DO $$
+DECLARE
+	detail text;
+BEGIN
+	PERFORM pgmq_c.drop_queue('sec_inbox2');
+EXCEPTION WHEN dependent_objects_still_exist THEN
+	GET STACKED DIAGNOSTICS detail = PG_EXCEPTION_DETAIL;
+	RAISE NOTICE 'drop refused: %', detail;
+END $$;
+SELECT pgmq_c.drop_queue('sec_inbox') AS dropped_inbox;
+SET ROLE regress_pgmqc_nobody;
+SELECT queue_name, max_deliveries, dead_letter_queue FROM pgmq_c.list_queues()
+ WHERE queue_name LIKE 'sec\_att%' ORDER BY 1;
+SELECT group_name, max_deliveries, dead_letter_queue FROM pgmq_c.list_groups('sec_att_t');
+RESET ROLE;
+REVOKE EXECUTE ON FUNCTION pgmq_c.create_queue, pgmq_c.create_topic FROM regress_pgmqc_nobody;
+
 -- clean up: queues and topics (the superuser may drop them all), then roles
 SELECT count(*) AS dropped
   FROM (SELECT pgmq_c.drop_queue(queue_name) FROM pgmq_c.list_queues()

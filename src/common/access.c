@@ -169,8 +169,13 @@ granted_mask(int32 queue_id, Oid role)
 int
 pgmqc_access_mask_by_id(int32 queue_id, Oid owner)
 {
-	Oid			role = pgmqc_caller();
+	return pgmqc_role_access_mask(queue_id, owner, pgmqc_caller());
+}
 
+/* The same for role. */
+int
+pgmqc_role_access_mask(int32 queue_id, Oid owner, Oid role)
+{
 	if (!pgmqc_security_active() || holds_everything(role, owner))
 		return PGMQC_PRIV_ALL;
 	return granted_mask(queue_id, role);

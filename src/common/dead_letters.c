@@ -35,6 +35,7 @@
 #include "shared_memory/shared_memory.h"
 #include "common/dead_letters.h"
 #include "common/object_cache.h"
+#include "common/security.h"
 #include "common/sending.h"
 #include "common/statements.h"
 
@@ -151,6 +152,27 @@ pgmqc_id_array(const int64 *ids, int n)
 		elems[i] = Int64GetDatum(ids[i]);
 	return PointerGetDatum(construct_array(elems, n, INT8OID, sizeof(int64),
 										   FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+}
+
+/*
+ * May the dead letters of a queue or topic owned by source_owner go to
+ * dead_letter_queue now?  Naming a dead-letter queue needs the privilege to
+ * send to it (functions/retry_settings.c), and moving dead letters into it
+ * is sending on the source owner's behalf, so the owner must still hold it
+ * (or own the queue): a revoke takes effect at the next move.  False too
+ * when the queue is gone.
+ */
+bool
+pgmqc_dead_letters_allowed(const char *dead_letter_queue, Oid source_owner)
+{
+	PgmqcQueue *dlq;
+
+	if (dead_letter_queue[0] == '\0')
+		return false;
+	dlq = pgmqc_lookup_kind(dead_letter_queue, PGMQC_KIND_QUEUE, true);
+	return dlq != NULL &&
+		(pgmqc_role_access_mask(dlq->queue_id, dlq->owner, source_owner) &
+		 PGMQC_PRIV_SEND) != 0;
 }
 
 /*

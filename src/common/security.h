@@ -114,6 +114,7 @@ extern PgmqcQueue *pgmqc_open_locked(const char *name, char kind, int priv);
 extern void pgmqc_check_access(PgmqcQueue *queue, const char *name, int priv);
 extern int	pgmqc_access_mask(PgmqcQueue *queue);
 extern int	pgmqc_access_mask_by_id(int32 queue_id, Oid owner);
+extern int	pgmqc_role_access_mask(int32 queue_id, Oid owner, Oid role);
 extern const char *pgmqc_privilege_name(int priv);
 extern void pgmqc_access_init(void);
 extern void pgmqc_access_invalidate(void);

@@ -1407,15 +1407,36 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		6, {INT4OID, INTERVALOID, INT4OID, INT4OID, INTERVALOID, INTERVALOID}
 	},
 	/* a queue or group whose dead-letter queue is queue $1 */
+
+	/*
+	 * The queues and groups whose dead-letter queue is $1: how to name them,
+	 * the owner and id of their queue or topic, and the group's id (0 for a
+	 * queue)
+	 */
 	[STMT_DEAD_LETTER_USERS] = {
 		ON_CATALOG,
-		"SELECT 'queue ' OPERATOR(pg_catalog.||) pg_catalog.quote_literal(q.queue_name) "
+		"SELECT 'queue ' OPERATOR(pg_catalog.||) pg_catalog.quote_literal(q.queue_name), "
+		"q.owner::pg_catalog.oid, q.queue_id, 0 "
 		"FROM pgmq_c.queues q WHERE q.dead_letter_queue_id OPERATOR(pg_catalog.=) $1 "
 		"UNION ALL SELECT 'group ' OPERATOR(pg_catalog.||) pg_catalog.quote_literal(g.group_name) "
-		"OPERATOR(pg_catalog.||) ' of topic ' OPERATOR(pg_catalog.||) pg_catalog.quote_literal(t.queue_name) "
+		"OPERATOR(pg_catalog.||) ' of topic ' OPERATOR(pg_catalog.||) pg_catalog.quote_literal(t.queue_name), "
+		"t.owner::pg_catalog.oid, t.queue_id, g.group_id "
 		"FROM pgmq_c.groups g JOIN pgmq_c.queues t ON t.queue_id OPERATOR(pg_catalog.=) g.topic_id "
-		"WHERE g.dead_letter_queue_id OPERATOR(pg_catalog.=) $1 LIMIT 1",
+		"WHERE g.dead_letter_queue_id OPERATOR(pg_catalog.=) $1",
 		1, {INT4OID}
+	},
+
+	/*
+	 * forget a dropped dead-letter queue: of queue $1, or of group $2 (with
+	 * its max_deliveries, which a group only has with a dead-letter queue)
+	 */
+	[STMT_DEAD_LETTER_FORGET] = {
+		ON_CATALOG,
+		"WITH q AS (UPDATE pgmq_c.queues SET dead_letter_queue_id = NULL "
+		" WHERE $2 OPERATOR(pg_catalog.=) 0 AND queue_id OPERATOR(pg_catalog.=) $1) "
+		"UPDATE pgmq_c.groups SET dead_letter_queue_id = NULL, max_deliveries = NULL "
+		"WHERE group_id OPERATOR(pg_catalog.=) $2",
+		2, {INT4OID, INT4OID}
 	},
 	/* the worker's pass: queues with max_deliveries or archive_retention */
 	[STMT_RETRY_QUEUES] = {

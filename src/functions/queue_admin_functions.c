@@ -19,7 +19,9 @@
  */
 #include "postgres.h"
 
+#include "executor/spi.h"
 #include "fmgr.h"
+#include "utils/inval.h"
 #include "utils/timestamp.h"
 
 #include "pgmq_c.h"
@@ -93,24 +95,104 @@ pgmqc_create_queue(PG_FUNCTION_ARGS)
 }
 
 /*
- * A queue that is the dead-letter queue of a queue or group is not
- * dropped: their dead letters would have nowhere to go.
+ * The queues and groups whose dead-letter queue is queue, as
+ * STMT_DEAD_LETTER_USERS gives them; returns how many.
+ */
+typedef struct DeadLetterUser
+{
+	char	   *label;			/* "queue 'x'", "group 'g' of topic 't'" */
+	Oid			owner;			/* of the queue or topic */
+	int32		source_id;		/* the queue's or topic's id */
+	int32		group_id;		/* 0 for a queue */
+}			DeadLetterUser;
+
+static int
+dead_letter_users(PgmqcQueue *queue, DeadLetterUser * *users)
+{
+	Datum		arg = Int32GetDatum(queue->queue_id);
+	uint64		n;
+	uint64		i;
+
+	*users = NULL;
+	if (!pgmqc_retries_exist())
+		return 0;
+	n = pgmqc_run_catalog(STMT_DEAD_LETTER_USERS, &arg, NULL, 0);
+	*users = palloc0((n + 1) * sizeof(DeadLetterUser));
+	for (i = 0; i < n; i++)
+	{
+		bool		isnull;
+
+		(*users)[i].label = SPI_getvalue(SPI_tuptable->vals[i],
+										 SPI_tuptable->tupdesc, USER_COL_NAME);
+		(*users)[i].owner = DatumGetObjectId(pgmqc_column(i, USER_COL_OWNER, &isnull));
+		(*users)[i].source_id = DatumGetInt32(pgmqc_column(i, USER_COL_QUEUE_ID, &isnull));
+		(*users)[i].group_id = DatumGetInt32(pgmqc_column(i, USER_COL_GROUP_ID, &isnull));
+	}
+	return (int) n;
+}
+
+/*
+ * A queue that is the dead-letter queue of a queue or group whose owner may
+ * send to it is not dropped: their dead letters would have nowhere to go.
+ * Those whose owner may no longer send to it (the privilege was revoked)
+ * move none there any more (common/dead_letters.c) and do not stop the
+ * drop, which makes them forget it (forget_dead_letter_users).  The one
+ * that stops it is named only to a caller with a privilege on it.
  */
 static void
 check_no_dead_letter_users(PgmqcQueue *queue)
 {
-	Datum		arg = Int32GetDatum(queue->queue_id);
+	DeadLetterUser *users;
+	int			n = dead_letter_users(queue, &users);
+	int			i;
 
-	if (!pgmqc_retries_exist() ||
-		pgmqc_run_catalog(STMT_DEAD_LETTER_USERS, &arg, NULL, 1) == 0)
-		return;
-	ereport(ERROR,
-			(errcode(ERRCODE_DEPENDENT_OBJECTS_STILL_EXIST),
-			 errmsg("queue \"%s\" is a dead-letter queue", queue->name),
-			 errdetail("It is the dead-letter queue of %s.",
-					   SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
-									USER_COL_NAME)),
-			 errhint("Clear that setting first with pgmq_c.alter_queue() or pgmq_c.alter_group() and dead_letter_queue => ''.")));
+	for (i = 0; i < n; i++)
+	{
+		if ((pgmqc_role_access_mask(queue->queue_id, queue->owner, users[i].owner) &
+			 PGMQC_PRIV_SEND) == 0)
+			continue;
+		if (pgmqc_access_mask_by_id(users[i].source_id, users[i].owner) != 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_DEPENDENT_OBJECTS_STILL_EXIST),
+					 errmsg("queue \"%s\" is a dead-letter queue", queue->name),
+					 errdetail("It is the dead-letter queue of %s.", users[i].label),
+					 users[i].owner == queue->owner ?
+					 errhint("Clear that setting first with pgmq_c.alter_queue() or pgmq_c.alter_group() and dead_letter_queue => ''.") :
+					 errhint("Clear that setting first with pgmq_c.alter_queue() or pgmq_c.alter_group() and dead_letter_queue => '', or revoke the \"send\" privilege on this queue from its owner.")));
+		ereport(ERROR,
+				(errcode(ERRCODE_DEPENDENT_OBJECTS_STILL_EXIST),
+				 errmsg("queue \"%s\" is a dead-letter queue", queue->name),
+				 errdetail("It is the dead-letter queue of a queue or consumer group you hold no privilege on, whose owner may send to it."),
+				 errhint("Revoke the \"send\" privilege on this queue (pgmq_c.revoke_access()) from the role you granted it to, then drop it.")));
+	}
+}
+
+/*
+ * The drop goes ahead: the queues and groups that still name the queue as
+ * their dead-letter queue (their owners may not send to it) forget it, and
+ * their backends read their settings again.
+ */
+static void
+forget_dead_letter_users(PgmqcQueue *queue)
+{
+	DeadLetterUser *users;
+	int			n = dead_letter_users(queue, &users);
+	int			i;
+
+	for (i = 0; i < n; i++)
+	{
+		Datum		args[2];
+		Oid			relid;
+
+		args[0] = Int32GetDatum(users[i].source_id);
+		args[1] = Int32GetDatum(users[i].group_id);
+		(void) pgmqc_run_catalog(STMT_DEAD_LETTER_FORGET, args, NULL, 0);
+		relid = users[i].group_id != 0 ?
+			pgmqc_relation_oid(REL_GROUP, users[i].group_id, 0) :
+			pgmqc_relation_oid(REL_MESSAGES, users[i].source_id, 0);
+		if (OidIsValid(relid))
+			CacheInvalidateRelcacheByRelid(relid);
+	}
 }
 
 /*
@@ -152,6 +234,7 @@ pgmqc_drop_queue(PG_FUNCTION_ARGS)
 		pgmqc_unlock_catalog();
 		pgmqc_wait_for_busy(busy, queue->cache.relid, AccessExclusiveLock);
 	}
+	forget_dead_letter_users(queue);
 	pgmqc_queue_drop_storage(queue->queue_id);
 	pgmqc_forget(name);
 	pgmqc_spi_finish(&cxt);

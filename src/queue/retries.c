@@ -40,8 +40,8 @@
 
 /*
  * Move the queue's dead messages ids[0..n-1] (locked by this transaction)
- * to its dead-letter queue, or to its archive without one.  Returns how
- * many moved.
+ * to its dead-letter queue, or to its archive without one (or when the
+ * queue's owner may no longer send to it).  Returns how many moved.
  */
 int64
 pgmqc_queue_move_dead(PgmqcQueue *queue, const int64 *ids, int n)
@@ -56,7 +56,8 @@ pgmqc_queue_move_dead(PgmqcQueue *queue, const int64 *ids, int n)
 
 	args[0] = pgmqc_id_array(ids, n);
 	args[1] = CStringGetTextDatum(queue->name);
-	if (queue->retry.dead_letter_queue[0] == '\0')
+	if (!pgmqc_dead_letters_allowed(queue->retry.dead_letter_queue,
+									queue->owner))
 		moved = pgmqc_queue_run(queue, STMT_DEAD_LETTER_ARCHIVE, args, NULL, 0);
 	else
 	{

@@ -35,7 +35,10 @@
 /*
  * Move the group's dead messages ids[0..n-1] (locked by this transaction)
  * to its dead-letter queue.  Returns how many were sent; a message the
- * topic no longer holds is only removed from the group.  In a topic with
+ * topic no longer holds is only removed from the group.  While the topic's
+ * owner may not send to the dead-letter queue (a group has no archive to
+ * fall back on) they stay in the group, never delivered again, until it
+ * may or the setting changes.  In a topic with
  * ordering keys the next message of a dead message's key may be claimed
  * once this commits: the topic's readers wake then.
  */
@@ -45,6 +48,9 @@ pgmqc_group_move_dead(PgmqcQueue *topic, PgmqcGroup *group, const int64 *ids,
 {
 	Datum		args[3];
 
+	if (!pgmqc_dead_letters_allowed(group->retry.dead_letter_queue,
+									topic->owner))
+		return 0;
 	args[0] = pgmqc_id_array(ids, n);
 	args[1] = CStringGetTextDatum(topic->name);
 	args[2] = CStringGetTextDatum(group->key.name);
