@@ -94,6 +94,8 @@ typedef struct PgmqcSlot
 	pg_atomic_uint32 waiters;	/* readers currently asleep */
 	pg_atomic_uint64 next_due;	/* earliest known future event (a delayed
 								 * message or a lease end), or PGMQC_NO_DUE */
+	pg_atomic_uint64 due_fired; /* bumped each time a worker (of any database)
+								 * woke the slot at its due time */
 	pg_atomic_uint64 sleeper_key;	/* (database, queue id) of the queue whose
 									 * readers slept here, 0: none yet,
 									 * PGMQC_SLOT_MIXED: more than one */

@@ -113,6 +113,7 @@ pgmqc_shmem_startup(void)
 
 			ConditionVariableInit(&s->cv);
 			pg_atomic_init_u64(&s->generation, 0);
+			pg_atomic_init_u64(&s->due_fired, 0);
 			pg_atomic_init_u32(&s->waiters, 0);
 			pg_atomic_init_u64(&s->next_due, (uint64) PGMQC_NO_DUE);
 			pg_atomic_init_u64(&s->sleeper_key, 0);

@@ -22,7 +22,12 @@
  *
  * Due times: a delayed message or a lease end lowers its slot's next_due
  * (shmem.c); the worker calls pgmqc_wake_due_slots when its timer fires,
- * which wakes every sleeper of each slot whose due time has come.
+ * which wakes every sleeper of each slot whose due time has come.  Slots
+ * are shared by every database, and so is a slot's due time: the worker of
+ * whichever database comes first clears it.  It counts that in the slot
+ * (due_fired) and sets the other workers' latches, so that each worker
+ * learns of every due time of its slots (it sends the notifications of
+ * its own database's queues at those times, notifications.c).
  *
  * Copyright (c) 2026, pgmq_c developers
  *
@@ -33,6 +38,8 @@
  */
 #include "postgres.h"
 
+#include "miscadmin.h"
+#include "utils/memutils.h"
 #include "utils/timestamp.h"
 
 #include "shared_memory/shared_memory.h"
@@ -379,22 +386,33 @@ pgmqc_wake_slot_now(PgmqcSlot *slot)
 
 /*
  * For the worker: wake every sleeper of each slot whose due time has come,
- * clearing that due time; fired[i] tells whether slot i was woken.  Returns
- * the earliest due time still ahead, or PGMQC_NO_DUE.  Needs the shared
+ * clearing that due time; fired[i] tells whether slot i came due since the
+ * last call, woken by this worker or by another database's.  Returns the
+ * earliest due time still ahead, or PGMQC_NO_DUE.  Needs the shared
  * memory.
  */
 TimestampTz
 pgmqc_wake_due_slots(TimestampTz now, bool *fired)
 {
+	static uint64 *seen_fired = NULL;
 	TimestampTz next = PGMQC_NO_DUE;
+	bool		woke_any = false;
 	int			i;
+
+	if (seen_fired == NULL)
+	{
+		seen_fired = MemoryContextAlloc(TopMemoryContext,
+										pgmqc_shared->nslots * sizeof(uint64));
+		for (i = 0; i < pgmqc_shared->nslots; i++)
+			seen_fired[i] = pg_atomic_read_u64(&pgmqc_shared->slots[i].due_fired);
+	}
 
 	for (i = 0; i < pgmqc_shared->nslots; i++)
 	{
 		PgmqcSlot  *s = &pgmqc_shared->slots[i];
 		uint64		due = pg_atomic_read_u64(&s->next_due);
+		uint64		count;
 
-		fired[i] = false;
 		while ((int64) due <= now)
 		{
 			if (pg_atomic_compare_exchange_u64(&s->next_due, &due,
@@ -402,13 +420,38 @@ pgmqc_wake_due_slots(TimestampTz now, bool *fired)
 			{
 				pg_atomic_fetch_add_u64(&s->generation, 1);
 				ConditionVariableBroadcast(&s->cv);
-				fired[i] = true;
+				pg_atomic_fetch_add_u64(&s->due_fired, 1);
+				woke_any = true;
 				due = PGMQC_NO_DUE;
 				break;
 			}
 		}
 		if ((int64) due < next)
 			next = (int64) due;
+
+		/* woken at a due time since the last call, by us or another worker */
+		count = pg_atomic_read_u64(&s->due_fired);
+		fired[i] = count != seen_fired[i];
+		seen_fired[i] = count;
+	}
+
+	/* the other databases' workers look at the slots that came due */
+	if (woke_any)
+	{
+		Latch	   *latches[PGMQC_MAX_DATABASES];
+		int			n = 0;
+
+		SpinLockAcquire(&pgmqc_shared->mutex);
+		for (i = 0; i < PGMQC_MAX_DATABASES; i++)
+		{
+			Latch	   *latch = pgmqc_shared->workers[i].latch;
+
+			if (latch != NULL && latch != MyLatch)
+				latches[n++] = latch;
+		}
+		SpinLockRelease(&pgmqc_shared->mutex);
+		for (i = 0; i < n; i++)
+			SetLatch(latches[i]);
 	}
 	return next;
 }
