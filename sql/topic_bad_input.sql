@@ -68,6 +68,9 @@ SELECT pgmqc_test.try($$SELECT pgmq_c.enable_notify('tcanary')$$);
 -- bad values (22023, 54000, 2202E)
 SELECT pgmqc_test.try($$SELECT pgmq_c.create_topic('x', '-1 day')$$);
 SELECT pgmqc_test.try($$SELECT pgmq_c.create_topic('x', '0')$$);
+-- the smallest positive retention is one (checked against one clock reading)
+SELECT pgmqc_test.try($$SELECT pgmq_c.create_topic('tiny_retention', '1 microsecond')$$);
+SELECT pgmq_c.drop_topic('tiny_retention');
 SELECT pgmqc_test.try($$SELECT pgmq_c.create_topic('x', '1 day', 999)$$);
 SELECT pgmqc_test.try($$SELECT pgmq_c.create_topic('x', '1 day', 2000000000000)$$);
 SELECT pgmqc_test.try($$SELECT pgmq_c.create_group('tcanary', 'g2', 'middle')$$);
@@ -76,6 +79,11 @@ SELECT pgmqc_test.try($$SELECT pgmq_c.create_group('tcanary', 'g2', 'latest', '-
 SELECT pgmqc_test.try($$SELECT pgmq_c.create_group('tcanary', 'g2', 'latest', '13 hours')$$);
 SELECT pgmqc_test.try($$SELECT pgmq_c.create_group('tcanary', 'g2', 'latest', '1 s', '[1, 2]')$$);
 SELECT pgmqc_test.try($$SELECT pgmq_c.create_group('tcanary', 'g2', 'latest', '1 s', '"a"')$$);
+-- a filter larger than any message's headers may be could match nothing
+SET pgmq_c.max_message_size = '1kB';
+SELECT pgmqc_test.try(format($$SELECT pgmq_c.create_group('tcanary', 'g2', 'latest', '1 s', %L)$$,
+                             jsonb_build_object('k', repeat('x', 2000))));
+RESET pgmq_c.max_message_size;
 SELECT pgmqc_test.try($$SELECT pgmq_c.read_group('tcanary', 'g', '-1 s')$$);
 SELECT pgmqc_test.try($$SELECT pgmq_c.read_group('tcanary', 'g', '1 year')$$);
 SELECT pgmqc_test.try($$SELECT pgmq_c.read_group('tcanary', 'g', '1 s', 0)$$);

@@ -81,6 +81,14 @@ SELECT pgmq_c.seek('events', 'billing', now()) - :m1 AS pos_now;
 SELECT pgmq_c.create_group('events', 'only_a', 'earliest', '10 seconds', '{"type": "a"}');
 SELECT group_name, lag, filter FROM pgmq_c.list_groups('events') WHERE group_name = 'only_a';
 SELECT msg_id - :m1 AS rel_id, headers FROM pgmq_c.read_group('events', 'only_a', NULL, 10);
+-- an empty filter is no filter: the group sees messages without headers too
+SELECT pgmq_c.create_topic('empty_filter');
+SELECT pgmq_c.create_group('empty_filter', 'g', 'earliest', filter => '{}');
+SELECT group_name, filter FROM pgmq_c.list_groups('empty_filter');
+SELECT count(*) FROM pgmq_c.send_batch('empty_filter', ARRAY['{"n": 1}', '{"n": 2}']::jsonb[],
+                                       ARRAY[NULL, '{"h": 2}']::jsonb[]);
+SELECT message, headers FROM pgmq_c.read_group('empty_filter', 'g', NULL, 10);
+SELECT pgmq_c.drop_topic('empty_filter');
 
 -- delayed: stored once, visible to the groups at its time
 SELECT pgmq_c.send('events', '{"n": "later"}', NULL, '1 hour') AS later \gset

@@ -16,6 +16,7 @@
  */
 #include "postgres.h"
 
+#include "access/detoast.h"
 #include "fmgr.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
@@ -95,12 +96,24 @@ pgmqc_create_group(PG_FUNCTION_ARGS)
 	pgmqc_check_vt(vt, "visibility_timeout", false);
 	if (!PG_ARGISNULL(4))
 	{
+		Size		size = toast_raw_datum_size(PG_GETARG_DATUM(4));
+
+		/* headers larger than a message may be are never sent */
+		if (size > (Size) pgmqc_max_message_size)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("filter is too large"),
+					 errdetail("The filter takes %zu bytes; no message's headers may take more than %d bytes (\"%s\"), so it could match none.",
+							   size, pgmqc_max_message_size, "pgmq_c.max_message_size")));
 		filter = PG_GETARG_JSONB_P(4);
 		if (!JB_ROOT_IS_OBJECT(filter) || JB_ROOT_IS_SCALAR(filter))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("filter must be a JSON object"),
 					 errhint("The group sees the messages whose headers contain the object, as with headers @> filter.")));
+		/* every message matches an empty filter, those without headers too */
+		if (JB_ROOT_COUNT(filter) == 0)
+			filter = NULL;
 	}
 	memset(&settings, 0, sizeof(settings));
 	if (PG_NARGS() > 5)

@@ -57,10 +57,12 @@ pgmqc_create_topic(PG_FUNCTION_ARGS)
 	PgmqcQueue *existing;
 	Interval   *dedup_window = pgmqc_dedup_window_arg(fcinfo, 3);
 	bool		unlogged;
+	TimestampTz now = GetCurrentTimestamp();
 
 	pgmqc_check_not_null(fcinfo, 1, "retention");
 	retention = PG_GETARG_INTERVAL_P(1);
-	if (pgmqc_now_plus(retention) <= GetCurrentTimestamp())
+	/* one reading of the clock: '1 microsecond' is positive */
+	if (pgmqc_ts_plus(now, retention) <= now)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("retention must be positive")));
