@@ -214,6 +214,7 @@ SELECT pgmqc_test.try($$SELECT * FROM pgmq.read('cq_plain', 30, 0)$$);
 SELECT pgmqc_test.try($$SELECT * FROM pgmq.read('cq_plain', 30, NULL)$$);
 SELECT pgmqc_test.try($$SELECT * FROM pgmq.set_vt('cq_plain', 2, -1)$$);
 SELECT pgmqc_test.try($$SELECT * FROM pgmq.read_with_poll('cq_plain', 30, 1, -1)$$);
+SELECT pgmqc_test.try($$SELECT * FROM pgmq.read_with_poll('cq_plain', 30, 1, 1000)$$);
 SELECT pgmqc_test.try($$SELECT * FROM pgmq.send('cq_plain', '42')$$);
 SELECT pgmqc_test.try($$SELECT * FROM pgmq.send(NULL, '{}')$$);
 SELECT pgmqc_test.try($$SELECT * FROM pgmq.send('cq_plain', NULL::jsonb)$$);

@@ -293,10 +293,25 @@ Datum
 pgmqc_compat_read_with_poll(PG_FUNCTION_ARGS)
 {
 	Interval	wait;
+	int32		seconds;
 
 	check_conditional(fcinfo, 5);
 	pgmqc_check_not_null(fcinfo, 3, "max_poll_seconds");
-	seconds_interval(&wait, PG_GETARG_INT32(3));
+	seconds = PG_GETARG_INT32(3);
+	/* in pgmq's terms (the checks below speak of pgmq_c's wait, in ms) */
+	if (seconds < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("max_poll_seconds must not be negative")));
+	if ((int64) seconds * 1000 > pgmqc_max_wait_ms)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("max_poll_seconds must not exceed %d", pgmqc_max_wait_ms / 1000),
+				 errdetail("A read waits inside the server at most \"%s\" (%d ms).",
+						   "pgmq_c.max_wait", pgmqc_max_wait_ms),
+				 errhint("Poll in several shorter calls, or have a superuser raise \"%s\".",
+						 "pgmq_c.max_wait")));
+	seconds_interval(&wait, seconds);
 	return read_into_result(fcinfo, pgmqc_check_wait(&wait, false),
 							pgmqc_now_plus(&wait));
 }
