@@ -467,6 +467,8 @@ SET ROLE regress_pgmqc_nobody;
 SELECT queue_name, max_deliveries, dead_letter_queue FROM pgmq_c.list_queues()
  WHERE queue_name LIKE 'sec\_att%' ORDER BY 1;
 SELECT group_name, max_deliveries, dead_letter_queue FROM pgmq_c.list_groups('sec_att_t');
+-- the group's message that was marked dead and stayed is delivered again
+SELECT message, read_ct FROM pgmq_c.read_group('sec_att_t', 'g', '1 hour', 10);
 RESET ROLE;
 REVOKE EXECUTE ON FUNCTION pgmq_c.create_queue, pgmq_c.create_topic FROM regress_pgmqc_nobody;
 

@@ -30,6 +30,7 @@
 
 #include "pgmq_c.h"
 #include "common/guarded.h"
+#include "common/security.h"
 
 /* each failure is reported at most once per this interval */
 #define REPORT_INTERVAL_MS	60000
@@ -83,6 +84,13 @@ pgmqc_run_guarded(void (*fn) (void *arg), void *arg)
 		RollbackAndReleaseCurrentSubTransaction();
 		MemoryContextSwitchTo(oldcontext);
 		CurrentResourceOwner = oldowner;
+
+		/*
+		 * A short lock_timeout the step set for itself in the worker
+		 * (pgmqc_lock_timeout_begin) is not undone by the rollback there:
+		 * back to the worker's own.
+		 */
+		pgmqc_worker_lock_timeout_reset();
 	}
 	PG_END_TRY();
 	return edata;

@@ -337,6 +337,16 @@ void
 pgmqc_lock_timeout_end(int level)
 {
 	AtEOXact_GUC(true, level);
+	pgmqc_worker_lock_timeout_reset();
+}
+
+/*
+ * In the worker, its pinned lock_timeout again (after a step that set a
+ * shorter one failed before pgmqc_lock_timeout_end); elsewhere nothing.
+ */
+void
+pgmqc_worker_lock_timeout_reset(void)
+{
 	if (MyBackendType == B_BG_WORKER)
 		(void) set_config_option("lock_timeout", PGMQC_WORKER_LOCK_TIMEOUT,
 								 PGC_SUSET, PGC_S_OVERRIDE, GUC_ACTION_SET,

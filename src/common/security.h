@@ -100,6 +100,7 @@ extern void pgmqc_unpin_ddl_settings(int level);
 extern void pgmqc_pin_worker_settings(void);
 extern int	pgmqc_lock_timeout_begin(const char *value);
 extern void pgmqc_lock_timeout_end(int level);
+extern void pgmqc_worker_lock_timeout_reset(void);
 
 /*
  * Per-queue privileges (access.c).  pgmqc_open looks a queue or topic up

@@ -178,12 +178,17 @@ typedef struct StatementDef
 	"COALESCE((SELECT msg_id FROM " table " WHERE msg_id OPERATOR(pg_catalog.>=) $1 " \
 	"ORDER BY msg_id OFFSET 999 LIMIT 1), 9223372036854775807) "
 
-/* the first $3 dead messages (read $2 times, visible) at the head, locked */
+/*
+ * the first $3 dead messages (read $2 times, visible) at the head, locked;
+ * also those a claim marked dead (vt infinity) whose move did not happen (a
+ * group's, while its topic's owner may not send to the dead-letter queue)
+ */
 #define DEAD_LETTER_IDS(table) \
 	"SELECT pg_catalog.array_agg(s.msg_id) FROM (SELECT msg_id FROM " table " " \
 	"WHERE " HEAD_WINDOW(table) \
 	"AND read_ct OPERATOR(pg_catalog.>=) $2 " \
-	"AND vt OPERATOR(pg_catalog.<=) pg_catalog.clock_timestamp() " \
+	"AND (vt OPERATOR(pg_catalog.<=) pg_catalog.clock_timestamp() " \
+	" OR vt OPERATOR(pg_catalog.=) 'infinity'::pg_catalog.timestamptz) " \
 	"ORDER BY msg_id LIMIT $3 FOR UPDATE SKIP LOCKED) s"
 
 /*
@@ -1424,6 +1429,17 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		"FROM pgmq_c.groups g JOIN pgmq_c.queues t ON t.queue_id OPERATOR(pg_catalog.=) g.topic_id "
 		"WHERE g.dead_letter_queue_id OPERATOR(pg_catalog.=) $1",
 		1, {INT4OID}
+	},
+
+	/*
+	 * a group's messages marked dead and left in place (its topic's owner
+	 * could not send to the dead-letter queue), delivered again
+	 */
+	[STMT_GROUP_RELEASE_DEAD] = {
+		RUN_ONCE,
+		"UPDATE {group} SET vt = pg_catalog.clock_timestamp() "
+		"WHERE vt OPERATOR(pg_catalog.=) 'infinity'::pg_catalog.timestamptz",
+		0, {InvalidOid}
 	},
 
 	/*

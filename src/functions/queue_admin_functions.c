@@ -104,10 +104,10 @@ typedef struct DeadLetterUser
 	Oid			owner;			/* of the queue or topic */
 	int32		source_id;		/* the queue's or topic's id */
 	int32		group_id;		/* 0 for a queue */
-}			DeadLetterUser;
+} DeadLetterUser;
 
 static int
-dead_letter_users(PgmqcQueue *queue, DeadLetterUser * *users)
+dead_letter_users(PgmqcQueue *queue, DeadLetterUser **users)
 {
 	Datum		arg = Int32GetDatum(queue->queue_id);
 	uint64		n;
@@ -170,7 +170,9 @@ check_no_dead_letter_users(PgmqcQueue *queue)
 /*
  * The drop goes ahead: the queues and groups that still name the queue as
  * their dead-letter queue (their owners may not send to it) forget it, and
- * their backends read their settings again.
+ * their backends read their settings again.  A group's messages that were
+ * marked dead but stayed (common/dead_letters.c) are delivered again: the
+ * group has no max_deliveries any more.
  */
 static void
 forget_dead_letter_users(PgmqcQueue *queue)
@@ -190,8 +192,16 @@ forget_dead_letter_users(PgmqcQueue *queue)
 		relid = users[i].group_id != 0 ?
 			pgmqc_relation_oid(REL_GROUP, users[i].group_id, 0) :
 			pgmqc_relation_oid(REL_MESSAGES, users[i].source_id, 0);
-		if (OidIsValid(relid))
-			CacheInvalidateRelcacheByRelid(relid);
+		if (!OidIsValid(relid))
+			continue;
+		if (users[i].group_id != 0)
+		{
+			PgmqcStatementTarget target = {users[i].source_id, users[i].group_id, -1, 0};
+
+			(void) pgmqc_run_once(STMT_GROUP_RELEASE_DEAD, &target, NULL, NULL,
+								  SPI_OK_UPDATE);
+		}
+		CacheInvalidateRelcacheByRelid(relid);
 	}
 }
 

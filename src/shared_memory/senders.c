@@ -70,7 +70,7 @@ static int	nmine = 0;
 
 /* Is entry e a sender to the queue or topic queue_id of this database? */
 static inline bool
-sender_of(const PgmqcSender * e, int32 queue_id)
+sender_of(const PgmqcSender *e, int32 queue_id)
 {
 	return e->queue_id == queue_id && e->database == MyDatabaseId;
 }
@@ -297,23 +297,48 @@ pgmqc_senders_recovered_pending(void)
 }
 
 /*
+ * The slot's overflow XID when senders of the queue or topic queue_id may
+ * have gone unrecorded, else InvalidTransactionId.  Under senders_lock.
+ */
+static TransactionId
+overflow_of(PgmqcSlot *slot, int32 queue_id)
+{
+	TransactionId overflow = slot->overflow_xid;
+
+	if (TransactionIdIsValid(overflow) &&
+		slot->overflow_queue_id != PGMQC_OVERFLOW_MIXED &&
+		(slot->overflow_queue_id != queue_id ||
+		 slot->overflow_database != MyDatabaseId))
+		return InvalidTransactionId;
+	return overflow;
+}
+
+/* Did senders of queue_id go unrecorded in its slot (an overflow)? */
+bool
+pgmqc_senders_overflowed(int32 queue_id)
+{
+	PgmqcSlot  *slot = pgmqc_slot(queue_id);
+	TransactionId overflow;
+
+	SpinLockAcquire(&slot->senders_lock);
+	overflow = overflow_of(slot, queue_id);
+	SpinLockRelease(&slot->senders_lock);
+	return TransactionIdIsValid(overflow);
+}
+
+/*
  * A copy of the senders recorded in slot, into entries; returns the slot's
  * overflow XID when senders of the queue or topic queue_id may have gone
  * unrecorded (InvalidTransactionId otherwise).
  */
 static TransactionId
-read_senders(PgmqcSlot *slot, int32 queue_id, PgmqcSender * entries)
+read_senders(PgmqcSlot *slot, int32 queue_id, PgmqcSender *entries)
 {
 	TransactionId overflow;
 
 	SpinLockAcquire(&slot->senders_lock);
 	memcpy(entries, slot->senders, sizeof(PgmqcSender) * PGMQC_SLOT_SENDERS);
-	overflow = slot->overflow_xid;
-	if (TransactionIdIsValid(overflow) &&
-		slot->overflow_queue_id != PGMQC_OVERFLOW_MIXED &&
-		(slot->overflow_queue_id != queue_id ||
-		 slot->overflow_database != MyDatabaseId))
-		overflow = InvalidTransactionId;
+	overflow = overflow_of(slot, queue_id);
 	SpinLockRelease(&slot->senders_lock);
 	return overflow;
 }
@@ -324,7 +349,7 @@ read_senders(PgmqcSlot *slot, int32 queue_id, PgmqcSender * entries)
  * none.
  */
 static TransactionId
-sender_in_progress(const PgmqcSender * entries, int32 queue_id,
+sender_in_progress(const PgmqcSender *entries, int32 queue_id,
 				   TransactionId xid)
 {
 	int			i;

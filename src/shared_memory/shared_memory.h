@@ -78,7 +78,7 @@ typedef struct PgmqcSender
 	TransactionId xid;			/* InvalidTransactionId: a free entry */
 	Oid			database;
 	int32		queue_id;
-}			PgmqcSender;
+} PgmqcSender;
 
 /* PgmqcSlot.overflow_queue_id when senders of several queues overflowed */
 #define PGMQC_OVERFLOW_MIXED	(-1)
@@ -245,6 +245,7 @@ extern bool pgmqc_senders_ended_before(int32 topic_id, TransactionId xid);
 extern TransactionId pgmqc_sender_in_progress_before(int32 topic_id,
 													 TransactionId xid);
 extern bool pgmqc_senders_recovered_pending(void);
+extern bool pgmqc_senders_overflowed(int32 queue_id);
 
 /* shared_watermarks.c: a queue's low watermark, shared by its readers */
 extern int64 pgmqc_shared_watermark_exchange(int32 queue_id, Oid relid,

@@ -87,21 +87,16 @@ ms_until(TimestampTz until)
 }
 
 /*
- * Can the slot's readers not tell its senders apart (senders.c): a senders
- * overflow, or transactions recovered in the prepared state that may run?
- * Then something they wait for may end without waking them.
+ * Can queue_id's readers not tell its senders apart (senders.c): an
+ * overflow of its slot's senders that covers it, or transactions recovered
+ * in the prepared state that may run?  Then something they wait for may
+ * end without waking them.
  */
 static bool
-senders_unclear(PgmqcSlot *slot)
+senders_unclear(int32 queue_id)
 {
-	bool		overflow;
-
-	if (pgmqc_senders_recovered_pending())
-		return true;
-	SpinLockAcquire(&slot->senders_lock);
-	overflow = TransactionIdIsValid(slot->overflow_xid);
-	SpinLockRelease(&slot->senders_lock);
-	return overflow;
+	return pgmqc_senders_recovered_pending() ||
+		pgmqc_senders_overflowed(queue_id);
 }
 
 /*
@@ -110,11 +105,11 @@ senders_unclear(PgmqcSlot *slot)
  * sleeper needs no periodic checks: whatever matters wakes it.
  */
 static bool
-checks_needed(PgmqcSlot *slot)
+checks_needed(int32 queue_id)
 {
 	PgmqcDbWorker *worker = pgmqc_my_worker(false);
 
-	return worker == NULL || worker->pid == 0 || senders_unclear(slot);
+	return worker == NULL || worker->pid == 0 || senders_unclear(queue_id);
 }
 
 /*
@@ -122,10 +117,10 @@ checks_needed(PgmqcSlot *slot)
  * passed that nobody woke it for, or unclear senders?
  */
 static bool
-reason_to_look(PgmqcSlot *slot, TimestampTz now)
+reason_to_look(PgmqcSlot *slot, int32 queue_id, TimestampTz now)
 {
 	return (int64) pg_atomic_read_u64(&slot->next_due) <= now ||
-		senders_unclear(slot);
+		senders_unclear(queue_id);
 }
 
 /*
@@ -143,8 +138,8 @@ pgmqc_slot_quiet(int32 queue_id, uint64 seen)
 		return false;
 	slot = pgmqc_slot(queue_id);
 	return pg_atomic_read_u64(&slot->generation) == seen &&
-		!checks_needed(slot) &&
-		!reason_to_look(slot, GetCurrentTimestamp());
+		!checks_needed(queue_id) &&
+		!reason_to_look(slot, queue_id, GetCurrentTimestamp());
 }
 
 /*
@@ -245,7 +240,8 @@ count_sleeper(PgmqcSlot *slot)
 		before_shmem_exit(uncount_sleeper_at_exit, (Datum) 0);
 		exit_callback = true;
 	}
-	Assert(counted_slot == NULL);
+	/* counted still if an error came between counting and the sleep */
+	uncount_sleeper();
 	pg_atomic_fetch_add_u32(&slot->waiters, 1);
 	counted_slot = slot;
 }
@@ -336,7 +332,7 @@ pgmqc_sleep(int32 queue_id, uint64 seen, TimestampTz until, bool probed)
 			asked = true;
 		}
 		timeout = ms_until(probing ? until : Min(until, slice_end));
-		if (checks_needed(slot))
+		if (checks_needed(queue_id))
 			timeout = Min(timeout, CHECK_INTERVAL_MS);
 		timed_sleep(slot, timeout);
 
@@ -347,7 +343,7 @@ pgmqc_sleep(int32 queue_id, uint64 seen, TimestampTz until, bool probed)
 			return true;
 		if (now >= until)
 			return false;
-		if (reason_to_look(slot, now))
+		if (reason_to_look(slot, queue_id, now))
 			return true;
 	}
 }

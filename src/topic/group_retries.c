@@ -37,8 +37,11 @@
  * to its dead-letter queue.  Returns how many were sent; a message the
  * topic no longer holds is only removed from the group.  While the topic's
  * owner may not send to the dead-letter queue (a group has no archive to
- * fall back on) they stay in the group, never delivered again, until it
- * may or the setting changes.  In a topic with
+ * fall back on) they stay in the group, marked dead (vt infinity), never
+ * delivered: the next move once the owner may send again or the group names
+ * another dead-letter queue takes them (STMT_GROUP_DEAD_LETTER_IDS picks
+ * such rows), and a drop of the dead-letter queue gives them back to the
+ * group (queue_admin_functions.c).  In a topic with
  * ordering keys the next message of a dead message's key may be claimed
  * once this commits: the topic's readers wake then.
  */

@@ -383,7 +383,17 @@ pgmqc_worker_main(Datum main_arg)
 	pgmqc_pin_worker_settings();
 	pgstat_report_appname("pgmq_c worker");
 
+	/*
+	 * While this connected, a backend of another database may have taken the
+	 * entry, had it looked dormant (pgmqc_my_worker: not wanted any more, no
+	 * pid yet): then it is not ours to fill in.
+	 */
 	SpinLockAcquire(&pgmqc_shared->mutex);
+	if (my_entry->dboid != dboid)
+	{
+		SpinLockRelease(&pgmqc_shared->mutex);
+		proc_exit(0);
+	}
 	my_entry->connecting = false;
 	my_entry->pid = MyProcPid;
 	my_entry->latch = MyLatch;
