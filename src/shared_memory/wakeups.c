@@ -435,7 +435,11 @@ pgmqc_wake_due_slots(TimestampTz now, bool *fired)
 		seen_fired[i] = count;
 	}
 
-	/* the other databases' workers look at the slots that came due */
+	/*
+	 * The other databases' workers look at the slots that came due: those
+	 * whose timer is set for later than now (they planned their sleep before
+	 * this due time existed); the others wake now anyway.
+	 */
 	if (woke_any)
 	{
 		Latch	   *latches[PGMQC_MAX_DATABASES];
@@ -444,9 +448,11 @@ pgmqc_wake_due_slots(TimestampTz now, bool *fired)
 		SpinLockAcquire(&pgmqc_shared->mutex);
 		for (i = 0; i < PGMQC_MAX_DATABASES; i++)
 		{
-			Latch	   *latch = pgmqc_shared->workers[i].latch;
+			PgmqcDbWorker *w = &pgmqc_shared->workers[i];
+			Latch	   *latch = w->latch;
 
-			if (latch != NULL && latch != MyLatch)
+			if (latch != NULL && latch != MyLatch &&
+				(int64) pg_atomic_read_u64(&w->timer) > now)
 				latches[n++] = latch;
 		}
 		SpinLockRelease(&pgmqc_shared->mutex);
