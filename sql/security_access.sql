@@ -470,6 +470,38 @@ SELECT group_name, max_deliveries, dead_letter_queue FROM pgmq_c.list_groups('se
 -- the group's message that was marked dead and stayed is delivered again
 SELECT message, read_ct FROM pgmq_c.read_group('sec_att_t', 'g', '1 hour', 10);
 RESET ROLE;
+-- a group's dead message that stayed while its owner could not send moves
+-- to the dead-letter queue once it may again
+SET ROLE regress_pgmqc_owner;
+SELECT pgmq_c.create_queue('sec_inbox3');
+SELECT pgmq_c.grant_access('sec_inbox3', 'public', '{send}');
+SET ROLE regress_pgmqc_nobody;
+SELECT pgmq_c.create_topic('sec_att_t3');
+SELECT pgmq_c.create_group('sec_att_t3', 'g', 'earliest', max_deliveries => 1, dead_letter_queue => 'sec_inbox3');
+SET ROLE regress_pgmqc_owner;
+SELECT pgmq_c.revoke_access('sec_inbox3', 'public', '{send}');
+SET ROLE regress_pgmqc_nobody;
+SELECT pgmq_c.send('sec_att_t3', '{"stuck": 1}') > 0 AS sent;
+SELECT pgmq_c.nack('sec_att_t3', 'g', msg_id) AS dead FROM pgmq_c.read_group('sec_att_t3', 'g', '1 hour', 1);
+SET ROLE regress_pgmqc_owner;
+SELECT count(*) AS in_inbox3 FROM pgmq_c.read('sec_inbox3', '0', 10);
+SELECT pgmq_c.grant_access('sec_inbox3', 'public', '{send}');
+SET ROLE regress_pgmqc_nobody;
+-- a read of the group (or the worker's pass, within a second) moves it
+SELECT count(*) AS delivered FROM pgmq_c.read_group('sec_att_t3', 'g', '1 hour', 10);
+SET ROLE regress_pgmqc_owner;
+DO $$
+BEGIN
+	FOR i IN 1..100 LOOP
+		EXIT WHEN (SELECT queue_length FROM pgmq_c.metrics('sec_inbox3')) > 0;
+		PERFORM pg_sleep(0.1);
+	END LOOP;
+END $$;
+SELECT message, headers->'pgmq_c_dead_letter'->>'topic' AS topic
+  FROM pgmq_c.read('sec_inbox3', '0', 10);
+SET ROLE regress_pgmqc_nobody;
+SELECT pgmq_c.drop_topic('sec_att_t3');
+RESET ROLE;
 REVOKE EXECUTE ON FUNCTION pgmq_c.create_queue, pgmq_c.create_topic FROM regress_pgmqc_nobody;
 
 -- clean up: queues and topics (the superuser may drop them all), then roles
