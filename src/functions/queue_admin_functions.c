@@ -148,22 +148,23 @@ check_no_dead_letter_users(PgmqcQueue *queue)
 
 	for (i = 0; i < n; i++)
 	{
+		bool		named;
+
 		if ((pgmqc_role_access_mask(queue->queue_id, queue->owner, users[i].owner) &
 			 PGMQC_PRIV_SEND) == 0)
 			continue;
-		if (pgmqc_access_mask_by_id(users[i].source_id, users[i].owner) != 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_DEPENDENT_OBJECTS_STILL_EXIST),
-					 errmsg("queue \"%s\" is a dead-letter queue", queue->name),
-					 errdetail("It is the dead-letter queue of %s.", users[i].label),
-					 users[i].owner == queue->owner ?
-					 errhint("Clear that setting first with pgmq_c.alter_queue() or pgmq_c.alter_group() and dead_letter_queue => ''.") :
-					 errhint("Clear that setting first with pgmq_c.alter_queue() or pgmq_c.alter_group() and dead_letter_queue => '', or revoke the \"send\" privilege on this queue from its owner.")));
+		named = pgmqc_access_mask_by_id(users[i].source_id, users[i].owner) != 0;
 		ereport(ERROR,
 				(errcode(ERRCODE_DEPENDENT_OBJECTS_STILL_EXIST),
 				 errmsg("queue \"%s\" is a dead-letter queue", queue->name),
+				 named ?
+				 errdetail("It is the dead-letter queue of %s.", users[i].label) :
 				 errdetail("It is the dead-letter queue of a queue or consumer group you hold no privilege on, whose owner may send to it."),
-				 errhint("Revoke the \"send\" privilege on this queue (pgmq_c.revoke_access()) from the role you granted it to, then drop it.")));
+				 !named ?
+				 errhint("Revoke the \"send\" privilege on this queue (pgmq_c.revoke_access()) from the role you granted it to, then drop it.") :
+				 users[i].owner == queue->owner ?
+				 errhint("Clear that setting first with pgmq_c.alter_queue() or pgmq_c.alter_group() and dead_letter_queue => ''.") :
+				 errhint("Clear that setting first with pgmq_c.alter_queue() or pgmq_c.alter_group() and dead_letter_queue => '', or revoke the \"send\" privilege on this queue from its owner.")));
 	}
 }
 
