@@ -320,7 +320,18 @@ GRANT EXECUTE ON FUNCTION pgmq_c.create_topic(text, interval, bigint, interval) 
 -- acknowledge: the procedures too keep what a DBA granted or revoked
 REVOKE EXECUTE ON PROCEDURE pgmq_c.receive(text, interval, integer, interval, pgmq_c.message[]) FROM PUBLIC;
 GRANT EXECUTE ON PROCEDURE pgmq_c.receive(text, interval, integer, interval, pgmq_c.message[]) TO regress_up_other;
+-- the update rewrites table comments as the superuser: functions a
+-- non-superuser planted where the caller's search path would find them
+-- (closer matches for a name argument than pg_catalog's) never run
+SET ROLE regress_up_creator;
+CREATE FUNCTION regress_up_own.regexp_match(name, text) RETURNS text[]
+  LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'planted regexp_match ran'; END $$;
+CREATE FUNCTION regress_up_own.format(text, name, text) RETURNS text
+  LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'planted format ran'; END $$;
+RESET ROLE;
+SET search_path = regress_up_own, public;
 ALTER EXTENSION pgmq_c UPDATE TO '0.8.0';
+RESET search_path;
 SELECT extversion FROM pg_extension WHERE extname = 'pgmq_c';
 SELECT has_function_privilege('regress_up_other', 'pgmq_c.create_queue(text, interval, integer, text, interval, interval, interval, interval, text)', 'EXECUTE') AS other_creates,
        has_function_privilege('regress_Up_Mixed', 'pgmq_c.create_queue(text, interval, integer, text, interval, interval, interval, interval, text)', 'EXECUTE') AS mixed_case_creates,
