@@ -414,6 +414,7 @@ pgmqc_lookup_kind(const char *name, char kind, bool missing_ok)
 	int32		queue_id;
 	char		found_kind;
 	char		relname[NAMEDATALEN];
+	Oid			relid;
 
 	entry = hash_search(queue_cache, name, HASH_FIND, NULL);
 	if (entry != NULL && entry->cache.valid)
@@ -438,6 +439,10 @@ pgmqc_lookup_kind(const char *name, char kind, bool missing_ok)
 	found_kind = DatumGetChar(pgmqc_column(0, LOOKUP_COL_KIND, &isnull));
 	if (kind != 0 && found_kind != kind)
 		wrong_kind(name, found_kind);
+	pgmqc_relation_name(relname,
+						found_kind == PGMQC_KIND_TOPIC ? REL_LOG : REL_MESSAGES,
+						queue_id, 0);
+	relid = get_relname_relid(relname, get_namespace_oid("pgmq_c", false));
 
 	if (entry == NULL)
 	{
@@ -448,9 +453,13 @@ pgmqc_lookup_kind(const char *name, char kind, bool missing_ok)
 		reset_queue(entry);
 		entry->queue_id = queue_id;
 	}
-	else if (entry->queue_id != queue_id)
+	else if (entry->queue_id != queue_id || entry->cache.relid != relid)
 	{
-		/* dropped and created again: nothing of the old queue applies */
+		/*
+		 * Dropped and created again: nothing of the old queue applies, its
+		 * watermark least of all.  The id alone does not tell: DROP
+		 * EXTENSION, or a restore with --clean, makes ids start again.
+		 */
 		reset_queue(entry);
 		entry->queue_id = queue_id;
 	}
@@ -496,11 +505,7 @@ pgmqc_lookup_kind(const char *name, char kind, bool missing_ok)
 			entry->archive_retention = *DatumGetIntervalP(retention);
 	}
 
-	pgmqc_relation_name(relname,
-						found_kind == PGMQC_KIND_TOPIC ? REL_LOG : REL_MESSAGES,
-						queue_id, 0);
-	entry->cache.relid = get_relname_relid(relname,
-										   get_namespace_oid("pgmq_c", false));
+	entry->cache.relid = relid;
 	if (!OidIsValid(entry->cache.relid))
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_CORRUPTED),
@@ -599,6 +604,7 @@ pgmqc_group_lookup(PgmqcQueue *topic, const char *name, bool missing_ok)
 	int32		group_id;
 	Datum		filter;
 	char		relname[NAMEDATALEN];
+	Oid			relid;
 
 	memset(&key, 0, sizeof(key));
 	key.topic_id = topic->queue_id;
@@ -628,6 +634,8 @@ pgmqc_group_lookup(PgmqcQueue *topic, const char *name, bool missing_ok)
 				 errhint("Create it with pgmq_c.create_group().")));
 	}
 	group_id = DatumGetInt32(pgmqc_column(0, LOOKUP_GROUP_COL_GROUP_ID, &isnull));
+	pgmqc_relation_name(relname, REL_GROUP, group_id, 0);
+	relid = get_relname_relid(relname, get_namespace_oid("pgmq_c", false));
 
 	if (entry == NULL)
 	{
@@ -641,8 +649,11 @@ pgmqc_group_lookup(PgmqcQueue *topic, const char *name, bool missing_ok)
 	}
 	else
 	{
-		/* the filter may have changed; a re-created group starts afresh */
-		if (entry->group_id != group_id)
+		/*
+		 * The filter may have changed; a re-created group starts afresh (by
+		 * its table: ids start again after DROP EXTENSION)
+		 */
+		if (entry->group_id != group_id || entry->cache.relid != relid)
 		{
 			reset_group(entry);
 			entry->group_id = group_id;
@@ -666,9 +677,7 @@ pgmqc_group_lookup(PgmqcQueue *topic, const char *name, bool missing_ok)
 	}
 	read_retry_policy(&entry->retry, LOOKUP_GROUP_COL_MAX_DELIVERIES);
 
-	pgmqc_relation_name(relname, REL_GROUP, group_id, 0);
-	entry->cache.relid = get_relname_relid(relname,
-										   get_namespace_oid("pgmq_c", false));
+	entry->cache.relid = relid;
 	if (!OidIsValid(entry->cache.relid))
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_CORRUPTED),

@@ -99,6 +99,20 @@ pgmqc_queue_advance_watermark(PgmqcQueue *queue)
 	queue->candidate_xid = XidFromFullTransactionId(ReadNextFullTransactionId());
 	queue->has_candidate = true;
 
+	/*
+	 * Ids drawn from now on would be below the watermark: the sequence was
+	 * moved back (setval, ALTER SEQUENCE RESTART, TRUNCATE ... RESTART
+	 * IDENTITY).  What this backend and the others knew no longer holds:
+	 * start again from the bottom.
+	 */
+	if (queue->candidate_id + 1 < current)
+	{
+		memset(watermark, 0, sizeof(*watermark));
+		pgmqc_shared_watermark_forget(queue->queue_id, queue->cache.relid);
+		queue->settled_through = 0;
+		current = 0;
+	}
+
 	/* the smallest msg_id still present, in one snapshot */
 	arg = Int64GetDatum(current);
 	pgmqc_queue_run(queue, queue->has_keys ? STMT_WATERMARK_SCAN : STMT_WATERMARK_SCAN_0_6,

@@ -250,6 +250,7 @@ extern bool pgmqc_senders_overflowed(int32 queue_id);
 /* shared_watermarks.c: a queue's low watermark, shared by its readers */
 extern int64 pgmqc_shared_watermark_exchange(int32 queue_id, Oid relid,
 											 int64 mine);
+extern void pgmqc_shared_watermark_forget(int32 queue_id, Oid relid);
 extern int64 pgmqc_shared_claim_front(int32 queue_id, Oid relid);
 extern void pgmqc_shared_claim_front_raise(int32 queue_id, Oid relid,
 										   int64 claimed);

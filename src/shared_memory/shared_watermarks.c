@@ -77,6 +77,27 @@ pgmqc_shared_watermark_exchange(int32 queue_id, Oid relid, int64 mine)
 	return shared;
 }
 
+/*
+ * Forget the watermark of table relid of queue queue_id, known to be wrong
+ * (its sequence was moved back): the next backend to publish starts over.
+ */
+void
+pgmqc_shared_watermark_forget(int32 queue_id, Oid relid)
+{
+	PgmqcSlot  *slot;
+
+	if (pgmqc_shared == NULL)
+		return;
+	slot = pgmqc_slot(queue_id);
+	SpinLockAcquire(&slot->senders_lock);
+	if (slot->watermark_database == MyDatabaseId &&
+		slot->watermark_relid == relid)
+		slot->watermark = 0;
+	if (slot->front_database == MyDatabaseId && slot->front_relid == relid)
+		slot->front = 0;
+	SpinLockRelease(&slot->senders_lock);
+}
+
 /* The claim front of table relid of queue (or topic) queue_id; 0: none. */
 int64
 pgmqc_shared_claim_front(int32 queue_id, Oid relid)
