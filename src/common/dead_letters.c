@@ -203,7 +203,7 @@ pgmqc_send_dead_letters(const char *dead_letter_queue)
 
 	dlq = pgmqc_lookup_kind(dead_letter_queue, PGMQC_KIND_QUEUE, false);
 	memset(&no_delay, 0, sizeof(no_delay));
-	pgmqc_send_begin(dlq->queue_id, values, nulls, messages,
+	pgmqc_send_begin(dlq, values, nulls, messages,
 					 DatumGetPointer(headers), &no_delay);
 	(void) pgmqc_queue_run(dlq, STMT_SEND_BATCH, values, nulls, 0);
 	if (pgmqc_shared != NULL)

@@ -14,6 +14,7 @@
 #define PGMQC_SENDING_H
 
 #include "datatype/timestamp.h"
+#include "common/object_cache.h"
 
 /*
  * The parameters that every send statement (STMT_SEND*, STMT_TOPIC_SEND*)
@@ -27,8 +28,8 @@ typedef enum PgmqcSendArgument
 	SEND_NUM_ARGS
 } PgmqcSendArgument;
 
-extern void pgmqc_send_begin(int32 target_id, Datum *values, char *nulls,
-							 Datum messages, Pointer headers,
+extern void pgmqc_send_begin(PgmqcQueue *target, Datum *values,
+							 char *nulls, Datum messages, Pointer headers,
 							 Interval *delay);
 
 #endif							/* PGMQC_SENDING_H */

@@ -108,7 +108,7 @@ pgmqc_queue_send_keyed(PgmqcQueue *queue, ArrayType *messages,
 	int			new_heads;
 
 	pgmqc_queue_check_keys(queue);
-	pgmqc_send_begin(queue->queue_id, values, nulls,
+	pgmqc_send_begin(queue, values, nulls,
 					 PointerGetDatum(messages), (Pointer) headers, delay);
 
 	/* count the keys' messages, waiting for the other sends of the keys */

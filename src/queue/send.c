@@ -162,7 +162,7 @@ pgmqc_queue_send(PgmqcQueue *queue, Jsonb *message, Jsonb *headers,
 	bool		isnull;
 	int64		msg_id;
 
-	pgmqc_send_begin(queue->queue_id, values, nulls, JsonbPGetDatum(message),
+	pgmqc_send_begin(queue, values, nulls, JsonbPGetDatum(message),
 					 (Pointer) headers, delay);
 	if (!pgmqc_interval_is_zero(delay) || !OidIsValid(queue->sequence_relid) ||
 		(msg_id = send_direct(queue, message, headers)) < 0)
@@ -188,7 +188,7 @@ pgmqc_queue_send_batch(PgmqcQueue *queue, ArrayType *messages,
 	Datum		values[SEND_NUM_ARGS];
 	char		nulls[SEND_NUM_ARGS];
 
-	pgmqc_send_begin(queue->queue_id, values, nulls,
+	pgmqc_send_begin(queue, values, nulls,
 					 PointerGetDatum(messages), (Pointer) headers, delay);
 	return pgmqc_queue_run(queue,
 						   pgmqc_interval_is_zero(delay) ?
