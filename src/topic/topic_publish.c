@@ -31,10 +31,12 @@
 
 #include "access/table.h"
 #include "access/xact.h"
+#include "catalog/partition.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "utils/builtins.h"
 #include "utils/fmgrprotos.h"
+#include "utils/lsyscache.h"
 #include "utils/rel.h"
 
 #include "pgmq_c.h"
@@ -54,7 +56,31 @@ static SPIPlanPtr
 partition_plan(PgmqcQueue *topic, int64 msg_id)
 {
 	int64		partition = msg_id / topic->partition_size;
-	SPIPlanPtr	plan = pgmqc_partition_send_plan(topic, partition);
+	Oid			relid = pgmqc_relation_oid(REL_LOG_PARTITION, topic->queue_id,
+										   partition);
+	SPIPlanPtr	plan;
+
+	/*
+	 * A partition detached by hand still has its name: a row written there
+	 * would be in no group's reach.  Refuse as routing through the log would
+	 * (send_batch does).
+	 */
+	if (OidIsValid(relid) &&
+		!(get_rel_relispartition(relid) &&
+#if PG_VERSION_NUM >= 140000
+		  get_partition_parent(relid, true) == topic->cache.relid
+#else
+		  get_partition_parent(relid) == topic->cache.relid
+#endif
+		  ))
+		ereport(ERROR,
+				(errcode(ERRCODE_CHECK_VIOLATION),
+				 errmsg("no partition of relation \"%s\" found for row",
+						get_rel_name(topic->cache.relid)),
+				 errdetail("Table \"pgmq_c.%s\", where msg_id " INT64_FORMAT " of topic \"%s\" belongs, is not a partition of the topic's log.",
+						   get_rel_name(relid), msg_id, topic->name),
+				 errhint("Attach it again with ALTER TABLE ... ATTACH PARTITION, or drop it.")));
+	plan = pgmqc_partition_send_plan(topic, partition);
 
 	if (plan != NULL)
 		return plan;
@@ -183,7 +209,7 @@ begin_publish(PgmqcQueue *topic, Datum *values, char *nulls, Datum messages,
 	 * error in this send, it must wake their readers.
 	 */
 	pgmqc_wake_on_abort(topic->queue_id, PGMQC_WAKE_ALL);
-	pgmqc_send_begin(topic->queue_id, values, nulls, messages, headers, delay);
+	pgmqc_send_begin(topic, values, nulls, messages, headers, delay);
 	if (pgmqc_interval_is_zero(delay))
 		nulls[SEND_ARG_DELAY] = 'n';
 	pgmqc_topic_before_send(topic, count);
