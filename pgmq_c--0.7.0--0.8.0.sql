@@ -220,6 +220,11 @@ CREATE TABLE pgmq_c.retired_names (
 	next_msg_id	bigint NOT NULL
 );
 SELECT pg_catalog.pg_extension_config_dump('pgmq_c.retired_names', '');
+
+-- The deduplication ids kept in the default partition (sent before the
+-- worker made the day's partition, or without a worker) go with a dump, as
+-- those of the day partitions (ordinary tables) do.
+SELECT pg_catalog.pg_extension_config_dump('pgmq_c.dedup_ids_default', '');
 REVOKE ALL ON pgmq_c.retired_names FROM PUBLIC;
 COMMENT ON TABLE pgmq_c.retired_names IS 'pgmq_c: where a queue or topic made again under the name of a dropped one starts its msg_ids';
 

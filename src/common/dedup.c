@@ -194,16 +194,22 @@ open_partition(Oid relid, DedupPartition *part)
 								   DEDUP_NATTS) &&
 		pgmqc_direct_heap_plain(part->heap);
 
-	/* the index that serves lookups; every index must take direct inserts */
+	/*
+	 * The index that serves lookups; every index must take direct inserts. An
+	 * index being made or remade concurrently (CREATE INDEX or REINDEX
+	 * CONCURRENTLY) takes them as the executor gives them: none while it is
+	 * not ready, every one once it is, before it is valid
+	 * (pgmqc_direct_insert does so); it serves no lookup until it is valid.
+	 */
 	indexes = plain ? RelationGetIndexList(part->heap) : NIL;
 	foreach(lc, indexes)
 	{
 		Relation	index = index_open(lfirst_oid(lc), RowExclusiveLock);
 		Form_pg_index form = index->rd_index;
 
-		plain = pgmqc_direct_index_plain(index);
-		if (plain && part->index == NULL &&
-			index->rd_rel->relam == BTREE_AM_OID &&
+		plain = pgmqc_direct_index_insertable(index);
+		if (plain && part->index == NULL && form->indisvalid &&
+			form->indisready && index->rd_rel->relam == BTREE_AM_OID &&
 			form->indnkeyatts >= 2 &&
 			form->indkey.values[0] == DEDUP_ATT_QUEUE_ID &&
 			form->indkey.values[1] == DEDUP_ATT_DEDUP_ID &&
@@ -479,6 +485,7 @@ pgmqc_dedup_maintain(void)
 	bool		isnull;
 	char	  **expired;
 	int			dropped = 0;
+	int64		objects;
 	int			n;
 	int			i;
 	int64		day;
@@ -487,6 +494,7 @@ pgmqc_dedup_maintain(void)
 	(void) pgmqc_run_catalog(STMT_DEDUP_LONGEST_WINDOW, NULL, NULL, 1);
 	cutoff = now - (pgmqc_ts_plus(now, DatumGetIntervalP(pgmqc_column(0, VALUE_COL,
 																	  &isnull))) - now);
+	objects = pgmqc_column_int64(0, LONGEST_WINDOW_COL_OBJECTS, &isnull);
 
 	n = pgmqc_run_catalog(STMT_DEDUP_PARTITIONS, NULL, NULL, 0);
 	expired = pgmqc_expired_days(n, cutoff, &last_day, &dropped);
@@ -494,10 +502,16 @@ pgmqc_dedup_maintain(void)
 		pgmqc_drop_relation(expired[i]);
 
 	/*
-	 * The days ahead.  Today, when its partition is missing, is made only
-	 * while the default partition holds nothing of it (else it stays there).
+	 * The days ahead, once there is a queue or topic to send ids to: not
+	 * before, so that a restore (pg_dump's CREATE TABLE of the days it
+	 * dumped, right after CREATE EXTENSION) does not race the worker for
+	 * them; the catalog's rows are restored after every table.  Today, when
+	 * its partition is missing, is made only while the default partition
+	 * holds nothing of it (else it stays there).
 	 */
-	if (last_day == today && n == 0)
+	if (objects == 0)
+		last_day = today + DEDUP_DAYS_AHEAD;
+	else if (last_day == today && n == 0)
 	{
 		arg = TimestampTzGetDatum(now - (now - SetEpochTimestamp()) %
 								  ((int64) PGMQC_DAY_SECS * USECS_PER_SEC));

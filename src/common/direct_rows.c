@@ -75,7 +75,18 @@ bool
 pgmqc_direct_index_plain(Relation index)
 {
 	return index->rd_index->indisvalid && index->rd_index->indisready &&
-		index->rd_index->indimmediate && !index->rd_index->indisexclusion;
+		pgmqc_direct_index_insertable(index);
+}
+
+/*
+ * Whether pgmqc_direct_insert() can maintain index as the executor would,
+ * whether or not it is valid and ready yet (an index being made or remade
+ * concurrently): without an exclusion constraint or deferred uniqueness.
+ */
+bool
+pgmqc_direct_index_insertable(Relation index)
+{
+	return index->rd_index->indimmediate && !index->rd_index->indisexclusion;
 }
 
 /*

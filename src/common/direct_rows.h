@@ -59,6 +59,7 @@ typedef bool (*PgmqcDirectRecheck) (TupleTableSlot *slot, void *arg);
 
 extern bool pgmqc_direct_heap_plain(Relation rel);
 extern bool pgmqc_direct_index_plain(Relation index);
+extern bool pgmqc_direct_index_insertable(Relation index);
 extern bool pgmqc_direct_index_sorts_plain(Relation rel, Relation index);
 extern bool pgmqc_direct_table_plain(Relation rel);
 extern bool pgmqc_direct_columns_named(Relation rel,

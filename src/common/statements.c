@@ -876,8 +876,8 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 	},
 	[STMT_DEDUP_LONGEST_WINDOW] = {
 		ON_CATALOG,
-		"SELECT COALESCE(pg_catalog.max(dedup_window), '5 minutes'::pg_catalog.interval) "
-		"FROM pgmq_c.queues",
+		"SELECT COALESCE(pg_catalog.max(dedup_window), '5 minutes'::pg_catalog.interval), "
+		"pg_catalog.count(*) FROM pgmq_c.queues",
 		0, {InvalidOid}, true
 	},
 

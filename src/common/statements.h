@@ -401,6 +401,12 @@ typedef enum PgmqcStatement
 /* STMT_DEDUP_PARTITIONS: as STMT_ARCHIVE_PARTITIONS */
 
 /*
+ * STMT_DEDUP_LONGEST_WINDOW: the longest dedup_window (VALUE_COL), and how
+ * many queues and topics there are
+ */
+#define LONGEST_WINDOW_COL_OBJECTS	2
+
+/*
  * STMT_NEXT_DUE, STMT_GROUP_NEXT_DUE: the next due time (VALUE_COL), and
  * how many leases it looked at, at most PGMQC_NEXT_DUE_LEASES (all there
  * are if fewer)
