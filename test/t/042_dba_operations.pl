@@ -1,0 +1,212 @@
+# 042_dba_operations.pl: what a DBA does to pgmq_c's tables and sequences
+# by hand does not hide messages, and what it cannot support is refused.
+#
+# - DROP EXTENSION pgmq_c CASCADE and CREATE EXTENSION again, in a session
+#   that had consumed messages: the queue and the group made again under
+#   their names (and ids) are read from their first message, by that
+#   session and by a new one.
+# - A queue's msg_id sequence moved back (setval, TRUNCATE ... RESTART
+#   IDENTITY) after messages were consumed: the messages sent then are read.
+# - A msg_id sequence with CACHE > 1 is refused at the send (55000), as it
+#   would hand out ids behind what readers passed.
+# - The current partition of a topic's log detached by hand: a send is
+#   refused (23514), as routing refuses a batch, and writes nothing into
+#   the detached table.
+# - REINDEX TABLE CONCURRENTLY of the day partition holding deduplication
+#   ids, held up by an older snapshot: sends with ids go on, a resent id
+#   still finds its first msg_id, and an id sent meanwhile is found after.
+# - pg_dump | psql -v ON_ERROR_STOP=1 into a new database while the worker
+#   runs: the restore does not race the worker for the day partitions of
+#   pgmq_c.dedup_ids, and the remembered ids come back.
+use strict;
+use warnings FATAL => 'all';
+use PostgreSQL::Test::Utils;
+use Test::More;
+use FindBin;
+use lib $FindBin::RealBin;
+use PgmqcTest;
+
+my $node = pgmqc_node('dba_operations', extension => 0,
+	conf => 'max_worker_processes = 20');
+
+sub sql { return $node->safe_psql($_[1] // 'postgres', $_[0]); }
+
+# Run $stmt in $db; returns the SQLSTATE of its error, or ''.
+sub sqlstate
+{
+	my ($db, $stmt) = @_;
+	my ($ret, $out, $err) = $node->psql($db,
+		"\\set VERBOSITY sqlstate\n$stmt",
+		extra_params => [ '-v', 'ON_ERROR_STOP=1' ]);
+	my ($state) = $err =~ /ERROR:  ([0-9A-Z]{5})/;
+	return $state // ($ret == 0 ? '' : "exit $ret: $err");
+}
+
+sub fresh_db
+{
+	my ($db) = @_;
+	sql("CREATE DATABASE $db");
+	sql("SET client_min_messages = warning; CREATE EXTENSION pgmq_c", $db);
+}
+
+# --- DROP EXTENSION and CREATE EXTENSION under a session that consumed
+fresh_db('recreate');
+my $out = sql(q{
+SET client_min_messages = warning;
+SELECT pgmq_c.create_queue('q');
+SELECT pgmq_c.create_topic('t');
+SELECT pgmq_c.create_group('t', 'g');
+SELECT count(pgmq_c.send('q', '{}')) FROM generate_series(1, 300);
+SELECT count(pgmq_c.send('t', '{}')) FROM generate_series(1, 300);
+-- consume all of them, reading many times, so that this backend's
+-- watermarks move far on
+DO $$
+BEGIN
+	FOR i IN 1..60 LOOP
+		PERFORM pgmq_c.delete('q', msg_id) FROM pgmq_c.read('q', '30 s', 10);
+		PERFORM pgmq_c.ack('t', 'g', msg_id) FROM pgmq_c.read_group('t', 'g', '30 s', 10);
+		PERFORM pg_sleep(0.06);
+	END LOOP;
+END $$;
+SELECT 'left', (SELECT queue_length FROM pgmq_c.metrics('q')),
+	   (SELECT count(*) FROM pgmq_c.read_group('t', 'g', '0', 10));
+DROP EXTENSION pgmq_c CASCADE;
+CREATE EXTENSION pgmq_c;
+SELECT pgmq_c.create_queue('q');
+SELECT pgmq_c.create_topic('t');
+SELECT pgmq_c.create_group('t', 'g');
+SELECT 'ids', queue_id FROM pgmq_c.queues WHERE queue_name = 'q';
+SELECT pgmq_c.send('q', '{"after": 1}'), pgmq_c.send('q', '{"after": 2}');
+SELECT pgmq_c.send('t', '{"after": 1}'), pgmq_c.send('t', '{"after": 2}');
+SELECT 'read', string_agg(msg_id::text, ',' ORDER BY msg_id) FROM pgmq_c.read('q', '1 s', 10);
+SELECT 'group', string_agg(msg_id::text, ',' ORDER BY msg_id) FROM pgmq_c.read_group('t', 'g', '1 s', 10);
+SELECT pg_sleep(1.2);
+SELECT 'again', string_agg(msg_id::text, ',' ORDER BY msg_id) FROM pgmq_c.read_group('t', 'g', '30 s', 10);
+}, 'recreate');
+like($out, qr/^left\|0\|0$/m, 'the session consumed every message first');
+like($out, qr/^ids\|1$/m, 'the queue made again got its old id');
+like($out, qr/^read\|1,2$/m,
+	'after DROP and CREATE EXTENSION the same session reads the new queue from its first message');
+like($out, qr/^group\|1,2$/m, 'and the new group from its first message');
+like($out, qr/^again\|1,2$/m, 'and gets the group\'s messages again when their leases end');
+is(sql(q{SELECT string_agg(msg_id::text, ',' ORDER BY msg_id) FROM pgmq_c.read('q', '30 s', 10)},
+		'recreate'),
+	'1,2', 'a new session reads them once their leases ended');
+
+# --- a queue's sequence moved back
+my $moved = 0;
+foreach my $move ("SELECT setval('pgmq_c.q_1_seq', 1, false)",
+	'TRUNCATE pgmq_c.q_1 RESTART IDENTITY')
+{
+	my $db = 'moved' . ++$moved;
+	fresh_db($db);
+	$out = sql(qq{
+SET client_min_messages = warning;
+SELECT pgmq_c.create_queue('q');
+SELECT 'id', queue_id FROM pgmq_c.queues WHERE queue_name = 'q';
+SELECT count(pgmq_c.send('q', '{}')) FROM generate_series(1, 300);
+DO \$\$
+BEGIN
+	FOR i IN 1..40 LOOP
+		PERFORM pgmq_c.delete('q', msg_id) FROM pgmq_c.read('q', '30 s', 10);
+		PERFORM pg_sleep(0.06);
+	END LOOP;
+END \$\$;
+$move;
+SELECT pgmq_c.send('q', '{}'), pgmq_c.send('q', '{}'), pgmq_c.send('q', '{}');
+SELECT pg_sleep(0.1);
+SELECT 'read', string_agg(msg_id::text, ',' ORDER BY msg_id) FROM pgmq_c.read('q', '30 s', 10);
+}, $db);
+	SKIP:
+	{
+		skip 'the queue did not get id 1', 1 unless $out =~ /^id\|1$/m;
+		like($out, qr/^read\|1,2,3$/m,
+			"messages sent after \"$move\" are read by the session that consumed before it");
+	}
+}
+
+# --- a sequence that caches values
+fresh_db('cached');
+sql(q{SELECT pgmq_c.create_queue('q'); SELECT pgmq_c.create_topic('t');}, 'cached');
+sql(q{ALTER SEQUENCE pgmq_c.q_1_seq CACHE 100; ALTER SEQUENCE pgmq_c.t_2_seq CACHE 100},
+	'cached');
+is(sqlstate('cached', q{SELECT pgmq_c.send('q', '{}')}), '55000',
+	'a send to a queue whose sequence caches values is refused');
+is(sqlstate('cached', q{SELECT pgmq_c.send_batch('q', ARRAY['{}'::jsonb])}), '55000',
+	'and a batch');
+is(sqlstate('cached', q{SELECT pgmq_c.send('t', '{}')}), '55000', 'and a send to a topic');
+like(
+	scalar(($node->psql('cached', q{SELECT pgmq_c.send('q', '{}')}))[2]),
+	qr/HINT:  Run ALTER SEQUENCE pgmq_c\.q_1_seq CACHE 1\./,
+	'the hint names the statement that repairs it');
+sql(q{ALTER SEQUENCE pgmq_c.q_1_seq CACHE 1}, 'cached');
+is(sql(q{SELECT pgmq_c.send('q', '{}')}, 'cached'), '1', 'CACHE 1 again: the send works');
+
+# --- the current partition of a topic's log detached
+fresh_db('detached');
+sql(q{SELECT pgmq_c.create_topic('t'); SELECT pgmq_c.create_group('t', 'g');
+	  SELECT pgmq_c.send('t', '{}');}, 'detached');
+my $part = sql(q{SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+				 WHERE i.inhparent = 'pgmq_c.t_1'::regclass ORDER BY c.relname LIMIT 1},
+	'detached');
+sql("ALTER TABLE pgmq_c.t_1 DETACH PARTITION pgmq_c.$part", 'detached');
+is(sqlstate('detached', q{SELECT pgmq_c.send('t', '{"lost": true}')}), '23514',
+	'a send whose partition was detached is refused');
+is(sqlstate('detached', q{SELECT pgmq_c.send_batch('t', ARRAY['{"lost": true}'::jsonb])}),
+	'23514', 'as a batch is');
+is(sql("SELECT count(*) FROM pgmq_c.$part WHERE message ? 'lost'", 'detached'),
+	'0', 'nothing was written into the detached table');
+
+# --- REINDEX CONCURRENTLY of the deduplication ids
+fresh_db('reindex');
+sql(q{SELECT pgmq_c.create_queue('q'); SELECT pgmq_c.send('q', '{}', dedup_id => 'a');},
+	'reindex');
+my $where = sql(q{SELECT tableoid::regclass FROM pgmq_c.dedup_ids}, 'reindex');
+my $blocker = start_psql($node, db => 'reindex', app => 'blocker',
+	sql => [ 'BEGIN ISOLATION LEVEL REPEATABLE READ; SELECT count(*) FROM pg_class; '
+		  . 'SELECT pg_sleep(4); COMMIT' ]);
+$node->poll_query_until('reindex',
+	q{SELECT count(*) = 1 FROM pg_stat_activity WHERE application_name = 'blocker'
+		AND wait_event = 'PgSleep'})
+  or die 'the blocker did not start';
+my $reindex = start_psql($node, db => 'reindex', app => 'reindex',
+	sql => ["REINDEX TABLE CONCURRENTLY $where"]);
+$node->poll_query_until('reindex',
+	q{SELECT count(*) = 1 FROM pg_index WHERE NOT indisvalid
+		AND indrelid::regclass::text LIKE 'pgmq_c.dedup_ids%'})
+  or die 'the reindex did not start';
+is(sql(q{SELECT pgmq_c.send('q', '{}', dedup_id => 'a')}, 'reindex'), '1',
+	'while the index is remade, a resent id finds its first msg_id');
+is(sql(q{SELECT pgmq_c.send('q', '{}', dedup_id => 'c')}, 'reindex'), '2',
+	'and a new id is stored');
+finish_session($blocker);
+finish_session($reindex);
+is($reindex->{err}, '', 'the reindex finished without an error');
+is(sql(q{SELECT pgmq_c.send('q', '{}', dedup_id => 'c')}, 'reindex'), '2',
+	'the id sent meanwhile is found in the remade index');
+
+# --- a restore while the worker runs
+fresh_db('dumped');
+sql(q{SELECT pgmq_c.create_queue('q', dedup_window => '1 day');
+	  SELECT pgmq_c.create_topic('t');
+	  SELECT pgmq_c.create_group('t', 'g');
+	  SELECT pgmq_c.send('q', '{}', dedup_id => 'x' || i) FROM generate_series(1, 5) i;
+	  SELECT pgmq_c.send('t', '{}');}, 'dumped');
+$node->poll_query_until('dumped',
+	q{SELECT count(*) >= 3 FROM pg_inherits WHERE inhparent = 'pgmq_c.dedup_ids'::regclass})
+  or die 'the worker made no day partitions';
+my $dump = $node->basedir . '/dumped.sql';
+$node->command_ok([ $node->installed_command('pg_dump'), '-d', $node->connstr('dumped'),
+		'-f', $dump ], 'pg_dump');
+sql('CREATE DATABASE restored');
+my ($ret, $rout, $rerr) = $node->psql('restored', undef,
+	extra_params => [ '-v', 'ON_ERROR_STOP=1', '-f', $dump ]);
+is($ret, 0, 'the plain dump restores with ON_ERROR_STOP while the worker runs');
+is($rerr =~ /ERROR/ ? $rerr : '', '', 'without an error');
+is(sql(q{SELECT pgmq_c.send('q', '{}', dedup_id => 'x3')}, 'restored'), '3',
+	'a remembered id comes back with the restore');
+is(sql(q{SELECT count(*) FROM pgmq_c.read_group('t', 'g', '30 s', 10)}, 'restored'), '1',
+	'and the topic\'s message');
+
+$node->stop;
+done_testing();
