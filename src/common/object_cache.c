@@ -275,9 +275,19 @@ static bool
 fetch_queue_row(const char *name)
 {
 	Datum		arg = CStringGetTextDatum(name);
-	Oid			queues = get_relname_relid("queues",
-										   get_namespace_oid("pgmq_c", false));
+	Oid			namespace = get_namespace_oid("pgmq_c", true);
+	Oid			queues;
 	PgmqcStatement stmt;
+
+	/*
+	 * The extension dropped since this call began (a reader that waited
+	 * through DROP EXTENSION pgmq_c): then no queue exists.
+	 */
+	if (!OidIsValid(namespace))
+		return false;
+	queues = get_relname_relid("queues", namespace);
+	if (!OidIsValid(queues))
+		return false;
 
 	/*
 	 * Versions 0.1.0 to 0.3.0 of the extension lack columns: this library

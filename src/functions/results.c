@@ -23,6 +23,7 @@
 #include "nodes/parsenodes.h"
 #include "utils/array.h"
 #include "utils/lsyscache.h"
+#include "utils/syscache.h"
 #include "utils/tuplestore.h"
 #include "utils/typcache.h"
 
@@ -228,8 +229,21 @@ pgmqc_receive_begin(FunctionCallInfo fcinfo, PgmqcReceiveCall *call)
 Datum
 pgmqc_receive_end(PgmqcReceiveCall *call, int n)
 {
-	Datum		result = message_array(call->desc, n, call->caller_cxt);
+	Datum		result;
 	bool		result_null = false;
+
+	/*
+	 * A call that committed while it waited may outlive the extension (DROP
+	 * EXTENSION pgmq_c in another session), and with it the result's type.
+	 */
+	if (call->nonatomic &&
+		!SearchSysCacheExists1(TYPEOID,
+							   ObjectIdGetDatum(TupleDescAttr(call->desc, 0)->atttypid)))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("extension \"pgmq_c\" was dropped while this call waited"),
+				 errhint("Call it again once the extension and the queue exist.")));
+	result = message_array(call->desc, n, call->caller_cxt);
 
 	pgmqc_spi_finish(&call->cxt);
 	return HeapTupleGetDatum(heap_form_tuple(call->desc, &result,

@@ -179,6 +179,19 @@ pgmqc_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 	}
 	else if (IsA(parsetree, DropdbStmt))
 		stop_worker_for(((DropdbStmt *) parsetree)->dbname, STOP_IF_OWNER);
+	else if (IsA(parsetree, DropStmt) &&
+			 ((DropStmt *) parsetree)->removeType == OBJECT_EXTENSION)
+	{
+		ListCell   *lc;
+
+		/*
+		 * Readers waiting in this database learn at once that their queues
+		 * are gone, instead of at the end of their wait.
+		 */
+		foreach(lc, ((DropStmt *) parsetree)->objects)
+			if (strcmp(strVal(lfirst(lc)), "pgmq_c") == 0)
+			pgmqc_wake_all_slots_on_commit();
+	}
 	else if (IsA(parsetree, RenameStmt) &&
 			 ((RenameStmt *) parsetree)->renameType == OBJECT_DATABASE)
 		stop_worker_for(((RenameStmt *) parsetree)->subname,

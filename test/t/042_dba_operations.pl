@@ -1,6 +1,8 @@
 # 042_dba_operations.pl: what a DBA does to pgmq_c's tables and sequences
 # by hand does not hide messages, and what it cannot support is refused.
 #
+# - DROP EXTENSION pgmq_c CASCADE while a reader waits in CALL receive
+#   (10 minutes): it is woken and told that its queue is gone (42704).
 # - DROP EXTENSION pgmq_c CASCADE and CREATE EXTENSION again, in a session
 #   that had consumed messages: the queue and the group made again under
 #   their names (and ids) are read from their first message, by that
@@ -93,7 +95,20 @@ is(sql(q{SELECT string_agg(msg_id::text, ',' ORDER BY msg_id) FROM pgmq_c.read('
 		'recreate'),
 	'1,2', 'a new session reads them once their leases ended');
 
-# --- a queue's sequence moved back
+# --- DROP EXTENSION while a reader waits in CALL receive
+fresh_db('waiting');
+sql(q{SELECT pgmq_c.create_queue('q')}, 'waiting');
+my $waiter = start_psql($node, db => 'waiting', app => 'waiter',
+	sql => [ q{\set VERBOSITY sqlstate}, q{CALL pgmq_c.receive('q', wait => '10 min')} ]);
+$node->poll_query_until('waiting',
+	q{SELECT count(*) = 1 FROM pg_stat_activity WHERE application_name = 'waiter'
+		AND state = 'active' AND wait_event_type = 'Extension'})
+  or die 'the waiter did not start waiting';
+sql(q{SET client_min_messages = warning; DROP EXTENSION pgmq_c CASCADE}, 'waiting');
+finish_session($waiter);
+like($waiter->{err}, qr/ERROR:  42704/,
+	'a reader waiting in receive is woken by DROP EXTENSION and told its queue is gone (42704)');
+
 my $moved = 0;
 foreach my $move ("SELECT setval('pgmq_c.q_1_seq', 1, false)",
 	'TRUNCATE pgmq_c.q_1 RESTART IDENTITY')
