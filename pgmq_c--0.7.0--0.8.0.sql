@@ -275,3 +275,35 @@ BEGIN
 	END LOOP;
 END
 $comments$;
+
+--
+-- Tables without a primary key that pgmq_c deletes rows from -- the
+-- default partition of pgmq_c.dedup_ids (ids past their window), the day
+-- partitions of a partitioned archive (archive_retention) -- identify their
+-- rows by all columns, so that those deletes work under a publication FOR
+-- ALL TABLES (logical replication, change data capture), which refuses
+-- deletes from a table without a replica identity.  Partitions made from
+-- now on get it when they are made.
+--
+ALTER TABLE pgmq_c.dedup_ids_default REPLICA IDENTITY FULL;
+DO $identity$
+DECLARE
+	it record;
+BEGIN
+	PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
+	FOR it IN
+		SELECT c.relname
+		  FROM pg_catalog.pg_inherits i
+		  JOIN pg_catalog.pg_class c ON c.oid = i.inhrelid
+		  JOIN pg_catalog.pg_class p ON p.oid = i.inhparent
+		 WHERE c.relnamespace = 'pgmq_c'::regnamespace
+		   AND p.relnamespace = 'pgmq_c'::regnamespace
+		   AND (p.relname = 'dedup_ids' OR p.relname ~ '^a_[0-9]+$')
+		   AND c.relreplident = 'd'
+		   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_index x
+							WHERE x.indrelid = c.oid AND x.indisprimary)
+	LOOP
+		EXECUTE format('ALTER TABLE pgmq_c.%I REPLICA IDENTITY FULL', it.relname);
+	END LOOP;
+END
+$identity$;

@@ -290,6 +290,15 @@ typedef struct StatementDef
 	"COMMENT ON TABLE {delayed} IS 'pgmq_c queue {queue_id}: delayed messages';" \
 	"COMMENT ON TABLE {archive} IS 'pgmq_c queue {queue_id}: archive';"
 
+/*
+ * Tables without a primary key that pgmq_c deletes rows from (a partitioned
+ * archive's day partitions, the deduplication ids) identify their rows by
+ * all columns, so that deletes work under a publication FOR ALL TABLES
+ * (logical replication, change data capture), which refuses deletes from a
+ * table without a replica identity.
+ */
+#define PUBLISHABLE_DELETES(table) "ALTER TABLE " table " REPLICA IDENTITY FULL"
+
 static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 	[STMT_SEND] = {
 		ON_QUEUE,
@@ -784,6 +793,8 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		"FOR VALUES FROM (pg_catalog.clock_timestamp()) "
 		"TO (pg_catalog.to_timestamp({partition_end}));"
 		"CREATE TABLE {archive_default} PARTITION OF {archive} DEFAULT;"
+		PUBLISHABLE_DELETES("{archive_partition}") ";"
+		PUBLISHABLE_DELETES("{archive_default}") ";"
 		"COMMENT ON TABLE {archive} IS 'pgmq_c queue {queue_id}: archive, by day archived';",
 		0, {InvalidOid}
 	},
@@ -792,7 +803,8 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		RUN_ONCE,
 		"CREATE TABLE {archive_partition} PARTITION OF {archive} "
 		"FOR VALUES FROM (pg_catalog.to_timestamp({partition_start})) "
-		"TO (pg_catalog.to_timestamp({partition_end}))",
+		"TO (pg_catalog.to_timestamp({partition_end}));"
+		PUBLISHABLE_DELETES("{archive_partition}"),
 		0, {InvalidOid}
 	},
 
@@ -858,7 +870,8 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		"CREATE TABLE {dedup_partition} PARTITION OF pgmq_c.dedup_ids "
 		"FOR VALUES FROM (pg_catalog.to_timestamp({partition_start})) "
 		"TO (pg_catalog.to_timestamp({partition_end}));"
-		"CREATE INDEX ON {dedup_partition} (queue_id, dedup_id COLLATE pg_catalog.\"C\")",
+		"CREATE INDEX ON {dedup_partition} (queue_id, dedup_id COLLATE pg_catalog.\"C\");"
+		PUBLISHABLE_DELETES("{dedup_partition}"),
 		0, {InvalidOid}
 	},
 	/* does the default partition hold ids remembered from $1 on? */

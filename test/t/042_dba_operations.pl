@@ -17,6 +17,9 @@
 # - REINDEX TABLE CONCURRENTLY of the day partition holding deduplication
 #   ids, held up by an older snapshot: sends with ids go on, a resent id
 #   still finds its first msg_id, and an id sent meanwhile is found after.
+# - A publication FOR ALL TABLES made before the extension: the deletes of
+#   deduplication ids past their window run, and every table pgmq_c deletes
+#   from has a replica identity.
 # - pg_dump | psql -v ON_ERROR_STOP=1 into a new database while the worker
 #   runs: the restore does not race the worker for the day partitions of
 #   pgmq_c.dedup_ids, and the remembered ids come back.
@@ -199,6 +202,24 @@ finish_session($reindex);
 is($reindex->{err}, '', 'the reindex finished without an error');
 is(sql(q{SELECT pgmq_c.send('q', '{}', dedup_id => 'c')}, 'reindex'), '2',
 	'the id sent meanwhile is found in the remade index');
+
+# --- a publication FOR ALL TABLES (logical replication, change data capture)
+sql('CREATE DATABASE published');
+sql(q{CREATE PUBLICATION everything FOR ALL TABLES;
+	  SET client_min_messages = warning; CREATE EXTENSION pgmq_c;
+	  SELECT pgmq_c.create_queue('q', dedup_window => '1 ms', archive_retention => '1 day');
+	  SELECT pgmq_c.send('q', '{}', dedup_id => 'p');
+	  SELECT pgmq_c.archive('q', 1);}, 'published');
+my ($pret, $pout, $perr) = $node->psql('published', q{SELECT pg_sleep(0.1); SELECT pgmq_c.maintain_topics()});
+is($perr, '', 'under a publication FOR ALL TABLES the maintenance of the deduplication ids runs without a warning');
+is(sql(q{SELECT count(*) FROM pgmq_c.dedup_ids}, 'published'), '0',
+	'and forgets the ids past their window');
+is(sql(q{SELECT string_agg(c.relname, ',') FROM pg_class c
+		  WHERE c.relnamespace = 'pgmq_c'::regnamespace AND c.relkind = 'r'
+			AND c.relreplident = 'd'
+			AND NOT EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND i.indisprimary)},
+		'published'),
+	'', 'every table pgmq_c deletes from has a replica identity');
 
 # --- a restore while the worker runs
 fresh_db('dumped');
