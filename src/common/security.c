@@ -387,6 +387,13 @@ pgmqc_pin_worker_settings(void)
 		{"role", "none"},
 		{"enable_partition_pruning", "on"},
 		{"plan_cache_mode", "auto"},
+
+		/*
+		 * PostgreSQL's default: an ALTER DATABASE ... SET work_mem of a few
+		 * kB would send the worker's sorts to temporary files, which
+		 * temp_file_limit may forbid
+		 */
+		{"work_mem", "4MB"},
 	};
 	int			i;
 

@@ -1575,12 +1575,24 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		0, {InvalidOid}, true
 	},
 	/* is a committed message of the queue visible, or a delayed one due? */
+
+	/*
+	 * Did a message become visible by itself: is a delayed one due (at $1),
+	 * or did a lease among the first PGMQC_NEXT_DUE_LEASES messages (where
+	 * STMT_NEXT_DUE looks for lease ends) end in ($2, $1]?  Messages in the
+	 * message table visible before are no news: a wake-up of a slot shared
+	 * with other queues must not announce an old backlog again.  A delayed
+	 * message stays news until a read moves it: its send may have committed
+	 * after its due time, after the last check.
+	 */
 	[STMT_VISIBLE_NOW] = {
 		ON_QUEUE,
 		"SELECT 1 WHERE EXISTS "
 		"(SELECT 1 FROM {delayed} WHERE deliver_at OPERATOR(pg_catalog.<=) $1) "
-		"OR EXISTS (SELECT 1 FROM {messages} WHERE vt OPERATOR(pg_catalog.<=) $1)",
-		1, {TIMESTAMPTZOID}, true
+		"OR EXISTS (SELECT 1 FROM (SELECT vt FROM {messages} ORDER BY msg_id "
+		"LIMIT " CppAsString2(PGMQC_NEXT_DUE_LEASES) ") s "
+		"WHERE s.vt OPERATOR(pg_catalog.<=) $1 AND s.vt OPERATOR(pg_catalog.>) $2)",
+		2, {TIMESTAMPTZOID, TIMESTAMPTZOID}, true
 	},
 	/* the names of the queues (not topics) among the ids $1 */
 	[STMT_PROBE_QUEUES] = {

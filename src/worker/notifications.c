@@ -80,6 +80,7 @@ typedef struct NotifyQueue
 	bool		check;			/* a due time passed: is anything visible? */
 	bool		recheck;		/* recompute due */
 	bool		failed;			/* its checks failed: retried after a reload */
+	TimestampTz checked_at;		/* what was visible then is no news */
 } NotifyQueue;
 
 /* the queues with notifications on, in TopMemoryContext */
@@ -143,6 +144,8 @@ pgmqc_notify_load_settings(void *arg)
 				NOTIFY_MIN_GAP_US);
 		nq->due = DT_NOEND;
 		nq->recheck = true;
+		/* what was visible before the queue was loaded is no news */
+		nq->checked_at = GetCurrentTimestamp();
 
 		/*
 		 * A reload keeps the throttle window, what is pending and the due
@@ -159,6 +162,7 @@ pgmqc_notify_load_settings(void *arg)
 
 			nq->last_sent = was->last_sent;
 			nq->pending = was->pending;
+			nq->checked_at = was->checked_at;
 			if (!was->failed)
 			{
 				nq->due = was->due;
@@ -227,15 +231,23 @@ recheck_due(NotifyQueue *nq, TimestampTz now)
 	nq->recheck = false;
 }
 
-/* Is a committed message of the queue visible, or a delayed one due? */
+/*
+ * Did a committed message of the queue become visible by itself (a delayed
+ * one came due, a lease ended) since the queue's last check?
+ */
 static bool
 visible_now(NotifyQueue *nq, TimestampTz now)
 {
 	PgmqcQueue *queue = open_notify_queue(nq);
-	Datum		arg = TimestampTzGetDatum(now);
+	Datum		args[2];
+	bool		visible;
 
-	return queue != NULL &&
-		pgmqc_queue_run(queue, STMT_VISIBLE_NOW, &arg, NULL, 1) == 1;
+	args[0] = TimestampTzGetDatum(now);
+	args[1] = TimestampTzGetDatum(nq->checked_at);
+	visible = queue != NULL &&
+		pgmqc_queue_run(queue, STMT_VISIBLE_NOW, args, NULL, 1) == 1;
+	nq->checked_at = now;
+	return visible;
 }
 
 /* what the notification step does for one queue, in a subtransaction */
