@@ -70,25 +70,6 @@ is(sql(q{SELECT sum(queue_length) FROM pgmq_c.metrics_all()}), $nq,
 # hash_combine(murmurhash32(database oid), murmurhash32(queue id)) modulo
 # pgmq_c.wait_slots (shared_memory/shmem.c).
 #
-sub murmur32
-{
-	my ($h) = @_;
-	$h ^= $h >> 16;
-	$h = ($h * 0x85ebca6b) & 0xffffffff;
-	$h ^= $h >> 13;
-	$h = ($h * 0xc2b2ae35) & 0xffffffff;
-	$h ^= $h >> 16;
-	return $h;
-}
-
-sub slot_of
-{
-	my ($db, $id) = @_;
-	my $a = murmur32($db);
-	my $b = murmur32($id);
-	$a ^= ($b + 0x9e3779b9 + (($a << 6) & 0xffffffff) + ($a >> 2)) & 0xffffffff;
-	return ($a & 0xffffffff) % 16;
-}
 
 my $dboid = sql(q{SELECT oid FROM pg_database WHERE datname = current_database()});
 sql(q{SELECT pgmq_c.create_topic('vt'); SELECT pgmq_c.create_group('vt', 'g')});
@@ -98,7 +79,7 @@ for my $i (1 .. 200)
 {
 	sql("SELECT pgmq_c.create_queue('other$i')");
 	my $id = sql("SELECT queue_id FROM pgmq_c.queues WHERE queue_name = 'other$i'");
-	if (slot_of($dboid, $id) == slot_of($dboid, $vt_id))
+	if (slot_of($dboid, $id, 16) == slot_of($dboid, $vt_id, 16))
 	{
 		$other = "other$i";
 		last;

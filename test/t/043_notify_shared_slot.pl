@@ -4,10 +4,10 @@
 #
 # With pgmq_c.wait_slots = 16, queue "backlog" (notifications on, one old
 # message) and queue "timer<i>" hashed onto the same slot (found by
-# computing shmem.c's hash here); 30 delayed messages to the timer queue,
-# 10 ms each, make the worker wake that slot at each due time.  The timer
-# queue is announced (its messages became visible); "backlog", where
-# nothing happened, is not.
+# computing shmem.c's hash: slot_of in PgmqcTest.pm); 30 delayed messages
+# to the timer queue, 10 ms each, make the worker wake that slot at each
+# due time.  The timer queue is announced (its messages became visible);
+# "backlog", where nothing happened, is not.
 use strict;
 use warnings FATAL => 'all';
 use PostgreSQL::Test::Utils;
@@ -20,41 +20,19 @@ my $node = pgmqc_node('notify_shared_slot', conf => 'pgmq_c.wait_slots = 16');
 
 sub sql { return $node->safe_psql('postgres', $_[0]); }
 
-# pgmqc_slot() of shared_memory/shmem.c: murmurhash32 of the database and of
-# the queue id, combined as hash_combine() does, modulo the slots
-use constant M => 0xffffffff;
-sub murmur
-{
-	my ($h) = @_;
-	$h &= M;
-	$h ^= $h >> 16;
-	$h = ($h * 0x85ebca6b) & M;
-	$h ^= $h >> 13;
-	$h = ($h * 0xc2b2ae35) & M;
-	$h ^= $h >> 16;
-	return $h;
-}
-sub slot_of
-{
-	my ($db, $queue_id) = @_;
-	my $a = murmur($db);
-	my $b = murmur($queue_id);
-	$a ^= ($b + 0x9e3779b9 + (($a << 6) & M) + ($a >> 2)) & M;
-	return ($a & M) % 16;
-}
 
 my $db = sql(q{SELECT oid FROM pg_database WHERE datname = current_database()});
 sql(q{SELECT pgmq_c.create_queue('backlog');
 	  SELECT pgmq_c.enable_notify('backlog');
 	  SELECT pgmq_c.send('backlog', '{"old": true}');});
 my $backlog_slot = slot_of($db,
-	sql(q{SELECT queue_id FROM pgmq_c.queues WHERE queue_name = 'backlog'}));
+	sql(q{SELECT queue_id FROM pgmq_c.queues WHERE queue_name = 'backlog'}), 16);
 my $timer;
 for my $i (1 .. 200)
 {
 	sql("SELECT pgmq_c.create_queue('timer$i')");
 	my $id = sql("SELECT queue_id FROM pgmq_c.queues WHERE queue_name = 'timer$i'");
-	if (slot_of($db, $id) == $backlog_slot)
+	if (slot_of($db, $id, 16) == $backlog_slot)
 	{
 		$timer = "timer$i";
 		last;

@@ -27,7 +27,7 @@ use Time::HiRes qw(gettimeofday tv_interval usleep);
 our @EXPORT = qw(pgmqc_node pgmqc_standby next_standby point_clients_at
   start_psql start_session
   finish_session finish_all end_clients poll_sessions wait_sleeping
-  start_listener collect_notes worker_pid timed_sql is_delivered);
+  start_listener collect_notes worker_pid timed_sql is_delivered slot_of);
 
 # A new cluster $name, started.  Options:
 #   preload => 0     no shared_preload_libraries (default: pgmq_c)
@@ -268,6 +268,31 @@ sub is_delivered
 	return $form eq 'read'
 	  ? is($out, "$id|1", $name)
 	  : like($out, qr/^\{"\($id,1,/, $name);
+}
+
+
+# The wake-up slot of queue $id of database $db among $nslots slots
+# (pgmq_c.wait_slots): hash_combine(murmurhash32(database oid),
+# murmurhash32(queue id)) modulo the slots, as pgmqc_slot() in
+# shared_memory/shmem.c computes it.
+sub murmur32
+{
+	my ($h) = @_;
+	$h ^= $h >> 16;
+	$h = ($h * 0x85ebca6b) & 0xffffffff;
+	$h ^= $h >> 13;
+	$h = ($h * 0xc2b2ae35) & 0xffffffff;
+	$h ^= $h >> 16;
+	return $h;
+}
+
+sub slot_of
+{
+	my ($db, $id, $nslots) = @_;
+	my $a = murmur32($db);
+	my $b = murmur32($id);
+	$a ^= ($b + 0x9e3779b9 + (($a << 6) & 0xffffffff) + ($a >> 2)) & 0xffffffff;
+	return ($a & 0xffffffff) % $nslots;
 }
 
 1;
