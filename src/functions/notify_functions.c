@@ -23,6 +23,7 @@
 #include "postgres.h"
 
 #include "catalog/pg_type.h"
+#include "commands/dbcommands.h"
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
@@ -88,6 +89,13 @@ pgmqc_enable_notify(PG_FUNCTION_ARGS)
 				 errmsg("pgmq_c must be loaded via \"shared_preload_libraries\" to send notifications"),
 				 errdetail("Notifications come from the pgmq_c background worker.")));
 	set_notify(name, throttle);
+	if (pgmqc_worker_unavailable())
+		ereport(WARNING,
+				(errcode(ERRCODE_INSUFFICIENT_RESOURCES),
+				 errmsg("no pgmq_c background worker runs for database \"%s\"",
+						get_database_name(MyDatabaseId)),
+				 errdetail("Notifications are sent by the worker: none will be sent until one runs."),
+				 errhint("Each database that uses pgmq_c needs a background worker process, and pgmq_c's launcher one more: raise \"max_worker_processes\" and restart the server.")));
 	PG_RETURN_VOID();
 }
 

@@ -158,6 +158,8 @@ typedef struct PgmqcDbWorker
 								 * owner); InvalidOid: as the bootstrap
 								 * superuser, until the worker learns it */
 	bool		connecting;		/* a worker is logging in as role */
+	bool		start_failed;	/* the launcher's last start failed (no free
+								 * background worker slot) */
 	pg_atomic_uint64 notify_bits;	/* PGMQC_NOTIFY_BIT of queues to notify */
 	pg_atomic_uint32 config_changed;	/* re-read notify settings */
 	pg_atomic_uint32 maint_wanted;	/* run topic maintenance now */
@@ -188,6 +190,7 @@ extern int	pgmqc_wait_slots;
 extern void pgmqc_shmem_init_hooks(void);
 extern PgmqcSlot *pgmqc_slot(int32 queue_id);
 extern PgmqcDbWorker *pgmqc_my_worker(bool request_start);
+extern bool pgmqc_worker_unavailable(void);
 extern void pgmqc_publish_due(int32 queue_id, TimestampTz due);
 extern void pgmqc_publish_slot_due(PgmqcSlot *slot, TimestampTz due);
 extern void pgmqc_publish_probe(PgmqcSlot *slot, TimestampTz at, int every_ms);

@@ -220,6 +220,7 @@ pgmqc_my_worker(bool request_start)
 		found->latch = NULL;
 		found->role = InvalidOid;
 		found->connecting = false;
+		found->start_failed = false;
 	}
 	if (found != NULL && request_start && found->pid == 0 && !found->wanted)
 	{
@@ -493,4 +494,26 @@ pgmqc_writable_since(void)
 										&expected, since))
 		since = expected;		/* another backend was first */
 	return (TimestampTz) since;
+}
+
+/*
+ * Whether this database cannot have a worker now: the registry is full
+ * (PGMQC_MAX_DATABASES databases have one), or the launcher's last start
+ * of ours failed (max_worker_processes) and none runs.  Asks for a worker
+ * first.  False without the shared memory (callers check that apart).
+ */
+bool
+pgmqc_worker_unavailable(void)
+{
+	PgmqcDbWorker *w = pgmqc_my_worker(true);
+	bool		unavailable;
+
+	if (pgmqc_shared == NULL)
+		return false;
+	if (w == NULL)
+		return true;
+	SpinLockAcquire(&pgmqc_shared->mutex);
+	unavailable = w->dboid == MyDatabaseId && w->pid == 0 && w->start_failed;
+	SpinLockRelease(&pgmqc_shared->mutex);
+	return unavailable;
 }

@@ -90,6 +90,39 @@ pgmqc_register_launcher(void)
 }
 
 /*
+ * The name of database dboid, for messages: "?" once it is gone.  The
+ * launcher is connected to no database; pg_database is shared.
+ */
+static const char *
+database_name(Oid dboid, char *name)
+{
+	Relation	rel;
+	TableScanDesc scan;
+	HeapTuple	tup;
+
+	strlcpy(name, "?", NAMEDATALEN);
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	(void) GetTransactionSnapshot();
+	rel = table_open(DatabaseRelationId, AccessShareLock);
+	scan = table_beginscan_catalog(rel, 0, NULL);
+	while ((tup = heap_getnext(scan, ForwardScanDirection)) != NULL)
+	{
+		Form_pg_database db = (Form_pg_database) GETSTRUCT(tup);
+
+		if (db->oid == dboid)
+		{
+			strlcpy(name, NameStr(db->datname), NAMEDATALEN);
+			break;
+		}
+	}
+	table_endscan(scan);
+	table_close(rel, AccessShareLock);
+	CommitTransactionCommand();
+	return name;
+}
+
+/*
  * Give every database that allows connections and is not a template, and
  * has no entry yet, an entry that wants a worker (while entries are free:
  * at most PGMQC_MAX_DATABASES); a database already known keeps its state,
@@ -234,6 +267,7 @@ pgmqc_launcher_main(Datum main_arg)
 			PgmqcDbWorker *w = &pgmqc_shared->workers[i];
 			Oid			dboid;
 			bool		wanted;
+			bool		failed;
 			pid_t		pid;
 
 			if (handles[i] != NULL &&
@@ -262,12 +296,20 @@ pgmqc_launcher_main(Datum main_arg)
 				continue;
 			}
 			started[i] = now;
-			if (!start_worker(dboid, &handles[i]))
+			failed = !start_worker(dboid, &handles[i]);
+			SpinLockAcquire(&pgmqc_shared->mutex);
+			if (w->dboid == dboid)
+				w->start_failed = failed;
+			SpinLockRelease(&pgmqc_shared->mutex);
+			if (failed)
 			{
+				char		name[NAMEDATALEN];
+
 				handles[i] = NULL;
 				ereport(LOG,
 						(errcode(ERRCODE_INSUFFICIENT_RESOURCES),
-						 errmsg("pgmq_c could not start a worker for database %u", dboid),
+						 errmsg("pgmq_c could not start a worker for database \"%s\" (OID %u)",
+								database_name(dboid, name), dboid),
 						 errhint("Consider increasing the configuration parameter \"%s\".",
 								 "max_worker_processes")));
 			}

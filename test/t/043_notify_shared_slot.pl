@@ -8,6 +8,9 @@
 # to the timer queue, 10 ms each, make the worker wake that slot at each
 # due time.  The timer queue is announced (its messages became visible);
 # "backlog", where nothing happened, is not.
+#
+# Then, on a cluster without a free background worker slot for the
+# database's worker, enable_notify warns that no notification will come.
 use strict;
 use warnings FATAL => 'all';
 use PostgreSQL::Test::Utils;
@@ -63,6 +66,22 @@ is($backlog_notes, 0, '"backlog", where nothing became visible, is not announced
 is(sql(q{SELECT queue_length FROM pgmq_c.metrics('backlog')}), '1',
 	'it still holds its one old message');
 
+my ($ret, $out, $err) = $node->psql('postgres', q{SELECT pgmq_c.enable_notify('backlog')});
+is($err, '', 'with a worker running, enable_notify warns of nothing');
 $listener->quit;
 $node->stop;
+
+# A database that cannot have a worker (no background worker slot left:
+# pgmq_c's launcher and PostgreSQL's logical replication launcher take the
+# two there are): enable_notify warns that no notification will come, and
+# the server log names the database.
+my $bare = pgmqc_node('notify_no_worker', conf => 'max_worker_processes = 2');
+$bare->wait_for_log(qr/pgmq_c could not start a worker for database "postgres" \(OID \d+\)/);
+pass('the launcher says which database it could not start a worker for');
+$bare->safe_psql('postgres', q{SELECT pgmq_c.create_queue('q')});
+($ret, $out, $err) = $bare->psql('postgres', q{SELECT pgmq_c.enable_notify('q')});
+is($ret, 0, 'enable_notify succeeds without a worker');
+like($err, qr/WARNING:  no pgmq_c background worker runs for database "postgres"/,
+	'and warns that no worker runs to send the notifications');
+$bare->stop;
 done_testing();
