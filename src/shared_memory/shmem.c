@@ -318,9 +318,14 @@ fill_request(Oid database, int32 group_id)
 bool
 pgmqc_request_fill(int32 topic_id, int32 group_id)
 {
-	PgmqcSlot  *slot = pgmqc_slot(topic_id);
+	PgmqcSlot  *slot;
 	uint64		request = fill_request(MyDatabaseId, group_id);
 	int			i;
+
+	/* no shared memory (no preload), so no worker: the reader fills */
+	if (pgmqc_shared == NULL)
+		return false;
+	slot = pgmqc_slot(topic_id);
 
 	for (i = 0; i < PGMQC_SLOT_FILL_GROUPS; i++)
 	{

@@ -4,7 +4,9 @@
 # being woken, but read(..., wait) and CALL receive(..., wait) still deliver a
 # message sent from another session during the wait (and a delayed message
 # at its time).  status() says preloaded = false with no worker, no pgmq_c
-# background process runs, and enable_notify is refused with 55000.
+# background process runs, and enable_notify is refused with 55000.  A
+# consumer group's reader inside a transaction block fills the group itself
+# (under REPEATABLE READ it does not, and gets nothing new).
 use strict;
 use warnings FATAL => 'all';
 use PostgreSQL::Test::Utils;
@@ -65,6 +67,19 @@ my ($ret, $stdout, $stderr) = $node->psql('postgres',
 like($stderr, qr/ERROR:  55000/, 'enable_notify is refused with 55000');
 is(sql(q{SELECT count(*) FROM pg_stat_activity WHERE backend_type LIKE 'pgmq\_c%'}),
 	'0', 'no pgmq_c background process runs');
+
+# a consumer group's reader inside a transaction block, which would ask the
+# worker to fill the group, fills it itself (it crashed the backend before)
+sql(q{SELECT pgmq_c.create_topic('npt'); SELECT pgmq_c.create_group('npt', 'g');
+	  SELECT pgmq_c.send('npt', '{"n": 1}');});
+is(sql(q{BEGIN; SELECT msg_id FROM pgmq_c.read_group('npt', 'g', '30 s', 1); COMMIT;}),
+	'1', 'read_group inside BEGIN fills the group itself without a worker');
+sql(q{SELECT pgmq_c.send('npt', '{"n": 2}')});
+is(sql(q{BEGIN ISOLATION LEVEL REPEATABLE READ;
+		 SELECT count(*) FROM pgmq_c.read_group('npt', 'g', '30 s', 1); COMMIT;}),
+	'0', 'under REPEATABLE READ it does not fill (its snapshot may miss messages) and returns nothing');
+is(sql(q{SELECT msg_id FROM pgmq_c.read_group('npt', 'g', '30 s', 1)}), '2',
+	'an autocommit read then fills and gets the message');
 
 $node->stop;
 done_testing();
