@@ -90,17 +90,23 @@ pgmqc_register_launcher(void)
 }
 
 /*
- * The name of database dboid, for messages: "?" once it is gone.  The
- * launcher is connected to no database; pg_database is shared.
+ * One pass over pg_database, in a transaction of its own (the launcher is
+ * connected to no database; pg_database is shared): into dbs (when not
+ * NULL), the databases that allow connections and are not templates, at
+ * most PGMQC_MAX_DATABASES, counted in *ndbs; into name (when not NULL),
+ * the name of database want, or "?" once it is gone.
  */
-static const char *
-database_name(Oid dboid, char *name)
+static void
+read_databases(Oid *dbs, int *ndbs, Oid want, char *name)
 {
 	Relation	rel;
 	TableScanDesc scan;
 	HeapTuple	tup;
 
-	strlcpy(name, "?", NAMEDATALEN);
+	if (name != NULL)
+		strlcpy(name, "?", NAMEDATALEN);
+	if (ndbs != NULL)
+		*ndbs = 0;
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
 	(void) GetTransactionSnapshot();
@@ -110,15 +116,22 @@ database_name(Oid dboid, char *name)
 	{
 		Form_pg_database db = (Form_pg_database) GETSTRUCT(tup);
 
-		if (db->oid == dboid)
-		{
+		if (dbs != NULL && db->datallowconn && !db->datistemplate &&
+			*ndbs < PGMQC_MAX_DATABASES)
+			dbs[(*ndbs)++] = db->oid;
+		if (name != NULL && db->oid == want)
 			strlcpy(name, NameStr(db->datname), NAMEDATALEN);
-			break;
-		}
 	}
 	table_endscan(scan);
 	table_close(rel, AccessShareLock);
 	CommitTransactionCommand();
+}
+
+/* The name of database dboid, for messages: "?" once it is gone. */
+static const char *
+database_name(Oid dboid, char *name)
+{
+	read_databases(NULL, NULL, dboid, name);
 	return name;
 }
 
@@ -132,29 +145,12 @@ database_name(Oid dboid, char *name)
 static void
 scan_databases(void)
 {
-	Relation	rel;
-	TableScanDesc scan;
-	HeapTuple	tup;
 	Oid			dbs[PGMQC_MAX_DATABASES];
-	int			ndbs = 0;
+	int			ndbs;
 	int			i,
 				j;
 
-	SetCurrentStatementStartTimestamp();
-	StartTransactionCommand();
-	(void) GetTransactionSnapshot();
-	rel = table_open(DatabaseRelationId, AccessShareLock);
-	scan = table_beginscan_catalog(rel, 0, NULL);
-	while ((tup = heap_getnext(scan, ForwardScanDirection)) != NULL)
-	{
-		Form_pg_database db = (Form_pg_database) GETSTRUCT(tup);
-
-		if (db->datallowconn && !db->datistemplate && ndbs < PGMQC_MAX_DATABASES)
-			dbs[ndbs++] = db->oid;
-	}
-	table_endscan(scan);
-	table_close(rel, AccessShareLock);
-	CommitTransactionCommand();
+	read_databases(dbs, &ndbs, InvalidOid, NULL);
 
 	SpinLockAcquire(&pgmqc_shared->mutex);
 	/* databases dropped meanwhile: free their entries */
