@@ -30,7 +30,10 @@
 int64
 pgmqc_day_of(TimestampTz ts)
 {
-	int64		secs = (ts - SetEpochTimestamp()) / USECS_PER_SEC;
+	/* the Unix epoch, as a timestamp */
+	const TimestampTz epoch = (TimestampTz) (UNIX_EPOCH_JDATE - POSTGRES_EPOCH_JDATE) *
+	SECS_PER_DAY * USECS_PER_SEC;
+	int64		secs = (ts - epoch) / USECS_PER_SEC;
 
 	return secs >= 0 ? secs / PGMQC_DAY_SECS :
 		-((-secs + PGMQC_DAY_SECS - 1) / PGMQC_DAY_SECS);

@@ -66,6 +66,7 @@
 #include "common/dedup.h"
 #include "common/direct_rows.h"
 #include "common/intervals.h"
+#include "common/object_cache.h"
 #include "common/security.h"
 #include "common/statements.h"
 
@@ -104,6 +105,7 @@ typedef struct DedupPartition
 	Relation	heap;
 	Relation	index;			/* on (queue_id, dedup_id) */
 	bool		index_only;		/* the lookup index is the only one */
+	bool		unique;			/* the lookup index is unique (0.8.0) */
 	IndexInfo  *index_info;		/* its, once an id is inserted */
 } DedupPartition;
 
@@ -125,6 +127,9 @@ struct PgmqcDedupScope
 	int64		first_day;		/* the day of days[0] */
 	int			ndays;
 	DedupPartition *days;		/* heap NULL: no partition for that day */
+	DedupPartition *claimable;	/* pgmqc_dedup_claimable()'s partition */
+	TimestampTz claim_at;		/* and the time it is for */
+	DedupPartition *claim;		/* that partition, once claimed in */
 };
 
 static int
@@ -170,25 +175,104 @@ lock_ids(int32 queue_id, Datum *ids, int n)
 }
 
 /*
- * Open partition relid of pgmq_c.dedup_ids, locked RowExclusiveLock, and
- * its index on (queue_id, dedup_id); false if it no longer exists.  Errors
- * out on a partition of another shape than pgmq_c makes.  Its indexes are
- * looked at once, here: each must take direct inserts, and when the lookup
- * index is the only one, ids are inserted into it without opening it again.
+ * The partitions of pgmq_c.dedup_ids this backend opened lately: a send
+ * opens the same few each time (the default one and the days of its
+ * window), and finding them by name and checking their shape again at each
+ * send cost a tenth of what an id costs.  An entry keeps a partition's OID
+ * by its name (checked again at each opening, against a drop and a rename)
+ * and, until an invalidation of the partition or of its lookup index, what
+ * its shape check found.
  */
-static bool
-open_partition(Oid relid, DedupPartition *part)
+#define DEDUP_KNOWN_PARTITIONS	8
+
+typedef struct KnownPartition
+{
+	Oid			heap;			/* InvalidOid: a free entry */
+	NameData	name;
+	bool		checked;		/* its shape passed since the last
+								 * invalidation: */
+	Oid			index;			/* its lookup index */
+	bool		index_only;
+	bool		unique;
+} KnownPartition;
+
+static KnownPartition known[DEDUP_KNOWN_PARTITIONS];
+static int	known_next;			/* the entry to reuse next */
+static Oid	known_namespace = InvalidOid;	/* pgmq_c's, for the names */
+
+/*
+ * A relcache invalidation of relid (InvalidOid: of every relation): forget
+ * the shape checks it voids.  Called by the object cache's callback
+ * (common/object_cache.c), registered in every backend that loads pgmq_c.
+ */
+void
+pgmqc_dedup_relcache_changed(Oid relid)
+{
+	int			i;
+
+	for (i = 0; i < DEDUP_KNOWN_PARTITIONS; i++)
+		if (!OidIsValid(relid) || known[i].heap == relid ||
+			known[i].index == relid)
+			known[i].checked = false;
+}
+
+/*
+ * Open the partition named name, locked RowExclusiveLock: through its
+ * entry of known[] if it has one and it still bears that name in pgmq_c,
+ * else by name.  NULL if there is no such partition.  *entry is its entry.
+ */
+static Relation
+open_named(const char *name, KnownPartition **entry)
+{
+	Relation	heap;
+	Oid			relid;
+	int			i;
+
+	for (i = 0; i < DEDUP_KNOWN_PARTITIONS; i++)
+	{
+		if (!OidIsValid(known[i].heap) || strcmp(NameStr(known[i].name), name) != 0)
+			continue;
+		heap = try_relation_open(known[i].heap, RowExclusiveLock);
+		if (heap != NULL && RelationGetNamespace(heap) == known_namespace &&
+			strcmp(RelationGetRelationName(heap), name) == 0)
+		{
+			*entry = &known[i];
+			return heap;
+		}
+		if (heap != NULL)
+			relation_close(heap, RowExclusiveLock);
+		known[i].heap = InvalidOid;
+		break;
+	}
+
+	known_namespace = get_namespace_oid("pgmq_c", false);
+	relid = get_relname_relid(name, known_namespace);
+	heap = OidIsValid(relid) ? try_relation_open(relid, RowExclusiveLock) : NULL;
+	if (heap == NULL)
+		return NULL;
+	*entry = &known[known_next];
+	known_next = (known_next + 1) % DEDUP_KNOWN_PARTITIONS;
+	(*entry)->heap = relid;
+	namestrcpy(&(*entry)->name, name);
+	(*entry)->checked = false;
+	(*entry)->index = InvalidOid;
+	return heap;
+}
+
+/*
+ * Check the shape of partition part->heap, and open its index on
+ * (queue_id, dedup_id) into part->index.  Errors out on a partition of
+ * another shape than pgmq_c makes.  Its indexes are looked at once, here:
+ * each must take direct inserts, and when the lookup index is the only
+ * one, ids are inserted into it without opening it again.
+ */
+static void
+check_partition(DedupPartition *part)
 {
 	List	   *indexes;
 	ListCell   *lc;
 	bool		plain;
 
-	part->heap = OidIsValid(relid) ? try_relation_open(relid, RowExclusiveLock) : NULL;
-	part->index = NULL;
-	part->index_only = false;
-	part->index_info = NULL;
-	if (part->heap == NULL)
-		return false;
 	plain = part->heap->rd_rel->relispartition &&
 		pgmqc_direct_columns_named(part->heap, dedup_columns, dedup_types,
 								   DEDUP_NATTS) &&
@@ -223,6 +307,10 @@ open_partition(Oid relid, DedupPartition *part)
 	}
 	part->index_only = plain && part->index != NULL &&
 		list_length(indexes) == 1 && part->index->rd_index->indnatts == 2;
+	part->unique = plain && part->index != NULL &&
+		part->index->rd_index->indisunique &&
+		part->index->rd_index->indimmediate &&
+		part->index->rd_index->indnkeyatts == 2;
 	list_free(indexes);
 	if (!plain || part->index == NULL)
 		ereport(ERROR,
@@ -230,6 +318,42 @@ open_partition(Oid relid, DedupPartition *part)
 				 errmsg("\"%s\" is not a deduplication partition as pgmq_c makes them",
 						RelationGetRelationName(part->heap)),
 				 errdetail("pgmq_c reads and writes the partitions of pgmq_c.dedup_ids directly: they must keep the columns, the index on (queue_id, dedup_id) without a predicate, and the lack of triggers, rules, row security and CHECK constraints that pgmq_c gave them.")));
+}
+
+/*
+ * Open the partition of pgmq_c.dedup_ids for day (-1: the default one),
+ * locked RowExclusiveLock, and its index on (queue_id, dedup_id); false if
+ * it does not exist.
+ */
+static bool
+open_partition(int64 day, DedupPartition *part)
+{
+	char		name[NAMEDATALEN];
+	KnownPartition *entry;
+
+	if (day < 0)
+		strlcpy(name, "dedup_ids_default", sizeof(name));
+	else
+		pgmqc_relation_name(name, REL_DEDUP_PARTITION, 0, day);
+	part->heap = open_named(name, &entry);
+	part->index = NULL;
+	part->index_only = false;
+	part->unique = false;
+	part->index_info = NULL;
+	if (part->heap == NULL)
+		return false;
+	if (entry->checked)
+	{
+		part->index = index_open(entry->index, RowExclusiveLock);
+		part->index_only = entry->index_only;
+		part->unique = entry->unique;
+		return true;
+	}
+	check_partition(part);
+	entry->index = RelationGetRelid(part->index);
+	entry->index_only = part->index_only;
+	entry->unique = part->unique;
+	entry->checked = true;
 	return true;
 }
 
@@ -245,16 +369,17 @@ close_partition(DedupPartition *part)
 }
 
 /*
- * Lock the n ids (text Datums) of a send to queue_id (of kind: a queue or
- * a topic), whose window is window_secs, then open the partitions it looks
+ * Lock the n ids (text Datums) of a send to queue (a queue or a topic),
+ * then open the partitions it looks
  * them up in and remembers them in: the locks first, so that a second
  * sender of an id waits before it opens anything.  Close with
  * pgmqc_dedup_close().
  */
 PgmqcDedupScope *
-pgmqc_dedup_open(char kind, int32 queue_id, double window_secs, Datum *ids,
-				 int n)
+pgmqc_dedup_open(PgmqcQueue *queue, Datum *ids, int n)
 {
+	int32		queue_id = queue->queue_id;
+	double		window_secs = queue->dedup_window_secs;
 	PgmqcDedupScope *scope = palloc0(sizeof(PgmqcDedupScope));
 	TimestampTz now = GetCurrentTimestamp();
 	TimestampTz trusted_from = pgmqc_writable_since() - 1;
@@ -271,21 +396,19 @@ pgmqc_dedup_open(char kind, int32 queue_id, double window_secs, Datum *ids,
 	 * promotion, its ids (logged) are not: trust only those remembered since
 	 * (asked only while that is within the window).
 	 */
-	if (trusted_from > scope->cutoff && pgmqc_unlogged(kind, queue_id))
+	if (trusted_from > scope->cutoff &&
+		(queue->kind == PGMQC_KIND_QUEUE ?
+		 get_rel_persistence(queue->cache.relid) == RELPERSISTENCE_UNLOGGED :
+		 pgmqc_topic_unlogged(queue_id)))
 		scope->cutoff = trusted_from;
 
 	/* the default partition first: see the file header */
-	scope->have_default =
-		open_partition(get_relname_relid("dedup_ids_default",
-										 get_namespace_oid("pgmq_c", false)),
-					   &scope->fallback);
+	scope->have_default = open_partition(-1, &scope->fallback);
 	scope->first_day = pgmqc_day_of(scope->cutoff);
 	scope->ndays = (int) (pgmqc_day_of(scope->horizon) - scope->first_day + 1);
 	scope->days = palloc0(Max(scope->ndays, 1) * sizeof(DedupPartition));
 	for (i = 0; i < scope->ndays; i++)
-		(void) open_partition(pgmqc_relation_oid(REL_DEDUP_PARTITION, 0,
-												 scope->first_day + i),
-							  &scope->days[i]);
+		(void) open_partition(scope->first_day + i, &scope->days[i]);
 	return scope;
 }
 
@@ -325,6 +448,25 @@ index_empty(Relation index)
 	return empty;
 }
 
+/* Start a scan of id's entries for queue_id in partition part's lookup index. */
+static IndexScanDesc
+begin_id_scan(DedupPartition *part, int32 queue_id, text *id, Snapshot snapshot)
+{
+	ScanKeyData keys[2];
+	IndexScanDesc scan;
+
+	/* compare as the index does, in its collation */
+	ScanKeyEntryInitialize(&keys[0], 0, 1, BTEqualStrategyNumber, InvalidOid,
+						   part->index->rd_indcollation[0], F_INT4EQ,
+						   Int32GetDatum(queue_id));
+	ScanKeyEntryInitialize(&keys[1], 0, 2, BTEqualStrategyNumber, InvalidOid,
+						   part->index->rd_indcollation[1], F_TEXTEQ,
+						   PointerGetDatum(id));
+	scan = index_beginscan(part->heap, part->index, snapshot, 2, 0);
+	index_rescan(scan, keys, 2, NULL, 0);
+	return scan;
+}
+
 /*
  * The first send with id to queue_id in partition part between cutoff and
  * horizon (exclusive) as seen by snapshot: true and *msg_id and *first_at
@@ -335,7 +477,6 @@ find_in(DedupPartition *part, int32 queue_id, text *id, TimestampTz cutoff,
 		TimestampTz horizon, Snapshot snapshot, int64 *msg_id,
 		TimestampTz *first_at)
 {
-	ScanKeyData keys[2];
 	IndexScanDesc scan;
 	TupleTableSlot *slot;
 	bool		found = false;
@@ -343,16 +484,8 @@ find_in(DedupPartition *part, int32 queue_id, text *id, TimestampTz cutoff,
 	if (index_empty(part->index))
 		return false;
 
-	/* compare as the index does, in its collation */
 	slot = table_slot_create(part->heap, NULL);
-	ScanKeyEntryInitialize(&keys[0], 0, 1, BTEqualStrategyNumber, InvalidOid,
-						   part->index->rd_indcollation[0], F_INT4EQ,
-						   Int32GetDatum(queue_id));
-	ScanKeyEntryInitialize(&keys[1], 0, 2, BTEqualStrategyNumber, InvalidOid,
-						   part->index->rd_indcollation[1], F_TEXTEQ,
-						   PointerGetDatum(id));
-	scan = index_beginscan(part->heap, part->index, snapshot, 2, 0);
-	index_rescan(scan, keys, 2, NULL, 0);
+	scan = begin_id_scan(part, queue_id, id, snapshot);
 	while (index_getnext_slot(scan, ForwardScanDirection, slot))
 	{
 		bool		isnull;
@@ -374,39 +507,50 @@ find_in(DedupPartition *part, int32 queue_id, text *id, TimestampTz cutoff,
  * The msg_id of the first send with id (text) to the scope's queue or
  * topic within its window, or -1 if there was none.  Read in the latest
  * snapshot, so that a REPEATABLE READ transaction too sees the sends it
- * waited for on the id's lock (taken by pgmqc_dedup_open).
+ * waited for on the id's lock (taken by pgmqc_dedup_open).  The partition
+ * of pgmqc_dedup_claim(), if any, is left to it.
  */
 int64
 pgmqc_dedup_find(PgmqcDedupScope *scope, Datum id)
 {
 	TimestampTz first_at = DT_NOEND;
-	Snapshot	snapshot = RegisterSnapshot(GetLatestSnapshot());
+	Snapshot	snapshot = NULL;
 	text	   *key = DatumGetTextPP(id);
 	int64		msg_id = -1;
 	int			i;
 
-	if (scope->have_default)
-		(void) find_in(&scope->fallback, scope->queue_id, key, scope->cutoff,
+	for (i = -1; i < scope->ndays; i++)
+	{
+		DedupPartition *part = i < 0 ? &scope->fallback : &scope->days[i];
+
+		if (part->heap == NULL || part == scope->claim ||
+			index_empty(part->index))
+			continue;
+		if (snapshot == NULL)
+			snapshot = RegisterSnapshot(GetLatestSnapshot());
+		(void) find_in(part, scope->queue_id, key, scope->cutoff,
 					   scope->horizon, snapshot, &msg_id, &first_at);
-	for (i = 0; i < scope->ndays; i++)
-		if (scope->days[i].heap != NULL)
-			(void) find_in(&scope->days[i], scope->queue_id, key, scope->cutoff,
-						   scope->horizon, snapshot, &msg_id, &first_at);
-	UnregisterSnapshot(snapshot);
+	}
+	if (snapshot != NULL)
+		UnregisterSnapshot(snapshot);
 	return msg_id;
 }
 
 /*
  * Insert one id's row into partition part, and into each of its indexes:
- * into the lookup index directly when it is the only one.
+ * into the lookup index directly when it is the only one.  *tid is the
+ * row's.  Returns false when the partition's unique lookup index already
+ * held a live entry of the id (its entry is inserted all the same; see
+ * settle_id()); true otherwise.
  */
-static void
+static bool
 insert_into(DedupPartition *part, int32 queue_id, Datum id, int64 msg_id,
-			TimestampTz first_at)
+			TimestampTz first_at, ItemPointer tid)
 {
 	Datum		values[DEDUP_NATTS];
 	bool		nulls[DEDUP_NATTS] = {false, false, false, false};
 	HeapTuple	tuple;
+	bool		alone = true;
 
 	values[DEDUP_ATT_QUEUE_ID - 1] = Int32GetDatum(queue_id);
 	values[DEDUP_ATT_DEDUP_ID - 1] = id;
@@ -418,13 +562,117 @@ insert_into(DedupPartition *part, int32 queue_id, Datum id, int64 msg_id,
 		if (part->index_info == NULL)
 			part->index_info = BuildIndexInfo(part->index);
 		simple_heap_insert(part->heap, tuple);
-		/* the index's two columns are the row's first two */
-		pgmqc_direct_index_entry(part->heap, part->index, part->index_info,
-								 values, nulls, &tuple->t_self);
+
+		/*
+		 * The index's two columns are the row's first two.  A unique index
+		 * checks in the descent that inserts the entry whether the id has
+		 * another live one, without waiting and without an error (as for a
+		 * deferred constraint): the id's lock (lock_ids) already keeps other
+		 * sends of the id out.
+		 */
+		if (part->unique)
+			alone = index_insert(part->index, values, nulls, &tuple->t_self,
+								 part->heap, UNIQUE_CHECK_PARTIAL,
+#if PG_VERSION_NUM >= 140000
+								 false,
+#endif
+								 part->index_info);
+		else
+			pgmqc_direct_index_entry(part->heap, part->index,
+									 part->index_info, values, nulls,
+									 &tuple->t_self);
 	}
 	else
 		pgmqc_direct_insert(part->heap, tuple);
+	*tid = tuple->t_self;
 	heap_freetuple(tuple);
+	return alone;
+}
+
+/*
+ * The rows of id for queue_id in partition part but the one at ours (NULL
+ * for none), in the latest snapshot: returns the msg_id of the earliest
+ * within the window (cutoff, horizon), or -1 if none is; those outside it
+ * are deleted.  A partition whose lookup index is unique keeps one live row
+ * per id: an id sent again after its window (an hour's window, twice in a
+ * day) replaces its earlier row.  The id's lock keeps other sends of it
+ * out, so every such row is committed, or this transaction's own.
+ */
+static int64
+settle_id(DedupPartition *part, int32 queue_id, text *id, ItemPointer ours,
+		  TimestampTz cutoff, TimestampTz horizon)
+{
+	Snapshot	snapshot = RegisterSnapshot(GetLatestSnapshot());
+	TupleTableSlot *slot = table_slot_create(part->heap, NULL);
+	IndexScanDesc scan = begin_id_scan(part, queue_id, id, snapshot);
+	ItemPointerData *stale = NULL;
+	int			nstale = 0;
+	int			capacity = 0;
+	TimestampTz first_at = DT_NOEND;
+	int64		msg_id = -1;
+	int			i;
+
+	while (index_getnext_slot(scan, ForwardScanDirection, slot))
+	{
+		bool		isnull;
+		TimestampTz at;
+
+		if (ours != NULL && ItemPointerEquals(&slot->tts_tid, ours))
+			continue;
+		at = DatumGetTimestampTz(slot_getattr(slot, DEDUP_ATT_FIRST_AT, &isnull));
+		if (!isnull && at > cutoff && at < horizon)
+		{
+			if (at < first_at)
+			{
+				msg_id = DatumGetInt64(slot_getattr(slot, DEDUP_ATT_MSG_ID,
+													&isnull));
+				first_at = at;
+			}
+			continue;
+		}
+		if (nstale == capacity)
+		{
+			capacity = Max(4, capacity * 2);
+			stale = stale == NULL ? palloc(capacity * sizeof(ItemPointerData)) :
+				repalloc(stale, capacity * sizeof(ItemPointerData));
+		}
+		stale[nstale++] = slot->tts_tid;
+	}
+	index_endscan(scan);
+	ExecDropSingleTupleTableSlot(slot);
+	UnregisterSnapshot(snapshot);
+	for (i = 0; i < nstale; i++)
+		simple_heap_delete(part->heap, &stale[i]);
+	if (stale != NULL)
+		pfree(stale);
+	return msg_id;
+}
+
+/*
+ * Remember id (text) as sent with msg_id at first_at in partition part,
+ * whose window is (cutoff, horizon), after pgmqc_dedup_find() found it in
+ * none.  In a partition with a unique lookup index, an earlier row of the
+ * id (outside the window) is deleted.
+ */
+static void
+remember_in(DedupPartition *part, int32 queue_id, Datum id, int64 msg_id,
+			TimestampTz first_at, TimestampTz cutoff, TimestampTz horizon)
+{
+	ItemPointerData tid;
+
+	/* other indexes check uniqueness at once: the earlier row goes first */
+	if (part->unique && !part->index_only)
+		(void) settle_id(part, queue_id, DatumGetTextPP(id), NULL, cutoff,
+						 horizon);
+	if (insert_into(part, queue_id, id, msg_id, first_at, &tid))
+		return;
+	CommandCounterIncrement();
+	if (settle_id(part, queue_id, DatumGetTextPP(id), &tid, cutoff,
+				  horizon) >= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INTERNAL_ERROR),
+				 errmsg("deduplication id of queue or topic %d was remembered after its lookup",
+						queue_id)));
 }
 
 /*
@@ -447,8 +695,7 @@ pgmqc_dedup_record(PgmqcDedupScope *scope, const Datum *ids,
 		if (scope->days[today - scope->first_day].heap != NULL)
 			into = &scope->days[today - scope->first_day];
 	}
-	else if (open_partition(pgmqc_relation_oid(REL_DEDUP_PARTITION, 0, today),
-							&later))
+	else if (open_partition(today, &later))
 		into = &later;			/* past the horizon of the scope's opening */
 	if (into == NULL && scope->have_default)
 		into = &scope->fallback;
@@ -458,10 +705,72 @@ pgmqc_dedup_record(PgmqcDedupScope *scope, const Datum *ids,
 				 errmsg("pgmq_c.dedup_ids has no partition for today and no default partition"),
 				 errhint("Run SELECT pgmq_c.maintain_topics() to make the days ahead.")));
 	for (i = 0; i < n; i++)
-		insert_into(into, scope->queue_id, ids[i], msg_ids[i], now);
+		remember_in(into, scope->queue_id, ids[i], msg_ids[i], now,
+					scope->cutoff, scope->horizon);
 	/* later lookups of this transaction see these rows */
 	CommandCounterIncrement();
 	close_partition(&later);
+}
+
+/*
+ * Whether a send of one id to the scope's queue can claim the id before
+ * its message is written (pgmqc_dedup_claim): today's partition is made,
+ * and its lookup index is unique and its only index, so that the descent
+ * that remembers the id also tells whether it is new.
+ */
+bool
+pgmqc_dedup_claimable(PgmqcDedupScope *scope)
+{
+	TimestampTz now = GetCurrentTimestamp();
+	int64		today = pgmqc_day_of(now);
+	DedupPartition *part;
+
+	if (today < scope->first_day || today >= scope->first_day + scope->ndays)
+		return false;
+	part = &scope->days[today - scope->first_day];
+	if (part->heap == NULL || !part->unique || !part->index_only)
+		return false;
+	scope->claimable = part;
+	scope->claim_at = now;
+	return true;
+}
+
+/*
+ * Claim id (text) for a message whose msg_id was drawn but whose row is
+ * not written yet, after pgmqc_dedup_claimable(): returns -1 if the id is
+ * new (it is now remembered with msg_id: write the message), or else the
+ * msg_id of the first send with it within the window (send nothing: the
+ * drawn msg_id is skipped).  The other partitions of the window are looked
+ * in first.
+ */
+int64
+pgmqc_dedup_claim(PgmqcDedupScope *scope, Datum id, int64 msg_id)
+{
+	DedupPartition *part = scope->claimable;
+	ItemPointerData tid;
+	int64		first;
+
+	Assert(part != NULL);
+	scope->claim = part;		/* pgmqc_dedup_find() leaves it out */
+	first = pgmqc_dedup_find(scope, id);
+	if (first >= 0)
+		return first;
+	if (insert_into(part, scope->queue_id, id, msg_id, scope->claim_at, &tid))
+	{
+		/* later lookups of this transaction see the row */
+		CommandCounterIncrement();
+		return -1;
+	}
+	CommandCounterIncrement();
+	first = settle_id(part, scope->queue_id, DatumGetTextPP(id), &tid,
+					  scope->cutoff, scope->horizon);
+	if (first >= 0)
+	{
+		/* a resend within the window: our row goes */
+		simple_heap_delete(part->heap, &tid);
+		CommandCounterIncrement();
+	}
+	return first;
 }
 
 /*

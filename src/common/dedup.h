@@ -14,17 +14,21 @@
 #define PGMQC_DEDUP_H
 
 #include "datatype/timestamp.h"
+#include "common/object_cache.h"
 
 /* the partitions a send looks its ids up in and remembers them in */
 typedef struct PgmqcDedupScope PgmqcDedupScope;
 
-extern PgmqcDedupScope *pgmqc_dedup_open(char kind, int32 queue_id,
-										 double window_secs, Datum *ids,
+extern PgmqcDedupScope *pgmqc_dedup_open(PgmqcQueue *queue, Datum *ids,
 										 int n);
 extern int64 pgmqc_dedup_find(PgmqcDedupScope *scope, Datum id);
+extern bool pgmqc_dedup_claimable(PgmqcDedupScope *scope);
+extern int64 pgmqc_dedup_claim(PgmqcDedupScope *scope, Datum id,
+							   int64 msg_id);
 extern void pgmqc_dedup_record(PgmqcDedupScope *scope, const Datum *ids,
 							   const int64 *msg_ids, int n);
 extern void pgmqc_dedup_close(PgmqcDedupScope *scope);
 extern int	pgmqc_dedup_maintain(void);
+extern void pgmqc_dedup_relcache_changed(Oid relid);
 
 #endif							/* PGMQC_DEDUP_H */

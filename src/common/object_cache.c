@@ -42,6 +42,7 @@
 #include "utils/timestamp.h"
 
 #include "pgmq_c.h"
+#include "common/dedup.h"
 #include "common/object_cache.h"
 #include "common/statements.h"
 
@@ -103,12 +104,15 @@ invalidate_entry(PgmqcCacheEntry *entry, void *arg)
 
 /*
  * A relcache invalidation of the table of a cached object (or of every
- * relation) marks the entry so that the next use re-validates it.
+ * relation) marks the entry so that the next use re-validates it; the
+ * deduplication partitions a backend remembers are checked again too (one
+ * callback for both: PostgreSQL has few slots for them).
  */
 static void
 relcache_callback(Datum arg, Oid relid)
 {
 	for_each_entry(invalidate_entry, &relid);
+	pgmqc_dedup_relcache_changed(relid);
 }
 
 void

@@ -870,7 +870,7 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		"CREATE TABLE {dedup_partition} PARTITION OF pgmq_c.dedup_ids "
 		"FOR VALUES FROM (pg_catalog.to_timestamp({partition_start})) "
 		"TO (pg_catalog.to_timestamp({partition_end}));"
-		"CREATE INDEX ON {dedup_partition} (queue_id, dedup_id COLLATE pg_catalog.\"C\");"
+		"CREATE UNIQUE INDEX ON {dedup_partition} (queue_id, dedup_id COLLATE pg_catalog.\"C\");"
 		PUBLISHABLE_DELETES("{dedup_partition}"),
 		0, {InvalidOid}
 	},

@@ -239,8 +239,7 @@ deduplicate(PgmqcQueue *queue, int n, Datum *ids, bool *id_nulls,
 	}
 	if (ngiven == 0)
 		return NULL;
-	scope = pgmqc_dedup_open(queue->kind, queue->queue_id,
-							 queue->dedup_window_secs, given, ngiven);
+	scope = pgmqc_dedup_open(queue, given, ngiven);
 
 	memset(&ctl, 0, sizeof(ctl));
 	ctl.keysize = PGMQC_MAX_KEY_LEN + 1;
@@ -440,12 +439,22 @@ pgmqc_send_message(const char *name, Jsonb *message, Jsonb *headers,
 	{
 		/* one id: look it up after its lock; send and remember if new */
 		PgmqcDedupScope *scope;
+		PgmqcQueueDraw draw;
 
 		pgmqc_queue_check_keys(queue);
-		scope = pgmqc_dedup_open(queue->kind, queue->queue_id,
-								 queue->dedup_window_secs, &dedup_id, 1);
-		msg_id = pgmqc_dedup_find(scope, dedup_id);
-		if (msg_id < 0)
+		scope = pgmqc_dedup_open(queue, &dedup_id, 1);
+		if (queue->kind == PGMQC_KIND_QUEUE &&
+			pgmqc_interval_is_zero(delay) &&
+			pgmqc_dedup_claimable(scope) && pgmqc_queue_draw(queue, &draw))
+		{
+			/* the id's entry, inserted first, tells whether it is new */
+			msg_id = pgmqc_dedup_claim(scope, dedup_id, draw.msg_id);
+			if (msg_id < 0)
+				msg_id = pgmqc_queue_send_drawn(queue, &draw, message, headers);
+			else
+				pgmqc_queue_draw_unused(&draw);
+		}
+		else if ((msg_id = pgmqc_dedup_find(scope, dedup_id)) < 0)
 		{
 			if (queue->kind == PGMQC_KIND_TOPIC)
 				msg_id = pgmqc_topic_publish(queue, message, headers, delay, NULL);

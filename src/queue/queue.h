@@ -25,6 +25,7 @@
 #include "datatype/timestamp.h"
 #include "utils/array.h"
 #include "utils/jsonb.h"
+#include "utils/relcache.h"
 
 #include "common/metrics_row.h"
 #include "common/object_cache.h"
@@ -41,6 +42,19 @@ extern TimestampTz pgmqc_next_due(PgmqcQueue *queue, int64 watermark,
 								  TimestampTz since, bool *complete);
 
 /* send.c */
+
+/* a message's msg_id, drawn before its row is written (pgmqc_queue_draw) */
+typedef struct PgmqcQueueDraw
+{
+	Relation	rel;			/* the message table, open and locked */
+	int		   *map;			/* its columns (pgmqc_direct_columns_fit) */
+	int64		msg_id;
+} PgmqcQueueDraw;
+
+extern bool pgmqc_queue_draw(PgmqcQueue *queue, PgmqcQueueDraw *draw);
+extern int64 pgmqc_queue_send_drawn(PgmqcQueue *queue, PgmqcQueueDraw *draw,
+									Jsonb *message, Jsonb *headers);
+extern void pgmqc_queue_draw_unused(PgmqcQueueDraw *draw);
 extern int64 pgmqc_queue_send(PgmqcQueue *queue, Jsonb *message,
 							  Jsonb *headers, Interval *delay);
 extern int	pgmqc_queue_send_batch(PgmqcQueue *queue, ArrayType *messages,

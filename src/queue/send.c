@@ -91,47 +91,61 @@ typedef enum SendColumn
 } SendColumn;
 
 /*
- * Send one message without delay (headers may be NULL) by inserting its
- * row into the queue's message table directly; returns its msg_id, or -1
- * when the table is not as pgmq_c made it (the caller then runs the
- * statement).  The caller has registered the sender (pgmqc_send_begin).
+ * A message without delay whose msg_id is drawn before its row is written
+ * (pgmqc_queue_draw): the message table, open, and where its columns are.
  */
-static int64
-send_direct(PgmqcQueue *queue, Jsonb *message, Jsonb *headers)
-{
-	PgmqcDirectColumn columns[SEND_NUM_COLUMNS] = {
-		[SEND_COLUMN_MSG_ID] = {"msg_id", INT8OID, true},
-		[SEND_COLUMN_READ_CT] = {"read_ct", INT4OID, true},
-		[SEND_COLUMN_ENQUEUED_AT] = {"enqueued_at", TIMESTAMPTZOID, true},
-		[SEND_COLUMN_VT] = {"vt", TIMESTAMPTZOID, true},
-		[SEND_COLUMN_MESSAGE] = {"message", JSONBOID, true},
-		[SEND_COLUMN_HEADERS] = {"headers", JSONBOID, true},
-		[SEND_COLUMN_LEASED] = {"leased", BOOLOID, false},
-		[SEND_COLUMN_REASON] = {"reason", TEXTOID, false, (Datum) 0, true, true},
-		[SEND_COLUMN_ORDERING_KEY] = {"ordering_key", TEXTOID, false, (Datum) 0, true, true},
-	};
-	Relation	rel;
-	int		   *map;
-	TimestampTz now;
-	int64		msg_id;
+static const PgmqcDirectColumn send_columns[SEND_NUM_COLUMNS] = {
+	[SEND_COLUMN_MSG_ID] = {"msg_id", INT8OID, true},
+	[SEND_COLUMN_READ_CT] = {"read_ct", INT4OID, true},
+	[SEND_COLUMN_ENQUEUED_AT] = {"enqueued_at", TIMESTAMPTZOID, true},
+	[SEND_COLUMN_VT] = {"vt", TIMESTAMPTZOID, true},
+	[SEND_COLUMN_MESSAGE] = {"message", JSONBOID, true},
+	[SEND_COLUMN_HEADERS] = {"headers", JSONBOID, true},
+	[SEND_COLUMN_LEASED] = {"leased", BOOLOID, false},
+	[SEND_COLUMN_REASON] = {"reason", TEXTOID, false, (Datum) 0, true, true},
+	[SEND_COLUMN_ORDERING_KEY] = {"ordering_key", TEXTOID, false, (Datum) 0, true, true},
+};
 
-	rel = try_table_open(queue->cache.relid, RowExclusiveLock);
-	if (rel == NULL)
+/*
+ * Open the queue's message table to write a message's row into it directly,
+ * and draw its msg_id; false, with nothing open, when the table is not as
+ * pgmq_c made it (the caller then runs the statement).  The caller has
+ * registered the sender (pgmqc_send_begin).
+ */
+static bool
+open_direct(PgmqcQueue *queue, PgmqcQueueDraw *draw)
+{
+	draw->rel = try_table_open(queue->cache.relid, RowExclusiveLock);
+	if (draw->rel == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("queue \"%s\" does not exist", queue->name),
 				 errdetail("It was dropped while this session was sending to it.")));
-	map = pgmqc_direct_columns_fit(rel, columns, SEND_NUM_COLUMNS);
-	if (map == NULL)
+	draw->map = pgmqc_direct_columns_fit(draw->rel, send_columns,
+										 SEND_NUM_COLUMNS);
+	if (draw->map == NULL)
 	{
-		table_close(rel, RowExclusiveLock);
-		return -1;
+		table_close(draw->rel, RowExclusiveLock);
+		draw->rel = NULL;
+		return false;
 	}
+	draw->msg_id = DatumGetInt64(DirectFunctionCall1(nextval_oid,
+													 ObjectIdGetDatum(queue->sequence_relid)));
+	return true;
+}
 
-	msg_id = DatumGetInt64(DirectFunctionCall1(nextval_oid,
-											   ObjectIdGetDatum(queue->sequence_relid)));
-	now = GetCurrentTimestamp();
-	columns[SEND_COLUMN_MSG_ID].value = Int64GetDatum(msg_id);
+/*
+ * Write the row of a message without delay (headers may be NULL) whose
+ * msg_id open_direct() drew, and close the table.
+ */
+static void
+write_direct(PgmqcQueueDraw *draw, Jsonb *message, Jsonb *headers)
+{
+	PgmqcDirectColumn columns[SEND_NUM_COLUMNS];
+	TimestampTz now = GetCurrentTimestamp();
+
+	memcpy(columns, send_columns, sizeof(columns));
+	columns[SEND_COLUMN_MSG_ID].value = Int64GetDatum(draw->msg_id);
 	columns[SEND_COLUMN_READ_CT].value = Int32GetDatum(0);
 	columns[SEND_COLUMN_ENQUEUED_AT].value = TimestampTzGetDatum(now);
 	columns[SEND_COLUMN_VT].value = TimestampTzGetDatum(now);
@@ -141,13 +155,52 @@ send_direct(PgmqcQueue *queue, Jsonb *message, Jsonb *headers)
 	columns[SEND_COLUMN_LEASED].value = BoolGetDatum(false);
 	columns[SEND_COLUMN_REASON].isnull = true;
 	columns[SEND_COLUMN_ORDERING_KEY].isnull = true;
-	pgmqc_direct_insert_columns(rel, columns, map);
-	pfree(map);
-	table_close(rel, NoLock);
+	pgmqc_direct_insert_columns(draw->rel, columns, draw->map);
+	pgmqc_queue_draw_unused(draw);
 
 	/* the statements that follow in this transaction see the message */
 	CommandCounterIncrement();
+}
+
+/*
+ * Draw the msg_id of one message without delay, to be sent with
+ * pgmqc_queue_send_drawn() (or, when it is not sent after all, given up
+ * with pgmqc_queue_draw_unused(): the id is then skipped, as a rolled-back
+ * send's is).  False, with nothing drawn, when the message table is not as
+ * pgmq_c made it: send with pgmqc_queue_send() instead.
+ */
+bool
+pgmqc_queue_draw(PgmqcQueue *queue, PgmqcQueueDraw *draw)
+{
+	Datum		values[SEND_NUM_ARGS];
+	char		nulls[SEND_NUM_ARGS];
+
+	if (!OidIsValid(queue->sequence_relid))
+		return false;
+	pgmqc_send_begin(queue, values, nulls, (Datum) 0, NULL, NULL);
+	return open_direct(queue, draw);
+}
+
+/* Send message (headers may be NULL) with the msg_id drawn; returns it. */
+int64
+pgmqc_queue_send_drawn(PgmqcQueue *queue, PgmqcQueueDraw *draw,
+					   Jsonb *message, Jsonb *headers)
+{
+	Interval	no_delay = {0};
+	int64		msg_id = draw->msg_id;
+
+	write_direct(draw, message, headers);
+	announce(queue, 1, &no_delay);
 	return msg_id;
+}
+
+/* Close what pgmqc_queue_draw() opened; its lock stays. */
+void
+pgmqc_queue_draw_unused(PgmqcQueueDraw *draw)
+{
+	pfree(draw->map);
+	table_close(draw->rel, NoLock);
+	draw->rel = NULL;
 }
 
 /*
@@ -159,13 +212,19 @@ pgmqc_queue_send(PgmqcQueue *queue, Jsonb *message, Jsonb *headers,
 {
 	Datum		values[SEND_NUM_ARGS];
 	char		nulls[SEND_NUM_ARGS];
+	PgmqcQueueDraw draw;
 	bool		isnull;
 	int64		msg_id;
 
 	pgmqc_send_begin(queue, values, nulls, JsonbPGetDatum(message),
 					 (Pointer) headers, delay);
-	if (!pgmqc_interval_is_zero(delay) || !OidIsValid(queue->sequence_relid) ||
-		(msg_id = send_direct(queue, message, headers)) < 0)
+	if (pgmqc_interval_is_zero(delay) && OidIsValid(queue->sequence_relid) &&
+		open_direct(queue, &draw))
+	{
+		msg_id = draw.msg_id;
+		write_direct(&draw, message, headers);
+	}
+	else
 	{
 		pgmqc_queue_run(queue,
 						pgmqc_interval_is_zero(delay) ? STMT_SEND : STMT_SEND_DELAYED,
