@@ -124,12 +124,16 @@ COMMENT ON TYPE pgmq_c_router.queue_metrics IS 'pgmq_c.queue_metrics of one node
 --
 
 -- The cluster every node function names (CLUSTER pgmq_c_router.cluster()),
--- after a check of the caller's own user mapping.  PL/Proxy connects as the
--- user that mapping names, and a role with USAGE on the server may alter
--- its own mapping: one naming another role would connect as that role
--- wherever a node lets the router's host in without that role's password
--- (trust, peer, a password file).  Run by PL/Proxy at every call of a node
--- function, so that calling one directly does not skip it.
+-- after a check of the caller's user mapping.  PL/Proxy connects as the
+-- user that mapping names, and falls back to the mapping FOR PUBLIC when
+-- the caller has none of its own: refused unless the caller has a mapping
+-- of its own that names itself (or no user, which PL/Proxy fills in with
+-- the caller's name).  This check and PL/Proxy's own read of the mapping
+-- are not one atomic step: what keeps a role from changing its mapping
+-- between them is the event trigger below, which lets only superusers and
+-- the server's owner create, alter or drop mappings of pgmq_c_cluster.
+-- Run by PL/Proxy at every call of a node function, so that calling one
+-- directly does not skip it.
 CREATE FUNCTION pgmq_c_router.cluster() RETURNS text
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
@@ -137,21 +141,96 @@ AS $$
 DECLARE
 	mapped		text;
 BEGIN
-	SELECT substring(o FROM 6) INTO mapped
-	  FROM pg_catalog.pg_user_mappings m, pg_catalog.unnest(m.umoptions) o
+	IF NOT pg_catalog.has_server_privilege('pgmq_c_cluster', 'USAGE') THEN
+		RAISE EXCEPTION 'permission denied for foreign server pgmq_c_cluster'
+			USING ERRCODE = 'insufficient_privilege',
+				  HINT = 'Ask the owner of server "pgmq_c_cluster" to grant USAGE on it and to create a user mapping for the role.';
+	END IF;
+	SELECT (SELECT pg_catalog.substr(o, 6)
+			  FROM pg_catalog.unnest(m.umoptions) o
+			 WHERE o OPERATOR(pg_catalog.~~) 'user=%')
+	  INTO mapped
+	  FROM pg_catalog.pg_user_mappings m
 	 WHERE m.srvname OPERATOR(pg_catalog.=) 'pgmq_c_cluster'
-	   AND m.usename OPERATOR(pg_catalog.=) current_user
-	   AND o OPERATOR(pg_catalog.~) '^user=';
+	   AND m.umuser OPERATOR(pg_catalog.<>) 0::pg_catalog.oid
+	   AND m.usename OPERATOR(pg_catalog.=) current_user;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'role "%" has no user mapping of its own for server "pgmq_c_cluster"', current_user
+			USING ERRCODE = 'insufficient_privilege',
+				  DETAIL = 'Without one, PL/Proxy would connect to the nodes through the mapping for PUBLIC, as whatever role that mapping names.',
+				  HINT = pg_catalog.format('Ask the owner of server "pgmq_c_cluster" to create one: CREATE USER MAPPING FOR %I SERVER pgmq_c_cluster OPTIONS (user %L, password ''...'');',
+										  current_user, current_user);
+	END IF;
 	IF mapped IS NOT NULL AND mapped OPERATOR(pg_catalog.<>) current_user THEN
 		RAISE EXCEPTION 'the user mapping of role "%" for server "pgmq_c_cluster" connects as role "%"', current_user, mapped
 			USING ERRCODE = 'insufficient_privilege',
 				  DETAIL = 'The router connects each role to the nodes as itself, so that each node checks that role''s privileges.',
-				  HINT = 'Give the mapping the role''s own name: ALTER USER MAPPING FOR CURRENT_USER SERVER pgmq_c_cluster OPTIONS (SET user ''' OPERATOR(pg_catalog.||) current_user OPERATOR(pg_catalog.||) ''').';
+				  HINT = pg_catalog.format('Ask the owner of server "pgmq_c_cluster" to give the mapping the role''s own name: ALTER USER MAPPING FOR %I SERVER pgmq_c_cluster OPTIONS (SET user %L);',
+										  current_user, current_user);
 	END IF;
 	RETURN 'pgmq_c_cluster';
 END
 $$;
-COMMENT ON FUNCTION pgmq_c_router.cluster() IS 'the PL/Proxy cluster of the node functions, pgmq_c_cluster, once the caller''s own user mapping is checked to connect as the caller';
+COMMENT ON FUNCTION pgmq_c_router.cluster() IS 'the PL/Proxy cluster of the node functions, pgmq_c_cluster, once the caller is checked to have a user mapping of its own that connects as itself';
+
+-- Only superusers and the owner of server pgmq_c_cluster (or a member of
+-- its role) may create, alter or drop its user mappings.  PostgreSQL lets a
+-- role with USAGE on a server manage its own mapping; one that names
+-- another role, or its removal (which lets PL/Proxy fall back to the
+-- mapping FOR PUBLIC), would make the router connect to the nodes as that
+-- other role, and no check made before PL/Proxy reads the mapping can rule
+-- out a change committed in between.  Refused here, in the transaction of
+-- the change, it never commits.  Event trigger functions run as the role
+-- that issued the command.
+CREATE FUNCTION pgmq_c_router.guard_user_mappings() RETURNS event_trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	mapped_role	text;
+BEGIN
+	IF (SELECT r.rolsuper FROM pg_catalog.pg_roles r
+		 WHERE r.rolname OPERATOR(pg_catalog.=) current_user) THEN
+		RETURN;
+	END IF;
+	IF TG_EVENT OPERATOR(pg_catalog.=) 'sql_drop' THEN
+		-- (a server that is gone with its mappings was dropped by its owner)
+		SELECT d.address_names[1] INTO mapped_role
+		  FROM pg_catalog.pg_event_trigger_dropped_objects() d
+		  JOIN pg_catalog.pg_foreign_server s
+			ON s.srvname OPERATOR(pg_catalog.=) d.address_args[1]
+		 WHERE d.object_type OPERATOR(pg_catalog.=) 'user mapping'
+		   AND d.address_args[1] OPERATOR(pg_catalog.=) 'pgmq_c_cluster'
+		   AND NOT pg_catalog.pg_has_role(s.srvowner, 'USAGE')
+		 LIMIT 1;
+	ELSE
+		SELECT m.usename INTO mapped_role
+		  FROM pg_catalog.pg_event_trigger_ddl_commands() c
+		  JOIN pg_catalog.pg_user_mappings m ON m.umid OPERATOR(pg_catalog.=) c.objid
+		  JOIN pg_catalog.pg_foreign_server s ON s.oid OPERATOR(pg_catalog.=) m.srvid
+		 WHERE c.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_user_mapping'::pg_catalog.regclass
+		   AND s.srvname OPERATOR(pg_catalog.=) 'pgmq_c_cluster'
+		   AND NOT pg_catalog.pg_has_role(s.srvowner, 'USAGE')
+		 LIMIT 1;
+	END IF;
+	IF mapped_role IS NOT NULL THEN
+		RAISE EXCEPTION 'permission denied to change the user mapping for "%" on server "pgmq_c_cluster"', mapped_role
+			USING ERRCODE = 'insufficient_privilege',
+				  DETAIL = 'pgmq_c_router connects each role to the nodes through its user mapping for that server: only superusers and the server''s owner may create, alter or drop those mappings.',
+				  HINT = 'Ask the owner of server "pgmq_c_cluster" to make the change.';
+	END IF;
+END
+$$;
+COMMENT ON FUNCTION pgmq_c_router.guard_user_mappings() IS 'event trigger: refuses a change of a user mapping of server pgmq_c_cluster by a role that is neither a superuser nor the server''s owner';
+
+CREATE EVENT TRIGGER pgmq_c_router_user_mappings ON ddl_command_end
+	WHEN TAG IN ('CREATE USER MAPPING', 'ALTER USER MAPPING')
+	EXECUTE FUNCTION pgmq_c_router.guard_user_mappings();
+CREATE EVENT TRIGGER pgmq_c_router_user_mapping_drops ON sql_drop
+	EXECUTE FUNCTION pgmq_c_router.guard_user_mappings();
+-- also under session_replication_role = replica
+ALTER EVENT TRIGGER pgmq_c_router_user_mappings ENABLE ALWAYS;
+ALTER EVENT TRIGGER pgmq_c_router_user_mapping_drops ENABLE ALWAYS;
 
 -- The number of nodes: the partitions p0 .. p<N-1> of server pgmq_c_cluster.
 CREATE FUNCTION pgmq_c_router.node_count() RETURNS integer

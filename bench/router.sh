@@ -66,7 +66,7 @@ sql -d "$ROUTER_DB" >/dev/null <<EOF
 CREATE EXTENSION pgmq_c_router CASCADE;
 CREATE SERVER pgmq_c_cluster FOREIGN DATA WRAPPER plproxy
 	OPTIONS (p0 'host=$PGHOST port=$PGPORT dbname=$NODE_DB');
-CREATE USER MAPPING FOR PUBLIC SERVER pgmq_c_cluster;
+CREATE USER MAPPING FOR CURRENT_USER SERVER pgmq_c_cluster;
 EOF
 sql -c "SELECT pgmq_c.create_queue('rbench')" >/dev/null
 [ "$(psql -qXAt -d "$ROUTER_DB" -c "SELECT pgmq_c_router.node_count()")" = 1 ] ||

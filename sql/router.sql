@@ -60,7 +60,9 @@ CREATE SERVER pgmq_c_cluster FOREIGN DATA WRAPPER plproxy
 \set VERBOSITY default
 -- two nodes need no modular_mapping; then a third is added
 CREATE SERVER pgmq_c_cluster FOREIGN DATA WRAPPER plproxy OPTIONS (p0 :'c0', p1 :'c1');
-CREATE USER MAPPING FOR PUBLIC SERVER pgmq_c_cluster;
+-- every role that calls the router needs a user mapping of its own (no user
+-- option: PL/Proxy connects as the caller)
+CREATE USER MAPPING FOR CURRENT_USER SERVER pgmq_c_cluster;
 SELECT pgmq_c_router.node_count();
 ALTER SERVER pgmq_c_cluster OPTIONS (ADD modular_mapping '1', ADD p2 :'c2');
 SELECT pgmq_c_router.node_count();
@@ -333,23 +335,77 @@ SELECT * FROM pgmq_c_router.read('rq');
 RESET ROLE;
 DROP ROLE router_outsider;
 
--- a role may alter its own user mapping (it has USAGE on the server); one
--- naming another role would connect to the nodes as that role wherever a
--- node lets the router's host in without a password: refused
+-- user mappings of pgmq_c_cluster are the server owner's to make: a role
+-- with USAGE on the server may not create, alter or drop its own (42501,
+-- from an event trigger, in the transaction of the change).  One naming
+-- another role, or none (PL/Proxy then takes the mapping FOR PUBLIC),
+-- would connect to the nodes as that role wherever a node lets the
+-- router's host in without that role's password, and a check before
+-- PL/Proxy reads the mapping could not rule out a change committed in
+-- between.
 CREATE ROLE router_mapped;
 CREATE ROLE router_other;
 GRANT USAGE ON FOREIGN SERVER pgmq_c_cluster TO router_mapped;
+SET ROLE router_mapped;
+CREATE USER MAPPING FOR CURRENT_USER SERVER pgmq_c_cluster OPTIONS (user 'router_mapped');
+RESET ROLE;
 CREATE USER MAPPING FOR router_mapped SERVER pgmq_c_cluster OPTIONS (user 'router_mapped');
 SET ROLE router_mapped;
-SELECT pgmq_c_router.node_count();
 ALTER USER MAPPING FOR CURRENT_USER SERVER pgmq_c_cluster OPTIONS (SET user 'router_other');
+ALTER USER MAPPING FOR CURRENT_USER SERVER pgmq_c_cluster OPTIONS (ADD password 'x');
+DROP USER MAPPING FOR CURRENT_USER SERVER pgmq_c_cluster;
+DROP OWNED BY router_mapped;
+DO $$
+BEGIN
+	ALTER USER MAPPING FOR CURRENT_USER SERVER pgmq_c_cluster OPTIONS (SET user 'router_other');
+END
+$$;
+-- also where event triggers that fire on origin only do not
+RESET ROLE;
+SET session_replication_role = replica;
+SET ROLE router_mapped;
+DROP USER MAPPING FOR CURRENT_USER SERVER pgmq_c_cluster;
+RESET ROLE;
+RESET session_replication_role;
+SELECT usename, umoptions FROM pg_user_mappings WHERE usename = 'router_mapped';
+SELECT pgmq_c_router.node_count();
+-- a mapping of another server is not the router's business
+CREATE SERVER router_elsewhere FOREIGN DATA WRAPPER plproxy OPTIONS (p0 'dbname=x');
+GRANT USAGE ON FOREIGN SERVER router_elsewhere TO router_mapped;
+SET ROLE router_mapped;
+CREATE USER MAPPING FOR CURRENT_USER SERVER router_elsewhere OPTIONS (user 'router_other');
+DROP USER MAPPING FOR CURRENT_USER SERVER router_elsewhere;
+RESET ROLE;
+DROP SERVER router_elsewhere;
+-- a mapping the owner got wrong is refused at every call, node functions
+-- called directly included (node_count() reaches no node)
+ALTER USER MAPPING FOR router_mapped SERVER pgmq_c_cluster OPTIONS (SET user 'router_other');
+SET ROLE router_mapped;
 SELECT * FROM pgmq_c_router.read('rq', '1 second', 1);
 SELECT pgmq_c_router.send('rq', '{"from": "router_mapped"}');
--- the node functions too, called directly (node_count() reaches no node)
 SELECT pgmq_c_router.node_count();
 SELECT pgmq_c_router.node_pop(0, 'rq', 1);
 RESET ROLE;
+-- a role without a mapping of its own does not get the mapping FOR PUBLIC
 DROP USER MAPPING FOR router_mapped SERVER pgmq_c_cluster;
+CREATE USER MAPPING FOR PUBLIC SERVER pgmq_c_cluster OPTIONS (user 'router_other');
+SET ROLE router_mapped;
+SELECT * FROM pgmq_c_router.read('rq', '1 second', 1);
+SELECT pgmq_c_router.node_pop(0, 'rq', 1);
+RESET ROLE;
+DROP USER MAPPING FOR PUBLIC SERVER pgmq_c_cluster;
+-- the server's owner, not a superuser, manages the mappings
+CREATE ROLE router_owner;
+GRANT USAGE ON FOREIGN DATA WRAPPER plproxy TO router_owner;
+ALTER SERVER pgmq_c_cluster OWNER TO router_owner;
+SET ROLE router_owner;
+CREATE USER MAPPING FOR router_mapped SERVER pgmq_c_cluster OPTIONS (user 'router_mapped');
+ALTER USER MAPPING FOR router_mapped SERVER pgmq_c_cluster OPTIONS (ADD password 'x');
+DROP USER MAPPING FOR router_mapped SERVER pgmq_c_cluster;
+RESET ROLE;
+ALTER SERVER pgmq_c_cluster OWNER TO CURRENT_USER;
+REVOKE USAGE ON FOREIGN DATA WRAPPER plproxy FROM router_owner;
+DROP ROLE router_owner;
 REVOKE USAGE ON FOREIGN SERVER pgmq_c_cluster FROM router_mapped;
 DROP ROLE router_mapped;
 DROP ROLE router_other;

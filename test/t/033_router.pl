@@ -57,7 +57,7 @@ $router->safe_psql('postgres', qq{
 CREATE EXTENSION pgmq_c_router CASCADE;
 CREATE SERVER pgmq_c_cluster FOREIGN DATA WRAPPER plproxy
 	OPTIONS (modular_mapping '1', $servers);
-CREATE USER MAPPING FOR PUBLIC SERVER pgmq_c_cluster;
+CREATE USER MAPPING FOR CURRENT_USER SERVER pgmq_c_cluster;
 });
 is($router->safe_psql('postgres', 'SELECT pgmq_c_router.node_count()'),
 	'3', 'the router sees three nodes');
