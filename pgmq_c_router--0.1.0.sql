@@ -1332,9 +1332,15 @@ BEGIN
 					got := got + 1;
 				END LOOP;
 				reached := reached + 1;
-			EXCEPTION WHEN internal_error OR connection_exception OR admin_shutdown OR crash_shutdown OR cannot_connect_now THEN
+			EXCEPTION WHEN OTHERS THEN
 				IF NOT pgmq_c_router.node_failed(SQLSTATE, SQLERRM) THEN
-					RAISE;
+					-- as in the first pass: raised, unless messages of other
+					-- nodes are already leased, which the caller then gets
+					IF got = 0 THEN
+						RAISE;
+					END IF;
+					RAISE WARNING 'node % of server pgmq_c_cluster: %', target, SQLERRM;
+					EXIT;
 				END IF;
 				last_error := SQLERRM;
 				IF k = 0 THEN
