@@ -348,23 +348,86 @@ BEGIN
 END
 $$;
 
+-- The SQLSTATE of a connection to a node that was refused rather than not
+-- made, else NULL: the node answered and turned the role away
+-- (authentication failed, the role may not log in or does not exist there,
+-- no pg_hba.conf entry, no such database: the node's own SQLSTATE, which
+-- libpq's message does not carry, told from its words), or libpq could not
+-- even start because an option of the partition's connection string or of
+-- the user mapping is wrong.  Such a node is not down: every call that
+-- meets it is refused, where a node that cannot be reached is passed over.
+-- A node that is starting up, shutting down or out of connection slots
+-- answers too, but only for now: that counts as not reached.  (The words
+-- are those of an English lc_messages on the node, and of libpq.)
+CREATE FUNCTION pgmq_c_router.refused(sqlstate text, message text) RETURNS text
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+RETURN CASE
+	WHEN sqlstate OPERATOR(pg_catalog.<>) 'XX000'
+		 OR message OPERATOR(pg_catalog.!~~) 'PL/Proxy function %'
+		 OR message OPERATOR(pg_catalog.!~~) '%] PQconnect%' THEN NULL
+	WHEN message OPERATOR(pg_catalog.~~) '%FATAL:%' THEN CASE
+		WHEN message OPERATOR(pg_catalog.~) 'the database system is (starting up|shutting down|in recovery mode|not yet accepting connections|not accepting connections)'
+			 OR message OPERATOR(pg_catalog.~) 'too many (clients|connections)|connection slots are reserved' THEN NULL
+		WHEN message OPERATOR(pg_catalog.~) '(password|SCRAM|md5) authentication failed' THEN '28P01'
+		WHEN message OPERATOR(pg_catalog.~) 'database ".*" does not exist' THEN '3D000'
+		WHEN message OPERATOR(pg_catalog.~) 'permission denied for database|does not have CONNECT privilege' THEN '42501'
+		WHEN message OPERATOR(pg_catalog.~) 'is not currently accepting connections' THEN '55000'
+		ELSE '28000'
+	END
+	WHEN message OPERATOR(pg_catalog.~) 'invalid connection option' THEN 'HV00D'
+	WHEN message OPERATOR(pg_catalog.~) 'invalid [a-z_]+ value|missing "=" after|unterminated quoted string|invalid URI|invalid integer value|invalid port number' THEN 'HV024'
+	WHEN message OPERATOR(pg_catalog.~) 'fe_sendauth|authentication|SSL|certificate|GSSAPI|server does not support' THEN '28000'
+	END;
+
 -- Whether an error raised by a PL/Proxy call says the node failed rather
 -- than answered: the connection could not be made, was lost, or timed
 -- out, or the node was shutting down or starting (node_failed); and among
 -- those, whether it said the node could not be reached at all, so that
 -- nothing was sent to it (unreachable).  Errors the node raised come back
--- with their own SQLSTATE and "REMOTE ERROR" in the message.
+-- with their own SQLSTATE and "REMOTE ERROR" in the message.  A connection
+-- the node refused (refused()) is neither: node_failed() raises it as an
+-- error of its own, with the node's SQLSTATE, so that no caller takes it
+-- for a node that is down.
 CREATE FUNCTION pgmq_c_router.node_failed(sqlstate text, message text) RETURNS boolean
-LANGUAGE sql IMMUTABLE
+LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
-RETURN (sqlstate OPERATOR(pg_catalog.=) 'XX000'
-		AND message OPERATOR(pg_catalog.~~) 'PL/Proxy function %'
-		AND (message OPERATOR(pg_catalog.~~) '%] PQ%'
-			 OR message OPERATOR(pg_catalog.~~) '%connect timeout to: %'
-			 OR message OPERATOR(pg_catalog.~~) '%query timeout%'
-			 OR message OPERATOR(pg_catalog.~~) '%poll() failed%'))
-	OR sqlstate OPERATOR(pg_catalog.=) ANY (ARRAY['57P01', '57P02', '57P03'])
-	OR sqlstate OPERATOR(pg_catalog.~~) '08%';
+AS $$
+BEGIN
+	PERFORM pgmq_c_router.raise_refused(sqlstate, message);
+	RETURN (sqlstate OPERATOR(pg_catalog.=) 'XX000'
+			AND message OPERATOR(pg_catalog.~~) 'PL/Proxy function %'
+			AND (message OPERATOR(pg_catalog.~~) '%] PQ%'
+				 OR message OPERATOR(pg_catalog.~~) '%connect timeout to: %'
+				 OR message OPERATOR(pg_catalog.~~) '%query timeout%'
+				 OR message OPERATOR(pg_catalog.~~) '%poll() failed%'))
+		OR sqlstate OPERATOR(pg_catalog.=) ANY (ARRAY['57P01', '57P02', '57P03'])
+		OR sqlstate OPERATOR(pg_catalog.~~) '08%';
+END
+$$;
+
+-- Raise the error of a connection a node refused (refused()), if it is one.
+CREATE FUNCTION pgmq_c_router.raise_refused(sqlstate text, message text) RETURNS void
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	code		text := pgmq_c_router.refused(sqlstate, message);
+BEGIN
+	IF code IS NULL THEN
+		RETURN;
+	END IF;
+	IF code OPERATOR(pg_catalog.~~) 'HV%' THEN
+		RAISE EXCEPTION 'a connection string of server "pgmq_c_cluster" is invalid'
+			USING ERRCODE = code, DETAIL = pg_catalog.rtrim(message, E'\n'),
+				  HINT = 'Check the partition options of server "pgmq_c_cluster" and the options of the user mapping: a user mapping takes only user and password.';
+	END IF;
+	RAISE EXCEPTION 'a node of server pgmq_c_cluster refused the connection of role "%"', current_user
+		USING ERRCODE = code, DETAIL = pg_catalog.rtrim(message, E'\n'),
+			  HINT = pg_catalog.format('The node is up but turned the connection away: check the user mapping of role "%s" for server "pgmq_c_cluster", and the role, its password, the database and pg_hba.conf on the node.',
+									  current_user);
+END
+$$;
 
 CREATE FUNCTION pgmq_c_router.unreachable(sqlstate text, message text) RETURNS boolean
 LANGUAGE sql IMMUTABLE
@@ -1220,6 +1283,7 @@ DECLARE
 	left_over	interval;
 	what		text := CASE WHEN group_name IS NULL THEN 'delete' ELSE 'acknowledgement' END;
 	last_error	text;
+	own_error	boolean;
 	started		timestamptz := pg_catalog.clock_timestamp();
 BEGIN
 	IF wait IS NULL THEN
@@ -1288,10 +1352,16 @@ BEGIN
 			END LOOP;
 			reached := reached + 1;
 		EXCEPTION WHEN OTHERS THEN
-			IF NOT pgmq_c_router.node_failed(SQLSTATE, SQLERRM) THEN
-				-- an error of the node's own: raised, unless messages of
-				-- other nodes are already leased, which the caller then gets
+			own_error := pgmq_c_router.refused(SQLSTATE, SQLERRM) IS NOT NULL;
+			IF NOT own_error THEN
+				own_error := NOT pgmq_c_router.node_failed(SQLSTATE, SQLERRM);
+			END IF;
+			IF own_error THEN
+				-- an error of the node's own, or a connection it refused:
+				-- raised, unless messages of other nodes are already leased,
+				-- which the caller then gets
 				IF got = 0 THEN
+					PERFORM pgmq_c_router.raise_refused(SQLSTATE, SQLERRM);
 					RAISE;
 				END IF;
 				RAISE WARNING 'node % of server pgmq_c_cluster: %', target, SQLERRM;
@@ -1333,10 +1403,15 @@ BEGIN
 				END LOOP;
 				reached := reached + 1;
 			EXCEPTION WHEN OTHERS THEN
-				IF NOT pgmq_c_router.node_failed(SQLSTATE, SQLERRM) THEN
+				own_error := pgmq_c_router.refused(SQLSTATE, SQLERRM) IS NOT NULL;
+				IF NOT own_error THEN
+					own_error := NOT pgmq_c_router.node_failed(SQLSTATE, SQLERRM);
+				END IF;
+				IF own_error THEN
 					-- as in the first pass: raised, unless messages of other
 					-- nodes are already leased, which the caller then gets
 					IF got = 0 THEN
+						PERFORM pgmq_c_router.raise_refused(SQLSTATE, SQLERRM);
 						RAISE;
 					END IF;
 					RAISE WARNING 'node % of server pgmq_c_cluster: %', target, SQLERRM;
@@ -1431,6 +1506,7 @@ DECLARE
 	k			integer;
 	m			pgmq_c_router.message;
 	last_error	text;
+	own_error	boolean;
 BEGIN
 	IF qty IS NULL THEN
 		RAISE EXCEPTION 'qty must not be NULL' USING ERRCODE = 'null_value_not_allowed';
@@ -1451,9 +1527,14 @@ BEGIN
 			END LOOP;
 			reached := reached + 1;
 		EXCEPTION WHEN OTHERS THEN
-			IF NOT pgmq_c_router.node_failed(SQLSTATE, SQLERRM) THEN
+			own_error := pgmq_c_router.refused(SQLSTATE, SQLERRM) IS NOT NULL;
+			IF NOT own_error THEN
+				own_error := NOT pgmq_c_router.node_failed(SQLSTATE, SQLERRM);
+			END IF;
+			IF own_error THEN
 				-- popped messages are gone from their nodes: never lose them
 				IF got = 0 THEN
+					PERFORM pgmq_c_router.raise_refused(SQLSTATE, SQLERRM);
 					RAISE;
 				END IF;
 				RAISE WARNING 'node % of server pgmq_c_cluster: %', target, SQLERRM;

@@ -291,6 +291,55 @@ ALTER SERVER pgmq_c_cluster OPTIONS (SET p1 :'c1');
 SELECT node, (metrics).queue_length > 0 AS has_messages
   FROM pgmq_c_router.metrics_by_node('rq') WHERE node = 1;
 
+-- a node that answers but refuses the connection is not down: every call
+-- that meets it fails, with the node's SQLSTATE (reads do not skip it)
+SELECT :'conn' || '_no_such_db' AS c_no_db \gset
+ALTER SERVER pgmq_c_cluster OPTIONS (SET p1 :'c_no_db');
+SELECT count(*) FROM pgmq_c_router.read('rq', '30 seconds', 100);
+SELECT count(*) FROM pgmq_c_router.metrics_by_node('rq');
+SELECT pg_temp.sqlstate_of(s) AS sqlstate, s AS call FROM unnest(ARRAY[
+	$q$SELECT pgmq_c_router.read('rq', '30 seconds', 100)$q$,
+	$q$SELECT pgmq_c_router.read('rq', '30 seconds', 100, '10 milliseconds')$q$,
+	$q$SELECT pgmq_c_router.pop('rq')$q$,
+	$q$SELECT pgmq_c_router.metrics('rq')$q$,
+	$q$SELECT pgmq_c_router.send('rq', '{}') FROM generate_series(1, 3)$q$,
+	$q$SELECT pgmq_c_router.delete('rq', ARRAY[(1::bigint << 48) + 1])$q$]) s;
+-- a bad option in the connection string
+SELECT :'c1' || ' no_such_option=1' AS c_bad_option \gset
+ALTER SERVER pgmq_c_cluster OPTIONS (SET p1 :'c_bad_option');
+SELECT count(*) FROM pgmq_c_router.read('rq', '30 seconds', 100);
+ALTER SERVER pgmq_c_cluster OPTIONS (SET p1 :'c1');
+-- a role the nodes do not let log in
+CREATE ROLE router_nologin NOLOGIN;
+GRANT USAGE ON FOREIGN SERVER pgmq_c_cluster TO router_nologin;
+CREATE USER MAPPING FOR router_nologin SERVER pgmq_c_cluster OPTIONS (user 'router_nologin');
+SET ROLE router_nologin;
+SELECT count(*) FROM pgmq_c_router.read('rq', '30 seconds', 100);
+SELECT pg_temp.sqlstate_of($q$SELECT pgmq_c_router.send('rq', '{}')$q$) AS send_sqlstate;
+RESET ROLE;
+DROP USER MAPPING FOR router_nologin SERVER pgmq_c_cluster;
+REVOKE USAGE ON FOREIGN SERVER pgmq_c_cluster FROM router_nologin;
+DROP ROLE router_nologin;
+-- what counts as refused, from PL/Proxy's words for a failed connection
+SELECT pgmq_c_router.refused('XX000', 'PL/Proxy function pgmq_c_router.node_read(7): [n1] PQconnectPoll: ' || m) AS refused, m AS libpq_says
+  FROM unnest(ARRAY[
+	'connection to server on socket "/tmp/.s.PGSQL.5432" failed: FATAL:  password authentication failed for user "app"',
+	'connection to server at "10.0.0.1", port 5432 failed: FATAL:  no pg_hba.conf entry for host "10.0.0.2", user "app", database "n1", no encryption',
+	'connection to server on socket "/tmp/.s.PGSQL.5432" failed: FATAL:  pg_hba.conf rejects connection for host "[local]", user "app", database "n1", no encryption',
+	'connection to server on socket "/tmp/.s.PGSQL.5432" failed: FATAL:  role "app" does not exist',
+	'connection to server on socket "/tmp/.s.PGSQL.5432" failed: FATAL:  role "app" is not permitted to log in',
+	'connection to server on socket "/tmp/.s.PGSQL.5432" failed: FATAL:  database "n1" does not exist',
+	'connection to server on socket "/tmp/.s.PGSQL.5432" failed: FATAL:  permission denied for database "n1"',
+	'connection to server on socket "/tmp/.s.PGSQL.5432" failed: fe_sendauth: no password supplied',
+	'connection to server on socket "/tmp/.s.PGSQL.5432" failed: FATAL:  the database system is starting up',
+	'connection to server on socket "/tmp/.s.PGSQL.5432" failed: FATAL:  the database system is shutting down',
+	'connection to server on socket "/tmp/.s.PGSQL.5432" failed: FATAL:  sorry, too many clients already',
+	'connection to server on socket "/tmp/.s.PGSQL.5432" failed: No such file or directory',
+	'connection to server at "10.0.0.1", port 5432 failed: Connection refused',
+	'could not translate host name "node1" to address: Name or service not known']) m;
+SELECT pgmq_c_router.refused('XX000', 'PL/Proxy function pgmq_c_router.node_read(7): [n1] PQconnectStart: invalid connection option "USER"') AS bad_option,
+	   pgmq_c_router.refused('42704', 'PL/Proxy function pgmq_c_router.node_read(7): [n1] REMOTE ERROR: queue "q" does not exist') AS node_error;
+
 -- security: the SQL sent to the nodes names pg_catalog's operators; a
 -- trap operator in a schema the caller's search_path puts first on a node
 -- is not called
