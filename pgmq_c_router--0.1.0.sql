@@ -1049,6 +1049,72 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 RETURN pgmq_c_router.node_of_key(coalesce(ordering_key, dedup_id), nodes);
 
+-- Error out unless every element of a batch split over nodes is one that
+-- pgmq_c.send_batch() takes (each node commits its part by itself, so one
+-- node's refusal would leave the parts of the nodes before it stored): at
+-- most 10000 messages, none NULL, each a JSON object or array; headers
+-- objects (a NULL element: none); ordering keys and dedup ids of 1 to 256
+-- bytes (a NULL element: none).  The arrays are one-dimensional and of one
+-- length already.  What depends on a node (the queue there, privileges,
+-- pgmq_c.max_message_size, dead-letter origins in headers) is the node's
+-- to check.
+CREATE FUNCTION pgmq_c_router.check_batch(messages jsonb[], headers jsonb[],
+	ordering_keys text[], dedup_ids text[])
+RETURNS void
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	n			integer := pg_catalog.cardinality(messages);
+	bad			record;
+BEGIN
+	IF n > 10000 THEN
+		RAISE EXCEPTION 'messages has too many elements'
+			USING ERRCODE = 'program_limit_exceeded',
+				  DETAIL = pg_catalog.format('The limit is 10000 elements; %s were given.', n);
+	END IF;
+	IF pg_catalog.array_position(messages, NULL) IS NOT NULL THEN
+		RAISE EXCEPTION 'messages must not contain NULL elements'
+			USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	SELECT m.o, pg_catalog.jsonb_typeof(m.msg) AS type INTO bad
+	  FROM pg_catalog.unnest(messages) WITH ORDINALITY AS m(msg, o)
+	 WHERE pg_catalog.jsonb_typeof(m.msg) OPERATOR(pg_catalog.<>) ALL (ARRAY['object', 'array'])
+	 LIMIT 1;
+	IF FOUND THEN
+		RAISE EXCEPTION 'message must be a JSON object or array'
+			USING ERRCODE = 'invalid_parameter_value',
+				  DETAIL = pg_catalog.format('Element %s of messages is a JSON %s.', bad.o, bad.type),
+				  HINT = 'Wrap a scalar value in an object, for example ''{"value": 42}''.';
+	END IF;
+	SELECT h.o, pg_catalog.jsonb_typeof(h.hdr) AS type INTO bad
+	  FROM pg_catalog.unnest(headers) WITH ORDINALITY AS h(hdr, o)
+	 WHERE pg_catalog.jsonb_typeof(h.hdr) OPERATOR(pg_catalog.<>) 'object'
+	 LIMIT 1;
+	IF FOUND THEN
+		RAISE EXCEPTION 'headers must be a JSON object'
+			USING ERRCODE = 'invalid_parameter_value',
+				  DETAIL = pg_catalog.format('Element %s of headers is a JSON %s.', bad.o, bad.type);
+	END IF;
+	SELECT k.what, k.o, pg_catalog.octet_length(k.key) AS len INTO bad
+	  FROM (SELECT 'ordering_key' AS what, u.key, u.o
+			  FROM pg_catalog.unnest(ordering_keys) WITH ORDINALITY AS u(key, o)
+			UNION ALL
+			SELECT 'dedup_id', u.key, u.o
+			  FROM pg_catalog.unnest(dedup_ids) WITH ORDINALITY AS u(key, o)) k
+	 WHERE pg_catalog.octet_length(k.key) OPERATOR(pg_catalog.=) 0
+		OR pg_catalog.octet_length(k.key) OPERATOR(pg_catalog.>) 256
+	 ORDER BY k.what DESC, k.o
+	 LIMIT 1;
+	IF FOUND THEN
+		RAISE EXCEPTION '% must be 1 to 256 bytes long', bad.what
+			USING ERRCODE = 'invalid_parameter_value',
+				  DETAIL = pg_catalog.format('Element %s of %ss is %s bytes long.', bad.o, bad.what, bad.len),
+				  HINT = 'Use NULL for none.';
+	END IF;
+END
+$$;
+
 CREATE FUNCTION pgmq_c_router.send(queue_name text, message jsonb,
 	headers jsonb DEFAULT NULL::jsonb, delay interval DEFAULT '00:00:00'::interval,
 	ordering_key text DEFAULT NULL::text, dedup_id text DEFAULT NULL::text)
@@ -1159,6 +1225,8 @@ BEGIN
 		RAISE EXCEPTION 'messages and headers must have the same number of elements'
 			USING ERRCODE = 'array_subscript_error';
 	END IF;
+	-- every element checked before any node commits its part
+	PERFORM pgmq_c_router.check_batch(messages, headers, ordering_keys, dedup_ids);
 	-- each message's node: its key's (its dedup id's), else the node in turn
 	turn := pgmq_c_router.next_turn('send', n);
 	SELECT pg_catalog.array_agg(coalesce(pgmq_c_router.node_of_message(k.key, d.id, n), turn) ORDER BY m.o)

@@ -206,6 +206,33 @@ SELECT * FROM pgmq_c_router.read('rq', wait => '-1 second');
 SELECT * FROM pgmq_c_router.read('rq', wait => NULL);
 SELECT * FROM pgmq_c_router.read_group('rt', NULL);
 SELECT * FROM pgmq_c_router.send_batch('rq', ARRAY['{}', '{}']::jsonb[], ordering_keys => ARRAY['a']);
+-- a batch split over nodes is checked element by element before any node
+-- stores its part: a bad element stores nothing
+SELECT 'k-' || i AS key_a FROM generate_series(1, 100) i
+ WHERE pgmq_c_router.node_of_key('k-' || i, 3) = 0 ORDER BY i LIMIT 1 \gset
+SELECT 'k-' || i AS key_b FROM generate_series(1, 100) i
+ WHERE pgmq_c_router.node_of_key('k-' || i, 3) = 2 ORDER BY i LIMIT 1 \gset
+SELECT (m).queue_length AS length_before FROM pgmq_c_router.metrics('rq') m \gset
+SELECT * FROM pgmq_c_router.send_batch('rq', ARRAY['{"ok": 1}', '42']::jsonb[],
+	ordering_keys => ARRAY[:'key_a', :'key_b']);
+SELECT * FROM pgmq_c_router.send_batch('rq', ARRAY['{"ok": 2}', NULL]::jsonb[],
+	ordering_keys => ARRAY[:'key_a', :'key_b']);
+SELECT * FROM pgmq_c_router.send_batch('rq', ARRAY['{"ok": 3}', '{}']::jsonb[],
+	ARRAY['{}', '[1]']::jsonb[], ordering_keys => ARRAY[:'key_a', :'key_b']);
+SELECT * FROM pgmq_c_router.send_batch('rq', ARRAY['{"ok": 4}', '{}']::jsonb[],
+	ordering_keys => ARRAY[:'key_a', repeat('x', 257)]);
+SELECT * FROM pgmq_c_router.send_batch('rq', ARRAY['{"ok": 5}', '{}']::jsonb[],
+	ordering_keys => ARRAY[:'key_a', '']);
+SELECT * FROM pgmq_c_router.send_batch('rq', ARRAY['{"ok": 6}', '{}']::jsonb[],
+	dedup_ids => ARRAY[:'key_a', repeat('é', 129)]);
+SELECT * FROM pgmq_c_router.send_batch('rq', array_fill('{}'::jsonb, ARRAY[10001]),
+	ordering_keys => array_fill(:'key_a'::text, ARRAY[10001]));
+SELECT (m).queue_length = :length_before AS nothing_stored FROM pgmq_c_router.metrics('rq') m;
+-- what pgmq_c takes passes: NULL headers, keys and dedup ids are none
+SELECT count(*) AS sent FROM pgmq_c_router.send_batch('rq', ARRAY['{"ok": 7}', '[]']::jsonb[],
+	ARRAY[NULL, '{"h": 1}']::jsonb[], ordering_keys => ARRAY[:'key_a', NULL],
+	dedup_ids => ARRAY[NULL, repeat('é', 128)]);
+SELECT count(*) AS cleaned_up FROM pgmq_c_router.pop('rq', 100);
 SET pgmq_c_router.wait_slice = 'soon';
 SELECT * FROM pgmq_c_router.read('rq', wait => '1 second');
 RESET pgmq_c_router.wait_slice;
@@ -246,7 +273,12 @@ SELECT s AS statement, pg_temp.sqlstate_of(s) FROM unnest(ARRAY[
 	$q$SELECT pgmq_c_router.send_batch('rq', ARRAY['{}', '{}', '{}', '{}']::jsonb[], ordering_keys => ARRAY[['a', 'b'], ['c', 'd']])$q$,
 	$q$SELECT pgmq_c_router.read('rq', delete_read_cts => ARRAY[1])$q$,
 	$q$SELECT pgmq_c_router.read('rq', delete_ids => ARRAY[1, 2]::bigint[], delete_read_cts => ARRAY[[1], [1]])$q$,
-	$q$SELECT pgmq_c_router.node_id(1, 281474976710656)$q$]) s;
+	$q$SELECT pgmq_c_router.node_id(1, 281474976710656)$q$,
+	$q$SELECT pgmq_c_router.send_batch('rq', ARRAY['{}', '42']::jsonb[], ordering_keys => ARRAY['a', 'b'])$q$,
+	$q$SELECT pgmq_c_router.send_batch('rq', ARRAY['{}', NULL]::jsonb[], ordering_keys => ARRAY['a', 'b'])$q$,
+	$q$SELECT pgmq_c_router.send_batch('rq', ARRAY['{}', '{}']::jsonb[], ARRAY['{}', '1']::jsonb[], ordering_keys => ARRAY['a', 'b'])$q$,
+	$q$SELECT pgmq_c_router.send_batch('rq', ARRAY['{}', '{}']::jsonb[], ordering_keys => ARRAY['a', ''])$q$,
+	$q$SELECT pgmq_c_router.send_batch('rq', array_fill('{}'::jsonb, ARRAY[10001]), dedup_ids => array_fill('a'::text, ARRAY[10001]))$q$]) s;
 -- errors the nodes raise keep their SQLSTATE
 \set VERBOSITY sqlstate
 SELECT * FROM pgmq_c_router.read('no_such_queue');
