@@ -301,13 +301,21 @@ COMMENT ON FUNCTION pgmq_c_router.node_of(bigint) IS 'the node that holds a mess
 
 -- The node of an ordering key (or of a deduplication id): fixed for a given
 -- number of nodes, so that a key's messages (a dedup id's resends) meet on
--- one node.  (SQL-standard bodies are bound when CREATE EXTENSION runs, under
--- its search_path: their operators are named with their schema.)
+-- one node.
 CREATE FUNCTION pgmq_c_router.node_of_key(key text, nodes integer) RETURNS integer
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
-RETURN (pg_catalog.abs(pg_catalog.hashtext(key)::bigint)
-		OPERATOR(pg_catalog.%) nodes::bigint)::integer;
+AS $$
+BEGIN
+	IF nodes OPERATOR(pg_catalog.<) 1 THEN
+		RAISE EXCEPTION 'nodes must be at least 1'
+			USING ERRCODE = 'invalid_parameter_value',
+				  DETAIL = pg_catalog.format('nodes was %s.', nodes);
+	END IF;
+	RETURN (pg_catalog.abs(pg_catalog.hashtext(key)::bigint)
+			OPERATOR(pg_catalog.%) nodes::bigint)::integer;
+END
+$$;
 COMMENT ON FUNCTION pgmq_c_router.node_of_key(text, integer) IS 'the node of an ordering key or deduplication id among nodes nodes: abs(hashtext(key)) % nodes';
 
 -- A node's msg_id as the router numbers it: the node's own plus the node
@@ -658,15 +666,17 @@ RETURNS SETOF void AS $$
 		i_dedup_window, i_durability);
 $$ LANGUAGE plproxy;
 
-CREATE FUNCTION pgmq_c_router.node_all_drop_queue(i_queue_name text) RETURNS SETOF boolean AS $$
+-- drop_queue and purge_queue run node by node, so that a failure can say
+-- on which nodes they were done.
+CREATE FUNCTION pgmq_c_router.node_drop_queue(i_node integer, i_queue_name text) RETURNS boolean AS $$
 	CLUSTER pgmq_c_router.cluster();
-	RUN ON ALL;
+	RUN ON i_node;
 	SELECT pgmq_c.drop_queue(i_queue_name);
 $$ LANGUAGE plproxy;
 
-CREATE FUNCTION pgmq_c_router.node_all_purge_queue(i_queue_name text) RETURNS SETOF bigint AS $$
+CREATE FUNCTION pgmq_c_router.node_purge_queue(i_node integer, i_queue_name text) RETURNS bigint AS $$
 	CLUSTER pgmq_c_router.cluster();
-	RUN ON ALL;
+	RUN ON i_node;
 	SELECT pgmq_c.purge_queue(i_queue_name);
 $$ LANGUAGE plproxy;
 
@@ -863,43 +873,133 @@ END
 $$;
 COMMENT ON FUNCTION pgmq_c_router.alter_queue(text, interval, integer, text, interval, interval, interval, interval, text) IS 'pgmq_c.alter_queue() on every node';
 
-CREATE FUNCTION pgmq_c_router.drop_queue(queue_name text) RETURNS boolean
+-- Some nodes as words: "node 1", "nodes 0 and 2", "nodes 0, 1 and 3".
+CREATE FUNCTION pgmq_c_router.node_list(nodes integer[]) RETURNS text
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+RETURN CASE pg_catalog.cardinality(nodes)
+	WHEN 0 THEN 'no node'
+	WHEN 1 THEN 'node ' OPERATOR(pg_catalog.||) nodes[1]
+	ELSE 'nodes ' OPERATOR(pg_catalog.||)
+		 pg_catalog.array_to_string(nodes[1:pg_catalog.cardinality(nodes) OPERATOR(pg_catalog.-) 1], ', ')
+		 OPERATOR(pg_catalog.||) ' and ' OPERATOR(pg_catalog.||) nodes[pg_catalog.cardinality(nodes)]
+	END;
+
+-- drop_queue (action 'drop') or purge_queue ('purge') of a queue on every
+-- node, one after the other, each committing on its own node: the number
+-- of messages purged in all, or 1 when some node had the queue to drop (0
+-- when none had).  A node that fails does not stop the others; then the
+-- call fails, saying on which nodes the action was done.
+CREATE FUNCTION pgmq_c_router.on_each_node(action text, queue_name text) RETURNS bigint
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-	dropped		boolean;
+	n			integer := pgmq_c_router.node_count();
+	what		text := action || '_queue';
+	k			integer;
+	result		bigint := 0;
+	done		integer[] := '{}';
+	unreached	integer[] := '{}';
+	unknown		integer[] := '{}';
+	failure		text;
+	own			integer;
+	own_state	text;
+	own_message	text;
+	own_detail	text;
+	own_hint	text;
+	state		text;
+	message		text;
+	done_text	text;
 BEGIN
-	PERFORM pgmq_c_router.node_count();
-	SELECT pg_catalog.bool_or(d) INTO dropped FROM pgmq_c_router.node_all_drop_queue(queue_name) d;
-	RETURN dropped;
-EXCEPTION WHEN internal_error OR connection_exception OR admin_shutdown OR crash_shutdown OR cannot_connect_now THEN
-	IF pgmq_c_router.node_failed(SQLSTATE, SQLERRM) THEN
-		PERFORM pgmq_c_router.node_error(NULL, 'drop_queue', SQLERRM, SQLSTATE);
+	FOR k IN 0 .. n - 1 LOOP
+		BEGIN
+			IF action = 'drop' THEN
+				result := result + pgmq_c_router.node_drop_queue(k, queue_name)::integer;
+			ELSE
+				result := result + pgmq_c_router.node_purge_queue(k, queue_name);
+			END IF;
+			done := done || k;
+		EXCEPTION WHEN OTHERS THEN
+			GET STACKED DIAGNOSTICS state = RETURNED_SQLSTATE, message = MESSAGE_TEXT;
+			IF pgmq_c_router.refused(state, message) IS NULL
+			   AND pgmq_c_router.node_failed(state, message) THEN
+				IF pgmq_c_router.unreachable(state, message) THEN
+					unreached := unreached || k;
+				ELSE
+					unknown := unknown || k;
+				END IF;
+				failure := message;
+			ELSIF own IS NULL THEN
+				-- the first error of a node's own (or a refused connection):
+				-- raised once the other nodes are done
+				own := k;
+				own_state := state;
+				own_message := message;
+				GET STACKED DIAGNOSTICS own_detail = PG_EXCEPTION_DETAIL, own_hint = PG_EXCEPTION_HINT;
+				IF pgmq_c_router.refused(state, message) IS NOT NULL THEN
+					own_state := pgmq_c_router.refused(state, message);
+					own_message := pg_catalog.format('node %s of server pgmq_c_cluster refused the connection of role "%s"', k, current_user);
+					own_detail := message;
+					own_hint := 'The node is up but turned the connection away: check the user mapping of the role for server "pgmq_c_cluster", and the role, its password, the database and pg_hba.conf on the node.';
+				END IF;
+			END IF;
+		END;
+	END LOOP;
+	IF own IS NULL AND pg_catalog.cardinality(unreached) = 0 AND pg_catalog.cardinality(unknown) = 0 THEN
+		RETURN result;
 	END IF;
-	RAISE;
+	done_text := pg_catalog.format('%s was done on %s, of %s nodes.', what,
+								   pgmq_c_router.node_list(done), n);
+	IF pg_catalog.cardinality(unreached) > 0 THEN
+		done_text := done_text || pg_catalog.format(' It could not reach %s.',
+			pgmq_c_router.node_list(unreached));
+	END IF;
+	IF pg_catalog.cardinality(unknown) > 0 THEN
+		done_text := done_text || pg_catalog.format(' Its outcome on %s is unknown.',
+			pgmq_c_router.node_list(unknown));
+	END IF;
+	IF own IS NOT NULL THEN
+		RAISE EXCEPTION USING ERRCODE = own_state, MESSAGE = own_message,
+			DETAIL = pg_catalog.concat_ws(' ', done_text,
+				pg_catalog.format('Node %s raised the error.', own),
+				pg_catalog.rtrim(NULLIF(own_detail, ''), E'\n')),
+			HINT = NULLIF(own_hint, '');
+	END IF;
+	IF pg_catalog.cardinality(unknown) = 0 THEN
+		RAISE EXCEPTION '% of server pgmq_c_cluster cannot be reached: % not done there',
+			pgmq_c_router.node_list(unreached), what
+			USING ERRCODE = 'connection_failure',
+				  DETAIL = done_text || ' ' || pg_catalog.rtrim(failure, E'\n'),
+				  HINT = pg_catalog.format('Run %s again once the node is back.', what);
+	END IF;
+	RAISE EXCEPTION '% of server pgmq_c_cluster failed during %: its outcome there is unknown',
+		pgmq_c_router.node_list(unknown || unreached), what
+		USING ERRCODE = 'transaction_resolution_unknown',
+			  DETAIL = done_text || ' ' || pg_catalog.rtrim(failure, E'\n'),
+			  HINT = pg_catalog.format('Run %s again once the node is back.', what);
 END
 $$;
-COMMENT ON FUNCTION pgmq_c_router.drop_queue(text) IS 'pgmq_c.drop_queue() on every node; true when some node had the queue';
+
+CREATE FUNCTION pgmq_c_router.drop_queue(queue_name text) RETURNS boolean
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	RETURN pgmq_c_router.on_each_node('drop', queue_name) > 0;
+END
+$$;
+COMMENT ON FUNCTION pgmq_c_router.drop_queue(text) IS 'pgmq_c.drop_queue() on every node, one after the other; true when some node had the queue (an error names the nodes where it was done)';
 
 CREATE FUNCTION pgmq_c_router.purge_queue(queue_name text) RETURNS bigint
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
-DECLARE
-	purged		bigint;
 BEGIN
-	PERFORM pgmq_c_router.node_count();
-	SELECT pg_catalog.sum(p)::bigint INTO purged FROM pgmq_c_router.node_all_purge_queue(queue_name) p;
-	RETURN purged;
-EXCEPTION WHEN internal_error OR connection_exception OR admin_shutdown OR crash_shutdown OR cannot_connect_now THEN
-	IF pgmq_c_router.node_failed(SQLSTATE, SQLERRM) THEN
-		PERFORM pgmq_c_router.node_error(NULL, 'purge_queue', SQLERRM, SQLSTATE);
-	END IF;
-	RAISE;
+	RETURN pgmq_c_router.on_each_node('purge', queue_name);
 END
 $$;
-COMMENT ON FUNCTION pgmq_c_router.purge_queue(text) IS 'pgmq_c.purge_queue() on every node; returns how many messages were removed in all';
+COMMENT ON FUNCTION pgmq_c_router.purge_queue(text) IS 'pgmq_c.purge_queue() on every node, one after the other; returns how many messages were removed in all (an error names the nodes where it was done)';
 
 CREATE FUNCTION pgmq_c_router.create_topic(topic_name text,
 	retention interval DEFAULT '7 days'::interval, partition_size bigint DEFAULT 1000000,

@@ -206,6 +206,8 @@ SELECT * FROM pgmq_c_router.read('rq', wait => '-1 second');
 SELECT * FROM pgmq_c_router.read('rq', wait => NULL);
 SELECT * FROM pgmq_c_router.read_group('rt', NULL);
 SELECT * FROM pgmq_c_router.send_batch('rq', ARRAY['{}', '{}']::jsonb[], ordering_keys => ARRAY['a']);
+SELECT pgmq_c_router.node_of_key('a', 0);
+SELECT pgmq_c_router.node_of_key('a', -3);
 -- a batch split over nodes is checked element by element before any node
 -- stores its part: a bad element stores nothing
 SELECT 'k-' || i AS key_a FROM generate_series(1, 100) i
@@ -274,6 +276,7 @@ SELECT s AS statement, pg_temp.sqlstate_of(s) FROM unnest(ARRAY[
 	$q$SELECT pgmq_c_router.read('rq', delete_read_cts => ARRAY[1])$q$,
 	$q$SELECT pgmq_c_router.read('rq', delete_ids => ARRAY[1, 2]::bigint[], delete_read_cts => ARRAY[[1], [1]])$q$,
 	$q$SELECT pgmq_c_router.node_id(1, 281474976710656)$q$,
+	$q$SELECT pgmq_c_router.node_of_key('a', 0)$q$,
 	$q$SELECT pgmq_c_router.send_batch('rq', ARRAY['{}', '42']::jsonb[], ordering_keys => ARRAY['a', 'b'])$q$,
 	$q$SELECT pgmq_c_router.send_batch('rq', ARRAY['{}', NULL]::jsonb[], ordering_keys => ARRAY['a', 'b'])$q$,
 	$q$SELECT pgmq_c_router.send_batch('rq', ARRAY['{}', '{}']::jsonb[], ARRAY['{}', '1']::jsonb[], ordering_keys => ARRAY['a', 'b'])$q$,
@@ -318,17 +321,26 @@ SELECT pg_temp.sqlstate_of(format('SELECT pgmq_c_router.%s', c)) AS sqlstate, c 
 SET client_min_messages = warning;
 SELECT count(*) AS nodes_answering FROM pgmq_c_router.metrics_by_node('rq');
 SELECT (m).length_is_exact FROM pgmq_c_router.metrics('rq') m;
+-- purge_queue and drop_queue go on with the other nodes and say where
+-- they were done (rq2 was made on node 0 only: create_queue stopped at
+-- node 1)
+SELECT pgmq_c_router.purge_queue('rq');
+SELECT pgmq_c_router.drop_queue('no_such_queue');
+SELECT pgmq_c_router.purge_queue('rq2');
 -- back again: its messages are all there
 ALTER SERVER pgmq_c_cluster OPTIONS (SET p1 :'c1');
 SELECT node, (metrics).queue_length > 0 AS has_messages
   FROM pgmq_c_router.metrics_by_node('rq') WHERE node = 1;
 
 -- a node that answers but refuses the connection is not down: every call
--- that meets it fails, with the node's SQLSTATE (reads do not skip it)
+-- that meets it fails, with the node's SQLSTATE (reads do not skip it;
+-- this session's reads start at node 1 from here)
+SET pgmq_c_router.read_turn = '0';
 SELECT :'conn' || '_no_such_db' AS c_no_db \gset
 ALTER SERVER pgmq_c_cluster OPTIONS (SET p1 :'c_no_db');
 SELECT count(*) FROM pgmq_c_router.read('rq', '30 seconds', 100);
 SELECT count(*) FROM pgmq_c_router.metrics_by_node('rq');
+SELECT pgmq_c_router.purge_queue('rq2');
 SELECT pg_temp.sqlstate_of(s) AS sqlstate, s AS call FROM unnest(ARRAY[
 	$q$SELECT pgmq_c_router.read('rq', '30 seconds', 100)$q$,
 	$q$SELECT pgmq_c_router.read('rq', '30 seconds', 100, '10 milliseconds')$q$,
@@ -495,7 +507,7 @@ DROP ROLE router_other;
 SELECT pgmq_c_router.drop_topic('rt');
 SELECT pgmq_c_router.drop_queue('rq');
 SELECT pgmq_c_router.drop_queue('rq');
--- rq2 was made on the two nodes that were up when create_queue failed
+-- rq2 was made on node 0 only, where create_queue ran before it failed
 SELECT pgmq_c_router.drop_queue('rq2');
 SELECT count(*) AS queues_left FROM pgmq_c_router.metrics_all();
 DROP EXTENSION pgmq_c_router;
