@@ -24,6 +24,31 @@
 --
 
 --
+-- pgmq_c 0.8.0 or later: these functions call pgmq_c's functions and C
+-- entry points as 0.8.0 declares them (create_queue's durability,
+-- list_queues' columns), which older versions' SQL lacks.  CREATE
+-- EXTENSION ... CASCADE installs the newest pgmq_c, but an existing older
+-- one is taken as it is.
+--
+DO $version$
+DECLARE
+	installed	text;
+BEGIN
+	SELECT e.extversion INTO installed
+	  FROM pg_catalog.pg_extension e
+	 WHERE e.extname OPERATOR(pg_catalog.=) 'pgmq_c';
+	IF ARRAY(SELECT m[1]::integer
+			   FROM pg_catalog.regexp_matches(installed, '([0-9]+)', 'g') AS m)
+	   OPERATOR(pg_catalog.<) ARRAY[0, 8, 0] THEN
+		RAISE EXCEPTION 'pgmq_c_compat needs pgmq_c 0.8.0 or later'
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  DETAIL = pg_catalog.format('Extension "pgmq_c" is at version %s.', installed),
+				  HINT = 'Update it first: ALTER EXTENSION pgmq_c UPDATE;';
+	END IF;
+END
+$version$;
+
+--
 -- Schema pgmq must be a superuser's.  CREATE EXTENSION makes it when it
 -- is missing but takes an existing one as it is: a role that made it first,
 -- or may create in it, could put there a function that outranks one of

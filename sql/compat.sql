@@ -310,3 +310,19 @@ SELECT queue_name FROM pgmq_c.list_queues() WHERE queue_name LIKE 'cq\_%';
 SELECT pgmq_c.drop_queue('cq_stays');
 SELECT count(*) AS pgmq_objects FROM pg_proc WHERE pronamespace = 'pgmq'::regnamespace;
 DROP SCHEMA pgmq;
+
+-- pgmq_c_compat needs pgmq_c 0.8.0 or later: on an older pgmq_c it refuses
+-- to install (55000), rather than install and fail at the first call
+-- with a missing function or column
+CREATE DATABASE regress_pgmqc_compat_old;
+\c regress_pgmqc_compat_old
+\set SHOW_CONTEXT never
+CREATE EXTENSION pgmq_c VERSION '0.7.0';
+CREATE EXTENSION pgmq_c_compat;
+SELECT count(*) AS compat_installed FROM pg_extension WHERE extname = 'pgmq_c_compat';
+ALTER EXTENSION pgmq_c UPDATE;
+CREATE EXTENSION pgmq_c_compat;
+SELECT pgmq.create_unlogged('cq_old');
+SELECT queue_name, is_unlogged FROM pgmq.list_queues();
+\c :compat_db
+DROP DATABASE regress_pgmqc_compat_old WITH (FORCE);
