@@ -398,7 +398,7 @@ BEGIN
 	RETURN r;
 END
 $$;
-COMMENT ON FUNCTION pgmq.metrics(text) IS 'pgmq_c.metrics as pgmq''s metrics_result (queue_length: visible, leased and delayed; queue_visible_length: visible)';
+COMMENT ON FUNCTION pgmq.metrics(text) IS 'pgmq_c.metrics as pgmq''s metrics_result (queue_length: visible, leased and delayed; queue_visible_length: visible); unlike pgmq''s, lengths above pgmq_c.metrics_exact_limit (default 100000) are estimates from table statistics, as pgmq_c.metrics() says with length_is_exact';
 
 CREATE FUNCTION pgmq.metrics_all()
 RETURNS SETOF pgmq.metrics_result
@@ -415,6 +415,6 @@ BEGIN
 		 ORDER BY m.queue_name;
 END
 $$;
-COMMENT ON FUNCTION pgmq.metrics_all() IS 'pgmq.metrics of every queue on which the caller holds some privilege (topics left out)';
+COMMENT ON FUNCTION pgmq.metrics_all() IS 'pgmq.metrics of every queue on which the caller holds the monitor privilege (every queue for a superuser; topics left out); lengths above pgmq_c.metrics_exact_limit are estimates, as in pgmq.metrics';
 
 GRANT USAGE ON SCHEMA pgmq TO PUBLIC;

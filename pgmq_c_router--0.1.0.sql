@@ -2084,7 +2084,7 @@ BEGIN
 	RETURN QUERY SELECT * FROM pgmq_c_router.sum_metrics(NULL);
 END
 $$;
-COMMENT ON FUNCTION pgmq_c_router.metrics_all() IS 'metrics() summed over the nodes for every queue and topic the caller holds some privilege on';
+COMMENT ON FUNCTION pgmq_c_router.metrics_all() IS 'metrics() summed over the nodes for every queue and topic the caller may monitor (the monitor privilege on each node)';
 
 CREATE FUNCTION pgmq_c_router.list_groups_by_node(topic_name text,
 	OUT node integer, OUT group_name text, OUT lag bigint, OUT in_flight bigint,

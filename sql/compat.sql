@@ -193,6 +193,18 @@ SELECT queue_name, queue_length, newest_msg_age_sec, oldest_msg_age_sec, total_m
 -- (other tests' queues left out)
 SELECT queue_name, queue_length, queue_visible_length, total_messages FROM pgmq.metrics_all()
  WHERE queue_name LIKE 'cq\_%';
+-- above pgmq_c.metrics_exact_limit the lengths are estimates, which
+-- pgmq_c.metrics says with length_is_exact and pgmq's metrics_result cannot
+-- (pgmq counts exactly): README's differences and the comments say so
+SET pgmq_c.metrics_exact_limit = 1;
+SELECT (pgmq.metrics('cq_plain')).queue_length = m.queue_length AS as_pgmq_c_says,
+       m.queue_length > 1 AS holds_more, m.length_is_exact
+  FROM pgmq_c.metrics('cq_plain') m;
+RESET pgmq_c.metrics_exact_limit;
+SELECT p.oid::regprocedure AS function, obj_description(p.oid, 'pg_proc') AS comment
+  FROM pg_proc p
+ WHERE p.oid IN ('pgmq.metrics(text)'::regprocedure, 'pgmq.metrics_all()'::regprocedure)
+ ORDER BY 1;
 
 -- a queue made by pgmq_c, used through pgmq, and the reverse
 SELECT pgmq_c.create_queue('cq_native');
@@ -229,6 +241,7 @@ SELECT pgmqc_test.try($$SELECT * FROM pgmq.send_batch('cq_plain', ARRAY['{}']::j
 SELECT pgmqc_test.try($$SELECT * FROM pgmq.send_batch('cq_plain', ARRAY['{}']::jsonb[], ARRAY['{}']::jsonb[], NULL::integer)$$);
 SELECT pgmqc_test.try($$SELECT * FROM pgmq.send_batch('cq_plain', ARRAY['{}']::jsonb[], 400000000)$$);
 SELECT pgmqc_test.try($$SELECT * FROM pgmq.send_batch('cq_plain', NULL::jsonb[])$$);
+-- (an empty batch: pgmq returns no rows; README lists the difference)
 SELECT pgmqc_test.try($$SELECT * FROM pgmq.send_batch('cq_plain', '{}'::jsonb[])$$);
 SELECT pgmqc_test.try($$SELECT * FROM pgmq.send_batch('cq_plain', ARRAY['{}', NULL]::jsonb[])$$);
 SELECT pgmqc_test.try($$SELECT * FROM pgmq.send_batch('cq_plain', ARRAY['7']::jsonb[])$$);
