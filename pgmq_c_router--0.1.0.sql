@@ -438,7 +438,7 @@ END
 $$;
 
 CREATE FUNCTION pgmq_c_router.unreachable(sqlstate text, message text) RETURNS boolean
-LANGUAGE sql IMMUTABLE
+LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 RETURN pgmq_c_router.node_failed(sqlstate, message)
 	AND (message OPERATOR(pg_catalog.~~) '%] PQconnect%'
