@@ -774,6 +774,24 @@ pgmqc_dedup_claim(PgmqcDedupScope *scope, Datum id, int64 msg_id)
 }
 
 /*
+ * Queue or topic queue_id is made logged (0.8.0): forget the ids it
+ * remembered before the server last became writable.  While it was
+ * unlogged, sends trusted only the ids remembered since then
+ * (pgmqc_dedup_open): a crash or a promotion empties unlogged tables, and
+ * the messages of older ids may be gone.  Logged, it would trust them all
+ * again, and answer a resend with a lost message's msg_id.  Inside SPI.
+ */
+void
+pgmqc_dedup_forget_untrusted(int32 queue_id)
+{
+	Datum		args[2];
+
+	args[0] = Int32GetDatum(queue_id);
+	args[1] = TimestampTzGetDatum(pgmqc_writable_since());
+	(void) pgmqc_run_catalog(STMT_DEDUP_FORGET_BEFORE, args, NULL, 0);
+}
+
+/*
  * The worker's care of pgmq_c.dedup_ids: drop the day partitions that
  * ended before the longest window of any queue or topic, make the days
  * ahead, and remove the ids past that window from the default partition

@@ -30,5 +30,6 @@ extern void pgmqc_dedup_record(PgmqcDedupScope *scope, const Datum *ids,
 extern void pgmqc_dedup_close(PgmqcDedupScope *scope);
 extern int	pgmqc_dedup_maintain(void);
 extern void pgmqc_dedup_relcache_changed(Oid relid);
+extern void pgmqc_dedup_forget_untrusted(int32 queue_id);
 
 #endif							/* PGMQC_DEDUP_H */

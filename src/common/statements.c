@@ -887,6 +887,13 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		"SELECT ctid FROM pgmq_c.dedup_ids_default WHERE first_at OPERATOR(pg_catalog.<) $1 LIMIT $2))",
 		2, {TIMESTAMPTZOID, INT4OID}
 	},
+	/* the ids of queue or topic $1 remembered before $2 */
+	[STMT_DEDUP_FORGET_BEFORE] = {
+		ON_CATALOG,
+		"DELETE FROM pgmq_c.dedup_ids WHERE queue_id OPERATOR(pg_catalog.=) $1 "
+		"AND first_at OPERATOR(pg_catalog.<) $2",
+		2, {INT4OID, TIMESTAMPTZOID}
+	},
 	[STMT_DEDUP_LONGEST_WINDOW] = {
 		ON_CATALOG,
 		"SELECT COALESCE(pg_catalog.max(dedup_window), '5 minutes'::pg_catalog.interval), "

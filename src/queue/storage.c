@@ -27,6 +27,7 @@
 
 #include "pgmq_c.h"
 #include "shared_memory/shared_memory.h"
+#include "common/dedup.h"
 #include "common/relation_locks.h"
 #include "common/retired_names.h"
 #include "common/security.h"
@@ -149,6 +150,8 @@ pgmqc_queue_set_durability(PgmqcQueue *queue, bool unlogged)
 		return;
 	(void) pgmqc_run_once(unlogged ? STMT_QUEUE_SET_UNLOGGED : STMT_QUEUE_SET_LOGGED,
 						  &target, NULL, NULL, SPI_OK_UTILITY);
+	if (!unlogged)
+		pgmqc_dedup_forget_untrusted(queue->queue_id);
 }
 
 /*

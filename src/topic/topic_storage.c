@@ -40,6 +40,7 @@
 
 #include "pgmq_c.h"
 #include "shared_memory/shared_memory.h"
+#include "common/dedup.h"
 #include "common/relation_locks.h"
 #include "common/retired_names.h"
 #include "common/security.h"
@@ -216,6 +217,7 @@ pgmqc_topic_set_durability(int32 topic_id, bool unlogged)
 	int			ngroups;
 	Oid		   *relids;
 	int			nrelids;
+	bool		was_unlogged;
 	int			i;
 
 	/*
@@ -234,6 +236,7 @@ pgmqc_topic_set_durability(int32 topic_id, bool unlogged)
 	CommandCounterIncrement();
 	numbers = pgmqc_partition_numbers(topic_id, &count);
 	groups = topic_group_ids(topic_id, &ngroups);
+	was_unlogged = pgmqc_topic_unlogged(topic_id);
 	for (i = 0; i < count; i++)
 	{
 		if (!pgmqc_partition_exists(topic_id, numbers[i]))
@@ -249,6 +252,8 @@ pgmqc_topic_set_durability(int32 topic_id, bool unlogged)
 		target.group_id = groups[i];
 		set_relation_durability(REL_GROUP, &target, groups[i], 0, unlogged);
 	}
+	if (was_unlogged && !unlogged)
+		pgmqc_dedup_forget_untrusted(topic_id);
 }
 
 /*

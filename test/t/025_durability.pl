@@ -238,6 +238,12 @@ my $ft_dd = sql(q{SELECT pgmq_c.send('ft', '{"d": 1}', dedup_id => 'd1')});
 is(sql(q{SELECT pgmq_c.send('ft', '{"d": 2}', dedup_id => 'd1')}),
 	$ft_dd, 'before the crash, a resend to the unlogged topic is deduplicated');
 $ft_max = $ft_dd if $ft_dd > $ft_max;
+# ids that no send uses again while their queue or topic stays unlogged: the
+# switch to logged after the crash must not trust them (see below)
+sql(q{SELECT pgmq_c.create_topic('ft_dd', durability => 'unlogged', dedup_window => '1 hour')});
+sql(q{SELECT pgmq_c.create_group('ft_dd', 'g', 'earliest')});
+my $fast_d2 = sql(q{SELECT pgmq_c.send('fast_dd', '{"d": "d2"}', dedup_id => 'd2')});
+my $ft_d2 = sql(q{SELECT pgmq_c.send('ft_dd', '{"d": "d2"}', dedup_id => 'd2')});
 
 $node->stop('immediate');
 $node->start;
@@ -251,6 +257,21 @@ is(sql(q{SELECT pgmq_c.send('fast_dd', '{"d": 4}', dedup_id => 'd1')}),
 is(sql(q{SELECT pgmq_c.send('safe_dd', '{"d": 2}', dedup_id => 'd1')}),
 	$safe_dd, 'the logged queue still deduplicates across the crash');
 is(lengths($node, 'safe_dd'), '1|0|0', 'and holds its one message');
+
+# made logged after the crash: the ids remembered before it are forgotten
+# (their messages are gone); one remembered since still counts
+sql(q{SELECT pgmq_c.alter_queue('fast_dd', durability => 'logged')});
+sql(q{SELECT pgmq_c.alter_queue('ft_dd', durability => 'logged')});
+my $fast_d2_again = sql(q{SELECT pgmq_c.send('fast_dd', '{"d": "d2 again"}', dedup_id => 'd2')});
+ok($fast_d2_again > $fast_d2,
+	'a queue made logged after the crash stores a resend of an id from before the crash anew');
+is(sql(q{SELECT pgmq_c.send('fast_dd', '{"d": 5}', dedup_id => 'd1')}),
+	$fast_dd_again, 'and still finds the id remembered since the crash');
+is(lengths($node, 'fast_dd'), '2|0|0', 'the queue, now logged, holds both');
+my $ft_d2_again = sql(q{SELECT pgmq_c.send('ft_dd', '{"d": "d2 again"}', dedup_id => 'd2')});
+ok($ft_d2_again > $ft_d2,
+	'a topic made logged after the crash stores a resend of an id from before the crash anew');
+is(read_group_ids($node, 'ft_dd'), $ft_d2_again, 'and its group gets it');
 
 is(lengths($node, 'fast'), '0|0|0', 'after the crash, fast is empty (no live, leased or delayed message)');
 is(stored_ids($node, $fid), '', 'and its tables hold nothing');
@@ -361,8 +382,8 @@ is(lengths($standby, 'safe'), '6|2|1',
 is(stored_ids($standby, $sid), $safe_primary, "the standby has safe's messages, streamed ones included");
 is( $standby->safe_psql(
 		'postgres', q{SELECT string_agg(queue_name, ',' ORDER BY queue_name) FROM pgmq_c.metrics_all()}),
-	'safe,safe_dd,st',
-	'metrics_all() on the standby leaves the unlogged queues and topic out and shows the logged ones');
+	'fast_dd,ft_dd,safe,safe_dd,st',
+	'metrics_all() on the standby leaves the unlogged queues and topic out and shows the logged ones (fast_dd and ft_dd were made logged)');
 is(durability($standby, 'fast'), 'unlogged', 'list_queues on the standby: fast unlogged');
 is(durability($standby, 'safe'), 'logged', 'list_queues on the standby: safe logged');
 
