@@ -20,8 +20,12 @@
 # tables (0.3.0's model).
 #
 # Scenarios: send 1 (one jsonb message), send_batch 100, read 1 + delete 1,
-# read 100 + delete 100, pop 1.  Output: one line per scenario with the
-# instructions per call of each version and their ratio (new / old).
+# read 100 + delete 100, pop 1; and send1id, send 1 with a dedup_id no
+# other send has (0.7.0 and later: INSTR_OLD must be one), into a queue
+# whose window is a day, today's partition of pgmq_c.dedup_ids made by
+# maintain_topics() (single-user backends have no worker).  Output: one
+# line per scenario with the instructions per call of each version and
+# their ratio (new / old).
 #
 # Environment:
 #   INSTR_N=1000         calls in the short run (the long one has 3N)
@@ -88,6 +92,7 @@ CREATE DATABASE bench_new;
 \c bench_new
 CREATE EXTENSION pgmq_c;
 GRANT EXECUTE ON FUNCTION pgmq_c.create_queue TO bench_app;
+GRANT EXECUTE ON FUNCTION pgmq_c.maintain_topics TO bench_app;
 UPDATE pg_proc SET probin = '$W/lib.so' WHERE probin = '\$libdir/pgmq_c';
 \c bench_old
 CREATE EXTENSION pgmq_c VERSION '$OLD_VERSION';
@@ -96,6 +101,11 @@ CREATE EXTENSION pgmq_c VERSION '$OLD_VERSION';
 GRANT EXECUTE ON FUNCTION pgmq_c.create_queue TO bench_app;
 GRANT CREATE ON SCHEMA pgmq_c TO bench_app;
 GRANT SELECT, INSERT, UPDATE, DELETE ON pgmq_c.queues TO bench_app;
+-- (send1id: today's partition of pgmq_c.dedup_ids, in a release that has it)
+SELECT pg_catalog.to_regprocedure('pgmq_c.maintain_topics()') IS NOT NULL AS has_maintain \gset
+\if :has_maintain
+GRANT EXECUTE ON FUNCTION pgmq_c.maintain_topics TO bench_app;
+\endif
 UPDATE pg_proc SET probin = '$W/lib.so' WHERE probin = '\$libdir/pgmq_c';
 SQL
 pgmqc_cluster_ctl stop
@@ -122,7 +132,12 @@ count() {
 	{
 		echo "SET SESSION AUTHORIZATION bench_app"
 		echo "SELECT pgmq_c.drop_queue('bench')"
-		echo "SELECT pgmq_c.create_queue('bench')"
+		if [ "$scen" = send1id ]; then
+			echo "SELECT pgmq_c.create_queue('bench', dedup_window => '1 day')"
+			echo "SELECT pgmq_c.maintain_topics()"
+		else
+			echo "SELECT pgmq_c.create_queue('bench')"
+		fi
 		for ((i = 0; i < fill / 1000; i++)); do
 			echo "SELECT count(*) FROM pgmq_c.send_batch('bench', (SELECT array_agg('$MSG'::jsonb) FROM generate_series(1, 1000)))"
 		done
@@ -146,8 +161,12 @@ count() {
 		pop1)
 			echo "PREPARE x AS SELECT * FROM pgmq_c.pop('bench', 1)"
 			stmt="EXECUTE x" ;;
+		send1id)
+			echo "PREPARE x(jsonb, text) AS SELECT pgmq_c.send('bench', \$1, dedup_id => \$2)"
+			stmt="EXECUTE x('$MSG', '$tag-%d')" ;;
 		esac
-		for ((i = 0; i < n; i++)); do echo "$stmt"; done
+		# shellcheck disable=SC2059 # the statement is the format
+		for ((i = 0; i < n; i++)); do printf "$stmt\n" "$i"; done
 	} >"$W/$tag.sql"
 	single "$db" "$W/$tag.cg" <"$W/$tag.sql" >"$W/$tag.out" 2>"$W/$tag.vg"
 	# "==pid== Collected : 123456"
