@@ -28,7 +28,7 @@ REGRESS_OPTS = --inputdir=.
 
 ISOLATION = send_uncommitted read_rollback skip_locked stale_receipt topic_groups admin_lock_order \
 	access_cache dropped_while_waiting ordering_heads ordering_send_order dedup_concurrent \
-	watermark_writer ack_lock_order claim_front lease_end_wake retention_wake
+	watermark_writer ack_lock_order claim_front lease_end_wake retention_wake dead_letter_keys
 ISOLATION_OPTS = --inputdir=.
 
 TAP_TESTS = 1

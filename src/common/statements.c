@@ -505,6 +505,33 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		"AND ordering_key IS NOT NULL",
 		1, {INT8ARRAYOID}
 	},
+
+	/*
+	 * Of the dead messages $1 about to leave the message table, the keyed
+	 * ones, each with its key and, when its key's row is held by another
+	 * transaction (a send of the key in progress, perhaps prepared), the time
+	 * until which it is left where it is: the rows of the other keys are
+	 * locked now, in key order, SKIP LOCKED, so that a read or the worker
+	 * never waits for a sender; a message left is visible again a second
+	 * later, for a later read or the worker's pass to move.
+	 */
+	[STMT_DEAD_LETTER_KEYS] = {
+		ON_QUEUE,
+		"WITH m AS (SELECT msg_id, ordering_key FROM {messages} "
+		"WHERE msg_id OPERATOR(pg_catalog.=) ANY ($1) AND ordering_key IS NOT NULL), "
+		"l AS (SELECT y.ordering_key FROM {keys} y "
+		"WHERE y.ordering_key OPERATOR(pg_catalog.=) ANY (SELECT m.ordering_key FROM m) "
+		"ORDER BY y.ordering_key COLLATE \"C\" FOR UPDATE SKIP LOCKED), "
+		"b AS (SELECT m.msg_id FROM m WHERE NOT EXISTS (SELECT 1 FROM l "
+		"WHERE l.ordering_key OPERATOR(pg_catalog.=) m.ordering_key) "
+		"AND EXISTS (SELECT 1 FROM {keys} y WHERE y.ordering_key OPERATOR(pg_catalog.=) m.ordering_key)), "
+		"u AS (UPDATE {messages} q SET vt = pg_catalog.clock_timestamp() OPERATOR(pg_catalog.+) "
+		"'1 second'::pg_catalog.interval FROM b WHERE q.msg_id OPERATOR(pg_catalog.=) b.msg_id "
+		"RETURNING q.msg_id, q.vt) "
+		"SELECT m.msg_id, m.ordering_key, u.vt FROM m LEFT JOIN u "
+		"ON u.msg_id OPERATOR(pg_catalog.=) m.msg_id",
+		1, {INT8ARRAYOID}
+	},
 	[STMT_DUE_PROBE] = {
 		ON_QUEUE,
 		"SELECT deliver_at FROM {delayed} ORDER BY deliver_at LIMIT 1",

@@ -103,6 +103,7 @@ typedef enum PgmqcStatement
 	STMT_KEYS_FORGET,
 	STMT_KEYS_PROMOTE,
 	STMT_KEYS_OF,
+	STMT_DEAD_LETTER_KEYS,
 	/* queues: delayed messages and reading */
 	STMT_DUE_PROBE,
 	STMT_MATURE,
@@ -376,6 +377,11 @@ typedef enum PgmqcStatement
 
 /* STMT_KEYS_ACQUIRE, STMT_KEYS_OF */
 #define KEYS_COL_KEY				1
+
+/* STMT_DEAD_LETTER_KEYS: a row per keyed dead message */
+#define DEAD_KEYS_COL_MSG_ID		1
+#define DEAD_KEYS_COL_KEY			2
+#define DEAD_KEYS_COL_LEFT_UNTIL	3
 
 /* STMT_KEYS_RELEASE */
 #define RELEASE_COL_KEY				1

@@ -108,7 +108,7 @@ claim_once(PgmqcQueue *queue, int32 qty, Interval *vt, bool *head_left)
 								  skipping_head);
 		if (outcome.dead > 0)
 		{
-			pgmqc_queue_move_dead(queue, outcome.dead_ids, outcome.dead);
+			pgmqc_queue_move_dead(queue, outcome.dead_ids, outcome.dead, true);
 			pgmqc_claim_result_restore(&outcome);
 		}
 		if (pgmqc_claim_round_ends(&rounds, &outcome, queue->queue_id))

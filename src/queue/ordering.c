@@ -410,3 +410,64 @@ pgmqc_key_release_add_ids(PgmqcQueue *queue, PgmqcKeyRelease * release,
 	found = pgmqc_queue_run(queue, STMT_KEYS_OF, &arg, NULL, 0);
 	pgmqc_key_release_add_result(release, found, KEYS_COL_KEY, true);
 }
+
+/*
+ * As pgmqc_key_release_add_ids(), for dead messages that a read or the
+ * worker came across: the rows of their keys are locked now, SKIP LOCKED,
+ * and a message whose key's row another transaction holds (a send of the
+ * key in progress, perhaps prepared) is left where it is, visible again a
+ * second later, for a later read or the worker's pass to move
+ * (STMT_DEAD_LETTER_KEYS): a reader never waits for a sender, and the key
+ * stays blocked behind its dead head meanwhile.  Keeps the messages that
+ * may move in ids[], in their order, and returns how many.
+ */
+int
+pgmqc_key_release_add_movable(PgmqcQueue *queue, PgmqcKeyRelease * release,
+							  int64 *ids, int n)
+{
+	Datum		arg;
+	int64	   *left;
+	int			nleft = 0;
+	int			found;
+	int			kept = 0;
+	bool		has_due = false;
+	TimestampTz first_due = 0;
+	int			i;
+
+	if (!queue->has_keys || n == 0)
+		return n;
+	arg = pgmqc_id_array(ids, n);
+	found = pgmqc_queue_run(queue, STMT_DEAD_LETTER_KEYS, &arg, NULL, 0);
+	left = palloc((found + 1) * sizeof(int64));
+	for (i = 0; i < found; i++)
+	{
+		bool		isnull;
+		Datum		until = pgmqc_column(i, DEAD_KEYS_COL_LEFT_UNTIL, &isnull);
+
+		if (isnull)
+		{
+			pgmqc_key_release_add_key(release,
+									  pgmqc_column(i, DEAD_KEYS_COL_KEY, &isnull),
+									  true);
+			continue;
+		}
+		left[nleft++] = pgmqc_column_int64(i, DEAD_KEYS_COL_MSG_ID, &isnull);
+		if (!has_due || DatumGetTimestampTz(until) < first_due)
+			first_due = DatumGetTimestampTz(until);
+		has_due = true;
+	}
+	for (i = 0; i < n; i++)
+	{
+		int			j;
+
+		for (j = 0; j < nleft && left[j] != ids[i]; j++)
+			;
+		if (j == nleft)
+			ids[kept++] = ids[i];
+	}
+	pfree(left);
+	/* the worker wakes sleepers when a message left is visible again */
+	if (has_due && pgmqc_shared != NULL)
+		pgmqc_due_on_commit(queue->queue_id, first_due);
+	return kept;
+}

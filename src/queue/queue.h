@@ -91,6 +91,9 @@ extern void pgmqc_key_release_add_key(PgmqcKeyRelease * release, Datum key,
 extern void pgmqc_key_release_add_ids(PgmqcQueue *queue,
 									  PgmqcKeyRelease * release,
 									  const int64 *ids, int n);
+extern int	pgmqc_key_release_add_movable(PgmqcQueue *queue,
+										  PgmqcKeyRelease * release,
+										  int64 *ids, int n);
 extern void pgmqc_key_release_finish(PgmqcQueue *queue,
 									 PgmqcKeyRelease * release);
 extern void pgmqc_queue_release_result(PgmqcQueue *queue, int n, int column,
@@ -131,7 +134,8 @@ extern int	pgmqc_queue_set_vt(PgmqcQueue *queue, int64 msg_id, Interval *vt,
 							   bool has_read_ct, int32 read_ct);
 
 /* retries.c */
-extern int64 pgmqc_queue_move_dead(PgmqcQueue *queue, const int64 *ids, int n);
+extern int64 pgmqc_queue_move_dead(PgmqcQueue *queue, const int64 *ids, int n,
+								   bool skip_locked_keys);
 extern bool pgmqc_queue_nack(PgmqcQueue *queue, int64 msg_id, Interval *delay,
 							 bool has_read_ct, int32 read_ct, text *reason);
 extern int	pgmqc_queue_process_head(PgmqcQueue *queue, int limit);

@@ -42,9 +42,16 @@
  * Move the queue's dead messages ids[0..n-1] (locked by this transaction)
  * to its dead-letter queue, or to its archive without one (or when the
  * queue's owner may no longer send to it).  Returns how many moved.
+ *
+ * With skip_locked_keys (a read, a pop, the worker), a dead message whose
+ * ordering key's row another transaction holds is not moved but left for
+ * later (pgmqc_key_release_add_movable): moving a key's head waits for
+ * that row, and a reader must not wait for a sender.  nack() moves its
+ * message whatever it takes, as delete() does.
  */
 int64
-pgmqc_queue_move_dead(PgmqcQueue *queue, const int64 *ids, int n)
+pgmqc_queue_move_dead(PgmqcQueue *queue, const int64 *ids, int n,
+					  bool skip_locked_keys)
 {
 	Datum		args[2];
 	PgmqcKeyRelease release;
@@ -52,7 +59,21 @@ pgmqc_queue_move_dead(PgmqcQueue *queue, const int64 *ids, int n)
 	int			guard = pgmqc_plan_guard_begin();
 
 	pgmqc_key_release_init(&release);
-	pgmqc_key_release_add_ids(queue, &release, ids, n);
+	if (skip_locked_keys && queue->has_keys)
+	{
+		int64	   *movable = palloc((n + 1) * sizeof(int64));
+
+		memcpy(movable, ids, n * sizeof(int64));
+		n = pgmqc_key_release_add_movable(queue, &release, movable, n);
+		ids = movable;
+		if (n == 0)
+		{
+			pgmqc_plan_guard_end(guard);
+			return 0;
+		}
+	}
+	else
+		pgmqc_key_release_add_ids(queue, &release, ids, n);
 
 	args[0] = pgmqc_id_array(ids, n);
 	args[1] = CStringGetTextDatum(queue->name);
@@ -99,7 +120,7 @@ pgmqc_queue_nack(PgmqcQueue *queue, int64 msg_id, Interval *delay,
 
 	if (DatumGetBool(pgmqc_column(0, NACK_COL_DEAD, &isnull)))
 	{
-		(void) pgmqc_queue_move_dead(queue, &msg_id, 1);
+		(void) pgmqc_queue_move_dead(queue, &msg_id, 1, false);
 		return true;
 	}
 	vt = DatumGetTimestampTz(pgmqc_column(0, NACK_COL_VT, &isnull));
@@ -131,7 +152,7 @@ move_dead_at_head(PgmqcQueue *queue, int limit)
 	args[2] = Int32GetDatum(limit);
 	(void) pgmqc_queue_run(queue, STMT_DEAD_LETTER_IDS, args, NULL, 1);
 	ids = pgmqc_id_array_result(&n);
-	moved = n > 0 ? pgmqc_queue_move_dead(queue, ids, n) : 0;
+	moved = n > 0 ? pgmqc_queue_move_dead(queue, ids, n, true) : 0;
 	pgmqc_plan_guard_end(guard);
 	return moved;
 }
