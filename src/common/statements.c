@@ -154,13 +154,16 @@ typedef struct StatementDef
  * The headers of a dead letter "d": its own, with the key
  * pgmq_c_dead_letter saying where it came from ("origin": key, value
  * pairs), its msg_id and read_ct there, when it was sent and dead-lettered,
- * and the reason of its last nack.
+ * the reason of its last nack and, if it had one, its ordering key (which
+ * redrive gives it back).
  */
 #define DEAD_LETTER_HEADERS(origin) \
 	"COALESCE(d.headers, pg_catalog.jsonb_build_object()) OPERATOR(pg_catalog.||) " \
 	"pg_catalog.jsonb_build_object('pgmq_c_dead_letter', pg_catalog.jsonb_build_object(" \
 	origin ", 'msg_id', d.msg_id, 'read_ct', d.read_ct, 'enqueued_at', d.enqueued_at, " \
-	"'dead_lettered_at', pg_catalog.clock_timestamp(), 'reason', d.reason))"
+	"'dead_lettered_at', pg_catalog.clock_timestamp(), 'reason', d.reason) " \
+	"OPERATOR(pg_catalog.||) CASE WHEN d.ordering_key IS NULL THEN pg_catalog.jsonb_build_object() " \
+	"ELSE pg_catalog.jsonb_build_object('ordering_key', d.ordering_key) END)"
 
 /* the messages of the dead letters "d" and their headers, as two arrays */
 #define DEAD_LETTER_ARRAYS(origin) \
@@ -768,7 +771,7 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 	[STMT_DEAD_LETTER_TAKE] = {
 		ON_QUEUE,
 		"WITH d AS (DELETE FROM {messages} WHERE msg_id OPERATOR(pg_catalog.=) ANY ($1) "
-		"RETURNING msg_id, read_ct, enqueued_at, message, headers, reason) "
+		"RETURNING msg_id, read_ct, enqueued_at, message, headers, reason, {key:} AS ordering_key) "
 		DEAD_LETTER_ARRAYS("'queue', $2::pg_catalog.text"),
 		2, {INT8ARRAYOID, TEXTOID}
 	},
@@ -776,7 +779,7 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 	[STMT_DEAD_LETTER_ARCHIVE] = {
 		ON_QUEUE,
 		"WITH d AS (DELETE FROM {messages} WHERE msg_id OPERATOR(pg_catalog.=) ANY ($1) "
-		"RETURNING msg_id, read_ct, enqueued_at, vt, message, headers, reason) "
+		"RETURNING msg_id, read_ct, enqueued_at, vt, message, headers, reason, {key:} AS ordering_key) "
 		"INSERT INTO {archive} (msg_id, read_ct, enqueued_at, archived_at, vt, message, headers) "
 		"SELECT d.msg_id, d.read_ct, d.enqueued_at, pg_catalog.clock_timestamp(), "
 		"LEAST(d.vt, pg_catalog.clock_timestamp()), d.message, "
@@ -871,7 +874,8 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		"headers OPERATOR(pg_catalog.->) 'pgmq_c_dead_letter' OPERATOR(pg_catalog.->>) 'topic', "
 		"headers OPERATOR(pg_catalog.->) 'pgmq_c_dead_letter' OPERATOR(pg_catalog.->>) 'group', "
 		"headers OPERATOR(pg_catalog.->) 'pgmq_c_dead_letter' OPERATOR(pg_catalog.->>) 'msg_id', "
-		"headers OPERATOR(pg_catalog.->) 'pgmq_c_dead_letter' OPERATOR(pg_catalog.->>) 'enqueued_at' "
+		"headers OPERATOR(pg_catalog.->) 'pgmq_c_dead_letter' OPERATOR(pg_catalog.->>) 'enqueued_at', "
+		"headers OPERATOR(pg_catalog.->) 'pgmq_c_dead_letter' OPERATOR(pg_catalog.->>) 'ordering_key' "
 		"FROM {messages} WHERE msg_id OPERATOR(pg_catalog.>=) $1 "
 		"AND vt OPERATOR(pg_catalog.<=) pg_catalog.clock_timestamp() "
 		"ORDER BY msg_id LIMIT $2 FOR UPDATE SKIP LOCKED",
@@ -1288,8 +1292,8 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 	[STMT_GROUP_DEAD_LETTER_TAKE] = {
 		ON_GROUP,
 		"WITH g AS (DELETE FROM {group} WHERE msg_id OPERATOR(pg_catalog.=) ANY ($1) "
-		"RETURNING msg_id, read_ct, reason), "
-		"d AS (SELECT g.msg_id, g.read_ct, g.reason, t.enqueued_at, t.message, t.headers "
+		"RETURNING msg_id, read_ct, reason, {key:} AS ordering_key), "
+		"d AS (SELECT g.msg_id, g.read_ct, g.reason, g.ordering_key, t.enqueued_at, t.message, t.headers "
 		"FROM g CROSS JOIN LATERAL (SELECT enqueued_at, message, headers FROM {log} "
 		"WHERE msg_id OPERATOR(pg_catalog.=) g.msg_id LIMIT 1) t) "
 		DEAD_LETTER_ARRAYS("'topic', $2::pg_catalog.text, 'group', $3::pg_catalog.text"),
@@ -1303,10 +1307,26 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 	 * watermarks again.  A message is the topic's when its msg_id is there
 	 * with the enqueued_at it was dead-lettered with ($3, in the same order;
 	 * NULL: not known): a topic dropped and made again under its name numbers
-	 * its messages from 1 again.  Returns a row for each of $1, in order: the
-	 * msg_id, whether any rows went back, whether the topic holds that
-	 * msg_id, and whether it is that message.
+	 * its messages from 1 again.  A message of an ordering key that is busy
+	 * in the group stays out: a row of the key is in flight (vt ahead), or
+	 * the key's first row is locked by a claim in progress (it is locked here
+	 * otherwise, so that no claim leases it before this commits and the
+	 * message is the key's first row).  Returns a row for each of $1, in
+	 * order: the msg_id, whether any rows went back, whether the topic holds
+	 * that msg_id, whether it is that message, and whether its key was busy.
 	 */
+
+	/*
+	 * Before STMT_GROUP_REDRIVE, in a statement of its own: the group's
+	 * cursor row, which a fill holds (SKIP LOCKED) while it hands out and
+	 * leases messages, so that STMT_GROUP_REDRIVE's snapshot shows every fill
+	 * that this waited for, and no fill runs until the redrive ends.
+	 */
+	[STMT_GROUP_REDRIVE_LOCK] = {
+		ON_GROUP,
+		"SELECT next_id FROM {cursors} WHERE group_id OPERATOR(pg_catalog.=) $1 FOR UPDATE",
+		1, {INT4OID}
+	},
 	[STMT_GROUP_REDRIVE] = {
 		ON_GROUP,
 		"WITH c AS (SELECT next_id FROM {cursors} WHERE group_id OPERATOR(pg_catalog.=) $2 FOR UPDATE), "
@@ -1317,14 +1337,27 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		"l AS (SELECT DISTINCT t.msg_id, t.ordering_key FROM t JOIN r "
 		"ON r.id OPERATOR(pg_catalog.=) t.msg_id "
 		"WHERE r.at IS NULL OR r.at OPERATOR(pg_catalog.=) t.enqueued_at), "
+		"k AS (SELECT DISTINCT l.ordering_key FROM l WHERE l.ordering_key IS NOT NULL), "
+		"h AS (SELECT x.msg_id, x.vt, {key:x} AS ordering_key FROM {group} x "
+		"WHERE x.msg_id OPERATOR(pg_catalog.=) ANY (SELECT (SELECT y.msg_id FROM {group} y "
+		"WHERE {key:y} OPERATOR(pg_catalog.=) k.ordering_key ORDER BY y.msg_id LIMIT 1) FROM k) "
+		"FOR UPDATE SKIP LOCKED), "
+		"b AS (SELECT k.ordering_key FROM k WHERE EXISTS (SELECT 1 FROM {group} y "
+		"WHERE {key:y} OPERATOR(pg_catalog.=) k.ordering_key) AND (NOT EXISTS (SELECT 1 FROM h "
+		"WHERE h.ordering_key OPERATOR(pg_catalog.=) k.ordering_key "
+		"AND h.vt OPERATOR(pg_catalog.<=) pg_catalog.clock_timestamp()) "
+		"OR EXISTS (SELECT 1 FROM {group} y WHERE {key:y} OPERATOR(pg_catalog.=) k.ordering_key "
+		"AND y.vt OPERATOR(pg_catalog.>) pg_catalog.clock_timestamp()))), "
 		"i AS (INSERT INTO {group} (msg_id, read_ct, vt{if_keys:, ordering_key}) "
 		"SELECT l.msg_id, 0, pg_catalog.clock_timestamp(){if_keys:, l.ordering_key} FROM l, c "
-		"WHERE l.msg_id OPERATOR(pg_catalog.<) c.next_id "
+		"WHERE l.msg_id OPERATOR(pg_catalog.<) c.next_id AND (l.ordering_key IS NULL "
+		"OR NOT EXISTS (SELECT 1 FROM b WHERE b.ordering_key OPERATOR(pg_catalog.=) l.ordering_key)) "
 		"ON CONFLICT (msg_id) DO NOTHING RETURNING msg_id), "
 		"u AS (UPDATE {cursors} SET epoch = epoch OPERATOR(pg_catalog.+) 1 "
 		"WHERE group_id OPERATOR(pg_catalog.=) $2 AND EXISTS (SELECT 1 FROM i) RETURNING 1) "
 		"SELECT r.id, EXISTS (SELECT 1 FROM u), t.msg_id IS NOT NULL, "
-		"t.msg_id IS NOT NULL AND (r.at IS NULL OR r.at OPERATOR(pg_catalog.=) t.enqueued_at) "
+		"t.msg_id IS NOT NULL AND (r.at IS NULL OR r.at OPERATOR(pg_catalog.=) t.enqueued_at), "
+		"t.msg_id IS NOT NULL AND EXISTS (SELECT 1 FROM b WHERE b.ordering_key OPERATOR(pg_catalog.=) t.ordering_key) "
 		"FROM r LEFT JOIN t ON t.msg_id OPERATOR(pg_catalog.=) r.id ORDER BY r.n",
 		3, {INT8ARRAYOID, INT4OID, TIMESTAMPTZARRAYOID}
 	},

@@ -16,6 +16,14 @@
  *	  the topic still holds the message, and the group reads it again with
  *	  read_ct from 0.
  *
+ * A dead letter that had an ordering key (pgmq_c_dead_letter's
+ * "ordering_key") is sent to a queue with that key, as the key's last
+ * message: it waits behind the key's messages in flight and pending.  To
+ * its group it goes back under its own msg_id, the key's first row; while
+ * a message of its key is in flight in the group, it stays in the
+ * dead-letter queue instead (a NOTICE counts it), so that two messages of
+ * a key are never leased at once.
+ *
  * A dead letter whose origin is gone (the queue or group dropped, the
  * topic's message past retention), that says no origin, or whose origin
  * the caller may not send to (a queue) or consume from (a topic) stays in
@@ -34,6 +42,8 @@
 #include "postgres.h"
 
 #include "miscadmin.h"
+#include "catalog/pg_type.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/datetime.h"
 #include "utils/jsonb.h"
@@ -65,6 +75,7 @@ typedef struct DeadLetter
 	int64		original_id;	/* its msg_id there (topics only), or -1 */
 	TimestampTz original_at;	/* when it was sent there, */
 	bool		original_at_known;	/* if the headers say */
+	text	   *ordering_key;	/* its ordering key there, or NULL */
 	bool		handled;		/* with its group, earlier in the batch */
 	bool		moved;
 } DeadLetter;
@@ -77,6 +88,7 @@ typedef struct RedriveCounts
 	int64		origin_gone;	/* queue, topic or group dropped */
 	int64		not_permitted;	/* the caller may not write there */
 	int64		past_retention; /* the topic no longer holds the message */
+	int64		key_busy;		/* its key is in flight in its group */
 } RedriveCounts;
 
 /*
@@ -164,6 +176,11 @@ read_batch(int n)
 		}
 		id = text_column(i, REDRIVE_COL_ORIGINAL_AT);
 		d->original_at_known = id != NULL && parse_time(id, &d->original_at);
+		d->ordering_key = NULL;
+		id = text_column(i, REDRIVE_COL_ORDERING_KEY);
+		/* headers are the sender's to write: a key as send() takes it */
+		if (id != NULL && strlen(id) >= 1 && strlen(id) <= PGMQC_MAX_KEY_LEN)
+			d->ordering_key = cstring_to_text(id);
 	}
 	return letters;
 }
@@ -175,14 +192,39 @@ valid_name(const char *name)
 	return name != NULL && pgmqc_name_is_valid(name);
 }
 
-/* Send one dead letter to a queue; headers as given. */
+/*
+ * Send one dead letter to a queue; headers as given.  With its ordering key
+ * (unless the queue's catalog is from before keys), as a send of that key:
+ * behind the key's messages in the queue.
+ */
 static void
 send_to(PgmqcQueue *queue, DeadLetter *d, Jsonb *headers)
 {
 	Interval	no_delay;
 
 	memset(&no_delay, 0, sizeof(no_delay));
-	(void) pgmqc_queue_send(queue, d->message, headers, &no_delay);
+	if (d->ordering_key != NULL && queue->has_keys)
+	{
+		Datum		message = JsonbPGetDatum(d->message);
+		Datum		header = PointerGetDatum(headers);
+		bool		header_null = headers == NULL;
+		Datum		key = PointerGetDatum(d->ordering_key);
+		int			dims[1] = {1};
+		int			lbs[1] = {1};
+
+		pgmqc_queue_send_keyed(queue,
+							   construct_array(&message, 1, JSONBOID, -1, false,
+											   TYPALIGN_INT),
+							   construct_md_array(&header, &header_null, 1, dims,
+												  lbs, JSONBOID, -1, false,
+												  TYPALIGN_INT),
+							   &no_delay,
+							   construct_array(&key, 1, TEXTOID, -1, false,
+											   TYPALIGN_INT));
+		pgmqc_queue_batch_sent(queue, 1, &no_delay);
+	}
+	else
+		(void) pgmqc_queue_send(queue, d->message, headers, &no_delay);
 	d->moved = true;
 }
 
@@ -267,6 +309,12 @@ to_origin_group(DeadLetter *letters, int n, int first, RedriveCounts *counts)
 	{
 		bool		isnull;
 
+		if (DatumGetBool(pgmqc_column(j, GROUP_REDRIVE_COL_KEY_BUSY, &isnull)))
+		{
+			letters[which[j]].moved = false;
+			counts->key_busy++;
+			continue;
+		}
 		if (DatumGetBool(pgmqc_column(j, GROUP_REDRIVE_COL_SAME, &isnull)))
 			continue;
 		letters[which[j]].moved = false;
@@ -387,16 +435,23 @@ pgmqc_redrive(PG_FUNCTION_ARGS)
 	}
 
 	left = counts.no_origin + counts.origin_gone + counts.not_permitted +
-		counts.past_retention;
+		counts.past_retention + counts.key_busy;
 	if (left > 0)
 		ereport(NOTICE,
 				(errmsg_plural("%lld dead letter was left in queue \"%s\"",
 							   "%lld dead letters were left in queue \"%s\"",
 							   (unsigned long) left,
 							   (long long) left, dlq_name),
+				 counts.key_busy == 0 ?
 				 errdetail("No origin: %lld; origin dropped: %lld; not permitted: %lld; past the topic's retention: %lld.",
 						   (long long) counts.no_origin, (long long) counts.origin_gone,
-						   (long long) counts.not_permitted, (long long) counts.past_retention)));
+						   (long long) counts.not_permitted, (long long) counts.past_retention) :
+				 errdetail("No origin: %lld; origin dropped: %lld; not permitted: %lld; past the topic's retention: %lld; ordering key in flight in its group: %lld.",
+						   (long long) counts.no_origin, (long long) counts.origin_gone,
+						   (long long) counts.not_permitted, (long long) counts.past_retention,
+						   (long long) counts.key_busy),
+				 counts.key_busy > 0 ?
+				 errhint("Redrive them again once their keys' messages in flight are acknowledged.") : 0));
 	pgmqc_spi_finish(&cxt);
 	PG_RETURN_INT64(counts.moved);
 }

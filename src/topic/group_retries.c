@@ -121,8 +121,9 @@ pgmqc_group_retry_pass(PgmqcQueue *topic, PgmqcGroup *group)
  * enqueued_at they were dead-lettered with, enqueued_at[i] (when
  * at_known[i]; otherwise any).  Leaves in SPI_tuptable a row per id, in
  * order: whether the topic holds its msg_id (GROUP_REDRIVE_COL_THERE) and
- * whether that is the message, which went back (GROUP_REDRIVE_COL_SAME).
- * Readers of the group wake at commit.
+ * whether that is the message, which went back (GROUP_REDRIVE_COL_SAME),
+ * or stayed out because a message of its ordering key is in flight in the
+ * group (GROUP_REDRIVE_COL_KEY_BUSY).  Readers of the group wake at commit.
  */
 void
 pgmqc_group_redrive(PgmqcQueue *topic, PgmqcGroup *group, const int64 *ids,
@@ -143,6 +144,9 @@ pgmqc_group_redrive(PgmqcQueue *topic, PgmqcGroup *group, const int64 *ids,
 		ats[i] = TimestampTzGetDatum(enqueued_at[i]);
 		at_nulls[i] = !at_known[i];
 	}
+	/* fills first wait or are kept out: see STMT_GROUP_REDRIVE_LOCK */
+	args[0] = Int32GetDatum(group->group_id);
+	(void) pgmqc_group_run(group, STMT_GROUP_REDRIVE_LOCK, args, NULL, 0);
 	args[0] = pgmqc_id_array(ids, n);
 	args[1] = Int32GetDatum(group->group_id);
 	args[2] = PointerGetDatum(construct_md_array(ats, at_nulls, 1, dims, lbs,
