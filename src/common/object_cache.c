@@ -901,11 +901,23 @@ pgmqc_watermark_set_tentative(PgmqcWatermark *watermark, int64 value)
 bool
 pgmqc_watermark_due(PgmqcWatermark *watermark)
 {
-	TimestampTz now;
-
 	if (IsolationUsesXactSnapshot())
 		return false;
-	now = GetCurrentTimestamp();
+	return pgmqc_watermark_look_due(watermark);
+}
+
+/*
+ * Whether WATERMARK_INTERVAL_MS passed since the watermark was last looked
+ * at, whatever the isolation level; when it did, the look counts as done
+ * now.  A consumer group's readers under a transaction snapshot look at
+ * the group's seek count this often, without advancing the watermark
+ * (topic/group_watermark.c).
+ */
+bool
+pgmqc_watermark_look_due(PgmqcWatermark *watermark)
+{
+	TimestampTz now = GetCurrentTimestamp();
+
 	if (watermark->last_advance != 0 &&
 		!TimestampDifferenceExceeds(watermark->last_advance, now,
 									WATERMARK_INTERVAL_MS))

@@ -208,6 +208,7 @@ extern int64 pgmqc_effective_watermark(PgmqcWatermark *watermark);
 extern void pgmqc_watermark_set_tentative(PgmqcWatermark *watermark,
 										  int64 value);
 extern bool pgmqc_watermark_due(PgmqcWatermark *watermark);
+extern bool pgmqc_watermark_look_due(PgmqcWatermark *watermark);
 extern int64 pgmqc_watermark_advance(PgmqcWatermark *watermark, int64 current,
 									 int64 candidate);
 

@@ -1169,7 +1169,7 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 	},
 	[STMT_GROUP_CURSOR] = {
 		ON_GROUP,
-		"SELECT next_id FROM {cursors} WHERE group_id OPERATOR(pg_catalog.=) $1",
+		"SELECT next_id, epoch FROM {cursors} WHERE group_id OPERATOR(pg_catalog.=) $1",
 		1, {INT4OID}
 	},
 

@@ -129,14 +129,20 @@ pgmqc_group_fill(PgmqcQueue *topic, PgmqcGroup *group, int32 lease,
 	if (in_worker && IsolationUsesXactSnapshot())
 		return 0;
 	settled = pgmqc_topic_settled_through(topic, false);
+
+	/*
+	 * Nothing new since we last looked.  The watermark's look reads the
+	 * cursor again once WATERMARK_INTERVAL_MS has passed, under a transaction
+	 * snapshot too (group_watermark.c): a seek may have moved it back.
+	 */
 	if (group->cursor_seen > settled)
-		return 0;				/* nothing new since we last looked */
+		return 0;
 	if (!in_worker && (IsTransactionBlock() || IsolationUsesXactSnapshot()))
 	{
 		/* is there anything to fill?  (no lock: the cursor as committed) */
 		args[0] = Int32GetDatum(group->group_id);
 		if (pgmqc_group_run(group, STMT_GROUP_CURSOR, args, NULL, 1) == 1)
-			group->cursor_seen = pgmqc_column_int64(0, VALUE_COL, &isnull);
+			group->cursor_seen = pgmqc_column_int64(0, CURSOR_COL_NEXT_ID, &isnull);
 		if (group->cursor_seen > settled)
 			return 0;
 		if (IsolationUsesXactSnapshot())
