@@ -1,4 +1,4 @@
-# 044_group_replay_snapshot.pl: a long-lived backend that reads a consumer
+# 045_group_replay_snapshot.pl: a long-lived backend that reads a consumer
 # group under REPEATABLE READ or SERIALIZABLE gets the messages a seek or a
 # redrive puts back, as a READ COMMITTED reader does.
 #
