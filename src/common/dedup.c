@@ -65,6 +65,7 @@
 #include "common/day_partitions.h"
 #include "common/dedup.h"
 #include "common/direct_rows.h"
+#include "common/guarded.h"
 #include "common/intervals.h"
 #include "common/object_cache.h"
 #include "common/security.h"
@@ -791,6 +792,43 @@ pgmqc_dedup_forget_untrusted(int32 queue_id)
 	(void) pgmqc_run_catalog(STMT_DEDUP_FORGET_BEFORE, args, NULL, 0);
 }
 
+
+static int	maintain_days(bool new_object);
+
+static void
+make_days(void *arg)
+{
+	(void) maintain_days(true);
+}
+
+/*
+ * A queue or topic was just made (create_queue, create_topic): make
+ * today's partition of pgmq_c.dedup_ids now if it is missing, rather than
+ * at the worker's next pass (once a minute), so that the first ids sent
+ * go into it and not into the default partition, whose ids of today would
+ * keep today's from being made.  Only outside a transaction block: the
+ * locks of the partition's making last until the caller's transaction
+ * ends, and would hold up every send with an id meanwhile.  A failure
+ * (the table's lock not had in time) is left to the worker.  Inside SPI.
+ */
+void
+pgmqc_dedup_days_for_new(void)
+{
+	ErrorData  *edata;
+
+	if (IsTransactionBlock() ||
+		OidIsValid(pgmqc_relation_oid(REL_DEDUP_PARTITION, 0,
+									  pgmqc_day_of(GetCurrentTimestamp()))))
+		return;
+	edata = pgmqc_run_guarded(make_days, NULL);
+	if (edata == NULL)
+		return;
+	ereport(DEBUG1,
+			(errmsg_internal("pgmq_c: today's partition of pgmq_c.dedup_ids was left to the worker: %s",
+							 edata->message)));
+	FreeErrorData(edata);
+}
+
 /*
  * The worker's care of pgmq_c.dedup_ids: drop the day partitions that
  * ended before the longest window of any queue or topic, make the days
@@ -802,6 +840,17 @@ pgmqc_dedup_forget_untrusted(int32 queue_id)
  */
 int
 pgmqc_dedup_maintain(void)
+{
+	return maintain_days(false);
+}
+
+/*
+ * pgmqc_dedup_maintain(), with new_object when the caller has just made a
+ * queue or topic (which the catalog statement, read in the statement's
+ * snapshot, does not see yet).
+ */
+static int
+maintain_days(bool new_object)
 {
 	int			save_nestlevel;
 	TimestampTz now = GetCurrentTimestamp();
@@ -821,7 +870,8 @@ pgmqc_dedup_maintain(void)
 	(void) pgmqc_run_catalog(STMT_DEDUP_LONGEST_WINDOW, NULL, NULL, 1);
 	cutoff = now - (pgmqc_ts_plus(now, DatumGetIntervalP(pgmqc_column(0, VALUE_COL,
 																	  &isnull))) - now);
-	objects = pgmqc_column_int64(0, LONGEST_WINDOW_COL_OBJECTS, &isnull);
+	objects = new_object ? 1 :
+		pgmqc_column_int64(0, LONGEST_WINDOW_COL_OBJECTS, &isnull);
 
 	n = pgmqc_run_catalog(STMT_DEDUP_PARTITIONS, NULL, NULL, 0);
 	expired = pgmqc_expired_days(n, cutoff, &last_day, &dropped);
@@ -829,26 +879,26 @@ pgmqc_dedup_maintain(void)
 		pgmqc_drop_relation(expired[i]);
 
 	/*
-	 * The days ahead, once there is a queue or topic to send ids to: not
-	 * before, so that a restore (pg_dump's CREATE TABLE of the days it
-	 * dumped, right after CREATE EXTENSION) does not race the worker for
-	 * them; the catalog's rows are restored after every table.  Today, when
-	 * its partition is missing, is made only while the default partition
-	 * holds nothing of it (else it stays there).
+	 * Today and the days ahead that are missing, once there is a queue or
+	 * topic to send ids to: not before, so that a restore (pg_dump's CREATE
+	 * TABLE of the days it dumped, right after CREATE EXTENSION) does not
+	 * race the worker for them; the catalog's rows are restored after every
+	 * table.  Today is made only while the default partition holds nothing of
+	 * it (else it stays there, until its ids there are past the window).
 	 */
-	if (objects == 0)
-		last_day = today + DEDUP_DAYS_AHEAD;
-	else if (last_day == today && n == 0)
-	{
-		arg = TimestampTzGetDatum(now - (now - SetEpochTimestamp()) %
-								  ((int64) PGMQC_DAY_SECS * USECS_PER_SEC));
-		if (pgmqc_run_catalog(STMT_DEDUP_DEFAULT_ROWS, &arg, NULL, 1) == 0)
-			last_day = today - 1;
-	}
-	for (day = last_day + 1; day <= today + DEDUP_DAYS_AHEAD; day++)
+	for (day = today; objects > 0 && day <= today + DEDUP_DAYS_AHEAD; day++)
 	{
 		PgmqcStatementTarget target = {0, 0, day, PGMQC_DAY_SECS};
 
+		if (OidIsValid(pgmqc_relation_oid(REL_DEDUP_PARTITION, 0, day)))
+			continue;
+		if (day == today)
+		{
+			arg = TimestampTzGetDatum(now - (now - SetEpochTimestamp()) %
+									  ((int64) PGMQC_DAY_SECS * USECS_PER_SEC));
+			if (pgmqc_run_catalog(STMT_DEDUP_DEFAULT_ROWS, &arg, NULL, 1) > 0)
+				continue;
+		}
 		(void) pgmqc_run_once(STMT_DEDUP_PARTITION_CREATE, &target, NULL, NULL,
 							  SPI_OK_UTILITY);
 	}

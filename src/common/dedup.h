@@ -29,6 +29,7 @@ extern void pgmqc_dedup_record(PgmqcDedupScope *scope, const Datum *ids,
 							   const int64 *msg_ids, int n);
 extern void pgmqc_dedup_close(PgmqcDedupScope *scope);
 extern int	pgmqc_dedup_maintain(void);
+extern void pgmqc_dedup_days_for_new(void);
 extern void pgmqc_dedup_relcache_changed(Oid relid);
 extern void pgmqc_dedup_forget_untrusted(int32 queue_id);
 

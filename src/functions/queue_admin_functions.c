@@ -25,6 +25,7 @@
 #include "utils/timestamp.h"
 
 #include "pgmq_c.h"
+#include "common/dedup.h"
 #include "common/object_cache.h"
 #include "common/relation_locks.h"
 #include "common/security.h"
@@ -90,6 +91,7 @@ pgmqc_create_queue(PG_FUNCTION_ARGS)
 		if (settings.unlogged)
 			pgmqc_queue_set_durability(queue, true);
 	}
+	pgmqc_dedup_days_for_new();
 	pgmqc_spi_finish(&cxt);
 	PG_RETURN_VOID();
 }

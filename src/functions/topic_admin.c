@@ -96,6 +96,7 @@ pgmqc_create_topic(PG_FUNCTION_ARGS)
 	if (dedup_window != NULL)
 		pgmqc_apply_dedup_window(pgmqc_lookup_kind(name, PGMQC_KIND_TOPIC, false),
 								 dedup_window);
+	pgmqc_dedup_days_for_new();
 	pgmqc_spi_finish(&cxt);
 	PG_RETURN_VOID();
 }

@@ -38,16 +38,22 @@ sub sql { return timed_sql($node, $_[0]); }
 
 my $today = sql(q{SELECT floor(extract(epoch FROM now()) / 86400)::bigint});
 
-# 1. Once a queue exists, the worker makes today and the next two days (not
-# before: a restore creates the days it dumped right after CREATE EXTENSION,
-# TAP 042)
+# 1. Once a queue exists, today and the next two days are made (not before:
+# a restore creates the days it dumped right after CREATE EXTENSION, TAP
+# 042): by create_queue itself, outside a transaction block, so that its
+# first ids go to today's partition and not to the default one (the
+# worker's pass comes once a minute)
+is( sql(q{SELECT count(*) FROM pg_class WHERE relname LIKE 'dedup_ids_p%'}),
+	'0', 'no day of pgmq_c.dedup_ids before the first queue');
 sql(q{SELECT pgmq_c.create_queue('dd')});
-ok( $node->poll_query_until(
-		'postgres', qq{
-SELECT count(*) = 3 FROM pg_class
+is( sql(
+		qq{
+SELECT count(*) FROM pg_class
  WHERE relnamespace = 'pgmq_c'::regnamespace
-   AND relname IN ('dedup_ids_p$today', 'dedup_ids_p@{[$today + 1]}', 'dedup_ids_p@{[$today + 2]}')}),
-	'the worker, once a queue exists, made today and the next two days of pgmq_c.dedup_ids');
+   AND relname IN ('dedup_ids_p$today', 'dedup_ids_p@{[$today + 1]}', 'dedup_ids_p@{[$today + 2]}')}
+	),
+	'3',
+	'create_queue, the first queue, made today and the next two days of pgmq_c.dedup_ids');
 
 my $first = sql(q{SELECT pgmq_c.send('dd', '{"n": 1}', dedup_id => 'now')});
 is( sql(q{SELECT tableoid::regclass FROM pgmq_c.dedup_ids WHERE dedup_id = 'now'}),
