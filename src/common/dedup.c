@@ -808,15 +808,17 @@ make_days(void *arg)
  * go into it and not into the default partition, whose ids of today would
  * keep today's from being made.  Only outside a transaction block: the
  * locks of the partition's making last until the caller's transaction
- * ends, and would hold up every send with an id meanwhile.  A failure
- * (the table's lock not had in time) is left to the worker.  Inside SPI.
+ * ends, and would hold up every send with an id meanwhile; nor before
+ * ALTER EXTENSION pgmq_c UPDATE to 0.7.0, which made pgmq_c.dedup_ids.  A
+ * failure (the table's lock not had in time) is left to the worker.
+ * Inside SPI.
  */
 void
 pgmqc_dedup_days_for_new(void)
 {
 	ErrorData  *edata;
 
-	if (IsTransactionBlock() ||
+	if (IsTransactionBlock() || !pgmqc_ordering_exists() ||
 		OidIsValid(pgmqc_relation_oid(REL_DEDUP_PARTITION, 0,
 									  pgmqc_day_of(GetCurrentTimestamp()))))
 		return;
