@@ -68,3 +68,28 @@ SELECT count(*) AS before_due FROM pgmq_c.read('later2', '1 hour', 10);
 SELECT pg_sleep(0.2);
 SELECT message FROM pgmq_c.read('later2', '1 hour', 10);
 SELECT pgmq_c.drop_queue('later2');
+
+-- a batch sent after a delay comes due at one time, its messages together:
+-- a plain batch, a batch with ordering keys (heads in the delayed table,
+-- the others pending), and a topic's batch
+SELECT pgmq_c.create_queue('later3');
+SELECT queue_id AS later3_id FROM pgmq_c.list_queues() WHERE queue_name = 'later3' \gset
+SELECT count(*) AS sent FROM pgmq_c.send_batch('later3',
+       ARRAY['{"n": 1}', '{"n": 2}', '{"n": 3}', '{"n": 4}', '{"n": 5}']::jsonb[], delay => '1 hour');
+SELECT count(*) AS sent FROM pgmq_c.send_batch('later3',
+       ARRAY['{"k": 1}', '{"k": 2}', '{"k": 3}', '{"k": 4}']::jsonb[], delay => '1 hour',
+       ordering_keys => ARRAY['a', 'b', 'a', 'b']);
+SELECT 'delayed' AS tab, count(*) AS messages, count(DISTINCT deliver_at) AS due_times
+  FROM pgmq_c.d_:later3_id WHERE message ? 'n'
+UNION ALL
+SELECT 'delayed and pending, keyed', count(*), count(DISTINCT deliver_at)
+  FROM (SELECT deliver_at FROM pgmq_c.d_:later3_id WHERE message ? 'k'
+        UNION ALL SELECT deliver_at FROM pgmq_c.p_:later3_id) s;
+SELECT pgmq_c.drop_queue('later3');
+SELECT pgmq_c.create_topic('later3_t');
+SELECT count(*) AS sent FROM pgmq_c.send_batch('later3_t',
+       ARRAY['{"t": 1}', '{"t": 2}', '{"t": 3}']::jsonb[], delay => '1 hour');
+SELECT queue_id AS later3_t_id FROM pgmq_c.list_topics() l JOIN pgmq_c.queues q ON q.queue_name = l.topic_name
+ WHERE l.topic_name = 'later3_t' \gset
+SELECT count(*) AS messages, count(DISTINCT deliver_at) AS due_times FROM pgmq_c.t_:later3_t_id;
+SELECT pgmq_c.drop_topic('later3_t');

@@ -101,6 +101,13 @@ typedef struct StatementDef
  * expired, with a backoff policy ($5, $6), waits for its backoff; any other
  * is leased for $2.
  */
+/*
+ * When a batch sent after a delay ($3) is due: one time for the whole batch
+ * (a scalar subquery without outer references, evaluated once per execution), so that
+ * its messages come due together, as they were sent together.
+ */
+#define BATCH_DUE "(SELECT pg_catalog.clock_timestamp() OPERATOR(pg_catalog.+) $3)"
+
 #define CLAIM_DEAD(alias) "COALESCE(" alias ".read_ct OPERATOR(pg_catalog.>=) $4, false)"
 #define CLAIM_BACKS_OFF(alias) "($5 IS NOT NULL AND " alias ".leased)"
 #define CLAIM_SET(alias) \
@@ -331,7 +338,7 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		ON_QUEUE,
 		"INSERT INTO {delayed} (msg_id, enqueued_at, deliver_at, message, headers) "
 		"SELECT pg_catalog.nextval({sequence_regclass}), pg_catalog.clock_timestamp(), "
-		"pg_catalog.clock_timestamp() OPERATOR(pg_catalog.+) $3, u.m, u.h "
+		BATCH_DUE ", u.m, u.h "
 		"FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)) WITH ORDINALITY AS u(m, h, o) "
 		"ORDER BY u.o RETURNING msg_id",
 		3, {JSONBARRAYOID, JSONBARRAYOID, INTERVALOID}
@@ -350,17 +357,17 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		"pg_catalog.clock_timestamp() AS at, u.m, u.h, u.k, u.o "
 		"FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($4)) "
 		"WITH ORDINALITY AS u(m, h, k, o) ORDER BY u.o), "
-		"r AS (SELECT s.msg_id, s.at, s.m, s.h, s.k, s.o, "
+		"r AS (SELECT s.msg_id, s.at, " BATCH_DUE " AS due_at, s.m, s.h, s.k, s.o, "
 		"(s.k IS NULL OR (COALESCE(s.k OPERATOR(pg_catalog.=) ANY ($5), false) AND "
 		"pg_catalog.row_number() OVER (PARTITION BY s.k ORDER BY s.o) OPERATOR(pg_catalog.=) 1)) AS head, "
 		"$3 OPERATOR(pg_catalog.=) '0'::pg_catalog.interval AS due FROM s), "
 		"iq AS (INSERT INTO {messages} (msg_id, read_ct, enqueued_at, vt, message, headers, ordering_key) "
 		"SELECT r.msg_id, 0, r.at, r.at, r.m, r.h, r.k FROM r WHERE r.head AND r.due), "
 		"id AS (INSERT INTO {delayed} (msg_id, enqueued_at, deliver_at, message, headers, ordering_key) "
-		"SELECT r.msg_id, r.at, r.at OPERATOR(pg_catalog.+) $3, r.m, r.h, r.k FROM r "
+		"SELECT r.msg_id, r.at, r.due_at, r.m, r.h, r.k FROM r "
 		"WHERE r.head AND NOT r.due), "
 		"ip AS (INSERT INTO {pending} (msg_id, ordering_key, enqueued_at, deliver_at, message, headers) "
-		"SELECT r.msg_id, r.k, r.at, CASE WHEN r.due THEN NULL ELSE r.at OPERATOR(pg_catalog.+) $3 END, "
+		"SELECT r.msg_id, r.k, r.at, CASE WHEN r.due THEN NULL ELSE r.due_at END, "
 		"r.m, r.h FROM r WHERE NOT r.head) "
 		"SELECT msg_id FROM s ORDER BY o",
 		5, {JSONBARRAYOID, JSONBARRAYOID, INTERVALOID, TEXTARRAYOID, TEXTARRAYOID}
@@ -1078,7 +1085,7 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		ON_TOPIC,
 		"INSERT INTO {log} (msg_id, enqueued_at, deliver_at, message, headers{if_keys:, ordering_key}) "
 		"SELECT pg_catalog.nextval({log_sequence_regclass}), pg_catalog.clock_timestamp(), "
-		"pg_catalog.clock_timestamp() OPERATOR(pg_catalog.+) $3, u.m, u.h{if_keys:, u.k} "
+		BATCH_DUE ", u.m, u.h{if_keys:, u.k} "
 		"FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($4)) "
 		"WITH ORDINALITY AS u(m, h, k, o) "
 		"ORDER BY u.o RETURNING msg_id",
