@@ -6,10 +6,10 @@
 -- alter_queue.  Bad input, and privileges, at the end.
 --
 -- The queues are new, so their msg_ids count from 1.  A send of one id
--- without delay to a queue draws its msg_id, then claims the id in today's
--- partition of pgmq_c.dedup_ids: a resend found there skips that msg_id,
--- as a rolled-back send does.  Today's partition is made here (once a
--- queue exists) if the worker has not made it yet.
+-- to a queue (without delay) or to a topic draws its msg_id, then claims
+-- the id in today's partition of pgmq_c.dedup_ids: a resend found there
+-- skips that msg_id, as a rolled-back send does.  Today's partition is
+-- made here (once a queue exists) if the worker has not made it yet.
 
 --
 -- 1. One queue
@@ -146,7 +146,7 @@ SELECT pgmq_c.send('dd_t', '{"m": "k1"}', ordering_key => 'k', dedup_id => 'k1')
        pgmq_c.send('dd_t', '{"m": "k1 again"}', ordering_key => 'k', dedup_id => 'k1') AS k1_again,
        pgmq_c.send('dd_t', '{"m": "k2"}', ordering_key => 'k', dedup_id => 'k2') AS k2;
 SELECT msg_id, message->>'m' AS m, ordering_key FROM pgmq_c.read_group('dd_t', 'g', '1 hour', 10);
-SELECT pgmq_c.ack('dd_t', 'g', 3);
+SELECT pgmq_c.ack('dd_t', 'g', 5);
 SELECT msg_id, message->>'m' AS m, ordering_key FROM pgmq_c.read_group('dd_t', 'g', '1 hour', 10);
 
 --

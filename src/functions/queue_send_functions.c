@@ -440,14 +440,27 @@ pgmqc_send_message(const char *name, Jsonb *message, Jsonb *headers,
 		/* one id: look it up after its lock; send and remember if new */
 		PgmqcDedupScope *scope;
 		PgmqcQueueDraw draw;
+		PgmqcTopicDraw topic_draw;
 
 		pgmqc_queue_check_keys(queue);
 		scope = pgmqc_dedup_open(queue, &dedup_id, 1);
-		if (queue->kind == PGMQC_KIND_QUEUE &&
-			pgmqc_interval_is_zero(delay) &&
-			pgmqc_dedup_claimable(scope) && pgmqc_queue_draw(queue, &draw))
+
+		/*
+		 * The id's entry, inserted into today's partition once the msg_id is
+		 * drawn, tells whether it is new (pgmqc_dedup_claim).
+		 */
+		if (queue->kind == PGMQC_KIND_TOPIC && pgmqc_dedup_claimable(scope))
 		{
-			/* the id's entry, inserted first, tells whether it is new */
+			pgmqc_topic_draw(queue, message, headers, delay, &topic_draw);
+			msg_id = pgmqc_dedup_claim(scope, dedup_id, topic_draw.msg_id);
+			if (msg_id < 0)
+				msg_id = pgmqc_topic_publish_drawn(queue, &topic_draw, message,
+												   headers, delay, NULL);
+		}
+		else if (queue->kind == PGMQC_KIND_QUEUE &&
+				 pgmqc_interval_is_zero(delay) &&
+				 pgmqc_dedup_claimable(scope) && pgmqc_queue_draw(queue, &draw))
+		{
 			msg_id = pgmqc_dedup_claim(scope, dedup_id, draw.msg_id);
 			if (msg_id < 0)
 				msg_id = pgmqc_queue_send_drawn(queue, &draw, message, headers);

@@ -31,6 +31,7 @@
 
 #include "pgmq_c.h"
 #include "common/object_cache.h"
+#include "common/sending.h"
 
 /* settled_ids.c */
 extern int64 pgmqc_topic_settled_through(PgmqcQueue *topic, bool wait);
@@ -179,6 +180,21 @@ extern bool pgmqc_group_statistics(PgmqcGroup *group, int64 limit,
 extern int64 pgmqc_maintain_topics_internal(void);
 
 /* topic_publish.c */
+
+/* a message's msg_id, drawn before its row is written (pgmqc_topic_draw) */
+typedef struct PgmqcTopicDraw
+{
+	Datum		values[SEND_NUM_ARGS + 2];	/* the send statement's parameters */
+	char		nulls[SEND_NUM_ARGS + 2];
+	int64		msg_id;
+} PgmqcTopicDraw;
+
+extern void pgmqc_topic_draw(PgmqcQueue *topic, Jsonb *message,
+							 Jsonb *headers, Interval *delay,
+							 PgmqcTopicDraw *draw);
+extern int64 pgmqc_topic_publish_drawn(PgmqcQueue *topic, PgmqcTopicDraw *draw,
+									   Jsonb *message, Jsonb *headers,
+									   Interval *delay, text *ordering_key);
 extern int64 pgmqc_topic_publish(PgmqcQueue *topic, Jsonb *message,
 								 Jsonb *headers, Interval *delay,
 								 text *ordering_key);

@@ -216,6 +216,47 @@ begin_publish(PgmqcQueue *topic, Datum *values, char *nulls, Datum messages,
 }
 
 /*
+ * Draw the msg_id of one message (headers may be NULL) due after delay, to
+ * be appended with pgmqc_topic_publish_drawn() (or, when it is not sent
+ * after all, left unused: the id is then skipped, as a rolled-back send's
+ * is).
+ */
+void
+pgmqc_topic_draw(PgmqcQueue *topic, Jsonb *message, Jsonb *headers,
+				 Interval *delay, PgmqcTopicDraw *draw)
+{
+	begin_publish(topic, draw->values, draw->nulls, JsonbPGetDatum(message),
+				  (Pointer) headers, delay, 1);
+	draw->msg_id = DatumGetInt64(DirectFunctionCall1(nextval_oid,
+													 ObjectIdGetDatum(topic->sequence_relid)));
+}
+
+/*
+ * Append the message whose msg_id pgmqc_topic_draw() drew (the same
+ * message, headers and delay), with ordering_key (may be NULL); returns its
+ * msg_id.
+ */
+int64
+pgmqc_topic_publish_drawn(PgmqcQueue *topic, PgmqcTopicDraw *draw,
+						  Jsonb *message, Jsonb *headers, Interval *delay,
+						  text *ordering_key)
+{
+	int64		msg_id = draw->msg_id;
+
+	draw->values[SEND_NUM_ARGS] = Int64GetDatum(msg_id);
+	draw->nulls[SEND_NUM_ARGS] = ' ';
+	draw->values[SEND_NUM_ARGS + 1] = PointerGetDatum(ordering_key);
+	draw->nulls[SEND_NUM_ARGS + 1] = ordering_key ? ' ' : 'n';
+	if (!publish_direct(topic, msg_id, message, headers, delay, ordering_key) &&
+		SPI_execute_plan(partition_plan(topic, msg_id), draw->values,
+						 draw->nulls, false, 0) != SPI_OK_INSERT)
+		elog(ERROR, "could not send to topic \"%s\"", topic->name);
+
+	pgmqc_topic_sent(topic, msg_id, 1, delay);
+	return msg_id;
+}
+
+/*
  * Append one message (headers may be NULL) to a topic's log, due after
  * delay; returns its msg_id.
  */
@@ -223,25 +264,11 @@ int64
 pgmqc_topic_publish(PgmqcQueue *topic, Jsonb *message, Jsonb *headers,
 					Interval *delay, text *ordering_key)
 {
-	Datum		values[SEND_NUM_ARGS + 2];
-	char		nulls[SEND_NUM_ARGS + 2];
-	int64		msg_id;
+	PgmqcTopicDraw draw;
 
-	begin_publish(topic, values, nulls, JsonbPGetDatum(message),
-				  (Pointer) headers, delay, 1);
-	msg_id = DatumGetInt64(DirectFunctionCall1(nextval_oid,
-											   ObjectIdGetDatum(topic->sequence_relid)));
-	values[SEND_NUM_ARGS] = Int64GetDatum(msg_id);
-	nulls[SEND_NUM_ARGS] = ' ';
-	values[SEND_NUM_ARGS + 1] = PointerGetDatum(ordering_key);
-	nulls[SEND_NUM_ARGS + 1] = ordering_key ? ' ' : 'n';
-	if (!publish_direct(topic, msg_id, message, headers, delay, ordering_key) &&
-		SPI_execute_plan(partition_plan(topic, msg_id), values, nulls,
-						 false, 0) != SPI_OK_INSERT)
-		elog(ERROR, "could not send to topic \"%s\"", topic->name);
-
-	pgmqc_topic_sent(topic, msg_id, 1, delay);
-	return msg_id;
+	pgmqc_topic_draw(topic, message, headers, delay, &draw);
+	return pgmqc_topic_publish_drawn(topic, &draw, message, headers, delay,
+									 ordering_key);
 }
 
 /*
