@@ -22,9 +22,16 @@
  * prune every partition and route every row, which cost a send with an id
  * a third more than one without.  The partitions are pgmq_c's own: their
  * shape is checked before use (common/direct_rows.c), and they carry no
- * triggers or constraints to honour.  The default partition is locked first, so
- * that the worker cannot make a day's partition between our seeing none
- * and our writing to the default one.
+ * triggers or constraints to honour.
+ *
+ * The default partition is opened only when a day of the window has no
+ * partition.  Otherwise it cannot hold an id of the window: PostgreSQL
+ * keeps out of it every row that another partition would take (a day's
+ * partition is made only after the default one was scanned for that day's
+ * rows, under a lock that waits for every writer of the default one), and
+ * pgmq_c writes into it only ids of a day that has no partition, which it
+ * looks for again once it holds the default partition's lock, so that the
+ * worker cannot make the day between our seeing none and our writing.
  *
  * Copyright (c) 2026, pgmq_c developers
  *
@@ -113,16 +120,17 @@ typedef struct DedupPartition
 /*
  * The partitions of pgmq_c.dedup_ids that a send to one queue or topic
  * looks its ids up in and remembers them in, opened once for the send:
- * the default partition, and the days from its window's start (cutoff) to
- * the horizon.  Each is locked RowExclusiveLock until the transaction
- * ends, the default partition first (see the file header), so that no day
- * is made or dropped while the send has it open.
+ * the days from its window's start (cutoff) to the horizon, and the
+ * default partition when one of them is missing (see the file header).
+ * Each is locked RowExclusiveLock until the transaction ends, so that no
+ * day is made or dropped while the send has it open.
  */
 struct PgmqcDedupScope
 {
 	int32		queue_id;
 	TimestampTz cutoff;			/* ids remembered after this count */
 	TimestampTz horizon;		/* and before this */
+	bool		fallback_tried; /* the default partition was looked for */
 	bool		have_default;
 	DedupPartition fallback;	/* the default partition, if have_default */
 	int64		first_day;		/* the day of days[0] */
@@ -370,6 +378,26 @@ close_partition(DedupPartition *part)
 }
 
 /*
+ * Open the default partition into the scope, if it is not open yet, then
+ * the days of its window that were missing: a day may have been made
+ * between our seeing none and our lock on the default partition, which
+ * keeps any more from being made until the transaction ends.
+ */
+static void
+open_default(PgmqcDedupScope *scope)
+{
+	int			i;
+
+	if (scope->have_default || scope->fallback_tried)
+		return;
+	scope->fallback_tried = true;
+	scope->have_default = open_partition(-1, &scope->fallback);
+	for (i = 0; i < scope->ndays; i++)
+		if (scope->days[i].heap == NULL)
+			(void) open_partition(scope->first_day + i, &scope->days[i]);
+}
+
+/*
  * Lock the n ids (text Datums) of a send to queue (a queue or a topic),
  * then open the partitions it looks
  * them up in and remembers them in: the locks first, so that a second
@@ -384,6 +412,7 @@ pgmqc_dedup_open(PgmqcQueue *queue, Datum *ids, int n)
 	PgmqcDedupScope *scope = palloc0(sizeof(PgmqcDedupScope));
 	TimestampTz now = GetCurrentTimestamp();
 	TimestampTz trusted_from = pgmqc_writable_since() - 1;
+	bool		missing = false;
 	int			i;
 
 	lock_ids(queue_id, ids, n);
@@ -403,13 +432,15 @@ pgmqc_dedup_open(PgmqcQueue *queue, Datum *ids, int n)
 		 pgmqc_topic_unlogged(queue_id)))
 		scope->cutoff = trusted_from;
 
-	/* the default partition first: see the file header */
-	scope->have_default = open_partition(-1, &scope->fallback);
 	scope->first_day = pgmqc_day_of(scope->cutoff);
 	scope->ndays = (int) (pgmqc_day_of(scope->horizon) - scope->first_day + 1);
 	scope->days = palloc0(Max(scope->ndays, 1) * sizeof(DedupPartition));
 	for (i = 0; i < scope->ndays; i++)
-		(void) open_partition(scope->first_day + i, &scope->days[i]);
+		if (!open_partition(scope->first_day + i, &scope->days[i]))
+			missing = true;
+	/* the default partition only when a day is missing: see the file header */
+	if (missing)
+		open_default(scope);
 	return scope;
 }
 
@@ -677,6 +708,22 @@ remember_in(DedupPartition *part, int32 queue_id, Datum id, int64 msg_id,
 }
 
 /*
+ * The scope's partition for day, NULL if it is not made: one of its window,
+ * or past its horizon (the scope was opened the day before), opened into
+ * *later.
+ */
+static DedupPartition *
+day_partition(PgmqcDedupScope *scope, int64 day, DedupPartition *later)
+{
+	if (day >= scope->first_day && day < scope->first_day + scope->ndays)
+		return scope->days[day - scope->first_day].heap != NULL ?
+			&scope->days[day - scope->first_day] : NULL;
+	if (later->heap == NULL)
+		(void) open_partition(day, later);
+	return later->heap != NULL ? later : NULL;
+}
+
+/*
  * Remember ids[0..n-1] (text) as sent to the scope's queue or topic with
  * msg_ids[0..n-1]: in today's partition, or while it is not made, the
  * default one.
@@ -688,18 +735,18 @@ pgmqc_dedup_record(PgmqcDedupScope *scope, const Datum *ids,
 	TimestampTz now = GetCurrentTimestamp();
 	int64		today = pgmqc_day_of(now);
 	DedupPartition later = {NULL, NULL, NULL};
-	DedupPartition *into = NULL;
+	DedupPartition *into;
 	int			i;
 
-	if (today >= scope->first_day && today < scope->first_day + scope->ndays)
+	into = day_partition(scope, today, &later);
+	if (into == NULL)
 	{
-		if (scope->days[today - scope->first_day].heap != NULL)
-			into = &scope->days[today - scope->first_day];
+		/* no day takes them: the default partition, if the day is still missing under its lock */
+		open_default(scope);
+		into = day_partition(scope, today, &later);
+		if (into == NULL && scope->have_default)
+			into = &scope->fallback;
 	}
-	else if (open_partition(today, &later))
-		into = &later;			/* past the horizon of the scope's opening */
-	if (into == NULL && scope->have_default)
-		into = &scope->fallback;
 	if (into == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
@@ -881,23 +928,27 @@ maintain_days(bool new_object)
 		pgmqc_drop_relation(expired[i]);
 
 	/*
-	 * Today and the days ahead that are missing, once there is a queue or
-	 * topic to send ids to: not before, so that a restore (pg_dump's CREATE
-	 * TABLE of the days it dumped, right after CREATE EXTENSION) does not
-	 * race the worker for them; the catalog's rows are restored after every
-	 * table.  Today is made only while the default partition holds nothing of
-	 * it (else it stays there, until its ids there are past the window).
+	 * The days of the longest window and the days ahead that are missing,
+	 * once there is a queue or topic to send ids to: not before, so that a
+	 * restore (pg_dump's CREATE TABLE of the days it dumped, right after
+	 * CREATE EXTENSION) does not race the worker for them; the catalog's rows
+	 * are restored after every table.  The days of a window all made, sends
+	 * need not look in the default partition (see the file header); the days
+	 * before today matter on a fresh installation.  A day up to today is
+	 * made only while the default partition holds nothing of it or after it
+	 * (else it stays there, until its ids there are past the window).
 	 */
-	for (day = today; objects > 0 && day <= today + DEDUP_DAYS_AHEAD; day++)
+	for (day = Min(today, pgmqc_day_of(cutoff));
+		 objects > 0 && day <= today + DEDUP_DAYS_AHEAD; day++)
 	{
 		PgmqcStatementTarget target = {0, 0, day, PGMQC_DAY_SECS};
 
 		if (OidIsValid(pgmqc_relation_oid(REL_DEDUP_PARTITION, 0, day)))
 			continue;
-		if (day == today)
+		if (day <= today)
 		{
-			arg = TimestampTzGetDatum(now - (now - SetEpochTimestamp()) %
-									  ((int64) PGMQC_DAY_SECS * USECS_PER_SEC));
+			arg = TimestampTzGetDatum(SetEpochTimestamp() +
+									  day * PGMQC_DAY_SECS * USECS_PER_SEC);
 			if (pgmqc_run_catalog(STMT_DEDUP_DEFAULT_ROWS, &arg, NULL, 1) > 0)
 				continue;
 		}

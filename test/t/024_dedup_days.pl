@@ -2,8 +2,8 @@
 #
 # Deduplication ids are remembered in pgmq_c.dedup_ids, one partition per
 # UTC day (dedup_ids_p<day since 1970>) and a default partition.  The
-# background worker, once a minute and when it starts, makes today and the
-# next two days, drops the days that ended before the longest dedup_window
+# background worker, once a minute and when it starts, makes the days of
+# the longest dedup_window up to today and the next two days, drops the days that ended before the longest dedup_window
 # of any queue or topic, and deletes from the default partition the ids
 # past that window.  Here:
 #   - once a queue exists, the worker made the days ahead, whose lookup
@@ -15,7 +15,9 @@
 #     window is still known afterwards, and an id of the old day can be
 #     sent again as new;
 #   - a day that ended inside the longest window (a queue with a 7-day
-#     window) is kept;
+#     window) is kept, and the days of that window are made; a send whose
+#     window has all its days made does not open the default partition,
+#     and one whose window misses a day does;
 #   - without the worker, pgmq_c.maintain_topics() does the same;
 #   - without today's day, ids go to the default partition and are found
 #     there, and maintain_topics() then leaves today there;
@@ -60,11 +62,14 @@ is( sql(q{SELECT tableoid::regclass FROM pgmq_c.dedup_ids WHERE dedup_id = 'now'
 	"pgmq_c.dedup_ids_p$today", "a send's id goes to today's partition");
 my $qid = sql(q{SELECT queue_id FROM pgmq_c.list_queues() WHERE queue_name = 'dd'});
 # the lookup indexes compare ids bytewise, whatever the database's collation
-is( sql(q{
+# (yesterday too is made in the first 5 minutes of a day, inside the
+# window: left out here)
+is( sql(qq{
 SELECT string_agg(c.relname || ':' || coalesce(l.collname, '-'), ',' ORDER BY c.relname)
   FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid
   LEFT JOIN pg_collation l ON l.oid = i.indcollation[1]
- WHERE c.relnamespace = 'pgmq_c'::regnamespace AND c.relname LIKE 'dedup_ids_%'}),
+ WHERE c.relnamespace = 'pgmq_c'::regnamespace AND c.relname LIKE 'dedup_ids_%'
+   AND c.relname <> 'dedup_ids_p@{[$today - 1]}'}),
 	join(',', 'dedup_ids_default:C', map { "dedup_ids_p$_:C" } ($today .. $today + 2)),
 	'the lookup index of the default partition and of each day made compares in "C"');
 
@@ -133,6 +138,23 @@ is( sql(qq{SELECT count(*) FROM pg_class WHERE relname = 'dedup_ids_p$old'
 	'1', 'the day inside the longest window (7 days) is kept');
 is(sql(q{SELECT pgmq_c.send('dd_week', '{"n": 5}', dedup_id => 'week-old')}),
 	'9003', 'and its id still known');
+# the pass also made the days of that window before today: a send whose
+# window has every day made does not look in the default partition (it
+# cannot hold ids of those days), and does not even lock it
+is( sql(
+		qq{SELECT count(*) FROM pg_class WHERE relnamespace = 'pgmq_c'::regnamespace
+		     AND relname IN (@{[join(', ', map { "'dedup_ids_p$_'" } ($today - 7 .. $today - 1))]})}
+	),
+	'7',
+	'the pass made the 7 days of the longest window before today');
+is( sql(
+		q{BEGIN;
+SELECT pgmq_c.send('dd_week', '{"n": 6}', dedup_id => 'week-new') > 0;
+SELECT count(*) FROM pg_locks WHERE pid = pg_backend_pid()
+   AND relation = 'pgmq_c.dedup_ids_default'::regclass;
+COMMIT;}),
+	"t\n0",
+	'a send whose window has every day made leaves the default partition alone');
 
 # 5. Without the worker, maintain_topics() does the same
 $node->append_conf('postgresql.conf', "pgmq_c.worker = off\n");
@@ -152,11 +174,14 @@ is( sql(qq{SELECT count(*) FROM pg_class WHERE relname IN ('dedup_ids_p$older', 
 # in the transaction of the first send, so that nothing makes it again in
 # between.
 sql(q{SELECT pgmq_c.create_queue('dd_default')});
-my $in_default = sql(qq{
+my ($in_default, $default_locks) = split /\n/, sql(qq{
 BEGIN;
 DROP TABLE pgmq_c.dedup_ids_p$today;
 SELECT pgmq_c.send('dd_default', '{"n": 1}', dedup_id => 'in-default');
+SELECT count(*) FROM pg_locks WHERE pid = pg_backend_pid()
+   AND relation = 'pgmq_c.dedup_ids_default'::regclass AND mode = 'RowExclusiveLock';
 COMMIT;});
+is($default_locks, '1', 'a send whose window misses a day opens the default partition');
 is( sql(q{SELECT tableoid::regclass FROM pgmq_c.dedup_ids WHERE dedup_id = 'in-default'}),
 	'pgmq_c.dedup_ids_default',
 	'without today\'s day, the id went to the default partition');
@@ -245,14 +270,12 @@ is(sql(q{SELECT pgmq_c.send('dd_default', '{}', dedup_id => 'ix-3')}),
 sql(q{DROP INDEX pgmq_c.dd_by_time});
 
 # A day partition with nothing in it: a lookup skips it by its index's
-# metapage.  Yesterday's, made by hand here, inside dd_week's 7-day window:
+# metapage.  Yesterday's, made by the worker for dd_week's 7-day window:
 # one session looks it up while empty, then plants an id there, and the
 # next send of that id finds it.
 my $yesterday = $today - 1;
-sql(qq{
-CREATE TABLE pgmq_c.dedup_ids_p$yesterday PARTITION OF pgmq_c.dedup_ids
-  FOR VALUES FROM (to_timestamp($yesterday * 86400)) TO (to_timestamp(($yesterday + 1) * 86400));
-CREATE INDEX ON pgmq_c.dedup_ids_p$yesterday (queue_id, dedup_id);});
+is(sql(qq{SELECT count(*) FROM pgmq_c.dedup_ids_p$yesterday}),
+	'0', 'yesterday\'s partition is empty');
 is( sql(qq{
 SELECT pgmq_c.send('dd_week', '{}', dedup_id => 'seen-empty') > 0;
 INSERT INTO pgmq_c.dedup_ids
