@@ -114,7 +114,7 @@ typedef struct DedupPartition
 	Relation	index;			/* on (queue_id, dedup_id) */
 	bool		index_only;		/* the lookup index is the only one */
 	bool		unique;			/* the lookup index is unique (0.8.0) */
-	IndexInfo  *index_info;		/* its, once an id is inserted */
+	struct KnownPartition *known;	/* its entry of known[] */
 } DedupPartition;
 
 /*
@@ -185,29 +185,44 @@ lock_ids(int32 queue_id, Datum *ids, int n)
 
 /*
  * The partitions of pgmq_c.dedup_ids this backend opened lately: a send
- * opens the same few each time (the default one and the days of its
- * window), and finding them by name and checking their shape again at each
- * send cost a tenth of what an id costs.  An entry keeps a partition's OID
- * by its name (checked again at each opening, against a drop and a rename)
- * and, until an invalidation of the partition or of its lookup index, what
- * its shape check found.
+ * opens the same few each time (the days of its window, at most 10 with
+ * the default one), and finding them by name and checking their shape
+ * again at each send cost a tenth of what an id costs.  An entry keeps a
+ * partition's OID by its day (its name checked again at each opening,
+ * against a drop and a rename) and, until an invalidation of the partition
+ * or of its lookup index, what its shape check found and its lookup
+ * index's IndexInfo.
  */
-#define DEDUP_KNOWN_PARTITIONS	8
+#define DEDUP_KNOWN_PARTITIONS	16
 
 typedef struct KnownPartition
 {
 	Oid			heap;			/* InvalidOid: a free entry */
-	NameData	name;
+	int64		day;			/* -1: the default partition */
+	NameData	name;			/* its name, made from day */
 	bool		checked;		/* its shape passed since the last
 								 * invalidation: */
 	Oid			index;			/* its lookup index */
 	bool		index_only;
 	bool		unique;
+	IndexInfo  *index_info;		/* the lookup index's, NULL until an
+								 * insert; in: */
+	MemoryContext context;		/* reset with the shape check */
 } KnownPartition;
 
 static KnownPartition known[DEDUP_KNOWN_PARTITIONS];
 static int	known_next;			/* the entry to reuse next */
 static Oid	known_namespace = InvalidOid;	/* pgmq_c's, for the names */
+
+/* Forget what entry's shape check found. */
+static void
+forget_shape(KnownPartition *entry)
+{
+	entry->checked = false;
+	entry->index_info = NULL;
+	if (entry->context != NULL)
+		MemoryContextReset(entry->context);
+}
 
 /*
  * A relcache invalidation of relid (InvalidOid: of every relation): forget
@@ -222,28 +237,30 @@ pgmqc_dedup_relcache_changed(Oid relid)
 	for (i = 0; i < DEDUP_KNOWN_PARTITIONS; i++)
 		if (!OidIsValid(relid) || known[i].heap == relid ||
 			known[i].index == relid)
-			known[i].checked = false;
+			forget_shape(&known[i]);
 }
 
 /*
- * Open the partition named name, locked RowExclusiveLock: through its
- * entry of known[] if it has one and it still bears that name in pgmq_c,
- * else by name.  NULL if there is no such partition.  *entry is its entry.
+ * Open the partition of day (-1: the default one), locked
+ * RowExclusiveLock: through its entry of known[] if it has one and the
+ * relation still bears its name in pgmq_c, else by name.  NULL if there is
+ * no such partition.  *entry is its entry.
  */
 static Relation
-open_named(const char *name, KnownPartition **entry)
+open_day(int64 day, KnownPartition **entry)
 {
 	Relation	heap;
 	Oid			relid;
+	char		name[NAMEDATALEN];
 	int			i;
 
 	for (i = 0; i < DEDUP_KNOWN_PARTITIONS; i++)
 	{
-		if (!OidIsValid(known[i].heap) || strcmp(NameStr(known[i].name), name) != 0)
+		if (!OidIsValid(known[i].heap) || known[i].day != day)
 			continue;
 		heap = try_relation_open(known[i].heap, RowExclusiveLock);
 		if (heap != NULL && RelationGetNamespace(heap) == known_namespace &&
-			strcmp(RelationGetRelationName(heap), name) == 0)
+			strcmp(RelationGetRelationName(heap), NameStr(known[i].name)) == 0)
 		{
 			*entry = &known[i];
 			return heap;
@@ -254,6 +271,10 @@ open_named(const char *name, KnownPartition **entry)
 		break;
 	}
 
+	if (day < 0)
+		strlcpy(name, "dedup_ids_default", sizeof(name));
+	else
+		pgmqc_relation_name(name, REL_DEDUP_PARTITION, 0, day);
 	known_namespace = get_namespace_oid("pgmq_c", false);
 	relid = get_relname_relid(name, known_namespace);
 	heap = OidIsValid(relid) ? try_relation_open(relid, RowExclusiveLock) : NULL;
@@ -262,8 +283,9 @@ open_named(const char *name, KnownPartition **entry)
 	*entry = &known[known_next];
 	known_next = (known_next + 1) % DEDUP_KNOWN_PARTITIONS;
 	(*entry)->heap = relid;
+	(*entry)->day = day;
 	namestrcpy(&(*entry)->name, name);
-	(*entry)->checked = false;
+	forget_shape(*entry);
 	(*entry)->index = InvalidOid;
 	return heap;
 }
@@ -337,18 +359,13 @@ check_partition(DedupPartition *part)
 static bool
 open_partition(int64 day, DedupPartition *part)
 {
-	char		name[NAMEDATALEN];
 	KnownPartition *entry;
 
-	if (day < 0)
-		strlcpy(name, "dedup_ids_default", sizeof(name));
-	else
-		pgmqc_relation_name(name, REL_DEDUP_PARTITION, 0, day);
-	part->heap = open_named(name, &entry);
+	part->heap = open_day(day, &entry);
 	part->index = NULL;
 	part->index_only = false;
 	part->unique = false;
-	part->index_info = NULL;
+	part->known = NULL;
 	if (part->heap == NULL)
 		return false;
 	if (entry->checked)
@@ -356,6 +373,7 @@ open_partition(int64 day, DedupPartition *part)
 		part->index = index_open(entry->index, RowExclusiveLock);
 		part->index_only = entry->index_only;
 		part->unique = entry->unique;
+		part->known = entry;
 		return true;
 	}
 	check_partition(part);
@@ -363,6 +381,7 @@ open_partition(int64 day, DedupPartition *part)
 	entry->index_only = part->index_only;
 	entry->unique = part->unique;
 	entry->checked = true;
+	part->known = entry;
 	return true;
 }
 
@@ -569,6 +588,36 @@ pgmqc_dedup_find(PgmqcDedupScope *scope, Datum id)
 }
 
 /*
+ * The IndexInfo of partition part's lookup index, built once and kept with
+ * its entry of known[] until an invalidation of the partition or the index
+ * (the shape check's lifetime): building it at each send cost 400
+ * instructions.  Btree keeps nothing in it (ii_AmCache) between inserts.
+ */
+static IndexInfo *
+lookup_index_info(DedupPartition *part)
+{
+	KnownPartition *entry = part->known;
+
+	/* an entry taken over by another partition since: build one for now */
+	if (entry->heap != RelationGetRelid(part->heap) || !entry->checked ||
+		entry->index != RelationGetRelid(part->index))
+		return BuildIndexInfo(part->index);
+	if (entry->index_info == NULL)
+	{
+		MemoryContext old;
+
+		if (entry->context == NULL)
+			entry->context = AllocSetContextCreate(TopMemoryContext,
+												   "pgmq_c deduplication partition",
+												   ALLOCSET_SMALL_SIZES);
+		old = MemoryContextSwitchTo(entry->context);
+		entry->index_info = BuildIndexInfo(part->index);
+		MemoryContextSwitchTo(old);
+	}
+	return entry->index_info;
+}
+
+/*
  * Insert one id's row into partition part, and into each of its indexes:
  * into the lookup index directly when it is the only one.  *tid is the
  * row's.  Returns false when the partition's unique lookup index already
@@ -591,9 +640,10 @@ insert_into(DedupPartition *part, int32 queue_id, Datum id, int64 msg_id,
 	tuple = heap_form_tuple(RelationGetDescr(part->heap), values, nulls);
 	if (part->index_only)
 	{
-		if (part->index_info == NULL)
-			part->index_info = BuildIndexInfo(part->index);
+		IndexInfo  *index_info;
+
 		simple_heap_insert(part->heap, tuple);
+		index_info = lookup_index_info(part);
 
 		/*
 		 * The index's two columns are the row's first two.  A unique index
@@ -608,11 +658,10 @@ insert_into(DedupPartition *part, int32 queue_id, Datum id, int64 msg_id,
 #if PG_VERSION_NUM >= 140000
 								 false,
 #endif
-								 part->index_info);
+								 index_info);
 		else
-			pgmqc_direct_index_entry(part->heap, part->index,
-									 part->index_info, values, nulls,
-									 &tuple->t_self);
+			pgmqc_direct_index_entry(part->heap, part->index, index_info,
+									 values, nulls, &tuple->t_self);
 	}
 	else
 		pgmqc_direct_insert(part->heap, tuple);
@@ -734,7 +783,7 @@ pgmqc_dedup_record(PgmqcDedupScope *scope, const Datum *ids,
 {
 	TimestampTz now = GetCurrentTimestamp();
 	int64		today = pgmqc_day_of(now);
-	DedupPartition later = {NULL, NULL, NULL};
+	DedupPartition later = {0};
 	DedupPartition *into;
 	int			i;
 
