@@ -521,7 +521,8 @@ begin_id_scan(DedupPartition *part, int32 queue_id, text *id, Snapshot snapshot)
 /*
  * The first send with id to queue_id in partition part between cutoff and
  * horizon (exclusive) as seen by snapshot: true and *msg_id and *first_at
- * if there is one earlier than *first_at.
+ * if there is one earlier than *first_at.  The caller skips partitions
+ * whose index is empty.
  */
 static bool
 find_in(DedupPartition *part, int32 queue_id, text *id, TimestampTz cutoff,
@@ -531,9 +532,6 @@ find_in(DedupPartition *part, int32 queue_id, text *id, TimestampTz cutoff,
 	IndexScanDesc scan;
 	TupleTableSlot *slot;
 	bool		found = false;
-
-	if (index_empty(part->index))
-		return false;
 
 	slot = table_slot_create(part->heap, NULL);
 	scan = begin_id_scan(part, queue_id, id, snapshot);
