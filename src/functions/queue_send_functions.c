@@ -456,6 +456,8 @@ pgmqc_send_message(const char *name, Jsonb *message, Jsonb *headers,
 			if (msg_id < 0)
 				msg_id = pgmqc_topic_publish_drawn(queue, &topic_draw, message,
 												   headers, delay, NULL);
+			else
+				pgmqc_topic_draw_unused(queue, &topic_draw);
 		}
 		else if (queue->kind == PGMQC_KIND_QUEUE &&
 				 pgmqc_interval_is_zero(delay) &&

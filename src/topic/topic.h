@@ -192,6 +192,7 @@ typedef struct PgmqcTopicDraw
 extern void pgmqc_topic_draw(PgmqcQueue *topic, Jsonb *message,
 							 Jsonb *headers, Interval *delay,
 							 PgmqcTopicDraw *draw);
+extern void pgmqc_topic_draw_unused(PgmqcQueue *topic, PgmqcTopicDraw *draw);
 extern int64 pgmqc_topic_publish_drawn(PgmqcQueue *topic, PgmqcTopicDraw *draw,
 									   Jsonb *message, Jsonb *headers,
 									   Interval *delay, text *ordering_key);

@@ -257,6 +257,20 @@ pgmqc_topic_publish_drawn(PgmqcQueue *topic, PgmqcTopicDraw *draw,
 }
 
 /*
+ * The message whose msg_id pgmqc_topic_draw() drew is not sent after all
+ * (a resend of a known dedup id): the id is skipped.  The transaction was
+ * made a sender of the topic by the draw, and so holds back the messages
+ * sent after it until it ends: its commit wakes their readers, as its
+ * rollback does (begin_publish).
+ */
+void
+pgmqc_topic_draw_unused(PgmqcQueue *topic, PgmqcTopicDraw *draw)
+{
+	if (pgmqc_shared != NULL)
+		pgmqc_wake_on_commit(topic->queue_id, PGMQC_WAKE_ALL, false);
+}
+
+/*
  * Append one message (headers may be NULL) to a topic's log, due after
  * delay; returns its msg_id.
  */
