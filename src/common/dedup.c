@@ -8,9 +8,10 @@
  * send that carried an id, partitioned by the day of first_at.  A send
  * takes a lock on each of its ids (a transaction-level lock on a hash of
  * the queue and the id, in a lock space of its own that SQL's advisory
- * locks cannot reach), then looks the ids up in the latest snapshot: a
- * second send of an id waits for the first one's transaction, then finds
- * its msg_id if it committed, or sends anew if it rolled back.  Ids are
+ * locks cannot reach), then looks the ids up as committed now
+ * (SnapshotSelf, see lookup_snapshot): a second send of an id waits for
+ * the first one's transaction, then finds its msg_id if it committed, or
+ * sends anew if it rolled back.  Ids are
  * forgotten by whole partitions: the worker drops a day once it ended
  * before every queue's window, and makes the next days ahead, so that
  * remembering ids leaves no dead tuples behind and costs a send the same
@@ -49,6 +50,7 @@
 #include "access/stratnum.h"
 #include "access/table.h"
 #include "access/xact.h"
+#include "access/xlog.h"
 #include "catalog/index.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_am.h"
@@ -205,13 +207,14 @@ typedef struct KnownPartition
 	Oid			index;			/* its lookup index */
 	bool		index_only;
 	bool		unique;
-	IndexInfo  *index_info;		/* the lookup index's, NULL until an
-								 * insert; in: */
+	IndexInfo  *index_info;		/* the lookup index's, NULL until an insert;
+								 * in: */
 	MemoryContext context;		/* reset with the shape check */
 } KnownPartition;
 
 static KnownPartition known[DEDUP_KNOWN_PARTITIONS];
 static int	known_next;			/* the entry to reuse next */
+static uint64 known_invalidations;	/* relcache invalidations seen */
 static Oid	known_namespace = InvalidOid;	/* pgmq_c's, for the names */
 
 /* Forget what entry's shape check found. */
@@ -234,6 +237,7 @@ pgmqc_dedup_relcache_changed(Oid relid)
 {
 	int			i;
 
+	known_invalidations++;
 	for (i = 0; i < DEDUP_KNOWN_PARTITIONS; i++)
 		if (!OidIsValid(relid) || known[i].heap == relid ||
 			known[i].index == relid)
@@ -290,6 +294,13 @@ open_day(int64 day, KnownPartition **entry)
 	return heap;
 }
 
+/* Whether an index on (queue_id, dedup_id) is unique on them, at once. */
+static inline bool
+unique_on_id(Form_pg_index form)
+{
+	return form->indisunique && form->indimmediate && form->indnkeyatts == 2;
+}
+
 /*
  * Check the shape of partition part->heap, and open its index on
  * (queue_id, dedup_id) into part->index.  Errors out on a partition of
@@ -323,14 +334,27 @@ check_partition(DedupPartition *part)
 		Form_pg_index form = index->rd_index;
 
 		plain = pgmqc_direct_index_insertable(index);
-		if (plain && part->index == NULL && form->indisvalid &&
+
+		/*
+		 * The first that fits, or a unique one that fits after a plain one (a
+		 * superuser's index, or pgmq_c's remade by REINDEX CONCURRENTLY and
+		 * so later in the list): records into a partition with a unique index
+		 * must settle the id's earlier row first (remember_in).
+		 */
+		if (plain && (part->index == NULL ||
+					  (!unique_on_id(part->index->rd_index) && unique_on_id(form))) &&
+			form->indisvalid &&
 			form->indisready && index->rd_rel->relam == BTREE_AM_OID &&
 			form->indnkeyatts >= 2 &&
 			form->indkey.values[0] == DEDUP_ATT_QUEUE_ID &&
 			form->indkey.values[1] == DEDUP_ATT_DEDUP_ID &&
 			RelationGetIndexPredicate(index) == NIL &&
 			pgmqc_direct_index_sorts_plain(part->heap, index))
+		{
+			if (part->index != NULL)
+				index_close(part->index, NoLock);
 			part->index = index;
+		}
 		else
 			index_close(index, NoLock);
 		if (!plain)
@@ -339,9 +363,7 @@ check_partition(DedupPartition *part)
 	part->index_only = plain && part->index != NULL &&
 		list_length(indexes) == 1 && part->index->rd_index->indnatts == 2;
 	part->unique = plain && part->index != NULL &&
-		part->index->rd_index->indisunique &&
-		part->index->rd_index->indimmediate &&
-		part->index->rd_index->indnkeyatts == 2;
+		unique_on_id(part->index->rd_index);
 	list_free(indexes);
 	if (!plain || part->index == NULL)
 		ereport(ERROR,
@@ -360,6 +382,7 @@ static bool
 open_partition(int64 day, DedupPartition *part)
 {
 	KnownPartition *entry;
+	uint64		invalidations;
 
 	part->heap = open_day(day, &entry);
 	part->index = NULL;
@@ -376,11 +399,13 @@ open_partition(int64 day, DedupPartition *part)
 		part->known = entry;
 		return true;
 	}
+	invalidations = known_invalidations;
 	check_partition(part);
 	entry->index = RelationGetRelid(part->index);
 	entry->index_only = part->index_only;
 	entry->unique = part->unique;
-	entry->checked = true;
+	/* an invalidation during the check (its opening of indexes) voids it */
+	entry->checked = known_invalidations == invalidations;
 	part->known = entry;
 	return true;
 }
@@ -553,17 +578,28 @@ find_in(DedupPartition *part, int32 queue_id, text *id, TimestampTz cutoff,
 }
 
 /*
+ * The snapshot an id's rows are read in, once the send holds the id's
+ * lock: every row of the id is then committed, rolled back, or this
+ * transaction's own.  SnapshotSelf sees them as committed now, so that a
+ * REPEATABLE READ or SERIALIZABLE transaction too sees the sends it waited
+ * for on the lock.  Not an MVCC snapshot, it takes no predicate locks: under
+ * SERIALIZABLE, a lookup's read of an index page no longer made resends of
+ * other ids, whose entries go into that page, fail with 40001 (the ids'
+ * locks already order the sends of one id), and it needs no snapshot of
+ * the running transactions.
+ */
+#define lookup_snapshot() SnapshotSelf
+
+/*
  * The msg_id of the first send with id (text) to the scope's queue or
- * topic within its window, or -1 if there was none.  Read in the latest
- * snapshot, so that a REPEATABLE READ transaction too sees the sends it
- * waited for on the id's lock (taken by pgmqc_dedup_open).  The partition
- * of pgmqc_dedup_claim(), if any, is left to it.
+ * topic within its window, or -1 if there was none, read in
+ * lookup_snapshot() after the id's lock (taken by pgmqc_dedup_open).  The
+ * partition of pgmqc_dedup_claim(), if any, is left to it.
  */
 int64
 pgmqc_dedup_find(PgmqcDedupScope *scope, Datum id)
 {
 	TimestampTz first_at = DT_NOEND;
-	Snapshot	snapshot = NULL;
 	text	   *key = DatumGetTextPP(id);
 	int64		msg_id = -1;
 	int			i;
@@ -575,13 +611,9 @@ pgmqc_dedup_find(PgmqcDedupScope *scope, Datum id)
 		if (part->heap == NULL || part == scope->claim ||
 			index_empty(part->index))
 			continue;
-		if (snapshot == NULL)
-			snapshot = RegisterSnapshot(GetLatestSnapshot());
 		(void) find_in(part, scope->queue_id, key, scope->cutoff,
-					   scope->horizon, snapshot, &msg_id, &first_at);
+					   scope->horizon, lookup_snapshot(), &msg_id, &first_at);
 	}
-	if (snapshot != NULL)
-		UnregisterSnapshot(snapshot);
 	return msg_id;
 }
 
@@ -641,6 +673,12 @@ insert_into(DedupPartition *part, int32 queue_id, Datum id, int64 msg_id,
 		IndexInfo  *index_info;
 
 		simple_heap_insert(part->heap, tuple);
+
+		/*
+		 * Kept until an invalidation resets it: a btree insert processes none
+		 * (it takes no heavyweight lock but the relation extension lock,
+		 * which does not accept invalidations).
+		 */
 		index_info = lookup_index_info(part);
 
 		/*
@@ -670,7 +708,7 @@ insert_into(DedupPartition *part, int32 queue_id, Datum id, int64 msg_id,
 
 /*
  * The rows of id for queue_id in partition part but the one at ours (NULL
- * for none), in the latest snapshot: returns the msg_id of the earliest
+ * for none), read in lookup_snapshot(): returns the msg_id of the earliest
  * within the window (cutoff, horizon), or -1 if none is; those outside it
  * are deleted.  A partition whose lookup index is unique keeps one live row
  * per id: an id sent again after its window (an hour's window, twice in a
@@ -681,9 +719,8 @@ static int64
 settle_id(DedupPartition *part, int32 queue_id, text *id, ItemPointer ours,
 		  TimestampTz cutoff, TimestampTz horizon)
 {
-	Snapshot	snapshot = RegisterSnapshot(GetLatestSnapshot());
 	TupleTableSlot *slot = table_slot_create(part->heap, NULL);
-	IndexScanDesc scan = begin_id_scan(part, queue_id, id, snapshot);
+	IndexScanDesc scan = begin_id_scan(part, queue_id, id, lookup_snapshot());
 	ItemPointerData *stale = NULL;
 	int			nstale = 0;
 	int			capacity = 0;
@@ -719,7 +756,6 @@ settle_id(DedupPartition *part, int32 queue_id, text *id, ItemPointer ours,
 	}
 	index_endscan(scan);
 	ExecDropSingleTupleTableSlot(slot);
-	UnregisterSnapshot(snapshot);
 	for (i = 0; i < nstale; i++)
 		simple_heap_delete(part->heap, &stale[i]);
 	if (stale != NULL)
@@ -739,8 +775,13 @@ remember_in(DedupPartition *part, int32 queue_id, Datum id, int64 msg_id,
 {
 	ItemPointerData tid;
 
-	/* other indexes check uniqueness at once: the earlier row goes first */
-	if (part->unique && !part->index_only)
+	/*
+	 * The earlier row goes first where other indexes check uniqueness at
+	 * once, and where changes are decoded for logical replication: an insert
+	 * of a second live entry before the delete of the first would be applied
+	 * in that order by a subscriber, whose unique index refuses it.
+	 */
+	if (part->unique && (!part->index_only || XLogLogicalInfoActive()))
 		(void) settle_id(part, queue_id, DatumGetTextPP(id), NULL, cutoff,
 						 horizon);
 	if (insert_into(part, queue_id, id, msg_id, first_at, &tid))
@@ -788,7 +829,10 @@ pgmqc_dedup_record(PgmqcDedupScope *scope, const Datum *ids,
 	into = day_partition(scope, today, &later);
 	if (into == NULL)
 	{
-		/* no day takes them: the default partition, if the day is still missing under its lock */
+		/*
+		 * no day takes them: the default partition, if the day is still
+		 * missing under its lock
+		 */
 		open_default(scope);
 		into = day_partition(scope, today, &later);
 		if (into == NULL && scope->have_default)
@@ -824,6 +868,15 @@ pgmqc_dedup_claimable(PgmqcDedupScope *scope)
 		return false;
 	part = &scope->days[today - scope->first_day];
 	if (part->heap == NULL || !part->unique || !part->index_only)
+		return false;
+
+	/*
+	 * Not where changes are decoded for logical replication: a resend's claim
+	 * inserts a second live entry of the id, then deletes it, which a
+	 * subscriber would apply in that order and refuse (its partition's unique
+	 * index).  The lookup, then the record, write no such pair.
+	 */
+	if (XLogLogicalInfoActive())
 		return false;
 	scope->claimable = part;
 	scope->claim_at = now;
@@ -981,9 +1034,9 @@ maintain_days(bool new_object)
 	 * CREATE EXTENSION) does not race the worker for them; the catalog's rows
 	 * are restored after every table.  The days of a window all made, sends
 	 * need not look in the default partition (see the file header); the days
-	 * before today matter on a fresh installation.  A day up to today is
-	 * made only while the default partition holds nothing of it or after it
-	 * (else it stays there, until its ids there are past the window).
+	 * before today matter on a fresh installation.  A day up to today is made
+	 * only while the default partition holds nothing of it or after it (else
+	 * it stays there, until its ids there are past the window).
 	 */
 	for (day = Min(today, pgmqc_day_of(cutoff));
 		 objects > 0 && day <= today + DEDUP_DAYS_AHEAD; day++)
