@@ -151,3 +151,58 @@ SELECT queue_length, visible_length, in_flight_length, delayed_length, archived_
   FROM pgmq_c.metrics('canary');
 SELECT pgmq_c.delete('canary', :c1, 1) AS receipt_still_valid;
 SELECT pgmq_c.drop_queue('canary');
+
+-- Found by the review of session 46.  Intervals whose months, days and time
+-- have opposite signs are refused (22023) wherever one is taken: their
+-- length depends on the date ('1 mon -31 days 1 hour' is an hour from
+-- November 1st, and 23 hours back from December 1st), so a setting checked
+-- on one day could delete an archive or lease nothing on another.
+SELECT pgmq_c.create_queue('mixed');
+SELECT pgmqc_test.try($$SELECT pgmq_c.create_queue('mixed2', '1 mon -31 days 1 hour')$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.alter_queue('mixed', archive_retention => '1 mon -31 days 1 hour')$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.alter_queue('mixed', max_deliveries => 5, retry_backoff => '1 mon -31 days 00:00:05')$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.alter_queue('mixed', retry_backoff_max => '1 day -1 hour')$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.alter_queue('mixed', visibility_timeout => '-1 day 25 hours')$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.alter_queue('mixed', dedup_window => '1 mon -29 days')$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.send('mixed', '{}', delay => '1 day -23 hours')$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.read('mixed', '1 mon -30 days 1 s', 1)$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.create_topic('mixed_t', '1 mon -1 day')$$);
+-- parts of one sign, however mixed in units, are taken
+SELECT pgmq_c.alter_queue('mixed', archive_retention => '1 mon 2 days 1 hour', visibility_timeout => '1 hour 30 s');
+SELECT archive_retention, visibility_timeout FROM pgmq_c.list_queues() WHERE queue_name = 'mixed';
+-- a negative dedup_window's hint: 0 does not clear it
+SELECT pgmq_c.alter_queue('mixed', dedup_window => '-1 s');
+
+-- 'public' is every role, in lower case only: 'PUBLIC' would be a role of
+-- that name (CREATE ROLE "PUBLIC" is allowed), and taking it for every role
+-- opened the queue to all
+SELECT pgmq_c.grant_access('mixed', 'PUBLIC', '{consume}');
+SELECT pgmqc_test.try($$SELECT pgmq_c.revoke_access('mixed', 'Public', '{all}')$$);
+SELECT role_name FROM pgmq_c.list_access('mixed');
+-- grant_access and revoke_access in a read-only transaction name themselves
+BEGIN READ ONLY;
+SELECT pgmq_c.grant_access('mixed', 'public', '{send}');
+ROLLBACK;
+
+-- a name with other characters is invalid whatever its length, and an
+-- over-long one is not shown (82 bytes, 41 characters)
+SELECT pgmqc_test.try($$SELECT pgmq_c.send('é', '{}')$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.send(repeat('é', 41), '{}')$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.send(repeat('a', 81), '{}')$$);
+SELECT pgmq_c.drop_queue('mixed');
+
+-- a dead letter whose origin, as its headers say, is its own dead-letter
+-- queue stays there, counted as without origin (it was sent into itself,
+-- losing its headers), as redrive(q, q) is refused
+SELECT pgmq_c.create_queue('self_dlq');
+SELECT pgmq_c.send('self_dlq', '{"s": 1}', '{"pgmq_c_dead_letter": {"queue": "self_dlq", "msg_id": 1}}') AS self_id \gset
+SELECT pgmq_c.redrive('self_dlq');
+SELECT msg_id = :self_id AS same_message, headers FROM pgmq_c.read('self_dlq', '1 s', 10);
+SELECT pgmq_c.drop_queue('self_dlq');
+
+-- seek on a topic that retains no message says so
+SELECT pgmq_c.create_topic('empty_t');
+SELECT pgmq_c.create_group('empty_t', 'g');
+SELECT pgmq_c.seek('empty_t', 'g', 2::bigint);
+SELECT pgmq_c.seek('empty_t', 'g', 1::bigint) AS position_after_the_last;
+SELECT pgmq_c.drop_topic('empty_t');

@@ -276,12 +276,14 @@ SELECT pgmqc_test.try($$SELECT pgmq_c.create_queue('dd_bad', dedup_window => '0'
 SELECT pgmqc_test.try($$SELECT pgmq_c.create_queue('dd_bad', dedup_window => '8 days')$$);
 -- a window whose fields cancel out is none, on the calendar or as the
 -- catalog compares intervals (a month as 30 days, a day as 24 hours); in
--- UTC, where no day has 23 or 25 hours
+-- UTC, where no day has 23 or 25 hours.  Since session 46 any interval whose
+-- fields have opposite signs is refused first, for that reason.
 SET TimeZone = 'UTC';
 SELECT pgmqc_test.try($$SELECT pgmq_c.create_queue('dd_bad', dedup_window => '1 day -24 hours')$$);
 SELECT pgmqc_test.try($$SELECT pgmq_c.create_topic('dd_bad', dedup_window => '366000 days -8784000 hours')$$);
 -- '1 mon -30 days' is 2 days back to 1 day ahead on the calendar, as the
--- month goes, and zero as an interval: refused whatever the date
+-- month goes, and zero as an interval: refused whatever the date (its parts
+-- have opposite signs)
 SELECT pgmqc_test.sqlstate($$SELECT pgmq_c.alter_queue('dd_q', dedup_window => '1 mon -30 days')$$) AS month_less_30_days;
 RESET TimeZone;
 SELECT pgmqc_test.try($$SELECT pgmq_c.create_topic('dd_bad', dedup_window => '-1 hour')$$);

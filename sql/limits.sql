@@ -51,7 +51,8 @@ SELECT pgmqc_test.try($$SELECT pgmq_c.create_queue('lim_x', '2147483647 days')$$
 SELECT pgmqc_test.try($$SELECT pgmq_c.create_queue('lim_x', '-2147483648 days')$$);
 SELECT pgmqc_test.try($$SELECT pgmq_c.create_queue('lim_x', '2562047788 hours')$$);
 SELECT pgmqc_test.try($$SELECT pgmq_c.create_queue('lim_x', '-2562047788 hours')$$);
--- fields that nearly cancel out still count in the direction of the total
+-- fields of opposite signs are refused, however they add up (their length
+-- depends on the date)
 SELECT pgmqc_test.try($$SELECT pgmq_c.create_queue('lim_x', '100000000 years -2147483648 days')$$);
 SELECT pgmqc_test.try($$SELECT pgmq_c.create_queue('lim_x', '-5 seconds')$$);
 SELECT pgmqc_test.try($$SELECT pgmq_c.send('lim', '{}', delay => '178000000 years')$$);

@@ -238,9 +238,10 @@ SELECT * FROM pgmq_c.list_access('sec_q_none');          -- the owner alone
 SELECT pgmq_c.grant_access('sec_q_none', 'regress_pgmqc_nobody', '{send}');
 SELECT pgmq_c.grant_access('sec_q_none', 'regress_pgmqc_nobody', '{send}');  -- twice: no-op
 SELECT * FROM pgmq_c.list_access('sec_q_none');
--- privileges add up; 'PUBLIC' in any case is PUBLIC; 'all' is the four
+-- privileges add up; 'public' is PUBLIC (in lower case only: 'PUBLIC' is a
+-- role of that name, sql/bad_input.sql); 'all' is the four
 SELECT pgmq_c.grant_access('sec_q_none', 'regress_pgmqc_nobody', '{monitor, consume}');
-SELECT pgmq_c.grant_access('sec_q_none', 'PUBLIC', '{all}');
+SELECT pgmq_c.grant_access('sec_q_none', 'public', '{all}');
 SELECT pgmq_c.grant_access('sec_q_none', 'regress_pgmqc_admin', '{admin, send, admin}');
 SELECT * FROM pgmq_c.list_access('sec_q_none');
 -- the grantee uses them at once (same backend: the cache is invalidated)

@@ -37,18 +37,28 @@ PG_FUNCTION_INFO_V1(pgmqc_list_access);
 
 /*
  * Role argument of grant_access/revoke_access: a role name, taken as it is
- * (not parsed as an identifier), or 'public' in any case.
+ * (not parsed as an identifier), or 'public', as has_table_privilege()
+ * takes them.  'PUBLIC' is the role of that name, which may exist: taken
+ * for every role, it would open the queue to all.
  */
 static Oid
 role_arg(FunctionCallInfo fcinfo, int argno)
 {
 	char	   *role;
+	Oid			roleid;
 
 	pgmqc_check_not_null(fcinfo, argno, "role_name");
 	role = text_to_cstring(PG_GETARG_TEXT_PP(argno));
-	if (pg_strcasecmp(role, "public") == 0)
+	if (strcmp(role, "public") == 0)
 		return InvalidOid;
-	return get_role_oid(role, false);
+	roleid = get_role_oid(role, true);
+	if (!OidIsValid(roleid))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("role \"%s\" does not exist", role),
+				 pg_strcasecmp(role, "public") == 0 ?
+				 errhint("Every role is 'public', in lower case.") : 0));
+	return roleid;
 }
 
 /* Privileges argument: a non-empty array of privilege names, or 'all'. */
@@ -125,6 +135,7 @@ change_access(FunctionCallInfo fcinfo, bool grant)
 
 	role = role_arg(fcinfo, 1);
 	mask = privileges_arg(fcinfo, 2);
+	pgmqc_check_writable(grant ? "grant_access()" : "revoke_access()");
 
 	pgmqc_spi_connect(&cxt);
 	require_secure_catalog();

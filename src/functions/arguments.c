@@ -60,12 +60,7 @@ pgmqc_check_name_as(const char *name, const char *what)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_NAME),
 				 errmsg("%s name must not be empty", what)));
-	if (len > PGMQC_MAX_NAME_LEN)
-		ereport(ERROR,
-				(errcode(ERRCODE_NAME_TOO_LONG),
-				 errmsg("%s name is too long", what),
-				 errdetail("Names of queues, topics and groups have at most %d characters; this one has %zu.",
-						   PGMQC_MAX_NAME_LEN, len)));
+	/* the characters first: a valid name has as many bytes as characters */
 	for (p = name; *p; p++)
 	{
 		unsigned char c = (unsigned char) *p;
@@ -74,9 +69,17 @@ pgmqc_check_name_as(const char *name, const char *what)
 			  (c >= '0' && c <= '9') || c == '_' || c == '-'))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_NAME),
-					 errmsg("invalid %s name \"%s\"", what, name),
+					 len <= PGMQC_MAX_NAME_LEN ?
+					 errmsg("invalid %s name \"%s\"", what, name) :
+					 errmsg("invalid %s name", what),
 					 errdetail("Names of queues, topics and groups may contain only ASCII letters, digits, \"_\" and \"-\".")));
 	}
+	if (len > PGMQC_MAX_NAME_LEN)
+		ereport(ERROR,
+				(errcode(ERRCODE_NAME_TOO_LONG),
+				 errmsg("%s name is too long", what),
+				 errdetail("Names of queues, topics and groups have at most %d characters; this one has %zu.",
+						   PGMQC_MAX_NAME_LEN, len)));
 }
 
 void
@@ -139,6 +142,7 @@ pgmqc_check_vt(Interval *vt, const char *argname, bool allow_zero)
 	TimestampTz now = GetCurrentTimestamp();
 	TimestampTz end = pgmqc_ts_plus(now, vt);
 
+	pgmqc_check_interval_parts(vt, argname);
 	if (end < now || (!allow_zero && end == now))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -150,6 +154,30 @@ pgmqc_check_vt(Interval *vt, const char *argname, bool allow_zero)
 				 errmsg("%s must not exceed 12 hours", argname)));
 }
 
+/*
+ * Refuse an interval whose months, days and time have opposite signs, such
+ * as '1 mon -31 days 1 hour': how long it lasts depends on the date it is
+ * counted from (an hour from November 1st, 23 hours back from December
+ * 1st) and on whether it is counted forwards or backwards, so that a
+ * setting checked today could mean something else, even a negative time,
+ * when it is applied later.
+ */
+void
+pgmqc_check_interval_parts(Interval *interval, const char *argname)
+{
+	bool		positive = interval->month > 0 || interval->day > 0 ||
+	interval->time > 0;
+	bool		negative = interval->month < 0 || interval->day < 0 ||
+	interval->time < 0;
+
+	if (positive && negative)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must not mix positive and negative parts", argname),
+				 errdetail("Its months, days and time have opposite signs, so its length depends on the date."),
+				 errhint("Give it with parts of one sign, such as '1 hour' or '29 days 1 hour'.")));
+}
+
 /* A delivery delay: 0 up to 1 year. */
 void
 pgmqc_check_delay(Interval *delay)
@@ -157,6 +185,7 @@ pgmqc_check_delay(Interval *delay)
 	TimestampTz now = GetCurrentTimestamp();
 	TimestampTz end = pgmqc_ts_plus(now, delay);
 
+	pgmqc_check_interval_parts(delay, "delay");
 	if (end < now)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

@@ -26,6 +26,7 @@ extern char *pgmqc_arg_name_as(FunctionCallInfo fcinfo, int argno,
 							   const char *what);
 extern void pgmqc_check_not_null(FunctionCallInfo fcinfo, int argno,
 								 const char *argname);
+extern void pgmqc_check_interval_parts(Interval *interval, const char *argname);
 extern void pgmqc_check_vt(Interval *vt, const char *argname, bool allow_zero);
 extern void pgmqc_check_delay(Interval *delay);
 extern int32 pgmqc_check_qty(FunctionCallInfo fcinfo, int argno);

@@ -264,6 +264,10 @@ pgmqc_seek_id(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("msg_id " INT64_FORMAT " is outside the retained range of topic \"%s\"",
 						to, call.topic_name),
+				 range->last < range->first ?
+				 errdetail("The topic retains no message; " INT64_FORMAT
+						   " is the position after the last message.",
+						   range->last + 1) :
 				 errdetail("The topic retains msg_ids " INT64_FORMAT " to " INT64_FORMAT
 						   "; " INT64_FORMAT " is the position after the last message.",
 						   range->first, range->last, range->last + 1)));

@@ -228,13 +228,17 @@ send_to(PgmqcQueue *queue, DeadLetter *d, Jsonb *headers)
 	d->moved = true;
 }
 
-/* Back to its queue of origin, if it may. */
+/*
+ * Back to its queue of origin, if it may.  An origin that is the
+ * dead-letter queue dlq itself (headers are the sender's to write) is no
+ * origin: the letter stays, as redrive(dlq, dlq) is refused.
+ */
 static void
-to_origin_queue(DeadLetter *d, RedriveCounts *counts)
+to_origin_queue(PgmqcQueue *dlq, DeadLetter *d, RedriveCounts *counts)
 {
 	PgmqcQueue *queue;
 
-	if (!valid_name(d->queue))
+	if (!valid_name(d->queue) || strcmp(d->queue, dlq->name) == 0)
 	{
 		counts->no_origin++;
 		return;
@@ -348,7 +352,7 @@ move_batch(PgmqcQueue *dlq, PgmqcQueue *target, DeadLetter *letters, int n,
 		else if (d->handled)
 			continue;
 		else if (d->queue != NULL)
-			to_origin_queue(d, counts);
+			to_origin_queue(dlq, d, counts);
 		else if (d->topic != NULL && d->group != NULL)
 			to_origin_group(letters, n, i, counts);
 		else

@@ -62,11 +62,14 @@ setting_interval(FunctionCallInfo fcinfo, int argno, const char *argname,
 	if (PG_ARGISNULL(argno))
 		return NULL;
 	interval = PG_GETARG_INTERVAL_P(argno);
+	pgmqc_check_interval_parts(interval, argname);
 	end = pgmqc_ts_plus(now, interval);
 	if (end < now)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("%s must not be negative", argname),
+				 strcmp(argname, "dedup_window") == 0 ?
+				 errhint("The default is 5 minutes.") :
 				 errhint("0 clears the setting.")));
 	memset(&limit, 0, sizeof(limit));
 	limit.day = max_days;

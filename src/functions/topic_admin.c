@@ -61,6 +61,7 @@ pgmqc_create_topic(PG_FUNCTION_ARGS)
 
 	pgmqc_check_not_null(fcinfo, 1, "retention");
 	retention = PG_GETARG_INTERVAL_P(1);
+	pgmqc_check_interval_parts(retention, "retention");
 	/* one reading of the clock: '1 microsecond' is positive */
 	if (pgmqc_ts_plus(now, retention) <= now)
 		ereport(ERROR,
