@@ -47,12 +47,15 @@ PG_FUNCTION_INFO_V1(pgmqc_alter_group);
 #define MAX_DELIVERIES_LIMIT	1000
 
 /*
- * A setting's interval: zero (clears it) or positive, and at most
- * max_days days (counted from now, as the calendar does).
+ * A setting's interval: zero or positive, and at most max_days days
+ * (counted from now, as the calendar does).  A negative one is refused
+ * with negative_hint.
  */
+#define ZERO_CLEARS "0 clears the setting."
+
 static Interval *
 setting_interval(FunctionCallInfo fcinfo, int argno, const char *argname,
-				 int max_days, const char *max_text)
+				 int max_days, const char *max_text, const char *negative_hint)
 {
 	Interval   *interval;
 	Interval	limit;
@@ -68,9 +71,7 @@ setting_interval(FunctionCallInfo fcinfo, int argno, const char *argname,
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("%s must not be negative", argname),
-				 strcmp(argname, "dedup_window") == 0 ?
-				 errhint("The default is 5 minutes.") :
-				 errhint("0 clears the setting.")));
+				 errhint("%s", negative_hint)));
 	memset(&limit, 0, sizeof(limit));
 	limit.day = max_days;
 	if (end > pgmqc_ts_plus(now, &limit))
@@ -113,15 +114,15 @@ pgmqc_settings_from_args(FunctionCallInfo fcinfo, int first_argno,
 	}
 	argno++;
 	settings->retry_backoff = setting_interval(fcinfo, argno++, "retry_backoff",
-											   7, "7 days");
+											   7, "7 days", ZERO_CLEARS);
 	settings->retry_backoff_max = setting_interval(fcinfo, argno++,
 												   "retry_backoff_max",
-												   7, "7 days");
+												   7, "7 days", ZERO_CLEARS);
 	if (with_archive_retention)
 	{
 		settings->archive_retention =
 			setting_interval(fcinfo, argno, "archive_retention",
-							 3653, "10 years");
+							 3653, "10 years", ZERO_CLEARS);
 		settings->dedup_window = pgmqc_dedup_window_arg(fcinfo, argno + 1);
 		settings->has_durability = pgmqc_durability_arg(fcinfo, argno + 2,
 														&settings->unlogged);
@@ -163,7 +164,8 @@ pgmqc_dedup_window_arg(FunctionCallInfo fcinfo, int argno)
 
 	if (PG_NARGS() <= argno)
 		return NULL;
-	window = setting_interval(fcinfo, argno, "dedup_window", 7, "7 days");
+	window = setting_interval(fcinfo, argno, "dedup_window", 7, "7 days",
+							  "The default is 5 minutes.");
 	if (window == NULL)
 		return NULL;
 
