@@ -995,6 +995,23 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		"SET next_msg_id = next_msg_id OPERATOR(pg_catalog.+) $1",
 		1, {INT8OID}
 	},
+
+	/*
+	 * A new queue's, topic's or group's row takes the identity's next id:
+	 * tables without a catalog row are named after its own (VALUE_COL).
+	 */
+	[STMT_QUEUE_ID_AGAIN] = {
+		ON_CATALOG,
+		"UPDATE pgmq_c.queues SET queue_id = DEFAULT "
+		"WHERE queue_id OPERATOR(pg_catalog.=) $1 RETURNING queue_id",
+		1, {INT4OID}
+	},
+	[STMT_GROUP_ID_AGAIN] = {
+		ON_CATALOG,
+		"UPDATE pgmq_c.groups SET group_id = DEFAULT "
+		"WHERE group_id OPERATOR(pg_catalog.=) $1 RETURNING group_id",
+		1, {INT4OID}
+	},
 	[STMT_SET_TIMELINE_MARKER] = {
 		ON_CATALOG,
 		"SELECT pg_catalog.setval('pgmq_c.timeline_marker'::pg_catalog.regclass, $1, true)",

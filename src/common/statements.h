@@ -158,6 +158,9 @@ typedef enum PgmqcStatement
 	STMT_TAKE_RETIRED_NAME,
 	STMT_SEQUENCE_START,
 	STMT_ADVANCE_RETIRED_NAMES,
+	/* ids whose tables a restore left (common/free_ids.c) */
+	STMT_QUEUE_ID_AGAIN,
+	STMT_GROUP_ID_AGAIN,
 	STMT_SET_DEDUP_WINDOW,
 	/* topics */
 	STMT_TOPIC_SEND_BATCH,

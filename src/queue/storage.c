@@ -28,6 +28,7 @@
 #include "pgmq_c.h"
 #include "shared_memory/shared_memory.h"
 #include "common/dedup.h"
+#include "common/free_ids.h"
 #include "common/relation_locks.h"
 #include "common/retired_names.h"
 #include "common/security.h"
@@ -58,8 +59,9 @@ pgmqc_queue_create(const char *name, Interval *visibility_timeout)
 					   STMT_INSERT_QUEUE_ROW : STMT_INSERT_QUEUE_ROW_0_3,
 					   &target, args, NULL, SPI_OK_INSERT_RETURNING) != 1)
 		elog(ERROR, "could not insert into pgmq_c.queues");
-	target.queue_id = DatumGetInt32(pgmqc_column(0, NEW_QUEUE_COL_QUEUE_ID,
-												 &isnull));
+	target.queue_id = pgmqc_free_id(PGMQC_FREE_ID_QUEUE,
+									DatumGetInt32(pgmqc_column(0, NEW_QUEUE_COL_QUEUE_ID,
+															   &isnull)));
 
 	(void) pgmqc_run_once(!pgmqc_templates_exist() ? STMT_CREATE_QUEUE_TABLES_0_4 :
 						  pgmqc_ordering_exists() ? STMT_CREATE_QUEUE_TABLES :

@@ -22,6 +22,7 @@
 
 #include "pgmq_c.h"
 #include "shared_memory/shared_memory.h"
+#include "common/free_ids.h"
 #include "common/statements.h"
 #include "topic/topic.h"
 
@@ -52,7 +53,8 @@ pgmqc_group_create(int32 topic_id, const char *group_name,
 	if (pgmqc_run_once(STMT_GROUP_INSERT_CATALOG, &target, args, nulls,
 					   SPI_OK_INSERT_RETURNING) != 1)
 		elog(ERROR, "could not insert into pgmq_c.groups");
-	group_id = DatumGetInt32(pgmqc_column(0, CREATED_GROUP_COL_GROUP_ID, &isnull));
+	group_id = pgmqc_free_id(PGMQC_FREE_ID_GROUP,
+							 DatumGetInt32(pgmqc_column(0, CREATED_GROUP_COL_GROUP_ID, &isnull)));
 
 	target.group_id = group_id;
 	pgmqc_run_once(pgmqc_templates_exist() ? STMT_GROUP_CREATE_STORAGE : STMT_GROUP_CREATE_STORAGE_0_4,

@@ -41,6 +41,7 @@
 #include "pgmq_c.h"
 #include "shared_memory/shared_memory.h"
 #include "common/dedup.h"
+#include "common/free_ids.h"
 #include "common/relation_locks.h"
 #include "common/retired_names.h"
 #include "common/security.h"
@@ -71,7 +72,8 @@ pgmqc_topic_create(const char *name, Interval *retention, int64 partition_size,
 					   STMT_TOPIC_INSERT_CATALOG : STMT_TOPIC_INSERT_CATALOG_0_3,
 					   &target, args, NULL, SPI_OK_INSERT_RETURNING) != 1)
 		elog(ERROR, "could not insert into pgmq_c.queues");
-	id = DatumGetInt32(pgmqc_column(0, CREATED_TOPIC_COL_QUEUE_ID, &isnull));
+	id = pgmqc_free_id(PGMQC_FREE_ID_TOPIC,
+					   DatumGetInt32(pgmqc_column(0, CREATED_TOPIC_COL_QUEUE_ID, &isnull)));
 
 	target.queue_id = id;
 	pgmqc_run_once(pgmqc_templates_exist() ? STMT_TOPIC_CREATE_STORAGE : STMT_TOPIC_CREATE_STORAGE_0_4,

@@ -23,6 +23,8 @@
 # - pg_dump | psql -v ON_ERROR_STOP=1 into a new database while the worker
 #   runs: the restore does not race the worker for the day partitions of
 #   pgmq_c.dedup_ids, and the remembered ids come back.
+# - A pg_dump --schema-only restored: new queues, topics and groups pass
+#   over the ids whose tables the restore left, and say so.
 use strict;
 use warnings FATAL => 'all';
 use PostgreSQL::Test::Utils;
@@ -249,6 +251,49 @@ is(sql(q{SELECT pgmq_c.send('q', '{}', dedup_id => 'x3')}, 'restored'), '3',
 	'a remembered id comes back with the restore');
 is(sql(q{SELECT count(*) FROM pgmq_c.read_group('t', 'g', '30 s', 10)}, 'restored'), '1',
 	'and the topic\'s message');
+
+# --- a --schema-only dump restored: the queues' and groups' tables come
+# back without the catalog rows that name them, and the identities start
+# at 1 again; new queues, topics and groups pass over the ids whose tables
+# exist (and say so) instead of failing on them
+my $schema_dump = $node->basedir . '/schema_only.sql';
+$node->command_ok([ $node->installed_command('pg_dump'), '--schema-only',
+		'-d', $node->connstr('dumped'), '-f', $schema_dump ], 'pg_dump --schema-only');
+sql('CREATE DATABASE schema_only');
+($ret, $rout, $rerr) = $node->psql('schema_only', undef,
+	extra_params => [ '-v', 'ON_ERROR_STOP=1', '-f', $schema_dump ]);
+is($ret, 0, 'the schema-only dump restores');
+is(sql(q{SELECT count(*) FROM pgmq_c.queues}, 'schema_only')
+	  . ' ' . sql(q{SELECT to_regclass('pgmq_c.q_1') IS NOT NULL AND to_regclass('pgmq_c.g_1') IS NOT NULL},
+		'schema_only'), '0 t', 'without catalog rows, with the queue\'s and group\'s tables');
+my ($cret, $cout, $cerr) = $node->psql('schema_only', q{
+	SELECT pgmq_c.create_queue('q');
+	SELECT pgmq_c.create_topic('t');
+	SELECT pgmq_c.create_group('t', 'g');
+	SELECT pgmq_c.send('q', '{"n": 1}');
+	SELECT pgmq_c.send('t', '{"n": 2}');
+	SELECT q.queue_id || ':' || (SELECT group_id FROM pgmq_c.groups)
+	  FROM pgmq_c.queues q WHERE queue_name = 'q';},
+	extra_params => [ '-v', 'ON_ERROR_STOP=1' ]);
+is($cret, 0, 'create_queue, create_topic and create_group work after it');
+like($cout, qr/^2:2$/m, 'the queue and the group passed over the ids of the tables left');
+is(scalar(() = $cerr =~ /NOTICE:  pgmq_c passed over id 1, whose tables exist without a row in its catalog/g),
+	2, 'each says which id it passed over') or diag($cerr);
+is(sql(q{SELECT message->>'n' FROM pgmq_c.read('q', '30 s', 1)}, 'schema_only')
+	  . sql(q{SELECT message->>'n' FROM pgmq_c.read_group('t', 'g', '30 s', 1)}, 'schema_only'),
+	'12', 'and their messages are read');
+is(sql(q{SELECT count(*) FROM pgmq_c.q_1}, 'schema_only'), '0',
+	'the tables left are not touched');
+# more than 1,000 such ids in a row: refused, nothing made
+sql(q{DO $$BEGIN
+	FOR i IN 3 .. 1003 LOOP
+		EXECUTE pg_catalog.format('CREATE TABLE pgmq_c.g_%s ()', i);
+	END LOOP;
+END$$}, 'schema_only');
+is(sqlstate('schema_only', q{SELECT pgmq_c.create_group('t', 'g2')}), '42P07',
+	'past 1,000 taken ids create_group gives up with 42P07');
+is(sql(q{SELECT count(*) FROM pgmq_c.groups}, 'schema_only'), '1',
+	'and makes no group');
 
 $node->stop;
 done_testing();
