@@ -242,12 +242,12 @@ open_key_index(Relation rel, AttrNumber key_attnum, AttrNumber id_attnum)
 
 /*
  * Whether the group row in slot is the head of its ordering key: no row of
- * its key with a lower msg_id in the snapshot (the statement's "NOT EXISTS
+ * its key with a lower msg_id in snapshot (the statement's "NOT EXISTS
  * (SELECT 1 FROM g x WHERE x.ordering_key = h.ordering_key AND x.msg_id <
  * h.msg_id)").  A row without a key is always a head.
  */
 static bool
-key_head(ClaimScan *claim, TupleTableSlot *slot)
+key_head_in(ClaimScan *claim, TupleTableSlot *slot, Snapshot snapshot)
 {
 	AttrNumber	key_attnum = claim->attnums[CLAIM_ORDERING_KEY];
 	TupleTableSlot *other;
@@ -271,12 +271,35 @@ key_head(ClaimScan *claim, TupleTableSlot *slot)
 	if (claim->key_slot == NULL)
 		claim->key_slot = table_slot_create(claim->rel, NULL);
 	other = claim->key_slot;
-	scan = index_beginscan(claim->rel, claim->key_index, claim->snapshot, 2, 0);
+	scan = index_beginscan(claim->rel, claim->key_index, snapshot, 2, 0);
 	index_rescan(scan, keys, 2, NULL, 0);
 	earlier = index_getnext_slot(scan, ForwardScanDirection, other);
 	index_endscan(scan);
 	ExecClearTuple(other);
 	return !earlier;
+}
+
+/* key_head_in() in the claim's snapshot */
+static bool
+key_head(ClaimScan *claim, TupleTableSlot *slot)
+{
+	return key_head_in(claim, slot, claim->snapshot);
+}
+
+/*
+ * key_head_in() in a snapshot taken now, for a row changed since the
+ * claim's snapshot: a group's redrive puts a key's dead letter back below
+ * the key's first row, which it changes (STMT_GROUP_REDRIVE) so that a
+ * claim whose snapshot is older than the redrive looks again here.
+ */
+static bool
+key_head_now(ClaimScan *claim, TupleTableSlot *slot)
+{
+	Snapshot	latest = RegisterSnapshot(GetLatestSnapshot());
+	bool		head = key_head_in(claim, slot, latest);
+
+	UnregisterSnapshot(latest);
+	return head;
 }
 
 /*
@@ -348,7 +371,8 @@ lock_candidate(ClaimScan *claim, TupleTableSlot *scanslot,
 	{
 		case TM_Ok:
 			/* a newer version than the snapshot's: is it still a candidate? */
-			return !failure.traversed || candidate(claim, lockslot);
+			return !failure.traversed ||
+				(candidate(claim, lockslot) && key_head_now(claim, lockslot));
 		case TM_WouldBlock:
 		case TM_SelfModified:
 			return false;

@@ -1335,9 +1335,14 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 	 * in the group stays out: a row of the key is in flight (vt ahead), or
 	 * the key's first row is locked by a claim in progress (it is locked here
 	 * otherwise, so that no claim leases it before this commits and the
-	 * message is the key's first row).  Returns a row for each of $1, in
-	 * order: the msg_id, whether any rows went back, whether the topic holds
-	 * that msg_id, whether it is that message, and whether its key was busy.
+	 * message is the key's first row, and changed, without a change of its
+	 * values, so that a claim whose snapshot is older than this commit and
+	 * that locks it after finds it changed: under READ COMMITTED the claim
+	 * looks for the key's first row again in a new snapshot (direct_claim.c),
+	 * under REPEATABLE READ it fails with 40001).  Returns a row for each of
+	 * $1, in order: the msg_id, whether any rows went back, whether the topic
+	 * holds that msg_id, whether it is that message, and whether its key was
+	 * busy.
 	 */
 
 	/*
@@ -1366,6 +1371,8 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		"WHERE x.msg_id OPERATOR(pg_catalog.=) ANY (SELECT (SELECT y.msg_id FROM {group} y "
 		"WHERE {key:y} OPERATOR(pg_catalog.=) k.ordering_key ORDER BY y.msg_id LIMIT 1) FROM k) "
 		"FOR UPDATE SKIP LOCKED), "
+		"hu AS (UPDATE {group} x SET vt = x.vt FROM h "
+		"WHERE x.msg_id OPERATOR(pg_catalog.=) h.msg_id RETURNING 1), "
 		"b AS (SELECT k.ordering_key FROM k WHERE EXISTS (SELECT 1 FROM {group} y "
 		"WHERE {key:y} OPERATOR(pg_catalog.=) k.ordering_key) AND (NOT EXISTS (SELECT 1 FROM h "
 		"WHERE h.ordering_key OPERATOR(pg_catalog.=) k.ordering_key "
