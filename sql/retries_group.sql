@@ -468,6 +468,39 @@ SELECT message, read_ct FROM pgmq_c.read_group('rg_re', 'g', '0 seconds', 10);
 SELECT pgmq_c.drop_topic('rg_re');
 SELECT pgmq_c.drop_queue('rg_re_dlq');
 
+-- A dead letter whose group was dropped and made again under its name (with
+-- a filter the message does not pass) stays in the dead-letter queue as
+-- one whose origin was dropped, whether the new group starts at the
+-- latest or the earliest message: the new group is not the one that
+-- dead-lettered it (before the fix it was delivered past the filter, or,
+-- from 'earliest', counted as moved and lost)
+SELECT pgmq_c.create_queue('rg_mk_dlq');
+SELECT pgmq_c.create_topic('rg_mk');
+SELECT pgmq_c.create_group('rg_mk', 'g', 'earliest', max_deliveries => 1,
+                           dead_letter_queue => 'rg_mk_dlq');
+SELECT pgmq_c.send('rg_mk', '{"m": "us"}', '{"r": "us"}') AS mk_id \gset
+SELECT count(*) AS leased FROM pgmq_c.read_group('rg_mk', 'g', '1 hour', 10);
+SELECT pgmq_c.nack('rg_mk', 'g', :mk_id) AS dead_lettered;
+SELECT pgmq_c.drop_group('rg_mk', 'g');
+SELECT pgmq_c.create_group('rg_mk', 'g', 'latest', filter => '{"r": "eu"}');
+SELECT pgmq_c.redrive('rg_mk_dlq') AS moved_to_latest;
+SELECT pgmq_c.drop_group('rg_mk', 'g');
+SELECT pgmq_c.create_group('rg_mk', 'g', 'earliest', filter => '{"r": "eu"}');
+SELECT pgmq_c.redrive('rg_mk_dlq') AS moved_to_earliest;
+SELECT count(*) AS delivered FROM pgmq_c.read_group('rg_mk', 'g', '1 hour', 10);
+SELECT message, headers->'pgmq_c_dead_letter'->>'group' AS from_group
+  FROM pgmq_c.read('rg_mk_dlq', '0 seconds', 10);
+-- the group that dead-lettered a message still takes it back
+SELECT pgmq_c.alter_group('rg_mk', 'g', max_deliveries => 1, dead_letter_queue => 'rg_mk_dlq');
+SELECT pgmq_c.send('rg_mk', '{"m": "eu"}', '{"r": "eu"}') AS eu_id \gset
+SELECT count(*) AS leased FROM pgmq_c.read_group('rg_mk', 'g', '1 hour', 10);
+SELECT pgmq_c.nack('rg_mk', 'g', :eu_id) AS dead_lettered;
+SELECT pgmq_c.redrive('rg_mk_dlq') AS moved_back;
+SELECT message, read_ct FROM pgmq_c.read_group('rg_mk', 'g', '1 hour', 10);
+SELECT message FROM pgmq_c.read('rg_mk_dlq', '0 seconds', 10);
+SELECT pgmq_c.drop_topic('rg_mk');
+SELECT pgmq_c.drop_queue('rg_mk_dlq');
+
 --
 -- Clean up
 --

@@ -882,7 +882,8 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		"headers OPERATOR(pg_catalog.->) 'pgmq_c_dead_letter' OPERATOR(pg_catalog.->>) 'group', "
 		"headers OPERATOR(pg_catalog.->) 'pgmq_c_dead_letter' OPERATOR(pg_catalog.->>) 'msg_id', "
 		"headers OPERATOR(pg_catalog.->) 'pgmq_c_dead_letter' OPERATOR(pg_catalog.->>) 'enqueued_at', "
-		"headers OPERATOR(pg_catalog.->) 'pgmq_c_dead_letter' OPERATOR(pg_catalog.->>) 'ordering_key' "
+		"headers OPERATOR(pg_catalog.->) 'pgmq_c_dead_letter' OPERATOR(pg_catalog.->>) 'ordering_key', "
+		"headers OPERATOR(pg_catalog.->) 'pgmq_c_dead_letter' OPERATOR(pg_catalog.->>) 'dead_lettered_at' "
 		"FROM {messages} WHERE msg_id OPERATOR(pg_catalog.>=) $1 "
 		"AND vt OPERATOR(pg_catalog.<=) pg_catalog.clock_timestamp() "
 		"ORDER BY msg_id LIMIT $2 FOR UPDATE SKIP LOCKED",
@@ -1391,6 +1392,12 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		"t.msg_id IS NOT NULL AND EXISTS (SELECT 1 FROM b WHERE b.ordering_key OPERATOR(pg_catalog.=) t.ordering_key) "
 		"FROM r LEFT JOIN t ON t.msg_id OPERATOR(pg_catalog.=) r.id ORDER BY r.n",
 		3, {INT8ARRAYOID, INT4OID, TIMESTAMPTZARRAYOID}
+	},
+	/* when group $1 was made (VALUE_COL) */
+	[STMT_GROUP_CREATED_AT] = {
+		ON_CATALOG,
+		"SELECT created_at FROM pgmq_c.groups WHERE group_id OPERATOR(pg_catalog.=) $1",
+		1, {INT4OID}
 	},
 	[STMT_GROUP_STATS] = {
 		ON_GROUP,

@@ -193,6 +193,7 @@ typedef enum PgmqcStatement
 	STMT_GROUP_DEAD_LETTER_TAKE,
 	STMT_GROUP_REDRIVE_LOCK,
 	STMT_GROUP_REDRIVE,
+	STMT_GROUP_CREATED_AT,
 	STMT_GROUP_SET_VT,
 	STMT_GROUP_STATS,
 	/* the catalog, once per backend */
@@ -346,6 +347,7 @@ typedef enum PgmqcStatement
 #define REDRIVE_COL_ORIGINAL_ID		8
 #define REDRIVE_COL_ORIGINAL_AT		9
 #define REDRIVE_COL_ORDERING_KEY	10
+#define REDRIVE_COL_DEAD_AT			11
 
 /* STMT_GROUP_REDRIVE: a row per msg_id given (ID_COL_MSG_ID), in order */
 #define GROUP_REDRIVE_COL_ANY_BACK	2

@@ -75,6 +75,8 @@ typedef struct DeadLetter
 	int64		original_id;	/* its msg_id there (topics only), or -1 */
 	TimestampTz original_at;	/* when it was sent there, */
 	bool		original_at_known;	/* if the headers say */
+	TimestampTz dead_at;		/* when it was dead-lettered, */
+	bool		dead_at_known;	/* if the headers say */
 	text	   *ordering_key;	/* its ordering key there, or NULL */
 	bool		handled;		/* with its group, earlier in the batch */
 	bool		moved;
@@ -176,6 +178,8 @@ read_batch(int n)
 		}
 		id = text_column(i, REDRIVE_COL_ORIGINAL_AT);
 		d->original_at_known = id != NULL && parse_time(id, &d->original_at);
+		id = text_column(i, REDRIVE_COL_DEAD_AT);
+		d->dead_at_known = id != NULL && parse_time(id, &d->dead_at);
 		d->ordering_key = NULL;
 		id = text_column(i, REDRIVE_COL_ORDERING_KEY);
 		/* headers are the sender's to write: a key as send() takes it */
@@ -255,6 +259,24 @@ to_origin_queue(PgmqcQueue *dlq, DeadLetter *d, RedriveCounts *counts)
 }
 
 /*
+ * When group group_id was made: a dead letter of a group of its name
+ * dead-lettered before then came from a group since dropped (its messages
+ * were its own, its filter may not be this one's), and stays.
+ */
+static TimestampTz
+group_created_at(int32 group_id)
+{
+	Datum		arg = Int32GetDatum(group_id);
+	bool		isnull;
+	Datum		value;
+
+	if (pgmqc_run_catalog(STMT_GROUP_CREATED_AT, &arg, NULL, 1) != 1)
+		return DT_NOBEGIN;
+	value = pgmqc_column(0, VALUE_COL, &isnull);
+	return isnull ? DT_NOBEGIN : DatumGetTimestampTz(value);
+}
+
+/*
  * Back to its group of origin, with every other dead letter of the batch
  * from the same group (from letters[first] on).
  */
@@ -268,6 +290,7 @@ to_origin_group(DeadLetter *letters, int n, int first, RedriveCounts *counts)
 	TimestampTz *ats = palloc(n * sizeof(TimestampTz));
 	bool	   *at_known = palloc(n * sizeof(bool));
 	int		   *which = palloc(n * sizeof(int));	/* the letter of each id */
+	TimestampTz created_at = DT_NOBEGIN;
 	int			nids = 0;
 	int			i;
 	int			j;
@@ -281,6 +304,8 @@ to_origin_group(DeadLetter *letters, int n, int first, RedriveCounts *counts)
 		if (group != NULL &&
 			!pgmqc_check_group_not_dropped(topic, group, true))
 			group = NULL;
+		if (group != NULL)
+			created_at = group_created_at(group->group_id);
 	}
 	for (i = first; i < n; i++)
 	{
@@ -290,7 +315,8 @@ to_origin_group(DeadLetter *letters, int n, int first, RedriveCounts *counts)
 			strcmp(letters[i].group, d->group) != 0)
 			continue;
 		letters[i].handled = true;
-		if (group == NULL)
+		if (group == NULL ||
+			(letters[i].dead_at_known && letters[i].dead_at < created_at))
 			counts->origin_gone++;
 		else if ((pgmqc_access_mask(topic) & PGMQC_PRIV_CONSUME) == 0)
 			counts->not_permitted++;
