@@ -74,7 +74,13 @@ SELECT string_agg(c.relname || ':' || coalesce(l.collname, '-'), ',' ORDER BY c.
 	'the lookup index of the default partition and of each day made compares in "C"');
 
 # 2. An old day and an old id in the default partition, as a worker that
-# was away for days would have left them
+# was away for days would have left them.  The worker is stopped meanwhile:
+# its pass (once a minute, and when it starts) would forget them before
+# they are looked at
+sql(q{ALTER SYSTEM SET pgmq_c.worker = off; SELECT pg_reload_conf()});
+$node->poll_query_until('postgres',
+	q{SELECT count(*) = 0 FROM pg_stat_activity WHERE backend_type = 'pgmq_c worker'})
+  or die 'the worker did not stop';
 my $old = $today - 3;
 sql(qq{
 CREATE TABLE pgmq_c.dedup_ids_p$old PARTITION OF pgmq_c.dedup_ids
@@ -97,6 +103,7 @@ is(sql(q{SELECT count(*) FROM pgmq_c.dedup_ids WHERE dedup_id = 'old-day'}),
 	'2', 'the id is remembered again (today), its old row still there');
 
 # 3. The worker's pass (it runs one when it starts) forgets them
+sql(q{ALTER SYSTEM RESET pgmq_c.worker});
 $node->restart;
 ok( $node->poll_query_until(
 		'postgres', qq{
