@@ -15,6 +15,11 @@
  * queue or topic: a transaction that sent to another queue of the slot,
  * of this database or another, holds back no reader of this one.
  *
+ * A topic's sender also records the first msg_id it drew (after drawing
+ * it), so that a reader holds back only the messages from that one on, not
+ * those sent before it that a look at the topic's sequence also covered
+ * (topic/settled_ids.c).  Until it is recorded, the reader holds back all.
+ *
  * A slot has room for PGMQC_SLOT_SENDERS (32) entries.  An entry is freed
  * when its transaction commits or aborts; a prepared transaction keeps its
  * entry until a later sender finds it older than the oldest running
@@ -123,6 +128,7 @@ pgmqc_sender_register(int32 topic_id)
 			slot->senders[free_entry].xid = xid;
 			slot->senders[free_entry].database = MyDatabaseId;
 			slot->senders[free_entry].queue_id = topic_id;
+			slot->senders[free_entry].first_id = 0;
 			done = true;
 		}
 		else if (!done && attempt == 1)
@@ -423,4 +429,75 @@ pgmqc_senders_ended_before(int32 topic_id, TransactionId xid)
 		return true;
 	}
 	return !TransactionIdIsValid(sender_in_progress(entries, topic_id, xid));
+}
+
+/*
+ * The current transaction, recorded as a sender to topic topic_id, drew
+ * msg_id: record it as its first unless one is recorded (later draws are
+ * higher).  An entry this backend did not keep in mine[] (past MAX_MINE)
+ * or an unrecorded sender (an overflow) records nothing: its readers then
+ * hold back everything, as before.
+ */
+void
+pgmqc_sender_drew(int32 topic_id, int64 msg_id)
+{
+	TransactionId xid;
+	int			i;
+	int			j;
+
+	if (pgmqc_shared == NULL || msg_id <= 0)
+		return;
+	xid = GetTopTransactionIdIfAny();
+	for (i = 0; i < nmine; i++)
+	{
+		PgmqcSlot  *slot = mine[i].slot;
+
+		if (mine[i].xid != xid || mine[i].queue_id != topic_id)
+			continue;
+		SpinLockAcquire(&slot->senders_lock);
+		for (j = 0; j < PGMQC_SLOT_SENDERS; j++)
+		{
+			PgmqcSender *e = &slot->senders[j];
+
+			if (e->xid == xid && sender_of(e, topic_id) && e->first_id == 0)
+				e->first_id = msg_id;
+		}
+		SpinLockRelease(&slot->senders_lock);
+		return;
+	}
+}
+
+/*
+ * The lowest first msg_id of the transactions, other than ours, recorded as
+ * senders to topic topic_id with an XID below xid and still in progress:
+ * the messages below it are not theirs.  PG_INT64_MAX when none is in
+ * progress; 0 when one has not recorded its first msg_id yet, or senders
+ * may have gone unrecorded (an overflow, or prepared transactions
+ * recovered after a restart): then nothing is known.
+ */
+int64
+pgmqc_senders_first_open_id(int32 topic_id, TransactionId xid)
+{
+	PgmqcSender entries[PGMQC_SLOT_SENDERS];
+	int64		lowest = PG_INT64_MAX;
+	int			i;
+
+	if (pgmqc_shared == NULL || !recovered_senders_ended_before(xid) ||
+		TransactionIdIsValid(read_senders(pgmqc_slot(topic_id), topic_id,
+										  entries)))
+		return 0;
+	for (i = 0; i < PGMQC_SLOT_SENDERS; i++)
+	{
+		TransactionId e = entries[i].xid;
+
+		if (!TransactionIdIsValid(e) || !sender_of(&entries[i], topic_id) ||
+			!TransactionIdPrecedes(e, xid) ||
+			TransactionIdIsCurrentTransactionId(e) ||
+			!TransactionIdIsInProgress(e))
+			continue;
+		if (entries[i].first_id <= 0)
+			return 0;
+		lowest = Min(lowest, entries[i].first_id);
+	}
+	return lowest;
 }

@@ -78,6 +78,8 @@ typedef struct PgmqcSender
 	TransactionId xid;			/* InvalidTransactionId: a free entry */
 	Oid			database;
 	int32		queue_id;
+	int64		first_id;		/* the first msg_id it drew from a topic, or
+								 * 0: none, or not yet known */
 } PgmqcSender;
 
 /* PgmqcSlot.overflow_queue_id when senders of several queues overflowed */
@@ -245,6 +247,8 @@ extern void pgmqc_prepared_wakes_xact_end(bool commit);
 extern void pgmqc_sender_register(int32 topic_id);
 extern void pgmqc_senders_xact_end(bool prepared);
 extern bool pgmqc_senders_ended_before(int32 topic_id, TransactionId xid);
+extern void pgmqc_sender_drew(int32 topic_id, int64 msg_id);
+extern int64 pgmqc_senders_first_open_id(int32 topic_id, TransactionId xid);
 extern TransactionId pgmqc_sender_in_progress_before(int32 topic_id,
 													 TransactionId xid);
 extern bool pgmqc_senders_recovered_pending(void);

@@ -64,7 +64,20 @@ pgmqc_topic_settled_through(PgmqcQueue *topic, bool wait)
 			topic->has_candidate = false;
 			return topic->settled_through;
 		}
-		/* not yet: an older candidate may have settled meanwhile */
+
+		/*
+		 * not yet: the messages below the first msg_id of every sender still
+		 * open are settled, when each has recorded it
+		 */
+		{
+			int64		open_from = pgmqc_senders_first_open_id(topic->queue_id,
+																next_xid);
+
+			if (open_from > 0)
+				topic->settled_through = Max(topic->settled_through,
+											 Min(last_drawn, open_from - 1));
+		}
+		/* an older candidate may have settled meanwhile */
 		if (topic->has_candidate &&
 			pgmqc_senders_ended_before(topic->queue_id, topic->candidate_xid))
 		{

@@ -229,6 +229,7 @@ pgmqc_topic_draw(PgmqcQueue *topic, Jsonb *message, Jsonb *headers,
 				  (Pointer) headers, delay, 1);
 	draw->msg_id = DatumGetInt64(DirectFunctionCall1(nextval_oid,
 													 ObjectIdGetDatum(topic->sequence_relid)));
+	pgmqc_sender_drew(topic->queue_id, draw->msg_id);
 }
 
 /*
@@ -315,5 +316,8 @@ pgmqc_topic_batch_published(PgmqcQueue *topic, int64 *msg_ids, int count,
 							Interval *delay)
 {
 	if (count > 0)
+	{
+		pgmqc_sender_drew(topic->queue_id, msg_ids[0]);
 		pgmqc_topic_sent(topic, msg_ids[count - 1], count, delay);
+	}
 }
