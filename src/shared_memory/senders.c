@@ -70,6 +70,7 @@ static struct
 	PgmqcSlot  *slot;
 	TransactionId xid;
 	int32		queue_id;
+	bool		drew;			/* its first msg_id is recorded */
 }			mine[MAX_MINE];
 static int	nmine = 0;
 
@@ -159,6 +160,7 @@ pgmqc_sender_register(int32 topic_id)
 		mine[nmine].slot = slot;
 		mine[nmine].xid = xid;
 		mine[nmine].queue_id = topic_id;
+		mine[nmine].drew = false;
 		nmine++;
 	}
 }
@@ -454,6 +456,9 @@ pgmqc_sender_drew(int32 topic_id, int64 msg_id)
 
 		if (mine[i].xid != xid || mine[i].queue_id != topic_id)
 			continue;
+		if (mine[i].drew)
+			return;
+		mine[i].drew = true;
 		SpinLockAcquire(&slot->senders_lock);
 		for (j = 0; j < PGMQC_SLOT_SENDERS; j++)
 		{
