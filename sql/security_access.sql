@@ -452,6 +452,9 @@ SELECT message FROM pgmq_c.read_archive('sec_att');
 SELECT pgmq_c.send('sec_att_t', '{"forged": 3}') > 0 AS sent;
 SELECT pgmq_c.nack('sec_att_t', 'g', msg_id) AS dead FROM pgmq_c.read_group('sec_att_t', 'g', '1 hour', 1);
 SELECT count(*) AS group_redelivers FROM pgmq_c.read_group('sec_att_t', 'g', '1 hour', 10);
+-- the message marked dead and waiting in the group counts in the lag, not
+-- as in flight
+SELECT group_name, lag, in_flight FROM pgmq_c.list_groups('sec_att_t');
 SET ROLE regress_pgmqc_owner;
 SELECT message FROM pgmq_c.read('sec_inbox', '0', 10);
 DO $$
