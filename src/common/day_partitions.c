@@ -41,7 +41,8 @@ pgmqc_day_of(TimestampTz ts)
 
 /*
  * Of the n partitions listed in the current SPI result: the names of those
- * whose range ends at or before cutoff (*nexpired of them), and in
+ * whose range ends at or before cutoff (*nexpired of them; one whose end
+ * could not be read is never among them), and in
  * *last_day the latest day made (left as it is when it is later).
  */
 char	  **
@@ -55,10 +56,18 @@ pgmqc_expired_days(int n, TimestampTz cutoff, int64 *last_day, int *nexpired)
 	{
 		bool		isnull;
 		Datum		value = pgmqc_column(i, ARCHIVE_PARTITION_COL_DAY, &isnull);
+		Datum		end;
 
 		if (!isnull)
 			*last_day = Max(*last_day, DatumGetInt64(value));
-		if (DatumGetTimestampTz(pgmqc_column(i, ARCHIVE_PARTITION_COL_END, &isnull)) <= cutoff)
+
+		/*
+		 * A bound the statement could not read (not one of ours) is never
+		 * taken as past the cutoff: better a partition kept than one dropped
+		 * by mistake.
+		 */
+		end = pgmqc_column(i, ARCHIVE_PARTITION_COL_END, &isnull);
+		if (!isnull && DatumGetTimestampTz(end) <= cutoff)
 			expired[(*nexpired)++] =
 				TextDatumGetCString(pgmqc_column(i, ARCHIVE_PARTITION_COL_NAME, &isnull));
 	}

@@ -286,11 +286,20 @@ pgmqc_spi_commit(void)
 	pgmqc_enter(cxt);
 }
 
-/* settings that would let a caller decide where or how pgmq_c makes tables */
+/*
+ * Settings that would let a caller decide where or how pgmq_c makes tables,
+ * or how the text of its statements is read: with standard_conforming_strings
+ * off, a backslash in a literal escapes the next character, so a caller (or
+ * a database owner, through ALTER DATABASE ... SET, for the worker) would
+ * change what a statement prepared in its session means.  Held while a
+ * statement is parsed (pgmqc_statement_prepare, pgmqc_run_once) and for the
+ * worker's whole life.
+ */
 static const char *const ddl_settings[][2] = {
 	{"default_tablespace", ""},
 	{"temp_tablespaces", ""},
 	{"default_table_access_method", "heap"},
+	{"standard_conforming_strings", "on"},
 };
 
 int

@@ -854,7 +854,7 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		ON_CATALOG,
 		"SELECT c.relname::pg_catalog.text, "
 		"(pg_catalog.regexp_match(pg_catalog.pg_get_expr(c.relpartbound, c.oid), "
-		"' TO \\(''([^'']*)''\\)$'))[1]::pg_catalog.timestamptz, "
+		"' TO [(]''([^'']*)''[)]$'))[1]::pg_catalog.timestamptz, "
 		"CASE WHEN pg_catalog.left(c.relname::pg_catalog.text, pg_catalog.length($2)) OPERATOR(pg_catalog.=) $2 "
 		"AND pg_catalog.substr(c.relname, pg_catalog.length($2) OPERATOR(pg_catalog.+) 1) "
 		"OPERATOR(pg_catalog.~) '^[0-9]+$' "
@@ -895,7 +895,7 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		ON_CATALOG,
 		"SELECT c.relname::pg_catalog.text, "
 		"(pg_catalog.regexp_match(pg_catalog.pg_get_expr(c.relpartbound, c.oid), "
-		"' TO \\(''([^'']*)''\\)$'))[1]::pg_catalog.timestamptz, "
+		"' TO [(]''([^'']*)''[)]$'))[1]::pg_catalog.timestamptz, "
 		"CASE WHEN c.relname::pg_catalog.text OPERATOR(pg_catalog.~) '^dedup_ids_p[0-9]+$' "
 		"THEN pg_catalog.substr(c.relname, 12)::pg_catalog.int8 END "
 		"FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) i.inhrelid "
@@ -2687,9 +2687,13 @@ pgmqc_statement_prepare(PgmqcStatement stmt, const PgmqcStatementTarget *target)
 	const StatementDef *def = &statements[stmt];
 	char	   *sql = pgmqc_expand(def->sql, target);
 	SPIPlanPtr	plan;
+	int			level;
 
+	/* read the text as written, whatever the caller's settings */
+	level = pgmqc_pin_ddl_settings();
 	plan = SPI_prepare_cursor(sql, def->nargs, (Oid *) def->argtypes,
 							  CURSOR_OPT_GENERIC_PLAN);
+	pgmqc_unpin_ddl_settings(level);
 	if (plan == NULL)
 		elog(ERROR, "SPI_prepare failed for \"%s\": %s", sql,
 			 SPI_result_code_string(SPI_result));

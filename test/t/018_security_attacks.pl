@@ -506,8 +506,31 @@ ALTER DATABASE attackerdb SET enable_partition_pruning = off;
 ALTER DATABASE attackerdb SET plan_cache_mode = force_custom_plan;
 ALTER DATABASE attackerdb SET force_parallel_mode = on;
 ALTER DATABASE attackerdb SET work_mem = '64kB';
+ALTER DATABASE attackerdb SET standard_conforming_strings = off;
+ALTER DATABASE attackerdb SET escape_string_warning = off;
 });
 plant_old_day();
+
+# what the worker must keep: an archived message within its archive's
+# retention, and a dedup id within its window (today's partition of
+# pgmq_c.dedup_ids).  With standard_conforming_strings off, statements
+# parsed in the worker's session used to read no partition's end, take
+# every day as expired and drop them all.
+attacker_sql(q{
+SELECT pgmq_c.create_queue('keep', archive_retention => '30 days', dedup_window => '1 day');
+SELECT pgmq_c.archive('keep', pgmq_c.send('keep', '{"kept": 1}', dedup_id => 'k-1'));
+});
+my $kept_id = attacker_sql(q{SELECT msg_id FROM pgmq_c.read_archive('keep')});
+my $day_partitions = qq{
+SELECT pg_catalog.string_agg(i.inhrelid::pg_catalog.text, ',' ORDER BY i.inhrelid)
+  FROM pg_catalog.pg_inherits i
+ WHERE i.inhparent OPERATOR(pg_catalog.=) ANY (ARRAY['pgmq_c.dedup_ids'::pg_catalog.regclass,
+		(SELECT pg_catalog.to_regclass('pgmq_c.a_' OPERATOR(pg_catalog.||) queue_id::pg_catalog.text)
+		   FROM pgmq_c.list_queues() WHERE queue_name OPERATOR(pg_catalog.=) 'keep')])
+   AND i.inhrelid::pg_catalog.regclass::pg_catalog.text OPERATOR(pg_catalog.<>) 'pgmq_c.dedup_ids_p$old_day'};
+my $days_before = su_sql($day_partitions);
+ok(scalar(split(/,/, $days_before)) >= 2,
+	"today's partitions of pgmq_c.dedup_ids and of keep's archive exist ($days_before)");
 is(su_sql(q{SELECT pg_catalog.pg_terminate_backend(} . $wpid . q{)}), 't',
 	'the worker is terminated');
 my $wpid2 = worker_pid($node, 'attackerdb', $wpid);
@@ -529,6 +552,14 @@ is($ret, 0, "a superuser runs maintain_topics() with the database's search_path 
 	"SET search_path = \"$su\", public, evil; SELECT pgmq_c.maintain_topics(); SELECT pgmq_c.metrics_all()",
 	connstr => connstr_for('attackerdb', $su, 1));
 is($ret, 0, "and with \"\$user\", public, evil $err");
+is( su_sql(qq{SELECT pg_catalog.count(*) FROM pg_catalog.unnest('{$days_before}'::pg_catalog.oid[]) o
+ WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) o)}),
+	'0',
+	'with standard_conforming_strings = off, neither the worker nor maintain_topics() dropped a day partition within its retention');
+is(attacker_sql(q{SELECT msg_id FROM pgmq_c.read_archive('keep')}), $kept_id,
+	'the message archived within archive_retention is kept');
+is(attacker_sql(q{SELECT pgmq_c.send('keep', '{"kept": 2}', dedup_id => 'k-1')}), $kept_id,
+	'a dedup id sent again within its window gives the first msg_id');
 no_harm('search_path = evil, pg_catalog');
 
 # the server log has no error or warning from either worker
