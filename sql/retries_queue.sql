@@ -309,6 +309,13 @@ SELECT pgmq_c.send('rq_dlq', '{"l": 1}', '{"pgmq_c_dead_letter": {"queue": "rq_s
 SELECT count(*) AS leased FROM pgmq_c.read('rq_dlq', '1 hour', 10);
 SELECT pgmq_c.redrive('rq_dlq');
 SELECT count(*) AS left_in_dlq FROM :dlq_t;
+-- a dead letter parked with a delay that has passed is given back, though
+-- no read of rq_dlq moved it into its message table yet
+SELECT pgmq_c.send('rq_dlq', '{"p": 1}', '{"pgmq_c_dead_letter": {"queue": "rq_src"}}',
+                   delay => '1 ms') > 0 AS sent;
+SELECT pg_sleep(0.02);
+SELECT pgmq_c.redrive('rq_dlq');
+SELECT message, pgmq_c.delete('rq_src', msg_id) AS deleted FROM pgmq_c.read('rq_src', '1 hour', 10);
 
 --
 -- A queue that is a dead-letter queue cannot be dropped

@@ -282,9 +282,17 @@ pgmqc_queue_set_vt(PgmqcQueue *queue, int64 msg_id, Interval *vt,
 	values[2] = Int32GetDatum(read_ct);
 	if (!has_read_ct)
 		nulls[2] = 'n';
-	if (pgmqc_queue_run(queue, STMT_SET_VT, values, nulls, 0) == 0)
-		pgmqc_queue_run(queue, STMT_SET_VT_DELAYED, values, nulls, 0);
-	else
+	if (pgmqc_queue_run(queue, STMT_SET_VT, values, nulls, 0) > 0)
+		wake_on_abort(queue, 1);
+
+	/*
+	 * Not in the message table: delayed, or moving from the delayed table to
+	 * the message table in a read's transaction, which the statement on the
+	 * delayed table waits for and then finds the row gone; a new statement
+	 * sees where it went.
+	 */
+	else if (pgmqc_queue_run(queue, STMT_SET_VT_DELAYED, values, nulls, 0) == 0 &&
+			 pgmqc_queue_run(queue, STMT_SET_VT, values, nulls, 0) > 0)
 		wake_on_abort(queue, 1);
 	pgmqc_plan_guard_end(guard);
 	if (SPI_processed > 0 && pgmqc_shared != NULL)

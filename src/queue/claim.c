@@ -57,7 +57,7 @@ claim_once(PgmqcQueue *queue, int32 qty, Interval *vt, bool *head_left)
 		bool		skipping_head;
 		int64		start;
 
-		pgmqc_queue_mature_due(queue);
+		pgmqc_queue_mature_due(queue, qty);
 		start = pgmqc_claim_skip_start(&queue->cache, queue->queue_id,
 									   pgmqc_queue_advance_watermark(queue),
 									   &skipping_head);
@@ -254,7 +254,7 @@ pgmqc_queue_pop(PgmqcQueue *queue, int32 qty)
 		return n;
 	}
 	guard = pgmqc_plan_guard_begin();
-	pgmqc_queue_mature_due(queue);
+	pgmqc_queue_mature_due(queue, qty);
 	values[0] = Int32GetDatum(qty);
 	values[1] = Int64GetDatum(pgmqc_queue_advance_watermark(queue));
 	n = PGMQC_DIRECT_CLAIM_UNABLE;

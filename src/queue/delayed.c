@@ -6,7 +6,8 @@
  *
  * Readers do it (claim.c) before they claim: a delayed message waits in
  * d_<id> until its deliver_at, and the first read after that moves it, up
- * to MATURE_BATCH at a time.  Every read first looks at the head of the
+ * to MATURE_BATCH at a time (inside a transaction block, no more than the
+ * read asks for: what it moves is hidden from others until it commits).  Every read first looks at the head of the
  * deliver_at index, almost always to find nothing due: that look is an
  * index probe without a statement (common/direct_rows.c), whose executor
  * start-up would cost more than the probe.
@@ -22,6 +23,7 @@
 
 #include "access/genam.h"
 #include "access/table.h"
+#include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "utils/rel.h"
 #include "utils/timestamp.h"
@@ -92,7 +94,7 @@ probe_direct(PgmqcQueue *queue, TimestampTz *head)
  * filtered scan would walk every future message when none is due.
  */
 void
-pgmqc_queue_mature_due(PgmqcQueue *queue)
+pgmqc_queue_mature_due(PgmqcQueue *queue, int32 wanted)
 {
 	TimestampTz now;
 	TimestampTz head;
@@ -114,7 +116,15 @@ pgmqc_queue_mature_due(PgmqcQueue *queue)
 	now = GetCurrentTimestamp();
 	if (head > now)
 		return;
-	args[0] = Int32GetDatum(MATURE_BATCH);
+
+	/*
+	 * The rows moved are the caller's until its transaction ends: nobody else
+	 * sees them in the message table, and their delayed rows stay locked.  A
+	 * transaction block may last long, so it moves no more than it asks for;
+	 * the rest stays for other readers (and for this one's next read).
+	 */
+	args[0] = Int32GetDatum(IsTransactionBlock() ?
+							Max(Min(wanted, MATURE_BATCH), 1) : MATURE_BATCH);
 	args[1] = TimestampTzGetDatum(now);
 	if (pgmqc_queue_run(queue, STMT_MATURE, args, NULL, 0) > 0 && pgmqc_shared != NULL)
 	{
