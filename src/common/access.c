@@ -187,6 +187,14 @@ pgmqc_access_mask(PgmqcQueue *queue)
 {
 	Oid			role = pgmqc_caller();
 
+	/*
+	 * A grant or revoke committed since this backend last took a new lock
+	 * would not have reached the cache yet: a call whose locks the
+	 * transaction holds already processes no invalidation.  As PostgreSQL
+	 * checks a table's privileges, take what has come (nothing to read,
+	 * almost always).
+	 */
+	AcceptInvalidationMessages();
 	if (queue->access_generation == access_generation &&
 		queue->access_role == role)
 		return queue->access_mask;
