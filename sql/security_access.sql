@@ -508,6 +508,29 @@ SELECT pgmq_c.drop_topic('sec_att_t3');
 RESET ROLE;
 REVOKE EXECUTE ON FUNCTION pgmq_c.create_queue, pgmq_c.create_topic FROM regress_pgmqc_nobody;
 
+-- a dead-letter queue's name is shown only to roles with a privilege on it:
+-- list_queues() and list_groups() show NULL to the others
+SET ROLE regress_pgmqc_owner;
+SELECT pgmq_c.create_queue('sec_hidden_dlq');
+SELECT pgmq_c.create_queue('sec_shown_src', max_deliveries => 3, dead_letter_queue => 'sec_hidden_dlq');
+SELECT pgmq_c.create_topic('sec_shown_t');
+SELECT pgmq_c.create_group('sec_shown_t', 'g', max_deliveries => 3, dead_letter_queue => 'sec_hidden_dlq');
+SELECT pgmq_c.grant_access('sec_shown_src', 'regress_pgmqc_send', '{send}');
+SELECT pgmq_c.grant_access('sec_shown_t', 'regress_pgmqc_send', '{monitor}');
+SET ROLE regress_pgmqc_send;
+SELECT queue_name, dead_letter_queue FROM pgmq_c.list_queues() WHERE queue_name LIKE 'sec\_shown%';
+SELECT group_name, dead_letter_queue FROM pgmq_c.list_groups('sec_shown_t');
+SET ROLE regress_pgmqc_owner;
+SELECT pgmq_c.grant_access('sec_hidden_dlq', 'regress_pgmqc_send', '{monitor}');
+SET ROLE regress_pgmqc_send;
+SELECT queue_name, dead_letter_queue FROM pgmq_c.list_queues() WHERE queue_name LIKE 'sec\_shown%';
+SELECT group_name, dead_letter_queue FROM pgmq_c.list_groups('sec_shown_t');
+SET ROLE regress_pgmqc_owner;
+SELECT queue_name, dead_letter_queue FROM pgmq_c.list_queues() WHERE queue_name LIKE 'sec\_shown%';
+SELECT pgmq_c.drop_queue('sec_shown_src'), pgmq_c.drop_topic('sec_shown_t'),
+       pgmq_c.drop_queue('sec_hidden_dlq');
+RESET ROLE;
+
 -- clean up: queues and topics (the superuser may drop them all), then roles
 SELECT count(*) AS dropped
   FROM (SELECT pgmq_c.drop_queue(queue_name) FROM pgmq_c.list_queues()

@@ -176,6 +176,19 @@ pgmqc_dead_letters_allowed(const char *dead_letter_queue, Oid source_owner)
 }
 
 /*
+ * May the caller see the name of dead_letter_queue in a listing of the
+ * queue or group that names it?  Only with some privilege on it, as for
+ * the queue's own row in list_queues().
+ */
+bool
+pgmqc_dead_letter_queue_shown(const char *dead_letter_queue)
+{
+	PgmqcQueue *dlq = pgmqc_lookup_kind(dead_letter_queue, PGMQC_KIND_QUEUE, true);
+
+	return dlq != NULL && pgmqc_access_mask(dlq) != 0;
+}
+
+/*
  * Send the dead letters taken out of their source by the statement just
  * run (STMT_DEAD_LETTER_TAKE, STMT_GROUP_DEAD_LETTER_TAKE: their messages
  * and headers as two arrays, and how many) to the dead-letter queue, and

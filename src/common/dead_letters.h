@@ -64,6 +64,7 @@ extern void pgmqc_claim_head_dealt(PgmqcClaimRounds *rounds, int dealt);
 extern void pgmqc_claim_result_restore(const PgmqcClaimOutcome *outcome);
 extern Datum pgmqc_id_array(const int64 *ids, int n);
 extern int64 pgmqc_send_dead_letters(const char *dead_letter_queue);
+extern bool pgmqc_dead_letter_queue_shown(const char *dead_letter_queue);
 extern bool pgmqc_dead_letters_allowed(const char *dead_letter_queue,
 									   Oid source_owner);
 

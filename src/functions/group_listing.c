@@ -27,6 +27,7 @@
 #include "compat.h"
 #include "pgmq_c.h"
 #include "common/object_cache.h"
+#include "common/dead_letters.h"
 #include "common/security.h"
 #include "common/statements.h"
 #include "functions/arguments.h"
@@ -60,7 +61,8 @@ retry_columns(PgmqcRetryPolicy *retry, Datum *values, bool *nulls)
 	values[LIST_GROUPS_MAX_DELIVERIES] = Int32GetDatum(retry->max_deliveries);
 	nulls[LIST_GROUPS_MAX_DELIVERIES] = retry->max_deliveries == 0;
 	values[LIST_GROUPS_DEAD_LETTER_QUEUE] = CStringGetTextDatum(retry->dead_letter_queue);
-	nulls[LIST_GROUPS_DEAD_LETTER_QUEUE] = retry->dead_letter_queue[0] == '\0';
+	nulls[LIST_GROUPS_DEAD_LETTER_QUEUE] = retry->dead_letter_queue[0] == '\0' ||
+		!pgmqc_dead_letter_queue_shown(retry->dead_letter_queue);
 	values[LIST_GROUPS_RETRY_BACKOFF] = IntervalPGetDatum(&retry->backoff_interval);
 	nulls[LIST_GROUPS_RETRY_BACKOFF] = retry->backoff == 0;
 	values[LIST_GROUPS_RETRY_BACKOFF_MAX] = IntervalPGetDatum(&retry->backoff_max_interval);

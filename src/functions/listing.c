@@ -23,6 +23,7 @@
 #include "miscadmin.h"
 #include "utils/builtins.h"
 
+#include "common/dead_letters.h"
 #include "common/security.h"
 #include "common/statements.h"
 
@@ -55,12 +56,18 @@ list_rows(FunctionCallInfo fcinfo, PgmqcStatement stmt, int owner_column)
 	SPITupleTable *rows;
 	uint64		nrows;
 	int			ncols;
+	int			dead_letter_column = -1;
+	int			c;
 	uint64		i;
 
 	InitMaterializedSRF(fcinfo, 0);
 	ncols = rsinfo->setDesc->natts;
 	if (owner_column < 0)
 		owner_column = ncols - 1;
+	for (c = 0; c < ncols; c++)
+		if (strcmp(NameStr(TupleDescAttr(rsinfo->setDesc, c)->attname),
+				   "dead_letter_queue") == 0)
+			dead_letter_column = c;
 
 	pgmqc_spi_connect(&cxt);
 	/* read-only (see the statement): in the snapshot of the caller */
@@ -80,7 +87,6 @@ list_rows(FunctionCallInfo fcinfo, PgmqcStatement stmt, int owner_column)
 		bool		isnull;
 		int32		queue_id;
 		Oid			owner;
-		int			c;
 
 		Assert(ncols <= lengthof(values));
 		queue_id = DatumGetInt32(SPI_getbinval(row, rows->tupdesc,
@@ -98,6 +104,10 @@ list_rows(FunctionCallInfo fcinfo, PgmqcStatement stmt, int owner_column)
 			values[to] = SPI_getbinval(row, rows->tupdesc,
 									   LISTING_COL_FIRST_SHOWN + c, &nulls[to]);
 		}
+		/* a dead-letter queue is named to those who may see it only */
+		if (dead_letter_column >= 0 && !nulls[dead_letter_column] &&
+			!pgmqc_dead_letter_queue_shown(TextDatumGetCString(values[dead_letter_column])))
+			nulls[dead_letter_column] = true;
 		if (OidIsValid(owner))
 		{
 			char	   *rolname = GetUserNameFromId(owner, true);
