@@ -1332,18 +1332,19 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 	 * watermarks again.  A message is the topic's when its msg_id is there
 	 * with the enqueued_at it was dead-lettered with ($3, in the same order;
 	 * NULL: not known): a topic dropped and made again under its name numbers
-	 * its messages from 1 again.  A message of an ordering key that is busy
-	 * in the group stays out: a row of the key is in flight (vt ahead), or
-	 * the key's first row is locked by a claim in progress (it is locked here
-	 * otherwise, so that no claim leases it before this commits and the
-	 * message is the key's first row, and changed, without a change of its
-	 * values, so that a claim whose snapshot is older than this commit and
-	 * that locks it after finds it changed: under READ COMMITTED the claim
-	 * looks for the key's first row again in a new snapshot (direct_claim.c),
-	 * under REPEATABLE READ it fails with 40001).  Returns a row for each of
-	 * $1, in order: the msg_id, whether any rows went back, whether the topic
-	 * holds that msg_id, whether it is that message, and whether its key was
-	 * busy.
+	 * its messages from 1 again; and when its headers pass the group's filter
+	 * ($4; NULL: none): a dead letter naming a message the group never had
+	 * was forged.  A message of an ordering key that is busy in the group
+	 * stays out: a row of the key is in flight (vt ahead), or the key's first
+	 * row is locked by a claim in progress (it is locked here otherwise, so
+	 * that no claim leases it before this commits and the message is the
+	 * key's first row, and changed, without a change of its values, so that a
+	 * claim whose snapshot is older than this commit and that locks it after
+	 * finds it changed: under READ COMMITTED the claim looks for the key's
+	 * first row again in a new snapshot (direct_claim.c), under REPEATABLE
+	 * READ it fails with 40001).  Returns a row for each of $1, in order: the
+	 * msg_id, whether any rows went back, whether the topic holds that
+	 * msg_id, whether it is that message, and whether its key was busy.
 	 */
 
 	/*
@@ -1362,11 +1363,12 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		"WITH c AS (SELECT next_id FROM {cursors} WHERE group_id OPERATOR(pg_catalog.=) $2 FOR UPDATE), "
 		"r AS (SELECT * FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($3)) "
 		"WITH ORDINALITY AS r(id, at, n)), "
-		"t AS (SELECT t.msg_id, t.enqueued_at, {key:t} AS ordering_key FROM {log} t "
+		"t AS (SELECT t.msg_id, t.enqueued_at, {key:t} AS ordering_key, "
+		"($4 IS NULL OR t.headers OPERATOR(pg_catalog.@>) $4) AS passes FROM {log} t "
 		"WHERE t.msg_id OPERATOR(pg_catalog.=) ANY ($1)), "
 		"l AS (SELECT DISTINCT t.msg_id, t.ordering_key FROM t JOIN r "
 		"ON r.id OPERATOR(pg_catalog.=) t.msg_id "
-		"WHERE r.at IS NULL OR r.at OPERATOR(pg_catalog.=) t.enqueued_at), "
+		"WHERE t.passes AND (r.at IS NULL OR r.at OPERATOR(pg_catalog.=) t.enqueued_at)), "
 		"k AS (SELECT DISTINCT l.ordering_key FROM l WHERE l.ordering_key IS NOT NULL), "
 		"h AS (SELECT x.msg_id, x.vt, {key:x} AS ordering_key FROM {group} x "
 		"WHERE x.msg_id OPERATOR(pg_catalog.=) ANY (SELECT (SELECT y.msg_id FROM {group} y "
@@ -1388,10 +1390,11 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		"u AS (UPDATE {cursors} SET epoch = epoch OPERATOR(pg_catalog.+) 1 "
 		"WHERE group_id OPERATOR(pg_catalog.=) $2 AND EXISTS (SELECT 1 FROM i) RETURNING 1) "
 		"SELECT r.id, EXISTS (SELECT 1 FROM u), t.msg_id IS NOT NULL, "
-		"t.msg_id IS NOT NULL AND (r.at IS NULL OR r.at OPERATOR(pg_catalog.=) t.enqueued_at), "
-		"t.msg_id IS NOT NULL AND EXISTS (SELECT 1 FROM b WHERE b.ordering_key OPERATOR(pg_catalog.=) t.ordering_key) "
+		"t.msg_id IS NOT NULL AND t.passes AND (r.at IS NULL OR r.at OPERATOR(pg_catalog.=) t.enqueued_at), "
+		"t.msg_id IS NOT NULL AND t.passes "
+		"AND EXISTS (SELECT 1 FROM b WHERE b.ordering_key OPERATOR(pg_catalog.=) t.ordering_key) "
 		"FROM r LEFT JOIN t ON t.msg_id OPERATOR(pg_catalog.=) r.id ORDER BY r.n",
-		3, {INT8ARRAYOID, INT4OID, TIMESTAMPTZARRAYOID}
+		4, {INT8ARRAYOID, INT4OID, TIMESTAMPTZARRAYOID, JSONBOID}
 	},
 	/* when group $1 was made (VALUE_COL) */
 	[STMT_GROUP_CREATED_AT] = {

@@ -119,7 +119,8 @@ pgmqc_group_retry_pass(PgmqcQueue *topic, PgmqcGroup *group)
  * Give the topic's messages ids[0..n-1] back to the group, to be read
  * again with read_ct starting from 0: those the topic holds with the
  * enqueued_at they were dead-lettered with, enqueued_at[i] (when
- * at_known[i]; otherwise any).  Leaves in SPI_tuptable a row per id, in
+ * at_known[i]; otherwise any), and whose headers pass the group's filter
+ * (a dead letter naming another message was not the group's: forged).  Leaves in SPI_tuptable a row per id, in
  * order: whether the topic holds its msg_id (GROUP_REDRIVE_COL_THERE) and
  * whether that is the message, which went back (GROUP_REDRIVE_COL_SAME),
  * or stayed out because a message of its ordering key is in flight in the
@@ -130,7 +131,8 @@ pgmqc_group_redrive(PgmqcQueue *topic, PgmqcGroup *group, const int64 *ids,
 					const TimestampTz *enqueued_at, const bool *at_known,
 					int n)
 {
-	Datum		args[3];
+	Datum		args[4];
+	char		nulls[4] = {' ', ' ', ' ', ' '};
 	bool		isnull;
 	int			rows;
 	Datum	   *ats = palloc((n + 1) * sizeof(Datum));
@@ -152,7 +154,11 @@ pgmqc_group_redrive(PgmqcQueue *topic, PgmqcGroup *group, const int64 *ids,
 	args[2] = PointerGetDatum(construct_md_array(ats, at_nulls, 1, dims, lbs,
 												 TIMESTAMPTZOID, sizeof(TimestampTz),
 												 FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
-	rows = pgmqc_group_run(group, STMT_GROUP_REDRIVE, args, NULL, 0);
+	/* a message the group's filter leaves out never was the group's */
+	args[3] = PointerGetDatum(group->filter);
+	if (group->filter == NULL)
+		nulls[3] = 'n';
+	rows = pgmqc_group_run(group, STMT_GROUP_REDRIVE, args, nulls, 0);
 	pfree(ats);
 	pfree(at_nulls);
 	if (rows == 0 ||
