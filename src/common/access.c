@@ -263,8 +263,17 @@ pgmqc_check_access(PgmqcQueue *queue, const char *name, int priv)
 PgmqcQueue *
 pgmqc_open(const char *name, char kind, int priv)
 {
-	PgmqcQueue *queue = pgmqc_lookup_kind(name, kind, false);
-	bool		topic = queue->kind == PGMQC_KIND_TOPIC;
+	PgmqcQueue *queue;
+	bool		topic;
+
+	/*
+	 * What was committed since this backend last took a new lock (a drop, a
+	 * revoke): the lookup then finds a queue dropped meanwhile gone, before
+	 * anything of it (its groups) is looked up.  See pgmqc_access_mask.
+	 */
+	AcceptInvalidationMessages();
+	queue = pgmqc_lookup_kind(name, kind, false);
+	topic = queue->kind == PGMQC_KIND_TOPIC;
 
 	pgmqc_check_access(queue, name, priv);
 
