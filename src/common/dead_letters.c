@@ -27,6 +27,7 @@
  */
 #include "postgres.h"
 
+#include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "utils/array.h"
 #include "utils/timestamp.h"
@@ -111,12 +112,18 @@ pgmqc_claim_round_ends(PgmqcClaimRounds *rounds, const PgmqcClaimOutcome *outcom
 /*
  * How many more dead messages and expired leases at the head the call may
  * deal with in bulk (up to PGMQC_HEAD_LIMIT a call); 0 once it has dealt
- * with that many: it then looks past the rest.
+ * with that many: it then looks past the rest.  Inside a transaction block
+ * none: what a claim changes stays locked until the transaction ends, so
+ * messages whose backoff it began would wait for its commit after their
+ * backoff, and dead letters it moved would not be seen in the dead-letter
+ * queue.  Such a claim deals only with those among its candidates (no more
+ * than it asked for), and looks past the rest, which autocommit readers
+ * and the worker deal with.
  */
 int
 pgmqc_claim_head_budget(PgmqcClaimRounds *rounds)
 {
-	if (rounds->processed < PGMQC_HEAD_LIMIT)
+	if (rounds->processed < PGMQC_HEAD_LIMIT && !IsTransactionBlock())
 		return PGMQC_HEAD_LIMIT - rounds->processed;
 	rounds->skipping = true;
 	return 0;
