@@ -52,6 +52,7 @@ typedef struct PreparedRecord
 	uint64		notify_bits;	/* notifications asked for at commit */
 	bool		all_commit;		/* wake every slot at commit (the list */
 	bool		all_abort;		/* overflowed), at rollback */
+	bool		config_changed; /* tell the worker at commit (enable_notify) */
 	int			nwakes;
 	int32		slot[PGMQC_MAX_PENDING_WAKES];
 	bool		on_commit[PGMQC_MAX_PENDING_WAKES];
@@ -144,7 +145,8 @@ pgmqc_prepared_wakes_preparing(const char *gid)
 void
 pgmqc_prepared_wakes_store(const int32 *slot, const bool *on_commit,
 						   const TimestampTz *due, int nwakes,
-						   uint64 notify_bits, bool all_commit, bool all_abort)
+						   uint64 notify_bits, bool all_commit, bool all_abort,
+						   bool config_changed)
 {
 	PreparedRecord *r;
 	uint32		hash;
@@ -153,7 +155,8 @@ pgmqc_prepared_wakes_store(const int32 *slot, const bool *on_commit,
 	if (!preparing || prepared_wakes == NULL || prepared_wakes->nrecords == 0)
 		return;
 	preparing = false;
-	if (nwakes == 0 && notify_bits == 0 && !all_commit && !all_abort)
+	if (nwakes == 0 && notify_bits == 0 && !all_commit && !all_abort &&
+		!config_changed)
 		return;
 	hash = gid_hash(preparing_gid);
 
@@ -180,6 +183,7 @@ pgmqc_prepared_wakes_store(const int32 *slot, const bool *on_commit,
 	r->notify_bits = notify_bits;
 	r->all_commit = all_commit;
 	r->all_abort = all_abort;
+	r->config_changed = config_changed;
 	r->nwakes = Min(nwakes, PGMQC_MAX_PENDING_WAKES);
 	memcpy(r->slot, slot, r->nwakes * sizeof(int32));
 	memcpy(r->on_commit, on_commit, r->nwakes * sizeof(bool));
@@ -224,6 +228,9 @@ pgmqc_prepared_wakes_finishing(const char *gid, bool commit)
 							   commit ? r.notify_bits : 0);
 	if (commit ? r.all_commit : r.all_abort)
 		pgmqc_wake_all_slots_on_commit();
+	/* COMMIT PREPARED runs in the prepared transaction's database */
+	if (commit && r.config_changed)
+		pgmqc_config_changed_on_commit();
 }
 
 /* The transaction ends: free the record of the one it finished. */

@@ -239,7 +239,7 @@ extern void pgmqc_prepared_wakes_preparing(const char *gid);
 extern void pgmqc_prepared_wakes_store(const int32 *slot, const bool *on_commit,
 									   const TimestampTz *due, int nwakes,
 									   uint64 notify_bits, bool all_commit,
-									   bool all_abort);
+									   bool all_abort, bool config_changed);
 extern void pgmqc_prepared_wakes_finishing(const char *gid, bool commit);
 extern void pgmqc_prepared_wakes_xact_end(bool commit);
 

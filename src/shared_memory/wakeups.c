@@ -221,7 +221,8 @@ wake_slot(PgmqcSlot *slot, uint32 count)
 /*
  * This transaction finishes a prepared one (prepared_wakes.c): at its
  * commit, send the prepared transaction's wake-ups of its outcome (commit:
- * those recorded for a commit), and its notifications.
+ * those recorded for a commit, and those of leases it took that have ended
+ * since), and its notifications.
  */
 void
 pgmqc_wake_slots_on_commit(const int32 *slot, const bool *on_commit,
@@ -234,9 +235,21 @@ pgmqc_wake_slots_on_commit(const int32 *slot, const bool *on_commit,
 		return;
 	for (i = 0; i < nwakes; i++)
 	{
-		if (on_commit[i] != commit || slot[i] < 0 ||
-			slot[i] >= pgmqc_shared->nslots)
+		if (slot[i] < 0 || slot[i] >= pgmqc_shared->nslots)
 			continue;
+		if (on_commit[i] != commit)
+		{
+			/*
+			 * a claim's lease that ended while the transaction was prepared:
+			 * its sleepers found the row locked and wait for this commit, as
+			 * in pgmqc_wake_xact_end
+			 */
+			if (commit && due[i] != PGMQC_NO_DUE &&
+				due[i] <= GetCurrentTimestamp())
+				add_pending_slot(&pgmqc_shared->slots[slot[i]], PGMQC_WAKE_ALL,
+								 0, true, PGMQC_NO_DUE);
+			continue;
+		}
 		add_pending_slot(&pgmqc_shared->slots[slot[i]], PGMQC_WAKE_ALL,
 						 notify_bits, true, due[i]);
 		notify_bits = 0;
@@ -280,6 +293,7 @@ pgmqc_wake_xact_prepared(void)
 	uint64		notify_bits = 0;
 	bool		all_commit = wake_all_at_commit;
 	bool		all_abort = wake_all_at_abort;
+	bool		changed = config_changed;
 	int			i;
 
 	config_changed = false;
@@ -299,7 +313,7 @@ pgmqc_wake_xact_prepared(void)
 			notify_bits |= pending[i].notify_bits;
 	}
 	pgmqc_prepared_wakes_store(slot, on_commit, due, npending, notify_bits,
-							   all_commit, all_abort);
+							   all_commit, all_abort, changed);
 	npending = 0;
 }
 

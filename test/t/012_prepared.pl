@@ -101,7 +101,42 @@ is(scalar(collect_notes($listener, \@notes, 1.5, 1, 'pn')), 0,
 sql("COMMIT PREPARED 'tx_pn'");
 is(scalar(collect_notes($listener, \@notes, 10, 1, 'pn')), 1,
 	'COMMIT PREPARED of a send: the queue\'s notification is sent');
+
+# enable_notify committed through PREPARE TRANSACTION: the session that
+# commits it tells the worker (which otherwise re-reads the settings every
+# 10 s)
+sql(q{SELECT pgmq_c.create_queue('pn2')});
+sql(q{
+BEGIN;
+SELECT pgmq_c.enable_notify('pn2', '0');
+PREPARE TRANSACTION 'tx_pn2';});
+sql("COMMIT PREPARED 'tx_pn2'");
+sql(q{SELECT pgmq_c.send('pn2', '{"notify": "enabled by 2pc"}')});
+is(scalar(collect_notes($listener, \@notes, 2, 1, 'pn2')), 1,
+	'enable_notify by COMMIT PREPARED: the next send is announced at once');
 $listener->quit;
+
+#
+# 1b''. COMMIT PREPARED of a read whose lease ended while it was prepared:
+#       a reader waiting for the message found it locked at the lease's end,
+#       and is woken by the commit.
+#
+sql(q{SELECT pgmq_c.create_queue('p4')});
+my $p4 = sql(q{SELECT pgmq_c.send('p4', '{"lease": "ends while prepared"}')});
+sql(q{
+BEGIN;
+SELECT count(*) FROM pgmq_c.read('p4', '1 second', 1);
+PREPARE TRANSACTION 'tx_p4';});
+my $r4 = start_session($node, 'r_p4', $long_slice,
+	"SELECT msg_id FROM pgmq_c.read('p4', '30 s', 1, '15 s')");
+ok(wait_sleeping($node, 'r_p4', 1, $r4), 'a reader waits while a prepared read holds the message');
+usleep(2_500_000);    # the lease ends meanwhile
+my $t_p4 = [gettimeofday];
+sql("COMMIT PREPARED 'tx_p4'");
+finish_session($r4);
+my $lag4 = tv_interval($t_p4);
+is($r4->{out}, $p4, 'COMMIT PREPARED of a read whose lease ended: the waiting reader gets the message');
+ok($lag4 < 3, "${lag4}s after COMMIT PREPARED (wait_slice 60 s, wait 15 s)");
 
 #
 # 1c. A prepared transaction that touched no queue, under a gid used before
