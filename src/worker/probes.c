@@ -272,6 +272,8 @@ probe_queue(void *arg)
 		return;					/* dropped: its drop woke the readers */
 	guard = pgmqc_plan_guard_begin();
 	args[0] = TimestampTzGetDatum(p->now);
+	/* any lease end up to now: the readers asleep found nothing to take */
+	args[1] = TimestampTzGetDatum(DT_NOBEGIN);
 	if (pgmqc_queue_run(queue, STMT_VISIBLE_NOW, args, NULL, 1) == 1)
 		pgmqc_wake_slot_now(pgmqc_slot(p->queue_id));
 	else
