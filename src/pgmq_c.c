@@ -56,6 +56,7 @@ pgmqc_xact_callback(XactEvent event, void *arg)
 		case XACT_EVENT_ABORT:
 		case XACT_EVENT_PARALLEL_ABORT:
 			pgmqc_object_cache_xact_end(false);
+			pgmqc_wake_pass_on();
 			pgmqc_wake_xact_end(false);
 			pgmqc_prepared_wakes_xact_end(false);
 			pgmqc_senders_xact_end(false);
@@ -89,6 +90,7 @@ pgmqc_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
 	if (event == SUBXACT_EVENT_ABORT_SUB)
 	{
 		pgmqc_object_cache_xact_end(false);
+		pgmqc_wake_pass_on();
 		pgmqc_wake_subxact_abort();
 	}
 }

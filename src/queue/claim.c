@@ -205,6 +205,7 @@ pgmqc_queue_claim(const char *name, int32 qty, Interval *vt_arg,
 
 		guard = pgmqc_plan_guard_begin();
 		n = claim_once(queue, qty, vt, &head_left);
+		pgmqc_wake_taken();
 		pgmqc_plan_guard_end(guard);
 		if (n > 0)
 			queue->cache.quiet.valid = false;

@@ -222,6 +222,9 @@ extern void pgmqc_wake_all_slots_on_commit(void);
 extern uint64 pgmqc_local_wakes(void);
 extern TimestampTz pgmqc_wake_due_slots(TimestampTz now, bool *fired);
 extern void pgmqc_wake_slot_now(PgmqcSlot *slot);
+extern void pgmqc_wake_slot_one(PgmqcSlot *slot);
+extern void pgmqc_wake_taken(void);
+extern void pgmqc_wake_pass_on(void);
 
 /* wait.c: sleeping on a slot (GUCs pgmq_c.wait_slice, pgmq_c.poll_interval) */
 extern int	pgmqc_wait_slice_ms;

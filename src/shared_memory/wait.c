@@ -247,11 +247,42 @@ count_sleeper(PgmqcSlot *slot)
 }
 
 /*
+ * The slot whose wake-up ended this backend's last sleep, until the look
+ * that follows is done (pgmqc_wake_taken).  A send that makes one message
+ * visible wakes one sleeper of its slot: should the woken backend fail
+ * before its look (a cancel, a lock timeout, its connection ended), the
+ * abort of its transaction or subtransaction passes the wake-up on to
+ * another sleeper (pgmqc_wake_pass_on), or that one would sleep past the
+ * message.
+ */
+static PgmqcSlot *woken_slot = NULL;
+
+/* The look that followed the last wake-up is done. */
+void
+pgmqc_wake_taken(void)
+{
+	woken_slot = NULL;
+}
+
+/* A (sub)transaction aborts: pass on a wake-up not looked after. */
+void
+pgmqc_wake_pass_on(void)
+{
+	PgmqcSlot  *slot = woken_slot;
+
+	woken_slot = NULL;
+	if (slot != NULL && pgmqc_shared != NULL)
+		pgmqc_wake_slot_one(slot);
+}
+
+/*
  * One sleep on the slot's condition variable, prepared by the caller, who
- * counted itself among the slot's sleepers, for at most timeout ms.
+ * counted itself among the slot's sleepers, for at most timeout ms.  An
+ * error (a cancel) after a wake-up past generation "seen" leaves it to be
+ * passed on.
  */
 static void
-timed_sleep(PgmqcSlot *slot, long timeout)
+timed_sleep(PgmqcSlot *slot, uint64 seen, long timeout)
 {
 	PG_TRY();
 	{
@@ -262,6 +293,8 @@ timed_sleep(PgmqcSlot *slot, long timeout)
 	{
 		uncount_sleeper();
 		ConditionVariableCancelSleep();
+		if (pg_atomic_read_u64(&slot->generation) != seen)
+			woken_slot = slot;
 		PG_RE_THROW();
 	}
 	PG_END_TRY();
@@ -317,6 +350,7 @@ pgmqc_sleep(int32 queue_id, uint64 seen, TimestampTz until, bool probed)
 		{
 			uncount_sleeper();
 			ConditionVariableCancelSleep();
+			woken_slot = slot;
 			return true;
 		}
 
@@ -334,10 +368,13 @@ pgmqc_sleep(int32 queue_id, uint64 seen, TimestampTz until, bool probed)
 		timeout = ms_until(probing ? until : Min(until, slice_end));
 		if (checks_needed(queue_id))
 			timeout = Min(timeout, CHECK_INTERVAL_MS);
-		timed_sleep(slot, timeout);
+		timed_sleep(slot, seen, timeout);
 
 		if (pg_atomic_read_u64(&slot->generation) != seen)
+		{
+			woken_slot = slot;
 			return true;
+		}
 		now = GetCurrentTimestamp();
 		if (now >= slice_end && !(probing && worker_probes(slot, queue_id)))
 			return true;

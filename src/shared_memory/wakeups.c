@@ -195,6 +195,13 @@ pgmqc_wake_subxact_abort(void)
 	}
 }
 
+/* Wake one sleeper of the slot now (a wake-up passed on: wait.c). */
+void
+pgmqc_wake_slot_one(PgmqcSlot *slot)
+{
+	wake_slot(slot, 1);
+}
+
 /* Bump the slot's generation and wake count of its sleepers. */
 static void
 wake_slot(PgmqcSlot *slot, uint32 count)

@@ -266,6 +266,7 @@ pgmqc_group_claim_or_wait(const char *topic_name, const char *group_name,
 		counts[0] = counts[1] = 0;
 
 		n = claim_group(topic, group, qty, vt);
+		pgmqc_wake_taken();
 		refill_ahead(topic, group, n);
 		tables[0] = SPI_tuptable;
 		counts[0] = n;

@@ -11,6 +11,7 @@ use Test::More;
 use FindBin;
 use lib $FindBin::RealBin;
 use PgmqcTest;
+use Time::HiRes qw(gettimeofday tv_interval);
 
 my $nwait = 50;
 my $nmsg = 10;
@@ -92,6 +93,52 @@ is_deeply([ sort { $a <=> $b } keys %delivered ], [ sort { $a <=> $b } @ids ],
 	'every message was delivered');
 is(scalar(grep { $_ != 1 } values %delivered), 0, 'no message twice');
 is(sql('SELECT sleeping_readers FROM pgmq_c.status()'), '0', 'nobody sleeps at the end');
+
+#
+# A wake-up is not lost with the reader it woke.  Two readers sleep on a
+# queue; one send wakes one of them, whose look then waits for a lock that
+# a third session holds on the queue's delayed table, and is cancelled
+# there.  The cancel passes the wake-up on: the other reader gets the
+# message once the lock is gone, long before the end of its wait (before
+# the fix it slept to the end and got nothing).
+#
+sql("SELECT pgmq_c.create_queue('pass')");
+my $pass_qid = sql("SELECT queue_id FROM pgmq_c.list_queues() WHERE queue_name = 'pass'");
+my @pass;
+foreach my $who (qw(pass_a pass_b))
+{
+	my $s = start_session($node, $who, "SET pgmq_c.wait_slice = '60s'",
+		"CALL pgmq_c.receive('pass', '1 hour', 1, '30 s')");
+	$s->{name} = $who;
+	ok(wait_sleeping($node, $who, 1, $s), "$who sleeps");
+	push @pass, $s;
+}
+my $locker = start_session($node, 'pass_lock', 'BEGIN',
+	"LOCK TABLE pgmq_c.d_$pass_qid IN ACCESS EXCLUSIVE MODE",
+	'SELECT pg_sleep(3)', 'COMMIT');
+is( poll_sessions(
+		$node, qq{SELECT count(*) FROM pg_locks
+ WHERE relation = 'pgmq_c.d_$pass_qid'::regclass AND mode = 'AccessExclusiveLock' AND granted},
+		sub { $_[0] eq '1' }, $locker),
+	'1', 'a session holds a lock on the delayed table');
+my $pass_id = sql("SELECT pgmq_c.send('pass', '{\"pass\": \"on\"}')");
+my $t_sent = [gettimeofday];
+my $blocked = poll_sessions(
+	$node, q{SELECT string_agg(application_name, ',') FROM pg_stat_activity
+ WHERE application_name LIKE 'pass\_%' AND wait_event_type = 'Lock'},
+	sub { $_[0] =~ /^pass_[ab]$/ }, @pass);
+like($blocked, qr/^pass_[ab]$/, "the woken reader ($blocked) waits for the lock");
+is(sql("SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE application_name = '$blocked'"),
+	't', 'it is cancelled');
+my ($cancelled) = grep { $_->{name} eq $blocked } @pass;
+my ($other) = grep { $_->{name} ne $blocked } @pass;
+finish_session($cancelled);
+like($cancelled->{err}, qr/canceling statement/, "$blocked: cancelled");
+finish_session($other);
+my $pass_lag = tv_interval($t_sent);
+like($other->{out}, qr/^\{"\($pass_id,1,/, "$other->{name} gets the message");
+ok($pass_lag < 15, "${pass_lag}s after the send (the wait was 30 s, the lock held about 3 s)");
+finish_session($locker);
 
 $node->stop;
 done_testing();
