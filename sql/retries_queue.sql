@@ -316,6 +316,19 @@ SELECT pgmq_c.send('rq_dlq', '{"p": 1}', '{"pgmq_c_dead_letter": {"queue": "rq_s
 SELECT pg_sleep(0.02);
 SELECT pgmq_c.redrive('rq_dlq');
 SELECT message, pgmq_c.delete('rq_src', msg_id) AS deleted FROM pgmq_c.read('rq_src', '1 hour', 10);
+-- more than a batch of them, the later msg_ids due first: all go back in
+-- one redrive (batches take msg_ids in order, past the last one taken)
+DO $$
+BEGIN
+	FOR i IN 1..1200 LOOP
+		PERFORM pgmq_c.send('rq_dlq', jsonb_build_object('parked', i),
+							'{"pgmq_c_dead_letter": {"queue": "rq_src"}}',
+							delay => make_interval(secs => (1200 - i) * 0.00005));
+	END LOOP;
+END $$;
+SELECT pg_sleep(0.1);
+SELECT pgmq_c.redrive('rq_dlq');
+SELECT count(*) AS removed FROM (SELECT pgmq_c.delete('rq_src', msg_id) FROM :src_t WHERE message ? 'parked') d;
 
 --
 -- A queue that is a dead-letter queue cannot be dropped

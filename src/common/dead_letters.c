@@ -30,6 +30,7 @@
 #include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "utils/array.h"
+#include "utils/builtins.h"
 #include "utils/timestamp.h"
 
 #include "pgmq_c.h"
@@ -185,14 +186,25 @@ pgmqc_dead_letters_allowed(const char *dead_letter_queue, Oid source_owner)
 /*
  * May the caller see the name of dead_letter_queue in a listing of the
  * queue or group that names it?  Only with some privilege on it, as for
- * the queue's own row in list_queues().
+ * the queue's own row in list_queues().  From the catalog alone, as the
+ * listings read it: a queue whose tables are damaged is still listed.
  */
 bool
 pgmqc_dead_letter_queue_shown(const char *dead_letter_queue)
 {
-	PgmqcQueue *dlq = pgmqc_lookup_kind(dead_letter_queue, PGMQC_KIND_QUEUE, true);
+	Datum		args[1];
+	bool		isnull;
+	int32		queue_id;
+	Oid			owner;
 
-	return dlq != NULL && pgmqc_access_mask(dlq) != 0;
+	args[0] = CStringGetTextDatum(dead_letter_queue);
+	if (pgmqc_run_catalog(STMT_QUEUE_ID_OWNER, args, NULL, 1) == 0)
+		return false;
+	queue_id = DatumGetInt32(pgmqc_column(0, 1, &isnull));
+	owner = DatumGetObjectId(pgmqc_column(0, 2, &isnull));
+	if (isnull)
+		owner = InvalidOid;
+	return pgmqc_access_mask_by_id(queue_id, owner) != 0;
 }
 
 /*

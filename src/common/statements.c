@@ -547,15 +547,31 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		"SELECT deliver_at FROM {delayed} ORDER BY deliver_at LIMIT 1",
 		0, {InvalidOid}
 	},
+
+	/*
+	 * Move up to $1 messages due at $2 into the message table; when $3 is not
+	 * NULL only msg_ids from $3 on, and when $4 is not NULL only those below
+	 * $4 (a read in a transaction block moves only what it will lease:
+	 * delayed.c).
+	 */
 	[STMT_MATURE] = {
 		ON_QUEUE,
 		"WITH due AS (DELETE FROM {delayed} d WHERE d.msg_id OPERATOR(pg_catalog.=) ANY "
 		"(ARRAY(SELECT msg_id FROM {delayed} WHERE deliver_at OPERATOR(pg_catalog.<=) $2 "
+		"AND ($3::pg_catalog.int8 IS NULL OR msg_id OPERATOR(pg_catalog.>=) $3) "
+		"AND ($4::pg_catalog.int8 IS NULL OR msg_id OPERATOR(pg_catalog.<) $4) "
 		"ORDER BY deliver_at LIMIT $1 FOR UPDATE SKIP LOCKED)) "
 		"RETURNING d.msg_id, d.enqueued_at, d.deliver_at, d.message, d.headers{if_keys:, d.ordering_key}) "
 		"INSERT INTO {messages} (msg_id, read_ct, enqueued_at, vt, message, headers{if_keys:, ordering_key}) "
 		"SELECT msg_id, 0, enqueued_at, deliver_at, message, headers{if_keys:, ordering_key} FROM due",
-		2, {INT4OID, TIMESTAMPTZOID}
+		4, {INT4OID, TIMESTAMPTZOID, INT8OID, INT8OID}
+	},
+	/* the first message a claim from $1 on could take now (VALUE_COL) */
+	[STMT_FIRST_CANDIDATE] = {
+		ON_QUEUE,
+		"SELECT msg_id FROM {messages} WHERE msg_id OPERATOR(pg_catalog.>=) $1 "
+		"AND vt OPERATOR(pg_catalog.<=) pg_catalog.clock_timestamp() ORDER BY msg_id LIMIT 1",
+		1, {INT8OID}, true
 	},
 	[STMT_CLAIM] = {
 		ON_QUEUE,
@@ -1419,6 +1435,13 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		"pg_catalog.clock_timestamp() "
 		"FROM {cursors} c WHERE c.group_id OPERATOR(pg_catalog.=) $2",
 		3, {INT8OID, INT4OID, JSONBOID}
+	},
+	/* a queue's id and owner, by name (catalogs of 0.4.0 on) */
+	[STMT_QUEUE_ID_OWNER] = {
+		ON_CATALOG,
+		"SELECT q.queue_id, q.owner::pg_catalog.oid FROM pgmq_c.queues q "
+		"WHERE q.queue_name OPERATOR(pg_catalog.=) $1",
+		1, {TEXTOID}, true
 	},
 	[STMT_LOOKUP_QUEUE] = {
 		ON_CATALOG,

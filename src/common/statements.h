@@ -107,6 +107,7 @@ typedef enum PgmqcStatement
 	/* queues: delayed messages and reading */
 	STMT_DUE_PROBE,
 	STMT_MATURE,
+	STMT_FIRST_CANDIDATE,
 	STMT_CLAIM,
 	STMT_CLAIM_PLAIN,
 	STMT_CLAIM_0_5,
@@ -197,6 +198,7 @@ typedef enum PgmqcStatement
 	STMT_GROUP_SET_VT,
 	STMT_GROUP_STATS,
 	/* the catalog, once per backend */
+	STMT_QUEUE_ID_OWNER,
 	STMT_LOOKUP_QUEUE,
 	STMT_LOOKUP_QUEUE_0_6,
 	STMT_LOOKUP_QUEUE_0_5,

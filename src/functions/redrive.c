@@ -444,6 +444,13 @@ pgmqc_redrive(PG_FUNCTION_ARGS)
 		target = pgmqc_open(target_name, PGMQC_KIND_QUEUE, PGMQC_PRIV_SEND);
 	memset(&counts, 0, sizeof(counts));
 
+	/*
+	 * Dead letters parked with a delay that has passed are visible too.  All
+	 * of them first (as many as may move): a batch takes msg_ids past the
+	 * last one taken, and those moved later keep their lower msg_ids.
+	 */
+	pgmqc_queue_mature_all_due(dlq, remaining);
+
 	while (remaining > 0)
 	{
 		SPITupleTable *batch;

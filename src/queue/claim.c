@@ -57,10 +57,10 @@ claim_once(PgmqcQueue *queue, int32 qty, Interval *vt, bool *head_left)
 		bool		skipping_head;
 		int64		start;
 
-		pgmqc_queue_mature_due(queue, qty);
 		start = pgmqc_claim_skip_start(&queue->cache, queue->queue_id,
 									   pgmqc_queue_advance_watermark(queue),
 									   &skipping_head);
+		pgmqc_queue_mature_due(queue, qty, start);
 		values[0] = Int32GetDatum(qty);
 		values[1] = IntervalPGetDatum(vt);
 		values[2] = Int64GetDatum(start);
@@ -255,9 +255,9 @@ pgmqc_queue_pop(PgmqcQueue *queue, int32 qty)
 		return n;
 	}
 	guard = pgmqc_plan_guard_begin();
-	pgmqc_queue_mature_due(queue, qty);
 	values[0] = Int32GetDatum(qty);
 	values[1] = Int64GetDatum(pgmqc_queue_advance_watermark(queue));
+	pgmqc_queue_mature_due(queue, qty, DatumGetInt64(values[1]));
 	n = PGMQC_DIRECT_CLAIM_UNABLE;
 	if (queue->retry.catalog_has_retries)
 		n = pgmqc_direct_claim(queue->cache.relid, qty, NULL,

@@ -25,6 +25,7 @@
 #include "access/table.h"
 #include "access/xact.h"
 #include "catalog/pg_type.h"
+#include "miscadmin.h"
 #include "utils/rel.h"
 #include "utils/timestamp.h"
 
@@ -88,47 +89,122 @@ probe_direct(PgmqcQueue *queue, TimestampTz *head)
 }
 
 /*
- * Move due delayed messages into the message table.  The probe reads the
- * head of the deliver_at index and the time is compared here: a volatile
- * "deliver_at <= clock_timestamp()" could not be an index condition, and a
- * filtered scan would walk every future message when none is due.
+ * Is a delayed message due: sets *now and says whether the head of the
+ * deliver_at index is at or before it.  The probe reads that head and the
+ * time is compared here: a volatile "deliver_at <= clock_timestamp()"
+ * could not be an index condition, and a filtered scan would walk every
+ * future message when none is due.
  */
-void
-pgmqc_queue_mature_due(PgmqcQueue *queue, int32 wanted)
+static bool
+anything_due(PgmqcQueue *queue, TimestampTz *now)
 {
-	TimestampTz now;
 	TimestampTz head;
 	bool		isnull;
-	Datum		args[2];
 
 	switch (probe_direct(queue, &head))
 	{
 		case DUE_PROBE_EMPTY:
-			return;
+			return false;
 		case DUE_PROBE_HEAD:
 			break;
 		case DUE_PROBE_UNABLE:
 			if (pgmqc_queue_run(queue, STMT_DUE_PROBE, NULL, NULL, 1) == 0)
-				return;
+				return false;
 			head = DatumGetTimestampTz(pgmqc_column(0, VALUE_COL, &isnull));
 			break;
 	}
-	now = GetCurrentTimestamp();
-	if (head > now)
-		return;
+	*now = GetCurrentTimestamp();
+	return head <= *now;
+}
 
-	/*
-	 * The rows moved are the caller's until its transaction ends: nobody else
-	 * sees them in the message table, and their delayed rows stay locked.  A
-	 * transaction block may last long, so it moves no more than it asks for;
-	 * the rest stays for other readers (and for this one's next read).
-	 */
-	args[0] = Int32GetDatum(IsTransactionBlock() ?
-							Max(Min(wanted, MATURE_BATCH), 1) : MATURE_BATCH);
+/*
+ * Move up to limit messages due at now into the message table, with msg_ids
+ * from "from" on and below "below" only when bounded (below 0: no upper
+ * bound); returns how many.
+ */
+static int
+mature(PgmqcQueue *queue, TimestampTz now, int32 limit, bool bounded,
+	   int64 from, int64 below)
+{
+	Datum		args[4];
+	char		nulls[4] = {' ', ' ', ' ', ' '};
+	int			moved;
+
+	args[0] = Int32GetDatum(limit);
 	args[1] = TimestampTzGetDatum(now);
-	if (pgmqc_queue_run(queue, STMT_MATURE, args, NULL, 0) > 0 && pgmqc_shared != NULL)
+	args[2] = Int64GetDatum(from);
+	args[3] = Int64GetDatum(below);
+	if (!bounded)
+		nulls[2] = 'n';
+	if (!bounded || below <= 0)
+		nulls[3] = 'n';
+	moved = pgmqc_queue_run(queue, STMT_MATURE, args, nulls, 0);
+	if (moved > 0 && pgmqc_shared != NULL)
 	{
 		/* other sleepers may take what this reader does not */
-		pgmqc_wake_on_commit(queue->queue_id, (int) SPI_processed, queue->notify);
+		pgmqc_wake_on_commit(queue->queue_id, moved, queue->notify);
+	}
+	return moved;
+}
+
+/*
+ * Before a claim of qty messages from msg_id start on (a read or a pop):
+ * move the due delayed messages into the message table.
+ *
+ * The rows moved are the caller's until its transaction ends: nobody else
+ * sees them in the message table, and their delayed rows stay locked.  An
+ * autocommit read ends at once and moves up to MATURE_BATCH.  A transaction
+ * block may last long (a prepared one, for good), so it moves only what its
+ * claim will lease: at most qty, and only msg_ids from start on and below
+ * the first message the claim could take now, which the claim, taking the
+ * lowest msg_ids from start on, then takes first.  The others stay for other readers, and for this one's
+ * next reads once the queue's head has passed them.
+ */
+void
+pgmqc_queue_mature_due(PgmqcQueue *queue, int32 qty, int64 start)
+{
+	TimestampTz now;
+	Datum		args[1];
+	bool		isnull;
+	int32		limit = Max(Min(qty, MATURE_BATCH), 1);
+
+	if (!anything_due(queue, &now))
+		return;
+	if (!IsTransactionBlock())
+		(void) mature(queue, now, MATURE_BATCH, false, 0, 0);
+	else
+	{
+		args[0] = Int64GetDatum(start);
+		if (pgmqc_queue_run(queue, STMT_FIRST_CANDIDATE, args, NULL, 1) == 1)
+			(void) mature(queue, now, limit, true, start,
+						  pgmqc_column_int64(0, VALUE_COL, &isnull));
+		else
+			(void) mature(queue, now, limit, true, start, 0);
+	}
+}
+
+/*
+ * Move every due delayed message, up to max (redrive: it takes the visible
+ * messages in msg_id order, and would pass over those moved after it
+ * started).
+ */
+void
+pgmqc_queue_mature_all_due(PgmqcQueue *queue, int64 max)
+{
+	TimestampTz now;
+	int64		moved = 0;
+
+	if (!anything_due(queue, &now))
+		return;
+	while (moved < max)
+	{
+		int32		batch = (int32) Min(max - moved, MATURE_BATCH);
+		int			n;
+
+		CHECK_FOR_INTERRUPTS();
+		n = mature(queue, now, batch, false, 0, 0);
+		moved += n;
+		if (n < batch)
+			break;
 	}
 }

@@ -107,7 +107,8 @@ extern bool pgmqc_key_release_direct(PgmqcQueue *queue, Datum key,
 extern int64 pgmqc_queue_advance_watermark(PgmqcQueue *queue);
 
 /* delayed.c */
-extern void pgmqc_queue_mature_due(PgmqcQueue *queue, int32 wanted);
+extern void pgmqc_queue_mature_due(PgmqcQueue *queue, int32 qty, int64 start);
+extern void pgmqc_queue_mature_all_due(PgmqcQueue *queue, int64 max);
 
 /* claim.c */
 extern int	pgmqc_queue_claim(const char *name, int32 qty, Interval *vt,

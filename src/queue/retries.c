@@ -231,8 +231,6 @@ pgmqc_queue_redrive_take(PgmqcQueue *queue, int64 after, int32 max)
 {
 	Datum		args[2];
 
-	/* dead letters parked with a delay that has passed are visible too */
-	pgmqc_queue_mature_due(queue, max);
 	args[0] = Int64GetDatum(Max(after, pgmqc_queue_advance_watermark(queue)));
 	args[1] = Int32GetDatum(max);
 	return pgmqc_queue_run(queue, STMT_REDRIVE_TAKE, args, NULL, 0);

@@ -283,6 +283,7 @@ pgmqc_group_claim_or_wait(const char *topic_name, const char *group_name,
 							TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
 														FILL_WAIT_MS), false);
 				counts[1] = claim_group(topic, group, qty - n, vt);
+				pgmqc_wake_taken();
 				refill_ahead(topic, group, counts[1]);
 				tables[1] = SPI_tuptable;
 				n += counts[1];
@@ -304,6 +305,7 @@ pgmqc_group_claim_or_wait(const char *topic_name, const char *group_name,
 							TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
 														FILL_BUSY_WAIT_MS), false);
 				counts[1] = claim_group(topic, group, qty, vt);
+				pgmqc_wake_taken();
 				tables[1] = SPI_tuptable;
 				n += counts[1];
 			}
