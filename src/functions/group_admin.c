@@ -279,7 +279,8 @@ pgmqc_seek_id(PG_FUNCTION_ARGS)
  * seek(topic_name text, group_name text, to_time timestamptz) RETURNS bigint
  *
  * To the first message sent at or after to_time (the position after the
- * last message if there is none).
+ * last message if there is none), or to the first whose send may still be
+ * open, if that comes first.
  */
 Datum
 pgmqc_seek_time(PG_FUNCTION_ARGS)
@@ -315,6 +316,14 @@ pgmqc_seek_time(PG_FUNCTION_ARGS)
 						   timestamptz_to_str(range->first_at))));
 	if (!pgmqc_topic_first_id_at(call.topic, to_time, &to))
 		to = range->last + 1;
+
+	/*
+	 * A send still open may have drawn a lower msg_id and be sent at or after
+	 * to_time: the look-up sees committed messages only.  Not past the first
+	 * msg_id whose send may be open, so that the group delivers it once it
+	 * commits (a few messages sent before to_time may come again).
+	 */
+	to = Min(to, pgmqc_topic_settled_through(call.topic, false) + 1);
 	seek_end(&call, to);
 	PG_RETURN_INT64(to);
 }

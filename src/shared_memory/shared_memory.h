@@ -197,9 +197,9 @@ extern void pgmqc_publish_due(int32 queue_id, TimestampTz due);
 extern void pgmqc_publish_slot_due(PgmqcSlot *slot, TimestampTz due);
 extern void pgmqc_publish_probe(PgmqcSlot *slot, TimestampTz at, int every_ms);
 extern bool pgmqc_request_maintenance(void);
-extern bool pgmqc_request_fill(int32 topic_id, int32 group_id);
+extern bool pgmqc_request_fill(int32 topic_id, int32 group_id, bool short_read);
 extern void pgmqc_take_fill_requests(const int32 *topic_ids, const int32 *group_ids,
-									 int n, bool *wanted);
+									 int n, bool *wanted, bool *short_read);
 extern void pgmqc_set_refill_mark(int32 queue_id, int64 msg_id);
 extern void pgmqc_refill_if_due(int32 topic_id, int32 group_id,
 								int64 claimed_through);

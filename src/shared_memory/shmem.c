@@ -299,16 +299,26 @@ pgmqc_request_maintenance(void)
 	return request_work(true);
 }
 
-/* A fill request in a slot: the database and the group. */
+/*
+ * A fill request in a slot: the database and the group, and whether a
+ * reader found the group empty (group ids are positive: the high bit of
+ * the low half is free).
+ */
+#define FILL_REQUEST_SHORT	((uint64) 1 << 31)
+
 static inline uint64
-fill_request(Oid database, int32 group_id)
+fill_request(Oid database, int32 group_id, bool short_read)
 {
-	return ((uint64) database << 32) | (uint32) group_id;
+	return ((uint64) database << 32) | (uint32) group_id |
+		(short_read ? FILL_REQUEST_SHORT : 0);
 }
 
 /*
  * Ask this database's worker to fill a consumer group (topic/group_fill.c);
- * false when there is no running worker to ask.  The request is noted in
+ * false when there is no running worker to ask.  short_read: the asking
+ * reader's claim came back short (the worker then fills without counting
+ * the rows ready first: rows other readers hold in open transactions look
+ * ready to it); otherwise it asks ahead (a refill mark).  The request is noted in
  * the topic's slot (slots are shared by databases: with this database's
  * oid), so that the worker fills the groups asked for, not every group of
  * the database; when the slot has no room for the group, the worker fills
@@ -316,10 +326,10 @@ fill_request(Oid database, int32 group_id)
  * once: one of them waits for its readers' next request).
  */
 bool
-pgmqc_request_fill(int32 topic_id, int32 group_id)
+pgmqc_request_fill(int32 topic_id, int32 group_id, bool short_read)
 {
 	PgmqcSlot  *slot;
-	uint64		request = fill_request(MyDatabaseId, group_id);
+	uint64		request = fill_request(MyDatabaseId, group_id, short_read);
 	int			i;
 
 	/* no shared memory (no preload), so no worker: the reader fills */
@@ -346,15 +356,17 @@ pgmqc_request_fill(int32 topic_id, int32 group_id)
  * For the worker: which of these groups (group_ids[i] of topic
  * topic_ids[i]) were asked to be filled?  Sets wanted[i].  Each request of
  * this database is taken once; one that comes meanwhile is either seen
- * here or left for the next call.  Other databases' requests stay.
+ * here or left for the next call.  Other databases' requests stay.  Sets
+ * short_read[i] when a reader whose claim came back short asked.
  */
 void
 pgmqc_take_fill_requests(const int32 *topic_ids, const int32 *group_ids,
-						 int n, bool *wanted)
+						 int n, bool *wanted, bool *short_read)
 {
 	Bitmapset  *slots = NULL;
 	Bitmapset  *overflowed = NULL;
 	List	   *groups = NIL;
+	List	   *short_groups = NIL;
 	int			i;
 	int			k;
 
@@ -373,7 +385,13 @@ pgmqc_take_fill_requests(const int32 *topic_ids, const int32 *group_ids,
 			if (request == 0 || (Oid) (request >> 32) != MyDatabaseId)
 				continue;
 			if (pg_atomic_compare_exchange_u64(&slot->fill_groups[j], &request, 0))
-				groups = lappend_int(groups, (int) (uint32) request);
+			{
+				groups = lappend_int(groups,
+									 (int) (uint32) (request & ~FILL_REQUEST_SHORT));
+				if (request & FILL_REQUEST_SHORT)
+					short_groups = lappend_int(short_groups,
+											   (int) (uint32) (request & ~FILL_REQUEST_SHORT));
+			}
 		}
 		{
 			uint32		database = (uint32) MyDatabaseId;
@@ -384,12 +402,16 @@ pgmqc_take_fill_requests(const int32 *topic_ids, const int32 *group_ids,
 		}
 	}
 	for (i = 0; i < n; i++)
+	{
 		wanted[i] = list_member_int(groups, group_ids[i]) ||
 			bms_is_member((int) (pgmqc_slot(topic_ids[i]) - pgmqc_shared->slots),
 						  overflowed);
+		short_read[i] = list_member_int(short_groups, group_ids[i]);
+	}
 	bms_free(slots);
 	bms_free(overflowed);
 	list_free(groups);
+	list_free(short_groups);
 }
 
 /*
@@ -421,7 +443,7 @@ pgmqc_refill_if_due(int32 topic_id, int32 group_id, int64 claimed_through)
 		return;
 	if ((int64) pg_atomic_exchange_u64(&slot->refill_at, (uint64) PG_INT64_MAX) <=
 		claimed_through)
-		(void) pgmqc_request_fill(topic_id, group_id);
+		(void) pgmqc_request_fill(topic_id, group_id, false);
 }
 
 /*

@@ -153,10 +153,10 @@ pgmqc_group_fill(PgmqcQueue *topic, PgmqcGroup *group, int32 lease,
 			 * past them: the worker fills, for this reader's next transaction
 			 * (this one would not see the rows; no wait).
 			 */
-			(void) pgmqc_request_fill(topic->queue_id, group->group_id);
+			(void) pgmqc_request_fill(topic->queue_id, group->group_id, true);
 			return 0;
 		}
-		if (pgmqc_request_fill(topic->queue_id, group->group_id))
+		if (pgmqc_request_fill(topic->queue_id, group->group_id, true))
 			return PGMQC_FILL_ASKED;
 	}
 
@@ -293,7 +293,7 @@ pgmqc_group_fill(PgmqcQueue *topic, PgmqcGroup *group, int32 lease,
 	{
 		/* the worker's next round goes on from here */
 		if (in_worker)
-			(void) pgmqc_request_fill(topic->queue_id, group->group_id);
+			(void) pgmqc_request_fill(topic->queue_id, group->group_id, true);
 		return PGMQC_FILL_MORE;
 	}
 	return (int) SPI_processed;
@@ -308,10 +308,15 @@ pgmqc_group_fill(PgmqcQueue *topic, PgmqcGroup *group, int32 lease,
  * count; and the count starts at the front, not at the group's watermark,
  * so that it does not walk the rows leased now.  (Rows behind the front
  * whose lease ended are in neither: such a group may be handed its next
- * messages a little early, which costs only their earlier insert.)
+ * messages a little early, which costs only their earlier insert.)  A
+ * request from a reader whose claim came back short (short_read) is filled
+ * without a count: rows that other readers' open transactions have leased
+ * still look ready to the worker's snapshot, and readers in transaction
+ * blocks, who never fill themselves, would get nothing while those
+ * transactions last.
  */
 static void
-fill_one_group(const char *topic_name, const char *group_name)
+fill_one_group(const char *topic_name, const char *group_name, bool short_read)
 {
 	PgmqcQueue *topic = pgmqc_lookup_kind(topic_name, PGMQC_KIND_TOPIC, true);
 	PgmqcGroup *group;
@@ -328,13 +333,13 @@ fill_one_group(const char *topic_name, const char *group_name)
 	watermark = pgmqc_group_watermark(group);
 	front = Max(watermark, pgmqc_shared_claim_front(topic->queue_id,
 													group->cache.relid));
-	if (group->cursor_seen - front >= WORKER_FILL)
+	if (!short_read && group->cursor_seen - front >= WORKER_FILL)
 	{
 		args[0] = Int64GetDatum(front);
 		args[1] = Int32GetDatum(WORKER_FILL);
 		pgmqc_group_run(group, STMT_GROUP_AVAILABLE, args, NULL, 1);
 	}
-	if (group->cursor_seen - front < WORKER_FILL ||
+	if (short_read || group->cursor_seen - front < WORKER_FILL ||
 		pgmqc_column_int64(0, VALUE_COL, &isnull) < WORKER_FILL)
 	{
 		int64		added;
@@ -350,6 +355,7 @@ typedef struct FillCall
 {
 	const char *topic;
 	const char *group;
+	bool		short_read;
 } FillCall;
 
 static void
@@ -357,7 +363,7 @@ run_fill_call(void *arg)
 {
 	FillCall   *call = (FillCall *) arg;
 
-	fill_one_group(call->topic, call->group);
+	fill_one_group(call->topic, call->group, call->short_read);
 }
 
 /*
@@ -375,6 +381,7 @@ pgmqc_fill_all_groups(void)
 	int32	   *ids;
 	int32	   *topic_ids;
 	bool	   *wanted;
+	bool	   *short_read;
 	uint64		n;
 	uint64		i;
 	int			guard = pgmqc_plan_guard_begin();
@@ -386,6 +393,7 @@ pgmqc_fill_all_groups(void)
 	ids = palloc((n + 1) * sizeof(int32));
 	topic_ids = palloc((n + 1) * sizeof(int32));
 	wanted = palloc((n + 1) * sizeof(bool));
+	short_read = palloc((n + 1) * sizeof(bool));
 	for (i = 0; i < n; i++)
 	{
 		bool		isnull;
@@ -397,10 +405,10 @@ pgmqc_fill_all_groups(void)
 		ids[i] = DatumGetInt32(pgmqc_column(i, ALL_GROUPS_COL_GROUP_ID, &isnull));
 		topic_ids[i] = DatumGetInt32(pgmqc_column(i, ALL_GROUPS_COL_TOPIC_ID, &isnull));
 	}
-	pgmqc_take_fill_requests(topic_ids, ids, (int) n, wanted);
+	pgmqc_take_fill_requests(topic_ids, ids, (int) n, wanted, short_read);
 	for (i = 0; i < n; i++)
 	{
-		FillCall	call = {topics[i], groups[i]};
+		FillCall	call = {topics[i], groups[i], short_read[i]};
 		ErrorData  *edata;
 
 		CHECK_FOR_INTERRUPTS();

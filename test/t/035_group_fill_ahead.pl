@@ -201,4 +201,36 @@ SELECT count(*) || ' ' || count(DISTINCT msg_id) || ' ' || min(msg_id) || ' ' ||
 is($drained, '952 952 2049 3000',
 	'the drain after the crashes gets messages 2,049 to 3,000, each once');
 
+# A reader in a transaction block whose claim comes back short has the
+# worker fill however many rows other readers' open transactions hold: the
+# worker's snapshot shows those rows as ready, and before, with 2,048 of
+# them leased and not committed, it counted them and filled nothing, so
+# readers in transaction blocks got nothing while that transaction lasted.
+sql(q{
+SELECT pgmq_c.create_topic('td');
+SELECT pgmq_c.create_group('td', 'g', start_at => 'earliest');
+SELECT count(*) FROM pgmq_c.send_batch('td',
+	ARRAY(SELECT jsonb_build_object('n', i) FROM generate_series(1, 3000) i));
+});
+my $hold = start_session($node, 'td_hold', 'BEGIN',
+	q{SELECT count(*) FROM pgmq_c.read_group('td', 'g', '1 hour', 2048, '10 s')},
+	'SELECT pg_sleep(20)', 'COMMIT');
+is( poll_sessions(
+		$node, q{SELECT count(*) FROM pg_stat_activity
+ WHERE application_name = 'td_hold' AND wait_event = 'PgSleep'},
+		sub { $_[0] eq '1' }, $hold),
+	'1', 'td: one reader holds 2,048 messages in an open transaction');
+is( sql(q{SELECT count(*) FROM pgmq_c.ack('td', 'g',
+	ARRAY(SELECT msg_id FROM pgmq_c.read_group('td', 'g', '1 hour', 1000)))}),
+	'952', 'td: the other 952 are read and acknowledged');
+sql(q{SELECT count(*) FROM pgmq_c.send_batch('td',
+	ARRAY(SELECT jsonb_build_object('n', i) FROM generate_series(3001, 3100) i))});
+is( (split /\n/, sql(q{
+BEGIN;
+SELECT count(*) || ' ' || min(msg_id) FROM pgmq_c.read_group('td', 'g', '1 hour', 10, '5 s');
+COMMIT;}))[-1],
+	'10 3001',
+	'td: a reader in a transaction block gets the new messages while the other transaction lasts');
+$hold->{h}->kill_kill;
+
 done_testing();
