@@ -439,6 +439,26 @@ struct PgmqcDirectBatch
 };
 
 /*
+ * Has table relid a valid primary key?  Not between the data and post-data
+ * sections of a pg_restore, when its rows are back and its msg_id sequence
+ * perhaps not yet: a msg_id drawn then may be one restored, or still to
+ * be.  False too when relid is gone.
+ */
+bool
+pgmqc_direct_has_primary_key(Oid relid)
+{
+	Relation	rel;
+	bool		has;
+
+	if (!OidIsValid(relid) || (rel = try_table_open(relid, AccessShareLock)) == NULL)
+		return false;
+	list_free(RelationGetIndexList(rel));	/* sets rd_pkindex */
+	has = OidIsValid(rel->rd_pkindex);
+	table_close(rel, NoLock);
+	return has;
+}
+
+/*
  * Start inserting rows into rel directly, up to capacity at a time.  rel
  * must have passed pgmqc_direct_table_plain() and be locked
  * RowExclusiveLock; its indexes are opened here, once.  Add the rows with

@@ -28,6 +28,7 @@
 
 #include "pgmq_c.h"
 #include "common/dedup.h"
+#include "common/direct_rows.h"
 #include "common/guarded.h"
 #include "common/object_cache.h"
 #include "common/statements.h"
@@ -66,6 +67,27 @@ read_targets(PgmqcStatement stmt, uint64 *n)
 	return targets;
 }
 
+/*
+ * May dead letters move from the table source_relid to dead_letter_queue
+ * (a queue's own archive when empty)?  Not while either has no primary key:
+ * between the data and post-data sections of a pg_restore the catalog, with
+ * its retry policies, is back, but the tables' keys are not, and the
+ * dead-letter queue's msg_id sequence may not be set yet, so a dead letter
+ * sent then could take a msg_id restored, or still to be restored.
+ */
+static bool
+keys_in_place(Oid source_relid, const char *dead_letter_queue)
+{
+	PgmqcQueue *dlq;
+
+	if (!pgmqc_direct_has_primary_key(source_relid))
+		return false;
+	if (dead_letter_queue[0] == '\0')
+		return true;
+	dlq = pgmqc_lookup_kind(dead_letter_queue, PGMQC_KIND_QUEUE, true);
+	return dlq == NULL || pgmqc_direct_has_primary_key(dlq->cache.relid);
+}
+
 /* One queue's or group's dead letters, run guarded. */
 static void
 pass_dead_letters(void *arg)
@@ -78,7 +100,8 @@ pass_dead_letters(void *arg)
 
 		/* the gate first, as every call (common/relation_locks.c) */
 		if (queue != NULL && queue->queue_id == target->id &&
-			pgmqc_lock_if_not_dropped(queue, AccessShareLock))
+			pgmqc_lock_if_not_dropped(queue, AccessShareLock) &&
+			keys_in_place(queue->cache.relid, queue->retry.dead_letter_queue))
 			(void) pgmqc_queue_dead_letter_pass(queue);
 	}
 	else
@@ -87,7 +110,8 @@ pass_dead_letters(void *arg)
 		PgmqcGroup *group = topic ? pgmqc_group_lookup(topic, target->name, true) : NULL;
 
 		if (group != NULL && group->group_id == target->id &&
-			pgmqc_check_group_not_dropped(topic, group, true))
+			pgmqc_check_group_not_dropped(topic, group, true) &&
+			keys_in_place(group->cache.relid, group->retry.dead_letter_queue))
 			(void) pgmqc_group_retry_pass(topic, group);
 	}
 }

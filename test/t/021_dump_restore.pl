@@ -403,5 +403,73 @@ is( sql(
 		'retries_copy'),
 	't', 'retries_copy: nack works');
 
+#
+# A restore with the worker running, its data section in two parts as a
+# large table would spread it: the catalog (with a dead-letter policy) and
+# the queues' rows come back before their primary keys (post-data) and
+# before their sequences are set.  The worker must not move dead letters
+# meanwhile: each would take a msg_id of the dead-letter queue that is
+# restored already, or still to be (before, the restore then failed to make
+# the primary key, and later sends reused msg_ids).
+#
+# (the databases above are done with: their workers would take every
+# background worker slot, max_worker_processes being 8)
+foreach my $db (split /\n/, sql(q{SELECT datname FROM pg_database
+	WHERE datname NOT IN ('postgres', 'template0', 'template1')}))
+{
+	sql("DROP DATABASE $db WITH (FORCE)");
+}
+# the source's dead letters stay where they are until the dump: no worker
+sql(q{ALTER SYSTEM SET pgmq_c.worker = off});
+sql(q{SELECT pg_reload_conf()});
+$node->poll_query_until('postgres',
+	q{SELECT count(*) = 0 FROM pg_stat_activity WHERE backend_type = 'pgmq_c worker'})
+  or die 'the workers did not stop';
+sql('CREATE DATABASE dlsrc');
+sql(q{
+CREATE EXTENSION pgmq_c;
+SELECT pgmq_c.create_queue('dlq');
+SELECT count(*) FROM (SELECT pgmq_c.send('dlq', jsonb_build_object('old', i)) FROM generate_series(1, 5) i) s;
+SELECT pgmq_c.create_queue('qa', max_deliveries => 1, dead_letter_queue => 'dlq');
+SELECT count(*) FROM (SELECT pgmq_c.send('qa', jsonb_build_object('i', i)) FROM generate_series(1, 200) i) s;
+SELECT count(*) FROM pgmq_c.read('qa', '0', 200);
+}, 'dlsrc');
+my $dlfile = $node->basedir . '/dlsrc.dump';
+my ($dlout, $dlerr);
+ok(IPC::Run::run([ 'pg_dump', '-Fc', '-f', $dlfile, '-d', $node->connstr('dlsrc') ],
+		'>', \$dlout, '2>', \$dlerr), 'pg_dump -Fc of dlsrc');
+sql(q{ALTER SYSTEM RESET pgmq_c.worker});
+sql(q{SELECT pg_reload_conf()});
+ok(IPC::Run::run([ 'pg_restore', '-l', $dlfile ], '>', \$dlout), 'the list of the dump');
+my @toc = split /\n/, $dlout;
+my $noseq = $node->basedir . '/dl_noseq.list';
+my $seq = $node->basedir . '/dl_seq.list';
+PostgreSQL::Test::Utils::append_to_file($noseq, join("\n", grep { !/SEQUENCE SET/ } @toc) . "\n");
+PostgreSQL::Test::Utils::append_to_file($seq, join("\n", grep { /SEQUENCE SET/ } @toc) . "\n");
+sql('CREATE DATABASE dldst');
+my @restore = ('pg_restore', '-d', $node->connstr('dldst'));
+ok(IPC::Run::run([ @restore, '--section=pre-data', $dlfile ], '>', \$dlout, '2>', \$dlerr),
+	'dldst: pre-data restored');
+ok(IPC::Run::run([ @restore, '--section=data', '-L', $noseq, $dlfile ], '>', \$dlout, '2>', \$dlerr),
+	'dldst: the data but the sequences restored');
+# (a call of the extension starts the database's worker, as a client's would)
+sql(q{SELECT count(*) FROM pgmq_c.status()}, 'dldst');
+ok(defined worker_pid($node, 'dldst'), 'dldst: a worker runs meanwhile');
+sleep(3);    # the worker's passes, once a second
+ok(IPC::Run::run([ @restore, '--section=data', '-L', $seq, $dlfile ], '>', \$dlout, '2>', \$dlerr),
+	'dldst: the sequences restored');
+ok(IPC::Run::run([ @restore, '--section=post-data', $dlfile ], '>', \$dlout, '2>', \$dlerr),
+	'dldst: post-data restored');
+is($dlerr, '', 'dldst: no error (the primary keys are made)');
+ok( $node->poll_query_until('dldst', q{
+SELECT (SELECT count(*) FROM pgmq_c.read('dlq', '0', 1000)) = 205}),
+	'dldst: once the keys are there the worker moves the 200 dead letters to dlq');
+my $dlq_table = sql(q{SELECT 'pgmq_c.q_' || queue_id FROM pgmq_c.list_queues() WHERE queue_name = 'dlq'}, 'dldst');
+is(sql("SELECT count(*) || ' ' || count(DISTINCT msg_id) FROM $dlq_table", 'dldst'), '205 205',
+	'dldst: every message of dlq has a msg_id of its own');
+my $new_id = sql(q{SELECT pgmq_c.send('dlq', '{"new": 1}')}, 'dldst');
+is(sql("SELECT count(*) FROM $dlq_table WHERE msg_id = $new_id", 'dldst'), '1',
+	'dldst: a new send takes a msg_id nobody has');
+
 $node->stop;
 done_testing();
