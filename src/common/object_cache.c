@@ -702,6 +702,48 @@ pgmqc_group_lookup(PgmqcQueue *topic, const char *name, bool missing_ok)
 	return entry;
 }
 
+/*
+ * Before the first plan of a queue's, topic's or group's entry: has its table
+ * the columns that the catalog's version gives such tables (leased in 0.6.0,
+ * ordering_key in 0.7.0)?  pg_dump writes CREATE EXTENSION without a
+ * version and the tables are not the extension's members, so a dump of an
+ * older version restored where a newer one is installed brings back old
+ * tables under the new catalog; the statements would fail on a column or
+ * table that is not there, with a message that names neither the cause nor
+ * the way out.
+ */
+static void
+check_table_version(PgmqcCacheEntry *entry, bool leased, const char *what,
+					const char *name)
+{
+	static const struct
+	{
+		const char *column;
+		const char *version;
+	}			added[] = {
+		{"leased", "0.6.0"},
+		{"ordering_key", "0.7.0"},
+	};
+	int			i;
+
+	if (!OidIsValid(entry->relid))
+		return;					/* a stand-in (pgmqc_lookup_for_drop) */
+	for (i = 0; i < lengthof(added); i++)
+	{
+		if (i == 0 ? !leased || !pgmqc_retries_exist() : !pgmqc_ordering_exists())
+			continue;
+		if (get_attnum(entry->relid, added[i].column) != InvalidAttrNumber)
+			continue;
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("%s \"%s\" has tables of an older version of pgmq_c", what, name),
+				 errdetail("Its table \"pgmq_c.%s\" has no column \"%s\", which pgmq_c %s added; "
+						   "a dump of an older version restored where a newer one is installed leaves such tables.",
+						   get_rel_name(entry->relid), added[i].column, added[i].version),
+				 errhint("Restore the dump into a database where CREATE EXTENSION pgmq_c VERSION '<the version it was made with>' ran first, then run ALTER EXTENSION pgmq_c UPDATE.")));
+	}
+}
+
 /* The kept plan of a statement for an entry, prepared on first use. */
 static SPIPlanPtr
 entry_plan(PgmqcCacheEntry *entry, PgmqcStatement stmt,
@@ -729,6 +771,10 @@ pgmqc_queue_run(PgmqcQueue *queue, PgmqcStatement stmt, Datum *values,
 
 	Assert(pgmqc_statement_owner(stmt) ==
 		   (queue->kind == PGMQC_KIND_TOPIC ? ON_TOPIC : ON_QUEUE));
+	if (!queue->cache.has_plans)
+		check_table_version(&queue->cache, queue->kind != PGMQC_KIND_TOPIC,
+							queue->kind == PGMQC_KIND_TOPIC ? "topic" : "queue",
+							queue->name);
 	return pgmqc_run_plan(entry_plan(&queue->cache, stmt, &target), stmt,
 						  values, nulls, count);
 }
@@ -871,6 +917,8 @@ pgmqc_group_run(PgmqcGroup *group, PgmqcStatement stmt, Datum *values,
 	PgmqcStatementTarget target = {group->key.topic_id, group->group_id, -1, 0};
 
 	Assert(pgmqc_statement_owner(stmt) == ON_GROUP);
+	if (!group->cache.has_plans)
+		check_table_version(&group->cache, true, "consumer group", group->key.name);
 	return pgmqc_run_plan(entry_plan(&group->cache, stmt, &target), stmt,
 						  values, nulls, count);
 }

@@ -471,5 +471,46 @@ my $new_id = sql(q{SELECT pgmq_c.send('dlq', '{"new": 1}')}, 'dldst');
 is(sql("SELECT count(*) FROM $dlq_table WHERE msg_id = $new_id", 'dldst'), '1',
 	'dldst: a new send takes a msg_id nobody has');
 
+#
+# A dump of an older version restored where the current one is installed:
+# pg_dump writes CREATE EXTENSION without a version, so the old tables come
+# back under the current catalog.  Reads then fail with a message that says
+# so (before, with "relation pgmq_c.p_1 does not exist" or "column
+# ordering_key does not exist"); the README's way, the dump restored into
+# the version it was made with and then updated, works.
+#
+sql('CREATE DATABASE v5src');
+sql(q{
+CREATE EXTENSION pgmq_c VERSION '0.5.0';
+SELECT pgmq_c.create_queue('q5');
+SELECT pgmq_c.send('q5', '{"v": 5}');
+SELECT pgmq_c.create_topic('t5');
+SELECT pgmq_c.create_group('t5', 'g5', 'earliest');
+SELECT pgmq_c.send('t5', '{"v": 5}');
+}, 'v5src');
+my $v5file = $node->basedir . '/v5src.dump';
+ok(IPC::Run::run([ 'pg_dump', '-Fc', '-f', $v5file, '-d', $node->connstr('v5src') ],
+		'>', \$dlout, '2>', \$dlerr), 'pg_dump -Fc of v5src (pgmq_c 0.5.0)');
+sql('CREATE DATABASE v5new');
+ok(IPC::Run::run([ 'pg_restore', '-d', $node->connstr('v5new'), $v5file ],
+		'>', \$dlout, '2>', \$dlerr), 'v5new: restored where the current version is installed');
+my ($ret, $out, $err) = $node->psql('v5new', q{SELECT * FROM pgmq_c.read('q5', '1 hour', 1)},
+	extra_params => [ '-v', 'VERBOSITY=verbose' ]);
+like($err, qr/55000: queue "q5" has tables of an older version of pgmq_c/,
+	'v5new: a read of the old queue says its tables are of an older version');
+like($err, qr/CREATE EXTENSION pgmq_c VERSION/, 'v5new: and how to restore it');
+($ret, $out, $err) = $node->psql('v5new', q{SELECT * FROM pgmq_c.read_group('t5', 'g5', '1 hour', 1)},
+	extra_params => [ '-v', 'VERBOSITY=verbose' ]);
+like($err, qr/55000: (consumer group "g5"|topic "t5") has tables of an older version of pgmq_c/,
+	'v5new: so does a read of the old group');
+sql('CREATE DATABASE v5old');
+sql(q{CREATE EXTENSION pgmq_c VERSION '0.5.0'}, 'v5old');
+IPC::Run::run([ 'pg_restore', '-d', $node->connstr('v5old'), $v5file ], '>', \$dlout, '2>', \$dlerr);
+sql(q{ALTER EXTENSION pgmq_c UPDATE}, 'v5old');
+is(sql(q{SELECT message->>'v' FROM pgmq_c.read('q5', '1 hour', 1)}, 'v5old'), '5',
+	'v5old: restored into 0.5.0 and updated, the queue is read');
+is(sql(q{SELECT message->>'v' FROM pgmq_c.read_group('t5', 'g5', '1 hour', 1)}, 'v5old'), '5',
+	'v5old: and the group');
+
 $node->stop;
 done_testing();
