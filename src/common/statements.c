@@ -548,19 +548,37 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		0, {InvalidOid}
 	},
 
-	/*
-	 * Move up to $1 messages due at $2 into the message table; when $3 is not
-	 * NULL only msg_ids from $3 on, and when $4 is not NULL only those below
-	 * $4 (a read in a transaction block moves only what it will lease:
-	 * delayed.c).
-	 */
+	/* Move up to $1 messages due at $2 into the message table. */
 	[STMT_MATURE] = {
 		ON_QUEUE,
 		"WITH due AS (DELETE FROM {delayed} d WHERE d.msg_id OPERATOR(pg_catalog.=) ANY "
 		"(ARRAY(SELECT msg_id FROM {delayed} WHERE deliver_at OPERATOR(pg_catalog.<=) $2 "
-		"AND ($3::pg_catalog.int8 IS NULL OR msg_id OPERATOR(pg_catalog.>=) $3) "
-		"AND ($4::pg_catalog.int8 IS NULL OR msg_id OPERATOR(pg_catalog.<) $4) "
 		"ORDER BY deliver_at LIMIT $1 FOR UPDATE SKIP LOCKED)) "
+		"RETURNING d.msg_id, d.enqueued_at, d.deliver_at, d.message, d.headers{if_keys:, d.ordering_key}) "
+		"INSERT INTO {messages} (msg_id, read_ct, enqueued_at, vt, message, headers{if_keys:, ordering_key}) "
+		"SELECT msg_id, 0, enqueued_at, deliver_at, message, headers{if_keys:, ordering_key} FROM due",
+		2, {INT4OID, TIMESTAMPTZOID}
+	},
+
+	/*
+	 * The same for a read in a transaction block (delayed.c): only msg_ids
+	 * from $3 on and below $4 (NULL: no upper bound), lowest first, among the
+	 * first MATURE_LOOK messages due; nothing, at the cost of one probe of
+	 * the primary key, when no delayed message lies below $4.  The walk is
+	 * bounded: while a backlog of older messages holds them back, every read
+	 * in a block would otherwise walk every due message.
+	 */
+	[STMT_MATURE_BOUNDED] = {
+		ON_QUEUE,
+		"WITH due AS (DELETE FROM {delayed} d WHERE d.msg_id OPERATOR(pg_catalog.=) ANY "
+		"(ARRAY(SELECT y.msg_id FROM {delayed} y WHERE y.msg_id OPERATOR(pg_catalog.=) ANY "
+		"(ARRAY(SELECT x.msg_id FROM {delayed} x WHERE x.deliver_at OPERATOR(pg_catalog.<=) $2 "
+		"ORDER BY x.deliver_at LIMIT " CppAsString2(PGMQC_MATURE_LOOK) ")) "
+		"AND y.msg_id OPERATOR(pg_catalog.>=) $3 "
+		"AND ($4::pg_catalog.int8 IS NULL OR y.msg_id OPERATOR(pg_catalog.<) $4) "
+		"AND (SELECT pg_catalog.min(z.msg_id) FROM {delayed} z) OPERATOR(pg_catalog.<) "
+		"COALESCE($4, 9223372036854775807::pg_catalog.int8) "
+		"ORDER BY y.msg_id LIMIT $1 FOR UPDATE SKIP LOCKED)) "
 		"RETURNING d.msg_id, d.enqueued_at, d.deliver_at, d.message, d.headers{if_keys:, d.ordering_key}) "
 		"INSERT INTO {messages} (msg_id, read_ct, enqueued_at, vt, message, headers{if_keys:, ordering_key}) "
 		"SELECT msg_id, 0, enqueued_at, deliver_at, message, headers{if_keys:, ordering_key} FROM due",

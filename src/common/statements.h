@@ -107,6 +107,7 @@ typedef enum PgmqcStatement
 	/* queues: delayed messages and reading */
 	STMT_DUE_PROBE,
 	STMT_MATURE,
+	STMT_MATURE_BOUNDED,
 	STMT_FIRST_CANDIDATE,
 	STMT_CLAIM,
 	STMT_CLAIM_PLAIN,
@@ -435,6 +436,9 @@ typedef enum PgmqcStatement
  * STMT_GROUP_AVAILABLE, STMT_TOPIC_FIRST_AT, STMT_GROUP_NACK: a single
  * value */
 #define VALUE_COL					1
+
+/* how many due messages a read in a transaction block looks at (STMT_MATURE_BOUNDED) */
+#define PGMQC_MATURE_LOOK			1000
 
 /* STMT_METRICS */
 #define METRICS_COL_LENGTH			1

@@ -134,11 +134,10 @@ mature(PgmqcQueue *queue, TimestampTz now, int32 limit, bool bounded,
 	args[1] = TimestampTzGetDatum(now);
 	args[2] = Int64GetDatum(from);
 	args[3] = Int64GetDatum(below);
-	if (!bounded)
-		nulls[2] = 'n';
-	if (!bounded || below <= 0)
+	if (below <= 0)
 		nulls[3] = 'n';
-	moved = pgmqc_queue_run(queue, STMT_MATURE, args, nulls, 0);
+	moved = pgmqc_queue_run(queue, bounded ? STMT_MATURE_BOUNDED : STMT_MATURE,
+							args, nulls, 0);
 	if (moved > 0 && pgmqc_shared != NULL)
 	{
 		/* other sleepers may take what this reader does not */
