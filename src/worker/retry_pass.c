@@ -23,6 +23,7 @@
 #include "postgres.h"
 
 #include "miscadmin.h"
+#include "storage/lmgr.h"
 #include "utils/builtins.h"
 #include "utils/timestamp.h"
 
@@ -30,6 +31,7 @@
 #include "common/dedup.h"
 #include "common/direct_rows.h"
 #include "common/guarded.h"
+#include "common/intervals.h"
 #include "common/object_cache.h"
 #include "common/statements.h"
 #include "queue/queue.h"
@@ -88,6 +90,21 @@ keys_in_place(Oid source_relid, const char *dead_letter_queue)
 	return dlq == NULL || pgmqc_direct_has_primary_key(dlq->cache.relid);
 }
 
+/*
+ * Is relid's lock to be had without waiting?  Then it is taken.  The pass
+ * visits up to PGMQC_WORKER_BATCH queues and groups in one transaction,
+ * before the worker's timers and notifications: a client that holds many
+ * of its queues locked (purge_queue() in an open transaction) would
+ * otherwise cost it lock_timeout for each, minutes in all, for every
+ * database's tenants.  A queue whose lock is held is left for a later pass.
+ */
+static bool
+lock_free(Oid relid)
+{
+	return !OidIsValid(relid) ||
+		ConditionalLockRelationOid(relid, AccessShareLock);
+}
+
 /* One queue's or group's dead letters, run guarded. */
 static void
 pass_dead_letters(void *arg)
@@ -100,6 +117,8 @@ pass_dead_letters(void *arg)
 
 		/* the gate first, as every call (common/relation_locks.c) */
 		if (queue != NULL && queue->queue_id == target->id &&
+			queue->retry.max_deliveries > 0 &&
+			lock_free(queue->cache.relid) &&
 			pgmqc_lock_if_not_dropped(queue, AccessShareLock) &&
 			keys_in_place(queue->cache.relid, queue->retry.dead_letter_queue))
 			(void) pgmqc_queue_dead_letter_pass(queue);
@@ -110,6 +129,8 @@ pass_dead_letters(void *arg)
 		PgmqcGroup *group = topic ? pgmqc_group_lookup(topic, target->name, true) : NULL;
 
 		if (group != NULL && group->group_id == target->id &&
+			group->retry.max_deliveries > 0 &&
+			lock_free(topic->cursors_relid) && lock_free(group->cache.relid) &&
 			pgmqc_check_group_not_dropped(topic, group, true) &&
 			keys_in_place(group->cache.relid, group->retry.dead_letter_queue))
 			(void) pgmqc_group_retry_pass(topic, group);
@@ -124,6 +145,8 @@ pass_archive(void *arg)
 	PgmqcQueue *queue = pgmqc_lookup_kind(target->name, PGMQC_KIND_QUEUE, true);
 
 	if (queue != NULL && queue->queue_id == target->id &&
+		!pgmqc_interval_is_zero(&queue->archive_retention) &&
+		lock_free(queue->cache.relid) &&
 		pgmqc_lock_if_not_dropped(queue, AccessShareLock))
 		(void) pgmqc_queue_archive_retention_pass(queue);
 }

@@ -15,7 +15,8 @@
 #   open transaction that sent the same key.
 #
 # Once the transaction ends, the worker does what it left: the dead letter
-# reaches its dead-letter queue.
+# reaches its dead-letter queue.  A transaction that holds many queues does
+# not add up the waits: the pass leaves a queue whose lock is held at once.
 use strict;
 use warnings FATAL => 'all';
 use PostgreSQL::Test::Utils;
@@ -96,6 +97,30 @@ finish_session($holder);
 ok( $node->poll_query_until('postgres',
 		q{SELECT count(*) = 1 FROM pgmq_c.read('k_dlq', '0', 10)}),
 	'once it ends, the worker moves the dead letter');
+
+#
+# 3. Many queues at once.  Each queue whose lock is held would cost the
+#    worker's pass a lock_timeout (twice, with its archive step): 20 of them
+#    held up its timers and notifications for about 40 s.  The pass now
+#    takes a queue's lock only when it is free, and leaves the others for a
+#    later pass.
+#
+sql(q{SELECT count(pgmq_c.create_queue('pq_' || i, max_deliveries => 1)) FROM generate_series(1, 20) i});
+$holder = start_psql($node, app => 'many_holder',
+	sql => [ 'BEGIN',
+		q{SELECT count(pgmq_c.purge_queue('pq_' || i)) FROM generate_series(1, 20) i},
+		'SELECT pg_sleep(60)', 'COMMIT' ]);
+ok( $node->poll_query_until('postgres', q{
+SELECT count(*) = 1 FROM pg_stat_activity
+ WHERE application_name = 'many_holder' AND query LIKE '%pg_sleep%'}),
+	'a transaction that purged 20 queues stays open');
+sleep 3;						# passes meet the queues
+ok(notified_within(4, 'twenty held'),
+	'while it is open, a send to another queue is notified within 4 s');
+ok(notified_within(4, 'twenty held, again'), 'and again');
+$node->safe_psql('postgres', q{SELECT pg_terminate_backend(pid)
+  FROM pg_stat_activity WHERE application_name = 'many_holder'});
+finish_session($holder);
 
 $listener->quit;
 $node->stop;
