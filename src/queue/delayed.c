@@ -6,11 +6,12 @@
  *
  * Readers do it (claim.c) before they claim: a delayed message waits in
  * d_<id> until its deliver_at, and the first read after that moves it, up
- * to MATURE_BATCH at a time (inside a transaction block, no more than the
- * read asks for: what it moves is hidden from others until it commits).  Every read first looks at the head of the
- * deliver_at index, almost always to find nothing due: that look is an
- * index probe without a statement (common/direct_rows.c), whose executor
- * start-up would cost more than the probe.
+ * to MATURE_BATCH at a time (inside a transaction block, only what the read
+ * will lease: what it moves is hidden from others until it commits).  Every
+ * read first looks at the head of the deliver_at index, almost always to
+ * find nothing due: that look is an index probe without a statement
+ * (common/direct_rows.c), whose executor start-up would cost more than the
+ * probe.
  *
  * Copyright (c) 2026, pgmq_c developers
  *
@@ -156,8 +157,10 @@ mature(PgmqcQueue *queue, TimestampTz now, int32 limit, bool bounded,
  * block may last long (a prepared one, for good), so it moves only what its
  * claim will lease: at most qty, and only msg_ids from start on and below
  * the first message the claim could take now, which the claim, taking the
- * lowest msg_ids from start on, then takes first.  The others stay for other readers, and for this one's
- * next reads once the queue's head has passed them.
+ * lowest msg_ids from start on, then takes first (but for a lease that
+ * ends, or a lower msg_id's send that commits, in between: docs/design.md
+ * section 6).  The others stay for other readers, and for this one's next
+ * reads once the queue's head has passed them.
  */
 void
 pgmqc_queue_mature_due(PgmqcQueue *queue, int32 qty, int64 start)

@@ -121,10 +121,11 @@ pgmqc_group_retry_pass(PgmqcQueue *topic, PgmqcGroup *group)
  * enqueued_at they were dead-lettered with, enqueued_at[i] (when
  * at_known[i]; otherwise any), and whose headers pass the group's filter
  * (a dead letter naming another message was not the group's: forged).
- * Leaves in SPI_tuptable a row per id, in order: whether the topic holds its msg_id (GROUP_REDRIVE_COL_THERE) and
- * whether that is the message, which went back (GROUP_REDRIVE_COL_SAME),
- * or stayed out because a message of its ordering key is in flight in the
- * group (GROUP_REDRIVE_COL_KEY_BUSY).  Readers of the group wake at commit.
+ * Leaves in SPI_tuptable a row per id, in order: whether the topic holds
+ * its msg_id (GROUP_REDRIVE_COL_THERE) and whether that is the message,
+ * which went back (GROUP_REDRIVE_COL_SAME), or stayed out because a message
+ * of its ordering key is in flight in the group
+ * (GROUP_REDRIVE_COL_KEY_BUSY).  Readers of the group wake at commit.
  */
 void
 pgmqc_group_redrive(PgmqcQueue *topic, PgmqcGroup *group, const int64 *ids,
