@@ -320,10 +320,10 @@ fill_request(Oid database, int32 group_id, bool short_read)
  * the rows ready first: rows other readers hold in open transactions look
  * ready to it); otherwise it asks ahead (a refill mark).  The request is
  * noted in the topic's slot (slots are shared by databases: with this
- * database's oid), so that the worker fills the groups asked for, not every group of
- * the database; when the slot has no room for the group, the worker fills
- * every group of the slot's topics (two databases overflowing one slot at
- * once: one of them waits for its readers' next request).
+ * database's oid), so that the worker fills the groups asked for, not every
+ * group of the database; when the slot has no room for the group, the
+ * worker fills every group of the slot's topics (two databases overflowing
+ * one slot at once: one of them waits for its readers' next request).
  */
 bool
 pgmqc_request_fill(int32 topic_id, int32 group_id, bool short_read)
