@@ -181,12 +181,28 @@ pgmqc_role_access_mask(int32 queue_id, Oid owner, Oid role)
 	return granted_mask(queue_id, role);
 }
 
+/*
+ * The privileges the caller holds on a cached queue, by the invalidations
+ * taken already.
+ */
+static int
+cached_access_mask(PgmqcQueue *queue)
+{
+	Oid			role = pgmqc_caller();
+
+	if (queue->access_generation == access_generation &&
+		queue->access_role == role)
+		return queue->access_mask;
+	queue->access_mask = pgmqc_access_mask_by_id(queue->queue_id, queue->owner);
+	queue->access_role = role;
+	queue->access_generation = access_generation;
+	return queue->access_mask;
+}
+
 /* The privileges the caller holds on a cached queue. */
 int
 pgmqc_access_mask(PgmqcQueue *queue)
 {
-	Oid			role = pgmqc_caller();
-
 	/*
 	 * A grant or revoke committed since this backend last took a new lock
 	 * would not have reached the cache yet: a call whose locks the
@@ -195,13 +211,7 @@ pgmqc_access_mask(PgmqcQueue *queue)
 	 * almost always).
 	 */
 	AcceptInvalidationMessages();
-	if (queue->access_generation == access_generation &&
-		queue->access_role == role)
-		return queue->access_mask;
-	queue->access_mask = pgmqc_access_mask_by_id(queue->queue_id, queue->owner);
-	queue->access_role = role;
-	queue->access_generation = access_generation;
-	return queue->access_mask;
+	return cached_access_mask(queue);
 }
 
 static void
@@ -244,14 +254,19 @@ pgmqc_open_locked(const char *name, char kind, int priv)
 	return queue;
 }
 
+/* Raise 42501 unless mask holds priv (every bit, or any with ANY). */
+static void
+check_mask(PgmqcQueue *queue, int mask, const char *name, int priv)
+{
+	if (priv == PGMQC_PRIV_ANY ? mask == 0 : (mask & priv) != priv)
+		permission_denied(queue, name, priv);
+}
+
 /* Raise 42501 unless the caller holds priv (every bit, or any with ANY). */
 void
 pgmqc_check_access(PgmqcQueue *queue, const char *name, int priv)
 {
-	int			mask = pgmqc_access_mask(queue);
-
-	if (priv == PGMQC_PRIV_ANY ? mask == 0 : (mask & priv) != priv)
-		permission_denied(queue, name, priv);
+	check_mask(queue, pgmqc_access_mask(queue), name, priv);
 }
 
 /*
@@ -275,7 +290,8 @@ pgmqc_open(const char *name, char kind, int priv)
 	queue = pgmqc_lookup_kind(name, kind, false);
 	topic = queue->kind == PGMQC_KIND_TOPIC;
 
-	pgmqc_check_access(queue, name, priv);
+	/* the invalidations were taken above, before the lookup */
+	check_mask(queue, cached_access_mask(queue), name, priv);
 
 	/*
 	 * What needs more than the monitor privilege writes; a parallel worker,
