@@ -584,6 +584,34 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		"SELECT msg_id, 0, enqueued_at, deliver_at, message, headers{if_keys:, ordering_key} FROM due",
 		4, {INT4OID, TIMESTAMPTZOID, INT8OID, INT8OID}
 	},
+
+	/*
+	 * STMT_MATURE_BOUNDED past the rows other transactions hold: when its
+	 * look found due messages in range that were not its to move (others'
+	 * reads in transaction blocks moved them, not yet committed), the rest of
+	 * the due messages in range, earliest due first, skipping the held ones
+	 * as STMT_MATURE does.  Nothing, at the cost of the probe and the look,
+	 * when no such message was there.
+	 */
+	[STMT_MATURE_PAST_HELD] = {
+		ON_QUEUE,
+		"WITH due AS (DELETE FROM {delayed} d WHERE d.msg_id OPERATOR(pg_catalog.=) ANY "
+		"(ARRAY(SELECT y.msg_id FROM {delayed} y WHERE y.deliver_at OPERATOR(pg_catalog.<=) $2 "
+		"AND y.msg_id OPERATOR(pg_catalog.>=) $3 "
+		"AND ($4::pg_catalog.int8 IS NULL OR y.msg_id OPERATOR(pg_catalog.<) $4) "
+		"AND (SELECT pg_catalog.min(z.msg_id) FROM {delayed} z) OPERATOR(pg_catalog.<) "
+		"COALESCE($4, 9223372036854775807::pg_catalog.int8) "
+		"AND EXISTS (SELECT FROM (SELECT x.msg_id FROM {delayed} x "
+		"WHERE x.deliver_at OPERATOR(pg_catalog.<=) $2 "
+		"ORDER BY x.deliver_at LIMIT " CppAsString2(PGMQC_MATURE_LOOK) ") w "
+		"WHERE w.msg_id OPERATOR(pg_catalog.>=) $3 "
+		"AND ($4::pg_catalog.int8 IS NULL OR w.msg_id OPERATOR(pg_catalog.<) $4)) "
+		"ORDER BY y.deliver_at LIMIT $1 FOR UPDATE SKIP LOCKED)) "
+		"RETURNING d.msg_id, d.enqueued_at, d.deliver_at, d.message, d.headers{if_keys:, d.ordering_key}) "
+		"INSERT INTO {messages} (msg_id, read_ct, enqueued_at, vt, message, headers{if_keys:, ordering_key}) "
+		"SELECT msg_id, 0, enqueued_at, deliver_at, message, headers{if_keys:, ordering_key} FROM due",
+		4, {INT4OID, TIMESTAMPTZOID, INT8OID, INT8OID}
+	},
 	/* the first message a claim from $1 on could take now (VALUE_COL) */
 	[STMT_FIRST_CANDIDATE] = {
 		ON_QUEUE,

@@ -119,12 +119,12 @@ anything_due(PgmqcQueue *queue, TimestampTz *now)
 }
 
 /*
- * Move up to limit messages due at now into the message table, with msg_ids
- * from "from" on and below "below" only when bounded (below 0: no upper
- * bound); returns how many.
+ * Move up to limit messages due at now into the message table with stmt;
+ * STMT_MATURE_BOUNDED and STMT_MATURE_PAST_HELD move only msg_ids from
+ * "from" on and below "below" (0: no upper bound).  Returns how many.
  */
 static int
-mature(PgmqcQueue *queue, TimestampTz now, int32 limit, bool bounded,
+mature(PgmqcQueue *queue, TimestampTz now, int32 limit, PgmqcStatement stmt,
 	   int64 from, int64 below)
 {
 	Datum		args[4];
@@ -137,8 +137,7 @@ mature(PgmqcQueue *queue, TimestampTz now, int32 limit, bool bounded,
 	args[3] = Int64GetDatum(below);
 	if (below <= 0)
 		nulls[3] = 'n';
-	moved = pgmqc_queue_run(queue, bounded ? STMT_MATURE_BOUNDED : STMT_MATURE,
-							args, nulls, 0);
+	moved = pgmqc_queue_run(queue, stmt, args, nulls, 0);
 	if (moved > 0 && pgmqc_shared != NULL)
 	{
 		/* other sleepers may take what this reader does not */
@@ -173,15 +172,25 @@ pgmqc_queue_mature_due(PgmqcQueue *queue, int32 qty, int64 start)
 	if (!anything_due(queue, &now))
 		return;
 	if (!IsTransactionBlock())
-		(void) mature(queue, now, MATURE_BATCH, false, 0, 0);
+		(void) mature(queue, now, MATURE_BATCH, STMT_MATURE, 0, 0);
 	else
 	{
+		int64		below = 0;
+		int			moved;
+
 		args[0] = Int64GetDatum(start);
 		if (pgmqc_queue_run(queue, STMT_FIRST_CANDIDATE, args, NULL, 1) == 1)
-			(void) mature(queue, now, limit, true, start,
-						  pgmqc_column_int64(0, VALUE_COL, &isnull));
-		else
-			(void) mature(queue, now, limit, true, start, 0);
+			below = pgmqc_column_int64(0, VALUE_COL, &isnull);
+		moved = mature(queue, now, limit, STMT_MATURE_BOUNDED, start, below);
+
+		/*
+		 * Its look at the first PGMQC_MATURE_LOOK due messages may have found
+		 * them held by other readers in transaction blocks, which moved them
+		 * and have not committed: then past those.
+		 */
+		if (moved < limit)
+			(void) mature(queue, now, limit - moved, STMT_MATURE_PAST_HELD,
+						  start, below);
 	}
 }
 
@@ -204,7 +213,7 @@ pgmqc_queue_mature_all_due(PgmqcQueue *queue, int64 max)
 		int			n;
 
 		CHECK_FOR_INTERRUPTS();
-		n = mature(queue, now, batch, false, 0, 0);
+		n = mature(queue, now, batch, STMT_MATURE, 0, 0);
 		moved += n;
 		if (n < batch)
 			break;
