@@ -1951,7 +1951,7 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 	/* seek: wait for a fill in progress, empty the group, move the cursor */
 	[STMT_SEEK_LOCK_CURSOR] = {
 		RUN_ONCE,
-		"SELECT 1 FROM {cursors} WHERE group_id OPERATOR(pg_catalog.=) {group_id} FOR UPDATE",
+		"SELECT next_id FROM {cursors} WHERE group_id OPERATOR(pg_catalog.=) {group_id} FOR UPDATE",
 		0, {InvalidOid}
 	},
 	[STMT_SEEK_EMPTY_GROUP] = {

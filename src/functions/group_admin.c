@@ -234,12 +234,16 @@ seek_begin(SeekCall *call)
 	pgmqc_topic_retained_range(call->topic, &call->range);
 }
 
-/* The end of a seek: the group's cursor moved to msg_id "to". */
-static void
-seek_end(SeekCall *call, int64 to)
+/*
+ * The end of a seek: the group's cursor moved to msg_id "to" (to a time:
+ * not past a send that may be open, topic/group_seek.c); returns where.
+ */
+static int64
+seek_end(SeekCall *call, int64 to, bool to_time)
 {
-	pgmqc_group_seek(call->topic, call->group, to);
+	to = pgmqc_group_seek(call->topic, call->group, to, to_time);
 	pgmqc_spi_finish(&call->cxt);
+	return to;
 }
 
 /*
@@ -271,8 +275,7 @@ pgmqc_seek_id(PG_FUNCTION_ARGS)
 				 errdetail("The topic retains msg_ids " INT64_FORMAT " to " INT64_FORMAT
 						   "; " INT64_FORMAT " is the position after the last message.",
 						   range->first, range->last, range->last + 1)));
-	seek_end(&call, to);
-	PG_RETURN_INT64(to);
+	PG_RETURN_INT64(seek_end(&call, to, false));
 }
 
 /*
@@ -323,7 +326,5 @@ pgmqc_seek_time(PG_FUNCTION_ARGS)
 	 * msg_id whose send may be open, so that the group delivers it once it
 	 * commits (a few messages sent before to_time may come again).
 	 */
-	to = Min(to, pgmqc_topic_settled_through(call.topic, false) + 1);
-	seek_end(&call, to);
-	PG_RETURN_INT64(to);
+	PG_RETURN_INT64(seek_end(&call, to, true));
 }

@@ -66,20 +66,41 @@ pgmqc_topic_first_id_at(PgmqcQueue *topic, TimestampTz at, int64 *msg_id)
 
 /*
  * Move a group's cursor to "to": its outstanding messages are dropped and
- * it reads next from "to".  Its readers are woken at commit.
+ * it reads next from "to".  Its readers are woken at commit.  Returns
+ * where the cursor went.
+ *
+ * With not_past_open_sends (a seek to a time), not past the first msg_id
+ * whose send may still be open: such a send counts as sent after any past
+ * time.  That is the topic's settled id plus one, or the group's cursor
+ * where it is higher: no send below the cursor can be open, since fills
+ * never pass the settled id (a seek to a msg_id may, as asked), while this
+ * backend may know nothing settled yet (its first look, with senders it
+ * cannot tell apart: a slot's senders overflowed, a prepared send), and
+ * the group would then start again from its first message.
  */
-void
-pgmqc_group_seek(PgmqcQueue *topic, PgmqcGroup *group, int64 to)
+int64
+pgmqc_group_seek(PgmqcQueue *topic, PgmqcGroup *group, int64 to,
+				 bool not_past_open_sends)
 {
 	PgmqcStatementTarget target = {topic->queue_id, group->group_id, -1, 0};
-	Datum		arg = Int64GetDatum(to);
+	Datum		arg;
 
 	/* wait for a fill in progress, then start over */
-	pgmqc_run_once(STMT_SEEK_LOCK_CURSOR, &target, NULL, NULL, SPI_OK_SELECT);
+	if (pgmqc_run_once(STMT_SEEK_LOCK_CURSOR, &target, NULL, NULL,
+					   SPI_OK_SELECT) == 1 && not_past_open_sends)
+	{
+		bool		isnull;
+		int64		cursor = pgmqc_column_int64(0, VALUE_COL, &isnull);
+		int64		open_from = pgmqc_topic_settled_through(topic, false) + 1;
+
+		to = Min(to, Max(open_from, isnull ? 0 : cursor));
+	}
+	arg = Int64GetDatum(to);
 	pgmqc_run_once(STMT_SEEK_EMPTY_GROUP, &target, NULL, NULL, SPI_OK_DELETE);
 	pgmqc_run_once(STMT_SEEK_MOVE_CURSOR, &target, &arg, NULL, SPI_OK_UPDATE);
 	group->cursor_seen = 0;
 	group->cache.watermark.last_advance = 0;
 	if (pgmqc_shared != NULL)
 		pgmqc_wake_on_commit(topic->queue_id, PGMQC_WAKE_ALL, false);
+	return to;
 }

@@ -157,7 +157,8 @@ extern void pgmqc_topic_retained_range(PgmqcQueue *topic,
 									   PgmqcRetainedRange *range);
 extern bool pgmqc_topic_first_id_at(PgmqcQueue *topic, TimestampTz at,
 									int64 *msg_id);
-extern void pgmqc_group_seek(PgmqcQueue *topic, PgmqcGroup *group, int64 to);
+extern int64 pgmqc_group_seek(PgmqcQueue *topic, PgmqcGroup *group, int64 to,
+							  bool not_past_open_sends);
 
 /* group_statistics.c */
 typedef struct PgmqcGroupStatistics

@@ -19,6 +19,8 @@
 #    never seen.
 # 4. A transaction that began before a seek sees nothing of it (its
 #    snapshot), and does not hold the backend back once it ends.
+# 5. A seek to a time while more sends are open than the topic's slot
+#    records went back to msg_id 1.
 #
 # Every message comes back once, and none twice while its lease holds.
 use strict;
@@ -178,6 +180,35 @@ foreach my $level ('repeatable read', 'serializable')
 # delivered twice in all, once before the seek and once after
 is(sql(q{SELECT count(*) FROM pgmq_c.read_group('seek_id_rr', 'g', '30 s', 100)}),
 	'0', 'nothing is left to read in seek_id_rr');
+
+# 5. A seek to a time with more open sends than a slot records (32): a
+#    backend that never learnt what was settled (it may not tell which
+#    transactions sent to the topic) moved the cursor to msg_id 1, and the
+#    group got every message it had acknowledged again.  The seek goes no
+#    lower than the group's cursor: no send below it can still be open.
+sql(q{SELECT pgmq_c.create_topic('seek_open');
+SELECT pgmq_c.create_group('seek_open', 'g', start_at => 'earliest');
+SELECT count(*) FROM pgmq_c.send_batch('seek_open', array_fill('{"old": 1}'::jsonb, ARRAY[100]));
+SELECT count(*) FROM pgmq_c.ack('seek_open', 'g',
+  ARRAY(SELECT msg_id FROM pgmq_c.read_group('seek_open', 'g', '1 min', 1000)))});
+is(sql(q{SELECT next_msg_id || '|' || lag FROM pgmq_c.list_groups('seek_open')}), '101|0',
+	'seek_open: the group has read and acknowledged its 100 messages');
+my @senders = map {
+	start_psql($node, app => "open_sender_$_",
+		sql => [ 'BEGIN', qq{SELECT pgmq_c.send('seek_open', '{"new": $_}')},
+			'SELECT pg_sleep(60)', 'COMMIT' ])
+} 1 .. 40;
+ok( $node->poll_query_until('postgres', q{
+SELECT count(*) = 40 FROM pg_stat_activity
+ WHERE application_name LIKE 'open\_sender\_%' AND query LIKE '%pg_sleep%'}),
+	'40 transactions that sent to seek_open stay open');
+is(sql(q{SELECT pgmq_c.seek('seek_open', 'g', now())}), '101',
+	'a new backend seeks to now(): msg_id 101, the first open send, not 1');
+$node->safe_psql('postgres', q{SELECT pg_cancel_backend(pid)
+  FROM pg_stat_activity WHERE application_name LIKE 'open\_sender\_%'});
+finish_session($_) foreach @senders;
+is(sql(q{SELECT count(*) FROM pgmq_c.read_group('seek_open', 'g', '1 min', 1000)}), '0',
+	'the sends rolled back: the group gets nothing again');
 
 $node->stop;
 done_testing();
