@@ -292,6 +292,7 @@ pgmqc_open(const char *name, char kind, int priv)
 
 	/* the invalidations were taken above, before the lookup */
 	check_mask(queue, cached_access_mask(queue), name, priv);
+	pgmqc_check_tables_current(queue);
 
 	/*
 	 * What needs more than the monitor privilege writes; a parallel worker,

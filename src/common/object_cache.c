@@ -239,6 +239,7 @@ reset_cache_entry(PgmqcCacheEntry *entry)
 	entry->quiet.valid = false;
 	entry->skip.from = 0;
 	entry->skip.until = 0;
+	entry->tables_checked = false;
 }
 
 static void
@@ -703,7 +704,7 @@ pgmqc_group_lookup(PgmqcQueue *topic, const char *name, bool missing_ok)
 }
 
 /*
- * Before the first plan of a queue's, topic's or group's entry: has its table
+ * Before a queue's, topic's or group's entry is first used: has its table
  * the columns that the catalog's version gives such tables (leased in 0.6.0,
  * ordering_key in 0.7.0)?  pg_dump writes CREATE EXTENSION without a
  * version and the tables are not the extension's members, so a dump of an
@@ -726,14 +727,18 @@ check_table_version(PgmqcCacheEntry *entry, bool leased, const char *what,
 	};
 	int			i;
 
-	if (!OidIsValid(entry->relid))
-		return;					/* a stand-in (pgmqc_lookup_for_drop) */
+	if (entry->tables_checked || !OidIsValid(entry->relid))
+		return;					/* checked, or a stand-in
+								 * (pgmqc_lookup_for_drop) */
 	for (i = 0; i < lengthof(added); i++)
 	{
 		if (i == 0 ? !leased || !pgmqc_retries_exist() : !pgmqc_ordering_exists())
 			continue;
 		if (get_attnum(entry->relid, added[i].column) != InvalidAttrNumber)
 			continue;
+		/* dropped meanwhile (not locked yet): its lock will tell */
+		if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(entry->relid)))
+			return;
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("%s \"%s\" has tables of an older version of pgmq_c", what, name),
@@ -742,6 +747,20 @@ check_table_version(PgmqcCacheEntry *entry, bool leased, const char *what,
 						   get_rel_name(entry->relid), added[i].column, added[i].version),
 				 errhint("Restore the dump into a database where CREATE EXTENSION pgmq_c VERSION '<the version it was made with>' ran first, then run ALTER EXTENSION pgmq_c UPDATE.")));
 	}
+	entry->tables_checked = true;
+}
+
+/*
+ * check_table_version for a queue or topic a call opens (common/access.c):
+ * sends, deletes and purges, which may run no kept statement, fail there
+ * too instead of writing into tables no read can use.
+ */
+void
+pgmqc_check_tables_current(PgmqcQueue *queue)
+{
+	check_table_version(&queue->cache, queue->kind != PGMQC_KIND_TOPIC,
+						queue->kind == PGMQC_KIND_TOPIC ? "topic" : "queue",
+						queue->name);
 }
 
 /* The kept plan of a statement for an entry, prepared on first use. */
@@ -771,10 +790,7 @@ pgmqc_queue_run(PgmqcQueue *queue, PgmqcStatement stmt, Datum *values,
 
 	Assert(pgmqc_statement_owner(stmt) ==
 		   (queue->kind == PGMQC_KIND_TOPIC ? ON_TOPIC : ON_QUEUE));
-	if (!queue->cache.has_plans)
-		check_table_version(&queue->cache, queue->kind != PGMQC_KIND_TOPIC,
-							queue->kind == PGMQC_KIND_TOPIC ? "topic" : "queue",
-							queue->name);
+	pgmqc_check_tables_current(queue);
 	return pgmqc_run_plan(entry_plan(&queue->cache, stmt, &target), stmt,
 						  values, nulls, count);
 }
@@ -917,8 +933,7 @@ pgmqc_group_run(PgmqcGroup *group, PgmqcStatement stmt, Datum *values,
 	PgmqcStatementTarget target = {group->key.topic_id, group->group_id, -1, 0};
 
 	Assert(pgmqc_statement_owner(stmt) == ON_GROUP);
-	if (!group->cache.has_plans)
-		check_table_version(&group->cache, true, "consumer group", group->key.name);
+	check_table_version(&group->cache, true, "consumer group", group->key.name);
 	return pgmqc_run_plan(entry_plan(&group->cache, stmt, &target), stmt,
 						  values, nulls, count);
 }
@@ -1113,6 +1128,31 @@ pgmqc_lock_if_not_dropped(PgmqcQueue *queue, LOCKMODE mode)
 	if (queue->kind == PGMQC_KIND_TOPIC)
 		return lock_topic_gate(queue);
 	return lock_if_exists(queue->cache.relid, mode);
+}
+
+/*
+ * pgmqc_lock_if_not_dropped without waiting, for the worker: a client that
+ * holds a queue's lock (purge_queue() in an open transaction), or a drop
+ * waiting for it, would otherwise cost each of the worker's steps
+ * lock_timeout for each such queue, before every other queue's work.
+ * Nothing is taken when it returns PGMQC_LOCK_BUSY.
+ */
+PgmqcLockTry
+pgmqc_lock_if_free(PgmqcQueue *queue, LOCKMODE mode)
+{
+	Oid			relid = queue->cache.relid;
+
+	if (queue->kind == PGMQC_KIND_TOPIC)
+	{
+		relid = queue->cursors_relid;
+		mode = AccessShareLock;
+		if (!OidIsValid(relid))
+			return PGMQC_LOCK_TAKEN;	/* as lock_topic_gate */
+	}
+	if (!ConditionalLockRelationOid(relid, mode))
+		return PGMQC_LOCK_BUSY;
+	return SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relid)) ?
+		PGMQC_LOCK_TAKEN : PGMQC_LOCK_GONE;
 }
 
 /*

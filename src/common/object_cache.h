@@ -80,6 +80,7 @@ typedef struct PgmqcCacheEntry
 	PgmqcWatermark watermark;
 	SPIPlanPtr	plans[PGMQC_NUM_STATEMENTS];
 	bool		has_plans;		/* some of plans[] is prepared */
+	bool		tables_checked; /* its table has this version's columns */
 	uint64		last_used;		/* when a plan was last run (a use count) */
 	PgmqcQuietLook quiet;
 	PgmqcClaimSkip skip;
@@ -221,6 +222,17 @@ extern void pgmqc_report_dropped(char kind, const char *name) pg_attribute_noret
 extern void pgmqc_lock_not_dropped(PgmqcQueue *queue, LOCKMODE mode);
 extern bool pgmqc_lock_if_exists(PgmqcQueue *queue, LOCKMODE mode);
 extern bool pgmqc_lock_if_not_dropped(PgmqcQueue *queue, LOCKMODE mode);
+
+/* what pgmqc_lock_if_free found */
+typedef enum PgmqcLockTry
+{
+	PGMQC_LOCK_TAKEN,			/* locked, and it exists */
+	PGMQC_LOCK_GONE,			/* dropped meanwhile */
+	PGMQC_LOCK_BUSY				/* another transaction holds or awaits it */
+}			PgmqcLockTry;
+
+extern PgmqcLockTry pgmqc_lock_if_free(PgmqcQueue *queue, LOCKMODE mode);
+extern void pgmqc_check_tables_current(PgmqcQueue *queue);
 extern bool pgmqc_check_group_not_dropped(PgmqcQueue *topic, PgmqcGroup *group,
 										  bool missing_ok);
 

@@ -189,29 +189,42 @@ pgmqc_notify_load_settings(void *arg)
 }
 
 /*
+ * The queue named, with its gate locked as every call on it takes it first
+ * (common/relation_locks.c): a drop or purge waiting for its tables never
+ * waits for the worker in a circle.  NULL when it is gone, or when another
+ * transaction holds its lock (*busy): the worker does not wait for it, at
+ * the cost of lock_timeout for each such queue before every other queue's
+ * notifications, but looks again a moment later.
+ */
+static PgmqcQueue *
+open_notify_queue(NotifyQueue *nq, bool *busy)
+{
+	PgmqcQueue *queue = pgmqc_lookup(nq->name, true);
+
+	*busy = false;
+	if (queue == NULL)
+		return NULL;
+	switch (pgmqc_lock_if_free(queue, AccessShareLock))
+	{
+		case PGMQC_LOCK_TAKEN:
+			return queue;
+		case PGMQC_LOCK_BUSY:
+			*busy = true;
+			break;
+		case PGMQC_LOCK_GONE:
+			break;
+	}
+	return NULL;
+}
+
+/*
  * Recompute when something in a notify queue next becomes visible by
  * itself: only future times count, so a due message that nobody has read
  * yet is notified once, not again and again.
  */
-/*
- * The queue named, with its gate locked as every call on it takes it first
- * (common/relation_locks.c): a drop or purge waiting for its tables never
- * waits for the worker in a circle.  NULL when it is gone.
- */
-static PgmqcQueue *
-open_notify_queue(NotifyQueue *nq)
-{
-	PgmqcQueue *queue = pgmqc_lookup(nq->name, true);
-
-	if (queue != NULL && !pgmqc_lock_if_not_dropped(queue, AccessShareLock))
-		return NULL;
-	return queue;
-}
-
 static void
-recheck_due(NotifyQueue *nq, TimestampTz now)
+recheck_due(NotifyQueue *nq, PgmqcQueue *queue, TimestampTz now)
 {
-	PgmqcQueue *queue = open_notify_queue(nq);
 	Datum		args[2];
 	bool		isnull;
 	Datum		due;
@@ -236,9 +249,8 @@ recheck_due(NotifyQueue *nq, TimestampTz now)
  * one came due, a lease ended) since the queue's last check?
  */
 static bool
-visible_now(NotifyQueue *nq, TimestampTz now)
+visible_now(NotifyQueue *nq, PgmqcQueue *queue, TimestampTz now)
 {
-	PgmqcQueue *queue = open_notify_queue(nq);
 	Datum		args[2];
 	bool		visible;
 
@@ -263,18 +275,29 @@ notify_check_queue(void *arg)
 	NotifyCheck *c = (NotifyCheck *) arg;
 	NotifyQueue *nq = c->nq;
 
-	/* planned for their index paths, whatever the tables' statistics */
-	int			guard = pgmqc_plan_guard_begin();
+	bool		busy;
+	PgmqcQueue *queue = open_notify_queue(nq, &busy);
+	int			guard;
 
+	if (busy)
+	{
+		/* both checks again at the retry time, from the same checked_at */
+		nq->check = false;
+		nq->recheck = false;
+		nq->due = TimestampTzPlusMilliseconds(c->now, NOTIFY_RETRY_MS);
+		return;
+	}
+	/* planned for their index paths, whatever the tables' statistics */
+	guard = pgmqc_plan_guard_begin();
 	if (nq->check)
 	{
 		/* a due time is no news unless a committed message is visible */
-		if (visible_now(nq, c->now))
+		if (visible_now(nq, queue, c->now))
 			nq->pending = true;
 		nq->check = false;
 	}
 	if (nq->recheck)
-		recheck_due(nq, c->now);
+		recheck_due(nq, queue, c->now);
 	pgmqc_plan_guard_end(guard);
 }
 

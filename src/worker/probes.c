@@ -266,10 +266,14 @@ probe_queue(void *arg)
 	Datum		due;
 	int			guard;
 
-	/* the gate first, as every call on the queue (common/relation_locks.c) */
+	/*
+	 * The gate first, as every call on the queue (common/relation_locks.c).
+	 * Dropped: its drop woke the readers.  Held by another transaction: left
+	 * for the next look the sleepers ask for, not waited for.
+	 */
 	if (queue == NULL || queue->queue_id != p->queue_id ||
-		!pgmqc_lock_if_not_dropped(queue, AccessShareLock))
-		return;					/* dropped: its drop woke the readers */
+		pgmqc_lock_if_free(queue, AccessShareLock) != PGMQC_LOCK_TAKEN)
+		return;
 	guard = pgmqc_plan_guard_begin();
 	args[0] = TimestampTzGetDatum(p->now);
 	/* any lease end up to now: the readers asleep found nothing to take */

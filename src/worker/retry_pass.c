@@ -70,27 +70,6 @@ read_targets(PgmqcStatement stmt, uint64 *n)
 }
 
 /*
- * May dead letters move from the table source_relid to dead_letter_queue
- * (a queue's own archive when empty)?  Not while either has no primary key:
- * between the data and post-data sections of a pg_restore the catalog, with
- * its retry policies, is back, but the tables' keys are not, and the
- * dead-letter queue's msg_id sequence may not be set yet, so a dead letter
- * sent then could take a msg_id restored, or still to be restored.
- */
-static bool
-keys_in_place(Oid source_relid, const char *dead_letter_queue)
-{
-	PgmqcQueue *dlq;
-
-	if (!pgmqc_direct_has_primary_key(source_relid))
-		return false;
-	if (dead_letter_queue[0] == '\0')
-		return true;
-	dlq = pgmqc_lookup_kind(dead_letter_queue, PGMQC_KIND_QUEUE, true);
-	return dlq == NULL || pgmqc_direct_has_primary_key(dlq->cache.relid);
-}
-
-/*
  * Is relid's lock to be had without waiting?  Then it is taken.  The pass
  * visits up to PGMQC_WORKER_BATCH queues and groups in one transaction,
  * before the worker's timers and notifications: a client that holds many
@@ -103,6 +82,31 @@ lock_free(Oid relid)
 {
 	return !OidIsValid(relid) ||
 		ConditionalLockRelationOid(relid, AccessShareLock);
+}
+
+/*
+ * May dead letters move from the table source_relid to dead_letter_queue
+ * (a queue's own archive when empty)?  Not while either has no primary key:
+ * between the data and post-data sections of a pg_restore the catalog, with
+ * its retry policies, is back, but the tables' keys are not, and the
+ * dead-letter queue's msg_id sequence may not be set yet, so a dead letter
+ * sent then could take a msg_id restored, or still to be restored.  Nor,
+ * for now, while another transaction holds the dead-letter queue's lock:
+ * the look at its key would wait for it, for every queue that names it.
+ */
+static bool
+keys_in_place(Oid source_relid, const char *dead_letter_queue)
+{
+	PgmqcQueue *dlq;
+
+	if (!pgmqc_direct_has_primary_key(source_relid))
+		return false;
+	if (dead_letter_queue[0] == '\0')
+		return true;
+	dlq = pgmqc_lookup_kind(dead_letter_queue, PGMQC_KIND_QUEUE, true);
+	return dlq == NULL ||
+		(lock_free(dlq->cache.relid) &&
+		 pgmqc_direct_has_primary_key(dlq->cache.relid));
 }
 
 /* One queue's or group's dead letters, run guarded. */
@@ -118,8 +122,7 @@ pass_dead_letters(void *arg)
 		/* the gate first, as every call (common/relation_locks.c) */
 		if (queue != NULL && queue->queue_id == target->id &&
 			queue->retry.max_deliveries > 0 &&
-			lock_free(queue->cache.relid) &&
-			pgmqc_lock_if_not_dropped(queue, AccessShareLock) &&
+			pgmqc_lock_if_free(queue, AccessShareLock) == PGMQC_LOCK_TAKEN &&
 			keys_in_place(queue->cache.relid, queue->retry.dead_letter_queue))
 			(void) pgmqc_queue_dead_letter_pass(queue);
 	}
@@ -146,8 +149,7 @@ pass_archive(void *arg)
 
 	if (queue != NULL && queue->queue_id == target->id &&
 		!pgmqc_interval_is_zero(&queue->archive_retention) &&
-		lock_free(queue->cache.relid) &&
-		pgmqc_lock_if_not_dropped(queue, AccessShareLock))
+		pgmqc_lock_if_free(queue, AccessShareLock) == PGMQC_LOCK_TAKEN)
 		(void) pgmqc_queue_archive_retention_pass(queue);
 }
 

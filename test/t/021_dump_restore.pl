@@ -503,6 +503,20 @@ like($err, qr/CREATE EXTENSION pgmq_c VERSION/, 'v5new: and how to restore it');
 	extra_params => [ '-v', 'VERBOSITY=verbose' ]);
 like($err, qr/55000: (consumer group "g5"|topic "t5") has tables of an older version of pgmq_c/,
 	'v5new: so does a read of the old group');
+# calls that run no kept statement: before, a send and a delete succeeded
+# into tables no read could use, and purge_queue failed with 42P01
+foreach my $call (q{SELECT pgmq_c.send('q5', '{"v": 8}')},
+	q{SELECT pgmq_c.send('t5', '{"v": 8}')},
+	q{SELECT pgmq_c.delete('q5', 1)},
+	q{SELECT pgmq_c.purge_queue('q5')})
+{
+	($ret, $out, $err) = $node->psql('v5new', $call,
+		extra_params => [ '-v', 'VERBOSITY=verbose' ]);
+	like($err, qr/55000: (queue "q5"|topic "t5") has tables of an older version of pgmq_c/,
+		"v5new: $call says so too");
+}
+is(sql(q{SELECT count(*) FROM pgmq_c.q_1}, 'v5new'), '1',
+	'v5new: and the old queue keeps its one message');
 sql('CREATE DATABASE v5old');
 sql(q{CREATE EXTENSION pgmq_c VERSION '0.5.0'}, 'v5old');
 IPC::Run::run([ 'pg_restore', '-d', $node->connstr('v5old'), $v5file ], '>', \$dlout, '2>', \$dlerr);

@@ -15,8 +15,9 @@
 #   open transaction that sent the same key.
 #
 # Once the transaction ends, the worker does what it left: the dead letter
-# reaches its dead-letter queue.  A transaction that holds many queues does
-# not add up the waits: the pass leaves a queue whose lock is held at once.
+# reaches its dead-letter queue.  A transaction that holds many queues (or
+# a dead-letter queue many name, or queues with notifications on) does not
+# add up the waits: the worker leaves a queue whose lock is held at once.
 use strict;
 use warnings FATAL => 'all';
 use PostgreSQL::Test::Utils;
@@ -121,6 +122,67 @@ ok(notified_within(4, 'twenty held, again'), 'and again');
 $node->safe_psql('postgres', q{SELECT pg_terminate_backend(pid)
   FROM pg_stat_activity WHERE application_name = 'many_holder'});
 finish_session($holder);
+
+#
+# 4. A dead-letter queue held.  The pass looks at the dead-letter queue's
+#    primary key (bb6b8d8) for every queue that names it, before anything
+#    is known to be dead: that look waited lock_timeout, 1 s for each of
+#    20 empty queues (a notification 11 s late).  It now takes the
+#    dead-letter queue's lock only when it is free.
+#
+sql(q{SELECT pgmq_c.create_queue('held_dlq');
+SELECT count(pgmq_c.create_queue('dq_' || i, max_deliveries => 3,
+                                 dead_letter_queue => 'held_dlq'))
+  FROM generate_series(1, 20) i});
+$holder = start_psql($node, app => 'dlq_holder',
+	sql => [ 'BEGIN', q{SELECT pgmq_c.purge_queue('held_dlq')},
+		'SELECT pg_sleep(60)', 'COMMIT' ]);
+ok( $node->poll_query_until('postgres', q{
+SELECT count(*) = 1 FROM pg_stat_activity
+ WHERE application_name = 'dlq_holder' AND query LIKE '%pg_sleep%'}),
+	'a transaction that purged the dead-letter queue of 20 queues stays open');
+sleep 3;						# passes meet the queues
+ok(notified_within(4, 'dead-letter queue held'),
+	'while it is open, a send to another queue is notified within 4 s');
+ok(notified_within(4, 'dead-letter queue held, again'), 'and again');
+$node->safe_psql('postgres', q{SELECT pg_terminate_backend(pid)
+  FROM pg_stat_activity WHERE application_name = 'dlq_holder'});
+finish_session($holder);
+
+#
+# 5. Queues with notifications on, held.  The notification step locked
+#    each queue whose delayed message came due, waiting lock_timeout for
+#    each held one (20: 20 s before the others' notifications), and then
+#    left that queue out until the worker's settings were read again: its
+#    messages, due meanwhile, were never notified.  It now leaves a held
+#    queue for a look a second later.
+#
+sql(q{SELECT count(pgmq_c.create_queue('nq_' || i)) FROM generate_series(1, 20) i;
+SELECT count(pgmq_c.enable_notify('nq_' || i, '0')) FROM generate_series(1, 20) i});
+sql(q{SELECT count(pgmq_c.send('nq_' || i, '{"late": true}', delay => '4 s'))
+  FROM generate_series(1, 20) i});
+$holder = start_psql($node, app => 'notify_holder',
+	sql => [ 'BEGIN',
+		q{SELECT count(pgmq_c.purge_queue('nq_' || i)) FROM generate_series(1, 20) i},
+		'SELECT pg_sleep(60)', 'COMMIT' ]);
+ok( $node->poll_query_until('postgres', q{
+SELECT count(*) = 1 FROM pg_stat_activity
+ WHERE application_name = 'notify_holder' AND query LIKE '%pg_sleep%'}),
+	'a transaction that purged 20 queues with notifications on stays open');
+sleep 5;						# their delayed messages come due meanwhile
+ok(notified_within(4, 'notify queues held'),
+	'while it is open, a send to another queue is notified within 4 s');
+ok(notified_within(4, 'notify queues held, again'), 'and again');
+# the purge rolls back: the 20 delayed messages are there, and due
+$node->safe_psql('postgres', q{SELECT pg_terminate_backend(pid)
+  FROM pg_stat_activity WHERE application_name = 'notify_holder'});
+finish_session($holder);
+is(sql(q{SELECT sum(visible_length) FROM pgmq_c.metrics_all() WHERE queue_name LIKE 'nq\_%'}),
+	'20', 'the purge rolled back: 20 messages are visible');
+my @late;
+collect_notes($listener, \@late, 8, 1, 'nq_20');
+ok((grep { $_->[1] eq 'nq_20' } @late) >= 1,
+	'the due message of a queue held back then is notified once it is free');
 
 $listener->quit;
 $node->stop;
