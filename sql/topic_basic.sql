@@ -463,3 +463,23 @@ SET default_transaction_isolation = serializable;
 SELECT count(*) AS next_read FROM pgmq_c.read_group('rr_t', 'g', '1 hour', 10);
 RESET default_transaction_isolation;
 SELECT pgmq_c.drop_topic('rr_t');
+
+-- A reader in a transaction block whose claim comes back short waits for
+-- the worker's fill and claims again, past what its first claim took: with
+-- a lease shorter than that wait, the second claim took the first one's
+-- messages again, and the call returned a message twice, counting two
+-- deliveries (review h30).
+SELECT pgmq_c.create_topic('twice_t');
+SELECT pgmq_c.create_group('twice_t', 'g', start_at => 'earliest');
+SELECT pgmq_c.send('twice_t', '{"n": 1}') AS first_id \gset
+SELECT msg_id = :first_id AS first, read_ct FROM pgmq_c.read_group('twice_t', 'g', '0', 10);
+SELECT pgmq_c.send('twice_t', '{"n": 2}') > :first_id AS second_sent;
+BEGIN;
+CREATE TEMP TABLE twice_got AS
+  SELECT msg_id, read_ct FROM pgmq_c.read_group('twice_t', 'g', '0', 10);
+COMMIT;
+SELECT count(*) FILTER (WHERE msg_id = :first_id) AS first_returned,
+       max(read_ct) FILTER (WHERE msg_id = :first_id) AS its_read_ct
+  FROM twice_got;
+DROP TABLE twice_got;
+SELECT pgmq_c.drop_topic('twice_t');

@@ -62,14 +62,16 @@ direct_claim_group(PgmqcQueue *topic, PgmqcGroup *group, int32 qty,
 }
 
 /*
- * Claim up to qty of the messages already in the group's table (from past
- * a leased head, for a while, when one was found: common/claiming.c);
+ * Claim up to qty of the messages already in the group's table, from msg_id
+ * floor on (from past a leased head, for a while, when one was found:
+ * common/claiming.c);
  * under a retry policy, move the dead messages the claim came across (and look
  * again when they, or messages now waiting for their backoff, took the
  * places of all the others).
  */
 static int
-claim_group(PgmqcQueue *topic, PgmqcGroup *group, int32 qty, Interval *vt)
+claim_group(PgmqcQueue *topic, PgmqcGroup *group, int32 qty, Interval *vt,
+			int64 floor)
 {
 	Datum		args[7];
 	char		nulls[7] = {' ', ' ', ' ', ' ', ' ', ' ', ' '};
@@ -85,7 +87,7 @@ claim_group(PgmqcQueue *topic, PgmqcGroup *group, int32 qty, Interval *vt)
 
 		/* past a leased head, as a queue's claim (common/claiming.c) */
 		start = pgmqc_claim_skip_start(&group->cache, topic->queue_id,
-									   pgmqc_group_watermark(group),
+									   Max(pgmqc_group_watermark(group), floor),
 									   &skipping_head);
 		args[0] = Int32GetDatum(qty);
 		args[1] = IntervalPGetDatum(vt);
@@ -148,6 +150,24 @@ claim_group(PgmqcQueue *topic, PgmqcGroup *group, int32 qty, Interval *vt)
 	return n;
 }
 
+/* The highest msg_id of the n claimed rows in SPI_tuptable (0: none). */
+static int64
+last_claimed(int n)
+{
+	int64		last = 0;
+	int			i;
+
+	for (i = 0; i < n; i++)
+	{
+		bool		isnull;
+		int64		msg_id = pgmqc_column_int64(i, MESSAGE_COL_MSG_ID, &isnull);
+
+		if (!isnull && msg_id > last)
+			last = msg_id;
+	}
+	return last;
+}
+
 /*
  * Having claimed n messages (in SPI_tuptable), ask the worker for the next
  * fill once the claims reach the middle of the last one (group_fill.c), so
@@ -159,20 +179,9 @@ claim_group(PgmqcQueue *topic, PgmqcGroup *group, int32 qty, Interval *vt)
 static void
 refill_ahead(PgmqcQueue *topic, PgmqcGroup *group, int n)
 {
-	int64		last = 0;
-	int			i;
-
 	if (pgmqc_shared == NULL || n == 0)
 		return;
-	for (i = 0; i < n; i++)
-	{
-		bool		isnull;
-		int64		msg_id = pgmqc_column_int64(i, MESSAGE_COL_MSG_ID, &isnull);
-
-		if (!isnull && msg_id > last)
-			last = msg_id;
-	}
-	pgmqc_refill_if_due(topic->queue_id, group->group_id, last);
+	pgmqc_refill_if_due(topic->queue_id, group->group_id, last_claimed(n));
 }
 
 /*
@@ -265,7 +274,7 @@ pgmqc_group_claim_or_wait(const char *topic_name, const char *group_name,
 		tables[0] = tables[1] = NULL;
 		counts[0] = counts[1] = 0;
 
-		n = claim_group(topic, group, qty, vt);
+		n = claim_group(topic, group, qty, vt, 0);
 		pgmqc_wake_taken();
 		refill_ahead(topic, group, n);
 		tables[0] = SPI_tuptable;
@@ -278,11 +287,18 @@ pgmqc_group_claim_or_wait(const char *topic_name, const char *group_name,
 			filled = pgmqc_group_fill(topic, group, qty - n, vt, false, &added);
 			if (filled == PGMQC_FILL_ASKED)
 			{
-				/* the worker's commit wakes us; then claim what it added */
+				/*
+				 * The worker's commit wakes us; then claim what it added:
+				 * past what the first claim took, whose leases may have ended
+				 * meanwhile (a lease shorter than the wait), so that no
+				 * message is claimed twice in one call.
+				 */
+				int64		floor = n > 0 ? last_claimed(n) + 1 : 0;
+
 				pgmqc_sleep(topic->queue_id, before_fill,
 							TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
 														FILL_WAIT_MS), false);
-				counts[1] = claim_group(topic, group, qty - n, vt);
+				counts[1] = claim_group(topic, group, qty - n, vt, floor);
 				pgmqc_wake_taken();
 				refill_ahead(topic, group, counts[1]);
 				tables[1] = SPI_tuptable;
@@ -304,7 +320,7 @@ pgmqc_group_claim_or_wait(const char *topic_name, const char *group_name,
 				pgmqc_sleep(topic->queue_id, before_fill,
 							TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
 														FILL_BUSY_WAIT_MS), false);
-				counts[1] = claim_group(topic, group, qty, vt);
+				counts[1] = claim_group(topic, group, qty, vt, 0);
 				pgmqc_wake_taken();
 				tables[1] = SPI_tuptable;
 				n += counts[1];
