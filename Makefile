@@ -26,7 +26,7 @@ REGRESS = upgrade setup api queue_basic queue_read queue_ack queue_delay queue_t
 	retries_queue retries_group redrive_keys ordering dedup durability compat router plans cached_objects security_access security_exploit cleanup
 REGRESS_OPTS = --inputdir=.
 
-ISOLATION = send_uncommitted read_rollback delayed_in_block backoff_in_block skip_locked stale_receipt topic_groups admin_lock_order \
+ISOLATION = send_uncommitted read_rollback delayed_in_block backoff_in_block skip_locked stale_receipt topic_groups admin_lock_order partition_lock \
 	access_cache dropped_while_waiting ordering_heads ordering_send_order dedup_concurrent dedup_serializable \
 	watermark_writer ack_lock_order claim_front lease_end_wake retention_wake dead_letter_keys
 ISOLATION_OPTS = --inputdir=.

@@ -1993,12 +1993,6 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		"ORDER BY n",
 		1, {INT4OID}
 	},
-	[STMT_PARTITION_LOCK] = {
-		RUN_ONCE,
-		"SELECT pg_catalog.pg_advisory_xact_lock("
-		CppAsString2(PGMQC_PARTITION_LOCK_CLASS) ", {queue_id})",
-		0, {InvalidOid}
-	},
 	/* made first, then attached: SHARE UPDATE EXCLUSIVE on the log only */
 	[STMT_PARTITION_CREATE] = {
 		RUN_ONCE,

@@ -255,7 +255,6 @@ typedef enum PgmqcStatement
 	/* partitions of a topic's log (RUN_ONCE) */
 	STMT_PARTITION_RANGE,
 	STMT_PARTITION_NUMBERS,
-	STMT_PARTITION_LOCK,
 	STMT_PARTITION_CREATE,
 	STMT_PARTITION_CREATE_UNLOGGED,
 	STMT_PARTITION_SET_UNLOGGED,
@@ -539,8 +538,9 @@ typedef enum PgmqcStatement
 
 /* ---- topic: begin ---- */
 /*
- * Advisory lock class of partition creation (STMT_PARTITION_LOCK), with the
- * topic id as second key: 0x70676d71, 'pgmq' in ASCII.
+ * First key of the lock that serializes partition creation
+ * (pgmqc_lock_partitions), with the topic id as second key: 0x70676d71,
+ * 'pgmq' in ASCII.
  */
 #define PGMQC_PARTITION_LOCK_CLASS	1885826417
 

@@ -9,8 +9,9 @@
  * Partitions are made ahead of the senders (send_support.c, by the sender
  * itself when there is no worker) and by maintenance (maintenance.c), and
  * dropped by retention (maintenance.c).  Two sessions making the same
- * partition are serialized by a transaction-scoped advisory lock of class
- * PGMQC_PARTITION_LOCK_CLASS keyed by the topic id.
+ * partition are serialized by a transaction-scoped lock of the advisory
+ * kind keyed by PGMQC_PARTITION_LOCK_CLASS and the topic id, in a lock
+ * space of pgmq_c's own (pgmqc_lock_partitions).
  *
  * Copyright (c) 2026, pgmq_c developers
  *
@@ -30,6 +31,8 @@
 #include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
+#include "miscadmin.h"
+#include "storage/lmgr.h"
 #include "utils/lsyscache.h"
 #include "utils/syscache.h"
 #include "utils/inval.h"
@@ -154,6 +157,30 @@ pgmqc_partition_range(int32 topic_id, int64 *lowest, int64 *highest)
 }
 
 /*
+ * The lock tag's last field, which tells lock kinds apart: SQL's advisory
+ * locks use 1 and 2, so that no role can take or hold this lock from SQL
+ * (until session 49 it was pg_advisory_xact_lock's, and any role that
+ * could connect held a topic's sends up by taking it: the topic id is in
+ * its tables' names).  The deduplication locks use 0x7071.
+ */
+#define PARTITION_LOCK_SPACE	0x7072
+
+/*
+ * Take the lock that keeps a topic's partitions from being made by anyone
+ * else until this transaction ends; waits for it as for a table's lock
+ * (lock_timeout and cancels apply).
+ */
+void
+pgmqc_lock_partitions(int32 topic_id)
+{
+	LOCKTAG		tag;
+
+	SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, PGMQC_PARTITION_LOCK_CLASS,
+						 (uint32) topic_id, PARTITION_LOCK_SPACE);
+	(void) LockAcquire(&tag, ExclusiveLock, false, false);
+}
+
+/*
  * Make partition partno of a topic's log unless it exists.  The table is
  * made first and then attached, which takes only SHARE UPDATE EXCLUSIVE on
  * the log: sends and reads go on.  It is unlogged when unlogged is 1, logged
@@ -169,12 +196,12 @@ make_partition(int32 topic_id, int64 partition_size, int64 partno, int unlogged)
 
 	if (pgmqc_partition_exists(topic_id, partno))
 		return;
-	pgmqc_run_once(STMT_PARTITION_LOCK, &target, NULL, NULL, SPI_OK_SELECT);
+	pgmqc_lock_partitions(topic_id);
 
 	/*
-	 * An advisory lock, unlike a relation's, does not read the catalog
-	 * invalidations: a partition another session made while this one waited
-	 * would be unknown to the catalog caches, and made twice (42P07).
+	 * A lock of the advisory kind, unlike a relation's, does not read the
+	 * catalog invalidations: a partition another session made while this one
+	 * waited would be unknown to the catalog caches, and made twice (42P07).
 	 */
 	AcceptInvalidationMessages();
 	CommandCounterIncrement();

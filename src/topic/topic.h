@@ -37,6 +37,7 @@
 extern int64 pgmqc_topic_settled_through(PgmqcQueue *topic, bool wait);
 
 /* partitions.c */
+extern void pgmqc_lock_partitions(int32 topic_id);
 extern bool pgmqc_partition_exists(int32 topic_id, int64 partno);
 extern bool pgmqc_partition_range(int32 topic_id, int64 *lowest, int64 *highest);
 extern int64 *pgmqc_partition_numbers(int32 topic_id, int *count);

@@ -232,7 +232,7 @@ pgmqc_topic_set_durability(int32 topic_id, bool unlogged)
 	 */
 	relids = durability_tables(topic_id, &nrelids);
 	pgmqc_lock_relations(relids, nrelids, AccessExclusiveLock);
-	pgmqc_run_once(STMT_PARTITION_LOCK, &target, NULL, NULL, SPI_OK_SELECT);
+	pgmqc_lock_partitions(topic_id);
 	/* see the partitions made while this one waited (partitions.c) */
 	AcceptInvalidationMessages();
 	CommandCounterIncrement();
