@@ -483,3 +483,29 @@ SELECT count(*) FILTER (WHERE msg_id = :first_id) AS first_returned,
   FROM twice_got;
 DROP TABLE twice_got;
 SELECT pgmq_c.drop_topic('twice_t');
+
+-- Rotation closes a partition that holds only its first msg_id, as any
+-- other: a quiet topic whose last message was the first of a partition
+-- kept it past its retention for good (review h28).  msg_ids 1 to 1,000
+-- with partitions of 1,000: partition 1 holds msg_id 1,000 only.  Waited
+-- for up to 20 s.
+SELECT pgmq_c.create_topic('rot_first', retention => '1 second', partition_size => 1000);
+SELECT format('pgmq_c.t_%s', topic_id) AS rf_log FROM pgmq_c.list_topics() WHERE topic_name = 'rot_first' \gset
+SELECT count(*) AS sent, max(id) AS last_id
+  FROM pgmq_c.send_batch('rot_first', array_fill('{"n": 1}'::jsonb, ARRAY[1000])) id;
+DO $$
+DECLARE
+	left_over bigint;
+BEGIN
+	FOR i IN 1..100 LOOP
+		PERFORM pg_sleep(0.2);
+		PERFORM pgmq_c.maintain_topics();
+		COMMIT;
+		EXECUTE format('SELECT count(*) FROM pgmq_c.t_%s',
+					   (SELECT topic_id FROM pgmq_c.list_topics() WHERE topic_name = 'rot_first'))
+		   INTO left_over;
+		EXIT WHEN left_over = 0;
+	END LOOP;
+END $$;
+SELECT count(*) AS retained FROM :rf_log;
+SELECT pgmq_c.drop_topic('rot_first');

@@ -132,8 +132,14 @@ rotate(TopicInfo *t, TimestampTz now)
 	TimestampTz first_at;
 	Datum		new_last;
 
-	if (last < current * t->partition_size + 1 || last >= next_start - 1)
-		return;					/* empty, or full anyway */
+	/*
+	 * Empty (msg_ids start at 1: only partition 0 can be), or full anyway.  A
+	 * partition that holds its first msg_id only is neither: until session 49
+	 * it was taken as empty, and a quiet topic whose last message had that
+	 * msg_id kept it past its retention for good.
+	 */
+	if (last < Max(current * t->partition_size, 1) || last >= next_start - 1)
+		return;
 	first_at = partition_enqueued_at(t, current, false, &isnull);
 	if (isnull)
 		return;
@@ -360,7 +366,14 @@ static bool
 step_topic(TopicInfo *t, int64 unused1, int64 unused2, TimestampTz now)
 {
 	int64		last = topic_last_id(t);
-	int64		current = last / t->partition_size;
+
+	/*
+	 * The partition the next msg_id goes to: a partition filled to its last
+	 * msg_id, or closed by rotation (which moves the sequence there), is
+	 * behind it.  Until session 49 it was the last msg_id's, and a quiet
+	 * topic kept its last messages past its retention for good.
+	 */
+	int64		current = (last + 1) / t->partition_size;
 	int64	   *numbers;
 	int			count;
 	int			i;
