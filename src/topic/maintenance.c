@@ -27,6 +27,11 @@
  * acknowledge as missed.  The locks are taken with a short lock_timeout
  * (MAINTENANCE_LOCK_TIMEOUT), in a subtransaction per partition: when
  * readers or senders hold them, the partition waits for the next round.
+ * A round waits that long MAINTENANCE_LOCK_WAITS times at most, and then
+ * 1 ms: transactions left open on many topics (a role's own) would
+ * otherwise cost the worker's round, which comes before its timers, 200 ms
+ * a topic.  Each round starts at another topic, so that every topic has
+ * its turn at the longer waits.
  *
  * Maintenance works from the topics' ids, as pgmq_c.queues lists them, not
  * through the object cache: a topic whose tables are damaged fails alone,
@@ -59,6 +64,13 @@
 
 /* how long a maintenance step queues for a lock before it gives up */
 #define MAINTENANCE_LOCK_TIMEOUT	"200ms"
+
+/* lock waits that ran out a round takes before the others wait 1 ms */
+#define MAINTENANCE_LOCK_WAITS		3
+#define MAINTENANCE_LOCK_TIMEOUT_SHORT	"1ms"
+
+/* what is left of this round's MAINTENANCE_LOCK_WAITS */
+static int	lock_waits_left = MAINTENANCE_LOCK_WAITS;
 
 /* rotation: the current partition is closed at this fraction of retention */
 #define ROTATION_RETENTION_DIVISOR	10.0
@@ -332,7 +344,9 @@ run_maintenance_call(void *arg)
 	MaintenanceCall *call = (MaintenanceCall *) arg;
 
 	/* do not queue for long behind the topic's readers and senders */
-	int			save_nestlevel = pgmqc_lock_timeout_begin(MAINTENANCE_LOCK_TIMEOUT);
+	int			save_nestlevel =
+	pgmqc_lock_timeout_begin(lock_waits_left > 0 ? MAINTENANCE_LOCK_TIMEOUT :
+							 MAINTENANCE_LOCK_TIMEOUT_SHORT);
 
 	call->result = call->fn(call->t, call->a, call->b, call->now);
 	pgmqc_lock_timeout_end(save_nestlevel);
@@ -352,6 +366,8 @@ in_subtransaction(MaintenanceStep fn, TopicInfo *t, int64 a, int64 b,
 
 	if (edata == NULL)
 		return call.result;
+	if (edata->sqlerrcode == ERRCODE_LOCK_NOT_AVAILABLE && lock_waits_left > 0)
+		lock_waits_left--;
 	report_topic_error(t, edata);
 	FreeErrorData(edata);
 	return false;
@@ -413,9 +429,11 @@ step_topic(TopicInfo *t, int64 unused1, int64 unused2, TimestampTz now)
 int64
 pgmqc_maintain_topics_internal(void)
 {
+	static uint64 round_count = 0;
 	TopicInfo  *topics;
 	uint64		ntopics;
 	uint64		i;
+	uint64		first;
 	int64		dropped = 0;
 	TimestampTz now = GetCurrentTimestamp();
 
@@ -440,13 +458,17 @@ pgmqc_maintain_topics_internal(void)
 															  &isnull));
 	}
 
+	lock_waits_left = MAINTENANCE_LOCK_WAITS;
+	first = ntopics > 0 ? round_count++ % ntopics : 0;
 	for (i = 0; i < ntopics; i++)
 	{
+		TopicInfo  *t = &topics[(first + i) % ntopics];
+
 		CHECK_FOR_INTERRUPTS();
-		if (in_subtransaction(step_topic, &topics[i], 0, 0, now))
-			dropped += topics[i].dropped;
+		if (in_subtransaction(step_topic, t, 0, 0, now))
+			dropped += t->dropped;
 		else
-			topics[i].failed = true;
+			t->failed = true;
 	}
 
 	/*
@@ -455,9 +477,11 @@ pgmqc_maintain_topics_internal(void)
 	 */
 	for (i = 0; i < ntopics; i++)
 	{
+		TopicInfo  *t = &topics[(first + i) % ntopics];
+
 		CHECK_FOR_INTERRUPTS();
-		if (!topics[i].failed)
-			(void) in_subtransaction(step_rotate, &topics[i], 0, 0, now);
+		if (!t->failed)
+			(void) in_subtransaction(step_rotate, t, 0, 0, now);
 	}
 	return dropped;
 }

@@ -22,6 +22,7 @@ use strict;
 use warnings FATAL => 'all';
 use PostgreSQL::Test::Utils;
 use Test::More;
+use Time::HiRes qw(gettimeofday tv_interval);
 use FindBin;
 use lib $FindBin::RealBin;
 use PgmqcTest;
@@ -183,6 +184,43 @@ my @late;
 collect_notes($listener, \@late, 8, 1, 'nq_20');
 ok((grep { $_->[1] eq 'nq_20' } @late) >= 1,
 	'the due message of a queue held back then is notified once it is free');
+
+#
+# 6. Topics held.  Retention drops a partition past it under a lock of the
+#    topic's log that any transaction which read the topic holds until it
+#    ends; maintenance waited 200 ms for each such topic (and as long for
+#    its rotation), every round, before the worker's timers: 20 held
+#    topics cost 8 s a round.  A round now waits that long three times at
+#    most, then 1 ms.  Timed through maintain_topics(), which runs the same
+#    round.
+#
+sql(q{SELECT count(pgmq_c.create_topic('mt_' || i, retention => '1 second',
+                                       partition_size => 1000))
+  FROM generate_series(1, 20) i});
+sql(q{SELECT count(*) FROM generate_series(1, 20) i,
+  LATERAL pgmq_c.send_batch('mt_' || i, array_fill('{"m": 1}'::jsonb, ARRAY[1001]))});
+$holder = start_psql($node, app => 'topic_holder',
+	sql => [ 'BEGIN',
+		q{SELECT count(pgmq_c.metrics('mt_' || i)) FROM generate_series(1, 20) i},
+		'SELECT pg_sleep(60)', 'COMMIT' ]);
+ok( $node->poll_query_until('postgres', q{
+SELECT count(*) = 1 FROM pg_stat_activity
+ WHERE application_name = 'topic_holder' AND query LIKE '%pg_sleep%'}),
+	'a transaction that read 20 topics stays open');
+sleep 2;						# partition 0 of each is past its retention
+my $t0 = [gettimeofday];
+is(sql(q{SELECT pgmq_c.maintain_topics()}), '0',
+	'maintenance drops no partition of the held topics');
+my $took = tv_interval($t0);
+ok($took < 3, "and its round takes under 3 s, not 200 ms a topic (took $took s)");
+$node->safe_psql('postgres', q{SELECT pg_terminate_backend(pid)
+  FROM pg_stat_activity WHERE application_name = 'topic_holder'});
+finish_session($holder);
+ok( $node->poll_query_until('postgres', q{
+SELECT pgmq_c.maintain_topics() >= 0 AND
+       (SELECT count(*) FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+         WHERE c.relname ~ '^t_[0-9]+_p0$' AND c.relnamespace = 'pgmq_c'::regnamespace) = 0}),
+	'once it ends, partition 0 of every topic is dropped');
 
 $listener->quit;
 $node->stop;
