@@ -23,11 +23,16 @@
  * A slot has room for PGMQC_SLOT_SENDERS (32) entries.  An entry is freed
  * when its transaction commits or aborts; a prepared transaction keeps its
  * entry until a later sender finds it older than the oldest running
- * transaction.  When a slot is full, the sender records its XID as the
- * slot's overflow instead, with its queue (or "several queues" once
- * senders of two overflowed), and the readers of that queue (of every
- * queue of the slot, for several) fall back to waiting for all older
- * transactions until the overflow is behind them.  Without the preload
+ * transaction.  When a slot is full, the sender takes the entry of a
+ * queue that holds at least two more entries than its own (or of the
+ * queue that overflowed already), else records its own XID as the slot's
+ * overflow; the sender that lost its entry, or went unrecorded, is noted
+ * as the slot's overflow with its queue (or "several queues" once senders
+ * of two overflowed), and the readers of that queue (of every queue of the
+ * slot, for several) fall back to waiting for all older transactions until
+ * the overflow is behind them.  So one queue's many open senders (a role's
+ * own queue, found to share the slot of another's topic) make that queue's
+ * readers wait, not every queue's of the slot.  Without the preload
  * there are no slots, and the fallback is all there is.
  *
  * Shared memory starts empty at every server start, but a prepared
@@ -82,6 +87,81 @@ sender_of(const PgmqcSender *e, int32 queue_id)
 }
 
 /*
+ * Note under senders_lock that a sender (xid) to the queue or topic
+ * queue_id of database went unrecorded in the slot: its readers then wait
+ * for all older transactions until it is behind them ("several queues"
+ * once two queues' senders went unrecorded).
+ */
+static void
+note_overflow(PgmqcSlot *slot, Oid database, int32 queue_id, TransactionId xid)
+{
+	if (!TransactionIdIsValid(slot->overflow_xid))
+	{
+		slot->overflow_database = database;
+		slot->overflow_queue_id = queue_id;
+	}
+	else if (slot->overflow_database != database ||
+			 slot->overflow_queue_id != queue_id)
+		slot->overflow_queue_id = PGMQC_OVERFLOW_MIXED;
+	if (!TransactionIdIsValid(slot->overflow_xid) ||
+		TransactionIdPrecedes(slot->overflow_xid, xid))
+		slot->overflow_xid = xid;
+}
+
+/*
+ * A full slot (its entries as seen): whose entry should a sender to the
+ * queue or topic topic_id take?  That of the queue already overflowed
+ * (overflow_queue_id; 0: none), if it is another and has entries (the
+ * overflow stays one queue's); else
+ * one of the queue with the most entries, when it has at least two more
+ * than topic_id, so that one role's open transactions on a queue (any
+ * role may send to its own queues, and find one that shares the slot of
+ * another's topic) cannot make every other queue of the slot wait for all
+ * older transactions.  database 0 (InvalidOid): none, the sender goes
+ * unrecorded itself.  Entries older than oldest are free and not counted.
+ */
+static PgmqcSender
+queue_to_evict(const PgmqcSender *seen, int32 topic_id, TransactionId oldest,
+			   Oid overflow_database, int32 overflow_queue_id)
+{
+	PgmqcSender hog = {InvalidTransactionId, InvalidOid, 0, 0};
+	int			counts[PGMQC_SLOT_SENDERS];
+	int			mine_count = 0;
+	int			best = -1;
+	int			i;
+	int			j;
+
+	for (i = 0; i < PGMQC_SLOT_SENDERS; i++)
+	{
+		counts[i] = 0;
+		if (!TransactionIdIsValid(seen[i].xid) ||
+			(TransactionIdIsValid(oldest) && TransactionIdPrecedes(seen[i].xid, oldest)))
+			continue;
+		if (sender_of(&seen[i], topic_id))
+		{
+			mine_count++;
+			continue;
+		}
+		if (overflow_queue_id != 0 && overflow_queue_id != PGMQC_OVERFLOW_MIXED &&
+			seen[i].database == overflow_database &&
+			seen[i].queue_id == overflow_queue_id)
+			return seen[i];
+		for (j = 0; j < PGMQC_SLOT_SENDERS; j++)
+		{
+			if (TransactionIdIsValid(seen[j].xid) &&
+				seen[j].database == seen[i].database &&
+				seen[j].queue_id == seen[i].queue_id)
+				counts[i]++;
+		}
+		if (best < 0 || counts[i] > counts[best])
+			best = i;
+	}
+	if (best >= 0 && counts[best] >= mine_count + 2)
+		hog = seen[best];
+	return hog;
+}
+
+/*
  * Record the current transaction as a sender to the queue or topic
  * topic_id.  Call before drawing a msg_id.
  */
@@ -90,6 +170,10 @@ pgmqc_sender_register(int32 topic_id)
 {
 	TransactionId xid = GetTopTransactionId();
 	TransactionId oldest = InvalidTransactionId;
+	PgmqcSender seen[PGMQC_SLOT_SENDERS];
+	PgmqcSender hog = {InvalidTransactionId, InvalidOid, 0, 0};
+	Oid			overflow_database = InvalidOid;
+	int32		overflow_queue_id = 0;
 	PgmqcSlot  *slot;
 	int			attempt;
 	int			i;
@@ -108,6 +192,7 @@ pgmqc_sender_register(int32 topic_id)
 	{
 		bool		done = false;
 		int			free_entry = -1;
+		int			evict = -1;
 
 		SpinLockAcquire(&slot->senders_lock);
 		for (i = 0; i < PGMQC_SLOT_SENDERS; i++)
@@ -123,6 +208,9 @@ pgmqc_sender_register(int32 topic_id)
 				(!TransactionIdIsValid(e->xid) ||
 				 (TransactionIdIsValid(oldest) && TransactionIdPrecedes(e->xid, oldest))))
 				free_entry = i;
+			if (evict < 0 && attempt == 1 && TransactionIdIsValid(e->xid) &&
+				e->database == hog.database && e->queue_id == hog.queue_id)
+				evict = i;
 		}
 		if (!done && free_entry >= 0)
 		{
@@ -132,27 +220,42 @@ pgmqc_sender_register(int32 topic_id)
 			slot->senders[free_entry].first_id = 0;
 			done = true;
 		}
+		else if (!done && attempt == 1 && evict >= 0)
+		{
+			/*
+			 * Full, with more entries of another queue than of ours: that
+			 * queue's sender goes unrecorded instead of ours, and its readers
+			 * wait for all older transactions until it is behind.
+			 */
+			PgmqcSender *e = &slot->senders[evict];
+
+			note_overflow(slot, e->database, e->queue_id, e->xid);
+			e->xid = xid;
+			e->database = MyDatabaseId;
+			e->queue_id = topic_id;
+			e->first_id = 0;
+			done = true;
+		}
 		else if (!done && attempt == 1)
 		{
 			/* full: readers of the queue wait for all older transactions */
-			if (!TransactionIdIsValid(slot->overflow_xid))
-			{
-				slot->overflow_database = MyDatabaseId;
-				slot->overflow_queue_id = topic_id;
-			}
-			else if (slot->overflow_database != MyDatabaseId ||
-					 slot->overflow_queue_id != topic_id)
-				slot->overflow_queue_id = PGMQC_OVERFLOW_MIXED;
-			if (!TransactionIdIsValid(slot->overflow_xid) ||
-				TransactionIdPrecedes(slot->overflow_xid, xid))
-				slot->overflow_xid = xid;
+			note_overflow(slot, MyDatabaseId, topic_id, xid);
 			done = true;
+		}
+		else if (!done)
+		{
+			memcpy(seen, slot->senders, sizeof(seen));
+			overflow_database = slot->overflow_database;
+			overflow_queue_id = TransactionIdIsValid(slot->overflow_xid) ?
+				slot->overflow_queue_id : 0;
 		}
 		SpinLockRelease(&slot->senders_lock);
 		if (done)
 			break;
 		/* outside the spinlock: this takes ProcArrayLock */
 		oldest = GetOldestActiveTransactionId();
+		hog = queue_to_evict(seen, topic_id, oldest, overflow_database,
+							 overflow_queue_id);
 	}
 
 	if (nmine < MAX_MINE)

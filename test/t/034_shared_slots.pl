@@ -104,5 +104,35 @@ sql(q{SELECT pg_terminate_backend(pid) FROM pg_stat_activity
  WHERE application_name = 'other_sender'});
 finish_session($holder);
 
+#
+# A slot records 32 senders.  Before session 49, 33 open transactions that
+# sent to the other queue filled it: the topic's next send went
+# unrecorded, the slot's overflow then covered "several queues", and the
+# group waited for every older transaction, the other queue's 33
+# included, as long as they stayed open (review h28).  Now the send takes
+# an entry of the queue with the most of them, and only that queue's
+# readers wait.
+#
+my @hogs = map {
+	start_session($node, "slot_hog_$_", 'BEGIN',
+		"SELECT pgmq_c.send('$other', '{}')", 'SELECT pg_sleep(60)', 'COMMIT')
+} 1 .. 33;
+ok( $node->poll_query_until('postgres', q{
+SELECT count(*) = 33 FROM pg_stat_activity
+ WHERE application_name LIKE 'slot\_hog\_%' AND query LIKE '%pg_sleep%'}),
+	"33 transactions that sent to $other stay open");
+$v = sql(q{SELECT pgmq_c.send('vt', '{"v": 2}')});
+my $got = '';
+my $t0 = [gettimeofday];
+while ($got eq '' && tv_interval($t0) < 15)
+{
+	$got = sql(q{SELECT string_agg(msg_id::text, ',') FROM pgmq_c.read_group('vt', 'g', '1 hour', 10)});
+	usleep(200_000) if $got eq '';
+}
+is($got, $v, "the group reads the topic's next message meanwhile (within 15 s)");
+sql(q{SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+ WHERE application_name LIKE 'slot\_hog\_%'});
+finish_session($_) foreach @hogs;
+
 $node->stop;
 done_testing();
