@@ -57,22 +57,38 @@ sub notified_within
 
 ok(notified_within(10, 'before'), 'a send to vq is notified');
 
+# A client of the node, known as $app, that runs $sql in a transaction it
+# keeps open for $secs seconds; returned once it sleeps (one test).
+sub hold
+{
+	my ($app, $secs, $sql, $what) = @_;
+	my $h = start_psql($node, app => $app,
+		sql => [ 'BEGIN', $sql, "SELECT pg_sleep($secs)", 'COMMIT' ]);
+	ok( $node->poll_query_until('postgres', qq{
+SELECT count(*) = 1 FROM pg_stat_activity
+ WHERE application_name = '$app' AND query LIKE '%pg_sleep%'}), $what);
+	return $h;
+}
+
+# End hold()'s client $h, known as $app: its transaction rolls back.
+sub release
+{
+	my ($app, $h) = @_;
+	$node->safe_psql('postgres', qq{SELECT pg_terminate_backend(pid)
+  FROM pg_stat_activity WHERE application_name = '$app'});
+	finish_session($h);
+}
+
 #
 # 1. A queue's tables.
 #
-my $holder = start_psql($node, app => 'purge_holder',
-	sql => [ 'BEGIN', q{SELECT pgmq_c.purge_queue('pq')},
-		'SELECT pg_sleep(40)', 'COMMIT' ]);
-ok( $node->poll_query_until('postgres', q{
-SELECT count(*) = 1 FROM pg_stat_activity
- WHERE application_name = 'purge_holder' AND query LIKE '%pg_sleep%'}),
+my $holder = hold('purge_holder', 40,
+	q{SELECT pgmq_c.purge_queue('pq')},
 	'a transaction that purged queue pq stays open');
 sleep 3;						# at least one pass meets the queue
 ok(notified_within(10, 'queue held'),
 	'while it is open, a send to another queue is notified');
-$node->safe_psql('postgres', q{SELECT pg_terminate_backend(pid)
-  FROM pg_stat_activity WHERE application_name = 'purge_holder'});
-finish_session($holder);
+release('purge_holder', $holder);
 ok(notified_within(10, 'after purge'), 'and after it ends');
 
 #
@@ -81,21 +97,15 @@ ok(notified_within(10, 'after purge'), 'and after it ends');
 sql(q{SELECT pgmq_c.send('kq', '{"n": 1}', ordering_key => 'K')});
 is(sql(q{SELECT count(*) FROM pgmq_c.read('kq', '1 second', 1)}), '1',
 	'the keyed message is leased for 1 s (a dead letter when it ends)');
-$holder = start_psql($node, app => 'key_holder',
-	sql => [ 'BEGIN', q{SELECT pgmq_c.send('kq', '{"n": 2}', ordering_key => 'K')},
-		'SELECT pg_sleep(40)', 'COMMIT' ]);
-ok( $node->poll_query_until('postgres', q{
-SELECT count(*) = 1 FROM pg_stat_activity
- WHERE application_name = 'key_holder' AND query LIKE '%pg_sleep%'}),
+$holder = hold('key_holder', 40,
+	q{SELECT pgmq_c.send('kq', '{"n": 2}', ordering_key => 'K')},
 	'a transaction that sent key K stays open');
 sleep 3;						# the lease ends; the worker's pass meets the key
 ok(notified_within(10, 'key held'),
 	'while it is open, a send to another queue is notified');
 is(sql(q{SELECT count(*) FROM pgmq_c.read('k_dlq', '0', 10)}), '0',
 	'the dead letter waits for the key');
-$node->safe_psql('postgres', q{SELECT pg_terminate_backend(pid)
-  FROM pg_stat_activity WHERE application_name = 'key_holder'});
-finish_session($holder);
+release('key_holder', $holder);
 ok( $node->poll_query_until('postgres',
 		q{SELECT count(*) = 1 FROM pgmq_c.read('k_dlq', '0', 10)}),
 	'once it ends, the worker moves the dead letter');
@@ -108,21 +118,14 @@ ok( $node->poll_query_until('postgres',
 #    later pass.
 #
 sql(q{SELECT count(pgmq_c.create_queue('pq_' || i, max_deliveries => 1)) FROM generate_series(1, 20) i});
-$holder = start_psql($node, app => 'many_holder',
-	sql => [ 'BEGIN',
-		q{SELECT count(pgmq_c.purge_queue('pq_' || i)) FROM generate_series(1, 20) i},
-		'SELECT pg_sleep(60)', 'COMMIT' ]);
-ok( $node->poll_query_until('postgres', q{
-SELECT count(*) = 1 FROM pg_stat_activity
- WHERE application_name = 'many_holder' AND query LIKE '%pg_sleep%'}),
+$holder = hold('many_holder', 60,
+	q{SELECT count(pgmq_c.purge_queue('pq_' || i)) FROM generate_series(1, 20) i},
 	'a transaction that purged 20 queues stays open');
 sleep 3;						# passes meet the queues
 ok(notified_within(4, 'twenty held'),
 	'while it is open, a send to another queue is notified within 4 s');
 ok(notified_within(4, 'twenty held, again'), 'and again');
-$node->safe_psql('postgres', q{SELECT pg_terminate_backend(pid)
-  FROM pg_stat_activity WHERE application_name = 'many_holder'});
-finish_session($holder);
+release('many_holder', $holder);
 
 #
 # 4. A dead-letter queue held.  The pass looks at the dead-letter queue's
@@ -135,20 +138,14 @@ sql(q{SELECT pgmq_c.create_queue('held_dlq');
 SELECT count(pgmq_c.create_queue('dq_' || i, max_deliveries => 3,
                                  dead_letter_queue => 'held_dlq'))
   FROM generate_series(1, 20) i});
-$holder = start_psql($node, app => 'dlq_holder',
-	sql => [ 'BEGIN', q{SELECT pgmq_c.purge_queue('held_dlq')},
-		'SELECT pg_sleep(60)', 'COMMIT' ]);
-ok( $node->poll_query_until('postgres', q{
-SELECT count(*) = 1 FROM pg_stat_activity
- WHERE application_name = 'dlq_holder' AND query LIKE '%pg_sleep%'}),
+$holder = hold('dlq_holder', 60,
+	q{SELECT pgmq_c.purge_queue('held_dlq')},
 	'a transaction that purged the dead-letter queue of 20 queues stays open');
 sleep 3;						# passes meet the queues
 ok(notified_within(4, 'dead-letter queue held'),
 	'while it is open, a send to another queue is notified within 4 s');
 ok(notified_within(4, 'dead-letter queue held, again'), 'and again');
-$node->safe_psql('postgres', q{SELECT pg_terminate_backend(pid)
-  FROM pg_stat_activity WHERE application_name = 'dlq_holder'});
-finish_session($holder);
+release('dlq_holder', $holder);
 
 #
 # 5. Queues with notifications on, held.  The notification step locked
@@ -162,22 +159,15 @@ sql(q{SELECT count(pgmq_c.create_queue('nq_' || i)) FROM generate_series(1, 20) 
 SELECT count(pgmq_c.enable_notify('nq_' || i, '0')) FROM generate_series(1, 20) i});
 sql(q{SELECT count(pgmq_c.send('nq_' || i, '{"late": true}', delay => '4 s'))
   FROM generate_series(1, 20) i});
-$holder = start_psql($node, app => 'notify_holder',
-	sql => [ 'BEGIN',
-		q{SELECT count(pgmq_c.purge_queue('nq_' || i)) FROM generate_series(1, 20) i},
-		'SELECT pg_sleep(60)', 'COMMIT' ]);
-ok( $node->poll_query_until('postgres', q{
-SELECT count(*) = 1 FROM pg_stat_activity
- WHERE application_name = 'notify_holder' AND query LIKE '%pg_sleep%'}),
+$holder = hold('notify_holder', 60,
+	q{SELECT count(pgmq_c.purge_queue('nq_' || i)) FROM generate_series(1, 20) i},
 	'a transaction that purged 20 queues with notifications on stays open');
 sleep 5;						# their delayed messages come due meanwhile
 ok(notified_within(4, 'notify queues held'),
 	'while it is open, a send to another queue is notified within 4 s');
 ok(notified_within(4, 'notify queues held, again'), 'and again');
 # the purge rolls back: the 20 delayed messages are there, and due
-$node->safe_psql('postgres', q{SELECT pg_terminate_backend(pid)
-  FROM pg_stat_activity WHERE application_name = 'notify_holder'});
-finish_session($holder);
+release('notify_holder', $holder);
 is(sql(q{SELECT sum(visible_length) FROM pgmq_c.metrics_all() WHERE queue_name LIKE 'nq\_%'}),
 	'20', 'the purge rolled back: 20 messages are visible');
 my @late;
@@ -199,13 +189,8 @@ sql(q{SELECT count(pgmq_c.create_topic('mt_' || i, retention => '1 second',
   FROM generate_series(1, 20) i});
 sql(q{SELECT count(*) FROM generate_series(1, 20) i,
   LATERAL pgmq_c.send_batch('mt_' || i, array_fill('{"m": 1}'::jsonb, ARRAY[1001]))});
-$holder = start_psql($node, app => 'topic_holder',
-	sql => [ 'BEGIN',
-		q{SELECT count(pgmq_c.metrics('mt_' || i)) FROM generate_series(1, 20) i},
-		'SELECT pg_sleep(60)', 'COMMIT' ]);
-ok( $node->poll_query_until('postgres', q{
-SELECT count(*) = 1 FROM pg_stat_activity
- WHERE application_name = 'topic_holder' AND query LIKE '%pg_sleep%'}),
+$holder = hold('topic_holder', 60,
+	q{SELECT count(pgmq_c.metrics('mt_' || i)) FROM generate_series(1, 20) i},
 	'a transaction that read 20 topics stays open');
 sleep 2;						# partition 0 of each is past its retention
 my $t0 = [gettimeofday];
@@ -213,9 +198,7 @@ is(sql(q{SELECT pgmq_c.maintain_topics()}), '0',
 	'maintenance drops no partition of the held topics');
 my $took = tv_interval($t0);
 ok($took < 3, "and its round takes under 3 s, not 200 ms a topic (took $took s)");
-$node->safe_psql('postgres', q{SELECT pg_terminate_backend(pid)
-  FROM pg_stat_activity WHERE application_name = 'topic_holder'});
-finish_session($holder);
+release('topic_holder', $holder);
 ok( $node->poll_query_until('postgres', q{
 SELECT pgmq_c.maintain_topics() >= 0 AND
        (SELECT count(*) FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
