@@ -73,6 +73,8 @@ run_logged() {
 	local out=$1 limit=$2 tail_pid
 	shift 2
 	suite_rc=0
+	# made first, so that tail finds it even if it starts before the suite
+	: >"$out"
 	# runuser directly (not the function) so that $! is its pid
 	runuser -u "$PGMQC_USER" -- timeout -k 30 "$limit" "$@" >"$out" 2>&1 &
 	suite_pid=$!
