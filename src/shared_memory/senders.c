@@ -112,13 +112,14 @@ note_overflow(PgmqcSlot *slot, Oid database, int32 queue_id, TransactionId xid)
  * A full slot (its entries as seen): whose entry should a sender to the
  * queue or topic topic_id take?  That of the queue already overflowed
  * (overflow_queue_id; 0: none), if it is another and has entries (the
- * overflow stays one queue's); else
- * one of the queue with the most entries, when it has at least two more
- * than topic_id, so that one role's open transactions on a queue (any
- * role may send to its own queues, and find one that shares the slot of
- * another's topic) cannot make every other queue of the slot wait for all
- * older transactions.  database 0 (InvalidOid): none, the sender goes
- * unrecorded itself.  Entries older than oldest are free and not counted.
+ * overflow stays one queue's); else one of the queue with the most
+ * entries, when it has at least two more than topic_id, so that one role's
+ * open transactions on a queue (any role may send to its own queues, and
+ * find one that shares the slot of another's topic) cannot make every
+ * other queue of the slot wait for all older transactions.  database 0
+ * (InvalidOid): none, the sender goes unrecorded itself.  Entries older
+ * than oldest are free and not counted.  Two queues that overflowed still
+ * make the overflow "several queues" (docs/design.md section 8).
  */
 static PgmqcSender
 queue_to_evict(const PgmqcSender *seen, int32 topic_id, TransactionId oldest,
