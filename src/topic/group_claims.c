@@ -169,19 +169,19 @@ last_claimed(int n)
 }
 
 /*
- * Having claimed n messages (in SPI_tuptable), ask the worker for the next
- * fill once the claims reach the middle of the last one (group_fill.c), so
- * that it comes before the group runs dry.  A reader inside a transaction
- * block leaves filling to the worker and would otherwise wait for it; an
- * autocommit reader would fill itself, with the group's other readers
- * waiting for its commit.
+ * Having claimed messages up to msg_id last (0: none), ask the worker for
+ * the next fill once the claims reach the middle of the last one
+ * (group_fill.c), so that it comes before the group runs dry.  A reader
+ * inside a transaction block leaves filling to the worker and would
+ * otherwise wait for it; an autocommit reader would fill itself, with the
+ * group's other readers waiting for its commit.
  */
 static void
-refill_ahead(PgmqcQueue *topic, PgmqcGroup *group, int n)
+refill_ahead(PgmqcQueue *topic, PgmqcGroup *group, int64 last)
 {
-	if (pgmqc_shared == NULL || n == 0)
+	if (pgmqc_shared == NULL || last == 0)
 		return;
-	pgmqc_refill_if_due(topic->queue_id, group->group_id, last_claimed(n));
+	pgmqc_refill_if_due(topic->queue_id, group->group_id, last);
 }
 
 /*
@@ -248,6 +248,7 @@ pgmqc_group_claim_or_wait(const char *topic_name, const char *group_name,
 		TimestampTz until;
 		TimestampTz look_start;
 		int			n;
+		int64		last;
 		int			filled = 0;
 		Datum		args[2];
 		bool		isnull;
@@ -275,8 +276,10 @@ pgmqc_group_claim_or_wait(const char *topic_name, const char *group_name,
 		counts[0] = counts[1] = 0;
 
 		n = claim_group(topic, group, qty, vt, 0);
+		/* read now: the fill below runs statements of its own */
+		last = last_claimed(n);
 		pgmqc_wake_taken();
-		refill_ahead(topic, group, n);
+		refill_ahead(topic, group, last);
 		tables[0] = SPI_tuptable;
 		counts[0] = n;
 		if (n < qty)
@@ -293,14 +296,14 @@ pgmqc_group_claim_or_wait(const char *topic_name, const char *group_name,
 				 * meanwhile (a lease shorter than the wait), so that no
 				 * message is claimed twice in one call.
 				 */
-				int64		floor = n > 0 ? last_claimed(n) + 1 : 0;
+				int64		floor = last > 0 ? last + 1 : 0;
 
 				pgmqc_sleep(topic->queue_id, before_fill,
 							TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
 														FILL_WAIT_MS), false);
 				counts[1] = claim_group(topic, group, qty - n, vt, floor);
 				pgmqc_wake_taken();
-				refill_ahead(topic, group, counts[1]);
+				refill_ahead(topic, group, last_claimed(counts[1]));
 				tables[1] = SPI_tuptable;
 				n += counts[1];
 			}
