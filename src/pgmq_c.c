@@ -62,6 +62,9 @@ pgmqc_xact_callback(XactEvent event, void *arg)
 			pgmqc_senders_xact_end(false);
 			pgmqc_utility_xact_end(false);
 			break;
+		case XACT_EVENT_PRE_PREPARE:
+			pgmqc_senders_xact_preparing();
+			break;
 		case XACT_EVENT_PREPARE:
 
 			/*

@@ -29,18 +29,20 @@
  * overflow; the sender that lost its entry, or went unrecorded, is noted
  * as the slot's overflow with its queue (or "several queues" once senders
  * of two overflowed), and the readers of that queue (of every queue of the
- * slot, for several) fall back to waiting for all older transactions until
- * the overflow is behind them.  So one queue's many open senders (a role's
- * own queue, found to share the slot of another's topic) make that queue's
- * readers wait, not every queue's of the slot.  Without the preload
- * there are no slots, and the fallback is all there is.
+ * slot, for several) ask the lock manager which transactions hold the lock
+ * that nextval() took on their sequence (sequence_lockers.c) until the
+ * overflow is behind them: that costs them a look at the lock table, never
+ * a wait for a transaction that did not send to their queue.  Without the
+ * preload there are no slots, and readers wait for every older
+ * transaction.
  *
  * Shared memory starts empty at every server start, but a prepared
  * transaction survives restarts and crashes: a sender recovered that way
  * is recorded nowhere.  So the first call after the server took writes
  * fixes a horizon, the next XID then (every recovered transaction is
  * older), and until every prepared transaction below it has ended, readers
- * also wait for those that are older than what they ask about.  With
+ * ask the lock manager too (a recovered transaction holds its locks
+ * again).  With
  * max_prepared_transactions = 0 (PostgreSQL's default) there is none to
  * fear, and the horizon is passed at once.
  *
@@ -118,8 +120,9 @@ note_overflow(PgmqcSlot *slot, Oid database, int32 queue_id, TransactionId xid)
  * find one that shares the slot of another's topic) cannot make every
  * other queue of the slot wait for all older transactions.  database 0
  * (InvalidOid): none, the sender goes unrecorded itself.  Entries older
- * than oldest are free and not counted.  Two queues that overflowed still
- * make the overflow "several queues" (docs/design.md section 8).
+ * than oldest are free and not counted.  Two queues that overflowed make
+ * the overflow "several queues", and every reader of the slot asks the lock
+ * manager (docs/design.md section 8).
  */
 static PgmqcSender
 queue_to_evict(const PgmqcSender *seen, int32 topic_id, TransactionId oldest,
@@ -267,6 +270,18 @@ pgmqc_sender_register(int32 topic_id)
 		mine[nmine].drew = false;
 		nmine++;
 	}
+}
+
+/*
+ * PREPARE TRANSACTION begins: if the transaction sent, its backend is
+ * marked until its locks belong to the prepared transaction, for the
+ * readers that look for senders in the lock manager (sequence_lockers.c).
+ */
+void
+pgmqc_senders_xact_preparing(void)
+{
+	if (nmine > 0)
+		pgmqc_preparing_sender_mark();
 }
 
 /*
@@ -480,32 +495,54 @@ sender_in_progress(const PgmqcSender *entries, int32 queue_id,
 }
 
 /*
- * A transaction, other than ours, recorded as a sender to topic_id with an
- * XID below xid and still in progress; InvalidTransactionId when there is
- * none among the recorded ones, or when the senders are not all recorded
- * (an overflow of the slot, or the senders of before a restart): then the
- * caller looks again after a while.  Lets a caller wait on that
- * transaction's lock, which the deadlock detector sees, instead of
+ * Can the lock manager tell the senders of the queue or topic whose msg_id
+ * sequence is sequence_relid (InvalidOid: not known) when the slot cannot?
+ * Not during recovery, when it keeps only the primary's
+ * AccessExclusiveLocks.
+ */
+static bool
+lockers_known(Oid sequence_relid)
+{
+	return OidIsValid(sequence_relid) && !RecoveryInProgress();
+}
+
+/*
+ * A transaction, other than ours, that sent to topic_id (whose msg_id
+ * sequence is sequence_relid) with an XID below xid and is still in
+ * progress; InvalidTransactionId when there is none, or when the senders
+ * are not all recorded and the lock manager cannot tell them (during
+ * recovery): then the caller looks again after a while.  Lets a caller wait
+ * on that transaction's lock, which the deadlock detector sees, instead of
  * sleeping.
  */
 TransactionId
-pgmqc_sender_in_progress_before(int32 topic_id, TransactionId xid)
+pgmqc_sender_in_progress_before(int32 topic_id, Oid sequence_relid,
+								TransactionId xid)
 {
 	PgmqcSender entries[PGMQC_SLOT_SENDERS];
 
-	if (pgmqc_shared == NULL || !recovered_senders_ended_before(xid) ||
+	if (pgmqc_shared == NULL)
+		return InvalidTransactionId;
+	if (!recovered_senders_ended_before(xid) ||
 		TransactionIdIsValid(read_senders(pgmqc_slot(topic_id), topic_id,
 										  entries)))
-		return InvalidTransactionId;
+		return lockers_known(sequence_relid) ?
+			pgmqc_sequence_locker_before(sequence_relid, xid) :
+			InvalidTransactionId;
 	return sender_in_progress(entries, topic_id, xid);
 }
 
 /*
  * Has every transaction that sent to the queue or topic topic_id with an XID
- * below xid, other than ours, ended?
+ * below xid, other than ours, ended?  sequence_relid is its msg_id
+ * sequence: when senders may have gone unrecorded (an overflow of the slot,
+ * or prepared transactions recovered after a restart), the transactions
+ * holding its lock are its senders (sequence_lockers.c).  Without it, every
+ * transaction below xid counts.
  */
 bool
-pgmqc_senders_ended_before(int32 topic_id, TransactionId xid)
+pgmqc_senders_ended_before(int32 topic_id, Oid sequence_relid,
+						   TransactionId xid)
 {
 	PgmqcSlot  *slot;
 	PgmqcSender entries[PGMQC_SLOT_SENDERS];
@@ -515,24 +552,30 @@ pgmqc_senders_ended_before(int32 topic_id, TransactionId xid)
 		return all_ended_before(xid);
 
 	if (!recovered_senders_ended_before(xid))
-		return false;
+		return lockers_known(sequence_relid) &&
+			!TransactionIdIsValid(pgmqc_sequence_locker_before(sequence_relid,
+															   xid));
 
 	slot = pgmqc_slot(topic_id);
 	overflow = read_senders(slot, topic_id, entries);
 
 	if (TransactionIdIsValid(overflow))
 	{
-		if (!all_ended_before(xid))
-			return false;
-		if (TransactionIdPrecedes(overflow, xid))
+		if (all_ended_before(xid))
 		{
-			/* every unrecorded sender has ended: back to the entries */
-			SpinLockAcquire(&slot->senders_lock);
-			if (slot->overflow_xid == overflow)
-				slot->overflow_xid = InvalidTransactionId;
-			SpinLockRelease(&slot->senders_lock);
+			if (TransactionIdPrecedes(overflow, xid))
+			{
+				/* every unrecorded sender has ended: back to the entries */
+				SpinLockAcquire(&slot->senders_lock);
+				if (slot->overflow_xid == overflow)
+					slot->overflow_xid = InvalidTransactionId;
+				SpinLockRelease(&slot->senders_lock);
+			}
+			return true;
 		}
-		return true;
+		return lockers_known(sequence_relid) &&
+			!TransactionIdIsValid(pgmqc_sequence_locker_before(sequence_relid,
+															   xid));
 	}
 	return !TransactionIdIsValid(sender_in_progress(entries, topic_id, xid));
 }

@@ -65,6 +65,7 @@ pgmqc_shmem_request(void)
 		prev_shmem_request_hook();
 	RequestAddinShmemSpace(pgmqc_shmem_size());
 	RequestAddinShmemSpace(pgmqc_prepared_wakes_size());
+	RequestAddinShmemSpace(pgmqc_preparing_senders_size());
 }
 #endif
 
@@ -139,6 +140,7 @@ pgmqc_shmem_startup(void)
 		}
 	}
 	pgmqc_prepared_wakes_init();
+	pgmqc_preparing_senders_init();
 	LWLockRelease(AddinShmemInitLock);
 }
 
@@ -152,7 +154,9 @@ pgmqc_shmem_init_hooks(void)
 #else
 	RequestAddinShmemSpace(pgmqc_shmem_size());
 	RequestAddinShmemSpace(pgmqc_prepared_wakes_size());
+	RequestAddinShmemSpace(pgmqc_preparing_senders_size());
 #endif
+	pgmqc_preparing_senders_init_hooks();
 	prev_shmem_startup_hook = shmem_startup_hook;
 	shmem_startup_hook = pgmqc_shmem_startup;
 }

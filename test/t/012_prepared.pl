@@ -192,11 +192,18 @@ is(sql('SELECT count(*) FROM pg_prepared_xacts'), '0', 'no prepared transaction 
 #    or their settled ids (a topic's groups) past its message while it may
 #    still commit.  (Before the fix, the group passed it and never delivered
 #    it.)  A queue serves later messages meanwhile; a topic holds them back
-#    behind the open sender, as it does for any.
+#    behind the open sender, as it does for any.  A topic that neither
+#    prepared transaction sent to does not wait for them: the recovered
+#    transactions hold the lock that nextval() took on the sequences they
+#    drew from, and the readers of a topic wait only for the holders of its
+#    own (before session 50, every topic waited for every recovered
+#    prepared transaction).
 #
 sql("SELECT pgmq_c.create_queue('rs')");
 sql("SELECT pgmq_c.create_topic('rt')");
 sql("SELECT pgmq_c.create_group('rt', 'g', 'earliest')");
+sql("SELECT pgmq_c.create_topic('ru')");
+sql("SELECT pgmq_c.create_group('ru', 'g', 'earliest')");
 my $q_prepared = sql(q{
 BEGIN;
 SELECT pgmq_c.send('rs', '{"prepared": "queue"}');
@@ -208,6 +215,16 @@ PREPARE TRANSACTION 'tx_rt';});
 $node->restart;
 is(sql('SELECT count(*) FROM pg_prepared_xacts'), '2',
 	'both prepared transactions survive the restart');
+my $u = sql(q{SELECT pgmq_c.send('ru', '{"other": "topic"}')});
+my $u_got = '';
+my $u_t0 = [gettimeofday];
+while ($u_got eq '' && tv_interval($u_t0) < 15)
+{
+	$u_got = sql(q{SELECT string_agg(msg_id::text, ',') FROM pgmq_c.read_group('ru', 'g', '30 s', 10)});
+	usleep(100_000) if $u_got eq '';
+}
+is($u_got, $u,
+	'a topic no recovered prepared transaction sent to is read meanwhile');
 
 # consume later messages for a while, so that readers advance whatever
 # they may (watermarks advance at most every 50 ms)

@@ -30,6 +30,7 @@ my $node = pgmqc_node(
 	'slots', conf => q{
 pgmq_c.wait_slots = 16
 max_connections = 60
+max_prepared_transactions = 5
 });
 
 sub sql { return $node->safe_psql('postgres', $_[0]); }
@@ -133,6 +134,104 @@ is($got, $v, "the group reads the topic's next message meanwhile (within 15 s)")
 sql(q{SELECT pg_terminate_backend(pid) FROM pg_stat_activity
  WHERE application_name LIKE 'slot\_hog\_%'});
 finish_session($_) foreach @hogs;
+
+#
+# Two queues overflowed (review h31).  A slot keeps one overflow record:
+# once senders of two queues went unrecorded, it said "several queues",
+# and every queue and topic of the slot waited for every older
+# transaction.  A role that could create two queues on the slot of another
+# role's topic held that topic's groups for as long as it kept two
+# transactions open.  A reader that cannot tell its senders from the slot
+# now asks the lock manager which transactions hold the lock that nextval()
+# takes on its topic's sequence (shared_memory/sequence_lockers.c).
+#
+my $second;
+for my $i (201 .. 600)
+{
+	sql("SELECT pgmq_c.create_queue('other$i')");
+	my $id = sql("SELECT queue_id FROM pgmq_c.queues WHERE queue_name = 'other$i'");
+	if (slot_of($dboid, $id, 16) == slot_of($dboid, $vt_id, 16))
+	{
+		$second = "other$i";
+		last;
+	}
+}
+ok(defined $second, "queue $second shares the slot of topic vt too");
+
+# 32 short transactions that send to queue $q fill the slot; a 33rd, which
+# stays open, goes unrecorded; then the short ones end
+my @long;
+sub overflow_with
+{
+	my ($q) = @_;
+	my @short = map {
+		start_session($node, "short_$_", 'BEGIN',
+			"SELECT pgmq_c.send('$q', '{}')", 'SELECT pg_sleep(4)', 'COMMIT')
+	} 1 .. 32;
+	ok( $node->poll_query_until('postgres', q{
+SELECT count(*) = 32 FROM pg_stat_activity
+ WHERE application_name LIKE 'short\_%' AND query LIKE '%pg_sleep%'}),
+		"32 transactions that sent to $q are open");
+	push @long,
+	  start_session($node, "long_$q", 'BEGIN',
+		"SELECT pgmq_c.send('$q', '{}')", 'SELECT pg_sleep(120)', 'COMMIT');
+	ok( $node->poll_query_until('postgres', qq{
+SELECT count(*) = 1 FROM pg_stat_activity
+ WHERE application_name = 'long_$q' AND query LIKE '%pg_sleep%'}),
+		"a 33rd, unrecorded, stays open");
+	finish_session($_) foreach @short;
+}
+overflow_with($other);
+overflow_with($second);
+
+$v = sql(q{SELECT pgmq_c.send('vt', '{"v": 3}')});
+$got = '';
+$t0 = [gettimeofday];
+while ($got eq '' && tv_interval($t0) < 15)
+{
+	$got = sql(q{SELECT string_agg(msg_id::text, ',') FROM pgmq_c.read_group('vt', 'g', '1 hour', 10)});
+	usleep(200_000) if $got eq '';
+}
+is($got, $v,
+	"with two queues of the slot overflowed, the group reads the topic's message (within 15 s)");
+
+#
+# The same path keeps commit order: while the slot cannot tell vt's
+# senders, a send committed after an open send and a prepared one waits for
+# both, and the group then gets all three.
+#
+sql(q{BEGIN; SELECT pgmq_c.send('vt', '{"v": "prepared"}');
+PREPARE TRANSACTION 'vt_prepared'});
+my $open = start_session($node, 'vt_open', 'BEGIN',
+	q{SELECT pgmq_c.send('vt', '{"v": "open"}')}, 'SELECT pg_sleep(120)', 'COMMIT');
+ok( $node->poll_query_until('postgres', q{
+SELECT count(*) = 1 FROM pg_stat_activity
+ WHERE application_name = 'vt_open' AND query LIKE '%pg_sleep%'}),
+	'a transaction that sent to vt stays open');
+my $after = sql(q{SELECT pgmq_c.send('vt', '{"v": "after"}')});
+is( sql(q{SELECT count(*) FROM pgmq_c.read_group('vt', 'g', '1 hour', 10)}),
+	'0',
+	'the message sent after them waits for the open and the prepared send');
+sql(q{SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+ WHERE application_name = 'vt_open'});
+finish_session($open);
+is( sql(q{SELECT count(*) FROM pgmq_c.read_group('vt', 'g', '1 hour', 10)}),
+	'0', 'and still for the prepared one once the open one rolled back');
+sql(q{COMMIT PREPARED 'vt_prepared'});
+$got = '';
+$t0 = [gettimeofday];
+while ($got eq '' && tv_interval($t0) < 15)
+{
+	$got = sql(q{SELECT string_agg(message->>'v', ',' ORDER BY msg_id)
+ FROM pgmq_c.read_group('vt', 'g', '1 hour', 10)});
+	usleep(200_000) if $got eq '';
+}
+is($got, 'prepared,after',
+	'after COMMIT PREPARED the group gets the prepared message and the later one');
+
+sql(q{SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+ WHERE application_name LIKE 'long\_%'});
+finish_session($_) foreach @long;
 
 $node->stop;
 done_testing();
