@@ -1149,6 +1149,16 @@ pgmqc_lock_if_free(PgmqcQueue *queue, LOCKMODE mode)
 		if (!OidIsValid(relid))
 			return PGMQC_LOCK_TAKEN;	/* as lock_topic_gate */
 	}
+	return pgmqc_lock_relation_if_free(relid, mode);
+}
+
+/*
+ * The same for one relation (a consumer group's table): its lock in mode
+ * without waiting, and whether it still exists.
+ */
+PgmqcLockTry
+pgmqc_lock_relation_if_free(Oid relid, LOCKMODE mode)
+{
 	if (!ConditionalLockRelationOid(relid, mode))
 		return PGMQC_LOCK_BUSY;
 	return SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relid)) ?

@@ -232,6 +232,7 @@ typedef enum PgmqcLockTry
 }			PgmqcLockTry;
 
 extern PgmqcLockTry pgmqc_lock_if_free(PgmqcQueue *queue, LOCKMODE mode);
+extern PgmqcLockTry pgmqc_lock_relation_if_free(Oid relid, LOCKMODE mode);
 extern void pgmqc_check_tables_current(PgmqcQueue *queue);
 extern bool pgmqc_check_group_not_dropped(PgmqcQueue *topic, PgmqcGroup *group,
 										  bool missing_ok);

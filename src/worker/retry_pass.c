@@ -70,21 +70,6 @@ read_targets(PgmqcStatement stmt, uint64 *n)
 }
 
 /*
- * Is relid's lock to be had without waiting?  Then it is taken.  The pass
- * visits up to PGMQC_WORKER_BATCH queues and groups in one transaction,
- * before the worker's timers and notifications: a client that holds many
- * of its queues locked (purge_queue() in an open transaction) would
- * otherwise cost it lock_timeout for each, minutes in all, for every
- * database's tenants.  A queue whose lock is held is left for a later pass.
- */
-static bool
-lock_free(Oid relid)
-{
-	return !OidIsValid(relid) ||
-		ConditionalLockRelationOid(relid, AccessShareLock);
-}
-
-/*
  * May dead letters move from the table source_relid to dead_letter_queue
  * (a queue's own archive when empty)?  Not while either has no primary key:
  * between the data and post-data sections of a pg_restore the catalog, with
@@ -105,7 +90,7 @@ keys_in_place(Oid source_relid, const char *dead_letter_queue)
 		return true;
 	dlq = pgmqc_lookup_kind(dead_letter_queue, PGMQC_KIND_QUEUE, true);
 	return dlq == NULL ||
-		(lock_free(dlq->cache.relid) &&
+		(pgmqc_lock_if_free(dlq, AccessShareLock) == PGMQC_LOCK_TAKEN &&
 		 pgmqc_direct_has_primary_key(dlq->cache.relid));
 }
 
@@ -133,7 +118,9 @@ pass_dead_letters(void *arg)
 
 		if (group != NULL && group->group_id == target->id &&
 			group->retry.max_deliveries > 0 &&
-			lock_free(topic->cursors_relid) && lock_free(group->cache.relid) &&
+			pgmqc_lock_if_free(topic, AccessShareLock) == PGMQC_LOCK_TAKEN &&
+			pgmqc_lock_relation_if_free(group->cache.relid,
+										AccessShareLock) == PGMQC_LOCK_TAKEN &&
 			pgmqc_check_group_not_dropped(topic, group, true) &&
 			keys_in_place(group->cache.relid, group->retry.dead_letter_queue))
 			(void) pgmqc_group_retry_pass(topic, group);
