@@ -91,8 +91,7 @@ pgmqc_queue_advance_watermark(PgmqcQueue *queue)
 	 * never sent here does not hold the watermark back.
 	 */
 	if (queue->has_candidate &&
-		pgmqc_senders_ended_before(queue->queue_id, queue->sequence_relid,
-								   queue->candidate_xid))
+		pgmqc_senders_ended_before(queue->queue_id, queue->candidate_xid))
 		queue->settled_through = queue->candidate_id;
 
 	/* step 1 of the next candidate: the last id drawn, then the next XID */

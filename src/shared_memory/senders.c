@@ -29,9 +29,9 @@
  * overflow; the sender that lost its entry, or went unrecorded, is noted
  * as the slot's overflow with its queue (or "several queues" once senders
  * of two overflowed), and the readers of that queue (of every queue of the
- * slot, for several) ask the lock manager which transactions hold the lock
- * that nextval() took on their sequence (sequence_lockers.c) until the
- * overflow is behind them: that costs them a look at the lock table, never
+ * slot, for several) ask the lock manager which transactions hold the
+ * lock every sender takes (sender_locks.c) until the overflow is behind
+ * them: that costs them a look at the lock table, never
  * a wait for a transaction that did not send to their queue.  Without the
  * preload there are no slots, and readers wait for every older
  * transaction.
@@ -262,6 +262,9 @@ pgmqc_sender_register(int32 topic_id)
 							 overflow_queue_id);
 	}
 
+	/* and in the lock manager, for readers the slot cannot tell */
+	pgmqc_sender_lock(topic_id);
+
 	if (nmine < MAX_MINE)
 	{
 		mine[nmine].slot = slot;
@@ -275,7 +278,7 @@ pgmqc_sender_register(int32 topic_id)
 /*
  * PREPARE TRANSACTION begins: if the transaction sent, its backend is
  * marked until its locks belong to the prepared transaction, for the
- * readers that look for senders in the lock manager (sequence_lockers.c).
+ * readers that look for senders in the lock manager (sender_locks.c).
  */
 void
 pgmqc_senders_xact_preparing(void)
@@ -495,66 +498,65 @@ sender_in_progress(const PgmqcSender *entries, int32 queue_id,
 }
 
 /*
- * Can the lock manager tell the senders of the queue or topic whose msg_id
- * sequence is sequence_relid (InvalidOid: not known) when the slot cannot?
- * Not during recovery, when it keeps only the primary's
- * AccessExclusiveLocks.
+ * The senders of topic_id, other than ours, with an XID below xid, as the
+ * lock manager knows them (sender_locks.c): one in progress, or
+ * InvalidTransactionId.  *unknown is set when it cannot tell yet (a
+ * transaction is being prepared), or at all (during recovery, when it
+ * keeps only the primary's AccessExclusiveLocks).
  */
-static bool
-lockers_known(Oid sequence_relid)
+static TransactionId
+locked_sender(int32 topic_id, TransactionId xid, bool *unknown)
 {
-	return OidIsValid(sequence_relid) && !RecoveryInProgress();
+	if (RecoveryInProgress())
+	{
+		*unknown = true;
+		return InvalidTransactionId;
+	}
+	return pgmqc_sender_locker_before(topic_id, xid, unknown);
 }
 
 /*
- * A transaction, other than ours, that sent to topic_id (whose msg_id
- * sequence is sequence_relid) with an XID below xid and is still in
- * progress; InvalidTransactionId when there is none, or when the senders
- * are not all recorded and the lock manager cannot tell them (during
- * recovery): then the caller looks again after a while.  Lets a caller wait
- * on that transaction's lock, which the deadlock detector sees, instead of
- * sleeping.
+ * A transaction, other than ours, that sent to topic_id with an XID below
+ * xid and is still in progress; InvalidTransactionId when there is none,
+ * or when it cannot be told yet: then the caller looks again after a
+ * while.  Lets a caller wait on that transaction's lock, which the
+ * deadlock detector sees, instead of sleeping.
  */
 TransactionId
-pgmqc_sender_in_progress_before(int32 topic_id, Oid sequence_relid,
-								TransactionId xid)
+pgmqc_sender_in_progress_before(int32 topic_id, TransactionId xid)
 {
 	PgmqcSender entries[PGMQC_SLOT_SENDERS];
+	bool		unknown;
 
 	if (pgmqc_shared == NULL)
 		return InvalidTransactionId;
 	if (!recovered_senders_ended_before(xid) ||
 		TransactionIdIsValid(read_senders(pgmqc_slot(topic_id), topic_id,
 										  entries)))
-		return lockers_known(sequence_relid) ?
-			pgmqc_sequence_locker_before(sequence_relid, xid) :
-			InvalidTransactionId;
+		return locked_sender(topic_id, xid, &unknown);
 	return sender_in_progress(entries, topic_id, xid);
 }
 
 /*
  * Has every transaction that sent to the queue or topic topic_id with an XID
- * below xid, other than ours, ended?  sequence_relid is its msg_id
- * sequence: when senders may have gone unrecorded (an overflow of the slot,
- * or prepared transactions recovered after a restart), the transactions
- * holding its lock are its senders (sequence_lockers.c).  Without it, every
- * transaction below xid counts.
+ * below xid, other than ours, ended?  When senders may have gone
+ * unrecorded (an overflow of the slot, or prepared transactions recovered
+ * after a restart), the lock manager tells (sender_locks.c).
  */
 bool
-pgmqc_senders_ended_before(int32 topic_id, Oid sequence_relid,
-						   TransactionId xid)
+pgmqc_senders_ended_before(int32 topic_id, TransactionId xid)
 {
 	PgmqcSlot  *slot;
 	PgmqcSender entries[PGMQC_SLOT_SENDERS];
 	TransactionId overflow;
+	bool		unknown;
 
 	if (pgmqc_shared == NULL)
 		return all_ended_before(xid);
 
 	if (!recovered_senders_ended_before(xid))
-		return lockers_known(sequence_relid) &&
-			!TransactionIdIsValid(pgmqc_sequence_locker_before(sequence_relid,
-															   xid));
+		return !TransactionIdIsValid(locked_sender(topic_id, xid, &unknown)) &&
+			!unknown;
 
 	slot = pgmqc_slot(topic_id);
 	overflow = read_senders(slot, topic_id, entries);
@@ -573,9 +575,8 @@ pgmqc_senders_ended_before(int32 topic_id, Oid sequence_relid,
 			}
 			return true;
 		}
-		return lockers_known(sequence_relid) &&
-			!TransactionIdIsValid(pgmqc_sequence_locker_before(sequence_relid,
-															   xid));
+		return !TransactionIdIsValid(locked_sender(topic_id, xid, &unknown)) &&
+			!unknown;
 	}
 	return !TransactionIdIsValid(sender_in_progress(entries, topic_id, xid));
 }

@@ -250,23 +250,23 @@ extern void pgmqc_prepared_wakes_xact_end(bool commit);
 extern void pgmqc_sender_register(int32 topic_id);
 extern void pgmqc_senders_xact_preparing(void);
 extern void pgmqc_senders_xact_end(bool prepared);
-extern bool pgmqc_senders_ended_before(int32 topic_id, Oid sequence_relid,
-									   TransactionId xid);
+extern bool pgmqc_senders_ended_before(int32 topic_id, TransactionId xid);
 extern void pgmqc_sender_drew(int32 topic_id, int64 msg_id);
 extern int64 pgmqc_senders_first_open_id(int32 topic_id, TransactionId xid);
 extern TransactionId pgmqc_sender_in_progress_before(int32 topic_id,
-													 Oid sequence_relid,
 													 TransactionId xid);
 extern bool pgmqc_senders_recovered_pending(void);
 extern bool pgmqc_senders_overflowed(int32 queue_id);
 
-/* sequence_lockers.c: senders as the lock manager knows them */
+/* sender_locks.c: senders as the lock manager knows them */
 extern Size pgmqc_preparing_senders_size(void);
 extern void pgmqc_preparing_senders_init(void);
 extern void pgmqc_preparing_senders_init_hooks(void);
 extern void pgmqc_preparing_sender_mark(void);
-extern TransactionId pgmqc_sequence_locker_before(Oid relid,
-												  TransactionId limit);
+extern void pgmqc_sender_lock(int32 queue_id);
+extern TransactionId pgmqc_sender_locker_before(int32 queue_id,
+												TransactionId limit,
+												bool *unsure);
 
 /* shared_watermarks.c: a queue's low watermark, shared by its readers */
 extern int64 pgmqc_shared_watermark_exchange(int32 queue_id, Oid relid,

@@ -58,8 +58,7 @@ pgmqc_topic_settled_through(PgmqcQueue *topic, bool wait)
 		int64		last_drawn = pgmqc_last_id_drawn(topic);
 		TransactionId next_xid = XidFromFullTransactionId(ReadNextFullTransactionId());
 
-		if (pgmqc_senders_ended_before(topic->queue_id, topic->sequence_relid,
-									   next_xid))
+		if (pgmqc_senders_ended_before(topic->queue_id, next_xid))
 		{
 			topic->settled_through = Max(topic->settled_through, last_drawn);
 			topic->has_candidate = false;
@@ -80,8 +79,7 @@ pgmqc_topic_settled_through(PgmqcQueue *topic, bool wait)
 		}
 		/* an older candidate may have settled meanwhile */
 		if (topic->has_candidate &&
-			pgmqc_senders_ended_before(topic->queue_id, topic->sequence_relid,
-									   topic->candidate_xid))
+			pgmqc_senders_ended_before(topic->queue_id, topic->candidate_xid))
 		{
 			topic->settled_through = Max(topic->settled_through, topic->candidate_id);
 			topic->has_candidate = false;
@@ -102,8 +100,7 @@ pgmqc_topic_settled_through(PgmqcQueue *topic, bool wait)
 		 * transaction); sleep when none is known, or it has just ended and
 		 * its record is not yet cleared.
 		 */
-		sender = pgmqc_sender_in_progress_before(topic->queue_id,
-												 topic->sequence_relid, next_xid);
+		sender = pgmqc_sender_in_progress_before(topic->queue_id, next_xid);
 		if (TransactionIdIsValid(sender) && sender != last_sender)
 			XactLockTableWait(sender, NULL, NULL, XLTW_None);
 		else

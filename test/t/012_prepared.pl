@@ -194,10 +194,11 @@ is(sql('SELECT count(*) FROM pg_prepared_xacts'), '0', 'no prepared transaction 
 #    it.)  A queue serves later messages meanwhile; a topic holds them back
 #    behind the open sender, as it does for any.  A topic that neither
 #    prepared transaction sent to does not wait for them: the recovered
-#    transactions hold the lock that nextval() took on the sequences they
-#    drew from, and the readers of a topic wait only for the holders of its
-#    own (before session 50, every topic waited for every recovered
-#    prepared transaction).
+#    transactions hold the locks pgmq_c's senders take, and the readers of a
+#    topic wait only for the holders of its own (before session 50, every
+#    topic waited for every recovered prepared transaction).  Nor does it
+#    wait for a prepared transaction that only holds a lock on its msg_id
+#    sequence (currval() takes it before it fails; review h32).
 #
 sql("SELECT pgmq_c.create_queue('rs')");
 sql("SELECT pgmq_c.create_topic('rt')");
@@ -212,9 +213,19 @@ my $t_prepared = sql(q{
 BEGIN;
 SELECT pgmq_c.send('rt', '{"prepared": "topic"}');
 PREPARE TRANSACTION 'tx_rt';});
+my $ru_seq = sql(q{SELECT 'pgmq_c.t_' || queue_id || '_seq' FROM pgmq_c.queues WHERE queue_name = 'ru'});
+sql(qq{
+BEGIN;
+SELECT pg_catalog.txid_current();
+DO \$\$BEGIN PERFORM pg_catalog.currval('$ru_seq'::regclass);
+EXCEPTION WHEN object_not_in_prerequisite_state THEN NULL; END\$\$;
+PREPARE TRANSACTION 'tx_seq_lock';});
 $node->restart;
-is(sql('SELECT count(*) FROM pg_prepared_xacts'), '2',
-	'both prepared transactions survive the restart');
+is(sql('SELECT count(*) FROM pg_prepared_xacts'), '3',
+	'the three prepared transactions survive the restart');
+is( sql(qq{SELECT count(*) FROM pg_locks WHERE relation = '$ru_seq'::regclass
+ AND mode = 'RowExclusiveLock' AND virtualtransaction LIKE '-1/%'}),
+	'1', "one of them holds a lock on topic ru's sequence");
 my $u = sql(q{SELECT pgmq_c.send('ru', '{"other": "topic"}')});
 my $u_got = '';
 my $u_t0 = [gettimeofday];
@@ -238,6 +249,7 @@ SELECT pgmq_c.ack('rt', 'g', msg_id) FROM pgmq_c.read_group('rt', 'g', '30 s', 1
 }
 is( sql(q{SELECT count(*) FROM pgmq_c.read('rs', '30 s', 10)}), '0',
 	'queue: the later messages are consumed, the prepared one is not visible');
+sql("ROLLBACK PREPARED 'tx_seq_lock'");
 sql("COMMIT PREPARED 'tx_rs'");
 sql("COMMIT PREPARED 'tx_rt'");
 is( sql(q{SELECT msg_id || ' ' || (message->>'prepared') FROM pgmq_c.read('rs', '30 s', 10)}),

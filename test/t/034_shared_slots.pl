@@ -142,8 +142,8 @@ finish_session($_) foreach @hogs;
 # transaction.  A role that could create two queues on the slot of another
 # role's topic held that topic's groups for as long as it kept two
 # transactions open.  A reader that cannot tell its senders from the slot
-# now asks the lock manager which transactions hold the lock that nextval()
-# takes on its topic's sequence (shared_memory/sequence_lockers.c).
+# now asks the lock manager which transactions hold the lock every sender
+# of its topic takes (shared_memory/sender_locks.c).
 #
 my $second;
 for my $i (201 .. 600)
@@ -183,6 +183,23 @@ SELECT count(*) = 1 FROM pg_stat_activity
 }
 overflow_with($other);
 overflow_with($second);
+
+# A role with no right on vt holds a lock on vt's msg_id sequence: nextval(),
+# currval() and setval() take it before they check rights, and a rolled-back
+# subtransaction leaves it with the transaction (review h32).  The readers
+# ask for the lock pgmq_c's senders take, which no statement can take.
+sql(q{CREATE ROLE mallory});
+my $seq_oid = sql("SELECT 'pgmq_c.t_${vt_id}_seq'::regclass::oid");
+my $seq_holder = start_session($node, 'seq_holder', 'BEGIN', 'SET LOCAL ROLE mallory',
+	'SELECT pg_catalog.txid_current()',
+	"DO \$\$BEGIN PERFORM pg_catalog.currval(${seq_oid}::regclass);
+EXCEPTION WHEN insufficient_privilege THEN NULL; END\$\$",
+	'SELECT pg_sleep(120)', 'COMMIT');
+ok( $node->poll_query_until('postgres', qq{
+SELECT count(*) = 1 FROM pg_locks l JOIN pg_stat_activity a USING (pid)
+ WHERE a.application_name = 'seq_holder' AND l.relation = $seq_oid
+   AND l.mode = 'RowExclusiveLock' AND a.query LIKE '%pg_sleep%'}),
+	"a role with no right on vt holds a lock on vt's sequence");
 
 $v = sql(q{SELECT pgmq_c.send('vt', '{"v": 3}')});
 $got = '';
@@ -230,8 +247,8 @@ is($got, 'prepared,after',
 	'after COMMIT PREPARED the group gets the prepared message and the later one');
 
 sql(q{SELECT pg_terminate_backend(pid) FROM pg_stat_activity
- WHERE application_name LIKE 'long\_%'});
-finish_session($_) foreach @long;
+ WHERE application_name LIKE 'long\_%' OR application_name = 'seq_holder'});
+finish_session($_) foreach @long, $seq_holder;
 
 $node->stop;
 done_testing();
