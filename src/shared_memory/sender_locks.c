@@ -2,30 +2,32 @@
  *
  * sender_locks.c
  *		The open senders of one queue or topic as the lock manager knows
- *		them: every sender holds a lock of pgmq_c's own on its queue or
- *		topic until its transaction ends.
+ *		them: the senders its wake-up slot could not record hold a lock of
+ *		pgmq_c's own on it until their transaction ends.
  *
  * The wake-up slots record most senders (senders.c), but not all: a slot
- * holds 32 entries, and the senders that found it full, or lost their
- * entry to a newcomer, go unrecorded; so do the prepared transactions that
- * a restart recovered.  A reader that cannot tell from its slot whether an
- * open transaction sent to its queue asks here instead.
+ * holds 32 entries, and a sender that finds it full goes unrecorded; so do
+ * the prepared transactions that a restart recovered, since the slots
+ * start empty.  A reader that cannot tell from its slot whether an open
+ * transaction sent to its queue looks here too.
  *
- * Each sender takes, before it draws its first msg_id of a queue or topic
- * in a transaction (and after its right to send was checked), the lock
- * (database, queue id) in a lock space of its own (SENDER_LOCK_SPACE), in
- * RowExclusiveLock, which senders never conflict on.  The lock belongs to
- * the top-level transaction, so a subtransaction that rolls back keeps it;
- * PREPARE TRANSACTION hands it to the prepared transaction, and a restart
- * takes it again for every prepared transaction it recovers, before the
- * server accepts connections or leaves recovery.  So the transactions that
- * hold it are the queue's open senders, and only they: SQL's advisory
- * locks use other spaces, and no statement a role can run takes it.  (A
- * lock on the msg_id sequence, which nextval() also keeps to the end of
- * the transaction, would not do: nextval(), currval() and setval() take it
- * before they check the caller's rights, so any role could hold it from a
- * rolled-back savepoint; review h32.)  Readers list the holders with
- * GetLockConflicts(); the list has no fixed size.
+ * A sender that goes unrecorded takes, after its right to send was checked
+ * and before it draws its msg_id, the lock (database, queue id) in a lock
+ * space of its own (SENDER_LOCK_SPACE), in RowExclusiveLock, which senders
+ * never conflict on; and every sending transaction takes the ones it does
+ * not hold yet at PREPARE TRANSACTION.  The lock belongs to the top-level
+ * transaction, so a subtransaction that rolls back keeps it; PREPARE
+ * TRANSACTION hands it to the prepared transaction, and a restart takes
+ * it again for every prepared transaction it recovers, before the server
+ * accepts connections or leaves recovery.  So the slot's entries and the
+ * lock's holders together are the queue's open senders, and the holders
+ * are senders only: SQL's advisory locks use other spaces, and no
+ * statement a role can run takes this lock.  (A lock on the msg_id
+ * sequence, which nextval() keeps to the end of the transaction, would not
+ * do: nextval(), currval() and setval() take it before they check the
+ * caller's rights, so any role could hold it from a rolled-back savepoint;
+ * review h32.)  Readers list the holders with GetLockConflicts(); the list
+ * has no fixed size.
  *
  * One gap needs care.  While PREPARE TRANSACTION runs, PostgreSQL 15 before
  * some minor release cleared the preparing backend's transaction before it
@@ -93,7 +95,7 @@ sender_tag(LOCKTAG *tag, int32 queue_id)
 
 /*
  * Hold the sender lock of queue or topic queue_id until the top-level
- * transaction ends (see the file header).  Before the first msg_id drawn.
+ * transaction ends (see the file header).  Before the msg_id is drawn.
  */
 void
 pgmqc_sender_lock(int32 queue_id)

@@ -23,28 +23,29 @@
  * A slot has room for PGMQC_SLOT_SENDERS (32) entries.  An entry is freed
  * when its transaction commits or aborts; a prepared transaction keeps its
  * entry until a later sender finds it older than the oldest running
- * transaction.  When a slot is full, the sender takes the entry of a
- * queue that holds at least two more entries than its own (or of the
- * queue that overflowed already), else records its own XID as the slot's
- * overflow; the sender that lost its entry, or went unrecorded, is noted
- * as the slot's overflow with its queue (or "several queues" once senders
- * of two overflowed), and the readers of that queue (of every queue of the
- * slot, for several) ask the lock manager which transactions hold the
- * lock every sender takes (sender_locks.c) until the overflow is behind
- * them: that costs them a look at the lock table, never
- * a wait for a transaction that did not send to their queue.  Without the
- * preload there are no slots, and readers wait for every older
+ * transaction.  A sender that finds its slot full goes unrecorded: it
+ * notes the slot's overflow with its queue (or "several queues" once
+ * senders of two overflowed) and takes the sender lock of its queue, a
+ * lock of pgmq_c's own held to the end of its transaction
+ * (sender_locks.c).  Until the overflow is behind them, the readers of
+ * that queue (of every queue of the slot, for several) look for their
+ * senders among the slot's entries and among the holders of their queue's
+ * sender lock: that costs them a look at the lock table, never a wait for
+ * a transaction that did not send to their queue (before session 50 they
+ * waited for every older transaction, and a role could make another's
+ * topic wait on purpose by filling its slot: reviews h28, h31).  Without
+ * the preload there are no slots, and readers wait for every older
  * transaction.
  *
  * Shared memory starts empty at every server start, but a prepared
  * transaction survives restarts and crashes: a sender recovered that way
- * is recorded nowhere.  So the first call after the server took writes
- * fixes a horizon, the next XID then (every recovered transaction is
- * older), and until every prepared transaction below it has ended, readers
- * ask the lock manager too (a recovered transaction holds its locks
- * again).  With
- * max_prepared_transactions = 0 (PostgreSQL's default) there is none to
- * fear, and the horizon is passed at once.
+ * is recorded nowhere.  So every sending transaction takes its sender
+ * locks at PREPARE TRANSACTION, which a restart takes again for it; the
+ * first call after the server took writes fixes a horizon, the next XID
+ * then (every recovered transaction is older), and until every prepared
+ * transaction below it has ended, readers look among the lock holders
+ * too.  With max_prepared_transactions = 0 (PostgreSQL's default) there is
+ * none to fear, and the horizon is passed at once.
  *
  * Copyright (c) 2026, pgmq_c developers
  *
@@ -78,6 +79,7 @@ static struct
 	TransactionId xid;
 	int32		queue_id;
 	bool		drew;			/* its first msg_id is recorded */
+	bool		locked;			/* it holds the sender lock */
 }			mine[MAX_MINE];
 static int	nmine = 0;
 
@@ -111,74 +113,22 @@ note_overflow(PgmqcSlot *slot, Oid database, int32 queue_id, TransactionId xid)
 }
 
 /*
- * A full slot (its entries as seen): whose entry should a sender to the
- * queue or topic topic_id take?  That of the queue already overflowed
- * (overflow_queue_id; 0: none), if it is another and has entries (the
- * overflow stays one queue's); else one of the queue with the most
- * entries, when it has at least two more than topic_id, so that one role's
- * open transactions on a queue (any role may send to its own queues, and
- * find one that shares the slot of another's topic) cannot make every
- * other queue of the slot wait for all older transactions.  database 0
- * (InvalidOid): none, the sender goes unrecorded itself.  Entries older
- * than oldest are free and not counted.  Two queues that overflowed make
- * the overflow "several queues", and every reader of the slot asks the lock
- * manager (docs/design.md section 8).
- */
-static PgmqcSender
-queue_to_evict(const PgmqcSender *seen, int32 topic_id, TransactionId oldest,
-			   Oid overflow_database, int32 overflow_queue_id)
-{
-	PgmqcSender hog = {InvalidTransactionId, InvalidOid, 0, 0};
-	int			counts[PGMQC_SLOT_SENDERS];
-	int			mine_count = 0;
-	int			best = -1;
-	int			i;
-	int			j;
-
-	for (i = 0; i < PGMQC_SLOT_SENDERS; i++)
-	{
-		counts[i] = 0;
-		if (!TransactionIdIsValid(seen[i].xid) ||
-			(TransactionIdIsValid(oldest) && TransactionIdPrecedes(seen[i].xid, oldest)))
-			continue;
-		if (sender_of(&seen[i], topic_id))
-		{
-			mine_count++;
-			continue;
-		}
-		if (overflow_queue_id != 0 && overflow_queue_id != PGMQC_OVERFLOW_MIXED &&
-			seen[i].database == overflow_database &&
-			seen[i].queue_id == overflow_queue_id)
-			return seen[i];
-		for (j = 0; j < PGMQC_SLOT_SENDERS; j++)
-		{
-			if (TransactionIdIsValid(seen[j].xid) &&
-				seen[j].database == seen[i].database &&
-				seen[j].queue_id == seen[i].queue_id)
-				counts[i]++;
-		}
-		if (best < 0 || counts[i] > counts[best])
-			best = i;
-	}
-	if (best >= 0 && counts[best] >= mine_count + 2)
-		hog = seen[best];
-	return hog;
-}
-
-/*
  * Record the current transaction as a sender to the queue or topic
  * topic_id.  Call before drawing a msg_id.
+ *
+ * Entries older than the oldest running transaction are free (a prepared
+ * transaction's, once it ended).  A sender that finds the slot full goes
+ * unrecorded: it notes the overflow and takes the sender lock
+ * (sender_locks.c), where the readers of a queue the overflow covers look
+ * for it.  So does a sender whose entry this backend cannot keep in mine[].
  */
 void
 pgmqc_sender_register(int32 topic_id)
 {
 	TransactionId xid = GetTopTransactionId();
 	TransactionId oldest = InvalidTransactionId;
-	PgmqcSender seen[PGMQC_SLOT_SENDERS];
-	PgmqcSender hog = {InvalidTransactionId, InvalidOid, 0, 0};
-	Oid			overflow_database = InvalidOid;
-	int32		overflow_queue_id = 0;
 	PgmqcSlot  *slot;
+	bool		recorded = false;
 	int			attempt;
 	int			i;
 
@@ -192,12 +142,13 @@ pgmqc_sender_register(int32 topic_id)
 			return;
 	}
 
-	for (attempt = 0; attempt < 2; attempt++)
+	/* the second attempt counts entries older than the oldest as free */
+	for (attempt = 0; attempt < 2 && !recorded; attempt++)
 	{
-		bool		done = false;
 		int			free_entry = -1;
-		int			evict = -1;
 
+		if (attempt == 1)
+			oldest = GetOldestActiveTransactionId();	/* takes ProcArrayLock */
 		SpinLockAcquire(&slot->senders_lock);
 		for (i = 0; i < PGMQC_SLOT_SENDERS; i++)
 		{
@@ -205,86 +156,67 @@ pgmqc_sender_register(int32 topic_id)
 
 			if (e->xid == xid && sender_of(e, topic_id))
 			{
-				done = true;
+				recorded = true;
 				break;
 			}
 			if (free_entry < 0 &&
 				(!TransactionIdIsValid(e->xid) ||
 				 (TransactionIdIsValid(oldest) && TransactionIdPrecedes(e->xid, oldest))))
 				free_entry = i;
-			if (evict < 0 && attempt == 1 && TransactionIdIsValid(e->xid) &&
-				e->database == hog.database && e->queue_id == hog.queue_id)
-				evict = i;
 		}
-		if (!done && free_entry >= 0)
+		if (!recorded && free_entry >= 0)
 		{
 			slot->senders[free_entry].xid = xid;
 			slot->senders[free_entry].database = MyDatabaseId;
 			slot->senders[free_entry].queue_id = topic_id;
 			slot->senders[free_entry].first_id = 0;
-			done = true;
+			recorded = true;
 		}
-		else if (!done && attempt == 1 && evict >= 0)
-		{
-			/*
-			 * Full, with more entries of another queue than of ours: that
-			 * queue's sender goes unrecorded instead of ours, and its readers
-			 * wait for all older transactions until it is behind.
-			 */
-			PgmqcSender *e = &slot->senders[evict];
-
-			note_overflow(slot, e->database, e->queue_id, e->xid);
-			e->xid = xid;
-			e->database = MyDatabaseId;
-			e->queue_id = topic_id;
-			e->first_id = 0;
-			done = true;
-		}
-		else if (!done && attempt == 1)
-		{
-			/* full: readers of the queue wait for all older transactions */
+		else if (!recorded && attempt == 1)
 			note_overflow(slot, MyDatabaseId, topic_id, xid);
-			done = true;
-		}
-		else if (!done)
-		{
-			memcpy(seen, slot->senders, sizeof(seen));
-			overflow_database = slot->overflow_database;
-			overflow_queue_id = TransactionIdIsValid(slot->overflow_xid) ?
-				slot->overflow_queue_id : 0;
-		}
 		SpinLockRelease(&slot->senders_lock);
-		if (done)
-			break;
-		/* outside the spinlock: this takes ProcArrayLock */
-		oldest = GetOldestActiveTransactionId();
-		hog = queue_to_evict(seen, topic_id, oldest, overflow_database,
-							 overflow_queue_id);
 	}
 
-	/* and in the lock manager, for readers the slot cannot tell */
-	pgmqc_sender_lock(topic_id);
-
+	if (!recorded || nmine >= MAX_MINE)
+		pgmqc_sender_lock(topic_id);
 	if (nmine < MAX_MINE)
 	{
 		mine[nmine].slot = slot;
 		mine[nmine].xid = xid;
 		mine[nmine].queue_id = topic_id;
 		mine[nmine].drew = false;
+		mine[nmine].locked = !recorded;
 		nmine++;
 	}
 }
 
 /*
- * PREPARE TRANSACTION begins: if the transaction sent, its backend is
- * marked until its locks belong to the prepared transaction, for the
- * readers that look for senders in the lock manager (sender_locks.c).
+ * PREPARE TRANSACTION begins.  If the transaction sent, it takes the sender
+ * locks it does not hold yet, and its backend is marked until its locks
+ * belong to the prepared transaction, for the readers that look for
+ * senders in the lock manager (sender_locks.c).
  */
 void
 pgmqc_senders_xact_preparing(void)
 {
-	if (nmine > 0)
-		pgmqc_preparing_sender_mark();
+	int			i;
+
+	if (nmine == 0)
+		return;
+
+	/*
+	 * A restart forgets the slots' entries but takes the prepared
+	 * transaction's locks again: the sender locks tell its readers then.
+	 */
+	for (i = 0; i < nmine; i++)
+	{
+		if (!mine[i].locked)
+		{
+			pgmqc_sender_lock(mine[i].queue_id);
+			mine[i].locked = true;
+		}
+	}
+	pgmqc_preparing_sender_mark();
 }
 
 /*
@@ -516,6 +448,23 @@ locked_sender(int32 topic_id, TransactionId xid, bool *unknown)
 }
 
 /*
+ * Have the senders of topic_id below xid ended, when some may be
+ * unrecorded: none of the recorded ones (entries) runs, and no transaction
+ * holds the sender lock, which every unrecorded sender took?
+ */
+static bool
+unrecorded_ended_before(const PgmqcSender *entries, int32 topic_id,
+						TransactionId xid)
+{
+	bool		unknown;
+
+	if (TransactionIdIsValid(sender_in_progress(entries, topic_id, xid)))
+		return false;
+	return !TransactionIdIsValid(locked_sender(topic_id, xid, &unknown)) &&
+		!unknown;
+}
+
+/*
  * A transaction, other than ours, that sent to topic_id with an XID below
  * xid and is still in progress; InvalidTransactionId when there is none,
  * or when it cannot be told yet: then the caller looks again after a
@@ -526,14 +475,21 @@ TransactionId
 pgmqc_sender_in_progress_before(int32 topic_id, TransactionId xid)
 {
 	PgmqcSender entries[PGMQC_SLOT_SENDERS];
+	TransactionId sender;
 	bool		unknown;
 
 	if (pgmqc_shared == NULL)
 		return InvalidTransactionId;
-	if (!recovered_senders_ended_before(xid) ||
-		TransactionIdIsValid(read_senders(pgmqc_slot(topic_id), topic_id,
-										  entries)))
-		return locked_sender(topic_id, xid, &unknown);
+	if (TransactionIdIsValid(read_senders(pgmqc_slot(topic_id), topic_id,
+										  entries)) ||
+		!recovered_senders_ended_before(xid))
+	{
+		/* the recorded senders, then the unrecorded ones */
+		sender = sender_in_progress(entries, topic_id, xid);
+		if (!TransactionIdIsValid(sender))
+			sender = locked_sender(topic_id, xid, &unknown);
+		return sender;
+	}
 	return sender_in_progress(entries, topic_id, xid);
 }
 
@@ -549,17 +505,16 @@ pgmqc_senders_ended_before(int32 topic_id, TransactionId xid)
 	PgmqcSlot  *slot;
 	PgmqcSender entries[PGMQC_SLOT_SENDERS];
 	TransactionId overflow;
-	bool		unknown;
 
 	if (pgmqc_shared == NULL)
 		return all_ended_before(xid);
 
-	if (!recovered_senders_ended_before(xid))
-		return !TransactionIdIsValid(locked_sender(topic_id, xid, &unknown)) &&
-			!unknown;
-
 	slot = pgmqc_slot(topic_id);
 	overflow = read_senders(slot, topic_id, entries);
+
+	/* prepared senders of before a restart: recorded nowhere but locked */
+	if (!recovered_senders_ended_before(xid))
+		return unrecorded_ended_before(entries, topic_id, xid);
 
 	if (TransactionIdIsValid(overflow))
 	{
@@ -575,8 +530,7 @@ pgmqc_senders_ended_before(int32 topic_id, TransactionId xid)
 			}
 			return true;
 		}
-		return !TransactionIdIsValid(locked_sender(topic_id, xid, &unknown)) &&
-			!unknown;
+		return unrecorded_ended_before(entries, topic_id, xid);
 	}
 	return !TransactionIdIsValid(sender_in_progress(entries, topic_id, xid));
 }

@@ -110,9 +110,10 @@ finish_session($holder);
 # sent to the other queue filled it: the topic's next send went
 # unrecorded, the slot's overflow then covered "several queues", and the
 # group waited for every older transaction, the other queue's 33
-# included, as long as they stayed open (review h28).  Now the send takes
-# an entry of the queue with the most of them, and only that queue's
-# readers wait.
+# included, as long as they stayed open (review h28).  Now the send goes
+# unrecorded but takes its topic's sender lock, and the group's readers
+# look for their senders among the slot's entries and that lock's holders
+# (shared_memory/sender_locks.c).
 #
 my @hogs = map {
 	start_session($node, "slot_hog_$_", 'BEGIN',
