@@ -35,6 +35,34 @@ max_prepared_transactions = 5
 
 sub sql { return $node->safe_psql('postgres', $_[0]); }
 
+# the first of queues q<from>..q<to>, created in turn, whose wake-up slot is
+# that of queue or topic $id (16 slots)
+sub queue_in_slot_of
+{
+	my ($prefix, $from, $to, $dboid, $id) = @_;
+	for my $i ($from .. $to)
+	{
+		sql("SELECT pgmq_c.create_queue('$prefix$i')");
+		my $qid = sql("SELECT queue_id FROM pgmq_c.queues WHERE queue_name = '$prefix$i'");
+		return "$prefix$i" if slot_of($dboid, $qid, 16) == slot_of($dboid, $id, 16);
+	}
+	return undef;
+}
+
+# the first non-empty result of $query within 15 s
+sub first_result
+{
+	my ($query) = @_;
+	my $got = '';
+	my $t0 = [gettimeofday];
+	while ($got eq '' && tv_interval($t0) < 15)
+	{
+		$got = sql($query);
+		usleep(200_000) if $got eq '';
+	}
+	return $got;
+}
+
 sql(join('', map { "SELECT pgmq_c.create_queue('s$_');" } 1 .. $nq));
 
 my @r;
@@ -75,17 +103,7 @@ is(sql(q{SELECT sum(queue_length) FROM pgmq_c.metrics_all()}), $nq,
 my $dboid = sql(q{SELECT oid FROM pg_database WHERE datname = current_database()});
 sql(q{SELECT pgmq_c.create_topic('vt'); SELECT pgmq_c.create_group('vt', 'g')});
 my $vt_id = sql(q{SELECT queue_id FROM pgmq_c.queues WHERE queue_name = 'vt'});
-my $other;
-for my $i (1 .. 200)
-{
-	sql("SELECT pgmq_c.create_queue('other$i')");
-	my $id = sql("SELECT queue_id FROM pgmq_c.queues WHERE queue_name = 'other$i'");
-	if (slot_of($dboid, $id, 16) == slot_of($dboid, $vt_id, 16))
-	{
-		$other = "other$i";
-		last;
-	}
-}
+my $other = queue_in_slot_of('other', 1, 200, $dboid, $vt_id);
 ok(defined $other, "queue $other shares the slot of topic vt");
 
 my $holder = start_session($node, 'other_sender', 'BEGIN',
@@ -124,14 +142,11 @@ SELECT count(*) = 33 FROM pg_stat_activity
  WHERE application_name LIKE 'slot\_hog\_%' AND query LIKE '%pg_sleep%'}),
 	"33 transactions that sent to $other stay open");
 $v = sql(q{SELECT pgmq_c.send('vt', '{"v": 2}')});
-my $got = '';
-my $t0 = [gettimeofday];
-while ($got eq '' && tv_interval($t0) < 15)
-{
-	$got = sql(q{SELECT string_agg(msg_id::text, ',') FROM pgmq_c.read_group('vt', 'g', '1 hour', 10)});
-	usleep(200_000) if $got eq '';
-}
-is($got, $v, "the group reads the topic's next message meanwhile (within 15 s)");
+is( first_result(
+		q{SELECT string_agg(msg_id::text, ',') FROM pgmq_c.read_group('vt', 'g', '1 hour', 10)}
+	),
+	$v,
+	"the group reads the topic's next message meanwhile (within 15 s)");
 sql(q{SELECT pg_terminate_backend(pid) FROM pg_stat_activity
  WHERE application_name LIKE 'slot\_hog\_%'});
 finish_session($_) foreach @hogs;
@@ -143,35 +158,34 @@ finish_session($_) foreach @hogs;
 # transaction.  A role that could create two queues on the slot of another
 # role's topic held that topic's groups for as long as it kept two
 # transactions open.  A reader that cannot tell its senders from the slot
-# now asks the lock manager which transactions hold the lock every sender
-# of its topic takes (shared_memory/sender_locks.c).
+# now looks for them among the slot's entries and the holders of its
+# topic's sender lock, which the senders the slot could not record take
+# (shared_memory/sender_locks.c).
 #
-my $second;
-for my $i (201 .. 600)
-{
-	sql("SELECT pgmq_c.create_queue('other$i')");
-	my $id = sql("SELECT queue_id FROM pgmq_c.queues WHERE queue_name = 'other$i'");
-	if (slot_of($dboid, $id, 16) == slot_of($dboid, $vt_id, 16))
-	{
-		$second = "other$i";
-		last;
-	}
-}
+my $second = queue_in_slot_of('other', 201, 600, $dboid, $vt_id);
 ok(defined $second, "queue $second shares the slot of topic vt too");
 
-# 32 short transactions that send to queue $q fill the slot; a 33rd, which
-# stays open, goes unrecorded; then the short ones end
+# 32 transactions that send to queue $q fill the slot and wait on a gate
+# (an advisory lock a session holds); a 33rd, which stays open, goes
+# unrecorded; then the gate opens and the 32 end
 my @long;
 sub overflow_with
 {
 	my ($q) = @_;
+	my $gate = start_session($node, 'gate', 'SELECT pg_advisory_lock(4242)',
+		'SELECT pg_sleep(600)');
+	ok( $node->poll_query_until('postgres', q{
+SELECT count(*) = 1 FROM pg_stat_activity
+ WHERE application_name = 'gate' AND query LIKE '%pg_sleep%'}),
+		'the gate is shut');
 	my @short = map {
 		start_session($node, "short_$_", 'BEGIN',
-			"SELECT pgmq_c.send('$q', '{}')", 'SELECT pg_sleep(4)', 'COMMIT')
+			"SELECT pgmq_c.send('$q', '{}')",
+			'SELECT pg_advisory_xact_lock_shared(4242)', 'COMMIT')
 	} 1 .. 32;
 	ok( $node->poll_query_until('postgres', q{
 SELECT count(*) = 32 FROM pg_stat_activity
- WHERE application_name LIKE 'short\_%' AND query LIKE '%pg_sleep%'}),
+ WHERE application_name LIKE 'short\_%' AND wait_event_type = 'Lock'}),
 		"32 transactions that sent to $q are open");
 	push @long,
 	  start_session($node, "long_$q", 'BEGIN',
@@ -180,6 +194,9 @@ SELECT count(*) = 32 FROM pg_stat_activity
 SELECT count(*) = 1 FROM pg_stat_activity
  WHERE application_name = 'long_$q' AND query LIKE '%pg_sleep%'}),
 		"a 33rd, unrecorded, stays open");
+	sql(q{SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+ WHERE application_name = 'gate'});
+	eval { finish_session($gate) };
 	finish_session($_) foreach @short;
 }
 overflow_with($other);
@@ -203,21 +220,26 @@ SELECT count(*) = 1 FROM pg_locks l JOIN pg_stat_activity a USING (pid)
 	"a role with no right on vt holds a lock on vt's sequence");
 
 $v = sql(q{SELECT pgmq_c.send('vt', '{"v": 3}')});
-$got = '';
-$t0 = [gettimeofday];
-while ($got eq '' && tv_interval($t0) < 15)
-{
-	$got = sql(q{SELECT string_agg(msg_id::text, ',') FROM pgmq_c.read_group('vt', 'g', '1 hour', 10)});
-	usleep(200_000) if $got eq '';
-}
-is($got, $v,
+is( first_result(
+		q{SELECT string_agg(msg_id::text, ',') FROM pgmq_c.read_group('vt', 'g', '1 hour', 10)}
+	),
+	$v,
 	"with two queues of the slot overflowed, the group reads the topic's message (within 15 s)");
 
 #
-# The same path keeps commit order: while the slot cannot tell vt's
-# senders, a send committed after an open send and a prepared one waits for
-# both, and the group then gets all three.
+# The same path keeps commit order.  While 32 open transactions that sent
+# to $other fill the slot, vt's senders go unrecorded and hold vt's sender
+# lock instead: a send committed after an open send and a prepared one
+# waits for both, and the group then gets the committed ones.
 #
+my @fillers = map {
+	start_session($node, "filler_$_", 'BEGIN',
+		"SELECT pgmq_c.send('$other', '{}')", 'SELECT pg_sleep(120)', 'COMMIT')
+} 1 .. 32;
+ok( $node->poll_query_until('postgres', q{
+SELECT count(*) = 32 FROM pg_stat_activity
+ WHERE application_name LIKE 'filler\_%' AND query LIKE '%pg_sleep%'}),
+	"32 transactions that sent to $other fill the slot");
 sql(q{BEGIN; SELECT pgmq_c.send('vt', '{"v": "prepared"}');
 PREPARE TRANSACTION 'vt_prepared'});
 my $open = start_session($node, 'vt_open', 'BEGIN',
@@ -226,6 +248,9 @@ ok( $node->poll_query_until('postgres', q{
 SELECT count(*) = 1 FROM pg_stat_activity
  WHERE application_name = 'vt_open' AND query LIKE '%pg_sleep%'}),
 	'a transaction that sent to vt stays open');
+is( sql(qq{SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'
+ AND classid = $vt_id AND objid = 0 AND objsubid = 28787 AND mode = 'RowExclusiveLock'}),
+	'2', "both hold vt's sender lock, unrecorded in the full slot");
 my $after = sql(q{SELECT pgmq_c.send('vt', '{"v": "after"}')});
 is( sql(q{SELECT count(*) FROM pgmq_c.read_group('vt', 'g', '1 hour', 10)}),
 	'0',
@@ -236,20 +261,17 @@ finish_session($open);
 is( sql(q{SELECT count(*) FROM pgmq_c.read_group('vt', 'g', '1 hour', 10)}),
 	'0', 'and still for the prepared one once the open one rolled back');
 sql(q{COMMIT PREPARED 'vt_prepared'});
-$got = '';
-$t0 = [gettimeofday];
-while ($got eq '' && tv_interval($t0) < 15)
-{
-	$got = sql(q{SELECT string_agg(message->>'v', ',' ORDER BY msg_id)
- FROM pgmq_c.read_group('vt', 'g', '1 hour', 10)});
-	usleep(200_000) if $got eq '';
-}
-is($got, 'prepared,after',
+is( first_result(
+		q{SELECT string_agg(message->>'v', ',' ORDER BY msg_id)
+ FROM pgmq_c.read_group('vt', 'g', '1 hour', 10)}
+	),
+	'prepared,after',
 	'after COMMIT PREPARED the group gets the prepared message and the later one');
 
 sql(q{SELECT pg_terminate_backend(pid) FROM pg_stat_activity
- WHERE application_name LIKE 'long\_%' OR application_name = 'seq_holder'});
-finish_session($_) foreach @long, $seq_holder;
+ WHERE application_name LIKE 'long\_%' OR application_name LIKE 'filler\_%'
+    OR application_name = 'seq_holder'});
+finish_session($_) foreach @long, @fillers, $seq_holder;
 
 $node->stop;
 done_testing();
