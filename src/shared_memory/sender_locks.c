@@ -33,13 +33,16 @@
  * some minor release cleared the preparing backend's transaction before it
  * handed the locks to the prepared transaction, and GetLockConflicts()
  * skips locks held in between.  A sending transaction therefore marks its
- * backend, with its database, from XACT_EVENT_PRE_PREPARE until its locks
- * are handed over (resource release after locks), and a reader that finds
- * no lock holder looks at the marks of its database, and then at the locks
- * once more: a sender in the gap during the first look is marked during
- * the second, or holds its lock as a prepared transaction by the third.  A
- * mark only tells the reader to look again a moment later: it may belong
- * to a transaction that sent elsewhere, and is never waited on.
+ * backend, with its database and the queues it sent to (all, past 32),
+ * from XACT_EVENT_PRE_PREPARE until its locks are handed over (resource
+ * release after locks), and a reader that finds no lock holder looks at
+ * the marks of its queue, and then at the locks once more: a sender in the
+ * gap during the first look is marked during the second, or holds its lock
+ * as a prepared transaction by the third.  A mark only tells the reader to
+ * look again a moment later, and is never waited on (the first version
+ * waited on it; marks then covered a whole database, and a role preparing
+ * sends to its own queues in a loop made another's topic look again and
+ * again: review h34).
  *
  * Copyright (c) 2026, pgmq_c developers
  *
@@ -71,11 +74,17 @@
  */
 #define SENDER_LOCK_SPACE	0x7073
 
+/* queue ids a mark lists; a transaction that sent to more marks all */
+#define MARK_QUEUES			32
+#define MARK_ALL_QUEUES		(-1)
+
 /* A backend preparing a transaction that sent. */
 typedef struct PreparingMark
 {
 	pg_atomic_uint32 xid;		/* its top XID, or InvalidTransactionId */
-	pg_atomic_uint32 database;	/* its database */
+	Oid			database;		/* its database */
+	int			nqueues;		/* queue_ids used, or MARK_ALL_QUEUES */
+	int32		queue_ids[MARK_QUEUES]; /* the queues and topics it sent to */
 }			PreparingMark;
 
 typedef struct PgmqcPreparingSenders
@@ -164,25 +173,36 @@ pgmqc_preparing_senders_init(void)
 	for (i = 0; i < preparing->nbackends; i++)
 	{
 		pg_atomic_init_u32(&preparing->marks[i].xid, InvalidTransactionId);
-		pg_atomic_init_u32(&preparing->marks[i].database, InvalidOid);
+		preparing->marks[i].database = InvalidOid;
+		preparing->marks[i].nqueues = 0;
 	}
 }
 
 /*
- * XACT_EVENT_PRE_PREPARE of a transaction that sent: mark this backend
- * until its locks belong to the prepared transaction.
+ * XACT_EVENT_PRE_PREPARE of a transaction that sent to queue_ids[0..n-1]
+ * (n < 0: to more than those): mark this backend until its locks belong to
+ * the prepared transaction.
  */
 void
-pgmqc_preparing_sender_mark(void)
+pgmqc_preparing_sender_mark(const int32 *queue_ids, int n)
 {
 	int			index = my_index();
 	TransactionId xid = GetTopTransactionIdIfAny();
+	PreparingMark *mark;
 
 	if (index < 0 || !TransactionIdIsValid(xid))
 		return;
-	pg_atomic_write_u32(&preparing->marks[index].database, MyDatabaseId);
+	mark = &preparing->marks[index];
+	mark->database = MyDatabaseId;
+	if (n < 0 || n > MARK_QUEUES)
+		mark->nqueues = MARK_ALL_QUEUES;
+	else
+	{
+		memcpy(mark->queue_ids, queue_ids, n * sizeof(int32));
+		mark->nqueues = n;
+	}
 	pg_write_barrier();
-	pg_atomic_write_u32(&preparing->marks[index].xid, xid);
+	pg_atomic_write_u32(&mark->xid, xid);
 	pg_memory_barrier();
 }
 
@@ -220,9 +240,34 @@ running_before(TransactionId xid, TransactionId limit)
 		TransactionIdIsInProgress(xid);
 }
 
-/* Is a transaction of this database below limit being prepared (marked)? */
+/* Does a mark list queue_id of this database? */
 static bool
-preparing_before(TransactionId limit)
+mark_covers(const PreparingMark * mark, int32 queue_id)
+{
+	int			n = mark->nqueues;
+	int			i;
+
+	if (mark->database != MyDatabaseId)
+		return false;
+	if (n == MARK_ALL_QUEUES)
+		return true;
+	for (i = 0; i < n && i < MARK_QUEUES; i++)
+	{
+		if (mark->queue_ids[i] == queue_id)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Is a transaction below limit that sent to queue_id of this database being
+ * prepared (marked)?  A mark rewritten meanwhile for a later transaction of
+ * the same backend may be read half old, half new: the old one's locks
+ * have then been handed over, and the look at the locks after this one
+ * finds them.
+ */
+static bool
+preparing_before(int32 queue_id, TransactionId limit)
 {
 	int			i;
 
@@ -231,12 +276,13 @@ preparing_before(TransactionId limit)
 	pg_memory_barrier();
 	for (i = 0; i < preparing->nbackends; i++)
 	{
-		TransactionId xid = pg_atomic_read_u32(&preparing->marks[i].xid);
+		PreparingMark *mark = &preparing->marks[i];
+		TransactionId xid = pg_atomic_read_u32(&mark->xid);
 
+		if (!TransactionIdIsValid(xid))
+			continue;
 		pg_read_barrier();
-		if (TransactionIdIsValid(xid) &&
-			pg_atomic_read_u32(&preparing->marks[i].database) == MyDatabaseId &&
-			running_before(xid, limit))
+		if (mark_covers(mark, queue_id) && running_before(xid, limit))
 			return true;
 	}
 	return false;
@@ -326,7 +372,7 @@ pgmqc_sender_locker_before(int32 queue_id, TransactionId limit, bool *unsure)
 	found = holder_before(queue_id, limit);
 	if (TransactionIdIsValid(found))
 		return found;
-	if (preparing_before(limit))
+	if (preparing_before(queue_id, limit))
 	{
 		*unsure = true;
 		return InvalidTransactionId;

@@ -199,6 +199,7 @@ pgmqc_sender_register(int32 topic_id)
 void
 pgmqc_senders_xact_preparing(void)
 {
+	int32		queue_ids[MAX_MINE];
 	int			i;
 
 	if (nmine == 0)
@@ -215,8 +216,10 @@ pgmqc_senders_xact_preparing(void)
 			pgmqc_sender_lock(mine[i].queue_id);
 			mine[i].locked = true;
 		}
+		queue_ids[i] = mine[i].queue_id;
 	}
-	pgmqc_preparing_sender_mark();
+	/* past MAX_MINE, the queues are not all known: the mark covers all */
+	pgmqc_preparing_sender_mark(queue_ids, nmine < MAX_MINE ? nmine : -1);
 }
 
 /*

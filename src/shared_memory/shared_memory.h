@@ -262,7 +262,7 @@ extern bool pgmqc_senders_overflowed(int32 queue_id);
 extern Size pgmqc_preparing_senders_size(void);
 extern void pgmqc_preparing_senders_init(void);
 extern void pgmqc_preparing_senders_init_hooks(void);
-extern void pgmqc_preparing_sender_mark(void);
+extern void pgmqc_preparing_sender_mark(const int32 *queue_ids, int n);
 extern void pgmqc_sender_lock(int32 queue_id);
 extern TransactionId pgmqc_sender_locker_before(int32 queue_id,
 												TransactionId limit,
