@@ -49,6 +49,14 @@ sub queue_in_slot_of
 	return undef;
 }
 
+# the msg_ids group g of topic vt reads first, within 15 s
+sub group_reads
+{
+	return first_result(
+		q{SELECT string_agg(msg_id::text, ',') FROM pgmq_c.read_group('vt', 'g', '1 hour', 10)}
+	);
+}
+
 # the first non-empty result of $query within 15 s
 sub first_result
 {
@@ -142,10 +150,7 @@ SELECT count(*) = 33 FROM pg_stat_activity
  WHERE application_name LIKE 'slot\_hog\_%' AND query LIKE '%pg_sleep%'}),
 	"33 transactions that sent to $other stay open");
 $v = sql(q{SELECT pgmq_c.send('vt', '{"v": 2}')});
-is( first_result(
-		q{SELECT string_agg(msg_id::text, ',') FROM pgmq_c.read_group('vt', 'g', '1 hour', 10)}
-	),
-	$v,
+is(group_reads(), $v,
 	"the group reads the topic's next message meanwhile (within 15 s)");
 sql(q{SELECT pg_terminate_backend(pid) FROM pg_stat_activity
  WHERE application_name LIKE 'slot\_hog\_%'});
@@ -220,10 +225,7 @@ SELECT count(*) = 1 FROM pg_locks l JOIN pg_stat_activity a USING (pid)
 	"a role with no right on vt holds a lock on vt's sequence");
 
 $v = sql(q{SELECT pgmq_c.send('vt', '{"v": 3}')});
-is( first_result(
-		q{SELECT string_agg(msg_id::text, ',') FROM pgmq_c.read_group('vt', 'g', '1 hour', 10)}
-	),
-	$v,
+is(group_reads(), $v,
 	"with two queues of the slot overflowed, the group reads the topic's message (within 15 s)");
 
 #
