@@ -38,6 +38,15 @@
  * rows are left in SPI_tuptable as the statement's RETURNING would leave
  * them: msg_id, read_ct, enqueued_at, vt, message, headers, ordering_key.
  *
+ * A pop of a queue with ordering keys (and the lease a pop takes under a
+ * retry policy) also has a key gate: taking a key's head changes the key's
+ * row in the keys table k_<id> (queue/key_release.c), which a send of the
+ * key in progress holds until it ends.  So before it locks a keyed
+ * candidate, the claim locks its key's row as FOR UPDATE SKIP LOCKED
+ * would; a row held by another transaction leaves the message where it is
+ * for a later pop, and the pop never waits for a sender (STMT_POP_KEYS is
+ * the statement's form of the same).
+ *
  * Under a retry policy the claim does what STMT_CLAIM's SET list does with
  * each candidate: one read max_deliveries times is marked dead (vt
  * infinity, to be moved by the caller), one whose lease expired waits for
@@ -127,6 +136,20 @@ static const ClaimColumnDef claim_columns[CLAIM_COLUMNS] = {
 	{"leased", BOOLOID, true, false},
 };
 
+/*
+ * A pop's gate on ordering keys: the queue's keys table, opened at the
+ * first keyed candidate (a queue whose messages have no keys never opens
+ * it).
+ */
+typedef struct KeyGate
+{
+	int32		queue_id;		/* 0: no gate */
+	bool		opened;			/* looked for the table already */
+	Relation	keys;			/* k_<id>; NULL: none usable, no gate */
+	Relation	keys_index;		/* its unique index on ordering_key */
+	TupleTableSlot *slot;
+}			KeyGate;
+
 /* what one claim works with (pgmqc_direct_claim, pgmqc_direct_group_claim) */
 typedef struct ClaimScan
 {
@@ -144,6 +167,7 @@ typedef struct ClaimScan
 	bool		skipping;		/* pass over the dead and expired leases */
 	PgmqcDirectBodyFetch fetch; /* a group's bodies, or NULL */
 	void	   *fetch_arg;
+	KeyGate		gate;			/* a pop's, of a queue with keys */
 } ClaimScan;
 
 /*
@@ -345,6 +369,115 @@ candidate(ClaimScan *claim, TupleTableSlot *slot)
 	if (isnull || DatumGetTimestampTz(vt) > claim->now)
 		return false;
 	return !claim->skipping || retry_outcome(claim, slot) == PGMQC_CLAIMED;
+}
+
+/*
+ * Open the keys table of the gate's queue and its unique index on
+ * ordering_key.  A table not found, or without that index (a superuser
+ * dropped it), leaves the gate open: the release then waits for the key's
+ * row, as a delete does.
+ */
+static void
+key_gate_open(KeyGate * gate)
+{
+	char		name[NAMEDATALEN];
+	Oid			relid = pgmqc_relation_oid(REL_KEYS, gate->queue_id, -1);
+	AttrNumber	key_column = 0;
+
+	gate->opened = true;
+	if (!OidIsValid(relid) ||
+		(gate->keys = try_table_open(relid, RowExclusiveLock)) == NULL)
+		return;
+	pgmqc_relation_name(name, REL_KEYS, gate->queue_id, -1);
+	if (strcmp(RelationGetRelationName(gate->keys), name) == 0)
+		key_column = pgmqc_direct_column_number(gate->keys, "ordering_key",
+												TEXTOID);
+	if (key_column != 0)
+		gate->keys_index = pgmqc_direct_open_column_index(gate->keys,
+														  key_column, 0,
+														  RowExclusiveLock);
+	if (gate->keys_index != NULL && !gate->keys_index->rd_index->indisunique)
+	{
+		index_close(gate->keys_index, RowExclusiveLock);
+		gate->keys_index = NULL;
+	}
+	if (gate->keys_index == NULL)
+	{
+		table_close(gate->keys, RowExclusiveLock);
+		gate->keys = NULL;
+		return;
+	}
+	gate->slot = table_slot_create(gate->keys, NULL);
+}
+
+static void
+key_gate_close(KeyGate * gate)
+{
+	if (gate->keys == NULL)
+		return;
+	ExecDropSingleTupleTableSlot(gate->slot);
+	index_close(gate->keys_index, NoLock);
+	table_close(gate->keys, NoLock);
+}
+
+/*
+ * Whether a pop may take the candidate in slot: a message without a key
+ * may; a keyed one once its key's row is locked, as FOR UPDATE SKIP LOCKED
+ * locks it (the newest version under READ COMMITTED).  A row another
+ * transaction holds (a send of the key in progress, even a prepared one;
+ * a delete of one of the key's messages): false, the message is left for
+ * a later pop.  No row (the key gone since): true, nothing to wait for.
+ * The lock is kept to the transaction's end, as the release that follows
+ * keeps it: when the candidate itself turns out to be taken by another
+ * reader, sends of its key wait for this transaction, which is short in
+ * the common case of an autocommit pop.
+ */
+static bool
+key_gate_passes(ClaimScan *claim, TupleTableSlot *slot)
+{
+	KeyGate    *gate = &claim->gate;
+	AttrNumber	key_attnum = claim->attnums[CLAIM_ORDERING_KEY];
+	ScanKeyData scankey;
+	IndexScanDesc scan;
+	ItemPointerData tid;
+	TM_FailureData failure;
+	TM_Result	result;
+	int			flags = TUPLE_LOCK_FLAG_LOCK_UPDATE_IN_PROGRESS;
+	bool		isnull;
+	bool		found;
+	Datum		key;
+
+	if (gate->queue_id == 0 || key_attnum == 0)
+		return true;
+	key = slot_getattr(slot, key_attnum, &isnull);
+	if (isnull)
+		return true;
+	if (!gate->opened)
+		key_gate_open(gate);
+	if (gate->keys == NULL)
+		return true;
+
+	ScanKeyEntryInitialize(&scankey, 0, 1, BTEqualStrategyNumber, InvalidOid,
+						   gate->keys_index->rd_indcollation[0], F_TEXTEQ, key);
+	scan = index_beginscan(gate->keys, gate->keys_index, claim->snapshot, 1, 0);
+	index_rescan(scan, &scankey, 1, NULL, 0);
+	found = index_getnext_slot(scan, ForwardScanDirection, gate->slot);
+	index_endscan(scan);
+	if (!found)
+		return true;
+	tid = gate->slot->tts_tid;
+	if (!IsolationUsesXactSnapshot())
+		flags |= TUPLE_LOCK_FLAG_FIND_LAST_VERSION;
+	result = table_tuple_lock(gate->keys, &tid, claim->snapshot, gate->slot,
+							  claim->cid, LockTupleExclusive, LockWaitSkip,
+							  flags, &failure);
+	ExecClearTuple(gate->slot);
+
+	/*
+	 * Updated or deleted since a transaction snapshot: the release that
+	 * follows fails with a serialization failure, as a delete would.
+	 */
+	return result != TM_WouldBlock;
 }
 
 /*
@@ -578,7 +711,7 @@ set_spi_result(HeapTuple *tuples, int n, bool with_outcome)
  */
 static int
 claim_rows(Oid relid, int32 qty, Interval *vt, int64 start,
-		   const PgmqcRetryPolicy *retry, bool skipping,
+		   const PgmqcRetryPolicy *retry, bool skipping, int32 gate_queue_id,
 		   PgmqcDirectBodyFetch fetch, void *fetch_arg)
 {
 	ClaimScan	claim;
@@ -612,6 +745,7 @@ claim_rows(Oid relid, int32 qty, Interval *vt, int64 start,
 	}
 	claim.fetch = fetch;
 	claim.fetch_arg = fetch_arg;
+	claim.gate.queue_id = gate_queue_id;
 	claim.pop = vt == NULL;
 	claim.retry = retry != NULL && pgmqc_retry_active(retry) ? retry : NULL;
 	claim.skipping = claim.retry != NULL && skipping;
@@ -644,7 +778,8 @@ claim_rows(Oid relid, int32 qty, Interval *vt, int64 start,
 		HeapTuple	row;
 
 		CHECK_FOR_INTERRUPTS();
-		if (!candidate(&claim, scanslot) || !key_head(&claim, scanslot))
+		if (!candidate(&claim, scanslot) || !key_head(&claim, scanslot) ||
+			!key_gate_passes(&claim, scanslot))
 			continue;
 		if (!lock_candidate(&claim, scanslot, lockslot))
 			continue;
@@ -653,6 +788,7 @@ claim_rows(Oid relid, int32 qty, Interval *vt, int64 start,
 			tuples[n++] = row;
 	}
 	index_endscan(scan);
+	key_gate_close(&claim.gate);
 	if (claim.key_slot != NULL)
 		ExecDropSingleTupleTableSlot(claim.key_slot);
 	ExecDropSingleTupleTableSlot(lockslot);
@@ -676,7 +812,11 @@ claim_rows(Oid relid, int32 qty, Interval *vt, int64 start,
 /*
  * Claim up to qty messages of message table relid for the lease vt, from
  * msg_id start on, as STMT_CLAIM_PLAIN would (see the top of this file);
- * vt NULL: delete them instead, as STMT_POP would.  With an active retry
+ * vt NULL: delete them instead, as STMT_POP would.  gate_queue_id, for a
+ * pop of a queue with ordering keys (or the lease of one under a retry
+ * policy): the queue's id, and a keyed message is taken only when its
+ * key's row can be locked at once, as STMT_POP_KEYS does; 0 otherwise.
+ * With an active retry
  * policy (retry not NULL; never with a pop) as STMT_CLAIM would, skipping
  * or not: the rows dead or backing off are in the result too, each row
  * with its outcome.  Returns how many, their rows in SPI_tuptable (none:
@@ -686,10 +826,12 @@ claim_rows(Oid relid, int32 qty, Interval *vt, int64 start,
  */
 int
 pgmqc_direct_claim(Oid relid, int32 qty, Interval *vt, int64 start,
-				   const PgmqcRetryPolicy *retry, bool skipping)
+				   const PgmqcRetryPolicy *retry, bool skipping,
+				   int32 gate_queue_id)
 {
 	Assert(vt != NULL || retry == NULL);
-	return claim_rows(relid, qty, vt, start, retry, skipping, NULL, NULL);
+	return claim_rows(relid, qty, vt, start, retry, skipping, gate_queue_id,
+					  NULL, NULL);
 }
 
 /*
@@ -709,5 +851,6 @@ pgmqc_direct_group_claim(Oid relid, int32 qty, Interval *vt, int64 start,
 						 PgmqcDirectBodyFetch fetch, void *fetch_arg)
 {
 	Assert(vt != NULL && fetch != NULL);
-	return claim_rows(relid, qty, vt, start, retry, skipping, fetch, fetch_arg);
+	return claim_rows(relid, qty, vt, start, retry, skipping, 0, fetch,
+					  fetch_arg);
 }

@@ -32,7 +32,7 @@ struct PgmqcRetryPolicy;
 
 extern int	pgmqc_direct_claim(Oid relid, int32 qty, Interval *vt, int64 start,
 							   const struct PgmqcRetryPolicy *retry,
-							   bool skipping);
+							   bool skipping, int32 gate_queue_id);
 extern int	pgmqc_direct_group_claim(Oid relid, int32 qty, Interval *vt,
 									 int64 start,
 									 const struct PgmqcRetryPolicy *retry,

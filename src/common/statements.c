@@ -132,6 +132,19 @@ typedef struct StatementDef
 	"AND ({key:h} IS NULL OR NOT EXISTS (SELECT 1 FROM {group} x " \
 	"WHERE {key:x} OPERATOR(pg_catalog.=) {key:h} AND x.msg_id OPERATOR(pg_catalog.<) h.msg_id)) "
 
+/*
+ * A pop's key gate (queue/claim.c): a keyed candidate (the rows of the
+ * message table aliased alias) only when its key's row can be locked at
+ * once, and is, to the transaction's end; a key without a row has nothing
+ * to wait for.  docs/design.md section 14, "A pop never waits".
+ */
+#define POP_KEY_GATE(alias) \
+	"AND (" alias ".ordering_key IS NULL " \
+	"OR EXISTS (SELECT 1 FROM {keys} y WHERE y.ordering_key OPERATOR(pg_catalog.=) " \
+	alias ".ordering_key FOR UPDATE SKIP LOCKED) " \
+	"OR NOT EXISTS (SELECT 1 FROM {keys} y WHERE y.ordering_key OPERATOR(pg_catalog.=) " \
+	alias ".ordering_key)) "
+
 /* the candidates of a claim: the first $1 visible messages from $3 on */
 #define CLAIM_CANDIDATES(table, filter) \
 	"SELECT msg_id FROM " table " WHERE msg_id OPERATOR(pg_catalog.>=) $3 " \
@@ -627,6 +640,16 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		CLAIM_OUTCOME("q"),
 		7, {INT4OID, INTERVALOID, INT8OID, INT4OID, FLOAT8OID, FLOAT8OID, BOOLOID}
 	},
+	/* STMT_CLAIM for a pop of a queue with ordering keys: its key gate */
+	[STMT_CLAIM_POP_KEYS] = {
+		ON_QUEUE,
+		"UPDATE {messages} q SET " CLAIM_SET("q")
+		"WHERE q.msg_id OPERATOR(pg_catalog.=) ANY (ARRAY("
+		CLAIM_CANDIDATES("{messages} m", CLAIM_SKIPPING POP_KEY_GATE("m")) ")) "
+		"RETURNING q.msg_id, q.read_ct, q.enqueued_at, q.vt, q.message, q.headers, q.ordering_key, "
+		CLAIM_OUTCOME("q"),
+		7, {INT4OID, INTERVALOID, INT8OID, INT4OID, FLOAT8OID, FLOAT8OID, BOOLOID}
+	},
 
 	/*
 	 * STMT_CLAIM for a queue without a retry policy ($4 and $5 NULL): every
@@ -661,6 +684,26 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		"ORDER BY msg_id LIMIT $1 FOR UPDATE SKIP LOCKED)) "
 		"RETURNING q.msg_id, q.read_ct OPERATOR(pg_catalog.+) 1, q.enqueued_at, "
 		"q.vt, q.message, q.headers, {key:q}",
+		2, {INT4OID, INT8OID}
+	},
+
+	/*
+	 * STMT_POP of a queue with ordering keys: a keyed message is taken only
+	 * when its key's row in the keys table, which taking the key's head
+	 * changes, can be locked at once, so that a pop never waits for a send of
+	 * the key in progress; a message whose key's row is held is left for a
+	 * later pop.
+	 */
+	[STMT_POP_KEYS] = {
+		ON_QUEUE,
+		"DELETE FROM {messages} q "
+		"WHERE q.msg_id OPERATOR(pg_catalog.=) ANY (ARRAY("
+		"SELECT m.msg_id FROM {messages} m WHERE m.msg_id OPERATOR(pg_catalog.>=) $2 "
+		"AND m.vt OPERATOR(pg_catalog.<=) pg_catalog.clock_timestamp() "
+		POP_KEY_GATE("m")
+		"ORDER BY m.msg_id LIMIT $1 FOR UPDATE OF m SKIP LOCKED)) "
+		"RETURNING q.msg_id, q.read_ct OPERATOR(pg_catalog.+) 1, q.enqueued_at, "
+		"q.vt, q.message, q.headers, q.ordering_key",
 		2, {INT4OID, INT8OID}
 	},
 

@@ -111,9 +111,11 @@ typedef enum PgmqcStatement
 	STMT_MATURE_PAST_HELD,
 	STMT_FIRST_CANDIDATE,
 	STMT_CLAIM,
+	STMT_CLAIM_POP_KEYS,
 	STMT_CLAIM_PLAIN,
 	STMT_CLAIM_0_5,
 	STMT_POP,
+	STMT_POP_KEYS,
 	STMT_WATERMARK_SCAN,
 	STMT_WATERMARK_SCAN_0_6,
 	STMT_NEXT_DUE,
@@ -309,7 +311,7 @@ typedef enum PgmqcStatement
 
 /*
  * Result columns.  A "message row" is what read(), pop(), set_vt() and
- * read_group() return: STMT_CLAIM, STMT_POP, STMT_SET_VT(_DELAYED),
+ * read_group() return: STMT_CLAIM, STMT_POP(_KEYS), STMT_SET_VT(_DELAYED),
  * STMT_GROUP_CLAIM, STMT_GROUP_SET_VT and the first six columns of
  * STMT_GROUP_FILL.
  */

@@ -37,13 +37,24 @@
 #include "common/object_cache.h"
 
 /*
+ * The key gate of a pop of queue (common/direct_claim.c): its id when it
+ * may have keyed messages, 0 otherwise.
+ */
+static int32
+key_gate(PgmqcQueue *queue)
+{
+	return queue->has_keys ? queue->queue_id : 0;
+}
+
+/*
  * One attempt to claim up to qty messages for vt; returns how many (rows in
  * SPI_tuptable).  Registers the wake-ups that the claim implies.  Sets
  * *head_left when it dealt with as many dead messages and expired leases as
  * one call may and left the rest for the next call.
  */
 static int
-claim_once(PgmqcQueue *queue, int32 qty, Interval *vt, bool *head_left)
+claim_once(PgmqcQueue *queue, int32 qty, Interval *vt, bool for_pop,
+		   bool *head_left)
 {
 	Datum		values[7];
 	char		nulls[7] = {' ', ' ', ' ', ' ', ' ', ' ', ' '};
@@ -73,7 +84,7 @@ claim_once(PgmqcQueue *queue, int32 qty, Interval *vt, bool *head_left)
 			n = PGMQC_DIRECT_CLAIM_UNABLE;
 			if (queue->retry.catalog_has_retries)
 				n = pgmqc_direct_claim(queue->cache.relid, qty, vt, start,
-									   NULL, false);
+									   NULL, false, 0);
 			if (n == PGMQC_DIRECT_CLAIM_UNABLE)
 				n = pgmqc_queue_run(queue, queue->retry.catalog_has_retries ?
 									STMT_CLAIM_PLAIN : STMT_CLAIM_0_5,
@@ -89,12 +100,15 @@ claim_once(PgmqcQueue *queue, int32 qty, Interval *vt, bool *head_left)
 		}
 		/* the same under the policy, each row with its outcome */
 		n = pgmqc_direct_claim(queue->cache.relid, qty, vt, start,
-							   &queue->retry, rounds.skipping);
+							   &queue->retry, rounds.skipping,
+							   for_pop ? key_gate(queue) : 0);
 		if (n == PGMQC_DIRECT_CLAIM_UNABLE)
 		{
 			pgmqc_retry_args(&queue->retry, values + 3, nulls + 3);
 			values[6] = BoolGetDatum(rounds.skipping);
-			n = pgmqc_queue_run(queue, STMT_CLAIM, values, nulls, 0);
+			n = pgmqc_queue_run(queue, for_pop && queue->has_keys ?
+								STMT_CLAIM_POP_KEYS : STMT_CLAIM,
+								values, nulls, 0);
 		}
 		pgmqc_claim_outcome(n, &outcome);
 		n = outcome.claimed;
@@ -142,7 +156,7 @@ pop_with_retries(PgmqcQueue *queue, int32 qty)
 
 	memset(&lease, 0, sizeof(lease));
 	lease.time = USECS_PER_SEC;
-	n = claim_once(queue, qty, &lease, &head_left);
+	n = claim_once(queue, qty, &lease, true, &head_left);
 	if (n == 0)
 		return 0;
 	pgmqc_claim_outcome(n, &claimed);
@@ -204,7 +218,7 @@ pgmqc_queue_claim(const char *name, int32 qty, Interval *vt_arg,
 		first = false;
 
 		guard = pgmqc_plan_guard_begin();
-		n = claim_once(queue, qty, vt, &head_left);
+		n = claim_once(queue, qty, vt, false, &head_left);
 		pgmqc_wake_taken();
 		pgmqc_plan_guard_end(guard);
 		if (n > 0)
@@ -261,9 +275,11 @@ pgmqc_queue_pop(PgmqcQueue *queue, int32 qty)
 	n = PGMQC_DIRECT_CLAIM_UNABLE;
 	if (queue->retry.catalog_has_retries)
 		n = pgmqc_direct_claim(queue->cache.relid, qty, NULL,
-							   DatumGetInt64(values[1]), NULL, false);
+							   DatumGetInt64(values[1]), NULL, false,
+							   key_gate(queue));
 	if (n == PGMQC_DIRECT_CLAIM_UNABLE)
-		n = pgmqc_queue_run(queue, STMT_POP, values, NULL, 0);
+		n = pgmqc_queue_run(queue, queue->has_keys ? STMT_POP_KEYS : STMT_POP,
+							values, NULL, 0);
 	pgmqc_plan_guard_end(guard);
 	if (n > 0)
 		pgmqc_wake_on_abort(queue->queue_id, n);
