@@ -168,6 +168,9 @@ typedef struct ClaimScan
 	PgmqcDirectBodyFetch fetch; /* a group's bodies, or NULL */
 	void	   *fetch_arg;
 	KeyGate		gate;			/* a pop's, of a queue with keys */
+	const int64 *reserved;		/* rows it must take (ascending msg_ids) */
+	int			nreserved;
+	int			next_reserved;	/* the first of them not passed yet */
 } ClaimScan;
 
 /*
@@ -481,6 +484,34 @@ key_gate_passes(ClaimScan *claim, TupleTableSlot *slot)
 }
 
 /*
+ * Whether the row in slot is one the claim must take (terms' reserved:
+ * due delayed messages a read in a transaction block moved for it,
+ * queue/delayed.c); *left gets how many reserved rows lie ahead of it,
+ * itself excluded.  The scan walks msg_ids upwards: a reserved msg_id it
+ * has passed (gone, or no candidate) is given up.
+ */
+static bool
+reserved_row(ClaimScan *claim, TupleTableSlot *slot, int *left)
+{
+	bool		isnull;
+	int64		msg_id;
+	bool		found;
+
+	*left = 0;
+	if (claim->next_reserved >= claim->nreserved)
+		return false;
+	msg_id = DatumGetInt64(slot_getattr(slot, claim->attnums[CLAIM_MSG_ID],
+										&isnull));
+	while (claim->next_reserved < claim->nreserved &&
+		   claim->reserved[claim->next_reserved] < msg_id)
+		claim->next_reserved++;
+	found = claim->next_reserved < claim->nreserved &&
+		claim->reserved[claim->next_reserved] == msg_id;
+	*left = claim->nreserved - claim->next_reserved - (found ? 1 : 0);
+	return found;
+}
+
+/*
  * Lock the row found in scanslot as FOR UPDATE SKIP LOCKED would, its
  * newest version then in lockslot.  false: skip it (locked by another
  * transaction, gone, changed by this transaction already, or changed since
@@ -711,7 +742,8 @@ set_spi_result(HeapTuple *tuples, int n, bool with_outcome)
  */
 static int
 claim_rows(Oid relid, int32 qty, Interval *vt, int64 start,
-		   const PgmqcRetryPolicy *retry, bool skipping, int32 gate_queue_id,
+		   const PgmqcRetryPolicy *retry, bool skipping,
+		   const PgmqcClaimTerms * terms,
 		   PgmqcDirectBodyFetch fetch, void *fetch_arg)
 {
 	ClaimScan	claim;
@@ -745,7 +777,12 @@ claim_rows(Oid relid, int32 qty, Interval *vt, int64 start,
 	}
 	claim.fetch = fetch;
 	claim.fetch_arg = fetch_arg;
-	claim.gate.queue_id = gate_queue_id;
+	if (terms != NULL)
+	{
+		claim.gate.queue_id = terms->gate_queue_id;
+		claim.reserved = terms->reserved;
+		claim.nreserved = terms->nreserved;
+	}
 	claim.pop = vt == NULL;
 	claim.retry = retry != NULL && pgmqc_retry_active(retry) ? retry : NULL;
 	claim.skipping = claim.retry != NULL && skipping;
@@ -776,13 +813,28 @@ claim_rows(Oid relid, int32 qty, Interval *vt, int64 start,
 		   index_getnext_slot(scan, ForwardScanDirection, scanslot))
 	{
 		HeapTuple	row;
+		bool		reserved;
+		int			reserved_left;
 
 		CHECK_FOR_INTERRUPTS();
-		if (!candidate(&claim, scanslot) || !key_head(&claim, scanslot) ||
-			!key_gate_passes(&claim, scanslot))
+		if (!candidate(&claim, scanslot) || !key_head(&claim, scanslot))
+			continue;
+
+		/*
+		 * Room is kept for the reserved rows ahead: a lease that ended, or a
+		 * lower msg_id's send that committed, since the move does not take a
+		 * moved message's place (it would stay hidden until this transaction
+		 * ends).  A reserved row has no key gate: it must be taken, and a pop
+		 * of it may wait for a send of its key.
+		 */
+		reserved = reserved_row(&claim, scanslot, &reserved_left);
+		if (!reserved &&
+			(taken + reserved_left >= qty || !key_gate_passes(&claim, scanslot)))
 			continue;
 		if (!lock_candidate(&claim, scanslot, lockslot))
 			continue;
+		if (reserved)
+			claim.next_reserved++;
 		taken++;
 		if ((row = take_row(&claim, lockslot)) != NULL)
 			tuples[n++] = row;
@@ -812,11 +864,12 @@ claim_rows(Oid relid, int32 qty, Interval *vt, int64 start,
 /*
  * Claim up to qty messages of message table relid for the lease vt, from
  * msg_id start on, as STMT_CLAIM_PLAIN would (see the top of this file);
- * vt NULL: delete them instead, as STMT_POP would.  gate_queue_id, for a
- * pop of a queue with ordering keys (or the lease of one under a retry
- * policy): the queue's id, and a keyed message is taken only when its
- * key's row can be locked at once, as STMT_POP_KEYS does; 0 otherwise.
- * With an active retry
+ * vt NULL: delete them instead, as STMT_POP would.  terms (NULL: none):
+ * with a gate_queue_id, for a pop of a queue with ordering keys (or the
+ * lease of one under a retry policy), a keyed message is taken only when
+ * its key's row can be locked at once, as STMT_POP_KEYS does; the reserved
+ * msg_ids are taken whatever else is visible, the others only while room
+ * is left for them.  With an active retry
  * policy (retry not NULL; never with a pop) as STMT_CLAIM would, skipping
  * or not: the rows dead or backing off are in the result too, each row
  * with its outcome.  Returns how many, their rows in SPI_tuptable (none:
@@ -827,10 +880,10 @@ claim_rows(Oid relid, int32 qty, Interval *vt, int64 start,
 int
 pgmqc_direct_claim(Oid relid, int32 qty, Interval *vt, int64 start,
 				   const PgmqcRetryPolicy *retry, bool skipping,
-				   int32 gate_queue_id)
+				   const PgmqcClaimTerms * terms)
 {
 	Assert(vt != NULL || retry == NULL);
-	return claim_rows(relid, qty, vt, start, retry, skipping, gate_queue_id,
+	return claim_rows(relid, qty, vt, start, retry, skipping, terms,
 					  NULL, NULL);
 }
 
@@ -851,6 +904,6 @@ pgmqc_direct_group_claim(Oid relid, int32 qty, Interval *vt, int64 start,
 						 PgmqcDirectBodyFetch fetch, void *fetch_arg)
 {
 	Assert(vt != NULL && fetch != NULL);
-	return claim_rows(relid, qty, vt, start, retry, skipping, 0, fetch,
+	return claim_rows(relid, qty, vt, start, retry, skipping, NULL, fetch,
 					  fetch_arg);
 }

@@ -30,9 +30,23 @@ typedef bool (*PgmqcDirectBodyFetch) (int64 msg_id, Snapshot snapshot,
 
 struct PgmqcRetryPolicy;
 
+/*
+ * What a queue's claim must also respect (common/direct_claim.c):
+ * gate_queue_id, for a pop of a queue with ordering keys, the queue's id
+ * (0: no key gate); reserved, the msg_ids (ascending) that this
+ * transaction has just moved into the message table for the claim, which
+ * it takes whatever else becomes visible meanwhile.
+ */
+typedef struct PgmqcClaimTerms
+{
+	int32		gate_queue_id;
+	const int64 *reserved;
+	int			nreserved;
+}			PgmqcClaimTerms;
+
 extern int	pgmqc_direct_claim(Oid relid, int32 qty, Interval *vt, int64 start,
 							   const struct PgmqcRetryPolicy *retry,
-							   bool skipping, int32 gate_queue_id);
+							   bool skipping, const PgmqcClaimTerms * terms);
 extern int	pgmqc_direct_group_claim(Oid relid, int32 qty, Interval *vt,
 									 int64 start,
 									 const struct PgmqcRetryPolicy *retry,

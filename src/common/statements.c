@@ -574,12 +574,13 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 	},
 
 	/*
-	 * The same for a read in a transaction block (delayed.c): only msg_ids
-	 * from $3 on and below $4 (NULL: no upper bound), lowest first, among the
-	 * first MATURE_LOOK messages due; nothing, at the cost of one probe of
-	 * the primary key, when no delayed message lies below $4.  The walk is
-	 * bounded: while a backlog of older messages holds them back, every read
-	 * in a block would otherwise walk every due message.
+	 * The same for a read in a transaction block (delayed.c), returning the
+	 * msg_ids moved: only msg_ids from $3 on and below $4 (NULL: no upper
+	 * bound), lowest first, among the first MATURE_LOOK messages due;
+	 * nothing, at the cost of one probe of the primary key, when no delayed
+	 * message lies below $4.  The walk is bounded: while a backlog of older
+	 * messages holds them back, every read in a block would otherwise walk
+	 * every due message.
 	 */
 	[STMT_MATURE_BOUNDED] = {
 		ON_QUEUE,
@@ -594,7 +595,8 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		"ORDER BY y.msg_id LIMIT $1 FOR UPDATE SKIP LOCKED)) "
 		"RETURNING d.msg_id, d.enqueued_at, d.deliver_at, d.message, d.headers{if_keys:, d.ordering_key}) "
 		"INSERT INTO {messages} (msg_id, read_ct, enqueued_at, vt, message, headers{if_keys:, ordering_key}) "
-		"SELECT msg_id, 0, enqueued_at, deliver_at, message, headers{if_keys:, ordering_key} FROM due",
+		"SELECT msg_id, 0, enqueued_at, deliver_at, message, headers{if_keys:, ordering_key} FROM due "
+		"RETURNING msg_id",
 		4, {INT4OID, TIMESTAMPTZOID, INT8OID, INT8OID}
 	},
 
@@ -622,7 +624,8 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		"ORDER BY y.deliver_at LIMIT $1 FOR UPDATE SKIP LOCKED)) "
 		"RETURNING d.msg_id, d.enqueued_at, d.deliver_at, d.message, d.headers{if_keys:, d.ordering_key}) "
 		"INSERT INTO {messages} (msg_id, read_ct, enqueued_at, vt, message, headers{if_keys:, ordering_key}) "
-		"SELECT msg_id, 0, enqueued_at, deliver_at, message, headers{if_keys:, ordering_key} FROM due",
+		"SELECT msg_id, 0, enqueued_at, deliver_at, message, headers{if_keys:, ordering_key} FROM due "
+		"RETURNING msg_id",
 		4, {INT4OID, TIMESTAMPTZOID, INT8OID, INT8OID}
 	},
 	/* the first message a claim from $1 on could take now (VALUE_COL) */

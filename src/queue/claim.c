@@ -37,13 +37,19 @@
 #include "common/object_cache.h"
 
 /*
- * The key gate of a pop of queue (common/direct_claim.c): its id when it
- * may have keyed messages, 0 otherwise.
+ * What the direct claim of queue must respect (common/direct_claim.c): the
+ * key gate of a pop of a queue that may have keyed messages, and the due
+ * messages this read moved for it.
  */
-static int32
-key_gate(PgmqcQueue *queue)
+static PgmqcClaimTerms
+claim_terms(PgmqcQueue *queue, bool for_pop, const PgmqcMovedDue * moved)
 {
-	return queue->has_keys ? queue->queue_id : 0;
+	PgmqcClaimTerms terms;
+
+	terms.gate_queue_id = for_pop && queue->has_keys ? queue->queue_id : 0;
+	terms.reserved = moved->ids;
+	terms.nreserved = moved->n;
+	return terms;
 }
 
 /*
@@ -67,11 +73,14 @@ claim_once(PgmqcQueue *queue, int32 qty, Interval *vt, bool for_pop,
 		int			budget;
 		bool		skipping_head;
 		int64		start;
+		PgmqcMovedDue moved;
+		PgmqcClaimTerms terms;
 
 		start = pgmqc_claim_skip_start(&queue->cache, queue->queue_id,
 									   pgmqc_queue_advance_watermark(queue),
 									   &skipping_head);
-		pgmqc_queue_mature_due(queue, qty, start);
+		pgmqc_queue_mature_due(queue, qty, start, &moved);
+		terms = claim_terms(queue, for_pop, &moved);
 		values[0] = Int32GetDatum(qty);
 		values[1] = IntervalPGetDatum(vt);
 		values[2] = Int64GetDatum(start);
@@ -84,7 +93,7 @@ claim_once(PgmqcQueue *queue, int32 qty, Interval *vt, bool for_pop,
 			n = PGMQC_DIRECT_CLAIM_UNABLE;
 			if (queue->retry.catalog_has_retries)
 				n = pgmqc_direct_claim(queue->cache.relid, qty, vt, start,
-									   NULL, false, 0);
+									   NULL, false, &terms);
 			if (n == PGMQC_DIRECT_CLAIM_UNABLE)
 				n = pgmqc_queue_run(queue, queue->retry.catalog_has_retries ?
 									STMT_CLAIM_PLAIN : STMT_CLAIM_0_5,
@@ -100,8 +109,7 @@ claim_once(PgmqcQueue *queue, int32 qty, Interval *vt, bool for_pop,
 		}
 		/* the same under the policy, each row with its outcome */
 		n = pgmqc_direct_claim(queue->cache.relid, qty, vt, start,
-							   &queue->retry, rounds.skipping,
-							   for_pop ? key_gate(queue) : 0);
+							   &queue->retry, rounds.skipping, &terms);
 		if (n == PGMQC_DIRECT_CLAIM_UNABLE)
 		{
 			pgmqc_retry_args(&queue->retry, values + 3, nulls + 3);
@@ -259,6 +267,8 @@ pgmqc_queue_pop(PgmqcQueue *queue, int32 qty)
 	Datum		values[2];
 	int			n;
 	int			guard;
+	PgmqcMovedDue moved;
+	PgmqcClaimTerms terms;
 
 	if (pgmqc_retry_active(&queue->retry))
 	{
@@ -271,12 +281,12 @@ pgmqc_queue_pop(PgmqcQueue *queue, int32 qty)
 	guard = pgmqc_plan_guard_begin();
 	values[0] = Int32GetDatum(qty);
 	values[1] = Int64GetDatum(pgmqc_queue_advance_watermark(queue));
-	pgmqc_queue_mature_due(queue, qty, DatumGetInt64(values[1]));
+	pgmqc_queue_mature_due(queue, qty, DatumGetInt64(values[1]), &moved);
+	terms = claim_terms(queue, true, &moved);
 	n = PGMQC_DIRECT_CLAIM_UNABLE;
 	if (queue->retry.catalog_has_retries)
 		n = pgmqc_direct_claim(queue->cache.relid, qty, NULL,
-							   DatumGetInt64(values[1]), NULL, false,
-							   key_gate(queue));
+							   DatumGetInt64(values[1]), NULL, false, &terms);
 	if (n == PGMQC_DIRECT_CLAIM_UNABLE)
 		n = pgmqc_queue_run(queue, queue->has_keys ? STMT_POP_KEYS : STMT_POP,
 							values, NULL, 0);

@@ -6,7 +6,7 @@
  *
  * Readers do it (claim.c) before they claim: a delayed message waits in
  * d_<id> until its deliver_at, and the first read after that moves it, up
- * to MATURE_BATCH at a time (inside a transaction block, only what the read
+ * to PGMQC_MATURE_BATCH at a time (inside a transaction block, only what the read
  * will lease: what it moves is hidden from others until it commits).  Every
  * read first looks at the head of the deliver_at index, almost always to
  * find nothing due: that look is an index probe without a statement
@@ -36,9 +36,6 @@
 #include "common/statements.h"
 #include "queue/queue.h"
 #include "common/object_cache.h"
-
-/* due delayed messages moved by one read, at most */
-#define MATURE_BATCH		1000
 
 /* what probe_direct found */
 typedef enum DueProbe
@@ -121,15 +118,17 @@ anything_due(PgmqcQueue *queue, TimestampTz *now)
 /*
  * Move up to limit messages due at now into the message table with stmt;
  * STMT_MATURE_BOUNDED and STMT_MATURE_PAST_HELD move only msg_ids from
- * "from" on and below "below" (0: no upper bound).  Returns how many.
+ * "from" on and below "below" (0: no upper bound), and add the msg_ids
+ * they moved to reserve.  Returns how many.
  */
 static int
 mature(PgmqcQueue *queue, TimestampTz now, int32 limit, PgmqcStatement stmt,
-	   int64 from, int64 below)
+	   int64 from, int64 below, PgmqcMovedDue * reserve)
 {
 	Datum		args[4];
 	char		nulls[4] = {' ', ' ', ' ', ' '};
 	int			moved;
+	int			i;
 
 	args[0] = Int32GetDatum(limit);
 	args[1] = TimestampTzGetDatum(now);
@@ -138,6 +137,12 @@ mature(PgmqcQueue *queue, TimestampTz now, int32 limit, PgmqcStatement stmt,
 	if (below <= 0)
 		nulls[3] = 'n';
 	moved = pgmqc_queue_run(queue, stmt, args, nulls, 0);
+	for (i = 0; reserve != NULL && i < moved && reserve->n < lengthof(reserve->ids); i++)
+	{
+		bool		isnull;
+
+		reserve->ids[reserve->n++] = pgmqc_column_int64(i, VALUE_COL, &isnull);
+	}
 	if (moved > 0 && pgmqc_shared != NULL)
 	{
 		/* other sleepers may take what this reader does not */
@@ -146,33 +151,48 @@ mature(PgmqcQueue *queue, TimestampTz now, int32 limit, PgmqcStatement stmt,
 	return moved;
 }
 
+static int
+compare_ids(const void *a, const void *b)
+{
+	int64		x = *(const int64 *) a;
+	int64		y = *(const int64 *) b;
+
+	return (x > y) - (x < y);
+}
+
 /*
  * Before a claim of qty messages from msg_id start on (a read or a pop):
- * move the due delayed messages into the message table.
+ * move the due delayed messages into the message table; *reserve gets the
+ * msg_ids moved that the claim must take (ascending; none outside a
+ * transaction block).
  *
  * The rows moved are the caller's until its transaction ends: nobody else
  * sees them in the message table, and their delayed rows stay locked.  An
- * autocommit read ends at once and moves up to MATURE_BATCH.  A transaction
+ * autocommit read ends at once and moves up to PGMQC_MATURE_BATCH.  A transaction
  * block may last long (a prepared one, for good), so it moves only what its
  * claim will lease: at most qty, and only msg_ids from start on and below
  * the first message the claim could take now, which the claim, taking the
- * lowest msg_ids from start on, then takes first (but for a lease that
- * ends, or a lower msg_id's send that commits, in between: docs/design.md
- * section 6).  The others stay for other readers, and for this one's next
- * reads once the queue's head has passed them.
+ * lowest msg_ids from start on, would take first; it takes them whatever
+ * else becomes visible before it (a lease that ends, or a lower msg_id's
+ * send that commits, in between: docs/design.md section 6), as the
+ * reserved rows of its direct claim (common/direct_claim.c).  The others
+ * stay for other readers, and for this one's next reads once the queue's
+ * head has passed them.
  */
 void
-pgmqc_queue_mature_due(PgmqcQueue *queue, int32 qty, int64 start)
+pgmqc_queue_mature_due(PgmqcQueue *queue, int32 qty, int64 start,
+					   PgmqcMovedDue * reserve)
 {
 	TimestampTz now;
 	Datum		args[1];
 	bool		isnull;
-	int32		limit = Max(Min(qty, MATURE_BATCH), 1);
+	int32		limit = Max(Min(qty, PGMQC_MATURE_BATCH), 1);
 
+	reserve->n = 0;
 	if (!anything_due(queue, &now))
 		return;
 	if (!IsTransactionBlock())
-		(void) mature(queue, now, MATURE_BATCH, STMT_MATURE, 0, 0);
+		(void) mature(queue, now, PGMQC_MATURE_BATCH, STMT_MATURE, 0, 0, NULL);
 	else
 	{
 		int64		below = 0;
@@ -181,7 +201,8 @@ pgmqc_queue_mature_due(PgmqcQueue *queue, int32 qty, int64 start)
 		args[0] = Int64GetDatum(start);
 		if (pgmqc_queue_run(queue, STMT_FIRST_CANDIDATE, args, NULL, 1) == 1)
 			below = pgmqc_column_int64(0, VALUE_COL, &isnull);
-		moved = mature(queue, now, limit, STMT_MATURE_BOUNDED, start, below);
+		moved = mature(queue, now, limit, STMT_MATURE_BOUNDED, start, below,
+					   reserve);
 
 		/*
 		 * Its look at the first PGMQC_MATURE_LOOK due messages may have found
@@ -190,7 +211,8 @@ pgmqc_queue_mature_due(PgmqcQueue *queue, int32 qty, int64 start)
 		 */
 		if (moved < limit)
 			(void) mature(queue, now, limit - moved, STMT_MATURE_PAST_HELD,
-						  start, below);
+						  start, below, reserve);
+		qsort(reserve->ids, reserve->n, sizeof(int64), compare_ids);
 	}
 }
 
@@ -209,11 +231,11 @@ pgmqc_queue_mature_all_due(PgmqcQueue *queue, int64 max)
 		return;
 	while (moved < max)
 	{
-		int32		batch = (int32) Min(max - moved, MATURE_BATCH);
+		int32		batch = (int32) Min(max - moved, PGMQC_MATURE_BATCH);
 		int			n;
 
 		CHECK_FOR_INTERRUPTS();
-		n = mature(queue, now, batch, STMT_MATURE, 0, 0);
+		n = mature(queue, now, batch, STMT_MATURE, 0, 0, NULL);
 		moved += n;
 		if (n < batch)
 			break;

@@ -107,7 +107,21 @@ extern bool pgmqc_key_release_direct(PgmqcQueue *queue, Datum key,
 extern int64 pgmqc_queue_advance_watermark(PgmqcQueue *queue);
 
 /* delayed.c */
-extern void pgmqc_queue_mature_due(PgmqcQueue *queue, int32 qty, int64 start);
+/* due delayed messages moved by one read, at most */
+#define PGMQC_MATURE_BATCH	1000
+
+/*
+ * Due delayed messages a read in a transaction block moved for its claim
+ * (queue/delayed.c): never more than the read asked for.
+ */
+typedef struct PgmqcMovedDue
+{
+	int			n;
+	int64		ids[PGMQC_MATURE_BATCH];
+}			PgmqcMovedDue;
+
+extern void pgmqc_queue_mature_due(PgmqcQueue *queue, int32 qty, int64 start,
+								   PgmqcMovedDue * reserve);
 extern void pgmqc_queue_mature_all_due(PgmqcQueue *queue, int64 max);
 
 /* claim.c */
