@@ -148,7 +148,7 @@ typedef struct KeyGate
 	Relation	keys;			/* k_<id>; NULL: none usable, no gate */
 	Relation	keys_index;		/* its unique index on ordering_key */
 	TupleTableSlot *slot;
-}			KeyGate;
+} KeyGate;
 
 /* what one claim works with (pgmqc_direct_claim, pgmqc_direct_group_claim) */
 typedef struct ClaimScan
@@ -381,7 +381,7 @@ candidate(ClaimScan *claim, TupleTableSlot *slot)
  * row, as a delete does.
  */
 static void
-key_gate_open(KeyGate * gate)
+key_gate_open(KeyGate *gate)
 {
 	char		name[NAMEDATALEN];
 	Oid			relid = pgmqc_relation_oid(REL_KEYS, gate->queue_id, -1);
@@ -414,7 +414,7 @@ key_gate_open(KeyGate * gate)
 }
 
 static void
-key_gate_close(KeyGate * gate)
+key_gate_close(KeyGate *gate)
 {
 	if (gate->keys == NULL)
 		return;
@@ -743,7 +743,7 @@ set_spi_result(HeapTuple *tuples, int n, bool with_outcome)
 static int
 claim_rows(Oid relid, int32 qty, Interval *vt, int64 start,
 		   const PgmqcRetryPolicy *retry, bool skipping,
-		   const PgmqcClaimTerms * terms,
+		   const PgmqcClaimTerms *terms,
 		   PgmqcDirectBodyFetch fetch, void *fetch_arg)
 {
 	ClaimScan	claim;
@@ -880,7 +880,7 @@ claim_rows(Oid relid, int32 qty, Interval *vt, int64 start,
 int
 pgmqc_direct_claim(Oid relid, int32 qty, Interval *vt, int64 start,
 				   const PgmqcRetryPolicy *retry, bool skipping,
-				   const PgmqcClaimTerms * terms)
+				   const PgmqcClaimTerms *terms)
 {
 	Assert(vt != NULL || retry == NULL);
 	return claim_rows(relid, qty, vt, start, retry, skipping, terms,

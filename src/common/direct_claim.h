@@ -42,11 +42,11 @@ typedef struct PgmqcClaimTerms
 	int32		gate_queue_id;
 	const int64 *reserved;
 	int			nreserved;
-}			PgmqcClaimTerms;
+} PgmqcClaimTerms;
 
 extern int	pgmqc_direct_claim(Oid relid, int32 qty, Interval *vt, int64 start,
 							   const struct PgmqcRetryPolicy *retry,
-							   bool skipping, const PgmqcClaimTerms * terms);
+							   bool skipping, const PgmqcClaimTerms *terms);
 extern int	pgmqc_direct_group_claim(Oid relid, int32 qty, Interval *vt,
 									 int64 start,
 									 const struct PgmqcRetryPolicy *retry,

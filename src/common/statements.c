@@ -628,12 +628,17 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		"RETURNING msg_id",
 		4, {INT4OID, TIMESTAMPTZOID, INT8OID, INT8OID}
 	},
-	/* the first message a claim from $1 on could take now (VALUE_COL) */
-	[STMT_FIRST_CANDIDATE] = {
+
+	/*
+	 * Of the first $2 messages a claim from $1 on could take now: how many
+	 * (VALUE_COL) and the last one's msg_id (CANDIDATES_COL_LAST).
+	 */
+	[STMT_CANDIDATES_AHEAD] = {
 		ON_QUEUE,
-		"SELECT msg_id FROM {messages} WHERE msg_id OPERATOR(pg_catalog.>=) $1 "
-		"AND vt OPERATOR(pg_catalog.<=) pg_catalog.clock_timestamp() ORDER BY msg_id LIMIT 1",
-		1, {INT8OID}, true
+		"SELECT pg_catalog.count(*)::pg_catalog.int4, pg_catalog.max(c.msg_id) FROM "
+		"(SELECT msg_id FROM {messages} WHERE msg_id OPERATOR(pg_catalog.>=) $1 "
+		"AND vt OPERATOR(pg_catalog.<=) pg_catalog.clock_timestamp() ORDER BY msg_id LIMIT $2) c",
+		2, {INT8OID, INT4OID}, true
 	},
 	[STMT_CLAIM] = {
 		ON_QUEUE,

@@ -109,7 +109,7 @@ typedef enum PgmqcStatement
 	STMT_MATURE,
 	STMT_MATURE_BOUNDED,
 	STMT_MATURE_PAST_HELD,
-	STMT_FIRST_CANDIDATE,
+	STMT_CANDIDATES_AHEAD,
 	STMT_CLAIM,
 	STMT_CLAIM_POP_KEYS,
 	STMT_CLAIM_PLAIN,
@@ -438,6 +438,9 @@ typedef enum PgmqcStatement
  * STMT_GROUP_AVAILABLE, STMT_TOPIC_FIRST_AT, STMT_GROUP_NACK: a single
  * value */
 #define VALUE_COL					1
+
+/* STMT_CANDIDATES_AHEAD: how many (VALUE_COL), and the last one */
+#define CANDIDATES_COL_LAST			2
 
 /* how many due messages a read in a transaction block looks at (STMT_MATURE_BOUNDED) */
 #define PGMQC_MATURE_LOOK			1000

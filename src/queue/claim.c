@@ -42,7 +42,7 @@
  * messages this read moved for it.
  */
 static PgmqcClaimTerms
-claim_terms(PgmqcQueue *queue, bool for_pop, const PgmqcMovedDue * moved)
+claim_terms(PgmqcQueue *queue, bool for_pop, const PgmqcMovedDue *moved)
 {
 	PgmqcClaimTerms terms;
 

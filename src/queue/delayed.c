@@ -123,7 +123,7 @@ anything_due(PgmqcQueue *queue, TimestampTz *now)
  */
 static int
 mature(PgmqcQueue *queue, TimestampTz now, int32 limit, PgmqcStatement stmt,
-	   int64 from, int64 below, PgmqcMovedDue * reserve)
+	   int64 from, int64 below, PgmqcMovedDue *reserve)
 {
 	Datum		args[4];
 	char		nulls[4] = {' ', ' ', ' ', ' '};
@@ -171,20 +171,22 @@ compare_ids(const void *a, const void *b)
  * autocommit read ends at once and moves up to PGMQC_MATURE_BATCH.  A transaction
  * block may last long (a prepared one, for good), so it moves only what its
  * claim will lease: at most qty, and only msg_ids from start on and below
- * the first message the claim could take now, which the claim, taking the
- * lowest msg_ids from start on, would take first; it takes them whatever
- * else becomes visible before it (a lease that ends, or a lower msg_id's
- * send that commits, in between: docs/design.md section 6), as the
- * reserved rows of its direct claim (common/direct_claim.c).  The others
- * stay for other readers, and for this one's next reads once the queue's
- * head has passed them.
+ * the qty-th message the claim could take now, which the claim, taking the
+ * lowest msg_ids from start on, would take; when fewer are visible, the
+ * lowest due msg_ids from start on, as many as those leave room for (so
+ * that the read does not come back short while due messages wait).  The
+ * claim takes them whatever else becomes visible before it (a lease that
+ * ends, or a lower msg_id's send that commits, in between: docs/design.md
+ * section 6), as the reserved rows of its direct claim
+ * (common/direct_claim.c).  The others stay for other readers, and for
+ * this one's next reads once the queue's head has passed them.
  */
 void
 pgmqc_queue_mature_due(PgmqcQueue *queue, int32 qty, int64 start,
-					   PgmqcMovedDue * reserve)
+					   PgmqcMovedDue *reserve)
 {
 	TimestampTz now;
-	Datum		args[1];
+	Datum		args[2];
 	bool		isnull;
 	int32		limit = Max(Min(qty, PGMQC_MATURE_BATCH), 1);
 
@@ -196,11 +198,24 @@ pgmqc_queue_mature_due(PgmqcQueue *queue, int32 qty, int64 start,
 	else
 	{
 		int64		below = 0;
+		int32		ahead = 0;
 		int			moved;
 
+		/*
+		 * The claim takes the lowest msg_ids: due messages below the limit-th
+		 * visible one, or any when fewer are visible, as many as the visible
+		 * ones leave room for.
+		 */
 		args[0] = Int64GetDatum(start);
-		if (pgmqc_queue_run(queue, STMT_FIRST_CANDIDATE, args, NULL, 1) == 1)
-			below = pgmqc_column_int64(0, VALUE_COL, &isnull);
+		args[1] = Int32GetDatum(limit);
+		if (pgmqc_queue_run(queue, STMT_CANDIDATES_AHEAD, args, NULL, 1) == 1)
+		{
+			ahead = DatumGetInt32(pgmqc_column(0, VALUE_COL, &isnull));
+			if (ahead >= limit)
+				below = pgmqc_column_int64(0, CANDIDATES_COL_LAST, &isnull);
+			else
+				limit -= ahead;
+		}
 		moved = mature(queue, now, limit, STMT_MATURE_BOUNDED, start, below,
 					   reserve);
 

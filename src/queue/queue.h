@@ -118,10 +118,10 @@ typedef struct PgmqcMovedDue
 {
 	int			n;
 	int64		ids[PGMQC_MATURE_BATCH];
-}			PgmqcMovedDue;
+} PgmqcMovedDue;
 
 extern void pgmqc_queue_mature_due(PgmqcQueue *queue, int32 qty, int64 start,
-								   PgmqcMovedDue * reserve);
+								   PgmqcMovedDue *reserve);
 extern void pgmqc_queue_mature_all_due(PgmqcQueue *queue, int64 max);
 
 /* claim.c */
