@@ -38,8 +38,9 @@
  * rows are left in SPI_tuptable as the statement's RETURNING would leave
  * them: msg_id, read_ct, enqueued_at, vt, message, headers, ordering_key.
  *
- * A pop of a queue with ordering keys (and the lease a pop takes under a
- * retry policy) also has a key gate: taking a key's head changes the key's
+ * An autocommit pop of a queue with ordering keys (and the lease such a
+ * pop takes under a retry policy) also has a key gate (queue/claim.c says
+ * why only autocommit pops): taking a key's head changes the key's
  * row in the keys table k_<id> (queue/key_release.c), which a send of the
  * key in progress holds until it ends.  So before it locks a keyed
  * candidate, the claim locks its key's row as FOR UPDATE SKIP LOCKED
@@ -824,8 +825,8 @@ claim_rows(Oid relid, int32 qty, Interval *vt, int64 start,
 		 * Room is kept for the reserved rows ahead: a lease that ended, or a
 		 * lower msg_id's send that committed, since the move does not take a
 		 * moved message's place (it would stay hidden until this transaction
-		 * ends).  A reserved row has no key gate: it must be taken, and a pop
-		 * of it may wait for a send of its key.
+		 * ends).  A reserved row (inside a transaction block, where pops have
+		 * no key gate) needs none: it must be taken.
 		 */
 		reserved = reserved_row(&claim, scanslot, &reserved_left);
 		if (!reserved &&

@@ -23,6 +23,7 @@
  */
 #include "postgres.h"
 
+#include "access/xact.h"
 #include "miscadmin.h"
 #include "utils/timestamp.h"
 
@@ -37,16 +38,32 @@
 #include "common/object_cache.h"
 
 /*
+ * Whether a pop of queue passes its keyed messages through the key gate
+ * (common/direct_claim.c, STMT_POP_KEYS, STMT_CLAIM_POP_KEYS): it locks a
+ * key's row before it knows whether it will take the key's head, and keeps
+ * the lock to the transaction's end.  An autocommit pop ends at once and
+ * waits for nothing, so that costs nothing.  Inside a transaction block
+ * (a prepared one: until COMMIT PREPARED) a lock kept for a head it did not
+ * take would hold back the key's sends and deletes, and could close a
+ * deadlock (review h35); there the pop does without the gate and waits, as
+ * delete does, for a send of a key whose head it takes.
+ */
+static bool
+pop_key_gate(PgmqcQueue *queue, bool for_pop)
+{
+	return for_pop && queue->has_keys && !IsTransactionBlock();
+}
+
+/*
  * What the direct claim of queue must respect (common/direct_claim.c): the
- * key gate of a pop of a queue that may have keyed messages, and the due
- * messages this read moved for it.
+ * key gate of a pop, and the due messages this read moved for it.
  */
 static PgmqcClaimTerms
 claim_terms(PgmqcQueue *queue, bool for_pop, const PgmqcMovedDue *moved)
 {
 	PgmqcClaimTerms terms;
 
-	terms.gate_queue_id = for_pop && queue->has_keys ? queue->queue_id : 0;
+	terms.gate_queue_id = pop_key_gate(queue, for_pop) ? queue->queue_id : 0;
 	terms.reserved = moved->ids;
 	terms.nreserved = moved->n;
 	return terms;
@@ -114,7 +131,7 @@ claim_once(PgmqcQueue *queue, int32 qty, Interval *vt, bool for_pop,
 		{
 			pgmqc_retry_args(&queue->retry, values + 3, nulls + 3);
 			values[6] = BoolGetDatum(rounds.skipping);
-			n = pgmqc_queue_run(queue, for_pop && queue->has_keys ?
+			n = pgmqc_queue_run(queue, pop_key_gate(queue, for_pop) ?
 								STMT_CLAIM_POP_KEYS : STMT_CLAIM,
 								values, nulls, 0);
 		}
@@ -288,7 +305,7 @@ pgmqc_queue_pop(PgmqcQueue *queue, int32 qty)
 		n = pgmqc_direct_claim(queue->cache.relid, qty, NULL,
 							   DatumGetInt64(values[1]), NULL, false, &terms);
 	if (n == PGMQC_DIRECT_CLAIM_UNABLE)
-		n = pgmqc_queue_run(queue, queue->has_keys ? STMT_POP_KEYS : STMT_POP,
+		n = pgmqc_queue_run(queue, pop_key_gate(queue, true) ? STMT_POP_KEYS : STMT_POP,
 							values, NULL, 0);
 	pgmqc_plan_guard_end(guard);
 	if (n > 0)
