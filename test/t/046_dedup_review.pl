@@ -86,8 +86,23 @@ $pub->safe_psql('postgres', q{
 SELECT pgmq_c.create_queue('dr_pub', dedup_window => '1 day');
 SELECT pgmq_c.create_topic('dr_pub_topic', dedup_window => '1 day');
 CREATE PUBLICATION dedup_ids FOR TABLE pgmq_c.dedup_ids;});
-# the subscriber's days of pgmq_c.dedup_ids (made once a queue exists)
-$sub->safe_psql('postgres', q{SELECT pgmq_c.create_queue('other', dedup_window => '1 day')});
+# the subscriber's days of pgmq_c.dedup_ids (made once a queue exists), as
+# the publisher's: a new queue's own window is not seen by the making of
+# its days, so yesterday's day (a 1-day window) comes with the second
+# object, or at the worker's next pass; CREATE SUBSCRIPTION needs every
+# published day on the subscriber (it failed when only the publisher's
+# second object had made yesterday's)
+$sub->safe_psql('postgres', q{
+SELECT pgmq_c.create_queue('other', dedup_window => '1 day');
+SELECT pgmq_c.create_topic('other_topic', dedup_window => '1 day');});
+my $pub_days = $pub->safe_psql('postgres',
+	q{SELECT string_agg(pg_catalog.quote_literal(tablename), ',') FROM pg_publication_tables WHERE pubname = 'dedup_ids'});
+ok( $sub->poll_query_until(
+		'postgres',
+		"SELECT count(*) = 0 FROM unnest(ARRAY[$pub_days]::text[]) AS t(name) "
+		  . "WHERE to_regclass(pg_catalog.quote_ident('pgmq_c') || '.' || pg_catalog.quote_ident(t.name)) IS NULL"
+	),
+	"the subscriber has every day the publisher publishes");
 my $connstr = $pub->connstr . ' dbname=postgres';
 $sub->safe_psql('postgres',
 	"CREATE SUBSCRIPTION dedup_ids CONNECTION '$connstr' PUBLICATION dedup_ids WITH (copy_data = false)");
