@@ -138,9 +138,9 @@ static const ClaimColumnDef claim_columns[CLAIM_COLUMNS] = {
 };
 
 /*
- * A pop's gate on ordering keys: the queue's keys table, opened at the
- * first keyed candidate (a queue whose messages have no keys never opens
- * it).
+ * An autocommit pop's gate on ordering keys: the queue's keys table, opened
+ * at the first keyed candidate (a queue whose messages have no keys never
+ * opens it).
  */
 typedef struct KeyGate
 {
@@ -432,9 +432,9 @@ key_gate_close(KeyGate *gate)
  * a delete of one of the key's messages): false, the message is left for
  * a later pop.  No row (the key gone since): true, nothing to wait for.
  * The lock is kept to the transaction's end, as the release that follows
- * keeps it: when the candidate itself turns out to be taken by another
- * reader, sends of its key wait for this transaction, which is short in
- * the common case of an autocommit pop.
+ * keeps it: when the candidate itself turns out not to be taken (another
+ * reader holds it), sends of its key wait for this transaction, an
+ * autocommit pop's (queue/claim.c), which ends at once.
  */
 static bool
 key_gate_passes(ClaimScan *claim, TupleTableSlot *slot)

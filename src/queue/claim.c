@@ -305,7 +305,8 @@ pgmqc_queue_pop(PgmqcQueue *queue, int32 qty)
 		n = pgmqc_direct_claim(queue->cache.relid, qty, NULL,
 							   DatumGetInt64(values[1]), NULL, false, &terms);
 	if (n == PGMQC_DIRECT_CLAIM_UNABLE)
-		n = pgmqc_queue_run(queue, pop_key_gate(queue, true) ? STMT_POP_KEYS : STMT_POP,
+		n = pgmqc_queue_run(queue,
+							pop_key_gate(queue, true) ? STMT_POP_KEYS : STMT_POP,
 							values, NULL, 0);
 	pgmqc_plan_guard_end(guard);
 	if (n > 0)

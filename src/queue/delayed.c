@@ -6,8 +6,9 @@
  *
  * Readers do it (claim.c) before they claim: a delayed message waits in
  * d_<id> until its deliver_at, and the first read after that moves it, up
- * to PGMQC_MATURE_BATCH at a time (inside a transaction block, only what the read
- * will lease: what it moves is hidden from others until it commits).  Every
+ * to PGMQC_MATURE_BATCH at a time (inside a transaction block, only what
+ * the read will lease: what it moves is hidden from others until it
+ * commits).  Every
  * read first looks at the head of the deliver_at index, almost always to
  * find nothing due: that look is an index probe without a statement
  * (common/direct_rows.c), whose executor start-up would cost more than the
@@ -137,11 +138,14 @@ mature(PgmqcQueue *queue, TimestampTz now, int32 limit, PgmqcStatement stmt,
 	if (below <= 0)
 		nulls[3] = 'n';
 	moved = pgmqc_queue_run(queue, stmt, args, nulls, 0);
-	for (i = 0; reserve != NULL && i < moved && reserve->n < lengthof(reserve->ids); i++)
+	for (i = 0; reserve != NULL && i < moved; i++)
 	{
 		bool		isnull;
 
-		reserve->ids[reserve->n++] = pgmqc_column_int64(i, VALUE_COL, &isnull);
+		Assert(reserve->n < lengthof(reserve->ids));
+		if (reserve->n < lengthof(reserve->ids))
+			reserve->ids[reserve->n++] = pgmqc_column_int64(i, VALUE_COL,
+															&isnull);
 	}
 	if (moved > 0 && pgmqc_shared != NULL)
 	{
@@ -168,18 +172,18 @@ compare_ids(const void *a, const void *b)
  *
  * The rows moved are the caller's until its transaction ends: nobody else
  * sees them in the message table, and their delayed rows stay locked.  An
- * autocommit read ends at once and moves up to PGMQC_MATURE_BATCH.  A transaction
- * block may last long (a prepared one, for good), so it moves only what its
- * claim will lease: at most qty, and only msg_ids from start on and below
- * the qty-th message the claim could take now, which the claim, taking the
- * lowest msg_ids from start on, would take; when fewer are visible, the
- * lowest due msg_ids from start on, as many as those leave room for (so
- * that the read does not come back short while due messages wait).  The
- * claim takes them whatever else becomes visible before it (a lease that
- * ends, or a lower msg_id's send that commits, in between: docs/design.md
- * section 6), as the reserved rows of its direct claim
- * (common/direct_claim.c).  The others stay for other readers, and for
- * this one's next reads once the queue's head has passed them.
+ * autocommit read ends at once and moves up to PGMQC_MATURE_BATCH.  A
+ * transaction block may last long (a prepared one, for good), so it moves
+ * only what its claim will lease: at most qty, and only msg_ids from start
+ * on and below the qty-th message the claim could take now, which the
+ * claim, taking the lowest msg_ids from start on, would take; when fewer
+ * are visible, the lowest due msg_ids from start on, as many as those leave
+ * room for (so that the read does not come back short while due messages
+ * wait).  The claim takes them whatever else becomes visible before it (a
+ * lease that ends, or a lower msg_id's send that commits, in between:
+ * docs/design.md section 6), as the reserved rows of its direct claim
+ * (common/direct_claim.c).  The others stay for other readers, and for this
+ * one's next reads once the queue's head has passed them.
  */
 void
 pgmqc_queue_mature_due(PgmqcQueue *queue, int32 qty, int64 start,
