@@ -141,13 +141,25 @@ finish_session($holder);
 # look for their senders among the slot's entries and that lock's holders
 # (shared_memory/sender_locks.c).
 #
-my @hogs = map {
-	start_session($node, "slot_hog_$_", 'BEGIN',
-		"SELECT pgmq_c.send('$other', '{}')", 'SELECT pg_sleep(60)', 'COMMIT')
-} 1 .. 33;
-ok( $node->poll_query_until('postgres', q{
-SELECT count(*) = 33 FROM pg_stat_activity
- WHERE application_name LIKE 'slot\_hog\_%' AND query LIKE '%pg_sleep%'}),
+# $count sessions named "<prefix>_<n>" that send to $other and stay open
+# for $seconds; passes once all of them are sleeping
+sub open_senders
+{
+	my ($prefix, $count, $seconds, $label) = @_;
+	(my $pattern = $prefix) =~ s/_/\\_/g;
+	my @sessions = map {
+		start_session($node, "${prefix}_$_", 'BEGIN',
+			"SELECT pgmq_c.send('$other', '{}')",
+			"SELECT pg_sleep($seconds)", 'COMMIT')
+	} 1 .. $count;
+	ok( $node->poll_query_until('postgres', qq{
+SELECT count(*) = $count FROM pg_stat_activity
+ WHERE application_name LIKE '${pattern}\\_%' AND query LIKE '%pg_sleep%'}),
+		$label);
+	return @sessions;
+}
+
+my @hogs = open_senders('slot_hog', 33, 60,
 	"33 transactions that sent to $other stay open");
 $v = sql(q{SELECT pgmq_c.send('vt', '{"v": 2}')});
 is(group_reads(), $v,
@@ -234,13 +246,7 @@ is(group_reads(), $v,
 # lock instead: a send committed after an open send and a prepared one
 # waits for both, and the group then gets the committed ones.
 #
-my @fillers = map {
-	start_session($node, "filler_$_", 'BEGIN',
-		"SELECT pgmq_c.send('$other', '{}')", 'SELECT pg_sleep(120)', 'COMMIT')
-} 1 .. 32;
-ok( $node->poll_query_until('postgres', q{
-SELECT count(*) = 32 FROM pg_stat_activity
- WHERE application_name LIKE 'filler\_%' AND query LIKE '%pg_sleep%'}),
+my @fillers = open_senders('filler', 32, 120,
 	"32 transactions that sent to $other fill the slot");
 sql(q{BEGIN; SELECT pgmq_c.send('vt', '{"v": "prepared"}');
 PREPARE TRANSACTION 'vt_prepared'});
