@@ -2350,10 +2350,10 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		"q.max_deliveries, (SELECT d.queue_name FROM pgmq_c.queues d "
 		" WHERE d.queue_id OPERATOR(pg_catalog.=) q.dead_letter_queue_id), "
 		"q.retry_backoff, q.retry_backoff_max, q.archive_retention, q.dedup_window, "
-		"CASE (SELECT c.relpersistence FROM pg_catalog.pg_class c "
+		"CASE WHEN (SELECT c.relpersistence FROM pg_catalog.pg_class c "
 		" WHERE c.relnamespace OPERATOR(pg_catalog.=) 'pgmq_c'::pg_catalog.regnamespace "
 		" AND c.relname OPERATOR(pg_catalog.=) ('q_' OPERATOR(pg_catalog.||) q.queue_id)::pg_catalog.name) "
-		"WHEN 'u' THEN 'unlogged' ELSE 'logged' END "
+		"OPERATOR(pg_catalog.=) 'u' THEN 'unlogged' ELSE 'logged' END "
 		"FROM pgmq_c.queues q "
 		"WHERE q.kind OPERATOR(pg_catalog.=) 'q' "
 		"ORDER BY q.queue_name COLLATE \"C\"",
