@@ -55,6 +55,12 @@ SELECT count(*) AS with_current_receipt
 -- an empty array removes nothing
 SELECT count(*) FROM pgmq_c.delete('acks', ARRAY[]::bigint[]);
 SELECT count(*) FROM pgmq_c.archive('acks', '{}'::bigint[]);
+-- but the queue is checked all the same: unknown (42704), a topic (42809)
+SELECT pgmqc_test.try($$SELECT pgmq_c.delete('no_such_queue', '{}'::bigint[])$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.archive('no_such_queue', '{}'::bigint[], '{}'::integer[])$$);
+SELECT pgmq_c.create_topic('acks_topic');
+SELECT pgmqc_test.try($$SELECT pgmq_c.archive('acks_topic', '{}'::bigint[])$$);
+SELECT pgmq_c.drop_topic('acks_topic');
 
 -- set_vt on an unknown message returns no row
 SELECT count(*) FROM pgmq_c.set_vt('acks', 424242, '0');

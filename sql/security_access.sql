@@ -105,6 +105,8 @@ DECLARE
 		'delete (ids)',			'SELECT pgmq_c.delete(%1$L, ARRAY[1, 2]::bigint[])',
 		'archive (id)',			'SELECT pgmq_c.archive(%1$L, 3::bigint)',
 		'archive (ids)',		'SELECT pgmq_c.archive(%1$L, ARRAY[3, 4]::bigint[])',
+		'delete (no ids)',		'SELECT pgmq_c.delete(%1$L, ''{}''::bigint[])',
+		'archive (no ids)',		'SELECT pgmq_c.archive(%1$L, ''{}''::bigint[])',
 		'set_vt (queue)',		'SELECT * FROM pgmq_c.set_vt(%1$L, 4::bigint, ''0'')',
 		'nack (queue)',			'SELECT pgmq_c.nack(%1$L, 5::bigint)',
 		'redrive',				'SELECT pgmq_c.redrive(%1$L)',

@@ -90,14 +90,19 @@ remove_many(FunctionCallInfo fcinfo, bool archive, const char *funcname)
 		read_cts = pgmqc_check_read_cts(fcinfo, 2, n);
 	pgmqc_check_writable(funcname);
 	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
-	if (n == 0)
-		return;
 
+	/*
+	 * The queue is checked even for no msg_ids: an unknown name, a topic or a
+	 * missing privilege is an error whatever the array holds (as ack() does).
+	 */
 	pgmqc_spi_connect(&cxt);
 	queue = pgmqc_open_locked(name, PGMQC_KIND_QUEUE, PGMQC_PRIV_CONSUME);
-	/* visible, leased, delayed, or waiting behind their ordering key */
-	done = pgmqc_queue_remove_all(queue, archive, ids, read_cts, n, &ndone);
-	pgmqc_emit_ids(fcinfo, done, ndone);
+	if (n > 0)
+	{
+		/* visible, leased, delayed, or waiting behind their ordering key */
+		done = pgmqc_queue_remove_all(queue, archive, ids, read_cts, n, &ndone);
+		pgmqc_emit_ids(fcinfo, done, ndone);
+	}
 	pgmqc_spi_finish(&cxt);
 }
 
