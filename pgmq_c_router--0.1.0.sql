@@ -960,11 +960,17 @@ BEGIN
 			pgmq_c_router.node_list(unknown));
 	END IF;
 	IF own IS NOT NULL THEN
+		own_detail := pg_catalog.concat_ws(' ', done_text,
+			pg_catalog.format('Node %s raised the error.', own),
+			pg_catalog.rtrim(NULLIF(own_detail, ''), E'\n'));
+		-- RAISE refuses a NULL option (22004): a node's error without a hint
+		-- (an invalid name, 42602) is raised without one
+		IF NULLIF(own_hint, '') IS NULL THEN
+			RAISE EXCEPTION USING ERRCODE = own_state, MESSAGE = own_message,
+				DETAIL = own_detail;
+		END IF;
 		RAISE EXCEPTION USING ERRCODE = own_state, MESSAGE = own_message,
-			DETAIL = pg_catalog.concat_ws(' ', done_text,
-				pg_catalog.format('Node %s raised the error.', own),
-				pg_catalog.rtrim(NULLIF(own_detail, ''), E'\n')),
-			HINT = NULLIF(own_hint, '');
+			DETAIL = own_detail, HINT = own_hint;
 	END IF;
 	IF pg_catalog.cardinality(unknown) = 0 THEN
 		RAISE EXCEPTION '% of server pgmq_c_cluster cannot be reached: % not done there',

@@ -530,6 +530,10 @@ SELECT pgmq_c_router.drop_queue('rq');
 SELECT pgmq_c_router.drop_queue('rq');
 -- rq2 was made on node 0 only, where create_queue ran before it failed
 SELECT pgmq_c_router.drop_queue('rq2');
+-- a node's error without a hint comes through as the node raised it (it
+-- was 22004, "RAISE statement option cannot be null", before)
+SELECT pgmq_c_router.drop_queue('a b');
+SELECT pgmq_c_router.purge_queue(repeat('x', 81));
 SELECT count(*) AS queues_left FROM pgmq_c_router.metrics_all();
 DROP EXTENSION pgmq_c_router;
 DROP SERVER pgmq_c_cluster CASCADE;
