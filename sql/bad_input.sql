@@ -179,6 +179,12 @@ SELECT pgmq_c.alter_queue('mixed', dedup_window => '-1 s');
 SELECT pgmq_c.grant_access('mixed', 'PUBLIC', '{consume}');
 SELECT pgmqc_test.try($$SELECT pgmq_c.revoke_access('mixed', 'Public', '{all}')$$);
 SELECT role_name FROM pgmq_c.list_access('mixed');
+-- an error shows at most 64 bytes of a role or privilege name it did not
+-- know (whole characters: 'é' is two bytes), not a huge argument whole
+SELECT pgmqc_test.try($$SELECT pgmq_c.grant_access('mixed', repeat('r', 100000), '{consume}')$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.revoke_access('mixed', repeat('é', 40), '{consume}')$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.grant_access('mixed', 'public', ARRAY['consume', repeat('p', 100000)])$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.grant_access('mixed', 'public', ARRAY[repeat('p', 64)])$$);
 -- grant_access and revoke_access in a read-only transaction name themselves
 BEGIN READ ONLY;
 SELECT pgmq_c.grant_access('mixed', 'public', '{send}');

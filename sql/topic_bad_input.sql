@@ -74,6 +74,7 @@ SELECT pgmq_c.drop_topic('tiny_retention');
 SELECT pgmqc_test.try($$SELECT pgmq_c.create_topic('x', '1 day', 999)$$);
 SELECT pgmqc_test.try($$SELECT pgmq_c.create_topic('x', '1 day', 2000000000000)$$);
 SELECT pgmqc_test.try($$SELECT pgmq_c.create_group('tcanary', 'g2', 'middle')$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.create_group('tcanary', 'g2', repeat('s', 100000))$$);
 SELECT pgmqc_test.try($$SELECT pgmq_c.create_group('tcanary', 'g2', 'latest', '0')$$);
 SELECT pgmqc_test.try($$SELECT pgmq_c.create_group('tcanary', 'g2', 'latest', '-1 s')$$);
 SELECT pgmqc_test.try($$SELECT pgmq_c.create_group('tcanary', 'g2', 'latest', '13 hours')$$);

@@ -55,7 +55,7 @@ role_arg(FunctionCallInfo fcinfo, int argno)
 	if (!OidIsValid(roleid))
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("role \"%s\" does not exist", role),
+				 errmsg("role \"%s\" does not exist", pgmqc_clip_for_message(role)),
 				 pg_strcasecmp(role, "public") == 0 ?
 				 errhint("Every role is 'public', in lower case.") : 0));
 	return roleid;
@@ -93,7 +93,7 @@ privileges_arg(FunctionCallInfo fcinfo, int argno)
 		if (bit == 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("unrecognized privilege \"%s\"", word),
+					 errmsg("unrecognized privilege \"%s\"", pgmqc_clip_for_message(word)),
 					 errhint("Privileges are \"send\", \"consume\", \"monitor\", \"admin\" and \"all\".")));
 		mask |= bit;
 	}

@@ -15,6 +15,7 @@
 
 #include "access/xlog.h"
 #include "catalog/pg_type.h"
+#include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "storage/lmgr.h"
 #include "utils/array.h"
@@ -48,6 +49,24 @@ pgmqc_name_is_valid(const char *name)
 			return false;
 	}
 	return true;
+}
+
+/*
+ * A caller's string as an error message shows it: at most its first
+ * PGMQC_MESSAGE_CLIP bytes (whole characters), then "..." when it is
+ * longer, so that a huge argument is copied neither into the message nor
+ * into the server log.
+ */
+char *
+pgmqc_clip_for_message(const char *s)
+{
+	int			len = strlen(s);
+	int			clip;
+
+	if (len <= PGMQC_MESSAGE_CLIP)
+		return pstrdup(s);
+	clip = pg_mbcliplen(s, len, PGMQC_MESSAGE_CLIP);
+	return psprintf("%.*s...", clip, s);
 }
 
 void

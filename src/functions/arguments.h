@@ -18,6 +18,10 @@
 #include "utils/array.h"
 #include "utils/jsonb.h"
 
+/* how much of a caller's string an error message shows */
+#define PGMQC_MESSAGE_CLIP 64
+
+extern char *pgmqc_clip_for_message(const char *s);
 extern bool pgmqc_name_is_valid(const char *name);
 extern void pgmqc_check_name(const char *name);
 extern void pgmqc_check_name_as(const char *name, const char *what);

@@ -89,7 +89,7 @@ pgmqc_create_group(PG_FUNCTION_ARGS)
 	else
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid start_at \"%s\"", start_at),
+				 errmsg("invalid start_at \"%s\"", pgmqc_clip_for_message(start_at)),
 				 errhint("Use 'latest' or 'earliest', then pgmq_c.seek() to start elsewhere.")));
 	pgmqc_check_not_null(fcinfo, 3, "visibility_timeout");
 	vt = PG_GETARG_INTERVAL_P(3);
