@@ -461,9 +461,22 @@ pgmqc_dedup_open(PgmqcQueue *queue, Datum *ids, int n)
 
 	lock_ids(queue_id, ids, n);
 	scope->queue_id = queue_id;
+
+	/*
+	 * The window from when this send began, so that a send of the id whose
+	 * transaction this one waited for is found however long it stayed open.
+	 */
 	scope->cutoff = now - (TimestampTz) (window_secs * USECS_PER_SEC);
-	/* a minute ahead, for the clocks of other sessions */
-	scope->horizon = now + 60 * USECS_PER_SEC;
+
+	/*
+	 * A minute ahead, for the clocks of other sessions, from when the ids'
+	 * locks came: a send of an id that held them for long (waiting for its
+	 * ordering key, or for another id of its batch) remembered the id only
+	 * after that wait, which may be more than a minute after this send began.
+	 * Before, such a send's row lay past this one's horizon: it was not
+	 * found, and was deleted as outside the window (review h39).
+	 */
+	scope->horizon = GetCurrentTimestamp() + 60 * USECS_PER_SEC;
 
 	/*
 	 * An unlogged queue's or topic's messages are gone after a crash or a
