@@ -109,4 +109,14 @@ SELECT msg_id - :old_id AS after_old, read_ct, message FROM pgmq_c.read_group('a
 SELECT pgmq_c.ack('acks_again', 'g', :old_id + :after_old, 1) AS old_group_receipt_acks;
 SELECT queue_length FROM pgmq_c.metrics('acks_again');
 SELECT pgmq_c.drop_topic('acks_again');
+-- made and dropped again before any send, twice, it still goes on (the
+-- second drop kept 1 before: a sequence started where the first left off
+-- has no last value until its first nextval)
+SELECT pgmq_c.create_queue('acks_again');
+SELECT pgmq_c.drop_queue('acks_again');
+SELECT pgmq_c.create_topic('acks_again');
+SELECT pgmq_c.drop_topic('acks_again');
+SELECT pgmq_c.create_queue('acks_again');
+SELECT pgmq_c.send('acks_again', '{"again": 3}') - :old_id AS third_after_old;
+SELECT pgmq_c.drop_queue('acks_again');
 DELETE FROM pgmq_c.retired_names WHERE queue_name = 'acks_again';

@@ -1079,7 +1079,9 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 	 * Retired names (0.8.0, common/retired_names.c): the next msg_id of a
 	 * queue or topic being dropped ($1, its sequence $2, NULL when gone),
 	 * kept under its name; taken back (and forgotten) when a queue or topic
-	 * is made under that name, and its new sequence ($1) started there ($2);
+	 * is made under that name, and its new sequence ($1) started there ($2:
+	 * set to the msg_id before, as called, so that pg_sequence_last_value()
+	 * tells where it is before any nextval, for a drop or a new timeline);
 	 * moved on with the sequences on a new timeline.
 	 */
 	[STMT_RETIRE_NAME] = {
@@ -1100,7 +1102,7 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 	},
 	[STMT_SEQUENCE_START] = {
 		ON_CATALOG,
-		"SELECT pg_catalog.setval($1, $2, false)",
+		"SELECT pg_catalog.setval($1, $2 OPERATOR(pg_catalog.-) 1, true)",
 		2, {REGCLASSOID, INT8OID}
 	},
 	[STMT_ADVANCE_RETIRED_NAMES] = {
