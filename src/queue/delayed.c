@@ -8,11 +8,10 @@
  * d_<id> until its deliver_at, and the first read after that moves it, up
  * to PGMQC_MATURE_BATCH at a time (inside a transaction block, only what
  * the read will lease: what it moves is hidden from others until it
- * commits).  Every
- * read first looks at the head of the deliver_at index, almost always to
- * find nothing due: that look is an index probe without a statement
- * (common/direct_rows.c), whose executor start-up would cost more than the
- * probe.
+ * commits).  Every read first looks at the head of the deliver_at index,
+ * almost always to find nothing due: that look is an index probe without a
+ * statement (common/direct_rows.c), whose executor start-up would cost more
+ * than the probe.
  *
  * Copyright (c) 2026, pgmq_c developers
  *
