@@ -307,3 +307,50 @@ BEGIN
 	END LOOP;
 END
 $identity$;
+
+--
+-- Room for every lease.  A read updates each message it leases (vt,
+-- read_ct, leased: no indexed column), and that update is HOT -- no new
+-- index entry, no work for the next vacuum's index pass -- only when the
+-- new version fits on the row's page.  At fillfactor 70 a page of a backlog
+-- held room for the new versions of about 40 % of its rows, so most leases
+-- of a backlog read in batches were ordinary updates with a new primary
+-- key entry, and four readers leasing neighbouring rows queued on the same
+-- pages' content locks (docs/benchmarks.md, session 53: four readers taking
+-- batches of 100 from a backlog consumed about half as much again at
+-- fillfactor 50).  A message table now keeps half of each page free: one
+-- new version per row fits, and a page's dead versions are pruned before
+-- it fills.  A group's table holds narrow rows (a msg_id, a lease, no
+-- body) only between a hand-out and its acknowledgement, so it keeps more:
+-- 60 % free, room for a row's second lease too.  A backlog's heap grows by
+-- the same factor (about 1.4 times at 70 to 50 for small messages, less
+-- for large ones); the archive, the delayed and the log tables take no
+-- leases and keep their settings.  Tables made before are changed too: the
+-- setting applies to the pages they fill from now on.
+--
+ALTER TABLE pgmq_c.template_queue_messages SET (fillfactor = 50);
+ALTER TABLE pgmq_c.template_group_messages SET (fillfactor = 40);
+DO $fillfactor$
+DECLARE
+	it record;
+BEGIN
+	PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
+	FOR it IN
+		SELECT c.relname,
+			   CASE WHEN c.relname ~ '^q_' THEN 50 ELSE 40 END AS fillfactor
+		  FROM pg_catalog.pg_class c
+		 WHERE c.relnamespace = 'pgmq_c'::regnamespace
+		   AND c.relkind = 'r'
+		   AND (c.relname ~ '^q_[0-9]+$'
+				AND EXISTS (SELECT 1 FROM pgmq_c.queues q
+							 WHERE q.queue_id = (substr(c.relname, 3))::int4
+							   AND q.kind = 'q')
+				OR c.relname ~ '^g_[0-9]+$'
+				AND EXISTS (SELECT 1 FROM pgmq_c.groups g
+							 WHERE g.group_id = (substr(c.relname, 3))::int4))
+	LOOP
+		EXECUTE format('ALTER TABLE pgmq_c.%I SET (fillfactor = %s)',
+					   it.relname, it.fillfactor);
+	END LOOP;
+END
+$fillfactor$;

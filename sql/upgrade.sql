@@ -394,6 +394,22 @@ SELECT regexp_replace(d.description, '[0-9]+', 'N', 'g') AS group_comment,
                        AND d.classoid = 'pg_class'::regclass AND d.objsubid = 0
  ORDER BY g.group_name;
 
+-- every queue's messages table and every group's table, made before the
+-- update or after it, keeps room for a new version of each row, so that
+-- leases are HOT updates: fillfactor 50 (a queue's messages), 40 (a
+-- group's narrow rows); the other storage parameters are kept
+SELECT pgmq_c.create_group('up_fast_topic', 'fg');
+SELECT substr(c.relname, 1, 1) AS tbl, array_to_string(c.reloptions, ',') AS options,
+       count(*) AS tables, count(*) FILTER (WHERE c.relpersistence = 'u') AS unlogged
+  FROM pg_class c
+ WHERE c.relnamespace = 'pgmq_c'::regnamespace AND c.relkind = 'r'
+   AND c.relname ~ '^[qg]_[0-9]+$'
+ GROUP BY 1, 2 ORDER BY 1, 2;
+SELECT c.relname, array_to_string(c.reloptions, ',') AS options
+  FROM pg_class c
+ WHERE c.oid IN ('pgmq_c.template_queue_messages'::regclass, 'pgmq_c.template_group_messages'::regclass)
+ ORDER BY 1;
+
 SET client_min_messages = warning;
 DROP EXTENSION pgmq_c CASCADE;
 RESET client_min_messages;
