@@ -498,7 +498,7 @@ CREATE TABLE public.$t (
 	vt			timestamptz NOT NULL,
 	message		jsonb NOT NULL,
 	headers		jsonb
-) WITH (fillfactor = 70);
+) WITH (fillfactor = 50);
 EOF
 }
 bl_drop() {

@@ -48,7 +48,8 @@
 #   to use a running cluster, BENCH_KEEP, BENCH_ONLY=baseline).
 #
 # The baseline is the table pgmq_c keeps per queue (msg_id bigint PRIMARY
-# KEY, read_ct, enqueued_at, vt, message jsonb, headers jsonb; fillfactor 70;
+# KEY, read_ct, enqueued_at, vt, message jsonb, headers jsonb; fillfactor 50
+# (70 until session 53, as pgmq_c's then);
 # ids from a sequence; no index on vt) driven by the statements in
 # bench/pgbench/bl_*.sql: plain INSERT, UPDATE ... WHERE msg_id = ANY (ARRAY(SELECT
 # ... ORDER BY msg_id LIMIT n FOR UPDATE SKIP LOCKED)), DELETE: the statements
