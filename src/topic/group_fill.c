@@ -254,13 +254,16 @@ pgmqc_group_fill(PgmqcQueue *topic, PgmqcGroup *group, int32 lease,
 	}
 
 	/*
-	 * The reader that claims half of what this fill leaves the group asks the
-	 * worker for the next (shmem.c), so that the worker fills while the
-	 * readers still have messages: those in transaction blocks wait for its
-	 * fills, and autocommit ones need not fill themselves.
+	 * The reader that claims the first quarter of what this fill leaves the
+	 * group asks the worker for the next (shmem.c), so that the worker fills
+	 * while the readers still have messages: those in transaction blocks wait
+	 * for its fills, and autocommit ones need not fill themselves. (At the
+	 * middle, until session 53, four block readers taking batches of 100
+	 * still found the group empty now and then: 96.6-97.8 messages per call
+	 * against 99.9-100 from the first quarter.)
 	 */
 	if (pgmqc_shared != NULL && *added > (none_leased ? 0 : (int64) SPI_processed))
-		pgmqc_set_refill_mark(topic->queue_id, first_id + (next_id - first_id) / 2);
+		pgmqc_set_refill_mark(topic->queue_id, first_id + (next_id - first_id) / 4);
 
 	/* keep the leased rows in SPI_tuptable across the cursor update */
 	{

@@ -5,8 +5,8 @@
 # A reader inside BEGIN ... COMMIT does not fill its group itself (it would
 # hold the group's cursor until its commit): it asks the background worker
 # and waits for the worker's commit.  The worker hands out 2,048 messages
-# per fill.  The reader that claims past the middle of them asks for the
-# next fill at once, so the cursor moves on while the group still has
+# per fill.  The reader that claims past the first quarter of them asks for
+# the next fill at once, so the cursor moves on while the group still has
 # messages ready; before, nothing asked until a reader found the group
 # empty.  A request names its group: the worker fills that group, not
 # every group of the database (before, one reader's request filled them
@@ -71,22 +71,24 @@ is((split /\n/, $first)[-1], '100 1 100',
 is(group_pos_of('ta', 'g1'), '2049 1948',
 	'the worker handed the group 2,048 messages; 1,948 wait after the ack');
 
-# messages 101 to 1,100: the eleventh read claims past message 1,025, the
-# middle of the fill, and asks for the next one
+# messages 101 to 600: the fifth of these reads claims past message 513, a
+# quarter of the way into the fill, and asks for the next one (until
+# session 53 the mark was the middle, message 1,025, and nothing asked yet)
 my @got;
-push @got, (split /\n/, read_ack_block())[-1] for 1 .. 10;
-is_deeply(
-	\@got,
-	[ map { '100 ' . (100 * $_ + 1) . ' ' . (100 * $_ + 100) } 1 .. 10 ],
-	'ten more reads in transaction blocks get the next 1,000 messages in order');
-
+push @got, (split /\n/, read_ack_block())[-1] for 1 .. 5;
 my ($tid, $gid) = split /\|/, sql(q{
 SELECT q.queue_id, g.group_id
   FROM pgmq_c.queues q JOIN pgmq_c.groups g ON g.topic_id = q.queue_id
  WHERE q.queue_name = 'ta' AND g.group_name = 'g1'});
 ok( $node->poll_query_until(
 		'postgres', qq{SELECT next_id > 2049 FROM pgmq_c.c_$tid WHERE group_id = $gid}),
-	'the worker filled the group again while 948 messages were still ready');
+	'the worker filled the group again while 1,448 messages were still ready');
+# messages 601 to 1,100
+push @got, (split /\n/, read_ack_block())[-1] for 6 .. 10;
+is_deeply(
+	\@got,
+	[ map { '100 ' . (100 * $_ + 1) . ' ' . (100 * $_ + 100) } 1 .. 10 ],
+	'ten more reads in transaction blocks get the next 1,000 messages in order');
 is(group_pos_of('ta', 'g1'), '3001 1900',
 	'the second fill handed out the last 952: 1,900 ready, none taken by the fill itself');
 
@@ -106,9 +108,9 @@ is(group_pos_of('tb', 'g1'), '101 100', 'all 100 messages of tb were handed out'
 
 # An autocommit reader fills its group itself when it runs dry, and its
 # group's other readers wait for that commit; so it too asks the worker
-# once its claims pass the middle of the last fill.  Its first read of 10
-# fills 256 messages (the least a fill examines) and leases 10 of them;
-# the middle is message 129.
+# once its claims pass the first quarter of the last fill.  Its first read
+# of 10 fills 256 messages (the least a fill examines) and leases 10 of
+# them; the quarter mark is message 65.
 is(sql(q{SELECT count(*) FROM pgmq_c.read_group('ta', 'g2', '1 hour', 10)}),
 	'10', 'an autocommit reader of group g2 fills it itself');
 is(group_pos_of('ta', 'g2'), '257 256', 'its fill handed out 256 messages');
@@ -126,7 +128,7 @@ SELECT q.queue_id, g.group_id
  WHERE q.queue_name = 'ta' AND g.group_name = 'g2'});
 ok( $node->poll_query_until(
 		'postgres', qq{SELECT next_id > 257 FROM pgmq_c.c_$tid WHERE group_id = $gid}),
-	'the read that claimed past message 129 had the worker fill the group while 126 were ready'
+	'the read that claimed past message 65 had the worker fill the group while 190 were ready'
 );
 is(group_pos_of('ta', 'g2'), '2305 2304',
 	'the worker handed out 2,048 more, and the readers filled nothing since');
