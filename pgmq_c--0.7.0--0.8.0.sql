@@ -322,9 +322,10 @@ $identity$;
 -- new version per row fits, and a page's dead versions are pruned before
 -- it fills.  A group's table holds narrow rows (a msg_id, a lease, no
 -- body) only between a hand-out and its acknowledgement, so it keeps more:
--- 60 % free, room for a row's second lease too.  A backlog's heap grows by
--- the same factor (about 1.4 times at 70 to 50 for small messages, less
--- for large ones); the archive, the delayed and the log tables take no
+-- 60 % free, room for a row's second lease too.  A backlog's heap grows:
+-- 1.45 times for messages of 100 bytes, 1.6 times for messages of 1 KB
+-- (3 rows a page instead of 5; measured in docs/benchmarks.md); the
+-- archive, the delayed and the log tables take no
 -- leases and keep their settings.  Tables made before are changed too: the
 -- setting applies to the pages they fill from now on.
 --
