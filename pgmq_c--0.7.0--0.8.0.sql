@@ -317,17 +317,17 @@ $identity$;
 -- of a backlog read in batches were ordinary updates with a new primary
 -- key entry, and four readers leasing neighbouring rows queued on the same
 -- pages' content locks (docs/benchmarks.md, session 53: four readers taking
--- batches of 100 from a backlog consumed about half as much again at
--- fillfactor 50).  A message table now keeps half of each page free: one
--- new version per row fits, and a page's dead versions are pruned before
--- it fills.  A group's table holds narrow rows (a msg_id, a lease, no
--- body) only between a hand-out and its acknowledgement, so it keeps more:
--- 60 % free, room for a row's second lease too.  A backlog's heap grows:
--- 1.45 times for messages of 100 bytes, 1.6 times for messages of 1 KB
--- (3 rows a page instead of 5; measured in docs/benchmarks.md); the
--- archive, the delayed and the log tables take no
--- leases and keep their settings.  Tables made before are changed too: the
--- setting applies to the pages they fill from now on.
+-- batches of 100 from a backlog consumed about a third more at fillfactor
+-- 50).  A message table now keeps half of each page free: one new version
+-- per row fits, and a page's dead versions are pruned before it fills.  A
+-- group's table holds narrow rows (a msg_id, a lease, no body) only
+-- between a hand-out and its acknowledgement, so it keeps more: 60 % free,
+-- room for a row's second lease too.  A backlog's heap grows: 1.45 times
+-- for messages of 100 bytes, up to 1.67 times for messages of 1 KB (3 rows
+-- a page instead of 5; measured in docs/benchmarks.md); the archive, the
+-- delayed and the log tables take no leases and keep their settings.
+-- Tables made before are changed too: the setting applies to the pages
+-- they fill from now on.
 --
 ALTER TABLE pgmq_c.template_queue_messages SET (fillfactor = 50);
 ALTER TABLE pgmq_c.template_group_messages SET (fillfactor = 40);
