@@ -71,3 +71,17 @@ SELECT msg_id - :lh1 AS rb FROM pgmq_c.read('leased_head', '1 hour', 1) \gset
 SELECT ARRAY[least(:ra, :rb), greatest(:ra, :rb)] AS rel_ids;
 SELECT count(*) AS nothing_left FROM pgmq_c.read('leased_head', '1 hour', 1);
 SELECT pgmq_c.drop_queue('leased_head');
+
+-- a backlog's leases are HOT updates: a queue's messages table keeps half
+-- of each page free (fillfactor 50), room for a new version of every row
+-- (at 70, the fillfactor before 0.8.0, 468 of these 1,000 were)
+SELECT pgmq_c.create_queue('hot_leases');
+SELECT count(*) AS sent FROM pgmq_c.send_batch('hot_leases',
+  ARRAY(SELECT jsonb_build_object('n', i, 'pad', repeat('x', 100)) FROM generate_series(1000, 1999) i));
+BEGIN;
+SELECT count(*) AS leased FROM pgmq_c.read('hot_leases', '1 hour', 1000);
+SELECT s.n_tup_upd AS updates, s.n_tup_hot_upd AS hot_updates
+  FROM pg_stat_xact_user_tables s, pgmq_c.queues q
+ WHERE q.queue_name = 'hot_leases' AND s.relid = format('pgmq_c.q_%s', q.queue_id)::regclass;
+COMMIT;
+SELECT pgmq_c.drop_queue('hot_leases');

@@ -513,3 +513,21 @@ BEGIN
 END $$;
 SELECT count(*) AS retained FROM :rf_log;
 SELECT pgmq_c.drop_topic('rot_first');
+
+-- a group's leases are HOT updates: its table keeps 60 % of each page free
+-- (fillfactor 40), room for a new version of every row (at 70, the
+-- fillfactor before 0.8.0, 451 of these 1,000 were).  An autocommit read
+-- with a lease of 0 hands all 1,000 out (leased in the fill's insert, due
+-- at once); the second read leases them again: 1,000 updates
+SELECT pgmq_c.create_topic('hot_topic');
+SELECT pgmq_c.create_group('hot_topic', 'hg', 'earliest');
+SELECT count(*) AS sent FROM pgmq_c.send_batch('hot_topic',
+  ARRAY(SELECT jsonb_build_object('n', i, 'pad', repeat('x', 100)) FROM generate_series(1000, 1999) i));
+SELECT count(*) AS handed_out FROM pgmq_c.read_group('hot_topic', 'hg', '0', 1000);
+BEGIN;
+SELECT count(*) AS leased FROM pgmq_c.read_group('hot_topic', 'hg', '1 hour', 1000);
+SELECT s.n_tup_upd AS updates, s.n_tup_hot_upd AS hot_updates
+  FROM pg_stat_xact_user_tables s, pgmq_c.groups g
+ WHERE g.group_name = 'hg' AND s.relid = format('pgmq_c.g_%s', g.group_id)::regclass;
+COMMIT;
+SELECT pgmq_c.drop_topic('hot_topic');
