@@ -322,12 +322,12 @@ $identity$;
 -- per row fits, and a page's dead versions are pruned before it fills.  A
 -- group's table holds narrow rows (a msg_id, a lease, no body) only
 -- between a hand-out and its acknowledgement, so it keeps more: 60 % free,
--- room for a row's second lease too.  A backlog's heap grows: 1.45 times
--- for messages of 100 bytes, up to 1.67 times for messages of 1 KB (3 rows
--- a page instead of 5; measured in docs/benchmarks.md); the archive, the
--- delayed and the log tables take no leases and keep their settings.
--- Tables made before are changed too: the setting applies to the pages
--- they fill from now on.
+-- room for a second lease of half of them before pruning.  A backlog's
+-- heap grows: 1.45 times for messages of 100 bytes, up to 1.67 times for
+-- messages of 1 KB (3 rows a page instead of 5; measured in
+-- docs/benchmarks.md); the archive, the delayed and the log tables take no
+-- leases and keep their settings.  Tables made before are changed too: the
+-- setting applies to the pages they fill from now on.
 --
 ALTER TABLE pgmq_c.template_queue_messages SET (fillfactor = 50);
 ALTER TABLE pgmq_c.template_group_messages SET (fillfactor = 40);

@@ -2198,8 +2198,9 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 	 * A queue's tables, named after queue_id; the user's name appears only in
 	 * the comments.  Their shapes are the template tables' (columns,
 	 * defaults, constraints, indexes and, through {with:...}, storage
-	 * parameters; pgmq_c--0.4.0--0.5.0.sql says why fillfactor and no index
-	 * on vt); only msg_id's default names the queue's own sequence.
+	 * parameters; pgmq_c--0.4.0--0.5.0.sql says why no index on vt,
+	 * pgmq_c--0.7.0--0.8.0.sql why fillfactor 50); only msg_id's default
+	 * names the queue's own sequence.
 	 */
 	[STMT_CREATE_QUEUE_TABLES] = {
 		RUN_ONCE,

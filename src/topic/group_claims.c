@@ -170,8 +170,8 @@ last_claimed(int n)
 
 /*
  * Having claimed messages up to msg_id last (0: none), ask the worker for
- * the next fill once the claims reach the middle of the last one
- * (group_fill.c), so that it comes before the group runs dry.  A reader
+ * the next fill once the claims reach a quarter of the way into the last
+ * one (group_fill.c), so that it comes before the group runs dry.  A reader
  * inside a transaction block leaves filling to the worker and would
  * otherwise wait for it; an autocommit reader would fill itself, with the
  * group's other readers waiting for its commit.

@@ -21,7 +21,7 @@
  *
  * The background worker fills too (pgmqc_fill_all_groups): for readers
  * inside transaction blocks, and ahead of any reader that claims past the
- * middle of the last fill.
+ * first quarter of the last fill.
  *
  * Copyright (c) 2026, pgmq_c developers
  *

@@ -7,8 +7,8 @@
  * The launcher (launcher.c) starts one worker per database.  The worker
  * does the database's time-driven and background work, pass after pass:
  *	- it fills the consumer groups of topics when a reader asks (one inside
- *	  a transaction block, or one whose claims reached the middle of the
- *	  last fill: PgmqcDbWorker.fill_wanted), in a transaction
+ *	  a transaction block, or one whose claims reached the refill mark, a
+ *	  quarter of the way into the last fill: PgmqcDbWorker.fill_wanted), in a transaction
  *	  of its own that commits at once, so that the group's cursor is not
  *	  held locked by the reader's long transaction (topic/group_fill.c);
  *	- it maintains topics every MAINTENANCE_INTERVAL_MS and when a sender
