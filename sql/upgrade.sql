@@ -328,6 +328,11 @@ CREATE FUNCTION regress_up_own.regexp_match(name, text) RETURNS text[]
   LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'planted regexp_match ran'; END $$;
 CREATE FUNCTION regress_up_own.format(text, name, text) RETURNS text
   LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'planted format ran'; END $$;
+-- (and where it sets every queue's and group's fillfactor)
+CREATE FUNCTION regress_up_own.format(text, name, integer) RETURNS text
+  LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'planted format ran'; END $$;
+CREATE FUNCTION regress_up_own.substr(name, integer) RETURNS text
+  LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'planted substr ran'; END $$;
 RESET ROLE;
 SET search_path = regress_up_own, public;
 ALTER EXTENSION pgmq_c UPDATE TO '0.8.0';
