@@ -337,18 +337,13 @@ DECLARE
 BEGIN
 	PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
 	FOR it IN
-		SELECT c.relname,
-			   CASE WHEN c.relname ~ '^q_' THEN 50 ELSE 40 END AS fillfactor
-		  FROM pg_catalog.pg_class c
-		 WHERE c.relnamespace = 'pgmq_c'::regnamespace
-		   AND c.relkind = 'r'
-		   AND (c.relname ~ '^q_[0-9]+$'
-				AND EXISTS (SELECT 1 FROM pgmq_c.queues q
-							 WHERE q.queue_id = (substr(c.relname, 3))::int4
-							   AND q.kind = 'q')
-				OR c.relname ~ '^g_[0-9]+$'
-				AND EXISTS (SELECT 1 FROM pgmq_c.groups g
-							 WHERE g.group_id = (substr(c.relname, 3))::int4))
+		SELECT c.relname, t.fillfactor
+		  FROM (SELECT 'q_' || q.queue_id AS relname, 50 AS fillfactor
+				  FROM pgmq_c.queues q WHERE q.kind = 'q'
+				UNION ALL
+				SELECT 'g_' || g.group_id, 40 FROM pgmq_c.groups g) t
+		  JOIN pg_catalog.pg_class c ON c.relname = t.relname
+		 WHERE c.relnamespace = 'pgmq_c'::regnamespace AND c.relkind = 'r'
 	LOOP
 		EXECUTE format('ALTER TABLE pgmq_c.%I SET (fillfactor = %s)',
 					   it.relname, it.fillfactor);
