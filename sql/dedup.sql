@@ -217,6 +217,34 @@ SELECT pgmq_c.alter_queue('dd_w3', dedup_window => '7 days');
 SELECT pgmq_c.create_topic('dd_w4t', dedup_window => '7 days');
 SELECT queue_name, dedup_window FROM pgmq_c.queues WHERE queue_name IN ('dd_w3', 'dd_w4t') ORDER BY 1;
 
+-- A window lengthened after an id was sent again past it: the id answers
+-- with the send that stored its message last, wherever its rows are kept.
+-- An earlier send of 'l' is written by hand a day back, into the day
+-- before today's partition (or the default one, where that day is not
+-- made); the windows are an hour, so the sends below store new messages
+-- (msg_id 1 of each).  With two days, both sends are inside the window:
+-- the answer stays 1 for the queue (its claim in today's partition), the
+-- topic (lookup, then record) and a batch, and is not 900.
+SELECT pgmq_c.create_queue('dd_l', dedup_window => '1 hour');
+SELECT pgmq_c.create_topic('dd_lt', dedup_window => '1 hour');
+INSERT INTO pgmq_c.dedup_ids (queue_id, dedup_id, msg_id, first_at)
+SELECT queue_id, 'l', 900, now() - interval '1 day'
+  FROM pgmq_c.queues WHERE queue_name IN ('dd_l', 'dd_lt');
+SELECT pgmq_c.send('dd_l', '{}', dedup_id => 'l') AS l_past_window,
+       pgmq_c.send('dd_lt', '{}', dedup_id => 'l') AS lt_past_window;
+SELECT pgmq_c.alter_queue('dd_l', dedup_window => '2 days');
+SELECT pgmq_c.alter_queue('dd_lt', dedup_window => '2 days');
+SELECT pgmq_c.send('dd_l', '{}', dedup_id => 'l') AS l_lengthened,
+       pgmq_c.send('dd_lt', '{}', dedup_id => 'l') AS lt_lengthened,
+       (SELECT id FROM pgmq_c.send_batch('dd_l', ARRAY['{}']::jsonb[], dedup_ids => ARRAY['l']) id) AS l_batch,
+       (SELECT id FROM pgmq_c.send_batch('dd_lt', ARRAY['{}']::jsonb[], dedup_ids => ARRAY['l']) id) AS lt_batch;
+-- both rows of each are kept (today's and the earlier one)
+SELECT q.queue_name, count(*) AS rows_of_l, string_agg(d.msg_id::text, ',' ORDER BY d.msg_id) AS msg_ids
+  FROM pgmq_c.dedup_ids d JOIN pgmq_c.queues q ON q.queue_id = d.queue_id
+ WHERE q.queue_name IN ('dd_l', 'dd_lt') AND d.dedup_id = 'l'
+ GROUP BY 1 ORDER BY 1;
+SELECT pgmq_c.drop_queue('dd_l'), pgmq_c.drop_topic('dd_lt');
+
 -- a partition given a trigger is refused (55000), also by this session,
 -- which used it just before (a backend keeps a partition's check only
 -- until the partition changes); without the trigger, sends work again

@@ -557,15 +557,23 @@ begin_id_scan(DedupPartition *part, int32 queue_id, text *id, Snapshot snapshot)
 }
 
 /*
- * The first send with id to queue_id in partition part between cutoff and
- * horizon (exclusive) as seen by snapshot: true and *msg_id and *first_at
- * if there is one earlier than *first_at.  The caller skips partitions
- * whose index is empty.
+ * The latest send with id to queue_id in partition part between cutoff and
+ * horizon (exclusive) as seen by snapshot: true and *msg_id and *sent_at
+ * if there is one later than *sent_at.  The caller skips partitions whose
+ * index is empty.
+ *
+ * The latest, not the earliest: an id sent again once its window had passed
+ * stored a new message, and that message is the id's from then on.  A
+ * window lengthened afterwards may take both sends in; the earlier one's
+ * row is gone where the second send replaced it (a day's unique index, the
+ * same day) but stays in an earlier day or in the default partition, and
+ * picking the earliest answered with a different message depending on
+ * where the rows were kept.
  */
 static bool
 find_in(DedupPartition *part, int32 queue_id, text *id, TimestampTz cutoff,
 		TimestampTz horizon, Snapshot snapshot, int64 *msg_id,
-		TimestampTz *first_at)
+		TimestampTz *sent_at)
 {
 	IndexScanDesc scan;
 	TupleTableSlot *slot;
@@ -579,10 +587,10 @@ find_in(DedupPartition *part, int32 queue_id, text *id, TimestampTz cutoff,
 		TimestampTz at = DatumGetTimestampTz(slot_getattr(slot, DEDUP_ATT_FIRST_AT,
 														  &isnull));
 
-		if (isnull || at <= cutoff || at >= horizon || at >= *first_at)
+		if (isnull || at <= cutoff || at >= horizon || at <= *sent_at)
 			continue;
 		*msg_id = DatumGetInt64(slot_getattr(slot, DEDUP_ATT_MSG_ID, &isnull));
-		*first_at = at;
+		*sent_at = at;
 		found = true;
 	}
 	index_endscan(scan);
@@ -604,19 +612,20 @@ find_in(DedupPartition *part, int32 queue_id, text *id, TimestampTz cutoff,
 #define lookup_snapshot() SnapshotSelf
 
 /*
- * The msg_id of the first send with id (text) to the scope's queue or
- * topic within its window, or -1 if there was none, read in
- * lookup_snapshot() after the id's lock (taken by pgmqc_dedup_open).  The
- * partition of pgmqc_dedup_claim(), if any, is left to it.
+ * The msg_id of the latest send with id (text) to the scope's queue or
+ * topic within its window (find_in()), or -1 if there was none, read in
+ * lookup_snapshot() after the id's lock (taken by pgmqc_dedup_open), and
+ * its time in *sent_at.  The partition of pgmqc_dedup_claim(), if any, is
+ * left to it.
  */
-int64
-pgmqc_dedup_find(PgmqcDedupScope *scope, Datum id)
+static int64
+find_latest(PgmqcDedupScope *scope, Datum id, TimestampTz *sent_at)
 {
-	TimestampTz first_at = DT_NOEND;
 	text	   *key = DatumGetTextPP(id);
 	int64		msg_id = -1;
 	int			i;
 
+	*sent_at = DT_NOBEGIN;
 	for (i = -1; i < scope->ndays; i++)
 	{
 		DedupPartition *part = i < 0 ? &scope->fallback : &scope->days[i];
@@ -625,9 +634,21 @@ pgmqc_dedup_find(PgmqcDedupScope *scope, Datum id)
 			index_empty(part->index))
 			continue;
 		(void) find_in(part, scope->queue_id, key, scope->cutoff,
-					   scope->horizon, lookup_snapshot(), &msg_id, &first_at);
+					   scope->horizon, lookup_snapshot(), &msg_id, sent_at);
 	}
 	return msg_id;
+}
+
+/*
+ * The msg_id of the latest send with id (text) to the scope's queue or
+ * topic within its window, or -1 if there was none: see find_latest().
+ */
+int64
+pgmqc_dedup_find(PgmqcDedupScope *scope, Datum id)
+{
+	TimestampTz sent_at;
+
+	return find_latest(scope, id, &sent_at);
 }
 
 /*
@@ -721,9 +742,9 @@ insert_into(DedupPartition *part, int32 queue_id, Datum id, int64 msg_id,
 
 /*
  * The rows of id for queue_id in partition part but the one at ours (NULL
- * for none), read in lookup_snapshot(): returns the msg_id of the earliest
- * within the window (cutoff, horizon), or -1 if none is; those outside it
- * are deleted.  A partition whose lookup index is unique keeps one live row
+ * for none), read in lookup_snapshot(): returns the msg_id of the latest
+ * within the window (cutoff, horizon), as find_in() picks it, or -1 if none
+ * is; those outside it are deleted.  A partition whose lookup index is unique keeps one live row
  * per id: an id sent again after its window (an hour's window, twice in a
  * day) replaces its earlier row.  The id's lock keeps other sends of it
  * out, so every such row is committed, or this transaction's own.
@@ -737,7 +758,7 @@ settle_id(DedupPartition *part, int32 queue_id, text *id, ItemPointer ours,
 	ItemPointerData *stale = NULL;
 	int			nstale = 0;
 	int			capacity = 0;
-	TimestampTz first_at = DT_NOEND;
+	TimestampTz sent_at = DT_NOBEGIN;
 	int64		msg_id = -1;
 	int			i;
 
@@ -751,11 +772,11 @@ settle_id(DedupPartition *part, int32 queue_id, text *id, ItemPointer ours,
 		at = DatumGetTimestampTz(slot_getattr(slot, DEDUP_ATT_FIRST_AT, &isnull));
 		if (!isnull && at > cutoff && at < horizon)
 		{
-			if (at < first_at)
+			if (at > sent_at)
 			{
 				msg_id = DatumGetInt64(slot_getattr(slot, DEDUP_ATT_MSG_ID,
 													&isnull));
-				first_at = at;
+				sent_at = at;
 			}
 			continue;
 		}
@@ -900,22 +921,30 @@ pgmqc_dedup_claimable(PgmqcDedupScope *scope)
  * Claim id (text) for a message whose msg_id was drawn but whose row is
  * not written yet, after pgmqc_dedup_claimable(): returns -1 if the id is
  * new (it is now remembered with msg_id: write the message), or else the
- * msg_id of the first send with it within the window (send nothing: the
+ * msg_id of the latest send with it within the window (send nothing: the
  * drawn msg_id is skipped).  The other partitions of the window are looked
- * in first.
+ * in first; when they hold the id, so may the claim's own, with a later
+ * send (find_in()).
  */
 int64
 pgmqc_dedup_claim(PgmqcDedupScope *scope, Datum id, int64 msg_id)
 {
 	DedupPartition *part = scope->claimable;
 	ItemPointerData tid;
+	TimestampTz sent_at;
 	int64		first;
 
 	Assert(part != NULL);
-	scope->claim = part;		/* pgmqc_dedup_find() leaves it out */
-	first = pgmqc_dedup_find(scope, id);
+	scope->claim = part;		/* find_latest() leaves it out */
+	first = find_latest(scope, id, &sent_at);
 	if (first >= 0)
+	{
+		if (!index_empty(part->index))
+			(void) find_in(part, scope->queue_id, DatumGetTextPP(id),
+						   scope->cutoff, scope->horizon, lookup_snapshot(),
+						   &first, &sent_at);
 		return first;
+	}
 	if (insert_into(part, scope->queue_id, id, msg_id, scope->claim_at, &tid))
 	{
 		/* later lookups of this transaction see the row */

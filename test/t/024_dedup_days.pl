@@ -209,6 +209,29 @@ is( sql(qq{SELECT count(*) FROM pg_class WHERE relname = 'dedup_ids_p$today'
 is(sql(q{SELECT pgmq_c.send('dd_default', '{"n": 5}', dedup_id => 'new-b')}),
 	$in_default + 1, 'and the ids stay known');
 
+# An id sent again past its window, then the window lengthened to take in
+# both sends: in the default partition (no unique index) both rows stay,
+# and a send answers with the later one, as where a day's unique index
+# keeps only that one.  The earlier send is written by hand 90 minutes
+# back, with a window of an hour.
+sql(q{SELECT pgmq_c.alter_queue('dd_default', dedup_window => '1 hour')});
+sql(q{INSERT INTO pgmq_c.dedup_ids (queue_id, dedup_id, msg_id, first_at)
+  SELECT queue_id, 'lengthened', 9100, now() - interval '90 minutes'
+    FROM pgmq_c.queues WHERE queue_name = 'dd_default'});
+my $later = sql(q{SELECT pgmq_c.send('dd_default', '{"n": 51}', dedup_id => 'lengthened')});
+isnt($later, '9100', 'past its window, the id stores a new message');
+sql(q{SELECT pgmq_c.alter_queue('dd_default', dedup_window => '3 hours')});
+is( sql(q{SELECT count(*) FROM pgmq_c.dedup_ids WHERE dedup_id = 'lengthened'}),
+	'2', 'both sends of the id are remembered');
+is(sql(q{SELECT pgmq_c.send('dd_default', '{"n": 52}', dedup_id => 'lengthened')}),
+	$later, 'with the window lengthened, a send gets the later message');
+is( sql(
+		q{SELECT id FROM pgmq_c.send_batch('dd_default', ARRAY['{"n": 53}']::jsonb[],
+		    dedup_ids => ARRAY['lengthened']) id}),
+	$later,
+	'so does a batch');
+sql(q{SELECT pgmq_c.alter_queue('dd_default', dedup_window => '5 minutes')});
+
 # 7. Sends read and write the partitions directly: one changed by hand (a
 # trigger, here) is refused with an error, and nothing is sent
 sql(q{
@@ -223,7 +246,7 @@ like(
 	$stderr,
 	qr/55000: "dedup_ids_default" is not a deduplication partition as pgmq_c makes them/,
 	'a send with an id into a partition with a trigger is refused (55000)');
-is(sql(q{SELECT count(*) FROM pgmq_c.metrics('dd_default') WHERE queue_length = 2}),
+is(sql(q{SELECT count(*) FROM pgmq_c.metrics('dd_default') WHERE queue_length = 3}),
 	'1', 'and stored nothing');
 sql(q{DROP TRIGGER dd_trigger ON pgmq_c.dedup_ids_default});
 isnt(sql(q{SELECT pgmq_c.send('dd_default', '{"n": 7}', dedup_id => 'refused')}),
