@@ -350,3 +350,10 @@ BEGIN
 	END LOOP;
 END
 $fillfactor$;
+
+-- A send with a dedup_id answers with the message the id stored last
+-- within the window (not necessarily its first send's: an id sent again
+-- past its window stores a new message).
+COMMENT ON FUNCTION pgmq_c.send(text, jsonb, jsonb, interval, text, text) IS 'send one message; returns its msg_id (with a dedup_id that stored a message within the dedup window, that message''s msg_id, storing nothing); messages of one ordering_key are delivered one at a time, in order';
+COMMENT ON FUNCTION pgmq_c.send_batch(text, jsonb[], jsonb[], interval, text[], text[]) IS 'send several messages; returns their msg_ids in array order (for a dedup_id that stored a message within the dedup window, that message''s msg_id); a NULL element of ordering_keys or dedup_ids: none for that message';
+COMMENT ON COLUMN pgmq_c.queues.dedup_window IS 'a send with a dedup_id that stored a message within the last dedup_window stores nothing and returns that message''s msg_id';

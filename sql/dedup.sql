@@ -1,7 +1,7 @@
 -- dedup: deduplication ids (send(..., dedup_id), send_batch(..., dedup_ids))
--- on queues and topics.  A send whose id the queue or topic saw within its
--- dedup_window stores nothing and returns the first send's msg_id, even
--- when that message is gone; ids are per queue or topic; a rolled-back send
+-- on queues and topics.  A send whose id stored a message within the
+-- queue's or topic's dedup_window stores nothing and returns that message's
+-- msg_id, even when the message is gone; ids are per queue or topic; a rolled-back send
 -- reserves nothing; dedup_window set by create_queue, create_topic and
 -- alter_queue.  Bad input, and privileges, at the end.
 --

@@ -209,8 +209,8 @@ connect_to_send(PgmqcContext *cxt, const char *name)
  * is message i's dedup_id.  Locks the ids, then opens the partitions that
  * remember them (returned, for pgmqc_dedup_record(); NULL when no message
  * has an id) and finds those the queue or topic remembers: such a message
- * is not stored (store[i] false), its msg_id (result[i]) is the first
- * send's.  A message whose id an earlier message of the same send has is
+ * is not stored (store[i] false), its msg_id (result[i]) is that of the
+ * message the id stored last within the window.  A message whose id an earlier message of the same send has is
  * not stored either: first[i] is that message (else -1).
  */
 static PgmqcDedupScope *

@@ -213,7 +213,9 @@ is(sql(q{SELECT pgmq_c.send('dd_default', '{"n": 5}', dedup_id => 'new-b')}),
 # both sends: in the default partition (no unique index) both rows stay,
 # and a send answers with the later one, as where a day's unique index
 # keeps only that one.  The earlier send is written by hand 90 minutes
-# back, with a window of an hour.
+# back, with a window of an hour (in the first 90 minutes of a day it
+# lands in yesterday's partition if that is made: another partition, the
+# same answer).
 sql(q{SELECT pgmq_c.alter_queue('dd_default', dedup_window => '1 hour')});
 sql(q{INSERT INTO pgmq_c.dedup_ids (queue_id, dedup_id, msg_id, first_at)
   SELECT queue_id, 'lengthened', 9100, now() - interval '90 minutes'
