@@ -159,6 +159,24 @@ SELECT count(*) FROM pgmq.read_with_poll('cq_nonpart', 30, 1, 1);     -- nothing
 SELECT clock_timestamp() - :'t0'::timestamptz BETWEEN interval '0.9 seconds' AND interval '5 seconds' AS waited_1s;
 SELECT count(*) FROM pgmq.read_with_poll(queue_name => 'cq_nonpart', vt => 30, qty => 1,
                                          max_poll_seconds => 0, poll_interval_ms => 10);
+-- under REPEATABLE READ and SERIALIZABLE it waits too, as pgmq's loop
+-- polls there (pgmq_c.read with a wait refuses, 25001): a visible message
+-- at once; a lease that ends while it waits (here the transaction's own,
+-- of 1 s) is delivered again; with nothing visible (the message leased
+-- for 30 s) the wait ends empty after max_poll_seconds
+SELECT pgmq.create('cq_rr');
+SELECT * FROM pgmq.send('cq_rr', '{"rr": 1}');
+BEGIN ISOLATION LEVEL REPEATABLE READ;
+SELECT msg_id, read_ct, message FROM pgmq.read_with_poll('cq_rr', 1, 1, 5);
+SELECT msg_id, read_ct, message FROM pgmq.read_with_poll('cq_rr', 30, 1, 10);
+COMMIT;
+BEGIN ISOLATION LEVEL REPEATABLE READ;
+SELECT pgmqc_test.try($$SELECT * FROM pgmq_c.read('cq_rr', '30 seconds', 1, '1 second')$$);
+COMMIT;
+BEGIN ISOLATION LEVEL SERIALIZABLE;
+SELECT count(*) FROM pgmq.read_with_poll('cq_rr', 30, 1, 1);
+COMMIT;
+SELECT pgmq.drop_queue('cq_rr');
 
 -- pop
 SELECT msg_id, message FROM pgmq.pop('cq_plain');

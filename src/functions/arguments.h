@@ -58,6 +58,7 @@ extern Datum *pgmqc_check_key_array(FunctionCallInfo fcinfo, int argno,
 									int n, bool **elem_nulls);
 
 /* functions/wait_argument.c */
+extern bool pgmqc_check_wait_length(Interval *wait, bool commits);
 extern bool pgmqc_check_wait(Interval *wait, bool commits);
 
 #endif							/* PGMQC_ARGUMENTS_H */

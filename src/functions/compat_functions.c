@@ -288,6 +288,12 @@ pgmqc_compat_read(PG_FUNCTION_ARGS)
  * No polling: the reader sleeps in the server and is woken by the commit
  * that makes a message visible, as pgmq_c.read with a wait does, so
  * poll_interval_ms is not needed.
+ *
+ * Under REPEATABLE READ or SERIALIZABLE it waits too, where pgmq_c.read
+ * refuses to: pgmq's loop polls there, and clients that call it in a loop
+ * would otherwise fail at every call (or spin, given no wait).  Its
+ * snapshot shows no message sent later; a lease that ends while it waits
+ * is claimed, as pgmq's would be.
  */
 Datum
 pgmqc_compat_read_with_poll(PG_FUNCTION_ARGS)
@@ -312,7 +318,7 @@ pgmqc_compat_read_with_poll(PG_FUNCTION_ARGS)
 				 errhint("Poll in several shorter calls, or have a superuser raise \"%s\".",
 						 "pgmq_c.max_wait")));
 	seconds_interval(&wait, seconds);
-	return read_into_result(fcinfo, pgmqc_check_wait(&wait, false),
+	return read_into_result(fcinfo, pgmqc_check_wait_length(&wait, false),
 							pgmqc_now_plus(&wait));
 }
 

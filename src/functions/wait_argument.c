@@ -21,16 +21,15 @@
 #include "functions/arguments.h"
 
 /*
- * Check a wait argument; returns whether the call is to wait at all.
- * "commits" tells whether the call commits before it sleeps (a receive
- * procedure called by a top-level CALL outside a transaction block): such
- * a wait holds no snapshot, and pgmq_c.max_receive_wait bounds it instead
- * of pgmq_c.max_wait.  Waiting needs READ COMMITTED: a transaction
- * snapshot never shows what commits later, so such a wait could never
- * succeed.
+ * Check the length of a wait argument; returns whether the call is to wait
+ * at all.  "commits" tells whether the call commits before it sleeps (a
+ * receive procedure called by a top-level CALL outside a transaction
+ * block): such a wait holds no snapshot, and pgmq_c.max_receive_wait bounds
+ * it instead of pgmq_c.max_wait.  Any isolation level: see
+ * pgmqc_check_wait().
  */
 bool
-pgmqc_check_wait(Interval *wait, bool commits)
+pgmqc_check_wait_length(Interval *wait, bool commits)
 {
 	TimestampTz now = GetCurrentTimestamp();
 	TimestampTz end = pgmqc_ts_plus(now, wait); /* one clock reading */
@@ -56,6 +55,19 @@ pgmqc_check_wait(Interval *wait, bool commits)
 				 errhint("Wait with CALL pgmq_c.receive() outside a transaction block, which holds no snapshot while it waits and may wait up to \"%s\", or have a superuser raise \"%s\".",
 						 "pgmq_c.max_receive_wait", "pgmq_c.max_wait")));
 	}
+	return true;
+}
+
+/*
+ * Check a wait argument as pgmqc_check_wait_length() does; and waiting
+ * needs READ COMMITTED: a transaction snapshot never shows what commits
+ * later, so such a wait could never succeed.
+ */
+bool
+pgmqc_check_wait(Interval *wait, bool commits)
+{
+	if (!pgmqc_check_wait_length(wait, commits))
+		return false;
 	if (IsolationUsesXactSnapshot())
 		ereport(ERROR,
 				(errcode(ERRCODE_ACTIVE_SQL_TRANSACTION),
