@@ -1217,12 +1217,13 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 	[STMT_TOPIC_SEND_BATCH] = {
 		ON_TOPIC,
 		"INSERT INTO {log} (msg_id, enqueued_at, deliver_at, message, headers{if_keys:, ordering_key}) "
-		"SELECT pg_catalog.nextval({log_sequence_regclass}), pg_catalog.clock_timestamp(), "
+		"SELECT u.i, pg_catalog.clock_timestamp(), "
 		BATCH_DUE ", u.m, u.h{if_keys:, u.k} "
-		"FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($4)) "
-		"WITH ORDINALITY AS u(m, h, k, o) "
+		"FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($4), "
+		"pg_catalog.unnest($5)) "
+		"WITH ORDINALITY AS u(m, h, k, i, o) "
 		"ORDER BY u.o RETURNING msg_id",
-		4, {JSONBARRAYOID, JSONBARRAYOID, INTERVALOID, TEXTARRAYOID}
+		5, {JSONBARRAYOID, JSONBARRAYOID, INTERVALOID, TEXTARRAYOID, INT8ARRAYOID}
 	},
 
 	/*

@@ -152,6 +152,14 @@ rotate(TopicInfo *t, TimestampTz now)
 	 */
 	if (last < Max(current * t->partition_size, 1) || last >= next_start - 1)
 		return;
+
+	/*
+	 * A batch draws its msg_ids before it makes sure of their partitions
+	 * (topic_publish.c): the last msg_id's may not be made yet, or not
+	 * committed.  Nothing to rotate then.
+	 */
+	if (!pgmqc_partition_exists(t->id, current))
+		return;
 	first_at = partition_enqueued_at(t, current, false, &isnull);
 	if (isnull)
 		return;

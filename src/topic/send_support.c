@@ -53,20 +53,16 @@ load_partition_end(PgmqcQueue *topic)
 }
 
 /*
- * Before a send of count messages to a topic: make sure partitions exist
- * for the msg_ids it may draw.  Those are at most last + count, plus what
- * concurrent senders draw meanwhile, for which one more batch is allowed.
- * Normally the worker keeps PGMQC_SEND_MARGIN msg_ids ahead and this is one
- * comparison; near the end the sender asks the worker and waits for it (up
- * to PARTITION_WAIT_POLLS * PARTITION_POLL_MS), or, without a worker, makes
- * the partitions in its own transaction, where other senders wait for its
- * commit.
+ * Make sure partitions of topic's log exist through msg_id need, for
+ * msg_ids drawn after last.  Normally the worker keeps PGMQC_SEND_MARGIN
+ * msg_ids ahead and this is one comparison; near the end the sender asks
+ * the worker and waits for it (up to PARTITION_WAIT_POLLS *
+ * PARTITION_POLL_MS), or, without a worker, makes the partitions in its
+ * own transaction, where other senders wait for its commit.
  */
-void
-pgmqc_topic_before_send(PgmqcQueue *topic, int count)
+static void
+partitions_through(PgmqcQueue *topic, int64 last, int64 need)
 {
-	int64		last = pgmqc_last_id_drawn(topic);
-	int64		need = last + count + PGMQC_MAX_BATCH;
 	int64		need_partition = need / topic->partition_size;
 	int64		partno;
 	int			i;
@@ -100,6 +96,37 @@ pgmqc_topic_before_send(PgmqcQueue *topic, int count)
 		 partno <= need_partition; partno++)
 		pgmqc_create_partition(topic->queue_id, topic->partition_size, partno);
 	topic->partition_end = 0;
+}
+
+/*
+ * Before a send of count messages to a topic: make sure partitions exist
+ * for the msg_ids it may draw.  Those are at most last + count, plus what
+ * concurrent senders draw meanwhile, for which one more batch is allowed
+ * (a batch checks again once it drew its msg_ids:
+ * pgmqc_topic_partitions_for).
+ */
+void
+pgmqc_topic_before_send(PgmqcQueue *topic, int count)
+{
+	int64		last = pgmqc_last_id_drawn(topic);
+
+	partitions_through(topic, last, last + count + PGMQC_MAX_BATCH);
+}
+
+/*
+ * After a batch drew its msg_ids, up to last_id, before it inserts them:
+ * make sure their partitions exist.  Usually they do, checked before the
+ * draw; not when other senders drew more than one batch meanwhile.
+ * "before" is the last msg_id drawn by anyone before the batch drew: the
+ * partitions from it on are made, those of other senders' msg_ids drawn
+ * meanwhile included, so that no partition is left out between the end of
+ * the log and the batch's (a later sender of such msg_ids, finding the
+ * log's end past them, would not make it).
+ */
+void
+pgmqc_topic_partitions_for(PgmqcQueue *topic, int64 before, int64 last_id)
+{
+	partitions_through(topic, before, last_id);
 }
 
 /*

@@ -53,6 +53,8 @@ extern void pgmqc_create_first_partitions(int32 topic_id, int64 partition_size,
 
 /* send_support.c: called by the send path before and after its insert */
 extern void pgmqc_topic_before_send(PgmqcQueue *topic, int count);
+extern void pgmqc_topic_partitions_for(PgmqcQueue *topic, int64 before,
+									   int64 last_id);
 extern void pgmqc_topic_sent(PgmqcQueue *topic, int64 last_id, int count,
 							 Interval *delay);
 
