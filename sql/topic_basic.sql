@@ -531,3 +531,20 @@ SELECT s.n_tup_upd AS updates, s.n_tup_hot_upd AS hot_updates
  WHERE g.group_name = 'hg' AND s.relid = format('pgmq_c.g_%s', g.group_id)::regclass;
 COMMIT;
 SELECT pgmq_c.drop_topic('hot_topic');
+
+-- A topic made again under a dropped one's name goes on from its msg_ids:
+-- it never had partition 0, and retention has removed nothing.  A seek to
+-- a time before its first message, or to now while it has none, moves to
+-- its first message or the end (until session 54 both were refused, as if
+-- retention had removed its messages: it looked for partition 0)
+SELECT pgmq_c.create_topic('again_topic', partition_size => 1000);
+SELECT count(*) AS sent FROM pgmq_c.send_batch('again_topic',
+  ARRAY(SELECT jsonb_build_object('n', i) FROM generate_series(1, 1500) i));
+SELECT pgmq_c.drop_topic('again_topic');
+SELECT pgmq_c.create_topic('again_topic', partition_size => 1000);
+SELECT pgmq_c.create_group('again_topic', 'ag');
+SELECT pgmq_c.seek('again_topic', 'ag', now()) AS to_end;
+SELECT pgmq_c.send('again_topic', '{"n": "first again"}') AS first_again;
+SELECT pgmq_c.seek('again_topic', 'ag', now() - interval '1 hour') AS to_first;
+SELECT msg_id, message FROM pgmq_c.read_group('again_topic', 'ag', '1 hour', 10);
+SELECT pgmq_c.drop_topic('again_topic');

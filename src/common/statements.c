@@ -2068,6 +2068,20 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		" FOR VALUES FROM ({partition_start}) TO ({partition_end})",
 		0, {InvalidOid}
 	},
+
+	/*
+	 * Record where a topic's msg_ids start (a topic going on from the msg_ids
+	 * of one dropped under its name) as its sequence's start value, which the
+	 * current value does not depend on: whether retention has removed
+	 * messages is told by that msg_id's partition being gone
+	 * (pgmqc_topic_retained_range).  The msg_id is the target's
+	 * partition_start (partition = the msg_id, partition_size = 1).
+	 */
+	[STMT_LOG_SEQUENCE_START_WITH] = {
+		RUN_ONCE,
+		"ALTER SEQUENCE {log_sequence} START WITH {partition_start}",
+		0, {InvalidOid}
+	},
 	/* a partition switched with its topic (alter_queue) */
 	[STMT_PARTITION_SET_UNLOGGED] = {
 		RUN_ONCE,

@@ -19,16 +19,41 @@
  */
 #include "postgres.h"
 
+#include "catalog/pg_sequence.h"
+#include "utils/syscache.h"
+
 #include "pgmq_c.h"
 #include "shared_memory/shared_memory.h"
 #include "common/object_cache.h"
 #include "topic/topic.h"
 #include "common/statements.h"
 
+/* The first msg_id of topic: its sequence's start value (at least 1). */
+static int64
+topic_start(PgmqcQueue *topic)
+{
+	HeapTuple	tuple = SearchSysCache1(SEQRELID,
+										ObjectIdGetDatum(topic->sequence_relid));
+	int64		start = 1;
+
+	if (HeapTupleIsValid(tuple))
+	{
+		start = Max(((Form_pg_sequence) GETSTRUCT(tuple))->seqstart, 1);
+		ReleaseSysCache(tuple);
+	}
+	return start;
+}
+
 /*
  * The retained range of a topic: the first msg_id retained, the last msg_id
  * drawn, when the first retained message was sent (DT_NOEND: none), and
- * whether retention has removed anything yet (partition 0 is gone).
+ * whether retention has removed anything yet: the partition of the topic's
+ * first msg_id is gone.  That is its sequence's start value, set by
+ * pgmqc_topic_create for a topic that goes on from the msg_ids of one
+ * dropped under its name (1 otherwise, and for topics made before: until
+ * session 54 partition 0 was looked at, and such a topic, which never had
+ * one, counted as having lost messages, so that a seek to a time before
+ * its first message was refused).
  */
 void
 pgmqc_topic_retained_range(PgmqcQueue *topic, PgmqcRetainedRange *range)
@@ -46,7 +71,8 @@ pgmqc_topic_retained_range(PgmqcQueue *topic, PgmqcRetainedRange *range)
 		range->first_at = DT_NOEND;
 	if (range->first < 0)
 		range->first = range->last + 1;
-	range->removed = !pgmqc_partition_exists(topic->queue_id, 0);
+	range->removed = !pgmqc_partition_exists(topic->queue_id,
+											 topic_start(topic) / topic->partition_size);
 }
 
 /*

@@ -80,6 +80,13 @@ pgmqc_topic_create(const char *name, Interval *retention, int64 partition_size,
 				   &target, NULL, NULL, SPI_OK_UTILITY);
 	/* a topic dropped under this name: go on from its msg_ids */
 	first = pgmqc_retired_start(name, pgmqc_relation_oid(REL_LOG_SEQUENCE, id, 0));
+	if (first > 1)
+	{
+		PgmqcStatementTarget start = {id, 0, first, 1};
+
+		pgmqc_run_once(STMT_LOG_SEQUENCE_START_WITH, &start, NULL, NULL,
+					   SPI_OK_UTILITY);
+	}
 	pgmqc_create_first_partitions(id, partition_size, first / partition_size,
 								  unlogged);
 	return id;
