@@ -548,3 +548,16 @@ SELECT pgmq_c.send('again_topic', '{"n": "first again"}') AS first_again;
 SELECT pgmq_c.seek('again_topic', 'ag', now() - interval '1 hour') AS to_first;
 SELECT msg_id, message FROM pgmq_c.read_group('again_topic', 'ag', '1 hour', 10);
 SELECT pgmq_c.drop_topic('again_topic');
+
+-- above pgmq_c.metrics_exact_limit a group's lag is estimated from its
+-- cursor: a group at the start (cursor 0) of 10 messages lags 10 (11
+-- before session 54: msg_ids begin at 1)
+SELECT pgmq_c.create_topic('estimate_topic');
+SELECT pgmq_c.create_group('estimate_topic', 'eg', 'earliest');
+SELECT count(*) AS sent FROM pgmq_c.send_batch('estimate_topic',
+  ARRAY(SELECT jsonb_build_object('n', i) FROM generate_series(1, 10) i));
+SET pgmq_c.metrics_exact_limit = 2;
+SELECT lag, lag_is_exact, next_msg_id FROM pgmq_c.list_groups('estimate_topic');
+RESET pgmq_c.metrics_exact_limit;
+SELECT lag, lag_is_exact FROM pgmq_c.list_groups('estimate_topic');
+SELECT pgmq_c.drop_topic('estimate_topic');

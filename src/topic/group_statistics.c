@@ -81,8 +81,9 @@ pgmqc_group_statistics(PgmqcGroup *group, int64 limit, int64 last_id,
 	if (pending > limit)
 	{
 		stats->lag_is_exact = false;
+		/* cursor 0 is "from the start": msg_ids begin at 1 */
 		if (group->filter == NULL)
-			pending = Max(limit, last_id - stats->next_id + 1);
+			pending = Max(limit, last_id - Max(stats->next_id, 1) + 1);
 		else
 			pending = limit;
 	}
