@@ -561,3 +561,28 @@ SELECT lag, lag_is_exact, next_msg_id FROM pgmq_c.list_groups('estimate_topic');
 RESET pgmq_c.metrics_exact_limit;
 SELECT lag, lag_is_exact FROM pgmq_c.list_groups('estimate_topic');
 SELECT pgmq_c.drop_topic('estimate_topic');
+
+-- Every message retention removed was sent before now - retention: with
+-- all of a topic's messages removed, a seek to a later time (now) moves
+-- to the end, while one to an earlier time is refused (until session 54
+-- both were: the topic had lost messages and retained none)
+SELECT pgmq_c.create_topic('expired_topic', retention => '1 second', partition_size => 1000);
+SELECT pgmq_c.create_group('expired_topic', 'xg', 'earliest');
+SELECT count(*) AS sent FROM pgmq_c.send_batch('expired_topic',
+  ARRAY(SELECT jsonb_build_object('n', i) FROM generate_series(1, 10) i));
+SELECT pg_sleep(1.2);
+-- a round moves the quiet topic on to its next partition, the next one
+-- drops the first (rounds again while the worker's own holds a lock)
+DO $$
+BEGIN
+	FOR i IN 1 .. 100 LOOP
+		PERFORM pgmq_c.maintain_topics();
+		COMMIT;
+		EXIT WHEN (SELECT missed FROM pgmq_c.list_groups('expired_topic')) = 10;
+		PERFORM pg_sleep(0.05);
+	END LOOP;
+END $$;
+SELECT missed FROM pgmq_c.list_groups('expired_topic');
+SELECT pgmq_c.seek('expired_topic', 'xg', now()) AS to_end;
+SELECT pgmqc_test.sqlstate($$SELECT pgmq_c.seek('expired_topic', 'xg', now() - interval '1 hour')$$) AS before_removed;
+SELECT pgmq_c.drop_topic('expired_topic');

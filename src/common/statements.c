@@ -1240,7 +1240,8 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 	[STMT_TOPIC_BOUNDS] = {
 		ON_TOPIC,
 		"SELECT (SELECT msg_id FROM {log} ORDER BY msg_id LIMIT 1), "
-		"(SELECT enqueued_at FROM {log} ORDER BY msg_id LIMIT 1)",
+		"(SELECT enqueued_at FROM {log} ORDER BY msg_id LIMIT 1), "
+		"(SELECT retention FROM pgmq_c.queues WHERE queue_id OPERATOR(pg_catalog.=) {queue_id})",
 		0, {InvalidOid}
 	},
 	[STMT_TOPIC_FIRST_AT] = {

@@ -462,6 +462,7 @@ typedef enum PgmqcStatement
 /* STMT_TOPIC_BOUNDS */
 #define BOUNDS_COL_FIRST_ID			1
 #define BOUNDS_COL_FIRST_AT			2
+#define BOUNDS_COL_RETENTION		3
 
 /* STMT_TOPIC_METRICS */
 #define TOPIC_METRICS_COL_LENGTH		1

@@ -306,9 +306,15 @@ pgmqc_seek_time(PG_FUNCTION_ARGS)
 				 errmsg("to_time must not be in the future")));
 
 	seek_begin(&call);
-	/* before the first message is fine as long as nothing was removed */
+
+	/*
+	 * Before the first message is fine as long as nothing was removed, or
+	 * nothing sent at or after to_time: every message retention removed was
+	 * sent before now - retention.
+	 */
 	if (range->removed &&
-		(range->first_at == DT_NOEND || to_time < range->first_at))
+		(range->first_at == DT_NOEND || to_time < range->first_at) &&
+		to_time <= range->kept_from)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("time %s is before the oldest message retained by topic \"%s\"",

@@ -24,6 +24,7 @@
 
 #include "pgmq_c.h"
 #include "shared_memory/shared_memory.h"
+#include "common/intervals.h"
 #include "common/object_cache.h"
 #include "topic/topic.h"
 #include "common/statements.h"
@@ -46,8 +47,10 @@ topic_start(PgmqcQueue *topic)
 
 /*
  * The retained range of a topic: the first msg_id retained, the last msg_id
- * drawn, when the first retained message was sent (DT_NOEND: none), and
- * whether retention has removed anything yet: the partition of the topic's
+ * drawn, when the first retained message was sent (DT_NOEND: none), the
+ * time before which every message retention removed was sent (now minus
+ * the retention: a partition goes once its newest message is that old),
+ * and whether retention has removed anything yet: the partition of the topic's
  * first msg_id is gone.  That is its sequence's start value, set by
  * pgmqc_topic_create for a topic that goes on from the msg_ids of one
  * dropped under its name (1 otherwise, and for topics made before: until
@@ -59,6 +62,7 @@ void
 pgmqc_topic_retained_range(PgmqcQueue *topic, PgmqcRetainedRange *range)
 {
 	bool		isnull;
+	Datum		retention;
 
 	pgmqc_queue_run(topic, STMT_TOPIC_BOUNDS, NULL, NULL, 1);
 	range->first = pgmqc_column_int64(0, BOUNDS_COL_FIRST_ID, &isnull);
@@ -71,6 +75,18 @@ pgmqc_topic_retained_range(PgmqcQueue *topic, PgmqcRetainedRange *range)
 		range->first_at = DT_NOEND;
 	if (range->first < 0)
 		range->first = range->last + 1;
+	retention = pgmqc_column(0, BOUNDS_COL_RETENTION, &isnull);
+	range->kept_from = DT_NOBEGIN;
+	if (!isnull)
+	{
+		Interval	back = *DatumGetIntervalP(retention);
+
+		/* a retention is positive (create_topic checks it) */
+		back.month = -back.month;
+		back.day = -back.day;
+		back.time = -back.time;
+		range->kept_from = pgmqc_ts_plus(GetCurrentTimestamp(), &back);
+	}
 	range->removed = !pgmqc_partition_exists(topic->queue_id,
 											 topic_start(topic) / topic->partition_size);
 }

@@ -154,6 +154,8 @@ typedef struct PgmqcRetainedRange
 	int64		last;			/* last msg_id drawn */
 	TimestampTz first_at;		/* when the first was sent; DT_NOEND: none */
 	bool		removed;		/* retention has removed messages already */
+	TimestampTz kept_from;		/* now - retention: every message removed was
+								 * sent before (DT_NOBEGIN: unknown) */
 } PgmqcRetainedRange;
 
 extern void pgmqc_topic_retained_range(PgmqcQueue *topic,
