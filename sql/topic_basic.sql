@@ -565,24 +565,57 @@ SELECT pgmq_c.drop_topic('estimate_topic');
 -- Every message retention removed was sent before now - retention: with
 -- all of a topic's messages removed, a seek to a later time (now) moves
 -- to the end, while one to an earlier time is refused (until session 54
--- both were: the topic had lost messages and retained none)
-SELECT pgmq_c.create_topic('expired_topic', retention => '1 second', partition_size => 1000);
+-- both were: the topic had lost messages and retained none).  Also: the
+-- groups inside and past the dropped partition both count what they miss
+SELECT pgmq_c.create_topic('expired_topic', retention => '3 seconds', partition_size => 1000);
 SELECT pgmq_c.create_group('expired_topic', 'xg', 'earliest');
+SELECT pgmq_c.create_group('expired_topic', 'pg', 'earliest');
 SELECT count(*) AS sent FROM pgmq_c.send_batch('expired_topic',
   ARRAY(SELECT jsonb_build_object('n', i) FROM generate_series(1, 10) i));
-SELECT pg_sleep(1.2);
--- a round moves the quiet topic on to its next partition, the next one
--- drops the first (rounds again while the worker's own holds a lock)
+-- group pg leases all 10 and acknowledges none
+SELECT count(*) AS leased FROM pgmq_c.read_group('expired_topic', 'pg', '1 hour', 10);
+SELECT pg_sleep(3.2);
+-- a round moves the quiet topic on to its next partition (msg_id 1000 on)
 DO $$
 BEGIN
 	FOR i IN 1 .. 100 LOOP
 		PERFORM pgmq_c.maintain_topics();
 		COMMIT;
-		EXIT WHEN (SELECT missed FROM pgmq_c.list_groups('expired_topic')) = 10;
+		EXIT WHEN pgmq_c.send('expired_topic', '{"n": "after"}') >= 1000;
+		ROLLBACK;
 		PERFORM pg_sleep(0.05);
 	END LOOP;
 END $$;
-SELECT missed FROM pgmq_c.list_groups('expired_topic');
-SELECT pgmq_c.seek('expired_topic', 'xg', now()) AS to_end;
+-- pg reads it: its cursor is past the first partition, with the 10
+-- leases still in it
+SELECT msg_id, message FROM pgmq_c.read_group('expired_topic', 'pg', '1 hour', 10);
+-- the next rounds drop the first partition (its newest message is more
+-- than 3 seconds old; the second one's is not): xg, inside it, misses the
+-- 10 it never read; pg, past it, the 10 it held (rounds again while the
+-- worker's own holds a lock)
+DO $$
+BEGIN
+	FOR i IN 1 .. 100 LOOP
+		PERFORM pgmq_c.maintain_topics();
+		COMMIT;
+		EXIT WHEN (SELECT min(missed) FROM pgmq_c.list_groups('expired_topic')) = 10;
+		PERFORM pg_sleep(0.05);
+	END LOOP;
+END $$;
+SELECT group_name, missed, in_flight FROM pgmq_c.list_groups('expired_topic') ORDER BY 1;
+SELECT pg_sleep(3.2);
+-- then the second partition goes too (after a rotation that may move the
+-- msg_ids on to the third): nothing is retained
+DO $$
+BEGIN
+	FOR i IN 1 .. 100 LOOP
+		PERFORM pgmq_c.maintain_topics();
+		COMMIT;
+		EXIT WHEN (SELECT min(missed) FROM pgmq_c.list_groups('expired_topic')) = 11;
+		PERFORM pg_sleep(0.05);
+	END LOOP;
+END $$;
+SELECT group_name, missed, in_flight FROM pgmq_c.list_groups('expired_topic') ORDER BY 1;
+SELECT pgmq_c.seek('expired_topic', 'xg', now()) > 1000 AS to_end;
 SELECT pgmqc_test.sqlstate($$SELECT pgmq_c.seek('expired_topic', 'xg', now() - interval '1 hour')$$) AS before_removed;
 SELECT pgmq_c.drop_topic('expired_topic');

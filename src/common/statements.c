@@ -2114,13 +2114,20 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		"SELECT pg_catalog.setval({log_sequence_regclass}, $1, true)",
 		1, {INT8OID}
 	},
-	/* the groups whose cursor is inside partition {partition}, locked */
-	[STMT_EXPIRE_GROUPS_INSIDE] = {
+
+	/*
+	 * Every group of the topic, its cursor row locked: those whose cursor is
+	 * inside partition {partition} skip it, those past it may still hold
+	 * messages in it.  One statement, so that a seek that commits meanwhile
+	 * cannot move a group from one set to the other unseen (until session 54
+	 * there were two, and a group sought back between them was in neither:
+	 * its missed messages went uncounted).
+	 */
+	[STMT_EXPIRE_GROUPS] = {
 		RUN_ONCE,
 		"SELECT c.group_id, c.next_id, g.filter IS NOT NULL "
 		"FROM {cursors} c JOIN pgmq_c.groups g "
 		"ON g.group_id OPERATOR(pg_catalog.=) c.group_id "
-		"WHERE c.next_id OPERATOR(pg_catalog.<) {partition_end} "
 		"ORDER BY c.group_id FOR UPDATE OF c",
 		0, {InvalidOid}
 	},
@@ -2151,13 +2158,6 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		"missed = missed OPERATOR(pg_catalog.+) $1"
 		" WHERE group_id OPERATOR(pg_catalog.=) {group_id}",
 		1, {INT8OID}
-	},
-	/* the groups whose cursor is past partition {partition}, locked */
-	[STMT_EXPIRE_GROUPS_PAST] = {
-		RUN_ONCE,
-		"SELECT group_id FROM {cursors} WHERE next_id OPERATOR(pg_catalog.>=) {partition_end}"
-		" ORDER BY group_id FOR UPDATE",
-		0, {InvalidOid}
 	},
 	[STMT_EXPIRE_COUNT_MISSED] = {
 		RUN_ONCE,

@@ -204,52 +204,46 @@ expire_partition(TopicInfo *t, int64 partno, int64 settled, TimestampTz now)
 	if (!isnull && pgmqc_ts_plus(newest_at, &t->retention) > now)
 		return false;			/* not yet */
 
-	/* the groups still inside the partition: skip it, count what they miss */
-	run_on_topic(STMT_EXPIRE_GROUPS_INSIDE, t, 0, partno, NULL, SPI_OK_SELECT);
+	/* every group, its cursor row locked (see STMT_EXPIRE_GROUPS) */
+	run_on_topic(STMT_EXPIRE_GROUPS, t, 0, partno, NULL, SPI_OK_SELECT);
 	ngroups = SPI_processed;
 	groups = palloc((ngroups + 1) * sizeof(int32));
 	next_ids = palloc((ngroups + 1) * sizeof(int64));
 	filtered = palloc((ngroups + 1) * sizeof(bool));
 	for (i = 0; i < ngroups; i++)
 	{
-		groups[i] = DatumGetInt32(pgmqc_column(i, INSIDE_COL_GROUP_ID, &isnull));
-		next_ids[i] = pgmqc_column_int64(i, INSIDE_COL_NEXT_ID, &isnull);
-		filtered[i] = DatumGetBool(pgmqc_column(i, INSIDE_COL_FILTERED, &isnull));
+		groups[i] = DatumGetInt32(pgmqc_column(i, EXPIRE_GROUPS_COL_GROUP_ID, &isnull));
+		next_ids[i] = pgmqc_column_int64(i, EXPIRE_GROUPS_COL_NEXT_ID, &isnull);
+		filtered[i] = DatumGetBool(pgmqc_column(i, EXPIRE_GROUPS_COL_FILTERED, &isnull));
 	}
 	for (i = 0; i < ngroups; i++)
 	{
-		Datum		from = Int64GetDatum(next_ids[i]);
-		Datum		value;
-		Datum		missed;
-		int64		unread;
 		int64		outstanding;
 
-		run_on_topic(filtered[i] ? STMT_EXPIRE_UNREAD_FILTERED : STMT_EXPIRE_UNREAD,
-					 t, groups[i], partno, &from, SPI_OK_SELECT);
-		value = result_value(&isnull);
-		unread = isnull ? 0 : DatumGetInt64(value);
+		/* handed out but not acknowledged: removed from the group's table */
 		outstanding = run_on_topic(STMT_EXPIRE_GROUP_MESSAGES, t, groups[i],
 								   partno, NULL, SPI_OK_DELETE);
 		removed_in_all += outstanding;
-		missed = Int64GetDatum(unread + outstanding);
-		run_on_topic(STMT_EXPIRE_SKIP_CURSOR, t, groups[i], partno, &missed,
-					 SPI_OK_UPDATE);
-	}
-	/* groups already past the partition may still hold messages in it */
-	run_on_topic(STMT_EXPIRE_GROUPS_PAST, t, 0, partno, NULL, SPI_OK_SELECT);
-	ngroups = SPI_processed;
-	groups = palloc((ngroups + 1) * sizeof(int32));
-	for (i = 0; i < ngroups; i++)
-		groups[i] = DatumGetInt32(pgmqc_column(i, GROUP_ID_COL_GROUP_ID, &isnull));
-	for (i = 0; i < ngroups; i++)
-	{
-		int			removed = run_on_topic(STMT_EXPIRE_GROUP_MESSAGES, t, groups[i],
-										   partno, NULL, SPI_OK_DELETE);
-
-		removed_in_all += removed;
-		if (removed > 0)
+		if (next_ids[i] < partition_end)
 		{
-			Datum		missed = Int64GetDatum((int64) removed);
+			/* still inside the partition: skip it, count what it misses */
+			Datum		from = Int64GetDatum(next_ids[i]);
+			Datum		value;
+			Datum		missed;
+			int64		unread;
+
+			run_on_topic(filtered[i] ? STMT_EXPIRE_UNREAD_FILTERED : STMT_EXPIRE_UNREAD,
+						 t, groups[i], partno, &from, SPI_OK_SELECT);
+			value = result_value(&isnull);
+			unread = isnull ? 0 : DatumGetInt64(value);
+			missed = Int64GetDatum(unread + outstanding);
+			run_on_topic(STMT_EXPIRE_SKIP_CURSOR, t, groups[i], partno, &missed,
+						 SPI_OK_UPDATE);
+		}
+		else if (outstanding > 0)
+		{
+			/* past it, with messages of it still outstanding */
+			Datum		missed = Int64GetDatum(outstanding);
 
 			run_on_topic(STMT_EXPIRE_COUNT_MISSED, t, groups[i], partno, &missed,
 						 SPI_OK_UPDATE);
