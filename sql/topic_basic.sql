@@ -619,3 +619,17 @@ SELECT group_name, missed, in_flight FROM pgmq_c.list_groups('expired_topic') OR
 SELECT pgmq_c.seek('expired_topic', 'xg', now()) > 1000 AS to_end;
 SELECT pgmqc_test.sqlstate($$SELECT pgmq_c.seek('expired_topic', 'xg', now() - interval '1 hour')$$) AS before_removed;
 SELECT pgmq_c.drop_topic('expired_topic');
+
+-- every send to a topic locks its log (ROW EXCLUSIVE) before it draws a
+-- msg_id, a single send too, which writes straight into its partition:
+-- rotation moves the sequence on only while no send holds it (until
+-- session 54 a single send held no lock on the log, and a batch took it
+-- only in its insert, after drawing its msg_ids)
+SELECT pgmq_c.create_topic('locked_topic');
+BEGIN;
+SELECT pgmq_c.send('locked_topic', '{"n": 1}') AS single;
+SELECT l.mode FROM pg_locks l, pgmq_c.queues q
+ WHERE q.queue_name = 'locked_topic' AND l.pid = pg_backend_pid()
+   AND l.relation = format('pgmq_c.t_%s', q.queue_id)::regclass;
+ROLLBACK;
+SELECT pgmq_c.drop_topic('locked_topic');

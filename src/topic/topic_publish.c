@@ -34,6 +34,7 @@
 #include "catalog/partition.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
+#include "storage/lmgr.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/fmgrprotos.h"
@@ -210,6 +211,20 @@ begin_publish(PgmqcQueue *topic, Datum *values, char *nulls, Datum messages,
 	 * error in this send, it must wake their readers.
 	 */
 	pgmqc_wake_on_abort(topic->queue_id, PGMQC_WAKE_ALL);
+
+	/*
+	 * The log's lock before any msg_id is drawn, held to the end of the
+	 * transaction: rotation (maintenance.c) moves the sequence on to the next
+	 * partition under LOCK ... SHARE ROW EXCLUSIVE NOWAIT on the log, which
+	 * must mean that no msg_id is being drawn.  A batch's insert took it only
+	 * after the batch drew its msg_ids (since session 54: before, nextval ran
+	 * in the insert), and a single send, which writes straight into its
+	 * partition, not at all: a rotation between its read of the sequence and
+	 * its setval could move the sequence back below msg_ids just drawn, which
+	 * were then handed out twice (review h43).
+	 */
+	if (OidIsValid(topic->cache.relid))
+		LockRelationOid(topic->cache.relid, RowExclusiveLock);
 	pgmqc_send_begin(topic, values, nulls, messages, headers, delay);
 	if (pgmqc_interval_is_zero(delay))
 		nulls[SEND_ARG_DELAY] = 'n';
