@@ -1032,11 +1032,16 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		"SELECT 1 FROM pgmq_c.dedup_ids_default WHERE first_at OPERATOR(pg_catalog.>=) $1 LIMIT 1",
 		1, {TIMESTAMPTZOID}
 	},
-	/* ids remembered before $1 that no day partition took */
+	/*
+	 * ids remembered before $1 that no day partition took, $2 at most, the
+	 * oldest first: an id sent again keeps its latest row longest, so that a
+	 * window lengthened later never finds an earlier row alone
+	 */
 	[STMT_DEDUP_EXPIRE_DEFAULT] = {
 		ON_CATALOG,
 		"DELETE FROM pgmq_c.dedup_ids_default WHERE ctid OPERATOR(pg_catalog.=) ANY (ARRAY("
-		"SELECT ctid FROM pgmq_c.dedup_ids_default WHERE first_at OPERATOR(pg_catalog.<) $1 LIMIT $2))",
+		"SELECT ctid FROM pgmq_c.dedup_ids_default WHERE first_at OPERATOR(pg_catalog.<) $1 "
+		"ORDER BY first_at LIMIT $2))",
 		2, {TIMESTAMPTZOID, INT4OID}
 	},
 	/* the ids of queue or topic $1 remembered before $2 */

@@ -25,7 +25,9 @@
 #     partitions directly;
 #   - the index entries those direct writes make are all there (amcheck,
 #     heapallindexed), also in an index the superuser added by hand, and an
-#     id is still found in an empty partition once it has one.
+#     id is still found in an empty partition once it has one;
+#   - the default partition's cleanup, 10,000 ids a pass, removes the
+#     oldest first.
 use strict;
 use warnings FATAL => 'all';
 use PostgreSQL::Test::Utils;
@@ -318,6 +320,34 @@ SELECT pgmq_c.send('dd_week', '{}', dedup_id => 'yesterday');}),
 	'an id planted in a partition this session saw empty is found there');
 is( sql(qq{SELECT tableoid::regclass FROM pgmq_c.dedup_ids WHERE dedup_id = 'yesterday'}),
 	"pgmq_c.dedup_ids_p$yesterday", 'it is in yesterday\'s partition');
+
+# 9. The default partition's cleanup removes 10,000 ids a pass, the oldest
+# first: of an id sent again, the latest row goes last, so that a window
+# lengthened later never finds an earlier row alone.  Planted in the order
+# a plain scan meets them: the later row of 'resent' first, then 10,000
+# ids sent between its two rows, then its earlier row.  (Before, the pass
+# removed the first 10,000 rows it met, the later row among them, and the
+# earlier row was left.)
+my $month = $today - 30;
+sql(qq{
+INSERT INTO pgmq_c.dedup_ids_default
+  SELECT queue_id, 'resent', 9302, to_timestamp($month * 86400 + 7200)
+    FROM pgmq_c.queues WHERE queue_name = 'dd_default';
+INSERT INTO pgmq_c.dedup_ids_default
+  SELECT queue_id, 'filler-' || i, 9400 + i, to_timestamp($month * 86400 + 3600 + i / 1000.0)
+    FROM pgmq_c.queues, generate_series(1, 10000) i WHERE queue_name = 'dd_default';
+INSERT INTO pgmq_c.dedup_ids_default
+  SELECT queue_id, 'resent', 9301, to_timestamp($month * 86400)
+    FROM pgmq_c.queues WHERE queue_name = 'dd_default';});
+sql(q{SELECT pgmq_c.maintain_topics()});
+is( sql(qq{SELECT string_agg(msg_id::text, ',' ORDER BY msg_id) FROM pgmq_c.dedup_ids_default
+            WHERE first_at < to_timestamp(($month + 1) * 86400)}),
+	'9302,19400',
+	'one pass removed the 10,000 oldest ids: the later row of a resent id and the newest other id are left');
+sql(q{SELECT pgmq_c.maintain_topics()});
+is( sql(qq{SELECT count(*) FROM pgmq_c.dedup_ids_default
+            WHERE first_at < to_timestamp(($month + 1) * 86400)}),
+	'0', 'the next pass removed the rest');
 
 $node->stop;
 done_testing();
