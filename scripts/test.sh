@@ -20,7 +20,10 @@
 # if anything failed or could not run.
 #
 # Settings: PGMQC_TEST_BUDGET seconds for all suites (default 1680),
-# PGMQC_KEEP=1 keeps the temporary tree and cluster, PROVE_FLAGS as in PGXS.
+# PGMQC_KEEP=1 keeps the temporary tree and cluster, PROVE_FLAGS as in PGXS
+# (default -j<CPUs, at most 4>: the TAP files run side by side, each on
+# clusters and ports of its own; they mostly wait, for a crash, a standby
+# or a timer, so two at once take half the time on this 2-core machine).
 #
 set -euo pipefail
 # shellcheck source=scripts/common.sh
@@ -132,7 +135,7 @@ run_regress() {
 # run_tap: prove over PROVE_TESTS, with the environment of PGXS's
 # prove_installcheck; counts are taken from prove's summary.
 run_tap() {
-	local files=() f rc counts total fails extra
+	local files=() f rc counts total fails extra jobs flags
 	[ -n "$(makevar TAP_TESTS)" ] || { pgmqc_log "TAP: not enabled"; return; }
 	shopt -s nullglob
 	# shellcheck disable=SC2207 # PROVE_TESTS is a glob, expand it here
@@ -142,16 +145,19 @@ run_tap() {
 		pgmqc_log "TAP: no tests"
 		return
 	fi
-	pgmqc_log "TAP: ${#files[@]} files"
+	jobs=$(nproc 2>/dev/null || echo 1)
+	[ "$jobs" -le 4 ] || jobs=4
+	flags=${PROVE_FLAGS--j$jobs}
+	pgmqc_log "TAP: ${#files[@]} files (prove ${flags:-without flags})"
 	pgmqc_as_user rm -rf tmp_check
 	pgmqc_as_user mkdir tmp_check
-	# shellcheck disable=SC2086 # PROVE_FLAGS is a list of words
+	# shellcheck disable=SC2086 # the flags are a list of words
 	run_logged "$work/tap.out" "$(suite_timeout 100000)" \
 		env -u PGHOST -u PGUSER -u PGDATABASE \
 		TESTDIR="$work" PATH="$PGMQC_PGBIN:$work:$PATH" PGPORT=65432 \
 		PG_REGRESS="$PGMQC_PGXS/src/test/regress/pg_regress" \
 		prove -I "$PGMQC_PGXS/src/test/perl/" -I . -I test/t \
-		${PROVE_FLAGS:-} "${files[@]}"
+		$flags "${files[@]}"
 	rc=$suite_rc
 	# "Files=F, Tests=N" is the total; in the "Test Summary Report" each
 	# "FILE (Wstat: W Tests: T Failed: X)" adds X failures, plus the tests a
