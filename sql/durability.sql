@@ -96,6 +96,32 @@ SELECT pgmq_c.alter_queue('du_safe', durability => 'unlogged');
 SELECT durability FROM pgmq_c.list_queues() WHERE queue_name = 'du_safe';
 ROLLBACK;
 SELECT durability FROM pgmq_c.list_queues() WHERE queue_name = 'du_safe';
+-- ... but not the msg_ids handed out in it, either way: the sequence is
+-- not rewritten with the tables (before, the rollback took the rewritten
+-- sequence with it, and the next sends had the msg_ids 4 to 6 again)
+SELECT pgmq_c.create_queue('du_ids');
+SELECT pgmq_c.send('du_ids', '{}') FROM generate_series(1, 3);
+BEGIN;
+SELECT pgmq_c.alter_queue('du_ids', durability => 'unlogged');
+SELECT pgmq_c.send('du_ids', '{}') FROM generate_series(1, 3);
+ROLLBACK;
+SELECT pgmq_c.send('du_ids', '{}') AS after_unlogged_rolled_back;
+SELECT pgmq_c.alter_queue('du_ids', durability => 'unlogged');
+BEGIN;
+SELECT pgmq_c.alter_queue('du_ids', durability => 'logged');
+SELECT pgmq_c.send('du_ids', '{}') FROM generate_series(1, 3);
+SAVEPOINT s;
+SELECT pgmq_c.send('du_ids', '{}');
+ROLLBACK;
+SELECT pgmq_c.send('du_ids', '{}') AS after_logged_rolled_back;
+-- the sequence is still the message table's, and still logged
+WITH q AS (SELECT queue_id FROM pgmq_c.list_queues() WHERE queue_name = 'du_ids')
+SELECT d.refobjid = format('pgmq_c.q_%s', q.queue_id)::regclass AS owned_by_messages,
+       d.refobjsubid AS column_number, c.relpersistence
+  FROM q, pg_depend d JOIN pg_class c ON c.oid = d.objid
+ WHERE d.objid = format('pgmq_c.q_%s_seq', q.queue_id)::regclass
+   AND d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass
+   AND d.deptype = 'a';
 
 --
 -- 4. Bad input: an error with a fitting SQLSTATE, and nothing changed
@@ -266,7 +292,7 @@ BEGIN;
 SELECT msg_id, message FROM pgmq_c.read_group('du_gap', 'gw', '1 minute', 10, wait => '30 seconds');
 COMMIT;
 
-SELECT pgmq_c.drop_queue(q) FROM unnest(ARRAY['du_fast', 'du_safe', 'du_named']) q;
+SELECT pgmq_c.drop_queue(q) FROM unnest(ARRAY['du_fast', 'du_safe', 'du_named', 'du_ids']) q;
 SELECT pgmq_c.drop_topic(t) FROM unnest(ARRAY['du_tfast', 'du_tsafe', 'du_tnamed', 'du_tnull', 'du_trot', 'du_gap']) t;
 DROP ROLE regress_pgmqc_du_sender;
 DROP FUNCTION pgmqc_test.persistence(text);

@@ -2238,29 +2238,34 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 
 	/*
 	 * A queue's durability (0.8.0): its message, delayed, pending and keys
-	 * tables unlogged, or logged again.  Its sequence stays logged, so that
-	 * msg_ids never start again after a crash (from PostgreSQL 15 on, SET
-	 * UNLOGGED takes a table's sequences along), and its archive stays
-	 * logged.
+	 * tables unlogged, or logged again.  Its sequence stays logged and is
+	 * left alone, so that msg_ids never start again, and so does its
+	 * archive.  From PostgreSQL 15 on, SET LOGGED and SET UNLOGGED rewrite
+	 * the sequences a table owns along with it, copying the sequence's state
+	 * as it is, values logged ahead included: the next sends then wrote no
+	 * WAL for their msg_ids, and a crash went back to the value of the
+	 * switch; and a switch rolled back took the rewritten sequence with it,
+	 * msg_ids handed out since included (review h44).  So the sequence is
+	 * owned by no table while the tables change.
 	 */
 	[STMT_QUEUE_SET_UNLOGGED] = {
 		RUN_ONCE,
+		"ALTER SEQUENCE {sequence} OWNED BY NONE;"
 		"ALTER TABLE {messages} SET UNLOGGED;"
 		"ALTER TABLE {delayed} SET UNLOGGED;"
 		"ALTER TABLE {pending} SET UNLOGGED;"
 		"ALTER TABLE {keys} SET UNLOGGED;"
-#if PG_VERSION_NUM >= 150000
-		"ALTER SEQUENCE {sequence} SET LOGGED;"
-#endif
-		,
+		"ALTER SEQUENCE {sequence} OWNED BY {messages}.msg_id;",
 		0, {InvalidOid}
 	},
 	[STMT_QUEUE_SET_LOGGED] = {
 		RUN_ONCE,
+		"ALTER SEQUENCE {sequence} OWNED BY NONE;"
 		"ALTER TABLE {messages} SET LOGGED;"
 		"ALTER TABLE {delayed} SET LOGGED;"
 		"ALTER TABLE {pending} SET LOGGED;"
-		"ALTER TABLE {keys} SET LOGGED;",
+		"ALTER TABLE {keys} SET LOGGED;"
+		"ALTER SEQUENCE {sequence} OWNED BY {messages}.msg_id;",
 		0, {InvalidOid}
 	},
 	/* the same before 0.7.0, which has no pending messages */

@@ -125,8 +125,9 @@ pgmqc_queue_try_lock_tables(int32 queue_id, Oid *busy)
 
 /*
  * ACCESS EXCLUSIVE on the tables a change of the queue's durability
- * rewrites, the sequence too (it stays logged, STMT_QUEUE_SET_UNLOGGED),
- * waiting with none of them held; a queue dropped meanwhile is an error.
+ * rewrites, and the sequence, whose owner the change takes away and gives
+ * back (STMT_QUEUE_SET_UNLOGGED), waiting with none of them held; a queue
+ * dropped meanwhile is an error.
  * alter_queue() calls it before it changes the catalog row, which a
  * transaction in its way may be about to change too.
  */

@@ -29,7 +29,8 @@
 #   3. alter_queue(durability => ...) switches a queue, and a topic, with
 #      messages: made unlogged it keeps them (until a crash, which empties
 #      it), made logged again before a crash it keeps them through the
-#      crash.
+#      crash; sends after a switch either way, then a crash: the msg_ids go
+#      on above theirs.
 #   4. A failover to an asynchronous standby that missed the old primary's
 #      last 100 sends: the promoted node hands out msg_ids past every one
 #      of the old primary (queues and topics), and logs the move.
@@ -465,6 +466,36 @@ foreach my $i (0 .. 2)
 	is(sql(qq{SELECT message->>'w' FROM pgmq_c.set_vt('sw', $sw[$i], '0')}),
 		$i + 4, "message $sw[$i] of sw read back by msg_id after the crash");
 }
+
+# Sends after a switch, then a crash with no checkpoint in between: the
+# msg_ids go on above every one handed out, both ways.  (PostgreSQL 15's
+# SET LOGGED / SET UNLOGGED rewrote the sequence the message table owned,
+# with the values it had logged ahead: the next sends wrote no WAL for
+# their msg_ids, and the crash took the sequence back to the switch, so
+# that the logged queue's sends failed with 23505 and the unlogged one
+# handed out its old msg_ids again: review h44.)
+sql(q{SELECT pgmq_c.create_queue('sw_tolog', durability => 'unlogged')});
+sql(q{SELECT pgmq_c.create_queue('sw_tounlog')});
+sql(q{SELECT pgmq_c.send(q, '{}') FROM unnest('{sw_tolog,sw_tounlog}'::text[]) q, generate_series(1, 5)});
+sql(q{SELECT pgmq_c.alter_queue('sw_tolog', durability => 'logged')});
+sql(q{SELECT pgmq_c.alter_queue('sw_tounlog', durability => 'unlogged')});
+my %sw_last;
+foreach my $q ('sw_tolog', 'sw_tounlog')
+{
+	$sw_last{$q} = sql(qq{SELECT max(id) FROM (SELECT pgmq_c.send('$q', '{}') AS id
+	                                             FROM generate_series(1, 5)) s});
+}
+$node->stop('immediate');
+$node->start;
+foreach my $q ('sw_tolog', 'sw_tounlog')
+{
+	my ($rc, $id, $err) = $node->psql('postgres',
+		qq{SELECT pgmq_c.send('$q', '{"after": "crash"}')});
+	is($err, '', "$q: a send after the crash succeeds");
+	ok($id ne '' && $id > $sw_last{$q},
+		"$q: its msg_id goes on above those sent after the switch ($id > $sw_last{$q})");
+}
+is(lengths($node, 'sw_tolog'), '11|0|0', 'sw_tolog, made logged, kept its 10 messages');
 
 # a topic switched with messages, a group and a lease
 sql(q{SELECT pgmq_c.create_topic('swt')});
