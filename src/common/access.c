@@ -57,6 +57,8 @@ const PgmqcPrivilege pgmqc_privileges[PGMQC_NUM_PRIVILEGES] = {
 
 static uint64 access_generation = 1;
 
+static void refuse_unlogged_on_standby(PgmqcQueue *queue, const char *name);
+
 
 /* Roles, memberships or grants changed: every cached answer is stale. */
 void
@@ -246,7 +248,15 @@ pgmqc_open_locked(const char *name, char kind, int priv)
 	char		found_kind = queue->kind;
 
 	if (pgmqc_lock_if_exists(queue, AccessShareLock))
+	{
+		/*
+		 * On a standby the lock may have been the replay's of a switch to
+		 * unlogged (alter_queue), which the look above came before (review
+		 * h44): the lock took its invalidations in, so look again.
+		 */
+		refuse_unlogged_on_standby(queue, name);
 		return queue;
+	}
 	if (pgmqc_lookup_kind(name, kind, true) == NULL)
 		pgmqc_report_dropped(found_kind, name);
 	queue = pgmqc_open(name, kind, priv);
@@ -306,6 +316,20 @@ pgmqc_open(const char *name, char kind, int priv)
 				 errmsg("cannot use %s \"%s\" during a parallel operation",
 						topic ? "topic" : "queue", name),
 				 errhint("A function that calls pgmq_c must not be marked PARALLEL SAFE.")));
+	refuse_unlogged_on_standby(queue, name);
+	return queue;
+}
+
+/*
+ * On a standby, refuse an unlogged queue or topic: its tables are on the
+ * primary only (PostgreSQL would refuse to read them with a message that
+ * names no queue, or fail to find their files).
+ */
+static void
+refuse_unlogged_on_standby(PgmqcQueue *queue, const char *name)
+{
+	bool		topic = queue->kind == PGMQC_KIND_TOPIC;
+
 	if (RecoveryInProgress() && pgmqc_unlogged(queue->kind, queue->queue_id))
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
@@ -314,7 +338,6 @@ pgmqc_open(const char *name, char kind, int priv)
 				 errdetail("The messages of an unlogged topic and of its consumer groups are kept on the primary only; a standby has none.") :
 				 errdetail("The messages of an unlogged queue are kept on the primary only; a standby has none."),
 				 errhint("Read it on the primary, or make it logged with pgmq_c.alter_queue(..., durability => 'logged').")));
-	return queue;
 }
 
 /*

@@ -36,6 +36,7 @@
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
+#include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/resowner.h"
@@ -120,6 +121,23 @@ add_row_isolated(ReturnSetInfo *rsinfo, PgmqcQueue *queue,
 
 	if (edata == NULL)
 		return;
+
+	/*
+	 * On a standby, the lock this row waited for may have been the replay's
+	 * of a switch to unlogged (alter_queue), after the list said logged:
+	 * reading the tables then failed, with a message that names no queue or
+	 * with their files missing (review h44).  Left out, as an unlogged one
+	 * is, once the switch's invalidations are taken in.
+	 */
+	if (RecoveryInProgress())
+	{
+		AcceptInvalidationMessages();
+		if (pgmqc_unlogged(queue->kind, queue->queue_id))
+		{
+			FreeErrorData(edata);
+			return;
+		}
+	}
 	if (edata->sqlerrcode != ERRCODE_UNDEFINED_TABLE &&
 		edata->sqlerrcode != ERRCODE_UNDEFINED_OBJECT)
 		ReThrowError(edata);
