@@ -1032,6 +1032,7 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		"SELECT 1 FROM pgmq_c.dedup_ids_default WHERE first_at OPERATOR(pg_catalog.>=) $1 LIMIT 1",
 		1, {TIMESTAMPTZOID}
 	},
+
 	/*
 	 * ids remembered before $1 that no day partition took, $2 at most, the
 	 * oldest first: an id sent again keeps its latest row longest, so that a
@@ -2239,14 +2240,14 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 	/*
 	 * A queue's durability (0.8.0): its message, delayed, pending and keys
 	 * tables unlogged, or logged again.  Its sequence stays logged and is
-	 * left alone, so that msg_ids never start again, and so does its
-	 * archive.  From PostgreSQL 15 on, SET LOGGED and SET UNLOGGED rewrite
-	 * the sequences a table owns along with it, copying the sequence's state
-	 * as it is, values logged ahead included: the next sends then wrote no
-	 * WAL for their msg_ids, and a crash went back to the value of the
-	 * switch; and a switch rolled back took the rewritten sequence with it,
-	 * msg_ids handed out since included (review h44).  So the sequence is
-	 * owned by no table while the tables change.
+	 * left alone, so that msg_ids never start again, and so does its archive.
+	 * From PostgreSQL 15 on, SET LOGGED and SET UNLOGGED rewrite the
+	 * sequences a table owns along with it, copying the sequence's state as
+	 * it is, values logged ahead included: the next sends then wrote no WAL
+	 * for their msg_ids, and a crash went back to the value of the switch;
+	 * and a switch rolled back took the rewritten sequence with it, msg_ids
+	 * handed out since included (review h44).  So the sequence is owned by no
+	 * table while the tables change.
 	 */
 	[STMT_QUEUE_SET_UNLOGGED] = {
 		RUN_ONCE,
