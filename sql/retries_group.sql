@@ -97,10 +97,11 @@ SELECT pgmq_c.ack('rg_rc', 'g', :r1, 2) AS acked_already;
 SELECT msg_id - :r1 AS rel_id, read_ct FROM pgmq_c.read_group('rg_rc', 'g', '1 hour', 1);
 SELECT pgmq_c.nack('rg_rc', 'g', :r2, NULL, 1, 'try again');
 SELECT read_ct, vt <= clock_timestamp() AS visible, reason FROM :rc_g WHERE msg_id = :r2;
--- nack with a delay: not before then
+-- nack with a delay: not before then; without a reason, it keeps the one
+-- the last nack gave (before, it cleared it)
 SELECT msg_id - :r1 AS rel_id, read_ct FROM pgmq_c.read_group('rg_rc', 'g', '1 hour', 1);
 SELECT pgmq_c.nack('rg_rc', 'g', :r2, '1 hour', 2);
-SELECT read_ct, vt > clock_timestamp() + interval '50 minutes' AS in_an_hour
+SELECT read_ct, vt > clock_timestamp() + interval '50 minutes' AS in_an_hour, reason
   FROM :rc_g WHERE msg_id = :r2;
 -- the array form: stale receipts are left out
 SELECT msg_id - :r1 AS rel_id, read_ct FROM pgmq_c.read_group('rg_rc', 'g', '0', 10);

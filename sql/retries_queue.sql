@@ -95,6 +95,11 @@ SELECT read_ct, vt <= clock_timestamp() AS visible, reason FROM :nack_t WHERE ms
 -- the reason as given; a reason of 1000 bytes is accepted
 SELECT pgmq_c.nack('rq_nack', :n1, reason => repeat('r', 1000));
 SELECT length(reason) FROM :nack_t WHERE msg_id = :n1;
+-- a nack without a reason keeps the one an earlier nack gave (before, it
+-- cleared it, and the dead letter's reason was NULL)
+SELECT pgmq_c.nack('rq_nack', :n1, reason => 'card declined');
+SELECT pgmq_c.nack('rq_nack', :n1);
+SELECT reason FROM :nack_t WHERE msg_id = :n1;
 SELECT pgmq_c.drop_queue('rq_nack');
 
 --

@@ -161,13 +161,14 @@ typedef struct StatementDef
 
 /*
  * A nack's SET list: the message is visible again after $2, or without $2
- * after the backoff ($6, $7), or at once; $4 is the reason.
+ * after the backoff ($6, $7), or at once; $4 is the reason (NULL keeps the
+ * one an earlier nack gave).
  */
 #define NACK_SET(alias) \
 	"vt = pg_catalog.clock_timestamp() OPERATOR(pg_catalog.+) CASE " \
 	"WHEN $2 IS NOT NULL THEN $2 WHEN $6 IS NOT NULL THEN " \
 	BACKOFF(alias ".read_ct", "$6", "$7") " ELSE '0'::pg_catalog.interval END, " \
-	"leased = false, reason = $4 "
+	"leased = false, reason = COALESCE($4, " alias ".reason) "
 #define NACK_TYPES {INT8OID, INTERVALOID, INT4OID, TEXTOID, INT4OID, FLOAT8OID, FLOAT8OID}
 
 /*
