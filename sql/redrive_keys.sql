@@ -104,5 +104,39 @@ SELECT pg_sleep(0.01);
 SELECT pgmq_c.redrive('rk_dlq');
 SELECT msg_id, message->>'step' AS step, ordering_key FROM pgmq_c.read_group('rk_t', 'g', '1 hour', 10);
 
+--
+-- A dead letter dead-lettered again, by its dead-letter queue's own policy:
+-- the second dead-letter key keeps the first as "previous", and each
+-- redrive takes one step back, the last to the queue it was sent to, with
+-- its ordering key and headers (before, the second key replaced the first:
+-- the message could never go back, and its key was lost)
+--
+SELECT pgmq_c.create_queue('rk_dlq2');
+SELECT pgmq_c.create_queue('rk_dlq1', max_deliveries => 1, dead_letter_queue => 'rk_dlq2');
+SELECT pgmq_c.create_queue('rk_src', max_deliveries => 1, dead_letter_queue => 'rk_dlq1');
+SELECT pgmq_c.send('rk_src', '{"step": "twice"}', '{"h": 2}', ordering_key => 'order-18') AS src_id;
+SELECT count(*) FROM pgmq_c.read('rk_src', '1 hour', 1);
+SELECT pgmq_c.nack('rk_src', 1::bigint);
+SELECT count(*) FROM pgmq_c.read('rk_dlq1', '1 hour', 1);
+SELECT pgmq_c.nack('rk_dlq1', 1::bigint, reason => 'still failing');
+SELECT headers->'h' AS h,
+       headers->'pgmq_c_dead_letter'->>'queue' AS queue,
+       headers->'pgmq_c_dead_letter'->>'reason' AS reason,
+       headers->'pgmq_c_dead_letter'->'ordering_key' AS key,
+       headers->'pgmq_c_dead_letter'->'previous'->>'queue' AS previous_queue,
+       headers->'pgmq_c_dead_letter'->'previous'->>'ordering_key' AS previous_key
+  FROM pgmq_c.read('rk_dlq2', '1 millisecond', 1);
+SELECT pg_sleep(0.01);
+SELECT pgmq_c.redrive('rk_dlq2');
+SELECT msg_id, ordering_key, headers->'h' AS h,
+       headers->'pgmq_c_dead_letter'->>'queue' AS queue,
+       headers->'pgmq_c_dead_letter'->>'ordering_key' AS dead_key,
+       headers->'pgmq_c_dead_letter' ? 'previous' AS has_previous
+  FROM pgmq_c.read('rk_dlq1', '1 millisecond', 1);
+SELECT pg_sleep(0.01);
+SELECT pgmq_c.redrive('rk_dlq1');
+SELECT msg_id, message->>'step' AS step, headers, ordering_key FROM pgmq_c.read('rk_src', '1 hour', 1);
+SELECT pgmq_c.drop_queue(q) FROM unnest('{rk_src,rk_dlq1,rk_dlq2}'::text[]) q;
+
 SELECT pgmq_c.drop_topic('rk_t');
 SELECT pgmq_c.drop_queue('rk_dlq');

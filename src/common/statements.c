@@ -176,7 +176,12 @@ typedef struct StatementDef
  * pgmq_c_dead_letter saying where it came from ("origin": key, value
  * pairs), its msg_id and read_ct there, when it was sent and dead-lettered,
  * the reason of its last nack and, if it had one, its ordering key (which
- * redrive gives it back).
+ * redrive gives it back).  A message that already had the key (a dead
+ * letter dead-lettered again, by its dead-letter queue's own policy or
+ * after a redrive to another queue) keeps it inside the new one as
+ * "previous", which redrive to the origin puts back: before, the new key
+ * replaced it, and where the message first came from and its ordering key
+ * were lost (review h45).
  */
 #define DEAD_LETTER_HEADERS(origin) \
 	"COALESCE(d.headers, pg_catalog.jsonb_build_object()) OPERATOR(pg_catalog.||) " \
@@ -184,7 +189,10 @@ typedef struct StatementDef
 	origin ", 'msg_id', d.msg_id, 'read_ct', d.read_ct, 'enqueued_at', d.enqueued_at, " \
 	"'dead_lettered_at', pg_catalog.clock_timestamp(), 'reason', d.reason) " \
 	"OPERATOR(pg_catalog.||) CASE WHEN d.ordering_key IS NULL THEN pg_catalog.jsonb_build_object() " \
-	"ELSE pg_catalog.jsonb_build_object('ordering_key', d.ordering_key) END)"
+	"ELSE pg_catalog.jsonb_build_object('ordering_key', d.ordering_key) END " \
+	"OPERATOR(pg_catalog.||) CASE WHEN (d.headers OPERATOR(pg_catalog.->) 'pgmq_c_dead_letter') IS NULL " \
+	"THEN pg_catalog.jsonb_build_object() ELSE pg_catalog.jsonb_build_object('previous', " \
+	"d.headers OPERATOR(pg_catalog.->) 'pgmq_c_dead_letter') END)"
 
 /* the messages of the dead letters "d" and their headers, as two arrays */
 #define DEAD_LETTER_ARRAYS(origin) \
@@ -983,12 +991,16 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 	/*
 	 * redrive(): up to $2 visible messages of a dead-letter queue from $1 on,
 	 * locked, each with its headers as they were before it was dead-lettered
-	 * and where it came from.
+	 * (the dead-letter key it had before, "previous", put back) and where it
+	 * came from.
 	 */
 	[STMT_REDRIVE_TAKE] = {
 		ON_QUEUE,
 		"SELECT msg_id, message, headers, "
-		"CASE WHEN headers OPERATOR(pg_catalog.=) pg_catalog.jsonb_build_object('pgmq_c_dead_letter', "
+		"CASE WHEN headers OPERATOR(pg_catalog.->) 'pgmq_c_dead_letter' OPERATOR(pg_catalog.?) 'previous' "
+		"THEN pg_catalog.jsonb_set(headers, ARRAY['pgmq_c_dead_letter'], "
+		"headers OPERATOR(pg_catalog.->) 'pgmq_c_dead_letter' OPERATOR(pg_catalog.->) 'previous') "
+		"WHEN headers OPERATOR(pg_catalog.=) pg_catalog.jsonb_build_object('pgmq_c_dead_letter', "
 		"headers OPERATOR(pg_catalog.->) 'pgmq_c_dead_letter') THEN NULL "
 		"ELSE headers OPERATOR(pg_catalog.-) 'pgmq_c_dead_letter'::pg_catalog.text END, "
 		"headers OPERATOR(pg_catalog.->) 'pgmq_c_dead_letter' OPERATOR(pg_catalog.->>) 'queue', "
