@@ -169,6 +169,12 @@ pgmqc_id_array(const int64 *ids, int n)
  * is sending on the source owner's behalf, so the owner must still hold it
  * (or own the queue): a revoke takes effect at the next move.  False too
  * when the queue is gone.
+ *
+ * The send's first lock on the dead-letter queue is taken here, before the
+ * answer: a drop or a revoke in progress is waited for, and the answer is
+ * the one after it.  Before, the move waited for the drop at its insert
+ * and then failed with 42P01 on the dropped table (review h45).  A queue
+ * made anew under the name in the drop's transaction is looked up again.
  */
 bool
 pgmqc_dead_letters_allowed(const char *dead_letter_queue, Oid source_owner)
@@ -178,6 +184,12 @@ pgmqc_dead_letters_allowed(const char *dead_letter_queue, Oid source_owner)
 	if (dead_letter_queue[0] == '\0')
 		return false;
 	dlq = pgmqc_lookup_kind(dead_letter_queue, PGMQC_KIND_QUEUE, true);
+	if (dlq != NULL && !pgmqc_lock_if_not_dropped(dlq, RowExclusiveLock))
+	{
+		dlq = pgmqc_lookup_kind(dead_letter_queue, PGMQC_KIND_QUEUE, true);
+		if (dlq != NULL && !pgmqc_lock_if_not_dropped(dlq, RowExclusiveLock))
+			dlq = NULL;
+	}
 	return dlq != NULL &&
 		(pgmqc_role_access_mask(dlq->queue_id, dlq->owner, source_owner) &
 		 PGMQC_PRIV_SEND) != 0;
