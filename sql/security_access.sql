@@ -397,6 +397,16 @@ SELECT pgmqc_test.try($$SELECT pgmq_c.send('sec_dlq', '{}',
 	'{"pgmq_c_dead_letter": {"queue": "sec_not_made_yet"}}')$$);
 SELECT pgmqc_test.try($$SELECT pgmq_c.send('sec_dlq', '{}',
 	'{"pgmq_c_dead_letter": {"topic": "sec_retry_t", "group": "no_such_group"}}')$$);
+-- nor under "previous", where a dead letter dead-lettered again keeps its
+-- earlier origin and which a redrive to the outer origin puts back: an
+-- outer origin it may send to does not let an inner one through, however
+-- deep (before, only the outer one was checked: review h46)
+SELECT pgmqc_test.try($$SELECT pgmq_c.send('sec_dlq', '{"pay_to": "attacker"}',
+	'{"pgmq_c_dead_letter": {"queue": "sec_retry_open", "msg_id": 1,
+	  "previous": {"queue": "sec_retry_closed", "msg_id": 1}}}')$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.send('sec_dlq', '{"replay": true}',
+	'{"pgmq_c_dead_letter": {"queue": "sec_retry_open", "previous": {"queue": "sec_retry_open",
+	  "previous": {"topic": "sec_retry_t", "group": "g", "msg_id": 1}}}}')$$);
 -- a queue it may send to, and headers that name no origin a redrive uses
 SELECT pgmq_c.send('sec_dlq', '{"own": 1}',
 	'{"pgmq_c_dead_letter": {"queue": "sec_retry_open", "msg_id": 1}}') > 0 AS own_origin;

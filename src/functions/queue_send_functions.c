@@ -22,6 +22,7 @@
 #include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "funcapi.h"
+#include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/hsearch.h"
@@ -100,37 +101,35 @@ origin_field(JsonbContainer *object, const char *name)
 			PGMQC_DEAD_LETTER_KEY)
 
 /*
- * The headers of a message the caller sends may name an origin under
- * PGMQC_DEAD_LETTER_KEY only if the caller could give that origin a message
- * itself: send on a queue, consume on a topic with that group.  redrive()
- * sends a dead letter back to the origin its headers name, as whoever runs
- * it; without this check a role allowed to send to a dead-letter queue
- * could have the queue owner's redrive put its message into a queue it may
- * not send to, or make a group read an old message again.  Dead letters
- * pgmq_c makes itself are not sent through here.  A name that is not valid
- * is no origin to redrive (it counts as none) and passes.  Inside SPI.
+ * Field "name" of a JSON object when it is an object itself, else NULL.
  */
-static void
-check_dead_letter_origin(Jsonb *headers)
+static JsonbContainer *
+object_field(JsonbContainer *object, const char *name)
 {
 	JsonbValue	key;
-	JsonbValue *origin;
-	JsonbContainer *object;
+	JsonbValue *value;
+
+	key.type = jbvString;
+	key.val.string.val = (char *) name;
+	key.val.string.len = strlen(name);
+	value = findJsonbValueFromContainer(object, JB_FOBJECT, &key);
+	if (value == NULL || value->type != jbvBinary ||
+		!JsonContainerIsObject(value->val.binary.data))
+		return NULL;
+	return value->val.binary.data;
+}
+
+/*
+ * One origin a dead letter's headers name (see check_dead_letter_origin):
+ * refused unless the caller could give it a message itself.
+ */
+static void
+check_one_origin(JsonbContainer *object)
+{
 	char	   *queue_name;
 	char	   *topic_name;
 	char	   *group_name;
 	PgmqcQueue *target;
-
-	if (headers == NULL || !JB_ROOT_IS_OBJECT(headers))
-		return;
-	key.type = jbvString;
-	key.val.string.val = PGMQC_DEAD_LETTER_KEY;
-	key.val.string.len = strlen(PGMQC_DEAD_LETTER_KEY);
-	origin = findJsonbValueFromContainer(&headers->root, JB_FOBJECT, &key);
-	if (origin == NULL || origin->type != jbvBinary ||
-		!JsonContainerIsObject(origin->val.binary.data))
-		return;
-	object = origin->val.binary.data;
 
 	queue_name = origin_field(object, "queue");
 	if (queue_name != NULL)
@@ -172,6 +171,38 @@ check_dead_letter_origin(Jsonb *headers)
 				 errmsg("headers name group \"%s\" of topic \"%s\" as the origin of a dead letter, but you may not consume from the topic",
 						group_name, topic_name),
 				 ORIGIN_DETAIL_HINT("gives a dead letter back to the group")));
+}
+
+/*
+ * The headers of a message the caller sends may name an origin under
+ * PGMQC_DEAD_LETTER_KEY only if the caller could give that origin a message
+ * itself: send on a queue, consume on a topic with that group.  redrive()
+ * sends a dead letter back to the origin its headers name, as whoever runs
+ * it; without this check a role allowed to send to a dead-letter queue
+ * could have the queue owner's redrive put its message into a queue it may
+ * not send to, or make a group read an old message again.  The origins
+ * nested under "previous" (a dead letter dead-lettered again keeps its
+ * earlier origin there, and redrive to the origin puts it back) are
+ * checked alike, each of them: otherwise a role could send its own queue a
+ * message whose redrive there gives it, as its header, an origin of
+ * another role's (review h46).  Dead letters pgmq_c makes itself are not
+ * sent through here.  A name that is not valid is no origin to redrive (it
+ * counts as none) and passes.  Inside SPI.
+ */
+static void
+check_dead_letter_origin(Jsonb *headers)
+{
+	JsonbContainer *object;
+
+	if (headers == NULL || !JB_ROOT_IS_OBJECT(headers))
+		return;
+	for (object = object_field(&headers->root, PGMQC_DEAD_LETTER_KEY);
+		 object != NULL;
+		 object = object_field(object, "previous"))
+	{
+		CHECK_FOR_INTERRUPTS();
+		check_one_origin(object);
+	}
 }
 
 /*
