@@ -340,6 +340,19 @@ SELECT pgmqc_test.try($$SELECT pgmq_c.send('dd_q2', '{}', dedup_id => 'x')$$);
 SET ROLE regress_pgmqc_dd_sender;
 SELECT pgmq_c.send('dd_q', '{}', dedup_id => 'x') AS sender_x;
 RESET ROLE;
+-- the lock a send takes on its id names the queue (lock field 2) beside a
+-- hash of the id, so that an id of another queue never shares it: before,
+-- one 64-bit hash of both, which a role could invert to find an id of its
+-- own queue whose lock stopped another role's sends (review h46).  The
+-- same id on two queues: two locks, each naming its queue.
+BEGIN;
+SELECT pgmq_c.send(q, '{}', dedup_id => 'locked') > 0 AS sent
+  FROM unnest(ARRAY['dd_q', 'dd_q2']) q;
+SELECT l.mode, q.queue_name AS named_queue
+  FROM pg_locks l JOIN pgmq_c.list_queues() q ON q.queue_id = l.classid::int
+ WHERE l.locktype = 'advisory' AND l.objsubid = 28785 AND l.pid = pg_backend_pid()
+ ORDER BY q.queue_name;
+ROLLBACK;
 
 SELECT pgmq_c.drop_queue(q) FROM unnest(ARRAY['dd_q', 'dd_q2', 'dd_b', 'dd_k', 'dd_w1', 'dd_w2', 'dd_w3']) q;
 SELECT pgmq_c.drop_topic(t) FROM unnest(ARRAY['dd_t', 'dd_w1t', 'dd_w2t', 'dd_w4t']) t;

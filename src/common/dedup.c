@@ -155,7 +155,14 @@ compare_uint64(const void *a, const void *b)
 /*
  * Lock the n ids (text Datums) of a send to queue_id until the transaction
  * ends (or its subtransaction rolls back), in hash order so that two
- * batches never wait for each other in a circle.
+ * batches never wait for each other in a circle.  The lock names the queue
+ * and a 32-bit hash of the id, so that ids of two queues never share a
+ * lock.  Before, it named a 64-bit hash of both, which can be inverted: a
+ * role could work out an id for its own queue whose lock was that of
+ * another role's queue and id, and hold it in an open or prepared
+ * transaction to stop those sends (review h46).  Ids of one queue that
+ * share a lock only make their sends take turns, and only roles that may
+ * send to the queue take its locks.
  */
 static void
 lock_ids(int32 queue_id, Datum *ids, int n)
@@ -167,9 +174,9 @@ lock_ids(int32 queue_id, Datum *ids, int n)
 	{
 		text	   *id = DatumGetTextPP(ids[i]);
 
-		hashes[i] = hash_bytes_extended((const unsigned char *) VARDATA_ANY(id),
-										VARSIZE_ANY_EXHDR(id),
-										(uint64) (uint32) queue_id);
+		hashes[i] = (uint32) hash_bytes_extended((const unsigned char *) VARDATA_ANY(id),
+												 VARSIZE_ANY_EXHDR(id),
+												 (uint64) (uint32) queue_id);
 	}
 	qsort(hashes, n, sizeof(uint64), compare_uint64);
 	for (i = 0; i < n; i++)
@@ -178,7 +185,7 @@ lock_ids(int32 queue_id, Datum *ids, int n)
 
 		if (i > 0 && hashes[i] == hashes[i - 1])
 			continue;
-		SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, (uint32) (hashes[i] >> 32),
+		SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, (uint32) queue_id,
 							 (uint32) hashes[i], DEDUP_LOCK_SPACE);
 		(void) LockAcquire(&tag, ExclusiveLock, false, false);
 	}
