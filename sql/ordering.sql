@@ -339,6 +339,17 @@ SELECT a.queue_length = m.queue_length AND a.delayed_length = m.delayed_length
        AND a.visible_length = m.visible_length AS metrics_all_agrees
   FROM pgmq_c.metrics_all() a, pgmq_c.metrics('ord_batch') m
  WHERE a.queue_name = 'ord_batch';
+-- ... and by the statement where the scan stops (over
+-- metrics_exact_limit, or a partitioned archive): the same, pending
+-- messages included (before, metrics_all() left them out there)
+SET pgmq_c.metrics_exact_limit = 1;
+SELECT a.queue_length = m.queue_length AND a.delayed_length = m.delayed_length
+       AND a.visible_length = m.visible_length
+       AND a.length_is_exact = m.length_is_exact AS metrics_all_agrees,
+       a.length_is_exact
+  FROM pgmq_c.metrics_all() a, pgmq_c.metrics('ord_batch') m
+ WHERE a.queue_name = 'ord_batch';
+RESET pgmq_c.metrics_exact_limit;
 SELECT pgmq_c.purge_queue('ord_batch');
 SELECT * FROM pgmqc_test.ord_where('ord_batch');
 SELECT * FROM pgmqc_test.ord_keys('ord_batch');

@@ -215,6 +215,13 @@ collect_metrics_all(ReturnSetInfo *rsinfo)
 		if (isnull)
 			owner = InvalidOid;
 
+		/*
+		 * Whether the catalog has ordering keys (0.7.0), as a lookup sets it:
+		 * without it, a count that the scan leaves to the statement left the
+		 * pending messages of keys out (review h47).
+		 */
+		queue.has_keys = pgmqc_ordering_exists();
+
 		if ((pgmqc_access_mask_by_id(queue.queue_id, owner) & PGMQC_PRIV_MONITOR) == 0)
 			continue;
 		/* on a standby, an unlogged queue or topic has no tables to count */
