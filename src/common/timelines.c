@@ -14,7 +14,9 @@
  * backend that can write checks the timeline against the sequence
  * pgmq_c.timeline_marker (0.8.0; a sequence, so that reading and setting it
  * take no row lock and are not undone by a rollback), and when the
- * timeline is newer moves the msg_id sequence of every queue and topic on
+ * timeline is another (newer, or older, as pg_upgrade leaves it: it starts
+ * the new cluster at timeline 1 and copies the marker) moves the msg_id
+ * sequence of every queue and topic on
  * by PGMQC_TIMELINE_GAP (2^32: more msg_ids than a lag of an hour at a
  * million a second), then sets the marker.  The moves are written to the WAL
  * before the marker, so whoever sees the new marker sees them.  Backends
@@ -126,7 +128,7 @@ pgmqc_check_timeline(void)
 		return;
 	relid = marker_relid("timeline_marker");
 	if (OidIsValid(relid) &&
-		marker_value(STMT_TIMELINE_MARKER) < (int64) current)
+		marker_value(STMT_TIMELINE_MARKER) != (int64) current)
 	{
 		int64		marker;
 
@@ -140,7 +142,7 @@ pgmqc_check_timeline(void)
 		 */
 		LockRelationOid(relid, ShareUpdateExclusiveLock);
 		marker = marker_value(STMT_TIMELINE_MARKER);
-		if (marker < (int64) current)
+		if (marker != (int64) current)
 		{
 			int64		moved = move_sequences();
 
