@@ -197,7 +197,7 @@ DROP FUNCTION pgmq_c.upgrade_0_8_replace(text, text, text, boolean);
 -- msg_ids of a new timeline (a promoted standby, a point-in-time recovery)
 -- start past the old timeline's (src/common/timelines.c): the first pgmq_c
 -- call that can write moves every sequence of pgmq_c on by 2^32 when the
--- timeline is another than this marker, then sets it.  It starts at the
+-- timeline differs from this marker, then sets it.  It starts at the
 -- timeline of now, so that the update itself moves nothing.
 --
 CREATE SEQUENCE pgmq_c.timeline_marker AS bigint MINVALUE 0 START WITH 0;

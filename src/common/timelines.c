@@ -14,7 +14,7 @@
  * backend that can write checks the timeline against the sequence
  * pgmq_c.timeline_marker (0.8.0; a sequence, so that reading and setting it
  * take no row lock and are not undone by a rollback), and when the
- * timeline is another (newer, or older, as pg_upgrade leaves it: it starts
+ * timeline differs (newer, or older, as pg_upgrade leaves it: it starts
  * the new cluster at timeline 1 and copies the marker) moves the msg_id
  * sequence of every queue and topic on
  * by PGMQC_TIMELINE_GAP (2^32: more msg_ids than a lag of an hour at a
