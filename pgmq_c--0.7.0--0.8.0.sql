@@ -50,15 +50,18 @@ BEGIN
 	EXECUTE 'DROP ROUTINE ' OPERATOR(pg_catalog.||) old_signature;
 	EXECUTE create_statement;
 	EXECUTE 'REVOKE ALL ON ROUTINE ' OPERATOR(pg_catalog.||) new_signature OPERATOR(pg_catalog.||) ' FROM PUBLIC';
+	-- each grantee again, with the grant option if any grant gave it
 	FOR it IN
-		SELECT a.grantee
+		SELECT a.grantee, pg_catalog.bool_or(a.is_grantable) AS grantable
 		  FROM pg_catalog.aclexplode(COALESCE(acl, pg_catalog.acldefault('f', owner))) a
 		 WHERE a.privilege_type OPERATOR(pg_catalog.=) 'EXECUTE'
 		   AND a.grantee OPERATOR(pg_catalog.<>) owner
+		 GROUP BY a.grantee
 	LOOP
-		EXECUTE pg_catalog.format('GRANT EXECUTE ON ROUTINE %s TO %s', new_signature,
+		EXECUTE pg_catalog.format('GRANT EXECUTE ON ROUTINE %s TO %s%s', new_signature,
 								  CASE WHEN it.grantee OPERATOR(pg_catalog.=) 0 THEN 'PUBLIC'
-								  ELSE it.grantee::pg_catalog.regrole::pg_catalog.text END);
+								  ELSE it.grantee::pg_catalog.regrole::pg_catalog.text END,
+								  CASE WHEN it.grantable THEN ' WITH GRANT OPTION' ELSE '' END);
 	END LOOP;
 	UPDATE pg_catalog.pg_init_privs
 	   SET initprivs = CASE WHEN revoked_from_public

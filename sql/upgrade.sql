@@ -316,6 +316,9 @@ SELECT count(*) AS columns FROM pg_proc p, unnest(p.proargnames) a
 SELECT topic_name, groups, dedup_window FROM pgmq_c.list_topics() WHERE topic_name = 'up_tpl_topic';
 GRANT EXECUTE ON FUNCTION pgmq_c.create_queue(text, interval, integer, text, interval, interval, interval, interval) TO regress_up_other;
 GRANT EXECUTE ON FUNCTION pgmq_c.create_topic(text, interval, bigint, interval) TO regress_up_other;
+-- a grant with the grant option keeps it (before, the update gave it back
+-- without: review h47)
+GRANT EXECUTE ON FUNCTION pgmq_c.create_topic(text, interval, bigint, interval) TO "regress_Up_Mixed" WITH GRANT OPTION;
 -- read, receive, read_group and receive_group gain the receipts they
 -- acknowledge: the procedures too keep what a DBA granted or revoked
 REVOKE EXECUTE ON PROCEDURE pgmq_c.receive(text, interval, integer, interval, pgmq_c.message[]) FROM PUBLIC;
@@ -341,7 +344,9 @@ SELECT extversion FROM pg_extension WHERE extname = 'pgmq_c';
 SELECT has_function_privilege('regress_up_other', 'pgmq_c.create_queue(text, interval, integer, text, interval, interval, interval, interval, text)', 'EXECUTE') AS other_creates,
        has_function_privilege('regress_Up_Mixed', 'pgmq_c.create_queue(text, interval, integer, text, interval, interval, interval, interval, text)', 'EXECUTE') AS mixed_case_creates,
        has_function_privilege('regress_up_other', 'pgmq_c.create_topic(text, interval, bigint, interval, text)', 'EXECUTE') AS other_creates_topics,
-       has_function_privilege('regress_up_creator', 'pgmq_c.create_topic(text, interval, bigint, interval, text)', 'EXECUTE') AS creator_creates_topics;
+       has_function_privilege('regress_up_creator', 'pgmq_c.create_topic(text, interval, bigint, interval, text)', 'EXECUTE') AS creator_creates_topics,
+       has_function_privilege('regress_Up_Mixed', 'pgmq_c.create_topic(text, interval, bigint, interval, text)', 'EXECUTE WITH GRANT OPTION') AS mixed_may_grant,
+       has_function_privilege('regress_up_other', 'pgmq_c.create_topic(text, interval, bigint, interval, text)', 'EXECUTE WITH GRANT OPTION') AS other_may_grant;
 SELECT has_function_privilege('regress_up_other', 'pgmq_c.receive(text, interval, integer, interval, pgmq_c.message[], bigint[], integer[])', 'EXECUTE') AS other_receives,
        has_function_privilege('regress_up_creator', 'pgmq_c.receive(text, interval, integer, interval, pgmq_c.message[], bigint[], integer[])', 'EXECUTE') AS creator_receives,
        has_function_privilege('regress_up_creator', 'pgmq_c.read(text, interval, integer, interval, bigint[], integer[])', 'EXECUTE') AS creator_reads;
