@@ -38,18 +38,18 @@
 #
 # Environment (all optional, besides bench/lib.sh's):
 #   LEASE_RUNS=5       runs per side
-#   LEASE_SECONDS=4    seconds per pgbench run
+#   LEASE_SECONDS=3    seconds per pgbench run
 #   LEASE_CLIENTS=4    clients
-#   LEASE_N=3500000    messages in each table, queue and topic (a run must
+#   LEASE_N=6000000    messages in each table, queue and topic (a run must
 #                      not drain its side: one that does is not counted)
 set -euo pipefail
 # shellcheck source=bench/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 LEASE_RUNS=${LEASE_RUNS:-5}
-LEASE_SECONDS=${LEASE_SECONDS:-4}
+LEASE_SECONDS=${LEASE_SECONDS:-3}
 LEASE_CLIENTS=${LEASE_CLIENTS:-4}
-LEASE_N=${LEASE_N:-3500000}
+LEASE_N=${LEASE_N:-6000000}
 BENCH_OUT=${BENCH_OUT:-/tmp/pgmqc-lease-$(date -u +%Y%m%dT%H%M%SZ)}
 BENCH_EXTRA_CONF="${BENCH_EXTRA_CONF:-}
 synchronous_commit = off
