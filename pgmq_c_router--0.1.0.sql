@@ -346,6 +346,16 @@ DECLARE
 	last		text := pg_catalog.current_setting(setting, true);
 	turn		bigint;
 BEGIN
+	IF kind IS NULL OR kind NOT IN ('send', 'read') THEN
+		RAISE EXCEPTION 'kind must be ''send'' or ''read'''
+			USING ERRCODE = 'invalid_parameter_value',
+				  DETAIL = pg_catalog.format('kind was %s.', COALESCE(pg_catalog.quote_literal(kind), 'NULL'));
+	END IF;
+	IF nodes IS NULL OR nodes OPERATOR(pg_catalog.<) 1 THEN
+		RAISE EXCEPTION 'nodes must be at least 1'
+			USING ERRCODE = 'invalid_parameter_value',
+				  DETAIL = pg_catalog.format('nodes was %s.', COALESCE(nodes::text, 'NULL'));
+	END IF;
 	IF last ~ '^[0-9]{1,9}$' THEN
 		turn := (last::bigint + 1) % 1000000000;
 	ELSE

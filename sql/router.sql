@@ -208,6 +208,10 @@ SELECT * FROM pgmq_c_router.read_group('rt', NULL);
 SELECT * FROM pgmq_c_router.send_batch('rq', ARRAY['{}', '{}']::jsonb[], ordering_keys => ARRAY['a']);
 SELECT pgmq_c_router.node_of_key('a', 0);
 SELECT pgmq_c_router.node_of_key('a', -3);
+-- the helper that picks the starting node (before: 22012, division by zero)
+SELECT pgmq_c_router.next_turn('send', 0);
+SELECT pgmq_c_router.next_turn('write', 2);
+SELECT pgmq_c_router.next_turn(NULL, 2);
 -- a batch split over nodes is checked element by element before any node
 -- stores its part: a bad element stores nothing
 SELECT 'k-' || i AS key_a FROM generate_series(1, 100) i
