@@ -93,6 +93,17 @@ pgmqc_run_guarded(void (*fn) (void *arg), void *arg)
 		pgmqc_worker_lock_timeout_reset();
 	}
 	PG_END_TRY();
+
+	/*
+	 * A cancel (pg_cancel_backend, statement_timeout) or a shutdown is meant
+	 * for the whole call, not for this piece of work: raised again, after the
+	 * piece was rolled back, so that the caller stops (review h48:
+	 * maintain_topics() ran on for seconds past its statement_timeout).
+	 */
+	if (edata != NULL &&
+		(edata->sqlerrcode == ERRCODE_QUERY_CANCELED ||
+		 ERRCODE_TO_CATEGORY(edata->sqlerrcode) == ERRCODE_OPERATOR_INTERVENTION))
+		ReThrowError(edata);
 	return edata;
 }
 
