@@ -403,6 +403,13 @@ pgmqc_pin_worker_settings(void)
 		 * temp_file_limit may forbid
 		 */
 		{"work_mem", "4MB"},
+
+		/*
+		 * an ALTER DATABASE ... SET exit_on_error would turn every error the
+		 * worker catches for one queue into its exit and a restart a second
+		 * (review h49)
+		 */
+		{"exit_on_error", "off"},
 	};
 	int			i;
 

@@ -508,6 +508,7 @@ ALTER DATABASE attackerdb SET force_parallel_mode = on;
 ALTER DATABASE attackerdb SET work_mem = '64kB';
 ALTER DATABASE attackerdb SET standard_conforming_strings = off;
 ALTER DATABASE attackerdb SET escape_string_warning = off;
+ALTER DATABASE attackerdb SET exit_on_error = on;
 });
 plant_old_day();
 
