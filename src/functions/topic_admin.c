@@ -160,6 +160,8 @@ pgmqc_maintain_topics(PG_FUNCTION_ARGS)
 {
 	PgmqcContext cxt;
 	int64		dropped;
+	uint64		visited;
+	uint64		ntopics;
 
 	pgmqc_check_writable("maintain_topics()");
 	pgmqc_spi_connect(&cxt);
@@ -169,7 +171,7 @@ pgmqc_maintain_topics(PG_FUNCTION_ARGS)
 				 errmsg("maintain_topics() needs the extension's catalog of version 0.4.0 or later"),
 				 errdetail("Before 0.4.0 a topic's tables belong to whoever created it, and could run that role's code as the caller."),
 				 errhint("Run ALTER EXTENSION pgmq_c UPDATE.")));
-	dropped = pgmqc_maintain_topics_internal();
+	dropped = pgmqc_maintain_topics_internal(0, &visited, &ntopics);
 	/* and the days of pgmq_c.dedup_ids, which the worker cares for too */
 	if (pgmqc_ordering_exists())
 	{

@@ -422,23 +422,35 @@ step_topic(TopicInfo *t, int64 unused1, int64 unused2, TimestampTz now)
 }
 
 /*
- * One round of maintenance over every topic of this database; returns the
- * number of partitions dropped.  Inside SPI, in a transaction (for the
- * worker and maintain_topics(), inside the extension context).  Each
- * topic's work runs in a subtransaction of its own: a topic whose tables
- * are missing or damaged fails alone, and the others are maintained.
+ * Maintenance of the topics of this database, at most max_topics of them
+ * (0: all), starting after those the last call of this backend did; returns
+ * the number of partitions dropped, and sets *visited to the number of
+ * topics maintained and *ntopics to the number there are.  Inside SPI, in a
+ * transaction (for the worker and maintain_topics(), inside the extension
+ * context).  Each topic's work runs in a subtransaction of its own: a topic
+ * whose tables are missing or damaged fails alone, and the others are
+ * maintained.  The locks of every topic done are held until the
+ * transaction ends, some ten per topic: the worker commits every
+ * PGMQC_MAINTENANCE_TOPICS_PER_TRANSACTION topics, so that thousands of
+ * topics do not fill the cluster's lock table (review h48: 150 topics
+ * filled it at max_connections 30, and other databases' sessions failed;
+ * a topic whose partitions ahead are made takes some forty).
  */
 int64
-pgmqc_maintain_topics_internal(void)
+pgmqc_maintain_topics_internal(uint64 max_topics, uint64 *visited,
+							   uint64 *ntopics_out)
 {
-	static uint64 round_count = 0;
+	static uint64 next_first = 0;
 	TopicInfo  *topics;
 	uint64		ntopics;
+	uint64		count;
 	uint64		i;
 	uint64		first;
 	int64		dropped = 0;
 	TimestampTz now = GetCurrentTimestamp();
 
+	*visited = 0;
+	*ntopics_out = 0;
 	if (get_attnum(get_relname_relid("queues", get_namespace_oid("pgmq_c", false)),
 				   "kind") == InvalidAttrNumber)
 		return 0;				/* before ALTER EXTENSION pgmq_c UPDATE */
@@ -461,8 +473,10 @@ pgmqc_maintain_topics_internal(void)
 	}
 
 	lock_waits_left = MAINTENANCE_LOCK_WAITS;
-	first = ntopics > 0 ? round_count++ % ntopics : 0;
-	for (i = 0; i < ntopics; i++)
+	count = max_topics > 0 ? Min(max_topics, ntopics) : ntopics;
+	first = ntopics > 0 ? next_first % ntopics : 0;
+	next_first = first + Max(count, 1);
+	for (i = 0; i < count; i++)
 	{
 		TopicInfo  *t = &topics[(first + i) % ntopics];
 
@@ -477,7 +491,7 @@ pgmqc_maintain_topics_internal(void)
 	 * Rotation last: its lock on a log blocks that topic's sends until this
 	 * transaction commits, so nothing slow may come after it.
 	 */
-	for (i = 0; i < ntopics; i++)
+	for (i = 0; i < count; i++)
 	{
 		TopicInfo  *t = &topics[(first + i) % ntopics];
 
@@ -485,5 +499,7 @@ pgmqc_maintain_topics_internal(void)
 		if (!t->failed)
 			(void) in_subtransaction(step_rotate, t, 0, 0, now);
 	}
+	*visited = count;
+	*ntopics_out = ntopics;
 	return dropped;
 }

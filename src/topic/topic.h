@@ -183,7 +183,10 @@ extern bool pgmqc_group_statistics(PgmqcGroup *group, int64 limit,
 								   int64 last_id, PgmqcGroupStatistics *stats);
 
 /* maintenance.c */
-extern int64 pgmqc_maintain_topics_internal(void);
+/* topics the worker maintains per transaction (maintenance.c) */
+#define PGMQC_MAINTENANCE_TOPICS_PER_TRANSACTION	8
+extern int64 pgmqc_maintain_topics_internal(uint64 max_topics, uint64 *visited,
+											uint64 *ntopics);
 
 /* topic_publish.c */
 

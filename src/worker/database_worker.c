@@ -317,12 +317,51 @@ fill_work(void *arg)
 	pgmqc_fill_all_groups();
 }
 
-/* The maintenance step: topics, then grants and owners of dropped roles. */
+/* where the worker's maintenance of one round stands */
+typedef struct MaintenanceRound
+{
+	bool		first;			/* the round's first transaction */
+	uint64		visited;		/* topics its last transaction maintained */
+	uint64		ntopics;		/* topics there were then */
+}			MaintenanceRound;
+
+/*
+ * The maintenance step: the next topics, PGMQC_MAINTENANCE_TOPICS_PER_-
+ * TRANSACTION of them, then (in a round's first transaction) the grants and
+ * owners of dropped roles.
+ */
 static void
 maintenance_work(void *arg)
 {
-	(void) pgmqc_maintain_topics_internal();
-	pgmqc_forget_dropped_roles();
+	MaintenanceRound *round = (MaintenanceRound *) arg;
+
+	(void) pgmqc_maintain_topics_internal(PGMQC_MAINTENANCE_TOPICS_PER_TRANSACTION,
+										  &round->visited, &round->ntopics);
+	if (round->first)
+		pgmqc_forget_dropped_roles();
+}
+
+/*
+ * One round of maintenance: every topic once, in transactions of
+ * PGMQC_MAINTENANCE_TOPICS_PER_TRANSACTION topics, so that the locks one
+ * transaction holds until it ends stay few however many topics there are.
+ */
+static void
+maintenance_round(void)
+{
+	MaintenanceRound round = {true, 0, 0};
+	uint64		done = 0;
+
+	for (;;)
+	{
+		if (worker_xact(STEP_MAINTENANCE, maintenance_work, &round) != XACT_DONE)
+			break;
+		round.first = false;
+		done += round.visited;
+		if (round.visited == 0 || done >= round.ntopics)
+			break;
+		CHECK_FOR_INTERRUPTS();
+	}
 }
 
 /* Leave for good: the launcher starts no worker until a backend asks. */
@@ -466,7 +505,7 @@ pgmqc_worker_main(Datum main_arg)
 			TimestampDifferenceExceeds(last_maint, now, MAINTENANCE_INTERVAL_MS))
 		{
 			last_maint = now;
-			(void) worker_xact(STEP_MAINTENANCE, maintenance_work, NULL);
+			maintenance_round();
 			now = GetCurrentTimestamp();
 		}
 
