@@ -104,10 +104,23 @@ caller_may(Oid dboid, StopCheck check)
 }
 
 /*
+ * The database whose worker this transaction stopped, and whether for a
+ * DROP DATABASE: at the transaction's end the worker is asked for again,
+ * unless the database was dropped (pgmqc_utility_xact_end).
+ */
+static Oid	stopped_database = InvalidOid;
+static bool stopped_for_drop = false;
+
+/*
  * Stop the worker of the database named dbname, if any and if the caller
  * may run the statement (check), and wait until it has exited (at most
- * STOP_WAIT_MS); the launcher does not start it again until a backend of
- * that database asks for one.
+ * STOP_WAIT_MS); the launcher does not start it again until the statement's
+ * transaction ends (and not at all once the database is dropped).  Before,
+ * only a backend of that database asked for it again: a DROP DATABASE that
+ * failed (another session was connected), a rename or a CREATE DATABASE
+ * from it as a template left the database without its worker, its
+ * notifications and time-driven work stopped, until a pgmq_c call there
+ * (review h49).
  */
 static void
 stop_worker_for(const char *dbname, StopCheck check)
@@ -131,6 +144,8 @@ stop_worker_for(const char *dbname, StopCheck check)
 			w = &pgmqc_shared->workers[i];
 			w->wanted = false;
 			pid = w->pid;
+			stopped_database = dboid;
+			stopped_for_drop = (check == STOP_IF_OWNER);
 			break;
 		}
 	}
@@ -242,6 +257,32 @@ pgmqc_utility_xact_end(bool commit)
 	if (commit && worker_wanted_at_commit)
 		(void) pgmqc_my_worker(true);
 	worker_wanted_at_commit = false;
+
+	/* the worker stopped for a statement that did not drop its database */
+	if (OidIsValid(stopped_database) && !(commit && stopped_for_drop) &&
+		pgmqc_shared != NULL)
+	{
+		Latch	   *launcher = NULL;
+		int			i;
+
+		SpinLockAcquire(&pgmqc_shared->mutex);
+		for (i = 0; i < PGMQC_MAX_DATABASES; i++)
+		{
+			PgmqcDbWorker *w = &pgmqc_shared->workers[i];
+
+			if (w->dboid == stopped_database && !w->wanted)
+			{
+				w->wanted = true;
+				launcher = pgmqc_shared->launcher_latch;
+				break;
+			}
+		}
+		SpinLockRelease(&pgmqc_shared->mutex);
+		if (launcher != NULL)
+			SetLatch(launcher);
+	}
+	stopped_database = InvalidOid;
+	stopped_for_drop = false;
 }
 
 /* From _PG_init, while the library is preloaded. */
