@@ -61,6 +61,7 @@
 #include "storage/ipc.h"
 #include "storage/latch.h"
 #include "tcop/tcopprot.h"
+#include "utils/acl.h"
 #include "utils/guc.h"
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
@@ -158,7 +159,11 @@ worker_detach(int code, Datum arg)
  * owner here, remember it in the worker's shared entry and exit: the
  * launcher starts the worker again at once, logged in as the owner.  An
  * owner that may not log in is served by the bootstrap superuser's session,
- * acting as the owner all the same (pgmqc_enter).
+ * acting as the owner all the same (pgmqc_enter); so is one that may log in
+ * but not connect to this database (no CONNECT privilege and no superuser):
+ * before, the worker went back and forth each second between the
+ * superuser's start and the owner's refused login, and never worked
+ * (review h49).
  */
 static void
 check_login_role(void)
@@ -175,6 +180,9 @@ check_login_role(void)
 		canlogin = ((Form_pg_authid) GETSTRUCT(tuple))->rolcanlogin;
 		ReleaseSysCache(tuple);
 	}
+	if (canlogin && !superuser_arg(owner) &&
+		pg_database_aclcheck(MyDatabaseId, owner, ACL_CONNECT) != ACLCHECK_OK)
+		canlogin = false;
 	CommitTransactionCommand();
 	if (owner == GetSessionUserId() || !canlogin)
 		return;

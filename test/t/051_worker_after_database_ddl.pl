@@ -7,7 +7,8 @@
 # again: a DROP DATABASE that failed (another session was connected), a
 # rename or a copy left the database without its notifications and
 # time-driven work (review h49).  Here each of the three, and the worker
-# runs again afterwards without any call in the database.
+# runs again afterwards without any call in the database.  Also: an
+# extension owner that may log in but not connect to its database.
 use strict;
 use warnings FATAL => 'all';
 use PostgreSQL::Test::Utils;
@@ -47,6 +48,33 @@ $node->safe_psql('postgres', 'DROP DATABASE a2');
 is( $node->safe_psql('postgres',
 		q{SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'pgmq_c worker'}),
 	'0', 'the dropped databases have no worker');
+
+# An extension owner that may log in but may not connect to its database
+# (no CONNECT, no superuser): the worker works there as the bootstrap
+# superuser's session, acting as the owner.  Before, it went back and
+# forth each second between that session and the owner's refused login,
+# and never worked: here, a delayed message's notification never came.
+$node->safe_psql('postgres', q{CREATE ROLE alice LOGIN SUPERUSER; CREATE DATABASE k1});
+$node->safe_psql('k1', q{
+SET ROLE alice;
+CREATE EXTENSION pgmq_c;
+SELECT pgmq_c.create_queue('n1');
+SELECT pgmq_c.enable_notify('n1');});
+my $kpid = worker_pid($node, 'k1');
+ok(defined $kpid, 'k1 has its worker');
+$node->safe_psql('postgres', q{
+ALTER ROLE alice NOSUPERUSER;
+REVOKE CONNECT ON DATABASE k1 FROM PUBLIC;});
+$node->safe_psql('postgres', qq{SELECT pg_terminate_backend($kpid)});
+my $listener = start_listener($node, 'k1');
+$node->safe_psql('k1', q{SELECT pgmq_c.send('n1', '{}', delay => '1 second')});
+my @notes;
+is(scalar(collect_notes($listener, \@notes, 30, 1, 'n1')), 1,
+	'the message that matured was notified: the worker works');
+my $user = $node->safe_psql('postgres',
+	q{SELECT usename FROM pg_stat_activity WHERE backend_type = 'pgmq_c worker' AND datname = 'k1'});
+isnt($user, 'alice', "the worker is the bootstrap superuser's session ($user)");
+$listener->quit;
 
 $node->stop;
 done_testing();
