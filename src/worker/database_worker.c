@@ -331,7 +331,7 @@ typedef struct MaintenanceRound
 	bool		first;			/* the round's first transaction */
 	uint64		visited;		/* topics its last transaction maintained */
 	uint64		ntopics;		/* topics there were then */
-}			MaintenanceRound;
+} MaintenanceRound;
 
 /*
  * The maintenance step: the next topics, PGMQC_MAINTENANCE_TOPICS_PER_-
