@@ -113,7 +113,7 @@ static bool stopped_for_drop = false;
 
 /*
  * Stop the worker of the database named dbname, if any and if the caller
- * may run the statement (check), and wait until it has exited (at most
+ * may run the statement (check; dropping: the statement drops it), and wait until it has exited (at most
  * STOP_WAIT_MS); the launcher does not start it again until the statement's
  * transaction ends (and not at all once the database is dropped).  Before,
  * only a backend of that database asked for it again: a DROP DATABASE that
@@ -123,7 +123,7 @@ static bool stopped_for_drop = false;
  * (review h49).
  */
 static void
-stop_worker_for(const char *dbname, StopCheck check)
+stop_worker_for(const char *dbname, StopCheck check, bool dropping)
 {
 	Oid			dboid;
 	PgmqcDbWorker *w = NULL;
@@ -145,7 +145,7 @@ stop_worker_for(const char *dbname, StopCheck check)
 			w->wanted = false;
 			pid = w->pid;
 			stopped_database = dboid;
-			stopped_for_drop = (check == STOP_IF_OWNER);
+			stopped_for_drop = dropping;
 			break;
 		}
 	}
@@ -193,7 +193,7 @@ pgmqc_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 										   stmt->kind == TRANS_STMT_COMMIT_PREPARED);
 	}
 	else if (IsA(parsetree, DropdbStmt))
-		stop_worker_for(((DropdbStmt *) parsetree)->dbname, STOP_IF_OWNER);
+		stop_worker_for(((DropdbStmt *) parsetree)->dbname, STOP_IF_OWNER, true);
 	else if (IsA(parsetree, DropStmt) &&
 			 ((DropStmt *) parsetree)->removeType == OBJECT_EXTENSION)
 	{
@@ -210,7 +210,7 @@ pgmqc_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 	else if (IsA(parsetree, RenameStmt) &&
 			 ((RenameStmt *) parsetree)->renameType == OBJECT_DATABASE)
 		stop_worker_for(((RenameStmt *) parsetree)->subname,
-						STOP_IF_OWNER_CREATEDB);
+						STOP_IF_OWNER_CREATEDB, false);
 	else if (IsA(parsetree, CreatedbStmt))
 	{
 		ListCell   *lc;
@@ -220,7 +220,7 @@ pgmqc_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 			DefElem    *opt = lfirst_node(DefElem, lc);
 
 			if (strcmp(opt->defname, "template") == 0 && opt->arg != NULL)
-				stop_worker_for(defGetString(opt), STOP_IF_MAY_COPY);
+				stop_worker_for(defGetString(opt), STOP_IF_MAY_COPY, false);
 		}
 	}
 
