@@ -137,6 +137,7 @@ static void
 worker_detach(int code, Datum arg)
 {
 	bool		ours;
+	Latch	   *launcher = NULL;
 
 	SpinLockAcquire(&pgmqc_shared->mutex);
 	ours = my_entry != NULL && my_entry->pid == MyProcPid;
@@ -144,8 +145,20 @@ worker_detach(int code, Datum arg)
 	{
 		my_entry->pid = 0;
 		my_entry->latch = NULL;
+		if (my_entry->wanted)
+			launcher = pgmqc_shared->launcher_latch;
 	}
 	SpinLockRelease(&pgmqc_shared->mutex);
+
+	/*
+	 * A worker still wanted is started again by the launcher.  The launcher
+	 * that started us hears of our exit (bgw_notify_pid), but a launcher
+	 * started since (the old one was terminated) holds no handle of ours and
+	 * would not look before its next database scan, up to a minute away: tell
+	 * whichever launcher runs now.
+	 */
+	if (launcher != NULL)
+		SetLatch(launcher);
 
 	/* readers that left their looks to us look themselves again */
 	if (ours)

@@ -40,6 +40,7 @@
 #include "pgstat.h"
 #include "postmaster/bgworker.h"
 #include "postmaster/interrupt.h"
+#include "storage/ipc.h"
 #include "storage/latch.h"
 #include "tcop/tcopprot.h"
 #include "utils/snapmgr.h"
@@ -214,6 +215,22 @@ start_worker(Oid dboid, BackgroundWorkerHandle **handle)
 	return RegisterDynamicBackgroundWorker(&bgw, handle);
 }
 
+/*
+ * At exit: the latch is no longer ours to be woken by (it belongs to the
+ * process that takes this PGPROC next).  Workers wake the next launcher.
+ */
+static void
+launcher_detach(int code, Datum arg)
+{
+	SpinLockAcquire(&pgmqc_shared->mutex);
+	if (pgmqc_shared->launcher_pid == MyProcPid)
+	{
+		pgmqc_shared->launcher_latch = NULL;
+		pgmqc_shared->launcher_pid = 0;
+	}
+	SpinLockRelease(&pgmqc_shared->mutex);
+}
+
 /* The launcher's main loop. */
 void
 pgmqc_launcher_main(Datum main_arg)
@@ -237,6 +254,7 @@ pgmqc_launcher_main(Datum main_arg)
 	pgmqc_shared->launcher_latch = MyLatch;
 	pgmqc_shared->launcher_pid = MyProcPid;
 	SpinLockRelease(&pgmqc_shared->mutex);
+	before_shmem_exit(launcher_detach, (Datum) 0);
 
 	for (;;)
 	{

@@ -1,7 +1,8 @@
 # 009_worker.pl: the launcher and the per-database background worker.
 #
 # - A worker runs for a database that uses pgmq_c, and status() names it.
-# - Terminated, it is started again; killed with SIGKILL, the cluster
+# - Terminated, it is started again, at once also when the launcher that
+#   started it was terminated meanwhile; killed with SIGKILL, the cluster
 #   restarts (restart_after_crash = on) and a worker comes back.
 # - LISTEN/NOTIFY: with enable_notify the worker sends NOTIFY pgmq_c with
 #   the queue name after a send commits, when a delayed message is due and
@@ -53,6 +54,33 @@ ok(defined $wpid2, "a new worker runs (pid $wpid2)");
 ok( $node->poll_query_until(
 		'postgres', "SELECT worker_pid = $wpid2 FROM pgmq_c.status()"),
 	'status() names the new worker');
+
+# The launcher terminated: the postmaster starts a new one (after 10 s),
+# which holds no handle of the running worker.  That worker, terminated,
+# is started again at once, not at the new launcher's next database scan
+# (a minute later; until 0.8.0 nothing told the new launcher).
+my $lpid = sql(q{SELECT pid FROM pg_stat_activity WHERE backend_type = 'pgmq_c launcher'});
+is(sql("SELECT pg_terminate_backend($lpid)"), 't', 'launcher terminated');
+ok( $node->poll_query_until(
+		'postgres', qq{SELECT count(*) = 1 FROM pg_stat_activity
+ WHERE backend_type = 'pgmq_c launcher' AND pid <> $lpid}),
+	'a new launcher runs');
+# the new launcher's first scan has run when it has seen the worker's entry;
+# give it a moment, then stop the worker the old launcher started
+sleep(2);
+is(sql("SELECT pg_terminate_backend($wpid2)"), 't',
+	'the worker the old launcher started terminated');
+my $restarted;
+foreach (1 .. 300)
+{
+	$restarted = sql(qq{SELECT pid FROM pg_stat_activity
+ WHERE backend_type = 'pgmq_c worker' AND datname = 'postgres' AND pid <> $wpid2});
+	last if $restarted ne '';
+	usleep(100_000);
+}
+isnt($restarted, '',
+	'the new launcher starts a worker again within 30 s (half its scan period)');
+$wpid2 = worker_pid($node, 'postgres', $wpid2);
 
 # pgmq_c.worker turned off (and reloaded): the running worker leaves, and
 # none starts; turned on again, the launcher starts it again
