@@ -169,6 +169,9 @@ typedef struct PgmqcDbWorker
 	pg_atomic_uint64 timer;		/* when the worker wakes up next */
 	pg_atomic_uint32 probes;	/* the worker looks into queues for readers
 								 * that sleep past their slice (probe_at) */
+	pg_atomic_uint64 notified_through;	/* TimestampTz: lease ends up to it
+										 * were looked at for notifications
+										 * (0: by no worker yet) */
 } PgmqcDbWorker;
 
 typedef struct PgmqcShared

@@ -87,6 +87,9 @@ typedef struct NotifyQueue
 static NotifyQueue *notify_queues = NULL;
 static int	n_notify_queues = 0;
 
+/* whether this worker loaded the settings before */
+static bool loaded_before = false;
+
 /* queues looked at again at each reload of the settings, in turn */
 #define RECHECKS_PER_RELOAD		20
 static int	recheck_next = 0;
@@ -114,6 +117,18 @@ pgmqc_notify_load_settings(void *arg)
 	NotifyQueue *fresh;
 	uint64		i;
 	int			j;
+	TimestampTz now = GetCurrentTimestamp();
+	TimestampTz resume_from = now;
+	PgmqcDbWorker *entry = pgmqc_my_worker(false);
+
+	/* the first load of this worker takes over from the last one */
+	if (!loaded_before && entry != NULL)
+	{
+		TimestampTz through = (TimestampTz) pg_atomic_read_u64(&entry->notified_through);
+
+		if (through > 0 && through < now)
+			resume_from = through;
+	}
 
 	queues = get_relname_relid("queues", get_namespace_oid("pgmq_c", false));
 	if (!OidIsValid(queues) ||
@@ -124,6 +139,7 @@ pgmqc_notify_load_settings(void *arg)
 		return;
 	}
 	pgmqc_run_catalog(STMT_NOTIFY_QUEUES, NULL, NULL, 0);
+	loaded_before = true;
 	old = MemoryContextSwitchTo(TopMemoryContext);
 	fresh = palloc0((SPI_processed + 1) * sizeof(NotifyQueue));
 	MemoryContextSwitchTo(old);
@@ -144,8 +160,18 @@ pgmqc_notify_load_settings(void *arg)
 				NOTIFY_MIN_GAP_US);
 		nq->due = DT_NOEND;
 		nq->recheck = true;
-		/* what was visible before the queue was loaded is no news */
-		nq->checked_at = GetCurrentTimestamp();
+
+		/*
+		 * A queue loaded for the first time is checked at once: a delayed
+		 * message that came due while no worker ran (or before notifications
+		 * were turned on) is news that nobody announced, and no due time
+		 * ahead would ever make us look (recheck_due counts only those).
+		 * Lease ends are news from the time the last worker of this database
+		 * had looked at (a worker terminated and started again); what was
+		 * visible before that, or before the server started, is not.
+		 */
+		nq->check = true;
+		nq->checked_at = resume_from;
 
 		/*
 		 * A reload keeps the throttle window, what is pending and the due
@@ -432,12 +458,15 @@ TimestampTz
 pgmqc_notify_end_pass(PgmqcDbWorker *entry, TimestampTz next)
 {
 	uint64		bits = 0;
+	TimestampTz through = DT_NOEND;
 	int			i;
 
 	for (i = 0; i < n_notify_queues; i++)
 	{
 		NotifyQueue *nq = &notify_queues[i];
 
+		if (!nq->failed)
+			through = Min(through, nq->checked_at);
 		if (nq->due != DT_NOEND)
 			next = Min(next, Max(nq->due, notify_retry_at));
 		if (nq->pending)
@@ -450,5 +479,12 @@ pgmqc_notify_end_pass(PgmqcDbWorker *entry, TimestampTz next)
 	}
 	if (bits != 0)
 		pg_atomic_fetch_or_u64(&entry->notify_bits, bits);
+
+	/*
+	 * For the next worker of this database, should this one stop: lease ends
+	 * after the earliest look of ours are news to it.
+	 */
+	if (through != DT_NOEND)
+		pg_atomic_write_u64(&entry->notified_through, (uint64) through);
 	return next;
 }

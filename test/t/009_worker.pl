@@ -8,7 +8,9 @@
 #   the queue name after a send commits, when a delayed message is due and
 #   when a lease runs out (not before), after a nack, and at most once per
 #   throttle window
-#   (the last window's sends still get their notification).
+#   (the last window's sends still get their notification); a delayed
+#   message that came due and a lease that ended while no worker ran (or
+#   the server was down) are notified when the worker starts again.
 # - Idle, the worker uses next to no CPU.
 # - DROP DATABASE, ALTER DATABASE ... RENAME and CREATE DATABASE ... TEMPLATE
 #   of a database whose worker runs succeed (the worker is stopped first);
@@ -221,6 +223,66 @@ notes_within(0.3);
 sql(q{SELECT pgmq_c.send('q', '{"quiet": 1}')});
 notes_within(1.5);
 is(scalar(@notes), 0, 'after disable_notify a send is not notified');
+
+# 4f. while no worker runs, a delayed message comes due (queue nd) and a
+# lease ends (queue nl): the next worker announces both (until 0.8.0 it
+# took what was visible at its start as no news, and never told of them)
+sql(q{SELECT pgmq_c.create_queue('nd'); SELECT pgmq_c.create_queue('nl');
+      SELECT pgmq_c.enable_notify('nd'); SELECT pgmq_c.enable_notify('nl')});
+my $lid = sql(q{SELECT pgmq_c.send('nl', '{"lease": 1}')});
+is(sql("SELECT read_ct FROM pgmq_c.read('nl', '3 s', 1)"), '1',
+	'a message of nl is leased for 3 s');
+notes_within(2);    # the send's notification
+sql(q{ALTER SYSTEM SET pgmq_c.worker = off});
+sql(q{SELECT pg_reload_conf()});
+ok( $node->poll_query_until(
+		'postgres', q{SELECT count(*) = 0 FROM pg_stat_activity WHERE backend_type = 'pgmq_c worker'}),
+	'the worker is turned off');
+sql(q{SELECT pgmq_c.send('nd', '{"delayed": 1}', NULL, '1 s')});
+# both come due while no worker runs
+sleep(4);
+@notes = ();
+sql(q{ALTER SYSTEM RESET pgmq_c.worker});
+sql(q{SELECT pg_reload_conf()});
+ok(defined worker_pid($node, 'postgres'), 'the worker is turned on again');
+my $seen = sub {
+	my ($q) = @_;
+	return scalar grep { $_->[1] eq $q } @notes;
+};
+foreach (1 .. 100)
+{
+	last if $seen->('nd') && $seen->('nl');
+	notes_within(0.1);
+}
+notes_within(1);
+is($seen->('nd'), 1,
+	'a delayed message that came due while no worker ran is notified once');
+is($seen->('nl'), 1,
+	'a lease that ended while no worker ran is notified once');
+$listener->quit;
+
+# 4g. a delayed message that comes due while the server is down (its due
+# time, kept in shared memory, is gone) is notified after the start
+sql(q{SELECT pgmq_c.purge_queue('nd')});
+sql(q{SELECT pgmq_c.send('nd', '{"delayed": 2}', NULL, '2 s')});
+# the worker stays off after the start until the listener listens
+sql(q{ALTER SYSTEM SET pgmq_c.worker = off});
+$node->stop;
+sleep(3);
+$node->start;
+$listener = start_listener($node, 'postgres');
+@notes = ();
+sql(q{ALTER SYSTEM RESET pgmq_c.worker});
+sql(q{SELECT pg_reload_conf()});
+foreach (1 .. 100)
+{
+	last if $seen->('nd');
+	notes_within(0.1);
+}
+notes_within(1);
+is($seen->('nd'), 1,
+	'a delayed message that came due while the server was down is notified once');
+sql(q{SELECT pgmq_c.drop_queue('nd'); SELECT pgmq_c.drop_queue('nl')});
 $listener->quit;
 sql(q{SELECT pgmq_c.purge_queue('q')});
 
