@@ -1829,22 +1829,23 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 	/* is a committed message of the queue visible, or a delayed one due? */
 
 	/*
-	 * Did a message become visible by itself: is a delayed one due (at $1),
-	 * or did a lease among the first PGMQC_NEXT_DUE_LEASES messages (where
-	 * STMT_NEXT_DUE looks for lease ends) end in ($2, $1]?  Messages in the
-	 * message table visible before are no news: a wake-up of a slot shared
-	 * with other queues must not announce an old backlog again.  A delayed
-	 * message stays news until a read moves it: its send may have committed
-	 * after its due time, after the last check.
+	 * Did a message become visible by itself: did a delayed one come due in
+	 * ($3, $1], or a lease among the first PGMQC_NEXT_DUE_LEASES messages
+	 * (where STMT_NEXT_DUE looks for lease ends) end in ($2, $1]?  What was
+	 * visible before is no news: a wake-up of a slot shared with other queues
+	 * must not announce an old backlog, or a delayed message announced
+	 * before, again.  A delayed message whose send commits after its due time
+	 * is announced by its commit (wakeups.c: late_bits).
 	 */
 	[STMT_VISIBLE_NOW] = {
 		ON_QUEUE,
 		"SELECT 1 WHERE EXISTS "
-		"(SELECT 1 FROM {delayed} WHERE deliver_at OPERATOR(pg_catalog.<=) $1) "
+		"(SELECT 1 FROM {delayed} WHERE deliver_at OPERATOR(pg_catalog.<=) $1 "
+		" AND deliver_at OPERATOR(pg_catalog.>) $3) "
 		"OR EXISTS (SELECT 1 FROM (SELECT vt FROM {messages} ORDER BY msg_id "
 		"LIMIT " CppAsString2(PGMQC_NEXT_DUE_LEASES) ") s "
 		"WHERE s.vt OPERATOR(pg_catalog.<=) $1 AND s.vt OPERATOR(pg_catalog.>) $2)",
-		2, {TIMESTAMPTZOID, TIMESTAMPTZOID}, true
+		3, {TIMESTAMPTZOID, TIMESTAMPTZOID, TIMESTAMPTZOID}, true
 	},
 	/* the names of the queues (not topics) among the ids $1 */
 	[STMT_PROBE_QUEUES] = {

@@ -57,6 +57,8 @@ typedef struct PreparedRecord
 	int32		slot[PGMQC_MAX_PENDING_WAKES];
 	bool		on_commit[PGMQC_MAX_PENDING_WAKES];
 	TimestampTz due[PGMQC_MAX_PENDING_WAKES];	/* or PGMQC_NO_DUE */
+	uint64		late_bits[PGMQC_MAX_PENDING_WAKES]; /* announced at commit
+													 * when due has passed */
 } PreparedRecord;
 
 typedef struct PgmqcPreparedWakes
@@ -144,9 +146,9 @@ pgmqc_prepared_wakes_preparing(const char *gid)
  */
 void
 pgmqc_prepared_wakes_store(const int32 *slot, const bool *on_commit,
-						   const TimestampTz *due, int nwakes,
-						   uint64 notify_bits, bool all_commit, bool all_abort,
-						   bool config_changed)
+						   const TimestampTz *due, const uint64 *late_bits,
+						   int nwakes, uint64 notify_bits, bool all_commit,
+						   bool all_abort, bool config_changed)
 {
 	PreparedRecord *r;
 	uint32		hash;
@@ -188,6 +190,7 @@ pgmqc_prepared_wakes_store(const int32 *slot, const bool *on_commit,
 	memcpy(r->slot, slot, r->nwakes * sizeof(int32));
 	memcpy(r->on_commit, on_commit, r->nwakes * sizeof(bool));
 	memcpy(r->due, due, r->nwakes * sizeof(TimestampTz));
+	memcpy(r->late_bits, late_bits, r->nwakes * sizeof(uint64));
 	SpinLockRelease(&prepared_wakes->lock);
 }
 
@@ -224,8 +227,8 @@ pgmqc_prepared_wakes_finishing(const char *gid, bool commit)
 	}
 	finishing_record = i;
 	finishing_serial = r.serial;
-	pgmqc_wake_slots_on_commit(r.slot, r.on_commit, r.due, r.nwakes, commit,
-							   commit ? r.notify_bits : 0);
+	pgmqc_wake_slots_on_commit(r.slot, r.on_commit, r.due, r.late_bits,
+							   r.nwakes, commit, commit ? r.notify_bits : 0);
 	if (commit ? r.all_commit : r.all_abort)
 		pgmqc_wake_all_slots_on_commit();
 	/* COMMIT PREPARED runs in the prepared transaction's database */

@@ -219,7 +219,8 @@ extern void pgmqc_config_changed_on_commit(void);
 extern void pgmqc_wake_xact_end(bool commit);
 extern void pgmqc_wake_xact_prepared(void);
 extern void pgmqc_wake_slots_on_commit(const int32 *slot, const bool *on_commit,
-									   const TimestampTz *due, int nwakes,
+									   const TimestampTz *due,
+									   const uint64 *late_bits, int nwakes,
 									   bool commit, uint64 notify_bits);
 extern void pgmqc_wake_all_slots_on_commit(void);
 extern uint64 pgmqc_local_wakes(void);
@@ -243,7 +244,8 @@ extern Size pgmqc_prepared_wakes_size(void);
 extern void pgmqc_prepared_wakes_init(void);
 extern void pgmqc_prepared_wakes_preparing(const char *gid);
 extern void pgmqc_prepared_wakes_store(const int32 *slot, const bool *on_commit,
-									   const TimestampTz *due, int nwakes,
+									   const TimestampTz *due,
+									   const uint64 *late_bits, int nwakes,
 									   uint64 notify_bits, bool all_commit,
 									   bool all_abort, bool config_changed);
 extern void pgmqc_prepared_wakes_finishing(const char *gid, bool commit);

@@ -55,6 +55,8 @@ typedef struct PendingWake
 	uint32		count;
 	uint64		notify_bits;	/* PGMQC_NOTIFY_BIT of every queue recorded
 								 * here that asked for a NOTIFY */
+	uint64		late_bits;		/* ... of every queue with a due time here:
+								 * announced when it has passed at commit */
 	bool		on_commit;
 	TimestampTz due;			/* earliest delayed message, or PGMQC_NO_DUE */
 } PendingWake;
@@ -79,7 +81,7 @@ pgmqc_config_changed_on_commit(void)
 
 static void
 add_pending_slot(PgmqcSlot *slot, int count, uint64 notify_bits,
-				 bool on_commit, TimestampTz due)
+				 uint64 late_bits, bool on_commit, TimestampTz due)
 {
 	int			i;
 
@@ -91,6 +93,7 @@ add_pending_slot(PgmqcSlot *slot, int count, uint64 notify_bits,
 			pending[i].count = (uint32) Min((uint64) pending[i].count + count,
 											PGMQC_WAKE_ALL);
 			pending[i].notify_bits |= notify_bits;
+			pending[i].late_bits |= late_bits;
 			pending[i].due = Min(pending[i].due, due);
 			return;
 		}
@@ -106,12 +109,14 @@ add_pending_slot(PgmqcSlot *slot, int count, uint64 notify_bits,
 		else
 			wake_all_at_abort = true;
 		pending[npending - 1].notify_bits |= notify_bits;
+		pending[npending - 1].late_bits |= late_bits;
 		pending[npending - 1].due = Min(pending[npending - 1].due, due);
 		return;
 	}
 	pending[npending].slot = slot;
 	pending[npending].count = count;
 	pending[npending].notify_bits = notify_bits;
+	pending[npending].late_bits = late_bits;
 	pending[npending].on_commit = on_commit;
 	pending[npending].due = due;
 	npending++;
@@ -123,8 +128,18 @@ add_pending(int32 queue_id, int count, bool notify, bool on_commit,
 {
 	if (pgmqc_shared == NULL)
 		return;
+
+	/*
+	 * A due time that has passed when the transaction commits makes its
+	 * messages visible at the commit, as a send does: announce the queue then
+	 * (the worker's look at the queue after a due time counts only what came
+	 * due since its last look, which may have been before the commit). The
+	 * bit of a queue without notifications is ignored by the worker.
+	 */
 	add_pending_slot(pgmqc_slot(queue_id), count,
-					 notify ? PGMQC_NOTIFY_BIT(queue_id) : 0, on_commit, due);
+					 notify ? PGMQC_NOTIFY_BIT(queue_id) : 0,
+					 on_commit && due != PGMQC_NO_DUE ? PGMQC_NOTIFY_BIT(queue_id) : 0,
+					 on_commit, due);
 }
 
 /*
@@ -233,8 +248,8 @@ wake_slot(PgmqcSlot *slot, uint32 count)
  */
 void
 pgmqc_wake_slots_on_commit(const int32 *slot, const bool *on_commit,
-						   const TimestampTz *due, int nwakes, bool commit,
-						   uint64 notify_bits)
+						   const TimestampTz *due, const uint64 *late_bits,
+						   int nwakes, bool commit, uint64 notify_bits)
 {
 	int			i;
 
@@ -254,15 +269,15 @@ pgmqc_wake_slots_on_commit(const int32 *slot, const bool *on_commit,
 			if (commit && due[i] != PGMQC_NO_DUE &&
 				due[i] <= GetCurrentTimestamp())
 				add_pending_slot(&pgmqc_shared->slots[slot[i]], PGMQC_WAKE_ALL,
-								 0, true, PGMQC_NO_DUE);
+								 0, 0, true, PGMQC_NO_DUE);
 			continue;
 		}
 		add_pending_slot(&pgmqc_shared->slots[slot[i]], PGMQC_WAKE_ALL,
-						 notify_bits, true, due[i]);
+						 notify_bits, commit ? late_bits[i] : 0, true, due[i]);
 		notify_bits = 0;
 	}
 	if (notify_bits != 0 && pgmqc_shared->nslots > 0)
-		add_pending_slot(&pgmqc_shared->slots[0], 0, notify_bits, true,
+		add_pending_slot(&pgmqc_shared->slots[0], 0, notify_bits, 0, true,
 						 PGMQC_NO_DUE);
 }
 
@@ -297,6 +312,7 @@ pgmqc_wake_xact_prepared(void)
 	int32		slot[PGMQC_MAX_PENDING_WAKES];
 	bool		on_commit[PGMQC_MAX_PENDING_WAKES];
 	TimestampTz due[PGMQC_MAX_PENDING_WAKES];
+	uint64		late_bits[PGMQC_MAX_PENDING_WAKES];
 	uint64		notify_bits = 0;
 	bool		all_commit = wake_all_at_commit;
 	bool		all_abort = wake_all_at_abort;
@@ -316,11 +332,12 @@ pgmqc_wake_xact_prepared(void)
 		slot[i] = (int32) (pending[i].slot - pgmqc_shared->slots);
 		on_commit[i] = pending[i].on_commit;
 		due[i] = pending[i].due;
+		late_bits[i] = pending[i].late_bits;
 		if (pending[i].on_commit)
 			notify_bits |= pending[i].notify_bits;
 	}
-	pgmqc_prepared_wakes_store(slot, on_commit, due, npending, notify_bits,
-							   all_commit, all_abort, changed);
+	pgmqc_prepared_wakes_store(slot, on_commit, due, late_bits, npending,
+							   notify_bits, all_commit, all_abort, changed);
 	npending = 0;
 }
 
@@ -370,14 +387,17 @@ pgmqc_wake_xact_end(bool commit)
 		}
 		wake_slot(pending[i].slot, pending[i].count);
 		notify_bits |= pending[i].notify_bits;
-		if (commit && pending[i].due != PGMQC_NO_DUE)
-		{
-			/* cannot fail: atomics, a spinlock and SetLatch */
-			pgmqc_publish_slot_due(pending[i].slot, pending[i].due);
-		}
+		if (commit && pending[i].late_bits != 0 &&
+			pending[i].due <= GetCurrentTimestamp())
+			notify_bits |= pending[i].late_bits;
 	}
-	npending = 0;
 
+	/*
+	 * The notifications first, then the due times: a due time that has passed
+	 * wakes the worker at once, and a worker that saw it before these bits
+	 * would look, find the late-committed delayed message and announce the
+	 * queue, and then announce it again for the bit.
+	 */
 	if (notify_bits != 0)
 	{
 		PgmqcDbWorker *w = pgmqc_my_worker(false);
@@ -392,6 +412,13 @@ pgmqc_wake_xact_end(bool commit)
 			w->latch != NULL)
 			SetLatch(w->latch);
 	}
+	for (i = 0; i < npending; i++)
+	{
+		/* cannot fail: atomics, a spinlock and SetLatch */
+		if (commit && pending[i].on_commit && pending[i].due != PGMQC_NO_DUE)
+			pgmqc_publish_slot_due(pending[i].slot, pending[i].due);
+	}
+	npending = 0;
 }
 
 /*

@@ -80,7 +80,8 @@ typedef struct NotifyQueue
 	bool		check;			/* a due time passed: is anything visible? */
 	bool		recheck;		/* recompute due */
 	bool		failed;			/* its checks failed: retried after a reload */
-	TimestampTz checked_at;		/* what was visible then is no news */
+	TimestampTz checked_at;		/* lease ends up to then are no news */
+	TimestampTz delayed_checked_at; /* ... delayed messages due up to then */
 } NotifyQueue;
 
 /* the queues with notifications on, in TopMemoryContext */
@@ -119,15 +120,21 @@ pgmqc_notify_load_settings(void *arg)
 	int			j;
 	TimestampTz now = GetCurrentTimestamp();
 	TimestampTz resume_from = now;
+	TimestampTz resume_delayed_from = now;
 	PgmqcDbWorker *entry = pgmqc_my_worker(false);
 
-	/* the first load of this worker takes over from the last one */
+	/*
+	 * The first load of this worker takes over from the last one of this
+	 * database (0: there was none since the server started, and every delayed
+	 * message that came due is news).
+	 */
 	if (!loaded_before && entry != NULL)
 	{
 		TimestampTz through = (TimestampTz) pg_atomic_read_u64(&entry->notified_through);
 
 		if (through > 0 && through < now)
 			resume_from = through;
+		resume_delayed_from = through == 0 ? DT_NOBEGIN : Min(through, now);
 	}
 
 	queues = get_relname_relid("queues", get_namespace_oid("pgmq_c", false));
@@ -163,15 +170,17 @@ pgmqc_notify_load_settings(void *arg)
 
 		/*
 		 * A queue loaded for the first time is checked at once: a delayed
-		 * message that came due while no worker ran (or before notifications
-		 * were turned on) is news that nobody announced, and no due time
-		 * ahead would ever make us look (recheck_due counts only those).
-		 * Lease ends are news from the time the last worker of this database
-		 * had looked at (a worker terminated and started again); what was
-		 * visible before that, or before the server started, is not.
+		 * message that came due while no worker ran is news that nobody
+		 * announced, and no due time ahead would ever make us look
+		 * (recheck_due counts only those).  What came due (or whose lease
+		 * ended) is news from the time the last worker of this database had
+		 * looked at; after the server started, every delayed message that
+		 * came due, but no lease that ended (a lease taken before the
+		 * restart).
 		 */
 		nq->check = true;
 		nq->checked_at = resume_from;
+		nq->delayed_checked_at = resume_delayed_from;
 
 		/*
 		 * A reload keeps the throttle window, what is pending and the due
@@ -189,6 +198,7 @@ pgmqc_notify_load_settings(void *arg)
 			nq->last_sent = was->last_sent;
 			nq->pending = was->pending;
 			nq->checked_at = was->checked_at;
+			nq->delayed_checked_at = was->delayed_checked_at;
 			if (!was->failed)
 			{
 				nq->due = was->due;
@@ -277,14 +287,16 @@ recheck_due(NotifyQueue *nq, PgmqcQueue *queue, TimestampTz now)
 static bool
 visible_now(NotifyQueue *nq, PgmqcQueue *queue, TimestampTz now)
 {
-	Datum		args[2];
+	Datum		args[3];
 	bool		visible;
 
 	args[0] = TimestampTzGetDatum(now);
 	args[1] = TimestampTzGetDatum(nq->checked_at);
+	args[2] = TimestampTzGetDatum(nq->delayed_checked_at);
 	visible = queue != NULL &&
 		pgmqc_queue_run(queue, STMT_VISIBLE_NOW, args, NULL, 1) == 1;
 	nq->checked_at = now;
+	nq->delayed_checked_at = now;
 	return visible;
 }
 
@@ -437,6 +449,15 @@ pgmqc_notify_step(void *arg)
 			Async_Notify("pgmq_c", nq->name);
 			nq->last_sent = now;
 			nq->pending = false;
+
+			/*
+			 * What was visible by now is announced by this notification: a
+			 * later look takes it as no news (a delayed message whose late
+			 * commit announced it would otherwise be announced again when its
+			 * due time, published at that commit, makes us look).
+			 */
+			nq->checked_at = Max(nq->checked_at, now);
+			nq->delayed_checked_at = Max(nq->delayed_checked_at, now);
 		}
 	}
 }
@@ -466,7 +487,7 @@ pgmqc_notify_end_pass(PgmqcDbWorker *entry, TimestampTz next)
 		NotifyQueue *nq = &notify_queues[i];
 
 		if (!nq->failed)
-			through = Min(through, nq->checked_at);
+			through = Min(through, Min(nq->checked_at, nq->delayed_checked_at));
 		if (nq->due != DT_NOEND)
 			next = Min(next, Max(nq->due, notify_retry_at));
 		if (nq->pending)
@@ -481,8 +502,8 @@ pgmqc_notify_end_pass(PgmqcDbWorker *entry, TimestampTz next)
 		pg_atomic_fetch_or_u64(&entry->notify_bits, bits);
 
 	/*
-	 * For the next worker of this database, should this one stop: lease ends
-	 * after the earliest look of ours are news to it.
+	 * For the next worker of this database, should this one stop: what came
+	 * due or whose lease ended after the earliest look of ours is news to it.
 	 */
 	if (through != DT_NOEND)
 		pg_atomic_write_u64(&entry->notified_through, (uint64) through);

@@ -2,7 +2,8 @@
 #
 # A. A delayed message whose sending transaction commits after its due time
 #    is notified after the COMMIT (the worker's timer fires while the row is
-#    still invisible; the commit must not be forgotten).
+#    still invisible; the commit must not be forgotten); also when the
+#    transaction was prepared and COMMIT PREPARED comes after the due time.
 # B. A send inside a throttle window is notified when the window ends, even
 #    if the worker re-reads its settings meanwhile (enable_notify of another
 #    queue).
@@ -21,7 +22,7 @@ use lib $FindBin::RealBin;
 use PgmqcTest;
 use Time::HiRes qw(gettimeofday tv_interval);
 
-my $node = pgmqc_node('notify_edges');
+my $node = pgmqc_node('notify_edges', conf => 'max_prepared_transactions = 2');
 
 sub sql { return $node->safe_psql('postgres', $_[0]); }
 
@@ -78,6 +79,26 @@ is(scalar(@after), 1,
 is(sql(q{SELECT count(*) FROM pgmq_c.read('qa', '1 hour', 10)}), '1',
 	'A: the message is there to read');
 $tx->quit;
+
+# A2. The same, prepared: COMMIT PREPARED after the due time announces it
+# (first the announcement of A's read, which moved the due message)
+notes_of(1, 'qa');
+$tx = $node->background_psql('postgres');
+$tx->query_safe('BEGIN');
+$tx->query_safe(q{SELECT pgmq_c.send('qa', '{"late": 2}', NULL, '1 s')});
+$tx->query_safe(q{PREPARE TRANSACTION 'late_delayed'});
+$tx->quit;
+@notes = ();
+@before = notes_of(2.5, 'qa');
+is(scalar(@before), 0,
+	'A2: no notification while the delayed send is prepared');
+sql(q{COMMIT PREPARED 'late_delayed'});
+@notes = ();
+@after = notes_of(3, 'qa', 1);
+is(scalar(@after), 1,
+	'A2: the delayed message, due before its COMMIT PREPARED, is notified after it');
+is(sql(q{SELECT count(*) FROM pgmq_c.read('qa', '1 hour', 10)}), '1',
+	'A2: the message is there to read');
 
 #
 # B. A pending (throttled) notification survives a settings reload.

@@ -3,7 +3,8 @@
 # it shares with another queue fires.
 #
 # With pgmq_c.wait_slots = 16, queue "backlog" (notifications on, one old
-# message) and queue "timer<i>" hashed onto the same slot (found by
+# message, and a delayed one that came due, announced once, and was not
+# read) and queue "timer<i>" hashed onto the same slot (found by
 # computing shmem.c's hash: slot_of in PgmqcTest.pm); 30 delayed messages
 # to the timer queue, 10 ms each, make the worker wake that slot at each
 # due time.  The timer queue is announced (its messages became visible);
@@ -48,6 +49,15 @@ my $listener = start_listener($node, 'postgres');
 my @notes;
 collect_notes($listener, \@notes, 2);    # the old message's announcement
 @notes = ();
+# a delayed message comes due in "backlog" and nobody reads it: announced
+# once, and not again at each later wake-up of the slot (until 0.8.0 a due
+# delayed message was news at every look until a read moved it)
+sql(q{SELECT pgmq_c.send('backlog', '{"delayed": true}', delay => '300 ms')});
+collect_notes($listener, \@notes, 5, 1, 'backlog');
+is(scalar(grep { $_->[1] eq 'backlog' } @notes), 1,
+	'the delayed message of "backlog" is announced when it comes due');
+collect_notes($listener, \@notes, 0.5);
+@notes = ();
 
 $node->safe_psql('postgres', qq{
 DO \$\$
@@ -63,8 +73,8 @@ my $timer_notes = grep { $_->[1] eq $timer } @notes;
 my $backlog_notes = grep { $_->[1] eq 'backlog' } @notes;
 cmp_ok($timer_notes, '>=', 1, "the queue whose messages became visible is announced");
 is($backlog_notes, 0, '"backlog", where nothing became visible, is not announced again');
-is(sql(q{SELECT queue_length FROM pgmq_c.metrics('backlog')}), '1',
-	'it still holds its one old message');
+is(sql(q{SELECT queue_length FROM pgmq_c.metrics('backlog')}), '2',
+	'it still holds its old message and the delayed one');
 
 my ($ret, $out, $err) = $node->psql('postgres', q{SELECT pgmq_c.enable_notify('backlog')});
 is($err, '', 'with a worker running, enable_notify warns of nothing');
