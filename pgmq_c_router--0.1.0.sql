@@ -455,6 +455,24 @@ RETURN pgmq_c_router.node_failed(sqlstate, message)
 		 OR message OPERATOR(pg_catalog.~~) '%connect timeout to: %'
 		 OR sqlstate OPERATOR(pg_catalog.=) '57P03');
 
+-- Error out unless what and message (of node_error() and warn_failed())
+-- are given: RAISE would refuse a NULL DETAIL with an error that does not
+-- say which argument was NULL.
+CREATE FUNCTION pgmq_c_router.check_failure(what text, message text)
+RETURNS void
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	IF what IS NULL THEN
+		RAISE EXCEPTION 'what must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	IF message IS NULL THEN
+		RAISE EXCEPTION 'message must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+END
+$$;
+
 -- Raise the error of a node call that failed (node_failed()): nothing was
 -- done when the node could not be reached (connection_failure), else the
 -- outcome is unknown (transaction_resolution_unknown).  node NULL: one of
@@ -468,6 +486,10 @@ AS $$
 DECLARE
 	which		text := CASE WHEN node IS NULL THEN 'a node' ELSE 'node ' || node END;
 BEGIN
+	PERFORM pgmq_c_router.check_failure(what, message);
+	IF sqlstate IS NULL THEN
+		RAISE EXCEPTION 'sqlstate must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+	END IF;
 	IF pgmq_c_router.unreachable(sqlstate, message) THEN
 		RAISE EXCEPTION '% of server pgmq_c_cluster cannot be reached: % not done', which, what
 			USING ERRCODE = 'connection_failure', DETAIL = message;
@@ -482,11 +504,39 @@ $$;
 -- Calls run on one node (i_node) or on all.  They return msg_ids as the
 -- node numbers them; the wrappers add the node number (node_id()).
 --
+
+-- The node a call runs on (RUN ON pgmq_c_router.checked_node(i_node)): i_node,
+-- once checked to be one of the nodes.  The node calls are executable by
+-- every role, since the wrappers run as their caller: on its own, PL/Proxy
+-- fails on a NULL node with an internal error (XX000) and, with
+-- modular_mapping, takes a number out of range modulo the number of nodes,
+-- so that the call would run on another node than the one named.
+CREATE FUNCTION pgmq_c_router.checked_node(node integer) RETURNS integer
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	n			integer;
+BEGIN
+	IF node IS NULL THEN
+		RAISE EXCEPTION 'node must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	n := pgmq_c_router.node_count();
+	IF node < 0 OR node >= n THEN
+		RAISE EXCEPTION 'node % is not a node of server "pgmq_c_cluster"', node
+			USING ERRCODE = 'invalid_parameter_value',
+				  DETAIL = pg_catalog.format('Its nodes are numbered 0 to %s.', n - 1);
+	END IF;
+	RETURN node;
+END
+$$;
+COMMENT ON FUNCTION pgmq_c_router.checked_node(integer) IS 'the node a node call runs on: its argument, refused unless it is one of the nodes of pgmq_c_cluster';
+
 CREATE FUNCTION pgmq_c_router.node_send(i_node integer, i_queue_name text, i_message jsonb,
 	i_headers jsonb, i_delay interval, i_ordering_key text, i_dedup_id text)
 RETURNS bigint AS $$
 	CLUSTER pgmq_c_router.cluster();
-	RUN ON i_node;
+	RUN ON pgmq_c_router.checked_node(i_node);
 	SELECT pgmq_c.send(i_queue_name, i_message, i_headers, i_delay, i_ordering_key, i_dedup_id);
 $$ LANGUAGE plproxy;
 
@@ -495,7 +545,7 @@ CREATE FUNCTION pgmq_c_router.node_send_batch(i_node integer, i_queue_name text,
 	i_dedup_ids text[], OUT msg_id bigint, OUT ord bigint)
 RETURNS SETOF record AS $$
 	CLUSTER pgmq_c_router.cluster();
-	RUN ON i_node;
+	RUN ON pgmq_c_router.checked_node(i_node);
 	SELECT s.id AS msg_id, s.ord AS ord
 	  FROM pgmq_c.send_batch(i_queue_name, i_messages, i_headers, i_delay, i_ordering_keys, i_dedup_ids)
 		   WITH ORDINALITY AS s(id, ord);
@@ -505,14 +555,14 @@ CREATE FUNCTION pgmq_c_router.node_read(i_node integer, i_queue_name text, i_vt 
 	i_qty integer, i_wait interval, i_delete_ids bigint[], i_delete_read_cts integer[])
 RETURNS SETOF pgmq_c_router.message AS $$
 	CLUSTER pgmq_c_router.cluster();
-	RUN ON i_node;
+	RUN ON pgmq_c_router.checked_node(i_node);
 	SELECT * FROM pgmq_c.read(i_queue_name, i_vt, i_qty, i_wait, i_delete_ids, i_delete_read_cts);
 $$ LANGUAGE plproxy;
 
 CREATE FUNCTION pgmq_c_router.node_pop(i_node integer, i_queue_name text, i_qty integer)
 RETURNS SETOF pgmq_c_router.message AS $$
 	CLUSTER pgmq_c_router.cluster();
-	RUN ON i_node;
+	RUN ON pgmq_c_router.checked_node(i_node);
 	SELECT * FROM pgmq_c.pop(i_queue_name, i_qty);
 $$ LANGUAGE plproxy;
 
@@ -520,7 +570,7 @@ CREATE FUNCTION pgmq_c_router.node_delete(i_node integer, i_queue_name text,
 	i_msg_ids bigint[], i_read_cts integer[])
 RETURNS SETOF bigint AS $$
 	CLUSTER pgmq_c_router.cluster();
-	RUN ON i_node;
+	RUN ON pgmq_c_router.checked_node(i_node);
 	SELECT * FROM pgmq_c.delete(i_queue_name, i_msg_ids, i_read_cts);
 $$ LANGUAGE plproxy;
 
@@ -528,7 +578,7 @@ CREATE FUNCTION pgmq_c_router.node_archive(i_node integer, i_queue_name text,
 	i_msg_ids bigint[], i_read_cts integer[])
 RETURNS SETOF bigint AS $$
 	CLUSTER pgmq_c_router.cluster();
-	RUN ON i_node;
+	RUN ON pgmq_c_router.checked_node(i_node);
 	SELECT * FROM pgmq_c.archive(i_queue_name, i_msg_ids, i_read_cts);
 $$ LANGUAGE plproxy;
 
@@ -536,7 +586,7 @@ CREATE FUNCTION pgmq_c_router.node_delete_one(i_node integer, i_queue_name text,
 	i_msg_id bigint, i_read_ct integer)
 RETURNS boolean AS $$
 	CLUSTER pgmq_c_router.cluster();
-	RUN ON i_node;
+	RUN ON pgmq_c_router.checked_node(i_node);
 	SELECT pgmq_c.delete(i_queue_name, i_msg_id, i_read_ct);
 $$ LANGUAGE plproxy;
 
@@ -544,7 +594,7 @@ CREATE FUNCTION pgmq_c_router.node_archive_one(i_node integer, i_queue_name text
 	i_msg_id bigint, i_read_ct integer)
 RETURNS boolean AS $$
 	CLUSTER pgmq_c_router.cluster();
-	RUN ON i_node;
+	RUN ON pgmq_c_router.checked_node(i_node);
 	SELECT pgmq_c.archive(i_queue_name, i_msg_id, i_read_ct);
 $$ LANGUAGE plproxy;
 
@@ -552,7 +602,7 @@ CREATE FUNCTION pgmq_c_router.node_nack_one(i_node integer, i_queue_name text,
 	i_msg_id bigint, i_delay interval, i_read_ct integer, i_reason text)
 RETURNS boolean AS $$
 	CLUSTER pgmq_c_router.cluster();
-	RUN ON i_node;
+	RUN ON pgmq_c_router.checked_node(i_node);
 	SELECT pgmq_c.nack(i_queue_name, i_msg_id, i_delay, i_read_ct, i_reason);
 $$ LANGUAGE plproxy;
 
@@ -560,7 +610,7 @@ CREATE FUNCTION pgmq_c_router.node_ack_one(i_node integer, i_topic_name text,
 	i_group_name text, i_msg_id bigint, i_read_ct integer)
 RETURNS boolean AS $$
 	CLUSTER pgmq_c_router.cluster();
-	RUN ON i_node;
+	RUN ON pgmq_c_router.checked_node(i_node);
 	SELECT pgmq_c.ack(i_topic_name, i_group_name, i_msg_id, i_read_ct);
 $$ LANGUAGE plproxy;
 
@@ -568,7 +618,7 @@ CREATE FUNCTION pgmq_c_router.node_nack_group_one(i_node integer, i_topic_name t
 	i_group_name text, i_msg_id bigint, i_delay interval, i_read_ct integer, i_reason text)
 RETURNS boolean AS $$
 	CLUSTER pgmq_c_router.cluster();
-	RUN ON i_node;
+	RUN ON pgmq_c_router.checked_node(i_node);
 	SELECT pgmq_c.nack(i_topic_name, i_group_name, i_msg_id, i_delay, i_read_ct, i_reason);
 $$ LANGUAGE plproxy;
 
@@ -576,7 +626,7 @@ CREATE FUNCTION pgmq_c_router.node_set_vt(i_node integer, i_queue_name text,
 	i_msg_id bigint, i_vt interval, i_read_ct integer)
 RETURNS SETOF pgmq_c_router.message AS $$
 	CLUSTER pgmq_c_router.cluster();
-	RUN ON i_node;
+	RUN ON pgmq_c_router.checked_node(i_node);
 	SELECT * FROM pgmq_c.set_vt(i_queue_name, i_msg_id, i_vt, i_read_ct);
 $$ LANGUAGE plproxy;
 
@@ -585,7 +635,7 @@ CREATE FUNCTION pgmq_c_router.node_read_group(i_node integer, i_topic_name text,
 	i_ack_read_cts integer[])
 RETURNS SETOF pgmq_c_router.message AS $$
 	CLUSTER pgmq_c_router.cluster();
-	RUN ON i_node;
+	RUN ON pgmq_c_router.checked_node(i_node);
 	SELECT * FROM pgmq_c.read_group(i_topic_name, i_group_name, i_vt, i_qty, i_wait, i_ack_ids, i_ack_read_cts);
 $$ LANGUAGE plproxy;
 
@@ -593,7 +643,7 @@ CREATE FUNCTION pgmq_c_router.node_ack(i_node integer, i_topic_name text, i_grou
 	i_msg_ids bigint[], i_read_cts integer[])
 RETURNS SETOF bigint AS $$
 	CLUSTER pgmq_c_router.cluster();
-	RUN ON i_node;
+	RUN ON pgmq_c_router.checked_node(i_node);
 	SELECT * FROM pgmq_c.ack(i_topic_name, i_group_name, i_msg_ids, i_read_cts);
 $$ LANGUAGE plproxy;
 
@@ -601,14 +651,14 @@ CREATE FUNCTION pgmq_c_router.node_set_vt_group(i_node integer, i_topic_name tex
 	i_group_name text, i_msg_id bigint, i_vt interval, i_read_ct integer)
 RETURNS SETOF pgmq_c_router.message AS $$
 	CLUSTER pgmq_c_router.cluster();
-	RUN ON i_node;
+	RUN ON pgmq_c_router.checked_node(i_node);
 	SELECT * FROM pgmq_c.set_vt(i_topic_name, i_group_name, i_msg_id, i_vt, i_read_ct);
 $$ LANGUAGE plproxy;
 
 CREATE FUNCTION pgmq_c_router.node_metrics(i_node integer, i_queue_name text)
 RETURNS SETOF pgmq_c_router.queue_metrics AS $$
 	CLUSTER pgmq_c_router.cluster();
-	RUN ON i_node;
+	RUN ON pgmq_c_router.checked_node(i_node);
 	SELECT m.queue_name AS queue_name, m.queue_length AS queue_length,
 		   m.visible_length AS visible_length, m.delayed_length AS delayed_length,
 		   m.in_flight_length AS in_flight_length, m.archived_length AS archived_length,
@@ -622,7 +672,7 @@ $$ LANGUAGE plproxy;
 CREATE FUNCTION pgmq_c_router.node_metrics_all(i_node integer)
 RETURNS SETOF pgmq_c_router.queue_metrics AS $$
 	CLUSTER pgmq_c_router.cluster();
-	RUN ON i_node;
+	RUN ON pgmq_c_router.checked_node(i_node);
 	SELECT m.queue_name AS queue_name, m.queue_length AS queue_length,
 		   m.visible_length AS visible_length, m.delayed_length AS delayed_length,
 		   m.in_flight_length AS in_flight_length, m.archived_length AS archived_length,
@@ -641,7 +691,7 @@ CREATE FUNCTION pgmq_c_router.node_list_groups(i_node integer, i_topic_name text
 	OUT retry_backoff_max interval)
 RETURNS SETOF record AS $$
 	CLUSTER pgmq_c_router.cluster();
-	RUN ON i_node;
+	RUN ON pgmq_c_router.checked_node(i_node);
 	SELECT g.group_name AS group_name, g.lag AS lag, g.in_flight AS in_flight,
 		   g.oldest_unacked_age_sec AS oldest_unacked_age_sec, g.missed AS missed,
 		   g.next_msg_id AS next_msg_id, g.lag_is_exact AS lag_is_exact,
@@ -680,13 +730,13 @@ $$ LANGUAGE plproxy;
 -- on which nodes they were done.
 CREATE FUNCTION pgmq_c_router.node_drop_queue(i_node integer, i_queue_name text) RETURNS boolean AS $$
 	CLUSTER pgmq_c_router.cluster();
-	RUN ON i_node;
+	RUN ON pgmq_c_router.checked_node(i_node);
 	SELECT pgmq_c.drop_queue(i_queue_name);
 $$ LANGUAGE plproxy;
 
 CREATE FUNCTION pgmq_c_router.node_purge_queue(i_node integer, i_queue_name text) RETURNS bigint AS $$
 	CLUSTER pgmq_c_router.cluster();
-	RUN ON i_node;
+	RUN ON pgmq_c_router.checked_node(i_node);
 	SELECT pgmq_c.purge_queue(i_queue_name);
 $$ LANGUAGE plproxy;
 
@@ -826,6 +876,10 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
+	IF node IS NULL THEN
+		RAISE EXCEPTION 'node must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	PERFORM pgmq_c_router.check_failure(what, message);
 	RAISE WARNING 'node % of server pgmq_c_cluster cannot be reached: % not done', node, what
 		USING DETAIL = message,
 			  HINT = 'Messages whose delete or acknowledgement failed are delivered again once their lease ends on that node.';
@@ -922,6 +976,11 @@ DECLARE
 	message		text;
 	done_text	text;
 BEGIN
+	IF action IS NULL OR action NOT IN ('drop', 'purge') THEN
+		RAISE EXCEPTION 'action must be ''drop'' or ''purge'''
+			USING ERRCODE = 'invalid_parameter_value',
+				  DETAIL = pg_catalog.format('action was %s.', COALESCE(pg_catalog.quote_literal(action), 'NULL'));
+	END IF;
 	FOR k IN 0 .. n - 1 LOOP
 		BEGIN
 			IF action = 'drop' THEN
@@ -1184,6 +1243,22 @@ DECLARE
 	n			integer := pg_catalog.cardinality(messages);
 	bad			record;
 BEGIN
+	IF messages IS NULL THEN
+		RAISE EXCEPTION 'messages must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	-- (array_position() refuses a multidimensional array with 0A000)
+	IF pg_catalog.array_ndims(messages) > 1 THEN
+		RAISE EXCEPTION 'messages must be a one-dimensional array' USING ERRCODE = 'array_subscript_error';
+	END IF;
+	IF pg_catalog.array_ndims(headers) > 1 THEN
+		RAISE EXCEPTION 'headers must be a one-dimensional array' USING ERRCODE = 'array_subscript_error';
+	END IF;
+	IF pg_catalog.array_ndims(ordering_keys) > 1 THEN
+		RAISE EXCEPTION 'ordering_keys must be a one-dimensional array' USING ERRCODE = 'array_subscript_error';
+	END IF;
+	IF pg_catalog.array_ndims(dedup_ids) > 1 THEN
+		RAISE EXCEPTION 'dedup_ids must be a one-dimensional array' USING ERRCODE = 'array_subscript_error';
+	END IF;
 	IF n > 10000 THEN
 		RAISE EXCEPTION 'messages has too many elements'
 			USING ERRCODE = 'program_limit_exceeded',
@@ -1475,6 +1550,13 @@ BEGIN
 	END IF;
 	IF wait < '0' THEN
 		RAISE EXCEPTION 'wait must not be negative' USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	-- (longest_wait: wait_limit() of the wrapper, which it bounds to 1 day)
+	IF longest_wait IS NULL OR longest_wait < '0' OR longest_wait > '1 day' THEN
+		RAISE EXCEPTION 'longest_wait must be between 0 and 1 day'
+			USING ERRCODE = CASE WHEN longest_wait IS NULL THEN 'null_value_not_allowed'
+								 ELSE 'invalid_parameter_value' END,
+				  DETAIL = pg_catalog.format('longest_wait was %s.', COALESCE(longest_wait::text, 'NULL'));
 	END IF;
 	IF wait > longest_wait THEN
 		RAISE EXCEPTION 'wait must not exceed % ms',
@@ -1890,6 +1972,11 @@ DECLARE
 	ids			bigint[];
 	cts			integer[];
 BEGIN
+	IF action IS NULL OR action NOT IN ('delete', 'archive', 'ack') THEN
+		RAISE EXCEPTION 'action must be ''delete'', ''archive'' or ''ack'''
+			USING ERRCODE = 'invalid_parameter_value',
+				  DETAIL = pg_catalog.format('action was %s.', COALESCE(pg_catalog.quote_literal(action), 'NULL'));
+	END IF;
 	IF msg_ids IS NULL THEN
 		RAISE EXCEPTION 'msg_ids must not be NULL' USING ERRCODE = 'null_value_not_allowed';
 	END IF;

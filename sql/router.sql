@@ -286,6 +286,45 @@ SELECT s AS statement, pg_temp.sqlstate_of(s) FROM unnest(ARRAY[
 	$q$SELECT pgmq_c_router.send_batch('rq', ARRAY['{}', '{}']::jsonb[], ARRAY['{}', '1']::jsonb[], ordering_keys => ARRAY['a', 'b'])$q$,
 	$q$SELECT pgmq_c_router.send_batch('rq', ARRAY['{}', '{}']::jsonb[], ordering_keys => ARRAY['a', ''])$q$,
 	$q$SELECT pgmq_c_router.send_batch('rq', array_fill('{}'::jsonb, ARRAY[10001]), dedup_ids => array_fill('a'::text, ARRAY[10001]))$q$]) s;
+-- the helpers and node calls are executable by every role (the wrappers
+-- run as their caller, so that PL/Proxy connects through the caller's own
+-- user mapping): called directly with bad input they give clear errors,
+-- never PL/Proxy's internal error (XX000) or a call routed to another node
+-- than the one named
+SELECT pgmq_c_router.node_send(NULL, 'rq', '{}', NULL, '0', NULL, NULL);
+SELECT * FROM pgmq_c_router.node_pop(3, 'rq', 1);
+SELECT * FROM pgmq_c_router.node_pop(-1, 'rq', 1);
+SELECT * FROM pgmq_c_router.consume_one('rq', NULL, NULL, '1 second', 1, '0', NULL, NULL);
+SELECT * FROM pgmq_c_router.consume('rq', NULL, '1 second', 1, '0', NULL, NULL, NULL);
+SELECT pgmq_c_router.node_error(0, 'send', NULL);
+SELECT pgmq_c_router.node_error(NULL, NULL, 'lost');
+SELECT pgmq_c_router.node_error(0, 'send', 'lost', NULL);
+SELECT pgmq_c_router.warn_failed(0, 'delete', NULL);
+SELECT pgmq_c_router.warn_failed(NULL, 'delete', 'lost');
+SELECT pgmq_c_router.check_batch(ARRAY[['{}'::jsonb]], NULL, NULL, NULL);
+SELECT pgmq_c_router.check_batch(ARRAY['{}'::jsonb], NULL, ARRAY[['a']], NULL);
+SELECT pgmq_c_router.check_batch(NULL, NULL, NULL, NULL);
+SELECT * FROM pgmq_c_router.settle_many('drop', 'rq', NULL, ARRAY[1]::bigint[], NULL);
+SELECT pgmq_c_router.on_each_node('delete', 'no_such_queue');
+-- every node call, with a NULL node
+SELECT pg_temp.sqlstate_of(format('SELECT * FROM %s(%s)', p.oid::regproc,
+		(SELECT string_agg('NULL::' || format_type(t, NULL), ', ' ORDER BY o)
+		   FROM unnest(p.proargtypes) WITH ORDINALITY AS a(t, o)))) AS sqlstate,
+	   count(*) AS node_calls
+  FROM pg_proc p
+ WHERE p.pronamespace = 'pgmq_c_router'::regnamespace
+   AND p.prolang = (SELECT oid FROM pg_language WHERE lanname = 'plproxy')
+   AND p.proname NOT LIKE 'node\_all\_%'
+ GROUP BY 1;
+SELECT s AS statement, pg_temp.sqlstate_of(s) FROM unnest(ARRAY[
+	$q$SELECT pgmq_c_router.node_send(NULL, 'rq', '{}', NULL, '0', NULL, NULL)$q$,
+	$q$SELECT pgmq_c_router.node_pop(3, 'rq', 1)$q$,
+	$q$SELECT pgmq_c_router.consume('rq', NULL, '1 second', 1, '0', NULL, NULL, NULL)$q$,
+	$q$SELECT pgmq_c_router.node_error(0, 'send', NULL)$q$,
+	$q$SELECT pgmq_c_router.warn_failed(0, 'delete', NULL)$q$,
+	$q$SELECT pgmq_c_router.check_batch(ARRAY[['{}'::jsonb]], NULL, NULL, NULL)$q$,
+	$q$SELECT pgmq_c_router.settle_many('drop', 'rq', NULL, ARRAY[1]::bigint[], NULL)$q$,
+	$q$SELECT pgmq_c_router.on_each_node('delete', 'no_such_queue')$q$]) s;
 -- errors the nodes raise keep their SQLSTATE
 \set VERBOSITY sqlstate
 SELECT * FROM pgmq_c_router.read('no_such_queue');
