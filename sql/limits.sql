@@ -94,9 +94,12 @@ SELECT pgmqc_test.try($$SELECT pgmq_c.seek('lim_t', 'g', timestamptz '294276-12-
 SELECT pgmqc_test.try($$SELECT pgmq_c.seek('lim_t', 'g', timestamptz 'infinity')$$);
 SELECT pgmqc_test.try($$SELECT pgmq_c.seek('lim_t', 'g', timestamptz '-infinity')$$);
 SELECT pgmq_c.seek('lim_t', 'g', timestamptz '4713-01-01 00:00:00+00 BC') = :t1 AS seek_to_first;
--- a retention too long to ever end is accepted: such a topic keeps every
--- message, and maintenance does not trip over it
-SELECT pgmq_c.create_topic('lim_forever', '178000000 years');
+-- retention is at most 10 years (3653 days), as archive_retention: a huge
+-- one is refused (22023) by that bound, not by a timestamp out of range;
+-- the longest keeps every message, and maintenance does not trip over it
+SELECT pgmqc_test.try($$SELECT pgmq_c.create_topic('lim_x', '178000000 years')$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.create_topic('lim_x', '2147483647 days')$$);
+SELECT pgmq_c.create_topic('lim_forever', '3653 days');
 SELECT pgmq_c.send('lim_forever', '{}') > 0 AS sent;
 SELECT pgmq_c.maintain_topics() >= 0 AS maintained;
 SELECT queue_length FROM pgmq_c.metrics('lim_forever');

@@ -71,6 +71,15 @@ SELECT pgmqc_test.try($$SELECT pgmq_c.create_topic('x', '0')$$);
 -- the smallest positive retention is one (checked against one clock reading)
 SELECT pgmqc_test.try($$SELECT pgmq_c.create_topic('tiny_retention', '1 microsecond')$$);
 SELECT pgmq_c.drop_topic('tiny_retention');
+-- retention is at most 10 years, 3653 days (as archive_retention), counted
+-- on the calendar from now; a huge one is refused by that check too, not by
+-- a timestamp out of range
+SELECT pgmqc_test.try($$SELECT pgmq_c.create_topic('x', '3654 days')$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.create_topic('x', '178000000 years')$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.create_topic('x', '2147483647 days')$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.create_topic('long_retention', '3653 days')$$);
+SELECT retention FROM pgmq_c.list_topics() WHERE topic_name = 'long_retention';
+SELECT pgmq_c.drop_topic('long_retention');
 SELECT pgmqc_test.try($$SELECT pgmq_c.create_topic('x', '1 day', 999)$$);
 SELECT pgmqc_test.try($$SELECT pgmq_c.create_topic('x', '1 day', 2000000000000)$$);
 SELECT pgmqc_test.try($$SELECT pgmq_c.create_group('tcanary', 'g2', 'middle')$$);

@@ -36,6 +36,12 @@ PG_FUNCTION_INFO_V1(pgmqc_create_topic);
 PG_FUNCTION_INFO_V1(pgmqc_drop_topic);
 PG_FUNCTION_INFO_V1(pgmqc_maintain_topics);
 
+/*
+ * The longest retention, as archive_retention's (retry_settings.c): 10
+ * years, counted from now on the calendar
+ */
+#define MAX_RETENTION_DAYS	3653
+
 /* the range of partition_size, in msg_ids per partition */
 #define MIN_PARTITION_SIZE	INT64CONST(1000)
 #define MAX_PARTITION_SIZE	INT64CONST(1000000000000)
@@ -58,15 +64,24 @@ pgmqc_create_topic(PG_FUNCTION_ARGS)
 	Interval   *dedup_window = pgmqc_dedup_window_arg(fcinfo, 3);
 	bool		unlogged;
 	TimestampTz now = GetCurrentTimestamp();
+	TimestampTz retained_until;
+	Interval	longest;
 
 	pgmqc_check_not_null(fcinfo, 1, "retention");
 	retention = PG_GETARG_INTERVAL_P(1);
 	pgmqc_check_interval_parts(retention, "retention");
 	/* one reading of the clock: '1 microsecond' is positive */
-	if (pgmqc_ts_plus(now, retention) <= now)
+	retained_until = pgmqc_ts_plus(now, retention);
+	if (retained_until <= now)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("retention must be positive")));
+	memset(&longest, 0, sizeof(longest));
+	longest.day = MAX_RETENTION_DAYS;
+	if (retained_until > pgmqc_ts_plus(now, &longest))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("retention must not exceed 10 years")));
 	pgmqc_check_not_null(fcinfo, 2, "partition_size");
 	partition_size = PG_GETARG_INT64(2);
 	if (partition_size < MIN_PARTITION_SIZE || partition_size > MAX_PARTITION_SIZE)
