@@ -28,7 +28,8 @@ REGRESS_OPTS = --inputdir=.
 
 ISOLATION = send_uncommitted read_rollback delayed_in_block backoff_in_block skip_locked stale_receipt topic_groups admin_lock_order partition_lock \
 	access_cache dropped_while_waiting ordering_heads ordering_send_order dedup_concurrent dedup_serializable \
-	watermark_writer ack_lock_order claim_front lease_end_wake retention_wake dead_letter_keys pop_key_sender dead_letter_dropped
+	watermark_writer ack_lock_order claim_front lease_end_wake retention_wake dead_letter_keys pop_key_sender dead_letter_dropped \
+	dead_letter_cycle
 ISOLATION_OPTS = --inputdir=.
 
 TAP_TESTS = 1

@@ -359,6 +359,37 @@ SELECT pgmqc_test.try($$SELECT pgmq_c.alter_queue('rq_src', dead_letter_queue =>
 SELECT pgmqc_test.try($$SELECT pgmq_c.alter_queue('rq_src', dead_letter_queue => 'rq_topic')$$);
 SELECT pgmqc_test.try($$SELECT pgmq_c.alter_queue('rq_src', dead_letter_queue => 'rq_src')$$);
 SELECT pgmqc_test.try($$SELECT pgmq_c.alter_queue('rq_src', dead_letter_queue => 'rq.dlq')$$);
+-- a dead-letter queue whose dead letters come back to the queue, however
+-- long the way: refused, since a message that keeps failing would go round
+-- forever, its headers growing by each move's dead-letter key (the
+-- catalog's chain is read under the lock every such change takes, with the
+-- latest snapshot: isolation spec dead_letter_cycle)
+SELECT pgmq_c.alter_queue('rq_dlq', dead_letter_queue => 'rq_src');
+SELECT pgmq_c.alter_queue('rq_dlq2', dead_letter_queue => 'rq_src');	-- a chain: fine
+SELECT pgmq_c.alter_queue('rq_dlq', dead_letter_queue => 'rq_dlq2');
+SELECT pgmq_c.create_queue('rq_cycle', dead_letter_queue => 'rq_dlq2');	-- new: fine
+SELECT pgmq_c.alter_queue('rq_dlq', dead_letter_queue => 'rq_cycle');
+SELECT pgmqc_test.sqlstate($$SELECT pgmq_c.alter_queue('rq_dlq', dead_letter_queue => 'rq_cycle')$$);
+-- the way is named only to a role with a privilege on every queue on it
+CREATE ROLE regress_rq_cycle;
+GRANT EXECUTE ON FUNCTION pgmq_c.create_queue TO regress_rq_cycle;
+SELECT pgmq_c.grant_access('rq_cycle', 'regress_rq_cycle', ARRAY['send']);
+SET ROLE regress_rq_cycle;
+SELECT pgmq_c.create_queue('rq_cycle_own');
+RESET ROLE;
+SELECT pgmq_c.alter_queue('rq_dlq', dead_letter_queue => 'rq_cycle_own');
+SET ROLE regress_rq_cycle;
+SELECT pgmq_c.alter_queue('rq_cycle_own', dead_letter_queue => 'rq_cycle');
+RESET ROLE;
+-- nothing changed; then the chain goes away again
+SELECT queue_name, dead_letter_queue FROM pgmq_c.list_queues()
+ WHERE queue_name IN ('rq_src', 'rq_dlq', 'rq_dlq2', 'rq_cycle', 'rq_cycle_own') ORDER BY 1;
+SELECT pgmq_c.alter_queue('rq_dlq', dead_letter_queue => '');
+SELECT pgmq_c.drop_queue('rq_cycle_own');
+SELECT pgmq_c.drop_queue('rq_cycle');
+SELECT pgmq_c.alter_queue('rq_dlq2', dead_letter_queue => '');
+REVOKE EXECUTE ON FUNCTION pgmq_c.create_queue FROM regress_rq_cycle;
+DROP ROLE regress_rq_cycle;
 -- counts and intervals
 SELECT pgmqc_test.try($$SELECT pgmq_c.alter_queue('rq_src', max_deliveries => -1)$$);
 SELECT pgmqc_test.try($$SELECT pgmq_c.alter_queue('rq_src', max_deliveries => 1001)$$);

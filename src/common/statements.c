@@ -1697,6 +1697,30 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 	},
 
 	/*
+	 * The queues dead letters go through from queue $1 on (its dead-letter
+	 * queue, that one's, ...) up to queue $2, in that order, if they come to
+	 * $2; no row otherwise.  Each queue has one dead-letter queue, so the
+	 * chain is a path; it stops at a queue it went through before (a cycle
+	 * made before 0.8.0, which refuses cycles, that does not pass $2).
+	 */
+	[STMT_DEAD_LETTER_CYCLE] = {
+		ON_CATALOG,
+		"WITH RECURSIVE chain(queue_id, path) AS ("
+		" SELECT $1, ARRAY[$1]"
+		" UNION ALL"
+		" SELECT q.dead_letter_queue_id, c.path OPERATOR(pg_catalog.||) q.dead_letter_queue_id"
+		" FROM chain c JOIN pgmq_c.queues q ON q.queue_id OPERATOR(pg_catalog.=) c.queue_id"
+		" WHERE c.queue_id OPERATOR(pg_catalog.<>) $2"
+		" AND q.dead_letter_queue_id IS NOT NULL"
+		" AND q.dead_letter_queue_id OPERATOR(pg_catalog.<>) ALL (c.path)) "
+		"SELECT q.queue_id, q.owner::pg_catalog.oid, q.queue_name "
+		"FROM chain c, pg_catalog.unnest(c.path) WITH ORDINALITY AS u(id, o) "
+		"JOIN pgmq_c.queues q ON q.queue_id OPERATOR(pg_catalog.=) u.id "
+		"WHERE c.queue_id OPERATOR(pg_catalog.=) $2 ORDER BY u.o",
+		2, {INT4OID, INT4OID}, true
+	},
+
+	/*
 	 * a group's messages marked dead and left in place (its topic's owner
 	 * could not send to the dead-letter queue), delivered again
 	 */

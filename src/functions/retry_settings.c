@@ -11,9 +11,10 @@
  * archive_retention partitions the queue's archive by day
  * (queue/archive_partitions.c).  dedup_window (of a queue or topic) is
  * positive and at most 7 days.  The
- * dead-letter queue must be a queue other than the source, and naming it
- * needs the privilege to send to it: a policy moves messages into it.  A
- * consumer group has no archive, so its max_deliveries needs a dead-letter
+ * dead-letter queue must be a queue other than the source whose dead
+ * letters (through its own dead-letter queue and so on) do not come back
+ * to the source, and naming it needs the privilege to send to it: a policy
+ * moves messages into it.  A consumer group has no archive, so its max_deliveries needs a dead-letter
  * queue.  Backends see a change at their next use of the queue or group
  * (a relcache invalidation of its table).
  *
@@ -26,8 +27,11 @@
  */
 #include "postgres.h"
 
+#include "executor/spi.h"
+#include "lib/stringinfo.h"
 #include "utils/builtins.h"
 #include "utils/inval.h"
+#include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
 #include "pgmq_c.h"
@@ -227,13 +231,75 @@ pgmqc_settings_given(const PgmqcSettings *settings)
 }
 
 /*
- * The queue_id of the dead-letter queue named (0 for ''), checked: a queue,
- * not source_id, which the caller may send to.
+ * If dead letters of queue dlq_id come, from queue to dead-letter queue, to
+ * queue source, the way they go ("\"b\" -> \"a\"": dlq_id's name first,
+ * source's last) with *named true, or *named false when the caller holds
+ * no privilege on some queue on the way (which then stays unnamed, as
+ * listings hide it); NULL otherwise.
+ *
+ * The caller holds the catalog lock, which every change of a dead-letter
+ * queue takes, and the chain is read with the latest snapshot: under
+ * REPEATABLE READ the transaction's could miss the change of a
+ * transaction this one waited for at the lock, such as the other half of a
+ * cycle.
+ */
+static char *
+dead_letter_cycle(int32 dlq_id, PgmqcQueue *source, bool *named)
+{
+	Datum		args[2];
+	Snapshot	snapshot;
+	StringInfoData way;
+	int			rc;
+	uint64		n;
+	uint64		i;
+	int32	   *ids;
+	Oid		   *owners;
+
+	args[0] = Int32GetDatum(dlq_id);
+	args[1] = Int32GetDatum(source->queue_id);
+	snapshot = RegisterSnapshot(GetLatestSnapshot());
+	rc = SPI_execute_snapshot(pgmqc_catalog_plan(STMT_DEAD_LETTER_CYCLE), args,
+							  NULL, snapshot, InvalidSnapshot, true, false, 0);
+	UnregisterSnapshot(snapshot);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "SPI_execute_snapshot failed: %s", SPI_result_code_string(rc));
+	n = SPI_processed;
+	if (n == 0)
+		return NULL;
+	ids = palloc(n * sizeof(int32));
+	owners = palloc(n * sizeof(Oid));
+	initStringInfo(&way);
+	for (i = 0; i < n; i++)
+	{
+		bool		isnull;
+
+		ids[i] = DatumGetInt32(pgmqc_column(i, CYCLE_COL_QUEUE_ID, &isnull));
+		owners[i] = DatumGetObjectId(pgmqc_column(i, CYCLE_COL_OWNER, &isnull));
+		appendStringInfo(&way, "%s\"%s\"", i > 0 ? " -> " : "",
+						 SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc,
+									  CYCLE_COL_NAME));
+	}
+	/* (which may run statements of its own, replacing SPI_tuptable) */
+	*named = true;
+	for (i = 0; i < n; i++)
+		if (pgmqc_access_mask_by_id(ids[i], owners[i]) == 0)
+			*named = false;
+	return way.data;
+}
+
+/*
+ * The queue_id of the dead-letter queue named (0 for ''), checked: a queue
+ * which the caller may send to, and for a queue (source; NULL for a
+ * consumer group) not source itself nor a queue whose dead letters come
+ * back to source.  A group cannot be a dead-letter queue, so it is never
+ * part of a cycle.
  */
 static int32
-dead_letter_queue_id(const char *name, int32 source_id)
+dead_letter_queue_id(const char *name, PgmqcQueue *source)
 {
 	PgmqcQueue *dlq;
+	char	   *cycle;
+	bool		named;
 
 	if (name[0] == '\0')
 		return 0;
@@ -248,11 +314,29 @@ dead_letter_queue_id(const char *name, int32 source_id)
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
 				 errmsg("dead-letter queue \"%s\" is a topic, not a queue", name),
 				 errhint("Dead letters go to a queue.")));
-	if (dlq->queue_id == source_id)
+	if (source != NULL && dlq->queue_id == source->queue_id)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("queue \"%s\" cannot be its own dead-letter queue", name)));
 	pgmqc_check_access(dlq, name, PGMQC_PRIV_SEND);
+
+	/*
+	 * Dead letters that came back to their source would go round forever,
+	 * moved again each time they fail max_deliveries times, their headers
+	 * growing by the dead-letter key of each move ("previous").
+	 */
+	if (source != NULL &&
+		(cycle = dead_letter_cycle(dlq->queue_id, source, &named)) != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("queue \"%s\" cannot be the dead-letter queue of queue \"%s\"",
+						name, source->name),
+				 named ?
+				 errdetail("Dead letters would go round in a cycle: \"%s\" -> %s.",
+						   source->name, cycle) :
+				 errdetail("Dead letters of queue \"%s\" would come back to queue \"%s\" through queues you hold no privilege on.",
+						   name, source->name),
+				 errhint("A message that keeps failing would be moved from queue to queue forever. End the chain with a queue without a dead-letter queue.")));
 	return dlq->queue_id;
 }
 
@@ -322,7 +406,7 @@ pgmqc_apply_settings(PgmqcQueue *queue, PgmqcGroup *group,
 	if (settings->dead_letter_queue)
 	{
 		values[3] = Int32GetDatum(dead_letter_queue_id(settings->dead_letter_queue,
-													   group ? 0 : queue->queue_id));
+													   group ? NULL : queue));
 		nulls[3] = ' ';
 	}
 	set_interval_arg(values, nulls, 4, settings->retry_backoff);
