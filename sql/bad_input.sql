@@ -212,3 +212,31 @@ SELECT pgmq_c.create_group('empty_t', 'g');
 SELECT pgmq_c.seek('empty_t', 'g', 2::bigint);
 SELECT pgmq_c.seek('empty_t', 'g', 1::bigint) AS position_after_the_last;
 SELECT pgmq_c.drop_topic('empty_t');
+
+-- an error inside pgmq_c's DDL (here a superuser's event trigger; a
+-- cancel or a lock timeout alike) says in its CONTEXT what was being done,
+-- not the text of pgmq_c's internal statements (CREATE TABLE pgmq_c.q_5
+-- ...); the trigger's own context line stays
+CREATE FUNCTION pgmqc_test.no_ddl() RETURNS event_trigger LANGUAGE plpgsql AS $$
+BEGIN
+	RAISE EXCEPTION 'no % now', tg_tag;
+END
+$$;
+CREATE EVENT TRIGGER pgmqc_test_no_ddl ON ddl_command_start
+	WHEN TAG IN ('CREATE TABLE', 'DROP TABLE') EXECUTE FUNCTION pgmqc_test.no_ddl();
+SELECT pgmq_c.create_queue('ddl_q');
+SELECT pgmq_c.create_topic('ddl_t');
+DO $$ BEGIN PERFORM pgmq_c.create_queue('ddl_q'); END $$;
+ALTER EVENT TRIGGER pgmqc_test_no_ddl DISABLE;
+SELECT pgmq_c.create_queue('ddl_q');
+SELECT pgmq_c.create_topic('ddl_t');
+SELECT pgmq_c.create_group('ddl_t', 'g');
+ALTER EVENT TRIGGER pgmqc_test_no_ddl ENABLE;
+SELECT pgmq_c.drop_group('ddl_t', 'g');
+SELECT pgmq_c.drop_topic('ddl_t');
+SELECT pgmq_c.drop_queue('ddl_q');
+DROP EVENT TRIGGER pgmqc_test_no_ddl;
+DROP FUNCTION pgmqc_test.no_ddl();
+SELECT pgmq_c.drop_group('ddl_t', 'g');
+SELECT pgmq_c.drop_topic('ddl_t');
+SELECT pgmq_c.drop_queue('ddl_q');

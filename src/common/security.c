@@ -249,11 +249,32 @@ pgmqc_leave(PgmqcContext *cxt)
 	current_cxt = cxt->save_current;
 }
 
+/* The CONTEXT line of an error during an entry point's action, if any. */
+static void
+action_error_context(void *arg)
+{
+	PgmqcContext *cxt = (PgmqcContext *) arg;
+
+	if (cxt->action != NULL)
+		errcontext("while %s", cxt->action);
+}
+
+static void
+push_action_context(PgmqcContext *cxt)
+{
+	cxt->action = NULL;
+	cxt->action_context.callback = action_error_context;
+	cxt->action_context.arg = cxt;
+	cxt->action_context.previous = error_context_stack;
+	error_context_stack = &cxt->action_context;
+}
+
 void
 pgmqc_spi_connect(PgmqcContext *cxt)
 {
 	SPI_connect();
 	pgmqc_enter(cxt);
+	push_action_context(cxt);
 }
 
 void
@@ -261,11 +282,13 @@ pgmqc_spi_connect_ext(PgmqcContext *cxt, int options)
 {
 	SPI_connect_ext(options);
 	pgmqc_enter(cxt);
+	push_action_context(cxt);
 }
 
 void
 pgmqc_spi_finish(PgmqcContext *cxt)
 {
+	error_context_stack = cxt->action_context.previous;
 	pgmqc_leave(cxt);
 	SPI_finish();
 }

@@ -51,7 +51,14 @@ extern const PgmqcPrivilege pgmqc_privileges[PGMQC_NUM_PRIVILEGES];
  */
 #define PGMQC_WORKER_LOCK_TIMEOUT	"1s"
 
-/* State saved by pgmqc_enter, restored by pgmqc_leave. */
+/*
+ * State saved by pgmqc_enter, restored by pgmqc_leave; and, between
+ * pgmqc_spi_connect and pgmqc_spi_finish, what the entry point is doing,
+ * for the CONTEXT of an error in the meantime (a cancel, a lock timeout):
+ * action, such as "creating queue \"x\"", set by the entry point around
+ * its DDL (NULL: none).  The text of pgmq_c's own statements is left out
+ * of such contexts (statements.c).
+ */
 typedef struct PgmqcContext
 {
 	Oid			save_userid;
@@ -59,6 +66,8 @@ typedef struct PgmqcContext
 	Oid			save_caller;
 	struct PgmqcContext *save_current;
 	int			guc_level;		/* PostgreSQL 17 and later: search_path */
+	const char *action;
+	ErrorContextCallback action_context;
 } PgmqcContext;
 
 /*

@@ -2916,6 +2916,79 @@ pgmqc_run_plan(SPIPlanPtr plan, PgmqcStatement stmt, Datum *values,
 }
 
 /*
+ * Remove from an error's CONTEXT the line SPI adds for statement sql
+ * ("SQL statement \"...\"", whatever the language of messages): the text
+ * of pgmq_c's own statements (table names such as pgmq_c.q_5, dozens of
+ * DDL statements) tells a caller nothing.  The entry point's action line
+ * (security.c), if it has one, says what was being done.  Lines of
+ * contexts inside the statement (a user's event trigger) and outside the
+ * entry point stay.
+ */
+static void
+hide_statement_context(ErrorData *edata, const char *sql)
+{
+	char	   *quoted = psprintf("\"%s\"", sql);
+	char	   *found;
+	char	   *start;
+	char	   *end;
+
+	if (edata->context == NULL ||
+		(found = strstr(edata->context, quoted)) == NULL)
+		return;
+	start = found;
+	while (start > edata->context && start[-1] != '\n')
+		start--;
+	end = strchr(found + strlen(quoted), '\n');
+	if (end != NULL)
+		memmove(start, end + 1, strlen(end + 1) + 1);
+	else if (start > edata->context)
+		start[-1] = '\0';		/* the last line, and its newline */
+	else
+		start[0] = '\0';
+	if (edata->context[0] == '\0')
+	{
+		pfree(edata->context);
+		edata->context = NULL;
+	}
+	pfree(quoted);
+}
+
+/*
+ * SPI_execute_with_args (SPI_execute without arguments) of statement text
+ * sql, which an error's CONTEXT does not show (hide_statement_context).
+ * Only for statements that are not kept, which are rare: the catch costs a
+ * sigsetjmp.
+ */
+static int
+execute_text(const char *sql, int nargs, Oid *argtypes, Datum *values,
+			 const char *nulls, bool read_only)
+{
+	volatile int rc = 0;
+	MemoryContext caller_cxt = CurrentMemoryContext;
+
+	PG_TRY();
+	{
+		if (nargs > 0)
+			rc = SPI_execute_with_args(sql, nargs, argtypes, values, nulls,
+									   read_only, 0);
+		else
+			rc = SPI_execute(sql, read_only, 0);
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(caller_cxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		hide_statement_context(edata, sql);
+		ReThrowError(edata);
+	}
+	PG_END_TRY();
+	return rc;
+}
+
+/*
  * Make and run a statement that is not kept (RUN_ONCE): DDL, or a statement
  * run once per object's life.  values may be NULL when it takes no
  * parameters.  expected is the SPI result code it must give (DDL:
@@ -2933,11 +3006,8 @@ pgmqc_run_once(PgmqcStatement stmt, const PgmqcStatementTarget *target,
 
 	Assert(def->owner == RUN_ONCE);
 	level = pgmqc_pin_ddl_settings();
-	if (def->nargs > 0)
-		rc = SPI_execute_with_args(sql, def->nargs, (Oid *) def->argtypes,
-								   values, nulls, def->read_only, 0);
-	else
-		rc = SPI_execute(sql, def->read_only, 0);
+	rc = execute_text(sql, def->nargs, (Oid *) def->argtypes, values, nulls,
+					  def->read_only);
 	pgmqc_unpin_ddl_settings(level);
 	if (rc != expected)
 		elog(ERROR, "pgmq_c statement failed (%s): %s",
@@ -3082,7 +3152,7 @@ pgmqc_drop_relation(const char *relname)
 	}
 	sql = psprintf("DROP %s IF EXISTS pgmq_c.%s CASCADE", what,
 				   quote_identifier(relname));
-	if (SPI_execute(sql, false, 0) != SPI_OK_UTILITY)
+	if (execute_text(sql, 0, NULL, NULL, NULL, false) != SPI_OK_UTILITY)
 		elog(ERROR, "could not drop relation \"pgmq_c.%s\"", relname);
 	pfree(sql);
 }

@@ -139,8 +139,11 @@ pgmqc_create_group(PG_FUNCTION_ARGS)
 		pgmqc_spi_finish(&cxt);
 		PG_RETURN_VOID();
 	}
+	cxt.action = psprintf("creating consumer group \"%s\" of topic \"%s\"",
+						  group_name, topic_name);
 	(void) pgmqc_group_create(topic->queue_id, group_name, start_at, vt,
 							  filter, start);
+	cxt.action = NULL;
 	if (pgmqc_settings_given(&settings))
 		pgmqc_apply_settings(topic, pgmqc_group_lookup(topic, group_name, false),
 							 &settings);
@@ -190,6 +193,8 @@ pgmqc_drop_group(PG_FUNCTION_ARGS)
 		pgmqc_unlock_catalog();
 		pgmqc_wait_for_busy(busy, relid, AccessExclusiveLock);
 	}
+	cxt.action = psprintf("dropping consumer group \"%s\" of topic \"%s\"",
+						  group_name, topic_name);
 	pgmqc_group_drop_storage(topic->queue_id, group_id);
 	pgmqc_spi_finish(&cxt);
 	PG_RETURN_BOOL(true);

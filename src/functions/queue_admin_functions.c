@@ -82,7 +82,9 @@ pgmqc_create_queue(PG_FUNCTION_ARGS)
 		pgmqc_spi_finish(&cxt);
 		PG_RETURN_VOID();
 	}
+	cxt.action = psprintf("creating queue \"%s\"", name);
 	pgmqc_queue_create(name, vt);
+	cxt.action = NULL;
 	if (pgmqc_settings_given(&settings))
 	{
 		PgmqcQueue *queue = pgmqc_lookup(name, false);
@@ -247,6 +249,7 @@ pgmqc_drop_queue(PG_FUNCTION_ARGS)
 		pgmqc_unlock_catalog();
 		pgmqc_wait_for_busy(busy, queue->cache.relid, AccessExclusiveLock);
 	}
+	cxt.action = psprintf("dropping queue \"%s\"", name);
 	forget_dead_letter_users(queue);
 	pgmqc_queue_drop_storage(queue->queue_id);
 	pgmqc_forget(name);
@@ -272,6 +275,7 @@ pgmqc_purge_queue(PG_FUNCTION_ARGS)
 
 	pgmqc_spi_connect(&cxt);
 	queue = pgmqc_open(name, PGMQC_KIND_QUEUE, PGMQC_PRIV_ADMIN);
+	cxt.action = psprintf("purging queue \"%s\"", name);
 	count = pgmqc_queue_purge(queue);
 	pgmqc_spi_finish(&cxt);
 	PG_RETURN_INT64(count);

@@ -108,7 +108,9 @@ pgmqc_create_topic(PG_FUNCTION_ARGS)
 		pgmqc_spi_finish(&cxt);
 		PG_RETURN_VOID();
 	}
+	cxt.action = psprintf("creating topic \"%s\"", name);
 	(void) pgmqc_topic_create(name, retention, partition_size, unlogged);
+	cxt.action = NULL;
 	if (dedup_window != NULL)
 		pgmqc_apply_dedup_window(pgmqc_lookup_kind(name, PGMQC_KIND_TOPIC, false),
 								 dedup_window);
@@ -151,6 +153,7 @@ pgmqc_drop_topic(PG_FUNCTION_ARGS)
 		pgmqc_wait_for_busy(busy, topic->cursors_relid, AccessExclusiveLock);
 	}
 	id = topic->queue_id;
+	cxt.action = psprintf("dropping topic \"%s\"", name);
 	pgmqc_topic_drop_storage(id);
 	pgmqc_group_forget_topic(id);
 	pgmqc_forget(name);
