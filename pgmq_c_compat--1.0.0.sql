@@ -5,15 +5,16 @@
 
 --
 -- pgmq 1.x's SQL API (schema pgmq, as pgmq 1.5 names it: functions,
--- argument names, defaults, result types) on top of pgmq_c's queues.  A
+-- argument names, defaults, result types, and pop's qty from pgmq 1.7) on
+-- top of pgmq_c's queues.  A
 -- queue made here is a pgmq_c queue and the reverse: both APIs work on
 -- both.  Every function runs as its caller (not SECURITY DEFINER: pgmq_c
 -- checks the caller's privileges on the queue, and creating a queue needs
 -- EXECUTE on pgmq_c.create_queue).  The functions a consumer or producer
 -- calls per message (send, send_batch, read, read_with_poll, pop, delete,
--- archive) are C functions of pgmq_c's library
--- (src/functions/compat_functions.c), the same code as pgmq_c's own with
--- pgmq's arguments converted: a wrapper in
+-- archive) are C functions of pgmq_c's library (those of pgmq_c's pop,
+-- delete and archive, and src/functions/compat_functions.c), the same code
+-- as pgmq_c's own with pgmq's arguments converted: a wrapper in
 -- plpgsql cost a third of a send's CPU.  The others are plpgsql wrappers
 -- with a pinned search_path and schema-qualified calls (plpgsql rather than
 -- SQL: PostgreSQL 15 plans a SQL function's body anew for every statement
@@ -337,11 +338,15 @@ AS '$libdir/pgmq_c', 'pgmqc_compat_read_with_poll'
 LANGUAGE C VOLATILE PARALLEL UNSAFE;
 COMMENT ON FUNCTION pgmq.read_with_poll(text, integer, integer, integer, integer, jsonb) IS 'pgmq_c.read waiting up to max_poll_seconds in the server, woken by the sender''s commit (poll_interval_ms unused); conditional must be ''{}''';
 
-CREATE FUNCTION pgmq.pop(queue_name text)
+-- pgmq 1.7 replaced pop(queue_name) by this one, so pop('q') still means
+-- one message; both beside each other would make that call ambiguous.
+-- pgmq_c.pop's own C function: the same arguments, checks and rows (the
+-- result's six columns leave out pgmq_c.message's ordering_key).
+CREATE FUNCTION pgmq.pop(queue_name text, qty integer DEFAULT 1)
 RETURNS SETOF pgmq.message_record
-AS '$libdir/pgmq_c', 'pgmqc_compat_pop'
-LANGUAGE C VOLATILE PARALLEL UNSAFE ROWS 1;
-COMMENT ON FUNCTION pgmq.pop(text) IS 'pgmq_c.pop: reads and deletes the oldest visible message';
+AS '$libdir/pgmq_c', 'pgmqc_pop'
+LANGUAGE C VOLATILE PARALLEL UNSAFE ROWS 10;
+COMMENT ON FUNCTION pgmq.pop(text, integer) IS 'pgmq_c.pop: reads and deletes up to qty (1 to 10000) visible messages, oldest first';
 
 --
 -- Acknowledging

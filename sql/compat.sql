@@ -178,9 +178,26 @@ SELECT count(*) FROM pgmq.read_with_poll('cq_rr', 30, 1, 1);
 COMMIT;
 SELECT pgmq.drop_queue('cq_rr');
 
--- pop
+-- pop: one message, or up to qty (pgmq 1.7's pop(queue_name, qty DEFAULT 1),
+-- which replaced pop(queue_name))
 SELECT msg_id, message FROM pgmq.pop('cq_plain');
 SELECT count(*) FROM pgmq.pop('cq_nonpart');     -- nothing visible
+SELECT pgmq.create('cq_pop');
+SELECT * FROM pgmq.send_batch('cq_pop', ARRAY['{"p": 1}', '{"p": 2}', '{"p": 3}', '{"p": 4}',
+                                              '{"p": 5}', '{"p": 6}']::jsonb[]);
+SELECT * FROM pgmq.send('cq_pop', '{"p": 7}', 3600);   -- delayed: not popped
+SELECT msg_id, read_ct, message FROM pgmq.pop('cq_pop', 3);
+SELECT msg_id, message FROM pgmq.pop('cq_pop');
+SELECT msg_id, message FROM pgmq.pop(queue_name => 'cq_pop', qty => 10000);
+SELECT count(*) FROM pgmq.pop('cq_pop', 2);     -- only the delayed one left
+-- qty as pgmq_c.pop takes it: 1 to 10000, not NULL
+SELECT pgmqc_test.try($$SELECT * FROM pgmq.pop('cq_pop', 0)$$);
+SELECT pgmqc_test.try($$SELECT * FROM pgmq.pop('cq_pop', -1)$$);
+SELECT pgmqc_test.try($$SELECT * FROM pgmq.pop('cq_pop', 10001)$$);
+SELECT pgmqc_test.try($$SELECT * FROM pgmq.pop('cq_pop', NULL)$$);
+SELECT pgmqc_test.try($$SELECT * FROM pgmq.pop('cq_nowhere', 1)$$);
+SELECT queue_length FROM pgmq.metrics('cq_pop');
+SELECT pgmq.drop_queue('cq_pop');
 
 -- delete and archive, by one id or an array
 SELECT pgmq.delete('cq_nonpart', 1::bigint);

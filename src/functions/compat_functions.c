@@ -2,8 +2,7 @@
  *
  * compat_functions.c
  *		The hot functions of pgmq_c_compat (pgmq 1.x's API in schema pgmq):
- *		pgmq.send, pgmq.send_batch, pgmq.read, pgmq.read_with_poll and
- *		pgmq.pop.
+ *		pgmq.send, pgmq.send_batch, pgmq.read and pgmq.read_with_poll.
  *
  * pgmq_c_compat--1.0.0.sql declares these as C functions of this library,
  * so that a message sent or read through pgmq's API costs what it costs
@@ -11,8 +10,10 @@
  * third of a send's CPU.  Each converts pgmq's arguments (integer seconds,
  * a timestamptz delay, the read's conditional filter) and calls the code
  * behind pgmq_c.send, pgmq_c.send_batch and pgmq_c.read, with the same
- * checks, privileges and errors.  pgmq.delete and pgmq.archive are pgmq_c's own delete and archive
- * (queue_ack_functions.c); the rest of the API stays in plpgsql.
+ * checks, privileges and errors.  pgmq.pop, pgmq.delete and pgmq.archive
+ * take pgmq_c's arguments and are pgmq_c's own pop, delete and archive
+ * (queue_read_functions.c, queue_ack_functions.c); the rest of the API
+ * stays in plpgsql.
  *
  * Copyright (c) 2026, pgmq_c developers
  *
@@ -45,7 +46,6 @@ PG_FUNCTION_INFO_V1(pgmqc_compat_send_batch_seconds);
 PG_FUNCTION_INFO_V1(pgmqc_compat_send_batch_at);
 PG_FUNCTION_INFO_V1(pgmqc_compat_read);
 PG_FUNCTION_INFO_V1(pgmqc_compat_read_with_poll);
-PG_FUNCTION_INFO_V1(pgmqc_compat_pop);
 
 /* An interval of secs seconds, in *iv. */
 static Interval *
@@ -320,22 +320,4 @@ pgmqc_compat_read_with_poll(PG_FUNCTION_ARGS)
 	seconds_interval(&wait, seconds);
 	return read_into_result(fcinfo, pgmqc_check_wait_length(&wait, false),
 							pgmqc_now_plus(&wait));
-}
-
-/* pgmq.pop(queue_name text) RETURNS SETOF message_record */
-Datum
-pgmqc_compat_pop(PG_FUNCTION_ARGS)
-{
-	PgmqcContext cxt;
-	char	   *name = pgmqc_arg_name_as(fcinfo, 0, "queue");
-	PgmqcQueue *queue;
-
-	pgmqc_check_writable("pop()");
-	InitMaterializedSRF(fcinfo, 0);
-	pgmqc_spi_connect(&cxt);
-	queue = pgmqc_open_locked(name, PGMQC_KIND_QUEUE, PGMQC_PRIV_CONSUME);
-	pgmqc_queue_pop(queue, 1);
-	pgmqc_emit_rows(fcinfo, true);
-	pgmqc_spi_finish(&cxt);
-	PG_RETURN_NULL();
 }
