@@ -5,8 +5,9 @@
 
 --
 -- pgmq 1.x's SQL API (schema pgmq, as pgmq 1.5 names it: functions,
--- argument names, defaults, result types, and pop's qty from pgmq 1.7) on
--- top of pgmq_c's queues.  A
+-- argument names, defaults, result types, with what pgmq 1.6 to 1.13 changed
+-- where it maps onto pgmq_c: pop's qty, create_partitioned's premake,
+-- metrics_result's default_partition_length) on top of pgmq_c's queues.  A
 -- queue made here is a pgmq_c queue and the reverse: both APIs work on
 -- both.  Every function runs as its caller (not SECURITY DEFINER: pgmq_c
 -- checks the caller's privileges on the queue, and creating a queue needs
@@ -112,7 +113,10 @@ END
 $check$;
 
 --
--- Types, as pgmq 1.5 defines them
+-- Types, as pgmq 1.5 defines them, metrics_result with the column pgmq
+-- 1.12.1 added at its end.  message_record keeps 1.5's columns: pgmq 1.10
+-- put last_read_at between enqueued_at and vt, which pgmq_c does not record
+-- (README.md says what that means for clients).
 --
 CREATE TYPE pgmq.message_record AS (
 	msg_id		bigint,
@@ -139,7 +143,10 @@ CREATE TYPE pgmq.metrics_result AS (
 	oldest_msg_age_sec		integer,
 	total_messages			bigint,
 	scrape_time				timestamptz,
-	queue_visible_length	bigint
+	queue_visible_length	bigint,
+	-- pgmq 1.12.1: messages in a partitioned queue's default partition,
+	-- NULL for a queue without partitions (every pgmq_c queue)
+	default_partition_length bigint
 );
 COMMENT ON TYPE pgmq.metrics_result IS 'pgmq''s row of pgmq.metrics() and metrics_all()';
 
@@ -179,9 +186,12 @@ END
 $$;
 COMMENT ON FUNCTION pgmq.create_unlogged(text) IS 'pgmq_c.create_queue(queue_name, durability => ''unlogged'')';
 
+-- premake as pgmq 1.12.1 added it, replacing the three-argument form (both
+-- would make a call with three arguments ambiguous)
 CREATE FUNCTION pgmq.create_partitioned(queue_name text,
 										partition_interval text DEFAULT '10000',
-										retention_interval text DEFAULT '100000')
+										retention_interval text DEFAULT '100000',
+										premake integer DEFAULT 4)
 RETURNS void
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
@@ -191,7 +201,7 @@ BEGIN
 	PERFORM pgmq_c.create_queue(queue_name);
 END
 $$;
-COMMENT ON FUNCTION pgmq.create_partitioned(text, text, text) IS 'accepted for pgmq''s clients: a plain pgmq_c queue (the intervals are ignored)';
+COMMENT ON FUNCTION pgmq.create_partitioned(text, text, text, integer) IS 'accepted for pgmq''s clients: a plain pgmq_c queue (the intervals and premake are ignored)';
 
 CREATE FUNCTION pgmq.drop_queue(queue_name text)
 RETURNS boolean
@@ -399,7 +409,7 @@ BEGIN
 	m := pgmq_c.metrics(queue_name);
 	r := ROW(m.queue_name, m.queue_length,
 			 round(m.newest_msg_age_sec)::integer, round(m.oldest_msg_age_sec)::integer,
-			 m.total_messages, m.scrape_time, m.visible_length);
+			 m.total_messages, m.scrape_time, m.visible_length, NULL::bigint);
 	RETURN r;
 END
 $$;
@@ -414,7 +424,7 @@ BEGIN
 	RETURN QUERY
 		SELECT m.queue_name, m.queue_length,
 			   round(m.newest_msg_age_sec)::integer, round(m.oldest_msg_age_sec)::integer,
-			   m.total_messages, m.scrape_time, m.visible_length
+			   m.total_messages, m.scrape_time, m.visible_length, NULL::bigint
 		  FROM pgmq_c.metrics_all() m
 		 WHERE m.kind OPERATOR(pg_catalog.=) 'queue'
 		 ORDER BY m.queue_name;

@@ -85,6 +85,10 @@ SELECT pgmq.create_non_partitioned('cq_nonpart');
 SELECT pgmq.create_unlogged('cq_unlogged');
 SELECT pgmq.create_partitioned('cq_part');
 SELECT pgmq.create_partitioned('cq_part2', '1 day', '7 days');
+-- premake (pgmq 1.12.1) is accepted and ignored as the intervals are
+SELECT pgmq.create_partitioned('cq_part3', '1 day', '7 days', 8);
+SELECT pgmq.create_partitioned(queue_name => 'cq_part4', premake => 2);
+SELECT pgmq.drop_queue('cq_part3'), pgmq.drop_queue('cq_part4');
 SELECT queue_name, is_partitioned, is_unlogged, created_at > now() - interval '1 hour' AS recent
   FROM pgmq.list_queues() WHERE queue_name LIKE 'cq\_%' ORDER BY queue_name;
 -- the same queues, seen by pgmq_c
@@ -221,12 +225,13 @@ SELECT count(*) FROM pgmq.set_vt('cq_plain', 999, 10);
 -- queue_visible_length the visible ones
 SELECT queue_name, queue_length, queue_visible_length, total_messages,
        newest_msg_age_sec BETWEEN 0 AND 60 AS newest_ok, oldest_msg_age_sec BETWEEN 0 AND 60 AS oldest_ok,
-       scrape_time <= clock_timestamp() AS scraped
+       scrape_time <= clock_timestamp() AS scraped, default_partition_length
   FROM pgmq.metrics('cq_plain');
 SELECT queue_name, queue_length, newest_msg_age_sec, oldest_msg_age_sec, total_messages, queue_visible_length
   FROM pgmq.metrics('cq_unlogged');
 -- (other tests' queues left out)
-SELECT queue_name, queue_length, queue_visible_length, total_messages FROM pgmq.metrics_all()
+SELECT queue_name, queue_length, queue_visible_length, total_messages, default_partition_length
+  FROM pgmq.metrics_all()
  WHERE queue_name LIKE 'cq\_%';
 -- above pgmq_c.metrics_exact_limit the lengths are estimates, which
 -- pgmq_c.metrics says with length_is_exact and pgmq's metrics_result cannot
