@@ -21,8 +21,9 @@
 -- SQL: PostgreSQL 15 plans a SQL function's body anew for every statement
 -- that calls it, while plpgsql keeps its plans for the session).  What
 -- pgmq has and this does not (the tables pgmq.q_<name> and pgmq.a_<name>,
--- pgmq.meta, partitioning with pg_partman, the conditional filter of read)
--- is listed in README.md, "pgmq compatibility".
+-- pgmq.meta, partitioning with pg_partman, the conditional filter of read,
+-- and what later pgmq releases added that does not map or would make
+-- existing calls ambiguous) is listed in README.md, "pgmq compatibility".
 --
 
 --

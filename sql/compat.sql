@@ -203,6 +203,20 @@ SELECT pgmqc_test.try($$SELECT * FROM pgmq.pop('cq_nowhere', 1)$$);
 SELECT queue_length FROM pgmq.metrics('cq_pop');
 SELECT pgmq.drop_queue('cq_pop');
 
+-- calls with parameters of unknown type, as pgmq-js 1.3 sends read, pop
+-- and set_vt: each function name must have a single candidate for them,
+-- so the overloads pgmq 1.8 to 1.12 added beside set_vt, read and
+-- read_with_poll (an array of msg_ids, a timestamptz vt) are left out here
+-- (README.md, pgmq compatibility)
+PREPARE js_read AS SELECT * FROM pgmq.read($1, $2, $3);
+PREPARE js_read_with_poll AS SELECT * FROM pgmq.read_with_poll($1, $2, $3, $4);
+PREPARE js_pop AS SELECT * FROM pgmq.pop($1);
+PREPARE js_set_vt AS SELECT * FROM pgmq.set_vt($1, $2, $3);
+PREPARE js_create_partitioned AS SELECT pgmq.create_partitioned($1);
+SELECT name, parameter_types FROM pg_prepared_statements WHERE name LIKE 'js\_%' ORDER BY name;
+EXECUTE js_pop('cq_nonpart');
+DEALLOCATE ALL;
+
 -- delete and archive, by one id or an array
 SELECT pgmq.delete('cq_nonpart', 1::bigint);
 SELECT pgmq.delete('cq_nonpart', 1::bigint);     -- gone
