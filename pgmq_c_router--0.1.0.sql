@@ -1229,8 +1229,8 @@ RETURN pgmq_c_router.node_of_key(coalesce(ordering_key, dedup_id), nodes);
 -- node's refusal would leave the parts of the nodes before it stored): at
 -- most 10000 messages, none NULL, each a JSON object or array; headers
 -- objects (a NULL element: none); ordering keys and dedup ids of 1 to 256
--- bytes (a NULL element: none).  The arrays are one-dimensional and of one
--- length already.  What depends on a node (the queue there, privileges,
+-- bytes (a NULL element: none); the arrays one-dimensional and of one
+-- length (headers, keys and ids may be NULL).  What depends on a node (the queue there, privileges,
 -- pgmq_c.max_message_size, dead-letter origins in headers) is the node's
 -- to check.
 CREATE FUNCTION pgmq_c_router.check_batch(messages jsonb[], headers jsonb[],
@@ -1258,6 +1258,18 @@ BEGIN
 	END IF;
 	IF pg_catalog.array_ndims(dedup_ids) > 1 THEN
 		RAISE EXCEPTION 'dedup_ids must be a one-dimensional array' USING ERRCODE = 'array_subscript_error';
+	END IF;
+	IF pg_catalog.cardinality(ordering_keys) <> pg_catalog.cardinality(messages) THEN
+		RAISE EXCEPTION 'messages and ordering_keys must have the same number of elements'
+			USING ERRCODE = 'array_subscript_error';
+	END IF;
+	IF pg_catalog.cardinality(dedup_ids) <> pg_catalog.cardinality(messages) THEN
+		RAISE EXCEPTION 'messages and dedup_ids must have the same number of elements'
+			USING ERRCODE = 'array_subscript_error';
+	END IF;
+	IF pg_catalog.cardinality(headers) <> pg_catalog.cardinality(messages) THEN
+		RAISE EXCEPTION 'messages and headers must have the same number of elements'
+			USING ERRCODE = 'array_subscript_error';
 	END IF;
 	IF n > 10000 THEN
 		RAISE EXCEPTION 'messages has too many elements'
@@ -1392,31 +1404,7 @@ BEGIN
 			turn := (turn + 1) % n;
 		END LOOP;
 	END IF;
-	IF pg_catalog.array_ndims(messages) > 1 THEN
-		RAISE EXCEPTION 'messages must be a one-dimensional array' USING ERRCODE = 'array_subscript_error';
-	END IF;
-	IF pg_catalog.array_ndims(headers) > 1 THEN
-		RAISE EXCEPTION 'headers must be a one-dimensional array' USING ERRCODE = 'array_subscript_error';
-	END IF;
-	IF pg_catalog.array_ndims(ordering_keys) > 1 THEN
-		RAISE EXCEPTION 'ordering_keys must be a one-dimensional array' USING ERRCODE = 'array_subscript_error';
-	END IF;
-	IF pg_catalog.array_ndims(dedup_ids) > 1 THEN
-		RAISE EXCEPTION 'dedup_ids must be a one-dimensional array' USING ERRCODE = 'array_subscript_error';
-	END IF;
-	IF pg_catalog.cardinality(ordering_keys) <> pg_catalog.cardinality(messages) THEN
-		RAISE EXCEPTION 'messages and ordering_keys must have the same number of elements'
-			USING ERRCODE = 'array_subscript_error';
-	END IF;
-	IF pg_catalog.cardinality(dedup_ids) <> pg_catalog.cardinality(messages) THEN
-		RAISE EXCEPTION 'messages and dedup_ids must have the same number of elements'
-			USING ERRCODE = 'array_subscript_error';
-	END IF;
-	IF pg_catalog.cardinality(headers) <> pg_catalog.cardinality(messages) THEN
-		RAISE EXCEPTION 'messages and headers must have the same number of elements'
-			USING ERRCODE = 'array_subscript_error';
-	END IF;
-	-- every element checked before any node commits its part
+	-- the arrays and every element checked before any node commits its part
 	PERFORM pgmq_c_router.check_batch(messages, headers, ordering_keys, dedup_ids);
 	-- each message's node: its key's (its dedup id's), else the node in turn
 	turn := pgmq_c_router.next_turn('send', n);
