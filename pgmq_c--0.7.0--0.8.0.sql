@@ -194,6 +194,26 @@ SELECT pgmq_c.upgrade_0_8_replace(
 	LANGUAGE C$sql$);
 COMMENT ON PROCEDURE pgmq_c.receive_group(text, text, interval, integer, interval, pgmq_c.message[], bigint[], integer[]) IS 'like read_group(), but commits before it sleeps';
 
+--
+-- Notifications on a channel of the queue's own (NULL: channel pgmq_c), such
+-- as the one pgmq's clients listen on ("pgmq.q_<queue>.INSERT", set by
+-- pgmq_c_compat's enable_notify_insert()); the payload is the queue's name.
+--
+ALTER TABLE pgmq_c.queues ADD COLUMN notify_channel text
+	CONSTRAINT queues_notify_channel_check
+	CHECK (pg_catalog.octet_length(notify_channel) BETWEEN 1 AND 63);
+COMMENT ON COLUMN pgmq_c.queues.notify_channel IS 'the channel of the queue''s notifications (NULL: pgmq_c); set by enable_notify()';
+
+SELECT pgmq_c.upgrade_0_8_replace(
+	'pgmq_c.enable_notify(text, interval)',
+	'pgmq_c.enable_notify(text, interval, text)',
+	$sql$CREATE FUNCTION pgmq_c.enable_notify(queue_name text,
+		throttle interval DEFAULT '0', channel text DEFAULT NULL)
+	RETURNS void
+	AS 'MODULE_PATHNAME', 'pgmqc_enable_notify'
+	LANGUAGE C VOLATILE PARALLEL UNSAFE$sql$);
+COMMENT ON FUNCTION pgmq_c.enable_notify(text, interval, text) IS 'NOTIFY pgmq_c (or channel), ''<queue_name>'' (from the background worker) when messages become visible, at most once per throttle';
+
 DROP FUNCTION pgmq_c.upgrade_0_8_replace(text, text, text, boolean);
 
 --

@@ -433,4 +433,58 @@ END
 $$;
 COMMENT ON FUNCTION pgmq.metrics_all() IS 'pgmq.metrics of every queue on which the caller holds the monitor privilege (every queue for a superuser; topics left out); lengths above pgmq_c.metrics_exact_limit are estimates, as in pgmq.metrics';
 
+--
+-- Notifications on insert: pgmq's clients LISTEN on "pgmq.q_<queue>.INSERT".
+-- pgmq_c's worker sends there (payload: the queue name) when messages
+-- become visible: after a send commits, and when a delayed message comes
+-- due or a lease ends; at most once per throttle_interval_ms.
+--
+CREATE FUNCTION pgmq.enable_notify_insert(queue_name text,
+										  throttle_interval_ms integer DEFAULT 250)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	-- (a NULL bound to the argument means the default, as in pgmq)
+	throttle_interval_ms := COALESCE(throttle_interval_ms, 250);
+	IF throttle_interval_ms < 0 THEN
+		RAISE EXCEPTION 'throttle_interval_ms must not be negative'
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	PERFORM pgmq_c.enable_notify(queue_name,
+								 make_interval(secs => throttle_interval_ms / 1000.0),
+								 'pgmq.q_' OPERATOR(pg_catalog.||) queue_name
+								 OPERATOR(pg_catalog.||) '.INSERT');
+END
+$$;
+COMMENT ON FUNCTION pgmq.enable_notify_insert(text, integer) IS 'pgmq_c.enable_notify on channel "pgmq.q_<queue_name>.INSERT" (payload: the queue name), sent by the background worker when messages become visible, at most once per throttle_interval_ms; needs the preload';
+
+CREATE FUNCTION pgmq.update_notify_insert(queue_name text,
+										  throttle_interval_ms integer)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	IF throttle_interval_ms IS NULL THEN
+		RAISE EXCEPTION 'throttle_interval_ms must not be NULL'
+			USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	PERFORM pgmq.enable_notify_insert(queue_name, throttle_interval_ms);
+END
+$$;
+COMMENT ON FUNCTION pgmq.update_notify_insert(text, integer) IS 'pgmq.enable_notify_insert with a new throttle';
+
+CREATE FUNCTION pgmq.disable_notify_insert(queue_name text)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	PERFORM pgmq_c.disable_notify(queue_name);
+END
+$$;
+COMMENT ON FUNCTION pgmq.disable_notify_insert(text) IS 'pgmq_c.disable_notify: no more notifications for the queue';
+
 GRANT USAGE ON SCHEMA pgmq TO PUBLIC;

@@ -200,6 +200,24 @@ SELECT pgmqc_test.try($$SELECT * FROM pgmq.pop('cq_pop', -1)$$);
 SELECT pgmqc_test.try($$SELECT * FROM pgmq.pop('cq_pop', 10001)$$);
 SELECT pgmqc_test.try($$SELECT * FROM pgmq.pop('cq_pop', NULL)$$);
 SELECT pgmqc_test.try($$SELECT * FROM pgmq.pop('cq_nowhere', 1)$$);
+
+-- insert notifications (pgmq 1.7; update_notify_insert 1.11): pgmq_c's
+-- notifications on the channel pgmq's clients listen on
+SELECT pgmq.enable_notify_insert('cq_pop');
+SELECT notify_throttle, notify_channel FROM pgmq_c.queues WHERE queue_name = 'cq_pop';
+SELECT pgmq.update_notify_insert('cq_pop', 0);
+SELECT pgmq.enable_notify_insert('cq_pop', NULL);  -- NULL: the default, as pgmq
+SELECT notify_throttle, notify_channel FROM pgmq_c.queues WHERE queue_name = 'cq_pop';
+SELECT pgmq.update_notify_insert(queue_name => 'cq_pop', throttle_interval_ms => 1500);
+SELECT notify_throttle FROM pgmq_c.queues WHERE queue_name = 'cq_pop';
+SELECT pgmqc_test.try($$SELECT pgmq.enable_notify_insert('cq_pop', -1)$$);
+SELECT pgmqc_test.try($$SELECT pgmq.update_notify_insert('cq_pop', NULL)$$);
+SELECT pgmqc_test.try($$SELECT pgmq.enable_notify_insert('cq_pop', 86400001)$$);
+SELECT pgmqc_test.try($$SELECT pgmq.enable_notify_insert('cq_nowhere')$$);
+SELECT pgmqc_test.try($$SELECT pgmq.enable_notify_insert(NULL)$$);
+SELECT pgmq.disable_notify_insert('cq_pop');
+SELECT notify_throttle IS NULL AND notify_channel IS NULL AS off
+  FROM pgmq_c.queues WHERE queue_name = 'cq_pop';
 SELECT queue_length FROM pgmq.metrics('cq_pop');
 SELECT pgmq.drop_queue('cq_pop');
 

@@ -98,6 +98,23 @@ SELECT pgmqc_test.try($$SELECT pgmq_c.enable_notify('waits', NULL)$$);
 SELECT pgmqc_test.try($$SELECT pgmq_c.enable_notify('waits', '-1 second')$$);
 SELECT pgmqc_test.try($$SELECT pgmq_c.enable_notify('waits', '1 day')$$);
 SELECT pgmqc_test.try($$SELECT pgmq_c.disable_notify(NULL)$$);
+-- a channel of the queue's own; enable_notify without one, and
+-- disable_notify, go back to channel pgmq_c
+SELECT pgmq_c.enable_notify('waits', '0', 'orders.events');
+SELECT notify_throttle, notify_channel FROM pgmq_c.queues WHERE queue_name = 'waits';
+SELECT pgmq_c.enable_notify('waits', channel => 'Mixed "quoted" channel');
+SELECT notify_channel FROM pgmq_c.queues WHERE queue_name = 'waits';
+SELECT pgmq_c.enable_notify('waits');
+SELECT notify_channel IS NULL AS pgmq_c_channel FROM pgmq_c.queues WHERE queue_name = 'waits';
+SELECT pgmq_c.enable_notify('waits', '0', 'orders.events');
+SELECT pgmq_c.disable_notify('waits');
+SELECT notify_throttle IS NULL AND notify_channel IS NULL AS off
+  FROM pgmq_c.queues WHERE queue_name = 'waits';
+SELECT pgmqc_test.try($$SELECT pgmq_c.enable_notify('waits', '0', '')$$);
+SELECT pgmqc_test.try($$SELECT pgmq_c.enable_notify('waits', '0', repeat('c', 64))$$);
+SELECT pgmq_c.enable_notify('waits', '0', repeat('c', 63));
+SELECT octet_length(notify_channel) FROM pgmq_c.queues WHERE queue_name = 'waits';
+SELECT pgmq_c.disable_notify('waits');
 SELECT pgmqc_test.try($$SELECT pgmq_c.enable_notify('bad name')$$);
 
 -- A wait that starts where this session's last wait found nothing, with no

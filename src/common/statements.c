@@ -1838,6 +1838,13 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 	/* notifications: enable_notify() / disable_notify() */
 	[STMT_SET_NOTIFY] = {
 		ON_CATALOG,
+		"UPDATE pgmq_c.queues SET notify_throttle = $2, notify_channel = $3 "
+		"WHERE queue_id OPERATOR(pg_catalog.=) $1",
+		3, {INT4OID, INTERVALOID, TEXTOID}
+	},
+	/* ... of a catalog from before 0.8.0: no channels */
+	[STMT_SET_NOTIFY_0_7] = {
+		ON_CATALOG,
 		"UPDATE pgmq_c.queues SET notify_throttle = $2 "
 		"WHERE queue_id OPERATOR(pg_catalog.=) $1",
 		2, {INT4OID, INTERVALOID}
@@ -1845,7 +1852,15 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 	/* the worker's list of queues to notify for */
 	[STMT_NOTIFY_QUEUES] = {
 		ON_CATALOG,
-		"SELECT queue_id, queue_name, notify_throttle "
+		"SELECT queue_id, queue_name, notify_throttle, notify_channel "
+		"FROM pgmq_c.queues WHERE notify_throttle IS NOT NULL "
+		"ORDER BY queue_id",
+		0, {InvalidOid}, true
+	},
+	/* ... of a catalog from before 0.8.0: no channels */
+	[STMT_NOTIFY_QUEUES_0_7] = {
+		ON_CATALOG,
+		"SELECT queue_id, queue_name, notify_throttle, NULL::pg_catalog.text "
 		"FROM pgmq_c.queues WHERE notify_throttle IS NOT NULL "
 		"ORDER BY queue_id",
 		0, {InvalidOid}, true

@@ -229,7 +229,9 @@ typedef enum PgmqcStatement
 	STMT_REVOKE_UPDATE,
 	/* notifications (functions/notify_functions.c, worker/notifications.c) */
 	STMT_SET_NOTIFY,
+	STMT_SET_NOTIFY_0_7,
 	STMT_NOTIFY_QUEUES,
+	STMT_NOTIFY_QUEUES_0_7,
 	STMT_VISIBLE_NOW,
 	/* the worker's looks for sleeping readers (worker/probes.c) */
 	STMT_PROBE_QUEUES,
@@ -539,10 +541,11 @@ typedef enum PgmqcStatement
 #define GRANT_COL_ROLE				1
 #define GRANT_COL_PRIVILEGES		2
 
-/* STMT_NOTIFY_QUEUES */
+/* STMT_NOTIFY_QUEUES, STMT_NOTIFY_QUEUES_0_7 */
 #define NOTIFY_COL_QUEUE_ID			1
 #define NOTIFY_COL_QUEUE_NAME		2
 #define NOTIFY_COL_THROTTLE			3
+#define NOTIFY_COL_CHANNEL			4
 
 /* STMT_PROBE_QUEUES, STMT_PROBE_ALL_QUEUES */
 #define PROBE_COL_QUEUE_ID			1

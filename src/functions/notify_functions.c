@@ -22,12 +22,14 @@
  */
 #include "postgres.h"
 
+#include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "commands/dbcommands.h"
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/inval.h"
+#include "utils/lsyscache.h"
 
 #include "common/security.h"
 #include "functions/arguments.h"
@@ -45,12 +47,14 @@ PG_FUNCTION_INFO_V1(pgmqc_status);
  * the database has a worker to send them.
  */
 static void
-set_notify(const char *name, Interval *throttle)
+set_notify(const char *name, Interval *throttle, text *channel)
 {
 	PgmqcContext cxt;
 	PgmqcQueue *queue;
-	Datum		args[2];
-	char		nulls[2] = {' ', ' '};
+	Datum		args[3];
+	char		nulls[3] = {' ', ' ', ' '};
+	Oid			queues;
+	bool		has_channels;
 
 	pgmqc_spi_connect(&cxt);
 	queue = pgmqc_open(name, PGMQC_KIND_QUEUE, PGMQC_PRIV_ADMIN);
@@ -59,7 +63,15 @@ set_notify(const char *name, Interval *throttle)
 		args[1] = IntervalPGetDatum(throttle);
 	else
 		nulls[1] = 'n';
-	if (pgmqc_run_catalog(STMT_SET_NOTIFY, args, nulls, 0) == 0)
+	if (channel)
+		args[2] = PointerGetDatum(channel);
+	else
+		nulls[2] = 'n';
+	/* a catalog from before 0.8.0 (no channel can be given there) */
+	queues = get_relname_relid("queues", get_namespace_oid("pgmq_c", false));
+	has_channels = get_attnum(queues, "notify_channel") != InvalidAttrNumber;
+	if (pgmqc_run_catalog(has_channels ? STMT_SET_NOTIFY : STMT_SET_NOTIFY_0_7,
+						  args, nulls, 0) == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("queue \"%s\" does not exist", name),
@@ -72,23 +84,46 @@ set_notify(const char *name, Interval *throttle)
 	pgmqc_spi_finish(&cxt);
 }
 
-/* enable_notify(queue_name text, throttle interval) RETURNS void */
+/*
+ * enable_notify(queue_name text, throttle interval, channel text) RETURNS
+ * void; without channel (NULL, or before 0.8.0), on channel pgmq_c.
+ */
 Datum
 pgmqc_enable_notify(PG_FUNCTION_ARGS)
 {
 	char	   *name = pgmqc_arg_name(fcinfo, 0);
 	Interval   *throttle;
+	text	   *channel = NULL;
 
 	pgmqc_check_not_null(fcinfo, 1, "throttle");
 	throttle = PG_GETARG_INTERVAL_P(1);
 	pgmqc_check_vt(throttle, "throttle", true);
+	if (PG_NARGS() > 2 && !PG_ARGISNULL(2))
+	{
+		int			len;
+
+		channel = PG_GETARG_TEXT_PP(2);
+		len = VARSIZE_ANY_EXHDR(channel);
+		/* as pg_notify() checks a channel name */
+		if (len == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("channel must not be empty"),
+					 errhint("Pass NULL for channel pgmq_c.")));
+		if (len >= NAMEDATALEN)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("channel name too long"),
+					 errdetail("A channel name has at most %d bytes; this one has %d.",
+							   NAMEDATALEN - 1, len)));
+	}
 	pgmqc_check_writable("enable_notify()");
 	if (pgmqc_shared == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("pgmq_c must be loaded via \"shared_preload_libraries\" to send notifications"),
 				 errdetail("Notifications come from the pgmq_c background worker.")));
-	set_notify(name, throttle);
+	set_notify(name, throttle, channel);
 	if (pgmqc_worker_unavailable())
 		ereport(WARNING,
 				(errcode(ERRCODE_INSUFFICIENT_RESOURCES),
@@ -106,7 +141,7 @@ pgmqc_disable_notify(PG_FUNCTION_ARGS)
 	char	   *name = pgmqc_arg_name(fcinfo, 0);
 
 	pgmqc_check_writable("disable_notify()");
-	set_notify(name, NULL);
+	set_notify(name, NULL, NULL);
 	PG_RETURN_VOID();
 }
 

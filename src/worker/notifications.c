@@ -73,6 +73,7 @@ typedef struct NotifyQueue
 {
 	int32		queue_id;
 	char		name[PGMQC_MAX_NAME_LEN + 1];
+	char		channel[NAMEDATALEN];	/* "pgmq_c", or the queue's own */
 	int64		throttle_us;
 	TimestampTz last_sent;
 	TimestampTz due;			/* next time something becomes visible */
@@ -145,7 +146,8 @@ pgmqc_notify_load_settings(void *arg)
 		n_notify_queues = 0;
 		return;
 	}
-	pgmqc_run_catalog(STMT_NOTIFY_QUEUES, NULL, NULL, 0);
+	pgmqc_run_catalog(get_attnum(queues, "notify_channel") != InvalidAttrNumber ?
+					  STMT_NOTIFY_QUEUES : STMT_NOTIFY_QUEUES_0_7, NULL, NULL, 0);
 	loaded_before = true;
 	old = MemoryContextSwitchTo(TopMemoryContext);
 	fresh = palloc0((SPI_processed + 1) * sizeof(NotifyQueue));
@@ -161,6 +163,9 @@ pgmqc_notify_load_settings(void *arg)
 		name = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc,
 							NOTIFY_COL_QUEUE_NAME);
 		strlcpy(nq->name, name, sizeof(nq->name));
+		name = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc,
+							NOTIFY_COL_CHANNEL);
+		strlcpy(nq->channel, name ? name : "pgmq_c", sizeof(nq->channel));
 		nq->throttle_us =
 			Max(interval_usecs(DatumGetIntervalP(pgmqc_column(i, NOTIFY_COL_THROTTLE,
 															  &isnull))),
@@ -446,7 +451,7 @@ pgmqc_notify_step(void *arg)
 			(nq->throttle_us == 0 ||
 			 TimestampDifferenceExceeds(nq->last_sent, now, nq->throttle_us / 1000)))
 		{
-			Async_Notify("pgmq_c", nq->name);
+			Async_Notify(nq->channel, nq->name);
 			nq->last_sent = now;
 			nq->pending = false;
 

@@ -8,7 +8,8 @@
 #   the queue name after a send commits, when a delayed message is due and
 #   when a lease runs out (not before), after a nack, and at most once per
 #   throttle window
-#   (the last window's sends still get their notification); a delayed
+#   (the last window's sends still get their notification), on a channel
+#   of the queue's own when enable_notify names one; a delayed
 #   message that came due and a lease that ended while no worker ran (or
 #   the server was down) are notified when the worker starts again.
 # - Idle, the worker uses next to no CPU.
@@ -223,6 +224,30 @@ notes_within(0.3);
 sql(q{SELECT pgmq_c.send('q', '{"quiet": 1}')});
 notes_within(1.5);
 is(scalar(@notes), 0, 'after disable_notify a send is not notified');
+
+# 4e'. a channel of the queue's own: a send is announced there, with the
+# queue name as payload, and not on channel pgmq_c
+sql(q{SELECT pgmq_c.create_queue('nc');
+      SELECT pgmq_c.enable_notify('nc', '0', 'pgmq.q_nc.INSERT')});
+my $own = $node->background_psql('postgres');
+$own->query_safe('LISTEN "pgmq.q_nc.INSERT"');
+notes_within(0.5);
+@notes = ();
+sql(q{SELECT pgmq_c.send('nc', '{"own": 1}')});
+my $heard = '';
+foreach (1 .. 100)
+{
+	$heard .= $own->query_safe('SELECT 1');
+	last if $heard =~ /Asynchronous notification/;
+	usleep(50_000);
+}
+like($heard,
+	qr/Asynchronous notification "pgmq\.q_nc\.INSERT" with payload "nc" received/,
+	'a queue with a channel of its own is announced there, with its name');
+notes_within(1);
+is(scalar(grep { $_->[1] eq 'nc' } @notes), 0, 'and not on channel pgmq_c');
+$own->quit;
+sql(q{SELECT pgmq_c.drop_queue('nc')});
 
 # 4f. while no worker runs, a delayed message comes due (queue nd) and a
 # lease ends (queue nl): the next worker announces both (until 0.8.0 it
