@@ -195,6 +195,7 @@ extern int	pgmqc_wait_slots;
 extern void pgmqc_shmem_init_hooks(void);
 extern PgmqcSlot *pgmqc_slot(int32 queue_id);
 extern PgmqcDbWorker *pgmqc_my_worker(bool request_start);
+extern void pgmqc_want_worker_again(Oid dboid);
 extern bool pgmqc_worker_unavailable(void);
 extern void pgmqc_publish_due(int32 queue_id, TimestampTz due);
 extern void pgmqc_publish_slot_due(PgmqcSlot *slot, TimestampTz due);

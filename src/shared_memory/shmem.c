@@ -242,6 +242,36 @@ pgmqc_my_worker(bool request_start)
 	return found;
 }
 
+/*
+ * Ask the launcher for the worker of database dboid again, if that
+ * database has an entry whose worker was stopped (and is not wanted any
+ * more): for a statement that stopped it and did not drop the database.
+ */
+void
+pgmqc_want_worker_again(Oid dboid)
+{
+	Latch	   *launcher = NULL;
+	int			i;
+
+	if (pgmqc_shared == NULL)
+		return;
+	SpinLockAcquire(&pgmqc_shared->mutex);
+	for (i = 0; i < PGMQC_MAX_DATABASES; i++)
+	{
+		PgmqcDbWorker *w = &pgmqc_shared->workers[i];
+
+		if (w->dboid == dboid && !w->wanted)
+		{
+			w->wanted = true;
+			launcher = pgmqc_shared->launcher_latch;
+			break;
+		}
+	}
+	SpinLockRelease(&pgmqc_shared->mutex);
+	if (launcher != NULL)
+		SetLatch(launcher);
+}
+
 static void
 atomic_min_u64(pg_atomic_uint64 *var, int64 value)
 {

@@ -259,28 +259,8 @@ pgmqc_utility_xact_end(bool commit)
 	worker_wanted_at_commit = false;
 
 	/* the worker stopped for a statement that did not drop its database */
-	if (OidIsValid(stopped_database) && !(commit && stopped_for_drop) &&
-		pgmqc_shared != NULL)
-	{
-		Latch	   *launcher = NULL;
-		int			i;
-
-		SpinLockAcquire(&pgmqc_shared->mutex);
-		for (i = 0; i < PGMQC_MAX_DATABASES; i++)
-		{
-			PgmqcDbWorker *w = &pgmqc_shared->workers[i];
-
-			if (w->dboid == stopped_database && !w->wanted)
-			{
-				w->wanted = true;
-				launcher = pgmqc_shared->launcher_latch;
-				break;
-			}
-		}
-		SpinLockRelease(&pgmqc_shared->mutex);
-		if (launcher != NULL)
-			SetLatch(launcher);
-	}
+	if (OidIsValid(stopped_database) && !(commit && stopped_for_drop))
+		pgmqc_want_worker_again(stopped_database);
 	stopped_database = InvalidOid;
 	stopped_for_drop = false;
 }
