@@ -43,14 +43,16 @@
  * period otherwise.
  */
 void
-pgmqc_claim_wakeups(int32 queue_id, int abort_wakeups, Interval *vt)
+pgmqc_claim_wakeups(int32 queue_id, int abort_wakeups, Interval *vt,
+					bool notify)
 {
 	TimestampTz lease_end;
 
 	if (pgmqc_shared == NULL)
 		return;
 	lease_end = pgmqc_now_plus(vt);
-	pgmqc_wake_on_abort_or_late_commit(queue_id, abort_wakeups, lease_end);
+	pgmqc_wake_on_abort_or_late_commit(queue_id, abort_wakeups, lease_end,
+									   notify);
 	pgmqc_publish_due(queue_id, lease_end);
 }
 

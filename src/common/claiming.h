@@ -20,7 +20,7 @@
 #include "common/object_cache.h"
 
 extern void pgmqc_claim_wakeups(int32 queue_id, int abort_wakeups,
-								Interval *vt);
+								Interval *vt, bool notify);
 extern bool pgmqc_claim_sleep(int32 queue_id, uint64 seen, TimestampTz until,
 							  TimestampTz deadline, bool commit_between,
 							  bool probed);

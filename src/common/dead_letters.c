@@ -102,10 +102,10 @@ pgmqc_claim_outcome(int n, PgmqcClaimOutcome *outcome)
  */
 bool
 pgmqc_claim_round_ends(PgmqcClaimRounds *rounds, const PgmqcClaimOutcome *outcome,
-					   int32 queue_id)
+					   int32 queue_id, bool notify)
 {
 	if (outcome->backed_off > 0 && pgmqc_shared != NULL)
-		pgmqc_due_on_commit(queue_id, outcome->first_retry);
+		pgmqc_due_on_commit(queue_id, outcome->first_retry, notify);
 	rounds->processed += outcome->dead + outcome->backed_off;
 	return outcome->claimed > 0 || outcome->dead + outcome->backed_off == 0;
 }
@@ -312,7 +312,7 @@ pgmqc_backoff_args(const PgmqcRetryPolicy *retry, int64 watermark, int limit,
  * messages now wait.
  */
 int
-pgmqc_backoff_done(int32 queue_id)
+pgmqc_backoff_done(int32 queue_id, bool notify)
 {
 	bool		isnull;
 	int64		count = pgmqc_column_int64(0, BACKOFF_COL_COUNT, &isnull);
@@ -320,7 +320,8 @@ pgmqc_backoff_done(int32 queue_id)
 	if (count > 0 && pgmqc_shared != NULL)
 		pgmqc_due_on_commit(queue_id,
 							DatumGetTimestampTz(pgmqc_column(0, BACKOFF_COL_FIRST_RETRY,
-															 &isnull)));
+															 &isnull)),
+							notify);
 	return (int) count;
 }
 

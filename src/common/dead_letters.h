@@ -58,7 +58,7 @@ typedef struct PgmqcClaimRounds
 extern void pgmqc_claim_outcome(int n, PgmqcClaimOutcome *outcome);
 extern bool pgmqc_claim_round_ends(PgmqcClaimRounds *rounds,
 								   const PgmqcClaimOutcome *outcome,
-								   int32 queue_id);
+								   int32 queue_id, bool notify);
 extern int	pgmqc_claim_head_budget(PgmqcClaimRounds *rounds);
 extern void pgmqc_claim_head_dealt(PgmqcClaimRounds *rounds, int dealt);
 extern void pgmqc_claim_result_restore(const PgmqcClaimOutcome *outcome);
@@ -75,7 +75,7 @@ extern void pgmqc_nack_args(const PgmqcRetryPolicy *retry, int64 msg_id,
 							text *reason, Datum *values, char *nulls);
 extern void pgmqc_backoff_args(const PgmqcRetryPolicy *retry, int64 watermark,
 							   int limit, Datum *values, char *nulls);
-extern int	pgmqc_backoff_done(int32 queue_id);
+extern int	pgmqc_backoff_done(int32 queue_id, bool notify);
 extern int64 *pgmqc_id_array_result(int *n);
 
 #endif							/* PGMQC_DEAD_LETTERS_H */

@@ -2949,7 +2949,10 @@ hide_statement_context(ErrorData *edata, const char *sql)
 
 	if (edata->context == NULL ||
 		(found = strstr(edata->context, quoted)) == NULL)
+	{
+		pfree(quoted);
 		return;
+	}
 	start = found;
 	while (start > edata->context && start[-1] != '\n')
 		start--;

@@ -150,7 +150,8 @@ claim_once(PgmqcQueue *queue, int32 qty, Interval *vt, bool for_pop,
 			pgmqc_queue_move_dead(queue, outcome.dead_ids, outcome.dead, true);
 			pgmqc_claim_result_restore(&outcome);
 		}
-		if (pgmqc_claim_round_ends(&rounds, &outcome, queue->queue_id))
+		if (pgmqc_claim_round_ends(&rounds, &outcome, queue->queue_id,
+								   queue->notify))
 			break;
 		if ((budget = pgmqc_claim_head_budget(&rounds)) > 0)
 			pgmqc_claim_head_dealt(&rounds, pgmqc_queue_process_head(queue, budget));
@@ -158,7 +159,7 @@ claim_once(PgmqcQueue *queue, int32 qty, Interval *vt, bool for_pop,
 	*head_left = rounds.skipping;
 	/* the lease end matters to sleepers and to notifications */
 	if (n > 0)
-		pgmqc_claim_wakeups(queue->queue_id, n, vt);
+		pgmqc_claim_wakeups(queue->queue_id, n, vt, queue->notify);
 	return n;
 }
 

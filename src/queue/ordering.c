@@ -213,7 +213,8 @@ pgmqc_key_announce_promoted(PgmqcQueue *queue, int32 visible, bool has_due,
 	if (visible > 0)
 		pgmqc_wake_on_commit(queue->queue_id, visible, queue->notify);
 	if (has_due)
-		pgmqc_due_on_commit(queue->queue_id, DatumGetTimestampTz(first_due));
+		pgmqc_due_on_commit(queue->queue_id, DatumGetTimestampTz(first_due),
+							queue->notify);
 }
 
 /*
@@ -468,6 +469,6 @@ pgmqc_key_release_add_movable(PgmqcQueue *queue, PgmqcKeyRelease * release,
 	pfree(left);
 	/* the worker wakes sleepers when a message left is visible again */
 	if (has_due && pgmqc_shared != NULL)
-		pgmqc_due_on_commit(queue->queue_id, first_due);
+		pgmqc_due_on_commit(queue->queue_id, first_due, queue->notify);
 	return kept;
 }

@@ -129,7 +129,7 @@ pgmqc_queue_nack(PgmqcQueue *queue, int64 msg_id, Interval *delay,
 		if (vt <= GetCurrentTimestamp())
 			pgmqc_wake_on_commit(queue->queue_id, 1, queue->notify);
 		else
-			pgmqc_due_on_commit(queue->queue_id, vt);
+			pgmqc_due_on_commit(queue->queue_id, vt, queue->notify);
 	}
 	return true;
 }
@@ -178,7 +178,7 @@ pgmqc_queue_process_head(PgmqcQueue *queue, int limit)
 		pgmqc_backoff_args(&queue->retry, pgmqc_queue_advance_watermark(queue),
 						   limit - done, values, nulls);
 		(void) pgmqc_queue_run(queue, STMT_BACKOFF_EXPIRED, values, nulls, 1);
-		done += pgmqc_backoff_done(queue->queue_id);
+		done += pgmqc_backoff_done(queue->queue_id, queue->notify);
 	}
 	return done;
 }

@@ -66,7 +66,7 @@ announce(PgmqcQueue *queue, int count, Interval *delay)
 		 * notifies only once the message is visible.
 		 */
 		pgmqc_publish_due(queue->queue_id, due);
-		pgmqc_due_on_commit(queue->queue_id, due);
+		pgmqc_due_on_commit(queue->queue_id, due, queue->notify);
 	}
 	(void) pgmqc_my_worker(true);
 }

@@ -220,9 +220,17 @@ pgmqc_prepared_wakes_finishing(const char *gid, bool commit)
 
 	if (i < 0)
 	{
-		/* perhaps prepared before the server started: wake everyone */
+		/*
+		 * perhaps prepared before the server started: wake everyone, and
+		 * announce every queue with notifications on (its sends and the due
+		 * times it published are not known any more)
+		 */
 		if (pgmqc_senders_recovered_pending())
+		{
 			pgmqc_wake_all_slots_on_commit();
+			if (commit)
+				pgmqc_notify_all_on_commit();
+		}
 		return;
 	}
 	finishing_record = i;

@@ -169,9 +169,15 @@ typedef struct PgmqcDbWorker
 	pg_atomic_uint64 timer;		/* when the worker wakes up next */
 	pg_atomic_uint32 probes;	/* the worker looks into queues for readers
 								 * that sleep past their slice (probe_at) */
-	pg_atomic_uint64 notified_through;	/* TimestampTz: lease ends up to it
-										 * were looked at for notifications
-										 * (0: by no worker yet) */
+	pg_atomic_uint64 leases_checked_through;	/* TimestampTz: lease ends up
+												 * to it were looked at for
+												 * notifications (0: by no
+												 * worker yet) */
+	pg_atomic_uint64 delayed_checked_through;	/* ... delayed messages due up
+												 * to it */
+	pg_atomic_uint32 recheck_all;	/* look at every notify queue again: a
+									 * transaction prepared before a restart
+									 * committed */
 } PgmqcDbWorker;
 
 typedef struct PgmqcShared
@@ -213,9 +219,11 @@ extern TimestampTz pgmqc_writable_since(void);
 extern void pgmqc_wake_on_commit(int32 queue_id, int count, bool notify);
 extern void pgmqc_wake_on_abort(int32 queue_id, int count);
 extern void pgmqc_wake_on_abort_or_late_commit(int32 queue_id, int count,
-											   TimestampTz lease_end);
+											   TimestampTz lease_end,
+											   bool notify);
+extern void pgmqc_notify_all_on_commit(void);
 extern void pgmqc_wake_subxact_abort(void);
-extern void pgmqc_due_on_commit(int32 queue_id, TimestampTz due);
+extern void pgmqc_due_on_commit(int32 queue_id, TimestampTz due, bool notify);
 extern void pgmqc_config_changed_on_commit(void);
 extern void pgmqc_wake_xact_end(bool commit);
 extern void pgmqc_wake_xact_prepared(void);

@@ -102,7 +102,9 @@ pgmqc_shmem_startup(void)
 			pg_atomic_init_u32(&w->fill_wanted, 0);
 			pg_atomic_init_u64(&w->timer, (uint64) PGMQC_NO_DUE);
 			pg_atomic_init_u32(&w->probes, 0);
-			pg_atomic_init_u64(&w->notified_through, 0);
+			pg_atomic_init_u64(&w->leases_checked_through, 0);
+			pg_atomic_init_u64(&w->delayed_checked_through, 0);
+			pg_atomic_init_u32(&w->recheck_all, 0);
 		}
 		pg_atomic_init_u64(&pgmqc_shared->wakeups, 0);
 		pg_atomic_init_u64(&pgmqc_shared->writable_since, 0);
@@ -226,7 +228,8 @@ pgmqc_my_worker(bool request_start)
 		found->role = InvalidOid;
 		found->connecting = false;
 		found->start_failed = false;
-		pg_atomic_write_u64(&found->notified_through, 0);
+		pg_atomic_write_u64(&found->leases_checked_through, 0);
+		pg_atomic_write_u64(&found->delayed_checked_through, 0);
 	}
 	if (found != NULL && request_start && found->pid == 0 && !found->wanted)
 	{

@@ -63,6 +63,45 @@ typedef struct PendingWake
 
 static PendingWake pending[PGMQC_MAX_PENDING_WAKES];
 static int	npending = 0;
+
+/*
+ * What did not fit in the list, for commit ([true]) and for "at abort, or
+ * at a commit after its due time" ([false]): every slot is woken then
+ * (wake_all_at_*), and these keep its notifications, due times and the
+ * bits announced when the due time has passed.
+ */
+typedef struct OverflowWakes
+{
+	uint64		notify_bits;
+	uint64		late_bits;
+	TimestampTz due;
+}			OverflowWakes;
+
+static OverflowWakes overflow[2] =
+{
+	{
+		0, 0, PGMQC_NO_DUE
+	},
+	{
+		0, 0, PGMQC_NO_DUE
+	}
+};
+
+/* at commit, announce every queue (pgmqc_notify_all_on_commit) */
+static bool notify_all_at_commit = false;
+
+static void
+reset_overflow(void)
+{
+	int			i;
+
+	for (i = 0; i < 2; i++)
+	{
+		overflow[i].notify_bits = 0;
+		overflow[i].late_bits = 0;
+		overflow[i].due = PGMQC_NO_DUE;
+	}
+}
 static bool config_changed = false;
 static bool wake_all_at_commit = false;
 static bool wake_all_at_abort = false;
@@ -102,15 +141,18 @@ add_pending_slot(PgmqcSlot *slot, int count, uint64 notify_bits,
 	{
 		/*
 		 * No room: wake every slot at the end instead, and keep the
-		 * notifications and due time in the last entry.
+		 * notifications and due time aside, with the entries of the same kind
+		 * (the last entry may be of the other kind, whose end does not come).
 		 */
+		OverflowWakes *o = &overflow[on_commit ? 1 : 0];
+
 		if (on_commit)
 			wake_all_at_commit = true;
 		else
 			wake_all_at_abort = true;
-		pending[npending - 1].notify_bits |= notify_bits;
-		pending[npending - 1].late_bits |= late_bits;
-		pending[npending - 1].due = Min(pending[npending - 1].due, due);
+		o->notify_bits |= notify_bits;
+		o->late_bits |= late_bits;
+		o->due = Min(o->due, due);
 		return;
 	}
 	pending[npending].slot = slot;
@@ -123,22 +165,22 @@ add_pending_slot(PgmqcSlot *slot, int count, uint64 notify_bits,
 }
 
 static void
-add_pending(int32 queue_id, int count, bool notify, bool on_commit,
-			TimestampTz due)
+add_pending(int32 queue_id, int count, bool notify, bool late_notify,
+			bool on_commit, TimestampTz due)
 {
 	if (pgmqc_shared == NULL)
 		return;
 
 	/*
-	 * A due time that has passed when the transaction commits makes its
-	 * messages visible at the commit, as a send does: announce the queue then
-	 * (the worker's look at the queue after a due time counts only what came
-	 * due since its last look, which may have been before the commit). The
-	 * bit of a queue without notifications is ignored by the worker.
+	 * A due time (a delayed message's, a lease's end) that has passed when
+	 * the transaction commits makes its messages visible at the commit, as a
+	 * send does: announce the queue then (the worker's look at the queue
+	 * after a due time counts only what came due since its last look, which
+	 * may have been before the commit), if it has notifications on.
 	 */
 	add_pending_slot(pgmqc_slot(queue_id), count,
 					 notify ? PGMQC_NOTIFY_BIT(queue_id) : 0,
-					 on_commit && due != PGMQC_NO_DUE ? PGMQC_NOTIFY_BIT(queue_id) : 0,
+					 late_notify && due != PGMQC_NO_DUE ? PGMQC_NOTIFY_BIT(queue_id) : 0,
 					 on_commit, due);
 }
 
@@ -149,38 +191,49 @@ add_pending(int32 queue_id, int count, bool notify, bool on_commit,
 void
 pgmqc_wake_on_commit(int32 queue_id, int count, bool notify)
 {
-	add_pending(queue_id, count, notify, true, PGMQC_NO_DUE);
+	add_pending(queue_id, count, notify, false, true, PGMQC_NO_DUE);
 }
 
 /*
  * A delayed message becomes due at "due": tell the worker at commit (not
  * before: an uncommitted message must not be announced, and one that
- * commits after its due time must be announced at once).
+ * commits after its due time must be announced at once, when notify).
  */
 void
-pgmqc_due_on_commit(int32 queue_id, TimestampTz due)
+pgmqc_due_on_commit(int32 queue_id, TimestampTz due, bool notify)
 {
-	add_pending(queue_id, 1, false, true, due);
+	add_pending(queue_id, 1, false, notify, true, due);
 }
 
 /* At abort (only), wake count sleepers of the queue's slot. */
 void
 pgmqc_wake_on_abort(int32 queue_id, int count)
 {
-	add_pending(queue_id, count, false, false, PGMQC_NO_DUE);
+	add_pending(queue_id, count, false, false, false, PGMQC_NO_DUE);
 }
 
 /*
  * A claim leased count messages of the queue until lease_end: at abort they
  * are available again, so wake count sleepers then; at commit, wake them
  * too if the lease has ended by then, since the messages were visible but
- * locked by this transaction when their lease end fired.
+ * locked by this transaction when their lease end fired (and, when notify,
+ * announce the queue: the worker's look at the lease end did not see it).
  */
 void
 pgmqc_wake_on_abort_or_late_commit(int32 queue_id, int count,
-								   TimestampTz lease_end)
+								   TimestampTz lease_end, bool notify)
 {
-	add_pending(queue_id, count, false, false, lease_end);
+	add_pending(queue_id, count, false, notify, false, lease_end);
+}
+
+/*
+ * At commit, announce every queue with notifications on: the transaction
+ * finishes a prepared one whose wake-ups were lost with a restart.
+ */
+void
+pgmqc_notify_all_on_commit(void)
+{
+	notify_all_at_commit = true;
 }
 
 /*
@@ -269,7 +322,7 @@ pgmqc_wake_slots_on_commit(const int32 *slot, const bool *on_commit,
 			if (commit && due[i] != PGMQC_NO_DUE &&
 				due[i] <= GetCurrentTimestamp())
 				add_pending_slot(&pgmqc_shared->slots[slot[i]], PGMQC_WAKE_ALL,
-								 0, 0, true, PGMQC_NO_DUE);
+								 late_bits[i], 0, true, PGMQC_NO_DUE);
 			continue;
 		}
 		add_pending_slot(&pgmqc_shared->slots[slot[i]], PGMQC_WAKE_ALL,
@@ -322,6 +375,15 @@ pgmqc_wake_xact_prepared(void)
 	config_changed = false;
 	wake_all_at_commit = false;
 	wake_all_at_abort = false;
+
+	/*
+	 * What overflowed the list is announced at COMMIT PREPARED whether or not
+	 * its due times have passed by then (a spurious notification at worst);
+	 * its due times are lost, as its slots are all woken.
+	 */
+	notify_bits = overflow[1].notify_bits | overflow[1].late_bits |
+		overflow[0].late_bits;
+	reset_overflow();
 	if (pgmqc_shared == NULL)
 	{
 		npending = 0;
@@ -373,23 +435,57 @@ pgmqc_wake_xact_end(bool commit)
 				SetLatch(w->latch);
 		}
 	}
-	if (npending == 0)
+	/* (the list overflows only when full) */
+	if (npending == 0 && !notify_all_at_commit)
 		return;
-	for (i = 0; i < npending; i++)
+	if (commit)
 	{
-		if (pending[i].on_commit != commit)
+		TimestampTz now = GetCurrentTimestamp();
+
+		for (i = 0; i < npending; i++)
 		{
-			/* a claim's lease that ended before its transaction committed */
-			if (commit && pending[i].due != PGMQC_NO_DUE &&
-				pending[i].due <= GetCurrentTimestamp())
-				wake_slot(pending[i].slot, pending[i].count);
-			continue;
+			if (!pending[i].on_commit)
+			{
+				/*
+				 * a claim's lease that ended before its transaction
+				 * committed: its sleepers found the rows locked, and the
+				 * worker's look at the lease end did not see them
+				 */
+				if (pending[i].due != PGMQC_NO_DUE && pending[i].due <= now)
+				{
+					wake_slot(pending[i].slot, pending[i].count);
+					notify_bits |= pending[i].late_bits;
+				}
+				continue;
+			}
+			wake_slot(pending[i].slot, pending[i].count);
+			notify_bits |= pending[i].notify_bits;
+			if (pending[i].due <= now)
+				notify_bits |= pending[i].late_bits;
 		}
-		wake_slot(pending[i].slot, pending[i].count);
-		notify_bits |= pending[i].notify_bits;
-		if (commit && pending[i].late_bits != 0 &&
-			pending[i].due <= GetCurrentTimestamp())
-			notify_bits |= pending[i].late_bits;
+		/* what did not fit in the list (every slot was woken above) */
+		notify_bits |= overflow[1].notify_bits;
+		if (overflow[1].due <= now)
+			notify_bits |= overflow[1].late_bits;
+		if (overflow[0].due <= now)
+		{
+			notify_bits |= overflow[0].late_bits;
+			if (pgmqc_shared != NULL)
+			{
+				for (i = 0; i < pgmqc_shared->nslots; i++)
+					wake_slot(&pgmqc_shared->slots[i], PGMQC_WAKE_ALL);
+			}
+		}
+		if (notify_all_at_commit)
+			notify_bits = ~UINT64CONST(0);
+	}
+	else
+	{
+		for (i = 0; i < npending; i++)
+		{
+			if (!pending[i].on_commit)
+				wake_slot(pending[i].slot, pending[i].count);
+		}
 	}
 
 	/*
@@ -405,20 +501,34 @@ pgmqc_wake_xact_end(bool commit)
 		/*
 		 * Wake the worker only for news: a bit still set means the worker has
 		 * not taken it yet, or keeps it set while the queue's throttle window
-		 * runs.
+		 * runs.  After a prepared transaction lost with a restart, the worker
+		 * also computes every queue's next due time again.
 		 */
+		if (w != NULL && commit && notify_all_at_commit)
+			pg_atomic_write_u32(&w->recheck_all, 1);
 		if (w != NULL &&
-			(pg_atomic_fetch_or_u64(&w->notify_bits, notify_bits) & notify_bits) != notify_bits &&
+			((pg_atomic_fetch_or_u64(&w->notify_bits, notify_bits) & notify_bits) != notify_bits ||
+			 (commit && notify_all_at_commit)) &&
 			w->latch != NULL)
 			SetLatch(w->latch);
 	}
-	for (i = 0; i < npending; i++)
+	if (commit)
 	{
 		/* cannot fail: atomics, a spinlock and SetLatch */
-		if (commit && pending[i].on_commit && pending[i].due != PGMQC_NO_DUE)
-			pgmqc_publish_slot_due(pending[i].slot, pending[i].due);
+		for (i = 0; i < npending; i++)
+		{
+			if (pending[i].on_commit && pending[i].due != PGMQC_NO_DUE)
+				pgmqc_publish_slot_due(pending[i].slot, pending[i].due);
+		}
+		if (overflow[1].due != PGMQC_NO_DUE && pgmqc_shared != NULL)
+		{
+			for (i = 0; i < pgmqc_shared->nslots; i++)
+				pgmqc_publish_slot_due(&pgmqc_shared->slots[i], overflow[1].due);
+		}
 	}
 	npending = 0;
+	reset_overflow();
+	notify_all_at_commit = false;
 }
 
 /*

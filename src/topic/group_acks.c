@@ -132,7 +132,7 @@ announce_release(PgmqcQueue *topic, TimestampTz at)
 	if (at <= GetCurrentTimestamp())
 		pgmqc_wake_on_commit(topic->queue_id, PGMQC_WAKE_ALL, false);
 	else
-		pgmqc_due_on_commit(topic->queue_id, at);
+		pgmqc_due_on_commit(topic->queue_id, at, false);
 }
 
 /*

@@ -138,7 +138,7 @@ claim_group(PgmqcQueue *topic, PgmqcGroup *group, int32 qty, Interval *vt,
 			pgmqc_group_move_dead(topic, group, outcome.dead_ids, outcome.dead);
 			pgmqc_claim_result_restore(&outcome);
 		}
-		if (pgmqc_claim_round_ends(&rounds, &outcome, topic->queue_id))
+		if (pgmqc_claim_round_ends(&rounds, &outcome, topic->queue_id, false))
 			break;
 		/* as a queue's claim does (queue/claim.c) */
 		if ((budget = pgmqc_claim_head_budget(&rounds)) > 0)
@@ -146,7 +146,7 @@ claim_group(PgmqcQueue *topic, PgmqcGroup *group, int32 qty, Interval *vt,
 	}
 	/* the lease end matters to sleepers */
 	if (n > 0)
-		pgmqc_claim_wakeups(topic->queue_id, PGMQC_WAKE_ALL, vt);
+		pgmqc_claim_wakeups(topic->queue_id, PGMQC_WAKE_ALL, vt, false);
 	return n;
 }
 

@@ -100,7 +100,7 @@ pgmqc_group_process_head(PgmqcQueue *topic, PgmqcGroup *group, int limit)
 		pgmqc_backoff_args(&group->retry, pgmqc_group_watermark(group),
 						   limit - done, values, nulls);
 		(void) pgmqc_group_run(group, STMT_GROUP_BACKOFF_EXPIRED, values, nulls, 1);
-		done += pgmqc_backoff_done(topic->queue_id);
+		done += pgmqc_backoff_done(topic->queue_id, false);
 	}
 	return done;
 }

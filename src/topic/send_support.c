@@ -151,7 +151,7 @@ pgmqc_topic_sent(PgmqcQueue *topic, int64 last_id, int count, Interval *delay)
 			TimestampTz due = pgmqc_now_plus(delay);
 
 			pgmqc_publish_due(topic->queue_id, due);
-			pgmqc_due_on_commit(topic->queue_id, due);
+			pgmqc_due_on_commit(topic->queue_id, due, false);
 		}
 	}
 

@@ -150,19 +150,20 @@ worker_detach(int code, Datum arg)
 	}
 	SpinLockRelease(&pgmqc_shared->mutex);
 
+	/* readers that left their looks to us look themselves again */
+	if (ours)
+		pgmqc_probes_offer(my_entry, false);
+
 	/*
 	 * A worker still wanted is started again by the launcher.  The launcher
 	 * that started us hears of our exit (bgw_notify_pid), but a launcher
 	 * started since (the old one was terminated) holds no handle of ours and
 	 * would not look before its next database scan, up to a minute away: tell
-	 * whichever launcher runs now.
+	 * whichever launcher runs now (last, so that the next worker's offer of
+	 * looks comes after our withdrawal of ours).
 	 */
 	if (launcher != NULL)
 		SetLatch(launcher);
-
-	/* readers that left their looks to us look themselves again */
-	if (ours)
-		pgmqc_probes_offer(my_entry, false);
 }
 
 /*

@@ -192,7 +192,8 @@ scan_databases(void)
 			free_entry->role = InvalidOid;
 			free_entry->connecting = false;
 			free_entry->wanted = true;
-			pg_atomic_write_u64(&free_entry->notified_through, 0);
+			pg_atomic_write_u64(&free_entry->leases_checked_through, 0);
+			pg_atomic_write_u64(&free_entry->delayed_checked_through, 0);
 		}
 	}
 	SpinLockRelease(&pgmqc_shared->mutex);

@@ -83,6 +83,11 @@ typedef struct NotifyQueue
 	bool		failed;			/* its checks failed: retried after a reload */
 	TimestampTz checked_at;		/* lease ends up to then are no news */
 	TimestampTz delayed_checked_at; /* ... delayed messages due up to then */
+	bool		sent_in_step;	/* notified by the step now running; if its
+								 * transaction fails, pending again with: */
+	TimestampTz saved_last_sent;
+	TimestampTz saved_checked_at;
+	TimestampTz saved_delayed_checked_at;
 } NotifyQueue;
 
 /* the queues with notifications on, in TopMemoryContext */
@@ -126,16 +131,18 @@ pgmqc_notify_load_settings(void *arg)
 
 	/*
 	 * The first load of this worker takes over from the last one of this
-	 * database (0: there was none since the server started, and every delayed
-	 * message that came due is news).
+	 * database (0: there was none since the server started: every delayed
+	 * message that came due is news, and every lease that ended since the
+	 * start).
 	 */
 	if (!loaded_before && entry != NULL)
 	{
-		TimestampTz through = (TimestampTz) pg_atomic_read_u64(&entry->notified_through);
+		uint64		leases = pg_atomic_read_u64(&entry->leases_checked_through);
+		uint64		delayed = pg_atomic_read_u64(&entry->delayed_checked_through);
 
-		if (through > 0 && through < now)
-			resume_from = through;
-		resume_delayed_from = through == 0 ? DT_NOBEGIN : Min(through, now);
+		resume_from = Min(leases != 0 ? (TimestampTz) leases : PgStartTime, now);
+		resume_delayed_from = delayed != 0 ? Min((TimestampTz) delayed, now) :
+			DT_NOBEGIN;
 	}
 
 	queues = get_relname_relid("queues", get_namespace_oid("pgmq_c", false));
@@ -180,8 +187,7 @@ pgmqc_notify_load_settings(void *arg)
 		 * (recheck_due counts only those).  What came due (or whose lease
 		 * ended) is news from the time the last worker of this database had
 		 * looked at; after the server started, every delayed message that
-		 * came due, but no lease that ended (a lease taken before the
-		 * restart).
+		 * came due, and every lease that ended since the start.
 		 */
 		nq->check = true;
 		nq->checked_at = resume_from;
@@ -375,6 +381,7 @@ pgmqc_notify_begin_pass(PgmqcDbWorker *entry, const bool *fired,
 						TimestampTz now, TimestampTz *next)
 {
 	uint64		bits = pg_atomic_exchange_u64(&entry->notify_bits, 0);
+	bool		recheck_all = pg_atomic_exchange_u32(&entry->recheck_all, 0) != 0;
 	bool		need_spi = false;
 	int			i;
 
@@ -385,7 +392,7 @@ pgmqc_notify_begin_pass(PgmqcDbWorker *entry, const bool *fired,
 
 		if (bits & PGMQC_NOTIFY_BIT(nq->queue_id))
 			nq->pending = true;
-		if (fired[slotno] || nq->due <= now)
+		if (fired[slotno] || nq->due <= now || recheck_all)
 		{
 			nq->check = true;
 			nq->recheck = true;
@@ -429,6 +436,7 @@ pgmqc_notify_step(void *arg)
 		NotifyQueue *nq = &notify_queues[i];
 
 		CHECK_FOR_INTERRUPTS();
+		nq->sent_in_step = false;
 		if ((nq->check || nq->recheck) && checked >= PGMQC_WORKER_BATCH)
 			step->more = true;	/* in the next transaction */
 		else if (nq->check || nq->recheck)
@@ -452,6 +460,10 @@ pgmqc_notify_step(void *arg)
 			 TimestampDifferenceExceeds(nq->last_sent, now, nq->throttle_us / 1000)))
 		{
 			Async_Notify(nq->channel, nq->name);
+			nq->sent_in_step = true;
+			nq->saved_last_sent = nq->last_sent;
+			nq->saved_checked_at = nq->checked_at;
+			nq->saved_delayed_checked_at = nq->delayed_checked_at;
 			nq->last_sent = now;
 			nq->pending = false;
 
@@ -471,7 +483,23 @@ pgmqc_notify_step(void *arg)
 void
 pgmqc_notify_step_failed(TimestampTz now)
 {
+	int			i;
+
 	notify_retry_at = TimestampTzPlusMilliseconds(now, NOTIFY_RETRY_MS);
+
+	/* its notifications were not sent: they are due again at the retry */
+	for (i = 0; i < n_notify_queues; i++)
+	{
+		NotifyQueue *nq = &notify_queues[i];
+
+		if (!nq->sent_in_step)
+			continue;
+		nq->sent_in_step = false;
+		nq->pending = true;
+		nq->last_sent = nq->saved_last_sent;
+		nq->checked_at = nq->saved_checked_at;
+		nq->delayed_checked_at = nq->saved_delayed_checked_at;
+	}
 }
 
 /*
@@ -484,15 +512,17 @@ TimestampTz
 pgmqc_notify_end_pass(PgmqcDbWorker *entry, TimestampTz next)
 {
 	uint64		bits = 0;
-	TimestampTz through = DT_NOEND;
+	TimestampTz leases_through = DT_NOEND;
+	TimestampTz delayed_through = DT_NOEND;
 	int			i;
 
 	for (i = 0; i < n_notify_queues; i++)
 	{
 		NotifyQueue *nq = &notify_queues[i];
 
-		if (!nq->failed)
-			through = Min(through, Min(nq->checked_at, nq->delayed_checked_at));
+		/* (a queue whose checks failed too: it looks from there again) */
+		leases_through = Min(leases_through, nq->checked_at);
+		delayed_through = Min(delayed_through, nq->delayed_checked_at);
 		if (nq->due != DT_NOEND)
 			next = Min(next, Max(nq->due, notify_retry_at));
 		if (nq->pending)
@@ -510,7 +540,11 @@ pgmqc_notify_end_pass(PgmqcDbWorker *entry, TimestampTz next)
 	 * For the next worker of this database, should this one stop: what came
 	 * due or whose lease ended after the earliest look of ours is news to it.
 	 */
-	if (through != DT_NOEND)
-		pg_atomic_write_u64(&entry->notified_through, (uint64) through);
+	if (leases_through != DT_NOEND)
+		pg_atomic_write_u64(&entry->leases_checked_through,
+							(uint64) leases_through);
+	if (delayed_through != DT_NOEND)
+		pg_atomic_write_u64(&entry->delayed_checked_through,
+							(uint64) delayed_through);
 	return next;
 }

@@ -309,6 +309,47 @@ is($seen->('nd'), 1,
 	'a delayed message that came due while the server was down is notified once');
 sql(q{SELECT pgmq_c.drop_queue('nd'); SELECT pgmq_c.drop_queue('nl')});
 $listener->quit;
+
+# 4h. after a start, a queue the worker cannot look at (a session holds its
+# table locked) does not make the next worker miss the lease ends of the
+# other queues (until 0.8.0's review h52, it handed on "from the
+# beginning of time" for delayed messages, which counted as "unknown" for
+# lease ends)
+sql(q{SELECT pgmq_c.create_queue('lk'); SELECT pgmq_c.enable_notify('lk');
+      SELECT pgmq_c.create_queue('ln'); SELECT pgmq_c.enable_notify('ln');
+      SELECT pgmq_c.send('ln', '{"lease": 2}')});
+my $lk_id = sql(q{SELECT queue_id FROM pgmq_c.queues WHERE queue_name = 'lk'});
+sql(q{ALTER SYSTEM SET pgmq_c.worker = off});
+$node->restart;
+my $locker = $node->background_psql('postgres');
+$locker->query_safe("BEGIN; LOCK TABLE pgmq_c.q_$lk_id IN ACCESS EXCLUSIVE MODE");
+sql(q{ALTER SYSTEM RESET pgmq_c.worker});
+sql(q{SELECT pg_reload_conf()});
+ok(defined worker_pid($node, 'postgres'), 'a worker runs while "lk" is locked');
+sleep(2);    # its first passes, which cannot look at "lk"
+is(sql(q{SELECT read_ct FROM pgmq_c.read('ln', '1 second', 1)}), '1',
+	'a message of ln is leased for 1 s');
+sql(q{ALTER SYSTEM SET pgmq_c.worker = off});
+sql(q{SELECT pg_reload_conf()});
+ok( $node->poll_query_until(
+		'postgres', q{SELECT count(*) = 0 FROM pg_stat_activity WHERE backend_type = 'pgmq_c worker'}),
+	'the worker is turned off');
+sleep(2);    # the lease ends while no worker runs
+$listener = start_listener($node, 'postgres');
+@notes = ();
+sql(q{ALTER SYSTEM RESET pgmq_c.worker});
+sql(q{SELECT pg_reload_conf()});
+foreach (1 .. 100)
+{
+	last if $seen->('ln');
+	notes_within(0.1);
+}
+is($seen->('ln'), 1,
+	'the lease that ended while no worker ran is notified, though "lk" was never looked at');
+$locker->query_safe('COMMIT');
+$locker->quit;
+sql(q{SELECT pgmq_c.drop_queue('lk'); SELECT pgmq_c.drop_queue('ln')});
+$listener->quit;
 sql(q{SELECT pgmq_c.purge_queue('q')});
 
 #

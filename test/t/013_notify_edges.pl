@@ -9,6 +9,12 @@
 #    queue).
 # C. Re-reading the settings does not open a new throttle window: a queue
 #    still gets at most one notification per window.
+# E. A lease that ends before the transaction that took it commits is
+#    notified after the COMMIT.
+# F. A transaction whose wake-ups overflow the backend's list with entries
+#    for a rollback only (pops), then sends: the send is notified.
+# G. A delayed send prepared before a restart and committed after it is
+#    notified when it comes due.
 # D. One transaction sends to more queues with notifications than a
 #    backend's list of pending wake-ups holds (32): the queues merged into
 #    one entry (or sharing a wake-up slot) are each notified, not only the
@@ -148,6 +154,62 @@ my @missing = grep { !$seen{$_} } @many;
 is(scalar(@missing), 0,
 	'D: each of 40 queues sent to in one transaction is notified'
 	  . (@missing ? " (missing: @missing)" : ''));
+
+#
+# E. A lease that ends before the transaction that took it commits: the
+# worker's look at its end found the row locked, so the commit announces it.
+#
+sql(q{SELECT pgmq_c.create_queue('qe'); SELECT pgmq_c.enable_notify('qe');
+      SELECT pgmq_c.send('qe', '{}')});
+notes_of(1, 'qe');
+@notes = ();
+sql(q{BEGIN; SELECT count(*) FROM pgmq_c.read('qe', '1 second', 1);
+      SELECT pg_sleep(2); COMMIT;});
+my @e = notes_of(3, 'qe', 1);
+is(scalar(@e), 1, 'E: a lease that ended before its COMMIT is notified after it');
+
+#
+# F. More wake-ups in one transaction than the list holds, the last entry
+# one for a rollback only (pops of 33 queues), then a send: notified.
+#
+my @pops = map { "qf$_" } 1 .. 33;
+sql(join('', map { "SELECT pgmq_c.create_queue('$_'); SELECT pgmq_c.send('$_', '{}');" } @pops));
+sql(q{SELECT pgmq_c.create_queue('qf'); SELECT pgmq_c.enable_notify('qf')});
+notes_of(1);
+@notes = ();
+sql('BEGIN;' . join('', map { "SELECT count(*) FROM pgmq_c.pop('$_');" } @pops)
+	  . q{SELECT pgmq_c.send('qf', '{}'); COMMIT;});
+my @f = notes_of(5, 'qf', 1);
+is(scalar(@f), 1,
+	'F: a send after 33 pops in one transaction is notified');
+
+#
+# G. A delayed send prepared before a restart, committed after it: the
+# record of its wake-ups went with the restart; the worker looks at every
+# queue again and announces the message when it comes due.
+#
+sql(q{SELECT pgmq_c.create_queue('qg'); SELECT pgmq_c.enable_notify('qg')});
+$listener->quit;
+my $tg = $node->background_psql('postgres');
+$tg->query_safe('BEGIN');
+$tg->query_safe(q{SELECT pgmq_c.send('qg', '{"g": 1}', NULL, '4 s')});
+$tg->query_safe(q{PREPARE TRANSACTION 'across_restart'});
+$tg->quit;
+$node->restart;
+$listener = start_listener($node, 'postgres');
+@notes = ();
+my $t_g = [gettimeofday];
+sql(q{COMMIT PREPARED 'across_restart'});
+my $due_seen = 0;
+while (!$due_seen && tv_interval($t_g) < 15)
+{
+	notes_of(0.2, 'qg');
+	$due_seen = grep { tv_interval($t_g, $_->[0]) >= 3 } grep { $_->[1] eq 'qg' } @notes;
+}
+ok($due_seen,
+	'G: a delayed send prepared before a restart is notified when it comes due');
+is(sql(q{SELECT count(*) FROM pgmq_c.read('qg', '1 hour', 1)}), '1',
+	'G: and is there to read');
 
 $listener->quit;
 $node->stop;

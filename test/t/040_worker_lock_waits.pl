@@ -45,14 +45,19 @@ ok(defined worker_pid($node, 'postgres'), 'the worker runs');
 my $listener = start_listener($node, 'postgres');
 
 # A notification of vq arrives within $secs seconds of a send.
+my @drained;    # what notified_within() took out of the way, and when
+
 sub notified_within
 {
 	my ($secs, $what) = @_;
 	my @notes;
 	collect_notes($listener, \@notes, 1);    # drain what came before
+	push @drained, @notes;
 	@notes = ();
 	sql(qq{SELECT pgmq_c.send('vq', '{"what": "$what"}')});
-	return collect_notes($listener, \@notes, $secs, 1, 'vq') >= 1;
+	my $n = collect_notes($listener, \@notes, $secs, 1, 'vq');
+	push @drained, @notes;
+	return $n >= 1;
 }
 
 ok(notified_within(10, 'before'), 'a send to vq is notified');
@@ -159,6 +164,8 @@ sql(q{SELECT count(pgmq_c.create_queue('nq_' || i)) FROM generate_series(1, 20) 
 SELECT count(pgmq_c.enable_notify('nq_' || i, '0')) FROM generate_series(1, 20) i});
 sql(q{SELECT count(pgmq_c.send('nq_' || i, '{"late": true}', delay => '4 s'))
   FROM generate_series(1, 20) i});
+my $t_nq_due = [ gettimeofday ];
+$t_nq_due->[0] += 4;
 $holder = hold('notify_holder', 60,
 	q{SELECT count(pgmq_c.purge_queue('nq_' || i)) FROM generate_series(1, 20) i},
 	'a transaction that purged 20 queues with notifications on stays open');
@@ -170,10 +177,14 @@ ok(notified_within(4, 'notify queues held, again'), 'and again');
 release('notify_holder', $holder);
 is(sql(q{SELECT sum(visible_length) FROM pgmq_c.metrics_all() WHERE queue_name LIKE 'nq\_%'}),
 	'20', 'the purge rolled back: 20 messages are visible');
-my @late;
+# (announced once it is free; or while it was held, after it came due, if
+# an announcement of another queue sharing its bit made the worker notify
+# it then: what was visible then is announced, and a reader waits for the
+# lock and reads it once the purge rolls back)
+my @late = grep { tv_interval($t_nq_due, $_->[0]) >= 0 } @drained;
 collect_notes($listener, \@late, 8, 1, 'nq_20');
 ok((grep { $_->[1] eq 'nq_20' } @late) >= 1,
-	'the due message of a queue held back then is notified once it is free');
+	'the due message of a queue held back then is notified');
 
 #
 # 6. Topics held.  Retention drops a partition past it under a lock of the
