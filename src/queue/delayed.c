@@ -148,8 +148,12 @@ mature(PgmqcQueue *queue, TimestampTz now, int32 limit, PgmqcStatement stmt,
 	}
 	if (moved > 0 && pgmqc_shared != NULL)
 	{
-		/* other sleepers may take what this reader does not */
-		pgmqc_wake_on_commit(queue->queue_id, moved, queue->notify);
+		/*
+		 * other sleepers may take what this reader does not; no notification:
+		 * the worker announced these messages when they came due (or their
+		 * send's commit did, when it came after)
+		 */
+		pgmqc_wake_on_commit(queue->queue_id, moved, false);
 	}
 	return moved;
 }
