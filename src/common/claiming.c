@@ -51,6 +51,18 @@ pgmqc_claim_wakeups(int32 queue_id, int abort_wakeups, Interval *vt,
 	if (pgmqc_shared == NULL)
 		return;
 	lease_end = pgmqc_now_plus(vt);
+
+	/*
+	 * A read with a lease of 0 (a peek) leaves the messages visible: its
+	 * commit wakes the readers that passed over the rows it held, and is no
+	 * news to announce; nor is there a lease end for the worker to look at.
+	 */
+	if (pgmqc_interval_is_zero(vt))
+	{
+		pgmqc_wake_on_abort_or_late_commit(queue_id, abort_wakeups, lease_end,
+										   false);
+		return;
+	}
 	pgmqc_wake_on_abort_or_late_commit(queue_id, abort_wakeups, lease_end,
 									   notify);
 	pgmqc_publish_due(queue_id, lease_end);

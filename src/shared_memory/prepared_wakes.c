@@ -57,6 +57,8 @@ typedef struct PreparedRecord
 	int32		slot[PGMQC_MAX_PENDING_WAKES];
 	bool		on_commit[PGMQC_MAX_PENDING_WAKES];
 	TimestampTz due[PGMQC_MAX_PENDING_WAKES];	/* or PGMQC_NO_DUE */
+	TimestampTz overflow_due;	/* the earliest due time of what did not fit
+								 * (every slot's at commit), or PGMQC_NO_DUE */
 	uint64		late_bits[PGMQC_MAX_PENDING_WAKES]; /* announced at commit
 													 * when due has passed */
 } PreparedRecord;
@@ -148,7 +150,8 @@ void
 pgmqc_prepared_wakes_store(const int32 *slot, const bool *on_commit,
 						   const TimestampTz *due, const uint64 *late_bits,
 						   int nwakes, uint64 notify_bits, bool all_commit,
-						   bool all_abort, bool config_changed)
+						   bool all_abort, bool config_changed,
+						   TimestampTz overflow_due)
 {
 	PreparedRecord *r;
 	uint32		hash;
@@ -157,9 +160,13 @@ pgmqc_prepared_wakes_store(const int32 *slot, const bool *on_commit,
 	if (!preparing || prepared_wakes == NULL || prepared_wakes->nrecords == 0)
 		return;
 	preparing = false;
-	if (nwakes == 0 && notify_bits == 0 && !all_commit && !all_abort &&
-		!config_changed)
-		return;
+
+	/*
+	 * A record even when there is nothing to wake: a COMMIT PREPARED that
+	 * finds none then knows the transaction was prepared before the server
+	 * started (and announces every queue), instead of taking every two-phase
+	 * commit of other work for one.
+	 */
 	hash = gid_hash(preparing_gid);
 
 	SpinLockAcquire(&prepared_wakes->lock);
@@ -186,6 +193,7 @@ pgmqc_prepared_wakes_store(const int32 *slot, const bool *on_commit,
 	r->all_commit = all_commit;
 	r->all_abort = all_abort;
 	r->config_changed = config_changed;
+	r->overflow_due = overflow_due;
 	r->nwakes = Min(nwakes, PGMQC_MAX_PENDING_WAKES);
 	memcpy(r->slot, slot, r->nwakes * sizeof(int32));
 	memcpy(r->on_commit, on_commit, r->nwakes * sizeof(bool));
@@ -229,7 +237,11 @@ pgmqc_prepared_wakes_finishing(const char *gid, bool commit)
 		{
 			pgmqc_wake_all_slots_on_commit();
 			if (commit)
+			{
+				/* the worker, as a send would ask for it */
+				(void) pgmqc_my_worker(true);
 				pgmqc_notify_all_on_commit();
+			}
 		}
 		return;
 	}
@@ -239,6 +251,8 @@ pgmqc_prepared_wakes_finishing(const char *gid, bool commit)
 							   r.nwakes, commit, commit ? r.notify_bits : 0);
 	if (commit ? r.all_commit : r.all_abort)
 		pgmqc_wake_all_slots_on_commit();
+	if (commit && r.overflow_due != PGMQC_NO_DUE)
+		pgmqc_due_all_slots_on_commit(r.overflow_due);
 	/* COMMIT PREPARED runs in the prepared transaction's database */
 	if (commit && r.config_changed)
 		pgmqc_config_changed_on_commit();

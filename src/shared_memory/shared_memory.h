@@ -222,6 +222,7 @@ extern void pgmqc_wake_on_abort_or_late_commit(int32 queue_id, int count,
 											   TimestampTz lease_end,
 											   bool notify);
 extern void pgmqc_notify_all_on_commit(void);
+extern void pgmqc_due_all_slots_on_commit(TimestampTz due);
 extern void pgmqc_wake_subxact_abort(void);
 extern void pgmqc_due_on_commit(int32 queue_id, TimestampTz due, bool notify);
 extern void pgmqc_config_changed_on_commit(void);
@@ -256,7 +257,8 @@ extern void pgmqc_prepared_wakes_store(const int32 *slot, const bool *on_commit,
 									   const TimestampTz *due,
 									   const uint64 *late_bits, int nwakes,
 									   uint64 notify_bits, bool all_commit,
-									   bool all_abort, bool config_changed);
+									   bool all_abort, bool config_changed,
+									   TimestampTz overflow_due);
 extern void pgmqc_prepared_wakes_finishing(const char *gid, bool commit);
 extern void pgmqc_prepared_wakes_xact_end(bool commit);
 

@@ -90,6 +90,9 @@ static OverflowWakes overflow[2] =
 /* at commit, announce every queue (pgmqc_notify_all_on_commit) */
 static bool notify_all_at_commit = false;
 
+/* something went into overflow[] */
+static bool overflowed = false;
+
 static void
 reset_overflow(void)
 {
@@ -101,6 +104,7 @@ reset_overflow(void)
 		overflow[i].late_bits = 0;
 		overflow[i].due = PGMQC_NO_DUE;
 	}
+	overflowed = false;
 }
 static bool config_changed = false;
 static bool wake_all_at_commit = false;
@@ -153,6 +157,7 @@ add_pending_slot(PgmqcSlot *slot, int count, uint64 notify_bits,
 		o->notify_bits |= notify_bits;
 		o->late_bits |= late_bits;
 		o->due = Min(o->due, due);
+		overflowed = true;
 		return;
 	}
 	pending[npending].slot = slot;
@@ -234,6 +239,18 @@ void
 pgmqc_notify_all_on_commit(void)
 {
 	notify_all_at_commit = true;
+}
+
+/*
+ * At commit, publish due time "due" to every slot: this transaction
+ * finishes a prepared one whose wake-ups overflowed its list.
+ */
+void
+pgmqc_due_all_slots_on_commit(TimestampTz due)
+{
+	overflow[1].due = Min(overflow[1].due, due);
+	overflowed = true;
+	wake_all_at_commit = true;
 }
 
 /*
@@ -319,10 +336,16 @@ pgmqc_wake_slots_on_commit(const int32 *slot, const bool *on_commit,
 			 * its sleepers found the row locked and wait for this commit, as
 			 * in pgmqc_wake_xact_end
 			 */
-			if (commit && due[i] != PGMQC_NO_DUE &&
-				due[i] <= GetCurrentTimestamp())
-				add_pending_slot(&pgmqc_shared->slots[slot[i]], PGMQC_WAKE_ALL,
-								 late_bits[i], 0, true, PGMQC_NO_DUE);
+			if (commit && due[i] != PGMQC_NO_DUE)
+			{
+				if (due[i] <= GetCurrentTimestamp())
+					add_pending_slot(&pgmqc_shared->slots[slot[i]], PGMQC_WAKE_ALL,
+									 late_bits[i], 0, true, PGMQC_NO_DUE);
+				else
+					/* a lease still running: its end, published again */
+					add_pending_slot(&pgmqc_shared->slots[slot[i]], 0, 0, 0,
+									 true, due[i]);
+			}
 			continue;
 		}
 		add_pending_slot(&pgmqc_shared->slots[slot[i]], PGMQC_WAKE_ALL,
@@ -367,6 +390,7 @@ pgmqc_wake_xact_prepared(void)
 	TimestampTz due[PGMQC_MAX_PENDING_WAKES];
 	uint64		late_bits[PGMQC_MAX_PENDING_WAKES];
 	uint64		notify_bits = 0;
+	TimestampTz overflow_due;
 	bool		all_commit = wake_all_at_commit;
 	bool		all_abort = wake_all_at_abort;
 	bool		changed = config_changed;
@@ -383,6 +407,7 @@ pgmqc_wake_xact_prepared(void)
 	 */
 	notify_bits = overflow[1].notify_bits | overflow[1].late_bits |
 		overflow[0].late_bits;
+	overflow_due = overflow[1].due;
 	reset_overflow();
 	if (pgmqc_shared == NULL)
 	{
@@ -399,7 +424,8 @@ pgmqc_wake_xact_prepared(void)
 			notify_bits |= pending[i].notify_bits;
 	}
 	pgmqc_prepared_wakes_store(slot, on_commit, due, late_bits, npending,
-							   notify_bits, all_commit, all_abort, changed);
+							   notify_bits, all_commit, all_abort, changed,
+							   overflow_due);
 	npending = 0;
 }
 
@@ -408,6 +434,7 @@ void
 pgmqc_wake_xact_end(bool commit)
 {
 	uint64		notify_bits = 0;
+	TimestampTz now = 0;
 	int			i;
 
 	if ((commit && wake_all_at_commit) || (!commit && wake_all_at_abort))
@@ -435,13 +462,11 @@ pgmqc_wake_xact_end(bool commit)
 				SetLatch(w->latch);
 		}
 	}
-	/* (the list overflows only when full) */
-	if (npending == 0 && !notify_all_at_commit)
+	if (npending == 0 && !notify_all_at_commit && !overflowed)
 		return;
 	if (commit)
 	{
-		TimestampTz now = GetCurrentTimestamp();
-
+		now = GetCurrentTimestamp();
 		for (i = 0; i < npending; i++)
 		{
 			if (!pending[i].on_commit)
@@ -514,16 +539,28 @@ pgmqc_wake_xact_end(bool commit)
 	}
 	if (commit)
 	{
-		/* cannot fail: atomics, a spinlock and SetLatch */
+		TimestampTz first_overflow_due = overflow[1].due;
+
+		/*
+		 * Cannot fail: atomics, a spinlock and SetLatch.  A lease's end still
+		 * ahead too, published when the claim was made: a due time of the
+		 * slot that fired since (before this commit) took it away, and the
+		 * worker's look then saw the row as it was before the claim.  (One
+		 * that has passed was announced above.)
+		 */
+		if (overflow[0].due > now)
+			first_overflow_due = Min(first_overflow_due, overflow[0].due);
 		for (i = 0; i < npending; i++)
 		{
-			if (pending[i].on_commit && pending[i].due != PGMQC_NO_DUE)
-				pgmqc_publish_slot_due(pending[i].slot, pending[i].due);
+			if (pending[i].due == PGMQC_NO_DUE ||
+				(!pending[i].on_commit && pending[i].due <= now))
+				continue;
+			pgmqc_publish_slot_due(pending[i].slot, pending[i].due);
 		}
-		if (overflow[1].due != PGMQC_NO_DUE && pgmqc_shared != NULL)
+		if (first_overflow_due != PGMQC_NO_DUE && pgmqc_shared != NULL)
 		{
 			for (i = 0; i < pgmqc_shared->nslots; i++)
-				pgmqc_publish_slot_due(&pgmqc_shared->slots[i], overflow[1].due);
+				pgmqc_publish_slot_due(&pgmqc_shared->slots[i], first_overflow_due);
 		}
 	}
 	npending = 0;

@@ -390,6 +390,7 @@ pgmqc_notify_begin_pass(PgmqcDbWorker *entry, const bool *fired,
 		NotifyQueue *nq = &notify_queues[i];
 		int			slotno = pgmqc_slot(nq->queue_id) - pgmqc_shared->slots;
 
+		nq->sent_in_step = false;
 		if (bits & PGMQC_NOTIFY_BIT(nq->queue_id))
 			nq->pending = true;
 		if (fired[slotno] || nq->due <= now || recheck_all)
@@ -431,12 +432,14 @@ pgmqc_notify_step(void *arg)
 	int			i;
 
 	step->more = false;
+	/* (what an earlier step, committed, sent is not this one's) */
+	for (i = 0; i < n_notify_queues; i++)
+		notify_queues[i].sent_in_step = false;
 	for (i = 0; i < n_notify_queues; i++)
 	{
 		NotifyQueue *nq = &notify_queues[i];
 
 		CHECK_FOR_INTERRUPTS();
-		nq->sent_in_step = false;
 		if ((nq->check || nq->recheck) && checked >= PGMQC_WORKER_BATCH)
 			step->more = true;	/* in the next transaction */
 		else if (nq->check || nq->recheck)

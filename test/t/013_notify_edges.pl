@@ -15,6 +15,11 @@
 #    for a rollback only (pops), then sends: the send is notified.
 # G. A delayed send prepared before a restart and committed after it is
 #    notified when it comes due.
+# H. A lease taken in a transaction still open when another due time of
+#    its slot fires is announced when it ends.
+# I. Peeks (a lease of 0) announce nothing.
+# J. While a transaction prepared before a restart is open, a two-phase
+#    commit of other work announces nothing.
 # D. One transaction sends to more queues with notifications than a
 #    backend's list of pending wake-ups holds (32): the queues merged into
 #    one entry (or sharing a wake-up slot) are each notified, not only the
@@ -28,7 +33,7 @@ use lib $FindBin::RealBin;
 use PgmqcTest;
 use Time::HiRes qw(gettimeofday tv_interval);
 
-my $node = pgmqc_node('notify_edges', conf => 'max_prepared_transactions = 2');
+my $node = pgmqc_node('notify_edges', conf => 'max_prepared_transactions = 4');
 
 sub sql { return $node->safe_psql('postgres', $_[0]); }
 
@@ -197,6 +202,8 @@ $tg->query_safe('BEGIN');
 $tg->query_safe(q{SELECT pgmq_c.send('qg', '{"g": 1}', NULL, '4 s')});
 $tg->query_safe(q{PREPARE TRANSACTION 'across_restart'});
 $tg->quit;
+# and one that stays prepared, with no pgmq_c work (see J)
+sql(q{BEGIN; CREATE TABLE orphan_t (i int); PREPARE TRANSACTION 'orphan'});
 $node->restart;
 $listener = start_listener($node, 'postgres');
 @notes = ();
@@ -212,6 +219,50 @@ ok($due_seen,
 	'G: a delayed send prepared before a restart is notified when it comes due');
 is(sql(q{SELECT count(*) FROM pgmq_c.read('qg', '1 hour', 1)}), '1',
 	'G: and is there to read');
+
+#
+# J. While a transaction prepared before the restart is still open, a
+# two-phase commit of other work announces nothing (it was taken for one
+# prepared before the restart, and announced every queue).
+#
+notes_of(1);
+@notes = ();
+sql(q{BEGIN; CREATE TABLE j_t (i int); PREPARE TRANSACTION 'unrelated'});
+sql(q{COMMIT PREPARED 'unrelated'});
+is(scalar(notes_of(2, 'qg')), 0,
+	'J: a two-phase commit of other work announces no queue');
+sql(q{ROLLBACK PREPARED 'orphan'});
+
+#
+# H. A lease taken in a transaction that is still open when another due
+# time of its slot fires: its end is announced all the same.
+#
+sql(q{SELECT pgmq_c.create_queue('qh'); SELECT pgmq_c.enable_notify('qh');
+      SELECT pgmq_c.send('qh', '{"m": 1}'); SELECT pgmq_c.send('qh', '{"m": 2}')});
+notes_of(1);
+is(sql(q{SELECT count(*) FROM pgmq_c.read('qh', '3 s', 1)}), '1',
+	'H: m1 is leased for 3 s');
+my $t_h = [gettimeofday];
+sql(q{BEGIN; SELECT count(*) FROM pgmq_c.read('qh', '8 s', 1);
+      SELECT pg_sleep(4); COMMIT;});
+@notes = ();
+my $h_late = 0;
+while (!$h_late && tv_interval($t_h) < 14)
+{
+	notes_of(0.2, 'qh');
+	$h_late = grep { tv_interval($t_h, $_->[0]) >= 7.5 } grep { $_->[1] eq 'qh' } @notes;
+}
+ok($h_late, "H: the end of m2's lease, taken while m1's end fired, is announced");
+
+#
+# I. Reads with a lease of 0 (peeks) announce nothing.
+#
+sql(q{SELECT pgmq_c.create_queue('qi'); SELECT pgmq_c.enable_notify('qi');
+      SELECT pgmq_c.send('qi', '{}')});
+notes_of(1);
+@notes = ();
+sql(q{SELECT count(*) FROM pgmq_c.read('qi', '0', 1)}) foreach 1 .. 3;
+is(scalar(notes_of(1.5, 'qi')), 0, 'I: three peeks announce nothing');
 
 $listener->quit;
 $node->stop;
