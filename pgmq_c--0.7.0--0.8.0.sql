@@ -212,6 +212,12 @@ SELECT pgmq_c.upgrade_0_8_replace(
 	RETURNS void
 	AS 'MODULE_PATHNAME', 'pgmqc_enable_notify'
 	LANGUAGE C VOLATILE PARALLEL UNSAFE$sql$);
+CREATE FUNCTION pgmq_c.list_notifications()
+RETURNS TABLE (queue_name text, throttle interval, channel text, owner text)
+AS 'MODULE_PATHNAME', 'pgmqc_list_notifications'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION pgmq_c.list_notifications() IS 'the notification settings of each queue with notifications on and on which the caller holds some privilege (channel NULL: pgmq_c)';
+
 COMMENT ON FUNCTION pgmq_c.enable_notify(text, interval, text) IS 'NOTIFY pgmq_c (or channel), ''<queue_name>'' (from the background worker) when messages become visible, at most once per throttle';
 
 DROP FUNCTION pgmq_c.upgrade_0_8_replace(text, text, text, boolean);

@@ -471,10 +471,40 @@ BEGIN
 		RAISE EXCEPTION 'throttle_interval_ms must not be NULL'
 			USING ERRCODE = 'null_value_not_allowed';
 	END IF;
+	-- (as pgmq: only where insert notifications are on)
+	IF NOT EXISTS (SELECT FROM pgmq_c.list_notifications() n
+				    WHERE n.queue_name OPERATOR(pg_catalog.=) update_notify_insert.queue_name
+					  AND n.channel OPERATOR(pg_catalog.=)
+						  ('pgmq.q_' OPERATOR(pg_catalog.||) update_notify_insert.queue_name
+						   OPERATOR(pg_catalog.||) '.INSERT')) THEN
+		RAISE EXCEPTION 'insert notifications are not enabled for queue "%"', queue_name
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  HINT = 'Call pgmq.enable_notify_insert() first.';
+	END IF;
 	PERFORM pgmq.enable_notify_insert(queue_name, throttle_interval_ms);
 END
 $$;
-COMMENT ON FUNCTION pgmq.update_notify_insert(text, integer) IS 'pgmq.enable_notify_insert with a new throttle';
+COMMENT ON FUNCTION pgmq.update_notify_insert(text, integer) IS 'pgmq.enable_notify_insert with a new throttle, where insert notifications are on';
+
+CREATE FUNCTION pgmq.list_notify_insert_throttles()
+RETURNS TABLE (queue_name text, throttle_interval_ms integer,
+			   last_notified_at timestamptz)
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	RETURN QUERY
+		SELECT n.queue_name,
+			   pg_catalog.round(pg_catalog.date_part('epoch', n.throttle)
+								OPERATOR(pg_catalog.*) 1000)::integer,
+			   NULL::timestamptz
+		  FROM pgmq_c.list_notifications() n
+		 WHERE n.channel OPERATOR(pg_catalog.=)
+			   ('pgmq.q_' OPERATOR(pg_catalog.||) n.queue_name OPERATOR(pg_catalog.||) '.INSERT')
+		 ORDER BY n.queue_name;
+END
+$$;
+COMMENT ON FUNCTION pgmq.list_notify_insert_throttles() IS 'the queues with insert notifications (pgmq.enable_notify_insert) that the caller may see, with their throttle; last_notified_at is NULL (the worker does not record it)';
 
 CREATE FUNCTION pgmq.disable_notify_insert(queue_name text)
 RETURNS void

@@ -48,7 +48,7 @@ place (name, first_arg, sec, pos) AS (VALUES
 	('set_vt', 'queue_name', 4, 3), ('nack', 'queue_name', 4, 4),
 	('read_archive', NULL, 4, 5), ('redrive', NULL, 4, 6),
 	('enable_notify', NULL, 5, 1), ('disable_notify', NULL, 5, 2),
-	('status', NULL, 5, 3),
+	('list_notifications', NULL, 5, 3), ('status', NULL, 5, 4),
 	('create_topic', NULL, 6, 1), ('drop_topic', NULL, 6, 2),
 	('list_topics', NULL, 6, 3), ('create_group', NULL, 6, 4),
 	('alter_group', NULL, 6, 5),

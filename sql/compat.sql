@@ -210,6 +210,13 @@ SELECT pgmq.enable_notify_insert('cq_pop', NULL);  -- NULL: the default, as pgmq
 SELECT notify_throttle, notify_channel FROM pgmq_c.queues WHERE queue_name = 'cq_pop';
 SELECT pgmq.update_notify_insert(queue_name => 'cq_pop', throttle_interval_ms => 1500);
 SELECT notify_throttle FROM pgmq_c.queues WHERE queue_name = 'cq_pop';
+SELECT * FROM pgmq.list_notify_insert_throttles();
+-- update_notify_insert only where insert notifications are on, as pgmq
+SELECT pgmqc_test.try($$SELECT pgmq.update_notify_insert('cq_nonpart', 100)$$);
+SELECT pgmq_c.enable_notify('cq_nonpart');
+SELECT pgmqc_test.try($$SELECT pgmq.update_notify_insert('cq_nonpart', 100)$$);
+SELECT * FROM pgmq.list_notify_insert_throttles();    -- not cq_nonpart (channel pgmq_c)
+SELECT pgmq_c.disable_notify('cq_nonpart');
 SELECT pgmqc_test.try($$SELECT pgmq.enable_notify_insert('cq_pop', -1)$$);
 SELECT pgmqc_test.try($$SELECT pgmq.update_notify_insert('cq_pop', NULL)$$);
 SELECT pgmqc_test.try($$SELECT pgmq.enable_notify_insert('cq_pop', 86400001)$$);

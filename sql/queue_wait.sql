@@ -114,7 +114,17 @@ SELECT pgmqc_test.try($$SELECT pgmq_c.enable_notify('waits', '0', '')$$);
 SELECT pgmqc_test.try($$SELECT pgmq_c.enable_notify('waits', '0', repeat('c', 64))$$);
 SELECT pgmq_c.enable_notify('waits', '0', repeat('c', 63));
 SELECT octet_length(notify_channel) FROM pgmq_c.queues WHERE queue_name = 'waits';
+-- list_notifications(): the queues with notifications on that the caller
+-- may see
+SELECT pgmq_c.enable_notify('waits', '2 seconds', 'orders.events');
+SELECT * FROM pgmq_c.list_notifications() WHERE queue_name = 'waits';
+CREATE ROLE regress_qw_nobody;
+SET ROLE regress_qw_nobody;
+SELECT count(*) AS seen FROM pgmq_c.list_notifications();
+RESET ROLE;
+DROP ROLE regress_qw_nobody;
 SELECT pgmq_c.disable_notify('waits');
+SELECT count(*) FROM pgmq_c.list_notifications() WHERE queue_name = 'waits';
 SELECT pgmqc_test.try($$SELECT pgmq_c.enable_notify('bad name')$$);
 
 -- A wait that starts where this session's last wait found nothing, with no

@@ -2442,6 +2442,16 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		"ORDER BY q.queue_name COLLATE \"C\"",
 		0, {InvalidOid}, true
 	},
+	/* list_notifications(): queue_id, owner, then the columns shown */
+	[STMT_LIST_NOTIFICATIONS] = {
+		ON_CATALOG,
+		"SELECT q.queue_id, q.owner::pg_catalog.oid, "
+		"q.queue_name, q.notify_throttle, q.notify_channel "
+		"FROM pgmq_c.queues q "
+		"WHERE q.kind OPERATOR(pg_catalog.=) 'q' AND q.notify_throttle IS NOT NULL "
+		"ORDER BY q.queue_name COLLATE \"C\"",
+		0, {InvalidOid}, true
+	},
 	/* the functions of 0.7.0: no durability */
 	[STMT_LIST_QUEUES_0_7] = {
 		ON_CATALOG,

@@ -40,6 +40,7 @@
 #define LIST_TOPICS_COLUMNS		9
 
 PG_FUNCTION_INFO_V1(pgmqc_list_queues);
+PG_FUNCTION_INFO_V1(pgmqc_list_notifications);
 PG_FUNCTION_INFO_V1(pgmqc_list_topics);
 
 /*
@@ -147,6 +148,17 @@ pgmqc_list_queues(PG_FUNCTION_ARGS)
 			  pgmqc_ordering_exists() ? STMT_LIST_QUEUES_0_7 :
 			  pgmqc_retries_exist() ? STMT_LIST_QUEUES_0_6 : STMT_LIST_QUEUES_0_5,
 			  LIST_QUEUES_OWNER_COLUMN);
+	PG_RETURN_NULL();
+}
+
+/*
+ * list_notifications() RETURNS TABLE (queue_name text, throttle interval,
+ *		channel text, owner text): 0.8.0 on, where the catalog has channels.
+ */
+Datum
+pgmqc_list_notifications(PG_FUNCTION_ARGS)
+{
+	list_rows(fcinfo, STMT_LIST_NOTIFICATIONS, -1);
 	PG_RETURN_NULL();
 }
 
