@@ -59,8 +59,8 @@ pgmqc_claim_wakeups(int32 queue_id, int abort_wakeups, Interval *vt,
 	 */
 	if (pgmqc_interval_is_zero(vt))
 	{
-		pgmqc_wake_on_abort_or_late_commit(queue_id, abort_wakeups, lease_end,
-										   false);
+		pgmqc_wake_on_commit(queue_id, abort_wakeups, false);
+		pgmqc_wake_on_abort(queue_id, abort_wakeups);
 		return;
 	}
 	pgmqc_wake_on_abort_or_late_commit(queue_id, abort_wakeups, lease_end,

@@ -301,9 +301,15 @@ pgmqc_queue_set_vt(PgmqcQueue *queue, int64 msg_id, Interval *vt,
 			pgmqc_wake_on_commit(queue->queue_id, (int) SPI_processed, queue->notify);
 		else
 		{
-			pgmqc_publish_due(queue->queue_id,
-							  pgmqc_now_plus(vt));
-			pgmqc_wake_on_commit(queue->queue_id, 1, false);
+			TimestampTz lease_end = pgmqc_now_plus(vt);
+
+			/*
+			 * Now, for a reader that passes over the locked row; and again at
+			 * commit, when a due time of the slot that fired meanwhile may
+			 * have taken it away (or announced when it has passed by then)
+			 */
+			pgmqc_publish_due(queue->queue_id, lease_end);
+			pgmqc_due_on_commit(queue->queue_id, lease_end, queue->notify);
 		}
 	}
 	return (int) SPI_processed;

@@ -42,6 +42,14 @@
 
 #include "shared_memory/shared_memory.h"
 
+/*
+ * Records: one per prepared transaction, and as many again, so that a
+ * record left behind (the transaction finishing a prepared one failed
+ * after it) is taken back before the record of a transaction still
+ * prepared would be.
+ */
+#define PREPARED_RECORDS	(2 * max_prepared_xacts)
+
 typedef struct PreparedRecord
 {
 	bool		used;
@@ -88,7 +96,7 @@ Size
 pgmqc_prepared_wakes_size(void)
 {
 	return add_size(offsetof(PgmqcPreparedWakes, records),
-					mul_size(max_prepared_xacts, sizeof(PreparedRecord)));
+					mul_size(PREPARED_RECORDS, sizeof(PreparedRecord)));
 }
 
 /* From the shared memory start-up hook, under AddinShmemInitLock. */
@@ -103,10 +111,10 @@ pgmqc_prepared_wakes_init(void)
 	if (found)
 		return;
 	SpinLockInit(&prepared_wakes->lock);
-	prepared_wakes->nrecords = max_prepared_xacts;
+	prepared_wakes->nrecords = PREPARED_RECORDS;
 	prepared_wakes->next_victim = 0;
 	prepared_wakes->next_serial = 1;
-	for (i = 0; i < max_prepared_xacts; i++)
+	for (i = 0; i < PREPARED_RECORDS; i++)
 		prepared_wakes->records[i].used = false;
 }
 
@@ -204,12 +212,15 @@ pgmqc_prepared_wakes_store(const int32 *slot, const bool *on_commit,
 
 /*
  * The ProcessUtility hook: COMMIT PREPARED (commit) or ROLLBACK PREPARED gid
- * is about to run.  The prepared transaction's wake-ups that apply become
- * this transaction's, sent when it commits; the record is freed then
- * (pgmqc_prepared_wakes_xact_end).
+ * has run.  The prepared transaction's wake-ups that apply become this
+ * transaction's, sent when it commits; the record is freed then
+ * (pgmqc_prepared_wakes_xact_end).  recovered_pending: whether, before the
+ * statement, a transaction recovered in the prepared state at the server's
+ * start may have been running (then a gid without a record is one).
  */
 void
-pgmqc_prepared_wakes_finishing(const char *gid, bool commit)
+pgmqc_prepared_wakes_finishing(const char *gid, bool commit,
+							   bool recovered_pending)
 {
 	PreparedRecord r;
 	uint32		hash;
@@ -233,7 +244,7 @@ pgmqc_prepared_wakes_finishing(const char *gid, bool commit)
 		 * announce every queue with notifications on (its sends and the due
 		 * times it published are not known any more)
 		 */
-		if (pgmqc_senders_recovered_pending())
+		if (recovered_pending)
 		{
 			pgmqc_wake_all_slots_on_commit();
 			if (commit)

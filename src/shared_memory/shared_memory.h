@@ -259,7 +259,8 @@ extern void pgmqc_prepared_wakes_store(const int32 *slot, const bool *on_commit,
 									   uint64 notify_bits, bool all_commit,
 									   bool all_abort, bool config_changed,
 									   TimestampTz overflow_due);
-extern void pgmqc_prepared_wakes_finishing(const char *gid, bool commit);
+extern void pgmqc_prepared_wakes_finishing(const char *gid, bool commit,
+										   bool recovered_pending);
 extern void pgmqc_prepared_wakes_xact_end(bool commit);
 
 /* senders.c: open transactions that sent to a queue or topic */

@@ -59,6 +59,7 @@ typedef struct PendingWake
 								 * announced when it has passed at commit */
 	bool		on_commit;
 	TimestampTz due;			/* earliest delayed message, or PGMQC_NO_DUE */
+	TimestampTz due_last;		/* the latest due time recorded here (0: none) */
 } PendingWake;
 
 static PendingWake pending[PGMQC_MAX_PENDING_WAKES];
@@ -138,6 +139,8 @@ add_pending_slot(PgmqcSlot *slot, int count, uint64 notify_bits,
 			pending[i].notify_bits |= notify_bits;
 			pending[i].late_bits |= late_bits;
 			pending[i].due = Min(pending[i].due, due);
+			if (due != PGMQC_NO_DUE)
+				pending[i].due_last = Max(pending[i].due_last, due);
 			return;
 		}
 	}
@@ -166,6 +169,7 @@ add_pending_slot(PgmqcSlot *slot, int count, uint64 notify_bits,
 	pending[npending].late_bits = late_bits;
 	pending[npending].on_commit = on_commit;
 	pending[npending].due = due;
+	pending[npending].due_last = due != PGMQC_NO_DUE ? due : 0;
 	npending++;
 }
 
@@ -539,28 +543,30 @@ pgmqc_wake_xact_end(bool commit)
 	}
 	if (commit)
 	{
-		TimestampTz first_overflow_due = overflow[1].due;
-
 		/*
-		 * Cannot fail: atomics, a spinlock and SetLatch.  A lease's end still
-		 * ahead too, published when the claim was made: a due time of the
-		 * slot that fired since (before this commit) took it away, and the
-		 * worker's look then saw the row as it was before the claim.  (One
-		 * that has passed was announced above.)
+		 * Cannot fail: atomics, a spinlock and SetLatch.  Lease ends still
+		 * ahead too, published when the claims were made: a due time of the
+		 * slot that fired since (before this commit) took them away, and the
+		 * worker's look then saw the rows as they were before the claims.
+		 * When some of an entry's leases have ended (announced above) and
+		 * others not, the worker looks now, and finds the next end itself.
+		 * (Leases that did not fit in the list are not published again: each
+		 * would be published to every slot.)
 		 */
-		if (overflow[0].due > now)
-			first_overflow_due = Min(first_overflow_due, overflow[0].due);
 		for (i = 0; i < npending; i++)
 		{
-			if (pending[i].due == PGMQC_NO_DUE ||
-				(!pending[i].on_commit && pending[i].due <= now))
+			if (pending[i].due == PGMQC_NO_DUE)
 				continue;
-			pgmqc_publish_slot_due(pending[i].slot, pending[i].due);
+			if (pending[i].on_commit)
+				pgmqc_publish_slot_due(pending[i].slot, pending[i].due);
+			else if (pending[i].due_last > now)
+				pgmqc_publish_slot_due(pending[i].slot,
+									   Max(pending[i].due, now));
 		}
-		if (first_overflow_due != PGMQC_NO_DUE && pgmqc_shared != NULL)
+		if (overflow[1].due != PGMQC_NO_DUE && pgmqc_shared != NULL)
 		{
 			for (i = 0; i < pgmqc_shared->nslots; i++)
-				pgmqc_publish_slot_due(&pgmqc_shared->slots[i], first_overflow_due);
+				pgmqc_publish_slot_due(&pgmqc_shared->slots[i], overflow[1].due);
 		}
 	}
 	npending = 0;

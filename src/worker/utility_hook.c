@@ -180,6 +180,8 @@ pgmqc_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 					 QueryCompletion *qc)
 {
 	Node	   *parsetree = pstmt->utilityStmt;
+	TransactionStmt *finishing = NULL;
+	bool		recovered_pending = false;
 
 	if (IsA(parsetree, TransactionStmt))
 	{
@@ -189,8 +191,11 @@ pgmqc_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 			pgmqc_prepared_wakes_preparing(stmt->gid);
 		else if (stmt->kind == TRANS_STMT_COMMIT_PREPARED ||
 				 stmt->kind == TRANS_STMT_ROLLBACK_PREPARED)
-			pgmqc_prepared_wakes_finishing(stmt->gid,
-										   stmt->kind == TRANS_STMT_COMMIT_PREPARED);
+		{
+			finishing = stmt;
+			/* (before the statement, which may end the last of them) */
+			recovered_pending = pgmqc_senders_recovered_pending();
+		}
 	}
 	else if (IsA(parsetree, DropdbStmt))
 		stop_worker_for(((DropdbStmt *) parsetree)->dbname, STOP_IF_OWNER, true);
@@ -236,6 +241,18 @@ pgmqc_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 								readOnlyTree,
 #endif
 								context, params, queryEnv, dest, qc);
+
+	/*
+	 * COMMIT or ROLLBACK PREPARED has finished the prepared transaction: its
+	 * wake-ups become this transaction's, sent when it commits.  Not before
+	 * the statement ran: refused (inside a transaction block, the gid unknown
+	 * or busy, a role that may not), it must leave the record alone, also
+	 * when only a savepoint rolls back.
+	 */
+	if (finishing != NULL)
+		pgmqc_prepared_wakes_finishing(finishing->gid,
+									   finishing->kind == TRANS_STMT_COMMIT_PREPARED,
+									   recovered_pending);
 
 	/*
 	 * The worker of a database found no extension when it started, and is not

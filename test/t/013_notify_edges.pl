@@ -17,6 +17,10 @@
 #    notified when it comes due.
 # H. A lease taken in a transaction still open when another due time of
 #    its slot fires is announced when it ends.
+#    So is one in a transaction that also peeked (H2), or one set by
+#    set_vt in an open transaction (H3).
+# K. A COMMIT PREPARED refused inside a transaction block and rolled back
+#    to a savepoint takes nothing of the prepared transaction.
 # I. Peeks (a lease of 0) announce nothing.
 # J. While a transaction prepared before a restart is open, a two-phase
 #    commit of other work announces nothing.
@@ -253,6 +257,60 @@ while (!$h_late && tv_interval($t_h) < 14)
 	$h_late = grep { tv_interval($t_h, $_->[0]) >= 7.5 } grep { $_->[1] eq 'qh' } @notes;
 }
 ok($h_late, "H: the end of m2's lease, taken while m1's end fired, is announced");
+
+# H2. The same with a peek of a third message in that transaction (its
+# lease of 0 ended at once), and H3 with a set_vt in an open transaction
+sub lease_end_announced
+{
+	my ($q, $what, @inside) = @_;
+	sql(qq{SELECT pgmq_c.create_queue('$q'); SELECT pgmq_c.enable_notify('$q');
+	       SELECT pgmq_c.send('$q', '{"m": 1}'); SELECT pgmq_c.send('$q', '{"m": 2}');
+	       SELECT pgmq_c.send('$q', '{"m": 3}')});
+	notes_of(1);
+	sql(qq{SELECT count(*) FROM pgmq_c.read('$q', '3 s', 1)});
+	my $t = [gettimeofday];
+	sql('BEGIN;' . join('', map { "$_;" } @inside) . ' SELECT pg_sleep(4); COMMIT;');
+	@notes = ();
+	my $late = 0;
+	while (!$late && tv_interval($t) < 14)
+	{
+		notes_of(0.2, $q);
+		$late = grep { tv_interval($t, $_->[0]) >= 7.5 } grep { $_->[1] eq $q } @notes;
+	}
+	ok($late, $what);
+}
+lease_end_announced('qh2', "H2: a lease's end is announced though a peek in its transaction ended at once",
+	q{SELECT count(*) FROM pgmq_c.read('qh2', '8 s', 1)},
+	q{SELECT count(*) FROM pgmq_c.read('qh2', '0', 1)});
+lease_end_announced('qh3', 'H3: the end of a lease set by set_vt in an open transaction is announced',
+	q{SELECT count(*) FROM pgmq_c.set_vt('qh3', 3::bigint, '8 s')});
+
+#
+# K. A COMMIT PREPARED refused inside a transaction block (and rolled back
+# to a savepoint) takes nothing of the prepared transaction: neither its
+# notifications then, nor its record (the real COMMIT PREPARED announces
+# its queue only).
+#
+sql(q{SELECT pgmq_c.create_queue('qk'); SELECT pgmq_c.enable_notify('qk');
+      SELECT pgmq_c.create_queue('qk_other'); SELECT pgmq_c.enable_notify('qk_other')});
+my $tk = $node->background_psql('postgres');
+$tk->query_safe('BEGIN');
+$tk->query_safe(q{SELECT pgmq_c.send('qk', '{"k": 1}')});
+$tk->query_safe(q{PREPARE TRANSACTION 'refused_first'});
+$tk->quit;
+notes_of(1);
+@notes = ();
+my ($kret, $kout, $kerr) = $node->psql('postgres', q{BEGIN; SAVEPOINT s;
+COMMIT PREPARED 'refused_first';
+ROLLBACK TO s; COMMIT;}, on_error_stop => 0);
+like($kerr, qr/COMMIT PREPARED cannot run inside a transaction block/,
+	'K: COMMIT PREPARED inside a transaction block is refused');
+is(scalar(notes_of(1.5, 'qk')), 0, 'K: and announces nothing');
+sql(q{COMMIT PREPARED 'refused_first'});
+notes_of(3, 'qk', 1);
+notes_of(1);
+is(scalar(grep { $_->[1] eq 'qk' } @notes), 1, 'K: the COMMIT PREPARED announces its queue');
+is(scalar(grep { $_->[1] eq 'qk_other' } @notes), 0, 'K: and no other');
 
 #
 # I. Reads with a lease of 0 (peeks) announce nothing.
