@@ -386,3 +386,28 @@ $fillfactor$;
 COMMENT ON FUNCTION pgmq_c.send(text, jsonb, jsonb, interval, text, text) IS 'send one message; returns its msg_id (with a dedup_id that stored a message within the dedup window, that message''s msg_id, storing nothing); messages of one ordering_key are delivered one at a time, in order';
 COMMENT ON FUNCTION pgmq_c.send_batch(text, jsonb[], jsonb[], interval, text[], text[]) IS 'send several messages; returns their msg_ids in array order (for a dedup_id that stored a message within the dedup window, that message''s msg_id); a NULL element of ordering_keys or dedup_ids: none for that message';
 COMMENT ON COLUMN pgmq_c.queues.dedup_window IS 'a send with a dedup_id that stored a message within the last dedup_window stores nothing and returns that message''s msg_id';
+
+--
+-- Blocks (src/topic/group_blocks.c): runs of a topic's messages that the
+-- worker's fill handed to a consumer group without a row each in the
+-- group's table g_<group id>.  The messages of the topic's log from next_id
+-- to last_id that pass the group's filter (messages of them) belong to the
+-- group, the group's cursor is past them, and none of them is in g_ yet;
+-- none has an ordering key or was delayed beyond the fill.  A reader locks
+-- a block (FOR NO KEY UPDATE SKIP LOCKED), inserts its leases into g_
+-- straight from the log and moves next_id on, or deletes the block when it
+-- took the last; so a block and the leases taken from it commit or vanish
+-- together (docs/design.md, section 8, "Blocks").
+--
+CREATE TABLE pgmq_c.group_blocks (
+	group_id	integer NOT NULL,
+	first_id	bigint NOT NULL,
+	next_id		bigint NOT NULL,
+	last_id		bigint NOT NULL,
+	messages	integer NOT NULL,
+	PRIMARY KEY (group_id, first_id),
+	CHECK (first_id <= next_id AND next_id <= last_id AND messages > 0)
+) WITH (fillfactor = 50);
+SELECT pg_catalog.pg_extension_config_dump('pgmq_c.group_blocks', '');
+REVOKE ALL ON pgmq_c.group_blocks FROM PUBLIC;
+COMMENT ON TABLE pgmq_c.group_blocks IS 'pgmq_c: runs of a topic''s messages handed to a consumer group, not yet taken by its readers';
