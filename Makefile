@@ -23,7 +23,7 @@ DATA = pgmq_c--0.1.0.sql pgmq_c--0.1.0--0.2.0.sql pgmq_c--0.2.0--0.3.0.sql \
 
 REGRESS = upgrade setup api queue_basic queue_read queue_ack queue_delay queue_txn \
 	queue_metrics queue_wait read_acks bad_input topic_basic topic_bad_input limits \
-	retries_queue retries_group redrive_keys ordering dedup durability compat router plans cached_objects security_access security_exploit cleanup
+	retries_queue retries_group redrive_keys ordering dedup durability compat router plans cached_objects security_access security_exploit group_blocks_accounting cleanup
 REGRESS_OPTS = --inputdir=.
 
 ISOLATION = send_uncommitted read_rollback delayed_in_block backoff_in_block skip_locked stale_receipt topic_groups admin_lock_order partition_lock \

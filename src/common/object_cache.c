@@ -270,6 +270,7 @@ reset_group(PgmqcGroup *entry)
 	entry->filter = NULL;
 	entry->seek_count = -1;
 	entry->cursor_seen = 0;
+	entry->has_blocks = false;
 }
 
 /*
@@ -691,6 +692,18 @@ pgmqc_group_lookup(PgmqcQueue *topic, const char *name, bool missing_ok)
 		memcpy(entry->filter, j, VARSIZE(j));
 	}
 	read_retry_policy(&entry->retry, LOOKUP_GROUP_COL_MAX_DELIVERIES);
+
+	/*
+	 * Statements that read blocks ({group_blocks}) were prepared for the
+	 * catalog as it was: after ALTER EXTENSION pgmq_c UPDATE to 0.8.0, which
+	 * changes every group's table (so that every backend's entry is looked up
+	 * again), they are prepared anew with pgmq_c.group_blocks.
+	 */
+	if (entry->has_blocks != pgmqc_group_blocks_exist())
+	{
+		pgmqc_forget_plans(&entry->cache);
+		entry->has_blocks = !entry->has_blocks;
+	}
 
 	entry->cache.relid = relid;
 	if (!OidIsValid(entry->cache.relid))

@@ -179,6 +179,8 @@ typedef struct PgmqcGroup
 	PgmqcRetryPolicy retry;
 	int64		seek_count;		/* the cursor's seek count last seen */
 	int64		cursor_seen;	/* the cursor's next_id, as last seen */
+	bool		has_blocks;		/* its plans were made for a catalog with
+								 * pgmq_c.group_blocks (0.8.0) */
 } PgmqcGroup;
 
 extern void pgmqc_object_cache_init(void);

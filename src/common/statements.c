@@ -27,6 +27,10 @@
  * serves a catalog from before ALTER EXTENSION pgmq_c UPDATE too: {key:a}
  * is the ordering key of the row a (a.ordering_key; {key:} unqualified),
  * or NULL before 0.7.0; {if_keys:text} is text from 0.7.0 on, else nothing.
+ * {group_blocks} is pgmq_c.group_blocks (0.8.0), or before 0.8.0 an empty
+ * relation with its columns, to be given an alias: a catalog without blocks
+ * has none to count.  A statement that writes blocks names the table and
+ * runs only where it exists (pgmqc_group_blocks_exist).
  *
  * and, with the suffix _regclass ({messages_regclass}, {sequence_regclass},
  * ...), the same relation as a quoted literal cast to pg_catalog.regclass,
@@ -1374,7 +1378,9 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 	[STMT_GROUP_WATERMARK_SCAN] = {
 		ON_GROUP,
 		"SELECT LEAST((SELECT msg_id FROM {group} WHERE msg_id OPERATOR(pg_catalog.>=) $1 "
-		"ORDER BY msg_id LIMIT 1), c.next_id), c.epoch, c.next_id "
+		"ORDER BY msg_id LIMIT 1), "
+		"(SELECT b.next_id FROM {group_blocks} b WHERE b.group_id OPERATOR(pg_catalog.=) $2 "
+		"ORDER BY b.first_id LIMIT 1), c.next_id), c.epoch, c.next_id "
 		"FROM {cursors} c WHERE c.group_id OPERATOR(pg_catalog.=) $2",
 		2, {INT8OID, INT4OID}
 	},
@@ -1385,11 +1391,19 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		"ORDER BY msg_id LIMIT " CppAsString2(PGMQC_NEXT_DUE_LEASES) ") s",
 		2, {INT8OID, TIMESTAMPTZOID}
 	},
+
+	/*
+	 * The rows ready to claim from $1 on, and the messages of the group's
+	 * blocks (all ready), at most $2 in all.
+	 */
 	[STMT_GROUP_AVAILABLE] = {
 		ON_GROUP,
-		"SELECT pg_catalog.count(*) FROM (SELECT 1 FROM {group} h "
+		"SELECT LEAST($2::pg_catalog.int8, "
+		"(SELECT pg_catalog.count(*) FROM (SELECT 1 FROM {group} h "
 		"WHERE msg_id OPERATOR(pg_catalog.>=) $1 "
-		"AND vt OPERATOR(pg_catalog.<=) pg_catalog.clock_timestamp() " CLAIM_KEY_HEADS "LIMIT $2) s",
+		"AND vt OPERATOR(pg_catalog.<=) pg_catalog.clock_timestamp() " CLAIM_KEY_HEADS "LIMIT $2) s) "
+		"OPERATOR(pg_catalog.+) (SELECT COALESCE(pg_catalog.sum(b.messages), 0) FROM {group_blocks} b "
+		"WHERE b.group_id OPERATOR(pg_catalog.=) {group_id}))",
 		2, {INT8OID, INT4OID}
 	},
 	[STMT_GROUP_ACK] = {
@@ -1478,9 +1492,11 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 	 * claim whose snapshot is older than this commit and that locks it after
 	 * finds it changed: under READ COMMITTED the claim looks for the key's
 	 * first row again in a new snapshot (direct_claim.c), under REPEATABLE
-	 * READ it fails with 40001).  Returns a row for each of $1, in order: the
-	 * msg_id, whether any rows went back, whether the topic holds that
-	 * msg_id, whether it is that message, and whether its key was busy.
+	 * READ it fails with 40001).  A message in one of the group's blocks
+	 * (group_blocks.c) stays out too, as one in its table does: the block
+	 * delivers it.  Returns a row for each of $1, in order: the msg_id,
+	 * whether any rows went back, whether the topic holds that msg_id,
+	 * whether it is that message, and whether its key was busy.
 	 */
 
 	/*
@@ -1522,6 +1538,8 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		"SELECT l.msg_id, 0, pg_catalog.clock_timestamp(){if_keys:, l.ordering_key} FROM l, c "
 		"WHERE l.msg_id OPERATOR(pg_catalog.<) c.next_id AND (l.ordering_key IS NULL "
 		"OR NOT EXISTS (SELECT 1 FROM b WHERE b.ordering_key OPERATOR(pg_catalog.=) l.ordering_key)) "
+		"AND NOT EXISTS (SELECT 1 FROM {group_blocks} gb WHERE gb.group_id OPERATOR(pg_catalog.=) $2 "
+		"AND l.msg_id OPERATOR(pg_catalog.>=) gb.next_id AND l.msg_id OPERATOR(pg_catalog.<=) gb.last_id) "
 		"ON CONFLICT (msg_id) DO NOTHING RETURNING msg_id), "
 		"u AS (UPDATE {cursors} SET epoch = epoch OPERATOR(pg_catalog.+) 1 "
 		"WHERE group_id OPERATOR(pg_catalog.=) $2 AND EXISTS (SELECT 1 FROM i) RETURNING 1) "
@@ -1550,9 +1568,15 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		" AND ($3 IS NULL OR t.headers OPERATOR(pg_catalog.@>) $3) LIMIT $1) s), "
 		"LEAST((SELECT (SELECT t.enqueued_at FROM {log} t WHERE t.msg_id OPERATOR(pg_catalog.=) g.msg_id) "
 		"  FROM {group} g ORDER BY g.msg_id LIMIT 1), "
+		" (SELECT (SELECT t.enqueued_at FROM {log} t WHERE t.msg_id OPERATOR(pg_catalog.>=) b.next_id "
+		"   AND t.msg_id OPERATOR(pg_catalog.<=) b.last_id "
+		"   AND ($3 IS NULL OR t.headers OPERATOR(pg_catalog.@>) $3) ORDER BY t.msg_id LIMIT 1) "
+		"  FROM {group_blocks} b WHERE b.group_id OPERATOR(pg_catalog.=) $2 ORDER BY b.first_id LIMIT 1), "
 		" (SELECT t.enqueued_at FROM {log} t WHERE t.msg_id OPERATOR(pg_catalog.>=) c.next_id "
 		"  AND ($3 IS NULL OR t.headers OPERATOR(pg_catalog.@>) $3) ORDER BY t.msg_id LIMIT 1)), "
-		"pg_catalog.clock_timestamp() "
+		"pg_catalog.clock_timestamp(), "
+		"(SELECT COALESCE(pg_catalog.sum(b.messages), 0) FROM {group_blocks} b "
+		" WHERE b.group_id OPERATOR(pg_catalog.=) $2) "
 		"FROM {cursors} c WHERE c.group_id OPERATOR(pg_catalog.=) $2",
 		3, {INT8OID, INT4OID, JSONBOID}
 	},
@@ -2068,6 +2092,17 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		"SELECT next_id FROM {cursors} WHERE group_id OPERATOR(pg_catalog.=) {group_id} FOR UPDATE",
 		0, {InvalidOid}
 	},
+
+	/*
+	 * A group's blocks (0.8.0), by a seek or a drop of the group or of its
+	 * topic: a plain DELETE, which waits for a reader that holds one locked
+	 * (see pgmqc_group_seek).
+	 */
+	[STMT_GROUP_DELETE_BLOCKS] = {
+		RUN_ONCE,
+		"DELETE FROM pgmq_c.group_blocks WHERE group_id OPERATOR(pg_catalog.=) {group_id}",
+		0, {InvalidOid}
+	},
 	[STMT_SEEK_EMPTY_GROUP] = {
 		RUN_ONCE,
 		"DELETE FROM {group}",
@@ -2204,6 +2239,40 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		" AND t.headers OPERATOR(pg_catalog.@>) "
 		"(SELECT filter FROM pgmq_c.groups WHERE group_id OPERATOR(pg_catalog.=) {group_id})",
 		1, {INT8OID}
+	},
+
+	/*
+	 * The blocks of group {group_id} (0.8.0) that reach into partition
+	 * {partition}: those that end in it are deleted, those that go on past it
+	 * start again at its end, with the messages left (deleted if none is).
+	 * Returns the messages of the partition they held, which the group
+	 * missed.  The blocks are locked first (FOR UPDATE waits for a reader
+	 * that holds one; READ COMMITTED then sees where it left the block, or
+	 * skips a block it deleted), and what they hold in the partition is
+	 * counted from the log with the group's filter.
+	 */
+	[STMT_EXPIRE_GROUP_BLOCKS] = {
+		RUN_ONCE,
+		"WITH b AS (SELECT b.first_id, b.last_id, b.messages, "
+		"(SELECT pg_catalog.count(*) FROM {partition} t "
+		" WHERE t.msg_id OPERATOR(pg_catalog.>=) b.next_id AND t.msg_id OPERATOR(pg_catalog.<=) b.last_id "
+		" AND (f.filter IS NULL OR t.headers OPERATOR(pg_catalog.@>) f.filter)) AS gone "
+		"FROM pgmq_c.group_blocks b, "
+		"(SELECT (SELECT filter FROM pgmq_c.groups WHERE group_id OPERATOR(pg_catalog.=) {group_id}) AS filter) f "
+		"WHERE b.group_id OPERATOR(pg_catalog.=) {group_id} "
+		"AND b.next_id OPERATOR(pg_catalog.<) {partition_end} FOR UPDATE OF b), "
+		"d AS (DELETE FROM pgmq_c.group_blocks x USING b "
+		"WHERE x.group_id OPERATOR(pg_catalog.=) {group_id} AND x.first_id OPERATOR(pg_catalog.=) b.first_id "
+		"AND (b.last_id OPERATOR(pg_catalog.<) {partition_end} OR b.gone OPERATOR(pg_catalog.>=) b.messages) "
+		"RETURNING b.messages::pg_catalog.int8 AS n), "
+		"u AS (UPDATE pgmq_c.group_blocks x SET next_id = {partition_end}, "
+		"messages = x.messages OPERATOR(pg_catalog.-) b.gone::pg_catalog.int4 FROM b "
+		"WHERE x.group_id OPERATOR(pg_catalog.=) {group_id} AND x.first_id OPERATOR(pg_catalog.=) b.first_id "
+		"AND b.last_id OPERATOR(pg_catalog.>=) {partition_end} AND b.gone OPERATOR(pg_catalog.<) b.messages "
+		"RETURNING b.gone AS n) "
+		"SELECT (COALESCE((SELECT pg_catalog.sum(n) FROM d), 0) "
+		"OPERATOR(pg_catalog.+) COALESCE((SELECT pg_catalog.sum(n) FROM u), 0))::pg_catalog.int8",
+		0, {InvalidOid}
 	},
 	[STMT_EXPIRE_GROUP_MESSAGES] = {
 		RUN_ONCE,
@@ -2739,6 +2808,18 @@ expand_value(StringInfo buf, const char *word, size_t len,
 	else if (IS_WORD("partition_end"))
 		appendStringInfo(buf, INT64_FORMAT,
 						 (target->partition + 1) * target->partition_size);
+	else if (IS_WORD("group_blocks"))
+	{
+		if (pgmqc_group_blocks_exist())
+			appendStringInfoString(buf, "pgmq_c.group_blocks");
+		else
+			appendStringInfoString(buf,
+								   "(SELECT NULL::pg_catalog.int4 AS group_id, "
+								   "NULL::pg_catalog.int8 AS first_id, "
+								   "NULL::pg_catalog.int8 AS next_id, "
+								   "NULL::pg_catalog.int8 AS last_id, "
+								   "NULL::pg_catalog.int4 AS messages WHERE false)");
+	}
 	else if (len > strlen(WITH_PREFIX) &&
 			 strncmp(word, WITH_PREFIX, strlen(WITH_PREFIX)) == 0)
 		append_storage_parameters(buf, word + strlen(WITH_PREFIX),
@@ -2875,6 +2956,17 @@ pgmqc_ordering_exists(void)
 	return get_attnum(get_relname_relid("template_queue_messages",
 										get_namespace_oid("pgmq_c", false)),
 					  "ordering_key") != InvalidAttrNumber;
+}
+
+/*
+ * Whether the catalog has pgmq_c.group_blocks, the blocks of 0.8.0
+ * (group_blocks.c); before ALTER EXTENSION pgmq_c UPDATE, groups have none.
+ */
+bool
+pgmqc_group_blocks_exist(void)
+{
+	return OidIsValid(get_relname_relid("group_blocks",
+										get_namespace_oid("pgmq_c", false)));
 }
 
 /* Which kind of object keeps a statement's plan. */

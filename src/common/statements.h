@@ -255,6 +255,7 @@ typedef enum PgmqcStatement
 	STMT_GROUP_DELETE_CATALOG,
 	/* seek (RUN_ONCE) */
 	STMT_SEEK_LOCK_CURSOR,
+	STMT_GROUP_DELETE_BLOCKS,
 	STMT_SEEK_EMPTY_GROUP,
 	STMT_SEEK_MOVE_CURSOR,
 	/* partitions of a topic's log (RUN_ONCE) */
@@ -273,6 +274,7 @@ typedef enum PgmqcStatement
 	STMT_EXPIRE_GROUPS,
 	STMT_EXPIRE_UNREAD,
 	STMT_EXPIRE_UNREAD_FILTERED,
+	STMT_EXPIRE_GROUP_BLOCKS,
 	STMT_EXPIRE_GROUP_MESSAGES,
 	STMT_EXPIRE_SKIP_CURSOR,
 	STMT_EXPIRE_COUNT_MISSED,
@@ -511,7 +513,8 @@ typedef enum PgmqcStatement
 #define GROUP_STATS_COL_WAITING		5
 #define GROUP_STATS_COL_OLDEST_AT	6
 #define GROUP_STATS_COL_NOW			7
-#define GROUP_STATS_NUM_COLS		7
+#define GROUP_STATS_COL_BLOCKED		8
+#define GROUP_STATS_NUM_COLS		8
 
 /* STMT_LOOKUP_QUEUE and its older forms */
 #define LOOKUP_COL_QUEUE_ID			1
@@ -638,6 +641,7 @@ extern char *pgmqc_expand(const char *template,
 extern bool pgmqc_templates_exist(void);
 extern bool pgmqc_retries_exist(void);
 extern bool pgmqc_ordering_exists(void);
+extern bool pgmqc_group_blocks_exist(void);
 extern PgmqcStatementOwner pgmqc_statement_owner(PgmqcStatement stmt);
 extern SPIPlanPtr pgmqc_statement_prepare(PgmqcStatement stmt,
 										  const PgmqcStatementTarget *target);

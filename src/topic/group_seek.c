@@ -8,7 +8,8 @@
  * returns false), sets its cursor and bumps the cursor's seek count, which
  * tells every backend to recompute the group's watermark from 0
  * (group_watermark.c).  It waits for a fill in progress, which holds the
- * cursor row locked.
+ * cursor row locked, and for readers taking messages from the group's
+ * blocks (0.8.0), which hold a block row locked.
  *
  * Copyright (c) 2026, pgmq_c developers
  *
@@ -138,6 +139,22 @@ pgmqc_group_seek(PgmqcQueue *topic, PgmqcGroup *group, int64 to,
 		to = Min(to, Max(open_from, isnull ? 0 : cursor));
 	}
 	arg = Int64GetDatum(to);
+
+	/*
+	 * The blocks go first, and then the group's table.  A reader taking
+	 * messages from a block holds the block's row locked and inserts their
+	 * leases into the table, committing both at once, and it does not take
+	 * the cursor's lock: the DELETE of the blocks waits for it, and the
+	 * DELETE of the table, a statement of its own with a new snapshot (READ
+	 * COMMITTED), then sees the leases it committed and removes them too. The
+	 * other way round, leases inserted while the table's DELETE ran (which
+	 * waits for no insert) would outlive the seek.  No block can come after:
+	 * readers skip the rows deleted here (SKIP LOCKED) and the fills, which
+	 * make blocks, wait for the cursor's lock.
+	 */
+	if (pgmqc_group_blocks_exist())
+		pgmqc_run_once(STMT_GROUP_DELETE_BLOCKS, &target, NULL, NULL,
+					   SPI_OK_DELETE);
 	pgmqc_run_once(STMT_SEEK_EMPTY_GROUP, &target, NULL, NULL, SPI_OK_DELETE);
 	pgmqc_run_once(STMT_SEEK_MOVE_CURSOR, &target, &arg, NULL, SPI_OK_UPDATE);
 	group->cursor_seen = 0;

@@ -6,8 +6,9 @@
  *		missed and cursor.
  *
  * A group's lag is what it has not acknowledged: the messages handed to it
- * and not acknowledged (its table) plus the retained messages after its
- * cursor that its filter lets through.  Messages its filter rejects never
+ * and not acknowledged (its table, and its blocks: messages handed to it
+ * that no reader has taken yet, group_blocks.c) plus the retained messages
+ * after its cursor that its filter lets through.  Messages its filter rejects never
  * count.  As with metrics(), counting stops at a limit
  * (pgmq_c.metrics_exact_limit); above it the lag is estimated from the
  * msg_id range and is not exact.
@@ -60,6 +61,7 @@ pgmqc_group_statistics(PgmqcGroup *group, int64 limit, int64 last_id,
 	bool		isnull;
 	bool		no_oldest;
 	int64		outstanding;
+	int64		blocked;
 	int64		pending;
 
 	args[0] = Int64GetDatum(limit + 1);
@@ -75,6 +77,8 @@ pgmqc_group_statistics(PgmqcGroup *group, int64 limit, int64 last_id,
 	outstanding = pgmqc_column_int64(0, GROUP_STATS_COL_PENDING, &isnull);
 	stats->in_flight = pgmqc_column_int64(0, GROUP_STATS_COL_LEASED, &isnull);
 	pending = pgmqc_column_int64(0, GROUP_STATS_COL_WAITING, &isnull);
+	/* exact: each block knows how many messages it holds */
+	blocked = pgmqc_column_int64(0, GROUP_STATS_COL_BLOCKED, &isnull);
 	stats->lag_is_exact = true;
 	if (outstanding > limit || stats->in_flight > limit)
 		stats->lag_is_exact = false;
@@ -87,7 +91,7 @@ pgmqc_group_statistics(PgmqcGroup *group, int64 limit, int64 last_id,
 		else
 			pending = limit;
 	}
-	stats->lag = outstanding + pending;
+	stats->lag = outstanding + blocked + pending;
 
 	stats->oldest_at = DatumGetTimestampTz(pgmqc_column(0, GROUP_STATS_COL_OLDEST_AT,
 														&no_oldest));

@@ -6,7 +6,9 @@
  *
  * A group with id G of topic T has a row in pgmq_c.groups, a table
  * pgmq_c.g_<G> of the messages handed to the group and not yet
- * acknowledged, and a cursor row in pgmq_c.c_<T>.  The callers hold SHARE
+ * acknowledged, a cursor row in pgmq_c.c_<T>, and from 0.8.0 rows in
+ * pgmq_c.group_blocks for the messages handed to it that no reader has
+ * taken yet (group_blocks.c).  The callers hold SHARE
  * ROW EXCLUSIVE on pgmq_c.queues (pgmqc_lock_catalog).
  *
  * Copyright (c) 2026, pgmq_c developers
@@ -88,8 +90,12 @@ pgmqc_group_id_for_drop(int32 topic_id, const char *group_name)
 
 /*
  * Drop a group's table if it still exists, its cursor row if the topic's
- * cursor table still exists, and its catalog row.  Inside SPI, catalog
- * locked.
+ * cursor table still exists, its blocks and its catalog row.  Inside SPI,
+ * catalog locked; the caller holds the group's table in ACCESS EXCLUSIVE
+ * mode (or it is gone), so no reader is taking messages from a block: the
+ * reader locked the table before the block, and inserts into it.  A group
+ * made later may get the same id (free_ids.c): its blocks must not be
+ * these.
  */
 void
 pgmqc_group_drop_storage(int32 topic_id, int32 group_id)
@@ -104,6 +110,9 @@ pgmqc_group_drop_storage(int32 topic_id, int32 group_id)
 	pgmqc_drop_relation(relname);
 	if (OidIsValid(pgmqc_relation_oid(REL_CURSORS, topic_id, 0)))
 		pgmqc_run_once(STMT_GROUP_DELETE_CURSOR, &target, NULL, NULL,
+					   SPI_OK_DELETE);
+	if (pgmqc_group_blocks_exist())
+		pgmqc_run_once(STMT_GROUP_DELETE_BLOCKS, &target, NULL, NULL,
 					   SPI_OK_DELETE);
 	pgmqc_run_once(STMT_GROUP_DELETE_CATALOG, &target, NULL, NULL, SPI_OK_DELETE);
 }

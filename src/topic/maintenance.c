@@ -197,6 +197,7 @@ expire_partition(TopicInfo *t, int64 partno, int64 settled, TimestampTz now)
 	int64	   *next_ids;
 	bool	   *filtered;
 	int64		removed_in_all = 0;
+	bool		has_blocks = pgmqc_group_blocks_exist();
 
 	if (partition_end - 1 > settled)
 		return false;			/* a send may still land in it */
@@ -218,12 +219,31 @@ expire_partition(TopicInfo *t, int64 partno, int64 settled, TimestampTz now)
 	}
 	for (i = 0; i < ngroups; i++)
 	{
-		int64		outstanding;
+		int64		outstanding = 0;
+		int64		removed;
 
+		/*
+		 * Handed out and not taken by a reader yet: the group's blocks
+		 * (0.8.0) lose the partition's messages, which it missed.  Before the
+		 * group's table, as in a seek (group_seek.c): a reader taking
+		 * messages from a block holds it locked, and not the cursor, whose
+		 * lock this holds; the blocks' statement waits for it, and the
+		 * table's, with a new snapshot, then finds the leases it committed.
+		 */
+		if (has_blocks)
+		{
+			Datum		value;
+
+			run_on_topic(STMT_EXPIRE_GROUP_BLOCKS, t, groups[i], partno, NULL,
+						 SPI_OK_SELECT);
+			value = result_value(&isnull);
+			outstanding = isnull ? 0 : DatumGetInt64(value);
+		}
 		/* handed out but not acknowledged: removed from the group's table */
-		outstanding = run_on_topic(STMT_EXPIRE_GROUP_MESSAGES, t, groups[i],
-								   partno, NULL, SPI_OK_DELETE);
-		removed_in_all += outstanding;
+		removed = run_on_topic(STMT_EXPIRE_GROUP_MESSAGES, t, groups[i],
+							   partno, NULL, SPI_OK_DELETE);
+		removed_in_all += removed;
+		outstanding += removed;
 		if (next_ids[i] < partition_end)
 		{
 			/* still inside the partition: skip it, count what it misses */

@@ -305,6 +305,14 @@ pgmqc_topic_drop_storage(int32 topic_id)
 	{
 		pgmqc_relation_name(relname, REL_GROUP, groups[i], 0);
 		pgmqc_drop_relation(relname);
+		/* its blocks: no reader takes from them, its table is locked */
+		if (pgmqc_group_blocks_exist())
+		{
+			PgmqcStatementTarget group_target = {topic_id, groups[i], -1, 0};
+
+			pgmqc_run_once(STMT_GROUP_DELETE_BLOCKS, &group_target, NULL,
+						   NULL, SPI_OK_DELETE);
+		}
 	}
 
 	/*
