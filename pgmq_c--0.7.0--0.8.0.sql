@@ -405,8 +405,7 @@ CREATE TABLE pgmq_c.group_blocks (
 	next_id		bigint NOT NULL,
 	last_id		bigint NOT NULL,
 	messages	integer NOT NULL,
-	PRIMARY KEY (group_id, first_id),
-	CHECK (first_id <= next_id AND next_id <= last_id AND messages > 0)
+	PRIMARY KEY (group_id, first_id)
 ) WITH (fillfactor = 50);
 SELECT pg_catalog.pg_extension_config_dump('pgmq_c.group_blocks', '');
 REVOKE ALL ON pgmq_c.group_blocks FROM PUBLIC;

@@ -45,20 +45,14 @@ DELETE FROM :gtable;
 SELECT lag, oldest_unacked_age_sec BETWEEN 0 AND extract(epoch FROM clock_timestamp() - :'m4_at') + 1 AS age_ok
   FROM pgmq_c.list_groups('ba_t');
 
--- The watermark: a read finds nothing to claim (the table is empty, the
--- blocks are not its to take here), and its watermark must stay at the
--- block's first message, not pass it to the cursor: leases a reader then
--- takes from the block and gives back are claimed by the next read
-SELECT count(*) AS claimed FROM pgmq_c.read_group('ba_t', 'g', '1 hour', 10);
-SELECT pg_sleep(0.1);
-SELECT count(*) AS claimed FROM pgmq_c.read_group('ba_t', 'g', '1 hour', 10);
-BEGIN;
-INSERT INTO :gtable (msg_id, read_ct, vt) SELECT i, 1, now() - interval '1 second'
-  FROM generate_series(:m1 + 3, :m1 + 4) i;
-UPDATE pgmq_c.group_blocks SET next_id = :m1 + 5, messages = 5 WHERE group_id = :gid;
-COMMIT;
-SELECT pg_sleep(0.1);
-SELECT msg_id - :m1 AS rel, read_ct FROM pgmq_c.read_group('ba_t', 'g', '1 hour', 10) ORDER BY msg_id;
+-- A reader takes 3 of the 7 left in the block straight from the log, in
+-- msg_id order (autocommit: a reader of fewer than 32 inside a transaction
+-- block takes no block); the block moves on past them
+SELECT msg_id - :m1 AS rel, read_ct FROM pgmq_c.read_group('ba_t', 'g', '1 hour', 3) ORDER BY msg_id;
+SELECT next_id - :m1 AS next_rel, last_id - :m1 AS last_rel, messages
+  FROM pgmq_c.group_blocks WHERE group_id = :gid;
+SELECT group_name, lag, in_flight FROM pgmq_c.list_groups('ba_t');
+-- (the group's watermark and a lease taken from a block below it: TAP 052)
 
 -- A seek removes the group's blocks with its table's rows
 SELECT pgmq_c.seek('ba_t', 'g', :m1 + 8) - :m1 AS pos;

@@ -25,6 +25,7 @@
 
 #include "common/security.h"
 #include "shared_memory/shared_memory.h"
+#include "topic/topic.h"
 #include "worker/worker.h"
 #include "common/object_cache.h"
 
@@ -210,6 +211,15 @@ _PG_init(void)
 							PGC_SUSET,
 							GUC_UNIT_MS,
 							NULL, NULL, NULL);
+
+	DefineCustomBoolVariable("pgmq_c.group_blocks",
+							 "Lets the worker hand a consumer group its messages in blocks, which readers lease straight from the topic's log.",
+							 "Off: a row for each message, as before 0.8.0. Readers take the blocks already handed out either way.",
+							 &pgmqc_group_blocks_enabled,
+							 true,
+							 PGC_SUSET,
+							 0,
+							 NULL, NULL, NULL);
 
 	DefineCustomBoolVariable("pgmq_c.worker",
 							 "Runs the pgmq_c background workers (needs shared_preload_libraries).",

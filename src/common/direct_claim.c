@@ -110,6 +110,8 @@ typedef enum ClaimColumn
 } ClaimColumn;
 
 #define CLAIM_RESULT_COLUMNS	(CLAIM_ORDERING_KEY + 1)
+StaticAssertDecl(CLAIM_RESULT_COLUMNS == PGMQC_CLAIM_RESULT_COLUMNS,
+				 "a claim's result columns");
 /* ... and under a retry policy, the outcome after them */
 #define CLAIM_OUTCOME_COLUMNS	(CLAIM_RESULT_COLUMNS + 1)
 
@@ -733,6 +735,23 @@ set_spi_result(HeapTuple *tuples, int n, bool with_outcome)
 	table->subid = GetCurrentSubTransactionId();
 	SPI_tuptable = table;
 	SPI_processed = n;
+}
+
+/* The shape of a claim's result rows, without the outcome column. */
+TupleDesc
+pgmqc_direct_claim_result_desc(void)
+{
+	return claim_result_desc(false);
+}
+
+/*
+ * Leave n result rows formed with pgmqc_direct_claim_result_desc() in
+ * SPI_tuptable, as a claim does.
+ */
+void
+pgmqc_direct_claim_set_result(HeapTuple *tuples, int n)
+{
+	set_spi_result(tuples, n, false);
 }
 
 /*

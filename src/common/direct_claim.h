@@ -13,11 +13,19 @@
 #ifndef PGMQC_DIRECT_CLAIM_H
 #define PGMQC_DIRECT_CLAIM_H
 
+#include "access/htup.h"
+#include "access/tupdesc.h"
 #include "datatype/timestamp.h"
 #include "utils/snapshot.h"
 
 /* pgmqc_direct_claim could not claim: run the statement instead */
 #define PGMQC_DIRECT_CLAIM_UNABLE	(-1)
+
+/*
+ * A claim's result rows: msg_id, read_ct, enqueued_at, vt, message,
+ * headers, ordering_key (and under a retry policy, the outcome after them)
+ */
+#define PGMQC_CLAIM_RESULT_COLUMNS	7
 
 /*
  * The body of a group's message msg_id from its topic's log, as the
@@ -52,5 +60,8 @@ extern int	pgmqc_direct_group_claim(Oid relid, int32 qty, Interval *vt,
 									 const struct PgmqcRetryPolicy *retry,
 									 bool skipping, PgmqcDirectBodyFetch fetch,
 									 void *fetch_arg);
+
+extern TupleDesc pgmqc_direct_claim_result_desc(void);
+extern void pgmqc_direct_claim_set_result(HeapTuple *tuples, int n);
 
 #endif							/* PGMQC_DIRECT_CLAIM_H */

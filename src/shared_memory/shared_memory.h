@@ -123,6 +123,9 @@ typedef struct PgmqcSlot
 								 * InvalidOid: none */
 	int64		front;			/* the highest msg_id claimed from it */
 	pg_atomic_uint32 fill_contended;	/* a reader found a group being filled */
+	pg_atomic_uint32 group_batch;	/* how many messages the last reader of a
+									 * group of the slot's topics asked for
+									 * (topic/group_blocks.c) */
 	pg_atomic_uint64 refill_at; /* a reader in a transaction block that claims
 								 * this msg_id or a later one asks the worker
 								 * to fill again (topic/group_fill.c);

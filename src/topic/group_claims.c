@@ -219,8 +219,35 @@ merge_tables(SPITupleTable **tables, int *counts)
 }
 
 /*
+ * Claim up to qty of the group's messages from msg_id floor on: the rows of
+ * the group's table first, then leases straight from the group's blocks
+ * (group_blocks.c).  Leaves the rows in SPI_tuptable and returns how many;
+ * *last the highest msg_id claimed (0: none).
+ */
+static int
+claim_rows_and_blocks(PgmqcQueue *topic, PgmqcGroup *group, int32 qty,
+					  Interval *vt, int64 floor, int64 *last)
+{
+	SPITupleTable *tables[2];
+	int			counts[2];
+	int64		block_last;
+
+	counts[0] = claim_group(topic, group, qty, vt, floor);
+	*last = last_claimed(counts[0]);
+	if (counts[0] >= qty)
+		return counts[0];
+	tables[0] = SPI_tuptable;
+	counts[1] = pgmqc_group_take_blocks(topic, group, qty - counts[0], vt,
+										&block_last);
+	tables[1] = SPI_tuptable;
+	merge_tables(tables, counts);
+	*last = Max(*last, block_last);
+	return counts[0] + counts[1];
+}
+
+/*
  * Claim up to qty of the group's messages: those already in the group's
- * table first, then, if that is not enough, more after a fill; and while
+ * table and its blocks first, then, if that is not enough, more after a fill; and while
  * there are none and the deadline has not passed, sleep until there may
  * be.  vt NULL: the group's visibility timeout.  Leaves the claimed rows
  * (message rows) in SPI_tuptable and returns how many.  With
@@ -271,13 +298,13 @@ pgmqc_group_claim_or_wait(const char *topic_name, const char *group_name,
 		}
 		first = false;
 		guard = pgmqc_plan_guard_begin();
+		pgmqc_group_note_batch(topic->queue_id, qty);
 
 		tables[0] = tables[1] = NULL;
 		counts[0] = counts[1] = 0;
 
-		n = claim_group(topic, group, qty, vt, 0);
-		/* read now: the fill below runs statements of its own */
-		last = last_claimed(n);
+		/* last read now: the fill below runs statements of its own */
+		n = claim_rows_and_blocks(topic, group, qty, vt, 0, &last);
 		pgmqc_wake_taken();
 		refill_ahead(topic, group, last);
 		tables[0] = SPI_tuptable;
@@ -287,7 +314,15 @@ pgmqc_group_claim_or_wait(const char *topic_name, const char *group_name,
 			uint64		before_fill = pgmqc_generation(topic->queue_id);
 			int64		added;
 
-			filled = pgmqc_group_fill(topic, group, qty - n, vt, false, &added);
+			/*
+			 * A reader that takes no blocks (group_blocks.c) asks the worker
+			 * to turn them into rows, when the group has some.
+			 */
+			if (!pgmqc_group_takes_blocks(qty) && pgmqc_group_has_blocks(group) &&
+				pgmqc_request_fill(topic->queue_id, group->group_id, true))
+				filled = PGMQC_FILL_ASKED;
+			else
+				filled = pgmqc_group_fill(topic, group, qty - n, vt, false, &added);
 			if (filled == PGMQC_FILL_ASKED)
 			{
 				/*
@@ -297,13 +332,15 @@ pgmqc_group_claim_or_wait(const char *topic_name, const char *group_name,
 				 * message is claimed twice in one call.
 				 */
 				int64		floor = last > 0 ? last + 1 : 0;
+				int64		last_after;
 
 				pgmqc_sleep(topic->queue_id, before_fill,
 							TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
 														FILL_WAIT_MS), false);
-				counts[1] = claim_group(topic, group, qty - n, vt, floor);
+				counts[1] = claim_rows_and_blocks(topic, group, qty - n, vt,
+												  floor, &last_after);
 				pgmqc_wake_taken();
-				refill_ahead(topic, group, last_claimed(counts[1]));
+				refill_ahead(topic, group, last_after);
 				tables[1] = SPI_tuptable;
 				n += counts[1];
 			}
@@ -316,6 +353,8 @@ pgmqc_group_claim_or_wait(const char *topic_name, const char *group_name,
 			}
 			else if (filled == PGMQC_FILL_BUSY && n == 0 && pgmqc_shared != NULL)
 			{
+				int64		last_after;
+
 				/*
 				 * Another reader is filling the group: its commit, which
 				 * comes soon, leaves messages for us too.
@@ -323,7 +362,8 @@ pgmqc_group_claim_or_wait(const char *topic_name, const char *group_name,
 				pgmqc_sleep(topic->queue_id, before_fill,
 							TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
 														FILL_BUSY_WAIT_MS), false);
-				counts[1] = claim_group(topic, group, qty, vt, 0);
+				counts[1] = claim_rows_and_blocks(topic, group, qty, vt, 0,
+												  &last_after);
 				pgmqc_wake_taken();
 				tables[1] = SPI_tuptable;
 				n += counts[1];

@@ -223,6 +223,7 @@ pgmqc_group_fill(PgmqcQueue *topic, PgmqcGroup *group, int32 lease,
 			 */
 			if (!group->retry.catalog_has_retries ||
 				!pgmqc_group_hand_out(topic, group, next_id, settled, limit,
+									  pgmqc_group_block_size(topic->queue_id),
 									  &examined, &last_examined, &handed_out))
 			{
 				run_fill_statement(topic, group, STMT_GROUP_HAND_OUT_0_5,
@@ -342,6 +343,13 @@ fill_one_group(const char *topic_name, const char *group_name, bool short_read)
 		args[1] = Int32GetDatum(WORKER_FILL);
 		pgmqc_group_run(group, STMT_GROUP_AVAILABLE, args, NULL, 1);
 	}
+
+	/*
+	 * A reader found nothing to claim: the blocks nobody holds become rows,
+	 * for readers that take no blocks (group_blocks.c).
+	 */
+	if (short_read)
+		(void) pgmqc_group_unblock(topic, group, WORKER_FILL);
 	if (short_read || group->cursor_seen - front < WORKER_FILL ||
 		pgmqc_column_int64(0, VALUE_COL, &isnull) < WORKER_FILL)
 	{

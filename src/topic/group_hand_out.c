@@ -95,9 +95,9 @@ static const Oid log_types[LOG_COLUMNS] = {
  * and the walk goes on at the next of them, so that a gap of millions of
  * partition numbers costs one catalog read, not a lookup of each name.
  */
-static Oid
-next_log_partition(int32 topic_id, int64 *partno, int64 last_partno,
-				   int64 **numbers, int *count)
+Oid
+pgmqc_next_log_partition(int32 topic_id, int64 *partno, int64 last_partno,
+						 int64 **numbers, int *count)
 {
 	while (*partno <= last_partno)
 	{
@@ -117,11 +117,33 @@ next_log_partition(int32 topic_id, int64 *partno, int64 last_partno,
 	return InvalidOid;
 }
 
+/* the run of messages a hand-out is gathering into a block */
+typedef struct BlockRun
+{
+	int64		first_id;
+	int64		last_id;
+	int32		messages;		/* 0: none */
+}			BlockRun;
+
+/* Record the run as a block of the group (group_blocks.c), if it has any. */
+static void
+end_run(PgmqcBlocks * blocks, int32 group_id, BlockRun * run)
+{
+	if (run->messages == 0)
+		return;
+	pgmqc_blocks_add(blocks, group_id, run->first_id, run->last_id,
+					 run->messages);
+	run->messages = 0;
+}
+
 /*
  * Hand group the next messages of topic's log from next_id to settled, at
  * most limit of them examined (in msg_id order, as committed now): a row in
- * the group's table for each whose headers contain the group's filter.
- * Sets *examined, *last_examined (the highest msg_id examined, when any)
+ * the group's table for each whose headers contain the group's filter;
+ * with block_size > 0, those that may be delivered at once (no ordering
+ * key, no delivery time after now) go instead into blocks of up to
+ * block_size messages, a row of pgmq_c.group_blocks each (group_blocks.c),
+ * when the catalog has that table.  Sets *examined, *last_examined (the highest msg_id examined, when any)
  * and *handed_out, as STMT_GROUP_HAND_OUT returns them.  Returns false,
  * having done nothing, when the group's table or a partition of the log is
  * not as pgmq_c makes it: the caller runs the statement then.  Inside SPI;
@@ -129,8 +151,8 @@ next_log_partition(int32 topic_id, int64 *partno, int64 last_partno,
  */
 bool
 pgmqc_group_hand_out(PgmqcQueue *topic, PgmqcGroup *group, int64 next_id,
-					 int64 settled, int32 limit, int64 *examined,
-					 int64 *last_examined, int64 *handed_out)
+					 int64 settled, int32 limit, int32 block_size,
+					 int64 *examined, int64 *last_examined, int64 *handed_out)
 {
 	PgmqcDirectColumn columns[GROUP_COLUMNS] = {
 		{"msg_id", INT8OID, true},
@@ -157,6 +179,9 @@ pgmqc_group_hand_out(PgmqcQueue *topic, PgmqcGroup *group, int64 next_id,
 	int			count = 0;
 	bool		plain = true;
 	bool		keys = topic->has_keys;
+	PgmqcBlocks blocks;
+	BlockRun	run = {0, 0, 0};
+	TimestampTz now = GetCurrentTimestamp();
 
 	*examined = 0;
 	*last_examined = 0;
@@ -174,6 +199,8 @@ pgmqc_group_hand_out(PgmqcQueue *topic, PgmqcGroup *group, int64 next_id,
 		return false;
 	}
 	desc = RelationGetDescr(group_rel);
+	if (block_size > 0 && !pgmqc_blocks_open(&blocks, RowExclusiveLock))
+		block_size = 0;			/* a catalog before 0.8.0 */
 	values = palloc(Max(desc->natts, 1) * sizeof(Datum));
 	nulls = palloc(Max(desc->natts, 1) * sizeof(bool));
 
@@ -185,8 +212,8 @@ pgmqc_group_hand_out(PgmqcQueue *topic, PgmqcGroup *group, int64 next_id,
 		ScanKeyData scankeys[2];
 		IndexScanDesc scan;
 
-		relid = next_log_partition(topic->queue_id, &partno, last_partno,
-								   &numbers, &count);
+		relid = pgmqc_next_log_partition(topic->queue_id, &partno, last_partno,
+										 &numbers, &count);
 		if (!OidIsValid(relid))
 			break;
 		part = pgmqc_log_partition_open(relid, LOG_COLUMNS, log_columns,
@@ -252,6 +279,24 @@ pgmqc_group_hand_out(PgmqcQueue *topic, PgmqcGroup *group, int64 next_id,
 
 			deliver_at = slot_getattr(slot, attnums[LOG_COL_DELIVER_AT],
 									  &deliver_null);
+			columns[GROUP_COL_ORDERING_KEY].isnull = true;
+			if (keys && attnums[LOG_COL_ORDERING_KEY] != 0)
+				columns[GROUP_COL_ORDERING_KEY].value =
+					slot_getattr(slot, attnums[LOG_COL_ORDERING_KEY],
+								 &columns[GROUP_COL_ORDERING_KEY].isnull);
+			(*handed_out)++;
+			if (block_size > 0 && columns[GROUP_COL_ORDERING_KEY].isnull &&
+				(deliver_null || DatumGetTimestampTz(deliver_at) <= now))
+			{
+				/* in a block: no row of its own */
+				if (run.messages == 0)
+					run.first_id = *last_examined;
+				run.last_id = *last_examined;
+				if (++run.messages == block_size)
+					end_run(&blocks, group->group_id, &run);
+				continue;
+			}
+			end_run(&blocks, group->group_id, &run);
 			columns[GROUP_COL_MSG_ID].value = Int64GetDatum(*last_examined);
 			columns[GROUP_COL_MSG_ID].isnull = false;
 			columns[GROUP_COL_READ_CT].value = Int32GetDatum(0);
@@ -261,11 +306,6 @@ pgmqc_group_hand_out(PgmqcQueue *topic, PgmqcGroup *group, int64 next_id,
 			columns[GROUP_COL_VT].isnull = false;
 			columns[GROUP_COL_LEASED].value = BoolGetDatum(false);
 			columns[GROUP_COL_LEASED].isnull = false;
-			columns[GROUP_COL_ORDERING_KEY].isnull = true;
-			if (keys && attnums[LOG_COL_ORDERING_KEY] != 0)
-				columns[GROUP_COL_ORDERING_KEY].value =
-					slot_getattr(slot, attnums[LOG_COL_ORDERING_KEY],
-								 &columns[GROUP_COL_ORDERING_KEY].isnull);
 			for (i = 0; i < desc->natts; i++)
 			{
 				values[i] = map[i] < 0 ? (Datum) 0 : columns[map[i]].value;
@@ -276,7 +316,6 @@ pgmqc_group_hand_out(PgmqcQueue *topic, PgmqcGroup *group, int64 next_id,
 												 Min(limit, HAND_OUT_BATCH));
 			/* the row is formed now: the slot's values may go */
 			pgmqc_direct_batch_add(batch, values, nulls);
-			(*handed_out)++;
 		}
 		index_endscan(scan);
 		index_close(part_key, NoLock);
@@ -287,6 +326,11 @@ pgmqc_group_hand_out(PgmqcQueue *topic, PgmqcGroup *group, int64 next_id,
 		CHECK_FOR_INTERRUPTS();
 	}
 
+	if (block_size > 0)
+	{
+		end_run(&blocks, group->group_id, &run);
+		pgmqc_blocks_close(&blocks, NoLock);
+	}
 	if (batch != NULL)
 		pgmqc_direct_batch_end(batch);
 	if (slot != NULL)

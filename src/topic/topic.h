@@ -24,6 +24,7 @@
 #define PGMQC_TOPIC_H
 
 #include "datatype/timestamp.h"
+#include "storage/lockdefs.h"
 #include "utils/array.h"
 #include "utils/jsonb.h"
 #include "utils/relcache.h"
@@ -104,10 +105,36 @@ extern bool pgmqc_log_body(int64 msg_id, Snapshot snapshot, Datum *values,
 						   bool *nulls, void *arg);
 
 /* group_hand_out.c */
+extern Oid	pgmqc_next_log_partition(int32 topic_id, int64 *partno,
+									 int64 last_partno, int64 **numbers,
+									 int *count);
 extern bool pgmqc_group_hand_out(PgmqcQueue *topic, PgmqcGroup *group,
 								 int64 next_id, int64 settled, int32 limit,
-								 int64 *examined, int64 *last_examined,
-								 int64 *handed_out);
+								 int32 block_size, int64 *examined,
+								 int64 *last_examined, int64 *handed_out);
+
+/* group_blocks.c */
+typedef struct PgmqcBlocks
+{
+	Relation	rel;			/* pgmq_c.group_blocks */
+	Relation	index;			/* its primary key (group_id, first_id) */
+	AttrNumber	attnums[5];		/* group_id, first_id, next_id, last_id,
+								 * messages */
+}			PgmqcBlocks;
+
+extern bool pgmqc_group_blocks_enabled;
+extern bool pgmqc_blocks_open(PgmqcBlocks * blocks, LOCKMODE lockmode);
+extern void pgmqc_blocks_close(PgmqcBlocks * blocks, LOCKMODE lockmode);
+extern void pgmqc_blocks_add(PgmqcBlocks * blocks, int32 group_id,
+							 int64 first_id, int64 last_id, int32 messages);
+extern void pgmqc_group_note_batch(int32 topic_id, int32 qty);
+extern int32 pgmqc_group_block_size(int32 topic_id);
+extern bool pgmqc_group_takes_blocks(int32 qty);
+extern bool pgmqc_group_has_blocks(PgmqcGroup *group);
+extern int	pgmqc_group_take_blocks(PgmqcQueue *topic, PgmqcGroup *group,
+									int32 qty, Interval *vt, int64 *last);
+extern int	pgmqc_group_unblock(PgmqcQueue *topic, PgmqcGroup *group,
+								int32 limit);
 
 /* group_fill.c: what pgmqc_group_fill returns besides a count of leases */
 #define PGMQC_FILL_BUSY		(-1)	/* another reader is filling the group */

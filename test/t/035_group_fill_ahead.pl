@@ -39,8 +39,9 @@ SELECT count(*) FROM pgmq_c.send_batch('tb',
 # the calls above started it
 ok(defined worker_pid($node, 'postgres'), 'the worker runs');
 
-# "next_id rows" of a group: its cursor, and the rows handed to it and not
-# acknowledged
+# "next_id rows" of a group: its cursor, and the messages handed to it and
+# not acknowledged (its rows, and the messages of its blocks: readers of 100
+# get blocks, src/topic/group_blocks.c)
 sub group_pos_of
 {
 	my ($topic, $group) = @_;
@@ -50,7 +51,9 @@ SELECT q.queue_id, g.group_id
  WHERE q.queue_name = '$topic' AND g.group_name = '$group'});
 	return sql(qq{
 SELECT (SELECT next_id FROM pgmq_c.c_$tid WHERE group_id = $gid)
-       || ' ' || (SELECT count(*) FROM pgmq_c.g_$gid)});
+       || ' ' || ((SELECT count(*) FROM pgmq_c.g_$gid)
+                  + (SELECT coalesce(sum(messages), 0) FROM pgmq_c.group_blocks
+                     WHERE group_id = $gid))});
 }
 
 # one read of 100 and its ack, in one transaction block: "count first last"
