@@ -271,6 +271,7 @@ reset_group(PgmqcGroup *entry)
 	entry->seek_count = -1;
 	entry->cursor_seen = 0;
 	entry->has_blocks = false;
+	entry->blocks_first_until = 0;
 }
 
 /*

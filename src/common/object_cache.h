@@ -181,6 +181,9 @@ typedef struct PgmqcGroup
 	int64		cursor_seen;	/* the cursor's next_id, as last seen */
 	bool		has_blocks;		/* its plans were made for a catalog with
 								 * pgmq_c.group_blocks (0.8.0) */
+	TimestampTz blocks_first_until; /* this backend's claims take blocks
+									 * before rows until then
+									 * (topic/group_claims.c) */
 } PgmqcGroup;
 
 extern void pgmqc_object_cache_init(void);

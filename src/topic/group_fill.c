@@ -345,10 +345,12 @@ fill_one_group(const char *topic_name, const char *group_name, bool short_read)
 	}
 
 	/*
-	 * A reader found nothing to claim: the blocks nobody holds become rows,
-	 * for readers that take no blocks (group_blocks.c).
+	 * A reader found nothing to claim while the group's readers ask for too
+	 * few messages to take blocks inside transaction blocks: the blocks
+	 * nobody holds become rows (group_blocks.c).  Not for batch readers that
+	 * ran short: they would then claim rows, the dearer way.
 	 */
-	if (short_read)
+	if (short_read && pgmqc_group_block_size(topic->queue_id) == 0)
 		(void) pgmqc_group_unblock(topic, group, WORKER_FILL);
 	if (short_read || group->cursor_seen - front < WORKER_FILL ||
 		pgmqc_column_int64(0, VALUE_COL, &isnull) < WORKER_FILL)
