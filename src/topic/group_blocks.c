@@ -65,8 +65,8 @@
 
 /* a reader in a transaction block takes blocks only for this many or more */
 #define BLOCK_MIN_IN_BLOCK		32
-/* the most messages in a block */
-#define BLOCK_MAX_MESSAGES		1000
+/* the most messages in a block: what a reader may ask for */
+#define BLOCK_MAX_MESSAGES		PGMQC_MAX_BATCH
 
 bool		pgmqc_group_blocks_enabled = true;
 
@@ -135,7 +135,7 @@ typedef struct BlockWalk
 	HeapTuple  *results;		/* lease: one per message taken */
 	int			nresults;
 	int64		last_taken;		/* the highest msg_id taken */
-}			BlockWalk;
+} BlockWalk;
 
 /*
  * Open pgmq_c.group_blocks and its primary key (group_id, first_id) in
@@ -143,7 +143,7 @@ typedef struct BlockWalk
  * catalog has no such table (before 0.8.0) or it is not as pgmq_c makes it.
  */
 bool
-pgmqc_blocks_open(PgmqcBlocks * blocks, LOCKMODE lockmode)
+pgmqc_blocks_open(PgmqcBlocks *blocks, LOCKMODE lockmode)
 {
 	Oid			relid;
 	Oid			index_oid;
@@ -182,7 +182,7 @@ pgmqc_blocks_open(PgmqcBlocks * blocks, LOCKMODE lockmode)
 }
 
 void
-pgmqc_blocks_close(PgmqcBlocks * blocks, LOCKMODE lockmode)
+pgmqc_blocks_close(PgmqcBlocks *blocks, LOCKMODE lockmode)
 {
 	if (blocks->index != NULL)
 		index_close(blocks->index, lockmode);
@@ -194,7 +194,7 @@ pgmqc_blocks_close(PgmqcBlocks * blocks, LOCKMODE lockmode)
 
 /* Form the block row (group_id, first_id, next_id, last_id, messages). */
 static HeapTuple
-form_block(PgmqcBlocks * blocks, int32 group_id, int64 first_id, int64 next_id,
+form_block(PgmqcBlocks *blocks, int32 group_id, int64 first_id, int64 next_id,
 		   int64 last_id, int32 messages)
 {
 	TupleDesc	desc = RelationGetDescr(blocks->rel);
@@ -225,7 +225,7 @@ form_block(PgmqcBlocks * blocks, int32 group_id, int64 first_id, int64 next_id,
  * transaction, with the group's cursor row locked.
  */
 void
-pgmqc_blocks_add(PgmqcBlocks * blocks, int32 group_id, int64 first_id,
+pgmqc_blocks_add(PgmqcBlocks *blocks, int32 group_id, int64 first_id,
 				 int64 last_id, int32 messages)
 {
 	HeapTuple	tuple = form_block(blocks, group_id, first_id, first_id,
@@ -237,7 +237,7 @@ pgmqc_blocks_add(PgmqcBlocks * blocks, int32 group_id, int64 first_id,
 
 /* Take the message in slot (msg_id, the log's columns at attnums). */
 static void
-take_message(BlockWalk * walk, TupleTableSlot *slot, int64 msg_id,
+take_message(BlockWalk *walk, TupleTableSlot *slot, int64 msg_id,
 			 const AttrNumber *attnums)
 {
 	TupleDesc	desc = RelationGetDescr(walk->group_rel);
@@ -294,7 +294,7 @@ take_message(BlockWalk * walk, TupleTableSlot *slot, int64 msg_id,
  * msg_id after the last one taken; *walked_all whether none is left.
  */
 static int
-walk_block(BlockWalk * walk, int64 from_id, int64 last_id, int want,
+walk_block(BlockWalk *walk, int64 from_id, int64 last_id, int want,
 		   int64 *next, bool *walked_all)
 {
 	PgmqcQueue *topic = walk->topic;
@@ -359,6 +359,7 @@ walk_block(BlockWalk * walk, int64 from_id, int64 last_id, int want,
 															&isnull));
 
 			*next = msg_id + 1;
+			CHECK_FOR_INTERRUPTS();
 			if (filter != NULL)
 			{
 				Datum		headers = slot_getattr(slot, attnums[LOG_COL_HEADERS],
@@ -396,7 +397,7 @@ walk_block(BlockWalk * walk, int64 from_id, int64 last_id, int want,
  * this took from still holds messages.
  */
 static int
-walk_blocks(BlockWalk * walk, PgmqcBlocks * blocks, int want, bool *left_some)
+walk_blocks(BlockWalk *walk, PgmqcBlocks *blocks, int want, bool *left_some)
 {
 	CommandId	cid = GetCurrentCommandId(true);
 	TupleTableSlot *scanslot = table_slot_create(blocks->rel, NULL);
@@ -474,7 +475,7 @@ walk_blocks(BlockWalk * walk, PgmqcBlocks * blocks, int want, bool *left_some)
  * opened: false when either is not as pgmq_c makes it (nothing done).
  */
 static bool
-run_walk(BlockWalk * walk, int want, int *taken, bool *left_some)
+run_walk(BlockWalk *walk, int want, int *taken, bool *left_some)
 {
 	PgmqcDirectColumn columns[GROUP_COLUMNS] = {
 		{"msg_id", INT8OID, true},
@@ -550,8 +551,9 @@ pgmqc_group_note_batch(int32 topic_id, int32 qty)
 /*
  * The size of the blocks the worker's fill hands a group of topic_id (0: a
  * row for each message): while its readers ask for BLOCK_MIN_IN_BLOCK or
- * more at a time, blocks of what they ask for (up to BLOCK_MAX_MESSAGES),
- * so that a reader takes a block whole.  Readers of fewer get rows, as
+ * more at a time, blocks of what they ask for, so that a reader takes a
+ * block whole (one inside a transaction block that took part of one would
+ * hold the rest until it ends).  Readers of fewer get rows, as
  * before blocks: such a reader inside a transaction block takes no block,
  * and one that takes a block leaves most of it for the next reader.  The
  * size is read from the topic's wake-up slot, which other topics may share:

@@ -123,17 +123,19 @@ typedef struct BlockRun
 	int64		first_id;
 	int64		last_id;
 	int32		messages;		/* 0: none */
-}			BlockRun;
+	int32		skipped;		/* messages the filter left out in between */
+} BlockRun;
 
 /* Record the run as a block of the group (group_blocks.c), if it has any. */
 static void
-end_run(PgmqcBlocks * blocks, int32 group_id, BlockRun * run)
+end_run(PgmqcBlocks *blocks, int32 group_id, BlockRun *run)
 {
 	if (run->messages == 0)
 		return;
 	pgmqc_blocks_add(blocks, group_id, run->first_id, run->last_id,
 					 run->messages);
 	run->messages = 0;
+	run->skipped = 0;
 }
 
 /*
@@ -180,7 +182,7 @@ pgmqc_group_hand_out(PgmqcQueue *topic, PgmqcGroup *group, int64 next_id,
 	bool		plain = true;
 	bool		keys = topic->has_keys;
 	PgmqcBlocks blocks;
-	BlockRun	run = {0, 0, 0};
+	BlockRun	run = {0, 0, 0, 0};
 	TimestampTz now = GetCurrentTimestamp();
 
 	*examined = 0;
@@ -275,7 +277,16 @@ pgmqc_group_hand_out(PgmqcQueue *topic, PgmqcGroup *group, int64 next_id,
 				(headers_null ||
 				 !DatumGetBool(DirectFunctionCall2(jsonb_contains, headers,
 												   JsonbPGetDatum(group->filter)))))
+			{
+				/*
+				 * Inside a block's range, a message the filter leaves out is
+				 * walked again by the reader: a block spans at most twice the
+				 * messages it holds.
+				 */
+				if (run.messages > 0 && ++run.skipped > run.messages)
+					end_run(&blocks, group->group_id, &run);
 				continue;
+			}
 
 			deliver_at = slot_getattr(slot, attnums[LOG_COL_DELIVER_AT],
 									  &deliver_null);

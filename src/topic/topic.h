@@ -120,12 +120,12 @@ typedef struct PgmqcBlocks
 	Relation	index;			/* its primary key (group_id, first_id) */
 	AttrNumber	attnums[5];		/* group_id, first_id, next_id, last_id,
 								 * messages */
-}			PgmqcBlocks;
+} PgmqcBlocks;
 
 extern bool pgmqc_group_blocks_enabled;
-extern bool pgmqc_blocks_open(PgmqcBlocks * blocks, LOCKMODE lockmode);
-extern void pgmqc_blocks_close(PgmqcBlocks * blocks, LOCKMODE lockmode);
-extern void pgmqc_blocks_add(PgmqcBlocks * blocks, int32 group_id,
+extern bool pgmqc_blocks_open(PgmqcBlocks *blocks, LOCKMODE lockmode);
+extern void pgmqc_blocks_close(PgmqcBlocks *blocks, LOCKMODE lockmode);
+extern void pgmqc_blocks_add(PgmqcBlocks *blocks, int32 group_id,
 							 int64 first_id, int64 last_id, int32 messages);
 extern void pgmqc_group_note_batch(int32 topic_id, int32 qty);
 extern int32 pgmqc_group_block_size(int32 topic_id);

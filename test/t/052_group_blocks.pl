@@ -240,5 +240,26 @@ like($wout, qr/^first 100 101$/m,
 like($wout, qr/^again 100 101 2$/m,
 	'once their lease is over, the same backend claims them again, whatever its watermark');
 
+# 10. a filter that leaves most messages out: a block spans at most twice
+# the messages it holds (its reader walks the others again)
+sql(q{
+SELECT pgmq_c.create_topic('tsp');
+SELECT pgmq_c.create_group('tsp', 'g', start_at => 'earliest', filter => '{"kind": "a"}');
+SELECT count(*) FROM pgmq_c.send_batch('tsp',
+	ARRAY(SELECT jsonb_build_object('n', i) FROM generate_series(1, 2000) i),
+	ARRAY(SELECT jsonb_build_object('kind', CASE WHEN i % 10 = 0 OR i > 1500 THEN 'a' ELSE 'b' END)
+	        FROM generate_series(1, 2000) i));
+});
+is(read_in_block('tsp', 50, 'COMMIT'), '50 10 500', 'a reader of 50 gets the first 50 that pass the filter');
+my ($sptid, $spgid) = ids_of('tsp');
+is(sql(qq{SELECT count(*) > 0 AND bool_and(last_id - first_id + 1 <= 2 * messages)
+  FROM pgmq_c.group_blocks WHERE group_id = $spgid}), 't',
+	'every block spans at most twice the messages it holds');
+is(sql(qq{SELECT max(messages) FROM pgmq_c.group_blocks WHERE group_id = $spgid AND first_id > 1500}), '50',
+	'where every message passes, blocks are whole (the readers\' 50)');
+is(sql(q{SELECT count(*) || ' ' || count(DISTINCT msg_id) || ' ' || bool_and(headers->>'kind' = 'a')
+  FROM pgmq_c.read_group('tsp', 'g', '1 hour', 1000)}), '600 600 true',
+	'the other 600 that pass the filter are delivered once');
+
 $node->stop;
 done_testing();
