@@ -123,6 +123,7 @@ pgmqc_group_fill(PgmqcQueue *topic, PgmqcGroup *group, int32 lease,
 	bool		none_leased;
 	bool		contended;
 	bool		stopped_short = false;
+	int32		block_size = 0;
 	Interval	zero;
 
 	*added = 0;
@@ -175,7 +176,17 @@ pgmqc_group_fill(PgmqcQueue *topic, PgmqcGroup *group, int32 lease,
 
 	limit = lease >= FILL_MIN / 4 ? lease : FILL_MIN;
 	if (in_worker)
+	{
 		limit = WORKER_FILL;	/* readers in transaction blocks wait for it */
+
+		/*
+		 * Blocks of the readers' size (group_blocks.c): whole ones, so that
+		 * a reader does not end its batch on the fill's last, part block.
+		 */
+		block_size = pgmqc_group_block_size(topic->queue_id);
+		if (block_size > 0)
+			limit = (limit + block_size - 1) / block_size * block_size;
+	}
 	contended = pgmqc_shared != NULL &&
 		pg_atomic_exchange_u32(&pgmqc_slot(topic->queue_id)->fill_contended, 0) != 0;
 	if (contended)
@@ -223,7 +234,7 @@ pgmqc_group_fill(PgmqcQueue *topic, PgmqcGroup *group, int32 lease,
 			 */
 			if (!group->retry.catalog_has_retries ||
 				!pgmqc_group_hand_out(topic, group, next_id, settled, limit,
-									  pgmqc_group_block_size(topic->queue_id),
+									  block_size,
 									  &examined, &last_examined, &handed_out))
 			{
 				run_fill_statement(topic, group, STMT_GROUP_HAND_OUT_0_5,

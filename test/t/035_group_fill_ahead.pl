@@ -5,6 +5,7 @@
 # A reader inside BEGIN ... COMMIT does not fill its group itself (it would
 # hold the group's cursor until its commit): it asks the background worker
 # and waits for the worker's commit.  The worker hands out 2,048 messages
+# (rounded up to whole blocks of what readers of 32 or more ask for)
 # per fill.  The reader that claims past the first quarter of them asks for
 # the next fill at once, so the cursor moves on while the group still has
 # messages ready; before, nothing asked until a reader found the group
@@ -71,10 +72,10 @@ COMMIT;});
 my $first = read_ack_block();
 is((split /\n/, $first)[-1], '100 1 100',
 	'the first read in a transaction block gets messages 1 to 100 (the worker filled the group)');
-is(group_pos_of('ta', 'g1'), '2049 1948',
-	'the worker handed the group 2,048 messages; 1,948 wait after the ack');
+is(group_pos_of('ta', 'g1'), '2101 2000',
+	'the worker handed the group 2,100 messages (2,048 made whole blocks of the readers\' 100); 2,000 wait after the ack');
 
-# messages 101 to 600: the fifth of these reads claims past message 513, a
+# messages 101 to 600: the fifth of these reads claims past message 526, a
 # quarter of the way into the fill, and asks for the next one (until
 # session 53 the mark was the middle, message 1,025, and nothing asked yet)
 my @got;
@@ -84,7 +85,7 @@ SELECT q.queue_id, g.group_id
   FROM pgmq_c.queues q JOIN pgmq_c.groups g ON g.topic_id = q.queue_id
  WHERE q.queue_name = 'ta' AND g.group_name = 'g1'});
 ok( $node->poll_query_until(
-		'postgres', qq{SELECT next_id > 2049 FROM pgmq_c.c_$tid WHERE group_id = $gid}),
+		'postgres', qq{SELECT next_id > 2101 FROM pgmq_c.c_$tid WHERE group_id = $gid}),
 	'the worker filled the group again while 1,448 messages were still ready');
 # messages 601 to 1,100
 push @got, (split /\n/, read_ack_block())[-1] for 6 .. 10;
@@ -93,7 +94,7 @@ is_deeply(
 	[ map { '100 ' . (100 * $_ + 1) . ' ' . (100 * $_ + 100) } 1 .. 10 ],
 	'ten more reads in transaction blocks get the next 1,000 messages in order');
 is(group_pos_of('ta', 'g1'), '3001 1900',
-	'the second fill handed out the last 952: 1,900 ready, none taken by the fill itself');
+	'the second fill handed out the last 900: 1,900 ready, none taken by the fill itself');
 
 is(group_pos_of('ta', 'g2'), '0 0',
 	'group g2 of the same topic, whose readers never asked, was not filled');
@@ -161,15 +162,15 @@ COMMIT;}))[-1],
 	'tc: a reader in a transaction block reads messages 1 to 100 and acks them');
 $node->stop('immediate');
 $node->start;
-is(group_pos_of('tc', 'g1'), '2049 1948',
+is(group_pos_of('tc', 'g1'), '2101 2000',
 	'after a crash the fill is there: the reader\'s commit flushed it with its own');
 
-# a fill nobody committed after: messages 101 to 2,048 read and acked
+# a fill nobody committed after: messages 101 to 2,100 read and acked
 # (autocommit, from what is there: no fill), then a reader in a transaction
 # block finds the group empty, has the worker fill, and rolls back
 is( sql(q{SELECT count(*) FROM pgmq_c.ack('tc', 'g1',
-	ARRAY(SELECT msg_id FROM pgmq_c.read_group('tc', 'g1', '1 hour', 1948)))}),
-	'1948', 'tc: messages 101 to 2,048 read and acked');
+	ARRAY(SELECT msg_id FROM pgmq_c.read_group('tc', 'g1', '1 hour', 2000)))}),
+	'2000', 'tc: messages 101 to 2,100 read and acked');
 # readers in transaction blocks fill themselves while no worker runs
 ok(defined worker_pid($node, 'postgres'), 'the worker runs again after the crash');
 is( (split /\n/, sql(q{
@@ -177,14 +178,14 @@ BEGIN;
 SELECT count(*) || ' ' || min(msg_id) || ' ' || max(msg_id)
   FROM pgmq_c.read_group('tc', 'g1', '1 hour', 100, '10 s');
 ROLLBACK;}))[-1],
-	'100 2049 2148',
+	'100 2101 2200',
 	'tc: the worker filled the group for a reader in a transaction block, which rolled back');
 $node->stop('immediate');
 $node->start;
 my $pos = group_pos_of('tc', 'g1');
 # (the fill hands out messages 2,049 to 3,000 and moves the cursor past
 # every settled id: after a crash the topic's sequence has skipped ahead)
-ok($pos eq '2049 0' || ($pos =~ /^(\d+) 952$/ && $1 > 3000),
+ok($pos eq '2101 0' || ($pos =~ /^(\d+) 900$/ && $1 > 3000),
 	"after a crash the second fill is there whole or not at all ($pos)");
 
 # either way every message not acknowledged is delivered once, in order
@@ -203,8 +204,8 @@ BEGIN
 END $$;
 SELECT count(*) || ' ' || count(DISTINCT msg_id) || ' ' || min(msg_id) || ' ' || max(msg_id)
   FROM tc_drained;});
-is($drained, '952 952 2049 3000',
-	'the drain after the crashes gets messages 2,049 to 3,000, each once');
+is($drained, '900 900 2101 3000',
+	'the drain after the crashes gets messages 2,101 to 3,000, each once');
 
 # A reader in a transaction block whose claim comes back short has the
 # worker fill however many rows other readers' open transactions hold: the
