@@ -180,8 +180,8 @@ pgmqc_group_fill(PgmqcQueue *topic, PgmqcGroup *group, int32 lease,
 		limit = WORKER_FILL;	/* readers in transaction blocks wait for it */
 
 		/*
-		 * Blocks of the readers' size (group_blocks.c): whole ones, so that
-		 * a reader does not end its batch on the fill's last, part block.
+		 * Blocks of the readers' size (group_blocks.c): whole ones, so that a
+		 * reader does not end its batch on the fill's last, part block.
 		 */
 		block_size = pgmqc_group_block_size(topic->queue_id);
 		if (block_size > 0)
