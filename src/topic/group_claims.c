@@ -247,6 +247,7 @@ claim_rows_and_blocks(PgmqcQueue *topic, PgmqcGroup *group, int32 qty,
 	TimestampTz now = 0;
 	bool		blocks_first = false;
 
+	*last = 0;
 	if (group->blocks_first_until != 0)
 	{
 		now = GetCurrentTimestamp();
