@@ -356,12 +356,17 @@ fill_one_group(const char *topic_name, const char *group_name, bool short_read)
 	}
 
 	/*
-	 * A reader found nothing to claim while the group's readers ask for too
-	 * few messages to take blocks inside transaction blocks: the blocks
-	 * nobody holds become rows (group_blocks.c).  Not for batch readers that
-	 * ran short: they would then claim rows, the dearer way.
+	 * A reader found nothing to claim: the blocks nobody holds become rows
+	 * (group_blocks.c), for readers of few messages inside transaction
+	 * blocks, which take no block.  Whatever the block size the slot
+	 * suggests: that is the last reader's of any group of the slot's topics
+	 * (of any database), not necessarily this group's, and a reader of few
+	 * messages whose request is filled after a batch reader wrote it would
+	 * get nothing for as long as batch readers keep writing it.  A batch
+	 * reader that ran short took every block that was free when it looked:
+	 * what this turns into rows was freed since.
 	 */
-	if (short_read && pgmqc_group_block_size(topic->queue_id) == 0)
+	if (short_read)
 		(void) pgmqc_group_unblock(topic, group, WORKER_FILL);
 	if (short_read || group->cursor_seen - front < WORKER_FILL ||
 		pgmqc_column_int64(0, VALUE_COL, &isnull) < WORKER_FILL)
