@@ -272,6 +272,7 @@ reset_group(PgmqcGroup *entry)
 	entry->cursor_seen = 0;
 	entry->has_blocks = false;
 	entry->blocks_first_until = 0;
+	entry->blocks_held_xid = InvalidTransactionId;
 }
 
 /*

@@ -184,6 +184,9 @@ typedef struct PgmqcGroup
 	TimestampTz blocks_first_until; /* this backend's claims take blocks
 									 * before rows until then
 									 * (topic/group_claims.c) */
+	TransactionId blocks_held_xid;	/* the top transaction that holds what
+									 * it left of a block of the group
+									 * (topic/group_blocks.c) */
 } PgmqcGroup;
 
 extern void pgmqc_object_cache_init(void);

@@ -126,6 +126,7 @@ typedef struct BlockWalk
 	PgmqcGroup *group;
 	Snapshot	snapshot;
 	bool		lease;
+	bool		own_only;		/* only blocks this transaction holds */
 	TimestampTz lease_end;
 	Relation	group_rel;
 	int		   *map;
@@ -425,6 +426,19 @@ walk_blocks(BlockWalk *walk, PgmqcBlocks *blocks, int want, bool *left_some)
 		int			n;
 		HeapTuple	newtuple = NULL;
 
+		if (walk->own_only)
+		{
+			/* a block this transaction holds is one it changed */
+			bool		should_free;
+			HeapTuple	tuple = ExecFetchSlotHeapTuple(scanslot, false,
+													   &should_free);
+			bool		mine = TransactionIdIsCurrentTransactionId(HeapTupleHeaderGetXmin(tuple->t_data));
+
+			if (should_free)
+				heap_freetuple(tuple);
+			if (!mine)
+				continue;
+		}
 		if (!IsolationUsesXactSnapshot())
 			flags |= TUPLE_LOCK_FLAG_FIND_LAST_VERSION;
 		/* as FOR UPDATE SKIP LOCKED; a block changed since: skipped */
@@ -625,9 +639,21 @@ pgmqc_group_take_blocks(PgmqcQueue *topic, PgmqcGroup *group, int32 qty,
 	*last = 0;
 	SPI_tuptable = NULL;
 	SPI_processed = 0;
-	if (qty <= 0 || !pgmqc_group_takes_blocks(qty))
+	if (qty <= 0)
 		return 0;
 	memset(&walk, 0, sizeof(walk));
+	if (!pgmqc_group_takes_blocks(qty))
+	{
+		/*
+		 * What its own transaction left of a block (a bigger read before
+		 * this one) nobody else can take until it ends: it takes that.
+		 */
+		if (!TransactionIdIsValid(group->blocks_held_xid) ||
+			!TransactionIdEquals(group->blocks_held_xid,
+								 GetTopTransactionIdIfAny()))
+			return 0;
+		walk.own_only = true;
+	}
 	walk.topic = topic;
 	walk.group = group;
 	walk.lease = true;
@@ -646,6 +672,9 @@ pgmqc_group_take_blocks(PgmqcQueue *topic, PgmqcGroup *group, int32 qty,
 		if (left_some)
 			pgmqc_wake_on_commit(topic->queue_id, PGMQC_WAKE_ALL, false);
 	}
+	/* ... and a read of few messages in this transaction block, now */
+	if (left_some && IsTransactionBlock())
+		group->blocks_held_xid = GetTopTransactionId();
 	return walk.nresults;
 }
 
