@@ -70,6 +70,9 @@
 
 bool		pgmqc_group_blocks_enabled = true;
 
+static int	take_blocks(PgmqcQueue *topic, PgmqcGroup *group, int32 qty,
+						Interval *vt, int64 *last, bool any_reader);
+
 /* the columns of pgmq_c.group_blocks */
 enum
 {
@@ -632,6 +635,24 @@ int
 pgmqc_group_take_blocks(PgmqcQueue *topic, PgmqcGroup *group, int32 qty,
 						Interval *vt, int64 *last)
 {
+	return take_blocks(topic, group, qty, vt, last, false);
+}
+
+/*
+ * The same for a reader that takes no block (pgmqc_group_takes_blocks) when
+ * there is no worker to turn the group's blocks into rows for it.
+ */
+int
+pgmqc_group_take_blocks_without_worker(PgmqcQueue *topic, PgmqcGroup *group,
+									   int32 qty, Interval *vt, int64 *last)
+{
+	return take_blocks(topic, group, qty, vt, last, true);
+}
+
+static int
+take_blocks(PgmqcQueue *topic, PgmqcGroup *group, int32 qty, Interval *vt,
+			int64 *last, bool any_reader)
+{
 	BlockWalk	walk;
 	int			taken;
 	bool		left_some;
@@ -642,7 +663,7 @@ pgmqc_group_take_blocks(PgmqcQueue *topic, PgmqcGroup *group, int32 qty,
 	if (qty <= 0)
 		return 0;
 	memset(&walk, 0, sizeof(walk));
-	if (!pgmqc_group_takes_blocks(qty))
+	if (!any_reader && !pgmqc_group_takes_blocks(qty))
 	{
 		/*
 		 * What its own transaction left of a block (a bigger read before

@@ -352,14 +352,24 @@ pgmqc_group_claim_or_wait(const char *topic_name, const char *group_name,
 		{
 			uint64		before_fill = pgmqc_generation(topic->queue_id);
 			int64		added;
+			int64		block_last;
+			bool		blocked = !pgmqc_group_takes_blocks(qty) &&
+				pgmqc_group_has_blocks(group);
 
 			/*
 			 * A reader that takes no blocks (group_blocks.c) asks the worker
-			 * to turn them into rows, when the group has some.
+			 * to turn them into rows, when the group has some; with no
+			 * worker to ask, it takes from them itself (as an autocommit
+			 * reader, the rest of a block held until it ends), else they
+			 * would wait for a reader of another kind.
 			 */
-			if (!pgmqc_group_takes_blocks(qty) && pgmqc_group_has_blocks(group) &&
-				pgmqc_request_fill(topic->queue_id, group->group_id, true))
+			if (blocked && pgmqc_request_fill(topic->queue_id, group->group_id, true))
 				filled = PGMQC_FILL_ASKED;
+			else if (blocked &&
+					 (filled = pgmqc_group_take_blocks_without_worker(topic, group,
+																	  qty - n, vt,
+																	  &block_last)) > 0)
+				;				/* leased, in SPI_tuptable as a fill's */
 			else
 				filled = pgmqc_group_fill(topic, group, qty - n, vt, false, &added);
 			if (filled == PGMQC_FILL_ASKED)

@@ -133,6 +133,10 @@ extern bool pgmqc_group_takes_blocks(int32 qty);
 extern bool pgmqc_group_has_blocks(PgmqcGroup *group);
 extern int	pgmqc_group_take_blocks(PgmqcQueue *topic, PgmqcGroup *group,
 									int32 qty, Interval *vt, int64 *last);
+extern int	pgmqc_group_take_blocks_without_worker(PgmqcQueue *topic,
+												   PgmqcGroup *group,
+												   int32 qty, Interval *vt,
+												   int64 *last);
 extern int	pgmqc_group_unblock(PgmqcQueue *topic, PgmqcGroup *group,
 								int32 limit);
 
