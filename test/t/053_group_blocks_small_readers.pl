@@ -12,7 +12,7 @@
 #    50) and then asks for one message in the same transaction.
 # 3. Blocks left when the worker stops: readers of one message in
 #    transaction blocks fill themselves.
-# 4. An invalid index on pgmq_c.group_blocks (a failed CREATE INDEX
+# 4. An invalid index on pgmq_c.group_blocks (a cancelled CREATE INDEX
 #    CONCURRENTLY): the blocks must still be read.
 use strict;
 use warnings FATAL => 'all';
@@ -110,7 +110,8 @@ like($out, qr/^b 1$/m,
 	'a read of one after it in the same transaction gets the next message (the rest of the block is its own)');
 
 # 4. an invalid index on pgmq_c.group_blocks (a DBA's CREATE INDEX
-# CONCURRENTLY that failed): the blocks the group has must still be read
+# CONCURRENTLY that was cancelled): the blocks the group has must still be
+# read, as its rows would be
 sql(q{
 SELECT pgmq_c.create_topic('ti');
 SELECT pgmq_c.create_group('ti', 'g', start_at => 'earliest');
@@ -119,12 +120,21 @@ SELECT count(*) FROM pgmq_c.send_batch('ti',
 });
 is(read_in_block('ti', 'g', 100), '100 1 100', 'a reader of 100 (blocks of 100)');
 cmp_ok(blocks_of('ti', 'g'), '>', 1, 'the group has blocks');
-my ($rc) = $node->psql('postgres',
-	'CREATE UNIQUE INDEX CONCURRENTLY blocks_by_group ON pgmq_c.group_blocks (group_id)');
-isnt($rc, 0, 'a unique index on group_id alone fails, left invalid');
+my $locker = start_session($node, 'locker', 'BEGIN',
+	'LOCK TABLE pgmq_c.group_blocks IN ROW EXCLUSIVE MODE', 'SELECT pg_sleep(600)');
+$node->poll_query_until('postgres',
+	q{SELECT count(*) = 1 FROM pg_stat_activity WHERE application_name = 'locker'
+	  AND query LIKE '%pg_sleep%'}) or die 'the locker did not start';
+my ($rc) = $node->psql('postgres', q{SET statement_timeout = '1s';
+CREATE INDEX CONCURRENTLY blocks_by_next ON pgmq_c.group_blocks (group_id, next_id)});
+isnt($rc, 0, 'a CREATE INDEX CONCURRENTLY cancelled while it waits leaves an invalid index');
+sql(q{SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE application_name = 'locker'});
+eval { finish_session($locker); };
+is(sql(q{SELECT count(*) FROM pg_index WHERE indexrelid = 'pgmq_c.blocks_by_next'::regclass
+  AND NOT indisvalid}), '1', 'the index is there, invalid');
 is(sql(q{SELECT count(*) FROM pgmq_c.read_group('ti', 'g', '1 hour', 100)}), '100',
-	'a reader still gets the 100 messages of the block');
-sql(q{DROP INDEX pgmq_c.blocks_by_group});
+	'a reader still gets the 100 messages of the next block');
+sql(q{DROP INDEX pgmq_c.blocks_by_next});
 
 # 3. blocks left when the worker stops (pgmq_c.worker = off): readers of
 # one in transaction blocks then fill themselves
