@@ -14,6 +14,7 @@
 #    transaction blocks fill themselves.
 # 4. An invalid index on pgmq_c.group_blocks (a cancelled CREATE INDEX
 #    CONCURRENTLY): the blocks must still be read.
+# 5. The same with an invalid index on the group's table.
 use strict;
 use warnings FATAL => 'all';
 use PostgreSQL::Test::Utils;
@@ -116,7 +117,7 @@ sql(q{
 SELECT pgmq_c.create_topic('ti');
 SELECT pgmq_c.create_group('ti', 'g', start_at => 'earliest');
 SELECT count(*) FROM pgmq_c.send_batch('ti',
-	ARRAY(SELECT jsonb_build_object('n', i) FROM generate_series(1, 300) i));
+	ARRAY(SELECT jsonb_build_object('n', i) FROM generate_series(1, 400) i));
 });
 is(read_in_block('ti', 'g', 100), '100 1 100', 'a reader of 100 (blocks of 100)');
 cmp_ok(blocks_of('ti', 'g'), '>', 1, 'the group has blocks');
@@ -135,6 +136,30 @@ is(sql(q{SELECT count(*) FROM pg_index WHERE indexrelid = 'pgmq_c.blocks_by_next
 is(sql(q{SELECT count(*) FROM pgmq_c.read_group('ti', 'g', '1 hour', 100)}), '100',
 	'a reader still gets the 100 messages of the next block');
 sql(q{DROP INDEX pgmq_c.blocks_by_next});
+
+# 5. the same with an invalid index on the group's table g_<id>: its rows
+# are claimed by statements then, its blocks must be read too
+{
+	my $gid = sql(q{SELECT g.group_id FROM pgmq_c.groups g JOIN pgmq_c.queues q
+	  ON q.queue_id = g.topic_id WHERE q.queue_name = 'ti'});
+	my $locker = start_session($node, 'locker2', 'BEGIN',
+		"LOCK TABLE pgmq_c.g_$gid IN ROW EXCLUSIVE MODE", 'SELECT pg_sleep(600)');
+	$node->poll_query_until('postgres',
+		q{SELECT count(*) = 1 FROM pg_stat_activity WHERE application_name = 'locker2'
+		  AND query LIKE '%pg_sleep%'}) or die 'the locker did not start';
+	my ($rc) = $node->psql('postgres', qq{SET statement_timeout = '1s';
+CREATE INDEX CONCURRENTLY g_by_vt ON pgmq_c.g_$gid (vt)});
+	isnt($rc, 0, 'a CREATE INDEX CONCURRENTLY on the group\'s table cancelled while it waits');
+	sql(q{SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE application_name = 'locker2'});
+	eval { finish_session($locker); };
+	TODO:
+	{
+		local $TODO = 'run_walk needs g_ plain (pgmqc_direct_columns_fit); nothing takes blocks another way';
+		is(sql(q{SELECT count(*) FROM pgmq_c.read_group('ti', 'g', '1 hour', 100)}), '100',
+			'a reader still gets the 100 messages of the last block');
+	}
+	sql(q{DROP INDEX pgmq_c.g_by_vt});
+}
 
 # 3. blocks left when the worker stops (pgmq_c.worker = off): readers of
 # one in transaction blocks then fill themselves
