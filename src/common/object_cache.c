@@ -272,6 +272,8 @@ reset_group(PgmqcGroup *entry)
 	entry->cursor_seen = 0;
 	entry->has_blocks = false;
 	entry->blocks_first_until = 0;
+	entry->blocks_from = 0;
+	entry->blocks_from_seek = -1;
 	entry->blocks_held_xid = InvalidTransactionId;
 }
 

@@ -181,11 +181,15 @@ typedef struct PgmqcGroup
 	int64		cursor_seen;	/* the cursor's next_id, as last seen */
 	bool		has_blocks;		/* its plans were made for a catalog with
 								 * pgmq_c.group_blocks (0.8.0) */
+	int64		blocks_from;	/* no block of the group starts below this
+								 * msg_id, as this backend last saw them
+								 * (topic/group_blocks.c) */
+	int64		blocks_from_seek;	/* ... at this seek count */
 	TimestampTz blocks_first_until; /* this backend's claims take blocks
 									 * before rows until then
 									 * (topic/group_claims.c) */
-	TransactionId blocks_held_xid;	/* the top transaction that holds what
-									 * it left of a block of the group
+	TransactionId blocks_held_xid;	/* the top transaction that holds what it
+									 * left of a block of the group
 									 * (topic/group_blocks.c) */
 } PgmqcGroup;
 

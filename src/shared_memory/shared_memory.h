@@ -126,6 +126,9 @@ typedef struct PgmqcSlot
 	pg_atomic_uint32 group_batch;	/* how many messages the last reader of a
 									 * group of the slot's topics asked for
 									 * (topic/group_blocks.c) */
+	pg_atomic_uint32 unblock_wanted;	/* a reader that takes no blocks asked
+										 * the worker to turn blocks into rows
+										 * (topic/group_blocks.c) */
 	pg_atomic_uint64 refill_at; /* a reader in a transaction block that claims
 								 * this msg_id or a later one asks the worker
 								 * to fill again (topic/group_fill.c);

@@ -135,6 +135,7 @@ pgmqc_shmem_startup(void)
 			s->front = 0;
 			pg_atomic_init_u32(&s->fill_contended, 0);
 			pg_atomic_init_u32(&s->group_batch, 0);
+			pg_atomic_init_u32(&s->unblock_wanted, 0);
 			pg_atomic_init_u64(&s->refill_at, (uint64) PG_INT64_MAX);
 			for (j = 0; j < PGMQC_SLOT_FILL_GROUPS; j++)
 				pg_atomic_init_u64(&s->fill_groups[j], 0);

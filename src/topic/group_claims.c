@@ -354,16 +354,16 @@ pgmqc_group_claim_or_wait(const char *topic_name, const char *group_name,
 			int64		added;
 			int64		block_last;
 			bool		blocked = !pgmqc_group_takes_blocks(qty) &&
-				pgmqc_group_has_blocks(group);
+			pgmqc_group_has_blocks(group);
 
 			/*
 			 * A reader that takes no blocks (group_blocks.c) asks the worker
-			 * to turn them into rows, when the group has some; with no
-			 * worker to ask, it takes from them itself (as an autocommit
-			 * reader, the rest of a block held until it ends), else they
-			 * would wait for a reader of another kind.
+			 * to turn them into rows, when the group has some; with no worker
+			 * to ask, it takes from them itself (as an autocommit reader, the
+			 * rest of a block held until it ends), else they would wait for a
+			 * reader of another kind.
 			 */
-			if (blocked && pgmqc_request_fill(topic->queue_id, group->group_id, true))
+			if (blocked && pgmqc_group_ask_unblock(topic->queue_id, group->group_id))
 				filled = PGMQC_FILL_ASKED;
 			else if (blocked &&
 					 (filled = pgmqc_group_take_blocks_without_worker(topic, group,

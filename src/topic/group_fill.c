@@ -357,16 +357,17 @@ fill_one_group(const char *topic_name, const char *group_name, bool short_read)
 
 	/*
 	 * A reader found nothing to claim: the blocks nobody holds become rows
-	 * (group_blocks.c), for readers of few messages inside transaction
-	 * blocks, which take no block.  Whatever the block size the slot
-	 * suggests: that is the last reader's of any group of the slot's topics
-	 * (of any database), not necessarily this group's, and a reader of few
-	 * messages whose request is filled after a batch reader wrote it would
-	 * get nothing for as long as batch readers keep writing it.  A batch
-	 * reader that ran short took every block that was free when it looked:
-	 * what this turns into rows was freed since.
+	 * (group_blocks.c) for readers of few messages inside transaction blocks,
+	 * which take no block, when one of them asked (the slot's flag: not the
+	 * block size the slot suggests, which is the last reader's of any group
+	 * of the slot's topics, of any database, and which batch readers of
+	 * another group could keep at their size, review h56) or the slot's
+	 * readers ask for few.  Not for a batch reader that ran short: it would
+	 * then claim rows, the dearer way (in session 57's profile a worker that
+	 * turned blocks into rows at every short read made the batch readers'
+	 * claims of rows cost twice the block takes').
 	 */
-	if (short_read)
+	if (short_read && pgmqc_group_unblock_wanted(topic->queue_id))
 		(void) pgmqc_group_unblock(topic, group, WORKER_FILL);
 	if (short_read || group->cursor_seen - front < WORKER_FILL ||
 		pgmqc_column_int64(0, VALUE_COL, &isnull) < WORKER_FILL)

@@ -130,6 +130,8 @@ extern void pgmqc_blocks_add(PgmqcBlocks *blocks, int32 group_id,
 extern void pgmqc_group_note_batch(int32 topic_id, int32 qty);
 extern int32 pgmqc_group_block_size(int32 topic_id);
 extern bool pgmqc_group_takes_blocks(int32 qty);
+extern bool pgmqc_group_ask_unblock(int32 topic_id, int32 group_id);
+extern bool pgmqc_group_unblock_wanted(int32 topic_id);
 extern bool pgmqc_group_has_blocks(PgmqcGroup *group);
 extern int	pgmqc_group_take_blocks(PgmqcQueue *topic, PgmqcGroup *group,
 									int32 qty, Interval *vt, int64 *last);
