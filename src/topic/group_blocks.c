@@ -91,18 +91,6 @@ static const Oid block_column_types[BLOCK_COLUMNS] = {
 	INT4OID, INT8OID, INT8OID, INT8OID, INT4OID
 };
 
-/* the columns of a group's table a block's message is written with */
-enum
-{
-	GROUP_COL_MSG_ID,
-	GROUP_COL_READ_CT,
-	GROUP_COL_VT,
-	GROUP_COL_LEASED,
-	GROUP_COL_REASON,
-	GROUP_COL_ORDERING_KEY,
-	GROUP_COLUMNS
-};
-
 /* the columns of a log partition a walk reads */
 enum
 {

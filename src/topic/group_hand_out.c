@@ -58,18 +58,6 @@
 /* rows inserted into the group's table at a time (a page of them or so) */
 #define HAND_OUT_BATCH	128
 
-/* the columns of a group's table a hand-out writes, by name */
-enum
-{
-	GROUP_COL_MSG_ID,
-	GROUP_COL_READ_CT,
-	GROUP_COL_VT,
-	GROUP_COL_LEASED,
-	GROUP_COL_REASON,
-	GROUP_COL_ORDERING_KEY,
-	GROUP_COLUMNS
-};
-
 /* the columns of a log partition a hand-out reads (the first two it needs) */
 enum
 {

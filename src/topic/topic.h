@@ -104,6 +104,22 @@ extern void pgmqc_log_bodies_end(PgmqcLogBodies *bodies);
 extern bool pgmqc_log_body(int64 msg_id, Snapshot snapshot, Datum *values,
 						   bool *nulls, void *arg);
 
+/*
+ * The columns of a group's table g_<id> that the worker's hand-out
+ * (group_hand_out.c) and the takers of blocks (group_blocks.c) write, in
+ * the order of their PgmqcDirectColumn arrays
+ */
+enum
+{
+	GROUP_COL_MSG_ID,
+	GROUP_COL_READ_CT,
+	GROUP_COL_VT,
+	GROUP_COL_LEASED,
+	GROUP_COL_REASON,
+	GROUP_COL_ORDERING_KEY,
+	GROUP_COLUMNS
+};
+
 /* group_hand_out.c */
 extern Oid	pgmqc_next_log_partition(int32 topic_id, int64 *partno,
 									 int64 last_partno, int64 **numbers,
