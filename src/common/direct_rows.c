@@ -130,6 +130,29 @@ pgmqc_direct_index_sorts_plain(Relation rel, Relation index)
 }
 
 /*
+ * Whether every index of rel passes test.  The caller holds a lock on rel.
+ */
+static bool
+indexes_all(Relation rel, bool (*test) (Relation index))
+{
+	List	   *indexes = RelationGetIndexList(rel);
+	ListCell   *lc;
+	bool		passed = true;
+
+	foreach(lc, indexes)
+	{
+		Relation	index = index_open(lfirst_oid(lc), AccessShareLock);
+
+		passed = test(index);
+		index_close(index, AccessShareLock);
+		if (!passed)
+			break;
+	}
+	list_free(indexes);
+	return passed;
+}
+
+/*
  * Whether rows can be written into rel directly, whatever its columns: a
  * plain table (pgmqc_direct_heap_plain) whose indexes are all plain
  * (pgmqc_direct_index_plain).  The caller holds a lock on rel.
@@ -137,25 +160,20 @@ pgmqc_direct_index_sorts_plain(Relation rel, Relation index)
 bool
 pgmqc_direct_table_plain(Relation rel)
 {
-	List	   *indexes;
-	ListCell   *lc;
-	bool		plain = true;
+	return pgmqc_direct_heap_plain(rel) &&
+		indexes_all(rel, pgmqc_direct_index_plain);
+}
 
-	if (!pgmqc_direct_heap_plain(rel))
-		return false;
-
-	indexes = RelationGetIndexList(rel);
-	foreach(lc, indexes)
-	{
-		Relation	index = index_open(lfirst_oid(lc), AccessShareLock);
-
-		plain = pgmqc_direct_index_plain(index);
-		index_close(index, AccessShareLock);
-		if (!plain)
-			break;
-	}
-	list_free(indexes);
-	return plain;
+/*
+ * Whether rel's indexes all take entries as an INSERT or UPDATE would give
+ * them (pgmqc_direct_index_insertable): an index a CREATE INDEX
+ * CONCURRENTLY made, or left invalid when it was cancelled, too.  The
+ * caller holds a lock on rel.
+ */
+bool
+pgmqc_direct_indexes_insertable(Relation rel)
+{
+	return indexes_all(rel, pgmqc_direct_index_insertable);
 }
 
 /*

@@ -62,6 +62,7 @@ extern bool pgmqc_direct_index_plain(Relation index);
 extern bool pgmqc_direct_index_insertable(Relation index);
 extern bool pgmqc_direct_index_sorts_plain(Relation rel, Relation index);
 extern bool pgmqc_direct_table_plain(Relation rel);
+extern bool pgmqc_direct_indexes_insertable(Relation rel);
 extern bool pgmqc_direct_has_primary_key(Oid relid);
 extern bool pgmqc_direct_columns_named(Relation rel,
 									   const char *const *columns,

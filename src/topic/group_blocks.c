@@ -130,31 +130,6 @@ typedef struct BlockWalk
 } BlockWalk;
 
 /*
- * Whether rel's indexes take entries as an INSERT or UPDATE would give
- * them (pgmqc_direct_index_insertable): an index a CREATE INDEX
- * CONCURRENTLY made, or left invalid when it was cancelled, too.
- */
-static bool
-indexes_insertable(Relation rel)
-{
-	List	   *indexes = RelationGetIndexList(rel);
-	ListCell   *lc;
-	bool		insertable = true;
-
-	foreach(lc, indexes)
-	{
-		Relation	index = index_open(lfirst_oid(lc), AccessShareLock);
-
-		insertable = pgmqc_direct_index_insertable(index);
-		index_close(index, AccessShareLock);
-		if (!insertable)
-			break;
-	}
-	list_free(indexes);
-	return insertable;
-}
-
-/*
  * Open pgmq_c.group_blocks and its primary key (group_id, first_id) in
  * lockmode, its columns' numbers in attnums: false (nothing open) when the
  * catalog has no such table (before 0.8.0) or it is not as pgmq_c makes it.
@@ -182,7 +157,7 @@ pgmqc_blocks_open(PgmqcBlocks *blocks, LOCKMODE lockmode)
 	}
 	index_oid = RelationGetPrimaryKeyIndex(blocks->rel);
 	if (i == BLOCK_COLUMNS && pgmqc_direct_heap_plain(blocks->rel) &&
-		indexes_insertable(blocks->rel) && OidIsValid(index_oid))
+		pgmqc_direct_indexes_insertable(blocks->rel) && OidIsValid(index_oid))
 	{
 		blocks->index = index_open(index_oid, lockmode);
 		if (blocks->index->rd_index->indnkeyatts == 2 &&
