@@ -1380,9 +1380,11 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		"SELECT LEAST((SELECT msg_id FROM {group} WHERE msg_id OPERATOR(pg_catalog.>=) $1 "
 		"ORDER BY msg_id LIMIT 1), "
 		"(SELECT b.next_id FROM {group_blocks} b WHERE b.group_id OPERATOR(pg_catalog.=) $2 "
+		"AND b.first_id OPERATOR(pg_catalog.>=) "
+		"CASE WHEN c.epoch OPERATOR(pg_catalog.=) $4 THEN $3 ELSE 0 END "
 		"ORDER BY b.first_id LIMIT 1), c.next_id), c.epoch, c.next_id "
 		"FROM {cursors} c WHERE c.group_id OPERATOR(pg_catalog.=) $2",
-		2, {INT8OID, INT4OID}
+		4, {INT8OID, INT4OID, INT8OID, INT8OID}
 	},
 	[STMT_GROUP_NEXT_DUE] = {
 		ON_GROUP,
@@ -1394,7 +1396,8 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 
 	/*
 	 * The rows ready to claim from $1 on, and the messages of the group's
-	 * blocks (all ready), at most $2 in all.
+	 * blocks (all ready) from first_id $3 on (where the readers saw them
+	 * start: a hint, as the count is), at most $2 in all.
 	 */
 	[STMT_GROUP_AVAILABLE] = {
 		ON_GROUP,
@@ -1403,8 +1406,8 @@ static const StatementDef statements[PGMQC_NUM_STATEMENTS] = {
 		"WHERE msg_id OPERATOR(pg_catalog.>=) $1 "
 		"AND vt OPERATOR(pg_catalog.<=) pg_catalog.clock_timestamp() " CLAIM_KEY_HEADS "LIMIT $2) s) "
 		"OPERATOR(pg_catalog.+) (SELECT COALESCE(pg_catalog.sum(b.messages), 0) FROM {group_blocks} b "
-		"WHERE b.group_id OPERATOR(pg_catalog.=) {group_id}))",
-		2, {INT8OID, INT4OID}
+		"WHERE b.group_id OPERATOR(pg_catalog.=) {group_id} AND b.first_id OPERATOR(pg_catalog.>=) $3))",
+		3, {INT8OID, INT4OID, INT8OID}
 	},
 	[STMT_GROUP_ACK] = {
 		ON_GROUP,

@@ -54,6 +54,23 @@
 /* consumer groups whose fills a slot's readers asked the worker for */
 #define PGMQC_SLOT_FILL_GROUPS	4
 
+/* consumer groups whose first block a slot records (shared_watermarks.c) */
+#define PGMQC_SLOT_BLOCK_BOUNDS	4
+
+/*
+ * Where a consumer group's blocks start (topic/group_blocks.c), as the
+ * backends that walked them last saw it: the group's table (database and
+ * OID, InvalidOid: a free entry), the group's seek count then, and the
+ * first_id below which no block of the group is left.
+ */
+typedef struct PgmqcBlockBound
+{
+	Oid			database;
+	Oid			relid;
+	int64		seek_count;
+	int64		blocks_from;
+} PgmqcBlockBound;
+
 /*
  * A wake-up count meaning "wake every sleeper of the slot": more than there
  * can be backends, yet small enough to add two of them without overflow.
@@ -122,6 +139,8 @@ typedef struct PgmqcSlot
 	Oid			front_relid;	/* slot (a queue's messages, a group's):
 								 * InvalidOid: none */
 	int64		front;			/* the highest msg_id claimed from it */
+	/* where groups' blocks start, entry group_id % PGMQC_SLOT_BLOCK_BOUNDS */
+	PgmqcBlockBound block_bounds[PGMQC_SLOT_BLOCK_BOUNDS];
 	pg_atomic_uint32 fill_contended;	/* a reader found a group being filled */
 	pg_atomic_uint32 group_batch;	/* how many messages the last reader of a
 									 * group of the slot's topics asked for
@@ -300,5 +319,10 @@ extern void pgmqc_shared_claim_front_raise(int32 queue_id, Oid relid,
 										   int64 claimed);
 extern void pgmqc_shared_claim_front_forget(int32 queue_id, Oid relid,
 											int64 through);
+extern int64 pgmqc_shared_blocks_from(int32 topic_id, int32 group_id,
+									  Oid relid, int64 *seek_count);
+extern void pgmqc_shared_blocks_from_publish(int32 topic_id, int32 group_id,
+											 Oid relid, int64 seek_count,
+											 int64 blocks_from, bool lower);
 
 #endif							/* PGMQC_SHARED_MEMORY_H */

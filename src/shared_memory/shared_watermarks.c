@@ -31,6 +31,14 @@
  * claim, a late commit), and claims look from the watermark again at least
  * once a second.  It is tagged as the watermark is.
  *
+ * And, for a few consumer groups of the slot's topics, where the group's
+ * blocks start (topic/group_blocks.c): the first_id below which a walk of
+ * the group's blocks finds none, so that a new backend does not walk the
+ * index entries of every block taken since the last VACUUM.  A hint too,
+ * tagged with the group's table and its seek count (a seek makes blocks
+ * below it): a walk that finds nothing from it looks again from the
+ * group's first entry and sets it back.
+ *
  * Copyright (c) 2026, pgmq_c developers
  *
  * IDENTIFICATION
@@ -156,5 +164,81 @@ pgmqc_shared_claim_front_forget(int32 queue_id, Oid relid, int64 through)
 	if (slot->front_database == MyDatabaseId && slot->front_relid == relid &&
 		slot->front <= through)
 		slot->front = 0;
+	SpinLockRelease(&slot->senders_lock);
+}
+
+/*
+ * The entry of the slot of topic topic_id for group group_id, whose table
+ * is relid; the caller holds the slot's senders_lock.
+ */
+static PgmqcBlockBound *
+block_bound(PgmqcSlot *slot, int32 group_id)
+{
+	return &slot->block_bounds[(uint32) group_id % PGMQC_SLOT_BLOCK_BOUNDS];
+}
+
+/*
+ * Where the blocks of group group_id (its table relid) of topic topic_id
+ * start, as the slot records it, and in *seek_count the seek count it was
+ * seen at; 0 and -1: not known.
+ */
+int64
+pgmqc_shared_blocks_from(int32 topic_id, int32 group_id, Oid relid,
+						 int64 *seek_count)
+{
+	PgmqcSlot  *slot;
+	PgmqcBlockBound *bound;
+	int64		blocks_from = 0;
+
+	*seek_count = -1;
+	if (pgmqc_shared == NULL)
+		return 0;
+	slot = pgmqc_slot(topic_id);
+	SpinLockAcquire(&slot->senders_lock);
+	bound = block_bound(slot, group_id);
+	if (bound->database == MyDatabaseId && bound->relid == relid)
+	{
+		blocks_from = bound->blocks_from;
+		*seek_count = bound->seek_count;
+	}
+	SpinLockRelease(&slot->senders_lock);
+	return blocks_from;
+}
+
+/*
+ * A walk of group group_id's blocks at seek count seek_count found none
+ * below blocks_from: the slot's bound moves up there, or, with lower (the
+ * walk looked from the group's first entry), is set there whatever it was.
+ * The entry then holds this group's bound, in place of another's; a
+ * bound of a later seek count is kept.
+ */
+void
+pgmqc_shared_blocks_from_publish(int32 topic_id, int32 group_id, Oid relid,
+								 int64 seek_count, int64 blocks_from,
+								 bool lower)
+{
+	PgmqcSlot  *slot;
+	PgmqcBlockBound *bound;
+
+	if (pgmqc_shared == NULL || seek_count < 0)
+		return;
+	slot = pgmqc_slot(topic_id);
+	SpinLockAcquire(&slot->senders_lock);
+	bound = block_bound(slot, group_id);
+	if (bound->database == MyDatabaseId && bound->relid == relid &&
+		bound->seek_count > seek_count)
+	{
+		/* a backend that has not seen the latest seek yet */
+	}
+	else if (bound->database != MyDatabaseId || bound->relid != relid ||
+			 bound->seek_count != seek_count)
+	{
+		bound->database = MyDatabaseId;
+		bound->relid = relid;
+		bound->seek_count = seek_count;
+		bound->blocks_from = blocks_from;
+	}
+	else if (lower || blocks_from > bound->blocks_from)
+		bound->blocks_from = blocks_from;
 	SpinLockRelease(&slot->senders_lock);
 }

@@ -133,6 +133,7 @@ pgmqc_shmem_startup(void)
 			s->front_database = InvalidOid;
 			s->front_relid = InvalidOid;
 			s->front = 0;
+			memset(s->block_bounds, 0, sizeof(s->block_bounds));
 			pg_atomic_init_u32(&s->fill_contended, 0);
 			pg_atomic_init_u32(&s->group_batch, 0);
 			pg_atomic_init_u32(&s->unblock_wanted, 0);

@@ -399,6 +399,9 @@ walk_blocks(BlockWalk *walk, PgmqcBlocks *blocks, int want, bool *left_some)
 	int			taken = 0;
 	PgmqcGroup *group = walk->group;
 	bool		first_seen = false;
+	int64		looked_from;
+	int64		shared_from;
+	int64		shared_seek;
 
 	/*
 	 * From the first block this backend saw last time: blocks are made at the
@@ -413,6 +416,19 @@ walk_blocks(BlockWalk *walk, PgmqcBlocks *blocks, int want, bool *left_some)
 		group->blocks_from = 0;
 		group->blocks_from_seek = group->seek_count;
 	}
+
+	/*
+	 * Or from where another backend saw them start, when that is further on:
+	 * a new backend (a pooler's new connection) would otherwise walk every
+	 * entry once.
+	 */
+	shared_from = pgmqc_shared_blocks_from(group->key.topic_id,
+										   group->group_id, group->cache.relid,
+										   &shared_seek);
+	if (shared_seek != group->seek_count)
+		shared_from = 0;
+	group->blocks_from = Max(group->blocks_from, shared_from);
+	looked_from = group->blocks_from;
 	*left_some = false;
 again:
 	ScanKeyInit(&scankeys[0], 1, BTEqualStrategyNumber, F_INT4EQ,
@@ -506,6 +522,26 @@ again:
 		group->blocks_from = 0;
 		goto again;
 	}
+
+	/*
+	 * Tell the others where this walk saw the blocks start (after a walk from
+	 * the first entry, even if lower: what made the bound was stale).  A walk
+	 * that saw none tells nothing: the blocks made next start at the cursor.
+	 */
+	if (IsolationUsesXactSnapshot())
+	{
+		/*
+		 * What a transaction snapshot shows may be older than the seek count
+		 * this backend saw last (an imported snapshot): its walk tells no
+		 * one, and this backend's next walk starts again from the slot's.
+		 */
+		group->blocks_from_seek = -2;
+	}
+	else if (first_seen && group->blocks_from != shared_from)
+		pgmqc_shared_blocks_from_publish(group->key.topic_id, group->group_id,
+										 group->cache.relid, group->seek_count,
+										 group->blocks_from,
+										 group->blocks_from < looked_from);
 	ExecDropSingleTupleTableSlot(scanslot);
 	ExecDropSingleTupleTableSlot(lockslot);
 	return taken;

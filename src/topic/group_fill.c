@@ -335,10 +335,11 @@ fill_one_group(const char *topic_name, const char *group_name, bool short_read)
 {
 	PgmqcQueue *topic = pgmqc_lookup_kind(topic_name, PGMQC_KIND_TOPIC, true);
 	PgmqcGroup *group;
-	Datum		args[2];
+	Datum		args[3];
 	bool		isnull;
 	int64		watermark;
 	int64		front;
+	int64		seek_count;
 
 	if (topic == NULL)
 		return;
@@ -352,6 +353,10 @@ fill_one_group(const char *topic_name, const char *group_name, bool short_read)
 	{
 		args[0] = Int64GetDatum(front);
 		args[1] = Int32GetDatum(WORKER_FILL);
+		args[2] = Int64GetDatum(pgmqc_shared_blocks_from(topic->queue_id,
+														 group->group_id,
+														 group->cache.relid,
+														 &seek_count));
 		pgmqc_group_run(group, STMT_GROUP_AVAILABLE, args, NULL, 1);
 	}
 

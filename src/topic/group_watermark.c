@@ -35,6 +35,7 @@
 #include "common/object_cache.h"
 #include "topic/topic.h"
 #include "common/statements.h"
+#include "shared_memory/shared_memory.h"
 
 /*
  * A seek or a redrive bumped the group's seek count to seek_count: messages
@@ -84,13 +85,37 @@ look_under_snapshot(PgmqcGroup *group, int64 current)
 	return 0;
 }
 
+/*
+ * The scan's last two arguments: where the group's blocks start, as the
+ * backends that walked them last published it (shared_watermarks.c), and
+ * the seek count it was seen at.  The scan takes it only when its snapshot
+ * shows that seek count: a bound is published only after a READ COMMITTED
+ * walk that saw the blocks start there (group_blocks.c), at a seek count
+ * that was current or older; blocks made since start past the cursor, and
+ * only a seek, which bumps the count, makes any lower.  A bound published
+ * with an older seek count than its walk's snapshot showed was read
+ * before this scan's snapshot was taken, so that snapshot shows the later
+ * seek count, and the scan looks from the group's first block.
+ */
+static void
+blocks_bound(PgmqcGroup *group, Datum *args)
+{
+	int64		seek_count;
+
+	args[0] = Int64GetDatum(pgmqc_shared_blocks_from(group->key.topic_id,
+													 group->group_id,
+													 group->cache.relid,
+													 &seek_count));
+	args[1] = Int64GetDatum(seek_count);
+}
+
 /* Move the group's watermark forward if it is time; returns it. */
 int64
 pgmqc_group_watermark(PgmqcGroup *group)
 {
 	PgmqcWatermark *watermark = &group->cache.watermark;
 	int64		current = pgmqc_effective_watermark(watermark);
-	Datum		args[2];
+	Datum		args[4];
 	bool		isnull;
 	int64		lowest;
 	int64		seek_count;
@@ -102,6 +127,7 @@ pgmqc_group_watermark(PgmqcGroup *group)
 
 	args[0] = Int64GetDatum(current);
 	args[1] = Int32GetDatum(group->group_id);
+	blocks_bound(group, &args[2]);
 	if (pgmqc_group_run(group, STMT_GROUP_WATERMARK_SCAN, args, NULL, 1) != 1)
 		return current;
 	seek_count = pgmqc_column_int64(0, GROUP_SCAN_COL_SEEK_COUNT, &isnull);
@@ -111,6 +137,7 @@ pgmqc_group_watermark(PgmqcGroup *group)
 		/* messages may be back below the watermark */
 		start_again(group, seek_count);
 		args[0] = Int64GetDatum(0);
+		blocks_bound(group, &args[2]);
 		if (pgmqc_group_run(group, STMT_GROUP_WATERMARK_SCAN, args, NULL, 1) != 1)
 			return 0;
 		current = 0;
