@@ -168,8 +168,8 @@ pgmqc_shared_claim_front_forget(int32 queue_id, Oid relid, int64 through)
 }
 
 /*
- * The entry of the slot of topic topic_id for group group_id, whose table
- * is relid; the caller holds the slot's senders_lock.
+ * The entry of slot for group group_id (whichever group it holds now); the
+ * caller holds the slot's senders_lock.
  */
 static PgmqcBlockBound *
 block_bound(PgmqcSlot *slot, int32 group_id)
