@@ -275,6 +275,7 @@ reset_group(PgmqcGroup *entry)
 	entry->blocks_from = 0;
 	entry->blocks_from_seek = -1;
 	entry->blocks_held_xid = InvalidTransactionId;
+	entry->blocks_changed_xid = InvalidTransactionId;
 }
 
 /*

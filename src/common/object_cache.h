@@ -191,6 +191,8 @@ typedef struct PgmqcGroup
 	TransactionId blocks_held_xid;	/* the top transaction that holds what it
 									 * left of a block of the group
 									 * (topic/group_blocks.c) */
+	TransactionId blocks_changed_xid;	/* the top transaction that last took
+										 * or moved a block of the group */
 } PgmqcGroup;
 
 extern void pgmqc_object_cache_init(void);

@@ -59,14 +59,15 @@
 
 /*
  * Where a consumer group's blocks start (topic/group_blocks.c), as the
- * backends that walked them last saw it: the group's table (database and
- * OID, InvalidOid: a free entry), the group's seek count then, and the
- * first_id below which no block of the group is left.
+ * backends that walked them last saw it: the group (database, its table's
+ * OID, InvalidOid: a free entry, and its id), the group's seek count then,
+ * and the first_id below which no block of the group is left.
  */
 typedef struct PgmqcBlockBound
 {
 	Oid			database;
 	Oid			relid;
+	int32		group_id;
 	int64		seek_count;
 	int64		blocks_from;
 } PgmqcBlockBound;

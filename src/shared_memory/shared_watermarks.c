@@ -196,7 +196,8 @@ pgmqc_shared_blocks_from(int32 topic_id, int32 group_id, Oid relid,
 	slot = pgmqc_slot(topic_id);
 	SpinLockAcquire(&slot->senders_lock);
 	bound = block_bound(slot, group_id);
-	if (bound->database == MyDatabaseId && bound->relid == relid)
+	if (bound->database == MyDatabaseId && bound->relid == relid &&
+		bound->group_id == group_id)
 	{
 		blocks_from = bound->blocks_from;
 		*seek_count = bound->seek_count;
@@ -219,26 +220,25 @@ pgmqc_shared_blocks_from_publish(int32 topic_id, int32 group_id, Oid relid,
 {
 	PgmqcSlot  *slot;
 	PgmqcBlockBound *bound;
+	bool		same_group;
 
 	if (pgmqc_shared == NULL || seek_count < 0)
 		return;
 	slot = pgmqc_slot(topic_id);
 	SpinLockAcquire(&slot->senders_lock);
 	bound = block_bound(slot, group_id);
-	if (bound->database == MyDatabaseId && bound->relid == relid &&
-		bound->seek_count > seek_count)
-	{
-		/* a backend that has not seen the latest seek yet */
-	}
-	else if (bound->database != MyDatabaseId || bound->relid != relid ||
-			 bound->seek_count != seek_count)
+	same_group = bound->database == MyDatabaseId && bound->relid == relid &&
+		bound->group_id == group_id;
+	if (!same_group || bound->seek_count < seek_count)
 	{
 		bound->database = MyDatabaseId;
 		bound->relid = relid;
+		bound->group_id = group_id;
 		bound->seek_count = seek_count;
 		bound->blocks_from = blocks_from;
 	}
-	else if (lower || blocks_from > bound->blocks_from)
+	else if (bound->seek_count == seek_count &&
+			 (lower || blocks_from > bound->blocks_from))
 		bound->blocks_from = blocks_from;
 	SpinLockRelease(&slot->senders_lock);
 }

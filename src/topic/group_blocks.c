@@ -127,6 +127,8 @@ typedef struct BlockWalk
 	HeapTuple  *results;		/* lease: one per message taken */
 	int			nresults;
 	int64		last_taken;		/* the highest msg_id taken */
+	bool		changed_before; /* this transaction took or moved blocks of
+								 * the group in an earlier walk */
 } BlockWalk;
 
 /*
@@ -382,6 +384,90 @@ walk_block(BlockWalk *walk, int64 from_id, int64 last_id, int want,
 }
 
 /*
+ * The group's seek count (its cursor's epoch) as the walk's snapshot shows
+ * it, in *seek_count: false when this transaction changed the cursor (a
+ * seek, a redrive or a fill of its own, which may yet roll back), or when
+ * the cursor table is not as pgmq_c makes it.
+ */
+static bool
+snapshot_seek_count(BlockWalk *walk, int64 *seek_count)
+{
+	Relation	rel;
+	Relation	index = NULL;
+	Oid			index_oid;
+	AttrNumber	group_attnum;
+	AttrNumber	epoch_attnum;
+	bool		found = false;
+
+	if (!OidIsValid(walk->topic->cursors_relid))
+		return false;
+	rel = try_table_open(walk->topic->cursors_relid, AccessShareLock);
+	if (rel == NULL)
+		return false;
+	group_attnum = pgmqc_direct_column_number(rel, "group_id", INT4OID);
+	epoch_attnum = pgmqc_direct_column_number(rel, "epoch", INT8OID);
+	index_oid = RelationGetPrimaryKeyIndex(rel);
+	if (group_attnum != 0 && epoch_attnum != 0 && OidIsValid(index_oid))
+		index = index_open(index_oid, AccessShareLock);
+	if (index != NULL && index->rd_index->indnkeyatts == 1 &&
+		index->rd_index->indkey.values[0] == group_attnum &&
+		pgmqc_direct_index_plain(index))
+	{
+		TupleTableSlot *slot = table_slot_create(rel, NULL);
+		ScanKeyData scankey;
+		IndexScanDesc scan;
+
+		ScanKeyInit(&scankey, 1, BTEqualStrategyNumber, F_INT4EQ,
+					Int32GetDatum(walk->group->group_id));
+		scan = index_beginscan(rel, index, walk->snapshot, 1, 0);
+		index_rescan(scan, &scankey, 1, NULL, 0);
+		if (index_getnext_slot(scan, ForwardScanDirection, slot))
+		{
+			bool		should_free;
+			bool		isnull;
+			HeapTuple	tuple = ExecFetchSlotHeapTuple(slot, false, &should_free);
+
+			found = !TransactionIdIsCurrentTransactionId(HeapTupleHeaderGetXmin(tuple->t_data));
+			if (should_free)
+				heap_freetuple(tuple);
+			*seek_count = DatumGetInt64(slot_getattr(slot, epoch_attnum, &isnull));
+			found = found && !isnull;
+		}
+		index_endscan(scan);
+		ExecDropSingleTupleTableSlot(slot);
+	}
+	if (index != NULL)
+		index_close(index, AccessShareLock);
+	table_close(rel, AccessShareLock);
+	return found;
+}
+
+/*
+ * Tell the slot where this walk saw the group's blocks start: blocks_from,
+ * the lowest block the walk's snapshot showed (lower: it looked from the
+ * group's first entry).  Only what any later snapshot of the same seek
+ * count will find no block below: so not from a transaction snapshot,
+ * which may be older than what the backend knows; not after this
+ * transaction took or moved blocks of the group in an earlier walk (they
+ * are gone from its snapshot but not from the others', and come back if it
+ * rolls back); and tagged with the seek count the walk's own snapshot
+ * shows, never one this transaction wrote.
+ */
+static void
+publish_blocks_from(BlockWalk *walk, int64 blocks_from, bool lower)
+{
+	PgmqcGroup *group = walk->group;
+	int64		seek_count;
+
+	if (IsolationUsesXactSnapshot() || walk->changed_before ||
+		!snapshot_seek_count(walk, &seek_count))
+		return;
+	pgmqc_shared_blocks_from_publish(group->key.topic_id, group->group_id,
+									 group->cache.relid, seek_count,
+									 blocks_from, lower);
+}
+
+/*
  * Walk the group's blocks that no other transaction holds, in first_id
  * order, taking up to want messages (leased for walk->lease_end, or as rows
  * ready to claim); each block the walk takes from moves on past them, or
@@ -429,6 +515,10 @@ walk_blocks(BlockWalk *walk, PgmqcBlocks *blocks, int want, bool *left_some)
 		shared_from = 0;
 	group->blocks_from = Max(group->blocks_from, shared_from);
 	looked_from = group->blocks_from;
+	walk->changed_before =
+		TransactionIdIsValid(group->blocks_changed_xid) &&
+		TransactionIdEquals(group->blocks_changed_xid,
+							GetTopTransactionIdIfAny());
 	*left_some = false;
 again:
 	ScanKeyInit(&scankeys[0], 1, BTEqualStrategyNumber, F_INT4EQ,
@@ -509,6 +599,7 @@ again:
 								newtuple) != PGMQC_DIRECT_DONE)
 			elog(ERROR, "could not change a locked block of consumer group %d",
 				 walk->group->group_id);
+		group->blocks_changed_xid = GetTopTransactionId();
 		if (newtuple != NULL)
 			heap_freetuple(newtuple);
 	}
@@ -527,21 +618,15 @@ again:
 	 * Tell the others where this walk saw the blocks start (after a walk from
 	 * the first entry, even if lower: what made the bound was stale).  A walk
 	 * that saw none tells nothing: the blocks made next start at the cursor.
+	 * What a transaction snapshot shows may be older than the seek count this
+	 * backend saw last (an imported snapshot): this backend's next walk then
+	 * starts again from the slot's.
 	 */
 	if (IsolationUsesXactSnapshot())
-	{
-		/*
-		 * What a transaction snapshot shows may be older than the seek count
-		 * this backend saw last (an imported snapshot): its walk tells no
-		 * one, and this backend's next walk starts again from the slot's.
-		 */
 		group->blocks_from_seek = -2;
-	}
 	else if (first_seen && group->blocks_from != shared_from)
-		pgmqc_shared_blocks_from_publish(group->key.topic_id, group->group_id,
-										 group->cache.relid, group->seek_count,
-										 group->blocks_from,
-										 group->blocks_from < looked_from);
+		publish_blocks_from(walk, group->blocks_from,
+							group->blocks_from < looked_from);
 	ExecDropSingleTupleTableSlot(scanslot);
 	ExecDropSingleTupleTableSlot(lockslot);
 	return taken;

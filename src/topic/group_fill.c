@@ -353,6 +353,7 @@ fill_one_group(const char *topic_name, const char *group_name, bool short_read)
 	{
 		args[0] = Int64GetDatum(front);
 		args[1] = Int32GetDatum(WORKER_FILL);
+		/* a count, not a bound: the blocks' start whatever its seek count */
 		args[2] = Int64GetDatum(pgmqc_shared_blocks_from(topic->queue_id,
 														 group->group_id,
 														 group->cache.relid,

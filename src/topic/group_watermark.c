@@ -88,14 +88,16 @@ look_under_snapshot(PgmqcGroup *group, int64 current)
 /*
  * The scan's last two arguments: where the group's blocks start, as the
  * backends that walked them last published it (shared_watermarks.c), and
- * the seek count it was seen at.  The scan takes it only when its snapshot
- * shows that seek count: a bound is published only after a READ COMMITTED
- * walk that saw the blocks start there (group_blocks.c), at a seek count
- * that was current or older; blocks made since start past the cursor, and
- * only a seek, which bumps the count, makes any lower.  A bound published
- * with an older seek count than its walk's snapshot showed was read
- * before this scan's snapshot was taken, so that snapshot shows the later
- * seek count, and the scan looks from the group's first block.
+ * the seek count it was seen at.  The scan takes the bound only when its
+ * own snapshot shows that seek count.  That is safe because a bound is
+ * published (group_blocks.c) only by a READ COMMITTED walk whose
+ * transaction had not taken or moved blocks of the group before, as the
+ * lowest block its snapshot showed, tagged with the seek count that
+ * snapshot showed and no transaction of its own wrote: a block missing
+ * from that snapshot below the bound was deleted by a committed
+ * transaction, for good; blocks made later start at the cursor, past every
+ * block before them; and only a seek, which bumps the seek count, makes
+ * lower ones.
  */
 static void
 blocks_bound(PgmqcGroup *group, Datum *args)

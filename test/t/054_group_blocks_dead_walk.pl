@@ -90,6 +90,8 @@ cmp_ok($later, '<=', $first + 20,
 # never be claimed.  The readers until then are REPEATABLE READ ones,
 # whose walks publish no bound: the one shared is still the old one.
 sql(q{CREATE TABLE got (msg_id bigint)});
+my $blocks_start = sql(q{SELECT min(first_id) FROM pgmq_c.group_blocks});
+cmp_ok($blocks_start, '>', 14100, "the group's blocks start at $blocks_start");
 is(sql(q{SELECT pgmq_c.seek('tp', 'g', 14001)}),
 	'14001', 'the group is sought back to msg_id 14001');
 my $rr_got = 0;
@@ -108,18 +110,45 @@ cmp_ok($rr_got, '>', 0,
 	'a REPEATABLE READ reader gets messages after the seek (asked, the worker hands out blocks)');
 is(sql(q{SELECT count(*) || ' ' || min(msg_id) FROM got}),
 	'100 14001', 'it took the first of them: 100 from msg_id 14001');
-is( sql(q{SELECT count(*) > 0 FROM pgmq_c.group_blocks WHERE first_id < 15000}),
+is( sql(qq{SELECT count(*) > 0 FROM pgmq_c.group_blocks WHERE first_id < $blocks_start}),
 	't', 'blocks are left below where the blocks started before the seek');
 is( sql(q{SELECT count(*) FROM pgmq_c.ack('tp', 'g', ARRAY(SELECT msg_id FROM got))}),
 	'100', 'its messages are acknowledged (no lease of the group is left below the blocks)');
-# one connection: a watermark past the blocks would stay with it
+# one connection: a watermark past the blocks would stay with it (reads
+# until all 6,000 are in, at most 600)
 sql(join('', map { q{
+SELECT count(*) < 6000 AS more FROM got \gset
+\if :more
 BEGIN;
 INSERT INTO got SELECT msg_id FROM pgmq_c.read_group('tp', 'g', '1 hour', 25, '1 s');
-COMMIT;} } 1 .. 260));
+COMMIT;
+\endif} } 1 .. 600));
 is( sql(q{SELECT count(*) || ' ' || count(DISTINCT msg_id) || ' ' || min(msg_id) || ' ' || max(msg_id) FROM got}),
 	'6000 6000 14001 20000',
 	'after the seek, a connection reading 25 at a time gets every message once');
+
+# A transaction that took a whole block and walks again no longer sees that
+# block, which the others still see (and which comes back if it rolls
+# back): its second walk must not tell them the blocks start past it.
+sql(q{
+SELECT pgmq_c.create_topic('tp2');
+SELECT pgmq_c.create_group('tp2', 'g2', start_at => 'earliest');
+SELECT count(*) FROM pgmq_c.send_batch('tp2',
+	ARRAY(SELECT jsonb_build_object('n', i) FROM generate_series(1, 3000) i));
+});
+my ($first_read, $second_read) = split /\n/, sql(q{
+BEGIN;
+SELECT min(msg_id) FROM pgmq_c.read_group('tp2', 'g2', '1 hour', 100, '5 s');
+SELECT min(msg_id) FROM pgmq_c.read_group('tp2', 'g2', '1 hour', 100, '5 s');
+ROLLBACK;});
+is($second_read - $first_read, 100,
+	'a transaction takes two whole blocks, one walk each, and rolls back');
+is( sql(q{
+BEGIN;
+SELECT min(msg_id) FROM pgmq_c.read_group('tp2', 'g2', '1 hour', 100, '5 s');
+COMMIT;}),
+	$first_read,
+	'a new connection then takes the first of them again (the second walk told no one the blocks start past it)');
 
 sql(q{SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE application_name = 'holder'});
 eval { finish_session($holder); };
