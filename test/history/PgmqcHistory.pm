@@ -381,6 +381,25 @@ sub consumer
 #   vt                lease in seconds (default 2)
 #   max_delay_ms      20% of sends are delayed up to this (default 1500)
 #   send_pause_us     pause of producers between sends (default 5000)
+# The clients run_load forked and stop_load has not waited for, in the
+# process that forked them: a test that dies before stop_load kills them at
+# its exit, else prove would wait for them (they keep its output open).
+my %running;
+my $load_parent;
+
+END
+{
+	if (%running && defined $load_parent && $$ == $load_parent)
+	{
+		my $status = $?;    # the test's exit status, which waitpid sets
+
+		kill 'KILL', keys %running;
+		waitpid($_, 0) foreach keys %running;
+		%running = ();
+		$? = $status;
+	}
+}
+
 sub run_load
 {
 	my (%o) = @_;
@@ -407,8 +426,10 @@ sub run_load
 				POSIX::_exit(0);
 			}
 			push @pids, $pid;
+			$running{$pid} = 1;
 		}
 	}
+	$load_parent = $$;
 	return @pids;
 }
 
@@ -432,7 +453,11 @@ sub stop_load
 	my $o = defaults(\%o);
 	open(my $fh, '>', $o->{stop_file}) or die "cannot create stop file: $!";
 	close $fh;
-	waitpid($_, 0) foreach @{ $o{pids} // [] };
+	foreach my $pid (@{ $o{pids} // [] })
+	{
+		waitpid($pid, 0);
+		delete $running{$pid};
+	}
 }
 
 # Consume every message left, deleting each, until every target is empty

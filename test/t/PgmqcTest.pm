@@ -42,6 +42,12 @@ sub pgmqc_node
 	my $conf = $opt{conf} // '';
 	$conf = "shared_preload_libraries = 'pgmq_c'\n$conf"
 	  if $opt{preload} // 1;
+	# a node that streams gets max_connections = 10 from init(): too few
+	# for a test's clients reconnecting after a failover while the old
+	# backends are still going, and the test's own psql (TAP 028 failed
+	# with "too many clients" at a promotion)
+	$conf = "max_connections = 40\n$conf"
+	  if ($opt{init} // {})->{allows_streaming};
 	$node->append_conf('postgresql.conf', $conf) if $conf ne '';
 	$node->start;
 	$node->safe_psql('postgres', 'CREATE EXTENSION pgmq_c')
