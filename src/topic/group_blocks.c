@@ -446,12 +446,12 @@ snapshot_seek_count(BlockWalk *walk, int64 *seek_count)
  * Tell the slot where this walk saw the group's blocks start: blocks_from,
  * the lowest block the walk's snapshot showed (lower: it looked from the
  * group's first entry).  Only what any later snapshot of the same seek
- * count will find no block below: so not from a transaction snapshot,
- * which may be older than what the backend knows; not after this
- * transaction took or moved blocks of the group in an earlier walk (they
- * are gone from its snapshot but not from the others', and come back if it
- * rolls back); and tagged with the seek count the walk's own snapshot
- * shows, never one this transaction wrote.
+ * count will find no block below: the caller does not call this under a
+ * transaction snapshot, which may be older than what the backend knows;
+ * not after this transaction took or moved blocks of the group in an
+ * earlier walk (they are gone from its snapshot but not from the others',
+ * and come back if it rolls back); and tagged with the seek count the
+ * walk's own snapshot shows, never one this transaction wrote.
  */
 static void
 publish_blocks_from(BlockWalk *walk, int64 blocks_from, bool lower)
@@ -459,8 +459,7 @@ publish_blocks_from(BlockWalk *walk, int64 blocks_from, bool lower)
 	PgmqcGroup *group = walk->group;
 	int64		seek_count;
 
-	if (IsolationUsesXactSnapshot() || walk->changed_before ||
-		!snapshot_seek_count(walk, &seek_count))
+	if (walk->changed_before || !snapshot_seek_count(walk, &seek_count))
 		return;
 	pgmqc_shared_blocks_from_publish(group->key.topic_id, group->group_id,
 									 group->cache.relid, seek_count,
